@@ -1,0 +1,207 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.error import Error
+from ...models.user_response import UserResponse
+from ...types import Response
+
+
+def _get_kwargs(
+    email: str,
+) -> dict[str, Any]:
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/user/{email}".format(
+            email=quote(str(email), safe=""),
+        ),
+    }
+
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Error | UserResponse | None:
+    if response.status_code == 200:
+        response_200 = UserResponse.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 401:
+        response_401 = Error.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Error.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Error.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 422:
+        response_422 = Error.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 429:
+        response_429 = Error.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 500:
+        response_500 = Error.from_dict(response.json())
+
+        return response_500
+
+    if response.status_code == 503:
+        response_503 = Error.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Error | UserResponse]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    email: str,
+    *,
+    client: AuthenticatedClient,
+) -> Response[Error | UserResponse]:
+    """Look up an account by email
+
+     Returns any account by its email. The email may arrive unencoded in the path
+    (`/user/alice@example.com`). `/user/my-info` is not an email and is served by
+    `getMyInfo`.
+
+    Args:
+        email (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Error | UserResponse]
+    """
+
+    kwargs = _get_kwargs(
+        email=email,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    email: str,
+    *,
+    client: AuthenticatedClient,
+) -> Error | UserResponse | None:
+    """Look up an account by email
+
+     Returns any account by its email. The email may arrive unencoded in the path
+    (`/user/alice@example.com`). `/user/my-info` is not an email and is served by
+    `getMyInfo`.
+
+    Args:
+        email (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Error | UserResponse
+    """
+
+    return sync_detailed(
+        email=email,
+        client=client,
+    ).parsed
+
+
+async def asyncio_detailed(
+    email: str,
+    *,
+    client: AuthenticatedClient,
+) -> Response[Error | UserResponse]:
+    """Look up an account by email
+
+     Returns any account by its email. The email may arrive unencoded in the path
+    (`/user/alice@example.com`). `/user/my-info` is not an email and is served by
+    `getMyInfo`.
+
+    Args:
+        email (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Error | UserResponse]
+    """
+
+    kwargs = _get_kwargs(
+        email=email,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    email: str,
+    *,
+    client: AuthenticatedClient,
+) -> Error | UserResponse | None:
+    """Look up an account by email
+
+     Returns any account by its email. The email may arrive unencoded in the path
+    (`/user/alice@example.com`). `/user/my-info` is not an email and is served by
+    `getMyInfo`.
+
+    Args:
+        email (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Error | UserResponse
+    """
+
+    return (
+        await asyncio_detailed(
+            email=email,
+            client=client,
+        )
+    ).parsed

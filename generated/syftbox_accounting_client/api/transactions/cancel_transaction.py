@@ -1,0 +1,222 @@
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.error import Error
+from ...models.transaction_id_request import TransactionIdRequest
+from ...models.transaction_response import TransactionResponse
+from ...types import Response
+
+
+def _get_kwargs(
+    *,
+    body: TransactionIdRequest,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/transaction/cancel",
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Error | TransactionResponse | None:
+    if response.status_code == 200:
+        response_200 = TransactionResponse.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = Error.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Error.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Error.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Error.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 409:
+        response_409 = Error.from_dict(response.json())
+
+        return response_409
+
+    if response.status_code == 422:
+        response_422 = Error.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 429:
+        response_429 = Error.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 500:
+        response_500 = Error.from_dict(response.json())
+
+        return response_500
+
+    if response.status_code == 503:
+        response_503 = Error.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Error | TransactionResponse]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient,
+    body: TransactionIdRequest,
+) -> Response[Error | TransactionResponse]:
+    """Cancel a pending transaction
+
+     Marks the transaction `CANCELLED`; no money moves. Only the creator may cancel
+    (see "Transactions and who may resolve them"). A token spent on it stays
+    spent. Fails with `409 already_resolved` when it was resolved before.
+
+    Args:
+        body (TransactionIdRequest): The transaction to act on.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Error | TransactionResponse]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient,
+    body: TransactionIdRequest,
+) -> Error | TransactionResponse | None:
+    """Cancel a pending transaction
+
+     Marks the transaction `CANCELLED`; no money moves. Only the creator may cancel
+    (see "Transactions and who may resolve them"). A token spent on it stays
+    spent. Fails with `409 already_resolved` when it was resolved before.
+
+    Args:
+        body (TransactionIdRequest): The transaction to act on.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Error | TransactionResponse
+    """
+
+    return sync_detailed(
+        client=client,
+        body=body,
+    ).parsed
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient,
+    body: TransactionIdRequest,
+) -> Response[Error | TransactionResponse]:
+    """Cancel a pending transaction
+
+     Marks the transaction `CANCELLED`; no money moves. Only the creator may cancel
+    (see "Transactions and who may resolve them"). A token spent on it stays
+    spent. Fails with `409 already_resolved` when it was resolved before.
+
+    Args:
+        body (TransactionIdRequest): The transaction to act on.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Error | TransactionResponse]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient,
+    body: TransactionIdRequest,
+) -> Error | TransactionResponse | None:
+    """Cancel a pending transaction
+
+     Marks the transaction `CANCELLED`; no money moves. Only the creator may cancel
+    (see "Transactions and who may resolve them"). A token spent on it stays
+    spent. Fails with `409 already_resolved` when it was resolved before.
+
+    Args:
+        body (TransactionIdRequest): The transaction to act on.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Error | TransactionResponse
+    """
+
+    return (
+        await asyncio_detailed(
+            client=client,
+            body=body,
+        )
+    ).parsed

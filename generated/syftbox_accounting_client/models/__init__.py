@@ -1,0 +1,45 @@
+"""Contains all the data models used in inputs/outputs"""
+
+from .add_balance_request import AddBalanceRequest
+from .create_token_request import CreateTokenRequest
+from .create_transaction_request import CreateTransactionRequest
+from .create_user_request import CreateUserRequest
+from .create_user_response import CreateUserResponse
+from .error import Error
+from .error_code import ErrorCode
+from .error_detail import ErrorDetail
+from .token_response import TokenResponse
+from .transaction import Transaction
+from .transaction_actor import TransactionActor
+from .transaction_id_request import TransactionIdRequest
+from .transaction_list_response import TransactionListResponse
+from .transaction_response import TransactionResponse
+from .transaction_status import TransactionStatus
+from .update_organization_request import UpdateOrganizationRequest
+from .update_password_request import UpdatePasswordRequest
+from .user import User
+from .user_list_response import UserListResponse
+from .user_response import UserResponse
+
+__all__ = (
+    "AddBalanceRequest",
+    "CreateTokenRequest",
+    "CreateTransactionRequest",
+    "CreateUserRequest",
+    "CreateUserResponse",
+    "Error",
+    "ErrorCode",
+    "ErrorDetail",
+    "TokenResponse",
+    "Transaction",
+    "TransactionActor",
+    "TransactionIdRequest",
+    "TransactionListResponse",
+    "TransactionResponse",
+    "TransactionStatus",
+    "UpdateOrganizationRequest",
+    "UpdatePasswordRequest",
+    "User",
+    "UserListResponse",
+    "UserResponse",
+)

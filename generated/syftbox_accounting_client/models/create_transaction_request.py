@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar, cast
+
+from attrs import define as _attrs_define
+
+from ..types import UNSET, Unset
+
+T = TypeVar("T", bound="CreateTransactionRequest")
+
+
+@_attrs_define
+class CreateTransactionRequest:
+    """A direct payment (no token) or a delegated charge (with the payer's token)."""
+
+    sender_email: str
+    """ An email address; it identifies an account. """
+    recipient_email: str
+    """ An email address; it identifies an account. """
+    amount: float
+    """ US dollars, more than 0, with at most 6 decimal places (one micro-dollar).
+    Sent as given: `10` as an integer, `10.5` as a number.
+     """
+    token: None | str | Unset = UNSET
+    """ The payer's transaction token, for a delegated charge; absent or null for a direct payment. """
+    app_name: None | str | Unset = UNSET
+    """ The app that charges, recorded on the transaction. """
+    app_ep_path: None | str | Unset = UNSET
+    """ The app's endpoint that charges, recorded on the transaction. """
+
+    def to_dict(self) -> dict[str, Any]:
+        sender_email = self.sender_email
+
+        recipient_email = self.recipient_email
+
+        amount = self.amount
+
+        token: None | str | Unset
+        if isinstance(self.token, Unset):
+            token = UNSET
+        else:
+            token = self.token
+
+        app_name: None | str | Unset
+        if isinstance(self.app_name, Unset):
+            app_name = UNSET
+        else:
+            app_name = self.app_name
+
+        app_ep_path: None | str | Unset
+        if isinstance(self.app_ep_path, Unset):
+            app_ep_path = UNSET
+        else:
+            app_ep_path = self.app_ep_path
+
+        field_dict: dict[str, Any] = {}
+
+        field_dict.update(
+            {
+                "senderEmail": sender_email,
+                "recipientEmail": recipient_email,
+                "amount": amount,
+            }
+        )
+        if token is not UNSET:
+            field_dict["token"] = token
+        if app_name is not UNSET:
+            field_dict["appName"] = app_name
+        if app_ep_path is not UNSET:
+            field_dict["appEpPath"] = app_ep_path
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        d = dict(src_dict)
+        sender_email = d.pop("senderEmail")
+
+        recipient_email = d.pop("recipientEmail")
+
+        amount = d.pop("amount")
+
+        def _parse_token(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        token = _parse_token(d.pop("token", UNSET))
+
+        def _parse_app_name(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        app_name = _parse_app_name(d.pop("appName", UNSET))
+
+        def _parse_app_ep_path(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        app_ep_path = _parse_app_ep_path(d.pop("appEpPath", UNSET))
+
+        create_transaction_request = cls(
+            sender_email=sender_email,
+            recipient_email=recipient_email,
+            amount=amount,
+            token=token,
+            app_name=app_name,
+            app_ep_path=app_ep_path,
+        )
+
+        return create_transaction_request

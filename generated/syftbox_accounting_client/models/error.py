@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..models.error_code import ErrorCode, check_error_code
+from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.error_detail import ErrorDetail
+
+
+T = TypeVar("T", bound="Error")
+
+
+@_attrs_define
+class Error:
+    """The body of every error response."""
+
+    message: str
+    """ A sentence for people, saying what went wrong and what to do. """
+    code: ErrorCode
+    """ What went wrong, for programs to act on:
+    - `bad_request`: the body is not a JSON object.
+    - `validation_error`: a field is missing, unknown, or out of its bounds.
+    - `invalid_credentials`: wrong or missing email, password or admin key.
+    - `forbidden`: authenticated, but not allowed to do this.
+    - `not_found`: no such account or transaction (or not one of the caller's).
+    - `account_exists`: an account with this email exists.
+    - `insufficient_funds`: the sender's balance does not cover the amount.
+    - `token_invalid`: the token is forged, malformed, or names other parties.
+    - `token_expired`: the token is past its `exp`.
+    - `token_used`: the token was spent by an earlier transaction.
+    - `already_resolved`: the transaction was confirmed or cancelled before.
+    - `rate_limited`: too many requests; retry after `Retry-After` seconds.
+    - `internal_error`: the service failed; nothing was changed.
+    - `unavailable`: the service is down for a while; retry later.
+     """
+    details: list[ErrorDetail] | Unset = UNSET
+    """ For `validation_error`, each field at fault. """
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        message = self.message
+
+        code: str = self.code
+
+        details: list[dict[str, Any]] | Unset = UNSET
+        if not isinstance(self.details, Unset):
+            details = []
+            for details_item_data in self.details:
+                details_item = details_item_data.to_dict()
+                details.append(details_item)
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "message": message,
+                "code": code,
+            }
+        )
+        if details is not UNSET:
+            field_dict["details"] = details
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.error_detail import ErrorDetail  # noqa: PLC0415
+
+        d = dict(src_dict)
+        message = d.pop("message")
+
+        code = check_error_code(d.pop("code"))
+
+        _details = d.pop("details", UNSET)
+        details: list[ErrorDetail] | Unset = UNSET
+        if _details is not UNSET:
+            details = []
+            for details_item_data in _details:
+                details_item = ErrorDetail.from_dict(details_item_data)
+
+                details.append(details_item)
+
+        error = cls(
+            message=message,
+            code=code,
+            details=details,
+        )
+
+        error.additional_properties = d
+        return error
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

@@ -1,0 +1,43 @@
+from typing import Literal
+
+ErrorCode = Literal[
+    "account_exists",
+    "already_resolved",
+    "bad_request",
+    "forbidden",
+    "insufficient_funds",
+    "internal_error",
+    "invalid_credentials",
+    "not_found",
+    "rate_limited",
+    "token_expired",
+    "token_invalid",
+    "token_used",
+    "unavailable",
+    "validation_error",
+]
+
+ERROR_CODE_VALUES: set[ErrorCode] = {
+    "account_exists",
+    "already_resolved",
+    "bad_request",
+    "forbidden",
+    "insufficient_funds",
+    "internal_error",
+    "invalid_credentials",
+    "not_found",
+    "rate_limited",
+    "token_expired",
+    "token_invalid",
+    "token_used",
+    "unavailable",
+    "validation_error",
+}
+
+
+def check_error_code(value: str) -> ErrorCode:
+    if value in ERROR_CODE_VALUES:
+        return value
+    raise TypeError(
+        f"Unexpected value {value!r}. Expected one of {ERROR_CODE_VALUES!r}"
+    )

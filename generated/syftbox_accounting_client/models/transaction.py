@@ -1,0 +1,214 @@
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from typing import Any, TypeVar, cast
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..models.transaction_actor import TransactionActor, check_transaction_actor
+from ..models.transaction_status import TransactionStatus, check_transaction_status
+from ..types import UNSET, Unset
+
+T = TypeVar("T", bound="Transaction")
+
+
+@_attrs_define
+class Transaction:
+    """A payment from `senderEmail` to `recipientEmail`."""
+
+    id: str
+    """ The transaction's identifier, used to confirm or cancel it. """
+    sender_email: str
+    """ An email address; it identifies an account. """
+    recipient_email: str
+    """ An email address; it identifies an account. """
+    amount: float
+    """ US dollars, more than 0, with at most 6 decimal places (one micro-dollar).
+    Sent as given: `10` as an integer, `10.5` as a number.
+     """
+    status: TransactionStatus
+    """ `PENDING` until resolved; then `COMPLETED` (money moved) or `CANCELLED` (nothing moved). """
+    created_by: TransactionActor
+    """ Who did something to a transaction: the service itself (`SYSTEM`), its sender or its recipient. """
+    created_at: datetime.datetime
+    """ When it was created, in UTC. """
+    resolved_by: None | TransactionActor | Unset = UNSET
+    """ Who confirmed or cancelled it; null while `PENDING`. """
+    resolved_at: datetime.datetime | None | Unset = UNSET
+    """ When it was confirmed or cancelled, in UTC; null while `PENDING`. """
+    app_name: None | str | Unset = UNSET
+    """ The app that charged, when the recipient said so. """
+    app_ep_path: None | str | Unset = UNSET
+    """ The app's endpoint that charged, when the recipient said so. """
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        id = self.id
+
+        sender_email = self.sender_email
+
+        recipient_email = self.recipient_email
+
+        amount = self.amount
+
+        status: str = self.status
+
+        created_by: str = self.created_by
+
+        created_at = self.created_at.isoformat()
+
+        resolved_by: None | str | Unset
+        if isinstance(self.resolved_by, Unset):
+            resolved_by = UNSET
+        elif isinstance(self.resolved_by, str):
+            resolved_by = self.resolved_by
+        else:
+            resolved_by = self.resolved_by
+
+        resolved_at: None | str | Unset
+        if isinstance(self.resolved_at, Unset):
+            resolved_at = UNSET
+        elif isinstance(self.resolved_at, datetime.datetime):
+            resolved_at = self.resolved_at.isoformat()
+        else:
+            resolved_at = self.resolved_at
+
+        app_name: None | str | Unset
+        if isinstance(self.app_name, Unset):
+            app_name = UNSET
+        else:
+            app_name = self.app_name
+
+        app_ep_path: None | str | Unset
+        if isinstance(self.app_ep_path, Unset):
+            app_ep_path = UNSET
+        else:
+            app_ep_path = self.app_ep_path
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "id": id,
+                "senderEmail": sender_email,
+                "recipientEmail": recipient_email,
+                "amount": amount,
+                "status": status,
+                "createdBy": created_by,
+                "createdAt": created_at,
+            }
+        )
+        if resolved_by is not UNSET:
+            field_dict["resolvedBy"] = resolved_by
+        if resolved_at is not UNSET:
+            field_dict["resolvedAt"] = resolved_at
+        if app_name is not UNSET:
+            field_dict["appName"] = app_name
+        if app_ep_path is not UNSET:
+            field_dict["appEpPath"] = app_ep_path
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        d = dict(src_dict)
+        id = d.pop("id")
+
+        sender_email = d.pop("senderEmail")
+
+        recipient_email = d.pop("recipientEmail")
+
+        amount = d.pop("amount")
+
+        status = check_transaction_status(d.pop("status"))
+
+        created_by = check_transaction_actor(d.pop("createdBy"))
+
+        created_at = datetime.datetime.fromisoformat(d.pop("createdAt"))
+
+        def _parse_resolved_by(data: object) -> None | TransactionActor | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                resolved_by_type_0 = check_transaction_actor(data)
+
+                return resolved_by_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | TransactionActor | Unset, data)
+
+        resolved_by = _parse_resolved_by(d.pop("resolvedBy", UNSET))
+
+        def _parse_resolved_at(data: object) -> datetime.datetime | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                resolved_at_type_0 = datetime.datetime.fromisoformat(data)
+
+                return resolved_at_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(datetime.datetime | None | Unset, data)
+
+        resolved_at = _parse_resolved_at(d.pop("resolvedAt", UNSET))
+
+        def _parse_app_name(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        app_name = _parse_app_name(d.pop("appName", UNSET))
+
+        def _parse_app_ep_path(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        app_ep_path = _parse_app_ep_path(d.pop("appEpPath", UNSET))
+
+        transaction = cls(
+            id=id,
+            sender_email=sender_email,
+            recipient_email=recipient_email,
+            amount=amount,
+            status=status,
+            created_by=created_by,
+            created_at=created_at,
+            resolved_by=resolved_by,
+            resolved_at=resolved_at,
+            app_name=app_name,
+            app_ep_path=app_ep_path,
+        )
+
+        transaction.additional_properties = d
+        return transaction
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties
