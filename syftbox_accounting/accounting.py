@@ -1,0 +1,779 @@
+"""`AccountingClient`: every accounting operation, as a sync and an async twin.
+
+Each operation is written once, as a *flow*: a generator that checks its input,
+yields the calls it needs and returns the result. The public methods are two-line
+shims that run the flow blocking (`transport.run`) or on the event loop
+(`transport.run_async`). Naming: the async twin of a sync ``x`` is ``x_async``; the
+sync twin of a seed-async ``x`` is ``x_sync``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from decimal import Decimal
+from typing import Any
+
+import attrs
+import httpx
+
+from syftbox_accounting import credentials as creds
+from syftbox_accounting import display, operations, validation
+from syftbox_accounting.errors import AccountingError, AuthenticationError
+from syftbox_accounting.service_client import DEFAULT_TIMEOUT, ServiceClient, twin
+from syftbox_accounting.transport import Flow, Gather, result_of
+from syftbox_accounting.types import (
+    CredentialCheck,
+    CredentialStatus,
+    Transaction,
+    TransactionStatus,
+    User,
+    UserAccount,
+)
+
+__all__ = ["AccountingClient", "Payment"]
+
+HISTORY_IN_INFO = 10
+SHOW_TIMEOUT = 2.0
+
+
+@attrs.define
+class Payment:
+    """A charge in progress inside `charging()`: `transaction` is pending in the
+    block, and completed (or cancelled) after it."""
+
+    transaction: Transaction
+
+    @property
+    def id(self) -> str:
+        return self.transaction.id
+
+    @property
+    def amount(self) -> Decimal:
+        return self.transaction.amount
+
+
+class AccountingClient(ServiceClient):
+    """A user's connection to the accounting service: balance, tokens, payments.
+
+    Nothing touches the network on construction. Credentials come from the
+    arguments, `configure()`, `register_accounting()`, or discovery
+    (`setup_accounting_discovery()`).
+
+    >>> client = AccountingClient(email="alice@example.com", password="...")
+    >>> client.get_account_balance()
+    100.0
+    >>> token = await client.create_transaction_token("ai-service@example.com")
+
+    Args:
+        accounting_url: the service; defaults to the public SyftBox service.
+        email, password: the account's credentials, if known.
+        timeout: seconds for each request phase (connect, read, write).
+        max_retries: retries of a failed request (GETs, or when nothing was sent).
+        allow_insecure_http: allow plain http:// to a host that is not loopback.
+        http_client, async_http_client: httpx clients to use instead of our own.
+
+    Raises:
+        InvalidInputError: an argument is malformed.
+    """
+
+    def __init__(
+        self,
+        accounting_url: str | None = None,
+        email: str | None = None,
+        password: str | None = None,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        max_retries: int = 2,
+        allow_insecure_http: bool = False,
+        http_client: httpx.Client | None = None,
+        async_http_client: httpx.AsyncClient | None = None,
+    ) -> None:
+        super().__init__(
+            accounting_url or creds.DEFAULT_URL,
+            timeout=timeout,
+            max_retries=max_retries,
+            allow_insecure_http=allow_insecure_http,
+            http_client=http_client,
+            async_http_client=async_http_client,
+        )
+        self._email: str | None = None
+        self._password: str | None = None
+        if email is not None or password is not None:
+            self.configure(email=email, password=password)
+
+    # -- configuration (no network)
+
+    @property
+    def accounting_url(self) -> str:
+        """The accounting service's URL."""
+        return self._transport.base_url
+
+    def is_configured(self) -> bool:
+        """True when URL, email and password are all set. Never touches the network."""
+        return bool(self._transport.base_url and self._email and self._password)
+
+    def get_email(self) -> str:
+        """The configured email.
+
+        Raises:
+            AuthenticationError: no credentials are configured.
+        """
+        if self._email is None:
+            raise AuthenticationError(
+                "No accounting credentials are configured: call configure(email=..., "
+                "password=...) or register_accounting(...)."
+            )
+        return self._email
+
+    def configure(
+        self,
+        accounting_url: str | None = None,
+        email: str | None = None,
+        password: str | None = None,
+    ) -> None:
+        """Use existing credentials. Checks them and sends no request; use
+        `validate_credentials()` to ask the service.
+
+        >>> client.configure(email="alice@example.com", password="...")
+
+        Raises:
+            InvalidInputError: a malformed URL or email, or an empty password.
+        """
+        url = (
+            validation.url(accounting_url, allow_insecure_http=self._allow_insecure_http)
+            if accounting_url is not None
+            else self._transport.base_url
+        )
+        email = validation.email(email)
+        password = validation.password(password)
+        self._transport.base_url = url
+        self._set_credentials(email, password)
+
+    connect_accounting = configure
+
+    def _set_credentials(self, email: str, password: str) -> None:
+        self._email, self._password = email, password
+        self._transport.set_basic(email, password)
+
+    # -- the seed's operations
+
+    def _register(
+        self, email: str, password: str | None, organization: str | None
+    ) -> Flow[UserAccount]:
+        email = validation.email(email)
+        if password is not None:
+            password = validation.password(password, new=True)
+        organization = validation.optional_text(
+            "organization", organization, max_length=validation.MAX_ORGANIZATION_LENGTH
+        )
+        user, issued = yield from result_of(
+            operations.create_account("register_accounting", email, password, organization)
+        )
+        self._set_credentials(user.email, issued)
+        return UserAccount(
+            email=user.email,
+            password=issued,
+            balance=float(user.balance),
+            organization=user.organization,
+        )
+
+    def register_accounting(
+        self, email: str, password: str | None = None, organization: str | None = None
+    ) -> UserAccount:
+        """Create an account and configure this client with it. Without a password,
+        the service generates one: save it, it cannot be recovered.
+
+        >>> account = client.register_accounting("alice@example.com")
+        >>> account.password
+
+        Raises:
+            AccountExistsError: the email is registered already.
+            InvalidInputError: a malformed email, or a password under 8 characters.
+            ServiceException: the service is unreachable or failing.
+        """
+        return self._run(self._register(email, password, organization))
+
+    @twin(register_accounting)
+    async def register_accounting_async(
+        self, email: str, password: str | None = None, organization: str | None = None
+    ) -> UserAccount:
+        return await self._run_async(self._register(email, password, organization))
+
+    def _balance(self) -> Flow[float]:
+        user = yield from result_of(operations.my_info("get_account_balance"))
+        return float(user.balance)
+
+    def get_account_balance(self) -> float:
+        """The current balance in US dollars.
+
+        >>> client.get_account_balance()
+        100.0
+
+        Raises:
+            AuthenticationError: no or wrong credentials.
+            ServiceException: the service is unreachable or failing.
+        """
+        return self._run(self._balance())
+
+    @twin(get_account_balance)
+    async def get_account_balance_async(self) -> float:
+        return await self._run_async(self._balance())
+
+    _get_account_balance_async = get_account_balance_async
+
+    def _account_info(self) -> Flow[dict[str, Any]]:
+        user, history = yield Gather(
+            (operations.my_info("get_account_info"), operations.history("get_account_info"))
+        )
+        return account_summary(user, history, self.accounting_url)
+
+    async def get_account_info(self) -> dict[str, Any]:
+        """Balance, account id, email, organization and currency, with usage
+        statistics and recent billing history computed from the transaction history.
+        Fetches the account and the history concurrently.
+
+        >>> info = await client.get_account_info()
+        >>> info["balance"], info["account_id"], info["usage"]["total_spent"]
+
+        Raises:
+            AuthenticationError: no or wrong credentials.
+            ServiceException: the service is unreachable or failing.
+        """
+        return await self._run_async(self._account_info())
+
+    @twin(get_account_info)
+    def get_account_info_sync(self) -> dict[str, Any]:
+        return self._run(self._account_info())
+
+    def _token(self, recipient_email: str) -> Flow[str]:
+        recipient = validation.email(recipient_email, "recipient_email")
+        return (yield from result_of(operations.new_token("create_transaction_token", recipient)))
+
+    async def create_transaction_token(self, recipient_email: str) -> str:
+        """A single-use token that lets `recipient_email` charge this account once,
+        within 24 hours. Hand it to the service with the request it pays for.
+
+        >>> token = await client.create_transaction_token("ai-service@example.com")
+
+        Raises:
+            NotFoundError: the recipient has no account.
+            AuthenticationError: no or wrong credentials.
+            InvalidInputError: a malformed email.
+        """
+        return await self._run_async(self._token(recipient_email))
+
+    @twin(create_transaction_token)
+    def create_transaction_token_sync(self, recipient_email: str) -> str:
+        return self._run(self._token(recipient_email))
+
+    def _check(self) -> Flow[CredentialCheck]:
+        if not self.is_configured():
+            return CredentialCheck(
+                CredentialStatus.NOT_CONFIGURED,
+                "No credentials are configured: call configure() or register_accounting().",
+            )
+        try:
+            user = yield from result_of(operations.my_info("check_credentials"))
+        except AuthenticationError as exc:
+            return CredentialCheck(CredentialStatus.INVALID, exc.message)
+        except AccountingError as exc:
+            return CredentialCheck(CredentialStatus.UNREACHABLE, exc.message)
+        return CredentialCheck(CredentialStatus.VALID, f"Authenticated as {user.email}.")
+
+    def check_credentials(self) -> CredentialCheck:
+        """Ask the service whether the credentials work. The status is `VALID`,
+        `INVALID`, `NOT_CONFIGURED` or `UNREACHABLE`, with the reason, so an outage
+        never looks like a wrong password. Never raises for a failed check.
+
+        >>> check = client.check_credentials()
+        >>> check.status, check.reason
+        """
+        return self._run(self._check())
+
+    @twin(check_credentials)
+    async def check_credentials_async(self) -> CredentialCheck:
+        return await self._run_async(self._check())
+
+    def _valid(self) -> Flow[bool]:
+        check = yield from self._check()
+        return check.ok
+
+    async def validate_credentials(self) -> bool:
+        """True if the service accepts the credentials; False if they are wrong, not
+        configured, or the service cannot be reached (see `check_credentials()` for
+        which).
+
+        >>> await client.validate_credentials()
+        True
+        """
+        return await self._run_async(self._valid())
+
+    @twin(validate_credentials)
+    def validate_credentials_sync(self) -> bool:
+        return self._run(self._valid())
+
+    # -- credentials storage and discovery (no network)
+
+    def save_credentials(self, filepath: str | None = None) -> None:
+        """Save the credentials, password encrypted, to ``~/.syftbox/accounting.json``
+        or `filepath`. Call it only with the user's consent. The file is 0600 from
+        the moment it exists, written atomically; the key lives apart from it
+        (``SYFTBOX_ACCOUNTING_KEY``, or ``accounting.key`` beside the file).
+
+        Raises:
+            AuthenticationError: no credentials are configured.
+        """
+        if self._email is None or self._password is None:
+            raise AuthenticationError(
+                "There are no credentials to save: call configure(email=..., password=...) "
+                "or register_accounting(...) first."
+            )
+        creds.save(creds.Credentials(self.accounting_url, self._email, self._password), filepath)
+
+    @classmethod
+    def load_from_config(cls, filepath: str | None = None) -> AccountingClient:
+        """A client with the credentials saved by `save_credentials()`.
+
+        Raises:
+            AuthenticationError: the file is missing, corrupt or tampered with, or the
+                key is wrong; the message names the file and what to do.
+        """
+        found = creds.load(filepath)
+        return cls._from(found)
+
+    @classmethod
+    def from_environment(cls) -> AccountingClient:
+        """A client with credentials from ``SYFTBOX_ACCOUNTING_EMAIL``,
+        ``SYFTBOX_ACCOUNTING_PASSWORD`` and, optionally, ``SYFTBOX_ACCOUNTING_URL``.
+
+        Raises:
+            AuthenticationError: a variable is missing; the message names it.
+        """
+        found = creds.from_environment()
+        if found is None:
+            raise AuthenticationError(
+                f"Set {creds.ENV_EMAIL} and {creds.ENV_PASSWORD} (and optionally "
+                f"{creds.ENV_URL}) to configure accounting from the environment."
+            )
+        return cls._from(found)
+
+    @classmethod
+    def setup_accounting_discovery(cls) -> tuple[AccountingClient, bool]:
+        """Find credentials: the config file first, then the environment. Returns the
+        client and whether it is configured. A corrupt config file is skipped with a
+        warning that names it.
+
+        Raises:
+            AuthenticationError: only one of the email and password variables is set.
+        """
+        found, _source = creds.discover()
+        if found is None:
+            return cls(os.environ.get(creds.ENV_URL) or None), False
+        client = cls._from(found)
+        return client, client.is_configured()
+
+    @classmethod
+    def _from(cls, found: creds.Credentials) -> AccountingClient:
+        return cls(found.url, found.email, found.password)
+
+    # -- display (the balance is fetched only by show())
+
+    def _snapshot(self, balance: str) -> display.Snapshot:
+        return display.Snapshot(
+            url=self.accounting_url,
+            email=self._email,
+            configured=self.is_configured(),
+            balance=balance,
+        )
+
+    def show(self) -> None:
+        """Show account details, balance, service URL and common operations: as HTML
+        in Jupyter, as text elsewhere. Fetches the balance with a short timeout and
+        shows "unavailable" if that fails; never raises, never shows the password."""
+        balance = "not configured"
+        if self.is_configured():
+            try:
+                value = self._transport.send(
+                    operations.my_info("show"), timeout=SHOW_TIMEOUT, max_retries=0
+                )
+                balance = display.money(value.balance)
+            except AccountingError as exc:
+                balance = f"unavailable ({exc.status_code or 'no answer'})"
+        display.show(self._snapshot(balance))
+
+    def __repr__(self) -> str:
+        return display.text(self._snapshot("not fetched: call show()"))
+
+    def _repr_html_(self) -> str:
+        return display.html(self._snapshot("not fetched: call show()"))
+
+    # -- both sides of a payment
+
+    def _charge(
+        self,
+        sender_email: str,
+        amount: Any,
+        token: str,
+        app_name: str | None,
+        endpoint: str | None,
+    ) -> Flow[Transaction]:
+        call = operations.new_transaction(
+            "charge",
+            sender_email=validation.email(sender_email, "sender_email"),
+            recipient_email=self.get_email(),
+            amount=validation.amount(amount),
+            token=validation.token(token),
+            app_name=_app_name(app_name),
+            endpoint=_endpoint(endpoint),
+        )
+        return (yield from result_of(call))
+
+    def charge(
+        self,
+        sender_email: str,
+        amount: int | float | Decimal,
+        token: str,
+        *,
+        app_name: str | None = None,
+        endpoint: str | None = None,
+    ) -> Transaction:
+        """As a service: charge `sender_email` `amount` dollars with the token they
+        gave you. Returns the PENDING transaction; call `confirm_transaction()` once
+        the work is delivered, or `cancel_transaction()` if it failed (or use
+        `charging()`, which does that for you).
+
+        Raises:
+            PaymentError: the token is invalid, expired, spent, or not for you.
+            InsufficientFundsError: the payer's balance is too low.
+            NotFoundError: the payer has no account.
+            InvalidInputError: a malformed email, amount or token.
+        """
+        return self._run(self._charge(sender_email, amount, token, app_name, endpoint))
+
+    @twin(charge)
+    async def charge_async(
+        self,
+        sender_email: str,
+        amount: int | float | Decimal,
+        token: str,
+        *,
+        app_name: str | None = None,
+        endpoint: str | None = None,
+    ) -> Transaction:
+        return await self._run_async(self._charge(sender_email, amount, token, app_name, endpoint))
+
+    def _resolve(self, confirming: bool, transaction_id: str) -> Flow[Transaction]:
+        tx_id = validation.transaction_id(transaction_id)
+        if confirming:
+            return (yield from result_of(operations.confirm("confirm_transaction", tx_id)))
+        return (yield from result_of(operations.cancel("cancel_transaction", tx_id)))
+
+    def confirm_transaction(self, transaction_id: str) -> Transaction:
+        """Complete a pending transaction you created: the money moves now.
+
+        Raises:
+            PaymentError: it was confirmed or cancelled before.
+            InsufficientFundsError: the sender can no longer pay.
+            NotFoundError: no such transaction of yours.
+            AuthenticationError: you are not the one who may confirm it.
+        """
+        return self._run(self._resolve(True, transaction_id))
+
+    @twin(confirm_transaction)
+    async def confirm_transaction_async(self, transaction_id: str) -> Transaction:
+        return await self._run_async(self._resolve(True, transaction_id))
+
+    def cancel_transaction(self, transaction_id: str) -> Transaction:
+        """Cancel a pending transaction you created: no money moves. A token spent on
+        it stays spent.
+
+        Raises:
+            PaymentError: it was confirmed or cancelled before.
+            NotFoundError: no such transaction of yours.
+            AuthenticationError: you are not the one who may cancel it.
+        """
+        return self._run(self._resolve(False, transaction_id))
+
+    @twin(cancel_transaction)
+    async def cancel_transaction_async(self, transaction_id: str) -> Transaction:
+        return await self._run_async(self._resolve(False, transaction_id))
+
+    @contextlib.contextmanager
+    def charging(
+        self,
+        sender_email: str,
+        amount: int | float | Decimal,
+        token: str,
+        *,
+        app_name: str | None = None,
+        endpoint: str | None = None,
+    ) -> Iterator[Payment]:
+        """Charge for work only when it is delivered: confirms on a clean exit,
+        cancels if the block raises. If cancelling fails too, the block's exception
+        is raised with the cancel failure attached as a note.
+
+        >>> with accounting.charging(payer, 0.25, token, app_name="summarizer") as payment:
+        ...     result = do_the_work()
+        >>> payment.transaction.status
+        <TransactionStatus.COMPLETED: 'COMPLETED'>
+
+        Raises:
+            the errors of `charge()` on entry, of `confirm_transaction()` on exit.
+        """
+        payment = Payment(
+            self.charge(sender_email, amount, token, app_name=app_name, endpoint=endpoint)
+        )
+        try:
+            yield payment
+        except BaseException as exc:
+            _settle(exc, payment, _attempt(lambda: self.cancel_transaction(payment.id)))
+            raise
+        payment.transaction = self.confirm_transaction(payment.id)
+
+    @twin(charging)
+    @contextlib.asynccontextmanager
+    async def charging_async(
+        self,
+        sender_email: str,
+        amount: int | float | Decimal,
+        token: str,
+        *,
+        app_name: str | None = None,
+        endpoint: str | None = None,
+    ) -> AsyncIterator[Payment]:
+        payment = Payment(
+            await self.charge_async(
+                sender_email, amount, token, app_name=app_name, endpoint=endpoint
+            )
+        )
+        try:
+            yield payment
+        except BaseException as exc:
+            import anyio
+
+            # Even when the block was cancelled, the charge must not stay pending.
+            with anyio.CancelScope(shield=True):
+                outcome = await _attempt_async(self.cancel_transaction_async(payment.id))
+            _settle(exc, payment, outcome)
+            raise
+        payment.transaction = await self.confirm_transaction_async(payment.id)
+
+    def _direct(
+        self,
+        operation: str,
+        recipient_email: str,
+        amount: Any,
+        app_name: str | None,
+        endpoint: str | None,
+    ) -> operations.Call[Transaction]:
+        return operations.new_transaction(
+            operation,
+            sender_email=self.get_email(),
+            recipient_email=validation.email(recipient_email, "recipient_email"),
+            amount=validation.amount(amount),
+            app_name=_app_name(app_name),
+            endpoint=_endpoint(endpoint),
+        )
+
+    def _create(
+        self, recipient_email: str, amount: Any, app_name: str | None, endpoint: str | None
+    ) -> Flow[Transaction]:
+        return (
+            yield from result_of(
+                self._direct("create_transaction", recipient_email, amount, app_name, endpoint)
+            )
+        )
+
+    def create_transaction(
+        self,
+        recipient_email: str,
+        amount: int | float | Decimal,
+        *,
+        app_name: str | None = None,
+        endpoint: str | None = None,
+    ) -> Transaction:
+        """As a payer: create a PENDING direct payment to `recipient_email`; no money
+        moves until you `confirm_transaction()` it.
+
+        Raises:
+            InsufficientFundsError: your balance does not cover `amount`.
+            NotFoundError: the recipient has no account.
+            InvalidInputError: a malformed email or amount.
+        """
+        return self._run(self._create(recipient_email, amount, app_name, endpoint))
+
+    @twin(create_transaction)
+    async def create_transaction_async(
+        self,
+        recipient_email: str,
+        amount: int | float | Decimal,
+        *,
+        app_name: str | None = None,
+        endpoint: str | None = None,
+    ) -> Transaction:
+        return await self._run_async(self._create(recipient_email, amount, app_name, endpoint))
+
+    def _transfer(
+        self, recipient_email: str, amount: Any, app_name: str | None, endpoint: str | None
+    ) -> Flow[Transaction]:
+        pending = yield from result_of(
+            self._direct("transfer", recipient_email, amount, app_name, endpoint)
+        )
+        try:
+            return (yield from result_of(operations.confirm("transfer", pending.id)))
+        except AccountingError as exc:
+            # Leave nothing pending: cancelling a transaction whose confirmation did
+            # land fails harmlessly with "already resolved".
+            try:
+                yield operations.cancel("transfer", pending.id)
+            except AccountingError as cancel_exc:
+                exc.add_note(f"Cancelling transaction {pending.id} failed too: {cancel_exc}")
+            else:
+                exc.add_note(f"Transaction {pending.id} was cancelled; no money moved.")
+            raise
+
+    def transfer(
+        self,
+        recipient_email: str,
+        amount: int | float | Decimal,
+        *,
+        app_name: str | None = None,
+        endpoint: str | None = None,
+    ) -> Transaction:
+        """As a payer: pay `recipient_email` `amount` dollars now (created and
+        confirmed). Returns the COMPLETED transaction. If confirming fails, the
+        pending transaction is cancelled and the error says so.
+
+        >>> client.transfer("bob@example.com", 10)
+
+        Raises:
+            InsufficientFundsError: your balance does not cover `amount`.
+            NotFoundError: the recipient has no account.
+            InvalidInputError: a malformed email or amount.
+        """
+        return self._run(self._transfer(recipient_email, amount, app_name, endpoint))
+
+    @twin(transfer)
+    async def transfer_async(
+        self,
+        recipient_email: str,
+        amount: int | float | Decimal,
+        *,
+        app_name: str | None = None,
+        endpoint: str | None = None,
+    ) -> Transaction:
+        return await self._run_async(self._transfer(recipient_email, amount, app_name, endpoint))
+
+    def _history(self) -> Flow[list[Transaction]]:
+        transactions = yield from result_of(operations.history("get_transaction_history"))
+        return sorted(transactions, key=lambda t: t.created_at, reverse=True)
+
+    def get_transaction_history(self) -> list[Transaction]:
+        """Every transaction you sent or received, in any status, newest first."""
+        return self._run(self._history())
+
+    @twin(get_transaction_history)
+    async def get_transaction_history_async(self) -> list[Transaction]:
+        return await self._run_async(self._history())
+
+    def _new_password(self, old_password: str, new_password: str) -> Flow[User]:
+        old = validation.password(old_password, "old_password")
+        new = validation.password(new_password, "new_password", new=True)
+        user = yield from result_of(operations.change_password("update_password", old, new))
+        self._set_credentials(user.email, new)
+        return user
+
+    def update_password(self, old_password: str, new_password: str) -> User:
+        """Change the password; this client uses the new one from then on. Saved
+        credentials are not rewritten: call `save_credentials()` again.
+
+        Raises:
+            AuthenticationError: `old_password` or the configured password is wrong.
+            InvalidInputError: a new password under 8 characters.
+        """
+        return self._run(self._new_password(old_password, new_password))
+
+    @twin(update_password)
+    async def update_password_async(self, old_password: str, new_password: str) -> User:
+        return await self._run_async(self._new_password(old_password, new_password))
+
+    def _new_organization(self, organization: str | None) -> Flow[User]:
+        org = validation.optional_text(
+            "organization", organization, max_length=validation.MAX_ORGANIZATION_LENGTH
+        )
+        return (yield from result_of(operations.change_organization("update_organization", org)))
+
+    def update_organization(self, organization: str | None) -> User:
+        """Set your organization, or clear it with None."""
+        return self._run(self._new_organization(organization))
+
+    @twin(update_organization)
+    async def update_organization_async(self, organization: str | None) -> User:
+        return await self._run_async(self._new_organization(organization))
+
+
+def _app_name(value: str | None) -> str | None:
+    return validation.optional_text("app_name", value, max_length=validation.MAX_APP_NAME_LENGTH)
+
+
+def _endpoint(value: str | None) -> str | None:
+    return validation.optional_text("endpoint", value, max_length=validation.MAX_ENDPOINT_LENGTH)
+
+
+def _attempt(cancel: Callable[[], Transaction]) -> Transaction | AccountingError:
+    try:
+        return cancel()
+    except AccountingError as exc:
+        return exc
+
+
+async def _attempt_async(cancel: Awaitable[Transaction]) -> Transaction | AccountingError:
+    try:
+        return await cancel
+    except AccountingError as exc:
+        return exc
+
+
+def _settle(exc: BaseException, payment: Payment, cancelled: Transaction | AccountingError) -> None:
+    """Record the cancel that followed `exc`; if it failed, keep both errors visible."""
+    if isinstance(cancelled, AccountingError):
+        exc.add_note(f"Cancelling transaction {payment.id} failed too: {cancelled}")
+    else:
+        payment.transaction = cancelled
+
+
+def account_summary(user: User, history: list[Transaction], url: str) -> dict[str, Any]:
+    """The `get_account_info()` dict: the account, usage statistics and billing
+    history, computed exactly and reported as floats."""
+    me = user.email
+    spent = received = pending = Decimal(0)
+    pending_count = 0
+    for tx in history:
+        if tx.status is TransactionStatus.PENDING:
+            pending_count += 1
+            if tx.sender_email == me:
+                pending += tx.amount
+        elif tx.status is TransactionStatus.COMPLETED:
+            if tx.sender_email == me and tx.recipient_email != me:
+                spent += tx.amount
+            elif tx.recipient_email == me:
+                received += tx.amount
+    recent = sorted(history, key=lambda t: t.created_at, reverse=True)[:HISTORY_IN_INFO]
+    return {
+        "balance": float(user.balance),
+        "account_id": user.id,
+        "email": user.email,
+        "organization": user.organization,
+        "currency": "USD",
+        "service_url": url,
+        "usage": {
+            "transaction_count": len(history),
+            "total_spent": float(spent),
+            "total_received": float(received),
+            "pending_count": pending_count,
+            "pending_amount": float(pending),
+        },
+        "billing_history": [tx.as_dict() for tx in recent],
+    }

@@ -1,0 +1,98 @@
+"""`AdminClient`: the operator's calls, authorized by the service's admin key."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import httpx
+
+from syftbox_accounting import operations, validation
+from syftbox_accounting.service_client import DEFAULT_TIMEOUT, ServiceClient, twin
+from syftbox_accounting.transport import Flow, result_of
+from syftbox_accounting.types import User
+
+__all__ = ["AdminClient"]
+
+
+class AdminClient(ServiceClient):
+    """Credit accounts and look them up, with the service's admin key.
+
+    >>> admin = AdminClient("http://127.0.0.1:8000", admin_key)
+    >>> admin.add_balance("alice@example.com", 50)
+
+    Raises:
+        InvalidInputError: a malformed URL or an empty admin key.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        admin_key: str,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        max_retries: int = 2,
+        allow_insecure_http: bool = False,
+        http_client: httpx.Client | None = None,
+        async_http_client: httpx.AsyncClient | None = None,
+    ) -> None:
+        super().__init__(
+            url,
+            timeout=timeout,
+            max_retries=max_retries,
+            allow_insecure_http=allow_insecure_http,
+            http_client=http_client,
+            async_http_client=async_http_client,
+        )
+        self._transport.set_bearer(validation.password(admin_key, "admin_key"))
+
+    def __repr__(self) -> str:
+        return f"AdminClient({self._transport.base_url!r}, admin_key='********')"
+
+    def _credit(self, email: str, amount: int | float | Decimal) -> Flow[User]:
+        call = operations.credit("add_balance", validation.email(email), validation.amount(amount))
+        return (yield from result_of(call))
+
+    def add_balance(self, email: str, amount: int | float | Decimal) -> User:
+        """Add `amount` dollars to `email`'s balance; returns the account.
+
+        Raises:
+            NotFoundError: no such account.
+            AuthenticationError: a wrong admin key, or admin calls are disabled.
+            InvalidInputError: a malformed email or amount.
+        """
+        return self._run(self._credit(email, amount))
+
+    @twin(add_balance)
+    async def add_balance_async(self, email: str, amount: int | float | Decimal) -> User:
+        return await self._run_async(self._credit(email, amount))
+
+    def _lookup(self, email: str) -> Flow[User]:
+        return (yield from result_of(operations.user_by_email("get_user", validation.email(email))))
+
+    def get_user(self, email: str) -> User:
+        """The account registered with `email`.
+
+        Raises:
+            NotFoundError: no such account.
+            AuthenticationError: a wrong admin key, or admin calls are disabled.
+        """
+        return self._run(self._lookup(email))
+
+    @twin(get_user)
+    async def get_user_async(self, email: str) -> User:
+        return await self._run_async(self._lookup(email))
+
+    def _everyone(self) -> Flow[list[User]]:
+        return (yield from result_of(operations.all_users("list_users")))
+
+    def list_users(self) -> list[User]:
+        """Every account, oldest first.
+
+        Raises:
+            AuthenticationError: a wrong admin key, or admin calls are disabled.
+        """
+        return self._run(self._everyone())
+
+    @twin(list_users)
+    async def list_users_async(self) -> list[User]:
+        return await self._run_async(self._everyone())

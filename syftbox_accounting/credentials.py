@@ -1,0 +1,344 @@
+"""Credentials: where they come from, and the encrypted credentials file.
+
+Discovery, in the seed's order: the config file (``~/.syftbox/accounting.json``),
+then the environment (``SYFTBOX_ACCOUNTING_EMAIL``, ``SYFTBOX_ACCOUNTING_PASSWORD``,
+``SYFTBOX_ACCOUNTING_URL``), then nothing. Each skipped step is logged at DEBUG; a
+corrupt file is a WARNING naming it; a half-set environment is an error.
+
+The file holds the URL and email in clear and the password encrypted with
+AES-256-GCM, the URL, email and format version bound to it as associated data, so
+any edit is detected. The key is kept apart from the file: ``SYFTBOX_ACCOUNTING_KEY``
+(32 bytes, URL-safe base64) when set, else a key file beside the config file
+(``accounting.key``), created 0600. Files are written atomically (temp file in the
+same directory, fsync, rename) and are 0600 from the moment they exist.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+import os
+import secrets
+import stat
+import tempfile
+from collections.abc import Mapping
+from contextlib import suppress
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from syftbox_accounting.errors import AuthenticationError
+
+__all__ = [
+    "DEFAULT_CONFIG_PATH",
+    "DEFAULT_URL",
+    "Credentials",
+    "discover",
+    "from_environment",
+    "load",
+    "save",
+]
+
+log = logging.getLogger("syftbox_accounting")
+
+DEFAULT_URL = "https://syftaccounting.centralus.cloudapp.azure.com"
+DEFAULT_CONFIG_PATH = Path("~/.syftbox/accounting.json")
+ENV_EMAIL = "SYFTBOX_ACCOUNTING_EMAIL"
+ENV_PASSWORD = "SYFTBOX_ACCOUNTING_PASSWORD"
+ENV_URL = "SYFTBOX_ACCOUNTING_URL"
+ENV_KEY = "SYFTBOX_ACCOUNTING_KEY"
+FORMAT = "syftbox-accounting-credentials"
+VERSION = 1
+_ALGORITHM = "AES-256-GCM"
+_MAKE_KEY = (
+    'python -c "import base64, secrets; '
+    'print(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())"'
+)
+
+
+@attrs.frozen
+class Credentials:
+    """A service URL, an email and a password (never shown in a repr)."""
+
+    url: str
+    email: str
+    password: str = attrs.field(repr=False)
+
+
+def config_path(filepath: str | os.PathLike[str] | None = None) -> Path:
+    """The credentials file: `filepath`, or ``~/.syftbox/accounting.json``."""
+    return Path(filepath if filepath is not None else DEFAULT_CONFIG_PATH).expanduser()
+
+
+def key_path(config: Path) -> Path:
+    """The key file that goes with a credentials file: same folder, ``.key``."""
+    return config.with_suffix(".key")
+
+
+# -- the key
+
+
+def _decode_key(text: str, source: str) -> bytes:
+    try:
+        key = base64.urlsafe_b64decode(text.strip().encode("ascii"))
+    except (binascii.Error, ValueError, UnicodeEncodeError):
+        key = b""
+    if len(key) != 32:
+        raise AuthenticationError(
+            f"{source} is not a valid key: it must be 32 random bytes in URL-safe base64. "
+            f"Make one with: {_MAKE_KEY}"
+        )
+    return key
+
+
+def _key(config: Path, *, create: bool, environ: Mapping[str, str]) -> tuple[bytes, str]:
+    """The encryption key and where it came from ("environment" or "file")."""
+    if environ.get(ENV_KEY):
+        return _decode_key(environ[ENV_KEY], ENV_KEY), "environment"
+    path = key_path(config)
+    try:
+        return _decode_key(path.read_text(encoding="ascii"), f"Key file {path}"), "file"
+    except FileNotFoundError:
+        if not create:
+            raise AuthenticationError(
+                f"The key file {path} for {config} is missing, so the saved password cannot "
+                f"be decrypted. Set {ENV_KEY} to the key it was saved with, or configure the "
+                "client again and call save_credentials()."
+            ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise AuthenticationError(
+            f"The key file {path} cannot be read ({type(exc).__name__}): check its "
+            "permissions, or delete it and save the credentials again."
+        ) from None
+    key = secrets.token_bytes(32)
+    _write_new(path, base64.urlsafe_b64encode(key) + b"\n")
+    return key, "file"
+
+
+# -- files
+
+
+def _private_dir(directory: Path) -> None:
+    if not directory.exists():
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        directory.chmod(0o700)  # mkdir's mode is reduced by the umask
+
+
+def _temp_beside(path: Path, data: bytes) -> str:
+    """A fsynced temp file next to `path` holding `data`, mode 0600 from its birth."""
+    _private_dir(path.parent)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        os.fchmod(fd, 0o600)  # mkstemp makes 0600, but a umask could take more away
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+    except BaseException:
+        with suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return tmp
+
+
+def _sync_dir(directory: Path) -> None:
+    with suppress(OSError):
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Replace `path` with `data` all at once: a crash leaves the old file or the new."""
+    tmp = _temp_beside(path, data)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        with suppress(OSError):
+            os.unlink(tmp)
+        raise
+    _sync_dir(path.parent)
+
+
+def _write_new(path: Path, data: bytes) -> None:
+    """Create `path` only if it does not exist (a racing writer's file wins)."""
+    tmp = _temp_beside(path, data)
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        pass
+    finally:
+        with suppress(OSError):
+            os.unlink(tmp)
+    _sync_dir(path.parent)
+
+
+# -- save and load
+
+
+def _associated_data(url: str, email: str) -> bytes:
+    return json.dumps(
+        {"format": FORMAT, "version": VERSION, "url": url, "email": email}, sort_keys=True
+    ).encode()
+
+
+def save(
+    credentials: Credentials,
+    filepath: str | os.PathLike[str] | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+) -> Path:
+    """Write `credentials` to the encrypted file and return its path."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    path = config_path(filepath)
+    key, source = _key(path, create=True, environ=os.environ if environ is None else environ)
+    nonce = secrets.token_bytes(12)
+    sealed = AESGCM(key).encrypt(
+        nonce,
+        credentials.password.encode("utf-8"),
+        _associated_data(credentials.url, credentials.email),
+    )
+    document = {
+        "format": FORMAT,
+        "version": VERSION,
+        "url": credentials.url,
+        "email": credentials.email,
+        "password": {
+            "algorithm": _ALGORITHM,
+            "key": source,
+            "nonce": base64.urlsafe_b64encode(nonce).decode(),
+            "ciphertext": base64.urlsafe_b64encode(sealed).decode(),
+        },
+    }
+    atomic_write(path, (json.dumps(document, indent=2) + "\n").encode())
+    log.info("Saved accounting credentials for %s to %s", credentials.email, path)
+    return path
+
+
+def _corrupt(path: Path, what: str) -> AuthenticationError:
+    return AuthenticationError(
+        f"The credentials file {path} is corrupt ({what}). Delete it, then configure the "
+        "client and call save_credentials() again."
+    )
+
+
+def load(
+    filepath: str | os.PathLike[str] | None = None, *, environ: Mapping[str, str] | None = None
+) -> Credentials:
+    """Read and decrypt the credentials file.
+
+    Raises:
+        AuthenticationError: the file is missing, unreadable, corrupt, tampered with,
+            or the key is wrong; the message names the file and what to do.
+    """
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    path = config_path(filepath)
+    try:
+        raw = path.read_bytes()
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        raise AuthenticationError(
+            f"No credentials file at {path}: configure the client and call "
+            "save_credentials(), or pass the path it was saved to."
+        ) from None
+    except OSError as exc:
+        raise AuthenticationError(
+            f"The credentials file {path} cannot be read ({type(exc).__name__}): check its "
+            "permissions."
+        ) from None
+    if mode & 0o077:
+        log.warning(
+            "The credentials file %s is readable by others (mode %o): chmod 600 it", path, mode
+        )
+    doc = _parse(path, raw)
+    url, email, sealed = doc["url"], doc["email"], doc["password"]
+    key, _ = _key(path, create=False, environ=os.environ if environ is None else environ)
+    try:
+        nonce = base64.urlsafe_b64decode(sealed["nonce"])
+        ciphertext = base64.urlsafe_b64decode(sealed["ciphertext"])
+        password = AESGCM(key).decrypt(nonce, ciphertext, _associated_data(url, email))
+        return Credentials(url=url, email=email, password=password.decode("utf-8"))
+    except (InvalidTag, ValueError, binascii.Error):
+        hint = (
+            f"{ENV_KEY} is set to a different key"
+            if sealed.get("key") == "file" and os.environ.get(ENV_KEY)
+            else "it was saved with another key or edited"
+        )
+        raise AuthenticationError(
+            f"The credentials file {path} cannot be decrypted: {hint}. Use the key it was "
+            "saved with, or configure the client and call save_credentials() again."
+        ) from None
+
+
+def _parse(path: Path, raw: bytes) -> dict[str, Any]:
+    try:
+        doc = json.loads(raw)
+    except ValueError:
+        raise _corrupt(path, "not JSON") from None
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT:
+        raise _corrupt(path, "not a syftbox-accounting credentials file")
+    if doc.get("version") != VERSION:
+        raise AuthenticationError(
+            f"The credentials file {path} has format version {doc.get('version')!r}, and "
+            f"this library reads version {VERSION}: upgrade syftbox-accounting, or save the "
+            "credentials again."
+        )
+    sealed = doc.get("password")
+    fields_ok = all(isinstance(doc.get(k), str) for k in ("url", "email")) and (
+        isinstance(sealed, dict)
+        and sealed.get("algorithm") == _ALGORITHM
+        and all(isinstance(sealed.get(k), str) for k in ("nonce", "ciphertext"))
+    )
+    if not fields_ok:
+        raise _corrupt(path, "fields missing or of the wrong type")
+    return doc
+
+
+# -- discovery
+
+
+def from_environment(environ: Mapping[str, str] | None = None) -> Credentials | None:
+    """Credentials from the environment; None when neither email nor password is set.
+
+    Raises:
+        AuthenticationError: only one of the email and password is set.
+    """
+    env = os.environ if environ is None else environ
+    email, password = env.get(ENV_EMAIL), env.get(ENV_PASSWORD)
+    if not email and not password:
+        return None
+    missing = ENV_PASSWORD if email else ENV_EMAIL
+    if not email or not password:
+        raise AuthenticationError(
+            f"{ENV_EMAIL if email else ENV_PASSWORD} is set but {missing} is not: set both, "
+            "or unset both to use another source of credentials."
+        )
+    return Credentials(url=env.get(ENV_URL) or DEFAULT_URL, email=email, password=password)
+
+
+def discover(
+    filepath: str | os.PathLike[str] | None = None, *, environ: Mapping[str, str] | None = None
+) -> tuple[Credentials | None, str]:
+    """Find credentials: the config file, then the environment. Returns them (or
+    None) and where they came from."""
+    path = config_path(filepath)
+    if path.exists():
+        try:
+            return load(path, environ=environ), f"config file {path}"
+        except AuthenticationError as exc:
+            log.warning("Skipping the credentials file %s: %s", path, exc.message)
+    else:
+        log.debug("Credentials discovery: no config file at %s", path)
+    found = from_environment(environ)
+    if found is not None:
+        return found, "environment"
+    log.debug("Credentials discovery: %s and %s are not set", ENV_EMAIL, ENV_PASSWORD)
+    return None, "not configured"

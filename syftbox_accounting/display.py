@@ -1,0 +1,101 @@
+"""`show()`: the account as text in a terminal and as HTML in Jupyter.
+
+IPython is never imported here unless the user's process already has it: a
+notebook always does, a script never needs it. The password is never shown.
+"""
+
+from __future__ import annotations
+
+import html as _html
+import sys
+from decimal import Decimal
+
+import attrs
+
+OPERATIONS = (
+    ("Balance", "client.accounting_client.get_account_balance()"),
+    ("Pay a service", 'await client.accounting_client.create_transaction_token("svc@example.com")'),
+    ("Check credentials", "client.accounting_client.check_credentials()"),
+    ("History", "client.accounting_client.get_transaction_history()"),
+    ("Save credentials", "client.accounting_client.save_credentials()"),
+)
+
+
+@attrs.frozen
+class Snapshot:
+    """What `show()` displays; it holds no secret."""
+
+    url: str
+    email: str | None
+    configured: bool
+    balance: str
+
+
+def money(value: Decimal) -> str:
+    """Dollars as text, e.g. ``$12.50`` or ``$0.000125``."""
+    text = f"{value:,.2f}" if value == value.quantize(Decimal("0.01")) else f"{value:,f}"
+    return f"${text}"
+
+
+def _rows(snapshot: Snapshot) -> list[tuple[str, str]]:
+    return [
+        ("Status", "configured" if snapshot.configured else "not configured"),
+        ("Email", snapshot.email or "-"),
+        ("Balance", snapshot.balance),
+        ("Service", snapshot.url),
+    ]
+
+
+def text(snapshot: Snapshot) -> str:
+    """The plain-text form."""
+    width = max(len(k) for k, _ in _rows(snapshot))
+    lines = ["SyftBox accounting"]
+    lines += [f"  {k:<{width}}  {v}" for k, v in _rows(snapshot)]
+    lines.append("  Common operations:")
+    lines += [f"    {name:<18} {code}" for name, code in OPERATIONS]
+    if not snapshot.configured:
+        lines.append(
+            '  Set up: client.accounting_client.configure(email="...", password="...") '
+            'or register_accounting("you@example.com")'
+        )
+    return "\n".join(lines)
+
+
+def html(snapshot: Snapshot) -> str:
+    """The HTML form, every value escaped."""
+    esc = _html.escape
+    rows = "".join(
+        f"<tr><th style='text-align:left;padding-right:1em'>{esc(k)}</th><td>{esc(v)}</td></tr>"
+        for k, v in _rows(snapshot)
+    )
+    ops = "".join(
+        f"<tr><td style='padding-right:1em'>{esc(n)}</td><td><code>{esc(c)}</code></td></tr>"
+        for n, c in OPERATIONS
+    )
+    return (
+        "<div class='syftbox-accounting'><strong>SyftBox accounting</strong>"
+        f"<table>{rows}</table><details><summary>Common operations</summary>"
+        f"<table>{ops}</table></details></div>"
+    )
+
+
+def _notebook_display() -> object | None:
+    """IPython's `display` when running in a Jupyter kernel, else None."""
+    ipython = sys.modules.get("IPython")
+    if ipython is None:
+        return None
+    shell = getattr(ipython, "get_ipython", lambda: None)()
+    if shell is None or type(shell).__name__ != "ZMQInteractiveShell":
+        return None
+    from IPython.display import HTML, display  # type: ignore[import-not-found]
+
+    return lambda s: display(HTML(html(s)))
+
+
+def show(snapshot: Snapshot) -> None:
+    """Display `snapshot`: HTML in Jupyter, text elsewhere."""
+    shower = _notebook_display()
+    if callable(shower):
+        shower(snapshot)
+    else:
+        print(text(snapshot))

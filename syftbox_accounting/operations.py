@@ -1,0 +1,261 @@
+"""The 12 operations of the contract, each declared once.
+
+A function here turns checked arguments into a `Call`: the request, built by the
+generated client's own request builder (the facade never writes URLs or JSON), the
+authentication it needs, and how to read its success body into our types. The
+transport sends a `Call` (sync or async, with retries); `errors.from_response` reads
+its failures.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any, Generic, Literal, TypeVar
+
+import attrs
+from syftbox_accounting_client import models as m
+from syftbox_accounting_client.api.admin import add_balance, get_user, list_users
+from syftbox_accounting_client.api.tokens import create_token
+from syftbox_accounting_client.api.transactions import (
+    cancel_transaction,
+    confirm_transaction,
+    create_transaction,
+    list_transactions,
+)
+from syftbox_accounting_client.api.users import (
+    create_user,
+    get_my_info,
+    update_organization,
+    update_password,
+)
+from syftbox_accounting_client.types import UNSET, Unset
+
+from syftbox_accounting.types import (
+    Transaction,
+    TransactionActor,
+    TransactionStatus,
+    User,
+)
+
+T = TypeVar("T")
+Auth = Literal["basic", "bearer", "none"]
+
+
+@attrs.frozen
+class Call(Generic[T]):
+    """One request to the service and how to read its answer.
+
+    `operation` is the library call it serves, for messages; `secrets` are values
+    in the request that must never be shown (tokens, new passwords); `conflict` is
+    the error code a 409 without a readable body stands for.
+    """
+
+    operation: str
+    request: dict[str, Any]
+    auth: Auth
+    parse: Callable[[Any], T]
+    secrets: tuple[str, ...] = ()
+    conflict: str = "already_resolved"
+
+    @property
+    def method(self) -> str:
+        return str(self.request["method"]).upper()
+
+    @property
+    def path(self) -> str:
+        return str(self.request["url"])
+
+    @property
+    def idempotent(self) -> bool:
+        """GETs change nothing, so sending one again is always safe."""
+        return self.method == "GET"
+
+
+# -- reading answers: generated model -> our types, checking what the generator does not
+
+
+def _str(value: object, what: str) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{what} is {type(value).__name__}, not a string")
+    return value
+
+
+def _opt_str(value: object, what: str) -> str | None:
+    return None if value is None or isinstance(value, Unset) else _str(value, what)
+
+
+def _money(value: object, what: str, *, minimum: Decimal, inclusive: bool) -> Decimal:
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        raise TypeError(f"{what} is {type(value).__name__}, not a number")
+    exact = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    if not exact.is_finite() or exact < minimum or (exact == minimum and not inclusive):
+        raise ValueError(f"{what} {value} is out of range")
+    return exact
+
+
+def _time(value: object, what: str) -> datetime.datetime:
+    if not isinstance(value, datetime.datetime):
+        raise TypeError(f"{what} is not a date-time")
+    return value
+
+
+def _opt_time(value: object, what: str) -> datetime.datetime | None:
+    return None if value is None or isinstance(value, Unset) else _time(value, what)
+
+
+def to_user(user: m.User) -> User:
+    return User(
+        id=_str(user.id, "user.id"),
+        email=_str(user.email, "user.email"),
+        balance=_money(user.balance, "user.balance", minimum=Decimal(0), inclusive=True),
+        organization=_opt_str(user.organization, "user.organization"),
+    )
+
+
+def to_transaction(tx: m.Transaction) -> Transaction:
+    resolved_by = tx.resolved_by
+    return Transaction(
+        id=_str(tx.id, "transaction.id"),
+        sender_email=_str(tx.sender_email, "transaction.senderEmail"),
+        recipient_email=_str(tx.recipient_email, "transaction.recipientEmail"),
+        amount=_money(tx.amount, "transaction.amount", minimum=Decimal(0), inclusive=False),
+        status=TransactionStatus(tx.status),
+        created_by=TransactionActor(tx.created_by),
+        created_at=_time(tx.created_at, "transaction.createdAt"),
+        resolved_by=None
+        if resolved_by is None or isinstance(resolved_by, Unset)
+        else TransactionActor(resolved_by),
+        resolved_at=_opt_time(tx.resolved_at, "transaction.resolvedAt"),
+        app_name=_opt_str(tx.app_name, "transaction.appName"),
+        endpoint=_opt_str(tx.app_ep_path, "transaction.appEpPath"),
+    )
+
+
+def _read_user(doc: Any) -> User:
+    return to_user(m.UserResponse.from_dict(doc).user)
+
+
+def _read_transaction(doc: Any) -> Transaction:
+    return to_transaction(m.TransactionResponse.from_dict(doc).transaction)
+
+
+def _read_transactions(doc: Any) -> list[Transaction]:
+    return [to_transaction(t) for t in m.TransactionListResponse.from_dict(doc).transactions]
+
+
+def _read_users(doc: Any) -> list[User]:
+    return [to_user(u) for u in m.UserListResponse.from_dict(doc).users]
+
+
+def _read_new_account(doc: Any) -> tuple[User, str]:
+    created = m.CreateUserResponse.from_dict(doc)
+    return to_user(created.user), _str(created.password, "password")
+
+
+def _read_token(doc: Any) -> str:
+    token = _str(m.TokenResponse.from_dict(doc).token, "token")
+    if not token:
+        raise ValueError("token is empty")
+    return token
+
+
+def _wire_amount(amount: Decimal) -> int | float:
+    # JSON carries the number as given: whole amounts as integers. Amounts are below
+    # 1e9 with 6 decimals (15 significant digits), which a float holds exactly.
+    return int(amount) if amount == amount.to_integral_value() else float(amount)
+
+
+def _opt(value: str | None) -> str | Unset:
+    return UNSET if value is None else value
+
+
+# -- the operations
+
+
+def create_account(
+    operation: str, email: str, password: str | None, organization: str | None
+) -> Call[tuple[User, str]]:
+    body = m.CreateUserRequest(
+        email=email, password=_opt(password), organization=_opt(organization)
+    )
+    secrets = (password,) if password else ()
+    return Call(
+        operation,
+        create_user._get_kwargs(body=body),
+        "none",
+        _read_new_account,
+        secrets,
+        conflict="account_exists",
+    )
+
+
+def my_info(operation: str) -> Call[User]:
+    return Call(operation, get_my_info._get_kwargs(), "basic", _read_user)
+
+
+def change_password(operation: str, old: str, new: str) -> Call[User]:
+    body = m.UpdatePasswordRequest(old_password=old, new_password=new)
+    return Call(operation, update_password._get_kwargs(body=body), "basic", _read_user, (old, new))
+
+
+def change_organization(operation: str, organization: str | None) -> Call[User]:
+    body = m.UpdateOrganizationRequest(organization=organization)
+    return Call(operation, update_organization._get_kwargs(body=body), "basic", _read_user)
+
+
+def new_token(operation: str, recipient_email: str) -> Call[str]:
+    body = m.CreateTokenRequest(recipient_email=recipient_email)
+    return Call(operation, create_token._get_kwargs(body=body), "basic", _read_token)
+
+
+def new_transaction(
+    operation: str,
+    *,
+    sender_email: str,
+    recipient_email: str,
+    amount: Decimal,
+    token: str | None = None,
+    app_name: str | None = None,
+    endpoint: str | None = None,
+) -> Call[Transaction]:
+    body = m.CreateTransactionRequest(
+        sender_email=sender_email,
+        recipient_email=recipient_email,
+        amount=_wire_amount(amount),
+        token=_opt(token),
+        app_name=_opt(app_name),
+        app_ep_path=_opt(endpoint),
+    )
+    secrets = (token,) if token else ()
+    return Call(
+        operation, create_transaction._get_kwargs(body=body), "basic", _read_transaction, secrets
+    )
+
+
+def confirm(operation: str, transaction_id: str) -> Call[Transaction]:
+    body = m.TransactionIdRequest(transaction_id=transaction_id)
+    return Call(operation, confirm_transaction._get_kwargs(body=body), "basic", _read_transaction)
+
+
+def cancel(operation: str, transaction_id: str) -> Call[Transaction]:
+    body = m.TransactionIdRequest(transaction_id=transaction_id)
+    return Call(operation, cancel_transaction._get_kwargs(body=body), "basic", _read_transaction)
+
+
+def history(operation: str) -> Call[list[Transaction]]:
+    return Call(operation, list_transactions._get_kwargs(), "basic", _read_transactions)
+
+
+def credit(operation: str, email: str, amount: Decimal) -> Call[User]:
+    body = m.AddBalanceRequest(recipient_email=email, amount=_wire_amount(amount))
+    return Call(operation, add_balance._get_kwargs(body=body), "bearer", _read_user)
+
+
+def user_by_email(operation: str, email: str) -> Call[User]:
+    return Call(operation, get_user._get_kwargs(email), "bearer", _read_user)
+
+
+def all_users(operation: str) -> Call[list[User]]:
+    return Call(operation, list_users._get_kwargs(), "bearer", _read_users)

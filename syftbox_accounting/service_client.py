@@ -1,0 +1,102 @@
+"""What `AccountingClient` and `AdminClient` share: the transport, closing, and the
+`twin` rule that ties a sync method to its async twin."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any, Self, TypeVar
+
+import httpx
+
+from syftbox_accounting import validation
+from syftbox_accounting.errors import InvalidInputError
+from syftbox_accounting.transport import Flow, RetryPolicy, Transport
+
+T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
+
+DEFAULT_TIMEOUT = 10.0
+
+
+def twin(of: Callable[..., Any]) -> Callable[[F], F]:
+    """Mark a method as the other-kind twin of `of`: it shares its docstring, and the
+    twin-parity test checks that it shares its signature too."""
+
+    def mark(method: F) -> F:
+        method.__doc__ = of.__doc__
+        method.__twin_of__ = of.__name__  # type: ignore[attr-defined]
+        return method
+
+    return mark
+
+
+class ServiceClient:
+    """A client of one accounting service: holds its transport and closes it.
+
+    Use it as a context manager (``with`` or ``async with``), or call `close()` /
+    `aclose()`, to release connections.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        max_retries: int = 2,
+        allow_insecure_http: bool = False,
+        http_client: httpx.Client | None = None,
+        async_http_client: httpx.AsyncClient | None = None,
+    ) -> None:
+        self._allow_insecure_http = validation.flag("allow_insecure_http", allow_insecure_http)
+        self._transport = Transport(
+            validation.url(url, allow_insecure_http=self._allow_insecure_http),
+            timeout=validation.timeout(timeout),
+            retry=RetryPolicy(max_retries=validation.retries(max_retries)),
+            http_client=_checked(http_client, httpx.Client, "http_client"),
+            async_http_client=_checked(async_http_client, httpx.AsyncClient, "async_http_client"),
+        )
+
+    def _run(self, flow: Flow[T]) -> T:
+        return self._transport.run(flow)
+
+    async def _run_async(self, flow: Flow[T]) -> T:
+        return await self._transport.run_async(flow)
+
+    def close(self) -> None:
+        """Close the connections this client opened (sync side)."""
+        self._transport.close()
+
+    async def aclose(self) -> None:
+        """Close every connection this client opened."""
+        await self._transport.aclose()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+
+def _checked(value: T | None, kind: type[T], name: str) -> T | None:
+    if value is not None and not isinstance(value, kind):
+        raise InvalidInputError(
+            f"{name} must be an {kind.__module__}.{kind.__name__}, not {type(value).__name__}."
+        )
+    return value

@@ -1,0 +1,436 @@
+"""Sending calls to the service: timeouts, retries, and the sync and async drivers.
+
+Everything that is not I/O is written once, as generators:
+- `_exchange` is one call's life: send, decide whether to retry, wait, send again,
+  then read the answer or raise the mapped exception;
+- a *flow* (see `accounting.py`) is one library operation: it yields `Call`s (or a
+  `Gather` of calls) and receives their results.
+`Transport.run` and `Transport.run_async` drive both, with `httpx.Client` and
+`time.sleep`, or `httpx.AsyncClient` and `anyio.sleep`. That is all that differs
+between a sync method and its async twin.
+
+Retry policy: GETs are retried on connection errors, timeouts, 429 and 5xx; any
+request is retried when the failure proves nothing was sent (connect errors). A
+POST or PUT that may have reached the service is never sent again, so money never
+moves twice.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import logging
+import random
+import threading
+import time
+from collections.abc import Generator
+from decimal import Decimal
+from typing import Any, TypeVar
+
+import attrs
+import httpx
+
+from syftbox_accounting import errors
+from syftbox_accounting.errors import AccountingError, AuthenticationError
+from syftbox_accounting.operations import Call
+
+T = TypeVar("T")
+log = logging.getLogger("syftbox_accounting")
+
+
+@attrs.frozen
+class Gather:
+    """A flow step: several calls at once (concurrently when async)."""
+
+    calls: tuple[Call[Any], ...]
+
+
+Step = Call[Any] | Gather
+Flow = Generator[Step, Any, T]
+
+
+def result_of(call: Call[T]) -> Flow[T]:
+    """Yield one call from a flow and get its typed result: ``yield from result_of(c)``."""
+    result: T = yield call
+    return result
+
+
+@attrs.frozen
+class RetryPolicy:
+    """How failed requests are retried.
+
+    Waits are jittered exponential backoff (`backoff` * 2**attempt, capped at
+    `max_backoff`, full jitter), or the service's `Retry-After` when it sends one. A
+    `Retry-After` longer than `max_retry_after` is not waited for: the error is
+    raised at once, saying when to retry.
+    """
+
+    max_retries: int = 2
+    backoff: float = 0.2
+    max_backoff: float = 5.0
+    max_retry_after: float = 30.0
+
+    def delay(self, attempt: int, retry_after: float | None) -> float:
+        if retry_after is not None:
+            return retry_after
+        return random.uniform(0, min(self.max_backoff, self.backoff * 2**attempt))
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds from a `Retry-After` header: delta-seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+# Failures that prove the request never left: safe to send again, whatever it is.
+_NOTHING_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+_RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+class _BearerAuth(httpx.Auth):
+    """`Authorization: Bearer <key>`, with a repr that hides the key."""
+
+    def __init__(self, key: str) -> None:
+        self._header = f"Bearer {key}"
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers["Authorization"] = self._header
+        yield request
+
+    def __repr__(self) -> str:
+        return "_BearerAuth(***)"
+
+
+@attrs.frozen
+class _Send:
+    """An exchange step: send the call now."""
+
+
+@attrs.frozen
+class _Sleep:
+    """An exchange step: wait before the next attempt."""
+
+    seconds: float
+
+
+_SEND = _Send()
+Outcome = httpx.Response | httpx.HTTPError | OSError
+
+
+def _loop_key() -> object:
+    """The running event loop, to keep an AsyncClient to the loop it was made in."""
+    import sniffio
+
+    if sniffio.current_async_library() == "trio":
+        import trio
+
+        return trio.lowlevel.current_trio_token()
+    import asyncio
+
+    return asyncio.get_running_loop()
+
+
+class Transport:
+    """One service endpoint: its URL, credentials, timeout, retry policy, and the
+    httpx clients (created lazily, reused for keep-alive, closed by `close`)."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        timeout: float,
+        retry: RetryPolicy,
+        http_client: httpx.Client | None = None,
+        async_http_client: httpx.AsyncClient | None = None,
+    ) -> None:
+        self.base_url = base_url
+        self.timeout = timeout
+        self.retry = retry
+        self._basic: httpx.BasicAuth | None = None
+        self._bearer: _BearerAuth | None = None
+        self._secrets: tuple[str, ...] = ()
+        self._client = http_client
+        self._owns_client = http_client is None
+        self._async_client = async_http_client
+        self._owns_async_client = async_http_client is None
+        self._async_loop: object = None
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"Transport({self.base_url!r})"
+
+    # -- credentials
+
+    def set_basic(self, email: str | None, password: str | None) -> None:
+        """Use `email:password` for user calls (None to forget them)."""
+        if email is None or password is None:
+            self._basic, self._secrets = None, ()
+        else:
+            self._basic, self._secrets = httpx.BasicAuth(email, password), (password,)
+
+    def set_bearer(self, key: str) -> None:
+        """Use `key` for admin calls."""
+        self._bearer, self._secrets = _BearerAuth(key), (key,)
+
+    def _auth_for(self, call: Call[Any]) -> httpx.Auth | None:
+        if call.auth == "none":
+            return None
+        auth = self._basic if call.auth == "basic" else self._bearer
+        if auth is None:
+            raise AuthenticationError(
+                f"{call.operation} needs credentials, and none are configured. Call "
+                "configure(email=..., password=...) or register_accounting(...), or set "
+                "SYFTBOX_ACCOUNTING_EMAIL and SYFTBOX_ACCOUNTING_PASSWORD.",
+                operation=call.operation,
+                method=call.method,
+                path=call.path,
+            )
+        return auth
+
+    # -- clients
+
+    def _sync_client(self) -> httpx.Client:
+        with self._lock:
+            if self._client is None:
+                self._client = httpx.Client(follow_redirects=False)
+            return self._client
+
+    def _async_http(self) -> httpx.AsyncClient:
+        if not self._owns_async_client:
+            assert self._async_client is not None
+            return self._async_client
+        key = _loop_key()
+        with self._lock:
+            if self._async_client is None or self._async_loop is not key:
+                # A client's connections belong to the loop that opened them.
+                self._async_client = httpx.AsyncClient(follow_redirects=False)
+                self._async_loop = key
+            return self._async_client
+
+    def close(self) -> None:
+        """Close the sync httpx client, if this transport created it."""
+        with self._lock:
+            client, self._client = self._client, None
+        if client is not None and self._owns_client:
+            client.close()
+        elif client is not None:
+            self._client = client
+
+    async def aclose(self) -> None:
+        """Close both httpx clients this transport created."""
+        self.close()
+        client = self._async_client
+        if client is not None and self._owns_async_client:
+            self._async_client = None
+            await client.aclose()
+
+    # -- one call: the shared logic
+
+    def _request_args(
+        self, call: Call[Any], auth: httpx.Auth | None, timeout: float | None
+    ) -> dict[str, Any]:
+        args = dict(call.request)
+        args["url"] = self.base_url + call.path
+        args["timeout"] = self.timeout if timeout is None else timeout
+        if auth is not None:
+            args["auth"] = auth
+        return args
+
+    def _exchange(
+        self, call: Call[T], max_retries: int | None
+    ) -> Generator[_Send | _Sleep, Outcome, T]:
+        limit = self.retry.max_retries if max_retries is None else max_retries
+        attempt = 0
+        while True:
+            started = time.perf_counter()
+            outcome = yield _SEND
+            log.debug(
+                "%s %s -> %s in %.0f ms (attempt %d)",
+                call.method,
+                call.path,
+                outcome.status_code
+                if isinstance(outcome, httpx.Response)
+                else type(outcome).__name__,
+                (time.perf_counter() - started) * 1000,
+                attempt + 1,
+            )
+            wait = self._retry_wait(call, outcome, attempt) if attempt < limit else None
+            if wait is None:
+                return self._read(call, outcome, attempt)
+            attempt += 1
+            yield _Sleep(wait)
+
+    def _retry_wait(self, call: Call[Any], outcome: Outcome, attempt: int) -> float | None:
+        """Seconds to wait before sending `call` again, or None not to."""
+        if isinstance(outcome, httpx.Response):
+            if not call.idempotent or outcome.status_code not in _RETRY_STATUSES:
+                return None
+            retry_after = parse_retry_after(outcome.headers.get("Retry-After"))
+            if retry_after is not None and retry_after > self.retry.max_retry_after:
+                return None
+            return self.retry.delay(attempt, retry_after)
+        if isinstance(outcome, _NOTHING_SENT) or call.idempotent:
+            return self.retry.delay(attempt, None)
+        return None
+
+    def _read(self, call: Call[T], outcome: Outcome, retries: int) -> T:
+        secrets = call.secrets + self._secrets
+        if not isinstance(outcome, httpx.Response):
+            raise errors.unreachable(
+                operation=call.operation,
+                method=call.method,
+                path=call.path,
+                base_url=self.base_url,
+                reason=_describe(outcome, self.timeout),
+                may_have_reached=not call.idempotent and not isinstance(outcome, _NOTHING_SENT),
+                retries=retries,
+            ) from outcome
+        if not 200 <= outcome.status_code < 300:
+            raise errors.from_status(
+                operation=call.operation,
+                method=call.method,
+                path=call.path,
+                status_code=outcome.status_code,
+                content=outcome.content,
+                secrets=secrets,
+                retries=retries,
+                conflict_code=call.conflict,
+            )
+        try:
+            return call.parse(json.loads(outcome.content, parse_float=Decimal))
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            problem = "empty body" if not outcome.content else f"{type(exc).__name__}: {exc}"
+            raise errors.broken_contract(
+                operation=call.operation,
+                method=call.method,
+                path=call.path,
+                status_code=outcome.status_code,
+                content=outcome.content,
+                problem=problem,
+                secrets=secrets,
+                retries=retries,
+            ) from None
+
+    # -- the drivers: the only code that differs between sync and async
+
+    def send(
+        self, call: Call[T], *, timeout: float | None = None, max_retries: int | None = None
+    ) -> T:
+        """Send one call, blocking; retries as the policy says."""
+        args = self._request_args(call, self._auth_for(call), timeout)
+        client = self._sync_client()
+        exchange = self._exchange(call, max_retries)
+        step = next(exchange)
+        try:
+            while True:
+                if isinstance(step, _Sleep):
+                    time.sleep(step.seconds)
+                    step = exchange.send(None)  # type: ignore[arg-type]
+                    continue
+                try:
+                    outcome: Outcome = client.request(**args)
+                except (httpx.HTTPError, OSError) as exc:
+                    outcome = exc
+                step = exchange.send(outcome)
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]
+
+    async def send_async(
+        self, call: Call[T], *, timeout: float | None = None, max_retries: int | None = None
+    ) -> T:
+        """Send one call without blocking the event loop; retries as the policy says."""
+        import anyio
+
+        args = self._request_args(call, self._auth_for(call), timeout)
+        client = self._async_http()
+        exchange = self._exchange(call, max_retries)
+        step = next(exchange)
+        try:
+            while True:
+                if isinstance(step, _Sleep):
+                    await anyio.sleep(step.seconds)
+                    step = exchange.send(None)  # type: ignore[arg-type]
+                    continue
+                try:
+                    outcome: Outcome = await client.request(**args)
+                except (httpx.HTTPError, OSError) as exc:
+                    outcome = exc
+                step = exchange.send(outcome)
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]
+
+    def run(self, flow: Flow[T], **options: Any) -> T:
+        """Run a flow to its result, blocking."""
+        try:
+            step = next(flow)
+            while True:
+                try:
+                    if isinstance(step, Gather):
+                        value: Any = [self.send(c, **options) for c in step.calls]
+                    else:
+                        value = self.send(step, **options)
+                except AccountingError as exc:
+                    step = flow.throw(exc)
+                else:
+                    step = flow.send(value)
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]
+
+    async def run_async(self, flow: Flow[T], **options: Any) -> T:
+        """Run a flow to its result on the running event loop (asyncio or trio)."""
+        try:
+            step = next(flow)
+            while True:
+                try:
+                    if isinstance(step, Gather):
+                        value: Any = await self._gather(step, options)
+                    else:
+                        value = await self.send_async(step, **options)
+                except AccountingError as exc:
+                    step = flow.throw(exc)
+                else:
+                    step = flow.send(value)
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]
+
+    async def _gather(self, gather: Gather, options: dict[str, Any]) -> list[Any]:
+        import anyio
+
+        results: list[Any] = [None] * len(gather.calls)
+        failures: list[AccountingError] = []
+
+        async def one(index: int, call: Call[Any]) -> None:
+            try:
+                results[index] = await self.send_async(call, **options)
+            except AccountingError as exc:
+                failures.append(exc)
+
+        async with anyio.create_task_group() as group:
+            for index, call in enumerate(gather.calls):
+                group.start_soon(one, index, call)
+        if failures:
+            raise failures[0]
+        return results
+
+
+def _describe(exc: BaseException, timeout: float) -> str:
+    """A sentence for a failure with no answer, without the library's internals."""
+    if isinstance(exc, httpx.ConnectTimeout):
+        return f"could not connect within {timeout:g} s"
+    if isinstance(exc, httpx.PoolTimeout):
+        return f"no free connection within {timeout:g} s"
+    if isinstance(exc, httpx.TimeoutException):
+        return f"no answer within {timeout:g} s (read timeout)"
+    if isinstance(exc, httpx.ConnectError):
+        return "could not connect (connection refused or host unknown)"
+    if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
+        return "the connection was dropped before a complete answer arrived"
+    return f"the request failed ({type(exc).__name__})"

@@ -1,0 +1,136 @@
+"""The library's own result types.
+
+They are small attrs classes owned by this package, not the generated models, so
+the public API stays put when the generator's naming changes. Money is `Decimal`:
+the service keeps it exactly (micro-dollars) and sends it as JSON numbers, which we
+read digit for digit, never through a float. Only the seed's calls that promise a
+float (`get_account_balance`, `UserAccount.balance`) return one.
+"""
+
+from __future__ import annotations
+
+import datetime
+import enum
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+__all__ = [
+    "CredentialCheck",
+    "CredentialStatus",
+    "Transaction",
+    "TransactionActor",
+    "TransactionStatus",
+    "User",
+    "UserAccount",
+]
+
+
+class TransactionStatus(enum.StrEnum):
+    """`PENDING` until resolved; then `COMPLETED` (money moved) or `CANCELLED`."""
+
+    PENDING = "PENDING"
+    COMPLETED = "COMPLETED"
+    CANCELLED = "CANCELLED"
+
+
+class TransactionActor(enum.StrEnum):
+    """Who created or resolved a transaction."""
+
+    SYSTEM = "SYSTEM"
+    SENDER = "SENDER"
+    RECIPIENT = "RECIPIENT"
+
+
+@attrs.frozen
+class User:
+    """An account as the service reports it."""
+
+    id: str
+    email: str
+    balance: Decimal
+    organization: str | None = None
+
+
+@attrs.frozen
+class Transaction:
+    """A payment from `sender_email` to `recipient_email`.
+
+    `app_name` and `endpoint` say which app and endpoint charged (wire names
+    `appName`, `appEpPath`).
+    """
+
+    id: str
+    sender_email: str
+    recipient_email: str
+    amount: Decimal
+    status: TransactionStatus
+    created_by: TransactionActor
+    created_at: datetime.datetime
+    resolved_by: TransactionActor | None = None
+    resolved_at: datetime.datetime | None = None
+    app_name: str | None = None
+    endpoint: str | None = None
+
+    @property
+    def is_pending(self) -> bool:
+        """True until the transaction is confirmed or cancelled."""
+        return self.status is TransactionStatus.PENDING
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready values: amounts as floats, times as ISO 8601 text."""
+        return {
+            "id": self.id,
+            "sender_email": self.sender_email,
+            "recipient_email": self.recipient_email,
+            "amount": float(self.amount),
+            "status": self.status.value,
+            "created_by": self.created_by.value,
+            "created_at": self.created_at.isoformat(),
+            "resolved_by": self.resolved_by.value if self.resolved_by else None,
+            "resolved_at": self.resolved_at.isoformat() if self.resolved_at else None,
+            "app_name": self.app_name,
+            "endpoint": self.endpoint,
+        }
+
+
+@attrs.define
+class UserAccount:
+    """A newly registered account. Its repr masks the password; keep the password
+    safe, it cannot be recovered.
+
+    >>> account = client.accounting_client.register_accounting("alice@example.com")
+    >>> account.password  # shown once, store it
+    """
+
+    email: str
+    password: str = attrs.field(repr=lambda _: "'********'")
+    balance: float
+    organization: str | None = None
+
+
+class CredentialStatus(enum.StrEnum):
+    """The outcome of `check_credentials`."""
+
+    VALID = "valid"
+    INVALID = "invalid"
+    NOT_CONFIGURED = "not_configured"
+    UNREACHABLE = "unreachable"
+
+
+@attrs.frozen
+class CredentialCheck:
+    """What `check_credentials` found: a status and the reason, so an outage never
+    looks like a wrong password."""
+
+    status: CredentialStatus
+    reason: str
+
+    @property
+    def ok(self) -> bool:
+        """True when the credentials were accepted."""
+        return self.status is CredentialStatus.VALID
+
+    def __bool__(self) -> bool:
+        return self.ok

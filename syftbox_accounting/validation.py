@@ -1,0 +1,171 @@
+"""Checks on user input, run before any request is sent.
+
+Each check returns the normalized value or raises `InvalidInputError` naming the
+parameter, what was wrong and what it must be. Secrets are never echoed.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from urllib.parse import urlsplit
+
+from syftbox_accounting.errors import InvalidInputError
+
+# The contract's bounds (openapi.yaml, `Amount`): > 0, < 1e9, at most 6 decimals.
+MAX_AMOUNT = Decimal(1_000_000_000)
+AMOUNT_PLACES = 6
+MAX_EMAIL_LENGTH = 254
+MAX_PASSWORD_LENGTH = 256
+MAX_ORGANIZATION_LENGTH = 128
+MAX_APP_NAME_LENGTH = 256
+MAX_ENDPOINT_LENGTH = 1024
+MAX_TOKEN_LENGTH = 4096
+MAX_TRANSACTION_ID_LENGTH = 64
+
+# A deliverable-looking address: one @, a dotted domain, no spaces or controls.
+_EMAIL = re.compile(
+    r"^[^@\s\x00-\x1f\x7f]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$"
+)
+
+
+def _type_name(value: object) -> str:
+    return type(value).__name__
+
+
+def _text(name: str, value: object, *, max_length: int, secret: bool = False) -> str:
+    if not isinstance(value, str):
+        raise InvalidInputError(f"{name} must be a string, not {_type_name(value)}.")
+    if not value.strip():
+        raise InvalidInputError(f"{name} must not be empty.")
+    if len(value) > max_length:
+        raise InvalidInputError(f"{name} is too long: at most {max_length} characters.")
+    if not secret and any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise InvalidInputError(f"{name} must not contain control characters.")
+    return value
+
+
+def email(value: object, name: str = "email") -> str:
+    """An email address, e.g. ``"alice@example.com"``."""
+    text = _text(name, value, max_length=MAX_EMAIL_LENGTH).strip()
+    if not _EMAIL.match(text):
+        raise InvalidInputError(
+            f"{name} {text!r} is not a valid email address: use the form name@example.com."
+        )
+    return text
+
+
+def password(value: object, name: str = "password", *, new: bool = False) -> str:
+    """A password: any non-empty string; a new one needs at least 8 characters."""
+    text = _text(name, value, max_length=MAX_PASSWORD_LENGTH, secret=True)
+    if new and len(text) < 8:
+        raise InvalidInputError(f"{name} is too short: use at least 8 characters.")
+    return text
+
+
+def optional_text(name: str, value: object, *, max_length: int) -> str | None:
+    """An optional label (organization, app name, endpoint): None or a string."""
+    if value is None:
+        return None
+    return _text(name, value, max_length=max_length)
+
+
+def token(value: object, name: str = "token") -> str:
+    """A transaction token, as returned by `create_transaction_token`."""
+    return _text(name, value, max_length=MAX_TOKEN_LENGTH, secret=True).strip()
+
+
+def transaction_id(value: object, name: str = "transaction_id") -> str:
+    """The `id` of a transaction."""
+    return _text(name, value, max_length=MAX_TRANSACTION_ID_LENGTH).strip()
+
+
+def amount(value: Any, name: str = "amount") -> Decimal:
+    """An amount of US dollars: an int, float or Decimal, > 0, below 1e9, with at
+    most 6 decimal places. Floats are read as their shortest decimal form, so
+    ``0.1`` means exactly 0.1."""
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        raise InvalidInputError(
+            f"{name} must be a number (int, float or Decimal), not {_type_name(value)}."
+        )
+    if isinstance(value, float) and not math.isfinite(value):
+        raise InvalidInputError(f"{name} must be a finite number, not {value}.")
+    try:
+        exact = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    except InvalidOperation as exc:  # pragma: no cover - every int/Decimal converts
+        raise InvalidInputError(f"{name} is not a number.") from exc
+    if not exact.is_finite():
+        raise InvalidInputError(f"{name} must be a finite number, not {value}.")
+    if exact <= 0:
+        raise InvalidInputError(f"{name} must be greater than 0, got {value}.")
+    if exact >= MAX_AMOUNT:
+        raise InvalidInputError(f"{name} must be less than {MAX_AMOUNT}, got {value}.")
+    if exact != exact.quantize(Decimal(1).scaleb(-AMOUNT_PLACES)):
+        raise InvalidInputError(
+            f"{name} {value} is too precise: use at most {AMOUNT_PLACES} decimal places "
+            "(one micro-dollar)."
+        )
+    return exact
+
+
+def is_loopback(host: str) -> bool:
+    """True for localhost and loopback addresses."""
+    if host.lower() in {"localhost", "localhost.localdomain"} or host.lower().endswith(
+        ".localhost"
+    ):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def url(value: object, *, allow_insecure_http: bool = False, name: str = "accounting_url") -> str:
+    """The service URL: ``https://host[:port][/prefix]``; plain ``http://`` only for
+    loopback hosts unless ``allow_insecure_http`` is set."""
+    text = _text(name, value, max_length=2048).strip()
+    parts = urlsplit(text)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise InvalidInputError(
+            f"{name} {text!r} must be an absolute http(s) URL, such as "
+            "https://syftaccounting.centralus.cloudapp.azure.com."
+        )
+    if parts.username is not None or parts.password is not None:
+        raise InvalidInputError(
+            f"{name} must not contain credentials: pass email and password separately."
+        )
+    if parts.query or parts.fragment:
+        raise InvalidInputError(f"{name} must not have a query or fragment.")
+    host = parts.hostname or ""
+    if parts.scheme == "http" and not allow_insecure_http and not is_loopback(host):
+        raise InvalidInputError(
+            f"{name} uses plain http:// to {host}, which would send your password "
+            "unencrypted: use https://, or pass allow_insecure_http=True if you must."
+        )
+    return text.rstrip("/")
+
+
+def flag(name: str, value: object) -> bool:
+    """A boolean option."""
+    if not isinstance(value, bool):
+        raise InvalidInputError(f"{name} must be True or False, not {_type_name(value)}.")
+    return value
+
+
+def timeout(value: object, name: str = "timeout") -> float:
+    """A timeout in seconds: a positive, finite number."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidInputError(f"{name} must be a number of seconds, not {_type_name(value)}.")
+    if not math.isfinite(value) or value <= 0:
+        raise InvalidInputError(f"{name} must be a positive number of seconds, got {value}.")
+    return float(value)
+
+
+def retries(value: object, name: str = "max_retries") -> int:
+    """A retry count: an int from 0 to 10."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10:
+        raise InvalidInputError(f"{name} must be an int from 0 to 10, got {value!r}.")
+    return value
