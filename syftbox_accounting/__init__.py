@@ -3,32 +3,66 @@
 >>> from syftbox_accounting import Client
 >>> client = Client()  # finds saved credentials; no network
 >>> client.accounting_client.get_account_balance()
+
+Names are loaded on first use, so ``import syftbox_accounting`` stays cheap for
+programs that only need part of it (the CLI's ``--help``, the pytest plugin).
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from syftbox_accounting._version import __version__
-from syftbox_accounting.accounting import AccountingClient, Payment
-from syftbox_accounting.admin import AdminClient
-from syftbox_accounting.client import Client
-from syftbox_accounting.errors import (
-    AccountExistsError,
-    AccountingError,
-    AuthenticationError,
-    InsufficientFundsError,
-    InvalidInputError,
-    NotFoundError,
-    PaymentError,
-    ServiceException,
-)
-from syftbox_accounting.transport import RetryPolicy
-from syftbox_accounting.types import (
-    CredentialCheck,
-    CredentialStatus,
-    Transaction,
-    TransactionActor,
-    TransactionStatus,
-    User,
-    UserAccount,
-)
+
+if TYPE_CHECKING:
+    from syftbox_accounting.accounting import AccountingClient, Payment
+    from syftbox_accounting.admin import AdminClient
+    from syftbox_accounting.client import Client
+    from syftbox_accounting.errors import (
+        AccountExistsError,
+        AccountingError,
+        AuthenticationError,
+        InsufficientFundsError,
+        InvalidInputError,
+        NotFoundError,
+        PaymentError,
+        ServiceException,
+    )
+    from syftbox_accounting.transport import RetryPolicy
+    from syftbox_accounting.types import (
+        CredentialCheck,
+        CredentialStatus,
+        Transaction,
+        TransactionActor,
+        TransactionStatus,
+        User,
+        UserAccount,
+    )
+
+# Where each public name lives.
+_HOMES = {
+    "AccountingClient": "accounting",
+    "Payment": "accounting",
+    "AdminClient": "admin",
+    "Client": "client",
+    "AccountExistsError": "errors",
+    "AccountingError": "errors",
+    "AuthenticationError": "errors",
+    "InsufficientFundsError": "errors",
+    "InvalidInputError": "errors",
+    "NotFoundError": "errors",
+    "PaymentError": "errors",
+    "ServiceException": "errors",
+    "RetryPolicy": "transport",
+    "CredentialCheck": "types",
+    "CredentialStatus": "types",
+    "Transaction": "types",
+    "TransactionActor": "types",
+    "TransactionStatus": "types",
+    "User": "types",
+    "UserAccount": "types",
+}
 
 __all__ = [
     "AccountExistsError",
@@ -53,3 +87,16 @@ __all__ = [
     "UserAccount",
     "__version__",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'syftbox_accounting' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"syftbox_accounting.{home}"), name)
+    globals()[name] = value  # later lookups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -20,9 +20,14 @@ import httpx
 
 from syftbox_accounting import credentials as creds
 from syftbox_accounting import display, operations, validation
-from syftbox_accounting.errors import AccountingError, AuthenticationError
-from syftbox_accounting.service_client import DEFAULT_TIMEOUT, ServiceClient, twin
-from syftbox_accounting.transport import Flow, Gather, result_of
+from syftbox_accounting.errors import AccountingError, AuthenticationError, InvalidInputError
+from syftbox_accounting.service_client import (
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT,
+    ServiceClient,
+    twin,
+)
+from syftbox_accounting.transport import Flow, Gather, RetryPolicy, result_of
 from syftbox_accounting.types import (
     CredentialCheck,
     CredentialStatus,
@@ -73,6 +78,8 @@ class AccountingClient(ServiceClient):
         max_retries: retries of a failed request (GETs, or when nothing was sent).
         allow_insecure_http: allow plain http:// to a host that is not loopback.
         http_client, async_http_client: httpx clients to use instead of our own.
+        retry_policy: the full retry settings (`RetryPolicy`: retries and backoff),
+            instead of `max_retries`.
 
     Raises:
         InvalidInputError: an argument is malformed.
@@ -85,18 +92,20 @@ class AccountingClient(ServiceClient):
         password: str | None = None,
         *,
         timeout: float = DEFAULT_TIMEOUT,
-        max_retries: int = 2,
+        max_retries: int = DEFAULT_MAX_RETRIES,
         allow_insecure_http: bool = False,
         http_client: httpx.Client | None = None,
         async_http_client: httpx.AsyncClient | None = None,
+        retry_policy: RetryPolicy | None = None,
     ) -> None:
         super().__init__(
-            accounting_url or creds.DEFAULT_URL,
+            creds.DEFAULT_URL if accounting_url is None else accounting_url,
             timeout=timeout,
             max_retries=max_retries,
             allow_insecure_http=allow_insecure_http,
             http_client=http_client,
             async_http_client=async_http_client,
+            retry_policy=retry_policy,
         )
         self._email: str | None = None
         self._password: str | None = None
@@ -324,13 +333,15 @@ class AccountingClient(ServiceClient):
 
         Raises:
             AuthenticationError: no credentials are configured.
+            InvalidInputError: `filepath` is not a path to a file.
         """
+        path = validation.filepath(filepath)
         if self._email is None or self._password is None:
             raise AuthenticationError(
                 "There are no credentials to save: call configure(email=..., password=...) "
                 "or register_accounting(...) first."
             )
-        creds.save(creds.Credentials(self.accounting_url, self._email, self._password), filepath)
+        creds.save(creds.Credentials(self.accounting_url, self._email, self._password), path)
 
     @classmethod
     def load_from_config(cls, filepath: str | None = None) -> AccountingClient:
@@ -339,9 +350,12 @@ class AccountingClient(ServiceClient):
         Raises:
             AuthenticationError: the file is missing, corrupt or tampered with, or the
                 key is wrong; the message names the file and what to do.
+            InvalidInputError: `filepath` is not a path to a file.
         """
-        found = creds.load(filepath)
-        return cls._from(found)
+        path = validation.filepath(filepath)
+        found = creds.load(path)
+        where = f"the credentials file {creds.config_path(path)}"
+        return cls._from(where, found.url, found.email, found.password)
 
     @classmethod
     def from_environment(cls) -> AccountingClient:
@@ -349,7 +363,8 @@ class AccountingClient(ServiceClient):
         ``SYFTBOX_ACCOUNTING_PASSWORD`` and, optionally, ``SYFTBOX_ACCOUNTING_URL``.
 
         Raises:
-            AuthenticationError: a variable is missing; the message names it.
+            AuthenticationError: a variable is missing or malformed; the message names
+                the variables.
         """
         found = creds.from_environment()
         if found is None:
@@ -357,7 +372,7 @@ class AccountingClient(ServiceClient):
                 f"Set {creds.ENV_EMAIL} and {creds.ENV_PASSWORD} (and optionally "
                 f"{creds.ENV_URL}) to configure accounting from the environment."
             )
-        return cls._from(found)
+        return cls._from("environment", found.url, found.email, found.password)
 
     @classmethod
     def setup_accounting_discovery(cls) -> tuple[AccountingClient, bool]:
@@ -366,17 +381,33 @@ class AccountingClient(ServiceClient):
         warning that names it.
 
         Raises:
-            AuthenticationError: only one of the email and password variables is set.
+            AuthenticationError: only one of the email and password variables is set,
+                or the credentials found are malformed; the message names their source.
         """
-        found, _source = creds.discover()
+        found, source = creds.discover()
         if found is None:
-            return cls(os.environ.get(creds.ENV_URL) or None), False
-        client = cls._from(found)
+            return cls._from("environment", os.environ.get(creds.ENV_URL) or None), False
+        client = cls._from(source, found.url, found.email, found.password)
         return client, client.is_configured()
 
     @classmethod
-    def _from(cls, found: creds.Credentials) -> AccountingClient:
-        return cls(found.url, found.email, found.password)
+    def _from(
+        cls, source: str, url: str | None, email: str | None = None, password: str | None = None
+    ) -> AccountingClient:
+        """A client with found credentials; a malformed value is an
+        `AuthenticationError` naming where it came from (a file, or the environment)."""
+        try:
+            return cls(url, email, password)
+        except InvalidInputError as exc:
+            where = (
+                f"the environment ({creds.ENV_EMAIL}, {creds.ENV_PASSWORD}, {creds.ENV_URL})"
+                if source == "environment"
+                else source
+            )
+            raise AuthenticationError(
+                f"The credentials from {where} cannot be used: {exc.message} Correct them "
+                "there, or configure the client and call save_credentials() again."
+            ) from None
 
     # -- display (the balance is fetched only by show())
 

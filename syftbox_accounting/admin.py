@@ -7,8 +7,13 @@ from decimal import Decimal
 import httpx
 
 from syftbox_accounting import operations, validation
-from syftbox_accounting.service_client import DEFAULT_TIMEOUT, ServiceClient, twin
-from syftbox_accounting.transport import Flow, result_of
+from syftbox_accounting.service_client import (
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT,
+    ServiceClient,
+    twin,
+)
+from syftbox_accounting.transport import Flow, RetryPolicy, result_of
 from syftbox_accounting.types import User
 
 __all__ = ["AdminClient"]
@@ -24,16 +29,19 @@ class AdminClient(ServiceClient):
         InvalidInputError: a malformed URL or an empty admin key.
     """
 
+    _URL_PARAMETER = "url"
+
     def __init__(
         self,
         url: str,
         admin_key: str,
         *,
         timeout: float = DEFAULT_TIMEOUT,
-        max_retries: int = 2,
+        max_retries: int = DEFAULT_MAX_RETRIES,
         allow_insecure_http: bool = False,
         http_client: httpx.Client | None = None,
         async_http_client: httpx.AsyncClient | None = None,
+        retry_policy: RetryPolicy | None = None,
     ) -> None:
         super().__init__(
             url,
@@ -42,6 +50,7 @@ class AdminClient(ServiceClient):
             allow_insecure_http=allow_insecure_http,
             http_client=http_client,
             async_http_client=async_http_client,
+            retry_policy=retry_policy,
         )
         self._transport.set_bearer(validation.password(admin_key, "admin_key"))
 

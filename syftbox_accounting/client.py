@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from syftbox_accounting.accounting import AccountingClient
+from syftbox_accounting.errors import InvalidInputError
 
 __all__ = ["Client"]
 
@@ -20,11 +21,17 @@ class Client:
     Raises:
         AuthenticationError: only one of SYFTBOX_ACCOUNTING_EMAIL and
             SYFTBOX_ACCOUNTING_PASSWORD is set.
+        InvalidInputError: `accounting_client` is not an AccountingClient.
     """
 
     def __init__(self, accounting_client: AccountingClient | None = None) -> None:
         if accounting_client is None:
             accounting_client, _ = AccountingClient.setup_accounting_discovery()
+        elif not isinstance(accounting_client, AccountingClient):
+            raise InvalidInputError(
+                "accounting_client must be an AccountingClient, not "
+                f"{type(accounting_client).__name__}."
+            )
         self.accounting_client = accounting_client
 
     def __repr__(self) -> str:

@@ -30,7 +30,7 @@ from typing import Any
 
 import attrs
 
-from syftbox_accounting.errors import AuthenticationError
+from syftbox_accounting.errors import AccountingError, AuthenticationError
 
 __all__ = [
     "DEFAULT_CONFIG_PATH",
@@ -100,7 +100,8 @@ def _key(config: Path, *, create: bool, environ: Mapping[str, str]) -> tuple[byt
         return _decode_key(environ[ENV_KEY], ENV_KEY), "environment"
     path = key_path(config)
     try:
-        return _decode_key(path.read_text(encoding="ascii"), f"Key file {path}"), "file"
+        text = path.read_bytes().decode("ascii", "replace")
+        return _decode_key(text, f"The key file {path}"), "file"
     except FileNotFoundError:
         if not create:
             raise AuthenticationError(
@@ -108,10 +109,10 @@ def _key(config: Path, *, create: bool, environ: Mapping[str, str]) -> tuple[byt
                 f"be decrypted. Set {ENV_KEY} to the key it was saved with, or configure the "
                 "client again and call save_credentials()."
             ) from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         raise AuthenticationError(
-            f"The key file {path} cannot be read ({type(exc).__name__}): check its "
-            "permissions, or delete it and save the credentials again."
+            f"The key file {path} cannot be read ({exc.strerror or type(exc).__name__}): "
+            "check its permissions."
         ) from None
     key = secrets.token_bytes(32)
     _write_new(path, base64.urlsafe_b64encode(key) + b"\n")
@@ -197,7 +198,10 @@ def save(
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
     path = config_path(filepath)
-    key, source = _key(path, create=True, environ=os.environ if environ is None else environ)
+    try:
+        key, source = _key(path, create=True, environ=os.environ if environ is None else environ)
+    except OSError as exc:
+        raise _not_saved(path, exc) from exc
     nonce = secrets.token_bytes(12)
     sealed = AESGCM(key).encrypt(
         nonce,
@@ -216,9 +220,19 @@ def save(
             "ciphertext": base64.urlsafe_b64encode(sealed).decode(),
         },
     }
-    atomic_write(path, (json.dumps(document, indent=2) + "\n").encode())
+    try:
+        atomic_write(path, (json.dumps(document, indent=2) + "\n").encode())
+    except OSError as exc:
+        raise _not_saved(path, exc) from exc
     log.info("Saved accounting credentials for %s to %s", credentials.email, path)
     return path
+
+
+def _not_saved(path: Path, exc: OSError) -> AccountingError:
+    return AccountingError(
+        f"Could not save the credentials to {path} ({exc.strerror or type(exc).__name__}): "
+        "check that its folder is writable. Any earlier file there is unchanged."
+    )
 
 
 def _corrupt(path: Path, what: str) -> AuthenticationError:
@@ -281,7 +295,7 @@ def load(
 def _parse(path: Path, raw: bytes) -> dict[str, Any]:
     try:
         doc = json.loads(raw)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise _corrupt(path, "not JSON") from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise _corrupt(path, "not a syftbox-accounting credentials file")

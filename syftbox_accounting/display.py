@@ -33,8 +33,9 @@ class Snapshot:
 
 def money(value: Decimal) -> str:
     """Dollars as text, e.g. ``$12.50`` or ``$0.000125``."""
-    text = f"{value:,.2f}" if value == value.quantize(Decimal("0.01")) else f"{value:,f}"
-    return f"${text}"
+    size = abs(value)
+    text = f"{size:,.2f}" if size == size.quantize(Decimal("0.01")) else f"{size:,f}"
+    return f"-${text}" if value < 0 else f"${text}"
 
 
 def _rows(snapshot: Snapshot) -> list[tuple[str, str]]:

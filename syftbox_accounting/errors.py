@@ -46,6 +46,7 @@ class AccountingError(Exception):
         body: the response body (text, shortened, secrets removed), when one arrived.
         code: the service's machine-readable error code (``"insufficient_funds"``...).
         retries: how many times the request was retried before this.
+        hint: what to do about it, when known (also the end of `message`).
     """
 
     def __init__(
@@ -59,6 +60,7 @@ class AccountingError(Exception):
         body: str | None = None,
         code: str | None = None,
         retries: int = 0,
+        hint: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -69,6 +71,7 @@ class AccountingError(Exception):
         self.body = body
         self.code = code
         self.retries = retries
+        self.hint = hint
 
     def __repr__(self) -> str:
         fields: dict[str, Any] = {"status_code": self.status_code, "code": self.code}
@@ -161,13 +164,23 @@ _BY_STATUS: dict[int, str] = {
 }
 
 _BODY_LIMIT = 500
+_UNEXPECTED = "The service answered something unexpected; try again later."
+_WRONG_SERVICE = (
+    "Check that accounting_url points at a SyftBox accounting service (a proxy or another "
+    "server answered)."
+)
 
 
 def redact(text: str, secrets: tuple[str, ...]) -> str:
-    """`text` with every secret replaced by ``***``."""
+    """`text` with every secret replaced by ``***``, also where JSON escaped it."""
     for secret in secrets:
         if secret:
-            text = text.replace(secret, "***")
+            for form in {
+                secret,
+                json.dumps(secret)[1:-1],
+                json.dumps(secret, ensure_ascii=False)[1:-1],
+            }:
+                text = text.replace(form, "***")
     return text
 
 
@@ -186,6 +199,7 @@ def from_status(
     secrets: tuple[str, ...],
     retries: int,
     conflict_code: str = "already_resolved",
+    retry_after: float | None = None,
 ) -> AccountingError:
     """The exception for an error answer: by the body's `code` when it has a known
     one, else by the status. A body that is not JSON (a proxy's HTML page, an empty
@@ -200,14 +214,25 @@ def from_status(
     cls = _BY_CODE.get(code or "", ServiceException)
     if status_code >= 500 and cls is not ServiceException:
         cls = ServiceException
-    said = redact(server_message, secrets) if server_message else _status_phrase(status_code)
-    hint = _HINTS.get(code or "", "The service answered something unexpected; try again later.")
+    if status_code == 404 and sent_code is None:
+        # A 404 the service did not explain: the path is unknown there, which
+        # means accounting_url does not point at an accounting service.
+        code, cls = None, ServiceException
+    said = (
+        redact(server_message, secrets)[:_BODY_LIMIT]
+        if server_message
+        else _status_phrase(status_code)
+    )
+    hint = _HINTS.get(code or "", _WRONG_SERVICE if status_code == 404 else _UNEXPECTED)
+    if retry_after is not None and (status_code == 429 or status_code >= 500):
+        hint += f" The service asks to wait {retry_after:.0f} s before retrying."
     if status_code >= 500 and method != "GET":
         hint += (
             " The request may have been applied: check get_transaction_history() before "
             "repeating a payment."
         )
-    where = _where(method, path, status_code, sent_code)
+    shown_code = redact(sent_code, secrets)[:64] if sent_code else None
+    where = _where(method, path, status_code, shown_code)
     message = f"{operation} failed: {said} {where}. {hint}"
     return cls(
         message,
@@ -218,13 +243,14 @@ def from_status(
         body=body,
         code=code,
         retries=retries,
+        hint=hint,
     )
 
 
 def _read_error_body(content: bytes) -> tuple[str | None, str | None]:
     try:
         doc = json.loads(content)
-    except ValueError:
+    except (ValueError, RecursionError):
         return None, None
     if not isinstance(doc, dict):
         return None, None
@@ -263,7 +289,9 @@ def unreachable(
         hint = f"Check that the service at {base_url} is up and reachable, then try again."
     tried = f" after {retries + 1} attempts" if retries else ""
     message = f"{operation} failed{tried}: {reason} {_where(method, path)}. {hint}"
-    return ServiceException(message, operation=operation, method=method, path=path, retries=retries)
+    return ServiceException(
+        message, operation=operation, method=method, path=path, retries=retries, hint=hint
+    )
 
 
 def broken_contract(
@@ -276,13 +304,14 @@ def broken_contract(
     problem: str,
     secrets: tuple[str, ...],
     retries: int,
+    keep_body: bool = True,
 ) -> ServiceException:
-    """The exception when a success answer does not match the contract."""
-    body = redact(content.decode("utf-8", "replace"), secrets)[:_BODY_LIMIT]
+    """The exception when a success answer does not match the contract. The body is
+    dropped when it may hold a secret we cannot know (a generated password)."""
+    body = redact(content.decode("utf-8", "replace"), secrets)[:_BODY_LIMIT] if keep_body else None
     message = (
         f"{operation} failed: the service's answer does not match the contract "
-        f"({redact(problem, secrets)}) {_where(method, path, status_code)}. Check that "
-        "accounting_url points at a SyftBox accounting service."
+        f"({redact(problem, secrets)}) {_where(method, path, status_code)}. {_WRONG_SERVICE}"
     )
     return ServiceException(
         message,
@@ -292,4 +321,5 @@ def broken_contract(
         status_code=status_code,
         body=body,
         retries=retries,
+        hint=_WRONG_SERVICE,
     )

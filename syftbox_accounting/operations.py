@@ -49,7 +49,8 @@ class Call(Generic[T]):
 
     `operation` is the library call it serves, for messages; `secrets` are values
     in the request that must never be shown (tokens, new passwords); `conflict` is
-    the error code a 409 without a readable body stands for.
+    the error code a 409 without a readable body stands for; `answer_has_secret`
+    keeps a broken success body out of the exception (it may hold a password).
     """
 
     operation: str
@@ -58,6 +59,7 @@ class Call(Generic[T]):
     parse: Callable[[Any], T]
     secrets: tuple[str, ...] = ()
     conflict: str = "already_resolved"
+    answer_has_secret: bool = False
 
     @property
     def method(self) -> str:
@@ -98,6 +100,10 @@ def _money(value: object, what: str, *, minimum: Decimal, inclusive: bool) -> De
 def _time(value: object, what: str) -> datetime.datetime:
     if not isinstance(value, datetime.datetime):
         raise TypeError(f"{what} is not a date-time")
+    if value.utcoffset() is None:
+        # The contract's date-times carry an offset; a naive one cannot be ordered
+        # against the others (sorting the history would raise TypeError).
+        raise ValueError(f"{what} has no UTC offset")
     return value
 
 
@@ -188,6 +194,7 @@ def create_account(
         _read_new_account,
         secrets,
         conflict="account_exists",
+        answer_has_secret=True,
     )
 
 
@@ -230,7 +237,12 @@ def new_transaction(
     )
     secrets = (token,) if token else ()
     return Call(
-        operation, create_transaction._get_kwargs(body=body), "basic", _read_transaction, secrets
+        operation,
+        create_transaction._get_kwargs(body=body),
+        "basic",
+        _read_transaction,
+        secrets,
+        conflict="insufficient_funds",  # the only 409 /transaction/create documents
     )
 
 

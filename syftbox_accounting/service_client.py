@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Self, TypeVar
@@ -17,6 +18,7 @@ T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
 
 DEFAULT_TIMEOUT = 10.0
+DEFAULT_MAX_RETRIES = 2
 
 
 def twin(of: Callable[..., Any]) -> Callable[[F], F]:
@@ -38,21 +40,27 @@ class ServiceClient:
     `aclose()`, to release connections.
     """
 
+    # The name of the URL parameter in the subclass's signature, for messages.
+    _URL_PARAMETER = "accounting_url"
+
     def __init__(
         self,
         url: str,
         *,
         timeout: float = DEFAULT_TIMEOUT,
-        max_retries: int = 2,
+        max_retries: int = DEFAULT_MAX_RETRIES,
         allow_insecure_http: bool = False,
         http_client: httpx.Client | None = None,
         async_http_client: httpx.AsyncClient | None = None,
+        retry_policy: RetryPolicy | None = None,
     ) -> None:
         self._allow_insecure_http = validation.flag("allow_insecure_http", allow_insecure_http)
         self._transport = Transport(
-            validation.url(url, allow_insecure_http=self._allow_insecure_http),
+            validation.url(
+                url, allow_insecure_http=self._allow_insecure_http, name=self._URL_PARAMETER
+            ),
             timeout=validation.timeout(timeout),
-            retry=RetryPolicy(max_retries=validation.retries(max_retries)),
+            retry=_policy(retry_policy, validation.retries(max_retries)),
             http_client=_checked(http_client, httpx.Client, "http_client"),
             async_http_client=_checked(async_http_client, httpx.AsyncClient, "async_http_client"),
         )
@@ -92,6 +100,28 @@ class ServiceClient:
         tb: TracebackType | None,
     ) -> None:
         await self.aclose()
+
+
+def _policy(policy: RetryPolicy | None, max_retries: int) -> RetryPolicy:
+    """`policy` checked, or the default policy with `max_retries`."""
+    if policy is None:
+        return RetryPolicy(max_retries=max_retries)
+    _checked(policy, RetryPolicy, "retry_policy")
+    if max_retries != DEFAULT_MAX_RETRIES:
+        raise InvalidInputError(
+            "Pass max_retries or retry_policy, not both: set "
+            "retry_policy=RetryPolicy(max_retries=...) instead."
+        )
+    validation.retries(policy.max_retries, "retry_policy.max_retries")
+    for name in ("backoff", "max_backoff", "max_retry_after"):
+        seconds = getattr(policy, name)
+        if isinstance(seconds, bool) or not isinstance(seconds, int | float):
+            raise InvalidInputError(f"retry_policy.{name} must be a number of seconds.")
+        if not math.isfinite(seconds) or seconds < 0:
+            raise InvalidInputError(
+                f"retry_policy.{name} must be a finite number of seconds >= 0, got {seconds}."
+            )
+    return policy
 
 
 def _checked(value: T | None, kind: type[T], name: str) -> T | None:

@@ -303,10 +303,11 @@ class Transport:
                 secrets=secrets,
                 retries=retries,
                 conflict_code=call.conflict,
+                retry_after=parse_retry_after(outcome.headers.get("Retry-After")),
             )
         try:
             return call.parse(json.loads(outcome.content, parse_float=Decimal))
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
             problem = "empty body" if not outcome.content else f"{type(exc).__name__}: {exc}"
             raise errors.broken_contract(
                 operation=call.operation,
@@ -317,6 +318,7 @@ class Transport:
                 problem=problem,
                 secrets=secrets,
                 retries=retries,
+                keep_body=not call.answer_has_secret,
             ) from None
 
     # -- the drivers: the only code that differs between sync and async

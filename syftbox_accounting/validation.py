@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 import math
+import os
 import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -100,12 +101,12 @@ def amount(value: Any, name: str = "amount") -> Decimal:
     if not exact.is_finite():
         raise InvalidInputError(f"{name} must be a finite number, not {value}.")
     if exact <= 0:
-        raise InvalidInputError(f"{name} must be greater than 0, got {value}.")
+        raise InvalidInputError(f"{name} must be greater than 0, got {exact:f}.")
     if exact >= MAX_AMOUNT:
-        raise InvalidInputError(f"{name} must be less than {MAX_AMOUNT}, got {value}.")
+        raise InvalidInputError(f"{name} must be less than {MAX_AMOUNT}, got {exact:f}.")
     if exact != exact.quantize(Decimal(1).scaleb(-AMOUNT_PLACES)):
         raise InvalidInputError(
-            f"{name} {value} is too precise: use at most {AMOUNT_PLACES} decimal places "
+            f"{name} {exact:f} is too precise: use at most {AMOUNT_PLACES} decimal places "
             "(one micro-dollar)."
         )
     return exact
@@ -129,8 +130,10 @@ def url(value: object, *, allow_insecure_http: bool = False, name: str = "accoun
     text = _text(name, value, max_length=2048).strip()
     parts = urlsplit(text)
     if parts.scheme not in {"http", "https"} or not parts.netloc:
+        # Never echo what may be a password in `user:password@host`.
+        shown = "" if "@" in text else f" {text!r}"
         raise InvalidInputError(
-            f"{name} {text!r} must be an absolute http(s) URL, such as "
+            f"{name}{shown} must be an absolute http(s) URL, such as "
             "https://syftaccounting.centralus.cloudapp.azure.com."
         )
     if parts.username is not None or parts.password is not None:
@@ -146,6 +149,22 @@ def url(value: object, *, allow_insecure_http: bool = False, name: str = "accoun
             "unencrypted: use https://, or pass allow_insecure_http=True if you must."
         )
     return text.rstrip("/")
+
+
+def filepath(value: object, name: str = "filepath") -> str | os.PathLike[str] | None:
+    """An optional file path: None (the default file), a string or a path."""
+    if value is None:
+        return None
+    if not isinstance(value, str | os.PathLike) or isinstance(os.fspath(value), bytes):
+        raise InvalidInputError(f"{name} must be a str or a path, not {_type_name(value)}.")
+    text = os.fspath(value)
+    if not text.strip():
+        raise InvalidInputError(f"{name} must not be empty: pass a file path, or None.")
+    if "\x00" in text:
+        raise InvalidInputError(f"{name} must not contain NUL characters.")
+    if os.path.basename(text) in {"", ".", ".."}:
+        raise InvalidInputError(f"{name} {text!r} must name a file, not a folder.")
+    return value
 
 
 def flag(name: str, value: object) -> bool:

@@ -1,0 +1,652 @@
+"""Shared data and tools for the facade tests (`tests/test_facade_*.py`).
+
+Every network operation is described once, as an `Op`: how to call its sync and
+its async twin, the requests it must send (method, path, auth, JSON body) with the
+answers to give, and what it must return. The tests run each `Op` three ways: sync,
+on asyncio and on trio (`run_op`), so one table covers both kinds.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import anyio
+import httpx
+import pytest
+from pytest_httpx import HTTPXMock
+
+from syftbox_accounting import (
+    AccountingClient,
+    AdminClient,
+    CredentialCheck,
+    CredentialStatus,
+    Payment,
+    RetryPolicy,
+    Transaction,
+    TransactionActor,
+    TransactionStatus,
+    User,
+    UserAccount,
+)
+from syftbox_accounting import credentials as creds
+
+BASE = "https://accounting.example.com"
+EMAIL = "alice@example.com"
+# Distinctive secrets, so a leak is found by a plain substring search.
+PASSWORD = "alice-Pw-zq81-SECRET"
+NEW_PASSWORD = "alice-NewPw-k39-SECRET"
+REGISTER_PASSWORD = "bob-RegPw-x77-SECRET"
+ADMIN_KEY = "admin-Key-m42-SECRET"
+TOKEN = "eyJ.tok-Body-p55-SECRET.sig"
+BOB = "bob@example.com"
+SERVICE = "ai-service@example.com"
+SECRETS = (PASSWORD, NEW_PASSWORD, REGISTER_PASSWORD, ADMIN_KEY, TOKEN)
+
+KINDS = ("sync", "asyncio", "trio")
+FAST = RetryPolicy(max_retries=2, backoff=0.001, max_backoff=0.001)
+ENV_VARS = (creds.ENV_EMAIL, creds.ENV_PASSWORD, creds.ENV_URL, creds.ENV_KEY)
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> Any:
+    """No test sees the real home folder or SYFTBOX_ACCOUNTING_* variables."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    for name in ENV_VARS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(creds, "DEFAULT_CONFIG_PATH", home / ".syftbox" / "accounting.json")
+    return home
+
+
+def basic(email: str = EMAIL, password: str = PASSWORD) -> str:
+    return httpx.BasicAuth(email, password)._auth_header
+
+
+def bearer(key: str = ADMIN_KEY) -> str:
+    return f"Bearer {key}"
+
+
+def user_json(
+    email: str = EMAIL,
+    balance: Any = 89.75,
+    organization: str | None = "OpenMined",
+    uid: str = "8d0c2f5e-3b7a-4a55-9a2b-0f6f1c2d3e4f",
+) -> dict[str, Any]:
+    return {"id": uid, "email": email, "balance": balance, "organization": organization}
+
+
+def tx_json(
+    tid: str = "tx-1",
+    *,
+    sender: str = BOB,
+    recipient: str = EMAIL,
+    amount: Any = 0.25,
+    status: str = "PENDING",
+    created_by: str = "RECIPIENT",
+    resolved_by: str | None = None,
+    created_at: str = "2026-11-27T14:51:17+00:00",
+    resolved_at: str | None = None,
+    app_name: str | None = "summarizer",
+    endpoint: str | None = "/v1/summarize",
+) -> dict[str, Any]:
+    return {
+        "id": tid,
+        "senderEmail": sender,
+        "recipientEmail": recipient,
+        "amount": amount,
+        "status": status,
+        "createdBy": created_by,
+        "resolvedBy": resolved_by,
+        "createdAt": created_at,
+        "resolvedAt": resolved_at,
+        "appName": app_name,
+        "appEpPath": endpoint,
+    }
+
+
+def resolved(tx: dict[str, Any], status: str) -> dict[str, Any]:
+    return {
+        **tx,
+        "status": status,
+        "resolvedBy": tx["createdBy"],
+        "resolvedAt": "2026-11-27T14:51:19+00:00",
+    }
+
+
+def when(text: str) -> datetime.datetime:
+    return datetime.datetime.fromisoformat(text)
+
+
+def user_client(**options: Any) -> AccountingClient:
+    options.setdefault("retry_policy", FAST)
+    return AccountingClient(BASE, EMAIL, PASSWORD, **options)
+
+
+def admin_client(**options: Any) -> AdminClient:
+    options.setdefault("retry_policy", FAST)
+    return AdminClient(BASE, ADMIN_KEY, **options)
+
+
+def body_of(request: httpx.Request) -> Any:
+    """The JSON body of a request, numbers read exactly."""
+    return json.loads(request.content, parse_float=Decimal) if request.content else None
+
+
+# -- the table of operations
+
+
+@dataclass(frozen=True)
+class Step:
+    """One request an operation sends, and the success answer to give it."""
+
+    method: str
+    path: str  # as sent
+    auth: str  # "basic", "bearer" or "none"
+    body: Any  # the exact JSON body sent (numbers as Decimal), or None
+    answer: Any  # the JSON answer
+    spec_path: str = ""  # the contract's path template, when it differs
+
+    @property
+    def url(self) -> str:
+        return BASE + self.path
+
+    @property
+    def template(self) -> str:
+        return self.spec_path or self.path
+
+
+@dataclass(frozen=True)
+class Op:
+    """A network operation: its twins, its requests, and its result."""
+
+    id: str  # the test id: the sync method's name
+    operation: str  # the name in exception messages
+    sync: Callable[[Any], Any]
+    aio: Callable[[Any], Awaitable[Any]]
+    steps: tuple[Step, ...]
+    check: Callable[[Any], None]
+    admin: bool = False
+    raises: bool = True  # False for the checks that report failures as a value
+    concurrent: bool = False  # the async twin sends its steps at once
+    secrets: tuple[str, ...] = field(default=())
+
+    def client(self, **options: Any) -> AccountingClient | AdminClient:
+        return admin_client(**options) if self.admin else user_client(**options)
+
+    @property
+    def first(self) -> Step:
+        return self.steps[0]
+
+
+def run_op(kind: str, client: Any, call: Callable[[Any], Any]) -> Any:
+    """Run `call(client)` sync, or its async counterpart on asyncio or trio; the
+    client's connections are closed afterwards."""
+    if kind == "sync":
+        try:
+            return call(client)
+        finally:
+            client.close()
+
+    async def main() -> Any:
+        try:
+            return await call(client)
+        finally:
+            await client.aclose()
+
+    return anyio.run(main, backend=kind)
+
+
+def run(kind: str, client: Any, op: Op) -> Any:
+    return run_op(kind, client, op.sync if kind == "sync" else op.aio)
+
+
+def mock_steps(httpx_mock: HTTPXMock, op: Op) -> None:
+    for step in op.steps:
+        httpx_mock.add_response(method=step.method, url=step.url, json=step.answer)
+
+
+def assert_sent(httpx_mock: HTTPXMock, op: Op, *, ordered: bool = True) -> None:
+    """The requests are exactly the op's steps: method, URL, auth and body."""
+    requests = httpx_mock.get_requests()
+    assert len(requests) == len(op.steps)
+    pairs = list(zip(requests, op.steps, strict=True))
+    if not ordered:
+        by_url = {step.url: step for step in op.steps}
+        pairs = [(r, by_url[str(r.url)]) for r in requests]
+    for request, step in pairs:
+        assert request.method == step.method
+        assert str(request.url) == step.url
+        if step.auth == "basic":
+            assert request.headers["Authorization"] == basic()
+        elif step.auth == "bearer":
+            assert request.headers["Authorization"] == bearer()
+        else:
+            assert "Authorization" not in request.headers
+        assert body_of(request) == step.body
+        if step.body is not None:
+            assert request.headers["Content-Type"] == "application/json"
+
+
+# -- expected results
+
+USER = user_json()
+ADMIN_USER = user_json(balance=1234567.000001, organization=None)
+PENDING = tx_json()
+COMPLETED = resolved(PENDING, "COMPLETED")
+CANCELLED = resolved(PENDING, "CANCELLED")
+DIRECT = tx_json(
+    "tx-2",
+    sender=EMAIL,
+    recipient=BOB,
+    amount=10,
+    created_by="SENDER",
+    app_name=None,
+    endpoint=None,
+)
+HISTORY = [  # oldest first on the wire: the library must sort newest first
+    tx_json("old", created_at="2026-11-25T08:00:00+00:00", status="COMPLETED"),
+    tx_json("new", created_at="2026-11-27T10:00:00+01:00", sender=EMAIL, recipient=BOB),
+    tx_json("mid", created_at="2026-11-26T09:00:00Z", status="CANCELLED", amount=0.000001),
+]
+
+
+def check_user(result: Any, doc: dict[str, Any] = USER) -> None:
+    assert type(result) is User
+    assert result == User(
+        id=doc["id"],
+        email=doc["email"],
+        balance=Decimal(str(doc["balance"])),
+        organization=doc["organization"],
+    )
+    assert type(result.balance) is Decimal
+
+
+def check_tx(result: Any, doc: dict[str, Any]) -> None:
+    assert type(result) is Transaction
+    assert result == Transaction(
+        id=doc["id"],
+        sender_email=doc["senderEmail"],
+        recipient_email=doc["recipientEmail"],
+        amount=Decimal(str(doc["amount"])),
+        status=TransactionStatus(doc["status"]),
+        created_by=TransactionActor(doc["createdBy"]),
+        created_at=when(doc["createdAt"]),
+        resolved_by=TransactionActor(doc["resolvedBy"]) if doc["resolvedBy"] else None,
+        resolved_at=when(doc["resolvedAt"]) if doc["resolvedAt"] else None,
+        app_name=doc["appName"],
+        endpoint=doc["appEpPath"],
+    )
+    assert type(result.amount) is Decimal
+
+
+def check_account(result: Any) -> None:
+    assert type(result) is UserAccount
+    assert result.email == BOB
+    assert result.password == REGISTER_PASSWORD
+    assert result.balance == 100.0
+    assert type(result.balance) is float
+    assert result.organization == "OpenMined"
+
+
+def check_balance(result: Any) -> None:
+    assert result == 89.75
+    assert type(result) is float
+
+
+def check_info(result: Any) -> None:
+    assert isinstance(result, dict)
+    assert result["balance"] == 89.75
+    assert result["account_id"] == USER["id"]
+    assert result["email"] == EMAIL
+    assert result["organization"] == "OpenMined"
+    assert result["currency"] == "USD"
+    assert result["service_url"] == BASE
+    usage = result["usage"]
+    assert usage["transaction_count"] == 3
+    assert usage["pending_count"] == 1
+    assert usage["pending_amount"] == 0.25  # "new": alice pays bob, pending
+    assert usage["total_spent"] == 0.0
+    assert usage["total_received"] == 0.25  # "old": bob paid alice, completed
+    assert [t["id"] for t in result["billing_history"]] == ["new", "mid", "old"]
+    assert json.loads(json.dumps(result)) == result  # plain JSON values
+
+
+def check_token(result: Any) -> None:
+    assert result == TOKEN
+    assert type(result) is str
+
+
+def check_valid(result: Any) -> None:
+    assert result is True
+
+
+def check_credentials_valid(result: Any) -> None:
+    assert type(result) is CredentialCheck
+    assert result.status is CredentialStatus.VALID
+    assert result.ok
+    assert EMAIL in result.reason
+
+
+def check_history(result: Any) -> None:
+    assert isinstance(result, list)
+    assert [t.id for t in result] == ["new", "mid", "old"]
+    by_id = {doc["id"]: doc for doc in HISTORY}
+    for tx in result:
+        check_tx(tx, by_id[tx.id])
+    assert result[1].amount == Decimal("0.000001")
+
+
+def check_payment(result: Any) -> None:
+    assert type(result) is Payment
+    check_tx(result.transaction, COMPLETED)
+    assert result.id == "tx-1"
+    assert result.amount == Decimal("0.25")
+
+
+def check_users(result: Any) -> None:
+    assert isinstance(result, list)
+    assert len(result) == 2
+    check_user(result[0], ADMIN_USER)
+    check_user(result[1], user_json(BOB, balance=0, uid="u-bob", organization=None))
+    assert result[0].balance == Decimal("1234567.000001")
+
+
+def charging_sync(client: AccountingClient) -> Payment:
+    with client.charging(BOB, Decimal("0.25"), TOKEN, app_name="summarizer") as payment:
+        assert payment.transaction.status is TransactionStatus.PENDING
+    return payment
+
+
+async def charging_async(client: AccountingClient) -> Payment:
+    async with client.charging_async(BOB, Decimal("0.25"), TOKEN, app_name="summarizer") as p:
+        assert p.transaction.status is TransactionStatus.PENDING
+    return p
+
+
+MY_INFO = Step("GET", "/user/my-info", "basic", None, {"user": USER})
+CHARGE_BODY = {
+    "senderEmail": BOB,
+    "recipientEmail": EMAIL,
+    "amount": Decimal("0.25"),
+    "token": TOKEN,
+    "appName": "summarizer",
+    "appEpPath": "/v1/summarize",
+}
+CREATE_CHARGE = Step("POST", "/transaction/create", "basic", CHARGE_BODY, {"transaction": PENDING})
+CONFIRM = Step(
+    "POST", "/transaction/confirm", "basic", {"transactionId": "tx-1"}, {"transaction": COMPLETED}
+)
+DIRECT_BODY = {"senderEmail": EMAIL, "recipientEmail": BOB, "amount": 10}
+CREATE_DIRECT = Step("POST", "/transaction/create", "basic", DIRECT_BODY, {"transaction": DIRECT})
+CONFIRM_DIRECT = Step(
+    "POST",
+    "/transaction/confirm",
+    "basic",
+    {"transactionId": "tx-2"},
+    {"transaction": resolved(DIRECT, "COMPLETED")},
+)
+
+OPS: tuple[Op, ...] = (
+    Op(
+        "register_accounting",
+        "register_accounting",
+        lambda c: c.register_accounting(BOB, REGISTER_PASSWORD, "OpenMined"),
+        lambda c: c.register_accounting_async(BOB, REGISTER_PASSWORD, "OpenMined"),
+        (
+            Step(
+                "POST",
+                "/user/create",
+                "none",
+                {"email": BOB, "password": REGISTER_PASSWORD, "organization": "OpenMined"},
+                {
+                    "user": user_json(BOB, balance=100, uid="u-bob"),
+                    "password": REGISTER_PASSWORD,
+                },
+            ),
+        ),
+        check_account,
+        secrets=(PASSWORD, REGISTER_PASSWORD),
+    ),
+    Op(
+        "get_account_balance",
+        "get_account_balance",
+        lambda c: c.get_account_balance(),
+        lambda c: c.get_account_balance_async(),
+        (MY_INFO,),
+        check_balance,
+        secrets=(PASSWORD,),
+    ),
+    Op(
+        "_get_account_balance_async",
+        "get_account_balance",
+        lambda c: c.get_account_balance(),
+        lambda c: c._get_account_balance_async(),
+        (MY_INFO,),
+        check_balance,
+        secrets=(PASSWORD,),
+    ),
+    Op(
+        "get_account_info_sync",
+        "get_account_info",
+        lambda c: c.get_account_info_sync(),
+        lambda c: c.get_account_info(),
+        (MY_INFO, Step("GET", "/transactions", "basic", None, {"transactions": HISTORY})),
+        check_info,
+        concurrent=True,
+        secrets=(PASSWORD,),
+    ),
+    Op(
+        "create_transaction_token_sync",
+        "create_transaction_token",
+        lambda c: c.create_transaction_token_sync(SERVICE),
+        lambda c: c.create_transaction_token(recipient_email=SERVICE),
+        (Step("POST", "/token/create", "basic", {"recipientEmail": SERVICE}, {"token": TOKEN}),),
+        check_token,
+        secrets=(PASSWORD,),
+    ),
+    Op(
+        "validate_credentials_sync",
+        "check_credentials",
+        lambda c: c.validate_credentials_sync(),
+        lambda c: c.validate_credentials(),
+        (MY_INFO,),
+        check_valid,
+        raises=False,
+        secrets=(PASSWORD,),
+    ),
+    Op(
+        "check_credentials",
+        "check_credentials",
+        lambda c: c.check_credentials(),
+        lambda c: c.check_credentials_async(),
+        (MY_INFO,),
+        check_credentials_valid,
+        raises=False,
+        secrets=(PASSWORD,),
+    ),
+    Op(
+        "charge",
+        "charge",
+        lambda c: c.charge(
+            BOB, Decimal("0.25"), TOKEN, app_name="summarizer", endpoint="/v1/summarize"
+        ),
+        lambda c: c.charge_async(
+            BOB, Decimal("0.25"), TOKEN, app_name="summarizer", endpoint="/v1/summarize"
+        ),
+        (CREATE_CHARGE,),
+        lambda r: check_tx(r, PENDING),
+        secrets=(PASSWORD, TOKEN),
+    ),
+    Op(
+        "confirm_transaction",
+        "confirm_transaction",
+        lambda c: c.confirm_transaction("tx-1"),
+        lambda c: c.confirm_transaction_async("tx-1"),
+        (CONFIRM,),
+        lambda r: check_tx(r, COMPLETED),
+        secrets=(PASSWORD,),
+    ),
+    Op(
+        "cancel_transaction",
+        "cancel_transaction",
+        lambda c: c.cancel_transaction("tx-1"),
+        lambda c: c.cancel_transaction_async("tx-1"),
+        (
+            Step(
+                "POST",
+                "/transaction/cancel",
+                "basic",
+                {"transactionId": "tx-1"},
+                {"transaction": CANCELLED},
+            ),
+        ),
+        lambda r: check_tx(r, CANCELLED),
+        secrets=(PASSWORD,),
+    ),
+    Op(
+        "charging",
+        "charge",
+        charging_sync,
+        charging_async,
+        (
+            Step(
+                "POST",
+                "/transaction/create",
+                "basic",
+                {k: v for k, v in CHARGE_BODY.items() if k != "appEpPath"},
+                {"transaction": PENDING},
+            ),
+            CONFIRM,
+        ),
+        check_payment,
+        secrets=(PASSWORD, TOKEN),
+    ),
+    Op(
+        "transfer",
+        "transfer",
+        lambda c: c.transfer(BOB, 10),
+        lambda c: c.transfer_async(BOB, 10),
+        (CREATE_DIRECT, CONFIRM_DIRECT),
+        lambda r: check_tx(r, resolved(DIRECT, "COMPLETED")),
+        secrets=(PASSWORD,),
+    ),
+    Op(
+        "create_transaction",
+        "create_transaction",
+        lambda c: c.create_transaction(BOB, 10),
+        lambda c: c.create_transaction_async(BOB, 10),
+        (CREATE_DIRECT,),
+        lambda r: check_tx(r, DIRECT),
+        secrets=(PASSWORD,),
+    ),
+    Op(
+        "get_transaction_history",
+        "get_transaction_history",
+        lambda c: c.get_transaction_history(),
+        lambda c: c.get_transaction_history_async(),
+        (Step("GET", "/transactions", "basic", None, {"transactions": HISTORY}),),
+        check_history,
+        secrets=(PASSWORD,),
+    ),
+    Op(
+        "update_password",
+        "update_password",
+        lambda c: c.update_password(PASSWORD, NEW_PASSWORD),
+        lambda c: c.update_password_async(PASSWORD, NEW_PASSWORD),
+        (
+            Step(
+                "PUT",
+                "/user/update-password",
+                "basic",
+                {"oldPassword": PASSWORD, "newPassword": NEW_PASSWORD},
+                {"user": USER},
+            ),
+        ),
+        check_user,
+        secrets=(PASSWORD, NEW_PASSWORD),
+    ),
+    Op(
+        "update_organization",
+        "update_organization",
+        lambda c: c.update_organization("OpenMined"),
+        lambda c: c.update_organization_async("OpenMined"),
+        (
+            Step(
+                "PUT",
+                "/user/update-organization",
+                "basic",
+                {"organization": "OpenMined"},
+                {"user": USER},
+            ),
+        ),
+        check_user,
+        secrets=(PASSWORD,),
+    ),
+    Op(
+        "add_balance",
+        "add_balance",
+        lambda c: c.add_balance(EMAIL, Decimal("1234.000001")),
+        lambda c: c.add_balance_async(EMAIL, Decimal("1234.000001")),
+        (
+            Step(
+                "POST",
+                "/user/add-balance",
+                "bearer",
+                {"recipientEmail": EMAIL, "amount": Decimal("1234.000001")},
+                {"user": ADMIN_USER},
+            ),
+        ),
+        lambda r: check_user(r, ADMIN_USER),
+        admin=True,
+        secrets=(ADMIN_KEY,),
+    ),
+    Op(
+        "get_user",
+        "get_user",
+        lambda c: c.get_user(EMAIL),
+        lambda c: c.get_user_async(EMAIL),
+        (
+            Step(
+                "GET",
+                "/user/alice%40example.com",
+                "bearer",
+                None,
+                {"user": ADMIN_USER},
+                spec_path="/user/{email}",
+            ),
+        ),
+        lambda r: check_user(r, ADMIN_USER),
+        admin=True,
+        secrets=(ADMIN_KEY,),
+    ),
+    Op(
+        "list_users",
+        "list_users",
+        lambda c: c.list_users(),
+        lambda c: c.list_users_async(),
+        (
+            Step(
+                "GET",
+                "/users",
+                "bearer",
+                None,
+                {
+                    "users": [
+                        ADMIN_USER,
+                        user_json(BOB, balance=0, uid="u-bob", organization=None),
+                    ]
+                },
+            ),
+        ),
+        check_users,
+        admin=True,
+        secrets=(ADMIN_KEY,),
+    ),
+)
+OPS_BY_ID = {op.id: op for op in OPS}

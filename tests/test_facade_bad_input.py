@@ -1,0 +1,535 @@
+"""The bad-input matrix: every public method that takes input rejects bad values
+with `InvalidInputError` (a ValueError) before any request, sync and async; the
+message names the parameter and never echoes a password or token."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+from pytest_httpx import HTTPXMock
+
+from syftbox_accounting import (
+    AccountingClient,
+    AdminClient,
+    Client,
+    InvalidInputError,
+    RetryPolicy,
+)
+from tests.facade_helpers import (
+    ADMIN_KEY,
+    BASE,
+    BOB,
+    EMAIL,
+    KINDS,
+    NEW_PASSWORD,
+    PASSWORD,
+    SECRETS,
+    TOKEN,
+    admin_client,
+    isolated_env,  # noqa: F401 (autouse fixture)
+    run_op,
+    user_client,
+)
+
+BAD_EMAILS = [
+    "",
+    "   ",
+    "no-at-sign",
+    "a@b",
+    "a @example.com",
+    "a@@example.com",
+    "alice@example.com\n",
+    "x" * 250 + "@example.com",
+    5,
+    None,
+    b"alice@example.com",
+]
+BAD_AMOUNTS = [
+    0,
+    -1,
+    0.0,
+    -0.0,
+    float("nan"),
+    float("inf"),
+    float("-inf"),
+    True,
+    False,
+    "10",
+    None,
+    [1],
+    0.0000001,
+    1.0000001,
+    Decimal("1e-7"),
+    Decimal("NaN"),
+    Decimal("sNaN"),
+    Decimal("Infinity"),
+    Decimal("-0"),
+    1e12,
+    10**9,
+    Decimal("1000000000"),
+]
+BAD_URLS = [
+    "",
+    "   ",
+    "example.com",
+    "accounting.example.com/path",
+    "https://u:p@host.example.com",
+    "https://user@host.example.com",
+    "ftp://x",
+    "ftp://user:pw-SECRET-x@host",
+    "file:///etc/passwd",
+    "https://",
+    "https://example.com?x=1",
+    "https://example.com#top",
+    "http://example.com",
+    "http://10.0.0.8:8000",
+    5,
+]
+BAD_PASSWORDS = ["", "   ", 5, None]
+BAD_NEW_PASSWORDS = ["", "Zq9#k", 5, None, "x" * 257]
+BAD_TOKENS = ["", "   ", 5, None, "t" * 4097]
+BAD_TX_IDS = ["", "   ", 5, None, "x" * 65, "tx\n1"]
+BAD_ORGS = [5, "", "x" * 129, "Open\x00Mined"]
+BAD_LABELS = [5, "", "x" * 2000]
+BAD_FILEPATHS = [5, "", "   ", b"/tmp/c.json", "folder/", ".", "..", 1.5]
+
+Call = Callable[[Any], Any]
+
+
+def _case(
+    cases: list[Any],
+    name: str,
+    param: str,
+    values: list[Any],
+    sync: Callable[[Any], Call],
+    aio: Callable[[Any], Call] | None,
+    *,
+    admin: bool = False,
+) -> None:
+    for i, value in enumerate(values):
+        cases.append(
+            pytest.param(param, value, sync(value), aio and aio(value), admin, id=f"{name}-{i}")
+        )
+
+
+def _twin_cases() -> list[Any]:
+    c: list[Any] = []
+    # register_accounting
+    _case(
+        c,
+        "register-email",
+        "email",
+        BAD_EMAILS,
+        lambda v: lambda cl: cl.register_accounting(v, NEW_PASSWORD),
+        lambda v: lambda cl: cl.register_accounting_async(v, NEW_PASSWORD),
+    )
+    _case(
+        c,
+        "register-password",
+        "password",
+        ["", "   ", "Zq9#k", 5, "x" * 257],
+        lambda v: lambda cl: cl.register_accounting(BOB, v),
+        lambda v: lambda cl: cl.register_accounting_async(BOB, v),
+    )
+    _case(
+        c,
+        "register-organization",
+        "organization",
+        BAD_ORGS,
+        lambda v: lambda cl: cl.register_accounting(BOB, NEW_PASSWORD, v),
+        lambda v: lambda cl: cl.register_accounting_async(BOB, NEW_PASSWORD, v),
+    )
+    # create_transaction_token
+    _case(
+        c,
+        "token-recipient",
+        "recipient_email",
+        BAD_EMAILS,
+        lambda v: lambda cl: cl.create_transaction_token_sync(v),
+        lambda v: lambda cl: cl.create_transaction_token(v),
+    )
+    # charge and charging
+    charge_args: dict[str, tuple[str, list[Any], Callable[[Any], tuple[Any, ...]]]] = {
+        "sender": ("sender_email", BAD_EMAILS, lambda v: ((v, 1, TOKEN), {})),
+        "amount": ("amount", BAD_AMOUNTS, lambda v: ((BOB, v, TOKEN), {})),
+        "token": ("token", BAD_TOKENS, lambda v: ((BOB, 1, v), {})),
+        "app": ("app_name", BAD_LABELS, lambda v: ((BOB, 1, TOKEN), {"app_name": v})),
+        "endpoint": ("endpoint", BAD_LABELS, lambda v: ((BOB, 1, TOKEN), {"endpoint": v})),
+    }
+    for short, (param, values, build) in charge_args.items():
+        _case(
+            c,
+            f"charge-{short}",
+            param,
+            values,
+            lambda v, b=build: lambda cl: cl.charge(*b(v)[0], **b(v)[1]),
+            lambda v, b=build: lambda cl: cl.charge_async(*b(v)[0], **b(v)[1]),
+        )
+        _case(
+            c,
+            f"charging-{short}",
+            param,
+            values,
+            lambda v, b=build: lambda cl: _enter(cl.charging(*b(v)[0], **b(v)[1])),
+            lambda v, b=build: lambda cl: _aenter(cl.charging_async(*b(v)[0], **b(v)[1])),
+        )
+    # confirm / cancel
+    _case(
+        c,
+        "confirm",
+        "transaction_id",
+        BAD_TX_IDS,
+        lambda v: lambda cl: cl.confirm_transaction(v),
+        lambda v: lambda cl: cl.confirm_transaction_async(v),
+    )
+    _case(
+        c,
+        "cancel",
+        "transaction_id",
+        BAD_TX_IDS,
+        lambda v: lambda cl: cl.cancel_transaction(v),
+        lambda v: lambda cl: cl.cancel_transaction_async(v),
+    )
+    # transfer and create_transaction
+    for op in ("transfer", "create_transaction"):
+        direct_args: dict[str, tuple[str, list[Any], Callable[[Any], Any]]] = {
+            "recipient": ("recipient_email", BAD_EMAILS, lambda v: ((v, 1), {})),
+            "amount": ("amount", BAD_AMOUNTS, lambda v: ((BOB, v), {})),
+            "app": ("app_name", BAD_LABELS, lambda v: ((BOB, 1), {"app_name": v})),
+            "endpoint": ("endpoint", BAD_LABELS, lambda v: ((BOB, 1), {"endpoint": v})),
+        }
+        for short, (param, values, build) in direct_args.items():
+            _case(
+                c,
+                f"{op}-{short}",
+                param,
+                values,
+                lambda v, b=build, o=op: lambda cl: getattr(cl, o)(*b(v)[0], **b(v)[1]),
+                lambda v, b=build, o=op: lambda cl: getattr(cl, f"{o}_async")(*b(v)[0], **b(v)[1]),
+            )
+    # update_password / update_organization
+    _case(
+        c,
+        "update-password-old",
+        "old_password",
+        BAD_PASSWORDS,
+        lambda v: lambda cl: cl.update_password(v, NEW_PASSWORD),
+        lambda v: lambda cl: cl.update_password_async(v, NEW_PASSWORD),
+    )
+    _case(
+        c,
+        "update-password-new",
+        "new_password",
+        BAD_NEW_PASSWORDS,
+        lambda v: lambda cl: cl.update_password(PASSWORD, v),
+        lambda v: lambda cl: cl.update_password_async(PASSWORD, v),
+    )
+    _case(
+        c,
+        "update-organization",
+        "organization",
+        BAD_ORGS,
+        lambda v: lambda cl: cl.update_organization(v),
+        lambda v: lambda cl: cl.update_organization_async(v),
+    )
+    # AdminClient
+    _case(
+        c,
+        "add-balance-email",
+        "email",
+        BAD_EMAILS,
+        lambda v: lambda cl: cl.add_balance(v, 1),
+        lambda v: lambda cl: cl.add_balance_async(v, 1),
+        admin=True,
+    )
+    _case(
+        c,
+        "add-balance-amount",
+        "amount",
+        BAD_AMOUNTS,
+        lambda v: lambda cl: cl.add_balance(EMAIL, v),
+        lambda v: lambda cl: cl.add_balance_async(EMAIL, v),
+        admin=True,
+    )
+    _case(
+        c,
+        "get-user",
+        "email",
+        BAD_EMAILS,
+        lambda v: lambda cl: cl.get_user(v),
+        lambda v: lambda cl: cl.get_user_async(v),
+        admin=True,
+    )
+    return c
+
+
+def _enter(manager: Any) -> Any:
+    with manager:
+        raise AssertionError("the block must not run")
+
+
+async def _aenter(manager: Any) -> Any:
+    async with manager:
+        raise AssertionError("the block must not run")
+
+
+def _check(exc: InvalidInputError, param: str, value: Any) -> None:
+    assert isinstance(exc, ValueError)
+    message = str(exc)
+    assert param in message, f"{message!r} does not name {param}"
+    for shown in (message, repr(exc)):
+        for secret in SECRETS:
+            assert secret not in shown
+    secret_param = any(word in param for word in ("password", "token", "admin_key"))
+    if secret_param and isinstance(value, str) and value.strip():
+        assert value not in message
+        assert value[:8] not in message
+    if param.endswith("url") and isinstance(value, str) and "pw-SECRET" in value:
+        assert "pw-SECRET" not in message
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize(("param", "value", "sync", "aio", "admin"), _twin_cases())
+def test_bad_input_to_a_network_method(
+    httpx_mock: HTTPXMock,
+    kind: str,
+    param: str,
+    value: Any,
+    sync: Call,
+    aio: Call,
+    admin: bool,
+) -> None:
+    client = admin_client() if admin else user_client()
+    with pytest.raises(InvalidInputError) as caught:
+        run_op(kind, client, sync if kind == "sync" else aio)
+    _check(caught.value, param, value)
+    assert httpx_mock.get_requests() == []
+
+
+# -- constructors and the other methods (sync only: they send nothing at all)
+
+
+def _local_cases() -> list[Any]:
+    c: list[Any] = []
+
+    def add(name: str, param: str, values: list[Any], call: Callable[[Any], Any]) -> None:
+        for i, value in enumerate(values):
+            c.append(pytest.param(param, value, call, id=f"{name}-{i}"))
+
+    add("AccountingClient-url", "accounting_url", BAD_URLS, lambda v: AccountingClient(v))
+    add(
+        "AccountingClient-email",
+        "email",
+        [e for e in BAD_EMAILS if e is not None],
+        lambda v: AccountingClient(BASE, v, PASSWORD),
+    )
+    add(
+        "AccountingClient-password",
+        "password",
+        BAD_PASSWORDS,
+        lambda v: AccountingClient(BASE, EMAIL, v),
+    )
+    add(
+        "AccountingClient-timeout",
+        "timeout",
+        [0, -1, float("nan"), float("inf"), "5", None, True],
+        lambda v: AccountingClient(BASE, timeout=v),
+    )
+    add(
+        "AccountingClient-retries",
+        "max_retries",
+        [-1, 11, 1.5, "2", None, True],
+        lambda v: AccountingClient(BASE, max_retries=v),
+    )
+    add(
+        "AccountingClient-insecure",
+        "allow_insecure_http",
+        [1, "yes", None],
+        lambda v: AccountingClient(BASE, allow_insecure_http=v),
+    )
+    add(
+        "AccountingClient-http-client",
+        "http_client",
+        [httpx.AsyncClient(), object(), "x"],
+        lambda v: AccountingClient(BASE, http_client=v),
+    )
+    add(
+        "AccountingClient-async-client",
+        "async_http_client",
+        [httpx.Client(), object()],
+        lambda v: AccountingClient(BASE, async_http_client=v),
+    )
+    add(
+        "AccountingClient-retry-policy",
+        "retry_policy",
+        [
+            5,
+            {"max_retries": 1},
+            RetryPolicy(max_retries=-1),
+            RetryPolicy(max_retries=99),
+            RetryPolicy(backoff=-1),
+            RetryPolicy(max_backoff=float("nan")),
+            RetryPolicy(max_retry_after=float("inf")),
+        ],
+        lambda v: AccountingClient(BASE, retry_policy=v),
+    )
+    add(
+        "AccountingClient-policy-and-retries",
+        "retry_policy",
+        [RetryPolicy()],
+        lambda v: AccountingClient(BASE, max_retries=5, retry_policy=v),
+    )
+    add("AdminClient-url", "url", [*BAD_URLS, None], lambda v: AdminClient(v, ADMIN_KEY))
+    add(
+        "AdminClient-key",
+        "admin_key",
+        ["", "   ", None, 5, "k" * 257],
+        lambda v: AdminClient(BASE, v),
+    )
+    add(
+        "AdminClient-timeout",
+        "timeout",
+        [0, "5"],
+        lambda v: AdminClient(BASE, ADMIN_KEY, timeout=v),
+    )
+    add(
+        "AdminClient-retry-policy",
+        "retry_policy",
+        [5, RetryPolicy(backoff=-1)],
+        lambda v: AdminClient(BASE, ADMIN_KEY, retry_policy=v),
+    )
+    add(
+        "Client",
+        "accounting_client",
+        [5, "client", AdminClient(BASE, ADMIN_KEY)],
+        lambda v: Client(accounting_client=v),
+    )
+    for method in ("configure", "connect_accounting"):
+        add(
+            f"{method}-url",
+            "accounting_url",
+            BAD_URLS,
+            lambda v, m=method: getattr(user_client(), m)(v, EMAIL, PASSWORD),
+        )
+        add(
+            f"{method}-email",
+            "email",
+            BAD_EMAILS,
+            lambda v, m=method: getattr(user_client(), m)(email=v, password=PASSWORD),
+        )
+        add(
+            f"{method}-password",
+            "password",
+            BAD_PASSWORDS,
+            lambda v, m=method: getattr(user_client(), m)(email=EMAIL, password=v),
+        )
+    add("save_credentials", "filepath", BAD_FILEPATHS, lambda v: user_client().save_credentials(v))
+    add(
+        "load_from_config",
+        "filepath",
+        BAD_FILEPATHS,
+        lambda v: AccountingClient.load_from_config(v),
+    )
+    return c
+
+
+@pytest.mark.parametrize(("param", "value", "call"), _local_cases())
+def test_bad_input_to_a_local_method(
+    httpx_mock: HTTPXMock, tmp_path: Any, param: str, value: Any, call: Callable[[Any], Any]
+) -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        call(value)
+    _check(caught.value, param, value)
+    assert httpx_mock.get_requests() == []
+    assert [p.name for p in tmp_path.iterdir()] == ["home"]  # nothing saved anywhere
+    assert not (tmp_path / "home" / ".syftbox").exists()
+
+
+def test_a_rejected_configure_changes_nothing() -> None:
+    client = user_client()
+    for bad in (
+        {"accounting_url": "ftp://x", "email": BOB, "password": NEW_PASSWORD},
+        {"email": "bad", "password": NEW_PASSWORD},
+        {"email": BOB, "password": ""},
+    ):
+        with pytest.raises(InvalidInputError):
+            client.configure(**bad)
+    assert client.get_email() == EMAIL
+    assert client.accounting_url == BASE
+    assert client._transport._basic is not None
+    assert client._transport._basic._auth_header == httpx.BasicAuth(EMAIL, PASSWORD)._auth_header
+
+
+# -- what is accepted
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8000",
+        "http://127.0.0.1",
+        "http://localhost:8000",
+        "http://localhost",
+        "http://LOCALHOST:1",
+        "http://[::1]:8000",
+        "http://127.5.6.7",
+        "http://api.localhost",
+        "https://accounting.example.com/prefix/",
+        "HTTPS://Example.COM",
+        "  https://example.com  ",
+    ],
+)
+def test_loopback_http_and_https_are_accepted(url: str) -> None:
+    client = AccountingClient(url, EMAIL, PASSWORD)
+    assert client.accounting_url == url.strip().rstrip("/")
+    AdminClient(url, ADMIN_KEY)
+
+
+@pytest.mark.parametrize("url", ["http://example.com", "http://10.0.0.8:8000"])
+def test_plain_http_to_a_remote_host_needs_the_explicit_flag(
+    httpx_mock: HTTPXMock, url: str
+) -> None:
+    with pytest.raises(InvalidInputError, match="allow_insecure_http=True"):
+        AccountingClient(url)
+    with pytest.raises(InvalidInputError, match="allow_insecure_http=True"):
+        user_client().configure(url, EMAIL, PASSWORD)
+    client = AccountingClient(url, EMAIL, PASSWORD, allow_insecure_http=True)
+    assert client.accounting_url == url
+    client.configure(url, BOB, NEW_PASSWORD)
+    assert AdminClient(url, ADMIN_KEY, allow_insecure_http=True)
+    httpx_mock.add_response(
+        method="GET",
+        url=f"{url}/user/my-info",
+        json={"user": {"id": "u", "email": BOB, "balance": 1}},
+    )
+    assert client.get_account_balance() == 1.0
+
+
+@pytest.mark.parametrize(
+    "amount",
+    [1, 0.1, 0.000001, Decimal("0.000001"), Decimal("999999999.999999"), 999999999, 1.5e-5],
+)
+def test_valid_amounts_are_accepted(httpx_mock: HTTPXMock, amount: Any) -> None:
+    httpx_mock.add_response(
+        method="POST",
+        url=f"{BASE}/user/add-balance",
+        json={"user": {"id": "u", "email": EMAIL, "balance": 1}},
+    )
+    admin_client().add_balance(EMAIL, amount)
+
+
+def test_none_means_the_default_where_documented(httpx_mock: HTTPXMock) -> None:
+    assert AccountingClient(None).accounting_url.startswith("https://")
+    client = user_client()
+    client.configure(None, BOB, NEW_PASSWORD)
+    assert client.accounting_url == BASE
+    httpx_mock.add_response(
+        method="POST",
+        url=f"{BASE}/user/create",
+        json={"user": {"id": "u", "email": BOB, "balance": 1}, "password": "generated-pw"},
+    )
+    client.register_accounting(BOB, None, None)

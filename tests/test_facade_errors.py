@@ -1,0 +1,520 @@
+"""Every documented error of every operation, sync and async, maps to the right
+exception with what a user needs to act on it; and answers that break the contract
+(empty, truncated, wrong shape, HTML, plain text) are exceptions of ours too, never
+a raw httpx / json / KeyError / TypeError."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from pytest_httpx import HTTPXMock
+
+from syftbox_accounting import (
+    AccountExistsError,
+    AccountingError,
+    AuthenticationError,
+    CredentialCheck,
+    CredentialStatus,
+    InsufficientFundsError,
+    InvalidInputError,
+    NotFoundError,
+    PaymentError,
+    ServiceException,
+)
+from tests.facade_helpers import (
+    KINDS,
+    OPS,
+    OPS_BY_ID,
+    PASSWORD,
+    SECRETS,
+    USER,
+    Op,
+    isolated_env,  # noqa: F401 (autouse fixture)
+    run,
+    tx_json,
+    user_json,
+)
+from tests.spec import operations, resolve
+
+# The codes each of the contract's error responses may carry.
+CODES_BY_RESPONSE = {
+    "BadRequest": ("bad_request",),
+    "Unauthorized": ("invalid_credentials",),
+    "AdminUnauthorized": ("invalid_credentials",),
+    "Forbidden": ("forbidden",),
+    "AdminDisabled": ("forbidden",),
+    "TokenRejected": ("token_invalid", "token_expired", "token_used", "forbidden"),
+    "NotFound": ("not_found",),
+    "AccountExists": ("account_exists",),
+    "InsufficientFunds": ("insufficient_funds",),
+    "ResolveConflict": ("already_resolved", "insufficient_funds"),
+    "AlreadyResolved": ("already_resolved",),
+    "ValidationError": ("validation_error",),
+    "RateLimited": ("rate_limited",),
+    "InternalError": ("internal_error",),
+    "Unavailable": ("unavailable",),
+}
+
+EXPECTED_CLASS: dict[str, type[AccountingError]] = {
+    "bad_request": InvalidInputError,
+    "validation_error": InvalidInputError,
+    "invalid_credentials": AuthenticationError,
+    "forbidden": AuthenticationError,
+    "not_found": NotFoundError,
+    "account_exists": AccountExistsError,
+    "insufficient_funds": InsufficientFundsError,
+    "token_invalid": PaymentError,
+    "token_expired": PaymentError,
+    "token_used": PaymentError,
+    "already_resolved": PaymentError,
+    "rate_limited": ServiceException,
+    "internal_error": ServiceException,
+    "unavailable": ServiceException,
+}
+
+# Words of the advice each error must give: what to do next.
+ADVICE = {
+    "bad_request": "report it",
+    "validation_error": "Correct the value",
+    "invalid_credentials": "Check the email and password",
+    "forbidden": "Only the creator",
+    "not_found": "Check the email or transaction id",
+    "account_exists": "configure",
+    "insufficient_funds": "Add funds",
+    "token_invalid": "new token",
+    "token_expired": "new token",
+    "token_used": "new one",
+    "already_resolved": "Nothing to do",
+    "rate_limited": "try again",
+    "internal_error": "try again",
+    "unavailable": "try again",
+}
+RETRYABLE = {429, 500, 502, 503, 504}
+
+
+def _spec_errors(op: Op) -> list[tuple[int, str, str]]:
+    """(status, code, the contract's message) for each documented error of the op's
+    first request."""
+    step = op.first
+    found = [o for m, p, o in operations() if m == step.method and p == step.template]
+    assert len(found) == 1, f"{step.method} {step.template} is not in openapi.yaml"
+    rows = []
+    for status, response in found[0]["responses"].items():
+        if int(status) < 400:
+            continue
+        name = response["$ref"].rsplit("/", 1)[1]
+        examples = resolve(response)["content"]["application/json"]["examples"]
+        said = {
+            resolve(e)["value"]["code"]: resolve(e)["value"]["message"] for e in examples.values()
+        }
+        for code in CODES_BY_RESPONSE[name]:
+            rows.append((int(status), code, said.get(code, f"Problem: {code}.")))
+    return rows
+
+
+ROWS = [
+    pytest.param(op, status, code, said, id=f"{op.id}-{status}-{code}")
+    for op in OPS
+    for status, code, said in _spec_errors(op)
+]
+
+
+def test_every_documented_error_response_has_codes() -> None:
+    names = {
+        r["$ref"].rsplit("/", 1)[1]
+        for _, _, o in operations()
+        for s, r in o["responses"].items()
+        if int(s) >= 400
+    }
+    assert names == set(CODES_BY_RESPONSE)
+    # Every op has its 401/5xx rows; the POSTs have their 409s where documented.
+    assert len(ROWS) > 130
+
+
+def _mock_error(
+    httpx_mock: HTTPXMock,
+    op: Op,
+    status: int,
+    *,
+    headers: dict[str, str] | None = None,
+    **answer: Any,
+) -> bool:
+    """Answer the op's first request with an error; returns whether it is retried."""
+    step = op.first
+    retried = step.method == "GET" and status in RETRYABLE
+    httpx_mock.add_response(
+        method=step.method,
+        url=step.url,
+        status_code=status,
+        headers=headers,
+        is_reusable=retried,
+        **answer,
+    )
+    for other in op.steps[1:]:
+        if op.concurrent:  # the async twin sends it at the same time
+            httpx_mock.add_response(
+                method=other.method,
+                url=other.url,
+                json=other.answer,
+                is_optional=True,
+                is_reusable=True,
+            )
+    return retried
+
+
+def _no_secret(*texts: Any) -> None:
+    for text in texts:
+        for secret in SECRETS:
+            assert secret not in str(text)
+
+
+def _sent_to(httpx_mock: HTTPXMock, op: Op) -> int:
+    return len(httpx_mock.get_requests(url=op.first.url))
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize(("op", "status", "code", "said"), ROWS)
+def test_documented_error(
+    httpx_mock: HTTPXMock, op: Op, status: int, code: str, said: str, kind: str
+) -> None:
+    # The service echoes the secrets of the request: they must still never show.
+    echoed = f"{said} (echo: {' '.join(op.secrets)})"
+    body = {"message": echoed, "code": code}
+    retried = _mock_error(httpx_mock, op, status, json=body)
+    if not op.raises:
+        check = _outcome(kind, op)
+        status_seen = CredentialStatus.INVALID if status == 401 else CredentialStatus.UNREACHABLE
+        assert _status(check) in (status_seen, None)
+        assert _sent_to(httpx_mock, op) == (3 if retried else 1)
+        return
+    with pytest.raises(AccountingError) as caught:
+        run(kind, op.client(), op)
+    exc = caught.value
+    assert type(exc) is EXPECTED_CLASS[code]
+    assert exc.status_code == status
+    assert exc.code == code
+    assert exc.operation == op.operation
+    assert exc.method == op.first.method
+    assert exc.path == op.first.path
+    assert exc.retries == (2 if retried else 0)
+    assert exc.body is not None
+    assert json.loads(exc.body)["code"] == code
+    assert "***" in exc.body or not op.secrets
+    message = str(exc)
+    assert message == exc.message
+    assert message.startswith(f"{op.operation} failed")
+    assert f"HTTP {status}" in message
+    assert said.rstrip(".") in message  # the service's own words
+    assert ADVICE[code] in message
+    if status >= 500 and op.first.method != "GET":
+        assert "get_transaction_history()" in message  # it may have been applied
+    _no_secret(message, repr(exc), exc.body)
+    assert repr(exc).startswith(f"{type(exc).__name__}(")
+    assert f"status_code={status}" in repr(exc)
+    assert _sent_to(httpx_mock, op) == (3 if retried else 1)
+
+
+def _outcome(kind: str, op: Op) -> Any:
+    """Run a check operation; return what it returned."""
+    result = run(kind, op.client(), op)
+    if isinstance(result, CredentialCheck):
+        _no_secret(result.reason, repr(result))
+        assert not result.ok
+        assert result.reason
+    else:
+        assert result is False
+    return result
+
+
+def _status(result: Any) -> CredentialStatus | None:
+    return result.status if isinstance(result, CredentialCheck) else None
+
+
+# -- answers that break the contract
+
+
+def _expect_broken(
+    httpx_mock: HTTPXMock, kind: str, op: Op, status: int = 200, **answer: Any
+) -> AccountingError | None:
+    _mock_error(httpx_mock, op, status, **answer)
+    if not op.raises:
+        result = _outcome(kind, op)
+        assert _status(result) in (CredentialStatus.UNREACHABLE, None)
+        return None
+    with pytest.raises(ServiceException) as caught:
+        run(kind, op.client(), op)
+    exc = caught.value
+    assert type(exc) is ServiceException
+    assert exc.operation == op.operation
+    assert exc.status_code == status
+    assert exc.path == op.first.path
+    message = str(exc)
+    assert message.startswith(f"{op.operation} failed")
+    assert f"HTTP {status}" in message
+    assert "accounting_url" in message  # what to do: check where it points
+    assert exc.__cause__ is None or isinstance(exc.__cause__, AccountingError)
+    assert exc.__suppress_context__ or exc.__context__ is None
+    _no_secret(message, repr(exc))
+    return exc
+
+
+BROKEN_BODIES = {
+    "empty": b"",
+    "truncated": b'{"user": {"id": "u1", "email": "alice@exa',
+    "null": b"null",
+    "list": b"[]",
+    "text": b'"ok"',
+    "number": b"42",
+    "html": b"<html><body>Welcome to nginx!</body></html>",
+    "not-utf8": b'{"user": "\xff\xfe"}',
+    "deeply-nested": b"[" * 100_000,
+    "object-without-fields": b"{}",
+}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("what", BROKEN_BODIES)
+@pytest.mark.parametrize("op", OPS, ids=lambda op: op.id)
+def test_a_broken_success_answer_is_a_service_exception(
+    httpx_mock: HTTPXMock, op: Op, what: str, kind: str
+) -> None:
+    exc = _expect_broken(httpx_mock, kind, op, content=BROKEN_BODIES[what])
+    if exc is not None:
+        assert "does not match the contract" in str(exc)
+        if what == "empty":
+            assert "empty body" in str(exc)
+
+
+WRONG_SHAPES = [
+    ("get_account_balance", {"user": user_json(balance="10")}),
+    ("get_account_balance", {"user": user_json(balance=-1)}),
+    ("get_account_balance", {"user": user_json(balance=True)}),
+    ("get_account_balance", {"user": user_json(balance=None)}),
+    ("get_account_balance", {"user": {"id": "u1", "email": "alice@example.com"}}),
+    ("get_account_balance", {"user": None}),
+    ("get_account_balance", {"user": "alice"}),
+    ("get_account_balance", {"user": {**USER, "id": 7}}),
+    ("get_account_balance", {"user": {**USER, "organization": 5}}),
+    ("get_user", {"user": user_json(balance=[1])}),
+    ("list_users", {"users": {"a": 1}}),
+    ("list_users", {"users": [USER, "bob"]}),
+    ("list_users", {"users": None}),
+    ("confirm_transaction", {"transaction": tx_json(status="REFUNDED")}),
+    ("confirm_transaction", {"transaction": tx_json(created_by="BANK")}),
+    ("confirm_transaction", {"transaction": tx_json(resolved_by="NOBODY")}),
+    ("confirm_transaction", {"transaction": tx_json(amount=0)}),
+    ("confirm_transaction", {"transaction": tx_json(amount=-0.25)}),
+    ("confirm_transaction", {"transaction": tx_json(amount="0.25")}),
+    ("confirm_transaction", {"transaction": tx_json(created_at="yesterday")}),
+    ("confirm_transaction", {"transaction": tx_json(created_at="2026-11-27T14:51:17")}),
+    ("confirm_transaction", {"transaction": {**tx_json(), "createdAt": 1700000000}}),
+    ("cancel_transaction", {"transaction": tx_json(resolved_at="later")}),
+    ("cancel_transaction", {"transaction": {**tx_json(), "senderEmail": None}}),
+    ("create_transaction", {"transaction": tx_json(app_name=12)}),
+    ("get_transaction_history", {"transactions": "none"}),
+    ("get_transaction_history", {"transactions": [tx_json(status=None)]}),
+    (
+        "get_transaction_history",
+        {
+            "transactions": [
+                tx_json("a", created_at="2026-11-27T14:51:17+00:00"),
+                tx_json("b", created_at="2026-11-27T14:51:18"),
+            ]
+        },
+    ),
+    ("create_transaction_token_sync", {"token": ""}),
+    ("create_transaction_token_sync", {"token": 12345}),
+    ("create_transaction_token_sync", {"token": None}),
+    ("create_transaction_token_sync", {"jwt": "abc"}),
+    ("register_accounting", {"user": user_json(), "password": None}),
+    ("register_accounting", {"user": user_json()}),
+    ("update_password", {"user": user_json(balance=float("inf"))}),
+    ("get_account_info_sync", {"user": user_json(balance="NaN")}),
+]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize(
+    ("op_id", "doc"),
+    WRONG_SHAPES,
+    ids=[f"{o}-{i}" for i, (o, _) in enumerate(WRONG_SHAPES)],
+)
+def test_a_wrongly_shaped_answer_is_a_service_exception(
+    httpx_mock: HTTPXMock, op_id: str, doc: Any, kind: str
+) -> None:
+    op = OPS_BY_ID[op_id]
+    _expect_broken(httpx_mock, kind, op, content=json.dumps(doc).encode())
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("literal", [b"NaN", b"Infinity", b"-Infinity", b"1e400"])
+def test_non_finite_json_numbers_are_rejected(
+    httpx_mock: HTTPXMock, literal: bytes, kind: str
+) -> None:
+    op = OPS_BY_ID["get_user"]
+    doc = b'{"user": {"id": "u", "email": "alice@example.com", "balance": ' + literal + b"}}"
+    if literal == b"1e400":  # finite as a Decimal, and huge: still a valid balance
+        httpx_mock.add_response(method="GET", url=op.first.url, content=doc)
+        assert run(kind, op.client(), op).balance == 10**400
+        return
+    _expect_broken(httpx_mock, kind, op, content=doc)
+
+
+# -- error answers that are not JSON
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("op", OPS, ids=lambda op: op.id)
+def test_a_502_html_page_is_a_service_exception(httpx_mock: HTTPXMock, op: Op, kind: str) -> None:
+    page = b"<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>"
+    retried = _mock_error(httpx_mock, op, 502, content=page, headers={"Content-Type": "text/html"})
+    if not op.raises:
+        assert _status(_outcome(kind, op)) in (CredentialStatus.UNREACHABLE, None)
+        return
+    with pytest.raises(ServiceException) as caught:
+        run(kind, op.client(), op)
+    exc = caught.value
+    assert type(exc) is ServiceException
+    assert exc.status_code == 502
+    assert exc.code == "internal_error"
+    assert exc.body is not None
+    assert "Bad Gateway" in exc.body
+    message = str(exc)
+    assert "Bad Gateway" in message
+    assert "HTTP 502" in message
+    assert "try again" in message
+    assert _sent_to(httpx_mock, op) == (3 if retried else 1)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("op", OPS, ids=lambda op: op.id)
+def test_a_401_in_plain_text_is_an_authentication_error(
+    httpx_mock: HTTPXMock, op: Op, kind: str
+) -> None:
+    _mock_error(
+        httpx_mock,
+        op,
+        401,
+        content=f"Unauthorized {' '.join(op.secrets)}".encode(),
+        headers={"Content-Type": "text/plain"},
+    )
+    if not op.raises:
+        assert _status(_outcome(kind, op)) in (CredentialStatus.INVALID, None)
+        return
+    with pytest.raises(AuthenticationError) as caught:
+        run(kind, op.client(), op)
+    exc = caught.value
+    assert exc.status_code == 401
+    assert exc.code == "invalid_credentials"
+    assert "HTTP 401" in str(exc)
+    assert "Check the email and password" in str(exc)
+    _no_secret(str(exc), repr(exc), exc.body)
+
+
+CONFLICT_WITHOUT_CODE = {
+    "register_accounting": AccountExistsError,
+    "charge": InsufficientFundsError,
+    "charging": InsufficientFundsError,
+    "create_transaction": InsufficientFundsError,
+    "transfer": InsufficientFundsError,
+    "confirm_transaction": PaymentError,
+    "cancel_transaction": PaymentError,
+}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("op_id", CONFLICT_WITHOUT_CODE)
+@pytest.mark.parametrize("body", [b"", b"<html>409 Conflict</html>", b'{"code": 5}'])
+def test_a_409_without_a_code_means_the_operations_documented_conflict(
+    httpx_mock: HTTPXMock, op_id: str, body: bytes, kind: str
+) -> None:
+    op = OPS_BY_ID[op_id]
+    _mock_error(httpx_mock, op, 409, content=body)
+    with pytest.raises(AccountingError) as caught:
+        run(kind, op.client(), op)
+    assert type(caught.value) is CONFLICT_WITHOUT_CODE[op_id]
+    assert "HTTP 409" in str(caught.value)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [
+        (400, InvalidInputError),
+        (403, AuthenticationError),
+        (404, NotFoundError),
+        (418, ServiceException),
+        (302, ServiceException),
+        (501, ServiceException),
+    ],
+)
+def test_an_unknown_code_falls_back_to_the_status(
+    httpx_mock: HTTPXMock, status: int, expected: type[AccountingError], kind: str
+) -> None:
+    op = OPS_BY_ID["create_transaction"]
+    _mock_error(
+        httpx_mock, op, status, json={"message": "Something new happened.", "code": "brand_new"}
+    )
+    with pytest.raises(AccountingError) as caught:
+        run(kind, op.client(), op)
+    exc = caught.value
+    assert type(exc) is expected
+    assert f"HTTP {status} brand_new" in str(exc)
+    assert "Something new happened" in str(exc)
+
+
+def test_a_5xx_is_a_service_exception_whatever_code_it_claims(httpx_mock: HTTPXMock) -> None:
+    op = OPS_BY_ID["create_transaction"]
+    _mock_error(httpx_mock, op, 500, json={"message": "Oops.", "code": "not_found"})
+    with pytest.raises(ServiceException):
+        run("sync", op.client(), op)
+
+
+def test_secrets_are_redacted_from_every_part_of_an_error(httpx_mock: HTTPXMock) -> None:
+    op = OPS_BY_ID["charge"]
+    long_message = "x" * 5000 + PASSWORD
+    _mock_error(
+        httpx_mock,
+        op,
+        403,
+        json={"message": long_message, "code": f"weird-{PASSWORD}", "token": op.secrets[1]},
+    )
+    with pytest.raises(AccountingError) as caught:
+        run("sync", op.client(), op)
+    exc = caught.value
+    _no_secret(
+        str(exc), repr(exc), exc.body, exc.code, exc.__notes__ if hasattr(exc, "__notes__") else ""
+    )
+    assert len(str(exc)) < 2000
+
+
+def test_an_error_body_is_kept_short(httpx_mock: HTTPXMock) -> None:
+    op = OPS_BY_ID["get_account_balance"]
+    _mock_error(httpx_mock, op, 401, content=b"y" * 100_000)
+    with pytest.raises(AuthenticationError) as caught:
+        run("sync", op.client(), op)
+    assert caught.value.body is not None
+    assert len(caught.value.body) <= 500
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("op_id", ["get_account_balance", "create_transaction"])
+def test_an_undecodable_body_is_a_service_exception(
+    httpx_mock: HTTPXMock, op_id: str, kind: str
+) -> None:
+    op = OPS_BY_ID[op_id]
+    retried = op.first.method == "GET"
+    httpx_mock.add_response(
+        method=op.first.method,
+        url=op.first.url,
+        headers={"Content-Encoding": "gzip"},
+        content=b"this is not gzip",
+        is_reusable=retried,
+    )
+    with pytest.raises(ServiceException) as caught:
+        run(kind, op.client(), op)
+    assert caught.value.operation == op.operation
+    assert "DecodingError" in str(caught.value)
+    assert _sent_to(httpx_mock, op) == (3 if retried else 1)

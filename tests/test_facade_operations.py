@@ -1,0 +1,642 @@
+"""Every network operation, sync and async (asyncio and trio): the requests it sends
+and what it returns; plus the multi-step operations' failure paths and retries."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+from pytest_httpx import HTTPXMock
+
+from syftbox_accounting import (
+    AccountingClient,
+    AdminClient,
+    AuthenticationError,
+    InsufficientFundsError,
+    PaymentError,
+    RetryPolicy,
+    ServiceException,
+    TransactionStatus,
+)
+from tests.facade_helpers import (
+    BASE,
+    BOB,
+    CANCELLED,
+    DIRECT,
+    EMAIL,
+    KINDS,
+    NEW_PASSWORD,
+    OPS,
+    OPS_BY_ID,
+    PASSWORD,
+    PENDING,
+    TOKEN,
+    USER,
+    Op,
+    assert_sent,
+    basic,
+    body_of,
+    check_tx,
+    isolated_env,  # noqa: F401 (autouse fixture)
+    mock_steps,
+    resolved,
+    run,
+    run_op,
+    tx_json,
+    user_client,
+    user_json,
+)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("op", OPS, ids=lambda op: op.id)
+def test_operation_sends_the_contract_request_and_returns_typed_result(
+    httpx_mock: HTTPXMock, op: Op, kind: str
+) -> None:
+    mock_steps(httpx_mock, op)
+    result = run(kind, op.client(), op)
+    op.check(result)
+    assert_sent(httpx_mock, op, ordered=not (op.concurrent and kind != "sync"))
+
+
+def test_the_table_covers_every_network_method() -> None:
+    covered = {op.id for op in OPS}
+    assert covered == {
+        "register_accounting",
+        "get_account_balance",
+        "_get_account_balance_async",
+        "get_account_info_sync",
+        "create_transaction_token_sync",
+        "validate_credentials_sync",
+        "check_credentials",
+        "charge",
+        "confirm_transaction",
+        "cancel_transaction",
+        "charging",
+        "transfer",
+        "create_transaction",
+        "get_transaction_history",
+        "update_password",
+        "update_organization",
+        "add_balance",
+        "get_user",
+        "list_users",
+    }
+
+
+# -- details of single operations
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_register_without_password_uses_the_generated_one(httpx_mock: HTTPXMock, kind: str) -> None:
+    generated = "gen-Pw-r88-SECRET"
+    httpx_mock.add_response(
+        method="POST",
+        url=f"{BASE}/user/create",
+        json={"user": user_json(BOB, 100, None), "password": generated},
+    )
+    httpx_mock.add_response(
+        method="GET", url=f"{BASE}/user/my-info", json={"user": user_json(BOB, 100, None)}
+    )
+    client = AccountingClient(BASE)
+
+    def sync(c: AccountingClient) -> Any:
+        account = c.register_accounting(BOB)
+        return account, c.get_account_balance()
+
+    async def aio(c: AccountingClient) -> Any:
+        account = await c.register_accounting_async(BOB)
+        return account, await c.get_account_balance_async()
+
+    account, balance = run_op(kind, client, sync if kind == "sync" else aio)
+    assert account.password == generated
+    assert account.organization is None
+    assert generated not in repr(account)
+    assert balance == 100.0
+    assert client.is_configured()
+    assert client.get_email() == BOB
+    create, info = httpx_mock.get_requests()
+    assert body_of(create) == {"email": BOB}
+    assert "Authorization" not in create.headers
+    assert info.headers["Authorization"] == basic(BOB, generated)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_update_password_switches_to_the_new_password(httpx_mock: HTTPXMock, kind: str) -> None:
+    httpx_mock.add_response(method="PUT", url=f"{BASE}/user/update-password", json={"user": USER})
+    httpx_mock.add_response(method="GET", url=f"{BASE}/user/my-info", json={"user": USER})
+
+    def sync(c: AccountingClient) -> Any:
+        c.update_password(PASSWORD, NEW_PASSWORD)
+        return c.get_account_balance()
+
+    async def aio(c: AccountingClient) -> Any:
+        await c.update_password_async(PASSWORD, NEW_PASSWORD)
+        return await c.get_account_balance_async()
+
+    run_op(kind, user_client(), sync if kind == "sync" else aio)
+    change, info = httpx_mock.get_requests()
+    assert change.headers["Authorization"] == basic(EMAIL, PASSWORD)
+    assert info.headers["Authorization"] == basic(EMAIL, NEW_PASSWORD)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_update_organization_none_clears_it(httpx_mock: HTTPXMock, kind: str) -> None:
+    httpx_mock.add_response(
+        method="PUT",
+        url=f"{BASE}/user/update-organization",
+        json={"user": user_json(organization=None)},
+    )
+    result = run_op(
+        kind,
+        user_client(),
+        (lambda c: c.update_organization(None))
+        if kind == "sync"
+        else (lambda c: c.update_organization_async(None)),
+    )
+    assert result.organization is None
+    assert body_of(httpx_mock.get_request()) == {"organization": None}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_charge_without_labels_sends_only_required_fields(httpx_mock: HTTPXMock, kind: str) -> None:
+    httpx_mock.add_response(
+        method="POST", url=f"{BASE}/transaction/create", json={"transaction": PENDING}
+    )
+    run_op(
+        kind,
+        user_client(),
+        (lambda c: c.charge(BOB, 0.25, TOKEN))
+        if kind == "sync"
+        else (lambda c: c.charge_async(BOB, 0.25, TOKEN)),
+    )
+    assert body_of(httpx_mock.get_request()) == {
+        "senderEmail": BOB,
+        "recipientEmail": EMAIL,
+        "amount": Decimal("0.25"),
+        "token": TOKEN,
+    }
+
+
+@pytest.mark.parametrize(
+    ("amount", "wire"),
+    [
+        (10, b'"amount":10'),
+        (Decimal("10.000"), b'"amount":10'),
+        (0.1, b'"amount":0.1'),
+        (Decimal("0.000001"), b'"amount":1e-06'),
+        (Decimal("123456789.123456"), b'"amount":123456789.123456'),
+        (999999999.999999, b'"amount":999999999.999999'),
+    ],
+)
+def test_amounts_go_on_the_wire_exactly(httpx_mock: HTTPXMock, amount: Any, wire: bytes) -> None:
+    httpx_mock.add_response(
+        method="POST", url=f"{BASE}/transaction/create", json={"transaction": DIRECT}
+    )
+    with user_client() as client:
+        client.create_transaction(BOB, amount)
+    request = httpx_mock.get_request()
+    assert request is not None
+    assert wire in request.content
+    assert body_of(request)["amount"] == Decimal(str(amount)).normalize()
+
+
+@pytest.mark.parametrize(
+    ("raw", "exact"),
+    [
+        (b"0.1", Decimal("0.1")),
+        (b"999999999.999999", Decimal("999999999.999999")),
+        (b"0", Decimal(0)),
+        (b"7", Decimal(7)),
+        (b"1.000001", Decimal("1.000001")),
+    ],
+)
+def test_balances_are_read_digit_for_digit(
+    httpx_mock: HTTPXMock, raw: bytes, exact: Decimal
+) -> None:
+    httpx_mock.add_response(
+        method="GET",
+        url=f"{BASE}/user/alice%40example.com",
+        content=b'{"user": {"id": "u", "email": "alice@example.com", "balance": ' + raw + b"}}",
+    )
+    with AdminClient(BASE, "key-123") as admin:
+        user = admin.get_user(EMAIL)
+    assert user.balance == exact
+    assert type(user.balance) is Decimal
+
+
+def test_unknown_response_fields_are_ignored(httpx_mock: HTTPXMock) -> None:
+    httpx_mock.add_response(
+        method="GET",
+        url=f"{BASE}/user/my-info",
+        json={"user": {**USER, "future": [1, 2]}, "extra": True},
+    )
+    with user_client() as client:
+        assert client.get_account_balance() == 89.75
+
+
+# -- multi-step operations: their failure paths
+
+
+TRANSFER = Op(
+    "transfer",
+    "transfer",
+    lambda c: c.transfer(BOB, 10),
+    lambda c: c.transfer_async(BOB, 10),
+    (),
+    print,
+)
+CONFLICT = {"message": "Insufficient funds: the balance does not cover 10.", "code": ""}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_transfer_cancels_when_confirm_fails(httpx_mock: HTTPXMock, kind: str) -> None:
+    httpx_mock.add_response(
+        method="POST", url=f"{BASE}/transaction/create", json={"transaction": DIRECT}
+    )
+    httpx_mock.add_response(
+        method="POST",
+        url=f"{BASE}/transaction/confirm",
+        status_code=409,
+        json={**CONFLICT, "code": "insufficient_funds"},
+    )
+    httpx_mock.add_response(
+        method="POST",
+        url=f"{BASE}/transaction/cancel",
+        json={"transaction": resolved(DIRECT, "CANCELLED")},
+    )
+    op = Op(
+        "t",
+        "transfer",
+        lambda c: c.transfer(BOB, 10),
+        lambda c: c.transfer_async(BOB, 10),
+        (),
+        print,
+    )
+    with pytest.raises(InsufficientFundsError) as caught:
+        run(kind, user_client(), op)
+    assert caught.value.operation == "transfer"
+    assert caught.value.path == "/transaction/confirm"
+    assert any("tx-2 was cancelled" in note for note in caught.value.__notes__)
+    cancel = httpx_mock.get_requests()[-1]
+    assert cancel.url.path == "/transaction/cancel"
+    assert body_of(cancel) == {"transactionId": "tx-2"}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_transfer_reports_a_failed_cancel_too(httpx_mock: HTTPXMock, kind: str) -> None:
+    httpx_mock.add_response(
+        method="POST", url=f"{BASE}/transaction/create", json={"transaction": DIRECT}
+    )
+    httpx_mock.add_response(method="POST", url=f"{BASE}/transaction/confirm", status_code=500)
+    httpx_mock.add_response(
+        method="POST",
+        url=f"{BASE}/transaction/cancel",
+        status_code=409,
+        json={"message": "Transaction tx-2 is already COMPLETED.", "code": "already_resolved"},
+    )
+    op = Op(
+        "t",
+        "transfer",
+        lambda c: c.transfer(BOB, 10),
+        lambda c: c.transfer_async(BOB, 10),
+        (),
+        print,
+    )
+    with pytest.raises(ServiceException) as caught:
+        run(kind, user_client(), op)
+    assert caught.value.status_code == 500
+    assert "get_transaction_history()" in str(caught.value)
+    assert any("Cancelling transaction tx-2 failed too" in n for n in caught.value.__notes__)
+    assert len(httpx_mock.get_requests()) == 3  # a POST 500 is never sent again
+
+
+class WorkFailed(Exception):
+    pass
+
+
+def _charge_then_fail_sync(client: AccountingClient) -> Any:
+    with client.charging(BOB, 0.25, TOKEN) as payment:
+        client.last_payment = payment  # type: ignore[attr-defined]
+        raise WorkFailed("the model crashed")
+
+
+async def _charge_then_fail_async(client: AccountingClient) -> Any:
+    async with client.charging_async(BOB, 0.25, TOKEN) as payment:
+        client.last_payment = payment  # type: ignore[attr-defined]
+        raise WorkFailed("the model crashed")
+
+
+def _charge_then_fail(kind: str) -> Any:
+    return _charge_then_fail_sync if kind == "sync" else _charge_then_fail_async
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_charging_cancels_when_the_block_raises(httpx_mock: HTTPXMock, kind: str) -> None:
+    httpx_mock.add_response(
+        method="POST", url=f"{BASE}/transaction/create", json={"transaction": PENDING}
+    )
+    httpx_mock.add_response(
+        method="POST", url=f"{BASE}/transaction/cancel", json={"transaction": CANCELLED}
+    )
+    client = user_client()
+    with pytest.raises(WorkFailed):
+        run_op(kind, client, _charge_then_fail(kind))
+    payment = client.last_payment  # type: ignore[attr-defined]
+    check_tx(payment.transaction, CANCELLED)
+    assert [r.url.path for r in httpx_mock.get_requests()] == [
+        "/transaction/create",
+        "/transaction/cancel",
+    ]
+    assert body_of(httpx_mock.get_requests()[1]) == {"transactionId": "tx-1"}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_charging_keeps_the_block_error_when_cancel_fails(httpx_mock: HTTPXMock, kind: str) -> None:
+    httpx_mock.add_response(
+        method="POST", url=f"{BASE}/transaction/create", json={"transaction": PENDING}
+    )
+    httpx_mock.add_response(method="POST", url=f"{BASE}/transaction/cancel", status_code=503)
+    client = user_client()
+    with pytest.raises(WorkFailed) as caught:
+        run_op(kind, client, _charge_then_fail(kind))
+    assert any("Cancelling transaction tx-1 failed too" in n for n in caught.value.__notes__)
+    assert client.last_payment.transaction.status is TransactionStatus.PENDING  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_charging_does_not_run_the_block_when_the_charge_fails(
+    httpx_mock: HTTPXMock, kind: str
+) -> None:
+    httpx_mock.add_response(
+        method="POST",
+        url=f"{BASE}/transaction/create",
+        status_code=403,
+        json={"message": "This token was already used.", "code": "token_used"},
+    )
+    with pytest.raises(PaymentError) as caught:
+        run_op(
+            kind,
+            user_client(),
+            _charge_then_fail_sync if kind == "sync" else _charge_then_fail_async,
+        )
+    assert caught.value.code == "token_used"
+    assert len(httpx_mock.get_requests()) == 1
+
+
+@pytest.mark.anyio
+async def test_charging_async_cancels_when_the_task_is_cancelled(httpx_mock: HTTPXMock) -> None:
+    import anyio
+
+    httpx_mock.add_response(
+        method="POST", url=f"{BASE}/transaction/create", json={"transaction": PENDING}
+    )
+    httpx_mock.add_response(
+        method="POST", url=f"{BASE}/transaction/cancel", json={"transaction": CANCELLED}
+    )
+    async with user_client() as client:
+        with anyio.CancelScope() as scope:
+            async with client.charging_async(BOB, 0.25, TOKEN) as payment:
+                scope.cancel()
+                await anyio.sleep(1)  # cancelled at once: not a timed wait
+        assert scope.cancelled_caught
+    check_tx(payment.transaction, CANCELLED)
+
+
+# -- retries
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("status", [429, 500, 502, 503, 504])
+def test_a_get_is_retried_then_succeeds(httpx_mock: HTTPXMock, kind: str, status: int) -> None:
+    httpx_mock.add_response(method="GET", url=f"{BASE}/user/my-info", status_code=status)
+    httpx_mock.add_response(method="GET", url=f"{BASE}/user/my-info", json={"user": USER})
+    op = next(o for o in OPS if o.id == "get_account_balance")
+    assert run(kind, user_client(), op) == 89.75
+    assert len(httpx_mock.get_requests()) == 2
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_get_gives_up_after_max_retries(httpx_mock: HTTPXMock, kind: str) -> None:
+    httpx_mock.add_response(
+        method="GET", url=f"{BASE}/user/my-info", status_code=503, is_reusable=True
+    )
+    op = next(o for o in OPS if o.id == "get_account_balance")
+    with pytest.raises(ServiceException) as caught:
+        run(kind, user_client(), op)
+    assert caught.value.retries == 2
+    assert len(httpx_mock.get_requests()) == 3
+
+
+def test_max_retries_zero_sends_once(httpx_mock: HTTPXMock) -> None:
+    httpx_mock.add_response(method="GET", url=f"{BASE}/user/my-info", status_code=503)
+    client = AccountingClient(BASE, EMAIL, PASSWORD, max_retries=0)
+    with pytest.raises(ServiceException):
+        client.get_account_balance()
+    assert len(httpx_mock.get_requests()) == 1
+
+
+def test_retry_after_zero_is_honoured(httpx_mock: HTTPXMock) -> None:
+    httpx_mock.add_response(
+        method="GET", url=f"{BASE}/users", status_code=429, headers={"Retry-After": "0"}
+    )
+    httpx_mock.add_response(method="GET", url=f"{BASE}/users", json={"users": []})
+    # A slow backoff: were Retry-After ignored, this test would hang.
+    slow = RetryPolicy(max_retries=1, backoff=3600, max_backoff=3600)
+    with AdminClient(BASE, "key-123", retry_policy=slow) as admin:
+        assert admin.list_users() == []
+
+
+def test_a_long_retry_after_is_not_waited_for_and_is_reported(httpx_mock: HTTPXMock) -> None:
+    httpx_mock.add_response(
+        method="GET",
+        url=f"{BASE}/user/my-info",
+        status_code=429,
+        headers={"Retry-After": "120"},
+        json={"message": "Too many requests: retry after 120 seconds.", "code": "rate_limited"},
+    )
+    with user_client() as client, pytest.raises(ServiceException) as caught:
+        client.get_account_balance()
+    assert len(httpx_mock.get_requests()) == 1
+    assert "120 s" in str(caught.value)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("status", [429, 500, 502, 503])
+def test_a_post_is_never_resent_after_an_answer(
+    httpx_mock: HTTPXMock, kind: str, status: int
+) -> None:
+    httpx_mock.add_response(method="POST", url=f"{BASE}/transaction/create", status_code=status)
+    op = next(o for o in OPS if o.id == "create_transaction")
+    with pytest.raises(ServiceException) as caught:
+        run(kind, user_client(), op)
+    assert len(httpx_mock.get_requests()) == 1
+    assert caught.value.retries == 0
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_post_is_resent_when_nothing_was_sent(httpx_mock: HTTPXMock, kind: str) -> None:
+    httpx_mock.add_exception(httpx.ConnectError("refused"), url=f"{BASE}/transaction/create")
+    httpx_mock.add_response(
+        method="POST", url=f"{BASE}/transaction/create", json={"transaction": DIRECT}
+    )
+    op = next(o for o in OPS if o.id == "create_transaction")
+    op.check(run(kind, user_client(), op))
+    assert len(httpx_mock.get_requests()) == 2
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_post_that_may_have_arrived_is_not_resent(httpx_mock: HTTPXMock, kind: str) -> None:
+    httpx_mock.add_exception(httpx.ReadTimeout("slow"), url=f"{BASE}/transaction/confirm")
+    op = next(o for o in OPS if o.id == "confirm_transaction")
+    with pytest.raises(ServiceException) as caught:
+        run(kind, user_client(), op)
+    assert len(httpx_mock.get_requests()) == 1
+    message = str(caught.value)
+    assert "confirm_transaction" in message
+    assert "may have reached the service" in message
+    assert "get_transaction_history()" in message
+    assert caught.value.__cause__ is not None  # the httpx error, chained, not raised
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_get_is_retried_after_a_dropped_connection(httpx_mock: HTTPXMock, kind: str) -> None:
+    httpx_mock.add_exception(httpx.ReadError("reset"), url=f"{BASE}/transactions")
+    httpx_mock.add_exception(httpx.ReadTimeout("slow"), url=f"{BASE}/transactions")
+    httpx_mock.add_response(method="GET", url=f"{BASE}/transactions", json={"transactions": []})
+    op = Op(
+        "h",
+        "get_transaction_history",
+        lambda c: c.get_transaction_history(),
+        lambda c: c.get_transaction_history_async(),
+        (),
+        print,
+    )
+    assert run(kind, user_client(), op) == []
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_unreachable_service_after_retries(httpx_mock: HTTPXMock, kind: str) -> None:
+    httpx_mock.add_exception(httpx.ConnectError("refused"), is_reusable=True)
+    op = next(o for o in OPS if o.id == "get_account_balance")
+    with pytest.raises(ServiceException) as caught:
+        run(kind, user_client(), op)
+    message = str(caught.value)
+    assert "get_account_balance failed after 3 attempts" in message
+    assert BASE in message
+    assert caught.value.status_code is None
+    assert len(httpx_mock.get_requests()) == 3
+
+
+# -- credentials and clients
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize(
+    "op", [o for o in OPS if not o.admin and o.first.auth == "basic"], ids=lambda o: o.id
+)
+def test_a_user_call_without_credentials_sends_nothing(
+    httpx_mock: HTTPXMock, op: Op, kind: str
+) -> None:
+    client = AccountingClient(BASE)
+    if op.raises:
+        with pytest.raises(AuthenticationError) as caught:
+            run(kind, client, op)
+        assert "configure(" in str(caught.value)
+    else:
+        assert not run(kind, client, op)
+    assert httpx_mock.get_requests() == []
+
+
+@pytest.mark.anyio
+async def test_sync_methods_work_inside_a_running_event_loop(httpx_mock: HTTPXMock) -> None:
+    httpx_mock.add_response(
+        method="GET", url=f"{BASE}/user/my-info", json={"user": USER}, is_reusable=True
+    )
+    httpx_mock.add_response(method="GET", url=f"{BASE}/transactions", json={"transactions": []})
+    httpx_mock.add_response(method="POST", url=f"{BASE}/token/create", json={"token": TOKEN})
+    with user_client() as client:
+        assert client.get_account_balance() == 89.75
+        assert client.get_account_info_sync()["usage"]["transaction_count"] == 0
+        assert client.create_transaction_token_sync(BOB) == TOKEN
+
+
+@pytest.mark.anyio
+async def test_async_context_manager_closes_and_the_client_is_reusable(
+    httpx_mock: HTTPXMock,
+) -> None:
+    httpx_mock.add_response(
+        method="GET", url=f"{BASE}/user/my-info", json={"user": USER}, is_reusable=True
+    )
+    client = user_client()
+    async with client:
+        assert await client.get_account_balance_async() == 89.75
+    assert await client.get_account_balance_async() == 89.75  # a new connection pool
+    await client.aclose()
+
+
+def test_a_users_own_httpx_client_is_used_and_left_open(httpx_mock: HTTPXMock) -> None:
+    httpx_mock.add_response(method="GET", url=f"{BASE}/user/my-info", json={"user": USER})
+    own = httpx.Client(headers={"X-Trace": "abc"})
+    with user_client(http_client=own) as client:
+        client.get_account_balance()
+    assert not own.is_closed
+    own.close()
+    request = httpx_mock.get_request()
+    assert request is not None
+    assert request.headers["X-Trace"] == "abc"
+    assert request.headers["Authorization"] == basic()
+
+
+def test_a_request_carries_a_timeout(httpx_mock: HTTPXMock) -> None:
+    httpx_mock.add_response(method="GET", url=f"{BASE}/user/my-info", json={"user": USER})
+    with user_client(timeout=3.5) as client:
+        client.get_account_balance()
+    request = httpx_mock.get_request()
+    assert request is not None
+    assert request.extensions["timeout"] == {
+        "connect": 3.5,
+        "read": 3.5,
+        "write": 3.5,
+        "pool": 3.5,
+    }
+
+
+def test_history_order_is_by_time_not_by_text(httpx_mock: HTTPXMock) -> None:
+    # 10:00+01:00 is 09:00 UTC: earlier than 09:30Z although its text sorts later.
+    docs = [
+        tx_json("a", created_at="2026-11-27T10:00:00+01:00"),
+        tx_json("b", created_at="2026-11-27T09:30:00Z"),
+    ]
+    httpx_mock.add_response(method="GET", url=f"{BASE}/transactions", json={"transactions": docs})
+    with user_client() as client:
+        assert [t.id for t in client.get_transaction_history()] == ["b", "a"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_charging_leaves_the_charge_pending_when_confirm_fails(
+    httpx_mock: HTTPXMock, kind: str
+) -> None:
+    # Documents today's behaviour: the work was delivered, so a failed confirm is
+    # raised and the charge stays PENDING (the service may confirm it later); unlike
+    # transfer(), nothing is cancelled.
+    httpx_mock.add_response(
+        method="POST", url=f"{BASE}/transaction/create", json={"transaction": PENDING}
+    )
+    httpx_mock.add_response(
+        method="POST",
+        url=f"{BASE}/transaction/confirm",
+        status_code=409,
+        json={"message": "Insufficient funds.", "code": "insufficient_funds"},
+    )
+    client = user_client()
+    op = OPS_BY_ID["charging"]
+    with pytest.raises(InsufficientFundsError) as caught:
+        run(kind, client, op)
+    assert caught.value.operation == "confirm_transaction"
+    assert [r.url.path for r in httpx_mock.get_requests()] == [
+        "/transaction/create",
+        "/transaction/confirm",
+    ]
