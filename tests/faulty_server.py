@@ -1,0 +1,114 @@
+"""A small, real, misbehaving HTTP server on loopback, for faults that a mocked
+transport cannot produce: a connection reset mid-response, and a read timeout."""
+
+from __future__ import annotations
+
+import socket
+import struct
+import threading
+import time
+from types import TracebackType
+from typing import Literal, Self
+
+Fault = Literal["reset", "hang"]
+
+
+def _read_request(conn: socket.socket) -> bool:
+    """Read one HTTP request (headers and Content-Length body); False on EOF."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(65536)
+        if not chunk:
+            return False
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value.strip())
+    while len(body) < length:
+        chunk = conn.recv(65536)
+        if not chunk:
+            return False
+        body += chunk
+    return True
+
+
+class FaultyServer:
+    """Accepts connections on 127.0.0.1 and, for every request it reads:
+    - ``reset``: starts a 200 answer, then resets the connection (RST) mid-body;
+    - ``hang``: never answers, so the client's read timeout fires.
+    `requests` counts the requests that reached it."""
+
+    def __init__(self, fault: Fault) -> None:
+        self.fault = fault
+        self.requests = 0
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._threads: list[threading.Thread] = []
+        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
+
+    def _serve(self) -> None:
+        self._listener.settimeout(0.05)
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            thread = threading.Thread(target=self._handle, args=(conn,), daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def _handle(self, conn: socket.socket) -> None:
+        with conn:
+            if not _read_request(conn):
+                return
+            with self._lock:
+                self.requests += 1
+            if self.fault == "reset":
+                conn.sendall(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                    b'Content-Length: 200\r\n\r\n{"user": {"id": "u1", "em'
+                )
+                # Linger 0: close() sends RST instead of FIN.
+                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            else:
+                self._stop.wait(10)
+
+    def seen(self, expected: int, patience: float = 5.0) -> int:
+        """The request count once `expected` requests arrived (or `patience` ran
+        out): on a loaded machine the server's threads may lag behind the client."""
+        deadline = time.monotonic() + patience
+        while self.requests < expected and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.05)  # a late extra request would show up here
+        return self.requests
+
+    def __enter__(self) -> Self:
+        thread = threading.Thread(target=self._serve, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._stop.set()
+        self._listener.close()
+        for thread in self._threads:
+            thread.join(5)
+
+
+def refused_url() -> str:
+    """A loopback URL where nothing listens: connecting is refused."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}"

@@ -1,0 +1,301 @@
+"""The fault matrix: every network operation x sync and async x each fault.
+
+Each case asserts four things: the documented exception (or status, for the calls
+that report instead of raising), a message naming the operation and status and
+saying what to do, no secret in it, and how many requests the server really saw:
+GETs retried, a POST or PUT that reached the server seen exactly once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from pytest_httpx import HTTPXMock
+
+from syftbox_accounting import (
+    AccountingClient,
+    AccountingError,
+    AdminClient,
+    AuthenticationError,
+    CredentialStatus,
+    RetryPolicy,
+    ServiceException,
+)
+from tests.faulty_server import FaultyServer, refused_url
+from tests.operations_table import ADMIN_KEY, EMAIL, OP_IDS, OPS, PASSWORD, SECRETS, Op
+
+URL = "http://127.0.0.1:8000"
+RETRIES = 2
+RETRY = RetryPolicy(max_retries=RETRIES, backoff=0.001, max_backoff=0.001)
+# Short only where the timeout is the fault: elsewhere a loaded machine must not
+# turn a reset into a timeout.
+HANG_TIMEOUT, TIMEOUT = 0.2, 10.0
+
+
+@dataclass(frozen=True)
+class Fault:
+    name: str
+    status: int | None  # None when no answer arrives
+    retried: bool  # does a GET get sent again after it?
+    error: type[AccountingError]
+    says: tuple[str, ...]  # words the message must hold (besides the operation)
+    respond: Callable[[HTTPXMock], None] | None = None
+
+
+def _reply(**kwargs: Any) -> Callable[[HTTPXMock], None]:
+    return lambda mock: mock.add_response(is_reusable=True, **kwargs)
+
+
+STATUS_FAULTS = [
+    Fault(
+        "500-json",
+        500,
+        True,
+        ServiceException,
+        ("HTTP 500", "try again"),
+        _reply(status_code=500, json={"message": "boom", "code": "internal_error"}),
+    ),
+    Fault(
+        "502-html",
+        502,
+        True,
+        ServiceException,
+        ("HTTP 502", "Bad Gateway"),
+        _reply(status_code=502, html="<html><body><h1>502 Bad Gateway</h1></body></html>"),
+    ),
+    Fault(
+        "503-retry-after",
+        503,
+        True,
+        ServiceException,
+        ("HTTP 503", "try again later"),
+        _reply(
+            status_code=503,
+            headers={"Retry-After": "0"},
+            json={"message": "down", "code": "unavailable"},
+        ),
+    ),
+    Fault(
+        "429",
+        429,
+        True,
+        ServiceException,
+        ("HTTP 429", "wait"),
+        _reply(status_code=429, json={"message": "slow down", "code": "rate_limited"}),
+    ),
+    Fault(
+        "200-empty",
+        200,
+        False,
+        ServiceException,
+        ("HTTP 200", "does not match the contract", "empty body"),
+        _reply(status_code=200, content=b""),
+    ),
+    Fault(
+        "200-truncated",
+        200,
+        False,
+        ServiceException,
+        ("HTTP 200", "does not match the contract"),
+        _reply(status_code=200, content=b'{"user": {"id": "u1", "ema'),
+    ),
+    Fault(
+        "200-wrong-shape",
+        200,
+        False,
+        ServiceException,
+        ("HTTP 200", "does not match the contract"),
+        _reply(status_code=200, json={"unexpected": [1, 2, 3]}),
+    ),
+    Fault(
+        "401-text",
+        401,
+        False,
+        AuthenticationError,
+        ("HTTP 401", "Check the email and password"),
+        _reply(status_code=401, text="Unauthorized"),
+    ),
+]
+SOCKET_FAULTS = [
+    Fault("refused", None, True, ServiceException, ("could not connect", "reachable")),
+    Fault("reset", None, True, ServiceException, ("dropped",)),
+    Fault("read-timeout", None, True, ServiceException, ("no answer within",)),
+]
+
+
+def expected_requests(op: Op, fault: Fault, *, concurrent: bool) -> int:
+    """How many requests the server must see when every answer is `fault`. The
+    async form of a multi-GET operation sends its GETs at once; the sync form
+    stops at the first that fails."""
+    if fault.name == "refused":
+        return 0
+    attempts = 1 + RETRIES if op.first_method == "GET" and fault.retried else 1
+    return attempts * (op.parallel_gets if concurrent else 1)
+
+
+def _clients(url: str, timeout: float = TIMEOUT) -> tuple[AccountingClient, AdminClient]:
+    options: dict[str, Any] = {"timeout": timeout, "retry_policy": RETRY}
+    return (
+        AccountingClient(url, EMAIL, PASSWORD, **options),
+        AdminClient(url, ADMIN_KEY, **options),
+    )
+
+
+def _assert_reported(op: Op, fault: Fault, outcome: Any) -> None:
+    """The operation's documented report of `fault`, with nothing secret in it."""
+    if op.reports == "validate":
+        assert outcome is False
+        return
+    if op.reports == "check":
+        expected = (
+            CredentialStatus.INVALID
+            if fault.error is AuthenticationError
+            else CredentialStatus.UNREACHABLE
+        )
+        assert outcome.status is expected
+        text = outcome.reason
+    else:
+        exc = outcome
+        assert type(exc) is fault.error, f"{type(exc).__name__}: {exc}"
+        assert exc.status_code == fault.status
+        assert exc.operation == op.name or (op.name == "charging" and exc.operation == "charge")
+        text = str(exc)
+        for secret in SECRETS:
+            assert secret not in repr(exc)
+            assert secret not in (exc.body or "")
+    assert op.name in text or (op.name == "charging" and "charge" in text)
+    for words in fault.says:
+        assert words in text, f"{words!r} not in {text!r}"
+    for secret in SECRETS:
+        assert secret not in text
+
+
+def _run_sync(op: Op, url: str, timeout: float = TIMEOUT) -> Any:
+    client, admin = _clients(url, timeout)
+    with client, admin:
+        try:
+            return op.sync(client, admin)
+        except AccountingError as exc:
+            return exc
+
+
+async def _run_async(op: Op, url: str, timeout: float = TIMEOUT) -> Any:
+    client, admin = _clients(url, timeout)
+    async with client, admin:
+        try:
+            return await op.run_async(client, admin)
+        except AccountingError as exc:
+            return exc
+
+
+@pytest.fixture(autouse=True)
+def _secrets_stay_out_of_logs(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    # Every case runs with DEBUG logging on, httpx's own loggers included.
+    caplog.set_level(logging.DEBUG)
+    yield
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    for secret in SECRETS:
+        assert secret not in logged
+
+
+@pytest.mark.parametrize("fault", STATUS_FAULTS, ids=lambda f: f.name)
+@pytest.mark.parametrize("op", OPS, ids=OP_IDS)
+def test_status_fault_sync(httpx_mock: HTTPXMock, op: Op, fault: Fault) -> None:
+    assert fault.respond is not None
+    fault.respond(httpx_mock)
+    _assert_reported(op, fault, _run_sync(op, URL))
+    assert len(httpx_mock.get_requests()) == expected_requests(op, fault, concurrent=False)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("fault", STATUS_FAULTS, ids=lambda f: f.name)
+@pytest.mark.parametrize("op", OPS, ids=OP_IDS)
+async def test_status_fault_async(httpx_mock: HTTPXMock, op: Op, fault: Fault) -> None:
+    assert fault.respond is not None
+    fault.respond(httpx_mock)
+    _assert_reported(op, fault, await _run_async(op, URL))
+    assert len(httpx_mock.get_requests()) == expected_requests(op, fault, concurrent=True)
+
+
+@pytest.fixture
+def faulty(request: pytest.FixtureRequest) -> Iterator[tuple[str, FaultyServer | None]]:
+    fault: Fault = request.param
+    if fault.name == "refused":
+        yield refused_url(), None
+        return
+    with FaultyServer("reset" if fault.name == "reset" else "hang") as server:
+        yield server.url, server
+
+
+@pytest.mark.parametrize(
+    ("fault", "faulty"), [(f, f) for f in SOCKET_FAULTS], ids=lambda f: f.name, indirect=["faulty"]
+)
+@pytest.mark.parametrize("op", OPS, ids=OP_IDS)
+def test_socket_fault_sync(op: Op, fault: Fault, faulty: tuple[str, FaultyServer | None]) -> None:
+    url, server = faulty
+    timeout = HANG_TIMEOUT if fault.name == "read-timeout" else TIMEOUT
+    _assert_reported(op, fault, _run_sync(op, url, timeout))
+    expected = expected_requests(op, fault, concurrent=False)
+    assert (server.seen(expected) if server else 0) == expected
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("fault", "faulty"), [(f, f) for f in SOCKET_FAULTS], ids=lambda f: f.name, indirect=["faulty"]
+)
+@pytest.mark.parametrize("op", OPS, ids=OP_IDS)
+async def test_socket_fault_async(
+    op: Op, fault: Fault, faulty: tuple[str, FaultyServer | None]
+) -> None:
+    url, server = faulty
+    timeout = HANG_TIMEOUT if fault.name == "read-timeout" else TIMEOUT
+    _assert_reported(op, fault, await _run_async(op, url, timeout))
+    expected = expected_requests(op, fault, concurrent=True)
+    assert (server.seen(expected) if server else 0) == expected
+
+
+def test_a_post_that_may_have_landed_says_to_check_history() -> None:
+    with FaultyServer("reset") as server:
+        exc = _run_sync(next(o for o in OPS if o.name == "transfer"), server.url)
+    assert isinstance(exc, ServiceException)
+    assert "may have reached the service" in str(exc)
+    assert "get_transaction_history()" in str(exc)
+    assert server.seen(1) == 1
+
+
+def test_connect_failure_is_retried_even_for_a_post(httpx_mock: HTTPXMock) -> None:
+    # Nothing was sent, so sending the POST again cannot move money twice.
+    httpx_mock.add_exception(httpx.ConnectError("refused"))
+    httpx_mock.add_response(json={"token": "t.o.k"})
+    client, admin = _clients(URL)
+    with client, admin:
+        assert client.create_transaction_token_sync("ai-service@example.com") == "t.o.k"
+    assert len(httpx_mock.get_requests()) == 2
+
+
+def test_the_retry_count_and_cause_are_on_the_exception(httpx_mock: HTTPXMock) -> None:
+    httpx_mock.add_exception(httpx.ReadTimeout("slow"), is_reusable=True)
+    client, _ = _clients(URL)
+    with client, pytest.raises(ServiceException) as caught:
+        client.get_account_balance()
+    assert caught.value.retries == RETRIES
+    assert isinstance(caught.value.__cause__, httpx.ReadTimeout)
+    assert f"after {RETRIES + 1} attempts" in str(caught.value)
+
+
+def test_show_never_raises_and_says_unavailable(
+    httpx_mock: HTTPXMock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    httpx_mock.add_response(status_code=502, html="<html>bad gateway</html>")
+    client, _ = _clients(URL)
+    with client:
+        client.show()
+    out = capsys.readouterr().out
+    assert "unavailable" in out
+    assert PASSWORD not in out
+    assert len(httpx_mock.get_requests()) == 1  # a short check: no retries
