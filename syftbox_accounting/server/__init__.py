@@ -1,0 +1,14 @@
+"""The reference SyftBox accounting service: it speaks `openapi.yaml`.
+
+- `create_app(...)`: the ASGI app (Starlette), for in-process use.
+- `BackgroundService(...)`: the app on a free loopback port in a background thread.
+- `run(...)`: serve in the foreground; `python -m syftbox_accounting.server --help`.
+
+Needs the `server` extra: `pip install 'syftbox-accounting[server]'`.
+"""
+
+from syftbox_accounting.server.app import create_app
+from syftbox_accounting.server.background import BackgroundService
+from syftbox_accounting.server.serve import add_serve_arguments, run, run_from_args
+
+__all__ = ["BackgroundService", "add_serve_arguments", "create_app", "run", "run_from_args"]

@@ -1,0 +1,71 @@
+"""Reading the Authorization header: HTTP Basic for users, Bearer for the admin."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import hmac
+
+from syftbox_accounting.server.errors import admin_disabled, invalid_admin_key, invalid_credentials
+
+
+class BasicCredentials:
+    """The (email, password) readings of one Basic header.
+
+    Clients encode credentials as UTF-8 or, like `requests`, as latin-1; bytes that are
+    valid in both but read differently give two readings, tried in that order.
+    """
+
+    __slots__ = ("readings",)
+
+    def __init__(self, readings: tuple[tuple[str, str], ...]) -> None:
+        self.readings = readings
+
+    def __repr__(self) -> str:
+        # Never show the password, not even in a traceback or a debugger.
+        return f"BasicCredentials(email={self.readings[0][0]!r}, password=<hidden>)"
+
+
+def parse_basic(header: str | None) -> BasicCredentials:
+    """Parse `Authorization: Basic ...`, or answer 401 invalid_credentials."""
+    if header is None:
+        raise invalid_credentials()
+    scheme, _, param = header.strip().partition(" ")
+    if scheme.lower() != "basic":
+        raise invalid_credentials()
+    try:
+        raw = base64.b64decode(param.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        raise invalid_credentials() from None
+    texts: list[str] = []
+    with contextlib.suppress(UnicodeDecodeError):
+        texts.append(raw.decode("utf-8"))
+    latin1 = raw.decode("latin-1")
+    if latin1 not in texts:
+        texts.append(latin1)
+    readings = []
+    for text in texts:
+        email, colon, password = text.partition(":")
+        if colon and email and password:
+            readings.append((email, password))
+    if not readings:
+        raise invalid_credentials()
+    return BasicCredentials(tuple(readings))
+
+
+def check_admin(header: str | None, admin_key: str | None) -> None:
+    """Allow the request only with `Authorization: Bearer <admin key>`.
+
+    With no admin key configured the admin endpoints are closed (403), whatever is sent.
+    """
+    if admin_key is None:
+        raise admin_disabled()
+    if header is None:
+        raise invalid_admin_key()
+    scheme, _, token = header.strip().partition(" ")
+    if scheme.lower() != "bearer":
+        raise invalid_admin_key()
+    # Constant time, so the response time says nothing about how much of the key matched.
+    if not hmac.compare_digest(token.strip().encode("utf-8"), admin_key.encode("utf-8")):
+        raise invalid_admin_key()

@@ -1,0 +1,155 @@
+"""Run the reference service in a background thread, for tests, demos and notebooks."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import threading
+import time
+from decimal import Decimal
+from types import TracebackType
+from typing import Self
+
+import uvicorn
+from starlette.applications import Starlette
+
+from syftbox_accounting.server.app import create_app
+from syftbox_accounting.server.service import AccountingService
+
+_START_TIMEOUT = 10.0
+_STOP_TIMEOUT = 10.0
+
+
+class BackgroundService:
+    """The reference accounting service on a free loopback port, in a background thread.
+
+    >>> with BackgroundService() as service:
+    ...     url, admin_key = service.url, service.admin_key
+
+    Takes the options of `create_app`, except that a missing `admin_key` is generated, so
+    the admin endpoints are always reachable with `.admin_key`. Each `with` block starts
+    a fresh service (on a fresh in-memory database unless `database` names a file), and
+    `reset()` wipes its data between tests without a restart.
+    """
+
+    def __init__(
+        self,
+        *,
+        database: str | os.PathLike[str] = ":memory:",
+        admin_key: str | None = None,
+        initial_credit: Decimal = Decimal("100"),
+        token_lifetime: float = 86400.0,
+        token_secret: bytes | None = None,
+    ) -> None:
+        self.admin_key = admin_key if admin_key is not None else secrets.token_urlsafe(32)
+        self.database = database
+        self.initial_credit = initial_credit
+        self.token_lifetime = token_lifetime
+        self._token_secret = token_secret
+        self._app: Starlette | None = None
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._socket: socket.socket | None = None
+        self._url: str | None = None
+
+    def __repr__(self) -> str:
+        state = self._url or "stopped"
+        return f"BackgroundService({state})"  # never the admin key
+
+    @property
+    def url(self) -> str:
+        """The base URL, such as `http://127.0.0.1:54321`."""
+        if self._url is None:
+            raise RuntimeError("The service is not running: use it in a `with` block.")
+        return self._url
+
+    @property
+    def app(self) -> Starlette:
+        if self._app is None:
+            raise RuntimeError("The service is not running: use it in a `with` block.")
+        return self._app
+
+    @property
+    def service(self) -> AccountingService:
+        """The running service's operations and store (for audits in tests)."""
+        service: AccountingService = self.app.state.service
+        return service
+
+    def reset(self) -> None:
+        """Delete every account, transaction and spent token; keeps running."""
+        self.service.reset()
+
+    def start(self) -> None:
+        if self._thread is not None:
+            raise RuntimeError("The service is already running.")
+        app = create_app(
+            database=self.database,
+            admin_key=self.admin_key,
+            initial_credit=self.initial_credit,
+            token_lifetime=self.token_lifetime,
+            token_secret=self._token_secret,
+        )
+        # Bound here, before the thread starts, so the port is known and cannot be taken.
+        # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY on accepted connections only for
+        # sockets that say they are TCP; without it every response waits on delayed ACKs.
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind(("127.0.0.1", 0))
+        except OSError:
+            sock.close()
+            app.state.service.close()
+            raise
+        config = uvicorn.Config(
+            app,
+            log_config=None,  # leave the process's logging setup alone
+            log_level="warning",
+            access_log=False,  # the app logs each request itself
+            ws="none",
+            lifespan="off",
+            timeout_graceful_shutdown=5,
+        )
+        server = uvicorn.Server(config)
+        thread = threading.Thread(
+            target=server.run,
+            kwargs={"sockets": [sock]},
+            name="syftbox-accounting-service",
+            daemon=True,
+        )
+        self._app, self._server, self._thread, self._socket = app, server, thread, sock
+        thread.start()
+        deadline = time.monotonic() + _START_TIMEOUT
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError("The accounting service did not start; see the log above.")
+            time.sleep(0.005)
+        port = sock.getsockname()[1]
+        self._url = f"http://127.0.0.1:{port}"
+
+    def stop(self) -> None:
+        server, thread, sock, app = self._server, self._thread, self._socket, self._app
+        self._server = self._thread = self._socket = None
+        self._url = None
+        if server is not None:
+            server.should_exit = True
+        if thread is not None:
+            thread.join(_STOP_TIMEOUT)
+        if sock is not None:
+            sock.close()
+        if app is not None:
+            app.state.service.close()
+            self._app = None
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()

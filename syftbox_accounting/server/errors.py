@@ -1,0 +1,177 @@
+"""The service's errors: one exception type that knows its status, code and message."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Literal, TypedDict
+
+ErrorCode = Literal[
+    "bad_request",
+    "validation_error",
+    "invalid_credentials",
+    "forbidden",
+    "not_found",
+    "account_exists",
+    "insufficient_funds",
+    "token_invalid",
+    "token_expired",
+    "token_used",
+    "already_resolved",
+    "rate_limited",
+    "internal_error",
+    "unavailable",
+]
+
+BASIC_CHALLENGE = 'Basic realm="syftbox-accounting"'
+BEARER_CHALLENGE = 'Bearer realm="syftbox-accounting-admin"'
+
+
+class ErrorDetail(TypedDict):
+    """One problem with one request field."""
+
+    field: str
+    problem: str
+
+
+class ApiError(Exception):
+    """An error answered as `{"message", "code", ["details"]}` with its HTTP status."""
+
+    def __init__(
+        self,
+        status: int,
+        code: ErrorCode,
+        message: str,
+        *,
+        details: list[ErrorDetail] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code: ErrorCode = code
+        self.message = message
+        self.details = details
+        self.headers = dict(headers or {})
+
+    def body(self) -> dict[str, object]:
+        """The JSON body of the error response."""
+        body: dict[str, object] = {"message": self.message, "code": self.code}
+        if self.details is not None:
+            body["details"] = list(self.details)
+        return body
+
+
+def bad_request(message: str) -> ApiError:
+    return ApiError(400, "bad_request", message)
+
+
+def validation_error(details: list[ErrorDetail]) -> ApiError:
+    summary = "; ".join(f"{d['field']} {d['problem']}" for d in details)
+    return ApiError(
+        422,
+        "validation_error",
+        f"Invalid request: {summary}. Fix the request and send it again.",
+        details=details,
+    )
+
+
+def invalid_credentials() -> ApiError:
+    return ApiError(
+        401,
+        "invalid_credentials",
+        "Invalid email or password: check your credentials or register an account.",
+        headers={"WWW-Authenticate": BASIC_CHALLENGE},
+    )
+
+
+def invalid_admin_key() -> ApiError:
+    return ApiError(
+        401,
+        "invalid_credentials",
+        "Invalid admin key: send Authorization: Bearer <admin key>.",
+        headers={"WWW-Authenticate": BEARER_CHALLENGE},
+    )
+
+
+def admin_disabled() -> ApiError:
+    return ApiError(
+        403,
+        "forbidden",
+        "Admin endpoints are disabled: start the service with an admin key.",
+    )
+
+
+def forbidden(message: str) -> ApiError:
+    return ApiError(403, "forbidden", message)
+
+
+def not_found(message: str) -> ApiError:
+    return ApiError(404, "not_found", message)
+
+
+def no_account(email: str) -> ApiError:
+    return not_found(f"No account with email {email}: check the address or register it first.")
+
+
+def no_transaction(transaction_id: str) -> ApiError:
+    return not_found(
+        f"No transaction {transaction_id} among yours: check the id returned when it was created."
+    )
+
+
+def account_exists(email: str) -> ApiError:
+    return ApiError(
+        409,
+        "account_exists",
+        f"An account with email {email} already exists: "
+        "configure the client with its password instead.",
+    )
+
+
+def insufficient_funds(email: str, amount: str) -> ApiError:
+    return ApiError(
+        409,
+        "insufficient_funds",
+        f"Insufficient funds: the balance of {email} does not cover {amount}. "
+        "Add funds to the account or charge less.",
+    )
+
+
+def already_resolved(transaction_id: str, status: str) -> ApiError:
+    return ApiError(
+        409,
+        "already_resolved",
+        f"Transaction {transaction_id} is already {status}: it cannot be confirmed or "
+        "cancelled again; create a new transaction for another payment.",
+    )
+
+
+def token_invalid(reason: str) -> ApiError:
+    return ApiError(
+        403,
+        "token_invalid",
+        f"This transaction token is not valid: {reason}. Ask the payer for a new token.",
+    )
+
+
+def token_expired() -> ApiError:
+    return ApiError(
+        403,
+        "token_expired",
+        "This transaction token has expired: ask the payer for a new token.",
+    )
+
+
+def token_used() -> ApiError:
+    return ApiError(
+        403,
+        "token_used",
+        "This transaction token was already used: ask the payer for a new token.",
+    )
+
+
+def internal_error() -> ApiError:
+    return ApiError(
+        500,
+        "internal_error",
+        "The accounting service failed; nothing was changed. Try again later.",
+    )

@@ -1,0 +1,108 @@
+"""Password hashing (salted scrypt) and a cache that keeps repeated logins cheap."""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import hmac
+import secrets
+import threading
+from collections import OrderedDict
+
+# scrypt's interactive-login parameters: ~16 MiB and tens of milliseconds per hash.
+# New hashes read SCRYPT_N when made (test suites may lower it to run faster); every
+# hash records its own parameters, so changing it never breaks existing passwords.
+SCRYPT_N = 2**14
+_R, _P = 8, 1
+_MAXMEM = 64 * 1024 * 1024
+_SCHEME = "scrypt"
+
+
+def generate_password() -> str:
+    """A random password for an account registered without one (32 URL-safe characters)."""
+    return secrets.token_urlsafe(24)
+
+
+def _scrypt(password: bytes, salt: bytes, n: int, r: int, p: int) -> bytes:
+    return hashlib.scrypt(password, salt=salt, n=n, r=r, p=p, maxmem=_MAXMEM, dklen=32)
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def hash_password(password: str) -> str:
+    """`scrypt$n$r$p$salt$hash`: the parameters travel with the hash so they can change."""
+    salt = secrets.token_bytes(16)
+    n = SCRYPT_N
+    digest = _scrypt(password.encode("utf-8"), salt, n, _R, _P)
+    return f"{_SCHEME}${n}${_R}${_P}${_b64(salt)}${_b64(digest)}"
+
+
+def verify_password(password: str, stored: str) -> bool:
+    """True when `password` is the one `stored` was made from."""
+    scheme, n, r, p, salt, digest = stored.split("$")
+    if scheme != _SCHEME:
+        return False
+    actual = _scrypt(
+        password.encode("utf-8", "surrogatepass"), base64.b64decode(salt), int(n), int(r), int(p)
+    )
+    return hmac.compare_digest(actual, base64.b64decode(digest))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    return hash_password(secrets.token_urlsafe(16))
+
+
+def burn_verification_time(password: str) -> None:
+    """Spend a verification's time on an unknown email, so that a wrong email costs as
+    much as a wrong password and response times do not reveal which accounts exist."""
+    verify_password(password, _dummy_hash())
+
+
+class VerifiedCredentials:
+    """Remembers recently verified (account, password, stored hash) triples.
+
+    scrypt is slow on purpose, so hashing on every request would cap the service at a
+    few requests per second. Entries are HMACs under a per-process random key: no
+    password is kept, and the key includes the stored hash, so a password change (which
+    stores a new salted hash) invalidates every entry made for the old one.
+    """
+
+    def __init__(self, max_entries: int = 4096) -> None:
+        self._key = secrets.token_bytes(32)
+        self._max_entries = max_entries
+        self._entries: OrderedDict[bytes, None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _fingerprint(self, account_id: str, password: str, stored: str) -> bytes:
+        message = "\0".join((account_id, stored, password)).encode("utf-8", "surrogatepass")
+        return hmac.digest(self._key, message, "sha256")
+
+    def is_cached(self, account_id: str, password: str, stored: str) -> bool:
+        """True when this password was verified recently: no scrypt needed."""
+        fingerprint = self._fingerprint(account_id, password, stored)
+        with self._lock:
+            if fingerprint in self._entries:
+                self._entries.move_to_end(fingerprint)
+                return True
+        return False
+
+    def verify(self, account_id: str, password: str, stored: str) -> bool:
+        """Check a password, by the cache when it was verified recently, else by scrypt."""
+        if self.is_cached(account_id, password, stored):
+            return True
+        fingerprint = self._fingerprint(account_id, password, stored)
+        if not verify_password(password, stored):
+            return False
+        with self._lock:
+            self._entries[fingerprint] = None
+            while len(self._entries) > self._max_entries:
+                self._entries.popitem(last=False)
+        return True
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()

@@ -1,0 +1,227 @@
+"""The accounting operations, as plain blocking functions.
+
+Authentication comes first (`login`, or `cached_login` when no password hash needs
+computing), then the operation validates its body and acts: a request with bad
+credentials is always 401, whatever its body.
+"""
+
+from __future__ import annotations
+
+import hmac
+
+from syftbox_accounting.server import bodies, errors
+from syftbox_accounting.server.auth import BasicCredentials
+from syftbox_accounting.server.passwords import (
+    VerifiedCredentials,
+    burn_verification_time,
+    generate_password,
+    hash_password,
+    verify_password,
+)
+from syftbox_accounting.server.store import Account, Actor, Store, Transaction
+from syftbox_accounting.server.tokens import TokenClaims, TokenIssuer
+
+
+def _same(a: str, b: str) -> bool:
+    return a.lower() == b.lower()
+
+
+class Caller:
+    """An authenticated caller: its account and the password it proved."""
+
+    __slots__ = ("account", "password")
+
+    def __init__(self, account: Account, password: str) -> None:
+        self.account = account
+        self.password = password
+
+    def __repr__(self) -> str:
+        return f"Caller(email={self.account.email!r}, password=<hidden>)"
+
+
+class AccountingService:
+    """Accounts, tokens and transactions over one `Store`."""
+
+    def __init__(
+        self,
+        store: Store,
+        tokens: TokenIssuer,
+        *,
+        admin_key: str | None,
+        initial_credit: int,
+    ) -> None:
+        self.store = store
+        self.tokens = tokens
+        self.admin_key = admin_key
+        self.initial_credit = initial_credit
+        self.verified = VerifiedCredentials()
+
+    def reset(self) -> None:
+        """Forget every account, transaction and spent token."""
+        self.store.reset()
+        self.verified.clear()
+
+    def close(self) -> None:
+        self.store.close()
+
+    # --- authentication -------------------------------------------------------------
+
+    def cached_login(self, credentials: BasicCredentials) -> Caller | None:
+        """The caller, when its password was verified recently; None when `login` must
+        run (it may hash, so call it in a worker thread)."""
+        for email, password in credentials.readings:
+            account = self.store.account(email)
+            if account is not None and self.verified.is_cached(
+                account.id, password, account.password_hash
+            ):
+                return Caller(account, password)
+        return None
+
+    def login(self, credentials: BasicCredentials) -> Caller:
+        """The caller, or 401 invalid_credentials. Slow (scrypt) unless cached."""
+        burned = False
+        for email, password in credentials.readings:
+            account = self.store.account(email)
+            if account is None:
+                if not burned:
+                    burn_verification_time(password)
+                    burned = True
+                continue
+            if self.verified.verify(account.id, password, account.password_hash):
+                return Caller(account, password)
+        raise errors.invalid_credentials()
+
+    def _account(self, email: str) -> Account:
+        account = self.store.account(email)
+        if account is None:
+            raise errors.no_account(email)
+        return account
+
+    # --- users ----------------------------------------------------------------------
+
+    def create_user(self, raw: bytes) -> tuple[Account, str]:
+        """Slow: hashes the password."""
+        body = bodies.create_user(bodies.parse_object(raw))
+        # Cheap check first, so that a taken email costs no scrypt; the insert re-checks.
+        if self.store.account(body.email) is not None:
+            raise errors.account_exists(body.email)
+        password = body.password if body.password is not None else generate_password()
+        account = self.store.create_account(
+            body.email, hash_password(password), body.organization, self.initial_credit
+        )
+        return account, password
+
+    def my_info(self, caller: Caller) -> Account:
+        return caller.account
+
+    def update_password(self, caller: Caller, raw: bytes) -> Account:
+        """Slow: hashes the new password."""
+        account = caller.account
+        body = bodies.update_password(bodies.parse_object(raw))
+        matches_proven = hmac.compare_digest(
+            body.old_password.encode("utf-8"), caller.password.encode("utf-8")
+        )
+        if not (matches_proven or verify_password(body.old_password, account.password_hash)):
+            raise errors.forbidden(
+                "oldPassword is not the account's current password: "
+                "send the password you authenticate with as oldPassword."
+            )
+        new_hash = hash_password(body.new_password)
+        if not self.store.set_password(account.id, account.password_hash, new_hash):
+            # Another request changed the password since this one authenticated.
+            raise errors.invalid_credentials()
+        return Account(account.id, account.email, new_hash, account.organization, account.balance)
+
+    def update_organization(self, caller: Caller, raw: bytes) -> Account:
+        body = bodies.update_organization(bodies.parse_object(raw))
+        return self.store.set_organization(caller.account.id, body.organization)
+
+    # --- tokens and transactions ----------------------------------------------------
+
+    def create_token(self, caller: Caller, raw: bytes) -> str:
+        payer = caller.account
+        body = bodies.create_token(bodies.parse_object(raw))
+        if _same(body.recipient_email, payer.email):
+            raise errors.validation_error(
+                [
+                    {
+                        "field": "recipientEmail",
+                        "problem": "must be another account than yours "
+                        "(a token lets someone else charge you)",
+                    }
+                ]
+            )
+        recipient = self._account(body.recipient_email)
+        return self.tokens.issue(payer.email, recipient.email)
+
+    def create_transaction(self, caller: Caller, raw: bytes) -> Transaction:
+        me = caller.account.email
+        body = bodies.create_transaction(bodies.parse_object(raw))
+        if _same(body.sender_email, body.recipient_email):
+            raise errors.validation_error(
+                [{"field": "recipientEmail", "problem": "must differ from senderEmail"}]
+            )
+        created_by: Actor
+        claims: TokenClaims | None = None
+        if body.token is None:
+            if not _same(body.sender_email, me):
+                raise errors.forbidden(_direct_needs_sender(body, me))
+            created_by = "SENDER"
+        else:
+            if not _same(body.recipient_email, me):
+                raise errors.forbidden(
+                    "A transaction token lets its recipient charge the payer: set "
+                    "recipientEmail to your own email, or leave token out to pay directly."
+                )
+            claims = self.tokens.verify(body.token)
+            created_by = "RECIPIENT"
+        return self.store.create_transaction(
+            sender_email=body.sender_email,
+            recipient_email=body.recipient_email,
+            amount=body.amount,
+            created_by=created_by,
+            token=claims,
+            app_name=body.app_name,
+            app_ep_path=body.app_ep_path,
+        )
+
+    def confirm_transaction(self, caller: Caller, raw: bytes) -> Transaction:
+        body = bodies.transaction_id(bodies.parse_object(raw))
+        return self.store.resolve_transaction(
+            body.transaction_id, caller.account.email, confirm=True
+        )
+
+    def cancel_transaction(self, caller: Caller, raw: bytes) -> Transaction:
+        body = bodies.transaction_id(bodies.parse_object(raw))
+        return self.store.resolve_transaction(
+            body.transaction_id, caller.account.email, confirm=False
+        )
+
+    def transactions(self, caller: Caller) -> list[Transaction]:
+        return self.store.transactions(caller.account.email)
+
+    # --- admin (the caller checks the admin key) ------------------------------------
+
+    def add_balance(self, raw: bytes) -> Account:
+        body = bodies.add_balance(bodies.parse_object(raw))
+        return self.store.add_balance(body.recipient_email, body.amount)
+
+    def user(self, email: str) -> Account:
+        if not bodies.is_email(email):
+            raise errors.validation_error([{"field": "email", "problem": bodies.EMAIL_PROBLEM}])
+        return self._account(email)
+
+    def users(self) -> list[Account]:
+        return self.store.accounts()
+
+
+def _direct_needs_sender(body: bodies.CreateTransaction, caller: str) -> str:
+    if _same(body.recipient_email, caller):
+        return (
+            f"To charge {body.sender_email}, send the transaction token they gave you; "
+            "to pay, set senderEmail to your own email."
+        )
+    return (
+        "You may only pay from your own account (senderEmail = your email), or charge "
+        "a payer with their token (recipientEmail = your email)."
+    )

@@ -1,0 +1,455 @@
+"""SQLite storage: accounts, transactions and spent tokens, money as integer micro-dollars.
+
+One connection guarded by a lock serves every thread: each call is a few microseconds
+of SQLite work, and a single writer makes every money movement trivially serial. Each
+movement also runs in one `BEGIN IMMEDIATE` transaction, so it stays atomic when
+several processes share a database file.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sqlite3
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal
+
+from syftbox_accounting.server import errors
+from syftbox_accounting.server.money import MAX_BALANCE_MICROS, format_micros
+from syftbox_accounting.server.tokens import TokenClaims
+
+Actor = Literal["SYSTEM", "SENDER", "RECIPIENT"]
+Status = Literal["PENDING", "COMPLETED", "CANCELLED"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS accounts (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    password_hash TEXT NOT NULL,
+    organization TEXT,
+    balance INTEGER NOT NULL CHECK (balance >= 0),
+    -- What the account started with (not a transaction), so that the books can be audited:
+    -- sum(balance) = sum(initial_credit) + sum(SYSTEM credits).
+    initial_credit INTEGER NOT NULL CHECK (initial_credit >= 0),
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS transactions (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    sender_email TEXT NOT NULL COLLATE NOCASE,
+    recipient_email TEXT NOT NULL COLLATE NOCASE,
+    amount INTEGER NOT NULL CHECK (amount > 0),
+    status TEXT NOT NULL CHECK (status IN ('PENDING', 'COMPLETED', 'CANCELLED')),
+    created_by TEXT NOT NULL CHECK (created_by IN ('SYSTEM', 'SENDER', 'RECIPIENT')),
+    resolved_by TEXT CHECK (resolved_by IN ('SYSTEM', 'SENDER', 'RECIPIENT')),
+    created_at TEXT NOT NULL,
+    resolved_at TEXT,
+    app_name TEXT,
+    app_ep_path TEXT
+);
+CREATE INDEX IF NOT EXISTS transactions_by_sender ON transactions (sender_email);
+CREATE INDEX IF NOT EXISTS transactions_by_recipient ON transactions (recipient_email);
+CREATE TABLE IF NOT EXISTS spent_tokens (
+    id TEXT PRIMARY KEY,
+    transaction_id TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value BLOB NOT NULL
+);
+"""
+
+_ACCOUNT_COLUMNS = "id, email, password_hash, organization, balance"
+_TRANSACTION_COLUMNS = (
+    "id, sender_email, recipient_email, amount, status, created_by, resolved_by,"
+    " created_at, resolved_at, app_name, app_ep_path"
+)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    id: str
+    email: str
+    password_hash: str
+    organization: str | None
+    balance: int  # micro-dollars
+
+
+@dataclass(frozen=True, slots=True)
+class Transaction:
+    id: str
+    sender_email: str
+    recipient_email: str
+    amount: int  # micro-dollars
+    status: Status
+    created_by: Actor
+    resolved_by: Actor | None
+    created_at: str
+    resolved_at: str | None
+    app_name: str | None
+    app_ep_path: str | None
+
+    @property
+    def creator_email(self) -> str | None:
+        """Who may resolve it: the party that created it (nobody for a SYSTEM credit)."""
+        if self.created_by == "SENDER":
+            return self.sender_email
+        if self.created_by == "RECIPIENT":
+            return self.recipient_email
+        return None
+
+
+def _account(row: tuple[object, ...]) -> Account:
+    return Account(*row)  # type: ignore[arg-type]
+
+
+def _transaction(row: tuple[object, ...]) -> Transaction:
+    return Transaction(*row)  # type: ignore[arg-type]
+
+
+def _same(a: str, b: str) -> bool:
+    # Emails are ASCII (validated on the way in), so ASCII case folding is complete.
+    return a.lower() == b.lower()
+
+
+class Store:
+    """The service's data, kept in one SQLite database (a file, or memory)."""
+
+    def __init__(self, database: str | os.PathLike[str] = ":memory:") -> None:
+        self._lock = threading.Lock()
+        self._connection = sqlite3.connect(
+            database, isolation_level=None, check_same_thread=False, timeout=30.0
+        )
+        # In memory, a call is microseconds of CPU and never waits on a disk.
+        self.in_memory = os.fspath(database) == ":memory:"
+        if not self.in_memory:
+            # WAL lets readers in other processes work while we write; NORMAL is durable
+            # across application crashes, which is what a reference service needs.
+            self._connection.execute("PRAGMA journal_mode = WAL")
+            self._connection.execute("PRAGMA synchronous = NORMAL")
+        self._connection.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        with self._lock:
+            self._connection.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One atomic unit of work: all of it is committed, or none of it."""
+        db = self._connection
+        with self._lock:
+            # IMMEDIATE takes the write lock up front, so that two processes sharing a
+            # file cannot both read a balance and then both spend it.
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+                db.execute("COMMIT")
+            except BaseException:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+                raise
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            yield self._connection
+
+    # --- administration -------------------------------------------------------------
+
+    def reset(self) -> None:
+        """Delete every account, transaction and spent token (the token key stays)."""
+        with self._write() as db:
+            db.execute("DELETE FROM spent_tokens")
+            db.execute("DELETE FROM transactions")
+            db.execute("DELETE FROM accounts")
+
+    def secret(self, key: str, size: int = 32) -> bytes:
+        """A random secret kept in the database, created on first use."""
+        with self._write() as db:
+            row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+            if row is not None:
+                return bytes(row[0])
+            value = secrets.token_bytes(size)
+            db.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (key, value))
+            return value
+
+    # --- accounts -------------------------------------------------------------------
+
+    def account(self, email: str) -> Account | None:
+        with self._read() as db:
+            row = db.execute(
+                f"SELECT {_ACCOUNT_COLUMNS} FROM accounts WHERE email = ?", (email,)
+            ).fetchone()
+        return None if row is None else _account(row)
+
+    def accounts(self) -> list[Account]:
+        """Every account, oldest first."""
+        with self._read() as db:
+            rows = db.execute(f"SELECT {_ACCOUNT_COLUMNS} FROM accounts ORDER BY seq").fetchall()
+        return [_account(row) for row in rows]
+
+    def create_account(
+        self, email: str, password_hash: str, organization: str | None, balance: int
+    ) -> Account:
+        account = Account(str(uuid.uuid4()), email, password_hash, organization, balance)
+        with self._write() as db:
+            try:
+                db.execute(
+                    "INSERT INTO accounts (id, email, password_hash, organization, balance,"
+                    " initial_credit, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (account.id, email, password_hash, organization, balance, balance, _now()),
+                )
+            except sqlite3.IntegrityError:
+                raise errors.account_exists(email) from None
+        return account
+
+    def set_password(self, account_id: str, old_hash: str, new_hash: str) -> bool:
+        """Replace the hash, unless it changed meanwhile (then False)."""
+        with self._write() as db:
+            cursor = db.execute(
+                "UPDATE accounts SET password_hash = ? WHERE id = ? AND password_hash = ?",
+                (new_hash, account_id, old_hash),
+            )
+            return cursor.rowcount == 1
+
+    def set_organization(self, account_id: str, organization: str | None) -> Account:
+        with self._write() as db:
+            # fetchall, not fetchone: a RETURNING statement must run to its end.
+            rows = db.execute(
+                f"UPDATE accounts SET organization = ? WHERE id = ? RETURNING {_ACCOUNT_COLUMNS}",
+                (organization, account_id),
+            ).fetchall()
+        if not rows:
+            raise errors.invalid_credentials()  # deleted by a reset meanwhile
+        return _account(rows[0])
+
+    def add_balance(self, email: str, amount: int) -> Account:
+        """Credit an account, recorded as a COMPLETED SYSTEM transaction to itself."""
+        now = _now()
+        with self._write() as db:
+            rows = db.execute(
+                f"UPDATE accounts SET balance = balance + ? WHERE email = ? AND balance <= ?"
+                f" RETURNING {_ACCOUNT_COLUMNS}",
+                (amount, email, MAX_BALANCE_MICROS - amount),
+            ).fetchall()
+            if not rows:
+                if self._exists(db, email):
+                    raise _balance_too_large("amount")
+                raise errors.no_account(email)
+            account = _account(rows[0])
+            db.execute(
+                f"INSERT INTO transactions ({_TRANSACTION_COLUMNS}) VALUES"
+                " (?, ?, ?, ?, 'COMPLETED', 'SYSTEM', 'SYSTEM', ?, ?, NULL, NULL)",
+                (str(uuid.uuid4()), account.email, account.email, amount, now, now),
+            )
+        return account
+
+    @staticmethod
+    def _exists(db: sqlite3.Connection, email: str) -> bool:
+        return db.execute("SELECT 1 FROM accounts WHERE email = ?", (email,)).fetchone() is not None
+
+    # --- transactions ---------------------------------------------------------------
+
+    def create_transaction(
+        self,
+        *,
+        sender_email: str,
+        recipient_email: str,
+        amount: int,
+        created_by: Actor,
+        token: TokenClaims | None,
+        app_name: str | None,
+        app_ep_path: str | None,
+    ) -> Transaction:
+        """A PENDING transaction; spends `token` in the same database transaction.
+
+        Both accounts must exist (404), the token must name exactly them (403
+        token_invalid) and be unspent (403 token_used), and the sender's balance must
+        cover the amount (409).
+        """
+        with self._write() as db:
+            found = {
+                email.lower(): (email, balance)
+                for email, balance in db.execute(
+                    "SELECT email, balance FROM accounts WHERE email IN (?, ?)",
+                    (sender_email, recipient_email),
+                )
+            }
+            if sender_email.lower() not in found:
+                raise errors.no_account(sender_email)
+            if recipient_email.lower() not in found:
+                raise errors.no_account(recipient_email)
+            sender, balance = found[sender_email.lower()]
+            recipient, _ = found[recipient_email.lower()]
+            transaction = Transaction(
+                id=str(uuid.uuid4()),
+                sender_email=sender,
+                recipient_email=recipient,
+                amount=amount,
+                status="PENDING",
+                created_by=created_by,
+                resolved_by=None,
+                created_at=_now(),
+                resolved_at=None,
+                app_name=app_name,
+                app_ep_path=app_ep_path,
+            )
+            if token is not None:
+                if (token.sender_email, token.recipient_email) != (sender, recipient):
+                    raise errors.token_invalid(
+                        "it was issued for another payer or another recipient than this "
+                        "transaction's"
+                    )
+                try:
+                    db.execute(
+                        "INSERT INTO spent_tokens (id, transaction_id) VALUES (?, ?)",
+                        (token.id, transaction.id),
+                    )
+                except sqlite3.IntegrityError:
+                    raise errors.token_used() from None
+            if balance < amount:
+                raise errors.insufficient_funds(sender, format_micros(amount))
+            db.execute(
+                f"INSERT INTO transactions ({_TRANSACTION_COLUMNS})"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    transaction.id,
+                    sender,
+                    recipient,
+                    amount,
+                    transaction.status,
+                    created_by,
+                    None,
+                    transaction.created_at,
+                    None,
+                    app_name,
+                    app_ep_path,
+                ),
+            )
+        return transaction
+
+    def resolve_transaction(
+        self, transaction_id: str, caller_email: str, *, confirm: bool
+    ) -> Transaction:
+        """Confirm (move the money) or cancel a PENDING transaction, at most once.
+
+        Only its creator may; the other party gets 403, anybody else 404.
+        """
+        with self._write() as db:
+            row = db.execute(
+                f"SELECT {_TRANSACTION_COLUMNS} FROM transactions WHERE id = ?",
+                (transaction_id,),
+            ).fetchone()
+            found = None if row is None else _transaction(row)
+            if found is None or not (
+                _same(caller_email, found.sender_email)
+                or _same(caller_email, found.recipient_email)
+            ):
+                raise errors.no_transaction(transaction_id)
+            creator = found.creator_email
+            if creator is None or not _same(caller_email, creator):
+                raise _not_creator(found, confirm=confirm)
+            if found.status != "PENDING":
+                raise errors.already_resolved(found.id, found.status)
+            if confirm:
+                self._move(db, found)
+            resolved_at = _now()
+            status: Status = "COMPLETED" if confirm else "CANCELLED"
+            # `status = 'PENDING'` makes the update itself refuse a second resolution.
+            cursor = db.execute(
+                "UPDATE transactions SET status = ?, resolved_by = ?, resolved_at = ?"
+                " WHERE id = ? AND status = 'PENDING'",
+                (status, found.created_by, resolved_at, found.id),
+            )
+            if cursor.rowcount != 1:
+                raise errors.already_resolved(found.id, "resolved")
+        return Transaction(
+            id=found.id,
+            sender_email=found.sender_email,
+            recipient_email=found.recipient_email,
+            amount=found.amount,
+            status=status,
+            created_by=found.created_by,
+            resolved_by=found.created_by,
+            created_at=found.created_at,
+            resolved_at=resolved_at,
+            app_name=found.app_name,
+            app_ep_path=found.app_ep_path,
+        )
+
+    @staticmethod
+    def _move(db: sqlite3.Connection, transaction: Transaction) -> None:
+        debited = db.execute(
+            "UPDATE accounts SET balance = balance - ? WHERE email = ? AND balance >= ?",
+            (transaction.amount, transaction.sender_email, transaction.amount),
+        )
+        if debited.rowcount != 1:
+            raise errors.insufficient_funds(
+                transaction.sender_email, format_micros(transaction.amount)
+            )
+        credited = db.execute(
+            "UPDATE accounts SET balance = balance + ? WHERE email = ? AND balance <= ?",
+            (
+                transaction.amount,
+                transaction.recipient_email,
+                MAX_BALANCE_MICROS - transaction.amount,
+            ),
+        )
+        if credited.rowcount != 1:
+            raise _balance_too_large("transactionId")
+
+    def transactions(self, email: str) -> list[Transaction]:
+        """The account's transactions, as sender or recipient, newest first."""
+        with self._read() as db:
+            rows = db.execute(
+                f"SELECT {_TRANSACTION_COLUMNS} FROM transactions"
+                " WHERE sender_email = ? OR recipient_email = ? ORDER BY seq DESC",
+                (email, email),
+            ).fetchall()
+        return [_transaction(row) for row in rows]
+
+    def totals(self) -> tuple[int, int]:
+        """(sum of balances, sum of money put in), equal when the books are right."""
+        with self._read() as db:
+            balances, initial = db.execute(
+                "SELECT COALESCE(SUM(balance), 0), COALESCE(SUM(initial_credit), 0) FROM accounts"
+            ).fetchone()
+            (credits,) = db.execute(
+                "SELECT COALESCE(SUM(amount), 0) FROM transactions WHERE created_by = 'SYSTEM'"
+            ).fetchone()
+        return int(balances), int(initial) + int(credits)
+
+
+def _not_creator(transaction: Transaction, *, confirm: bool) -> errors.ApiError:
+    verb = "confirm" if confirm else "cancel"
+    if transaction.created_by == "SYSTEM":
+        return errors.forbidden(
+            f"Transaction {transaction.id} is a credit made by the service: nobody can {verb} it."
+        )
+    creator = "sender" if transaction.created_by == "SENDER" else "recipient"
+    return errors.forbidden(
+        f"Only the creator of a transaction may confirm or cancel it: ask its {creator}, "
+        f"{transaction.creator_email}, to {verb} transaction {transaction.id}."
+    )
+
+
+def _balance_too_large(field: str) -> errors.ApiError:
+    return errors.validation_error(
+        [
+            {
+                "field": field,
+                "problem": "would raise a balance above "
+                f"{format_micros(MAX_BALANCE_MICROS)}, the largest the service keeps",
+            }
+        ]
+    )

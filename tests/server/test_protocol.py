@@ -1,0 +1,153 @@
+"""Routing, error bodies, logging and failures, in process (on asyncio and trio)."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import AsyncIterator, Iterator
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from syftbox_accounting.server import create_app
+from tests.server.contract import assert_error
+from tests.spec import operations
+
+ADMIN_KEY = "admin-key-that-must-never-be-logged"
+PASSWORD = "password-that-must-never-be-logged"
+
+
+@pytest.fixture
+def app() -> Iterator[Starlette]:
+    app = create_app(admin_key=ADMIN_KEY)
+    yield app
+    app.state.service.close()
+
+
+@pytest.fixture
+async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
+        yield client
+
+
+async def register(client: httpx.AsyncClient, email: str) -> tuple[str, str]:
+    response = await client.post("/user/create", json={"email": email, "password": PASSWORD})
+    assert response.status_code == 200, response.text
+    return (email, PASSWORD)
+
+
+@pytest.mark.anyio
+async def test_the_payment_flow_in_process(client: httpx.AsyncClient) -> None:
+    payer = await register(client, "payer@example.com")
+    service = await register(client, "ai-service@example.com")
+    token = await client.post("/token/create", json={"recipientEmail": service[0]}, auth=payer)
+    created = await client.post(
+        "/transaction/create",
+        json={
+            "senderEmail": payer[0],
+            "recipientEmail": service[0],
+            "amount": 1.5,
+            "token": token.json()["token"],
+            "appName": None,
+            "appEpPath": None,
+        },
+        auth=service,
+    )
+    transaction_id = created.json()["transaction"]["id"]
+    confirmed = await client.post(
+        "/transaction/confirm", json={"transactionId": transaction_id}, auth=service
+    )
+    assert confirmed.json()["transaction"]["status"] == "COMPLETED"
+    me = await client.get("/user/my-info", auth=payer)
+    assert me.json()["user"]["balance"] == 98.5
+
+
+@pytest.mark.anyio
+async def test_an_unknown_path_is_a_json_404(client: httpx.AsyncClient) -> None:
+    for path in ("/", "/nope", "/users/", "/transaction", "/transactions/x", "/user"):
+        response = await client.get(path)
+        assert response.status_code == 404
+        assert response.headers["content-type"] == "application/json"
+        assert response.json()["code"] == "not_found"
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(("method", "path"), [(method, path) for method, path, _ in operations()])
+async def test_an_undocumented_method_is_a_json_405_with_allow(
+    client: httpx.AsyncClient, method: str, path: str
+) -> None:
+    # Every path of the contract has one method; GET /user/create must not be taken for
+    # an admin lookup of the account "create".
+    path = path.replace("{email}", "alice@example.com")
+    for other in {"GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"} - {method}:
+        response = await client.request(other, path)
+        assert response.status_code == 405, (other, path, response.text)
+        assert method in response.headers["allow"]
+        assert response.json()["code"] == "bad_request"
+        assert other in response.json()["message"]
+
+
+@pytest.mark.anyio
+async def test_an_unexpected_failure_is_a_json_500_that_leaks_nothing(
+    app: Starlette, client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    user = await register(client, "payer@example.com")
+
+    def fail(email: str) -> None:
+        raise RuntimeError("internal detail: /var/lib/secret.db")
+
+    app.state.service.store.transactions = fail
+    with caplog.at_level(logging.ERROR, logger="syftbox_accounting.server"):
+        response = await client.get("/transactions", auth=user)
+    body = assert_error(response, "listTransactions", 500, "internal_error")
+    assert "secret" not in response.text
+    assert "try again" in body["message"].lower()
+    assert "RuntimeError" in caplog.text  # the operator gets the traceback
+    assert PASSWORD not in caplog.text
+
+
+@pytest.mark.anyio
+async def test_one_log_line_per_request_and_no_secret(
+    client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="syftbox_accounting.server")
+    payer = await register(client, "payer@example.com")
+    service = await register(client, "ai-service@example.com")
+    token = await client.post("/token/create", json={"recipientEmail": service[0]}, auth=payer)
+    token_text = token.json()["token"]
+    await client.post(
+        "/transaction/create",
+        json={
+            "senderEmail": payer[0],
+            "recipientEmail": service[0],
+            "amount": 1,
+            "token": token_text,
+        },
+        auth=service,
+    )
+    await client.get("/users", headers={"Authorization": f"Bearer {ADMIN_KEY}"})
+    await client.get("/users", headers={"Authorization": "Bearer wrong-admin-key-guess"})
+    await client.get("/user/my-info", auth=("payer@example.com", "wrong-password-guess"))
+    # A client cannot forge a log line with a newline in the path.
+    await client.get("/user/my-info%0AINFO:forged")
+    lines = [r.getMessage() for r in caplog.records if r.name == "syftbox_accounting.server"]
+    assert len(lines) == 8
+    for line in lines:
+        assert re.fullmatch(r"(GET|POST|PUT) /\S* \d{3} \d+\.\dms", line), line
+    assert lines[-1].startswith("GET /user/my-info\\nINFO:forged 404 ")
+    for secret in (PASSWORD, ADMIN_KEY, token_text, "wrong-admin-key-guess", "guess"):
+        assert secret not in caplog.text
+
+
+@pytest.mark.anyio
+async def test_explicit_nulls_and_absent_fields_mean_the_same(client: httpx.AsyncClient) -> None:
+    payer = await register(client, "payer@example.com")
+    await register(client, "ai-service@example.com")
+    base = {"senderEmail": payer[0], "recipientEmail": "ai-service@example.com", "amount": 1}
+    with_nulls = base | {"token": None, "appName": None, "appEpPath": None}
+    for body in (base, with_nulls):
+        response = await client.post("/transaction/create", json=body, auth=payer)
+        transaction = response.json()["transaction"]
+        assert (transaction["createdBy"], transaction["appName"]) == ("SENDER", None)

@@ -1,0 +1,270 @@
+"""createUser, getMyInfo, updatePassword, updateOrganization over real sockets."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from tests.server.conftest import Api
+from tests.server.contract import assert_conforms, assert_error
+
+
+def basic(email: str, password: str, encoding: str) -> dict[str, str]:
+    token = base64.b64encode(f"{email}:{password}".encode(encoding)).decode("ascii")
+    return {"Authorization": f"Basic {token}"}
+
+
+def test_create_user_with_password_and_organization(api: Api) -> None:
+    response = api.http.post(
+        "/user/create",
+        json={"email": "alice@example.com", "password": "correct-horse", "organization": "OM"},
+    )
+    body = assert_conforms(response, "createUser")
+    assert response.status_code == 200
+    assert body["password"] == "correct-horse"
+    user = body["user"]
+    assert (user["email"], user["balance"], user["organization"]) == (
+        "alice@example.com",
+        100,
+        "OM",
+    )
+    assert '"balance":100,' in response.text  # an integer, as the initial credit is whole
+
+
+def test_create_user_generates_a_password_when_null(api: Api) -> None:
+    # The public client sends every optional field, as an explicit null.
+    response = api.http.post(
+        "/user/create",
+        json={"email": "svc@example.com", "password": None, "organization": None},
+    )
+    body = assert_conforms(response, "createUser")
+    password = body["password"]
+    assert len(password) >= 32
+    assert body["user"]["organization"] is None
+    me = api.http.get("/user/my-info", auth=("svc@example.com", password))
+    assert assert_conforms(me, "getMyInfo")["user"] == body["user"]
+
+
+def test_create_user_generates_a_password_when_absent(api: Api) -> None:
+    first = api.http.post("/user/create", json={"email": "a@example.com"}).json()["password"]
+    second = api.http.post("/user/create", json={"email": "b@example.com"}).json()["password"]
+    assert first != second
+
+
+@pytest.mark.parametrize(
+    "authorization", ["Bearer not-the-admin-key", "Basic bm9ib2R5Ondyb25n", "garbage"]
+)
+def test_create_user_ignores_an_authorization_header(api: Api, authorization: str) -> None:
+    # The public admin client registers users with its Bearer header on.
+    response = api.http.post(
+        "/user/create",
+        json={"email": "org-user@example.com", "organization": "OpenMined"},
+        headers={"Authorization": authorization},
+    )
+    assert assert_conforms(response, "createUser")["user"]["organization"] == "OpenMined"
+
+
+def test_create_user_twice_is_account_exists(api: Api) -> None:
+    api.register("alice@example.com")
+    for email in ("alice@example.com", "Alice@Example.COM"):
+        response = api.http.post("/user/create", json={"email": email, "password": "whatever1"})
+        body = assert_error(response, "createUser", 409, "account_exists")
+        assert email in body["message"]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"email": "not-an-email"}, "email"),
+        ({"email": "a@b"}, "email"),
+        ({"email": "a b@example.com"}, "email"),
+        ({"email": "x" * 250 + "@example.com"}, "email"),
+        ({"email": 42}, "email"),
+        ({"email": None}, "email"),
+        ({}, "email"),
+        ({"email": "a@example.com", "password": "short"}, "password"),
+        ({"email": "a@example.com", "password": "x" * 257}, "password"),
+        ({"email": "a@example.com", "password": 12345678}, "password"),
+        ({"email": "a@example.com", "organization": "x" * 129}, "organization"),
+        ({"email": "a@example.com", "organization": ["OM"]}, "organization"),
+        ({"email": "a@example.com", "admin": True}, "admin"),
+    ],
+)
+def test_create_user_rejects_invalid_fields(api: Api, body: object, field: str) -> None:
+    response = api.http.post("/user/create", json=body)
+    error = assert_error(response, "createUser", 422, "validation_error")
+    assert field in [detail["field"] for detail in error["details"]]
+    assert field in error["message"]
+
+
+def test_validation_reports_every_field_at_fault(api: Api) -> None:
+    response = api.http.post(
+        "/user/create", json={"email": "nope", "password": "short", "extra": 1}
+    )
+    error = assert_error(response, "createUser", 422, "validation_error")
+    assert sorted(d["field"] for d in error["details"]) == ["email", "extra", "password"]
+
+
+@pytest.mark.parametrize(
+    "content", [b"", b"{", b"[]", b'"alice@example.com"', b"null", b"\xff\xfe\x00", b"{} {}"]
+)
+def test_create_user_rejects_a_body_that_is_not_a_json_object(api: Api, content: bytes) -> None:
+    response = api.http.post(
+        "/user/create", content=content, headers={"Content-Type": "application/json"}
+    )
+    assert_error(response, "createUser", 400, "bad_request")
+
+
+def test_create_user_rejects_a_field_sent_twice(api: Api) -> None:
+    content = b'{"email": "a@example.com", "email": "b@example.com"}'
+    response = api.http.post("/user/create", content=content)
+    error = assert_error(response, "createUser", 422, "validation_error")
+    assert error["details"] == [
+        {"field": "email", "problem": "appears more than once: send it once"}
+    ]
+
+
+def test_create_user_rejects_a_deeply_nested_body(api: Api) -> None:
+    response = api.http.post("/user/create", content=b"[" * 60_000)
+    assert_error(response, "createUser", 400, "bad_request")
+
+
+def test_create_user_rejects_a_huge_body(api: Api) -> None:
+    content = b'{"email": "a@example.com", "organization": "' + b"x" * 100_000 + b'"}'
+    response = api.http.post("/user/create", content=content)
+    assert_error(response, "createUser", 400, "bad_request")
+
+
+def test_my_info(api: Api) -> None:
+    user = api.register()
+    response = api.http.get("/user/my-info", auth=user.auth)
+    body = assert_conforms(response, "getMyInfo")
+    assert body["user"]["email"] == user.email
+    assert body["user"]["balance"] == 100
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": "Basic"},
+        {"Authorization": "Basic !!!not-base64!!!"},
+        {"Authorization": "Basic " + base64.b64encode(b"no-colon").decode()},
+        {"Authorization": "Bearer some-token"},
+        {"Authorization": "Digest username=x"},
+    ],
+)
+def test_my_info_without_valid_basic_credentials(api: Api, headers: dict[str, str]) -> None:
+    api.register()
+    response = api.http.get("/user/my-info", headers=headers)
+    assert_error(response, "getMyInfo", 401, "invalid_credentials")
+    assert response.headers["www-authenticate"] == 'Basic realm="syftbox-accounting"'
+
+
+def test_wrong_password_and_unknown_email_get_the_same_answer(api: Api) -> None:
+    user = api.register()
+    wrong = api.http.get("/user/my-info", auth=(user.email, "wrong-password"))
+    unknown = api.http.get("/user/my-info", auth=("nobody@example.com", user.password))
+    assert_error(wrong, "getMyInfo", 401, "invalid_credentials")
+    assert wrong.json() == unknown.json()
+
+
+@pytest.mark.parametrize("encoding", ["latin-1", "utf-8"])
+def test_basic_credentials_in_latin1_or_utf8(api: Api, encoding: str) -> None:
+    # `requests` (the public client) encodes Basic credentials as latin-1.
+    user = api.register("jose@example.com", "contraseña-señor")
+    response = api.http.get("/user/my-info", headers=basic(user.email, user.password, encoding))
+    assert assert_conforms(response, "getMyInfo")["user"]["email"] == user.email
+
+
+def test_utf8_only_password(api: Api) -> None:
+    user = api.register("ai@example.com", "密码-password-🔑")
+    response = api.http.get("/user/my-info", headers=basic(user.email, user.password, "utf-8"))
+    assert response.status_code == 200
+
+
+def test_password_with_a_colon(api: Api) -> None:
+    user = api.register("colon@example.com", "pass:word:with:colons")
+    assert api.http.get("/user/my-info", auth=user.auth).status_code == 200
+
+
+def test_update_password(api: Api) -> None:
+    user = api.register(password="old-password")
+    response = api.http.put(
+        "/user/update-password",
+        json={"oldPassword": "old-password", "newPassword": "new-password"},
+        auth=user.auth,
+    )
+    assert assert_conforms(response, "updatePassword")["user"]["email"] == user.email
+    old = api.http.get("/user/my-info", auth=user.auth)
+    assert_error(old, "getMyInfo", 401, "invalid_credentials")
+    new = api.http.get("/user/my-info", auth=(user.email, "new-password"))
+    assert new.status_code == 200
+
+
+def test_update_password_needs_the_current_password(api: Api) -> None:
+    user = api.register(password="old-password")
+    response = api.http.put(
+        "/user/update-password",
+        json={"oldPassword": "not-the-password", "newPassword": "new-password"},
+        auth=user.auth,
+    )
+    assert_error(response, "updatePassword", 403, "forbidden")
+    assert api.http.get("/user/my-info", auth=user.auth).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"oldPassword": "old-password", "newPassword": "short"},
+        {"oldPassword": "old-password"},
+        {"oldPassword": "", "newPassword": "new-password"},
+        {"oldPassword": "old-password", "newPassword": None},
+        {"oldPassword": "old-password", "newPassword": "new-password", "x": 1},
+    ],
+)
+def test_update_password_validation(api: Api, body: dict[str, object]) -> None:
+    user = api.register(password="old-password")
+    response = api.http.put("/user/update-password", json=body, auth=user.auth)
+    assert_error(response, "updatePassword", 422, "validation_error")
+
+
+def test_update_password_errors(api: Api) -> None:
+    user = api.register(password="old-password")
+    body = {"oldPassword": "old-password", "newPassword": "new-password"}
+    no_auth = api.http.put("/user/update-password", json=body)
+    assert_error(no_auth, "updatePassword", 401, "invalid_credentials")
+    bad_json = api.http.put("/user/update-password", content=b"{", auth=user.auth)
+    assert_error(bad_json, "updatePassword", 400, "bad_request")
+
+
+def test_update_organization_sets_and_clears(api: Api) -> None:
+    user = api.register()
+    response = api.http.put(
+        "/user/update-organization", json={"organization": "OpenMined"}, auth=user.auth
+    )
+    assert assert_conforms(response, "updateOrganization")["user"]["organization"] == "OpenMined"
+    response = api.http.put(
+        "/user/update-organization", json={"organization": None}, auth=user.auth
+    )
+    assert assert_conforms(response, "updateOrganization")["user"]["organization"] is None
+    me = api.http.get("/user/my-info", auth=user.auth).json()["user"]
+    assert me["organization"] is None
+
+
+@pytest.mark.parametrize(
+    "body", [{}, {"organization": 1}, {"organization": "x" * 129}, {"org": "OpenMined"}]
+)
+def test_update_organization_validation(api: Api, body: dict[str, object]) -> None:
+    user = api.register()
+    response = api.http.put("/user/update-organization", json=body, auth=user.auth)
+    assert_error(response, "updateOrganization", 422, "validation_error")
+
+
+def test_update_organization_errors(api: Api) -> None:
+    user = api.register()
+    no_auth = api.http.put("/user/update-organization", json={"organization": None})
+    assert_error(no_auth, "updateOrganization", 401, "invalid_credentials")
+    bad_json = api.http.put("/user/update-organization", content=b"nope", auth=user.auth)
+    assert_error(bad_json, "updateOrganization", 400, "bad_request")
