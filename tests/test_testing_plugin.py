@@ -1,0 +1,93 @@
+"""The pytest plugin users get with the library, run as a user's test suite would."""
+
+from __future__ import annotations
+
+import pytest
+
+USER_TESTS = """
+from decimal import Decimal
+
+import pytest
+
+from syftbox_accounting import AccountingClient, InsufficientFundsError
+
+URLS = set()
+
+
+@pytest.fixture(autouse=True)
+def _record_url(accounting_service):
+    URLS.add(accounting_service.url)
+
+
+def test_funded_accounts_and_a_paid_call(accounting_service):
+    payer = accounting_service.create_account(balance=10)
+    provider = accounting_service.create_account()
+    assert payer.get_account_balance() == 10.0
+    token = payer.create_transaction_token_sync(provider.get_email())
+    with provider.charging(payer.get_email(), Decimal("0.25"), token, app_name="echo") as payment:
+        assert payment.transaction.is_pending
+    assert payer.get_account_balance() == 9.75
+    assert provider.get_account_balance() == 100.25
+
+
+def test_each_test_starts_empty(accounting_service):
+    assert accounting_service.admin.list_users() == []
+
+
+def test_exact_balances_and_admin_access(accounting_service):
+    client = accounting_service.create_account("shop@example.com", balance=Decimal("0.000001"))
+    assert accounting_service.admin.get_user("shop@example.com").balance == Decimal("0.000001")
+    with pytest.raises(InsufficientFundsError):
+        client.transfer(accounting_service.create_account(balance=0).get_email(), 1)
+
+
+def test_url_and_own_clients(accounting_service):
+    assert accounting_service.url.startswith("http://127.0.0.1:")
+    accounting_service.create_account("me@example.com", password="pw-12345678", balance=3)
+    mine = AccountingClient(accounting_service.url, "me@example.com", "pw-12345678")
+    assert mine.get_account_balance() == 3.0
+    mine.close()
+
+
+@pytest.mark.anyio
+async def test_async_code(accounting_service, anyio_backend):
+    payer = accounting_service.create_account(balance=1)
+    assert await payer.get_account_balance_async() == 1.0
+    await payer.aclose()
+
+
+def test_one_service_for_the_whole_session():
+    assert len(URLS) == 1
+"""
+
+CONFTEST = """
+import pytest
+
+@pytest.fixture(params=["asyncio", "trio"])
+def anyio_backend(request):
+    return request.param
+"""
+
+
+def test_plugin_serves_a_fresh_service_per_test(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(CONFTEST)
+    pytester.makepyfile(test_user=USER_TESTS)
+    # In a subprocess, as a user's suite: the plugin comes from the installed entry point.
+    result = pytester.runpytest_subprocess("-q")
+    result.assert_outcomes(passed=7)
+
+
+def test_plugin_is_registered_through_its_entry_point(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_fixture_exists="def test_it(accounting_service):\n"
+        "    assert accounting_service.url.startswith('http://127.0.0.1:')\n"
+    )
+    result = pytester.runpytest_subprocess("-q")
+    result.assert_outcomes(passed=1)
+    disabled = pytester.runpytest_subprocess("-q", "-p", "no:syftbox_accounting")
+    disabled.stdout.fnmatch_lines(["*fixture 'accounting_service' not found*"])
+
+
+def test_plugin_fixture_is_documented(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest_subprocess("--fixtures", "-q")
+    result.stdout.fnmatch_lines(["*accounting_service*", "*reference accounting service*"])
