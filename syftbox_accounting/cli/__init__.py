@@ -1,0 +1,143 @@
+"""`syftbox-accounting`: the command line of the library.
+
+    syftbox-accounting register alice@example.com
+    syftbox-accounting login alice@example.com --save
+    syftbox-accounting balance
+    syftbox-accounting --json history
+
+Exit codes: 0 success; 1 a failure the service reported (a refused payment, an
+unknown account or transaction, an existing account, an unreachable or failing
+service); 2 usage (a bad option or value, rejected before anything is sent); 3
+authentication (missing or wrong credentials or admin key); 130 interrupted.
+
+Secrets (passwords, tokens, admin keys) are read from a prompt, the environment or
+standard input, never from the command line, and never printed, except the
+password the service generates at `register` (shown once) and the token that
+`token` exists to print. Errors are an `error:` line and a `hint:` line on stderr.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import traceback
+
+from syftbox_accounting.cli._commands import COMMANDS, MOVES_MONEY, serve
+from syftbox_accounting.cli._context import (
+    FAILURE,
+    INTERRUPTED,
+    OK,
+    USAGE,
+    CliError,
+    Context,
+    report,
+)
+from syftbox_accounting.cli._output import is_terminal
+from syftbox_accounting.cli._parser import PROG, build_parser
+from syftbox_accounting.errors import AccountingError
+
+__all__ = ["main"]
+
+_LOGGER = "syftbox_accounting"
+
+
+class _StderrHandler(logging.Handler):
+    """The library's warnings as `warning: ...` lines on the current stderr; the
+    reference service's own log (same logger tree) is left to the service."""
+
+    def __init__(self, ctx: Context) -> None:
+        super().__init__()
+        self.ctx = ctx
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.name.startswith(f"{_LOGGER}.server")
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            level = record.levelname.lower()
+            print(f"{level}: {self.ctx.clean(record.getMessage())}", file=sys.stderr, flush=True)
+        except Exception:  # pragma: no cover - logging must never break the command
+            self.handleError(record)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line with `argv` (default: ``sys.argv[1:]``); return the exit code."""
+    try:
+        return _main(argv)
+    except BrokenPipeError:  # `syftbox-accounting history | head -1`
+        _quiet_stdout()
+        return FAILURE
+    except KeyboardInterrupt:  # before a command started
+        print("interrupted", file=sys.stderr, flush=True)
+        return INTERRUPTED
+
+
+def _main(argv: list[str] | None) -> int:
+    parser = build_parser()
+    try:
+        args, extra = parser.parse_known_args(argv)
+        if args.command is None:
+            parser.print_help(sys.stderr)
+            return USAGE
+        if args.command != "serve" and extra:
+            parser.error(_unexpected(extra))
+    except SystemExit as exc:  # --help, --version, and usage errors
+        return _exit_code(exc)
+    name = args.command if args.command != "admin" else f"admin {args.admin_command}"
+    ctx = Context(args=args, command=name)
+    if name == "serve":
+        try:
+            return serve(ctx, extra)
+        except SystemExit as exc:  # the service's parser: `serve --help`, a bad option
+            return _exit_code(exc)
+        except Exception as exc:
+            return report(ctx, exc)
+    handler = _StderrHandler(ctx)
+    logger = logging.getLogger(_LOGGER)
+    previous_level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG if ctx.verbose else logging.WARNING)
+    try:
+        return COMMANDS[name](ctx)
+    except KeyboardInterrupt:
+        after = (
+            f"; check '{PROG} history' before repeating a payment" if name in MOVES_MONEY else ""
+        )
+        start = "\n" if is_terminal(sys.stderr) else ""  # after the terminal's ^C
+        print(f"{start}interrupted{after}", file=sys.stderr, flush=True)
+        return INTERRUPTED
+    except BrokenPipeError:
+        raise
+    except Exception as exc:
+        if ctx.verbose and not isinstance(exc, AccountingError | CliError | OSError | EOFError):
+            sys.stderr.write(ctx.clean("".join(traceback.format_exception(exc))))
+        return report(ctx, exc)
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(previous_level)
+
+
+def _exit_code(exc: SystemExit) -> int:
+    if exc.code is None:
+        return OK
+    return exc.code if isinstance(exc.code, int) else USAGE
+
+
+def _unexpected(extra: list[str]) -> str:
+    """Unknown arguments, without echoing values (one may be a secret typed by mistake)."""
+    options = [a.split("=", 1)[0] for a in extra if a.startswith("-")]
+    values = len(extra) - len(options)
+    parts = [f"unrecognized option(s): {' '.join(options)}"] if options else []
+    if values:
+        parts.append(f"{values} unexpected argument(s) (not shown, in case one is a secret)")
+    return "; ".join(parts)
+
+
+def _quiet_stdout() -> None:
+    """After a closed pipe (`... | head`), silence the final flush of stdout."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass

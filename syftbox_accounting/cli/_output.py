@@ -1,0 +1,204 @@
+"""What the command line shows: JSON documents, aligned text, money, and a spinner.
+
+Nothing here knows about the service; `_commands.py` decides what to show.
+"""
+
+from __future__ import annotations
+
+import datetime
+import enum
+import json
+import os
+import sys
+import threading
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+from types import TracebackType
+from typing import Any, TextIO
+
+from syftbox_accounting import display
+from syftbox_accounting.types import Transaction, User
+
+# -- JSON: money as exact numbers, never through a float
+
+
+def to_json(value: object) -> str:
+    """`value` as an indented JSON document. Decimals become JSON numbers written
+    digit for digit (``Decimal("0.1")`` is ``0.1``, never ``0.1000000000000000055``);
+    datetimes become ISO 8601 text; enums their value."""
+    return _encode(value, 0)
+
+
+def _number(value: Decimal) -> str:
+    if not value.is_finite():
+        raise ValueError(f"cannot write {value} as a JSON number")
+    text = format(value.normalize(), "f")
+    return "0" if text in {"-0", "0"} else text
+
+
+def _encode(value: object, level: int) -> str:
+    pad, inner = "  " * level, "  " * (level + 1)
+    if value is None or isinstance(value, bool):
+        return json.dumps(value)
+    if isinstance(value, enum.Enum):
+        return _encode(value.value, level)
+    if isinstance(value, Decimal):
+        return _number(value)
+    if isinstance(value, float):
+        return _number(Decimal(repr(value)))
+    if isinstance(value, int | str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, datetime.datetime | datetime.date):
+        return json.dumps(value.isoformat())
+    if isinstance(value, Mapping):
+        if not value:
+            return "{}"
+        items = (f"{inner}{json.dumps(str(k))}: {_encode(v, level + 1)}" for k, v in value.items())
+        return "{\n" + ",\n".join(items) + f"\n{pad}}}"
+    if isinstance(value, list | tuple):
+        if not value:
+            return "[]"
+        items = (f"{inner}{_encode(v, level + 1)}" for v in value)
+        return "[\n" + ",\n".join(items) + f"\n{pad}]"
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+def exact(value: float) -> Decimal:
+    """A float the library returned for money, as the Decimal the service sent (the
+    shortest repr of a float round-trips the service's micro-dollar amounts)."""
+    return Decimal(repr(value))
+
+
+def transaction_doc(tx: Transaction) -> dict[str, Any]:
+    """A transaction for `--json`: `Transaction.as_dict()` with the exact amount."""
+    return {**tx.as_dict(), "amount": tx.amount}
+
+
+def user_doc(user: User) -> dict[str, Any]:
+    return {
+        "id": user.id,
+        "email": user.email,
+        "balance": user.balance,
+        "organization": user.organization,
+    }
+
+
+# -- text
+
+
+def money(value: Decimal) -> str:
+    """``$1,234.50``; ``-$1.25`` for a negative amount."""
+    return ("-" if value < 0 else "") + display.money(abs(value))
+
+
+def when(moment: datetime.datetime | None) -> str:
+    if moment is None:
+        return "-"
+    return moment.astimezone(datetime.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def fields(rows: Iterable[tuple[str, str | None]], indent: str = "  ") -> list[str]:
+    """``key  value`` lines, keys padded to one width; rows whose value is None are left out."""
+    kept = [(k, v) for k, v in rows if v is not None]
+    width = max((len(k) for k, _ in kept), default=0)
+    return [f"{indent}{k:<{width}}  {v}" for k, v in kept]
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: set[int]) -> list[str]:
+    """An aligned table, columns two spaces apart; columns in `right` right-aligned."""
+    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
+
+    def line(cells: Sequence[str]) -> str:
+        parts = [
+            c.rjust(widths[i]) if i in right else c.ljust(widths[i]) for i, c in enumerate(cells)
+        ]
+        return "  ".join(parts).rstrip()
+
+    return [line(headers), *(line(r) for r in rows)]
+
+
+def transaction_lines(tx: Transaction, headline: str) -> list[str]:
+    rows: list[tuple[str, str | None]] = [
+        ("id", tx.id),
+        ("amount", money(tx.amount)),
+        ("from", tx.sender_email),
+        ("to", tx.recipient_email),
+        ("status", tx.status.value),
+        ("app", tx.app_name),
+        ("endpoint", tx.endpoint),
+        ("created", when(tx.created_at)),
+        ("resolved", when(tx.resolved_at) if tx.resolved_at else None),
+    ]
+    return [headline, *fields(rows)]
+
+
+def user_lines(user: User, headline: str) -> list[str]:
+    rows: list[tuple[str, str | None]] = [
+        ("email", user.email),
+        ("balance", money(user.balance)),
+        ("organization", user.organization or "-"),
+        ("id", user.id),
+    ]
+    return [headline, *fields(rows)]
+
+
+# -- progress
+
+
+def is_terminal(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):  # replaced or closed streams
+        return False
+
+
+class Spinner:
+    """A one-line progress indicator on stderr while a call waits for the service.
+
+    It draws only when stderr is a terminal, and only after `delay` seconds, so fast
+    calls show nothing; its line is cleared before anything else is printed.
+    """
+
+    FRAMES = "|/-\\"
+
+    def __init__(self, message: str, *, delay: float = 0.3, interval: float = 0.1) -> None:
+        self.message = message
+        self.delay = delay
+        self.interval = interval
+        self._stream = sys.stderr
+        self._enabled = is_terminal(self._stream) and os.environ.get("TERM") != "dumb"
+        self._done = threading.Event()
+        self._drawn = False
+        self._thread: threading.Thread | None = None
+
+    def _run(self) -> None:
+        if self._done.wait(self.delay):
+            return
+        frame = 0
+        while True:
+            char = self.FRAMES[frame % len(self.FRAMES)]
+            self._stream.write(f"\r{char} {self.message}...")
+            self._stream.flush()
+            self._drawn = True
+            frame += 1
+            if self._done.wait(self.interval):
+                return
+
+    def __enter__(self) -> Spinner:
+        if self._enabled:
+            self._thread = threading.Thread(target=self._run, name="cli-spinner", daemon=True)
+            self._thread.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._done.set()
+        if self._thread is not None:
+            self._thread.join()
+        if self._drawn:
+            self._stream.write("\r\033[K")
+            self._stream.flush()

@@ -1,0 +1,409 @@
+"""The command tree: every command, its options, and an example in each `--help`."""
+
+from __future__ import annotations
+
+import argparse
+from typing import NoReturn
+
+from syftbox_accounting import __version__
+
+PROG = "syftbox-accounting"
+ENV_ADMIN_KEY = "SYFTBOX_ACCOUNTING_ADMIN_KEY"
+ENV_TOKEN = "SYFTBOX_ACCOUNTING_TOKEN"
+DEFAULT_HISTORY_LIMIT = 20
+
+EXIT_CODES = """\
+exit codes:
+  0    success
+  1    the service reported a failure (payment refused, not found, account exists,
+       unreachable or failing service)
+  2    usage: a bad option or value (an amount, an email), rejected before sending
+  3    authentication: missing or wrong credentials or admin key
+  130  interrupted (Ctrl-C)"""
+
+ENVIRONMENT = """\
+environment:
+  SYFTBOX_ACCOUNTING_EMAIL, SYFTBOX_ACCOUNTING_PASSWORD, SYFTBOX_ACCOUNTING_URL
+                                credentials, when none are saved
+  SYFTBOX_ACCOUNTING_KEY        key of the saved credentials file (else accounting.key beside it)
+  SYFTBOX_ACCOUNTING_TOKEN      transaction token for `charge`
+  SYFTBOX_ACCOUNTING_ADMIN_KEY  admin key for `admin` commands"""
+
+MAIN_EPILOG = f"""\
+examples:
+  {PROG} register alice@example.com          # the service generates a password
+  {PROG} login alice@example.com --save      # check a password and save it, encrypted
+  {PROG} balance
+  {PROG} token ai-service@example.com        # a token that lets the service charge you once
+  {PROG} --json history --limit 5
+
+Credentials come from the saved file (~/.syftbox/accounting.json), then the
+environment; --url and --email override them. Passwords, tokens and admin keys are
+never command-line arguments: they are read from a prompt, the environment, or
+standard input (--password-stdin, --token-stdin, --admin-key-stdin).
+
+{ENVIRONMENT}
+
+{EXIT_CODES}
+"""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, with errors as one `error:` line and a `hint:` line (exit 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(
+            2,
+            f"error: {message}\nhint: see '{self.prog} --help' for usage and examples\n",
+        )
+
+
+def _examples(*lines: str) -> str:
+    return (
+        "example"
+        + ("s" if len(lines) > 1 else "")
+        + ":\n"
+        + "\n".join(f"  {line}" for line in lines)
+    )
+
+
+def _history_limit(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 (all) or more: {text!r}")
+    return value
+
+
+def _common_options() -> Parser:
+    """Options every command takes, before or after its name (defaults suppressed, so a
+    subcommand's unset option never hides the one given before it)."""
+    common = Parser(add_help=False)
+    group = common.add_argument_group("common options")
+    group.add_argument(
+        "--json",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="print one JSON document on stdout (exact amounts, ISO times)",
+    )
+    group.add_argument(
+        "--url",
+        default=argparse.SUPPRESS,
+        metavar="URL",
+        help="the accounting service (default: the saved one, $SYFTBOX_ACCOUNTING_URL, "
+        "or the public service)",
+    )
+    group.add_argument(
+        "--config",
+        default=argparse.SUPPRESS,
+        metavar="PATH",
+        help="the saved credentials file (default: ~/.syftbox/accounting.json)",
+    )
+    group.add_argument(
+        "--allow-insecure-http",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="allow plain http:// to a host that is not this machine (sends the password "
+        "unencrypted)",
+    )
+    group.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="log what the library does (never secrets) and show tracebacks of bugs",
+    )
+    return common
+
+
+def _account_options() -> Parser:
+    account = Parser(add_help=False)
+    group = account.add_argument_group("account options")
+    group.add_argument(
+        "--email",
+        default=argparse.SUPPRESS,
+        metavar="EMAIL",
+        help="the account to use (default: the saved one, or $SYFTBOX_ACCOUNTING_EMAIL)",
+    )
+    group.add_argument(
+        "--password-stdin",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="read the password from the first line of standard input",
+    )
+    return account
+
+
+def _admin_options() -> Parser:
+    admin = Parser(add_help=False)
+    group = admin.add_argument_group("admin options")
+    group.add_argument(
+        "--admin-key-stdin",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help=f"read the admin key from standard input (else ${ENV_ADMIN_KEY}, or a prompt)",
+    )
+    return admin
+
+
+def _save_options(parser: argparse.ArgumentParser, what: str) -> None:
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(
+        "--save",
+        dest="save",
+        action="store_const",
+        const=True,
+        default=None,
+        help=f"save {what} (password encrypted) without asking",
+    )
+    group.add_argument(
+        "--no-save",
+        dest="save",
+        action="store_const",
+        const=False,
+        help="do not save them and do not ask",
+    )
+
+
+def _app_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--app-name", metavar="NAME", help="the app that charges, for the record")
+    parser.add_argument("--endpoint", metavar="PATH", help="the app's endpoint, for the record")
+
+
+def build_parser() -> Parser:
+    common, account, admin_opts = _common_options(), _account_options(), _admin_options()
+    raw = argparse.RawDescriptionHelpFormatter
+    parser = Parser(
+        prog=PROG,
+        description="Pay and get paid for AI services on SyftBox: accounts, balances, "
+        "transaction tokens and charges.",
+        epilog=MAIN_EPILOG,
+        formatter_class=raw,
+        parents=[common, account],
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+
+    def command(
+        name: str,
+        help: str,
+        examples: list[str],
+        parents: list[Parser],
+        description: str | None = None,
+        subparsers: argparse._SubParsersAction[Parser] = commands,
+        prefix: str = "",
+        add_help: bool = True,
+    ) -> Parser:
+        return subparsers.add_parser(
+            name,
+            add_help=add_help,
+            help=help,
+            description=description or help[:1].upper() + help[1:] + ".",
+            epilog=_examples(
+                *(line if PROG in line else f"{PROG} {prefix}{line}" for line in examples)
+            ),
+            formatter_class=raw,
+            parents=parents,
+        )
+
+    # -- account set-up
+
+    p = command(
+        "register",
+        "create an account; without a password the service generates one",
+        [
+            "register alice@example.com --organization OpenMined",
+            "register ai-service@example.com --json --save   # script: save the generated password",
+            "printf '%s\\n' \"$NEW_PASSWORD\" | "
+            + PROG
+            + " register bob@example.com --password-stdin",
+        ],
+        [common],
+        description="Create an account. The password comes from --password-stdin, "
+        "$SYFTBOX_ACCOUNTING_PASSWORD, or a prompt; when none is given (empty at the "
+        "prompt), the service generates one and it is printed once: it cannot be "
+        "recovered. The credentials are saved only with your consent: a y/N question in a "
+        "terminal (not with --json), or --save.",
+    )
+    p.add_argument("new_email", metavar="EMAIL", help="the new account's email")
+    p.add_argument("--organization", metavar="NAME", help="the account's organization")
+    p.add_argument(
+        "--password-stdin",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="read the new password from the first line of standard input",
+    )
+    _save_options(p, "the new credentials")
+
+    p = command(
+        "login",
+        "check an account's password and save it (only with your consent)",
+        [
+            "login alice@example.com                    # asks for the password, then y/N to save",
+            "printf '%s\\n' \"$PW\" | " + PROG + " login alice@example.com --password-stdin --save",
+        ],
+        [common, account],
+        description="Check an account's credentials against the service and save them, "
+        "password encrypted, to the credentials file. It saves only with consent: a y/N "
+        "question when standard input is a terminal, or --save; otherwise it checks "
+        "and exits without saving.",
+    )
+    p.add_argument("login_email", metavar="EMAIL", nargs="?", help="the account's email")
+    _save_options(p, "the credentials")
+
+    command(
+        "status",
+        "show the account, its balance and the service (exit 0 when the credentials work)",
+        ["status", "status --json"],
+        [common, account],
+    )
+    command(
+        "balance",
+        "print the balance in US dollars",
+        ["balance", "balance --json"],
+        [common, account],
+    )
+
+    # -- paying
+
+    p = command(
+        "token",
+        "create a single-use token that lets RECIPIENT charge you once",
+        [
+            "token ai-service@example.com",
+            "SYFTBOX_ACCOUNTING_TOKEN=$(" + PROG + " token ai-service@example.com)",
+        ],
+        [common, account],
+        description="Create a transaction token that lets RECIPIENT charge your account "
+        "once, within its lifetime (24 hours on the public service). The token is printed "
+        'alone on stdout (with --json: {"token": ...}); it is a bearer of money: hand it '
+        "only to RECIPIENT.",
+    )
+    p.add_argument("recipient", metavar="RECIPIENT", help="the email of the service to pay")
+
+    p = command(
+        "transfer",
+        "pay RECIPIENT AMOUNT dollars now",
+        ["transfer bob@example.com 10", "transfer bob@example.com 0.25 --app-name tip --json"],
+        [common, account],
+    )
+    p.add_argument("recipient", metavar="RECIPIENT", help="the email to pay")
+    p.add_argument("amount", metavar="AMOUNT", help="US dollars, up to 6 decimals, e.g. 0.25")
+    _app_options(p)
+
+    # -- getting paid
+
+    p = command(
+        "charge",
+        "as a service, charge SENDER AMOUNT dollars with a token they gave you",
+        [
+            "charge alice@example.com 0.25 --app-name summarizer   # asks for the token",
+            "printf '%s\\n' \"$TOKEN\" | " + PROG + " charge alice@example.com 0.25 --token-stdin",
+            "charge alice@example.com 0.25 --confirm   # token from $SYFTBOX_ACCOUNTING_TOKEN",
+        ],
+        [common, account],
+        description="As a service: charge SENDER with the transaction token they gave you. "
+        "The charge is PENDING until you `confirm` it (work delivered) or `cancel` it; "
+        "--confirm does both steps at once. The token comes from --token-stdin, "
+        f"${ENV_TOKEN}, or a prompt, never from the command line. With both --password-stdin "
+        "and --token-stdin, the first line of standard input is the password, the second "
+        "the token.",
+    )
+    p.add_argument("sender", metavar="SENDER", help="the email of the payer")
+    p.add_argument("amount", metavar="AMOUNT", help="US dollars, up to 6 decimals, e.g. 0.25")
+    p.add_argument(
+        "--token-stdin",
+        action="store_true",
+        help="read the token from standard input (the line after the password, if both)",
+    )
+    p.add_argument("--confirm", action="store_true", help="confirm the charge at once")
+    _app_options(p)
+
+    for name, verb, effect in (
+        ("confirm", "complete", "the money moves now"),
+        ("cancel", "cancel", "no money moves; the token stays spent"),
+    ):
+        p = command(
+            name,
+            f"{verb} a pending transaction you created ({effect})",
+            [f"{name} 444e6439-bdc1-4292-bea0-931389f8a37f"],
+            [common, account],
+        )
+        p.add_argument("transaction_id", metavar="TX_ID", help="the transaction's id")
+
+    p = command(
+        "history",
+        "list your transactions, newest first",
+        ["history", "history --limit 0 --json   # every transaction"],
+        [common, account],
+    )
+    p.add_argument(
+        "--limit",
+        type=_history_limit,
+        default=DEFAULT_HISTORY_LIMIT,
+        metavar="N",
+        help="show the newest N (default: %(default)s; 0 for all)",
+    )
+
+    # -- operators
+
+    command(
+        "serve",
+        "run the reference accounting service (needs the 'server' extra)",
+        ["serve --port 8000 --db accounting.db"],
+        [],
+        add_help=False,  # `serve --help` is answered by the service's own parser
+    )
+
+    admin = command(
+        "admin",
+        "operator commands, authorized by the service's admin key",
+        [
+            "admin list-users --url http://127.0.0.1:8000",
+            "admin add-balance alice@example.com 50   # key from $SYFTBOX_ACCOUNTING_ADMIN_KEY",
+        ],
+        [common, admin_opts],
+    )
+    admin_commands = admin.add_subparsers(
+        dest="admin_command", metavar="ADMIN_COMMAND", title="admin commands", required=True
+    )
+    p = command(
+        "add-balance",
+        "add AMOUNT dollars to EMAIL's balance",
+        ["add-balance alice@example.com 50 --url http://127.0.0.1:8000"],
+        [common, admin_opts],
+        subparsers=admin_commands,
+        prefix="admin ",
+    )
+    p.add_argument("user_email", metavar="EMAIL")
+    p.add_argument("amount", metavar="AMOUNT", help="US dollars, up to 6 decimals")
+    p = command(
+        "get-user",
+        "show the account registered with EMAIL",
+        ["get-user alice@example.com --json"],
+        [common, admin_opts],
+        subparsers=admin_commands,
+        prefix="admin ",
+    )
+    p.add_argument("user_email", metavar="EMAIL")
+    command(
+        "list-users",
+        "list every account, oldest first",
+        ["list-users"],
+        [common, admin_opts],
+        subparsers=admin_commands,
+        prefix="admin ",
+    )
+    return parser
+
+
+def serve_parser() -> Parser:
+    """The parser `serve` hands to the service's `add_serve_arguments`."""
+    return Parser(
+        prog=f"{PROG} serve",
+        description="Run the reference SyftBox accounting service (it speaks openapi.yaml) "
+        "until Ctrl-C.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )

@@ -1,0 +1,214 @@
+"""Setting up an account: `register`, `login` (saving only with consent), `status`."""
+
+from __future__ import annotations
+
+import os
+from decimal import Decimal
+
+from syftbox_accounting import credentials as creds
+from syftbox_accounting import display, validation
+from syftbox_accounting.accounting import AccountingClient
+from syftbox_accounting.cli._context import (
+    AUTH,
+    OK,
+    USAGE,
+    Account,
+    CliError,
+    Context,
+    report,
+)
+from syftbox_accounting.cli._output import exact, fields, money
+from syftbox_accounting.cli._parser import PROG
+from syftbox_accounting.errors import AccountingError, AuthenticationError
+from syftbox_accounting.types import UserAccount
+
+
+def _save(
+    ctx: Context, client: AccountingClient, decision: bool | None, what: str, *, ask: bool = True
+) -> str | None:
+    """Save the client's credentials when the user agreed: --save, or yes to a y/N
+    question in a terminal. Returns the file written, or None."""
+    path = creds.config_path(ctx.config)
+    if decision is None and ask and ctx.interactive():
+        replaces = " (replacing the credentials saved there)" if path.exists() else ""
+        decision = ctx.confirm(f"Save {what} to {path}{replaces}, password encrypted?")
+    if not decision:
+        return None
+    client.save_credentials(str(path))
+    return str(path)
+
+
+# -- account set-up
+
+
+def register(ctx: Context) -> int:
+    email = validation.email(ctx.args.new_email)
+    organization = ctx.args.organization
+    url = ctx.service_url()
+    password = ctx.new_password_source()
+    if password is not None and not ctx.option("password_stdin"):
+        ctx.note(f"Using the password in {creds.ENV_PASSWORD} for the new account.")
+    if password is None and ctx.interactive():
+        chosen = ctx.ask_secret("Choose a password (empty: the service generates one): ")
+        if chosen:
+            if ctx.ask_secret("Repeat it: ") != chosen:
+                raise CliError("the passwords differ", "run the command again", USAGE)
+            password = validation.password(chosen, new=True)
+    with AccountingClient(url, allow_insecure_http=ctx.allow_insecure_http) as client:
+        with ctx.busy(f"Registering {email}"):
+            account = client.register_accounting(email, password, organization)
+        generated = password is None
+        if generated:
+            ctx.secret(account.password)  # shown once below, never in an error
+            if not ctx.json:
+                _show_generated(account, client.accounting_url)
+        try:
+            # With --json the generated password is printed only at the end, so no
+            # question may come before it (Ctrl-C there would lose it): --save only.
+            saved = _save(
+                ctx, client, ctx.args.save, "the new account's credentials", ask=not ctx.json
+            )
+        except (AccountingError, OSError) as exc:
+            # The account exists and its password is shown: report the failed save last.
+            if ctx.json:
+                ctx.emit(_registered_doc(account, client.accounting_url, generated, None), [])
+            return report(ctx, exc, json_document=False)
+        document = _registered_doc(account, client.accounting_url, generated, saved)
+        lines = [] if generated else [f"Registered {account.email} at {client.accounting_url}."]
+        lines += [f"Saved the credentials to {saved}." if saved else "Credentials not saved."]
+        ctx.emit(document, lines)
+    if not saved and generated:
+        ctx.note(
+            f"hint: keep the password safe; to save it later: '{PROG} login {account.email} "
+            "--save' (it asks for the password)"
+        )
+    return OK
+
+
+def _show_generated(account: UserAccount, url: str) -> None:
+    balance = exact(account.balance)
+    lines = [
+        f"Registered {account.email} at {url}.",
+        *fields([("balance", money(balance)), ("organization", account.organization)]),
+        "",
+        "Generated password (shown only this once; it cannot be recovered):",
+        "",
+        f"    {account.password}",
+        "",
+    ]
+    print("\n".join(lines), flush=True)
+
+
+def _registered_doc(
+    account: UserAccount, url: str, generated: bool, saved: str | None
+) -> dict[str, object]:
+    document: dict[str, object] = {
+        "email": account.email,
+        "url": url,
+        "balance": exact(account.balance),
+        "organization": account.organization,
+        "password_generated": generated,
+    }
+    if generated:
+        document["password"] = account.password  # the one time it can be shown
+    document["saved"] = saved is not None
+    document["config"] = saved
+    return document
+
+
+def login(ctx: Context) -> int:
+    email = ctx.args.login_email or ctx.option("email") or os.environ.get(creds.ENV_EMAIL)
+    if not email and ctx.interactive():
+        try:
+            email = ctx.ask("Email: ")
+        except EOFError:
+            email = None
+    if not email:
+        raise CliError(
+            "login needs the account's email",
+            f"run '{PROG} login EMAIL'",
+            USAGE,
+        )
+    email = validation.email(email)
+    url = ctx.service_url()
+    if ctx.option("password_stdin"):
+        password = ctx.read_stdin_line("password", "--password-stdin")
+    elif os.environ.get(creds.ENV_PASSWORD):
+        password = ctx.secret(os.environ[creds.ENV_PASSWORD])
+    elif ctx.interactive():
+        password = ctx.ask_secret(f"Password for {email}: ")
+    else:
+        raise CliError(
+            f"no password for {email}",
+            f"pipe it with --password-stdin or set {creds.ENV_PASSWORD} (and add --save)",
+            AUTH,
+        )
+    account = Account(url=url, email=email, password=password, source="login")
+    with ctx.account_client(account) as client:
+        with ctx.busy(f"Checking the credentials with {client.accounting_url}"):
+            balance = exact(client.get_account_balance())
+        saved = _save(ctx, client, ctx.args.save, f"the credentials of {email}")
+        document = {
+            "email": email,
+            "url": client.accounting_url,
+            "balance": balance,
+            "saved": saved is not None,
+            "config": saved,
+        }
+        lines = [f"Logged in as {email} at {client.accounting_url} (balance {money(balance)})."]
+        lines.append(f"Saved the credentials to {saved}." if saved else "Credentials not saved.")
+        ctx.emit(document, lines)
+    if saved is None and ctx.args.save is None:
+        ctx.note(
+            f"hint: to save them, run '{PROG} login {email} --save' (in a terminal it asks "
+            "first; the password comes from the prompt, --password-stdin or "
+            f"{creds.ENV_PASSWORD})"
+        )
+    return OK
+
+
+def status(ctx: Context) -> int:
+    account = ctx.resolve_account(required=False)
+    problem: AccountingError | CliError | None = None
+    balance: Decimal | None = None
+    if account is None:
+        url, email, state = ctx.service_url(), None, "not_configured"
+        shown = "-"
+        problem = CliError(
+            "no accounting account is configured",
+            f"run '{PROG} login EMAIL' (or '{PROG} register EMAIL')",
+            AUTH,
+        )
+    else:
+        url, email = account.url, account.email
+        with ctx.account_client(account) as client:
+            url = client.accounting_url
+            try:
+                with ctx.busy(f"Asking {url}"):
+                    balance = exact(client.get_account_balance())
+                state, shown = "valid", display.money(balance)
+            except AuthenticationError as exc:
+                state, shown, problem = (
+                    "invalid",
+                    f"unavailable ({exc.status_code or 'no answer'})",
+                    exc,
+                )
+            except AccountingError as exc:
+                state, shown, problem = (
+                    "unreachable",
+                    f"unavailable ({exc.status_code or 'no answer'})",
+                    exc,
+                )
+    document = {
+        "configured": account is not None,
+        "email": email,
+        "url": url,
+        "source": account.source if account else None,
+        "credentials": state,
+        "balance": balance,
+    }
+    snapshot = display.Snapshot(url=url, email=email, configured=account is not None, balance=shown)
+    ctx.emit(document, [display.text(snapshot)])
+    if problem is None:
+        return OK
+    return report(ctx, problem, json_document=False)

@@ -1,0 +1,286 @@
+"""The command line without a service: help, version, usage errors, exit codes,
+JSON writing and the spinner."""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+import threading
+import time
+from decimal import Decimal
+
+import pytest
+
+from syftbox_accounting import __version__
+from syftbox_accounting.cli import _output
+from syftbox_accounting.cli._parser import build_parser
+from tests.cli.conftest import Runner, assert_no_secret, clean_environ
+
+COMMANDS = [
+    ["register"],
+    ["login"],
+    ["status"],
+    ["balance"],
+    ["token"],
+    ["transfer"],
+    ["charge"],
+    ["confirm"],
+    ["cancel"],
+    ["history"],
+    ["admin"],
+    ["admin", "add-balance"],
+    ["admin", "get-user"],
+    ["admin", "list-users"],
+]
+
+
+def test_every_command_is_covered() -> None:
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    assert set(sub.choices) == {c[0] for c in COMMANDS} | {"serve"}  # type: ignore[arg-type]
+
+
+def test_version_through_the_entry_point(cli: Runner) -> None:
+    result = cli.subprocess("--version").assert_ok()
+    assert result.out.strip() == f"syftbox-accounting {__version__}"
+
+
+def test_python_dash_m_runs_the_same_command(cli: Runner) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "syftbox_accounting", "--version"],
+        capture_output=True,
+        text=True,
+        env=clean_environ(cli.home),
+        check=False,
+    )
+    assert done.returncode == 0
+    assert done.stdout.strip() == f"syftbox-accounting {__version__}"
+
+
+def test_main_help_has_examples_and_exit_codes(cli: Runner) -> None:
+    result = cli.main("--help").assert_ok()
+    assert "examples:" in result.out
+    assert "exit codes:" in result.out
+    assert "SYFTBOX_ACCOUNTING_ADMIN_KEY" in result.out
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
+def test_every_command_help_has_an_example(cli: Runner, command: list[str]) -> None:
+    result = cli.main(*command, "--help").assert_ok()
+    assert "example" in result.out
+    assert f"syftbox-accounting {' '.join(command)}" in result.out
+
+
+def test_serve_help_comes_from_the_service(cli: Runner) -> None:
+    pytest.importorskip("syftbox_accounting.server")
+    result = cli.main("serve", "--help").assert_ok()
+    assert "usage: syftbox-accounting serve" in result.out
+    assert "--port" in result.out
+    assert "example" in result.out
+
+
+def test_no_command_prints_usage_and_exits_2(cli: Runner) -> None:
+    result = cli.main()
+    assert result.code == 2
+    assert "usage:" in result.err
+
+
+def test_unknown_option_is_one_error_line_and_a_hint(cli: Runner) -> None:
+    error, hint = cli.subprocess("balance", "--bogus").assert_error(2)
+    assert "--bogus" in error
+    assert "--help" in hint
+
+
+def test_an_extra_argument_is_not_echoed(cli: Runner) -> None:
+    """`login alice@example.com hunter2`: the stray value may be a password."""
+    result = cli.main("login", "alice@example.com", "hunter2-secret")
+    result.assert_error(2)
+    assert_no_secret(result, "hunter2-secret")
+
+
+def test_there_is_no_password_option(cli: Runner) -> None:
+    cli.main("balance", "--password", "x").assert_error(2)
+
+
+@pytest.mark.parametrize("before", [True, False])
+def test_json_goes_before_or_after_the_command(cli: Runner, before: bool) -> None:
+    args = ["--json", "transfer", "bob@example.com", "abc"]
+    if not before:
+        args = ["transfer", "bob@example.com", "abc", "--json"]
+    result = cli.main(*args)
+    result.assert_error(2)
+    document = json.loads(result.out)
+    assert document["error"]["exit_code"] == 2
+    assert document["error"]["type"] == "InvalidInputError"
+
+
+@pytest.mark.parametrize(
+    ("amount", "says"),
+    [
+        ("abc", "not a number"),
+        ("0", "greater than 0"),
+        ("-1", "greater than 0"),
+        ("0.0000001", "0.0000001 is too precise"),
+        ("1e9", "less than"),
+        ("NaN", "finite"),
+        ("1,5", "not a number"),
+    ],
+)
+def test_a_bad_amount_is_a_usage_error_before_any_request(
+    cli: Runner, amount: str, says: str
+) -> None:
+    # No credentials and no service: the amount is checked first.
+    error, _ = cli.main("transfer", "bob@example.com", amount).assert_error(2)
+    assert says in error
+
+
+def test_a_bad_email_is_a_usage_error(cli: Runner) -> None:
+    error, _ = cli.main("token", "not-an-email").assert_error(2)
+    assert "not a valid email" in error
+
+
+def test_no_credentials_is_an_authentication_error(cli: Runner) -> None:
+    error, hint = cli.subprocess("balance").assert_error(3)
+    assert "no accounting account" in error
+    assert "login" in hint
+
+
+def test_an_email_without_a_password_is_an_authentication_error(cli: Runner) -> None:
+    error, hint = cli.main("balance", "--email", "alice@example.com").assert_error(3)
+    assert "no password for alice@example.com" in error
+    assert "--password-stdin" in hint
+
+
+def test_an_empty_password_stdin_is_a_usage_error(cli: Runner) -> None:
+    error, _ = cli.main("balance", "--email", "a@example.com", "--password-stdin").assert_error(2)
+    assert "standard input" in error
+
+
+def test_charge_without_a_token_is_a_usage_error(cli: Runner) -> None:
+    env = {"SYFTBOX_ACCOUNTING_PASSWORD": "pw-not-shown-123"}
+    result = cli.main("charge", "a@example.com", "1", "--email", "svc@example.com", env=env)
+    error, hint = result.assert_error(2)
+    assert "no transaction token" in error
+    assert "--token-stdin" in hint
+    assert_no_secret(result, "pw-not-shown-123")
+
+
+def test_admin_without_a_key_is_an_authentication_error(cli: Runner) -> None:
+    error, hint = cli.main("admin", "list-users").assert_error(3)
+    assert "no admin key" in error
+    assert "SYFTBOX_ACCOUNTING_ADMIN_KEY" in hint
+
+
+def test_plain_http_to_a_remote_host_is_refused(cli: Runner) -> None:
+    env = {"SYFTBOX_ACCOUNTING_PASSWORD": "pw-not-shown-123"}
+    args = ["balance", "--email", "a@example.com", "--url", "http://example.com"]
+    error, _ = cli.main(*args, env=env).assert_error(2)
+    assert "--allow-insecure-http" in error
+
+
+def test_an_unreachable_service_is_a_failure(cli: Runner) -> None:
+    # Port 9 on loopback (discard) refuses connections on any test machine.
+    env = {"SYFTBOX_ACCOUNTING_PASSWORD": "pw-not-shown-123"}
+    result = cli.main("balance", "--email", "a@example.com", "--url", "http://127.0.0.1:9", env=env)
+    error, _ = result.assert_error(1)
+    assert "could not connect" in error
+    assert_no_secret(result, "pw-not-shown-123")
+
+
+def test_status_not_configured(cli: Runner) -> None:
+    result = cli.main("status", "--json")
+    assert result.code == 3
+    document = json.loads(result.out)
+    assert document["configured"] is False
+    assert document["credentials"] == "not_configured"
+
+
+def test_a_corrupt_credentials_file_is_a_warning_not_a_traceback(cli: Runner) -> None:
+    path = cli.home / ".syftbox" / "accounting.json"
+    path.parent.mkdir()
+    path.write_text("{not json")
+    result = cli.subprocess("balance")
+    assert result.code == 3
+    assert "Traceback" not in result.output
+    assert "warning: Skipping the credentials file" in result.err
+
+
+# -- JSON and text helpers
+
+
+def test_json_numbers_are_exact() -> None:
+    text = _output.to_json(
+        {"a": Decimal("0.1"), "b": Decimal("100.000000"), "c": Decimal("1E+3"), "d": 0.1}
+    )
+    assert json.loads(text, parse_float=Decimal) == {
+        "a": Decimal("0.1"),
+        "b": 100,
+        "c": 1000,
+        "d": Decimal("0.1"),
+    }
+    assert '"a": 0.1,' in text
+    assert '"b": 100,' in text
+
+
+def test_json_rejects_what_it_cannot_write() -> None:
+    with pytest.raises(ValueError, match="JSON number"):
+        _output.to_json(Decimal("NaN"))
+    with pytest.raises(TypeError):
+        _output.to_json(object())
+
+
+def test_money_text() -> None:
+    assert _output.money(Decimal("1234.5")) == "$1,234.50"
+    assert _output.money(Decimal("-0.000125")) == "-$0.000125"
+
+
+# -- the spinner
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_spinner_is_silent_when_stderr_is_not_a_terminal(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    stream = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", stream)
+    with _output.Spinner("Waiting", delay=0):
+        pass
+    assert stream.getvalue() == ""
+
+
+def test_spinner_draws_on_a_terminal_and_clears_its_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    stream = _Terminal()
+    monkeypatch.setattr(sys, "stderr", stream)
+    monkeypatch.delenv("TERM", raising=False)
+    drawn = threading.Event()
+    with _output.Spinner("Waiting", delay=0, interval=0.01):
+        for _ in range(1000):  # wait for the first frame; no time limit is asserted
+            if "Waiting" in stream.getvalue():
+                drawn.set()
+                break
+            time.sleep(0.005)
+    assert drawn.is_set()
+    assert stream.getvalue().endswith("\r\033[K")
+
+
+def test_a_fast_call_shows_no_spinner(monkeypatch: pytest.MonkeyPatch) -> None:
+    stream = _Terminal()
+    monkeypatch.setattr(sys, "stderr", stream)
+    with _output.Spinner("Waiting", delay=60):
+        pass
+    assert stream.getvalue() == ""
+
+
+def test_serve_without_the_server_extra(cli: Runner, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "syftbox_accounting.server", None)  # not importable
+    error, hint = cli.main("serve").assert_error(1)
+    assert "not installed" in error
+    assert "syftbox-accounting[server]" in hint
