@@ -39,12 +39,20 @@ $(NODE_STAMP): package.json package-lock.json
 .PHONY: install
 install: $(VENV_STAMP) $(NODE_STAMP) ## Create .venv and node_modules with every tool pinned.
 
+.PHONY: demo
+demo: $(VENV_STAMP) ## The main job: the seed's payment workflow against the embedded reference service.
+	@$(PY) -m syftbox_accounting.demo
+
 .PHONY: test
 test: $(VENV_STAMP) $(NODE_STAMP) ## Lint, type-check, check the contract and generated/, run the tests.
 	$(call step,ruff,$(BIN)/ruff check . && $(BIN)/ruff format --check .,Run 'make format' or fix the lines above.)
 	$(call step,mypy --strict,$(BIN)/mypy,Fix the type errors above.)
 	@$(MAKE) --no-print-directory lint-spec check-generated
 	$(call step,pytest,$(BIN)/pytest -q $(PYTEST_ARGS),See the failing tests above.)
+
+.PHONY: bench
+bench: $(VENV_STAMP) ## Benchmarks P1-P4: ratios against baselines measured in the same run.
+	$(PY) -m tests.benchmarks $(BENCH_ARGS)
 
 .PHONY: lint-spec
 lint-spec: $(NODE_STAMP) ## Lint openapi.yaml with Redocly (0 errors, 0 warnings).
