@@ -13,17 +13,17 @@ import contextlib
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import httpx
 
-from syftbox_accounting import credentials as creds
-from syftbox_accounting import display, operations, validation
+from syftbox_accounting import operations, validation
 from syftbox_accounting.errors import AccountingError, AuthenticationError, InvalidInputError
 from syftbox_accounting.service_client import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
+    DEFAULT_URL,
     ServiceClient,
     twin,
 )
@@ -36,6 +36,9 @@ from syftbox_accounting.types import (
     User,
     UserAccount,
 )
+
+if TYPE_CHECKING:
+    from syftbox_accounting.display import Snapshot
 
 __all__ = ["AccountingClient", "Payment"]
 
@@ -99,7 +102,7 @@ class AccountingClient(ServiceClient):
         retry_policy: RetryPolicy | None = None,
     ) -> None:
         super().__init__(
-            creds.DEFAULT_URL if accounting_url is None else accounting_url,
+            DEFAULT_URL if accounting_url is None else accounting_url,
             timeout=timeout,
             max_retries=max_retries,
             allow_insecure_http=allow_insecure_http,
@@ -258,7 +261,9 @@ class AccountingClient(ServiceClient):
 
     def _token(self, recipient_email: str) -> Flow[str]:
         recipient = validation.email(recipient_email, "recipient_email")
-        return (yield from result_of(operations.new_token("create_transaction_token", recipient)))
+        token = yield from result_of(operations.new_token("create_transaction_token", recipient))
+        self._transport.remember_secret(token)
+        return token
 
     async def create_transaction_token(self, recipient_email: str) -> str:
         """A single-use token that lets `recipient_email` charge this account once,
@@ -335,6 +340,8 @@ class AccountingClient(ServiceClient):
             AuthenticationError: no credentials are configured.
             InvalidInputError: `filepath` is not a path to a file.
         """
+        from syftbox_accounting import credentials as creds
+
         path = validation.filepath(filepath)
         if self._email is None or self._password is None:
             raise AuthenticationError(
@@ -352,6 +359,8 @@ class AccountingClient(ServiceClient):
                 key is wrong; the message names the file and what to do.
             InvalidInputError: `filepath` is not a path to a file.
         """
+        from syftbox_accounting import credentials as creds
+
         path = validation.filepath(filepath)
         found = creds.load(path)
         where = f"the credentials file {creds.config_path(path)}"
@@ -366,6 +375,8 @@ class AccountingClient(ServiceClient):
             AuthenticationError: a variable is missing or malformed; the message names
                 the variables.
         """
+        from syftbox_accounting import credentials as creds
+
         found = creds.from_environment()
         if found is None:
             raise AuthenticationError(
@@ -384,6 +395,8 @@ class AccountingClient(ServiceClient):
             AuthenticationError: only one of the email and password variables is set,
                 or the credentials found are malformed; the message names their source.
         """
+        from syftbox_accounting import credentials as creds
+
         found, source = creds.discover()
         if found is None:
             return cls._from("environment", os.environ.get(creds.ENV_URL) or None), False
@@ -396,6 +409,8 @@ class AccountingClient(ServiceClient):
     ) -> AccountingClient:
         """A client with found credentials; a malformed value is an
         `AuthenticationError` naming where it came from (a file, or the environment)."""
+        from syftbox_accounting import credentials as creds
+
         try:
             return cls(url, email, password)
         except InvalidInputError as exc:
@@ -411,7 +426,9 @@ class AccountingClient(ServiceClient):
 
     # -- display (the balance is fetched only by show())
 
-    def _snapshot(self, balance: str) -> display.Snapshot:
+    def _snapshot(self, balance: str) -> Snapshot:
+        from syftbox_accounting import display
+
         return display.Snapshot(
             url=self.accounting_url,
             email=self._email,
@@ -423,6 +440,8 @@ class AccountingClient(ServiceClient):
         """Show account details, balance, service URL and common operations: as HTML
         in Jupyter, as text elsewhere. Fetches the balance with a short timeout and
         shows "unavailable" if that fails; never raises, never shows the password."""
+        from syftbox_accounting import display
+
         balance = "not configured"
         if self.is_configured():
             try:
@@ -435,9 +454,13 @@ class AccountingClient(ServiceClient):
         display.show(self._snapshot(balance))
 
     def __repr__(self) -> str:
+        from syftbox_accounting import display
+
         return display.text(self._snapshot("not fetched: call show()"))
 
     def _repr_html_(self) -> str:
+        from syftbox_accounting import display
+
         return display.html(self._snapshot("not fetched: call show()"))
 
     # -- both sides of a payment

@@ -31,6 +31,7 @@ from typing import Any
 import attrs
 
 from syftbox_accounting.errors import AccountingError, AuthenticationError
+from syftbox_accounting.service_client import DEFAULT_URL
 
 __all__ = [
     "DEFAULT_CONFIG_PATH",
@@ -44,7 +45,6 @@ __all__ = [
 
 log = logging.getLogger("syftbox_accounting")
 
-DEFAULT_URL = "https://syftaccounting.centralus.cloudapp.azure.com"
 DEFAULT_CONFIG_PATH = Path("~/.syftbox/accounting.json")
 ENV_EMAIL = "SYFTBOX_ACCOUNTING_EMAIL"
 ENV_PASSWORD = "SYFTBOX_ACCOUNTING_PASSWORD"

@@ -10,27 +10,11 @@ its failures.
 from __future__ import annotations
 
 import datetime
+import importlib
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any, Generic, Literal, TypeVar
-
-import attrs
-from syftbox_accounting_client import models as m
-from syftbox_accounting_client.api.admin import add_balance, get_user, list_users
-from syftbox_accounting_client.api.tokens import create_token
-from syftbox_accounting_client.api.transactions import (
-    cancel_transaction,
-    confirm_transaction,
-    create_transaction,
-    list_transactions,
-)
-from syftbox_accounting_client.api.users import (
-    create_user,
-    get_my_info,
-    update_organization,
-    update_password,
-)
-from syftbox_accounting_client.types import UNSET, Unset
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, Generic, Literal, NamedTuple, TypeVar
 
 from syftbox_accounting.types import (
     Transaction,
@@ -39,12 +23,33 @@ from syftbox_accounting.types import (
     User,
 )
 
+if TYPE_CHECKING:
+    from syftbox_accounting_client import models as m
+    from syftbox_accounting_client.types import Unset
+
 T = TypeVar("T")
 Auth = Literal["basic", "bearer", "none"]
 
 
-@attrs.frozen
-class Call(Generic[T]):
+def _models() -> ModuleType:
+    # The generated package imports all its models at once (~25 ms); that cost is
+    # paid by the first request, not by `import syftbox_accounting`.
+    from syftbox_accounting_client import models
+
+    return models
+
+
+def _api(group: str, name: str) -> ModuleType:
+    return importlib.import_module(f"syftbox_accounting_client.api.{group}.{name}")
+
+
+def _unset() -> tuple[type[Unset], Unset]:
+    from syftbox_accounting_client.types import UNSET, Unset
+
+    return Unset, UNSET
+
+
+class Call(NamedTuple, Generic[T]):
     """One request to the service and how to read its answer.
 
     `operation` is the library call it serves, for messages; `secrets` are values
@@ -85,7 +90,7 @@ def _str(value: object, what: str) -> str:
 
 
 def _opt_str(value: object, what: str) -> str | None:
-    return None if value is None or isinstance(value, Unset) else _str(value, what)
+    return None if value is None or isinstance(value, _unset()[0]) else _str(value, what)
 
 
 def _money(value: object, what: str, *, minimum: Decimal, inclusive: bool) -> Decimal:
@@ -108,7 +113,7 @@ def _time(value: object, what: str) -> datetime.datetime:
 
 
 def _opt_time(value: object, what: str) -> datetime.datetime | None:
-    return None if value is None or isinstance(value, Unset) else _time(value, what)
+    return None if value is None or isinstance(value, _unset()[0]) else _time(value, what)
 
 
 def to_user(user: m.User) -> User:
@@ -121,7 +126,7 @@ def to_user(user: m.User) -> User:
 
 
 def to_transaction(tx: m.Transaction) -> Transaction:
-    resolved_by = tx.resolved_by
+    resolved_by = _opt_str(tx.resolved_by, "transaction.resolvedBy")
     return Transaction(
         id=_str(tx.id, "transaction.id"),
         sender_email=_str(tx.sender_email, "transaction.senderEmail"),
@@ -130,9 +135,7 @@ def to_transaction(tx: m.Transaction) -> Transaction:
         status=TransactionStatus(tx.status),
         created_by=TransactionActor(tx.created_by),
         created_at=_time(tx.created_at, "transaction.createdAt"),
-        resolved_by=None
-        if resolved_by is None or isinstance(resolved_by, Unset)
-        else TransactionActor(resolved_by),
+        resolved_by=None if resolved_by is None else TransactionActor(resolved_by),
         resolved_at=_opt_time(tx.resolved_at, "transaction.resolvedAt"),
         app_name=_opt_str(tx.app_name, "transaction.appName"),
         endpoint=_opt_str(tx.app_ep_path, "transaction.appEpPath"),
@@ -140,28 +143,30 @@ def to_transaction(tx: m.Transaction) -> Transaction:
 
 
 def _read_user(doc: Any) -> User:
-    return to_user(m.UserResponse.from_dict(doc).user)
+    return to_user(_models().UserResponse.from_dict(doc).user)
 
 
 def _read_transaction(doc: Any) -> Transaction:
-    return to_transaction(m.TransactionResponse.from_dict(doc).transaction)
+    return to_transaction(_models().TransactionResponse.from_dict(doc).transaction)
 
 
 def _read_transactions(doc: Any) -> list[Transaction]:
-    return [to_transaction(t) for t in m.TransactionListResponse.from_dict(doc).transactions]
+    return [
+        to_transaction(t) for t in _models().TransactionListResponse.from_dict(doc).transactions
+    ]
 
 
 def _read_users(doc: Any) -> list[User]:
-    return [to_user(u) for u in m.UserListResponse.from_dict(doc).users]
+    return [to_user(u) for u in _models().UserListResponse.from_dict(doc).users]
 
 
 def _read_new_account(doc: Any) -> tuple[User, str]:
-    created = m.CreateUserResponse.from_dict(doc)
+    created = _models().CreateUserResponse.from_dict(doc)
     return to_user(created.user), _str(created.password, "password")
 
 
 def _read_token(doc: Any) -> str:
-    token = _str(m.TokenResponse.from_dict(doc).token, "token")
+    token = _str(_models().TokenResponse.from_dict(doc).token, "token")
     if not token:
         raise ValueError("token is empty")
     return token
@@ -174,7 +179,7 @@ def _wire_amount(amount: Decimal) -> int | float:
 
 
 def _opt(value: str | None) -> str | Unset:
-    return UNSET if value is None else value
+    return _unset()[1] if value is None else value
 
 
 # -- the operations
@@ -183,13 +188,13 @@ def _opt(value: str | None) -> str | Unset:
 def create_account(
     operation: str, email: str, password: str | None, organization: str | None
 ) -> Call[tuple[User, str]]:
-    body = m.CreateUserRequest(
+    body = _models().CreateUserRequest(
         email=email, password=_opt(password), organization=_opt(organization)
     )
     secrets = (password,) if password else ()
     return Call(
         operation,
-        create_user._get_kwargs(body=body),
+        _api("users", "create_user")._get_kwargs(body=body),
         "none",
         _read_new_account,
         secrets,
@@ -199,22 +204,32 @@ def create_account(
 
 
 def my_info(operation: str) -> Call[User]:
-    return Call(operation, get_my_info._get_kwargs(), "basic", _read_user)
+    return Call(operation, _api("users", "get_my_info")._get_kwargs(), "basic", _read_user)
 
 
 def change_password(operation: str, old: str, new: str) -> Call[User]:
-    body = m.UpdatePasswordRequest(old_password=old, new_password=new)
-    return Call(operation, update_password._get_kwargs(body=body), "basic", _read_user, (old, new))
+    body = _models().UpdatePasswordRequest(old_password=old, new_password=new)
+    return Call(
+        operation,
+        _api("users", "update_password")._get_kwargs(body=body),
+        "basic",
+        _read_user,
+        (old, new),
+    )
 
 
 def change_organization(operation: str, organization: str | None) -> Call[User]:
-    body = m.UpdateOrganizationRequest(organization=organization)
-    return Call(operation, update_organization._get_kwargs(body=body), "basic", _read_user)
+    body = _models().UpdateOrganizationRequest(organization=organization)
+    return Call(
+        operation, _api("users", "update_organization")._get_kwargs(body=body), "basic", _read_user
+    )
 
 
 def new_token(operation: str, recipient_email: str) -> Call[str]:
-    body = m.CreateTokenRequest(recipient_email=recipient_email)
-    return Call(operation, create_token._get_kwargs(body=body), "basic", _read_token)
+    body = _models().CreateTokenRequest(recipient_email=recipient_email)
+    return Call(
+        operation, _api("tokens", "create_token")._get_kwargs(body=body), "basic", _read_token
+    )
 
 
 def new_transaction(
@@ -227,7 +242,7 @@ def new_transaction(
     app_name: str | None = None,
     endpoint: str | None = None,
 ) -> Call[Transaction]:
-    body = m.CreateTransactionRequest(
+    body = _models().CreateTransactionRequest(
         sender_email=sender_email,
         recipient_email=recipient_email,
         amount=_wire_amount(amount),
@@ -238,7 +253,7 @@ def new_transaction(
     secrets = (token,) if token else ()
     return Call(
         operation,
-        create_transaction._get_kwargs(body=body),
+        _api("transactions", "create_transaction")._get_kwargs(body=body),
         "basic",
         _read_transaction,
         secrets,
@@ -247,27 +262,44 @@ def new_transaction(
 
 
 def confirm(operation: str, transaction_id: str) -> Call[Transaction]:
-    body = m.TransactionIdRequest(transaction_id=transaction_id)
-    return Call(operation, confirm_transaction._get_kwargs(body=body), "basic", _read_transaction)
+    body = _models().TransactionIdRequest(transaction_id=transaction_id)
+    return Call(
+        operation,
+        _api("transactions", "confirm_transaction")._get_kwargs(body=body),
+        "basic",
+        _read_transaction,
+    )
 
 
 def cancel(operation: str, transaction_id: str) -> Call[Transaction]:
-    body = m.TransactionIdRequest(transaction_id=transaction_id)
-    return Call(operation, cancel_transaction._get_kwargs(body=body), "basic", _read_transaction)
+    body = _models().TransactionIdRequest(transaction_id=transaction_id)
+    return Call(
+        operation,
+        _api("transactions", "cancel_transaction")._get_kwargs(body=body),
+        "basic",
+        _read_transaction,
+    )
 
 
 def history(operation: str) -> Call[list[Transaction]]:
-    return Call(operation, list_transactions._get_kwargs(), "basic", _read_transactions)
+    return Call(
+        operation,
+        _api("transactions", "list_transactions")._get_kwargs(),
+        "basic",
+        _read_transactions,
+    )
 
 
 def credit(operation: str, email: str, amount: Decimal) -> Call[User]:
-    body = m.AddBalanceRequest(recipient_email=email, amount=_wire_amount(amount))
-    return Call(operation, add_balance._get_kwargs(body=body), "bearer", _read_user)
+    body = _models().AddBalanceRequest(recipient_email=email, amount=_wire_amount(amount))
+    return Call(
+        operation, _api("admin", "add_balance")._get_kwargs(body=body), "bearer", _read_user
+    )
 
 
 def user_by_email(operation: str, email: str) -> Call[User]:
-    return Call(operation, get_user._get_kwargs(email), "bearer", _read_user)
+    return Call(operation, _api("admin", "get_user")._get_kwargs(email), "bearer", _read_user)
 
 
 def all_users(operation: str) -> Call[list[User]]:
-    return Call(operation, list_users._get_kwargs(), "bearer", _read_users)
+    return Call(operation, _api("admin", "list_users")._get_kwargs(), "bearer", _read_users)

@@ -17,6 +17,7 @@ from syftbox_accounting.transport import Flow, RetryPolicy, Transport
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
 
+DEFAULT_URL = "https://syftaccounting.centralus.cloudapp.azure.com"
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_MAX_RETRIES = 2
 

@@ -23,9 +23,10 @@ import logging
 import random
 import threading
 import time
+import weakref
 from collections.abc import Generator
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import attrs
 import httpx
@@ -38,8 +39,7 @@ T = TypeVar("T")
 log = logging.getLogger("syftbox_accounting")
 
 
-@attrs.frozen
-class Gather:
+class Gather(NamedTuple):
     """A flow step: several calls at once (concurrently when async)."""
 
     calls: tuple[Call[Any], ...]
@@ -109,13 +109,11 @@ class _BearerAuth(httpx.Auth):
         return "_BearerAuth(***)"
 
 
-@attrs.frozen
-class _Send:
+class _Send(NamedTuple):
     """An exchange step: send the call now."""
 
 
-@attrs.frozen
-class _Sleep:
+class _Sleep(NamedTuple):
     """An exchange step: wait before the next attempt."""
 
     seconds: float
@@ -156,6 +154,8 @@ class Transport:
         self.retry = retry
         self._basic: httpx.BasicAuth | None = None
         self._bearer: _BearerAuth | None = None
+        # Every secret this transport has held: an old password or a token pasted
+        # where an id belongs must not come back in an error message either.
         self._secrets: tuple[str, ...] = ()
         self._client = http_client
         self._owns_client = http_client is None
@@ -172,13 +172,20 @@ class Transport:
     def set_basic(self, email: str | None, password: str | None) -> None:
         """Use `email:password` for user calls (None to forget them)."""
         if email is None or password is None:
-            self._basic, self._secrets = None, ()
+            self._basic = None
         else:
-            self._basic, self._secrets = httpx.BasicAuth(email, password), (password,)
+            self._basic = httpx.BasicAuth(email, password)
+            self.remember_secret(password)
 
     def set_bearer(self, key: str) -> None:
         """Use `key` for admin calls."""
-        self._bearer, self._secrets = _BearerAuth(key), (key,)
+        self._bearer = _BearerAuth(key)
+        self.remember_secret(key)
+
+    def remember_secret(self, secret: str) -> None:
+        """Keep `secret` out of every message from now on (the latest 64 kept)."""
+        if secret and secret not in self._secrets:
+            self._secrets = (secret, *self._secrets)[:64]
 
     def _auth_for(self, call: Call[Any]) -> httpx.Auth | None:
         if call.auth == "none":
@@ -201,6 +208,9 @@ class Transport:
         with self._lock:
             if self._client is None:
                 self._client = httpx.Client(follow_redirects=False)
+                # A client nobody closed (a notebook, a script) still releases its
+                # connections when it is garbage-collected.
+                weakref.finalize(self, self._client.close)
             return self._client
 
     def _async_http(self) -> httpx.AsyncClient:

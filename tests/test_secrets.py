@@ -1,0 +1,151 @@
+"""No secret ever shows: every operation, against the reference service, with DEBUG
+logging on (httpx's and httpcore's loggers included), failing and succeeding. Every
+log record, repr, str, exception message, `show()` form and CLI output is collected;
+the passwords, the admin key and the tokens appear in none of them."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from syftbox_accounting import (
+    AccountingClient,
+    AccountingError,
+    AdminClient,
+    Client,
+)
+from syftbox_accounting.testing import AccountingTestService
+from tests.facade_helpers import isolated_env  # noqa: F401 (autouse: HOME and env in tmp_path)
+
+PAYER_PASSWORD = "payer-Secret-7f3a9c"
+SERVICE_PASSWORD = "service-Secret-2b8d41"
+NEW_PASSWORD = "renewed-Secret-5e6f0a"
+
+
+class Seen:
+    """Everything a user or an operator could see."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+
+    def add(self, *objects: Any) -> None:
+        for obj in objects:
+            self.texts += [repr(obj), str(obj)]
+            if isinstance(obj, AccountingError):
+                self.texts += [obj.message, obj.body or "", *getattr(obj, "__notes__", ())]
+            if hasattr(obj, "_repr_html_"):
+                self.texts.append(obj._repr_html_())
+
+    def fail(self, call: Any, *args: Any, **kwargs: Any) -> AccountingError:
+        try:
+            call(*args, **kwargs)
+        except AccountingError as exc:
+            self.add(exc)
+            return exc
+        raise AssertionError(f"{call.__name__} did not fail")
+
+
+def _cli(url: str, env: dict[str, str], *args: str, stdin: str = "") -> str:
+    run = subprocess.run(
+        [sys.executable, "-m", "syftbox_accounting", "--url", url, *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        timeout=60,
+    )
+    return run.stdout + run.stderr
+
+
+def test_no_secret_anywhere(
+    accounting_service: AccountingTestService,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    for name in ("httpx", "httpcore", "syftbox_accounting", "syftbox_accounting.server"):
+        logging.getLogger(name).setLevel(logging.DEBUG)
+    seen = Seen()
+    url, admin_key = accounting_service.url, accounting_service.admin_key
+
+    payer = AccountingClient(url)
+    seen.add(payer.register_accounting("payer@example.com", PAYER_PASSWORD, "Org"), payer)
+    service = AccountingClient(url, "svc@example.com", SERVICE_PASSWORD)
+    seen.add(service.register_accounting("svc@example.com", SERVICE_PASSWORD))
+    admin = AdminClient(url, admin_key)
+    seen.add(admin, admin.add_balance("payer@example.com", 5), admin.list_users())
+    seen.add(admin.get_user("svc@example.com"))
+
+    # Every payer and provider operation, succeeding.
+    tokens = [payer.create_transaction_token_sync("svc@example.com") for _ in range(4)]
+    seen.add(payer.get_account_balance(), payer.get_account_info_sync(), payer.check_credentials())
+    pending = service.charge("payer@example.com", Decimal("0.5"), tokens[0], app_name="a")
+    seen.add(pending, service.confirm_transaction(pending.id))
+    with service.charging("payer@example.com", 1, tokens[1]) as payment:
+        seen.add(payment)
+    seen.add(
+        payment,
+        payer.transfer("svc@example.com", 1),
+        payer.create_transaction("svc@example.com", 1),
+    )
+    seen.add(payer.get_transaction_history(), payer.update_organization(None))
+    seen.add(payer.update_password(PAYER_PASSWORD, NEW_PASSWORD), payer.validate_credentials_sync())
+    payer.show()
+    Client(accounting_client=payer).accounting_client.show()
+
+    # And failing: every error path that could echo what it was given.
+    seen.fail(service.charge, "payer@example.com", 1, tokens[0])  # token used
+    seen.fail(service.charge, "payer@example.com", 10_000, tokens[2])  # insufficient funds
+    seen.fail(payer.charge, "svc@example.com", 1, tokens[3])  # not the token's recipient
+    seen.fail(service.charge, "payer@example.com", 1, tokens[3] + "x")  # forged
+    seen.fail(AccountingClient(url, "payer@example.com", PAYER_PASSWORD).get_account_balance)
+    seen.fail(AdminClient(url, admin_key + "-wrong").list_users)
+    seen.fail(payer.update_password, PAYER_PASSWORD, "another-new-password")
+    seen.fail(AccountingClient(url).register_accounting, "payer@example.com", PAYER_PASSWORD)
+    seen.fail(AccountingClient, f"https://payer:{PAYER_PASSWORD}@example.com")
+    seen.fail(AccountingClient(url).configure, email="payer@example.com", password="")
+    for bad in (PAYER_PASSWORD, tokens[3]):
+        seen.fail(payer.confirm_transaction, bad)  # a secret pasted in the wrong place
+    check = AccountingClient(url, "payer@example.com", PAYER_PASSWORD).check_credentials()
+    seen.add(check)
+
+    # Saved credentials, and the command line.
+    payer.save_credentials(str(tmp_path / "saved.json"))
+    seen.texts.append((tmp_path / "saved.json").read_text())
+    env = {
+        "HOME": str(tmp_path),
+        "SYFTBOX_ACCOUNTING_EMAIL": "payer@example.com",
+        "SYFTBOX_ACCOUNTING_PASSWORD": NEW_PASSWORD,
+        "SYFTBOX_ACCOUNTING_ADMIN_KEY": admin_key,
+    }
+    seen.texts += [
+        _cli(url, env, "status"),
+        _cli(url, env, "--json", "balance"),
+        _cli(url, env, "--json", "history"),
+        _cli(url, env, "-v", "transfer", "svc@example.com", "0.25"),
+        _cli(url, env, "admin", "list-users"),
+        _cli(url, {**env, "SYFTBOX_ACCOUNTING_PASSWORD": PAYER_PASSWORD}, "balance"),
+        _cli(url, {**env, "SYFTBOX_ACCOUNTING_ADMIN_KEY": "x" + admin_key}, "admin", "list-users"),
+        _cli(url, env, "charge", "payer@example.com", "1", "--token-stdin", stdin=tokens[0] + "\n"),
+    ]
+    for obj in (payer, service, admin):
+        obj.close()
+
+    seen.texts += [r.getMessage() for r in caplog.records]
+    seen.texts += [json.dumps(r.args, default=repr) for r in caplog.records if r.args]
+    captured = capsys.readouterr()
+    seen.texts += [captured.out, captured.err]
+    everything = "\n".join(seen.texts)
+    assert "payer@example.com" in everything  # the collection did collect
+    assert len(caplog.records) > 50
+    for secret in (PAYER_PASSWORD, SERVICE_PASSWORD, NEW_PASSWORD, admin_key, *tokens):
+        assert secret not in everything
