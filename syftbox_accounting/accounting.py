@@ -566,7 +566,8 @@ class AccountingClient(ServiceClient):
     ) -> Iterator[Payment]:
         """Charge for work only when it is delivered: confirms on a clean exit,
         cancels if the block raises. If cancelling fails too, the block's exception
-        is raised with the cancel failure attached as a note.
+        is raised with the cancel failure attached as a note. If confirming fails,
+        the charge stays pending (the work was done) and the error says so.
 
         >>> with accounting.charging(payer, 0.25, token, app_name="summarizer") as payment:
         ...     result = do_the_work()
@@ -584,7 +585,11 @@ class AccountingClient(ServiceClient):
         except BaseException as exc:
             _settle(exc, payment, _attempt(lambda: self.cancel_transaction(payment.id)))
             raise
-        payment.transaction = self.confirm_transaction(payment.id)
+        try:
+            payment.transaction = self.confirm_transaction(payment.id)
+        except AccountingError as exc:
+            _still_pending(exc, payment)
+            raise
 
     @twin(charging)
     @contextlib.asynccontextmanager
@@ -612,7 +617,11 @@ class AccountingClient(ServiceClient):
                 outcome = await _attempt_async(self.cancel_transaction_async(payment.id))
             _settle(exc, payment, outcome)
             raise
-        payment.transaction = await self.confirm_transaction_async(payment.id)
+        try:
+            payment.transaction = await self.confirm_transaction_async(payment.id)
+        except AccountingError as exc:
+            _still_pending(exc, payment)
+            raise
 
     def _direct(
         self,
@@ -796,6 +805,15 @@ def _settle(exc: BaseException, payment: Payment, cancelled: Transaction | Accou
         exc.add_note(f"Cancelling transaction {payment.id} failed too: {cancelled}")
     else:
         payment.transaction = cancelled
+
+
+def _still_pending(exc: AccountingError, payment: Payment) -> None:
+    """Say what became of a charge whose confirmation failed after the work was done."""
+    exc.add_note(
+        f"The charge {payment.id} stays pending, since the work was delivered: retry "
+        f"confirm_transaction({payment.id!r}) later, or cancel_transaction() it; do not "
+        "charge again."
+    )
 
 
 def account_summary(user: User, history: list[Transaction], url: str) -> dict[str, Any]:

@@ -619,9 +619,9 @@ def test_history_order_is_by_time_not_by_text(httpx_mock: HTTPXMock) -> None:
 def test_charging_leaves_the_charge_pending_when_confirm_fails(
     httpx_mock: HTTPXMock, kind: str
 ) -> None:
-    # Documents today's behaviour: the work was delivered, so a failed confirm is
-    # raised and the charge stays PENDING (the service may confirm it later); unlike
-    # transfer(), nothing is cancelled.
+    # The work was delivered, so a failed confirm is raised and the charge stays
+    # PENDING (it may be confirmed later); unlike transfer(), nothing is cancelled,
+    # and the error says so.
     httpx_mock.add_response(
         method="POST", url=f"{BASE}/transaction/create", json={"transaction": PENDING}
     )
@@ -636,6 +636,7 @@ def test_charging_leaves_the_charge_pending_when_confirm_fails(
     with pytest.raises(InsufficientFundsError) as caught:
         run(kind, client, op)
     assert caught.value.operation == "confirm_transaction"
+    assert any("stays pending" in note for note in caught.value.__notes__)
     assert [r.url.path for r in httpx_mock.get_requests()] == [
         "/transaction/create",
         "/transaction/confirm",
