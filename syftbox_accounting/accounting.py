@@ -10,12 +10,12 @@ sync twin of a seed-async ``x`` is ``x_sync``.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-import attrs
 import httpx
 
 from syftbox_accounting import operations, validation
@@ -28,17 +28,10 @@ from syftbox_accounting.service_client import (
     twin,
 )
 from syftbox_accounting.transport import Flow, Gather, RetryPolicy, result_of
-from syftbox_accounting.types import (
-    CredentialCheck,
-    CredentialStatus,
-    Transaction,
-    TransactionStatus,
-    User,
-    UserAccount,
-)
 
 if TYPE_CHECKING:
     from syftbox_accounting.display import Snapshot
+    from syftbox_accounting.types import CredentialCheck, Transaction, User, UserAccount
 
 __all__ = ["AccountingClient", "Payment"]
 
@@ -46,7 +39,7 @@ HISTORY_IN_INFO = 10
 SHOW_TIMEOUT = 2.0
 
 
-@attrs.define
+@dataclasses.dataclass
 class Payment:
     """A charge in progress inside `charging()`: `transaction` is pending in the
     block, and completed (or cancelled) after it."""
@@ -184,6 +177,8 @@ class AccountingClient(ServiceClient):
             operations.create_account("register_accounting", email, password, organization)
         )
         self._set_credentials(user.email, issued)
+        from syftbox_accounting.types import UserAccount
+
         return UserAccount(
             email=user.email,
             password=issued,
@@ -283,6 +278,8 @@ class AccountingClient(ServiceClient):
         return self._run(self._token(recipient_email))
 
     def _check(self) -> Flow[CredentialCheck]:
+        from syftbox_accounting.types import CredentialCheck, CredentialStatus
+
         if not self.is_configured():
             return CredentialCheck(
                 CredentialStatus.NOT_CONFIGURED,
@@ -819,6 +816,8 @@ def _still_pending(exc: AccountingError, payment: Payment) -> None:
 def account_summary(user: User, history: list[Transaction], url: str) -> dict[str, Any]:
     """The `get_account_info()` dict: the account, usage statistics and billing
     history, computed exactly and reported as floats."""
+    from syftbox_accounting.types import TransactionStatus
+
     me = user.email
     spent = received = pending = Decimal(0)
     pending_count = 0

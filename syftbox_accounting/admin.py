@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 import httpx
 
@@ -14,7 +15,9 @@ from syftbox_accounting.service_client import (
     twin,
 )
 from syftbox_accounting.transport import Flow, RetryPolicy, result_of
-from syftbox_accounting.types import User
+
+if TYPE_CHECKING:
+    from syftbox_accounting.types import User
 
 __all__ = ["AdminClient"]
 

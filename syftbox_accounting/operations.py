@@ -10,27 +10,24 @@ its failures.
 from __future__ import annotations
 
 import datetime
+import functools
 import importlib
 from collections.abc import Callable
 from decimal import Decimal
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, Generic, Literal, NamedTuple, TypeVar
 
-from syftbox_accounting.types import (
-    Transaction,
-    TransactionActor,
-    TransactionStatus,
-    User,
-)
-
 if TYPE_CHECKING:
     from syftbox_accounting_client import models as m
     from syftbox_accounting_client.types import Unset
+
+    from syftbox_accounting.types import Transaction, User
 
 T = TypeVar("T")
 Auth = Literal["basic", "bearer", "none"]
 
 
+@functools.cache
 def _models() -> ModuleType:
     # The generated package imports all its models at once (~25 ms); that cost is
     # paid by the first request, not by `import syftbox_accounting`.
@@ -39,10 +36,12 @@ def _models() -> ModuleType:
     return models
 
 
+@functools.cache
 def _api(group: str, name: str) -> ModuleType:
     return importlib.import_module(f"syftbox_accounting_client.api.{group}.{name}")
 
 
+@functools.cache
 def _unset() -> tuple[type[Unset], Unset]:
     from syftbox_accounting_client.types import UNSET, Unset
 
@@ -117,6 +116,8 @@ def _opt_time(value: object, what: str) -> datetime.datetime | None:
 
 
 def to_user(user: m.User) -> User:
+    from syftbox_accounting.types import User
+
     return User(
         id=_str(user.id, "user.id"),
         email=_str(user.email, "user.email"),
@@ -126,6 +127,8 @@ def to_user(user: m.User) -> User:
 
 
 def to_transaction(tx: m.Transaction) -> Transaction:
+    from syftbox_accounting.types import Transaction, TransactionActor, TransactionStatus
+
     resolved_by = _opt_str(tx.resolved_by, "transaction.resolvedBy")
     return Transaction(
         id=_str(tx.id, "transaction.id"),

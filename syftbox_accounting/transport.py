@@ -17,6 +17,7 @@ moves twice.
 
 from __future__ import annotations
 
+import dataclasses
 import email.utils
 import json
 import logging
@@ -28,7 +29,6 @@ from collections.abc import Generator
 from decimal import Decimal
 from typing import Any, NamedTuple, TypeVar
 
-import attrs
 import httpx
 
 from syftbox_accounting import errors
@@ -55,7 +55,7 @@ def result_of(call: Call[T]) -> Flow[T]:
     return result
 
 
-@attrs.frozen
+@dataclasses.dataclass(frozen=True)
 class RetryPolicy:
     """How failed requests are retried.
 
