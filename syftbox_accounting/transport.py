@@ -22,6 +22,7 @@ import email.utils
 import json
 import logging
 import random
+import sys
 import threading
 import time
 import weakref
@@ -124,13 +125,14 @@ Outcome = httpx.Response | httpx.HTTPError | OSError
 
 
 def _loop_key() -> object:
-    """The running event loop, to keep an AsyncClient to the loop it was made in."""
-    import sniffio
-
-    if sniffio.current_async_library() == "trio":
-        import trio
-
-        return trio.lowlevel.current_trio_token()
+    """The running event loop, to keep an AsyncClient to the loop it was made in.
+    (Neither sniffio nor trio is a dependency: trio is asked only when loaded.)"""
+    trio: Any = sys.modules.get("trio")
+    if trio is not None:
+        try:
+            return trio.lowlevel.current_trio_token()
+        except RuntimeError:
+            pass  # trio is loaded, but this is not a trio run
     import asyncio
 
     return asyncio.get_running_loop()
