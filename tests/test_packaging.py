@@ -65,3 +65,46 @@ def test_runtime_dependencies_are_only_what_the_code_imports() -> None:
         )
     )
     assert runtime <= used | {"attr"}
+
+
+SMOKE = """
+import asyncio, sys, httpx
+from syftbox_accounting import AccountingClient, ServiceException
+user = {"user": {"id": "u", "email": "a@example.com", "balance": 1.5, "organization": None}}
+mock = httpx.MockTransport(lambda request: httpx.Response(200, json=user))
+client = AccountingClient(
+    "http://127.0.0.1:1", "a@example.com", "pw",
+    http_client=httpx.Client(transport=mock),
+    async_http_client=httpx.AsyncClient(transport=mock),
+)
+assert client.get_account_balance() == 1.5
+assert asyncio.run(client.get_account_balance_async()) == 1.5
+loaded = ("sniffio", "trio", "starlette", "uvicorn", "pytest")
+extras = sorted(m for m in loaded if m in sys.modules)
+print("ok", extras)
+"""
+
+
+def test_a_plain_install_works(tmp_path: Path) -> None:
+    # The wheel, installed with its runtime dependencies only, in a new virtualenv.
+    import subprocess
+    import zipfile
+
+    wheels = tmp_path / "wheels"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(wheels), str(ROOT)],
+        check=True,
+        capture_output=True,
+    )
+    (wheel,) = wheels.glob("*.whl")
+    tops = {name.split("/")[0] for name in zipfile.ZipFile(wheel).namelist()}
+    assert {"syftbox_accounting", "syftbox_accounting_client"} <= tops
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "-q", str(wheel)], check=True, capture_output=True
+    )
+    run = subprocess.run([str(python), "-c", SMOKE], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "ok []"
