@@ -127,10 +127,17 @@ _BY_CODE: dict[str, type[AccountingError]] = {
     "account_exists": AccountExistsError,
     "validation_error": InvalidInputError,
     "bad_request": InvalidInputError,
+    "method_not_allowed": ServiceException,
     "rate_limited": ServiceException,
     "internal_error": ServiceException,
     "unavailable": ServiceException,
 }
+
+_UNEXPECTED = "The service answered something unexpected; try again later."
+_WRONG_SERVICE = (
+    "Check that accounting_url points at a SyftBox accounting service (a proxy or another "
+    "server answered)."
+)
 
 # What to do, by error code; the service's own words come first.
 _HINTS: dict[str, str] = {
@@ -148,6 +155,7 @@ _HINTS: dict[str, str] = {
     "client.accounting_client.configure(email=..., password=...).",
     "validation_error": "Correct the value named above and try again.",
     "bad_request": "This is a bug in the client: please report it.",
+    "method_not_allowed": _WRONG_SERVICE,
     "rate_limited": "Too many requests: wait a moment and try again.",
     "internal_error": "The service failed; try again later.",
     "unavailable": "The service is down for a while; try again later.",
@@ -164,11 +172,6 @@ _BY_STATUS: dict[int, str] = {
 }
 
 _BODY_LIMIT = 500
-_UNEXPECTED = "The service answered something unexpected; try again later."
-_WRONG_SERVICE = (
-    "Check that accounting_url points at a SyftBox accounting service (a proxy or another "
-    "server answered)."
-)
 
 
 def redact(text: str, secrets: tuple[str, ...]) -> str:

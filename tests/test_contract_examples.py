@@ -56,3 +56,10 @@ def test_a_wrong_example_is_caught() -> None:
     assert len(list(validator.iter_errors(bad))) == 2
     with pytest.raises(KeyError):
         models.UserResponse.from_dict({"user": {"id": "1"}})
+
+
+def test_every_error_code_of_the_contract_has_an_exception_and_a_hint() -> None:
+    from syftbox_accounting import errors
+
+    codes = set(spec()["components"]["schemas"]["ErrorCode"]["enum"])
+    assert codes == set(errors._BY_CODE) == set(errors._HINTS)

@@ -274,7 +274,7 @@ def _routes(service: AccountingService) -> list[Route]:
 def _method_not_allowed(request: Request, allowed: str) -> errors.ApiError:
     return errors.ApiError(
         405,
-        "bad_request",
+        "method_not_allowed",
         f"{request.method} is not allowed on {_printable(request)}: use {allowed}.",
         headers={"Allow": allowed},
     )

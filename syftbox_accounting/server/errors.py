@@ -7,6 +7,7 @@ from typing import Literal, TypedDict
 
 ErrorCode = Literal[
     "bad_request",
+    "method_not_allowed",
     "validation_error",
     "invalid_credentials",
     "forbidden",

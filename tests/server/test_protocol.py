@@ -85,7 +85,7 @@ async def test_an_undocumented_method_is_a_json_405_with_allow(
         response = await client.request(other, path)
         assert response.status_code == 405, (other, path, response.text)
         assert method in response.headers["allow"]
-        assert response.json()["code"] == "bad_request"
+        assert response.json()["code"] == "method_not_allowed"
         assert other in response.json()["message"]
 
 

@@ -25,6 +25,8 @@ class Error:
     code: ErrorCode
     """ What went wrong, for programs to act on:
     - `bad_request`: the body is not a JSON object.
+    - `method_not_allowed`: the path exists, but not with this HTTP method (status
+      405, with an `Allow` header); no operation of this contract answers it.
     - `validation_error`: a field is missing, unknown, or out of its bounds.
     - `invalid_credentials`: wrong or missing email, password or admin key.
     - `forbidden`: authenticated, but not allowed to do this.
