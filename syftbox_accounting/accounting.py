@@ -345,7 +345,15 @@ class AccountingClient(ServiceClient):
                 "There are no credentials to save: call configure(email=..., password=...) "
                 "or register_accounting(...) first."
             )
-        creds.save(creds.Credentials(self.accounting_url, self._email, self._password), path)
+        creds.save(
+            creds.Credentials(
+                self.accounting_url,
+                self._email,
+                self._password,
+                allow_insecure_http=self._allow_insecure_http,
+            ),
+            path,
+        )
 
     @classmethod
     def load_from_config(cls, filepath: str | None = None) -> AccountingClient:
@@ -361,7 +369,7 @@ class AccountingClient(ServiceClient):
         path = validation.filepath(filepath)
         found = creds.load(path)
         where = f"the credentials file {creds.config_path(path)}"
-        return cls._from(where, found.url, found.email, found.password)
+        return cls._from(where, found.url, found.email, found.password, found.allow_insecure_http)
 
     @classmethod
     def from_environment(cls) -> AccountingClient:
@@ -397,19 +405,26 @@ class AccountingClient(ServiceClient):
         found, source = creds.discover()
         if found is None:
             return cls._from("environment", os.environ.get(creds.ENV_URL) or None), False
-        client = cls._from(source, found.url, found.email, found.password)
+        client = cls._from(
+            source, found.url, found.email, found.password, found.allow_insecure_http
+        )
         return client, client.is_configured()
 
     @classmethod
     def _from(
-        cls, source: str, url: str | None, email: str | None = None, password: str | None = None
+        cls,
+        source: str,
+        url: str | None,
+        email: str | None = None,
+        password: str | None = None,
+        allow_insecure_http: bool = False,
     ) -> AccountingClient:
         """A client with found credentials; a malformed value is an
         `AuthenticationError` naming where it came from (a file, or the environment)."""
         from syftbox_accounting import credentials as creds
 
         try:
-            return cls(url, email, password)
+            return cls(url, email, password, allow_insecure_http=allow_insecure_http)
         except InvalidInputError as exc:
             where = (
                 f"the environment ({creds.ENV_EMAIL}, {creds.ENV_PASSWORD}, {creds.ENV_URL})"

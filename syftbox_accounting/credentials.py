@@ -61,11 +61,13 @@ _MAKE_KEY = (
 
 @attrs.frozen
 class Credentials:
-    """A service URL, an email and a password (never shown in a repr)."""
+    """A service URL, an email and a password (never shown in a repr), and whether
+    the user allowed plain http:// to a host that is not loopback."""
 
     url: str
     email: str
     password: str = attrs.field(repr=False)
+    allow_insecure_http: bool = False
 
 
 def config_path(filepath: str | os.PathLike[str] | None = None) -> Path:
@@ -182,9 +184,11 @@ def _write_new(path: Path, data: bytes) -> None:
 # -- save and load
 
 
-def _associated_data(url: str, email: str) -> bytes:
+def _associated_data(url: str, email: str, allow_insecure_http: bool) -> bytes:
+    # Everything in clear is bound to the password: editing any of it is detected.
+    fields = {"format": FORMAT, "version": VERSION, "url": url, "email": email}
     return json.dumps(
-        {"format": FORMAT, "version": VERSION, "url": url, "email": email}, sort_keys=True
+        fields | {"allow_insecure_http": allow_insecure_http}, sort_keys=True
     ).encode()
 
 
@@ -206,13 +210,14 @@ def save(
     sealed = AESGCM(key).encrypt(
         nonce,
         credentials.password.encode("utf-8"),
-        _associated_data(credentials.url, credentials.email),
+        _associated_data(credentials.url, credentials.email, credentials.allow_insecure_http),
     )
     document = {
         "format": FORMAT,
         "version": VERSION,
         "url": credentials.url,
         "email": credentials.email,
+        "allow_insecure_http": credentials.allow_insecure_http,
         "password": {
             "algorithm": _ALGORITHM,
             "key": source,
@@ -274,12 +279,13 @@ def load(
         )
     doc = _parse(path, raw)
     url, email, sealed = doc["url"], doc["email"], doc["password"]
+    insecure = doc["allow_insecure_http"]
     key, _ = _key(path, create=False, environ=os.environ if environ is None else environ)
     try:
         nonce = base64.urlsafe_b64decode(sealed["nonce"])
         ciphertext = base64.urlsafe_b64decode(sealed["ciphertext"])
-        password = AESGCM(key).decrypt(nonce, ciphertext, _associated_data(url, email))
-        return Credentials(url=url, email=email, password=password.decode("utf-8"))
+        password = AESGCM(key).decrypt(nonce, ciphertext, _associated_data(url, email, insecure))
+        return Credentials(url, email, password.decode("utf-8"), allow_insecure_http=insecure)
     except (InvalidTag, ValueError, binascii.Error):
         hint = (
             f"{ENV_KEY} is set to a different key"
@@ -306,7 +312,10 @@ def _parse(path: Path, raw: bytes) -> dict[str, Any]:
             "credentials again."
         )
     sealed = doc.get("password")
-    fields_ok = all(isinstance(doc.get(k), str) for k in ("url", "email")) and (
+    fields_ok = (
+        all(isinstance(doc.get(k), str) for k in ("url", "email"))
+        and isinstance(doc.get("allow_insecure_http"), bool)
+    ) and (
         isinstance(sealed, dict)
         and sealed.get("algorithm") == _ALGORITHM
         and all(isinstance(sealed.get(k), str) for k in ("nonce", "ciphertext"))

@@ -446,6 +446,8 @@ def test_load_a_corrupt_file(tmp_path: Path, content: bytes) -> None:
         (lambda d: d.update(password="in clear"), "corrupt"),
         (lambda d: d.update(version=2), "version"),
         (lambda d: d.update(email=5), "corrupt"),
+        (lambda d: d.update(allow_insecure_http=True), "cannot be decrypted"),
+        (lambda d: d.pop("allow_insecure_http"), "corrupt"),
     ],
     ids=[
         "edited-email",
@@ -458,6 +460,8 @@ def test_load_a_corrupt_file(tmp_path: Path, content: bytes) -> None:
         "password-in-clear",
         "version",
         "email-type",
+        "insecure-http-switched-on",
+        "insecure-http-missing",
     ],
 )
 def test_load_a_tampered_file(tmp_path: Path, change: Any, expected: str) -> None:
@@ -465,6 +469,18 @@ def test_load_a_tampered_file(tmp_path: Path, change: Any, expected: str) -> Non
     _saved(path)
     _edit(path, change)
     _load_fails(path, expected)
+
+
+def test_an_allowed_insecure_url_is_saved_with_its_permission(tmp_path: Path) -> None:
+    path = tmp_path / "c.json"
+    remote = "http://accounting.internal.example.com:8000"
+    client = AccountingClient(remote, EMAIL, PASSWORD, allow_insecure_http=True)
+    client.save_credentials(str(path))
+    loaded = AccountingClient.load_from_config(str(path))
+    assert loaded.accounting_url == remote
+    assert loaded.is_configured()
+    assert creds.load(path).allow_insecure_http is True
+    assert creds.load(_saved(tmp_path / "d.json")).allow_insecure_http is False
 
 
 def test_load_with_the_wrong_key_file(tmp_path: Path) -> None:

@@ -215,11 +215,16 @@ class Context:
         )
 
     def account_client(self, account: Account) -> AccountingClient:
+        # Plain http:// to a remote host: allowed by the option, or by the saved
+        # credentials for the very URL they were saved with.
+        found, _ = self.discovered()
+        saved_allows = found is not None and found.allow_insecure_http
         return AccountingClient(
             account.url,
             account.email,
             account.password,
-            allow_insecure_http=self.allow_insecure_http,
+            allow_insecure_http=self.allow_insecure_http
+            or (saved_allows and found is not None and _same_url(found.url, account.url)),
         )
 
     def service_url(self) -> str:
