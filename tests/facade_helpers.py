@@ -123,14 +123,14 @@ def when(text: str) -> datetime.datetime:
     return datetime.datetime.fromisoformat(text)
 
 
-def user_client(**options: Any) -> AccountingClient:
+def user_client(url: str = BASE, **options: Any) -> AccountingClient:
     options.setdefault("retry_policy", FAST)
-    return AccountingClient(BASE, EMAIL, PASSWORD, **options)
+    return AccountingClient(url, EMAIL, PASSWORD, **options)
 
 
-def admin_client(**options: Any) -> AdminClient:
+def admin_client(url: str = BASE, **options: Any) -> AdminClient:
     options.setdefault("retry_policy", FAST)
-    return AdminClient(BASE, ADMIN_KEY, **options)
+    return AdminClient(url, ADMIN_KEY, **options)
 
 
 def body_of(request: httpx.Request) -> Any:
@@ -176,8 +176,8 @@ class Op:
     concurrent: bool = False  # the async twin sends its steps at once
     secrets: tuple[str, ...] = field(default=())
 
-    def client(self, **options: Any) -> AccountingClient | AdminClient:
-        return admin_client(**options) if self.admin else user_client(**options)
+    def client(self, url: str = BASE, **options: Any) -> AccountingClient | AdminClient:
+        return admin_client(url, **options) if self.admin else user_client(url, **options)
 
     @property
     def first(self) -> Step:

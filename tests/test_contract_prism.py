@@ -19,8 +19,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from syftbox_accounting import AccountingClient, AdminClient
-from tests.operations_table import BY_NAME, EMAIL, OP_IDS, OPS, PASSWORD, Op, Sync
+from syftbox_accounting import RetryPolicy
+from tests.facade_helpers import EMAIL, OPS, PASSWORD, Op
 from tests.spec import SPEC_PATH, operations, resolve
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -88,41 +88,29 @@ class Recorder:
         return [s for s in self.seen if s[2] >= 400 or s[3]]
 
 
-def _sync_clients(url: str, http: httpx.Client) -> tuple[AccountingClient, AdminClient]:
-    # Our own httpx client, to see every response; the facade leaves it open for us.
-    return (
-        AccountingClient(url, EMAIL, PASSWORD, http_client=http, max_retries=0),
-        AdminClient(url, "admin-key", http_client=http, max_retries=0),
-    )
+# Our own httpx clients, to see every response (the facade leaves them open for us).
+NO_RETRY = RetryPolicy(max_retries=0)
 
 
-def _async_clients(url: str, http: httpx.AsyncClient) -> tuple[AccountingClient, AdminClient]:
-    return (
-        AccountingClient(url, EMAIL, PASSWORD, async_http_client=http, max_retries=0),
-        AdminClient(url, "admin-key", async_http_client=http, max_retries=0),
-    )
-
-
-@pytest.mark.parametrize("op", OPS, ids=OP_IDS)
+@pytest.mark.parametrize("op", OPS, ids=lambda op: op.id)
 def test_sync_operation_is_accepted_by_the_contract(prism_url: str, op: Op) -> None:
     recorder = Recorder()
     with httpx.Client(event_hooks={"response": [recorder]}) as http:
-        client, admin = _sync_clients(prism_url, http)
-        result = op.sync(client, admin)
+        result = op.sync(op.client(prism_url, http_client=http, retry_policy=NO_RETRY))
     assert result is not None
-    assert recorder.seen, f"{op.name} sent no request"
+    assert len(recorder.seen) == len(op.steps)
     assert recorder.rejected() == []
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize("op", OPS, ids=OP_IDS)
+@pytest.mark.parametrize("op", OPS, ids=lambda op: op.id)
 async def test_async_operation_is_accepted_by_the_contract(prism_url: str, op: Op) -> None:
     recorder = Recorder()
     async with httpx.AsyncClient(event_hooks={"response": [recorder.async_hook]}) as http:
-        client, admin = _async_clients(prism_url, http)
-        result = await op.run_async(client, admin)
+        client = op.client(prism_url, async_http_client=http, retry_policy=NO_RETRY)
+        result = await op.aio(client)
     assert result is not None
-    assert recorder.seen, f"{op.name} sent no request"
+    assert len(recorder.seen) == len(op.steps)
     assert recorder.rejected() == []
 
 
@@ -146,21 +134,11 @@ def _success_examples() -> list[tuple[str, str]]:
     return found
 
 
-# Which facade call reads each operation's success body.
-READERS: dict[str, Sync] = {
-    "POST /user/create": BY_NAME["register_accounting"].sync,
-    "GET /user/my-info": BY_NAME["get_account_balance"].sync,
-    "PUT /user/update-password": BY_NAME["update_password"].sync,
-    "PUT /user/update-organization": BY_NAME["update_organization"].sync,
-    "POST /token/create": BY_NAME["create_transaction_token"].sync,
-    "POST /transaction/create": BY_NAME["create_transaction"].sync,
-    "POST /transaction/confirm": BY_NAME["confirm_transaction"].sync,
-    "POST /transaction/cancel": BY_NAME["cancel_transaction"].sync,
-    "GET /transactions": BY_NAME["get_transaction_history"].sync,
-    "POST /user/add-balance": BY_NAME["add_balance"].sync,
-    "GET /user/{email}": BY_NAME["get_user"].sync,
-    "GET /users": BY_NAME["list_users"].sync,
-}
+# Which facade call reads each operation's success body: the first that sends it alone.
+READERS: dict[str, Op] = {}
+for _op in OPS:
+    if len(_op.steps) == 1:
+        READERS.setdefault(f"{_op.first.method} {_op.first.template}", _op)
 
 
 @pytest.mark.parametrize(("operation", "example"), _success_examples())
@@ -168,7 +146,7 @@ def test_facade_reads_every_success_example(prism_url: str, operation: str, exam
     recorder = Recorder()
     prefer = {"Prefer": f"example={example}"}
     with httpx.Client(headers=prefer, event_hooks={"response": [recorder]}) as http:
-        client, admin = _sync_clients(prism_url, http)
-        assert READERS[operation](client, admin) is not None
+        reader = READERS[operation]
+        assert reader.sync(reader.client(prism_url, http_client=http, retry_policy=NO_RETRY))
     assert recorder.rejected() == []
     assert set(READERS) == {f"{m} {p}" for m, p, _ in operations()}

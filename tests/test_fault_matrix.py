@@ -26,8 +26,8 @@ from syftbox_accounting import (
     RetryPolicy,
     ServiceException,
 )
+from tests.facade_helpers import OPS, OPS_BY_ID, PASSWORD, SECRETS, Op, user_client
 from tests.faulty_server import FaultyServer, refused_url
-from tests.operations_table import ADMIN_KEY, EMAIL, OP_IDS, OPS, PASSWORD, SECRETS, Op
 
 URL = "http://127.0.0.1:8000"
 RETRIES = 2
@@ -134,24 +134,21 @@ def expected_requests(op: Op, fault: Fault, *, concurrent: bool) -> int:
     stops at the first that fails."""
     if fault.name == "refused":
         return 0
-    attempts = 1 + RETRIES if op.first_method == "GET" and fault.retried else 1
-    return attempts * (op.parallel_gets if concurrent else 1)
+    attempts = 1 + RETRIES if op.first.method == "GET" and fault.retried else 1
+    return attempts * (len(op.steps) if concurrent and op.concurrent else 1)
 
 
-def _clients(url: str, timeout: float = TIMEOUT) -> tuple[AccountingClient, AdminClient]:
-    options: dict[str, Any] = {"timeout": timeout, "retry_policy": RETRY}
-    return (
-        AccountingClient(url, EMAIL, PASSWORD, **options),
-        AdminClient(url, ADMIN_KEY, **options),
-    )
+def _client(op: Op, url: str, timeout: float = TIMEOUT) -> AccountingClient | AdminClient:
+    return op.client(url, timeout=timeout, retry_policy=RETRY)
 
 
 def _assert_reported(op: Op, fault: Fault, outcome: Any) -> None:
     """The operation's documented report of `fault`, with nothing secret in it."""
-    if op.reports == "validate":
+    if isinstance(outcome, bool):  # validate_credentials: False for any failure
+        assert not op.raises
         assert outcome is False
         return
-    if op.reports == "check":
+    if not op.raises:  # check_credentials: a status and its reason
         expected = (
             CredentialStatus.INVALID
             if fault.error is AuthenticationError
@@ -163,12 +160,12 @@ def _assert_reported(op: Op, fault: Fault, outcome: Any) -> None:
         exc = outcome
         assert type(exc) is fault.error, f"{type(exc).__name__}: {exc}"
         assert exc.status_code == fault.status
-        assert exc.operation == op.name or (op.name == "charging" and exc.operation == "charge")
+        assert exc.operation == op.operation
         text = str(exc)
         for secret in SECRETS:
             assert secret not in repr(exc)
             assert secret not in (exc.body or "")
-    assert op.name in text or (op.name == "charging" and "charge" in text)
+    assert op.operation in text
     for words in fault.says:
         assert words in text, f"{words!r} not in {text!r}"
     for secret in SECRETS:
@@ -176,19 +173,17 @@ def _assert_reported(op: Op, fault: Fault, outcome: Any) -> None:
 
 
 def _run_sync(op: Op, url: str, timeout: float = TIMEOUT) -> Any:
-    client, admin = _clients(url, timeout)
-    with client, admin:
+    with _client(op, url, timeout) as client:
         try:
-            return op.sync(client, admin)
+            return op.sync(client)
         except AccountingError as exc:
             return exc
 
 
 async def _run_async(op: Op, url: str, timeout: float = TIMEOUT) -> Any:
-    client, admin = _clients(url, timeout)
-    async with client, admin:
+    async with _client(op, url, timeout) as client:
         try:
-            return await op.run_async(client, admin)
+            return await op.aio(client)
         except AccountingError as exc:
             return exc
 
@@ -204,7 +199,7 @@ def _secrets_stay_out_of_logs(caplog: pytest.LogCaptureFixture) -> Iterator[None
 
 
 @pytest.mark.parametrize("fault", STATUS_FAULTS, ids=lambda f: f.name)
-@pytest.mark.parametrize("op", OPS, ids=OP_IDS)
+@pytest.mark.parametrize("op", OPS, ids=lambda op: op.id)
 def test_status_fault_sync(httpx_mock: HTTPXMock, op: Op, fault: Fault) -> None:
     assert fault.respond is not None
     fault.respond(httpx_mock)
@@ -214,7 +209,7 @@ def test_status_fault_sync(httpx_mock: HTTPXMock, op: Op, fault: Fault) -> None:
 
 @pytest.mark.anyio
 @pytest.mark.parametrize("fault", STATUS_FAULTS, ids=lambda f: f.name)
-@pytest.mark.parametrize("op", OPS, ids=OP_IDS)
+@pytest.mark.parametrize("op", OPS, ids=lambda op: op.id)
 async def test_status_fault_async(httpx_mock: HTTPXMock, op: Op, fault: Fault) -> None:
     assert fault.respond is not None
     fault.respond(httpx_mock)
@@ -235,7 +230,7 @@ def faulty(request: pytest.FixtureRequest) -> Iterator[tuple[str, FaultyServer |
 @pytest.mark.parametrize(
     ("fault", "faulty"), [(f, f) for f in SOCKET_FAULTS], ids=lambda f: f.name, indirect=["faulty"]
 )
-@pytest.mark.parametrize("op", OPS, ids=OP_IDS)
+@pytest.mark.parametrize("op", OPS, ids=lambda op: op.id)
 def test_socket_fault_sync(op: Op, fault: Fault, faulty: tuple[str, FaultyServer | None]) -> None:
     url, server = faulty
     timeout = HANG_TIMEOUT if fault.name == "read-timeout" else TIMEOUT
@@ -248,7 +243,7 @@ def test_socket_fault_sync(op: Op, fault: Fault, faulty: tuple[str, FaultyServer
 @pytest.mark.parametrize(
     ("fault", "faulty"), [(f, f) for f in SOCKET_FAULTS], ids=lambda f: f.name, indirect=["faulty"]
 )
-@pytest.mark.parametrize("op", OPS, ids=OP_IDS)
+@pytest.mark.parametrize("op", OPS, ids=lambda op: op.id)
 async def test_socket_fault_async(
     op: Op, fault: Fault, faulty: tuple[str, FaultyServer | None]
 ) -> None:
@@ -261,7 +256,7 @@ async def test_socket_fault_async(
 
 def test_a_post_that_may_have_landed_says_to_check_history() -> None:
     with FaultyServer("reset") as server:
-        exc = _run_sync(next(o for o in OPS if o.name == "transfer"), server.url)
+        exc = _run_sync(OPS_BY_ID["transfer"], server.url)
     assert isinstance(exc, ServiceException)
     assert "may have reached the service" in str(exc)
     assert "get_transaction_history()" in str(exc)
@@ -272,15 +267,14 @@ def test_connect_failure_is_retried_even_for_a_post(httpx_mock: HTTPXMock) -> No
     # Nothing was sent, so sending the POST again cannot move money twice.
     httpx_mock.add_exception(httpx.ConnectError("refused"))
     httpx_mock.add_response(json={"token": "t.o.k"})
-    client, admin = _clients(URL)
-    with client, admin:
+    with user_client(URL, timeout=TIMEOUT, retry_policy=RETRY) as client:
         assert client.create_transaction_token_sync("ai-service@example.com") == "t.o.k"
     assert len(httpx_mock.get_requests()) == 2
 
 
 def test_the_retry_count_and_cause_are_on_the_exception(httpx_mock: HTTPXMock) -> None:
     httpx_mock.add_exception(httpx.ReadTimeout("slow"), is_reusable=True)
-    client, _ = _clients(URL)
+    client = user_client(URL, timeout=TIMEOUT, retry_policy=RETRY)
     with client, pytest.raises(ServiceException) as caught:
         client.get_account_balance()
     assert caught.value.retries == RETRIES
@@ -292,8 +286,7 @@ def test_show_never_raises_and_says_unavailable(
     httpx_mock: HTTPXMock, capsys: pytest.CaptureFixture[str]
 ) -> None:
     httpx_mock.add_response(status_code=502, html="<html>bad gateway</html>")
-    client, _ = _clients(URL)
-    with client:
+    with user_client(URL, timeout=TIMEOUT, retry_policy=RETRY) as client:
         client.show()
     out = capsys.readouterr().out
     assert "unavailable" in out
