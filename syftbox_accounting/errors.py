@@ -187,6 +187,11 @@ def redact(text: str, secrets: tuple[str, ...]) -> str:
     return text
 
 
+def _shown_body(content: bytes, secrets: tuple[str, ...]) -> str:
+    """A response body as an exception keeps it: text, secrets removed, shortened."""
+    return redact(content.decode("utf-8", "replace"), secrets)[:_BODY_LIMIT]
+
+
 def _where(method: str, path: str, status: int | None = None, code: str | None = None) -> str:
     answer = "" if status is None else f" -> HTTP {status}" + (f" {code}" if code else "")
     return f"[{method} {path}{answer}]"
@@ -207,7 +212,7 @@ def from_status(
     """The exception for an error answer: by the body's `code` when it has a known
     one, else by the status. A body that is not JSON (a proxy's HTML page, an empty
     body) is reported, never parsed blindly."""
-    body = redact(content.decode("utf-8", "replace"), secrets)[:_BODY_LIMIT]
+    body = _shown_body(content, secrets)
     server_message, sent_code = _read_error_body(content)
     code = sent_code if sent_code in _BY_CODE else None
     if code is None:
@@ -311,7 +316,7 @@ def broken_contract(
 ) -> ServiceException:
     """The exception when a success answer does not match the contract. The body is
     dropped when it may hold a secret we cannot know (a generated password)."""
-    body = redact(content.decode("utf-8", "replace"), secrets)[:_BODY_LIMIT] if keep_body else None
+    body = _shown_body(content, secrets) if keep_body else None
     message = (
         f"{operation} failed: the service's answer does not match the contract "
         f"({redact(problem, secrets)}) {_where(method, path, status_code)}. {_WRONG_SERVICE}"
