@@ -11,27 +11,33 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import httpx
 
-from syftbox_accounting import operations, validation
-from syftbox_accounting.errors import AccountingError, AuthenticationError, InvalidInputError
-from syftbox_accounting.service_client import (
+from syftbox_accounting import credentials as creds
+from syftbox_accounting import display, errors, operations, validation
+from syftbox_accounting.defaults import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
     DEFAULT_URL,
-    ServiceClient,
-    twin,
+    ENV_EMAIL,
+    ENV_PASSWORD,
+    ENV_URL,
 )
+from syftbox_accounting.errors import AccountingError, AuthenticationError, InvalidInputError
+from syftbox_accounting.service_client import ServiceClient, twin
 from syftbox_accounting.transport import Flow, Gather, RetryPolicy, result_of
-
-if TYPE_CHECKING:
-    from syftbox_accounting.display import Snapshot
-    from syftbox_accounting.types import CredentialCheck, Transaction, User, UserAccount
+from syftbox_accounting.types import (
+    CredentialCheck,
+    CredentialStatus,
+    Transaction,
+    TransactionStatus,
+    User,
+    UserAccount,
+)
 
 __all__ = ["AccountingClient", "Payment"]
 
@@ -127,8 +133,9 @@ class AccountingClient(ServiceClient):
         """
         if self._email is None:
             raise AuthenticationError(
-                "No accounting credentials are configured: call configure(email=..., "
-                "password=...) or register_accounting(...)."
+                "No accounting credentials are configured:",
+                hint="call configure(email=..., password=...) or register_accounting(...).",
+                hint_key=errors.NOT_CONFIGURED,
             )
         return self._email
 
@@ -164,7 +171,7 @@ class AccountingClient(ServiceClient):
 
     # -- the seed's operations
 
-    def _register(
+    def _register_accounting(
         self, email: str, password: str | None, organization: str | None
     ) -> Flow[UserAccount]:
         email = validation.email(email)
@@ -173,17 +180,14 @@ class AccountingClient(ServiceClient):
         organization = validation.optional_text(
             "organization", organization, max_length=validation.MAX_ORGANIZATION_LENGTH
         )
-        user, issued = yield from result_of(
-            operations.create_account("register_accounting", email, password, organization)
-        )
+        user, issued = yield from result_of(operations.create_user(email, password, organization))
         self._set_credentials(user.email, issued)
-        from syftbox_accounting.types import UserAccount
-
         return UserAccount(
             email=user.email,
             password=issued,
             balance=float(user.balance),
             organization=user.organization,
+            user=user,
         )
 
     def register_accounting(
@@ -200,16 +204,16 @@ class AccountingClient(ServiceClient):
             InvalidInputError: a malformed email, or a password under 8 characters.
             ServiceException: the service is unreachable or failing.
         """
-        return self._run(self._register(email, password, organization))
+        return self._run(self._register_accounting(email, password, organization))
 
     @twin(register_accounting)
     async def register_accounting_async(
         self, email: str, password: str | None = None, organization: str | None = None
     ) -> UserAccount:
-        return await self._run_async(self._register(email, password, organization))
+        return await self._run_async(self._register_accounting(email, password, organization))
 
-    def _balance(self) -> Flow[float]:
-        user = yield from result_of(operations.my_info("get_account_balance"))
+    def _get_account_balance(self) -> Flow[float]:
+        user = yield from result_of(operations.get_my_info())
         return float(user.balance)
 
     def get_account_balance(self) -> float:
@@ -222,18 +226,36 @@ class AccountingClient(ServiceClient):
             AuthenticationError: no or wrong credentials.
             ServiceException: the service is unreachable or failing.
         """
-        return self._run(self._balance())
+        return self._run(self._get_account_balance())
 
     @twin(get_account_balance)
     async def get_account_balance_async(self) -> float:
-        return await self._run_async(self._balance())
+        return await self._run_async(self._get_account_balance())
 
     _get_account_balance_async = get_account_balance_async
 
-    def _account_info(self) -> Flow[dict[str, Any]]:
-        user, history = yield Gather(
-            (operations.my_info("get_account_info"), operations.history("get_account_info"))
-        )
+    def _get_account(self) -> Flow[User]:
+        return (yield from result_of(operations.get_my_info()))
+
+    def get_account(self) -> User:
+        """Your account as the service reports it: id, email, organization, and the
+        balance as an exact `Decimal` (`get_account_balance()` gives a float).
+
+        >>> client.get_account().balance
+        Decimal('100.25')
+
+        Raises:
+            AuthenticationError: no or wrong credentials.
+            ServiceException: the service is unreachable or failing.
+        """
+        return self._run(self._get_account())
+
+    @twin(get_account)
+    async def get_account_async(self) -> User:
+        return await self._run_async(self._get_account())
+
+    def _get_account_info(self) -> Flow[dict[str, Any]]:
+        user, history = yield Gather((operations.get_my_info(), operations.list_transactions()))
         return account_summary(user, history, self.accounting_url)
 
     async def get_account_info(self) -> dict[str, Any]:
@@ -248,15 +270,15 @@ class AccountingClient(ServiceClient):
             AuthenticationError: no or wrong credentials.
             ServiceException: the service is unreachable or failing.
         """
-        return await self._run_async(self._account_info())
+        return await self._run_async(self._get_account_info())
 
     @twin(get_account_info)
     def get_account_info_sync(self) -> dict[str, Any]:
-        return self._run(self._account_info())
+        return self._run(self._get_account_info())
 
-    def _token(self, recipient_email: str) -> Flow[str]:
+    def _create_transaction_token(self, recipient_email: str) -> Flow[str]:
         recipient = validation.email(recipient_email, "recipient_email")
-        token = yield from result_of(operations.new_token("create_transaction_token", recipient))
+        token = yield from result_of(operations.create_token(recipient))
         self._transport.remember_secret(token)
         return token
 
@@ -271,44 +293,45 @@ class AccountingClient(ServiceClient):
             AuthenticationError: no or wrong credentials.
             InvalidInputError: a malformed email.
         """
-        return await self._run_async(self._token(recipient_email))
+        return await self._run_async(self._create_transaction_token(recipient_email))
 
     @twin(create_transaction_token)
     def create_transaction_token_sync(self, recipient_email: str) -> str:
-        return self._run(self._token(recipient_email))
+        return self._run(self._create_transaction_token(recipient_email))
 
-    def _check(self) -> Flow[CredentialCheck]:
-        from syftbox_accounting.types import CredentialCheck, CredentialStatus
-
+    def _check_credentials(self) -> Flow[CredentialCheck]:
         if not self.is_configured():
             return CredentialCheck(
                 CredentialStatus.NOT_CONFIGURED,
                 "No credentials are configured: call configure() or register_accounting().",
             )
         try:
-            user = yield from result_of(operations.my_info("check_credentials"))
+            user = yield from result_of(operations.get_my_info())
         except AuthenticationError as exc:
-            return CredentialCheck(CredentialStatus.INVALID, exc.message)
+            return CredentialCheck(CredentialStatus.INVALID, exc.message, error=exc)
         except AccountingError as exc:
-            return CredentialCheck(CredentialStatus.UNREACHABLE, exc.message)
-        return CredentialCheck(CredentialStatus.VALID, f"Authenticated as {user.email}.")
+            return CredentialCheck(CredentialStatus.UNREACHABLE, exc.message, error=exc)
+        return CredentialCheck(
+            CredentialStatus.VALID, f"Authenticated as {user.email}.", account=user
+        )
 
     def check_credentials(self) -> CredentialCheck:
         """Ask the service whether the credentials work. The status is `VALID`,
         `INVALID`, `NOT_CONFIGURED` or `UNREACHABLE`, with the reason, so an outage
-        never looks like a wrong password. Never raises for a failed check.
+        never looks like a wrong password. A valid check carries the `account` (with
+        its exact balance), a failed one the `error`. Never raises for a failed check.
 
         >>> check = client.check_credentials()
         >>> check.status, check.reason
         """
-        return self._run(self._check())
+        return self._run(self._check_credentials())
 
     @twin(check_credentials)
     async def check_credentials_async(self) -> CredentialCheck:
-        return await self._run_async(self._check())
+        return await self._run_async(self._check_credentials())
 
-    def _valid(self) -> Flow[bool]:
-        check = yield from self._check()
+    def _validate_credentials(self) -> Flow[bool]:
+        check = yield from self._check_credentials()
         return check.ok
 
     async def validate_credentials(self) -> bool:
@@ -319,11 +342,11 @@ class AccountingClient(ServiceClient):
         >>> await client.validate_credentials()
         True
         """
-        return await self._run_async(self._valid())
+        return await self._run_async(self._validate_credentials())
 
     @twin(validate_credentials)
     def validate_credentials_sync(self) -> bool:
-        return self._run(self._valid())
+        return self._run(self._validate_credentials())
 
     # -- credentials storage and discovery (no network)
 
@@ -337,13 +360,12 @@ class AccountingClient(ServiceClient):
             AuthenticationError: no credentials are configured.
             InvalidInputError: `filepath` is not a path to a file.
         """
-        from syftbox_accounting import credentials as creds
-
         path = validation.filepath(filepath)
         if self._email is None or self._password is None:
             raise AuthenticationError(
-                "There are no credentials to save: call configure(email=..., password=...) "
-                "or register_accounting(...) first."
+                "There are no credentials to save:",
+                hint="call configure(email=..., password=...) or register_accounting(...) first.",
+                hint_key=errors.NOT_CONFIGURED,
             )
         creds.save(
             creds.Credentials(
@@ -364,8 +386,6 @@ class AccountingClient(ServiceClient):
                 key is wrong; the message names the file and what to do.
             InvalidInputError: `filepath` is not a path to a file.
         """
-        from syftbox_accounting import credentials as creds
-
         path = validation.filepath(filepath)
         found = creds.load(path)
         where = f"the credentials file {creds.config_path(path)}"
@@ -380,13 +400,12 @@ class AccountingClient(ServiceClient):
             AuthenticationError: a variable is missing or malformed; the message names
                 the variables.
         """
-        from syftbox_accounting import credentials as creds
-
         found = creds.from_environment()
         if found is None:
             raise AuthenticationError(
-                f"Set {creds.ENV_EMAIL} and {creds.ENV_PASSWORD} (and optionally "
-                f"{creds.ENV_URL}) to configure accounting from the environment."
+                f"Set {ENV_EMAIL} and {ENV_PASSWORD} (and optionally {ENV_URL}) to configure "
+                "accounting from the environment.",
+                hint_key=errors.NOT_CONFIGURED,
             )
         return cls._from("environment", found.url, found.email, found.password)
 
@@ -400,11 +419,9 @@ class AccountingClient(ServiceClient):
             AuthenticationError: only one of the email and password variables is set,
                 or the credentials found are malformed; the message names their source.
         """
-        from syftbox_accounting import credentials as creds
-
         found, source = creds.discover()
         if found is None:
-            return cls._from("environment", os.environ.get(creds.ENV_URL) or None), False
+            return cls._from("environment", creds.resolve_url()), False
         client = cls._from(
             source, found.url, found.email, found.password, found.allow_insecure_http
         )
@@ -421,26 +438,24 @@ class AccountingClient(ServiceClient):
     ) -> AccountingClient:
         """A client with found credentials; a malformed value is an
         `AuthenticationError` naming where it came from (a file, or the environment)."""
-        from syftbox_accounting import credentials as creds
-
         try:
             return cls(url, email, password, allow_insecure_http=allow_insecure_http)
         except InvalidInputError as exc:
             where = (
-                f"the environment ({creds.ENV_EMAIL}, {creds.ENV_PASSWORD}, {creds.ENV_URL})"
+                f"the environment ({ENV_EMAIL}, {ENV_PASSWORD}, {ENV_URL})"
                 if source == "environment"
                 else source
             )
             raise AuthenticationError(
-                f"The credentials from {where} cannot be used: {exc.message} Correct them "
-                "there, or configure the client and call save_credentials() again."
+                f"The credentials from {where} cannot be used: {exc.message}",
+                hint="Correct them there, or configure the client and call save_credentials() "
+                "again.",
+                hint_key=errors.CREDENTIALS_FILE,
             ) from None
 
     # -- display (the balance is fetched only by show())
 
-    def _snapshot(self, balance: str) -> Snapshot:
-        from syftbox_accounting import display
-
+    def _snapshot(self, balance: str) -> display.Snapshot:
         return display.Snapshot(
             url=self.accounting_url,
             email=self._email,
@@ -452,13 +467,11 @@ class AccountingClient(ServiceClient):
         """Show account details, balance, service URL and common operations: as HTML
         in Jupyter, as text elsewhere. Fetches the balance with a short timeout and
         shows "unavailable" if that fails; never raises, never shows the password."""
-        from syftbox_accounting import display
-
         balance = "not configured"
         if self.is_configured():
             try:
                 value = self._transport.send(
-                    operations.my_info("show"), timeout=SHOW_TIMEOUT, max_retries=0
+                    operations.get_my_info(), "show", timeout=SHOW_TIMEOUT, max_retries=0
                 )
                 balance = display.money(value.balance)
             except AccountingError as exc:
@@ -466,13 +479,9 @@ class AccountingClient(ServiceClient):
         display.show(self._snapshot(balance))
 
     def __repr__(self) -> str:
-        from syftbox_accounting import display
-
         return display.text(self._snapshot("not fetched: call show()"))
 
     def _repr_html_(self) -> str:
-        from syftbox_accounting import display
-
         return display.html(self._snapshot("not fetched: call show()"))
 
     # -- both sides of a payment
@@ -484,17 +493,22 @@ class AccountingClient(ServiceClient):
         token: str,
         app_name: str | None,
         endpoint: str | None,
+        confirm: bool,
     ) -> Flow[Transaction]:
-        call = operations.new_transaction(
-            "charge",
-            sender_email=validation.email(sender_email, "sender_email"),
-            recipient_email=self.get_email(),
-            amount=validation.amount(amount),
-            token=validation.token(token),
-            app_name=_app_name(app_name),
-            endpoint=_endpoint(endpoint),
+        confirm = validation.flag("confirm", confirm)
+        pending = yield from result_of(
+            operations.create_transaction(
+                sender_email=validation.email(sender_email, "sender_email"),
+                recipient_email=self.get_email(),
+                amount=validation.amount(amount),
+                token=validation.token(token),
+                app_name=_app_name(app_name),
+                endpoint=_endpoint(endpoint),
+            )
         )
-        return (yield from result_of(call))
+        if not confirm:
+            return pending
+        return (yield from _confirm_or_cancel(pending))
 
     def charge(
         self,
@@ -504,11 +518,15 @@ class AccountingClient(ServiceClient):
         *,
         app_name: str | None = None,
         endpoint: str | None = None,
+        confirm: bool = False,
     ) -> Transaction:
         """As a service: charge `sender_email` `amount` dollars with the token they
         gave you. Returns the PENDING transaction; call `confirm_transaction()` once
         the work is delivered, or `cancel_transaction()` if it failed (or use
-        `charging()`, which does that for you).
+        `charging()`, which does that for you). With ``confirm=True`` the charge is
+        confirmed at once (and cancelled if confirming fails, as `transfer()` does).
+
+        >>> tx = service.charge("alice@example.com", "0.25", token, app_name="summarizer")
 
         Raises:
             PaymentError: the token is invalid, expired, spent, or not for you.
@@ -516,7 +534,7 @@ class AccountingClient(ServiceClient):
             NotFoundError: the payer has no account.
             InvalidInputError: a malformed email, amount or token.
         """
-        return self._run(self._charge(sender_email, amount, token, app_name, endpoint))
+        return self._run(self._charge(sender_email, amount, token, app_name, endpoint, confirm))
 
     @twin(charge)
     async def charge_async(
@@ -527,14 +545,15 @@ class AccountingClient(ServiceClient):
         *,
         app_name: str | None = None,
         endpoint: str | None = None,
+        confirm: bool = False,
     ) -> Transaction:
-        return await self._run_async(self._charge(sender_email, amount, token, app_name, endpoint))
+        return await self._run_async(
+            self._charge(sender_email, amount, token, app_name, endpoint, confirm)
+        )
 
-    def _resolve(self, confirming: bool, transaction_id: str) -> Flow[Transaction]:
+    def _confirm_transaction(self, transaction_id: str) -> Flow[Transaction]:
         tx_id = validation.transaction_id(transaction_id)
-        if confirming:
-            return (yield from result_of(operations.confirm("confirm_transaction", tx_id)))
-        return (yield from result_of(operations.cancel("cancel_transaction", tx_id)))
+        return (yield from result_of(operations.confirm_transaction(tx_id)))
 
     def confirm_transaction(self, transaction_id: str) -> Transaction:
         """Complete a pending transaction you created: the money moves now.
@@ -545,11 +564,15 @@ class AccountingClient(ServiceClient):
             NotFoundError: no such transaction of yours.
             AuthenticationError: you are not the one who may confirm it.
         """
-        return self._run(self._resolve(True, transaction_id))
+        return self._run(self._confirm_transaction(transaction_id))
 
     @twin(confirm_transaction)
     async def confirm_transaction_async(self, transaction_id: str) -> Transaction:
-        return await self._run_async(self._resolve(True, transaction_id))
+        return await self._run_async(self._confirm_transaction(transaction_id))
+
+    def _cancel_transaction(self, transaction_id: str) -> Flow[Transaction]:
+        tx_id = validation.transaction_id(transaction_id)
+        return (yield from result_of(operations.cancel_transaction(tx_id)))
 
     def cancel_transaction(self, transaction_id: str) -> Transaction:
         """Cancel a pending transaction you created: no money moves. A token spent on
@@ -560,11 +583,11 @@ class AccountingClient(ServiceClient):
             NotFoundError: no such transaction of yours.
             AuthenticationError: you are not the one who may cancel it.
         """
-        return self._run(self._resolve(False, transaction_id))
+        return self._run(self._cancel_transaction(transaction_id))
 
     @twin(cancel_transaction)
     async def cancel_transaction_async(self, transaction_id: str) -> Transaction:
-        return await self._run_async(self._resolve(False, transaction_id))
+        return await self._run_async(self._cancel_transaction(transaction_id))
 
     @contextlib.contextmanager
     def charging(
@@ -622,7 +645,7 @@ class AccountingClient(ServiceClient):
         try:
             yield payment
         except BaseException as exc:
-            import anyio
+            import anyio  # only async programs pay for loading it
 
             # Even when the block was cancelled, the charge must not stay pending.
             with anyio.CancelScope(shield=True):
@@ -635,31 +658,17 @@ class AccountingClient(ServiceClient):
             _still_pending(exc, payment)
             raise
 
-    def _direct(
-        self,
-        operation: str,
-        recipient_email: str,
-        amount: Any,
-        app_name: str | None,
-        endpoint: str | None,
-    ) -> operations.Call[Transaction]:
-        return operations.new_transaction(
-            operation,
+    def _create_transaction(
+        self, recipient_email: str, amount: Any, app_name: str | None, endpoint: str | None
+    ) -> Flow[Transaction]:
+        call = operations.create_transaction(
             sender_email=self.get_email(),
             recipient_email=validation.email(recipient_email, "recipient_email"),
             amount=validation.amount(amount),
             app_name=_app_name(app_name),
             endpoint=_endpoint(endpoint),
         )
-
-    def _create(
-        self, recipient_email: str, amount: Any, app_name: str | None, endpoint: str | None
-    ) -> Flow[Transaction]:
-        return (
-            yield from result_of(
-                self._direct("create_transaction", recipient_email, amount, app_name, endpoint)
-            )
-        )
+        return (yield from result_of(call))
 
     def create_transaction(
         self,
@@ -677,7 +686,7 @@ class AccountingClient(ServiceClient):
             NotFoundError: the recipient has no account.
             InvalidInputError: a malformed email or amount.
         """
-        return self._run(self._create(recipient_email, amount, app_name, endpoint))
+        return self._run(self._create_transaction(recipient_email, amount, app_name, endpoint))
 
     @twin(create_transaction)
     async def create_transaction_async(
@@ -688,26 +697,15 @@ class AccountingClient(ServiceClient):
         app_name: str | None = None,
         endpoint: str | None = None,
     ) -> Transaction:
-        return await self._run_async(self._create(recipient_email, amount, app_name, endpoint))
+        return await self._run_async(
+            self._create_transaction(recipient_email, amount, app_name, endpoint)
+        )
 
     def _transfer(
         self, recipient_email: str, amount: Any, app_name: str | None, endpoint: str | None
     ) -> Flow[Transaction]:
-        pending = yield from result_of(
-            self._direct("transfer", recipient_email, amount, app_name, endpoint)
-        )
-        try:
-            return (yield from result_of(operations.confirm("transfer", pending.id)))
-        except AccountingError as exc:
-            # Leave nothing pending: cancelling a transaction whose confirmation did
-            # land fails harmlessly with "already resolved".
-            try:
-                yield operations.cancel("transfer", pending.id)
-            except AccountingError as cancel_exc:
-                exc.add_note(f"Cancelling transaction {pending.id} failed too: {cancel_exc}")
-            else:
-                exc.add_note(f"Transaction {pending.id} was cancelled; no money moved.")
-            raise
+        pending = yield from self._create_transaction(recipient_email, amount, app_name, endpoint)
+        return (yield from _confirm_or_cancel(pending))
 
     def transfer(
         self,
@@ -741,22 +739,22 @@ class AccountingClient(ServiceClient):
     ) -> Transaction:
         return await self._run_async(self._transfer(recipient_email, amount, app_name, endpoint))
 
-    def _history(self) -> Flow[list[Transaction]]:
-        transactions = yield from result_of(operations.history("get_transaction_history"))
+    def _get_transaction_history(self) -> Flow[list[Transaction]]:
+        transactions = yield from result_of(operations.list_transactions())
         return sorted(transactions, key=lambda t: t.created_at, reverse=True)
 
     def get_transaction_history(self) -> list[Transaction]:
         """Every transaction you sent or received, in any status, newest first."""
-        return self._run(self._history())
+        return self._run(self._get_transaction_history())
 
     @twin(get_transaction_history)
     async def get_transaction_history_async(self) -> list[Transaction]:
-        return await self._run_async(self._history())
+        return await self._run_async(self._get_transaction_history())
 
-    def _new_password(self, old_password: str, new_password: str) -> Flow[User]:
+    def _update_password(self, old_password: str, new_password: str) -> Flow[User]:
         old = validation.password(old_password, "old_password")
         new = validation.password(new_password, "new_password", new=True)
-        user = yield from result_of(operations.change_password("update_password", old, new))
+        user = yield from result_of(operations.update_password(old, new))
         self._set_credentials(user.email, new)
         return user
 
@@ -768,25 +766,40 @@ class AccountingClient(ServiceClient):
             AuthenticationError: `old_password` or the configured password is wrong.
             InvalidInputError: a new password under 8 characters.
         """
-        return self._run(self._new_password(old_password, new_password))
+        return self._run(self._update_password(old_password, new_password))
 
     @twin(update_password)
     async def update_password_async(self, old_password: str, new_password: str) -> User:
-        return await self._run_async(self._new_password(old_password, new_password))
+        return await self._run_async(self._update_password(old_password, new_password))
 
-    def _new_organization(self, organization: str | None) -> Flow[User]:
+    def _update_organization(self, organization: str | None) -> Flow[User]:
         org = validation.optional_text(
             "organization", organization, max_length=validation.MAX_ORGANIZATION_LENGTH
         )
-        return (yield from result_of(operations.change_organization("update_organization", org)))
+        return (yield from result_of(operations.update_organization(org)))
 
     def update_organization(self, organization: str | None) -> User:
         """Set your organization, or clear it with None."""
-        return self._run(self._new_organization(organization))
+        return self._run(self._update_organization(organization))
 
     @twin(update_organization)
     async def update_organization_async(self, organization: str | None) -> User:
-        return await self._run_async(self._new_organization(organization))
+        return await self._run_async(self._update_organization(organization))
+
+
+def _confirm_or_cancel(pending: Transaction) -> Flow[Transaction]:
+    """Confirm `pending` now; if that fails, cancel it, so that nothing stays pending
+    (cancelling one whose confirmation did land fails harmlessly: "already resolved")."""
+    try:
+        return (yield from result_of(operations.confirm_transaction(pending.id)))
+    except AccountingError as exc:
+        try:
+            yield operations.cancel_transaction(pending.id)
+        except AccountingError as cancel_exc:
+            exc.add_note(f"Cancelling transaction {pending.id} failed too: {cancel_exc}")
+        else:
+            exc.add_note(f"Transaction {pending.id} was cancelled; no money moved.")
+        raise
 
 
 def _app_name(value: str | None) -> str | None:
@@ -831,7 +844,6 @@ def _still_pending(exc: AccountingError, payment: Payment) -> None:
 def account_summary(user: User, history: list[Transaction], url: str) -> dict[str, Any]:
     """The `get_account_info()` dict: the account, usage statistics and billing
     history, computed exactly and reported as floats."""
-    from syftbox_accounting.types import TransactionStatus
 
     me = user.email
     spent = received = pending = Decimal(0)

@@ -3,21 +3,14 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 import httpx
 
 from syftbox_accounting import operations, validation
-from syftbox_accounting.service_client import (
-    DEFAULT_MAX_RETRIES,
-    DEFAULT_TIMEOUT,
-    ServiceClient,
-    twin,
-)
+from syftbox_accounting.defaults import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
+from syftbox_accounting.service_client import ServiceClient, twin
 from syftbox_accounting.transport import Flow, RetryPolicy, result_of
-
-if TYPE_CHECKING:
-    from syftbox_accounting.types import User
+from syftbox_accounting.types import User
 
 __all__ = ["AdminClient"]
 
@@ -60,8 +53,8 @@ class AdminClient(ServiceClient):
     def __repr__(self) -> str:
         return f"AdminClient({self._transport.base_url!r}, admin_key='********')"
 
-    def _credit(self, email: str, amount: int | float | Decimal) -> Flow[User]:
-        call = operations.credit("add_balance", validation.email(email), validation.amount(amount))
+    def _add_balance(self, email: str, amount: int | float | Decimal) -> Flow[User]:
+        call = operations.add_balance(validation.email(email), validation.amount(amount))
         return (yield from result_of(call))
 
     def add_balance(self, email: str, amount: int | float | Decimal) -> User:
@@ -72,14 +65,14 @@ class AdminClient(ServiceClient):
             AuthenticationError: a wrong admin key, or admin calls are disabled.
             InvalidInputError: a malformed email or amount.
         """
-        return self._run(self._credit(email, amount))
+        return self._run(self._add_balance(email, amount))
 
     @twin(add_balance)
     async def add_balance_async(self, email: str, amount: int | float | Decimal) -> User:
-        return await self._run_async(self._credit(email, amount))
+        return await self._run_async(self._add_balance(email, amount))
 
-    def _lookup(self, email: str) -> Flow[User]:
-        return (yield from result_of(operations.user_by_email("get_user", validation.email(email))))
+    def _get_user(self, email: str) -> Flow[User]:
+        return (yield from result_of(operations.get_user(validation.email(email))))
 
     def get_user(self, email: str) -> User:
         """The account registered with `email`.
@@ -88,14 +81,14 @@ class AdminClient(ServiceClient):
             NotFoundError: no such account.
             AuthenticationError: a wrong admin key, or admin calls are disabled.
         """
-        return self._run(self._lookup(email))
+        return self._run(self._get_user(email))
 
     @twin(get_user)
     async def get_user_async(self, email: str) -> User:
-        return await self._run_async(self._lookup(email))
+        return await self._run_async(self._get_user(email))
 
-    def _everyone(self) -> Flow[list[User]]:
-        return (yield from result_of(operations.all_users("list_users")))
+    def _list_users(self) -> Flow[list[User]]:
+        return (yield from result_of(operations.list_users()))
 
     def list_users(self) -> list[User]:
         """Every account, oldest first.
@@ -103,8 +96,8 @@ class AdminClient(ServiceClient):
         Raises:
             AuthenticationError: a wrong admin key, or admin calls are disabled.
         """
-        return self._run(self._everyone())
+        return self._run(self._list_users())
 
     @twin(list_users)
     async def list_users_async(self) -> list[User]:
-        return await self._run_async(self._everyone())
+        return await self._run_async(self._list_users())

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import json
 import logging
 import os
@@ -28,10 +29,16 @@ from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
-import attrs
-
+from syftbox_accounting import errors
+from syftbox_accounting.defaults import (
+    DEFAULT_CONFIG_PATH,
+    DEFAULT_URL,
+    ENV_EMAIL,
+    ENV_KEY,
+    ENV_PASSWORD,
+    ENV_URL,
+)
 from syftbox_accounting.errors import AccountingError, AuthenticationError
-from syftbox_accounting.service_client import DEFAULT_URL
 
 __all__ = [
     "DEFAULT_CONFIG_PATH",
@@ -40,16 +47,12 @@ __all__ = [
     "discover",
     "from_environment",
     "load",
+    "resolve_url",
     "save",
 ]
 
 log = logging.getLogger("syftbox_accounting")
 
-DEFAULT_CONFIG_PATH = Path("~/.syftbox/accounting.json")
-ENV_EMAIL = "SYFTBOX_ACCOUNTING_EMAIL"
-ENV_PASSWORD = "SYFTBOX_ACCOUNTING_PASSWORD"
-ENV_URL = "SYFTBOX_ACCOUNTING_URL"
-ENV_KEY = "SYFTBOX_ACCOUNTING_KEY"
 FORMAT = "syftbox-accounting-credentials"
 VERSION = 1
 _ALGORITHM = "AES-256-GCM"
@@ -59,15 +62,23 @@ _MAKE_KEY = (
 )
 
 
-@attrs.frozen
+@dataclasses.dataclass(frozen=True, slots=True)
 class Credentials:
     """A service URL, an email and a password (never shown in a repr), and whether
     the user allowed plain http:// to a host that is not loopback."""
 
     url: str
     email: str
-    password: str = attrs.field(repr=False)
+    password: str = dataclasses.field(repr=False)
     allow_insecure_http: bool = False
+
+
+_SAVE_AGAIN = "configure the client and call save_credentials() again"
+
+
+def _file_error(summary: str, hint: str) -> AuthenticationError:
+    """A credentials-file problem: what is wrong, and how to save them anew."""
+    return AuthenticationError(summary, hint=hint, hint_key=errors.CREDENTIALS_FILE)
 
 
 def config_path(filepath: str | os.PathLike[str] | None = None) -> Path:
@@ -106,10 +117,10 @@ def _key(config: Path, *, create: bool, environ: Mapping[str, str]) -> tuple[byt
         return _decode_key(text, f"The key file {path}"), "file"
     except FileNotFoundError:
         if not create:
-            raise AuthenticationError(
+            raise _file_error(
                 f"The key file {path} for {config} is missing, so the saved password cannot "
-                f"be decrypted. Set {ENV_KEY} to the key it was saved with, or configure the "
-                "client again and call save_credentials()."
+                "be decrypted.",
+                f"Set {ENV_KEY} to the key it was saved with, or {_SAVE_AGAIN}.",
             ) from None
     except OSError as exc:
         raise AuthenticationError(
@@ -241,9 +252,8 @@ def _not_saved(path: Path, exc: OSError) -> AccountingError:
 
 
 def _corrupt(path: Path, what: str) -> AuthenticationError:
-    return AuthenticationError(
-        f"The credentials file {path} is corrupt ({what}). Delete it, then configure the "
-        "client and call save_credentials() again."
+    return _file_error(
+        f"The credentials file {path} is corrupt ({what}).", f"Delete it, then {_SAVE_AGAIN}."
     )
 
 
@@ -264,9 +274,9 @@ def load(
         raw = path.read_bytes()
         mode = stat.S_IMODE(path.stat().st_mode)
     except FileNotFoundError:
-        raise AuthenticationError(
-            f"No credentials file at {path}: configure the client and call "
-            "save_credentials(), or pass the path it was saved to."
+        raise _file_error(
+            f"No credentials file at {path}:",
+            "configure the client and call save_credentials(), or pass the path it was saved to.",
         ) from None
     except OSError as exc:
         raise AuthenticationError(
@@ -292,9 +302,9 @@ def load(
             if sealed.get("key") == "file" and os.environ.get(ENV_KEY)
             else "it was saved with another key or edited"
         )
-        raise AuthenticationError(
-            f"The credentials file {path} cannot be decrypted: {hint}. Use the key it was "
-            "saved with, or configure the client and call save_credentials() again."
+        raise _file_error(
+            f"The credentials file {path} cannot be decrypted: {hint}.",
+            f"Use the key it was saved with, or {_SAVE_AGAIN}.",
         ) from None
 
 
@@ -306,10 +316,10 @@ def _parse(path: Path, raw: bytes) -> dict[str, Any]:
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise _corrupt(path, "not a syftbox-accounting credentials file")
     if doc.get("version") != VERSION:
-        raise AuthenticationError(
+        raise _file_error(
             f"The credentials file {path} has format version {doc.get('version')!r}, and "
-            f"this library reads version {VERSION}: upgrade syftbox-accounting, or save the "
-            "credentials again."
+            f"this library reads version {VERSION}:",
+            "upgrade syftbox-accounting, or save the credentials again.",
         )
     sealed = doc.get("password")
     fields_ok = (
@@ -328,6 +338,17 @@ def _parse(path: Path, raw: bytes) -> dict[str, Any]:
 # -- discovery
 
 
+def resolve_url(
+    explicit: str | None = None,
+    found: Credentials | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> str:
+    """The service to use: `explicit`, else the found credentials' URL, else
+    ``SYFTBOX_ACCOUNTING_URL``, else the public service."""
+    env = os.environ if environ is None else environ
+    return explicit or (found.url if found else None) or env.get(ENV_URL) or DEFAULT_URL
+
+
 def from_environment(environ: Mapping[str, str] | None = None) -> Credentials | None:
     """Credentials from the environment; None when neither email nor password is set.
 
@@ -344,7 +365,7 @@ def from_environment(environ: Mapping[str, str] | None = None) -> Credentials | 
             f"{ENV_EMAIL if email else ENV_PASSWORD} is set but {missing} is not: set both, "
             "or unset both to use another source of credentials."
         )
-    return Credentials(url=env.get(ENV_URL) or DEFAULT_URL, email=email, password=password)
+    return Credentials(url=resolve_url(environ=env), email=email, password=password)
 
 
 def discover(

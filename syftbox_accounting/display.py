@@ -6,11 +6,10 @@ notebook always does, a script never needs it. The password is never shown.
 
 from __future__ import annotations
 
+import dataclasses
 import html as _html
 import sys
 from decimal import Decimal
-
-import attrs
 
 OPERATIONS = (
     ("Balance", "client.accounting_client.get_account_balance()"),
@@ -21,7 +20,7 @@ OPERATIONS = (
 )
 
 
-@attrs.frozen
+@dataclasses.dataclass(frozen=True, slots=True)
 class Snapshot:
     """What `show()` displays; it holds no secret."""
 

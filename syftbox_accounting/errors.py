@@ -12,13 +12,15 @@ AccountingError                      base of everything we raise
                                      that breaks the contract
 ```
 
-Every exception says what happened and what to do, and carries `operation`,
-`method`, `path`, `status_code`, `body`, `code` and `retries` where they exist. No
-secret is ever part of one.
+Every exception says what happened (`summary`) and what to do (`hint`, keyed by
+`hint_key` so that other front ends, such as the CLI, can word it their way), and
+carries `operation`, `method`, `path`, `status_code`, `body`, `code` and `retries`
+where they exist. No secret is ever part of one.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from http import HTTPStatus
 from typing import Any
@@ -39,20 +41,25 @@ class AccountingError(Exception):
     """Base of every exception this library raises.
 
     Attributes:
-        message: what happened and what to do.
+        message: what happened and what to do (`summary`, then `hint`).
+        summary: what happened.
+        hint: what to do about it, when known.
+        hint_key: names the advice in `hint` (the service's error code, or one of
+            `HINT_KEYS`), for front ends that word it their own way.
         operation: the library call that failed, e.g. ``"get_account_balance"``.
         method, path: the HTTP request, when one was sent.
         status_code: the HTTP status, when a response arrived.
         body: the response body (text, shortened, secrets removed), when one arrived.
         code: the service's machine-readable error code (``"insufficient_funds"``...).
         retries: how many times the request was retried before this.
-        hint: what to do about it, when known (also the end of `message`).
     """
 
     def __init__(
         self,
-        message: str,
+        summary: str,
         *,
+        hint: str | None = None,
+        hint_key: str | None = None,
         operation: str | None = None,
         method: str | None = None,
         path: str | None = None,
@@ -60,10 +67,13 @@ class AccountingError(Exception):
         body: str | None = None,
         code: str | None = None,
         retries: int = 0,
-        hint: str | None = None,
     ) -> None:
+        message = f"{summary} {hint}" if hint else summary
         super().__init__(message)
         self.message = message
+        self.summary = summary
+        self.hint = hint
+        self.hint_key = hint_key
         self.operation = operation
         self.method = method
         self.path = path
@@ -71,7 +81,6 @@ class AccountingError(Exception):
         self.body = body
         self.code = code
         self.retries = retries
-        self.hint = hint
 
     def __repr__(self) -> str:
         fields: dict[str, Any] = {"status_code": self.status_code, "code": self.code}
@@ -113,65 +122,139 @@ class ServiceException(AccountingError):
     a payment, check the transaction history first."""
 
 
-# -- the one mapping from a failed exchange to an exception
+# -- what to do: the service's error codes, and the library's own situations
 
-_BY_CODE: dict[str, type[AccountingError]] = {
-    "invalid_credentials": AuthenticationError,
-    "forbidden": AuthenticationError,
-    "insufficient_funds": InsufficientFundsError,
-    "not_found": NotFoundError,
-    "token_invalid": PaymentError,
-    "token_expired": PaymentError,
-    "token_used": PaymentError,
-    "already_resolved": PaymentError,
-    "account_exists": AccountExistsError,
-    "validation_error": InvalidInputError,
-    "bad_request": InvalidInputError,
-    "method_not_allowed": ServiceException,
-    "rate_limited": ServiceException,
-    "internal_error": ServiceException,
-    "unavailable": ServiceException,
-}
-
-_UNEXPECTED = "The service answered something unexpected; try again later."
 _WRONG_SERVICE = (
     "Check that accounting_url points at a SyftBox accounting service (a proxy or another "
     "server answered)."
 )
+_CONFIGURE = "client.accounting_client.configure(email=..., password=...)"
 
-# What to do, by error code; the service's own words come first.
-_HINTS: dict[str, str] = {
-    "invalid_credentials": "Check the email and password (or the admin key), or register "
-    "an account with register_accounting().",
-    "forbidden": "Only the creator of a transaction may confirm or cancel it, and admin "
-    "calls need the service's admin key.",
-    "insufficient_funds": "Add funds to the sender's account, or charge a smaller amount.",
-    "not_found": "Check the email or transaction id; the account must be registered first.",
-    "token_invalid": "Ask the payer for a new token created for your account.",
-    "token_expired": "Ask the payer for a new token; tokens expire after 24 hours.",
-    "token_used": "Each token pays once: ask the payer for a new one.",
-    "already_resolved": "Nothing to do: the transaction was confirmed or cancelled before.",
-    "account_exists": "Configure the client with this account's password instead: "
-    "client.accounting_client.configure(email=..., password=...).",
-    "validation_error": "Correct the value named above and try again.",
-    "bad_request": "This is a bug in the client: please report it.",
-    "method_not_allowed": _WRONG_SERVICE,
-    "rate_limited": "Too many requests: wait a moment and try again.",
-    "internal_error": "The service failed; try again later.",
-    "unavailable": "The service is down for a while; try again later.",
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Code:
+    """What an error code of the contract means here: the exception and the advice."""
+
+    error: type[AccountingError]
+    hint: str
+
+
+# One table: every `ErrorCode` of the contract, its exception and what to do.
+CODES: dict[str, Code] = {
+    "invalid_credentials": Code(
+        AuthenticationError,
+        "Check the email and password (or the admin key), or register an account with "
+        "register_accounting().",
+    ),
+    "forbidden": Code(
+        AuthenticationError,
+        "Only the creator of a transaction may confirm or cancel it, and admin calls need "
+        "the service's admin key.",
+    ),
+    "insufficient_funds": Code(
+        InsufficientFundsError, "Add funds to the sender's account, or charge a smaller amount."
+    ),
+    "not_found": Code(
+        NotFoundError,
+        "Check the email or transaction id; the account must be registered first.",
+    ),
+    "token_invalid": Code(PaymentError, "Ask the payer for a new token created for your account."),
+    "token_expired": Code(
+        PaymentError, "Ask the payer for a new token; tokens expire after 24 hours."
+    ),
+    "token_used": Code(PaymentError, "Each token pays once: ask the payer for a new one."),
+    "already_resolved": Code(
+        PaymentError, "Nothing to do: the transaction was confirmed or cancelled before."
+    ),
+    "account_exists": Code(
+        AccountExistsError,
+        f"Configure the client with this account's password instead: {_CONFIGURE}.",
+    ),
+    "validation_error": Code(InvalidInputError, "Correct the value named above and try again."),
+    "bad_request": Code(InvalidInputError, "This is a bug in the client: please report it."),
+    "method_not_allowed": Code(ServiceException, _WRONG_SERVICE),
+    "rate_limited": Code(ServiceException, "Too many requests: wait a moment and try again."),
+    "internal_error": Code(ServiceException, "The service failed; try again later."),
+    "unavailable": Code(ServiceException, "The service is down for a while; try again later."),
 }
 
+# The library's own advice, for situations that have no service error code.
+NOT_CONFIGURED = "not_configured"
+MAY_HAVE_REACHED = "may_have_reached"
+UNREACHABLE = "unreachable"
+WRONG_SERVICE = "wrong_service"
+UNEXPECTED = "unexpected"
+INSECURE_HTTP = "insecure_http"
+CREDENTIALS_FILE = "credentials_file"
+HINT_KEYS = frozenset(
+    {
+        NOT_CONFIGURED,
+        MAY_HAVE_REACHED,
+        UNREACHABLE,
+        WRONG_SERVICE,
+        UNEXPECTED,
+        INSECURE_HTTP,
+        CREDENTIALS_FILE,
+    }
+)
+CONFIGURE_HINT = (
+    "Call configure(email=..., password=...) or register_accounting(...), or set "
+    "SYFTBOX_ACCOUNTING_EMAIL and SYFTBOX_ACCOUNTING_PASSWORD."
+)
+_CHECK_HISTORY = "check get_transaction_history() before repeating a payment."
+
+# The code an error status stands for when the body names none we know (a 409 is
+# read by the call: see `Exchange.conflict`).
 _BY_STATUS: dict[int, str] = {
     400: "bad_request",
     401: "invalid_credentials",
     403: "forbidden",
     404: "not_found",
-    409: "already_resolved",
     422: "validation_error",
     429: "rate_limited",
 }
 
 _BODY_LIMIT = 500
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Exchange:
+    """One finished exchange with the service, as an exception describes it.
+
+    `operation` is the library call it served; `secrets` are the values that must
+    never be shown; `conflict` is the error code a 409 without a readable body
+    stands for; `answer_has_secret` keeps the answer's body out of the exception.
+    """
+
+    operation: str
+    method: str
+    path: str
+    base_url: str
+    conflict: str
+    answer_has_secret: bool
+    secrets: tuple[str, ...] = ()
+    retries: int = 0
+
+    def error(
+        self, cls: type[AccountingError], summary: str, hint: str, hint_key: str, **extra: Any
+    ) -> AccountingError:
+        return cls(
+            summary,
+            hint=hint,
+            hint_key=hint_key,
+            operation=self.operation,
+            method=self.method,
+            path=self.path,
+            retries=self.retries,
+            **extra,
+        )
+
+    def shown_body(self, content: bytes, *, success: bool = False) -> str | None:
+        """A response body as an exception keeps it: text, secrets removed, shortened;
+        None for a success answer that may hold a secret we cannot know."""
+        if success and self.answer_has_secret:
+            return None
+        return redact(content.decode("utf-8", "replace"), self.secrets)[:_BODY_LIMIT]
 
 
 def redact(text: str, secrets: tuple[str, ...]) -> str:
@@ -187,71 +270,58 @@ def redact(text: str, secrets: tuple[str, ...]) -> str:
     return text
 
 
-def _shown_body(content: bytes, secrets: tuple[str, ...]) -> str:
-    """A response body as an exception keeps it: text, secrets removed, shortened."""
-    return redact(content.decode("utf-8", "replace"), secrets)[:_BODY_LIMIT]
-
-
 def _where(method: str, path: str, status: int | None = None, code: str | None = None) -> str:
     answer = "" if status is None else f" -> HTTP {status}" + (f" {code}" if code else "")
     return f"[{method} {path}{answer}]"
 
 
 def from_status(
-    *,
-    operation: str,
-    method: str,
-    path: str,
-    status_code: int,
-    content: bytes,
-    secrets: tuple[str, ...],
-    retries: int,
-    conflict_code: str = "already_resolved",
-    retry_after: float | None = None,
+    exchange: Exchange, status_code: int, content: bytes, retry_after: float | None = None
 ) -> AccountingError:
     """The exception for an error answer: by the body's `code` when it has a known
     one, else by the status. A body that is not JSON (a proxy's HTML page, an empty
     body) is reported, never parsed blindly."""
-    body = _shown_body(content, secrets)
     server_message, sent_code = _read_error_body(content)
-    code = sent_code if sent_code in _BY_CODE else None
+    code = sent_code if sent_code in CODES else None
     if code is None:
-        code = conflict_code if status_code == 409 else _BY_STATUS.get(status_code)
+        code = exchange.conflict if status_code == 409 else _BY_STATUS.get(status_code)
         if code is None and status_code >= 500:
             code = "internal_error"
-    cls = _BY_CODE.get(code or "", ServiceException)
-    if status_code >= 500 and cls is not ServiceException:
-        cls = ServiceException
     if status_code == 404 and sent_code is None:
         # A 404 the service did not explain: the path is unknown there, which
         # means accounting_url does not point at an accounting service.
-        code, cls = None, ServiceException
+        code = None
+    known = CODES.get(code or "")
+    cls = known.error if known is not None else ServiceException
+    if status_code >= 500:
+        cls = ServiceException
+    if known is not None:
+        hint, hint_key = known.hint, str(code)
+    elif status_code == 404:
+        hint, hint_key = _WRONG_SERVICE, WRONG_SERVICE
+    else:
+        hint, hint_key = "The service answered something unexpected; try again later.", UNEXPECTED
+    if retry_after is not None and (status_code == 429 or status_code >= 500):
+        hint += f" The service asks to wait {retry_after:.0f} s before retrying."
+    if status_code >= 500 and exchange.method != "GET":
+        hint += f" The request may have been applied: {_CHECK_HISTORY}"
+        hint_key = MAY_HAVE_REACHED
+    secrets = exchange.secrets
     said = (
         redact(server_message, secrets)[:_BODY_LIMIT]
         if server_message
         else _status_phrase(status_code)
     )
-    hint = _HINTS.get(code or "", _WRONG_SERVICE if status_code == 404 else _UNEXPECTED)
-    if retry_after is not None and (status_code == 429 or status_code >= 500):
-        hint += f" The service asks to wait {retry_after:.0f} s before retrying."
-    if status_code >= 500 and method != "GET":
-        hint += (
-            " The request may have been applied: check get_transaction_history() before "
-            "repeating a payment."
-        )
     shown_code = redact(sent_code, secrets)[:64] if sent_code else None
-    where = _where(method, path, status_code, shown_code)
-    message = f"{operation} failed: {said} {where}. {hint}"
-    return cls(
-        message,
-        operation=operation,
-        method=method,
-        path=path,
+    where = _where(exchange.method, exchange.path, status_code, shown_code)
+    return exchange.error(
+        cls,
+        f"{exchange.operation} failed: {said} {where}.",
+        hint,
+        hint_key,
         status_code=status_code,
-        body=body,
+        body=exchange.shown_body(content),
         code=code,
-        retries=retries,
-        hint=hint,
     )
 
 
@@ -277,57 +347,38 @@ def _status_phrase(status: int) -> str:
         return f"the service answered status {status}"
 
 
-def unreachable(
-    *,
-    operation: str,
-    method: str,
-    path: str,
-    base_url: str,
-    reason: str,
-    may_have_reached: bool,
-    retries: int,
-) -> ServiceException:
+def unreachable(exchange: Exchange, reason: str, *, may_have_reached: bool) -> AccountingError:
     """The exception when no answer came: refused, reset, timed out."""
     if may_have_reached:
+        hint_key = MAY_HAVE_REACHED
         hint = (
-            "The request may have reached the service, so it was not sent again: check "
-            "get_transaction_history() before repeating a payment."
+            f"The request may have reached the service, so it was not sent again: {_CHECK_HISTORY}"
         )
     else:
-        hint = f"Check that the service at {base_url} is up and reachable, then try again."
-    tried = f" after {retries + 1} attempts" if retries else ""
-    message = f"{operation} failed{tried}: {reason} {_where(method, path)}. {hint}"
-    return ServiceException(
-        message, operation=operation, method=method, path=path, retries=retries, hint=hint
+        hint_key = UNREACHABLE
+        hint = f"Check that the service at {exchange.base_url} is up and reachable, then try again."
+    tried = f" after {exchange.retries + 1} attempts" if exchange.retries else ""
+    summary = (
+        f"{exchange.operation} failed{tried}: {reason} {_where(exchange.method, exchange.path)}."
     )
+    return exchange.error(ServiceException, summary, hint, hint_key)
 
 
 def broken_contract(
-    *,
-    operation: str,
-    method: str,
-    path: str,
-    status_code: int,
-    content: bytes,
-    problem: str,
-    secrets: tuple[str, ...],
-    retries: int,
-    keep_body: bool = True,
-) -> ServiceException:
+    exchange: Exchange, status_code: int, content: bytes, problem: str
+) -> AccountingError:
     """The exception when a success answer does not match the contract. The body is
     dropped when it may hold a secret we cannot know (a generated password)."""
-    body = _shown_body(content, secrets) if keep_body else None
-    message = (
-        f"{operation} failed: the service's answer does not match the contract "
-        f"({redact(problem, secrets)}) {_where(method, path, status_code)}. {_WRONG_SERVICE}"
+    summary = (
+        f"{exchange.operation} failed: the service's answer does not match the contract "
+        f"({redact(problem, exchange.secrets)}) "
+        f"{_where(exchange.method, exchange.path, status_code)}."
     )
-    return ServiceException(
-        message,
-        operation=operation,
-        method=method,
-        path=path,
+    return exchange.error(
+        ServiceException,
+        summary,
+        _WRONG_SERVICE,
+        WRONG_SERVICE,
         status_code=status_code,
-        body=body,
-        retries=retries,
-        hint=_WRONG_SERVICE,
+        body=exchange.shown_body(content, success=True),
     )

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Self, TypeVar
@@ -11,20 +10,18 @@ from typing import Any, Self, TypeVar
 import httpx
 
 from syftbox_accounting import validation
+from syftbox_accounting.defaults import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
 from syftbox_accounting.errors import InvalidInputError
 from syftbox_accounting.transport import Flow, RetryPolicy, Transport
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
 
-DEFAULT_URL = "https://syftaccounting.centralus.cloudapp.azure.com"
-DEFAULT_TIMEOUT = 10.0
-DEFAULT_MAX_RETRIES = 2
-
 
 def twin(of: Callable[..., Any]) -> Callable[[F], F]:
-    """Mark a method as the other-kind twin of `of`: it shares its docstring, and the
-    twin-parity test checks that it shares its signature too."""
+    """Mark a method as the other-kind twin of `of`: it shares its docstring, and
+    ``__twin_of__`` names `of`. The marks are the registry of twins: the tests read
+    them to check that both kinds share their signature and are tested."""
 
     def mark(method: F) -> F:
         method.__doc__ = of.__doc__
@@ -104,7 +101,7 @@ class ServiceClient:
 
 
 def _policy(policy: RetryPolicy | None, max_retries: int) -> RetryPolicy:
-    """`policy` checked, or the default policy with `max_retries`."""
+    """`policy` (it checked itself when made), or the default policy with `max_retries`."""
     if policy is None:
         return RetryPolicy(max_retries=max_retries)
     _checked(policy, RetryPolicy, "retry_policy")
@@ -113,15 +110,6 @@ def _policy(policy: RetryPolicy | None, max_retries: int) -> RetryPolicy:
             "Pass max_retries or retry_policy, not both: set "
             "retry_policy=RetryPolicy(max_retries=...) instead."
         )
-    validation.retries(policy.max_retries, "retry_policy.max_retries")
-    for name in ("backoff", "max_backoff", "max_retry_after"):
-        seconds = getattr(policy, name)
-        if isinstance(seconds, bool) or not isinstance(seconds, int | float):
-            raise InvalidInputError(f"retry_policy.{name} must be a number of seconds.")
-        if not math.isfinite(seconds) or seconds < 0:
-            raise InvalidInputError(
-                f"retry_policy.{name} must be a finite number of seconds >= 0, got {seconds}."
-            )
     return policy
 
 

@@ -4,7 +4,9 @@ Everything that is not I/O is written once, as generators:
 - `_exchange` is one call's life: send, decide whether to retry, wait, send again,
   then read the answer or raise the mapped exception;
 - a *flow* (see `accounting.py`) is one library operation: it yields `Call`s (or a
-  `Gather` of calls) and receives their results.
+  `Gather` of calls) and receives their results. A flow is named after the public
+  method it serves, with a leading underscore (``_get_account_balance``), which is
+  how errors name the operation that failed.
 `Transport.run` and `Transport.run_async` drive both, with `httpx.Client` and
 `time.sleep`, or `httpx.AsyncClient` and `anyio.sleep`. That is all that differs
 between a sync method and its async twin.
@@ -25,14 +27,15 @@ import random
 import sys
 import threading
 import time
+import types
 import weakref
 from collections.abc import Generator
 from decimal import Decimal
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, TypeVar, cast
 
 import httpx
 
-from syftbox_accounting import errors
+from syftbox_accounting import errors, validation
 from syftbox_accounting.errors import AccountingError, AuthenticationError
 from syftbox_accounting.operations import Call
 
@@ -40,7 +43,8 @@ T = TypeVar("T")
 log = logging.getLogger("syftbox_accounting")
 
 
-class Gather(NamedTuple):
+@dataclasses.dataclass(frozen=True, slots=True)
+class Gather:
     """A flow step: several calls at once (concurrently when async)."""
 
     calls: tuple[Call[Any], ...]
@@ -56,7 +60,14 @@ def result_of(call: Call[T]) -> Flow[T]:
     return result
 
 
-@dataclasses.dataclass(frozen=True)
+def operation_of(flow: Flow[Any]) -> str:
+    """The public method a flow serves: ``_get_account_balance`` serves
+    ``get_account_balance``."""
+    generator = cast("types.GeneratorType[Any, Any, Any]", flow)
+    return generator.__name__.removeprefix("_")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class RetryPolicy:
     """How failed requests are retried.
 
@@ -64,12 +75,22 @@ class RetryPolicy:
     `max_backoff`, full jitter), or the service's `Retry-After` when it sends one. A
     `Retry-After` longer than `max_retry_after` is not waited for: the error is
     raised at once, saying when to retry.
+
+    >>> RetryPolicy(max_retries=5, backoff=0.5)
+
+    Raises:
+        InvalidInputError: a count or a number of seconds out of range.
     """
 
     max_retries: int = 2
     backoff: float = 0.2
     max_backoff: float = 5.0
     max_retry_after: float = 30.0
+
+    def __post_init__(self) -> None:
+        validation.retries(self.max_retries, "retry_policy.max_retries")
+        for name in ("backoff", "max_backoff", "max_retry_after"):
+            validation.seconds(getattr(self, name), f"retry_policy.{name}")
 
     def delay(self, attempt: int, retry_after: float | None) -> float:
         if retry_after is not None:
@@ -110,11 +131,13 @@ class _BearerAuth(httpx.Auth):
         return "_BearerAuth(***)"
 
 
-class _Send(NamedTuple):
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Send:
     """An exchange step: send the call now."""
 
 
-class _Sleep(NamedTuple):
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Sleep:
     """An exchange step: wait before the next attempt."""
 
     seconds: float
@@ -189,16 +212,16 @@ class Transport:
         if secret and secret not in self._secrets:
             self._secrets = (secret, *self._secrets)[:64]
 
-    def _auth_for(self, call: Call[Any]) -> httpx.Auth | None:
+    def _auth_for(self, call: Call[Any], operation: str) -> httpx.Auth | None:
         if call.auth == "none":
             return None
         auth = self._basic if call.auth == "basic" else self._bearer
         if auth is None:
             raise AuthenticationError(
-                f"{call.operation} needs credentials, and none are configured. Call "
-                "configure(email=..., password=...) or register_accounting(...), or set "
-                "SYFTBOX_ACCOUNTING_EMAIL and SYFTBOX_ACCOUNTING_PASSWORD.",
-                operation=call.operation,
+                f"{operation} needs credentials, and none are configured.",
+                hint=errors.CONFIGURE_HINT,
+                hint_key=errors.NOT_CONFIGURED,
+                operation=operation,
                 method=call.method,
                 path=call.path,
             )
@@ -257,7 +280,7 @@ class Transport:
         return args
 
     def _exchange(
-        self, call: Call[T], max_retries: int | None
+        self, call: Call[T], operation: str, max_retries: int | None
     ) -> Generator[_Send | _Sleep, Outcome, T]:
         limit = self.retry.max_retries if max_retries is None else max_retries
         attempt = 0
@@ -276,7 +299,7 @@ class Transport:
             )
             wait = self._retry_wait(call, outcome, attempt) if attempt < limit else None
             if wait is None:
-                return self._read(call, outcome, attempt)
+                return self._read(call, operation, outcome, attempt)
             attempt += 1
             yield _Sleep(wait)
 
@@ -293,55 +316,53 @@ class Transport:
             return self.retry.delay(attempt, None)
         return None
 
-    def _read(self, call: Call[T], outcome: Outcome, retries: int) -> T:
-        secrets = call.secrets + self._secrets
+    def _read(self, call: Call[T], operation: str, outcome: Outcome, retries: int) -> T:
+        exchange = errors.Exchange(
+            operation=operation,
+            method=call.method,
+            path=call.path,
+            base_url=self.base_url,
+            conflict=call.conflict,
+            answer_has_secret=call.answer_has_secret,
+            secrets=call.secrets + self._secrets,
+            retries=retries,
+        )
         if not isinstance(outcome, httpx.Response):
             raise errors.unreachable(
-                operation=call.operation,
-                method=call.method,
-                path=call.path,
-                base_url=self.base_url,
-                reason=_describe(outcome, self.timeout),
+                exchange,
+                _describe(outcome, self.timeout),
                 may_have_reached=not call.idempotent and not isinstance(outcome, _NOTHING_SENT),
-                retries=retries,
             ) from outcome
         if not 200 <= outcome.status_code < 300:
             raise errors.from_status(
-                operation=call.operation,
-                method=call.method,
-                path=call.path,
-                status_code=outcome.status_code,
-                content=outcome.content,
-                secrets=secrets,
-                retries=retries,
-                conflict_code=call.conflict,
-                retry_after=parse_retry_after(outcome.headers.get("Retry-After")),
+                exchange,
+                outcome.status_code,
+                outcome.content,
+                parse_retry_after(outcome.headers.get("Retry-After")),
             )
         try:
             return call.parse(json.loads(outcome.content, parse_float=Decimal))
         except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
             problem = "empty body" if not outcome.content else f"{type(exc).__name__}: {exc}"
             raise errors.broken_contract(
-                operation=call.operation,
-                method=call.method,
-                path=call.path,
-                status_code=outcome.status_code,
-                content=outcome.content,
-                problem=problem,
-                secrets=secrets,
-                retries=retries,
-                keep_body=not call.answer_has_secret,
+                exchange, outcome.status_code, outcome.content, problem
             ) from None
 
     # -- the drivers: the only code that differs between sync and async
 
     def send(
-        self, call: Call[T], *, timeout: float | None = None, max_retries: int | None = None
+        self,
+        call: Call[T],
+        operation: str,
+        *,
+        timeout: float | None = None,
+        max_retries: int | None = None,
     ) -> T:
-        """Send one call, blocking; retries as the policy says."""
-        args = self._request_args(call, self._auth_for(call), timeout)
+        """Send one call for the library method `operation`, blocking; retries as the
+        policy says."""
+        args = self._request_args(call, self._auth_for(call, operation), timeout)
         client = self._sync_client()
-        exchange = self._exchange(call, max_retries)
+        exchange = self._exchange(call, operation, max_retries)
         step = next(exchange)
         try:
             while True:
@@ -358,14 +379,20 @@ class Transport:
             return done.value  # type: ignore[no-any-return]
 
     async def send_async(
-        self, call: Call[T], *, timeout: float | None = None, max_retries: int | None = None
+        self,
+        call: Call[T],
+        operation: str,
+        *,
+        timeout: float | None = None,
+        max_retries: int | None = None,
     ) -> T:
-        """Send one call without blocking the event loop; retries as the policy says."""
-        import anyio
+        """Send one call for the library method `operation` without blocking the event
+        loop; retries as the policy says."""
+        import anyio  # only async programs pay for loading it
 
-        args = self._request_args(call, self._auth_for(call), timeout)
+        args = self._request_args(call, self._auth_for(call, operation), timeout)
         client = self._async_http()
-        exchange = self._exchange(call, max_retries)
+        exchange = self._exchange(call, operation, max_retries)
         step = next(exchange)
         try:
             while True:
@@ -381,16 +408,17 @@ class Transport:
         except StopIteration as done:
             return done.value  # type: ignore[no-any-return]
 
-    def run(self, flow: Flow[T], **options: Any) -> T:
+    def run(self, flow: Flow[T]) -> T:
         """Run a flow to its result, blocking."""
+        operation = operation_of(flow)
         try:
             step = next(flow)
             while True:
                 try:
                     if isinstance(step, Gather):
-                        value: Any = [self.send(c, **options) for c in step.calls]
+                        value: Any = [self.send(c, operation) for c in step.calls]
                     else:
-                        value = self.send(step, **options)
+                        value = self.send(step, operation)
                 except AccountingError as exc:
                     step = flow.throw(exc)
                 else:
@@ -398,16 +426,17 @@ class Transport:
         except StopIteration as done:
             return done.value  # type: ignore[no-any-return]
 
-    async def run_async(self, flow: Flow[T], **options: Any) -> T:
+    async def run_async(self, flow: Flow[T]) -> T:
         """Run a flow to its result on the running event loop (asyncio or trio)."""
+        operation = operation_of(flow)
         try:
             step = next(flow)
             while True:
                 try:
                     if isinstance(step, Gather):
-                        value: Any = await self._gather(step, options)
+                        value: Any = await self._gather(step, operation)
                     else:
-                        value = await self.send_async(step, **options)
+                        value = await self.send_async(step, operation)
                 except AccountingError as exc:
                     step = flow.throw(exc)
                 else:
@@ -415,7 +444,7 @@ class Transport:
         except StopIteration as done:
             return done.value  # type: ignore[no-any-return]
 
-    async def _gather(self, gather: Gather, options: dict[str, Any]) -> list[Any]:
+    async def _gather(self, gather: Gather, operation: str) -> list[Any]:
         import anyio
 
         results: list[Any] = [None] * len(gather.calls)
@@ -423,7 +452,7 @@ class Transport:
 
         async def one(index: int, call: Call[Any]) -> None:
             try:
-                results[index] = await self.send_async(call, **options)
+                results[index] = await self.send_async(call, operation)
             except AccountingError as exc:
                 failures.append(exc)
 

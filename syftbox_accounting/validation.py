@@ -14,7 +14,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlsplit
 
-from syftbox_accounting.errors import InvalidInputError
+from syftbox_accounting.errors import INSECURE_HTTP, InvalidInputError
 
 # The contract's bounds (openapi.yaml, `Amount`): > 0, < 1e9, at most 6 decimals.
 MAX_AMOUNT = Decimal(1_000_000_000)
@@ -145,8 +145,9 @@ def url(value: object, *, allow_insecure_http: bool = False, name: str = "accoun
     host = parts.hostname or ""
     if parts.scheme == "http" and not allow_insecure_http and not is_loopback(host):
         raise InvalidInputError(
-            f"{name} uses plain http:// to {host}, which would send your password "
-            "unencrypted: use https://, or pass allow_insecure_http=True if you must."
+            f"{name} uses plain http:// to {host}, which would send your password unencrypted:",
+            hint="use https://, or pass allow_insecure_http=True if you must.",
+            hint_key=INSECURE_HTTP,
         )
     return text.rstrip("/")
 
@@ -180,6 +181,15 @@ def timeout(value: object, name: str = "timeout") -> float:
         raise InvalidInputError(f"{name} must be a number of seconds, not {_type_name(value)}.")
     if not math.isfinite(value) or value <= 0:
         raise InvalidInputError(f"{name} must be a positive number of seconds, got {value}.")
+    return float(value)
+
+
+def seconds(value: object, name: str) -> float:
+    """A wait in seconds: a finite number >= 0."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidInputError(f"{name} must be a number of seconds.")
+    if not math.isfinite(value) or value < 0:
+        raise InvalidInputError(f"{name} must be a finite number of seconds >= 0, got {value}.")
     return float(value)
 
 

@@ -62,4 +62,5 @@ def test_every_error_code_of_the_contract_has_an_exception_and_a_hint() -> None:
     from syftbox_accounting import errors
 
     codes = set(spec()["components"]["schemas"]["ErrorCode"]["enum"])
-    assert codes == set(errors._BY_CODE) == set(errors._HINTS)
+    assert codes == set(errors.CODES)
+    assert all(code.hint for code in errors.CODES.values())

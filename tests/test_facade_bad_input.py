@@ -366,17 +366,23 @@ def _local_cases() -> list[Any]:
     add(
         "AccountingClient-retry-policy",
         "retry_policy",
-        [
-            5,
-            {"max_retries": 1},
-            RetryPolicy(max_retries=-1),
-            RetryPolicy(max_retries=99),
-            RetryPolicy(backoff=-1),
-            RetryPolicy(max_backoff=float("nan")),
-            RetryPolicy(max_retry_after=float("inf")),
-        ],
+        [5, {"max_retries": 1}],
         lambda v: AccountingClient(BASE, retry_policy=v),
     )
+    # A policy checks itself when it is made, before any client holds it.
+    add(
+        "RetryPolicy-max-retries",
+        "retry_policy.max_retries",
+        [-1, 99],
+        lambda v: RetryPolicy(max_retries=v),
+    )
+    for field in ("backoff", "max_backoff", "max_retry_after"):
+        add(
+            f"RetryPolicy-{field}",
+            f"retry_policy.{field}",
+            [-1, float("nan"), float("inf"), "1"],
+            lambda v, f=field: RetryPolicy(**{f: v}),
+        )
     add(
         "AccountingClient-policy-and-retries",
         "retry_policy",
@@ -399,7 +405,7 @@ def _local_cases() -> list[Any]:
     add(
         "AdminClient-retry-policy",
         "retry_policy",
-        [5, RetryPolicy(backoff=-1)],
+        [5, "policy"],
         lambda v: AdminClient(BASE, ADMIN_KEY, retry_policy=v),
     )
     add(

@@ -17,6 +17,7 @@ from syftbox_accounting import AccountingClient, AdminClient
 PAIRS: list[tuple[type, str, str, str]] = [
     (AccountingClient, "register_accounting", "register_accounting_async", "method"),
     (AccountingClient, "get_account_balance", "get_account_balance_async", "method"),
+    (AccountingClient, "get_account", "get_account_async", "method"),
     (AccountingClient, "get_account_info_sync", "get_account_info", "method"),
     (AccountingClient, "create_transaction_token_sync", "create_transaction_token", "method"),
     (AccountingClient, "validate_credentials_sync", "validate_credentials", "method"),
