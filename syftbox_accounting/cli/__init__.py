@@ -24,15 +24,8 @@ import sys
 import traceback
 
 from syftbox_accounting.cli._commands import COMMANDS, MOVES_MONEY, serve
-from syftbox_accounting.cli._context import (
-    FAILURE,
-    INTERRUPTED,
-    OK,
-    USAGE,
-    CliError,
-    Context,
-    report,
-)
+from syftbox_accounting.cli._context import Context
+from syftbox_accounting.cli._errors import FAILURE, INTERRUPTED, OK, USAGE, CliError
 from syftbox_accounting.cli._output import is_terminal
 from syftbox_accounting.cli._parser import PROG, build_parser
 from syftbox_accounting.errors import AccountingError
@@ -92,7 +85,7 @@ def _main(argv: list[str] | None) -> int:
         except SystemExit as exc:  # the service's parser: `serve --help`, a bad option
             return _exit_code(exc)
         except Exception as exc:
-            return report(ctx, exc)
+            return ctx.report(exc)
     handler = _StderrHandler(ctx)
     logger = logging.getLogger(_LOGGER)
     previous_level = logger.level
@@ -112,7 +105,7 @@ def _main(argv: list[str] | None) -> int:
     except Exception as exc:
         if ctx.verbose and not isinstance(exc, AccountingError | CliError | OSError | EOFError):
             sys.stderr.write(ctx.clean("".join(traceback.format_exception(exc))))
-        return report(ctx, exc)
+        return ctx.report(exc)
     finally:
         logger.removeHandler(handler)
         logger.setLevel(previous_level)

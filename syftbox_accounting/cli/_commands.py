@@ -4,34 +4,23 @@ an account (`register`, `login`, `status`) is in `_setup.py`."""
 from __future__ import annotations
 
 import datetime
-import os
 import sys
 from collections.abc import Callable
 
 from syftbox_accounting import validation
-from syftbox_accounting.accounting import AccountingClient
-from syftbox_accounting.cli._context import (
-    FAILURE,
-    OK,
-    USAGE,
-    Account,
-    CliError,
-    Context,
-    parse_amount,
-)
+from syftbox_accounting.cli._context import TOKEN, Account, Context, parse_amount
+from syftbox_accounting.cli._errors import FAILURE, OK, CliError
 from syftbox_accounting.cli._output import (
-    exact,
     is_terminal,
-    money,
     table,
     transaction_doc,
     transaction_lines,
     user_doc,
     user_lines,
 )
-from syftbox_accounting.cli._parser import ENV_TOKEN, PROG
+from syftbox_accounting.cli._parser import PROG, serve_parser
 from syftbox_accounting.cli._setup import login, register, status
-from syftbox_accounting.errors import AccountingError
+from syftbox_accounting.display import money
 from syftbox_accounting.types import Transaction, TransactionActor
 
 Command = Callable[[Context], int]
@@ -46,7 +35,7 @@ def _account(ctx: Context) -> Account:
 def balance(ctx: Context) -> int:
     account = _account(ctx)
     with ctx.account_client(account) as client, ctx.busy("Fetching the balance"):
-        value = exact(client.get_account_balance())
+        value = client.get_account().balance
     ctx.emit(
         {"email": account.email, "balance": value, "currency": "USD"},
         [money(value)],
@@ -83,35 +72,28 @@ def transfer(ctx: Context) -> int:
 # -- getting paid
 
 
-def _token_input(ctx: Context) -> str:
-    if ctx.args.token_stdin:
-        return ctx.read_stdin_line("token", "--token-stdin")
-    if os.environ.get(ENV_TOKEN):
-        return ctx.secret(os.environ[ENV_TOKEN])
-    if ctx.interactive():
-        return ctx.ask_secret("Transaction token: ")
-    raise CliError(
-        "no transaction token",
-        f"pipe it with --token-stdin or set {ENV_TOKEN}; it is never a command-line argument",
-        USAGE,
-    )
-
-
 def charge(ctx: Context) -> int:
     sender = validation.email(ctx.args.sender, "sender")
     amount = parse_amount(ctx.args.amount)
     account = _account(ctx)  # reads the password first when both come from stdin
-    secret = _token_input(ctx)
-    with ctx.account_client(account) as client:
-        with ctx.busy(f"Charging {sender}"):
-            tx = client.charge(
-                sender, amount, secret, app_name=ctx.args.app_name, endpoint=ctx.args.endpoint
-            )
-        if ctx.args.confirm:
-            tx = _confirm_or_cancel(ctx, client, tx)
-            headline = f"Charged {sender} {money(tx.amount)}."
-        else:
-            headline = f"Charged {sender} {money(tx.amount)}: PENDING until you confirm it."
+    read = ctx.read_secret(
+        TOKEN, prompt="Transaction token: ", advice="; it is never a command-line argument"
+    )
+    assert read is not None  # required
+    confirm = bool(ctx.args.confirm)
+    with ctx.account_client(account) as client, ctx.busy(f"Charging {sender}"):
+        tx = client.charge(
+            sender,
+            amount,
+            read[0],
+            app_name=ctx.args.app_name,
+            endpoint=ctx.args.endpoint,
+            confirm=confirm,
+        )
+    if confirm:
+        headline = f"Charged {sender} {money(tx.amount)}."
+    else:
+        headline = f"Charged {sender} {money(tx.amount)}: PENDING until you confirm it."
     lines = transaction_lines(tx, headline)
     if tx.is_pending:
         lines += [
@@ -120,24 +102,6 @@ def charge(ctx: Context) -> int:
         ]
     ctx.emit(transaction_doc(tx), lines)
     return OK
-
-
-def _confirm_or_cancel(ctx: Context, client: AccountingClient, tx: Transaction) -> Transaction:
-    try:
-        with ctx.busy("Confirming"):
-            return client.confirm_transaction(tx.id)
-    except AccountingError as exc:
-        try:
-            with ctx.busy("Cancelling"):
-                client.cancel_transaction(tx.id)
-        except AccountingError as cancel_exc:
-            exc.add_note(
-                f"Cancelling transaction {tx.id} failed too ({cancel_exc.code or 'no answer'}): "
-                f"check '{PROG} history'."
-            )
-        else:
-            exc.add_note(f"Transaction {tx.id} was cancelled; no money moved.")
-        raise
 
 
 def _resolve(ctx: Context, confirming: bool) -> int:
@@ -244,9 +208,7 @@ def list_users(ctx: Context) -> int:
 
 def serve(ctx: Context, argv: list[str]) -> int:
     """Hand the command line to the reference service (imported only here: it needs
-    the optional `server` extra)."""
-    from syftbox_accounting.cli._parser import serve_parser
-
+    the optional `server` extra, a seam kept lazy on purpose)."""
     try:
         import syftbox_accounting.server as server
     except ImportError as exc:

@@ -4,11 +4,11 @@ output printed, and errors explained as one `error:` line and one `hint:` line."
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import getpass
 import os
 import sys
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -16,44 +16,53 @@ from syftbox_accounting import credentials as creds
 from syftbox_accounting import validation
 from syftbox_accounting.accounting import AccountingClient
 from syftbox_accounting.admin import AdminClient
+from syftbox_accounting.cli._errors import AUTH, USAGE, CliError, report
 from syftbox_accounting.cli._output import Spinner, is_terminal, to_json
-from syftbox_accounting.cli._parser import ENV_ADMIN_KEY, PROG
-from syftbox_accounting.errors import (
-    AccountingError,
-    AuthenticationError,
-    InvalidInputError,
-    redact,
-)
-
-OK, FAILURE, USAGE, AUTH, INTERRUPTED = 0, 1, 2, 3, 130
+from syftbox_accounting.cli._parser import ENV_ADMIN_KEY, ENV_TOKEN, PROG
+from syftbox_accounting.defaults import ENV_EMAIL, ENV_PASSWORD
+from syftbox_accounting.errors import AuthenticationError, InvalidInputError, redact
 
 
-class CliError(Exception):
-    """A failure found by the command line itself, with its hint and exit code."""
+@dataclasses.dataclass(frozen=True, slots=True)
+class Secret:
+    """A kind of secret a command reads: its option for standard input, its
+    environment variable, and the exit code when it is missing."""
 
-    def __init__(self, message: str, hint: str, exit_code: int) -> None:
-        super().__init__(message)
-        self.message, self.hint, self.exit_code = message, hint, exit_code
+    what: str
+    option: str
+    env: str
+    exit_code: int
+
+    @property
+    def flag(self) -> str:
+        return "--" + self.option.replace("_", "-")
 
 
-@dataclass
+PASSWORD = Secret("password", "password_stdin", ENV_PASSWORD, AUTH)
+TOKEN = Secret("transaction token", "token_stdin", ENV_TOKEN, USAGE)
+ADMIN_KEY = Secret("admin key", "admin_key_stdin", ENV_ADMIN_KEY, AUTH)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class Account:
     """Where a command's credentials came from (the password is only in the client)."""
 
     url: str
     email: str
-    password: str = field(repr=False)
+    password: str = dataclasses.field(repr=False)
     source: str
 
 
-@dataclass
+@dataclasses.dataclass
 class Context:
     """One run of a command."""
 
     args: argparse.Namespace
     command: str
-    secrets: list[str] = field(default_factory=list)
-    _discovery: tuple[creds.Credentials | None, str] | None = field(default=None, repr=False)
+    secrets: list[str] = dataclasses.field(default_factory=list)
+    _discovery: tuple[creds.Credentials | None, str] | None = dataclasses.field(
+        default=None, repr=False
+    )
 
     def option(self, name: str, default: Any = None) -> Any:
         return getattr(self.args, name, default)
@@ -65,11 +74,6 @@ class Context:
     @property
     def verbose(self) -> bool:
         return bool(self.option("verbose", False))
-
-    @property
-    def url(self) -> str | None:
-        value = self.option("url")
-        return str(value) if value else None
 
     @property
     def config(self) -> str | None:
@@ -105,6 +109,37 @@ class Context:
                 USAGE,
             )
         return self.secret(value)
+
+    def read_secret(
+        self,
+        kind: Secret,
+        *,
+        prompt: str | None = None,
+        saved: tuple[str, str] | None = None,
+        missing: str = "",
+        advice: str = "",
+        required: bool = True,
+    ) -> tuple[str, str] | None:
+        """A secret and where it came from, in this order: standard input (when its
+        option is given), the `saved` value, the environment, a prompt (in a
+        terminal, when `prompt` is given). When none has it: None, or (`required`) a
+        `CliError` saying how to give it (`missing` and `advice` complete it)."""
+        if self.option(kind.option):
+            return self.read_stdin_line(kind.what, kind.flag), "standard input"
+        if saved is not None:
+            return self.secret(saved[0]), saved[1]
+        env = os.environ.get(kind.env)
+        if env:
+            return self.secret(env), "environment"
+        if prompt is not None and self.interactive():
+            return self.secret(getpass.getpass(prompt)), "prompt"
+        if not required:
+            return None
+        raise CliError(
+            f"no {kind.what}{missing}",
+            f"pipe it with {kind.flag} or set {kind.env}{advice}",
+            kind.exit_code,
+        )
 
     def interactive(self) -> bool:
         """True when a person can answer prompts (standard input is a terminal)."""
@@ -146,6 +181,10 @@ class Context:
         """`text` with every secret of this run replaced by ``***``."""
         return redact(text, tuple(sorted(set(self.secrets), key=len, reverse=True)))
 
+    def report(self, exc: BaseException, *, json_document: bool = True) -> int:
+        """Explain `exc` (see `_errors.report`); return its exit code."""
+        return report(exc, self.command, json=self.json and json_document, clean=self.clean)
+
     # -- credentials
 
     def discovered(self) -> tuple[creds.Credentials | None, str]:
@@ -162,94 +201,71 @@ class Context:
             self._discovery = (found, source)
         return self._discovery
 
+    def service_url(self) -> str:
+        """The service: --url, else the saved file's, else $SYFTBOX_ACCOUNTING_URL,
+        else the public service (the library's resolution)."""
+        found, _ = self.discovered()
+        url = creds.resolve_url(self.option("url") or None, found)
+        return validation.url(
+            url, allow_insecure_http=self.insecure_http_allowed(url), name="--url"
+        )
+
+    def insecure_http_allowed(self, url: str) -> bool:
+        """Plain http:// to a remote host: allowed by --allow-insecure-http, or by the
+        saved credentials for the very URL they were saved with."""
+        found, _ = self.discovered()
+        saved_allows = found is not None and found.allow_insecure_http
+        return self.allow_insecure_http or (
+            saved_allows and found is not None and _same_url(found.url, url)
+        )
+
     def resolve_account(self, *, required: bool = True) -> Account | None:
         """The URL, email and password to use: options first, then the saved file,
         then the environment, then a prompt (in a terminal)."""
         found, source = self.discovered()
-        url = (
-            self.url
-            or (found.url if found else None)
-            or os.environ.get(creds.ENV_URL)
-            or creds.DEFAULT_URL
-        )
+        url = self.service_url()
         email = self.option("email") or (found.email if found else None)
-        email = email or os.environ.get(creds.ENV_EMAIL) or None
+        email = email or os.environ.get(ENV_EMAIL) or None
         if email is None:
             if not required:
                 return None
             raise CliError(
                 "no accounting account is configured",
                 f"run '{PROG} login EMAIL' to save one (or '{PROG} register EMAIL'), or pass "
-                f"--email with the password in ${creds.ENV_PASSWORD} or --password-stdin",
+                f"--email with the password in ${ENV_PASSWORD} or --password-stdin",
                 AUTH,
             )
-        password, source = self._password(str(email), url, found, source)
+        same_account = found is not None and found.email.casefold() == str(email).casefold()
+        saved = (
+            (found.password, source)
+            if found is not None and same_account and _same_url(found.url, url)
+            else None
+        )
+        elsewhere = f" (the saved password is for {found.url})" if found and same_account else ""
+        read = self.read_secret(
+            PASSWORD,
+            prompt=f"Password for {email}: ",
+            saved=saved,
+            missing=f" for {email}{elsewhere}",
+            advice=f", or run '{PROG} login {email}' in a terminal to save it",
+        )
+        assert read is not None  # required
+        password, source = read
         return Account(url=url, email=str(email), password=password, source=source)
 
-    def new_password_source(self) -> str | None:
-        """A password given without a prompt (stdin or environment), if any."""
-        if self.option("password_stdin"):
-            return self.read_stdin_line("password", "--password-stdin")
-        env = os.environ.get(creds.ENV_PASSWORD)
-        return self.secret(env) if env else None
-
-    def _password(
-        self, email: str, url: str, found: creds.Credentials | None, source: str
-    ) -> tuple[str, str]:
-        if self.option("password_stdin"):
-            return self.read_stdin_line("password", "--password-stdin"), "standard input"
-        same_account = found is not None and found.email.casefold() == email.casefold()
-        if found is not None and same_account and _same_url(found.url, url):
-            return found.password, source
-        env = os.environ.get(creds.ENV_PASSWORD)
-        if env:
-            return self.secret(env), "environment"
-        if self.interactive():
-            return self.ask_secret(f"Password for {email}: "), "prompt"
-        elsewhere = f" (the saved password is for {found.url})" if found and same_account else ""
-        raise CliError(
-            f"no password for {email}{elsewhere}",
-            f"set {creds.ENV_PASSWORD} or pipe it with --password-stdin, or run "
-            f"'{PROG} login {email}' in a terminal to save it",
-            AUTH,
-        )
-
     def account_client(self, account: Account) -> AccountingClient:
-        # Plain http:// to a remote host: allowed by the option, or by the saved
-        # credentials for the very URL they were saved with.
-        found, _ = self.discovered()
-        saved_allows = found is not None and found.allow_insecure_http
         return AccountingClient(
             account.url,
             account.email,
             account.password,
-            allow_insecure_http=self.allow_insecure_http
-            or (saved_allows and found is not None and _same_url(found.url, account.url)),
+            allow_insecure_http=self.insecure_http_allowed(account.url),
         )
-
-    def service_url(self) -> str:
-        """The service for commands that need no account: --url, the saved file's,
-        $SYFTBOX_ACCOUNTING_URL, or the public service."""
-        if self.url:
-            return self.url
-        found, _ = self.discovered()
-        return (found.url if found else None) or os.environ.get(creds.ENV_URL) or creds.DEFAULT_URL
 
     def admin_client(self) -> AdminClient:
         url = self.service_url()
-        if self.option("admin_key_stdin"):
-            key = self.read_stdin_line("admin key", "--admin-key-stdin")
-        elif os.environ.get(ENV_ADMIN_KEY):
-            key = self.secret(os.environ[ENV_ADMIN_KEY])
-        elif self.interactive():
-            key = self.ask_secret(f"Admin key for {url}: ")
-        else:
-            raise CliError(
-                "no admin key",
-                f"set {ENV_ADMIN_KEY} or pipe the key with --admin-key-stdin",
-                AUTH,
-            )
-        return AdminClient(url, key, allow_insecure_http=self.allow_insecure_http)
+        read = self.read_secret(ADMIN_KEY, prompt=f"Admin key for {url}: ")
+        assert read is not None  # required
+        return AdminClient(url, read[0], allow_insecure_http=self.allow_insecure_http)
 
 
 def _same_url(a: str, b: str) -> bool:
@@ -269,115 +285,3 @@ def parse_amount(text: str, name: str = "amount") -> Decimal:
         return validation.amount(value, name)
     except InvalidInputError as exc:  # name the amount as it was typed, not as 1E-7
         raise InvalidInputError(exc.message.replace(str(value), text.strip())) from None
-
-
-# -- errors: one line, one hint, an exit code
-
-# The library's hints name Python calls; here they name commands.
-_CLI_WORDS = (
-    ("client.accounting_client.configure(email=..., password=...)", f"'{PROG} login EMAIL'"),
-    ("configure(email=..., password=...)", f"'{PROG} login EMAIL'"),
-    ("register_accounting(...)", f"'{PROG} register EMAIL'"),
-    ("register_accounting()", f"'{PROG} register EMAIL'"),
-    ("get_transaction_history()", f"'{PROG} history'"),
-    ("configure the client and call save_credentials()", f"run '{PROG} login EMAIL --save'"),
-    ("save_credentials()", f"'{PROG} login EMAIL --save'"),
-    ("allow_insecure_http=True", "--allow-insecure-http"),
-    ("accounting_url", "--url"),
-)
-
-
-def _cli_words(text: str) -> str:
-    for python, cli in _CLI_WORDS:
-        text = text.replace(python, cli)
-    return text
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
-
-
-def exit_code_of(exc: AccountingError) -> int:
-    if isinstance(exc, InvalidInputError):
-        return USAGE
-    if isinstance(exc, AuthenticationError):
-        return AUTH
-    return FAILURE  # PaymentError, NotFoundError, AccountExistsError, ServiceException
-
-
-def _hint_for(exc: AccountingError, library_hint: str, command: str) -> str:
-    admin = command.startswith("admin")
-    if exc.code in {"invalid_credentials", "forbidden"} and admin:
-        return f"check the admin key (${ENV_ADMIN_KEY} or --admin-key-stdin) and --url"
-    if exc.code == "invalid_credentials":
-        return (
-            f"check the email and password ('{PROG} login EMAIL' asks for them), or "
-            f"create an account with '{PROG} register EMAIL'"
-        )
-    if exc.code == "account_exists":
-        return f"log in with its password instead: '{PROG} login EMAIL'"
-    if library_hint:
-        return library_hint
-    if isinstance(exc, InvalidInputError):
-        return f"see '{PROG} {command} --help' for what it accepts"
-    if isinstance(exc, AuthenticationError):
-        return f"'{PROG} login EMAIL --save' checks and saves new credentials"
-    return f"try again later; '{PROG} status' shows whether the service answers"
-
-
-def explain(exc: BaseException, command: str) -> tuple[str, str, int]:
-    """The error line, the hint line and the exit code for `exc` (secrets not yet
-    removed: see `Context.clean`)."""
-    if isinstance(exc, CliError):
-        return _one_line(exc.message), _one_line(exc.hint), exc.exit_code
-    if isinstance(exc, AccountingError):
-        message, library_hint = _one_line(exc.message), _one_line(exc.hint or "")
-        if library_hint and message.endswith(library_hint):
-            message = message[: -len(library_hint)].rstrip()
-        error, library_hint = _cli_words(message).rstrip("."), _cli_words(library_hint)
-        notes = [_one_line(n) for n in getattr(exc, "__notes__", ())]
-        if notes:
-            error = f"{error} ({' '.join(notes)})"
-        return error, _hint_for(exc, library_hint, command), exit_code_of(exc)
-    if isinstance(exc, EOFError):
-        return (
-            "standard input ended before an answer was given",
-            "answer the prompt, or give the value with --password-stdin, --token-stdin, "
-            "--admin-key-stdin or the environment",
-            USAGE,
-        )
-    if isinstance(exc, OSError):
-        what = f"{exc.strerror or type(exc).__name__}" + (
-            f": {exc.filename}" if exc.filename else ""
-        )
-        return (
-            f"cannot use a file: {what}",
-            "check the path and its permissions (--config chooses the credentials file)",
-            FAILURE,
-        )
-    return (
-        f"unexpected {type(exc).__name__}: {_one_line(str(exc))}",
-        f"this is a bug in {PROG}: rerun with --verbose to see where, and report it",
-        FAILURE,
-    )
-
-
-def report(ctx: Context, exc: BaseException, *, json_document: bool = True) -> int:
-    """Print `exc` as `error:` and `hint:` lines on stderr (and, with --json, as a JSON
-    document on stdout); return its exit code."""
-    error, hint, code = explain(exc, ctx.command)
-    error, hint = ctx.clean(error), ctx.clean(hint)
-    if ctx.json and json_document:
-        document = {
-            "error": {
-                "type": type(exc).__name__,
-                "message": error,
-                "hint": hint,
-                "code": getattr(exc, "code", None) if isinstance(exc, AccountingError) else None,
-                "status_code": exc.status_code if isinstance(exc, AccountingError) else None,
-                "exit_code": code,
-            }
-        }
-        print(to_json(document), file=sys.stdout, flush=True)
-    print(f"error: {error}\nhint: {hint}", file=sys.stderr, flush=True)
-    return code

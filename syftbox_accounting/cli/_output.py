@@ -16,7 +16,7 @@ from decimal import Decimal
 from types import TracebackType
 from typing import Any, TextIO
 
-from syftbox_accounting import display
+from syftbox_accounting.display import money
 from syftbox_accounting.types import Transaction, User
 
 # -- JSON: money as exact numbers, never through a float
@@ -63,12 +63,6 @@ def _encode(value: object, level: int) -> str:
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
 
 
-def exact(value: float) -> Decimal:
-    """A float the library returned for money, as the Decimal the service sent (the
-    shortest repr of a float round-trips the service's micro-dollar amounts)."""
-    return Decimal(repr(value))
-
-
 def transaction_doc(tx: Transaction) -> dict[str, Any]:
     """A transaction for `--json`: `Transaction.as_dict()` with the exact amount."""
     return {**tx.as_dict(), "amount": tx.amount}
@@ -84,11 +78,6 @@ def user_doc(user: User) -> dict[str, Any]:
 
 
 # -- text
-
-
-def money(value: Decimal) -> str:
-    """``$1,234.50``; ``-$1.25`` for a negative amount."""
-    return ("-" if value < 0 else "") + display.money(abs(value))
 
 
 def when(moment: datetime.datetime | None) -> str:

@@ -8,19 +8,14 @@ from decimal import Decimal
 from syftbox_accounting import credentials as creds
 from syftbox_accounting import display, validation
 from syftbox_accounting.accounting import AccountingClient
-from syftbox_accounting.cli._context import (
-    AUTH,
-    OK,
-    USAGE,
-    Account,
-    CliError,
-    Context,
-    report,
-)
-from syftbox_accounting.cli._output import exact, fields, money
+from syftbox_accounting.cli._context import PASSWORD, Account, Context
+from syftbox_accounting.cli._errors import AUTH, OK, USAGE, CliError
+from syftbox_accounting.cli._output import fields
 from syftbox_accounting.cli._parser import PROG
-from syftbox_accounting.errors import AccountingError, AuthenticationError
-from syftbox_accounting.types import UserAccount
+from syftbox_accounting.defaults import ENV_EMAIL, ENV_PASSWORD
+from syftbox_accounting.display import money
+from syftbox_accounting.errors import AccountingError
+from syftbox_accounting.types import CredentialStatus, UserAccount
 
 
 def _save(
@@ -45,9 +40,10 @@ def register(ctx: Context) -> int:
     email = validation.email(ctx.args.new_email)
     organization = ctx.args.organization
     url = ctx.service_url()
-    password = ctx.new_password_source()
-    if password is not None and not ctx.option("password_stdin"):
-        ctx.note(f"Using the password in {creds.ENV_PASSWORD} for the new account.")
+    given = ctx.read_secret(PASSWORD, required=False)
+    password = given[0] if given else None
+    if given is not None and given[1] == "environment":
+        ctx.note(f"Using the password in {ENV_PASSWORD} for the new account.")
     if password is None and ctx.interactive():
         chosen = ctx.ask_secret("Choose a password (empty: the service generates one): ")
         if chosen:
@@ -72,7 +68,7 @@ def register(ctx: Context) -> int:
             # The account exists and its password is shown: report the failed save last.
             if ctx.json:
                 ctx.emit(_registered_doc(account, client.accounting_url, generated, None), [])
-            return report(ctx, exc, json_document=False)
+            return ctx.report(exc, json_document=False)
         document = _registered_doc(account, client.accounting_url, generated, saved)
         lines = [] if generated else [f"Registered {account.email} at {client.accounting_url}."]
         lines += [f"Saved the credentials to {saved}." if saved else "Credentials not saved."]
@@ -85,8 +81,14 @@ def register(ctx: Context) -> int:
     return OK
 
 
+def _balance(account: UserAccount) -> Decimal:
+    """The new account's exact balance (`register_accounting` always sets `user`)."""
+    assert account.user is not None
+    return account.user.balance
+
+
 def _show_generated(account: UserAccount, url: str) -> None:
-    balance = exact(account.balance)
+    balance = _balance(account)
     lines = [
         f"Registered {account.email} at {url}.",
         *fields([("balance", money(balance)), ("organization", account.organization)]),
@@ -105,7 +107,7 @@ def _registered_doc(
     document: dict[str, object] = {
         "email": account.email,
         "url": url,
-        "balance": exact(account.balance),
+        "balance": _balance(account),
         "organization": account.organization,
         "password_generated": generated,
     }
@@ -117,7 +119,7 @@ def _registered_doc(
 
 
 def login(ctx: Context) -> int:
-    email = ctx.args.login_email or ctx.option("email") or os.environ.get(creds.ENV_EMAIL)
+    email = ctx.args.login_email or ctx.option("email") or os.environ.get(ENV_EMAIL)
     if not email and ctx.interactive():
         try:
             email = ctx.ask("Email: ")
@@ -131,22 +133,18 @@ def login(ctx: Context) -> int:
         )
     email = validation.email(email)
     url = ctx.service_url()
-    if ctx.option("password_stdin"):
-        password = ctx.read_stdin_line("password", "--password-stdin")
-    elif os.environ.get(creds.ENV_PASSWORD):
-        password = ctx.secret(os.environ[creds.ENV_PASSWORD])
-    elif ctx.interactive():
-        password = ctx.ask_secret(f"Password for {email}: ")
-    else:
-        raise CliError(
-            f"no password for {email}",
-            f"pipe it with --password-stdin or set {creds.ENV_PASSWORD} (and add --save)",
-            AUTH,
-        )
+    read = ctx.read_secret(
+        PASSWORD,
+        prompt=f"Password for {email}: ",
+        missing=f" for {email}",
+        advice=" (and add --save)",
+    )
+    assert read is not None  # required
+    password = read[0]
     account = Account(url=url, email=email, password=password, source="login")
     with ctx.account_client(account) as client:
         with ctx.busy(f"Checking the credentials with {client.accounting_url}"):
-            balance = exact(client.get_account_balance())
+            balance = client.get_account().balance
         saved = _save(ctx, client, ctx.args.save, f"the credentials of {email}")
         document = {
             "email": email,
@@ -162,7 +160,7 @@ def login(ctx: Context) -> int:
         ctx.note(
             f"hint: to save them, run '{PROG} login {email} --save' (in a terminal it asks "
             "first; the password comes from the prompt, --password-stdin or "
-            f"{creds.ENV_PASSWORD})"
+            f"{ENV_PASSWORD})"
         )
     return OK
 
@@ -172,7 +170,7 @@ def status(ctx: Context) -> int:
     problem: AccountingError | CliError | None = None
     balance: Decimal | None = None
     if account is None:
-        url, email, state = ctx.service_url(), None, "not_configured"
+        url, email, state = ctx.service_url(), None, CredentialStatus.NOT_CONFIGURED
         shown = "-"
         problem = CliError(
             "no accounting account is configured",
@@ -183,32 +181,25 @@ def status(ctx: Context) -> int:
         url, email = account.url, account.email
         with ctx.account_client(account) as client:
             url = client.accounting_url
-            try:
-                with ctx.busy(f"Asking {url}"):
-                    balance = exact(client.get_account_balance())
-                state, shown = "valid", display.money(balance)
-            except AuthenticationError as exc:
-                state, shown, problem = (
-                    "invalid",
-                    f"unavailable ({exc.status_code or 'no answer'})",
-                    exc,
-                )
-            except AccountingError as exc:
-                state, shown, problem = (
-                    "unreachable",
-                    f"unavailable ({exc.status_code or 'no answer'})",
-                    exc,
-                )
+            with ctx.busy(f"Asking {url}"):
+                check = client.check_credentials()
+        state, problem = check.status, check.error
+        if check.account is not None:
+            balance = check.account.balance
+            shown = money(balance)
+        else:
+            status_code = check.error.status_code if check.error else None
+            shown = f"unavailable ({status_code or 'no answer'})"
     document = {
         "configured": account is not None,
         "email": email,
         "url": url,
         "source": account.source if account else None,
-        "credentials": state,
+        "credentials": state.value,
         "balance": balance,
     }
     snapshot = display.Snapshot(url=url, email=email, configured=account is not None, balance=shown)
     ctx.emit(document, [display.text(snapshot)])
     if problem is None:
         return OK
-    return report(ctx, problem, json_document=False)
+    return ctx.report(problem, json_document=False)

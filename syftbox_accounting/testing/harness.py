@@ -7,6 +7,7 @@ import secrets
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from syftbox_accounting import validation
 from syftbox_accounting.accounting import AccountingClient
 from syftbox_accounting.admin import AdminClient
 
@@ -60,8 +61,8 @@ class AccountingTestService:
         client.register_accounting(
             email, password or secrets.token_urlsafe(16), organization=organization
         )
-        start = Decimal(str(client.get_account_balance()))
-        wanted = Decimal(str(balance))
+        start = client.get_account().balance
+        wanted = Decimal(0) if balance == 0 else validation.amount(balance, "balance")
         if wanted < start:
             raise ValueError(
                 f"balance {balance} is below the service's initial credit {start}: start the "

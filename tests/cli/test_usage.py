@@ -176,8 +176,9 @@ def test_admin_without_a_key_is_an_authentication_error(cli: Runner) -> None:
 def test_plain_http_to_a_remote_host_is_refused(cli: Runner) -> None:
     env = {"SYFTBOX_ACCOUNTING_PASSWORD": "pw-not-shown-123"}
     args = ["balance", "--email", "a@example.com", "--url", "http://example.com"]
-    error, _ = cli.main(*args, env=env).assert_error(2)
-    assert "--allow-insecure-http" in error
+    error, hint = cli.main(*args, env=env).assert_error(2)
+    assert "--url uses plain http:// to example.com" in error
+    assert "--allow-insecure-http" in hint
 
 
 def test_an_unreachable_service_is_a_failure(cli: Runner) -> None:

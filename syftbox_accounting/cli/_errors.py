@@ -1,0 +1,126 @@
+"""Explaining failures on the command line: one `error:` line, one `hint:` line, and
+an exit code. The library says what happened (`summary`) and names its advice
+(`hint_key`); here the advice is worded as commands and flags."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+
+from syftbox_accounting import errors
+from syftbox_accounting.cli._output import to_json
+from syftbox_accounting.cli._parser import ENV_ADMIN_KEY, PROG
+from syftbox_accounting.defaults import ENV_KEY
+from syftbox_accounting.errors import AccountingError, AuthenticationError, InvalidInputError
+
+OK, FAILURE, USAGE, AUTH, INTERRUPTED = 0, 1, 2, 3, 130
+
+
+class CliError(Exception):
+    """A failure found by the command line itself, with its hint and exit code."""
+
+    def __init__(self, message: str, hint: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.message, self.hint, self.exit_code = message, hint, exit_code
+
+
+_LOGIN = f"'{PROG} login EMAIL'"
+
+# The library's advice, by its `hint_key`, as commands; keys not here keep the
+# library's own words (they name no Python call).
+_HINTS: dict[str, str] = {
+    "invalid_credentials": f"check the email and password ({_LOGIN} asks for them), or "
+    f"create an account with '{PROG} register EMAIL'",
+    "account_exists": f"log in with its password instead: {_LOGIN}",
+    "method_not_allowed": "check that --url points at a SyftBox accounting service (a proxy "
+    "or another server answered)",
+    errors.WRONG_SERVICE: "check that --url points at a SyftBox accounting service (a proxy "
+    "or another server answered)",
+    errors.NOT_CONFIGURED: f"run {_LOGIN} to save credentials (or '{PROG} register EMAIL')",
+    errors.MAY_HAVE_REACHED: f"it may have been applied: check '{PROG} history' before "
+    "repeating a payment",
+    errors.CREDENTIALS_FILE: f"run '{PROG} login EMAIL --save' to save the credentials again, "
+    f"or set {ENV_KEY} to the key they were saved with",
+    errors.INSECURE_HTTP: "use https://, or add --allow-insecure-http if you must",
+}
+_ADMIN_HINT = f"check the admin key (${ENV_ADMIN_KEY} or --admin-key-stdin) and --url"
+
+
+def exit_code_of(exc: AccountingError) -> int:
+    if isinstance(exc, InvalidInputError):
+        return USAGE
+    if isinstance(exc, AuthenticationError):
+        return AUTH
+    return FAILURE  # PaymentError, NotFoundError, AccountExistsError, ServiceException
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _hint_for(exc: AccountingError, command: str) -> str:
+    if exc.hint_key in {"invalid_credentials", "forbidden"} and command.startswith("admin"):
+        return _ADMIN_HINT
+    hint = _HINTS.get(exc.hint_key or "") or exc.hint
+    if hint:
+        return hint
+    if isinstance(exc, InvalidInputError):
+        return f"see '{PROG} {command} --help' for what it accepts"
+    if isinstance(exc, AuthenticationError):
+        return f"'{PROG} login EMAIL --save' checks and saves new credentials"
+    return f"try again later; '{PROG} status' shows whether the service answers"
+
+
+def explain(exc: BaseException, command: str) -> tuple[str, str, int]:
+    """The error line, the hint line and the exit code for `exc` (secrets not yet
+    removed: see `Context.clean`)."""
+    if isinstance(exc, CliError):
+        return _one_line(exc.message), _one_line(exc.hint), exc.exit_code
+    if isinstance(exc, AccountingError):
+        error = _one_line(exc.summary).rstrip(".:")
+        notes = [_one_line(n) for n in getattr(exc, "__notes__", ())]
+        if notes:
+            error = f"{error} ({' '.join(notes)})"
+        return error, _one_line(_hint_for(exc, command)), exit_code_of(exc)
+    if isinstance(exc, EOFError):
+        return (
+            "standard input ended before an answer was given",
+            "answer the prompt, or give the value with --password-stdin, --token-stdin, "
+            "--admin-key-stdin or the environment",
+            USAGE,
+        )
+    if isinstance(exc, OSError):
+        what = f"{exc.strerror or type(exc).__name__}" + (
+            f": {exc.filename}" if exc.filename else ""
+        )
+        return (
+            f"cannot use a file: {what}",
+            "check the path and its permissions (--config chooses the credentials file)",
+            FAILURE,
+        )
+    return (
+        f"unexpected {type(exc).__name__}: {_one_line(str(exc))}",
+        f"this is a bug in {PROG}: rerun with --verbose to see where, and report it",
+        FAILURE,
+    )
+
+
+def report(exc: BaseException, command: str, *, json: bool, clean: Callable[[str], str]) -> int:
+    """Print `exc` as `error:` and `hint:` lines on stderr (and, with `json`, as a JSON
+    document on stdout), every secret removed by `clean`; return its exit code."""
+    error, hint, code = explain(exc, command)
+    error, hint = clean(error), clean(hint)
+    if json:
+        document = {
+            "error": {
+                "type": type(exc).__name__,
+                "message": error,
+                "hint": hint,
+                "code": exc.code if isinstance(exc, AccountingError) else None,
+                "status_code": exc.status_code if isinstance(exc, AccountingError) else None,
+                "exit_code": code,
+            }
+        }
+        print(to_json(document), file=sys.stdout, flush=True)
+    print(f"error: {error}\nhint: {hint}", file=sys.stderr, flush=True)
+    return code
