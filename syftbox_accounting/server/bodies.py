@@ -14,7 +14,16 @@ from syftbox_accounting.server.money import AmountError, to_micros
 
 # Far above any valid request (the longest field is a 4 KiB token); stops memory abuse.
 MAX_BODY_BYTES = 64 * 1024
+# The lengths the contract allows, in characters.
 MAX_EMAIL_LENGTH = 254
+MAX_EMAIL_LOCAL_LENGTH = 64  # RFC 5321's limit for the part before the @
+MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 256
+MAX_ORGANIZATION_LENGTH = 128
+MAX_TOKEN_LENGTH = 4096
+MAX_APP_NAME_LENGTH = 256
+MAX_APP_EP_PATH_LENGTH = 1024
+MAX_TRANSACTION_ID_LENGTH = 64
 EMAIL_PROBLEM = "must be an email address such as alice@example.com"
 
 _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
@@ -30,8 +39,14 @@ def is_email(value: str) -> bool:
     return (
         match is not None
         and len(value) <= MAX_EMAIL_LENGTH
-        and len(match.group("local")) <= 64  # RFC 5321's limit for the local part
+        and len(match.group("local")) <= MAX_EMAIL_LOCAL_LENGTH
     )
+
+
+def same_email(a: str, b: str) -> bool:
+    """Whether two addresses name the same account (emails are matched without case)."""
+    # Emails are ASCII (validated on the way in), so ASCII case folding is complete.
+    return a.lower() == b.lower()
 
 
 def parse_object(raw: bytes) -> dict[str, Any]:
@@ -233,16 +248,19 @@ class AddBalance:
     amount: int
 
 
-ORGANIZATION_MAX = 128
-
-
 def create_user(data: dict[str, Any]) -> CreateUser:
     f = Fields(data, ("email", "password", "organization"))
     body = CreateUser(
         email=f.email("email"),
-        password=f.string("password", required=False, nullable=True, min_length=8, max_length=256),
+        password=f.string(
+            "password",
+            required=False,
+            nullable=True,
+            min_length=MIN_PASSWORD_LENGTH,
+            max_length=MAX_PASSWORD_LENGTH,
+        ),
         organization=f.string(
-            "organization", required=False, nullable=True, max_length=ORGANIZATION_MAX
+            "organization", required=False, nullable=True, max_length=MAX_ORGANIZATION_LENGTH
         ),
     )
     f.check()
@@ -252,8 +270,10 @@ def create_user(data: dict[str, Any]) -> CreateUser:
 def update_password(data: dict[str, Any]) -> UpdatePassword:
     f = Fields(data, ("oldPassword", "newPassword"))
     body = UpdatePassword(
-        old_password=f.required_string("oldPassword", min_length=1, max_length=256),
-        new_password=f.required_string("newPassword", min_length=8, max_length=256),
+        old_password=f.required_string("oldPassword", min_length=1, max_length=MAX_PASSWORD_LENGTH),
+        new_password=f.required_string(
+            "newPassword", min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH
+        ),
     )
     f.check()
     return body
@@ -263,7 +283,7 @@ def update_organization(data: dict[str, Any]) -> UpdateOrganization:
     f = Fields(data, ("organization",))
     # Required, but null is a value: it clears the organization.
     body = UpdateOrganization(
-        organization=f.string("organization", nullable=True, max_length=ORGANIZATION_MAX)
+        organization=f.string("organization", nullable=True, max_length=MAX_ORGANIZATION_LENGTH)
     )
     f.check()
     return body
@@ -282,9 +302,13 @@ def create_transaction(data: dict[str, Any]) -> CreateTransaction:
         sender_email=f.email("senderEmail"),
         recipient_email=f.email("recipientEmail"),
         amount=f.amount("amount"),
-        token=f.string("token", required=False, nullable=True, min_length=1, max_length=4096),
-        app_name=f.string("appName", required=False, nullable=True, max_length=256),
-        app_ep_path=f.string("appEpPath", required=False, nullable=True, max_length=1024),
+        token=f.string(
+            "token", required=False, nullable=True, min_length=1, max_length=MAX_TOKEN_LENGTH
+        ),
+        app_name=f.string("appName", required=False, nullable=True, max_length=MAX_APP_NAME_LENGTH),
+        app_ep_path=f.string(
+            "appEpPath", required=False, nullable=True, max_length=MAX_APP_EP_PATH_LENGTH
+        ),
     )
     f.check()
     return body
@@ -293,7 +317,9 @@ def create_transaction(data: dict[str, Any]) -> CreateTransaction:
 def transaction_id(data: dict[str, Any]) -> TransactionId:
     f = Fields(data, ("transactionId",))
     body = TransactionId(
-        transaction_id=f.required_string("transactionId", min_length=1, max_length=64)
+        transaction_id=f.required_string(
+            "transactionId", min_length=1, max_length=MAX_TRANSACTION_ID_LENGTH
+        )
     )
     f.check()
     return body
