@@ -6,11 +6,17 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from syftbox_accounting.server.errors import ErrorDetail, bad_request, validation_error
-from syftbox_accounting.server.money import AmountError, to_micros
+from syftbox_accounting.server.money import (
+    DECIMAL_PLACES,
+    MAX_AMOUNT_MICROS,
+    MICROS_PER_DOLLAR,
+    AmountError,
+    to_micros,
+)
 
 # Far above any valid request (the longest field is a 4 KiB token); stops memory abuse.
 MAX_BODY_BYTES = 64 * 1024
@@ -25,6 +31,15 @@ MAX_APP_NAME_LENGTH = 256
 MAX_APP_EP_PATH_LENGTH = 1024
 MAX_TRANSACTION_ID_LENGTH = 64
 EMAIL_PROBLEM = "must be an email address such as alice@example.com"
+# No field takes a number beyond these powers of ten (amounts lie between 1e-6 and 1e9).
+# Numbers outside are never turned into a Decimal one could compute with: `1e999999999`
+# would make arithmetic and formatting huge, and a longer exponent does not fit a Decimal.
+MAX_NUMBER_EXPONENT = 100
+_MAX_EXPONENT_CHARS = 8
+AMOUNT_RANGE_PROBLEM = (
+    f"is out of range: send between {Decimal(1).scaleb(-DECIMAL_PLACES)}"
+    f" and {MAX_AMOUNT_MICROS // MICROS_PER_DOLLAR} US dollars"
+)
 
 _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
@@ -49,11 +64,39 @@ def same_email(a: str, b: str) -> bool:
     return a.lower() == b.lower()
 
 
+class OutOfRange:
+    """A JSON number too large or too small to be the value of any field: a 422 by the
+    field that holds it, never a value to compute with."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "OutOfRange()"
+
+
+OUT_OF_RANGE = OutOfRange()
+
+
+def _number(text: str) -> Decimal | OutOfRange:
+    """A JSON number as an exact `Decimal`, when its magnitude is one a field can take."""
+    _, e, exponent = text.lower().partition("e")
+    if e and len(exponent.lstrip("+-").lstrip("0")) > _MAX_EXPONENT_CHARS:
+        return OUT_OF_RANGE  # the exponent alone would not fit a Decimal
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        return OUT_OF_RANGE
+    if not -MAX_NUMBER_EXPONENT <= value.adjusted() <= MAX_NUMBER_EXPONENT:
+        return OUT_OF_RANGE
+    return value
+
+
 def parse_object(raw: bytes) -> dict[str, Any]:
     """Parse a request body into a JSON object, answering 400 bad_request otherwise.
 
-    Numbers become `Decimal` (exact money); NaN and Infinity, which `json` accepts by
-    default, become non-finite `Decimal`s so that the amount check rejects them with 422.
+    Numbers become `Decimal` (exact money), or `OUT_OF_RANGE` beyond any field's range;
+    NaN and Infinity, which `json` accepts by default, become non-finite `Decimal`s so
+    that the amount check rejects them with 422.
     """
     if len(raw) > MAX_BODY_BYTES:
         raise bad_request(
@@ -66,8 +109,8 @@ def parse_object(raw: bytes) -> dict[str, Any]:
     try:
         value = json.loads(
             raw,
-            parse_float=Decimal,
-            parse_int=Decimal,
+            parse_float=_number,
+            parse_int=_number,
             parse_constant=Decimal,
             object_pairs_hook=_unique_names,
         )
@@ -111,7 +154,7 @@ def _type_name(value: object) -> str:
         return "null"
     if isinstance(value, bool):
         return "a boolean"
-    if isinstance(value, Decimal):
+    if isinstance(value, Decimal | OutOfRange):
         return "a number"
     if isinstance(value, str):
         return "a string"
@@ -192,8 +235,12 @@ class Fields:
         if name not in self._data:
             self._problem(name, "is required")
             return 0
+        value = self._data[name]
+        if isinstance(value, OutOfRange):
+            self._problem(name, AMOUNT_RANGE_PROBLEM)
+            return 0
         try:
-            return to_micros(self._data[name])
+            return to_micros(value)
         except AmountError as error:
             self._problem(name, str(error))
             return 0

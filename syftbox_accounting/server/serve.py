@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 import uvicorn
 
 from syftbox_accounting.server.app import create_app
+from syftbox_accounting.server.money import AmountError, from_decimal
 
 ADMIN_KEY_ENV = "SYFTBOX_ACCOUNTING_ADMIN_KEY"
 logger = logging.getLogger("syftbox_accounting.server")
@@ -90,6 +91,10 @@ def _decimal(text: str) -> Decimal:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
     if not value.is_finite() or value < 0:
         raise argparse.ArgumentTypeError(f"must be a number >= 0: {text!r}")
+    try:
+        from_decimal(value)  # the service's own range check, before it starts
+    except AmountError as error:
+        raise argparse.ArgumentTypeError(f"{error}: {text!r}") from None
     return value
 
 

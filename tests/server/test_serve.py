@@ -62,6 +62,8 @@ def test_defaults_bind_to_loopback() -> None:
         ["--port", "x"],
         ["--initial-credit", "-1"],
         ["--initial-credit", "NaN"],
+        ["--initial-credit", "1e999999999"],
+        ["--initial-credit", "0.0000001"],
         ["--token-lifetime", "0"],
         ["--log-level", "loud"],
     ],
