@@ -15,7 +15,7 @@ from anyio import to_thread
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -37,6 +37,8 @@ from syftbox_accounting.server.tokens import TokenIssuer
 logger = logging.getLogger("syftbox_accounting.server")
 
 T = TypeVar("T")
+# What the request log says of a request whose client left first (nginx's convention).
+CLIENT_CLOSED_REQUEST = 499
 Handler = Callable[[Request], Awaitable[Response]]
 
 
@@ -281,6 +283,15 @@ def _endpoint(run: _Runner, endpoint: Endpoint) -> Handler:
             return ExactJSONResponse(await endpoint.handler(run, request))
         except errors.ApiError as error:
             return error_response(error)
+        except ClientDisconnect:
+            # A client that hangs up (or is cut off by the request timeout) mid-body is a
+            # normal event: no traceback, and no 500 counted against the service.
+            logger.debug(
+                "%s %s: the client left before sending the whole body",
+                request.method,
+                _printable(request),
+            )
+            return Response(status_code=CLIENT_CLOSED_REQUEST)  # never sent: nobody listens
         except Exception:
             # The traceback is for the operator; the client only learns that it failed.
             logger.exception("Unexpected error in %s %s", request.method, _printable(request))

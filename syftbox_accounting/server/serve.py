@@ -11,6 +11,11 @@ from decimal import Decimal, InvalidOperation
 import uvicorn
 
 from syftbox_accounting.server.app import create_app
+from syftbox_accounting.server.connections import (
+    DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_REQUEST_TIMEOUT,
+    ConnectionLimits,
+)
 from syftbox_accounting.server.money import AmountError, from_decimal
 
 ADMIN_KEY_ENV = "SYFTBOX_ACCOUNTING_ADMIN_KEY"
@@ -35,8 +40,15 @@ def run(
     initial_credit: Decimal = Decimal("100"),
     token_lifetime: float = 86400.0,
     log_level: str = "info",
+    max_connections: int = DEFAULT_MAX_CONNECTIONS,
+    request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
 ) -> None:
-    """Serve the reference accounting service until interrupted (Ctrl+C)."""
+    """Serve the reference accounting service until interrupted (Ctrl+C).
+
+    At most `max_connections` connections are open at once, and a client has
+    `request_timeout` seconds to send each request in full (see `connections.py`).
+    """
+    limits = ConnectionLimits(max_connections, request_timeout)
     level = log_level.upper()
     if not logging.getLogger().handlers:
         logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -70,6 +82,7 @@ def run(
             access_log=False,  # the app logs each request, without secrets
             ws="none",
             lifespan="off",
+            **limits.uvicorn_options(),
         )
     finally:
         app.state.service.close()
@@ -105,6 +118,16 @@ def _seconds(text: str) -> float:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
     if not value > 0 or value == float("inf"):
         raise argparse.ArgumentTypeError(f"must be a number of seconds > 0: {text!r}")
+    return value
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {text!r}")
     return value
 
 
@@ -155,6 +178,21 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         help="how long a transaction token stays valid (default: %(default)s)",
     )
     parser.add_argument(
+        "--max-connections",
+        type=_count,
+        default=DEFAULT_MAX_CONNECTIONS,
+        metavar="N",
+        help="connections open at once; one more closes the longest-idle one "
+        "(default: %(default)s)",
+    )
+    parser.add_argument(
+        "--request-timeout",
+        type=_seconds,
+        default=DEFAULT_REQUEST_TIMEOUT,
+        metavar="SECONDS",
+        help="time a client has to send a whole request (default: %(default)s)",
+    )
+    parser.add_argument(
         "--log-level",
         default="info",
         choices=["debug", "info", "warning", "error"],
@@ -177,6 +215,8 @@ def run_from_args(args: argparse.Namespace) -> None:
         initial_credit=args.initial_credit,
         token_lifetime=args.token_lifetime,
         log_level=args.log_level,
+        max_connections=args.max_connections,
+        request_timeout=args.request_timeout,
     )
 
 

@@ -66,6 +66,8 @@ def test_defaults_bind_to_loopback() -> None:
         ["--initial-credit", "0.0000001"],
         ["--token-lifetime", "0"],
         ["--log-level", "loud"],
+        ["--max-connections", "0"],
+        ["--request-timeout", "-1"],
     ],
 )
 def test_bad_options_are_refused(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
