@@ -21,7 +21,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from syftbox_accounting.server import errors
-from syftbox_accounting.server.auth import check_admin, parse_basic
+from syftbox_accounting.server.auth import check_admin, check_admin_key, parse_basic
 from syftbox_accounting.server.bodies import MAX_BODY_BYTES
 from syftbox_accounting.server.money import from_decimal
 from syftbox_accounting.server.responses import (
@@ -63,8 +63,11 @@ def create_app(
     The service is `app.state.service` (an `AccountingService`): call its `reset()` to
     wipe all data and its `close()` when done.
     """
-    if admin_key is not None and not admin_key.strip():
-        raise ValueError("admin_key must not be empty: pass None to close the admin endpoints")
+    if admin_key is not None:
+        try:
+            check_admin_key(admin_key)
+        except ValueError as error:
+            raise ValueError(f"admin_key: {error}") from None
     try:
         # Through str, so that a float such as 0.1 means 0.1, not its binary neighbour.
         initial = from_decimal(Decimal(str(initial_credit)))
