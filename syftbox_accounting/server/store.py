@@ -21,6 +21,7 @@ from typing import Literal
 
 from syftbox_accounting.server import errors
 from syftbox_accounting.server.bodies import same_email
+from syftbox_accounting.server.files import prepare_database
 from syftbox_accounting.server.money import MAX_BALANCE_MICROS, format_micros
 from syftbox_accounting.server.tokens import TokenClaims
 
@@ -122,6 +123,9 @@ class Store:
     """The service's data, kept in one SQLite database (a file, or memory)."""
 
     def __init__(self, database: str | os.PathLike[str] = ":memory:") -> None:
+        # Created 0600 before SQLite opens it (its -wal and -shm files take its mode), or
+        # refused when other users can read it: it holds the password hashes.
+        prepare_database(database)
         self._lock = threading.Lock()
         self._connection = sqlite3.connect(
             database, isolation_level=None, check_same_thread=False, timeout=30.0
