@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from anyio import to_thread
+from anyio import CapacityLimiter, to_thread
+from anyio.lowlevel import RunVar
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -21,9 +22,15 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from syftbox_accounting.server import errors
-from syftbox_accounting.server.auth import check_admin, check_admin_key, parse_basic
+from syftbox_accounting.server.auth import (
+    BasicCredentials,
+    check_admin,
+    check_admin_key,
+    parse_basic,
+)
 from syftbox_accounting.server.bodies import MAX_BODY_BYTES
 from syftbox_accounting.server.money import from_decimal
+from syftbox_accounting.server.passwords import MAX_CONCURRENT_HASHES
 from syftbox_accounting.server.responses import (
     ExactJSONResponse,
     error_response,
@@ -96,14 +103,33 @@ def create_app(
     return app
 
 
+# Requests that may wait for a hashing slot; past that a login is answered 503 at once,
+# so a flood of logins cannot queue up answers minutes late for everyone else's.
+MAX_WAITING_HASHES = 256
+# One limiter per event loop (a limiter belongs to the loop that first uses it).
+_HASHING: RunVar[CapacityLimiter] = RunVar("syftbox_accounting_hashing")
+
+
+def _hashing_limiter() -> CapacityLimiter:
+    try:
+        return _HASHING.get()
+    except LookupError:
+        limiter = CapacityLimiter(MAX_CONCURRENT_HASHES)
+        _HASHING.set(limiter)
+        return limiter
+
+
 class _Runner:
     """Where blocking work runs: never on the event loop when it can wait or take long.
 
     scrypt always goes to a worker thread (it releases the GIL for tens of
-    milliseconds). SQLite on a file goes there too, since it may wait on the disk. An
-    in-memory database answers in microseconds of pure CPU, which would hold the GIL
-    in a thread just the same: it runs inline, sparing each request a thread hop (about
-    as long as the work itself) and keeping the service fast under load.
+    milliseconds), at most MAX_CONCURRENT_HASHES at once (each takes 16 MiB): the
+    others wait here, holding no thread, so that the worker threads stay free for the
+    database and cached logins keep being answered. SQLite on a file goes to a thread
+    too, since it may wait on the disk. An in-memory database answers in microseconds
+    of pure CPU, which would hold the GIL in a thread just the same: it runs inline,
+    sparing each request a thread hop (about as long as the work itself) and keeping
+    the service fast under load.
     """
 
     def __init__(self, service: AccountingService) -> None:
@@ -113,6 +139,13 @@ class _Runner:
     async def slow(self, func: Callable[..., T], *args: Any) -> T:
         return await to_thread.run_sync(functools.partial(func, *args))
 
+    async def hashing(self, func: Callable[..., T], *args: Any) -> T:
+        """Run `func`, which may hash a password, when a hashing slot is free."""
+        limiter = _hashing_limiter()
+        if limiter.statistics().tasks_waiting >= MAX_WAITING_HASHES:
+            raise errors.busy()
+        return await to_thread.run_sync(functools.partial(func, *args), limiter=limiter)
+
     async def db(self, func: Callable[..., T], *args: Any) -> T:
         if self.inline:
             return func(*args)
@@ -121,18 +154,25 @@ class _Runner:
     async def as_caller(
         self, request: Request, func: Callable[..., T], *args: Any, slow: bool = False
     ) -> T:
-        """Authenticate the request's Basic credentials, then run `func(caller, *args)`."""
+        """Authenticate the request's Basic credentials, then run `func(caller, *args)`;
+        `slow` when `func` hashes a password."""
         credentials = parse_basic(request.headers.get("authorization"))
-        service = self.service
-        if self.inline:
-            caller = service.cached_login(credentials)
-            if caller is None:
-                caller = await self.slow(service.login, credentials)
-            if slow:
-                return await self.slow(func, caller, *args)
-            return func(caller, *args)
-        # One hop for both steps: on a file, each may wait on the disk.
-        return await self.slow(lambda: func(service.login(credentials), *args))
+        if not slow:
+            # A recently verified login and the operation in one step (one thread hop
+            # on a file, where each may wait on the disk).
+            done: tuple[T] | None = await self.db(self._if_cached, credentials, func, args)
+            if done is not None:
+                return done[0]
+        caller = await self.hashing(self.service.login, credentials)
+        if slow:
+            return await self.hashing(func, caller, *args)
+        return await self.db(func, caller, *args)
+
+    def _if_cached(
+        self, credentials: BasicCredentials, func: Callable[..., T], args: tuple[Any, ...]
+    ) -> tuple[T] | None:
+        caller = self.service.cached_login(credentials)
+        return None if caller is None else (func(caller, *args),)
 
 
 async def _read_body(request: Request) -> bytes:
@@ -150,7 +190,7 @@ async def _read_body(request: Request) -> bytes:
 async def _create_user(run: _Runner, request: Request) -> dict[str, Any]:
     # No authentication: an Authorization header (the admin client sends one) is ignored.
     raw = await _read_body(request)
-    account, password = await run.slow(run.service.create_user, raw)
+    account, password = await run.hashing(run.service.create_user, raw)
     return {"user": user_json(account), "password": password}
 
 

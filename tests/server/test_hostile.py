@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import socket
+import threading
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
-from syftbox_accounting.server import BackgroundService
+from syftbox_accounting.server import BackgroundService, passwords
+from syftbox_accounting.server import app as app_module
 from tests.server.conftest import Api, User
 from tests.server.contract import assert_error
 
@@ -152,3 +159,77 @@ def test_a_client_that_hangs_up_mid_body_is_a_normal_event(
     logged = [r.getMessage() for r in lines if r.levelno == logging.INFO]
     assert [line for line in logged if line.startswith("POST /user/create 499 ")], logged
     assert not [line for line in logged if " 500 " in line]
+
+
+# --- a flood of logins that each cost a password hash ------------------------------------
+
+
+class CountingScrypt:
+    """hashlib.scrypt, slowed to a production-like cost, counting the calls at once."""
+
+    def __init__(self, real: Callable[..., bytes], seconds: float) -> None:
+        self.real, self.seconds = real, seconds
+        self.running = self.most = 0
+        self.lock = threading.Lock()
+
+    def __call__(self, *args: Any, **kwargs: Any) -> bytes:
+        with self.lock:
+            self.running += 1
+            self.most = max(self.most, self.running)
+        try:
+            time.sleep(self.seconds)
+            return self.real(*args, **kwargs)
+        finally:
+            with self.lock:
+                self.running -= 1
+
+
+def bad_logins(url: str, count: int) -> list[httpx.Response]:
+    def attempt(n: int) -> httpx.Response:
+        auth = (f"nobody{n}@example.com", f"guess-{n}")
+        return httpx.get(f"{url}/user/my-info", auth=auth, timeout=30)
+
+    with ThreadPoolExecutor(count) as pool:
+        return list(pool.map(attempt, range(count)))
+
+
+def test_a_flood_of_bad_logins_hashes_a_few_at_once_and_others_are_answered(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scrypt = CountingScrypt(hashlib.scrypt, seconds=0.05)
+    # On a file, where every request needs a worker thread: the flood must not take them.
+    with BackgroundService(database=tmp_path / "books.sqlite3") as service:
+        api = Api(service)
+        try:
+            user = api.register()
+            assert api.balance(user) == 100  # verified once: cached from now on
+            monkeypatch.setattr(hashlib, "scrypt", scrypt)
+            with ThreadPoolExecutor(1) as flood:
+                outcome = flood.submit(bad_logins, service.url, 60)
+                while scrypt.most < passwords.MAX_CONCURRENT_HASHES:
+                    time.sleep(0.01)  # the flood is on
+                start = time.monotonic()
+                assert api.balance(user) == 100
+                users = api.http.get("/users", headers=api.admin)
+                assert users.status_code == 200
+                assert time.monotonic() - start < 1.0
+                assert not outcome.done()  # still flooding while the others were answered
+                responses = outcome.result(timeout=60)
+        finally:
+            api.close()
+    assert {r.status_code for r in responses} == {401}
+    assert scrypt.most <= passwords.MAX_CONCURRENT_HASHES
+
+
+def test_past_the_hashing_queue_a_login_is_a_503_with_retry_after(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(app_module, "MAX_WAITING_HASHES", 2)
+    monkeypatch.setattr(hashlib, "scrypt", CountingScrypt(hashlib.scrypt, seconds=0.05))
+    responses = bad_logins(api.service.url, 20)
+    busy = [r for r in responses if r.status_code == 503]
+    assert busy, [r.status_code for r in responses]
+    for response in busy:
+        assert_error(response, "getMyInfo", 503, "unavailable")
+        assert response.headers["retry-after"] == "1"
+    assert {r.status_code for r in responses} == {401, 503}
