@@ -16,6 +16,7 @@ adds two rules:
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -28,6 +29,9 @@ DEFAULT_REQUEST_TIMEOUT = 10.0
 KEEP_ALIVE_TIMEOUT = 5.0  # uvicorn's default: an idle keep-alive connection is closed then
 MAX_HEADER_BYTES = 16 * 1024  # h11's default, stated: our largest header is a 4 KiB token
 _WAITING_FOR_CLIENT = (h11.IDLE, h11.SEND_BODY)
+_WARN_EVERY = 60.0  # seconds: a flood of connections must not flood the log too
+
+logger = logging.getLogger("syftbox_accounting.server")
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +59,7 @@ class ConnectionLimits:
 
 class _GuardedH11Protocol(H11Protocol):
     limits: ClassVar[ConnectionLimits]
+    _warned_at: ClassVar[float] = -math.inf
     _deadline: asyncio.TimerHandle | None = None
     _last_seen: float = 0.0
 
@@ -115,3 +120,11 @@ class _GuardedH11Protocol(H11Protocol):
             min(waiting, key=lambda c: c._last_seen).transport.close()
         else:
             self.transport.close()  # every other connection is being answered: no room
+        now = self.loop.time()
+        if now - type(self)._warned_at >= _WARN_EVERY:
+            type(self)._warned_at = now
+            logger.warning(
+                "%d connections open, the limit (--max-connections): closing the ones "
+                "that waited longest on their client",
+                self.limits.max_connections,
+            )

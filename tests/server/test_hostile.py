@@ -138,6 +138,11 @@ def test_idle_and_half_sent_requests_cannot_lock_others_out(
             for sock in sockets:
                 sock.close()
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warnings == [
+        "50 connections open, the limit (--max-connections): closing the ones "
+        "that waited longest on their client"
+    ]
 
 
 def test_a_client_that_hangs_up_mid_body_is_a_normal_event(
@@ -196,7 +201,8 @@ def bad_logins(url: str, count: int) -> list[httpx.Response]:
 def test_a_flood_of_bad_logins_hashes_a_few_at_once_and_others_are_answered(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    scrypt = CountingScrypt(hashlib.scrypt, seconds=0.05)
+    # 60 hashes of 0.1 s, a few at a time: the flood lasts seconds.
+    scrypt = CountingScrypt(hashlib.scrypt, seconds=0.1)
     # On a file, where every request needs a worker thread: the flood must not take them.
     with BackgroundService(database=tmp_path / "books.sqlite3") as service:
         api = Api(service)
@@ -212,8 +218,9 @@ def test_a_flood_of_bad_logins_hashes_a_few_at_once_and_others_are_answered(
                 assert api.balance(user) == 100
                 users = api.http.get("/users", headers=api.admin)
                 assert users.status_code == 200
-                assert time.monotonic() - start < 1.0
-                assert not outcome.done()  # still flooding while the others were answered
+                # Answered while the flood goes on (a loose bound: the machine may be busy).
+                assert time.monotonic() - start < 2.5
+                assert not outcome.done()
                 responses = outcome.result(timeout=60)
         finally:
             api.close()
