@@ -61,7 +61,10 @@ def create_app(
 
     Args:
         database: SQLite file path, or ":memory:" (the default) for a throwaway service.
-        admin_key: Bearer key of the admin endpoints; None closes them (403).
+            A new file is created 0600; one that other users can reach is refused
+            (`files.SecretFileError`, a ValueError).
+        admin_key: Bearer key of the admin endpoints (printable text, any script); None
+            closes them (403).
         initial_credit: US dollars every new account starts with.
         token_lifetime: Seconds a transaction token stays valid (24 hours by default).
         token_secret: HS256 key of the tokens (32+ bytes); None keeps a random one in the
