@@ -7,22 +7,30 @@ import logging
 import os
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from anyio import to_thread
+from anyio import CapacityLimiter, to_thread
+from anyio.lowlevel import RunVar
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from syftbox_accounting.server import errors
-from syftbox_accounting.server.auth import check_admin, parse_basic
+from syftbox_accounting.server.auth import (
+    BasicCredentials,
+    check_admin,
+    check_admin_key,
+    parse_basic,
+)
 from syftbox_accounting.server.bodies import MAX_BODY_BYTES
 from syftbox_accounting.server.money import from_decimal
+from syftbox_accounting.server.passwords import MAX_CONCURRENT_HASHES
 from syftbox_accounting.server.responses import (
     ExactJSONResponse,
     error_response,
@@ -36,17 +44,9 @@ from syftbox_accounting.server.tokens import TokenIssuer
 logger = logging.getLogger("syftbox_accounting.server")
 
 T = TypeVar("T")
+# What the request log says of a request whose client left first (nginx's convention).
+CLIENT_CLOSED_REQUEST = 499
 Handler = Callable[[Request], Awaitable[Response]]
-
-# The fixed paths under /user/: a GET to one of them that is not its method must be a 405,
-# not an admin lookup of an account called "create".
-_USER_PATHS = {
-    "create": "POST",
-    "my-info": "GET",
-    "update-password": "PUT",
-    "update-organization": "PUT",
-    "add-balance": "POST",
-}
 
 
 def create_app(
@@ -61,7 +61,10 @@ def create_app(
 
     Args:
         database: SQLite file path, or ":memory:" (the default) for a throwaway service.
-        admin_key: Bearer key of the admin endpoints; None closes them (403).
+            A new file is created 0600; one that other users can reach is refused
+            (`files.SecretFileError`, a ValueError).
+        admin_key: Bearer key of the admin endpoints (printable text, any script); None
+            closes them (403).
         initial_credit: US dollars every new account starts with.
         token_lifetime: Seconds a transaction token stays valid (24 hours by default).
         token_secret: HS256 key of the tokens (32+ bytes); None keeps a random one in the
@@ -70,8 +73,11 @@ def create_app(
     The service is `app.state.service` (an `AccountingService`): call its `reset()` to
     wipe all data and its `close()` when done.
     """
-    if admin_key is not None and not admin_key.strip():
-        raise ValueError("admin_key must not be empty: pass None to close the admin endpoints")
+    if admin_key is not None:
+        try:
+            check_admin_key(admin_key)
+        except ValueError as error:
+            raise ValueError(f"admin_key: {error}") from None
     try:
         # Through str, so that a float such as 0.1 means 0.1, not its binary neighbour.
         initial = from_decimal(Decimal(str(initial_credit)))
@@ -100,14 +106,33 @@ def create_app(
     return app
 
 
+# Requests that may wait for a hashing slot; past that a login is answered 503 at once,
+# so a flood of logins cannot queue up answers minutes late for everyone else's.
+MAX_WAITING_HASHES = 256
+# One limiter per event loop (a limiter belongs to the loop that first uses it).
+_HASHING: RunVar[CapacityLimiter] = RunVar("syftbox_accounting_hashing")
+
+
+def _hashing_limiter() -> CapacityLimiter:
+    try:
+        return _HASHING.get()
+    except LookupError:
+        limiter = CapacityLimiter(MAX_CONCURRENT_HASHES)
+        _HASHING.set(limiter)
+        return limiter
+
+
 class _Runner:
     """Where blocking work runs: never on the event loop when it can wait or take long.
 
     scrypt always goes to a worker thread (it releases the GIL for tens of
-    milliseconds). SQLite on a file goes there too, since it may wait on the disk. An
-    in-memory database answers in microseconds of pure CPU, which would hold the GIL
-    in a thread just the same: it runs inline, sparing each request a thread hop (about
-    as long as the work itself) and keeping the service fast under load.
+    milliseconds), at most MAX_CONCURRENT_HASHES at once (each takes 16 MiB): the
+    others wait here, holding no thread, so that the worker threads stay free for the
+    database and cached logins keep being answered. SQLite on a file goes to a thread
+    too, since it may wait on the disk. An in-memory database answers in microseconds
+    of pure CPU, which would hold the GIL in a thread just the same: it runs inline,
+    sparing each request a thread hop (about as long as the work itself) and keeping
+    the service fast under load.
     """
 
     def __init__(self, service: AccountingService) -> None:
@@ -117,6 +142,13 @@ class _Runner:
     async def slow(self, func: Callable[..., T], *args: Any) -> T:
         return await to_thread.run_sync(functools.partial(func, *args))
 
+    async def hashing(self, func: Callable[..., T], *args: Any) -> T:
+        """Run `func`, which may hash a password, when a hashing slot is free."""
+        limiter = _hashing_limiter()
+        if limiter.statistics().tasks_waiting >= MAX_WAITING_HASHES:
+            raise errors.busy()
+        return await to_thread.run_sync(functools.partial(func, *args), limiter=limiter)
+
     async def db(self, func: Callable[..., T], *args: Any) -> T:
         if self.inline:
             return func(*args)
@@ -125,18 +157,25 @@ class _Runner:
     async def as_caller(
         self, request: Request, func: Callable[..., T], *args: Any, slow: bool = False
     ) -> T:
-        """Authenticate the request's Basic credentials, then run `func(caller, *args)`."""
+        """Authenticate the request's Basic credentials, then run `func(caller, *args)`;
+        `slow` when `func` hashes a password."""
         credentials = parse_basic(request.headers.get("authorization"))
-        service = self.service
-        if self.inline:
-            caller = service.cached_login(credentials)
-            if caller is None:
-                caller = await self.slow(service.login, credentials)
-            if slow:
-                return await self.slow(func, caller, *args)
-            return func(caller, *args)
-        # One hop for both steps: on a file, each may wait on the disk.
-        return await self.slow(lambda: func(service.login(credentials), *args))
+        if not slow:
+            # A recently verified login and the operation in one step (one thread hop
+            # on a file, where each may wait on the disk).
+            done: tuple[T] | None = await self.db(self._if_cached, credentials, func, args)
+            if done is not None:
+                return done[0]
+        caller = await self.hashing(self.service.login, credentials)
+        if slow:
+            return await self.hashing(func, caller, *args)
+        return await self.db(func, caller, *args)
+
+    def _if_cached(
+        self, credentials: BasicCredentials, func: Callable[..., T], args: tuple[Any, ...]
+    ) -> tuple[T] | None:
+        caller = self.service.cached_login(credentials)
+        return None if caller is None else (func(caller, *args),)
 
 
 async def _read_body(request: Request) -> bytes:
@@ -151,124 +190,161 @@ async def _read_body(request: Request) -> bytes:
     return b"".join(chunks)
 
 
-def _ok(content: dict[str, Any]) -> ExactJSONResponse:
-    return ExactJSONResponse(content)
+async def _create_user(run: _Runner, request: Request) -> dict[str, Any]:
+    # No authentication: an Authorization header (the admin client sends one) is ignored.
+    raw = await _read_body(request)
+    account, password = await run.hashing(run.service.create_user, raw)
+    return {"user": user_json(account), "password": password}
 
 
-def _endpoint(handler: Handler) -> Handler:
-    """Answer an ApiError with its Error body, and anything unexpected with a 500."""
+async def _get_my_info(run: _Runner, request: Request) -> dict[str, Any]:
+    account = await run.as_caller(request, run.service.my_info)
+    return {"user": user_json(account)}
 
-    @functools.wraps(handler)
-    async def wrapper(request: Request) -> Response:
+
+async def _update_password(run: _Runner, request: Request) -> dict[str, Any]:
+    raw = await _read_body(request)
+    account = await run.as_caller(request, run.service.update_password, raw, slow=True)
+    return {"user": user_json(account)}
+
+
+async def _update_organization(run: _Runner, request: Request) -> dict[str, Any]:
+    raw = await _read_body(request)
+    account = await run.as_caller(request, run.service.update_organization, raw)
+    return {"user": user_json(account)}
+
+
+async def _create_token(run: _Runner, request: Request) -> dict[str, Any]:
+    raw = await _read_body(request)
+    token = await run.as_caller(request, run.service.create_token, raw)
+    return {"token": token}
+
+
+async def _create_transaction(run: _Runner, request: Request) -> dict[str, Any]:
+    raw = await _read_body(request)
+    transaction = await run.as_caller(request, run.service.create_transaction, raw)
+    return {"transaction": transaction_json(transaction)}
+
+
+async def _confirm_transaction(run: _Runner, request: Request) -> dict[str, Any]:
+    raw = await _read_body(request)
+    transaction = await run.as_caller(request, run.service.confirm_transaction, raw)
+    return {"transaction": transaction_json(transaction)}
+
+
+async def _cancel_transaction(run: _Runner, request: Request) -> dict[str, Any]:
+    raw = await _read_body(request)
+    transaction = await run.as_caller(request, run.service.cancel_transaction, raw)
+    return {"transaction": transaction_json(transaction)}
+
+
+async def _list_transactions(run: _Runner, request: Request) -> dict[str, Any]:
+    transactions = await run.as_caller(request, run.service.transactions)
+    return {"transactions": [transaction_json(t) for t in transactions]}
+
+
+async def _add_balance(run: _Runner, request: Request) -> dict[str, Any]:
+    _admin(run, request)
+    account = await run.db(run.service.add_balance, await _read_body(request))
+    return {"user": user_json(account)}
+
+
+async def _get_user(run: _Runner, request: Request) -> dict[str, Any]:
+    # The email arrives unencoded (`/user/alice@example.com`); `{email:path}` keeps
+    # even a `/` of a local part.
+    email: str = request.path_params["email"]
+    allowed = _FIXED_USER_PATHS.get(email)
+    if allowed is not None:
+        raise _method_not_allowed(request, allowed)
+    _admin(run, request)
+    account = await run.db(run.service.user, email)
+    return {"user": user_json(account)}
+
+
+async def _list_users(run: _Runner, request: Request) -> dict[str, Any]:
+    _admin(run, request)
+    accounts = await run.db(run.service.users)
+    return {"users": [user_json(a) for a in accounts]}
+
+
+def _admin(run: _Runner, request: Request) -> None:
+    check_admin(request.headers.get("authorization"), run.service.admin_key)
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """One operation of `openapi.yaml`: its name, how it is reached, what answers it."""
+
+    operation_id: str
+    method: str
+    path: str
+    handler: Callable[[_Runner, Request], Awaitable[dict[str, Any]]]
+
+
+# The one list of what the service serves: the routes and the 405s derive from it.
+ENDPOINTS: tuple[Endpoint, ...] = (
+    Endpoint("createUser", "POST", "/user/create", _create_user),
+    Endpoint("getMyInfo", "GET", "/user/my-info", _get_my_info),
+    Endpoint("updatePassword", "PUT", "/user/update-password", _update_password),
+    Endpoint("updateOrganization", "PUT", "/user/update-organization", _update_organization),
+    Endpoint("addBalance", "POST", "/user/add-balance", _add_balance),
+    Endpoint("getUser", "GET", "/user/{email:path}", _get_user),
+    Endpoint("listUsers", "GET", "/users", _list_users),
+    Endpoint("createToken", "POST", "/token/create", _create_token),
+    Endpoint("createTransaction", "POST", "/transaction/create", _create_transaction),
+    Endpoint("confirmTransaction", "POST", "/transaction/confirm", _confirm_transaction),
+    Endpoint("cancelTransaction", "POST", "/transaction/cancel", _cancel_transaction),
+    Endpoint("listTransactions", "GET", "/transactions", _list_transactions),
+)
+
+
+def _fixed_paths_under(prefix: str) -> dict[str, str]:
+    """The fixed paths that a `prefix{...:path}` route also matches, with their `Allow`.
+
+    A GET of one of them that is not its method must be a 405, not an admin lookup of an
+    account called "create".
+    """
+    allowed: dict[str, list[str]] = {}
+    for endpoint in ENDPOINTS:
+        if endpoint.path.startswith(prefix) and "{" not in endpoint.path:
+            allowed.setdefault(endpoint.path.removeprefix(prefix), []).append(endpoint.method)
+    return {name: ", ".join(methods) for name, methods in allowed.items()}
+
+
+_FIXED_USER_PATHS = _fixed_paths_under("/user/")
+
+
+def _routes(service: AccountingService) -> list[Route]:
+    run = _Runner(service)
+    # Templated paths last, so that a fixed path (/user/my-info) wins over /user/{email}.
+    ordered = sorted(ENDPOINTS, key=lambda endpoint: "{" in endpoint.path)
+    return [Route(e.path, _endpoint(run, e), methods=[e.method]) for e in ordered]
+
+
+def _endpoint(run: _Runner, endpoint: Endpoint) -> Handler:
+    """The route's handler: the endpoint's JSON, an ApiError's Error body, or a 500."""
+
+    async def handle(request: Request) -> Response:
         try:
-            return await handler(request)
+            return ExactJSONResponse(await endpoint.handler(run, request))
         except errors.ApiError as error:
             return error_response(error)
+        except ClientDisconnect:
+            # A client that hangs up (or is cut off by the request timeout) mid-body is a
+            # normal event: no traceback, and no 500 counted against the service.
+            logger.debug(
+                "%s %s: the client left before sending the whole body",
+                request.method,
+                _printable(request),
+            )
+            return Response(status_code=CLIENT_CLOSED_REQUEST)  # never sent: nobody listens
         except Exception:
             # The traceback is for the operator; the client only learns that it failed.
             logger.exception("Unexpected error in %s %s", request.method, _printable(request))
             return error_response(errors.internal_error())
 
-    return wrapper
-
-
-def _routes(service: AccountingService) -> list[Route]:
-    run = _Runner(service)
-
-    def admin(request: Request) -> None:
-        check_admin(request.headers.get("authorization"), service.admin_key)
-
-    @_endpoint
-    async def create_user(request: Request) -> Response:
-        # No authentication: an Authorization header (the admin client sends one) is ignored.
-        raw = await _read_body(request)
-        account, password = await run.slow(service.create_user, raw)
-        return _ok({"user": user_json(account), "password": password})
-
-    @_endpoint
-    async def my_info(request: Request) -> Response:
-        account = await run.as_caller(request, service.my_info)
-        return _ok({"user": user_json(account)})
-
-    @_endpoint
-    async def update_password(request: Request) -> Response:
-        raw = await _read_body(request)
-        account = await run.as_caller(request, service.update_password, raw, slow=True)
-        return _ok({"user": user_json(account)})
-
-    @_endpoint
-    async def update_organization(request: Request) -> Response:
-        raw = await _read_body(request)
-        account = await run.as_caller(request, service.update_organization, raw)
-        return _ok({"user": user_json(account)})
-
-    @_endpoint
-    async def create_token(request: Request) -> Response:
-        raw = await _read_body(request)
-        token = await run.as_caller(request, service.create_token, raw)
-        return _ok({"token": token})
-
-    @_endpoint
-    async def create_transaction(request: Request) -> Response:
-        raw = await _read_body(request)
-        transaction = await run.as_caller(request, service.create_transaction, raw)
-        return _ok({"transaction": transaction_json(transaction)})
-
-    @_endpoint
-    async def confirm_transaction(request: Request) -> Response:
-        raw = await _read_body(request)
-        transaction = await run.as_caller(request, service.confirm_transaction, raw)
-        return _ok({"transaction": transaction_json(transaction)})
-
-    @_endpoint
-    async def cancel_transaction(request: Request) -> Response:
-        raw = await _read_body(request)
-        transaction = await run.as_caller(request, service.cancel_transaction, raw)
-        return _ok({"transaction": transaction_json(transaction)})
-
-    @_endpoint
-    async def list_transactions(request: Request) -> Response:
-        transactions = await run.as_caller(request, service.transactions)
-        return _ok({"transactions": [transaction_json(t) for t in transactions]})
-
-    @_endpoint
-    async def add_balance(request: Request) -> Response:
-        admin(request)
-        account = await run.db(service.add_balance, await _read_body(request))
-        return _ok({"user": user_json(account)})
-
-    @_endpoint
-    async def get_user(request: Request) -> Response:
-        # The email arrives unencoded (`/user/alice@example.com`); `{email:path}` keeps
-        # even a `/` of a local part.
-        email: str = request.path_params["email"]
-        if email in _USER_PATHS:
-            raise _method_not_allowed(request, _USER_PATHS[email])
-        admin(request)
-        account = await run.db(service.user, email)
-        return _ok({"user": user_json(account)})
-
-    @_endpoint
-    async def list_users(request: Request) -> Response:
-        admin(request)
-        accounts = await run.db(service.users)
-        return _ok({"users": [user_json(a) for a in accounts]})
-
-    return [
-        Route("/user/create", create_user, methods=["POST"]),
-        Route("/user/my-info", my_info, methods=["GET"]),
-        Route("/user/update-password", update_password, methods=["PUT"]),
-        Route("/user/update-organization", update_organization, methods=["PUT"]),
-        Route("/user/add-balance", add_balance, methods=["POST"]),
-        Route("/token/create", create_token, methods=["POST"]),
-        Route("/transaction/create", create_transaction, methods=["POST"]),
-        Route("/transaction/confirm", confirm_transaction, methods=["POST"]),
-        Route("/transaction/cancel", cancel_transaction, methods=["POST"]),
-        Route("/transactions", list_transactions, methods=["GET"]),
-        Route("/users", list_users, methods=["GET"]),
-        # Last, so that the fixed /user/... paths above win over it.
-        Route("/user/{email:path}", get_user, methods=["GET"]),
-    ]
+    handle.__name__ = handle.__qualname__ = endpoint.handler.__name__.lstrip("_")
+    return handle
 
 
 def _method_not_allowed(request: Request, allowed: str) -> errors.ApiError:

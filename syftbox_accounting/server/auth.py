@@ -54,6 +54,21 @@ def parse_basic(header: str | None) -> BasicCredentials:
     return BasicCredentials(tuple(readings))
 
 
+def check_admin_key(admin_key: str) -> None:
+    """Refuse (ValueError) an admin key that no client could send in a header."""
+    if not admin_key.strip():
+        raise ValueError("the admin key is empty: pass None to close the admin endpoints")
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in admin_key):
+        raise ValueError(
+            "the admin key contains a control character (such as a line break), which no "
+            "HTTP header can carry: use printable characters only"
+        )
+    if admin_key != admin_key.strip():
+        raise ValueError(
+            "the admin key starts or ends with spaces, which HTTP drops from headers: remove them"
+        )
+
+
 def check_admin(header: str | None, admin_key: str | None) -> None:
     """Allow the request only with `Authorization: Bearer <admin key>`.
 
@@ -66,6 +81,25 @@ def check_admin(header: str | None, admin_key: str | None) -> None:
     scheme, _, token = header.strip().partition(" ")
     if scheme.lower() != "bearer":
         raise invalid_admin_key()
-    # Constant time, so the response time says nothing about how much of the key matched.
-    if not hmac.compare_digest(token.strip().encode("utf-8"), admin_key.encode("utf-8")):
+    # Compare bytes: the header's own (the ASGI server decodes them as latin-1, one
+    # character per byte, so encoding back gives them) against the key's bytes as a client
+    # may send them, UTF-8 or latin-1 (`requests`). Every candidate is compared, each in
+    # constant time, so the response time says nothing about how much of the key matched.
+    try:
+        sent = token.strip().encode("latin-1")
+    except UnicodeEncodeError:
+        raise invalid_admin_key() from None
+    matched = False
+    for candidate in _key_encodings(admin_key):
+        matched |= hmac.compare_digest(sent, candidate)
+    if not matched:
         raise invalid_admin_key()
+
+
+def _key_encodings(admin_key: str) -> list[bytes]:
+    encodings = [admin_key.encode("utf-8")]
+    with contextlib.suppress(UnicodeEncodeError):
+        latin1 = admin_key.encode("latin-1")
+        if latin1 != encodings[0]:
+            encodings.append(latin1)
+    return encodings

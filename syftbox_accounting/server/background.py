@@ -15,6 +15,11 @@ import uvicorn
 from starlette.applications import Starlette
 
 from syftbox_accounting.server.app import create_app
+from syftbox_accounting.server.connections import (
+    DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_REQUEST_TIMEOUT,
+    ConnectionLimits,
+)
 from syftbox_accounting.server.service import AccountingService
 
 _START_TIMEOUT = 10.0
@@ -27,10 +32,11 @@ class BackgroundService:
     >>> with BackgroundService() as service:
     ...     url, admin_key = service.url, service.admin_key
 
-    Takes the options of `create_app`, except that a missing `admin_key` is generated, so
-    the admin endpoints are always reachable with `.admin_key`. Each `with` block starts
-    a fresh service (on a fresh in-memory database unless `database` names a file), and
-    `reset()` wipes its data between tests without a restart.
+    Takes the options of `create_app` and the connection limits of `run`, except that
+    a missing `admin_key` is generated, so the admin endpoints are always reachable
+    with `.admin_key`. Each `with` block starts a fresh service (on a fresh in-memory
+    database unless `database` names a file), and `reset()` wipes its data between
+    tests without a restart.
     """
 
     def __init__(
@@ -41,7 +47,10 @@ class BackgroundService:
         initial_credit: Decimal = Decimal("100"),
         token_lifetime: float = 86400.0,
         token_secret: bytes | None = None,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
     ) -> None:
+        self.limits = ConnectionLimits(max_connections, request_timeout)
         self.admin_key = admin_key if admin_key is not None else secrets.token_urlsafe(32)
         self.database = database
         self.initial_credit = initial_credit
@@ -109,6 +118,7 @@ class BackgroundService:
             ws="none",
             lifespan="off",
             timeout_graceful_shutdown=5,
+            **self.limits.uvicorn_options(),
         )
         server = uvicorn.Server(config)
         thread = threading.Thread(

@@ -6,16 +6,40 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from syftbox_accounting.server.errors import ErrorDetail, bad_request, validation_error
-from syftbox_accounting.server.money import AmountError, to_micros
+from syftbox_accounting.server.money import (
+    DECIMAL_PLACES,
+    MAX_AMOUNT_MICROS,
+    MICROS_PER_DOLLAR,
+    AmountError,
+    to_micros,
+)
 
 # Far above any valid request (the longest field is a 4 KiB token); stops memory abuse.
 MAX_BODY_BYTES = 64 * 1024
+# The lengths the contract allows, in characters.
 MAX_EMAIL_LENGTH = 254
+MAX_EMAIL_LOCAL_LENGTH = 64  # RFC 5321's limit for the part before the @
+MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 256
+MAX_ORGANIZATION_LENGTH = 128
+MAX_TOKEN_LENGTH = 4096
+MAX_APP_NAME_LENGTH = 256
+MAX_APP_EP_PATH_LENGTH = 1024
+MAX_TRANSACTION_ID_LENGTH = 64
 EMAIL_PROBLEM = "must be an email address such as alice@example.com"
+# No field takes a number beyond these powers of ten (amounts lie between 1e-6 and 1e9).
+# Numbers outside are never turned into a Decimal one could compute with: `1e999999999`
+# would make arithmetic and formatting huge, and a longer exponent does not fit a Decimal.
+MAX_NUMBER_EXPONENT = 100
+_MAX_EXPONENT_CHARS = 8
+AMOUNT_RANGE_PROBLEM = (
+    f"is out of range: send between {Decimal(1).scaleb(-DECIMAL_PLACES)}"
+    f" and {MAX_AMOUNT_MICROS // MICROS_PER_DOLLAR} US dollars"
+)
 
 _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
@@ -30,15 +54,49 @@ def is_email(value: str) -> bool:
     return (
         match is not None
         and len(value) <= MAX_EMAIL_LENGTH
-        and len(match.group("local")) <= 64  # RFC 5321's limit for the local part
+        and len(match.group("local")) <= MAX_EMAIL_LOCAL_LENGTH
     )
+
+
+def same_email(a: str, b: str) -> bool:
+    """Whether two addresses name the same account (emails are matched without case)."""
+    # Emails are ASCII (validated on the way in), so ASCII case folding is complete.
+    return a.lower() == b.lower()
+
+
+class OutOfRange:
+    """A JSON number too large or too small to be the value of any field: a 422 by the
+    field that holds it, never a value to compute with."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "OutOfRange()"
+
+
+OUT_OF_RANGE = OutOfRange()
+
+
+def _number(text: str) -> Decimal | OutOfRange:
+    """A JSON number as an exact `Decimal`, when its magnitude is one a field can take."""
+    _, e, exponent = text.lower().partition("e")
+    if e and len(exponent.lstrip("+-").lstrip("0")) > _MAX_EXPONENT_CHARS:
+        return OUT_OF_RANGE  # the exponent alone would not fit a Decimal
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        return OUT_OF_RANGE
+    if not -MAX_NUMBER_EXPONENT <= value.adjusted() <= MAX_NUMBER_EXPONENT:
+        return OUT_OF_RANGE
+    return value
 
 
 def parse_object(raw: bytes) -> dict[str, Any]:
     """Parse a request body into a JSON object, answering 400 bad_request otherwise.
 
-    Numbers become `Decimal` (exact money); NaN and Infinity, which `json` accepts by
-    default, become non-finite `Decimal`s so that the amount check rejects them with 422.
+    Numbers become `Decimal` (exact money), or `OUT_OF_RANGE` beyond any field's range;
+    NaN and Infinity, which `json` accepts by default, become non-finite `Decimal`s so
+    that the amount check rejects them with 422.
     """
     if len(raw) > MAX_BODY_BYTES:
         raise bad_request(
@@ -51,8 +109,8 @@ def parse_object(raw: bytes) -> dict[str, Any]:
     try:
         value = json.loads(
             raw,
-            parse_float=Decimal,
-            parse_int=Decimal,
+            parse_float=_number,
+            parse_int=_number,
             parse_constant=Decimal,
             object_pairs_hook=_unique_names,
         )
@@ -96,7 +154,7 @@ def _type_name(value: object) -> str:
         return "null"
     if isinstance(value, bool):
         return "a boolean"
-    if isinstance(value, Decimal):
+    if isinstance(value, Decimal | OutOfRange):
         return "a number"
     if isinstance(value, str):
         return "a string"
@@ -177,8 +235,12 @@ class Fields:
         if name not in self._data:
             self._problem(name, "is required")
             return 0
+        value = self._data[name]
+        if isinstance(value, OutOfRange):
+            self._problem(name, AMOUNT_RANGE_PROBLEM)
+            return 0
         try:
-            return to_micros(self._data[name])
+            return to_micros(value)
         except AmountError as error:
             self._problem(name, str(error))
             return 0
@@ -233,16 +295,19 @@ class AddBalance:
     amount: int
 
 
-ORGANIZATION_MAX = 128
-
-
 def create_user(data: dict[str, Any]) -> CreateUser:
     f = Fields(data, ("email", "password", "organization"))
     body = CreateUser(
         email=f.email("email"),
-        password=f.string("password", required=False, nullable=True, min_length=8, max_length=256),
+        password=f.string(
+            "password",
+            required=False,
+            nullable=True,
+            min_length=MIN_PASSWORD_LENGTH,
+            max_length=MAX_PASSWORD_LENGTH,
+        ),
         organization=f.string(
-            "organization", required=False, nullable=True, max_length=ORGANIZATION_MAX
+            "organization", required=False, nullable=True, max_length=MAX_ORGANIZATION_LENGTH
         ),
     )
     f.check()
@@ -252,8 +317,10 @@ def create_user(data: dict[str, Any]) -> CreateUser:
 def update_password(data: dict[str, Any]) -> UpdatePassword:
     f = Fields(data, ("oldPassword", "newPassword"))
     body = UpdatePassword(
-        old_password=f.required_string("oldPassword", min_length=1, max_length=256),
-        new_password=f.required_string("newPassword", min_length=8, max_length=256),
+        old_password=f.required_string("oldPassword", min_length=1, max_length=MAX_PASSWORD_LENGTH),
+        new_password=f.required_string(
+            "newPassword", min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH
+        ),
     )
     f.check()
     return body
@@ -263,7 +330,7 @@ def update_organization(data: dict[str, Any]) -> UpdateOrganization:
     f = Fields(data, ("organization",))
     # Required, but null is a value: it clears the organization.
     body = UpdateOrganization(
-        organization=f.string("organization", nullable=True, max_length=ORGANIZATION_MAX)
+        organization=f.string("organization", nullable=True, max_length=MAX_ORGANIZATION_LENGTH)
     )
     f.check()
     return body
@@ -282,9 +349,13 @@ def create_transaction(data: dict[str, Any]) -> CreateTransaction:
         sender_email=f.email("senderEmail"),
         recipient_email=f.email("recipientEmail"),
         amount=f.amount("amount"),
-        token=f.string("token", required=False, nullable=True, min_length=1, max_length=4096),
-        app_name=f.string("appName", required=False, nullable=True, max_length=256),
-        app_ep_path=f.string("appEpPath", required=False, nullable=True, max_length=1024),
+        token=f.string(
+            "token", required=False, nullable=True, min_length=1, max_length=MAX_TOKEN_LENGTH
+        ),
+        app_name=f.string("appName", required=False, nullable=True, max_length=MAX_APP_NAME_LENGTH),
+        app_ep_path=f.string(
+            "appEpPath", required=False, nullable=True, max_length=MAX_APP_EP_PATH_LENGTH
+        ),
     )
     f.check()
     return body
@@ -293,7 +364,9 @@ def create_transaction(data: dict[str, Any]) -> CreateTransaction:
 def transaction_id(data: dict[str, Any]) -> TransactionId:
     f = Fields(data, ("transactionId",))
     body = TransactionId(
-        transaction_id=f.required_string("transactionId", min_length=1, max_length=64)
+        transaction_id=f.required_string(
+            "transactionId", min_length=1, max_length=MAX_TRANSACTION_ID_LENGTH
+        )
     )
     f.check()
     return body

@@ -176,3 +176,12 @@ def internal_error() -> ApiError:
         "internal_error",
         "The accounting service failed; nothing was changed. Try again later.",
     )
+
+
+def busy() -> ApiError:
+    return ApiError(
+        503,
+        "unavailable",
+        "The accounting service is busy checking passwords: retry in a second.",
+        headers={"Retry-After": "1"},
+    )

@@ -6,6 +6,7 @@ import base64
 import functools
 import hashlib
 import hmac
+import os
 import secrets
 import threading
 from collections import OrderedDict
@@ -17,6 +18,10 @@ SCRYPT_N = 2**14
 _R, _P = 8, 1
 _MAXMEM = 64 * 1024 * 1024
 _SCHEME = "scrypt"
+# Each hash holds 128 * r * n bytes (16 MiB) while it runs: more at once than there are
+# cores buys no speed, only memory, so a flood of logins is bounded here whoever calls.
+MAX_CONCURRENT_HASHES = max(2, min(os.cpu_count() or 2, 8))
+_hashing = threading.BoundedSemaphore(MAX_CONCURRENT_HASHES)
 
 
 def generate_password() -> str:
@@ -25,7 +30,8 @@ def generate_password() -> str:
 
 
 def _scrypt(password: bytes, salt: bytes, n: int, r: int, p: int) -> bytes:
-    return hashlib.scrypt(password, salt=salt, n=n, r=r, p=p, maxmem=_MAXMEM, dklen=32)
+    with _hashing:
+        return hashlib.scrypt(password, salt=salt, n=n, r=r, p=p, maxmem=_MAXMEM, dklen=32)
 
 
 def _b64(data: bytes) -> str:

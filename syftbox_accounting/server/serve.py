@@ -3,26 +3,45 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import ipaddress
 import logging
 import os
+import sys
+from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
+from typing import Any, NoReturn
 
 import uvicorn
 
 from syftbox_accounting.server.app import create_app
+from syftbox_accounting.server.auth import check_admin_key
+from syftbox_accounting.server.connections import (
+    DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_REQUEST_TIMEOUT,
+    ConnectionLimits,
+)
+from syftbox_accounting.server.files import SecretFileError, read_secret_file
+from syftbox_accounting.server.money import AmountError, from_decimal
+from syftbox_accounting.server.tokens import MIN_SECRET_BYTES
 
 ADMIN_KEY_ENV = "SYFTBOX_ACCOUNTING_ADMIN_KEY"
 logger = logging.getLogger("syftbox_accounting.server")
+
+ADMIN_KEY_SOURCES = f"set {ADMIN_KEY_ENV}, or pass --admin-key-file PATH or --admin-key-stdin"
 
 EXAMPLES = f"""\
 examples:
   # a throwaway service on http://127.0.0.1:8000, its data kept in memory
   %(prog)s
-  # data kept in a file, admin endpoints open; the key comes from the environment,
-  # where `ps` does not show it
+  # data kept in a file (created 0600), admin endpoints open; the key comes from the
+  # environment, where `ps` does not show it
   export {ADMIN_KEY_ENV}="$(python -c 'import secrets; print(secrets.token_urlsafe(32))')"
   %(prog)s --port 8080 --db accounting.sqlite3
+  # the admin key and the token-signing key from files only their owner can read
+  (umask 077; python -c 'import secrets; print(secrets.token_urlsafe(32))' > admin.key)
+  (umask 077; python -c 'import secrets; print(secrets.token_urlsafe(32))' > token.key)
+  %(prog)s --db accounting.sqlite3 --admin-key-file admin.key --token-key-file token.key
 """
 
 
@@ -34,8 +53,17 @@ def run(
     initial_credit: Decimal = Decimal("100"),
     token_lifetime: float = 86400.0,
     log_level: str = "info",
+    token_secret: bytes | None = None,
+    max_connections: int = DEFAULT_MAX_CONNECTIONS,
+    request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
 ) -> None:
-    """Serve the reference accounting service until interrupted (Ctrl+C)."""
+    """Serve the reference accounting service until interrupted (Ctrl+C).
+
+    `token_secret` signs the transaction tokens (32+ bytes); None keeps a random key in
+    the database. At most `max_connections` connections are open at once, and a client has
+    `request_timeout` seconds to send each request in full (see `connections.py`).
+    """
+    limits = ConnectionLimits(max_connections, request_timeout)
     level = log_level.upper()
     if not logging.getLogger().handlers:
         logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -45,6 +73,7 @@ def run(
         admin_key=admin_key,
         initial_credit=initial_credit,
         token_lifetime=token_lifetime,
+        token_secret=token_secret,
     )
     if not _is_loopback(host):
         logger.warning(
@@ -57,7 +86,7 @@ def run(
     logger.info(
         "Starting the accounting service (database %s, admin endpoints %s)",
         os.fspath(database),
-        "open" if admin_key else f"closed: set {ADMIN_KEY_ENV} or pass --admin-key",
+        "open" if admin_key else f"closed: {ADMIN_KEY_SOURCES}",
     )
     try:
         uvicorn.run(
@@ -69,6 +98,7 @@ def run(
             access_log=False,  # the app logs each request, without secrets
             ws="none",
             lifespan="off",
+            **limits.uvicorn_options(),
         )
     finally:
         app.state.service.close()
@@ -90,6 +120,10 @@ def _decimal(text: str) -> Decimal:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
     if not value.is_finite() or value < 0:
         raise argparse.ArgumentTypeError(f"must be a number >= 0: {text!r}")
+    try:
+        from_decimal(value)  # the service's own range check, before it starts
+    except AmountError as error:
+        raise argparse.ArgumentTypeError(f"{error}: {text!r}") from None
     return value
 
 
@@ -100,6 +134,16 @@ def _seconds(text: str) -> float:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
     if not value > 0 or value == float("inf"):
         raise argparse.ArgumentTypeError(f"must be a number of seconds > 0: {text!r}")
+    return value
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {text!r}")
     return value
 
 
@@ -126,14 +170,29 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         dest="database",
         default=":memory:",
         metavar="PATH",
-        help="SQLite database file, created if missing (default: %(default)s, lost on exit)",
+        help="SQLite database file, created 0600 if missing (its folder 0700); refused if "
+        "other users can read it (default: %(default)s, lost on exit)",
     )
+    admin_key = parser.add_mutually_exclusive_group()
+    admin_key.add_argument(
+        "--admin-key-file",
+        metavar="PATH",
+        help="read the Bearer key of the admin endpoints from this file (only its owner "
+        f"may read it); or set {ADMIN_KEY_ENV} (default: admin endpoints closed)",
+    )
+    admin_key.add_argument(
+        "--admin-key-stdin",
+        action="store_true",
+        help="read the admin key from the first line of standard input",
+    )
+    # The key itself on the command line would show in `ps` to every user of the machine.
+    admin_key.add_argument("--admin-key", nargs="?", action=_RefusedInArgv, help=argparse.SUPPRESS)
     parser.add_argument(
-        "--admin-key",
-        default=None,
-        metavar="KEY",
-        help=f"Bearer key of the admin endpoints; prefer the {ADMIN_KEY_ENV} environment "
-        "variable, which `ps` does not show (default: admin endpoints closed)",
+        "--token-key-file",
+        metavar="PATH",
+        help="read the key that signs transaction tokens (32+ bytes) from this file (only "
+        "its owner may read it), so that the database holds no key (default: a random "
+        "key kept in the database)",
     )
     parser.add_argument(
         "--initial-credit",
@@ -150,6 +209,21 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         help="how long a transaction token stays valid (default: %(default)s)",
     )
     parser.add_argument(
+        "--max-connections",
+        type=_count,
+        default=DEFAULT_MAX_CONNECTIONS,
+        metavar="N",
+        help="connections open at once; one more closes the longest-idle one "
+        "(default: %(default)s)",
+    )
+    parser.add_argument(
+        "--request-timeout",
+        type=_seconds,
+        default=DEFAULT_REQUEST_TIMEOUT,
+        metavar="SECONDS",
+        help="time a client has to send a whole request (default: %(default)s)",
+    )
+    parser.add_argument(
         "--log-level",
         default="info",
         choices=["debug", "info", "warning", "error"],
@@ -161,18 +235,77 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
             parser.formatter_class = argparse.RawDescriptionHelpFormatter
 
 
+class _RefusedInArgv(argparse.Action):
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: str | Sequence[Any] | None,
+        option_string: str | None = None,
+    ) -> None:
+        parser.error(
+            f"{option_string} KEY would show the admin key to every user of this machine "
+            f"(in `ps`): {ADMIN_KEY_SOURCES}"
+        )
+
+
 def run_from_args(args: argparse.Namespace) -> None:
-    """`run` with the options parsed by a parser set up with `add_serve_arguments`."""
-    admin_key = args.admin_key or os.environ.get(ADMIN_KEY_ENV) or None
-    run(
-        host=args.host,
-        port=args.port,
-        database=args.database,
-        admin_key=admin_key,
-        initial_credit=args.initial_credit,
-        token_lifetime=args.token_lifetime,
-        log_level=args.log_level,
-    )
+    """`run` with the options parsed by a parser set up with `add_serve_arguments`.
+
+    A key or database file that other users can read, or an unusable admin key, ends the
+    command with an `error:` line (exit status 1) before anything listens.
+    """
+    try:
+        admin_key = _admin_key(args)
+        token_secret = None
+        if args.token_key_file is not None:
+            token_secret = read_secret_file(args.token_key_file, "the token key").encode()
+            if len(token_secret) < MIN_SECRET_BYTES:
+                _fail(
+                    f"{args.token_key_file} holds a token key of {len(token_secret)} bytes: "
+                    f"it must be at least {MIN_SECRET_BYTES} bytes long (see the examples)."
+                )
+        run(
+            host=args.host,
+            port=args.port,
+            database=args.database,
+            admin_key=admin_key,
+            initial_credit=args.initial_credit,
+            token_lifetime=args.token_lifetime,
+            log_level=args.log_level,
+            token_secret=token_secret,
+            max_connections=args.max_connections,
+            request_timeout=args.request_timeout,
+        )
+    except SecretFileError as error:
+        _fail(str(error))
+
+
+def _admin_key(args: argparse.Namespace) -> str | None:
+    """The admin key from a file, standard input or the environment; never the argv."""
+    if args.admin_key_file is not None:
+        key = read_secret_file(args.admin_key_file, "the admin key")
+    elif args.admin_key_stdin:
+        if sys.stdin.isatty():
+            key = getpass.getpass("Admin key: ")
+        else:
+            key = sys.stdin.readline().rstrip("\r\n")
+        if not key.strip():
+            _fail("--admin-key-stdin read no admin key: send it on the first line of the input.")
+    else:
+        key = os.environ.get(ADMIN_KEY_ENV, "")
+        if not key:
+            return None
+    try:
+        check_admin_key(key)
+    except ValueError as error:
+        _fail(str(error))
+    return key
+
+
+def _fail(message: str) -> NoReturn:
+    print(f"error: {message}", file=sys.stderr, flush=True)
+    raise SystemExit(1)
 
 
 def build_parser(prog: str | None = None) -> argparse.ArgumentParser:

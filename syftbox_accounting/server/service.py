@@ -11,6 +11,7 @@ import hmac
 
 from syftbox_accounting.server import bodies, errors
 from syftbox_accounting.server.auth import BasicCredentials
+from syftbox_accounting.server.bodies import same_email
 from syftbox_accounting.server.passwords import (
     VerifiedCredentials,
     burn_verification_time,
@@ -20,10 +21,6 @@ from syftbox_accounting.server.passwords import (
 )
 from syftbox_accounting.server.store import Account, Actor, Store, Transaction
 from syftbox_accounting.server.tokens import TokenClaims, TokenIssuer
-
-
-def _same(a: str, b: str) -> bool:
-    return a.lower() == b.lower()
 
 
 class Caller:
@@ -141,7 +138,7 @@ class AccountingService:
     def create_token(self, caller: Caller, raw: bytes) -> str:
         payer = caller.account
         body = bodies.create_token(bodies.parse_object(raw))
-        if _same(body.recipient_email, payer.email):
+        if same_email(body.recipient_email, payer.email):
             raise errors.validation_error(
                 [
                     {
@@ -157,18 +154,18 @@ class AccountingService:
     def create_transaction(self, caller: Caller, raw: bytes) -> Transaction:
         me = caller.account.email
         body = bodies.create_transaction(bodies.parse_object(raw))
-        if _same(body.sender_email, body.recipient_email):
+        if same_email(body.sender_email, body.recipient_email):
             raise errors.validation_error(
                 [{"field": "recipientEmail", "problem": "must differ from senderEmail"}]
             )
         created_by: Actor
         claims: TokenClaims | None = None
         if body.token is None:
-            if not _same(body.sender_email, me):
+            if not same_email(body.sender_email, me):
                 raise errors.forbidden(_direct_needs_sender(body, me))
             created_by = "SENDER"
         else:
-            if not _same(body.recipient_email, me):
+            if not same_email(body.recipient_email, me):
                 raise errors.forbidden(
                     "A transaction token lets its recipient charge the payer: set "
                     "recipientEmail to your own email, or leave token out to pay directly."
@@ -216,7 +213,7 @@ class AccountingService:
 
 
 def _direct_needs_sender(body: bodies.CreateTransaction, caller: str) -> str:
-    if _same(body.recipient_email, caller):
+    if same_email(body.recipient_email, caller):
         return (
             f"To charge {body.sender_email}, send the transaction token they gave you; "
             "to pay, set senderEmail to your own email."

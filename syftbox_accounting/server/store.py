@@ -20,6 +20,8 @@ from datetime import UTC, datetime
 from typing import Literal
 
 from syftbox_accounting.server import errors
+from syftbox_accounting.server.bodies import same_email
+from syftbox_accounting.server.files import prepare_database
 from syftbox_accounting.server.money import MAX_BALANCE_MICROS, format_micros
 from syftbox_accounting.server.tokens import TokenClaims
 
@@ -117,15 +119,13 @@ def _transaction(row: tuple[object, ...]) -> Transaction:
     return Transaction(*row)  # type: ignore[arg-type]
 
 
-def _same(a: str, b: str) -> bool:
-    # Emails are ASCII (validated on the way in), so ASCII case folding is complete.
-    return a.lower() == b.lower()
-
-
 class Store:
     """The service's data, kept in one SQLite database (a file, or memory)."""
 
     def __init__(self, database: str | os.PathLike[str] = ":memory:") -> None:
+        # Created 0600 before SQLite opens it (its -wal and -shm files take its mode), or
+        # refused when other users can read it: it holds the password hashes.
+        prepare_database(database)
         self._lock = threading.Lock()
         self._connection = sqlite3.connect(
             database, isolation_level=None, check_same_thread=False, timeout=30.0
@@ -352,12 +352,12 @@ class Store:
             ).fetchone()
             found = None if row is None else _transaction(row)
             if found is None or not (
-                _same(caller_email, found.sender_email)
-                or _same(caller_email, found.recipient_email)
+                same_email(caller_email, found.sender_email)
+                or same_email(caller_email, found.recipient_email)
             ):
                 raise errors.no_transaction(transaction_id)
             creator = found.creator_email
-            if creator is None or not _same(caller_email, creator):
+            if creator is None or not same_email(caller_email, creator):
                 raise _not_creator(found, confirm=confirm)
             if found.status != "PENDING":
                 raise errors.already_resolved(found.id, found.status)

@@ -172,3 +172,34 @@ async def test_without_an_admin_key_admin_endpoints_are_closed(
 def test_create_app_refuses_an_empty_admin_key() -> None:
     with pytest.raises(ValueError, match="admin_key"):
         create_app(admin_key=" ")
+
+
+@pytest.mark.parametrize("bad", ["key\r\nX-Injected: 1", "key\0", "tab\there", " padded "])
+def test_create_app_refuses_an_admin_key_no_header_can_carry(bad: str) -> None:
+    with pytest.raises(ValueError, match="admin_key"):
+        create_app(admin_key=bad)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("key", "encodings"),
+    [
+        ("clé-d'admin-ünïcødé", ["utf-8", "latin-1"]),  # latin-1 clients (requests) too
+        ("ключ-адміна-€-🔑", ["utf-8"]),  # beyond latin-1: only UTF-8 can carry it
+    ],
+)
+async def test_a_non_ascii_admin_key_authenticates(key: str, encodings: list[str]) -> None:
+    app = create_app(admin_key=key)
+    transport = httpx.ASGITransport(app=app)
+    try:
+        async with httpx.AsyncClient(transport=transport, base_url="http://service") as client:
+            for encoding in encodings:
+                header = f"Bearer {key}".encode(encoding)
+                response = await client.get("/users", headers={"Authorization": header})
+                assert response.status_code == 200, (encoding, response.text)
+            for wrong in (key[:-1], key + "x", key.encode("utf-8").decode("latin-1"), "?" * 8):
+                header = f"Bearer {wrong}".encode()
+                response = await client.get("/users", headers={"Authorization": header})
+                assert_error(response, "listUsers", 401, "invalid_credentials")
+    finally:
+        app.state.service.close()

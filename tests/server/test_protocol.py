@@ -11,6 +11,7 @@ import pytest
 from starlette.applications import Starlette
 
 from syftbox_accounting.server import create_app
+from syftbox_accounting.server.app import ENDPOINTS
 from tests.server.contract import assert_error
 from tests.spec import operations
 
@@ -62,6 +63,13 @@ async def test_the_payment_flow_in_process(client: httpx.AsyncClient) -> None:
     assert confirmed.json()["transaction"]["status"] == "COMPLETED"
     me = await client.get("/user/my-info", auth=payer)
     assert me.json()["user"]["balance"] == 98.5
+
+
+def test_the_endpoint_table_is_the_contract() -> None:
+    served = {(e.operation_id, e.method, e.path.replace(":path}", "}")) for e in ENDPOINTS}
+    documented = {(op["operationId"], method, path) for method, path, op in operations()}
+    assert served == documented
+    assert len(served) == len(ENDPOINTS)
 
 
 @pytest.mark.anyio

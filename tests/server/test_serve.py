@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import re
 import signal
+import sqlite3
+import stat
 import subprocess
 import sys
 import time
@@ -15,6 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
+import uvicorn
 
 from syftbox_accounting.server import BackgroundService, add_serve_arguments, run_from_args
 from syftbox_accounting.server import serve as serve_module
@@ -62,8 +66,12 @@ def test_defaults_bind_to_loopback() -> None:
         ["--port", "x"],
         ["--initial-credit", "-1"],
         ["--initial-credit", "NaN"],
+        ["--initial-credit", "1e999999999"],
+        ["--initial-credit", "0.0000001"],
         ["--token-lifetime", "0"],
         ["--log-level", "loud"],
+        ["--max-connections", "0"],
+        ["--request-timeout", "-1"],
     ],
 )
 def test_bad_options_are_refused(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
@@ -72,18 +80,111 @@ def test_bad_options_are_refused(argv: list[str], capsys: pytest.CaptureFixture[
     assert "error" in capsys.readouterr().err
 
 
-def test_run_from_args_takes_the_admin_key_from_the_environment(
-    monkeypatch: pytest.MonkeyPatch,
+def test_run_from_args_takes_the_admin_key_from_the_environment_a_file_or_stdin(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     calls: list[dict[str, Any]] = []
     monkeypatch.setattr(serve_module, "run", lambda **kwargs: calls.append(kwargs))
     monkeypatch.setenv("SYFTBOX_ACCOUNTING_ADMIN_KEY", "from-env")
     run_from_args(parse("--port", "9000", "--initial-credit", "0.5"))
-    run_from_args(parse("--admin-key", "from-flag"))
+    key_file = private_file(tmp_path / "admin.key", "from-file\n")
+    run_from_args(parse("--admin-key-file", str(key_file)))
+    monkeypatch.setattr("sys.stdin", io.StringIO("from-stdin\nnot this line\n"))
+    run_from_args(parse("--admin-key-stdin"))
     monkeypatch.setenv("SYFTBOX_ACCOUNTING_ADMIN_KEY", "")
     run_from_args(parse())
-    assert [c["admin_key"] for c in calls] == ["from-env", "from-flag", None]
+    assert [c["admin_key"] for c in calls] == ["from-env", "from-file", "from-stdin", None]
     assert (calls[0]["port"], calls[0]["initial_credit"]) == (9000, Decimal("0.5"))
+
+
+@pytest.mark.parametrize("argv", [["--admin-key", "key-typed-in-argv"], ["--admin-key"]])
+def test_the_admin_key_is_refused_on_the_command_line(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # argv is readable by every user of the machine (`ps`, /proc/PID/cmdline).
+    with pytest.raises(SystemExit) as exit_info:
+        parse(*argv)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    for way in ("SYFTBOX_ACCOUNTING_ADMIN_KEY", "--admin-key-file", "--admin-key-stdin", "ps"):
+        assert way in err
+    assert "key-typed-in-argv" not in err
+
+
+def private_file(path: Path, text: str, mode: int = 0o600) -> Path:
+    path.write_text(text, encoding="utf-8")
+    path.chmod(mode)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("argv", "problem"),
+    [
+        (["--admin-key-file", "{tmp}/loose.key"], "chmod 600"),
+        (["--admin-key-file", "{tmp}/missing.key"], "cannot read the admin key"),
+        (["--admin-key-file", "{tmp}/empty.key"], "is empty"),
+        (["--admin-key-file", "{tmp}/crlf.key"], "control character"),
+        (["--admin-key-stdin"], "read no admin key"),
+        (["--token-key-file", "{tmp}/loose.key"], "chmod 600"),
+        (["--token-key-file", "{tmp}/short.key"], "at least 32 bytes"),
+        (["--db", "{tmp}/loose.sqlite3"], "chmod 600"),
+        (["--db", "{tmp}/books.sqlite3"], "chmod 600"),  # its -wal file is loose
+    ],
+)
+def test_serve_refuses_keys_and_databases_others_can_read(
+    argv: list[str],
+    problem: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    private_file(tmp_path / "loose.key", "a-key-that-others-can-read-0123456789", 0o644)
+    private_file(tmp_path / "empty.key", "\n")
+    private_file(tmp_path / "crlf.key", "two\r\nlines")
+    private_file(tmp_path / "short.key", "too-short")
+    private_file(tmp_path / "loose.sqlite3", "", 0o644)
+    private_file(tmp_path / "books.sqlite3", "")
+    private_file(tmp_path / "books.sqlite3-wal", "", 0o640)
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: pytest.fail("the service started"))
+    with pytest.raises(SystemExit) as exit_info:
+        run_from_args(parse(*(a.format(tmp=tmp_path) for a in argv)))
+    assert exit_info.value.code == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: "), err
+    assert problem in err, err
+    assert "a-key-that-others-can-read" not in err
+
+
+def test_a_new_database_is_private_from_the_start(tmp_path: Path) -> None:
+    database = tmp_path / "new" / "folder" / "books.sqlite3"
+    previous = os.umask(0o022)  # the usual umask, which makes files 0644
+    try:
+        with BackgroundService(database=database) as running:
+            with httpx.Client(base_url=running.url) as client:
+                body = {"email": "a@example.com", "password": PASSWORD}
+                assert client.post("/user/create", json=body).status_code == 200
+            files = {p.name: stat.S_IMODE(p.stat().st_mode) for p in database.parent.iterdir()}
+    finally:
+        os.umask(previous)
+    assert files == dict.fromkeys(("books.sqlite3", "books.sqlite3-wal", "books.sqlite3-shm"), 384)
+    for folder in (database.parent, database.parent.parent):
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+
+
+def test_a_token_key_file_keeps_the_signing_key_out_of_the_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[dict[str, Any]] = []
+    monkeypatch.setattr(serve_module, "run", lambda **kwargs: calls.append(kwargs))
+    key = "k" * 43
+    run_from_args(parse("--token-key-file", str(private_file(tmp_path / "t.key", key + "\n"))))
+    assert calls[0]["token_secret"] == key.encode()
+    database = tmp_path / "books.sqlite3"
+    with BackgroundService(database=database, token_secret=key.encode()):
+        pass
+    with sqlite3.connect(database) as db:
+        assert db.execute("SELECT key FROM meta").fetchall() == []
 
 
 def start(database: Path) -> tuple[subprocess.Popen[str], str]:
