@@ -29,16 +29,18 @@ from syftbox_accounting.server.auth import (
     parse_basic,
 )
 from syftbox_accounting.server.bodies import MAX_BODY_BYTES
+from syftbox_accounting.server.history import Cursors
 from syftbox_accounting.server.money import from_decimal
 from syftbox_accounting.server.passwords import MAX_CONCURRENT_HASHES
 from syftbox_accounting.server.responses import (
     ExactJSONResponse,
     error_response,
     transaction_json,
+    usage_json,
     user_json,
 )
 from syftbox_accounting.server.service import AccountingService
-from syftbox_accounting.server.store import Store
+from syftbox_accounting.server.store import DEFAULT_MAX_PENDING, Store
 from syftbox_accounting.server.tokens import TokenIssuer
 
 logger = logging.getLogger("syftbox_accounting.server")
@@ -56,6 +58,7 @@ def create_app(
     initial_credit: Decimal = Decimal("100"),
     token_lifetime: float = 86400.0,
     token_secret: bytes | None = None,
+    max_pending: int = DEFAULT_MAX_PENDING,
 ) -> Starlette:
     """The reference accounting service as an ASGI app.
 
@@ -69,10 +72,13 @@ def create_app(
         token_lifetime: Seconds a transaction token stays valid (24 hours by default).
         token_secret: HS256 key of the tokens (32+ bytes); None keeps a random one in the
             database, so that tokens outlive a restart on a database file.
+        max_pending: How many pending transactions one sender may have open at once.
 
     The service is `app.state.service` (an `AccountingService`): call its `reset()` to
     wipe all data and its `close()` when done.
     """
+    if isinstance(max_pending, bool) or not isinstance(max_pending, int) or max_pending < 1:
+        raise ValueError(f"max_pending must be a whole number of at least 1, not {max_pending!r}")
     if admin_key is not None:
         try:
             check_admin_key(admin_key)
@@ -91,6 +97,8 @@ def create_app(
             TokenIssuer(secret, token_lifetime),
             admin_key=admin_key,
             initial_credit=initial,
+            cursors=Cursors(secret),
+            max_pending=max_pending,
         )
     except BaseException:
         store.close()
@@ -155,21 +163,28 @@ class _Runner:
         return await self.slow(func, *args)
 
     async def as_caller(
-        self, request: Request, func: Callable[..., T], *args: Any, slow: bool = False
+        self,
+        request: Request,
+        func: Callable[..., T],
+        *args: Any,
+        slow: bool = False,
+        heavy: bool = False,
     ) -> T:
         """Authenticate the request's Basic credentials, then run `func(caller, *args)`;
-        `slow` when `func` hashes a password."""
+        `slow` when `func` hashes a password, `heavy` when it may read much (a whole
+        history): then it runs in a thread even on an in-memory database."""
         credentials = parse_basic(request.headers.get("authorization"))
+        run_db = self.slow if heavy else self.db
         if not slow:
             # A recently verified login and the operation in one step (one thread hop
             # on a file, where each may wait on the disk).
-            done: tuple[T] | None = await self.db(self._if_cached, credentials, func, args)
+            done: tuple[T] | None = await run_db(self._if_cached, credentials, func, args)
             if done is not None:
                 return done[0]
         caller = await self.hashing(self.service.login, credentials)
         if slow:
             return await self.hashing(func, caller, *args)
-        return await self.db(func, caller, *args)
+        return await run_db(func, caller, *args)
 
     def _if_cached(
         self, credentials: BasicCredentials, func: Callable[..., T], args: tuple[Any, ...]
@@ -238,9 +253,43 @@ async def _cancel_transaction(run: _Runner, request: Request) -> dict[str, Any]:
     return {"transaction": transaction_json(transaction)}
 
 
-async def _list_transactions(run: _Runner, request: Request) -> dict[str, Any]:
-    transactions = await run.as_caller(request, run.service.transactions)
-    return {"transactions": [transaction_json(t) for t in transactions]}
+# Answers with more transactions than this are serialised in a worker thread, so that
+# one big history does not stall everyone else's requests on the event loop.
+LARGE_ANSWER = 200
+
+
+def _query(request: Request) -> dict[str, list[str]]:
+    params = request.query_params
+    return {name: params.getlist(name) for name in params}
+
+
+async def _list_transactions(run: _Runner, request: Request) -> dict[str, Any] | Response:
+    params = _query(request)
+    heavy = "limit" not in params  # the whole history, as the public protocol asks
+    transactions, next_cursor = await run.as_caller(
+        request, run.service.transactions, params, heavy=heavy
+    )
+
+    def answer() -> dict[str, Any]:
+        return {
+            "transactions": [transaction_json(t) for t in transactions],
+            "nextCursor": next_cursor,
+        }
+
+    if len(transactions) <= LARGE_ANSWER:
+        return answer()
+    return await run.slow(lambda: ExactJSONResponse(answer()))
+
+
+async def _get_transaction(run: _Runner, request: Request) -> dict[str, Any]:
+    transaction_id: str = request.path_params["transactionId"]
+    transaction = await run.as_caller(request, run.service.transaction, transaction_id)
+    return {"transaction": transaction_json(transaction)}
+
+
+async def _get_usage(run: _Runner, request: Request) -> dict[str, Any]:
+    usage = await run.as_caller(request, run.service.usage, _query(request))
+    return {"usage": usage_json(usage)}
 
 
 async def _add_balance(run: _Runner, request: Request) -> dict[str, Any]:
@@ -278,13 +327,14 @@ class Endpoint:
     operation_id: str
     method: str
     path: str
-    handler: Callable[[_Runner, Request], Awaitable[dict[str, Any]]]
+    handler: Callable[[_Runner, Request], Awaitable[dict[str, Any] | Response]]
 
 
 # The one list of what the service serves: the routes and the 405s derive from it.
 ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("createUser", "POST", "/user/create", _create_user),
     Endpoint("getMyInfo", "GET", "/user/my-info", _get_my_info),
+    Endpoint("getUsage", "GET", "/user/usage", _get_usage),
     Endpoint("updatePassword", "PUT", "/user/update-password", _update_password),
     Endpoint("updateOrganization", "PUT", "/user/update-organization", _update_organization),
     Endpoint("addBalance", "POST", "/user/add-balance", _add_balance),
@@ -295,6 +345,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("confirmTransaction", "POST", "/transaction/confirm", _confirm_transaction),
     Endpoint("cancelTransaction", "POST", "/transaction/cancel", _cancel_transaction),
     Endpoint("listTransactions", "GET", "/transactions", _list_transactions),
+    Endpoint("getTransaction", "GET", "/transactions/{transactionId}", _get_transaction),
 )
 
 
@@ -326,7 +377,8 @@ def _endpoint(run: _Runner, endpoint: Endpoint) -> Handler:
 
     async def handle(request: Request) -> Response:
         try:
-            return ExactJSONResponse(await endpoint.handler(run, request))
+            answer = await endpoint.handler(run, request)
+            return answer if isinstance(answer, Response) else ExactJSONResponse(answer)
         except errors.ApiError as error:
             return error_response(error)
         except ClientDisconnect:

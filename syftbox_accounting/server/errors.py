@@ -18,6 +18,8 @@ ErrorCode = Literal[
     "token_expired",
     "token_used",
     "already_resolved",
+    "too_many_pending",
+    "cursor_invalid",
     "rate_limited",
     "internal_error",
     "unavailable",
@@ -167,6 +169,24 @@ def token_used() -> ApiError:
         403,
         "token_used",
         "This transaction token was already used: ask the payer for a new token.",
+    )
+
+
+def too_many_pending(email: str, limit: int) -> ApiError:
+    return ApiError(
+        409,
+        "too_many_pending",
+        f"{email} has {limit} pending transactions, the most the service keeps open: "
+        "confirm or cancel some first.",
+    )
+
+
+def cursor_invalid() -> ApiError:
+    return ApiError(
+        422,
+        "cursor_invalid",
+        "The cursor is not valid for this account (malformed, altered, or another "
+        "account's): start again without a cursor.",
     )
 
 

@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from syftbox_accounting.server.errors import ApiError
 from syftbox_accounting.server.money import MICROS_PER_DOLLAR, format_micros
-from syftbox_accounting.server.store import Account, Transaction
+from syftbox_accounting.server.store import Account, Transaction, Usage
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +89,18 @@ def transaction_json(transaction: Transaction) -> dict[str, Any]:
         "resolvedAt": transaction.resolved_at,
         "appName": transaction.app_name,
         "appEpPath": transaction.app_ep_path,
+    }
+
+
+def usage_json(usage: Usage) -> dict[str, Any]:
+    return {
+        "transactionCount": usage.transaction_count,
+        "totalSpent": money(usage.spent),
+        "totalReceived": money(usage.received),
+        "pendingCount": usage.pending_count,
+        "pendingAmount": money(usage.pending_amount),
+        "firstTransactionAt": usage.first_at,
+        "lastTransactionAt": usage.last_at,
     }
 
 

@@ -23,6 +23,7 @@ from syftbox_accounting.server.connections import (
 )
 from syftbox_accounting.server.files import SecretFileError, read_secret_file
 from syftbox_accounting.server.money import AmountError, from_decimal
+from syftbox_accounting.server.store import DEFAULT_MAX_PENDING
 from syftbox_accounting.server.tokens import MIN_SECRET_BYTES
 
 ADMIN_KEY_ENV = "SYFTBOX_ACCOUNTING_ADMIN_KEY"
@@ -56,12 +57,14 @@ def run(
     token_secret: bytes | None = None,
     max_connections: int = DEFAULT_MAX_CONNECTIONS,
     request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
+    max_pending: int = DEFAULT_MAX_PENDING,
 ) -> None:
     """Serve the reference accounting service until interrupted (Ctrl+C).
 
     `token_secret` signs the transaction tokens (32+ bytes); None keeps a random key in
     the database. At most `max_connections` connections are open at once, and a client has
-    `request_timeout` seconds to send each request in full (see `connections.py`).
+    `request_timeout` seconds to send each request in full (see `connections.py`). One
+    sender may have at most `max_pending` pending transactions open.
     """
     limits = ConnectionLimits(max_connections, request_timeout)
     level = log_level.upper()
@@ -74,6 +77,7 @@ def run(
         initial_credit=initial_credit,
         token_lifetime=token_lifetime,
         token_secret=token_secret,
+        max_pending=max_pending,
     )
     if not _is_loopback(host):
         logger.warning(
@@ -224,6 +228,14 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         help="time a client has to send a whole request (default: %(default)s)",
     )
     parser.add_argument(
+        "--max-pending",
+        type=_count,
+        default=DEFAULT_MAX_PENDING,
+        metavar="N",
+        help="pending transactions one sender may have open at once; more are refused "
+        "with too_many_pending until some are confirmed or cancelled (default: %(default)s)",
+    )
+    parser.add_argument(
         "--log-level",
         default="info",
         choices=["debug", "info", "warning", "error"],
@@ -276,6 +288,7 @@ def run_from_args(args: argparse.Namespace) -> None:
             token_secret=token_secret,
             max_connections=args.max_connections,
             request_timeout=args.request_timeout,
+            max_pending=args.max_pending,
         )
     except SecretFileError as error:
         _fail(str(error))

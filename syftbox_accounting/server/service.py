@@ -7,11 +7,14 @@ credentials is always 401, whatever its body.
 
 from __future__ import annotations
 
+import dataclasses
 import hmac
+from collections.abc import Mapping
 
-from syftbox_accounting.server import bodies, errors
+from syftbox_accounting.server import bodies, errors, history
 from syftbox_accounting.server.auth import BasicCredentials
 from syftbox_accounting.server.bodies import same_email
+from syftbox_accounting.server.history import Cursors
 from syftbox_accounting.server.passwords import (
     VerifiedCredentials,
     burn_verification_time,
@@ -19,7 +22,14 @@ from syftbox_accounting.server.passwords import (
     hash_password,
     verify_password,
 )
-from syftbox_accounting.server.store import Account, Actor, Store, Transaction
+from syftbox_accounting.server.store import (
+    DEFAULT_MAX_PENDING,
+    Account,
+    Actor,
+    Store,
+    Transaction,
+    Usage,
+)
 from syftbox_accounting.server.tokens import TokenClaims, TokenIssuer
 
 
@@ -46,11 +56,15 @@ class AccountingService:
         *,
         admin_key: str | None,
         initial_credit: int,
+        cursors: Cursors,
+        max_pending: int = DEFAULT_MAX_PENDING,
     ) -> None:
         self.store = store
         self.tokens = tokens
         self.admin_key = admin_key
         self.initial_credit = initial_credit
+        self.cursors = cursors
+        self.max_pending = max_pending
         self.verified = VerifiedCredentials()
 
     def reset(self) -> None:
@@ -180,6 +194,7 @@ class AccountingService:
             token=claims,
             app_name=body.app_name,
             app_ep_path=body.app_ep_path,
+            max_pending=self.max_pending,
         )
 
     def confirm_transaction(self, caller: Caller, raw: bytes) -> Transaction:
@@ -194,8 +209,33 @@ class AccountingService:
             body.transaction_id, caller.account.email, confirm=False
         )
 
-    def transactions(self, caller: Caller) -> list[Transaction]:
-        return self.store.transactions(caller.account.email)
+    def transactions(
+        self, caller: Caller, params: Mapping[str, list[str]]
+    ) -> tuple[list[Transaction], str | None]:
+        """A page of the caller's history and the cursor of the next one (None on the
+        last page, and always without `limit`)."""
+        account = caller.account
+        query = history.history_query(params, self.cursors, account.id)
+        if query.limit is None:
+            return self.store.transactions(account.email, query), None
+        # One more than asked says whether another page follows.
+        rows = self.store.transactions_page(
+            account.email, dataclasses.replace(query, limit=query.limit + 1)
+        )
+        if len(rows) <= query.limit:
+            return [t for _, t in rows], None
+        rows = rows[: query.limit]
+        return [t for _, t in rows], self.cursors.issue(account.id, rows[-1][0])
+
+    def transaction(self, caller: Caller, transaction_id: str) -> Transaction:
+        if not 1 <= len(transaction_id) <= bodies.MAX_TRANSACTION_ID_LENGTH:
+            raise errors.validation_error(
+                [{"field": "transactionId", "problem": "must be 1 to 64 characters"}]
+            )
+        return self.store.transaction(caller.account.email, transaction_id)
+
+    def usage(self, caller: Caller, params: Mapping[str, list[str]]) -> Usage:
+        return self.store.usage(caller.account.email, history.window(params))
 
     # --- admin (the caller checks the admin key) ------------------------------------
 

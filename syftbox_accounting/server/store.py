@@ -22,6 +22,7 @@ from typing import Literal
 from syftbox_accounting.server import errors
 from syftbox_accounting.server.bodies import same_email
 from syftbox_accounting.server.files import prepare_database
+from syftbox_accounting.server.history import HistoryQuery, Window
 from syftbox_accounting.server.money import MAX_BALANCE_MICROS, format_micros
 from syftbox_accounting.server.tokens import TokenClaims
 
@@ -55,8 +56,29 @@ CREATE TABLE IF NOT EXISTS transactions (
     app_name TEXT,
     app_ep_path TEXT
 );
+-- An index on (x) also orders by seq (the rowid) within x: keyset pages of one party's
+-- transactions, newest first, read only the rows they return.
 CREATE INDEX IF NOT EXISTS transactions_by_sender ON transactions (sender_email);
 CREATE INDEX IF NOT EXISTS transactions_by_recipient ON transactions (recipient_email);
+CREATE INDEX IF NOT EXISTS transactions_by_sender_status ON transactions (sender_email, status);
+CREATE INDEX IF NOT EXISTS transactions_by_recipient_status
+    ON transactions (recipient_email, status);
+CREATE INDEX IF NOT EXISTS transactions_by_parties ON transactions (sender_email, recipient_email);
+CREATE INDEX IF NOT EXISTS transactions_by_sender_time ON transactions (sender_email, created_at);
+CREATE INDEX IF NOT EXISTS transactions_by_recipient_time
+    ON transactions (recipient_email, created_at);
+-- Each account's usage summary, moved in the same database transaction as the money,
+-- so that GET /user/usage costs the same at any history size.
+CREATE TABLE IF NOT EXISTS usage (
+    email TEXT PRIMARY KEY COLLATE NOCASE,
+    transaction_count INTEGER NOT NULL DEFAULT 0,
+    spent INTEGER NOT NULL DEFAULT 0,
+    received INTEGER NOT NULL DEFAULT 0,
+    pending_count INTEGER NOT NULL DEFAULT 0,
+    pending_amount INTEGER NOT NULL DEFAULT 0,
+    first_at TEXT,
+    last_at TEXT
+);
 CREATE TABLE IF NOT EXISTS spent_tokens (
     id TEXT PRIMARY KEY,
     transaction_id TEXT NOT NULL
@@ -74,8 +96,39 @@ _TRANSACTION_COLUMNS = (
 )
 
 
+# Version 2 added the usage counters; an older database file gets them computed once.
+SCHEMA_VERSION = 2
+DEFAULT_MAX_PENDING = 1000
+
+# One account's usage over its transactions, in SQL: what the counters must always equal.
+_USAGE_SCAN = """
+SELECT COUNT(*),
+    COALESCE(SUM(CASE WHEN status = 'COMPLETED' AND sender_email = :me
+        AND recipient_email <> :me THEN amount END), 0),
+    COALESCE(SUM(CASE WHEN status = 'COMPLETED' AND recipient_email = :me THEN amount END), 0),
+    COALESCE(SUM(status = 'PENDING'), 0),
+    COALESCE(SUM(CASE WHEN status = 'PENDING' AND sender_email = :me THEN amount END), 0),
+    MIN(created_at), MAX(created_at)
+FROM transactions
+WHERE (sender_email = :me OR recipient_email = :me)
+    AND created_at >= :after AND created_at < :before
+"""
+_EARLIEST, _LATEST = "0000", "9999"
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    transaction_count: int
+    spent: int  # micro-dollars, like the other amounts
+    received: int
+    pending_count: int
+    pending_amount: int
+    first_at: str | None
+    last_at: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +191,26 @@ class Store:
             self._connection.execute("PRAGMA journal_mode = WAL")
             self._connection.execute("PRAGMA synchronous = NORMAL")
         self._connection.executescript(_SCHEMA)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Bring an older database file up to `SCHEMA_VERSION`."""
+        with self._write() as db:
+            row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+            version = 1 if row is None else int(row[0])
+            if version < 2:
+                emails = [e for (e,) in db.execute("SELECT email FROM accounts")]
+                db.execute("DELETE FROM usage")
+                for email in emails:
+                    usage = self._scan(db, email, Window())
+                    db.execute(
+                        "INSERT INTO usage VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        (email, *_usage_row(usage)),
+                    )
+            db.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
+                (str(SCHEMA_VERSION).encode(),),
+            )
 
     def close(self) -> None:
         with self._lock:
@@ -171,6 +244,7 @@ class Store:
         with self._write() as db:
             db.execute("DELETE FROM spent_tokens")
             db.execute("DELETE FROM transactions")
+            db.execute("DELETE FROM usage")
             db.execute("DELETE FROM accounts")
 
     def secret(self, key: str, size: int = 32) -> bytes:
@@ -252,6 +326,7 @@ class Store:
                 " (?, ?, ?, ?, 'COMPLETED', 'SYSTEM', 'SYSTEM', ?, ?, NULL, NULL)",
                 (str(uuid.uuid4()), account.email, account.email, amount, now, now),
             )
+            _bump(db, account.email, count=1, received=amount, at=now)
         return account
 
     @staticmethod
@@ -270,12 +345,14 @@ class Store:
         token: TokenClaims | None,
         app_name: str | None,
         app_ep_path: str | None,
+        max_pending: int = DEFAULT_MAX_PENDING,
     ) -> Transaction:
         """A PENDING transaction; spends `token` in the same database transaction.
 
         Both accounts must exist (404), the token must name exactly them (403
-        token_invalid) and be unspent (403 token_used), and the sender's balance must
-        cover the amount (409).
+        token_invalid) and be unspent (403 token_used), the sender's balance must
+        cover the amount (409 insufficient_funds), and the sender may have at most
+        `max_pending` pending transactions (409 too_many_pending).
         """
         with self._write() as db:
             found = {
@@ -319,6 +396,12 @@ class Store:
                     raise errors.token_used() from None
             if balance < amount:
                 raise errors.insufficient_funds(sender, format_micros(amount))
+            (pending,) = db.execute(
+                "SELECT COUNT(*) FROM transactions WHERE sender_email = ? AND status = 'PENDING'",
+                (sender,),
+            ).fetchone()
+            if pending >= max_pending:
+                raise errors.too_many_pending(sender, max_pending)
             db.execute(
                 f"INSERT INTO transactions ({_TRANSACTION_COLUMNS})"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -336,6 +419,9 @@ class Store:
                     app_ep_path,
                 ),
             )
+            at = transaction.created_at
+            _bump(db, sender, count=1, pending_count=1, pending_amount=amount, at=at)
+            _bump(db, recipient, count=1, pending_count=1, at=at)
         return transaction
 
     def resolve_transaction(
@@ -373,6 +459,10 @@ class Store:
             )
             if cursor.rowcount != 1:
                 raise errors.already_resolved(found.id, "resolved")
+            amount = found.amount
+            moved = amount if confirm else 0
+            _bump(db, found.sender_email, pending_count=-1, pending_amount=-amount, spent=moved)
+            _bump(db, found.recipient_email, pending_count=-1, received=moved)
         return Transaction(
             id=found.id,
             sender_email=found.sender_email,
@@ -408,15 +498,97 @@ class Store:
         if credited.rowcount != 1:
             raise _balance_too_large("transactionId")
 
-    def transactions(self, email: str) -> list[Transaction]:
+    def transactions(self, email: str, query: HistoryQuery | None = None) -> list[Transaction]:
         """The account's transactions, as sender or recipient, newest first."""
+        return [t for _, t in self.transactions_page(email, query or HistoryQuery())]
+
+    def transactions_page(self, email: str, query: HistoryQuery) -> list[tuple[int, Transaction]]:
+        """The account's transactions that match `query`, newest first, with their
+        sequence numbers (the cursor's position): at most `query.limit`, older than
+        `query.before_seq`. Each side (as sender, as recipient) is one index range
+        scan, so a page costs the same at any history size."""
+        conditions, values = (
+            ["seq < :before_seq"],
+            {
+                "me": email,
+                "before_seq": query.before_seq or 2**62,
+                "status": query.status,
+                "after": query.window.after,
+                "before": query.window.before,
+                "other": query.counterparty,
+            },
+        )
+        if query.status is not None:
+            conditions.append("status = :status")
+        if query.window.after is not None:
+            conditions.append("created_at >= :after")
+        if query.window.before is not None:
+            conditions.append("created_at < :before")
+        where = " AND ".join(conditions)
+        sent = "sender_email = :me" + (
+            " AND recipient_email = :other" if query.counterparty else ""
+        )
+        received = "recipient_email = :me AND sender_email <> :me" + (
+            " AND sender_email = :other" if query.counterparty else ""
+        )
+        limit = "" if query.limit is None else f" LIMIT {int(query.limit)}"
+        sql = (
+            f"SELECT * FROM (SELECT seq, {_TRANSACTION_COLUMNS} FROM transactions"
+            f" WHERE {sent} AND {where} ORDER BY seq DESC{limit})"
+            f" UNION ALL SELECT * FROM (SELECT seq, {_TRANSACTION_COLUMNS} FROM transactions"
+            f" WHERE {received} AND {where} ORDER BY seq DESC{limit})"
+            f" ORDER BY seq DESC{limit}"
+        )
         with self._read() as db:
-            rows = db.execute(
-                f"SELECT {_TRANSACTION_COLUMNS} FROM transactions"
-                " WHERE sender_email = ? OR recipient_email = ? ORDER BY seq DESC",
-                (email, email),
-            ).fetchall()
-        return [_transaction(row) for row in rows]
+            rows = db.execute(sql, values).fetchall()
+        return [(int(row[0]), _transaction(row[1:])) for row in rows]
+
+    def transaction(self, email: str, transaction_id: str) -> Transaction:
+        """One transaction the account is party to, else 404 (ids reveal nothing)."""
+        with self._read() as db:
+            row = db.execute(
+                f"SELECT {_TRANSACTION_COLUMNS} FROM transactions WHERE id = ?"
+                " AND (sender_email = ? OR recipient_email = ?)",
+                (transaction_id, email, email),
+            ).fetchone()
+        if row is None:
+            raise errors.no_transaction(transaction_id)
+        return _transaction(row)
+
+    def usage(self, email: str, window: Window | None = None) -> Usage:
+        """The account's usage summary: its counters, or, over a window, an aggregate
+        read through the (party, created_at) indexes."""
+        with self._read() as db:
+            if window is not None and (window.after or window.before):
+                return self._scan(db, email, window)
+            row = db.execute(
+                "SELECT transaction_count, spent, received, pending_count, pending_amount,"
+                " first_at, last_at FROM usage WHERE email = ?",
+                (email,),
+            ).fetchone()
+        return Usage(0, 0, 0, 0, 0, None, None) if row is None else Usage(*row)
+
+    def recomputed_usage(self, email: str) -> Usage:
+        """The usage summary computed from the transactions themselves (for audits)."""
+        with self._read() as db:
+            return self._scan(db, email, Window())
+
+    @staticmethod
+    def _scan(db: sqlite3.Connection, email: str, window: Window) -> Usage:
+        row = db.execute(
+            _USAGE_SCAN,
+            {"me": email, "after": window.after or _EARLIEST, "before": window.before or _LATEST},
+        ).fetchone()
+        count, spent, received, pending_count, pending_amount, first_at, last_at = row
+        return Usage(
+            int(count),
+            int(spent),
+            int(received),
+            int(pending_count),
+            int(pending_amount),
+            first_at,
+            last_at,
+        )
 
     def totals(self) -> tuple[int, int]:
         """(sum of balances, sum of money put in), equal when the books are right."""
@@ -428,6 +600,51 @@ class Store:
                 "SELECT COALESCE(SUM(amount), 0) FROM transactions WHERE created_by = 'SYSTEM'"
             ).fetchone()
         return int(balances), int(initial) + int(credits)
+
+
+def _bump(
+    db: sqlite3.Connection,
+    email: str,
+    *,
+    count: int = 0,
+    spent: int = 0,
+    received: int = 0,
+    pending_count: int = 0,
+    pending_amount: int = 0,
+    at: str | None = None,
+) -> None:
+    """Move an account's usage counters (inside the caller's database transaction)."""
+    db.execute(
+        "INSERT INTO usage VALUES (:email, :count, :spent, :received, :pending_count,"
+        " :pending_amount, :at, :at) ON CONFLICT (email) DO UPDATE SET"
+        " transaction_count = transaction_count + excluded.transaction_count,"
+        " spent = spent + excluded.spent, received = received + excluded.received,"
+        " pending_count = pending_count + excluded.pending_count,"
+        " pending_amount = pending_amount + excluded.pending_amount,"
+        " first_at = COALESCE(first_at, excluded.first_at),"
+        " last_at = COALESCE(excluded.last_at, last_at)",
+        {
+            "email": email,
+            "count": count,
+            "spent": spent,
+            "received": received,
+            "pending_count": pending_count,
+            "pending_amount": pending_amount,
+            "at": at,
+        },
+    )
+
+
+def _usage_row(usage: Usage) -> tuple[object, ...]:
+    return (
+        usage.transaction_count,
+        usage.spent,
+        usage.received,
+        usage.pending_count,
+        usage.pending_amount,
+        usage.first_at,
+        usage.last_at,
+    )
 
 
 def _not_creator(transaction: Transaction, *, confirm: bool) -> errors.ApiError:

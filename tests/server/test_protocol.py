@@ -74,7 +74,7 @@ def test_the_endpoint_table_is_the_contract() -> None:
 
 @pytest.mark.anyio
 async def test_an_unknown_path_is_a_json_404(client: httpx.AsyncClient) -> None:
-    for path in ("/", "/nope", "/users/", "/transaction", "/transactions/x", "/user"):
+    for path in ("/", "/nope", "/users/", "/transaction", "/transactions/x/y", "/user"):
         response = await client.get(path)
         assert response.status_code == 404
         assert response.headers["content-type"] == "application/json"
@@ -103,7 +103,7 @@ async def test_an_unexpected_failure_is_a_json_500_that_leaks_nothing(
 ) -> None:
     user = await register(client, "payer@example.com")
 
-    def fail(email: str) -> None:
+    def fail(*args: object) -> None:
         raise RuntimeError("internal detail: /var/lib/secret.db")
 
     app.state.service.store.transactions = fail

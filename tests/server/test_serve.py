@@ -184,7 +184,7 @@ def test_a_token_key_file_keeps_the_signing_key_out_of_the_database(
     with BackgroundService(database=database, token_secret=key.encode()):
         pass
     with sqlite3.connect(database) as db:
-        assert db.execute("SELECT key FROM meta").fetchall() == []
+        assert db.execute("SELECT key FROM meta").fetchall() == [("schema_version",)]
 
 
 def start(database: Path) -> tuple[subprocess.Popen[str], str]:

@@ -229,6 +229,22 @@ class Books(RuleBasedStateMachine):
             assert listed["status"] == pending.status
             assert (listed["resolvedAt"] is None) == (pending.status == "PENDING")
 
+    @invariant()
+    def usage_counters_match_the_transactions(self) -> None:
+        # The counters move with the money; they must equal a recomputation from the
+        # transactions, and agree with what the model knows of pending payments.
+        store = self.service.service.store
+        for email in self.balances:
+            counted = store.usage(email)
+            assert counted == store.recomputed_usage(email), email
+            pending = [
+                p
+                for p in self.ledger.values()
+                if p.status == "PENDING" and email in (p.sender, p.recipient)
+            ]
+            assert counted.pending_count == len(pending)
+            assert counted.pending_amount == sum(p.amount for p in pending if p.sender == email)
+
 
 Books.TestCase.settings = settings(
     max_examples=30,

@@ -17,6 +17,8 @@ from .transaction_response import TransactionResponse
 from .transaction_status import TransactionStatus
 from .update_organization_request import UpdateOrganizationRequest
 from .update_password_request import UpdatePasswordRequest
+from .usage import Usage
+from .usage_response import UsageResponse
 from .user import User
 from .user_list_response import UserListResponse
 from .user_response import UserResponse
@@ -39,6 +41,8 @@ __all__ = (
     "TransactionStatus",
     "UpdateOrganizationRequest",
     "UpdatePasswordRequest",
+    "Usage",
+    "UsageResponse",
     "User",
     "UserListResponse",
     "UserResponse",

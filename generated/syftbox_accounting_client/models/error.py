@@ -37,6 +37,9 @@ class Error:
     - `token_expired`: the token is past its `exp`.
     - `token_used`: the token was spent by an earlier transaction.
     - `already_resolved`: the transaction was confirmed or cancelled before.
+    - `too_many_pending`: the sender has too many pending transactions open;
+      confirm or cancel some first.
+    - `cursor_invalid`: the `cursor` is malformed, forged, or another account's.
     - `rate_limited`: too many requests; retry after `Retry-After` seconds.
     - `internal_error`: the service failed; nothing was changed.
     - `unavailable`: the service is down for a while; retry later.

@@ -4,6 +4,7 @@ ErrorCode = Literal[
     "account_exists",
     "already_resolved",
     "bad_request",
+    "cursor_invalid",
     "forbidden",
     "insufficient_funds",
     "internal_error",
@@ -14,6 +15,7 @@ ErrorCode = Literal[
     "token_expired",
     "token_invalid",
     "token_used",
+    "too_many_pending",
     "unavailable",
     "validation_error",
 ]
@@ -22,6 +24,7 @@ ERROR_CODE_VALUES: set[ErrorCode] = {
     "account_exists",
     "already_resolved",
     "bad_request",
+    "cursor_invalid",
     "forbidden",
     "insufficient_funds",
     "internal_error",
@@ -32,6 +35,7 @@ ERROR_CODE_VALUES: set[ErrorCode] = {
     "token_expired",
     "token_invalid",
     "token_used",
+    "too_many_pending",
     "unavailable",
     "validation_error",
 }

@@ -114,7 +114,10 @@ def sync_detailed(
 
     The sender's balance must cover `amount` now (`409 insufficient_funds`) and
     again when the transaction is confirmed. Sender and recipient must differ and
-    both have accounts (`404 not_found`).
+    both have accounts (`404 not_found`). A sender may have a bounded number of
+    pending transactions open at once (1,000 on the reference service); beyond it
+    the service refuses with `409 too_many_pending` until some are confirmed or
+    cancelled, so no account can flood another's history for free.
 
     Args:
         body (CreateTransactionRequest): A direct payment (no token) or a delegated charge (with
@@ -153,7 +156,10 @@ def sync(
 
     The sender's balance must cover `amount` now (`409 insufficient_funds`) and
     again when the transaction is confirmed. Sender and recipient must differ and
-    both have accounts (`404 not_found`).
+    both have accounts (`404 not_found`). A sender may have a bounded number of
+    pending transactions open at once (1,000 on the reference service); beyond it
+    the service refuses with `409 too_many_pending` until some are confirmed or
+    cancelled, so no account can flood another's history for free.
 
     Args:
         body (CreateTransactionRequest): A direct payment (no token) or a delegated charge (with
@@ -187,7 +193,10 @@ async def asyncio_detailed(
 
     The sender's balance must cover `amount` now (`409 insufficient_funds`) and
     again when the transaction is confirmed. Sender and recipient must differ and
-    both have accounts (`404 not_found`).
+    both have accounts (`404 not_found`). A sender may have a bounded number of
+    pending transactions open at once (1,000 on the reference service); beyond it
+    the service refuses with `409 too_many_pending` until some are confirmed or
+    cancelled, so no account can flood another's history for free.
 
     Args:
         body (CreateTransactionRequest): A direct payment (no token) or a delegated charge (with
@@ -224,7 +233,10 @@ async def asyncio(
 
     The sender's balance must cover `amount` now (`409 insufficient_funds`) and
     again when the transaction is confirmed. Sender and recipient must differ and
-    both have accounts (`404 not_found`).
+    both have accounts (`404 not_found`). A sender may have a bounded number of
+    pending transactions open at once (1,000 on the reference service); beyond it
+    the service refuses with `409 too_many_pending` until some are confirmed or
+    cancelled, so no account can flood another's history for free.
 
     Args:
         body (CreateTransactionRequest): A direct payment (no token) or a delegated charge (with

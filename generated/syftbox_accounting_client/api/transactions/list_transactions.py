@@ -1,3 +1,4 @@
+import datetime
 from http import HTTPStatus
 from typing import Any
 
@@ -7,14 +8,50 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error import Error
 from ...models.transaction_list_response import TransactionListResponse
-from ...types import Response
+from ...models.transaction_status import TransactionStatus
+from ...types import UNSET, Response, Unset
 
 
-def _get_kwargs() -> dict[str, Any]:
+def _get_kwargs(
+    *,
+    limit: int | Unset = UNSET,
+    cursor: str | Unset = UNSET,
+    status: TransactionStatus | Unset = UNSET,
+    created_after: datetime.datetime | Unset = UNSET,
+    created_before: datetime.datetime | Unset = UNSET,
+    counterparty: str | Unset = UNSET,
+) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    params["limit"] = limit
+
+    params["cursor"] = cursor
+
+    json_status: str | Unset = UNSET
+    if not isinstance(status, Unset):
+        json_status = status
+
+    params["status"] = json_status
+
+    json_created_after: str | Unset = UNSET
+    if not isinstance(created_after, Unset):
+        json_created_after = created_after.isoformat()
+    params["createdAfter"] = json_created_after
+
+    json_created_before: str | Unset = UNSET
+    if not isinstance(created_before, Unset):
+        json_created_before = created_before.isoformat()
+    params["createdBefore"] = json_created_before
+
+    params["counterparty"] = counterparty
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
     _kwargs: dict[str, Any] = {
         "method": "get",
         "url": "/transactions",
+        "params": params,
     }
 
     return _kwargs
@@ -32,6 +69,11 @@ def _parse_response(
         response_401 = Error.from_dict(response.json())
 
         return response_401
+
+    if response.status_code == 422:
+        response_422 = Error.from_dict(response.json())
+
+        return response_422
 
     if response.status_code == 429:
         response_429 = Error.from_dict(response.json())
@@ -68,11 +110,36 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient,
+    limit: int | Unset = UNSET,
+    cursor: str | Unset = UNSET,
+    status: TransactionStatus | Unset = UNSET,
+    created_after: datetime.datetime | Unset = UNSET,
+    created_before: datetime.datetime | Unset = UNSET,
+    counterparty: str | Unset = UNSET,
 ) -> Response[Error | TransactionListResponse]:
     """List the caller's transactions
 
-     Every transaction in which the caller is the sender or the recipient, in any
-    status, newest first.
+     The transactions in which the caller is the sender or the recipient, in any
+    status, newest first (in the order the service recorded them).
+
+    Without `limit` the answer holds every matching transaction, as the public
+    protocol always has. With `limit` it holds at most that many, and
+    `nextCursor` fetches the next (older) page: pass it back as `cursor` with the
+    same filters. Pages are stable under concurrent inserts: a transaction created
+    after the first page was read never appears in a later page, and none that
+    existed then is skipped or repeated. `nextCursor` is null on the last page.
+
+    A cursor is opaque and belongs to the account that received it: a malformed,
+    forged or foreign cursor is `422 cursor_invalid`.
+
+    Args:
+        limit (int | Unset):
+        cursor (str | Unset):
+        status (TransactionStatus | Unset): `PENDING` until resolved; then `COMPLETED` (money
+            moved) or `CANCELLED` (nothing moved).
+        created_after (datetime.datetime | Unset):
+        created_before (datetime.datetime | Unset):
+        counterparty (str | Unset): An email address; it identifies an account.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -82,7 +149,14 @@ def sync_detailed(
         Response[Error | TransactionListResponse]
     """
 
-    kwargs = _get_kwargs()
+    kwargs = _get_kwargs(
+        limit=limit,
+        cursor=cursor,
+        status=status,
+        created_after=created_after,
+        created_before=created_before,
+        counterparty=counterparty,
+    )
 
     response = client.get_httpx_client().request(
         **kwargs,
@@ -94,11 +168,36 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient,
+    limit: int | Unset = UNSET,
+    cursor: str | Unset = UNSET,
+    status: TransactionStatus | Unset = UNSET,
+    created_after: datetime.datetime | Unset = UNSET,
+    created_before: datetime.datetime | Unset = UNSET,
+    counterparty: str | Unset = UNSET,
 ) -> Error | TransactionListResponse | None:
     """List the caller's transactions
 
-     Every transaction in which the caller is the sender or the recipient, in any
-    status, newest first.
+     The transactions in which the caller is the sender or the recipient, in any
+    status, newest first (in the order the service recorded them).
+
+    Without `limit` the answer holds every matching transaction, as the public
+    protocol always has. With `limit` it holds at most that many, and
+    `nextCursor` fetches the next (older) page: pass it back as `cursor` with the
+    same filters. Pages are stable under concurrent inserts: a transaction created
+    after the first page was read never appears in a later page, and none that
+    existed then is skipped or repeated. `nextCursor` is null on the last page.
+
+    A cursor is opaque and belongs to the account that received it: a malformed,
+    forged or foreign cursor is `422 cursor_invalid`.
+
+    Args:
+        limit (int | Unset):
+        cursor (str | Unset):
+        status (TransactionStatus | Unset): `PENDING` until resolved; then `COMPLETED` (money
+            moved) or `CANCELLED` (nothing moved).
+        created_after (datetime.datetime | Unset):
+        created_before (datetime.datetime | Unset):
+        counterparty (str | Unset): An email address; it identifies an account.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -110,17 +209,48 @@ def sync(
 
     return sync_detailed(
         client=client,
+        limit=limit,
+        cursor=cursor,
+        status=status,
+        created_after=created_after,
+        created_before=created_before,
+        counterparty=counterparty,
     ).parsed
 
 
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
+    limit: int | Unset = UNSET,
+    cursor: str | Unset = UNSET,
+    status: TransactionStatus | Unset = UNSET,
+    created_after: datetime.datetime | Unset = UNSET,
+    created_before: datetime.datetime | Unset = UNSET,
+    counterparty: str | Unset = UNSET,
 ) -> Response[Error | TransactionListResponse]:
     """List the caller's transactions
 
-     Every transaction in which the caller is the sender or the recipient, in any
-    status, newest first.
+     The transactions in which the caller is the sender or the recipient, in any
+    status, newest first (in the order the service recorded them).
+
+    Without `limit` the answer holds every matching transaction, as the public
+    protocol always has. With `limit` it holds at most that many, and
+    `nextCursor` fetches the next (older) page: pass it back as `cursor` with the
+    same filters. Pages are stable under concurrent inserts: a transaction created
+    after the first page was read never appears in a later page, and none that
+    existed then is skipped or repeated. `nextCursor` is null on the last page.
+
+    A cursor is opaque and belongs to the account that received it: a malformed,
+    forged or foreign cursor is `422 cursor_invalid`.
+
+    Args:
+        limit (int | Unset):
+        cursor (str | Unset):
+        status (TransactionStatus | Unset): `PENDING` until resolved; then `COMPLETED` (money
+            moved) or `CANCELLED` (nothing moved).
+        created_after (datetime.datetime | Unset):
+        created_before (datetime.datetime | Unset):
+        counterparty (str | Unset): An email address; it identifies an account.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -130,7 +260,14 @@ async def asyncio_detailed(
         Response[Error | TransactionListResponse]
     """
 
-    kwargs = _get_kwargs()
+    kwargs = _get_kwargs(
+        limit=limit,
+        cursor=cursor,
+        status=status,
+        created_after=created_after,
+        created_before=created_before,
+        counterparty=counterparty,
+    )
 
     response = await client.get_async_httpx_client().request(**kwargs)
 
@@ -140,11 +277,36 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient,
+    limit: int | Unset = UNSET,
+    cursor: str | Unset = UNSET,
+    status: TransactionStatus | Unset = UNSET,
+    created_after: datetime.datetime | Unset = UNSET,
+    created_before: datetime.datetime | Unset = UNSET,
+    counterparty: str | Unset = UNSET,
 ) -> Error | TransactionListResponse | None:
     """List the caller's transactions
 
-     Every transaction in which the caller is the sender or the recipient, in any
-    status, newest first.
+     The transactions in which the caller is the sender or the recipient, in any
+    status, newest first (in the order the service recorded them).
+
+    Without `limit` the answer holds every matching transaction, as the public
+    protocol always has. With `limit` it holds at most that many, and
+    `nextCursor` fetches the next (older) page: pass it back as `cursor` with the
+    same filters. Pages are stable under concurrent inserts: a transaction created
+    after the first page was read never appears in a later page, and none that
+    existed then is skipped or repeated. `nextCursor` is null on the last page.
+
+    A cursor is opaque and belongs to the account that received it: a malformed,
+    forged or foreign cursor is `422 cursor_invalid`.
+
+    Args:
+        limit (int | Unset):
+        cursor (str | Unset):
+        status (TransactionStatus | Unset): `PENDING` until resolved; then `COMPLETED` (money
+            moved) or `CANCELLED` (nothing moved).
+        created_after (datetime.datetime | Unset):
+        created_before (datetime.datetime | Unset):
+        counterparty (str | Unset): An email address; it identifies an account.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -157,5 +319,11 @@ async def asyncio(
     return (
         await asyncio_detailed(
             client=client,
+            limit=limit,
+            cursor=cursor,
+            status=status,
+            created_after=created_after,
+            created_before=created_before,
+            counterparty=counterparty,
         )
     ).parsed
