@@ -36,6 +36,7 @@ if TYPE_CHECKING:
         Transaction,
         TransactionActor,
         TransactionStatus,
+        Usage,
         User,
         UserAccount,
     )
@@ -60,6 +61,7 @@ _HOMES = {
     "Transaction": "types",
     "TransactionActor": "types",
     "TransactionStatus": "types",
+    "Usage": "types",
     "User": "types",
     "UserAccount": "types",
 }
@@ -83,6 +85,7 @@ __all__ = [
     "Transaction",
     "TransactionActor",
     "TransactionStatus",
+    "Usage",
     "User",
     "UserAccount",
     "__version__",

@@ -32,6 +32,8 @@ _HOMES: dict[str, tuple[str, str | None]] = {
     "confirm_transaction": (f"{_API}.transactions.confirm_transaction", None),
     "cancel_transaction": (f"{_API}.transactions.cancel_transaction", None),
     "list_transactions": (f"{_API}.transactions.list_transactions", None),
+    "get_transaction": (f"{_API}.transactions.get_transaction", None),
+    "get_usage": (f"{_API}.users.get_usage", None),
     "add_balance": (f"{_API}.admin.add_balance", None),
     "get_user": (f"{_API}.admin.get_user", None),
     "list_users": (f"{_API}.admin.list_users", None),
@@ -45,11 +47,13 @@ if TYPE_CHECKING:
         cancel_transaction,
         confirm_transaction,
         create_transaction,
+        get_transaction,
         list_transactions,
     )
     from syftbox_accounting_client.api.users import (
         create_user,
         get_my_info,
+        get_usage,
         update_organization,
         update_password,
     )
@@ -76,6 +80,8 @@ __all__ = [
     "create_transaction",
     "create_user",
     "get_my_info",
+    "get_transaction",
+    "get_usage",
     "get_user",
     "list_transactions",
     "list_users",

@@ -170,6 +170,15 @@ CODES: dict[str, Code] = {
         AccountExistsError,
         f"Configure the client with this account's password instead: {_CONFIGURE}.",
     ),
+    "too_many_pending": Code(
+        PaymentError,
+        "Confirm or cancel some of the sender's pending transactions, then try again.",
+    ),
+    "cursor_invalid": Code(
+        InvalidInputError,
+        "Start the listing again without a cursor: a cursor belongs to the account it was "
+        "given to.",
+    ),
     "validation_error": Code(InvalidInputError, "Correct the value named above and try again."),
     "bad_request": Code(InvalidInputError, "This is a bug in the client: please report it."),
     "method_not_allowed": Code(ServiceException, _WRONG_SERVICE),

@@ -1,4 +1,4 @@
-"""The 12 operations of the contract, each declared once, under its `operationId`.
+"""The operations of the contract, each declared once, under its `operationId`.
 
 A function here (``create_user`` for ``createUser``...) turns checked arguments
 into a `Call`: the request, built by the generated client's own request builder
@@ -21,6 +21,7 @@ from syftbox_accounting.types import (
     Transaction,
     TransactionActor,
     TransactionStatus,
+    Usage,
     User,
 )
 
@@ -57,6 +58,40 @@ class Call(Generic[T]):
     def idempotent(self) -> bool:
         """GETs change nothing, so sending one again is always safe."""
         return self.method == "GET"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class HistoryFilter:
+    """Which transactions of a history: the contract's filters of `listTransactions`."""
+
+    status: TransactionStatus | None = None
+    created_after: datetime.datetime | None = None
+    created_before: datetime.datetime | None = None
+    counterparty: str | None = None
+
+    def matches(self, tx: Transaction, me: str) -> bool:
+        """The service's rule, for an answer from a service that ignored the filters."""
+        if self.status is not None and tx.status is not self.status:
+            return False
+        if self.created_after is not None and tx.created_at < self.created_after:
+            return False
+        if self.created_before is not None and tx.created_at >= self.created_before:
+            return False
+        if self.counterparty is not None:
+            mine, other = me.casefold(), self.counterparty.casefold()
+            parties = (tx.sender_email.casefold(), tx.recipient_email.casefold())
+            return parties in {(mine, other), (other, mine)}
+        return True
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Page:
+    """One answer of `listTransactions`. `paged` is False when the service ignored
+    `limit` and the filters (it sent no `nextCursor`: the public protocol)."""
+
+    transactions: list[Transaction]
+    next_cursor: str | None
+    paged: bool
 
 
 # -- reading answers: generated model -> our types, checking what the generator does not
@@ -129,10 +164,37 @@ def _read_transaction(doc: Any) -> Transaction:
     return to_transaction(gen.models.TransactionResponse.from_dict(doc).transaction)
 
 
-def _read_transactions(doc: Any) -> list[Transaction]:
-    return [
-        to_transaction(t) for t in gen.models.TransactionListResponse.from_dict(doc).transactions
-    ]
+def _read_page(doc: Any) -> Page:
+    answer = gen.models.TransactionListResponse.from_dict(doc)
+    paged = not isinstance(answer.next_cursor, gen.Unset)
+    return Page(
+        [to_transaction(t) for t in answer.transactions],
+        _opt_str(answer.next_cursor, "nextCursor"),
+        paged,
+    )
+
+
+def _read_usage(doc: Any) -> Usage:
+    usage = gen.models.UsageResponse.from_dict(doc).usage
+    return Usage(
+        transaction_count=_count(usage.transaction_count, "usage.transactionCount"),
+        total_spent=_total(usage.total_spent, "usage.totalSpent"),
+        total_received=_total(usage.total_received, "usage.totalReceived"),
+        pending_count=_count(usage.pending_count, "usage.pendingCount"),
+        pending_amount=_total(usage.pending_amount, "usage.pendingAmount"),
+        first_transaction_at=_opt_time(usage.first_transaction_at, "usage.firstTransactionAt"),
+        last_transaction_at=_opt_time(usage.last_transaction_at, "usage.lastTransactionAt"),
+    )
+
+
+def _count(value: object, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"{what} is not a count")
+    return value
+
+
+def _total(value: object, what: str) -> Decimal:
+    return _money(value, what, minimum=Decimal(0), inclusive=True)
 
 
 def _read_users(doc: Any) -> list[User]:
@@ -235,8 +297,34 @@ def cancel_transaction(transaction_id: str) -> Call[Transaction]:
     return Call(gen.cancel_transaction._get_kwargs(body=body), "basic", _read_transaction)
 
 
-def list_transactions() -> Call[list[Transaction]]:
-    return Call(gen.list_transactions._get_kwargs(), "basic", _read_transactions)
+def list_transactions(
+    filters: HistoryFilter | None = None, *, limit: int | None = None, cursor: str | None = None
+) -> Call[Page]:
+    where = filters or HistoryFilter()
+    request = gen.list_transactions._get_kwargs(
+        limit=gen.UNSET if limit is None else limit,
+        cursor=_opt(cursor),
+        status=gen.UNSET if where.status is None else where.status.value,
+        created_after=gen.UNSET if where.created_after is None else where.created_after,
+        created_before=gen.UNSET if where.created_before is None else where.created_before,
+        counterparty=_opt(where.counterparty),
+    )
+    return Call(request, "basic", _read_page)
+
+
+def get_transaction(transaction_id: str) -> Call[Transaction]:
+    return Call(gen.get_transaction._get_kwargs(transaction_id), "basic", _read_transaction)
+
+
+def get_usage(
+    created_after: datetime.datetime | None = None,
+    created_before: datetime.datetime | None = None,
+) -> Call[Usage]:
+    request = gen.get_usage._get_kwargs(
+        created_after=gen.UNSET if created_after is None else created_after,
+        created_before=gen.UNSET if created_before is None else created_before,
+    )
+    return Call(request, "basic", _read_usage)
 
 
 def add_balance(email: str, amount: Decimal) -> Call[User]:

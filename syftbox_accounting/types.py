@@ -23,6 +23,7 @@ __all__ = [
     "Transaction",
     "TransactionActor",
     "TransactionStatus",
+    "Usage",
     "User",
     "UserAccount",
 ]
@@ -101,6 +102,38 @@ class Transaction:
             "app_name": self.app_name,
             "endpoint": self.endpoint,
         }
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Usage:
+    """Counts and totals over your transactions (see `get_usage()`): how many there
+    are in any status, what you spent on and received from others (completed ones;
+    service credits count as received), what is pending in either direction and what
+    of it you would pay, and when the first and the last were created."""
+
+    transaction_count: int
+    total_spent: Decimal
+    total_received: Decimal
+    pending_count: int
+    pending_amount: Decimal
+    first_transaction_at: datetime.datetime | None = None
+    last_transaction_at: datetime.datetime | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready values: amounts as floats, times as ISO 8601 text."""
+        return {
+            "transaction_count": self.transaction_count,
+            "total_spent": float(self.total_spent),
+            "total_received": float(self.total_received),
+            "pending_count": self.pending_count,
+            "pending_amount": float(self.pending_amount),
+            "first_transaction_at": _iso(self.first_transaction_at),
+            "last_transaction_at": _iso(self.last_transaction_at),
+        }
+
+
+def _iso(moment: datetime.datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
 
 
 @dataclasses.dataclass(slots=True)

@@ -6,6 +6,7 @@ parameter, what was wrong and what it must be. Secrets are never echoed.
 
 from __future__ import annotations
 
+import datetime
 import ipaddress
 import math
 import os
@@ -15,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from syftbox_accounting.errors import INSECURE_HTTP, InvalidInputError
+from syftbox_accounting.types import TransactionStatus
 
 # The contract's bounds (openapi.yaml, `Amount`): > 0, < 1e9, at most 6 decimals.
 MAX_AMOUNT = Decimal(1_000_000_000)
@@ -26,6 +28,9 @@ MAX_APP_NAME_LENGTH = 256
 MAX_ENDPOINT_LENGTH = 1024
 MAX_TOKEN_LENGTH = 4096
 MAX_TRANSACTION_ID_LENGTH = 64
+# The contract's `limit` on one page, and the most one history call gathers.
+MAX_PAGE_SIZE = 1000
+MAX_HISTORY_LIMIT = 10_000
 
 # A deliverable-looking address: one @, a dotted domain, no spaces or controls.
 _EMAIL = re.compile(
@@ -110,6 +115,49 @@ def amount(value: Any, name: str = "amount") -> Decimal:
             "(one micro-dollar)."
         )
     return exact
+
+
+def count(value: object, name: str, *, maximum: int) -> int:
+    """A whole number from 1 to `maximum`."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= maximum:
+        raise InvalidInputError(f"{name} must be an int from 1 to {maximum}, got {value!r}.")
+    return value
+
+
+def moment(value: object, name: str) -> datetime.datetime | None:
+    """None, or a date-time with a UTC offset (a naive one would be read in an unknown
+    time zone)."""
+    if value is None:
+        return None
+    if not isinstance(value, datetime.datetime):
+        raise InvalidInputError(f"{name} must be a datetime, not {_type_name(value)}.")
+    if value.utcoffset() is None:
+        raise InvalidInputError(
+            f"{name} has no time zone: pass an aware datetime, e.g. "
+            "datetime.datetime.now(datetime.UTC)."
+        )
+    return value
+
+
+def window(
+    after: object, before: object
+) -> tuple[datetime.datetime | None, datetime.datetime | None]:
+    """`created_after` and `created_before`: aware date-times, the first earlier."""
+    start, end = moment(after, "created_after"), moment(before, "created_before")
+    if start is not None and end is not None and start >= end:
+        raise InvalidInputError("created_before must be later than created_after.")
+    return start, end
+
+
+def status(value: object) -> TransactionStatus | None:
+    """None, or a `TransactionStatus` (or its name, e.g. ``"PENDING"``)."""
+    if value is None or isinstance(value, TransactionStatus):
+        return value
+    if isinstance(value, str) and value.upper() in TransactionStatus.__members__:
+        return TransactionStatus(value.upper())
+    raise InvalidInputError(
+        f"status must be a TransactionStatus (PENDING, COMPLETED or CANCELLED), got {value!r}."
+    )
 
 
 def is_loopback(host: str) -> bool:

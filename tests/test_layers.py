@@ -147,7 +147,13 @@ GET_KWARGS = {
     "create_transaction": (["body"], "post", "/transaction/create"),
     "confirm_transaction": (["body"], "post", "/transaction/confirm"),
     "cancel_transaction": (["body"], "post", "/transaction/cancel"),
-    "list_transactions": ([], "get", "/transactions"),
+    "list_transactions": (
+        ["limit", "cursor", "status", "created_after", "created_before", "counterparty"],
+        "get",
+        "/transactions",
+    ),
+    "get_transaction": (["transaction_id"], "get", "/transactions/a%40example.com"),
+    "get_usage": (["created_after", "created_before"], "get", "/user/usage"),
     "add_balance": (["body"], "post", "/user/add-balance"),
     "get_user": (["email"], "get", "/user/a%40example.com"),
     "list_users": ([], "get", "/users"),
@@ -181,7 +187,8 @@ def test_the_generated_request_builders_we_rely_on(operation: str) -> None:
         }.get(operation, "CreateTokenRequest"),
     )
     args = {"body": body.from_dict(_SAMPLE_BODIES.get(operation, {}))} if params == ["body"] else {}
-    request = builder(*(["a@example.com"] if params == ["email"] else []), **args)
+    positional = ["a@example.com"] if params in (["email"], ["transaction_id"]) else []
+    request = builder(*positional, **args)
     assert (request["method"], request["url"]) == (method, url)
     assert set(request) <= {"method", "url", "json", "headers", "params"}
 

@@ -6,17 +6,24 @@ from __future__ import annotations
 import datetime
 import sys
 from collections.abc import Callable
+from typing import Any
 
 from syftbox_accounting import validation
+from syftbox_accounting.accounting import AccountingClient
 from syftbox_accounting.cli._context import TOKEN, Account, Context, parse_amount
 from syftbox_accounting.cli._errors import FAILURE, OK, CliError
 from syftbox_accounting.cli._output import (
+    fields,
     is_terminal,
     table,
+    to_json,
+    to_json_line,
     transaction_doc,
     transaction_lines,
+    usage_doc,
     user_doc,
     user_lines,
+    when,
 )
 from syftbox_accounting.cli._parser import PROG, serve_parser
 from syftbox_accounting.cli._setup import login, register, status
@@ -24,6 +31,7 @@ from syftbox_accounting.display import money
 from syftbox_accounting.types import Transaction, TransactionActor
 
 Command = Callable[[Context], int]
+STREAM_PAGE_SIZE = 500
 
 
 def _account(ctx: Context) -> Account:
@@ -130,27 +138,124 @@ def cancel(ctx: Context) -> int:
     return _resolve(ctx, False)
 
 
+_HISTORY_HEADERS = ["CREATED (UTC)", "STATUS", "AMOUNT", "WITH", "ID"]
+# Streamed rows cannot be measured first: fixed widths (a longer value pushes its row).
+_STREAM_WIDTHS = (16, 9, 14, 40)
+
+
+def _filters(ctx: Context) -> dict[str, Any]:
+    return {
+        "status": ctx.option("status"),
+        "created_after": ctx.option("since"),
+        "created_before": ctx.option("until"),
+        "counterparty": ctx.option("counterparty"),
+    }
+
+
 def history(ctx: Context) -> int:
     account = _account(ctx)
     with ctx.account_client(account) as client:
+        if ctx.args.all or ctx.args.limit == 0:
+            return _stream_history(ctx, client)
+        limit: int = ctx.args.limit
         with ctx.busy("Fetching the history"):
-            transactions = client.get_transaction_history()
+            # One more than shown says whether older ones exist.
+            found = client.get_transaction_history(
+                min(limit + 1, validation.MAX_HISTORY_LIMIT), **_filters(ctx)
+            )
         me = client.get_email()
-    limit: int = ctx.args.limit
-    shown = transactions[:limit] if limit else transactions
-    document = {
-        "email": me,
-        "total": len(transactions),
-        "transactions": [transaction_doc(tx) for tx in shown],
-    }
+    shown, more = found[:limit], len(found) > limit
+    if ctx.args.jsonl:
+        for tx in shown:
+            print(to_json_line(transaction_doc(tx)), flush=True)
+        return OK
+    document = {"email": me, "transactions": [transaction_doc(tx) for tx in shown], "more": more}
     if not shown:
         ctx.emit(document, ["No transactions."])
         return OK
     rows = [_history_row(tx, me) for tx in shown]
-    lines = table(["CREATED (UTC)", "STATUS", "AMOUNT", "WITH", "ID"], rows, right={2})
-    if len(shown) < len(transactions):
-        lines.append(f"({len(shown)} of {len(transactions)}; --limit 0 shows all)")
+    lines = table(_HISTORY_HEADERS, rows, right={2})
+    if more:
+        lines.append(f"(the newest {len(shown)}; --limit N shows more, --all every one)")
     ctx.emit(document, lines)
+    return OK
+
+
+def _stream_history(ctx: Context, client: AccountingClient) -> int:
+    """Every matching transaction, printed page by page as it arrives: memory holds
+    one page, and --json still writes one JSON document."""
+    me = client.get_email()
+    transactions = client.iter_transactions(page_size=STREAM_PAGE_SIZE, **_filters(ctx))
+    out = sys.stdout
+    count = 0
+    if ctx.args.jsonl:
+        for tx in transactions:
+            out.write(to_json_line(transaction_doc(tx)) + "\n")
+            count += 1
+        out.flush()
+        return OK
+    if ctx.json:
+        out.write("{\n" + f'  "email": {to_json(me)},\n  "transactions": [')
+        for tx in transactions:
+            item = to_json(transaction_doc(tx)).replace("\n", "\n    ")
+            out.write(("," if count else "") + "\n    " + item)
+            count += 1
+        out.write(("\n  " if count else "") + "]\n}\n")
+        out.flush()
+        return OK
+    for tx in transactions:
+        if count == 0:
+            out.write(_stream_line(_HISTORY_HEADERS) + "\n")
+        out.write(_stream_line(_history_row(tx, me)) + "\n")
+        count += 1
+    out.write("No transactions.\n" if count == 0 else f"({count} transactions)\n")
+    out.flush()
+    return OK
+
+
+def _stream_line(cells: list[str]) -> str:
+    created, status, amount, other, tx_id = cells
+    widths = _STREAM_WIDTHS
+    return (
+        f"{created:<{widths[0]}}  {status:<{widths[1]}}  {amount:>{widths[2]}}  "
+        f"{other:<{widths[3]}}  {tx_id}"
+    ).rstrip()
+
+
+def show(ctx: Context) -> int:
+    tx_id = validation.transaction_id(ctx.args.transaction_id)
+    account = _account(ctx)
+    with ctx.account_client(account) as client, ctx.busy(f"Looking up {tx_id}"):
+        tx = client.get_transaction(tx_id)
+    ctx.emit(transaction_doc(tx), transaction_lines(tx, f"Transaction {tx.id}"))
+    return OK
+
+
+def usage(ctx: Context) -> int:
+    account = _account(ctx)
+    since, until = ctx.option("since"), ctx.option("until")
+    with ctx.account_client(account) as client, ctx.busy("Summarizing the history"):
+        summary = client.get_usage(created_after=since, created_before=until)
+    window = ""
+    if since or until:
+        window = (
+            f" from {when(since) if since else 'the start'} to {when(until) if until else 'now'}"
+        )
+    rows: list[tuple[str, str | None]] = [
+        ("transactions", str(summary.transaction_count)),
+        ("spent", money(summary.total_spent)),
+        ("received", money(summary.total_received)),
+        ("pending", f"{summary.pending_count} ({money(summary.pending_amount)} to pay)"),
+        ("first", when(summary.first_transaction_at)),
+        ("last", when(summary.last_transaction_at)),
+    ]
+    document = {
+        "email": account.email,
+        "created_after": since,
+        "created_before": until,
+        "usage": usage_doc(summary),
+    }
+    ctx.emit(document, [f"Usage of {account.email}{window}:", *fields(rows)])
     return OK
 
 
@@ -234,6 +339,8 @@ COMMANDS: dict[str, Command] = {
     "confirm": confirm,
     "cancel": cancel,
     "history": history,
+    "show": show,
+    "usage": usage,
     "admin add-balance": add_balance,
     "admin get-user": get_user,
     "admin list-users": list_users,

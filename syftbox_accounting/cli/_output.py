@@ -17,7 +17,7 @@ from types import TracebackType
 from typing import Any, TextIO
 
 from syftbox_accounting.display import money
-from syftbox_accounting.types import Transaction, User
+from syftbox_accounting.types import Transaction, Usage, User
 
 # -- JSON: money as exact numbers, never through a float
 
@@ -61,6 +61,22 @@ def _encode(value: object, level: int) -> str:
         items = (f"{inner}{_encode(v, level + 1)}" for v in value)
         return "[\n" + ",\n".join(items) + f"\n{pad}]"
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+def to_json_line(value: object) -> str:
+    """`value` as JSON on one line (JSON Lines): `to_json` without its indentation
+    (strings never hold a raw line break: JSON escapes it)."""
+    return " ".join(line.strip() for line in to_json(value).splitlines())
+
+
+def usage_doc(usage: Usage) -> dict[str, Any]:
+    """A usage summary for `--json`: `Usage.as_dict()` with the exact amounts."""
+    return {
+        **usage.as_dict(),
+        "total_spent": usage.total_spent,
+        "total_received": usage.total_received,
+        "pending_amount": usage.pending_amount,
+    }
 
 
 def transaction_doc(tx: Transaction) -> dict[str, Any]:

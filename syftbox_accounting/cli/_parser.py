@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime
 from typing import NoReturn
 
 from syftbox_accounting import __version__
@@ -64,6 +65,32 @@ def _examples(*lines: str) -> str:
         + ("s" if len(lines) > 1 else "")
         + ":\n"
         + "\n".join(f"  {line}" for line in lines)
+    )
+
+
+def _moment(text: str) -> datetime.datetime:
+    """A date (midnight UTC) or an ISO 8601 date-time; UTC when it names no offset."""
+    try:
+        moment = datetime.datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"not a date or date-time: {text!r} (write 2026-11-01 or 2026-11-01T12:00:00+01:00)"
+        ) from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=datetime.UTC)
+
+
+def _history_filters(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--since",
+        type=_moment,
+        metavar="WHEN",
+        help="only transactions created at or after WHEN (a date or date-time; UTC by default)",
+    )
+    parser.add_argument(
+        "--until",
+        type=_moment,
+        metavar="WHEN",
+        help="only transactions created before WHEN",
     )
 
 
@@ -336,16 +363,59 @@ def build_parser() -> Parser:
     p = command(
         "history",
         "list your transactions, newest first",
-        ["history", "history --limit 0 --json   # every transaction"],
+        [
+            "history",
+            "history --limit 5 --status PENDING",
+            "history --since 2026-11-01 --with ai-service@example.com",
+            "history --all --jsonl > history.jsonl   # every transaction, page by page",
+        ],
         [common, account],
     )
-    p.add_argument(
+    shown = p.add_mutually_exclusive_group()
+    shown.add_argument(
         "--limit",
         type=_history_limit,
         default=DEFAULT_HISTORY_LIMIT,
         metavar="N",
-        help="show the newest N (default: %(default)s; 0 for all)",
+        help="show the newest N, up to 10000 (default: %(default)s; 0 for all)",
     )
+    shown.add_argument(
+        "--all", action="store_true", help="show every one, fetched page by page as it prints"
+    )
+    _history_filters(p)
+    p.add_argument(
+        "--with",
+        dest="counterparty",
+        metavar="EMAIL",
+        help="only transactions between you and EMAIL",
+    )
+    p.add_argument(
+        "--status",
+        type=str.upper,
+        choices=["PENDING", "COMPLETED", "CANCELLED"],
+        help="only transactions in this status",
+    )
+    p.add_argument(
+        "--jsonl",
+        action="store_true",
+        help="print one JSON object per transaction, one per line (JSON Lines)",
+    )
+
+    p = command(
+        "show",
+        "show one of your transactions",
+        ["show 5b1e7c9a-2d3f-4e5a-8b6c-7d8e9f0a1b2c", "show TX_ID --json"],
+        [common, account],
+    )
+    p.add_argument("transaction_id", metavar="TX_ID", help="the transaction's id")
+
+    p = command(
+        "usage",
+        "summarize your transactions: counts, spent, received, pending",
+        ["usage", "usage --since 2026-11-01 --until 2026-12-01 --json"],
+        [common, account],
+    )
+    _history_filters(p)
 
     # -- operators
 

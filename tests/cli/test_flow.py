@@ -216,7 +216,7 @@ def test_transfer_history_and_insufficient_funds(cli: Runner, service: Any) -> N
 
     history = cli.subprocess("--json", "history", env=env).assert_ok()
     document = json.loads(history.out, parse_float=Decimal)
-    assert document["total"] == 2
+    assert document["more"] is False
     assert [t["amount"] for t in document["transactions"]] == [Decimal("0.25"), Decimal("2.5")]
 
     table = cli.main("history", "--limit", "1", env=env).assert_ok()
@@ -224,7 +224,8 @@ def test_transfer_history_and_insufficient_funds(cli: Runner, service: Any) -> N
     assert lines[0].split() == ["CREATED", "(UTC)", "STATUS", "AMOUNT", "WITH", "ID"]
     assert "-$0.25" in lines[1]
     assert f"to {friend}" in lines[1]
-    assert "1 of 2" in lines[2]
+    assert "the newest 1" in lines[2]
+    assert "--all" in lines[2]
 
     received = cli.main("history", env=as_user(service, friend)).assert_ok()
     assert "+$2.50" in received.out
@@ -428,3 +429,61 @@ def test_register_with_json_never_asks_before_printing_the_password(
     assert "[y/N]" not in result.err
     assert json.loads(result.out)["saved"] is False
     assert not (cli.home / ".syftbox" / "accounting.json").exists()
+
+
+def test_history_filters_streaming_lookup_and_usage(cli: Runner, service: Any) -> None:
+    payer, friend, other = new_email("payer"), new_email("friend"), new_email("other")
+    for email in (payer, friend, other):
+        register(cli, service, email)
+    env = as_user(service, payer)
+    for amount in ("1", "2", "3"):
+        cli.main("transfer", friend, amount, env=env).assert_ok()
+    cli.main("transfer", other, "4", env=env).assert_ok()
+
+    # --with and --status are asked of the service
+    with_friend = cli.main("--json", "history", "--with", friend, "--limit", "2", env=env)
+    document = json.loads(with_friend.assert_ok().out, parse_float=Decimal)
+    assert [t["amount"] for t in document["transactions"]] == [Decimal(3), Decimal(2)]
+    assert document["more"] is True
+    pending = cli.main("--json", "history", "--status", "pending", env=env).assert_ok()
+    assert json.loads(pending.out)["transactions"] == []
+
+    # --all streams: one JSON document, or one line per transaction
+    everything = cli.main("--json", "history", "--all", env=env).assert_ok()
+    streamed = json.loads(everything.out, parse_float=Decimal)
+    assert [t["amount"] for t in streamed["transactions"]] == [
+        Decimal(4),
+        Decimal(3),
+        Decimal(2),
+        Decimal(1),
+    ]
+    assert streamed["email"] == payer
+    lines = cli.main("history", "--all", "--jsonl", env=env).assert_ok().out.splitlines()
+    assert [json.loads(line)["amount"] for line in lines] == [4, 3, 2, 1]
+    text = cli.main("history", "--all", env=env).assert_ok().out.splitlines()
+    assert text[0].split()[:3] == ["CREATED", "(UTC)", "STATUS"]
+    assert text[-1] == "(4 transactions)"
+    future = cli.main("history", "--all", "--since", "2999-01-01", env=env).assert_ok()
+    assert future.out.strip() == "No transactions."
+
+    # show TX_ID
+    newest = streamed["transactions"][0]["id"]
+    shown = cli.main("--json", "show", newest, env=env).assert_ok()
+    assert json.loads(shown.out)["id"] == newest
+    missing = cli.main("show", "no-such-transaction", env=env)
+    error, _ = missing.assert_error(1)
+    assert "no-such-transaction" in error
+
+    # usage: counted by the service, exactly
+    summary = json.loads(cli.main("--json", "usage", env=env).assert_ok().out, parse_float=Decimal)[
+        "usage"
+    ]
+    assert summary["transaction_count"] == 4
+    assert summary["total_spent"] == Decimal(10)
+    assert summary["pending_count"] == 0
+    words = cli.main("usage", "--since", "2000-01-01", env=env).assert_ok().out
+    assert "spent" in words
+    assert "$10.00" in words
+    bad = cli.main("usage", "--since", "yesterday", env=env)
+    error, _ = bad.assert_error(2)
+    assert "yesterday" in error
