@@ -13,12 +13,11 @@ from pytest_httpx import HTTPXMock
 
 from syftbox_accounting import AccountingClient, AdminClient, Client, UserAccount
 from syftbox_accounting.credentials import DEFAULT_URL
-from tests.facade_helpers import (
+from tests.facade.helpers import (
     ADMIN_KEY,
     BASE,
     EMAIL,
     PASSWORD,
-    isolated_env,  # noqa: F401 (autouse fixture)
     user_client,
     user_json,
 )

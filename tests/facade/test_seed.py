@@ -14,10 +14,9 @@ import pytest
 from pytest_httpx import HTTPXMock
 
 from syftbox_accounting import credentials as creds
-from tests.facade_helpers import (
+from tests.facade.helpers import (
     basic,
     body_of,
-    isolated_env,  # noqa: F401 (autouse fixture)
     resolved,
     tx_json,
     user_json,

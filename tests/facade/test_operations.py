@@ -20,7 +20,7 @@ from syftbox_accounting import (
     ServiceException,
     TransactionStatus,
 )
-from tests.facade_helpers import (
+from tests.facade.helpers import (
     BASE,
     BOB,
     CANCELLED,
@@ -39,7 +39,6 @@ from tests.facade_helpers import (
     basic,
     body_of,
     check_tx,
-    isolated_env,  # noqa: F401 (autouse fixture)
     mock_steps,
     resolved,
     run,

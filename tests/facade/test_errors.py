@@ -23,7 +23,7 @@ from syftbox_accounting import (
     PaymentError,
     ServiceException,
 )
-from tests.facade_helpers import (
+from tests.facade.helpers import (
     KINDS,
     OPS,
     OPS_BY_ID,
@@ -31,7 +31,6 @@ from tests.facade_helpers import (
     SECRETS,
     USER,
     Op,
-    isolated_env,  # noqa: F401 (autouse fixture)
     run,
     tx_json,
     user_json,

@@ -19,7 +19,7 @@ from syftbox_accounting import (
     InvalidInputError,
     RetryPolicy,
 )
-from tests.facade_helpers import (
+from tests.facade.helpers import (
     ADMIN_KEY,
     BASE,
     BOB,
@@ -30,7 +30,6 @@ from tests.facade_helpers import (
     SECRETS,
     TOKEN,
     admin_client,
-    isolated_env,  # noqa: F401 (autouse fixture)
     run_op,
     user_client,
 )

@@ -26,8 +26,8 @@ from syftbox_accounting import (
     RetryPolicy,
     ServiceException,
 )
-from tests.facade_helpers import OPS, OPS_BY_ID, PASSWORD, SECRETS, Op, user_client
-from tests.faulty_server import FaultyServer, refused_url
+from tests.facade.faulty_server import FaultyServer, refused_url
+from tests.facade.helpers import OPS, OPS_BY_ID, PASSWORD, SECRETS, Op, user_client
 
 URL = "http://127.0.0.1:8000"
 RETRIES = 2

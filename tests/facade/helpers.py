@@ -1,4 +1,4 @@
-"""Shared data and tools for the facade tests (`tests/test_facade_*.py`).
+"""Shared data and tools for the facade tests (`tests/facade/`).
 
 Every network operation is described once, as an `Op`: how to call its sync and
 its async twin, the requests it must send (method, path, auth, JSON body) with the
@@ -17,7 +17,6 @@ from typing import Any
 
 import anyio
 import httpx
-import pytest
 from pytest_httpx import HTTPXMock
 
 from syftbox_accounting import (
@@ -33,7 +32,6 @@ from syftbox_accounting import (
     User,
     UserAccount,
 )
-from syftbox_accounting import credentials as creds
 
 BASE = "https://accounting.example.com"
 EMAIL = "alice@example.com"
@@ -49,19 +47,6 @@ SECRETS = (PASSWORD, NEW_PASSWORD, REGISTER_PASSWORD, ADMIN_KEY, TOKEN)
 
 KINDS = ("sync", "asyncio", "trio")
 FAST = RetryPolicy(max_retries=2, backoff=0.001, max_backoff=0.001)
-ENV_VARS = (creds.ENV_EMAIL, creds.ENV_PASSWORD, creds.ENV_URL, creds.ENV_KEY)
-
-
-@pytest.fixture(autouse=True)
-def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> Any:
-    """No test sees the real home folder or SYFTBOX_ACCOUNTING_* variables."""
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    for name in ENV_VARS:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr(creds, "DEFAULT_CONFIG_PATH", home / ".syftbox" / "accounting.json")
-    return home
 
 
 def basic(email: str = EMAIL, password: str = PASSWORD) -> str:

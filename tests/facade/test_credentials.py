@@ -18,11 +18,10 @@ from pytest_httpx import HTTPXMock
 
 from syftbox_accounting import AccountingClient, AccountingError, AuthenticationError, Client
 from syftbox_accounting import credentials as creds
-from tests.facade_helpers import (
+from tests.facade.helpers import (
     BASE,
     EMAIL,
     PASSWORD,
-    isolated_env,  # noqa: F401 (autouse fixture)
 )
 
 ENV_URL = "https://env-accounting.example.com"
