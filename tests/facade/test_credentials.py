@@ -139,6 +139,18 @@ def test_a_corrupt_file_and_no_environment_is_not_configured(
     assert any(str(path) in r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)
 
 
+# The entry points that discover credentials from the environment.
+ENTRIES = pytest.mark.parametrize(
+    "entry",
+    [
+        AccountingClient.setup_accounting_discovery,
+        AccountingClient.from_environment,
+        Client,
+    ],
+    ids=["setup_accounting_discovery", "from_environment", "Client"],
+)
+
+
 @pytest.mark.parametrize(
     ("email", "password", "missing"),
     [
@@ -148,15 +160,7 @@ def test_a_corrupt_file_and_no_environment_is_not_configured(
         ("", PASSWORD, creds.ENV_EMAIL),
     ],
 )
-@pytest.mark.parametrize(
-    "entry",
-    [
-        AccountingClient.setup_accounting_discovery,
-        AccountingClient.from_environment,
-        Client,
-    ],
-    ids=["setup_accounting_discovery", "from_environment", "Client"],
-)
+@ENTRIES
 def test_a_half_set_environment_names_what_is_missing(
     monkeypatch: pytest.MonkeyPatch,
     email: str | None,
@@ -187,15 +191,7 @@ def test_a_half_set_environment_names_what_is_missing(
     ],
     ids=["email", "password", "url", "insecure-url-alone", "url-alone"],
 )
-@pytest.mark.parametrize(
-    "entry",
-    [
-        AccountingClient.setup_accounting_discovery,
-        AccountingClient.from_environment,
-        Client,
-    ],
-    ids=["setup_accounting_discovery", "from_environment", "Client"],
-)
+@ENTRIES
 def test_a_malformed_environment_is_an_authentication_error_naming_it(
     monkeypatch: pytest.MonkeyPatch, variables: dict[str, str], named: str, entry: Any
 ) -> None:

@@ -63,6 +63,23 @@ def test_operation_sends_the_contract_request_and_returns_typed_result(
     assert_sent(httpx_mock, op, ordered=not (op.concurrent and kind != "sync"))
 
 
+def _created(httpx_mock: HTTPXMock, tx: dict[str, Any]) -> None:
+    """The service creates the transaction `tx`."""
+    httpx_mock.add_response(
+        method="POST", url=f"{BASE}/transaction/create", json={"transaction": tx}
+    )
+
+
+def _confirm_refused(httpx_mock: HTTPXMock, message: str) -> None:
+    """The service refuses to confirm: insufficient funds."""
+    httpx_mock.add_response(
+        method="POST",
+        url=f"{BASE}/transaction/confirm",
+        status_code=409,
+        json={"message": message, "code": "insufficient_funds"},
+    )
+
+
 # -- details of single operations
 
 
@@ -122,9 +139,7 @@ def test_update_organization_none_clears_it(httpx_mock: HTTPXMock, kind: str) ->
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_charge_without_labels_sends_only_required_fields(httpx_mock: HTTPXMock, kind: str) -> None:
-    httpx_mock.add_response(
-        method="POST", url=f"{BASE}/transaction/create", json={"transaction": PENDING}
-    )
+    _created(httpx_mock, PENDING)
     run(kind, user_client(), call("charge", BOB, 0.25, TOKEN))
     assert body_of(httpx_mock.get_request()) == {
         "senderEmail": BOB,
@@ -146,9 +161,7 @@ def test_charge_without_labels_sends_only_required_fields(httpx_mock: HTTPXMock,
     ],
 )
 def test_amounts_go_on_the_wire_exactly(httpx_mock: HTTPXMock, amount: Any, wire: bytes) -> None:
-    httpx_mock.add_response(
-        method="POST", url=f"{BASE}/transaction/create", json={"transaction": DIRECT}
-    )
+    _created(httpx_mock, DIRECT)
     with user_client() as client:
         client.create_transaction(BOB, amount)
     request = httpx_mock.get_request()
@@ -199,18 +212,8 @@ TRANSFER = call("transfer", BOB, 10)
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_transfer_cancels_when_confirm_fails(httpx_mock: HTTPXMock, kind: str) -> None:
-    httpx_mock.add_response(
-        method="POST", url=f"{BASE}/transaction/create", json={"transaction": DIRECT}
-    )
-    httpx_mock.add_response(
-        method="POST",
-        url=f"{BASE}/transaction/confirm",
-        status_code=409,
-        json={
-            "message": "Insufficient funds: the balance does not cover 10.",
-            "code": "insufficient_funds",
-        },
-    )
+    _created(httpx_mock, DIRECT)
+    _confirm_refused(httpx_mock, "Insufficient funds: the balance does not cover 10.")
     httpx_mock.add_response(
         method="POST",
         url=f"{BASE}/transaction/cancel",
@@ -228,9 +231,7 @@ def test_transfer_cancels_when_confirm_fails(httpx_mock: HTTPXMock, kind: str) -
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_transfer_reports_a_failed_cancel_too(httpx_mock: HTTPXMock, kind: str) -> None:
-    httpx_mock.add_response(
-        method="POST", url=f"{BASE}/transaction/create", json={"transaction": DIRECT}
-    )
+    _created(httpx_mock, DIRECT)
     httpx_mock.add_response(method="POST", url=f"{BASE}/transaction/confirm", status_code=500)
     httpx_mock.add_response(
         method="POST",
@@ -263,9 +264,7 @@ def _charge_then_fail() -> tuple[Call, list[Payment]]:
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_charging_cancels_when_the_block_raises(httpx_mock: HTTPXMock, kind: str) -> None:
-    httpx_mock.add_response(
-        method="POST", url=f"{BASE}/transaction/create", json={"transaction": PENDING}
-    )
+    _created(httpx_mock, PENDING)
     httpx_mock.add_response(
         method="POST", url=f"{BASE}/transaction/cancel", json={"transaction": CANCELLED}
     )
@@ -283,9 +282,7 @@ def test_charging_cancels_when_the_block_raises(httpx_mock: HTTPXMock, kind: str
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_charging_keeps_the_block_error_when_cancel_fails(httpx_mock: HTTPXMock, kind: str) -> None:
-    httpx_mock.add_response(
-        method="POST", url=f"{BASE}/transaction/create", json={"transaction": PENDING}
-    )
+    _created(httpx_mock, PENDING)
     httpx_mock.add_response(method="POST", url=f"{BASE}/transaction/cancel", status_code=503)
     charging, seen = _charge_then_fail()
     with pytest.raises(WorkFailed) as caught:
@@ -317,9 +314,7 @@ def test_charging_does_not_run_the_block_when_the_charge_fails(
 async def test_charging_async_cancels_when_the_task_is_cancelled(httpx_mock: HTTPXMock) -> None:
     import anyio
 
-    httpx_mock.add_response(
-        method="POST", url=f"{BASE}/transaction/create", json={"transaction": PENDING}
-    )
+    _created(httpx_mock, PENDING)
     httpx_mock.add_response(
         method="POST", url=f"{BASE}/transaction/cancel", json={"transaction": CANCELLED}
     )
@@ -406,9 +401,7 @@ def test_a_post_is_never_resent_after_an_answer(
 @pytest.mark.parametrize("kind", KINDS)
 def test_a_post_is_resent_when_nothing_was_sent(httpx_mock: HTTPXMock, kind: str) -> None:
     httpx_mock.add_exception(httpx.ConnectError("refused"), url=f"{BASE}/transaction/create")
-    httpx_mock.add_response(
-        method="POST", url=f"{BASE}/transaction/create", json={"transaction": DIRECT}
-    )
+    _created(httpx_mock, DIRECT)
     op = OPS_BY_ID["create_transaction"]
     op.check(run(kind, user_client(), op))
     assert len(httpx_mock.get_requests()) == 2
@@ -541,15 +534,8 @@ def test_charging_leaves_the_charge_pending_when_confirm_fails(
     # The work was delivered, so a failed confirm is raised and the charge stays
     # PENDING (it may be confirmed later); unlike transfer(), nothing is cancelled,
     # and the error says so.
-    httpx_mock.add_response(
-        method="POST", url=f"{BASE}/transaction/create", json={"transaction": PENDING}
-    )
-    httpx_mock.add_response(
-        method="POST",
-        url=f"{BASE}/transaction/confirm",
-        status_code=409,
-        json={"message": "Insufficient funds.", "code": "insufficient_funds"},
-    )
+    _created(httpx_mock, PENDING)
+    _confirm_refused(httpx_mock, "Insufficient funds.")
     client = user_client()
     op = OPS_BY_ID["charging"]
     with pytest.raises(InsufficientFundsError) as caught:

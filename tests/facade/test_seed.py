@@ -15,6 +15,7 @@ from pytest_httpx import HTTPXMock
 
 from syftbox_accounting import credentials as creds
 from tests.facade.helpers import (
+    FAST,
     basic,
     body_of,
     resolved,
@@ -338,15 +339,14 @@ async def test_complete_transaction_workflow_example(
 # -- credentials
 
 
-@pytest.mark.anyio
-@pytest.mark.parametrize(("status", "valid"), [(200, True), (401, False), (503, False)])
-async def test_validate_credentials_example(
-    httpx_mock: HTTPXMock,
-    capsys: pytest.CaptureFixture[str],
-    configured: None,
-    status: int,
-    valid: bool,
-) -> None:
+# The service's answer to the credential checks below, and what they then report.
+CHECKED = pytest.mark.parametrize(("status", "valid"), [(200, True), (401, False), (503, False)])
+
+
+@pytest.fixture
+def checked_client(httpx_mock: HTTPXMock, configured: None, status: int) -> Any:
+    """The seed's `client` (credentials in the environment), whose account answers
+    `status`: the account for 200, else an error on every retry (quick ones)."""
     if status == 200:
         mock_my_info(httpx_mock)
     else:
@@ -356,8 +356,16 @@ async def test_validate_credentials_example(
     from syftbox_accounting import Client
 
     client = Client()
-    client.accounting_client._transport.retry = _fast()
+    client.accounting_client._transport.retry = FAST
+    return client
 
+
+@pytest.mark.anyio
+@CHECKED
+async def test_validate_credentials_example(
+    checked_client: Any, capsys: pytest.CaptureFixture[str], valid: bool
+) -> None:
+    client = checked_client
     # Test if credentials are valid
     is_valid = await client.accounting_client.validate_credentials()
     if is_valid:
@@ -368,12 +376,6 @@ async def test_validate_credentials_example(
     assert is_valid is valid
     expected = "✓ Credentials are valid" if valid else "❌ Invalid credentials"
     assert capsys.readouterr().out == expected + "\n"
-
-
-def _fast() -> Any:
-    from syftbox_accounting import RetryPolicy
-
-    return RetryPolicy(max_retries=2, backoff=0.001, max_backoff=0.001)
 
 
 @pytest.mark.parametrize("env", [True, False])
@@ -559,25 +561,11 @@ async def test_payment_error_example(
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize(("status", "valid"), [(200, True), (401, False), (503, False)])
+@CHECKED
 async def test_service_exception_example(
-    httpx_mock: HTTPXMock,
-    capsys: pytest.CaptureFixture[str],
-    configured: None,
-    status: int,
-    valid: bool,
+    checked_client: Any, capsys: pytest.CaptureFixture[str], valid: bool
 ) -> None:
-    if status == 200:
-        mock_my_info(httpx_mock)
-    else:
-        httpx_mock.add_response(
-            method="GET", url=f"{URL}/user/my-info", status_code=status, is_reusable=True
-        )
-    from syftbox_accounting import Client
-
-    client = Client()
-    client.accounting_client._transport.retry = _fast()
-
+    client = checked_client
     try:
         from syftbox_accounting import ServiceException  # noqa: F401
     except ImportError:
