@@ -175,6 +175,8 @@ TWINS: dict[str, Twins] = {t.sync: t for cls in CLIENTS for t in _marked_twins(c
 
 # -- calls that run either twin
 
+BAD = object()  # where `Call.given` puts a value
+
 
 @dataclass(frozen=True)
 class Call:
@@ -211,7 +213,8 @@ class Call:
         return value
 
     async def aio(self, client: Any) -> Any:
-        twins = TWINS[self.method]
+        twins = TWINS.get(self.method)
+        assert twins, f"{self.method} has no async twin marked with @twin"
         method = getattr(client, self.alias or twins.aio)
         if not twins.context:
             return await method(*self.args, **self.kwargs)
@@ -219,9 +222,6 @@ class Call:
             if self.block:
                 self.block(value)
         return value
-
-
-BAD = object()  # where `Call.given` puts a value
 
 
 def call(method: str, *args: Any, **kwargs: Any) -> Call:
