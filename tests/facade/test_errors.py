@@ -283,7 +283,9 @@ def test_a_broken_success_answer_is_a_service_exception(
 
 
 @pytest.mark.parametrize("kind", KINDS)
-@pytest.mark.parametrize("content", [b"", b'{"user": {"id": "u1", "email": "alice@exa'])
+@pytest.mark.parametrize(
+    "content", [b"", b'{"user": {"id": "u1", "email": "alice@exa'], ids=["empty", "truncated"]
+)
 def test_a_broken_answer_to_one_of_concurrent_requests_names_that_request(
     httpx_mock: HTTPXMock, content: bytes, kind: str
 ) -> None:
