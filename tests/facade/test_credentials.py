@@ -81,14 +81,19 @@ def test_only_the_url_in_the_environment(monkeypatch: pytest.MonkeyPatch) -> Non
     assert (client.accounting_url, configured) == (ENV_URL, False)
 
 
-def test_the_environment_is_used_when_there_is_no_file(monkeypatch: pytest.MonkeyPatch) -> None:
-    _set_env(monkeypatch, EMAIL, PASSWORD)
-    monkeypatch.setenv(creds.ENV_URL, ENV_URL)
+def _assert_discovered(url: str) -> None:
+    """Discovery (and `Client()`) finds EMAIL's credentials, for `url`."""
     client, configured = AccountingClient.setup_accounting_discovery()
     assert configured is True
     assert client.get_email() == EMAIL
-    assert client.accounting_url == ENV_URL
+    assert client.accounting_url == url
     assert Client().accounting_client.get_email() == EMAIL
+
+
+def test_the_environment_is_used_when_there_is_no_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    _set_env(monkeypatch, EMAIL, PASSWORD)
+    monkeypatch.setenv(creds.ENV_URL, ENV_URL)
+    _assert_discovered(ENV_URL)
 
 
 def test_the_environment_url_is_optional(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -102,11 +107,7 @@ def test_the_config_file_comes_before_the_environment(monkeypatch: pytest.Monkey
     _saved()
     _set_env(monkeypatch, "env-user@example.com", "env-password-1")
     monkeypatch.setenv(creds.ENV_URL, ENV_URL)
-    client, configured = AccountingClient.setup_accounting_discovery()
-    assert configured is True
-    assert client.get_email() == EMAIL
-    assert client.accounting_url == BASE
-    assert Client().accounting_client.get_email() == EMAIL
+    _assert_discovered(BASE)
 
 
 @pytest.mark.parametrize("garbage", [b"{not json", b"[]", b'{"format": "other"}', b""])

@@ -42,6 +42,14 @@ def configured(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SYFTBOX_ACCOUNTING_PASSWORD", MY_PASSWORD)
 
 
+@pytest.fixture
+def client(configured: None) -> Any:
+    """The seed's `client`, with the credentials in the environment."""
+    from syftbox_accounting import Client
+
+    return Client()
+
+
 def mock_my_info(httpx_mock: HTTPXMock, balance: Any = 100) -> None:
     httpx_mock.add_response(method="GET", url=f"{URL}/user/my-info", json=me(balance))
 
@@ -157,12 +165,9 @@ def test_configure_example(httpx_mock: HTTPXMock, capsys: pytest.CaptureFixture[
 
 
 def test_show_and_basic_info_example(
-    httpx_mock: HTTPXMock, capsys: pytest.CaptureFixture[str], configured: None
+    httpx_mock: HTTPXMock, capsys: pytest.CaptureFixture[str], client: Any
 ) -> None:
     mock_my_info(httpx_mock)
-    from syftbox_accounting import Client
-
-    client = Client()
 
     # Display interactive status widget (Jupyter environments)
     client.accounting_client.show()
@@ -184,13 +189,10 @@ def test_show_and_basic_info_example(
 
 @pytest.mark.anyio
 async def test_get_account_info_example(
-    httpx_mock: HTTPXMock, capsys: pytest.CaptureFixture[str], configured: None
+    httpx_mock: HTTPXMock, capsys: pytest.CaptureFixture[str], client: Any
 ) -> None:
     mock_my_info(httpx_mock, 89.75)
     httpx_mock.add_response(method="GET", url=f"{URL}/transactions", json={"transactions": []})
-    from syftbox_accounting import Client
-
-    client = Client()
 
     # Get detailed account information (async)
     import asyncio  # noqa: F401 (the seed's line)
@@ -206,12 +208,9 @@ async def test_get_account_info_example(
 
 
 def test_get_account_balance_example(
-    httpx_mock: HTTPXMock, capsys: pytest.CaptureFixture[str], configured: None
+    httpx_mock: HTTPXMock, capsys: pytest.CaptureFixture[str], client: Any
 ) -> None:
     mock_my_info(httpx_mock, 89.75)
-    from syftbox_accounting import Client
-
-    client = Client()
 
     # Get current balance (synchronous)
     balance = client.accounting_client.get_account_balance()
@@ -222,12 +221,9 @@ def test_get_account_balance_example(
 
 @pytest.mark.anyio
 async def test_get_account_balance_async_example(
-    httpx_mock: HTTPXMock, capsys: pytest.CaptureFixture[str], configured: None
+    httpx_mock: HTTPXMock, capsys: pytest.CaptureFixture[str], client: Any
 ) -> None:
     mock_my_info(httpx_mock, 89.75)
-    from syftbox_accounting import Client
-
-    client = Client()
 
     # Get current balance (asynchronous)
     balance = await client.accounting_client._get_account_balance_async()
@@ -241,12 +237,9 @@ async def test_get_account_balance_async_example(
 
 @pytest.mark.anyio
 async def test_create_transaction_token_example(
-    httpx_mock: HTTPXMock, capsys: pytest.CaptureFixture[str], configured: None
+    httpx_mock: HTTPXMock, capsys: pytest.CaptureFixture[str], client: Any
 ) -> None:
     httpx_mock.add_response(method="POST", url=f"{URL}/token/create", json={"token": TOKEN})
-    from syftbox_accounting import Client
-
-    client = Client()
 
     # Create transaction token for payments
     token = await client.accounting_client.create_transaction_token(
@@ -279,7 +272,7 @@ class FakeAIService:
 
 @pytest.mark.anyio
 async def test_complete_transaction_workflow_example(
-    httpx_mock: HTTPXMock, capsys: pytest.CaptureFixture[str], configured: None
+    httpx_mock: HTTPXMock, capsys: pytest.CaptureFixture[str], client: Any
 ) -> None:
     mock_my_info(httpx_mock, 100)
     httpx_mock.add_response(method="POST", url=f"{URL}/token/create", json={"token": TOKEN})
@@ -293,9 +286,6 @@ async def test_complete_transaction_workflow_example(
         json={"transaction": resolved(charge, "COMPLETED")},
     )
     mock_my_info(httpx_mock, 99.75)
-    from syftbox_accounting import Client
-
-    client = Client()
     some_ai_service = FakeAIService(payer=ME)
 
     # Complete transaction workflow
@@ -344,18 +334,15 @@ CHECKED = pytest.mark.parametrize(("status", "valid"), [(200, True), (401, False
 
 
 @pytest.fixture
-def checked_client(httpx_mock: HTTPXMock, configured: None, status: int) -> Any:
-    """The seed's `client` (credentials in the environment), whose account answers
-    `status`: the account for 200, else an error on every retry (quick ones)."""
+def checked_client(httpx_mock: HTTPXMock, client: Any, status: int) -> Any:
+    """The seed's `client`, whose account answers `status`: the account for 200,
+    else an error on every retry (quick ones)."""
     if status == 200:
         mock_my_info(httpx_mock)
     else:
         httpx_mock.add_response(
             method="GET", url=f"{URL}/user/my-info", status_code=status, is_reusable=True
         )
-    from syftbox_accounting import Client
-
-    client = Client()
     client.accounting_client._transport.retry = FAST
     return client
 
@@ -403,10 +390,7 @@ def test_get_email_example(
     assert capsys.readouterr().out == expected + "\n"
 
 
-def test_save_credentials_example(httpx_mock: HTTPXMock, configured: None, tmp_path: Any) -> None:
-    from syftbox_accounting import Client
-
-    client = Client()
+def test_save_credentials_example(httpx_mock: HTTPXMock, client: Any, tmp_path: Any) -> None:
     path = str(tmp_path / "config.json")  # the seed's "/path/to/config.json"
 
     # Save credentials to config file (requires user consent)
