@@ -1,13 +1,32 @@
-"""Shared test setup: every async test runs on asyncio and on trio."""
+"""Shared test setup: every async test runs on asyncio and on trio; `isolated_env`
+keeps a test away from the real home folder and environment."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
+from syftbox_accounting import credentials as creds
+
 pytest_plugins = ["pytester"]
+
+ENV_VARS = (creds.ENV_EMAIL, creds.ENV_PASSWORD, creds.ENV_URL, creds.ENV_KEY)
 
 
 @pytest.fixture(params=["asyncio", "trio"])
 def anyio_backend(request: pytest.FixtureRequest) -> str:
     # anyio's own fixture drops trio silently when it is missing; ours fails instead.
     return str(request.param)
+
+
+@pytest.fixture
+def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """No test sees the real home folder or SYFTBOX_ACCOUNTING_* variables."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    for name in ENV_VARS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(creds, "DEFAULT_CONFIG_PATH", home / ".syftbox" / "accounting.json")
+    return home

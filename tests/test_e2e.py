@@ -25,7 +25,8 @@ from syftbox_accounting import (
 )
 from syftbox_accounting import credentials as creds
 from syftbox_accounting.testing import AccountingTestService
-from tests.facade_helpers import isolated_env  # noqa: F401 (autouse: HOME and env in tmp_path)
+
+pytestmark = pytest.mark.usefixtures("isolated_env")  # HOME and env in tmp_path
 
 ME, MY_PASSWORD = "your.email@example.com", "your_password"
 

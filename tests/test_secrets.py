@@ -23,7 +23,8 @@ from syftbox_accounting import (
     Client,
 )
 from syftbox_accounting.testing import AccountingTestService
-from tests.facade_helpers import isolated_env  # noqa: F401 (autouse: HOME and env in tmp_path)
+
+pytestmark = pytest.mark.usefixtures("isolated_env")  # HOME and env in tmp_path
 
 PAYER_PASSWORD = "payer-Secret-7f3a9c"
 SERVICE_PASSWORD = "service-Secret-2b8d41"

@@ -15,12 +15,13 @@ from syftbox_accounting import (
     AdminClient,
     AuthenticationError,
     InsufficientFundsError,
+    Payment,
     PaymentError,
     RetryPolicy,
     ServiceException,
     TransactionStatus,
 )
-from tests.facade_helpers import (
+from tests.facade.helpers import (
     BASE,
     BOB,
     CANCELLED,
@@ -34,16 +35,17 @@ from tests.facade_helpers import (
     PENDING,
     TOKEN,
     USER,
+    Call,
     Op,
     assert_sent,
     basic,
     body_of,
+    call,
     check_tx,
-    isolated_env,  # noqa: F401 (autouse fixture)
     mock_steps,
     resolved,
     run,
-    run_op,
+    run_all,
     tx_json,
     user_client,
     user_json,
@@ -61,29 +63,21 @@ def test_operation_sends_the_contract_request_and_returns_typed_result(
     assert_sent(httpx_mock, op, ordered=not (op.concurrent and kind != "sync"))
 
 
-def test_the_table_covers_every_network_method() -> None:
-    covered = {op.id for op in OPS}
-    assert covered == {
-        "register_accounting",
-        "get_account_balance",
-        "_get_account_balance_async",
-        "get_account_info_sync",
-        "create_transaction_token_sync",
-        "validate_credentials_sync",
-        "check_credentials",
-        "charge",
-        "confirm_transaction",
-        "cancel_transaction",
-        "charging",
-        "transfer",
-        "create_transaction",
-        "get_transaction_history",
-        "update_password",
-        "update_organization",
-        "add_balance",
-        "get_user",
-        "list_users",
-    }
+def _created(httpx_mock: HTTPXMock, tx: dict[str, Any]) -> None:
+    """The service creates the transaction `tx`."""
+    httpx_mock.add_response(
+        method="POST", url=f"{BASE}/transaction/create", json={"transaction": tx}
+    )
+
+
+def _confirm_refused(httpx_mock: HTTPXMock, message: str) -> None:
+    """The service refuses to confirm: insufficient funds."""
+    httpx_mock.add_response(
+        method="POST",
+        url=f"{BASE}/transaction/confirm",
+        status_code=409,
+        json={"message": message, "code": "insufficient_funds"},
+    )
 
 
 # -- details of single operations
@@ -101,16 +95,9 @@ def test_register_without_password_uses_the_generated_one(httpx_mock: HTTPXMock,
         method="GET", url=f"{BASE}/user/my-info", json={"user": user_json(BOB, 100, None)}
     )
     client = AccountingClient(BASE)
-
-    def sync(c: AccountingClient) -> Any:
-        account = c.register_accounting(BOB)
-        return account, c.get_account_balance()
-
-    async def aio(c: AccountingClient) -> Any:
-        account = await c.register_accounting_async(BOB)
-        return account, await c.get_account_balance_async()
-
-    account, balance = run_op(kind, client, sync if kind == "sync" else aio)
+    account, balance = run_all(
+        kind, client, call("register_accounting", BOB), call("get_account_balance")
+    )
     assert account.password == generated
     assert account.organization is None
     assert generated not in repr(account)
@@ -127,16 +114,12 @@ def test_register_without_password_uses_the_generated_one(httpx_mock: HTTPXMock,
 def test_update_password_switches_to_the_new_password(httpx_mock: HTTPXMock, kind: str) -> None:
     httpx_mock.add_response(method="PUT", url=f"{BASE}/user/update-password", json={"user": USER})
     httpx_mock.add_response(method="GET", url=f"{BASE}/user/my-info", json={"user": USER})
-
-    def sync(c: AccountingClient) -> Any:
-        c.update_password(PASSWORD, NEW_PASSWORD)
-        return c.get_account_balance()
-
-    async def aio(c: AccountingClient) -> Any:
-        await c.update_password_async(PASSWORD, NEW_PASSWORD)
-        return await c.get_account_balance_async()
-
-    run_op(kind, user_client(), sync if kind == "sync" else aio)
+    run_all(
+        kind,
+        user_client(),
+        call("update_password", PASSWORD, NEW_PASSWORD),
+        call("get_account_balance"),
+    )
     change, info = httpx_mock.get_requests()
     assert change.headers["Authorization"] == basic(EMAIL, PASSWORD)
     assert info.headers["Authorization"] == basic(EMAIL, NEW_PASSWORD)
@@ -149,29 +132,15 @@ def test_update_organization_none_clears_it(httpx_mock: HTTPXMock, kind: str) ->
         url=f"{BASE}/user/update-organization",
         json={"user": user_json(organization=None)},
     )
-    result = run_op(
-        kind,
-        user_client(),
-        (lambda c: c.update_organization(None))
-        if kind == "sync"
-        else (lambda c: c.update_organization_async(None)),
-    )
+    result = run(kind, user_client(), call("update_organization", None))
     assert result.organization is None
     assert body_of(httpx_mock.get_request()) == {"organization": None}
 
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_charge_without_labels_sends_only_required_fields(httpx_mock: HTTPXMock, kind: str) -> None:
-    httpx_mock.add_response(
-        method="POST", url=f"{BASE}/transaction/create", json={"transaction": PENDING}
-    )
-    run_op(
-        kind,
-        user_client(),
-        (lambda c: c.charge(BOB, 0.25, TOKEN))
-        if kind == "sync"
-        else (lambda c: c.charge_async(BOB, 0.25, TOKEN)),
-    )
+    _created(httpx_mock, PENDING)
+    run(kind, user_client(), call("charge", BOB, 0.25, TOKEN))
     assert body_of(httpx_mock.get_request()) == {
         "senderEmail": BOB,
         "recipientEmail": EMAIL,
@@ -192,9 +161,7 @@ def test_charge_without_labels_sends_only_required_fields(httpx_mock: HTTPXMock,
     ],
 )
 def test_amounts_go_on_the_wire_exactly(httpx_mock: HTTPXMock, amount: Any, wire: bytes) -> None:
-    httpx_mock.add_response(
-        method="POST", url=f"{BASE}/transaction/create", json={"transaction": DIRECT}
-    )
+    _created(httpx_mock, DIRECT)
     with user_client() as client:
         client.create_transaction(BOB, amount)
     request = httpx_mock.get_request()
@@ -240,43 +207,20 @@ def test_unknown_response_fields_are_ignored(httpx_mock: HTTPXMock) -> None:
 # -- multi-step operations: their failure paths
 
 
-TRANSFER = Op(
-    "transfer",
-    "transfer",
-    lambda c: c.transfer(BOB, 10),
-    lambda c: c.transfer_async(BOB, 10),
-    (),
-    print,
-)
-CONFLICT = {"message": "Insufficient funds: the balance does not cover 10.", "code": ""}
+TRANSFER = call("transfer", BOB, 10)
 
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_transfer_cancels_when_confirm_fails(httpx_mock: HTTPXMock, kind: str) -> None:
-    httpx_mock.add_response(
-        method="POST", url=f"{BASE}/transaction/create", json={"transaction": DIRECT}
-    )
-    httpx_mock.add_response(
-        method="POST",
-        url=f"{BASE}/transaction/confirm",
-        status_code=409,
-        json={**CONFLICT, "code": "insufficient_funds"},
-    )
+    _created(httpx_mock, DIRECT)
+    _confirm_refused(httpx_mock, "Insufficient funds: the balance does not cover 10.")
     httpx_mock.add_response(
         method="POST",
         url=f"{BASE}/transaction/cancel",
         json={"transaction": resolved(DIRECT, "CANCELLED")},
     )
-    op = Op(
-        "t",
-        "transfer",
-        lambda c: c.transfer(BOB, 10),
-        lambda c: c.transfer_async(BOB, 10),
-        (),
-        print,
-    )
     with pytest.raises(InsufficientFundsError) as caught:
-        run(kind, user_client(), op)
+        run(kind, user_client(), TRANSFER)
     assert caught.value.operation == "transfer"
     assert caught.value.path == "/transaction/confirm"
     assert any("tx-2 was cancelled" in note for note in caught.value.__notes__)
@@ -287,9 +231,7 @@ def test_transfer_cancels_when_confirm_fails(httpx_mock: HTTPXMock, kind: str) -
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_transfer_reports_a_failed_cancel_too(httpx_mock: HTTPXMock, kind: str) -> None:
-    httpx_mock.add_response(
-        method="POST", url=f"{BASE}/transaction/create", json={"transaction": DIRECT}
-    )
+    _created(httpx_mock, DIRECT)
     httpx_mock.add_response(method="POST", url=f"{BASE}/transaction/confirm", status_code=500)
     httpx_mock.add_response(
         method="POST",
@@ -297,16 +239,8 @@ def test_transfer_reports_a_failed_cancel_too(httpx_mock: HTTPXMock, kind: str) 
         status_code=409,
         json={"message": "Transaction tx-2 is already COMPLETED.", "code": "already_resolved"},
     )
-    op = Op(
-        "t",
-        "transfer",
-        lambda c: c.transfer(BOB, 10),
-        lambda c: c.transfer_async(BOB, 10),
-        (),
-        print,
-    )
     with pytest.raises(ServiceException) as caught:
-        run(kind, user_client(), op)
+        run(kind, user_client(), TRANSFER)
     assert caught.value.status_code == 500
     assert "get_transaction_history()" in str(caught.value)
     assert any("Cancelling transaction tx-2 failed too" in n for n in caught.value.__notes__)
@@ -317,34 +251,27 @@ class WorkFailed(Exception):
     pass
 
 
-def _charge_then_fail_sync(client: AccountingClient) -> Any:
-    with client.charging(BOB, 0.25, TOKEN) as payment:
-        client.last_payment = payment  # type: ignore[attr-defined]
+def _charge_then_fail() -> tuple[Call, list[Payment]]:
+    """A `charging` call whose block fails, and the payments its block saw."""
+    seen: list[Payment] = []
+
+    def work(payment: Payment) -> None:
+        seen.append(payment)
         raise WorkFailed("the model crashed")
 
-
-async def _charge_then_fail_async(client: AccountingClient) -> Any:
-    async with client.charging_async(BOB, 0.25, TOKEN) as payment:
-        client.last_payment = payment  # type: ignore[attr-defined]
-        raise WorkFailed("the model crashed")
-
-
-def _charge_then_fail(kind: str) -> Any:
-    return _charge_then_fail_sync if kind == "sync" else _charge_then_fail_async
+    return Call("charging", (BOB, 0.25, TOKEN), block=work), seen
 
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_charging_cancels_when_the_block_raises(httpx_mock: HTTPXMock, kind: str) -> None:
-    httpx_mock.add_response(
-        method="POST", url=f"{BASE}/transaction/create", json={"transaction": PENDING}
-    )
+    _created(httpx_mock, PENDING)
     httpx_mock.add_response(
         method="POST", url=f"{BASE}/transaction/cancel", json={"transaction": CANCELLED}
     )
-    client = user_client()
+    charging, seen = _charge_then_fail()
     with pytest.raises(WorkFailed):
-        run_op(kind, client, _charge_then_fail(kind))
-    payment = client.last_payment  # type: ignore[attr-defined]
+        run(kind, user_client(), charging)
+    [payment] = seen
     check_tx(payment.transaction, CANCELLED)
     assert [r.url.path for r in httpx_mock.get_requests()] == [
         "/transaction/create",
@@ -355,15 +282,14 @@ def test_charging_cancels_when_the_block_raises(httpx_mock: HTTPXMock, kind: str
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_charging_keeps_the_block_error_when_cancel_fails(httpx_mock: HTTPXMock, kind: str) -> None:
-    httpx_mock.add_response(
-        method="POST", url=f"{BASE}/transaction/create", json={"transaction": PENDING}
-    )
+    _created(httpx_mock, PENDING)
     httpx_mock.add_response(method="POST", url=f"{BASE}/transaction/cancel", status_code=503)
-    client = user_client()
+    charging, seen = _charge_then_fail()
     with pytest.raises(WorkFailed) as caught:
-        run_op(kind, client, _charge_then_fail(kind))
+        run(kind, user_client(), charging)
     assert any("Cancelling transaction tx-1 failed too" in n for n in caught.value.__notes__)
-    assert client.last_payment.transaction.status is TransactionStatus.PENDING  # type: ignore[attr-defined]
+    [payment] = seen
+    assert payment.transaction.status is TransactionStatus.PENDING
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -376,23 +302,19 @@ def test_charging_does_not_run_the_block_when_the_charge_fails(
         status_code=403,
         json={"message": "This token was already used.", "code": "token_used"},
     )
+    charging, seen = _charge_then_fail()
     with pytest.raises(PaymentError) as caught:
-        run_op(
-            kind,
-            user_client(),
-            _charge_then_fail_sync if kind == "sync" else _charge_then_fail_async,
-        )
+        run(kind, user_client(), charging)
     assert caught.value.code == "token_used"
     assert len(httpx_mock.get_requests()) == 1
+    assert seen == []
 
 
 @pytest.mark.anyio
 async def test_charging_async_cancels_when_the_task_is_cancelled(httpx_mock: HTTPXMock) -> None:
     import anyio
 
-    httpx_mock.add_response(
-        method="POST", url=f"{BASE}/transaction/create", json={"transaction": PENDING}
-    )
+    _created(httpx_mock, PENDING)
     httpx_mock.add_response(
         method="POST", url=f"{BASE}/transaction/cancel", json={"transaction": CANCELLED}
     )
@@ -413,7 +335,7 @@ async def test_charging_async_cancels_when_the_task_is_cancelled(httpx_mock: HTT
 def test_a_get_is_retried_then_succeeds(httpx_mock: HTTPXMock, kind: str, status: int) -> None:
     httpx_mock.add_response(method="GET", url=f"{BASE}/user/my-info", status_code=status)
     httpx_mock.add_response(method="GET", url=f"{BASE}/user/my-info", json={"user": USER})
-    op = next(o for o in OPS if o.id == "get_account_balance")
+    op = OPS_BY_ID["get_account_balance"]
     assert run(kind, user_client(), op) == 89.75
     assert len(httpx_mock.get_requests()) == 2
 
@@ -423,7 +345,7 @@ def test_a_get_gives_up_after_max_retries(httpx_mock: HTTPXMock, kind: str) -> N
     httpx_mock.add_response(
         method="GET", url=f"{BASE}/user/my-info", status_code=503, is_reusable=True
     )
-    op = next(o for o in OPS if o.id == "get_account_balance")
+    op = OPS_BY_ID["get_account_balance"]
     with pytest.raises(ServiceException) as caught:
         run(kind, user_client(), op)
     assert caught.value.retries == 2
@@ -469,7 +391,7 @@ def test_a_post_is_never_resent_after_an_answer(
     httpx_mock: HTTPXMock, kind: str, status: int
 ) -> None:
     httpx_mock.add_response(method="POST", url=f"{BASE}/transaction/create", status_code=status)
-    op = next(o for o in OPS if o.id == "create_transaction")
+    op = OPS_BY_ID["create_transaction"]
     with pytest.raises(ServiceException) as caught:
         run(kind, user_client(), op)
     assert len(httpx_mock.get_requests()) == 1
@@ -479,10 +401,8 @@ def test_a_post_is_never_resent_after_an_answer(
 @pytest.mark.parametrize("kind", KINDS)
 def test_a_post_is_resent_when_nothing_was_sent(httpx_mock: HTTPXMock, kind: str) -> None:
     httpx_mock.add_exception(httpx.ConnectError("refused"), url=f"{BASE}/transaction/create")
-    httpx_mock.add_response(
-        method="POST", url=f"{BASE}/transaction/create", json={"transaction": DIRECT}
-    )
-    op = next(o for o in OPS if o.id == "create_transaction")
+    _created(httpx_mock, DIRECT)
+    op = OPS_BY_ID["create_transaction"]
     op.check(run(kind, user_client(), op))
     assert len(httpx_mock.get_requests()) == 2
 
@@ -490,7 +410,7 @@ def test_a_post_is_resent_when_nothing_was_sent(httpx_mock: HTTPXMock, kind: str
 @pytest.mark.parametrize("kind", KINDS)
 def test_a_post_that_may_have_arrived_is_not_resent(httpx_mock: HTTPXMock, kind: str) -> None:
     httpx_mock.add_exception(httpx.ReadTimeout("slow"), url=f"{BASE}/transaction/confirm")
-    op = next(o for o in OPS if o.id == "confirm_transaction")
+    op = OPS_BY_ID["confirm_transaction"]
     with pytest.raises(ServiceException) as caught:
         run(kind, user_client(), op)
     assert len(httpx_mock.get_requests()) == 1
@@ -506,21 +426,13 @@ def test_a_get_is_retried_after_a_dropped_connection(httpx_mock: HTTPXMock, kind
     httpx_mock.add_exception(httpx.ReadError("reset"), url=f"{BASE}/transactions")
     httpx_mock.add_exception(httpx.ReadTimeout("slow"), url=f"{BASE}/transactions")
     httpx_mock.add_response(method="GET", url=f"{BASE}/transactions", json={"transactions": []})
-    op = Op(
-        "h",
-        "get_transaction_history",
-        lambda c: c.get_transaction_history(),
-        lambda c: c.get_transaction_history_async(),
-        (),
-        print,
-    )
-    assert run(kind, user_client(), op) == []
+    assert run(kind, user_client(), call("get_transaction_history")) == []
 
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_unreachable_service_after_retries(httpx_mock: HTTPXMock, kind: str) -> None:
     httpx_mock.add_exception(httpx.ConnectError("refused"), is_reusable=True)
-    op = next(o for o in OPS if o.id == "get_account_balance")
+    op = OPS_BY_ID["get_account_balance"]
     with pytest.raises(ServiceException) as caught:
         run(kind, user_client(), op)
     message = str(caught.value)
@@ -622,15 +534,8 @@ def test_charging_leaves_the_charge_pending_when_confirm_fails(
     # The work was delivered, so a failed confirm is raised and the charge stays
     # PENDING (it may be confirmed later); unlike transfer(), nothing is cancelled,
     # and the error says so.
-    httpx_mock.add_response(
-        method="POST", url=f"{BASE}/transaction/create", json={"transaction": PENDING}
-    )
-    httpx_mock.add_response(
-        method="POST",
-        url=f"{BASE}/transaction/confirm",
-        status_code=409,
-        json={"message": "Insufficient funds.", "code": "insufficient_funds"},
-    )
+    _created(httpx_mock, PENDING)
+    _confirm_refused(httpx_mock, "Insufficient funds.")
     client = user_client()
     op = OPS_BY_ID["charging"]
     with pytest.raises(InsufficientFundsError) as caught:

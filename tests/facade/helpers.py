@@ -1,23 +1,24 @@
-"""Shared data and tools for the facade tests (`tests/test_facade_*.py`).
+"""Shared data and tools for the facade tests (`tests/facade/`).
 
-Every network operation is described once, as an `Op`: how to call its sync and
-its async twin, the requests it must send (method, path, auth, JSON body) with the
-answers to give, and what it must return. The tests run each `Op` three ways: sync,
-on asyncio and on trio (`run_op`), so one table covers both kinds.
+Every network operation is described once, as an `Op`: the `Call` of its twins,
+the requests it must send (method, path, auth, JSON body) with the answers to give,
+and what it must return. The tests run each `Op` three ways: sync, on asyncio and
+on trio (`run`), so one table covers both kinds. A `Call` names the sync method;
+its async twin is the one the facade's `@twin` mark pairs with it (`TWINS`).
 """
 
 from __future__ import annotations
 
 import datetime
+import inspect
 import json
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 import anyio
 import httpx
-import pytest
 from pytest_httpx import HTTPXMock
 
 from syftbox_accounting import (
@@ -33,7 +34,6 @@ from syftbox_accounting import (
     User,
     UserAccount,
 )
-from syftbox_accounting import credentials as creds
 
 BASE = "https://accounting.example.com"
 EMAIL = "alice@example.com"
@@ -49,19 +49,6 @@ SECRETS = (PASSWORD, NEW_PASSWORD, REGISTER_PASSWORD, ADMIN_KEY, TOKEN)
 
 KINDS = ("sync", "asyncio", "trio")
 FAST = RetryPolicy(max_retries=2, backoff=0.001, max_backoff=0.001)
-ENV_VARS = (creds.ENV_EMAIL, creds.ENV_PASSWORD, creds.ENV_URL, creds.ENV_KEY)
-
-
-@pytest.fixture(autouse=True)
-def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> Any:
-    """No test sees the real home folder or SYFTBOX_ACCOUNTING_* variables."""
-    home = tmp_path / "home"
-    home.mkdir()
-    monkeypatch.setenv("HOME", str(home))
-    for name in ENV_VARS:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr(creds, "DEFAULT_CONFIG_PATH", home / ".syftbox" / "accounting.json")
-    return home
 
 
 def basic(email: str = EMAIL, password: str = PASSWORD) -> str:
@@ -138,6 +125,135 @@ def body_of(request: httpx.Request) -> Any:
     return json.loads(request.content, parse_float=Decimal) if request.content else None
 
 
+# -- the twins, as the facade marks them
+
+CLIENTS = (AccountingClient, AdminClient)
+
+
+def is_async(method: Any) -> bool:
+    """Whether `method` is the async kind: a coroutine function, or a context
+    manager built on an async generator."""
+    inner = inspect.unwrap(method)
+    return inspect.iscoroutinefunction(inner) or inspect.isasyncgenfunction(inner)
+
+
+@dataclass(frozen=True)
+class Twins:
+    """A public network method of `cls` and its twin of the other kind, as the
+    `@twin` mark pairs them: `original` is the one the mark names."""
+
+    cls: type
+    sync: str
+    aio: str
+    original: str
+
+    @property
+    def marked(self) -> str:
+        return self.aio if self.original == self.sync else self.sync
+
+    @property
+    def context(self) -> bool:
+        """A pair of context managers (``with`` / ``async with``)."""
+        return inspect.isgeneratorfunction(inspect.unwrap(getattr(self.cls, self.sync)))
+
+
+def _marked_twins(cls: type) -> tuple[Twins, ...]:
+    found = []
+    for name in sorted(dir(cls)):
+        original = getattr(getattr(cls, name), "__twin_of__", None)
+        if name.startswith("_") or original is None:
+            continue
+        sync, aio = (original, name) if is_async(getattr(cls, name)) else (name, original)
+        found.append(Twins(cls, sync, aio, original))
+    return tuple(found)
+
+
+# Every public network method of the clients, by its sync name: the registry the
+# facade keeps with `@twin`.
+TWINS: dict[str, Twins] = {t.sync: t for cls in CLIENTS for t in _marked_twins(cls)}
+
+
+# -- calls that run either twin
+
+BAD = object()  # where `Call.given` puts a value
+
+
+@dataclass(frozen=True)
+class Call:
+    """A call of a client method, named by its sync twin, with its arguments.
+    `sync` makes it with that method, `aio` with its async twin (found by the
+    mark). A context-manager pair is entered, `block` runs on what it yields, and
+    that is the result once the block has exited."""
+
+    method: str
+    args: tuple[Any, ...] = ()
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    block: Callable[[Any], None] | None = None
+    alias: str = ""  # the seed's alias of the async twin, to call instead of it
+
+    def given(self, value: Any) -> Call:
+        """This call with `value` where its arguments hold `BAD`."""
+
+        def fill(arg: Any) -> Any:
+            return value if arg is BAD else arg
+
+        return replace(
+            self,
+            args=tuple(fill(a) for a in self.args),
+            kwargs={k: fill(v) for k, v in self.kwargs.items()},
+        )
+
+    def sync(self, client: Any) -> Any:
+        method = getattr(client, self.method)
+        if not inspect.isgeneratorfunction(inspect.unwrap(method)):
+            return method(*self.args, **self.kwargs)
+        with method(*self.args, **self.kwargs) as value:
+            if self.block:
+                self.block(value)
+        return value
+
+    async def aio(self, client: Any) -> Any:
+        twins = TWINS.get(self.method)
+        assert twins, f"{self.method} has no async twin marked with @twin"
+        method = getattr(client, self.alias or twins.aio)
+        if not twins.context:
+            return await method(*self.args, **self.kwargs)
+        async with method(*self.args, **self.kwargs) as value:
+            if self.block:
+                self.block(value)
+        return value
+
+
+def call(method: str, *args: Any, **kwargs: Any) -> Call:
+    return Call(method, args, kwargs)
+
+
+class Runnable(Protocol):
+    def sync(self, client: Any) -> Any: ...
+
+    async def aio(self, client: Any) -> Any: ...
+
+
+def run_all(kind: str, client: Any, *calls: Runnable) -> list[Any]:
+    """Make `calls` in turn on `client` and return their results: with the sync
+    twins for `kind` "sync", else with the async twins on the anyio backend `kind`
+    ("asyncio" or "trio"). The client's connections are closed afterwards."""
+    if kind == "sync":
+        with client:
+            return [c.sync(client) for c in calls]
+
+    async def main() -> list[Any]:
+        async with client:
+            return [await c.aio(client) for c in calls]
+
+    return anyio.run(main, backend=kind)
+
+
+def run(kind: str, client: Any, call: Runnable) -> Any:
+    """`run_all` for one call: its result."""
+    return run_all(kind, client, call)[0]
+
+
 # -- the table of operations
 
 
@@ -163,47 +279,37 @@ class Step:
 
 @dataclass(frozen=True)
 class Op:
-    """A network operation: its twins, its requests, and its result."""
+    """A network operation: the call of its twins, its requests, and its result."""
 
-    id: str  # the test id: the sync method's name
+    call: Call
     operation: str  # the name in exception messages
-    sync: Callable[[Any], Any]
-    aio: Callable[[Any], Awaitable[Any]]
     steps: tuple[Step, ...]
     check: Callable[[Any], None]
-    admin: bool = False
     raises: bool = True  # False for the checks that report failures as a value
     concurrent: bool = False  # the async twin sends its steps at once
     secrets: tuple[str, ...] = field(default=())
 
+    @property
+    def id(self) -> str:
+        """The test id: the sync method's name (the alias's, for the alias)."""
+        return self.call.alias or self.call.method
+
+    @property
+    def admin(self) -> bool:
+        return TWINS[self.call.method].cls is AdminClient
+
     def client(self, url: str = BASE, **options: Any) -> AccountingClient | AdminClient:
         return admin_client(url, **options) if self.admin else user_client(url, **options)
+
+    def sync(self, client: Any) -> Any:
+        return self.call.sync(client)
+
+    async def aio(self, client: Any) -> Any:
+        return await self.call.aio(client)
 
     @property
     def first(self) -> Step:
         return self.steps[0]
-
-
-def run_op(kind: str, client: Any, call: Callable[[Any], Any]) -> Any:
-    """Run `call(client)` sync, or its async counterpart on asyncio or trio; the
-    client's connections are closed afterwards."""
-    if kind == "sync":
-        try:
-            return call(client)
-        finally:
-            client.close()
-
-    async def main() -> Any:
-        try:
-            return await call(client)
-        finally:
-            await client.aclose()
-
-    return anyio.run(main, backend=kind)
-
-
-def run(kind: str, client: Any, op: Op) -> Any:
-    return run_op(kind, client, op.sync if kind == "sync" else op.aio)
 
 
 def mock_steps(httpx_mock: HTTPXMock, op: Op) -> None:
@@ -357,16 +463,9 @@ def check_users(result: Any) -> None:
     assert result[0].balance == Decimal("1234567.000001")
 
 
-def charging_sync(client: AccountingClient) -> Payment:
-    with client.charging(BOB, Decimal("0.25"), TOKEN, app_name="summarizer") as payment:
-        assert payment.transaction.status is TransactionStatus.PENDING
-    return payment
-
-
-async def charging_async(client: AccountingClient) -> Payment:
-    async with client.charging_async(BOB, Decimal("0.25"), TOKEN, app_name="summarizer") as p:
-        assert p.transaction.status is TransactionStatus.PENDING
-    return p
+def still_pending(payment: Payment) -> None:
+    """The block of `charging`: the charge is pending while the work runs."""
+    assert payment.transaction.status is TransactionStatus.PENDING
 
 
 MY_INFO = Step("GET", "/user/my-info", "basic", None, {"user": USER})
@@ -394,10 +493,8 @@ CONFIRM_DIRECT = Step(
 
 OPS: tuple[Op, ...] = (
     Op(
+        call("register_accounting", BOB, REGISTER_PASSWORD, "OpenMined"),
         "register_accounting",
-        "register_accounting",
-        lambda c: c.register_accounting(BOB, REGISTER_PASSWORD, "OpenMined"),
-        lambda c: c.register_accounting_async(BOB, REGISTER_PASSWORD, "OpenMined"),
         (
             Step(
                 "POST",
@@ -414,89 +511,69 @@ OPS: tuple[Op, ...] = (
         secrets=(PASSWORD, REGISTER_PASSWORD),
     ),
     Op(
+        call("get_account_balance"),
         "get_account_balance",
-        "get_account_balance",
-        lambda c: c.get_account_balance(),
-        lambda c: c.get_account_balance_async(),
         (MY_INFO,),
         check_balance,
         secrets=(PASSWORD,),
     ),
     Op(
-        "_get_account_balance_async",
+        Call("get_account_balance", alias="_get_account_balance_async"),
         "get_account_balance",
-        lambda c: c.get_account_balance(),
-        lambda c: c._get_account_balance_async(),
         (MY_INFO,),
         check_balance,
         secrets=(PASSWORD,),
     ),
     Op(
-        "get_account_info_sync",
+        call("get_account_info_sync"),
         "get_account_info",
-        lambda c: c.get_account_info_sync(),
-        lambda c: c.get_account_info(),
         (MY_INFO, Step("GET", "/transactions", "basic", None, {"transactions": HISTORY})),
         check_info,
         concurrent=True,
         secrets=(PASSWORD,),
     ),
     Op(
-        "create_transaction_token_sync",
+        call("create_transaction_token_sync", recipient_email=SERVICE),
         "create_transaction_token",
-        lambda c: c.create_transaction_token_sync(SERVICE),
-        lambda c: c.create_transaction_token(recipient_email=SERVICE),
         (Step("POST", "/token/create", "basic", {"recipientEmail": SERVICE}, {"token": TOKEN}),),
         check_token,
         secrets=(PASSWORD,),
     ),
     Op(
-        "validate_credentials_sync",
+        call("validate_credentials_sync"),
         "check_credentials",
-        lambda c: c.validate_credentials_sync(),
-        lambda c: c.validate_credentials(),
         (MY_INFO,),
         check_valid,
         raises=False,
         secrets=(PASSWORD,),
     ),
     Op(
+        call("check_credentials"),
         "check_credentials",
-        "check_credentials",
-        lambda c: c.check_credentials(),
-        lambda c: c.check_credentials_async(),
         (MY_INFO,),
         check_credentials_valid,
         raises=False,
         secrets=(PASSWORD,),
     ),
     Op(
-        "charge",
-        "charge",
-        lambda c: c.charge(
-            BOB, Decimal("0.25"), TOKEN, app_name="summarizer", endpoint="/v1/summarize"
+        call(
+            "charge", BOB, Decimal("0.25"), TOKEN, app_name="summarizer", endpoint="/v1/summarize"
         ),
-        lambda c: c.charge_async(
-            BOB, Decimal("0.25"), TOKEN, app_name="summarizer", endpoint="/v1/summarize"
-        ),
+        "charge",
         (CREATE_CHARGE,),
         lambda r: check_tx(r, PENDING),
         secrets=(PASSWORD, TOKEN),
     ),
     Op(
+        call("confirm_transaction", "tx-1"),
         "confirm_transaction",
-        "confirm_transaction",
-        lambda c: c.confirm_transaction("tx-1"),
-        lambda c: c.confirm_transaction_async("tx-1"),
         (CONFIRM,),
         lambda r: check_tx(r, COMPLETED),
         secrets=(PASSWORD,),
     ),
     Op(
+        call("cancel_transaction", "tx-1"),
         "cancel_transaction",
-        "cancel_transaction",
-        lambda c: c.cancel_transaction("tx-1"),
-        lambda c: c.cancel_transaction_async("tx-1"),
         (
             Step(
                 "POST",
@@ -510,10 +587,8 @@ OPS: tuple[Op, ...] = (
         secrets=(PASSWORD,),
     ),
     Op(
-        "charging",
+        Call("charging", (BOB, Decimal("0.25"), TOKEN), {"app_name": "summarizer"}, still_pending),
         "charge",
-        charging_sync,
-        charging_async,
         (
             Step(
                 "POST",
@@ -528,37 +603,29 @@ OPS: tuple[Op, ...] = (
         secrets=(PASSWORD, TOKEN),
     ),
     Op(
+        call("transfer", BOB, 10),
         "transfer",
-        "transfer",
-        lambda c: c.transfer(BOB, 10),
-        lambda c: c.transfer_async(BOB, 10),
         (CREATE_DIRECT, CONFIRM_DIRECT),
         lambda r: check_tx(r, resolved(DIRECT, "COMPLETED")),
         secrets=(PASSWORD,),
     ),
     Op(
+        call("create_transaction", BOB, 10),
         "create_transaction",
-        "create_transaction",
-        lambda c: c.create_transaction(BOB, 10),
-        lambda c: c.create_transaction_async(BOB, 10),
         (CREATE_DIRECT,),
         lambda r: check_tx(r, DIRECT),
         secrets=(PASSWORD,),
     ),
     Op(
+        call("get_transaction_history"),
         "get_transaction_history",
-        "get_transaction_history",
-        lambda c: c.get_transaction_history(),
-        lambda c: c.get_transaction_history_async(),
         (Step("GET", "/transactions", "basic", None, {"transactions": HISTORY}),),
         check_history,
         secrets=(PASSWORD,),
     ),
     Op(
+        call("update_password", PASSWORD, NEW_PASSWORD),
         "update_password",
-        "update_password",
-        lambda c: c.update_password(PASSWORD, NEW_PASSWORD),
-        lambda c: c.update_password_async(PASSWORD, NEW_PASSWORD),
         (
             Step(
                 "PUT",
@@ -572,10 +639,8 @@ OPS: tuple[Op, ...] = (
         secrets=(PASSWORD, NEW_PASSWORD),
     ),
     Op(
+        call("update_organization", "OpenMined"),
         "update_organization",
-        "update_organization",
-        lambda c: c.update_organization("OpenMined"),
-        lambda c: c.update_organization_async("OpenMined"),
         (
             Step(
                 "PUT",
@@ -589,10 +654,8 @@ OPS: tuple[Op, ...] = (
         secrets=(PASSWORD,),
     ),
     Op(
+        call("add_balance", EMAIL, Decimal("1234.000001")),
         "add_balance",
-        "add_balance",
-        lambda c: c.add_balance(EMAIL, Decimal("1234.000001")),
-        lambda c: c.add_balance_async(EMAIL, Decimal("1234.000001")),
         (
             Step(
                 "POST",
@@ -603,14 +666,11 @@ OPS: tuple[Op, ...] = (
             ),
         ),
         lambda r: check_user(r, ADMIN_USER),
-        admin=True,
         secrets=(ADMIN_KEY,),
     ),
     Op(
+        call("get_user", EMAIL),
         "get_user",
-        "get_user",
-        lambda c: c.get_user(EMAIL),
-        lambda c: c.get_user_async(EMAIL),
         (
             Step(
                 "GET",
@@ -622,14 +682,11 @@ OPS: tuple[Op, ...] = (
             ),
         ),
         lambda r: check_user(r, ADMIN_USER),
-        admin=True,
         secrets=(ADMIN_KEY,),
     ),
     Op(
+        call("list_users"),
         "list_users",
-        "list_users",
-        lambda c: c.list_users(),
-        lambda c: c.list_users_async(),
         (
             Step(
                 "GET",
@@ -645,7 +702,6 @@ OPS: tuple[Op, ...] = (
             ),
         ),
         check_users,
-        admin=True,
         secrets=(ADMIN_KEY,),
     ),
 )

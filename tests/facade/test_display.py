@@ -13,12 +13,11 @@ from pytest_httpx import HTTPXMock
 
 from syftbox_accounting import AccountingClient, AdminClient, Client, UserAccount
 from syftbox_accounting.credentials import DEFAULT_URL
-from tests.facade_helpers import (
+from tests.facade.helpers import (
     ADMIN_KEY,
     BASE,
     EMAIL,
     PASSWORD,
-    isolated_env,  # noqa: F401 (autouse fixture)
     user_client,
     user_json,
 )
@@ -146,12 +145,18 @@ def _fake_ipython(monkeypatch: pytest.MonkeyPatch, shell: object) -> list[Any]:
     return shown
 
 
+def _show_under(shell: object, monkeypatch: pytest.MonkeyPatch, httpx_mock: HTTPXMock) -> Any:
+    """What `show()` hands IPython's display, with `shell` running and a $12 account."""
+    shown = _fake_ipython(monkeypatch, shell)
+    httpx_mock.add_response(method="GET", url=MY_INFO, json={"user": user_json(balance=12)})
+    user_client().show()
+    return shown
+
+
 def test_show_in_jupyter_displays_html(
     httpx_mock: HTTPXMock, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    shown = _fake_ipython(monkeypatch, ZMQInteractiveShell())
-    httpx_mock.add_response(method="GET", url=MY_INFO, json={"user": user_json(balance=12)})
-    user_client().show()
+    shown = _show_under(ZMQInteractiveShell(), monkeypatch, httpx_mock)
     assert capsys.readouterr().out == ""
     assert len(shown) == 1
     page = shown[0].data
@@ -165,10 +170,7 @@ def test_show_in_jupyter_displays_html(
 def test_show_in_a_terminal_ipython_prints_text(
     httpx_mock: HTTPXMock, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    shown = _fake_ipython(monkeypatch, TerminalInteractiveShell())
-    httpx_mock.add_response(method="GET", url=MY_INFO, json={"user": user_json(balance=12)})
-    user_client().show()
-    assert shown == []
+    assert _show_under(TerminalInteractiveShell(), monkeypatch, httpx_mock) == []
     assert "$12.00" in capsys.readouterr().out
 
 

@@ -1,6 +1,9 @@
 """Every network operation exists as a sync and an async twin, named by the rule,
-with the same parameters, return type and docstring. The expected pairs are listed
-here, so a missing twin (or a new public method nobody classified) fails."""
+with the same parameters, return type and docstring. The pairs are the facade's
+own: its `@twin` marks (`helpers.TWINS`). Every public name is either in a pair or
+in the short hand list of names that are not network calls, and every pair has its
+row in the operations table the facade tests run (`helpers.OPS`), so a new public
+method fails here until it is classified, marked and tested."""
 
 from __future__ import annotations
 
@@ -10,31 +13,10 @@ from typing import Any
 import pytest
 
 from syftbox_accounting import AccountingClient, AdminClient
+from tests.facade.helpers import CLIENTS, OPS, TWINS, Twins, is_async
 
-# (class, sync method, async method, kind): "method", or "context" for a
-# context-manager pair. The seed made some operations async first: their sync twin
-# is `x_sync`; every other sync `x` has the async twin `x_async`.
-PAIRS: list[tuple[type, str, str, str]] = [
-    (AccountingClient, "register_accounting", "register_accounting_async", "method"),
-    (AccountingClient, "get_account_balance", "get_account_balance_async", "method"),
-    (AccountingClient, "get_account", "get_account_async", "method"),
-    (AccountingClient, "get_account_info_sync", "get_account_info", "method"),
-    (AccountingClient, "create_transaction_token_sync", "create_transaction_token", "method"),
-    (AccountingClient, "validate_credentials_sync", "validate_credentials", "method"),
-    (AccountingClient, "check_credentials", "check_credentials_async", "method"),
-    (AccountingClient, "charge", "charge_async", "method"),
-    (AccountingClient, "confirm_transaction", "confirm_transaction_async", "method"),
-    (AccountingClient, "cancel_transaction", "cancel_transaction_async", "method"),
-    (AccountingClient, "charging", "charging_async", "context"),
-    (AccountingClient, "transfer", "transfer_async", "method"),
-    (AccountingClient, "create_transaction", "create_transaction_async", "method"),
-    (AccountingClient, "get_transaction_history", "get_transaction_history_async", "method"),
-    (AccountingClient, "update_password", "update_password_async", "method"),
-    (AccountingClient, "update_organization", "update_organization_async", "method"),
-    (AdminClient, "add_balance", "add_balance_async", "method"),
-    (AdminClient, "get_user", "get_user_async", "method"),
-    (AdminClient, "list_users", "list_users_async", "method"),
-]
+# The seed made these operations async first: their sync twin is `x_sync`; every
+# other sync `x` has the async twin `x_async`.
 SEED_ASYNC = {"get_account_info", "create_transaction_token", "validate_credentials"}
 ALIASES = {(AccountingClient, "_get_account_balance_async"): "get_account_balance_async"}
 
@@ -56,27 +38,62 @@ NOT_TWINNED = {
     },
     AdminClient: {"close", "aclose"},
 }
+PAIRS = list(TWINS.values())
 
 
 def _public(cls: type) -> set[str]:
     return {name for name in dir(cls) if not name.startswith("_")}
 
 
-@pytest.mark.parametrize("cls", [AccountingClient, AdminClient])
+@pytest.mark.parametrize("cls", CLIENTS)
 def test_every_public_name_is_classified(cls: type) -> None:
-    twinned = {name for c, s, a, _ in PAIRS if c is cls for name in (s, a)}
+    twinned = {name for t in PAIRS if t.cls is cls for name in (t.sync, t.aio)}
+    unclassified = _public(cls) - twinned - NOT_TWINNED[cls]
+    assert not unclassified, (
+        f"{cls.__name__}: {sorted(unclassified)} neither carry a @twin mark (network "
+        "methods) nor are in NOT_TWINNED (the others)"
+    )
     assert _public(cls) == twinned | NOT_TWINNED[cls]
 
 
-@pytest.mark.parametrize(("cls", "sync", "aio", "kind"), PAIRS, ids=[p[1] for p in PAIRS])
-def test_twins_match(cls: type, sync: str, aio: str, kind: str) -> None:
+def test_the_operations_table_covers_every_network_method() -> None:
+    """A public network method (a pair of twins) without a row in OPS fails here:
+    OPS is what the facade tests (requests, results, errors, faults, bad input,
+    the contract) run for every operation."""
+    covered = {op.call.method for op in OPS}
+    missing = set(TWINS) - covered
+    assert not missing, f"add a row for {sorted(missing)} to OPS in tests/facade/helpers.py"
+    assert covered == set(TWINS)
+    aliases = {op.call.alias for op in OPS if op.call.alias}
+    assert aliases == {alias for _, alias in ALIASES}
+    assert len({op.id for op in OPS}) == len(OPS)
+    # A context-manager pair is run with a block; a method without one.
+    for op in OPS:
+        assert (op.call.block is not None) is TWINS[op.call.method].context, op.id
+
+
+def test_a_name_is_a_network_method_of_one_client_only() -> None:
+    # TWINS is keyed by name: one client's pair must not hide another's.
+    for cls in CLIENTS:
+        marked = {n for n in dir(cls) if getattr(getattr(cls, n), "__twin_of__", None)}
+        assert {t.marked for t in PAIRS if t.cls is cls} == marked - {n for _, n in ALIASES}
+
+
+@pytest.mark.parametrize("twins", PAIRS, ids=[t.sync for t in PAIRS])
+def test_twins_match(twins: Twins) -> None:
+    cls, sync, aio = twins.cls, twins.sync, twins.aio
     sync_fn: Any = getattr(cls, sync)
     aio_fn: Any = getattr(cls, aio)
-    # The naming rule.
+    # The naming rule; the mark is on the twin the rule names, the original has none.
     if aio in SEED_ASYNC:
         assert sync == f"{aio}_sync"
+        assert twins.original == aio
     else:
         assert aio == f"{sync}_async"
+        assert twins.original == sync
+    assert not hasattr(getattr(cls, twins.original), "__twin_of__")
+    assert not is_async(sync_fn)
+    assert is_async(aio_fn)
     # The same parameters, defaults and kinds, in the same order.
     sync_sig, aio_sig = inspect.signature(sync_fn), inspect.signature(aio_fn)
     assert list(sync_sig.parameters.values()) == list(aio_sig.parameters.values())
@@ -85,7 +102,7 @@ def test_twins_match(cls: type, sync: str, aio: str, kind: str) -> None:
     assert sync_fn.__doc__
     assert len(sync_fn.__doc__.strip()) > 20
     # The right kind of callable, and the same return type.
-    if kind == "method":
+    if not twins.context:
         assert not inspect.iscoroutinefunction(sync_fn)
         assert not inspect.isasyncgenfunction(sync_fn)
         assert inspect.iscoroutinefunction(aio_fn)
@@ -98,7 +115,7 @@ def test_twins_match(cls: type, sync: str, aio: str, kind: str) -> None:
     assert sync_sig.return_annotation not in (inspect.Signature.empty, "None")
 
 
-@pytest.mark.parametrize("cls", [AccountingClient, AdminClient])
+@pytest.mark.parametrize("cls", CLIENTS)
 def test_every_coroutine_method_has_a_sync_twin(cls: type) -> None:
     for name in _public(cls):
         fn = getattr(cls, name)
@@ -141,7 +158,7 @@ def test_seed_signatures() -> None:
     assert list(sig(AccountingClient.save_credentials).parameters) == ["self", "filepath"]
     assert sig(AccountingClient.save_credentials).parameters["filepath"].default is None
     assert list(sig(AccountingClient.load_from_config).parameters) == ["filepath"]
-    for name in ("get_account_info", "create_transaction_token", "validate_credentials"):
+    for name in SEED_ASYNC:
         assert inspect.iscoroutinefunction(getattr(AccountingClient, name))
     for name in ("get_account_balance", "is_configured", "get_email", "show", "configure"):
         assert not inspect.iscoroutinefunction(getattr(AccountingClient, name))
@@ -153,7 +170,7 @@ def test_seed_signatures() -> None:
     )
 
 
-@pytest.mark.parametrize("cls", [AccountingClient, AdminClient])
+@pytest.mark.parametrize("cls", CLIENTS)
 def test_both_clients_take_the_same_options(cls: type) -> None:
     options = {
         name: p

@@ -14,10 +14,10 @@ import pytest
 from pytest_httpx import HTTPXMock
 
 from syftbox_accounting import credentials as creds
-from tests.facade_helpers import (
+from tests.facade.helpers import (
+    FAST,
     basic,
     body_of,
-    isolated_env,  # noqa: F401 (autouse fixture)
     resolved,
     tx_json,
     user_json,
@@ -40,6 +40,14 @@ def configured(monkeypatch: pytest.MonkeyPatch) -> None:
     """Credentials in the environment, as the seed's deployment example sets them."""
     monkeypatch.setenv("SYFTBOX_ACCOUNTING_EMAIL", ME)
     monkeypatch.setenv("SYFTBOX_ACCOUNTING_PASSWORD", MY_PASSWORD)
+
+
+@pytest.fixture
+def client(configured: None) -> Any:
+    """The seed's `client`, with the credentials in the environment."""
+    from syftbox_accounting import Client
+
+    return Client()
 
 
 def mock_my_info(httpx_mock: HTTPXMock, balance: Any = 100) -> None:
@@ -157,12 +165,9 @@ def test_configure_example(httpx_mock: HTTPXMock, capsys: pytest.CaptureFixture[
 
 
 def test_show_and_basic_info_example(
-    httpx_mock: HTTPXMock, capsys: pytest.CaptureFixture[str], configured: None
+    httpx_mock: HTTPXMock, capsys: pytest.CaptureFixture[str], client: Any
 ) -> None:
     mock_my_info(httpx_mock)
-    from syftbox_accounting import Client
-
-    client = Client()
 
     # Display interactive status widget (Jupyter environments)
     client.accounting_client.show()
@@ -184,13 +189,10 @@ def test_show_and_basic_info_example(
 
 @pytest.mark.anyio
 async def test_get_account_info_example(
-    httpx_mock: HTTPXMock, capsys: pytest.CaptureFixture[str], configured: None
+    httpx_mock: HTTPXMock, capsys: pytest.CaptureFixture[str], client: Any
 ) -> None:
     mock_my_info(httpx_mock, 89.75)
     httpx_mock.add_response(method="GET", url=f"{URL}/transactions", json={"transactions": []})
-    from syftbox_accounting import Client
-
-    client = Client()
 
     # Get detailed account information (async)
     import asyncio  # noqa: F401 (the seed's line)
@@ -206,12 +208,9 @@ async def test_get_account_info_example(
 
 
 def test_get_account_balance_example(
-    httpx_mock: HTTPXMock, capsys: pytest.CaptureFixture[str], configured: None
+    httpx_mock: HTTPXMock, capsys: pytest.CaptureFixture[str], client: Any
 ) -> None:
     mock_my_info(httpx_mock, 89.75)
-    from syftbox_accounting import Client
-
-    client = Client()
 
     # Get current balance (synchronous)
     balance = client.accounting_client.get_account_balance()
@@ -222,12 +221,9 @@ def test_get_account_balance_example(
 
 @pytest.mark.anyio
 async def test_get_account_balance_async_example(
-    httpx_mock: HTTPXMock, capsys: pytest.CaptureFixture[str], configured: None
+    httpx_mock: HTTPXMock, capsys: pytest.CaptureFixture[str], client: Any
 ) -> None:
     mock_my_info(httpx_mock, 89.75)
-    from syftbox_accounting import Client
-
-    client = Client()
 
     # Get current balance (asynchronous)
     balance = await client.accounting_client._get_account_balance_async()
@@ -241,12 +237,9 @@ async def test_get_account_balance_async_example(
 
 @pytest.mark.anyio
 async def test_create_transaction_token_example(
-    httpx_mock: HTTPXMock, capsys: pytest.CaptureFixture[str], configured: None
+    httpx_mock: HTTPXMock, capsys: pytest.CaptureFixture[str], client: Any
 ) -> None:
     httpx_mock.add_response(method="POST", url=f"{URL}/token/create", json={"token": TOKEN})
-    from syftbox_accounting import Client
-
-    client = Client()
 
     # Create transaction token for payments
     token = await client.accounting_client.create_transaction_token(
@@ -279,7 +272,7 @@ class FakeAIService:
 
 @pytest.mark.anyio
 async def test_complete_transaction_workflow_example(
-    httpx_mock: HTTPXMock, capsys: pytest.CaptureFixture[str], configured: None
+    httpx_mock: HTTPXMock, capsys: pytest.CaptureFixture[str], client: Any
 ) -> None:
     mock_my_info(httpx_mock, 100)
     httpx_mock.add_response(method="POST", url=f"{URL}/token/create", json={"token": TOKEN})
@@ -293,9 +286,6 @@ async def test_complete_transaction_workflow_example(
         json={"transaction": resolved(charge, "COMPLETED")},
     )
     mock_my_info(httpx_mock, 99.75)
-    from syftbox_accounting import Client
-
-    client = Client()
     some_ai_service = FakeAIService(payer=ME)
 
     # Complete transaction workflow
@@ -339,26 +329,30 @@ async def test_complete_transaction_workflow_example(
 # -- credentials
 
 
-@pytest.mark.anyio
-@pytest.mark.parametrize(("status", "valid"), [(200, True), (401, False), (503, False)])
-async def test_validate_credentials_example(
-    httpx_mock: HTTPXMock,
-    capsys: pytest.CaptureFixture[str],
-    configured: None,
-    status: int,
-    valid: bool,
-) -> None:
+# The service's answer to the credential checks below, and what they then report.
+CHECKED = pytest.mark.parametrize(("status", "valid"), [(200, True), (401, False), (503, False)])
+
+
+@pytest.fixture
+def checked_client(httpx_mock: HTTPXMock, client: Any, status: int) -> Any:
+    """The seed's `client`, whose account answers `status`: the account for 200,
+    else an error on every retry (quick ones)."""
     if status == 200:
         mock_my_info(httpx_mock)
     else:
         httpx_mock.add_response(
             method="GET", url=f"{URL}/user/my-info", status_code=status, is_reusable=True
         )
-    from syftbox_accounting import Client
+    client.accounting_client._transport.retry = FAST
+    return client
 
-    client = Client()
-    client.accounting_client._transport.retry = _fast()
 
+@pytest.mark.anyio
+@CHECKED
+async def test_validate_credentials_example(
+    checked_client: Any, capsys: pytest.CaptureFixture[str], valid: bool
+) -> None:
+    client = checked_client
     # Test if credentials are valid
     is_valid = await client.accounting_client.validate_credentials()
     if is_valid:
@@ -369,12 +363,6 @@ async def test_validate_credentials_example(
     assert is_valid is valid
     expected = "✓ Credentials are valid" if valid else "❌ Invalid credentials"
     assert capsys.readouterr().out == expected + "\n"
-
-
-def _fast() -> Any:
-    from syftbox_accounting import RetryPolicy
-
-    return RetryPolicy(max_retries=2, backoff=0.001, max_backoff=0.001)
 
 
 @pytest.mark.parametrize("env", [True, False])
@@ -402,10 +390,7 @@ def test_get_email_example(
     assert capsys.readouterr().out == expected + "\n"
 
 
-def test_save_credentials_example(httpx_mock: HTTPXMock, configured: None, tmp_path: Any) -> None:
-    from syftbox_accounting import Client
-
-    client = Client()
+def test_save_credentials_example(httpx_mock: HTTPXMock, client: Any, tmp_path: Any) -> None:
     path = str(tmp_path / "config.json")  # the seed's "/path/to/config.json"
 
     # Save credentials to config file (requires user consent)
@@ -560,25 +545,11 @@ async def test_payment_error_example(
 
 
 @pytest.mark.anyio
-@pytest.mark.parametrize(("status", "valid"), [(200, True), (401, False), (503, False)])
+@CHECKED
 async def test_service_exception_example(
-    httpx_mock: HTTPXMock,
-    capsys: pytest.CaptureFixture[str],
-    configured: None,
-    status: int,
-    valid: bool,
+    checked_client: Any, capsys: pytest.CaptureFixture[str], valid: bool
 ) -> None:
-    if status == 200:
-        mock_my_info(httpx_mock)
-    else:
-        httpx_mock.add_response(
-            method="GET", url=f"{URL}/user/my-info", status_code=status, is_reusable=True
-        )
-    from syftbox_accounting import Client
-
-    client = Client()
-    client.accounting_client._transport.retry = _fast()
-
+    client = checked_client
     try:
         from syftbox_accounting import ServiceException  # noqa: F401
     except ImportError:

@@ -2,8 +2,10 @@
 
 Each case asserts four things: the documented exception (or status, for the calls
 that report instead of raising), a message naming the operation and status and
-saying what to do, no secret in it, and how many requests the server really saw:
-GETs retried, a POST or PUT that reached the server seen exactly once.
+saying what to do, no secret in it (nor in the logs), and how many requests the
+server really saw: GETs retried, a POST or PUT that reached the server seen exactly
+once. The documented error answers of each operation, and the other answers that
+break the contract, are in test_errors.py.
 """
 
 from __future__ import annotations
@@ -26,8 +28,8 @@ from syftbox_accounting import (
     RetryPolicy,
     ServiceException,
 )
-from tests.facade_helpers import OPS, OPS_BY_ID, PASSWORD, SECRETS, Op, user_client
-from tests.faulty_server import FaultyServer, refused_url
+from tests.facade.faulty_server import FaultyServer, refused_url
+from tests.facade.helpers import OPS, OPS_BY_ID, PASSWORD, SECRETS, Op, user_client
 
 URL = "http://127.0.0.1:8000"
 RETRIES = 2
@@ -44,11 +46,34 @@ class Fault:
     retried: bool  # does a GET get sent again after it?
     error: type[AccountingError]
     says: tuple[str, ...]  # words the message must hold (besides the operation)
-    respond: Callable[[HTTPXMock], None] | None = None
+    respond: Callable[[HTTPXMock, Op], None] | None = None
+    code: str | None = None  # the exception's code, where the fault implies one
+    body_has: str = ""  # what the exception's body keeps of the answer
+    broken: bool = False  # a success answer that breaks the contract
 
 
-def _reply(**kwargs: Any) -> Callable[[HTTPXMock], None]:
-    return lambda mock: mock.add_response(is_reusable=True, **kwargs)
+def _reply(**kwargs: Any) -> Callable[[HTTPXMock, Op], None]:
+    return lambda mock, op: mock.add_response(is_reusable=True, **kwargs)
+
+
+def _unauthorized(mock: HTTPXMock, op: Op) -> None:
+    # The service echoes the request's secrets: they must still never show.
+    mock.add_response(
+        is_reusable=True, status_code=401, text=f"Unauthorized {' '.join(op.secrets)}"
+    )
+
+
+def _broken(name: str, *says: str, **answer: Any) -> Fault:
+    """A success answer (status 200) that breaks the contract."""
+    return Fault(
+        name,
+        200,
+        False,
+        ServiceException,
+        ("HTTP 200", "does not match the contract", "accounting_url", *says),
+        _reply(status_code=200, **answer),
+        broken=True,
+    )
 
 
 STATUS_FAULTS = [
@@ -65,8 +90,10 @@ STATUS_FAULTS = [
         502,
         True,
         ServiceException,
-        ("HTTP 502", "Bad Gateway"),
+        ("HTTP 502", "Bad Gateway", "try again"),
         _reply(status_code=502, html="<html><body><h1>502 Bad Gateway</h1></body></html>"),
+        code="internal_error",
+        body_has="Bad Gateway",
     ),
     Fault(
         "503-retry-after",
@@ -88,37 +115,17 @@ STATUS_FAULTS = [
         ("HTTP 429", "wait"),
         _reply(status_code=429, json={"message": "slow down", "code": "rate_limited"}),
     ),
-    Fault(
-        "200-empty",
-        200,
-        False,
-        ServiceException,
-        ("HTTP 200", "does not match the contract", "empty body"),
-        _reply(status_code=200, content=b""),
-    ),
-    Fault(
-        "200-truncated",
-        200,
-        False,
-        ServiceException,
-        ("HTTP 200", "does not match the contract"),
-        _reply(status_code=200, content=b'{"user": {"id": "u1", "ema'),
-    ),
-    Fault(
-        "200-wrong-shape",
-        200,
-        False,
-        ServiceException,
-        ("HTTP 200", "does not match the contract"),
-        _reply(status_code=200, json={"unexpected": [1, 2, 3]}),
-    ),
+    _broken("200-empty", "empty body", content=b""),
+    _broken("200-truncated", content=b'{"user": {"id": "u1", "ema'),
+    _broken("200-wrong-shape", json={"unexpected": [1, 2, 3]}),
     Fault(
         "401-text",
         401,
         False,
         AuthenticationError,
         ("HTTP 401", "Check the email and password"),
-        _reply(status_code=401, text="Unauthorized"),
+        _unauthorized,
+        code="invalid_credentials",
     ),
 ]
 SOCKET_FAULTS = [
@@ -142,8 +149,10 @@ def _client(op: Op, url: str, timeout: float = TIMEOUT) -> AccountingClient | Ad
     return op.client(url, timeout=timeout, retry_policy=RETRY)
 
 
-def _assert_reported(op: Op, fault: Fault, outcome: Any) -> None:
-    """The operation's documented report of `fault`, with nothing secret in it."""
+def _assert_reported(op: Op, fault: Fault, outcome: Any, *, concurrent: bool = False) -> None:
+    """The operation's documented report of `fault`, with nothing secret in it.
+    `concurrent`: the async form, which sends a multi-GET operation's GETs at once
+    (any of them may be the one reported)."""
     if isinstance(outcome, bool):  # validate_credentials: False for any failure
         assert not op.raises
         assert outcome is False
@@ -155,7 +164,10 @@ def _assert_reported(op: Op, fault: Fault, outcome: Any) -> None:
             else CredentialStatus.UNREACHABLE
         )
         assert outcome.status is expected
+        assert not outcome.ok
         text = outcome.reason
+        for secret in SECRETS:
+            assert secret not in repr(outcome)
     else:
         exc = outcome
         assert type(exc) is fault.error, f"{type(exc).__name__}: {exc}"
@@ -165,6 +177,17 @@ def _assert_reported(op: Op, fault: Fault, outcome: Any) -> None:
         for secret in SECRETS:
             assert secret not in repr(exc)
             assert secret not in (exc.body or "")
+        if fault.code:
+            assert exc.code == fault.code
+        if fault.body_has:
+            assert exc.body is not None
+            assert fault.body_has in exc.body
+        if fault.broken:
+            sent_at_once = concurrent and op.concurrent
+            assert exc.path in ({s.path for s in op.steps} if sent_at_once else {op.first.path})
+            assert text.startswith(f"{op.operation} failed")
+            assert exc.__cause__ is None or isinstance(exc.__cause__, AccountingError)
+            assert exc.__suppress_context__ or exc.__context__ is None
     assert op.operation in text
     for words in fault.says:
         assert words in text, f"{words!r} not in {text!r}"
@@ -202,9 +225,9 @@ def _secrets_stay_out_of_logs(caplog: pytest.LogCaptureFixture) -> Iterator[None
 @pytest.mark.parametrize("op", OPS, ids=lambda op: op.id)
 def test_status_fault_sync(httpx_mock: HTTPXMock, op: Op, fault: Fault) -> None:
     assert fault.respond is not None
-    fault.respond(httpx_mock)
+    fault.respond(httpx_mock, op)
     _assert_reported(op, fault, _run_sync(op, URL))
-    assert len(httpx_mock.get_requests()) == expected_requests(op, fault, concurrent=False)
+    _assert_seen(httpx_mock, op, fault, concurrent=False)
 
 
 @pytest.mark.anyio
@@ -212,9 +235,16 @@ def test_status_fault_sync(httpx_mock: HTTPXMock, op: Op, fault: Fault) -> None:
 @pytest.mark.parametrize("op", OPS, ids=lambda op: op.id)
 async def test_status_fault_async(httpx_mock: HTTPXMock, op: Op, fault: Fault) -> None:
     assert fault.respond is not None
-    fault.respond(httpx_mock)
-    _assert_reported(op, fault, await _run_async(op, URL))
-    assert len(httpx_mock.get_requests()) == expected_requests(op, fault, concurrent=True)
+    fault.respond(httpx_mock, op)
+    _assert_reported(op, fault, await _run_async(op, URL), concurrent=True)
+    _assert_seen(httpx_mock, op, fault, concurrent=True)
+
+
+def _assert_seen(httpx_mock: HTTPXMock, op: Op, fault: Fault, *, concurrent: bool) -> None:
+    """The requests sent: in all, and to the operation's first step."""
+    assert len(httpx_mock.get_requests()) == expected_requests(op, fault, concurrent=concurrent)
+    first = len(httpx_mock.get_requests(url=URL + op.first.path))
+    assert first == expected_requests(op, fault, concurrent=False)
 
 
 @pytest.fixture

@@ -14,16 +14,15 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
 from syftbox_accounting import RetryPolicy
-from tests.facade_helpers import EMAIL, OPS, PASSWORD, Op
+from tests.facade.helpers import EMAIL, OPS, PASSWORD, Op
 from tests.spec import SPEC_PATH, operations, resolve
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = SPEC_PATH.parent
 PRISM = ROOT / "node_modules" / ".bin" / "prism"
 
 

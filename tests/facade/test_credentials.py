@@ -18,11 +18,10 @@ from pytest_httpx import HTTPXMock
 
 from syftbox_accounting import AccountingClient, AccountingError, AuthenticationError, Client
 from syftbox_accounting import credentials as creds
-from tests.facade_helpers import (
+from tests.facade.helpers import (
     BASE,
     EMAIL,
     PASSWORD,
-    isolated_env,  # noqa: F401 (autouse fixture)
 )
 
 ENV_URL = "https://env-accounting.example.com"
@@ -82,14 +81,19 @@ def test_only_the_url_in_the_environment(monkeypatch: pytest.MonkeyPatch) -> Non
     assert (client.accounting_url, configured) == (ENV_URL, False)
 
 
-def test_the_environment_is_used_when_there_is_no_file(monkeypatch: pytest.MonkeyPatch) -> None:
-    _set_env(monkeypatch, EMAIL, PASSWORD)
-    monkeypatch.setenv(creds.ENV_URL, ENV_URL)
+def _assert_discovered(url: str) -> None:
+    """Discovery (and `Client()`) finds EMAIL's credentials, for `url`."""
     client, configured = AccountingClient.setup_accounting_discovery()
     assert configured is True
     assert client.get_email() == EMAIL
-    assert client.accounting_url == ENV_URL
+    assert client.accounting_url == url
     assert Client().accounting_client.get_email() == EMAIL
+
+
+def test_the_environment_is_used_when_there_is_no_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    _set_env(monkeypatch, EMAIL, PASSWORD)
+    monkeypatch.setenv(creds.ENV_URL, ENV_URL)
+    _assert_discovered(ENV_URL)
 
 
 def test_the_environment_url_is_optional(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -103,11 +107,7 @@ def test_the_config_file_comes_before_the_environment(monkeypatch: pytest.Monkey
     _saved()
     _set_env(monkeypatch, "env-user@example.com", "env-password-1")
     monkeypatch.setenv(creds.ENV_URL, ENV_URL)
-    client, configured = AccountingClient.setup_accounting_discovery()
-    assert configured is True
-    assert client.get_email() == EMAIL
-    assert client.accounting_url == BASE
-    assert Client().accounting_client.get_email() == EMAIL
+    _assert_discovered(BASE)
 
 
 @pytest.mark.parametrize("garbage", [b"{not json", b"[]", b'{"format": "other"}', b""])
@@ -140,6 +140,18 @@ def test_a_corrupt_file_and_no_environment_is_not_configured(
     assert any(str(path) in r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)
 
 
+# The entry points that discover credentials from the environment.
+ENTRIES = pytest.mark.parametrize(
+    "entry",
+    [
+        AccountingClient.setup_accounting_discovery,
+        AccountingClient.from_environment,
+        Client,
+    ],
+    ids=["setup_accounting_discovery", "from_environment", "Client"],
+)
+
+
 @pytest.mark.parametrize(
     ("email", "password", "missing"),
     [
@@ -149,15 +161,7 @@ def test_a_corrupt_file_and_no_environment_is_not_configured(
         ("", PASSWORD, creds.ENV_EMAIL),
     ],
 )
-@pytest.mark.parametrize(
-    "entry",
-    [
-        AccountingClient.setup_accounting_discovery,
-        AccountingClient.from_environment,
-        Client,
-    ],
-    ids=["setup_accounting_discovery", "from_environment", "Client"],
-)
+@ENTRIES
 def test_a_half_set_environment_names_what_is_missing(
     monkeypatch: pytest.MonkeyPatch,
     email: str | None,
@@ -188,15 +192,7 @@ def test_a_half_set_environment_names_what_is_missing(
     ],
     ids=["email", "password", "url", "insecure-url-alone", "url-alone"],
 )
-@pytest.mark.parametrize(
-    "entry",
-    [
-        AccountingClient.setup_accounting_discovery,
-        AccountingClient.from_environment,
-        Client,
-    ],
-    ids=["setup_accounting_discovery", "from_environment", "Client"],
-)
+@ENTRIES
 def test_a_malformed_environment_is_an_authentication_error_naming_it(
     monkeypatch: pytest.MonkeyPatch, variables: dict[str, str], named: str, entry: Any
 ) -> None:

@@ -5,6 +5,7 @@ message names the parameter and never echoes a password or token."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -19,8 +20,9 @@ from syftbox_accounting import (
     InvalidInputError,
     RetryPolicy,
 )
-from tests.facade_helpers import (
+from tests.facade.helpers import (
     ADMIN_KEY,
+    BAD,
     BASE,
     BOB,
     EMAIL,
@@ -29,9 +31,11 @@ from tests.facade_helpers import (
     PASSWORD,
     SECRETS,
     TOKEN,
+    TWINS,
+    Call,
     admin_client,
-    isolated_env,  # noqa: F401 (autouse fixture)
-    run_op,
+    call,
+    run,
     user_client,
 )
 
@@ -97,184 +101,81 @@ BAD_ORGS = [5, "", "x" * 129, "Open\x00Mined"]
 BAD_LABELS = [5, "", "x" * 2000]
 BAD_FILEPATHS = [5, "", "   ", b"/tmp/c.json", "folder/", ".", "..", 1.5]
 
-Call = Callable[[Any], Any]
-
-
-def _case(
-    cases: list[Any],
-    name: str,
-    param: str,
-    values: list[Any],
-    sync: Callable[[Any], Call],
-    aio: Callable[[Any], Call] | None,
-    *,
-    admin: bool = False,
-) -> None:
-    for i, value in enumerate(values):
-        cases.append(
-            pytest.param(param, value, sync(value), aio and aio(value), admin, id=f"{name}-{i}")
-        )
-
-
-def _twin_cases() -> list[Any]:
-    c: list[Any] = []
-    # register_accounting
-    _case(
-        c,
-        "register-email",
-        "email",
-        BAD_EMAILS,
-        lambda v: lambda cl: cl.register_accounting(v, NEW_PASSWORD),
-        lambda v: lambda cl: cl.register_accounting_async(v, NEW_PASSWORD),
-    )
-    _case(
-        c,
+# What each network method is given: BAD marks where the bad value goes.
+CHARGE_ARGS = {  # the short name: (the parameter, its bad values, the call's arguments)
+    "sender": ("sender_email", BAD_EMAILS, (BAD, 1, TOKEN), {}),
+    "amount": ("amount", BAD_AMOUNTS, (BOB, BAD, TOKEN), {}),
+    "token": ("token", BAD_TOKENS, (BOB, 1, BAD), {}),
+    "app": ("app_name", BAD_LABELS, (BOB, 1, TOKEN), {"app_name": BAD}),
+    "endpoint": ("endpoint", BAD_LABELS, (BOB, 1, TOKEN), {"endpoint": BAD}),
+}
+DIRECT_ARGS = {
+    "recipient": ("recipient_email", BAD_EMAILS, (BAD, 1), {}),
+    "amount": ("amount", BAD_AMOUNTS, (BOB, BAD), {}),
+    "app": ("app_name", BAD_LABELS, (BOB, 1), {"app_name": BAD}),
+    "endpoint": ("endpoint", BAD_LABELS, (BOB, 1), {"endpoint": BAD}),
+}
+NETWORK_CASES: list[tuple[str, str, list[Any], Call]] = [
+    ("register-email", "email", BAD_EMAILS, call("register_accounting", BAD, NEW_PASSWORD)),
+    (
         "register-password",
         "password",
         ["", "   ", "Zq9#k", 5, "x" * 257],
-        lambda v: lambda cl: cl.register_accounting(BOB, v),
-        lambda v: lambda cl: cl.register_accounting_async(BOB, v),
-    )
-    _case(
-        c,
+        call("register_accounting", BOB, BAD),
+    ),
+    (
         "register-organization",
         "organization",
         BAD_ORGS,
-        lambda v: lambda cl: cl.register_accounting(BOB, NEW_PASSWORD, v),
-        lambda v: lambda cl: cl.register_accounting_async(BOB, NEW_PASSWORD, v),
-    )
-    # create_transaction_token
-    _case(
-        c,
-        "token-recipient",
-        "recipient_email",
-        BAD_EMAILS,
-        lambda v: lambda cl: cl.create_transaction_token_sync(v),
-        lambda v: lambda cl: cl.create_transaction_token(v),
-    )
-    # charge and charging
-    charge_args: dict[str, tuple[str, list[Any], Callable[[Any], tuple[Any, ...]]]] = {
-        "sender": ("sender_email", BAD_EMAILS, lambda v: ((v, 1, TOKEN), {})),
-        "amount": ("amount", BAD_AMOUNTS, lambda v: ((BOB, v, TOKEN), {})),
-        "token": ("token", BAD_TOKENS, lambda v: ((BOB, 1, v), {})),
-        "app": ("app_name", BAD_LABELS, lambda v: ((BOB, 1, TOKEN), {"app_name": v})),
-        "endpoint": ("endpoint", BAD_LABELS, lambda v: ((BOB, 1, TOKEN), {"endpoint": v})),
-    }
-    for short, (param, values, build) in charge_args.items():
-        _case(
-            c,
-            f"charge-{short}",
-            param,
-            values,
-            lambda v, b=build: lambda cl: cl.charge(*b(v)[0], **b(v)[1]),
-            lambda v, b=build: lambda cl: cl.charge_async(*b(v)[0], **b(v)[1]),
-        )
-        _case(
-            c,
-            f"charging-{short}",
-            param,
-            values,
-            lambda v, b=build: lambda cl: _enter(cl.charging(*b(v)[0], **b(v)[1])),
-            lambda v, b=build: lambda cl: _aenter(cl.charging_async(*b(v)[0], **b(v)[1])),
-        )
-    # confirm / cancel
-    _case(
-        c,
-        "confirm",
-        "transaction_id",
-        BAD_TX_IDS,
-        lambda v: lambda cl: cl.confirm_transaction(v),
-        lambda v: lambda cl: cl.confirm_transaction_async(v),
-    )
-    _case(
-        c,
-        "cancel",
-        "transaction_id",
-        BAD_TX_IDS,
-        lambda v: lambda cl: cl.cancel_transaction(v),
-        lambda v: lambda cl: cl.cancel_transaction_async(v),
-    )
-    # transfer and create_transaction
-    for op in ("transfer", "create_transaction"):
-        direct_args: dict[str, tuple[str, list[Any], Callable[[Any], Any]]] = {
-            "recipient": ("recipient_email", BAD_EMAILS, lambda v: ((v, 1), {})),
-            "amount": ("amount", BAD_AMOUNTS, lambda v: ((BOB, v), {})),
-            "app": ("app_name", BAD_LABELS, lambda v: ((BOB, 1), {"app_name": v})),
-            "endpoint": ("endpoint", BAD_LABELS, lambda v: ((BOB, 1), {"endpoint": v})),
-        }
-        for short, (param, values, build) in direct_args.items():
-            _case(
-                c,
-                f"{op}-{short}",
-                param,
-                values,
-                lambda v, b=build, o=op: lambda cl: getattr(cl, o)(*b(v)[0], **b(v)[1]),
-                lambda v, b=build, o=op: lambda cl: getattr(cl, f"{o}_async")(*b(v)[0], **b(v)[1]),
-            )
-    # update_password / update_organization
-    _case(
-        c,
+        call("register_accounting", BOB, NEW_PASSWORD, BAD),
+    ),
+    ("token-recipient", "recipient_email", BAD_EMAILS, call("create_transaction_token_sync", BAD)),
+    *(
+        (f"{method}-{short}", param, values, Call(method, args, kwargs))
+        for short, (param, values, args, kwargs) in CHARGE_ARGS.items()
+        for method in ("charge", "charging")
+    ),
+    ("confirm", "transaction_id", BAD_TX_IDS, call("confirm_transaction", BAD)),
+    ("cancel", "transaction_id", BAD_TX_IDS, call("cancel_transaction", BAD)),
+    *(
+        (f"{method}-{short}", param, values, Call(method, args, kwargs))
+        for method in ("transfer", "create_transaction")
+        for short, (param, values, args, kwargs) in DIRECT_ARGS.items()
+    ),
+    (
         "update-password-old",
         "old_password",
         BAD_PASSWORDS,
-        lambda v: lambda cl: cl.update_password(v, NEW_PASSWORD),
-        lambda v: lambda cl: cl.update_password_async(v, NEW_PASSWORD),
-    )
-    _case(
-        c,
+        call("update_password", BAD, NEW_PASSWORD),
+    ),
+    (
         "update-password-new",
         "new_password",
         BAD_NEW_PASSWORDS,
-        lambda v: lambda cl: cl.update_password(PASSWORD, v),
-        lambda v: lambda cl: cl.update_password_async(PASSWORD, v),
-    )
-    _case(
-        c,
-        "update-organization",
-        "organization",
-        BAD_ORGS,
-        lambda v: lambda cl: cl.update_organization(v),
-        lambda v: lambda cl: cl.update_organization_async(v),
-    )
-    # AdminClient
-    _case(
-        c,
-        "add-balance-email",
-        "email",
-        BAD_EMAILS,
-        lambda v: lambda cl: cl.add_balance(v, 1),
-        lambda v: lambda cl: cl.add_balance_async(v, 1),
-        admin=True,
-    )
-    _case(
-        c,
-        "add-balance-amount",
-        "amount",
-        BAD_AMOUNTS,
-        lambda v: lambda cl: cl.add_balance(EMAIL, v),
-        lambda v: lambda cl: cl.add_balance_async(EMAIL, v),
-        admin=True,
-    )
-    _case(
-        c,
-        "get-user",
-        "email",
-        BAD_EMAILS,
-        lambda v: lambda cl: cl.get_user(v),
-        lambda v: lambda cl: cl.get_user_async(v),
-        admin=True,
-    )
-    return c
+        call("update_password", PASSWORD, BAD),
+    ),
+    ("update-organization", "organization", BAD_ORGS, call("update_organization", BAD)),
+    ("add-balance-email", "email", BAD_EMAILS, call("add_balance", BAD, 1)),
+    ("add-balance-amount", "amount", BAD_AMOUNTS, call("add_balance", EMAIL, BAD)),
+    ("get-user", "email", BAD_EMAILS, call("get_user", BAD)),
+]
 
 
-def _enter(manager: Any) -> Any:
-    with manager:
-        raise AssertionError("the block must not run")
+def _block_must_not_run(value: Any) -> None:
+    raise AssertionError("the block must not run")
 
 
-async def _aenter(manager: Any) -> Any:
-    async with manager:
-        raise AssertionError("the block must not run")
+def _network_cases() -> list[Any]:
+    return [
+        pytest.param(
+            param,
+            value,
+            replace(template.given(value), block=_block_must_not_run),
+            id=f"{name}-{i}",
+        )
+        for name, param, values, template in NETWORK_CASES
+        for i, value in enumerate(values)
+    ]
 
 
 def _check(exc: InvalidInputError, param: str, value: Any) -> None:
@@ -293,19 +194,13 @@ def _check(exc: InvalidInputError, param: str, value: Any) -> None:
 
 
 @pytest.mark.parametrize("kind", KINDS)
-@pytest.mark.parametrize(("param", "value", "sync", "aio", "admin"), _twin_cases())
+@pytest.mark.parametrize(("param", "value", "bad_call"), _network_cases())
 def test_bad_input_to_a_network_method(
-    httpx_mock: HTTPXMock,
-    kind: str,
-    param: str,
-    value: Any,
-    sync: Call,
-    aio: Call,
-    admin: bool,
+    httpx_mock: HTTPXMock, kind: str, param: str, value: Any, bad_call: Call
 ) -> None:
-    client = admin_client() if admin else user_client()
+    client = admin_client() if TWINS[bad_call.method].cls is AdminClient else user_client()
     with pytest.raises(InvalidInputError) as caught:
-        run_op(kind, client, sync if kind == "sync" else aio)
+        run(kind, client, bad_call)
     _check(caught.value, param, value)
     assert httpx_mock.get_requests() == []
 
