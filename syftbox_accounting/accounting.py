@@ -776,8 +776,10 @@ class AccountingClient(ServiceClient):
             if not page.paged:  # a service without pages sent everything, unfiltered
                 return _newest_first(page.transactions, filters, me)[:limit]
             found += page.transactions
-            if page.next_cursor is None or (limit is not None and len(found) >= limit):
-                return found if limit is not None else _newest_first(found, filters, me)
+            if limit is None:  # the answer holds them all: a cursor would mean nothing
+                return _newest_first(found, filters, me)
+            if len(found) >= limit or _last_page(page, cursor):
+                return found
             cursor = page.next_cursor
 
     def get_transaction_history(
@@ -865,7 +867,7 @@ class AccountingClient(ServiceClient):
             while True:
                 page = self._run(self._iter_transactions(filters, size, cursor))
                 yield from page.transactions
-                if page.next_cursor is None:
+                if _last_page(page, cursor):
                     return
                 cursor = page.next_cursor
 
@@ -890,7 +892,7 @@ class AccountingClient(ServiceClient):
                 page = await self._run_async(self._iter_transactions(filters, size, cursor))
                 for tx in page.transactions:
                     yield tx
-                if page.next_cursor is None:
+                if _last_page(page, cursor):
                     return
                 cursor = page.next_cursor
 
@@ -1080,6 +1082,13 @@ def _filters(
         if counterparty is None
         else validation.email(counterparty, "counterparty"),
     )
+
+
+def _last_page(page: operations.Page, cursor: str | None) -> bool:
+    """True when there is no next page to ask for. A service that answers an empty
+    page, or the very cursor it was given, with a next cursor would keep a walk going
+    forever: that is the end too."""
+    return page.next_cursor is None or not page.transactions or page.next_cursor == cursor
 
 
 def _newest_first(

@@ -31,6 +31,7 @@ from syftbox_accounting import (
     Transaction,
     TransactionActor,
     TransactionStatus,
+    Usage,
     User,
     UserAccount,
 )
@@ -131,10 +132,18 @@ CLIENTS = (AccountingClient, AdminClient)
 
 
 def is_async(method: Any) -> bool:
-    """Whether `method` is the async kind: a coroutine function, or a context
-    manager built on an async generator."""
+    """Whether `method` is the async kind: a coroutine function, a context manager
+    built on an async generator, or a function that returns an async iterator."""
     inner = inspect.unwrap(method)
-    return inspect.iscoroutinefunction(inner) or inspect.isasyncgenfunction(inner)
+    return (
+        inspect.iscoroutinefunction(inner)
+        or inspect.isasyncgenfunction(inner)
+        or _returns(inner).startswith("AsyncIterator[")
+    )
+
+
+def _returns(method: Any) -> str:
+    return str(inspect.signature(method).return_annotation)
 
 
 @dataclass(frozen=True)
@@ -155,6 +164,12 @@ class Twins:
     def context(self) -> bool:
         """A pair of context managers (``with`` / ``async with``)."""
         return inspect.isgeneratorfunction(inspect.unwrap(getattr(self.cls, self.sync)))
+
+    @property
+    def iterator(self) -> bool:
+        """A pair of functions that return an iterator and an async iterator."""
+        method = getattr(self.cls, self.sync)
+        return not self.context and _returns(method).startswith("Iterator[")
 
 
 def _marked_twins(cls: type) -> tuple[Twins, ...]:
@@ -205,6 +220,9 @@ class Call:
 
     def sync(self, client: Any) -> Any:
         method = getattr(client, self.method)
+        twins = TWINS.get(self.method)
+        if twins is not None and twins.iterator:
+            return list(method(*self.args, **self.kwargs))
         if not inspect.isgeneratorfunction(inspect.unwrap(method)):
             return method(*self.args, **self.kwargs)
         with method(*self.args, **self.kwargs) as value:
@@ -216,6 +234,8 @@ class Call:
         twins = TWINS.get(self.method)
         assert twins, f"{self.method} has no async twin marked with @twin"
         method = getattr(client, self.alias or twins.aio)
+        if twins.iterator:
+            return [item async for item in method(*self.args, **self.kwargs)]
         if not twins.context:
             return await method(*self.args, **self.kwargs)
         async with method(*self.args, **self.kwargs) as value:
@@ -413,14 +433,31 @@ def check_info(result: Any) -> None:
     assert result["organization"] == "OpenMined"
     assert result["currency"] == "USD"
     assert result["service_url"] == BASE
-    usage = result["usage"]
-    assert usage["transaction_count"] == 3
-    assert usage["pending_count"] == 1
-    assert usage["pending_amount"] == 0.25  # "new": alice pays bob, pending
-    assert usage["total_spent"] == 0.0
-    assert usage["total_received"] == 0.25  # "old": bob paid alice, completed
+    assert result["usage"] == {
+        "transaction_count": 3,
+        "total_spent": 0.0,
+        "total_received": 0.25,
+        "pending_count": 1,
+        "pending_amount": 0.25,
+        "first_transaction_at": "2026-11-25T08:00:00+00:00",
+        "last_transaction_at": "2026-11-27T10:00:00+01:00",
+    }
     assert [t["id"] for t in result["billing_history"]] == ["new", "mid", "old"]
     assert json.loads(json.dumps(result)) == result  # plain JSON values
+
+
+def check_usage(result: Any) -> None:
+    assert type(result) is Usage
+    assert result == Usage(
+        transaction_count=3,
+        total_spent=Decimal(0),
+        total_received=Decimal("0.25"),
+        pending_count=1,
+        pending_amount=Decimal("0.25"),
+        first_transaction_at=when("2026-11-25T08:00:00+00:00"),
+        last_transaction_at=when("2026-11-27T10:00:00+01:00"),
+    )
+    assert type(result.total_received) is Decimal
 
 
 def check_token(result: Any) -> None:
@@ -469,6 +506,28 @@ def still_pending(payment: Payment) -> None:
 
 
 MY_INFO = Step("GET", "/user/my-info", "basic", None, {"user": USER})
+# What the service says of HISTORY (see check_usage).
+USAGE = {
+    "usage": {
+        "transactionCount": 3,
+        "totalSpent": 0,
+        "totalReceived": 0.25,
+        "pendingCount": 1,
+        "pendingAmount": 0.25,
+        "firstTransactionAt": "2026-11-25T08:00:00+00:00",
+        "lastTransactionAt": "2026-11-27T10:00:00+01:00",
+    }
+}
+GET_USAGE = Step("GET", "/user/usage", "basic", None, USAGE)
+# A page of ours is newest first, as the contract says (the library keeps its order).
+NEWEST = Step(
+    "GET",
+    "/transactions?limit=10",
+    "basic",
+    None,
+    {"transactions": [HISTORY[1], HISTORY[2], HISTORY[0]], "nextCursor": None},
+    spec_path="/transactions",
+)
 CHARGE_BODY = {
     "senderEmail": BOB,
     "recipientEmail": EMAIL,
@@ -525,11 +584,25 @@ OPS: tuple[Op, ...] = (
         secrets=(PASSWORD,),
     ),
     Op(
+        call("get_account"),
+        "get_account",
+        (MY_INFO,),
+        check_user,
+        secrets=(PASSWORD,),
+    ),
+    Op(
         call("get_account_info_sync"),
         "get_account_info",
-        (MY_INFO, Step("GET", "/transactions", "basic", None, {"transactions": HISTORY})),
+        (MY_INFO, GET_USAGE, NEWEST),
         check_info,
         concurrent=True,
+        secrets=(PASSWORD,),
+    ),
+    Op(
+        call("get_usage"),
+        "get_usage",
+        (GET_USAGE,),
+        check_usage,
         secrets=(PASSWORD,),
     ),
     Op(
@@ -621,6 +694,29 @@ OPS: tuple[Op, ...] = (
         "get_transaction_history",
         (Step("GET", "/transactions", "basic", None, {"transactions": HISTORY}),),
         check_history,
+        secrets=(PASSWORD,),
+    ),
+    Op(
+        call("iter_transactions", page_size=10),
+        "iter_transactions",
+        (NEWEST,),
+        check_history,
+        secrets=(PASSWORD,),
+    ),
+    Op(
+        call("get_transaction", "tx-1"),
+        "get_transaction",
+        (
+            Step(
+                "GET",
+                "/transactions/tx-1",
+                "basic",
+                None,
+                {"transaction": COMPLETED},
+                spec_path="/transactions/{transactionId}",
+            ),
+        ),
+        lambda r: check_tx(r, COMPLETED),
         secrets=(PASSWORD,),
     ),
     Op(

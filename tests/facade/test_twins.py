@@ -102,7 +102,11 @@ def test_twins_match(twins: Twins) -> None:
     assert sync_fn.__doc__
     assert len(sync_fn.__doc__.strip()) > 20
     # The right kind of callable, and the same return type.
-    if not twins.context:
+    if twins.iterator:
+        assert not inspect.iscoroutinefunction(aio_fn)
+        assert sync_sig.return_annotation.startswith("Iterator[")
+        assert aio_sig.return_annotation == "Async" + sync_sig.return_annotation
+    elif not twins.context:
         assert not inspect.iscoroutinefunction(sync_fn)
         assert not inspect.isasyncgenfunction(sync_fn)
         assert inspect.iscoroutinefunction(aio_fn)

@@ -23,7 +23,7 @@ from syftbox_accounting import (
     TransactionStatus,
     Usage,
 )
-from tests.facade_helpers import BASE, BOB, EMAIL, SERVICE, tx_json, user_client, user_json
+from tests.facade.helpers import BASE, BOB, EMAIL, SERVICE, tx_json, user_client, user_json
 
 UTC = datetime.UTC
 
@@ -520,3 +520,31 @@ async def test_a_broken_page_is_a_service_exception(httpx_mock: HTTPXMock, kind:
     with pytest.raises(ServiceException) as caught:
         await call(kind, user_client(), "get_transaction_history", 3)
     assert "nextCursor" in caught.value.message
+
+
+@pytest.mark.anyio
+async def test_a_service_that_repeats_its_cursor_cannot_loop_a_walk_forever(
+    httpx_mock: HTTPXMock, kind: str
+) -> None:
+    httpx_mock.add_response(json=page("tx-2", next_cursor="same"))
+    httpx_mock.add_response(json=page("tx-1", next_cursor="same"))
+    found = await call(kind, user_client(), "iter_transactions", page_size=1)
+    assert [t.id for t in found] == ["tx-2", "tx-1"]
+    assert len(httpx_mock.get_requests()) == 2
+
+
+@pytest.mark.anyio
+async def test_an_empty_page_with_a_cursor_ends_the_walk(httpx_mock: HTTPXMock, kind: str) -> None:
+    httpx_mock.add_response(json=page(next_cursor="more"))
+    assert await call(kind, user_client(), "get_transaction_history", 50) == []
+    assert len(httpx_mock.get_requests()) == 1
+
+
+@pytest.mark.anyio
+async def test_a_cursor_in_an_answer_without_limit_is_ignored(
+    httpx_mock: HTTPXMock, kind: str
+) -> None:
+    httpx_mock.add_response(json=page("tx-1", next_cursor="more"))
+    found = await call(kind, user_client(), "get_transaction_history")
+    assert [t.id for t in found] == ["tx-1"]
+    assert len(httpx_mock.get_requests()) == 1
