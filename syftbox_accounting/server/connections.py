@@ -21,14 +21,15 @@ import math
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 DEFAULT_MAX_CONNECTIONS = 500  # well under the usual 1024 open files a process may have
 DEFAULT_REQUEST_TIMEOUT = 10.0
 KEEP_ALIVE_TIMEOUT = 5.0  # uvicorn's default: an idle keep-alive connection is closed then
 MAX_HEADER_BYTES = 16 * 1024  # h11's default, stated: our largest header is a 4 KiB token
-_WAITING_FOR_CLIENT = (h11.IDLE, h11.SEND_BODY)
+# h11's states (its sentinels are classes) in which the client still owes us bytes. h11
+# comes with uvicorn and is not our own dependency, so they are matched by name.
+_WAITING_FOR_CLIENT = frozenset({"IDLE", "SEND_BODY"})
 _WARN_EVERY = 60.0  # seconds: a flood of connections must not flood the log too
 
 logger = logging.getLogger("syftbox_accounting.server")
@@ -85,15 +86,18 @@ class _GuardedH11Protocol(H11Protocol):
         self._cancel_deadline()
         super().connection_lost(exc)
 
+    def _client_owes_bytes(self) -> bool:
+        return getattr(self.conn.their_state, "__name__", "") in _WAITING_FOR_CLIENT
+
     def _waiting_for_client(self) -> bool:
-        return self.conn.their_state in _WAITING_FOR_CLIENT and not self.transport.is_closing()
+        return self._client_owes_bytes() and not self.transport.is_closing()
 
     def _start_waiting(self) -> None:
         self._cancel_deadline()
         self._deadline = self.loop.call_later(self.limits.request_timeout, self._expire)
 
     def _stop_waiting_if_received(self) -> None:
-        if self.conn.their_state not in _WAITING_FOR_CLIENT:
+        if not self._client_owes_bytes():
             self._cancel_deadline()
 
     def _cancel_deadline(self) -> None:

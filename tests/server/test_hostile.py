@@ -13,10 +13,11 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import h11
 import httpx
 import pytest
 
-from syftbox_accounting.server import BackgroundService, passwords
+from syftbox_accounting.server import BackgroundService, connections, passwords
 from syftbox_accounting.server import app as app_module
 from tests.server.conftest import Api, User
 from tests.server.contract import assert_error
@@ -131,7 +132,7 @@ def test_idle_and_half_sent_requests_cannot_lock_others_out(
                     "/users", headers={"Authorization": f"Bearer {service.admin_key}"}
                 )
                 assert response.status_code == 200
-            assert time.monotonic() - start < 3
+            assert time.monotonic() - start < 5  # loose: the machine may be busy
             # And each stalled socket is closed: by the limit, or by the deadline.
             assert all(closed_by_the_service(sock, within=5) for sock in sockets)
         finally:
@@ -231,8 +232,10 @@ def test_a_flood_of_bad_logins_hashes_a_few_at_once_and_others_are_answered(
 def test_past_the_hashing_queue_a_login_is_a_503_with_retry_after(
     api: Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(app_module, "MAX_WAITING_HASHES", 2)
-    monkeypatch.setattr(hashlib, "scrypt", CountingScrypt(hashlib.scrypt, seconds=0.05))
+    monkeypatch.setattr(app_module, "MAX_WAITING_HASHES", 1)
+    # Slow hashes, so that the queue is full while the 20 logins arrive, however busy the
+    # machine is.
+    monkeypatch.setattr(hashlib, "scrypt", CountingScrypt(hashlib.scrypt, seconds=0.3))
     responses = bad_logins(api.service.url, 20)
     busy = [r for r in responses if r.status_code == 503]
     assert busy, [r.status_code for r in responses]
@@ -240,3 +243,8 @@ def test_past_the_hashing_queue_a_login_is_a_503_with_retry_after(
         assert_error(response, "getMyInfo", 503, "unavailable")
         assert response.headers["retry-after"] == "1"
     assert {r.status_code for r in responses} == {401, 503}
+
+
+def test_the_h11_states_the_connection_limits_name_exist() -> None:
+    # Matched by name (h11 is uvicorn's dependency): a rename would disable the timeouts.
+    assert {h11.IDLE.__name__, h11.SEND_BODY.__name__} == connections._WAITING_FOR_CLIENT
