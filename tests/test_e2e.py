@@ -343,3 +343,66 @@ def test_saved_credentials_round_trip_through_the_service(
     assert b"saved-password" not in path.read_bytes()
     assert creds.load(path).email == "saver@example.com"
     assert AccountingClient.load_from_config(str(path)).get_account_balance() == 100.0
+
+
+# -- history at scale: walks that race new payments
+
+
+def test_walking_a_history_while_payments_keep_arriving(
+    accounting_service: AccountingTestService,
+) -> None:
+    payer = accounting_service.create_account(balance=1000)
+    shop = accounting_service.create_account()
+    before = [payer.create_transaction(shop.get_email(), 1).id for _ in range(25)]
+    arrived: list[str] = []
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        other = accounting_service.create_account(balance=1000)
+
+        def keep_paying() -> None:
+            while len(arrived) < 60:
+                arrived.append(other.create_transaction(shop.get_email(), 1).id)
+
+        racing = pool.submit(keep_paying)
+        while not arrived:
+            time.sleep(0.005)
+        walked = [tx.id for tx in shop.iter_transactions(page_size=4)]
+        racing.result()
+    assert len(walked) == len(set(walked)), "a transaction came twice"
+    assert set(before) <= set(walked), "a transaction that existed was skipped"
+    assert set(arrived[-1:]) - set(walked), "the walk must end before the payments do"
+
+
+@pytest.mark.anyio
+async def test_walking_a_history_async_while_another_task_inserts(
+    accounting_service: AccountingTestService,
+) -> None:
+    payer = accounting_service.create_account(balance=1000)
+    shop = accounting_service.create_account()
+    before = [(await payer.create_transaction_async(shop.get_email(), 1)).id for _ in range(25)]
+    arrived: list[str] = []
+    walked: list[str] = []
+
+    async def keep_paying() -> None:
+        while len(arrived) < 40:
+            arrived.append((await payer.create_transaction_async(shop.get_email(), 1)).id)
+
+    async def walk() -> None:
+        while not arrived:
+            await anyio.sleep(0.001)
+        async for tx in shop.iter_transactions_async(page_size=3):
+            walked.append(tx.id)
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(keep_paying)
+        group.start_soon(walk)
+    assert len(walked) == len(set(walked)), "a transaction came twice"
+    assert set(before) <= set(walked), "a transaction that existed was skipped"
+    usage = await shop.get_usage_async()
+    assert usage.transaction_count == len(before) + len(arrived)
+    assert usage.pending_count == len(before) + len(arrived)
+    info = await shop.get_account_info()
+    assert [t["id"] for t in info["billing_history"]] == (
+        [t.id for t in await shop.get_transaction_history_async(10)]
+    )
+    await payer.aclose()
+    await shop.aclose()

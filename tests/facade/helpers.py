@@ -282,15 +282,21 @@ class Step:
     """One request an operation sends, and the success answer to give it."""
 
     method: str
-    path: str  # as sent
+    path: str  # as sent, without the query
     auth: str  # "basic", "bearer" or "none"
     body: Any  # the exact JSON body sent (numbers as Decimal), or None
     answer: Any  # the JSON answer
     spec_path: str = ""  # the contract's path template, when it differs
+    query: str = ""  # the query string sent, e.g. "?limit=10"
+
+    @property
+    def target(self) -> str:
+        """The path and query, as in a request line."""
+        return self.path + self.query
 
     @property
     def url(self) -> str:
-        return BASE + self.path
+        return BASE + self.target
 
     @property
     def template(self) -> str:
@@ -522,11 +528,11 @@ GET_USAGE = Step("GET", "/user/usage", "basic", None, USAGE)
 # A page of ours is newest first, as the contract says (the library keeps its order).
 NEWEST = Step(
     "GET",
-    "/transactions?limit=10",
+    "/transactions",
     "basic",
     None,
     {"transactions": [HISTORY[1], HISTORY[2], HISTORY[0]], "nextCursor": None},
-    spec_path="/transactions",
+    query="?limit=10",
 )
 CHARGE_BODY = {
     "senderEmail": BOB,

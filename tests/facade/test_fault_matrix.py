@@ -243,7 +243,7 @@ async def test_status_fault_async(httpx_mock: HTTPXMock, op: Op, fault: Fault) -
 def _assert_seen(httpx_mock: HTTPXMock, op: Op, fault: Fault, *, concurrent: bool) -> None:
     """The requests sent: in all, and to the operation's first step."""
     assert len(httpx_mock.get_requests()) == expected_requests(op, fault, concurrent=concurrent)
-    first = len(httpx_mock.get_requests(url=URL + op.first.path))
+    first = len(httpx_mock.get_requests(url=URL + op.first.target))
     assert first == expected_requests(op, fault, concurrent=False)
 
 

@@ -34,6 +34,7 @@ from tests.facade.helpers import (
     PASSWORD,
     PENDING,
     TOKEN,
+    USAGE,
     USER,
     Call,
     Op,
@@ -467,11 +468,16 @@ async def test_sync_methods_work_inside_a_running_event_loop(httpx_mock: HTTPXMo
     httpx_mock.add_response(
         method="GET", url=f"{BASE}/user/my-info", json={"user": USER}, is_reusable=True
     )
-    httpx_mock.add_response(method="GET", url=f"{BASE}/transactions", json={"transactions": []})
+    httpx_mock.add_response(method="GET", url=f"{BASE}/user/usage", json=USAGE)
+    httpx_mock.add_response(
+        method="GET",
+        url=f"{BASE}/transactions?limit=10",
+        json={"transactions": [], "nextCursor": None},
+    )
     httpx_mock.add_response(method="POST", url=f"{BASE}/token/create", json={"token": TOKEN})
     with user_client() as client:
         assert client.get_account_balance() == 89.75
-        assert client.get_account_info_sync()["usage"]["transaction_count"] == 0
+        assert client.get_account_info_sync()["usage"]["transaction_count"] == 3
         assert client.create_transaction_token_sync(BOB) == TOKEN
 
 

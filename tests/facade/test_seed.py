@@ -16,6 +16,7 @@ from pytest_httpx import HTTPXMock
 from syftbox_accounting import credentials as creds
 from tests.facade.helpers import (
     FAST,
+    USAGE,
     basic,
     body_of,
     resolved,
@@ -192,7 +193,12 @@ async def test_get_account_info_example(
     httpx_mock: HTTPXMock, capsys: pytest.CaptureFixture[str], client: Any
 ) -> None:
     mock_my_info(httpx_mock, 89.75)
-    httpx_mock.add_response(method="GET", url=f"{URL}/transactions", json={"transactions": []})
+    httpx_mock.add_response(method="GET", url=f"{URL}/user/usage", json=USAGE)
+    httpx_mock.add_response(
+        method="GET",
+        url=f"{URL}/transactions?limit=10",
+        json={"transactions": [], "nextCursor": None},
+    )
 
     # Get detailed account information (async)
     import asyncio  # noqa: F401 (the seed's line)
