@@ -8,14 +8,17 @@ from ...client import AuthenticatedClient, Client
 from ...models.create_transaction_request import CreateTransactionRequest
 from ...models.error import Error
 from ...models.transaction_response import TransactionResponse
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     *,
     body: CreateTransactionRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    if not isinstance(idempotency_key, Unset):
+        headers["Idempotency-Key"] = idempotency_key
 
     _kwargs: dict[str, Any] = {
         "method": "post",
@@ -104,6 +107,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: CreateTransactionRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> Response[Error | TransactionResponse]:
     """Create a pending transaction
 
@@ -117,6 +121,7 @@ def sync_detailed(
     both have accounts (`404 not_found`).
 
     Args:
+        idempotency_key (str | Unset):
         body (CreateTransactionRequest): A direct payment (no token) or a delegated charge (with
             the payer's token).
 
@@ -130,6 +135,7 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         body=body,
+        idempotency_key=idempotency_key,
     )
 
     response = client.get_httpx_client().request(
@@ -143,6 +149,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: CreateTransactionRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> Error | TransactionResponse | None:
     """Create a pending transaction
 
@@ -156,6 +163,7 @@ def sync(
     both have accounts (`404 not_found`).
 
     Args:
+        idempotency_key (str | Unset):
         body (CreateTransactionRequest): A direct payment (no token) or a delegated charge (with
             the payer's token).
 
@@ -170,6 +178,7 @@ def sync(
     return sync_detailed(
         client=client,
         body=body,
+        idempotency_key=idempotency_key,
     ).parsed
 
 
@@ -177,6 +186,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: CreateTransactionRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> Response[Error | TransactionResponse]:
     """Create a pending transaction
 
@@ -190,6 +200,7 @@ async def asyncio_detailed(
     both have accounts (`404 not_found`).
 
     Args:
+        idempotency_key (str | Unset):
         body (CreateTransactionRequest): A direct payment (no token) or a delegated charge (with
             the payer's token).
 
@@ -203,6 +214,7 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         body=body,
+        idempotency_key=idempotency_key,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -214,6 +226,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: CreateTransactionRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> Error | TransactionResponse | None:
     """Create a pending transaction
 
@@ -227,6 +240,7 @@ async def asyncio(
     both have accounts (`404 not_found`).
 
     Args:
+        idempotency_key (str | Unset):
         body (CreateTransactionRequest): A direct payment (no token) or a delegated charge (with
             the payer's token).
 
@@ -242,5 +256,6 @@ async def asyncio(
         await asyncio_detailed(
             client=client,
             body=body,
+            idempotency_key=idempotency_key,
         )
     ).parsed
