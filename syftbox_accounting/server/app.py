@@ -8,7 +8,7 @@ import os
 import time
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from anyio import to_thread
 from starlette.applications import Starlette
@@ -19,7 +19,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from syftbox_accounting.server import errors
+from syftbox_accounting.server import errors, idempotency
 from syftbox_accounting.server.auth import check_admin, parse_basic
 from syftbox_accounting.server.bodies import MAX_BODY_BYTES
 from syftbox_accounting.server.money import from_decimal
@@ -29,7 +29,7 @@ from syftbox_accounting.server.responses import (
     transaction_json,
     user_json,
 )
-from syftbox_accounting.server.service import AccountingService
+from syftbox_accounting.server.service import AccountingService, Caller
 from syftbox_accounting.server.store import Store
 from syftbox_accounting.server.tokens import TokenIssuer
 
@@ -91,12 +91,13 @@ def create_app(
         raise
     app = Starlette(
         routes=_routes(service),
-        middleware=[Middleware(RequestLog)],
+        middleware=[Middleware(RequestLog), Middleware(idempotency.EchoKey)],
         exception_handlers={HTTPException: _http_exception},  # type: ignore[dict-item]
     )
     # A trailing-slash redirect would be an undocumented 307: answer 404 instead.
     app.router.redirect_slashes = False
     app.state.service = service
+    app.state.idempotency = service.keys
     return app
 
 
@@ -113,6 +114,7 @@ class _Runner:
     def __init__(self, service: AccountingService) -> None:
         self.service = service
         self.inline = service.store.in_memory
+        self.keys = service.keys
 
     async def slow(self, func: Callable[..., T], *args: Any) -> T:
         return await to_thread.run_sync(functools.partial(func, *args))
@@ -138,6 +140,105 @@ class _Runner:
         # One hop for both steps: on a file, each may wait on the disk.
         return await self.slow(lambda: func(service.login(credentials), *args))
 
+    async def answer(
+        self,
+        request: Request,
+        raw: bytes,
+        func: Callable[..., T],
+        render: Callable[[T], Response],
+        *,
+        auth: Literal["basic", "admin", "none"],
+        slow: bool = False,
+    ) -> Response:
+        """Run `func` (with the caller, for Basic auth) on the body and `render` its
+        answer; with an `Idempotency-Key`, at most once per key (see `idempotency`)."""
+        key = idempotency.key_of(request.headers)
+        if key is None:
+            if auth == "basic":
+                return render(await self.as_caller(request, func, raw, slow=slow))
+            if auth == "admin":
+                check_admin(request.headers.get("authorization"), self.service.admin_key)
+                return render(await self.db(func, raw))
+            return render(await self.slow(func, raw))
+        return await self._keyed(request, raw, key, func, render, auth, slow)
+
+    async def _keyed(
+        self,
+        request: Request,
+        raw: bytes,
+        key: str,
+        func: Callable[..., T],
+        render: Callable[[T], Response],
+        auth: Literal["basic", "admin", "none"],
+        slow: bool,
+    ) -> Response:
+        keys, service = self.keys, self.service
+        fp = idempotency.fingerprint(request.method, request.url.path, raw)
+        authorization = request.headers.get("authorization") if auth != "none" else None
+        proof = keys.proof(key, authorization)
+        # The exact credentials of the first request replay its answer without a login:
+        # they were checked then, and a password change may have retired them since.
+        early = await self.db(self._scope_before_login, auth, authorization, fp)
+        if early is not None:
+            stored = await self.db(keys.lookup, early, key)
+            if stored is not None and stored.proof == proof:
+                return idempotency.replay(stored, fp)
+        call: Callable[[], T]
+        if auth == "basic":
+            caller = await self._login(request)
+            scope = f"account:{caller.account.id}"
+            call = functools.partial(func, caller, raw)
+        else:
+            if auth == "admin":
+                check_admin(authorization, service.admin_key)
+            scope = early or f"anonymous:{fp}"
+            call = functools.partial(func, raw)
+
+        def work() -> Response:
+            got = keys.claim(scope, key, fp, proof)
+            if isinstance(got, idempotency.Stored):
+                return idempotency.replay(got, fp)
+            try:
+                # The answer is stored in the same database transaction as the change.
+                with service.store.unit() as db:
+                    try:
+                        response = render(call())
+                    except errors.ApiError as error:
+                        if error.status >= 500:
+                            raise
+                        response = error_response(error)
+                    keys.store_answer(db, got, response.status_code, bytes(response.body))
+                    return response
+            except BaseException:
+                keys.release(got)
+                raise
+
+        if slow or not self.inline:
+            return await self.slow(work)
+        return work()
+
+    def _scope_before_login(self, auth: str, authorization: str | None, fp: str) -> str | None:
+        if auth == "none":
+            return f"anonymous:{fp}"
+        if auth == "admin":
+            return "admin"
+        try:
+            credentials = parse_basic(authorization)
+        except errors.ApiError:
+            return None
+        for email, _ in credentials.readings:
+            account = self.service.store.account(email)
+            if account is not None:
+                return f"account:{account.id}"
+        return None
+
+    async def _login(self, request: Request) -> Caller:
+        credentials = parse_basic(request.headers.get("authorization"))
+        caller = self.service.cached_login(credentials) if self.inline else None
+        if caller is None:
+            caller = await self.slow(self.service.login, credentials)
+        return caller
+
 
 async def _read_body(request: Request) -> bytes:
     """The body, read up to just past the limit (the parser then answers 400)."""
@@ -151,8 +252,8 @@ async def _read_body(request: Request) -> bytes:
     return b"".join(chunks)
 
 
-def _ok(content: dict[str, Any]) -> ExactJSONResponse:
-    return ExactJSONResponse(content)
+def _ok(content: dict[str, Any], status: int = 200) -> ExactJSONResponse:
+    return ExactJSONResponse(content, status_code=status)
 
 
 def _endpoint(handler: Handler) -> Handler:
@@ -178,12 +279,23 @@ def _routes(service: AccountingService) -> list[Route]:
     def admin(request: Request) -> None:
         check_admin(request.headers.get("authorization"), service.admin_key)
 
+    def user_answer(account: Any) -> Response:
+        return _ok({"user": user_json(account)})
+
+    def transaction_answer(transaction: Any) -> Response:
+        return _ok({"transaction": transaction_json(transaction)})
+
     @_endpoint
     async def create_user(request: Request) -> Response:
         # No authentication: an Authorization header (the admin client sends one) is ignored.
         raw = await _read_body(request)
-        account, password = await run.slow(service.create_user, raw)
-        return _ok({"user": user_json(account), "password": password})
+        return await run.answer(
+            request,
+            raw,
+            service.create_user,
+            lambda created: _ok({"user": user_json(created[0]), "password": created[1]}, 201),
+            auth="none",
+        )
 
     @_endpoint
     async def my_info(request: Request) -> Response:
@@ -193,38 +305,44 @@ def _routes(service: AccountingService) -> list[Route]:
     @_endpoint
     async def update_password(request: Request) -> Response:
         raw = await _read_body(request)
-        account = await run.as_caller(request, service.update_password, raw, slow=True)
-        return _ok({"user": user_json(account)})
+        return await run.answer(
+            request, raw, service.update_password, user_answer, auth="basic", slow=True
+        )
 
     @_endpoint
     async def update_organization(request: Request) -> Response:
         raw = await _read_body(request)
-        account = await run.as_caller(request, service.update_organization, raw)
-        return _ok({"user": user_json(account)})
+        return await run.answer(
+            request, raw, service.update_organization, user_answer, auth="basic"
+        )
 
     @_endpoint
     async def create_token(request: Request) -> Response:
         raw = await _read_body(request)
-        token = await run.as_caller(request, service.create_token, raw)
-        return _ok({"token": token})
+        return await run.answer(
+            request, raw, service.create_token, lambda t: _ok({"token": t}), auth="basic"
+        )
 
     @_endpoint
     async def create_transaction(request: Request) -> Response:
         raw = await _read_body(request)
-        transaction = await run.as_caller(request, service.create_transaction, raw)
-        return _ok({"transaction": transaction_json(transaction)})
+        return await run.answer(
+            request, raw, service.create_transaction, transaction_answer, auth="basic"
+        )
 
     @_endpoint
     async def confirm_transaction(request: Request) -> Response:
         raw = await _read_body(request)
-        transaction = await run.as_caller(request, service.confirm_transaction, raw)
-        return _ok({"transaction": transaction_json(transaction)})
+        return await run.answer(
+            request, raw, service.confirm_transaction, transaction_answer, auth="basic"
+        )
 
     @_endpoint
     async def cancel_transaction(request: Request) -> Response:
         raw = await _read_body(request)
-        transaction = await run.as_caller(request, service.cancel_transaction, raw)
-        return _ok({"transaction": transaction_json(transaction)})
+        return await run.answer(
+            request, raw, service.cancel_transaction, transaction_answer, auth="basic"
+        )
 
     @_endpoint
     async def list_transactions(request: Request) -> Response:
@@ -233,9 +351,10 @@ def _routes(service: AccountingService) -> list[Route]:
 
     @_endpoint
     async def add_balance(request: Request) -> Response:
+        # The key is read for authorized requests only: admin first, as before.
         admin(request)
-        account = await run.db(service.add_balance, await _read_body(request))
-        return _ok({"user": user_json(account)})
+        raw = await _read_body(request)
+        return await run.answer(request, raw, service.add_balance, user_answer, auth="admin")
 
     @_endpoint
     async def get_user(request: Request) -> Response:

@@ -189,7 +189,7 @@ def test_background_service_reset_wipes_everything(tmp_path: Path) -> None:
             # The old credentials are gone with the account.
             me = client.get("/user/my-info", auth=("a@example.com", PASSWORD))
             assert me.status_code == 401
-            assert client.post("/user/create", json=body).status_code == 200
+            assert client.post("/user/create", json=body).status_code == 201
 
 
 def test_background_service_on_a_file_survives_a_restart(tmp_path: Path) -> None:
