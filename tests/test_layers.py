@@ -139,16 +139,16 @@ def test_the_door_names_exist_in_the_generated_client() -> None:
 # The private request builders of the generated client that the facade relies on:
 # a generator upgrade that changes one fails here first, with a clear message.
 GET_KWARGS = {
-    "create_user": (["body"], "post", "/user/create"),
+    "create_user": (["body", "idempotency_key"], "post", "/user/create"),
     "get_my_info": ([], "get", "/user/my-info"),
-    "update_password": (["body"], "put", "/user/update-password"),
-    "update_organization": (["body"], "put", "/user/update-organization"),
-    "create_token": (["body"], "post", "/token/create"),
-    "create_transaction": (["body"], "post", "/transaction/create"),
-    "confirm_transaction": (["body"], "post", "/transaction/confirm"),
-    "cancel_transaction": (["body"], "post", "/transaction/cancel"),
+    "update_password": (["body", "idempotency_key"], "put", "/user/update-password"),
+    "update_organization": (["body", "idempotency_key"], "put", "/user/update-organization"),
+    "create_token": (["body", "idempotency_key"], "post", "/token/create"),
+    "create_transaction": (["body", "idempotency_key"], "post", "/transaction/create"),
+    "confirm_transaction": (["body", "idempotency_key"], "post", "/transaction/confirm"),
+    "cancel_transaction": (["body", "idempotency_key"], "post", "/transaction/cancel"),
     "list_transactions": ([], "get", "/transactions"),
-    "add_balance": (["body"], "post", "/user/add-balance"),
+    "add_balance": (["body", "idempotency_key"], "post", "/user/add-balance"),
     "get_user": (["email"], "get", "/user/a%40example.com"),
     "list_users": ([], "get", "/users"),
 }
@@ -180,7 +180,7 @@ def test_the_generated_request_builders_we_rely_on(operation: str) -> None:
             "add_balance": "AddBalanceRequest",
         }.get(operation, "CreateTokenRequest"),
     )
-    args = {"body": body.from_dict(_SAMPLE_BODIES.get(operation, {}))} if params == ["body"] else {}
+    args = {"body": body.from_dict(_SAMPLE_BODIES.get(operation, {}))} if "body" in params else {}
     request = builder(*(["a@example.com"] if params == ["email"] else []), **args)
     assert (request["method"], request["url"]) == (method, url)
     assert set(request) <= {"method", "url", "json", "headers", "params"}
