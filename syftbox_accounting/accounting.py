@@ -333,7 +333,7 @@ class AccountingClient(ServiceClient):
 
         >>> token = await client.create_transaction_token("ai-service@example.com")
         >>> token = await client.create_transaction_token(
-        ...     "ai-service@example.com", max_amount="0.50", expires_in=600)
+        ...     "ai-service@example.com", max_amount=Decimal("0.50"), expires_in=600)
 
         Raises:
             NotFoundError: the recipient has no account.

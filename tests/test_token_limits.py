@@ -1,0 +1,270 @@
+"""Keys and limits in the library: bad values rejected before any request, the
+header on the wire, and bounded tokens against the reference service."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import uuid
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from pytest_httpx import HTTPXMock
+
+from syftbox_accounting import (
+    AccountingClient,
+    AdminClient,
+    InvalidInputError,
+    PaymentError,
+    ServiceException,
+)
+from syftbox_accounting.server import BackgroundService, passwords
+from tests.facade_helpers import (
+    BASE,
+    BOB,
+    KINDS,
+    TOKEN,
+    admin_client,
+    isolated_env,  # noqa: F401 (autouse fixture)
+    run_op,
+    user_client,
+)
+
+Call = Callable[[Any], Any]
+BAD_KEYS = ["", "x" * 256, "clé-non-ascii", "two words", "tab\there", 42, b"bytes-key"]
+
+
+def _keyed_methods() -> list[tuple[str, Call, Call, bool]]:
+    """(name, sync call, async call, admin) for every method that takes a key `k`."""
+    tx = "5b1e7c9a-2d3f-4e5a-8b6c-7d8e9f0a1b2c"
+
+    def both(name: str, *args: Any, admin: bool = False, seed_async: bool = False, **kw: Any):
+        sync_name = f"{name}_sync" if seed_async else name
+        async_name = name if seed_async else f"{name}_async"
+
+        def make(method: str) -> Callable[[Any], Call]:
+            return lambda key: lambda c: getattr(c, method)(*args, idempotency_key=key, **kw)
+
+        return name, make(sync_name), make(async_name), admin
+
+    return [
+        both("register_accounting", "new@example.com", "a-good-password"),
+        both("update_password", "old-password-1", "new-password-1"),
+        both("create_transaction_token", BOB, seed_async=True),
+        both("create_transaction", BOB, 1),
+        both("transfer", BOB, 1),
+        both("charge", BOB, 1, TOKEN),
+        both("charge", BOB, 1, TOKEN, confirm=True),
+        both("confirm_transaction", tx),
+        both("cancel_transaction", tx),
+        both("add_balance", BOB, 1, admin=True),
+    ]
+
+
+METHODS = _keyed_methods()
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("key", BAD_KEYS, ids=repr)
+@pytest.mark.parametrize(("name", "sync", "aio", "admin"), METHODS, ids=[m[0] for m in METHODS])
+def test_a_bad_idempotency_key_is_rejected_before_any_request(
+    httpx_mock: HTTPXMock, kind: str, key: Any, name: str, sync: Any, aio: Any, admin: bool
+) -> None:
+    client = admin_client() if admin else user_client()
+    with pytest.raises(InvalidInputError) as caught:
+        run_op(kind, client, (sync if kind == "sync" else aio)(key))
+    assert "idempotency_key" in str(caught.value)
+    assert httpx_mock.get_requests() == []
+
+
+def test_charging_rejects_a_bad_key_before_any_request(httpx_mock: HTTPXMock) -> None:
+    client = user_client()
+    with pytest.raises(InvalidInputError), client.charging(BOB, 1, TOKEN, idempotency_key=""):
+        pass  # pragma: no cover - never entered
+    assert httpx_mock.get_requests() == []
+
+
+BAD_LIMITS = [
+    ("max_amount", 0),
+    ("max_amount", -1),
+    ("max_amount", float("nan")),
+    ("max_amount", Decimal("0.0000001")),
+    ("max_amount", "0.5"),
+    ("max_amount", True),
+    ("expires_in", 0),
+    ("expires_in", 86401),
+    ("expires_in", 1.5),
+    ("expires_in", -5),
+    ("expires_in", True),
+    ("expires_in", "10m"),
+    ("expires_in", datetime.timedelta(days=2)),
+    ("expires_in", float("inf")),
+]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize(("param", "value"), BAD_LIMITS, ids=repr)
+def test_bad_token_limits_are_rejected_before_any_request(
+    httpx_mock: HTTPXMock, kind: str, param: str, value: Any
+) -> None:
+    name = "create_transaction_token_sync" if kind == "sync" else "create_transaction_token"
+    with pytest.raises(InvalidInputError) as caught:
+        run_op(kind, user_client(), lambda c: getattr(c, name)(BOB, **{param: value}))
+    assert param in str(caught.value)
+    assert httpx_mock.get_requests() == []
+
+
+# -- on the wire
+
+
+def _token_answer(httpx_mock: HTTPXMock, **extra: Any) -> None:
+    httpx_mock.add_response(
+        method="POST", url=f"{BASE}/token/create", json={"token": TOKEN}, **extra
+    )
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_call_gets_a_fresh_key_and_a_given_key_is_sent(
+    httpx_mock: HTTPXMock, kind: str
+) -> None:
+    _token_answer(httpx_mock, is_reusable=True)
+    name = "create_transaction_token_sync" if kind == "sync" else "create_transaction_token"
+    for key in (None, None, "job-17"):
+        run_op(kind, user_client(), lambda c, k=key: getattr(c, name)(BOB, idempotency_key=k))
+    first, second, given = [r.headers["Idempotency-Key"] for r in httpx_mock.get_requests()]
+    assert uuid.UUID(first).version == uuid.UUID(second).version == 4
+    assert first != second
+    assert given == "job-17"
+
+
+def test_limits_are_sent_only_when_set(httpx_mock: HTTPXMock) -> None:
+    # The public service knows neither field: a token without limits is today's request.
+    _token_answer(httpx_mock, is_reusable=True)
+    client = user_client()
+    client.create_transaction_token_sync(BOB)
+    client.create_transaction_token_sync(
+        BOB, max_amount=Decimal("0.50"), expires_in=datetime.timedelta(minutes=10)
+    )
+    client.create_transaction_token_sync(BOB, max_amount=2, expires_in=60.0)
+    bodies = [json.loads(r.content) for r in httpx_mock.get_requests()]
+    assert bodies == [
+        {"recipientEmail": BOB},
+        {"recipientEmail": BOB, "maxAmount": 0.5, "expiresIn": 600},
+        {"recipientEmail": BOB, "maxAmount": 2, "expiresIn": 60},
+    ]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_retries_of_one_call_reuse_its_key(httpx_mock: HTTPXMock, kind: str) -> None:
+    # The 503 echoes the key: the service honours keys, so the POST may be resent.
+    httpx_mock.add_response(
+        method="POST",
+        url=f"{BASE}/transaction/confirm",
+        status_code=503,
+        json={"message": "Down.", "code": "unavailable"},
+        headers={"Idempotency-Key": "order-1", "Retry-After": "0"},
+    )
+    httpx_mock.add_response(
+        method="POST",
+        url=f"{BASE}/transaction/confirm",
+        json={
+            "transaction": {
+                "id": "t1",
+                "senderEmail": "alice@example.com",
+                "recipientEmail": BOB,
+                "amount": 1,
+                "status": "COMPLETED",
+                "createdBy": "SENDER",
+                "createdAt": "2026-11-27T14:51:17+00:00",
+            }
+        },
+    )
+    name = "confirm_transaction" if kind == "sync" else "confirm_transaction_async"
+    tx = run_op(kind, user_client(), lambda c: getattr(c, name)("t1", idempotency_key="order-1"))
+    assert tx.id == "t1"
+    assert [r.headers["Idempotency-Key"] for r in httpx_mock.get_requests()] == ["order-1"] * 2
+
+
+def test_a_post_is_not_resent_to_a_service_that_never_echoed(httpx_mock: HTTPXMock) -> None:
+    httpx_mock.add_response(
+        method="POST",
+        url=f"{BASE}/user/add-balance",
+        status_code=503,
+        json={"message": "Down.", "code": "unavailable"},
+    )
+    with pytest.raises(ServiceException) as caught:
+        admin_client().add_balance(BOB, 1, idempotency_key="credit-1")
+    exc = caught.value
+    assert exc.idempotency_key == "credit-1"
+    assert "not sent again" in exc.message
+    assert len(httpx_mock.get_requests()) == 1
+
+
+# -- bounded tokens at the reference service
+
+
+@pytest.fixture(scope="module")
+def service() -> Iterator[BackgroundService]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(passwords, "SCRYPT_N", 2**10)
+        with BackgroundService() as running:
+            yield running
+
+
+def _pair(service: BackgroundService) -> tuple[AccountingClient, AccountingClient]:
+    service.reset()
+    payer, shop = AccountingClient(service.url), AccountingClient(service.url)
+    payer.register_accounting("payer@example.com", "payer-password")
+    shop.register_accounting("shop@example.com", "shop-password")
+    return payer, shop
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_charge_at_the_limit_passes_and_above_it_fails(
+    service: BackgroundService, kind: str
+) -> None:
+    payer, shop = _pair(service)
+    if kind == "sync":
+        token = payer.create_transaction_token_sync(shop.get_email(), max_amount=Decimal("0.50"))
+    else:
+        token = run_op(
+            kind,
+            payer,
+            lambda c: c.create_transaction_token(shop.get_email(), max_amount=Decimal("0.5")),
+        )
+    with pytest.raises(PaymentError) as caught:
+        shop.charge(payer.get_email(), Decimal("0.500001"), token)
+    assert caught.value.code == "token_limit_exceeded"
+    assert "maxAmount" in caught.value.message
+    assert payer.get_transaction_history() == []
+    tx = shop.charge(payer.get_email(), Decimal("0.50"), token, confirm=True)
+    assert tx.amount == Decimal("0.5")
+    assert payer.get_account().balance == Decimal("99.5")
+
+
+def test_expires_in_is_honoured(service: BackgroundService) -> None:
+    payer, shop = _pair(service)
+    token = payer.create_transaction_token_sync(shop.get_email(), expires_in=1)
+    issuer = service._app.state.service.tokens  # type: ignore[union-attr]
+    real = issuer._clock
+    issuer._clock = lambda: real() + 2
+    try:
+        with pytest.raises(PaymentError) as caught:
+            shop.charge(payer.get_email(), 1, token)
+    finally:
+        issuer._clock = real
+    assert caught.value.code == "token_expired"
+    fresh = payer.create_transaction_token_sync(
+        shop.get_email(), expires_in=datetime.timedelta(hours=24)
+    )
+    assert shop.charge(payer.get_email(), 1, fresh).amount == 1
+
+
+def test_an_admin_credit_with_a_key_is_applied_once(service: BackgroundService) -> None:
+    payer, _ = _pair(service)
+    admin = AdminClient(service.url, service.admin_key)
+    for _ in range(3):
+        admin.add_balance(payer.get_email(), 5, idempotency_key="top-up-2026-12")
+    assert payer.get_account().balance == 105
