@@ -160,79 +160,9 @@ class _Runner:
                 check_admin(request.headers.get("authorization"), self.service.admin_key)
                 return render(await self.db(func, raw))
             return render(await self.slow(func, raw))
-        return await self._keyed(request, raw, key, func, render, auth, slow)
+        return await idempotency.answer(self, request, raw, key, func, render, auth, slow)
 
-    async def _keyed(
-        self,
-        request: Request,
-        raw: bytes,
-        key: str,
-        func: Callable[..., T],
-        render: Callable[[T], Response],
-        auth: Literal["basic", "admin", "none"],
-        slow: bool,
-    ) -> Response:
-        keys, service = self.keys, self.service
-        fp = idempotency.fingerprint(request.method, request.url.path, raw)
-        authorization = request.headers.get("authorization") if auth != "none" else None
-        proof = keys.proof(key, authorization)
-        # The exact credentials of the first request replay its answer without a login:
-        # they were checked then, and a password change may have retired them since.
-        early = await self.db(self._scope_before_login, auth, authorization, fp)
-        if early is not None:
-            stored = await self.db(keys.lookup, early, key)
-            if stored is not None and stored.proof == proof:
-                return idempotency.replay(stored, fp)
-        call: Callable[[], T]
-        if auth == "basic":
-            caller = await self._login(request)
-            scope = f"account:{caller.account.id}"
-            call = functools.partial(func, caller, raw)
-        else:
-            if auth == "admin":
-                check_admin(authorization, service.admin_key)
-            scope = early or f"anonymous:{fp}"
-            call = functools.partial(func, raw)
-
-        def work() -> Response:
-            got = keys.claim(scope, key, fp, proof)
-            if isinstance(got, idempotency.Stored):
-                return idempotency.replay(got, fp)
-            try:
-                # The answer is stored in the same database transaction as the change.
-                with service.store.unit() as db:
-                    try:
-                        response = render(call())
-                    except errors.ApiError as error:
-                        if error.status >= 500:
-                            raise
-                        response = error_response(error)
-                    keys.store_answer(db, got, response.status_code, bytes(response.body))
-                    return response
-            except BaseException:
-                keys.release(got)
-                raise
-
-        if slow or not self.inline:
-            return await self.slow(work)
-        return work()
-
-    def _scope_before_login(self, auth: str, authorization: str | None, fp: str) -> str | None:
-        if auth == "none":
-            return f"anonymous:{fp}"
-        if auth == "admin":
-            return "admin"
-        try:
-            credentials = parse_basic(authorization)
-        except errors.ApiError:
-            return None
-        for email, _ in credentials.readings:
-            account = self.service.store.account(email)
-            if account is not None:
-                return f"account:{account.id}"
-        return None
-
-    async def _login(self, request: Request) -> Caller:
+    async def login(self, request: Request) -> Caller:
         credentials = parse_basic(request.headers.get("authorization"))
         caller = self.service.cached_login(credentials) if self.inline else None
         if caller is None:

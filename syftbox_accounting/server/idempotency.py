@@ -21,6 +21,7 @@ database alone never shows one. Answers of 500 and above are not stored. Records
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import os
@@ -30,7 +31,7 @@ import sqlite3
 import time
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -38,7 +39,16 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from syftbox_accounting.server import errors
+from syftbox_accounting.server.auth import check_admin, parse_basic
+from syftbox_accounting.server.responses import error_response
 from syftbox_accounting.server.store import Store
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
+
+    from syftbox_accounting.server.service import AccountingService, Caller
+
+T = TypeVar("T")
 
 KEY_HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -256,6 +266,96 @@ def replay(stored: Stored, fp: str) -> Response:
         media_type="application/json",
         headers={REPLAYED_HEADER: "true"},
     )
+
+
+class Runner(Protocol):
+    """Where the app runs blocking work (`app._Runner`)."""
+
+    service: AccountingService
+    keys: Keys
+    inline: bool
+
+    async def slow(self, func: Callable[..., T], *args: Any) -> T: ...
+
+    async def db(self, func: Callable[..., T], *args: Any) -> T: ...
+
+    async def login(self, request: Request) -> Caller: ...
+
+
+async def answer(
+    run: Runner,
+    request: Request,
+    raw: bytes,
+    key: str,
+    func: Callable[..., T],
+    render: Callable[[T], Response],
+    auth: Literal["basic", "admin", "none"],
+    slow: bool,
+) -> Response:
+    """Answer a request that carries `key`: replay, refuse, or run `func` and store its
+    answer with what it changed (see the module's docstring)."""
+    keys, service = run.keys, run.service
+    fp = fingerprint(request.method, request.url.path, raw)
+    authorization = request.headers.get("authorization") if auth != "none" else None
+    proof = keys.proof(key, authorization)
+    # The exact credentials of the first request replay its answer without a login:
+    # they were checked then, and a password change may have retired them since.
+    early = await run.db(_scope_before_login, service, auth, authorization, fp)
+    if early is not None:
+        stored = await run.db(keys.lookup, early, key)
+        if stored is not None and stored.proof == proof:
+            return replay(stored, fp)
+    call: Callable[[], T]
+    if auth == "basic":
+        caller = await run.login(request)
+        scope = f"account:{caller.account.id}"
+        call = functools.partial(func, caller, raw)
+    else:
+        if auth == "admin":
+            check_admin(authorization, service.admin_key)
+        scope = early or f"anonymous:{fp}"
+        call = functools.partial(func, raw)
+
+    def work() -> Response:
+        got = keys.claim(scope, key, fp, proof)
+        if isinstance(got, Stored):
+            return replay(got, fp)
+        try:
+            # The answer is stored in the same database transaction as the change.
+            with service.store.unit() as db:
+                try:
+                    response = render(call())
+                except errors.ApiError as error:
+                    if error.status >= 500:
+                        raise
+                    response = error_response(error)
+                keys.store_answer(db, got, response.status_code, bytes(response.body))
+                return response
+        except BaseException:
+            keys.release(got)
+            raise
+
+    if slow or not run.inline:
+        return await run.slow(work)
+    return work()
+
+
+def _scope_before_login(
+    service: AccountingService, auth: str, authorization: str | None, fp: str
+) -> str | None:
+    if auth == "none":
+        return f"anonymous:{fp}"
+    if auth == "admin":
+        return "admin"
+    try:
+        credentials = parse_basic(authorization)
+    except errors.ApiError:
+        return None
+    for email, _ in credentials.readings:
+        account = service.store.account(email)
+        if account is not None:
+            return f"account:{account.id}"
+    return None
 
 
 class EchoKey:
