@@ -35,9 +35,9 @@ def _account(ctx: Context) -> Account:
 def _idempotency_key(ctx: Context) -> str:
     """The command's key: the operator's, or a fresh one (shown if the command fails,
     so that it can be repeated safely)."""
-    return validation.idempotency_key(ctx.args.idempotency_key, "--idempotency-key") or (
-        operations.new_key()
-    )
+    key = validation.idempotency_key(ctx.args.idempotency_key, "--idempotency-key")
+    ctx.idempotency_key = key or operations.new_key()
+    return ctx.idempotency_key
 
 
 def balance(ctx: Context) -> int:

@@ -7,6 +7,9 @@ import json
 import re
 from typing import Any
 
+import pytest
+
+from syftbox_accounting import AccountingClient
 from tests.cli.conftest import Runner
 from tests.cli.test_flow import admin_env, as_user, new_email, register
 from tests.fault_proxy import FaultProxy
@@ -109,3 +112,20 @@ def test_a_failure_shows_the_key_to_repeat_with(cli: Runner, service: Any) -> No
         assert proxy.count("POST", "/transaction/create") == 2
     assert _balance(cli, service, payer) == "$97.00"
     assert _balance(cli, service, payee) == "$104.00"
+
+
+def test_an_interrupted_payment_names_its_key(
+    cli: Runner, service: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    payer = new_email("payer")
+    register(cli, service, payer)
+
+    def interrupted(*args: Any, **kwargs: Any) -> Any:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(AccountingClient, "transfer", interrupted)
+    result = cli.main(
+        "transfer", "bob@example.com", "1", "--idempotency-key", "k-1", env=as_user(service, payer)
+    )
+    assert result.code == 130
+    assert "--idempotency-key k-1" in result.err
