@@ -78,7 +78,8 @@ class AccountingClient(ServiceClient):
         accounting_url: the service; defaults to the public SyftBox service.
         email, password: the account's credentials, if known.
         timeout: seconds for each request phase (connect, read, write).
-        max_retries: retries of a failed request (GETs, or when nothing was sent).
+        max_retries: retries of a failed request (GETs; any request when nothing was
+            sent; a POST/PUT, with its idempotency key, at a service that echoed one).
         allow_insecure_http: allow plain http:// to a host that is not loopback.
         http_client, async_http_client: httpx clients to use instead of our own.
         retry_policy: the full retry settings (`RetryPolicy`: retries and backoff),

@@ -10,8 +10,12 @@ from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
+import httpx
 import pytest
 from pytest_httpx import HTTPXMock
+from syftbox_accounting_client import Client
+from syftbox_accounting_client.api.users import create_user
+from syftbox_accounting_client.models import CreateUserRequest, CreateUserResponse
 
 from syftbox_accounting import (
     AccountingClient,
@@ -268,3 +272,24 @@ def test_an_admin_credit_with_a_key_is_applied_once(service: BackgroundService) 
     for _ in range(3):
         admin.add_balance(payer.get_email(), 5, idempotency_key="top-up-2026-12")
     assert payer.get_account().balance == 105
+
+
+@pytest.mark.parametrize("status", [200, 201])
+def test_the_generated_client_reads_a_registration_at_200_and_201(
+    httpx_mock: HTTPXMock, status: int
+) -> None:
+    user = {"id": "u1", "email": BOB, "balance": 100, "organization": None}
+    httpx_mock.add_response(
+        method="POST",
+        url=f"{BASE}/user/create",
+        status_code=status,
+        json={"user": user, "password": "generated-password"},
+    )
+    with Client(base_url=BASE, timeout=httpx.Timeout(5.0)) as client:
+        response = create_user.sync_detailed(
+            client=client, body=CreateUserRequest(email=BOB), idempotency_key="reg-1"
+        )
+    assert isinstance(response.parsed, CreateUserResponse)
+    request = httpx_mock.get_request()
+    assert request is not None
+    assert request.headers["Idempotency-Key"] == "reg-1"
