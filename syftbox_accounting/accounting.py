@@ -84,7 +84,8 @@ class AccountingClient(ServiceClient):
         accounting_url: the service; defaults to the public SyftBox service.
         email, password: the account's credentials, if known.
         timeout: seconds for each request phase (connect, read, write).
-        max_retries: retries of a failed request (GETs, or when nothing was sent).
+        max_retries: retries of a failed request (GETs; any request when nothing was
+            sent; a POST/PUT, with its idempotency key, at a service that echoed one).
         allow_insecure_http: allow plain http:// to a host that is not loopback.
         http_client, async_http_client: httpx clients to use instead of our own.
         retry_policy: the full retry settings (`RetryPolicy`: retries and backoff),
@@ -181,15 +182,22 @@ class AccountingClient(ServiceClient):
     # -- the seed's operations
 
     def _register_accounting(
-        self, email: str, password: str | None, organization: str | None
+        self,
+        email: str,
+        password: str | None,
+        organization: str | None,
+        idempotency_key: str | None,
     ) -> Flow[UserAccount]:
+        key = validation.idempotency_key(idempotency_key)
         email = validation.email(email)
         if password is not None:
             password = validation.password(password, new=True)
         organization = validation.optional_text(
             "organization", organization, max_length=validation.MAX_ORGANIZATION_LENGTH
         )
-        user, issued = yield from result_of(operations.create_user(email, password, organization))
+        user, issued = yield from result_of(
+            operations.create_user(email, password, organization, key)
+        )
         self._set_credentials(user.email, issued)
         return UserAccount(
             email=user.email,
@@ -200,7 +208,12 @@ class AccountingClient(ServiceClient):
         )
 
     def register_accounting(
-        self, email: str, password: str | None = None, organization: str | None = None
+        self,
+        email: str,
+        password: str | None = None,
+        organization: str | None = None,
+        *,
+        idempotency_key: str | None = None,
     ) -> UserAccount:
         """Create an account and configure this client with it. Without a password,
         the service generates one: save it, it cannot be recovered.
@@ -208,18 +221,28 @@ class AccountingClient(ServiceClient):
         >>> account = client.register_accounting("alice@example.com")
         >>> account.password
 
+        `idempotency_key` makes a repeat of this call (after a lost answer) get the
+        same account and password instead of `AccountExistsError`.
+
         Raises:
             AccountExistsError: the email is registered already.
             InvalidInputError: a malformed email, or a password under 8 characters.
             ServiceException: the service is unreachable or failing.
         """
-        return self._run(self._register_accounting(email, password, organization))
+        return self._run(self._register_accounting(email, password, organization, idempotency_key))
 
     @twin(register_accounting)
     async def register_accounting_async(
-        self, email: str, password: str | None = None, organization: str | None = None
+        self,
+        email: str,
+        password: str | None = None,
+        organization: str | None = None,
+        *,
+        idempotency_key: str | None = None,
     ) -> UserAccount:
-        return await self._run_async(self._register_accounting(email, password, organization))
+        return await self._run_async(
+            self._register_accounting(email, password, organization, idempotency_key)
+        )
 
     def _get_account_balance(self) -> Flow[float]:
         user = yield from result_of(operations.get_my_info())
@@ -299,28 +322,63 @@ class AccountingClient(ServiceClient):
     def get_account_info_sync(self) -> dict[str, Any]:
         return self._run(self._get_account_info())
 
-    def _create_transaction_token(self, recipient_email: str) -> Flow[str]:
+    def _create_transaction_token(
+        self,
+        recipient_email: str,
+        max_amount: Any,
+        expires_in: Any,
+        idempotency_key: str | None,
+    ) -> Flow[str]:
         recipient = validation.email(recipient_email, "recipient_email")
-        token = yield from result_of(operations.create_token(recipient))
+        call = operations.create_token(
+            recipient,
+            max_amount=validation.optional_amount(max_amount, "max_amount"),
+            expires_in=validation.expires_in(expires_in),
+            idempotency_key=validation.idempotency_key(idempotency_key),
+        )
+        token = yield from result_of(call)
         self._transport.remember_secret(token)
         return token
 
-    async def create_transaction_token(self, recipient_email: str) -> str:
+    async def create_transaction_token(
+        self,
+        recipient_email: str,
+        *,
+        max_amount: int | float | Decimal | None = None,
+        expires_in: int | float | datetime.timedelta | None = None,
+        idempotency_key: str | None = None,
+    ) -> str:
         """A single-use token that lets `recipient_email` charge this account once,
         within 24 hours. Hand it to the service with the request it pays for.
+        `max_amount` caps that charge (in US dollars), `expires_in` (seconds or a
+        timedelta, at most 24 hours) shortens the token's life; both are signed into
+        the token, so its holder cannot change them.
 
         >>> token = await client.create_transaction_token("ai-service@example.com")
+        >>> token = await client.create_transaction_token(
+        ...     "ai-service@example.com", max_amount=Decimal("0.50"), expires_in=600)
 
         Raises:
             NotFoundError: the recipient has no account.
             AuthenticationError: no or wrong credentials.
-            InvalidInputError: a malformed email.
+            InvalidInputError: a malformed email, limit or key.
         """
-        return await self._run_async(self._create_transaction_token(recipient_email))
+        return await self._run_async(
+            self._create_transaction_token(recipient_email, max_amount, expires_in, idempotency_key)
+        )
 
     @twin(create_transaction_token)
-    def create_transaction_token_sync(self, recipient_email: str) -> str:
-        return self._run(self._create_transaction_token(recipient_email))
+    def create_transaction_token_sync(
+        self,
+        recipient_email: str,
+        *,
+        max_amount: int | float | Decimal | None = None,
+        expires_in: int | float | datetime.timedelta | None = None,
+        idempotency_key: str | None = None,
+    ) -> str:
+        return self._run(
+            self._create_transaction_token(recipient_email, max_amount, expires_in, idempotency_key)
+        )
 
     def _check_credentials(self) -> Flow[CredentialCheck]:
         if not self.is_configured():
@@ -517,21 +575,26 @@ class AccountingClient(ServiceClient):
         app_name: str | None,
         endpoint: str | None,
         confirm: bool,
+        idempotency_key: str | None,
     ) -> Flow[Transaction]:
         confirm = validation.flag("confirm", confirm)
-        pending = yield from result_of(
-            operations.create_transaction(
-                sender_email=validation.email(sender_email, "sender_email"),
-                recipient_email=self.get_email(),
-                amount=validation.amount(amount),
-                token=validation.token(token),
-                app_name=_app_name(app_name),
-                endpoint=_endpoint(endpoint),
+        key = _flow_key(idempotency_key, confirm)
+        with _reported_as(key):
+            pending = yield from result_of(
+                operations.create_transaction(
+                    sender_email=validation.email(sender_email, "sender_email"),
+                    recipient_email=self.get_email(),
+                    amount=validation.amount(amount),
+                    token=validation.token(token),
+                    app_name=_app_name(app_name),
+                    endpoint=_endpoint(endpoint),
+                    idempotency_key=key,
+                )
             )
-        )
-        if not confirm:
-            return pending
-        return (yield from _confirm_or_cancel(pending))
+            if not confirm:
+                return pending
+            assert key is not None
+            return (yield from _confirm_or_cancel(pending, key))
 
     def charge(
         self,
@@ -542,22 +605,28 @@ class AccountingClient(ServiceClient):
         app_name: str | None = None,
         endpoint: str | None = None,
         confirm: bool = False,
+        idempotency_key: str | None = None,
     ) -> Transaction:
         """As a service: charge `sender_email` `amount` dollars with the token they
         gave you. Returns the PENDING transaction; call `confirm_transaction()` once
         the work is delivered, or `cancel_transaction()` if it failed (or use
         `charging()`, which does that for you). With ``confirm=True`` the charge is
         confirmed at once (and cancelled if confirming fails, as `transfer()` does).
+        Pass `idempotency_key` (e.g. the id of the job you charge for) to make a
+        repeat of this call, even from another process, charge only once.
 
         >>> tx = service.charge("alice@example.com", "0.25", token, app_name="summarizer")
 
         Raises:
-            PaymentError: the token is invalid, expired, spent, or not for you.
+            PaymentError: the token is invalid, expired, spent, not for you, or its
+                limit is below `amount`.
             InsufficientFundsError: the payer's balance is too low.
             NotFoundError: the payer has no account.
-            InvalidInputError: a malformed email, amount or token.
+            InvalidInputError: a malformed email, amount, token or key.
         """
-        return self._run(self._charge(sender_email, amount, token, app_name, endpoint, confirm))
+        return self._run(
+            self._charge(sender_email, amount, token, app_name, endpoint, confirm, idempotency_key)
+        )
 
     @twin(charge)
     async def charge_async(
@@ -569,16 +638,22 @@ class AccountingClient(ServiceClient):
         app_name: str | None = None,
         endpoint: str | None = None,
         confirm: bool = False,
+        idempotency_key: str | None = None,
     ) -> Transaction:
         return await self._run_async(
-            self._charge(sender_email, amount, token, app_name, endpoint, confirm)
+            self._charge(sender_email, amount, token, app_name, endpoint, confirm, idempotency_key)
         )
 
-    def _confirm_transaction(self, transaction_id: str) -> Flow[Transaction]:
+    def _confirm_transaction(
+        self, transaction_id: str, idempotency_key: str | None
+    ) -> Flow[Transaction]:
         tx_id = validation.transaction_id(transaction_id)
-        return (yield from result_of(operations.confirm_transaction(tx_id)))
+        key = validation.idempotency_key(idempotency_key)
+        return (yield from result_of(operations.confirm_transaction(tx_id, key)))
 
-    def confirm_transaction(self, transaction_id: str) -> Transaction:
+    def confirm_transaction(
+        self, transaction_id: str, *, idempotency_key: str | None = None
+    ) -> Transaction:
         """Complete a pending transaction you created: the money moves now.
 
         Raises:
@@ -587,17 +662,24 @@ class AccountingClient(ServiceClient):
             NotFoundError: no such transaction of yours.
             AuthenticationError: you are not the one who may confirm it.
         """
-        return self._run(self._confirm_transaction(transaction_id))
+        return self._run(self._confirm_transaction(transaction_id, idempotency_key))
 
     @twin(confirm_transaction)
-    async def confirm_transaction_async(self, transaction_id: str) -> Transaction:
-        return await self._run_async(self._confirm_transaction(transaction_id))
+    async def confirm_transaction_async(
+        self, transaction_id: str, *, idempotency_key: str | None = None
+    ) -> Transaction:
+        return await self._run_async(self._confirm_transaction(transaction_id, idempotency_key))
 
-    def _cancel_transaction(self, transaction_id: str) -> Flow[Transaction]:
+    def _cancel_transaction(
+        self, transaction_id: str, idempotency_key: str | None
+    ) -> Flow[Transaction]:
         tx_id = validation.transaction_id(transaction_id)
-        return (yield from result_of(operations.cancel_transaction(tx_id)))
+        key = validation.idempotency_key(idempotency_key)
+        return (yield from result_of(operations.cancel_transaction(tx_id, key)))
 
-    def cancel_transaction(self, transaction_id: str) -> Transaction:
+    def cancel_transaction(
+        self, transaction_id: str, *, idempotency_key: str | None = None
+    ) -> Transaction:
         """Cancel a pending transaction you created: no money moves. A token spent on
         it stays spent.
 
@@ -606,11 +688,13 @@ class AccountingClient(ServiceClient):
             NotFoundError: no such transaction of yours.
             AuthenticationError: you are not the one who may cancel it.
         """
-        return self._run(self._cancel_transaction(transaction_id))
+        return self._run(self._cancel_transaction(transaction_id, idempotency_key))
 
     @twin(cancel_transaction)
-    async def cancel_transaction_async(self, transaction_id: str) -> Transaction:
-        return await self._run_async(self._cancel_transaction(transaction_id))
+    async def cancel_transaction_async(
+        self, transaction_id: str, *, idempotency_key: str | None = None
+    ) -> Transaction:
+        return await self._run_async(self._cancel_transaction(transaction_id, idempotency_key))
 
     @contextlib.contextmanager
     def charging(
@@ -621,11 +705,14 @@ class AccountingClient(ServiceClient):
         *,
         app_name: str | None = None,
         endpoint: str | None = None,
+        idempotency_key: str | None = None,
     ) -> Iterator[Payment]:
         """Charge for work only when it is delivered: confirms on a clean exit,
         cancels if the block raises. If cancelling fails too, the block's exception
         is raised with the cancel failure attached as a note. If confirming fails,
-        the charge stays pending (the work was done) and the error says so.
+        the charge stays pending (the work was done) and the error says so; when the
+        outcome of the confirmation is unknown and the service honours idempotency
+        keys, it is confirmed again with the same key first.
 
         >>> with accounting.charging(payer, 0.25, token, app_name="summarizer") as payment:
         ...     result = do_the_work()
@@ -635,19 +722,23 @@ class AccountingClient(ServiceClient):
         Raises:
             the errors of `charge()` on entry, of `confirm_transaction()` on exit.
         """
+        key = validation.idempotency_key(idempotency_key) or operations.new_key()
         payment = Payment(
-            self.charge(sender_email, amount, token, app_name=app_name, endpoint=endpoint)
+            self.charge(
+                sender_email,
+                amount,
+                token,
+                app_name=app_name,
+                endpoint=endpoint,
+                idempotency_key=key,
+            )
         )
         try:
             yield payment
         except BaseException as exc:
-            _settle(exc, payment, _attempt(lambda: self.cancel_transaction(payment.id)))
+            _settle(exc, payment, _attempt(lambda: self._run(_cancel_transaction(payment, key))))
             raise
-        try:
-            payment.transaction = self.confirm_transaction(payment.id)
-        except AccountingError as exc:
-            _still_pending(exc, payment)
-            raise
+        payment.transaction = self._run(_confirm_transaction(payment, key))
 
     @twin(charging)
     @contextlib.asynccontextmanager
@@ -659,10 +750,17 @@ class AccountingClient(ServiceClient):
         *,
         app_name: str | None = None,
         endpoint: str | None = None,
+        idempotency_key: str | None = None,
     ) -> AsyncIterator[Payment]:
+        key = validation.idempotency_key(idempotency_key) or operations.new_key()
         payment = Payment(
             await self.charge_async(
-                sender_email, amount, token, app_name=app_name, endpoint=endpoint
+                sender_email,
+                amount,
+                token,
+                app_name=app_name,
+                endpoint=endpoint,
+                idempotency_key=key,
             )
         )
         try:
@@ -672,17 +770,18 @@ class AccountingClient(ServiceClient):
 
             # Even when the block was cancelled, the charge must not stay pending.
             with anyio.CancelScope(shield=True):
-                outcome = await _attempt_async(self.cancel_transaction_async(payment.id))
+                outcome = await _attempt_async(self._run_async(_cancel_transaction(payment, key)))
             _settle(exc, payment, outcome)
             raise
-        try:
-            payment.transaction = await self.confirm_transaction_async(payment.id)
-        except AccountingError as exc:
-            _still_pending(exc, payment)
-            raise
+        payment.transaction = await self._run_async(_confirm_transaction(payment, key))
 
     def _create_transaction(
-        self, recipient_email: str, amount: Any, app_name: str | None, endpoint: str | None
+        self,
+        recipient_email: str,
+        amount: Any,
+        app_name: str | None,
+        endpoint: str | None,
+        idempotency_key: str | None,
     ) -> Flow[Transaction]:
         call = operations.create_transaction(
             sender_email=self.get_email(),
@@ -690,6 +789,7 @@ class AccountingClient(ServiceClient):
             amount=validation.amount(amount),
             app_name=_app_name(app_name),
             endpoint=_endpoint(endpoint),
+            idempotency_key=validation.idempotency_key(idempotency_key),
         )
         return (yield from result_of(call))
 
@@ -700,6 +800,7 @@ class AccountingClient(ServiceClient):
         *,
         app_name: str | None = None,
         endpoint: str | None = None,
+        idempotency_key: str | None = None,
     ) -> Transaction:
         """As a payer: create a PENDING direct payment to `recipient_email`; no money
         moves until you `confirm_transaction()` it.
@@ -707,9 +808,11 @@ class AccountingClient(ServiceClient):
         Raises:
             InsufficientFundsError: your balance does not cover `amount`.
             NotFoundError: the recipient has no account.
-            InvalidInputError: a malformed email or amount.
+            InvalidInputError: a malformed email, amount or key.
         """
-        return self._run(self._create_transaction(recipient_email, amount, app_name, endpoint))
+        return self._run(
+            self._create_transaction(recipient_email, amount, app_name, endpoint, idempotency_key)
+        )
 
     @twin(create_transaction)
     async def create_transaction_async(
@@ -719,16 +822,27 @@ class AccountingClient(ServiceClient):
         *,
         app_name: str | None = None,
         endpoint: str | None = None,
+        idempotency_key: str | None = None,
     ) -> Transaction:
         return await self._run_async(
-            self._create_transaction(recipient_email, amount, app_name, endpoint)
+            self._create_transaction(recipient_email, amount, app_name, endpoint, idempotency_key)
         )
 
     def _transfer(
-        self, recipient_email: str, amount: Any, app_name: str | None, endpoint: str | None
+        self,
+        recipient_email: str,
+        amount: Any,
+        app_name: str | None,
+        endpoint: str | None,
+        idempotency_key: str | None,
     ) -> Flow[Transaction]:
-        pending = yield from self._create_transaction(recipient_email, amount, app_name, endpoint)
-        return (yield from _confirm_or_cancel(pending))
+        key = _flow_key(idempotency_key, True)
+        assert key is not None
+        with _reported_as(key):
+            pending = yield from self._create_transaction(
+                recipient_email, amount, app_name, endpoint, key
+            )
+            return (yield from _confirm_or_cancel(pending, key))
 
     def transfer(
         self,
@@ -737,19 +851,25 @@ class AccountingClient(ServiceClient):
         *,
         app_name: str | None = None,
         endpoint: str | None = None,
+        idempotency_key: str | None = None,
     ) -> Transaction:
         """As a payer: pay `recipient_email` `amount` dollars now (created and
         confirmed). Returns the COMPLETED transaction. If confirming fails, the
-        pending transaction is cancelled and the error says so.
+        pending transaction is cancelled and the error says so; when the outcome of
+        the confirmation is unknown and the service honours idempotency keys, it is
+        confirmed again with the same key instead. Repeating a transfer with the
+        same `idempotency_key` pays once.
 
         >>> client.transfer("bob@example.com", 10)
 
         Raises:
             InsufficientFundsError: your balance does not cover `amount`.
             NotFoundError: the recipient has no account.
-            InvalidInputError: a malformed email or amount.
+            InvalidInputError: a malformed email, amount or key.
         """
-        return self._run(self._transfer(recipient_email, amount, app_name, endpoint))
+        return self._run(
+            self._transfer(recipient_email, amount, app_name, endpoint, idempotency_key)
+        )
 
     @twin(transfer)
     async def transfer_async(
@@ -759,8 +879,11 @@ class AccountingClient(ServiceClient):
         *,
         app_name: str | None = None,
         endpoint: str | None = None,
+        idempotency_key: str | None = None,
     ) -> Transaction:
-        return await self._run_async(self._transfer(recipient_email, amount, app_name, endpoint))
+        return await self._run_async(
+            self._transfer(recipient_email, amount, app_name, endpoint, idempotency_key)
+        )
 
     def _get_transaction_history(
         self, limit: int | None, filters: operations.HistoryFilter
@@ -974,14 +1097,19 @@ class AccountingClient(ServiceClient):
             )
         return True
 
-    def _update_password(self, old_password: str, new_password: str) -> Flow[User]:
+    def _update_password(
+        self, old_password: str, new_password: str, idempotency_key: str | None
+    ) -> Flow[User]:
         old = validation.password(old_password, "old_password")
         new = validation.password(new_password, "new_password", new=True)
-        user = yield from result_of(operations.update_password(old, new))
+        key = validation.idempotency_key(idempotency_key)
+        user = yield from result_of(operations.update_password(old, new, key))
         self._set_credentials(user.email, new)
         return user
 
-    def update_password(self, old_password: str, new_password: str) -> User:
+    def update_password(
+        self, old_password: str, new_password: str, *, idempotency_key: str | None = None
+    ) -> User:
         """Change the password; this client uses the new one from then on. Saved
         credentials are not rewritten: call `save_credentials()` again.
 
@@ -989,11 +1117,15 @@ class AccountingClient(ServiceClient):
             AuthenticationError: `old_password` or the configured password is wrong.
             InvalidInputError: a new password under 8 characters.
         """
-        return self._run(self._update_password(old_password, new_password))
+        return self._run(self._update_password(old_password, new_password, idempotency_key))
 
     @twin(update_password)
-    async def update_password_async(self, old_password: str, new_password: str) -> User:
-        return await self._run_async(self._update_password(old_password, new_password))
+    async def update_password_async(
+        self, old_password: str, new_password: str, *, idempotency_key: str | None = None
+    ) -> User:
+        return await self._run_async(
+            self._update_password(old_password, new_password, idempotency_key)
+        )
 
     def _update_organization(self, organization: str | None) -> Flow[User]:
         org = validation.optional_text(
@@ -1010,14 +1142,75 @@ class AccountingClient(ServiceClient):
         return await self._run_async(self._update_organization(organization))
 
 
-def _confirm_or_cancel(pending: Transaction) -> Flow[Transaction]:
-    """Confirm `pending` now; if that fails, cancel it, so that nothing stays pending
-    (cancelling one whose confirmation did land fails harmlessly: "already resolved")."""
+def _flow_key(key: str | None, steps: bool) -> str | None:
+    """The key of a money-moving call: the caller's, else a fresh one when the call has
+    several steps (each step's key derives from it, see `operations.step_key`)."""
+    key = validation.idempotency_key(key)
+    return operations.new_key() if key is None and steps else key
+
+
+@contextlib.contextmanager
+def _reported_as(key: str | None) -> Iterator[None]:
+    """Errors of a multi-step call carry the key that repeats the whole call."""
     try:
-        return (yield from result_of(operations.confirm_transaction(pending.id)))
+        yield
     except AccountingError as exc:
+        if key is not None:
+            exc.idempotency_key = key
+        raise
+
+
+def _confirm_retrying(transaction_id: str, key: str) -> Flow[Transaction]:
+    """Confirm with `key`; when the outcome is unknown and the service honours keys
+    (the transport's retries spent), confirm once more with the same key."""
+    call = operations.confirm_transaction(transaction_id, key)
+    try:
+        return (yield from result_of(call))
+    except AccountingError as exc:
+        if exc.hint_key != errors.RETRY_WITH_KEY:
+            raise
+    return (yield from result_of(call))
+
+
+# `charging()`'s steps, named after the methods whose work they do (errors name
+# the operation after the flow).
+
+
+def _confirm_transaction(payment: Payment, key: str) -> Flow[Transaction]:
+    """Confirm a charge made with `key` (again, with the same key, when the outcome is
+    unknown and the service honours keys); on failure the charge stays pending."""
+    try:
+        with _reported_as(key):
+            confirmed = yield from _confirm_retrying(
+                payment.id, operations.step_key(key, "confirm")
+            )
+    except AccountingError as exc:
+        _still_pending(exc, payment)
+        raise
+    return confirmed
+
+
+def _cancel_transaction(payment: Payment, key: str) -> Flow[Transaction]:
+    call = operations.cancel_transaction(payment.id, operations.step_key(key, "cancel"))
+    return (yield from result_of(call))
+
+
+def _confirm_or_cancel(pending: Transaction, key: str) -> Flow[Transaction]:
+    """Confirm `pending` now; if that fails, cancel it, so that nothing stays pending
+    (cancelling one whose confirmation did land fails harmlessly: "already resolved").
+    A confirmation whose outcome stays unknown at a service that honours keys is not
+    cancelled: repeating the whole call with `key` finishes it."""
+    try:
+        return (yield from _confirm_retrying(pending.id, operations.step_key(key, "confirm")))
+    except AccountingError as exc:
+        if exc.hint_key == errors.RETRY_WITH_KEY:
+            exc.add_note(
+                f"Transaction {pending.id} may be pending still; repeating the call with "
+                f"idempotency_key={key!r} confirms it once."
+            )
+            raise
         try:
-            yield operations.cancel_transaction(pending.id)
+            yield operations.cancel_transaction(pending.id, operations.step_key(key, "cancel"))
         except AccountingError as cancel_exc:
             exc.add_note(f"Cancelling transaction {pending.id} failed too: {cancel_exc}")
         else:

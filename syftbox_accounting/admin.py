@@ -53,23 +53,34 @@ class AdminClient(ServiceClient):
     def __repr__(self) -> str:
         return f"AdminClient({self._transport.base_url!r}, admin_key='********')"
 
-    def _add_balance(self, email: str, amount: int | float | Decimal) -> Flow[User]:
-        call = operations.add_balance(validation.email(email), validation.amount(amount))
+    def _add_balance(
+        self, email: str, amount: int | float | Decimal, idempotency_key: str | None
+    ) -> Flow[User]:
+        call = operations.add_balance(
+            validation.email(email),
+            validation.amount(amount),
+            validation.idempotency_key(idempotency_key),
+        )
         return (yield from result_of(call))
 
-    def add_balance(self, email: str, amount: int | float | Decimal) -> User:
-        """Add `amount` dollars to `email`'s balance; returns the account.
+    def add_balance(
+        self, email: str, amount: int | float | Decimal, *, idempotency_key: str | None = None
+    ) -> User:
+        """Add `amount` dollars to `email`'s balance; returns the account. Repeating a
+        call with the same `idempotency_key` credits once.
 
         Raises:
             NotFoundError: no such account.
             AuthenticationError: a wrong admin key, or admin calls are disabled.
-            InvalidInputError: a malformed email or amount.
+            InvalidInputError: a malformed email, amount or key.
         """
-        return self._run(self._add_balance(email, amount))
+        return self._run(self._add_balance(email, amount, idempotency_key))
 
     @twin(add_balance)
-    async def add_balance_async(self, email: str, amount: int | float | Decimal) -> User:
-        return await self._run_async(self._add_balance(email, amount))
+    async def add_balance_async(
+        self, email: str, amount: int | float | Decimal, *, idempotency_key: str | None = None
+    ) -> User:
+        return await self._run_async(self._add_balance(email, amount, idempotency_key))
 
     def _get_user(self, email: str) -> Flow[User]:
         return (yield from result_of(operations.get_user(validation.email(email))))

@@ -52,6 +52,8 @@ class AccountingError(Exception):
         body: the response body (text, shortened, secrets removed), when one arrived.
         code: the service's machine-readable error code (``"insufficient_funds"``...).
         retries: how many times the request was retried before this.
+        idempotency_key: the key the failed call was sent with (for a money-moving
+            method, the one to pass as ``idempotency_key=`` to repeat it safely).
     """
 
     def __init__(
@@ -67,6 +69,7 @@ class AccountingError(Exception):
         body: str | None = None,
         code: str | None = None,
         retries: int = 0,
+        idempotency_key: str | None = None,
     ) -> None:
         message = f"{summary} {hint}" if hint else summary
         super().__init__(message)
@@ -81,6 +84,7 @@ class AccountingError(Exception):
         self.body = body
         self.code = code
         self.retries = retries
+        self.idempotency_key = idempotency_key
 
     def __repr__(self) -> str:
         fields: dict[str, Any] = {"status_code": self.status_code, "code": self.code}
@@ -166,6 +170,20 @@ CODES: dict[str, Code] = {
     "already_resolved": Code(
         PaymentError, "Nothing to do: the transaction was confirmed or cancelled before."
     ),
+    "token_limit_exceeded": Code(
+        PaymentError,
+        "Charge at most the token's maxAmount, or ask the payer for a token that covers it.",
+    ),
+    "idempotency_key_reused": Code(
+        InvalidInputError,
+        "This idempotency key was used for another request: pass a new key (or none) for a "
+        "new request.",
+    ),
+    "request_in_progress": Code(
+        ServiceException,
+        "A request with this idempotency key is still being processed: wait a moment, then "
+        "repeat it with the same key.",
+    ),
     "account_exists": Code(
         AccountExistsError,
         f"Configure the client with this account's password instead: {_CONFIGURE}.",
@@ -190,6 +208,7 @@ CODES: dict[str, Code] = {
 # The library's own advice, for situations that have no service error code.
 NOT_CONFIGURED = "not_configured"
 MAY_HAVE_REACHED = "may_have_reached"
+RETRY_WITH_KEY = "retry_with_key"
 UNREACHABLE = "unreachable"
 WRONG_SERVICE = "wrong_service"
 UNEXPECTED = "unexpected"
@@ -199,6 +218,7 @@ HINT_KEYS = frozenset(
     {
         NOT_CONFIGURED,
         MAY_HAVE_REACHED,
+        RETRY_WITH_KEY,
         UNREACHABLE,
         WRONG_SERVICE,
         UNEXPECTED,
@@ -243,6 +263,9 @@ class Exchange:
     answer_has_secret: bool
     secrets: tuple[str, ...] = ()
     retries: int = 0
+    idempotency_key: str | None = None
+    # The service echoed an idempotency key to this client: it honours keys.
+    honours_keys: bool = False
 
     def error(
         self, cls: type[AccountingError], summary: str, hint: str, hint_key: str, **extra: Any
@@ -255,7 +278,23 @@ class Exchange:
             method=self.method,
             path=self.path,
             retries=self.retries,
+            idempotency_key=self.idempotency_key,
             **extra,
+        )
+
+    def unknown_outcome(self) -> tuple[str, str]:
+        """The hint and its key for a request that may have been applied."""
+        if self.idempotency_key is not None and self.honours_keys:
+            return (
+                "The request may have been applied; the service honours idempotency keys, "
+                f"so it is safe to repeat it with idempotency_key={self.idempotency_key!r}: "
+                "it will not be applied twice.",
+                RETRY_WITH_KEY,
+            )
+        return (
+            "The request may have reached the service, which has not shown that it honours "
+            f"idempotency keys, so it was not sent again: {_CHECK_HISTORY}",
+            MAY_HAVE_REACHED,
         )
 
     def shown_body(self, content: bytes, *, success: bool = False) -> str | None:
@@ -312,9 +351,15 @@ def from_status(
         hint, hint_key = "The service answered something unexpected; try again later.", UNEXPECTED
     if retry_after is not None and (status_code == 429 or status_code >= 500):
         hint += f" The service asks to wait {retry_after:.0f} s before retrying."
-    if status_code >= 500 and exchange.method != "GET":
-        hint += f" The request may have been applied: {_CHECK_HISTORY}"
-        hint_key = MAY_HAVE_REACHED
+    if (status_code >= 500 or code in {"rate_limited", "request_in_progress"}) and (
+        exchange.method != "GET"
+    ):
+        if status_code >= 500:
+            unknown, hint_key = exchange.unknown_outcome()
+            hint += f" {unknown}"
+        elif exchange.idempotency_key is not None:
+            hint += f" Repeat it with idempotency_key={exchange.idempotency_key!r}."
+
     secrets = exchange.secrets
     said = (
         redact(server_message, secrets)[:_BODY_LIMIT]
@@ -359,10 +404,7 @@ def _status_phrase(status: int) -> str:
 def unreachable(exchange: Exchange, reason: str, *, may_have_reached: bool) -> AccountingError:
     """The exception when no answer came: refused, reset, timed out."""
     if may_have_reached:
-        hint_key = MAY_HAVE_REACHED
-        hint = (
-            f"The request may have reached the service, so it was not sent again: {_CHECK_HISTORY}"
-        )
+        hint, hint_key = exchange.unknown_outcome()
     else:
         hint_key = UNREACHABLE
         hint = f"Check that the service at {exchange.base_url} is up and reachable, then try again."

@@ -6,12 +6,16 @@ into a `Call`: the request, built by the generated client's own request builder
 read its success body into our types. The transport sends a `Call` (sync or
 async, with retries) for the library method that yielded it; `errors` reads its
 failures.
+
+Every POST and PUT carries an `Idempotency-Key`: the caller's, or a fresh UUID4 made
+here, once per logical call, so that all retries of the call send the same key.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime
+import uuid
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, Generic, Literal, TypeVar
@@ -36,7 +40,8 @@ class Call(Generic[T]):
     `secrets` are values in the request that must never be shown (tokens, new
     passwords); `conflict` is the error code a 409 without a readable body stands
     for; `answer_has_secret` keeps a broken success body out of the exception (it
-    may hold a password).
+    may hold a password); `idempotency_key` is the key in the request's header
+    (every POST and PUT has one).
     """
 
     request: dict[str, Any]
@@ -45,6 +50,7 @@ class Call(Generic[T]):
     secrets: tuple[str, ...] = ()
     conflict: str = "already_resolved"
     answer_has_secret: bool = False
+    idempotency_key: str | None = None
 
     @property
     def method(self) -> str:
@@ -223,22 +229,48 @@ def _opt(value: str | None) -> str | gen.Unset:
     return gen.UNSET if value is None else value
 
 
+def new_key() -> str:
+    """A fresh idempotency key."""
+    return str(uuid.uuid4())
+
+
+def step_key(key: str, step: str) -> str:
+    """The key of one step of a multi-step call made with `key` (a transfer's
+    confirmation...): derived, so that repeating the call repeats each step's key."""
+    derived = f"{key}:{step}"
+    if len(derived) <= 255:
+        return derived
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, derived))
+
+
+def _keyed(make: Callable[[str], dict[str, Any]], key: str | None) -> tuple[dict[str, Any], str]:
+    key = new_key() if key is None else key
+    return make(key), key
+
+
 # -- the operations, named as in the contract
 
 
 def create_user(
-    email: str, password: str | None, organization: str | None
+    email: str,
+    password: str | None,
+    organization: str | None,
+    idempotency_key: str | None = None,
 ) -> Call[tuple[User, str]]:
     body = gen.models.CreateUserRequest(
         email=email, password=_opt(password), organization=_opt(organization)
     )
+    request, key = _keyed(
+        lambda k: gen.create_user._get_kwargs(body=body, idempotency_key=k), idempotency_key
+    )
     return Call(
-        gen.create_user._get_kwargs(body=body),
+        request,
         "none",
         _read_new_account,
         (password,) if password else (),
         conflict="account_exists",
         answer_has_secret=True,
+        idempotency_key=key,
     )
 
 
@@ -246,19 +278,40 @@ def get_my_info() -> Call[User]:
     return Call(gen.get_my_info._get_kwargs(), "basic", _read_user)
 
 
-def update_password(old: str, new: str) -> Call[User]:
+def update_password(old: str, new: str, idempotency_key: str | None = None) -> Call[User]:
     body = gen.models.UpdatePasswordRequest(old_password=old, new_password=new)
-    return Call(gen.update_password._get_kwargs(body=body), "basic", _read_user, (old, new))
+    request, key = _keyed(
+        lambda k: gen.update_password._get_kwargs(body=body, idempotency_key=k), idempotency_key
+    )
+    return Call(request, "basic", _read_user, (old, new), idempotency_key=key)
 
 
-def update_organization(organization: str | None) -> Call[User]:
+def update_organization(organization: str | None, idempotency_key: str | None = None) -> Call[User]:
     body = gen.models.UpdateOrganizationRequest(organization=organization)
-    return Call(gen.update_organization._get_kwargs(body=body), "basic", _read_user)
+    request, key = _keyed(
+        lambda k: gen.update_organization._get_kwargs(body=body, idempotency_key=k),
+        idempotency_key,
+    )
+    return Call(request, "basic", _read_user, idempotency_key=key)
 
 
-def create_token(recipient_email: str) -> Call[str]:
-    body = gen.models.CreateTokenRequest(recipient_email=recipient_email)
-    return Call(gen.create_token._get_kwargs(body=body), "basic", _read_token)
+def create_token(
+    recipient_email: str,
+    *,
+    max_amount: Decimal | None = None,
+    expires_in: int | None = None,
+    idempotency_key: str | None = None,
+) -> Call[str]:
+    body = gen.models.CreateTokenRequest(
+        recipient_email=recipient_email,
+        # Left out when not set: the public service knows neither field.
+        max_amount=gen.UNSET if max_amount is None else _wire_amount(max_amount),
+        expires_in=gen.UNSET if expires_in is None else expires_in,
+    )
+    request, key = _keyed(
+        lambda k: gen.create_token._get_kwargs(body=body, idempotency_key=k), idempotency_key
+    )
+    return Call(request, "basic", _read_token, idempotency_key=key)
 
 
 def create_transaction(
@@ -269,6 +322,7 @@ def create_transaction(
     token: str | None = None,
     app_name: str | None = None,
     endpoint: str | None = None,
+    idempotency_key: str | None = None,
 ) -> Call[Transaction]:
     body = gen.models.CreateTransactionRequest(
         sender_email=sender_email,
@@ -278,23 +332,40 @@ def create_transaction(
         app_name=_opt(app_name),
         app_ep_path=_opt(endpoint),
     )
+    request, key = _keyed(
+        lambda k: gen.create_transaction._get_kwargs(body=body, idempotency_key=k),
+        idempotency_key,
+    )
     return Call(
-        gen.create_transaction._get_kwargs(body=body),
+        request,
         "basic",
         _read_transaction,
         (token,) if token else (),
         conflict="insufficient_funds",  # the only 409 /transaction/create documents
+        idempotency_key=key,
     )
 
 
-def confirm_transaction(transaction_id: str) -> Call[Transaction]:
+def confirm_transaction(
+    transaction_id: str, idempotency_key: str | None = None
+) -> Call[Transaction]:
     body = gen.models.TransactionIdRequest(transaction_id=transaction_id)
-    return Call(gen.confirm_transaction._get_kwargs(body=body), "basic", _read_transaction)
+    request, key = _keyed(
+        lambda k: gen.confirm_transaction._get_kwargs(body=body, idempotency_key=k),
+        idempotency_key,
+    )
+    return Call(request, "basic", _read_transaction, idempotency_key=key)
 
 
-def cancel_transaction(transaction_id: str) -> Call[Transaction]:
+def cancel_transaction(
+    transaction_id: str, idempotency_key: str | None = None
+) -> Call[Transaction]:
     body = gen.models.TransactionIdRequest(transaction_id=transaction_id)
-    return Call(gen.cancel_transaction._get_kwargs(body=body), "basic", _read_transaction)
+    request, key = _keyed(
+        lambda k: gen.cancel_transaction._get_kwargs(body=body, idempotency_key=k),
+        idempotency_key,
+    )
+    return Call(request, "basic", _read_transaction, idempotency_key=key)
 
 
 def list_transactions(
@@ -327,9 +398,12 @@ def get_usage(
     return Call(request, "basic", _read_usage)
 
 
-def add_balance(email: str, amount: Decimal) -> Call[User]:
+def add_balance(email: str, amount: Decimal, idempotency_key: str | None = None) -> Call[User]:
     body = gen.models.AddBalanceRequest(recipient_email=email, amount=_wire_amount(amount))
-    return Call(gen.add_balance._get_kwargs(body=body), "bearer", _read_user)
+    request, key = _keyed(
+        lambda k: gen.add_balance._get_kwargs(body=body, idempotency_key=k), idempotency_key
+    )
+    return Call(request, "bearer", _read_user, idempotency_key=key)
 
 
 def get_user(email: str) -> Call[User]:

@@ -13,8 +13,12 @@ between a sync method and its async twin.
 
 Retry policy: GETs are retried on connection errors, timeouts, 429 and 5xx; any
 request is retried when the failure proves nothing was sent (connect errors). A
-POST or PUT that may have reached the service is never sent again, so money never
-moves twice.
+POST or PUT that may have reached the service (a timeout, a reset, a 5xx) is sent
+again, with the same `Idempotency-Key`, only once the service has shown that it
+honours keys: it echoed the key of an earlier answer to this transport, or of this
+very attempt. Such requests are retried on 429 and `409 request_in_progress` too.
+A service that never echoed (the public one) never gets a request twice, so money
+never moves twice.
 """
 
 from __future__ import annotations
@@ -174,7 +178,9 @@ class Transport:
         http_client: httpx.Client | None = None,
         async_http_client: httpx.AsyncClient | None = None,
     ) -> None:
-        self.base_url = base_url
+        self._base_url = base_url
+        # Set once an answer echoed the Idempotency-Key it was sent with.
+        self.honours_keys = False
         self.timeout = timeout
         self.retry = retry
         self._basic: httpx.BasicAuth | None = None
@@ -191,6 +197,16 @@ class Transport:
 
     def __repr__(self) -> str:
         return f"Transport({self.base_url!r})"
+
+    @property
+    def base_url(self) -> str:
+        return self._base_url
+
+    @base_url.setter
+    def base_url(self, url: str) -> None:
+        if url != self._base_url:
+            self.honours_keys = False  # another service has shown nothing yet
+        self._base_url = url
 
     # -- credentials
 
@@ -297,22 +313,38 @@ class Transport:
                 (time.perf_counter() - started) * 1000,
                 attempt + 1,
             )
+            self._learn(call, outcome)
             wait = self._retry_wait(call, outcome, attempt) if attempt < limit else None
             if wait is None:
                 return self._read(call, operation, outcome, attempt)
             attempt += 1
             yield _Sleep(wait)
 
+    def _learn(self, call: Call[Any], outcome: Outcome) -> None:
+        if (
+            call.idempotency_key is not None
+            and isinstance(outcome, httpx.Response)
+            and outcome.headers.get("Idempotency-Key") == call.idempotency_key
+        ):
+            self.honours_keys = True
+
+    def _may_resend(self, call: Call[Any]) -> bool:
+        """Whether `call` may be sent again although it may have been applied."""
+        return call.idempotent or (call.idempotency_key is not None and self.honours_keys)
+
     def _retry_wait(self, call: Call[Any], outcome: Outcome, attempt: int) -> float | None:
         """Seconds to wait before sending `call` again, or None not to."""
         if isinstance(outcome, httpx.Response):
-            if not call.idempotent or outcome.status_code not in _RETRY_STATUSES:
+            status = outcome.status_code
+            if not (status in _RETRY_STATUSES or _in_progress(outcome)):
+                return None
+            if not self._may_resend(call):
                 return None
             retry_after = parse_retry_after(outcome.headers.get("Retry-After"))
             if retry_after is not None and retry_after > self.retry.max_retry_after:
                 return None
             return self.retry.delay(attempt, retry_after)
-        if isinstance(outcome, _NOTHING_SENT) or call.idempotent:
+        if isinstance(outcome, _NOTHING_SENT) or self._may_resend(call):
             return self.retry.delay(attempt, None)
         return None
 
@@ -326,6 +358,8 @@ class Transport:
             answer_has_secret=call.answer_has_secret,
             secrets=call.secrets + self._secrets,
             retries=retries,
+            idempotency_key=call.idempotency_key,
+            honours_keys=self.honours_keys,
         )
         if not isinstance(outcome, httpx.Response):
             raise errors.unreachable(
@@ -462,6 +496,17 @@ class Transport:
         if failures:
             raise failures[0]
         return results
+
+
+def _in_progress(response: httpx.Response) -> bool:
+    """A `409 request_in_progress`: the first request with this key is not done yet."""
+    if response.status_code != 409:
+        return False
+    try:
+        doc = json.loads(response.content)
+    except (ValueError, RecursionError):
+        return False
+    return isinstance(doc, dict) and doc.get("code") == "request_in_progress"
 
 
 def _describe(exc: BaseException, timeout: float) -> str:

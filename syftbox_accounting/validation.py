@@ -31,6 +31,9 @@ MAX_TRANSACTION_ID_LENGTH = 64
 # The contract's `limit` on one page, and the most one history call gathers.
 MAX_PAGE_SIZE = 1000
 MAX_HISTORY_LIMIT = 10_000
+MAX_IDEMPOTENCY_KEY_LENGTH = 255
+MAX_TOKEN_LIFETIME = 86400  # seconds: the contract's bound on `expiresIn`
+_IDEMPOTENCY_KEY = re.compile(r"[!-~]{1,255}")
 
 # A deliverable-looking address: one @, a dotted domain, no spaces or controls.
 _EMAIL = re.compile(
@@ -139,6 +142,21 @@ def moment(value: object, name: str) -> datetime.datetime | None:
     return value
 
 
+def idempotency_key(value: object, name: str = "idempotency_key") -> str | None:
+    """An optional idempotency key: 1 to 255 visible ASCII characters, such as a
+    UUID or the id of the job being paid for."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidInputError(f"{name} must be a string or None, not {_type_name(value)}.")
+    if not _IDEMPOTENCY_KEY.fullmatch(value):
+        raise InvalidInputError(
+            f"{name} must be 1 to {MAX_IDEMPOTENCY_KEY_LENGTH} visible ASCII characters (no "
+            "spaces), such as a UUID or a job id."
+        )
+    return value
+
+
 def window(
     after: object, before: object
 ) -> tuple[datetime.datetime | None, datetime.datetime | None]:
@@ -158,6 +176,30 @@ def status(value: object) -> TransactionStatus | None:
     raise InvalidInputError(
         f"status must be a TransactionStatus (PENDING, COMPLETED or CANCELLED), got {value!r}."
     )
+
+
+def optional_amount(value: Any, name: str) -> Decimal | None:
+    """None, or an amount (see `amount`)."""
+    return None if value is None else amount(value, name)
+
+
+def expires_in(value: object, name: str = "expires_in") -> int | None:
+    """None, or a token lifetime: whole seconds (int, float or timedelta) from 1 to
+    86400 (24 hours)."""
+    if value is None:
+        return None
+    if isinstance(value, datetime.timedelta):
+        value = value.total_seconds()
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidInputError(
+            f"{name} must be a number of seconds or a timedelta, not {_type_name(value)}."
+        )
+    if not (math.isfinite(value) and value == int(value) and 1 <= value <= MAX_TOKEN_LIFETIME):
+        raise InvalidInputError(
+            f"{name} must be a whole number of seconds from 1 to {MAX_TOKEN_LIFETIME} "
+            f"(24 hours), got {value}."
+        )
+    return int(value)
 
 
 def is_loopback(host: str) -> bool:

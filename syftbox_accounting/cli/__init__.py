@@ -97,6 +97,11 @@ def _main(argv: list[str] | None) -> int:
         after = (
             f"; check '{PROG} history' before repeating a payment" if name in MOVES_MONEY else ""
         )
+        if after and ctx.idempotency_key is not None:
+            after += (
+                f", or repeat the command with --idempotency-key {ctx.idempotency_key} (applied "
+                "once by a service that honours keys)"
+            )
         start = "\n" if is_terminal(sys.stderr) else ""  # after the terminal's ^C
         print(f"{start}interrupted{after}", file=sys.stderr, flush=True)
         return INTERRUPTED

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from syftbox_accounting import validation
+from syftbox_accounting import operations, validation
 from syftbox_accounting.accounting import AccountingClient
 from syftbox_accounting.cli._context import TOKEN, Account, Context, parse_amount
 from syftbox_accounting.cli._errors import FAILURE, OK, CliError
@@ -40,6 +40,14 @@ def _account(ctx: Context) -> Account:
     return account
 
 
+def _idempotency_key(ctx: Context) -> str:
+    """The command's key: the operator's, or a fresh one (shown if the command fails,
+    so that it can be repeated safely)."""
+    key = validation.idempotency_key(ctx.args.idempotency_key, "--idempotency-key")
+    ctx.idempotency_key = key or operations.new_key()
+    return ctx.idempotency_key
+
+
 def balance(ctx: Context) -> int:
     account = _account(ctx)
     with ctx.account_client(account) as client, ctx.busy("Fetching the balance"):
@@ -56,9 +64,14 @@ def balance(ctx: Context) -> int:
 
 def token(ctx: Context) -> int:
     recipient = validation.email(ctx.args.recipient, "recipient")
+    limit = None if ctx.args.max is None else parse_amount(ctx.args.max, "--max")
+    expires = validation.expires_in(ctx.args.expires, "--expires")
+    key = _idempotency_key(ctx)
     account = _account(ctx)
     with ctx.account_client(account) as client, ctx.busy(f"Creating a token for {recipient}"):
-        value = client.create_transaction_token_sync(recipient)
+        value = client.create_transaction_token_sync(
+            recipient, max_amount=limit, expires_in=expires, idempotency_key=key
+        )
     ctx.emit({"token": value}, [value])  # the output the user asked for
     if not ctx.json and is_terminal(sys.stdout):
         ctx.note(f"Give it only to {recipient}: it lets them charge {account.email} once.")
@@ -68,10 +81,15 @@ def token(ctx: Context) -> int:
 def transfer(ctx: Context) -> int:
     recipient = validation.email(ctx.args.recipient, "recipient")
     amount = parse_amount(ctx.args.amount)
+    key = _idempotency_key(ctx)
     account = _account(ctx)
     with ctx.account_client(account) as client, ctx.busy(f"Paying {recipient}"):
         tx = client.transfer(
-            recipient, amount, app_name=ctx.args.app_name, endpoint=ctx.args.endpoint
+            recipient,
+            amount,
+            app_name=ctx.args.app_name,
+            endpoint=ctx.args.endpoint,
+            idempotency_key=key,
         )
     ctx.emit(transaction_doc(tx), transaction_lines(tx, f"Paid {money(tx.amount)} to {recipient}."))
     return OK
@@ -83,6 +101,7 @@ def transfer(ctx: Context) -> int:
 def charge(ctx: Context) -> int:
     sender = validation.email(ctx.args.sender, "sender")
     amount = parse_amount(ctx.args.amount)
+    key = _idempotency_key(ctx)
     account = _account(ctx)  # reads the password first when both come from stdin
     read = ctx.read_secret(
         TOKEN, prompt="Transaction token: ", advice="; it is never a command-line argument"
@@ -97,6 +116,7 @@ def charge(ctx: Context) -> int:
             app_name=ctx.args.app_name,
             endpoint=ctx.args.endpoint,
             confirm=confirm,
+            idempotency_key=key,
         )
     if confirm:
         headline = f"Charged {sender} {money(tx.amount)}."
@@ -114,17 +134,18 @@ def charge(ctx: Context) -> int:
 
 def _resolve(ctx: Context, confirming: bool) -> int:
     tx_id = validation.transaction_id(ctx.args.transaction_id)
+    key = _idempotency_key(ctx)
     account = _account(ctx)
     with ctx.account_client(account) as client:
         if confirming:
             with ctx.busy("Confirming"):
-                tx = client.confirm_transaction(tx_id)
+                tx = client.confirm_transaction(tx_id, idempotency_key=key)
             headline = (
                 f"Confirmed: {money(tx.amount)} from {tx.sender_email} to {tx.recipient_email}."
             )
         else:
             with ctx.busy("Cancelling"):
-                tx = client.cancel_transaction(tx_id)
+                tx = client.cancel_transaction(tx_id, idempotency_key=key)
             headline = f"Cancelled: {money(tx.amount)} did not move."
     ctx.emit(transaction_doc(tx), transaction_lines(tx, headline))
     return OK

@@ -60,6 +60,8 @@ class Context:
     args: argparse.Namespace
     command: str
     secrets: list[str] = dataclasses.field(default_factory=list)
+    # The key of the command's money-moving call, to name if it is interrupted.
+    idempotency_key: str | None = None
     _discovery: tuple[creds.Credentials | None, str] | None = dataclasses.field(
         default=None, repr=False
     )

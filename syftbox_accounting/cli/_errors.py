@@ -43,6 +43,12 @@ _HINTS: dict[str, str] = {
     f"or set {ENV_KEY} to the key they were saved with",
     errors.INSECURE_HTTP: "use https://, or add --allow-insecure-http if you must",
 }
+# Failures after which the same command, with the same key, is safe to repeat.
+_REPEATABLE = {
+    errors.RETRY_WITH_KEY: "it may have been applied",
+    "request_in_progress": "the first attempt is still being processed",
+    "rate_limited": "the service is busy",
+}
 _ADMIN_HINT = f"check the admin key (${ENV_ADMIN_KEY} or --admin-key-stdin) and --url"
 
 
@@ -61,6 +67,16 @@ def _one_line(text: str) -> str:
 def _hint_for(exc: AccountingError, command: str) -> str:
     if exc.hint_key in {"invalid_credentials", "forbidden"} and command.startswith("admin"):
         return _ADMIN_HINT
+    if exc.idempotency_key is not None and exc.hint_key in _REPEATABLE:
+        return (
+            f"{_REPEATABLE[exc.hint_key]}: repeat the command with --idempotency-key "
+            f"{exc.idempotency_key}, and it is applied at most once"
+        )
+    if exc.idempotency_key is not None and exc.hint_key == errors.MAY_HAVE_REACHED:
+        return (
+            f"{_HINTS[errors.MAY_HAVE_REACHED]} (this service has not shown that it honours "
+            f"--idempotency-key; this attempt's key was {exc.idempotency_key})"
+        )
     hint = _HINTS.get(exc.hint_key or "") or exc.hint
     if hint:
         return hint
@@ -118,6 +134,9 @@ def report(exc: BaseException, command: str, *, json: bool, clean: Callable[[str
                 "hint": hint,
                 "code": exc.code if isinstance(exc, AccountingError) else None,
                 "status_code": exc.status_code if isinstance(exc, AccountingError) else None,
+                "idempotency_key": exc.idempotency_key
+                if isinstance(exc, AccountingError)
+                else None,
                 "exit_code": code,
             }
         }

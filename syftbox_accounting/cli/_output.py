@@ -13,7 +13,6 @@ import sys
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
-from types import TracebackType
 from typing import Any, TextIO
 
 from syftbox_accounting.display import money
@@ -195,12 +194,7 @@ class Spinner:
             self._thread.start()
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self._done.set()
         if self._thread is not None:
             self._thread.join()

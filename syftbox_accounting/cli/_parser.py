@@ -95,13 +95,9 @@ def _history_filters(parser: argparse.ArgumentParser) -> None:
 
 
 def _history_limit(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 (all) or more: {text!r}")
-    return value
+    if not text.strip().isdecimal():
+        raise argparse.ArgumentTypeError(f"must be a whole number, 0 (all) or more: {text!r}")
+    return int(text)
 
 
 def _common_options() -> Parser:
@@ -192,6 +188,28 @@ def _save_options(parser: argparse.ArgumentParser, what: str) -> None:
         const=False,
         help="do not save them and do not ask",
     )
+
+
+def _key_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--idempotency-key",
+        metavar="KEY",
+        help="repeat a command safely: the service applies a key once (1-255 visible ASCII "
+        "characters, e.g. a job id); without one, a fresh key is made and shown on failure",
+    )
+
+
+def _duration(text: str) -> int:
+    """`90`, `90s`, `10m`, `2h`: seconds."""
+    units = {"s": 1, "m": 60, "h": 3600}
+    value = text.strip().lower()
+    scale = units.get(value[-1:])
+    number = value[:-1] if scale is not None else value
+    if not number.isdigit():
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a duration: write seconds (90), minutes (10m) or hours (2h)"
+        )
+    return int(number) * (scale or 1)
 
 
 def _app_options(parser: argparse.ArgumentParser) -> None:
@@ -306,9 +324,20 @@ def build_parser() -> Parser:
         description="Create a transaction token that lets RECIPIENT charge your account "
         "once, within its lifetime (24 hours on the public service). The token is printed "
         'alone on stdout (with --json: {"token": ...}); it is a bearer of money: hand it '
-        "only to RECIPIENT.",
+        "only to RECIPIENT. --max caps the charge it pays and --expires shortens its life; "
+        "both are signed into the token.",
     )
     p.add_argument("recipient", metavar="RECIPIENT", help="the email of the service to pay")
+    p.add_argument(
+        "--max", metavar="AMOUNT", help="the most the charge may be, in US dollars, e.g. 0.50"
+    )
+    p.add_argument(
+        "--expires",
+        metavar="DURATION",
+        type=_duration,
+        help="how long the token stays valid: 90 (seconds), 10m, 2h; at most 24h",
+    )
+    _key_option(p)
 
     p = command(
         "transfer",
@@ -319,6 +348,7 @@ def build_parser() -> Parser:
     p.add_argument("recipient", metavar="RECIPIENT", help="the email to pay")
     p.add_argument("amount", metavar="AMOUNT", help="US dollars, up to 6 decimals, e.g. 0.25")
     _app_options(p)
+    _key_option(p)
 
     # -- getting paid
 
@@ -347,6 +377,7 @@ def build_parser() -> Parser:
     )
     p.add_argument("--confirm", action="store_true", help="confirm the charge at once")
     _app_options(p)
+    _key_option(p)
 
     for name, verb, effect in (
         ("confirm", "complete", "the money moves now"),
@@ -359,6 +390,7 @@ def build_parser() -> Parser:
             [common, account],
         )
         p.add_argument("transaction_id", metavar="TX_ID", help="the transaction's id")
+        _key_option(p)
 
     p = command(
         "history",

@@ -9,7 +9,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from anyio import CapacityLimiter, to_thread
 from anyio.lowlevel import RunVar
@@ -21,7 +21,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from syftbox_accounting.server import errors
+from syftbox_accounting.server import errors, idempotency
 from syftbox_accounting.server.auth import (
     BasicCredentials,
     check_admin,
@@ -39,7 +39,7 @@ from syftbox_accounting.server.responses import (
     usage_json,
     user_json,
 )
-from syftbox_accounting.server.service import AccountingService
+from syftbox_accounting.server.service import AccountingService, Caller
 from syftbox_accounting.server.store import DEFAULT_MAX_PENDING, Store
 from syftbox_accounting.server.tokens import TokenIssuer
 
@@ -105,12 +105,13 @@ def create_app(
         raise
     app = Starlette(
         routes=_routes(service),
-        middleware=[Middleware(RequestLog)],
+        middleware=[Middleware(RequestLog), Middleware(idempotency.EchoKey)],
         exception_handlers={HTTPException: _http_exception},  # type: ignore[dict-item]
     )
     # A trailing-slash redirect would be an undocumented 307: answer 404 instead.
     app.router.redirect_slashes = False
     app.state.service = service
+    app.state.idempotency = service.keys
     return app
 
 
@@ -146,6 +147,7 @@ class _Runner:
     def __init__(self, service: AccountingService) -> None:
         self.service = service
         self.inline = service.store.in_memory
+        self.keys = service.keys
 
     async def slow(self, func: Callable[..., T], *args: Any) -> T:
         return await to_thread.run_sync(functools.partial(func, *args))
@@ -192,6 +194,35 @@ class _Runner:
         caller = self.service.cached_login(credentials)
         return None if caller is None else (func(caller, *args),)
 
+    async def answer(
+        self,
+        request: Request,
+        raw: bytes,
+        func: Callable[..., T],
+        render: Callable[[T], Response],
+        *,
+        auth: Literal["basic", "admin", "none"],
+        slow: bool = False,
+    ) -> Response:
+        """Run `func` (with the caller, for Basic auth) on the body and `render` its
+        answer; with an `Idempotency-Key`, at most once per key (see `idempotency`)."""
+        key = idempotency.key_of(request.headers)
+        if key is None:
+            if auth == "basic":
+                return render(await self.as_caller(request, func, raw, slow=slow))
+            if auth == "admin":
+                check_admin(request.headers.get("authorization"), self.service.admin_key)
+                return render(await self.db(func, raw))
+            return render(await (self.hashing if slow else self.slow)(func, raw))
+        return await idempotency.answer(self, request, raw, key, func, render, auth, slow)
+
+    async def login(self, request: Request) -> Caller:
+        credentials = parse_basic(request.headers.get("authorization"))
+        caller = await self.db(self.service.cached_login, credentials)
+        if caller is None:
+            caller = await self.hashing(self.service.login, credentials)
+        return caller
+
 
 async def _read_body(request: Request) -> bytes:
     """The body, read up to just past the limit (the parser then answers 400)."""
@@ -205,11 +236,29 @@ async def _read_body(request: Request) -> bytes:
     return b"".join(chunks)
 
 
-async def _create_user(run: _Runner, request: Request) -> dict[str, Any]:
+def _ok(content: dict[str, Any], status: int = 200) -> ExactJSONResponse:
+    return ExactJSONResponse(content, status_code=status)
+
+
+def _user_answer(account: Any) -> Response:
+    return _ok({"user": user_json(account)})
+
+
+def _transaction_answer(transaction: Any) -> Response:
+    return _ok({"transaction": transaction_json(transaction)})
+
+
+async def _create_user(run: _Runner, request: Request) -> Response:
     # No authentication: an Authorization header (the admin client sends one) is ignored.
     raw = await _read_body(request)
-    account, password = await run.hashing(run.service.create_user, raw)
-    return {"user": user_json(account), "password": password}
+    return await run.answer(
+        request,
+        raw,
+        run.service.create_user,
+        lambda created: _ok({"user": user_json(created[0]), "password": created[1]}, 201),
+        auth="none",
+        slow=True,
+    )
 
 
 async def _get_my_info(run: _Runner, request: Request) -> dict[str, Any]:
@@ -217,40 +266,46 @@ async def _get_my_info(run: _Runner, request: Request) -> dict[str, Any]:
     return {"user": user_json(account)}
 
 
-async def _update_password(run: _Runner, request: Request) -> dict[str, Any]:
+async def _update_password(run: _Runner, request: Request) -> Response:
     raw = await _read_body(request)
-    account = await run.as_caller(request, run.service.update_password, raw, slow=True)
-    return {"user": user_json(account)}
+    return await run.answer(
+        request, raw, run.service.update_password, _user_answer, auth="basic", slow=True
+    )
 
 
-async def _update_organization(run: _Runner, request: Request) -> dict[str, Any]:
+async def _update_organization(run: _Runner, request: Request) -> Response:
     raw = await _read_body(request)
-    account = await run.as_caller(request, run.service.update_organization, raw)
-    return {"user": user_json(account)}
+    return await run.answer(
+        request, raw, run.service.update_organization, _user_answer, auth="basic"
+    )
 
 
-async def _create_token(run: _Runner, request: Request) -> dict[str, Any]:
+async def _create_token(run: _Runner, request: Request) -> Response:
     raw = await _read_body(request)
-    token = await run.as_caller(request, run.service.create_token, raw)
-    return {"token": token}
+    return await run.answer(
+        request, raw, run.service.create_token, lambda t: _ok({"token": t}), auth="basic"
+    )
 
 
-async def _create_transaction(run: _Runner, request: Request) -> dict[str, Any]:
+async def _create_transaction(run: _Runner, request: Request) -> Response:
     raw = await _read_body(request)
-    transaction = await run.as_caller(request, run.service.create_transaction, raw)
-    return {"transaction": transaction_json(transaction)}
+    return await run.answer(
+        request, raw, run.service.create_transaction, _transaction_answer, auth="basic"
+    )
 
 
-async def _confirm_transaction(run: _Runner, request: Request) -> dict[str, Any]:
+async def _confirm_transaction(run: _Runner, request: Request) -> Response:
     raw = await _read_body(request)
-    transaction = await run.as_caller(request, run.service.confirm_transaction, raw)
-    return {"transaction": transaction_json(transaction)}
+    return await run.answer(
+        request, raw, run.service.confirm_transaction, _transaction_answer, auth="basic"
+    )
 
 
-async def _cancel_transaction(run: _Runner, request: Request) -> dict[str, Any]:
+async def _cancel_transaction(run: _Runner, request: Request) -> Response:
     raw = await _read_body(request)
-    transaction = await run.as_caller(request, run.service.cancel_transaction, raw)
-    return {"transaction": transaction_json(transaction)}
+    return await run.answer(
+        request, raw, run.service.cancel_transaction, _transaction_answer, auth="basic"
+    )
 
 
 # Answers with more transactions than this are serialised in a worker thread, so that
@@ -292,10 +347,11 @@ async def _get_usage(run: _Runner, request: Request) -> dict[str, Any]:
     return {"usage": usage_json(usage)}
 
 
-async def _add_balance(run: _Runner, request: Request) -> dict[str, Any]:
+async def _add_balance(run: _Runner, request: Request) -> Response:
+    # The key is read for authorized requests only: admin first.
     _admin(run, request)
-    account = await run.db(run.service.add_balance, await _read_body(request))
-    return {"user": user_json(account)}
+    raw = await _read_body(request)
+    return await run.answer(request, raw, run.service.add_balance, _user_answer, auth="admin")
 
 
 async def _get_user(run: _Runner, request: Request) -> dict[str, Any]:

@@ -272,6 +272,8 @@ class UpdateOrganization:
 @dataclass(frozen=True, slots=True)
 class CreateToken:
     recipient_email: str
+    max_amount: int | None = None  # micro-dollars
+    expires_in: int | None = None  # seconds
 
 
 @dataclass(frozen=True, slots=True)
@@ -336,11 +338,29 @@ def update_organization(data: dict[str, Any]) -> UpdateOrganization:
     return body
 
 
+TOKEN_LIFETIME_MAX = 86400
+
+
 def create_token(data: dict[str, Any]) -> CreateToken:
-    f = Fields(data, ("recipientEmail",))
-    body = CreateToken(recipient_email=f.email("recipientEmail"))
+    f = Fields(data, ("recipientEmail", "maxAmount", "expiresIn"))
+    recipient = f.email("recipientEmail")
+    max_amount = None if data.get("maxAmount") is None else f.amount("maxAmount")
+    expires_in = data.get("expiresIn")
+    if expires_in is not None and not (
+        isinstance(expires_in, Decimal)
+        and expires_in.is_finite()
+        and expires_in == expires_in.to_integral_value()
+        and 1 <= expires_in <= TOKEN_LIFETIME_MAX
+    ):
+        f.details.append(
+            {
+                "field": "expiresIn",
+                "problem": f"must be a whole number of seconds from 1 to {TOKEN_LIFETIME_MAX}",
+            }
+        )
+        expires_in = None
     f.check()
-    return body
+    return CreateToken(recipient, max_amount, None if expires_in is None else int(expires_in))
 
 
 def create_transaction(data: dict[str, Any]) -> CreateTransaction:

@@ -20,6 +20,9 @@ ErrorCode = Literal[
     "already_resolved",
     "too_many_pending",
     "cursor_invalid",
+    "token_limit_exceeded",
+    "idempotency_key_reused",
+    "request_in_progress",
     "rate_limited",
     "internal_error",
     "unavailable",
@@ -187,6 +190,33 @@ def cursor_invalid() -> ApiError:
         "cursor_invalid",
         "The cursor is not valid for this account (malformed, altered, or another "
         "account's): start again without a cursor.",
+    )
+
+
+def token_limit_exceeded(amount: str, limit: str) -> ApiError:
+    return ApiError(
+        403,
+        "token_limit_exceeded",
+        f"This charge of {amount} is above the {limit} its token allows: charge at most "
+        f"{limit}, or ask the payer for a token that covers it.",
+    )
+
+
+def idempotency_key_reused() -> ApiError:
+    return ApiError(
+        422,
+        "idempotency_key_reused",
+        "This Idempotency-Key was used for another request (another body or path): "
+        "use a new key for a new request.",
+    )
+
+
+def request_in_progress() -> ApiError:
+    return ApiError(
+        409,
+        "request_in_progress",
+        "A request with this Idempotency-Key is still being processed: retry in a moment.",
+        headers={"Retry-After": "1"},
     )
 
 

@@ -15,6 +15,8 @@ from syftbox_accounting.server import bodies, errors, history
 from syftbox_accounting.server.auth import BasicCredentials
 from syftbox_accounting.server.bodies import same_email
 from syftbox_accounting.server.history import Cursors
+from syftbox_accounting.server.idempotency import Keys
+from syftbox_accounting.server.money import format_micros
 from syftbox_accounting.server.passwords import (
     VerifiedCredentials,
     burn_verification_time,
@@ -66,6 +68,8 @@ class AccountingService:
         self.cursors = cursors
         self.max_pending = max_pending
         self.verified = VerifiedCredentials()
+        # Idempotency records live in the same database, written in its transactions.
+        self.keys = Keys(store)
 
     def reset(self) -> None:
         """Forget every account, transaction and spent token."""
@@ -163,7 +167,12 @@ class AccountingService:
                 ]
             )
         recipient = self._account(body.recipient_email)
-        return self.tokens.issue(payer.email, recipient.email)
+        return self.tokens.issue(
+            payer.email,
+            recipient.email,
+            max_amount=body.max_amount,
+            expires_in=body.expires_in,
+        )
 
     def create_transaction(self, caller: Caller, raw: bytes) -> Transaction:
         me = caller.account.email
@@ -185,6 +194,10 @@ class AccountingService:
                     "recipientEmail to your own email, or leave token out to pay directly."
                 )
             claims = self.tokens.verify(body.token)
+            if claims.max_amount is not None and body.amount > claims.max_amount:
+                raise errors.token_limit_exceeded(
+                    format_micros(body.amount), format_micros(claims.max_amount)
+                )
             created_by = "RECIPIENT"
         return self.store.create_transaction(
             sender_email=body.sender_email,

@@ -8,12 +8,13 @@ several processes share a database file.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import sqlite3
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -179,7 +180,12 @@ class Store:
         # Created 0600 before SQLite opens it (its -wal and -shm files take its mode), or
         # refused when other users can read it: it holds the password hashes.
         prepare_database(database)
-        self._lock = threading.Lock()
+        # Reentrant, so that a caller's unit of work (`unit`) can hold it around the
+        # store's own writes, which then join that unit.
+        self._lock = threading.RLock()
+        self._savepoints = 0
+        # Tables kept beside the store's own (the idempotency keys), wiped by `reset`.
+        self.reset_hooks: list[Callable[[sqlite3.Connection], None]] = []
         self._connection = sqlite3.connect(
             database, isolation_level=None, check_same_thread=False, timeout=30.0
         )
@@ -221,6 +227,11 @@ class Store:
         """One atomic unit of work: all of it is committed, or none of it."""
         db = self._connection
         with self._lock:
+            if db.in_transaction:
+                # Inside a `unit` of this thread: a savepoint, committed with that unit.
+                with self._savepoint(db):
+                    yield db
+                return
             # IMMEDIATE takes the write lock up front, so that two processes sharing a
             # file cannot both read a balance and then both spend it.
             db.execute("BEGIN IMMEDIATE")
@@ -231,6 +242,26 @@ class Store:
                 if db.in_transaction:
                     db.execute("ROLLBACK")
                 raise
+
+    @contextmanager
+    def _savepoint(self, db: sqlite3.Connection) -> Iterator[None]:
+        self._savepoints += 1
+        name = f"sp{self._savepoints}"
+        db.execute(f"SAVEPOINT {name}")
+        try:
+            yield
+            db.execute(f"RELEASE {name}")
+        except BaseException:
+            db.execute(f"ROLLBACK TO {name}")
+            db.execute(f"RELEASE {name}")
+            raise
+        finally:
+            self._savepoints -= 1
+
+    def unit(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+        """One atomic unit of work for code beside the store (the idempotency keys): the
+        store's writes made inside it, in this thread, commit or roll back with it."""
+        return self._write()
 
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
@@ -246,6 +277,8 @@ class Store:
             db.execute("DELETE FROM transactions")
             db.execute("DELETE FROM usage")
             db.execute("DELETE FROM accounts")
+            for hook in self.reset_hooks:
+                hook(db)
 
     def secret(self, key: str, size: int = 32) -> bytes:
         """A random secret kept in the database, created on first use."""

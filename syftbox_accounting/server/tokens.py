@@ -1,4 +1,5 @@
-"""Transaction tokens: HS256 JWTs `{id, senderEmail, recipientEmail, iat, exp}`."""
+"""Transaction tokens: HS256 JWTs `{id, senderEmail, recipientEmail, iat, exp}`, plus
+`maxAmount` when the payer bounded the charge."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import TypeGuard
 
 import jwt
 
 from syftbox_accounting.server.errors import token_expired, token_invalid
+from syftbox_accounting.server.money import AmountError, format_micros, to_micros
 
 ALGORITHM = "HS256"
 # RFC 7518 asks for an HMAC key at least as long as the hash (256 bits).
@@ -26,6 +29,7 @@ class TokenClaims:
     id: str
     sender_email: str
     recipient_email: str
+    max_amount: int | None = None  # micro-dollars
 
 
 class TokenIssuer:
@@ -44,15 +48,32 @@ class TokenIssuer:
         self._lifetime: float = int(lifetime) if lifetime == int(lifetime) else lifetime
         self._clock = clock
 
-    def issue(self, sender_email: str, recipient_email: str) -> str:
+    @property
+    def lifetime(self) -> float:
+        return self._lifetime
+
+    def issue(
+        self,
+        sender_email: str,
+        recipient_email: str,
+        *,
+        max_amount: int | None = None,
+        expires_in: int | None = None,
+    ) -> str:
+        """A token; `max_amount` (micro-dollars) bounds its charge, `expires_in`
+        (seconds) shortens its life (never beyond this issuer's lifetime)."""
         iat = int(self._clock())
-        payload = {
+        lifetime = self._lifetime if expires_in is None else min(expires_in, self._lifetime)
+        payload: dict[str, object] = {
             "id": str(uuid.uuid4()),
             "senderEmail": sender_email,
             "recipientEmail": recipient_email,
             "iat": iat,
-            "exp": iat + self._lifetime,
+            "exp": iat + lifetime,
         }
+        if max_amount is not None:
+            # A JSON number, written exactly as the amounts of the contract are.
+            payload["maxAmount"] = _dollars(max_amount)
         return jwt.encode(payload, self._secret, algorithm=ALGORITHM)
 
     def verify(self, token: str) -> TokenClaims:
@@ -84,7 +105,28 @@ class TokenIssuer:
             raise token_invalid("its claims are not strings")
         if self._clock() >= exp:
             raise token_expired()
-        return TokenClaims(id=token_id, sender_email=sender, recipient_email=recipient)
+        return TokenClaims(
+            id=token_id,
+            sender_email=sender,
+            recipient_email=recipient,
+            max_amount=_limit(payload.get("maxAmount")),
+        )
+
+
+def _dollars(micros: int) -> int | float:
+    text = format_micros(micros)
+    return int(text) if "." not in text else float(text)
+
+
+def _limit(value: object) -> int | None:
+    if value is None:
+        return None
+    if not _is_number(value):
+        raise token_invalid("its maxAmount claim is not a number")
+    try:
+        return to_micros(Decimal(repr(value)) if isinstance(value, float) else Decimal(value))
+    except AmountError:
+        raise token_invalid("its maxAmount claim is not an amount") from None
 
 
 def _is_number(value: object) -> TypeGuard[int | float]:

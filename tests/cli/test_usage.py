@@ -29,6 +29,8 @@ COMMANDS = [
     ["confirm"],
     ["cancel"],
     ["history"],
+    ["show"],
+    ["usage"],
     ["admin"],
     ["admin", "add-balance"],
     ["admin", "get-user"],

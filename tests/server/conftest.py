@@ -41,7 +41,7 @@ class Api:
         email = email or f"user{next(_numbers)}-{secrets.token_hex(3)}@example.com"
         password = password or secrets.token_urlsafe(12)
         response = self.http.post("/user/create", json={"email": email, "password": password})
-        assert response.status_code == 200, response.text
+        assert response.status_code == 201, response.text
         return User(email, password)
 
     def credit(self, user: User, amount: Any) -> None:

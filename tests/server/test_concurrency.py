@@ -129,7 +129,7 @@ def test_concurrent_registrations_of_one_email(racing_api: Api) -> None:
         )
         return response.status_code
 
-    assert sorted(all_at_once(racing_api, 8, register)) == [200] + [409] * 7
+    assert sorted(all_at_once(racing_api, 8, register)) == [201] + [409] * 7
 
 
 def test_concurrent_direct_payments_between_two_accounts(racing_api: Api) -> None:

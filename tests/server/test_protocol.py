@@ -35,7 +35,7 @@ async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
 
 async def register(client: httpx.AsyncClient, email: str) -> tuple[str, str]:
     response = await client.post("/user/create", json={"email": email, "password": PASSWORD})
-    assert response.status_code == 200, response.text
+    assert response.status_code == 201, response.text
     return (email, PASSWORD)
 
 

@@ -1,5 +1,6 @@
 """The unmodified public client (`syft-accounting-sdk` 0.1.1) against the reference
-service: what we add to the contract must never break it."""
+service: what we add to the contract must never break it (it sends no idempotency
+key, no page parameters, knows no token limit, and reads `201 Created` as success)."""
 
 from __future__ import annotations
 
@@ -56,3 +57,7 @@ def test_the_public_clients_payment_flow(service: BackgroundService) -> None:
     assert payer.update_organization(organization="Elsewhere").organization == "Elsewhere"
     payer.update_password(old_password=payer_password, new_password="payer-password-2")
     assert admin.get_user(email=payer_user.email).balance == pytest.approx(109.75)
+    # An error is still a JSON body it can read.
+    with pytest.raises(ServiceException) as refused:
+        UserClient(service.url, payer_user.email, "wrong-password").get_user_info()
+    assert refused.value.status_code == 401

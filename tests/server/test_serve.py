@@ -163,7 +163,7 @@ def test_a_new_database_is_private_from_the_start(tmp_path: Path) -> None:
         with BackgroundService(database=database) as running:
             with httpx.Client(base_url=running.url) as client:
                 body = {"email": "a@example.com", "password": PASSWORD}
-                assert client.post("/user/create", json=body).status_code == 200
+                assert client.post("/user/create", json=body).status_code == 201
             files = {p.name: stat.S_IMODE(p.stat().st_mode) for p in database.parent.iterdir()}
     finally:
         os.umask(previous)
@@ -290,7 +290,7 @@ def test_background_service_reset_wipes_everything(tmp_path: Path) -> None:
             # The old credentials are gone with the account.
             me = client.get("/user/my-info", auth=("a@example.com", PASSWORD))
             assert me.status_code == 401
-            assert client.post("/user/create", json=body).status_code == 200
+            assert client.post("/user/create", json=body).status_code == 201
 
 
 def test_background_service_on_a_file_survives_a_restart(tmp_path: Path) -> None:

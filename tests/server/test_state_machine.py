@@ -112,7 +112,7 @@ class Books(RuleBasedStateMachine):
 
     def register_new(self, email: str) -> str:
         response = self.post("/user/create", {"email": email, "password": f"pw-{email}"})
-        assert response.status_code == 200, response.text
+        assert response.status_code == 201, response.text
         self.balances[email] = INITIAL
         self.put_in += INITIAL
         return email

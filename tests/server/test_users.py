@@ -21,7 +21,7 @@ def test_create_user_with_password_and_organization(api: Api) -> None:
         json={"email": "alice@example.com", "password": "correct-horse", "organization": "OM"},
     )
     body = assert_conforms(response, "createUser")
-    assert response.status_code == 200
+    assert response.status_code == 201
     assert body["password"] == "correct-horse"
     user = body["user"]
     assert (user["email"], user["balance"], user["organization"]) == (

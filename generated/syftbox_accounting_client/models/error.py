@@ -40,6 +40,11 @@ class Error:
     - `too_many_pending`: the sender has too many pending transactions open;
       confirm or cancel some first.
     - `cursor_invalid`: the `cursor` is malformed, forged, or another account's.
+    - `token_limit_exceeded`: the amount is above the token's `maxAmount`.
+    - `idempotency_key_reused`: this `Idempotency-Key` was used for another
+      request (another body or path); use a new key for a new request.
+    - `request_in_progress`: a request with this `Idempotency-Key` is still being
+      processed; retry shortly.
     - `rate_limited`: too many requests; retry after `Retry-After` seconds.
     - `internal_error`: the service failed; nothing was changed.
     - `unavailable`: the service is down for a while; retry later.

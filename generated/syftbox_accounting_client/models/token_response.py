@@ -14,7 +14,9 @@ class TokenResponse:
     """A transaction token."""
 
     token: str
-    """ A signed JWT `{id, senderEmail, recipientEmail, iat, exp}`; single-use, valid 24 hours. """
+    """ A signed JWT `{id, senderEmail, recipientEmail, iat, exp}` (plus `maxAmount`
+    when the payer set one); single-use, valid 24 hours or `expiresIn` seconds.
+     """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:

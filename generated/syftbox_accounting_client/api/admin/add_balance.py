@@ -8,14 +8,17 @@ from ...client import AuthenticatedClient, Client
 from ...models.add_balance_request import AddBalanceRequest
 from ...models.error import Error
 from ...models.user_response import UserResponse
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     *,
     body: AddBalanceRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    if not isinstance(idempotency_key, Unset):
+        headers["Idempotency-Key"] = idempotency_key
 
     _kwargs: dict[str, Any] = {
         "method": "post",
@@ -58,6 +61,11 @@ def _parse_response(
 
         return response_404
 
+    if response.status_code == 409:
+        response_409 = Error.from_dict(response.json())
+
+        return response_409
+
     if response.status_code == 422:
         response_422 = Error.from_dict(response.json())
 
@@ -99,6 +107,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: AddBalanceRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> Response[Error | UserResponse]:
     """Credit an account
 
@@ -108,6 +117,7 @@ def sync_detailed(
     itself.
 
     Args:
+        idempotency_key (str | Unset):
         body (AddBalanceRequest): A credit to an account.
 
     Raises:
@@ -120,6 +130,7 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         body=body,
+        idempotency_key=idempotency_key,
     )
 
     response = client.get_httpx_client().request(
@@ -133,6 +144,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: AddBalanceRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> Error | UserResponse | None:
     """Credit an account
 
@@ -142,6 +154,7 @@ def sync(
     itself.
 
     Args:
+        idempotency_key (str | Unset):
         body (AddBalanceRequest): A credit to an account.
 
     Raises:
@@ -155,6 +168,7 @@ def sync(
     return sync_detailed(
         client=client,
         body=body,
+        idempotency_key=idempotency_key,
     ).parsed
 
 
@@ -162,6 +176,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: AddBalanceRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> Response[Error | UserResponse]:
     """Credit an account
 
@@ -171,6 +186,7 @@ async def asyncio_detailed(
     itself.
 
     Args:
+        idempotency_key (str | Unset):
         body (AddBalanceRequest): A credit to an account.
 
     Raises:
@@ -183,6 +199,7 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         body=body,
+        idempotency_key=idempotency_key,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -194,6 +211,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: AddBalanceRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> Error | UserResponse | None:
     """Credit an account
 
@@ -203,6 +221,7 @@ async def asyncio(
     itself.
 
     Args:
+        idempotency_key (str | Unset):
         body (AddBalanceRequest): A credit to an account.
 
     Raises:
@@ -217,5 +236,6 @@ async def asyncio(
         await asyncio_detailed(
             client=client,
             body=body,
+            idempotency_key=idempotency_key,
         )
     ).parsed

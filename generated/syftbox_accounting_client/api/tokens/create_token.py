@@ -8,14 +8,17 @@ from ...client import AuthenticatedClient, Client
 from ...models.create_token_request import CreateTokenRequest
 from ...models.error import Error
 from ...models.token_response import TokenResponse
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     *,
     body: CreateTokenRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    if not isinstance(idempotency_key, Unset):
+        headers["Idempotency-Key"] = idempotency_key
 
     _kwargs: dict[str, Any] = {
         "method": "post",
@@ -52,6 +55,11 @@ def _parse_response(
         response_404 = Error.from_dict(response.json())
 
         return response_404
+
+    if response.status_code == 409:
+        response_409 = Error.from_dict(response.json())
+
+        return response_409
 
     if response.status_code == 422:
         response_422 = Error.from_dict(response.json())
@@ -94,6 +102,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: CreateTokenRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> Response[Error | TokenResponse]:
     """Create a transaction token
 
@@ -102,7 +111,9 @@ def sync_detailed(
     The recipient must have an account and must not be the caller.
 
     Args:
-        body (CreateTokenRequest): Who the token lets charge the caller.
+        idempotency_key (str | Unset):
+        body (CreateTokenRequest): Who the token lets charge the caller, and optionally how much
+            and for how long.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -114,6 +125,7 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         body=body,
+        idempotency_key=idempotency_key,
     )
 
     response = client.get_httpx_client().request(
@@ -127,6 +139,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: CreateTokenRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> Error | TokenResponse | None:
     """Create a transaction token
 
@@ -135,7 +148,9 @@ def sync(
     The recipient must have an account and must not be the caller.
 
     Args:
-        body (CreateTokenRequest): Who the token lets charge the caller.
+        idempotency_key (str | Unset):
+        body (CreateTokenRequest): Who the token lets charge the caller, and optionally how much
+            and for how long.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -148,6 +163,7 @@ def sync(
     return sync_detailed(
         client=client,
         body=body,
+        idempotency_key=idempotency_key,
     ).parsed
 
 
@@ -155,6 +171,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: CreateTokenRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> Response[Error | TokenResponse]:
     """Create a transaction token
 
@@ -163,7 +180,9 @@ async def asyncio_detailed(
     The recipient must have an account and must not be the caller.
 
     Args:
-        body (CreateTokenRequest): Who the token lets charge the caller.
+        idempotency_key (str | Unset):
+        body (CreateTokenRequest): Who the token lets charge the caller, and optionally how much
+            and for how long.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -175,6 +194,7 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         body=body,
+        idempotency_key=idempotency_key,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -186,6 +206,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: CreateTokenRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> Error | TokenResponse | None:
     """Create a transaction token
 
@@ -194,7 +215,9 @@ async def asyncio(
     The recipient must have an account and must not be the caller.
 
     Args:
-        body (CreateTokenRequest): Who the token lets charge the caller.
+        idempotency_key (str | Unset):
+        body (CreateTokenRequest): Who the token lets charge the caller, and optionally how much
+            and for how long.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -208,5 +231,6 @@ async def asyncio(
         await asyncio_detailed(
             client=client,
             body=body,
+            idempotency_key=idempotency_key,
         )
     ).parsed

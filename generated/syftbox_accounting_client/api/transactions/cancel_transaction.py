@@ -8,14 +8,17 @@ from ...client import AuthenticatedClient, Client
 from ...models.error import Error
 from ...models.transaction_id_request import TransactionIdRequest
 from ...models.transaction_response import TransactionResponse
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     *,
     body: TransactionIdRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    if not isinstance(idempotency_key, Unset):
+        headers["Idempotency-Key"] = idempotency_key
 
     _kwargs: dict[str, Any] = {
         "method": "post",
@@ -104,6 +107,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: TransactionIdRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> Response[Error | TransactionResponse]:
     """Cancel a pending transaction
 
@@ -112,6 +116,7 @@ def sync_detailed(
     spent. Fails with `409 already_resolved` when it was resolved before.
 
     Args:
+        idempotency_key (str | Unset):
         body (TransactionIdRequest): The transaction to act on.
 
     Raises:
@@ -124,6 +129,7 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         body=body,
+        idempotency_key=idempotency_key,
     )
 
     response = client.get_httpx_client().request(
@@ -137,6 +143,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: TransactionIdRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> Error | TransactionResponse | None:
     """Cancel a pending transaction
 
@@ -145,6 +152,7 @@ def sync(
     spent. Fails with `409 already_resolved` when it was resolved before.
 
     Args:
+        idempotency_key (str | Unset):
         body (TransactionIdRequest): The transaction to act on.
 
     Raises:
@@ -158,6 +166,7 @@ def sync(
     return sync_detailed(
         client=client,
         body=body,
+        idempotency_key=idempotency_key,
     ).parsed
 
 
@@ -165,6 +174,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: TransactionIdRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> Response[Error | TransactionResponse]:
     """Cancel a pending transaction
 
@@ -173,6 +183,7 @@ async def asyncio_detailed(
     spent. Fails with `409 already_resolved` when it was resolved before.
 
     Args:
+        idempotency_key (str | Unset):
         body (TransactionIdRequest): The transaction to act on.
 
     Raises:
@@ -185,6 +196,7 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         body=body,
+        idempotency_key=idempotency_key,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -196,6 +208,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: TransactionIdRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> Error | TransactionResponse | None:
     """Cancel a pending transaction
 
@@ -204,6 +217,7 @@ async def asyncio(
     spent. Fails with `409 already_resolved` when it was resolved before.
 
     Args:
+        idempotency_key (str | Unset):
         body (TransactionIdRequest): The transaction to act on.
 
     Raises:
@@ -218,5 +232,6 @@ async def asyncio(
         await asyncio_detailed(
             client=client,
             body=body,
+            idempotency_key=idempotency_key,
         )
     ).parsed

@@ -8,14 +8,17 @@ from ...client import AuthenticatedClient, Client
 from ...models.error import Error
 from ...models.transaction_id_request import TransactionIdRequest
 from ...models.transaction_response import TransactionResponse
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     *,
     body: TransactionIdRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    if not isinstance(idempotency_key, Unset):
+        headers["Idempotency-Key"] = idempotency_key
 
     _kwargs: dict[str, Any] = {
         "method": "post",
@@ -104,6 +107,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: TransactionIdRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> Response[Error | TransactionResponse]:
     """Confirm a pending transaction
 
@@ -113,6 +117,7 @@ def sync_detailed(
     `409 already_resolved` when it was confirmed or cancelled before.
 
     Args:
+        idempotency_key (str | Unset):
         body (TransactionIdRequest): The transaction to act on.
 
     Raises:
@@ -125,6 +130,7 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         body=body,
+        idempotency_key=idempotency_key,
     )
 
     response = client.get_httpx_client().request(
@@ -138,6 +144,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: TransactionIdRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> Error | TransactionResponse | None:
     """Confirm a pending transaction
 
@@ -147,6 +154,7 @@ def sync(
     `409 already_resolved` when it was confirmed or cancelled before.
 
     Args:
+        idempotency_key (str | Unset):
         body (TransactionIdRequest): The transaction to act on.
 
     Raises:
@@ -160,6 +168,7 @@ def sync(
     return sync_detailed(
         client=client,
         body=body,
+        idempotency_key=idempotency_key,
     ).parsed
 
 
@@ -167,6 +176,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: TransactionIdRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> Response[Error | TransactionResponse]:
     """Confirm a pending transaction
 
@@ -176,6 +186,7 @@ async def asyncio_detailed(
     `409 already_resolved` when it was confirmed or cancelled before.
 
     Args:
+        idempotency_key (str | Unset):
         body (TransactionIdRequest): The transaction to act on.
 
     Raises:
@@ -188,6 +199,7 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         body=body,
+        idempotency_key=idempotency_key,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -199,6 +211,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: TransactionIdRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> Error | TransactionResponse | None:
     """Confirm a pending transaction
 
@@ -208,6 +221,7 @@ async def asyncio(
     `409 already_resolved` when it was confirmed or cancelled before.
 
     Args:
+        idempotency_key (str | Unset):
         body (TransactionIdRequest): The transaction to act on.
 
     Raises:
@@ -222,5 +236,6 @@ async def asyncio(
         await asyncio_detailed(
             client=client,
             body=body,
+            idempotency_key=idempotency_key,
         )
     ).parsed

@@ -8,14 +8,17 @@ from ...client import AuthenticatedClient, Client
 from ...models.create_transaction_request import CreateTransactionRequest
 from ...models.error import Error
 from ...models.transaction_response import TransactionResponse
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     *,
     body: CreateTransactionRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    if not isinstance(idempotency_key, Unset):
+        headers["Idempotency-Key"] = idempotency_key
 
     _kwargs: dict[str, Any] = {
         "method": "post",
@@ -104,6 +107,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: CreateTransactionRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> Response[Error | TransactionResponse]:
     """Create a pending transaction
 
@@ -120,6 +124,7 @@ def sync_detailed(
     cancelled, so no account can flood another's history for free.
 
     Args:
+        idempotency_key (str | Unset):
         body (CreateTransactionRequest): A direct payment (no token) or a delegated charge (with
             the payer's token).
 
@@ -133,6 +138,7 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         body=body,
+        idempotency_key=idempotency_key,
     )
 
     response = client.get_httpx_client().request(
@@ -146,6 +152,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: CreateTransactionRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> Error | TransactionResponse | None:
     """Create a pending transaction
 
@@ -162,6 +169,7 @@ def sync(
     cancelled, so no account can flood another's history for free.
 
     Args:
+        idempotency_key (str | Unset):
         body (CreateTransactionRequest): A direct payment (no token) or a delegated charge (with
             the payer's token).
 
@@ -176,6 +184,7 @@ def sync(
     return sync_detailed(
         client=client,
         body=body,
+        idempotency_key=idempotency_key,
     ).parsed
 
 
@@ -183,6 +192,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: CreateTransactionRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> Response[Error | TransactionResponse]:
     """Create a pending transaction
 
@@ -199,6 +209,7 @@ async def asyncio_detailed(
     cancelled, so no account can flood another's history for free.
 
     Args:
+        idempotency_key (str | Unset):
         body (CreateTransactionRequest): A direct payment (no token) or a delegated charge (with
             the payer's token).
 
@@ -212,6 +223,7 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         body=body,
+        idempotency_key=idempotency_key,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -223,6 +235,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: CreateTransactionRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> Error | TransactionResponse | None:
     """Create a pending transaction
 
@@ -239,6 +252,7 @@ async def asyncio(
     cancelled, so no account can flood another's history for free.
 
     Args:
+        idempotency_key (str | Unset):
         body (CreateTransactionRequest): A direct payment (no token) or a delegated charge (with
             the payer's token).
 
@@ -254,5 +268,6 @@ async def asyncio(
         await asyncio_detailed(
             client=client,
             body=body,
+            idempotency_key=idempotency_key,
         )
     ).parsed

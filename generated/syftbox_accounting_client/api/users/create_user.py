@@ -8,14 +8,17 @@ from ...client import AuthenticatedClient, Client
 from ...models.create_user_request import CreateUserRequest
 from ...models.create_user_response import CreateUserResponse
 from ...models.error import Error
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     *,
     body: CreateUserRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    if not isinstance(idempotency_key, Unset):
+        headers["Idempotency-Key"] = idempotency_key
 
     _kwargs: dict[str, Any] = {
         "method": "post",
@@ -37,6 +40,11 @@ def _parse_response(
         response_200 = CreateUserResponse.from_dict(response.json())
 
         return response_200
+
+    if response.status_code == 201:
+        response_201 = CreateUserResponse.from_dict(response.json())
+
+        return response_201
 
     if response.status_code == 400:
         response_400 = Error.from_dict(response.json())
@@ -89,6 +97,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: CreateUserRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> Response[CreateUserResponse | Error]:
     """Create an account
 
@@ -98,6 +107,7 @@ def sync_detailed(
     Needs no authentication; an `Authorization` header is ignored.
 
     Args:
+        idempotency_key (str | Unset):
         body (CreateUserRequest): A new account.
 
     Raises:
@@ -110,6 +120,7 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         body=body,
+        idempotency_key=idempotency_key,
     )
 
     response = client.get_httpx_client().request(
@@ -123,6 +134,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: CreateUserRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> CreateUserResponse | Error | None:
     """Create an account
 
@@ -132,6 +144,7 @@ def sync(
     Needs no authentication; an `Authorization` header is ignored.
 
     Args:
+        idempotency_key (str | Unset):
         body (CreateUserRequest): A new account.
 
     Raises:
@@ -145,6 +158,7 @@ def sync(
     return sync_detailed(
         client=client,
         body=body,
+        idempotency_key=idempotency_key,
     ).parsed
 
 
@@ -152,6 +166,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: CreateUserRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> Response[CreateUserResponse | Error]:
     """Create an account
 
@@ -161,6 +176,7 @@ async def asyncio_detailed(
     Needs no authentication; an `Authorization` header is ignored.
 
     Args:
+        idempotency_key (str | Unset):
         body (CreateUserRequest): A new account.
 
     Raises:
@@ -173,6 +189,7 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         body=body,
+        idempotency_key=idempotency_key,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -184,6 +201,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: CreateUserRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> CreateUserResponse | Error | None:
     """Create an account
 
@@ -193,6 +211,7 @@ async def asyncio(
     Needs no authentication; an `Authorization` header is ignored.
 
     Args:
+        idempotency_key (str | Unset):
         body (CreateUserRequest): A new account.
 
     Raises:
@@ -207,5 +226,6 @@ async def asyncio(
         await asyncio_detailed(
             client=client,
             body=body,
+            idempotency_key=idempotency_key,
         )
     ).parsed

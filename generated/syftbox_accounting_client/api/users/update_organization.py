@@ -8,14 +8,17 @@ from ...client import AuthenticatedClient, Client
 from ...models.error import Error
 from ...models.update_organization_request import UpdateOrganizationRequest
 from ...models.user_response import UserResponse
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     *,
     body: UpdateOrganizationRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    if not isinstance(idempotency_key, Unset):
+        headers["Idempotency-Key"] = idempotency_key
 
     _kwargs: dict[str, Any] = {
         "method": "put",
@@ -47,6 +50,11 @@ def _parse_response(
         response_401 = Error.from_dict(response.json())
 
         return response_401
+
+    if response.status_code == 409:
+        response_409 = Error.from_dict(response.json())
+
+        return response_409
 
     if response.status_code == 422:
         response_422 = Error.from_dict(response.json())
@@ -89,12 +97,14 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: UpdateOrganizationRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> Response[Error | UserResponse]:
     """Set or clear the caller's organization
 
      Sets the caller's organization; `null` clears it.
 
     Args:
+        idempotency_key (str | Unset):
         body (UpdateOrganizationRequest): The caller's new organization.
 
     Raises:
@@ -107,6 +117,7 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         body=body,
+        idempotency_key=idempotency_key,
     )
 
     response = client.get_httpx_client().request(
@@ -120,12 +131,14 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: UpdateOrganizationRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> Error | UserResponse | None:
     """Set or clear the caller's organization
 
      Sets the caller's organization; `null` clears it.
 
     Args:
+        idempotency_key (str | Unset):
         body (UpdateOrganizationRequest): The caller's new organization.
 
     Raises:
@@ -139,6 +152,7 @@ def sync(
     return sync_detailed(
         client=client,
         body=body,
+        idempotency_key=idempotency_key,
     ).parsed
 
 
@@ -146,12 +160,14 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: UpdateOrganizationRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> Response[Error | UserResponse]:
     """Set or clear the caller's organization
 
      Sets the caller's organization; `null` clears it.
 
     Args:
+        idempotency_key (str | Unset):
         body (UpdateOrganizationRequest): The caller's new organization.
 
     Raises:
@@ -164,6 +180,7 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         body=body,
+        idempotency_key=idempotency_key,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -175,12 +192,14 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: UpdateOrganizationRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> Error | UserResponse | None:
     """Set or clear the caller's organization
 
      Sets the caller's organization; `null` clears it.
 
     Args:
+        idempotency_key (str | Unset):
         body (UpdateOrganizationRequest): The caller's new organization.
 
     Raises:
@@ -195,5 +214,6 @@ async def asyncio(
         await asyncio_detailed(
             client=client,
             body=body,
+            idempotency_key=idempotency_key,
         )
     ).parsed

@@ -8,14 +8,17 @@ from ...client import AuthenticatedClient, Client
 from ...models.error import Error
 from ...models.update_password_request import UpdatePasswordRequest
 from ...models.user_response import UserResponse
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     *,
     body: UpdatePasswordRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    if not isinstance(idempotency_key, Unset):
+        headers["Idempotency-Key"] = idempotency_key
 
     _kwargs: dict[str, Any] = {
         "method": "put",
@@ -52,6 +55,11 @@ def _parse_response(
         response_403 = Error.from_dict(response.json())
 
         return response_403
+
+    if response.status_code == 409:
+        response_409 = Error.from_dict(response.json())
+
+        return response_409
 
     if response.status_code == 422:
         response_422 = Error.from_dict(response.json())
@@ -94,6 +102,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: UpdatePasswordRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> Response[Error | UserResponse]:
     """Change the caller's password
 
@@ -101,6 +110,7 @@ def sync_detailed(
     from the next request on, only `newPassword` authenticates.
 
     Args:
+        idempotency_key (str | Unset):
         body (UpdatePasswordRequest): A password change.
 
     Raises:
@@ -113,6 +123,7 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         body=body,
+        idempotency_key=idempotency_key,
     )
 
     response = client.get_httpx_client().request(
@@ -126,6 +137,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: UpdatePasswordRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> Error | UserResponse | None:
     """Change the caller's password
 
@@ -133,6 +145,7 @@ def sync(
     from the next request on, only `newPassword` authenticates.
 
     Args:
+        idempotency_key (str | Unset):
         body (UpdatePasswordRequest): A password change.
 
     Raises:
@@ -146,6 +159,7 @@ def sync(
     return sync_detailed(
         client=client,
         body=body,
+        idempotency_key=idempotency_key,
     ).parsed
 
 
@@ -153,6 +167,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: UpdatePasswordRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> Response[Error | UserResponse]:
     """Change the caller's password
 
@@ -160,6 +175,7 @@ async def asyncio_detailed(
     from the next request on, only `newPassword` authenticates.
 
     Args:
+        idempotency_key (str | Unset):
         body (UpdatePasswordRequest): A password change.
 
     Raises:
@@ -172,6 +188,7 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         body=body,
+        idempotency_key=idempotency_key,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -183,6 +200,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: UpdatePasswordRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> Error | UserResponse | None:
     """Change the caller's password
 
@@ -190,6 +208,7 @@ async def asyncio(
     from the next request on, only `newPassword` authenticates.
 
     Args:
+        idempotency_key (str | Unset):
         body (UpdatePasswordRequest): A password change.
 
     Raises:
@@ -204,5 +223,6 @@ async def asyncio(
         await asyncio_detailed(
             client=client,
             body=body,
+            idempotency_key=idempotency_key,
         )
     ).parsed

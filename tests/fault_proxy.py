@@ -1,0 +1,190 @@
+"""A real HTTP proxy on loopback that injects faults in front of a real service.
+
+Each request is forwarded to the upstream service (one connection per request) and
+its answer relayed, except for the one request armed with a fault:
+- ``drop``: the service processes it, then the proxy resets the connection (RST)
+  before any byte of the answer;
+- ``hold``: the service processes it, and the proxy holds the answer past the
+  client's read timeout, then closes;
+- ``503``: the service processes it, and the proxy answers 503 instead (as a
+  gateway would, without the service's headers).
+With ``echo=False`` the proxy removes `Idempotency-Key` from every answer: the
+service then looks like one that does not honour keys (the public one).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import socket
+import struct
+import threading
+import time
+from types import TracebackType
+from typing import Literal, Self
+from urllib.parse import urlsplit
+
+Fault = Literal["drop", "hold", "503"]
+FAULTS: tuple[Fault, ...] = ("drop", "hold", "503")
+_503 = (
+    b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+    b"Connection: close\r\nContent-Length: 64\r\n\r\n"
+    + b'{"message":"The gateway is overloaded.","code":"unavailable"}'.ljust(64)
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class Answer:
+    """An answer of the upstream service, as the proxy received it."""
+
+    method: str
+    path: str
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+def _read_message(conn: socket.socket) -> bytes | None:
+    """One HTTP request: head and Content-Length body; None on EOF."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(65536)
+        if not chunk:
+            return None
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value.strip())
+    while len(body) < length:
+        chunk = conn.recv(65536)
+        if not chunk:
+            return None
+        body += chunk
+    return head + b"\r\n\r\n" + body
+
+
+def _parse_answer(raw: bytes) -> tuple[int, dict[str, str], bytes, list[bytes]]:
+    head, _, body = raw.partition(b"\r\n\r\n")
+    lines = head.split(b"\r\n")
+    status = int(lines[0].split()[1])
+    headers = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(b":")
+        headers[name.strip().decode().lower()] = value.strip().decode("latin-1")
+    return status, headers, body, lines
+
+
+class FaultProxy:
+    """The proxy; `arm(fault, method, path)` faults the next matching request.
+    `forwarded` counts the requests that reached the service, by (method, path);
+    `answers` keeps the service's answers in order."""
+
+    def __init__(self, upstream: str, *, echo: bool = True, hold: float = 1.0) -> None:
+        parts = urlsplit(upstream)
+        self._upstream = (parts.hostname or "127.0.0.1", parts.port or 80)
+        self.echo = echo
+        self.hold = hold
+        self.forwarded: dict[tuple[str, str], int] = {}
+        self.answers: list[Answer] = []
+        self._armed: tuple[Fault, str, str] | None = None
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._threads: list[threading.Thread] = []
+        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
+
+    def arm(self, fault: Fault, method: str, path: str) -> None:
+        with self._lock:
+            self._armed = (fault, method.upper(), path)
+
+    @property
+    def armed(self) -> bool:
+        return self._armed is not None
+
+    def answers_to(self, method: str, path: str) -> list[Answer]:
+        with self._lock:
+            return [a for a in self.answers if (a.method, a.path) == (method, path)]
+
+    def count(self, method: str, path: str) -> int:
+        with self._lock:
+            return self.forwarded.get((method, path), 0)
+
+    def _serve(self) -> None:
+        self._listener.settimeout(0.05)
+        while not self._stop.is_set():
+            try:
+                conn, _ = self._listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            thread = threading.Thread(target=self._handle, args=(conn,), daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def _handle(self, conn: socket.socket) -> None:
+        with conn:
+            conn.settimeout(10)
+            request = _read_message(conn)
+            if request is None:
+                return
+            head, _, body = request.partition(b"\r\n\r\n")
+            lines = head.split(b"\r\n")
+            method, target = lines[0].split()[:2]
+            key = (method.decode(), urlsplit(target.decode()).path)
+            # One request per upstream connection: the answer ends when it closes.
+            kept = [line for line in lines[1:] if not line.lower().startswith(b"connection:")]
+            forward = b"\r\n".join([lines[0], *kept, b"Connection: close"]) + b"\r\n\r\n" + body
+            raw = self._forward(forward)
+            status, headers, answer_body, answer_lines = _parse_answer(raw)
+            with self._lock:
+                self.forwarded[key] = self.forwarded.get(key, 0) + 1
+                self.answers.append(Answer(*key, status, headers, answer_body))
+                fault = None
+                if self._armed is not None and self._armed[1:] == key:
+                    fault, self._armed = self._armed[0], None
+            if fault == "drop":
+                # Linger 0: close() sends RST instead of FIN.
+                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                return
+            if fault == "hold":
+                self._stop.wait(self.hold)
+                return
+            if fault == "503":
+                conn.sendall(_503)
+                return
+            if not self.echo:
+                answer_lines = [
+                    line
+                    for line in answer_lines
+                    if not line.lower().startswith(b"idempotency-key:")
+                ]
+            conn.sendall(b"\r\n".join(answer_lines) + b"\r\n\r\n" + answer_body)
+
+    def _forward(self, request: bytes) -> bytes:
+        with socket.create_connection(self._upstream, timeout=10) as upstream:
+            upstream.sendall(request)
+            chunks = []
+            while chunk := upstream.recv(65536):
+                chunks.append(chunk)
+        return b"".join(chunks)
+
+    def __enter__(self) -> Self:
+        thread = threading.Thread(target=self._serve, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._stop.set()
+        self._listener.close()
+        deadline = time.monotonic() + 5
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
