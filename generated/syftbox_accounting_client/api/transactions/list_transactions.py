@@ -5,7 +5,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.error import Error
+from ...models.error_response import ErrorResponse
 from ...models.transaction_list_response import TransactionListResponse
 from ...types import Response
 
@@ -22,29 +22,29 @@ def _get_kwargs() -> dict[str, Any]:
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | TransactionListResponse | None:
+) -> ErrorResponse | TransactionListResponse | None:
     if response.status_code == 200:
         response_200 = TransactionListResponse.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 401:
-        response_401 = Error.from_dict(response.json())
+        response_401 = ErrorResponse.from_dict(response.json())
 
         return response_401
 
     if response.status_code == 429:
-        response_429 = Error.from_dict(response.json())
+        response_429 = ErrorResponse.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 500:
-        response_500 = Error.from_dict(response.json())
+        response_500 = ErrorResponse.from_dict(response.json())
 
         return response_500
 
     if response.status_code == 503:
-        response_503 = Error.from_dict(response.json())
+        response_503 = ErrorResponse.from_dict(response.json())
 
         return response_503
 
@@ -56,7 +56,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | TransactionListResponse]:
+) -> Response[ErrorResponse | TransactionListResponse]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -68,7 +68,7 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient,
-) -> Response[Error | TransactionListResponse]:
+) -> Response[ErrorResponse | TransactionListResponse]:
     """List the caller's transactions
 
      Every transaction in which the caller is the sender or the recipient, in any
@@ -79,7 +79,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | TransactionListResponse]
+        Response[ErrorResponse | TransactionListResponse]
     """
 
     kwargs = _get_kwargs()
@@ -94,7 +94,7 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient,
-) -> Error | TransactionListResponse | None:
+) -> ErrorResponse | TransactionListResponse | None:
     """List the caller's transactions
 
      Every transaction in which the caller is the sender or the recipient, in any
@@ -105,7 +105,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | TransactionListResponse
+        ErrorResponse | TransactionListResponse
     """
 
     return sync_detailed(
@@ -116,7 +116,7 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
-) -> Response[Error | TransactionListResponse]:
+) -> Response[ErrorResponse | TransactionListResponse]:
     """List the caller's transactions
 
      Every transaction in which the caller is the sender or the recipient, in any
@@ -127,7 +127,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | TransactionListResponse]
+        Response[ErrorResponse | TransactionListResponse]
     """
 
     kwargs = _get_kwargs()
@@ -140,7 +140,7 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient,
-) -> Error | TransactionListResponse | None:
+) -> ErrorResponse | TransactionListResponse | None:
     """List the caller's transactions
 
      Every transaction in which the caller is the sender or the recipient, in any
@@ -151,7 +151,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | TransactionListResponse
+        ErrorResponse | TransactionListResponse
     """
 
     return (
