@@ -62,8 +62,18 @@ install: $(VENV_STAMP) $(NODE_STAMP) ## Create .venv and node_modules with every
 demo: $(VENV_STAMP) ## The main job: the seed's payment workflow against the embedded reference service.
 	@$(PY) -m syftbox_accounting.demo
 
+# The API reference the service serves at /docs: built by the pinned Redocly with its
+# scripts inlined (no CDN), into the package as a build artifact (not committed).
+API_REFERENCE := syftbox_accounting/server/api-reference.html
+$(API_REFERENCE): openapi.yaml $(NODE_STAMP)
+	@echo "==> docs: $@"
+	@out=$$(node_modules/.bin/redocly build-docs openapi.yaml --inlineBundle -o $@ 2>&1) || { echo "$$out"; exit 1; }
+
+.PHONY: docs
+docs: $(API_REFERENCE) ## Build the HTML API reference the service serves at /docs.
+
 .PHONY: test
-test: $(VENV_STAMP) $(NODE_STAMP) ## Lint, type-check, check the contract and generated/, run the tests.
+test: $(VENV_STAMP) $(NODE_STAMP) $(API_REFERENCE) ## Lint, type-check, check the contract and generated/, run the tests.
 	$(call step,ruff,$(BIN)/ruff check . && $(BIN)/ruff format --check .,Run 'make format' or fix the lines above.)
 	$(call step,mypy --strict,$(BIN)/mypy,Fix the type errors above.)
 	@$(MAKE) --no-print-directory lint-spec check-generated check-clients

@@ -19,6 +19,7 @@ from syftbox_accounting.cli._context import (
     Context,
     parse_amount,
 )
+from syftbox_accounting.cli._contract import contract
 from syftbox_accounting.cli._output import (
     exact,
     is_terminal,
@@ -275,6 +276,7 @@ COMMANDS: dict[str, Command] = {
     "admin add-balance": add_balance,
     "admin get-user": get_user,
     "admin list-users": list_users,
+    "contract": contract,
 }
 
 # Commands after which an interruption may have left money in flight.

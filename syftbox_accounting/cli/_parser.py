@@ -347,6 +347,13 @@ def build_parser() -> Parser:
         help="show the newest N (default: %(default)s; 0 for all)",
     )
 
+    command(
+        "contract",
+        "print the contract (openapi.yaml) to generate a client in another language",
+        ["contract > openapi.yaml"],
+        [],
+    )
+
     # -- operators
 
     command(

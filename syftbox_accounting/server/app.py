@@ -19,7 +19,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from syftbox_accounting.server import errors
+from syftbox_accounting.server import docs, errors
 from syftbox_accounting.server.auth import check_admin, parse_basic
 from syftbox_accounting.server.bodies import MAX_BODY_BYTES
 from syftbox_accounting.server.money import from_decimal
@@ -90,7 +90,7 @@ def create_app(
         store.close()
         raise
     app = Starlette(
-        routes=_routes(service),
+        routes=[*_routes(service), *docs.routes()],  # docs: /openapi.yaml and /docs
         middleware=[Middleware(RequestLog)],
         exception_handlers={HTTPException: _http_exception},  # type: ignore[dict-item]
     )

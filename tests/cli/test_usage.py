@@ -33,6 +33,7 @@ COMMANDS = [
     ["admin", "add-balance"],
     ["admin", "get-user"],
     ["admin", "list-users"],
+    ["contract"],
 ]
 
 
