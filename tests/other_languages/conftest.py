@@ -28,19 +28,19 @@ HOW_TO_GET = {
 }
 
 
-def need(tool: str) -> str:
-    """The path of `tool`, or skip the test with a notice saying how to get it."""
+def need(tool: str, what: str) -> str:
+    """The path of `tool`, or skip the test, saying what was skipped and how to get the tool
+    (pytest's `-ra`, in `make test`, prints the reason in its summary)."""
     path = shutil.which(tool)
     if path is None:
-        message = f"{tool} is not installed: skipped. To run it: {HOW_TO_GET[tool]}."
-        # Printed as well, so that `make test` says plainly what it skipped and why.
-        print(f"\nNOTICE: {message}")
-        pytest.skip(message)
+        pytest.skip(
+            f"{tool} is not installed, so {what} was SKIPPED. To run it: {HOW_TO_GET[tool]}."
+        )
     return path
 
 
 def need_node_tool(name: str) -> Path:
-    need("node")
+    need("node", f"the test that needs {name}")
     path = NODE_BIN / name
     if not path.exists():
         pytest.fail(f"{name} is not installed: run `make install` (npm ci) first.", pytrace=False)

@@ -90,7 +90,7 @@ class Chromium:
             os.dup2(its_write, 4)
 
         self.process = subprocess.Popen(
-            [need("chromium"), *flags, "about:blank"],
+            [need("chromium", "the /docs check in a browser"), *flags, "about:blank"],
             preexec_fn=pipes,  # only dup2 before exec
             close_fds=False,
             stdout=subprocess.DEVNULL,
@@ -177,7 +177,7 @@ SHOW_EVERY_GROUP = """(async () => {
 def test_the_api_reference_lists_every_operation_in_chromium(
     service: BackgroundService, tmp_path: Path
 ) -> None:
-    need("chromium")
+    need("chromium", "the /docs check in a browser")
     browser = Chromium(tmp_path / "profile")
     try:
         browser.open(f"{service.url}/docs")
