@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from syftbox_accounting.server import BackgroundService
 from tests.other_languages.conftest import ROOT, SPEC, need
@@ -68,6 +69,20 @@ def test_the_service_serves_the_contract_and_a_self_contained_reference(
     assert [url for url in loads if re.match(r"(https?:)?//", url)] == []
     # A reload on a page of the reference (it routes in the browser) gets the same page.
     assert httpx.get(f"{service.url}/docs/admin").content == docs.content
+
+
+def test_without_a_built_reference_docs_says_how_to_build_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from syftbox_accounting.server import docs
+
+    monkeypatch.setattr(docs, "API_REFERENCE", ("syftbox_accounting.server", "missing.html"))
+    with BackgroundService() as running:
+        response = httpx.get(f"{running.url}/docs")
+        assert httpx.get(f"{running.url}/openapi.yaml").status_code == 200
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+    assert "make docs" in response.json()["message"]
 
 
 class Chromium:

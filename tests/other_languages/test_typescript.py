@@ -24,7 +24,7 @@ def compiled() -> Path:
     """The client and its tests compiled by `tsc --strict` (tsconfig.json) to build/."""
     tsc = need_node_tool("tsc")
     shutil.rmtree(BUILD, ignore_errors=True)
-    run([str(tsc), "-p", str(TS / "tsconfig.json")])
+    run([str(tsc), "--strict", "-p", str(TS / "tsconfig.json")])
     assert json.loads((TS / "tsconfig.json").read_text())["compilerOptions"]["strict"] is True
     return BUILD / "test"
 
