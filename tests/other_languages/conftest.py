@@ -8,7 +8,7 @@ import shutil
 import socket
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -72,15 +72,24 @@ class Prism:
 
 
 @contextmanager
-def prism(*args: str, log: Path) -> Iterator[Prism]:
-    """`prism mock|proxy ...` on a free port, ready. Its log goes to `log`."""
-    port = free_port()
-    command = [str(need_node_tool("prism")), *args, "-h", "127.0.0.1", "-p", str(port)]
-    with log.open("wb") as out:
-        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 60
+def prisms(
+    *runs: tuple[list[str], Path], meanwhile: Callable[[], None] = lambda: None
+) -> Iterator[list[Prism]]:
+    """Several `prism mock|proxy ...` at once (each takes seconds to start), each on a free
+    port with its log in its own file; runs `meanwhile()` while they start, and yields
+    them once all are ready."""
+    prism = str(need_node_tool("prism"))
+    started: list[tuple[subprocess.Popen[bytes], str, Path]] = []
+    try:
+        for args, log in runs:
+            port = free_port()
+            with log.open("wb") as out:
+                command = [prism, *args, "-h", "127.0.0.1", "-p", str(port)]
+                proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
+            started.append((proc, f"http://127.0.0.1:{port}", log))
+        meanwhile()
+        deadline = time.monotonic() + 60
+        for proc, url, log in started:
             while True:
                 try:
                     # Any answer means it listens; a path outside the contract is no violation.
@@ -90,10 +99,12 @@ def prism(*args: str, log: Path) -> Iterator[Prism]:
                     if proc.poll() is not None or time.monotonic() > deadline:
                         pytest.fail(f"Prism did not start:\n{log.read_text()}", pytrace=False)
                     time.sleep(0.1)
-            time.sleep(0.2)  # the probe's own log lines
-            yield Prism(url, log)
-        finally:
+        time.sleep(0.2)  # the probes' own log lines
+        yield [Prism(url, log) for _, url, log in started]
+    finally:
+        for proc, _, _ in started:
             proc.terminate()
+        for proc, _, _ in started:
             try:
                 proc.wait(10)
             except subprocess.TimeoutExpired:

@@ -8,25 +8,36 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from syftbox_accounting.server import BackgroundService
-from tests.other_languages.conftest import ROOT, SPEC, need_node_tool, prism, run
+from tests.other_languages.conftest import ROOT, SPEC, Prism, need_node_tool, prisms, run
 
 TS = ROOT / "clients" / "typescript"
 BUILD = TS / "build"
 
 
 @pytest.fixture(scope="module")
-def compiled() -> Path:
-    """The client and its tests compiled by `tsc --strict` (tsconfig.json) to build/."""
+def setup(
+    service: BackgroundService, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Path, Prism, Prism]]:
+    """The client and its tests compiled by `tsc --strict` (tsconfig.json) to build/, while
+    a `prism proxy` in front of the service and a `prism mock` start."""
     tsc = need_node_tool("tsc")
-    shutil.rmtree(BUILD, ignore_errors=True)
-    run([str(tsc), "--strict", "-p", str(TS / "tsconfig.json")])
     assert json.loads((TS / "tsconfig.json").read_text())["compilerOptions"]["strict"] is True
-    return BUILD / "test"
+
+    def compile_typescript() -> None:
+        shutil.rmtree(BUILD, ignore_errors=True)
+        run([str(tsc), "--strict", "-p", str(TS / "tsconfig.json")])
+
+    logs = tmp_path_factory.mktemp("prism")
+    proxy_run = (["proxy", str(SPEC), service.url], logs / "proxy.log")
+    mock_run = (["mock", str(SPEC)], logs / "mock.log")
+    with prisms(proxy_run, mock_run, meanwhile=compile_typescript) as (proxy, mock):
+        yield BUILD / "test", proxy, mock
 
 
 def _node_test(tests: Path, url: str, admin_key: str, target: str) -> str:
@@ -42,15 +53,18 @@ def _node_test(tests: Path, url: str, admin_key: str, target: str) -> str:
     return output
 
 
-def test_against_the_reference_service(compiled: Path, service: BackgroundService) -> None:
+def test_against_the_reference_service(
+    setup: tuple[Path, Prism, Prism], service: BackgroundService
+) -> None:
+    compiled, _, _ = setup
     output = _node_test(compiled, service.url, service.admin_key, "service")
     assert "pass 10" in output, output
 
 
-def test_through_prism_proxy(compiled: Path, service: BackgroundService, tmp_path: Path) -> None:
-    with prism("proxy", str(SPEC), service.url, log=tmp_path / "prism.log") as proxy:
-        output = _node_test(compiled, proxy.url, service.admin_key, "proxy")
-        violations = proxy.violations()
+def test_through_prism_proxy(setup: tuple[Path, Prism, Prism], service: BackgroundService) -> None:
+    compiled, proxy, _ = setup
+    output = _node_test(compiled, proxy.url, service.admin_key, "proxy")
+    violations = proxy.violations()
     assert "pass 10" in output, output
     # The suite fails on any sl-violations header it was not expecting; Prism's log says the
     # same from its side: only the one request the suite sends off-contract on purpose.
@@ -58,7 +72,7 @@ def test_through_prism_proxy(compiled: Path, service: BackgroundService, tmp_pat
     assert "Violation: request.body.amount" in violations[0]
 
 
-def test_against_a_prism_mock(compiled: Path, tmp_path: Path) -> None:
-    with prism("mock", str(SPEC), log=tmp_path / "prism.log") as mock:
-        output = _node_test(compiled, mock.url, "any-admin-key", "mock")
+def test_against_a_prism_mock(setup: tuple[Path, Prism, Prism]) -> None:
+    compiled, _, mock = setup
+    output = _node_test(compiled, mock.url, "any-admin-key", "mock")
     assert "pass 3" in output, output
