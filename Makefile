@@ -15,6 +15,25 @@ GEN_PKG := syftbox_accounting_client
 GENERATE := PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/openapi-python-client generate \
 	--path openapi.yaml --config openapi-python-client.yaml --meta none --fail-on-warning
 
+# The other languages' clients, generated from the same contract and committed
+# (clients/typescript/generated, clients/go/client); both generators are pinned: hey-api
+# in package.json, openapi-generator-cli (the wheel with the JAR, on Java 17) in
+# pyproject.toml's dev extra.
+TS_CLIENT := clients/typescript
+GO_CLIENT := clients/go/client
+TS_GENERATE = (cd $(TS_CLIENT) && OPENAPI_TS_OUTPUT=$(1) ../../node_modules/.bin/openapi-ts)
+GO_GENERATE = $(BIN)/openapi-generator-cli generate -i openapi.yaml -g go -o $(1) \
+	--type-mappings=number=float64 \
+	--git-host=github.com --git-user-id=OpenMined --git-repo-id=syftbox-accounting-go \
+	--package-name=syftboxaccounting \
+	--additional-properties=disallowAdditionalPropertiesIfNotPresent=false,isGoSubmodule=false,generateInterfaces=false \
+	--global-property=apiDocs=false,modelDocs=false,apiTests=false,modelTests=false
+# The two notices openapi-generator 7.26 prints for this contract, which only a different
+# contract could silence: its OpenAPI 3.1 support is "beta", and it logs once that a named
+# response example has no $ref. Any other warning fails the generation.
+GO_KNOWN_WARNINGS := -e 'OpenAPI 3.1 support is still in beta' -e 'Failed to get the schema name: null'
+HAVE_JAVA := $(shell command -v java >/dev/null 2>&1 && echo yes)
+
 # Prints a step's name, runs it, and names the step and the fix when it fails.
 define step
 	@echo "==> $(1)"
@@ -43,11 +62,21 @@ install: $(VENV_STAMP) $(NODE_STAMP) ## Create .venv and node_modules with every
 demo: $(VENV_STAMP) ## The main job: the seed's payment workflow against the embedded reference service.
 	@$(PY) -m syftbox_accounting.demo
 
+# The API reference the service serves at /docs: built by the pinned Redocly with its
+# scripts inlined (no CDN), into the package as a build artifact (not committed).
+API_REFERENCE := syftbox_accounting/server/api-reference.html
+$(API_REFERENCE): openapi.yaml $(NODE_STAMP)
+	@echo "==> docs: $@"
+	@out=$$(node_modules/.bin/redocly build-docs openapi.yaml --inlineBundle -o $@ 2>&1) || { echo "$$out"; exit 1; }
+
+.PHONY: docs
+docs: $(API_REFERENCE) ## Build the HTML API reference the service serves at /docs.
+
 .PHONY: test
-test: $(VENV_STAMP) $(NODE_STAMP) ## Lint, type-check, check the contract and generated/, run the tests.
+test: $(VENV_STAMP) $(NODE_STAMP) $(API_REFERENCE) ## Lint, type-check, check the contract and generated/, run the tests.
 	$(call step,ruff,$(BIN)/ruff check . && $(BIN)/ruff format --check .,Run 'make format' or fix the lines above.)
 	$(call step,mypy --strict,$(BIN)/mypy,Fix the type errors above.)
-	@$(MAKE) --no-print-directory lint-spec check-generated
+	@$(MAKE) --no-print-directory lint-spec check-generated check-clients
 	$(call step,pytest,$(BIN)/pytest -q $(PYTEST_ARGS),See the failing tests above.)
 
 .PHONY: bench
@@ -59,10 +88,40 @@ lint-spec: $(NODE_STAMP) ## Lint openapi.yaml with Redocly (0 errors, 0 warnings
 	$(call step,lint-spec,node_modules/.bin/redocly lint openapi.yaml --format=stylish --max-problems=100 2>&1 | grep -v -e '^\s*$$' -e 'Node.js' -e '═' -e '║' ; exit $${PIPESTATUS[0]},Fix openapi.yaml as Redocly says above.)
 
 .PHONY: generate
-generate: $(VENV_STAMP) ## Regenerate generated/ from openapi.yaml.
+generate: $(VENV_STAMP) ## Regenerate generated/ and the clients in clients/ from openapi.yaml.
 	rm -rf generated/$(GEN_PKG)
 	@mkdir -p generated
 	$(GENERATE) --output-path generated/$(GEN_PKG)
+	@$(MAKE) --no-print-directory generate-clients
+
+.PHONY: generate-clients
+generate-clients: $(VENV_STAMP) $(NODE_STAMP) ## Regenerate the TypeScript and Go clients in clients/ from openapi.yaml.
+	$(call step,generate TypeScript client,rm -rf $(TS_CLIENT)/generated && $(call TS_GENERATE,generated) >/dev/null,See the openapi-ts output above.)
+	$(call step,generate Go client,$(MAKE) --no-print-directory _go-client GO_OUT=$(GO_CLIENT),See the openapi-generator output above.)
+
+# Writes the Go client to $(GO_OUT); fails on an unknown generator warning.
+.PHONY: _go-client
+_go-client:
+	@test -n "$(HAVE_JAVA)" || { echo "java is not installed: openapi-generator needs Java 17 (apt-get install -y openjdk-17-jre-headless)"; exit 1; }
+	@find $(GO_OUT) -mindepth 1 -maxdepth 1 ! -name .openapi-generator-ignore -exec rm -rf {} + 2>/dev/null || true
+	@out=$$($(call GO_GENERATE,$(GO_OUT)) 2>&1) || { echo "$$out"; exit 1; }; \
+		warnings=$$(echo "$$out" | grep -E 'WARN|ERROR' | grep -v -F $(GO_KNOWN_WARNINGS) || true); \
+		if [ -n "$$warnings" ]; then echo "$$warnings"; exit 1; fi
+
+.PHONY: check-clients
+check-clients: $(VENV_STAMP) $(NODE_STAMP) ## Fail with a diff when clients/ does not match openapi.yaml.
+	$(call step,check-clients (TypeScript),tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+		$(call TS_GENERATE,"$$tmp/generated") >/dev/null && \
+		diff -ru $(TS_CLIENT)/generated "$$tmp/generated",clients/typescript does not match openapi.yaml: run 'make generate' and commit the result.)
+	@if [ -z "$(HAVE_JAVA)" ]; then \
+		echo "==> check-clients (Go): SKIPPED, java is not installed (openapi-generator needs Java 17: apt-get install -y openjdk-17-jre-headless)"; \
+	else \
+		echo "==> check-clients (Go)"; \
+		tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+		cp $(GO_CLIENT)/.openapi-generator-ignore "$$tmp/" && \
+		$(MAKE) --no-print-directory _go-client GO_OUT="$$tmp" && \
+		diff -ru $(GO_CLIENT) "$$tmp" || { echo; echo "FAILED: check-clients (Go). clients/go does not match openapi.yaml: run 'make generate' and commit the result."; exit 1; }; \
+	fi
 
 .PHONY: check-generated
 check-generated: $(VENV_STAMP) ## Fail with a diff when generated/ does not match openapi.yaml.

@@ -11,7 +11,12 @@ from pytest_httpx import HTTPXMock
 from syftbox_accounting_client import AuthenticatedClient, Client
 from syftbox_accounting_client.api.tokens import create_token
 from syftbox_accounting_client.api.users import get_my_info
-from syftbox_accounting_client.models import CreateTokenRequest, Error, TokenResponse, UserResponse
+from syftbox_accounting_client.models import (
+    CreateTokenRequest,
+    ErrorResponse,
+    TokenResponse,
+    UserResponse,
+)
 
 BASE = "http://127.0.0.1:8000"
 USER = {"id": "u1", "email": "alice@example.com", "balance": 12.5, "organization": None}
@@ -48,7 +53,7 @@ def test_sync_documented_error_is_parsed(httpx_mock: HTTPXMock) -> None:
     with basic_client() as client:
         response = get_my_info.sync_detailed(client=client)  # type: ignore[arg-type]
     assert response.status_code == 401
-    assert isinstance(response.parsed, Error)
+    assert isinstance(response.parsed, ErrorResponse)
     assert response.parsed.code == "invalid_credentials"
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from syftbox_accounting import operations, validation
 from syftbox_accounting.accounting import AccountingClient
 from syftbox_accounting.cli._context import TOKEN, Account, Context, parse_amount
+from syftbox_accounting.cli._contract import contract
 from syftbox_accounting.cli._errors import FAILURE, OK, CliError
 from syftbox_accounting.cli._output import (
     fields,
@@ -365,6 +366,7 @@ COMMANDS: dict[str, Command] = {
     "admin add-balance": add_balance,
     "admin get-user": get_user,
     "admin list-users": list_users,
+    "contract": contract,
 }
 
 # Commands after which an interruption may have left money in flight.

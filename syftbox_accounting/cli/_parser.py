@@ -449,6 +449,13 @@ def build_parser() -> Parser:
     )
     _history_filters(p)
 
+    command(
+        "contract",
+        "print the contract (openapi.yaml) to generate a client in another language",
+        ["contract > openapi.yaml"],
+        [],
+    )
+
     # -- operators
 
     command(

@@ -21,7 +21,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from syftbox_accounting.server import errors, idempotency
+from syftbox_accounting.server import docs, errors, idempotency
 from syftbox_accounting.server.auth import (
     BasicCredentials,
     check_admin,
@@ -104,7 +104,7 @@ def create_app(
         store.close()
         raise
     app = Starlette(
-        routes=_routes(service),
+        routes=[*_routes(service), *docs.routes()],  # docs: /openapi.yaml and /docs
         middleware=[Middleware(RequestLog), Middleware(idempotency.EchoKey)],
         exception_handlers={HTTPException: _http_exception},  # type: ignore[dict-item]
     )

@@ -35,6 +35,7 @@ COMMANDS = [
     ["admin", "add-balance"],
     ["admin", "get-user"],
     ["admin", "list-users"],
+    ["contract"],
 ]
 
 

@@ -4,6 +4,7 @@ every phase, every check, positive and negative data. 0 failures expected."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -52,6 +53,8 @@ def test_the_service_honours_the_contract(tmp_path: Path) -> None:
         assert result.returncode == 0, result.stdout[-20_000:] + result.stderr[-5_000:]
         count = len(list(operations()))
         assert f"{count} selected / {count} total" in result.stdout
+        # The stateful phase follows links: the contract's and those schemathesis infers.
+        assert re.search(r"API Links:\s+[1-9]\d* covered", result.stdout), result.stdout[-5000:]
         # Whatever the fuzzer did, the books still balance.
         balances, put_in = running.service.store.totals()
         assert balances == put_in

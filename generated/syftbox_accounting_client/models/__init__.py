@@ -5,9 +5,9 @@ from .create_token_request import CreateTokenRequest
 from .create_transaction_request import CreateTransactionRequest
 from .create_user_request import CreateUserRequest
 from .create_user_response import CreateUserResponse
-from .error import Error
 from .error_code import ErrorCode
 from .error_detail import ErrorDetail
+from .error_response import ErrorResponse
 from .token_response import TokenResponse
 from .transaction import Transaction
 from .transaction_actor import TransactionActor
@@ -29,9 +29,9 @@ __all__ = (
     "CreateTransactionRequest",
     "CreateUserRequest",
     "CreateUserResponse",
-    "Error",
     "ErrorCode",
     "ErrorDetail",
+    "ErrorResponse",
     "TokenResponse",
     "Transaction",
     "TransactionActor",

@@ -6,7 +6,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.error import Error
+from ...models.error_response import ErrorResponse
 from ...models.user_response import UserResponse
 from ...types import Response
 
@@ -27,44 +27,44 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | UserResponse | None:
+) -> ErrorResponse | UserResponse | None:
     if response.status_code == 200:
         response_200 = UserResponse.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 401:
-        response_401 = Error.from_dict(response.json())
+        response_401 = ErrorResponse.from_dict(response.json())
 
         return response_401
 
     if response.status_code == 403:
-        response_403 = Error.from_dict(response.json())
+        response_403 = ErrorResponse.from_dict(response.json())
 
         return response_403
 
     if response.status_code == 404:
-        response_404 = Error.from_dict(response.json())
+        response_404 = ErrorResponse.from_dict(response.json())
 
         return response_404
 
     if response.status_code == 422:
-        response_422 = Error.from_dict(response.json())
+        response_422 = ErrorResponse.from_dict(response.json())
 
         return response_422
 
     if response.status_code == 429:
-        response_429 = Error.from_dict(response.json())
+        response_429 = ErrorResponse.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 500:
-        response_500 = Error.from_dict(response.json())
+        response_500 = ErrorResponse.from_dict(response.json())
 
         return response_500
 
     if response.status_code == 503:
-        response_503 = Error.from_dict(response.json())
+        response_503 = ErrorResponse.from_dict(response.json())
 
         return response_503
 
@@ -76,7 +76,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | UserResponse]:
+) -> Response[ErrorResponse | UserResponse]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -89,7 +89,7 @@ def sync_detailed(
     email: str,
     *,
     client: AuthenticatedClient,
-) -> Response[Error | UserResponse]:
+) -> Response[ErrorResponse | UserResponse]:
     """Look up an account by email
 
      Returns any account by its email. The email may arrive unencoded in the path
@@ -104,7 +104,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | UserResponse]
+        Response[ErrorResponse | UserResponse]
     """
 
     kwargs = _get_kwargs(
@@ -122,7 +122,7 @@ def sync(
     email: str,
     *,
     client: AuthenticatedClient,
-) -> Error | UserResponse | None:
+) -> ErrorResponse | UserResponse | None:
     """Look up an account by email
 
      Returns any account by its email. The email may arrive unencoded in the path
@@ -137,7 +137,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | UserResponse
+        ErrorResponse | UserResponse
     """
 
     return sync_detailed(
@@ -150,7 +150,7 @@ async def asyncio_detailed(
     email: str,
     *,
     client: AuthenticatedClient,
-) -> Response[Error | UserResponse]:
+) -> Response[ErrorResponse | UserResponse]:
     """Look up an account by email
 
      Returns any account by its email. The email may arrive unencoded in the path
@@ -165,7 +165,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | UserResponse]
+        Response[ErrorResponse | UserResponse]
     """
 
     kwargs = _get_kwargs(
@@ -181,7 +181,7 @@ async def asyncio(
     email: str,
     *,
     client: AuthenticatedClient,
-) -> Error | UserResponse | None:
+) -> ErrorResponse | UserResponse | None:
     """Look up an account by email
 
      Returns any account by its email. The email may arrive unencoded in the path
@@ -196,7 +196,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | UserResponse
+        ErrorResponse | UserResponse
     """
 
     return (

@@ -6,7 +6,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.create_token_request import CreateTokenRequest
-from ...models.error import Error
+from ...models.error_response import ErrorResponse
 from ...models.token_response import TokenResponse
 from ...types import UNSET, Response, Unset
 
@@ -35,49 +35,49 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | TokenResponse | None:
+) -> ErrorResponse | TokenResponse | None:
     if response.status_code == 200:
         response_200 = TokenResponse.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 400:
-        response_400 = Error.from_dict(response.json())
+        response_400 = ErrorResponse.from_dict(response.json())
 
         return response_400
 
     if response.status_code == 401:
-        response_401 = Error.from_dict(response.json())
+        response_401 = ErrorResponse.from_dict(response.json())
 
         return response_401
 
     if response.status_code == 404:
-        response_404 = Error.from_dict(response.json())
+        response_404 = ErrorResponse.from_dict(response.json())
 
         return response_404
 
     if response.status_code == 409:
-        response_409 = Error.from_dict(response.json())
+        response_409 = ErrorResponse.from_dict(response.json())
 
         return response_409
 
     if response.status_code == 422:
-        response_422 = Error.from_dict(response.json())
+        response_422 = ErrorResponse.from_dict(response.json())
 
         return response_422
 
     if response.status_code == 429:
-        response_429 = Error.from_dict(response.json())
+        response_429 = ErrorResponse.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 500:
-        response_500 = Error.from_dict(response.json())
+        response_500 = ErrorResponse.from_dict(response.json())
 
         return response_500
 
     if response.status_code == 503:
-        response_503 = Error.from_dict(response.json())
+        response_503 = ErrorResponse.from_dict(response.json())
 
         return response_503
 
@@ -89,7 +89,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | TokenResponse]:
+) -> Response[ErrorResponse | TokenResponse]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -103,7 +103,7 @@ def sync_detailed(
     client: AuthenticatedClient,
     body: CreateTokenRequest,
     idempotency_key: str | Unset = UNSET,
-) -> Response[Error | TokenResponse]:
+) -> Response[ErrorResponse | TokenResponse]:
     """Create a transaction token
 
      The payer (the caller) creates a single-use token that lets
@@ -120,7 +120,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | TokenResponse]
+        Response[ErrorResponse | TokenResponse]
     """
 
     kwargs = _get_kwargs(
@@ -140,7 +140,7 @@ def sync(
     client: AuthenticatedClient,
     body: CreateTokenRequest,
     idempotency_key: str | Unset = UNSET,
-) -> Error | TokenResponse | None:
+) -> ErrorResponse | TokenResponse | None:
     """Create a transaction token
 
      The payer (the caller) creates a single-use token that lets
@@ -157,7 +157,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | TokenResponse
+        ErrorResponse | TokenResponse
     """
 
     return sync_detailed(
@@ -172,7 +172,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     body: CreateTokenRequest,
     idempotency_key: str | Unset = UNSET,
-) -> Response[Error | TokenResponse]:
+) -> Response[ErrorResponse | TokenResponse]:
     """Create a transaction token
 
      The payer (the caller) creates a single-use token that lets
@@ -189,7 +189,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | TokenResponse]
+        Response[ErrorResponse | TokenResponse]
     """
 
     kwargs = _get_kwargs(
@@ -207,7 +207,7 @@ async def asyncio(
     client: AuthenticatedClient,
     body: CreateTokenRequest,
     idempotency_key: str | Unset = UNSET,
-) -> Error | TokenResponse | None:
+) -> ErrorResponse | TokenResponse | None:
     """Create a transaction token
 
      The payer (the caller) creates a single-use token that lets
@@ -224,7 +224,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | TokenResponse
+        ErrorResponse | TokenResponse
     """
 
     return (

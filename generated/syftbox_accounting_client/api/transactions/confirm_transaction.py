@@ -5,7 +5,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.error import Error
+from ...models.error_response import ErrorResponse
 from ...models.transaction_id_request import TransactionIdRequest
 from ...models.transaction_response import TransactionResponse
 from ...types import UNSET, Response, Unset
@@ -35,54 +35,54 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | TransactionResponse | None:
+) -> ErrorResponse | TransactionResponse | None:
     if response.status_code == 200:
         response_200 = TransactionResponse.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 400:
-        response_400 = Error.from_dict(response.json())
+        response_400 = ErrorResponse.from_dict(response.json())
 
         return response_400
 
     if response.status_code == 401:
-        response_401 = Error.from_dict(response.json())
+        response_401 = ErrorResponse.from_dict(response.json())
 
         return response_401
 
     if response.status_code == 403:
-        response_403 = Error.from_dict(response.json())
+        response_403 = ErrorResponse.from_dict(response.json())
 
         return response_403
 
     if response.status_code == 404:
-        response_404 = Error.from_dict(response.json())
+        response_404 = ErrorResponse.from_dict(response.json())
 
         return response_404
 
     if response.status_code == 409:
-        response_409 = Error.from_dict(response.json())
+        response_409 = ErrorResponse.from_dict(response.json())
 
         return response_409
 
     if response.status_code == 422:
-        response_422 = Error.from_dict(response.json())
+        response_422 = ErrorResponse.from_dict(response.json())
 
         return response_422
 
     if response.status_code == 429:
-        response_429 = Error.from_dict(response.json())
+        response_429 = ErrorResponse.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 500:
-        response_500 = Error.from_dict(response.json())
+        response_500 = ErrorResponse.from_dict(response.json())
 
         return response_500
 
     if response.status_code == 503:
-        response_503 = Error.from_dict(response.json())
+        response_503 = ErrorResponse.from_dict(response.json())
 
         return response_503
 
@@ -94,7 +94,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | TransactionResponse]:
+) -> Response[ErrorResponse | TransactionResponse]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -108,7 +108,7 @@ def sync_detailed(
     client: AuthenticatedClient,
     body: TransactionIdRequest,
     idempotency_key: str | Unset = UNSET,
-) -> Response[Error | TransactionResponse]:
+) -> Response[ErrorResponse | TransactionResponse]:
     """Confirm a pending transaction
 
      Moves the money and marks the transaction `COMPLETED`, in one step. Only the
@@ -125,7 +125,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | TransactionResponse]
+        Response[ErrorResponse | TransactionResponse]
     """
 
     kwargs = _get_kwargs(
@@ -145,7 +145,7 @@ def sync(
     client: AuthenticatedClient,
     body: TransactionIdRequest,
     idempotency_key: str | Unset = UNSET,
-) -> Error | TransactionResponse | None:
+) -> ErrorResponse | TransactionResponse | None:
     """Confirm a pending transaction
 
      Moves the money and marks the transaction `COMPLETED`, in one step. Only the
@@ -162,7 +162,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | TransactionResponse
+        ErrorResponse | TransactionResponse
     """
 
     return sync_detailed(
@@ -177,7 +177,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     body: TransactionIdRequest,
     idempotency_key: str | Unset = UNSET,
-) -> Response[Error | TransactionResponse]:
+) -> Response[ErrorResponse | TransactionResponse]:
     """Confirm a pending transaction
 
      Moves the money and marks the transaction `COMPLETED`, in one step. Only the
@@ -194,7 +194,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | TransactionResponse]
+        Response[ErrorResponse | TransactionResponse]
     """
 
     kwargs = _get_kwargs(
@@ -212,7 +212,7 @@ async def asyncio(
     client: AuthenticatedClient,
     body: TransactionIdRequest,
     idempotency_key: str | Unset = UNSET,
-) -> Error | TransactionResponse | None:
+) -> ErrorResponse | TransactionResponse | None:
     """Confirm a pending transaction
 
      Moves the money and marks the transaction `COMPLETED`, in one step. Only the
@@ -229,7 +229,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | TransactionResponse
+        ErrorResponse | TransactionResponse
     """
 
     return (

@@ -6,7 +6,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.error import Error
+from ...models.error_response import ErrorResponse
 from ...models.transaction_response import TransactionResponse
 from ...types import Response
 
@@ -27,39 +27,39 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | TransactionResponse | None:
+) -> ErrorResponse | TransactionResponse | None:
     if response.status_code == 200:
         response_200 = TransactionResponse.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 401:
-        response_401 = Error.from_dict(response.json())
+        response_401 = ErrorResponse.from_dict(response.json())
 
         return response_401
 
     if response.status_code == 404:
-        response_404 = Error.from_dict(response.json())
+        response_404 = ErrorResponse.from_dict(response.json())
 
         return response_404
 
     if response.status_code == 422:
-        response_422 = Error.from_dict(response.json())
+        response_422 = ErrorResponse.from_dict(response.json())
 
         return response_422
 
     if response.status_code == 429:
-        response_429 = Error.from_dict(response.json())
+        response_429 = ErrorResponse.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 500:
-        response_500 = Error.from_dict(response.json())
+        response_500 = ErrorResponse.from_dict(response.json())
 
         return response_500
 
     if response.status_code == 503:
-        response_503 = Error.from_dict(response.json())
+        response_503 = ErrorResponse.from_dict(response.json())
 
         return response_503
 
@@ -71,7 +71,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | TransactionResponse]:
+) -> Response[ErrorResponse | TransactionResponse]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -84,7 +84,7 @@ def sync_detailed(
     transaction_id: str,
     *,
     client: AuthenticatedClient,
-) -> Response[Error | TransactionResponse]:
+) -> Response[ErrorResponse | TransactionResponse]:
     """Get one of the caller's transactions
 
      The transaction with this id, if the caller is its sender or its recipient;
@@ -98,7 +98,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | TransactionResponse]
+        Response[ErrorResponse | TransactionResponse]
     """
 
     kwargs = _get_kwargs(
@@ -116,7 +116,7 @@ def sync(
     transaction_id: str,
     *,
     client: AuthenticatedClient,
-) -> Error | TransactionResponse | None:
+) -> ErrorResponse | TransactionResponse | None:
     """Get one of the caller's transactions
 
      The transaction with this id, if the caller is its sender or its recipient;
@@ -130,7 +130,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | TransactionResponse
+        ErrorResponse | TransactionResponse
     """
 
     return sync_detailed(
@@ -143,7 +143,7 @@ async def asyncio_detailed(
     transaction_id: str,
     *,
     client: AuthenticatedClient,
-) -> Response[Error | TransactionResponse]:
+) -> Response[ErrorResponse | TransactionResponse]:
     """Get one of the caller's transactions
 
      The transaction with this id, if the caller is its sender or its recipient;
@@ -157,7 +157,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | TransactionResponse]
+        Response[ErrorResponse | TransactionResponse]
     """
 
     kwargs = _get_kwargs(
@@ -173,7 +173,7 @@ async def asyncio(
     transaction_id: str,
     *,
     client: AuthenticatedClient,
-) -> Error | TransactionResponse | None:
+) -> ErrorResponse | TransactionResponse | None:
     """Get one of the caller's transactions
 
      The transaction with this id, if the caller is its sender or its recipient;
@@ -187,7 +187,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | TransactionResponse
+        ErrorResponse | TransactionResponse
     """
 
     return (

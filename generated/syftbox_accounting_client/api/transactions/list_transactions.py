@@ -6,7 +6,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.error import Error
+from ...models.error_response import ErrorResponse
 from ...models.transaction_list_response import TransactionListResponse
 from ...models.transaction_status import TransactionStatus
 from ...types import UNSET, Response, Unset
@@ -59,34 +59,34 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | TransactionListResponse | None:
+) -> ErrorResponse | TransactionListResponse | None:
     if response.status_code == 200:
         response_200 = TransactionListResponse.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 401:
-        response_401 = Error.from_dict(response.json())
+        response_401 = ErrorResponse.from_dict(response.json())
 
         return response_401
 
     if response.status_code == 422:
-        response_422 = Error.from_dict(response.json())
+        response_422 = ErrorResponse.from_dict(response.json())
 
         return response_422
 
     if response.status_code == 429:
-        response_429 = Error.from_dict(response.json())
+        response_429 = ErrorResponse.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 500:
-        response_500 = Error.from_dict(response.json())
+        response_500 = ErrorResponse.from_dict(response.json())
 
         return response_500
 
     if response.status_code == 503:
-        response_503 = Error.from_dict(response.json())
+        response_503 = ErrorResponse.from_dict(response.json())
 
         return response_503
 
@@ -98,7 +98,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | TransactionListResponse]:
+) -> Response[ErrorResponse | TransactionListResponse]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -116,7 +116,7 @@ def sync_detailed(
     created_after: datetime.datetime | Unset = UNSET,
     created_before: datetime.datetime | Unset = UNSET,
     counterparty: str | Unset = UNSET,
-) -> Response[Error | TransactionListResponse]:
+) -> Response[ErrorResponse | TransactionListResponse]:
     """List the caller's transactions
 
      The transactions in which the caller is the sender or the recipient, in any
@@ -146,7 +146,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | TransactionListResponse]
+        Response[ErrorResponse | TransactionListResponse]
     """
 
     kwargs = _get_kwargs(
@@ -174,7 +174,7 @@ def sync(
     created_after: datetime.datetime | Unset = UNSET,
     created_before: datetime.datetime | Unset = UNSET,
     counterparty: str | Unset = UNSET,
-) -> Error | TransactionListResponse | None:
+) -> ErrorResponse | TransactionListResponse | None:
     """List the caller's transactions
 
      The transactions in which the caller is the sender or the recipient, in any
@@ -204,7 +204,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | TransactionListResponse
+        ErrorResponse | TransactionListResponse
     """
 
     return sync_detailed(
@@ -227,7 +227,7 @@ async def asyncio_detailed(
     created_after: datetime.datetime | Unset = UNSET,
     created_before: datetime.datetime | Unset = UNSET,
     counterparty: str | Unset = UNSET,
-) -> Response[Error | TransactionListResponse]:
+) -> Response[ErrorResponse | TransactionListResponse]:
     """List the caller's transactions
 
      The transactions in which the caller is the sender or the recipient, in any
@@ -257,7 +257,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | TransactionListResponse]
+        Response[ErrorResponse | TransactionListResponse]
     """
 
     kwargs = _get_kwargs(
@@ -283,7 +283,7 @@ async def asyncio(
     created_after: datetime.datetime | Unset = UNSET,
     created_before: datetime.datetime | Unset = UNSET,
     counterparty: str | Unset = UNSET,
-) -> Error | TransactionListResponse | None:
+) -> ErrorResponse | TransactionListResponse | None:
     """List the caller's transactions
 
      The transactions in which the caller is the sender or the recipient, in any
@@ -313,7 +313,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | TransactionListResponse
+        ErrorResponse | TransactionListResponse
     """
 
     return (

@@ -7,7 +7,7 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.create_user_request import CreateUserRequest
 from ...models.create_user_response import CreateUserResponse
-from ...models.error import Error
+from ...models.error_response import ErrorResponse
 from ...types import UNSET, Response, Unset
 
 
@@ -35,7 +35,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> CreateUserResponse | Error | None:
+) -> CreateUserResponse | ErrorResponse | None:
     if response.status_code == 200:
         response_200 = CreateUserResponse.from_dict(response.json())
 
@@ -47,32 +47,32 @@ def _parse_response(
         return response_201
 
     if response.status_code == 400:
-        response_400 = Error.from_dict(response.json())
+        response_400 = ErrorResponse.from_dict(response.json())
 
         return response_400
 
     if response.status_code == 409:
-        response_409 = Error.from_dict(response.json())
+        response_409 = ErrorResponse.from_dict(response.json())
 
         return response_409
 
     if response.status_code == 422:
-        response_422 = Error.from_dict(response.json())
+        response_422 = ErrorResponse.from_dict(response.json())
 
         return response_422
 
     if response.status_code == 429:
-        response_429 = Error.from_dict(response.json())
+        response_429 = ErrorResponse.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 500:
-        response_500 = Error.from_dict(response.json())
+        response_500 = ErrorResponse.from_dict(response.json())
 
         return response_500
 
     if response.status_code == 503:
-        response_503 = Error.from_dict(response.json())
+        response_503 = ErrorResponse.from_dict(response.json())
 
         return response_503
 
@@ -84,7 +84,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[CreateUserResponse | Error]:
+) -> Response[CreateUserResponse | ErrorResponse]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -98,7 +98,7 @@ def sync_detailed(
     client: AuthenticatedClient | Client,
     body: CreateUserRequest,
     idempotency_key: str | Unset = UNSET,
-) -> Response[CreateUserResponse | Error]:
+) -> Response[CreateUserResponse | ErrorResponse]:
     """Create an account
 
      Creates an account and returns it with its password. When no password is
@@ -115,7 +115,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[CreateUserResponse | Error]
+        Response[CreateUserResponse | ErrorResponse]
     """
 
     kwargs = _get_kwargs(
@@ -135,7 +135,7 @@ def sync(
     client: AuthenticatedClient | Client,
     body: CreateUserRequest,
     idempotency_key: str | Unset = UNSET,
-) -> CreateUserResponse | Error | None:
+) -> CreateUserResponse | ErrorResponse | None:
     """Create an account
 
      Creates an account and returns it with its password. When no password is
@@ -152,7 +152,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        CreateUserResponse | Error
+        CreateUserResponse | ErrorResponse
     """
 
     return sync_detailed(
@@ -167,7 +167,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
     body: CreateUserRequest,
     idempotency_key: str | Unset = UNSET,
-) -> Response[CreateUserResponse | Error]:
+) -> Response[CreateUserResponse | ErrorResponse]:
     """Create an account
 
      Creates an account and returns it with its password. When no password is
@@ -184,7 +184,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[CreateUserResponse | Error]
+        Response[CreateUserResponse | ErrorResponse]
     """
 
     kwargs = _get_kwargs(
@@ -202,7 +202,7 @@ async def asyncio(
     client: AuthenticatedClient | Client,
     body: CreateUserRequest,
     idempotency_key: str | Unset = UNSET,
-) -> CreateUserResponse | Error | None:
+) -> CreateUserResponse | ErrorResponse | None:
     """Create an account
 
      Creates an account and returns it with its password. When no password is
@@ -219,7 +219,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        CreateUserResponse | Error
+        CreateUserResponse | ErrorResponse
     """
 
     return (

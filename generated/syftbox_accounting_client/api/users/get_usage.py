@@ -6,7 +6,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.error import Error
+from ...models.error_response import ErrorResponse
 from ...models.usage_response import UsageResponse
 from ...types import UNSET, Response, Unset
 
@@ -42,34 +42,34 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | UsageResponse | None:
+) -> ErrorResponse | UsageResponse | None:
     if response.status_code == 200:
         response_200 = UsageResponse.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 401:
-        response_401 = Error.from_dict(response.json())
+        response_401 = ErrorResponse.from_dict(response.json())
 
         return response_401
 
     if response.status_code == 422:
-        response_422 = Error.from_dict(response.json())
+        response_422 = ErrorResponse.from_dict(response.json())
 
         return response_422
 
     if response.status_code == 429:
-        response_429 = Error.from_dict(response.json())
+        response_429 = ErrorResponse.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 500:
-        response_500 = Error.from_dict(response.json())
+        response_500 = ErrorResponse.from_dict(response.json())
 
         return response_500
 
     if response.status_code == 503:
-        response_503 = Error.from_dict(response.json())
+        response_503 = ErrorResponse.from_dict(response.json())
 
         return response_503
 
@@ -81,7 +81,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | UsageResponse]:
+) -> Response[ErrorResponse | UsageResponse]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -95,7 +95,7 @@ def sync_detailed(
     client: AuthenticatedClient,
     created_after: datetime.datetime | Unset = UNSET,
     created_before: datetime.datetime | Unset = UNSET,
-) -> Response[Error | UsageResponse]:
+) -> Response[ErrorResponse | UsageResponse]:
     """Summarize the caller's usage
 
      Counts and totals over the caller's transactions, computed exactly by the
@@ -118,7 +118,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | UsageResponse]
+        Response[ErrorResponse | UsageResponse]
     """
 
     kwargs = _get_kwargs(
@@ -138,7 +138,7 @@ def sync(
     client: AuthenticatedClient,
     created_after: datetime.datetime | Unset = UNSET,
     created_before: datetime.datetime | Unset = UNSET,
-) -> Error | UsageResponse | None:
+) -> ErrorResponse | UsageResponse | None:
     """Summarize the caller's usage
 
      Counts and totals over the caller's transactions, computed exactly by the
@@ -161,7 +161,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | UsageResponse
+        ErrorResponse | UsageResponse
     """
 
     return sync_detailed(
@@ -176,7 +176,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     created_after: datetime.datetime | Unset = UNSET,
     created_before: datetime.datetime | Unset = UNSET,
-) -> Response[Error | UsageResponse]:
+) -> Response[ErrorResponse | UsageResponse]:
     """Summarize the caller's usage
 
      Counts and totals over the caller's transactions, computed exactly by the
@@ -199,7 +199,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | UsageResponse]
+        Response[ErrorResponse | UsageResponse]
     """
 
     kwargs = _get_kwargs(
@@ -217,7 +217,7 @@ async def asyncio(
     client: AuthenticatedClient,
     created_after: datetime.datetime | Unset = UNSET,
     created_before: datetime.datetime | Unset = UNSET,
-) -> Error | UsageResponse | None:
+) -> ErrorResponse | UsageResponse | None:
     """Summarize the caller's usage
 
      Counts and totals over the caller's transactions, computed exactly by the
@@ -240,7 +240,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | UsageResponse
+        ErrorResponse | UsageResponse
     """
 
     return (

@@ -5,7 +5,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.error import Error
+from ...models.error_response import ErrorResponse
 from ...models.update_organization_request import UpdateOrganizationRequest
 from ...models.user_response import UserResponse
 from ...types import UNSET, Response, Unset
@@ -35,44 +35,44 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Error | UserResponse | None:
+) -> ErrorResponse | UserResponse | None:
     if response.status_code == 200:
         response_200 = UserResponse.from_dict(response.json())
 
         return response_200
 
     if response.status_code == 400:
-        response_400 = Error.from_dict(response.json())
+        response_400 = ErrorResponse.from_dict(response.json())
 
         return response_400
 
     if response.status_code == 401:
-        response_401 = Error.from_dict(response.json())
+        response_401 = ErrorResponse.from_dict(response.json())
 
         return response_401
 
     if response.status_code == 409:
-        response_409 = Error.from_dict(response.json())
+        response_409 = ErrorResponse.from_dict(response.json())
 
         return response_409
 
     if response.status_code == 422:
-        response_422 = Error.from_dict(response.json())
+        response_422 = ErrorResponse.from_dict(response.json())
 
         return response_422
 
     if response.status_code == 429:
-        response_429 = Error.from_dict(response.json())
+        response_429 = ErrorResponse.from_dict(response.json())
 
         return response_429
 
     if response.status_code == 500:
-        response_500 = Error.from_dict(response.json())
+        response_500 = ErrorResponse.from_dict(response.json())
 
         return response_500
 
     if response.status_code == 503:
-        response_503 = Error.from_dict(response.json())
+        response_503 = ErrorResponse.from_dict(response.json())
 
         return response_503
 
@@ -84,7 +84,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Error | UserResponse]:
+) -> Response[ErrorResponse | UserResponse]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -98,7 +98,7 @@ def sync_detailed(
     client: AuthenticatedClient,
     body: UpdateOrganizationRequest,
     idempotency_key: str | Unset = UNSET,
-) -> Response[Error | UserResponse]:
+) -> Response[ErrorResponse | UserResponse]:
     """Set or clear the caller's organization
 
      Sets the caller's organization; `null` clears it.
@@ -112,7 +112,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | UserResponse]
+        Response[ErrorResponse | UserResponse]
     """
 
     kwargs = _get_kwargs(
@@ -132,7 +132,7 @@ def sync(
     client: AuthenticatedClient,
     body: UpdateOrganizationRequest,
     idempotency_key: str | Unset = UNSET,
-) -> Error | UserResponse | None:
+) -> ErrorResponse | UserResponse | None:
     """Set or clear the caller's organization
 
      Sets the caller's organization; `null` clears it.
@@ -146,7 +146,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | UserResponse
+        ErrorResponse | UserResponse
     """
 
     return sync_detailed(
@@ -161,7 +161,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     body: UpdateOrganizationRequest,
     idempotency_key: str | Unset = UNSET,
-) -> Response[Error | UserResponse]:
+) -> Response[ErrorResponse | UserResponse]:
     """Set or clear the caller's organization
 
      Sets the caller's organization; `null` clears it.
@@ -175,7 +175,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | UserResponse]
+        Response[ErrorResponse | UserResponse]
     """
 
     kwargs = _get_kwargs(
@@ -193,7 +193,7 @@ async def asyncio(
     client: AuthenticatedClient,
     body: UpdateOrganizationRequest,
     idempotency_key: str | Unset = UNSET,
-) -> Error | UserResponse | None:
+) -> ErrorResponse | UserResponse | None:
     """Set or clear the caller's organization
 
      Sets the caller's organization; `null` clears it.
@@ -207,7 +207,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | UserResponse
+        ErrorResponse | UserResponse
     """
 
     return (

@@ -13,11 +13,11 @@ if TYPE_CHECKING:
     from ..models.error_detail import ErrorDetail
 
 
-T = TypeVar("T", bound="Error")
+T = TypeVar("T", bound="ErrorResponse")
 
 
 @_attrs_define
-class Error:
+class ErrorResponse:
     """The body of every error response."""
 
     message: str
@@ -96,14 +96,14 @@ class Error:
 
                 details.append(details_item)
 
-        error = cls(
+        error_response = cls(
             message=message,
             code=code,
             details=details,
         )
 
-        error.additional_properties = d
-        return error
+        error_response.additional_properties = d
+        return error_response
 
     @property
     def additional_keys(self) -> list[str]:

@@ -1,0 +1,453 @@
+// The seed's workflow and the provider side, through the generated TypeScript client.
+//
+// Environment (set by tests/other_languages/test_typescript.py):
+//   SYFTBOX_ACCOUNTING_URL        where to send requests
+//   SYFTBOX_ACCOUNTING_ADMIN_KEY  the admin key (Bearer)
+//   SYFTBOX_TS_TARGET             `service` (the reference service), `proxy` (prism proxy in
+//                                 front of it: every exchange is checked against the contract),
+//                                 or `mock` (a Prism mock of the contract: stateless, so only
+//                                 what a mock can answer is checked)
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, describe, test } from 'node:test';
+
+import { createClient } from '../generated/client/index.js';
+import {
+  addBalance,
+  cancelTransaction,
+  confirmTransaction,
+  createToken,
+  createTransaction,
+  createUser,
+  getMyInfo,
+  getUser,
+  listTransactions,
+  listUsers,
+  updateOrganization,
+  updatePassword,
+} from '../generated/sdk.gen.js';
+import type { ErrorResponse, Transaction } from '../generated/types.gen.js';
+
+const BASE_URL = required('SYFTBOX_ACCOUNTING_URL');
+const ADMIN_KEY = required('SYFTBOX_ACCOUNTING_ADMIN_KEY');
+const TARGET = required('SYFTBOX_TS_TARGET');
+if (!['service', 'proxy', 'mock'].includes(TARGET)) throw new Error(`unknown target ${TARGET}`);
+const STATEFUL = TARGET !== 'mock';
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run this through pytest`);
+  return value;
+}
+
+// -- money, exactly: JSON numbers to integer micro-dollars without float arithmetic
+
+/** `123456.789012` -> 123456789012n; throws on more than 6 decimal places. */
+export function micros(amount: number): bigint {
+  const text = String(amount); // the shortest text that round-trips: the JSON number sent
+  const match = /^(\d+)(?:\.(\d+))?(?:e([+-]\d+))?$/.exec(text);
+  if (!match) throw new Error(`not a plain amount: ${text}`);
+  const [, whole = '', fraction = '', exponent = '0'] = match;
+  let digits = whole + fraction;
+  let scale = fraction.length - Number(exponent); // value = digits * 10^-scale
+  while (scale > 6 && digits.endsWith('0')) {
+    digits = digits.slice(0, -1);
+    scale -= 1;
+  }
+  if (scale > 6) throw new Error(`more than 6 decimal places: ${text}`);
+  return BigInt(digits) * 10n ** BigInt(6 - scale);
+}
+
+// -- every exchange, with what Prism said about it (only `proxy` and `mock` set the header)
+
+interface Exchange {
+  method: string;
+  path: string;
+  status: number;
+  violations: Array<{ location?: string[]; message?: string }>;
+}
+
+const exchanges: Exchange[] = [];
+
+const recordingFetch: typeof fetch = async (input, init) => {
+  const request = input instanceof Request ? input : new Request(input, init);
+  const response = await fetch(request);
+  const header = response.headers.get('sl-violations');
+  exchanges.push({
+    method: request.method,
+    path: new URL(request.url).pathname,
+    status: response.status,
+    violations: header ? (JSON.parse(header) as Exchange['violations']) : [],
+  });
+  return response;
+};
+
+/** Exchanges since `start` where Prism found the request or the response off-contract. */
+function violations(start: number, allowRequest = false): Exchange[] {
+  return exchanges.slice(start).filter((e) =>
+    e.violations.some((v) => !(allowRequest && v.location?.[0] === 'request')),
+  );
+}
+
+type Identity = { email: string; password: string } | { adminKey: string } | undefined;
+
+function clientFor(identity: Identity, headers: Record<string, string> = {}) {
+  return createClient({
+    baseUrl: BASE_URL,
+    fetch: recordingFetch,
+    headers,
+    auth: (auth) => {
+      if (identity === undefined) return undefined;
+      if (auth.scheme === 'bearer') return 'adminKey' in identity ? identity.adminKey : undefined;
+      return 'email' in identity ? `${identity.email}:${identity.password}` : undefined;
+    },
+  });
+}
+
+const admin = clientFor({ adminKey: ADMIN_KEY });
+
+/** The typed error body of a failed call, checked to be the contract's ErrorResponse. */
+function errorOf(result: { error?: unknown; response?: Response }, status: number): ErrorResponse {
+  assert.equal(result.response?.status, status);
+  const error = result.error as ErrorResponse;
+  assert.equal(typeof error.message, 'string');
+  assert.ok(error.message.length > 0);
+  return error;
+}
+
+after(() => {
+  // Every exchange of every test went through the contract check (see each test).
+  assert.ok(exchanges.length > 0);
+});
+
+describe('the seed workflow and the provider side', { skip: !STATEFUL }, () => {
+  const run = randomUUID().slice(0, 8);
+  const payerEmail = `payer-${run}@example.com`;
+  const serviceEmail = `ai-service-${run}@example.com`;
+  const payerPassword = 'payer-password-123';
+  let servicePassword = '';
+  let payer = clientFor(undefined);
+  let service = clientFor(undefined);
+  let initialMicros = 0n;
+
+  test('register a payer (chosen password) and a service (generated password)', async () => {
+    const start = exchanges.length;
+    const created = await createUser({
+      client: clientFor(undefined),
+      body: { email: payerEmail, password: payerPassword, organization: 'OpenMined' },
+      throwOnError: true,
+    });
+    assert.equal(created.data.user.email, payerEmail);
+    assert.equal(created.data.password, payerPassword);
+    initialMicros = micros(created.data.user.balance);
+    // The public client sends explicit nulls: the contract accepts them.
+    const other = await createUser({
+      client: clientFor(undefined),
+      body: { email: serviceEmail, password: null, organization: null },
+      throwOnError: true,
+    });
+    servicePassword = other.data.password;
+    assert.ok(servicePassword.length >= 8);
+    payer = clientFor({ email: payerEmail, password: payerPassword });
+    service = clientFor({ email: serviceEmail, password: servicePassword });
+    assert.deepEqual(violations(start), []);
+  });
+
+  test('the admin adds balance with the Bearer key, to the micro-dollar', async () => {
+    const start = exchanges.length;
+    const credited = await addBalance({
+      client: admin,
+      body: { recipientEmail: payerEmail, amount: 123456.789012 },
+      throwOnError: true,
+    });
+    assert.equal(micros(credited.data.user.balance), initialMicros + 123_456_789_012n);
+    const looked = await getUser({ client: admin, path: { email: payerEmail }, throwOnError: true });
+    assert.equal(looked.data.user.balance, credited.data.user.balance);
+    assert.deepEqual(violations(start), []);
+  });
+
+  test('token as the payer, delegated charge as the service, confirm: exact balances', async () => {
+    const start = exchanges.length;
+    const token = await createToken({
+      client: payer,
+      body: { recipientEmail: serviceEmail },
+      throwOnError: true,
+    });
+    const charge = await createTransaction({
+      client: service,
+      body: {
+        senderEmail: payerEmail,
+        recipientEmail: serviceEmail,
+        amount: 0.000001,
+        token: token.data.token,
+        appName: 'summarizer',
+        appEpPath: '/v1/summarize',
+      },
+      throwOnError: true,
+    });
+    const pending: Transaction = charge.data.transaction;
+    assert.equal(pending.status, 'PENDING');
+    assert.equal(pending.createdBy, 'RECIPIENT');
+    assert.equal(pending.resolvedBy, null);
+    assert.equal(micros(pending.amount), 1n);
+    const confirmed = await confirmTransaction({
+      client: service,
+      body: { transactionId: pending.id },
+      throwOnError: true,
+    });
+    assert.equal(confirmed.data.transaction.status, 'COMPLETED');
+    assert.equal(confirmed.data.transaction.resolvedBy, 'RECIPIENT');
+    // createdAt/resolvedAt carry `+00:00`: the zod validators accept the offset.
+    assert.ok(!Number.isNaN(Date.parse(confirmed.data.transaction.resolvedAt ?? '')));
+
+    const payerInfo = await getMyInfo({ client: payer, throwOnError: true });
+    const serviceInfo = await getMyInfo({ client: service, throwOnError: true });
+    assert.equal(micros(payerInfo.data.user.balance), initialMicros + 123_456_789_012n - 1n);
+    assert.equal(micros(serviceInfo.data.user.balance), initialMicros + 1n);
+    assert.deepEqual(violations(start), []);
+  });
+
+  test('history: the payer sees the charge, newest first', async () => {
+    const start = exchanges.length;
+    const history = await listTransactions({ client: payer, throwOnError: true });
+    const [newest, credit] = history.data.transactions;
+    assert.equal(history.data.transactions.length, 2);
+    assert.equal(newest?.recipientEmail, serviceEmail);
+    assert.equal(newest?.appName, 'summarizer');
+    assert.equal(newest?.status, 'COMPLETED');
+    assert.equal(credit?.createdBy, 'SYSTEM');
+    assert.equal(micros(credit?.amount ?? 0), 123_456_789_012n);
+
+    // The same history a page at a time: newest first, the cursor leads to the next.
+    const first = await listTransactions({ client: payer, query: { limit: 1 }, throwOnError: true });
+    assert.equal(first.data.transactions[0]?.id, newest?.id);
+    assert.ok(first.data.nextCursor);
+    const second = await listTransactions({
+      client: payer,
+      query: { limit: 1, cursor: first.data.nextCursor ?? undefined },
+      throwOnError: true,
+    });
+    assert.equal(second.data.transactions[0]?.id, credit?.id);
+    assert.equal(second.data.nextCursor, null);
+    const completed = await listTransactions({
+      client: payer,
+      query: { status: 'COMPLETED', counterparty: serviceEmail },
+      throwOnError: true,
+    });
+    assert.deepEqual(
+      completed.data.transactions.map((t: Transaction) => t.id),
+      [newest?.id],
+    );
+    assert.deepEqual(violations(start), []);
+  });
+
+  test('a direct payment the payer cancels moves nothing', async () => {
+    const start = exchanges.length;
+    const before = await getMyInfo({ client: payer, throwOnError: true });
+    const direct = await createTransaction({
+      client: payer,
+      body: { senderEmail: payerEmail, recipientEmail: serviceEmail, amount: 10 },
+      throwOnError: true,
+    });
+    assert.equal(direct.data.transaction.createdBy, 'SENDER');
+    const cancelled = await cancelTransaction({
+      client: payer,
+      body: { transactionId: direct.data.transaction.id },
+      throwOnError: true,
+    });
+    assert.equal(cancelled.data.transaction.status, 'CANCELLED');
+    const afterwards = await getMyInfo({ client: payer, throwOnError: true });
+    assert.equal(micros(afterwards.data.user.balance), micros(before.data.user.balance));
+    assert.deepEqual(violations(start), []);
+  });
+
+  test('wrong password: 401 with the typed error body', async () => {
+    const start = exchanges.length;
+    const result = await getMyInfo({
+      client: clientFor({ email: payerEmail, password: 'not-the-password' }),
+    });
+    assert.equal(result.data, undefined);
+    assert.equal(errorOf(result, 401).code, 'invalid_credentials');
+    assert.match(result.response.headers.get('www-authenticate') ?? '', /^Basic /);
+    assert.deepEqual(violations(start), []);
+  });
+
+  test('a reused token: 403 token_used', async () => {
+    const start = exchanges.length;
+    const token = await createToken({
+      client: payer,
+      body: { recipientEmail: serviceEmail },
+      throwOnError: true,
+    });
+    const body = {
+      senderEmail: payerEmail,
+      recipientEmail: serviceEmail,
+      amount: 0.25,
+      token: token.data.token,
+    };
+    const first = await createTransaction({ client: service, body, throwOnError: true });
+    await cancelTransaction({
+      client: service,
+      body: { transactionId: first.data.transaction.id },
+      throwOnError: true,
+    });
+    const again = await createTransaction({ client: service, body });
+    assert.equal(errorOf(again, 403).code, 'token_used');
+    assert.deepEqual(violations(start), []);
+  });
+
+  test('an overdraft: 409 insufficient_funds, nothing moves', async () => {
+    const start = exchanges.length;
+    const token = await createToken({
+      client: payer,
+      body: { recipientEmail: payerEmail.replace('payer', 'nobody') },
+    });
+    assert.equal(errorOf(token, 404).code, 'not_found');
+    const result = await createTransaction({
+      client: service,
+      body: { senderEmail: serviceEmail, recipientEmail: payerEmail, amount: 1_000_000_000 },
+    });
+    assert.equal(errorOf(result, 409).code, 'insufficient_funds');
+    assert.deepEqual(violations(start), []);
+  });
+
+  test('a bad amount: 422 validation_error naming the field', async () => {
+    const start = exchanges.length;
+    // Schema-valid (more than 0) but 7 decimal places: only the service can refuse it.
+    const result = await createTransaction({
+      client: payer,
+      body: { senderEmail: payerEmail, recipientEmail: serviceEmail, amount: 0.0000001 },
+    });
+    const error = errorOf(result, 422);
+    assert.equal(error.code, 'validation_error');
+    assert.equal(error.details?.[0]?.field, 'amount');
+    assert.deepEqual(violations(start), []);
+    // Off-contract (amount 0): Prism, where present, reports the request and only the request.
+    const zero = await createTransaction({
+      client: payer,
+      body: { senderEmail: payerEmail, recipientEmail: serviceEmail, amount: 0 },
+    });
+    assert.equal(errorOf(zero, 422).code, 'validation_error');
+    assert.deepEqual(violations(start, true), []);
+    if (TARGET === 'proxy') assert.equal(violations(start).length, 1);
+  });
+
+  test('account settings: organization and password', async () => {
+    const start = exchanges.length;
+    const cleared = await updateOrganization({
+      client: payer,
+      body: { organization: null },
+      throwOnError: true,
+    });
+    assert.equal(cleared.data.user.organization, null);
+    const changed = await updatePassword({
+      client: payer,
+      body: { oldPassword: payerPassword, newPassword: 'a-new-password-456' },
+      throwOnError: true,
+    });
+    assert.equal(changed.data.user.email, payerEmail);
+    const users = await listUsers({ client: admin, throwOnError: true });
+    assert.ok(users.data.users.some((u) => u.email === serviceEmail));
+    assert.deepEqual(violations(start), []);
+  });
+});
+
+describe('against a mock of the contract', { skip: TARGET !== 'mock' }, () => {
+  // Prism's mock is stateless and accepts any password: it checks every request against the
+  // contract and answers with the contract's examples, which the zod validators must accept.
+  const alice = clientFor({ email: 'alice@example.com', password: 'correct-horse-battery' });
+
+  test('every operation: the request fits the contract, the example response parses', async () => {
+    const start = exchanges.length;
+    const tx = { transactionId: '5b1e7c9a-2d3f-4e5a-8b6c-7d8e9f0a1b2c' };
+    const info = await getMyInfo({ client: alice, throwOnError: true });
+    // The example balance, exactly.
+    assert.equal(micros(info.data.user.balance), 89_750_000n);
+    const results = [
+      await createUser({
+        client: clientFor(undefined),
+        body: { email: 'alice@example.com', password: null, organization: null },
+        throwOnError: true,
+      }),
+      await updatePassword({
+        client: alice,
+        body: { oldPassword: 'correct-horse-battery', newPassword: 'staple-battery-horse' },
+        throwOnError: true,
+      }),
+      await updateOrganization({ client: alice, body: { organization: null }, throwOnError: true }),
+      await createToken({
+        client: alice,
+        body: { recipientEmail: 'ai-service@example.com' },
+        throwOnError: true,
+      }),
+      await createTransaction({
+        client: alice,
+        body: {
+          senderEmail: 'alice@example.com',
+          recipientEmail: 'ai-service@example.com',
+          amount: 0.25,
+          token: 'eyJhbGciOiJIUzI1NiJ9.e30.c2ln',
+          appName: null,
+          appEpPath: null,
+        },
+        throwOnError: true,
+      }),
+      await confirmTransaction({ client: alice, body: tx, throwOnError: true }),
+      await cancelTransaction({ client: alice, body: tx, throwOnError: true }),
+      await listTransactions({ client: alice, throwOnError: true }),
+      await addBalance({
+        client: admin,
+        body: { recipientEmail: 'alice@example.com', amount: 123456.789012 },
+        throwOnError: true,
+      }),
+      await getUser({ client: admin, path: { email: 'alice@example.com' }, throwOnError: true }),
+      await listUsers({ client: admin, throwOnError: true }),
+    ];
+    assert.equal(results.length + 1, 12);
+    assert.deepEqual(
+      exchanges.slice(start).filter((e) => e.status !== 200),
+      [],
+    );
+    assert.deepEqual(violations(start), []);
+  });
+
+  test('documented errors come back typed: 401, 403 token_used, 409 insufficient_funds', async () => {
+    // No credentials at all: Prism refuses the request itself (a request violation).
+    const before = exchanges.length;
+    const unauthorized = await getMyInfo({ client: clientFor(undefined) });
+    assert.equal(errorOf(unauthorized, 401).code, 'invalid_credentials');
+    assert.equal(violations(before, true).length, 0);
+    const start = exchanges.length;
+    const body = {
+      senderEmail: 'alice@example.com',
+      recipientEmail: 'ai-service@example.com',
+      amount: 0.25,
+      token: 'eyJhbGciOiJIUzI1NiJ9.e30.c2ln',
+    };
+    const used = await createTransaction({
+      client: clientFor(
+        { email: 'ai-service@example.com', password: 'x' },
+        { Prefer: 'code=403, example=tokenUsed' },
+      ),
+      body,
+    });
+    assert.equal(errorOf(used, 403).code, 'token_used');
+    const overdraft = await createTransaction({
+      client: clientFor({ email: 'alice@example.com', password: 'x' }, { Prefer: 'code=409' }),
+      body: { ...body, token: null },
+    });
+    assert.equal(errorOf(overdraft, 409).code, 'insufficient_funds');
+    assert.deepEqual(violations(start), []);
+  });
+
+  test('a bad amount is refused by the contract itself: 422', async () => {
+    const start = exchanges.length;
+    const result = await createTransaction({
+      client: alice,
+      body: { senderEmail: 'alice@example.com', recipientEmail: 'bob@example.com', amount: 0 },
+    });
+    assert.equal(result.response.status, 422);
+    assert.equal(violations(start, true).length, 0);
+    assert.equal(violations(start).length, 1);
+  });
+});
