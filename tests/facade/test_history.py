@@ -19,11 +19,21 @@ from syftbox_accounting import (
     InvalidInputError,
     NotFoundError,
     ServiceException,
-    Transaction,
     TransactionStatus,
     Usage,
 )
-from tests.facade.helpers import BASE, BOB, EMAIL, SERVICE, tx_json, user_client, user_json
+from tests.facade.helpers import (
+    BASE,
+    BOB,
+    EMAIL,
+    KINDS,
+    SERVICE,
+    call,
+    run,
+    tx_json,
+    user_client,
+    user_json,
+)
 
 UTC = datetime.UTC
 
@@ -59,69 +69,49 @@ USAGE = {
 }
 
 
-async def _drain(iterator: Any) -> list[Transaction]:
-    return [tx async for tx in iterator]
-
-
-@pytest.fixture(params=["sync", "async"])
-def kind(request: pytest.FixtureRequest) -> str:
-    return str(request.param)
-
-
-async def call(kind: str, client: Any, name: str, *args: Any, **kwargs: Any) -> Any:
-    """`client.name(...)`, or its `_async` twin awaited (iterators drained)."""
-    if kind == "sync":
-        result = getattr(client, name)(*args, **kwargs)
-        return list(result) if name.startswith("iter_") else result
-    result = getattr(client, f"{name}_async")(*args, **kwargs)
-    if name.startswith("iter_"):
-        return await _drain(result)
-    return await result
-
-
 # -- get_transaction_history: one request for `limit`, pages beyond 1,000
 
 
-@pytest.mark.anyio
-async def test_a_limit_is_one_request_for_that_many(httpx_mock: HTTPXMock, kind: str) -> None:
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_limit_is_one_request_for_that_many(httpx_mock: HTTPXMock, kind: str) -> None:
     httpx_mock.add_response(json=page("tx-3", "tx-2", next_cursor="c1"))
-    found = await call(kind, user_client(), "get_transaction_history", 2)
+    found = run(kind, user_client(), call("get_transaction_history", 2))
     assert [t.id for t in found] == ["tx-3", "tx-2"]
     (request,) = httpx_mock.get_requests()
     assert request.url.path == "/transactions"
     assert query(request) == {"limit": ["2"]}
 
 
-@pytest.mark.anyio
-async def test_a_limit_above_one_page_walks_the_cursors(httpx_mock: HTTPXMock, kind: str) -> None:
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_limit_above_one_page_walks_the_cursors(httpx_mock: HTTPXMock, kind: str) -> None:
     ids = [f"tx-{n}" for n in range(1500)]
     httpx_mock.add_response(json=page(*ids[:1000], next_cursor="c1"))
     httpx_mock.add_response(json=page(*ids[1000:1200], next_cursor="c2"))
-    found = await call(kind, user_client(), "get_transaction_history", 1200)
+    found = run(kind, user_client(), call("get_transaction_history", 1200))
     assert [t.id for t in found] == ids[:1200]
     first, second = httpx_mock.get_requests()
     assert query(first) == {"limit": ["1000"]}
     assert query(second) == {"limit": ["200"], "cursor": ["c1"]}
 
 
-@pytest.mark.anyio
-async def test_filters_are_sent_as_the_contract_names_them(
-    httpx_mock: HTTPXMock, kind: str
-) -> None:
+@pytest.mark.parametrize("kind", KINDS)
+def test_filters_are_sent_as_the_contract_names_them(httpx_mock: HTTPXMock, kind: str) -> None:
     httpx_mock.add_response(json=page("tx-1"))
     after = datetime.datetime(2026, 11, 1, tzinfo=UTC)
     before = datetime.datetime(
         2026, 12, 1, 9, 30, tzinfo=datetime.timezone(datetime.timedelta(hours=2))
     )
-    await call(
+    run(
         kind,
         user_client(),
-        "get_transaction_history",
-        5,
-        status="pending",
-        created_after=after,
-        created_before=before,
-        counterparty=SERVICE,
+        call(
+            "get_transaction_history",
+            5,
+            status="pending",
+            created_after=after,
+            created_before=before,
+            counterparty=SERVICE,
+        ),
     )
     (request,) = httpx_mock.get_requests()
     sent = query(request)
@@ -132,10 +122,8 @@ async def test_filters_are_sent_as_the_contract_names_them(
     assert sent["counterparty"] == [SERVICE]
 
 
-@pytest.mark.anyio
-async def test_without_a_limit_everything_comes_in_one_request(
-    httpx_mock: HTTPXMock, kind: str
-) -> None:
+@pytest.mark.parametrize("kind", KINDS)
+def test_without_a_limit_everything_comes_in_one_request(httpx_mock: HTTPXMock, kind: str) -> None:
     httpx_mock.add_response(
         json={
             "transactions": [
@@ -145,7 +133,7 @@ async def test_without_a_limit_everything_comes_in_one_request(
             "nextCursor": None,
         }
     )
-    found = await call(kind, user_client(), "get_transaction_history")
+    found = run(kind, user_client(), call("get_transaction_history"))
     assert [t.id for t in found] == ["new", "old"]  # newest first, whatever the order sent
     (request,) = httpx_mock.get_requests()
     assert query(request) == {}
@@ -154,8 +142,8 @@ async def test_without_a_limit_everything_comes_in_one_request(
 # -- a service without pages (the public protocol): limit and filters done here
 
 
-@pytest.mark.anyio
-async def test_a_service_that_ignores_limit_and_filters_is_cut_here(
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_service_that_ignores_limit_and_filters_is_cut_here(
     httpx_mock: HTTPXMock, kind: str
 ) -> None:
     httpx_mock.add_response(
@@ -167,30 +155,34 @@ async def test_a_service_that_ignores_limit_and_filters_is_cut_here(
             tx_json("e", created_at=at(2), status="PENDING"),
         )
     )
-    found = await call(
+    found = run(
         kind,
         user_client(),
-        "get_transaction_history",
-        2,
-        status=TransactionStatus.PENDING,
-        created_after=datetime.datetime(2026, 11, 2, tzinfo=UTC),
-        counterparty=BOB,
+        call(
+            "get_transaction_history",
+            2,
+            status=TransactionStatus.PENDING,
+            created_after=datetime.datetime(2026, 11, 2, tzinfo=UTC),
+            counterparty=BOB,
+        ),
     )
     assert [t.id for t in found] == ["b", "c"]
     assert len(httpx_mock.get_requests()) == 1
 
 
-@pytest.mark.anyio
-async def test_a_window_is_at_or_after_and_before(httpx_mock: HTTPXMock, kind: str) -> None:
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_window_is_at_or_after_and_before(httpx_mock: HTTPXMock, kind: str) -> None:
     httpx_mock.add_response(
         json=legacy(*(tx_json(f"day-{d}", created_at=at(d, 0)) for d in range(1, 6)))
     )
-    found = await call(
+    found = run(
         kind,
         user_client(),
-        "get_transaction_history",
-        created_after=datetime.datetime(2026, 11, 2, tzinfo=UTC),
-        created_before=datetime.datetime(2026, 11, 4, tzinfo=UTC),
+        call(
+            "get_transaction_history",
+            created_after=datetime.datetime(2026, 11, 2, tzinfo=UTC),
+            created_before=datetime.datetime(2026, 11, 4, tzinfo=UTC),
+        ),
     )
     assert [t.id for t in found] == ["day-3", "day-2"]
 
@@ -198,12 +190,12 @@ async def test_a_window_is_at_or_after_and_before(httpx_mock: HTTPXMock, kind: s
 # -- iter_transactions: lazy pages, memory of one page
 
 
-@pytest.mark.anyio
-async def test_iterating_fetches_page_by_page(httpx_mock: HTTPXMock, kind: str) -> None:
+@pytest.mark.parametrize("kind", KINDS)
+def test_iterating_fetches_page_by_page(httpx_mock: HTTPXMock, kind: str) -> None:
     httpx_mock.add_response(json=page("tx-5", "tx-4", next_cursor="c1"))
     httpx_mock.add_response(json=page("tx-3", "tx-2", next_cursor="c2"))
     httpx_mock.add_response(json=page("tx-1"))
-    found = await call(kind, user_client(), "iter_transactions", page_size=2, status="COMPLETED")
+    found = run(kind, user_client(), call("iter_transactions", page_size=2, status="COMPLETED"))
     assert [t.id for t in found] == ["tx-5", "tx-4", "tx-3", "tx-2", "tx-1"]
     sent = [query(r) for r in httpx_mock.get_requests()]
     assert sent == [
@@ -232,8 +224,8 @@ async def test_the_async_iterator_is_lazy(httpx_mock: HTTPXMock) -> None:
     await iterator.aclose()  # type: ignore[attr-defined]
 
 
-@pytest.mark.anyio
-async def test_iterating_a_service_without_pages_yields_it_all_filtered(
+@pytest.mark.parametrize("kind", KINDS)
+def test_iterating_a_service_without_pages_yields_it_all_filtered(
     httpx_mock: HTTPXMock, kind: str
 ) -> None:
     httpx_mock.add_response(
@@ -243,7 +235,7 @@ async def test_iterating_a_service_without_pages_yields_it_all_filtered(
             tx_json("c", created_at=at(3), status="COMPLETED"),
         )
     )
-    found = await call(kind, user_client(), "iter_transactions", page_size=1, status="COMPLETED")
+    found = run(kind, user_client(), call("iter_transactions", page_size=1, status="COMPLETED"))
     assert [t.id for t in found] == ["c", "b"]
     assert len(httpx_mock.get_requests()) == 1
 
@@ -251,33 +243,35 @@ async def test_iterating_a_service_without_pages_yields_it_all_filtered(
 # -- get_transaction
 
 
-@pytest.mark.anyio
-async def test_one_transaction_by_id(httpx_mock: HTTPXMock, kind: str) -> None:
+@pytest.mark.parametrize("kind", KINDS)
+def test_one_transaction_by_id(httpx_mock: HTTPXMock, kind: str) -> None:
     httpx_mock.add_response(json={"transaction": tx_json("tx-9", status="COMPLETED")})
-    tx = await call(kind, user_client(), "get_transaction", "tx-9")
+    tx = run(kind, user_client(), call("get_transaction", "tx-9"))
     assert (tx.id, tx.status) == ("tx-9", TransactionStatus.COMPLETED)
     (request,) = httpx_mock.get_requests()
     assert (request.method, request.url.path) == ("GET", "/transactions/tx-9")
 
 
-@pytest.mark.anyio
-async def test_an_unknown_transaction_is_not_found(httpx_mock: HTTPXMock, kind: str) -> None:
+@pytest.mark.parametrize("kind", KINDS)
+def test_an_unknown_transaction_is_not_found(httpx_mock: HTTPXMock, kind: str) -> None:
     httpx_mock.add_response(
         status_code=404, json={"message": "No transaction tx-9 among yours.", "code": "not_found"}
     )
     with pytest.raises(NotFoundError) as caught:
-        await call(kind, user_client(), "get_transaction", "tx-9")
+        run(kind, user_client(), call("get_transaction", "tx-9"))
     assert caught.value.operation == "get_transaction"
 
 
 # -- get_usage, and its fallback
 
 
-@pytest.mark.anyio
-async def test_usage_is_read_exactly(httpx_mock: HTTPXMock, kind: str) -> None:
+@pytest.mark.parametrize("kind", KINDS)
+def test_usage_is_read_exactly(httpx_mock: HTTPXMock, kind: str) -> None:
     httpx_mock.add_response(json=USAGE)
-    usage = await call(
-        kind, user_client(), "get_usage", created_after=datetime.datetime(2026, 11, 1, tzinfo=UTC)
+    usage = run(
+        kind,
+        user_client(),
+        call("get_usage", created_after=datetime.datetime(2026, 11, 1, tzinfo=UTC)),
     )
     assert usage == Usage(
         transaction_count=3,
@@ -343,16 +337,16 @@ HISTORY = legacy(
 )
 
 
-@pytest.mark.anyio
-async def test_without_a_usage_endpoint_usage_is_computed_once_told(
+@pytest.mark.parametrize("kind", KINDS)
+def test_without_a_usage_endpoint_usage_is_computed_once_told(
     httpx_mock: HTTPXMock, kind: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, "syftbox_accounting")
     httpx_mock.add_response(url=f"{BASE}/user/usage", **PUBLIC_404)
     httpx_mock.add_response(url=f"{BASE}/transactions", json=HISTORY, is_reusable=True)
     client = user_client()
-    first = await call(kind, client, "get_usage")
-    second = await call(kind, client, "get_usage")
+    first = run(kind, client, call("get_usage"))
+    second = run(kind, client, call("get_usage"))
     assert (
         first
         == second
@@ -373,8 +367,8 @@ async def test_without_a_usage_endpoint_usage_is_computed_once_told(
     assert told[0].levelno == logging.INFO
 
 
-@pytest.mark.anyio
-async def test_a_404_from_elsewhere_is_not_a_missing_usage_endpoint(
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_404_from_elsewhere_is_not_a_missing_usage_endpoint(
     httpx_mock: HTTPXMock, kind: str
 ) -> None:
     httpx_mock.add_response(
@@ -383,27 +377,21 @@ async def test_a_404_from_elsewhere_is_not_a_missing_usage_endpoint(
         json={"message": "Invalid email or password.", "code": "invalid_credentials"},
     )
     with pytest.raises(AuthenticationError) as caught:
-        await call(kind, user_client(), "get_usage")
+        run(kind, user_client(), call("get_usage"))
     assert caught.value.status_code == 401
 
 
 # -- get_account_info: three requests whose cost does not depend on the history
 
 
-@pytest.mark.anyio
-async def test_account_info_asks_for_summary_and_ten_newest(
-    httpx_mock: HTTPXMock, kind: str
-) -> None:
+@pytest.mark.parametrize("kind", KINDS)
+def test_account_info_asks_for_summary_and_ten_newest(httpx_mock: HTTPXMock, kind: str) -> None:
     httpx_mock.add_response(url=f"{BASE}/user/my-info", json={"user": user_json()})
     httpx_mock.add_response(url=f"{BASE}/user/usage", json=USAGE)
     httpx_mock.add_response(
         url=f"{BASE}/transactions?limit=10", json=page("tx-2", "tx-1", next_cursor="c")
     )
-    client = user_client()
-    if kind == "sync":
-        info = client.get_account_info_sync()
-    else:
-        info = await client.get_account_info()
+    info = run(kind, user_client(), call("get_account_info_sync"))
     assert info["balance"] == 89.75
     assert info["account_id"] == user_json()["id"]
     assert info["usage"] == {
@@ -419,8 +407,8 @@ async def test_account_info_asks_for_summary_and_ten_newest(
     assert len(httpx_mock.get_requests()) == 3
 
 
-@pytest.mark.anyio
-async def test_account_info_from_a_service_without_usage(
+@pytest.mark.parametrize("kind", KINDS)
+def test_account_info_from_a_service_without_usage(
     httpx_mock: HTTPXMock, kind: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, "syftbox_accounting")
@@ -434,7 +422,7 @@ async def test_account_info_from_a_service_without_usage(
     httpx_mock.add_response(url=f"{BASE}/transactions", json=HISTORY, is_reusable=True)
     client = user_client()
     for _ in range(2):
-        info = client.get_account_info_sync() if kind == "sync" else await client.get_account_info()
+        info = run(kind, client, call("get_account_info_sync"))
         assert info["usage"]["transaction_count"] == 5
         assert info["usage"]["total_spent"] == 0.25
         assert info["usage"]["total_received"] == 102.0
@@ -514,37 +502,35 @@ async def test_bad_input_to_async_twins_is_refused_before_sending(httpx_mock: HT
     assert httpx_mock.get_requests() == []
 
 
-@pytest.mark.anyio
-async def test_a_broken_page_is_a_service_exception(httpx_mock: HTTPXMock, kind: str) -> None:
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_broken_page_is_a_service_exception(httpx_mock: HTTPXMock, kind: str) -> None:
     httpx_mock.add_response(json={"transactions": [], "nextCursor": 5})
     with pytest.raises(ServiceException) as caught:
-        await call(kind, user_client(), "get_transaction_history", 3)
+        run(kind, user_client(), call("get_transaction_history", 3))
     assert "nextCursor" in caught.value.message
 
 
-@pytest.mark.anyio
-async def test_a_service_that_repeats_its_cursor_cannot_loop_a_walk_forever(
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_service_that_repeats_its_cursor_cannot_loop_a_walk_forever(
     httpx_mock: HTTPXMock, kind: str
 ) -> None:
     httpx_mock.add_response(json=page("tx-2", next_cursor="same"))
     httpx_mock.add_response(json=page("tx-1", next_cursor="same"))
-    found = await call(kind, user_client(), "iter_transactions", page_size=1)
+    found = run(kind, user_client(), call("iter_transactions", page_size=1))
     assert [t.id for t in found] == ["tx-2", "tx-1"]
     assert len(httpx_mock.get_requests()) == 2
 
 
-@pytest.mark.anyio
-async def test_an_empty_page_with_a_cursor_ends_the_walk(httpx_mock: HTTPXMock, kind: str) -> None:
+@pytest.mark.parametrize("kind", KINDS)
+def test_an_empty_page_with_a_cursor_ends_the_walk(httpx_mock: HTTPXMock, kind: str) -> None:
     httpx_mock.add_response(json=page(next_cursor="more"))
-    assert await call(kind, user_client(), "get_transaction_history", 50) == []
+    assert run(kind, user_client(), call("get_transaction_history", 50)) == []
     assert len(httpx_mock.get_requests()) == 1
 
 
-@pytest.mark.anyio
-async def test_a_cursor_in_an_answer_without_limit_is_ignored(
-    httpx_mock: HTTPXMock, kind: str
-) -> None:
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_cursor_in_an_answer_without_limit_is_ignored(httpx_mock: HTTPXMock, kind: str) -> None:
     httpx_mock.add_response(json=page("tx-1", next_cursor="more"))
-    found = await call(kind, user_client(), "get_transaction_history")
+    found = run(kind, user_client(), call("get_transaction_history"))
     assert [t.id for t in found] == ["tx-1"]
     assert len(httpx_mock.get_requests()) == 1
