@@ -22,8 +22,6 @@ import httpx
 from syftbox_accounting import credentials as creds
 from syftbox_accounting import display, errors, operations, validation
 from syftbox_accounting.defaults import (
-    DEFAULT_MAX_RETRIES,
-    DEFAULT_TIMEOUT,
     DEFAULT_URL,
     ENV_EMAIL,
     ENV_PASSWORD,
@@ -33,6 +31,7 @@ from syftbox_accounting.errors import AccountingError, AuthenticationError, Inva
 from syftbox_accounting.service_client import ServiceClient, twin
 from syftbox_accounting.transport import Flow, Gather, RetryPolicy, result_of
 from syftbox_accounting.types import (
+    AccountInfo,
     CredentialCheck,
     CredentialStatus,
     Transaction,
@@ -83,9 +82,12 @@ class AccountingClient(ServiceClient):
     Args:
         accounting_url: the service; defaults to the public SyftBox service.
         email, password: the account's credentials, if known.
-        timeout: seconds for each request phase (connect, read, write).
-        max_retries: retries of a failed request (GETs, or when nothing was sent).
-        allow_insecure_http: allow plain http:// to a host that is not loopback.
+        timeout: seconds for each request phase (connect, read, write); default
+            ``SYFTBOX_ACCOUNTING_TIMEOUT``, else 10.
+        max_retries: retries of a failed request (GETs, or when nothing was sent);
+            default ``SYFTBOX_ACCOUNTING_MAX_RETRIES``, else 2.
+        allow_insecure_http: allow plain http:// to a host that is not loopback
+            (default: ``SYFTBOX_ACCOUNTING_ALLOW_INSECURE_HTTP``, else False).
         http_client, async_http_client: httpx clients to use instead of our own.
         retry_policy: the full retry settings (`RetryPolicy`: retries and backoff),
             instead of `max_retries`.
@@ -100,9 +102,9 @@ class AccountingClient(ServiceClient):
         email: str | None = None,
         password: str | None = None,
         *,
-        timeout: float = DEFAULT_TIMEOUT,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        allow_insecure_http: bool = False,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        allow_insecure_http: bool | None = None,
         http_client: httpx.Client | None = None,
         async_http_client: httpx.AsyncClient | None = None,
         retry_policy: RetryPolicy | None = None,
@@ -263,7 +265,7 @@ class AccountingClient(ServiceClient):
     async def get_account_async(self) -> User:
         return await self._run_async(self._get_account())
 
-    def _get_account_info(self) -> Flow[dict[str, Any]]:
+    def _get_account_info(self) -> Flow[AccountInfo]:
         recent = operations.list_transactions(limit=HISTORY_IN_INFO)
         if not self._usage_missing:
             try:
@@ -281,7 +283,7 @@ class AccountingClient(ServiceClient):
         history = _newest_first(page.transactions, _ALL, user.email)
         return account_summary(user, summarize(history, user.email), history, self.accounting_url)
 
-    async def get_account_info(self) -> dict[str, Any]:
+    async def get_account_info(self) -> AccountInfo:
         """Balance, account id, email, organization and currency, with the usage
         summary (`get_usage()`) and the 10 newest transactions as billing history.
         Fetches the three concurrently; the cost does not grow with the history.
@@ -296,7 +298,7 @@ class AccountingClient(ServiceClient):
         return await self._run_async(self._get_account_info())
 
     @twin(get_account_info)
-    def get_account_info_sync(self) -> dict[str, Any]:
+    def get_account_info_sync(self) -> AccountInfo:
         return self._run(self._get_account_info())
 
     def _create_transaction_token(self, recipient_email: str) -> Flow[str]:
@@ -415,9 +417,11 @@ class AccountingClient(ServiceClient):
         return cls._from(where, found.url, found.email, found.password, found.allow_insecure_http)
 
     @classmethod
-    def from_environment(cls) -> AccountingClient:
+    def from_environment(cls, *, allow_insecure_http: bool | None = None) -> AccountingClient:
         """A client with credentials from ``SYFTBOX_ACCOUNTING_EMAIL``,
         ``SYFTBOX_ACCOUNTING_PASSWORD`` and, optionally, ``SYFTBOX_ACCOUNTING_URL``.
+        `allow_insecure_http` (or ``SYFTBOX_ACCOUNTING_ALLOW_INSECURE_HTTP=1``) allows a
+        plain http:// URL to a host that is not loopback, e.g. ``http://accounting:8000``.
 
         Raises:
             AuthenticationError: a variable is missing or malformed; the message names
@@ -430,13 +434,15 @@ class AccountingClient(ServiceClient):
                 "accounting from the environment.",
                 hint_key=errors.NOT_CONFIGURED,
             )
-        return cls._from("environment", found.url, found.email, found.password)
+        return cls._from("environment", found.url, found.email, found.password, allow_insecure_http)
 
     @classmethod
-    def setup_accounting_discovery(cls) -> tuple[AccountingClient, bool]:
+    def setup_accounting_discovery(
+        cls, *, allow_insecure_http: bool | None = None
+    ) -> tuple[AccountingClient, bool]:
         """Find credentials: the config file first, then the environment. Returns the
         client and whether it is configured. A corrupt config file is skipped with a
-        warning that names it.
+        warning that names it. `allow_insecure_http` as in `from_environment()`.
 
         Raises:
             AuthenticationError: only one of the email and password variables is set,
@@ -444,10 +450,12 @@ class AccountingClient(ServiceClient):
         """
         found, source = creds.discover()
         if found is None:
-            return cls._from("environment", creds.resolve_url()), False
-        client = cls._from(
-            source, found.url, found.email, found.password, found.allow_insecure_http
-        )
+            url = creds.resolve_url()
+            return cls._from("environment", url, allow_insecure_http=allow_insecure_http), False
+        insecure = allow_insecure_http
+        if insecure is None and found.allow_insecure_http:
+            insecure = True  # saved with the file
+        client = cls._from(source, found.url, found.email, found.password, insecure)
         return client, client.is_configured()
 
     @classmethod
@@ -457,7 +465,7 @@ class AccountingClient(ServiceClient):
         url: str | None,
         email: str | None = None,
         password: str | None = None,
-        allow_insecure_http: bool = False,
+        allow_insecure_http: bool | None = None,
     ) -> AccountingClient:
         """A client with found credentials; a malformed value is an
         `AuthenticationError` naming where it came from (a file, or the environment)."""
@@ -469,6 +477,12 @@ class AccountingClient(ServiceClient):
                 if source == "environment"
                 else source
             )
+            if exc.hint_key == errors.INSECURE_HTTP:
+                raise AuthenticationError(
+                    f"The URL from {where} cannot be used: {exc.summary}",
+                    hint=exc.hint,
+                    hint_key=errors.INSECURE_HTTP,
+                ) from None
             raise AuthenticationError(
                 f"The credentials from {where} cannot be used: {exc.message}",
                 hint="Correct them there, or configure the client and call save_credentials() "
@@ -1130,9 +1144,7 @@ def summarize(history: list[Transaction], me: str) -> Usage:
     )
 
 
-def account_summary(
-    user: User, usage: Usage, recent: list[Transaction], url: str
-) -> dict[str, Any]:
+def account_summary(user: User, usage: Usage, recent: list[Transaction], url: str) -> AccountInfo:
     """The `get_account_info()` dict: the account, the usage summary and the billing
     history (newest first), reported as floats."""
     return {

@@ -52,6 +52,8 @@ class AccountingError(Exception):
         body: the response body (text, shortened, secrets removed), when one arrived.
         code: the service's machine-readable error code (``"insufficient_funds"``...).
         retries: how many times the request was retried before this.
+        request_id: the service's ``X-Request-Id`` for the answer, when one arrived:
+            quote it when reporting a problem (it ends the message too).
     """
 
     def __init__(
@@ -67,8 +69,11 @@ class AccountingError(Exception):
         body: str | None = None,
         code: str | None = None,
         retries: int = 0,
+        request_id: str | None = None,
     ) -> None:
         message = f"{summary} {hint}" if hint else summary
+        if request_id:
+            message += f" (request id {request_id})"
         super().__init__(message)
         self.message = message
         self.summary = summary
@@ -81,9 +86,14 @@ class AccountingError(Exception):
         self.body = body
         self.code = code
         self.retries = retries
+        self.request_id = request_id
 
     def __repr__(self) -> str:
-        fields: dict[str, Any] = {"status_code": self.status_code, "code": self.code}
+        fields: dict[str, Any] = {
+            "status_code": self.status_code,
+            "code": self.code,
+            "request_id": self.request_id,
+        }
         shown = ", ".join(f"{k}={v!r}" for k, v in fields.items() if v is not None)
         return f"{type(self).__name__}({self.message!r}{', ' if shown else ''}{shown})"
 
@@ -243,6 +253,7 @@ class Exchange:
     answer_has_secret: bool
     secrets: tuple[str, ...] = ()
     retries: int = 0
+    request_id: str | None = None
 
     def error(
         self, cls: type[AccountingError], summary: str, hint: str, hint_key: str, **extra: Any
@@ -255,6 +266,7 @@ class Exchange:
             method=self.method,
             path=self.path,
             retries=self.retries,
+            request_id=redact(self.request_id, self.secrets)[:128] if self.request_id else None,
             **extra,
         )
 

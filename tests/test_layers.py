@@ -29,6 +29,7 @@ LAYERS: tuple[frozenset[str], ...] = (
             "validation",
             "operations",
             "transport",
+            "settings",
         }
     ),
     frozenset({"credentials", "display"}),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import secrets
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -433,7 +434,8 @@ def _escape(text: str) -> str:
 
 
 class RequestLog:
-    """One log line per request: method, path, status, duration. Never a header or body."""
+    """Gives every answer an ``X-Request-Id`` and logs one line per request: method,
+    path, status, duration, request id. Never a header or body."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -444,11 +446,14 @@ class RequestLog:
             return
         start = time.perf_counter()
         status = 500
+        request_id = "req_" + secrets.token_hex(8)
 
         async def send_logged(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                headers = [*message.get("headers", ()), (b"x-request-id", request_id.encode())]
+                message = {**message, "headers": headers}
             await send(message)
 
         try:
@@ -456,9 +461,10 @@ class RequestLog:
         finally:
             if logger.isEnabledFor(logging.INFO):
                 logger.info(
-                    "%s %s %d %.1fms",
+                    "%s %s %d %.1fms %s",
                     scope["method"],
                     _escape(scope["path"]),
                     status,
                     (time.perf_counter() - start) * 1000,
+                    request_id,
                 )
