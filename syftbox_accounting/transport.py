@@ -301,6 +301,26 @@ class Transport:
         elif client is not None:
             self._client = client
 
+    def abandon_async(self) -> None:
+        """Release the async client's sockets without its event loop, which may have
+        ended (a test that forgot ``await client.aclose()``): close each connection's
+        socket, so that nothing is left for the garbage collector to warn about."""
+        client, self._async_client = self._async_client, None
+        if client is None or not self._owns_async_client or client.is_closed:
+            return
+        pool: Any = getattr(client._transport, "_pool", None)
+        for connection in list(getattr(pool, "_connections", ())):
+            stream = getattr(getattr(connection, "_connection", None), "_network_stream", None)
+            inner = getattr(getattr(stream, "_stream", None), "_transport", None)
+            raw = getattr(inner, "_sock", None)  # asyncio: its transport owns the socket
+            if raw is not None:
+                inner._sock = None
+            elif stream is not None:
+                # trio: its socket's close() needs a running trio, the stdlib one does not
+                raw = getattr(stream.get_extra_info("socket"), "_sock", None)
+            if raw is not None:
+                raw.close()
+
     async def aclose(self) -> None:
         """Close both httpx clients this transport created."""
         if self._pool is not None:
