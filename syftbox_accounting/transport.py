@@ -311,7 +311,7 @@ class Transport:
         pool: Any = getattr(client._transport, "_pool", None)
         for connection in list(getattr(pool, "_connections", ())):
             stream = getattr(getattr(connection, "_connection", None), "_network_stream", None)
-            inner = getattr(getattr(stream, "_stream", None), "_transport", None)
+            inner: Any = getattr(getattr(stream, "_stream", None), "_transport", None)
             raw = getattr(inner, "_sock", None)  # asyncio: its transport owns the socket
             if raw is not None:
                 inner._sock = None
