@@ -22,7 +22,6 @@ import httpx
 from syftbox_accounting import credentials as creds
 from syftbox_accounting import display, errors, operations, validation
 from syftbox_accounting.defaults import (
-    DEFAULT_URL,
     ENV_EMAIL,
     ENV_PASSWORD,
     ENV_URL,
@@ -80,7 +79,8 @@ class AccountingClient(ServiceClient):
     >>> token = await client.create_transaction_token("ai-service@example.com")
 
     Args:
-        accounting_url: the service; defaults to the public SyftBox service.
+        accounting_url: the service; defaults to ``SYFTBOX_ACCOUNTING_URL``, else the
+            public SyftBox service.
         email, password: the account's credentials, if known.
         timeout: seconds for each request phase (connect, read, write); default
             ``SYFTBOX_ACCOUNTING_TIMEOUT``, else 10.
@@ -110,7 +110,7 @@ class AccountingClient(ServiceClient):
         retry_policy: RetryPolicy | None = None,
     ) -> None:
         super().__init__(
-            DEFAULT_URL if accounting_url is None else accounting_url,
+            creds.resolve_url() if accounting_url is None else accounting_url,
             timeout=timeout,
             max_retries=max_retries,
             allow_insecure_http=allow_insecure_http,
