@@ -505,15 +505,23 @@ class AccountingClient(ServiceClient):
         in Jupyter, as text elsewhere. Fetches the balance with a short timeout and
         shows "unavailable" if that fails; never raises, never shows the password."""
         balance = "not configured"
+        status = hint = None
         if self.is_configured():
             try:
                 value = self._transport.send(
                     operations.get_my_info(), "show", timeout=SHOW_TIMEOUT, max_retries=0
                 )
                 balance = display.money(value.balance)
+            except AuthenticationError:
+                balance, status = "unavailable", "credentials refused"
+                hint = (
+                    "The service refused this email and password: configure the right ones "
+                    'with configure(email="...", password="..."), or register_accounting(...).'
+                )
             except AccountingError as exc:
                 balance = f"unavailable ({exc.status_code or 'no answer'})"
-        display.show(self._snapshot(balance))
+                status, hint = "service unavailable", exc.hint
+        display.show(dataclasses.replace(self._snapshot(balance), status=status, hint=hint))
 
     def __repr__(self) -> str:
         return display.text(self._snapshot("not fetched: call show()"))

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from http import HTTPStatus
 from typing import Any
 
@@ -70,6 +71,7 @@ class AccountingError(Exception):
         code: str | None = None,
         retries: int = 0,
         request_id: str | None = None,
+        reason: str | None = None,
     ) -> None:
         message = f"{summary} {hint}" if hint else summary
         if request_id:
@@ -87,6 +89,8 @@ class AccountingError(Exception):
         self.code = code
         self.retries = retries
         self.request_id = request_id
+        # What happened, without the library call or the request: for front ends.
+        self.reason = reason or summary
 
     def __repr__(self) -> str:
         fields: dict[str, Any] = {
@@ -328,6 +332,10 @@ def from_status(
         hint += f" The request may have been applied: {_CHECK_HISTORY}"
         hint_key = MAY_HAVE_REACHED
     secrets = exchange.secrets
+    if server_message and known is not None:
+        # Our hint says what to do: keep only the service's statement of what
+        # happened (its first sentence), so that the advice is not given twice.
+        server_message = _first_sentence(server_message)
     said = (
         redact(server_message, secrets)[:_BODY_LIMIT]
         if server_message
@@ -340,10 +348,15 @@ def from_status(
         f"{exchange.operation} failed: {said} {where}.",
         hint,
         hint_key,
+        reason=said,
         status_code=status_code,
         body=exchange.shown_body(content),
         code=code,
     )
+
+
+def _first_sentence(text: str) -> str:
+    return re.split(r"\.\s+(?=[A-Z])", text, maxsplit=1)[0].rstrip(".")
 
 
 def _read_error_body(content: bytes) -> tuple[str | None, str | None]:
@@ -382,7 +395,7 @@ def unreachable(exchange: Exchange, reason: str, *, may_have_reached: bool) -> A
     summary = (
         f"{exchange.operation} failed{tried}: {reason} {_where(exchange.method, exchange.path)}."
     )
-    return exchange.error(ServiceException, summary, hint, hint_key)
+    return exchange.error(ServiceException, summary, hint, hint_key, reason=f"{reason}{tried}")
 
 
 def broken_contract(
@@ -400,6 +413,7 @@ def broken_contract(
         summary,
         _WRONG_SERVICE,
         WRONG_SERVICE,
+        reason="the service's answer does not match the contract",
         status_code=status_code,
         body=exchange.shown_body(content, success=True),
     )

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import copy
+import logging
 from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Self, TypeVar
@@ -12,7 +13,7 @@ import httpx
 
 from syftbox_accounting import settings, validation
 from syftbox_accounting.defaults import DEFAULT_MAX_RETRIES
-from syftbox_accounting.errors import InvalidInputError
+from syftbox_accounting.errors import AccountingError, InvalidInputError
 from syftbox_accounting.transport import Flow, ResponseInfo, RetryPolicy, Transport
 
 T = TypeVar("T")
@@ -116,10 +117,18 @@ class ServiceClient:
         return self._transport.last_response
 
     def _run(self, flow: Flow[T]) -> T:
-        return self._transport.run(flow)
+        __tracebackhide__ = True  # pytest and IPython leave this frame out
+        try:
+            return self._transport.run(flow)
+        except AccountingError as exc:
+            raise _short(exc) from exc.__cause__
 
     async def _run_async(self, flow: Flow[T]) -> T:
-        return await self._transport.run_async(flow)
+        __tracebackhide__ = True
+        try:
+            return await self._transport.run_async(flow)
+        except AccountingError as exc:
+            raise _short(exc) from exc.__cause__
 
     def close(self) -> None:
         """Close the connections this client opened (sync side)."""
@@ -150,6 +159,20 @@ class ServiceClient:
         tb: TracebackType | None,
     ) -> None:
         await self.aclose()
+
+
+def _short(exc: AccountingError) -> AccountingError:
+    """`exc` without the library's inner frames (the transport, the flow), so that an
+    uncaught error in a notebook shows the user's call, not our plumbing; they stay
+    when ``SYFTBOX_ACCOUNTING_LOG=debug`` is set, for debugging the library."""
+    if logging.getLogger("syftbox_accounting").isEnabledFor(logging.DEBUG):
+        return exc
+    cause = exc.__cause__
+    if cause is not None:  # the low-level error stays, as one line, without httpx's frames
+        cause.__cause__ = None
+        cause.__suppress_context__ = True
+        cause.with_traceback(None)
+    return exc.with_traceback(None)
 
 
 def _policy(policy: RetryPolicy | None, max_retries: int | None) -> RetryPolicy:

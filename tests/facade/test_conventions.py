@@ -147,3 +147,27 @@ def test_the_logging_switch_shows_requests_never_secrets(
     monkeypatch.setenv("SYFTBOX_ACCOUNTING_LOG", "loud")
     with pytest.raises(InvalidInputError, match="debug or info"):
         user_client()
+
+
+def test_an_uncaught_error_shows_few_of_our_frames(httpx_mock: HTTPXMock) -> None:
+    import traceback
+
+    httpx_mock.add_exception(httpx.ConnectError("refused"), url=ME)
+    try:
+        user_client(max_retries=0, retry_policy=None).get_account_balance()
+    except Exception as exc:
+        shown = traceback.format_exception(exc)
+    ours = [line for line in shown if "syftbox_accounting" in line and "File" in line]
+    assert len(ours) <= 2, "".join(shown)
+    assert "httpx.ConnectError: refused" in "".join(shown)
+
+
+def test_show_says_the_credentials_were_refused(
+    httpx_mock: HTTPXMock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    httpx_mock.add_response(url=ME, status_code=401, json={"code": "invalid_credentials"})
+    user_client().show()
+    out = capsys.readouterr().out
+    assert "credentials refused" in out
+    assert "configured\n" not in out
+    assert "configure(email=" in out
