@@ -29,8 +29,9 @@ if TYPE_CHECKING:
         PaymentError,
         ServiceException,
     )
-    from syftbox_accounting.transport import RetryPolicy
+    from syftbox_accounting.transport import ResponseInfo, RetryPolicy
     from syftbox_accounting.types import (
+        AccountInfo,
         CredentialCheck,
         CredentialStatus,
         Transaction,
@@ -62,12 +63,15 @@ _HOMES = {
     "TransactionActor": "types",
     "TransactionStatus": "types",
     "Usage": "types",
+    "AccountInfo": "types",
+    "ResponseInfo": "transport",
     "User": "types",
     "UserAccount": "types",
 }
 
 __all__ = [
     "AccountExistsError",
+    "AccountInfo",
     "AccountingClient",
     "AccountingError",
     "AdminClient",
@@ -80,6 +84,7 @@ __all__ = [
     "NotFoundError",
     "Payment",
     "PaymentError",
+    "ResponseInfo",
     "RetryPolicy",
     "ServiceException",
     "Transaction",

@@ -22,9 +22,6 @@ import httpx
 from syftbox_accounting import credentials as creds
 from syftbox_accounting import display, errors, operations, validation
 from syftbox_accounting.defaults import (
-    DEFAULT_MAX_RETRIES,
-    DEFAULT_TIMEOUT,
-    DEFAULT_URL,
     ENV_EMAIL,
     ENV_PASSWORD,
     ENV_URL,
@@ -33,6 +30,7 @@ from syftbox_accounting.errors import AccountingError, AuthenticationError, Inva
 from syftbox_accounting.service_client import ServiceClient, twin
 from syftbox_accounting.transport import Flow, Gather, RetryPolicy, result_of
 from syftbox_accounting.types import (
+    AccountInfo,
     CredentialCheck,
     CredentialStatus,
     Transaction,
@@ -81,12 +79,16 @@ class AccountingClient(ServiceClient):
     >>> token = await client.create_transaction_token("ai-service@example.com")
 
     Args:
-        accounting_url: the service; defaults to the public SyftBox service.
+        accounting_url: the service; defaults to ``SYFTBOX_ACCOUNTING_URL``, else the
+            public SyftBox service.
         email, password: the account's credentials, if known.
-        timeout: seconds for each request phase (connect, read, write).
+        timeout: seconds for each request phase (connect, read, write); default
+            ``SYFTBOX_ACCOUNTING_TIMEOUT``, else 10.
         max_retries: retries of a failed request (GETs; any request when nothing was
-            sent; a POST/PUT, with its idempotency key, at a service that echoed one).
-        allow_insecure_http: allow plain http:// to a host that is not loopback.
+            sent; a POST/PUT, with its idempotency key, at a service that echoed one);
+            default ``SYFTBOX_ACCOUNTING_MAX_RETRIES``, else 2.
+        allow_insecure_http: allow plain http:// to a host that is not loopback
+            (default: ``SYFTBOX_ACCOUNTING_ALLOW_INSECURE_HTTP``, else False).
         http_client, async_http_client: httpx clients to use instead of our own.
         retry_policy: the full retry settings (`RetryPolicy`: retries and backoff),
             instead of `max_retries`.
@@ -101,15 +103,15 @@ class AccountingClient(ServiceClient):
         email: str | None = None,
         password: str | None = None,
         *,
-        timeout: float = DEFAULT_TIMEOUT,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        allow_insecure_http: bool = False,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        allow_insecure_http: bool | None = None,
         http_client: httpx.Client | None = None,
         async_http_client: httpx.AsyncClient | None = None,
         retry_policy: RetryPolicy | None = None,
     ) -> None:
         super().__init__(
-            DEFAULT_URL if accounting_url is None else accounting_url,
+            creds.resolve_url() if accounting_url is None else accounting_url,
             timeout=timeout,
             max_retries=max_retries,
             allow_insecure_http=allow_insecure_http,
@@ -286,7 +288,7 @@ class AccountingClient(ServiceClient):
     async def get_account_async(self) -> User:
         return await self._run_async(self._get_account())
 
-    def _get_account_info(self) -> Flow[dict[str, Any]]:
+    def _get_account_info(self) -> Flow[AccountInfo]:
         recent = operations.list_transactions(limit=HISTORY_IN_INFO)
         if not self._usage_missing:
             try:
@@ -304,7 +306,7 @@ class AccountingClient(ServiceClient):
         history = _newest_first(page.transactions, _ALL, user.email)
         return account_summary(user, summarize(history, user.email), history, self.accounting_url)
 
-    async def get_account_info(self) -> dict[str, Any]:
+    async def get_account_info(self) -> AccountInfo:
         """Balance, account id, email, organization and currency, with the usage
         summary (`get_usage()`) and the 10 newest transactions as billing history.
         Fetches the three concurrently; the cost does not grow with the history.
@@ -319,7 +321,7 @@ class AccountingClient(ServiceClient):
         return await self._run_async(self._get_account_info())
 
     @twin(get_account_info)
-    def get_account_info_sync(self) -> dict[str, Any]:
+    def get_account_info_sync(self) -> AccountInfo:
         return self._run(self._get_account_info())
 
     def _create_transaction_token(
@@ -473,9 +475,11 @@ class AccountingClient(ServiceClient):
         return cls._from(where, found.url, found.email, found.password, found.allow_insecure_http)
 
     @classmethod
-    def from_environment(cls) -> AccountingClient:
+    def from_environment(cls, *, allow_insecure_http: bool | None = None) -> AccountingClient:
         """A client with credentials from ``SYFTBOX_ACCOUNTING_EMAIL``,
         ``SYFTBOX_ACCOUNTING_PASSWORD`` and, optionally, ``SYFTBOX_ACCOUNTING_URL``.
+        `allow_insecure_http` (or ``SYFTBOX_ACCOUNTING_ALLOW_INSECURE_HTTP=1``) allows a
+        plain http:// URL to a host that is not loopback, e.g. ``http://accounting:8000``.
 
         Raises:
             AuthenticationError: a variable is missing or malformed; the message names
@@ -488,13 +492,15 @@ class AccountingClient(ServiceClient):
                 "accounting from the environment.",
                 hint_key=errors.NOT_CONFIGURED,
             )
-        return cls._from("environment", found.url, found.email, found.password)
+        return cls._from("environment", found.url, found.email, found.password, allow_insecure_http)
 
     @classmethod
-    def setup_accounting_discovery(cls) -> tuple[AccountingClient, bool]:
+    def setup_accounting_discovery(
+        cls, *, allow_insecure_http: bool | None = None
+    ) -> tuple[AccountingClient, bool]:
         """Find credentials: the config file first, then the environment. Returns the
         client and whether it is configured. A corrupt config file is skipped with a
-        warning that names it.
+        warning that names it. `allow_insecure_http` as in `from_environment()`.
 
         Raises:
             AuthenticationError: only one of the email and password variables is set,
@@ -502,10 +508,12 @@ class AccountingClient(ServiceClient):
         """
         found, source = creds.discover()
         if found is None:
-            return cls._from("environment", creds.resolve_url()), False
-        client = cls._from(
-            source, found.url, found.email, found.password, found.allow_insecure_http
-        )
+            url = creds.resolve_url()
+            return cls._from("environment", url, allow_insecure_http=allow_insecure_http), False
+        insecure = allow_insecure_http
+        if insecure is None and found.allow_insecure_http:
+            insecure = True  # saved with the file
+        client = cls._from(source, found.url, found.email, found.password, insecure)
         return client, client.is_configured()
 
     @classmethod
@@ -515,7 +523,7 @@ class AccountingClient(ServiceClient):
         url: str | None,
         email: str | None = None,
         password: str | None = None,
-        allow_insecure_http: bool = False,
+        allow_insecure_http: bool | None = None,
     ) -> AccountingClient:
         """A client with found credentials; a malformed value is an
         `AuthenticationError` naming where it came from (a file, or the environment)."""
@@ -527,6 +535,12 @@ class AccountingClient(ServiceClient):
                 if source == "environment"
                 else source
             )
+            if exc.hint_key == errors.INSECURE_HTTP:
+                raise AuthenticationError(
+                    f"The URL from {where} cannot be used: {exc.summary}",
+                    hint=exc.hint,
+                    hint_key=errors.INSECURE_HTTP,
+                ) from None
             raise AuthenticationError(
                 f"The credentials from {where} cannot be used: {exc.message}",
                 hint="Correct them there, or configure the client and call save_credentials() "
@@ -549,15 +563,23 @@ class AccountingClient(ServiceClient):
         in Jupyter, as text elsewhere. Fetches the balance with a short timeout and
         shows "unavailable" if that fails; never raises, never shows the password."""
         balance = "not configured"
+        status = hint = None
         if self.is_configured():
             try:
                 value = self._transport.send(
                     operations.get_my_info(), "show", timeout=SHOW_TIMEOUT, max_retries=0
                 )
                 balance = display.money(value.balance)
+            except AuthenticationError:
+                balance, status = "unavailable", "credentials refused"
+                hint = (
+                    "The service refused this email and password: configure the right ones "
+                    'with configure(email="...", password="..."), or register_accounting(...).'
+                )
             except AccountingError as exc:
                 balance = f"unavailable ({exc.status_code or 'no answer'})"
-        display.show(self._snapshot(balance))
+                status, hint = "service unavailable", exc.hint
+        display.show(dataclasses.replace(self._snapshot(balance), status=status, hint=hint))
 
     def __repr__(self) -> str:
         return display.text(self._snapshot("not fetched: call show()"))
@@ -1323,9 +1345,7 @@ def summarize(history: list[Transaction], me: str) -> Usage:
     )
 
 
-def account_summary(
-    user: User, usage: Usage, recent: list[Transaction], url: str
-) -> dict[str, Any]:
+def account_summary(user: User, usage: Usage, recent: list[Transaction], url: str) -> AccountInfo:
     """The `get_account_info()` dict: the account, the usage summary and the billing
     history (newest first), reported as floats."""
     return {

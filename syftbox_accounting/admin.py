@@ -7,7 +7,6 @@ from decimal import Decimal
 import httpx
 
 from syftbox_accounting import operations, validation
-from syftbox_accounting.defaults import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
 from syftbox_accounting.service_client import ServiceClient, twin
 from syftbox_accounting.transport import Flow, RetryPolicy, result_of
 from syftbox_accounting.types import User
@@ -32,9 +31,9 @@ class AdminClient(ServiceClient):
         url: str,
         admin_key: str,
         *,
-        timeout: float = DEFAULT_TIMEOUT,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        allow_insecure_http: bool = False,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        allow_insecure_http: bool | None = None,
         http_client: httpx.Client | None = None,
         async_http_client: httpx.AsyncClient | None = None,
         retry_policy: RetryPolicy | None = None,

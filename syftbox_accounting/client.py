@@ -13,6 +13,9 @@ class Client:
 
     `Client()` discovers saved credentials (the config file, then the environment)
     without touching the network; `Client(accounting_client=...)` uses one you built.
+    `allow_insecure_http=True` (or ``SYFTBOX_ACCOUNTING_ALLOW_INSECURE_HTTP=1``) lets a
+    discovered plain http:// URL to a host that is not loopback be used, such as
+    ``SYFTBOX_ACCOUNTING_URL=http://accounting:8000`` in docker-compose.
 
     >>> client = Client()
     >>> if client.accounting_client.is_configured():
@@ -24,9 +27,16 @@ class Client:
         InvalidInputError: `accounting_client` is not an AccountingClient.
     """
 
-    def __init__(self, accounting_client: AccountingClient | None = None) -> None:
+    def __init__(
+        self,
+        accounting_client: AccountingClient | None = None,
+        *,
+        allow_insecure_http: bool | None = None,
+    ) -> None:
         if accounting_client is None:
-            accounting_client, _ = AccountingClient.setup_accounting_discovery()
+            accounting_client, _ = AccountingClient.setup_accounting_discovery(
+                allow_insecure_http=allow_insecure_http
+            )
         elif not isinstance(accounting_client, AccountingClient):
             raise InvalidInputError(
                 "accounting_client must be an AccountingClient, not "

@@ -28,6 +28,21 @@ class Snapshot:
     email: str | None
     configured: bool
     balance: str
+    # What went wrong fetching the balance ("credentials refused"), and what to do.
+    status: str | None = None
+    hint: str | None = None
+
+
+SET_UP = (
+    'client.accounting_client.configure(email="...", password="...") '
+    'or register_accounting("you@example.com")'
+)
+
+
+def _hint(snapshot: Snapshot) -> str | None:
+    if snapshot.hint:
+        return snapshot.hint
+    return None if snapshot.configured else f"Set up: {SET_UP}"
 
 
 def money(value: Decimal) -> str:
@@ -39,25 +54,25 @@ def money(value: Decimal) -> str:
 
 def _rows(snapshot: Snapshot) -> list[tuple[str, str]]:
     return [
-        ("Status", "configured" if snapshot.configured else "not configured"),
+        ("Status", snapshot.status or ("configured" if snapshot.configured else "not configured")),
         ("Email", snapshot.email or "-"),
         ("Balance", snapshot.balance),
         ("Service", snapshot.url),
     ]
 
 
-def text(snapshot: Snapshot) -> str:
-    """The plain-text form."""
+def text(snapshot: Snapshot, *, operations: bool = True) -> str:
+    """The plain-text form; `operations=False` leaves out the Python snippets (the
+    CLI's `status`)."""
     width = max(len(k) for k, _ in _rows(snapshot))
     lines = ["SyftBox accounting"]
     lines += [f"  {k:<{width}}  {v}" for k, v in _rows(snapshot)]
-    lines.append("  Common operations:")
-    lines += [f"    {name:<18} {code}" for name, code in OPERATIONS]
-    if not snapshot.configured:
-        lines.append(
-            '  Set up: client.accounting_client.configure(email="...", password="...") '
-            'or register_accounting("you@example.com")'
-        )
+    if operations:
+        lines.append("  Common operations:")
+        lines += [f"    {name:<18} {code}" for name, code in OPERATIONS]
+    hint = _hint(snapshot)
+    if hint and operations:
+        lines.append(f"  {hint}")
     return "\n".join(lines)
 
 
@@ -72,10 +87,13 @@ def html(snapshot: Snapshot) -> str:
         f"<tr><td style='padding-right:1em'>{esc(n)}</td><td><code>{esc(c)}</code></td></tr>"
         for n, c in OPERATIONS
     )
+    hint = _hint(snapshot)
+    hint_html = f"<p style='margin:0.4em 0'>{esc(hint)}</p>" if hint else ""
+    # No colours of our own: the notebook's theme (light or dark) decides them.
     return (
-        "<div class='syftbox-accounting'><strong>SyftBox accounting</strong>"
-        f"<table>{rows}</table><details><summary>Common operations</summary>"
-        f"<table>{ops}</table></details></div>"
+        "<div class='syftbox-accounting' style='color:inherit'><strong>SyftBox accounting"
+        f"</strong><table>{rows}</table>{hint_html}<details><summary>Common operations"
+        f"</summary><table>{ops}</table></details></div>"
     )
 
 
@@ -85,11 +103,15 @@ def _notebook_display() -> object | None:
     if ipython is None:
         return None
     shell = getattr(ipython, "get_ipython", lambda: None)()
-    if shell is None or type(shell).__name__ != "ZMQInteractiveShell":
+    # A kernel's shell, or a subclass of one (Colab's, for instance).
+    if shell is None or not any(
+        kind.__name__ == "ZMQInteractiveShell" for kind in type(shell).__mro__
+    ):
         return None
-    from IPython.display import HTML, display  # type: ignore[import-not-found]
+    from IPython.display import display  # type: ignore[import-not-found]
 
-    return lambda s: display(HTML(html(s)))
+    # Both forms: a front end that cannot show HTML shows the text, not an object repr.
+    return lambda s: display({"text/html": html(s), "text/plain": text(s)}, raw=True)
 
 
 def show(snapshot: Snapshot) -> None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from http import HTTPStatus
 from typing import Any
 
@@ -54,6 +55,8 @@ class AccountingError(Exception):
         retries: how many times the request was retried before this.
         idempotency_key: the key the failed call was sent with (for a money-moving
             method, the one to pass as ``idempotency_key=`` to repeat it safely).
+        request_id: the service's ``X-Request-Id`` for the answer, when one arrived:
+            quote it when reporting a problem (it ends the message too).
     """
 
     def __init__(
@@ -70,8 +73,12 @@ class AccountingError(Exception):
         code: str | None = None,
         retries: int = 0,
         idempotency_key: str | None = None,
+        request_id: str | None = None,
+        reason: str | None = None,
     ) -> None:
         message = f"{summary} {hint}" if hint else summary
+        if request_id:
+            message += f" (request id {request_id})"
         super().__init__(message)
         self.message = message
         self.summary = summary
@@ -85,9 +92,16 @@ class AccountingError(Exception):
         self.code = code
         self.retries = retries
         self.idempotency_key = idempotency_key
+        self.request_id = request_id
+        # What happened, without the library call or the request: for front ends.
+        self.reason = reason or summary
 
     def __repr__(self) -> str:
-        fields: dict[str, Any] = {"status_code": self.status_code, "code": self.code}
+        fields: dict[str, Any] = {
+            "status_code": self.status_code,
+            "code": self.code,
+            "request_id": self.request_id,
+        }
         shown = ", ".join(f"{k}={v!r}" for k, v in fields.items() if v is not None)
         return f"{type(self).__name__}({self.message!r}{', ' if shown else ''}{shown})"
 
@@ -266,6 +280,7 @@ class Exchange:
     idempotency_key: str | None = None
     # The service echoed an idempotency key to this client: it honours keys.
     honours_keys: bool = False
+    request_id: str | None = None
 
     def error(
         self, cls: type[AccountingError], summary: str, hint: str, hint_key: str, **extra: Any
@@ -279,6 +294,7 @@ class Exchange:
             path=self.path,
             retries=self.retries,
             idempotency_key=self.idempotency_key,
+            request_id=redact(self.request_id, self.secrets)[:128] if self.request_id else None,
             **extra,
         )
 
@@ -361,6 +377,10 @@ def from_status(
             hint += f" Repeat it with idempotency_key={exchange.idempotency_key!r}."
 
     secrets = exchange.secrets
+    if server_message and known is not None:
+        # Our hint says what to do: keep only the service's statement of what
+        # happened (its first sentence), so that the advice is not given twice.
+        server_message = _first_sentence(server_message)
     said = (
         redact(server_message, secrets)[:_BODY_LIMIT]
         if server_message
@@ -373,10 +393,15 @@ def from_status(
         f"{exchange.operation} failed: {said} {where}.",
         hint,
         hint_key,
+        reason=said,
         status_code=status_code,
         body=exchange.shown_body(content),
         code=code,
     )
+
+
+def _first_sentence(text: str) -> str:
+    return re.split(r"\.\s+(?=[A-Z])", text, maxsplit=1)[0].rstrip(".")
 
 
 def _read_error_body(content: bytes) -> tuple[str | None, str | None]:
@@ -412,7 +437,7 @@ def unreachable(exchange: Exchange, reason: str, *, may_have_reached: bool) -> A
     summary = (
         f"{exchange.operation} failed{tried}: {reason} {_where(exchange.method, exchange.path)}."
     )
-    return exchange.error(ServiceException, summary, hint, hint_key)
+    return exchange.error(ServiceException, summary, hint, hint_key, reason=f"{reason}{tried}")
 
 
 def broken_contract(
@@ -430,6 +455,7 @@ def broken_contract(
         summary,
         _WRONG_SERVICE,
         WRONG_SERVICE,
+        reason="the service's answer does not match the contract",
         status_code=status_code,
         body=exchange.shown_body(content, success=True),
     )

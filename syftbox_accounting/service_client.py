@@ -3,16 +3,18 @@
 
 from __future__ import annotations
 
+import copy
+import logging
 from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Self, TypeVar
 
 import httpx
 
-from syftbox_accounting import validation
-from syftbox_accounting.defaults import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
-from syftbox_accounting.errors import InvalidInputError
-from syftbox_accounting.transport import Flow, RetryPolicy, Transport
+from syftbox_accounting import settings, validation
+from syftbox_accounting.defaults import DEFAULT_MAX_RETRIES
+from syftbox_accounting.errors import AccountingError, InvalidInputError
+from syftbox_accounting.transport import Flow, ResponseInfo, RetryPolicy, Transport
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -45,29 +47,88 @@ class ServiceClient:
         self,
         url: str,
         *,
-        timeout: float = DEFAULT_TIMEOUT,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        allow_insecure_http: bool = False,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        allow_insecure_http: bool | None = None,
         http_client: httpx.Client | None = None,
         async_http_client: httpx.AsyncClient | None = None,
         retry_policy: RetryPolicy | None = None,
     ) -> None:
-        self._allow_insecure_http = validation.flag("allow_insecure_http", allow_insecure_http)
-        self._transport = Transport(
+        settings.configure_logging()
+        # Every constructor option, as given: `with_options()` rebuilds from these.
+        self._options: dict[str, Any] = {
+            "timeout": timeout,
+            "max_retries": max_retries,
+            "allow_insecure_http": allow_insecure_http,
+            "http_client": http_client,
+            "async_http_client": async_http_client,
+            "retry_policy": retry_policy,
+        }
+        self._allow_insecure_http = validation.flag(
+            "allow_insecure_http", settings.allow_insecure_http(allow_insecure_http)
+        )
+        self._transport = self._build_transport(url, self._options)
+
+    def _build_transport(self, url: str, options: dict[str, Any]) -> Transport:
+        return Transport(
             validation.url(
                 url, allow_insecure_http=self._allow_insecure_http, name=self._URL_PARAMETER
             ),
-            timeout=validation.timeout(timeout),
-            retry=_policy(retry_policy, validation.retries(max_retries)),
-            http_client=_checked(http_client, httpx.Client, "http_client"),
-            async_http_client=_checked(async_http_client, httpx.AsyncClient, "async_http_client"),
+            timeout=validation.timeout(settings.timeout(options["timeout"])),
+            retry=_policy(options["retry_policy"], options["max_retries"]),
+            http_client=_checked(options["http_client"], httpx.Client, "http_client"),
+            async_http_client=_checked(
+                options["async_http_client"], httpx.AsyncClient, "async_http_client"
+            ),
         )
 
+    def with_options(self, **options: Any) -> Self:
+        """A copy of this client with some constructor options changed, e.g.
+        ``client.with_options(timeout=2, max_retries=0).check_credentials()``.
+
+        Cheap: the copy shares this client's credentials and connection pool (closing
+        the copy leaves the pool open; close the original).
+
+        Raises:
+            InvalidInputError: an option this client's constructor does not take, or
+                one that cannot change on a shared pool (the httpx clients).
+        """
+        fixed = {"http_client", "async_http_client", "allow_insecure_http"}
+        for name in options:
+            if name not in self._options or name in fixed:
+                allowed = ", ".join(sorted(set(self._options) - fixed))
+                raise InvalidInputError(
+                    f"with_options() does not take {name!r}; it takes {allowed}."
+                )
+        merged = {**self._options, **options}
+        if "max_retries" in options and "retry_policy" not in options:
+            merged["retry_policy"] = None
+        clone = copy.copy(self)
+        clone._options = merged
+        clone._transport = self._build_transport(self._transport.base_url, merged)
+        clone._transport.share(self._transport)
+        return clone
+
+    @property
+    def last_response(self) -> ResponseInfo | None:
+        """The last answer this client received, for debugging: its status, headers
+        and request id (`ResponseInfo`); None before the first. Errors carry the same
+        request id as ``exc.request_id``."""
+        return self._transport.last_response
+
     def _run(self, flow: Flow[T]) -> T:
-        return self._transport.run(flow)
+        __tracebackhide__ = True  # pytest and IPython leave this frame out
+        try:
+            return self._transport.run(flow)
+        except AccountingError as exc:
+            raise _short(exc) from exc.__cause__
 
     async def _run_async(self, flow: Flow[T]) -> T:
-        return await self._transport.run_async(flow)
+        __tracebackhide__ = True
+        try:
+            return await self._transport.run_async(flow)
+        except AccountingError as exc:
+            raise _short(exc) from exc.__cause__
 
     def close(self) -> None:
         """Close the connections this client opened (sync side)."""
@@ -100,12 +161,27 @@ class ServiceClient:
         await self.aclose()
 
 
-def _policy(policy: RetryPolicy | None, max_retries: int) -> RetryPolicy:
-    """`policy` (it checked itself when made), or the default policy with `max_retries`."""
+def _short(exc: AccountingError) -> AccountingError:
+    """`exc` without the library's inner frames (the transport, the flow), so that an
+    uncaught error in a notebook shows the user's call, not our plumbing; they stay
+    when ``SYFTBOX_ACCOUNTING_LOG=debug`` is set, for debugging the library."""
+    if logging.getLogger("syftbox_accounting").isEnabledFor(logging.DEBUG):
+        return exc
+    cause = exc.__cause__
+    if cause is not None:  # the low-level error stays, as one line, without httpx's frames
+        cause.__cause__ = None
+        cause.__suppress_context__ = True
+        cause.with_traceback(None)
+    return exc.with_traceback(None)
+
+
+def _policy(policy: RetryPolicy | None, max_retries: int | None) -> RetryPolicy:
+    """`policy` (it checked itself when made), or the default policy with `max_retries`
+    (None: from the environment, else the default)."""
     if policy is None:
-        return RetryPolicy(max_retries=max_retries)
+        return RetryPolicy(max_retries=validation.retries(settings.max_retries(max_retries)))
     _checked(policy, RetryPolicy, "retry_policy")
-    if max_retries != DEFAULT_MAX_RETRIES:
+    if max_retries is not None and max_retries != DEFAULT_MAX_RETRIES:
         raise InvalidInputError(
             "Pass max_retries or retry_policy, not both: set "
             "retry_policy=RetryPolicy(max_retries=...) instead."

@@ -40,11 +40,39 @@ from typing import Any, TypeVar, cast
 import httpx
 
 from syftbox_accounting import errors, validation
+from syftbox_accounting._version import __version__
 from syftbox_accounting.errors import AccountingError, AuthenticationError
 from syftbox_accounting.operations import Call
 
 T = TypeVar("T")
 log = logging.getLogger("syftbox_accounting")
+
+# Names the library in the service's logs (openai-python and stripe-python do the same).
+USER_AGENT = (
+    f"syftbox-accounting/{__version__} python/{sys.version_info.major}.{sys.version_info.minor}"
+    f" httpx/{httpx.__version__}"
+)
+REQUEST_ID_HEADER = "X-Request-Id"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ResponseInfo:
+    """The last answer a client received, for debugging (``client.last_response``).
+
+    Attributes:
+        method, path: the request.
+        status_code: the HTTP status.
+        headers: the response headers (they hold no secret of yours).
+        request_id: the service's ``X-Request-Id``, to quote when reporting a problem.
+        elapsed_ms: how long the answer took.
+    """
+
+    method: str
+    path: str
+    status_code: int
+    headers: dict[str, str]
+    request_id: str | None
+    elapsed_ms: float
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -194,6 +222,9 @@ class Transport:
         self._owns_async_client = async_http_client is None
         self._async_loop: object = None
         self._lock = threading.Lock()
+        # Set by `share`: the transport whose connection pool this one uses.
+        self._pool: Transport | None = None
+        self.last_response: ResponseInfo | None = None
 
     def __repr__(self) -> str:
         return f"Transport({self.base_url!r})"
@@ -243,9 +274,16 @@ class Transport:
             )
         return auth
 
+    def share(self, other: Transport) -> None:
+        """Use `other`'s credentials and connection pool (for `with_options()`)."""
+        self._basic, self._bearer, self._secrets = other._basic, other._bearer, other._secrets
+        self._pool = other._pool or other
+
     # -- clients
 
     def _sync_client(self) -> httpx.Client:
+        if self._pool is not None:
+            return self._pool._sync_client()
         with self._lock:
             if self._client is None:
                 self._client = httpx.Client(follow_redirects=False)
@@ -255,6 +293,8 @@ class Transport:
             return self._client
 
     def _async_http(self) -> httpx.AsyncClient:
+        if self._pool is not None:
+            return self._pool._async_http()
         if not self._owns_async_client:
             assert self._async_client is not None
             return self._async_client
@@ -268,6 +308,8 @@ class Transport:
 
     def close(self) -> None:
         """Close the sync httpx client, if this transport created it."""
+        if self._pool is not None:
+            return  # the pool belongs to the transport it was shared from
         with self._lock:
             client, self._client = self._client, None
         if client is not None and self._owns_client:
@@ -275,8 +317,30 @@ class Transport:
         elif client is not None:
             self._client = client
 
+    def abandon_async(self) -> None:
+        """Release the async client's sockets without its event loop, which may have
+        ended (a test that forgot ``await client.aclose()``): close each connection's
+        socket, so that nothing is left for the garbage collector to warn about."""
+        client, self._async_client = self._async_client, None
+        if client is None or not self._owns_async_client or client.is_closed:
+            return
+        pool: Any = getattr(client._transport, "_pool", None)
+        for connection in list(getattr(pool, "_connections", ())):
+            stream = getattr(getattr(connection, "_connection", None), "_network_stream", None)
+            inner: Any = getattr(getattr(stream, "_stream", None), "_transport", None)
+            raw = getattr(inner, "_sock", None)  # asyncio: its transport owns the socket
+            if raw is not None:
+                inner._sock = None
+            elif stream is not None:
+                # trio: its socket's close() needs a running trio, the stdlib one does not
+                raw = getattr(stream.get_extra_info("socket"), "_sock", None)
+            if raw is not None:
+                raw.close()
+
     async def aclose(self) -> None:
         """Close both httpx clients this transport created."""
+        if self._pool is not None:
+            return
         self.close()
         client = self._async_client
         if client is not None and self._owns_async_client:
@@ -291,6 +355,7 @@ class Transport:
         args = dict(call.request)
         args["url"] = self.base_url + call.path
         args["timeout"] = self.timeout if timeout is None else timeout
+        args["headers"] = {**(args.get("headers") or {}), "User-Agent": USER_AGENT}
         if auth is not None:
             args["auth"] = auth
         return args
@@ -303,21 +368,42 @@ class Transport:
         while True:
             started = time.perf_counter()
             outcome = yield _SEND
+            elapsed = (time.perf_counter() - started) * 1000
+            answered = isinstance(outcome, httpx.Response)
+            if answered:
+                assert isinstance(outcome, httpx.Response)
+                self.last_response = ResponseInfo(
+                    call.method,
+                    call.path,
+                    outcome.status_code,
+                    dict(outcome.headers),
+                    outcome.headers.get(REQUEST_ID_HEADER),
+                    elapsed,
+                )
+            what = outcome.status_code if isinstance(outcome, httpx.Response) else None
             log.debug(
-                "%s %s -> %s in %.0f ms (attempt %d)",
+                "%s %s -> %s in %.0f ms (attempt %d, request id %s)",
                 call.method,
                 call.path,
-                outcome.status_code
-                if isinstance(outcome, httpx.Response)
-                else type(outcome).__name__,
-                (time.perf_counter() - started) * 1000,
+                what or type(outcome).__name__,
+                elapsed,
                 attempt + 1,
+                self.last_response.request_id if answered and self.last_response else "none",
             )
             self._learn(call, outcome)
             wait = self._retry_wait(call, outcome, attempt) if attempt < limit else None
             if wait is None:
                 return self._read(call, operation, outcome, attempt)
             attempt += 1
+            log.info(
+                "Retrying %s %s in %.1f s after %s (retry %d of %d)",
+                call.method,
+                call.path,
+                wait,
+                what or type(outcome).__name__,
+                attempt,
+                limit,
+            )
             yield _Sleep(wait)
 
     def _learn(self, call: Call[Any], outcome: Outcome) -> None:
@@ -360,6 +446,9 @@ class Transport:
             retries=retries,
             idempotency_key=call.idempotency_key,
             honours_keys=self.honours_keys,
+            request_id=outcome.headers.get(REQUEST_ID_HEADER)
+            if isinstance(outcome, httpx.Response)
+            else None,
         )
         if not isinstance(outcome, httpx.Response):
             raise errors.unreachable(

@@ -13,17 +13,20 @@ import dataclasses
 import datetime
 import enum
 from decimal import Decimal
-from typing import Any
+from typing import TypedDict
 
 from syftbox_accounting.errors import AccountingError
 
 __all__ = [
+    "AccountInfo",
     "CredentialCheck",
     "CredentialStatus",
     "Transaction",
     "TransactionActor",
+    "TransactionDict",
     "TransactionStatus",
     "Usage",
+    "UsageDict",
     "User",
     "UserAccount",
 ]
@@ -62,6 +65,47 @@ class User:
     organization: str | None = None
 
 
+class TransactionDict(TypedDict):
+    """`Transaction.as_dict()`: an entry of ``get_account_info()["billing_history"]``."""
+
+    id: str
+    sender_email: str
+    recipient_email: str
+    amount: float
+    status: str
+    created_by: str
+    created_at: str
+    resolved_by: str | None
+    resolved_at: str | None
+    app_name: str | None
+    endpoint: str | None
+
+
+class UsageDict(TypedDict):
+    """`Usage.as_dict()`: ``get_account_info()["usage"]``."""
+
+    transaction_count: int
+    total_spent: float
+    total_received: float
+    pending_count: int
+    pending_amount: float
+    first_transaction_at: str | None
+    last_transaction_at: str | None
+
+
+class AccountInfo(TypedDict):
+    """What `get_account_info()` returns: plain JSON-ready values, amounts as floats."""
+
+    balance: float
+    account_id: str
+    email: str
+    organization: str | None
+    currency: str
+    service_url: str
+    usage: UsageDict
+    billing_history: list[TransactionDict]
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class Transaction:
     """A payment from `sender_email` to `recipient_email`.
@@ -87,7 +131,7 @@ class Transaction:
         """True until the transaction is confirmed or cancelled."""
         return self.status is TransactionStatus.PENDING
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> TransactionDict:
         """Plain JSON-ready values: amounts as floats, times as ISO 8601 text."""
         return {
             "id": self.id,
@@ -119,7 +163,7 @@ class Usage:
     first_transaction_at: datetime.datetime | None = None
     last_transaction_at: datetime.datetime | None = None
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> UsageDict:
         """Plain JSON-ready values: amounts as floats, times as ISO 8601 text."""
         return {
             "transaction_count": self.transaction_count,

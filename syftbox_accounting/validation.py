@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlsplit
 
+from syftbox_accounting.defaults import ENV_ALLOW_INSECURE_HTTP
 from syftbox_accounting.errors import INSECURE_HTTP, InvalidInputError
 from syftbox_accounting.types import TransactionStatus
 
@@ -236,7 +237,8 @@ def url(value: object, *, allow_insecure_http: bool = False, name: str = "accoun
     if parts.scheme == "http" and not allow_insecure_http and not is_loopback(host):
         raise InvalidInputError(
             f"{name} uses plain http:// to {host}, which would send your password unencrypted:",
-            hint="use https://, or pass allow_insecure_http=True if you must.",
+            hint="use https://, or pass allow_insecure_http=True (or set "
+            f"{ENV_ALLOW_INSECURE_HTTP}=1) if you must.",
             hint_key=INSECURE_HTTP,
         )
     return text.rstrip("/")

@@ -30,6 +30,7 @@ LAYERS: tuple[frozenset[str], ...] = (
             "validation",
             "operations",
             "transport",
+            "settings",
         }
     ),
     frozenset({"credentials", "display"}),

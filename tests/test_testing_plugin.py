@@ -91,3 +91,39 @@ def test_plugin_is_registered_through_its_entry_point(pytester: pytest.Pytester)
 def test_plugin_fixture_is_documented(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_subprocess("--fixtures", "-q")
     result.stdout.fnmatch_lines(["*accounting_service*", "*reference accounting service*"])
+
+
+FORGETFUL = """
+import pytest
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("anyio_backend", ["asyncio", "trio"])
+async def test_forgets_aclose(accounting_service, anyio_backend):
+    client = accounting_service.create_account(balance=5)
+    assert await client.get_account_balance_async() == 5.0
+
+def test_next(accounting_service):
+    assert accounting_service.create_account(balance=1).get_account_balance() == 1.0
+"""
+
+
+def test_a_forgotten_aclose_does_not_fail_the_next_test(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\nfilterwarnings = error\n")
+    pytester.makepyfile(test_forgetful=FORGETFUL)
+    result = pytester.runpytest_subprocess("-q", "-p", "no:randomly")
+    result.assert_outcomes(passed=3)
+
+
+def test_the_fixture_hashes_fast_and_serve_cannot() -> None:
+    from syftbox_accounting.server import passwords
+    from syftbox_accounting.server.app import create_app
+
+    app = create_app()
+    assert app.state.service.password_cost is None  # production strength by default
+    app.state.service.close()
+    assert passwords.hash_password("pw", passwords.TEST_ONLY_SCRYPT_N).split("$")[1] == "16"
+    import inspect
+
+    from syftbox_accounting.server import serve
+
+    assert "fast_password_hash" not in inspect.getsource(serve)

@@ -185,7 +185,13 @@ class Context:
 
     def report(self, exc: BaseException, *, json_document: bool = True) -> int:
         """Explain `exc` (see `_errors.report`); return its exit code."""
-        return report(exc, self.command, json=self.json and json_document, clean=self.clean)
+        return report(
+            exc,
+            self.command,
+            json=self.json and json_document,
+            clean=self.clean,
+            verbose=self.verbose,
+        )
 
     # -- credentials
 

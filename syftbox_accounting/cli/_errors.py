@@ -93,7 +93,9 @@ def explain(exc: BaseException, command: str) -> tuple[str, str, int]:
     if isinstance(exc, CliError):
         return _one_line(exc.message), _one_line(exc.hint), exc.exit_code
     if isinstance(exc, AccountingError):
-        error = _one_line(exc.summary).rstrip(".:")
+        # The service's or the library's statement, without the library call and the
+        # HTTP request (those are details: `details_of`, shown with --verbose).
+        error = _one_line(exc.reason).rstrip(".:")
         notes = [_one_line(n) for n in getattr(exc, "__notes__", ())]
         if notes:
             error = f"{error} ({' '.join(notes)})"
@@ -121,7 +123,29 @@ def explain(exc: BaseException, command: str) -> tuple[str, str, int]:
     )
 
 
-def report(exc: BaseException, command: str, *, json: bool, clean: Callable[[str], str]) -> int:
+def details_of(exc: BaseException) -> str | None:
+    """The request behind a library error, for --verbose: call, request, answer, id."""
+    if not isinstance(exc, AccountingError) or exc.method is None:
+        return None
+    answer = f" -> HTTP {exc.status_code}" if exc.status_code else " -> no answer"
+    parts = [f"{exc.operation}: {exc.method} {exc.path}{answer}"]
+    if exc.code:
+        parts.append(f"code {exc.code}")
+    if exc.request_id:
+        parts.append(f"request id {exc.request_id}")
+    if exc.retries:
+        parts.append(f"{exc.retries} retries")
+    return ", ".join(parts)
+
+
+def report(
+    exc: BaseException,
+    command: str,
+    *,
+    json: bool,
+    clean: Callable[[str], str],
+    verbose: bool = False,
+) -> int:
     """Print `exc` as `error:` and `hint:` lines on stderr (and, with `json`, as a JSON
     document on stdout), every secret removed by `clean`; return its exit code."""
     error, hint, code = explain(exc, command)
@@ -142,4 +166,7 @@ def report(exc: BaseException, command: str, *, json: bool, clean: Callable[[str
         }
         print(to_json(document), file=sys.stdout, flush=True)
     print(f"error: {error}\nhint: {hint}", file=sys.stderr, flush=True)
+    details = details_of(exc)
+    if verbose and details:
+        print(f"details: {clean(details)}", file=sys.stderr, flush=True)
     return code

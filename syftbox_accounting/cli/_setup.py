@@ -198,8 +198,15 @@ def status(ctx: Context) -> int:
         "credentials": state.value,
         "balance": balance,
     }
-    snapshot = display.Snapshot(url=url, email=email, configured=account is not None, balance=shown)
-    ctx.emit(document, [display.text(snapshot)])
+    refused = state is CredentialStatus.INVALID
+    snapshot = display.Snapshot(
+        url=url,
+        email=email,
+        configured=account is not None,
+        balance=shown,
+        status="credentials refused" if refused else None,
+    )
+    ctx.emit(document, [display.text(snapshot, operations=False)])
     if problem is None:
         return OK
     return ctx.report(problem, json_document=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import secrets
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -31,7 +32,7 @@ from syftbox_accounting.server.auth import (
 from syftbox_accounting.server.bodies import MAX_BODY_BYTES
 from syftbox_accounting.server.history import Cursors
 from syftbox_accounting.server.money import from_decimal
-from syftbox_accounting.server.passwords import MAX_CONCURRENT_HASHES
+from syftbox_accounting.server.passwords import MAX_CONCURRENT_HASHES, TEST_ONLY_SCRYPT_N
 from syftbox_accounting.server.responses import (
     ExactJSONResponse,
     error_response,
@@ -59,6 +60,7 @@ def create_app(
     token_lifetime: float = 86400.0,
     token_secret: bytes | None = None,
     max_pending: int = DEFAULT_MAX_PENDING,
+    fast_password_hash: bool = False,
 ) -> Starlette:
     """The reference accounting service as an ASGI app.
 
@@ -73,6 +75,9 @@ def create_app(
         token_secret: HS256 key of the tokens (32+ bytes); None keeps a random one in the
             database, so that tokens outlive a restart on a database file.
         max_pending: How many pending transactions one sender may have open at once.
+        fast_password_hash: TESTS ONLY: hash passwords with a trivial scrypt cost, so
+            that registering takes microseconds. Such hashes are worthless if the
+            database leaks; `syftbox-accounting serve` has no way to set this.
 
     The service is `app.state.service` (an `AccountingService`): call its `reset()` to
     wipe all data and its `close()` when done.
@@ -99,6 +104,7 @@ def create_app(
             initial_credit=initial,
             cursors=Cursors(secret),
             max_pending=max_pending,
+            password_cost=TEST_ONLY_SCRYPT_N if fast_password_hash is True else None,
         )
     except BaseException:
         store.close()
@@ -489,7 +495,8 @@ def _escape(text: str) -> str:
 
 
 class RequestLog:
-    """One log line per request: method, path, status, duration. Never a header or body."""
+    """Gives every answer an ``X-Request-Id`` and logs one line per request: method,
+    path, status, duration, request id. Never a header or body."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -500,11 +507,14 @@ class RequestLog:
             return
         start = time.perf_counter()
         status = 500
+        request_id = "req_" + secrets.token_hex(8)
 
         async def send_logged(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                headers = [*message.get("headers", ()), (b"x-request-id", request_id.encode())]
+                message = {**message, "headers": headers}
             await send(message)
 
         try:
@@ -512,9 +522,10 @@ class RequestLog:
         finally:
             if logger.isEnabledFor(logging.INFO):
                 logger.info(
-                    "%s %s %d %.1fms",
+                    "%s %s %d %.1fms %s",
                     scope["method"],
                     _escape(scope["path"]),
                     status,
                     (time.perf_counter() - start) * 1000,
+                    request_id,
                 )

@@ -36,7 +36,8 @@ class BackgroundService:
     a missing `admin_key` is generated, so the admin endpoints are always reachable
     with `.admin_key`. Each `with` block starts a fresh service (on a fresh in-memory
     database unless `database` names a file), and `reset()` wipes its data between
-    tests without a restart.
+    tests without a restart. `fast_password_hash=True` (tests only, as the pytest
+    plugin uses it) makes registering cheap with hashes worthless outside a test.
     """
 
     def __init__(
@@ -49,6 +50,7 @@ class BackgroundService:
         token_secret: bytes | None = None,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
         request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
+        fast_password_hash: bool = False,
     ) -> None:
         self.limits = ConnectionLimits(max_connections, request_timeout)
         self.admin_key = admin_key if admin_key is not None else secrets.token_urlsafe(32)
@@ -56,6 +58,7 @@ class BackgroundService:
         self.initial_credit = initial_credit
         self.token_lifetime = token_lifetime
         self._token_secret = token_secret
+        self.fast_password_hash = fast_password_hash
         self._app: Starlette | None = None
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
@@ -98,6 +101,7 @@ class BackgroundService:
             initial_credit=self.initial_credit,
             token_lifetime=self.token_lifetime,
             token_secret=self._token_secret,
+            fast_password_hash=self.fast_password_hash,
         )
         # Bound here, before the thread starts, so the port is known and cannot be taken.
         # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY on accepted connections only for

@@ -84,7 +84,7 @@ def invalid_credentials() -> ApiError:
     return ApiError(
         401,
         "invalid_credentials",
-        "Invalid email or password: check your credentials or register an account.",
+        "Invalid email or password. Check your credentials or register an account.",
         headers={"WWW-Authenticate": BASIC_CHALLENGE},
     )
 
@@ -93,7 +93,7 @@ def invalid_admin_key() -> ApiError:
     return ApiError(
         401,
         "invalid_credentials",
-        "Invalid admin key: send Authorization: Bearer <admin key>.",
+        "Invalid admin key. Send Authorization: Bearer <admin key>.",
         headers={"WWW-Authenticate": BEARER_CHALLENGE},
     )
 
@@ -102,7 +102,7 @@ def admin_disabled() -> ApiError:
     return ApiError(
         403,
         "forbidden",
-        "Admin endpoints are disabled: start the service with an admin key.",
+        "Admin endpoints are disabled. Start the service with an admin key.",
     )
 
 
@@ -115,12 +115,12 @@ def not_found(message: str) -> ApiError:
 
 
 def no_account(email: str) -> ApiError:
-    return not_found(f"No account with email {email}: check the address or register it first.")
+    return not_found(f"No account with email {email}. Check the address or register it first.")
 
 
 def no_transaction(transaction_id: str) -> ApiError:
     return not_found(
-        f"No transaction {transaction_id} among yours: check the id returned when it was created."
+        f"No transaction {transaction_id} among yours. Check the id returned when it was created."
     )
 
 
@@ -128,8 +128,8 @@ def account_exists(email: str) -> ApiError:
     return ApiError(
         409,
         "account_exists",
-        f"An account with email {email} already exists: "
-        "configure the client with its password instead.",
+        f"An account with email {email} already exists. "
+        "Configure the client with its password instead.",
     )
 
 
@@ -146,7 +146,7 @@ def already_resolved(transaction_id: str, status: str) -> ApiError:
     return ApiError(
         409,
         "already_resolved",
-        f"Transaction {transaction_id} is already {status}: it cannot be confirmed or "
+        f"Transaction {transaction_id} is already {status}. It cannot be confirmed or "
         "cancelled again; create a new transaction for another payment.",
     )
 
@@ -163,7 +163,7 @@ def token_expired() -> ApiError:
     return ApiError(
         403,
         "token_expired",
-        "This transaction token has expired: ask the payer for a new token.",
+        "This transaction token has expired. Ask the payer for a new token.",
     )
 
 
@@ -171,7 +171,7 @@ def token_used() -> ApiError:
     return ApiError(
         403,
         "token_used",
-        "This transaction token was already used: ask the payer for a new token.",
+        "This transaction token was already used. Ask the payer for a new token.",
     )
 
 
@@ -179,8 +179,8 @@ def too_many_pending(email: str, limit: int) -> ApiError:
     return ApiError(
         409,
         "too_many_pending",
-        f"{email} has {limit} pending transactions, the most the service keeps open: "
-        "confirm or cancel some first.",
+        f"{email} has {limit} pending transactions, the most the service keeps open. "
+        "Confirm or cancel some first.",
     )
 
 
@@ -189,7 +189,7 @@ def cursor_invalid() -> ApiError:
         422,
         "cursor_invalid",
         "The cursor is not valid for this account (malformed, altered, or another "
-        "account's): start again without a cursor.",
+        "account's). Start again without a cursor.",
     )
 
 
@@ -232,6 +232,6 @@ def busy() -> ApiError:
     return ApiError(
         503,
         "unavailable",
-        "The accounting service is busy checking passwords: retry in a second.",
+        "The accounting service is busy checking passwords. Retry in a second.",
         headers={"Retry-After": "1"},
     )

@@ -15,6 +15,9 @@ from collections import OrderedDict
 # New hashes read SCRYPT_N when made (test suites may lower it to run faster); every
 # hash records its own parameters, so changing it never breaks existing passwords.
 SCRYPT_N = 2**14
+# The test fixture's cost (`BackgroundService(fast_password_hash=True)`): microseconds
+# instead of tens of milliseconds, and worthless against a stolen database.
+TEST_ONLY_SCRYPT_N = 2**4
 _R, _P = 8, 1
 _MAXMEM = 64 * 1024 * 1024
 _SCHEME = "scrypt"
@@ -38,10 +41,11 @@ def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
-def hash_password(password: str) -> str:
-    """`scrypt$n$r$p$salt$hash`: the parameters travel with the hash so they can change."""
+def hash_password(password: str, n: int | None = None) -> str:
+    """`scrypt$n$r$p$salt$hash`: the parameters travel with the hash so they can change.
+    `n` is scrypt's cost (default `SCRYPT_N`)."""
     salt = secrets.token_bytes(16)
-    n = SCRYPT_N
+    n = SCRYPT_N if n is None else n
     digest = _scrypt(password.encode("utf-8"), salt, n, _R, _P)
     return f"{_SCHEME}${n}${_R}${_P}${_b64(salt)}${_b64(digest)}"
 

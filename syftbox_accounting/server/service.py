@@ -60,8 +60,10 @@ class AccountingService:
         initial_credit: int,
         cursors: Cursors,
         max_pending: int = DEFAULT_MAX_PENDING,
+        password_cost: int | None = None,
     ) -> None:
         self.store = store
+        self.password_cost = password_cost
         self.tokens = tokens
         self.admin_key = admin_key
         self.initial_credit = initial_credit
@@ -122,7 +124,10 @@ class AccountingService:
             raise errors.account_exists(body.email)
         password = body.password if body.password is not None else generate_password()
         account = self.store.create_account(
-            body.email, hash_password(password), body.organization, self.initial_credit
+            body.email,
+            hash_password(password, self.password_cost),
+            body.organization,
+            self.initial_credit,
         )
         return account, password
 
@@ -141,7 +146,7 @@ class AccountingService:
                 "oldPassword is not the account's current password: "
                 "send the password you authenticate with as oldPassword."
             )
-        new_hash = hash_password(body.new_password)
+        new_hash = hash_password(body.new_password, self.password_cost)
         if not self.store.set_password(account.id, account.password_hash, new_hash):
             # Another request changed the password since this one authenticated.
             raise errors.invalid_credentials()

@@ -7,6 +7,8 @@ import secrets
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+import httpx
+
 from syftbox_accounting import validation
 from syftbox_accounting.accounting import AccountingClient
 from syftbox_accounting.admin import AdminClient
@@ -28,7 +30,10 @@ class AccountingTestService:
     def __init__(self, service: BackgroundService) -> None:
         self._service = service
         self.url = service.url
-        self.admin = AdminClient(self.url, service.admin_key)
+        # One connection pool for every sync client made here: no TCP handshake per
+        # account. Async clients keep their own, per event loop.
+        self._http = httpx.Client(follow_redirects=False)
+        self.admin = AdminClient(self.url, service.admin_key, http_client=self._http)
         self._clients: list[AccountingClient] = []
         self._numbers = itertools.count(1)
 
@@ -42,7 +47,7 @@ class AccountingTestService:
 
     def client(self, email: str | None = None, password: str | None = None) -> AccountingClient:
         """An `AccountingClient` for this service, configured when both are given."""
-        client = AccountingClient(self.url, email, password)
+        client = AccountingClient(self.url, email, password, http_client=self._http)
         self._clients.append(client)
         return client
 
@@ -74,11 +79,20 @@ class AccountingTestService:
 
     def reset(self) -> None:
         """Wipe every account and transaction, and close the clients made so far."""
-        self.close()
+        self._close_clients()
         self._service.reset()
 
-    def close(self) -> None:
+    def _close_clients(self) -> None:
+        # Also what a test forgot: an async client whose event loop has ended cannot
+        # be awaited, so its sockets are closed directly (else the NEXT test would
+        # fail on a ResourceWarning).
         for client in self._clients:
             client.close()
+            client._transport.abandon_async()
         self._clients.clear()
+
+    def close(self) -> None:
+        """Close every client made here (sync and async) and the shared pool."""
+        self._close_clients()
         self.admin.close()
+        self._http.close()

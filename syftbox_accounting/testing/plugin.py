@@ -20,7 +20,8 @@ if TYPE_CHECKING:
 @pytest.fixture(scope="session")
 def accounting_service_session() -> Iterator[BackgroundService]:
     """The reference service for the whole session, on a loopback port. New accounts
-    get no initial credit, so `create_account(balance=...)` is exact."""
+    get no initial credit, so `create_account(balance=...)` is exact. It hashes
+    passwords with a trivial cost (fast, and fine only in tests)."""
     try:
         from syftbox_accounting.server import BackgroundService
     except ImportError as exc:  # pragma: no cover - depends on the install
@@ -29,7 +30,7 @@ def accounting_service_session() -> Iterator[BackgroundService]:
             "pip install 'syftbox-accounting[server]'",
             pytrace=False,
         )
-    with BackgroundService(initial_credit=Decimal(0)) as service:
+    with BackgroundService(initial_credit=Decimal(0), fast_password_hash=True) as service:
         yield service
 
 

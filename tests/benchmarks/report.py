@@ -1,4 +1,4 @@
-"""The command line: run P1-P5, print the table, write the JSON.
+"""The command line: run P1-P6, print the table, write the JSON.
 
 Exit status: 0 when every benchmark ran, whether or not its target was met (this is
 a report, not a test); 1 when a benchmark itself failed; 130 when interrupted.
@@ -16,7 +16,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from tests.benchmarks import p1_sync, p2_async, p3_import, p4_service, p5_history
+from tests.benchmarks import (
+    p1_sync,
+    p2_async,
+    p3_import,
+    p4_service,
+    p5_history,
+    p6_fixture,
+)
 from tests.benchmarks.common import ROOT, Row, log, machine
 
 DEFAULT_OUTPUT = ".bench/results.json"
@@ -31,6 +38,7 @@ SETTINGS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         {"rounds": 7, "calls": 15, "transactions": 50_000},
         {"rounds": 2, "calls": 5, "transactions": 5_000},
     ),
+    "P6": ({"calls": 101, "tests": 101}, {"calls": 21, "tests": 21}),
 }
 RUNNERS: dict[str, Callable[..., list[Row]]] = {
     "P1": p1_sync.run,
@@ -38,13 +46,14 @@ RUNNERS: dict[str, Callable[..., list[Row]]] = {
     "P3": p3_import.run,
     "P4": p4_service.run,
     "P5": p5_history.run,
+    "P6": p6_fixture.run,
 }
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m tests.benchmarks",
-        description="Benchmarks P1-P5 of syftbox_accounting: ratios against baselines "
+        description="Benchmarks P1-P6 of syftbox_accounting: ratios against baselines "
         "measured in the same run (medians of interleaved rounds).",
     )
     parser.add_argument(

@@ -487,3 +487,22 @@ def test_history_filters_streaming_lookup_and_usage(cli: Runner, service: Any) -
     bad = cli.main("usage", "--since", "yesterday", env=env)
     error, _ = bad.assert_error(2)
     assert "yesterday" in error
+
+
+def test_errors_speak_of_commands_and_details_wait_for_verbose(cli: Runner, service: Any) -> None:
+    email = new_email("payer")
+    register(cli, service, email)
+    wrong = as_user(service, email, "wrong-password-xyz")
+    error, hint = cli.main("balance", env=wrong).assert_error(3)
+    assert "get_account_balance" not in error
+    assert "[GET" not in error
+    assert "HTTP 401" not in error
+    assert "login" in hint
+    verbose = cli.main("-v", "balance", env=wrong)
+    assert verbose.code == 3
+    assert "GET /user/my-info -> HTTP 401" in verbose.err
+    assert "request id req_" in verbose.err
+    status = cli.main("status", env=wrong)
+    assert "credentials refused" in status.out
+    assert "client.accounting_client" not in status.out  # no Python in a terminal command
+    assert_no_secret(status, "wrong-password-xyz")

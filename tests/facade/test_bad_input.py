@@ -231,19 +231,19 @@ def _local_cases() -> list[Any]:
     add(
         "AccountingClient-timeout",
         "timeout",
-        [0, -1, float("nan"), float("inf"), "5", None, True],
+        [0, -1, float("nan"), float("inf"), "5", True],
         lambda v: AccountingClient(BASE, timeout=v),
     )
     add(
         "AccountingClient-retries",
         "max_retries",
-        [-1, 11, 1.5, "2", None, True],
+        [-1, 11, 1.5, "2", True],
         lambda v: AccountingClient(BASE, max_retries=v),
     )
     add(
         "AccountingClient-insecure",
         "allow_insecure_http",
-        [1, "yes", None],
+        [1, "yes"],
         lambda v: AccountingClient(BASE, allow_insecure_http=v),
     )
     add(

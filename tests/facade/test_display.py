@@ -138,7 +138,7 @@ def _fake_ipython(monkeypatch: pytest.MonkeyPatch, shell: object) -> list[Any]:
             self.data = data
 
     display.HTML = HTML  # type: ignore[attr-defined]
-    display.display = shown.append  # type: ignore[attr-defined]
+    display.display = lambda obj, raw=False: shown.append(obj)  # type: ignore[attr-defined]
     ipython.display = display  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "IPython", ipython)
     monkeypatch.setitem(sys.modules, "IPython.display", display)
@@ -159,12 +159,26 @@ def test_show_in_jupyter_displays_html(
     shown = _show_under(ZMQInteractiveShell(), monkeypatch, httpx_mock)
     assert capsys.readouterr().out == ""
     assert len(shown) == 1
-    page = shown[0].data
+    page = shown[0]["text/html"]
+    # A front end that shows no HTML gets the text, not "<IPython...HTML object>".
+    assert "Balance" in shown[0]["text/plain"]
     assert "<table>" in page
     assert EMAIL in page
     assert "$12.00" in page
     assert BASE in page
     assert PASSWORD not in page
+
+
+class Shell(ZMQInteractiveShell):
+    """Named like Colab's shell, a subclass of the kernel's."""
+
+
+def test_show_in_a_notebook_whose_shell_subclasses_the_kernels(
+    httpx_mock: HTTPXMock, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shown = _show_under(Shell(), monkeypatch, httpx_mock)
+    assert capsys.readouterr().out == ""
+    assert "<table>" in shown[0]["text/html"]
 
 
 def test_show_in_a_terminal_ipython_prints_text(

@@ -22,6 +22,7 @@ from syftbox_accounting import (
     NotFoundError,
     PaymentError,
     ServiceException,
+    errors,
 )
 from tests.facade.helpers import (
     KINDS,
@@ -223,8 +224,11 @@ def test_documented_error(
     assert message == exc.message
     assert message.startswith(f"{op.operation} failed")
     assert f"HTTP {status}" in message
-    assert said.rstrip(".") in message  # the service's own words
+    # The service's statement of what happened, and our advice, each said once.
+    assert errors._first_sentence(said) in message
     assert ADVICE[code] in message
+    if ". " in said:
+        assert said.split(". ", 1)[1].rstrip(".") not in exc.summary
     if status >= 500 and op.first.method != "GET":
         assert "get_transaction_history()" in message  # it may have been applied
     _no_secret(message, repr(exc), exc.body)

@@ -35,8 +35,10 @@ NOT_TWINNED = {
         "show",
         "close",
         "aclose",
+        "with_options",
+        "last_response",
     },
-    AdminClient: {"close", "aclose"},
+    AdminClient: {"close", "aclose", "with_options", "last_response"},
 }
 PAIRS = list(TWINS.values())
 

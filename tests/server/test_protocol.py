@@ -143,7 +143,7 @@ async def test_one_log_line_per_request_and_no_secret(
     lines = [r.getMessage() for r in caplog.records if r.name == "syftbox_accounting.server"]
     assert len(lines) == 8
     for line in lines:
-        assert re.fullmatch(r"(GET|POST|PUT) /\S* \d{3} \d+\.\dms", line), line
+        assert re.fullmatch(r"(GET|POST|PUT) /\S* \d{3} \d+\.\dms req_[0-9a-f]{16}", line), line
     assert lines[-1].startswith("GET /user/my-info\\nINFO:forged 404 ")
     for secret in (PASSWORD, ADMIN_KEY, token_text, "wrong-admin-key-guess", "guess"):
         assert secret not in caplog.text

@@ -1,0 +1,93 @@
+"""Options that may come from the environment, where users deploy: the constructor's
+argument wins, then the variable, then the default. Also the one logging switch."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Mapping
+
+from syftbox_accounting.defaults import (
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_TIMEOUT,
+    ENV_ALLOW_INSECURE_HTTP,
+    ENV_LOG,
+    ENV_MAX_RETRIES,
+    ENV_TIMEOUT,
+)
+from syftbox_accounting.errors import InvalidInputError
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"", "0", "false", "no", "off"}
+_LEVELS = {"debug": logging.DEBUG, "info": logging.INFO}
+_handler: logging.Handler | None = None
+
+
+def _env(environ: Mapping[str, str] | None) -> Mapping[str, str]:
+    return os.environ if environ is None else environ
+
+
+def allow_insecure_http(value: bool | None, environ: Mapping[str, str] | None = None) -> bool:
+    """`value`, else ``SYFTBOX_ACCOUNTING_ALLOW_INSECURE_HTTP`` (1/true/yes/on)."""
+    if value is not None:
+        return value
+    text = _env(environ).get(ENV_ALLOW_INSECURE_HTTP, "").strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise InvalidInputError(f"{ENV_ALLOW_INSECURE_HTTP} must be 1 or 0, not {text!r}.")
+
+
+def timeout(value: float | None, environ: Mapping[str, str] | None = None) -> float:
+    """`value`, else ``SYFTBOX_ACCOUNTING_TIMEOUT`` (seconds), else the default."""
+    if value is not None:
+        return value
+    text = _env(environ).get(ENV_TIMEOUT, "").strip()
+    if not text:
+        return DEFAULT_TIMEOUT
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds < float("inf"):
+        raise InvalidInputError(
+            f"{ENV_TIMEOUT} must be a positive number of seconds, not {text!r}."
+        )
+    return seconds
+
+
+def max_retries(value: int | None, environ: Mapping[str, str] | None = None) -> int:
+    """`value`, else ``SYFTBOX_ACCOUNTING_MAX_RETRIES``, else the default."""
+    if value is not None:
+        return value
+    text = _env(environ).get(ENV_MAX_RETRIES, "").strip()
+    if not text:
+        return DEFAULT_MAX_RETRIES
+    if not text.isdigit() or not 0 <= int(text) <= 10:
+        raise InvalidInputError(f"{ENV_MAX_RETRIES} must be an integer from 0 to 10, not {text!r}.")
+    return int(text)
+
+
+def configure_logging(environ: Mapping[str, str] | None = None) -> None:
+    """Honour ``SYFTBOX_ACCOUNTING_LOG=debug|info``: log the library's lines to stderr.
+
+    info: retries and where credentials came from; debug: also one line per request
+    (method, path, status, time, attempt, request id). Never a header, body or secret.
+    Called by every client's constructor; does nothing when the variable is unset, and
+    adds its handler once.
+    """
+    global _handler
+    text = _env(environ).get(ENV_LOG, "").strip().lower()
+    if not text:
+        return
+    level = _LEVELS.get(text)
+    if level is None:
+        raise InvalidInputError(f"{ENV_LOG} must be debug or info, not {text!r}.")
+    logger = logging.getLogger("syftbox_accounting")
+    logger.setLevel(level)
+    if _handler is None:
+        _handler = logging.StreamHandler(sys.stderr)
+        _handler.setFormatter(logging.Formatter("syftbox_accounting %(levelname)s %(message)s"))
+        logger.addHandler(_handler)
