@@ -535,7 +535,7 @@ class AccountingClient(ServiceClient):
                 if source == "environment"
                 else source
             )
-            if exc.hint_key == errors.INSECURE_HTTP:
+            if exc.hint_key == errors.INSECURE_HTTP and source == "environment":
                 raise AuthenticationError(
                     f"The URL from {where} cannot be used: {exc.summary}",
                     hint=exc.hint,
