@@ -31,7 +31,13 @@ from syftbox_accounting.defaults import (
 )
 from syftbox_accounting.errors import AccountingError, AuthenticationError, InvalidInputError
 from syftbox_accounting.service_client import ServiceClient, twin
-from syftbox_accounting.transport import Flow, Gather, RetryPolicy, result_of
+from syftbox_accounting.transport import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    Flow,
+    Gather,
+    RetryPolicy,
+    result_of,
+)
 from syftbox_accounting.types import (
     CredentialCheck,
     CredentialStatus,
@@ -89,6 +95,10 @@ class AccountingClient(ServiceClient):
         http_client, async_http_client: httpx clients to use instead of our own.
         retry_policy: the full retry settings (`RetryPolicy`: retries and backoff),
             instead of `max_retries`.
+        max_response_bytes: the most an answer may weigh once decompressed
+            (default 64 MiB); a larger one is a `ServiceException`.
+        deadline: seconds a whole call may take, retries included (default: three
+            times `timeout` per attempt), so a service that drips its answer cannot hold it.
 
     Raises:
         InvalidInputError: an argument is malformed.
@@ -106,6 +116,8 @@ class AccountingClient(ServiceClient):
         http_client: httpx.Client | None = None,
         async_http_client: httpx.AsyncClient | None = None,
         retry_policy: RetryPolicy | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        deadline: float | None = None,
     ) -> None:
         super().__init__(
             DEFAULT_URL if accounting_url is None else accounting_url,
@@ -115,13 +127,17 @@ class AccountingClient(ServiceClient):
             http_client=http_client,
             async_http_client=async_http_client,
             retry_policy=retry_policy,
+            max_response_bytes=max_response_bytes,
+            deadline=deadline,
         )
         self._email: str | None = None
         self._password: str | None = None
         # Set once the service shows it lacks GET /user/usage (the public protocol).
         self._usage_missing = False
-        if email is not None or password is not None:
-            self.configure(email=email, password=password)
+        secret = validation.Hidden(password)
+        del password  # a traceback that shows locals must not show it
+        if email is not None or secret.value is not None:
+            self._configure(None, email, secret)
 
     # -- configuration (no network)
 
@@ -162,38 +178,52 @@ class AccountingClient(ServiceClient):
         Raises:
             InvalidInputError: a malformed URL or email, or an empty password.
         """
+        secret = validation.Hidden(password)
+        del password  # a traceback that shows locals must not show it
+        self._configure(accounting_url, email, secret)
+
+    def _configure(
+        self, accounting_url: str | None, email: str | None, secret: validation.Hidden
+    ) -> None:
         url = (
             validation.url(accounting_url, allow_insecure_http=self._allow_insecure_http)
             if accounting_url is not None
             else self._transport.base_url
         )
         email = validation.email(email)
-        password = validation.password(password)
+        checked = validation.Hidden(validation.password(secret))
         self._transport.base_url = url
-        self._set_credentials(email, password)
+        self._set_credentials(email, checked.value)
 
     connect_accounting = configure
 
-    def _set_credentials(self, email: str, password: str) -> None:
-        self._email, self._password = email, password
-        self._transport.set_basic(email, password)
+    def _set_credentials(self, email: str, password: object) -> None:
+        secret = validation.Hidden(password)
+        del password
+        self._email, self._password = email, str(secret.value)
+        self._transport.set_basic(email, self._password)
 
     # -- the seed's operations
 
     def _register_accounting(
         self, email: str, password: str | None, organization: str | None
     ) -> Flow[UserAccount]:
+        secret = validation.Hidden(password)
+        del password  # a traceback that shows locals must not show it
         email = validation.email(email)
-        if password is not None:
-            password = validation.password(password, new=True)
+        if secret.value is not None:
+            secret = validation.Hidden(validation.password(secret, new=True))
         organization = validation.optional_text(
             "organization", organization, max_length=validation.MAX_ORGANIZATION_LENGTH
         )
-        user, issued = yield from result_of(operations.create_user(email, password, organization))
-        self._set_credentials(user.email, issued)
+        call = operations.create_user(email, secret.value, organization)
+        answer = yield from result_of(call)
+        user, issued = answer[0], validation.Hidden(answer[1])
+        del answer
+        self._set_credentials(user.email, issued.value)
         return UserAccount(
             email=user.email,
-            password=issued,
+            password=str(issued.value),
             balance=float(user.balance),
             organization=user.organization,
             user=user,
@@ -494,7 +524,11 @@ class AccountingClient(ServiceClient):
         if self.is_configured():
             try:
                 value = self._transport.send(
-                    operations.get_my_info(), "show", timeout=SHOW_TIMEOUT, max_retries=0
+                    operations.get_my_info(),
+                    "show",
+                    timeout=SHOW_TIMEOUT,
+                    max_retries=0,
+                    deadline=SHOW_TIMEOUT,
                 )
                 balance = display.money(value.balance)
             except AccountingError as exc:
@@ -518,13 +552,15 @@ class AccountingClient(ServiceClient):
         endpoint: str | None,
         confirm: bool,
     ) -> Flow[Transaction]:
+        secret = validation.Hidden(token)
+        del token  # a traceback that shows locals must not show it
         confirm = validation.flag("confirm", confirm)
         pending = yield from result_of(
             operations.create_transaction(
                 sender_email=validation.email(sender_email, "sender_email"),
                 recipient_email=self.get_email(),
                 amount=validation.amount(amount),
-                token=validation.token(token),
+                token=validation.token(secret),
                 app_name=_app_name(app_name),
                 endpoint=_endpoint(endpoint),
             )
@@ -975,9 +1011,11 @@ class AccountingClient(ServiceClient):
         return True
 
     def _update_password(self, old_password: str, new_password: str) -> Flow[User]:
-        old = validation.password(old_password, "old_password")
-        new = validation.password(new_password, "new_password", new=True)
-        user = yield from result_of(operations.update_password(old, new))
+        old, new = validation.Hidden(old_password), validation.Hidden(new_password)
+        del old_password, new_password  # a traceback that shows locals must not show them
+        old = validation.Hidden(validation.password(old, "old_password"))
+        new = validation.Hidden(validation.password(new, "new_password", new=True))
+        user = yield from result_of(operations.update_password(str(old.value), str(new.value)))
         self._set_credentials(user.email, new)
         return user
 

@@ -12,7 +12,12 @@ import httpx
 from syftbox_accounting import validation
 from syftbox_accounting.defaults import DEFAULT_MAX_RETRIES, DEFAULT_TIMEOUT
 from syftbox_accounting.errors import InvalidInputError
-from syftbox_accounting.transport import Flow, RetryPolicy, Transport
+from syftbox_accounting.transport import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    Flow,
+    RetryPolicy,
+    Transport,
+)
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -51,6 +56,8 @@ class ServiceClient:
         http_client: httpx.Client | None = None,
         async_http_client: httpx.AsyncClient | None = None,
         retry_policy: RetryPolicy | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        deadline: float | None = None,
     ) -> None:
         self._allow_insecure_http = validation.flag("allow_insecure_http", allow_insecure_http)
         self._transport = Transport(
@@ -61,6 +68,9 @@ class ServiceClient:
             retry=_policy(retry_policy, validation.retries(max_retries)),
             http_client=_checked(http_client, httpx.Client, "http_client"),
             async_http_client=_checked(async_http_client, httpx.AsyncClient, "async_http_client"),
+            # Hardening: how much an answer may weigh, and how long a call may take.
+            max_response_bytes=validation.byte_count(max_response_bytes),
+            deadline=validation.deadline(deadline),
         )
 
     def _run(self, flow: Flow[T]) -> T:
