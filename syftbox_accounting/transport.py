@@ -412,8 +412,9 @@ class Transport:
     ) -> httpx.Response:
         import anyio
 
+        too_large = False
         try:
-            with anyio.fail_after(max(0.0, clock.left())):
+            with anyio.fail_after(max(0.0, clock.left())), anyio.CancelScope() as stop:
                 async with client.stream(**request.kwargs) as response:
                     if _declared_too_large(response, self.max_response_bytes):
                         raise AnswerTooLarge(self.max_response_bytes)
@@ -421,9 +422,15 @@ class Transport:
                     async for chunk in response.aiter_bytes():
                         size += len(chunk)
                         if size > self.max_response_bytes:
-                            raise AnswerTooLarge(self.max_response_bytes)
-                        chunks.append(chunk)
-                    return _answer(response, chunks)
+                            # Stop by cancelling: the next read ends httpx's nested
+                            # generators from the inside, so none is left unclosed.
+                            too_large = True
+                            stop.cancel()
+                        else:
+                            chunks.append(chunk)
+                    if not too_large:
+                        return _answer(response, chunks)
+            raise AnswerTooLarge(self.max_response_bytes)
         except TimeoutError:  # the deadline's scope, not a socket's timeout
             if clock.left() <= 0:
                 raise Overdue(clock.seconds) from None
