@@ -206,7 +206,7 @@ class AccountingClient(ServiceClient):
     # -- the seed's operations
 
     def _register_accounting(
-        self, email: str, password: str | None, organization: str | None
+        self, email: str, password: object, organization: str | None
     ) -> Flow[UserAccount]:
         secret = validation.Hidden(password)
         del password  # a traceback that shows locals must not show it
@@ -243,13 +243,17 @@ class AccountingClient(ServiceClient):
             InvalidInputError: a malformed email, or a password under 8 characters.
             ServiceException: the service is unreachable or failing.
         """
-        return self._run(self._register_accounting(email, password, organization))
+        secret = validation.Hidden(password)
+        del password  # a traceback that shows locals must not show it
+        return self._run(self._register_accounting(email, secret, organization))
 
     @twin(register_accounting)
     async def register_accounting_async(
         self, email: str, password: str | None = None, organization: str | None = None
     ) -> UserAccount:
-        return await self._run_async(self._register_accounting(email, password, organization))
+        secret = validation.Hidden(password)
+        del password  # a traceback that shows locals must not show it
+        return await self._run_async(self._register_accounting(email, secret, organization))
 
     def _get_account_balance(self) -> Flow[float]:
         user = yield from result_of(operations.get_my_info())
@@ -547,7 +551,7 @@ class AccountingClient(ServiceClient):
         self,
         sender_email: str,
         amount: Any,
-        token: str,
+        token: object,
         app_name: str | None,
         endpoint: str | None,
         confirm: bool,
@@ -593,7 +597,9 @@ class AccountingClient(ServiceClient):
             NotFoundError: the payer has no account.
             InvalidInputError: a malformed email, amount or token.
         """
-        return self._run(self._charge(sender_email, amount, token, app_name, endpoint, confirm))
+        secret = validation.Hidden(token)
+        del token  # a traceback that shows locals must not show it
+        return self._run(self._charge(sender_email, amount, secret, app_name, endpoint, confirm))
 
     @twin(charge)
     async def charge_async(
@@ -606,8 +612,10 @@ class AccountingClient(ServiceClient):
         endpoint: str | None = None,
         confirm: bool = False,
     ) -> Transaction:
+        secret = validation.Hidden(token)
+        del token  # a traceback that shows locals must not show it
         return await self._run_async(
-            self._charge(sender_email, amount, token, app_name, endpoint, confirm)
+            self._charge(sender_email, amount, secret, app_name, endpoint, confirm)
         )
 
     def _confirm_transaction(self, transaction_id: str) -> Flow[Transaction]:
@@ -1010,7 +1018,7 @@ class AccountingClient(ServiceClient):
             )
         return True
 
-    def _update_password(self, old_password: str, new_password: str) -> Flow[User]:
+    def _update_password(self, old_password: object, new_password: object) -> Flow[User]:
         old, new = validation.Hidden(old_password), validation.Hidden(new_password)
         del old_password, new_password  # a traceback that shows locals must not show them
         old = validation.Hidden(validation.password(old, "old_password"))
@@ -1027,11 +1035,15 @@ class AccountingClient(ServiceClient):
             AuthenticationError: `old_password` or the configured password is wrong.
             InvalidInputError: a new password under 8 characters.
         """
-        return self._run(self._update_password(old_password, new_password))
+        old, new = validation.Hidden(old_password), validation.Hidden(new_password)
+        del old_password, new_password  # a traceback that shows locals must not show them
+        return self._run(self._update_password(old, new))
 
     @twin(update_password)
     async def update_password_async(self, old_password: str, new_password: str) -> User:
-        return await self._run_async(self._update_password(old_password, new_password))
+        old, new = validation.Hidden(old_password), validation.Hidden(new_password)
+        del old_password, new_password  # a traceback that shows locals must not show them
+        return await self._run_async(self._update_password(old, new))
 
     def _update_organization(self, organization: str | None) -> Flow[User]:
         org = validation.optional_text(
