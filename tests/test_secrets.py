@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+import syftbox_accounting
 from syftbox_accounting import (
     AccountingClient,
     AccountingError,
@@ -234,9 +235,7 @@ def test_tracebacks_that_capture_locals_show_no_password(httpx_mock: Any) -> Non
         text = _locals_of(exc)
         frames = text.split('  File "')
         # Only frames of the library: a test's own lambdas hold what they were given.
-        package = str(
-            Path(AccountingClient.__module__ and __import__("syftbox_accounting").__file__).parent
-        )
+        package = str(Path(syftbox_accounting.__file__).parent)
         ours = [f for f in frames if f.startswith(package)]
         for secret in (PAYER_PASSWORD, SERVICE_PASSWORD, NEW_PASSWORD, "tok-Secret-9a8b7c6d5e"):
             leaked = [f[:200] for f in ours if secret in f]
