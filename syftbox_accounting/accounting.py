@@ -1065,6 +1065,17 @@ def _confirm_or_cancel(pending: Transaction) -> Flow[Transaction]:
     (cancelling one whose confirmation did land fails harmlessly: "already resolved")."""
     try:
         return (yield from result_of(operations.confirm_transaction(pending.id)))
+    except (KeyboardInterrupt, SystemExit) as exc:
+        # No request after an interrupt (the user wants it to stop, and the service
+        # may be what hangs): the confirm may or may not have landed, so name the
+        # transaction and let the caller resolve it (cancelling a completed one
+        # fails harmlessly).
+        exc.pending_transaction = pending  # type: ignore[union-attr]
+        exc.add_note(
+            f"Transaction {pending.id} may be left PENDING (interrupted while confirming "
+            f"it): cancel_transaction({pending.id!r}) or confirm_transaction({pending.id!r})."
+        )
+        raise
     except AccountingError as exc:
         try:
             yield operations.cancel_transaction(pending.id)

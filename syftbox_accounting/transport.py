@@ -592,6 +592,9 @@ class Transport:
                         value = self.send(step, operation)
                 except AccountingError as exc:
                     step = flow.throw(exc)
+                except BaseException as exc:
+                    _interrupted(flow, exc)
+                    raise
                 else:
                     step = flow.send(value)
         except StopIteration as done:
@@ -610,6 +613,9 @@ class Transport:
                         value = await self.send_async(step, operation)
                 except AccountingError as exc:
                     step = flow.throw(exc)
+                except BaseException as exc:
+                    _interrupted(flow, exc)
+                    raise
                 else:
                     step = flow.send(value)
         except StopIteration as done:
@@ -633,6 +639,15 @@ class Transport:
         if failures:
             raise failures[0]
         return results
+
+
+def _interrupted(flow: Flow[Any], exc: BaseException) -> None:
+    """Let a flow hit by an interrupt (Ctrl-C, a cancelled task) say what it leaves
+    behind, e.g. a pending transaction, as a note or attribute on `exc`; the
+    interrupt itself goes on."""
+    with contextlib.suppress(BaseException):
+        flow.throw(exc)
+    flow.close()
 
 
 def _describe(exc: BaseException, timeout: float) -> str:

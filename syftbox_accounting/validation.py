@@ -141,15 +141,17 @@ def amount(value: Any, name: str = "amount") -> Decimal:
     if not exact.is_finite():
         raise InvalidInputError(f"{name} must be a finite number, not {value}.")
     if exact <= 0:
-        shown = f"{exact:f}" if -20 < exact.adjusted() < 20 else f"{exact:.3e}"
-        raise InvalidInputError(f"{name} must be greater than 0, got {shown}.")
+        raise InvalidInputError(f"{name} must be greater than 0, got {_decimal_text(exact)}.")
     # Before any arithmetic or formatting: a Decimal such as 1e999999999 would make
     # both fail or eat memory, and a message must not echo a million digits.
-    if exact and exact.adjusted() >= 9:
-        raise InvalidInputError(f"{name} must be less than {MAX_AMOUNT}.")
-    if exact and (exact.adjusted() < -AMOUNT_PLACES or len(exact.as_tuple().digits) > 30):
+    if exact.adjusted() >= 9:
         raise InvalidInputError(
-            f"{name} is too precise: use at most {AMOUNT_PLACES} decimal places (one micro-dollar)."
+            f"{name} must be less than {MAX_AMOUNT}, got {_decimal_text(exact)}."
+        )
+    if exact.adjusted() < -AMOUNT_PLACES or len(exact.as_tuple().digits) > 30:
+        raise InvalidInputError(
+            f"{name} {_decimal_text(exact)} is too precise: use at most {AMOUNT_PLACES} "
+            "decimal places (one micro-dollar)."
         )
     if exact >= MAX_AMOUNT:
         raise InvalidInputError(f"{name} must be less than {MAX_AMOUNT}, got {exact:f}.")
@@ -159,6 +161,13 @@ def amount(value: Any, name: str = "amount") -> Decimal:
             "(one micro-dollar)."
         )
     return exact
+
+
+def _decimal_text(value: Decimal) -> str:
+    """`value` for a message, never more than a few dozen characters."""
+    if -20 < value.adjusted() < 20 and len(value.as_tuple().digits) <= 30:
+        return f"{value:f}"
+    return f"{value:.3e}"
 
 
 def count(value: object, name: str, *, maximum: int) -> int:
