@@ -28,7 +28,13 @@ from syftbox_accounting.defaults import (
 )
 from syftbox_accounting.errors import AccountingError, AuthenticationError, InvalidInputError
 from syftbox_accounting.service_client import ServiceClient, twin
-from syftbox_accounting.transport import Flow, Gather, RetryPolicy, result_of
+from syftbox_accounting.transport import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    Flow,
+    Gather,
+    RetryPolicy,
+    result_of,
+)
 from syftbox_accounting.types import (
     AccountInfo,
     CredentialCheck,
@@ -92,6 +98,10 @@ class AccountingClient(ServiceClient):
         http_client, async_http_client: httpx clients to use instead of our own.
         retry_policy: the full retry settings (`RetryPolicy`: retries and backoff),
             instead of `max_retries`.
+        max_response_bytes: the most an answer may weigh once decompressed
+            (default 64 MiB); a larger one is a `ServiceException`.
+        deadline: seconds a whole call may take, retries included (default: three
+            times `timeout` per attempt), so a service that drips its answer cannot hold it.
 
     Raises:
         InvalidInputError: an argument is malformed.
@@ -109,6 +119,8 @@ class AccountingClient(ServiceClient):
         http_client: httpx.Client | None = None,
         async_http_client: httpx.AsyncClient | None = None,
         retry_policy: RetryPolicy | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        deadline: float | None = None,
     ) -> None:
         super().__init__(
             creds.resolve_url() if accounting_url is None else accounting_url,
@@ -118,13 +130,17 @@ class AccountingClient(ServiceClient):
             http_client=http_client,
             async_http_client=async_http_client,
             retry_policy=retry_policy,
+            max_response_bytes=max_response_bytes,
+            deadline=deadline,
         )
         self._email: str | None = None
         self._password: str | None = None
         # Set once the service shows it lacks GET /user/usage (the public protocol).
         self._usage_missing = False
-        if email is not None or password is not None:
-            self.configure(email=email, password=password)
+        secret = validation.Hidden(password)
+        del password  # a traceback that shows locals must not show it
+        if email is not None or secret.value is not None:
+            self._configure(None, email, secret)
 
     # -- configuration (no network)
 
@@ -165,45 +181,57 @@ class AccountingClient(ServiceClient):
         Raises:
             InvalidInputError: a malformed URL or email, or an empty password.
         """
+        secret = validation.Hidden(password)
+        del password  # a traceback that shows locals must not show it
+        self._configure(accounting_url, email, secret)
+
+    def _configure(
+        self, accounting_url: str | None, email: str | None, secret: validation.Hidden
+    ) -> None:
         url = (
             validation.url(accounting_url, allow_insecure_http=self._allow_insecure_http)
             if accounting_url is not None
             else self._transport.base_url
         )
         email = validation.email(email)
-        password = validation.password(password)
+        checked = validation.Hidden(validation.password(secret))
         self._transport.base_url = url
-        self._set_credentials(email, password)
+        self._set_credentials(email, checked.value)
 
     connect_accounting = configure
 
-    def _set_credentials(self, email: str, password: str) -> None:
-        self._email, self._password = email, password
-        self._transport.set_basic(email, password)
+    def _set_credentials(self, email: str, password: object) -> None:
+        secret = validation.Hidden(password)
+        del password
+        self._email, self._password = email, str(secret.value)
+        self._transport.set_basic(email, self._password)
 
     # -- the seed's operations
 
     def _register_accounting(
         self,
         email: str,
-        password: str | None,
+        password: object,
         organization: str | None,
         idempotency_key: str | None,
     ) -> Flow[UserAccount]:
         key = validation.idempotency_key(idempotency_key)
+        secret = validation.Hidden(password)
+        del password  # a traceback that shows locals must not show it
         email = validation.email(email)
-        if password is not None:
-            password = validation.password(password, new=True)
+        if secret.value is not None:
+            secret = validation.Hidden(validation.password(secret, new=True))
         organization = validation.optional_text(
             "organization", organization, max_length=validation.MAX_ORGANIZATION_LENGTH
         )
-        user, issued = yield from result_of(
-            operations.create_user(email, password, organization, key)
-        )
-        self._set_credentials(user.email, issued)
+        call = operations.create_user(email, secret.value, organization, key)
+        answer = yield from result_of(call)
+        user, issued = answer[0], validation.Hidden(answer[1])
+        del answer
+        self._set_credentials(user.email, issued.value)
         return UserAccount(
             email=user.email,
-            password=issued,
+            password=str(issued.value),
             balance=float(user.balance),
             organization=user.organization,
             user=user,
@@ -231,7 +259,9 @@ class AccountingClient(ServiceClient):
             InvalidInputError: a malformed email, or a password under 8 characters.
             ServiceException: the service is unreachable or failing.
         """
-        return self._run(self._register_accounting(email, password, organization, idempotency_key))
+        secret = validation.Hidden(password)
+        del password  # a traceback that shows locals must not show it
+        return self._run(self._register_accounting(email, secret, organization, idempotency_key))
 
     @twin(register_accounting)
     async def register_accounting_async(
@@ -242,8 +272,10 @@ class AccountingClient(ServiceClient):
         *,
         idempotency_key: str | None = None,
     ) -> UserAccount:
+        secret = validation.Hidden(password)
+        del password  # a traceback that shows locals must not show it
         return await self._run_async(
-            self._register_accounting(email, password, organization, idempotency_key)
+            self._register_accounting(email, secret, organization, idempotency_key)
         )
 
     def _get_account_balance(self) -> Flow[float]:
@@ -567,7 +599,11 @@ class AccountingClient(ServiceClient):
         if self.is_configured():
             try:
                 value = self._transport.send(
-                    operations.get_my_info(), "show", timeout=SHOW_TIMEOUT, max_retries=0
+                    operations.get_my_info(),
+                    "show",
+                    timeout=SHOW_TIMEOUT,
+                    max_retries=0,
+                    deadline=SHOW_TIMEOUT,
                 )
                 balance = display.money(value.balance)
             except AuthenticationError:
@@ -593,12 +629,14 @@ class AccountingClient(ServiceClient):
         self,
         sender_email: str,
         amount: Any,
-        token: str,
+        token: object,
         app_name: str | None,
         endpoint: str | None,
         confirm: bool,
         idempotency_key: str | None,
     ) -> Flow[Transaction]:
+        secret = validation.Hidden(token)
+        del token  # a traceback that shows locals must not show it
         confirm = validation.flag("confirm", confirm)
         key = _flow_key(idempotency_key, confirm)
         with _reported_as(key):
@@ -607,7 +645,7 @@ class AccountingClient(ServiceClient):
                     sender_email=validation.email(sender_email, "sender_email"),
                     recipient_email=self.get_email(),
                     amount=validation.amount(amount),
-                    token=validation.token(token),
+                    token=validation.token(secret),
                     app_name=_app_name(app_name),
                     endpoint=_endpoint(endpoint),
                     idempotency_key=key,
@@ -646,8 +684,10 @@ class AccountingClient(ServiceClient):
             NotFoundError: the payer has no account.
             InvalidInputError: a malformed email, amount, token or key.
         """
+        secret = validation.Hidden(token)
+        del token  # a traceback that shows locals must not show it
         return self._run(
-            self._charge(sender_email, amount, token, app_name, endpoint, confirm, idempotency_key)
+            self._charge(sender_email, amount, secret, app_name, endpoint, confirm, idempotency_key)
         )
 
     @twin(charge)
@@ -662,8 +702,10 @@ class AccountingClient(ServiceClient):
         confirm: bool = False,
         idempotency_key: str | None = None,
     ) -> Transaction:
+        secret = validation.Hidden(token)
+        del token  # a traceback that shows locals must not show it
         return await self._run_async(
-            self._charge(sender_email, amount, token, app_name, endpoint, confirm, idempotency_key)
+            self._charge(sender_email, amount, secret, app_name, endpoint, confirm, idempotency_key)
         )
 
     def _confirm_transaction(
@@ -1120,12 +1162,14 @@ class AccountingClient(ServiceClient):
         return True
 
     def _update_password(
-        self, old_password: str, new_password: str, idempotency_key: str | None
+        self, old_password: object, new_password: object, idempotency_key: str | None
     ) -> Flow[User]:
-        old = validation.password(old_password, "old_password")
-        new = validation.password(new_password, "new_password", new=True)
+        old, new = validation.Hidden(old_password), validation.Hidden(new_password)
+        del old_password, new_password  # a traceback that shows locals must not show them
+        old = validation.Hidden(validation.password(old, "old_password"))
+        new = validation.Hidden(validation.password(new, "new_password", new=True))
         key = validation.idempotency_key(idempotency_key)
-        user = yield from result_of(operations.update_password(old, new, key))
+        user = yield from result_of(operations.update_password(str(old.value), str(new.value), key))
         self._set_credentials(user.email, new)
         return user
 
@@ -1139,15 +1183,17 @@ class AccountingClient(ServiceClient):
             AuthenticationError: `old_password` or the configured password is wrong.
             InvalidInputError: a new password under 8 characters.
         """
-        return self._run(self._update_password(old_password, new_password, idempotency_key))
+        old, new = validation.Hidden(old_password), validation.Hidden(new_password)
+        del old_password, new_password  # a traceback that shows locals must not show them
+        return self._run(self._update_password(old, new, idempotency_key))
 
     @twin(update_password)
     async def update_password_async(
         self, old_password: str, new_password: str, *, idempotency_key: str | None = None
     ) -> User:
-        return await self._run_async(
-            self._update_password(old_password, new_password, idempotency_key)
-        )
+        old, new = validation.Hidden(old_password), validation.Hidden(new_password)
+        del old_password, new_password  # a traceback that shows locals must not show them
+        return await self._run_async(self._update_password(old, new, idempotency_key))
 
     def _update_organization(self, organization: str | None) -> Flow[User]:
         org = validation.optional_text(
@@ -1224,6 +1270,17 @@ def _confirm_or_cancel(pending: Transaction, key: str) -> Flow[Transaction]:
     cancelled: repeating the whole call with `key` finishes it."""
     try:
         return (yield from _confirm_retrying(pending.id, operations.step_key(key, "confirm")))
+    except (KeyboardInterrupt, SystemExit) as exc:
+        # No request after an interrupt (the user wants it to stop, and the service
+        # may be what hangs): the confirm may or may not have landed, so name the
+        # transaction and let the caller resolve it (cancelling a completed one
+        # fails harmlessly).
+        exc.pending_transaction = pending  # type: ignore[union-attr]
+        exc.add_note(
+            f"Transaction {pending.id} may be left PENDING (interrupted while confirming "
+            f"it): cancel_transaction({pending.id!r}) or confirm_transaction({pending.id!r})."
+        )
+        raise
     except AccountingError as exc:
         if exc.hint_key == errors.RETRY_WITH_KEY:
             exc.add_note(

@@ -8,7 +8,7 @@ import httpx
 
 from syftbox_accounting import operations, validation
 from syftbox_accounting.service_client import ServiceClient, twin
-from syftbox_accounting.transport import Flow, RetryPolicy, result_of
+from syftbox_accounting.transport import DEFAULT_MAX_RESPONSE_BYTES, Flow, RetryPolicy, result_of
 from syftbox_accounting.types import User
 
 __all__ = ["AdminClient"]
@@ -37,6 +37,8 @@ class AdminClient(ServiceClient):
         http_client: httpx.Client | None = None,
         async_http_client: httpx.AsyncClient | None = None,
         retry_policy: RetryPolicy | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        deadline: float | None = None,
     ) -> None:
         super().__init__(
             url,
@@ -46,6 +48,8 @@ class AdminClient(ServiceClient):
             http_client=http_client,
             async_http_client=async_http_client,
             retry_policy=retry_policy,
+            max_response_bytes=max_response_bytes,
+            deadline=deadline,
         )
         self._transport.set_bearer(validation.password(admin_key, "admin_key"))
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import binascii
 import dataclasses
+import errno
 import json
 import logging
 import os
@@ -82,8 +83,105 @@ def _file_error(summary: str, hint: str) -> AuthenticationError:
 
 
 def config_path(filepath: str | os.PathLike[str] | None = None) -> Path:
-    """The credentials file: `filepath`, or ``~/.syftbox/accounting.json``."""
-    return Path(filepath if filepath is not None else DEFAULT_CONFIG_PATH).expanduser()
+    """The credentials file: `filepath`, or ``~/.syftbox/accounting.json``.
+
+    Raises:
+        AuthenticationError: the path starts with ``~`` and there is no home
+            directory (HOME unset, no passwd entry).
+    """
+    path = Path(filepath if filepath is not None else DEFAULT_CONFIG_PATH)
+    try:
+        return path.expanduser()
+    except RuntimeError:
+        raise _file_error(
+            f"The credentials file {path} is in the home directory, and this process has "
+            "none (HOME is unset and the user has no passwd entry):",
+            "set HOME, or pass the file's full path.",
+        ) from None
+
+
+# Files larger than this are no credentials file or key of ours.
+_MAX_FILE_BYTES = 1024 * 1024
+_warned: set[tuple[str, str]] = set()
+
+
+def _warn_once(path: Path, what: str, message: str) -> None:
+    if (str(path), what) not in _warned:
+        _warned.add((str(path), what))
+        log.warning(message)
+
+
+def _read_private(path: Path, what: str, *, follow: bool) -> bytes:
+    """The bytes of `path`, a regular file of this user's, opened without blocking
+    (a FIFO would hang) and, unless `follow`, without following a symlink.
+
+    Raises:
+        FileNotFoundError: nothing there.
+        AuthenticationError: a symlink (when not followed), a special file, another
+            user's file, or one too large; the message names the path and the fix.
+        OSError: it cannot be read (permissions, I/O).
+    """
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+    if not follow:
+        flags |= getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        if not follow and exc.errno == errno.ELOOP:
+            raise _file_error(
+                f"The {what} {path} is a symbolic link, which is not followed (it could "
+                "point at someone else's file):",
+                f"replace it with the file itself, or delete it and {_SAVE_AGAIN}.",
+            ) from None
+        raise
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise _file_error(
+                f"The {what} {path} cannot be read: it is not a regular file (a FIFO, "
+                "a device or a folder):",
+                f"remove it, then {_SAVE_AGAIN}.",
+            )
+        if hasattr(os, "getuid") and info.st_uid != os.getuid():
+            raise _file_error(
+                f"The {what} {path} belongs to another user (uid {info.st_uid}), so it "
+                "cannot be trusted:",
+                f"remove it, then {_SAVE_AGAIN}.",
+            )
+        if info.st_size > _MAX_FILE_BYTES:
+            raise _file_error(
+                f"The {what} {path} is too large to be one ({info.st_size} bytes):",
+                f"remove it, then {_SAVE_AGAIN}.",
+            )
+        mode = stat.S_IMODE(info.st_mode)
+        if mode & 0o077:
+            _warn_once(
+                path,
+                "mode",
+                f"The {what} {path} is readable or writable by others (mode {mode:o}): "
+                f"chmod 600 {path}",
+            )
+        chunks = []
+        while chunk := os.read(fd, _MAX_FILE_BYTES + 1):
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def _check_folder(directory: Path) -> None:
+    """Warn once when others may write to the folder (they could swap the files)."""
+    try:
+        info = os.stat(directory)
+    except OSError:
+        return
+    if stat.S_IMODE(info.st_mode) & 0o022 and not info.st_mode & stat.S_ISVTX:
+        _warn_once(
+            directory,
+            "folder",
+            f"The folder {directory} of the credentials is writable by others: "
+            f"chmod 700 {directory}",
+        )
 
 
 def key_path(config: Path) -> Path:
@@ -113,8 +211,7 @@ def _key(config: Path, *, create: bool, environ: Mapping[str, str]) -> tuple[byt
         return _decode_key(environ[ENV_KEY], ENV_KEY), "environment"
     path = key_path(config)
     try:
-        text = path.read_bytes().decode("ascii", "replace")
-        return _decode_key(text, f"The key file {path}"), "file"
+        return _read_key(path), "file"
     except FileNotFoundError:
         if not create:
             raise _file_error(
@@ -122,14 +219,30 @@ def _key(config: Path, *, create: bool, environ: Mapping[str, str]) -> tuple[byt
                 "be decrypted.",
                 f"Set {ENV_KEY} to the key it was saved with, or {_SAVE_AGAIN}.",
             ) from None
-    except OSError as exc:
-        raise AuthenticationError(
-            f"The key file {path} cannot be read ({exc.strerror or type(exc).__name__}): "
-            "check its permissions."
+    # Created only if absent; then read back, so that the key we encrypt with is the
+    # one on disk: a racing process's key if its link won, never a key that was not
+    # kept (a dangling symlink there is refused by the read).
+    _write_new(path, base64.urlsafe_b64encode(secrets.token_bytes(32)) + b"\n")
+    try:
+        return _read_key(path), "file"
+    except FileNotFoundError:
+        raise _file_error(
+            f"The key file {path} could not be created (it vanished at once):",
+            f"check the folder {path.parent}, then {_SAVE_AGAIN}.",
         ) from None
-    key = secrets.token_bytes(32)
-    _write_new(path, base64.urlsafe_b64encode(key) + b"\n")
-    return key, "file"
+
+
+def _read_key(path: Path) -> bytes:
+    try:
+        raw = _read_private(path, "key file", follow=False)
+    except (FileNotFoundError, AuthenticationError):
+        raise
+    except OSError as exc:
+        raise _file_error(
+            f"The key file {path} cannot be read ({exc.strerror or type(exc).__name__}):",
+            f"check its permissions and those of {path.parent}.",
+        ) from None
+    return _decode_key(raw.decode("ascii", "replace"), f"The key file {path}")
 
 
 # -- files
@@ -180,7 +293,8 @@ def atomic_write(path: Path, data: bytes) -> None:
 
 
 def _write_new(path: Path, data: bytes) -> None:
-    """Create `path` only if it does not exist (a racing writer's file wins)."""
+    """Create `path` only if it does not exist (a racing writer's file wins: read it
+    back to know which one is there)."""
     tmp = _temp_beside(path, data)
     try:
         os.link(tmp, path)
@@ -213,16 +327,18 @@ def save(
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
     path = config_path(filepath)
+    _check_folder(path.parent)
     try:
         key, source = _key(path, create=True, environ=os.environ if environ is None else environ)
     except OSError as exc:
-        raise _not_saved(path, exc) from exc
+        raise _not_saved(path, exc) from None
     nonce = secrets.token_bytes(12)
     sealed = AESGCM(key).encrypt(
         nonce,
         credentials.password.encode("utf-8"),
         _associated_data(credentials.url, credentials.email, credentials.allow_insecure_http),
     )
+    del key  # with the ciphertext, a traceback's locals would give the password away
     document = {
         "format": FORMAT,
         "version": VERSION,
@@ -239,15 +355,16 @@ def save(
     try:
         atomic_write(path, (json.dumps(document, indent=2) + "\n").encode())
     except OSError as exc:
-        raise _not_saved(path, exc) from exc
+        raise _not_saved(path, exc) from None
     log.info("Saved accounting credentials for %s to %s", credentials.email, path)
     return path
 
 
 def _not_saved(path: Path, exc: OSError) -> AccountingError:
-    return AccountingError(
-        f"Could not save the credentials to {path} ({exc.strerror or type(exc).__name__}): "
-        "check that its folder is writable. Any earlier file there is unchanged."
+    return _file_error(
+        f"Could not save the credentials to {path} ({exc.strerror or type(exc).__name__}); "
+        "nothing was saved, and any earlier file there is unchanged:",
+        f"check that {path.parent} is writable and the disk has room, or pass another path.",
     )
 
 
@@ -270,23 +387,19 @@ def load(
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
     path = config_path(filepath)
+    _check_folder(path.parent)
     try:
-        raw = path.read_bytes()
-        mode = stat.S_IMODE(path.stat().st_mode)
+        raw = _read_private(path, "credentials file", follow=True)
     except FileNotFoundError:
         raise _file_error(
             f"No credentials file at {path}:",
             "configure the client and call save_credentials(), or pass the path it was saved to.",
         ) from None
     except OSError as exc:
-        raise AuthenticationError(
-            f"The credentials file {path} cannot be read ({type(exc).__name__}): check its "
-            "permissions."
+        raise _file_error(
+            f"The credentials file {path} cannot be read ({exc.strerror or type(exc).__name__}):",
+            f"check its permissions and those of {path.parent}.",
         ) from None
-    if mode & 0o077:
-        log.warning(
-            "The credentials file %s is readable by others (mode %o): chmod 600 it", path, mode
-        )
     doc = _parse(path, raw)
     url, email, sealed = doc["url"], doc["email"], doc["password"]
     insecure = doc["allow_insecure_http"]
@@ -294,8 +407,14 @@ def load(
     try:
         nonce = base64.urlsafe_b64decode(sealed["nonce"])
         ciphertext = base64.urlsafe_b64decode(sealed["ciphertext"])
-        password = AESGCM(key).decrypt(nonce, ciphertext, _associated_data(url, email, insecure))
-        return Credentials(url, email, password.decode("utf-8"), allow_insecure_http=insecure)
+        aead = AESGCM(key)
+        del key  # a traceback's locals must not hold what decrypts the password
+        return Credentials(
+            url,
+            email,
+            aead.decrypt(nonce, ciphertext, _associated_data(url, email, insecure)).decode(),
+            allow_insecure_http=insecure,
+        )
     except (InvalidTag, ValueError, binascii.Error):
         hint = (
             f"{ENV_KEY} is set to a different key"
@@ -349,6 +468,18 @@ def resolve_url(
     return explicit or (found.url if found else None) or env.get(ENV_URL) or DEFAULT_URL
 
 
+def _present(path: Path) -> bool:
+    """Whether something is at `path`; a folder we may not search counts (load then
+    says so), and never raises."""
+    try:
+        os.lstat(path)
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return True
+    return True
+
+
 def from_environment(environ: Mapping[str, str] | None = None) -> Credentials | None:
     """Credentials from the environment; None when neither email nor password is set.
 
@@ -373,13 +504,17 @@ def discover(
 ) -> tuple[Credentials | None, str]:
     """Find credentials: the config file, then the environment. Returns them (or
     None) and where they came from."""
-    path = config_path(filepath)
-    if path.exists():
+    try:
+        path: Path | None = config_path(filepath)
+    except AuthenticationError as exc:
+        log.debug("Credentials discovery: no config file: %s", exc.summary)
+        path = None
+    if path is not None and _present(path):
         try:
             return load(path, environ=environ), f"config file {path}"
         except AuthenticationError as exc:
             log.warning("Skipping the credentials file %s: %s", path, exc.message)
-    else:
+    elif path is not None:
         log.debug("Credentials discovery: no config file at %s", path)
     found = from_environment(environ)
     if found is not None:

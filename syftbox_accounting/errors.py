@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+from decimal import Decimal
 from http import HTTPStatus
 from typing import Any
 
@@ -275,7 +276,7 @@ class Exchange:
     base_url: str
     conflict: str
     answer_has_secret: bool
-    secrets: tuple[str, ...] = ()
+    secrets: tuple[str, ...] = dataclasses.field(default=(), repr=False)
     retries: int = 0
     idempotency_key: str | None = None
     # The service echoed an idempotency key to this client: it honours keys.
@@ -321,17 +322,80 @@ class Exchange:
         return redact(content.decode("utf-8", "replace"), self.secrets)[:_BODY_LIMIT]
 
 
+# A secret this long (a token, a key, a generated password, a header's value) is
+# replaced wherever it appears in an echo; a shorter one only in the forms it was
+# sent in, so that a password such as "password" never eats the service's words.
+_BARE_SECRET_LENGTH = 12
+
+
+def _sent_forms(secret: str) -> set[str]:
+    """How `secret` looks where we sent it: a JSON string (with its quotes, escaped
+    either way) and a quoted value, as an echo of our request repeats it."""
+    forms = {json.dumps(secret), json.dumps(secret, ensure_ascii=False)}
+    return forms | {f'\\"{json.dumps(secret)[1:-1]}\\"', f"'{secret}'"}
+
+
 def redact(text: str, secrets: tuple[str, ...]) -> str:
-    """`text` with every secret replaced by ``***``, also where JSON escaped it."""
-    for secret in secrets:
-        if secret:
+    """`text`, an echo of the service (a body, a message, a code), with every secret
+    in it replaced by ``***``: long secrets wherever they appear, short ones where
+    they stand as a value (a JSON string, a quoted value, or the whole text). Our own
+    prose is never passed here."""
+    if not secrets:
+        return text
+    if text in secrets:
+        return "***"
+    for secret in sorted(secrets, key=len, reverse=True):
+        if not secret:
+            continue
+        if len(secret) >= _BARE_SECRET_LENGTH:
             for form in {
                 secret,
                 json.dumps(secret)[1:-1],
                 json.dumps(secret, ensure_ascii=False)[1:-1],
             }:
                 text = text.replace(form, "***")
+        for form in _sent_forms(secret):
+            text = text.replace(form, '"***"' if form.startswith('"') else "***")
     return text
+
+
+# Bounds on the numbers of an answer, checked before any arithmetic: the contract's
+# amounts are below 1e9 with 6 decimals, so these leave room and stop a number such
+# as 1e999999999 (which would make Decimal arithmetic fail or eat memory).
+MAX_NUMBER_DIGITS = 40
+MAX_NUMBER_EXPONENT = 40
+
+
+def _bounded_number(text: str) -> Decimal:
+    digits = sum(c.isdigit() for c in text.partition("e")[0].partition("E")[0])
+    shown = text if len(text) <= 24 else text[:20] + "..."
+    if len(text) > 2 * MAX_NUMBER_DIGITS or digits > MAX_NUMBER_DIGITS:
+        raise ValueError(f"the number {shown} has too many digits")
+    value = Decimal(text)
+    if value and not -MAX_NUMBER_EXPONENT <= value.adjusted() <= MAX_NUMBER_EXPONENT:
+        raise ValueError(f"the number {shown} is out of range")
+    return value
+
+
+def _bounded_int(text: str) -> int:
+    if len(text.lstrip("-")) > MAX_NUMBER_DIGITS:
+        raise ValueError(f"the number {text[:20]}... has too many digits")
+    return int(text)
+
+
+def _no_constant(text: str) -> Any:
+    raise ValueError(f"{text} is not a number the contract allows")
+
+
+def load_json(content: bytes | str) -> Any:
+    """An answer's JSON, every number range-checked (fractions as `Decimal`); a
+    number out of range is a ValueError, like any other broken answer."""
+    return json.loads(
+        content,
+        parse_float=_bounded_number,
+        parse_int=_bounded_int,
+        parse_constant=_no_constant,
+    )
 
 
 def _where(method: str, path: str, status: int | None = None, code: str | None = None) -> str:
@@ -406,7 +470,7 @@ def _first_sentence(text: str) -> str:
 
 def _read_error_body(content: bytes) -> tuple[str | None, str | None]:
     try:
-        doc = json.loads(content)
+        doc = load_json(content)
     except (ValueError, RecursionError):
         return None, None
     if not isinstance(doc, dict):

@@ -44,10 +44,11 @@ class Call(Generic[T]):
     (every POST and PUT has one).
     """
 
-    request: dict[str, Any]
+    # Out of reprs: the body may hold a password (tracebacks capture locals).
+    request: dict[str, Any] = dataclasses.field(repr=False)
     auth: Auth
     parse: Callable[[Any], T]
-    secrets: tuple[str, ...] = ()
+    secrets: tuple[str, ...] = dataclasses.field(default=(), repr=False)
     conflict: str = "already_resolved"
     answer_has_secret: bool = False
     idempotency_key: str | None = None
@@ -117,7 +118,9 @@ def _money(value: object, what: str, *, minimum: Decimal, inclusive: bool) -> De
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
         raise TypeError(f"{what} is {type(value).__name__}, not a number")
     exact = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
-    if not exact.is_finite() or exact < minimum or (exact == minimum and not inclusive):
+    if not exact.is_finite() or exact.adjusted() > 30:
+        raise ValueError(f"{what} is out of range")
+    if exact < minimum or (exact == minimum and not inclusive):
         raise ValueError(f"{what} {value} is out of range")
     return exact
 

@@ -14,7 +14,13 @@ import httpx
 from syftbox_accounting import settings, validation
 from syftbox_accounting.defaults import DEFAULT_MAX_RETRIES
 from syftbox_accounting.errors import AccountingError, InvalidInputError
-from syftbox_accounting.transport import Flow, ResponseInfo, RetryPolicy, Transport
+from syftbox_accounting.transport import (
+    DEFAULT_MAX_RESPONSE_BYTES,
+    Flow,
+    ResponseInfo,
+    RetryPolicy,
+    Transport,
+)
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -53,6 +59,8 @@ class ServiceClient:
         http_client: httpx.Client | None = None,
         async_http_client: httpx.AsyncClient | None = None,
         retry_policy: RetryPolicy | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        deadline: float | None = None,
     ) -> None:
         settings.configure_logging()
         # Every constructor option, as given: `with_options()` rebuilds from these.
@@ -63,6 +71,8 @@ class ServiceClient:
             "http_client": http_client,
             "async_http_client": async_http_client,
             "retry_policy": retry_policy,
+            "max_response_bytes": max_response_bytes,
+            "deadline": deadline,
         }
         self._allow_insecure_http = validation.flag(
             "allow_insecure_http", settings.allow_insecure_http(allow_insecure_http)
@@ -80,6 +90,9 @@ class ServiceClient:
             async_http_client=_checked(
                 options["async_http_client"], httpx.AsyncClient, "async_http_client"
             ),
+            # Hardening: how much an answer may weigh, and how long a call may take.
+            max_response_bytes=validation.byte_count(options["max_response_bytes"]),
+            deadline=validation.deadline(options["deadline"]),
         )
 
     def with_options(self, **options: Any) -> Self:

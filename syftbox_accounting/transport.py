@@ -23,9 +23,9 @@ never moves twice.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import email.utils
-import json
 import logging
 import random
 import sys
@@ -34,7 +34,6 @@ import time
 import types
 import weakref
 from collections.abc import Generator
-from decimal import Decimal
 from typing import Any, TypeVar, cast
 
 import httpx
@@ -176,7 +175,84 @@ class _Sleep:
 
 
 _SEND = _Send()
-Outcome = httpx.Response | httpx.HTTPError | OSError
+
+# The most a call reads by default: well above the largest legitimate answer (a page
+# holds at most 1,000 transactions; a whole history without a limit is larger).
+DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+# A call's deadline by default, as a multiple of its timeout for each attempt: the
+# timeout bounds each read, the deadline the whole call, retries included (a server
+# dripping one byte at a time would otherwise hold it forever).
+DEADLINE_FACTOR = 3.0
+
+
+class _Stopped(Exception):
+    """We ended the exchange ourselves: never retried, never a raw error."""
+
+    reason = ""
+
+
+class AnswerTooLarge(_Stopped):
+    """The answer grew past `max_response_bytes` (decompressed)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(limit)
+        self.reason = f"the answer was too large (over {limit:,} bytes, the max_response_bytes)"
+
+
+class Overdue(_Stopped):
+    """The call's deadline passed before a complete answer arrived."""
+
+    def __init__(self, deadline: float) -> None:
+        super().__init__(deadline)
+        self.reason = f"no complete answer within the {deadline:g} s deadline"
+
+
+class _Clock:
+    """One call's deadline (monotonic)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._end = time.monotonic() + seconds
+
+    def left(self) -> float:
+        return self._end - time.monotonic()
+
+    def check(self) -> None:
+        if self.left() <= 0:
+            raise Overdue(self.seconds)
+
+
+class _Request:
+    """The keyword arguments of one request, with a repr that shows no body or
+    credentials (tracebacks that capture locals print it)."""
+
+    __slots__ = ("kwargs",)
+
+    def __init__(self, kwargs: dict[str, Any]) -> None:
+        self.kwargs = kwargs
+
+    def __repr__(self) -> str:
+        return f"<request {self.kwargs.get('method')} {self.kwargs.get('url')}>"
+
+
+def _answer(response: httpx.Response, chunks: list[bytes]) -> httpx.Response:
+    """`response` with the body we read (already decoded, so its encoding goes)."""
+    headers = [
+        (k, v)
+        for k, v in response.headers.multi_items()
+        if k.lower() not in {"content-encoding", "content-length", "transfer-encoding"}
+    ]
+    return httpx.Response(
+        response.status_code, headers=headers, content=b"".join(chunks), request=response.request
+    )
+
+
+def _declared_too_large(response: httpx.Response, limit: int) -> bool:
+    declared = response.headers.get("Content-Length", "")
+    return declared.isdigit() and len(declared) < 20 and int(declared) > limit
+
+
+Outcome = httpx.Response | httpx.HTTPError | OSError | _Stopped
 
 
 def _loop_key() -> object:
@@ -205,12 +281,16 @@ class Transport:
         retry: RetryPolicy,
         http_client: httpx.Client | None = None,
         async_http_client: httpx.AsyncClient | None = None,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        deadline: float | None = None,
     ) -> None:
         self._base_url = base_url
         # Set once an answer echoed the Idempotency-Key it was sent with.
         self.honours_keys = False
         self.timeout = timeout
         self.retry = retry
+        self.max_response_bytes = max_response_bytes
+        self.deadline = deadline
         self._basic: httpx.BasicAuth | None = None
         self._bearer: _BearerAuth | None = None
         # Every secret this transport has held: an old password or a token pasted
@@ -221,6 +301,9 @@ class Transport:
         self._async_client = async_http_client
         self._owns_async_client = async_http_client is None
         self._async_loop: object = None
+        # Clients made for event loops that are no longer the current one: closed by
+        # `aclose()`, so that a client used from several loops leaves none open.
+        self._stale_async: list[httpx.AsyncClient] = []
         self._lock = threading.Lock()
         # Set by `share`: the transport whose connection pool this one uses.
         self._pool: Transport | None = None
@@ -248,11 +331,14 @@ class Transport:
         else:
             self._basic = httpx.BasicAuth(email, password)
             self.remember_secret(password)
+            # The header's value, as a proxy or a debugging service may echo it.
+            self.remember_secret(self._basic._auth_header.removeprefix("Basic "))
 
     def set_bearer(self, key: str) -> None:
         """Use `key` for admin calls."""
         self._bearer = _BearerAuth(key)
         self.remember_secret(key)
+        self.remember_secret(f"Bearer {key}")
 
     def remember_secret(self, secret: str) -> None:
         """Keep `secret` out of every message from now on (the latest 64 kept)."""
@@ -302,6 +388,8 @@ class Transport:
         with self._lock:
             if self._async_client is None or self._async_loop is not key:
                 # A client's connections belong to the loop that opened them.
+                if self._async_client is not None:
+                    self._stale_async.append(self._async_client)
                 self._async_client = httpx.AsyncClient(follow_redirects=False)
                 self._async_loop = key
             return self._async_client
@@ -346,22 +434,91 @@ class Transport:
         if client is not None and self._owns_async_client:
             self._async_client = None
             await client.aclose()
+        stale, self._stale_async = self._stale_async, []
+        for old in stale:
+            # Its loop may be gone: its sockets then close when collected, but the
+            # client is marked closed and no longer held.
+            with contextlib.suppress(Exception):
+                await old.aclose()
 
     # -- one call: the shared logic
 
     def _request_args(
         self, call: Call[Any], auth: httpx.Auth | None, timeout: float | None
-    ) -> dict[str, Any]:
+    ) -> _Request:
         args = dict(call.request)
         args["url"] = self.base_url + call.path
         args["timeout"] = self.timeout if timeout is None else timeout
         args["headers"] = {**(args.get("headers") or {}), "User-Agent": USER_AGENT}
+        # Never follow a redirect, whatever the user's client says: a 307 to another
+        # host would carry the credentials there.
+        args["follow_redirects"] = False
         if auth is not None:
             args["auth"] = auth
-        return args
+        return _Request(args)
+
+    def _clock(
+        self, timeout: float | None, deadline: float | None, max_retries: int | None
+    ) -> _Clock:
+        if deadline is None:
+            deadline = self.deadline
+        if deadline is None:
+            attempts = 1 + (self.retry.max_retries if max_retries is None else max_retries)
+            deadline = DEADLINE_FACTOR * attempts * (self.timeout if timeout is None else timeout)
+        return _Clock(deadline)
+
+    def _fetch(self, client: httpx.Client, request: _Request, clock: _Clock) -> httpx.Response:
+        """One request, its answer read within the size limit and the deadline."""
+        args = dict(request.kwargs)
+        args["timeout"] = max(0.001, min(args["timeout"], clock.left()))
+        try:
+            with client.stream(**args) as response:
+                if _declared_too_large(response, self.max_response_bytes):
+                    raise AnswerTooLarge(self.max_response_bytes)
+                chunks, size = [], 0
+                for chunk in response.iter_bytes():
+                    size += len(chunk)
+                    if size > self.max_response_bytes:
+                        raise AnswerTooLarge(self.max_response_bytes)
+                    chunks.append(chunk)
+                    clock.check()
+                return _answer(response, chunks)
+        except httpx.TimeoutException:
+            if clock.left() <= 0:
+                raise Overdue(clock.seconds) from None
+            raise
+
+    async def _fetch_async(
+        self, client: httpx.AsyncClient, request: _Request, clock: _Clock
+    ) -> httpx.Response:
+        import anyio
+
+        too_large = False
+        try:
+            with anyio.fail_after(max(0.0, clock.left())), anyio.CancelScope() as stop:
+                async with client.stream(**request.kwargs) as response:
+                    if _declared_too_large(response, self.max_response_bytes):
+                        raise AnswerTooLarge(self.max_response_bytes)
+                    chunks, size = [], 0
+                    async for chunk in response.aiter_bytes():
+                        size += len(chunk)
+                        if size > self.max_response_bytes:
+                            # Stop by cancelling: the next read ends httpx's nested
+                            # generators from the inside, so none is left unclosed.
+                            too_large = True
+                            stop.cancel()
+                        else:
+                            chunks.append(chunk)
+                    if not too_large:
+                        return _answer(response, chunks)
+            raise AnswerTooLarge(self.max_response_bytes)
+        except TimeoutError:  # the deadline's scope, not a socket's timeout
+            if clock.left() <= 0:
+                raise Overdue(clock.seconds) from None
+            raise
 
     def _exchange(
-        self, call: Call[T], operation: str, max_retries: int | None
+        self, call: Call[T], operation: str, max_retries: int | None, clock: _Clock
     ) -> Generator[_Send | _Sleep, Outcome, T]:
         limit = self.retry.max_retries if max_retries is None else max_retries
         attempt = 0
@@ -392,6 +549,8 @@ class Transport:
             )
             self._learn(call, outcome)
             wait = self._retry_wait(call, outcome, attempt) if attempt < limit else None
+            if wait is not None and wait >= clock.left():
+                wait = None  # no time left for another attempt
             if wait is None:
                 return self._read(call, operation, outcome, attempt)
             attempt += 1
@@ -420,6 +579,8 @@ class Transport:
 
     def _retry_wait(self, call: Call[Any], outcome: Outcome, attempt: int) -> float | None:
         """Seconds to wait before sending `call` again, or None not to."""
+        if isinstance(outcome, _Stopped):
+            return None
         if isinstance(outcome, httpx.Response):
             status = outcome.status_code
             if not (status in _RETRY_STATUSES or _in_progress(outcome)):
@@ -450,6 +611,12 @@ class Transport:
             if isinstance(outcome, httpx.Response)
             else None,
         )
+        if isinstance(outcome, _Stopped):
+            raise errors.unreachable(
+                exchange,
+                outcome.reason,
+                may_have_reached=not call.idempotent,
+            ) from None
         if not isinstance(outcome, httpx.Response):
             raise errors.unreachable(
                 exchange,
@@ -464,7 +631,7 @@ class Transport:
                 parse_retry_after(outcome.headers.get("Retry-After")),
             )
         try:
-            return call.parse(json.loads(outcome.content, parse_float=Decimal))
+            return call.parse(errors.load_json(outcome.content))
         except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
             problem = "empty body" if not outcome.content else f"{type(exc).__name__}: {exc}"
             raise errors.broken_contract(
@@ -480,12 +647,14 @@ class Transport:
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
+        deadline: float | None = None,
     ) -> T:
         """Send one call for the library method `operation`, blocking; retries as the
-        policy says."""
+        policy says, within the call's deadline."""
         args = self._request_args(call, self._auth_for(call, operation), timeout)
         client = self._sync_client()
-        exchange = self._exchange(call, operation, max_retries)
+        clock = self._clock(timeout, deadline, max_retries)
+        exchange = self._exchange(call, operation, max_retries, clock)
         step = next(exchange)
         try:
             while True:
@@ -494,8 +663,8 @@ class Transport:
                     step = exchange.send(None)  # type: ignore[arg-type]
                     continue
                 try:
-                    outcome: Outcome = client.request(**args)
-                except (httpx.HTTPError, OSError) as exc:
+                    outcome: Outcome = self._fetch(client, args, clock)
+                except (httpx.HTTPError, OSError, _Stopped) as exc:
                     outcome = exc
                 step = exchange.send(outcome)
         except StopIteration as done:
@@ -508,14 +677,16 @@ class Transport:
         *,
         timeout: float | None = None,
         max_retries: int | None = None,
+        deadline: float | None = None,
     ) -> T:
         """Send one call for the library method `operation` without blocking the event
-        loop; retries as the policy says."""
+        loop; retries as the policy says, within the call's deadline."""
         import anyio  # only async programs pay for loading it
 
         args = self._request_args(call, self._auth_for(call, operation), timeout)
         client = self._async_http()
-        exchange = self._exchange(call, operation, max_retries)
+        clock = self._clock(timeout, deadline, max_retries)
+        exchange = self._exchange(call, operation, max_retries, clock)
         step = next(exchange)
         try:
             while True:
@@ -524,8 +695,8 @@ class Transport:
                     step = exchange.send(None)  # type: ignore[arg-type]
                     continue
                 try:
-                    outcome: Outcome = await client.request(**args)
-                except (httpx.HTTPError, OSError) as exc:
+                    outcome: Outcome = await self._fetch_async(client, args, clock)
+                except (httpx.HTTPError, OSError, _Stopped) as exc:
                     outcome = exc
                 step = exchange.send(outcome)
         except StopIteration as done:
@@ -544,6 +715,9 @@ class Transport:
                         value = self.send(step, operation)
                 except AccountingError as exc:
                     step = flow.throw(exc)
+                except BaseException as exc:
+                    _interrupted(flow, exc)
+                    raise
                 else:
                     step = flow.send(value)
         except StopIteration as done:
@@ -562,6 +736,9 @@ class Transport:
                         value = await self.send_async(step, operation)
                 except AccountingError as exc:
                     step = flow.throw(exc)
+                except BaseException as exc:
+                    _interrupted(flow, exc)
+                    raise
                 else:
                     step = flow.send(value)
         except StopIteration as done:
@@ -592,10 +769,19 @@ def _in_progress(response: httpx.Response) -> bool:
     if response.status_code != 409:
         return False
     try:
-        doc = json.loads(response.content)
+        doc = errors.load_json(response.content)
     except (ValueError, RecursionError):
         return False
     return isinstance(doc, dict) and doc.get("code") == "request_in_progress"
+
+
+def _interrupted(flow: Flow[Any], exc: BaseException) -> None:
+    """Let a flow hit by an interrupt (Ctrl-C, a cancelled task) say what it leaves
+    behind, e.g. a pending transaction, as a note or attribute on `exc`; the
+    interrupt itself goes on."""
+    with contextlib.suppress(BaseException):
+        flow.throw(exc)
+    flow.close()
 
 
 def _describe(exc: BaseException, timeout: float) -> str:

@@ -68,12 +68,42 @@ def email(value: object, name: str = "email") -> str:
     return text
 
 
+class Hidden:
+    """A secret held where a traceback may show it (tracebacks that capture
+    locals print every local's repr): its repr is ``***``."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: object) -> None:
+        self.value: Any = value.value if isinstance(value, Hidden) else value
+
+    def __repr__(self) -> str:
+        return "Hidden(***)"
+
+
+def _secret_problem(name: str, value: object, max_length: int) -> str | None:
+    """What is wrong with a secret, without raising (so that no frame holding it
+    is in the traceback)."""
+    if not isinstance(value, str):
+        return f"{name} must be a string, not {_type_name(value)}."
+    if not value.strip():
+        return f"{name} must not be empty."
+    if len(value) > max_length:
+        return f"{name} is too long: at most {max_length} characters."
+    return None
+
+
 def password(value: object, name: str = "password", *, new: bool = False) -> str:
-    """A password: any non-empty string; a new one needs at least 8 characters."""
-    text = _text(name, value, max_length=MAX_PASSWORD_LENGTH, secret=True)
-    if new and len(text) < 8:
-        raise InvalidInputError(f"{name} is too short: use at least 8 characters.")
-    return text
+    """A password (or a `Hidden` one): any non-empty string; a new one needs at
+    least 8 characters."""
+    secret = Hidden(value)
+    del value
+    problem = _secret_problem(name, secret.value, MAX_PASSWORD_LENGTH)
+    if problem is None and new and len(str(secret.value)) < 8:
+        problem = f"{name} is too short: use at least 8 characters."
+    if problem is not None:
+        raise InvalidInputError(problem)
+    return str(secret.value)
 
 
 def optional_text(name: str, value: object, *, max_length: int) -> str | None:
@@ -84,8 +114,13 @@ def optional_text(name: str, value: object, *, max_length: int) -> str | None:
 
 
 def token(value: object, name: str = "token") -> str:
-    """A transaction token, as returned by `create_transaction_token`."""
-    return _text(name, value, max_length=MAX_TOKEN_LENGTH, secret=True).strip()
+    """A transaction token (or a `Hidden` one), as `create_transaction_token` returns."""
+    secret = Hidden(value)
+    del value
+    problem = _secret_problem(name, secret.value, MAX_TOKEN_LENGTH)
+    if problem is not None:
+        raise InvalidInputError(problem)
+    return str(secret.value).strip()
 
 
 def transaction_id(value: object, name: str = "transaction_id") -> str:
@@ -110,7 +145,18 @@ def amount(value: Any, name: str = "amount") -> Decimal:
     if not exact.is_finite():
         raise InvalidInputError(f"{name} must be a finite number, not {value}.")
     if exact <= 0:
-        raise InvalidInputError(f"{name} must be greater than 0, got {exact:f}.")
+        raise InvalidInputError(f"{name} must be greater than 0, got {_decimal_text(exact)}.")
+    # Before any arithmetic or formatting: a Decimal such as 1e999999999 would make
+    # both fail or eat memory, and a message must not echo a million digits.
+    if exact.adjusted() >= 9:
+        raise InvalidInputError(
+            f"{name} must be less than {MAX_AMOUNT}, got {_decimal_text(exact)}."
+        )
+    if exact.adjusted() < -AMOUNT_PLACES or len(exact.as_tuple().digits) > 30:
+        raise InvalidInputError(
+            f"{name} {_decimal_text(exact)} is too precise: use at most {AMOUNT_PLACES} "
+            "decimal places (one micro-dollar)."
+        )
     if exact >= MAX_AMOUNT:
         raise InvalidInputError(f"{name} must be less than {MAX_AMOUNT}, got {exact:f}.")
     if exact != exact.quantize(Decimal(1).scaleb(-AMOUNT_PLACES)):
@@ -119,6 +165,13 @@ def amount(value: Any, name: str = "amount") -> Decimal:
             "(one micro-dollar)."
         )
     return exact
+
+
+def _decimal_text(value: Decimal) -> str:
+    """`value` for a message, never more than a few dozen characters."""
+    if -20 < value.adjusted() < 20 and len(value.as_tuple().digits) <= 30:
+        return f"{value:f}"
+    return f"{value:.3e}"
 
 
 def count(value: object, name: str, *, maximum: int) -> int:
@@ -283,6 +336,27 @@ def seconds(value: object, name: str) -> float:
     if not math.isfinite(value) or value < 0:
         raise InvalidInputError(f"{name} must be a finite number of seconds >= 0, got {value}.")
     return float(value)
+
+
+def byte_count(value: object, name: str = "max_response_bytes") -> int:
+    """A size limit in bytes: an int from 1 KiB to 1 TiB."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 1024 <= value <= 2**40:
+        raise InvalidInputError(
+            f"{name} must be an int from 1024 to {2**40} (bytes), got {_shown(value)}."
+        )
+    return value
+
+
+def deadline(value: object, name: str = "deadline") -> float | None:
+    """A call's total deadline in seconds (None: a multiple of the timeout)."""
+    if value is None:
+        return None
+    return timeout(value, name)
+
+
+def _shown(value: object) -> str:
+    text = repr(value) if isinstance(value, int | float | str) else _type_name(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def retries(value: object, name: str = "max_retries") -> int:

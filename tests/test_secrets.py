@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+import syftbox_accounting
 from syftbox_accounting import (
     AccountingClient,
     AccountingError,
@@ -150,3 +151,92 @@ def test_no_secret_anywhere(
     assert len(caplog.records) > 50
     for secret in (PAYER_PASSWORD, SERVICE_PASSWORD, NEW_PASSWORD, admin_key, *tokens):
         assert secret not in everything
+
+
+# -- redaction where secrets can appear, and nowhere else
+
+
+def test_a_common_password_does_not_eat_the_services_words(httpx_mock: Any) -> None:
+    httpx_mock.add_response(
+        status_code=401,
+        json={"code": "invalid_credentials", "message": "Invalid email or password"},
+    )
+    client = AccountingClient("https://accounting.example.com", "alice@example.com", "password")
+    with pytest.raises(AccountingError) as caught:
+        client.get_account_balance()
+    assert "Invalid email or password" in caught.value.message
+    assert "***" not in caught.value.message
+
+
+@pytest.mark.parametrize("scheme", ["Basic", "Bearer"])
+def test_an_authorization_header_echoed_by_a_proxy_never_shows(
+    httpx_mock: Any, scheme: str
+) -> None:
+    """A debugging proxy answers with the request it got, headers included."""
+    import base64
+
+    def echo(request: Any) -> Any:
+        import httpx
+
+        headers = "\n".join(f"{k}: {v}" for k, v in request.headers.items())
+        return httpx.Response(
+            502, json={"message": f"bad gateway; request was:\n{headers}", "code": headers}
+        )
+
+    httpx_mock.add_callback(echo, is_reusable=True)
+    if scheme == "Basic":
+        client: Any = AccountingClient(
+            "https://accounting.example.com", "alice@example.com", PAYER_PASSWORD, max_retries=0
+        )
+        call, secrets = client.get_account_balance, [PAYER_PASSWORD]
+        secrets.append(base64.b64encode(f"alice@example.com:{PAYER_PASSWORD}".encode()).decode())
+    else:
+        client = AdminClient("https://accounting.example.com", "admin-Key-1b2c3d4e", max_retries=0)
+        call, secrets = lambda: client.get_user("alice@example.com"), ["admin-Key-1b2c3d4e"]
+    with pytest.raises(AccountingError) as caught:
+        call()
+    exc = caught.value
+    shown = " ".join([str(exc), repr(exc), exc.message, exc.body or "", exc.code or ""])
+    for secret in secrets:
+        assert secret not in shown
+
+
+def _locals_of(exc: BaseException) -> str:
+    import traceback
+
+    return "".join(traceback.TracebackException.from_exception(exc, capture_locals=True).format())
+
+
+def test_tracebacks_that_capture_locals_show_no_password(httpx_mock: Any) -> None:
+    """`capture_locals=True` (rich, pytest --showlocals) prints every frame's locals."""
+    httpx_mock.add_response(
+        status_code=500, json={"code": "internal_error", "message": "boom"}, is_reusable=True
+    )
+    client = AccountingClient(
+        "https://accounting.example.com", "alice@example.com", PAYER_PASSWORD, max_retries=0
+    )
+    failures: list[BaseException] = []
+    for call in (
+        lambda: client.get_account_balance(),
+        lambda: client.register_accounting("bob@example.com", SERVICE_PASSWORD),
+        lambda: client.update_password(PAYER_PASSWORD, NEW_PASSWORD),
+        lambda: client.configure(email="not an email", password=NEW_PASSWORD),
+        lambda: client.configure(email="bob@example.com", password="short" + "\x00" * 300),
+        lambda: client.update_password(PAYER_PASSWORD, "short"),
+        lambda: AccountingClient(email="not an email", password=NEW_PASSWORD),
+        lambda: client.charge("bob@example.com", 1, "tok-Secret-9a8b7c6d5e", app_name="x"),
+    ):
+        try:
+            call()
+        except AccountingError as exc:
+            failures.append(exc)
+    assert len(failures) == 8
+    for exc in failures:
+        text = _locals_of(exc)
+        frames = text.split('  File "')
+        # Only frames of the library: a test's own lambdas hold what they were given.
+        package = str(Path(syftbox_accounting.__file__).parent)
+        ours = [f for f in frames if f.startswith(package)]
+        for secret in (PAYER_PASSWORD, SERVICE_PASSWORD, NEW_PASSWORD, "tok-Secret-9a8b7c6d5e"):
+            leaked = [f[:200] for f in ours if secret in f]
+            assert not leaked, (secret, leaked)

@@ -5,9 +5,9 @@
     syftbox-accounting balance
     syftbox-accounting --json history
 
-Exit codes: 0 success; 1 a failure the service reported (a refused payment, an
-unknown account or transaction, an existing account, an unreachable or failing
-service); 2 usage (a bad option or value, rejected before anything is sent); 3
+Exit codes: 0 success; 1 a failure the service reported (a refused payment or
+value, an unknown account or transaction, an existing account, an unreachable or
+failing service); 2 usage (a bad option or value, rejected before anything is sent); 3
 authentication (missing or wrong credentials or admin key); 130 interrupted.
 
 Secrets (passwords, tokens, admin keys) are read from a prompt, the environment or
@@ -25,9 +25,8 @@ import traceback
 
 from syftbox_accounting.cli._commands import COMMANDS, MOVES_MONEY, serve
 from syftbox_accounting.cli._context import Context
-from syftbox_accounting.cli._errors import FAILURE, INTERRUPTED, OK, USAGE, CliError
-from syftbox_accounting.cli._output import is_terminal
-from syftbox_accounting.cli._parser import PROG, build_parser
+from syftbox_accounting.cli._errors import FAILURE, OK, USAGE, CliError, report_interrupt
+from syftbox_accounting.cli._parser import build_parser
 from syftbox_accounting.errors import AccountingError
 
 __all__ = ["main"]
@@ -61,9 +60,9 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `syftbox-accounting history | head -1`
         _quiet_stdout()
         return FAILURE
-    except KeyboardInterrupt:  # before a command started
-        print("interrupted", file=sys.stderr, flush=True)
-        return INTERRUPTED
+    except KeyboardInterrupt as exc:  # before a command started
+        json = (argv is not None and "--json" in argv) or (argv is None and "--json" in sys.argv)
+        return report_interrupt("", exc, json=json, moves_money=False)
 
 
 def _main(argv: list[str] | None) -> int:
@@ -93,27 +92,38 @@ def _main(argv: list[str] | None) -> int:
     logger.setLevel(logging.DEBUG if ctx.verbose else logging.WARNING)
     try:
         return COMMANDS[name](ctx)
-    except KeyboardInterrupt:
-        after = (
-            f"; check '{PROG} history' before repeating a payment" if name in MOVES_MONEY else ""
+    except KeyboardInterrupt as exc:
+        return report_interrupt(
+            name,
+            exc,
+            json=ctx.json,
+            moves_money=name in MOVES_MONEY,
+            idempotency_key=ctx.idempotency_key,
         )
-        if after and ctx.idempotency_key is not None:
-            after += (
-                f", or repeat the command with --idempotency-key {ctx.idempotency_key} (applied "
-                "once by a service that honours keys)"
-            )
-        start = "\n" if is_terminal(sys.stderr) else ""  # after the terminal's ^C
-        print(f"{start}interrupted{after}", file=sys.stderr, flush=True)
-        return INTERRUPTED
     except BrokenPipeError:
         raise
     except Exception as exc:
+        interrupt = _interrupt_behind(exc)
+        if interrupt is not None:  # cleaning up after Ctrl-C failed: still Ctrl-C
+            return report_interrupt(name, interrupt, json=ctx.json, moves_money=name in MOVES_MONEY)
         if ctx.verbose and not isinstance(exc, AccountingError | CliError | OSError | EOFError):
             sys.stderr.write(ctx.clean("".join(traceback.format_exception(exc))))
         return ctx.report(exc)
     finally:
         logger.removeHandler(handler)
         logger.setLevel(previous_level)
+
+
+def _interrupt_behind(exc: BaseException) -> KeyboardInterrupt | None:
+    """The Ctrl-C that an error raised while unwinding from it hides, if any."""
+    seen: set[int] = set()
+    cause: BaseException | None = exc
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, KeyboardInterrupt):
+            return cause
+        seen.add(id(cause))
+        cause = cause.__context__
+    return None
 
 
 def _exit_code(exc: SystemExit) -> int:

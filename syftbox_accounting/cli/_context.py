@@ -17,7 +17,7 @@ from syftbox_accounting import validation
 from syftbox_accounting.accounting import AccountingClient
 from syftbox_accounting.admin import AdminClient
 from syftbox_accounting.cli._errors import AUTH, USAGE, CliError, report
-from syftbox_accounting.cli._output import Spinner, is_terminal, to_json
+from syftbox_accounting.cli._output import Spinner, is_terminal, printable, to_json
 from syftbox_accounting.cli._parser import ENV_ADMIN_KEY, ENV_TOKEN, PROG
 from syftbox_accounting.defaults import ENV_EMAIL, ENV_PASSWORD
 from syftbox_accounting.errors import AuthenticationError, InvalidInputError, redact
@@ -172,7 +172,7 @@ class Context:
 
     def emit(self, document: object, lines: Iterable[str]) -> None:
         """The command's result: `document` with --json, else `lines`."""
-        text = to_json(document) if self.json else "\n".join(lines)
+        text = to_json(document) if self.json else printable("\n".join(lines))
         print(text, file=sys.stdout, flush=True)
 
     def note(self, text: str) -> None:
@@ -180,8 +180,9 @@ class Context:
         print(self.clean(text), file=sys.stderr, flush=True)
 
     def clean(self, text: str) -> str:
-        """`text` with every secret of this run replaced by ``***``."""
-        return redact(text, tuple(sorted(set(self.secrets), key=len, reverse=True)))
+        """`text` with every secret of this run replaced by ``***``, and no control
+        character left that could drive the terminal."""
+        return printable(redact(text, tuple(sorted(set(self.secrets), key=len, reverse=True))))
 
     def report(self, exc: BaseException, *, json_document: bool = True) -> int:
         """Explain `exc` (see `_errors.report`); return its exit code."""

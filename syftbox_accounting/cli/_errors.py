@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 
 from syftbox_accounting import errors
-from syftbox_accounting.cli._output import to_json
+from syftbox_accounting.cli._output import is_terminal, to_json
 from syftbox_accounting.cli._parser import ENV_ADMIN_KEY, PROG
 from syftbox_accounting.defaults import ENV_KEY
 from syftbox_accounting.errors import AccountingError, AuthenticationError, InvalidInputError
@@ -53,8 +53,8 @@ _ADMIN_HINT = f"check the admin key (${ENV_ADMIN_KEY} or --admin-key-stdin) and 
 
 
 def exit_code_of(exc: AccountingError) -> int:
-    if isinstance(exc, InvalidInputError):
-        return USAGE
+    if isinstance(exc, InvalidInputError) and exc.status_code is None:
+        return USAGE  # rejected before anything was sent; the service's refusal is 1
     if isinstance(exc, AuthenticationError):
         return AUTH
     return FAILURE  # PaymentError, NotFoundError, AccountExistsError, ServiceException
@@ -136,6 +136,49 @@ def details_of(exc: BaseException) -> str | None:
     if exc.retries:
         parts.append(f"{exc.retries} retries")
     return ", ".join(parts)
+
+
+def report_interrupt(
+    command: str,
+    exc: BaseException,
+    *,
+    json: bool,
+    moves_money: bool,
+    idempotency_key: str | None = None,
+) -> int:
+    """Ctrl-C: one line on stderr (one JSON document too, with `json`), naming any
+    transaction left pending and the commands that resolve it."""
+    pending = getattr(exc, "pending_transaction", None)
+    if pending is not None:
+        message = (
+            f"interrupted while confirming transaction {pending.id}: it may be left PENDING; "
+            f"check '{PROG} history', then '{PROG} cancel {pending.id}' or "
+            f"'{PROG} confirm {pending.id}'"
+        )
+    elif moves_money:
+        message = f"interrupted; check '{PROG} history' before repeating a payment"
+        if idempotency_key is not None:
+            message += (
+                f", or repeat the command with --idempotency-key {idempotency_key} (applied "
+                "once by a service that honours keys)"
+            )
+    else:
+        message = "interrupted"
+    if json:
+        document: dict[str, object] = {
+            "type": "KeyboardInterrupt",
+            "message": message,
+            "hint": None,
+            "code": None,
+            "status_code": None,
+            "exit_code": INTERRUPTED,
+        }
+        if pending is not None:
+            document["pending_transaction"] = {"id": pending.id, "status": str(pending.status)}
+        print(to_json({"error": document}), file=sys.stdout, flush=True)
+    start = "\n" if is_terminal(sys.stderr) else ""  # after the terminal's ^C
+    print(f"{start}{message}", file=sys.stderr, flush=True)
+    return INTERRUPTED
 
 
 def report(

@@ -21,6 +21,27 @@ from syftbox_accounting.types import Transaction, Usage, User
 # -- JSON: money as exact numbers, never through a float
 
 
+# Characters that drive a terminal (C0 and C1 controls, DEL, and the bidirectional
+# overrides that reorder what is shown): service data must never reach one raw.
+_UNSAFE = {
+    c: f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}"
+    for c in (
+        *range(0x20),
+        0x7F,
+        *range(0x80, 0xA0),
+        *range(0x202A, 0x202F),
+        *range(0x2066, 0x206A),
+    )
+    if c not in (0x0A, 0x09)
+}
+
+
+def printable(text: str) -> str:
+    """`text` safe for a terminal: control characters shown as escapes (``\\x1b``),
+    newlines and tabs kept."""
+    return text.translate(_UNSAFE)
+
+
 def to_json(value: object) -> str:
     """`value` as an indented JSON document. Decimals become JSON numbers written
     digit for digit (``Decimal("0.1")`` is ``0.1``, never ``0.1000000000000000055``);

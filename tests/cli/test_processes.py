@@ -13,6 +13,7 @@ import time
 import pytest
 
 from tests.cli.conftest import Runner, clean_environ, command_line
+from tests.facade.faulty_server import _read_request
 
 
 def _free_port() -> int:
@@ -90,8 +91,13 @@ def test_ctrl_c_while_waiting_for_the_service(cli: Runner) -> None:
         )
         try:
             listener.settimeout(30)
-            connection, _ = listener.accept()  # the command is now waiting for an answer
+            connection, _ = listener.accept()
             with connection:
+                # Only once the whole request has arrived is the command surely waiting
+                # for the answer (a connection alone may come while it is still
+                # sending, or from elsewhere): then Ctrl-C.
+                connection.settimeout(30)
+                assert _read_request(connection), "the command hung up before its request"
                 os.kill(process.pid, signal.SIGINT)
                 out, err = process.communicate(timeout=30)
         finally:

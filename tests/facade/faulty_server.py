@@ -1,8 +1,11 @@
 """A small, real, misbehaving HTTP server on loopback, for faults that a mocked
-transport cannot produce: a connection reset mid-response, and a read timeout."""
+transport cannot produce: a connection reset mid-response, a read timeout, an answer
+dripped one byte at a time, an oversize answer and a gzip bomb."""
 
 from __future__ import annotations
 
+import contextlib
+import gzip
 import socket
 import struct
 import threading
@@ -10,7 +13,13 @@ import time
 from types import TracebackType
 from typing import Literal, Self
 
-Fault = Literal["reset", "hang"]
+Fault = Literal["reset", "hang", "drip", "huge", "bomb"]
+
+# Sizes for the clients of these faults: an answer over OVERSIZE bytes is too large
+# for a client whose max_response_bytes is LIMIT.
+LIMIT = 64 * 1024
+OVERSIZE = 4 * LIMIT
+_BOMB = gzip.compress(b" " * 64 * LIMIT)  # 4 MiB of spaces in a few KiB
 
 
 def _read_request(conn: socket.socket) -> bool:
@@ -38,7 +47,10 @@ def _read_request(conn: socket.socket) -> bool:
 class FaultyServer:
     """Accepts connections on 127.0.0.1 and, for every request it reads:
     - ``reset``: starts a 200 answer, then resets the connection (RST) mid-body;
-    - ``hang``: never answers, so the client's read timeout fires.
+    - ``hang``: never answers, so the client's read timeout fires;
+    - ``drip``: sends a 200's headers, then one byte of body every 20 ms, forever;
+    - ``huge``: a 200 whose chunked body runs past `OVERSIZE` bytes;
+    - ``bomb``: a 200 with a small gzip body that inflates past `OVERSIZE` bytes.
     `requests` counts the requests that reached it."""
 
     def __init__(self, fault: Fault) -> None:
@@ -76,8 +88,40 @@ class FaultyServer:
                 )
                 # Linger 0: close() sends RST instead of FIN.
                 conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            elif self.fault == "drip":
+                self._drip(conn)
+            elif self.fault == "huge":
+                self._send_quietly(
+                    conn,
+                    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                    b"Transfer-Encoding: chunked\r\n\r\n"
+                    + (b"10000\r\n" + b" " * 0x10000 + b"\r\n") * (OVERSIZE // 0x10000 + 1)
+                    + b"0\r\n\r\n",
+                )
+            elif self.fault == "bomb":
+                self._send_quietly(
+                    conn,
+                    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                    b"Content-Encoding: gzip\r\n"
+                    + f"Content-Length: {len(_BOMB)}\r\n\r\n".encode()
+                    + _BOMB,
+                )
             else:
                 self._stop.wait(10)
+
+    @staticmethod
+    def _send_quietly(conn: socket.socket, data: bytes) -> None:
+        with contextlib.suppress(OSError):  # the client stopped reading: the point
+            conn.sendall(data)
+
+    def _drip(self, conn: socket.socket) -> None:
+        try:
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n")
+            conn.sendall(b"Content-Length: 100000\r\n\r\n")
+            while not self._stop.wait(0.02):
+                conn.sendall(b" ")
+        except OSError:
+            pass
 
     def seen(self, expected: int, patience: float = 5.0) -> int:
         """The request count once `expected` requests arrived (or `patience` ran

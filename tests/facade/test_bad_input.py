@@ -53,6 +53,12 @@ BAD_EMAILS = [
     b"alice@example.com",
 ]
 BAD_AMOUNTS = [
+    # Extreme Decimals: rejected before any arithmetic (no MemoryError, no huge message)
+    Decimal("1e999999999"),
+    Decimal("-1e999999999"),
+    Decimal("1e-999999999"),
+    Decimal("9" * 5000),
+    10**5000,
     0,
     -1,
     0.0,
@@ -291,6 +297,22 @@ def _local_cases() -> list[Any]:
         ["", "   ", None, 5, "k" * 257],
         lambda v: AdminClient(BASE, v),
     )
+    for name, values in {
+        "max_response_bytes": [0, 1023, 2**41, -1, 1.5, "64", None, True],
+        "deadline": [0, -1, float("nan"), float("inf"), "5", True],
+    }.items():
+        add(
+            f"AccountingClient-{name}",
+            name,
+            values,
+            lambda v, n=name: AccountingClient(BASE, **{n: v}),
+        )
+        add(
+            f"AdminClient-{name}",
+            name,
+            values,
+            lambda v, n=name: AdminClient(BASE, ADMIN_KEY, **{n: v}),
+        )
     add(
         "AdminClient-timeout",
         "timeout",

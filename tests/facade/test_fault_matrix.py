@@ -28,7 +28,7 @@ from syftbox_accounting import (
     RetryPolicy,
     ServiceException,
 )
-from tests.facade.faulty_server import FaultyServer, refused_url
+from tests.facade.faulty_server import LIMIT, FaultyServer, refused_url
 from tests.facade.helpers import OPS, OPS_BY_ID, PASSWORD, SECRETS, Op, user_client
 
 URL = "http://127.0.0.1:8000"
@@ -132,7 +132,19 @@ SOCKET_FAULTS = [
     Fault("refused", None, True, ServiceException, ("could not connect", "reachable")),
     Fault("reset", None, True, ServiceException, ("dropped",)),
     Fault("read-timeout", None, True, ServiceException, ("no answer within",)),
+    # Hostile peers: never retried (a second attempt would cost as much again).
+    Fault("drip", None, False, ServiceException, ("deadline",)),
+    Fault("oversize", None, False, ServiceException, ("too large", "max_response_bytes")),
+    Fault("gzip-bomb", None, False, ServiceException, ("too large", "max_response_bytes")),
 ]
+_SERVER_FAULT = {"reset": "reset", "drip": "drip", "oversize": "huge", "gzip-bomb": "bomb"}
+# The options of the client that meets each hostile peer: a short deadline for the
+# drip, a small size limit for the big answers.
+_OPTIONS: dict[str, dict[str, Any]] = {
+    "drip": {"deadline": 0.5},
+    "oversize": {"max_response_bytes": LIMIT},
+    "gzip-bomb": {"max_response_bytes": LIMIT},
+}
 
 
 def expected_requests(op: Op, fault: Fault, *, concurrent: bool) -> int:
@@ -145,8 +157,10 @@ def expected_requests(op: Op, fault: Fault, *, concurrent: bool) -> int:
     return attempts * (len(op.steps) if concurrent and op.concurrent else 1)
 
 
-def _client(op: Op, url: str, timeout: float = TIMEOUT) -> AccountingClient | AdminClient:
-    return op.client(url, timeout=timeout, retry_policy=RETRY)
+def _client(
+    op: Op, url: str, timeout: float = TIMEOUT, **options: Any
+) -> AccountingClient | AdminClient:
+    return op.client(url, timeout=timeout, retry_policy=RETRY, **options)
 
 
 def _assert_reported(op: Op, fault: Fault, outcome: Any, *, concurrent: bool = False) -> None:
@@ -195,16 +209,16 @@ def _assert_reported(op: Op, fault: Fault, outcome: Any, *, concurrent: bool = F
         assert secret not in text
 
 
-def _run_sync(op: Op, url: str, timeout: float = TIMEOUT) -> Any:
-    with _client(op, url, timeout) as client:
+def _run_sync(op: Op, url: str, timeout: float = TIMEOUT, **options: Any) -> Any:
+    with _client(op, url, timeout, **options) as client:
         try:
             return op.sync(client)
         except AccountingError as exc:
             return exc
 
 
-async def _run_async(op: Op, url: str, timeout: float = TIMEOUT) -> Any:
-    async with _client(op, url, timeout) as client:
+async def _run_async(op: Op, url: str, timeout: float = TIMEOUT, **options: Any) -> Any:
+    async with _client(op, url, timeout, **options) as client:
         try:
             return await op.aio(client)
         except AccountingError as exc:
@@ -253,7 +267,7 @@ def faulty(request: pytest.FixtureRequest) -> Iterator[tuple[str, FaultyServer |
     if fault.name == "refused":
         yield refused_url(), None
         return
-    with FaultyServer("reset" if fault.name == "reset" else "hang") as server:
+    with FaultyServer(_SERVER_FAULT.get(fault.name, "hang")) as server:  # type: ignore[arg-type]
         yield server.url, server
 
 
@@ -264,7 +278,7 @@ def faulty(request: pytest.FixtureRequest) -> Iterator[tuple[str, FaultyServer |
 def test_socket_fault_sync(op: Op, fault: Fault, faulty: tuple[str, FaultyServer | None]) -> None:
     url, server = faulty
     timeout = HANG_TIMEOUT if fault.name == "read-timeout" else TIMEOUT
-    _assert_reported(op, fault, _run_sync(op, url, timeout))
+    _assert_reported(op, fault, _run_sync(op, url, timeout, **_OPTIONS.get(fault.name, {})))
     expected = expected_requests(op, fault, concurrent=False)
     assert (server.seen(expected) if server else 0) == expected
 
@@ -279,7 +293,8 @@ async def test_socket_fault_async(
 ) -> None:
     url, server = faulty
     timeout = HANG_TIMEOUT if fault.name == "read-timeout" else TIMEOUT
-    _assert_reported(op, fault, await _run_async(op, url, timeout))
+    outcome = await _run_async(op, url, timeout, **_OPTIONS.get(fault.name, {}))
+    _assert_reported(op, fault, outcome)
     expected = expected_requests(op, fault, concurrent=True)
     assert (server.seen(expected) if server else 0) == expected
 

@@ -195,4 +195,6 @@ def test_both_clients_take_the_same_options(cls: type) -> None:
         "http_client",
         "async_http_client",
         "retry_policy",
+        "max_response_bytes",
+        "deadline",
     }

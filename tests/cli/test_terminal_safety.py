@@ -1,0 +1,106 @@
+"""The operator's terminal: service data never drives it, a refusal by the service is
+exit 1, and Ctrl-C says what it leaves behind (as JSON too, with --json)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+import pytest
+from pytest_httpx import HTTPXMock
+
+from syftbox_accounting.cli._parser import ENV_ADMIN_KEY
+from tests.cli.conftest import Runner
+from tests.facade.helpers import BASE, EMAIL, PASSWORD, tx_json, user_json
+
+ENV = {
+    "SYFTBOX_ACCOUNTING_EMAIL": EMAIL,
+    "SYFTBOX_ACCOUNTING_PASSWORD": PASSWORD,
+    "SYFTBOX_ACCOUNTING_URL": BASE,
+}
+ESCAPES = "\x1b]0;owned\x07\x1b[2J\x9b31m\u202e"
+
+
+def _raw_controls(text: str) -> list[str]:
+    return [c for c in text if (ord(c) < 32 and c not in "\n\t") or 0x7F <= ord(c) < 0xA0]
+
+
+def test_service_data_reaches_the_terminal_escaped(cli: Runner, httpx_mock: HTTPXMock) -> None:
+    user = user_json(organization=f"Evil{ESCAPES}Corp")
+    httpx_mock.add_response(url=f"{BASE}/user/alice%40example.com", json={"user": user})
+    result = cli.main("admin", "get-user", EMAIL, env=ENV | {ENV_ADMIN_KEY: "admin-Key-42"})
+    assert result.code == 0, result.output
+    assert "Evil" in result.out
+    assert _raw_controls(result.output) == []
+    assert "\u202e" not in result.output
+    assert "\\x1b" in result.out
+
+
+def test_a_service_message_in_an_error_line_is_escaped(cli: Runner, httpx_mock: HTTPXMock) -> None:
+    httpx_mock.add_response(
+        url=f"{BASE}/user/my-info",
+        status_code=503,
+        json={"code": "unavailable", "message": f"down{ESCAPES}"},
+        is_reusable=True,
+    )
+    result = cli.main("balance", env=ENV)
+    assert result.code == 1
+    assert "down" in result.err
+    assert _raw_controls(result.output) == []
+
+
+def test_a_refusal_by_the_service_is_exit_1_not_2(cli: Runner, httpx_mock: HTTPXMock) -> None:
+    """Exit 2 promises that nothing was sent: a 422 from the service is a refusal."""
+    httpx_mock.add_response(
+        url=f"{BASE}/transaction/create",
+        status_code=422,
+        json={"code": "validation_error", "message": "recipientEmail is not deliverable"},
+    )
+    result = cli.main("transfer", "bob@example.com", "1", env=ENV)
+    assert result.code == 1, result.output
+
+
+def test_ctrl_c_with_json_prints_one_json_document(
+    cli: Runner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from syftbox_accounting.transport import Transport
+
+    def interrupted(*args: Any, **kwargs: Any) -> Any:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Transport, "send", interrupted)
+    result = cli.main("--json", "balance", env=ENV)
+    assert result.code == 130
+    document = json.loads(result.out)
+    assert document["error"]["type"] == "KeyboardInterrupt"
+    assert document["error"]["exit_code"] == 130
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_ctrl_c_while_confirming_names_the_pending_transaction(
+    cli: Runner, httpx_mock: HTTPXMock, as_json: bool
+) -> None:
+    pending = tx_json(
+        "tx-pending-9", sender=EMAIL, recipient="bob@example.com", amount=1, created_by="SENDER"
+    )
+    httpx_mock.add_response(url=f"{BASE}/transaction/create", json={"transaction": pending})
+
+    def interrupt(request: httpx.Request) -> httpx.Response:
+        raise KeyboardInterrupt
+
+    httpx_mock.add_callback(interrupt, url=f"{BASE}/transaction/confirm")
+    args = ("--json",) if as_json else ()
+    result = cli.main(*args, "transfer", "bob@example.com", "1", env=ENV)
+    assert result.code == 130
+    assert "tx-pending-9" in result.err
+    assert "cancel tx-pending-9" in result.err
+    assert "confirm tx-pending-9" in result.err
+    if as_json:
+        document = json.loads(result.out)
+        assert document["error"]["pending_transaction"]["id"] == "tx-pending-9"
+    # No request after the interrupt: the operator decides.
+    assert [r.url.path for r in httpx_mock.get_requests()] == [
+        "/transaction/create",
+        "/transaction/confirm",
+    ]
