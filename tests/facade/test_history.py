@@ -362,7 +362,9 @@ def test_without_a_usage_endpoint_usage_is_computed_once_told(
     )
     paths = [r.url.path for r in httpx_mock.get_requests()]
     assert paths == ["/user/usage", "/transactions", "/transactions"]  # asked once
-    told = [r for r in caplog.records if "usage" in r.getMessage()]
+    told = [
+        r for r in caplog.records if r.name == "syftbox_accounting" and "usage" in r.getMessage()
+    ]
     assert len(told) == 1
     assert told[0].levelno == logging.INFO
 
@@ -436,7 +438,16 @@ def test_account_info_from_a_service_without_usage(
         ]
     paths = [r.url.path for r in httpx_mock.get_requests()]
     assert paths.count("/user/usage") == 1  # once per client
-    assert len([r for r in caplog.records if "usage" in r.getMessage()]) == 1
+    assert (
+        len(
+            [
+                r
+                for r in caplog.records
+                if r.name == "syftbox_accounting" and "usage" in r.getMessage()
+            ]
+        )
+        == 1
+    )
 
 
 # -- bad input: rejected before any request
