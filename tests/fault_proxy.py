@@ -23,6 +23,8 @@ from types import TracebackType
 from typing import Literal, Self
 from urllib.parse import urlsplit
 
+from tests.facade.faulty_server import read_message
+
 Fault = Literal["drop", "hold", "503"]
 FAULTS: tuple[Fault, ...] = ("drop", "hold", "503")
 _503 = (
@@ -41,28 +43,6 @@ class Answer:
     status: int
     headers: dict[str, str]
     body: bytes
-
-
-def _read_message(conn: socket.socket) -> bytes | None:
-    """One HTTP request: head and Content-Length body; None on EOF."""
-    data = b""
-    while b"\r\n\r\n" not in data:
-        chunk = conn.recv(65536)
-        if not chunk:
-            return None
-        data += chunk
-    head, _, body = data.partition(b"\r\n\r\n")
-    length = 0
-    for line in head.split(b"\r\n")[1:]:
-        name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-length":
-            length = int(value.strip())
-    while len(body) < length:
-        chunk = conn.recv(65536)
-        if not chunk:
-            return None
-        body += chunk
-    return head + b"\r\n\r\n" + body
 
 
 def _parse_answer(raw: bytes) -> tuple[int, dict[str, str], bytes, list[bytes]]:
@@ -127,7 +107,7 @@ class FaultProxy:
     def _handle(self, conn: socket.socket) -> None:
         with conn:
             conn.settimeout(10)
-            request = _read_message(conn)
+            request = read_message(conn)
             if request is None:
                 return
             head, _, body = request.partition(b"\r\n\r\n")

@@ -22,13 +22,13 @@ OVERSIZE = 4 * LIMIT
 _BOMB = gzip.compress(b" " * 64 * LIMIT)  # 4 MiB of spaces in a few KiB
 
 
-def _read_request(conn: socket.socket) -> bool:
-    """Read one HTTP request (headers and Content-Length body); False on EOF."""
+def read_message(conn: socket.socket) -> bytes | None:
+    """One HTTP request (head and Content-Length body), as read; None on EOF."""
     data = b""
     while b"\r\n\r\n" not in data:
         chunk = conn.recv(65536)
         if not chunk:
-            return False
+            return None
         data += chunk
     head, _, body = data.partition(b"\r\n\r\n")
     length = 0
@@ -39,9 +39,9 @@ def _read_request(conn: socket.socket) -> bool:
     while len(body) < length:
         chunk = conn.recv(65536)
         if not chunk:
-            return False
+            return None
         body += chunk
-    return True
+    return head + b"\r\n\r\n" + body
 
 
 class FaultyServer:
@@ -77,7 +77,7 @@ class FaultyServer:
 
     def _handle(self, conn: socket.socket) -> None:
         with conn:
-            if not _read_request(conn):
+            if read_message(conn) is None:
                 return
             with self._lock:
                 self.requests += 1
