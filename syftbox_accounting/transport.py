@@ -235,6 +235,29 @@ class _Request:
         return f"<request {self.kwargs.get('method')} {self.kwargs.get('url')}>"
 
 
+class _Body:
+    """An answer's body as it is read, within `limit` bytes (counted after
+    decompression); the limit is checked against `Content-Length` first."""
+
+    def __init__(self, response: httpx.Response, limit: int) -> None:
+        if _declared_too_large(response, limit):
+            raise AnswerTooLarge(limit)
+        self.response, self.limit = response, limit
+        self.chunks: list[bytes] = []
+        self.size = 0
+
+    def add(self, chunk: bytes) -> bool:
+        """Keep `chunk`; False (and nothing kept) once the body is over the limit."""
+        self.size += len(chunk)
+        if self.size > self.limit:
+            return False
+        self.chunks.append(chunk)
+        return True
+
+    def answer(self) -> httpx.Response:
+        return _answer(self.response, self.chunks)
+
+
 def _answer(response: httpx.Response, chunks: list[bytes]) -> httpx.Response:
     """`response` with the body we read (already decoded, so its encoding goes)."""
     headers = [
@@ -473,16 +496,12 @@ class Transport:
         args["timeout"] = max(0.001, min(args["timeout"], clock.left()))
         try:
             with client.stream(**args) as response:
-                if _declared_too_large(response, self.max_response_bytes):
-                    raise AnswerTooLarge(self.max_response_bytes)
-                chunks, size = [], 0
+                body = _Body(response, self.max_response_bytes)
                 for chunk in response.iter_bytes():
-                    size += len(chunk)
-                    if size > self.max_response_bytes:
+                    if not body.add(chunk):
                         raise AnswerTooLarge(self.max_response_bytes)
-                    chunks.append(chunk)
                     clock.check()
-                return _answer(response, chunks)
+                return body.answer()
         except httpx.TimeoutException:
             if clock.left() <= 0:
                 raise Overdue(clock.seconds) from None
@@ -497,20 +516,15 @@ class Transport:
         try:
             with anyio.fail_after(max(0.0, clock.left())), anyio.CancelScope() as stop:
                 async with client.stream(**request.kwargs) as response:
-                    if _declared_too_large(response, self.max_response_bytes):
-                        raise AnswerTooLarge(self.max_response_bytes)
-                    chunks, size = [], 0
+                    body = _Body(response, self.max_response_bytes)
                     async for chunk in response.aiter_bytes():
-                        size += len(chunk)
-                        if size > self.max_response_bytes:
+                        if not body.add(chunk):
                             # Stop by cancelling: the next read ends httpx's nested
                             # generators from the inside, so none is left unclosed.
                             too_large = True
                             stop.cancel()
-                        else:
-                            chunks.append(chunk)
                     if not too_large:
-                        return _answer(response, chunks)
+                        return body.answer()
             raise AnswerTooLarge(self.max_response_bytes)
         except TimeoutError:  # the deadline's scope, not a socket's timeout
             if clock.left() <= 0:
