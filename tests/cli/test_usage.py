@@ -288,3 +288,13 @@ def test_serve_without_the_server_extra(cli: Runner, monkeypatch: pytest.MonkeyP
     error, hint = cli.main("serve").assert_error(1)
     assert "not installed" in error
     assert "syftbox-accounting[server]" in hint
+
+
+def test_the_cli_words_only_advice_the_library_gives() -> None:
+    # Every key the CLI rewords is a service code (`errors.CODES`) or one of the
+    # library's own hint keys: a renamed key cannot leave a dead CLI hint behind.
+    from syftbox_accounting import errors
+    from syftbox_accounting.cli import _errors
+
+    assert set(_errors._HINTS) <= set(errors.CODES) | errors.HINT_KEYS
+    assert not set(errors.CODES) & errors.HINT_KEYS
