@@ -13,7 +13,7 @@ import time
 import pytest
 
 from tests.cli.conftest import Runner, clean_environ, command_line
-from tests.facade.faulty_server import _read_request
+from tests.facade.faulty_server import read_message
 
 
 def _free_port() -> int:
@@ -97,7 +97,7 @@ def test_ctrl_c_while_waiting_for_the_service(cli: Runner) -> None:
                 # for the answer (a connection alone may come while it is still
                 # sending, or from elsewhere): then Ctrl-C.
                 connection.settimeout(30)
-                assert _read_request(connection), "the command hung up before its request"
+                assert read_message(connection) is not None, "the command hung up before its request"
                 os.kill(process.pid, signal.SIGINT)
                 out, err = process.communicate(timeout=30)
         finally:
