@@ -97,7 +97,8 @@ def test_ctrl_c_while_waiting_for_the_service(cli: Runner) -> None:
                 # for the answer (a connection alone may come while it is still
                 # sending, or from elsewhere): then Ctrl-C.
                 connection.settimeout(30)
-                assert read_message(connection) is not None, "the command hung up before its request"
+                request = read_message(connection)
+                assert request is not None, "the command hung up before its request"
                 os.kill(process.pid, signal.SIGINT)
                 out, err = process.communicate(timeout=30)
         finally:
