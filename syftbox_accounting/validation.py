@@ -7,12 +7,15 @@ parameter, what was wrong and what it must be. Secrets are never echoed.
 from __future__ import annotations
 
 import datetime
+import functools
+import inspect
 import ipaddress
 import math
 import os
 import re
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from syftbox_accounting.defaults import ENV_ALLOW_INSECURE_HTTP
@@ -79,6 +82,71 @@ class Hidden:
 
     def __repr__(self) -> str:
         return "Hidden(***)"
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def hides(*names: str) -> Callable[[F], F]:
+    """Wrap the arguments `names` of a function in `Hidden` before its body runs, so
+    that a traceback that captures locals (rich, ``pytest --showlocals``) shows
+    ``Hidden(***)`` for them in every frame. The body receives the `Hidden` values:
+    it passes them on to code that accepts one (the flows, the checks here).
+
+    >>> @hides("password")
+    ... def configure(self, email: str, password: str) -> None: ...
+    """
+
+    def decorate(function: F) -> F:
+        signature = inspect.signature(function)
+        unknown = set(names) - set(signature.parameters)
+        if unknown:
+            raise TypeError(f"{function.__qualname__} has no parameter {sorted(unknown)}")
+        where = function.__qualname__
+
+        if inspect.iscoroutinefunction(function):
+
+            @functools.wraps(function)
+            async def hiding_async(*args: Any, **kwargs: Any) -> Any:
+                __tracebackhide__ = True
+                bound = _bind_hidden(signature, names, args, kwargs)
+                del args, kwargs  # only the hidden arguments stay in this frame
+                if isinstance(bound, str):
+                    raise TypeError(f"{where}(): {bound}")
+                return await function(*bound.args, **bound.kwargs)
+
+            return hiding_async  # type: ignore[return-value]
+
+        @functools.wraps(function)
+        def hiding(*args: Any, **kwargs: Any) -> Any:
+            __tracebackhide__ = True
+            bound = _bind_hidden(signature, names, args, kwargs)
+            del args, kwargs  # only the hidden arguments stay in this frame
+            if isinstance(bound, str):
+                raise TypeError(f"{where}(): {bound}")
+            return function(*bound.args, **bound.kwargs)
+
+        return hiding  # type: ignore[return-value]
+
+    return decorate
+
+
+def _bind_hidden(
+    signature: inspect.Signature,
+    names: tuple[str, ...],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+) -> inspect.BoundArguments | str:
+    """The arguments bound, `names` hidden; or what is wrong with them (the caller
+    raises it once no frame holds the secret)."""
+    try:
+        bound = signature.bind(*args, **kwargs)
+    except TypeError as exc:
+        return str(exc)
+    for name in names:
+        if name in bound.arguments:
+            bound.arguments[name] = Hidden(bound.arguments[name])
+    return bound
 
 
 def _secret_problem(name: str, value: object, max_length: int) -> str | None:
