@@ -243,7 +243,8 @@ def test_type_hints_of_public_methods_resolve(name: str, method: object) -> None
 
 def test_flows_are_named_after_the_public_method_they_serve() -> None:
     # Errors name the failed operation after the flow that ran (see transport.operation_of).
-    for cls in (AccountingClient, AdminClient):
+    areas = [c for c in AccountingClient.__mro__ if c.__module__.startswith(PACKAGE.name)]
+    for cls in (*areas, AdminClient):
         source = inspect.getsource(cls)
         for node in ast.walk(_parse(source)):
             if not isinstance(node, ast.FunctionDef) or not node.name.startswith("_"):
@@ -251,7 +252,34 @@ def test_flows_are_named_after_the_public_method_they_serve() -> None:
             returns = ast.unparse(node.returns) if node.returns else ""
             if returns.startswith("Flow["):
                 public = node.name.removeprefix("_")
-                assert hasattr(cls, public), (
+                assert hasattr(cls, public) or hasattr(AccountingClient, public), (
                     f"{cls.__name__}.{node.name} is a flow, but there is no public "
                     f"{cls.__name__}.{public}: name flows after the method they serve"
                 )
+
+
+# Inside the accounting package: each area builds on the configured user (`base`) and the
+# shared payment steps (`settlement`) alone, and only `accounting_client` composes them.
+ACCOUNTING_AREAS = ("account", "payments", "charges", "history")
+BELOW_THE_AREAS = {"accounting.base", "accounting.settlement"}
+
+
+@pytest.mark.parametrize("area", ACCOUNTING_AREAS)
+def test_an_area_builds_on_the_base_alone(area: str) -> None:
+    imported = {_ours(n) for n in _imports(PACKAGE / "accounting" / f"{area}.py")} - {None}
+    siblings = {n for n in imported if n is not None and n.startswith("accounting.")}
+    assert siblings <= BELOW_THE_AREAS, (
+        f"syftbox_accounting.accounting.{area} imports {sorted(siblings)}: an area may build "
+        "on accounting.base and accounting.settlement only; move what two areas share there"
+    )
+
+
+def test_every_area_is_part_of_the_client() -> None:
+    composed = {c.__module__.rsplit(".", 1)[-1] for c in AccountingClient.__mro__}
+    assert set(ACCOUNTING_AREAS) <= composed
+    modules = {p.stem for p in (PACKAGE / "accounting").glob("*.py")} - {"__init__"}
+    below = {name.removeprefix("accounting.") for name in BELOW_THE_AREAS}
+    assert modules == {*ACCOUNTING_AREAS, *below, "accounting_client"}, (
+        "a new module in syftbox_accounting/accounting/: add it to ACCOUNTING_AREAS "
+        "(and to AccountingClient's bases) or move it out of the package"
+    )

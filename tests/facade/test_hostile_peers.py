@@ -17,7 +17,7 @@ from syftbox_accounting import (
     InvalidInputError,
     ServiceException,
 )
-from syftbox_accounting.accounting import SHOW_TIMEOUT
+from syftbox_accounting.accounting.account import SHOW_TIMEOUT
 from tests.facade.faulty_server import FaultyServer
 from tests.facade.helpers import BASE, PASSWORD, USER, user_client
 

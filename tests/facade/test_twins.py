@@ -114,8 +114,8 @@ def test_twins_match(twins: Twins) -> None:
         assert inspect.iscoroutinefunction(aio_fn)
         assert sync_sig.return_annotation == aio_sig.return_annotation
     else:
-        assert inspect.isgeneratorfunction(sync_fn.__wrapped__)
-        assert inspect.isasyncgenfunction(aio_fn.__wrapped__)
+        assert inspect.isgeneratorfunction(inspect.unwrap(sync_fn))
+        assert inspect.isasyncgenfunction(inspect.unwrap(aio_fn))
         assert sync_sig.return_annotation == "Iterator[Payment]"
         assert aio_sig.return_annotation == "AsyncIterator[Payment]"
     assert sync_sig.return_annotation not in (inspect.Signature.empty, "None")

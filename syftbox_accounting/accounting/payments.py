@@ -1,0 +1,189 @@
+"""The payments area of `AccountingClient`: what a payer does. It makes transaction
+tokens for the services it uses, and pays directly (`create_transaction`, `transfer`)."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import Any
+
+from syftbox_accounting import operations, validation
+from syftbox_accounting.accounting import settlement
+from syftbox_accounting.accounting.base import UserBase
+from syftbox_accounting.service_client import twin
+from syftbox_accounting.transport import Flow, result_of
+from syftbox_accounting.types import Transaction
+
+__all__ = ["PaymentMethods"]
+
+
+class PaymentMethods(UserBase):
+    """As a payer: tokens for the services you use, and payments you make yourself."""
+
+    def _create_transaction_token(
+        self,
+        recipient_email: str,
+        max_amount: Any,
+        expires_in: Any,
+        idempotency_key: str | None,
+    ) -> Flow[str]:
+        recipient = validation.email(recipient_email, "recipient_email")
+        call = operations.create_token(
+            recipient,
+            max_amount=validation.optional_amount(max_amount, "max_amount"),
+            expires_in=validation.expires_in(expires_in),
+            idempotency_key=validation.idempotency_key(idempotency_key),
+        )
+        token = yield from result_of(call)
+        self._transport.remember_secret(token)
+        return token
+
+    async def create_transaction_token(
+        self,
+        recipient_email: str,
+        *,
+        max_amount: int | float | Decimal | None = None,
+        expires_in: int | float | datetime.timedelta | None = None,
+        idempotency_key: str | None = None,
+    ) -> str:
+        """A single-use token that lets `recipient_email` charge this account once,
+        within 24 hours. Hand it to the service with the request it pays for.
+        `max_amount` caps that charge (in US dollars), `expires_in` (seconds or a
+        timedelta, at most 24 hours) shortens the token's life; both are signed into
+        the token, so its holder cannot change them.
+
+        >>> token = await client.create_transaction_token("ai-service@example.com")
+        >>> token = await client.create_transaction_token(
+        ...     "ai-service@example.com", max_amount=Decimal("0.50"), expires_in=600)
+
+        Raises:
+            NotFoundError: the recipient has no account.
+            AuthenticationError: no or wrong credentials.
+            InvalidInputError: a malformed email, limit or key.
+        """
+        return await self._run_async(
+            self._create_transaction_token(recipient_email, max_amount, expires_in, idempotency_key)
+        )
+
+    @twin(create_transaction_token)
+    def create_transaction_token_sync(
+        self,
+        recipient_email: str,
+        *,
+        max_amount: int | float | Decimal | None = None,
+        expires_in: int | float | datetime.timedelta | None = None,
+        idempotency_key: str | None = None,
+    ) -> str:
+        return self._run(
+            self._create_transaction_token(recipient_email, max_amount, expires_in, idempotency_key)
+        )
+
+    def _create_transaction(
+        self,
+        recipient_email: str,
+        amount: Any,
+        app_name: str | None,
+        endpoint: str | None,
+        idempotency_key: str | None,
+    ) -> Flow[Transaction]:
+        call = operations.create_transaction(
+            sender_email=self.get_email(),
+            recipient_email=validation.email(recipient_email, "recipient_email"),
+            amount=validation.amount(amount),
+            app_name=settlement.app_name(app_name),
+            endpoint=settlement.endpoint(endpoint),
+            idempotency_key=validation.idempotency_key(idempotency_key),
+        )
+        return (yield from result_of(call))
+
+    def create_transaction(
+        self,
+        recipient_email: str,
+        amount: int | float | Decimal,
+        *,
+        app_name: str | None = None,
+        endpoint: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> Transaction:
+        """As a payer: create a PENDING direct payment to `recipient_email`; no money
+        moves until you `confirm_transaction()` it.
+
+        Raises:
+            InsufficientFundsError: your balance does not cover `amount`.
+            NotFoundError: the recipient has no account.
+            InvalidInputError: a malformed email, amount or key.
+        """
+        return self._run(
+            self._create_transaction(recipient_email, amount, app_name, endpoint, idempotency_key)
+        )
+
+    @twin(create_transaction)
+    async def create_transaction_async(
+        self,
+        recipient_email: str,
+        amount: int | float | Decimal,
+        *,
+        app_name: str | None = None,
+        endpoint: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> Transaction:
+        return await self._run_async(
+            self._create_transaction(recipient_email, amount, app_name, endpoint, idempotency_key)
+        )
+
+    def _transfer(
+        self,
+        recipient_email: str,
+        amount: Any,
+        app_name: str | None,
+        endpoint: str | None,
+        idempotency_key: str | None,
+    ) -> Flow[Transaction]:
+        key = settlement.flow_key(idempotency_key, True)
+        assert key is not None
+        with settlement.reported_as(key):
+            pending = yield from self._create_transaction(
+                recipient_email, amount, app_name, endpoint, key
+            )
+            return (yield from settlement.confirm_or_cancel(pending, key))
+
+    def transfer(
+        self,
+        recipient_email: str,
+        amount: int | float | Decimal,
+        *,
+        app_name: str | None = None,
+        endpoint: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> Transaction:
+        """As a payer: pay `recipient_email` `amount` dollars now (created and
+        confirmed). Returns the COMPLETED transaction. If confirming fails, the
+        pending transaction is cancelled and the error says so; when the outcome of
+        the confirmation is unknown and the service honours idempotency keys, it is
+        confirmed again with the same key instead. Repeating a transfer with the
+        same `idempotency_key` pays once.
+
+        >>> client.transfer("bob@example.com", 10)
+
+        Raises:
+            InsufficientFundsError: your balance does not cover `amount`.
+            NotFoundError: the recipient has no account.
+            InvalidInputError: a malformed email, amount or key.
+        """
+        return self._run(
+            self._transfer(recipient_email, amount, app_name, endpoint, idempotency_key)
+        )
+
+    @twin(transfer)
+    async def transfer_async(
+        self,
+        recipient_email: str,
+        amount: int | float | Decimal,
+        *,
+        app_name: str | None = None,
+        endpoint: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> Transaction:
+        return await self._run_async(
+            self._transfer(recipient_email, amount, app_name, endpoint, idempotency_key)
+        )
