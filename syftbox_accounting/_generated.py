@@ -31,6 +31,7 @@ _HOMES: dict[str, tuple[str, str | None]] = {
     "create_transaction": (f"{_API}.transactions.create_transaction", None),
     "confirm_transaction": (f"{_API}.transactions.confirm_transaction", None),
     "cancel_transaction": (f"{_API}.transactions.cancel_transaction", None),
+    "refund_transaction": (f"{_API}.transactions.refund_transaction", None),
     "list_transactions": (f"{_API}.transactions.list_transactions", None),
     "get_transaction": (f"{_API}.transactions.get_transaction", None),
     "get_usage": (f"{_API}.users.get_usage", None),
@@ -49,6 +50,7 @@ if TYPE_CHECKING:
         create_transaction,
         get_transaction,
         list_transactions,
+        refund_transaction,
     )
     from syftbox_accounting_client.api.users import (
         create_user,
@@ -86,6 +88,7 @@ __all__ = [
     "list_transactions",
     "list_users",
     "models",
+    "refund_transaction",
     "update_organization",
     "update_password",
 ]

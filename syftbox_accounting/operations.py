@@ -352,7 +352,7 @@ def create_transaction(
 def confirm_transaction(
     transaction_id: str, idempotency_key: str | None = None
 ) -> Call[Transaction]:
-    body = gen.models.TransactionIdRequest(transaction_id=transaction_id)
+    body = gen.models.ConfirmTransactionRequest(transaction_id=transaction_id)
     request, key = _keyed(
         lambda k: gen.confirm_transaction._get_kwargs(body=body, idempotency_key=k),
         idempotency_key,

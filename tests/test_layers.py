@@ -157,6 +157,7 @@ GET_KWARGS = {
     "create_transaction": (["body", "idempotency_key"], "post", "/transaction/create"),
     "confirm_transaction": (["body", "idempotency_key"], "post", "/transaction/confirm"),
     "cancel_transaction": (["body", "idempotency_key"], "post", "/transaction/cancel"),
+    "refund_transaction": (["body", "idempotency_key"], "post", "/transaction/refund"),
     "list_transactions": (
         ["limit", "cursor", "status", "created_after", "created_before", "counterparty"],
         "get",
@@ -191,8 +192,9 @@ def test_the_generated_request_builders_we_rely_on(operation: str) -> None:
             "update_organization": "UpdateOrganizationRequest",
             "create_token": "CreateTokenRequest",
             "create_transaction": "CreateTransactionRequest",
-            "confirm_transaction": "TransactionIdRequest",
+            "confirm_transaction": "ConfirmTransactionRequest",
             "cancel_transaction": "TransactionIdRequest",
+            "refund_transaction": "RefundTransactionRequest",
             "add_balance": "AddBalanceRequest",
         }.get(operation, "CreateTokenRequest"),
     )
@@ -215,6 +217,7 @@ _SAMPLE_BODIES = {
     },
     "confirm_transaction": {"transactionId": "tx-1"},
     "cancel_transaction": {"transactionId": "tx-1"},
+    "refund_transaction": {"transactionId": "tx-1"},
     "add_balance": {"recipientEmail": "a@example.com", "amount": 1},
 }
 

@@ -1,7 +1,7 @@
 /*
 SyftBox Accounting Service
 
-The accounting service lets people and services on the SyftBox network pay and get paid for AI services. This document is the contract: it describes the wire protocol of the public SyftBox accounting service, and the reference service in `syftbox_accounting.server` implements exactly this.  ## Conventions - Field names are camelCase. Every successful response wraps its object:   `{\"user\": ...}`, `{\"transaction\": ...}`, `{\"transactions\": [...]}`,   `{\"users\": [...]}`, `{\"token\": \"...\"}`. Every success status is `200`, except   `POST /user/create`, which answers `201 Created` (clients accept both). - Optional request fields may be left out or sent as an explicit JSON `null`;   both mean \"no value\". - Request bodies are closed (`additionalProperties: false`): an unknown field is   a `422 validation_error`, so a misspelt field never goes silently unnoticed.   Response objects are open: clients must ignore fields they do not know, so the   service can add fields without breaking them. - Every error is a non-2xx status with a JSON `ErrorResponse` body, including errors   raised before a request reaches the application. - Every answer carries an `X-Request-Id` header (the `RequestId` header   component) that names it in the service's logs.  ## Money Amounts and balances are US dollars, sent as JSON numbers. The service keeps them exactly, as integers of one micro-dollar (0.000001 USD): an amount with more than 6 decimal places, NaN or infinity is rejected with `422 validation_error`, never rounded. Balances never go below zero, and every movement of money happens at once or not at all.  ## Transactions and who may resolve them A transaction is created `PENDING`; money moves only when it is confirmed. - **Direct**: the payer (`senderEmail` = the caller) pays `recipientEmail`.   `createdBy` is `SENDER`. - **Delegated**: a service (`recipientEmail` = the caller) charges the payer   `senderEmail` with a transaction token the payer gave it. `createdBy` is   `RECIPIENT`.  Only the party that created a transaction may confirm or cancel it: the sender of a direct transaction, the recipient of a delegated one. The other party gets `403 forbidden`; anybody else gets `404 not_found`, so transaction ids reveal nothing to strangers. A transaction is resolved at most once: a second confirm or cancel gets `409 already_resolved`, also when two requests race.  ## Transaction tokens A token (`POST /token/create`) is a signed JWT whose payload is `{id, senderEmail, recipientEmail, iat, exp}`, valid for 24 hours. It lets only its named recipient charge only its named sender, and it is single-use: the first delegated transaction created with it spends it, and cancelling that transaction does not give it back. A reused token is `403 token_used`, an expired one `403 token_expired`, a forged one or one naming other parties `403 token_invalid`.  A payer may bound a token: `maxAmount` caps the amount of the one charge it pays (a charge above it is `403 token_limit_exceeded`, and nothing moves), and `expiresIn` shortens its life below 24 hours. Both are claims of the signed token (`maxAmount`, and `exp`). A token created without them is exactly the token described above.  ## Idempotency keys Every `POST` and `PUT` accepts an optional `Idempotency-Key` header (1 to 255 visible ASCII characters; a fresh UUID4 per logical request is a good key), so that a request whose answer was lost can be sent again without acting twice. - The first request with a key is processed; its answer (status and body) is   stored with the key, scoped to the caller (the authenticated account, or the   admin key; for `POST /user/create`, which has no caller, the key and the   request body), for 24 hours. The answer is stored in the same database   transaction as the change it reports. - A later request with the same key, caller, method, path and body gets the   stored answer again, with `Idempotent-Replayed: true`, and changes nothing. - The same key with a different body or path is `422 idempotency_key_reused`. - While the first request with a key is still being processed, another with the   same key is `409 request_in_progress`: retry it shortly. - Answers of 500 and above are not stored, so a retry may still succeed. - Every answer to a request that carried a key echoes `Idempotency-Key`. That is   how a client learns that the service honours keys: only then may it resend a   request whose outcome it does not know. A malformed key is   `422 validation_error` (field `Idempotency-Key`) and is not echoed. 
+The accounting service lets people and services on the SyftBox network pay and get paid for AI services. This document is the contract: it describes the wire protocol of the public SyftBox accounting service, and the reference service in `syftbox_accounting.server` implements exactly this.  ## Conventions - Field names are camelCase. Every successful response wraps its object:   `{\"user\": ...}`, `{\"transaction\": ...}`, `{\"transactions\": [...]}`,   `{\"users\": [...]}`, `{\"token\": \"...\"}`. Every success status is `200`, except   `POST /user/create`, which answers `201 Created` (clients accept both). - Optional request fields may be left out or sent as an explicit JSON `null`;   both mean \"no value\". - Request bodies are closed (`additionalProperties: false`): an unknown field is   a `422 validation_error`, so a misspelt field never goes silently unnoticed.   Response objects are open: clients must ignore fields they do not know, so the   service can add fields without breaking them. - Every error is a non-2xx status with a JSON `ErrorResponse` body, including errors   raised before a request reaches the application. - Every answer carries an `X-Request-Id` header (the `RequestId` header   component) that names it in the service's logs.  ## Money Amounts and balances are US dollars, sent as JSON numbers. The service keeps them exactly, as integers of one micro-dollar (0.000001 USD): an amount with more than 6 decimal places, NaN or infinity is rejected with `422 validation_error`, never rounded. Balances never go below zero, and every movement of money happens at once or not at all.  ## Transactions and who may resolve them A transaction is created `PENDING`; money moves only when it is confirmed. - **Direct**: the payer (`senderEmail` = the caller) pays `recipientEmail`.   `createdBy` is `SENDER`. - **Delegated**: a service (`recipientEmail` = the caller) charges the payer   `senderEmail` with a transaction token the payer gave it. `createdBy` is   `RECIPIENT`.  Only the party that created a transaction may confirm or cancel it: the sender of a direct transaction, the recipient of a delegated one. The other party gets `403 forbidden`; anybody else gets `404 not_found`, so transaction ids reveal nothing to strangers. A transaction is resolved at most once: a second confirm or cancel gets `409 already_resolved`, also when two requests race.  ## Transaction tokens A token (`POST /token/create`) is a signed JWT whose payload is `{id, senderEmail, recipientEmail, iat, exp}`, valid for 24 hours. It lets only its named recipient charge only its named sender, and it is single-use: the first delegated transaction created with it spends it, and cancelling that transaction does not give it back. A reused token is `403 token_used`, an expired one `403 token_expired`, a forged one or one naming other parties `403 token_invalid`.  A payer may bound a token: `maxAmount` caps the amount of the one charge it pays (a charge above it is `403 token_limit_exceeded`, and nothing moves), and `expiresIn` shortens its life below 24 hours. Both are claims of the signed token (`maxAmount`, and `exp`). A token created without them is exactly the token described above.  ## Idempotency keys Every `POST` and `PUT` accepts an optional `Idempotency-Key` header (1 to 255 visible ASCII characters; a fresh UUID4 per logical request is a good key), so that a request whose answer was lost can be sent again without acting twice. - The first request with a key is processed; its answer (status and body) is   stored with the key, scoped to the caller (the authenticated account, or the   admin key; for `POST /user/create`, which has no caller, the key and the   request body), for 24 hours. The answer is stored in the same database   transaction as the change it reports. - A later request with the same key, caller, method, path and body gets the   stored answer again, with `Idempotent-Replayed: true`, and changes nothing. - The same key with a different body or path is `422 idempotency_key_reused`. - While the first request with a key is still being processed, another with the   same key is `409 request_in_progress`: retry it shortly. - Answers of 500 and above are not stored, so a retry may still succeed. - Every answer to a request that carried a key echoes `Idempotency-Key`. That is   how a client learns that the service honours keys: only then may it resend a   request whose outcome it does not know. A malformed key is   `422 validation_error` (field `Idempotency-Key`) and is not echoed.  ## Holds, capture, expiry and refunds A `PENDING` transaction holds its amount: the sender's `availableBalance` is the balance minus what its pending transactions hold (`heldBalance`), and a transaction larger than the available balance is refused at creation with `409 insufficient_funds`. Confirming a held transaction therefore never fails for lack of funds. - **Capture up to the hold.** `POST /transaction/confirm` takes an optional   `amount`, at most the held amount: the transaction then records what was   captured as `amount`, keeps what was held as `authorizedAmount`, and the rest   is released in the same step. A larger amount is `409 capture_exceeds_hold`. - **Expiry.** Every pending transaction has an `expiresAt`: `holdFor` seconds after   its creation (default 3600, at most 86400), and never later than the `exp` of   the token that paid for it. At `expiresAt` the hold is released without anyone   calling: from then on it reads `CANCELLED`, `resolvedBy: SYSTEM`,   `cancelReason: expired`, and confirming or cancelling it is   `409 hold_expired`. - **Refunds.** The recipient of a `COMPLETED` transaction (or the admin) refunds   all or part of it with `POST /transaction/refund`. A refund is a new `COMPLETED`   transaction in the other direction, with `refundOf` naming the original, whose   `refundedAmount` grows; refunds of one transaction never exceed its `amount`   in total (`409 refund_exceeds_payment`).  ## Features What a service supports beyond the public protocol, it announces in the `Accounting-Features` header of every answer: a comma-separated list of `holds` (pending transactions hold their amount, expire, and take `holdFor`), `capture` (confirm with an `amount`) and `refunds` (`POST /transaction/refund`). A client reads it from any answer and never sends what the service has not announced. A service that sends no such header supports none of them (the public service, today). 
 
 API version: 1.0.0
 */
@@ -41,6 +41,18 @@ type Transaction struct {
 	AppName NullableString `json:"appName,omitempty"`
 	// The app's endpoint that charged, when the recipient said so.
 	AppEpPath NullableString `json:"appEpPath,omitempty"`
+	// What the transaction held while it was pending. `amount` is what was captured: less than this when it was confirmed with a smaller `amount`. 
+	AuthorizedAmount *float64 `json:"authorizedAmount,omitempty"`
+	// When the hold of a pending transaction lapses; null once it is not a hold (refunds, credits).
+	ExpiresAt NullableTime `json:"expiresAt,omitempty"`
+	// Why a `CANCELLED` transaction was cancelled: `cancelled` (its creator cancelled it) or `expired` (its hold lapsed at `expiresAt`); null otherwise. Clients must accept other values. 
+	CancelReason NullableString `json:"cancelReason,omitempty"`
+	// For a refund, the `id` of the transaction it refunds; null otherwise.
+	RefundOf NullableString `json:"refundOf,omitempty"`
+	// What refunds of this transaction have given back so far, in US dollars.
+	RefundedAmount *float64 `json:"refundedAmount,omitempty"`
+	// For a refund, the reason its sender gave; null otherwise.
+	RefundReason NullableString `json:"refundReason,omitempty"`
 	AdditionalProperties map[string]interface{}
 }
 
@@ -406,6 +418,238 @@ func (o *Transaction) UnsetAppEpPath() {
 	o.AppEpPath.Unset()
 }
 
+// GetAuthorizedAmount returns the AuthorizedAmount field value if set, zero value otherwise.
+func (o *Transaction) GetAuthorizedAmount() float64 {
+	if o == nil || IsNil(o.AuthorizedAmount) {
+		var ret float64
+		return ret
+	}
+	return *o.AuthorizedAmount
+}
+
+// GetAuthorizedAmountOk returns a tuple with the AuthorizedAmount field value if set, nil otherwise
+// and a boolean to check if the value has been set.
+func (o *Transaction) GetAuthorizedAmountOk() (*float64, bool) {
+	if o == nil || IsNil(o.AuthorizedAmount) {
+		return nil, false
+	}
+	return o.AuthorizedAmount, true
+}
+
+// HasAuthorizedAmount returns a boolean if a field has been set.
+func (o *Transaction) HasAuthorizedAmount() bool {
+	if o != nil && !IsNil(o.AuthorizedAmount) {
+		return true
+	}
+
+	return false
+}
+
+// SetAuthorizedAmount gets a reference to the given float64 and assigns it to the AuthorizedAmount field.
+func (o *Transaction) SetAuthorizedAmount(v float64) {
+	o.AuthorizedAmount = &v
+}
+
+// GetExpiresAt returns the ExpiresAt field value if set, zero value otherwise (both if not set or set to explicit null).
+func (o *Transaction) GetExpiresAt() time.Time {
+	if o == nil || IsNil(o.ExpiresAt.Get()) {
+		var ret time.Time
+		return ret
+	}
+	return *o.ExpiresAt.Get()
+}
+
+// GetExpiresAtOk returns a tuple with the ExpiresAt field value if set, nil otherwise
+// and a boolean to check if the value has been set.
+// NOTE: If the value is an explicit nil, `nil, true` will be returned
+func (o *Transaction) GetExpiresAtOk() (*time.Time, bool) {
+	if o == nil {
+		return nil, false
+	}
+	return o.ExpiresAt.Get(), o.ExpiresAt.IsSet()
+}
+
+// HasExpiresAt returns a boolean if a field has been set.
+func (o *Transaction) HasExpiresAt() bool {
+	if o != nil && o.ExpiresAt.IsSet() {
+		return true
+	}
+
+	return false
+}
+
+// SetExpiresAt gets a reference to the given NullableTime and assigns it to the ExpiresAt field.
+func (o *Transaction) SetExpiresAt(v time.Time) {
+	o.ExpiresAt.Set(&v)
+}
+// SetExpiresAtNil sets the value for ExpiresAt to be an explicit nil
+func (o *Transaction) SetExpiresAtNil() {
+	o.ExpiresAt.Set(nil)
+}
+
+// UnsetExpiresAt ensures that no value is present for ExpiresAt, not even an explicit nil
+func (o *Transaction) UnsetExpiresAt() {
+	o.ExpiresAt.Unset()
+}
+
+// GetCancelReason returns the CancelReason field value if set, zero value otherwise (both if not set or set to explicit null).
+func (o *Transaction) GetCancelReason() string {
+	if o == nil || IsNil(o.CancelReason.Get()) {
+		var ret string
+		return ret
+	}
+	return *o.CancelReason.Get()
+}
+
+// GetCancelReasonOk returns a tuple with the CancelReason field value if set, nil otherwise
+// and a boolean to check if the value has been set.
+// NOTE: If the value is an explicit nil, `nil, true` will be returned
+func (o *Transaction) GetCancelReasonOk() (*string, bool) {
+	if o == nil {
+		return nil, false
+	}
+	return o.CancelReason.Get(), o.CancelReason.IsSet()
+}
+
+// HasCancelReason returns a boolean if a field has been set.
+func (o *Transaction) HasCancelReason() bool {
+	if o != nil && o.CancelReason.IsSet() {
+		return true
+	}
+
+	return false
+}
+
+// SetCancelReason gets a reference to the given NullableString and assigns it to the CancelReason field.
+func (o *Transaction) SetCancelReason(v string) {
+	o.CancelReason.Set(&v)
+}
+// SetCancelReasonNil sets the value for CancelReason to be an explicit nil
+func (o *Transaction) SetCancelReasonNil() {
+	o.CancelReason.Set(nil)
+}
+
+// UnsetCancelReason ensures that no value is present for CancelReason, not even an explicit nil
+func (o *Transaction) UnsetCancelReason() {
+	o.CancelReason.Unset()
+}
+
+// GetRefundOf returns the RefundOf field value if set, zero value otherwise (both if not set or set to explicit null).
+func (o *Transaction) GetRefundOf() string {
+	if o == nil || IsNil(o.RefundOf.Get()) {
+		var ret string
+		return ret
+	}
+	return *o.RefundOf.Get()
+}
+
+// GetRefundOfOk returns a tuple with the RefundOf field value if set, nil otherwise
+// and a boolean to check if the value has been set.
+// NOTE: If the value is an explicit nil, `nil, true` will be returned
+func (o *Transaction) GetRefundOfOk() (*string, bool) {
+	if o == nil {
+		return nil, false
+	}
+	return o.RefundOf.Get(), o.RefundOf.IsSet()
+}
+
+// HasRefundOf returns a boolean if a field has been set.
+func (o *Transaction) HasRefundOf() bool {
+	if o != nil && o.RefundOf.IsSet() {
+		return true
+	}
+
+	return false
+}
+
+// SetRefundOf gets a reference to the given NullableString and assigns it to the RefundOf field.
+func (o *Transaction) SetRefundOf(v string) {
+	o.RefundOf.Set(&v)
+}
+// SetRefundOfNil sets the value for RefundOf to be an explicit nil
+func (o *Transaction) SetRefundOfNil() {
+	o.RefundOf.Set(nil)
+}
+
+// UnsetRefundOf ensures that no value is present for RefundOf, not even an explicit nil
+func (o *Transaction) UnsetRefundOf() {
+	o.RefundOf.Unset()
+}
+
+// GetRefundedAmount returns the RefundedAmount field value if set, zero value otherwise.
+func (o *Transaction) GetRefundedAmount() float64 {
+	if o == nil || IsNil(o.RefundedAmount) {
+		var ret float64
+		return ret
+	}
+	return *o.RefundedAmount
+}
+
+// GetRefundedAmountOk returns a tuple with the RefundedAmount field value if set, nil otherwise
+// and a boolean to check if the value has been set.
+func (o *Transaction) GetRefundedAmountOk() (*float64, bool) {
+	if o == nil || IsNil(o.RefundedAmount) {
+		return nil, false
+	}
+	return o.RefundedAmount, true
+}
+
+// HasRefundedAmount returns a boolean if a field has been set.
+func (o *Transaction) HasRefundedAmount() bool {
+	if o != nil && !IsNil(o.RefundedAmount) {
+		return true
+	}
+
+	return false
+}
+
+// SetRefundedAmount gets a reference to the given float64 and assigns it to the RefundedAmount field.
+func (o *Transaction) SetRefundedAmount(v float64) {
+	o.RefundedAmount = &v
+}
+
+// GetRefundReason returns the RefundReason field value if set, zero value otherwise (both if not set or set to explicit null).
+func (o *Transaction) GetRefundReason() string {
+	if o == nil || IsNil(o.RefundReason.Get()) {
+		var ret string
+		return ret
+	}
+	return *o.RefundReason.Get()
+}
+
+// GetRefundReasonOk returns a tuple with the RefundReason field value if set, nil otherwise
+// and a boolean to check if the value has been set.
+// NOTE: If the value is an explicit nil, `nil, true` will be returned
+func (o *Transaction) GetRefundReasonOk() (*string, bool) {
+	if o == nil {
+		return nil, false
+	}
+	return o.RefundReason.Get(), o.RefundReason.IsSet()
+}
+
+// HasRefundReason returns a boolean if a field has been set.
+func (o *Transaction) HasRefundReason() bool {
+	if o != nil && o.RefundReason.IsSet() {
+		return true
+	}
+
+	return false
+}
+
+// SetRefundReason gets a reference to the given NullableString and assigns it to the RefundReason field.
+func (o *Transaction) SetRefundReason(v string) {
+	o.RefundReason.Set(&v)
+}
+// SetRefundReasonNil sets the value for RefundReason to be an explicit nil
+func (o *Transaction) SetRefundReasonNil() {
+	o.RefundReason.Set(nil)
+}
+
+// UnsetRefundReason ensures that no value is present for RefundReason, not even an explicit nil
+func (o *Transaction) UnsetRefundReason() {
+	o.RefundReason.Unset()
+}
+
 func (o Transaction) MarshalJSON() ([]byte, error) {
 	toSerialize,err := o.ToMap()
 	if err != nil {
@@ -434,6 +678,24 @@ func (o Transaction) ToMap() (map[string]interface{}, error) {
 	}
 	if o.AppEpPath.IsSet() {
 		toSerialize["appEpPath"] = o.AppEpPath.Get()
+	}
+	if !IsNil(o.AuthorizedAmount) {
+		toSerialize["authorizedAmount"] = o.AuthorizedAmount
+	}
+	if o.ExpiresAt.IsSet() {
+		toSerialize["expiresAt"] = o.ExpiresAt.Get()
+	}
+	if o.CancelReason.IsSet() {
+		toSerialize["cancelReason"] = o.CancelReason.Get()
+	}
+	if o.RefundOf.IsSet() {
+		toSerialize["refundOf"] = o.RefundOf.Get()
+	}
+	if !IsNil(o.RefundedAmount) {
+		toSerialize["refundedAmount"] = o.RefundedAmount
+	}
+	if o.RefundReason.IsSet() {
+		toSerialize["refundReason"] = o.RefundReason.Get()
 	}
 
 	for key, value := range o.AdditionalProperties {
@@ -495,6 +757,12 @@ func (o *Transaction) UnmarshalJSON(data []byte) (err error) {
 		delete(additionalProperties, "resolvedAt")
 		delete(additionalProperties, "appName")
 		delete(additionalProperties, "appEpPath")
+		delete(additionalProperties, "authorizedAmount")
+		delete(additionalProperties, "expiresAt")
+		delete(additionalProperties, "cancelReason")
+		delete(additionalProperties, "refundOf")
+		delete(additionalProperties, "refundedAmount")
+		delete(additionalProperties, "refundReason")
 		o.AdditionalProperties = additionalProperties
 	}
 

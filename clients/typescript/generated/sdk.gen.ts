@@ -2,8 +2,8 @@
 
 import type { Client, Options as Options2, TDataShape } from './client';
 import { client } from './client.gen';
-import type { AddBalanceData, AddBalanceErrors, AddBalanceResponses, CancelTransactionData, CancelTransactionErrors, CancelTransactionResponses, ConfirmTransactionData, ConfirmTransactionErrors, ConfirmTransactionResponses, CreateTokenData, CreateTokenErrors, CreateTokenResponses, CreateTransactionData, CreateTransactionErrors, CreateTransactionResponses, CreateUserData, CreateUserErrors, CreateUserResponses, GetMyInfoData, GetMyInfoErrors, GetMyInfoResponses, GetTransactionData, GetTransactionErrors, GetTransactionResponses, GetUsageData, GetUsageErrors, GetUsageResponses, GetUserData, GetUserErrors, GetUserResponses, ListTransactionsData, ListTransactionsErrors, ListTransactionsResponses, ListUsersData, ListUsersErrors, ListUsersResponses, UpdateOrganizationData, UpdateOrganizationErrors, UpdateOrganizationResponses, UpdatePasswordData, UpdatePasswordErrors, UpdatePasswordResponses } from './types.gen';
-import { zAddBalanceResponse, zCancelTransactionResponse, zConfirmTransactionResponse, zCreateTokenResponse, zCreateTransactionResponse, zCreateUserResponse2, zGetMyInfoResponse, zGetTransactionResponse, zGetUsageResponse, zGetUserResponse, zListTransactionsResponse, zListUsersResponse, zUpdateOrganizationResponse, zUpdatePasswordResponse } from './zod.gen';
+import type { AddBalanceData, AddBalanceErrors, AddBalanceResponses, CancelTransactionData, CancelTransactionErrors, CancelTransactionResponses, ConfirmTransactionData, ConfirmTransactionErrors, ConfirmTransactionResponses, CreateTokenData, CreateTokenErrors, CreateTokenResponses, CreateTransactionData, CreateTransactionErrors, CreateTransactionResponses, CreateUserData, CreateUserErrors, CreateUserResponses, GetMyInfoData, GetMyInfoErrors, GetMyInfoResponses, GetTransactionData, GetTransactionErrors, GetTransactionResponses, GetUsageData, GetUsageErrors, GetUsageResponses, GetUserData, GetUserErrors, GetUserResponses, ListTransactionsData, ListTransactionsErrors, ListTransactionsResponses, ListUsersData, ListUsersErrors, ListUsersResponses, RefundTransactionData, RefundTransactionErrors, RefundTransactionResponses, UpdateOrganizationData, UpdateOrganizationErrors, UpdateOrganizationResponses, UpdatePasswordData, UpdatePasswordErrors, UpdatePasswordResponses } from './types.gen';
+import { zAddBalanceResponse, zCancelTransactionResponse, zConfirmTransactionResponse, zCreateTokenResponse, zCreateTransactionResponse, zCreateUserResponse2, zGetMyInfoResponse, zGetTransactionResponse, zGetUsageResponse, zGetUserResponse, zListTransactionsResponse, zListUsersResponse, zRefundTransactionResponse, zUpdateOrganizationResponse, zUpdatePasswordResponse } from './zod.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -111,8 +111,10 @@ export const createToken = <ThrowOnError extends boolean = false>(options: Optio
  * - Delegated: `recipientEmail` is the caller, a service charging the payer
  * `senderEmail` with the payer's `token`. The token is spent by this call.
  *
- * The sender's balance must cover `amount` now (`409 insufficient_funds`) and
- * again when the transaction is confirmed. Sender and recipient must differ and
+ * The sender's available balance must cover `amount` (`409 insufficient_funds`):
+ * the transaction holds it until it is confirmed, cancelled, or its hold lapses
+ * after `holdFor` seconds (see "Holds, capture, expiry and refunds"). At a
+ * service without holds the balance is checked again at confirmation. Sender and recipient must differ and
  * both have accounts (`404 not_found`). A sender may have a bounded number of
  * pending transactions open at once (1,000 on the reference service); beyond it
  * the service refuses with `409 too_many_pending` until some are confirmed or
@@ -135,8 +137,11 @@ export const createTransaction = <ThrowOnError extends boolean = false>(options:
  *
  * Moves the money and marks the transaction `COMPLETED`, in one step. Only the
  * creator may confirm (see "Transactions and who may resolve them"). Fails with
- * `409 insufficient_funds` when the sender can no longer pay, and with
- * `409 already_resolved` when it was confirmed or cancelled before.
+ * `409 already_resolved` when it was confirmed or cancelled before, and with
+ * `409 hold_expired` when its hold lapsed. With `amount`, captures that much of
+ * the hold (at most all of it, `409 capture_exceeds_hold`) and releases the rest.
+ * At a service without holds, it fails with `409 insufficient_funds` when the
+ * sender can no longer pay; a held transaction never does.
  *
  */
 export const confirmTransaction = <ThrowOnError extends boolean = false>(options: Options<ConfirmTransactionData, ThrowOnError>) => (options.client ?? client).post<ConfirmTransactionResponses, ConfirmTransactionErrors, ThrowOnError>({
@@ -153,15 +158,42 @@ export const confirmTransaction = <ThrowOnError extends boolean = false>(options
 /**
  * Cancel a pending transaction
  *
- * Marks the transaction `CANCELLED`; no money moves. Only the creator may cancel
- * (see "Transactions and who may resolve them"). A token spent on it stays
- * spent. Fails with `409 already_resolved` when it was resolved before.
+ * Marks the transaction `CANCELLED` (`cancelReason: cancelled`) and releases its
+ * hold; no money moves. Only the creator may cancel (see "Transactions and who
+ * may resolve them"). A token spent on it stays spent. Fails with
+ * `409 already_resolved` when it was resolved before, and with `409 hold_expired`
+ * when its hold lapsed (nothing moved then either).
  *
  */
 export const cancelTransaction = <ThrowOnError extends boolean = false>(options: Options<CancelTransactionData, ThrowOnError>) => (options.client ?? client).post<CancelTransactionResponses, CancelTransactionErrors, ThrowOnError>({
     responseValidator: async (data) => await zCancelTransactionResponse.parseAsync(data),
     security: [{ scheme: 'basic', type: 'http' }],
     url: '/transaction/cancel',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * Refund a completed transaction
+ *
+ * Gives back all or part of a `COMPLETED` transaction at once: a new `COMPLETED`
+ * transaction from its recipient to its sender, with `refundOf` naming it. Only
+ * its recipient (Basic) or the admin (Bearer admin key) may refund it; its
+ * sender gets `403 forbidden`, anybody else `404 not_found`. Refunds of one
+ * transaction never exceed its `amount` in total (`409 refund_exceeds_payment`);
+ * a pending, cancelled or refund transaction cannot be refunded
+ * (`409 not_refundable`); the recipient's available balance must cover the
+ * refund (`409 insufficient_funds`). Send an `Idempotency-Key`: a refund repeated
+ * with the same key gives back once. Only at a service that announces `refunds`.
+ *
+ */
+export const refundTransaction = <ThrowOnError extends boolean = false>(options: Options<RefundTransactionData, ThrowOnError>) => (options.client ?? client).post<RefundTransactionResponses, RefundTransactionErrors, ThrowOnError>({
+    responseValidator: async (data) => await zRefundTransactionResponse.parseAsync(data),
+    security: [{ scheme: 'basic', type: 'http' }, { scheme: 'bearer', type: 'http' }],
+    url: '/transaction/refund',
     ...options,
     headers: {
         'Content-Type': 'application/json',
@@ -217,7 +249,11 @@ export const getTransaction = <ThrowOnError extends boolean = false>(options: Op
  * `createdBefore`, only transactions created in that window count.
  *
  * `totalSpent` counts completed payments to others; `totalReceived` completed
- * payments from others and credits by the service.
+ * payments from others and credits by the service. Refunds count apart:
+ * `totalRefundsReceived` sums refunds given back to the caller,
+ * `totalRefundsGiven` refunds the caller gave; neither is in `totalSpent` or
+ * `totalReceived`, so what the caller paid in the end is
+ * `totalSpent - totalRefundsReceived`.
  * `pendingCount` counts pending transactions in either direction;
  * `pendingAmount` sums those the caller would pay.
  *

@@ -50,6 +50,18 @@ export type User = {
      */
     balance: number;
     organization?: Organization;
+    /**
+     * What the account can spend now: `balance` minus `heldBalance`. Absent at a
+     * service without holds, where it equals `balance`.
+     *
+     */
+    availableBalance?: number;
+    /**
+     * What the account's pending transactions hold, as their sender (see "Holds,
+     * capture, expiry and refunds"). Absent at a service without holds.
+     *
+     */
+    heldBalance?: number;
 };
 
 /**
@@ -85,6 +97,35 @@ export type Transaction = {
      * The app's endpoint that charged, when the recipient said so.
      */
     appEpPath?: string | null;
+    /**
+     * What the transaction held while it was pending. `amount` is what was
+     * captured: less than this when it was confirmed with a smaller `amount`.
+     *
+     */
+    authorizedAmount?: Amount;
+    /**
+     * When the hold of a pending transaction lapses; null once it is not a hold (refunds, credits).
+     */
+    expiresAt?: string | null;
+    /**
+     * Why a `CANCELLED` transaction was cancelled: `cancelled` (its creator
+     * cancelled it) or `expired` (its hold lapsed at `expiresAt`); null otherwise.
+     * Clients must accept other values.
+     *
+     */
+    cancelReason?: string | null;
+    /**
+     * For a refund, the `id` of the transaction it refunds; null otherwise.
+     */
+    refundOf?: string | null;
+    /**
+     * What refunds of this transaction have given back so far, in US dollars.
+     */
+    refundedAmount?: Total;
+    /**
+     * For a refund, the reason its sender gave; null otherwise.
+     */
+    refundReason?: string | null;
 };
 
 /**
@@ -179,6 +220,47 @@ export type CreateTransactionRequest = {
      * The app's endpoint that charges, recorded on the transaction.
      */
     appEpPath?: string | null;
+    /**
+     * Seconds the pending transaction holds its amount before it lapses; absent
+     * or null for 3600. Never later than the paying token's `exp`. Only at a
+     * service that announces `holds`.
+     *
+     */
+    holdFor?: number | null;
+};
+
+/**
+ * The transaction to confirm, and optionally what to capture of its hold.
+ */
+export type ConfirmTransactionRequest = {
+    /**
+     * The `id` of a transaction the caller created.
+     */
+    transactionId: string;
+    /**
+     * What to capture, at most the held amount; the rest is released. Absent or
+     * null to capture it all. Only at a service that announces `capture`.
+     *
+     */
+    amount?: Amount | null;
+};
+
+/**
+ * The completed transaction to refund, and how much.
+ */
+export type RefundTransactionRequest = {
+    /**
+     * The `id` of a completed transaction the caller received.
+     */
+    transactionId: string;
+    /**
+     * What to give back; absent or null for all that is not refunded yet.
+     */
+    amount?: Amount | null;
+    /**
+     * Why, recorded on the refund (`refundReason`).
+     */
+    reason?: string | null;
 };
 
 /**
@@ -230,6 +312,14 @@ export type Usage = {
      */
     pendingCount: number;
     pendingAmount: Total;
+    /**
+     * Completed refunds given back to the caller (not in `totalReceived`).
+     */
+    totalRefundsReceived?: Total;
+    /**
+     * Completed refunds the caller gave (not in `totalSpent`).
+     */
+    totalRefundsGiven?: Total;
     /**
      * When the first counted transaction was created; null when there is none.
      */
@@ -291,6 +381,14 @@ export type AddBalanceRequest = {
  * confirm or cancel some first.
  * - `cursor_invalid`: the `cursor` is malformed, forged, or another account's.
  * - `token_limit_exceeded`: the amount is above the token's `maxAmount`.
+ * - `hold_expired`: the transaction's hold lapsed at its `expiresAt`; nothing
+ * moved. Charge again with a new token.
+ * - `capture_exceeds_hold`: the amount to capture is above what the transaction
+ * holds.
+ * - `not_refundable`: only a completed payment can be refunded (not a pending,
+ * cancelled or refund transaction).
+ * - `refund_exceeds_payment`: the refund is above what is left to refund of the
+ * transaction.
  * - `idempotency_key_reused`: this `Idempotency-Key` was used for another
  * request (another body or path); use a new key for a new request.
  * - `request_in_progress`: a request with this `Idempotency-Key` is still being
@@ -300,7 +398,7 @@ export type AddBalanceRequest = {
  * - `unavailable`: the service is down for a while; retry later.
  *
  */
-export type ErrorCode = 'bad_request' | 'method_not_allowed' | 'validation_error' | 'invalid_credentials' | 'forbidden' | 'not_found' | 'account_exists' | 'insufficient_funds' | 'token_invalid' | 'token_expired' | 'token_used' | 'already_resolved' | 'too_many_pending' | 'cursor_invalid' | 'token_limit_exceeded' | 'idempotency_key_reused' | 'request_in_progress' | 'rate_limited' | 'internal_error' | 'unavailable';
+export type ErrorCode = 'bad_request' | 'method_not_allowed' | 'validation_error' | 'invalid_credentials' | 'forbidden' | 'not_found' | 'account_exists' | 'insufficient_funds' | 'token_invalid' | 'token_expired' | 'token_used' | 'already_resolved' | 'too_many_pending' | 'cursor_invalid' | 'token_limit_exceeded' | 'hold_expired' | 'capture_exceeds_hold' | 'not_refundable' | 'refund_exceeds_payment' | 'idempotency_key_reused' | 'request_in_progress' | 'rate_limited' | 'internal_error' | 'unavailable';
 
 /**
  * One problem with one request field.
@@ -695,7 +793,7 @@ export type CreateTransactionResponses = {
 export type CreateTransactionResponse = CreateTransactionResponses[keyof CreateTransactionResponses];
 
 export type ConfirmTransactionData = {
-    body: TransactionIdRequest;
+    body: ConfirmTransactionRequest;
     headers?: {
         /**
          * Makes the request safe to send again: a second request with the same key,
@@ -728,7 +826,7 @@ export type ConfirmTransactionErrors = {
      */
     404: ErrorResponse;
     /**
-     * The transaction was resolved before, or the sender can no longer pay.
+     * The transaction was resolved before, its hold lapsed, the capture is above the hold, or (without holds) the sender can no longer pay.
      */
     409: ErrorResponse;
     /**
@@ -794,7 +892,7 @@ export type CancelTransactionErrors = {
      */
     404: ErrorResponse;
     /**
-     * The transaction was confirmed or cancelled before.
+     * The transaction was confirmed or cancelled before, or its hold lapsed.
      */
     409: ErrorResponse;
     /**
@@ -825,6 +923,72 @@ export type CancelTransactionResponses = {
 };
 
 export type CancelTransactionResponse = CancelTransactionResponses[keyof CancelTransactionResponses];
+
+export type RefundTransactionData = {
+    body: RefundTransactionRequest;
+    headers?: {
+        /**
+         * Makes the request safe to send again: a second request with the same key,
+         * caller and body gets the first one's answer and changes nothing (see
+         * "Idempotency keys"). 1 to 255 visible ASCII characters; a UUID4 is a good key.
+         *
+         */
+        'Idempotency-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/transaction/refund';
+};
+
+export type RefundTransactionErrors = {
+    /**
+     * The body is not a JSON object.
+     */
+    400: ErrorResponse;
+    /**
+     * The email or password is wrong or missing.
+     */
+    401: ErrorResponse;
+    /**
+     * Authenticated, but not allowed to do this.
+     */
+    403: ErrorResponse;
+    /**
+     * No such account or transaction, or not one the caller may see.
+     */
+    404: ErrorResponse;
+    /**
+     * The transaction cannot be refunded, or not by that much, or the refunder cannot pay.
+     */
+    409: ErrorResponse;
+    /**
+     * A field is missing, unknown, or out of bounds.
+     */
+    422: ErrorResponse;
+    /**
+     * Too many requests.
+     */
+    429: ErrorResponse;
+    /**
+     * The service failed. Nothing was changed.
+     */
+    500: ErrorResponse;
+    /**
+     * The service is down for a while.
+     */
+    503: ErrorResponse;
+};
+
+export type RefundTransactionError = RefundTransactionErrors[keyof RefundTransactionErrors];
+
+export type RefundTransactionResponses = {
+    /**
+     * The refund, a completed transaction linked to the one it refunds.
+     */
+    200: TransactionResponse;
+};
+
+export type RefundTransactionResponse = RefundTransactionResponses[keyof RefundTransactionResponses];
 
 export type ListTransactionsData = {
     body?: never;

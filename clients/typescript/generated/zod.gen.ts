@@ -49,7 +49,9 @@ export const zUser = z.object({
     id: z.string(),
     email: zEmail,
     balance: z.number().gte(0),
-    organization: zOrganization.optional()
+    organization: zOrganization.optional(),
+    availableBalance: z.number().gte(0).optional(),
+    heldBalance: z.number().gte(0).optional()
 });
 
 /**
@@ -66,7 +68,13 @@ export const zTransaction = z.object({
     createdAt: z.iso.datetime({ offset: true }),
     resolvedAt: z.iso.datetime({ offset: true }).nullish(),
     appName: z.string().max(256).nullish(),
-    appEpPath: z.string().max(1024).nullish()
+    appEpPath: z.string().max(1024).nullish(),
+    authorizedAmount: zAmount.optional(),
+    expiresAt: z.iso.datetime({ offset: true }).nullish(),
+    cancelReason: z.string().nullish(),
+    refundOf: z.string().nullish(),
+    refundedAmount: zTotal.optional(),
+    refundReason: z.string().max(512).nullish()
 });
 
 /**
@@ -126,7 +134,25 @@ export const zCreateTransactionRequest = z.object({
     amount: zAmount,
     token: z.string().min(1).max(4096).nullish(),
     appName: z.string().max(256).nullish(),
-    appEpPath: z.string().max(1024).nullish()
+    appEpPath: z.string().max(1024).nullish(),
+    holdFor: z.int().gte(1).lte(86400).nullish()
+});
+
+/**
+ * The transaction to confirm, and optionally what to capture of its hold.
+ */
+export const zConfirmTransactionRequest = z.object({
+    transactionId: z.string().min(1).max(64),
+    amount: zAmount.nullish()
+});
+
+/**
+ * The completed transaction to refund, and how much.
+ */
+export const zRefundTransactionRequest = z.object({
+    transactionId: z.string().min(1).max(64),
+    amount: zAmount.nullish(),
+    reason: z.string().max(512).nullish()
 });
 
 /**
@@ -160,6 +186,8 @@ export const zUsage = z.object({
     totalReceived: zTotal,
     pendingCount: z.int().gte(0),
     pendingAmount: zTotal,
+    totalRefundsReceived: zTotal.optional(),
+    totalRefundsGiven: zTotal.optional(),
     firstTransactionAt: z.iso.datetime({ offset: true }).nullable(),
     lastTransactionAt: z.iso.datetime({ offset: true }).nullable()
 });
@@ -212,6 +240,14 @@ export const zAddBalanceRequest = z.object({
  * confirm or cancel some first.
  * - `cursor_invalid`: the `cursor` is malformed, forged, or another account's.
  * - `token_limit_exceeded`: the amount is above the token's `maxAmount`.
+ * - `hold_expired`: the transaction's hold lapsed at its `expiresAt`; nothing
+ * moved. Charge again with a new token.
+ * - `capture_exceeds_hold`: the amount to capture is above what the transaction
+ * holds.
+ * - `not_refundable`: only a completed payment can be refunded (not a pending,
+ * cancelled or refund transaction).
+ * - `refund_exceeds_payment`: the refund is above what is left to refund of the
+ * transaction.
  * - `idempotency_key_reused`: this `Idempotency-Key` was used for another
  * request (another body or path); use a new key for a new request.
  * - `request_in_progress`: a request with this `Idempotency-Key` is still being
@@ -237,6 +273,10 @@ export const zErrorCode = z.enum([
     'too_many_pending',
     'cursor_invalid',
     'token_limit_exceeded',
+    'hold_expired',
+    'capture_exceeds_hold',
+    'not_refundable',
+    'refund_exceeds_payment',
     'idempotency_key_reused',
     'request_in_progress',
     'rate_limited',
@@ -341,7 +381,7 @@ export const zCreateTransactionHeaders = z.object({
  */
 export const zCreateTransactionResponse = zTransactionResponse;
 
-export const zConfirmTransactionBody = zTransactionIdRequest;
+export const zConfirmTransactionBody = zConfirmTransactionRequest;
 
 export const zConfirmTransactionHeaders = z.object({
     'Idempotency-Key': z.string().min(1).max(255).regex(/^[!-~]+$/).optional()
@@ -362,6 +402,17 @@ export const zCancelTransactionHeaders = z.object({
  * The cancelled transaction.
  */
 export const zCancelTransactionResponse = zTransactionResponse;
+
+export const zRefundTransactionBody = zRefundTransactionRequest;
+
+export const zRefundTransactionHeaders = z.object({
+    'Idempotency-Key': z.string().min(1).max(255).regex(/^[!-~]+$/).optional()
+});
+
+/**
+ * The refund, a completed transaction linked to the one it refunds.
+ */
+export const zRefundTransactionResponse = zTransactionResponse;
 
 export const zListTransactionsQuery = z.object({
     limit: z.int().gte(1).lte(1000).optional(),

@@ -1,6 +1,7 @@
 """Contains all the data models used in inputs/outputs"""
 
 from .add_balance_request import AddBalanceRequest
+from .confirm_transaction_request import ConfirmTransactionRequest
 from .create_token_request import CreateTokenRequest
 from .create_transaction_request import CreateTransactionRequest
 from .create_user_request import CreateUserRequest
@@ -8,6 +9,7 @@ from .create_user_response import CreateUserResponse
 from .error_code import ErrorCode
 from .error_detail import ErrorDetail
 from .error_response import ErrorResponse
+from .refund_transaction_request import RefundTransactionRequest
 from .token_response import TokenResponse
 from .transaction import Transaction
 from .transaction_actor import TransactionActor
@@ -25,6 +27,7 @@ from .user_response import UserResponse
 
 __all__ = (
     "AddBalanceRequest",
+    "ConfirmTransactionRequest",
     "CreateTokenRequest",
     "CreateTransactionRequest",
     "CreateUserRequest",
@@ -32,6 +35,7 @@ __all__ = (
     "ErrorCode",
     "ErrorDetail",
     "ErrorResponse",
+    "RefundTransactionRequest",
     "TokenResponse",
     "Transaction",
     "TransactionActor",

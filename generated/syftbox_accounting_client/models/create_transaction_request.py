@@ -28,6 +28,11 @@ class CreateTransactionRequest:
     """ The app that charges, recorded on the transaction. """
     app_ep_path: None | str | Unset = UNSET
     """ The app's endpoint that charges, recorded on the transaction. """
+    hold_for: int | None | Unset = UNSET
+    """ Seconds the pending transaction holds its amount before it lapses; absent
+    or null for 3600. Never later than the paying token's `exp`. Only at a
+    service that announces `holds`.
+     """
 
     def to_dict(self) -> dict[str, Any]:
         sender_email = self.sender_email
@@ -54,6 +59,12 @@ class CreateTransactionRequest:
         else:
             app_ep_path = self.app_ep_path
 
+        hold_for: int | None | Unset
+        if isinstance(self.hold_for, Unset):
+            hold_for = UNSET
+        else:
+            hold_for = self.hold_for
+
         field_dict: dict[str, Any] = {}
 
         field_dict.update(
@@ -69,6 +80,8 @@ class CreateTransactionRequest:
             field_dict["appName"] = app_name
         if app_ep_path is not UNSET:
             field_dict["appEpPath"] = app_ep_path
+        if hold_for is not UNSET:
+            field_dict["holdFor"] = hold_for
 
         return field_dict
 
@@ -108,6 +121,15 @@ class CreateTransactionRequest:
 
         app_ep_path = _parse_app_ep_path(d.pop("appEpPath", UNSET))
 
+        def _parse_hold_for(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        hold_for = _parse_hold_for(d.pop("holdFor", UNSET))
+
         create_transaction_request = cls(
             sender_email=sender_email,
             recipient_email=recipient_email,
@@ -115,6 +137,7 @@ class CreateTransactionRequest:
             token=token,
             app_name=app_name,
             app_ep_path=app_ep_path,
+            hold_for=hold_for,
         )
 
         return create_transaction_request

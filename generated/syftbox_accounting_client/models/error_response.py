@@ -41,6 +41,14 @@ class ErrorResponse:
       confirm or cancel some first.
     - `cursor_invalid`: the `cursor` is malformed, forged, or another account's.
     - `token_limit_exceeded`: the amount is above the token's `maxAmount`.
+    - `hold_expired`: the transaction's hold lapsed at its `expiresAt`; nothing
+      moved. Charge again with a new token.
+    - `capture_exceeds_hold`: the amount to capture is above what the transaction
+      holds.
+    - `not_refundable`: only a completed payment can be refunded (not a pending,
+      cancelled or refund transaction).
+    - `refund_exceeds_payment`: the refund is above what is left to refund of the
+      transaction.
     - `idempotency_key_reused`: this `Idempotency-Key` was used for another
       request (another body or path); use a new key for a new request.
     - `request_in_progress`: a request with this `Idempotency-Key` is still being

@@ -42,6 +42,23 @@ class Transaction:
     """ The app that charged, when the recipient said so. """
     app_ep_path: None | str | Unset = UNSET
     """ The app's endpoint that charged, when the recipient said so. """
+    authorized_amount: float | Unset = UNSET
+    """ US dollars, more than 0, with at most 6 decimal places (one micro-dollar).
+    Sent as given: `10` as an integer, `10.5` as a number.
+     """
+    expires_at: datetime.datetime | None | Unset = UNSET
+    """ When the hold of a pending transaction lapses; null once it is not a hold (refunds, credits). """
+    cancel_reason: None | str | Unset = UNSET
+    """ Why a `CANCELLED` transaction was cancelled: `cancelled` (its creator
+    cancelled it) or `expired` (its hold lapsed at `expiresAt`); null otherwise.
+    Clients must accept other values.
+     """
+    refund_of: None | str | Unset = UNSET
+    """ For a refund, the `id` of the transaction it refunds; null otherwise. """
+    refunded_amount: float | Unset = UNSET
+    """ A sum of amounts in US dollars, exact to the micro-dollar; it may exceed one amount's maximum. """
+    refund_reason: None | str | Unset = UNSET
+    """ For a refund, the reason its sender gave; null otherwise. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -87,6 +104,36 @@ class Transaction:
         else:
             app_ep_path = self.app_ep_path
 
+        authorized_amount = self.authorized_amount
+
+        expires_at: None | str | Unset
+        if isinstance(self.expires_at, Unset):
+            expires_at = UNSET
+        elif isinstance(self.expires_at, datetime.datetime):
+            expires_at = self.expires_at.isoformat()
+        else:
+            expires_at = self.expires_at
+
+        cancel_reason: None | str | Unset
+        if isinstance(self.cancel_reason, Unset):
+            cancel_reason = UNSET
+        else:
+            cancel_reason = self.cancel_reason
+
+        refund_of: None | str | Unset
+        if isinstance(self.refund_of, Unset):
+            refund_of = UNSET
+        else:
+            refund_of = self.refund_of
+
+        refunded_amount = self.refunded_amount
+
+        refund_reason: None | str | Unset
+        if isinstance(self.refund_reason, Unset):
+            refund_reason = UNSET
+        else:
+            refund_reason = self.refund_reason
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -108,6 +155,18 @@ class Transaction:
             field_dict["appName"] = app_name
         if app_ep_path is not UNSET:
             field_dict["appEpPath"] = app_ep_path
+        if authorized_amount is not UNSET:
+            field_dict["authorizedAmount"] = authorized_amount
+        if expires_at is not UNSET:
+            field_dict["expiresAt"] = expires_at
+        if cancel_reason is not UNSET:
+            field_dict["cancelReason"] = cancel_reason
+        if refund_of is not UNSET:
+            field_dict["refundOf"] = refund_of
+        if refunded_amount is not UNSET:
+            field_dict["refundedAmount"] = refunded_amount
+        if refund_reason is not UNSET:
+            field_dict["refundReason"] = refund_reason
 
         return field_dict
 
@@ -180,6 +239,54 @@ class Transaction:
 
         app_ep_path = _parse_app_ep_path(d.pop("appEpPath", UNSET))
 
+        authorized_amount = d.pop("authorizedAmount", UNSET)
+
+        def _parse_expires_at(data: object) -> datetime.datetime | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                expires_at_type_0 = datetime.datetime.fromisoformat(data)
+
+                return expires_at_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(datetime.datetime | None | Unset, data)
+
+        expires_at = _parse_expires_at(d.pop("expiresAt", UNSET))
+
+        def _parse_cancel_reason(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        cancel_reason = _parse_cancel_reason(d.pop("cancelReason", UNSET))
+
+        def _parse_refund_of(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        refund_of = _parse_refund_of(d.pop("refundOf", UNSET))
+
+        refunded_amount = d.pop("refundedAmount", UNSET)
+
+        def _parse_refund_reason(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        refund_reason = _parse_refund_reason(d.pop("refundReason", UNSET))
+
         transaction = cls(
             id=id,
             sender_email=sender_email,
@@ -192,6 +299,12 @@ class Transaction:
             resolved_at=resolved_at,
             app_name=app_name,
             app_ep_path=app_ep_path,
+            authorized_amount=authorized_amount,
+            expires_at=expires_at,
+            cancel_reason=cancel_reason,
+            refund_of=refund_of,
+            refunded_amount=refunded_amount,
+            refund_reason=refund_reason,
         )
 
         transaction.additional_properties = d

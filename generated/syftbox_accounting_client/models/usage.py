@@ -7,6 +7,8 @@ from typing import Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import UNSET, Unset
+
 T = TypeVar("T", bound="Usage")
 
 
@@ -28,6 +30,10 @@ class Usage:
     """ When the first counted transaction was created; null when there is none. """
     last_transaction_at: datetime.datetime | None
     """ When the last counted transaction was created; null when there is none. """
+    total_refunds_received: float | Unset = UNSET
+    """ A sum of amounts in US dollars, exact to the micro-dollar; it may exceed one amount's maximum. """
+    total_refunds_given: float | Unset = UNSET
+    """ A sum of amounts in US dollars, exact to the micro-dollar; it may exceed one amount's maximum. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -53,6 +59,10 @@ class Usage:
         else:
             last_transaction_at = self.last_transaction_at
 
+        total_refunds_received = self.total_refunds_received
+
+        total_refunds_given = self.total_refunds_given
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -66,6 +76,10 @@ class Usage:
                 "lastTransactionAt": last_transaction_at,
             }
         )
+        if total_refunds_received is not UNSET:
+            field_dict["totalRefundsReceived"] = total_refunds_received
+        if total_refunds_given is not UNSET:
+            field_dict["totalRefundsGiven"] = total_refunds_given
 
         return field_dict
 
@@ -112,6 +126,10 @@ class Usage:
 
         last_transaction_at = _parse_last_transaction_at(d.pop("lastTransactionAt"))
 
+        total_refunds_received = d.pop("totalRefundsReceived", UNSET)
+
+        total_refunds_given = d.pop("totalRefundsGiven", UNSET)
+
         usage = cls(
             transaction_count=transaction_count,
             total_spent=total_spent,
@@ -120,6 +138,8 @@ class Usage:
             pending_amount=pending_amount,
             first_transaction_at=first_transaction_at,
             last_transaction_at=last_transaction_at,
+            total_refunds_received=total_refunds_received,
+            total_refunds_given=total_refunds_given,
         )
 
         usage.additional_properties = d

@@ -23,6 +23,14 @@ class User:
     """ The balance in US dollars, never below zero. """
     organization: None | str | Unset = UNSET
     """ The organization the account belongs to, or null for none. """
+    available_balance: float | Unset = UNSET
+    """ What the account can spend now: `balance` minus `heldBalance`. Absent at a
+    service without holds, where it equals `balance`.
+     """
+    held_balance: float | Unset = UNSET
+    """ What the account's pending transactions hold, as their sender (see "Holds,
+    capture, expiry and refunds"). Absent at a service without holds.
+     """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -38,6 +46,10 @@ class User:
         else:
             organization = self.organization
 
+        available_balance = self.available_balance
+
+        held_balance = self.held_balance
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -49,6 +61,10 @@ class User:
         )
         if organization is not UNSET:
             field_dict["organization"] = organization
+        if available_balance is not UNSET:
+            field_dict["availableBalance"] = available_balance
+        if held_balance is not UNSET:
+            field_dict["heldBalance"] = held_balance
 
         return field_dict
 
@@ -70,11 +86,17 @@ class User:
 
         organization = _parse_organization(d.pop("organization", UNSET))
 
+        available_balance = d.pop("availableBalance", UNSET)
+
+        held_balance = d.pop("heldBalance", UNSET)
+
         user = cls(
             id=id,
             email=email,
             balance=balance,
             organization=organization,
+            available_balance=available_balance,
+            held_balance=held_balance,
         )
 
         user.additional_properties = d

@@ -111,9 +111,11 @@ def sync_detailed(
 ) -> Response[ErrorResponse | TransactionResponse]:
     """Cancel a pending transaction
 
-     Marks the transaction `CANCELLED`; no money moves. Only the creator may cancel
-    (see "Transactions and who may resolve them"). A token spent on it stays
-    spent. Fails with `409 already_resolved` when it was resolved before.
+     Marks the transaction `CANCELLED` (`cancelReason: cancelled`) and releases its
+    hold; no money moves. Only the creator may cancel (see "Transactions and who
+    may resolve them"). A token spent on it stays spent. Fails with
+    `409 already_resolved` when it was resolved before, and with `409 hold_expired`
+    when its hold lapsed (nothing moved then either).
 
     Args:
         idempotency_key (str | Unset):
@@ -147,9 +149,11 @@ def sync(
 ) -> ErrorResponse | TransactionResponse | None:
     """Cancel a pending transaction
 
-     Marks the transaction `CANCELLED`; no money moves. Only the creator may cancel
-    (see "Transactions and who may resolve them"). A token spent on it stays
-    spent. Fails with `409 already_resolved` when it was resolved before.
+     Marks the transaction `CANCELLED` (`cancelReason: cancelled`) and releases its
+    hold; no money moves. Only the creator may cancel (see "Transactions and who
+    may resolve them"). A token spent on it stays spent. Fails with
+    `409 already_resolved` when it was resolved before, and with `409 hold_expired`
+    when its hold lapsed (nothing moved then either).
 
     Args:
         idempotency_key (str | Unset):
@@ -178,9 +182,11 @@ async def asyncio_detailed(
 ) -> Response[ErrorResponse | TransactionResponse]:
     """Cancel a pending transaction
 
-     Marks the transaction `CANCELLED`; no money moves. Only the creator may cancel
-    (see "Transactions and who may resolve them"). A token spent on it stays
-    spent. Fails with `409 already_resolved` when it was resolved before.
+     Marks the transaction `CANCELLED` (`cancelReason: cancelled`) and releases its
+    hold; no money moves. Only the creator may cancel (see "Transactions and who
+    may resolve them"). A token spent on it stays spent. Fails with
+    `409 already_resolved` when it was resolved before, and with `409 hold_expired`
+    when its hold lapsed (nothing moved then either).
 
     Args:
         idempotency_key (str | Unset):
@@ -212,9 +218,11 @@ async def asyncio(
 ) -> ErrorResponse | TransactionResponse | None:
     """Cancel a pending transaction
 
-     Marks the transaction `CANCELLED`; no money moves. Only the creator may cancel
-    (see "Transactions and who may resolve them"). A token spent on it stays
-    spent. Fails with `409 already_resolved` when it was resolved before.
+     Marks the transaction `CANCELLED` (`cancelReason: cancelled`) and releases its
+    hold; no money moves. Only the creator may cancel (see "Transactions and who
+    may resolve them"). A token spent on it stays spent. Fails with
+    `409 already_resolved` when it was resolved before, and with `409 hold_expired`
+    when its hold lapsed (nothing moved then either).
 
     Args:
         idempotency_key (str | Unset):

@@ -5,15 +5,15 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.confirm_transaction_request import ConfirmTransactionRequest
 from ...models.error_response import ErrorResponse
-from ...models.transaction_id_request import TransactionIdRequest
 from ...models.transaction_response import TransactionResponse
 from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     *,
-    body: TransactionIdRequest,
+    body: ConfirmTransactionRequest,
     idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
@@ -106,19 +106,23 @@ def _build_response(
 def sync_detailed(
     *,
     client: AuthenticatedClient,
-    body: TransactionIdRequest,
+    body: ConfirmTransactionRequest,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[ErrorResponse | TransactionResponse]:
     """Confirm a pending transaction
 
      Moves the money and marks the transaction `COMPLETED`, in one step. Only the
     creator may confirm (see "Transactions and who may resolve them"). Fails with
-    `409 insufficient_funds` when the sender can no longer pay, and with
-    `409 already_resolved` when it was confirmed or cancelled before.
+    `409 already_resolved` when it was confirmed or cancelled before, and with
+    `409 hold_expired` when its hold lapsed. With `amount`, captures that much of
+    the hold (at most all of it, `409 capture_exceeds_hold`) and releases the rest.
+    At a service without holds, it fails with `409 insufficient_funds` when the
+    sender can no longer pay; a held transaction never does.
 
     Args:
         idempotency_key (str | Unset):
-        body (TransactionIdRequest): The transaction to act on.
+        body (ConfirmTransactionRequest): The transaction to confirm, and optionally what to
+            capture of its hold.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -143,19 +147,23 @@ def sync_detailed(
 def sync(
     *,
     client: AuthenticatedClient,
-    body: TransactionIdRequest,
+    body: ConfirmTransactionRequest,
     idempotency_key: str | Unset = UNSET,
 ) -> ErrorResponse | TransactionResponse | None:
     """Confirm a pending transaction
 
      Moves the money and marks the transaction `COMPLETED`, in one step. Only the
     creator may confirm (see "Transactions and who may resolve them"). Fails with
-    `409 insufficient_funds` when the sender can no longer pay, and with
-    `409 already_resolved` when it was confirmed or cancelled before.
+    `409 already_resolved` when it was confirmed or cancelled before, and with
+    `409 hold_expired` when its hold lapsed. With `amount`, captures that much of
+    the hold (at most all of it, `409 capture_exceeds_hold`) and releases the rest.
+    At a service without holds, it fails with `409 insufficient_funds` when the
+    sender can no longer pay; a held transaction never does.
 
     Args:
         idempotency_key (str | Unset):
-        body (TransactionIdRequest): The transaction to act on.
+        body (ConfirmTransactionRequest): The transaction to confirm, and optionally what to
+            capture of its hold.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -175,19 +183,23 @@ def sync(
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
-    body: TransactionIdRequest,
+    body: ConfirmTransactionRequest,
     idempotency_key: str | Unset = UNSET,
 ) -> Response[ErrorResponse | TransactionResponse]:
     """Confirm a pending transaction
 
      Moves the money and marks the transaction `COMPLETED`, in one step. Only the
     creator may confirm (see "Transactions and who may resolve them"). Fails with
-    `409 insufficient_funds` when the sender can no longer pay, and with
-    `409 already_resolved` when it was confirmed or cancelled before.
+    `409 already_resolved` when it was confirmed or cancelled before, and with
+    `409 hold_expired` when its hold lapsed. With `amount`, captures that much of
+    the hold (at most all of it, `409 capture_exceeds_hold`) and releases the rest.
+    At a service without holds, it fails with `409 insufficient_funds` when the
+    sender can no longer pay; a held transaction never does.
 
     Args:
         idempotency_key (str | Unset):
-        body (TransactionIdRequest): The transaction to act on.
+        body (ConfirmTransactionRequest): The transaction to confirm, and optionally what to
+            capture of its hold.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -210,19 +222,23 @@ async def asyncio_detailed(
 async def asyncio(
     *,
     client: AuthenticatedClient,
-    body: TransactionIdRequest,
+    body: ConfirmTransactionRequest,
     idempotency_key: str | Unset = UNSET,
 ) -> ErrorResponse | TransactionResponse | None:
     """Confirm a pending transaction
 
      Moves the money and marks the transaction `COMPLETED`, in one step. Only the
     creator may confirm (see "Transactions and who may resolve them"). Fails with
-    `409 insufficient_funds` when the sender can no longer pay, and with
-    `409 already_resolved` when it was confirmed or cancelled before.
+    `409 already_resolved` when it was confirmed or cancelled before, and with
+    `409 hold_expired` when its hold lapsed. With `amount`, captures that much of
+    the hold (at most all of it, `409 capture_exceeds_hold`) and releases the rest.
+    At a service without holds, it fails with `409 insufficient_funds` when the
+    sender can no longer pay; a held transaction never does.
 
     Args:
         idempotency_key (str | Unset):
-        body (TransactionIdRequest): The transaction to act on.
+        body (ConfirmTransactionRequest): The transaction to confirm, and optionally what to
+            capture of its hold.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -116,8 +116,11 @@ def sync_detailed(
     - Delegated: `recipientEmail` is the caller, a service charging the payer
       `senderEmail` with the payer's `token`. The token is spent by this call.
 
-    The sender's balance must cover `amount` now (`409 insufficient_funds`) and
-    again when the transaction is confirmed. Sender and recipient must differ and
+    The sender's available balance must cover `amount` (`409 insufficient_funds`):
+    the transaction holds it until it is confirmed, cancelled, or its hold lapses
+    after `holdFor` seconds (see "Holds, capture, expiry and refunds"). At a
+    service without holds the balance is checked again at confirmation. Sender and recipient must differ
+    and
     both have accounts (`404 not_found`). A sender may have a bounded number of
     pending transactions open at once (1,000 on the reference service); beyond it
     the service refuses with `409 too_many_pending` until some are confirmed or
@@ -161,8 +164,11 @@ def sync(
     - Delegated: `recipientEmail` is the caller, a service charging the payer
       `senderEmail` with the payer's `token`. The token is spent by this call.
 
-    The sender's balance must cover `amount` now (`409 insufficient_funds`) and
-    again when the transaction is confirmed. Sender and recipient must differ and
+    The sender's available balance must cover `amount` (`409 insufficient_funds`):
+    the transaction holds it until it is confirmed, cancelled, or its hold lapses
+    after `holdFor` seconds (see "Holds, capture, expiry and refunds"). At a
+    service without holds the balance is checked again at confirmation. Sender and recipient must differ
+    and
     both have accounts (`404 not_found`). A sender may have a bounded number of
     pending transactions open at once (1,000 on the reference service); beyond it
     the service refuses with `409 too_many_pending` until some are confirmed or
@@ -201,8 +207,11 @@ async def asyncio_detailed(
     - Delegated: `recipientEmail` is the caller, a service charging the payer
       `senderEmail` with the payer's `token`. The token is spent by this call.
 
-    The sender's balance must cover `amount` now (`409 insufficient_funds`) and
-    again when the transaction is confirmed. Sender and recipient must differ and
+    The sender's available balance must cover `amount` (`409 insufficient_funds`):
+    the transaction holds it until it is confirmed, cancelled, or its hold lapses
+    after `holdFor` seconds (see "Holds, capture, expiry and refunds"). At a
+    service without holds the balance is checked again at confirmation. Sender and recipient must differ
+    and
     both have accounts (`404 not_found`). A sender may have a bounded number of
     pending transactions open at once (1,000 on the reference service); beyond it
     the service refuses with `409 too_many_pending` until some are confirmed or
@@ -244,8 +253,11 @@ async def asyncio(
     - Delegated: `recipientEmail` is the caller, a service charging the payer
       `senderEmail` with the payer's `token`. The token is spent by this call.
 
-    The sender's balance must cover `amount` now (`409 insufficient_funds`) and
-    again when the transaction is confirmed. Sender and recipient must differ and
+    The sender's available balance must cover `amount` (`409 insufficient_funds`):
+    the transaction holds it until it is confirmed, cancelled, or its hold lapses
+    after `holdFor` seconds (see "Holds, capture, expiry and refunds"). At a
+    service without holds the balance is checked again at confirmation. Sender and recipient must differ
+    and
     both have accounts (`404 not_found`). A sender may have a bounded number of
     pending transactions open at once (1,000 on the reference service); beyond it
     the service refuses with `409 too_many_pending` until some are confirmed or

@@ -105,7 +105,11 @@ def sync_detailed(
     `createdBefore`, only transactions created in that window count.
 
     `totalSpent` counts completed payments to others; `totalReceived` completed
-    payments from others and credits by the service.
+    payments from others and credits by the service. Refunds count apart:
+    `totalRefundsReceived` sums refunds given back to the caller,
+    `totalRefundsGiven` refunds the caller gave; neither is in `totalSpent` or
+    `totalReceived`, so what the caller paid in the end is
+    `totalSpent - totalRefundsReceived`.
     `pendingCount` counts pending transactions in either direction;
     `pendingAmount` sums those the caller would pay.
 
@@ -148,7 +152,11 @@ def sync(
     `createdBefore`, only transactions created in that window count.
 
     `totalSpent` counts completed payments to others; `totalReceived` completed
-    payments from others and credits by the service.
+    payments from others and credits by the service. Refunds count apart:
+    `totalRefundsReceived` sums refunds given back to the caller,
+    `totalRefundsGiven` refunds the caller gave; neither is in `totalSpent` or
+    `totalReceived`, so what the caller paid in the end is
+    `totalSpent - totalRefundsReceived`.
     `pendingCount` counts pending transactions in either direction;
     `pendingAmount` sums those the caller would pay.
 
@@ -186,7 +194,11 @@ async def asyncio_detailed(
     `createdBefore`, only transactions created in that window count.
 
     `totalSpent` counts completed payments to others; `totalReceived` completed
-    payments from others and credits by the service.
+    payments from others and credits by the service. Refunds count apart:
+    `totalRefundsReceived` sums refunds given back to the caller,
+    `totalRefundsGiven` refunds the caller gave; neither is in `totalSpent` or
+    `totalReceived`, so what the caller paid in the end is
+    `totalSpent - totalRefundsReceived`.
     `pendingCount` counts pending transactions in either direction;
     `pendingAmount` sums those the caller would pay.
 
@@ -227,7 +239,11 @@ async def asyncio(
     `createdBefore`, only transactions created in that window count.
 
     `totalSpent` counts completed payments to others; `totalReceived` completed
-    payments from others and credits by the service.
+    payments from others and credits by the service. Refunds count apart:
+    `totalRefundsReceived` sums refunds given back to the caller,
+    `totalRefundsGiven` refunds the caller gave; neither is in `totalSpent` or
+    `totalReceived`, so what the caller paid in the end is
+    `totalSpent - totalRefundsReceived`.
     `pendingCount` counts pending transactions in either direction;
     `pendingAmount` sums those the caller would pay.
 

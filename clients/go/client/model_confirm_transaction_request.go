@@ -1,0 +1,206 @@
+/*
+SyftBox Accounting Service
+
+The accounting service lets people and services on the SyftBox network pay and get paid for AI services. This document is the contract: it describes the wire protocol of the public SyftBox accounting service, and the reference service in `syftbox_accounting.server` implements exactly this.  ## Conventions - Field names are camelCase. Every successful response wraps its object:   `{\"user\": ...}`, `{\"transaction\": ...}`, `{\"transactions\": [...]}`,   `{\"users\": [...]}`, `{\"token\": \"...\"}`. Every success status is `200`, except   `POST /user/create`, which answers `201 Created` (clients accept both). - Optional request fields may be left out or sent as an explicit JSON `null`;   both mean \"no value\". - Request bodies are closed (`additionalProperties: false`): an unknown field is   a `422 validation_error`, so a misspelt field never goes silently unnoticed.   Response objects are open: clients must ignore fields they do not know, so the   service can add fields without breaking them. - Every error is a non-2xx status with a JSON `ErrorResponse` body, including errors   raised before a request reaches the application. - Every answer carries an `X-Request-Id` header (the `RequestId` header   component) that names it in the service's logs.  ## Money Amounts and balances are US dollars, sent as JSON numbers. The service keeps them exactly, as integers of one micro-dollar (0.000001 USD): an amount with more than 6 decimal places, NaN or infinity is rejected with `422 validation_error`, never rounded. Balances never go below zero, and every movement of money happens at once or not at all.  ## Transactions and who may resolve them A transaction is created `PENDING`; money moves only when it is confirmed. - **Direct**: the payer (`senderEmail` = the caller) pays `recipientEmail`.   `createdBy` is `SENDER`. - **Delegated**: a service (`recipientEmail` = the caller) charges the payer   `senderEmail` with a transaction token the payer gave it. `createdBy` is   `RECIPIENT`.  Only the party that created a transaction may confirm or cancel it: the sender of a direct transaction, the recipient of a delegated one. The other party gets `403 forbidden`; anybody else gets `404 not_found`, so transaction ids reveal nothing to strangers. A transaction is resolved at most once: a second confirm or cancel gets `409 already_resolved`, also when two requests race.  ## Transaction tokens A token (`POST /token/create`) is a signed JWT whose payload is `{id, senderEmail, recipientEmail, iat, exp}`, valid for 24 hours. It lets only its named recipient charge only its named sender, and it is single-use: the first delegated transaction created with it spends it, and cancelling that transaction does not give it back. A reused token is `403 token_used`, an expired one `403 token_expired`, a forged one or one naming other parties `403 token_invalid`.  A payer may bound a token: `maxAmount` caps the amount of the one charge it pays (a charge above it is `403 token_limit_exceeded`, and nothing moves), and `expiresIn` shortens its life below 24 hours. Both are claims of the signed token (`maxAmount`, and `exp`). A token created without them is exactly the token described above.  ## Idempotency keys Every `POST` and `PUT` accepts an optional `Idempotency-Key` header (1 to 255 visible ASCII characters; a fresh UUID4 per logical request is a good key), so that a request whose answer was lost can be sent again without acting twice. - The first request with a key is processed; its answer (status and body) is   stored with the key, scoped to the caller (the authenticated account, or the   admin key; for `POST /user/create`, which has no caller, the key and the   request body), for 24 hours. The answer is stored in the same database   transaction as the change it reports. - A later request with the same key, caller, method, path and body gets the   stored answer again, with `Idempotent-Replayed: true`, and changes nothing. - The same key with a different body or path is `422 idempotency_key_reused`. - While the first request with a key is still being processed, another with the   same key is `409 request_in_progress`: retry it shortly. - Answers of 500 and above are not stored, so a retry may still succeed. - Every answer to a request that carried a key echoes `Idempotency-Key`. That is   how a client learns that the service honours keys: only then may it resend a   request whose outcome it does not know. A malformed key is   `422 validation_error` (field `Idempotency-Key`) and is not echoed.  ## Holds, capture, expiry and refunds A `PENDING` transaction holds its amount: the sender's `availableBalance` is the balance minus what its pending transactions hold (`heldBalance`), and a transaction larger than the available balance is refused at creation with `409 insufficient_funds`. Confirming a held transaction therefore never fails for lack of funds. - **Capture up to the hold.** `POST /transaction/confirm` takes an optional   `amount`, at most the held amount: the transaction then records what was   captured as `amount`, keeps what was held as `authorizedAmount`, and the rest   is released in the same step. A larger amount is `409 capture_exceeds_hold`. - **Expiry.** Every pending transaction has an `expiresAt`: `holdFor` seconds after   its creation (default 3600, at most 86400), and never later than the `exp` of   the token that paid for it. At `expiresAt` the hold is released without anyone   calling: from then on it reads `CANCELLED`, `resolvedBy: SYSTEM`,   `cancelReason: expired`, and confirming or cancelling it is   `409 hold_expired`. - **Refunds.** The recipient of a `COMPLETED` transaction (or the admin) refunds   all or part of it with `POST /transaction/refund`. A refund is a new `COMPLETED`   transaction in the other direction, with `refundOf` naming the original, whose   `refundedAmount` grows; refunds of one transaction never exceed its `amount`   in total (`409 refund_exceeds_payment`).  ## Features What a service supports beyond the public protocol, it announces in the `Accounting-Features` header of every answer: a comma-separated list of `holds` (pending transactions hold their amount, expire, and take `holdFor`), `capture` (confirm with an `amount`) and `refunds` (`POST /transaction/refund`). A client reads it from any answer and never sends what the service has not announced. A service that sends no such header supports none of them (the public service, today). 
+
+API version: 1.0.0
+*/
+
+// Code generated by OpenAPI Generator (https://openapi-generator.tech); DO NOT EDIT.
+
+package syftboxaccounting
+
+import (
+	"encoding/json"
+	"bytes"
+	"fmt"
+)
+
+// checks if the ConfirmTransactionRequest type satisfies the MappedNullable interface at compile time
+var _ MappedNullable = &ConfirmTransactionRequest{}
+
+// ConfirmTransactionRequest The transaction to confirm, and optionally what to capture of its hold.
+type ConfirmTransactionRequest struct {
+	// The `id` of a transaction the caller created.
+	TransactionId string `json:"transactionId"`
+	// What to capture, at most the held amount; the rest is released. Absent or null to capture it all. Only at a service that announces `capture`. 
+	Amount NullableFloat64 `json:"amount,omitempty"`
+}
+
+type _ConfirmTransactionRequest ConfirmTransactionRequest
+
+// NewConfirmTransactionRequest instantiates a new ConfirmTransactionRequest object
+// This constructor will assign default values to properties that have it defined,
+// and makes sure properties required by API are set, but the set of arguments
+// will change when the set of required properties is changed
+func NewConfirmTransactionRequest(transactionId string) *ConfirmTransactionRequest {
+	this := ConfirmTransactionRequest{}
+	this.TransactionId = transactionId
+	return &this
+}
+
+// NewConfirmTransactionRequestWithDefaults instantiates a new ConfirmTransactionRequest object
+// This constructor will only assign default values to properties that have it defined,
+// but it doesn't guarantee that properties required by API are set
+func NewConfirmTransactionRequestWithDefaults() *ConfirmTransactionRequest {
+	this := ConfirmTransactionRequest{}
+	return &this
+}
+
+// GetTransactionId returns the TransactionId field value
+func (o *ConfirmTransactionRequest) GetTransactionId() string {
+	if o == nil {
+		var ret string
+		return ret
+	}
+
+	return o.TransactionId
+}
+
+// GetTransactionIdOk returns a tuple with the TransactionId field value
+// and a boolean to check if the value has been set.
+func (o *ConfirmTransactionRequest) GetTransactionIdOk() (*string, bool) {
+	if o == nil {
+		return nil, false
+	}
+	return &o.TransactionId, true
+}
+
+// SetTransactionId sets field value
+func (o *ConfirmTransactionRequest) SetTransactionId(v string) {
+	o.TransactionId = v
+}
+
+// GetAmount returns the Amount field value if set, zero value otherwise (both if not set or set to explicit null).
+func (o *ConfirmTransactionRequest) GetAmount() float64 {
+	if o == nil || IsNil(o.Amount.Get()) {
+		var ret float64
+		return ret
+	}
+	return *o.Amount.Get()
+}
+
+// GetAmountOk returns a tuple with the Amount field value if set, nil otherwise
+// and a boolean to check if the value has been set.
+// NOTE: If the value is an explicit nil, `nil, true` will be returned
+func (o *ConfirmTransactionRequest) GetAmountOk() (*float64, bool) {
+	if o == nil {
+		return nil, false
+	}
+	return o.Amount.Get(), o.Amount.IsSet()
+}
+
+// HasAmount returns a boolean if a field has been set.
+func (o *ConfirmTransactionRequest) HasAmount() bool {
+	if o != nil && o.Amount.IsSet() {
+		return true
+	}
+
+	return false
+}
+
+// SetAmount gets a reference to the given NullableFloat64 and assigns it to the Amount field.
+func (o *ConfirmTransactionRequest) SetAmount(v float64) {
+	o.Amount.Set(&v)
+}
+// SetAmountNil sets the value for Amount to be an explicit nil
+func (o *ConfirmTransactionRequest) SetAmountNil() {
+	o.Amount.Set(nil)
+}
+
+// UnsetAmount ensures that no value is present for Amount, not even an explicit nil
+func (o *ConfirmTransactionRequest) UnsetAmount() {
+	o.Amount.Unset()
+}
+
+func (o ConfirmTransactionRequest) MarshalJSON() ([]byte, error) {
+	toSerialize,err := o.ToMap()
+	if err != nil {
+		return []byte{}, err
+	}
+	return json.Marshal(toSerialize)
+}
+
+func (o ConfirmTransactionRequest) ToMap() (map[string]interface{}, error) {
+	toSerialize := map[string]interface{}{}
+	toSerialize["transactionId"] = o.TransactionId
+	if o.Amount.IsSet() {
+		toSerialize["amount"] = o.Amount.Get()
+	}
+	return toSerialize, nil
+}
+
+func (o *ConfirmTransactionRequest) UnmarshalJSON(data []byte) (err error) {
+	// This validates that all required properties are included in the JSON object
+	// by unmarshalling the object into a generic map with string keys and checking
+	// that every required field exists as a key in the generic map.
+	requiredProperties := []string{
+		"transactionId",
+	}
+
+	allProperties := make(map[string]interface{})
+
+	err = json.Unmarshal(data, &allProperties)
+
+	if err != nil {
+		return err;
+	}
+
+	for _, requiredProperty := range(requiredProperties) {
+		if _, exists := allProperties[requiredProperty]; !exists {
+			return fmt.Errorf("no value given for required property %v", requiredProperty)
+		}
+	}
+
+	varConfirmTransactionRequest := _ConfirmTransactionRequest{}
+
+	decoder := json.NewDecoder(bytes.NewReader(data))
+	decoder.DisallowUnknownFields()
+	err = decoder.Decode(&varConfirmTransactionRequest)
+
+	if err != nil {
+		return err
+	}
+
+	*o = ConfirmTransactionRequest(varConfirmTransactionRequest)
+
+	return err
+}
+
+type NullableConfirmTransactionRequest struct {
+	value *ConfirmTransactionRequest
+	isSet bool
+}
+
+func (v NullableConfirmTransactionRequest) Get() *ConfirmTransactionRequest {
+	return v.value
+}
+
+func (v *NullableConfirmTransactionRequest) Set(val *ConfirmTransactionRequest) {
+	v.value = val
+	v.isSet = true
+}
+
+func (v NullableConfirmTransactionRequest) IsSet() bool {
+	return v.isSet
+}
+
+func (v *NullableConfirmTransactionRequest) Unset() {
+	v.value = nil
+	v.isSet = false
+}
+
+func NewNullableConfirmTransactionRequest(val *ConfirmTransactionRequest) *NullableConfirmTransactionRequest {
+	return &NullableConfirmTransactionRequest{value: val, isSet: true}
+}
+
+func (v NullableConfirmTransactionRequest) MarshalJSON() ([]byte, error) {
+	return json.Marshal(v.value)
+}
+
+func (v *NullableConfirmTransactionRequest) UnmarshalJSON(src []byte) error {
+	v.isSet = true
+	return json.Unmarshal(src, &v.value)
+}
+
+

@@ -1,0 +1,261 @@
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.error_response import ErrorResponse
+from ...models.refund_transaction_request import RefundTransactionRequest
+from ...models.transaction_response import TransactionResponse
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    *,
+    body: RefundTransactionRequest,
+    idempotency_key: str | Unset = UNSET,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if not isinstance(idempotency_key, Unset):
+        headers["Idempotency-Key"] = idempotency_key
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/transaction/refund",
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> ErrorResponse | TransactionResponse | None:
+    if response.status_code == 200:
+        response_200 = TransactionResponse.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = ErrorResponse.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = ErrorResponse.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = ErrorResponse.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = ErrorResponse.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 409:
+        response_409 = ErrorResponse.from_dict(response.json())
+
+        return response_409
+
+    if response.status_code == 422:
+        response_422 = ErrorResponse.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 429:
+        response_429 = ErrorResponse.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 500:
+        response_500 = ErrorResponse.from_dict(response.json())
+
+        return response_500
+
+    if response.status_code == 503:
+        response_503 = ErrorResponse.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[ErrorResponse | TransactionResponse]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient,
+    body: RefundTransactionRequest,
+    idempotency_key: str | Unset = UNSET,
+) -> Response[ErrorResponse | TransactionResponse]:
+    """Refund a completed transaction
+
+     Gives back all or part of a `COMPLETED` transaction at once: a new `COMPLETED`
+    transaction from its recipient to its sender, with `refundOf` naming it. Only
+    its recipient (Basic) or the admin (Bearer admin key) may refund it; its
+    sender gets `403 forbidden`, anybody else `404 not_found`. Refunds of one
+    transaction never exceed its `amount` in total (`409 refund_exceeds_payment`);
+    a pending, cancelled or refund transaction cannot be refunded
+    (`409 not_refundable`); the recipient's available balance must cover the
+    refund (`409 insufficient_funds`). Send an `Idempotency-Key`: a refund repeated
+    with the same key gives back once. Only at a service that announces `refunds`.
+
+    Args:
+        idempotency_key (str | Unset):
+        body (RefundTransactionRequest): The completed transaction to refund, and how much.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ErrorResponse | TransactionResponse]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+        idempotency_key=idempotency_key,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient,
+    body: RefundTransactionRequest,
+    idempotency_key: str | Unset = UNSET,
+) -> ErrorResponse | TransactionResponse | None:
+    """Refund a completed transaction
+
+     Gives back all or part of a `COMPLETED` transaction at once: a new `COMPLETED`
+    transaction from its recipient to its sender, with `refundOf` naming it. Only
+    its recipient (Basic) or the admin (Bearer admin key) may refund it; its
+    sender gets `403 forbidden`, anybody else `404 not_found`. Refunds of one
+    transaction never exceed its `amount` in total (`409 refund_exceeds_payment`);
+    a pending, cancelled or refund transaction cannot be refunded
+    (`409 not_refundable`); the recipient's available balance must cover the
+    refund (`409 insufficient_funds`). Send an `Idempotency-Key`: a refund repeated
+    with the same key gives back once. Only at a service that announces `refunds`.
+
+    Args:
+        idempotency_key (str | Unset):
+        body (RefundTransactionRequest): The completed transaction to refund, and how much.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ErrorResponse | TransactionResponse
+    """
+
+    return sync_detailed(
+        client=client,
+        body=body,
+        idempotency_key=idempotency_key,
+    ).parsed
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient,
+    body: RefundTransactionRequest,
+    idempotency_key: str | Unset = UNSET,
+) -> Response[ErrorResponse | TransactionResponse]:
+    """Refund a completed transaction
+
+     Gives back all or part of a `COMPLETED` transaction at once: a new `COMPLETED`
+    transaction from its recipient to its sender, with `refundOf` naming it. Only
+    its recipient (Basic) or the admin (Bearer admin key) may refund it; its
+    sender gets `403 forbidden`, anybody else `404 not_found`. Refunds of one
+    transaction never exceed its `amount` in total (`409 refund_exceeds_payment`);
+    a pending, cancelled or refund transaction cannot be refunded
+    (`409 not_refundable`); the recipient's available balance must cover the
+    refund (`409 insufficient_funds`). Send an `Idempotency-Key`: a refund repeated
+    with the same key gives back once. Only at a service that announces `refunds`.
+
+    Args:
+        idempotency_key (str | Unset):
+        body (RefundTransactionRequest): The completed transaction to refund, and how much.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ErrorResponse | TransactionResponse]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+        idempotency_key=idempotency_key,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient,
+    body: RefundTransactionRequest,
+    idempotency_key: str | Unset = UNSET,
+) -> ErrorResponse | TransactionResponse | None:
+    """Refund a completed transaction
+
+     Gives back all or part of a `COMPLETED` transaction at once: a new `COMPLETED`
+    transaction from its recipient to its sender, with `refundOf` naming it. Only
+    its recipient (Basic) or the admin (Bearer admin key) may refund it; its
+    sender gets `403 forbidden`, anybody else `404 not_found`. Refunds of one
+    transaction never exceed its `amount` in total (`409 refund_exceeds_payment`);
+    a pending, cancelled or refund transaction cannot be refunded
+    (`409 not_refundable`); the recipient's available balance must cover the
+    refund (`409 insufficient_funds`). Send an `Idempotency-Key`: a refund repeated
+    with the same key gives back once. Only at a service that announces `refunds`.
+
+    Args:
+        idempotency_key (str | Unset):
+        body (RefundTransactionRequest): The completed transaction to refund, and how much.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ErrorResponse | TransactionResponse
+    """
+
+    return (
+        await asyncio_detailed(
+            client=client,
+            body=body,
+            idempotency_key=idempotency_key,
+        )
+    ).parsed

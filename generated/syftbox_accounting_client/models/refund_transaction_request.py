@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar, cast
+
+from attrs import define as _attrs_define
+
+from ..types import UNSET, Unset
+
+T = TypeVar("T", bound="RefundTransactionRequest")
+
+
+@_attrs_define
+class RefundTransactionRequest:
+    """The completed transaction to refund, and how much."""
+
+    transaction_id: str
+    """ The `id` of a completed transaction the caller received. """
+    amount: float | None | Unset = UNSET
+    """ What to give back; absent or null for all that is not refunded yet. """
+    reason: None | str | Unset = UNSET
+    """ Why, recorded on the refund (`refundReason`). """
+
+    def to_dict(self) -> dict[str, Any]:
+        transaction_id = self.transaction_id
+
+        amount: float | None | Unset
+        if isinstance(self.amount, Unset):
+            amount = UNSET
+        else:
+            amount = self.amount
+
+        reason: None | str | Unset
+        if isinstance(self.reason, Unset):
+            reason = UNSET
+        else:
+            reason = self.reason
+
+        field_dict: dict[str, Any] = {}
+
+        field_dict.update(
+            {
+                "transactionId": transaction_id,
+            }
+        )
+        if amount is not UNSET:
+            field_dict["amount"] = amount
+        if reason is not UNSET:
+            field_dict["reason"] = reason
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        d = dict(src_dict)
+        transaction_id = d.pop("transactionId")
+
+        def _parse_amount(data: object) -> float | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(float | None | Unset, data)
+
+        amount = _parse_amount(d.pop("amount", UNSET))
+
+        def _parse_reason(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        reason = _parse_reason(d.pop("reason", UNSET))
+
+        refund_transaction_request = cls(
+            transaction_id=transaction_id,
+            amount=amount,
+            reason=reason,
+        )
+
+        return refund_transaction_request
