@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import httpx
 
 from syftbox_accounting import operations, validation
 from syftbox_accounting.service_client import ServiceClient, twin
 from syftbox_accounting.transport import DEFAULT_MAX_RESPONSE_BYTES, Flow, RetryPolicy, result_of
-from syftbox_accounting.types import User
+from syftbox_accounting.types import Transaction, User
 
 __all__ = ["AdminClient"]
 
@@ -115,3 +116,52 @@ class AdminClient(ServiceClient):
     @twin(list_users)
     async def list_users_async(self) -> list[User]:
         return await self._run_async(self._list_users())
+
+    def _refund_transaction(
+        self, transaction_id: str, amount: Any, reason: str | None, idempotency_key: str | None
+    ) -> Flow[Transaction]:
+        tx_id, refunded, why = validation.refund(transaction_id, amount, reason)
+        call = operations.refund_transaction(
+            tx_id,
+            amount=refunded,
+            reason=why,
+            idempotency_key=validation.idempotency_key(idempotency_key),
+            auth="bearer",
+        )
+        return (yield from result_of(call))
+
+    def refund_transaction(
+        self,
+        transaction_id: str,
+        *,
+        amount: int | float | Decimal | None = None,
+        reason: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> Transaction:
+        """As the operator: give back all (the default) or `amount` of a completed
+        payment, from its recipient to its payer. Returns the refund (its
+        `created_by` is SYSTEM). Repeating a call with the same `idempotency_key`
+        gives back once.
+
+        Raises:
+            PaymentError: the payment is not completed, is a refund itself, or less
+                than `amount` is left to refund.
+            InsufficientFundsError: the recipient's available balance does not cover it.
+            FeatureNotSupportedError: the service has no refunds; nothing was sent.
+            NotFoundError: no such transaction.
+            AuthenticationError: a wrong admin key, or admin calls are disabled.
+        """
+        return self._run(self._refund_transaction(transaction_id, amount, reason, idempotency_key))
+
+    @twin(refund_transaction)
+    async def refund_transaction_async(
+        self,
+        transaction_id: str,
+        *,
+        amount: int | float | Decimal | None = None,
+        reason: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> Transaction:
+        return await self._run_async(
+            self._refund_transaction(transaction_id, amount, reason, idempotency_key)
+        )

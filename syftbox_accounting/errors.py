@@ -125,6 +125,19 @@ class NotFoundError(PaymentError):
     """No such account or transaction, or not one the caller may see."""
 
 
+class HoldExpiredError(PaymentError):
+    """The charge's hold lapsed before it was confirmed or cancelled: nothing moved.
+    Charge again with a new token (and a longer `hold_for`)."""
+
+
+class FeatureNotSupportedError(PaymentError):
+    """The service does not support what was asked (capturing less than a hold,
+    refunds, hold durations): it did not announce it in ``Accounting-Features``.
+    Raised before anything is sent. `feature` names what is missing."""
+
+    feature: str | None = None
+
+
 class AccountExistsError(AccountingError):
     """An account with this email exists already: configure the client with its
     password instead of registering again."""
@@ -189,6 +202,21 @@ CODES: dict[str, Code] = {
         PaymentError,
         "Charge at most the token's maxAmount, or ask the payer for a token that covers it.",
     ),
+    "hold_expired": Code(
+        HoldExpiredError,
+        "Nothing moved: the hold lapsed. Charge again with a new token from the payer, "
+        "with a longer hold_for if the work takes long.",
+    ),
+    "capture_exceeds_hold": Code(
+        PaymentError, "Capture at most what the charge holds (its authorized_amount)."
+    ),
+    "not_refundable": Code(
+        PaymentError, "Only a completed payment you received can be refunded, once in full."
+    ),
+    "refund_exceeds_payment": Code(
+        PaymentError,
+        "Refund at most what is left of the payment: its amount minus its refunded_amount.",
+    ),
     "idempotency_key_reused": Code(
         InvalidInputError,
         "This idempotency key was used for another request: pass a new key (or none) for a "
@@ -229,8 +257,10 @@ WRONG_SERVICE = "wrong_service"
 UNEXPECTED = "unexpected"
 INSECURE_HTTP = "insecure_http"
 CREDENTIALS_FILE = "credentials_file"
+UNSUPPORTED = "unsupported"
 HINT_KEYS = frozenset(
     {
+        UNSUPPORTED,
         NOT_CONFIGURED,
         MAY_HAVE_REACHED,
         RETRY_WITH_KEY,
@@ -488,6 +518,37 @@ def _status_phrase(status: int) -> str:
         return f"the service answered {HTTPStatus(status).phrase}"
     except ValueError:
         return f"the service answered status {status}"
+
+
+# What each feature a service may announce lets a client do, and what to do without it.
+_FEATURES = {
+    "holds": (
+        "hold a charge for a chosen time (hold_for=)",
+        "Leave hold_for out: there a charge stays pending until it is confirmed or cancelled.",
+    ),
+    "capture": (
+        "capture less than a charge holds",
+        "Charge the final price itself, or confirm the whole amount (no amount=).",
+    ),
+    "refunds": (
+        "refund a payment",
+        "Pay the money back with transfer() instead (it is not linked to the payment).",
+    ),
+}
+
+
+def unsupported(feature: str, base_url: str, operation: str) -> FeatureNotSupportedError:
+    """The error for asking `feature` of a service that did not announce it."""
+    what, hint = _FEATURES.get(feature, (f"do {feature!r}", "Use a service that supports it."))
+    error = FeatureNotSupportedError(
+        f"{operation} failed: the service at {base_url} cannot {what} (it does not announce "
+        f"{feature!r} in its Accounting-Features header). Nothing was sent.",
+        hint=hint,
+        hint_key=UNSUPPORTED,
+        operation=operation,
+    )
+    error.feature = feature
+    return error
 
 
 def unreachable(exchange: Exchange, reason: str, *, may_have_reached: bool) -> AccountingError:

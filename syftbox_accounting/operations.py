@@ -41,7 +41,9 @@ class Call(Generic[T]):
     passwords); `conflict` is the error code a 409 without a readable body stands
     for; `answer_has_secret` keeps a broken success body out of the exception (it
     may hold a password); `idempotency_key` is the key in the request's header
-    (every POST and PUT has one).
+    (every POST and PUT has one); `feature` is what the service must announce in
+    ``Accounting-Features`` before the call may be sent (the transport checks);
+    `probe` marks the call that learns those features, whatever its answer.
     """
 
     # Out of reprs: the body may hold a password (tracebacks capture locals).
@@ -52,6 +54,8 @@ class Call(Generic[T]):
     conflict: str = "already_resolved"
     answer_has_secret: bool = False
     idempotency_key: str | None = None
+    feature: str | None = None
+    probe: bool = False
 
     @property
     def method(self) -> str:
@@ -140,21 +144,36 @@ def _opt_time(value: object, what: str) -> datetime.datetime | None:
 
 
 def to_user(user: gen.models.User) -> User:
+    balance = _money(user.balance, "user.balance", minimum=Decimal(0), inclusive=True)
+    # A service without holds sends neither: nothing is held there.
+    held = _opt_total(user.held_balance, "user.heldBalance") or Decimal(0)
+    available = _opt_total(user.available_balance, "user.availableBalance")
+    if held > balance or (available is not None and available != balance - held):
+        raise ValueError("user.availableBalance is not balance minus heldBalance")
     return User(
         id=_str(user.id, "user.id"),
         email=_str(user.email, "user.email"),
-        balance=_money(user.balance, "user.balance", minimum=Decimal(0), inclusive=True),
+        balance=balance,
         organization=_opt_str(user.organization, "user.organization"),
+        held_balance=held,
     )
 
 
 def to_transaction(tx: gen.models.Transaction) -> Transaction:
     resolved_by = _opt_str(tx.resolved_by, "transaction.resolvedBy")
+    amount = _money(tx.amount, "transaction.amount", minimum=Decimal(0), inclusive=False)
+    authorized = (
+        amount  # a service without holds captures what it creates
+        if isinstance(tx.authorized_amount, gen.Unset)
+        else _money(
+            tx.authorized_amount, "transaction.authorizedAmount", minimum=amount, inclusive=True
+        )
+    )
     return Transaction(
         id=_str(tx.id, "transaction.id"),
         sender_email=_str(tx.sender_email, "transaction.senderEmail"),
         recipient_email=_str(tx.recipient_email, "transaction.recipientEmail"),
-        amount=_money(tx.amount, "transaction.amount", minimum=Decimal(0), inclusive=False),
+        amount=amount,
         status=TransactionStatus(tx.status),
         created_by=TransactionActor(tx.created_by),
         created_at=_time(tx.created_at, "transaction.createdAt"),
@@ -162,6 +181,12 @@ def to_transaction(tx: gen.models.Transaction) -> Transaction:
         resolved_at=_opt_time(tx.resolved_at, "transaction.resolvedAt"),
         app_name=_opt_str(tx.app_name, "transaction.appName"),
         endpoint=_opt_str(tx.app_ep_path, "transaction.appEpPath"),
+        authorized_amount=authorized,
+        expires_at=_opt_time(tx.expires_at, "transaction.expiresAt"),
+        cancel_reason=_opt_str(tx.cancel_reason, "transaction.cancelReason"),
+        refund_of=_opt_str(tx.refund_of, "transaction.refundOf"),
+        refunded_amount=_opt_total(tx.refunded_amount, "transaction.refundedAmount") or Decimal(0),
+        refund_reason=_opt_str(tx.refund_reason, "transaction.refundReason"),
     )
 
 
@@ -193,6 +218,12 @@ def _read_usage(doc: Any) -> Usage:
         pending_amount=_total(usage.pending_amount, "usage.pendingAmount"),
         first_transaction_at=_opt_time(usage.first_transaction_at, "usage.firstTransactionAt"),
         last_transaction_at=_opt_time(usage.last_transaction_at, "usage.lastTransactionAt"),
+        total_refunds_received=_opt_total(
+            usage.total_refunds_received, "usage.totalRefundsReceived"
+        )
+        or Decimal(0),
+        total_refunds_given=_opt_total(usage.total_refunds_given, "usage.totalRefundsGiven")
+        or Decimal(0),
     )
 
 
@@ -204,6 +235,11 @@ def _count(value: object, what: str) -> int:
 
 def _total(value: object, what: str) -> Decimal:
     return _money(value, what, minimum=Decimal(0), inclusive=True)
+
+
+def _opt_total(value: object, what: str) -> Decimal | None:
+    """A total the public service does not send (None then)."""
+    return None if isinstance(value, gen.Unset) else _total(value, what)
 
 
 def _read_users(doc: Any) -> list[User]:
@@ -281,6 +317,13 @@ def get_my_info() -> Call[User]:
     return Call(gen.get_my_info._get_kwargs(), "basic", _read_user)
 
 
+def learn_features() -> Call[None]:
+    """The cheapest answer of a service, whatever it says (`getMyInfo` without
+    credentials: a 401 costs it no password hash), to read its Accounting-Features
+    before a call that needs one (at most once per client)."""
+    return Call(gen.get_my_info._get_kwargs(), "none", lambda _: None, probe=True)
+
+
 def update_password(old: str, new: str, idempotency_key: str | None = None) -> Call[User]:
     body = gen.models.UpdatePasswordRequest(old_password=old, new_password=new)
     request, key = _keyed(
@@ -325,6 +368,7 @@ def create_transaction(
     token: str | None = None,
     app_name: str | None = None,
     endpoint: str | None = None,
+    hold_for: int | None = None,
     idempotency_key: str | None = None,
 ) -> Call[Transaction]:
     body = gen.models.CreateTransactionRequest(
@@ -334,6 +378,8 @@ def create_transaction(
         token=_opt(token),
         app_name=_opt(app_name),
         app_ep_path=_opt(endpoint),
+        # Left out when not set: a service without holds does not know it.
+        hold_for=gen.UNSET if hold_for is None else hold_for,
     )
     request, key = _keyed(
         lambda k: gen.create_transaction._get_kwargs(body=body, idempotency_key=k),
@@ -346,18 +392,29 @@ def create_transaction(
         (token,) if token else (),
         conflict="insufficient_funds",  # the only 409 /transaction/create documents
         idempotency_key=key,
+        feature=None if hold_for is None else "holds",
     )
 
 
 def confirm_transaction(
-    transaction_id: str, idempotency_key: str | None = None
+    transaction_id: str, idempotency_key: str | None = None, *, amount: Decimal | None = None
 ) -> Call[Transaction]:
-    body = gen.models.ConfirmTransactionRequest(transaction_id=transaction_id)
+    body = gen.models.ConfirmTransactionRequest(
+        transaction_id=transaction_id,
+        # Left out to capture the whole hold: the public service knows no amount here.
+        amount=gen.UNSET if amount is None else _wire_amount(amount),
+    )
     request, key = _keyed(
         lambda k: gen.confirm_transaction._get_kwargs(body=body, idempotency_key=k),
         idempotency_key,
     )
-    return Call(request, "basic", _read_transaction, idempotency_key=key)
+    return Call(
+        request,
+        "basic",
+        _read_transaction,
+        idempotency_key=key,
+        feature=None if amount is None else "capture",
+    )
 
 
 def cancel_transaction(
@@ -369,6 +426,34 @@ def cancel_transaction(
         idempotency_key,
     )
     return Call(request, "basic", _read_transaction, idempotency_key=key)
+
+
+def refund_transaction(
+    transaction_id: str,
+    *,
+    amount: Decimal | None = None,
+    reason: str | None = None,
+    idempotency_key: str | None = None,
+    auth: Auth = "basic",
+) -> Call[Transaction]:
+    """A refund, by the payment's recipient (Basic) or the admin (``auth="bearer"``)."""
+    body = gen.models.RefundTransactionRequest(
+        transaction_id=transaction_id,
+        amount=gen.UNSET if amount is None else _wire_amount(amount),
+        reason=_opt(reason),
+    )
+    request, key = _keyed(
+        lambda k: gen.refund_transaction._get_kwargs(body=body, idempotency_key=k),
+        idempotency_key,
+    )
+    return Call(
+        request,
+        auth,
+        _read_transaction,
+        conflict="not_refundable",
+        idempotency_key=key,
+        feature="refunds",
+    )
 
 
 def list_transactions(

@@ -38,7 +38,7 @@ from typing import Any, TypeVar, cast
 
 import httpx
 
-from syftbox_accounting import errors, validation
+from syftbox_accounting import errors, operations, validation
 from syftbox_accounting._version import __version__
 from syftbox_accounting.errors import AccountingError, AuthenticationError
 from syftbox_accounting.operations import Call
@@ -52,6 +52,8 @@ USER_AGENT = (
     f" httpx/{httpx.__version__}"
 )
 REQUEST_ID_HEADER = "X-Request-Id"
+# What a service supports beyond the public protocol (see openapi.yaml, "Features").
+FEATURES_HEADER = "Accounting-Features"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -331,6 +333,8 @@ class Transport:
         # Set by `share`: the transport whose connection pool this one uses.
         self._pool: Transport | None = None
         self.last_response: ResponseInfo | None = None
+        # What the service announced in Accounting-Features; None until an answer told.
+        self._features: frozenset[str] | None = None
 
     def __repr__(self) -> str:
         return f"Transport({self.base_url!r})"
@@ -343,7 +347,23 @@ class Transport:
     def base_url(self, url: str) -> None:
         if url != self._base_url:
             self.honours_keys = False  # another service has shown nothing yet
+            self._home._features = None
         self._base_url = url
+
+    @property
+    def _home(self) -> Transport:
+        """The transport whose pool (and knowledge of the service) this one shares."""
+        return self._pool or self
+
+    @property
+    def features(self) -> frozenset[str] | None:
+        """What the service announced it supports (``Accounting-Features``), once an
+        answer said; None before. Copies made by `with_options()` share it."""
+        return self._home._features
+
+    def _check_feature(self, call: Call[Any], operation: str) -> None:
+        if call.feature is not None and call.feature not in (self.features or ()):
+            raise errors.unsupported(call.feature, self.base_url, operation)
 
     # -- credentials
 
@@ -580,12 +600,22 @@ class Transport:
             yield _Sleep(wait)
 
     def _learn(self, call: Call[Any], outcome: Outcome) -> None:
-        if (
-            call.idempotency_key is not None
-            and isinstance(outcome, httpx.Response)
-            and outcome.headers.get("Idempotency-Key") == call.idempotency_key
+        if not isinstance(outcome, httpx.Response):
+            return
+        headers = outcome.headers
+        if call.idempotency_key is not None and headers.get("Idempotency-Key") == (
+            call.idempotency_key
         ):
             self.honours_keys = True
+        announced = headers.get(FEATURES_HEADER)
+        if announced is not None:
+            self._home._features = frozenset(
+                name.strip().lower() for name in announced.split(",") if name.strip()
+            )
+        elif call.probe or 200 <= outcome.status_code < 300:
+            # The service itself answered (a proxy's error page would not tell) and
+            # announced nothing: it supports nothing beyond the public protocol.
+            self._home._features = frozenset()
 
     def _may_resend(self, call: Call[Any]) -> bool:
         """Whether `call` may be sent again although it may have been applied."""
@@ -625,6 +655,8 @@ class Transport:
             if isinstance(outcome, httpx.Response)
             else None,
         )
+        if call.probe and isinstance(outcome, httpx.Response):
+            return None  # type: ignore[return-value]  # any answer taught what it could
         if isinstance(outcome, _Stopped):
             raise errors.unreachable(
                 exchange,
@@ -664,8 +696,13 @@ class Transport:
         deadline: float | None = None,
     ) -> T:
         """Send one call for the library method `operation`, blocking; retries as the
-        policy says, within the call's deadline."""
-        args = self._request_args(call, self._auth_for(call, operation), timeout)
+        policy says, within the call's deadline. A call that needs a feature the
+        service has not announced is never sent (`FeatureNotSupportedError`)."""
+        auth = self._auth_for(call, operation)
+        if call.feature is not None and self.features is None:
+            self.send(operations.learn_features(), operation, timeout=timeout, deadline=deadline)
+        self._check_feature(call, operation)
+        args = self._request_args(call, auth, timeout)
         client = self._sync_client()
         clock = self._clock(timeout, deadline, max_retries)
         exchange = self._exchange(call, operation, max_retries, clock)
@@ -694,10 +731,17 @@ class Transport:
         deadline: float | None = None,
     ) -> T:
         """Send one call for the library method `operation` without blocking the event
-        loop; retries as the policy says, within the call's deadline."""
+        loop; retries as the policy says, within the call's deadline. A call that needs
+        a feature the service has not announced is never sent."""
         import anyio  # only async programs pay for loading it
 
-        args = self._request_args(call, self._auth_for(call, operation), timeout)
+        auth = self._auth_for(call, operation)
+        if call.feature is not None and self.features is None:
+            await self.send_async(
+                operations.learn_features(), operation, timeout=timeout, deadline=deadline
+            )
+        self._check_feature(call, operation)
+        args = self._request_args(call, auth, timeout)
         client = self._async_http()
         clock = self._clock(timeout, deadline, max_retries)
         exchange = self._exchange(call, operation, max_retries, clock)

@@ -57,12 +57,20 @@ class TransactionActor(enum.StrEnum):
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class User:
-    """An account as the service reports it."""
+    """An account as the service reports it. `held_balance` is what its pending
+    transactions hold (always 0 at a service without holds, such as the public one);
+    `available_balance` is what it can spend now."""
 
     id: str
     email: str
     balance: Decimal
     organization: str | None = None
+    held_balance: Decimal = Decimal(0)
+
+    @property
+    def available_balance(self) -> Decimal:
+        """The balance minus what pending transactions hold: what can be spent now."""
+        return self.balance - self.held_balance
 
 
 class TransactionDict(TypedDict):
@@ -79,6 +87,11 @@ class TransactionDict(TypedDict):
     resolved_at: str | None
     app_name: str | None
     endpoint: str | None
+    authorized_amount: float | None
+    expires_at: str | None
+    cancel_reason: str | None
+    refund_of: str | None
+    refunded_amount: float
 
 
 class UsageDict(TypedDict):
@@ -89,14 +102,18 @@ class UsageDict(TypedDict):
     total_received: float
     pending_count: int
     pending_amount: float
+    total_refunds_received: float
+    total_refunds_given: float
     first_transaction_at: str | None
     last_transaction_at: str | None
 
 
 class AccountInfo(TypedDict):
-    """What `get_account_info()` returns: plain JSON-ready values, amounts as floats."""
+    """What `get_account_info()` returns: plain JSON-ready values, amounts as floats.
+    `available_balance` is the balance minus what pending charges hold."""
 
     balance: float
+    available_balance: float
     account_id: str
     email: str
     organization: str | None
@@ -111,7 +128,12 @@ class Transaction:
     """A payment from `sender_email` to `recipient_email`.
 
     `app_name` and `endpoint` say which app and endpoint charged (wire names
-    `appName`, `appEpPath`).
+    `appName`, `appEpPath`). At a service with holds, a pending transaction holds
+    `authorized_amount` until `expires_at`; `amount` is what was captured (less than
+    `authorized_amount` when confirmed with a smaller amount). A cancelled one has a
+    `cancel_reason` (``"cancelled"``, or ``"expired"`` when its hold lapsed; other
+    values may come). A refund names the transaction it gives back in `refund_of`;
+    `refunded_amount` is what refunds of this one gave back so far.
     """
 
     id: str
@@ -125,11 +147,27 @@ class Transaction:
     resolved_at: datetime.datetime | None = None
     app_name: str | None = None
     endpoint: str | None = None
+    authorized_amount: Decimal | None = None
+    expires_at: datetime.datetime | None = None
+    cancel_reason: str | None = None
+    refund_of: str | None = None
+    refunded_amount: Decimal = Decimal(0)
+    refund_reason: str | None = None
 
     @property
     def is_pending(self) -> bool:
         """True until the transaction is confirmed or cancelled."""
         return self.status is TransactionStatus.PENDING
+
+    @property
+    def expired(self) -> bool:
+        """True when its hold lapsed before anyone confirmed or cancelled it."""
+        return self.status is TransactionStatus.CANCELLED and self.cancel_reason == "expired"
+
+    @property
+    def is_refund(self) -> bool:
+        """True for a refund of another transaction (`refund_of`)."""
+        return self.refund_of is not None
 
     def as_dict(self) -> TransactionDict:
         """Plain JSON-ready values: amounts as floats, times as ISO 8601 text."""
@@ -145,6 +183,11 @@ class Transaction:
             "resolved_at": self.resolved_at.isoformat() if self.resolved_at else None,
             "app_name": self.app_name,
             "endpoint": self.endpoint,
+            "authorized_amount": _float(self.authorized_amount),
+            "expires_at": _iso(self.expires_at),
+            "cancel_reason": self.cancel_reason,
+            "refund_of": self.refund_of,
+            "refunded_amount": float(self.refunded_amount),
         }
 
 
@@ -153,7 +196,9 @@ class Usage:
     """Counts and totals over your transactions (see `get_usage()`): how many there
     are in any status, what you spent on and received from others (completed ones;
     service credits count as received), what is pending in either direction and what
-    of it you would pay, and when the first and the last were created."""
+    of it you would pay, refunds received and given (apart from spent and received:
+    what you paid in the end is ``total_spent - total_refunds_received``), and when
+    the first and the last were created."""
 
     transaction_count: int
     total_spent: Decimal
@@ -162,6 +207,8 @@ class Usage:
     pending_amount: Decimal
     first_transaction_at: datetime.datetime | None = None
     last_transaction_at: datetime.datetime | None = None
+    total_refunds_received: Decimal = Decimal(0)
+    total_refunds_given: Decimal = Decimal(0)
 
     def as_dict(self) -> UsageDict:
         """Plain JSON-ready values: amounts as floats, times as ISO 8601 text."""
@@ -171,6 +218,8 @@ class Usage:
             "total_received": float(self.total_received),
             "pending_count": self.pending_count,
             "pending_amount": float(self.pending_amount),
+            "total_refunds_received": float(self.total_refunds_received),
+            "total_refunds_given": float(self.total_refunds_given),
             "first_transaction_at": _iso(self.first_transaction_at),
             "last_transaction_at": _iso(self.last_transaction_at),
         }
@@ -178,6 +227,10 @@ class Usage:
 
 def _iso(moment: datetime.datetime | None) -> str | None:
     return None if moment is None else moment.isoformat()
+
+
+def _float(amount: Decimal | None) -> float | None:
+    return None if amount is None else float(amount)
 
 
 @dataclasses.dataclass(slots=True)

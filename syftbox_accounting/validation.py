@@ -36,7 +36,8 @@ MAX_TRANSACTION_ID_LENGTH = 64
 MAX_PAGE_SIZE = 1000
 MAX_HISTORY_LIMIT = 10_000
 MAX_IDEMPOTENCY_KEY_LENGTH = 255
-MAX_TOKEN_LIFETIME = 86400  # seconds: the contract's bound on `expiresIn`
+MAX_TOKEN_LIFETIME = 86400  # seconds: the contract's bound on `expiresIn` and `holdFor`
+MAX_REASON_LENGTH = 512
 _IDEMPOTENCY_KEY = re.compile(r"[!-~]{1,255}")
 
 # A deliverable-looking address: one @, a dotted domain, no spaces or controls.
@@ -303,6 +304,34 @@ def status(value: object) -> TransactionStatus | None:
 def optional_amount(value: Any, name: str) -> Decimal | None:
     """None, or an amount (see `amount`)."""
     return None if value is None else amount(value, name)
+
+
+def capture(value: Any, held: Decimal, name: str = "amount") -> Decimal:
+    """The final price of a charge that holds `held`: 0 (nothing moves) up to `held`."""
+    if _is_zero(value):
+        return Decimal(0)
+    price = amount(value, name)
+    if price > held:
+        raise InvalidInputError(
+            f"{name} {price} is above the {held} this charge holds: capture at most what it "
+            "holds (charge a larger amount up front to be able to capture more)."
+        )
+    return price
+
+
+def _is_zero(value: object) -> bool:
+    if isinstance(value, Decimal):
+        return value.is_zero()  # False for NaN, which `amount` then refuses
+    return isinstance(value, int | float) and not isinstance(value, bool) and value == 0
+
+
+def refund(tx_id: object, value: Any, reason: object) -> tuple[str, Decimal | None, str | None]:
+    """A refund's transaction id, amount (None: all that is left) and reason."""
+    return (
+        transaction_id(tx_id),
+        optional_amount(value, "amount"),
+        optional_text("reason", reason, max_length=MAX_REASON_LENGTH),
+    )
 
 
 def expires_in(value: object, name: str = "expires_in") -> int | None:

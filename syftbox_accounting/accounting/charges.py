@@ -1,19 +1,21 @@
 """The charges area of `AccountingClient`: what a service does with a payer's token.
-It charges (`charge`, or `charging()`, which confirms when the work is delivered and
-cancels when it fails), and confirms or cancels the transactions it created."""
+It charges (`charge`, or `charging()`, which holds the most the work may cost, then
+captures the real price when the work is delivered and cancels when it fails),
+confirms or cancels the transactions it created, and refunds payments it received."""
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import datetime
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
-from syftbox_accounting import operations, validation
+from syftbox_accounting import errors, operations, validation
 from syftbox_accounting.accounting import settlement
 from syftbox_accounting.accounting.base import UserBase
-from syftbox_accounting.errors import AccountingError
+from syftbox_accounting.errors import AccountingError, HoldExpiredError
 from syftbox_accounting.service_client import twin
 from syftbox_accounting.transport import Flow, result_of
 from syftbox_accounting.types import Transaction
@@ -25,9 +27,20 @@ __all__ = ["ChargeMethods", "Payment"]
 @dataclasses.dataclass
 class Payment:
     """A charge in progress inside `charging()`: `transaction` is pending in the
-    block, and completed (or cancelled) after it."""
+    block, and completed (or cancelled) after it. In the block, `capture()` sets the
+    final price, at most what the charge holds.
+
+    >>> with service.charging(payer, "0.50", token) as payment:
+    ...     tokens = run_the_model()
+    ...     payment.capture(tokens * PRICE_PER_TOKEN)
+    """
 
     transaction: Transaction
+    # Set by `capture()`: None captures the whole hold.
+    price: Decimal | None = dataclasses.field(default=None, init=False)
+    # Whether the service announced `capture` (set by `charging()`).
+    _can_capture: bool = dataclasses.field(default=False, init=False, repr=False)
+    _service: str = dataclasses.field(default="", init=False, repr=False)
 
     @property
     def id(self) -> str:
@@ -35,20 +48,41 @@ class Payment:
 
     @property
     def amount(self) -> Decimal:
+        """What the charge holds in the block, what was captured after it."""
         return self.transaction.amount
+
+    @property
+    def held(self) -> Decimal:
+        """The most this charge may capture: the amount it holds."""
+        return self.transaction.authorized_amount or self.transaction.amount
+
+    def capture(self, amount: int | float | Decimal) -> None:
+        """Set the final price, from 0 (nothing moves: the charge is cancelled when the
+        block ends) up to what the charge holds; a clean exit captures it and releases
+        the rest. Call it again to change it; without it, the whole hold is captured.
+
+        Raises:
+            InvalidInputError: a malformed amount, or one above what the charge holds.
+            FeatureNotSupportedError: the service cannot capture less than the hold
+                (the public one): raised here, before the work's result is handed out.
+        """
+        price = validation.capture(amount, self.held)
+        if 0 < price < self.held and not self._can_capture:
+            raise errors.unsupported("capture", self._service, "capture")
+        self.price = price
 
 
 class ChargeMethods(UserBase):
-    """As a service: charge a payer with their token, and confirm or cancel the
-    transactions you created."""
+    """As a service: charge a payer with their token, and confirm, cancel or refund
+    the transactions you created or received."""
 
     def _charge(
         self,
         sender_email: str,
         amount: Any,
         token: object,
-        app_name: str | None,
-        endpoint: str | None,
+        labels: tuple[str | None, str | None],
+        hold_for: Any,
         confirm: bool,
         idempotency_key: str | None,
     ) -> Flow[Transaction]:
@@ -63,8 +97,9 @@ class ChargeMethods(UserBase):
                     recipient_email=self.get_email(),
                     amount=validation.amount(amount),
                     token=validation.token(secret),
-                    app_name=settlement.app_name(app_name),
-                    endpoint=settlement.endpoint(endpoint),
+                    app_name=settlement.app_name(labels[0]),
+                    endpoint=settlement.endpoint(labels[1]),
+                    hold_for=validation.expires_in(hold_for, "hold_for"),
                     idempotency_key=key,
                 )
             )
@@ -82,28 +117,42 @@ class ChargeMethods(UserBase):
         *,
         app_name: str | None = None,
         endpoint: str | None = None,
+        hold_for: int | float | datetime.timedelta | None = None,
         confirm: bool = False,
         idempotency_key: str | None = None,
     ) -> Transaction:
         """As a service: charge `sender_email` `amount` dollars with the token they
-        gave you. Returns the PENDING transaction; call `confirm_transaction()` once
-        the work is delivered, or `cancel_transaction()` if it failed (or use
-        `charging()`, which does that for you). With ``confirm=True`` the charge is
-        confirmed at once (and cancelled if confirming fails, as `transfer()` does).
-        Pass `idempotency_key` (e.g. the id of the job you charge for) to make a
-        repeat of this call, even from another process, charge only once.
+        gave you. Returns the PENDING transaction, which holds `amount` of the payer's
+        balance (at a service with holds) until you `confirm_transaction()` it once
+        the work is delivered (capturing at most `amount`), `cancel_transaction()` it
+        if the work failed, or its hold lapses after `hold_for` (seconds or a
+        timedelta; the service's default is an hour, at most 24 hours, and never past
+        the token's expiry). `charging()` does all of that for you. With
+        ``confirm=True`` the charge is confirmed at once (and cancelled if confirming
+        fails, as `transfer()` does). Pass `idempotency_key` (e.g. the id of the job
+        you charge for) to make a repeat of this call, even from another process,
+        charge only once.
 
-        >>> tx = service.charge("alice@example.com", "0.25", token, app_name="summarizer")
+        >>> tx = service.charge("alice@example.com", Decimal("0.25"), token, app_name="summarizer")
 
         Raises:
             PaymentError: the token is invalid, expired, spent, not for you, or its
                 limit is below `amount`.
-            InsufficientFundsError: the payer's balance is too low.
+            InsufficientFundsError: the payer's available balance is too low.
             NotFoundError: the payer has no account.
-            InvalidInputError: a malformed email, amount, token or key.
+            FeatureNotSupportedError: `hold_for` at a service without holds.
+            InvalidInputError: a malformed email, amount, token, duration or key.
         """
         return self._run(
-            self._charge(sender_email, amount, token, app_name, endpoint, confirm, idempotency_key)
+            self._charge(
+                sender_email,
+                amount,
+                token,
+                (app_name, endpoint),
+                hold_for,
+                confirm,
+                idempotency_key,
+            )
         )
 
     @twin(charge)
@@ -116,38 +165,70 @@ class ChargeMethods(UserBase):
         *,
         app_name: str | None = None,
         endpoint: str | None = None,
+        hold_for: int | float | datetime.timedelta | None = None,
         confirm: bool = False,
         idempotency_key: str | None = None,
     ) -> Transaction:
         return await self._run_async(
-            self._charge(sender_email, amount, token, app_name, endpoint, confirm, idempotency_key)
+            self._charge(
+                sender_email,
+                amount,
+                token,
+                (app_name, endpoint),
+                hold_for,
+                confirm,
+                idempotency_key,
+            )
         )
 
     def _confirm_transaction(
-        self, transaction_id: str, idempotency_key: str | None
+        self, transaction_id: str, amount: Any, idempotency_key: str | None
     ) -> Flow[Transaction]:
-        tx_id = validation.transaction_id(transaction_id)
-        key = validation.idempotency_key(idempotency_key)
-        return (yield from result_of(operations.confirm_transaction(tx_id, key)))
+        call = operations.confirm_transaction(
+            validation.transaction_id(transaction_id),
+            validation.idempotency_key(idempotency_key),
+            amount=validation.optional_amount(amount, "amount"),
+        )
+        return (yield from result_of(call))
 
     def confirm_transaction(
-        self, transaction_id: str, *, idempotency_key: str | None = None
+        self,
+        transaction_id: str,
+        *,
+        amount: int | float | Decimal | None = None,
+        idempotency_key: str | None = None,
     ) -> Transaction:
-        """Complete a pending transaction you created: the money moves now.
+        """Complete a pending transaction you created: the money moves now. With
+        `amount`, capture only that much of what it holds (the final price of work
+        priced afterwards) and release the rest; the transaction's `amount` is then
+        what was captured, its `authorized_amount` what was held.
+
+        >>> service.confirm_transaction(tx.id, amount=Decimal("1.23"))
 
         Raises:
-            PaymentError: it was confirmed or cancelled before.
-            InsufficientFundsError: the sender can no longer pay.
+            PaymentError: it was confirmed or cancelled before, or `amount` is above
+                what it holds.
+            HoldExpiredError: its hold lapsed; nothing moved.
+            InsufficientFundsError: the sender can no longer pay (only at a service
+                without holds).
+            FeatureNotSupportedError: `amount` at a service that cannot capture less
+                than the hold; nothing was sent.
             NotFoundError: no such transaction of yours.
             AuthenticationError: you are not the one who may confirm it.
         """
-        return self._run(self._confirm_transaction(transaction_id, idempotency_key))
+        return self._run(self._confirm_transaction(transaction_id, amount, idempotency_key))
 
     @twin(confirm_transaction)
     async def confirm_transaction_async(
-        self, transaction_id: str, *, idempotency_key: str | None = None
+        self,
+        transaction_id: str,
+        *,
+        amount: int | float | Decimal | None = None,
+        idempotency_key: str | None = None,
     ) -> Transaction:
-        return await self._run_async(self._confirm_transaction(transaction_id, idempotency_key))
+        return await self._run_async(
+            self._confirm_transaction(transaction_id, amount, idempotency_key)
+        )
 
     def _cancel_transaction(
         self, transaction_id: str, idempotency_key: str | None
@@ -159,11 +240,12 @@ class ChargeMethods(UserBase):
     def cancel_transaction(
         self, transaction_id: str, *, idempotency_key: str | None = None
     ) -> Transaction:
-        """Cancel a pending transaction you created: no money moves. A token spent on
-        it stays spent.
+        """Cancel a pending transaction you created: no money moves, and what it held
+        is released. A token spent on it stays spent.
 
         Raises:
             PaymentError: it was confirmed or cancelled before.
+            HoldExpiredError: its hold lapsed already; nothing moved.
             NotFoundError: no such transaction of yours.
             AuthenticationError: you are not the one who may cancel it.
         """
@@ -175,6 +257,63 @@ class ChargeMethods(UserBase):
     ) -> Transaction:
         return await self._run_async(self._cancel_transaction(transaction_id, idempotency_key))
 
+    def _refund_transaction(
+        self, transaction_id: str, amount: Any, reason: str | None, idempotency_key: str | None
+    ) -> Flow[Transaction]:
+        tx_id, refunded, why = validation.refund(transaction_id, amount, reason)
+        call = operations.refund_transaction(
+            tx_id,
+            amount=refunded,
+            reason=why,
+            idempotency_key=validation.idempotency_key(idempotency_key),
+        )
+        return (yield from result_of(call))
+
+    def refund_transaction(
+        self,
+        transaction_id: str,
+        *,
+        amount: int | float | Decimal | None = None,
+        reason: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> Transaction:
+        """Give back all (the default) or `amount` of a completed payment you
+        received, at once. Returns the refund: a completed transaction to the payer
+        whose `refund_of` names the payment. Refunds of one payment never exceed it in
+        total. Pass `idempotency_key` (e.g. the job's id): a repeat gives back once.
+
+        >>> service.refund_transaction(tx.id, amount=Decimal("3"), reason="partial outage")
+
+        Raises:
+            PaymentError: the payment is not completed, is a refund itself, or less
+                than `amount` is left to refund.
+            InsufficientFundsError: your available balance does not cover the refund.
+            FeatureNotSupportedError: the service has no refunds (the public one);
+                nothing was sent.
+            NotFoundError: no such transaction of yours.
+            AuthenticationError: you paid it (only its recipient may refund it).
+        """
+        return self._run(self._refund_transaction(transaction_id, amount, reason, idempotency_key))
+
+    @twin(refund_transaction)
+    async def refund_transaction_async(
+        self,
+        transaction_id: str,
+        *,
+        amount: int | float | Decimal | None = None,
+        reason: str | None = None,
+        idempotency_key: str | None = None,
+    ) -> Transaction:
+        return await self._run_async(
+            self._refund_transaction(transaction_id, amount, reason, idempotency_key)
+        )
+
+    def _payment(self, transaction: Transaction) -> Payment:
+        payment = Payment(transaction)
+        payment._can_capture = "capture" in (self._transport.features or ())
+        payment._service = self.accounting_url
+        return payment
+
     @hides("token")
     @contextlib.contextmanager
     def charging(
@@ -185,31 +324,38 @@ class ChargeMethods(UserBase):
         *,
         app_name: str | None = None,
         endpoint: str | None = None,
+        hold_for: int | float | datetime.timedelta | None = None,
         idempotency_key: str | None = None,
     ) -> Iterator[Payment]:
-        """Charge for work only when it is delivered: confirms on a clean exit,
-        cancels if the block raises. If cancelling fails too, the block's exception
-        is raised with the cancel failure attached as a note. If confirming fails,
-        the charge stays pending (the work was done) and the error says so; when the
-        outcome of the confirmation is unknown and the service honours idempotency
-        keys, it is confirmed again with the same key first.
+        """Charge for work only when it is delivered. On entry the charge holds
+        `amount`, the most the work may cost; in the block, `payment.capture(price)`
+        sets the real price (per token, per second...), at most `amount`. A clean exit
+        confirms that price (the whole hold if none was set) and releases the rest; an
+        exception cancels the charge, and nothing moves. If cancelling fails too, the
+        block's exception is raised with the cancel failure attached as a note. If
+        confirming fails, the charge stays pending (the work was done) and the error
+        says so; when the outcome of the confirmation is unknown and the service
+        honours idempotency keys, it is confirmed again with the same key first.
 
-        >>> with accounting.charging(payer, 0.25, token, app_name="summarizer") as payment:
-        ...     result = do_the_work()
-        >>> payment.transaction.status
-        <TransactionStatus.COMPLETED: 'COMPLETED'>
+        >>> with accounting.charging(payer, Decimal("0.50"), token) as payment:
+        ...     answer, tokens = run_the_model()
+        ...     payment.capture(tokens * Decimal("0.000002"))
+        >>> payment.transaction.amount  # what the payer paid
+        Decimal('0.137')
 
         Raises:
-            the errors of `charge()` on entry, of `confirm_transaction()` on exit.
+            the errors of `charge()` on entry, of `confirm_transaction()` on exit;
+            `capture()` raises in the block.
         """
         key = validation.idempotency_key(idempotency_key) or operations.new_key()
-        payment = Payment(
+        payment = self._payment(
             self.charge(
                 sender_email,
                 amount,
                 token,
                 app_name=app_name,
                 endpoint=endpoint,
+                hold_for=hold_for,
                 idempotency_key=key,
             )
         )
@@ -218,7 +364,7 @@ class ChargeMethods(UserBase):
         except BaseException as exc:
             _settle(exc, payment, _attempt(lambda: self._run(_cancel_transaction(payment, key))))
             raise
-        payment.transaction = self._run(_confirm_transaction(payment, key))
+        payment.transaction = self._run(_finish(payment, key))
 
     @twin(charging)
     @hides("token")
@@ -231,16 +377,18 @@ class ChargeMethods(UserBase):
         *,
         app_name: str | None = None,
         endpoint: str | None = None,
+        hold_for: int | float | datetime.timedelta | None = None,
         idempotency_key: str | None = None,
     ) -> AsyncIterator[Payment]:
         key = validation.idempotency_key(idempotency_key) or operations.new_key()
-        payment = Payment(
+        payment = self._payment(
             await self.charge_async(
                 sender_email,
                 amount,
                 token,
                 app_name=app_name,
                 endpoint=endpoint,
+                hold_for=hold_for,
                 idempotency_key=key,
             )
         )
@@ -254,20 +402,30 @@ class ChargeMethods(UserBase):
                 outcome = await _attempt_async(self._run_async(_cancel_transaction(payment, key)))
             _settle(exc, payment, outcome)
             raise
-        payment.transaction = await self._run_async(_confirm_transaction(payment, key))
+        payment.transaction = await self._run_async(_finish(payment, key))
 
 
 # `charging()`'s steps, named after the methods whose work they do (errors name
 # the operation after the flow).
 
 
+def _finish(payment: Payment, key: str) -> Flow[Transaction]:
+    """The end of a clean `charging()` block: capture the price, or cancel at a price
+    of 0, so that nothing moves (the flow is named after what it does, for errors)."""
+    if payment.price is not None and not payment.price:
+        return _cancel_transaction(payment, key)
+    return _confirm_transaction(payment, key)
+
+
 def _confirm_transaction(payment: Payment, key: str) -> Flow[Transaction]:
-    """Confirm a charge made with `key` (again, with the same key, when the outcome is
-    unknown and the service honours keys); on failure the charge stays pending."""
+    """Confirm a charge made with `key` at its price (again, with the same key, when the
+    outcome is unknown and the service honours keys); on failure the charge stays
+    pending, unless its hold lapsed."""
+    price = payment.price if payment.price != payment.held else None
     try:
         with settlement.reported_as(key):
             confirmed = yield from settlement.confirm_retrying(
-                payment.id, operations.step_key(key, "confirm")
+                payment.id, operations.step_key(key, "confirm"), price
             )
     except AccountingError as exc:
         _still_pending(exc, payment)
@@ -296,7 +454,9 @@ async def _attempt_async(cancel: Awaitable[Transaction]) -> Transaction | Accoun
 
 def _settle(exc: BaseException, payment: Payment, cancelled: Transaction | AccountingError) -> None:
     """Record the cancel that followed `exc`; if it failed, keep both errors visible."""
-    if isinstance(cancelled, AccountingError):
+    if isinstance(cancelled, HoldExpiredError):
+        exc.add_note(f"The hold of charge {payment.id} had lapsed already: nothing moved.")
+    elif isinstance(cancelled, AccountingError):
         exc.add_note(f"Cancelling transaction {payment.id} failed too: {cancelled}")
     else:
         payment.transaction = cancelled
@@ -304,6 +464,12 @@ def _settle(exc: BaseException, payment: Payment, cancelled: Transaction | Accou
 
 def _still_pending(exc: AccountingError, payment: Payment) -> None:
     """Say what became of a charge whose confirmation failed after the work was done."""
+    if isinstance(exc, HoldExpiredError):
+        exc.add_note(
+            f"The hold of charge {payment.id} lapsed before the work ended, so nothing "
+            "moved: pass a longer hold_for= (at most 24 hours, and within the token's life)."
+        )
+        return
     exc.add_note(
         f"The charge {payment.id} stays pending, since the work was delivered: retry "
         f"confirm_transaction({payment.id!r}) later, or cancel_transaction() it; do not "

@@ -319,7 +319,7 @@ def summarize(history: list[Transaction], me: str) -> Usage:
     """The usage summary of `history`, by the contract's rules (`GET /user/usage`):
     for a service that does not compute it."""
     mine = me.casefold()
-    spent = received = pending = Decimal(0)
+    spent = received = pending = refunds_in = refunds_out = Decimal(0)
     pending_count = 0
     for tx in history:
         sent = tx.sender_email.casefold() == mine
@@ -327,9 +327,12 @@ def summarize(history: list[Transaction], me: str) -> Usage:
         if tx.status is TransactionStatus.PENDING:
             pending_count += 1
             if sent:
-                pending += tx.amount
+                pending += tx.authorized_amount or tx.amount
         elif tx.status is TransactionStatus.COMPLETED:
-            if sent and not to_me:
+            if tx.is_refund:
+                refunds_out += tx.amount if sent else 0
+                refunds_in += tx.amount if to_me else 0
+            elif sent and not to_me:
                 spent += tx.amount
             elif to_me:
                 received += tx.amount
@@ -342,6 +345,8 @@ def summarize(history: list[Transaction], me: str) -> Usage:
         pending_amount=pending,
         first_transaction_at=min(times, default=None),
         last_transaction_at=max(times, default=None),
+        total_refunds_received=refunds_in,
+        total_refunds_given=refunds_out,
     )
 
 
@@ -350,6 +355,7 @@ def account_summary(user: User, usage: Usage, recent: list[Transaction], url: st
     history (newest first), reported as floats."""
     return {
         "balance": float(user.balance),
+        "available_balance": float(user.available_balance),
         "account_id": user.id,
         "email": user.email,
         "organization": user.organization,

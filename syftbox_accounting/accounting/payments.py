@@ -82,16 +82,17 @@ class PaymentMethods(UserBase):
         self,
         recipient_email: str,
         amount: Any,
-        app_name: str | None,
-        endpoint: str | None,
+        labels: tuple[str | None, str | None],
+        hold_for: Any,
         idempotency_key: str | None,
     ) -> Flow[Transaction]:
         call = operations.create_transaction(
             sender_email=self.get_email(),
             recipient_email=validation.email(recipient_email, "recipient_email"),
             amount=validation.amount(amount),
-            app_name=settlement.app_name(app_name),
-            endpoint=settlement.endpoint(endpoint),
+            app_name=settlement.app_name(labels[0]),
+            endpoint=settlement.endpoint(labels[1]),
+            hold_for=validation.expires_in(hold_for, "hold_for"),
             idempotency_key=validation.idempotency_key(idempotency_key),
         )
         return (yield from result_of(call))
@@ -103,18 +104,24 @@ class PaymentMethods(UserBase):
         *,
         app_name: str | None = None,
         endpoint: str | None = None,
+        hold_for: int | float | datetime.timedelta | None = None,
         idempotency_key: str | None = None,
     ) -> Transaction:
         """As a payer: create a PENDING direct payment to `recipient_email`; no money
-        moves until you `confirm_transaction()` it.
+        moves until you `confirm_transaction()` it. At a service with holds it holds
+        `amount` of your balance meanwhile, for `hold_for` (seconds or a timedelta;
+        an hour by default, at most 24 hours), then lapses.
 
         Raises:
-            InsufficientFundsError: your balance does not cover `amount`.
+            InsufficientFundsError: your available balance does not cover `amount`.
             NotFoundError: the recipient has no account.
-            InvalidInputError: a malformed email, amount or key.
+            FeatureNotSupportedError: `hold_for` at a service without holds.
+            InvalidInputError: a malformed email, amount, duration or key.
         """
         return self._run(
-            self._create_transaction(recipient_email, amount, app_name, endpoint, idempotency_key)
+            self._create_transaction(
+                recipient_email, amount, (app_name, endpoint), hold_for, idempotency_key
+            )
         )
 
     @twin(create_transaction)
@@ -125,10 +132,13 @@ class PaymentMethods(UserBase):
         *,
         app_name: str | None = None,
         endpoint: str | None = None,
+        hold_for: int | float | datetime.timedelta | None = None,
         idempotency_key: str | None = None,
     ) -> Transaction:
         return await self._run_async(
-            self._create_transaction(recipient_email, amount, app_name, endpoint, idempotency_key)
+            self._create_transaction(
+                recipient_email, amount, (app_name, endpoint), hold_for, idempotency_key
+            )
         )
 
     def _transfer(
@@ -143,7 +153,7 @@ class PaymentMethods(UserBase):
         assert key is not None
         with settlement.reported_as(key):
             pending = yield from self._create_transaction(
-                recipient_email, amount, app_name, endpoint, key
+                recipient_email, amount, (app_name, endpoint), None, key
             )
             return (yield from settlement.confirm_or_cancel(pending, key))
 
@@ -166,7 +176,7 @@ class PaymentMethods(UserBase):
         >>> client.transfer("bob@example.com", 10)
 
         Raises:
-            InsufficientFundsError: your balance does not cover `amount`.
+            InsufficientFundsError: your available balance does not cover `amount`.
             NotFoundError: the recipient has no account.
             InvalidInputError: a malformed email, amount or key.
         """

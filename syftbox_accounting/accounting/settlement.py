@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from decimal import Decimal
 
 from syftbox_accounting import errors, operations, validation
 from syftbox_accounting.errors import AccountingError
@@ -30,10 +31,13 @@ def reported_as(key: str | None) -> Iterator[None]:
         raise
 
 
-def confirm_retrying(transaction_id: str, key: str) -> Flow[Transaction]:
-    """Confirm with `key`; when the outcome is unknown and the service honours keys
-    (the transport's retries spent), confirm once more with the same key."""
-    call = operations.confirm_transaction(transaction_id, key)
+def confirm_retrying(
+    transaction_id: str, key: str, amount: Decimal | None = None
+) -> Flow[Transaction]:
+    """Confirm with `key` (capturing `amount`, or the whole hold); when the outcome is
+    unknown and the service honours keys (the transport's retries spent), confirm
+    once more with the same key."""
+    call = operations.confirm_transaction(transaction_id, key, amount=amount)
     try:
         return (yield from result_of(call))
     except AccountingError as exc:

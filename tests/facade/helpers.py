@@ -82,7 +82,10 @@ def tx_json(
     resolved_at: str | None = None,
     app_name: str | None = "summarizer",
     endpoint: str | None = "/v1/summarize",
+    **added: Any,
 ) -> dict[str, Any]:
+    """A transaction as the public protocol sends it, with `added` fields of ours
+    (``authorizedAmount=...``) when given."""
     return {
         "id": tid,
         "senderEmail": sender,
@@ -95,6 +98,7 @@ def tx_json(
         "resolvedAt": resolved_at,
         "appName": app_name,
         "appEpPath": endpoint,
+        **added,
     }
 
 
@@ -119,6 +123,15 @@ def user_client(url: str = BASE, **options: Any) -> AccountingClient:
 def admin_client(url: str = BASE, **options: Any) -> AdminClient:
     options.setdefault("retry_policy", FAST)
     return AdminClient(url, ADMIN_KEY, **options)
+
+
+def knows(client: AccountingClient | AdminClient, features: frozenset[str]) -> None:
+    """Make `client` one that has seen an answer announcing `features` (as after any
+    call to the service), so that a call needing one is sent without a probe first."""
+    client._transport._home._features = features
+
+
+FEATURES = frozenset({"holds", "capture", "refunds"})
 
 
 def body_of(request: httpx.Request) -> Any:
@@ -157,6 +170,15 @@ class Twins:
     original: str
 
     @property
+    def key(self) -> str:
+        """Its name in `TWINS`: the sync name, qualified by the class when another
+        client has a method of that name too (both serve one operation: an admin's
+        ``AdminClient.refund_transaction`` beside a user's ``refund_transaction``)."""
+        if self.cls is AccountingClient or self.sync not in _SHARED_NAMES:
+            return self.sync
+        return f"{self.cls.__name__}.{self.sync}"
+
+    @property
     def marked(self) -> str:
         return self.aio if self.original == self.sync else self.sync
 
@@ -183,9 +205,11 @@ def _marked_twins(cls: type) -> tuple[Twins, ...]:
     return tuple(found)
 
 
-# Every public network method of the clients, by its sync name: the registry the
-# facade keeps with `@twin`.
-TWINS: dict[str, Twins] = {t.sync: t for cls in CLIENTS for t in _marked_twins(cls)}
+# Every public network method of the clients, by its sync name (see `Twins.key`): the
+# registry the facade keeps with `@twin`.
+_ALL_TWINS = [t for cls in CLIENTS for t in _marked_twins(cls)]
+_SHARED_NAMES = {t.sync for t in _ALL_TWINS if sum(u.sync == t.sync for u in _ALL_TWINS) > 1}
+TWINS: dict[str, Twins] = {t.key: t for t in _ALL_TWINS}
 
 
 # -- calls that run either twin
@@ -218,8 +242,13 @@ class Call:
             kwargs={k: fill(v) for k, v in self.kwargs.items()},
         )
 
+    @property
+    def name(self) -> str:
+        """The sync method's name (`method` may qualify it: ``AdminClient.x``)."""
+        return self.method.rpartition(".")[2]
+
     def sync(self, client: Any) -> Any:
-        method = getattr(client, self.method)
+        method = getattr(client, self.name)
         twins = TWINS.get(self.method)
         if twins is not None and twins.iterator:
             return list(method(*self.args, **self.kwargs))
@@ -314,18 +343,26 @@ class Op:
     raises: bool = True  # False for the checks that report failures as a value
     concurrent: bool = False  # the async twin sends its steps at once
     secrets: tuple[str, ...] = field(default=())
+    label: str = ""  # the test id, for a second row of one method
+    # What the service announced before the call (a client that saw one answer of it):
+    # a call that needs a feature is sent only then (see test_features.py for the rest).
+    features: frozenset[str] | None = None
 
     @property
     def id(self) -> str:
-        """The test id: the sync method's name (the alias's, for the alias)."""
-        return self.call.alias or self.call.method
+        """The test id: the label, else the sync method's name (the alias's, for the
+        alias)."""
+        return self.label or self.call.alias or self.call.method
 
     @property
     def admin(self) -> bool:
         return TWINS[self.call.method].cls is AdminClient
 
     def client(self, url: str = BASE, **options: Any) -> AccountingClient | AdminClient:
-        return admin_client(url, **options) if self.admin else user_client(url, **options)
+        client = admin_client(url, **options) if self.admin else user_client(url, **options)
+        if self.features is not None:
+            knows(client, self.features)
+        return client
 
     def sync(self, client: Any) -> Any:
         return self.call.sync(client)
@@ -339,8 +376,17 @@ class Op:
 
 
 def mock_steps(httpx_mock: HTTPXMock, op: Op) -> None:
+    """Answer each step of `op` with its success body (announcing the op's features
+    on every answer, as a service with them does)."""
     for step in op.steps:
-        httpx_mock.add_response(method=step.method, url=step.url, json=step.answer)
+        httpx_mock.add_response(
+            method=step.method, url=step.url, json=step.answer, headers=announced(op.features)
+        )
+
+
+def announced(features: frozenset[str] | None) -> dict[str, str]:
+    """The Accounting-Features header of a service with `features` (none: no header)."""
+    return {} if features is None else {"Accounting-Features": ", ".join(sorted(features))}
 
 
 def assert_sent(httpx_mock: HTTPXMock, op: Op, *, ordered: bool = True) -> None:
@@ -401,6 +447,7 @@ def check_user(result: Any, doc: dict[str, Any] = USER) -> None:
 
 def check_tx(result: Any, doc: dict[str, Any]) -> None:
     assert type(result) is Transaction
+    authorized = doc.get("authorizedAmount", doc["amount"])
     assert result == Transaction(
         id=doc["id"],
         sender_email=doc["senderEmail"],
@@ -413,6 +460,12 @@ def check_tx(result: Any, doc: dict[str, Any]) -> None:
         resolved_at=when(doc["resolvedAt"]) if doc["resolvedAt"] else None,
         app_name=doc["appName"],
         endpoint=doc["appEpPath"],
+        authorized_amount=Decimal(str(authorized)),
+        expires_at=when(doc["expiresAt"]) if doc.get("expiresAt") else None,
+        cancel_reason=doc.get("cancelReason"),
+        refund_of=doc.get("refundOf"),
+        refunded_amount=Decimal(str(doc.get("refundedAmount", 0))),
+        refund_reason=doc.get("refundReason"),
     )
     assert type(result.amount) is Decimal
 
@@ -445,9 +498,12 @@ def check_info(result: Any) -> None:
         "total_received": 0.25,
         "pending_count": 1,
         "pending_amount": 0.25,
+        "total_refunds_received": 0.0,
+        "total_refunds_given": 0.0,
         "first_transaction_at": "2026-11-25T08:00:00+00:00",
         "last_transaction_at": "2026-11-27T10:00:00+01:00",
     }
+    assert result["available_balance"] == 89.75  # nothing held at a service without holds
     assert [t["id"] for t in result["billing_history"]] == ["new", "mid", "old"]
     assert json.loads(json.dumps(result)) == result  # plain JSON values
 
@@ -506,6 +562,15 @@ def check_users(result: Any) -> None:
     assert result[0].balance == Decimal("1234567.000001")
 
 
+def check_capture(result: Any) -> None:
+    """`charging()` that held 0.50 and captured 0.137: the payer paid exactly that."""
+    assert type(result) is Payment
+    check_tx(result.transaction, CAPTURED)
+    assert result.amount == Decimal("0.137")
+    assert result.held == Decimal("0.50")
+    assert result.price == Decimal("0.137")
+
+
 def still_pending(payment: Payment) -> None:
     """The block of `charging`: the charge is pending while the work runs."""
     assert payment.transaction.status is TransactionStatus.PENDING
@@ -546,6 +611,46 @@ CREATE_CHARGE = Step("POST", "/transaction/create", "basic", CHARGE_BODY, {"tran
 CONFIRM = Step(
     "POST", "/transaction/confirm", "basic", {"transactionId": "tx-1"}, {"transaction": COMPLETED}
 )
+# A charge at a service with holds: 0.50 held for ten minutes, 0.137 captured.
+HELD = tx_json(
+    "tx-h",
+    amount=0.5,
+    authorizedAmount=0.5,
+    expiresAt="2026-11-27T15:01:17+00:00",
+    cancelReason=None,
+    refundOf=None,
+    refundedAmount=0,
+    refundReason=None,
+)
+CAPTURED = {**resolved(HELD, "COMPLETED"), "amount": 0.137, "expiresAt": None}
+# Refunds of the direct payment tx-2 (to bob), by its recipient and by the admin.
+REFUND = tx_json(
+    "rf-1",
+    sender=BOB,
+    recipient=EMAIL,
+    amount=3,
+    status="COMPLETED",
+    created_by="SENDER",
+    resolved_by="SENDER",
+    resolved_at="2026-11-27T14:51:17+00:00",
+    app_name=None,
+    endpoint=None,
+    authorizedAmount=3,
+    expiresAt=None,
+    cancelReason=None,
+    refundOf="tx-2",
+    refundedAmount=0,
+    refundReason="partial outage",
+)
+ADMIN_REFUND = {
+    **REFUND,
+    "id": "rf-2",
+    "amount": 10,
+    "authorizedAmount": 10,
+    "createdBy": "SYSTEM",
+    "resolvedBy": "SYSTEM",
+    "refundReason": None,
+}
 DIRECT_BODY = {"senderEmail": EMAIL, "recipientEmail": BOB, "amount": 10}
 CREATE_DIRECT = Step("POST", "/transaction/create", "basic", DIRECT_BODY, {"transaction": DIRECT})
 CONFIRM_DIRECT = Step(
@@ -682,6 +787,57 @@ OPS: tuple[Op, ...] = (
         secrets=(PASSWORD, TOKEN),
     ),
     Op(
+        Call(
+            "charging",
+            (BOB, Decimal("0.50"), TOKEN),
+            {"hold_for": 600},
+            lambda payment: payment.capture(Decimal("0.137")),
+        ),
+        "charge",
+        (
+            Step(
+                "POST",
+                "/transaction/create",
+                "basic",
+                {
+                    "senderEmail": BOB,
+                    "recipientEmail": EMAIL,
+                    "amount": Decimal("0.50"),
+                    "token": TOKEN,
+                    "holdFor": 600,
+                },
+                {"transaction": HELD},
+            ),
+            Step(
+                "POST",
+                "/transaction/confirm",
+                "basic",
+                {"transactionId": "tx-h", "amount": Decimal("0.137")},
+                {"transaction": CAPTURED},
+            ),
+        ),
+        check_capture,
+        secrets=(PASSWORD, TOKEN),
+        label="charging-capture",
+        features=FEATURES,
+    ),
+    Op(
+        call("refund_transaction", "tx-2", amount=Decimal("3"), reason="partial outage"),
+        "refund_transaction",
+        (
+            Step(
+                "POST",
+                "/transaction/refund",
+                "basic",
+                {"transactionId": "tx-2", "amount": Decimal("3"), "reason": "partial outage"},
+                {"transaction": REFUND},
+            ),
+        ),
+        lambda r: check_tx(r, REFUND),
+        secrets=(PASSWORD,),
+        features=FEATURES,
+    ),
+    Op(
         call("transfer", BOB, 10),
         "transfer",
         (CREATE_DIRECT, CONFIRM_DIRECT),
@@ -805,6 +961,22 @@ OPS: tuple[Op, ...] = (
         ),
         check_users,
         secrets=(ADMIN_KEY,),
+    ),
+    Op(
+        call("AdminClient.refund_transaction", "tx-2"),
+        "refund_transaction",
+        (
+            Step(
+                "POST",
+                "/transaction/refund",
+                "bearer",
+                {"transactionId": "tx-2"},
+                {"transaction": ADMIN_REFUND},
+            ),
+        ),
+        lambda r: check_tx(r, ADMIN_REFUND),
+        secrets=(ADMIN_KEY,),
+        features=FEATURES,
     ),
 )
 OPS_BY_ID = {op.id: op for op in OPS}

@@ -4,6 +4,7 @@ message names the parameter and never echoes a password or token."""
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal
@@ -105,6 +106,21 @@ BAD_TOKENS = ["", "   ", 5, None, "t" * 4097]
 BAD_TX_IDS = ["", "   ", 5, None, "x" * 65, "tx\n1"]
 BAD_ORGS = [5, "", "x" * 129, "Open\x00Mined"]
 BAD_LABELS = [5, "", "x" * 2000]
+BAD_DURATIONS = [
+    0,
+    -1,
+    86401,
+    1.5,
+    "1h",
+    True,
+    float("nan"),
+    float("inf"),
+    datetime.timedelta(0),
+    datetime.timedelta(days=2),
+    [1],
+]
+BAD_OPTIONAL_AMOUNTS = [v for v in BAD_AMOUNTS if v is not None]
+BAD_REASONS = [5, "", "x" * 513, "partial\x00outage"]
 BAD_FILEPATHS = [5, "", "   ", b"/tmp/c.json", "folder/", ".", "..", 1.5]
 
 # What each network method is given: BAD marks where the bad value goes.
@@ -114,6 +130,7 @@ CHARGE_ARGS = {  # the short name: (the parameter, its bad values, the call's ar
     "token": ("token", BAD_TOKENS, (BOB, 1, BAD), {}),
     "app": ("app_name", BAD_LABELS, (BOB, 1, TOKEN), {"app_name": BAD}),
     "endpoint": ("endpoint", BAD_LABELS, (BOB, 1, TOKEN), {"endpoint": BAD}),
+    "hold": ("hold_for", BAD_DURATIONS, (BOB, 1, TOKEN), {"hold_for": BAD}),
 }
 DIRECT_ARGS = {
     "recipient": ("recipient_email", BAD_EMAILS, (BAD, 1), {}),
@@ -142,6 +159,27 @@ NETWORK_CASES: list[tuple[str, str, list[Any], Call]] = [
         for method in ("charge", "charging")
     ),
     ("confirm", "transaction_id", BAD_TX_IDS, call("confirm_transaction", BAD)),
+    (
+        "confirm-amount",
+        "amount",
+        BAD_OPTIONAL_AMOUNTS,
+        call("confirm_transaction", "tx-1", amount=BAD),
+    ),
+    *(
+        row
+        for method in ("refund_transaction", "AdminClient.refund_transaction")
+        for row in (
+            (f"{method}-id", "transaction_id", BAD_TX_IDS, call(method, BAD)),
+            (f"{method}-amount", "amount", BAD_OPTIONAL_AMOUNTS, call(method, "t", amount=BAD)),
+            (f"{method}-reason", "reason", BAD_REASONS, call(method, "tx-1", reason=BAD)),
+        )
+    ),
+    (
+        "create-hold",
+        "hold_for",
+        BAD_DURATIONS,
+        call("create_transaction", BOB, 1, hold_for=BAD),
+    ),
     ("cancel", "transaction_id", BAD_TX_IDS, call("cancel_transaction", BAD)),
     *(
         (f"{method}-{short}", param, values, Call(method, args, kwargs))

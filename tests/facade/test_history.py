@@ -402,6 +402,8 @@ def test_account_info_asks_for_summary_and_ten_newest(httpx_mock: HTTPXMock, kin
         "total_received": 100.0,
         "pending_count": 1,
         "pending_amount": 0.5,
+        "total_refunds_received": 0.0,
+        "total_refunds_given": 0.0,
         "first_transaction_at": "2026-11-27T14:50:02+00:00",
         "last_transaction_at": "2026-11-27T14:51:17+00:00",
     }

@@ -1,0 +1,355 @@
+"""Holds, capture, expiry and refunds in the facade, and the rule behind them: a call
+that needs a feature is sent only to a service that announced it in
+``Accounting-Features`` (learned from any answer, or from one probe per client).
+Every case runs sync, on asyncio and on trio."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+from pytest_httpx import HTTPXMock
+
+from syftbox_accounting import (
+    FeatureNotSupportedError,
+    HoldExpiredError,
+    InvalidInputError,
+    Payment,
+    PaymentError,
+    RetryPolicy,
+    ServiceException,
+    TransactionStatus,
+)
+from tests.facade.helpers import (
+    BASE,
+    BOB,
+    CAPTURED,
+    FEATURES,
+    HELD,
+    KINDS,
+    PENDING,
+    REFUND,
+    TOKEN,
+    USER,
+    Call,
+    announced,
+    body_of,
+    call,
+    knows,
+    resolved,
+    run,
+    run_all,
+    user_client,
+)
+
+PROBE = f"{BASE}/user/my-info"
+REFUND_URL = f"{BASE}/transaction/refund"
+CONFIRM_URL = f"{BASE}/transaction/confirm"
+CANCEL_URL = f"{BASE}/transaction/cancel"
+CREATE_URL = f"{BASE}/transaction/create"
+UNAUTHORIZED = {"message": "Invalid email or password.", "code": "invalid_credentials"}
+NEEDS = {  # a call that needs each feature, and where it would go
+    "refunds": (call("refund_transaction", "tx-2"), REFUND_URL),
+    "capture": (call("confirm_transaction", "tx-1", amount=Decimal("0.1")), CONFIRM_URL),
+    "holds": (call("charge", BOB, 1, TOKEN, hold_for=60), CREATE_URL),
+}
+
+
+def _probe_answer(httpx_mock: HTTPXMock, features: frozenset[str] | None) -> None:
+    httpx_mock.add_response(
+        method="GET", url=PROBE, status_code=401, json=UNAUTHORIZED, headers=announced(features)
+    )
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_fresh_client_learns_the_features_once_then_refunds(
+    httpx_mock: HTTPXMock, kind: str
+) -> None:
+    _probe_answer(httpx_mock, FEATURES)
+    httpx_mock.add_response(
+        url=REFUND_URL, json={"transaction": REFUND}, headers=announced(FEATURES)
+    )
+    httpx_mock.add_response(
+        url=REFUND_URL, json={"transaction": REFUND}, headers=announced(FEATURES)
+    )
+    again = call("refund_transaction", "tx-2", amount=Decimal("3"))
+    first, second = run_all(kind, user_client(), again, again)
+    assert first.refund_of == second.refund_of == "tx-2"
+    probe, *refunds = httpx_mock.get_requests()
+    # The probe costs the service nothing: no credentials, so no password hash.
+    assert probe.url == PROBE
+    assert "Authorization" not in probe.headers
+    assert [r.url for r in refunds] == [REFUND_URL, REFUND_URL]  # one probe per client
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("feature", sorted(NEEDS))
+def test_nothing_is_sent_to_a_service_that_did_not_announce_it(
+    httpx_mock: HTTPXMock, kind: str, feature: str
+) -> None:
+    # The public service announces nothing: its 401 has no Accounting-Features.
+    _probe_answer(httpx_mock, None)
+    needing, url = NEEDS[feature]
+    with pytest.raises(FeatureNotSupportedError) as caught:
+        run(kind, user_client(), needing)
+    assert caught.value.feature == feature
+    assert isinstance(caught.value, PaymentError)
+    assert "Nothing was sent" in str(caught.value)
+    assert caught.value.hint
+    assert [r.url for r in httpx_mock.get_requests()] == [PROBE]
+    assert httpx_mock.get_requests(url=url) == []
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_service_that_announced_other_features_is_not_asked_again(
+    httpx_mock: HTTPXMock, kind: str
+) -> None:
+    # A success answer without the header: the service itself said it has nothing.
+    httpx_mock.add_response(url=PROBE, json={"user": USER})
+    with pytest.raises(FeatureNotSupportedError):
+        run_all(kind, user_client(), call("get_account"), NEEDS["refunds"][0])
+    assert len(httpx_mock.get_requests()) == 1
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_an_error_page_of_a_proxy_does_not_unlearn_the_features(
+    httpx_mock: HTTPXMock, kind: str
+) -> None:
+    httpx_mock.add_response(url=PROBE, status_code=502, html="<h1>Bad Gateway</h1>")
+    httpx_mock.add_response(
+        url=REFUND_URL, json={"transaction": REFUND}, headers=announced(FEATURES)
+    )
+    client = user_client(retry_policy=RetryPolicy(max_retries=0))
+    knows(client, FEATURES)
+    with pytest.raises(ServiceException):
+        run(kind, client, call("get_account"))
+    assert client._transport.features == FEATURES
+    assert run(kind, client, NEEDS["refunds"][0]).refund_of == "tx-2"
+
+
+def test_copies_made_by_with_options_share_what_was_learned(httpx_mock: HTTPXMock) -> None:
+    _probe_answer(httpx_mock, FEATURES)
+    client = user_client()
+    copy = client.with_options(timeout=5)
+    httpx_mock.add_response(
+        url=REFUND_URL, json={"transaction": REFUND}, headers=announced(FEATURES)
+    )
+    copy.refund_transaction("tx-2")
+    assert client._transport.features == FEATURES
+    httpx_mock.add_response(
+        url=REFUND_URL, json={"transaction": REFUND}, headers=announced(FEATURES)
+    )
+    client.refund_transaction("tx-2")  # no second probe
+    assert len(httpx_mock.get_requests(url=PROBE)) == 1
+
+
+# -- charging(): hold the most, capture the price
+
+
+def _charging(block: Any, **kwargs: Any) -> Call:
+    return Call("charging", (BOB, Decimal("0.50"), TOKEN), kwargs, block)
+
+
+def _held(httpx_mock: HTTPXMock, features: frozenset[str] | None = FEATURES) -> None:
+    httpx_mock.add_response(url=CREATE_URL, json={"transaction": HELD}, headers=announced(features))
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_capturing_the_whole_hold_sends_no_amount(httpx_mock: HTTPXMock, kind: str) -> None:
+    # Works at every service: the public one captures what it created.
+    _held(httpx_mock, None)
+    httpx_mock.add_response(url=CONFIRM_URL, json={"transaction": resolved(HELD, "COMPLETED")})
+    payment = run(kind, user_client(), _charging(lambda p: p.capture(Decimal("0.5"))))
+    assert payment.transaction.status is TransactionStatus.COMPLETED
+    assert body_of(httpx_mock.get_requests(url=CONFIRM_URL)[0]) == {"transactionId": "tx-h"}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_capturing_less_where_the_service_cannot_raises_in_the_block(
+    httpx_mock: HTTPXMock, kind: str
+) -> None:
+    _held(httpx_mock, None)
+    httpx_mock.add_response(url=CANCEL_URL, json={"transaction": resolved(HELD, "CANCELLED")})
+    handed_out: list[str] = []
+
+    def work(payment: Payment) -> None:
+        payment.capture(Decimal("0.137"))
+        handed_out.append("the answer")  # never reached: the price could not be set
+
+    with pytest.raises(FeatureNotSupportedError) as caught:
+        run(kind, user_client(), _charging(work))
+    assert caught.value.feature == "capture"
+    assert handed_out == []
+    # The block raised, so the charge was cancelled: nothing moves, nothing stays held.
+    assert httpx_mock.get_requests(url=CONFIRM_URL) == []
+    assert len(httpx_mock.get_requests(url=CANCEL_URL)) == 1
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("price", [Decimal("0.500001"), 1, Decimal("-0.1"), "0.1", float("nan")])
+def test_a_price_above_the_hold_or_malformed_is_refused_in_the_block(
+    httpx_mock: HTTPXMock, kind: str, price: Any
+) -> None:
+    _held(httpx_mock)
+    httpx_mock.add_response(url=CANCEL_URL, json={"transaction": resolved(HELD, "CANCELLED")})
+    with pytest.raises(InvalidInputError) as caught:
+        run(kind, user_client(), _charging(lambda p: p.capture(price)))
+    assert "amount" in str(caught.value)
+    assert httpx_mock.get_requests(url=CONFIRM_URL) == []
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("zero", [0, 0.0, Decimal(0), Decimal("-0")])
+def test_a_price_of_zero_cancels_and_nothing_moves(
+    httpx_mock: HTTPXMock, kind: str, zero: Any
+) -> None:
+    _held(httpx_mock, None)  # works at every service
+    httpx_mock.add_response(url=CANCEL_URL, json={"transaction": resolved(HELD, "CANCELLED")})
+    payment = run(kind, user_client(), _charging(lambda p: p.capture(zero)))
+    assert payment.transaction.status is TransactionStatus.CANCELLED
+    assert payment.price == 0
+    assert httpx_mock.get_requests(url=CONFIRM_URL) == []
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_last_capture_wins(httpx_mock: HTTPXMock, kind: str) -> None:
+    _held(httpx_mock)
+    httpx_mock.add_response(url=CONFIRM_URL, json={"transaction": CAPTURED})
+
+    def work(payment: Payment) -> None:
+        payment.capture(Decimal("0.3"))
+        payment.capture(Decimal("0.137"))
+
+    run(kind, user_client(), _charging(work))
+    sent = body_of(httpx_mock.get_requests(url=CONFIRM_URL)[0])
+    assert sent == {"transactionId": "tx-h", "amount": Decimal("0.137")}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_hold_that_lapsed_before_the_work_ended_says_nothing_moved(
+    httpx_mock: HTTPXMock, kind: str
+) -> None:
+    _probe_answer(httpx_mock, FEATURES)  # hold_for needs `holds`: learned first
+    _held(httpx_mock)
+    expired = {"message": "The hold lapsed; nothing moved.", "code": "hold_expired"}
+    httpx_mock.add_response(url=CONFIRM_URL, status_code=409, json=expired)
+    with pytest.raises(HoldExpiredError) as caught:
+        run(kind, user_client(), _charging(lambda p: None, hold_for=60))
+    notes = " ".join(caught.value.__notes__)
+    assert "nothing moved" in notes
+    assert "hold_for" in notes
+    assert "stays pending" not in notes
+    assert body_of(httpx_mock.get_requests(url=CREATE_URL)[0])["holdFor"] == 60
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_failed_block_whose_hold_lapsed_says_nothing_moved(
+    httpx_mock: HTTPXMock, kind: str
+) -> None:
+    _held(httpx_mock)
+    expired = {"message": "The hold lapsed; nothing moved.", "code": "hold_expired"}
+    httpx_mock.add_response(url=CANCEL_URL, status_code=409, json=expired)
+
+    def work(payment: Payment) -> None:
+        raise RuntimeError("the model crashed")
+
+    with pytest.raises(RuntimeError) as caught:
+        run(kind, user_client(), _charging(work))
+    assert caught.value.__notes__ == ["The hold of charge tx-h had lapsed already: nothing moved."]
+
+
+# -- what the answers say
+
+
+def test_the_available_balance_is_the_balance_minus_what_is_held(httpx_mock: HTTPXMock) -> None:
+    held = {**USER, "balance": 10, "heldBalance": 2.5, "availableBalance": 7.5}
+    httpx_mock.add_response(url=PROBE, json={"user": held})
+    account = user_client().get_account()
+    assert account.held_balance == Decimal("2.5")
+    assert account.available_balance == Decimal("7.5")
+
+
+def test_the_public_service_holds_nothing(httpx_mock: HTTPXMock) -> None:
+    httpx_mock.add_response(url=PROBE, json={"user": {**USER, "balance": 10}})
+    account = user_client().get_account()
+    assert (account.held_balance, account.available_balance) == (0, 10)
+
+
+@pytest.mark.parametrize(
+    "user",
+    [
+        {"heldBalance": 11},  # more held than there is
+        {"heldBalance": 1, "availableBalance": 10},  # not balance - held
+        {"heldBalance": -1},
+        {"availableBalance": "10"},
+    ],
+)
+def test_balances_that_do_not_add_up_break_the_contract(
+    httpx_mock: HTTPXMock, user: dict[str, Any]
+) -> None:
+    httpx_mock.add_response(url=PROBE, json={"user": {**USER, "balance": 10, **user}})
+    with pytest.raises(ServiceException) as caught:
+        user_client().get_account()
+    assert "does not match the contract" in str(caught.value)
+
+
+def test_a_capture_above_its_hold_in_an_answer_breaks_the_contract(
+    httpx_mock: HTTPXMock,
+) -> None:
+    wrong = {**CAPTURED, "amount": 0.6}  # captured more than the 0.50 held
+    httpx_mock.add_response(url=f"{BASE}/transactions/tx-h", json={"transaction": wrong})
+    with pytest.raises(ServiceException):
+        user_client().get_transaction("tx-h")
+
+
+def test_an_expired_hold_reads_as_cancelled_and_expired(httpx_mock: HTTPXMock) -> None:
+    lapsed = {**resolved(PENDING, "CANCELLED"), "resolvedBy": "SYSTEM", "cancelReason": "expired"}
+    httpx_mock.add_response(url=f"{BASE}/transactions/tx-1", json={"transaction": lapsed})
+    tx = user_client().get_transaction("tx-1")
+    assert tx.expired
+    assert tx.status is TransactionStatus.CANCELLED
+    assert tx.authorized_amount == tx.amount  # a service that did not say held all of it
+
+
+def test_an_unknown_cancel_reason_is_kept_as_sent(httpx_mock: HTTPXMock) -> None:
+    later = {**resolved(PENDING, "CANCELLED"), "cancelReason": "disputed"}
+    httpx_mock.add_response(url=f"{BASE}/transactions/tx-1", json={"transaction": later})
+    tx = user_client().get_transaction("tx-1")
+    assert tx.cancel_reason == "disputed"
+    assert not tx.expired
+
+
+def test_refunds_count_apart_from_what_was_spent(httpx_mock: HTTPXMock) -> None:
+    usage = {
+        "transactionCount": 3,
+        "totalSpent": 10,
+        "totalReceived": 0,
+        "pendingCount": 0,
+        "pendingAmount": 0,
+        "totalRefundsReceived": 3,
+        "totalRefundsGiven": 0,
+        "firstTransactionAt": None,
+        "lastTransactionAt": None,
+    }
+    httpx_mock.add_response(url=f"{BASE}/user/usage", json={"usage": usage})
+    got = user_client().get_usage()
+    assert got.total_spent - got.total_refunds_received == 7
+    assert got.as_dict()["total_refunds_received"] == 3.0
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_admin_refunds_with_the_admin_key(httpx_mock: HTTPXMock, kind: str) -> None:
+    from tests.facade.helpers import ADMIN_KEY, admin_client, bearer
+
+    httpx_mock.add_response(
+        url=PROBE, status_code=401, json=UNAUTHORIZED, headers=announced(FEATURES)
+    )
+    httpx_mock.add_response(url=REFUND_URL, json={"transaction": REFUND})
+    refund = run(kind, admin_client(), call("AdminClient.refund_transaction", "tx-2"))
+    assert refund.refund_of == "tx-2"
+    probe, sent = httpx_mock.get_requests()
+    assert "Authorization" not in probe.headers
+    assert sent.headers["Authorization"] == bearer(ADMIN_KEY)
+    assert isinstance(sent, httpx.Request)
