@@ -275,24 +275,24 @@ def test_every_operation_of_the_contract_is_wired_end_to_end() -> None:
 
 def test_the_checklist_names_the_next_file_for_a_new_operation(monkeypatch: Any) -> None:
     # The first three steps of a contract operation that nothing implements yet.
-    new = ("getLimits", "GET", "/user/limits")
+    new = ("getNothingYet", "GET", "/nothing-yet")  # in no contract
     gap = first_gap(*new)
     assert gap is not None
-    assert "syftbox_accounting/_generated.py has no `get_limits`" in gap
+    assert "syftbox_accounting/_generated.py has no `get_nothing_yet`" in gap
     assert "run `make generate`" in gap
 
-    monkeypatch.setattr(_generated, "__all__", [*_generated.__all__, "get_limits"])
+    monkeypatch.setattr(_generated, "__all__", [*_generated.__all__, "get_nothing_yet"])
     gap = first_gap(*new)
     assert gap is not None
-    assert "add the builder `def get_limits(...)" in gap
+    assert "add the builder `def get_nothing_yet(...)" in gap
     assert "syftbox_accounting/operations.py" in gap
 
-    def get_limits() -> None:
+    def get_nothing_yet() -> None:
         """Stands in for the builder."""
 
-    monkeypatch.setattr(operations, "get_limits", get_limits, raising=False)
+    monkeypatch.setattr(operations, "get_nothing_yet", get_nothing_yet, raising=False)
     gap = first_gap(*new)
     assert gap is not None
-    assert "no flow uses operations.get_limits: add a flow `_get_limits`" in gap
+    assert "no flow uses operations.get_nothing_yet: add a flow `_get_nothing_yet`" in gap
     assert _file(AccountingClient) in gap
     assert _file(AdminClient) in gap
