@@ -34,7 +34,6 @@ import pytest
 from syftbox_accounting import AccountingClient, AdminClient, _generated, operations
 from syftbox_accounting.cli import _commands
 from syftbox_accounting.server import app
-from syftbox_accounting.service_client import ServiceClient
 from tests import spec
 from tests.facade import helpers
 
@@ -161,10 +160,8 @@ def _home(cls: type, name: str) -> type:
 
 
 def _areas(cls: type) -> list[str]:
-    """The files `cls` is written in: its own and those of the areas it is composed of."""
-    return sorted(
-        {_file(c) for c in cls.__mro__ if _in(c, PACKAGE) and not issubclass(ServiceClient, c)}
-    )
+    """The files that hold `cls`'s flows: its own, or those of the areas it is composed of."""
+    return sorted({_file(_home(f.cls, f"_{f.public}")) for f in _flows() if f.cls is cls})
 
 
 def _twins(cls: type, public: str) -> helpers.Twins | None:
@@ -219,13 +216,13 @@ def first_gap(operation_id: str, method: str, path: str) -> str | None:
     for flow in flows:
         where = _file(_home(flow.cls, flow.public))
         if _twins(flow.cls, flow.public) is None:
-            other = f"{flow.public}_async"
+            other = f"async def {flow.public}_async"
             if helpers.is_async(getattr(flow.cls, flow.public)):
-                other = f"{flow.public}_sync"
+                other = f"def {flow.public}_sync"
             return (
                 f"{operation_id}: {flow.cls.__name__}.{flow.public} has no twin: add "
-                f"`@twin({flow.public})` `{other}` beside it in {where}, a one-line shim "
-                f"over `_{flow.public}`"
+                f"`@twin({flow.public}) {other}(...)` beside it in {where}, a one-line "
+                f"shim over `_{flow.public}`"
             )
     pairs = [_twins(flow.cls, flow.public) for flow in flows]
     names = {name for pair in pairs if pair for name in (pair.sync, pair.aio)}
