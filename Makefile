@@ -14,6 +14,9 @@ GEN_PKG := syftbox_accounting_client
 # The generator, with the ruff its post-hooks need first on PATH.
 GENERATE := PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/openapi-python-client generate \
 	--path openapi.yaml --config openapi-python-client.yaml --meta none --fail-on-warning
+# The facade's door into the generated client, written from generated/'s layout.
+DOOR := syftbox_accounting/_generated.py
+WRITE_DOOR := $(PY) tools/write_door.py
 
 # The other languages' clients, generated from the same contract and committed
 # (clients/typescript/generated, clients/go/client); both generators are pinned: hey-api
@@ -92,6 +95,7 @@ generate: $(VENV_STAMP) ## Regenerate generated/ and the clients in clients/ fro
 	rm -rf generated/$(GEN_PKG)
 	@mkdir -p generated
 	$(GENERATE) --output-path generated/$(GEN_PKG)
+	$(WRITE_DOOR) --package generated/$(GEN_PKG) --output $(DOOR)
 	@$(MAKE) --no-print-directory generate-clients
 
 .PHONY: generate-clients
@@ -124,10 +128,12 @@ check-clients: $(VENV_STAMP) $(NODE_STAMP) ## Fail with a diff when clients/ doe
 	fi
 
 .PHONY: check-generated
-check-generated: $(VENV_STAMP) ## Fail with a diff when generated/ does not match openapi.yaml.
+check-generated: $(VENV_STAMP) ## Fail with a diff when generated/ or the door to it does not match openapi.yaml.
 	$(call step,check-generated,tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
 		$(GENERATE) --output-path "$$tmp/$(GEN_PKG)" >/dev/null && \
 		diff -ru -x __pycache__ "generated/$(GEN_PKG)" "$$tmp/$(GEN_PKG)",generated/ does not match openapi.yaml: run 'make generate' and commit the result.)
+	$(call step,check-generated ($(DOOR)),$(WRITE_DOOR) --package generated/$(GEN_PKG) --output - | \
+		diff -u --label "$(DOOR) (committed)" --label "$(DOOR) (as make generate writes it)" $(DOOR) -,$(DOOR) does not match generated/: run 'make generate' and commit the result.)
 
 .PHONY: format
 format: $(VENV_STAMP) ## Format and autofix the hand-written code.

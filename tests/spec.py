@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -59,3 +60,10 @@ def body_examples() -> Iterator[tuple[str, str, dict[str, Any], Any]]:
                     resolve(media["schema"]),
                     resolve(example)["value"],
                 )
+
+
+def python_name(name: str) -> str:
+    """A contract name as the generator spells it in Python: ``createUser`` ->
+    ``create_user``, ``Idempotency-Key`` -> ``idempotency_key``."""
+    words = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name)
+    return re.sub(r"[^0-9A-Za-z]+", "_", words).strip("_").lower()

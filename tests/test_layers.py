@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import ast
 import concurrent.futures
+import dataclasses
 import inspect
 import typing
 from pathlib import Path
+from typing import Any
+from urllib.parse import quote
 
 import pytest
 
 import syftbox_accounting
 from syftbox_accounting import AccountingClient, AdminClient, Client, _generated
+from tests import spec
 
 PACKAGE = Path(syftbox_accounting.__file__).parent
 GENERATED = "syftbox_accounting_client"
@@ -146,80 +150,95 @@ def test_the_door_names_exist_in_the_generated_client() -> None:
         assert getattr(_generated, name) is not None, name
 
 
-# The private request builders of the generated client that the facade relies on:
-# a generator upgrade that changes one fails here first, with a clear message.
+# The private request builders of the generated client that the facade relies on
+# (`operations.py` calls each `_get_kwargs`), as the contract says they must be: a
+# generator upgrade or a contract change that alters one fails here first, with a clear
+# message. Derived from openapi.yaml in the generator's order of parameters: path (in
+# URL order), the body, query, header (the Idempotency-Key), cookie.
+SAMPLE_PATH_VALUE = "a@example.com"  # needs quoting: the URL must carry it escaped
+
+
+@dataclasses.dataclass(frozen=True)
+class RequestBuilder:
+    """What the contract says of one operation's generated `_get_kwargs`."""
+
+    params: list[str]
+    in_path: int  # how many of `params` are path parameters (positional, first)
+    method: str
+    url: str  # with every path parameter set to SAMPLE_PATH_VALUE
+    body_model: str | None  # the request body's schema, a name in `models`
+    sample_body: dict[str, Any] | None  # the first example of the request body
+
+
+def _request_builder(method: str, path: str, op: dict[str, Any]) -> RequestBuilder:
+    path_level = spec.spec()["paths"][path].get("parameters", [])
+    by_location: dict[str, list[str]] = {}
+    seen: set[tuple[str, str]] = set()
+    for parameter in [spec.resolve(p) for p in [*op.get("parameters", []), *path_level]]:
+        where = (parameter["name"], parameter["in"])
+        if where not in seen:  # the operation's own overrides the path item's
+            seen.add(where)
+            by_location.setdefault(parameter["in"], []).append(parameter["name"])
+    in_path = sorted(by_location.get("path", []), key=lambda name: path.index(f"{{{name}}}"))
+    body_model = sample_body = None
+    if "requestBody" in op:
+        media = spec.resolve(op["requestBody"])["content"]["application/json"]
+        body_model = media["schema"]["$ref"].rsplit("/", 1)[1]
+        sample_body = spec.resolve(next(iter(media["examples"].values())))["value"]
+    url = path
+    for name in in_path:
+        url = url.replace(f"{{{name}}}", quote(SAMPLE_PATH_VALUE, safe=""))
+    return RequestBuilder(
+        params=[
+            *map(spec.python_name, in_path),
+            *(["body"] if body_model else []),
+            *(
+                spec.python_name(n)
+                for where in ("query", "header", "cookie")
+                for n in by_location.get(where, [])
+            ),
+        ],
+        in_path=len(in_path),
+        method=method.lower(),
+        url=url,
+        body_model=body_model,
+        sample_body=sample_body,
+    )
+
+
 GET_KWARGS = {
-    "create_user": (["body", "idempotency_key"], "post", "/user/create"),
-    "get_my_info": ([], "get", "/user/my-info"),
-    "update_password": (["body", "idempotency_key"], "put", "/user/update-password"),
-    "update_organization": (["body", "idempotency_key"], "put", "/user/update-organization"),
-    "create_token": (["body", "idempotency_key"], "post", "/token/create"),
-    "create_transaction": (["body", "idempotency_key"], "post", "/transaction/create"),
-    "confirm_transaction": (["body", "idempotency_key"], "post", "/transaction/confirm"),
-    "cancel_transaction": (["body", "idempotency_key"], "post", "/transaction/cancel"),
-    "refund_transaction": (["body", "idempotency_key"], "post", "/transaction/refund"),
-    "list_transactions": (
-        ["limit", "cursor", "status", "created_after", "created_before", "counterparty"],
-        "get",
-        "/transactions",
-    ),
-    "get_transaction": (["transaction_id"], "get", "/transactions/a%40example.com"),
-    "get_usage": (["created_after", "created_before"], "get", "/user/usage"),
-    "add_balance": (["body", "idempotency_key"], "post", "/user/add-balance"),
-    "get_user": (["email"], "get", "/user/a%40example.com"),
-    "list_users": ([], "get", "/users"),
+    spec.python_name(op["operationId"]): _request_builder(method, path, op)
+    for method, path, op in spec.operations()
 }
 
 
 @pytest.mark.parametrize("operation", sorted(GET_KWARGS))
 def test_the_generated_request_builders_we_rely_on(operation: str) -> None:
-    module = getattr(_generated, operation)
+    module = getattr(_generated, operation, None)
+    assert module is not None, (
+        f"syftbox_accounting/_generated.py has no {operation}: run `make generate`"
+    )
     builder = getattr(module, "_get_kwargs", None)
     assert builder is not None, (
         f"syftbox_accounting_client.api...{operation}._get_kwargs is gone: the generator "
         "changed its private request builder; adapt syftbox_accounting/operations.py"
     )
-    params, method, url = GET_KWARGS[operation]
-    assert list(inspect.signature(builder).parameters) == params, (
-        f"{operation}._get_kwargs now takes {list(inspect.signature(builder).parameters)}, "
-        f"not {params}: adapt syftbox_accounting/operations.py"
+    expected = GET_KWARGS[operation]
+    params = list(inspect.signature(builder).parameters)
+    assert params == expected.params, (
+        f"{operation}._get_kwargs now takes {params}, not {expected.params} as openapi.yaml "
+        "says: adapt syftbox_accounting/operations.py (or this test, if the generator's "
+        "order of parameters changed)"
     )
-    body = getattr(
-        _generated.models,
-        {
-            "create_user": "CreateUserRequest",
-            "update_password": "UpdatePasswordRequest",
-            "update_organization": "UpdateOrganizationRequest",
-            "create_token": "CreateTokenRequest",
-            "create_transaction": "CreateTransactionRequest",
-            "confirm_transaction": "ConfirmTransactionRequest",
-            "cancel_transaction": "TransactionIdRequest",
-            "refund_transaction": "RefundTransactionRequest",
-            "add_balance": "AddBalanceRequest",
-        }.get(operation, "CreateTokenRequest"),
-    )
-    args = {"body": body.from_dict(_SAMPLE_BODIES.get(operation, {}))} if "body" in params else {}
-    positional = ["a@example.com"] if params in (["email"], ["transaction_id"]) else []
-    request = builder(*positional, **args)
-    assert (request["method"], request["url"]) == (method, url)
+    args: dict[str, Any] = {}
+    if expected.body_model is not None:
+        model = getattr(_generated.models, expected.body_model)
+        args["body"] = model.from_dict(expected.sample_body)
+    request = builder(*[SAMPLE_PATH_VALUE] * expected.in_path, **args)
+    assert (request["method"], request["url"]) == (expected.method, expected.url)
     assert set(request) <= {"method", "url", "json", "headers", "params"}
-
-
-_SAMPLE_BODIES = {
-    "create_user": {"email": "a@example.com"},
-    "update_password": {"oldPassword": "old-password", "newPassword": "new-password"},
-    "update_organization": {"organization": None},
-    "create_token": {"recipientEmail": "b@example.com"},
-    "create_transaction": {
-        "senderEmail": "a@example.com",
-        "recipientEmail": "b@example.com",
-        "amount": 1,
-    },
-    "confirm_transaction": {"transactionId": "tx-1"},
-    "cancel_transaction": {"transactionId": "tx-1"},
-    "refund_transaction": {"transactionId": "tx-1"},
-    "add_balance": {"recipientEmail": "a@example.com", "amount": 1},
-}
+    if expected.sample_body is not None:
+        assert request["json"] == expected.sample_body
 
 
 def _public_methods() -> list[tuple[str, object]]:

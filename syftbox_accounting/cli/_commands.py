@@ -371,3 +371,16 @@ COMMANDS: dict[str, Command] = {
 
 # Commands after which an interruption may have left money in flight.
 MOVES_MONEY = {"transfer", "charge", "confirm", "cancel", "admin add-balance"}
+
+# Public network methods of the library that no command calls, on purpose, and why: with
+# COMMANDS, the CLI's side of each operation's checklist (tests/test_checklist.py).
+NO_COMMAND: dict[str, str] = {
+    "update_password": (
+        "a new password must also replace the saved, encrypted one; until a command does "
+        "both, use AccountingClient.update_password() and then save_credentials()"
+    ),
+    "update_organization": (
+        "a profile field that no shell workflow needs yet; use "
+        "AccountingClient.update_organization()"
+    ),
+}
