@@ -293,8 +293,9 @@ def test_the_checklist_names_the_next_file_for_a_new_operation(monkeypatch: Any)
     assert "no flow uses operations.get_nothing_yet: add a flow `_get_nothing_yet`" in gap
     # Every room of AccountingClient where a flow may go, and AdminClient's file.
     for area in AccountingClient.__mro__:
-        if area.__module__.startswith("syftbox_accounting.accounting.") and "_" not in (
-            area.__module__.rsplit(".", 1)[1]
+        if (
+            area.__module__.startswith("syftbox_accounting.accounting.")
+            and "_" not in (area.__module__.rsplit(".", 1)[1])
         ):
             assert _file(area) in gap, area
     assert _file(AdminClient) in gap
