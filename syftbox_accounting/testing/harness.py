@@ -37,10 +37,11 @@ class SessionService:
     port once a test asks for one (the server starts then, in a thread).
 
     New accounts get no initial credit, so `create_account(balance=...)` is exact;
-    passwords are hashed with a trivial cost (fast, and fine only in tests).
+    passwords are hashed with a trivial cost (fast, and fine only in tests; the
+    benchmarks turn it off with `fast_password_hash=False` to compare).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, fast_password_hash: bool = True) -> None:
         from starlette.middleware import Middleware
 
         from syftbox_accounting.server import create_app
@@ -51,7 +52,7 @@ class SessionService:
         self.app: Starlette = create_app(
             admin_key=self.admin_key,
             initial_credit=Decimal(0),
-            fast_password_hash=True,
+            fast_password_hash=fast_password_hash,
             run_inline=True,  # drivable with no thread and no event loop
         )
         self.faults: Faults = Faults()
