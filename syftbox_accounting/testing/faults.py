@@ -127,7 +127,10 @@ class Faults:
             value out of range; the message says what is allowed.
     """
 
-    def __init__(self, contract: Callable[[], Contract] | None = None) -> None:
+    def __init__(
+        self, contract: Callable[[], Contract] | None = None, *, injected: bool = True
+    ) -> None:
+        self._injected = injected
         self._lock = threading.Lock()
         self._faults: list[Fault] = []
         self._endpoints = _endpoints()
@@ -280,6 +283,11 @@ class Faults:
         return operation, account, times
 
     def _add(self, fault: Fault) -> Fault:
+        if not self._injected:
+            raise RuntimeError(
+                "This service has no fault injector: faults need the accounting_service "
+                "fixture's service (syftbox_accounting.testing.harness.SessionService)."
+            )
         with self._lock:
             self._faults.append(fault)
         return fault

@@ -123,9 +123,40 @@ def _close_without_loop(client: httpx.AsyncClient) -> None:
         run_inline(client.aclose())
 
 
+class _Served:
+    """A `BackgroundService` of your own (other options: a short token lifetime...) in
+    the role of the session's service: over loopback only, and without faults."""
+
+    def __init__(self, background: BackgroundService) -> None:
+        from syftbox_accounting.testing.faults import Faults
+
+        self.background = background
+        self.url = background.url
+        self.admin_key = background.admin_key
+        self.faults = Faults(injected=False)
+        self._pool: httpx.Client | None = None
+
+    def pool(self, mode: Mode) -> httpx.Client:
+        if self._pool is None:
+            self._pool = httpx.Client(follow_redirects=False)
+        return self._pool
+
+    def reset(self) -> None:
+        self.background.reset()
+
+    def release(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
+
+
 class AccountingTestService:
     """A reference accounting service for one test, with helpers to make funded
     accounts and to make it fail.
+
+    Made by the `accounting_service` fixture; made yourself around a
+    `BackgroundService` of yours (``AccountingTestService(running)``) it works over
+    loopback, without `faults`.
 
     Attributes:
         mode: ``loopback`` (a real socket, the default) or ``in-process`` (no socket,
@@ -139,19 +170,31 @@ class AccountingTestService:
             ``httpx.Client(base_url=svc.url, transport=svc.transport)`` works in both.
     """
 
-    def __init__(self, session: SessionService, mode: Mode = "loopback") -> None:
+    def __init__(
+        self, session: SessionService | BackgroundService, mode: Mode = "loopback"
+    ) -> None:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}.")
-        self._session = session
         self.mode: Mode = mode
-        self.faults = session.faults
         in_process = mode == "in-process"
-        self.url = IN_PROCESS_URL if in_process else session.url
-        self.transport = session.transport if in_process else None
-        self.async_transport = session.async_transport if in_process else None
-        self._http = session.pool(mode)
-        self._async_http = session.async_pool() if in_process else None
-        self.admin = AdminClient(self.url, session.admin_key, **self.client_options)
+        self.transport: ServiceTransport | None = None
+        self.async_transport: AsyncServiceTransport | None = None
+        self._async_http: httpx.AsyncClient | None = None
+        self._session: SessionService | _Served
+        if isinstance(session, SessionService):
+            self._session = session
+            self.url = IN_PROCESS_URL if in_process else session.url
+            if in_process:
+                self.transport, self.async_transport = session.transport, session.async_transport
+                self._async_http = session.async_pool()
+        elif in_process:
+            raise ValueError("A BackgroundService is reached over loopback only.")
+        else:
+            self._session = _Served(session)
+            self.url = self._session.url
+        self.faults = self._session.faults
+        self._http = self._session.pool(mode)
+        self.admin = AdminClient(self.url, self._session.admin_key, **self.client_options)
         self._clients: list[AccountingClient] = []
         self._own_http: list[httpx.Client | httpx.AsyncClient] = []
         self._numbers = itertools.count(1)
@@ -261,3 +304,5 @@ class AccountingTestService:
         self._close_clients()
         self.admin.close()
         self.admin._transport.abandon_async()
+        if isinstance(self._session, _Served):
+            self._session.release()
