@@ -61,7 +61,22 @@ class _Socket:
     async def sleep(self, seconds: float) -> None:
         import anyio
 
-        await anyio.sleep(seconds)
+        # Also over once the client has left (its timeout): nobody waits for the answer,
+        # and a long delay must not hold the server's shutdown.
+        async with anyio.create_task_group() as waiting:
+
+            async def until_gone() -> None:
+                await self._gone()
+                waiting.cancel_scope.cancel()
+
+            waiting.start_soon(until_gone)
+            await anyio.sleep(seconds)
+            waiting.cancel_scope.cancel()
+
+    async def _gone(self) -> None:
+        # uvicorn tells its app that the client left once the connection is closed.
+        while (await self._receive())["type"] != "http.disconnect":
+            pass
 
     async def drop(self, *, reset: bool) -> None:
         if reset:
@@ -71,10 +86,8 @@ class _Socket:
             self._transport.abort()
         else:
             self._transport.close()
-        # uvicorn tells its app that the client left once the close is done; from then
-        # on it sends nothing for this request (no 500 for a missing answer).
-        while (await self._receive())["type"] != "http.disconnect":
-            pass
+        # From then on uvicorn sends nothing for this request (no 500 for a missing answer).
+        await self._gone()
 
 
 def over_loopback(app: ASGIApp) -> ASGIApp:

@@ -327,3 +327,24 @@ def test_bad_arguments(accounting_service):
     )
     result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
+
+
+def test_a_delayed_answer_whose_client_left_holds_nothing(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # Over loopback the delay waits on the server; once the client has given up, it
+    # ends, so the server's shutdown has no request left to cancel (and log).
+    from syftbox_accounting import ServiceException
+    from syftbox_accounting.testing.harness import AccountingTestService, SessionService
+
+    session = SessionService()
+    try:
+        svc = AccountingTestService(session, "loopback")
+        client = svc.create_account(balance=1, timeout=0.2, max_retries=0)
+        svc.faults.delay("getMyInfo", 600)
+        with pytest.raises(ServiceException, match=r"no answer within 0\.2 s"):
+            client.get_account_balance()
+        svc.close()
+    finally:
+        session.close()
+    assert [r for r in caplog.records if r.levelname == "ERROR"] == []
