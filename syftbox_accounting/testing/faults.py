@@ -140,6 +140,10 @@ class Faults:
     def __repr__(self) -> str:
         return f"Faults({self._faults!r})"
 
+    def __bool__(self) -> bool:
+        """Whether any fault is armed in this test (fired or not)."""
+        return bool(self._faults)  # one read of a reference: no lock needed
+
     # -- arming
 
     def lose_answer(
@@ -336,7 +340,7 @@ class FaultInjector:
         self.faults = faults
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not self.faults._faults:
+        if scope["type"] != "http" or not self.faults:
             await self.app(scope, receive, send)
             return
         operation = self.faults.operation_of(scope["method"], scope["path"])
