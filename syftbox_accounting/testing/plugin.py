@@ -44,12 +44,13 @@ def pytest_configure(config: pytest.Config) -> None:
     )
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
-    report = yield
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    # Old-style wrapper: it works on every pytest that has a stash (7.0 and later).
+    outcome: Any = yield
+    report = outcome.get_result()
     if report.when == "call":
         item.stash[_CALL_FAILED] = report.failed
-    return report
 
 
 @pytest.fixture(scope="session")
