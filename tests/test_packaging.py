@@ -1,5 +1,6 @@
 """Every third-party module the package imports is a declared dependency: the
-runtime ones for the library, the `server` extra for the service and the demo."""
+runtime ones for the library, the `server` extra for the service and the demo, the
+`testing` extra for the pytest plugin."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 OURS = {"syftbox_accounting", "syftbox_accounting_client"}
 # Import names of distributions whose names differ.
-IMPORT_NAMES = {"pyjwt": {"jwt"}, "attrs": {"attrs", "attr"}}
+IMPORT_NAMES = {"pyjwt": {"jwt"}, "attrs": {"attrs", "attr"}, "pyyaml": {"yaml"}}
 # Imported only when the user's process already has them (never a dependency).
 OPTIONAL = {"IPython"}
 
@@ -51,7 +52,8 @@ def test_imports_are_declared(path: Path) -> None:
     if relative.startswith(("syftbox_accounting/server/", "syftbox_accounting/demo.py")):
         allowed |= declared["server"]
     if relative.startswith("syftbox_accounting/testing/"):
-        allowed |= declared["server"] | {"pytest"}  # loaded by pytest, as its plugin
+        # Loaded by pytest, as its plugin; pytest-httpx and respx are the user's own.
+        allowed |= declared["testing"] | declared["server"] | {"pytest"}
     assert _imports(path) <= allowed, f"{relative} imports undeclared modules"
 
 

@@ -127,3 +127,55 @@ def test_the_fixture_hashes_fast_and_serve_cannot() -> None:
     from syftbox_accounting.server import serve
 
     assert "fast_password_hash" not in inspect.getsource(serve)
+
+
+MODES = """
+import pytest
+
+def test_default(accounting_service):
+    assert accounting_service.mode == "in-process"  # from the ini option
+    assert accounting_service.transport is not None
+
+@pytest.mark.accounting_service(mode="loopback")
+def test_marker_wins(accounting_service):
+    assert accounting_service.mode == "loopback"
+    assert accounting_service.transport is None
+    assert accounting_service.url.startswith("http://127.0.0.1:")
+
+@pytest.mark.accounting_service("sockets please")
+def test_a_bad_mode(accounting_service):
+    pass
+"""
+
+
+def test_the_mode_comes_from_the_marker_or_the_ini_option(pytester: pytest.Pytester) -> None:
+    pytester.makeini("[pytest]\naccounting_service_mode = in-process\n")
+    pytester.makepyfile(test_modes=MODES)
+    result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider", "--strict-markers")
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(
+        ["*accounting_service marker says mode 'sockets please': use one of loopback, in-process*"]
+    )
+
+
+def test_the_mock_fixture_is_documented_and_says_what_it_needs(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest_subprocess("--fixtures", "-q")
+    result.stdout.fnmatch_lines(["*accounting_mock*", "*pytest-httpx answers*"])
+    pytester.makepyfile(test_mock="def test_it(accounting_mock):\n    pass\n")
+    without = pytester.runpytest_subprocess("-q", "-p", "no:pytest_httpx")
+    without.assert_outcomes(errors=1)
+    without.stdout.fnmatch_lines(["*accounting_mock answers through pytest-httpx*"])
+
+
+def test_a_harness_around_your_own_service_works_over_loopback_without_faults() -> None:
+    from syftbox_accounting.server import BackgroundService
+    from syftbox_accounting.testing import AccountingTestService
+
+    with BackgroundService(fast_password_hash=True) as running:
+        harness = AccountingTestService(running)
+        assert harness.create_account(balance=150).get_account_balance() == 150.0
+        with pytest.raises(RuntimeError, match="no fault injector"):
+            harness.faults.lose_answer("confirmTransaction")
+        with pytest.raises(ValueError, match="over loopback only"):
+            AccountingTestService(running, "in-process")
+        harness.close()

@@ -61,6 +61,7 @@ def create_app(
     token_secret: bytes | None = None,
     max_pending: int = DEFAULT_MAX_PENDING,
     fast_password_hash: bool = False,
+    run_inline: bool = False,
 ) -> Starlette:
     """The reference accounting service as an ASGI app.
 
@@ -78,6 +79,11 @@ def create_app(
         fast_password_hash: TESTS ONLY: hash passwords with a trivial scrypt cost, so
             that registering takes microseconds. Such hashes are worthless if the
             database leaks; `syftbox-accounting serve` has no way to set this.
+        run_inline: TESTS ONLY: run blocking work (password hashing, SQLite on a file,
+            large answers) inline, never in a worker thread. A request then completes
+            without waiting on an event loop, so it can be driven with no thread and no
+            loop (`syftbox_accounting.testing`'s in-process transports). Served by
+            uvicorn, hashing would then stall every other request.
 
     The service is `app.state.service` (an `AccountingService`): call its `reset()` to
     wipe all data and its `close()` when done.
@@ -110,7 +116,10 @@ def create_app(
         store.close()
         raise
     app = Starlette(
-        routes=[*_routes(service), *docs.routes()],  # docs: /openapi.yaml and /docs
+        routes=[
+            *_routes(service, run_inline is True),
+            *docs.routes(),
+        ],  # docs: /openapi.yaml and /docs
         middleware=[Middleware(RequestLog), Middleware(idempotency.EchoKey)],
         exception_handlers={HTTPException: _http_exception},  # type: ignore[dict-item]
     )
@@ -150,16 +159,22 @@ class _Runner:
     the service fast under load.
     """
 
-    def __init__(self, service: AccountingService) -> None:
+    def __init__(self, service: AccountingService, everything_inline: bool = False) -> None:
         self.service = service
-        self.inline = service.store.in_memory
+        # Nothing awaits a thread or a limiter: see `create_app(run_inline=True)`.
+        self.everything_inline = everything_inline
+        self.inline = everything_inline or service.store.in_memory
         self.keys = service.keys
 
     async def slow(self, func: Callable[..., T], *args: Any) -> T:
+        if self.everything_inline:
+            return func(*args)
         return await to_thread.run_sync(functools.partial(func, *args))
 
     async def hashing(self, func: Callable[..., T], *args: Any) -> T:
         """Run `func`, which may hash a password, when a hashing slot is free."""
+        if self.everything_inline:
+            return func(*args)
         limiter = _hashing_limiter()
         if limiter.statistics().tasks_waiting >= MAX_WAITING_HASHES:
             raise errors.busy()
@@ -427,8 +442,8 @@ def _fixed_paths_under(prefix: str) -> dict[str, str]:
 _FIXED_USER_PATHS = _fixed_paths_under("/user/")
 
 
-def _routes(service: AccountingService) -> list[Route]:
-    run = _Runner(service)
+def _routes(service: AccountingService, run_inline: bool = False) -> list[Route]:
+    run = _Runner(service, run_inline)
     # Templated paths last, so that a fixed path (/user/my-info) wins over /user/{email}.
     ordered = sorted(ENDPOINTS, key=lambda endpoint: "{" in endpoint.path)
     return [Route(e.path, _endpoint(run, e), methods=[e.method]) for e in ordered]

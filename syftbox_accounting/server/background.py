@@ -13,6 +13,7 @@ from typing import Self
 
 import uvicorn
 from starlette.applications import Starlette
+from starlette.types import ASGIApp
 
 from syftbox_accounting.server.app import create_app
 from syftbox_accounting.server.connections import (
@@ -38,6 +39,11 @@ class BackgroundService:
     database unless `database` names a file), and `reset()` wipes its data between
     tests without a restart. `fast_password_hash=True` (tests only, as the pytest
     plugin uses it) makes registering cheap with hashes worthless outside a test.
+
+    `app` serves an ASGI app made elsewhere (a `create_app` app wrapped in test
+    middleware, as the pytest plugin does) instead of a new one: the options of
+    `create_app` are then unused, `service` is unavailable, and stopping leaves the
+    app open for its owner to close.
     """
 
     def __init__(
@@ -51,6 +57,7 @@ class BackgroundService:
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
         request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
         fast_password_hash: bool = False,
+        app: ASGIApp | None = None,
     ) -> None:
         self.limits = ConnectionLimits(max_connections, request_timeout)
         self.admin_key = admin_key if admin_key is not None else secrets.token_urlsafe(32)
@@ -60,6 +67,7 @@ class BackgroundService:
         self._token_secret = token_secret
         self.fast_password_hash = fast_password_hash
         self._app: Starlette | None = None
+        self._given_app = app
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self._socket: socket.socket | None = None
@@ -78,6 +86,8 @@ class BackgroundService:
 
     @property
     def app(self) -> Starlette:
+        if self._given_app is not None:
+            raise RuntimeError("This service serves an app given to it: ask its owner.")
         if self._app is None:
             raise RuntimeError("The service is not running: use it in a `with` block.")
         return self._app
@@ -95,14 +105,19 @@ class BackgroundService:
     def start(self) -> None:
         if self._thread is not None:
             raise RuntimeError("The service is already running.")
-        app = create_app(
-            database=self.database,
-            admin_key=self.admin_key,
-            initial_credit=self.initial_credit,
-            token_lifetime=self.token_lifetime,
-            token_secret=self._token_secret,
-            fast_password_hash=self.fast_password_hash,
-        )
+        app: Starlette | None
+        served: ASGIApp
+        if self._given_app is not None:
+            app, served = None, self._given_app
+        else:
+            app = served = create_app(
+                database=self.database,
+                admin_key=self.admin_key,
+                initial_credit=self.initial_credit,
+                token_lifetime=self.token_lifetime,
+                token_secret=self._token_secret,
+                fast_password_hash=self.fast_password_hash,
+            )
         # Bound here, before the thread starts, so the port is known and cannot be taken.
         # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY on accepted connections only for
         # sockets that say they are TCP; without it every response waits on delayed ACKs.
@@ -112,10 +127,11 @@ class BackgroundService:
             sock.bind(("127.0.0.1", 0))
         except OSError:
             sock.close()
-            app.state.service.close()
+            if app is not None:
+                app.state.service.close()
             raise
         config = uvicorn.Config(
-            app,
+            served,
             log_config=None,  # leave the process's logging setup alone
             log_level="warning",
             access_log=False,  # the app logs each request itself

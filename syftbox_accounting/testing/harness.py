@@ -1,11 +1,13 @@
-"""`AccountingTestService`: what the `accounting_service` fixture yields."""
+"""`AccountingTestService`: what the `accounting_service` fixture yields, and the
+session's service behind it."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import secrets
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Literal
 
 import httpx
 
@@ -14,40 +16,237 @@ from syftbox_accounting.accounting import AccountingClient
 from syftbox_accounting.admin import AdminClient
 
 if TYPE_CHECKING:
-    from syftbox_accounting.server import BackgroundService
+    from starlette.applications import Starlette
 
-__all__ = ["AccountingTestService"]
+    from syftbox_accounting.server import BackgroundService
+    from syftbox_accounting.testing.faults import Faults
+    from syftbox_accounting.testing.inprocess import AsyncServiceTransport, ServiceTransport
+
+__all__ = ["IN_PROCESS_URL", "MODES", "AccountingTestService", "Mode", "SessionService"]
+
+Mode = Literal["loopback", "in-process"]
+MODES: tuple[Mode, ...] = ("loopback", "in-process")
+# The base URL of the in-process service: a loopback name (so the library allows plain
+# http), on which nothing listens: a client without the transport fails at once.
+IN_PROCESS_URL = "http://accounting-service.localhost"
+
+
+class SessionService:
+    """The reference service of one test session (of one pytest-xdist worker): one app
+    and its data, reached in process through httpx transports, and over a loopback
+    port once a test asks for one (the server starts then, in a thread).
+
+    New accounts get no initial credit, so `create_account(balance=...)` is exact;
+    passwords are hashed with a trivial cost (fast, and fine only in tests; the
+    benchmarks turn it off with `fast_password_hash=False` to compare).
+    """
+
+    def __init__(self, *, fast_password_hash: bool = True) -> None:
+        from starlette.middleware import Middleware
+
+        from syftbox_accounting.server import create_app
+        from syftbox_accounting.testing.faults import FaultInjector, Faults
+        from syftbox_accounting.testing.inprocess import AsyncServiceTransport, ServiceTransport
+
+        self.admin_key = secrets.token_urlsafe(32)
+        self.app: Starlette = create_app(
+            admin_key=self.admin_key,
+            initial_credit=Decimal(0),
+            fast_password_hash=fast_password_hash,
+            run_inline=True,  # drivable with no thread and no event loop
+        )
+        self.faults: Faults = Faults()
+        # Innermost, so that its answers get the request id and the key echo too.
+        self.app.user_middleware.append(Middleware(FaultInjector, faults=self.faults))
+        self.transport: ServiceTransport = ServiceTransport(self.app)
+        self.async_transport: AsyncServiceTransport = AsyncServiceTransport(self.app)
+        self._loopback: BackgroundService | None = None
+        self._pools: dict[Mode, httpx.Client] = {}
+        self._async_pool: httpx.AsyncClient | None = None
+
+    def __repr__(self) -> str:
+        url = self._loopback.url if self._loopback is not None else "not started"
+        return f"SessionService(loopback {url})"  # never the admin key
+
+    @property
+    def url(self) -> str:
+        """The loopback URL, starting the server on first use."""
+        if self._loopback is None:
+            from syftbox_accounting.server import BackgroundService
+            from syftbox_accounting.testing.connection import over_loopback
+
+            loopback = BackgroundService(admin_key=self.admin_key, app=over_loopback(self.app))
+            loopback.start()
+            self._loopback = loopback
+        return self._loopback.url
+
+    def pool(self, mode: Mode) -> httpx.Client:
+        """The sync httpx client the session's library clients share, per mode: made
+        once, so no test pays for its SSL setup; never closed by a test."""
+        pool = self._pools.get(mode)
+        if pool is None:
+            transport = self.transport if mode == "in-process" else None
+            pool = self._pools[mode] = httpx.Client(transport=transport, follow_redirects=False)
+        return pool
+
+    def async_pool(self) -> httpx.AsyncClient:
+        """The in-process async httpx client: it holds no socket, so any event loop
+        (asyncio or trio) may use it."""
+        if self._async_pool is None:
+            self._async_pool = httpx.AsyncClient(transport=self.async_transport)
+        return self._async_pool
+
+    def reset(self) -> None:
+        """Wipe every account, transaction and spent token; disarm every fault."""
+        self.faults.clear()
+        self.app.state.service.reset()
+
+    def close(self) -> None:
+        for pool in self._pools.values():
+            pool.close()
+        if self._async_pool is not None:
+            _close_without_loop(self._async_pool)
+        if self._loopback is not None:
+            self._loopback.stop()
+        self.app.state.service.close()
+
+
+def _close_without_loop(client: httpx.AsyncClient) -> None:
+    """Close an async client with no event loop. In process its transport holds no
+    socket, so closing never waits. Over loopback closing may ask for the loop it ran
+    on (anyio's, gone by now): it is then left as it is, holding no socket either,
+    since the clients made here keep no idle connection."""
+    from syftbox_accounting.testing.inprocess import run_inline
+
+    # NeedsEventLoop, or sniffio finding no async library: both RuntimeErrors.
+    with contextlib.suppress(RuntimeError):
+        run_inline(client.aclose())
+
+
+class _Served:
+    """A `BackgroundService` of your own (other options: a short token lifetime...) in
+    the role of the session's service: over loopback only, and without faults."""
+
+    def __init__(self, background: BackgroundService) -> None:
+        from syftbox_accounting.testing.faults import Faults
+
+        self.background = background
+        self.url = background.url
+        self.admin_key = background.admin_key
+        self.faults = Faults(injected=False)
+        self._pool: httpx.Client | None = None
+
+    def pool(self, mode: Mode) -> httpx.Client:
+        if self._pool is None:
+            self._pool = httpx.Client(follow_redirects=False)
+        return self._pool
+
+    def reset(self) -> None:
+        self.background.reset()
+
+    def release(self) -> None:
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
 
 
 class AccountingTestService:
-    """A running reference service with helpers to make funded accounts.
+    """A reference accounting service for one test, with helpers to make funded
+    accounts and to make it fail.
+
+    Made by the `accounting_service` fixture; made yourself around a
+    `BackgroundService` of yours (``AccountingTestService(running)``) it works over
+    loopback, without `faults`.
 
     Attributes:
-        url: the service's base URL (``http://127.0.0.1:PORT``).
+        mode: ``loopback`` (a real socket, the default) or ``in-process`` (no socket,
+            no thread: the same service through an httpx transport).
+        url: the service's base URL (``http://127.0.0.1:PORT``; in process, a name on
+            which nothing listens: clients need `transport` too).
         admin: an `AdminClient` holding the service's admin key.
+        faults: `Faults`, to make the next requests of an operation fail.
+        transport, async_transport: httpx transports to the service in process; None
+            over loopback, where `url` is all a client needs. So
+            ``httpx.Client(base_url=svc.url, transport=svc.transport)`` works in both.
     """
 
-    def __init__(self, service: BackgroundService) -> None:
-        self._service = service
-        self.url = service.url
-        # One connection pool for every sync client made here: no TCP handshake per
-        # account. Async clients keep their own, per event loop.
-        self._http = httpx.Client(follow_redirects=False)
-        self.admin = AdminClient(self.url, service.admin_key, http_client=self._http)
+    def __init__(
+        self, session: SessionService | BackgroundService, mode: Mode = "loopback"
+    ) -> None:
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {', '.join(MODES)}, not {mode!r}.")
+        self.mode: Mode = mode
+        in_process = mode == "in-process"
+        self.transport: ServiceTransport | None = None
+        self.async_transport: AsyncServiceTransport | None = None
+        self._async_http: httpx.AsyncClient | None = None
+        self._session: SessionService | _Served
+        if isinstance(session, SessionService):
+            self._session = session
+            self.url = IN_PROCESS_URL if in_process else session.url
+            if in_process:
+                self.transport, self.async_transport = session.transport, session.async_transport
+                self._async_http = session.async_pool()
+        elif in_process:
+            raise ValueError("A BackgroundService is reached over loopback only.")
+        else:
+            self._session = _Served(session)
+            self.url = self._session.url
+        self.faults = self._session.faults
+        self._http = self._session.pool(mode)
+        self.admin = AdminClient(self.url, self._session.admin_key, **self.client_options)
         self._clients: list[AccountingClient] = []
+        self._own_http: list[httpx.Client | httpx.AsyncClient] = []
         self._numbers = itertools.count(1)
 
     def __repr__(self) -> str:
-        return f"AccountingTestService({self.url!r})"
+        return f"AccountingTestService({self.url!r}, mode={self.mode!r})"
 
     @property
     def admin_key(self) -> str:
         """The service's admin key, for code under test that needs it."""
-        return self._service.admin_key
+        return self._session.admin_key
 
-    def client(self, email: str | None = None, password: str | None = None) -> AccountingClient:
-        """An `AccountingClient` for this service, configured when both are given."""
-        client = AccountingClient(self.url, email, password, http_client=self._http)
+    @property
+    def client_options(self) -> dict[str, Any]:
+        """Keyword arguments that point an `AccountingClient` or `AdminClient` of yours
+        at this service, in either mode:
+        ``AccountingClient(svc.url, email, password, **svc.client_options)``."""
+        options: dict[str, Any] = {"http_client": self._http}
+        if self._async_http is not None:
+            options["async_http_client"] = self._async_http
+        return options
+
+    def http_client(self, **kwargs: Any) -> httpx.Client:
+        """A new `httpx.Client` with `base_url` set to this service (and its transport
+        in process), for your own code; closed after the test. Takes httpx's options."""
+        kwargs.setdefault("base_url", self.url)
+        if self.transport is not None:
+            kwargs.setdefault("transport", self.transport)
+        client = httpx.Client(**kwargs)
+        self._own_http.append(client)
+        return client
+
+    def async_http_client(self, **kwargs: Any) -> httpx.AsyncClient:
+        """A new `httpx.AsyncClient` with `base_url` set to this service (and its
+        transport in process), for your own code; closed after the test even if its
+        event loop has ended. Over loopback it keeps no idle connection, since one
+        left open at the end of a test could not be closed without its loop."""
+        kwargs.setdefault("base_url", self.url)
+        if self.async_transport is not None:
+            kwargs.setdefault("transport", self.async_transport)
+        else:
+            kwargs.setdefault("limits", httpx.Limits(max_keepalive_connections=0))
+        client = httpx.AsyncClient(**kwargs)
+        self._own_http.append(client)
+        return client
+
+    def client(
+        self, email: str | None = None, password: str | None = None, **options: Any
+    ) -> AccountingClient:
+        """An `AccountingClient` for this service, configured when both are given;
+        `options` go to its constructor (``timeout``, ``retry_policy``...)."""
+        client = AccountingClient(self.url, email, password, **{**self.client_options, **options})
         self._clients.append(client)
         return client
 
@@ -58,11 +257,13 @@ class AccountingTestService:
         balance: int | float | Decimal = 100,
         password: str | None = None,
         organization: str | None = None,
+        **options: Any,
     ) -> AccountingClient:
         """Register an account holding exactly `balance` dollars and return a client
-        configured with it. The email defaults to a fresh ``user-N@example.com``."""
+        configured with it (`options` go to its constructor). The email defaults to a
+        fresh ``user-N@example.com``."""
         email = email or f"user-{next(self._numbers)}-{secrets.token_hex(3)}@example.com"
-        client = self.client()
+        client = self.client(**options)
         client.register_accounting(
             email, password or secrets.token_urlsafe(16), organization=organization
         )
@@ -78,9 +279,10 @@ class AccountingTestService:
         return client
 
     def reset(self) -> None:
-        """Wipe every account and transaction, and close the clients made so far."""
+        """Wipe every account and transaction, disarm every fault, and close the
+        clients made so far."""
         self._close_clients()
-        self._service.reset()
+        self._session.reset()
 
     def _close_clients(self) -> None:
         # Also what a test forgot: an async client whose event loop has ended cannot
@@ -90,9 +292,17 @@ class AccountingTestService:
             client.close()
             client._transport.abandon_async()
         self._clients.clear()
+        for http in self._own_http:
+            if isinstance(http, httpx.Client):
+                http.close()
+            elif not http.is_closed:
+                _close_without_loop(http)
+        self._own_http.clear()
 
     def close(self) -> None:
-        """Close every client made here (sync and async) and the shared pool."""
+        """Close every client made here (sync and async); the session's pools stay."""
         self._close_clients()
         self.admin.close()
-        self._http.close()
+        self.admin._transport.abandon_async()
+        if isinstance(self._session, _Served):
+            self._session.release()

@@ -7,6 +7,9 @@
   balance) against the same test written with pytest-httpx (a mocked answer),
   per test (setup + call + teardown), median over many tests in one pytest run each
   (target: within 3x).
+- P6-pay: a test that makes two accounts and pays, with the fixture in process (no
+  socket, no thread) against the same test over loopback, per test, median over many
+  tests in one pytest run each (target: in process at most as slow).
 """
 
 from __future__ import annotations
@@ -16,10 +19,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tests.benchmarks.common import ROOT, Row, log, median, spread
+
+if TYPE_CHECKING:
+    from syftbox_accounting.testing.harness import Mode
 
 _CONFTEST = """
 import json, os
@@ -52,19 +58,33 @@ def test_httpx(httpx_mock, n):
 """
 
 
-def _create_ms(fast: bool, calls: int) -> list[float]:
-    from syftbox_accounting.server import BackgroundService
-    from syftbox_accounting.testing.harness import AccountingTestService
+_PAY_TEST = """
+import pytest
+pytestmark = pytest.mark.accounting_service(mode="{mode}")
+@pytest.mark.parametrize("n", range({n}))
+def test_pay(accounting_service, n):
+    payer = accounting_service.create_account(balance=5)
+    shop = accounting_service.create_account(balance=0)
+    payer.transfer(shop.get_email(), 1)
+    assert shop.get_account_balance() == 1.0
+"""
+
+
+def _create_ms(fast: bool, calls: int, mode: Mode = "loopback") -> list[float]:
+    from syftbox_accounting.testing.harness import AccountingTestService, SessionService
 
     figures = []
-    with BackgroundService(initial_credit=Decimal(0), fast_password_hash=fast) as service:
-        harness = AccountingTestService(service)
+    session = SessionService(fast_password_hash=fast)
+    try:
+        harness = AccountingTestService(session, mode)
         harness.create_account(balance=5)  # warm: connections, first-use costs
         for _ in range(calls):
             started = time.perf_counter()
             harness.create_account(balance=5)
             figures.append((time.perf_counter() - started) * 1000)
         harness.close()
+    finally:
+        session.close()
     return figures
 
 
@@ -89,9 +109,22 @@ def _per_test_ms(source: str, tests: int) -> list[float]:
 def run(calls: int, tests: int) -> list[Row]:
     fast = _create_ms(True, calls)
     slow = _create_ms(False, max(5, calls // 5))
-    log(f"P6: create_account {median(fast):.1f} ms (production hash {median(slow):.1f} ms)")
+    in_process = _create_ms(True, calls, "in-process")
+    log(
+        f"P6: create_account {median(fast):.1f} ms (production hash {median(slow):.1f} ms, "
+        f"in process {median(in_process):.1f} ms)"
+    )
     fixture = _per_test_ms(_FIXTURE_TEST, tests)
     mocked = _per_test_ms(_HTTPX_TEST, tests)
+    # Interleaved, so that a busy spell of the machine hits both modes alike.
+    paid: dict[str, list[float]] = {"loopback": [], "in-process": []}
+    for _ in range(2):
+        for mode, figures in paid.items():
+            figures += _per_test_ms(_PAY_TEST.replace("{mode}", mode), tests // 2)
+    log(
+        f"P6: a test that makes two accounts and pays: in process "
+        f"{median(paid['in-process']):.1f} ms, loopback {median(paid['loopback']):.1f} ms"
+    )
     return [
         Row(
             "P6-create",
@@ -102,7 +135,11 @@ def run(calls: int, tests: int) -> list[Row]:
             10.0,
             "<=",
             absolute=True,
-            details={"subject": spread(fast), "baseline": spread(slow)},
+            details={
+                "subject": spread(fast),
+                "baseline": spread(slow),
+                "in_process": spread(in_process),
+            },
         ),
         Row(
             "P6-test",
@@ -113,5 +150,15 @@ def run(calls: int, tests: int) -> list[Row]:
             3.0,
             "<=",
             details={"subject": spread(fixture), "baseline": spread(mocked)},
+        ),
+        Row(
+            "P6-pay",
+            "a test that makes two accounts and pays: in process vs the same over loopback",
+            "ms",
+            median(paid["in-process"]),
+            median(paid["loopback"]),
+            1.0,
+            "<=",
+            details={"subject": spread(paid["in-process"]), "baseline": spread(paid["loopback"])},
         ),
     ]
