@@ -31,6 +31,8 @@ class Snapshot:
     # What went wrong fetching the balance ("credentials refused"), and what to do.
     status: str | None = None
     hint: str | None = None
+    # "$7.50 ($2.50 held by pending charges)" when pending charges hold some of it.
+    available: str | None = None
 
 
 SET_UP = (
@@ -57,8 +59,16 @@ def _rows(snapshot: Snapshot) -> list[tuple[str, str]]:
         ("Status", snapshot.status or ("configured" if snapshot.configured else "not configured")),
         ("Email", snapshot.email or "-"),
         ("Balance", snapshot.balance),
+        *([("Available", snapshot.available)] if snapshot.available else []),
         ("Service", snapshot.url),
     ]
+
+
+def available(balance: Decimal, held: Decimal) -> str | None:
+    """The available balance as `Snapshot.available` shows it; None when nothing is held."""
+    if not held:
+        return None
+    return f"{money(balance - held)} ({money(held)} held by pending charges)"
 
 
 def text(snapshot: Snapshot, *, operations: bool = True) -> str:

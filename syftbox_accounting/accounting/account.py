@@ -241,7 +241,7 @@ class AccountMethods(UserBase):
         in Jupyter, as text elsewhere. Fetches the balance with a short timeout and
         shows "unavailable" if that fails; never raises, never shows the password."""
         balance = "not configured"
-        status = hint = None
+        status = hint = held = None
         if self.is_configured():
             try:
                 value = self._transport.send(
@@ -252,6 +252,7 @@ class AccountMethods(UserBase):
                     deadline=SHOW_TIMEOUT,
                 )
                 balance = display.money(value.balance)
+                held = display.available(value.balance, value.held_balance)
             except AuthenticationError:
                 balance, status = "unavailable", "credentials refused"
                 hint = (
@@ -261,7 +262,8 @@ class AccountMethods(UserBase):
             except AccountingError as exc:
                 balance = f"unavailable ({exc.status_code or 'no answer'})"
                 status, hint = "service unavailable", exc.hint
-        display.show(dataclasses.replace(self._snapshot(balance), status=status, hint=hint))
+        snapshot = self._snapshot(balance)
+        display.show(dataclasses.replace(snapshot, status=status, hint=hint, available=held))
 
     def __repr__(self) -> str:
         return display.text(self._snapshot("not fetched: call show()"))

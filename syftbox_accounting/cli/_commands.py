@@ -52,10 +52,22 @@ def _idempotency_key(ctx: Context) -> str:
 def balance(ctx: Context) -> int:
     account = _account(ctx)
     with ctx.account_client(account) as client, ctx.busy("Fetching the balance"):
-        value = client.get_account().balance
+        user = client.get_account()
+    lines = [money(user.balance)]
+    if user.held_balance:
+        lines.append(
+            f"{money(user.available_balance)} available; {money(user.held_balance)} held "
+            "by pending charges"
+        )
     ctx.emit(
-        {"email": account.email, "balance": value, "currency": "USD"},
-        [money(value)],
+        {
+            "email": account.email,
+            "balance": user.balance,
+            "available_balance": user.available_balance,
+            "held_balance": user.held_balance,
+            "currency": "USD",
+        },
+        lines,
     )
     return OK
 
@@ -116,6 +128,7 @@ def charge(ctx: Context) -> int:
             read[0],
             app_name=ctx.args.app_name,
             endpoint=ctx.args.endpoint,
+            hold_for=ctx.args.hold_for,
             confirm=confirm,
             idempotency_key=key,
         )
@@ -126,8 +139,8 @@ def charge(ctx: Context) -> int:
     lines = transaction_lines(tx, headline)
     if tx.is_pending:
         lines += [
-            f"Next: '{PROG} confirm {tx.id}' once the work is delivered,",
-            f"      '{PROG} cancel {tx.id}' if it failed.",
+            f"Next: '{PROG} confirm {tx.id}' once the work is delivered",
+            f"      (--amount PRICE to capture less), '{PROG} cancel {tx.id}' if it failed.",
         ]
     ctx.emit(transaction_doc(tx), lines)
     return OK
@@ -137,13 +150,19 @@ def _resolve(ctx: Context, confirming: bool) -> int:
     tx_id = validation.transaction_id(ctx.args.transaction_id)
     key = _idempotency_key(ctx)
     account = _account(ctx)
+    price = None
+    if confirming and ctx.args.amount is not None:
+        price = parse_amount(ctx.args.amount, "--amount")
     with ctx.account_client(account) as client:
         if confirming:
             with ctx.busy("Confirming"):
-                tx = client.confirm_transaction(tx_id, idempotency_key=key)
+                tx = client.confirm_transaction(tx_id, amount=price, idempotency_key=key)
             headline = (
                 f"Confirmed: {money(tx.amount)} from {tx.sender_email} to {tx.recipient_email}."
             )
+            held = tx.authorized_amount
+            if held is not None and held != tx.amount:
+                headline += f" {money(held - tx.amount)} of the {money(held)} held was released."
         else:
             with ctx.busy("Cancelling"):
                 tx = client.cancel_transaction(tx_id, idempotency_key=key)
@@ -158,6 +177,21 @@ def confirm(ctx: Context) -> int:
 
 def cancel(ctx: Context) -> int:
     return _resolve(ctx, False)
+
+
+def refund(ctx: Context) -> int:
+    tx_id = validation.transaction_id(ctx.args.transaction_id)
+    amount = None if ctx.args.amount is None else parse_amount(ctx.args.amount, "--amount")
+    reason = validation.optional_text(
+        "--reason", ctx.args.reason, max_length=validation.MAX_REASON_LENGTH
+    )
+    key = _idempotency_key(ctx)
+    account = _account(ctx)
+    with ctx.account_client(account) as client, ctx.busy(f"Refunding {tx_id}"):
+        tx = client.refund_transaction(tx_id, amount=amount, reason=reason, idempotency_key=key)
+    headline = f"Refunded {money(tx.amount)} to {tx.recipient_email} (payment {tx.refund_of})."
+    ctx.emit(transaction_doc(tx), transaction_lines(tx, headline))
+    return OK
 
 
 _HISTORY_HEADERS = ["CREATED (UTC)", "STATUS", "AMOUNT", "WITH", "ID"]
@@ -360,6 +394,7 @@ COMMANDS: dict[str, Command] = {
     "charge": charge,
     "confirm": confirm,
     "cancel": cancel,
+    "refund": refund,
     "history": history,
     "show": show,
     "usage": usage,
@@ -370,7 +405,7 @@ COMMANDS: dict[str, Command] = {
 }
 
 # Commands after which an interruption may have left money in flight.
-MOVES_MONEY = {"transfer", "charge", "confirm", "cancel", "admin add-balance"}
+MOVES_MONEY = {"transfer", "charge", "confirm", "cancel", "refund", "admin add-balance"}
 
 # Public network methods of the library that no command calls, on purpose, and why: with
 # COMMANDS, the CLI's side of each operation's checklist (tests/test_checklist.py).

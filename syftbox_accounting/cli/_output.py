@@ -96,12 +96,20 @@ def usage_doc(usage: Usage) -> dict[str, Any]:
         "total_spent": usage.total_spent,
         "total_received": usage.total_received,
         "pending_amount": usage.pending_amount,
+        "total_refunds_received": usage.total_refunds_received,
+        "total_refunds_given": usage.total_refunds_given,
     }
 
 
 def transaction_doc(tx: Transaction) -> dict[str, Any]:
-    """A transaction for `--json`: `Transaction.as_dict()` with the exact amount."""
-    return {**tx.as_dict(), "amount": tx.amount}
+    """A transaction for `--json`: `Transaction.as_dict()` with the exact amounts."""
+    return {
+        **tx.as_dict(),
+        "amount": tx.amount,
+        "authorized_amount": tx.authorized_amount,
+        "refunded_amount": tx.refunded_amount,
+        "refund_reason": tx.refund_reason,
+    }
 
 
 def user_doc(user: User) -> dict[str, Any]:
@@ -109,6 +117,8 @@ def user_doc(user: User) -> dict[str, Any]:
         "id": user.id,
         "email": user.email,
         "balance": user.balance,
+        "available_balance": user.available_balance,
+        "held_balance": user.held_balance,
         "organization": user.organization,
     }
 
@@ -148,7 +158,12 @@ def transaction_lines(tx: Transaction, headline: str) -> list[str]:
         ("amount", money(tx.amount)),
         ("from", tx.sender_email),
         ("to", tx.recipient_email),
-        ("status", tx.status.value),
+        ("held", _held(tx)),
+        ("status", _status(tx)),
+        ("expires", when(tx.expires_at) if tx.is_pending and tx.expires_at else None),
+        ("refunded", money(tx.refunded_amount) if tx.refunded_amount else None),
+        ("refund of", tx.refund_of),
+        ("reason", tx.refund_reason),
         ("app", tx.app_name),
         ("endpoint", tx.endpoint),
         ("created", when(tx.created_at)),
@@ -157,10 +172,21 @@ def transaction_lines(tx: Transaction, headline: str) -> list[str]:
     return [headline, *fields(rows)]
 
 
+def _held(tx: Transaction) -> str | None:
+    """What a capture below its hold held (nothing to say when it captured all)."""
+    held = tx.authorized_amount
+    return None if held is None or held == tx.amount else money(held)
+
+
+def _status(tx: Transaction) -> str:
+    return f"{tx.status.value} (hold lapsed)" if tx.expired else tx.status.value
+
+
 def user_lines(user: User, headline: str) -> list[str]:
     rows: list[tuple[str, str | None]] = [
         ("email", user.email),
         ("balance", money(user.balance)),
+        ("available", money(user.available_balance) if user.held_balance else None),
         ("organization", user.organization or "-"),
         ("id", user.id),
     ]

@@ -359,10 +359,13 @@ def build_parser() -> Parser:
             "charge alice@example.com 0.25 --app-name summarizer   # asks for the token",
             "printf '%s\\n' \"$TOKEN\" | " + PROG + " charge alice@example.com 0.25 --token-stdin",
             "charge alice@example.com 0.25 --confirm   # token from $SYFTBOX_ACCOUNTING_TOKEN",
+            "charge alice@example.com 5 --hold-for 30m   # hold $5, confirm the price later",
         ],
         [common, account],
         description="As a service: charge SENDER with the transaction token they gave you. "
-        "The charge is PENDING until you `confirm` it (work delivered) or `cancel` it; "
+        "The charge is PENDING, holding AMOUNT of the payer's balance, until you `confirm` it "
+        "(work delivered; `confirm --amount` captures less) or `cancel` it, or until its hold "
+        "lapses (--hold-for; an hour by default). "
         "--confirm does both steps at once. The token comes from --token-stdin, "
         f"${ENV_TOKEN}, or a prompt, never from the command line. With both --password-stdin "
         "and --token-stdin, the first line of standard input is the password, the second "
@@ -376,21 +379,53 @@ def build_parser() -> Parser:
         help="read the token from standard input (the line after the password, if both)",
     )
     p.add_argument("--confirm", action="store_true", help="confirm the charge at once")
+    p.add_argument(
+        "--hold-for",
+        type=_duration,
+        metavar="DURATION",
+        help="how long the charge holds the payer's money before it lapses: 90, 30m, 2h "
+        "(at most 24h; a service with holds only)",
+    )
     _app_options(p)
     _key_option(p)
 
-    for name, verb, effect in (
-        ("confirm", "complete", "the money moves now"),
-        ("cancel", "cancel", "no money moves; the token stays spent"),
+    tx_example = "444e6439-bdc1-4292-bea0-931389f8a37f"
+    for name, verb, effect, more in (
+        ("confirm", "complete", "the money moves now", [f"confirm {tx_example} --amount 1.23"]),
+        ("cancel", "cancel", "no money moves; the token stays spent", []),
     ):
         p = command(
             name,
             f"{verb} a pending transaction you created ({effect})",
-            [f"{name} 444e6439-bdc1-4292-bea0-931389f8a37f"],
+            [f"{name} {tx_example}", *more],
             [common, account],
         )
         p.add_argument("transaction_id", metavar="TX_ID", help="the transaction's id")
+        if name == "confirm":
+            p.add_argument(
+                "--amount",
+                metavar="AMOUNT",
+                help="capture only this much of what it holds (the final price); the rest "
+                "is released (a service with holds only)",
+            )
         _key_option(p)
+
+    p = command(
+        "refund",
+        "give back all or part of a completed payment you received",
+        [
+            f"refund {tx_example}                 # all of it",
+            f"refund {tx_example} --amount 3 --reason 'partial outage'",
+        ],
+        [common, account],
+        description="Give back all or part of a completed payment you received, at once: a "
+        "new completed transaction to the payer, linked to the payment. Refunds of one payment "
+        "never exceed it in total. A service with refunds only (not the public one).",
+    )
+    p.add_argument("transaction_id", metavar="TX_ID", help="the payment's id")
+    p.add_argument("--amount", metavar="AMOUNT", help="how much (default: all that is left)")
+    p.add_argument("--reason", metavar="TEXT", help="why, recorded on the refund")
+    _key_option(p)
 
     p = command(
         "history",

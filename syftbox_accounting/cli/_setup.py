@@ -168,7 +168,8 @@ def login(ctx: Context) -> int:
 def status(ctx: Context) -> int:
     account = ctx.resolve_account(required=False)
     problem: AccountingError | CliError | None = None
-    balance: Decimal | None = None
+    balance = available_balance = None
+    held: str | None = None
     if account is None:
         url, email, state = ctx.service_url(), None, CredentialStatus.NOT_CONFIGURED
         shown = "-"
@@ -187,6 +188,8 @@ def status(ctx: Context) -> int:
         if check.account is not None:
             balance = check.account.balance
             shown = money(balance)
+            available_balance = check.account.available_balance
+            held = display.available(balance, check.account.held_balance)
         else:
             status_code = check.error.status_code if check.error else None
             shown = f"unavailable ({status_code or 'no answer'})"
@@ -197,6 +200,7 @@ def status(ctx: Context) -> int:
         "source": account.source if account else None,
         "credentials": state.value,
         "balance": balance,
+        "available_balance": available_balance,
     }
     refused = state is CredentialStatus.INVALID
     snapshot = display.Snapshot(
@@ -205,6 +209,7 @@ def status(ctx: Context) -> int:
         configured=account is not None,
         balance=shown,
         status="credentials refused" if refused else None,
+        available=held,
     )
     ctx.emit(document, [display.text(snapshot, operations=False)])
     if problem is None:

@@ -76,7 +76,13 @@ def test_register_shows_the_generated_password_once_and_saves_with_save(
     assert password not in saved
     # the saved credentials are found by the next command
     balance = cli.subprocess("--json", "balance").assert_ok()
-    assert json.loads(balance.out) == {"email": email, "balance": 100, "currency": "USD"}
+    assert json.loads(balance.out) == {
+        "email": email,
+        "balance": 100,
+        "available_balance": 100,
+        "held_balance": 0,
+        "currency": "USD",
+    }
     assert_no_secret(balance, password)
 
 
@@ -270,6 +276,7 @@ def test_status(cli: Runner, service: Any) -> None:
         "source": "environment",
         "credentials": "valid",
         "balance": 100,
+        "available_balance": 100,
     }
     assert_no_secret(text, PASSWORD)
 

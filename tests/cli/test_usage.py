@@ -28,6 +28,7 @@ COMMANDS = [
     ["charge"],
     ["confirm"],
     ["cancel"],
+    ["refund"],
     ["history"],
     ["show"],
     ["usage"],
