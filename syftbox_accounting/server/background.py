@@ -15,6 +15,7 @@ import uvicorn
 from starlette.applications import Starlette
 
 from syftbox_accounting.server.app import create_app
+from syftbox_accounting.server.clock import Clock
 from syftbox_accounting.server.connections import (
     DEFAULT_MAX_CONNECTIONS,
     DEFAULT_REQUEST_TIMEOUT,
@@ -38,6 +39,8 @@ class BackgroundService:
     database unless `database` names a file), and `reset()` wipes its data between
     tests without a restart. `fast_password_hash=True` (tests only, as the pytest
     plugin uses it) makes registering cheap with hashes worthless outside a test.
+    `clock=ManualClock()` lets a test move the service's time (holds lapse, tokens
+    expire) instead of waiting.
     """
 
     def __init__(
@@ -51,7 +54,9 @@ class BackgroundService:
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
         request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
         fast_password_hash: bool = False,
+        clock: Clock = time.time,
     ) -> None:
+        self.clock = clock
         self.limits = ConnectionLimits(max_connections, request_timeout)
         self.admin_key = admin_key if admin_key is not None else secrets.token_urlsafe(32)
         self.database = database
@@ -102,6 +107,7 @@ class BackgroundService:
             token_lifetime=self.token_lifetime,
             token_secret=self._token_secret,
             fast_password_hash=self.fast_password_hash,
+            clock=self.clock,
         )
         # Bound here, before the thread starts, so the port is known and cannot be taken.
         # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY on accepted connections only for

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 import hmac
+import time
 from collections.abc import Mapping
 
 from syftbox_accounting.server import bodies, errors, history
 from syftbox_accounting.server.auth import BasicCredentials
 from syftbox_accounting.server.bodies import same_email
+from syftbox_accounting.server.clock import Clock
 from syftbox_accounting.server.history import Cursors
 from syftbox_accounting.server.idempotency import Keys
 from syftbox_accounting.server.money import format_micros
@@ -61,8 +63,10 @@ class AccountingService:
         cursors: Cursors,
         max_pending: int = DEFAULT_MAX_PENDING,
         password_cost: int | None = None,
+        clock: Clock = time.time,
     ) -> None:
         self.store = store
+        self.clock = clock
         self.password_cost = password_cost
         self.tokens = tokens
         self.admin_key = admin_key
@@ -71,7 +75,7 @@ class AccountingService:
         self.max_pending = max_pending
         self.verified = VerifiedCredentials()
         # Idempotency records live in the same database, written in its transactions.
-        self.keys = Keys(store)
+        self.keys = Keys(store, clock)
 
     def reset(self) -> None:
         """Forget every account, transaction and spent token."""
@@ -132,7 +136,12 @@ class AccountingService:
         return account, password
 
     def my_info(self, caller: Caller) -> Account:
-        return caller.account
+        """The account as it is now: its login may have read it before a password check
+        that took long enough for a hold to lapse."""
+        account = self.store.account(caller.account.email)
+        if account is None:
+            raise errors.invalid_credentials()  # deleted by a reset meanwhile
+        return account
 
     def update_password(self, caller: Caller, raw: bytes) -> Account:
         """Slow: hashes the new password."""
@@ -150,7 +159,7 @@ class AccountingService:
         if not self.store.set_password(account.id, account.password_hash, new_hash):
             # Another request changed the password since this one authenticated.
             raise errors.invalid_credentials()
-        return Account(account.id, account.email, new_hash, account.organization, account.balance)
+        return dataclasses.replace(account, password_hash=new_hash)
 
     def update_organization(self, caller: Caller, raw: bytes) -> Account:
         body = bodies.update_organization(bodies.parse_object(raw))
@@ -212,19 +221,34 @@ class AccountingService:
             token=claims,
             app_name=body.app_name,
             app_ep_path=body.app_ep_path,
+            hold_for=body.hold_for,
             max_pending=self.max_pending,
         )
 
     def confirm_transaction(self, caller: Caller, raw: bytes) -> Transaction:
-        body = bodies.transaction_id(bodies.parse_object(raw))
+        body = bodies.confirm_transaction(bodies.parse_object(raw))
         return self.store.resolve_transaction(
-            body.transaction_id, caller.account.email, confirm=True
+            body.transaction_id, caller.account.email, confirm=True, amount=body.amount
         )
 
     def cancel_transaction(self, caller: Caller, raw: bytes) -> Transaction:
         body = bodies.transaction_id(bodies.parse_object(raw))
         return self.store.resolve_transaction(
             body.transaction_id, caller.account.email, confirm=False
+        )
+
+    def refund_transaction(self, caller: Caller, raw: bytes) -> Transaction:
+        """A refund by the recipient of the payment."""
+        return self._refund(caller.account.email, raw)
+
+    def admin_refund_transaction(self, raw: bytes) -> Transaction:
+        """A refund by the admin (the caller checks the admin key)."""
+        return self._refund(None, raw)
+
+    def _refund(self, caller_email: str | None, raw: bytes) -> Transaction:
+        body = bodies.refund_transaction(bodies.parse_object(raw))
+        return self.store.refund_transaction(
+            body.transaction_id, caller_email, amount=body.amount, reason=body.reason
         )
 
     def transactions(
