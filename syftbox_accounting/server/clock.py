@@ -11,10 +11,9 @@ import math
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 Clock = Callable[[], float]
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 class ManualClock:
@@ -51,6 +50,6 @@ class ManualClock:
 def stamp(seconds: float) -> str:
     """A time as the store writes it: UTC, ISO 8601, cut down to the millisecond (never
     later than `seconds`), so that text order is time order."""
-    millis = math.floor(seconds * 1000)
-    moment = _EPOCH + timedelta(milliseconds=millis)
+    whole, millis = divmod(math.floor(seconds * 1000), 1000)
+    moment = datetime.fromtimestamp(whole, UTC).replace(microsecond=millis * 1000)
     return moment.isoformat(timespec="milliseconds")

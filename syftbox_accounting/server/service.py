@@ -91,7 +91,7 @@ class AccountingService:
         """The caller, when its password was verified recently; None when `login` must
         run (it may hash, so call it in a worker thread)."""
         for email, password in credentials.readings:
-            account = self.store.account(email)
+            account = self.store.account(email, identity_only=True)
             if account is not None and self.verified.is_cached(
                 account.id, password, account.password_hash
             ):
@@ -102,7 +102,7 @@ class AccountingService:
         """The caller, or 401 invalid_credentials. Slow (scrypt) unless cached."""
         burned = False
         for email, password in credentials.readings:
-            account = self.store.account(email)
+            account = self.store.account(email, identity_only=True)
             if account is None:
                 if not burned:
                     burn_verification_time(password)
@@ -124,7 +124,7 @@ class AccountingService:
         """Slow: hashes the password."""
         body = bodies.create_user(bodies.parse_object(raw))
         # Cheap check first, so that a taken email costs no scrypt; the insert re-checks.
-        if self.store.account(body.email) is not None:
+        if self.store.account(body.email, identity_only=True) is not None:
             raise errors.account_exists(body.email)
         password = body.password if body.password is not None else generate_password()
         account = self.store.create_account(
@@ -136,8 +136,8 @@ class AccountingService:
         return account, password
 
     def my_info(self, caller: Caller) -> Account:
-        """The account as it is now: its login may have read it before a password check
-        that took long enough for a hold to lapse."""
+        """The account as it is now, lapsed holds released (the login read only who it
+        is, and maybe before a password check long enough for a hold to lapse)."""
         account = self.store.account(caller.account.email)
         if account is None:
             raise errors.invalid_credentials()  # deleted by a reset meanwhile
@@ -159,7 +159,7 @@ class AccountingService:
         if not self.store.set_password(account.id, account.password_hash, new_hash):
             # Another request changed the password since this one authenticated.
             raise errors.invalid_credentials()
-        return dataclasses.replace(account, password_hash=new_hash)
+        return self.my_info(caller)  # as it is now: hashing took long enough for a hold to lapse
 
     def update_organization(self, caller: Caller, raw: bytes) -> Account:
         body = bodies.update_organization(bodies.parse_object(raw))

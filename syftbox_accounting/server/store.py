@@ -343,11 +343,11 @@ class Store:
         return self._write()
 
     @contextmanager
-    def _read(self) -> Iterator[sqlite3.Connection]:
+    def _read(self, *, release: bool = True) -> Iterator[sqlite3.Connection]:
         """The connection, once no lapsed hold is left to release."""
         with self._lock:
             db = self._connection
-            if _lapsed(db, stamp(self.clock()), limit=1):
+            if release and _lapsed(db, stamp(self.clock()), limit=1):
                 with self._write():
                     pass  # the write releases them
             yield db
@@ -391,8 +391,11 @@ class Store:
 
     # --- accounts -------------------------------------------------------------------
 
-    def account(self, email: str) -> Account | None:
-        with self._read() as db:
+    def account(self, email: str, *, identity_only: bool = False) -> Account | None:
+        """The account; `identity_only` when only who it is matters (a login), not its
+        balance: the read then skips the check for lapsed holds, and the balance and
+        hold it shows may be a moment old."""
+        with self._read(release=not identity_only) as db:
             row = db.execute(
                 f"SELECT {_ACCOUNT_COLUMNS} FROM accounts WHERE email = ?", (email,)
             ).fetchone()
@@ -610,12 +613,20 @@ class Store:
                     "UPDATE accounts SET held = held - ? WHERE email = ?",
                     (found.authorized, found.sender_email),
                 )
-            resolved = dataclasses.replace(
-                found,
+            resolved = Transaction(
+                id=found.id,
+                sender_email=found.sender_email,
+                recipient_email=found.recipient_email,
                 amount=captured if confirm else found.amount,
                 status="COMPLETED" if confirm else "CANCELLED",
+                created_by=found.created_by,
                 resolved_by=found.created_by,
+                created_at=found.created_at,
                 resolved_at=stamp(self._time),
+                app_name=found.app_name,
+                app_ep_path=found.app_ep_path,
+                authorized=found.authorized,
+                expires_at=found.expires_at,
                 cancel_reason=None if confirm else CANCELLED,
             )
             # `status = 'PENDING'` makes the update itself refuse a second resolution.
