@@ -139,8 +139,11 @@ def account_exists(email: str) -> ApiError:
     )
 
 
-def insufficient_funds(email: str, amount: int, available: int, held: int) -> ApiError:
-    """The sender's available balance (micro-dollars, like `amount` and `held`) is short."""
+def insufficient_funds(
+    email: str, amount: int, available: int, held: int, *, instead: str = "charge less"
+) -> ApiError:
+    """The payer's available balance (micro-dollars, like `amount` and `held`) is short;
+    `instead` is the last thing the message suggests."""
     what_is_held = f" ({dollars(held)} is held by pending transactions)" if held else ""
     wait = ", wait for its pending transactions to be resolved" if held else ""
     return ApiError(
@@ -148,7 +151,7 @@ def insufficient_funds(email: str, amount: int, available: int, held: int) -> Ap
         "insufficient_funds",
         f"Insufficient funds: the available balance of {email} is {dollars(available)}"
         f"{what_is_held}, which does not cover {dollars(amount)}. "
-        f"Add funds to the account{wait}, or charge less.",
+        f"Add funds to the account{wait}, or {instead}.",
     )
 
 

@@ -711,7 +711,9 @@ class Store:
                 "SELECT balance, held FROM accounts WHERE email = ?", (refunder,)
             ).fetchone()
             if balance - held < value:
-                raise errors.insufficient_funds(refunder, value, balance - held, held)
+                raise errors.insufficient_funds(
+                    refunder, value, balance - held, held, instead="refund less"
+                )
             db.execute(
                 "UPDATE accounts SET balance = balance - ? WHERE email = ?", (value, refunder)
             )

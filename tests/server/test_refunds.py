@@ -190,7 +190,7 @@ def test_the_refunder_must_have_the_money_available(api: Api) -> None:
     assert body["message"] == (
         f"Insufficient funds: the available balance of {service.email} is $1.00 ($4.00 is "
         "held by pending transactions), which does not cover $2.00. Add funds to the "
-        "account, wait for its pending transactions to be resolved, or charge less."
+        "account, wait for its pending transactions to be resolved, or refund less."
     )
     # The admin cannot refund with money the recipient does not have either.
     assert_error(api.refund(payment, None, amount=2), OPERATION, 409, "insufficient_funds")
