@@ -66,7 +66,6 @@ class AccountingService:
         clock: Clock = time.time,
     ) -> None:
         self.store = store
-        self.clock = clock
         self.password_cost = password_cost
         self.tokens = tokens
         self.admin_key = admin_key
@@ -74,7 +73,8 @@ class AccountingService:
         self.cursors = cursors
         self.max_pending = max_pending
         self.verified = VerifiedCredentials()
-        # Idempotency records live in the same database, written in its transactions.
+        # Idempotency records live in the same database, written in its transactions, and
+        # age by the service's clock.
         self.keys = Keys(store, clock)
 
     def reset(self) -> None:
