@@ -108,6 +108,11 @@ def _pending(w: World) -> str:
     return w.alice.create_transaction("bob@example.com", 1).id
 
 
+def _paid(w: World) -> str:
+    """A completed $10 payment from alice to bob: what bob (or the admin) refunds."""
+    return w.alice.transfer("bob@example.com", 10).id
+
+
 def _token(w: World) -> str:
     return w.bob.create_transaction_token_sync("shop@example.com")
 
@@ -206,6 +211,26 @@ SCENARIOS: dict[str, Callable[[World], tuple[Any, Call, Callable[[Any], None]]]]
         w.shop,
         Call("charging", ("bob@example.com", Decimal("0.25"), _token(w)), {"app_name": "echo"}),
         _pays,
+    ),
+    "charging-capture": lambda w: (
+        w.shop,
+        Call(
+            "charging",
+            ("bob@example.com", Decimal("0.50"), _token(w)),
+            {"hold_for": 600},
+            lambda payment: payment.capture(Decimal("0.137")),
+        ),
+        that(lambda r: r.transaction.amount == Decimal("0.137") and r.held == Decimal("0.5")),
+    ),
+    "refund_transaction": lambda w: (
+        w.bob,
+        call("refund_transaction", _paid(w), amount=Decimal("3"), reason="partial outage"),
+        that(lambda r: r.amount == Decimal(3) and r.refund_reason == "partial outage"),
+    ),
+    "AdminClient.refund_transaction": lambda w: (
+        w.svc.admin,
+        call("AdminClient.refund_transaction", _paid(w)),
+        that(lambda r: r.amount == Decimal(10) and r.recipient_email == "alice@example.com"),
     ),
     "transfer": lambda w: (
         w.alice,
