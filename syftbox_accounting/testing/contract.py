@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from importlib import resources
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import httpx
@@ -60,13 +60,14 @@ class Operation:
         id: its `operationId`, e.g. ``createTransaction``.
         method, path: how it is reached (``POST``, ``/transaction/create``; a template
             such as ``/user/{email}`` for a path with a parameter).
-        auth: ``basic``, ``bearer`` or ``none``.
+        auth: the HTTP schemes it accepts, any one of them (``basic``, ``bearer``);
+            empty when it needs no credentials.
     """
 
     id: str
     method: str
     path: str
-    auth: Literal["basic", "bearer", "none"]
+    auth: frozenset[str]
     spec: Mapping[str, Any]
 
     @functools.cached_property
@@ -96,7 +97,9 @@ class Contract:
                 if method in item:
                     spec = item[method]
                     operations.append(
-                        Operation(spec["operationId"], method.upper(), path, _auth(spec), spec)
+                        Operation(
+                            spec["operationId"], method.upper(), path, _auth(document, spec), spec
+                        )
                     )
         # Fixed paths before templated ones: /user/my-info is not /user/{email}.
         self.operations = {op.id: op for op in sorted(operations, key=lambda o: o.templated)}
@@ -358,12 +361,11 @@ class Contract:
 
     def _check_auth(self, where: str, op: Operation, authorization: str | None) -> None:
         scheme = (authorization or "").split(" ", 1)[0].lower()
-        wanted = {"basic": "basic", "bearer": "bearer"}.get(op.auth)
-        if wanted is not None and scheme != wanted:
+        if op.auth and scheme not in op.auth:
             sent = f"Authorization: {scheme.title()} ..." if scheme else "no Authorization"
+            wanted = " or ".join(f"HTTP {name.title()}" for name in sorted(op.auth))
             raise ContractViolation(
-                f"{where} sends {sent}; {op.id} needs HTTP {wanted.title()} credentials "
-                f"(rule: security)."
+                f"{where} sends {sent}; {op.id} needs {wanted} credentials (rule: security)."
             )
 
     def _check_json(
@@ -402,13 +404,12 @@ def unknown_operation(name: str, known: Iterable[str]) -> str:
     )
 
 
-def _auth(spec: Mapping[str, Any]) -> Literal["basic", "bearer", "none"]:
-    schemes = {name for requirement in spec.get("security", ()) for name in requirement}
-    if "basicAuth" in schemes:
-        return "basic"
-    if "adminBearer" in schemes:
-        return "bearer"
-    return "none"
+def _auth(document: Mapping[str, Any], spec: Mapping[str, Any]) -> frozenset[str]:
+    """The HTTP schemes (``basic``, ``bearer``) of the operation's security
+    requirements, any one of which will do."""
+    schemes = document.get("components", {}).get("securitySchemes", {})
+    names = {name for requirement in spec.get("security", ()) for name in requirement}
+    return frozenset(str(schemes[name].get("scheme", "")).lower() for name in names)
 
 
 def _header(headers: Mapping[str, str], name: str) -> str | None:

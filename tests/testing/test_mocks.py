@@ -17,7 +17,7 @@ from syftbox_accounting import (
     ServiceException,
 )
 from syftbox_accounting.testing import Contract, ContractMock, ContractViolation
-from tests.facade.helpers import BASE, KINDS, OPS, Op, run
+from tests.facade.helpers import BASE, KINDS, OPS, Op, announced, run
 
 CONTRACT = Contract.shipped()
 EXAMPLES = [
@@ -115,7 +115,11 @@ def test_every_facade_operation_sends_what_the_contract_allows(
     # they are answers the contract allows, and the requests are ones it allows.
     mock = ContractMock(httpx_mock, BASE)
     for step in op.steps:
-        mock.add(_operation_of(step.method, step.target), json=step.answer)
+        mock.add(
+            _operation_of(step.method, step.target),
+            json=step.answer,
+            headers=announced(op.features) or None,
+        )
     op.check(run(kind, op.client(), op))
     sent = list(mock.requests())
     assert len(sent) == len(op.steps)
