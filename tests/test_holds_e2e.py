@@ -1,0 +1,185 @@
+"""Issue 18's "done means", through the library against the reference service over real
+sockets, sync and async (asyncio and trio): holds that reserve, a capture below the
+hold, expiry on the service's clock (moved by the test, never waited for), refunds."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+import anyio
+import pytest
+
+from syftbox_accounting import (
+    AccountingClient,
+    AdminClient,
+    HoldExpiredError,
+    InsufficientFundsError,
+    Payment,
+    PaymentError,
+    TransactionStatus,
+)
+from syftbox_accounting.server import BackgroundService, ManualClock
+
+pytestmark = pytest.mark.usefixtures("isolated_env")
+
+PASSWORD = "holds-Pw-4b7c9d"
+
+
+@pytest.fixture(scope="module")
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture(scope="module")
+def service(clock: ManualClock) -> Iterator[BackgroundService]:
+    with BackgroundService(clock=clock, fast_password_hash=True) as running:
+        yield running
+
+
+_seen = iter(range(10**6))
+
+
+def account(service: BackgroundService, name: str, balance: Any) -> AccountingClient:
+    """A new account with exactly `balance` dollars."""
+    client = AccountingClient(service.url)
+    client.register_accounting(f"{name}-{next(_seen)}@example.com", PASSWORD)
+    admin = AdminClient(service.url, service.admin_key)
+    with admin:
+        extra = Decimal(str(balance)) - client.get_account().balance
+        if extra > 0:
+            admin.add_balance(client.get_email(), extra)
+        elif extra < 0:  # give the initial credit away, to a sink account
+            sink = AccountingClient(service.url)
+            sink.register_accounting(f"sink-{next(_seen)}@example.com", PASSWORD)
+            client.transfer(sink.get_email(), -extra)
+    assert client.get_account().balance == Decimal(str(balance))
+    return client
+
+
+def test_a_held_dollar_cannot_be_charged_twice(service: BackgroundService) -> None:
+    payer = account(service, "payer", 1)
+    shop_a, shop_b = account(service, "shop-a", 0), account(service, "shop-b", 0)
+    token_a = payer.create_transaction_token_sync(shop_a.get_email())
+    token_b = payer.create_transaction_token_sync(shop_b.get_email())
+    held = shop_a.charge(payer.get_email(), 1, token_a)
+    assert held.is_pending
+    assert payer.get_account().available_balance == 0
+    with pytest.raises(InsufficientFundsError) as caught:
+        shop_b.charge(payer.get_email(), 1, token_b)
+    assert "$1.00 is held" in str(caught.value)
+    # The held charge confirms: no work was done for free.
+    assert shop_a.confirm_transaction(held.id).status is TransactionStatus.COMPLETED
+
+
+@pytest.mark.parametrize("kind", ["sync", "asyncio", "trio"])
+def test_a_five_dollar_hold_captured_at_one_twenty_three(
+    service: BackgroundService, kind: str
+) -> None:
+    payer, shop = account(service, "payer", 10), account(service, "shop", 0)
+    token = payer.create_transaction_token_sync(shop.get_email(), max_amount=5)
+
+    def work(payment: Payment) -> None:
+        assert payer.get_account().available_balance == 5  # held while the work runs
+        payment.capture(Decimal("1.23"))
+
+    if kind == "sync":
+        with shop.charging(payer.get_email(), 5, token, hold_for=600) as payment:
+            work(payment)
+    else:
+
+        async def main() -> Payment:
+            async with shop.charging_async(payer.get_email(), 5, token, hold_for=600) as paid:
+                work(paid)
+            await shop.aclose()
+            return paid
+
+        payment = anyio.run(main, backend=kind)
+    assert payment.transaction.amount == Decimal("1.23")
+    assert payment.transaction.authorized_amount == 5
+    after = payer.get_account()
+    assert after.balance == Decimal("8.77")
+    assert after.available_balance == after.balance  # the rest of the hold is free again
+    assert shop.get_account().balance == Decimal("1.23")
+
+
+def test_a_hold_nobody_confirms_lapses_at_its_expiry(
+    service: BackgroundService, clock: ManualClock
+) -> None:
+    payer, shop = account(service, "payer", 3), account(service, "shop", 0)
+    token = payer.create_transaction_token_sync(shop.get_email())
+    held = shop.charge(payer.get_email(), 2, token, hold_for=60)
+    clock.advance(59)
+    assert payer.get_account().held_balance == 2
+    clock.advance(1)
+    # Released without anyone calling: every reader sees it.
+    assert payer.get_account().available_balance == 3
+    lapsed = payer.get_transaction(held.id)
+    assert lapsed.expired
+    assert lapsed.status is TransactionStatus.CANCELLED
+    with pytest.raises(HoldExpiredError) as caught:
+        shop.confirm_transaction(held.id)
+    assert "nothing moved" in str(caught.value)
+    assert payer.get_account().balance == 3
+
+
+def test_a_hold_made_with_a_short_lived_token_lapses_with_it(
+    service: BackgroundService, clock: ManualClock
+) -> None:
+    payer, shop = account(service, "payer", 3), account(service, "shop", 0)
+    token = payer.create_transaction_token_sync(shop.get_email(), expires_in=2)
+    held = shop.charge(payer.get_email(), 1, token, hold_for=3600)
+    assert held.expires_at is not None
+    assert (held.expires_at - held.created_at).total_seconds() <= 2
+    clock.advance(3)
+    with pytest.raises(HoldExpiredError):
+        shop.confirm_transaction(held.id)
+
+
+def test_charging_whose_hold_lapsed_during_the_work_moves_nothing(
+    service: BackgroundService, clock: ManualClock
+) -> None:
+    payer, shop = account(service, "payer", 3), account(service, "shop", 0)
+    token = payer.create_transaction_token_sync(shop.get_email())
+    with (
+        pytest.raises(HoldExpiredError) as caught,
+        shop.charging(payer.get_email(), 1, token, hold_for=10),
+    ):
+        clock.advance(11)  # the work took longer than the hold
+    assert "pass a longer hold_for" in " ".join(caught.value.__notes__)
+    assert payer.get_account().balance == 3
+
+
+def test_refunded_three_then_seven_then_nothing(service: BackgroundService) -> None:
+    payer, shop = account(service, "payer", 10), account(service, "shop", 0)
+    paid = payer.transfer(shop.get_email(), 10)
+    first = shop.refund_transaction(paid.id, amount=3, reason="partial outage")
+    assert (first.amount, first.refund_of, first.refund_reason) == (3, paid.id, "partial outage")
+    rest = shop.refund_transaction(paid.id)  # all that is left
+    assert rest.amount == 7
+    with pytest.raises(PaymentError) as caught:
+        shop.refund_transaction(paid.id, amount=Decimal("0.01"))
+    assert caught.value.code == "refund_exceeds_payment"
+    assert payer.get_account().balance == 10
+    assert shop.get_transaction(paid.id).refunded_amount == 10
+    got = shop.get_usage()  # refunds count apart from what was received
+    assert (got.total_received, got.total_refunds_given) == (10, 10)
+
+
+def test_a_refund_repeated_with_its_key_gives_back_once(service: BackgroundService) -> None:
+    payer, shop = account(service, "payer", 10), account(service, "shop", 0)
+    paid = payer.transfer(shop.get_email(), 10)
+    once = shop.refund_transaction(paid.id, amount=4, idempotency_key="refund-job-7")
+    again = shop.refund_transaction(paid.id, amount=4, idempotency_key="refund-job-7")
+    assert once.id == again.id
+    assert payer.get_account().balance == 4
+
+
+def test_the_admin_refunds_as_the_operator(service: BackgroundService) -> None:
+    payer, shop = account(service, "payer", 10), account(service, "shop", 0)
+    paid = payer.transfer(shop.get_email(), 6)
+    with AdminClient(service.url, service.admin_key) as admin:
+        refund = admin.refund_transaction(paid.id, amount=1)
+    assert refund.created_by.value == "SYSTEM"
+    assert payer.get_account().balance == 5
