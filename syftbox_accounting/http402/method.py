@@ -53,6 +53,7 @@ __all__ = [
     "ChargeRequest",
     "Offer",
     "Payload",
+    "Receipt",
     "Refused",
     "UptoRequest",
     "problems",
@@ -246,6 +247,10 @@ def read_offer(challenge: Challenge) -> Offer:
     Raises:
         ValueError: the challenge breaks the method; the message says how.
     """
+    field = AMOUNT_FIELD[challenge.intent]
+    if not isinstance(challenge.request.get(field), str):
+        # A JSON number may not be exact: the method sends amounts as strings.
+        raise ValueError(f"{field} must be a decimal string such as '0.25'")
     try:
         model = METHODS[challenge.intent].request_model.model_validate(challenge.request)
     except ValidationError as exc:
@@ -255,7 +260,7 @@ def read_offer(challenge: Challenge) -> Offer:
     expires = _moment(challenge.expires)
     if expires is None:
         raise ValueError(f"its expires {challenge.expires!r} is not an RFC 3339 date-time")
-    amount = Decimal(getattr(model, AMOUNT_FIELD[challenge.intent]))
+    amount = Decimal(getattr(model, field))
     return Offer(
         challenge,
         challenge.intent,

@@ -246,12 +246,12 @@ class Payer:
             raise
         if response.is_success:
             self._forget(fingerprint)
-            self._settle(paid, response)
+            self._settle(paid, response, retry.url)
         elif response.status_code < 500:
             self._forget(fingerprint)  # answered: refused, or failed and cancelled
         return response  # 5xx: the outcome is unknown; the credential stays for a retry
 
-    def _settle(self, paid: _Paid, response: httpx.Response) -> None:
+    def _settle(self, paid: _Paid, response: httpx.Response, url: httpx.URL) -> None:
         """Read the receipt; the budgets count what it says was paid (without a valid
         one, the token stays counted at its maximum)."""
         header = response.headers.get(method.RECEIPT_HEADER)
@@ -263,7 +263,7 @@ class Payer:
             log.warning(
                 "The paid answer of %s has no valid Payment-Receipt (%s): its payment stays "
                 "counted at its maximum, $%s.",
-                _shown(_origin(response.request.url)),
+                _shown(_origin(url)),
                 exc,
                 paid.offer.amount,
             )
