@@ -250,7 +250,7 @@ class Paywall:
         return f"Paywall({price}={self.amount}, recipient={self.wire_request['recipient']!r})"
 
     def __call__(self, endpoint: Callable[..., Any]) -> _Paywalled:
-        if inspect.isfunction(endpoint) or inspect.ismethod(endpoint):
+        if _is_endpoint(endpoint):
             from starlette.routing import request_response
 
             return _Paywalled(self, request_response(endpoint), endpoint)
@@ -473,3 +473,16 @@ def _credential(scope: Scope) -> str | None:
 
 def _named(price: object) -> str:
     return "price" if price is not None else "max_price"
+
+
+def _is_endpoint(target: Callable[..., Any]) -> bool:
+    """A Starlette endpoint (a function of the request), not an ASGI app (an object,
+    or a function of ``scope, receive, send``)."""
+    if not (inspect.isfunction(target) or inspect.ismethod(target)):
+        return False
+    positional = [
+        p
+        for p in inspect.signature(target).parameters.values()
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
+    ]
+    return len(positional) != 3
