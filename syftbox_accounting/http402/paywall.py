@@ -355,7 +355,7 @@ class Paywall:
             charged=charged,
             max_amount=self.amount,
             challenge_id=challenge_id,
-            timestamp=datetime.datetime.fromtimestamp(self._clock(), datetime.UTC),
+            timestamp=datetime.datetime.fromtimestamp(int(self._clock()), datetime.UTC),
         )
         return answer.with_headers(
             [(b"payment-receipt", receipt.encode()), (b"cache-control", b"private")]
