@@ -74,3 +74,22 @@ def test_the_readme_has_a_quickstart_that_runs(service: BackgroundService, tmp_p
     assert len(blocks) >= 2  # sync and async
     for block in blocks:
         _run(service, "-c", block, tmp_path=tmp_path)
+
+
+def readme_excerpts() -> list[tuple[str, str]]:
+    """The README's blocks marked ``<!-- example: PATH -->``: excerpts of a script in
+    examples/, which the tests run."""
+    text = (ROOT / "README.md").read_text()
+    return re.findall(r"<!-- example: (\S+) -->\n```python\n(.*?)```", text, flags=re.S)
+
+
+@pytest.mark.parametrize(("path", "block"), readme_excerpts(), ids=lambda v: str(v)[:40])
+def test_a_readme_excerpt_is_the_example_it_names(path: str, block: str) -> None:
+    # Line for line (indentation aside), so the excerpt cannot drift from the code run.
+    script = [line.strip() for line in (ROOT / path).read_text().splitlines()]
+    for line in block.splitlines():
+        assert line.strip() in script, f"{line.strip()!r} is not in {path}"
+
+
+def test_the_readme_has_excerpts() -> None:
+    assert readme_excerpts()
