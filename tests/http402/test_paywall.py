@@ -443,3 +443,33 @@ async def test_the_challenge_request_decodes_as_the_method_says(service: PaidSer
     assert encoded == base64.urlsafe_b64encode(
         json.dumps(decoded, sort_keys=True, separators=(",", ":")).encode()
     ).decode().rstrip("=")
+
+
+async def test_it_charges_in_a_fastapi_app(
+    accounting_service: AccountingTestService, payer: AccountingClient
+) -> None:
+    from fastapi import FastAPI
+
+    account = accounting_service.create_account(balance=0)
+    api = FastAPI()
+
+    @api.get("/free")
+    async def free() -> dict[str, str]:
+        return {"free": "yes"}
+
+    @require_payment(account, price="0.25")
+    async def summarize(request: Request) -> JSONResponse:
+        return JSONResponse({"summary": (await request.json())["text"][:5]})
+
+    api.add_route("/summarize", summarize, methods=["POST"])  # a route of FastAPI's own
+    whole = require_payment(account, price="0.01")(FastAPI())  # or a whole app, every route
+    async with payer.paying_http_client_async(
+        transport=httpx.ASGITransport(app=api), base_url=PAID_URL
+    ) as http:
+        assert (await http.get("/free")).json() == {"free": "yes"}
+        answer = await http.post("/summarize", json={"text": "hello world"})
+    async with _http(whole) as http:
+        assert (await http.get("/docs")).status_code == 402
+    assert answer.json() == {"summary": "hello"}
+    assert receipt_of(answer) is not None
+    assert balances(payer, account) == [Decimal("1.75"), PRICE]
