@@ -83,9 +83,12 @@ def require_payment(
     secret_key: str | None = None,
     clock: Callable[[], float] | None = None,
 ) -> Paywall:
-    """A paywall for an endpoint: decorate a Starlette endpoint (``async def
-    f(request) -> Response``) with it, or wrap any ASGI app (``require_payment(...)(
-    app)``). Needs the ``[http402]`` extra.
+    """A paywall for an endpoint: decorate a Starlette endpoint (a function of the
+    request, ``async def f(request) -> Response``) with it, or wrap any ASGI app (an
+    object, or a function of ``scope, receive, send``): ``require_payment(...)(app)``.
+    The result is an ASGI app: a Starlette ``Route`` (or FastAPI's ``app.add_route``)
+    takes it as one, for every method unless you pass ``methods=``. Needs the
+    ``[http402]`` extra.
 
     Args:
         accounting: the service's own account, configured (it is the recipient).
@@ -185,6 +188,9 @@ class _Answer:
             chunk = message.get("body", b"")
             self.body.append(chunk)
             self.size += len(chunk)
+
+    def header(self, name: bytes) -> bytes | None:
+        return next((v for n, v in self.headers if n.lower() == name), None)
 
     def with_headers(self, extra: list[tuple[bytes, bytes]]) -> _Answer:
         names = {name for name, _ in extra}
@@ -357,8 +363,9 @@ class Paywall:
             challenge_id=challenge_id,
             timestamp=datetime.datetime.fromtimestamp(int(self._clock()), datetime.UTC),
         )
+        cache = _private(answer.header(b"cache-control"))
         return answer.with_headers(
-            [(b"payment-receipt", receipt.encode()), (b"cache-control", b"private")]
+            [(b"payment-receipt", receipt.encode()), (b"cache-control", cache)]
         )
 
     def _refusal(self, exc: AccountingError) -> _Answer:
@@ -486,3 +493,15 @@ def _is_endpoint(target: Callable[..., Any]) -> bool:
         if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
     ]
     return len(positional) != 3
+
+
+def _private(cache_control: bytes | None) -> bytes:
+    """The endpoint's ``Cache-Control``, made private: a shared cache must not serve a
+    paid answer (or its receipt) to someone who did not pay."""
+    directives = [d.strip() for d in (cache_control or b"").split(b",") if d.strip()]
+    kept = [
+        d for d in directives if d.lower() != b"public" and not d.lower().startswith(b"s-maxage")
+    ]
+    if not any(d.lower() in (b"private", b"no-store") for d in kept):
+        kept.insert(0, b"private")
+    return b", ".join(kept)

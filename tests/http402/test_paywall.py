@@ -473,3 +473,20 @@ async def test_it_charges_in_a_fastapi_app(
     assert answer.json() == {"summary": "hello"}
     assert receipt_of(answer) is not None
     assert balances(payer, account) == [Decimal("1.75"), PRICE]
+
+
+async def test_a_paid_answer_is_kept_out_of_shared_caches(
+    accounting_service: AccountingTestService, payer: AccountingClient
+) -> None:
+    account = accounting_service.create_account(balance=0)
+
+    @require_payment(account, price="0.01")
+    async def cached(request: Request) -> PlainTextResponse:
+        headers = {"Cache-Control": "public, max-age=60, s-maxage=600"}
+        return PlainTextResponse("yes", headers=headers)
+
+    async with payer.paying_http_client_async(
+        transport=httpx.ASGITransport(app=cached), base_url=PAID_URL
+    ) as http:
+        answer = await http.get("/")
+    assert answer.headers["cache-control"] == "private, max-age=60"
