@@ -3,12 +3,21 @@
 - `create_app(...)`: the ASGI app (Starlette), for in-process use.
 - `BackgroundService(...)`: the app on a free loopback port in a background thread.
 - `run(...)`: serve in the foreground; `python -m syftbox_accounting.server --help`.
+- `ManualClock`: a clock tests pass as `clock=` and move, to make holds lapse.
 
 Needs the `server` extra: `pip install 'syftbox-accounting[server]'`.
 """
 
 from syftbox_accounting.server.app import create_app
 from syftbox_accounting.server.background import BackgroundService
+from syftbox_accounting.server.clock import ManualClock
 from syftbox_accounting.server.serve import add_serve_arguments, run, run_from_args
 
-__all__ = ["BackgroundService", "add_serve_arguments", "create_app", "run", "run_from_args"]
+__all__ = [
+    "BackgroundService",
+    "ManualClock",
+    "add_serve_arguments",
+    "create_app",
+    "run",
+    "run_from_args",
+]

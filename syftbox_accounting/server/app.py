@@ -30,6 +30,7 @@ from syftbox_accounting.server.auth import (
     parse_basic,
 )
 from syftbox_accounting.server.bodies import MAX_BODY_BYTES
+from syftbox_accounting.server.clock import Clock
 from syftbox_accounting.server.history import Cursors
 from syftbox_accounting.server.money import from_decimal
 from syftbox_accounting.server.passwords import MAX_CONCURRENT_HASHES, TEST_ONLY_SCRYPT_N
@@ -62,6 +63,7 @@ def create_app(
     max_pending: int = DEFAULT_MAX_PENDING,
     fast_password_hash: bool = False,
     run_inline: bool = False,
+    clock: Clock = time.time,
 ) -> Starlette:
     """The reference accounting service as an ASGI app.
 
@@ -84,6 +86,9 @@ def create_app(
             without waiting on an event loop, so it can be driven with no thread and no
             loop (`syftbox_accounting.testing`'s in-process transports). Served by
             uvicorn, hashing would then stall every other request.
+        clock: Seconds since the epoch, read for every time the service writes or
+            checks (timestamps, token and hold expiry, idempotency records). Tests pass
+            a `ManualClock` and move it to make holds lapse.
 
     The service is `app.state.service` (an `AccountingService`): call its `reset()` to
     wipe all data and its `close()` when done.
@@ -100,17 +105,18 @@ def create_app(
         initial = from_decimal(Decimal(str(initial_credit)))
     except ValueError as error:
         raise ValueError(f"initial_credit {error}") from None
-    store = Store(database)
+    store = Store(database, clock)
     try:
         secret = token_secret if token_secret is not None else store.secret("token_secret")
         service = AccountingService(
             store,
-            TokenIssuer(secret, token_lifetime),
+            TokenIssuer(secret, token_lifetime, clock),
             admin_key=admin_key,
             initial_credit=initial,
             cursors=Cursors(secret),
             max_pending=max_pending,
             password_cost=TEST_ONLY_SCRYPT_N if fast_password_hash is True else None,
+            clock=clock,
         )
     except BaseException:
         store.close()
@@ -329,6 +335,21 @@ async def _cancel_transaction(run: _Runner, request: Request) -> Response:
     )
 
 
+async def _refund_transaction(run: _Runner, request: Request) -> Response:
+    # Either scheme: Basic for the recipient of the payment, Bearer for the admin.
+    scheme, _, _ = (request.headers.get("authorization") or "").strip().partition(" ")
+    if scheme.lower() == "bearer":
+        _admin(run, request)  # the key is checked before the body is read, as for credits
+        raw = await _read_body(request)
+        return await run.answer(
+            request, raw, run.service.admin_refund_transaction, _transaction_answer, auth="admin"
+        )
+    raw = await _read_body(request)
+    return await run.answer(
+        request, raw, run.service.refund_transaction, _transaction_answer, auth="basic"
+    )
+
+
 # Answers with more transactions than this are serialised in a worker thread, so that
 # one big history does not stall everyone else's requests on the event loop.
 LARGE_ANSWER = 200
@@ -421,6 +442,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("createTransaction", "POST", "/transaction/create", _create_transaction),
     Endpoint("confirmTransaction", "POST", "/transaction/confirm", _confirm_transaction),
     Endpoint("cancelTransaction", "POST", "/transaction/cancel", _cancel_transaction),
+    Endpoint("refundTransaction", "POST", "/transaction/refund", _refund_transaction),
     Endpoint("listTransactions", "GET", "/transactions", _list_transactions),
     Endpoint("getTransaction", "GET", "/transactions/{transactionId}", _get_transaction),
 )
@@ -509,9 +531,16 @@ def _escape(text: str) -> str:
     return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
 
 
+# What the service supports beyond the public protocol (the contract's "Features"),
+# announced on every answer so that a client learns it from whichever call comes first.
+FEATURES = "holds, capture, refunds"
+_FEATURES_HEADER = (b"accounting-features", FEATURES.encode())
+
+
 class RequestLog:
-    """Gives every answer an ``X-Request-Id`` and logs one line per request: method,
-    path, status, duration, request id. Never a header or body."""
+    """Gives every answer an ``X-Request-Id`` and the ``Accounting-Features`` header, and
+    logs one line per request: method, path, status, duration, request id. Never a
+    header or body."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -528,7 +557,11 @@ class RequestLog:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                headers = [*message.get("headers", ()), (b"x-request-id", request_id.encode())]
+                headers = [
+                    *message.get("headers", ()),
+                    (b"x-request-id", request_id.encode()),
+                    _FEATURES_HEADER,
+                ]
                 message = {**message, "headers": headers}
             await send(message)
 

@@ -16,6 +16,7 @@ from starlette.applications import Starlette
 from starlette.types import ASGIApp
 
 from syftbox_accounting.server.app import create_app
+from syftbox_accounting.server.clock import Clock
 from syftbox_accounting.server.connections import (
     DEFAULT_MAX_CONNECTIONS,
     DEFAULT_REQUEST_TIMEOUT,
@@ -39,6 +40,8 @@ class BackgroundService:
     database unless `database` names a file), and `reset()` wipes its data between
     tests without a restart. `fast_password_hash=True` (tests only, as the pytest
     plugin uses it) makes registering cheap with hashes worthless outside a test.
+    `clock=ManualClock()` lets a test move the service's time (holds lapse, tokens
+    expire) instead of waiting.
 
     `app` serves an ASGI app made elsewhere (a `create_app` app wrapped in test
     middleware, as the pytest plugin does) instead of a new one: the options of
@@ -58,7 +61,9 @@ class BackgroundService:
         request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
         fast_password_hash: bool = False,
         app: ASGIApp | None = None,
+        clock: Clock = time.time,
     ) -> None:
+        self.clock = clock
         self.limits = ConnectionLimits(max_connections, request_timeout)
         self.admin_key = admin_key if admin_key is not None else secrets.token_urlsafe(32)
         self.database = database
@@ -117,6 +122,7 @@ class BackgroundService:
                 token_lifetime=self.token_lifetime,
                 token_secret=self._token_secret,
                 fast_password_hash=self.fast_password_hash,
+                clock=self.clock,
             )
         # Bound here, before the thread starts, so the port is known and cannot be taken.
         # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY on accepted connections only for

@@ -30,6 +30,10 @@ MAX_TOKEN_LENGTH = 4096
 MAX_APP_NAME_LENGTH = 256
 MAX_APP_EP_PATH_LENGTH = 1024
 MAX_TRANSACTION_ID_LENGTH = 64
+MAX_REFUND_REASON_LENGTH = 512
+# How long a pending transaction holds its amount (`holdFor`), in seconds.
+DEFAULT_HOLD_SECONDS = 3600
+MAX_HOLD_SECONDS = 86400
 EMAIL_PROBLEM = "must be an email address such as alice@example.com"
 # No field takes a number beyond these powers of ten (amounts lie between 1e-6 and 1e9).
 # Numbers outside are never turned into a Decimal one could compute with: `1e999999999`
@@ -245,6 +249,27 @@ class Fields:
             self._problem(name, str(error))
             return 0
 
+    def optional_amount(self, name: str) -> int | None:
+        """An amount that may be absent or null (then None), in micro-dollars."""
+        if self._data.get(name) is None:
+            return None
+        return self.amount(name)
+
+    def seconds(self, name: str, maximum: int) -> int | None:
+        """A whole number of seconds from 1 to `maximum`, absent or null (then None)."""
+        value = self._data.get(name)
+        if value is None:
+            return None
+        if not (
+            isinstance(value, Decimal)
+            and value.is_finite()
+            and value == value.to_integral_value()
+            and 1 <= value <= maximum
+        ):
+            self._problem(name, f"must be a whole number of seconds from 1 to {maximum}")
+            return None
+        return int(value)
+
     def check(self) -> None:
         """Answer 422 validation_error when any field was at fault."""
         if self.details:
@@ -284,11 +309,25 @@ class CreateTransaction:
     token: str | None
     app_name: str | None
     app_ep_path: str | None
+    hold_for: int = DEFAULT_HOLD_SECONDS
 
 
 @dataclass(frozen=True, slots=True)
 class TransactionId:
     transaction_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class ConfirmTransaction:
+    transaction_id: str
+    amount: int | None  # micro-dollars to capture; None for the whole hold
+
+
+@dataclass(frozen=True, slots=True)
+class RefundTransaction:
+    transaction_id: str
+    amount: int | None  # micro-dollars; None for all that is left
+    reason: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -343,28 +382,20 @@ TOKEN_LIFETIME_MAX = 86400
 
 def create_token(data: dict[str, Any]) -> CreateToken:
     f = Fields(data, ("recipientEmail", "maxAmount", "expiresIn"))
-    recipient = f.email("recipientEmail")
-    max_amount = None if data.get("maxAmount") is None else f.amount("maxAmount")
-    expires_in = data.get("expiresIn")
-    if expires_in is not None and not (
-        isinstance(expires_in, Decimal)
-        and expires_in.is_finite()
-        and expires_in == expires_in.to_integral_value()
-        and 1 <= expires_in <= TOKEN_LIFETIME_MAX
-    ):
-        f.details.append(
-            {
-                "field": "expiresIn",
-                "problem": f"must be a whole number of seconds from 1 to {TOKEN_LIFETIME_MAX}",
-            }
-        )
-        expires_in = None
+    body = CreateToken(
+        recipient_email=f.email("recipientEmail"),
+        max_amount=f.optional_amount("maxAmount"),
+        expires_in=f.seconds("expiresIn", TOKEN_LIFETIME_MAX),
+    )
     f.check()
-    return CreateToken(recipient, max_amount, None if expires_in is None else int(expires_in))
+    return body
 
 
 def create_transaction(data: dict[str, Any]) -> CreateTransaction:
-    f = Fields(data, ("senderEmail", "recipientEmail", "amount", "token", "appName", "appEpPath"))
+    f = Fields(
+        data,
+        ("senderEmail", "recipientEmail", "amount", "token", "appName", "appEpPath", "holdFor"),
+    )
     body = CreateTransaction(
         sender_email=f.email("senderEmail"),
         recipient_email=f.email("recipientEmail"),
@@ -376,6 +407,7 @@ def create_transaction(data: dict[str, Any]) -> CreateTransaction:
         app_ep_path=f.string(
             "appEpPath", required=False, nullable=True, max_length=MAX_APP_EP_PATH_LENGTH
         ),
+        hold_for=f.seconds("holdFor", MAX_HOLD_SECONDS) or DEFAULT_HOLD_SECONDS,
     )
     f.check()
     return body
@@ -387,6 +419,33 @@ def transaction_id(data: dict[str, Any]) -> TransactionId:
         transaction_id=f.required_string(
             "transactionId", min_length=1, max_length=MAX_TRANSACTION_ID_LENGTH
         )
+    )
+    f.check()
+    return body
+
+
+def confirm_transaction(data: dict[str, Any]) -> ConfirmTransaction:
+    f = Fields(data, ("transactionId", "amount"))
+    body = ConfirmTransaction(
+        transaction_id=f.required_string(
+            "transactionId", min_length=1, max_length=MAX_TRANSACTION_ID_LENGTH
+        ),
+        amount=f.optional_amount("amount"),
+    )
+    f.check()
+    return body
+
+
+def refund_transaction(data: dict[str, Any]) -> RefundTransaction:
+    f = Fields(data, ("transactionId", "amount", "reason"))
+    body = RefundTransaction(
+        transaction_id=f.required_string(
+            "transactionId", min_length=1, max_length=MAX_TRANSACTION_ID_LENGTH
+        ),
+        amount=f.optional_amount("amount"),
+        reason=f.string(
+            "reason", required=False, nullable=True, max_length=MAX_REFUND_REASON_LENGTH
+        ),
     )
     f.check()
     return body

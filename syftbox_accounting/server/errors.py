@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Literal, TypedDict
 
+from syftbox_accounting.server.money import dollars
+
 ErrorCode = Literal[
     "bad_request",
     "method_not_allowed",
@@ -21,6 +23,10 @@ ErrorCode = Literal[
     "too_many_pending",
     "cursor_invalid",
     "token_limit_exceeded",
+    "hold_expired",
+    "capture_exceeds_hold",
+    "not_refundable",
+    "refund_exceeds_payment",
     "idempotency_key_reused",
     "request_in_progress",
     "rate_limited",
@@ -133,12 +139,19 @@ def account_exists(email: str) -> ApiError:
     )
 
 
-def insufficient_funds(email: str, amount: str) -> ApiError:
+def insufficient_funds(
+    email: str, amount: int, available: int, held: int, *, instead: str = "charge less"
+) -> ApiError:
+    """The payer's available balance (micro-dollars, like `amount` and `held`) is short;
+    `instead` is the last thing the message suggests."""
+    what_is_held = f" ({dollars(held)} is held by pending transactions)" if held else ""
+    wait = ", wait for its pending transactions to be resolved" if held else ""
     return ApiError(
         409,
         "insufficient_funds",
-        f"Insufficient funds: the balance of {email} does not cover {amount}. "
-        "Add funds to the account or charge less.",
+        f"Insufficient funds: the available balance of {email} is {dollars(available)}"
+        f"{what_is_held}, which does not cover {dollars(amount)}. "
+        f"Add funds to the account{wait}, or {instead}.",
     )
 
 
@@ -149,6 +162,43 @@ def already_resolved(transaction_id: str, status: str) -> ApiError:
         f"Transaction {transaction_id} is already {status}. It cannot be confirmed or "
         "cancelled again; create a new transaction for another payment.",
     )
+
+
+def hold_expired(transaction_id: str, expires_at: str | None) -> ApiError:
+    return ApiError(
+        409,
+        "hold_expired",
+        f"The hold of transaction {transaction_id} lapsed at {expires_at}; nothing moved. "
+        "Charge again with a new token.",
+    )
+
+
+def capture_exceeds_hold(transaction_id: str, amount: int, held: int) -> ApiError:
+    return ApiError(
+        409,
+        "capture_exceeds_hold",
+        f"Cannot capture {dollars(amount)} of transaction {transaction_id}: it holds "
+        f"{dollars(held)}. Capture at most that, or charge the rest in a new transaction.",
+    )
+
+
+def not_refundable(transaction_id: str, why: str) -> ApiError:
+    return ApiError(
+        409,
+        "not_refundable",
+        f"Transaction {transaction_id} {why}: only a completed payment can be refunded.",
+    )
+
+
+def refund_exceeds_payment(transaction_id: str, amount: int, left: int) -> ApiError:
+    if left == 0:
+        message = f"Transaction {transaction_id} was refunded in full: nothing is left to refund."
+    else:
+        message = (
+            f"Cannot refund {dollars(amount)} of transaction {transaction_id}: "
+            f"{dollars(left)} is left to refund."
+        )
+    return ApiError(409, "refund_exceeds_payment", message)
 
 
 def token_invalid(reason: str) -> ApiError:

@@ -356,7 +356,7 @@ def _scope_before_login(
     except errors.ApiError:
         return None
     for email, _ in credentials.readings:
-        account = service.store.account(email)
+        account = service.store.account(email, identity_only=True)
         if account is not None:
             return f"account:{account.id}"
     return None

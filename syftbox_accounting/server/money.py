@@ -57,3 +57,10 @@ def format_micros(micros: int) -> str:
     if fraction == 0:
         return f"{sign}{whole}"
     return f"{sign}{whole}.{fraction:06d}".rstrip("0")
+
+
+def dollars(micros: int) -> str:
+    """An amount for a message: `$1.23`, `$10.00`, `$0.000001` (cents at least, exact)."""
+    text = format_micros(micros)
+    whole, _, fraction = text.partition(".")
+    return f"${whole}.{fraction.ljust(2, '0')}"

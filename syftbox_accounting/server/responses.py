@@ -73,6 +73,8 @@ def user_json(account: Account) -> dict[str, Any]:
         "email": account.email,
         "balance": money(account.balance),
         "organization": account.organization,
+        "availableBalance": money(account.available),
+        "heldBalance": money(account.held),
     }
 
 
@@ -89,6 +91,12 @@ def transaction_json(transaction: Transaction) -> dict[str, Any]:
         "resolvedAt": transaction.resolved_at,
         "appName": transaction.app_name,
         "appEpPath": transaction.app_ep_path,
+        "authorizedAmount": money(transaction.authorized),
+        "expiresAt": transaction.expires_at,
+        "cancelReason": transaction.cancel_reason,
+        "refundOf": transaction.refund_of,
+        "refundedAmount": money(transaction.refunded),
+        "refundReason": transaction.refund_reason,
     }
 
 
@@ -99,6 +107,8 @@ def usage_json(usage: Usage) -> dict[str, Any]:
         "totalReceived": money(usage.received),
         "pendingCount": usage.pending_count,
         "pendingAmount": money(usage.pending_amount),
+        "totalRefundsReceived": money(usage.refunds_received),
+        "totalRefundsGiven": money(usage.refunds_given),
         "firstTransactionAt": usage.first_at,
         "lastTransactionAt": usage.last_at,
     }

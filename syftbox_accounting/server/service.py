@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 import hmac
+import time
 from collections.abc import Mapping
 
 from syftbox_accounting.server import bodies, errors, history
 from syftbox_accounting.server.auth import BasicCredentials
 from syftbox_accounting.server.bodies import same_email
+from syftbox_accounting.server.clock import Clock
 from syftbox_accounting.server.history import Cursors
 from syftbox_accounting.server.idempotency import Keys
 from syftbox_accounting.server.money import format_micros
@@ -61,6 +63,7 @@ class AccountingService:
         cursors: Cursors,
         max_pending: int = DEFAULT_MAX_PENDING,
         password_cost: int | None = None,
+        clock: Clock = time.time,
     ) -> None:
         self.store = store
         self.password_cost = password_cost
@@ -70,8 +73,9 @@ class AccountingService:
         self.cursors = cursors
         self.max_pending = max_pending
         self.verified = VerifiedCredentials()
-        # Idempotency records live in the same database, written in its transactions.
-        self.keys = Keys(store)
+        # Idempotency records live in the same database, written in its transactions, and
+        # age by the service's clock.
+        self.keys = Keys(store, clock)
 
     def reset(self) -> None:
         """Forget every account, transaction and spent token."""
@@ -87,7 +91,7 @@ class AccountingService:
         """The caller, when its password was verified recently; None when `login` must
         run (it may hash, so call it in a worker thread)."""
         for email, password in credentials.readings:
-            account = self.store.account(email)
+            account = self.store.account(email, identity_only=True)
             if account is not None and self.verified.is_cached(
                 account.id, password, account.password_hash
             ):
@@ -98,7 +102,7 @@ class AccountingService:
         """The caller, or 401 invalid_credentials. Slow (scrypt) unless cached."""
         burned = False
         for email, password in credentials.readings:
-            account = self.store.account(email)
+            account = self.store.account(email, identity_only=True)
             if account is None:
                 if not burned:
                     burn_verification_time(password)
@@ -120,7 +124,7 @@ class AccountingService:
         """Slow: hashes the password."""
         body = bodies.create_user(bodies.parse_object(raw))
         # Cheap check first, so that a taken email costs no scrypt; the insert re-checks.
-        if self.store.account(body.email) is not None:
+        if self.store.account(body.email, identity_only=True) is not None:
             raise errors.account_exists(body.email)
         password = body.password if body.password is not None else generate_password()
         account = self.store.create_account(
@@ -132,7 +136,12 @@ class AccountingService:
         return account, password
 
     def my_info(self, caller: Caller) -> Account:
-        return caller.account
+        """The account as it is now, lapsed holds released (the login read only who it
+        is, and maybe before a password check long enough for a hold to lapse)."""
+        account = self.store.account(caller.account.email)
+        if account is None:
+            raise errors.invalid_credentials()  # deleted by a reset meanwhile
+        return account
 
     def update_password(self, caller: Caller, raw: bytes) -> Account:
         """Slow: hashes the new password."""
@@ -150,7 +159,7 @@ class AccountingService:
         if not self.store.set_password(account.id, account.password_hash, new_hash):
             # Another request changed the password since this one authenticated.
             raise errors.invalid_credentials()
-        return Account(account.id, account.email, new_hash, account.organization, account.balance)
+        return self.my_info(caller)  # as it is now: hashing took long enough for a hold to lapse
 
     def update_organization(self, caller: Caller, raw: bytes) -> Account:
         body = bodies.update_organization(bodies.parse_object(raw))
@@ -212,19 +221,34 @@ class AccountingService:
             token=claims,
             app_name=body.app_name,
             app_ep_path=body.app_ep_path,
+            hold_for=body.hold_for,
             max_pending=self.max_pending,
         )
 
     def confirm_transaction(self, caller: Caller, raw: bytes) -> Transaction:
-        body = bodies.transaction_id(bodies.parse_object(raw))
+        body = bodies.confirm_transaction(bodies.parse_object(raw))
         return self.store.resolve_transaction(
-            body.transaction_id, caller.account.email, confirm=True
+            body.transaction_id, caller.account.email, confirm=True, amount=body.amount
         )
 
     def cancel_transaction(self, caller: Caller, raw: bytes) -> Transaction:
         body = bodies.transaction_id(bodies.parse_object(raw))
         return self.store.resolve_transaction(
             body.transaction_id, caller.account.email, confirm=False
+        )
+
+    def refund_transaction(self, caller: Caller, raw: bytes) -> Transaction:
+        """A refund by the recipient of the payment."""
+        return self._refund(caller.account.email, raw)
+
+    def admin_refund_transaction(self, raw: bytes) -> Transaction:
+        """A refund by the admin (the caller checks the admin key)."""
+        return self._refund(None, raw)
+
+    def _refund(self, caller_email: str | None, raw: bytes) -> Transaction:
+        body = bodies.refund_transaction(bodies.parse_object(raw))
+        return self.store.refund_transaction(
+            body.transaction_id, caller_email, amount=body.amount, reason=body.reason
         )
 
     def transactions(

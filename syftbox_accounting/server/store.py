@@ -4,24 +4,33 @@ One connection guarded by a lock serves every thread: each call is a few microse
 of SQLite work, and a single writer makes every money movement trivially serial. Each
 movement also runs in one `BEGIN IMMEDIATE` transaction, so it stays atomic when
 several processes share a database file.
+
+A PENDING transaction holds its amount from its sender (`accounts.held`, never above the
+balance) until it is confirmed, cancelled, or its hold lapses at `expires_at`. Lapsed
+holds are released without anyone calling: every write releases them first, and every
+read first checks (through a partial index) whether one is due, so no answer given after
+`expires_at` shows the hold.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import operator
 import os
 import secrets
 import sqlite3
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Literal
 
 from syftbox_accounting.server import errors
-from syftbox_accounting.server.bodies import same_email
+from syftbox_accounting.server.bodies import DEFAULT_HOLD_SECONDS, same_email
+from syftbox_accounting.server.clock import Clock, stamp
 from syftbox_accounting.server.files import prepare_database
 from syftbox_accounting.server.history import HistoryQuery, Window
 from syftbox_accounting.server.money import MAX_BALANCE_MICROS, format_micros
@@ -30,7 +39,7 @@ from syftbox_accounting.server.tokens import TokenClaims
 Actor = Literal["SYSTEM", "SENDER", "RECIPIENT"]
 Status = Literal["PENDING", "COMPLETED", "CANCELLED"]
 
-_SCHEMA = """
+_ACCOUNTS_TABLE = """
 CREATE TABLE IF NOT EXISTS accounts (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     id TEXT NOT NULL UNIQUE,
@@ -41,13 +50,19 @@ CREATE TABLE IF NOT EXISTS accounts (
     -- What the account started with (not a transaction), so that the books can be audited:
     -- sum(balance) = sum(initial_credit) + sum(SYSTEM credits).
     initial_credit INTEGER NOT NULL CHECK (initial_credit >= 0),
-    created_at TEXT NOT NULL
-);
+    created_at TEXT NOT NULL,
+    -- What its pending transactions hold, as their sender: the available balance is
+    -- balance - held.
+    held INTEGER NOT NULL DEFAULT 0,
+    CHECK (held >= 0 AND held <= balance)
+)"""
+_TRANSACTIONS_TABLE = """
 CREATE TABLE IF NOT EXISTS transactions (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     id TEXT NOT NULL UNIQUE,
     sender_email TEXT NOT NULL COLLATE NOCASE,
     recipient_email TEXT NOT NULL COLLATE NOCASE,
+    -- What moved (or, while PENDING, what is held): at most `authorized`.
     amount INTEGER NOT NULL CHECK (amount > 0),
     status TEXT NOT NULL CHECK (status IN ('PENDING', 'COMPLETED', 'CANCELLED')),
     created_by TEXT NOT NULL CHECK (created_by IN ('SYSTEM', 'SENDER', 'RECIPIENT')),
@@ -55,8 +70,44 @@ CREATE TABLE IF NOT EXISTS transactions (
     created_at TEXT NOT NULL,
     resolved_at TEXT,
     app_name TEXT,
-    app_ep_path TEXT
+    app_ep_path TEXT,
+    -- What it held while PENDING; confirm may capture less (then `amount` < this).
+    authorized INTEGER NOT NULL,
+    -- When the hold lapses (stored-time text); NULL for credits and refunds.
+    expires_at TEXT,
+    cancel_reason TEXT,
+    refund_of TEXT,
+    refunded INTEGER NOT NULL DEFAULT 0,
+    refund_reason TEXT,
+    CHECK (authorized >= amount),
+    CHECK (refunded >= 0 AND refunded <= amount)
+)"""
+# Each account's usage summary, moved in the same database transaction as the money,
+# so that GET /user/usage costs the same at any history size.
+_USAGE_TABLE = """
+CREATE TABLE IF NOT EXISTS usage (
+    email TEXT PRIMARY KEY COLLATE NOCASE,
+    transaction_count INTEGER NOT NULL DEFAULT 0,
+    spent INTEGER NOT NULL DEFAULT 0,
+    received INTEGER NOT NULL DEFAULT 0,
+    pending_count INTEGER NOT NULL DEFAULT 0,
+    pending_amount INTEGER NOT NULL DEFAULT 0,
+    refunds_received INTEGER NOT NULL DEFAULT 0,
+    refunds_given INTEGER NOT NULL DEFAULT 0,
+    first_at TEXT,
+    last_at TEXT
+)"""
+_OTHER_TABLES = """
+CREATE TABLE IF NOT EXISTS spent_tokens (
+    id TEXT PRIMARY KEY,
+    transaction_id TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value BLOB NOT NULL
+);
+"""
+_INDEXES = """
 -- An index on (x) also orders by seq (the rowid) within x: keyset pages of one party's
 -- transactions, newest first, read only the rows they return.
 CREATE INDEX IF NOT EXISTS transactions_by_sender ON transactions (sender_email);
@@ -68,57 +119,53 @@ CREATE INDEX IF NOT EXISTS transactions_by_parties ON transactions (sender_email
 CREATE INDEX IF NOT EXISTS transactions_by_sender_time ON transactions (sender_email, created_at);
 CREATE INDEX IF NOT EXISTS transactions_by_recipient_time
     ON transactions (recipient_email, created_at);
--- Each account's usage summary, moved in the same database transaction as the money,
--- so that GET /user/usage costs the same at any history size.
-CREATE TABLE IF NOT EXISTS usage (
-    email TEXT PRIMARY KEY COLLATE NOCASE,
-    transaction_count INTEGER NOT NULL DEFAULT 0,
-    spent INTEGER NOT NULL DEFAULT 0,
-    received INTEGER NOT NULL DEFAULT 0,
-    pending_count INTEGER NOT NULL DEFAULT 0,
-    pending_amount INTEGER NOT NULL DEFAULT 0,
-    first_at TEXT,
-    last_at TEXT
-);
-CREATE TABLE IF NOT EXISTS spent_tokens (
-    id TEXT PRIMARY KEY,
-    transaction_id TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS meta (
-    key TEXT PRIMARY KEY,
-    value BLOB NOT NULL
-);
+-- The holds that lapse first, among the pending transactions only: asking whether one is
+-- due costs one probe, however long the history.
+CREATE INDEX IF NOT EXISTS transactions_pending_expiry
+    ON transactions (expires_at) WHERE status = 'PENDING'
 """
 
-_ACCOUNT_COLUMNS = "id, email, password_hash, organization, balance"
+_ACCOUNT_COLUMNS = "id, email, password_hash, organization, balance, held"
 _TRANSACTION_COLUMNS = (
     "id, sender_email, recipient_email, amount, status, created_by, resolved_by,"
-    " created_at, resolved_at, app_name, app_ep_path"
+    " created_at, resolved_at, app_name, app_ep_path, authorized, expires_at,"
+    " cancel_reason, refund_of, refunded, refund_reason"
+)
+_USAGE_COLUMNS = (
+    "transaction_count, spent, received, pending_count, pending_amount,"
+    " refunds_received, refunds_given, first_at, last_at"
 )
 
 
-# Version 2 added the usage counters; an older database file gets them computed once.
-SCHEMA_VERSION = 2
+# Version 2 added the usage counters; version 3 holds, capture, expiry and refunds. An
+# older database file is brought up to date when it is opened (see `_migrate`).
+SCHEMA_VERSION = 3
 DEFAULT_MAX_PENDING = 1000
+# Why a CANCELLED transaction was cancelled (`cancelReason`).
+CANCELLED, EXPIRED = "cancelled", "expired"
+# Set by the upgrade to version 3 on pending transactions that the balance could not hold.
+UNFUNDED = "insufficient_funds"
 
 # One account's usage over its transactions, in SQL: what the counters must always equal.
+# Refunds count apart from payments (neither spent nor received).
 _USAGE_SCAN = """
 SELECT COUNT(*),
-    COALESCE(SUM(CASE WHEN status = 'COMPLETED' AND sender_email = :me
+    COALESCE(SUM(CASE WHEN status = 'COMPLETED' AND refund_of IS NULL AND sender_email = :me
         AND recipient_email <> :me THEN amount END), 0),
-    COALESCE(SUM(CASE WHEN status = 'COMPLETED' AND recipient_email = :me THEN amount END), 0),
+    COALESCE(SUM(CASE WHEN status = 'COMPLETED' AND refund_of IS NULL
+        AND recipient_email = :me THEN amount END), 0),
     COALESCE(SUM(status = 'PENDING'), 0),
-    COALESCE(SUM(CASE WHEN status = 'PENDING' AND sender_email = :me THEN amount END), 0),
+    COALESCE(SUM(CASE WHEN status = 'PENDING' AND sender_email = :me THEN authorized END), 0),
+    COALESCE(SUM(CASE WHEN status = 'COMPLETED' AND refund_of IS NOT NULL
+        AND recipient_email = :me THEN amount END), 0),
+    COALESCE(SUM(CASE WHEN status = 'COMPLETED' AND refund_of IS NOT NULL
+        AND sender_email = :me THEN amount END), 0),
     MIN(created_at), MAX(created_at)
 FROM transactions
 WHERE (sender_email = :me OR recipient_email = :me)
     AND created_at >= :after AND created_at < :before
 """
 _EARLIEST, _LATEST = "0000", "9999"
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +175,8 @@ class Usage:
     received: int
     pending_count: int
     pending_amount: int
+    refunds_received: int
+    refunds_given: int
     first_at: str | None
     last_at: str | None
 
@@ -139,6 +188,11 @@ class Account:
     password_hash: str
     organization: str | None
     balance: int  # micro-dollars
+    held: int = 0  # micro-dollars held by its pending transactions
+
+    @property
+    def available(self) -> int:
+        return self.balance - self.held
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,6 +208,12 @@ class Transaction:
     resolved_at: str | None
     app_name: str | None
     app_ep_path: str | None
+    authorized: int  # micro-dollars held while pending
+    expires_at: str | None = None
+    cancel_reason: str | None = None
+    refund_of: str | None = None
+    refunded: int = 0  # micro-dollars given back by its refunds so far
+    refund_reason: str | None = None
 
     @property
     def creator_email(self) -> str | None:
@@ -174,16 +234,25 @@ def _transaction(row: tuple[object, ...]) -> Transaction:
 
 
 class Store:
-    """The service's data, kept in one SQLite database (a file, or memory)."""
+    """The service's data, kept in one SQLite database (a file, or memory).
 
-    def __init__(self, database: str | os.PathLike[str] = ":memory:") -> None:
+    `clock` (seconds since the epoch) dates everything and decides when holds lapse.
+    """
+
+    def __init__(
+        self, database: str | os.PathLike[str] = ":memory:", clock: Clock = time.time
+    ) -> None:
         # Created 0600 before SQLite opens it (its -wal and -shm files take its mode), or
         # refused when other users can read it: it holds the password hashes.
         prepare_database(database)
+        self.clock = clock
         # Reentrant, so that a caller's unit of work (`unit`) can hold it around the
         # store's own writes, which then join that unit.
         self._lock = threading.RLock()
         self._savepoints = 0
+        # The time of the write in progress (under the lock): what it stamps and what
+        # decided which holds had lapsed.
+        self._time = 0.0
         # Tables kept beside the store's own (the idempotency keys), wiped by `reset`.
         self.reset_hooks: list[Callable[[sqlite3.Connection], None]] = []
         self._connection = sqlite3.connect(
@@ -196,23 +265,23 @@ class Store:
             # across application crashes, which is what a reference service needs.
             self._connection.execute("PRAGMA journal_mode = WAL")
             self._connection.execute("PRAGMA synchronous = NORMAL")
-        self._connection.executescript(_SCHEMA)
+        for table in (_ACCOUNTS_TABLE, _TRANSACTIONS_TABLE, _USAGE_TABLE):
+            self._connection.execute(table)
+        self._connection.executescript(_OTHER_TABLES)
         self._migrate()
 
     def _migrate(self) -> None:
-        """Bring an older database file up to `SCHEMA_VERSION`."""
-        with self._write() as db:
+        """Bring an older database file up to `SCHEMA_VERSION`, in one transaction."""
+        with self._write(release=False) as db:
             row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
             version = 1 if row is None else int(row[0])
-            if version < 2:
-                emails = [e for (e,) in db.execute("SELECT email FROM accounts")]
-                db.execute("DELETE FROM usage")
-                for email in emails:
-                    usage = self._scan(db, email, Window())
-                    db.execute(
-                        "INSERT INTO usage VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        (email, *_usage_row(usage)),
-                    )
+            if not _has_column(db, "accounts", "held"):
+                _add_holds(db, self.clock())
+                version = min(version, 2)
+            if version < SCHEMA_VERSION:
+                _recount_usage(db)
+            for statement in _INDEXES.split(";"):
+                db.execute(statement)
             db.execute(
                 "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
                 (str(SCHEMA_VERSION).encode(),),
@@ -223,25 +292,35 @@ class Store:
             self._connection.close()
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """One atomic unit of work: all of it is committed, or none of it."""
+    def _write(self, *, release: bool = True) -> Iterator[sqlite3.Connection]:
+        """One atomic unit of work: all of it is committed, or none of it. The holds that
+        lapsed by now are released first, and stay released whatever the work does."""
         db = self._connection
         with self._lock:
+            self._time = self.clock()
             if db.in_transaction:
                 # Inside a `unit` of this thread: a savepoint, committed with that unit.
                 with self._savepoint(db):
+                    if release:
+                        self._release_lapsed(db)
                     yield db
                 return
             # IMMEDIATE takes the write lock up front, so that two processes sharing a
             # file cannot both read a balance and then both spend it.
             db.execute("BEGIN IMMEDIATE")
+            released = False
             try:
-                yield db
-                db.execute("COMMIT")
+                released = release and self._release_lapsed(db) > 0
+                if released:
+                    # A refused operation must not bring the released holds back.
+                    with self._savepoint(db):
+                        yield db
+                else:
+                    yield db
             except BaseException:
-                if db.in_transaction:
-                    db.execute("ROLLBACK")
+                _finish(db, commit=released)
                 raise
+            _finish(db, commit=True)
 
     @contextmanager
     def _savepoint(self, db: sqlite3.Connection) -> Iterator[None]:
@@ -264,9 +343,29 @@ class Store:
         return self._write()
 
     @contextmanager
-    def _read(self) -> Iterator[sqlite3.Connection]:
+    def _read(self, *, release: bool = True) -> Iterator[sqlite3.Connection]:
+        """The connection, once no lapsed hold is left to release."""
         with self._lock:
-            yield self._connection
+            db = self._connection
+            if release and _lapsed(db, stamp(self.clock()), limit=1):
+                with self._write():
+                    pass  # the write releases them
+            yield db
+
+    def _release_lapsed(self, db: sqlite3.Connection) -> int:
+        """Release every hold whose time is up: CANCELLED by the SYSTEM at its
+        `expires_at`, reason `expired`. Returns how many."""
+        due = _lapsed(db, stamp(self._time))
+        for transaction_id, sender, recipient, held, expires_at in due:
+            db.execute(
+                "UPDATE transactions SET status = 'CANCELLED', resolved_by = 'SYSTEM',"
+                " resolved_at = ?, cancel_reason = ? WHERE id = ? AND status = 'PENDING'",
+                (expires_at, EXPIRED, transaction_id),
+            )
+            db.execute("UPDATE accounts SET held = held - ? WHERE email = ?", (held, sender))
+            _bump(db, sender, pending_count=-1, pending_amount=-held)
+            _bump(db, recipient, pending_count=-1)
+        return len(due)
 
     # --- administration -------------------------------------------------------------
 
@@ -292,8 +391,11 @@ class Store:
 
     # --- accounts -------------------------------------------------------------------
 
-    def account(self, email: str) -> Account | None:
-        with self._read() as db:
+    def account(self, email: str, *, identity_only: bool = False) -> Account | None:
+        """The account; `identity_only` when only who it is matters (a login), not its
+        balance: the read then skips the check for lapsed holds, and the balance and
+        hold it shows may be a moment old."""
+        with self._read(release=not identity_only) as db:
             row = db.execute(
                 f"SELECT {_ACCOUNT_COLUMNS} FROM accounts WHERE email = ?", (email,)
             ).fetchone()
@@ -314,7 +416,15 @@ class Store:
                 db.execute(
                     "INSERT INTO accounts (id, email, password_hash, organization, balance,"
                     " initial_credit, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (account.id, email, password_hash, organization, balance, balance, _now()),
+                    (
+                        account.id,
+                        email,
+                        password_hash,
+                        organization,
+                        balance,
+                        balance,
+                        stamp(self._time),
+                    ),
                 )
             except sqlite3.IntegrityError:
                 raise errors.account_exists(email) from None
@@ -342,8 +452,8 @@ class Store:
 
     def add_balance(self, email: str, amount: int) -> Account:
         """Credit an account, recorded as a COMPLETED SYSTEM transaction to itself."""
-        now = _now()
         with self._write() as db:
+            now = stamp(self._time)
             rows = db.execute(
                 f"UPDATE accounts SET balance = balance + ? WHERE email = ? AND balance <= ?"
                 f" RETURNING {_ACCOUNT_COLUMNS}",
@@ -354,10 +464,22 @@ class Store:
                     raise _balance_too_large("amount")
                 raise errors.no_account(email)
             account = _account(rows[0])
-            db.execute(
-                f"INSERT INTO transactions ({_TRANSACTION_COLUMNS}) VALUES"
-                " (?, ?, ?, ?, 'COMPLETED', 'SYSTEM', 'SYSTEM', ?, ?, NULL, NULL)",
-                (str(uuid.uuid4()), account.email, account.email, amount, now, now),
+            _insert(
+                db,
+                Transaction(
+                    id=str(uuid.uuid4()),
+                    sender_email=account.email,
+                    recipient_email=account.email,
+                    amount=amount,
+                    status="COMPLETED",
+                    created_by="SYSTEM",
+                    resolved_by="SYSTEM",
+                    created_at=now,
+                    resolved_at=now,
+                    app_name=None,
+                    app_ep_path=None,
+                    authorized=amount,
+                ),
             )
             _bump(db, account.email, count=1, received=amount, at=now)
         return account
@@ -378,20 +500,23 @@ class Store:
         token: TokenClaims | None,
         app_name: str | None,
         app_ep_path: str | None,
+        hold_for: int = DEFAULT_HOLD_SECONDS,
         max_pending: int = DEFAULT_MAX_PENDING,
     ) -> Transaction:
-        """A PENDING transaction; spends `token` in the same database transaction.
+        """A PENDING transaction that holds `amount` from the sender until it is
+        resolved or `hold_for` seconds have passed (never past the token's expiry);
+        spends `token` in the same database transaction.
 
         Both accounts must exist (404), the token must name exactly them (403
-        token_invalid) and be unspent (403 token_used), the sender's balance must
-        cover the amount (409 insufficient_funds), and the sender may have at most
+        token_invalid) and be unspent (403 token_used), the sender's available balance
+        must cover the amount (409 insufficient_funds), and the sender may have at most
         `max_pending` pending transactions (409 too_many_pending).
         """
         with self._write() as db:
             found = {
-                email.lower(): (email, balance)
-                for email, balance in db.execute(
-                    "SELECT email, balance FROM accounts WHERE email IN (?, ?)",
+                email.lower(): (email, balance, held)
+                for email, balance, held in db.execute(
+                    "SELECT email, balance, held FROM accounts WHERE email IN (?, ?)",
                     (sender_email, recipient_email),
                 )
             }
@@ -399,8 +524,12 @@ class Store:
                 raise errors.no_account(sender_email)
             if recipient_email.lower() not in found:
                 raise errors.no_account(recipient_email)
-            sender, balance = found[sender_email.lower()]
-            recipient, _ = found[recipient_email.lower()]
+            sender, balance, held = found[sender_email.lower()]
+            recipient, _, _ = found[recipient_email.lower()]
+            created_at = stamp(self._time)
+            expires = self._time + hold_for
+            if token is not None:
+                expires = min(expires, token.expires)
             transaction = Transaction(
                 id=str(uuid.uuid4()),
                 sender_email=sender,
@@ -409,10 +538,12 @@ class Store:
                 status="PENDING",
                 created_by=created_by,
                 resolved_by=None,
-                created_at=_now(),
+                created_at=created_at,
                 resolved_at=None,
                 app_name=app_name,
                 app_ep_path=app_ep_path,
+                authorized=amount,
+                expires_at=stamp(expires),
             )
             if token is not None:
                 if (token.sender_email, token.recipient_email) != (sender, recipient):
@@ -420,6 +551,8 @@ class Store:
                         "it was issued for another payer or another recipient than this "
                         "transaction's"
                     )
+                if transaction.expires_at is None or transaction.expires_at <= created_at:
+                    raise errors.token_expired()  # within the millisecond of its expiry
                 try:
                     db.execute(
                         "INSERT INTO spent_tokens (id, transaction_id) VALUES (?, ?)",
@@ -427,49 +560,36 @@ class Store:
                     )
                 except sqlite3.IntegrityError:
                     raise errors.token_used() from None
-            if balance < amount:
-                raise errors.insufficient_funds(sender, format_micros(amount))
+            if balance - held < amount:
+                raise errors.insufficient_funds(sender, amount, balance - held, held)
             (pending,) = db.execute(
                 "SELECT COUNT(*) FROM transactions WHERE sender_email = ? AND status = 'PENDING'",
                 (sender,),
             ).fetchone()
             if pending >= max_pending:
                 raise errors.too_many_pending(sender, max_pending)
-            db.execute(
-                f"INSERT INTO transactions ({_TRANSACTION_COLUMNS})"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    transaction.id,
-                    sender,
-                    recipient,
-                    amount,
-                    transaction.status,
-                    created_by,
-                    None,
-                    transaction.created_at,
-                    None,
-                    app_name,
-                    app_ep_path,
-                ),
-            )
-            at = transaction.created_at
-            _bump(db, sender, count=1, pending_count=1, pending_amount=amount, at=at)
-            _bump(db, recipient, count=1, pending_count=1, at=at)
+            _insert(db, transaction)
+            db.execute("UPDATE accounts SET held = held + ? WHERE email = ?", (amount, sender))
+            _bump(db, sender, count=1, pending_count=1, pending_amount=amount, at=created_at)
+            _bump(db, recipient, count=1, pending_count=1, at=created_at)
         return transaction
 
     def resolve_transaction(
-        self, transaction_id: str, caller_email: str, *, confirm: bool
+        self,
+        transaction_id: str,
+        caller_email: str,
+        *,
+        confirm: bool,
+        amount: int | None = None,
     ) -> Transaction:
-        """Confirm (move the money) or cancel a PENDING transaction, at most once.
+        """Confirm (capture `amount`, by default the whole hold, and release the rest)
+        or cancel (release it all) a PENDING transaction, at most once.
 
-        Only its creator may; the other party gets 403, anybody else 404.
+        Only its creator may; the other party gets 403, anybody else 404. A lapsed hold
+        is 409 hold_expired, a capture above the hold 409 capture_exceeds_hold.
         """
         with self._write() as db:
-            row = db.execute(
-                f"SELECT {_TRANSACTION_COLUMNS} FROM transactions WHERE id = ?",
-                (transaction_id,),
-            ).fetchone()
-            found = None if row is None else _transaction(row)
+            found = self._transaction_row(db, transaction_id)
             if found is None or not (
                 same_email(caller_email, found.sender_email)
                 or same_email(caller_email, found.recipient_email)
@@ -478,58 +598,167 @@ class Store:
             creator = found.creator_email
             if creator is None or not same_email(caller_email, creator):
                 raise _not_creator(found, confirm=confirm)
+            if found.status == "CANCELLED" and found.cancel_reason == EXPIRED:
+                raise errors.hold_expired(found.id, found.expires_at)
             if found.status != "PENDING":
                 raise errors.already_resolved(found.id, found.status)
+            captured = 0
             if confirm:
-                self._move(db, found)
-            resolved_at = _now()
-            status: Status = "COMPLETED" if confirm else "CANCELLED"
+                captured = found.authorized if amount is None else amount
+                if captured > found.authorized:
+                    raise errors.capture_exceeds_hold(found.id, captured, found.authorized)
+                self._capture(db, found, captured)
+            else:
+                db.execute(
+                    "UPDATE accounts SET held = held - ? WHERE email = ?",
+                    (found.authorized, found.sender_email),
+                )
+            resolved = Transaction(
+                id=found.id,
+                sender_email=found.sender_email,
+                recipient_email=found.recipient_email,
+                amount=captured if confirm else found.amount,
+                status="COMPLETED" if confirm else "CANCELLED",
+                created_by=found.created_by,
+                resolved_by=found.created_by,
+                created_at=found.created_at,
+                resolved_at=stamp(self._time),
+                app_name=found.app_name,
+                app_ep_path=found.app_ep_path,
+                authorized=found.authorized,
+                expires_at=found.expires_at,
+                cancel_reason=None if confirm else CANCELLED,
+            )
             # `status = 'PENDING'` makes the update itself refuse a second resolution.
             cursor = db.execute(
-                "UPDATE transactions SET status = ?, resolved_by = ?, resolved_at = ?"
-                " WHERE id = ? AND status = 'PENDING'",
-                (status, found.created_by, resolved_at, found.id),
+                "UPDATE transactions SET amount = ?, status = ?, resolved_by = ?,"
+                " resolved_at = ?, cancel_reason = ? WHERE id = ? AND status = 'PENDING'",
+                (
+                    resolved.amount,
+                    resolved.status,
+                    resolved.resolved_by,
+                    resolved.resolved_at,
+                    resolved.cancel_reason,
+                    found.id,
+                ),
             )
             if cursor.rowcount != 1:
                 raise errors.already_resolved(found.id, "resolved")
-            amount = found.amount
-            moved = amount if confirm else 0
-            _bump(db, found.sender_email, pending_count=-1, pending_amount=-amount, spent=moved)
-            _bump(db, found.recipient_email, pending_count=-1, received=moved)
-        return Transaction(
-            id=found.id,
-            sender_email=found.sender_email,
-            recipient_email=found.recipient_email,
-            amount=found.amount,
-            status=status,
-            created_by=found.created_by,
-            resolved_by=found.created_by,
-            created_at=found.created_at,
-            resolved_at=resolved_at,
-            app_name=found.app_name,
-            app_ep_path=found.app_ep_path,
-        )
+            held = found.authorized
+            _bump(db, found.sender_email, pending_count=-1, pending_amount=-held, spent=captured)
+            _bump(db, found.recipient_email, pending_count=-1, received=captured)
+        return resolved
 
     @staticmethod
-    def _move(db: sqlite3.Connection, transaction: Transaction) -> None:
+    def _capture(db: sqlite3.Connection, transaction: Transaction, captured: int) -> None:
+        """Move `captured` and release the whole hold, in the caller's transaction."""
         debited = db.execute(
-            "UPDATE accounts SET balance = balance - ? WHERE email = ? AND balance >= ?",
-            (transaction.amount, transaction.sender_email, transaction.amount),
+            "UPDATE accounts SET balance = balance - ?, held = held - ?"
+            " WHERE email = ? AND held >= ? AND balance >= ?",
+            (
+                captured,
+                transaction.authorized,
+                transaction.sender_email,
+                transaction.authorized,
+                captured,
+            ),
         )
         if debited.rowcount != 1:
-            raise errors.insufficient_funds(
-                transaction.sender_email, format_micros(transaction.amount)
-            )
+            # The hold guarantees the money: only a damaged database gets here.
+            raise errors.internal_error()
         credited = db.execute(
             "UPDATE accounts SET balance = balance + ? WHERE email = ? AND balance <= ?",
-            (
-                transaction.amount,
-                transaction.recipient_email,
-                MAX_BALANCE_MICROS - transaction.amount,
-            ),
+            (captured, transaction.recipient_email, MAX_BALANCE_MICROS - captured),
         )
         if credited.rowcount != 1:
             raise _balance_too_large("transactionId")
+
+    def refund_transaction(
+        self,
+        transaction_id: str,
+        caller_email: str | None,
+        *,
+        amount: int | None,
+        reason: str | None,
+    ) -> Transaction:
+        """Give back `amount` (by default all that is left) of a COMPLETED payment: a
+        new COMPLETED transaction from its recipient to its sender, linked to it.
+
+        `caller_email` is the recipient (the sender gets 403, anybody else 404), or
+        None for the admin (the refund is then the SYSTEM's doing). A pending,
+        cancelled, refund or credit transaction is 409 not_refundable; more than is
+        left is 409 refund_exceeds_payment; the recipient's available balance must
+        cover it (409 insufficient_funds).
+        """
+        with self._write() as db:
+            found = self._transaction_row(db, transaction_id)
+            if found is None:
+                raise errors.no_transaction(transaction_id)
+            if caller_email is not None and not same_email(caller_email, found.recipient_email):
+                if same_email(caller_email, found.sender_email):
+                    raise errors.forbidden(
+                        f"Only the recipient of a payment may refund it: ask "
+                        f"{found.recipient_email} to refund transaction {found.id}."
+                    )
+                raise errors.no_transaction(transaction_id)
+            _check_refundable(found)
+            left = found.amount - found.refunded
+            value = left if amount is None else amount
+            if value == 0 or value > left:
+                raise errors.refund_exceeds_payment(found.id, value, left)
+            refunder, payee = found.recipient_email, found.sender_email
+            (balance, held) = db.execute(
+                "SELECT balance, held FROM accounts WHERE email = ?", (refunder,)
+            ).fetchone()
+            if balance - held < value:
+                raise errors.insufficient_funds(
+                    refunder, value, balance - held, held, instead="refund less"
+                )
+            db.execute(
+                "UPDATE accounts SET balance = balance - ? WHERE email = ?", (value, refunder)
+            )
+            credited = db.execute(
+                "UPDATE accounts SET balance = balance + ? WHERE email = ? AND balance <= ?",
+                (value, payee, MAX_BALANCE_MICROS - value),
+            )
+            if credited.rowcount != 1:
+                raise _balance_too_large("amount")
+            grown = db.execute(
+                "UPDATE transactions SET refunded = refunded + ? WHERE id = ?"
+                " AND refunded + ? <= amount",
+                (value, found.id, value),
+            )
+            if grown.rowcount != 1:
+                raise errors.refund_exceeds_payment(found.id, value, left)
+            now = stamp(self._time)
+            by: Actor = "SENDER" if caller_email is not None else "SYSTEM"
+            refund = Transaction(
+                id=str(uuid.uuid4()),
+                sender_email=refunder,
+                recipient_email=payee,
+                amount=value,
+                status="COMPLETED",
+                created_by=by,
+                resolved_by=by,
+                created_at=now,
+                resolved_at=now,
+                app_name=None,
+                app_ep_path=None,
+                authorized=value,
+                refund_of=found.id,
+                refund_reason=reason,
+            )
+            _insert(db, refund)
+            _bump(db, refunder, count=1, refunds_given=value, at=now)
+            _bump(db, payee, count=1, refunds_received=value, at=now)
+        return refund
+
+    @staticmethod
+    def _transaction_row(db: sqlite3.Connection, transaction_id: str) -> Transaction | None:
+        row = db.execute(
+            f"SELECT {_TRANSACTION_COLUMNS} FROM transactions WHERE id = ?", (transaction_id,)
+        ).fetchone()
+        return None if row is None else _transaction(row)
 
     def transactions(self, email: str, query: HistoryQuery | None = None) -> list[Transaction]:
         """The account's transactions, as sender or recipient, newest first."""
@@ -593,35 +822,16 @@ class Store:
         read through the (party, created_at) indexes."""
         with self._read() as db:
             if window is not None and (window.after or window.before):
-                return self._scan(db, email, window)
+                return _scan(db, email, window)
             row = db.execute(
-                "SELECT transaction_count, spent, received, pending_count, pending_amount,"
-                " first_at, last_at FROM usage WHERE email = ?",
-                (email,),
+                f"SELECT {_USAGE_COLUMNS} FROM usage WHERE email = ?", (email,)
             ).fetchone()
-        return Usage(0, 0, 0, 0, 0, None, None) if row is None else Usage(*row)
+        return Usage(0, 0, 0, 0, 0, 0, 0, None, None) if row is None else Usage(*row)
 
     def recomputed_usage(self, email: str) -> Usage:
         """The usage summary computed from the transactions themselves (for audits)."""
         with self._read() as db:
-            return self._scan(db, email, Window())
-
-    @staticmethod
-    def _scan(db: sqlite3.Connection, email: str, window: Window) -> Usage:
-        row = db.execute(
-            _USAGE_SCAN,
-            {"me": email, "after": window.after or _EARLIEST, "before": window.before or _LATEST},
-        ).fetchone()
-        count, spent, received, pending_count, pending_amount, first_at, last_at = row
-        return Usage(
-            int(count),
-            int(spent),
-            int(received),
-            int(pending_count),
-            int(pending_amount),
-            first_at,
-            last_at,
-        )
+            return _scan(db, email, Window())
 
     def totals(self) -> tuple[int, int]:
         """(sum of balances, sum of money put in), equal when the books are right."""
@@ -630,9 +840,80 @@ class Store:
                 "SELECT COALESCE(SUM(balance), 0), COALESCE(SUM(initial_credit), 0) FROM accounts"
             ).fetchone()
             (credits,) = db.execute(
-                "SELECT COALESCE(SUM(amount), 0) FROM transactions WHERE created_by = 'SYSTEM'"
+                "SELECT COALESCE(SUM(amount), 0) FROM transactions"
+                " WHERE created_by = 'SYSTEM' AND refund_of IS NULL"
             ).fetchone()
         return int(balances), int(initial) + int(credits)
+
+
+def _finish(db: sqlite3.Connection, *, commit: bool) -> None:
+    """End the transaction: commit it (rolled back if that fails), or roll it back."""
+    if not db.in_transaction:
+        return
+    if commit:
+        try:
+            db.execute("COMMIT")
+            return
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+    db.execute("ROLLBACK")
+
+
+def _lapsed(
+    db: sqlite3.Connection, now: str, limit: int = -1
+) -> list[tuple[str, str, str, int, str]]:
+    """The pending transactions whose hold lapsed by `now` (stored-time text): id,
+    sender, recipient, held amount, expiry. Read through the partial index."""
+    rows: list[tuple[str, str, str, int, str]] = db.execute(
+        "SELECT id, sender_email, recipient_email, authorized, expires_at FROM transactions"
+        " WHERE status = 'PENDING' AND expires_at <= ? ORDER BY expires_at LIMIT ?",
+        (now, limit),
+    ).fetchall()
+    return rows
+
+
+# A transaction's fields in column order (`dataclasses.astuple` would deep-copy each).
+_transaction_values = operator.attrgetter(*(f.name for f in dataclasses.fields(Transaction)))
+
+
+def _insert(db: sqlite3.Connection, transaction: Transaction) -> None:
+    db.execute(
+        f"INSERT INTO transactions ({_TRANSACTION_COLUMNS})"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        _transaction_values(transaction),
+    )
+
+
+def _check_refundable(transaction: Transaction) -> None:
+    if transaction.refund_of is not None:
+        raise errors.not_refundable(
+            transaction.id, f"is a refund (of transaction {transaction.refund_of})"
+        )
+    if transaction.created_by == "SYSTEM":
+        raise errors.not_refundable(transaction.id, "is a credit made by the service")
+    if transaction.status != "COMPLETED":
+        raise errors.not_refundable(transaction.id, f"is {transaction.status}")
+
+
+def _scan(db: sqlite3.Connection, email: str, window: Window) -> Usage:
+    row = db.execute(
+        _USAGE_SCAN,
+        {"me": email, "after": window.after or _EARLIEST, "before": window.before or _LATEST},
+    ).fetchone()
+    count, spent, received, pending_count, pending_amount, refunds_in, refunds_out = row[:7]
+    return Usage(
+        int(count),
+        int(spent),
+        int(received),
+        int(pending_count),
+        int(pending_amount),
+        int(refunds_in),
+        int(refunds_out),
+        row[7],
+        row[8],
+    )
 
 
 def _bump(
@@ -644,16 +925,21 @@ def _bump(
     received: int = 0,
     pending_count: int = 0,
     pending_amount: int = 0,
+    refunds_received: int = 0,
+    refunds_given: int = 0,
     at: str | None = None,
 ) -> None:
     """Move an account's usage counters (inside the caller's database transaction)."""
     db.execute(
-        "INSERT INTO usage VALUES (:email, :count, :spent, :received, :pending_count,"
-        " :pending_amount, :at, :at) ON CONFLICT (email) DO UPDATE SET"
+        f"INSERT INTO usage (email, {_USAGE_COLUMNS}) VALUES (:email, :count, :spent,"
+        " :received, :pending_count, :pending_amount, :refunds_received, :refunds_given,"
+        " :at, :at) ON CONFLICT (email) DO UPDATE SET"
         " transaction_count = transaction_count + excluded.transaction_count,"
         " spent = spent + excluded.spent, received = received + excluded.received,"
         " pending_count = pending_count + excluded.pending_count,"
         " pending_amount = pending_amount + excluded.pending_amount,"
+        " refunds_received = refunds_received + excluded.refunds_received,"
+        " refunds_given = refunds_given + excluded.refunds_given,"
         " first_at = COALESCE(first_at, excluded.first_at),"
         " last_at = COALESCE(excluded.last_at, last_at)",
         {
@@ -663,28 +949,84 @@ def _bump(
             "received": received,
             "pending_count": pending_count,
             "pending_amount": pending_amount,
+            "refunds_received": refunds_received,
+            "refunds_given": refunds_given,
             "at": at,
         },
     )
 
 
-def _usage_row(usage: Usage) -> tuple[object, ...]:
-    return (
-        usage.transaction_count,
-        usage.spent,
-        usage.received,
-        usage.pending_count,
-        usage.pending_amount,
-        usage.first_at,
-        usage.last_at,
+# --- upgrades of older database files -----------------------------------------------
+
+
+def _has_column(db: sqlite3.Connection, table: str, column: str) -> bool:
+    return any(row[1] == column for row in db.execute(f"PRAGMA table_info({table})"))
+
+
+def _recount_usage(db: sqlite3.Connection) -> None:
+    """Recreate the usage table and compute every account's counters once."""
+    db.execute("DROP TABLE IF EXISTS usage")
+    db.execute(_USAGE_TABLE)
+    for (email,) in db.execute("SELECT email FROM accounts").fetchall():
+        usage = _scan(db, email, Window())
+        db.execute(
+            f"INSERT INTO usage (email, {_USAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (email, *dataclasses.astuple(usage)),
+        )
+
+
+def _add_holds(db: sqlite3.Connection, now: float) -> None:
+    """Version 3: rebuild the accounts and transactions tables with the columns of holds
+    and refunds (so an upgraded file has exactly a new file's schema), keeping every row
+    and its sequence number.
+
+    The pending transactions start holding now, for the default hold: each one its
+    sender's balance can cover, oldest first; one it cannot (the old service let
+    pending transactions add up to more than the balance) is cancelled by the SYSTEM
+    with the reason `insufficient_funds`, as its confirmation would have been refused.
+    """
+    db.execute("ALTER TABLE accounts RENAME TO accounts_v2")
+    db.execute("ALTER TABLE transactions RENAME TO transactions_v2")
+    db.execute(_ACCOUNTS_TABLE)
+    db.execute(_TRANSACTIONS_TABLE)
+    db.execute(
+        "INSERT INTO accounts (seq, id, email, password_hash, organization, balance,"
+        " initial_credit, created_at, held) SELECT seq, id, email, password_hash,"
+        " organization, balance, initial_credit, created_at, 0 FROM accounts_v2"
     )
+    db.execute(
+        f"INSERT INTO transactions (seq, {_TRANSACTION_COLUMNS}) SELECT seq, id,"
+        " sender_email, recipient_email, amount, status, created_by, resolved_by, created_at,"
+        " resolved_at, app_name, app_ep_path, amount,"
+        " CASE WHEN status = 'PENDING' THEN :expires END,"
+        " CASE WHEN status = 'CANCELLED' THEN :cancelled END, NULL, 0, NULL"
+        " FROM transactions_v2",
+        {"expires": stamp(now + DEFAULT_HOLD_SECONDS), "cancelled": CANCELLED},
+    )
+    db.execute("DROP TABLE accounts_v2")
+    db.execute("DROP TABLE transactions_v2")
+    available = dict(db.execute("SELECT email, balance FROM accounts").fetchall())
+    pending = db.execute(
+        "SELECT id, sender_email, amount FROM transactions WHERE status = 'PENDING' ORDER BY seq"
+    ).fetchall()
+    for transaction_id, sender, amount in pending:
+        if available[sender] >= amount:
+            available[sender] -= amount
+            db.execute("UPDATE accounts SET held = held + ? WHERE email = ?", (amount, sender))
+            continue
+        db.execute(
+            "UPDATE transactions SET status = 'CANCELLED', resolved_by = 'SYSTEM',"
+            " resolved_at = ?, cancel_reason = ? WHERE id = ?",
+            (stamp(now), UNFUNDED, transaction_id),
+        )
 
 
 def _not_creator(transaction: Transaction, *, confirm: bool) -> errors.ApiError:
     verb = "confirm" if confirm else "cancel"
     if transaction.created_by == "SYSTEM":
+        what = "a refund" if transaction.refund_of else "a credit"
         return errors.forbidden(
-            f"Transaction {transaction.id} is a credit made by the service: nobody can {verb} it."
+            f"Transaction {transaction.id} is {what} made by the service: nobody can {verb} it."
         )
     creator = "sender" if transaction.created_by == "SENDER" else "recipient"
     return errors.forbidden(

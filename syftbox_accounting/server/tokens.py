@@ -30,6 +30,7 @@ class TokenClaims:
     sender_email: str
     recipient_email: str
     max_amount: int | None = None  # micro-dollars
+    expires: float = math.inf  # the `exp` claim: a hold it pays for lapses by then
 
 
 class TokenIssuer:
@@ -110,6 +111,7 @@ class TokenIssuer:
             sender_email=sender,
             recipient_email=recipient,
             max_amount=_limit(payload.get("maxAmount")),
+            expires=float(exp),
         )
 
 

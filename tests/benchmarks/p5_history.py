@@ -47,12 +47,24 @@ def seed(database: Path, transactions: int) -> None:
     for n in range(transactions):
         at = (start + datetime.timedelta(seconds=n)).isoformat(timespec="milliseconds")
         rows.append(
-            (str(uuid.uuid4()), RICH, PEER, 250_000, "COMPLETED", "SENDER", "SENDER", at, at)
+            (
+                str(uuid.uuid4()),
+                RICH,
+                PEER,
+                250_000,
+                250_000,
+                "COMPLETED",
+                "SENDER",
+                "SENDER",
+                at,
+                at,
+            )
         )
     with sqlite3.connect(database) as db:
         db.executemany(
-            "INSERT INTO transactions (id, sender_email, recipient_email, amount, status,"
-            " created_by, resolved_by, created_at, resolved_at) VALUES (?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO transactions (id, sender_email, recipient_email, amount, authorized,"
+            " status, created_by, resolved_by, created_at, resolved_at)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?)",
             rows,
         )
         db.execute("DELETE FROM meta WHERE key = 'schema_version'")

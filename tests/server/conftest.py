@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import secrets
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -11,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from syftbox_accounting.server import BackgroundService, passwords
+from syftbox_accounting.server import BackgroundService, ManualClock, passwords
 
 _numbers = itertools.count(1)
 
@@ -86,10 +87,31 @@ class Api:
             auth=service.auth,
         )
 
-    def resolve(self, action: str, transaction_id: str, user: User) -> httpx.Response:
+    def resolve(
+        self, action: str, transaction_id: str, user: User, **fields: Any
+    ) -> httpx.Response:
+        """Confirm or cancel; `fields` adds to the body (such as `amount` to capture)."""
         return self.http.post(
-            f"/transaction/{action}", json={"transactionId": transaction_id}, auth=user.auth
+            f"/transaction/{action}",
+            json={"transactionId": transaction_id, **fields},
+            auth=user.auth,
         )
+
+    def refund(self, transaction_id: str, user: User | None, **fields: Any) -> httpx.Response:
+        """Refund as `user` (Basic), or as the admin (Bearer) when `user` is None."""
+        return self.http.post(
+            "/transaction/refund",
+            json={"transactionId": transaction_id, **fields},
+            auth=None if user is None else user.auth,
+            headers=self.admin if user is None else None,
+        )
+
+    def me(self, user: User) -> dict[str, Any]:
+        """The account as GET /user/my-info shows it."""
+        response = self.http.get("/user/my-info", auth=user.auth)
+        assert response.status_code == 200, response.text
+        account: dict[str, Any] = response.json()["user"]
+        return account
 
     def totals(self) -> tuple[int, int]:
         """(sum of balances, money put in), in micro-dollars, from the store itself."""
@@ -115,6 +137,30 @@ def running_service() -> Iterator[BackgroundService]:
 def api(running_service: BackgroundService) -> Iterator[Api]:
     running_service.reset()
     client = Api(running_service)
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+@pytest.fixture(scope="package")
+def clock() -> ManualClock:
+    """The clock of `clocked_service`: tests move it (forward only), never sleep. It starts
+    on a whole second, so that token times (whole seconds) and hold expiries line up."""
+    return ManualClock(start=float(int(time.time())))
+
+
+@pytest.fixture(scope="package")
+def clocked_service(clock: ManualClock) -> Iterator[BackgroundService]:
+    with BackgroundService(clock=clock) as service:
+        yield service
+
+
+@pytest.fixture
+def timed_api(clocked_service: BackgroundService) -> Iterator[Api]:
+    """`api` for the service on `clock`, wiped per test."""
+    clocked_service.reset()
+    client = Api(clocked_service)
     try:
         yield client
     finally:

@@ -1,7 +1,13 @@
-"""Races over real sockets: many clients at once, on an in-memory and a file database."""
+"""Races over real sockets: many clients at once, on an in-memory and a file database, two
+`serve` processes on one file, and a `serve` process killed (-9) under load."""
 
 from __future__ import annotations
 
+import itertools
+import random
+import signal
+import sqlite3
+import subprocess
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -12,7 +18,9 @@ import httpx
 import pytest
 
 from syftbox_accounting.server import BackgroundService
+from tests.server import books
 from tests.server.conftest import Api
+from tests.server.test_serve import ADMIN_KEY, PASSWORD, start, stop
 
 T = TypeVar("T")
 CLIENTS = 16
@@ -160,3 +168,232 @@ def test_concurrent_direct_payments_between_two_accounts(racing_api: Api) -> Non
     assert b >= 0
     assert round(a + b, 6) == 200
     assert racing_api.totals()[0] == racing_api.totals()[1]
+
+
+# --- two `serve` processes on one database file ---------------------------------------
+
+
+@pytest.fixture
+def two_processes(tmp_path: Path) -> Iterator[tuple[httpx.Client, httpx.Client, Path]]:
+    """Two `serve` processes sharing one database file, and a client of each."""
+    database = tmp_path / "shared.sqlite3"
+    first, url_a = start(database)
+    try:
+        second, url_b = start(database)
+        try:
+            with (
+                httpx.Client(base_url=url_a, timeout=30) as a,
+                httpx.Client(base_url=url_b, timeout=30) as b,
+            ):
+                yield a, b, database
+        finally:
+            stop(second)
+    finally:
+        stop(first)
+
+
+def across(
+    clients: tuple[httpx.Client, httpx.Client], count: int, task: Callable[[httpx.Client], T]
+) -> list[T]:
+    """Run `task` `count` times at once, alternating between the two processes (each run
+    on a connection of its own), released together."""
+    barrier = threading.Barrier(count)
+    own = [
+        httpx.Client(base_url=clients[n % 2].base_url, timeout=30, auth=clients[n % 2].auth)
+        for n in range(count)
+    ]
+
+    def run(client: httpx.Client) -> T:
+        barrier.wait()
+        return task(client)
+
+    try:
+        with ThreadPoolExecutor(count) as pool:
+            return list(pool.map(run, own))
+    finally:
+        for client in own:
+            client.close()
+
+
+def audit_file(database: Path) -> dict[str, books.AccountBooks]:
+    with sqlite3.connect(database) as db:
+        return books.check(db)
+
+
+def test_two_processes_racing_holds_never_hold_more_than_the_balance(
+    two_processes: tuple[httpx.Client, httpx.Client, Path],
+) -> None:
+    a, b, database = two_processes
+    for email in ("payer@example.com", "shop@example.com"):
+        a.post("/user/create", json={"email": email, "password": PASSWORD}).raise_for_status()
+    payer = ("payer@example.com", PASSWORD)
+    body = {"senderEmail": payer[0], "recipientEmail": "shop@example.com", "amount": 7}
+
+    def hold(client: httpx.Client) -> list[str]:
+        return [
+            client.post("/transaction/create", json=body, auth=payer).json().get("code", "held")
+            for _ in range(2)
+        ]
+
+    outcomes = [o for pair in across((a, b), CLIENTS, hold) for o in pair]
+    # 100 dollars hold 14 charges of 7, never 15, whichever process answers.
+    assert sorted(set(outcomes)) == ["held", "insufficient_funds"]
+    assert outcomes.count("held") == 14
+    me = b.get("/user/my-info", auth=payer).json()["user"]
+    assert (me["balance"], me["heldBalance"], me["availableBalance"]) == (100, 98, 2)
+    assert audit_file(database)[payer[0]].held == 98_000_000
+
+
+def test_two_processes_racing_a_capture_and_refunds_move_money_once(
+    two_processes: tuple[httpx.Client, httpx.Client, Path],
+) -> None:
+    a, b, database = two_processes
+    for email in ("payer@example.com", "shop@example.com"):
+        a.post("/user/create", json={"email": email, "password": PASSWORD}).raise_for_status()
+    payer, shop = ("payer@example.com", PASSWORD), ("shop@example.com", PASSWORD)
+    body = {"senderEmail": payer[0], "recipientEmail": shop[0], "amount": 5}
+    created = a.post("/transaction/create", json=body, auth=payer).json()["transaction"]["id"]
+
+    def capture(client: httpx.Client) -> tuple[int, str]:
+        response = client.post(
+            "/transaction/confirm", json={"transactionId": created, "amount": 1.23}, auth=payer
+        )
+        return response.status_code, response.json().get("code", "")
+
+    captures = across((a, b), CLIENTS, capture)
+    assert sorted(captures) == [(200, "")] + [(409, "already_resolved")] * (CLIENTS - 1)
+
+    def refund(client: httpx.Client) -> tuple[int, str]:
+        response = client.post(
+            "/transaction/refund", json={"transactionId": created, "amount": 0.5}, auth=shop
+        )
+        return response.status_code, response.json().get("code", "")
+
+    # 1.23 refunds twice 0.50, never three times.
+    refunds = across((a, b), CLIENTS, refund)
+    assert sorted(refunds) == [(200, "")] * 2 + [(409, "refund_exceeds_payment")] * (CLIENTS - 2)
+    key = {"Idempotency-Key": "the-last-23-cents"}
+
+    def refund_rest(client: httpx.Client) -> tuple[int, bytes]:
+        response = client.post(
+            "/transaction/refund", json={"transactionId": created}, auth=shop, headers=key
+        )
+        return response.status_code, response.content
+
+    keyed = across((a, b), CLIENTS, refund_rest)
+    done = [content for status, content in keyed if status == 200]
+    assert done
+    assert len(set(done)) == 1  # one refund, answered again to every replay
+    assert {status for status, _ in keyed} <= {200, 409}  # 409: request_in_progress
+    balances = [
+        c.get("/user/my-info", auth=u).json()["user"]["balance"] for c, u in ((a, payer), (b, shop))
+    ]
+    assert balances == [100, 100]
+    audited = audit_file(database)
+    assert audited[payer[0]].refunds_received == 1_230_000
+    assert audited[shop[0]].received == 1_230_000
+
+
+def drain(process: subprocess.Popen[str]) -> threading.Thread:
+    """Read the process's log as it comes, so that a full pipe never blocks it."""
+    assert process.stderr is not None
+    thread = threading.Thread(target=process.stderr.read, daemon=True)
+    thread.start()
+    return thread
+
+
+def test_after_kill_9_in_the_middle_of_a_load_every_invariant_holds(tmp_path: Path) -> None:
+    database = tmp_path / "killed.sqlite3"
+    process, url = start(database)
+    reader = drain(process)
+    admin = {"Authorization": f"Bearer {ADMIN_KEY}"}
+    payers = [(f"payer{n}@example.com", PASSWORD) for n in range(3)]
+    shops = [(f"shop{n}@example.com", PASSWORD) for n in range(2)]
+    with httpx.Client(base_url=url, timeout=30) as client:
+        for email, password in payers + shops:
+            body = {"email": email, "password": password}
+            client.post("/user/create", json=body).raise_for_status()
+        for email, _ in payers:
+            credit = {"recipientEmail": email, "amount": 1000}
+            client.post("/user/add-balance", json=credit, headers=admin).raise_for_status()
+    enough, stop_now = threading.Event(), threading.Event()
+    done = itertools.count(1)
+
+    def load(worker: int) -> None:
+        # Charges (captured in part, cancelled, or left pending), and refunds of some,
+        # until the service dies under it.
+        rng = random.Random(worker)
+        payments: list[tuple[str, tuple[str, str]]] = []
+        with httpx.Client(base_url=url, timeout=30) as c:
+            while not stop_now.is_set():
+                payer, shop = rng.choice(payers), rng.choice(shops)
+                try:
+                    if payments and rng.random() < 0.3:
+                        transaction_id, by = rng.choice(payments)
+                        c.post(
+                            "/transaction/refund",
+                            json={"transactionId": transaction_id, "amount": 0.1},
+                            auth=by,
+                        )
+                    else:
+                        token = c.post(
+                            "/token/create", json={"recipientEmail": shop[0]}, auth=payer
+                        ).json()["token"]
+                        charge = {
+                            "senderEmail": payer[0],
+                            "recipientEmail": shop[0],
+                            "amount": rng.choice([0.5, 1, 2.25]),
+                            "token": token,
+                        }
+                        made = c.post("/transaction/create", json=charge, auth=shop).json()
+                        if "transaction" not in made:
+                            continue  # refused (insufficient funds): nothing to resolve
+                        transaction_id = made["transaction"]["id"]
+                        choice = rng.random()
+                        if choice < 0.6:
+                            c.post(
+                                "/transaction/confirm",
+                                json={"transactionId": transaction_id, "amount": 0.4},
+                                auth=shop,
+                            )
+                            payments.append((transaction_id, shop))
+                        elif choice < 0.8:
+                            c.post(
+                                "/transaction/cancel",
+                                json={"transactionId": transaction_id},
+                                auth=shop,
+                            )
+                except (httpx.TransportError, ValueError):
+                    return  # the service is gone (or answered while dying)
+                if next(done) >= 150:
+                    enough.set()
+
+    with ThreadPoolExecutor(6) as pool:
+        workers = [pool.submit(load, n) for n in range(6)]
+        try:
+            assert enough.wait(timeout=120), "the load never got going"
+            process.send_signal(signal.SIGKILL)  # in the middle of it: no clean shutdown
+            process.wait(timeout=30)
+        finally:
+            stop_now.set()
+            if process.poll() is None:
+                process.kill()
+            process.wait(timeout=30)
+            reader.join(timeout=30)
+            assert process.stderr is not None
+            process.stderr.close()
+        for worker in workers:
+            worker.result()
+
+    restarted, url = start(database)
+    try:
+        with httpx.Client(base_url=url, timeout=30) as client:
+            users = client.get("/users", headers=admin).json()["users"]
+            for user in users:
+                assert user["availableBalance"] >= 0
+                assert round(user["balance"] - user["heldBalance"], 6) == user["availableBalance"]
+        audited = audit_file(database)
+        assert sum(b.refunds_given for b in audited.values()) > 0
+        assert sum(b.received for b in audited.values()) > 0
+    finally:
+        stop(restarted)

@@ -1,8 +1,9 @@
-"""Money, passwords and tokens, one function at a time."""
+"""Money, passwords, tokens and the clock, one function at a time."""
 
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from decimal import Decimal
 
 import jwt
@@ -13,8 +14,9 @@ from hypothesis import strategies as st
 from syftbox_accounting.server import passwords
 from syftbox_accounting.server.auth import BasicCredentials, parse_basic
 from syftbox_accounting.server.bodies import is_email, parse_object
+from syftbox_accounting.server.clock import ManualClock, stamp
 from syftbox_accounting.server.errors import ApiError
-from syftbox_accounting.server.money import AmountError, format_micros, to_micros
+from syftbox_accounting.server.money import AmountError, dollars, format_micros, to_micros
 from syftbox_accounting.server.responses import ExactJSONResponse, money
 from syftbox_accounting.server.service import Caller
 from syftbox_accounting.server.store import Account
@@ -199,3 +201,47 @@ def test_token_with_missing_or_odd_claims_is_invalid() -> None:
         with pytest.raises(ApiError) as rejected:
             issuer.verify(jwt.encode(payload, SECRET, algorithm="HS256"))
         assert rejected.value.code == "token_invalid"
+
+
+@pytest.mark.parametrize(
+    ("micros", "text"),
+    [
+        (0, "$0.00"),
+        (1, "$0.000001"),
+        (10**6, "$1.00"),
+        (1_230_000, "$1.23"),
+        (1_234_500, "$1.2345"),
+    ],
+)
+def test_dollars_in_messages_show_cents_at_least_and_stay_exact(micros: int, text: str) -> None:
+    assert dollars(micros) == text
+
+
+@given(st.integers(min_value=0, max_value=4_000_000_000_000))
+def test_stamp_writes_the_millisecond_as_the_store_orders_it(millis: int) -> None:
+    text = stamp(millis / 1000)
+    assert datetime.fromisoformat(text).timestamp() * 1000 == pytest.approx(millis, abs=1)
+    assert text.endswith("+00:00")
+    assert len(text) == len("2027-01-15T08:00:00.000+00:00")
+
+
+def test_stamp_never_rounds_up_to_the_next_millisecond() -> None:
+    assert stamp(1_800_000_059.9999) == "2027-01-15T08:00:59.999+00:00"
+    assert stamp(0) == "1970-01-01T00:00:00.000+00:00"
+
+
+def test_a_manual_clock_moves_forward_only_when_told() -> None:
+    clock = ManualClock(start=1_800_000_000)
+    assert clock() == clock() == 1_800_000_000.0
+    assert clock.advance(0.5) == clock() == 1_800_000_000.5
+    for bad in (-1, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="0 seconds or more"):
+            clock.advance(bad)
+    assert "2027-01-15T08:00:00.500" in repr(clock)
+
+
+@given(st.floats(min_value=0, max_value=4e9), st.floats(min_value=0, max_value=4e9))
+def test_stamps_sort_as_the_times_they_write(a: float, b: float) -> None:
+    # The store compares expiries as text: text order must be time order.
+    earlier, later = sorted((a, b))
+    assert stamp(earlier) <= stamp(later)

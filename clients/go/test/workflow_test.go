@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	sa "github.com/OpenMined/syftbox-accounting-go"
 )
@@ -147,7 +148,7 @@ func TestWorkflow(t *testing.T) {
 	if pending.Status != sa.PENDING || pending.CreatedBy != sa.RECIPIENT || micros(t, pending.Amount) != 1 {
 		t.Fatalf("pending charge: %+v", pending)
 	}
-	confirmed := must(w.api.TransactionsAPI.ConfirmTransaction(service).TransactionIdRequest(*sa.NewTransactionIdRequest(pending.Id)).Execute()).Transaction
+	confirmed := must(w.api.TransactionsAPI.ConfirmTransaction(service).ConfirmTransactionRequest(*sa.NewConfirmTransactionRequest(pending.Id)).Execute()).Transaction
 	if confirmed.Status != sa.COMPLETED || confirmed.ResolvedAt.Get() == nil {
 		t.Fatalf("confirmed charge: %+v", confirmed)
 	}
@@ -186,5 +187,110 @@ func TestWorkflow(t *testing.T) {
 	body := failure(t, err, response, 422, sa.VALIDATION_ERROR)
 	if len(body.Details) == 0 || body.Details[0].Field != "amount" {
 		t.Fatalf("422 details: %+v", body.Details)
+	}
+}
+
+// register makes an account with a chosen password and returns its Basic context and its
+// balance in micro-dollars.
+func register(t *testing.T, w world, email, password string) (context.Context, int64) {
+	t.Helper()
+	request := sa.NewCreateUserRequest(email)
+	request.SetPassword(password)
+	created := must(w.api.UsersAPI.CreateUser(context.Background()).CreateUserRequest(*request).Execute())
+	return as(email, password), micros(t, created.User.Balance)
+}
+
+// held returns the account's (balance, available, held) in micro-dollars.
+func held(t *testing.T, w world, who context.Context) (int64, int64, int64) {
+	t.Helper()
+	user := must(w.api.UsersAPI.GetMyInfo(who).Execute()).User
+	return micros(t, user.Balance), micros(t, user.GetAvailableBalance()), micros(t, user.GetHeldBalance())
+}
+
+// A charge whose price is known only after the work: held at $5, captured at $1.23, then
+// refunded in two steps (the recipient with an idempotency key, the admin the rest).
+func TestHoldCaptureRefund(t *testing.T) {
+	current = t
+	w := newWorld(t)
+	suffix := make([]byte, 4)
+	if _, err := rand.Read(suffix); err != nil {
+		t.Fatal(err)
+	}
+	run := hex.EncodeToString(suffix)
+	payerEmail, serviceEmail := "payer-"+run+"@example.com", "ai-service-"+run+"@example.com"
+	payer, initial := register(t, w, payerEmail, "payer-password-123")
+	service, serviceInitial := register(t, w, serviceEmail, "service-password-123")
+
+	// Every answer says what the service supports beyond the public protocol.
+	_, response, err := w.api.UsersAPI.GetMyInfo(payer).Execute()
+	if err != nil || response.Header.Get("Accounting-Features") != "holds, capture, refunds" {
+		t.Fatalf("Accounting-Features: %q (%v)", response.Header.Get("Accounting-Features"), err)
+	}
+
+	// The charge holds $5 for ten minutes.
+	token := must(w.api.TokensAPI.CreateToken(payer).CreateTokenRequest(*sa.NewCreateTokenRequest(serviceEmail)).Execute())
+	charge := sa.NewCreateTransactionRequest(payerEmail, serviceEmail, 5)
+	charge.SetToken(token.Token)
+	charge.SetHoldFor(600)
+	hold := must(w.api.TransactionsAPI.CreateTransaction(service).CreateTransactionRequest(*charge).Execute()).Transaction
+	if micros(t, hold.GetAuthorizedAmount()) != 5_000_000 || hold.Status != sa.PENDING {
+		t.Fatalf("hold: %+v", hold)
+	}
+	if lasts := hold.GetExpiresAt().Sub(hold.CreatedAt); lasts != 600*time.Second {
+		t.Fatalf("the hold lasts %v, want 10m0s", lasts)
+	}
+	if balance, available, heldNow := held(t, w, payer); balance != initial || available != initial-5_000_000 || heldNow != 5_000_000 {
+		t.Fatalf("while held: balance %d, available %d, held %d", balance, available, heldNow)
+	}
+
+	// Capturing more than the hold is refused; $1.23 is captured, the rest released.
+	tooMuch := sa.NewConfirmTransactionRequest(hold.Id)
+	tooMuch.SetAmount(5.000001)
+	_, response, err = w.api.TransactionsAPI.ConfirmTransaction(service).ConfirmTransactionRequest(*tooMuch).Execute()
+	failure(t, err, response, 409, sa.CAPTURE_EXCEEDS_HOLD)
+	capture := sa.NewConfirmTransactionRequest(hold.Id)
+	capture.SetAmount(1.23)
+	captured := must(w.api.TransactionsAPI.ConfirmTransaction(service).ConfirmTransactionRequest(*capture).Execute()).Transaction
+	if micros(t, captured.Amount) != 1_230_000 || micros(t, captured.GetAuthorizedAmount()) != 5_000_000 || captured.Status != sa.COMPLETED {
+		t.Fatalf("captured: %+v", captured)
+	}
+	if balance, available, heldNow := held(t, w, payer); balance != initial-1_230_000 || available != balance || heldNow != 0 {
+		t.Fatalf("after the capture: balance %d, available %d, held %d", balance, available, heldNow)
+	}
+	if balance, _, _ := held(t, w, service); balance != serviceInitial+1_230_000 {
+		t.Fatalf("the service received %d micro-dollars, want 1230000", balance-serviceInitial)
+	}
+
+	// The recipient refunds $0.23; the same request again (same key) moves nothing.
+	refund := sa.NewRefundTransactionRequest(hold.Id)
+	refund.SetAmount(0.23)
+	refund.SetReason("the estimate was high")
+	key := "refund-" + run
+	first := must(w.api.TransactionsAPI.RefundTransaction(service).RefundTransactionRequest(*refund).IdempotencyKey(key).Execute()).Transaction
+	again, response, err := w.api.TransactionsAPI.RefundTransaction(service).RefundTransactionRequest(*refund).IdempotencyKey(key).Execute()
+	if err != nil || response.Header.Get("Idempotent-Replayed") != "true" || again.Transaction.Id != first.Id {
+		t.Fatalf("replayed refund: %v %v", response, err)
+	}
+	if first.GetRefundOf() != hold.Id || first.SenderEmail != serviceEmail || first.GetRefundReason() != "the estimate was high" {
+		t.Fatalf("refund: %+v", first)
+	}
+
+	// The admin refunds the rest (Bearer), and a third refund is refused.
+	rest := must(w.api.TransactionsAPI.RefundTransaction(w.admin).RefundTransactionRequest(*sa.NewRefundTransactionRequest(hold.Id)).Execute()).Transaction
+	if micros(t, rest.Amount) != 1_000_000 || rest.CreatedBy != sa.SYSTEM {
+		t.Fatalf("the admin's refund: %+v", rest)
+	}
+	_, response, err = w.api.TransactionsAPI.RefundTransaction(service).RefundTransactionRequest(*sa.NewRefundTransactionRequest(hold.Id)).Execute()
+	failure(t, err, response, 409, sa.REFUND_EXCEEDS_PAYMENT)
+	original := must(w.api.TransactionsAPI.GetTransaction(payer, hold.Id).Execute()).Transaction
+	if micros(t, original.GetRefundedAmount()) != 1_230_000 {
+		t.Fatalf("refunded amount: %v", original.GetRefundedAmount())
+	}
+	if balance, _, _ := held(t, w, payer); balance != initial {
+		t.Fatalf("after the refunds the payer has %d, want %d", balance, initial)
+	}
+	usage := must(w.api.UsersAPI.GetUsage(payer).Execute()).Usage
+	if micros(t, usage.TotalSpent) != 1_230_000 || micros(t, usage.GetTotalRefundsReceived()) != 1_230_000 {
+		t.Fatalf("usage: %+v", usage)
 	}
 }

@@ -23,6 +23,7 @@ import {
   getUser,
   listTransactions,
   listUsers,
+  refundTransaction,
   updateOrganization,
   updatePassword,
 } from '../generated/sdk.gen.js';
@@ -332,6 +333,82 @@ describe('the seed workflow and the provider side', { skip: !STATEFUL }, () => {
     if (TARGET === 'proxy') assert.equal(violations(start).length, 1);
   });
 
+  test('a hold captured in part, then refunded: exact balances', async () => {
+    const start = exchanges.length;
+    const before = await getMyInfo({ client: payer, throwOnError: true });
+    // The service says what it supports beyond the public protocol, on every answer.
+    assert.equal(before.response.headers.get('accounting-features'), 'holds, capture, refunds');
+    const balance = micros(before.data.user.balance);
+    const token = await createToken({
+      client: payer,
+      body: { recipientEmail: serviceEmail },
+      throwOnError: true,
+    });
+    const hold = await createTransaction({
+      client: service,
+      body: {
+        senderEmail: payerEmail,
+        recipientEmail: serviceEmail,
+        amount: 5,
+        token: token.data.token,
+        holdFor: 600,
+      },
+      throwOnError: true,
+    });
+    const pending: Transaction = hold.data.transaction;
+    assert.equal(micros(pending.authorizedAmount ?? 0), 5_000_000n);
+    assert.equal(Date.parse(pending.expiresAt ?? '') - Date.parse(pending.createdAt), 600_000);
+    const holding = await getMyInfo({ client: payer, throwOnError: true });
+    assert.equal(micros(holding.data.user.heldBalance ?? -1), 5_000_000n);
+    assert.equal(micros(holding.data.user.availableBalance ?? -1), balance - 5_000_000n);
+
+    // More than the hold is refused; $1.23 is captured and the rest released.
+    const tooMuch = await confirmTransaction({
+      client: service,
+      body: { transactionId: pending.id, amount: 5.000001 },
+    });
+    assert.equal(errorOf(tooMuch, 409).code, 'capture_exceeds_hold');
+    const captured = await confirmTransaction({
+      client: service,
+      body: { transactionId: pending.id, amount: 1.23 },
+      throwOnError: true,
+    });
+    assert.equal(captured.data.transaction.status, 'COMPLETED');
+    assert.equal(micros(captured.data.transaction.amount), 1_230_000n);
+    assert.equal(micros(captured.data.transaction.authorizedAmount ?? 0), 5_000_000n);
+    const paid = await getMyInfo({ client: payer, throwOnError: true });
+    assert.equal(micros(paid.data.user.balance), balance - 1_230_000n);
+    assert.equal(micros(paid.data.user.heldBalance ?? -1), 0n);
+
+    // The service refunds $0.23 with a key; the same request again gives back nothing more.
+    const keyed = clientFor(
+      { email: serviceEmail, password: servicePassword },
+      { 'Idempotency-Key': randomUUID() },
+    );
+    const refund = { transactionId: pending.id, amount: 0.23, reason: 'the estimate was high' };
+    const first = await refundTransaction({ client: keyed, body: refund, throwOnError: true });
+    const again = await refundTransaction({ client: keyed, body: refund, throwOnError: true });
+    assert.equal(again.response.headers.get('idempotent-replayed'), 'true');
+    assert.equal(again.data.transaction.id, first.data.transaction.id);
+    assert.equal(first.data.transaction.refundOf, pending.id);
+    assert.equal(first.data.transaction.senderEmail, serviceEmail);
+    assert.equal(first.data.transaction.refundReason, 'the estimate was high');
+
+    // The admin (Bearer) refunds the rest; a third refund is refused.
+    const rest = await refundTransaction({
+      client: admin,
+      body: { transactionId: pending.id },
+      throwOnError: true,
+    });
+    assert.equal(micros(rest.data.transaction.amount), 1_000_000n);
+    assert.equal(rest.data.transaction.createdBy, 'SYSTEM');
+    const third = await refundTransaction({ client: service, body: { transactionId: pending.id } });
+    assert.equal(errorOf(third, 409).code, 'refund_exceeds_payment');
+    const whole = await getMyInfo({ client: payer, throwOnError: true });
+    assert.equal(micros(whole.data.user.balance), balance);
+    assert.deepEqual(violations(start), []);
+  });
+
   test('account settings: organization and password', async () => {
     const start = exchanges.length;
     const cleared = await updateOrganization({
@@ -394,6 +471,11 @@ describe('against a mock of the contract', { skip: TARGET !== 'mock' }, () => {
       }),
       await confirmTransaction({ client: alice, body: tx, throwOnError: true }),
       await cancelTransaction({ client: alice, body: tx, throwOnError: true }),
+      await refundTransaction({
+        client: alice,
+        body: { ...tx, amount: 0.1, reason: 'the job failed halfway' },
+        throwOnError: true,
+      }),
       await listTransactions({ client: alice, throwOnError: true }),
       await addBalance({
         client: admin,
@@ -403,7 +485,7 @@ describe('against a mock of the contract', { skip: TARGET !== 'mock' }, () => {
       await getUser({ client: admin, path: { email: 'alice@example.com' }, throwOnError: true }),
       await listUsers({ client: admin, throwOnError: true }),
     ];
-    assert.equal(results.length + 1, 12);
+    assert.equal(results.length + 1, 13);
     assert.deepEqual(
       exchanges.slice(start).filter((e) => e.status !== 200),
       [],
