@@ -27,7 +27,7 @@ PRICE_PER_TOKEN = Decimal("0.000002")  # $2 per million tokens
 
 def run_the_model(prompt: str) -> list[str]:
     """A stand-in for your model: the tokens it generates."""
-    return (prompt.split() * 1000)[:68_500]
+    return (prompt.split() * 20_000)[:68_500]
 
 
 def create_app(accounting: AccountingClient) -> Starlette:

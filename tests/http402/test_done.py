@@ -137,12 +137,6 @@ async def test_a_lost_paid_answer_retried_pays_once_async(
 async def test_a_per_token_service_captures_what_the_work_cost(
     accounting_service: AccountingTestService, service: PaidService
 ) -> None:
-    service.accounting.get_account()  # learns what the service announces
-    if "capture" not in (service.accounting._transport.features or ()):
-        pytest.skip(
-            "the reference service does not announce capture yet (it lands with the holds "
-            "service); test_upto.py runs this against a mock that does"
-        )
     agent = accounting_service.create_account(balance=1)
     budget = Budget(per_call=1)
     async with agent.paying_http_client_async(

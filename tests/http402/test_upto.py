@@ -1,7 +1,8 @@
 """The up-to intent against a contract-checked mock of the accounting service that
 announces ``capture``: the payer's token is bounded to the maximum, the service holds
 the maximum, and captures what the work cost; the payer's receipt and budget say so.
-(test_done.py runs the same against the reference service once it announces capture.)"""
+It shows the requests themselves; test_done.py runs the same against the reference
+service."""
 
 from __future__ import annotations
 
