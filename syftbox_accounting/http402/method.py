@@ -257,7 +257,7 @@ def read_offer(challenge: Challenge) -> Offer:
         raise ValueError(_first_error(exc)) from None
     if not challenge.expires:
         raise ValueError("it has no expires parameter, so its token could not expire with it")
-    expires = _moment(challenge.expires)
+    expires = moment(challenge.expires)
     if expires is None:
         raise ValueError(f"its expires {challenge.expires!r} is not an RFC 3339 date-time")
     amount = Decimal(getattr(model, field))
@@ -376,11 +376,12 @@ def authenticate(
     realm: str,
     intent: str,
     wire_request: dict[str, Any],
-    now: datetime.datetime,
 ) -> tuple[Credential, Payload]:
     """The credential of an ``Authorization: Payment ...`` value and its payload, once
     checked: issued by this service (its id), for this route (method, intent, realm
-    and the very request), not expired, with a well-formed payload.
+    and the very request), with a well-formed payload. Whether it expired is
+    `check_unexpired`'s to say (a service answers a replay of a settled credential
+    first).
 
     Raises:
         Refused: it is none of that; `kind` says which problem to answer.
@@ -421,9 +422,8 @@ def authenticate(
             problems.InvalidChallengeError,
             "The credential's challenge was not issued by this service (or was altered).",
         )
-    expires = _moment(echo.expires or "")
-    if expires is None or expires <= now:
-        raise Refused(problems.PaymentExpiredError, f"The challenge expired at {echo.expires}.")
+    if moment(echo.expires or "") is None:
+        raise Refused(problems.InvalidChallengeError, "The challenge has no valid expiry.")
     if echoed != wire_request:
         raise Refused(
             problems.InvalidChallengeError,
@@ -437,6 +437,16 @@ def authenticate(
             f"The credential's payload is invalid: {_first_error(exc)}.",
         ) from None
     return parsed, payload
+
+
+def check_unexpired(credential: Credential, now: datetime.datetime) -> None:
+    """Raises `Refused` (``payment-expired``) when the credential's challenge expired."""
+    expires = moment(credential.challenge.expires or "")
+    if expires is None or expires <= now:
+        raise Refused(
+            problems.PaymentExpiredError,
+            f"The challenge expired at {credential.challenge.expires}.",
+        )
 
 
 def problem(
@@ -490,12 +500,13 @@ def rfc3339(moment: datetime.datetime) -> str:
 # -- helpers
 
 
-def _moment(text: str) -> datetime.datetime | None:
+def moment(text: str) -> datetime.datetime | None:
+    """An RFC 3339 date-time with its offset (``Z`` or ``+00:00``); None for another."""
     try:
-        moment = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        when = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         return None
-    return moment if moment.tzinfo is not None else None
+    return when if when.tzinfo is not None else None
 
 
 def _decode(text: str) -> dict[str, Any]:

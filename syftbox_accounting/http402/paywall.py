@@ -281,7 +281,6 @@ class Paywall:
                 realm=self.realm,
                 intent=self.intent,
                 wire_request=self.wire_request,
-                now=self._now(),
             )
         except method.Refused as refused:
             await self._challenge(refused.kind, refused.detail).send(send)
@@ -290,7 +289,13 @@ class Paywall:
         digest = hashlib.sha256(value.encode()).hexdigest()
         earlier = self._outcomes.get(challenge_id)
         if earlier is not None:
+            # Before the expiry: a lost answer asked again just after it is still owed.
             await self._replay(earlier, digest, send)
+            return
+        try:
+            method.check_unexpired(credential, self._now())
+        except method.Refused as refused:
+            await self._challenge(refused.kind, refused.detail).send(send)
             return
         outcome = self._keep(challenge_id, digest, credential.challenge.expires or "")
         answer: _Answer | None = None
@@ -401,9 +406,11 @@ class Paywall:
         await self._challenge(errors.InvalidChallengeError, detail).send(send)
 
     def _keep(self, challenge_id: str, digest: str, expires: str) -> _Outcome:
+        """Remember a credential being settled, until its challenge has been expired for
+        as long as it lived (a retry of a lost answer may come a little late)."""
         now = self._clock()
-        moment = method._moment(expires)
-        until = moment.timestamp() if moment is not None else now + self.expires_in
+        ends = method.moment(expires)
+        until = (ends.timestamp() if ends is not None else now) + self.expires_in
         kept = {k: o for k, o in self._outcomes.items() if o.expires > now or not o.done.is_set()}
         while len(kept) >= MAX_KEPT:
             oldest = min(

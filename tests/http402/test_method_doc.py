@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import mpp
+import pytest
 
 from syftbox_accounting.http402 import method
 
@@ -62,16 +63,20 @@ def test_the_worked_credential_is_what_a_payer_sends_and_a_service_accepts() -> 
     assert decoded in _json_blocks()
     token = decoded["payload"]["token"]
     assert method.credential(method.read_offer(challenge), token, "alice@example.com") == value
-    at = datetime.datetime(2026, 12, 4, 12, 5, tzinfo=datetime.UTC)
-    _, payload = method.authenticate(
+    credential, payload = method.authenticate(
         value,
         secret_key=SECRET,
         realm=challenge.realm,
         intent="charge",
         wire_request=challenge.request,
-        now=at,
     )
     assert payload.payer == "alice@example.com"
+    # Sent at 12:05 for a challenge expiring at 12:10: unexpired then, not at 12:10.
+    method.check_unexpired(credential, datetime.datetime(2026, 12, 4, 12, 5, tzinfo=datetime.UTC))
+    with pytest.raises(method.Refused):
+        method.check_unexpired(
+            credential, datetime.datetime(2026, 12, 4, 12, 10, tzinfo=datetime.UTC)
+        )
 
 
 def test_the_worked_receipt_is_what_a_service_sends_and_a_payer_reads() -> None:

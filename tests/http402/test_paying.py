@@ -96,7 +96,6 @@ class FakeService:
             realm="ai.example.com",
             intent=self.intent,
             wire_request=self.request,
-            now=datetime.datetime.now(datetime.UTC),
         )
         self.payloads.append(payload)
         self.credentials.append(value)

@@ -490,3 +490,19 @@ async def test_a_paid_answer_is_kept_out_of_shared_caches(
     ) as http:
         answer = await http.get("/")
     assert answer.headers["cache-control"] == "private, max-age=60"
+
+
+async def test_a_lost_answer_asked_again_just_after_the_expiry_is_still_owed(
+    accounting_service: AccountingTestService, payer: AccountingClient
+) -> None:
+    now = [1_900_000_000.0]
+    service = paid_app(accounting_service.create_account(balance=0), clock=lambda: now[0])
+    async with _http(service.app) as http:
+        credential, _ = await _credential(http, payer)
+        headers = {"Authorization": credential}
+        first = await http.post("/summarize", json={"text": "x"}, headers=headers)
+        now[0] += 700  # the challenge expired at 600 s: the answer was paid for all the same
+        again = await http.post("/summarize", json={"text": "x"}, headers=headers)
+    assert first.status_code == again.status_code == 200
+    assert again.content == first.content
+    assert service.runs["summarize"] == 1
