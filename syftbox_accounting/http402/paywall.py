@@ -330,7 +330,8 @@ class Paywall:
         )
         entered = False
         try:
-            async with charging as payment:
+            async with contextlib.AsyncExitStack() as settling:
+                payment = await settling.enter_async_context(charging)
                 entered = True
                 state = {**scope.get("state", {}), STATE_KEY: payment}
                 try:
@@ -341,6 +342,11 @@ class Paywall:
                     raise _Raised(RuntimeError("The endpoint sent no answer."))
                 if answer.status >= 400:
                     raise _Failed
+                # The work is done: capture it even if the caller leaves meanwhile (a
+                # cancelled confirm would leave the outcome unknown). Failures cancel
+                # shielded already (`charging_async`).
+                with anyio.CancelScope(shield=True):
+                    await settling.aclose()
         except _Failed:
             return answer  # cancelled: nothing moved, and no receipt
         except _Raised as raised:
@@ -402,7 +408,10 @@ class Paywall:
         if earlier.answer is not None:
             await earlier.answer.send(send)  # the first answer again: charged once
             return
-        detail = "This credential was used already, and its request failed: nothing was charged."
+        detail = (
+            "This credential was used already, and its request did not complete (its "
+            "charge was cancelled): pay a new challenge."
+        )
         await self._challenge(errors.InvalidChallengeError, detail).send(send)
 
     def _keep(self, challenge_id: str, digest: str, expires: str) -> _Outcome:

@@ -325,7 +325,7 @@ async def test_an_endpoint_that_raises_is_not_charged_and_its_credential_is_spen
         answer = await http.post("/fail", headers={"Authorization": credential})
         again = await http.post("/fail", headers={"Authorization": credential})
     assert answer.status_code == 500
-    assert "request failed: nothing was charged" in _problem(again, "invalid-challenge")["detail"]
+    assert "did not complete" in _problem(again, "invalid-challenge")["detail"]
     assert service.runs["fail"] == 1
     assert balances(payer, service.accounting) == [2, 0]
     assert pending(service.accounting) == []
@@ -506,3 +506,33 @@ async def test_a_lost_answer_asked_again_just_after_the_expiry_is_still_owed(
     assert first.status_code == again.status_code == 200
     assert again.content == first.content
     assert service.runs["summarize"] == 1
+
+
+@pytest.mark.accounting_service(mode="loopback")
+async def test_work_done_is_captured_even_if_the_caller_leaves(
+    accounting_service: AccountingTestService, payer: AccountingClient
+) -> None:
+    # The caller's request is cancelled the moment the endpoint has done its work: the
+    # capture goes on (shielded), so the charge is not left pending with its outcome
+    # unknown. Over loopback, so that confirming waits on a real socket.
+    account = accounting_service.create_account(balance=0)
+    done = anyio.Event()
+
+    @require_payment(account, price="0.25")
+    async def work(request: Request) -> PlainTextResponse:
+        done.set()
+        return PlainTextResponse("done")
+
+    async with _http(work) as http:
+        credential, _ = await _credential(http, payer, "/")
+        async with anyio.create_task_group() as group:
+
+            async def call() -> None:
+                await http.post("/", headers={"Authorization": credential})
+
+            group.start_soon(call)
+            await done.wait()
+            group.cancel_scope.cancel()
+    (charge,) = account.get_transaction_history()
+    assert charge.status.value == "COMPLETED"
+    assert balances(payer, account) == [Decimal("1.75"), PRICE]
