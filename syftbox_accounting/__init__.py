@@ -23,6 +23,7 @@ if TYPE_CHECKING:
         AccountExistsError,
         AccountingError,
         AuthenticationError,
+        BudgetExceededError,
         FeatureNotSupportedError,
         HoldExpiredError,
         InsufficientFundsError,
@@ -31,6 +32,9 @@ if TYPE_CHECKING:
         PaymentError,
         ServiceException,
     )
+    from syftbox_accounting.http402.budget import Budget
+    from syftbox_accounting.http402.paywall import payment_of, require_payment
+    from syftbox_accounting.http402.receipt import PaymentReceipt, receipt_of
     from syftbox_accounting.transport import ResponseInfo, RetryPolicy
     from syftbox_accounting.types import (
         AccountInfo,
@@ -53,6 +57,7 @@ _HOMES = {
     "AccountExistsError": "errors",
     "AccountingError": "errors",
     "AuthenticationError": "errors",
+    "BudgetExceededError": "errors",
     "FeatureNotSupportedError": "errors",
     "HoldExpiredError": "errors",
     "InsufficientFundsError": "errors",
@@ -61,6 +66,12 @@ _HOMES = {
     "PaymentError": "errors",
     "ServiceException": "errors",
     "RetryPolicy": "transport",
+    # Paying and charging over HTTP (the paywall needs the [http402] extra).
+    "Budget": "http402.budget",
+    "PaymentReceipt": "http402.receipt",
+    "receipt_of": "http402.receipt",
+    "payment_of": "http402.paywall",
+    "require_payment": "http402.paywall",
     "CredentialCheck": "types",
     "CredentialStatus": "types",
     "Transaction": "types",
@@ -80,6 +91,8 @@ __all__ = [
     "AccountingError",
     "AdminClient",
     "AuthenticationError",
+    "Budget",
+    "BudgetExceededError",
     "Client",
     "CredentialCheck",
     "CredentialStatus",
@@ -90,6 +103,7 @@ __all__ = [
     "NotFoundError",
     "Payment",
     "PaymentError",
+    "PaymentReceipt",
     "ResponseInfo",
     "RetryPolicy",
     "ServiceException",
@@ -100,6 +114,9 @@ __all__ = [
     "User",
     "UserAccount",
     "__version__",
+    "payment_of",
+    "receipt_of",
+    "require_payment",
 ]
 
 

@@ -5,7 +5,8 @@ AccountingError                      base of everything we raise
 ├── AuthenticationError              401/403, bad or missing credentials, bad config file
 ├── PaymentError                     the payment could not be made
 │   ├── InsufficientFundsError       balance too low
-│   └── NotFoundError                no such account or transaction (or not yours)
+│   ├── NotFoundError                no such account or transaction (or not yours)
+│   └── BudgetExceededError          refused by the client's own `Budget`; nothing sent
 ├── AccountExistsError               409 on register
 ├── InvalidInputError (ValueError)   rejected before any request is sent, or by the service
 └── ServiceException                 unreachable, timed out, 5xx, 429, or an answer
@@ -31,6 +32,7 @@ __all__ = [
     "AccountExistsError",
     "AccountingError",
     "AuthenticationError",
+    "BudgetExceededError",
     "InsufficientFundsError",
     "InvalidInputError",
     "NotFoundError",
@@ -136,6 +138,27 @@ class FeatureNotSupportedError(PaymentError):
     Raised before anything is sent. `feature` names what is missing."""
 
     feature: str | None = None
+
+
+class BudgetExceededError(PaymentError):
+    """The client's own `Budget` refused a payment before any token was made: nothing
+    was sent and nothing moved.
+
+    Attributes:
+        limit: the limit it hit: ``per_call``, ``per_hour``, ``per_day``,
+            ``per_recipient`` or ``allow`` (the recipient is not allowed).
+        limit_amount: that limit, in US dollars (None for ``allow``).
+        spent: what the budget had counted against that limit already (what was paid,
+            and tokens handed out at their maximum) in its window.
+        amount: what the refused payment asked for.
+        recipient: whom it would have paid.
+    """
+
+    limit: str | None = None
+    limit_amount: Decimal | None = None
+    spent: Decimal | None = None
+    amount: Decimal | None = None
+    recipient: str | None = None
 
 
 class AccountExistsError(AccountingError):
@@ -258,9 +281,14 @@ UNEXPECTED = "unexpected"
 INSECURE_HTTP = "insecure_http"
 CREDENTIALS_FILE = "credentials_file"
 UNSUPPORTED = "unsupported"
+# A payment the client refused itself: its budget, or a 402 challenge it will not pay.
+BUDGET = "budget"
+CHALLENGE_REFUSED = "challenge_refused"
 HINT_KEYS = frozenset(
     {
         UNSUPPORTED,
+        BUDGET,
+        CHALLENGE_REFUSED,
         NOT_CONFIGURED,
         MAY_HAVE_REACHED,
         RETRY_WITH_KEY,

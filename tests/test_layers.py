@@ -39,7 +39,8 @@ LAYERS: tuple[frozenset[str], ...] = (
     ),
     frozenset({"credentials", "display"}),
     frozenset({"service_client"}),
-    frozenset({"accounting", "admin"}),
+    # http402 beside accounting: the client makes paying clients, the paywall charges.
+    frozenset({"accounting", "admin", "http402"}),
     frozenset({"client"}),
     frozenset({"cli", "testing", "demo", "__main__", "__init__"}),
 )

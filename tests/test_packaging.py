@@ -1,6 +1,6 @@
 """Every third-party module the package imports is a declared dependency: the
 runtime ones for the library, the `server` extra for the service and the demo, the
-`testing` extra for the pytest plugin."""
+`testing` extra for the pytest plugin, the `http402` extra for paying over HTTP."""
 
 from __future__ import annotations
 
@@ -14,7 +14,12 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 OURS = {"syftbox_accounting", "syftbox_accounting_client"}
 # Import names of distributions whose names differ.
-IMPORT_NAMES = {"pyjwt": {"jwt"}, "attrs": {"attrs", "attr"}, "pyyaml": {"yaml"}}
+IMPORT_NAMES = {
+    "pyjwt": {"jwt"},
+    "attrs": {"attrs", "attr"},
+    "pyyaml": {"yaml"},
+    "pympp": {"mpp"},
+}
 # Imported only when the user's process already has them (never a dependency).
 OPTIONAL = {"IPython"}
 
@@ -51,6 +56,9 @@ def test_imports_are_declared(path: Path) -> None:
     relative = path.relative_to(ROOT).as_posix()
     if relative.startswith(("syftbox_accounting/server/", "syftbox_accounting/demo.py")):
         allowed |= declared["server"]
+    if relative.startswith("syftbox_accounting/http402/"):
+        # The paywall loads starlette only to wrap a Starlette endpoint: the user's own.
+        allowed |= declared["http402"] | {"starlette"}
     if relative.startswith("syftbox_accounting/testing/"):
         # Loaded by pytest, as its plugin; pytest-httpx and respx are the user's own.
         allowed |= declared["testing"] | declared["server"] | {"pytest"}

@@ -42,6 +42,8 @@ class AccountingClient(AccountMethods, PaymentMethods, ChargeMethods, HistoryMet
             (default 64 MiB); a larger one is a `ServiceException`.
         deadline: seconds a whole call may take, retries included (default: three
             times `timeout` per attempt), so a service that drips its answer cannot hold it.
+        budget: a `Budget` this client's payments must keep to: checked before any
+            token is made, by `create_transaction_token` and the paying HTTP clients.
 
     Raises:
         InvalidInputError: an argument is malformed.

@@ -3,10 +3,14 @@ URL, the email and password, and where they are saved and found. No network."""
 
 from __future__ import annotations
 
-from typing import Self
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, Self
 
 import httpx
 
+# For `syftbox_accounting.Budget` in the signature: resolved on first use, so that
+# loading the client never loads the budget module (see payments.py).
+import syftbox_accounting
 from syftbox_accounting import credentials as creds
 from syftbox_accounting import errors, validation
 from syftbox_accounting.defaults import ENV_EMAIL, ENV_PASSWORD, ENV_URL
@@ -14,6 +18,9 @@ from syftbox_accounting.errors import AuthenticationError, InvalidInputError
 from syftbox_accounting.service_client import ServiceClient
 from syftbox_accounting.transport import DEFAULT_MAX_RESPONSE_BYTES, RetryPolicy
 from syftbox_accounting.validation import hides
+
+if TYPE_CHECKING:
+    from syftbox_accounting.http402.budget import Budget, Reservation
 
 
 class UserBase(ServiceClient):
@@ -36,6 +43,7 @@ class UserBase(ServiceClient):
         retry_policy: RetryPolicy | None = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         deadline: float | None = None,
+        budget: syftbox_accounting.Budget | None = None,
     ) -> None:
         super().__init__(
             creds.resolve_url() if accounting_url is None else accounting_url,
@@ -48,11 +56,52 @@ class UserBase(ServiceClient):
             max_response_bytes=max_response_bytes,
             deadline=deadline,
         )
+        self._options["budget"] = _checked_budget(budget)
         self._email: str | None = None
         self._password: str | None = None
         secret = validation.Hidden(password)
         if email is not None or secret.value is not None:
             self._configure(None, email, secret)
+
+    # -- the budget (no network)
+
+    @property
+    def _budget(self) -> Budget | None:
+        budget: Budget | None = self._options.get("budget")
+        return budget
+
+    def with_options(self, **options: Any) -> Self:
+        """A copy of this client with some constructor options changed, e.g.
+        ``client.with_options(timeout=2, max_retries=0).check_credentials()`` or
+        ``client.with_options(budget=Budget(per_call="0.10"))``.
+
+        Cheap: the copy shares this client's credentials and connection pool (closing
+        the copy leaves the pool open; close the original).
+
+        Raises:
+            InvalidInputError: an option this client's constructor does not take, or
+                one that cannot change on a shared pool (the httpx clients).
+        """
+        if "budget" in options:
+            _checked_budget(options["budget"])
+        return super().with_options(**options)
+
+    def _reserve_budget(self, recipient: str, limit: Decimal | None) -> Reservation | None:
+        """Count a token to `recipient` against the client's budget, if it has one.
+
+        Raises:
+            BudgetExceededError: it would break a limit.
+            InvalidInputError: the token has no limit, which no budget can bound.
+        """
+        budget = self._budget
+        if budget is None:
+            return None
+        if limit is None:
+            raise InvalidInputError(
+                "This client has a budget, so every token it makes needs a limit: pass "
+                "max_amount=... (the most the service may charge with it)."
+            )
+        return budget.reserve(recipient, limit, reference="token")
 
     # -- configuration (no network)
 
@@ -233,3 +282,16 @@ class UserBase(ServiceClient):
                 "again.",
                 hint_key=errors.CREDENTIALS_FILE,
             ) from None
+
+
+def _checked_budget(budget: object) -> Budget | None:
+    """`budget`, a `Budget` or None (the class is loaded only when one is given)."""
+    if budget is None:
+        return None
+    from syftbox_accounting.http402.budget import Budget
+
+    if not isinstance(budget, Budget):
+        raise InvalidInputError(
+            f"budget must be a syftbox_accounting.Budget, not {type(budget).__name__}."
+        )
+    return budget

@@ -1,12 +1,19 @@
 """The payments area of `AccountingClient`: what a payer does. It makes transaction
-tokens for the services it uses, and pays directly (`create_transaction`, `transfer`)."""
+tokens for the services it uses, pays directly (`create_transaction`, `transfer`), and
+pays services over HTTP (`paying_http_client`: the HTTP 402 Payment scheme)."""
 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
+import httpx
+
+# The package, for `syftbox_accounting.Budget` in signatures: it resolves on first use
+# (typing.get_type_hints), so that loading the client never loads the budget module.
+import syftbox_accounting
 from syftbox_accounting import operations, validation
 from syftbox_accounting.accounting import settlement
 from syftbox_accounting.accounting.base import UserBase
@@ -26,15 +33,25 @@ class PaymentMethods(UserBase):
         max_amount: Any,
         expires_in: Any,
         idempotency_key: str | None,
+        budgeted: bool = True,
     ) -> Flow[str]:
         recipient = validation.email(recipient_email, "recipient_email")
+        limit = validation.optional_amount(max_amount, "max_amount")
         call = operations.create_token(
             recipient,
-            max_amount=validation.optional_amount(max_amount, "max_amount"),
+            max_amount=limit,
             expires_in=validation.expires_in(expires_in),
             idempotency_key=validation.idempotency_key(idempotency_key),
         )
-        token = yield from result_of(call)
+        # The budget counts the token at its limit before it exists (`budgeted=False`:
+        # the paying clients counted it themselves).
+        reservation = self._reserve_budget(recipient, limit) if budgeted else None
+        try:
+            token = yield from result_of(call)
+        except BaseException:
+            if reservation is not None:
+                reservation.release()  # no token reached us: nobody can charge it
+            raise
         self._transport.remember_secret(token)
         return token
 
@@ -56,10 +73,15 @@ class PaymentMethods(UserBase):
         >>> token = await client.create_transaction_token(
         ...     "ai-service@example.com", max_amount=Decimal("0.50"), expires_in=600)
 
+        A client with a `budget` checks it first, and counts the token at its
+        `max_amount` (which it then needs).
+
         Raises:
+            BudgetExceededError: the client's budget refuses it; no token was made.
             NotFoundError: the recipient has no account.
             AuthenticationError: no or wrong credentials.
-            InvalidInputError: a malformed email, limit or key.
+            InvalidInputError: a malformed email, limit or key; no `max_amount` while
+                the client has a budget.
         """
         return await self._run_async(
             self._create_transaction_token(recipient_email, max_amount, expires_in, idempotency_key)
@@ -197,3 +219,55 @@ class PaymentMethods(UserBase):
         return await self._run_async(
             self._transfer(recipient_email, amount, app_name, endpoint, idempotency_key)
         )
+
+    def paying_http_client(
+        self,
+        *,
+        budget: syftbox_accounting.Budget | None = None,
+        allowed_origins: Iterable[str] | None = None,
+        transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
+        **options: Any,
+    ) -> httpx.Client:
+        """An `httpx.Client` that pays for what it asks: a service that answers ``402``
+        with a ``syftbox`` challenge (the HTTP 402 Payment scheme, see
+        docs/http402-syftbox.md) gets a token bounded to the challenge's amount and
+        expiry, and the request is sent once more with it. The answer's receipt is
+        ``receipt_of(response)`` (a `PaymentReceipt`). Needs the ``[http402]`` extra.
+
+        It pays a challenge once: when a paid answer is lost and you send the same
+        request again, it carries the same credential, which the service charges
+        once. It refuses (raising `PaymentError` before any token exists) a service
+        outside `allowed_origins` (origins such as ``"https://ai.example.com"``; None
+        allows any), one reached over plain http:// (loopback aside, unless this
+        client allows insecure http), and a challenge to be paid through another
+        accounting service than this client's. `budget`, and this client's own
+        budget, are checked before any token is made. `transport` is the httpx
+        transport that reaches the services (an async one for the async twin);
+        `options` go to `httpx.Client` / `httpx.AsyncClient` (``base_url``,
+        ``timeout``, ``headers``...).
+
+        >>> with accounting.paying_http_client(budget=Budget(per_call="0.50")) as http:
+        ...     answer = http.post("https://ai.example.com/summarize", json={"text": text})
+        ...     receipt_of(answer).amount
+        Decimal('0.25')
+
+        Raises:
+            InvalidInputError: a malformed budget, origin, transport or option.
+            ImportError: pympp is missing: ``pip install 'syftbox-accounting[http402]'``.
+        """
+        from syftbox_accounting.http402 import paying
+
+        return paying.http_client(self, budget, allowed_origins, transport, options)
+
+    @twin(paying_http_client)
+    def paying_http_client_async(
+        self,
+        *,
+        budget: syftbox_accounting.Budget | None = None,
+        allowed_origins: Iterable[str] | None = None,
+        transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None = None,
+        **options: Any,
+    ) -> httpx.AsyncClient:
+        from syftbox_accounting.http402 import paying
+
+        return paying.async_http_client(self, budget, allowed_origins, transport, options)

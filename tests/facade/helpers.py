@@ -146,12 +146,14 @@ CLIENTS = (AccountingClient, AdminClient)
 
 def is_async(method: Any) -> bool:
     """Whether `method` is the async kind: a coroutine function, a context manager
-    built on an async generator, or a function that returns an async iterator."""
+    built on an async generator, or a function that returns an async iterator or an
+    async httpx client."""
     inner = inspect.unwrap(method)
     return (
         inspect.iscoroutinefunction(inner)
         or inspect.isasyncgenfunction(inner)
         or _returns(inner).startswith("AsyncIterator[")
+        or _returns(inner) == "httpx.AsyncClient"
     )
 
 
@@ -186,6 +188,12 @@ class Twins:
     def context(self) -> bool:
         """A pair of context managers (``with`` / ``async with``)."""
         return inspect.isgeneratorfunction(inspect.unwrap(getattr(self.cls, self.sync)))
+
+    @property
+    def factory(self) -> bool:
+        """A pair that makes an httpx client (`httpx.Client` / `httpx.AsyncClient`):
+        no request of its own, so no row in `OPS`."""
+        return _returns(getattr(self.cls, self.sync)) == "httpx.Client"
 
     @property
     def iterator(self) -> bool:

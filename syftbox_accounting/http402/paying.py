@@ -1,0 +1,473 @@
+"""The paying httpx clients (`AccountingClient.paying_http_client` and its async twin):
+a transport that answers a 402 carrying a ``syftbox`` challenge by making a token
+bounded to the challenge's amount and expiry, and sending the request once more with
+it.
+
+One core, `Payer.pay`, a generator that yields the I/O it needs (send a request, make
+a token, close an answer) and is driven by two thin drivers, `PayingTransport` and
+`AsyncPayingTransport`, as the library's flows are (pympp's own transport is async
+only). The core keeps what must hold across calls: the challenges it paid (a challenge
+is paid once), and the credential of a paid request whose answer was lost, sent again
+as it was when the caller repeats the request, so that the service charges it once.
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import hashlib
+import logging
+import threading
+import time
+from collections.abc import Generator, Iterable
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from syftbox_accounting import errors, validation
+from syftbox_accounting.errors import InvalidInputError, PaymentError
+from syftbox_accounting.http402 import method
+from syftbox_accounting.http402.budget import Budget, Reservation
+from syftbox_accounting.http402.receipt import RECEIPT_EXTENSION
+from syftbox_accounting.transport import Flow
+
+if TYPE_CHECKING:
+    from syftbox_accounting.accounting.payments import PaymentMethods
+
+__all__ = ["AsyncPayingTransport", "Payer", "PayingTransport", "async_http_client", "http_client"]
+
+log = logging.getLogger("syftbox_accounting.http402")
+
+_CREDENTIAL_HEADERS = ("authorization", "payment-authorization")
+# How many paid requests with a lost answer the client remembers (the oldest go first).
+_REMEMBERED = 256
+Origin = tuple[str, str, int | None]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Send:
+    request: httpx.Request
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Mint:
+    flow: Flow[str]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Close:
+    response: httpx.Response
+
+
+_Step = _Send | _Mint | _Close
+PayFlow = Generator[_Step, Any, httpx.Response]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Paid:
+    """A credential made for one challenge, and what the budgets counted for it."""
+
+    offer: method.Offer
+    header: str
+    value: str = dataclasses.field(repr=False)  # it holds the token
+    reservations: tuple[Reservation, ...]
+
+
+class Payer:
+    """What a paying client's transport does, I/O aside (see the module's docstring)."""
+
+    def __init__(
+        self,
+        client: PaymentMethods,
+        budget: Budget | None = None,
+        allowed_origins: Iterable[str] | None = None,
+    ) -> None:
+        if budget is not None and not isinstance(budget, Budget):
+            raise InvalidInputError(
+                f"budget must be a syftbox_accounting.Budget, not {type(budget).__name__}."
+            )
+        self.client = client
+        # The client's own budget always applies; `budget` adds its limits.
+        self.budgets = tuple(dict.fromkeys(b for b in (budget, client._budget) if b is not None))
+        self.allowed_origins = _origins(allowed_origins)
+        self._lock = threading.Lock()
+        self._paid: dict[str, float] = {}  # challenge id -> when it expires
+        self._unsettled: collections.OrderedDict[str, _Paid] = collections.OrderedDict()
+
+    def pay(self, request: httpx.Request) -> PayFlow:
+        """Send `request`; answer a syftbox 402 once, with a bounded token."""
+        if _carries_credential(request):
+            # The caller's own credential, or one of ours on a redirect httpx followed.
+            passed: httpx.Response = yield _Send(request)
+            return passed
+        if "accept-payment" not in request.headers:
+            request.headers["Accept-Payment"] = method.ACCEPT_PAYMENT
+        fingerprint = _fingerprint(request)
+        lost = self._lost_answer(fingerprint)
+        if lost is not None:
+            # This request was paid, and its answer lost: the same credential again, so
+            # that the service recognizes it and charges once.
+            response = yield from self._send_paid(request, lost, fingerprint)
+        else:
+            response = yield _Send(request)
+        if response.status_code != 402:
+            return response
+        offered = method.challenges(response.headers.get_list("www-authenticate"))
+        ours = [c for c in offered if method.is_ours(c)]
+        if not ours:
+            return response  # a payment this client does not make: the caller decides
+        try:
+            offer = self._accept(request, ours)
+            reservations = self._reserve(offer)
+        except BaseException:
+            yield _Close(response)
+            raise
+        yield _Close(response)
+        paid = yield from self._mint(offer, reservations)
+        return (yield from self._send_paid(request, paid, fingerprint))
+
+    def _accept(self, request: httpx.Request, offered: list[method.Challenge]) -> method.Offer:
+        """The first offer this client may pay, or the error that says why none."""
+        origin = _origin(request.url)
+        where = _shown(origin)
+        if self.allowed_origins is not None and origin not in self.allowed_origins:
+            allowed = ", ".join(sorted(map(_shown, self.allowed_origins))) or "none"
+            raise _refused(
+                f"The service at {where} asks to be paid, but it is not among the "
+                f"allowed_origins ({allowed}).",
+                "Add it to allowed_origins if you mean to pay it.",
+            )
+        if origin[0] != "https" and not (
+            validation.is_loopback(origin[1]) or self.client._allow_insecure_http
+        ):
+            raise _refused(
+                f"The service at {where} asks to be paid over plain http://, which would send "
+                "the payment credential unencrypted.",
+                "Use https://, or create the AccountingClient with allow_insecure_http=True.",
+            )
+        self.client.get_email()  # not configured? AuthenticationError, before anything
+        reasons = []
+        for challenge in offered:
+            try:
+                offer = method.read_offer(challenge)
+            except ValueError as exc:
+                reasons.append(f"its {challenge.intent} challenge breaks the syftbox method: {exc}")
+                continue
+            reason = self._why_not(offer)
+            if reason is None:
+                return offer
+            reasons.append(reason)
+        raise _refused(
+            f"The service at {where} asks to be paid, but this client will not pay it: "
+            f"{'; '.join(reasons)}.",
+            "Check the service's address; docs/http402-syftbox.md says what a syftbox "
+            "challenge must hold.",
+        )
+
+    def _why_not(self, offer: method.Offer) -> str | None:
+        challenge = offer.challenge
+        if not method.same_service(offer.accounting_url, self.client.accounting_url):
+            return (
+                f"it is to be paid through the accounting service at {offer.accounting_url}, "
+                f"and this client's account is at {self.client.accounting_url}"
+            )
+        if challenge.credential_header.lower() not in _CREDENTIAL_HEADERS:
+            return f"it asks for the credential in {challenge.credential_header}"
+        if offer.expires.timestamp() - time.time() < 1:
+            return f"it expired at {method.rfc3339(offer.expires)}"
+        with self._lock:
+            if challenge.id in self._paid:
+                return f"this client paid challenge {challenge.id} already (it pays one once)"
+        return None
+
+    def _reserve(self, offer: method.Offer) -> tuple[Reservation, ...]:
+        reservations: list[Reservation] = []
+        try:
+            for budget in self.budgets:
+                reservations.append(
+                    budget.reserve(offer.recipient, offer.amount, reference=offer.challenge.id)
+                )
+        except BaseException:
+            for reservation in reservations:
+                reservation.release()
+            raise
+        return tuple(reservations)
+
+    def _mint(
+        self, offer: method.Offer, reservations: tuple[Reservation, ...]
+    ) -> Generator[_Step, Any, _Paid]:
+        challenge = offer.challenge
+        seconds = min(int(offer.expires.timestamp() - time.time()), validation.MAX_TOKEN_LIFETIME)
+        # The same challenge makes the same token, even from another process.
+        key = "http402-" + hashlib.sha256(f"{challenge.realm}|{challenge.id}".encode()).hexdigest()
+        try:
+            with self._lock:
+                if challenge.id in self._paid:  # a concurrent request paid it meanwhile
+                    raise _refused(f"Challenge {challenge.id} was paid already.", "")
+                self._paid[challenge.id] = offer.expires.timestamp()
+            flow = self.client._create_transaction_token(
+                offer.recipient, offer.amount, max(seconds, 1), key, budgeted=False
+            )
+            token: str = yield _Mint(flow)
+        except BaseException:
+            for reservation in reservations:
+                reservation.release()
+            with self._lock:
+                self._paid.pop(challenge.id, None)
+            raise
+        value = method.credential(offer, token, self.client.get_email())
+        return _Paid(offer, challenge.credential_header, value, reservations)
+
+    def _send_paid(
+        self, request: httpx.Request, paid: _Paid, fingerprint: str
+    ) -> Generator[_Step, Any, httpx.Response]:
+        headers = httpx.Headers(request.headers)
+        for name in _CREDENTIAL_HEADERS:
+            if headers.get(name, "").lower().startswith("payment "):
+                del headers[name]
+        headers[paid.header] = paid.value
+        retry = httpx.Request(
+            request.method,
+            request.url,
+            headers=headers,
+            content=request.content,
+            extensions=request.extensions,
+        )
+        self._remember(fingerprint, paid)
+        offer = paid.offer
+        try:
+            response: httpx.Response = yield _Send(retry)
+        except Exception as exc:
+            exc.add_note(
+                f"The request carried a payment credential for challenge {offer.challenge.id} "
+                f"(at most ${offer.amount} to {offer.recipient}); sending the same request "
+                "again sends the same credential, which the service charges once."
+            )
+            raise
+        if response.is_success:
+            self._forget(fingerprint)
+            self._settle(paid, response, retry.url)
+        elif response.status_code < 500:
+            self._forget(fingerprint)  # answered: refused, or failed and cancelled
+        return response  # 5xx: the outcome is unknown; the credential stays for a retry
+
+    def _settle(self, paid: _Paid, response: httpx.Response, url: httpx.URL) -> None:
+        """Read the receipt; the budgets count what it says was paid (without a valid
+        one, the token stays counted at its maximum)."""
+        header = response.headers.get(method.RECEIPT_HEADER)
+        try:
+            if header is None:
+                raise ValueError("there is none")
+            receipt = method.read_receipt(header, paid.offer)
+        except ValueError as exc:
+            log.warning(
+                "The paid answer of %s has no valid Payment-Receipt (%s): its payment stays "
+                "counted at its maximum, $%s.",
+                _shown(_origin(url)),
+                exc,
+                paid.offer.amount,
+            )
+            return
+        for reservation in paid.reservations:
+            reservation.settle(receipt.amount)
+        response.extensions = {**response.extensions, RECEIPT_EXTENSION: receipt}
+
+    def _remember(self, fingerprint: str, paid: _Paid) -> None:
+        with self._lock:
+            now = time.time()
+            self._paid = {cid: until for cid, until in self._paid.items() if until > now}
+            self._unsettled[fingerprint] = paid
+            self._unsettled.move_to_end(fingerprint)
+            while len(self._unsettled) > _REMEMBERED:
+                self._unsettled.popitem(last=False)
+
+    def _forget(self, fingerprint: str) -> None:
+        with self._lock:
+            self._unsettled.pop(fingerprint, None)
+
+    def _lost_answer(self, fingerprint: str) -> _Paid | None:
+        with self._lock:
+            paid = self._unsettled.get(fingerprint)
+            if paid is not None and paid.offer.expires.timestamp() <= time.time():
+                del self._unsettled[fingerprint]
+                return None
+            return paid
+
+
+class PayingTransport(httpx.BaseTransport):
+    """A sync httpx transport that pays syftbox 402 challenges (see `Payer`)."""
+
+    def __init__(self, payer: Payer, inner: httpx.BaseTransport) -> None:
+        self.payer = payer
+        self._inner = inner
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        request.read()  # to send it once more
+        flow = self.payer.pay(request)
+        try:
+            step = next(flow)
+            while True:
+                try:
+                    value = self._do(step)
+                except BaseException as exc:
+                    step = flow.throw(exc)
+                else:
+                    step = flow.send(value)
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]
+
+    def _do(self, step: _Step) -> Any:
+        if isinstance(step, _Send):
+            return self._inner.handle_request(step.request)
+        if isinstance(step, _Mint):
+            return self.payer.client._run(step.flow)
+        step.response.close()
+        return None
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+class AsyncPayingTransport(httpx.AsyncBaseTransport):
+    """An async httpx transport that pays syftbox 402 challenges (see `Payer`); on
+    asyncio and trio."""
+
+    def __init__(self, payer: Payer, inner: httpx.AsyncBaseTransport) -> None:
+        self.payer = payer
+        self._inner = inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        await request.aread()  # to send it once more
+        flow = self.payer.pay(request)
+        try:
+            step = next(flow)
+            while True:
+                try:
+                    value = await self._do(step)
+                except BaseException as exc:
+                    step = flow.throw(exc)
+                else:
+                    step = flow.send(value)
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]
+
+    async def _do(self, step: _Step) -> Any:
+        if isinstance(step, _Send):
+            return await self._inner.handle_async_request(step.request)
+        if isinstance(step, _Mint):
+            return await self.payer.client._run_async(step.flow)
+        await step.response.aclose()
+        return None
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+def http_client(
+    client: PaymentMethods,
+    budget: Budget | None,
+    allowed_origins: Iterable[str] | None,
+    transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None,
+    options: dict[str, Any],
+) -> httpx.Client:
+    """`AccountingClient.paying_http_client`."""
+    if transport is not None and not isinstance(transport, httpx.BaseTransport):
+        raise InvalidInputError(
+            f"transport must be an httpx.BaseTransport, not {type(transport).__name__}."
+        )
+    payer = Payer(client, budget, allowed_origins)
+    paying = PayingTransport(payer, transport or httpx.HTTPTransport())
+    made: httpx.Client = _made(httpx.Client, paying, options)
+    return made
+
+
+def async_http_client(
+    client: PaymentMethods,
+    budget: Budget | None,
+    allowed_origins: Iterable[str] | None,
+    transport: httpx.BaseTransport | httpx.AsyncBaseTransport | None,
+    options: dict[str, Any],
+) -> httpx.AsyncClient:
+    """`AccountingClient.paying_http_client_async`."""
+    if transport is not None and not isinstance(transport, httpx.AsyncBaseTransport):
+        raise InvalidInputError(
+            f"transport must be an httpx.AsyncBaseTransport, not {type(transport).__name__}."
+        )
+    payer = Payer(client, budget, allowed_origins)
+    paying = AsyncPayingTransport(payer, transport or httpx.AsyncHTTPTransport())
+    made: httpx.AsyncClient = _made(httpx.AsyncClient, paying, options)
+    return made
+
+
+def _made(kind: Any, transport: Any, options: dict[str, Any]) -> Any:
+    if "mounts" in options:
+        raise InvalidInputError(
+            "mounts would route requests past the paying transport: pass transport= instead."
+        )
+    try:
+        return kind(transport=transport, **options)
+    except TypeError as exc:
+        raise InvalidInputError(f"An option {kind.__name__} does not take: {exc}.") from None
+
+
+# -- helpers
+
+
+def _refused(summary: str, hint: str) -> PaymentError:
+    return PaymentError(
+        f"{summary} Nothing was paid.", hint=hint or None, hint_key=errors.CHALLENGE_REFUSED
+    )
+
+
+def _carries_credential(request: httpx.Request) -> bool:
+    return any(
+        request.headers.get(name, "").lower().startswith("payment ") for name in _CREDENTIAL_HEADERS
+    )
+
+
+def _fingerprint(request: httpx.Request) -> str:
+    """The same request sent again: its method, URL and body."""
+    digest = hashlib.sha256()
+    for part in (request.method.encode(), str(request.url).encode(), request.content):
+        digest.update(len(part).to_bytes(8, "big"))
+        digest.update(part)
+    return digest.hexdigest()
+
+
+def _origin(url: httpx.URL) -> Origin:
+    port = url.port or {"http": 80, "https": 443}.get(url.scheme)
+    return (url.scheme, url.host.lower().rstrip("."), port)
+
+
+def _shown(origin: Origin) -> str:
+    scheme, host, port = origin
+    default = {"http": 80, "https": 443}.get(scheme)
+    return f"{scheme}://{host}" + ("" if port in (None, default) else f":{port}")
+
+
+def _origins(values: Iterable[str] | None) -> frozenset[Origin] | None:
+    if values is None:
+        return None
+    if isinstance(values, str):
+        values = (values,)
+    found = set()
+    for value in values:
+        try:
+            url = httpx.URL(value) if isinstance(value, str) else None
+        except httpx.InvalidURL:
+            url = None
+        if (
+            url is None
+            or url.scheme not in {"http", "https"}
+            or not url.host
+            or url.userinfo
+            or url.path not in {"", "/"}
+            or url.query
+            or url.fragment
+        ):
+            raise InvalidInputError(
+                "allowed_origins must list origins such as 'https://ai.example.com' or "
+                f"'http://127.0.0.1:8001' (scheme, host, port; no path), got {value!r}."
+            )
+        found.add(_origin(url))
+    return frozenset(found)

@@ -1,0 +1,523 @@
+"""`require_payment`: charge for an ASGI endpoint (Starlette, FastAPI) over the HTTP
+402 Payment scheme with the ``syftbox`` method.
+
+>>> @require_payment(accounting, price="0.25")
+... async def summarize(request: Request) -> Response: ...
+>>> @require_payment(accounting, max_price="0.50")
+... async def generate(request: Request) -> Response:
+...     answer, tokens = await run_the_model(...)
+...     payment_of(request).capture(tokens * PRICE_PER_TOKEN)  # at most the hold
+...     return JSONResponse(answer)
+
+A request without a credential gets ``402`` and a challenge; one with a credential
+this service issued is charged with the payer's token as a hold (`charging_async`),
+the endpoint runs, and the hold is captured (at the price the endpoint set, else in
+full) when it answers below 400, and cancelled when it raises or answers 400 or more:
+then nothing moves. The answer is held back until the payment is settled, then sent
+with its ``Payment-Receipt``.
+
+The same credential sent again (its answer was lost) never charges twice: it gets the
+first answer again, from memory, and a credential whose first request failed gets a
+fresh challenge. That memory is per process; across processes (or after a restart)
+the accounting service's idempotency keys, derived from the challenge, still charge
+once, but the endpoint runs again. Give every process the same `secret_key` so that
+any of them recognizes a challenge another one issued.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import datetime
+import functools
+import hashlib
+import inspect
+import logging
+import secrets
+import time
+from collections.abc import Callable
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+import anyio
+
+from syftbox_accounting import validation
+from syftbox_accounting.errors import (
+    AccountingError,
+    InsufficientFundsError,
+    InvalidInputError,
+    PaymentError,
+    ServiceException,
+)
+from syftbox_accounting.http402 import method
+from syftbox_accounting.types import TransactionStatus
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
+    from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+    from syftbox_accounting.accounting import AccountingClient, Payment
+
+__all__ = ["Paywall", "payment_of", "require_payment"]
+
+log = logging.getLogger("syftbox_accounting.http402")
+
+# Where the endpoint finds the payment: ``request.state.payment``.
+STATE_KEY = "payment"
+# The most an answer may weigh to be kept for a replay of its credential.
+MAX_KEPT_ANSWER = 8 * 1024 * 1024
+# How many settled credentials a paywall remembers (expired ones go first).
+MAX_KEPT = 4096
+DEFAULT_EXPIRES_IN = 600.0
+
+
+def require_payment(
+    accounting: AccountingClient,
+    *,
+    price: int | float | Decimal | str | None = None,
+    max_price: int | float | Decimal | str | None = None,
+    description: str | None = None,
+    app_name: str | None = None,
+    expires_in: float | datetime.timedelta = DEFAULT_EXPIRES_IN,
+    realm: str | None = None,
+    secret_key: str | None = None,
+    clock: Callable[[], float] | None = None,
+) -> Paywall:
+    """A paywall for an endpoint: decorate a Starlette endpoint (a function of the
+    request, ``async def f(request) -> Response``) with it, or wrap any ASGI app (an
+    object, or a function of ``scope, receive, send``): ``require_payment(...)(app)``.
+    The result is an ASGI app: a Starlette ``Route`` (or FastAPI's ``app.add_route``)
+    takes it as one, for every method unless you pass ``methods=``. Needs the
+    ``[http402]`` extra.
+
+    Args:
+        accounting: the service's own account, configured (it is the recipient).
+        price: a fixed price in US dollars (the ``charge`` intent), or
+        max_price: the most a call may cost (the ``upto`` intent): the endpoint sets
+            the real price with ``payment_of(request).capture(amount)``; without it the
+            whole `max_price` is captured. Needs an accounting service that announces
+            ``capture`` (the reference service does; the public one does not).
+        description: shown to payers with the challenge (not part of what is paid).
+        app_name: recorded with each charge (the endpoint's path is, too).
+        expires_in: seconds (or a timedelta) a challenge may be paid within; the payer's
+            token, and so the hold, expires with it: the work must end by then
+            (default 10 minutes, at most 24 hours).
+        realm: the scheme's protection space (default: the service's account email).
+        secret_key: what challenge ids are signed with (default: a random key per
+            paywall); give every process of a service the same one.
+        clock: seconds since the epoch (`time.time`); tests inject one.
+
+    Raises:
+        InvalidInputError: not exactly one of `price` and `max_price`, a malformed
+            amount or duration.
+        AuthenticationError: `accounting` is not configured with an account.
+        ImportError: pympp is missing: ``pip install 'syftbox-accounting[http402]'``.
+    """
+    from syftbox_accounting.accounting import AccountingClient
+
+    if not isinstance(accounting, AccountingClient):
+        raise InvalidInputError(
+            f"accounting must be an AccountingClient, not {type(accounting).__name__}."
+        )
+    if (price is None) == (max_price is None):
+        raise InvalidInputError(
+            "Pass price= (a fixed price) or max_price= (a price set after the work), "
+            "exactly one of them."
+        )
+    intent = method.CHARGE if price is not None else method.UPTO
+    amount = Decimal(method.amount_text(price if price is not None else max_price, _named(price)))
+    lifetime = validation.expires_in(
+        expires_in.total_seconds() if isinstance(expires_in, datetime.timedelta) else expires_in,
+        "expires_in",
+    )
+    assert lifetime is not None
+    return Paywall(
+        accounting,
+        intent=intent,
+        amount=amount,
+        description=validation.optional_text("description", description, max_length=1024),
+        app_name=validation.optional_text(
+            "app_name", app_name, max_length=validation.MAX_APP_NAME_LENGTH
+        ),
+        expires_in=lifetime,
+        realm=validation.optional_text("realm", realm, max_length=256) or accounting.get_email(),
+        secret_key=secret_key or secrets.token_urlsafe(32),
+        clock=clock or time.time,
+    )
+
+
+def payment_of(request: Request) -> Payment:
+    """The payment of a request behind `require_payment`, in the endpoint: call
+    ``capture(amount)`` on it to set the price (at most the hold).
+
+    Raises:
+        RuntimeError: the endpoint is not behind `require_payment`.
+    """
+    payment = getattr(request.state, STATE_KEY, None)
+    if payment is None:
+        raise RuntimeError(
+            "This request has no payment: wrap the endpoint with require_payment(...)."
+        )
+    return payment  # type: ignore[no-any-return]
+
+
+@dataclasses.dataclass(eq=False)
+class _Outcome:
+    """What became of one challenge's credential, for a replay of it."""
+
+    digest: str
+    expires: float
+    done: anyio.Event = dataclasses.field(default_factory=anyio.Event)
+    answer: _Answer | None = None
+
+
+@dataclasses.dataclass
+class _Answer:
+    """An answer held back until the payment is settled (and kept for replays)."""
+
+    status: int | None = None
+    headers: list[tuple[bytes, bytes]] = dataclasses.field(default_factory=list)
+    body: list[bytes] = dataclasses.field(default_factory=list)
+    size: int = 0
+
+    async def collect(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+            self.headers = list(message.get("headers", []))
+        elif message["type"] == "http.response.body":
+            chunk = message.get("body", b"")
+            self.body.append(chunk)
+            self.size += len(chunk)
+
+    def header(self, name: bytes) -> bytes | None:
+        return next((v for n, v in self.headers if n.lower() == name), None)
+
+    def with_headers(self, extra: list[tuple[bytes, bytes]]) -> _Answer:
+        names = {name for name, _ in extra}
+        kept = [(n, v) for n, v in self.headers if n.lower() not in names]
+        return _Answer(self.status, kept + extra, self.body, self.size)
+
+    async def send(self, send: Send) -> None:
+        await send({"type": "http.response.start", "status": self.status, "headers": self.headers})
+        await send({"type": "http.response.body", "body": b"".join(self.body)})
+
+
+class _Failed(Exception):
+    """The endpoint answered 400 or more: the charge is cancelled."""
+
+
+class _Raised(Exception):
+    """The endpoint raised `error`: the charge is cancelled, then `error` goes on."""
+
+    def __init__(self, error: Exception) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+class _NotCharged(Exception):
+    """The charge was refused or could not be made: answer `answer`, remember nothing."""
+
+    def __init__(self, answer: _Answer) -> None:
+        self.answer = answer
+
+
+class Paywall:
+    """What `require_payment` returns: call it on an endpoint or an ASGI app."""
+
+    def __init__(
+        self,
+        accounting: AccountingClient,
+        *,
+        intent: str,
+        amount: Decimal,
+        description: str | None,
+        app_name: str | None,
+        expires_in: int,
+        realm: str,
+        secret_key: str,
+        clock: Callable[[], float],
+    ) -> None:
+        self.accounting = accounting
+        self.intent = intent
+        self.amount = amount
+        self.description = description
+        self.app_name = app_name
+        self.expires_in = expires_in
+        self.realm = realm
+        self._secret_key = secret_key
+        self._clock = clock
+        self.wire_request = method.request(
+            intent, amount, accounting.get_email(), accounting.accounting_url
+        )
+        self._outcomes: dict[str, _Outcome] = {}
+
+    def __repr__(self) -> str:
+        price = "price" if self.intent == method.CHARGE else "max_price"
+        return f"Paywall({price}={self.amount}, recipient={self.wire_request['recipient']!r})"
+
+    def __call__(self, endpoint: Callable[..., Any]) -> _Paywalled:
+        if _is_endpoint(endpoint):
+            from starlette.routing import request_response
+
+            return _Paywalled(self, request_response(endpoint), endpoint)
+        return _Paywalled(self, endpoint, endpoint)
+
+    # -- one request
+
+    async def serve(self, app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer one HTTP request to `app` behind this paywall."""
+        value = _credential(scope)
+        if value is None:
+            required = self._challenge(
+                method.problems.PaymentRequiredError,
+                f"Payment is required: ${self.amount} to {self.wire_request['recipient']}.",
+            )
+            await required.send(send)
+            return
+        try:
+            credential, payload = method.authenticate(
+                value,
+                secret_key=self._secret_key,
+                realm=self.realm,
+                intent=self.intent,
+                wire_request=self.wire_request,
+            )
+        except method.Refused as refused:
+            await self._challenge(refused.kind, refused.detail).send(send)
+            return
+        challenge_id = credential.challenge.id
+        digest = hashlib.sha256(value.encode()).hexdigest()
+        earlier = self._outcomes.get(challenge_id)
+        if earlier is not None:
+            # Before the expiry: a lost answer asked again just after it is still owed.
+            await self._replay(earlier, digest, send)
+            return
+        try:
+            method.check_unexpired(credential, self._now())
+        except method.Refused as refused:
+            await self._challenge(refused.kind, refused.detail).send(send)
+            return
+        outcome = self._keep(challenge_id, digest, credential.challenge.expires or "")
+        answer: _Answer | None = None
+        try:
+            try:
+                answer = await self._charge(app, scope, receive, challenge_id, payload)
+            except _NotCharged as refused:
+                # Not charged: forgotten, so that the same credential may come again.
+                self._outcomes.pop(challenge_id, None)
+                answer = refused.answer
+        finally:
+            # For replays (and a concurrent one waiting), unless too large: a replay then
+            # gets a fresh challenge, as when the endpoint raised (no answer).
+            if answer is not None and answer.size <= MAX_KEPT_ANSWER:
+                outcome.answer = answer
+            outcome.done.set()
+        await answer.send(send)
+
+    async def _charge(
+        self, app: ASGIApp, scope: Scope, receive: Receive, challenge_id: str, payload: Any
+    ) -> _Answer:
+        """Hold, run `app`, capture or cancel; the answer to send."""
+        answer = _Answer()
+        key = "http402-" + hashlib.sha256(f"{self.realm}|{challenge_id}".encode()).hexdigest()
+        charging = self.accounting.charging_async(
+            payload.payer,
+            self.amount,
+            payload.token,
+            app_name=self.app_name,
+            endpoint=str(scope.get("path", ""))[: validation.MAX_ENDPOINT_LENGTH] or None,
+            idempotency_key=key,
+        )
+        entered = False
+        try:
+            async with contextlib.AsyncExitStack() as settling:
+                payment = await settling.enter_async_context(charging)
+                entered = True
+                state = {**scope.get("state", {}), STATE_KEY: payment}
+                try:
+                    await app({**scope, "state": state}, receive, answer.collect)
+                except Exception as exc:
+                    raise _Raised(exc) from exc
+                if answer.status is None:
+                    raise _Raised(RuntimeError("The endpoint sent no answer."))
+                if answer.status >= 400:
+                    raise _Failed
+                # The work is done: capture it even if the caller leaves meanwhile (a
+                # cancelled confirm would leave the outcome unknown). Failures cancel
+                # shielded already (`charging_async`).
+                with anyio.CancelScope(shield=True):
+                    await settling.aclose()
+        except _Failed:
+            return answer  # cancelled: nothing moved, and no receipt
+        except _Raised as raised:
+            for note in getattr(raised, "__notes__", ()):
+                raised.error.add_note(note)  # e.g. that cancelling failed too
+            raise raised.error from raised.error.__cause__
+        except AccountingError as exc:
+            if not entered:
+                raise _NotCharged(self._refusal(exc)) from exc
+            # The work was done, but the payment could not be settled: no answer for free.
+            log.warning("The paywall could not settle a payment: %s", exc.summary)
+            return _problem_answer(
+                method.problems.InternalPaymentError,
+                f"The payment could not be settled ({exc.summary}); the answer is withheld.",
+                500,
+            )
+        transaction = payment.transaction
+        charged = (
+            transaction.amount if transaction.status is TransactionStatus.COMPLETED else Decimal(0)
+        )
+        receipt = method.receipt_header(
+            transaction_id=transaction.id,
+            charged=charged,
+            max_amount=self.amount,
+            challenge_id=challenge_id,
+            timestamp=datetime.datetime.fromtimestamp(int(self._clock()), datetime.UTC),
+        )
+        cache = _private(answer.header(b"cache-control"))
+        return answer.with_headers(
+            [(b"payment-receipt", receipt.encode()), (b"cache-control", cache)]
+        )
+
+    def _refusal(self, exc: AccountingError) -> _Answer:
+        """The answer when the charge could not be made: nothing moved."""
+        errors = method.problems
+        if isinstance(exc, InsufficientFundsError):
+            return self._challenge(errors.PaymentInsufficientError, exc.summary)
+        if isinstance(exc, PaymentError | InvalidInputError):  # the token, or the payer
+            return self._challenge(errors.VerificationFailedError, exc.summary)
+        log.warning("The paywall could not charge: %s", exc.summary)
+        if isinstance(exc, ServiceException):  # the credential may come again
+            detail = (
+                "The accounting service could not be reached; nothing was charged. Retry "
+                "later with the same credential."
+            )
+            answer = _problem_answer(errors.InternalPaymentError, detail, 503)
+            return answer.with_headers([(b"retry-after", b"1")])
+        # The service's own account cannot charge (its credentials): its operator's problem.
+        detail = "This service cannot charge now; nothing was charged."
+        return _problem_answer(errors.InternalPaymentError, detail, 500)
+
+    async def _replay(self, earlier: _Outcome, digest: str, send: Send) -> None:
+        errors = method.problems
+        if earlier.digest != digest:
+            detail = "This challenge was paid with another credential already: pay a new one."
+            await self._challenge(errors.InvalidChallengeError, detail).send(send)
+            return
+        await earlier.done.wait()
+        if earlier.answer is not None:
+            await earlier.answer.send(send)  # the first answer again: charged once
+            return
+        detail = (
+            "This credential was used already, and its request did not complete (its "
+            "charge was cancelled): pay a new challenge."
+        )
+        await self._challenge(errors.InvalidChallengeError, detail).send(send)
+
+    def _keep(self, challenge_id: str, digest: str, expires: str) -> _Outcome:
+        """Remember a credential being settled, until its challenge has been expired for
+        as long as it lived (a retry of a lost answer may come a little late)."""
+        now = self._clock()
+        ends = method.moment(expires)
+        until = (ends.timestamp() if ends is not None else now) + self.expires_in
+        kept = {k: o for k, o in self._outcomes.items() if o.expires > now or not o.done.is_set()}
+        while len(kept) >= MAX_KEPT:
+            oldest = min(
+                (k for k, o in kept.items() if o.done.is_set()), key=lambda k: kept[k].expires
+            )
+            del kept[oldest]
+        outcome = _Outcome(digest, until)
+        kept[challenge_id] = outcome
+        self._outcomes = kept
+        return outcome
+
+    def _challenge(self, kind: type[Any], detail: str) -> _Answer:
+        """A 402 with a fresh challenge and a problem of `kind`."""
+        expires = self._now() + datetime.timedelta(seconds=self.expires_in)
+        challenge = method.issue(
+            secret_key=self._secret_key,
+            realm=self.realm,
+            intent=self.intent,
+            wire_request=self.wire_request,
+            expires=expires,
+            description=self.description,
+        )
+        answer = _problem_answer(kind, detail, 402, challenge.id)
+        header = challenge.to_www_authenticate(self.realm)
+        return answer.with_headers([(b"www-authenticate", header.encode())])
+
+    def _now(self) -> datetime.datetime:
+        return datetime.datetime.fromtimestamp(self._clock(), datetime.UTC)
+
+
+class _Paywalled:
+    """An endpoint behind a paywall: an ASGI app (Starlette routes take it as one)."""
+
+    def __init__(self, paywall: Paywall, app: ASGIApp, wrapped: Any) -> None:
+        self.paywall = paywall
+        self.app = app
+        with contextlib.suppress(AttributeError, TypeError):
+            functools.update_wrapper(self, wrapped)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        await self.paywall.serve(self.app, scope, receive, send)
+
+
+def _problem_answer(
+    kind: type[Any], detail: str, status: int, challenge_id: str | None = None
+) -> _Answer:
+    body = method.problem(kind, detail, challenge_id, status)
+    return _Answer(
+        status,
+        [
+            (b"content-type", b"application/problem+json"),
+            (b"cache-control", b"no-store"),
+            (b"content-length", str(len(body)).encode()),
+        ],
+        [body],
+        len(body),
+    )
+
+
+def _credential(scope: Scope) -> str | None:
+    """The ``Payment`` credential of the request's ``Authorization`` header, among the
+    schemes it may list."""
+    for name, value in scope.get("headers", []):
+        # Only where the challenge asked for it: this paywall's never name another field.
+        if name.lower() == b"authorization":
+            for part in value.decode("latin-1").split(","):
+                if part.strip().lower().startswith("payment "):
+                    return str(part.strip())
+    return None
+
+
+def _named(price: object) -> str:
+    return "price" if price is not None else "max_price"
+
+
+def _is_endpoint(target: Callable[..., Any]) -> bool:
+    """A Starlette endpoint (a function of the request), not an ASGI app (an object,
+    or a function of ``scope, receive, send``)."""
+    if not (inspect.isfunction(target) or inspect.ismethod(target)):
+        return False
+    positional = [
+        p
+        for p in inspect.signature(target).parameters.values()
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
+    ]
+    return len(positional) != 3
+
+
+def _private(cache_control: bytes | None) -> bytes:
+    """The endpoint's ``Cache-Control``, made private: a shared cache must not serve a
+    paid answer (or its receipt) to someone who did not pay."""
+    directives = [d.strip() for d in (cache_control or b"").split(b",") if d.strip()]
+    kept = [
+        d for d in directives if d.lower() != b"public" and not d.lower().startswith(b"s-maxage")
+    ]
+    if not any(d.lower() in (b"private", b"no-store") for d in kept):
+        kept.insert(0, b"private")
+    return b", ".join(kept)

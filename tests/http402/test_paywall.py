@@ -1,0 +1,538 @@
+"""`require_payment`, the service's side: the challenge it issues, the credentials it
+refuses (each with the scheme's problem type, before anything is charged), a
+credential sent twice (charged once), and how a charge ends with the endpoint."""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import json
+from decimal import Decimal
+from typing import Any
+
+import anyio
+import httpx
+import mpp
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse
+from starlette.routing import Route
+
+from syftbox_accounting import (
+    AccountingClient,
+    AuthenticationError,
+    InvalidInputError,
+    RetryPolicy,
+    payment_of,
+    receipt_of,
+    require_payment,
+)
+from syftbox_accounting.http402 import method
+from syftbox_accounting.testing.harness import AccountingTestService
+from tests.http402.conftest import PAID_URL, PRICE, PaidService, balances, paid_app, pending
+
+pytestmark = [pytest.mark.anyio, pytest.mark.accounting_service(mode="in-process")]
+
+PROBLEMS = "https://paymentauth.org/problems/"
+
+
+def _http(app: Any) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app, raise_app_exceptions=False), base_url=PAID_URL
+    )
+
+
+async def _challenge(http: httpx.AsyncClient, path: str) -> method.Challenge:
+    answer = await http.post(path, json={"text": "hello", "tokens": 1})
+    assert answer.status_code == 402
+    (challenge,) = method.challenges(answer.headers.get_list("www-authenticate"))
+    return challenge
+
+
+async def _credential(
+    http: httpx.AsyncClient, payer: AccountingClient, path: str = "/summarize"
+) -> tuple[str, method.Challenge]:
+    """A credential for a fresh challenge of `path`, made as a paying client would."""
+    challenge = await _challenge(http, path)
+    offer = method.read_offer(challenge)
+    token = await payer.create_transaction_token(
+        offer.recipient, max_amount=offer.amount, expires_in=300
+    )
+    return method.credential(offer, token, payer.get_email()), challenge
+
+
+def _problem(answer: httpx.Response, kind: str) -> dict[str, Any]:
+    assert answer.status_code == 402
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.headers["cache-control"] == "no-store"
+    assert "payment-receipt" not in answer.headers
+    # Every refusal carries a fresh challenge to pay instead.
+    assert method.challenges(answer.headers.get_list("www-authenticate"))
+    problem: dict[str, Any] = answer.json()
+    assert problem["type"] == PROBLEMS + kind
+    return problem
+
+
+@pytest.fixture
+def payer(accounting_service: AccountingTestService) -> AccountingClient:
+    return accounting_service.create_account(balance=2)
+
+
+# -- the challenge
+
+
+async def test_a_request_without_a_credential_gets_a_challenge(service: PaidService) -> None:
+    async with _http(service.app) as http:
+        answer = await http.post("/summarize", json={"text": "hello"})
+    problem = _problem(answer, "payment-required")
+    assert f"${PRICE}" in problem["detail"]
+    (challenge,) = method.challenges(answer.headers.get_list("www-authenticate"))
+    assert (challenge.method, challenge.intent) == ("syftbox", "charge")
+    assert challenge.realm == service.accounting.get_email()
+    assert problem["challengeId"] == challenge.id
+    assert challenge.request == {
+        "amount": "0.25",
+        "currency": "usd",
+        "recipient": service.accounting.get_email(),
+        "methodDetails": {"accountingUrl": service.accounting.accounting_url},
+    }
+    assert challenge.expires is not None
+    expires = datetime.datetime.fromisoformat(challenge.expires.replace("Z", "+00:00"))
+    lifetime = expires - datetime.datetime.now(datetime.UTC)
+    assert datetime.timedelta(seconds=590) < lifetime <= datetime.timedelta(seconds=600)
+    assert service.runs["summarize"] == 0
+
+
+async def test_an_up_to_route_asks_for_its_maximum(service: PaidService) -> None:
+    async with _http(service.app) as http:
+        challenge = await _challenge(http, "/generate")
+    assert challenge.intent == "upto"
+    assert challenge.request["max_amount"] == "0.5"
+    assert "amount" not in challenge.request
+
+
+async def test_no_two_challenges_are_alike(service: PaidService) -> None:
+    async with _http(service.app) as http:
+        first, second = [await _challenge(http, "/summarize") for _ in range(2)]
+    assert first.id != second.id
+
+
+# -- credentials it refuses, before anything is charged
+
+
+async def test_a_malformed_credential(service: PaidService) -> None:
+    async with _http(service.app) as http:
+        answer = await http.post("/summarize", headers={"Authorization": "Payment !!!"})
+    _problem(answer, "malformed-credential")
+
+
+async def test_a_credential_it_did_not_issue(
+    accounting_service: AccountingTestService, service: PaidService, payer: AccountingClient
+) -> None:
+    # Another paywall of the same account, with its own secret: its challenges are not ours.
+    other = paid_app(service.accounting)
+    async with _http(other.app) as elsewhere, _http(service.app) as http:
+        credential, _ = await _credential(elsewhere, payer)
+        answer = await http.post("/summarize", headers={"Authorization": credential})
+    assert "not issued by this service" in _problem(answer, "invalid-challenge")["detail"]
+    assert balances(payer, service.accounting) == [2, 0]
+
+
+async def test_a_credential_for_another_route(
+    service: PaidService, payer: AccountingClient
+) -> None:
+    async with _http(service.app) as http:
+        credential, _ = await _credential(http, payer, "/generate")  # upto, up to $0.50
+        answer = await http.post(
+            "/summarize", json={"text": "x"}, headers={"Authorization": credential}
+        )
+    assert "syftbox/upto" in _problem(answer, "invalid-challenge")["detail"]
+    assert service.runs["summarize"] == 0
+
+
+async def test_a_credential_for_another_price(
+    accounting_service: AccountingTestService, payer: AccountingClient
+) -> None:
+    # Two routes that share a secret (as the processes of one service do): a $0.25
+    # credential does not pay a $0.30 route.
+    account = accounting_service.create_account(balance=0)
+    cheap = paid_app(account, secret_key="shared")
+
+    @require_payment(account, price="0.30", secret_key="shared")
+    async def dear(request: Request) -> JSONResponse:
+        return JSONResponse({})
+
+    async with _http(cheap.app) as http, _http(dear) as other:
+        credential, _ = await _credential(http, payer)
+        answer = await other.post("/", headers={"Authorization": credential})
+    assert "another price" in _problem(answer, "invalid-challenge")["detail"]
+
+
+async def test_an_expired_challenge(
+    accounting_service: AccountingTestService, payer: AccountingClient
+) -> None:
+    now = [1_900_000_000.0]
+    service = paid_app(accounting_service.create_account(balance=0), clock=lambda: now[0])
+    async with _http(service.app) as http:
+        credential, _ = await _credential(http, payer)
+        now[0] += 601  # the challenge lived 600 s
+        answer = await http.post(
+            "/summarize", json={"text": "x"}, headers={"Authorization": credential}
+        )
+    _problem(answer, "payment-expired")
+    assert service.runs["summarize"] == 0
+
+
+@pytest.mark.parametrize(
+    ("payload", "why"),
+    [
+        ({"token": "t"}, "payer"),
+        ({"token": "", "payer": "alice@example.com"}, "token"),
+        ({"token": "t", "payer": "not-an-email"}, "payer"),
+    ],
+)
+async def test_a_credential_with_a_bad_payload(
+    service: PaidService, payload: dict[str, Any], why: str
+) -> None:
+    async with _http(service.app) as http:
+        challenge = await _challenge(http, "/summarize")
+        credential = mpp.format_authorization(
+            method.Credential(challenge=challenge.to_echo(), payload=payload)
+        )
+        answer = await http.post("/summarize", headers={"Authorization": credential})
+    assert why in _problem(answer, "invalid-payload")["detail"]
+
+
+async def test_a_token_the_accounting_service_refuses(
+    accounting_service: AccountingTestService, service: PaidService
+) -> None:
+    broke = accounting_service.create_account(balance=Decimal("0.10"))
+    async with _http(service.app) as http:
+        credential, _ = await _credential(http, broke)
+        answer = await http.post(
+            "/summarize", json={"text": "x"}, headers={"Authorization": credential}
+        )
+        _problem(answer, "payment-insufficient")
+        # A token for another service: the accounting service refuses it.
+        stranger = accounting_service.create_account(balance=0)
+        challenge = await _challenge(http, "/summarize")
+        token = await broke.create_transaction_token(stranger.get_email(), max_amount=PRICE)
+        forged = method.credential(method.read_offer(challenge), token, broke.get_email())
+        answer = await http.post("/summarize", headers={"Authorization": forged})
+        _problem(answer, "verification-failed")
+    assert service.runs["summarize"] == 0
+    assert balances(broke, service.accounting) == [Decimal("0.10"), 0]
+
+
+# -- the same credential twice: charged once
+
+
+async def test_a_credential_sent_again_gets_the_first_answer(
+    service: PaidService, payer: AccountingClient
+) -> None:
+    async with _http(service.app) as http:
+        credential, _ = await _credential(http, payer)
+        headers = {"Authorization": credential}
+        first = await http.post("/summarize", json={"text": "first text"}, headers=headers)
+        again = await http.post("/summarize", json={"text": "other text"}, headers=headers)
+    assert first.status_code == again.status_code == 200
+    assert first.content == again.content == b'{"summary":"first text"}'
+    assert first.headers["payment-receipt"] == again.headers["payment-receipt"]
+    assert first.headers["cache-control"] == "private"
+    assert service.runs["summarize"] == 1
+    assert balances(payer, service.accounting) == [Decimal("1.75"), PRICE]
+
+
+async def test_a_credential_sent_twice_at_once_is_charged_once(
+    service: PaidService, payer: AccountingClient
+) -> None:
+    answers: list[httpx.Response] = []
+    async with _http(service.app) as http:
+        credential, _ = await _credential(http, payer)
+
+        async def send() -> None:
+            headers = {"Authorization": credential}
+            answers.append(await http.post("/summarize", json={"text": "hi"}, headers=headers))
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(send)
+            group.start_soon(send)
+    assert [a.status_code for a in answers] == [200, 200]
+    assert answers[0].content == answers[1].content
+    assert service.runs["summarize"] == 1
+    assert balances(payer, service.accounting) == [Decimal("1.75"), PRICE]
+
+
+async def test_another_credential_for_a_paid_challenge_is_refused(
+    accounting_service: AccountingTestService, service: PaidService, payer: AccountingClient
+) -> None:
+    other = accounting_service.create_account(balance=1)
+    async with _http(service.app) as http:
+        credential, challenge = await _credential(http, payer)
+        await http.post("/summarize", json={"text": "x"}, headers={"Authorization": credential})
+        token = await other.create_transaction_token(
+            service.accounting.get_email(), max_amount=PRICE
+        )
+        second = method.credential(method.read_offer(challenge), token, other.get_email())
+        answer = await http.post(
+            "/summarize", json={"text": "x"}, headers={"Authorization": second}
+        )
+    assert "another credential" in _problem(answer, "invalid-challenge")["detail"]
+    assert balances(other) == [1]
+    assert service.runs["summarize"] == 1
+
+
+async def test_two_processes_charge_a_credential_once(
+    accounting_service: AccountingTestService, payer: AccountingClient
+) -> None:
+    # Two processes of one service share the secret, not their memory: the accounting
+    # service's idempotency key (from the challenge) charges once; the endpoint runs again.
+    account = accounting_service.create_account(balance=0)
+    first, second = (paid_app(account, secret_key="shared") for _ in range(2))
+    async with _http(first.app) as one, _http(second.app) as two:
+        credential, _ = await _credential(one, payer)
+        headers = {"Authorization": credential}
+        assert (await one.post("/summarize", json={"text": "x"}, headers=headers)).is_success
+        assert (await two.post("/summarize", json={"text": "x"}, headers=headers)).is_success
+    assert balances(payer, account) == [Decimal("1.75"), PRICE]
+    assert first.runs["summarize"] == second.runs["summarize"] == 1
+
+
+# -- how a charge ends with the endpoint
+
+
+async def test_an_endpoint_that_answers_an_error_is_not_charged(
+    service: PaidService, payer: AccountingClient
+) -> None:
+    async with _http(service.app) as http:
+        credential, _ = await _credential(http, payer, "/refuse")
+        answer = await http.post("/refuse", headers={"Authorization": credential})
+        again = await http.post("/refuse", headers={"Authorization": credential})
+    assert (answer.status_code, answer.json()) == (400, {"error": "no such model"})
+    assert "payment-receipt" not in answer.headers
+    assert again.content == answer.content  # the first outcome, again
+    assert service.runs["refuse"] == 1
+    assert balances(payer, service.accounting) == [2, 0]
+    assert pending(payer) == []
+
+
+async def test_an_endpoint_that_raises_is_not_charged_and_its_credential_is_spent(
+    service: PaidService, payer: AccountingClient
+) -> None:
+    async with _http(service.app) as http:
+        credential, _ = await _credential(http, payer, "/fail")
+        answer = await http.post("/fail", headers={"Authorization": credential})
+        again = await http.post("/fail", headers={"Authorization": credential})
+    assert answer.status_code == 500
+    assert "did not complete" in _problem(again, "invalid-challenge")["detail"]
+    assert service.runs["fail"] == 1
+    assert balances(payer, service.accounting) == [2, 0]
+    assert pending(service.accounting) == []
+
+
+async def test_a_price_of_zero_charges_nothing(
+    accounting_service: AccountingTestService, payer: AccountingClient
+) -> None:
+    account = accounting_service.create_account(balance=0)
+
+    @require_payment(account, max_price="0.50")
+    async def nothing_to_do(request: Request) -> PlainTextResponse:
+        payment_of(request).capture(0)  # no tokens generated
+        return PlainTextResponse("")
+
+    async with payer.paying_http_client_async(
+        transport=httpx.ASGITransport(app=nothing_to_do), base_url=PAID_URL
+    ) as http:
+        answer = await http.get("/")
+    receipt = receipt_of(answer)
+    assert receipt is not None
+    assert receipt.amount == 0
+    assert balances(payer, account) == [2, 0]
+    assert pending(account) == []
+
+
+async def test_an_unreachable_accounting_service_charges_nothing_and_may_be_retried(
+    accounting_service: AccountingTestService, payer: AccountingClient
+) -> None:
+    account = accounting_service.create_account(balance=0, retry_policy=RetryPolicy(max_retries=0))
+    service = paid_app(account)
+    down = accounting_service.faults.status("createTransaction", 503, times=1)
+    async with _http(service.app) as http:
+        credential, _ = await _credential(http, payer)
+        headers = {"Authorization": credential}
+        answer = await http.post("/summarize", json={"text": "x"}, headers=headers)
+        assert answer.status_code == 503
+        assert answer.headers["retry-after"] == "1"
+        assert answer.json()["type"] == PROBLEMS + "internal-payment-error"
+        retried = await http.post("/summarize", json={"text": "x"}, headers=headers)
+    assert down.hits == 1
+    assert retried.status_code == 200
+    assert service.runs["summarize"] == 1
+    assert balances(payer, account) == [Decimal("1.75"), PRICE]
+
+
+# -- what it wraps, and bad input
+
+
+async def test_it_wraps_any_asgi_app_and_lets_other_scopes_through(
+    accounting_service: AccountingTestService, payer: AccountingClient
+) -> None:
+    account = accounting_service.create_account(balance=0)
+
+    async def hello(request: Request) -> PlainTextResponse:
+        return PlainTextResponse(f"paid by {payment_of(request).transaction.sender_email}")
+
+    inner = Starlette(routes=[Route("/hello", hello)])
+    app = require_payment(account, price="0.01")(inner)
+    async with payer.paying_http_client_async(
+        transport=httpx.ASGITransport(app=app), base_url=PAID_URL
+    ) as http:
+        answer = await http.get("/hello")
+    assert answer.text == f"paid by {payer.get_email()}"
+    seen: list[str] = []
+
+    async def lifespan_app(scope: Any, receive: Any, send: Any) -> None:
+        seen.append(scope["type"])
+
+    await require_payment(account, price="0.01")(lifespan_app)({"type": "lifespan"}, None, None)
+    assert seen == ["lifespan"]
+
+
+async def test_payment_of_outside_a_paywall_says_so() -> None:
+    request = Request({"type": "http", "headers": [], "method": "GET", "path": "/"})
+    with pytest.raises(RuntimeError, match="wrap the endpoint with require_payment"):
+        payment_of(request)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({}, "exactly one of them"),
+        ({"price": 1, "max_price": 2}, "exactly one of them"),
+        ({"price": "1e-1"}, "decimal string"),
+        ({"price": -1}, "greater than 0"),
+        ({"max_price": "0.0000001"}, "too precise"),
+        ({"price": 1, "expires_in": 0}, "expires_in"),
+        ({"price": 1, "expires_in": 86401}, "expires_in"),
+    ],
+)
+async def test_bad_paywall_options_are_refused(
+    service: PaidService, options: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(InvalidInputError, match=message):
+        require_payment(service.accounting, **options)
+
+
+async def test_a_paywall_needs_a_configured_account(
+    accounting_service: AccountingTestService,
+) -> None:
+    with pytest.raises(AuthenticationError):
+        require_payment(accounting_service.client(), price=1)
+    with pytest.raises(InvalidInputError, match="must be an AccountingClient"):
+        require_payment("ai@example.com", price=1)  # type: ignore[arg-type]
+
+
+async def test_the_challenge_request_decodes_as_the_method_says(service: PaidService) -> None:
+    async with _http(service.app) as http:
+        answer = await http.post("/summarize")
+    header = answer.headers["www-authenticate"]
+    encoded = header.split('request="')[1].split('"')[0]
+    decoded = json.loads(base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)))
+    # JSON Canonicalization: keys sorted, no spaces.
+    assert encoded == base64.urlsafe_b64encode(
+        json.dumps(decoded, sort_keys=True, separators=(",", ":")).encode()
+    ).decode().rstrip("=")
+
+
+async def test_it_charges_in_a_fastapi_app(
+    accounting_service: AccountingTestService, payer: AccountingClient
+) -> None:
+    from fastapi import FastAPI
+
+    account = accounting_service.create_account(balance=0)
+    api = FastAPI()
+
+    @api.get("/free")
+    async def free() -> dict[str, str]:
+        return {"free": "yes"}
+
+    @require_payment(account, price="0.25")
+    async def summarize(request: Request) -> JSONResponse:
+        return JSONResponse({"summary": (await request.json())["text"][:5]})
+
+    api.add_route("/summarize", summarize, methods=["POST"])  # a route of FastAPI's own
+    whole = require_payment(account, price="0.01")(FastAPI())  # or a whole app, every route
+    async with payer.paying_http_client_async(
+        transport=httpx.ASGITransport(app=api), base_url=PAID_URL
+    ) as http:
+        assert (await http.get("/free")).json() == {"free": "yes"}
+        answer = await http.post("/summarize", json={"text": "hello world"})
+    async with _http(whole) as http:
+        assert (await http.get("/docs")).status_code == 402
+    assert answer.json() == {"summary": "hello"}
+    assert receipt_of(answer) is not None
+    assert balances(payer, account) == [Decimal("1.75"), PRICE]
+
+
+async def test_a_paid_answer_is_kept_out_of_shared_caches(
+    accounting_service: AccountingTestService, payer: AccountingClient
+) -> None:
+    account = accounting_service.create_account(balance=0)
+
+    @require_payment(account, price="0.01")
+    async def cached(request: Request) -> PlainTextResponse:
+        headers = {"Cache-Control": "public, max-age=60, s-maxage=600"}
+        return PlainTextResponse("yes", headers=headers)
+
+    async with payer.paying_http_client_async(
+        transport=httpx.ASGITransport(app=cached), base_url=PAID_URL
+    ) as http:
+        answer = await http.get("/")
+    assert answer.headers["cache-control"] == "private, max-age=60"
+
+
+async def test_a_lost_answer_asked_again_just_after_the_expiry_is_still_owed(
+    accounting_service: AccountingTestService, payer: AccountingClient
+) -> None:
+    now = [1_900_000_000.0]
+    service = paid_app(accounting_service.create_account(balance=0), clock=lambda: now[0])
+    async with _http(service.app) as http:
+        credential, _ = await _credential(http, payer)
+        headers = {"Authorization": credential}
+        first = await http.post("/summarize", json={"text": "x"}, headers=headers)
+        now[0] += 700  # the challenge expired at 600 s: the answer was paid for all the same
+        again = await http.post("/summarize", json={"text": "x"}, headers=headers)
+    assert first.status_code == again.status_code == 200
+    assert again.content == first.content
+    assert service.runs["summarize"] == 1
+
+
+@pytest.mark.accounting_service(mode="loopback")
+async def test_work_done_is_captured_even_if_the_caller_leaves(
+    accounting_service: AccountingTestService, payer: AccountingClient
+) -> None:
+    # The caller's request is cancelled the moment the endpoint has done its work: the
+    # capture goes on (shielded), so the charge is not left pending with its outcome
+    # unknown. Over loopback, so that confirming waits on a real socket.
+    account = accounting_service.create_account(balance=0)
+    done = anyio.Event()
+
+    @require_payment(account, price="0.25")
+    async def work(request: Request) -> PlainTextResponse:
+        done.set()
+        return PlainTextResponse("done")
+
+    async with _http(work) as http:
+        credential, _ = await _credential(http, payer, "/")
+        async with anyio.create_task_group() as group:
+
+            async def call() -> None:
+                await http.post("/", headers={"Authorization": credential})
+
+            group.start_soon(call)
+            await done.wait()
+            group.cancel_scope.cancel()
+    (charge,) = account.get_transaction_history()
+    assert charge.status.value == "COMPLETED"
+    assert balances(payer, account) == [Decimal("1.75"), PRICE]
