@@ -271,3 +271,6 @@ class PaymentMethods(UserBase):
         from syftbox_accounting.http402 import paying
 
         return paying.async_http_client(self, budget, allowed_origins, transport, options)
+
+    # The name the HTTP 402 work was asked for; the twin's name follows the house rule.
+    paying_async_http_client = paying_http_client_async

@@ -19,6 +19,8 @@ from tests.facade.helpers import CLIENTS, OPS, TWINS, Twins, is_async
 # other sync `x` has the async twin `x_async`.
 SEED_ASYNC = {"get_account_info", "create_transaction_token", "validate_credentials"}
 ALIASES = {(AccountingClient, "_get_account_balance_async"): "get_account_balance_async"}
+# Other names of a twin, for users who know it by another name.
+PUBLIC_ALIASES = {(AccountingClient, "paying_async_http_client"): "paying_http_client_async"}
 
 # Public names that are not network operations (or are the sync-only display).
 NOT_TWINNED = {
@@ -50,12 +52,18 @@ def _public(cls: type) -> set[str]:
 @pytest.mark.parametrize("cls", CLIENTS)
 def test_every_public_name_is_classified(cls: type) -> None:
     twinned = {name for t in PAIRS if t.cls is cls for name in (t.sync, t.aio)}
+    twinned |= {alias for (owner, alias) in PUBLIC_ALIASES if owner is cls}
     unclassified = _public(cls) - twinned - NOT_TWINNED[cls]
     assert not unclassified, (
         f"{cls.__name__}: {sorted(unclassified)} neither carry a @twin mark (network "
         "methods) nor are in NOT_TWINNED (the others)"
     )
     assert _public(cls) == twinned | NOT_TWINNED[cls]
+
+
+@pytest.mark.parametrize(("owner", "alias"), list(PUBLIC_ALIASES), ids=lambda v: str(v))
+def test_a_public_alias_is_its_twin(owner: type, alias: str) -> None:
+    assert getattr(owner, alias) is getattr(owner, PUBLIC_ALIASES[(owner, alias)])
 
 
 def test_the_operations_table_covers_every_network_method() -> None:
@@ -79,7 +87,8 @@ def test_no_client_hides_another_clients_pair() -> None:
     # TWINS is keyed by name (qualified when two clients share one): no pair is lost.
     for cls in CLIENTS:
         marked = {n for n in dir(cls) if getattr(getattr(cls, n), "__twin_of__", None)}
-        assert {t.marked for t in PAIRS if t.cls is cls} == marked - {n for _, n in ALIASES}
+        aliases = {n for _, n in ALIASES} | {n for _, n in PUBLIC_ALIASES}
+        assert {t.marked for t in PAIRS if t.cls is cls} == marked - aliases
 
 
 @pytest.mark.parametrize("twins", PAIRS, ids=[t.key for t in PAIRS])
