@@ -27,6 +27,9 @@ _HOMES: dict[str, tuple[str, str | None]] = {
     "add_balance": (f"{_API}.admin.add_balance", None),
     "get_user": (f"{_API}.admin.get_user", None),
     "list_users": (f"{_API}.admin.list_users", None),
+    "create_api_key": (f"{_API}.api_keys.create_api_key", None),
+    "list_api_keys": (f"{_API}.api_keys.list_api_keys", None),
+    "revoke_api_key": (f"{_API}.api_keys.revoke_api_key", None),
     "create_token": (f"{_API}.tokens.create_token", None),
     "cancel_transaction": (f"{_API}.transactions.cancel_transaction", None),
     "confirm_transaction": (f"{_API}.transactions.confirm_transaction", None),
@@ -44,6 +47,7 @@ _HOMES: dict[str, tuple[str, str | None]] = {
 if TYPE_CHECKING:
     from syftbox_accounting_client import models
     from syftbox_accounting_client.api.admin import add_balance, get_user, list_users
+    from syftbox_accounting_client.api.api_keys import create_api_key, list_api_keys, revoke_api_key
     from syftbox_accounting_client.api.tokens import create_token
     from syftbox_accounting_client.api.transactions import (
         cancel_transaction,
@@ -79,6 +83,7 @@ __all__ = [
     "add_balance",
     "cancel_transaction",
     "confirm_transaction",
+    "create_api_key",
     "create_token",
     "create_transaction",
     "create_user",
@@ -86,10 +91,12 @@ __all__ = [
     "get_transaction",
     "get_usage",
     "get_user",
+    "list_api_keys",
     "list_transactions",
     "list_users",
     "models",
     "refund_transaction",
+    "revoke_api_key",
     "update_organization",
     "update_password",
 ]

@@ -2,8 +2,8 @@
 
 import type { Client, Options as Options2, TDataShape } from './client';
 import { client } from './client.gen';
-import type { AddBalanceData, AddBalanceErrors, AddBalanceResponses, CancelTransactionData, CancelTransactionErrors, CancelTransactionResponses, ConfirmTransactionData, ConfirmTransactionErrors, ConfirmTransactionResponses, CreateTokenData, CreateTokenErrors, CreateTokenResponses, CreateTransactionData, CreateTransactionErrors, CreateTransactionResponses, CreateUserData, CreateUserErrors, CreateUserResponses, GetMyInfoData, GetMyInfoErrors, GetMyInfoResponses, GetTransactionData, GetTransactionErrors, GetTransactionResponses, GetUsageData, GetUsageErrors, GetUsageResponses, GetUserData, GetUserErrors, GetUserResponses, ListTransactionsData, ListTransactionsErrors, ListTransactionsResponses, ListUsersData, ListUsersErrors, ListUsersResponses, RefundTransactionData, RefundTransactionErrors, RefundTransactionResponses, UpdateOrganizationData, UpdateOrganizationErrors, UpdateOrganizationResponses, UpdatePasswordData, UpdatePasswordErrors, UpdatePasswordResponses } from './types.gen';
-import { zAddBalanceResponse, zCancelTransactionResponse, zConfirmTransactionResponse, zCreateTokenResponse, zCreateTransactionResponse, zCreateUserResponse2, zGetMyInfoResponse, zGetTransactionResponse, zGetUsageResponse, zGetUserResponse, zListTransactionsResponse, zListUsersResponse, zRefundTransactionResponse, zUpdateOrganizationResponse, zUpdatePasswordResponse } from './zod.gen';
+import type { AddBalanceData, AddBalanceErrors, AddBalanceResponses, CancelTransactionData, CancelTransactionErrors, CancelTransactionResponses, ConfirmTransactionData, ConfirmTransactionErrors, ConfirmTransactionResponses, CreateApiKeyData, CreateApiKeyErrors, CreateApiKeyResponses, CreateTokenData, CreateTokenErrors, CreateTokenResponses, CreateTransactionData, CreateTransactionErrors, CreateTransactionResponses, CreateUserData, CreateUserErrors, CreateUserResponses, GetMyInfoData, GetMyInfoErrors, GetMyInfoResponses, GetTransactionData, GetTransactionErrors, GetTransactionResponses, GetUsageData, GetUsageErrors, GetUsageResponses, GetUserData, GetUserErrors, GetUserResponses, ListApiKeysData, ListApiKeysErrors, ListApiKeysResponses, ListTransactionsData, ListTransactionsErrors, ListTransactionsResponses, ListUsersData, ListUsersErrors, ListUsersResponses, RefundTransactionData, RefundTransactionErrors, RefundTransactionResponses, RevokeApiKeyData, RevokeApiKeyErrors, RevokeApiKeyResponses, UpdateOrganizationData, UpdateOrganizationErrors, UpdateOrganizationResponses, UpdatePasswordData, UpdatePasswordErrors, UpdatePasswordResponses } from './types.gen';
+import { zAddBalanceResponse, zCancelTransactionResponse, zConfirmTransactionResponse, zCreateApiKeyResponse2, zCreateTokenResponse, zCreateTransactionResponse, zCreateUserResponse2, zGetMyInfoResponse, zGetTransactionResponse, zGetUsageResponse, zGetUserResponse, zListApiKeysResponse, zListTransactionsResponse, zListUsersResponse, zRefundTransactionResponse, zRevokeApiKeyResponse, zUpdateOrganizationResponse, zUpdatePasswordResponse } from './zod.gen';
 
 export type Options<TData extends TDataShape = TDataShape, ThrowOnError extends boolean = boolean, TResponse = unknown> = Options2<TData, ThrowOnError, TResponse> & {
     /**
@@ -45,7 +45,7 @@ export const createUser = <ThrowOnError extends boolean = false>(options: Option
  */
 export const getMyInfo = <ThrowOnError extends boolean = false>(options?: Options<GetMyInfoData, ThrowOnError>) => (options?.client ?? client).get<GetMyInfoResponses, GetMyInfoErrors, ThrowOnError>({
     responseValidator: async (data) => await zGetMyInfoResponse.parseAsync(data),
-    security: [{ scheme: 'basic', type: 'http' }],
+    security: [{ scheme: 'basic', type: 'http' }, { scheme: 'bearer', type: 'http' }],
     url: '/user/my-info',
     ...options
 });
@@ -59,7 +59,7 @@ export const getMyInfo = <ThrowOnError extends boolean = false>(options?: Option
  */
 export const updatePassword = <ThrowOnError extends boolean = false>(options: Options<UpdatePasswordData, ThrowOnError>) => (options.client ?? client).put<UpdatePasswordResponses, UpdatePasswordErrors, ThrowOnError>({
     responseValidator: async (data) => await zUpdatePasswordResponse.parseAsync(data),
-    security: [{ scheme: 'basic', type: 'http' }],
+    security: [{ scheme: 'basic', type: 'http' }, { scheme: 'bearer', type: 'http' }],
     url: '/user/update-password',
     ...options,
     headers: {
@@ -75,7 +75,7 @@ export const updatePassword = <ThrowOnError extends boolean = false>(options: Op
  */
 export const updateOrganization = <ThrowOnError extends boolean = false>(options: Options<UpdateOrganizationData, ThrowOnError>) => (options.client ?? client).put<UpdateOrganizationResponses, UpdateOrganizationErrors, ThrowOnError>({
     responseValidator: async (data) => await zUpdateOrganizationResponse.parseAsync(data),
-    security: [{ scheme: 'basic', type: 'http' }],
+    security: [{ scheme: 'basic', type: 'http' }, { scheme: 'bearer', type: 'http' }],
     url: '/user/update-organization',
     ...options,
     headers: {
@@ -94,7 +94,7 @@ export const updateOrganization = <ThrowOnError extends boolean = false>(options
  */
 export const createToken = <ThrowOnError extends boolean = false>(options: Options<CreateTokenData, ThrowOnError>) => (options.client ?? client).post<CreateTokenResponses, CreateTokenErrors, ThrowOnError>({
     responseValidator: async (data) => await zCreateTokenResponse.parseAsync(data),
-    security: [{ scheme: 'basic', type: 'http' }],
+    security: [{ scheme: 'basic', type: 'http' }, { scheme: 'bearer', type: 'http' }],
     url: '/token/create',
     ...options,
     headers: {
@@ -123,7 +123,7 @@ export const createToken = <ThrowOnError extends boolean = false>(options: Optio
  */
 export const createTransaction = <ThrowOnError extends boolean = false>(options: Options<CreateTransactionData, ThrowOnError>) => (options.client ?? client).post<CreateTransactionResponses, CreateTransactionErrors, ThrowOnError>({
     responseValidator: async (data) => await zCreateTransactionResponse.parseAsync(data),
-    security: [{ scheme: 'basic', type: 'http' }],
+    security: [{ scheme: 'basic', type: 'http' }, { scheme: 'bearer', type: 'http' }],
     url: '/transaction/create',
     ...options,
     headers: {
@@ -146,7 +146,7 @@ export const createTransaction = <ThrowOnError extends boolean = false>(options:
  */
 export const confirmTransaction = <ThrowOnError extends boolean = false>(options: Options<ConfirmTransactionData, ThrowOnError>) => (options.client ?? client).post<ConfirmTransactionResponses, ConfirmTransactionErrors, ThrowOnError>({
     responseValidator: async (data) => await zConfirmTransactionResponse.parseAsync(data),
-    security: [{ scheme: 'basic', type: 'http' }],
+    security: [{ scheme: 'basic', type: 'http' }, { scheme: 'bearer', type: 'http' }],
     url: '/transaction/confirm',
     ...options,
     headers: {
@@ -167,7 +167,7 @@ export const confirmTransaction = <ThrowOnError extends boolean = false>(options
  */
 export const cancelTransaction = <ThrowOnError extends boolean = false>(options: Options<CancelTransactionData, ThrowOnError>) => (options.client ?? client).post<CancelTransactionResponses, CancelTransactionErrors, ThrowOnError>({
     responseValidator: async (data) => await zCancelTransactionResponse.parseAsync(data),
-    security: [{ scheme: 'basic', type: 'http' }],
+    security: [{ scheme: 'basic', type: 'http' }, { scheme: 'bearer', type: 'http' }],
     url: '/transaction/cancel',
     ...options,
     headers: {
@@ -192,7 +192,11 @@ export const cancelTransaction = <ThrowOnError extends boolean = false>(options:
  */
 export const refundTransaction = <ThrowOnError extends boolean = false>(options: Options<RefundTransactionData, ThrowOnError>) => (options.client ?? client).post<RefundTransactionResponses, RefundTransactionErrors, ThrowOnError>({
     responseValidator: async (data) => await zRefundTransactionResponse.parseAsync(data),
-    security: [{ scheme: 'basic', type: 'http' }, { scheme: 'bearer', type: 'http' }],
+    security: [
+        { scheme: 'basic', type: 'http' },
+        { scheme: 'bearer', type: 'http' },
+        { scheme: 'bearer', type: 'http' }
+    ],
     url: '/transaction/refund',
     ...options,
     headers: {
@@ -220,7 +224,7 @@ export const refundTransaction = <ThrowOnError extends boolean = false>(options:
  */
 export const listTransactions = <ThrowOnError extends boolean = false>(options?: Options<ListTransactionsData, ThrowOnError>) => (options?.client ?? client).get<ListTransactionsResponses, ListTransactionsErrors, ThrowOnError>({
     responseValidator: async (data) => await zListTransactionsResponse.parseAsync(data),
-    security: [{ scheme: 'basic', type: 'http' }],
+    security: [{ scheme: 'basic', type: 'http' }, { scheme: 'bearer', type: 'http' }],
     url: '/transactions',
     ...options
 });
@@ -234,7 +238,7 @@ export const listTransactions = <ThrowOnError extends boolean = false>(options?:
  */
 export const getTransaction = <ThrowOnError extends boolean = false>(options: Options<GetTransactionData, ThrowOnError>) => (options.client ?? client).get<GetTransactionResponses, GetTransactionErrors, ThrowOnError>({
     responseValidator: async (data) => await zGetTransactionResponse.parseAsync(data),
-    security: [{ scheme: 'basic', type: 'http' }],
+    security: [{ scheme: 'basic', type: 'http' }, { scheme: 'bearer', type: 'http' }],
     url: '/transactions/{transactionId}',
     ...options
 });
@@ -260,9 +264,67 @@ export const getTransaction = <ThrowOnError extends boolean = false>(options: Op
  */
 export const getUsage = <ThrowOnError extends boolean = false>(options?: Options<GetUsageData, ThrowOnError>) => (options?.client ?? client).get<GetUsageResponses, GetUsageErrors, ThrowOnError>({
     responseValidator: async (data) => await zGetUsageResponse.parseAsync(data),
-    security: [{ scheme: 'basic', type: 'http' }],
+    security: [{ scheme: 'basic', type: 'http' }, { scheme: 'bearer', type: 'http' }],
     url: '/user/usage',
     ...options
+});
+
+/**
+ * Create an API key
+ *
+ * Creates an API key for the caller's account, with `scopes` and optionally an
+ * expiry (`expiresIn`) and a spend cap (`maxSpend`); see "API keys". The answer
+ * holds the key's `secret`, shown this once: the service keeps only a keyed hash
+ * of it. With a key, the caller needs the `keys` scope, and the new key may have
+ * no more scopes than the caller's, expire no later, and have no `pay` when the
+ * caller's key has a spend cap. Only at a service that announces `api-keys`.
+ *
+ */
+export const createApiKey = <ThrowOnError extends boolean = false>(options: Options<CreateApiKeyData, ThrowOnError>) => (options.client ?? client).post<CreateApiKeyResponses, CreateApiKeyErrors, ThrowOnError>({
+    responseValidator: async (data) => await zCreateApiKeyResponse2.parseAsync(data),
+    security: [{ scheme: 'basic', type: 'http' }, { scheme: 'bearer', type: 'http' }],
+    url: '/api-key/create',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
+});
+
+/**
+ * List the caller's API keys
+ *
+ * Every API key of the caller's account, revoked and expired ones included,
+ * oldest first; never their secrets. With a key, the caller needs the `keys`
+ * scope. Only at a service that announces `api-keys`.
+ *
+ */
+export const listApiKeys = <ThrowOnError extends boolean = false>(options?: Options<ListApiKeysData, ThrowOnError>) => (options?.client ?? client).get<ListApiKeysResponses, ListApiKeysErrors, ThrowOnError>({
+    responseValidator: async (data) => await zListApiKeysResponse.parseAsync(data),
+    security: [{ scheme: 'basic', type: 'http' }, { scheme: 'bearer', type: 'http' }],
+    url: '/api-keys',
+    ...options
+});
+
+/**
+ * Revoke an API key
+ *
+ * Revokes one of the caller's API keys: from the next request on, it is refused
+ * (`401 invalid_credentials`). Revoking a revoked key changes nothing and answers
+ * it again. A key id that is not the caller's is `404 not_found`. With a key, the
+ * caller needs the `keys` scope (a key may revoke itself). Only at a service that
+ * announces `api-keys`.
+ *
+ */
+export const revokeApiKey = <ThrowOnError extends boolean = false>(options: Options<RevokeApiKeyData, ThrowOnError>) => (options.client ?? client).post<RevokeApiKeyResponses, RevokeApiKeyErrors, ThrowOnError>({
+    responseValidator: async (data) => await zRevokeApiKeyResponse.parseAsync(data),
+    security: [{ scheme: 'basic', type: 'http' }, { scheme: 'bearer', type: 'http' }],
+    url: '/api-key/revoke',
+    ...options,
+    headers: {
+        'Content-Type': 'application/json',
+        ...options.headers
+    }
 });
 
 /**

@@ -363,6 +363,120 @@ export type AddBalanceRequest = {
 };
 
 /**
+ * What an API key may do (see "API keys"): `read` the account, its history and
+ * usage; `pay` (tokens, direct payments); `charge` (charges, their resolution,
+ * refunds); `account` (organization, password); `keys` (manage API keys).
+ *
+ */
+export type ApiKeyScope = 'read' | 'pay' | 'charge' | 'account' | 'keys';
+
+/**
+ * An API key, as listed: never its secret.
+ */
+export type ApiKey = {
+    /**
+     * The key's identifier (`key_...`), to revoke it; not a secret.
+     */
+    id: string;
+    /**
+     * What the key is for, as its creator named it.
+     */
+    name: string;
+    /**
+     * What the key may do.
+     */
+    scopes: Array<ApiKeyScope>;
+    /**
+     * The key's prefix and its last 4 characters (`sbk_...x9Qa`), to recognise it.
+     */
+    hint: string;
+    /**
+     * When it was created, in UTC.
+     */
+    createdAt: string;
+    /**
+     * When it stops working; null if it never expires.
+     */
+    expiresAt: string | null;
+    /**
+     * When it last authenticated a request (to the minute); null if never.
+     */
+    lastUsedAt?: string | null;
+    /**
+     * When it was revoked; null while it is not.
+     */
+    revokedAt: string | null;
+    /**
+     * The most the key may commit of the account's money over its life; null for no cap.
+     */
+    maxSpend: Amount | null;
+    /**
+     * What the key has committed so far (payments, tokens at their maxAmount, refunds).
+     */
+    spent: Total;
+};
+
+/**
+ * A new API key's name, scopes, and optional expiry and spend cap.
+ */
+export type CreateApiKeyRequest = {
+    /**
+     * What the key is for (shown when keys are listed).
+     */
+    name: string;
+    /**
+     * What the key may do.
+     */
+    scopes: Array<ApiKeyScope>;
+    /**
+     * Seconds until the key stops working (at most a year); absent or null for never.
+     */
+    expiresIn?: number | null;
+    /**
+     * The most the key may commit of the account's money; absent or null for no cap.
+     */
+    maxSpend?: Amount | null;
+};
+
+/**
+ * The new API key and its secret.
+ */
+export type CreateApiKeyResponse = {
+    apiKey: ApiKey;
+    /**
+     * The key itself, to send as `Authorization: Bearer <secret>`. Shown once; keep it safe.
+     */
+    secret: string;
+};
+
+/**
+ * One API key.
+ */
+export type ApiKeyResponse = {
+    apiKey: ApiKey;
+};
+
+/**
+ * API keys, oldest first.
+ */
+export type ApiKeyListResponse = {
+    /**
+     * The keys, oldest first.
+     */
+    apiKeys: Array<ApiKey>;
+};
+
+/**
+ * The API key to revoke.
+ */
+export type RevokeApiKeyRequest = {
+    /**
+     * The `id` of one of the caller's keys.
+     */
+    keyId: string;
+};
+
+/**
  * What went wrong, for programs to act on:
  * - `bad_request`: the body is not a JSON object.
  * - `method_not_allowed`: the path exists, but not with this HTTP method (status
@@ -396,9 +510,12 @@ export type AddBalanceRequest = {
  * - `rate_limited`: too many requests; retry after `Retry-After` seconds.
  * - `internal_error`: the service failed; nothing was changed.
  * - `unavailable`: the service is down for a while; retry later.
+ * - `insufficient_scope`: the API key's scopes do not cover this operation; the
+ * message names the missing scope.
+ * - `spend_cap_exceeded`: the API key's `maxSpend` does not cover this payment.
  *
  */
-export type ErrorCode = 'bad_request' | 'method_not_allowed' | 'validation_error' | 'invalid_credentials' | 'forbidden' | 'not_found' | 'account_exists' | 'insufficient_funds' | 'token_invalid' | 'token_expired' | 'token_used' | 'already_resolved' | 'too_many_pending' | 'cursor_invalid' | 'token_limit_exceeded' | 'hold_expired' | 'capture_exceeds_hold' | 'not_refundable' | 'refund_exceeds_payment' | 'idempotency_key_reused' | 'request_in_progress' | 'rate_limited' | 'internal_error' | 'unavailable';
+export type ErrorCode = 'bad_request' | 'method_not_allowed' | 'validation_error' | 'invalid_credentials' | 'forbidden' | 'not_found' | 'account_exists' | 'insufficient_funds' | 'token_invalid' | 'token_expired' | 'token_used' | 'already_resolved' | 'too_many_pending' | 'cursor_invalid' | 'token_limit_exceeded' | 'hold_expired' | 'capture_exceeds_hold' | 'not_refundable' | 'refund_exceeds_payment' | 'idempotency_key_reused' | 'request_in_progress' | 'rate_limited' | 'internal_error' | 'unavailable' | 'insufficient_scope' | 'spend_cap_exceeded';
 
 /**
  * One problem with one request field.
@@ -520,6 +637,10 @@ export type GetMyInfoErrors = {
      */
     401: ErrorResponse;
     /**
+     * The API key's scopes do not cover this operation.
+     */
+    403: ErrorResponse;
+    /**
      * Too many requests.
      */
     429: ErrorResponse;
@@ -632,6 +753,10 @@ export type UpdateOrganizationErrors = {
      */
     401: ErrorResponse;
     /**
+     * The API key's scopes do not cover this operation.
+     */
+    403: ErrorResponse;
+    /**
      * A request with this `Idempotency-Key` is still being processed; retry shortly.
      */
     409: ErrorResponse;
@@ -690,11 +815,15 @@ export type CreateTokenErrors = {
      */
     401: ErrorResponse;
     /**
+     * The API key's scopes do not cover this operation.
+     */
+    403: ErrorResponse;
+    /**
      * No such account or transaction, or not one the caller may see.
      */
     404: ErrorResponse;
     /**
-     * A request with this `Idempotency-Key` is still being processed; retry shortly.
+     * A request with this `Idempotency-Key` is still being processed, or the API key's spend cap does not cover the token's maxAmount.
      */
     409: ErrorResponse;
     /**
@@ -1028,6 +1157,10 @@ export type ListTransactionsErrors = {
      */
     401: ErrorResponse;
     /**
+     * The API key's scopes do not cover this operation.
+     */
+    403: ErrorResponse;
+    /**
      * A query parameter is out of bounds, or the cursor is not valid for this account.
      */
     422: ErrorResponse;
@@ -1073,6 +1206,10 @@ export type GetTransactionErrors = {
      * The email or password is wrong or missing.
      */
     401: ErrorResponse;
+    /**
+     * The API key's scopes do not cover this operation.
+     */
+    403: ErrorResponse;
     /**
      * No such account or transaction, or not one the caller may see.
      */
@@ -1128,6 +1265,10 @@ export type GetUsageErrors = {
      */
     401: ErrorResponse;
     /**
+     * The API key's scopes do not cover this operation.
+     */
+    403: ErrorResponse;
+    /**
      * A field is missing, unknown, or out of bounds.
      */
     422: ErrorResponse;
@@ -1155,6 +1296,175 @@ export type GetUsageResponses = {
 };
 
 export type GetUsageResponse = GetUsageResponses[keyof GetUsageResponses];
+
+export type CreateApiKeyData = {
+    body: CreateApiKeyRequest;
+    headers?: {
+        /**
+         * Makes the request safe to send again: a second request with the same key,
+         * caller and body gets the first one's answer and changes nothing (see
+         * "Idempotency keys"). 1 to 255 visible ASCII characters; a UUID4 is a good key.
+         *
+         */
+        'Idempotency-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/api-key/create';
+};
+
+export type CreateApiKeyErrors = {
+    /**
+     * The body is not a JSON object.
+     */
+    400: ErrorResponse;
+    /**
+     * The email or password is wrong or missing.
+     */
+    401: ErrorResponse;
+    /**
+     * The API key's scopes do not cover this operation.
+     */
+    403: ErrorResponse;
+    /**
+     * A request with this `Idempotency-Key` is still being processed; retry shortly.
+     */
+    409: ErrorResponse;
+    /**
+     * A field is missing, unknown, or out of bounds.
+     */
+    422: ErrorResponse;
+    /**
+     * Too many requests.
+     */
+    429: ErrorResponse;
+    /**
+     * The service failed. Nothing was changed.
+     */
+    500: ErrorResponse;
+    /**
+     * The service is down for a while.
+     */
+    503: ErrorResponse;
+};
+
+export type CreateApiKeyError = CreateApiKeyErrors[keyof CreateApiKeyErrors];
+
+export type CreateApiKeyResponses = {
+    /**
+     * The new key, with its secret (shown once).
+     */
+    200: CreateApiKeyResponse;
+};
+
+export type CreateApiKeyResponse2 = CreateApiKeyResponses[keyof CreateApiKeyResponses];
+
+export type ListApiKeysData = {
+    body?: never;
+    path?: never;
+    query?: never;
+    url: '/api-keys';
+};
+
+export type ListApiKeysErrors = {
+    /**
+     * The email or password is wrong or missing.
+     */
+    401: ErrorResponse;
+    /**
+     * The API key's scopes do not cover this operation.
+     */
+    403: ErrorResponse;
+    /**
+     * Too many requests.
+     */
+    429: ErrorResponse;
+    /**
+     * The service failed. Nothing was changed.
+     */
+    500: ErrorResponse;
+    /**
+     * The service is down for a while.
+     */
+    503: ErrorResponse;
+};
+
+export type ListApiKeysError = ListApiKeysErrors[keyof ListApiKeysErrors];
+
+export type ListApiKeysResponses = {
+    /**
+     * The caller's API keys, oldest first.
+     */
+    200: ApiKeyListResponse;
+};
+
+export type ListApiKeysResponse = ListApiKeysResponses[keyof ListApiKeysResponses];
+
+export type RevokeApiKeyData = {
+    body: RevokeApiKeyRequest;
+    headers?: {
+        /**
+         * Makes the request safe to send again: a second request with the same key,
+         * caller and body gets the first one's answer and changes nothing (see
+         * "Idempotency keys"). 1 to 255 visible ASCII characters; a UUID4 is a good key.
+         *
+         */
+        'Idempotency-Key'?: string;
+    };
+    path?: never;
+    query?: never;
+    url: '/api-key/revoke';
+};
+
+export type RevokeApiKeyErrors = {
+    /**
+     * The body is not a JSON object.
+     */
+    400: ErrorResponse;
+    /**
+     * The email or password is wrong or missing.
+     */
+    401: ErrorResponse;
+    /**
+     * The API key's scopes do not cover this operation.
+     */
+    403: ErrorResponse;
+    /**
+     * No such account or transaction, or not one the caller may see.
+     */
+    404: ErrorResponse;
+    /**
+     * A request with this `Idempotency-Key` is still being processed; retry shortly.
+     */
+    409: ErrorResponse;
+    /**
+     * A field is missing, unknown, or out of bounds.
+     */
+    422: ErrorResponse;
+    /**
+     * Too many requests.
+     */
+    429: ErrorResponse;
+    /**
+     * The service failed. Nothing was changed.
+     */
+    500: ErrorResponse;
+    /**
+     * The service is down for a while.
+     */
+    503: ErrorResponse;
+};
+
+export type RevokeApiKeyError = RevokeApiKeyErrors[keyof RevokeApiKeyErrors];
+
+export type RevokeApiKeyResponses = {
+    /**
+     * The revoked key.
+     */
+    200: ApiKeyResponse;
+};
+
+export type RevokeApiKeyResponse = RevokeApiKeyResponses[keyof RevokeApiKeyResponses];
 
 export type AddBalanceData = {
     body: AddBalanceRequest;

@@ -222,6 +222,75 @@ export const zAddBalanceRequest = z.object({
 });
 
 /**
+ * What an API key may do (see "API keys"): `read` the account, its history and
+ * usage; `pay` (tokens, direct payments); `charge` (charges, their resolution,
+ * refunds); `account` (organization, password); `keys` (manage API keys).
+ *
+ */
+export const zApiKeyScope = z.enum([
+    'read',
+    'pay',
+    'charge',
+    'account',
+    'keys'
+]);
+
+/**
+ * An API key, as listed: never its secret.
+ */
+export const zApiKey = z.object({
+    id: z.string(),
+    name: z.string(),
+    scopes: z.array(zApiKeyScope),
+    hint: z.string(),
+    createdAt: z.iso.datetime({ offset: true }),
+    expiresAt: z.iso.datetime({ offset: true }).nullable(),
+    lastUsedAt: z.iso.datetime({ offset: true }).nullish(),
+    revokedAt: z.iso.datetime({ offset: true }).nullable(),
+    maxSpend: zAmount.nullable(),
+    spent: zTotal
+});
+
+/**
+ * A new API key's name, scopes, and optional expiry and spend cap.
+ */
+export const zCreateApiKeyRequest = z.object({
+    name: z.string().min(1).max(100),
+    scopes: z.array(zApiKeyScope).min(1),
+    expiresIn: z.int().gte(60).lte(31536000).nullish(),
+    maxSpend: zAmount.nullish()
+});
+
+/**
+ * The new API key and its secret.
+ */
+export const zCreateApiKeyResponse = z.object({
+    apiKey: zApiKey,
+    secret: z.string().regex(/^sbk_[A-Za-z0-9]{43}$/)
+});
+
+/**
+ * One API key.
+ */
+export const zApiKeyResponse = z.object({
+    apiKey: zApiKey
+});
+
+/**
+ * API keys, oldest first.
+ */
+export const zApiKeyListResponse = z.object({
+    apiKeys: z.array(zApiKey)
+});
+
+/**
+ * The API key to revoke.
+ */
+export const zRevokeApiKeyRequest = z.object({
+    keyId: z.string().min(1).max(64)
+});
+
+/**
  * What went wrong, for programs to act on:
  * - `bad_request`: the body is not a JSON object.
  * - `method_not_allowed`: the path exists, but not with this HTTP method (status
@@ -255,6 +324,9 @@ export const zAddBalanceRequest = z.object({
  * - `rate_limited`: too many requests; retry after `Retry-After` seconds.
  * - `internal_error`: the service failed; nothing was changed.
  * - `unavailable`: the service is down for a while; retry later.
+ * - `insufficient_scope`: the API key's scopes do not cover this operation; the
+ * message names the missing scope.
+ * - `spend_cap_exceeded`: the API key's `maxSpend` does not cover this payment.
  *
  */
 export const zErrorCode = z.enum([
@@ -281,7 +353,9 @@ export const zErrorCode = z.enum([
     'request_in_progress',
     'rate_limited',
     'internal_error',
-    'unavailable'
+    'unavailable',
+    'insufficient_scope',
+    'spend_cap_exceeded'
 ]);
 
 /**
@@ -446,6 +520,33 @@ export const zGetUsageQuery = z.object({
  * The caller's usage summary.
  */
 export const zGetUsageResponse = zUsageResponse;
+
+export const zCreateApiKeyBody = zCreateApiKeyRequest;
+
+export const zCreateApiKeyHeaders = z.object({
+    'Idempotency-Key': z.string().min(1).max(255).regex(/^[!-~]+$/).optional()
+});
+
+/**
+ * The new key, with its secret (shown once).
+ */
+export const zCreateApiKeyResponse2 = zCreateApiKeyResponse;
+
+/**
+ * The caller's API keys, oldest first.
+ */
+export const zListApiKeysResponse = zApiKeyListResponse;
+
+export const zRevokeApiKeyBody = zRevokeApiKeyRequest;
+
+export const zRevokeApiKeyHeaders = z.object({
+    'Idempotency-Key': z.string().min(1).max(255).regex(/^[!-~]+$/).optional()
+});
+
+/**
+ * The revoked key.
+ */
+export const zRevokeApiKeyResponse = zApiKeyResponse;
 
 export const zAddBalanceBody = zAddBalanceRequest;
 

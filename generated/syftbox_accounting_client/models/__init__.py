@@ -1,7 +1,13 @@
 """Contains all the data models used in inputs/outputs"""
 
 from .add_balance_request import AddBalanceRequest
+from .api_key import ApiKey
+from .api_key_list_response import ApiKeyListResponse
+from .api_key_response import ApiKeyResponse
+from .api_key_scope import ApiKeyScope
 from .confirm_transaction_request import ConfirmTransactionRequest
+from .create_api_key_request import CreateApiKeyRequest
+from .create_api_key_response import CreateApiKeyResponse
 from .create_token_request import CreateTokenRequest
 from .create_transaction_request import CreateTransactionRequest
 from .create_user_request import CreateUserRequest
@@ -10,6 +16,7 @@ from .error_code import ErrorCode
 from .error_detail import ErrorDetail
 from .error_response import ErrorResponse
 from .refund_transaction_request import RefundTransactionRequest
+from .revoke_api_key_request import RevokeApiKeyRequest
 from .token_response import TokenResponse
 from .transaction import Transaction
 from .transaction_actor import TransactionActor
@@ -27,7 +34,13 @@ from .user_response import UserResponse
 
 __all__ = (
     "AddBalanceRequest",
+    "ApiKey",
+    "ApiKeyListResponse",
+    "ApiKeyResponse",
+    "ApiKeyScope",
     "ConfirmTransactionRequest",
+    "CreateApiKeyRequest",
+    "CreateApiKeyResponse",
     "CreateTokenRequest",
     "CreateTransactionRequest",
     "CreateUserRequest",
@@ -36,6 +49,7 @@ __all__ = (
     "ErrorDetail",
     "ErrorResponse",
     "RefundTransactionRequest",
+    "RevokeApiKeyRequest",
     "TokenResponse",
     "Transaction",
     "TransactionActor",

@@ -56,6 +56,9 @@ class ErrorResponse:
     - `rate_limited`: too many requests; retry after `Retry-After` seconds.
     - `internal_error`: the service failed; nothing was changed.
     - `unavailable`: the service is down for a while; retry later.
+    - `insufficient_scope`: the API key's scopes do not cover this operation; the
+      message names the missing scope.
+    - `spend_cap_exceeded`: the API key's `maxSpend` does not cover this payment.
      """
     details: list[ErrorDetail] | Unset = UNSET
     """ For `validation_error`, each field at fault. """

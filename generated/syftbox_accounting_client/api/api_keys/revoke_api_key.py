@@ -1,0 +1,245 @@
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.api_key_response import ApiKeyResponse
+from ...models.error_response import ErrorResponse
+from ...models.revoke_api_key_request import RevokeApiKeyRequest
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    *,
+    body: RevokeApiKeyRequest,
+    idempotency_key: str | Unset = UNSET,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if not isinstance(idempotency_key, Unset):
+        headers["Idempotency-Key"] = idempotency_key
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/api-key/revoke",
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> ApiKeyResponse | ErrorResponse | None:
+    if response.status_code == 200:
+        response_200 = ApiKeyResponse.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = ErrorResponse.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = ErrorResponse.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = ErrorResponse.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = ErrorResponse.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 409:
+        response_409 = ErrorResponse.from_dict(response.json())
+
+        return response_409
+
+    if response.status_code == 422:
+        response_422 = ErrorResponse.from_dict(response.json())
+
+        return response_422
+
+    if response.status_code == 429:
+        response_429 = ErrorResponse.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 500:
+        response_500 = ErrorResponse.from_dict(response.json())
+
+        return response_500
+
+    if response.status_code == 503:
+        response_503 = ErrorResponse.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[ApiKeyResponse | ErrorResponse]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient,
+    body: RevokeApiKeyRequest,
+    idempotency_key: str | Unset = UNSET,
+) -> Response[ApiKeyResponse | ErrorResponse]:
+    """Revoke an API key
+
+     Revokes one of the caller's API keys: from the next request on, it is refused
+    (`401 invalid_credentials`). Revoking a revoked key changes nothing and answers
+    it again. A key id that is not the caller's is `404 not_found`. With a key, the
+    caller needs the `keys` scope (a key may revoke itself). Only at a service that
+    announces `api-keys`.
+
+    Args:
+        idempotency_key (str | Unset):
+        body (RevokeApiKeyRequest): The API key to revoke.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ApiKeyResponse | ErrorResponse]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+        idempotency_key=idempotency_key,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient,
+    body: RevokeApiKeyRequest,
+    idempotency_key: str | Unset = UNSET,
+) -> ApiKeyResponse | ErrorResponse | None:
+    """Revoke an API key
+
+     Revokes one of the caller's API keys: from the next request on, it is refused
+    (`401 invalid_credentials`). Revoking a revoked key changes nothing and answers
+    it again. A key id that is not the caller's is `404 not_found`. With a key, the
+    caller needs the `keys` scope (a key may revoke itself). Only at a service that
+    announces `api-keys`.
+
+    Args:
+        idempotency_key (str | Unset):
+        body (RevokeApiKeyRequest): The API key to revoke.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ApiKeyResponse | ErrorResponse
+    """
+
+    return sync_detailed(
+        client=client,
+        body=body,
+        idempotency_key=idempotency_key,
+    ).parsed
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient,
+    body: RevokeApiKeyRequest,
+    idempotency_key: str | Unset = UNSET,
+) -> Response[ApiKeyResponse | ErrorResponse]:
+    """Revoke an API key
+
+     Revokes one of the caller's API keys: from the next request on, it is refused
+    (`401 invalid_credentials`). Revoking a revoked key changes nothing and answers
+    it again. A key id that is not the caller's is `404 not_found`. With a key, the
+    caller needs the `keys` scope (a key may revoke itself). Only at a service that
+    announces `api-keys`.
+
+    Args:
+        idempotency_key (str | Unset):
+        body (RevokeApiKeyRequest): The API key to revoke.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ApiKeyResponse | ErrorResponse]
+    """
+
+    kwargs = _get_kwargs(
+        body=body,
+        idempotency_key=idempotency_key,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient,
+    body: RevokeApiKeyRequest,
+    idempotency_key: str | Unset = UNSET,
+) -> ApiKeyResponse | ErrorResponse | None:
+    """Revoke an API key
+
+     Revokes one of the caller's API keys: from the next request on, it is refused
+    (`401 invalid_credentials`). Revoking a revoked key changes nothing and answers
+    it again. A key id that is not the caller's is `404 not_found`. With a key, the
+    caller needs the `keys` scope (a key may revoke itself). Only at a service that
+    announces `api-keys`.
+
+    Args:
+        idempotency_key (str | Unset):
+        body (RevokeApiKeyRequest): The API key to revoke.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ApiKeyResponse | ErrorResponse
+    """
+
+    return (
+        await asyncio_detailed(
+            client=client,
+            body=body,
+            idempotency_key=idempotency_key,
+        )
+    ).parsed

@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, TypeVar, cast
+
+from attrs import define as _attrs_define
+
+from ..models.api_key_scope import ApiKeyScope, check_api_key_scope
+from ..types import UNSET, Unset
+
+T = TypeVar("T", bound="CreateApiKeyRequest")
+
+
+@_attrs_define
+class CreateApiKeyRequest:
+    """A new API key's name, scopes, and optional expiry and spend cap."""
+
+    name: str
+    """ What the key is for (shown when keys are listed). """
+    scopes: list[ApiKeyScope]
+    """ What the key may do. """
+    expires_in: int | None | Unset = UNSET
+    """ Seconds until the key stops working (at most a year); absent or null for never. """
+    max_spend: float | None | Unset = UNSET
+    """ The most the key may commit of the account's money; absent or null for no cap. """
+
+    def to_dict(self) -> dict[str, Any]:
+        name = self.name
+
+        scopes = []
+        for scopes_item_data in self.scopes:
+            scopes_item: str = scopes_item_data
+            scopes.append(scopes_item)
+
+        expires_in: int | None | Unset
+        if isinstance(self.expires_in, Unset):
+            expires_in = UNSET
+        else:
+            expires_in = self.expires_in
+
+        max_spend: float | None | Unset
+        if isinstance(self.max_spend, Unset):
+            max_spend = UNSET
+        else:
+            max_spend = self.max_spend
+
+        field_dict: dict[str, Any] = {}
+
+        field_dict.update(
+            {
+                "name": name,
+                "scopes": scopes,
+            }
+        )
+        if expires_in is not UNSET:
+            field_dict["expiresIn"] = expires_in
+        if max_spend is not UNSET:
+            field_dict["maxSpend"] = max_spend
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        d = dict(src_dict)
+        name = d.pop("name")
+
+        scopes = []
+        _scopes = d.pop("scopes")
+        for scopes_item_data in _scopes:
+            scopes_item = check_api_key_scope(scopes_item_data)
+
+            scopes.append(scopes_item)
+
+        def _parse_expires_in(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        expires_in = _parse_expires_in(d.pop("expiresIn", UNSET))
+
+        def _parse_max_spend(data: object) -> float | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(float | None | Unset, data)
+
+        max_spend = _parse_max_spend(d.pop("maxSpend", UNSET))
+
+        create_api_key_request = cls(
+            name=name,
+            scopes=scopes,
+            expires_in=expires_in,
+            max_spend=max_spend,
+        )
+
+        return create_api_key_request
