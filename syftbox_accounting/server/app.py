@@ -23,6 +23,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from syftbox_accounting.server import docs, errors, idempotency
+from syftbox_accounting.server.api_keys import is_api_key, key_json
 from syftbox_accounting.server.auth import (
     BasicCredentials,
     check_admin,
@@ -64,6 +65,7 @@ def create_app(
     fast_password_hash: bool = False,
     run_inline: bool = False,
     clock: Clock = time.time,
+    api_key_secret: bytes | None = None,
 ) -> Starlette:
     """The reference accounting service as an ASGI app.
 
@@ -89,6 +91,8 @@ def create_app(
         clock: Seconds since the epoch, read for every time the service writes or
             checks (timestamps, token and hold expiry, idempotency records). Tests pass
             a `ManualClock` and move it to make holds lapse.
+        api_key_secret: the HMAC key under which API keys are stored (32+ bytes); None
+            keeps a random one in the database, as for `token_secret`.
 
     The service is `app.state.service` (an `AccountingService`): call its `reset()` to
     wipe all data and its `close()` when done.
@@ -117,6 +121,7 @@ def create_app(
             max_pending=max_pending,
             password_cost=TEST_ONLY_SCRYPT_N if fast_password_hash is True else None,
             clock=clock,
+            api_key_secret=api_key_secret,
         )
     except BaseException:
         store.close()
@@ -196,14 +201,24 @@ class _Runner:
         request: Request,
         func: Callable[..., T],
         *args: Any,
+        op: str,
         slow: bool = False,
         heavy: bool = False,
     ) -> T:
-        """Authenticate the request's Basic credentials, then run `func(caller, *args)`;
-        `slow` when `func` hashes a password, `heavy` when it may read much (a whole
-        history): then it runs in a thread even on an in-memory database."""
-        credentials = parse_basic(request.headers.get("authorization"))
+        """Authenticate the request's Basic credentials or API key (whose scopes must
+        cover the operation `op`), then run `func(caller, *args)`; `slow` when `func`
+        hashes a password, `heavy` when it may read much (a whole history): then it runs
+        in a thread even on an in-memory database."""
+        authorization = request.headers.get("authorization")
         run_db = self.slow if heavy else self.db
+        if is_api_key(authorization):
+            assert authorization is not None
+            if slow:
+                caller = await self.db(self.service.key_login, authorization, op)
+                return await self.hashing(func, caller, *args)
+            # The key's check and the operation in one step, as for a cached password.
+            return await run_db(self._with_key, authorization, op, func, args)
+        credentials = parse_basic(authorization)
         if not slow:
             # A recently verified login and the operation in one step (one thread hop
             # on a file, where each may wait on the disk).
@@ -214,6 +229,11 @@ class _Runner:
         if slow:
             return await self.hashing(func, caller, *args)
         return await run_db(func, caller, *args)
+
+    def _with_key(
+        self, authorization: str, op: str, func: Callable[..., T], args: tuple[Any, ...]
+    ) -> T:
+        return func(self.service.key_login(authorization, op), *args)
 
     def _if_cached(
         self, credentials: BasicCredentials, func: Callable[..., T], args: tuple[Any, ...]
@@ -230,21 +250,28 @@ class _Runner:
         *,
         auth: Literal["basic", "admin", "none"],
         slow: bool = False,
+        op: str = "",
     ) -> Response:
-        """Run `func` (with the caller, for Basic auth) on the body and `render` its
-        answer; with an `Idempotency-Key`, at most once per key (see `idempotency`)."""
+        """Run `func` (with the caller, for user auth: Basic or an API key allowed `op`)
+        on the body and `render` its answer; with an `Idempotency-Key`, at most once per
+        key (see `idempotency`)."""
         key = idempotency.key_of(request.headers)
         if key is None:
             if auth == "basic":
-                return render(await self.as_caller(request, func, raw, slow=slow))
+                return render(await self.as_caller(request, func, raw, op=op, slow=slow))
             if auth == "admin":
                 check_admin(request.headers.get("authorization"), self.service.admin_key)
                 return render(await self.db(func, raw))
             return render(await (self.hashing if slow else self.slow)(func, raw))
-        return await idempotency.answer(self, request, raw, key, func, render, auth, slow)
+        return await idempotency.answer(self, request, raw, key, func, render, auth, slow, op)
 
-    async def login(self, request: Request) -> Caller:
-        credentials = parse_basic(request.headers.get("authorization"))
+    async def login(self, request: Request, op: str) -> Caller:
+        """The caller of a user request: Basic credentials, or an API key allowed `op`."""
+        authorization = request.headers.get("authorization")
+        if is_api_key(authorization):
+            assert authorization is not None
+            return await self.db(self.service.key_login, authorization, op)
+        credentials = parse_basic(authorization)
         caller = await self.db(self.service.cached_login, credentials)
         if caller is None:
             caller = await self.hashing(self.service.login, credentials)
@@ -289,56 +316,88 @@ async def _create_user(run: _Runner, request: Request) -> Response:
 
 
 async def _get_my_info(run: _Runner, request: Request) -> dict[str, Any]:
-    account = await run.as_caller(request, run.service.my_info)
+    account = await run.as_caller(request, run.service.my_info, op="getMyInfo")
     return {"user": user_json(account)}
 
 
 async def _update_password(run: _Runner, request: Request) -> Response:
     raw = await _read_body(request)
     return await run.answer(
-        request, raw, run.service.update_password, _user_answer, auth="basic", slow=True
+        request,
+        raw,
+        run.service.update_password,
+        _user_answer,
+        auth="basic",
+        slow=True,
+        op="updatePassword",
     )
 
 
 async def _update_organization(run: _Runner, request: Request) -> Response:
     raw = await _read_body(request)
     return await run.answer(
-        request, raw, run.service.update_organization, _user_answer, auth="basic"
+        request,
+        raw,
+        run.service.update_organization,
+        _user_answer,
+        auth="basic",
+        op="updateOrganization",
     )
 
 
 async def _create_token(run: _Runner, request: Request) -> Response:
     raw = await _read_body(request)
     return await run.answer(
-        request, raw, run.service.create_token, lambda t: _ok({"token": t}), auth="basic"
+        request,
+        raw,
+        run.service.create_token,
+        lambda t: _ok({"token": t}),
+        auth="basic",
+        op="createToken",
     )
 
 
 async def _create_transaction(run: _Runner, request: Request) -> Response:
     raw = await _read_body(request)
     return await run.answer(
-        request, raw, run.service.create_transaction, _transaction_answer, auth="basic"
+        request,
+        raw,
+        run.service.create_transaction,
+        _transaction_answer,
+        auth="basic",
+        op="createTransaction",
     )
 
 
 async def _confirm_transaction(run: _Runner, request: Request) -> Response:
     raw = await _read_body(request)
     return await run.answer(
-        request, raw, run.service.confirm_transaction, _transaction_answer, auth="basic"
+        request,
+        raw,
+        run.service.confirm_transaction,
+        _transaction_answer,
+        auth="basic",
+        op="confirmTransaction",
     )
 
 
 async def _cancel_transaction(run: _Runner, request: Request) -> Response:
     raw = await _read_body(request)
     return await run.answer(
-        request, raw, run.service.cancel_transaction, _transaction_answer, auth="basic"
+        request,
+        raw,
+        run.service.cancel_transaction,
+        _transaction_answer,
+        auth="basic",
+        op="cancelTransaction",
     )
 
 
 async def _refund_transaction(run: _Runner, request: Request) -> Response:
-    # Either scheme: Basic for the recipient of the payment, Bearer for the admin.
-    scheme, _, _ = (request.headers.get("authorization") or "").strip().partition(" ")
-    if scheme.lower() == "bearer":
+    # Basic or an API key for the recipient of the payment, the Bearer admin key for the admin.
+    authorization = request.headers.get("authorization")
+    scheme, _, _ = (authorization or "").strip().partition(" ")
+    if scheme.lower() == "bearer" and not is_api_key(authorization):
         _admin(run, request)  # the key is checked before the body is read, as for credits
         raw = await _read_body(request)
         return await run.answer(
@@ -346,7 +405,12 @@ async def _refund_transaction(run: _Runner, request: Request) -> Response:
         )
     raw = await _read_body(request)
     return await run.answer(
-        request, raw, run.service.refund_transaction, _transaction_answer, auth="basic"
+        request,
+        raw,
+        run.service.refund_transaction,
+        _transaction_answer,
+        auth="basic",
+        op="refundTransaction",
     )
 
 
@@ -364,7 +428,7 @@ async def _list_transactions(run: _Runner, request: Request) -> dict[str, Any] |
     params = _query(request)
     heavy = "limit" not in params  # the whole history, as the public protocol asks
     transactions, next_cursor = await run.as_caller(
-        request, run.service.transactions, params, heavy=heavy
+        request, run.service.transactions, params, op="listTransactions", heavy=heavy
     )
 
     def answer() -> dict[str, Any]:
@@ -380,13 +444,44 @@ async def _list_transactions(run: _Runner, request: Request) -> dict[str, Any] |
 
 async def _get_transaction(run: _Runner, request: Request) -> dict[str, Any]:
     transaction_id: str = request.path_params["transactionId"]
-    transaction = await run.as_caller(request, run.service.transaction, transaction_id)
+    transaction = await run.as_caller(
+        request, run.service.transaction, transaction_id, op="getTransaction"
+    )
     return {"transaction": transaction_json(transaction)}
 
 
 async def _get_usage(run: _Runner, request: Request) -> dict[str, Any]:
-    usage = await run.as_caller(request, run.service.usage, _query(request))
+    usage = await run.as_caller(request, run.service.usage, _query(request), op="getUsage")
     return {"usage": usage_json(usage)}
+
+
+async def _create_api_key(run: _Runner, request: Request) -> Response:
+    raw = await _read_body(request)
+    return await run.answer(
+        request,
+        raw,
+        run.service.create_api_key,
+        lambda made: _ok({"apiKey": key_json(made[0]), "secret": made[1]}),
+        auth="basic",
+        op="createApiKey",
+    )
+
+
+async def _list_api_keys(run: _Runner, request: Request) -> dict[str, Any]:
+    keys = await run.as_caller(request, run.service.list_api_keys, op="listApiKeys")
+    return {"apiKeys": [key_json(key) for key in keys]}
+
+
+async def _revoke_api_key(run: _Runner, request: Request) -> Response:
+    raw = await _read_body(request)
+    return await run.answer(
+        request,
+        raw,
+        run.service.revoke_api_key,
+        lambda key: _ok({"apiKey": key_json(key)}),
+        auth="basic",
+        op="revokeApiKey",
+    )
 
 
 async def _add_balance(run: _Runner, request: Request) -> Response:
@@ -445,6 +540,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("refundTransaction", "POST", "/transaction/refund", _refund_transaction),
     Endpoint("listTransactions", "GET", "/transactions", _list_transactions),
     Endpoint("getTransaction", "GET", "/transactions/{transactionId}", _get_transaction),
+    Endpoint("createApiKey", "POST", "/api-key/create", _create_api_key),
+    Endpoint("listApiKeys", "GET", "/api-keys", _list_api_keys),
+    Endpoint("revokeApiKey", "POST", "/api-key/revoke", _revoke_api_key),
 )
 
 
@@ -533,7 +631,7 @@ def _escape(text: str) -> str:
 
 # What the service supports beyond the public protocol (the contract's "Features"),
 # announced on every answer so that a client learns it from whichever call comes first.
-FEATURES = "holds, capture, refunds"
+FEATURES = "holds, capture, refunds, api-keys"
 _FEATURES_HEADER = (b"accounting-features", FEATURES.encode())
 
 

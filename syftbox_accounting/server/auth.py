@@ -63,6 +63,11 @@ def check_admin_key(admin_key: str) -> None:
             "the admin key contains a control character (such as a line break), which no "
             "HTTP header can carry: use printable characters only"
         )
+    if admin_key.startswith("sbk_"):
+        raise ValueError(
+            "the admin key starts with sbk_, the prefix of users' API keys, which the "
+            "service must tell apart from it: choose another admin key"
+        )
     if admin_key != admin_key.strip():
         raise ValueError(
             "the admin key starts or ends with spaces, which HTTP drops from headers: remove them"

@@ -32,6 +32,8 @@ ErrorCode = Literal[
     "rate_limited",
     "internal_error",
     "unavailable",
+    "insufficient_scope",
+    "spend_cap_exceeded",
 ]
 
 BASIC_CHALLENGE = 'Basic realm="syftbox-accounting"'

@@ -281,7 +281,7 @@ class Runner(Protocol):
 
     async def db(self, func: Callable[..., T], *args: Any) -> T: ...
 
-    async def login(self, request: Request) -> Caller: ...
+    async def login(self, request: Request, op: str) -> Caller: ...
 
 
 async def answer(
@@ -293,6 +293,7 @@ async def answer(
     render: Callable[[T], Response],
     auth: Literal["basic", "admin", "none"],
     slow: bool,
+    op: str = "",
 ) -> Response:
     """Answer a request that carries `key`: replay, refuse, or run `func` and store its
     answer with what it changed (see the module's docstring)."""
@@ -309,7 +310,9 @@ async def answer(
             return replay(stored, fp)
     call: Callable[[], T]
     if auth == "basic":
-        caller = await run.login(request)
+        # An API key must allow `op` before it may replay an answer too (one may hold a
+        # new key's secret).
+        caller = await run.login(request, op)
         scope = f"account:{caller.account.id}"
         call = functools.partial(func, caller, raw)
     else:

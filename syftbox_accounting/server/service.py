@@ -12,13 +12,14 @@ import hmac
 import time
 from collections.abc import Mapping
 
-from syftbox_accounting.server import bodies, errors, history
+from syftbox_accounting.server import api_keys, bodies, errors, history
+from syftbox_accounting.server.api_keys import ApiKey, ApiKeys
 from syftbox_accounting.server.auth import BasicCredentials
 from syftbox_accounting.server.bodies import same_email
 from syftbox_accounting.server.clock import Clock
 from syftbox_accounting.server.history import Cursors
 from syftbox_accounting.server.idempotency import Keys
-from syftbox_accounting.server.money import format_micros
+from syftbox_accounting.server.money import dollars, format_micros
 from syftbox_accounting.server.passwords import (
     VerifiedCredentials,
     burn_verification_time,
@@ -38,16 +39,19 @@ from syftbox_accounting.server.tokens import TokenClaims, TokenIssuer
 
 
 class Caller:
-    """An authenticated caller: its account and the password it proved."""
+    """An authenticated caller: its account, and the password it proved or the API key
+    it used (whose scopes then bound what it may do)."""
 
-    __slots__ = ("account", "password")
+    __slots__ = ("account", "key", "password")
 
-    def __init__(self, account: Account, password: str) -> None:
+    def __init__(self, account: Account, password: str | None, key: ApiKey | None = None) -> None:
         self.account = account
         self.password = password
+        self.key = key
 
     def __repr__(self) -> str:
-        return f"Caller(email={self.account.email!r}, password=<hidden>)"
+        proof = "password=<hidden>" if self.key is None else f"api_key={self.key.id}"
+        return f"Caller(email={self.account.email!r}, {proof})"
 
 
 class AccountingService:
@@ -64,6 +68,7 @@ class AccountingService:
         max_pending: int = DEFAULT_MAX_PENDING,
         password_cost: int | None = None,
         clock: Clock = time.time,
+        api_key_secret: bytes | None = None,
     ) -> None:
         self.store = store
         self.password_cost = password_cost
@@ -76,6 +81,7 @@ class AccountingService:
         # Idempotency records live in the same database, written in its transactions, and
         # age by the service's clock.
         self.keys = Keys(store, clock)
+        self.api_keys = ApiKeys(store, api_key_secret or store.secret("api_key_secret"), clock)
 
     def reset(self) -> None:
         """Forget every account, transaction and spent token."""
@@ -112,6 +118,19 @@ class AccountingService:
                 return Caller(account, password)
         raise errors.invalid_credentials()
 
+    def key_login(self, authorization: str, operation: str) -> Caller:
+        """The caller of an ``Authorization: Bearer sbk_...`` header: 401 for an unknown,
+        revoked or expired key, 403 insufficient_scope when its scopes do not cover
+        `operation` (an operationId). No password hash: one keyed hash and one read."""
+        key, email = self.api_keys.authenticate(authorization)
+        needs = api_keys.NEEDS[operation]
+        if not key.scopes.intersection(needs):
+            raise api_keys.insufficient_scope(key, needs, operation)
+        account = self.store.account(email, identity_only=True)
+        if account is None:
+            raise errors.invalid_credentials()  # deleted by a reset meanwhile
+        return Caller(account, None, key)
+
     def _account(self, email: str) -> Account:
         account = self.store.account(email)
         if account is None:
@@ -147,7 +166,7 @@ class AccountingService:
         """Slow: hashes the new password."""
         account = caller.account
         body = bodies.update_password(bodies.parse_object(raw))
-        matches_proven = hmac.compare_digest(
+        matches_proven = caller.password is not None and hmac.compare_digest(
             body.old_password.encode("utf-8"), caller.password.encode("utf-8")
         )
         if not (matches_proven or verify_password(body.old_password, account.password_hash)):
@@ -181,11 +200,27 @@ class AccountingService:
                 ]
             )
         recipient = self._account(body.recipient_email)
+        key = caller.key
+        if key is not None and key.max_spend is not None:
+            if body.max_amount is None:
+                left = self.api_keys.left(key) or 0
+                raise errors.validation_error(
+                    [
+                        {
+                            "field": "maxAmount",
+                            "problem": "is required: this API key has a spend cap "
+                            f"({dollars(left)} left), so its tokens need a limit",
+                        }
+                    ]
+                )
+            with self.store.unit() as db:
+                self.api_keys.spend(db, key, body.max_amount)
+                return self._issue(payer.email, recipient.email, body)
+        return self._issue(payer.email, recipient.email, body)
+
+    def _issue(self, payer: str, recipient: str, body: bodies.CreateToken) -> str:
         return self.tokens.issue(
-            payer.email,
-            recipient.email,
-            max_amount=body.max_amount,
-            expires_in=body.expires_in,
+            payer, recipient, max_amount=body.max_amount, expires_in=body.expires_in
         )
 
     def create_transaction(self, caller: Caller, raw: bytes) -> Transaction:
@@ -197,6 +232,10 @@ class AccountingService:
             )
         created_by: Actor
         claims: TokenClaims | None = None
+        if body.token is None:
+            api_keys.require(caller.key, "pay", "a direct payment (no token)")
+        else:
+            api_keys.require(caller.key, "charge", "a charge (with a token)")
         if body.token is None:
             if not same_email(body.sender_email, me):
                 raise errors.forbidden(_direct_needs_sender(body, me))
@@ -213,6 +252,17 @@ class AccountingService:
                     format_micros(body.amount), format_micros(claims.max_amount)
                 )
             created_by = "RECIPIENT"
+        if caller.key is None or created_by != "SENDER":
+            return self._create(body, created_by, claims)
+        # What a key pays counts against its cap in the payment's own database transaction.
+        with self.store.unit() as db:
+            created = self._create(body, created_by, claims)
+            self.api_keys.spend(db, caller.key, body.amount)
+        return created
+
+    def _create(
+        self, body: bodies.CreateTransaction, created_by: Actor, claims: TokenClaims | None
+    ) -> Transaction:
         return self.store.create_transaction(
             sender_email=body.sender_email,
             recipient_email=body.recipient_email,
@@ -225,21 +275,41 @@ class AccountingService:
             max_pending=self.max_pending,
         )
 
+    def _check_resolver(self, caller: Caller, transaction_id: str) -> None:
+        """A key resolves a transaction its account created as sender with `pay`, as
+        recipient (a charge) with `charge`."""
+        if caller.key is None:
+            return
+        found = self.store.transaction(caller.account.email, transaction_id)
+        if found.created_by == "RECIPIENT" and same_email(
+            found.recipient_email, caller.account.email
+        ):
+            api_keys.require(caller.key, "charge", "resolving a charge")
+        else:
+            api_keys.require(caller.key, "pay", "resolving a payment")
+
     def confirm_transaction(self, caller: Caller, raw: bytes) -> Transaction:
         body = bodies.confirm_transaction(bodies.parse_object(raw))
+        self._check_resolver(caller, body.transaction_id)
         return self.store.resolve_transaction(
             body.transaction_id, caller.account.email, confirm=True, amount=body.amount
         )
 
     def cancel_transaction(self, caller: Caller, raw: bytes) -> Transaction:
         body = bodies.transaction_id(bodies.parse_object(raw))
+        self._check_resolver(caller, body.transaction_id)
         return self.store.resolve_transaction(
             body.transaction_id, caller.account.email, confirm=False
         )
 
     def refund_transaction(self, caller: Caller, raw: bytes) -> Transaction:
-        """A refund by the recipient of the payment."""
-        return self._refund(caller.account.email, raw)
+        """A refund by the recipient of the payment (with a key: counted against its cap)."""
+        if caller.key is None:
+            return self._refund(caller.account.email, raw)
+        with self.store.unit() as db:
+            refund = self._refund(caller.account.email, raw)
+            self.api_keys.spend(db, caller.key, refund.amount)
+        return refund
 
     def admin_refund_transaction(self, raw: bytes) -> Transaction:
         """A refund by the admin (the caller checks the admin key)."""
@@ -278,6 +348,17 @@ class AccountingService:
 
     def usage(self, caller: Caller, params: Mapping[str, list[str]]) -> Usage:
         return self.store.usage(caller.account.email, history.window(params))
+
+    # --- API keys -------------------------------------------------------------------
+
+    def create_api_key(self, caller: Caller, raw: bytes) -> tuple[ApiKey, str]:
+        return self.api_keys.create(caller.account.id, caller.key, raw)
+
+    def list_api_keys(self, caller: Caller) -> list[ApiKey]:
+        return self.api_keys.list(caller.account.id)
+
+    def revoke_api_key(self, caller: Caller, raw: bytes) -> ApiKey:
+        return self.api_keys.revoke(caller.account.id, raw)
 
     # --- admin (the caller checks the admin key) ------------------------------------
 

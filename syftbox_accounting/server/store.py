@@ -342,6 +342,11 @@ class Store:
         store's writes made inside it, in this thread, commit or roll back with it."""
         return self._write()
 
+    def read(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+        """The connection, for reads by code beside the store (the API keys), under the
+        store's lock; releases no lapsed hold (no balance is read)."""
+        return self._read(release=False)
+
     @contextmanager
     def _read(self, *, release: bool = True) -> Iterator[sqlite3.Connection]:
         """The connection, once no lapsed hold is left to release."""

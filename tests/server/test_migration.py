@@ -125,7 +125,7 @@ def schema(path: Path) -> list[tuple[str, str]]:
     with sqlite3.connect(path) as db:
         rows = db.execute(
             "SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL"
-            " AND name NOT LIKE 'idempotency%' ORDER BY name"
+            " AND name NOT LIKE 'idempotency%' AND name NOT LIKE 'api_keys%' ORDER BY name"
         ).fetchall()
     return [(name, " ".join(sql.replace("IF NOT EXISTS ", "").split())) for name, sql in rows]
 

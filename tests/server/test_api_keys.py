@@ -1,0 +1,301 @@
+"""API keys at the reference service: created once with their secret, listed without it,
+revoked at once; scopes that bound every user operation; spend caps that stop at the
+cap in the payment's own database transaction; idempotency with a key."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from typing import Any
+
+import httpx
+import pytest
+
+from syftbox_accounting.server import BackgroundService, create_app
+from tests.server.conftest import Api, User
+
+KEY = re.compile(r"sbk_[A-Za-z0-9]{43}")
+ALL = ["read", "pay", "charge", "account", "keys"]
+
+
+def _create(api: Api, user: User, scopes: list[str], **fields: Any) -> tuple[dict[str, Any], str]:
+    response = api.http.post(
+        "/api-key/create", json={"name": "test", "scopes": scopes, **fields}, auth=user.auth
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    return body["apiKey"], body["secret"]
+
+
+def _bearer(secret: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {secret}"}
+
+
+def _funded(api: Api, amount: int = 50) -> User:
+    user = api.register()
+    api.credit(user, amount)
+    return user
+
+
+def test_the_service_announces_api_keys(api: Api) -> None:
+    answer = api.http.get("/user/my-info")
+    assert "api-keys" in [f.strip() for f in answer.headers["Accounting-Features"].split(",")]
+
+
+def test_a_key_is_shown_once_and_stored_as_a_keyed_hash(api: Api) -> None:
+    user = api.register()
+    key, secret = _create(api, user, ["read"], expiresIn=3600, maxSpend=5)
+    assert KEY.fullmatch(secret)
+    assert key["id"].startswith("key_")
+    assert key["hint"] == f"sbk_...{secret[-4:]}"
+    assert key["scopes"] == ["read"]
+    assert key["maxSpend"] == 5
+    assert key["spent"] == 0
+    assert key["expiresAt"] is not None and key["revokedAt"] is None
+    listed = api.http.get("/api-keys", auth=user.auth).json()["apiKeys"]
+    assert [k["id"] for k in listed] == [key["id"]]
+    assert secret not in api.http.get("/api-keys", auth=user.auth).text
+    # Nowhere in the database either: a dump of every table holds no part of the secret.
+    store = api.service.service.store
+    with store.read() as db:
+        dump = "\n".join(db.iterdump())
+    assert secret not in dump
+    assert secret[4:20] not in dump
+
+
+def test_a_read_only_key_reads_and_cannot_pay(api: Api) -> None:
+    payer, other = _funded(api), api.register()
+    _, secret = _create(api, payer, ["read"])
+    me = api.http.get("/user/my-info", headers=_bearer(secret))
+    assert me.status_code == 200
+    assert me.json()["user"]["email"] == payer.email
+    assert api.http.get("/transactions", headers=_bearer(secret)).status_code == 200
+    assert api.http.get("/user/usage", headers=_bearer(secret)).status_code == 200
+    for path, body in [
+        ("/token/create", {"recipientEmail": other.email}),
+        (
+            "/transaction/create",
+            {"senderEmail": payer.email, "recipientEmail": other.email, "amount": 1},
+        ),
+        ("/api-key/create", {"name": "more", "scopes": ["read"]}),
+    ]:
+        refused = api.http.post(path, json=body, headers=_bearer(secret))
+        assert refused.status_code == 403, refused.text
+        assert refused.json()["code"] == "insufficient_scope"
+    message = refused.json()["message"]
+    assert "'keys'" in message and "createApiKey" in message
+    assert api.me(payer)["availableBalance"] == api.me(payer)["balance"] == 150
+
+
+def test_a_charge_key_charges_and_cannot_transfer(api: Api) -> None:
+    payer, service = _funded(api), _funded(api)
+    _, secret = _create(api, service, ["charge"])
+    token = api.token(payer, service)
+    charge = api.http.post(
+        "/transaction/create",
+        json={
+            "senderEmail": payer.email,
+            "recipientEmail": service.email,
+            "amount": 2,
+            "token": token,
+        },
+        headers=_bearer(secret),
+    )
+    assert charge.status_code == 200, charge.text
+    tx = charge.json()["transaction"]["id"]
+    confirmed = api.http.post(
+        "/transaction/confirm", json={"transactionId": tx}, headers=_bearer(secret)
+    )
+    assert confirmed.status_code == 200, confirmed.text
+    refunded = api.http.post(
+        "/transaction/refund", json={"transactionId": tx, "amount": 0.5}, headers=_bearer(secret)
+    )
+    assert refunded.status_code == 200, refunded.text
+    transfer = api.http.post(
+        "/transaction/create",
+        json={"senderEmail": service.email, "recipientEmail": payer.email, "amount": 1},
+        headers=_bearer(secret),
+    )
+    assert transfer.status_code == 403
+    assert transfer.json()["code"] == "insufficient_scope"
+    assert "'pay'" in transfer.json()["message"]
+    # Nor can it resolve a payment its account made with the password.
+    direct = api.pay(service, payer, 1).json()["transaction"]["id"]
+    cancel = api.http.post(
+        "/transaction/cancel", json={"transactionId": direct}, headers=_bearer(secret)
+    )
+    assert cancel.status_code == 403
+    assert api.balance(payer) == 148.5
+    assert api.me(service)["availableBalance"] == 150.5  # 1 held by its own payment
+
+
+def test_a_spend_cap_stops_at_the_cap(api: Api) -> None:
+    payer, other = _funded(api), api.register()
+    key, secret = _create(api, payer, ["pay", "read"], maxSpend=3)
+    body = {"senderEmail": payer.email, "recipientEmail": other.email, "amount": 2}
+    first = api.http.post("/transaction/create", json=body, headers=_bearer(secret))
+    assert first.status_code == 200, first.text
+    again = api.http.post("/transaction/create", json=body, headers=_bearer(secret))
+    assert again.status_code == 409
+    assert again.json()["code"] == "spend_cap_exceeded"
+    assert "$1.00 left" in again.json()["message"]
+    # Refused in the payment's own database transaction: nothing was created or held.
+    history = api.http.get("/transactions", headers=_bearer(secret)).json()["transactions"]
+    assert len([t for t in history if t["recipientEmail"] == other.email]) == 1
+    assert api.me(payer)["heldBalance"] == 2
+    # A token of a capped key needs a limit, and counts at it.
+    unlimited = api.http.post(
+        "/token/create", json={"recipientEmail": other.email}, headers=_bearer(secret)
+    )
+    assert unlimited.status_code == 422
+    assert "maxAmount" in unlimited.text and "$1.00 left" in unlimited.text
+    token = api.http.post(
+        "/token/create",
+        json={"recipientEmail": other.email, "maxAmount": 1},
+        headers=_bearer(secret),
+    )
+    assert token.status_code == 200
+    over = api.http.post(
+        "/token/create",
+        json={"recipientEmail": other.email, "maxAmount": 0.000001},
+        headers=_bearer(secret),
+    )
+    assert over.json()["code"] == "spend_cap_exceeded"
+    listed = api.http.get("/api-keys", auth=payer.auth).json()["apiKeys"]
+    assert listed[0]["spent"] == 3
+    # The password is not capped.
+    assert api.pay(payer, other, 10).status_code == 200
+    assert key["maxSpend"] == 3
+
+
+def test_a_revoked_key_is_refused_on_the_next_call(api: Api) -> None:
+    user = api.register()
+    key, secret = _create(api, user, ["read", "keys"])
+    assert api.http.get("/user/my-info", headers=_bearer(secret)).status_code == 200
+    revoked = api.http.post("/api-key/revoke", json={"keyId": key["id"]}, headers=_bearer(secret))
+    assert revoked.status_code == 200
+    assert revoked.json()["apiKey"]["revokedAt"] is not None
+    refused = api.http.get("/user/my-info", headers=_bearer(secret))
+    assert refused.status_code == 401
+    assert refused.json()["code"] == "invalid_credentials"
+    assert "revoked" in refused.json()["message"]
+    assert refused.headers["WWW-Authenticate"].startswith("Bearer ")
+    # Revoking again changes nothing; another account's key is not found.
+    again = api.http.post("/api-key/revoke", json={"keyId": key["id"]}, auth=user.auth)
+    assert again.json()["apiKey"]["revokedAt"] == revoked.json()["apiKey"]["revokedAt"]
+    stranger = api.register()
+    assert (
+        api.http.post("/api-key/revoke", json={"keyId": key["id"]}, auth=stranger.auth).status_code
+        == 404
+    )
+
+
+def test_an_expired_key_is_refused(timed_api: Api, clock: Any) -> None:
+    user = timed_api.register()
+    _, secret = _create(timed_api, user, ["read"], expiresIn=60)
+    assert timed_api.http.get("/user/my-info", headers=_bearer(secret)).status_code == 200
+    clock.advance(60)
+    refused = timed_api.http.get("/user/my-info", headers=_bearer(secret))
+    assert refused.status_code == 401
+    assert "expired" in refused.json()["message"]
+
+
+@pytest.mark.parametrize(
+    "token",
+    ["sbk_short", "sbk_" + "A" * 43, "sbk_" + "!" * 43, "sbk_" + "a" * 44],
+    ids=["short", "unknown", "bad-characters", "long"],
+)
+def test_an_unknown_or_malformed_key_is_refused(api: Api, token: str) -> None:
+    refused = api.http.get("/user/my-info", headers=_bearer(token))
+    assert refused.status_code == 401
+    assert refused.json()["code"] == "invalid_credentials"
+
+
+def test_a_key_is_no_admin_key_and_the_admin_key_is_no_api_key(api: Api) -> None:
+    user = api.register()
+    _, secret = _create(api, user, ALL)
+    assert api.http.get("/users", headers=_bearer(secret)).status_code == 401
+    assert api.http.get("/user/my-info", headers=api.admin).status_code == 401
+    with pytest.raises(ValueError, match="sbk_"):
+        create_app(admin_key="sbk_" + "a" * 43)
+
+
+def test_a_key_creates_only_keys_within_its_own_bounds(api: Api) -> None:
+    user = api.register()
+    _, maker = _create(api, user, ["read", "pay", "keys"], expiresIn=3600, maxSpend=10)
+
+    def make(**body: Any) -> httpx.Response:
+        return api.http.post(
+            "/api-key/create", json={"name": "child", **body}, headers=_bearer(maker)
+        )
+
+    assert make(scopes=["charge"]).status_code == 403  # a scope it lacks
+    assert make(scopes=["pay"]).status_code == 403  # it has a spend cap
+    assert make(scopes=["read"], expiresIn=7200).status_code == 403  # outlives it
+    child = make(scopes=["read"])
+    assert child.status_code == 200, child.text
+    # With no expiry asked, the child expires with its maker.
+    listed = api.http.get("/api-keys", headers=_bearer(maker)).json()["apiKeys"]
+    assert listed[1]["expiresAt"] == listed[0]["expiresAt"]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"scopes": ["read"]}, "name"),
+        ({"name": "x", "scopes": []}, "scopes"),
+        ({"name": "x", "scopes": ["admin"]}, "scopes"),
+        ({"name": "x", "scopes": ["read", "read"]}, "scopes"),
+        ({"name": "x", "scopes": ["read"], "expiresIn": 59}, "expiresIn"),
+        ({"name": "x", "scopes": ["read"], "maxSpend": 0}, "maxSpend"),
+        ({"name": "x", "scopes": ["read"], "extra": 1}, "extra"),
+    ],
+)
+def test_a_malformed_key_request_is_422(api: Api, body: dict[str, Any], field: str) -> None:
+    user = api.register()
+    refused = api.http.post("/api-key/create", json=body, auth=user.auth)
+    assert refused.status_code == 422
+    assert refused.json()["details"][0]["field"] == field
+
+
+def test_idempotency_keys_replay_within_the_keys_account(api: Api) -> None:
+    payer, other = _funded(api), api.register()
+    _, secret = _create(api, payer, ["pay", "read"])
+    headers = {**_bearer(secret), "Idempotency-Key": "pay-once-1"}
+    body = {"senderEmail": payer.email, "recipientEmail": other.email, "amount": 1}
+    first = api.http.post("/transaction/create", json=body, headers=headers)
+    again = api.http.post("/transaction/create", json=body, headers=headers)
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    assert again.json() == first.json()
+    # The password of the same account replays it too: the answer is the account's.
+    by_password = api.http.post(
+        "/transaction/create", json=body, auth=payer.auth, headers={"Idempotency-Key": "pay-once-1"}
+    )
+    assert by_password.json() == first.json()
+    assert api.me(payer)["heldBalance"] == 1
+
+
+def test_a_key_without_the_scope_cannot_replay_a_new_keys_secret(api: Api) -> None:
+    user = api.register()
+    _, reader = _create(api, user, ["read"])
+    keyed = {"Idempotency-Key": "make-a-key"}
+    body = {"name": "powerful", "scopes": ALL}
+    made = api.http.post("/api-key/create", json=body, auth=user.auth, headers=keyed)
+    assert made.status_code == 200
+    replay = api.http.post("/api-key/create", json=body, headers={**_bearer(reader), **keyed})
+    assert replay.status_code == 403
+    assert made.json()["secret"] not in replay.text
+
+
+def test_keys_survive_a_restart_on_a_database_file(tmp_path: Any) -> None:
+    database = tmp_path / "accounting.db"
+    user = ("a@example.com", "password-1")
+    with BackgroundService(database=database) as first:
+        httpx.post(f"{first.url}/user/create", json={"email": user[0], "password": user[1]})
+        secret = httpx.post(
+            f"{first.url}/api-key/create", json={"name": "x", "scopes": ["read"]}, auth=user
+        ).json()["secret"]
+    with BackgroundService(database=database) as second:
+        assert httpx.get(f"{second.url}/user/my-info", headers=_bearer(secret)).status_code == 200
+    with sqlite3.connect(database) as db:
+        assert db.execute("SELECT COUNT(*) FROM api_keys").fetchone() == (1,)
