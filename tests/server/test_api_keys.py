@@ -51,7 +51,8 @@ def test_a_key_is_shown_once_and_stored_as_a_keyed_hash(api: Api) -> None:
     assert key["scopes"] == ["read"]
     assert key["maxSpend"] == 5
     assert key["spent"] == 0
-    assert key["expiresAt"] is not None and key["revokedAt"] is None
+    assert key["expiresAt"] is not None
+    assert key["revokedAt"] is None
     listed = api.http.get("/api-keys", auth=user.auth).json()["apiKeys"]
     assert [k["id"] for k in listed] == [key["id"]]
     assert secret not in api.http.get("/api-keys", auth=user.auth).text
@@ -83,7 +84,8 @@ def test_a_read_only_key_reads_and_cannot_pay(api: Api) -> None:
         assert refused.status_code == 403, refused.text
         assert refused.json()["code"] == "insufficient_scope"
     message = refused.json()["message"]
-    assert "'keys'" in message and "createApiKey" in message
+    assert "'keys'" in message
+    assert "createApiKey" in message
     assert api.me(payer)["availableBalance"] == api.me(payer)["balance"] == 150
 
 
@@ -148,7 +150,8 @@ def test_a_spend_cap_stops_at_the_cap(api: Api) -> None:
         "/token/create", json={"recipientEmail": other.email}, headers=_bearer(secret)
     )
     assert unlimited.status_code == 422
-    assert "maxAmount" in unlimited.text and "$1.00 left" in unlimited.text
+    assert "maxAmount" in unlimited.text
+    assert "$1.00 left" in unlimited.text
     token = api.http.post(
         "/token/create",
         json={"recipientEmail": other.email, "maxAmount": 1},
