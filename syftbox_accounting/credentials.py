@@ -1,16 +1,22 @@
-"""Credentials: where they come from, and the encrypted credentials file.
+"""Credentials: where they come from, the credentials file, and the OS keyring.
 
 Discovery, in the seed's order: the config file (``~/.syftbox/accounting.json``),
-then the environment (``SYFTBOX_ACCOUNTING_EMAIL``, ``SYFTBOX_ACCOUNTING_PASSWORD``,
-``SYFTBOX_ACCOUNTING_URL``), then nothing. Each skipped step is logged at DEBUG; a
-corrupt file is a WARNING naming it; a half-set environment is an error.
+then the environment (``SYFTBOX_ACCOUNTING_API_KEY``, then ``SYFTBOX_ACCOUNTING_EMAIL``
+and ``SYFTBOX_ACCOUNTING_PASSWORD``, with ``SYFTBOX_ACCOUNTING_URL``), then nothing. A
+source with an API key and a password gives both: the client uses the key where the
+service supports keys. Each skipped step is logged at DEBUG; a corrupt file is a
+WARNING naming it; a half-set environment is an error.
 
-The file holds the URL and email in clear and the password encrypted with
-AES-256-GCM, the URL, email and format version bound to it as associated data, so
-any edit is detected. The key is kept apart from the file: ``SYFTBOX_ACCOUNTING_KEY``
-(32 bytes, URL-safe base64) when set, else a key file beside the config file
-(``accounting.key``), created 0600. Files are written atomically (temp file in the
-same directory, fsync, rename) and are 0600 from the moment they exist.
+Saved credentials are one secret (an API key, or a password) and the URL, email and
+format version in clear. The secret goes to the OS keyring when the machine has a real
+one (`keyring_store`; the file then only points at the entry, whose copy of the clear
+fields must match it), else into the file, encrypted with AES-256-GCM, the clear fields
+bound to it as associated data, so any edit is detected. The key of the file is kept
+apart from it: ``SYFTBOX_ACCOUNTING_KEY`` (32 bytes, URL-safe base64) when set, else a
+key file beside the config file (``accounting.key``), created 0600.
+``SYFTBOX_ACCOUNTING_CREDENTIAL_STORE=keyring|file`` forces one. Files are written
+atomically (temp file in the same directory, fsync, rename) and are 0600 from the
+moment they exist.
 """
 
 from __future__ import annotations
@@ -34,6 +40,8 @@ from syftbox_accounting import errors
 from syftbox_accounting.defaults import (
     DEFAULT_CONFIG_PATH,
     DEFAULT_URL,
+    ENV_API_KEY,
+    ENV_CREDENTIAL_STORE,
     ENV_EMAIL,
     ENV_KEY,
     ENV_PASSWORD,
@@ -65,13 +73,21 @@ _MAKE_KEY = (
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Credentials:
-    """A service URL, an email and a password (never shown in a repr), and whether
-    the user allowed plain http:// to a host that is not loopback."""
+    """A service URL, an email, and a password or an API key or both (never shown in
+    a repr); whether the user allowed plain http:// to a host that is not loopback;
+    and, once loaded, where the secret was saved (`saved_in`: ``keyring`` or ``file``)."""
 
     url: str
-    email: str
-    password: str = dataclasses.field(repr=False)
+    email: str | None
+    password: str | None = dataclasses.field(repr=False)
     allow_insecure_http: bool = False
+    api_key: str | None = dataclasses.field(default=None, repr=False)
+    saved_in: str | None = dataclasses.field(default=None, compare=False)
+
+    @property
+    def kind(self) -> str:
+        """What is saved: the API key when there is one, else the password."""
+        return API_KEY if self.api_key is not None else PASSWORD
 
 
 _SAVE_AGAIN = "configure the client and call save_credentials() again"
@@ -308,6 +324,30 @@ def _write_new(path: Path, data: bytes) -> None:
 
 # -- save and load
 
+# Format version 1 holds a password in the file; version 2 (an API key, or a secret kept
+# in the OS keyring) says what its secret is and where. A password saved to the file is
+# still written as version 1, which every version of this library reads.
+VERSION_2 = 2
+PASSWORD, API_KEY = "password", "api_key"
+KEYRING, FILE = "keyring", "file"
+STORES = (KEYRING, FILE)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Saved:
+    """Where `save` put credentials: the file, and `store` (``keyring``: the secret is
+    in the OS keyring `backend`, the file only says so; ``file``: it is in the file,
+    encrypted)."""
+
+    path: Path
+    store: str
+    backend: str | None = None
+
+    def describe(self) -> str:
+        if self.store == KEYRING:
+            return f"the OS keyring ({self.backend}), with {self.path} pointing at it"
+        return f"the encrypted file {self.path}"
+
 
 def _associated_data(url: str, email: str, allow_insecure_http: bool) -> bytes:
     # Everything in clear is bound to the password: editing any of it is detected.
@@ -317,47 +357,152 @@ def _associated_data(url: str, email: str, allow_insecure_http: bool) -> bytes:
     ).encode()
 
 
+def _bound_fields(credentials: Credentials) -> dict[str, Any]:
+    """What a version 2 file says in clear, bound to its secret (as associated data in
+    the file, or inside the keyring's entry): an edit of any of it is detected."""
+    return {
+        "format": FORMAT,
+        "version": VERSION_2,
+        "url": credentials.url,
+        "email": credentials.email,
+        "allow_insecure_http": credentials.allow_insecure_http,
+        "kind": credentials.kind,
+    }
+
+
+def store_for(
+    filepath: str | os.PathLike[str] | None, environ: Mapping[str, str] | None = None
+) -> str:
+    """Where `save` puts a secret: ``SYFTBOX_ACCOUNTING_CREDENTIAL_STORE`` (keyring or
+    file) when set; else the encrypted file for an explicit `filepath` (the seed's
+    `save_credentials(filepath)`), and the OS keyring, when the machine has a real
+    one, for the default place.
+
+    Raises:
+        AuthenticationError: the variable holds something else.
+    """
+    env = os.environ if environ is None else environ
+    forced = env.get(ENV_CREDENTIAL_STORE, "").strip().lower()
+    if forced in STORES:
+        return forced
+    if forced not in ("", "auto"):
+        raise AuthenticationError(
+            f"{ENV_CREDENTIAL_STORE} must be keyring, file or auto, not {forced!r}."
+        )
+    if filepath is not None:
+        return FILE
+    from syftbox_accounting import keyring_store
+
+    return KEYRING if keyring_store.backend() is not None else FILE
+
+
 def save(
     credentials: Credentials,
     filepath: str | os.PathLike[str] | None = None,
     *,
     environ: Mapping[str, str] | None = None,
-) -> Path:
-    """Write `credentials` to the encrypted file and return its path."""
-    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+    store: str | None = None,
+) -> Saved:
+    """Save `credentials`: the secret in the OS keyring or encrypted in the file (see
+    `store_for`; `store` forces one), the rest in the file. Says where at INFO.
 
+    Raises:
+        AuthenticationError: nothing could be saved (the message says why and what to
+            do), or the keyring was asked for and there is none.
+    """
+    env = os.environ if environ is None else environ
     path = config_path(filepath)
     _check_folder(path.parent)
+    chosen = store or store_for(filepath, env)
+    if chosen == KEYRING:
+        saved = _save_to_keyring(credentials, path)
+    else:
+        _save_to_file(credentials, path, env)
+        saved = Saved(path, FILE)
+        if store is None and env.get(ENV_CREDENTIAL_STORE, "").strip().lower() != FILE:
+            reason = "it was given a path" if filepath is not None else "no OS keyring is present"
+            log.info("No OS keyring used for the credentials (%s): encrypted file instead.", reason)
+    log.info(
+        "Saved accounting credentials (%s) for %s to %s",
+        "an API key" if credentials.kind == API_KEY else "a password",
+        credentials.email or "the API key's account",
+        saved.describe(),
+    )
+    return saved
+
+
+def _save_to_file(credentials: Credentials, path: Path, environ: Mapping[str, str]) -> None:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
     try:
-        key, source = _key(path, create=True, environ=os.environ if environ is None else environ)
+        key, source = _key(path, create=True, environ=environ)
     except OSError as exc:
         raise _not_saved(path, exc) from None
     nonce = secrets.token_bytes(12)
-    sealed = AESGCM(key).encrypt(
-        nonce,
-        credentials.password.encode("utf-8"),
-        _associated_data(credentials.url, credentials.email, credentials.allow_insecure_http),
-    )
-    del key  # with the ciphertext, a traceback's locals would give the password away
-    document = {
-        "format": FORMAT,
-        "version": VERSION,
-        "url": credentials.url,
-        "email": credentials.email,
-        "allow_insecure_http": credentials.allow_insecure_http,
-        "password": {
-            "algorithm": _ALGORITHM,
-            "key": source,
-            "nonce": base64.urlsafe_b64encode(nonce).decode(),
-            "ciphertext": base64.urlsafe_b64encode(sealed).decode(),
-        },
+    if credentials.kind == PASSWORD:
+        assert credentials.password is not None
+        assert credentials.email is not None
+        secret, aad = (
+            credentials.password,
+            _associated_data(credentials.url, credentials.email, credentials.allow_insecure_http),
+        )
+    else:
+        assert credentials.api_key is not None
+        fields = _bound_fields(credentials)
+        secret, aad = credentials.api_key, json.dumps(fields, sort_keys=True).encode()
+    sealed = AESGCM(key).encrypt(nonce, secret.encode("utf-8"), aad)
+    del key, secret  # with the ciphertext, a traceback's locals would give it away
+    box = {
+        "algorithm": _ALGORITHM,
+        "key": source,
+        "nonce": base64.urlsafe_b64encode(nonce).decode(),
+        "ciphertext": base64.urlsafe_b64encode(sealed).decode(),
     }
+    document: dict[str, Any]
+    if credentials.kind == PASSWORD:
+        document = {
+            "format": FORMAT,
+            "version": VERSION,
+            "url": credentials.url,
+            "email": credentials.email,
+            "allow_insecure_http": credentials.allow_insecure_http,
+            "password": box,
+        }
+    else:
+        document = {**_bound_fields(credentials), "secret": {"store": FILE, **box}}
+    _write_document(path, document)
+
+
+def _save_to_keyring(credentials: Credentials, path: Path) -> Saved:
+    from syftbox_accounting import keyring_store
+
+    secret = credentials.api_key if credentials.kind == API_KEY else credentials.password
+    entry = json.dumps({**_bound_fields(credentials), "secret": secret}, sort_keys=True)
+    del secret
+    username = str(path.resolve())
+    try:
+        backend = keyring_store.put(username, entry)
+    except keyring_store.KeyringUnavailable as exc:
+        raise _file_error(
+            f"Could not save the credentials to the OS keyring: {exc}; nothing was saved:",
+            f"unlock the keyring, or set {ENV_CREDENTIAL_STORE}=file to use the encrypted "
+            "file instead.",
+        ) from None
+    finally:
+        del entry
+    pointer = {
+        **_bound_fields(credentials),
+        "secret": {"store": KEYRING, "service": keyring_store.SERVICE, "username": username},
+    }
+    _write_document(path, pointer)
+    return Saved(path, KEYRING, backend)
+
+
+def _write_document(path: Path, document: dict[str, Any]) -> None:
     try:
         atomic_write(path, (json.dumps(document, indent=2) + "\n").encode())
     except OSError as exc:
         raise _not_saved(path, exc) from None
-    log.info("Saved accounting credentials for %s to %s", credentials.email, path)
-    return path
 
 
 def _not_saved(path: Path, exc: OSError) -> AccountingError:
@@ -377,15 +522,14 @@ def _corrupt(path: Path, what: str) -> AuthenticationError:
 def load(
     filepath: str | os.PathLike[str] | None = None, *, environ: Mapping[str, str] | None = None
 ) -> Credentials:
-    """Read and decrypt the credentials file.
+    """Read the credentials file, and its secret: decrypted from the file, or read from
+    the OS keyring that the file names.
 
     Raises:
         AuthenticationError: the file is missing, unreadable, corrupt, tampered with,
-            or the key is wrong; the message names the file and what to do.
+            the key is wrong, or the keyring lacks or refuses its entry; the message
+            names the file and what to do.
     """
-    from cryptography.exceptions import InvalidTag
-    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
     path = config_path(filepath)
     _check_folder(path.parent)
     try:
@@ -401,30 +545,85 @@ def load(
             f"check its permissions and those of {path.parent}.",
         ) from None
     doc = _parse(path, raw)
-    url, email, sealed = doc["url"], doc["email"], doc["password"]
-    insecure = doc["allow_insecure_http"]
-    key, _ = _key(path, create=False, environ=os.environ if environ is None else environ)
+    env = os.environ if environ is None else environ
+    if doc["version"] == VERSION:
+        return _load_v1(path, doc, env)
+    found = Credentials(
+        doc["url"],
+        doc["email"],
+        None,
+        allow_insecure_http=doc["allow_insecure_http"],
+        saved_in=doc["secret"]["store"],
+    )
+    fields = {k: doc[k] for k in ("format", "version", "url", "email", "allow_insecure_http")}
+    fields["kind"] = doc["kind"]
+    if doc["secret"]["store"] == FILE:
+        secret = _open_box(path, doc["secret"], json.dumps(fields, sort_keys=True).encode(), env)
+    else:
+        secret = _from_keyring(path, doc["secret"], fields)
+    if doc["kind"] == API_KEY:
+        return dataclasses.replace(found, api_key=secret)
+    return dataclasses.replace(found, password=secret)
+
+
+def _load_v1(path: Path, doc: dict[str, Any], env: Mapping[str, str]) -> Credentials:
+    url, email, insecure = doc["url"], doc["email"], doc["allow_insecure_http"]
+    password = _open_box(path, doc["password"], _associated_data(url, email, insecure), env)
+    return Credentials(url, email, password, allow_insecure_http=insecure, saved_in=FILE)
+
+
+def _open_box(path: Path, sealed: dict[str, Any], aad: bytes, env: Mapping[str, str]) -> str:
+    from cryptography.exceptions import InvalidTag
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    key, _ = _key(path, create=False, environ=env)
     try:
         nonce = base64.urlsafe_b64decode(sealed["nonce"])
         ciphertext = base64.urlsafe_b64decode(sealed["ciphertext"])
         aead = AESGCM(key)
-        del key  # a traceback's locals must not hold what decrypts the password
-        return Credentials(
-            url,
-            email,
-            aead.decrypt(nonce, ciphertext, _associated_data(url, email, insecure)).decode(),
-            allow_insecure_http=insecure,
-        )
+        del key  # a traceback's locals must not hold what decrypts the secret
+        return aead.decrypt(nonce, ciphertext, aad).decode()
     except (InvalidTag, ValueError, binascii.Error):
         hint = (
             f"{ENV_KEY} is set to a different key"
-            if sealed.get("key") == "file" and os.environ.get(ENV_KEY)
+            if sealed.get("key") == "file" and env.get(ENV_KEY)
             else "it was saved with another key or edited"
         )
         raise _file_error(
             f"The credentials file {path} cannot be decrypted: {hint}.",
             f"Use the key it was saved with, or {_SAVE_AGAIN}.",
         ) from None
+
+
+def _from_keyring(path: Path, where: dict[str, Any], fields: dict[str, Any]) -> str:
+    from syftbox_accounting import keyring_store
+
+    try:
+        entry = keyring_store.get(str(where["username"]))
+    except keyring_store.KeyringUnavailable as exc:
+        raise _file_error(
+            f"The credentials file {path} keeps its secret in the OS keyring, and {exc}:",
+            f"unlock the keyring (or run where it is), or delete the file and {_SAVE_AGAIN}.",
+        ) from None
+    if entry is None:
+        raise _file_error(
+            f"The credentials file {path} keeps its secret in the OS keyring, which has no "
+            "entry for it (removed from the keyring?):",
+            f"delete the file, then {_SAVE_AGAIN}.",
+        )
+    try:
+        stored = json.loads(entry)
+        secret = stored.pop("secret")
+    except (ValueError, AttributeError, KeyError, TypeError):
+        stored, secret = None, None
+    del entry
+    if stored != fields or not isinstance(secret, str):
+        raise _file_error(
+            f"The credentials file {path} does not match its entry in the OS keyring (the "
+            "file was edited, or the entry replaced), so it is not used:",
+            f"delete the file, then {_SAVE_AGAIN}.",
+        )
+    return secret
 
 
 def _parse(path: Path, raw: bytes) -> dict[str, Any]:
@@ -434,24 +633,75 @@ def _parse(path: Path, raw: bytes) -> dict[str, Any]:
         raise _corrupt(path, "not JSON") from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise _corrupt(path, "not a syftbox-accounting credentials file")
-    if doc.get("version") != VERSION:
+    if doc.get("version") not in (VERSION, VERSION_2):
         raise _file_error(
             f"The credentials file {path} has format version {doc.get('version')!r}, and "
-            f"this library reads version {VERSION}:",
+            f"this library reads versions {VERSION} and {VERSION_2}:",
             "upgrade syftbox-accounting, or save the credentials again.",
         )
-    sealed = doc.get("password")
-    fields_ok = (
-        all(isinstance(doc.get(k), str) for k in ("url", "email"))
-        and isinstance(doc.get("allow_insecure_http"), bool)
-    ) and (
+    if doc["version"] == VERSION:
+        sealed = doc.get("password")
+        fields_ok = all(isinstance(doc.get(k), str) for k in ("url", "email")) and _sealed_ok(
+            sealed
+        )
+    else:
+        where = doc.get("secret")
+        fields_ok = (
+            isinstance(doc.get("url"), str)
+            and (doc.get("email") is None or isinstance(doc.get("email"), str))
+            and doc.get("kind") in (PASSWORD, API_KEY)
+            and (doc.get("kind") == API_KEY or isinstance(doc.get("email"), str))
+            and isinstance(where, dict)
+            and (
+                (where.get("store") == FILE and _sealed_ok(where))
+                or (where.get("store") == KEYRING and isinstance(where.get("username"), str))
+            )
+        )
+    if not (fields_ok and isinstance(doc.get("allow_insecure_http"), bool)):
+        raise _corrupt(path, "fields missing or of the wrong type")
+    return doc
+
+
+def _sealed_ok(sealed: object) -> bool:
+    return (
         isinstance(sealed, dict)
         and sealed.get("algorithm") == _ALGORITHM
         and all(isinstance(sealed.get(k), str) for k in ("nonce", "ciphertext"))
     )
-    if not fields_ok:
-        raise _corrupt(path, "fields missing or of the wrong type")
-    return doc
+
+
+def forget(filepath: str | os.PathLike[str] | None = None) -> bool:
+    """Delete the saved credentials: the file, and its entry in the OS keyring if it
+    has one. Returns False when there was no file.
+
+    Raises:
+        AuthenticationError: the file exists and cannot be deleted.
+    """
+    path = config_path(filepath)
+    try:
+        raw = _read_private(path, "credentials file", follow=False)
+    except FileNotFoundError:
+        return False
+    except (OSError, AuthenticationError):
+        raw = b""
+    try:
+        where = json.loads(raw).get("secret")
+    except (ValueError, AttributeError, RecursionError):
+        where = None
+    if isinstance(where, dict) and where.get("store") == KEYRING:
+        from syftbox_accounting import keyring_store
+
+        keyring_store.delete(str(where.get("username")))
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        return False
+    except OSError as exc:
+        raise _file_error(
+            f"Could not delete the credentials file {path} ({exc.strerror}):",
+            f"check the permissions of {path.parent}.",
+        ) from None
+    return True
 
 
 # -- discovery
@@ -481,13 +731,22 @@ def _present(path: Path) -> bool:
 
 
 def from_environment(environ: Mapping[str, str] | None = None) -> Credentials | None:
-    """Credentials from the environment; None when neither email nor password is set.
+    """Credentials from the environment: the API key (with the email, if set), and the
+    email and password; None when none of them is set.
 
     Raises:
-        AuthenticationError: only one of the email and password is set.
+        AuthenticationError: the password is set without the email, or (without an API
+            key) only one of the email and password.
     """
     env = os.environ if environ is None else environ
-    email, password = env.get(ENV_EMAIL), env.get(ENV_PASSWORD)
+    email, password, api_key = env.get(ENV_EMAIL), env.get(ENV_PASSWORD), env.get(ENV_API_KEY)
+    if api_key and not (password and not email):
+        return Credentials(
+            url=resolve_url(environ=env),
+            email=email or None,
+            password=password or None,
+            api_key=api_key,
+        )
     if not email and not password:
         return None
     missing = ENV_PASSWORD if email else ENV_EMAIL
@@ -511,7 +770,10 @@ def discover(
         path = None
     if path is not None and _present(path):
         try:
-            return load(path, environ=environ), f"config file {path}"
+            loaded = load(path, environ=environ)
+            where = "the OS keyring" if loaded.saved_in == KEYRING else "the encrypted file"
+            log.info("Using the credentials saved in %s (%s)", path, where)
+            return loaded, f"config file {path}"
         except AuthenticationError as exc:
             log.warning("Skipping the credentials file %s: %s", path, exc.message)
     elif path is not None:
@@ -519,5 +781,7 @@ def discover(
     found = from_environment(environ)
     if found is not None:
         return found, "environment"
-    log.debug("Credentials discovery: %s and %s are not set", ENV_EMAIL, ENV_PASSWORD)
+    log.debug(
+        "Credentials discovery: %s, %s and %s are not set", ENV_API_KEY, ENV_EMAIL, ENV_PASSWORD
+    )
     return None, "not configured"

@@ -269,6 +269,15 @@ CODES: dict[str, Code] = {
     "rate_limited": Code(ServiceException, "Too many requests: wait a moment and try again."),
     "internal_error": Code(ServiceException, "The service failed; try again later."),
     "unavailable": Code(ServiceException, "The service is down for a while; try again later."),
+    "insufficient_scope": Code(
+        AuthenticationError,
+        "Use an API key with that scope (create_api_key(..., scopes=[...])), or the password.",
+    ),
+    "spend_cap_exceeded": Code(
+        PaymentError,
+        "Nothing moved: the API key's max_spend is used up. Pay with another key or the "
+        "password, or create a key with a higher cap.",
+    ),
 }
 
 # The library's own advice, for situations that have no service error code.
@@ -561,6 +570,10 @@ _FEATURES = {
     "refunds": (
         "refund a payment",
         "Pay the money back with transfer() instead (it is not linked to the payment).",
+    ),
+    "api-keys": (
+        "manage API keys",
+        "Authenticate with the email and password: this service has no API keys.",
     ),
 }
 

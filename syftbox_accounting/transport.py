@@ -164,6 +164,13 @@ class _BearerAuth(httpx.Auth):
         return "_BearerAuth(***)"
 
 
+class _ByFeatures(httpx.Auth):
+    """Stands for "the API key or the password, as the service's features say"."""
+
+
+_BY_FEATURES = _ByFeatures()
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class _Send:
     """An exchange step: send the call now."""
@@ -318,6 +325,8 @@ class Transport:
         self.deadline = deadline
         self._basic: httpx.BasicAuth | None = None
         self._bearer: _BearerAuth | None = None
+        # The user's API key: used instead of `_basic` at a service that announces keys.
+        self._api_key: _BearerAuth | None = None
         # Every secret this transport has held: an old password or a token pasted
         # where an id belongs must not come back in an error message either.
         self._secrets: tuple[str, ...] = ()
@@ -335,6 +344,8 @@ class Transport:
         self.last_response: ResponseInfo | None = None
         # What the service announced in Accounting-Features; None until an answer told.
         self._features: frozenset[str] | None = None
+        # Set once we said (at INFO) that this service has no API keys.
+        self._said_no_keys = False
 
     def __repr__(self) -> str:
         return f"Transport({self.base_url!r})"
@@ -377,6 +388,20 @@ class Transport:
             # The header's value, as a proxy or a debugging service may echo it.
             self.remember_secret(self._basic._auth_header.removeprefix("Basic "))
 
+    def set_api_key(self, key: str | None) -> None:
+        """Use the API `key` for user calls at a service that announces ``api-keys``
+        (None to forget it)."""
+        if key is None:
+            self._api_key = None
+            return
+        self._api_key = _BearerAuth(key)
+        self.remember_secret(key)
+        self.remember_secret(f"Bearer {key}")
+
+    @property
+    def has_api_key(self) -> bool:
+        return self._api_key is not None
+
     def set_bearer(self, key: str) -> None:
         """Use `key` for admin calls."""
         self._bearer = _BearerAuth(key)
@@ -389,8 +414,12 @@ class Transport:
             self._secrets = (secret, *self._secrets)[:64]
 
     def _auth_for(self, call: Call[Any], operation: str) -> httpx.Auth | None:
+        """The call's credentials; `_BY_FEATURES` for a user call of a client with an API
+        key: the key or the password, once the service's features are known."""
         if call.auth == "none":
             return None
+        if call.auth == "basic" and self._api_key is not None:
+            return _BY_FEATURES
         auth = self._basic if call.auth == "basic" else self._bearer
         if auth is None:
             raise AuthenticationError(
@@ -403,9 +432,37 @@ class Transport:
             )
         return auth
 
+    def _user_auth(self, operation: str) -> httpx.Auth:
+        """The API key at a service that announces ``api-keys``; elsewhere the password
+        (said once at INFO), or, with a key alone, an error: a key is never sent to a
+        service that does not know keys."""
+        assert self._api_key is not None
+        if "api-keys" in (self.features or ()):
+            return self._api_key
+        if self._basic is not None:
+            if not self._home._said_no_keys:
+                self._home._said_no_keys = True
+                log.info(
+                    "The service at %s does not support API keys (it does not announce "
+                    "'api-keys'): using the email and password instead of the API key.",
+                    self.base_url,
+                )
+            return self._basic
+        raise AuthenticationError(
+            f"{operation} failed: the service at {self.base_url} does not support API keys "
+            "(it does not announce 'api-keys' in its Accounting-Features header), so the "
+            "API key cannot be used there. Nothing was sent.",
+            hint="Configure the account's email and password for this service: "
+            "configure(email=..., password=...), or SYFTBOX_ACCOUNTING_EMAIL and "
+            "SYFTBOX_ACCOUNTING_PASSWORD.",
+            hint_key=errors.UNSUPPORTED,
+            operation=operation,
+        )
+
     def share(self, other: Transport) -> None:
         """Use `other`'s credentials and connection pool (for `with_options()`)."""
         self._basic, self._bearer, self._secrets = other._basic, other._bearer, other._secrets
+        self._api_key = other._api_key
         self._pool = other._pool or other
 
     # -- clients
@@ -699,8 +756,10 @@ class Transport:
         policy says, within the call's deadline. A call that needs a feature the
         service has not announced is never sent (`FeatureNotSupportedError`)."""
         auth = self._auth_for(call, operation)
-        if call.feature is not None and self.features is None:
+        if (call.feature is not None or auth is _BY_FEATURES) and self.features is None:
             self.send(operations.learn_features(), operation, timeout=timeout, deadline=deadline)
+        if auth is _BY_FEATURES:
+            auth = self._user_auth(operation)
         self._check_feature(call, operation)
         args = self._request_args(call, auth, timeout)
         client = self._sync_client()
@@ -736,10 +795,12 @@ class Transport:
         import anyio  # only async programs pay for loading it
 
         auth = self._auth_for(call, operation)
-        if call.feature is not None and self.features is None:
+        if (call.feature is not None or auth is _BY_FEATURES) and self.features is None:
             await self.send_async(
                 operations.learn_features(), operation, timeout=timeout, deadline=deadline
             )
+        if auth is _BY_FEATURES:
+            auth = self._user_auth(operation)
         self._check_feature(call, operation)
         args = self._request_args(call, auth, timeout)
         client = self._async_http()

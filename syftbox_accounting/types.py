@@ -19,8 +19,11 @@ from syftbox_accounting.errors import AccountingError
 
 __all__ = [
     "AccountInfo",
+    "ApiKey",
+    "ApiKeyScope",
     "CredentialCheck",
     "CredentialStatus",
+    "NewApiKey",
     "Transaction",
     "TransactionActor",
     "TransactionDict",
@@ -278,3 +281,54 @@ class CredentialCheck:
 
     def __bool__(self) -> bool:
         return self.ok
+
+
+class ApiKeyScope(enum.StrEnum):
+    """What an API key may do (see README, "Credentials")."""
+
+    READ = "read"  # the account, its balance, history and usage
+    PAY = "pay"  # tokens and direct payments (transfers)
+    CHARGE = "charge"  # charges as a service: create, confirm, cancel, refund
+    ACCOUNT = "account"  # the organization and the password
+    KEYS = "keys"  # create, list and revoke API keys
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ApiKey:
+    """An API key as the service lists it: never its secret. `hint` (``sbk_...x9Qa``)
+    helps recognise it; `max_spend` is its spend cap (None: none), `spent` what it has
+    committed so far; `expires_at`, `revoked_at`, `last_used_at` are None when not
+    set."""
+
+    id: str
+    name: str
+    scopes: frozenset[ApiKeyScope]
+    hint: str
+    created_at: datetime.datetime
+    expires_at: datetime.datetime | None = None
+    revoked_at: datetime.datetime | None = None
+    last_used_at: datetime.datetime | None = None
+    max_spend: Decimal | None = None
+    spent: Decimal = Decimal(0)
+
+    def is_active(self, now: datetime.datetime | None = None) -> bool:
+        """True while it is neither revoked nor expired (at `now`, default: now)."""
+        moment = now or datetime.datetime.now(datetime.UTC)
+        return self.revoked_at is None and (self.expires_at is None or moment < self.expires_at)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class NewApiKey:
+    """What `create_api_key()` returns: the key as listed (`key`) and its `secret`,
+    which the service shows this once. Its repr never shows the secret: save it (an
+    environment variable, a secrets manager, or ``save_credentials()``)."""
+
+    key: ApiKey
+    secret: str = dataclasses.field(repr=False)
+
+    @property
+    def id(self) -> str:
+        return self.key.id
+
+    def __str__(self) -> str:
+        return f"API key {self.key.id} ({self.key.hint})"

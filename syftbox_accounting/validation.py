@@ -38,6 +38,8 @@ MAX_HISTORY_LIMIT = 10_000
 MAX_IDEMPOTENCY_KEY_LENGTH = 255
 MAX_TOKEN_LIFETIME = 86400  # seconds: the contract's bound on `expiresIn` and `holdFor`
 MAX_REASON_LENGTH = 512
+MAX_KEY_LIFETIME = 365 * 86400  # seconds: the contract's bound on an API key's `expiresIn`
+MAX_KEY_NAME_LENGTH = 100
 _IDEMPOTENCY_KEY = re.compile(r"[!-~]{1,255}")
 
 # A deliverable-looking address: one @, a dotted domain, no spaces or controls.
@@ -173,6 +175,47 @@ def password(value: object, name: str = "password", *, new: bool = False) -> str
     if problem is not None:
         raise InvalidInputError(problem)
     return str(secret.value)
+
+
+API_KEY_PREFIX = "sbk_"
+_API_KEY = re.compile(r"sbk_[A-Za-z0-9]{43}")
+
+
+def api_key(value: object, name: str = "api_key") -> str:
+    """An API key (or a `Hidden` one): ``sbk_`` and 43 letters and digits, as
+    `create_api_key()` gives it. The value is never echoed."""
+    secret = Hidden(value)
+    del value
+    text = secret.value.strip() if isinstance(secret.value, str) else secret.value
+    problem = _secret_problem(name, text, 256)
+    if problem is None and not _API_KEY.fullmatch(str(text)):
+        problem = (
+            f"{name} is not an API key: one is sbk_ followed by 43 letters and digits, as "
+            "create_api_key() or `syftbox-accounting keys create` shows it (a password "
+            "goes in password=)."
+        )
+    if problem is not None:
+        raise InvalidInputError(problem)
+    return str(text)
+
+
+def key_lifetime(value: object, name: str = "expires_in") -> int | None:
+    """None, or an API key's lifetime: whole seconds (int, float or timedelta) from 60
+    to 365 days."""
+    if value is None:
+        return None
+    if isinstance(value, datetime.timedelta):
+        value = value.total_seconds()
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidInputError(
+            f"{name} must be a number of seconds or a timedelta, not {_type_name(value)}."
+        )
+    if not (math.isfinite(value) and value == int(value) and 60 <= value <= MAX_KEY_LIFETIME):
+        raise InvalidInputError(
+            f"{name} must be a whole number of seconds from 60 to {MAX_KEY_LIFETIME} "
+            f"(365 days), got {value}."
+        )
+    return int(value)
 
 
 def optional_text(name: str, value: object, *, max_length: int) -> str | None:

@@ -12,6 +12,7 @@ sync twin of a seed-async ``x`` is ``x_sync``.
 - `charges`: as a service, charges, `charging()`, confirming and cancelling;
 - `settlement`: the steps the multi-step payments share (confirm-or-cancel...);
 - `history`: the account summary, history pages and iterators, lookup, usage;
+- `keys`: API keys: create, list, revoke;
 - `accounting_client`: `AccountingClient`, all of them.
 """
 

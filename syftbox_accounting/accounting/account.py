@@ -89,6 +89,7 @@ class AccountMethods(UserBase):
 
     def _get_account_balance(self) -> Flow[float]:
         user = yield from result_of(operations.get_my_info())
+        self._learned(user)
         return float(user.balance)
 
     def get_account_balance(self) -> float:
@@ -110,7 +111,7 @@ class AccountMethods(UserBase):
     _get_account_balance_async = get_account_balance_async
 
     def _get_account(self) -> Flow[User]:
-        return (yield from result_of(operations.get_my_info()))
+        return self._learned((yield from result_of(operations.get_my_info())))
 
     def get_account(self) -> User:
         """Your account as the service reports it: id, email, organization, and the
@@ -136,8 +137,14 @@ class AccountMethods(UserBase):
                 "No credentials are configured: call configure() or register_accounting().",
             )
         try:
-            user = yield from result_of(operations.get_my_info())
+            user = self._learned((yield from result_of(operations.get_my_info())))
         except AuthenticationError as exc:
+            if exc.code == "insufficient_scope":
+                return CredentialCheck(
+                    CredentialStatus.VALID,
+                    "The API key works, but may not read the account (it has no read scope).",
+                    error=exc,
+                )
             return CredentialCheck(CredentialStatus.INVALID, exc.message, error=exc)
         except AccountingError as exc:
             return CredentialCheck(CredentialStatus.UNREACHABLE, exc.message, error=exc)

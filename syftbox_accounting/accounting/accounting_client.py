@@ -5,19 +5,20 @@ from __future__ import annotations
 from syftbox_accounting.accounting.account import AccountMethods
 from syftbox_accounting.accounting.charges import ChargeMethods
 from syftbox_accounting.accounting.history import HistoryMethods
+from syftbox_accounting.accounting.keys import KeyMethods
 from syftbox_accounting.accounting.payments import PaymentMethods
 
 __all__ = ["AccountingClient"]
 
 
-class AccountingClient(AccountMethods, PaymentMethods, ChargeMethods, HistoryMethods):
+class AccountingClient(AccountMethods, PaymentMethods, ChargeMethods, HistoryMethods, KeyMethods):
     """A user's connection to the accounting service: balance, tokens, payments.
 
     Nothing touches the network on construction. Credentials come from the
     arguments, `configure()`, `register_accounting()`, or discovery
     (`setup_accounting_discovery()`). ``help(AccountingClient)`` lists the methods
     by area: account, payments (as a payer), charges (as a service), history,
-    and the configured user they share.
+    API keys, and the configured user they share.
 
     >>> client = AccountingClient(email="alice@example.com", password="...")
     >>> client.get_account_balance()
@@ -28,6 +29,11 @@ class AccountingClient(AccountMethods, PaymentMethods, ChargeMethods, HistoryMet
         accounting_url: the service; defaults to ``SYFTBOX_ACCOUNTING_URL``, else the
             public SyftBox service.
         email, password: the account's credentials, if known.
+        api_key: an API key of the account (``sbk_...``, from `create_api_key()`), used
+            instead of the password at a service that supports keys; with both, the
+            password serves a service without keys (the public one), said once at
+            ``SYFTBOX_ACCOUNTING_LOG=info``; a key alone there is an error. The email
+            may then be left out (learned from the service when needed).
         timeout: seconds for each request phase (connect, read, write); default
             ``SYFTBOX_ACCOUNTING_TIMEOUT``, else 10.
         max_retries: retries of a failed request (GETs; any request when nothing was

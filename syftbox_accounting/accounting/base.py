@@ -1,5 +1,6 @@
 """The configured user that every area of `AccountingClient` builds on: the service's
-URL, the email and password, and where they are saved and found. No network."""
+URL, the email, the password and the API key, and where they are saved and found. No
+network."""
 
 from __future__ import annotations
 
@@ -12,11 +13,12 @@ import httpx
 # loading the client never loads the budget module (see payments.py).
 import syftbox_accounting
 from syftbox_accounting import credentials as creds
-from syftbox_accounting import errors, validation
-from syftbox_accounting.defaults import ENV_EMAIL, ENV_PASSWORD, ENV_URL
+from syftbox_accounting import errors, operations, validation
+from syftbox_accounting.defaults import ENV_API_KEY, ENV_EMAIL, ENV_PASSWORD, ENV_URL
 from syftbox_accounting.errors import AuthenticationError, InvalidInputError
 from syftbox_accounting.service_client import ServiceClient
-from syftbox_accounting.transport import DEFAULT_MAX_RESPONSE_BYTES, RetryPolicy
+from syftbox_accounting.transport import DEFAULT_MAX_RESPONSE_BYTES, Flow, RetryPolicy, result_of
+from syftbox_accounting.types import User
 from syftbox_accounting.validation import hides
 
 if TYPE_CHECKING:
@@ -28,13 +30,14 @@ class UserBase(ServiceClient):
     the credentials, saves them and finds them again. The areas (account, payments,
     history) add the operations; `AccountingClient` is all of them."""
 
-    @hides("password")
+    @hides("password", "api_key")
     def __init__(
         self,
         accounting_url: str | None = None,
         email: str | None = None,
         password: str | None = None,
         *,
+        api_key: str | None = None,
         timeout: float | None = None,
         max_retries: int | None = None,
         allow_insecure_http: bool | None = None,
@@ -59,9 +62,11 @@ class UserBase(ServiceClient):
         self._options["budget"] = _checked_budget(budget)
         self._email: str | None = None
         self._password: str | None = None
-        secret = validation.Hidden(password)
-        if email is not None or secret.value is not None:
-            self._configure(None, email, secret)
+        self._api_key: str | None = None
+        secret, key = validation.Hidden(password), validation.Hidden(api_key)
+        del password, api_key  # a traceback that shows locals must not show them
+        if email is not None or secret.value is not None or key.value is not None:
+            self._configure(None, email, secret, key)
 
     # -- the budget (no network)
 
@@ -111,15 +116,26 @@ class UserBase(ServiceClient):
         return self._transport.base_url
 
     def is_configured(self) -> bool:
-        """True when URL, email and password are all set. Never touches the network."""
-        return bool(self._transport.base_url and self._email and self._password)
+        """True when the URL and credentials (an email and password, or an API key) are
+        set. Never touches the network."""
+        return bool(
+            self._transport.base_url and ((self._email and self._password) or self._api_key)
+        )
 
     def get_email(self) -> str:
-        """The configured email.
+        """The configured email (with an API key alone: once a call has learned it).
 
         Raises:
-            AuthenticationError: no credentials are configured.
+            AuthenticationError: no credentials are configured, or an API key alone
+                whose account's email no call has learned yet.
         """
+        if self._email is None and self._api_key is not None:
+            raise AuthenticationError(
+                "This client has an API key but does not know its account's email yet:",
+                hint="pass email= with api_key= (or set SYFTBOX_ACCOUNTING_EMAIL), or call "
+                "get_account() first (with a key that has the read scope).",
+                hint_key=errors.NOT_CONFIGURED,
+            )
         if self._email is None:
             raise AuthenticationError(
                 "No accounting credentials are configured:",
@@ -128,36 +144,96 @@ class UserBase(ServiceClient):
             )
         return self._email
 
-    @hides("password")
+    @hides("password", "api_key")
     def configure(
         self,
         accounting_url: str | None = None,
         email: str | None = None,
         password: str | None = None,
+        *,
+        api_key: str | None = None,
     ) -> None:
-        """Use existing credentials. Checks them and sends no request; use
+        """Use existing credentials: an email and password, or an API key (with its
+        account's email if you know it), or both (the key is used where the service
+        supports keys, the password elsewhere). Checks them and sends no request; use
         `validate_credentials()` to ask the service.
 
         >>> client.configure(email="alice@example.com", password="...")
+        >>> client.configure(api_key=os.environ["MY_ACCOUNTING_KEY"])
 
         Raises:
-            InvalidInputError: a malformed URL or email, or an empty password.
+            InvalidInputError: a malformed URL, email or API key, or an empty password.
         """
-        self._configure(accounting_url, email, password)
+        self._configure(accounting_url, email, password, api_key)
 
     connect_accounting = configure
 
-    def _configure(self, accounting_url: str | None, email: str | None, secret: object) -> None:
+    def _configure(
+        self, accounting_url: str | None, email: str | None, secret: object, key: object = None
+    ) -> None:
         url = (
             validation.url(accounting_url, allow_insecure_http=self._allow_insecure_http)
             if accounting_url is not None
             else self._transport.base_url
         )
-        email = validation.email(email)
-        checked = validation.Hidden(validation.password(secret))
-        del secret
+        api_key = validation.Hidden(key)
+        password = validation.Hidden(secret)
+        del secret, key
+        if api_key.value is None:
+            email = validation.email(email)
+            checked = validation.Hidden(validation.password(password))
+            self._transport.base_url = url
+            self._set_credentials(email, checked)
+            self._set_api_key(None)
+            return
+        checked_key = validation.Hidden(validation.api_key(api_key))
+        email = None if email is None else validation.email(email)
+        if password.value is not None:
+            if email is None:
+                raise InvalidInputError(
+                    "A password needs the account's email: pass email= too (or leave the "
+                    "password out and use the API key alone)."
+                )
+            password = validation.Hidden(validation.password(password))
         self._transport.base_url = url
-        self._set_credentials(email, checked)
+        self._set_api_key(checked_key)
+        if password.value is not None:
+            assert email is not None
+            self._set_credentials(email, password)
+        else:
+            self._email, self._password = email, None
+            self._transport.set_basic(None, None)
+
+    def _set_api_key(self, key: object) -> None:
+        secret = validation.Hidden(key)
+        del key
+        self._api_key = None if secret.value is None else str(secret.value)
+        self._transport.set_api_key(self._api_key)
+
+    def _learned(self, user: User) -> User:
+        """`user`, this client's account: a client with an API key alone now knows its
+        email."""
+        if self._email is None and self._api_key is not None:
+            self._email = user.email
+        return user
+
+    def _my_email(self) -> Flow[str]:
+        """The account's email: the configured one, or, for a client with an API key
+        alone, learned once from the service (with a key that may read the account)."""
+        if self._email is None and self._api_key is not None:
+            try:
+                user = yield from result_of(operations.get_my_info())
+            except AuthenticationError as exc:
+                if exc.code != "insufficient_scope":
+                    raise
+                raise AuthenticationError(
+                    "This client has an API key without the read scope and no email, so it "
+                    "cannot tell which account it acts for:",
+                    hint="pass email= with api_key= (or set SYFTBOX_ACCOUNTING_EMAIL).",
+                    hint_key=errors.NOT_CONFIGURED,
+                ) from None
+            self._learned(user)
+        return self.get_email()
 
     def _set_credentials(self, email: str, password: object) -> None:
         secret = validation.Hidden(password)
@@ -168,30 +244,45 @@ class UserBase(ServiceClient):
     # -- saved credentials and discovery (no network)
 
     def save_credentials(self, filepath: str | None = None) -> None:
-        """Save the credentials, password encrypted, to ``~/.syftbox/accounting.json``
-        or `filepath`. Call it only with the user's consent. The file is 0600 from
-        the moment it exists, written atomically; the key lives apart from it
+        """Save the credentials: the API key if the client has one, else the password.
+        Call it only with the user's consent.
+
+        Without `filepath`, the secret goes to the OS keyring when the machine has a
+        real one (macOS Keychain, Windows Credential Locker, a desktop's Secret
+        Service), with ``~/.syftbox/accounting.json`` saying where it is; else it is
+        encrypted into that file. With `filepath`, it is encrypted into that file.
+        ``SYFTBOX_ACCOUNTING_CREDENTIAL_STORE=keyring|file`` forces one. A file is 0600
+        from the moment it exists, written atomically; its key lives apart from it
         (``SYFTBOX_ACCOUNTING_KEY``, or ``accounting.key`` beside the file).
+        ``SYFTBOX_ACCOUNTING_LOG=info`` says where they went.
 
         Raises:
-            AuthenticationError: no credentials are configured.
+            AuthenticationError: no credentials are configured, or they could not be
+                saved (the message says why).
             InvalidInputError: `filepath` is not a path to a file.
         """
+        self._save_credentials(filepath)
+
+    def _save_credentials(
+        self, filepath: str | None = None, store: str | None = None
+    ) -> creds.Saved:
         path = validation.filepath(filepath)
-        if self._email is None or self._password is None:
+        if self._api_key is None and (self._email is None or self._password is None):
             raise AuthenticationError(
                 "There are no credentials to save:",
                 hint="call configure(email=..., password=...) or register_accounting(...) first.",
                 hint_key=errors.NOT_CONFIGURED,
             )
-        creds.save(
+        return creds.save(
             creds.Credentials(
                 self.accounting_url,
                 self._email,
-                self._password,
+                None if self._api_key is not None else self._password,
                 allow_insecure_http=self._allow_insecure_http,
+                api_key=self._api_key,
             ),
             path,
+            store=store,
         )
 
     @classmethod
@@ -206,12 +297,21 @@ class UserBase(ServiceClient):
         path = validation.filepath(filepath)
         found = creds.load(path)
         where = f"the credentials file {creds.config_path(path)}"
-        return cls._from(where, found.url, found.email, found.password, found.allow_insecure_http)
+        return cls._from(
+            where,
+            found.url,
+            found.email,
+            found.password,
+            found.allow_insecure_http,
+            api_key=found.api_key,
+        )
 
     @classmethod
     def from_environment(cls, *, allow_insecure_http: bool | None = None) -> Self:
-        """A client with credentials from ``SYFTBOX_ACCOUNTING_EMAIL``,
-        ``SYFTBOX_ACCOUNTING_PASSWORD`` and, optionally, ``SYFTBOX_ACCOUNTING_URL``.
+        """A client with credentials from ``SYFTBOX_ACCOUNTING_API_KEY`` (with
+        ``SYFTBOX_ACCOUNTING_EMAIL`` if set), or ``SYFTBOX_ACCOUNTING_EMAIL`` and
+        ``SYFTBOX_ACCOUNTING_PASSWORD`` (both: the key where the service supports keys),
+        and, optionally, ``SYFTBOX_ACCOUNTING_URL``.
         `allow_insecure_http` (or ``SYFTBOX_ACCOUNTING_ALLOW_INSECURE_HTTP=1``) allows a
         plain http:// URL to a host that is not loopback, e.g. ``http://accounting:8000``.
 
@@ -222,19 +322,28 @@ class UserBase(ServiceClient):
         found = creds.from_environment()
         if found is None:
             raise AuthenticationError(
-                f"Set {ENV_EMAIL} and {ENV_PASSWORD} (and optionally {ENV_URL}) to configure "
-                "accounting from the environment.",
+                f"Set {ENV_API_KEY}, or {ENV_EMAIL} and {ENV_PASSWORD} (and optionally "
+                f"{ENV_URL}), to configure accounting from the environment.",
                 hint_key=errors.NOT_CONFIGURED,
             )
-        return cls._from("environment", found.url, found.email, found.password, allow_insecure_http)
+        return cls._from(
+            "environment",
+            found.url,
+            found.email,
+            found.password,
+            allow_insecure_http,
+            api_key=found.api_key,
+        )
 
     @classmethod
     def setup_accounting_discovery(
         cls, *, allow_insecure_http: bool | None = None
     ) -> tuple[Self, bool]:
-        """Find credentials: the config file first, then the environment. Returns the
-        client and whether it is configured. A corrupt config file is skipped with a
-        warning that names it. `allow_insecure_http` as in `from_environment()`.
+        """Find credentials, in this order: the saved credentials (the config file, its
+        secret in the OS keyring or in the file), then the environment (the API key, then
+        the email and password). Returns the client and whether it is configured. A
+        corrupt config file is skipped with a warning that names it.
+        `allow_insecure_http` as in `from_environment()`.
 
         Raises:
             AuthenticationError: only one of the email and password variables is set,
@@ -247,11 +356,13 @@ class UserBase(ServiceClient):
         insecure = allow_insecure_http
         if insecure is None and found.allow_insecure_http:
             insecure = True  # saved with the file
-        client = cls._from(source, found.url, found.email, found.password, insecure)
+        client = cls._from(
+            source, found.url, found.email, found.password, insecure, api_key=found.api_key
+        )
         return client, client.is_configured()
 
     @classmethod
-    @hides("password")
+    @hides("password", "api_key")
     def _from(
         cls,
         source: str,
@@ -259,14 +370,18 @@ class UserBase(ServiceClient):
         email: str | None = None,
         password: str | None = None,
         allow_insecure_http: bool | None = None,
+        *,
+        api_key: str | None = None,
     ) -> Self:
         """A client with found credentials; a malformed value is an
         `AuthenticationError` naming where it came from (a file, or the environment)."""
         try:
-            return cls(url, email, password, allow_insecure_http=allow_insecure_http)
+            return cls(
+                url, email, password, api_key=api_key, allow_insecure_http=allow_insecure_http
+            )
         except InvalidInputError as exc:
             where = (
-                f"the environment ({ENV_EMAIL}, {ENV_PASSWORD}, {ENV_URL})"
+                f"the environment ({ENV_API_KEY}, {ENV_EMAIL}, {ENV_PASSWORD}, {ENV_URL})"
                 if source == "environment"
                 else source
             )

@@ -91,15 +91,19 @@ class ChargeMethods(UserBase):
         confirm = validation.flag("confirm", confirm)
         key = settlement.flow_key(idempotency_key, confirm)
         with settlement.reported_as(key):
+            payer, value = validation.email(sender_email, "sender_email"), validation.amount(amount)
+            names = (settlement.app_name(labels[0]), settlement.endpoint(labels[1]))
+            hold = validation.expires_in(hold_for, "hold_for")
+            secret = validation.Hidden(validation.token(secret))  # before anything is sent
             pending = yield from result_of(
                 operations.create_transaction(
-                    sender_email=validation.email(sender_email, "sender_email"),
-                    recipient_email=self.get_email(),
-                    amount=validation.amount(amount),
-                    token=validation.token(secret),
-                    app_name=settlement.app_name(labels[0]),
-                    endpoint=settlement.endpoint(labels[1]),
-                    hold_for=validation.expires_in(hold_for, "hold_for"),
+                    sender_email=payer,
+                    recipient_email=(yield from self._my_email()),
+                    amount=value,
+                    token=secret.value,
+                    app_name=names[0],
+                    endpoint=names[1],
+                    hold_for=hold,
                     idempotency_key=key,
                 )
             )

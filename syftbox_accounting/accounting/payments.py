@@ -108,14 +108,19 @@ class PaymentMethods(UserBase):
         hold_for: Any,
         idempotency_key: str | None,
     ) -> Flow[Transaction]:
+        recipient = validation.email(recipient_email, "recipient_email")
+        value = validation.amount(amount)
+        names = (settlement.app_name(labels[0]), settlement.endpoint(labels[1]))
+        hold = validation.expires_in(hold_for, "hold_for")
+        key = validation.idempotency_key(idempotency_key)
         call = operations.create_transaction(
-            sender_email=self.get_email(),
-            recipient_email=validation.email(recipient_email, "recipient_email"),
-            amount=validation.amount(amount),
-            app_name=settlement.app_name(labels[0]),
-            endpoint=settlement.endpoint(labels[1]),
-            hold_for=validation.expires_in(hold_for, "hold_for"),
-            idempotency_key=validation.idempotency_key(idempotency_key),
+            sender_email=(yield from self._my_email()),
+            recipient_email=recipient,
+            amount=value,
+            app_name=names[0],
+            endpoint=names[1],
+            hold_for=hold,
+            idempotency_key=key,
         )
         return (yield from result_of(call))
 

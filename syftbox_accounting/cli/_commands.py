@@ -61,7 +61,7 @@ def balance(ctx: Context) -> int:
         )
     ctx.emit(
         {
-            "email": account.email,
+            "email": user.email,
             "balance": user.balance,
             "available_balance": user.available_balance,
             "held_balance": user.held_balance,
@@ -87,7 +87,7 @@ def token(ctx: Context) -> int:
         )
     ctx.emit({"token": value}, [value])  # the output the user asked for
     if not ctx.json and is_terminal(sys.stdout):
-        ctx.note(f"Give it only to {recipient}: it lets them charge {account.email} once.")
+        ctx.note(f"Give it only to {recipient}: it lets them charge {account.who} once.")
     return OK
 
 
@@ -311,7 +311,7 @@ def usage(ctx: Context) -> int:
         "created_before": until,
         "usage": usage_doc(summary),
     }
-    ctx.emit(document, [f"Usage of {account.email}{window}:", *fields(rows)])
+    ctx.emit(document, [f"Usage of {account.who}{window}:", *fields(rows)])
     return OK
 
 

@@ -45,12 +45,18 @@ ADMIN_KEY = Secret("admin key", "admin_key_stdin", ENV_ADMIN_KEY, AUTH)
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Account:
-    """Where a command's credentials came from (the password is only in the client)."""
+    """Where a command's credentials came from (the secrets are only in the client): a
+    password, or a saved or exported API key (its email may then be unknown)."""
 
     url: str
-    email: str
-    password: str = dataclasses.field(repr=False)
+    email: str | None
+    password: str | None = dataclasses.field(repr=False)
     source: str
+    api_key: str | None = dataclasses.field(default=None, repr=False)
+
+    @property
+    def who(self) -> str:
+        return self.email or "the API key's account"
 
 
 @dataclasses.dataclass
@@ -206,7 +212,8 @@ class Context:
                 # --email or --password-stdin, and a missing half is reported later.
                 found, source = None, "not configured"
             if found is not None:
-                self.secret(found.password)
+                self.secret(found.password or "")
+                self.secret(found.api_key or "")
             self._discovery = (found, source)
         return self._discovery
 
@@ -233,6 +240,9 @@ class Context:
         then the environment, then a prompt (in a terminal)."""
         found, source = self.discovered()
         url = self.service_url()
+        keyed = self._keyed_account(found, source, url)
+        if keyed is not None:
+            return keyed
         email = self.option("email") or (found.email if found else None)
         email = email or os.environ.get(ENV_EMAIL) or None
         if email is None:
@@ -244,10 +254,13 @@ class Context:
                 f"--email with the password in ${ENV_PASSWORD} or --password-stdin",
                 AUTH,
             )
-        same_account = found is not None and found.email.casefold() == str(email).casefold()
+        same_account = found is not None and (found.email or "").casefold() == str(email).casefold()
         saved = (
             (found.password, source)
-            if found is not None and same_account and _same_url(found.url, url)
+            if found is not None
+            and found.password is not None
+            and same_account
+            and _same_url(found.url, url)
             else None
         )
         elsewhere = f" (the saved password is for {found.url})" if found and same_account else ""
@@ -262,11 +275,32 @@ class Context:
         password, source = read
         return Account(url=url, email=str(email), password=password, source=source)
 
+    def _keyed_account(
+        self, found: creds.Credentials | None, source: str, url: str
+    ) -> Account | None:
+        """The saved or exported API key, unless the command asks for a password
+        (--password-stdin), another account (--email) or another service (--url)."""
+        if found is None or found.api_key is None or self.option(PASSWORD.option):
+            return None
+        wanted = self.option("email")
+        if not _same_url(found.url, url) or (
+            wanted and found.email and found.email.casefold() != str(wanted).casefold()
+        ):
+            return None
+        return Account(
+            url=url,
+            email=found.email or (str(wanted) if wanted else None),
+            password=found.password,
+            source=source,
+            api_key=found.api_key,
+        )
+
     def account_client(self, account: Account) -> AccountingClient:
         return AccountingClient(
             account.url,
             account.email,
             account.password,
+            api_key=account.api_key,
             allow_insecure_http=self.insecure_http_allowed(account.url),
         )
 

@@ -1,0 +1,149 @@
+"""The API keys area of `AccountingClient`: create scoped, revocable keys that stand in
+for the password, list them, revoke them (at a service that announces ``api-keys``)."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from syftbox_accounting import operations, validation
+from syftbox_accounting.accounting.base import UserBase
+from syftbox_accounting.errors import InvalidInputError
+from syftbox_accounting.service_client import twin
+from syftbox_accounting.transport import Flow, result_of
+from syftbox_accounting.types import ApiKey, ApiKeyScope, NewApiKey
+
+__all__ = ["KeyMethods"]
+
+
+def _scopes(scopes: object) -> frozenset[ApiKeyScope]:
+    """Scopes as names (``"read"``) or `ApiKeyScope`s; a lone string is one scope."""
+    allowed = ", ".join(s.value for s in ApiKeyScope)
+    items = [scopes] if isinstance(scopes, str) else scopes
+    try:
+        found = frozenset(ApiKeyScope(str(s).lower()) for s in items)  # type: ignore[attr-defined]
+    except (TypeError, ValueError):
+        raise InvalidInputError(
+            f"scopes must be some of {allowed}, e.g. ['read', 'pay']."
+        ) from None
+    if not found:
+        raise InvalidInputError(f"scopes must name at least one of {allowed}.")
+    return found
+
+
+class KeyMethods(UserBase):
+    """API keys: scoped, revocable credentials to use instead of the password."""
+
+    def _create_api_key(
+        self,
+        name: str,
+        scopes: Any,
+        expires_in: Any,
+        max_spend: Any,
+        idempotency_key: str | None,
+    ) -> Flow[NewApiKey]:
+        if name is None:
+            raise InvalidInputError("name must be a string saying what the key is for.")
+        call = operations.create_api_key(
+            validation.optional_text("name", name, max_length=validation.MAX_KEY_NAME_LENGTH) or "",
+            _scopes(scopes),
+            expires_in=validation.key_lifetime(expires_in),
+            max_spend=validation.optional_amount(max_spend, "max_spend"),
+            idempotency_key=validation.idempotency_key(idempotency_key),
+        )
+        made = yield from result_of(call)
+        self._transport.remember_secret(made.secret)
+        return made
+
+    def create_api_key(
+        self,
+        name: str,
+        scopes: Iterable[ApiKeyScope | str],
+        *,
+        expires_in: int | float | datetime.timedelta | None = None,
+        max_spend: int | float | Decimal | None = None,
+        idempotency_key: str | None = None,
+    ) -> NewApiKey:
+        """Create an API key for this account, to use instead of the password:
+        ``AccountingClient(url, api_key=made.secret)``, or the
+        ``SYFTBOX_ACCOUNTING_API_KEY`` variable. `scopes` say what it may do: ``read``
+        (balance, account, history, usage), ``pay`` (tokens, transfers), ``charge``
+        (charges, confirming and cancelling them, refunds), ``account`` (organization,
+        password), ``keys`` (manage keys). `expires_in` (seconds or a timedelta, 60 s to
+        365 days) ends it; `max_spend` (US dollars) caps what it may commit over its
+        life (payments at their amount, tokens at their `max_amount`, refunds).
+
+        The result's `secret` is shown this once (its repr hides it): save it.
+
+        >>> made = client.create_api_key("nightly-batch", ["read", "pay"], max_spend=20)
+        >>> made.secret  # sbk_...: store it, e.g. in a secrets manager
+
+        Raises:
+            FeatureNotSupportedError: the service has no API keys (the public one).
+            AuthenticationError: no or wrong credentials, or a key without ``keys``.
+            InvalidInputError: a malformed name, scope, lifetime or cap.
+        """
+        return self._run(self._create_api_key(name, scopes, expires_in, max_spend, idempotency_key))
+
+    @twin(create_api_key)
+    async def create_api_key_async(
+        self,
+        name: str,
+        scopes: Iterable[ApiKeyScope | str],
+        *,
+        expires_in: int | float | datetime.timedelta | None = None,
+        max_spend: int | float | Decimal | None = None,
+        idempotency_key: str | None = None,
+    ) -> NewApiKey:
+        return await self._run_async(
+            self._create_api_key(name, scopes, expires_in, max_spend, idempotency_key)
+        )
+
+    def _list_api_keys(self) -> Flow[list[ApiKey]]:
+        return (yield from result_of(operations.list_api_keys()))
+
+    def list_api_keys(self) -> list[ApiKey]:
+        """This account's API keys, oldest first, revoked and expired ones included;
+        never their secrets (each has a `hint` such as ``sbk_...x9Qa``).
+
+        >>> [k.name for k in client.list_api_keys() if k.is_active()]
+
+        Raises:
+            FeatureNotSupportedError: the service has no API keys (the public one).
+            AuthenticationError: no or wrong credentials, or a key without ``keys``.
+        """
+        return self._run(self._list_api_keys())
+
+    @twin(list_api_keys)
+    async def list_api_keys_async(self) -> list[ApiKey]:
+        return await self._run_async(self._list_api_keys())
+
+    def _revoke_api_key(self, key_id: str, idempotency_key: str | None) -> Flow[ApiKey]:
+        if key_id is None:
+            raise InvalidInputError("key_id must be the id of a key (key_...), as listed.")
+        call = operations.revoke_api_key(
+            (validation.optional_text("key_id", key_id, max_length=64) or "").strip(),
+            validation.idempotency_key(idempotency_key),
+        )
+        return (yield from result_of(call))
+
+    def revoke_api_key(self, key_id: str, *, idempotency_key: str | None = None) -> ApiKey:
+        """Revoke one of this account's API keys (its `id`, ``key_...``): the service
+        refuses it from the next request on. Revoking a revoked key changes nothing.
+
+        >>> client.revoke_api_key("key_7Hq2Vd9sKx3LmN4pR8tZ").revoked_at
+
+        Raises:
+            NotFoundError: no key with this id among this account's.
+            FeatureNotSupportedError: the service has no API keys (the public one).
+            AuthenticationError: no or wrong credentials, or a key without ``keys``.
+        """
+        return self._run(self._revoke_api_key(key_id, idempotency_key))
+
+    @twin(revoke_api_key)
+    async def revoke_api_key_async(
+        self, key_id: str, *, idempotency_key: str | None = None
+    ) -> ApiKey:
+        return await self._run_async(self._revoke_api_key(key_id, idempotency_key))
