@@ -123,6 +123,13 @@ class ServiceClient:
         return clone
 
     @property
+    def service_features(self) -> frozenset[str] | None:
+        """What the service announced it supports beyond the public protocol (its
+        ``Accounting-Features``: ``holds``, ``capture``, ``refunds``, ``api-keys``...),
+        once an answer said; None before the first answer."""
+        return self._transport.features
+
+    @property
     def last_response(self) -> ResponseInfo | None:
         """The last answer this client received, for debugging: its status, headers
         and request id (`ResponseInfo`); None before the first. Errors carry the same

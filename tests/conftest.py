@@ -3,6 +3,7 @@ keeps a test away from the real home folder and environment."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,18 @@ from syftbox_accounting import credentials as creds
 
 pytest_plugins = ["pytester"]
 
-ENV_VARS = (creds.ENV_EMAIL, creds.ENV_PASSWORD, creds.ENV_URL, creds.ENV_KEY)
+ENV_VARS = (
+    creds.ENV_EMAIL,
+    creds.ENV_PASSWORD,
+    creds.ENV_URL,
+    creds.ENV_KEY,
+    creds.ENV_API_KEY,
+    creds.ENV_CREDENTIAL_STORE,
+)
+# No test touches the keyring of the machine it runs on: keyring's `fail` backend (no
+# keyring at all), in this process and in every process it starts. The keyring's own
+# tests (tests/facade/test_keyring.py) set an in-process backend, and reset it.
+os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
 
 
 @pytest.fixture(params=["asyncio", "trio"])

@@ -139,7 +139,7 @@ class AccountMethods(UserBase):
         try:
             user = self._learned((yield from result_of(operations.get_my_info())))
         except AuthenticationError as exc:
-            if exc.code == "insufficient_scope":
+            if exc.code == "insufficient_scope" and self._api_key is not None:
                 return CredentialCheck(
                     CredentialStatus.VALID,
                     "The API key works, but may not read the account (it has no read scope).",

@@ -76,7 +76,9 @@ def _main(argv: list[str] | None) -> int:
             parser.error(_unexpected(extra))
     except SystemExit as exc:  # --help, --version, and usage errors
         return _exit_code(exc)
-    name = args.command if args.command != "admin" else f"admin {args.admin_command}"
+    name = args.command
+    if name in ("admin", "keys"):
+        name = f"{name} {getattr(args, name + '_command')}"
     ctx = Context(args=args, command=name)
     if name == "serve":
         try:

@@ -13,6 +13,9 @@ from syftbox_accounting.accounting import AccountingClient
 from syftbox_accounting.cli._context import TOKEN, Account, Context, parse_amount
 from syftbox_accounting.cli._contract import contract
 from syftbox_accounting.cli._errors import FAILURE, OK, CliError
+from syftbox_accounting.cli._keys import create as create_key
+from syftbox_accounting.cli._keys import list_keys
+from syftbox_accounting.cli._keys import revoke as revoke_key
 from syftbox_accounting.cli._output import (
     fields,
     is_terminal,
@@ -398,6 +401,9 @@ COMMANDS: dict[str, Command] = {
     "history": history,
     "show": show,
     "usage": usage,
+    "keys create": create_key,
+    "keys list": list_keys,
+    "keys revoke": revoke_key,
     "admin add-balance": add_balance,
     "admin get-user": get_user,
     "admin list-users": list_users,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from syftbox_accounting import __version__
 
@@ -24,8 +24,11 @@ exit codes:
 
 ENVIRONMENT = """\
 environment:
+  SYFTBOX_ACCOUNTING_API_KEY    an API key (sbk_...), when none is saved; used before a password
   SYFTBOX_ACCOUNTING_EMAIL, SYFTBOX_ACCOUNTING_PASSWORD, SYFTBOX_ACCOUNTING_URL
                                 credentials, when none are saved
+  SYFTBOX_ACCOUNTING_CREDENTIAL_STORE
+                                keyring or file: where `login --save` keeps the secret
   SYFTBOX_ACCOUNTING_KEY        key of the saved credentials file (else accounting.key beside it)
   SYFTBOX_ACCOUNTING_TOKEN      transaction token for `charge`
   SYFTBOX_ACCOUNTING_ADMIN_KEY  admin key for `admin` commands"""
@@ -200,8 +203,8 @@ def _key_option(parser: argparse.ArgumentParser) -> None:
 
 
 def _duration(text: str) -> int:
-    """`90`, `90s`, `10m`, `2h`: seconds."""
-    units = {"s": 1, "m": 60, "h": 3600}
+    """`90`, `90s`, `10m`, `2h`, `30d`: seconds."""
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
     value = text.strip().lower()
     scale = units.get(value[-1:])
     number = value[:-1] if scale is not None else value
@@ -290,10 +293,12 @@ def build_parser() -> Parser:
             "printf '%s\\n' \"$PW\" | " + PROG + " login alice@example.com --password-stdin --save",
         ],
         [common, account],
-        description="Check an account's credentials against the service and save them, "
-        "password encrypted, to the credentials file. It saves only with consent: a y/N "
-        "question when standard input is a terminal, or --save; otherwise it checks "
-        "and exits without saving.",
+        description="Check an account's credentials against the service and save them. At "
+        "a service with API keys it saves a new API key (all scopes) instead of the "
+        "password; the secret goes to the OS keyring when there is one, else into the "
+        "credentials file, encrypted. It saves only with consent: a y/N question when "
+        "standard input is a terminal, or --save; otherwise it checks and exits without "
+        "saving.",
     )
     p.add_argument("login_email", metavar="EMAIL", nargs="?", help="the account's email")
     _save_options(p, "the credentials")
@@ -501,6 +506,8 @@ def build_parser() -> Parser:
         add_help=False,  # `serve --help` is answered by the service's own parser
     )
 
+    _keys_commands(command, common, account)
+
     admin = command(
         "admin",
         "operator commands, authorized by the service's admin key",
@@ -541,6 +548,79 @@ def build_parser() -> Parser:
         prefix="admin ",
     )
     return parser
+
+
+def _keys_commands(command: Any, common: Parser, account: Parser) -> None:
+    """`keys create|list|revoke`: API keys, to authenticate without the password."""
+    keys = command(
+        "keys",
+        "create, list and revoke API keys (scoped, revocable credentials)",
+        [
+            "keys create nightly-batch --scope read --scope pay --max-spend 20 --expires 30d",
+            "keys list",
+            "keys revoke key_7Hq2Vd9sKx3LmN4pR8tZ",
+        ],
+        [common, account],
+        description="API keys stand in for the password: each has scopes (read, pay, "
+        "charge, account, keys), and may expire and have a spend cap. A service that "
+        "supports them says so (the public one does not).",
+    )
+    subcommands = keys.add_subparsers(
+        dest="keys_command", metavar="KEYS_COMMAND", title="keys commands", required=True
+    )
+    p = command(
+        "create",
+        "create an API key; its secret is printed once",
+        [
+            "create dashboard --scope read",
+            "create ci --scope read,pay --max-spend 5 --expires 7d --json",
+        ],
+        [common, account],
+        subparsers=subcommands,
+        prefix="keys ",
+        description="Create an API key and print its secret (sbk_...) alone on stdout, this "
+        'once (with --json: {"api_key": ..., "secret": ...}). Keep it like a password: '
+        "set it as SYFTBOX_ACCOUNTING_API_KEY where it is used.",
+    )
+    p.add_argument("key_name", metavar="NAME", help="what the key is for, e.g. nightly-batch")
+    p.add_argument(
+        "--scope",
+        dest="scopes",
+        action="append",
+        required=True,
+        metavar="SCOPE",
+        help="read, pay, charge, account or keys; repeat it or separate with commas",
+    )
+    p.add_argument(
+        "--expires",
+        type=_duration,
+        metavar="DURATION",
+        help="how long it works: 3600, 90m, 12h, 30d (60 s to 365 days; default: until revoked)",
+    )
+    p.add_argument(
+        "--max-spend",
+        metavar="AMOUNT",
+        help="the most it may commit of your money, in US dollars (default: no cap)",
+    )
+    _key_option(p)
+    command(
+        "list",
+        "list your API keys (never their secrets)",
+        ["list", "list --json"],
+        [common, account],
+        subparsers=subcommands,
+        prefix="keys ",
+    )
+    p = command(
+        "revoke",
+        "revoke an API key: the service refuses it from the next request on",
+        ["revoke key_7Hq2Vd9sKx3LmN4pR8tZ"],
+        [common, account],
+        subparsers=subcommands,
+        prefix="keys ",
+    )
+    p.add_argument("key_id", metavar="KEY_ID", help="the key's id (key_...), as `keys list` shows")
+    _key_option(p)
 
 
 def serve_parser() -> Parser:

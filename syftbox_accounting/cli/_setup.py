@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 from decimal import Decimal
 
 from syftbox_accounting import credentials as creds
@@ -15,7 +16,25 @@ from syftbox_accounting.cli._parser import PROG
 from syftbox_accounting.defaults import ENV_EMAIL, ENV_PASSWORD
 from syftbox_accounting.display import money
 from syftbox_accounting.errors import AccountingError
-from syftbox_accounting.types import CredentialStatus, UserAccount
+from syftbox_accounting.types import ApiKeyScope, CredentialStatus, UserAccount
+
+
+def _where(ctx: Context) -> tuple[str, str]:
+    """Where saving puts the secret now ("keyring" or "file"), and that place in words."""
+    store = creds.store_for(ctx.config)
+    path = creds.config_path(ctx.config)
+    if store == creds.KEYRING:
+        return store, f"the OS keyring (with {path} pointing at it)"
+    return store, f"{path}, encrypted"
+
+
+def _consent(ctx: Context, decision: bool | None, what: str, *, ask: bool = True) -> bool:
+    """--save, --no-save, or (in a terminal) the answer to a y/N question."""
+    if decision is None and ask and ctx.interactive():
+        path = creds.config_path(ctx.config)
+        replaces = " (replacing the credentials saved there)" if path.exists() else ""
+        decision = ctx.confirm(f"Save {what} to {_where(ctx)[1]}{replaces}?")
+    return bool(decision)
 
 
 def _save(
@@ -23,14 +42,10 @@ def _save(
 ) -> str | None:
     """Save the client's credentials when the user agreed: --save, or yes to a y/N
     question in a terminal. Returns the file written, or None."""
-    path = creds.config_path(ctx.config)
-    if decision is None and ask and ctx.interactive():
-        replaces = " (replacing the credentials saved there)" if path.exists() else ""
-        decision = ctx.confirm(f"Save {what} to {path}{replaces}, password encrypted?")
-    if not decision:
+    if not _consent(ctx, decision, what, ask=ask):
         return None
-    client.save_credentials(str(path))
-    return str(path)
+    client.save_credentials(ctx.config)
+    return str(creds.config_path(ctx.config))
 
 
 # -- account set-up
@@ -145,16 +160,29 @@ def login(ctx: Context) -> int:
     with ctx.account_client(account) as client:
         with ctx.busy(f"Checking the credentials with {client.accounting_url}"):
             balance = client.get_account().balance
-        saved = _save(ctx, client, ctx.args.save, f"the credentials of {email}")
+        with_keys = "api-keys" in (client.service_features or ())
+        what = f"an API key for {email}" if with_keys else f"the password of {email}"
+        saved, said, kind = None, "Credentials not saved.", None
+        if _consent(ctx, ctx.args.save, what):
+            where = _where(ctx)[1]
+            if with_keys:
+                said = _save_a_key(ctx, client, email, where)
+                kind = "api_key"
+            else:
+                client.save_credentials(ctx.config)
+                said = f"Saved the password to {where} (this service has no API keys)."
+                kind = "password"
+            saved = str(creds.config_path(ctx.config))
         document = {
             "email": email,
             "url": client.accounting_url,
             "balance": balance,
             "saved": saved is not None,
+            "saved_credential": kind,
             "config": saved,
         }
         lines = [f"Logged in as {email} at {client.accounting_url} (balance {money(balance)})."]
-        lines.append(f"Saved the credentials to {saved}." if saved else "Credentials not saved.")
+        lines.append(said)
         ctx.emit(document, lines)
     if saved is None and ctx.args.save is None:
         ctx.note(
@@ -163,6 +191,24 @@ def login(ctx: Context) -> int:
             f"{ENV_PASSWORD})"
         )
     return OK
+
+
+def _save_a_key(ctx: Context, client: AccountingClient, email: str, where: str) -> str:
+    """Create an API key with every scope for this machine and save it, not the
+    password; says what was saved."""
+    made = client.create_api_key(f"{PROG} login on {socket.gethostname()[:60]}", list(ApiKeyScope))
+    ctx.secret(made.secret)
+    keyed = AccountingClient(
+        client.accounting_url,
+        email,
+        api_key=made.secret,
+        allow_insecure_http=ctx.insecure_http_allowed(client.accounting_url),
+    )
+    keyed.save_credentials(ctx.config)
+    return (
+        f"Saved a new API key ({made.id}, {made.key.hint}, all scopes) to {where}, not the "
+        f"password. '{PROG} keys revoke {made.id}' retires it."
+    )
 
 
 def status(ctx: Context) -> int:
@@ -193,11 +239,15 @@ def status(ctx: Context) -> int:
         else:
             status_code = check.error.status_code if check.error else None
             shown = f"unavailable ({status_code or 'no answer'})"
+    found, _ = ctx.discovered()
+    saved_in = found.saved_in if found is not None and account is not None else None
     document = {
         "configured": account is not None,
         "email": email,
         "url": url,
         "source": account.source if account else None,
+        "credential": None if account is None else ("api_key" if account.api_key else "password"),
+        "saved_in": saved_in,
         "credentials": state.value,
         "balance": balance,
         "available_balance": available_balance,
@@ -211,7 +261,23 @@ def status(ctx: Context) -> int:
         status="credentials refused" if refused else None,
         available=held,
     )
-    ctx.emit(document, [display.text(snapshot, operations=False)])
+    lines = [display.text(snapshot, operations=False)]
+    if account is not None:
+        lines.append(_credentials_line(account, saved_in))
+    ctx.emit(document, lines)
     if problem is None:
         return OK
     return ctx.report(problem, json_document=False)
+
+
+def _credentials_line(account: Account, saved_in: str | None) -> str:
+    """How this account authenticates, and where its secret is kept."""
+    what = "an API key" if account.api_key else "a password"
+    if saved_in == creds.KEYRING:
+        return f"Credentials: {what}, saved in the OS keyring ({account.source})."
+    if saved_in == creds.FILE:
+        return (
+            f"Credentials: {what}, saved in the encrypted file ({account.source}; no OS "
+            "keyring was used)."
+        )
+    return f"Credentials: {what}, from {account.source}."

@@ -24,6 +24,9 @@ from pytest_httpx import HTTPXMock
 from syftbox_accounting import (
     AccountingClient,
     AdminClient,
+    ApiKey,
+    ApiKeyScope,
+    NewApiKey,
     CredentialCheck,
     CredentialStatus,
     Payment,
@@ -44,9 +47,10 @@ NEW_PASSWORD = "alice-NewPw-k39-SECRET"
 REGISTER_PASSWORD = "bob-RegPw-x77-SECRET"
 ADMIN_KEY = "admin-Key-m42-SECRET"
 TOKEN = "eyJ.tok-Body-p55-SECRET.sig"
+API_KEY = "sbk_" + "ApiKeySecretK3y" * 2 + "Zq81SECRETxyz"  # 43 letters and digits
 BOB = "bob@example.com"
 SERVICE = "ai-service@example.com"
-SECRETS = (PASSWORD, NEW_PASSWORD, REGISTER_PASSWORD, ADMIN_KEY, TOKEN)
+SECRETS = (PASSWORD, NEW_PASSWORD, REGISTER_PASSWORD, ADMIN_KEY, TOKEN, API_KEY)
 
 KINDS = ("sync", "asyncio", "trio")
 FAST = RetryPolicy(max_retries=2, backoff=0.001, max_backoff=0.001)
@@ -132,6 +136,7 @@ def knows(client: AccountingClient | AdminClient, features: frozenset[str]) -> N
 
 
 FEATURES = frozenset({"holds", "capture", "refunds"})
+KEY_FEATURES = FEATURES | {"api-keys"}
 
 
 def body_of(request: httpx.Request) -> Any:
@@ -669,6 +674,45 @@ CONFIRM_DIRECT = Step(
     {"transaction": resolved(DIRECT, "COMPLETED")},
 )
 
+KEY_JSON = {
+    "id": "key_7Hq2Vd9sKx3LmN4pR8tZ",
+    "name": "ci",
+    "scopes": ["read", "pay"],
+    "hint": "sbk_...Txyz",
+    "createdAt": "2026-12-04T10:00:00+00:00",
+    "expiresAt": None,
+    "lastUsedAt": None,
+    "revokedAt": None,
+    "maxSpend": 20,
+    "spent": 0,
+}
+REVOKED_KEY = {**KEY_JSON, "revokedAt": "2026-12-04T11:30:00+00:00", "spent": 4.5}
+
+
+def check_key(result: Any, doc: dict[str, Any] = KEY_JSON) -> None:
+    assert type(result) is ApiKey
+    assert result == ApiKey(
+        id=doc["id"],
+        name=doc["name"],
+        scopes=frozenset(ApiKeyScope(s) for s in doc["scopes"]),
+        hint=doc["hint"],
+        created_at=when(doc["createdAt"]),
+        expires_at=None,
+        revoked_at=when(doc["revokedAt"]) if doc["revokedAt"] else None,
+        last_used_at=None,
+        max_spend=Decimal(str(doc["maxSpend"])),
+        spent=Decimal(str(doc["spent"])),
+    )
+
+
+def check_new_key(result: Any) -> None:
+    assert type(result) is NewApiKey
+    check_key(result.key)
+    assert result.secret == API_KEY
+    assert API_KEY not in repr(result)
+    assert API_KEY not in str(result)
+
+
 OPS: tuple[Op, ...] = (
     Op(
         call("register_accounting", BOB, REGISTER_PASSWORD, "OpenMined"),
@@ -918,6 +962,46 @@ OPS: tuple[Op, ...] = (
         ),
         check_user,
         secrets=(PASSWORD,),
+    ),
+    Op(
+        call("create_api_key", "ci", ["read", "pay"], max_spend=Decimal("20")),
+        "create_api_key",
+        (
+            Step(
+                "POST",
+                "/api-key/create",
+                "basic",
+                {"name": "ci", "scopes": ["read", "pay"], "maxSpend": Decimal("20")},
+                {"apiKey": KEY_JSON, "secret": API_KEY},
+            ),
+        ),
+        check_new_key,
+        secrets=(PASSWORD,),  # the key's secret exists only once the answer came
+        features=KEY_FEATURES,
+    ),
+    Op(
+        call("list_api_keys"),
+        "list_api_keys",
+        (Step("GET", "/api-keys", "basic", None, {"apiKeys": [KEY_JSON]}),),
+        lambda r: [check_key(k) for k in r] and None,
+        secrets=(PASSWORD,),
+        features=KEY_FEATURES,
+    ),
+    Op(
+        call("revoke_api_key", "key_7Hq2Vd9sKx3LmN4pR8tZ"),
+        "revoke_api_key",
+        (
+            Step(
+                "POST",
+                "/api-key/revoke",
+                "basic",
+                {"keyId": "key_7Hq2Vd9sKx3LmN4pR8tZ"},
+                {"apiKey": REVOKED_KEY},
+            ),
+        ),
+        lambda r: check_key(r, REVOKED_KEY),
+        secrets=(PASSWORD,),
+        features=KEY_FEATURES,
     ),
     Op(
         call("add_balance", EMAIL, Decimal("1234.000001")),

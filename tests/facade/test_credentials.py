@@ -440,7 +440,8 @@ def test_load_a_corrupt_file(tmp_path: Path, content: bytes) -> None:
         (lambda d: d["password"].update(algorithm="ROT13"), "corrupt"),
         (lambda d: d.pop("email"), "corrupt"),
         (lambda d: d.update(password="in clear"), "corrupt"),
-        (lambda d: d.update(version=2), "version"),
+        (lambda d: d.update(version=3), "version"),
+        (lambda d: d.update(version=2), "corrupt"),  # a version 2 file says more
         (lambda d: d.update(email=5), "corrupt"),
         (lambda d: d.update(allow_insecure_http=True), "cannot be decrypted"),
         (lambda d: d.pop("allow_insecure_http"), "corrupt"),
@@ -455,6 +456,7 @@ def test_load_a_corrupt_file(tmp_path: Path, content: bytes) -> None:
         "missing-email",
         "password-in-clear",
         "version",
+        "version-2-fields",
         "email-type",
         "insecure-http-switched-on",
         "insecure-http-missing",

@@ -44,7 +44,7 @@ CODES_BY_RESPONSE = {
     "BadRequest": ("bad_request",),
     "Unauthorized": ("invalid_credentials",),
     "AdminUnauthorized": ("invalid_credentials",),
-    "Forbidden": ("forbidden",),
+    "Forbidden": ("forbidden", "insufficient_scope"),
     "AdminDisabled": ("forbidden",),
     "TokenRejected": (
         "token_invalid",
@@ -52,10 +52,13 @@ CODES_BY_RESPONSE = {
         "token_used",
         "token_limit_exceeded",
         "forbidden",
+        "insufficient_scope",
     ),
+    "InsufficientScope": ("insufficient_scope",),
+    "TokenConflict": ("request_in_progress", "spend_cap_exceeded"),
     "NotFound": ("not_found",),
     "AccountExists": ("account_exists",),
-    "InsufficientFunds": ("insufficient_funds", "too_many_pending"),
+    "InsufficientFunds": ("insufficient_funds", "too_many_pending", "spend_cap_exceeded"),
     "ResolveConflict": (
         "already_resolved",
         "insufficient_funds",
@@ -63,7 +66,12 @@ CODES_BY_RESPONSE = {
         "capture_exceeds_hold",
     ),
     "AlreadyResolved": ("already_resolved", "hold_expired"),
-    "RefundConflict": ("refund_exceeds_payment", "not_refundable", "insufficient_funds"),
+    "RefundConflict": (
+        "refund_exceeds_payment",
+        "not_refundable",
+        "insufficient_funds",
+        "spend_cap_exceeded",
+    ),
     "InvalidQuery": ("validation_error", "cursor_invalid"),
     "ValidationError": ("validation_error", "idempotency_key_reused"),
     "RequestInProgress": ("request_in_progress",),
@@ -96,6 +104,8 @@ EXPECTED_CLASS: dict[str, type[AccountingError]] = {
     "rate_limited": ServiceException,
     "internal_error": ServiceException,
     "unavailable": ServiceException,
+    "insufficient_scope": AuthenticationError,
+    "spend_cap_exceeded": PaymentError,
 }
 
 # Words of the advice each error must give: what to do next.
@@ -123,6 +133,8 @@ ADVICE = {
     "rate_limited": "try again",
     "internal_error": "try again",
     "unavailable": "try again",
+    "insufficient_scope": "with that scope",
+    "spend_cap_exceeded": "max_spend",
 }
 RETRYABLE = {429, 500, 502, 503, 504}
 
@@ -218,7 +230,8 @@ def test_documented_error(
     retried = _mock_error(httpx_mock, op, status, json=body)
     if not op.raises:
         check = _outcome(kind, op)
-        status_seen = CredentialStatus.INVALID if status == 401 else CredentialStatus.UNREACHABLE
+        refused = status in (401, 403)  # wrong credentials, or a key without the scope
+        status_seen = CredentialStatus.INVALID if refused else CredentialStatus.UNREACHABLE
         assert _status(check) in (status_seen, None)
         assert _sent_to(httpx_mock, op) == (3 if retried else 1)
         return

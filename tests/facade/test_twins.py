@@ -39,8 +39,9 @@ NOT_TWINNED = {
         "aclose",
         "with_options",
         "last_response",
+        "service_features",
     },
-    AdminClient: {"close", "aclose", "with_options", "last_response"},
+    AdminClient: {"close", "aclose", "with_options", "last_response", "service_features"},
 }
 PAIRS = list(TWINS.values())
 

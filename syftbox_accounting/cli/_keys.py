@@ -1,0 +1,99 @@
+"""`keys create|list|revoke`: API keys, to authenticate without the password."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from syftbox_accounting import validation
+from syftbox_accounting.cli._context import Context, parse_amount
+from syftbox_accounting.cli._errors import OK
+from syftbox_accounting.cli._output import is_terminal, table, when
+from syftbox_accounting.cli._parser import PROG
+from syftbox_accounting.display import money
+from syftbox_accounting.types import ApiKey, ApiKeyScope
+
+
+def key_doc(key: ApiKey) -> dict[str, Any]:
+    """An API key as `--json` shows it: never its secret."""
+    return {
+        "id": key.id,
+        "name": key.name,
+        "scopes": [s.value for s in ApiKeyScope if s in key.scopes],
+        "hint": key.hint,
+        "created_at": key.created_at,
+        "expires_at": key.expires_at,
+        "last_used_at": key.last_used_at,
+        "revoked_at": key.revoked_at,
+        "max_spend": key.max_spend,
+        "spent": key.spent,
+        "active": key.is_active(),
+    }
+
+
+def _scopes(key: ApiKey) -> str:
+    return ",".join(s.value for s in ApiKeyScope if s in key.scopes)
+
+
+def _state(key: ApiKey) -> str:
+    if key.revoked_at is not None:
+        return "revoked"
+    return "active" if key.is_active() else "expired"
+
+
+def create(ctx: Context) -> int:
+    scopes = [s.strip() for given in ctx.args.scopes for s in given.split(",") if s.strip()]
+    cap = None if ctx.args.max_spend is None else parse_amount(ctx.args.max_spend, "--max-spend")
+    lifetime = validation.key_lifetime(ctx.args.expires, "--expires")
+    key = validation.idempotency_key(ctx.args.idempotency_key, "--idempotency-key")
+    account = ctx.resolve_account()
+    assert account is not None  # required
+    with ctx.account_client(account) as client, ctx.busy("Creating the API key"):
+        made = client.create_api_key(
+            ctx.args.key_name, scopes, expires_in=lifetime, max_spend=cap, idempotency_key=key
+        )
+    ctx.secret(made.secret)  # shown once below, never in an error
+    ctx.emit({"api_key": key_doc(made.key), "secret": made.secret}, [made.secret])
+    if not ctx.json and is_terminal(sys.stdout):
+        ctx.note(
+            f"API key {made.id} ({_scopes(made.key)}): shown only this once. Use it as "
+            f"SYFTBOX_ACCOUNTING_API_KEY; '{PROG} keys revoke {made.id}' retires it."
+        )
+    return OK
+
+
+def list_keys(ctx: Context) -> int:
+    account = ctx.resolve_account()
+    assert account is not None
+    with ctx.account_client(account) as client, ctx.busy("Listing the API keys"):
+        keys = client.list_api_keys()
+    rows = [
+        [
+            k.id,
+            k.name,
+            _scopes(k),
+            k.hint,
+            _state(k),
+            when(k.expires_at) if k.expires_at else "-",
+            "-" if k.max_spend is None else f"{money(k.spent)} of {money(k.max_spend)}",
+        ]
+        for k in keys
+    ]
+    headers = ["ID", "NAME", "SCOPES", "KEY", "STATE", "EXPIRES (UTC)", "SPENT"]
+    lines = table(headers, rows, right=set()) if keys else ["No API keys."]
+    ctx.emit({"api_keys": [key_doc(k) for k in keys]}, lines)
+    return OK
+
+
+def revoke(ctx: Context) -> int:
+    key_id = validation.transaction_id(ctx.args.key_id, "KEY_ID")
+    key = validation.idempotency_key(ctx.args.idempotency_key, "--idempotency-key")
+    account = ctx.resolve_account()
+    assert account is not None
+    with ctx.account_client(account) as client, ctx.busy(f"Revoking {key_id}"):
+        revoked = client.revoke_api_key(key_id, idempotency_key=key)
+    ctx.emit(
+        key_doc(revoked),
+        [f"Revoked {revoked.id} ({revoked.name}, {revoked.hint}) at {when(revoked.revoked_at)}."],
+    )
+    return OK
