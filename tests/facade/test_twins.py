@@ -205,8 +205,9 @@ def test_both_clients_take_the_same_options(cls: type) -> None:
         for name, p in inspect.signature(cls).parameters.items()
         if p.kind is inspect.Parameter.KEYWORD_ONLY
     }
-    # The transport's options; a user (who pays) has a budget too, an operator does not.
-    own = {"budget"} if cls is AccountingClient else set()
+    # The transport's options; a user (who pays) has a budget and may have an API key
+    # (a credential, keyword-only), an operator does not.
+    own = {"budget", "api_key"} if cls is AccountingClient else set()
     assert set(options) == own | {
         "timeout",
         "max_retries",
