@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import secrets
+from collections.abc import Iterable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -14,6 +15,7 @@ import httpx
 from syftbox_accounting import validation
 from syftbox_accounting.accounting import AccountingClient
 from syftbox_accounting.admin import AdminClient
+from syftbox_accounting.types import ApiKeyScope
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
@@ -244,8 +246,9 @@ class AccountingTestService:
     def client(
         self, email: str | None = None, password: str | None = None, **options: Any
     ) -> AccountingClient:
-        """An `AccountingClient` for this service, configured when both are given;
-        `options` go to its constructor (``timeout``, ``retry_policy``...)."""
+        """An `AccountingClient` for this service, configured when both are given (or
+        with ``api_key=...``); `options` go to its constructor (``timeout``,
+        ``retry_policy``...)."""
         client = AccountingClient(self.url, email, password, **{**self.client_options, **options})
         self._clients.append(client)
         return client
@@ -257,11 +260,19 @@ class AccountingTestService:
         balance: int | float | Decimal = 100,
         password: str | None = None,
         organization: str | None = None,
+        api_key: bool | Iterable[str] = False,
         **options: Any,
     ) -> AccountingClient:
         """Register an account holding exactly `balance` dollars and return a client
         configured with it (`options` go to its constructor). The email defaults to a
-        fresh ``user-N@example.com``."""
+        fresh ``user-N@example.com``.
+
+        With `api_key` (True for every scope, or the scopes: ``["read", "pay"]``) the
+        client authenticates with a new API key of the account instead of its password
+        (it knows the email, not the password), as a deployed service would:
+
+        >>> reader = accounting_service.create_account(balance=5, api_key=["read"])
+        """
         email = email or f"user-{next(self._numbers)}-{secrets.token_hex(3)}@example.com"
         client = self.client(**options)
         client.register_accounting(
@@ -276,7 +287,11 @@ class AccountingTestService:
             )
         if wanted > start:
             self.admin.add_balance(email, wanted - start)
-        return client
+        if api_key is False:
+            return client
+        scopes = [s.value for s in ApiKeyScope] if api_key is True else list(api_key)
+        made = client.create_api_key("accounting_service.create_account", scopes)
+        return self.client(email, api_key=made.secret, **options)
 
     def reset(self) -> None:
         """Wipe every account and transaction, disarm every fault, and close the

@@ -1,0 +1,235 @@
+"""API keys through the library, against the reference service (in process): what each
+scope lets a client do, spend caps, revocation, key-only clients, the choice between a
+key and a password at a service with and without keys, and the environment. Every
+check runs sync and on asyncio and trio where the twins differ."""
+
+from __future__ import annotations
+
+import logging
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+from pytest_httpx import HTTPXMock
+
+from syftbox_accounting import (
+    AccountingClient,
+    ApiKeyScope,
+    AuthenticationError,
+    Client,
+    FeatureNotSupportedError,
+    InvalidInputError,
+    PaymentError,
+)
+from syftbox_accounting import credentials as creds
+from syftbox_accounting.testing import AccountingTestService
+from tests.facade.helpers import KINDS, call, run
+
+pytestmark = [
+    pytest.mark.accounting_service(mode="in-process"),
+    pytest.mark.usefixtures("isolated_env"),
+]
+KEY = "sbk_" + "k" * 43
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_read_only_key_reads_and_cannot_pay(
+    accounting_service: AccountingTestService, kind: str
+) -> None:
+    payee = accounting_service.create_account()
+    reader = accounting_service.create_account(balance=10, api_key=["read"])
+    assert run(kind, reader, call("get_account_balance")) == 10.0
+    assert reader.get_email()  # learned from the service: the key knows its account
+    assert run(kind, reader, call("get_usage")).transaction_count == 1
+    with pytest.raises(AuthenticationError) as caught:
+        run(kind, reader, call("transfer", payee.get_email(), 1))
+    assert caught.value.code == "insufficient_scope"
+    assert "'pay'" in caught.value.message
+    with pytest.raises(AuthenticationError):
+        run(kind, reader, call("create_transaction_token_sync", payee.get_email()))
+    assert reader.get_account_balance() == 10.0
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_charge_only_key_charges_and_cannot_transfer(
+    accounting_service: AccountingTestService, kind: str
+) -> None:
+    payer = accounting_service.create_account(balance=10)
+    service = accounting_service.create_account(balance=0, api_key=["charge"])
+    email = service._email
+    assert email is not None  # create_account hands out the email with the key
+    token = payer.create_transaction_token_sync(email)
+    charged = run(kind, service, call("charge", payer.get_email(), Decimal("2.5"), token))
+    confirmed = run(kind, service, call("confirm_transaction", charged.id))
+    assert confirmed.amount == Decimal("2.5")
+    with pytest.raises(AuthenticationError) as caught:
+        run(kind, service, call("transfer", payer.get_email(), 1))
+    assert caught.value.code == "insufficient_scope"
+    assert payer.get_account_balance() == 7.5
+
+
+def test_a_key_with_a_spend_cap_stops_at_it(accounting_service: AccountingTestService) -> None:
+    payee = accounting_service.create_account()
+    owner = accounting_service.create_account(balance=50)
+    made = owner.create_api_key("capped", ["pay", "read"], max_spend=Decimal("5"))
+    capped = accounting_service.client(owner.get_email(), api_key=made.secret)
+    capped.transfer(payee.get_email(), 3)
+    with pytest.raises(PaymentError) as caught:
+        capped.transfer(payee.get_email(), 3)
+    assert caught.value.code == "spend_cap_exceeded"
+    assert "Nothing moved" in caught.value.message
+    assert capped.get_account_balance() == 47.0
+    # A token of a capped key needs a limit, counted at it.
+    with pytest.raises(InvalidInputError):
+        capped.create_transaction_token_sync(payee.get_email())
+    capped.create_transaction_token_sync(payee.get_email(), max_amount=2)
+    with pytest.raises(PaymentError):
+        capped.create_transaction_token_sync(payee.get_email(), max_amount=Decimal("0.01"))
+    (listed,) = owner.list_api_keys()
+    assert (listed.max_spend, listed.spent) == (Decimal(5), Decimal(5))
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_revoked_key_is_refused_on_the_next_call(
+    accounting_service: AccountingTestService, kind: str
+) -> None:
+    owner = accounting_service.create_account()
+    made = run(kind, owner, call("create_api_key", "soon revoked", [ApiKeyScope.READ]))
+    keyed = accounting_service.client(api_key=made.secret)
+    assert keyed.get_account_balance() == 100.0
+    revoked = run(kind, owner, call("revoke_api_key", made.id))
+    assert revoked.revoked_at is not None
+    assert not revoked.is_active()
+    with pytest.raises(AuthenticationError) as caught:
+        run(kind, keyed, call("get_account_balance"))
+    assert "revoked" in caught.value.message
+    assert [k.id for k in owner.list_api_keys()] == [made.id]
+
+
+def test_a_key_cannot_make_a_stronger_key(accounting_service: AccountingTestService) -> None:
+    manager = accounting_service.create_account(api_key=["read", "keys"])
+    with pytest.raises(AuthenticationError) as caught:
+        manager.create_api_key("escalate", ["pay"])
+    assert "pay" in caught.value.message
+    assert manager.create_api_key("narrower", ["read"]).key.scopes == {ApiKeyScope.READ}
+
+
+@pytest.mark.parametrize(
+    ("scopes", "options"),
+    [
+        ([], {}),
+        (["admin"], {}),
+        (["read"], {"expires_in": 59}),
+        (["read"], {"max_spend": 0}),
+        (["read"], {"max_spend": Decimal("0.0000001")}),
+    ],
+)
+def test_bad_key_requests_are_refused_before_sending(scopes: Any, options: Any) -> None:
+    client = AccountingClient("https://accounting.example.com", "a@example.com", "password-1")
+    with pytest.raises(InvalidInputError):
+        client.create_api_key("x", scopes, **options)
+
+
+@pytest.mark.parametrize(
+    "bad", ["", "sbk_short", "password-in-the-wrong-place", "sbk_" + "!" * 43, 42]
+)
+def test_a_malformed_api_key_is_refused_without_echoing_it(bad: Any) -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        AccountingClient("https://accounting.example.com", api_key=bad)
+    if isinstance(bad, str) and bad:
+        assert bad not in caught.value.message
+
+
+# -- a service without keys (the public one): the password, said once; a key alone never
+
+
+def _public_service(httpx_mock: HTTPXMock) -> None:
+    """Answers as the public service does: no Accounting-Features header at all."""
+    user = {"id": "u", "email": "alice@example.com", "balance": 5, "organization": None}
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if "Authorization" not in request.headers:
+            return httpx.Response(401, json={"message": "no", "code": "invalid_credentials"})
+        return httpx.Response(200, json={"user": user})
+
+    httpx_mock.add_callback(answer, is_reusable=True)
+
+
+def test_key_and_password_use_the_password_where_keys_are_unknown(
+    httpx_mock: HTTPXMock, caplog: pytest.LogCaptureFixture
+) -> None:
+    _public_service(httpx_mock)
+    caplog.set_level(logging.INFO, logger="syftbox_accounting")
+    client = AccountingClient(
+        "https://accounting.example.com", "alice@example.com", "password-1", api_key=KEY
+    )
+    assert client.get_account_balance() == 5.0
+    assert client.get_account_balance() == 5.0
+    sent = [r.headers.get("Authorization", "") for r in httpx_mock.get_requests()]
+    assert sent[0] == ""  # the probe, with no credentials
+    assert all(s.startswith("Basic ") for s in sent[1:])
+    assert not any(KEY in s for s in sent)
+    said = [r.getMessage() for r in caplog.records if "does not support API keys" in r.getMessage()]
+    assert len(said) == 1
+    assert KEY not in caplog.text
+
+
+@pytest.mark.anyio
+async def test_a_key_alone_is_an_error_where_keys_are_unknown(httpx_mock: HTTPXMock) -> None:
+    _public_service(httpx_mock)
+    client = AccountingClient("https://accounting.example.com", api_key=KEY)
+    with pytest.raises(AuthenticationError) as caught:
+        await client.get_account_balance_async()
+    assert "does not support API keys" in caught.value.message
+    assert "Nothing was sent" in caught.value.message
+    assert all("Authorization" not in r.headers for r in httpx_mock.get_requests())
+    with pytest.raises((AuthenticationError, FeatureNotSupportedError)):
+        await client.list_api_keys_async()
+    await client.aclose()
+
+
+def test_key_management_is_never_sent_where_keys_are_unknown(httpx_mock: HTTPXMock) -> None:
+    _public_service(httpx_mock)
+    client = AccountingClient("https://accounting.example.com", "alice@example.com", "pw-12345")
+    with pytest.raises(FeatureNotSupportedError) as caught:
+        client.create_api_key("x", ["read"])
+    assert caught.value.feature == "api-keys"
+    assert [r.url.path for r in httpx_mock.get_requests()] == ["/user/my-info"]  # the probe
+
+
+# -- the environment and discovery: the key before the password
+
+
+@pytest.mark.accounting_service(mode="loopback")
+def test_the_key_in_the_environment_comes_before_the_password(
+    accounting_service: AccountingTestService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    owner = accounting_service.create_account(balance=3)
+    made = owner.create_api_key("env", ["read"])
+    monkeypatch.setenv(creds.ENV_URL, accounting_service.url)
+    monkeypatch.setenv(creds.ENV_API_KEY, made.secret)
+    monkeypatch.setenv(creds.ENV_EMAIL, owner.get_email())
+    monkeypatch.setenv(creds.ENV_PASSWORD, "not-the-password")  # refused, if it were sent
+    client, configured = AccountingClient.setup_accounting_discovery()
+    assert configured
+    with client, AccountingClient.from_environment() as again:
+        assert client.get_account_balance() == 3.0
+        assert again.get_account_balance() == 3.0
+    with Client().accounting_client as top:
+        assert top.get_account_balance() == 3.0
+    # Without the email, the key alone finds its account.
+    monkeypatch.delenv(creds.ENV_EMAIL)
+    monkeypatch.delenv(creds.ENV_PASSWORD)
+    with AccountingClient.from_environment() as alone:
+        assert alone.get_account().email == owner.get_email()
+
+
+def test_a_password_without_its_email_is_an_error_even_with_a_key(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(creds.ENV_API_KEY, KEY)
+    monkeypatch.setenv(creds.ENV_PASSWORD, "password-1")
+    with pytest.raises(AuthenticationError) as caught:
+        AccountingClient.from_environment()
+    assert creds.ENV_EMAIL in caught.value.message
