@@ -22,9 +22,8 @@ from keyring.backend import KeyringBackend
 from keyring.backends import fail
 from pytest_httpx import HTTPXMock
 
-from syftbox_accounting import AccountingClient, AuthenticationError, Client
+from syftbox_accounting import AccountingClient, AuthenticationError, Client, keyring_store
 from syftbox_accounting import credentials as creds
-from syftbox_accounting import keyring_store
 from tests.facade.helpers import BASE, EMAIL, PASSWORD
 
 KEY = "sbk_" + "KeyringK3y" * 4 + "abc"
