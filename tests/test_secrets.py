@@ -272,3 +272,91 @@ def test_tracebacks_that_capture_locals_show_no_password(
             assert not leaked, (secret, leaked)
     if level == logging.DEBUG:  # the frames are there, so the check above checked them
         assert all(f'  File "{package}' in text for text in texts)
+
+
+def test_no_api_key_secret_anywhere(
+    accounting_service: AccountingTestService,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    """An API key's secret shows once, where the user asked for it (the result of
+    create_api_key, the stdout of `keys create`), and is kept only where the user saved
+    it: in no log line, repr, exception, listing, other file or CLI output."""
+    caplog.set_level(logging.DEBUG)
+    for name in ("httpx", "httpcore", "syftbox_accounting", "syftbox_accounting.server"):
+        logging.getLogger(name).setLevel(logging.DEBUG)
+    seen = Seen()
+    url = accounting_service.url
+    owner = AccountingClient(url)
+    owner.register_accounting("keys-owner@example.com", PAYER_PASSWORD)
+    AccountingClient(url).register_accounting("keys-payee@example.com", SERVICE_PASSWORD)
+    accounting_service.admin.add_balance("keys-owner@example.com", 10)
+    made = owner.create_api_key("everything", ["read", "pay", "keys"], max_spend=2)
+    reader = owner.create_api_key("reader", ["read"])
+    secrets = (made.secret, reader.secret)
+    seen.add(made, made.key, reader, owner.list_api_keys(), owner)
+
+    keyed = AccountingClient(url, api_key=made.secret)
+    seen.add(keyed, keyed.get_account_info_sync(), keyed.check_credentials())
+    seen.add(keyed.transfer("keys-payee@example.com", 1), keyed.list_api_keys())
+    keyed.show()
+    seen.fail(keyed.transfer, "keys-payee@example.com", 5)  # the spend cap
+    seen.fail(AccountingClient(url, api_key=reader.secret).transfer, "keys-payee@example.com", 1)
+    seen.fail(AccountingClient, url, api_key=made.secret + "x")  # malformed
+    seen.fail(owner.revoke_api_key, made.secret)  # a secret pasted where an id belongs
+    seen.fail(owner.confirm_transaction, made.secret)
+    owner.revoke_api_key(made.id)
+    seen.fail(keyed.get_account_balance)  # revoked
+    seen.add(AccountingClient(url, api_key=made.secret).check_credentials())
+
+    # Saved where the user says, encrypted; the command line never shows it again.
+    saved = tmp_path / "key.json"
+    AccountingClient(url, api_key=reader.secret).save_credentials(str(saved))
+    files = [p.read_text() for p in tmp_path.iterdir() if p.is_file()]
+    env = {"HOME": str(tmp_path), "SYFTBOX_ACCOUNTING_API_KEY": reader.secret}
+    created = _cli(
+        url,
+        {
+            **env,
+            "SYFTBOX_ACCOUNTING_EMAIL": "keys-owner@example.com",
+            "SYFTBOX_ACCOUNTING_PASSWORD": PAYER_PASSWORD,
+            "SYFTBOX_ACCOUNTING_API_KEY": "",
+        },
+        "-v",
+        "keys",
+        "create",
+        "cli",
+        "--scope",
+        "read",
+    )
+    new_secret = created.split()[0] if created.startswith("sbk_") else ""
+    assert new_secret.startswith("sbk_")
+    seen.texts += [
+        created.replace(new_secret, "", 1),  # printed once, on purpose
+        _cli(url, env, "-v", "status"),
+        _cli(url, env, "-v", "--json", "keys", "list"),
+        _cli(url, env, "-v", "transfer", "keys-payee@example.com", "1"),  # no pay scope
+        _cli(url, env, "--config", str(saved), "balance"),
+        _cli(url, {**env, "SYFTBOX_ACCOUNTING_API_KEY": made.secret}, "-v", "balance"),
+    ]
+    for client in (owner, keyed):
+        client.close()
+    seen.texts += [r.getMessage() for r in caplog.records]
+    seen.texts += [json.dumps(r.args, default=repr) for r in caplog.records if r.args]
+    captured = capsys.readouterr()
+    seen.texts += [captured.out, captured.err]
+    everything = "\n".join(seen.texts)
+    assert "keys-owner@example.com" in everything  # the collection did collect
+    assert "sbk_..." in everything  # hints are shown
+    for secret in (*secrets, new_secret):
+        assert secret not in everything
+        assert secret[4:24] not in everything
+        for text in files:
+            assert secret not in text
+    # The database keeps a keyed hash only.
+    store = accounting_service._session.app.state.service.store  # type: ignore[union-attr]
+    with store.read() as db:
+        dump = "\n".join(db.iterdump())
+    for secret in (*secrets, new_secret):
+        assert secret not in dump

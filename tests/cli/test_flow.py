@@ -274,6 +274,8 @@ def test_status(cli: Runner, service: Any) -> None:
         "email": email,
         "url": service.url,
         "source": "environment",
+        "credential": "password",
+        "saved_in": None,
         "credentials": "valid",
         "balance": 100,
         "available_balance": 100,

@@ -267,6 +267,21 @@ SCENARIOS: dict[str, Callable[[World], tuple[Any, Call, Callable[[Any], None]]]]
         call("update_organization", "OpenMined"),
         that(lambda r: r.organization == "OpenMined"),
     ),
+    "create_api_key": lambda w: (
+        w.alice,
+        call("create_api_key", "ci", ["read", "pay"], max_spend=Decimal("20")),
+        that(lambda r: r.secret.startswith("sbk_") and r.key.max_spend == Decimal(20)),
+    ),
+    "list_api_keys": lambda w: (
+        w.alice,
+        (w.alice.create_api_key("listed", ["read"]), call("list_api_keys"))[1],
+        that(lambda r: [k.name for k in r] == ["listed"]),
+    ),
+    "revoke_api_key": lambda w: (
+        w.alice,
+        call("revoke_api_key", w.alice.create_api_key("gone", ["read"]).id),
+        that(lambda r: r.revoked_at is not None),
+    ),
     "add_balance": lambda w: (
         w.svc.admin,
         call("add_balance", "alice@example.com", Decimal("1.000001")),

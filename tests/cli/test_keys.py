@@ -1,0 +1,129 @@
+"""`keys create|list|revoke`, and `login` saving an API key instead of the password
+(in the OS keyring when there is one: an in-process backend here, never the machine's),
+and `status` saying where the secret is kept."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import keyring
+import pytest
+from keyring.backends import fail
+
+from syftbox_accounting import credentials as creds
+from syftbox_accounting.server import app as server_app
+from tests.cli.conftest import Runner, assert_no_secret
+from tests.facade.test_keyring import MemoryKeyring
+
+_numbers = itertools.count()
+PASSWORD = "keys-password-1"
+
+
+def _account(cli: Runner, service: Any) -> tuple[str, dict[str, str]]:
+    email = f"keys-{next(_numbers)}@example.com"
+    cli.main("register", email, "--url", service.url, "--password-stdin", "--no-save",
+             stdin=PASSWORD + "\n").assert_ok()  # fmt: skip
+    env = {
+        "SYFTBOX_ACCOUNTING_EMAIL": email,
+        "SYFTBOX_ACCOUNTING_PASSWORD": PASSWORD,
+        "SYFTBOX_ACCOUNTING_URL": service.url,
+    }
+    return email, env
+
+
+@pytest.fixture
+def memory() -> Iterator[MemoryKeyring]:
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    try:
+        yield backend
+    finally:
+        keyring.set_keyring(fail.Keyring())
+
+
+def test_create_list_revoke(cli: Runner, service: Any) -> None:
+    _, env = _account(cli, service)
+    made = cli.main(
+        "--json", "keys", "create", "ci", "--scope", "read,pay", "--max-spend", "5",
+        "--expires", "7d", env=env,
+    ).assert_ok()  # fmt: skip
+    document = json.loads(made.out)
+    secret, key = document["secret"], document["api_key"]
+    assert secret.startswith("sbk_")
+    assert key["scopes"] == ["read", "pay"]
+    assert key["max_spend"] == 5
+    listed = cli.main("keys", "list", env=env).assert_ok()
+    assert key["id"] in listed.out
+    assert "read,pay" in listed.out
+    assert "$0.00 of $5.00" in listed.out
+    assert_no_secret(listed, secret, PASSWORD)
+    # The key works as SYFTBOX_ACCOUNTING_API_KEY, within its scopes.
+    keyed = {"SYFTBOX_ACCOUNTING_API_KEY": secret, "SYFTBOX_ACCOUNTING_URL": service.url}
+    assert cli.main("balance", env=keyed).assert_ok().out.strip() == "$100.00"
+    refused = cli.main("keys", "list", env=keyed)
+    error, _hint = refused.assert_error(3)
+    assert "'keys'" in error
+    assert_no_secret(refused, secret)
+    revoked = cli.main("keys", "revoke", key["id"], env=env).assert_ok()
+    assert f"Revoked {key['id']}" in revoked.out
+    error, _ = cli.main("balance", env=keyed).assert_error(3)
+    assert "revoked" in error
+
+
+def test_create_asks_for_real_scopes(cli: Runner, service: Any) -> None:
+    _, env = _account(cli, service)
+    result = cli.main("keys", "create", "x", "--scope", "everything", env=env)
+    result.assert_error(2)
+
+
+def test_login_saves_a_key_in_the_keyring_and_status_says_so(
+    cli: Runner, service: Any, memory: MemoryKeyring
+) -> None:
+    email, _ = _account(cli, service)
+    saved = cli.main(
+        "--json", "login", email, "--url", service.url, "--password-stdin", "--save",
+        stdin=PASSWORD + "\n",
+    ).assert_ok()  # fmt: skip
+    document = json.loads(saved.out)
+    assert document["saved_credential"] == "api_key"
+    stored = "\n".join(memory.entries.values())
+    assert "sbk_" in stored
+    assert PASSWORD not in stored
+    assert PASSWORD not in creds.config_path().read_text()
+    assert "sbk_" not in creds.config_path().read_text()
+    text = cli.main("login", email, "--url", service.url, "--password-stdin", "--save",
+                    stdin=PASSWORD + "\n").assert_ok()  # fmt: skip
+    assert "Saved a new API key" in text.out
+    assert "OS keyring" in text.out
+    assert "not the password" in text.out
+    status = cli.main("status").assert_ok()
+    assert "an API key, saved in the OS keyring" in status.out
+    assert json.loads(cli.main("--json", "status").out)["saved_in"] == "keyring"
+    assert cli.main("balance").assert_ok().out.strip() == "$100.00"
+    assert_no_secret(status, PASSWORD, *list(memory.entries.values()))
+
+
+def test_login_without_a_keyring_saves_the_key_encrypted(cli: Runner, service: Any) -> None:
+    email, _ = _account(cli, service)
+    cli.main("login", email, "--url", service.url, "--password-stdin", "--save",
+             stdin=PASSWORD + "\n").assert_ok()  # fmt: skip
+    found = creds.load()
+    assert (found.saved_in, found.password) == ("file", None)
+    assert found.api_key is not None
+    status = cli.main("status").assert_ok()
+    assert "saved in the encrypted file" in status.out
+
+
+def test_login_at_a_service_without_keys_saves_the_password(
+    cli: Runner, service: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    email, _ = _account(cli, service)
+    monkeypatch.setattr(server_app, "_FEATURES_HEADER", (b"accounting-features", b"holds"))
+    result = cli.main("--json", "login", email, "--url", service.url, "--password-stdin",
+                      "--save", stdin=PASSWORD + "\n").assert_ok()  # fmt: skip
+    assert json.loads(result.out)["saved_credential"] == "password"
+    found = creds.load()
+    assert (found.password, found.api_key) == (PASSWORD, None)
