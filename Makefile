@@ -83,7 +83,7 @@ test: $(VENV_STAMP) $(NODE_STAMP) $(API_REFERENCE) ## Lint, type-check, check th
 	$(call step,pytest,$(BIN)/pytest -q $(PYTEST_ARGS),See the failing tests above.)
 
 .PHONY: bench
-bench: $(VENV_STAMP) ## Benchmarks P1-P6: ratios against baselines measured in the same run.
+bench: $(VENV_STAMP) ## Benchmarks P1-P7: ratios against baselines measured in the same run.
 	$(PY) -m tests.benchmarks $(BENCH_ARGS)
 
 .PHONY: lint-spec

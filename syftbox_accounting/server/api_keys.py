@@ -26,7 +26,7 @@ from syftbox_accounting.server import bodies, errors
 from syftbox_accounting.server.clock import Clock, stamp
 from syftbox_accounting.server.errors import ApiError
 from syftbox_accounting.server.money import dollars
-from syftbox_accounting.server.store import Store
+from syftbox_accounting.server.store import Account, Store
 
 PREFIX = "sbk_"
 SECRET_CHARACTERS = 43  # 43 base-62 characters: 256 bits
@@ -83,6 +83,15 @@ _COLUMNS = (
     "id, account_id, name, scopes, hint, created_at, expires_at, last_used_at, revoked_at,"
     " max_spend, spent"
 )
+
+
+# A key and its account in one read (the account's columns in `store.Account`'s order).
+_LOGIN = (
+    f"SELECT {', '.join('k.' + c for c in _COLUMNS.split(', '))},"
+    " a.id, a.email, a.password_hash, a.organization, a.balance, a.held"
+    " FROM api_keys k JOIN accounts a ON a.id = k.account_id WHERE k.key_hash = ?"
+)
+_KEY_FIELDS = len(_COLUMNS.split(", "))
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -227,9 +236,10 @@ class ApiKeys:
 
     # -- authentication
 
-    def authenticate(self, authorization: str) -> tuple[ApiKey, str]:
-        """The key an ``Authorization: Bearer sbk_...`` header names, and its account's
-        email; 401 when the key is unknown, revoked or expired."""
+    def authenticate(self, authorization: str) -> tuple[ApiKey, Account]:
+        """The key an ``Authorization: Bearer sbk_...`` header names, and its account
+        (as a login reads it: who it is, its balance maybe a moment old), in one read;
+        401 when the key is unknown, revoked or expired."""
         token = authorization.strip().partition(" ")[2].strip()
         if not _SECRET.fullmatch(token):
             raise _refused(
@@ -237,14 +247,10 @@ class ApiKeys:
                 "Check the key, or create one."
             )
         with self.store.read() as db:
-            row = db.execute(
-                f"SELECT {', '.join('k.' + c for c in _COLUMNS.split(', '))}, a.email"
-                " FROM api_keys k JOIN accounts a ON a.id = k.account_id WHERE k.key_hash = ?",
-                (self._hash(token),),
-            ).fetchone()
+            row = db.execute(_LOGIN, (self._hash(token),)).fetchone()
         if row is None:
             raise _refused("Invalid API key: this service issued no such key. Check the key.")
-        key, email = _key(row[:-1]), str(row[-1])
+        key, account = _key(row[:_KEY_FIELDS]), Account(*row[_KEY_FIELDS:])
         now = self.clock()
         if key.revoked_at is not None:
             raise _refused(
@@ -259,7 +265,7 @@ class ApiKeys:
             with self.store.unit() as db:
                 db.execute("UPDATE api_keys SET last_used_at = ? WHERE id = ?", (now, key.id))
             key = dataclasses.replace(key, last_used_at=now)
-        return key, email
+        return key, account
 
     # -- the operations
 

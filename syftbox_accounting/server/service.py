@@ -122,13 +122,10 @@ class AccountingService:
         """The caller of an ``Authorization: Bearer sbk_...`` header: 401 for an unknown,
         revoked or expired key, 403 insufficient_scope when its scopes do not cover
         `operation` (an operationId). No password hash: one keyed hash and one read."""
-        key, email = self.api_keys.authenticate(authorization)
+        key, account = self.api_keys.authenticate(authorization)
         needs = api_keys.NEEDS[operation]
         if not key.scopes.intersection(needs):
             raise api_keys.insufficient_scope(key, needs, operation)
-        account = self.store.account(email, identity_only=True)
-        if account is None:
-            raise errors.invalid_credentials()  # deleted by a reset meanwhile
         return Caller(account, None, key)
 
     def _account(self, email: str) -> Account:

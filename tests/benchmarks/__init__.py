@@ -8,7 +8,7 @@ a test: no file here is named `test_*.py`, so pytest collects nothing from this 
 - `common`: the server subprocesses, medians, the machine line.
 - `launcher`: what runs in a server subprocess (`python -m tests.benchmarks.launcher`;
   ``--profile PATH`` dumps cProfile stats of its event loop on exit).
-- `p1_sync`, `p2_async`, `p3_import`, `p4_service`: one benchmark each.
+- `p1_sync`, `p2_async`, `p3_import`, `p4_service`, ..., `p7_keys`: one benchmark each.
 - `spawner`: P3's small driver process, which spawns and measures the fresh imports.
 - `report`: the command line, the table and the JSON file.
 

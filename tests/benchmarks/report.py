@@ -1,4 +1,4 @@
-"""The command line: run P1-P6, print the table, write the JSON.
+"""The command line: run P1-P7, print the table, write the JSON.
 
 Exit status: 0 when every benchmark ran, whether or not its target was met (this is
 a report, not a test); 1 when a benchmark itself failed; 130 when interrupted.
@@ -23,6 +23,7 @@ from tests.benchmarks import (
     p4_service,
     p5_history,
     p6_fixture,
+    p7_keys,
 )
 from tests.benchmarks.common import ROOT, Row, log, machine
 
@@ -39,6 +40,7 @@ SETTINGS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         {"rounds": 2, "calls": 5, "transactions": 5_000},
     ),
     "P6": ({"calls": 101, "tests": 101}, {"calls": 21, "tests": 21}),
+    "P7": ({"rounds": 21, "calls": 200}, {"rounds": 5, "calls": 60}),
 }
 RUNNERS: dict[str, Callable[..., list[Row]]] = {
     "P1": p1_sync.run,
@@ -47,13 +49,14 @@ RUNNERS: dict[str, Callable[..., list[Row]]] = {
     "P4": p4_service.run,
     "P5": p5_history.run,
     "P6": p6_fixture.run,
+    "P7": p7_keys.run,
 }
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m tests.benchmarks",
-        description="Benchmarks P1-P6 of syftbox_accounting: ratios against baselines "
+        description="Benchmarks P1-P7 of syftbox_accounting: ratios against baselines "
         "measured in the same run (medians of interleaved rounds).",
     )
     parser.add_argument(
