@@ -28,9 +28,13 @@ def test_the_service_honours_the_contract(tmp_path: Path) -> None:
             for email in (EMAIL, "ai-service@example.com"):
                 body = {"email": email, "password": PASSWORD}
                 client.post("/user/create", json=body).raise_for_status()
+            every_scope = {"name": "fuzz", "scopes": ["read", "pay", "charge", "account", "keys"]}
+            made = client.post("/api-key/create", json=every_scope, auth=(EMAIL, PASSWORD))
+            made.raise_for_status()
         env = os.environ | {
             "SYFTBOX_ACCOUNTING_FUZZ_EMAIL": EMAIL,
             "SYFTBOX_ACCOUNTING_FUZZ_PASSWORD": PASSWORD,
+            "SYFTBOX_ACCOUNTING_FUZZ_API_KEY": made.json()["secret"],
             "SYFTBOX_ACCOUNTING_ADMIN_KEY": running.admin_key,
         }
         command = [

@@ -61,6 +61,22 @@ func as(email, password string) context.Context {
 	return context.WithValue(context.Background(), sa.ContextBasicAuth, sa.BasicAuth{UserName: email, Password: password})
 }
 
+// withKey authenticates with an API key (Authorization: Bearer sbk_...).
+func withKey(secret string) context.Context {
+	return context.WithValue(context.Background(), sa.ContextAccessToken, secret)
+}
+
+// newKey creates an API key of the account `who` authenticates as, and returns a context
+// that authenticates with it.
+func newKey(t *testing.T, w world, who context.Context, name string, scopes ...sa.ApiKeyScope) (context.Context, string) {
+	t.Helper()
+	made := must(w.api.ApiKeysAPI.CreateApiKey(who).CreateApiKeyRequest(*sa.NewCreateApiKeyRequest(name, scopes)).Execute())
+	if !strings.HasPrefix(made.Secret, "sbk_") || len(made.Secret) != 47 {
+		t.Fatalf("not an API key: %d characters", len(made.Secret))
+	}
+	return withKey(made.Secret), made.ApiKey.Id
+}
+
 // failure checks that err is the documented error of status, with the contract's body.
 func failure(t *testing.T, err error, response *http.Response, status int, code sa.ErrorCode) sa.ErrorResponse {
 	t.Helper()
@@ -127,6 +143,24 @@ func TestWorkflow(t *testing.T) {
 	servicePassword := serviceAccount.Password
 	payer, service := as(payerEmail, payerPassword), as(serviceEmail, servicePassword)
 
+	// From here on the payer authenticates with an API key, not its password.
+	payer, _ = newKey(t, w, payer, "go-workflow", sa.READ, sa.PAY, sa.KEYS)
+	// A read-only key reads, may not pay (403 insufficient_scope), and stops at revocation.
+	reader, readerID := newKey(t, w, payer, "go-reader", sa.READ)
+	if me := must(w.api.UsersAPI.GetMyInfo(reader).Execute()); me.User.Email != payerEmail {
+		t.Fatalf("the read-only key reads %s", me.User.Email)
+	}
+	_, response, err := w.api.TokensAPI.CreateToken(reader).CreateTokenRequest(*sa.NewCreateTokenRequest(serviceEmail)).Execute()
+	if body := failure(t, err, response, 403, sa.INSUFFICIENT_SCOPE); !strings.Contains(body.Message, "'pay'") {
+		t.Fatalf("the scope error does not name the scope: %s", body.Message)
+	}
+	must(w.api.ApiKeysAPI.RevokeApiKey(payer).RevokeApiKeyRequest(*sa.NewRevokeApiKeyRequest(readerID)).Execute())
+	_, response, err = w.api.UsersAPI.GetMyInfo(reader).Execute()
+	failure(t, err, response, 401, sa.INVALID_CREDENTIALS)
+	if keys := must(w.api.ApiKeysAPI.ListApiKeys(payer).Execute()).ApiKeys; len(keys) != 2 || keys[1].RevokedAt.Get() == nil {
+		t.Fatalf("keys: %+v", keys)
+	}
+
 	// The admin credits the payer (Bearer): float64 all the way, to the micro-dollar.
 	credit := sa.NewAddBalanceRequest(payerEmail, 123456.789012)
 	credited := must(w.api.AdminAPI.AddBalance(w.admin).AddBalanceRequest(*credit).Execute())
@@ -172,7 +206,7 @@ func TestWorkflow(t *testing.T) {
 	}
 
 	// Error paths, each with the contract's typed error body.
-	_, response, err := w.api.UsersAPI.GetMyInfo(as(payerEmail, "not-the-password")).Execute()
+	_, response, err = w.api.UsersAPI.GetMyInfo(as(payerEmail, "not-the-password")).Execute()
 	failure(t, err, response, 401, sa.INVALID_CREDENTIALS)
 
 	_, response, err = w.api.TransactionsAPI.CreateTransaction(service).CreateTransactionRequest(*charge).Execute()
@@ -220,10 +254,12 @@ func TestHoldCaptureRefund(t *testing.T) {
 	payerEmail, serviceEmail := "payer-"+run+"@example.com", "ai-service-"+run+"@example.com"
 	payer, initial := register(t, w, payerEmail, "payer-password-123")
 	service, serviceInitial := register(t, w, serviceEmail, "service-password-123")
+	// The service charges, captures and refunds with a key that may do only that (and read).
+	service, _ = newKey(t, w, service, "go-charges", sa.CHARGE, sa.READ)
 
 	// Every answer says what the service supports beyond the public protocol.
 	_, response, err := w.api.UsersAPI.GetMyInfo(payer).Execute()
-	if err != nil || response.Header.Get("Accounting-Features") != "holds, capture, refunds" {
+	if err != nil || response.Header.Get("Accounting-Features") != "holds, capture, refunds, api-keys" {
 		t.Fatalf("Accounting-Features: %q (%v)", response.Header.Get("Accounting-Features"), err)
 	}
 

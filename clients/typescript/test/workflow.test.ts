@@ -16,14 +16,17 @@ import {
   addBalance,
   cancelTransaction,
   confirmTransaction,
+  createApiKey,
   createToken,
   createTransaction,
   createUser,
   getMyInfo,
   getUser,
+  listApiKeys,
   listTransactions,
   listUsers,
   refundTransaction,
+  revokeApiKey,
   updateOrganization,
   updatePassword,
 } from '../generated/sdk.gen.js';
@@ -90,7 +93,11 @@ function violations(start: number, allowRequest = false): Exchange[] {
   );
 }
 
-type Identity = { email: string; password: string } | { adminKey: string } | undefined;
+type Identity =
+  | { email: string; password: string }
+  | { apiKey: string }
+  | { adminKey: string }
+  | undefined;
 
 function clientFor(identity: Identity, headers: Record<string, string> = {}) {
   return createClient({
@@ -99,7 +106,10 @@ function clientFor(identity: Identity, headers: Record<string, string> = {}) {
     headers,
     auth: (auth) => {
       if (identity === undefined) return undefined;
-      if (auth.scheme === 'bearer') return 'adminKey' in identity ? identity.adminKey : undefined;
+      if (auth.scheme === 'bearer') {
+        if ('adminKey' in identity) return identity.adminKey;
+        return 'apiKey' in identity ? identity.apiKey : undefined;
+      }
       return 'email' in identity ? `${identity.email}:${identity.password}` : undefined;
     },
   });
@@ -149,7 +159,35 @@ describe('the seed workflow and the provider side', { skip: !STATEFUL }, () => {
     });
     servicePassword = other.data.password;
     assert.ok(servicePassword.length >= 8);
-    payer = clientFor({ email: payerEmail, password: payerPassword });
+    // From here on the payer authenticates with an API key (Bearer), not its password.
+    const withPassword = clientFor({ email: payerEmail, password: payerPassword });
+    const made = await createApiKey({
+      client: withPassword,
+      body: { name: 'ts-workflow', scopes: ['read', 'pay', 'account', 'keys'] },
+      throwOnError: true,
+    });
+    assert.match(made.data.secret, /^sbk_[A-Za-z0-9]{43}$/);
+    assert.deepEqual(made.data.apiKey.scopes, ['read', 'pay', 'account', 'keys']);
+    payer = clientFor({ apiKey: made.data.secret });
+    // A read-only key reads, and may not pay: 403 insufficient_scope, naming the scope.
+    const reader = await createApiKey({
+      client: payer,
+      body: { name: 'ts-reader', scopes: ['read'] },
+      throwOnError: true,
+    });
+    const readOnly = clientFor({ apiKey: reader.data.secret });
+    const mine = await getMyInfo({ client: readOnly, throwOnError: true });
+    assert.equal(mine.data.user.email, payerEmail);
+    const refused = await createToken({ client: readOnly, body: { recipientEmail: serviceEmail } });
+    const scopeError = errorOf(refused, 403);
+    assert.equal(scopeError.code, 'insufficient_scope');
+    assert.match(scopeError.message, /'pay'/);
+    const listed = await listApiKeys({ client: payer, throwOnError: true });
+    assert.equal(listed.data.apiKeys.length, 2);
+    assert.ok(!JSON.stringify(listed.data).includes(reader.data.secret));
+    await revokeApiKey({ client: payer, body: { keyId: reader.data.apiKey.id }, throwOnError: true });
+    const revoked = await getMyInfo({ client: readOnly });
+    assert.equal(errorOf(revoked, 401).code, 'invalid_credentials');
     service = clientFor({ email: serviceEmail, password: servicePassword });
     assert.deepEqual(violations(start), []);
   });
@@ -337,7 +375,10 @@ describe('the seed workflow and the provider side', { skip: !STATEFUL }, () => {
     const start = exchanges.length;
     const before = await getMyInfo({ client: payer, throwOnError: true });
     // The service says what it supports beyond the public protocol, on every answer.
-    assert.equal(before.response.headers.get('accounting-features'), 'holds, capture, refunds');
+    assert.equal(
+      before.response.headers.get('accounting-features'),
+      'holds, capture, refunds, api-keys',
+    );
     const balance = micros(before.data.user.balance);
     const token = await createToken({
       client: payer,
@@ -484,8 +525,19 @@ describe('against a mock of the contract', { skip: TARGET !== 'mock' }, () => {
       }),
       await getUser({ client: admin, path: { email: 'alice@example.com' }, throwOnError: true }),
       await listUsers({ client: admin, throwOnError: true }),
+      await createApiKey({
+        client: alice,
+        body: { name: 'nightly-batch', scopes: ['read', 'pay'], expiresIn: 2592000, maxSpend: 20 },
+        throwOnError: true,
+      }),
+      await listApiKeys({ client: alice, throwOnError: true }),
+      await revokeApiKey({
+        client: clientFor({ apiKey: `sbk_${'a'.repeat(43)}` }),
+        body: { keyId: 'key_7Hq2Vd9sKx3LmN4pR8tZ' },
+        throwOnError: true,
+      }),
     ];
-    assert.equal(results.length + 1, 13);
+    assert.equal(results.length + 1, 16);
     assert.deepEqual(
       exchanges.slice(start).filter((e) => e.status !== 200),
       [],
