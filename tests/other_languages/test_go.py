@@ -2,8 +2,9 @@
 built by `go test` with the machine's Go, using only the standard library, and its test
 run against the reference service: the seed's workflow (the payer authenticated by an
 API key, a read-only key refused a payment and then revoked), and a charge held,
-captured in part and refunded by a service whose key may only charge. `make check-clients` checks that the committed client
-is what the contract generates. Skipped, with a notice, where Go is not installed."""
+captured in part and refunded by a service whose key may only charge. `make
+check-clients` checks that the committed client is what the contract generates.
+Skipped, with a notice, where Go is not installed."""
 
 from __future__ import annotations
 
