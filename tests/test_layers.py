@@ -37,7 +37,7 @@ LAYERS: tuple[frozenset[str], ...] = (
             "settings",
         }
     ),
-    frozenset({"credentials", "display"}),
+    frozenset({"credentials", "display", "keyring_store"}),
     frozenset({"service_client"}),
     # http402 beside accounting: the client makes paying clients, the paywall charges.
     frozenset({"accounting", "admin", "http402"}),
@@ -283,7 +283,7 @@ def test_flows_are_named_after_the_public_method_they_serve() -> None:
 
 # Inside the accounting package: each area builds on the configured user (`base`) and the
 # shared payment steps (`settlement`) alone, and only `accounting_client` composes them.
-ACCOUNTING_AREAS = ("account", "payments", "charges", "history")
+ACCOUNTING_AREAS = ("account", "payments", "charges", "history", "keys")
 BELOW_THE_AREAS = {"accounting.base", "accounting.settlement"}
 
 

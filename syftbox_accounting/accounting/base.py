@@ -217,24 +217,6 @@ class UserBase(ServiceClient):
             self._email = user.email
         return user
 
-    def _my_email(self) -> Flow[str]:
-        """The account's email: the configured one, or, for a client with an API key
-        alone, learned once from the service (with a key that may read the account)."""
-        if self._email is None and self._api_key is not None:
-            try:
-                user = yield from result_of(operations.get_my_info())
-            except AuthenticationError as exc:
-                if exc.code != "insufficient_scope":
-                    raise
-                raise AuthenticationError(
-                    "This client has an API key without the read scope and no email, so it "
-                    "cannot tell which account it acts for:",
-                    hint="pass email= with api_key= (or set SYFTBOX_ACCOUNTING_EMAIL).",
-                    hint_key=errors.NOT_CONFIGURED,
-                ) from None
-            self._learned(user)
-        return self.get_email()
-
     def _set_credentials(self, email: str, password: object) -> None:
         secret = validation.Hidden(password)
         del password
@@ -410,3 +392,23 @@ def _checked_budget(budget: object) -> Budget | None:
             f"budget must be a syftbox_accounting.Budget, not {type(budget).__name__}."
         )
     return budget
+
+
+def account_email(client: UserBase) -> Flow[str]:
+    """A step of a flow: `client`'s account email, the configured one or, for a client
+    with an API key alone, learned once from the service (with a key that may read the
+    account)."""
+    if client._email is None and client._api_key is not None:
+        try:
+            user = yield from result_of(operations.get_my_info())
+        except AuthenticationError as exc:
+            if exc.code != "insufficient_scope":
+                raise
+            raise AuthenticationError(
+                "This client has an API key without the read scope and no email, so it "
+                "cannot tell which account it acts for:",
+                hint="pass email= with api_key= (or set SYFTBOX_ACCOUNTING_EMAIL).",
+                hint_key=errors.NOT_CONFIGURED,
+            ) from None
+        client._learned(user)
+    return client.get_email()
