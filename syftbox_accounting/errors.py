@@ -184,6 +184,10 @@ _WRONG_SERVICE = (
     "server answered)."
 )
 _CONFIGURE = "client.accounting_client.configure(email=..., password=...)"
+_KEY_REFUSED = (
+    "Check the API key: it may be revoked or expired (list_api_keys() with another "
+    "credential shows its state); create a new one, or use the password."
+)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -348,6 +352,8 @@ class Exchange:
     idempotency_key: str | None = None
     # The service echoed an idempotency key to this client: it honours keys.
     honours_keys: bool = False
+    # The request was authenticated by an API key (not the password).
+    by_api_key: bool = False
     request_id: str | None = None
 
     def error(
@@ -492,6 +498,8 @@ def from_status(
         cls = ServiceException
     if known is not None:
         hint, hint_key = known.hint, str(code)
+        if code == "invalid_credentials" and exchange.by_api_key:
+            hint = _KEY_REFUSED
     elif status_code == 404:
         hint, hint_key = _WRONG_SERVICE, WRONG_SERVICE
     else:

@@ -609,7 +609,12 @@ class Transport:
             raise
 
     def _exchange(
-        self, call: Call[T], operation: str, max_retries: int | None, clock: _Clock
+        self,
+        call: Call[T],
+        operation: str,
+        max_retries: int | None,
+        clock: _Clock,
+        by_key: bool = False,
     ) -> Generator[_Send | _Sleep, Outcome, T]:
         limit = self.retry.max_retries if max_retries is None else max_retries
         attempt = 0
@@ -643,7 +648,7 @@ class Transport:
             if wait is not None and wait >= clock.left():
                 wait = None  # no time left for another attempt
             if wait is None:
-                return self._read(call, operation, outcome, attempt)
+                return self._read(call, operation, outcome, attempt, by_key)
             attempt += 1
             log.info(
                 "Retrying %s %s in %.1f s after %s (retry %d of %d)",
@@ -696,7 +701,9 @@ class Transport:
             return self.retry.delay(attempt, None)
         return None
 
-    def _read(self, call: Call[T], operation: str, outcome: Outcome, retries: int) -> T:
+    def _read(
+        self, call: Call[T], operation: str, outcome: Outcome, retries: int, by_key: bool = False
+    ) -> T:
         exchange = errors.Exchange(
             operation=operation,
             method=call.method,
@@ -708,6 +715,7 @@ class Transport:
             retries=retries,
             idempotency_key=call.idempotency_key,
             honours_keys=self.honours_keys,
+            by_api_key=by_key,
             request_id=outcome.headers.get(REQUEST_ID_HEADER)
             if isinstance(outcome, httpx.Response)
             else None,
@@ -764,7 +772,9 @@ class Transport:
         args = self._request_args(call, auth, timeout)
         client = self._sync_client()
         clock = self._clock(timeout, deadline, max_retries)
-        exchange = self._exchange(call, operation, max_retries, clock)
+        exchange = self._exchange(
+            call, operation, max_retries, clock, auth is not None and auth is self._api_key
+        )
         step = next(exchange)
         try:
             while True:
@@ -805,7 +815,9 @@ class Transport:
         args = self._request_args(call, auth, timeout)
         client = self._async_http()
         clock = self._clock(timeout, deadline, max_retries)
-        exchange = self._exchange(call, operation, max_retries, clock)
+        exchange = self._exchange(
+            call, operation, max_retries, clock, auth is not None and auth is self._api_key
+        )
         step = next(exchange)
         try:
             while True:

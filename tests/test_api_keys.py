@@ -104,6 +104,8 @@ def test_a_revoked_key_is_refused_on_the_next_call(
     with pytest.raises(AuthenticationError) as caught:
         run(kind, keyed, call("get_account_balance"))
     assert "revoked" in caught.value.message
+    assert "Check the API key" in caught.value.message
+    assert "email and password" not in caught.value.message
     assert [k.id for k in owner.list_api_keys()] == [made.id]
 
 
