@@ -651,6 +651,8 @@ class Transport:
             retries=retries,
             idempotency_key=call.idempotency_key,
             honours_keys=self.honours_keys,
+            auth=call.auth,
+            about=call.about,
             request_id=outcome.headers.get(REQUEST_ID_HEADER)
             if isinstance(outcome, httpx.Response)
             else None,

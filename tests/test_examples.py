@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from syftbox_accounting.server import BackgroundService
+from tests.words import REQUEST_LINE
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
@@ -54,6 +55,10 @@ def _run(service: BackgroundService, *args: str, tmp_path: Path) -> str:
 def test_example_script_runs(service: BackgroundService, script: Path, tmp_path: Path) -> None:
     out = _run(service, str(script), tmp_path=tmp_path)
     assert "balance: $" in out.lower()
+    # What a service returns to its payer names no request of its own.
+    assert not REQUEST_LINE.search(out), out
+    if script.name == "service_charging.py":
+        assert "payment refused: charge failed: This transaction token was already used." in out
 
 
 def test_example_notebook_runs(service: BackgroundService, tmp_path: Path) -> None:

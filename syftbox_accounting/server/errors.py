@@ -137,7 +137,7 @@ def insufficient_funds(email: str, amount: str) -> ApiError:
     return ApiError(
         409,
         "insufficient_funds",
-        f"Insufficient funds: the balance of {email} does not cover {amount}. "
+        f"Insufficient funds: the balance of {email} does not cover ${amount}. "
         "Add funds to the account or charge less.",
     )
 
@@ -206,8 +206,8 @@ def idempotency_key_reused() -> ApiError:
     return ApiError(
         422,
         "idempotency_key_reused",
-        "This Idempotency-Key was used for another request (another body or path): "
-        "use a new key for a new request.",
+        "This Idempotency-Key was used for another request (another body or path). "
+        "Use a new key for a new request.",
     )
 
 
