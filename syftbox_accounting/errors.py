@@ -274,8 +274,10 @@ UNEXPECTED = "unexpected"
 INSECURE_HTTP = "insecure_http"
 CREDENTIALS_FILE = "credentials_file"
 UNSUPPORTED = "unsupported"
+BAD_SETTING = "bad_setting"
 HINT_KEYS = frozenset(
     {
+        BAD_SETTING,
         UNSUPPORTED,
         NOT_CONFIGURED,
         MAY_HAVE_REACHED,

@@ -61,8 +61,12 @@ class ServiceClient:
         retry_policy: RetryPolicy | None = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         deadline: float | None = None,
+        url_name: str | None = None,
     ) -> None:
+        # Every setting is checked here, once, before anything else can fail on it.
         settings.configure_logging()
+        # Where the URL came from, for messages: the argument, or a variable.
+        self._url_name = url_name or self._URL_PARAMETER
         # Every constructor option, as given: `with_options()` rebuilds from these.
         self._options: dict[str, Any] = {
             "timeout": timeout,
@@ -81,9 +85,7 @@ class ServiceClient:
 
     def _build_transport(self, url: str, options: dict[str, Any]) -> Transport:
         return Transport(
-            validation.url(
-                url, allow_insecure_http=self._allow_insecure_http, name=self._URL_PARAMETER
-            ),
+            validation.url(url, allow_insecure_http=self._allow_insecure_http, name=self._url_name),
             timeout=validation.timeout(settings.timeout(options["timeout"])),
             retry=_policy(options["retry_policy"], options["max_retries"]),
             http_client=_checked(options["http_client"], httpx.Client, "http_client"),

@@ -3,17 +3,21 @@ URL, the email and password, and where they are saved and found. No network."""
 
 from __future__ import annotations
 
+import logging
+import os
 from typing import Self
 
 import httpx
 
 from syftbox_accounting import credentials as creds
-from syftbox_accounting import errors, validation
+from syftbox_accounting import errors, settings, validation
 from syftbox_accounting.defaults import ENV_EMAIL, ENV_PASSWORD, ENV_URL
 from syftbox_accounting.errors import AuthenticationError, InvalidInputError
 from syftbox_accounting.service_client import ServiceClient
 from syftbox_accounting.transport import DEFAULT_MAX_RESPONSE_BYTES, RetryPolicy
 from syftbox_accounting.validation import hides
+
+log = logging.getLogger("syftbox_accounting")
 
 
 class UserBase(ServiceClient):
@@ -37,8 +41,10 @@ class UserBase(ServiceClient):
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         deadline: float | None = None,
     ) -> None:
+        from_env = accounting_url is None and bool(os.environ.get(ENV_URL))
         super().__init__(
             creds.resolve_url() if accounting_url is None else accounting_url,
+            url_name=ENV_URL if from_env else None,
             timeout=timeout,
             max_retries=max_retries,
             allow_insecure_http=allow_insecure_http,
@@ -190,7 +196,9 @@ class UserBase(ServiceClient):
         Raises:
             AuthenticationError: only one of the email and password variables is set,
                 or the credentials found are malformed; the message names their source.
+            InvalidInputError: a malformed SYFTBOX_ACCOUNTING_* setting (named).
         """
+        settings.configure_logging()  # so that discovery's own lines are logged too
         found, source = creds.discover()
         if found is None:
             url = creds.resolve_url()
@@ -211,11 +219,22 @@ class UserBase(ServiceClient):
         password: str | None = None,
         allow_insecure_http: bool | None = None,
     ) -> Self:
-        """A client with found credentials; a malformed value is an
-        `AuthenticationError` naming where it came from (a file, or the environment)."""
+        """A client with found credentials; a malformed credential is an
+        `AuthenticationError` naming where it came from (a file, or the environment), a
+        malformed setting an `InvalidInputError` naming its variable. Logs (INFO) once
+        where the credentials came from."""
         try:
-            return cls(url, email, password, allow_insecure_http=allow_insecure_http)
+            # From the environment, the client reads SYFTBOX_ACCOUNTING_URL itself and
+            # names it if it is malformed.
+            client = cls(
+                None if source == "environment" else url,
+                email,
+                password,
+                allow_insecure_http=allow_insecure_http,
+            )
         except InvalidInputError as exc:
+            if exc.hint_key == errors.BAD_SETTING:
+                raise  # a setting, not the credentials: its message names the variable
             where = (
                 f"the environment ({ENV_EMAIL}, {ENV_PASSWORD}, {ENV_URL})"
                 if source == "environment"
@@ -233,3 +252,19 @@ class UserBase(ServiceClient):
                 "again.",
                 hint_key=errors.CREDENTIALS_FILE,
             ) from None
+        if email is None:
+            log.info(
+                "No accounting credentials found (no saved file, and %s and %s are not set): "
+                "configure() or register_accounting() to use %s",
+                ENV_EMAIL,
+                ENV_PASSWORD,
+                client.accounting_url,
+            )
+        else:
+            log.info(
+                "Using the accounting credentials of %s from the %s, for %s",
+                email,
+                source,
+                client.accounting_url,
+            )
+        return client
