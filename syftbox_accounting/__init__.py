@@ -31,6 +31,7 @@ if TYPE_CHECKING:
         PaymentError,
         ServiceException,
     )
+    from syftbox_accounting.hooks import CallEvent
     from syftbox_accounting.transport import ResponseInfo, RetryPolicy
     from syftbox_accounting.types import (
         AccountInfo,
@@ -50,6 +51,7 @@ _HOMES = {
     "Payment": "accounting",
     "AdminClient": "admin",
     "Client": "client",
+    "CallEvent": "hooks",
     "AccountExistsError": "errors",
     "AccountingError": "errors",
     "AuthenticationError": "errors",
@@ -80,6 +82,7 @@ __all__ = [
     "AccountingError",
     "AdminClient",
     "AuthenticationError",
+    "CallEvent",
     "Client",
     "CredentialCheck",
     "CredentialStatus",

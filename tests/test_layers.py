@@ -35,12 +35,13 @@ LAYERS: tuple[frozenset[str], ...] = (
             "operations",
             "transport",
             "settings",
+            "hooks",
         }
     ),
     frozenset({"credentials", "display"}),
     frozenset({"service_client"}),
     frozenset({"accounting", "admin"}),
-    frozenset({"client"}),
+    frozenset({"client", "otel"}),
     frozenset({"cli", "testing", "demo", "__main__", "__init__"}),
 )
 

@@ -14,7 +14,13 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 OURS = {"syftbox_accounting", "syftbox_accounting_client"}
 # Import names of distributions whose names differ.
-IMPORT_NAMES = {"pyjwt": {"jwt"}, "attrs": {"attrs", "attr"}, "pyyaml": {"yaml"}}
+IMPORT_NAMES = {
+    "pyjwt": {"jwt"},
+    "attrs": {"attrs", "attr"},
+    "pyyaml": {"yaml"},
+    "opentelemetry-api": {"opentelemetry"},
+    "opentelemetry-sdk": {"opentelemetry"},
+}
 # Imported only when the user's process already has them (never a dependency).
 OPTIONAL = {"IPython"}
 
@@ -51,6 +57,8 @@ def test_imports_are_declared(path: Path) -> None:
     relative = path.relative_to(ROOT).as_posix()
     if relative.startswith(("syftbox_accounting/server/", "syftbox_accounting/demo.py")):
         allowed |= declared["server"]
+    if relative == "syftbox_accounting/otel.py":
+        allowed |= declared["otel"]
     if relative.startswith("syftbox_accounting/testing/"):
         # Loaded by pytest, as its plugin; pytest-httpx and respx are the user's own.
         allowed |= declared["testing"] | declared["server"] | {"pytest"}

@@ -42,6 +42,10 @@ class AccountingClient(AccountMethods, PaymentMethods, ChargeMethods, HistoryMet
             (default 64 MiB); a larger one is a `ServiceException`.
         deadline: seconds a whole call may take, retries included (default: three
             times `timeout` per attempt), so a service that drips its answer cannot hold it.
+        hooks: functions called on each call's request, retry, response and error, with
+            a `CallEvent` (no secret in it): a list for every event, or a mapping such as
+            ``{"error": [alert]}``. See `syftbox_accounting.hooks`; for OpenTelemetry
+            spans, ``hooks=[syftbox_accounting.otel.SpanHook()]``.
 
     Raises:
         InvalidInputError: an argument is malformed.

@@ -13,7 +13,8 @@ from syftbox_accounting import credentials as creds
 from syftbox_accounting import errors, settings, validation
 from syftbox_accounting.defaults import ENV_EMAIL, ENV_PASSWORD, ENV_URL
 from syftbox_accounting.errors import AuthenticationError, InvalidInputError
-from syftbox_accounting.service_client import ServiceClient
+from syftbox_accounting.hooks import HooksArg
+from syftbox_accounting.service_client import UNCHANGED, ServiceClient, Unchanged
 from syftbox_accounting.transport import DEFAULT_MAX_RESPONSE_BYTES, RetryPolicy
 from syftbox_accounting.validation import hides
 
@@ -40,6 +41,7 @@ class UserBase(ServiceClient):
         retry_policy: RetryPolicy | None = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         deadline: float | None = None,
+        hooks: HooksArg | None = None,
     ) -> None:
         from_env = accounting_url is None and bool(os.environ.get(ENV_URL))
         super().__init__(
@@ -53,12 +55,38 @@ class UserBase(ServiceClient):
             retry_policy=retry_policy,
             max_response_bytes=max_response_bytes,
             deadline=deadline,
+            hooks=hooks,
         )
         self._email: str | None = None
         self._password: str | None = None
         secret = validation.Hidden(password)
         if email is not None or secret.value is not None:
             self._configure(None, email, secret)
+
+    def with_options(
+        self,
+        *,
+        timeout: float | Unchanged | None = UNCHANGED,
+        max_retries: int | Unchanged | None = UNCHANGED,
+        retry_policy: RetryPolicy | Unchanged | None = UNCHANGED,
+        max_response_bytes: int | Unchanged = UNCHANGED,
+        deadline: float | Unchanged | None = UNCHANGED,
+        hooks: HooksArg | Unchanged | None = UNCHANGED,
+    ) -> Self:
+        """A copy of this client with some constructor options changed, e.g.
+        ``client.with_options(timeout=2, max_retries=0).check_credentials()``. Options
+        left out keep this client's value; None gives an option its default.
+
+        Cheap: the copy shares this client's credentials and connection pool (closing
+        the copy leaves the pool open; close the original). The httpx clients and
+        `allow_insecure_http` belong to the pool, so they cannot change.
+
+        Raises:
+            InvalidInputError: a value the constructor would refuse.
+        """
+        # An option of this class only: a parameter line above, and the constructor
+        # keeps its value in self._options (read from there where it is used).
+        return self._with_options(locals())
 
     # -- configuration (no network)
 
