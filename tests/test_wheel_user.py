@@ -81,14 +81,8 @@ def test_pay(accounting_service):
 
 
 @pytest.fixture(scope="module")
-def venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def venv(tmp_path_factory: pytest.TempPathFactory, wheel: Path) -> Path:
     where = tmp_path_factory.mktemp("user")
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(where), str(ROOT)],
-        check=True,
-        capture_output=True,
-    )
-    (wheel,) = where.glob("*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "syftbox_accounting/py.typed" in names
     assert "syftbox_accounting_client/py.typed" in names
@@ -170,6 +164,12 @@ def test_readme_quickstart_against_serve_from_the_wheel(venv: Path, tmp_path: Pa
                 break
             except httpx.TransportError:
                 time.sleep(0.05)
+        # The API reference `make dist` put in the wheel, served as the README says.
+        docs = httpx.get(url + "/docs", timeout=10)
+        assert docs.status_code == 200, docs.text[:300]
+        assert docs.headers["content-type"].startswith("text/html")
+        assert "SyftBox" in docs.text
+        assert httpx.get(url + "/openapi.yaml", timeout=10).text.startswith("openapi:")
         env["SYFTBOX_ACCOUNTING_URL"] = url
         for block in readme_quickstart():
             done = subprocess.run(
