@@ -36,6 +36,7 @@ LAYERS: tuple[frozenset[str], ...] = (
             "transport",
             "settings",
             "hooks",
+            "render",
         }
     ),
     frozenset({"credentials", "display"}),
