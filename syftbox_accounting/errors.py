@@ -618,8 +618,8 @@ def unsupported(feature: str, base_url: str, operation: str) -> FeatureNotSuppor
     """The error for asking `feature` of a service that did not announce it."""
     what, hint = _FEATURES.get(feature, (f"do {feature!r}", "Use a service that supports it."))
     error = FeatureNotSupportedError(
-        f"{operation} failed: the service at {base_url} cannot {what} (it does not announce "
-        f"{feature!r} in its Accounting-Features header). Nothing was sent.",
+        f"{operation} failed: the service at {base_url} cannot {what}; it does not announce "
+        f"{feature!r} in its Accounting-Features header. Nothing was sent.",
         hint=hint,
         hint_key=UNSUPPORTED,
         operation=operation,
