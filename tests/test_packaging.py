@@ -10,6 +10,7 @@ import re
 import shutil
 import subprocess
 import sys
+import textwrap
 import zipfile
 from importlib.metadata import requires
 from pathlib import Path
@@ -186,3 +187,37 @@ def test_the_metadata_says_where_to_read_and_report(wheel: Path) -> None:
     assert all(url.startswith("https://") for url in urls.values())
     (keywords,) = [line for line in metadata.splitlines() if line.startswith("Keywords: ")]
     assert {"syftbox", "payments", "accounting"} <= set(keywords[10:].split(","))
+
+
+def test_the_changelog_covers_both_waves_and_marks_what_breaks() -> None:
+    text = (ROOT / "CHANGELOG.md").read_text()
+    unreleased = text.split("## [Unreleased]")[1].split("## [0.1.0]")[0]
+    for topic in (
+        "Idempotency keys",
+        "Histories at any size",
+        "Other languages",
+        "Hardening",
+        "one room per area",
+        "Holds, capture and refunds",
+        "faults",
+        "in-process",
+        "Contract-checked mocks",
+        "make dist",
+        "Hooks",
+        "OpenTelemetry",
+        "TransactionList",
+        "logout",
+    ):
+        assert topic in unreleased, topic
+    breaking = [p for p in unreleased.split("\n- ") if p.startswith("**Breaking")]
+    assert any("`ErrorResponse`" in p and "generated" in p for p in breaking)
+    assert any("`ConfirmTransactionRequest`" in p and "generated" in p for p in breaking)
+
+
+def test_every_python_block_of_the_readme_parses() -> None:
+    text = (ROOT / "README.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
+    assert len(blocks) > 10
+    for block in blocks:  # (a block inside a list item is indented; notebooks await)
+        flags = ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
+        compile(textwrap.dedent(block), "README.md", "exec", flags=flags)
