@@ -65,9 +65,22 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+# Library calls whose "not found" is about a transaction, not an account.
+_ABOUT_TRANSACTIONS = {
+    "get_transaction",
+    "confirm_transaction",
+    "cancel_transaction",
+    "refund_transaction",
+}
+
+
 def _hint_for(exc: AccountingError, command: str) -> str:
     if exc.hint_key in {"invalid_credentials", "forbidden"} and command.startswith("admin"):
         return _ADMIN_HINT
+    if exc.hint_key == "not_found":
+        if exc.operation in _ABOUT_TRANSACTIONS:
+            return f"check the transaction id: '{PROG} history' lists yours"
+        return "check the email: the account must be registered first"
     if exc.idempotency_key is not None and exc.hint_key in _REPEATABLE:
         return (
             f"{_REPEATABLE[exc.hint_key]}: repeat the command with --idempotency-key "

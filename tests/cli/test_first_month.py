@@ -100,8 +100,9 @@ def test_the_request_id_is_in_every_error_line(cli: Runner, service: Any) -> Non
         ["transfer", shop, "1000", "--yes"],
         ["show", "5b1e7c9a-2d3f-4e5a-8b6c-7d8e9f0a1b2c"],
     ):
-        error, _ = cli.main(*args, env=env).assert_error(1)
+        error, hint = cli.main(*args, env=env).assert_error(1)
         assert "(request id req_" in error
+        assert "()" not in hint  # words for a shell, not a library call
         document = json.loads(cli.main("--json", *args, env=env).out)
         assert document["error"]["request_id"].startswith("req_")
     wrong = {**env, "SYFTBOX_ACCOUNTING_PASSWORD": "not-the-password"}
