@@ -28,7 +28,7 @@ IMPORT_NAMES = {
     "opentelemetry-sdk": {"opentelemetry"},
 }
 # Imported only when the user's process already has them (never a dependency).
-OPTIONAL = {"IPython"}
+OPTIONAL = {"IPython", "pandas"}
 
 
 def _declared() -> dict[str | None, set[str]]:
