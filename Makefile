@@ -75,6 +75,15 @@ $(API_REFERENCE): openapi.yaml $(NODE_STAMP)
 .PHONY: docs
 docs: $(API_REFERENCE) ## Build the HTML API reference the service serves at /docs.
 
+# The sdist, and the wheel built from it (so the sdist is shown complete), with the
+# contract and the /docs page inside; `tools/check_dist.py` fails the build otherwise.
+DIST ?= dist
+.PHONY: dist
+dist: $(VENV_STAMP) $(API_REFERENCE) ## Build the sdist and the wheel into dist/ (DIST=...), with the contract and /docs.
+	@rm -rf $(DIST)
+	$(call step,build,out=$$($(PY) -m build --outdir $(DIST) . 2>&1) || { echo "$$out"; exit 1; },See the build output above.)
+	$(call step,check dist,$(PY) tools/check_dist.py $(DIST),A file is missing from the packages above.)
+
 .PHONY: test
 test: $(VENV_STAMP) $(NODE_STAMP) $(API_REFERENCE) ## Lint, type-check, check the contract and generated/, run the tests.
 	$(call step,ruff,$(BIN)/ruff check . && $(BIN)/ruff format --check .,Run 'make format' or fix the lines above.)

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
         PaymentError,
         ServiceException,
     )
+    from syftbox_accounting.hooks import CallEvent
     from syftbox_accounting.http402.budget import Budget
     from syftbox_accounting.http402.paywall import payment_of, require_payment
     from syftbox_accounting.http402.receipt import PaymentReceipt, receipt_of
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
         CredentialStatus,
         Transaction,
         TransactionActor,
+        TransactionList,
         TransactionStatus,
         Usage,
         User,
@@ -54,6 +56,7 @@ _HOMES = {
     "Payment": "accounting",
     "AdminClient": "admin",
     "Client": "client",
+    "CallEvent": "hooks",
     "AccountExistsError": "errors",
     "AccountingError": "errors",
     "AuthenticationError": "errors",
@@ -76,6 +79,7 @@ _HOMES = {
     "CredentialStatus": "types",
     "Transaction": "types",
     "TransactionActor": "types",
+    "TransactionList": "types",
     "TransactionStatus": "types",
     "Usage": "types",
     "AccountInfo": "types",
@@ -93,6 +97,7 @@ __all__ = [
     "AuthenticationError",
     "Budget",
     "BudgetExceededError",
+    "CallEvent",
     "Client",
     "CredentialCheck",
     "CredentialStatus",
@@ -109,6 +114,7 @@ __all__ = [
     "ServiceException",
     "Transaction",
     "TransactionActor",
+    "TransactionList",
     "TransactionStatus",
     "Usage",
     "User",

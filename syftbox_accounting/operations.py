@@ -43,7 +43,8 @@ class Call(Generic[T]):
     may hold a password); `idempotency_key` is the key in the request's header
     (every POST and PUT has one); `feature` is what the service must announce in
     ``Accounting-Features`` before the call may be sent (the transport checks);
-    `probe` marks the call that learns those features, whatever its answer.
+    `probe` marks the call that learns those features, whatever its answer;
+    `about` is what a 404 means was not found (the advice differs).
     """
 
     # Out of reprs: the body may hold a password (tracebacks capture locals).
@@ -56,6 +57,7 @@ class Call(Generic[T]):
     idempotency_key: str | None = None
     feature: str | None = None
     probe: bool = False
+    about: Literal["account", "transaction"] = "account"
 
     @property
     def method(self) -> str:
@@ -414,6 +416,7 @@ def confirm_transaction(
         _read_transaction,
         idempotency_key=key,
         feature=None if amount is None else "capture",
+        about="transaction",
     )
 
 
@@ -425,7 +428,7 @@ def cancel_transaction(
         lambda k: gen.cancel_transaction._get_kwargs(body=body, idempotency_key=k),
         idempotency_key,
     )
-    return Call(request, "basic", _read_transaction, idempotency_key=key)
+    return Call(request, "basic", _read_transaction, idempotency_key=key, about="transaction")
 
 
 def refund_transaction(
@@ -453,6 +456,7 @@ def refund_transaction(
         conflict="not_refundable",
         idempotency_key=key,
         feature="refunds",
+        about="transaction",
     )
 
 
@@ -472,7 +476,12 @@ def list_transactions(
 
 
 def get_transaction(transaction_id: str) -> Call[Transaction]:
-    return Call(gen.get_transaction._get_kwargs(transaction_id), "basic", _read_transaction)
+    return Call(
+        gen.get_transaction._get_kwargs(transaction_id),
+        "basic",
+        _read_transaction,
+        about="transaction",
+    )
 
 
 def get_usage(

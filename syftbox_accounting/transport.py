@@ -39,6 +39,7 @@ from typing import Any, TypeVar, cast
 import httpx
 
 from syftbox_accounting import errors, operations, validation
+from syftbox_accounting import hooks as _hooks
 from syftbox_accounting._version import __version__
 from syftbox_accounting.errors import AccountingError, AuthenticationError
 from syftbox_accounting.operations import Call
@@ -308,8 +309,11 @@ class Transport:
         async_http_client: httpx.AsyncClient | None = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         deadline: float | None = None,
+        hooks: _hooks.Hooks | None = None,
     ) -> None:
         self._base_url = base_url
+        # The user's functions, called on each call's request, retry, response, error.
+        self.hooks: _hooks.Hooks = hooks or {}
         # Set once an answer echoed the Idempotency-Key it was sent with.
         self.honours_keys = False
         self.timeout = timeout
@@ -556,8 +560,11 @@ class Transport:
     ) -> Generator[_Send | _Sleep, Outcome, T]:
         limit = self.retry.max_retries if max_retries is None else max_retries
         attempt = 0
+        tell = _Teller(self.hooks, call, operation, self._secrets) if self.hooks else None
         while True:
             started = time.perf_counter()
+            if tell:
+                tell("request", attempt)
             outcome = yield _SEND
             elapsed = (time.perf_counter() - started) * 1000
             answered = isinstance(outcome, httpx.Response)
@@ -586,7 +593,17 @@ class Transport:
             if wait is not None and wait >= clock.left():
                 wait = None  # no time left for another attempt
             if wait is None:
-                return self._read(call, operation, outcome, attempt)
+                if not tell:
+                    return self._read(call, operation, outcome, attempt)
+                try:
+                    result = self._read(call, operation, outcome, attempt)
+                except AccountingError as exc:
+                    tell("error", attempt, outcome, failure=exc)
+                    raise
+                tell("response", attempt, outcome)
+                return result
+            if tell:
+                tell("retry", attempt, outcome, wait=wait)
             attempt += 1
             log.info(
                 "Retrying %s %s in %.1f s after %s (retry %d of %d)",
@@ -651,6 +668,8 @@ class Transport:
             retries=retries,
             idempotency_key=call.idempotency_key,
             honours_keys=self.honours_keys,
+            auth=call.auth,
+            about=call.about,
             request_id=outcome.headers.get(REQUEST_ID_HEADER)
             if isinstance(outcome, httpx.Response)
             else None,
@@ -820,6 +839,58 @@ class Transport:
         if failures:
             raise failures[0]
         return results
+
+
+class _Teller:
+    """Tells the hooks how one call goes (`hooks.CallEvent`): kept out of the drivers,
+    so sync and async calls tell the same."""
+
+    def __init__(
+        self, hooks: _hooks.Hooks, call: Call[Any], operation: str, secrets: tuple[str, ...]
+    ) -> None:
+        self.hooks, self.call, self.operation = hooks, call, operation
+        self.secrets = call.secrets + secrets
+        self.call_id = _hooks.next_call_id()
+        self.started = time.perf_counter()
+
+    def __call__(
+        self,
+        kind: _hooks.EventKind,
+        attempt: int,
+        outcome: Outcome | None = None,
+        *,
+        failure: AccountingError | None = None,
+        wait: float | None = None,
+    ) -> None:
+        answer = outcome if isinstance(outcome, httpx.Response) else None
+        what: str | None = None
+        if failure is not None:
+            what = type(failure).__name__
+        elif answer is not None and kind == "retry":
+            what = f"HTTP {answer.status_code}"
+        elif outcome is not None and answer is None:
+            what = type(outcome).__name__
+        request_id = answer.headers.get(REQUEST_ID_HEADER) if answer is not None else None
+        if request_id is not None:  # the service's echo, as an error keeps it
+            request_id = errors.redact(request_id, self.secrets)[:128]
+        _hooks.emit(
+            self.hooks,
+            _hooks.CallEvent(
+                kind=kind,
+                operation=self.operation,
+                method=self.call.method,
+                path=self.call.path,
+                attempt=attempt + 1,
+                status=answer.status_code if answer is not None else None,
+                elapsed_ms=(time.perf_counter() - self.started) * 1000,
+                request_id=failure.request_id if failure is not None else request_id,
+                idempotency_key=self.call.idempotency_key,
+                error=what,
+                error_code=failure.code if failure is not None else None,
+                wait=wait,
+                call_id=self.call_id,
+            ),
+        )
 
 
 def _in_progress(response: httpx.Response) -> bool:

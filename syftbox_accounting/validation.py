@@ -18,8 +18,8 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from syftbox_accounting.defaults import ENV_ALLOW_INSECURE_HTTP
-from syftbox_accounting.errors import INSECURE_HTTP, InvalidInputError
+from syftbox_accounting.defaults import ENV_ALLOW_INSECURE_HTTP, ENV_URL
+from syftbox_accounting.errors import BAD_SETTING, INSECURE_HTTP, InvalidInputError
 from syftbox_accounting.types import TransactionStatus
 
 # The contract's bounds (openapi.yaml, `Amount`): > 0, < 1e9, at most 6 decimals.
@@ -373,16 +373,17 @@ def url(value: object, *, allow_insecure_http: bool = False, name: str = "accoun
     if parts.scheme not in {"http", "https"} or not parts.netloc:
         # Never echo what may be a password in `user:password@host`.
         shown = "" if "@" in text else f" {text!r}"
-        raise InvalidInputError(
+        raise _bad_url(
+            name,
             f"{name}{shown} must be an absolute http(s) URL, such as "
-            "https://syftaccounting.centralus.cloudapp.azure.com."
+            "https://syftaccounting.centralus.cloudapp.azure.com.",
         )
     if parts.username is not None or parts.password is not None:
-        raise InvalidInputError(
-            f"{name} must not contain credentials: pass email and password separately."
+        raise _bad_url(
+            name, f"{name} must not contain credentials: pass email and password separately."
         )
     if parts.query or parts.fragment:
-        raise InvalidInputError(f"{name} must not have a query or fragment.")
+        raise _bad_url(name, f"{name} {text!r} must not have a query or fragment.")
     host = parts.hostname or ""
     if parts.scheme == "http" and not allow_insecure_http and not is_loopback(host):
         raise InvalidInputError(
@@ -392,6 +393,16 @@ def url(value: object, *, allow_insecure_http: bool = False, name: str = "accoun
             hint_key=INSECURE_HTTP,
         )
     return text.rstrip("/")
+
+
+def _bad_url(name: str, summary: str) -> InvalidInputError:
+    if name != ENV_URL:
+        return InvalidInputError(summary)
+    return InvalidInputError(
+        summary,
+        hint="Correct it, or unset it for the default (the public SyftBox service).",
+        hint_key=BAD_SETTING,
+    )
 
 
 def filepath(value: object, name: str = "filepath") -> str | os.PathLike[str] | None:
@@ -413,25 +424,29 @@ def filepath(value: object, name: str = "filepath") -> str | os.PathLike[str] | 
 def flag(name: str, value: object) -> bool:
     """A boolean option."""
     if not isinstance(value, bool):
-        raise InvalidInputError(f"{name} must be True or False, not {_type_name(value)}.")
+        raise InvalidInputError(f"{name} must be True or False, not {_shown(value)}.")
     return value
 
 
 def timeout(value: object, name: str = "timeout") -> float:
     """A timeout in seconds: a positive, finite number."""
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InvalidInputError(f"{name} must be a number of seconds, not {_type_name(value)}.")
+        raise InvalidInputError(
+            f"{name} must be a positive number of seconds (e.g. 10), not {_shown(value)}."
+        )
     if not math.isfinite(value) or value <= 0:
-        raise InvalidInputError(f"{name} must be a positive number of seconds, got {value}.")
+        raise InvalidInputError(
+            f"{name} must be a positive number of seconds (e.g. 10), not {_shown(value)}."
+        )
     return float(value)
 
 
 def seconds(value: object, name: str) -> float:
     """A wait in seconds: a finite number >= 0."""
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InvalidInputError(f"{name} must be a number of seconds.")
+        raise InvalidInputError(f"{name} must be a number of seconds >= 0, not {_shown(value)}.")
     if not math.isfinite(value) or value < 0:
-        raise InvalidInputError(f"{name} must be a finite number of seconds >= 0, got {value}.")
+        raise InvalidInputError(f"{name} must be a number of seconds >= 0, not {_shown(value)}.")
     return float(value)
 
 

@@ -3,6 +3,7 @@ keeps a test away from the real home folder and environment."""
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,28 @@ from syftbox_accounting import credentials as creds
 pytest_plugins = ["pytester"]
 
 ENV_VARS = (creds.ENV_EMAIL, creds.ENV_PASSWORD, creds.ENV_URL, creds.ENV_KEY)
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def dist(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder where `make dist` built the sdist and the wheel, once per session (the
+    wheel tests share it): built as a release is, /docs page and contract inside."""
+    folder = tmp_path_factory.mktemp("dist")
+    done = subprocess.run(
+        ["make", "--no-print-directory", "-C", str(ROOT), "dist", f"DIST={folder}"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return folder
+
+
+@pytest.fixture(scope="session")
+def wheel(dist: Path) -> Path:
+    (found,) = dist.glob("*.whl")
+    return found
 
 
 @pytest.fixture(params=["asyncio", "trio"])

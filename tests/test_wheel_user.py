@@ -30,14 +30,15 @@ from syftbox_accounting import AccountingClient
 client = AccountingClient("http://127.0.0.1:8000")
 reveal_type(client.get_account_balance())  # L7
 reveal_type(client.last_response)  # L8
+reveal_type(client.with_options(timeout=2, hooks=[print]))  # L9
 
 
 async def main() -> None:
     info = await client.get_account_info()
-    reveal_type(info)  # L13
-    reveal_type(info["balance"])  # L14
-    reveal_type(info["usage"]["pending_count"])  # L15
-    reveal_type(await client.create_transaction_token("ai@example.com"))  # L16
+    reveal_type(info)  # L14
+    reveal_type(info["balance"])  # L15
+    reveal_type(info["usage"]["pending_count"])  # L16
+    reveal_type(await client.create_transaction_token("ai@example.com"))  # L17
 
 
 anyio.run(main)
@@ -46,10 +47,15 @@ anyio.run(main)
 REVEALED = [
     (7, 'is "float"', 'is "float"'),
     (8, '"syftbox_accounting.transport.ResponseInfo | None"', 'is "ResponseInfo | None"'),
-    (13, '"TypedDict(syftbox_accounting.types.AccountInfo, {', 'is "AccountInfo"'),
-    (14, 'is "float"', 'is "float"'),
-    (15, 'is "int"', 'is "int"'),
-    (16, 'is "str"', 'is "str"'),
+    (
+        9,
+        '"syftbox_accounting.accounting.accounting_client.AccountingClient"',
+        'is "AccountingClient"',
+    ),
+    (14, '"TypedDict(syftbox_accounting.types.AccountInfo, {', 'is "AccountInfo"'),
+    (15, 'is "float"', 'is "float"'),
+    (16, 'is "int"', 'is "int"'),
+    (17, 'is "str"', 'is "str"'),
 ]
 MISTAKES = """
 from syftbox_accounting import AccountingClient
@@ -62,6 +68,8 @@ async def forgot() -> None:
 
 
 client.transfer("bob@example.com", "1.25")  # L11: a str where an amount goes
+client.with_options(timout=2)  # L12: a misspelt option
+client.with_options(timeout="2")  # L13: a str where seconds go
 """
 PLUGIN_TEST = """
 def test_pay(accounting_service):
@@ -73,14 +81,8 @@ def test_pay(accounting_service):
 
 
 @pytest.fixture(scope="module")
-def venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def venv(tmp_path_factory: pytest.TempPathFactory, wheel: Path) -> Path:
     where = tmp_path_factory.mktemp("user")
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(where), str(ROOT)],
-        check=True,
-        capture_output=True,
-    )
-    (wheel,) = where.glob("*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "syftbox_accounting/py.typed" in names
     assert "syftbox_accounting_client/py.typed" in names
@@ -134,6 +136,9 @@ def test_type_checkers_catch_planted_mistakes(venv: Path, tmp_path: Path, checke
     out = (_mypy if checker == "mypy" else _pyright)(venv, MISTAKES, tmp_path)
     assert re.search(r"(unused-coroutine|reportUnusedCoroutine|must be used)", _line(out, 8)), out
     assert re.search(r"(arg-type|reportArgumentType|cannot be assigned)", _line(out, 11)), out
+    assert re.search(r"(call-arg|reportCallIssue|No parameter named)", _line(out, 12)), out
+    assert "timout" in _line(out, 12), out
+    assert re.search(r"(arg-type|reportArgumentType|cannot be assigned)", _line(out, 13)), out
 
 
 def _free_port() -> int:
@@ -159,6 +164,12 @@ def test_readme_quickstart_against_serve_from_the_wheel(venv: Path, tmp_path: Pa
                 break
             except httpx.TransportError:
                 time.sleep(0.05)
+        # The API reference `make dist` put in the wheel, served as the README says.
+        docs = httpx.get(url + "/docs", timeout=10)
+        assert docs.status_code == 200, docs.text[:300]
+        assert docs.headers["content-type"].startswith("text/html")
+        assert "SyftBox" in docs.text
+        assert httpx.get(url + "/openapi.yaml", timeout=10).text.startswith("openapi:")
         env["SYFTBOX_ACCOUNTING_URL"] = url
         for block in readme_quickstart():
             done = subprocess.run(

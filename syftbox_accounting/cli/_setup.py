@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 from decimal import Decimal
+from pathlib import Path
 
 from syftbox_accounting import credentials as creds
 from syftbox_accounting import display, validation
@@ -50,7 +52,9 @@ def register(ctx: Context) -> int:
             if ctx.ask_secret("Repeat it: ") != chosen:
                 raise CliError("the passwords differ", "run the command again", USAGE)
             password = validation.password(chosen, new=True)
-    with AccountingClient(url, allow_insecure_http=ctx.allow_insecure_http) as client:
+    with AccountingClient(
+        url, allow_insecure_http=ctx.allow_insecure_http, **ctx.client_options()
+    ) as client:
         with ctx.busy(f"Registering {email}"):
             account = client.register_accounting(email, password, organization)
         generated = password is None
@@ -215,3 +219,47 @@ def status(ctx: Context) -> int:
     if problem is None:
         return OK
     return ctx.report(problem, json_document=False)
+
+
+def logout(ctx: Context) -> int:
+    """Remove the credentials file `login` saved and its key, and say what went."""
+    path = creds.config_path(ctx.config)
+    key = creds.key_path(path)
+    saved = _saved_account(path)
+    removed = [str(p) for p in (path, key) if _remove(p)]
+    still = [name for name in (ENV_EMAIL, ENV_PASSWORD) if os.environ.get(name)]
+    document = {"removed": removed, "email": saved[0], "url": saved[1], "environment": still}
+    if removed:
+        whose = f" of {saved[0]} for {saved[1]}" if saved[0] else ""
+        lines = [f"Removed the saved credentials{whose}:", *(f"  {p}" for p in removed)]
+    else:
+        lines = [f"No saved credentials at {path}: nothing to remove."]
+    if still:
+        lines.append(
+            f"{' and '.join(still)} {'is' if len(still) == 1 else 'are'} still set in the "
+            "environment: commands use them until you unset them."
+        )
+    ctx.emit(document, lines)
+    return OK
+
+
+def _saved_account(path: Path) -> tuple[str | None, str | None]:
+    """The email and URL a credentials file names in clear (without its key), if it can
+    be read; a file that cannot is removed all the same."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None, None
+    if not isinstance(doc, dict):
+        return None, None
+    email, url = doc.get("email"), doc.get("url")
+    return (email if isinstance(email, str) else None, url if isinstance(url, str) else None)
+
+
+def _remove(path: Path) -> bool:
+    """Remove the file at `path` (a link itself, never its target); False if none was there."""
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        return False
+    return True

@@ -256,8 +256,8 @@ def idempotency_key_reused() -> ApiError:
     return ApiError(
         422,
         "idempotency_key_reused",
-        "This Idempotency-Key was used for another request (another body or path): "
-        "use a new key for a new request.",
+        "This Idempotency-Key was used for another request (another body or path). "
+        "Use a new key for a new request.",
     )
 
 

@@ -7,8 +7,6 @@ import io
 import json
 import subprocess
 import sys
-import threading
-import time
 from decimal import Decimal
 
 import pytest
@@ -21,6 +19,7 @@ from tests.cli.conftest import Runner, assert_no_secret, clean_environ
 COMMANDS = [
     ["register"],
     ["login"],
+    ["logout"],
     ["status"],
     ["balance"],
     ["token"],
@@ -265,14 +264,9 @@ def test_spinner_draws_on_a_terminal_and_clears_its_line(
     stream = _Terminal()
     monkeypatch.setattr(sys, "stderr", stream)
     monkeypatch.delenv("TERM", raising=False)
-    drawn = threading.Event()
-    with _output.Spinner("Waiting", delay=0, interval=0.01):
-        for _ in range(1000):  # wait for the first frame; no time limit is asserted
-            if "Waiting" in stream.getvalue():
-                drawn.set()
-                break
-            time.sleep(0.005)
-    assert drawn.is_set()
+    with _output.Spinner("Waiting", delay=0, interval=0.01) as spinner:
+        assert spinner.drawn.wait(60)  # a generous ceiling, never the point
+    assert "Waiting" in stream.getvalue()
     assert stream.getvalue().endswith("\r\033[K")
 
 

@@ -16,7 +16,13 @@ from typing import Any
 import pytest
 from pytest_httpx import HTTPXMock
 
-from syftbox_accounting import AccountingClient, AccountingError, AuthenticationError, Client
+from syftbox_accounting import (
+    AccountingClient,
+    AccountingError,
+    AuthenticationError,
+    Client,
+    InvalidInputError,
+)
 from syftbox_accounting import credentials as creds
 from tests.facade.helpers import (
     BASE,
@@ -183,14 +189,9 @@ def test_a_half_set_environment_names_what_is_missing(
     [
         ({creds.ENV_EMAIL: "not-an-email", creds.ENV_PASSWORD: PASSWORD}, "email"),
         ({creds.ENV_EMAIL: EMAIL, creds.ENV_PASSWORD: "   "}, "password"),
-        (
-            {creds.ENV_EMAIL: EMAIL, creds.ENV_PASSWORD: PASSWORD, creds.ENV_URL: "ftp://x"},
-            "accounting_url",
-        ),
         ({creds.ENV_URL: "http://remote.example.com"}, "http://"),
-        ({creds.ENV_URL: "no-scheme.example.com"}, "accounting_url"),
     ],
-    ids=["email", "password", "url", "insecure-url-alone", "url-alone"],
+    ids=["email", "password", "insecure-url-alone"],
 )
 @ENTRIES
 def test_a_malformed_environment_is_an_authentication_error_naming_it(
@@ -207,6 +208,22 @@ def test_a_malformed_environment_is_an_authentication_error_naming_it(
     assert creds.ENV_URL in message
     assert named in message
     _no_password(message, repr(caught.value))
+
+
+@pytest.mark.parametrize("url", ["ftp://x", "no-scheme.example.com"])
+@ENTRIES
+def test_a_malformed_url_variable_is_a_bad_setting_naming_it(
+    monkeypatch: pytest.MonkeyPatch, url: str, entry: Any
+) -> None:
+    # A setting, not a credential (tests/facade/test_settings.py has the others).
+    monkeypatch.setenv(creds.ENV_EMAIL, EMAIL)
+    monkeypatch.setenv(creds.ENV_PASSWORD, PASSWORD)
+    monkeypatch.setenv(creds.ENV_URL, url)
+    with pytest.raises(InvalidInputError) as caught:
+        entry()
+    assert not isinstance(caught.value, AuthenticationError)
+    assert f"{creds.ENV_URL} {url!r}" in str(caught.value)
+    _no_password(str(caught.value), repr(caught.value))
 
 
 def test_a_saved_file_that_cannot_be_used_names_the_file(tmp_path: Path) -> None:

@@ -112,7 +112,7 @@ STATUS_FAULTS = [
         429,
         True,
         ServiceException,
-        ("HTTP 429", "wait"),
+        ("HTTP 429", "Wait a moment"),
         _reply(status_code=429, json={"message": "slow down", "code": "rate_limited"}),
     ),
     _broken("200-empty", "empty body", content=b""),
@@ -123,7 +123,7 @@ STATUS_FAULTS = [
         401,
         False,
         AuthenticationError,
-        ("HTTP 401", "Check the email and password"),
+        ("HTTP 401", "Check the"),  # the email and password, or the admin key
         _unauthorized,
         code="invalid_credentials",
     ),
