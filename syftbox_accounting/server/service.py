@@ -15,7 +15,7 @@ from syftbox_accounting.server import bodies, errors, history
 from syftbox_accounting.server.auth import BasicCredentials
 from syftbox_accounting.server.bodies import same_email
 from syftbox_accounting.server.history import Cursors
-from syftbox_accounting.server.idempotency import Keys
+from syftbox_accounting.server.idempotency_records import Keys
 from syftbox_accounting.server.money import format_micros
 from syftbox_accounting.server.passwords import (
     VerifiedCredentials,

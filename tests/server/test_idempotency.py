@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from syftbox_accounting.server import BackgroundService
-from syftbox_accounting.server.idempotency import STALE_CLAIM, TTL, Keys
+from syftbox_accounting.server.idempotency_records import STALE_CLAIM, TTL, Keys
 from tests.server.conftest import Api, User
 from tests.server.test_serve import start, stop
 
