@@ -214,6 +214,11 @@ CODES: dict[str, Code] = {
     ),
     "validation_error": Code(InvalidInputError, "Correct the value named above and try again."),
     "bad_request": Code(InvalidInputError, "This is a bug in the client: please report it."),
+    "unsupported_media_type": Code(
+        InvalidInputError,
+        "The body did not arrive as JSON: a proxy between you and the service may have "
+        "changed it; otherwise this is a bug in the client: please report it.",
+    ),
     "method_not_allowed": Code(ServiceException, _WRONG_SERVICE),
     "rate_limited": Code(ServiceException, "Too many requests: wait a moment and try again."),
     "internal_error": Code(ServiceException, "The service failed; try again later."),
@@ -254,6 +259,7 @@ _BY_STATUS: dict[int, str] = {
     401: "invalid_credentials",
     403: "forbidden",
     404: "not_found",
+    415: "unsupported_media_type",
     422: "validation_error",
     429: "rate_limited",
 }

@@ -2,23 +2,26 @@
 gets the first answer again, and changes nothing.
 
 A keyed request goes through three steps:
-1. `lookup`: with exactly the credentials of the first request (`proof`), a stored
-   answer is replayed without logging in again, so that a password change whose answer
-   was lost can be replayed with the old password;
+1. authentication, always, and before any replay: a password changed or an admin key
+   rotated since the first request no longer gets its answer (except the password
+   change itself: its replay may come with the password it retired, when the body's
+   new password is the account's password now);
 2. `claim`, in its own short database transaction: the key is taken for this request
    (a second request meanwhile gets `409 request_in_progress`), or it was answered
    before (replay, or `422 idempotency_key_reused` for another body or path);
-3. `answer`: the operation runs inside one `Store.unit`, and its answer (status and
-   body) is stored in that same database transaction, so a crash never records a money
-   movement without its answer, nor the reverse.
+3. the operation runs inside one `Store.unit`, and a success is recorded in that same
+   database transaction, so a crash never records a money movement without its answer,
+   nor the reverse. An answer that changed nothing (any 4xx) leaves no record; one of
+   500 and above gives the key back.
 
-The records themselves live in `idempotency_records`. Answers of 500 and above are
-not stored.
+The records live in `idempotency_records`, which says what they keep and what never.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import json
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
@@ -28,19 +31,49 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from syftbox_accounting.server import errors
 from syftbox_accounting.server.auth import check_admin, parse_basic
-from syftbox_accounting.server.idempotency_records import Keys, Stored, fingerprint
+from syftbox_accounting.server.hashing import REGISTRATIONS
+from syftbox_accounting.server.idempotency_records import (
+    ADMIN,
+    ANONYMOUS,
+    Keys,
+    Stored,
+    restore,
+)
+from syftbox_accounting.server.idempotency_records import Scope as RecordScope
 from syftbox_accounting.server.responses import error_response
 
 if TYPE_CHECKING:
     from starlette.requests import Request
 
     from syftbox_accounting.server.service import AccountingService, Caller
+    from syftbox_accounting.server.store import Account
 
 T = TypeVar("T")
 
 KEY_HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 _KEY = re.compile(r"[!-~]{1,255}")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Keyed:
+    """How one operation's keyed requests are handled.
+
+    `auth`: its authentication. `slow`: it hashes a password (it waits for a hashing
+    turn). `secret_fields`: request fields kept in no form (the fingerprint holds a
+    marker instead). `secret_answer`: the answer's member withheld from the record.
+    `confirm(service, account, raw)`: slow, whether a replaying request's secret fields
+    are those of the first (proved against the account's password hash); False is
+    `422 idempotency_key_reused`. `retired_login`: a replay whose Basic password was
+    refused may still come in when `confirm` holds (a password change's own replay).
+    """
+
+    auth: Literal["basic", "admin", "none"]
+    slow: bool = False
+    secret_fields: tuple[str, ...] = ()
+    secret_answer: str | None = None
+    confirm: Callable[[AccountingService, Account | None, bytes], bool] | None = None
+    retired_login: bool = False
 
 
 def key_of(headers: Any) -> str | None:
@@ -55,22 +88,6 @@ def key_of(headers: Any) -> str | None:
     return str(value)
 
 
-def replay(stored: Stored, fp: str) -> Response:
-    """The answer to a request whose key has a record."""
-    if stored.in_progress:
-        raise errors.request_in_progress()
-    if stored.fingerprint != fp:
-        raise errors.idempotency_key_reused()
-    assert stored.status is not None
-    assert stored.body is not None
-    return Response(
-        stored.body,
-        status_code=stored.status,
-        media_type="application/json",
-        headers={REPLAYED_HEADER: "true"},
-    )
-
-
 class Runner(Protocol):
     """Where the app runs blocking work (`app._Runner`)."""
 
@@ -80,7 +97,9 @@ class Runner(Protocol):
 
     async def slow(self, func: Callable[..., T], *args: Any) -> T: ...
 
-    async def hashing(self, func: Callable[..., T], *args: Any) -> T: ...
+    async def hashing(
+        self, request: Request, func: Callable[..., T], *args: Any, account: str
+    ) -> T: ...
 
     async def db(self, func: Callable[..., T], *args: Any) -> T: ...
 
@@ -94,39 +113,36 @@ async def answer(
     key: str,
     func: Callable[..., T],
     render: Callable[[T], Response],
-    auth: Literal["basic", "admin", "none"],
-    slow: bool,
+    keyed: Keyed,
 ) -> Response:
-    """Answer a request that carries `key`: replay, refuse, or run `func` and store its
-    answer with what it changed (see the module's docstring)."""
+    """Answer a request that carries `key`: replay, refuse, or run `func` and record
+    its answer with what it changed (see the module's docstring)."""
     keys, service = run.keys, run.service
-    fp = fingerprint(request.method, request.url.path, raw)
-    authorization = request.headers.get("authorization") if auth != "none" else None
-    proof = keys.proof(key, authorization)
-    # The exact credentials of the first request replay its answer without a login:
-    # they were checked then, and a password change may have retired them since.
-    early = await run.db(_scope_before_login, service, auth, authorization, fp)
-    if early is not None:
-        stored = await run.db(keys.lookup, early, key)
-        if stored is not None and stored.proof == proof:
-            return replay(stored, fp)
+    fp = keys.fingerprint(request.method, request.url.path, raw, keyed.secret_fields)
+    account: Account | None = None
     call: Callable[[], T]
-    if auth == "basic":
-        caller = await run.login(request)
-        scope = f"account:{caller.account.id}"
+    if keyed.auth == "basic":
+        try:
+            caller = await run.login(request)
+        except errors.ApiError as refused:
+            if refused.status != 401 or not keyed.retired_login:
+                raise
+            return await _replay_with_retired_password(run, request, raw, key, fp, keyed, refused)
+        account = caller.account
+        scope = RecordScope.account(account.id)
         call = functools.partial(func, caller, raw)
     else:
-        if auth == "admin":
-            check_admin(authorization, service.admin_key)
-        scope = early or f"anonymous:{fp}"
+        if keyed.auth == "admin":
+            check_admin(request.headers.get("authorization"), service.admin_key)
+        scope = ADMIN if keyed.auth == "admin" else ANONYMOUS
         call = functools.partial(func, raw)
 
     def work() -> Response:
-        got = keys.claim(scope, key, fp, proof)
+        got = keys.claim(scope, key, fp)
         if isinstance(got, Stored):
-            return replay(got, fp)
+            return replay(service, got, fp, raw, keyed, account)
         try:
-            # The answer is stored in the same database transaction as the change.
+            # A success is recorded in the same database transaction as its change.
             with service.store.unit() as db:
                 try:
                     response = render(call())
@@ -134,35 +150,95 @@ async def answer(
                     if error.status >= 500:
                         raise
                     response = error_response(error)
-                keys.store_answer(db, got, response.status_code, bytes(response.body))
+                body = bytes(response.body)
+                keys.settle(db, got, response.status_code, body, _withheld(keyed, raw, body))
                 return response
         except BaseException:
             keys.release(got)
             raise
 
-    if slow:  # it hashes a password: wait for a hashing slot
-        return await run.hashing(work)
+    if keyed.slow:  # it hashes a password: wait for a hashing turn
+        return await run.hashing(
+            request, work, account=account.id if account is not None else REGISTRATIONS
+        )
     if not run.inline:
         return await run.slow(work)
     return work()
 
 
-def _scope_before_login(
-    service: AccountingService, auth: str, authorization: str | None, fp: str
-) -> str | None:
-    if auth == "none":
-        return f"anonymous:{fp}"
-    if auth == "admin":
-        return "admin"
-    try:
-        credentials = parse_basic(authorization)
-    except errors.ApiError:
+def replay(
+    service: AccountingService,
+    stored: Stored,
+    fp: bytes,
+    raw: bytes,
+    keyed: Keyed,
+    account: Account | None,
+) -> Response:
+    """The answer to a request whose key has a record (slow when `keyed.confirm`)."""
+    if stored.in_progress:
+        raise errors.request_in_progress()
+    if stored.fingerprint != fp:
+        raise errors.idempotency_key_reused()
+    assert stored.status is not None
+    assert stored.body is not None
+    if stored.withheld is not None and not stored.withheld.from_request:
+        raise errors.secret_not_replayed()
+    if keyed.confirm is not None and not keyed.confirm(service, account, raw):
+        raise errors.idempotency_key_reused()
+    body = stored.body
+    if stored.withheld is not None:
+        body = restore(stored, json.loads(raw)[stored.withheld.name])
+    return Response(
+        body,
+        status_code=stored.status,
+        media_type="application/json",
+        headers={REPLAYED_HEADER: "true"},
+    )
+
+
+async def _replay_with_retired_password(
+    run: Runner,
+    request: Request,
+    raw: bytes,
+    key: str,
+    fp: bytes,
+    keyed: Keyed,
+    refused: errors.ApiError,
+) -> Response:
+    """A password change's replay, sent with the password that change retired: its
+    record, when the body's new password is the account's password now; else 401."""
+    credentials = parse_basic(request.headers.get("authorization"))
+    account = await run.db(run.service.account_of, credentials)
+    if account is None:
+        raise refused
+    stored = await run.db(run.keys.lookup, RecordScope.account(account.id), key, fp)
+    if stored is None or stored.in_progress or stored.fingerprint != fp:
+        raise refused
+    answered = stored
+
+    def work() -> Response:
+        try:
+            return replay(run.service, answered, fp, raw, keyed, account)
+        except errors.ApiError:
+            raise refused from None
+
+    return await run.hashing(request, work, account=account.id)
+
+
+def _withheld(keyed: Keyed, raw: bytes, body: bytes) -> tuple[str, str, bool] | None:
+    """The answer's secret member (name, value, whether the request gave it), to keep
+    out of the record."""
+    name = keyed.secret_answer
+    if name is None:
         return None
-    for email, _ in credentials.readings:
-        account = service.store.account(email)
-        if account is not None:
-            return f"account:{account.id}"
-    return None
+    value = json.loads(body).get(name)
+    if not isinstance(value, str):
+        return None
+    try:
+        sent = json.loads(raw).get(name)
+    except (ValueError, AttributeError):  # pragma: no cover - a success parsed it
+        sent = None
+    return name, value, sent == value
 
 
 class EchoKey:

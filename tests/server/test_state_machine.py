@@ -122,7 +122,7 @@ class Books(RuleBasedStateMachine):
         response = self.client.post(
             "/user/add-balance",
             content=dumps({"recipientEmail": user, "amount": amount}),
-            headers=self.admin,
+            headers={**self.admin, "Content-Type": "application/json"},
         )
         assert response.status_code == 200, response.text
         self.balances[user] += micros(amount)

@@ -20,6 +20,7 @@ ErrorCode = Literal[
     "token_used",
     "too_many_pending",
     "unavailable",
+    "unsupported_media_type",
     "validation_error",
 ]
 
@@ -43,6 +44,7 @@ ERROR_CODE_VALUES: set[ErrorCode] = {
     "token_used",
     "too_many_pending",
     "unavailable",
+    "unsupported_media_type",
     "validation_error",
 }
 

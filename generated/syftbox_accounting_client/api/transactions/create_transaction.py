@@ -66,6 +66,11 @@ def _parse_response(
 
         return response_409
 
+    if response.status_code == 415:
+        response_415 = ErrorResponse.from_dict(response.json())
+
+        return response_415
+
     if response.status_code == 422:
         response_422 = ErrorResponse.from_dict(response.json())
 
@@ -119,9 +124,10 @@ def sync_detailed(
     The sender's balance must cover `amount` now (`409 insufficient_funds`) and
     again when the transaction is confirmed. Sender and recipient must differ and
     both have accounts (`404 not_found`). A sender may have a bounded number of
-    pending transactions open at once (1,000 on the reference service); beyond it
-    the service refuses with `409 too_many_pending` until some are confirmed or
-    cancelled, so no account can flood another's history for free.
+    pending transactions open at once (1,000 on the reference service), and fewer
+    towards any one recipient (100); beyond either the service refuses with
+    `409 too_many_pending` until some are confirmed or cancelled, so no account can
+    flood another's history for free.
 
     Args:
         idempotency_key (str | Unset):
@@ -164,9 +170,10 @@ def sync(
     The sender's balance must cover `amount` now (`409 insufficient_funds`) and
     again when the transaction is confirmed. Sender and recipient must differ and
     both have accounts (`404 not_found`). A sender may have a bounded number of
-    pending transactions open at once (1,000 on the reference service); beyond it
-    the service refuses with `409 too_many_pending` until some are confirmed or
-    cancelled, so no account can flood another's history for free.
+    pending transactions open at once (1,000 on the reference service), and fewer
+    towards any one recipient (100); beyond either the service refuses with
+    `409 too_many_pending` until some are confirmed or cancelled, so no account can
+    flood another's history for free.
 
     Args:
         idempotency_key (str | Unset):
@@ -204,9 +211,10 @@ async def asyncio_detailed(
     The sender's balance must cover `amount` now (`409 insufficient_funds`) and
     again when the transaction is confirmed. Sender and recipient must differ and
     both have accounts (`404 not_found`). A sender may have a bounded number of
-    pending transactions open at once (1,000 on the reference service); beyond it
-    the service refuses with `409 too_many_pending` until some are confirmed or
-    cancelled, so no account can flood another's history for free.
+    pending transactions open at once (1,000 on the reference service), and fewer
+    towards any one recipient (100); beyond either the service refuses with
+    `409 too_many_pending` until some are confirmed or cancelled, so no account can
+    flood another's history for free.
 
     Args:
         idempotency_key (str | Unset):
@@ -247,9 +255,10 @@ async def asyncio(
     The sender's balance must cover `amount` now (`409 insufficient_funds`) and
     again when the transaction is confirmed. Sender and recipient must differ and
     both have accounts (`404 not_found`). A sender may have a bounded number of
-    pending transactions open at once (1,000 on the reference service); beyond it
-    the service refuses with `409 too_many_pending` until some are confirmed or
-    cancelled, so no account can flood another's history for free.
+    pending transactions open at once (1,000 on the reference service), and fewer
+    towards any one recipient (100); beyond either the service refuses with
+    `409 too_many_pending` until some are confirmed or cancelled, so no account can
+    flood another's history for free.
 
     Args:
         idempotency_key (str | Unset):
