@@ -129,18 +129,26 @@ class RetryPolicy:
         return random.uniform(0, min(self.max_backoff, self.backoff * 2**attempt))
 
 
+# Longer delta-seconds than this (over 300 years) are no advice anyone can follow.
+_MAX_RETRY_AFTER_DIGITS = 10
+
+
 def parse_retry_after(value: str | None) -> float | None:
-    """Seconds from a `Retry-After` header: delta-seconds or an HTTP date."""
+    """Seconds from a `Retry-After` header: delta-seconds or an HTTP date; None for
+    anything else (other digits than ASCII ones, other scripts, absurd lengths or dates),
+    never an exception."""
     if not value:
         return None
     value = value.strip()
+    if not value.isascii() or not value.isprintable() or len(value) > 64:
+        return None
     if value.isdigit():
-        return float(value)
+        return float(value) if len(value) <= _MAX_RETRY_AFTER_DIGITS else None
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        return max(0.0, when.timestamp() - time.time())
+    except (TypeError, ValueError, OverflowError, IndexError):
         return None
-    return max(0.0, when.timestamp() - time.time())
 
 
 # Failures that prove the request never left: safe to send again, whatever it is.
@@ -259,11 +267,13 @@ class _Body:
 
 
 def _answer(response: httpx.Response, chunks: list[bytes]) -> httpx.Response:
-    """`response` with the body we read (already decoded, so its encoding goes)."""
+    """`response` with the body we read (already decoded, so its encoding goes). The
+    headers are kept as the bytes that came: a value that is not ASCII (a Retry-After
+    of `²`) stays readable, where re-encoding its text would fail."""
     headers = [
-        (k, v)
-        for k, v in response.headers.multi_items()
-        if k.lower() not in {"content-encoding", "content-length", "transfer-encoding"}
+        (name, value)
+        for name, value in response.headers.raw
+        if name.lower() not in {b"content-encoding", b"content-length", b"transfer-encoding"}
     ]
     return httpx.Response(
         response.status_code, headers=headers, content=b"".join(chunks), request=response.request
