@@ -51,7 +51,7 @@ class AdminClient(ServiceClient):
             max_response_bytes=max_response_bytes,
             deadline=deadline,
         )
-        self._transport.set_bearer(validation.password(admin_key, "admin_key"))
+        self._transport.set_bearer(validation.admin_key(admin_key))
 
     def __repr__(self) -> str:
         return f"AdminClient({self._transport.base_url!r}, admin_key='********')"
