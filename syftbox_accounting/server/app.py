@@ -141,6 +141,7 @@ def create_app(
     app.router.redirect_slashes = False
     app.state.service = service
     app.state.idempotency = service.keys
+    app.state.hashing = hashing
     return app
 
 

@@ -129,7 +129,8 @@ class HashingQueue:
             if self._workers - self.busy < self.waiting and self._workers < self.slots:
                 self._workers += 1
                 threading.Thread(target=self._worker, name="password-hashing", daemon=True).start()
-            self._work.notify()
+            # All: an idle worker takes the job, and whoever watches the queue sees it.
+            self._work.notify_all()
         try:
             await job.done.wait()
         except BaseException:

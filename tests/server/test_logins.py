@@ -205,26 +205,35 @@ def test_a_refused_password_works_once_it_becomes_the_password(
 # -- a first login while a flood runs
 
 
-def test_a_first_login_is_served_while_a_flood_of_bad_logins_runs(
+def test_a_first_login_waits_for_its_turn_not_for_the_flood(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # Slow hashes (0.05 s each, 2 at a time), so that the flood lasts however busy the
-    # machine is; the production hash cost is P7's business (`make bench`).
     real = hashlib.scrypt
-    flooded = threading.Event()
+    gate = threading.Event()  # holds every flood hash until the newcomer is queued
+    started: list[str] = []  # whose hash started, in order
+    lock = threading.Lock()
+    two_busy, refused = threading.Event(), threading.Event()
+    newcomer_password = "the-newcomer-password"
 
-    def slow_scrypt(*args: Any, **kwargs: Any) -> bytes:
-        flooded.set()
-        stop.wait(0.05)
-        return real(*args, **kwargs)
+    def gated_scrypt(password: bytes, **kwargs: Any) -> bytes:
+        who = "newcomer" if password == newcomer_password.encode() else "flood"
+        with lock:
+            started.append(who)
+            if started.count("flood") >= 2:
+                two_busy.set()
+        if who == "flood":
+            gate.wait(30)
+        return real(password, **kwargs)
 
-    stop = threading.Event()
-    monkeypatch.setattr(hashlib, "scrypt", slow_scrypt)
-    with BackgroundService(max_login_wait=2.0) as service:
+    # Any wait at all is too long for a second login of one account.
+    with BackgroundService(max_login_wait=0.001) as service:
         api = Api(service)
-        victim, newcomer = api.register(), api.register()
-        service.service.verified.clear()  # the newcomer's first login is a real one
+        victim, newcomer = api.register(), api.register(password=newcomer_password)
+        newcomer_id = service.service.store.account(newcomer.email).id  # type: ignore[union-attr]
+        queue: HashingQueue = service.app.state.hashing
+        monkeypatch.setattr(hashlib, "scrypt", gated_scrypt)
         statuses: list[int] = []
+        stop = threading.Event()
 
         def flood(n: int) -> None:
             with httpx.Client(base_url=service.url, timeout=60) as client:
@@ -232,21 +241,36 @@ def test_a_first_login_is_served_while_a_flood_of_bad_logins_runs(
                 while not stop.is_set():
                     attempt += 1
                     auth = (victim.email, f"guess-{n}-{attempt}")
-                    statuses.append(client.get("/user/my-info", auth=auth).status_code)
+                    status = client.get("/user/my-info", auth=auth).status_code
+                    statuses.append(status)
+                    if status == 503:
+                        refused.set()
+
+        def queued() -> bool:
+            return any(newcomer_id in accounts for accounts in queue._queues.values())
 
         try:
-            with ThreadPoolExecutor(30) as pool:
-                for n in range(30):
-                    pool.submit(flood, n)
-                assert flooded.wait(30)
-                answered = len(statuses)
-                login = api.http.get("/user/my-info", auth=newcomer.auth)
-                during = len(statuses) - answered
+            with ThreadPoolExecutor(31) as pool:
+                floods = [pool.submit(flood, n) for n in range(30)]
+                # Every worker is busy with the flood, and the flood is being refused.
+                assert two_busy.wait(30)
+                assert refused.wait(30)
+                login = pool.submit(api.http.get, "/user/my-info", auth=newcomer.auth)
+                with queue._work:
+                    assert queue._work.wait_for(queued, timeout=30)
+                    before = len(started)
+                gate.set()
+                answer = login.result(timeout=60)
                 stop.set()
+                for done in floods:
+                    done.result(timeout=60)
         finally:
+            stop.set()
+            gate.set()
             api.close()
-    assert login.status_code == 200, login.text
-    # The flood kept going while the login was served, and was told to wait.
-    assert during > 0
+    assert answer.status_code == 200, answer.text
+    # From the moment it queued, the newcomer waited for at most two flood hashes (the
+    # one waiter its bucket may hold, and one racing it), not for the flood.
+    assert started[before:].index("newcomer") <= 2, started[before:][:10]
     assert 503 in statuses
     assert set(statuses) <= {401, 503}
