@@ -58,7 +58,7 @@ class AdminClient(ServiceClient):
             deadline=deadline,
             hooks=hooks,
         )
-        self._transport.set_bearer(validation.password(admin_key, "admin_key"))
+        self._transport.set_bearer(validation.admin_key(admin_key))
 
     def __repr__(self) -> str:
         return f"AdminClient({self._transport.base_url!r}, admin_key='********')"

@@ -24,7 +24,9 @@ import logging
 import os
 import secrets
 import stat
+import sys
 import tempfile
+import warnings
 from collections.abc import Mapping
 from contextlib import suppress
 from pathlib import Path
@@ -103,12 +105,23 @@ def config_path(filepath: str | os.PathLike[str] | None = None) -> Path:
 # Files larger than this are no credentials file or key of ours.
 _MAX_FILE_BYTES = 1024 * 1024
 _warned: set[tuple[str, str]] = set()
+_PACKAGE = os.path.dirname(os.path.abspath(__file__))
 
 
 def _warn_once(path: Path, what: str, message: str) -> None:
+    """A warning the user sees (`warnings.warn`, pointing at their own line), once per
+    file and problem in a process."""
     if (str(path), what) not in _warned:
         _warned.add((str(path), what))
-        log.warning(message)
+        warnings.warn(message, UserWarning, stacklevel=_outside_the_library())
+
+
+def _outside_the_library() -> int:
+    """The `stacklevel` of the first caller that is not this package's code."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame, level = frame.f_back, level + 1  # type: ignore[assignment]
+    return level
 
 
 def _read_private(path: Path, what: str, *, follow: bool) -> bytes:
@@ -158,8 +171,8 @@ def _read_private(path: Path, what: str, *, follow: bool) -> bytes:
             _warn_once(
                 path,
                 "mode",
-                f"The {what} {path} is readable or writable by others (mode {mode:o}): "
-                f"chmod 600 {path}",
+                f"The {what} {path} is readable or writable by others (mode {mode:o}), "
+                f"and it guards a password: run chmod 600 {path}",
             )
         chunks = []
         while chunk := os.read(fd, _MAX_FILE_BYTES + 1):
@@ -179,8 +192,8 @@ def _check_folder(directory: Path) -> None:
         _warn_once(
             directory,
             "folder",
-            f"The folder {directory} of the credentials is writable by others: "
-            f"chmod 700 {directory}",
+            f"The folder {directory} of the credentials is writable by others, who could "
+            f"swap the files: run chmod 700 {directory}",
         )
 
 

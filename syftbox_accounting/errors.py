@@ -24,7 +24,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from http import HTTPStatus
 from typing import Any
 
@@ -270,6 +270,11 @@ CODES: dict[str, Code] = {
     ),
     "validation_error": Code(InvalidInputError, "Correct the value named above and try again."),
     "bad_request": Code(InvalidInputError, "This is a bug in the client: please report it."),
+    "unsupported_media_type": Code(
+        InvalidInputError,
+        "The body did not arrive as JSON: a proxy between you and the service may have "
+        "changed it; otherwise this is a bug in the client: please report it.",
+    ),
     "method_not_allowed": Code(ServiceException, _WRONG_SERVICE),
     "rate_limited": Code(ServiceException, "Wait a moment and try again."),
     "internal_error": Code(ServiceException, "The service failed; try again later."),
@@ -330,6 +335,7 @@ _BY_STATUS: dict[int, str] = {
     401: "invalid_credentials",
     403: "forbidden",
     404: "not_found",
+    415: "unsupported_media_type",
     422: "validation_error",
     429: "rate_limited",
 }
@@ -385,7 +391,9 @@ class Exchange:
             path=self.path,
             retries=self.retries,
             idempotency_key=self.idempotency_key,
-            request_id=redact(self.request_id, self.secrets)[:128] if self.request_id else None,
+            request_id=_printable(redact(self.request_id, self.secrets))[:128]
+            if self.request_id
+            else None,
             **extra,
         )
 
@@ -456,13 +464,25 @@ MAX_NUMBER_DIGITS = 40
 MAX_NUMBER_EXPONENT = 40
 
 
+# An exponent of more digits than this is out of range whatever its mantissa: checked
+# on the text, since `Decimal` refuses (InvalidOperation) one beyond its context.
+_MAX_EXPONENT_CHARS = 4
+
+
 def _bounded_number(text: str) -> Decimal:
-    digits = sum(c.isdigit() for c in text.partition("e")[0].partition("E")[0])
+    mantissa, _, exponent = text.lower().partition("e")
     shown = text if len(text) <= 24 else text[:20] + "..."
-    if len(text) > 2 * MAX_NUMBER_DIGITS or digits > MAX_NUMBER_DIGITS:
+    if len(text) > 2 * MAX_NUMBER_DIGITS or sum(c.isdigit() for c in mantissa) > MAX_NUMBER_DIGITS:
         raise ValueError(f"the number {shown} has too many digits")
-    value = Decimal(text)
-    if value and not -MAX_NUMBER_EXPONENT <= value.adjusted() <= MAX_NUMBER_EXPONENT:
+    if len(exponent.lstrip("+-").lstrip("0")) > _MAX_EXPONENT_CHARS:
+        raise ValueError(f"the number {shown} is out of range")
+    try:
+        value = Decimal(text)
+    except (InvalidOperation, ValueError):  # JSON numbers parse; anything else is broken
+        raise ValueError(f"the number {shown} is not a number") from None
+    if not value.is_finite() or (
+        value and not -MAX_NUMBER_EXPONENT <= value.adjusted() <= MAX_NUMBER_EXPONENT
+    ):
         raise ValueError(f"the number {shown} is out of range")
     return value
 
@@ -486,6 +506,11 @@ def load_json(content: bytes | str) -> Any:
         parse_int=_bounded_int,
         parse_constant=_no_constant,
     )
+
+
+def _printable(text: str) -> str:
+    """`text` from a header, with what cannot be shown (control characters) escaped."""
+    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
 
 
 def _where(method: str, path: str, status: int | None = None, code: str | None = None) -> str:

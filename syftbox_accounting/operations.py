@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import math
 import uuid
 from collections.abc import Callable
 from decimal import Decimal
@@ -120,11 +121,24 @@ def _opt_str(value: object, what: str) -> str | None:
     return None if value is None or isinstance(value, gen.Unset) else _str(value, what)
 
 
+# Money in an answer is far below 1e20 dollars, and exact within the 28 digits of the
+# default decimal context, so that every sum, comparison and display of it is exact and
+# can never raise (`quantize` raises InvalidOperation past 28 digits).
+MAX_MONEY_EXPONENT = 20
+MAX_MONEY_DIGITS = 28
+
+
 def _money(value: object, what: str, *, minimum: Decimal, inclusive: bool) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
         raise TypeError(f"{what} is {type(value).__name__}, not a number")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"{what} is out of range")
     exact = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
-    if not exact.is_finite() or exact.adjusted() > 30:
+    if (
+        not exact.is_finite()
+        or exact.adjusted() > MAX_MONEY_EXPONENT
+        or len(exact.as_tuple().digits) > MAX_MONEY_DIGITS
+    ):
         raise ValueError(f"{what} is out of range")
     if exact < minimum or (exact == minimum and not inclusive):
         raise ValueError(f"{what} {value} is out of range")

@@ -13,6 +13,7 @@ import ipaddress
 import math
 import os
 import re
+import unicodedata
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
@@ -170,6 +171,30 @@ def password(value: object, name: str = "password", *, new: bool = False) -> str
     problem = _secret_problem(name, secret.value, MAX_PASSWORD_LENGTH)
     if problem is None and new and len(str(secret.value)) < 8:
         problem = f"{name} is too short: use at least 8 characters."
+    if problem is not None:
+        raise InvalidInputError(problem)
+    return str(secret.value)
+
+
+def admin_key(value: object, name: str = "admin_key") -> str:
+    """The admin key (or a `Hidden` one): it travels in an HTTP header, so it may hold
+    no control character (a line break, a tab, NUL, DEL, C1) and no space at either end
+    (a header's ends are trimmed), which the service could never have as its key."""
+    secret = Hidden(value)
+    del value
+    problem = _secret_problem(name, secret.value, MAX_PASSWORD_LENGTH)
+    if problem is None:
+        text = str(secret.value)
+        if any(unicodedata.category(c) == "Cc" for c in text):
+            problem = (
+                f"{name} contains a control character (such as a line break or a tab), "
+                "which no HTTP header can carry: check how the key was read (a trailing "
+                "newline from a file?) and pass its printable characters only."
+            )
+        elif text != text.strip():
+            problem = (
+                f"{name} starts or ends with spaces, which HTTP removes from a header: remove them."
+            )
     if problem is not None:
         raise InvalidInputError(problem)
     return str(secret.value)

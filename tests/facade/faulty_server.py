@@ -1,6 +1,7 @@
 """A small, real, misbehaving HTTP server on loopback, for faults that a mocked
 transport cannot produce: a connection reset mid-response, a read timeout, an answer
-dripped one byte at a time, an oversize answer and a gzip bomb."""
+dripped one byte at a time (its body, or its status line and headers), an oversize
+answer and a gzip bomb."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import time
 from types import TracebackType
 from typing import Literal, Self
 
-Fault = Literal["reset", "hang", "drip", "huge", "bomb"]
+Fault = Literal["reset", "hang", "drip", "drip-headers", "huge", "bomb"]
 
 # Sizes for the clients of these faults: an answer over OVERSIZE bytes is too large
 # for a client whose max_response_bytes is LIMIT.
@@ -49,6 +50,8 @@ class FaultyServer:
     - ``reset``: starts a 200 answer, then resets the connection (RST) mid-body;
     - ``hang``: never answers, so the client's read timeout fires;
     - ``drip``: sends a 200's headers, then one byte of body every 20 ms, forever;
+    - ``drip-headers``: sends a 200's status line and then headers one byte every 20 ms,
+      forever (the header section never ends, and no read ever waits long);
     - ``huge``: a 200 whose chunked body runs past `OVERSIZE` bytes;
     - ``bomb``: a 200 with a small gzip body that inflates past `OVERSIZE` bytes.
     `requests` counts the requests that reached it."""
@@ -90,6 +93,8 @@ class FaultyServer:
                 conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             elif self.fault == "drip":
                 self._drip(conn)
+            elif self.fault == "drip-headers":
+                self._drip_headers(conn)
             elif self.fault == "huge":
                 self._send_quietly(
                     conn,
@@ -120,6 +125,21 @@ class FaultyServer:
             conn.sendall(b"Content-Length: 100000\r\n\r\n")
             while not self._stop.wait(0.02):
                 conn.sendall(b" ")
+        except OSError:
+            pass
+
+    def _drip_headers(self, conn: socket.socket) -> None:
+        head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+        try:
+            for byte in head:
+                if self._stop.wait(0.02):
+                    return
+                conn.sendall(bytes([byte]))
+            # Then header lines, one byte at a time, that never end the section.
+            n = 0
+            while not self._stop.wait(0.02):
+                n += 1
+                conn.sendall(b"X" if n % 64 else b": x\r\n")
         except OSError:
             pass
 

@@ -332,7 +332,22 @@ def _local_cases() -> list[Any]:
     add(
         "AdminClient-key",
         "admin_key",
-        ["", "   ", None, 5, "k" * 257],
+        [
+            "",
+            "   ",
+            None,
+            5,
+            "k" * 257,
+            # what no HTTP header can carry, or carries changed
+            "admin-Key-m42\r\nX-Injected: 1",
+            "admin-Key-m42\n",
+            "admin-Key-m42\x00tail",
+            "admin\tKey-m42",
+            "admin-Key-m42\x7f",
+            "admin-Key-m42\x85",
+            " admin-Key-m42",
+            "admin-Key-m42 ",
+        ],
         lambda v: AdminClient(BASE, v),
     )
     for name, values in {

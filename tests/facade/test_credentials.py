@@ -141,6 +141,7 @@ def test_a_corrupt_file_and_no_environment_is_not_configured(
     path = creds.config_path()
     path.parent.mkdir(mode=0o700)
     path.write_text("{")
+    path.chmod(0o600)  # corrupt, not loose: only the corruption is reported
     client = Client().accounting_client
     assert not client.is_configured()
     assert any(str(path) in r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)
@@ -425,6 +426,7 @@ def _edit(path: Path, change: Any) -> None:
     doc = json.loads(path.read_text())
     change(doc)
     path.write_text(json.dumps(doc))
+    path.chmod(0o600)
 
 
 def test_load_a_missing_file(tmp_path: Path) -> None:
@@ -443,6 +445,7 @@ def test_load_the_default_missing_file() -> None:
 def test_load_a_corrupt_file(tmp_path: Path, content: bytes) -> None:
     path = tmp_path / "c.json"
     path.write_bytes(content)
+    path.chmod(0o600)  # corrupt, not loose: only the corruption is reported
     _load_fails(path, "save_credentials()")
 
 
@@ -532,15 +535,13 @@ def test_load_a_folder(tmp_path: Path) -> None:
     _load_fails(folder, "cannot be read")
 
 
-def test_load_warns_about_a_file_others_can_read(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_load_warns_about_a_file_others_can_read(tmp_path: Path) -> None:
     path = tmp_path / "c.json"
     _saved(path)
     path.chmod(0o644)
-    assert AccountingClient.load_from_config(str(path)).is_configured()
-    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
-    assert any(str(path) in w and "chmod 600" in w for w in warnings)
+    with pytest.warns(UserWarning, match="chmod 600") as caught:
+        assert AccountingClient.load_from_config(str(path)).is_configured()
+    assert any(str(path) in str(w.message) and "chmod 600" in str(w.message) for w in caught)
 
 
 def test_logs_never_show_the_password(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:

@@ -69,6 +69,7 @@ CODES_BY_RESPONSE = {
     "ValidationError": ("validation_error", "idempotency_key_reused"),
     "RequestInProgress": ("request_in_progress",),
     "RateLimited": ("rate_limited",),
+    "UnsupportedMediaType": ("unsupported_media_type",),
     "InternalError": ("internal_error",),
     "Unavailable": ("unavailable",),
 }
@@ -95,6 +96,7 @@ EXPECTED_CLASS: dict[str, type[AccountingError]] = {
     "idempotency_key_reused": InvalidInputError,
     "request_in_progress": ServiceException,
     "rate_limited": ServiceException,
+    "unsupported_media_type": InvalidInputError,
     "internal_error": ServiceException,
     "unavailable": ServiceException,
 }
@@ -122,6 +124,7 @@ ADVICE = {
     "idempotency_key_reused": "new key",
     "request_in_progress": "same key",
     "rate_limited": "try again",
+    "unsupported_media_type": "report it",
     "internal_error": "try again",
     "unavailable": "try again",
 }

@@ -232,3 +232,65 @@ def test_a_sender_has_a_bounded_number_of_pending_transactions(
     assert api.pay(shop, payer, 1).status_code == 200  # other senders are not held back
     assert api.resolve("cancel", pending[0], payer).status_code == 200
     assert api.pay(payer, other, 1).status_code == 200
+
+
+# Edge-of-calendar times: with their offset, each lies outside years 1 to 9998 in UTC
+# (or has no UTC form at all); and the forms around them that are fine.
+EDGE_TIMES = [
+    "0001-01-01T00:00:00+14:00",
+    "0001-01-01T13:59:59.999999+14:00",
+    "0001-01-01T00:00:00+23:59",
+    "9999-12-31T23:59:59-14:00",
+    "9999-12-31T23:59:59.999999+00:00",
+    "9998-12-31T23:59:59.9999-00:01",
+    "9999-01-01T00:00:00Z",
+    "0000-01-01T00:00:00Z",
+    "10000-01-01T00:00:00Z",
+]
+FINE_TIMES = [
+    "0001-01-01T00:00:00-14:00",
+    "0001-01-01T14:00:00+14:00",
+    "9998-12-31T23:59:59.999+00:00",
+    "9999-01-01T00:00:00+14:00",
+]
+
+
+@pytest.mark.parametrize("path", ["/transactions", "/user/usage"])
+@pytest.mark.parametrize("name", ["createdAfter", "createdBefore"])
+def test_a_time_at_the_edge_of_the_calendar_is_a_422_not_a_500(
+    api: Api, path: str, name: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    user = api.register()
+    for moment in EDGE_TIMES:
+        answer = api.http.get(path, params={name: moment}, auth=user.auth)
+        assert answer.status_code == 422, (moment, answer.text)
+        assert answer.json()["details"] == [
+            {"field": name, "problem": answer.json()["details"][0]["problem"]}
+        ]
+        assert "1 and 9998" in answer.json()["details"][0]["problem"]
+    for moment in FINE_TIMES:
+        answer = api.http.get(path, params={name: moment}, auth=user.auth)
+        assert answer.status_code == 200, (moment, answer.text)
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+
+
+def test_one_sender_has_a_bounded_number_pending_towards_one_recipient(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(api.service.service, "max_pending_per_recipient", 2)
+    payer, victim, other = funded(api), api.register(), api.register()
+    pending = [pay(api, payer, victim, 1, confirm=False) for _ in range(2)]
+    refused = api.pay(payer, victim, 1)
+    assert (refused.status_code, refused.json()["code"]) == (409, "too_many_pending")
+    assert victim.email in refused.json()["message"]
+    # Delegated charges count too: they are pending towards the same recipient.
+    token = api.token(payer, victim)
+    charged = api.charge(token, payer, victim, 1)
+    assert (charged.status_code, charged.json()["code"]) == (409, "too_many_pending")
+    # Others, and the way back, are not held; resolving one makes room.
+    assert api.pay(payer, other, 1).status_code == 200
+    assert api.pay(victim, payer, 1).status_code == 200
+    assert api.resolve("cancel", pending[0], payer).status_code == 200
+    assert api.pay(payer, victim, 1).status_code == 200
+    listed = history(api, victim, status="PENDING").json()["transactions"]
+    assert sum(t["senderEmail"] == payer.email for t in listed) == 2

@@ -377,8 +377,8 @@ export type AddBalanceRequest = {
  * - `token_expired`: the token is past its `exp`.
  * - `token_used`: the token was spent by an earlier transaction.
  * - `already_resolved`: the transaction was confirmed or cancelled before.
- * - `too_many_pending`: the sender has too many pending transactions open;
- * confirm or cancel some first.
+ * - `too_many_pending`: the sender has too many pending transactions open, in
+ * all or towards this recipient; confirm or cancel some first.
  * - `cursor_invalid`: the `cursor` is malformed, forged, or another account's.
  * - `token_limit_exceeded`: the amount is above the token's `maxAmount`.
  * - `hold_expired`: the transaction's hold lapsed at its `expiresAt`; nothing
@@ -393,12 +393,17 @@ export type AddBalanceRequest = {
  * request (another body or path); use a new key for a new request.
  * - `request_in_progress`: a request with this `Idempotency-Key` is still being
  * processed; retry shortly.
- * - `rate_limited`: too many requests; retry after `Retry-After` seconds.
+ * - `rate_limited`: too many requests (or, with an `Idempotency-Key`, too many
+ * idempotency records held for this caller); retry after `Retry-After` seconds.
+ * - `unsupported_media_type`: the request body was not sent with
+ * `Content-Type: application/json` (status 415).
  * - `internal_error`: the service failed; nothing was changed.
- * - `unavailable`: the service is down for a while; retry later.
+ * - `unavailable`: the service is down or busy for a while (too many logins
+ * waiting for password checks, or as many idempotency records as it keeps);
+ * retry after `Retry-After` seconds.
  *
  */
-export type ErrorCode = 'bad_request' | 'method_not_allowed' | 'validation_error' | 'invalid_credentials' | 'forbidden' | 'not_found' | 'account_exists' | 'insufficient_funds' | 'token_invalid' | 'token_expired' | 'token_used' | 'already_resolved' | 'too_many_pending' | 'cursor_invalid' | 'token_limit_exceeded' | 'hold_expired' | 'capture_exceeds_hold' | 'not_refundable' | 'refund_exceeds_payment' | 'idempotency_key_reused' | 'request_in_progress' | 'rate_limited' | 'internal_error' | 'unavailable';
+export type ErrorCode = 'bad_request' | 'method_not_allowed' | 'validation_error' | 'invalid_credentials' | 'forbidden' | 'not_found' | 'account_exists' | 'insufficient_funds' | 'token_invalid' | 'token_expired' | 'token_used' | 'already_resolved' | 'too_many_pending' | 'cursor_invalid' | 'token_limit_exceeded' | 'hold_expired' | 'capture_exceeds_hold' | 'not_refundable' | 'refund_exceeds_payment' | 'idempotency_key_reused' | 'request_in_progress' | 'rate_limited' | 'unsupported_media_type' | 'internal_error' | 'unavailable';
 
 /**
  * One problem with one request field.
@@ -430,12 +435,16 @@ export type ErrorResponse = {
 };
 
 /**
- * Only transactions created at or after this time (with a UTC offset).
+ * Only transactions created at or after this time (with a UTC offset). A time
+ * outside years 1 to 9998 once in UTC is `422 validation_error`.
+ *
  */
 export type CreatedAfter = string;
 
 /**
- * Only transactions created before this time (with a UTC offset).
+ * Only transactions created before this time (with a UTC offset). A time outside
+ * years 1 to 9998 once in UTC is `422 validation_error`.
+ *
  */
 export type CreatedBefore = string;
 
@@ -472,6 +481,10 @@ export type CreateUserErrors = {
      * An account with this email already exists.
      */
     409: ErrorResponse;
+    /**
+     * The request body was not sent as `application/json`.
+     */
+    415: ErrorResponse;
     /**
      * A field is missing, unknown, or out of bounds.
      */
@@ -578,6 +591,10 @@ export type UpdatePasswordErrors = {
      */
     409: ErrorResponse;
     /**
+     * The request body was not sent as `application/json`.
+     */
+    415: ErrorResponse;
+    /**
      * A field is missing, unknown, or out of bounds.
      */
     422: ErrorResponse;
@@ -635,6 +652,10 @@ export type UpdateOrganizationErrors = {
      * A request with this `Idempotency-Key` is still being processed; retry shortly.
      */
     409: ErrorResponse;
+    /**
+     * The request body was not sent as `application/json`.
+     */
+    415: ErrorResponse;
     /**
      * A field is missing, unknown, or out of bounds.
      */
@@ -697,6 +718,10 @@ export type CreateTokenErrors = {
      * A request with this `Idempotency-Key` is still being processed; retry shortly.
      */
     409: ErrorResponse;
+    /**
+     * The request body was not sent as `application/json`.
+     */
+    415: ErrorResponse;
     /**
      * A field is missing, unknown, or out of bounds.
      */
@@ -764,6 +789,10 @@ export type CreateTransactionErrors = {
      */
     409: ErrorResponse;
     /**
+     * The request body was not sent as `application/json`.
+     */
+    415: ErrorResponse;
+    /**
      * A field is missing, unknown, or out of bounds.
      */
     422: ErrorResponse;
@@ -829,6 +858,10 @@ export type ConfirmTransactionErrors = {
      * The transaction was resolved before, its hold lapsed, the capture is above the hold, or (without holds) the sender can no longer pay.
      */
     409: ErrorResponse;
+    /**
+     * The request body was not sent as `application/json`.
+     */
+    415: ErrorResponse;
     /**
      * A field is missing, unknown, or out of bounds.
      */
@@ -896,6 +929,10 @@ export type CancelTransactionErrors = {
      */
     409: ErrorResponse;
     /**
+     * The request body was not sent as `application/json`.
+     */
+    415: ErrorResponse;
+    /**
      * A field is missing, unknown, or out of bounds.
      */
     422: ErrorResponse;
@@ -962,6 +999,10 @@ export type RefundTransactionErrors = {
      */
     409: ErrorResponse;
     /**
+     * The request body was not sent as `application/json`.
+     */
+    415: ErrorResponse;
+    /**
      * A field is missing, unknown, or out of bounds.
      */
     422: ErrorResponse;
@@ -1007,11 +1048,15 @@ export type ListTransactionsData = {
          */
         status?: TransactionStatus;
         /**
-         * Only transactions created at or after this time (with a UTC offset).
+         * Only transactions created at or after this time (with a UTC offset). A time
+         * outside years 1 to 9998 once in UTC is `422 validation_error`.
+         *
          */
         createdAfter?: string;
         /**
-         * Only transactions created before this time (with a UTC offset).
+         * Only transactions created before this time (with a UTC offset). A time outside
+         * years 1 to 9998 once in UTC is `422 validation_error`.
+         *
          */
         createdBefore?: string;
         /**
@@ -1111,11 +1156,15 @@ export type GetUsageData = {
     path?: never;
     query?: {
         /**
-         * Only transactions created at or after this time (with a UTC offset).
+         * Only transactions created at or after this time (with a UTC offset). A time
+         * outside years 1 to 9998 once in UTC is `422 validation_error`.
+         *
          */
         createdAfter?: string;
         /**
-         * Only transactions created before this time (with a UTC offset).
+         * Only transactions created before this time (with a UTC offset). A time outside
+         * years 1 to 9998 once in UTC is `422 validation_error`.
+         *
          */
         createdBefore?: string;
     };
@@ -1193,6 +1242,10 @@ export type AddBalanceErrors = {
      * A request with this `Idempotency-Key` is still being processed; retry shortly.
      */
     409: ErrorResponse;
+    /**
+     * The request body was not sent as `application/json`.
+     */
+    415: ErrorResponse;
     /**
      * A field is missing, unknown, or out of bounds.
      */

@@ -236,8 +236,8 @@ export const zAddBalanceRequest = z.object({
  * - `token_expired`: the token is past its `exp`.
  * - `token_used`: the token was spent by an earlier transaction.
  * - `already_resolved`: the transaction was confirmed or cancelled before.
- * - `too_many_pending`: the sender has too many pending transactions open;
- * confirm or cancel some first.
+ * - `too_many_pending`: the sender has too many pending transactions open, in
+ * all or towards this recipient; confirm or cancel some first.
  * - `cursor_invalid`: the `cursor` is malformed, forged, or another account's.
  * - `token_limit_exceeded`: the amount is above the token's `maxAmount`.
  * - `hold_expired`: the transaction's hold lapsed at its `expiresAt`; nothing
@@ -252,9 +252,14 @@ export const zAddBalanceRequest = z.object({
  * request (another body or path); use a new key for a new request.
  * - `request_in_progress`: a request with this `Idempotency-Key` is still being
  * processed; retry shortly.
- * - `rate_limited`: too many requests; retry after `Retry-After` seconds.
+ * - `rate_limited`: too many requests (or, with an `Idempotency-Key`, too many
+ * idempotency records held for this caller); retry after `Retry-After` seconds.
+ * - `unsupported_media_type`: the request body was not sent with
+ * `Content-Type: application/json` (status 415).
  * - `internal_error`: the service failed; nothing was changed.
- * - `unavailable`: the service is down for a while; retry later.
+ * - `unavailable`: the service is down or busy for a while (too many logins
+ * waiting for password checks, or as many idempotency records as it keeps);
+ * retry after `Retry-After` seconds.
  *
  */
 export const zErrorCode = z.enum([
@@ -280,6 +285,7 @@ export const zErrorCode = z.enum([
     'idempotency_key_reused',
     'request_in_progress',
     'rate_limited',
+    'unsupported_media_type',
     'internal_error',
     'unavailable'
 ]);
@@ -302,12 +308,16 @@ export const zErrorResponse = z.object({
 });
 
 /**
- * Only transactions created at or after this time (with a UTC offset).
+ * Only transactions created at or after this time (with a UTC offset). A time
+ * outside years 1 to 9998 once in UTC is `422 validation_error`.
+ *
  */
 export const zCreatedAfter = z.iso.datetime({ offset: true });
 
 /**
- * Only transactions created before this time (with a UTC offset).
+ * Only transactions created before this time (with a UTC offset). A time outside
+ * years 1 to 9998 once in UTC is `422 validation_error`.
+ *
  */
 export const zCreatedBefore = z.iso.datetime({ offset: true });
 

@@ -24,6 +24,7 @@ ErrorCode = Literal[
     "token_used",
     "too_many_pending",
     "unavailable",
+    "unsupported_media_type",
     "validation_error",
 ]
 
@@ -51,6 +52,7 @@ ERROR_CODE_VALUES: set[ErrorCode] = {
     "token_used",
     "too_many_pending",
     "unavailable",
+    "unsupported_media_type",
     "validation_error",
 }
 

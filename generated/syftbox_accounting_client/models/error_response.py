@@ -37,8 +37,8 @@ class ErrorResponse:
     - `token_expired`: the token is past its `exp`.
     - `token_used`: the token was spent by an earlier transaction.
     - `already_resolved`: the transaction was confirmed or cancelled before.
-    - `too_many_pending`: the sender has too many pending transactions open;
-      confirm or cancel some first.
+    - `too_many_pending`: the sender has too many pending transactions open, in
+      all or towards this recipient; confirm or cancel some first.
     - `cursor_invalid`: the `cursor` is malformed, forged, or another account's.
     - `token_limit_exceeded`: the amount is above the token's `maxAmount`.
     - `hold_expired`: the transaction's hold lapsed at its `expiresAt`; nothing
@@ -53,9 +53,14 @@ class ErrorResponse:
       request (another body or path); use a new key for a new request.
     - `request_in_progress`: a request with this `Idempotency-Key` is still being
       processed; retry shortly.
-    - `rate_limited`: too many requests; retry after `Retry-After` seconds.
+    - `rate_limited`: too many requests (or, with an `Idempotency-Key`, too many
+      idempotency records held for this caller); retry after `Retry-After` seconds.
+    - `unsupported_media_type`: the request body was not sent with
+      `Content-Type: application/json` (status 415).
     - `internal_error`: the service failed; nothing was changed.
-    - `unavailable`: the service is down for a while; retry later.
+    - `unavailable`: the service is down or busy for a while (too many logins
+      waiting for password checks, or as many idempotency records as it keeps);
+      retry after `Retry-After` seconds.
      """
     details: list[ErrorDetail] | Unset = UNSET
     """ For `validation_error`, each field at fault. """

@@ -66,6 +66,11 @@ def _parse_response(
 
         return response_409
 
+    if response.status_code == 415:
+        response_415 = ErrorResponse.from_dict(response.json())
+
+        return response_415
+
     if response.status_code == 422:
         response_422 = ErrorResponse.from_dict(response.json())
 
@@ -122,9 +127,10 @@ def sync_detailed(
     service without holds the balance is checked again at confirmation. Sender and recipient must differ
     and
     both have accounts (`404 not_found`). A sender may have a bounded number of
-    pending transactions open at once (1,000 on the reference service); beyond it
-    the service refuses with `409 too_many_pending` until some are confirmed or
-    cancelled, so no account can flood another's history for free.
+    pending transactions open at once (1,000 on the reference service), and fewer
+    towards any one recipient (100); beyond either the service refuses with
+    `409 too_many_pending` until some are confirmed or cancelled, so no account can
+    flood another's history for free.
 
     Args:
         idempotency_key (str | Unset):
@@ -170,9 +176,10 @@ def sync(
     service without holds the balance is checked again at confirmation. Sender and recipient must differ
     and
     both have accounts (`404 not_found`). A sender may have a bounded number of
-    pending transactions open at once (1,000 on the reference service); beyond it
-    the service refuses with `409 too_many_pending` until some are confirmed or
-    cancelled, so no account can flood another's history for free.
+    pending transactions open at once (1,000 on the reference service), and fewer
+    towards any one recipient (100); beyond either the service refuses with
+    `409 too_many_pending` until some are confirmed or cancelled, so no account can
+    flood another's history for free.
 
     Args:
         idempotency_key (str | Unset):
@@ -213,9 +220,10 @@ async def asyncio_detailed(
     service without holds the balance is checked again at confirmation. Sender and recipient must differ
     and
     both have accounts (`404 not_found`). A sender may have a bounded number of
-    pending transactions open at once (1,000 on the reference service); beyond it
-    the service refuses with `409 too_many_pending` until some are confirmed or
-    cancelled, so no account can flood another's history for free.
+    pending transactions open at once (1,000 on the reference service), and fewer
+    towards any one recipient (100); beyond either the service refuses with
+    `409 too_many_pending` until some are confirmed or cancelled, so no account can
+    flood another's history for free.
 
     Args:
         idempotency_key (str | Unset):
@@ -259,9 +267,10 @@ async def asyncio(
     service without holds the balance is checked again at confirmation. Sender and recipient must differ
     and
     both have accounts (`404 not_found`). A sender may have a bounded number of
-    pending transactions open at once (1,000 on the reference service); beyond it
-    the service refuses with `409 too_many_pending` until some are confirmed or
-    cancelled, so no account can flood another's history for free.
+    pending transactions open at once (1,000 on the reference service), and fewer
+    towards any one recipient (100); beyond either the service refuses with
+    `409 too_many_pending` until some are confirmed or cancelled, so no account can
+    flood another's history for free.
 
     Args:
         idempotency_key (str | Unset):
