@@ -30,6 +30,7 @@ from tests.facade.helpers import (
     OPS,
     OPS_BY_ID,
     PASSWORD,
+    USAGE,
     USER,
     Op,
     run,
@@ -331,6 +332,11 @@ def test_show_never_raises_on_any_numeric_form(
     form: bytes, capsys: pytest.CaptureFixture[str]
 ) -> None:
     def handler(request: httpx.Request) -> httpx.Response:
+        # show() also asks for the usage and the newest transactions: plain answers.
+        if request.url.path == "/user/usage":
+            return httpx.Response(200, json=USAGE)
+        if request.url.path == "/transactions":
+            return httpx.Response(200, json={"transactions": [], "nextCursor": None})
         return httpx.Response(200, content=_user_with_balance(form))
 
     client = user_client(http_client=httpx.Client(transport=httpx.MockTransport(handler)))
