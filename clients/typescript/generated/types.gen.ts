@@ -22,6 +22,20 @@ export type Amount = number;
 export type Total = number;
 
 /**
+ * An `Amount` as a decimal string: more than 0, at most 1000000000, at most 6
+ * decimal places; digits, then optionally a point and 1 to 6 digits, with no
+ * sign, exponent, spaces or leading zeros. Answers write it without trailing
+ * zeros.
+ *
+ */
+export type DecimalAmount = string;
+
+/**
+ * A `Total` as a decimal string, written like `DecimalAmount` (0 allowed).
+ */
+export type DecimalTotal = string;
+
+/**
  * The organization the account belongs to, or null for none.
  */
 export type Organization = string | null;
@@ -37,6 +51,38 @@ export type TransactionStatus = 'PENDING' | 'COMPLETED' | 'CANCELLED';
 export type TransactionActor = 'SYSTEM' | 'SENDER' | 'RECIPIENT';
 
 /**
+ * Why a transaction was cancelled: its creator cancelled it (`cancelled`), or its hold lapsed at `expiresAt` (`expired`).
+ */
+export type CancelReason = 'cancelled' | 'expired';
+
+/**
+ * A `TransactionStatus`, or a status this version does not know.
+ */
+export type OpenTransactionStatus = TransactionStatus | string;
+
+/**
+ * A `TransactionActor`, or an actor this version does not know.
+ */
+export type OpenTransactionActor = TransactionActor | string;
+
+/**
+ * A `CancelReason`, or a reason this version does not know.
+ */
+export type OpenCancelReason = CancelReason | string;
+
+/**
+ * An `ErrorCode`, or a code this version does not know (act on the status then).
+ */
+export type OpenErrorCode = ErrorCode | string;
+
+/**
+ * A new password: 8 to 256 printable Latin-1 characters, U+0020 to U+007E or
+ * U+00A0 to U+00FF (see Passwords).
+ *
+ */
+export type NewPassword = string;
+
+/**
  * An account.
  */
 export type User = {
@@ -49,7 +95,11 @@ export type User = {
      * The balance in US dollars, never below zero.
      */
     balance: number;
-    organization?: Organization;
+    /**
+     * `balance` as a decimal string (see Money).
+     */
+    balanceDecimal?: DecimalTotal;
+    organization: Organization;
     /**
      * What the account can spend now: `balance` minus `heldBalance`. Absent at a
      * service without holds, where it equals `balance`.
@@ -57,11 +107,19 @@ export type User = {
      */
     availableBalance?: number;
     /**
+     * `availableBalance` as a decimal string (see Money).
+     */
+    availableBalanceDecimal?: DecimalTotal;
+    /**
      * What the account's pending transactions hold, as their sender (see "Holds,
      * capture, expiry and refunds"). Absent at a service without holds.
      *
      */
     heldBalance?: number;
+    /**
+     * `heldBalance` as a decimal string (see Money).
+     */
+    heldBalanceDecimal?: DecimalTotal;
 };
 
 /**
@@ -75,12 +133,16 @@ export type Transaction = {
     senderEmail: Email;
     recipientEmail: Email;
     amount: Amount;
-    status: TransactionStatus;
-    createdBy: TransactionActor;
+    /**
+     * `amount` as a decimal string (see Money).
+     */
+    amountDecimal?: DecimalAmount;
+    status: OpenTransactionStatus;
+    createdBy: OpenTransactionActor;
     /**
      * Who confirmed or cancelled it; null while `PENDING`.
      */
-    resolvedBy?: TransactionActor | null;
+    resolvedBy: OpenTransactionActor | null;
     /**
      * When it was created, in UTC.
      */
@@ -88,15 +150,15 @@ export type Transaction = {
     /**
      * When it was confirmed or cancelled, in UTC; null while `PENDING`.
      */
-    resolvedAt?: string | null;
+    resolvedAt: string | null;
     /**
-     * The app that charged, when the recipient said so.
+     * The app that charged, when the recipient said so; null otherwise.
      */
-    appName?: string | null;
+    appName: string | null;
     /**
-     * The app's endpoint that charged, when the recipient said so.
+     * The app's endpoint that charged, when the recipient said so; null otherwise.
      */
-    appEpPath?: string | null;
+    appEpPath: string | null;
     /**
      * What the transaction held while it was pending. `amount` is what was
      * captured: less than this when it was confirmed with a smaller `amount`.
@@ -104,16 +166,20 @@ export type Transaction = {
      */
     authorizedAmount?: Amount;
     /**
+     * `authorizedAmount` as a decimal string (see Money).
+     */
+    authorizedAmountDecimal?: DecimalAmount;
+    /**
      * When the hold of a pending transaction lapses; null once it is not a hold (refunds, credits).
      */
     expiresAt?: string | null;
     /**
      * Why a `CANCELLED` transaction was cancelled: `cancelled` (its creator
      * cancelled it) or `expired` (its hold lapsed at `expiresAt`); null otherwise.
-     * Clients must accept other values.
+     * Other reasons may come: keep them.
      *
      */
-    cancelReason?: string | null;
+    cancelReason?: OpenCancelReason | null;
     /**
      * For a refund, the `id` of the transaction it refunds; null otherwise.
      */
@@ -122,6 +188,10 @@ export type Transaction = {
      * What refunds of this transaction have given back so far, in US dollars.
      */
     refundedAmount?: Total;
+    /**
+     * `refundedAmount` as a decimal string (see Money).
+     */
+    refundedAmountDecimal?: DecimalTotal;
     /**
      * For a refund, the reason its sender gave; null otherwise.
      */
@@ -134,9 +204,11 @@ export type Transaction = {
 export type CreateUserRequest = {
     email: Email;
     /**
-     * The password to set; absent or null to have the service generate one.
+     * The password to set (see Passwords); absent or null to have the service
+     * generate one.
+     *
      */
-    password?: string | null;
+    password?: NewPassword | null;
     organization?: Organization;
 };
 
@@ -156,13 +228,13 @@ export type CreateUserResponse = {
  */
 export type UpdatePasswordRequest = {
     /**
-     * The current password.
+     * The current password, whatever characters it has (it may predate the rule of Passwords).
      */
     oldPassword: string;
     /**
-     * The password to use from now on.
+     * The password to use from now on (see Passwords).
      */
-    newPassword: string;
+    newPassword: NewPassword;
 };
 
 /**
@@ -179,10 +251,14 @@ export type CreateTokenRequest = {
     recipientEmail: Email;
     /**
      * The most the charge paid with this token may be, in US dollars; absent
-     * or null for no limit but the payer's balance.
+     * or null (with `maxAmountDecimal`) for no limit but the payer's balance.
      *
      */
     maxAmount?: Amount | null;
+    /**
+     * `maxAmount` as a decimal string, instead of it or agreeing with it (see Money); only at a service that announces `exact-money`.
+     */
+    maxAmountDecimal?: DecimalAmount | null;
     /**
      * Seconds the token stays valid, at most the default 24 hours; absent or null for 24 hours.
      */
@@ -203,11 +279,20 @@ export type TokenResponse = {
 
 /**
  * A direct payment (no token) or a delegated charge (with the payer's token).
+ * `amount` or `amountDecimal` is required (see Money).
+ *
  */
 export type CreateTransactionRequest = {
     senderEmail: Email;
     recipientEmail: Email;
-    amount: Amount;
+    /**
+     * What to pay, in US dollars; required unless `amountDecimal` is sent.
+     */
+    amount?: Amount;
+    /**
+     * `amount` as a decimal string, instead of it or agreeing with it (see Money); only at a service that announces `exact-money`.
+     */
+    amountDecimal?: DecimalAmount;
     /**
      * The payer's transaction token, for a delegated charge; absent or null for a direct payment.
      */
@@ -239,10 +324,15 @@ export type ConfirmTransactionRequest = {
     transactionId: string;
     /**
      * What to capture, at most the held amount; the rest is released. Absent or
-     * null to capture it all. Only at a service that announces `capture`.
+     * null (with `amountDecimal`) to capture it all. Only at a service that
+     * announces `capture`.
      *
      */
     amount?: Amount | null;
+    /**
+     * `amount` as a decimal string, instead of it or agreeing with it (see Money); only at a service that announces `capture` and `exact-money`.
+     */
+    amountDecimal?: DecimalAmount | null;
 };
 
 /**
@@ -254,9 +344,13 @@ export type RefundTransactionRequest = {
      */
     transactionId: string;
     /**
-     * What to give back; absent or null for all that is not refunded yet.
+     * What to give back; absent or null (with `amountDecimal`) for all that is not refunded yet.
      */
     amount?: Amount | null;
+    /**
+     * `amount` as a decimal string, instead of it or agreeing with it (see Money); only at a service that announces `exact-money`.
+     */
+    amountDecimal?: DecimalAmount | null;
     /**
      * Why, recorded on the refund (`refundReason`).
      */
@@ -305,21 +399,50 @@ export type Usage = {
      * Transactions in any status in which the caller is the sender or the recipient.
      */
     transactionCount: number;
+    /**
+     * Completed payments to others, in US dollars.
+     */
     totalSpent: Total;
+    /**
+     * `totalSpent` as a decimal string (see Money).
+     */
+    totalSpentDecimal?: DecimalTotal;
+    /**
+     * Completed payments from others and credits by the service, in US dollars.
+     */
     totalReceived: Total;
+    /**
+     * `totalReceived` as a decimal string (see Money).
+     */
+    totalReceivedDecimal?: DecimalTotal;
     /**
      * Pending transactions, in either direction.
      */
     pendingCount: number;
+    /**
+     * What the caller's pending transactions would pay, in US dollars.
+     */
     pendingAmount: Total;
+    /**
+     * `pendingAmount` as a decimal string (see Money).
+     */
+    pendingAmountDecimal?: DecimalTotal;
     /**
      * Completed refunds given back to the caller (not in `totalReceived`).
      */
     totalRefundsReceived?: Total;
     /**
+     * `totalRefundsReceived` as a decimal string (see Money).
+     */
+    totalRefundsReceivedDecimal?: DecimalTotal;
+    /**
      * Completed refunds the caller gave (not in `totalSpent`).
      */
     totalRefundsGiven?: Total;
+    /**
+     * `totalRefundsGiven` as a decimal string (see Money).
+     */
+    totalRefundsGivenDecimal?: DecimalTotal;
     /**
      * When the first counted transaction was created; null when there is none.
      */
@@ -355,11 +478,18 @@ export type UserListResponse = {
 };
 
 /**
- * A credit to an account.
+ * A credit to an account. `amount` or `amountDecimal` is required (see Money).
  */
 export type AddBalanceRequest = {
     recipientEmail: Email;
-    amount: Amount;
+    /**
+     * What to credit, in US dollars; required unless `amountDecimal` is sent.
+     */
+    amount?: Amount;
+    /**
+     * `amount` as a decimal string, instead of it or agreeing with it (see Money); only at a service that announces `exact-money`.
+     */
+    amountDecimal?: DecimalAmount;
 };
 
 /**
@@ -401,6 +531,14 @@ export type AddBalanceRequest = {
 export type ErrorCode = 'bad_request' | 'method_not_allowed' | 'validation_error' | 'invalid_credentials' | 'forbidden' | 'not_found' | 'account_exists' | 'insufficient_funds' | 'token_invalid' | 'token_expired' | 'token_used' | 'already_resolved' | 'too_many_pending' | 'cursor_invalid' | 'token_limit_exceeded' | 'hold_expired' | 'capture_exceeds_hold' | 'not_refundable' | 'refund_exceeds_payment' | 'idempotency_key_reused' | 'request_in_progress' | 'rate_limited' | 'internal_error' | 'unavailable';
 
 /**
+ * An `Idempotency-Key`: 1 to 255 visible ASCII characters. A second request with
+ * the same key, caller and body gets the first one's answer and changes nothing
+ * (see "Idempotency keys").
+ *
+ */
+export type IdempotencyKey = string;
+
+/**
  * One problem with one request field.
  */
 export type ErrorDetail = {
@@ -422,7 +560,7 @@ export type ErrorResponse = {
      * A sentence for people, saying what went wrong and what to do.
      */
     message: string;
-    code: ErrorCode;
+    code: OpenErrorCode;
     /**
      * For `validation_error`, each field at fault.
      */
@@ -439,24 +577,13 @@ export type CreatedAfter = string;
  */
 export type CreatedBefore = string;
 
-/**
- * Makes the request safe to send again: a second request with the same key,
- * caller and body gets the first one's answer and changes nothing (see
- * "Idempotency keys"). 1 to 255 visible ASCII characters; a UUID4 is a good key.
- *
- */
-export type IdempotencyKey = string;
-
 export type CreateUserData = {
     body: CreateUserRequest;
     headers?: {
         /**
-         * Makes the request safe to send again: a second request with the same key,
-         * caller and body gets the first one's answer and changes nothing (see
-         * "Idempotency keys"). 1 to 255 visible ASCII characters; a UUID4 is a good key.
-         *
+         * Makes the request safe to send again (see "Idempotency keys"); a fresh UUID4 per request is a good key.
          */
-        'Idempotency-Key'?: string;
+        'Idempotency-Key'?: IdempotencyKey;
     };
     path?: never;
     query?: never;
@@ -469,7 +596,7 @@ export type CreateUserErrors = {
      */
     400: ErrorResponse;
     /**
-     * An account with this email already exists.
+     * An account with this email already exists. Or `request_in_progress`, with `Retry-After`: a request with this `Idempotency-Key` is still being processed.
      */
     409: ErrorResponse;
     /**
@@ -548,12 +675,9 @@ export type UpdatePasswordData = {
     body: UpdatePasswordRequest;
     headers?: {
         /**
-         * Makes the request safe to send again: a second request with the same key,
-         * caller and body gets the first one's answer and changes nothing (see
-         * "Idempotency keys"). 1 to 255 visible ASCII characters; a UUID4 is a good key.
-         *
+         * Makes the request safe to send again (see "Idempotency keys"); a fresh UUID4 per request is a good key.
          */
-        'Idempotency-Key'?: string;
+        'Idempotency-Key'?: IdempotencyKey;
     };
     path?: never;
     query?: never;
@@ -610,12 +734,9 @@ export type UpdateOrganizationData = {
     body: UpdateOrganizationRequest;
     headers?: {
         /**
-         * Makes the request safe to send again: a second request with the same key,
-         * caller and body gets the first one's answer and changes nothing (see
-         * "Idempotency keys"). 1 to 255 visible ASCII characters; a UUID4 is a good key.
-         *
+         * Makes the request safe to send again (see "Idempotency keys"); a fresh UUID4 per request is a good key.
          */
-        'Idempotency-Key'?: string;
+        'Idempotency-Key'?: IdempotencyKey;
     };
     path?: never;
     query?: never;
@@ -668,12 +789,9 @@ export type CreateTokenData = {
     body: CreateTokenRequest;
     headers?: {
         /**
-         * Makes the request safe to send again: a second request with the same key,
-         * caller and body gets the first one's answer and changes nothing (see
-         * "Idempotency keys"). 1 to 255 visible ASCII characters; a UUID4 is a good key.
-         *
+         * Makes the request safe to send again (see "Idempotency keys"); a fresh UUID4 per request is a good key.
          */
-        'Idempotency-Key'?: string;
+        'Idempotency-Key'?: IdempotencyKey;
     };
     path?: never;
     query?: never;
@@ -730,12 +848,9 @@ export type CreateTransactionData = {
     body: CreateTransactionRequest;
     headers?: {
         /**
-         * Makes the request safe to send again: a second request with the same key,
-         * caller and body gets the first one's answer and changes nothing (see
-         * "Idempotency keys"). 1 to 255 visible ASCII characters; a UUID4 is a good key.
-         *
+         * Makes the request safe to send again (see "Idempotency keys"); a fresh UUID4 per request is a good key.
          */
-        'Idempotency-Key'?: string;
+        'Idempotency-Key'?: IdempotencyKey;
     };
     path?: never;
     query?: never;
@@ -760,7 +875,7 @@ export type CreateTransactionErrors = {
      */
     404: ErrorResponse;
     /**
-     * The sender's balance does not cover the amount, or the sender has too many pending transactions open.
+     * The sender's balance does not cover the amount, or the sender has too many pending transactions open. Or `request_in_progress`, with `Retry-After`: a request with this `Idempotency-Key` is still being processed.
      */
     409: ErrorResponse;
     /**
@@ -796,12 +911,9 @@ export type ConfirmTransactionData = {
     body: ConfirmTransactionRequest;
     headers?: {
         /**
-         * Makes the request safe to send again: a second request with the same key,
-         * caller and body gets the first one's answer and changes nothing (see
-         * "Idempotency keys"). 1 to 255 visible ASCII characters; a UUID4 is a good key.
-         *
+         * Makes the request safe to send again (see "Idempotency keys"); a fresh UUID4 per request is a good key.
          */
-        'Idempotency-Key'?: string;
+        'Idempotency-Key'?: IdempotencyKey;
     };
     path?: never;
     query?: never;
@@ -826,7 +938,7 @@ export type ConfirmTransactionErrors = {
      */
     404: ErrorResponse;
     /**
-     * The transaction was resolved before, its hold lapsed, the capture is above the hold, or (without holds) the sender can no longer pay.
+     * The transaction was resolved before, its hold lapsed, the capture is above the hold, or (without holds) the sender can no longer pay. Or `request_in_progress`, with `Retry-After`: a request with this `Idempotency-Key` is still being processed.
      */
     409: ErrorResponse;
     /**
@@ -862,12 +974,9 @@ export type CancelTransactionData = {
     body: TransactionIdRequest;
     headers?: {
         /**
-         * Makes the request safe to send again: a second request with the same key,
-         * caller and body gets the first one's answer and changes nothing (see
-         * "Idempotency keys"). 1 to 255 visible ASCII characters; a UUID4 is a good key.
-         *
+         * Makes the request safe to send again (see "Idempotency keys"); a fresh UUID4 per request is a good key.
          */
-        'Idempotency-Key'?: string;
+        'Idempotency-Key'?: IdempotencyKey;
     };
     path?: never;
     query?: never;
@@ -892,7 +1001,7 @@ export type CancelTransactionErrors = {
      */
     404: ErrorResponse;
     /**
-     * The transaction was confirmed or cancelled before, or its hold lapsed.
+     * The transaction was confirmed or cancelled before, or its hold lapsed. Or `request_in_progress`, with `Retry-After`: a request with this `Idempotency-Key` is still being processed.
      */
     409: ErrorResponse;
     /**
@@ -928,12 +1037,9 @@ export type RefundTransactionData = {
     body: RefundTransactionRequest;
     headers?: {
         /**
-         * Makes the request safe to send again: a second request with the same key,
-         * caller and body gets the first one's answer and changes nothing (see
-         * "Idempotency keys"). 1 to 255 visible ASCII characters; a UUID4 is a good key.
-         *
+         * Makes the request safe to send again (see "Idempotency keys"); a fresh UUID4 per request is a good key.
          */
-        'Idempotency-Key'?: string;
+        'Idempotency-Key'?: IdempotencyKey;
     };
     path?: never;
     query?: never;
@@ -958,7 +1064,7 @@ export type RefundTransactionErrors = {
      */
     404: ErrorResponse;
     /**
-     * The transaction cannot be refunded, or not by that much, or the refunder cannot pay.
+     * The transaction cannot be refunded, or not by that much, or the refunder cannot pay. Or `request_in_progress`, with `Retry-After`: a request with this `Idempotency-Key` is still being processed.
      */
     409: ErrorResponse;
     /**
@@ -1160,12 +1266,9 @@ export type AddBalanceData = {
     body: AddBalanceRequest;
     headers?: {
         /**
-         * Makes the request safe to send again: a second request with the same key,
-         * caller and body gets the first one's answer and changes nothing (see
-         * "Idempotency keys"). 1 to 255 visible ASCII characters; a UUID4 is a good key.
-         *
+         * Makes the request safe to send again (see "Idempotency keys"); a fresh UUID4 per request is a good key.
          */
-        'Idempotency-Key'?: string;
+        'Idempotency-Key'?: IdempotencyKey;
     };
     path?: never;
     query?: never;

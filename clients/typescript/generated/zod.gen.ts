@@ -20,6 +20,20 @@ export const zAmount = z.number().gt(0).lte(1000000000);
 export const zTotal = z.number().gte(0);
 
 /**
+ * An `Amount` as a decimal string: more than 0, at most 1000000000, at most 6
+ * decimal places; digits, then optionally a point and 1 to 6 digits, with no
+ * sign, exponent, spaces or leading zeros. Answers write it without trailing
+ * zeros.
+ *
+ */
+export const zDecimalAmount = z.string().max(17).regex(/^(0|[1-9][0-9]{0,9})([.][0-9]{1,6})?$/);
+
+/**
+ * A `Total` as a decimal string, written like `DecimalAmount` (0 allowed).
+ */
+export const zDecimalTotal = z.string().max(25).regex(/^(0|[1-9][0-9]{0,17})([.][0-9]{1,6})?$/);
+
+/**
  * The organization the account belongs to, or null for none.
  */
 export const zOrganization = z.string().max(128).nullable();
@@ -43,15 +57,54 @@ export const zTransactionActor = z.enum([
 ]);
 
 /**
+ * Why a transaction was cancelled: its creator cancelled it (`cancelled`), or its hold lapsed at `expiresAt` (`expired`).
+ */
+export const zCancelReason = z.enum(['cancelled', 'expired']);
+
+/**
+ * A `TransactionStatus`, or a status this version does not know.
+ */
+export const zOpenTransactionStatus = z.union([
+    zTransactionStatus,
+    z.string()
+]);
+
+/**
+ * A `TransactionActor`, or an actor this version does not know.
+ */
+export const zOpenTransactionActor = z.union([
+    zTransactionActor,
+    z.string()
+]);
+
+/**
+ * A `CancelReason`, or a reason this version does not know.
+ */
+export const zOpenCancelReason = z.union([
+    zCancelReason,
+    z.string()
+]);
+
+/**
+ * A new password: 8 to 256 printable Latin-1 characters, U+0020 to U+007E or
+ * U+00A0 to U+00FF (see Passwords).
+ *
+ */
+export const zNewPassword = z.string().min(8).max(256).regex(/^[\x20-\x7E\xA0-\xFF]+$/);
+
+/**
  * An account.
  */
 export const zUser = z.object({
     id: z.string(),
     email: zEmail,
     balance: z.number().gte(0),
-    organization: zOrganization.optional(),
+    balanceDecimal: zDecimalTotal.optional(),
+    organization: zOrganization,
     availableBalance: z.number().gte(0).optional(),
-    heldBalance: z.number().gte(0).optional()
+    availableBalanceDecimal: zDecimalTotal.optional(),
+    heldBalance: z.number().gte(0).optional(),
+    heldBalanceDecimal: zDecimalTotal.optional()
 });
 
 /**
@@ -62,18 +115,21 @@ export const zTransaction = z.object({
     senderEmail: zEmail,
     recipientEmail: zEmail,
     amount: zAmount,
-    status: zTransactionStatus,
-    createdBy: zTransactionActor,
-    resolvedBy: zTransactionActor.nullish(),
+    amountDecimal: zDecimalAmount.optional(),
+    status: zOpenTransactionStatus,
+    createdBy: zOpenTransactionActor,
+    resolvedBy: zOpenTransactionActor.nullable(),
     createdAt: z.iso.datetime({ offset: true }),
-    resolvedAt: z.iso.datetime({ offset: true }).nullish(),
-    appName: z.string().max(256).nullish(),
-    appEpPath: z.string().max(1024).nullish(),
+    resolvedAt: z.iso.datetime({ offset: true }).nullable(),
+    appName: z.string().max(256).nullable(),
+    appEpPath: z.string().max(1024).nullable(),
     authorizedAmount: zAmount.optional(),
+    authorizedAmountDecimal: zDecimalAmount.optional(),
     expiresAt: z.iso.datetime({ offset: true }).nullish(),
-    cancelReason: z.string().nullish(),
+    cancelReason: zOpenCancelReason.nullish(),
     refundOf: z.string().nullish(),
     refundedAmount: zTotal.optional(),
+    refundedAmountDecimal: zDecimalTotal.optional(),
     refundReason: z.string().max(512).nullish()
 });
 
@@ -82,7 +138,7 @@ export const zTransaction = z.object({
  */
 export const zCreateUserRequest = z.object({
     email: zEmail,
-    password: z.string().min(8).max(256).nullish(),
+    password: zNewPassword.nullish(),
     organization: zOrganization.optional()
 });
 
@@ -99,7 +155,7 @@ export const zCreateUserResponse = z.object({
  */
 export const zUpdatePasswordRequest = z.object({
     oldPassword: z.string().min(1).max(256),
-    newPassword: z.string().min(8).max(256)
+    newPassword: zNewPassword
 });
 
 /**
@@ -115,6 +171,7 @@ export const zUpdateOrganizationRequest = z.object({
 export const zCreateTokenRequest = z.object({
     recipientEmail: zEmail,
     maxAmount: zAmount.nullish(),
+    maxAmountDecimal: zDecimalAmount.nullish(),
     expiresIn: z.int().gte(1).lte(86400).nullish()
 });
 
@@ -127,11 +184,14 @@ export const zTokenResponse = z.object({
 
 /**
  * A direct payment (no token) or a delegated charge (with the payer's token).
+ * `amount` or `amountDecimal` is required (see Money).
+ *
  */
 export const zCreateTransactionRequest = z.object({
     senderEmail: zEmail,
     recipientEmail: zEmail,
-    amount: zAmount,
+    amount: zAmount.optional(),
+    amountDecimal: zDecimalAmount.optional(),
     token: z.string().min(1).max(4096).nullish(),
     appName: z.string().max(256).nullish(),
     appEpPath: z.string().max(1024).nullish(),
@@ -143,7 +203,8 @@ export const zCreateTransactionRequest = z.object({
  */
 export const zConfirmTransactionRequest = z.object({
     transactionId: z.string().min(1).max(64),
-    amount: zAmount.nullish()
+    amount: zAmount.nullish(),
+    amountDecimal: zDecimalAmount.nullish()
 });
 
 /**
@@ -152,6 +213,7 @@ export const zConfirmTransactionRequest = z.object({
 export const zRefundTransactionRequest = z.object({
     transactionId: z.string().min(1).max(64),
     amount: zAmount.nullish(),
+    amountDecimal: zDecimalAmount.nullish(),
     reason: z.string().max(512).nullish()
 });
 
@@ -183,11 +245,16 @@ export const zTransactionListResponse = z.object({
 export const zUsage = z.object({
     transactionCount: z.int().gte(0),
     totalSpent: zTotal,
+    totalSpentDecimal: zDecimalTotal.optional(),
     totalReceived: zTotal,
+    totalReceivedDecimal: zDecimalTotal.optional(),
     pendingCount: z.int().gte(0),
     pendingAmount: zTotal,
+    pendingAmountDecimal: zDecimalTotal.optional(),
     totalRefundsReceived: zTotal.optional(),
+    totalRefundsReceivedDecimal: zDecimalTotal.optional(),
     totalRefundsGiven: zTotal.optional(),
+    totalRefundsGivenDecimal: zDecimalTotal.optional(),
     firstTransactionAt: z.iso.datetime({ offset: true }).nullable(),
     lastTransactionAt: z.iso.datetime({ offset: true }).nullable()
 });
@@ -214,11 +281,12 @@ export const zUserListResponse = z.object({
 });
 
 /**
- * A credit to an account.
+ * A credit to an account. `amount` or `amountDecimal` is required (see Money).
  */
 export const zAddBalanceRequest = z.object({
     recipientEmail: zEmail,
-    amount: zAmount
+    amount: zAmount.optional(),
+    amountDecimal: zDecimalAmount.optional()
 });
 
 /**
@@ -285,6 +353,22 @@ export const zErrorCode = z.enum([
 ]);
 
 /**
+ * An `ErrorCode`, or a code this version does not know (act on the status then).
+ */
+export const zOpenErrorCode = z.union([
+    zErrorCode,
+    z.string()
+]);
+
+/**
+ * An `Idempotency-Key`: 1 to 255 visible ASCII characters. A second request with
+ * the same key, caller and body gets the first one's answer and changes nothing
+ * (see "Idempotency keys").
+ *
+ */
+export const zIdempotencyKey = z.string().min(1).max(255).regex(/^[!-~]+$/);
+
+/**
  * One problem with one request field.
  */
 export const zErrorDetail = z.object({
@@ -297,7 +381,7 @@ export const zErrorDetail = z.object({
  */
 export const zErrorResponse = z.object({
     message: z.string(),
-    code: zErrorCode,
+    code: zOpenErrorCode,
     details: z.array(zErrorDetail).optional()
 });
 
@@ -311,18 +395,10 @@ export const zCreatedAfter = z.iso.datetime({ offset: true });
  */
 export const zCreatedBefore = z.iso.datetime({ offset: true });
 
-/**
- * Makes the request safe to send again: a second request with the same key,
- * caller and body gets the first one's answer and changes nothing (see
- * "Idempotency keys"). 1 to 255 visible ASCII characters; a UUID4 is a good key.
- *
- */
-export const zIdempotencyKey = z.string().min(1).max(255).regex(/^[!-~]+$/);
-
 export const zCreateUserBody = zCreateUserRequest;
 
 export const zCreateUserHeaders = z.object({
-    'Idempotency-Key': z.string().min(1).max(255).regex(/^[!-~]+$/).optional()
+    'Idempotency-Key': zIdempotencyKey.optional()
 });
 
 /**
@@ -340,7 +416,7 @@ export const zGetMyInfoResponse = zUserResponse;
 export const zUpdatePasswordBody = zUpdatePasswordRequest;
 
 export const zUpdatePasswordHeaders = z.object({
-    'Idempotency-Key': z.string().min(1).max(255).regex(/^[!-~]+$/).optional()
+    'Idempotency-Key': zIdempotencyKey.optional()
 });
 
 /**
@@ -351,7 +427,7 @@ export const zUpdatePasswordResponse = zUserResponse;
 export const zUpdateOrganizationBody = zUpdateOrganizationRequest;
 
 export const zUpdateOrganizationHeaders = z.object({
-    'Idempotency-Key': z.string().min(1).max(255).regex(/^[!-~]+$/).optional()
+    'Idempotency-Key': zIdempotencyKey.optional()
 });
 
 /**
@@ -362,7 +438,7 @@ export const zUpdateOrganizationResponse = zUserResponse;
 export const zCreateTokenBody = zCreateTokenRequest;
 
 export const zCreateTokenHeaders = z.object({
-    'Idempotency-Key': z.string().min(1).max(255).regex(/^[!-~]+$/).optional()
+    'Idempotency-Key': zIdempotencyKey.optional()
 });
 
 /**
@@ -373,7 +449,7 @@ export const zCreateTokenResponse = zTokenResponse;
 export const zCreateTransactionBody = zCreateTransactionRequest;
 
 export const zCreateTransactionHeaders = z.object({
-    'Idempotency-Key': z.string().min(1).max(255).regex(/^[!-~]+$/).optional()
+    'Idempotency-Key': zIdempotencyKey.optional()
 });
 
 /**
@@ -384,7 +460,7 @@ export const zCreateTransactionResponse = zTransactionResponse;
 export const zConfirmTransactionBody = zConfirmTransactionRequest;
 
 export const zConfirmTransactionHeaders = z.object({
-    'Idempotency-Key': z.string().min(1).max(255).regex(/^[!-~]+$/).optional()
+    'Idempotency-Key': zIdempotencyKey.optional()
 });
 
 /**
@@ -395,7 +471,7 @@ export const zConfirmTransactionResponse = zTransactionResponse;
 export const zCancelTransactionBody = zTransactionIdRequest;
 
 export const zCancelTransactionHeaders = z.object({
-    'Idempotency-Key': z.string().min(1).max(255).regex(/^[!-~]+$/).optional()
+    'Idempotency-Key': zIdempotencyKey.optional()
 });
 
 /**
@@ -406,7 +482,7 @@ export const zCancelTransactionResponse = zTransactionResponse;
 export const zRefundTransactionBody = zRefundTransactionRequest;
 
 export const zRefundTransactionHeaders = z.object({
-    'Idempotency-Key': z.string().min(1).max(255).regex(/^[!-~]+$/).optional()
+    'Idempotency-Key': zIdempotencyKey.optional()
 });
 
 /**
@@ -450,7 +526,7 @@ export const zGetUsageResponse = zUsageResponse;
 export const zAddBalanceBody = zAddBalanceRequest;
 
 export const zAddBalanceHeaders = z.object({
-    'Idempotency-Key': z.string().min(1).max(255).regex(/^[!-~]+$/).optional()
+    'Idempotency-Key': zIdempotencyKey.optional()
 });
 
 /**

@@ -1,6 +1,7 @@
 """Contains all the data models used in inputs/outputs"""
 
 from .add_balance_request import AddBalanceRequest
+from .cancel_reason import CancelReason
 from .confirm_transaction_request import ConfirmTransactionRequest
 from .create_token_request import CreateTokenRequest
 from .create_transaction_request import CreateTransactionRequest
@@ -27,6 +28,7 @@ from .user_response import UserResponse
 
 __all__ = (
     "AddBalanceRequest",
+    "CancelReason",
     "ConfirmTransactionRequest",
     "CreateTokenRequest",
     "CreateTransactionRequest",

@@ -117,8 +117,12 @@ def sync_detailed(
     itself.
 
     Args:
-        idempotency_key (str | Unset):
-        body (AddBalanceRequest): A credit to an account.
+        idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
+            second request with
+            the same key, caller and body gets the first one's answer and changes nothing
+            (see "Idempotency keys").
+        body (AddBalanceRequest): A credit to an account. `amount` or `amountDecimal` is required
+            (see Money).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -154,8 +158,12 @@ def sync(
     itself.
 
     Args:
-        idempotency_key (str | Unset):
-        body (AddBalanceRequest): A credit to an account.
+        idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
+            second request with
+            the same key, caller and body gets the first one's answer and changes nothing
+            (see "Idempotency keys").
+        body (AddBalanceRequest): A credit to an account. `amount` or `amountDecimal` is required
+            (see Money).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -186,8 +194,12 @@ async def asyncio_detailed(
     itself.
 
     Args:
-        idempotency_key (str | Unset):
-        body (AddBalanceRequest): A credit to an account.
+        idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
+            second request with
+            the same key, caller and body gets the first one's answer and changes nothing
+            (see "Idempotency keys").
+        body (AddBalanceRequest): A credit to an account. `amount` or `amountDecimal` is required
+            (see Money).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -221,8 +233,12 @@ async def asyncio(
     itself.
 
     Args:
-        idempotency_key (str | Unset):
-        body (AddBalanceRequest): A credit to an account.
+        idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
+            second request with
+            the same key, caller and body gets the first one's answer and changes nothing
+            (see "Idempotency keys").
+        body (AddBalanceRequest): A credit to an account. `amount` or `amountDecimal` is required
+            (see Money).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -111,7 +111,10 @@ def sync_detailed(
     The recipient must have an account and must not be the caller.
 
     Args:
-        idempotency_key (str | Unset):
+        idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
+            second request with
+            the same key, caller and body gets the first one's answer and changes nothing
+            (see "Idempotency keys").
         body (CreateTokenRequest): Who the token lets charge the caller, and optionally how much
             and for how long.
 
@@ -148,7 +151,10 @@ def sync(
     The recipient must have an account and must not be the caller.
 
     Args:
-        idempotency_key (str | Unset):
+        idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
+            second request with
+            the same key, caller and body gets the first one's answer and changes nothing
+            (see "Idempotency keys").
         body (CreateTokenRequest): Who the token lets charge the caller, and optionally how much
             and for how long.
 
@@ -180,7 +186,10 @@ async def asyncio_detailed(
     The recipient must have an account and must not be the caller.
 
     Args:
-        idempotency_key (str | Unset):
+        idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
+            second request with
+            the same key, caller and body gets the first one's answer and changes nothing
+            (see "Idempotency keys").
         body (CreateTokenRequest): Who the token lets charge the caller, and optionally how much
             and for how long.
 
@@ -215,7 +224,10 @@ async def asyncio(
     The recipient must have an account and must not be the caller.
 
     Args:
-        idempotency_key (str | Unset):
+        idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
+            second request with
+            the same key, caller and body gets the first one's answer and changes nothing
+            (see "Idempotency keys").
         body (CreateTokenRequest): Who the token lets charge the caller, and optionally how much
             and for how long.
 

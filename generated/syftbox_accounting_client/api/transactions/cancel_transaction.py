@@ -118,7 +118,10 @@ def sync_detailed(
     when its hold lapsed (nothing moved then either).
 
     Args:
-        idempotency_key (str | Unset):
+        idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
+            second request with
+            the same key, caller and body gets the first one's answer and changes nothing
+            (see "Idempotency keys").
         body (TransactionIdRequest): The transaction to act on.
 
     Raises:
@@ -156,7 +159,10 @@ def sync(
     when its hold lapsed (nothing moved then either).
 
     Args:
-        idempotency_key (str | Unset):
+        idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
+            second request with
+            the same key, caller and body gets the first one's answer and changes nothing
+            (see "Idempotency keys").
         body (TransactionIdRequest): The transaction to act on.
 
     Raises:
@@ -189,7 +195,10 @@ async def asyncio_detailed(
     when its hold lapsed (nothing moved then either).
 
     Args:
-        idempotency_key (str | Unset):
+        idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
+            second request with
+            the same key, caller and body gets the first one's answer and changes nothing
+            (see "Idempotency keys").
         body (TransactionIdRequest): The transaction to act on.
 
     Raises:
@@ -225,7 +234,10 @@ async def asyncio(
     when its hold lapsed (nothing moved then either).
 
     Args:
-        idempotency_key (str | Unset):
+        idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
+            second request with
+            the same key, caller and body gets the first one's answer and changes nothing
+            (see "Idempotency keys").
         body (TransactionIdRequest): The transaction to act on.
 
     Raises:

@@ -127,9 +127,13 @@ def sync_detailed(
     cancelled, so no account can flood another's history for free.
 
     Args:
-        idempotency_key (str | Unset):
+        idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
+            second request with
+            the same key, caller and body gets the first one's answer and changes nothing
+            (see "Idempotency keys").
         body (CreateTransactionRequest): A direct payment (no token) or a delegated charge (with
             the payer's token).
+            `amount` or `amountDecimal` is required (see Money).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -175,9 +179,13 @@ def sync(
     cancelled, so no account can flood another's history for free.
 
     Args:
-        idempotency_key (str | Unset):
+        idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
+            second request with
+            the same key, caller and body gets the first one's answer and changes nothing
+            (see "Idempotency keys").
         body (CreateTransactionRequest): A direct payment (no token) or a delegated charge (with
             the payer's token).
+            `amount` or `amountDecimal` is required (see Money).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -218,9 +226,13 @@ async def asyncio_detailed(
     cancelled, so no account can flood another's history for free.
 
     Args:
-        idempotency_key (str | Unset):
+        idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
+            second request with
+            the same key, caller and body gets the first one's answer and changes nothing
+            (see "Idempotency keys").
         body (CreateTransactionRequest): A direct payment (no token) or a delegated charge (with
             the payer's token).
+            `amount` or `amountDecimal` is required (see Money).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -264,9 +276,13 @@ async def asyncio(
     cancelled, so no account can flood another's history for free.
 
     Args:
-        idempotency_key (str | Unset):
+        idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
+            second request with
+            the same key, caller and body gets the first one's answer and changes nothing
+            (see "Idempotency keys").
         body (CreateTransactionRequest): A direct payment (no token) or a delegated charge (with
             the payer's token).
+            `amount` or `amountDecimal` is required (see Money).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -122,7 +122,10 @@ def sync_detailed(
     with the same key gives back once. Only at a service that announces `refunds`.
 
     Args:
-        idempotency_key (str | Unset):
+        idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
+            second request with
+            the same key, caller and body gets the first one's answer and changes nothing
+            (see "Idempotency keys").
         body (RefundTransactionRequest): The completed transaction to refund, and how much.
 
     Raises:
@@ -164,7 +167,10 @@ def sync(
     with the same key gives back once. Only at a service that announces `refunds`.
 
     Args:
-        idempotency_key (str | Unset):
+        idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
+            second request with
+            the same key, caller and body gets the first one's answer and changes nothing
+            (see "Idempotency keys").
         body (RefundTransactionRequest): The completed transaction to refund, and how much.
 
     Raises:
@@ -201,7 +207,10 @@ async def asyncio_detailed(
     with the same key gives back once. Only at a service that announces `refunds`.
 
     Args:
-        idempotency_key (str | Unset):
+        idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
+            second request with
+            the same key, caller and body gets the first one's answer and changes nothing
+            (see "Idempotency keys").
         body (RefundTransactionRequest): The completed transaction to refund, and how much.
 
     Raises:
@@ -241,7 +250,10 @@ async def asyncio(
     with the same key gives back once. Only at a service that announces `refunds`.
 
     Args:
-        idempotency_key (str | Unset):
+        idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
+            second request with
+            the same key, caller and body gets the first one's answer and changes nothing
+            (see "Idempotency keys").
         body (RefundTransactionRequest): The completed transaction to refund, and how much.
 
     Raises:

@@ -110,7 +110,10 @@ def sync_detailed(
     from the next request on, only `newPassword` authenticates.
 
     Args:
-        idempotency_key (str | Unset):
+        idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
+            second request with
+            the same key, caller and body gets the first one's answer and changes nothing
+            (see "Idempotency keys").
         body (UpdatePasswordRequest): A password change.
 
     Raises:
@@ -145,7 +148,10 @@ def sync(
     from the next request on, only `newPassword` authenticates.
 
     Args:
-        idempotency_key (str | Unset):
+        idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
+            second request with
+            the same key, caller and body gets the first one's answer and changes nothing
+            (see "Idempotency keys").
         body (UpdatePasswordRequest): A password change.
 
     Raises:
@@ -175,7 +181,10 @@ async def asyncio_detailed(
     from the next request on, only `newPassword` authenticates.
 
     Args:
-        idempotency_key (str | Unset):
+        idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
+            second request with
+            the same key, caller and body gets the first one's answer and changes nothing
+            (see "Idempotency keys").
         body (UpdatePasswordRequest): A password change.
 
     Raises:
@@ -208,7 +217,10 @@ async def asyncio(
     from the next request on, only `newPassword` authenticates.
 
     Args:
-        idempotency_key (str | Unset):
+        idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
+            second request with
+            the same key, caller and body gets the first one's answer and changes nothing
+            (see "Idempotency keys").
         body (UpdatePasswordRequest): A password change.
 
     Raises:
