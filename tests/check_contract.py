@@ -7,7 +7,8 @@ Prints each problem and exits 1 when there is one:
   sibling named ``<field>Decimal`` (a `DecimalAmount` or `DecimalTotal`), and every
   ``...Decimal`` field has its number;
 - open enums: no enum is closed where an answer carries it (an `anyOf` with a plain
-  string beside it opens it), and none is open where a request carries it;
+  string beside it opens it), and none is open where a request carries it; no two enums
+  give a constant the same name (Go puts them all in one namespace);
 - headers: every response declares ``X-Request-Id`` and ``Accounting-Features``; every
   response of an operation that takes an ``Idempotency-Key`` declares it (the echo),
   and ``Idempotent-Replayed`` where a stored answer can be replayed (2xx and 4xx but
@@ -19,6 +20,7 @@ Prints each problem and exits 1 when there is one:
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -178,6 +180,27 @@ def enum_problems(contract: Contract) -> list[str]:
     return problems
 
 
+def enum_name_problems(contract: Contract) -> list[str]:
+    """Go (openapi-generator) puts every enum's constants in one namespace, named by their
+    values in capitals: two enums must not share one (`x-enum-varnames` renames them)."""
+    owners: dict[str, str] = {}
+    problems = []
+    for name, schema in contract.doc["components"]["schemas"].items():
+        if "enum" not in schema:
+            continue
+        names = schema.get("x-enum-varnames") or [
+            re.sub(r"\W", "_", str(value)).upper() for value in schema["enum"]
+        ]
+        for constant in names:
+            if constant in owners:
+                problems.append(
+                    f"{name}: its constant {constant} is also {owners[constant]}'s"
+                    " (give one of them x-enum-varnames)"
+                )
+            owners[constant] = name
+    return problems
+
+
 def _keyed(contract: Contract, operation: dict[str, Any]) -> bool:
     return any(
         contract.resolve(p).get("in") == "header" and contract.resolve(p).get("name") == KEY
@@ -233,6 +256,7 @@ def problems(doc: dict[str, Any]) -> list[str]:
     return [
         *money_problems(contract),
         *enum_problems(contract),
+        *enum_name_problems(contract),
         *header_problems(contract),
         *required_problems(contract),
     ]

@@ -61,6 +61,10 @@ def _open_request_enum(doc: dict[str, Any]) -> None:
     status["schema"] = {"$ref": "#/components/schemas/OpenTransactionStatus"}
 
 
+def _clashing_enum_constants(doc: dict[str, Any]) -> None:
+    del _schemas(doc)["CancelReason"]["x-enum-varnames"]
+
+
 def _no_request_id(doc: dict[str, Any]) -> None:
     del doc["components"]["responses"]["NotFound"]["headers"]["X-Request-Id"]
 
@@ -105,6 +109,7 @@ GAPS: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
     "a closed error code": (_closed_error_code, "POST /user/create 400 body.code: closed"),
     "a closed enum inline": (_closed_inline_enum, "GET /user/my-info 200 body.user.tier: closed"),
     "an open request enum": (_open_request_enum, "parameter status: a request enum must stay"),
+    "enum constants that clash": (_clashing_enum_constants, "CancelReason: its constant CANCELL"),
     "no X-Request-Id": (_no_request_id, "does not declare X-Request-Id"),
     "no Accounting-Features": (_no_features, "GET /users 200: the response does not declare Acc"),
     "no Idempotent-Replayed": (_no_replay_header, "POST /transaction/refund 200: the response"),

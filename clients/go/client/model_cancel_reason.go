@@ -20,8 +20,8 @@ type CancelReason string
 
 // List of CancelReason
 const (
-	CANCELLED CancelReason = "cancelled"
-	EXPIRED CancelReason = "expired"
+	CANCEL_REASON_CANCELLED CancelReason = "cancelled"
+	CANCEL_REASON_EXPIRED CancelReason = "expired"
 )
 
 // All allowed values of CancelReason enum
