@@ -6,9 +6,10 @@ Prints each problem and exits 1 when there is one:
 - money: every number field (the contract's numbers are all money) has a decimal-string
   sibling named ``<field>Decimal`` (a `DecimalAmount` or `DecimalTotal`), and every
   ``...Decimal`` field has its number;
-- open enums: no enum is closed where an answer carries it (an `anyOf` with a plain
-  string beside it opens it), and none is open where a request carries it; no two enums
-  give a constant the same name (Go puts them all in one namespace);
+- open enums: no closed `enum` where an answer carries it (a string listing its known
+  values in ``x-extensible-enum`` is open; so is an `anyOf` with a plain string beside
+  the enum, which not every generator reads), and none open where a request carries it;
+  no two enums give a constant the same name (Go puts them all in one namespace);
 - headers: every response declares ``X-Request-Id`` and ``Accounting-Features``; every
   response of an operation that takes an ``Idempotency-Key`` declares it (the echo),
   and ``Idempotent-Replayed`` where a stored answer can be replayed (2xx and 4xx but
@@ -145,6 +146,8 @@ def _enums(
     seen.add((id(node), opened))  # type: ignore[arg-type]
     if "enum" in node and node.get("type") != "null":
         yield where, opened
+    if "x-extensible-enum" in node:
+        yield where, True
     for name, prop in node.get("properties", {}).items():
         yield from _enums(contract, prop, f"{where}.{name}", False, seen)
     for key in ("items", "additionalProperties"):
@@ -168,7 +171,8 @@ def enum_problems(contract: Contract) -> list[str]:
                     problems.append(f"{op_name} {at}: a request enum must stay closed")
                 if kind != "request" and not opened:
                     problems.append(
-                        f"{op_name} {at}: closed enum in an answer (open it: anyOf [enum, string])"
+                        f"{op_name} {at}: closed enum in an answer (open it: a string with"
+                        " x-extensible-enum)"
                     )
         for parameter in operation.get("parameters", []):
             param = contract.resolve(parameter)

@@ -42,9 +42,8 @@ def _closed_status(doc: dict[str, Any]) -> None:
 
 
 def _closed_error_code(doc: dict[str, Any]) -> None:
-    _schemas(doc)["ErrorResponse"]["properties"]["code"] = {
-        "$ref": "#/components/schemas/ErrorCode"
-    }
+    code = _schemas(doc)["ErrorCode"]
+    code["enum"] = code.pop("x-extensible-enum")
 
 
 def _closed_inline_enum(doc: dict[str, Any]) -> None:
@@ -62,7 +61,8 @@ def _open_request_enum(doc: dict[str, Any]) -> None:
 
 
 def _clashing_enum_constants(doc: dict[str, Any]) -> None:
-    del _schemas(doc)["CancelReason"]["x-enum-varnames"]
+    # A second closed enum with a value of TransactionStatus's: Go would declare PENDING twice.
+    _schemas(doc)["HoldState"] = {"type": "string", "enum": ["PENDING", "RELEASED"]}
 
 
 def _no_request_id(doc: dict[str, Any]) -> None:
@@ -109,7 +109,7 @@ GAPS: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
     "a closed error code": (_closed_error_code, "POST /user/create 400 body.code: closed"),
     "a closed enum inline": (_closed_inline_enum, "GET /user/my-info 200 body.user.tier: closed"),
     "an open request enum": (_open_request_enum, "parameter status: a request enum must stay"),
-    "enum constants that clash": (_clashing_enum_constants, "CancelReason: its constant CANCELL"),
+    "enum constants that clash": (_clashing_enum_constants, "HoldState: its constant PENDING"),
     "no X-Request-Id": (_no_request_id, "does not declare X-Request-Id"),
     "no Accounting-Features": (_no_features, "GET /users 200: the response does not declare Acc"),
     "no Idempotent-Replayed": (_no_replay_header, "POST /transaction/refund 200: the response"),

@@ -89,12 +89,35 @@ def key_of(headers: Any) -> str | None:
 
 def fingerprint(method: str, path: str, raw: bytes) -> str:
     """What makes two requests the same: method, path and the body's JSON value (key
-    order and spacing aside); a body that is not JSON counts by its bytes."""
+    order and spacing aside), money by its value in either of the contract's forms
+    (`amount: 10` is `amountDecimal: "10"`); a body that is not JSON counts by its bytes."""
     try:
-        body = _canonical(json.loads(raw, parse_float=Decimal, parse_int=Decimal))
+        value = json.loads(raw, parse_float=Decimal, parse_int=Decimal)
+        body = _canonical(_money_by_value(value) if isinstance(value, dict) else value)
     except (ValueError, RecursionError):
         body = "bytes:" + raw.hex()
     return _hash(method.upper(), path, body)
+
+
+_MONEY_TEXT = re.compile(r"[0-9]{1,30}(?:\.[0-9]{1,30})?")
+
+
+def _money_by_value(body: dict[str, Any]) -> dict[str, Any]:
+    """`body` with each amount sent as a decimal string (``amountDecimal``...) in the
+    place of its number, both as one value: a client that learns `exact-money` between
+    two tries of one request sends the same request in the other form."""
+    merged = dict(body)
+    for name, text in body.items():
+        number_name = name.removesuffix("Decimal")
+        if number_name == name or not isinstance(text, str) or not _MONEY_TEXT.fullmatch(text):
+            continue
+        value = Decimal(text)
+        number = merged.get(number_name)
+        if number is not None and not (isinstance(number, Decimal) and number == value):
+            continue  # two forms that disagree: another request (it is a 422 anyway)
+        del merged[name]
+        merged[number_name] = value
+    return merged
 
 
 def _canonical(value: object) -> str:
@@ -102,7 +125,9 @@ def _canonical(value: object) -> str:
         return "{" + ",".join(f"{k!r}:{_canonical(value[k])}" for k in sorted(value)) + "}"
     if isinstance(value, list):
         return "[" + ",".join(_canonical(v) for v in value) + "]"
-    return repr(value)  # Decimal('10') and '10' stay apart
+    if isinstance(value, Decimal) and value.is_finite():
+        value = value.normalize()  # one number however written: 10, 10.0, 1e1
+    return repr(value)  # Decimal('1E+1') and '10' stay apart
 
 
 def _hash(*parts: str) -> str:

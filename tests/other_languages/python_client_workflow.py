@@ -55,7 +55,7 @@ def failure(call: Any, status: int, code: str) -> Any:
     except ApiException as error:
         check(error.status == status, f"status {error.status}, want {status}: {error.body}")
         body = og.ErrorResponse.from_json(error.body)
-        check(body.code.actual_instance == code, f"code {body.code.actual_instance}, want {code}")
+        check(body.code == code, f"code {body.code}, want {code}")
         check(bool(body.message), "an error with a message")
         return body
     fail(f"no {status} {code}")
@@ -105,7 +105,9 @@ def main() -> None:
             app_name="summarizer",
         )
     ).transaction
-    check(hold.status.actual_instance == og.TransactionStatus.PENDING, f"pending: {hold.status}")
+    # The enums of answers are open strings; the closed enum of the status filter names
+    # the known values.
+    check(hold.status == og.TransactionStatus.PENDING.value, f"pending: {hold.status}")
     check(exact(hold.authorized_amount_decimal) == 5, "holds 5")
     check((hold.expires_at - hold.created_at).total_seconds() == 600, "held for ten minutes")
     user = og.UsersApi(payer).get_my_info().user
@@ -123,7 +125,7 @@ def main() -> None:
     captured = charges.confirm_transaction(
         og.ConfirmTransactionRequest(transaction_id=hold.id, amount_decimal="1.23")
     ).transaction
-    check(captured.status.actual_instance == og.TransactionStatus.COMPLETED, "completed")
+    check(captured.status == "COMPLETED", "completed")
     check(exact(captured.amount_decimal) == Decimal("1.23"), "captured 1.23")
     check(exact(captured.authorized_amount_decimal) == 5, "of a hold of 5")
     done("capture")

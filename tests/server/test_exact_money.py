@@ -225,3 +225,27 @@ def test_the_service_announces_exact_money(api: Api) -> None:
     assert "exact-money" in [
         name.strip() for name in response.headers["accounting-features"].split(",")
     ]
+
+
+def test_one_key_is_one_request_whichever_form_the_amount_takes(api: Api) -> None:
+    # A client that learned exact-money between two tries sends the other form.
+    payer, service = api.register(), api.register()
+    headers = {"Idempotency-Key": "pay-once-0001"}
+    sent = []
+    for amount in (
+        {"amount": 1.5},
+        {"amountDecimal": "1.50"},
+        {"amount": 1.50, "amountDecimal": "1.5"},
+    ):
+        body = {"senderEmail": payer.email, "recipientEmail": service.email, **amount}
+        sent.append(
+            api.http.post("/transaction/create", json=body, auth=payer.auth, headers=headers)
+        )
+    first = assert_conforms(sent[0], "createTransaction")["transaction"]
+    for again in sent[1:]:
+        assert again.headers["idempotent-replayed"] == "true"
+        assert again.json()["transaction"]["id"] == first["id"]
+    other = {"senderEmail": payer.email, "recipientEmail": service.email, "amountDecimal": "1.51"}
+    reused = api.http.post("/transaction/create", json=other, auth=payer.auth, headers=headers)
+    assert_error(reused, "createTransaction", 422, "idempotency_key_reused")
+    assert Decimal(api.me(payer)["heldBalanceDecimal"]) == Decimal("1.5")

@@ -22,7 +22,8 @@ var _ MappedNullable = &ErrorResponse{}
 type ErrorResponse struct {
 	// A sentence for people, saying what went wrong and what to do.
 	Message string `json:"message"`
-	Code OpenErrorCode `json:"code"`
+	// What went wrong, for programs to act on; a code this version does not know may come (act on the HTTP status then, and show the message): - `bad_request`: the body is not a JSON object. - `method_not_allowed`: the path exists, but not with this HTTP method (status   405, with an `Allow` header); no operation of this contract answers it. - `validation_error`: a field is missing, unknown, or out of its bounds. - `invalid_credentials`: wrong or missing email, password or admin key. - `forbidden`: authenticated, but not allowed to do this. - `not_found`: no such account or transaction (or not one of the caller's). - `account_exists`: an account with this email exists. - `insufficient_funds`: the sender's balance does not cover the amount. - `token_invalid`: the token is forged, malformed, or names other parties. - `token_expired`: the token is past its `exp`. - `token_used`: the token was spent by an earlier transaction. - `already_resolved`: the transaction was confirmed or cancelled before. - `too_many_pending`: the sender has too many pending transactions open;   confirm or cancel some first. - `cursor_invalid`: the `cursor` is malformed, forged, or another account's. - `token_limit_exceeded`: the amount is above the token's `maxAmount`. - `hold_expired`: the transaction's hold lapsed at its `expiresAt`; nothing   moved. Charge again with a new token. - `capture_exceeds_hold`: the amount to capture is above what the transaction   holds. - `not_refundable`: only a completed payment can be refunded (not a pending,   cancelled or refund transaction). - `refund_exceeds_payment`: the refund is above what is left to refund of the   transaction. - `idempotency_key_reused`: this `Idempotency-Key` was used for another   request (another body or path); use a new key for a new request. - `request_in_progress`: a request with this `Idempotency-Key` is still being   processed; retry shortly. - `rate_limited`: too many requests; retry after `Retry-After` seconds. - `internal_error`: the service failed; nothing was changed. - `unavailable`: the service is down for a while; retry later. 
+	Code string `json:"code"`
 	// For `validation_error`, each field at fault.
 	Details []ErrorDetail `json:"details,omitempty"`
 	AdditionalProperties map[string]interface{}
@@ -34,7 +35,7 @@ type _ErrorResponse ErrorResponse
 // This constructor will assign default values to properties that have it defined,
 // and makes sure properties required by API are set, but the set of arguments
 // will change when the set of required properties is changed
-func NewErrorResponse(message string, code OpenErrorCode) *ErrorResponse {
+func NewErrorResponse(message string, code string) *ErrorResponse {
 	this := ErrorResponse{}
 	this.Message = message
 	this.Code = code
@@ -74,9 +75,9 @@ func (o *ErrorResponse) SetMessage(v string) {
 }
 
 // GetCode returns the Code field value
-func (o *ErrorResponse) GetCode() OpenErrorCode {
+func (o *ErrorResponse) GetCode() string {
 	if o == nil {
-		var ret OpenErrorCode
+		var ret string
 		return ret
 	}
 
@@ -85,7 +86,7 @@ func (o *ErrorResponse) GetCode() OpenErrorCode {
 
 // GetCodeOk returns a tuple with the Code field value
 // and a boolean to check if the value has been set.
-func (o *ErrorResponse) GetCodeOk() (*OpenErrorCode, bool) {
+func (o *ErrorResponse) GetCodeOk() (*string, bool) {
 	if o == nil {
 		return nil, false
 	}
@@ -93,7 +94,7 @@ func (o *ErrorResponse) GetCodeOk() (*OpenErrorCode, bool) {
 }
 
 // SetCode sets field value
-func (o *ErrorResponse) SetCode(v OpenErrorCode) {
+func (o *ErrorResponse) SetCode(v string) {
 	o.Code = v
 }
 

@@ -31,10 +31,12 @@ type Transaction struct {
 	Amount float32 `json:"amount"`
 	// `amount` as a decimal string (see Money).
 	AmountDecimal *string `json:"amountDecimal,omitempty" validate:"regexp=^(0|[1-9][0-9]{0\\,9})([.][0-9]{1\\,6})?$"`
-	Status OpenTransactionStatus `json:"status"`
-	CreatedBy OpenTransactionActor `json:"createdBy"`
+	// A `TransactionStatus` (`PENDING`, `COMPLETED`, `CANCELLED`), or a status this version does not know: keep it as it is. 
+	Status string `json:"status"`
+	// Who did something to a transaction: the service itself (`SYSTEM`), its sender (`SENDER`) or its recipient (`RECIPIENT`); or an actor this version does not know: keep it as it is. 
+	CreatedBy string `json:"createdBy"`
 	// Who confirmed or cancelled it; null while `PENDING`.
-	ResolvedBy NullableOpenTransactionActor `json:"resolvedBy"`
+	ResolvedBy NullableString `json:"resolvedBy"`
 	// When it was created, in UTC.
 	CreatedAt time.Time `json:"createdAt"`
 	// When it was confirmed or cancelled, in UTC; null while `PENDING`.
@@ -50,7 +52,7 @@ type Transaction struct {
 	// When the hold of a pending transaction lapses; null once it is not a hold (refunds, credits).
 	ExpiresAt NullableTime `json:"expiresAt,omitempty"`
 	// Why a `CANCELLED` transaction was cancelled: `cancelled` (its creator cancelled it) or `expired` (its hold lapsed at `expiresAt`); null otherwise. Other reasons may come: keep them. 
-	CancelReason NullableOpenCancelReason `json:"cancelReason,omitempty"`
+	CancelReason NullableString `json:"cancelReason,omitempty"`
 	// For a refund, the `id` of the transaction it refunds; null otherwise.
 	RefundOf NullableString `json:"refundOf,omitempty"`
 	// What refunds of this transaction have given back so far, in US dollars.
@@ -68,7 +70,7 @@ type _Transaction Transaction
 // This constructor will assign default values to properties that have it defined,
 // and makes sure properties required by API are set, but the set of arguments
 // will change when the set of required properties is changed
-func NewTransaction(id string, senderEmail string, recipientEmail string, amount float32, status OpenTransactionStatus, createdBy OpenTransactionActor, resolvedBy NullableOpenTransactionActor, createdAt time.Time, resolvedAt NullableTime, appName NullableString, appEpPath NullableString) *Transaction {
+func NewTransaction(id string, senderEmail string, recipientEmail string, amount float32, status string, createdBy string, resolvedBy NullableString, createdAt time.Time, resolvedAt NullableTime, appName NullableString, appEpPath NullableString) *Transaction {
 	this := Transaction{}
 	this.Id = id
 	this.SenderEmail = senderEmail
@@ -221,9 +223,9 @@ func (o *Transaction) SetAmountDecimal(v string) {
 }
 
 // GetStatus returns the Status field value
-func (o *Transaction) GetStatus() OpenTransactionStatus {
+func (o *Transaction) GetStatus() string {
 	if o == nil {
-		var ret OpenTransactionStatus
+		var ret string
 		return ret
 	}
 
@@ -232,7 +234,7 @@ func (o *Transaction) GetStatus() OpenTransactionStatus {
 
 // GetStatusOk returns a tuple with the Status field value
 // and a boolean to check if the value has been set.
-func (o *Transaction) GetStatusOk() (*OpenTransactionStatus, bool) {
+func (o *Transaction) GetStatusOk() (*string, bool) {
 	if o == nil {
 		return nil, false
 	}
@@ -240,14 +242,14 @@ func (o *Transaction) GetStatusOk() (*OpenTransactionStatus, bool) {
 }
 
 // SetStatus sets field value
-func (o *Transaction) SetStatus(v OpenTransactionStatus) {
+func (o *Transaction) SetStatus(v string) {
 	o.Status = v
 }
 
 // GetCreatedBy returns the CreatedBy field value
-func (o *Transaction) GetCreatedBy() OpenTransactionActor {
+func (o *Transaction) GetCreatedBy() string {
 	if o == nil {
-		var ret OpenTransactionActor
+		var ret string
 		return ret
 	}
 
@@ -256,7 +258,7 @@ func (o *Transaction) GetCreatedBy() OpenTransactionActor {
 
 // GetCreatedByOk returns a tuple with the CreatedBy field value
 // and a boolean to check if the value has been set.
-func (o *Transaction) GetCreatedByOk() (*OpenTransactionActor, bool) {
+func (o *Transaction) GetCreatedByOk() (*string, bool) {
 	if o == nil {
 		return nil, false
 	}
@@ -264,15 +266,15 @@ func (o *Transaction) GetCreatedByOk() (*OpenTransactionActor, bool) {
 }
 
 // SetCreatedBy sets field value
-func (o *Transaction) SetCreatedBy(v OpenTransactionActor) {
+func (o *Transaction) SetCreatedBy(v string) {
 	o.CreatedBy = v
 }
 
 // GetResolvedBy returns the ResolvedBy field value
-// If the value is explicit nil, the zero value for OpenTransactionActor will be returned
-func (o *Transaction) GetResolvedBy() OpenTransactionActor {
+// If the value is explicit nil, the zero value for string will be returned
+func (o *Transaction) GetResolvedBy() string {
 	if o == nil || o.ResolvedBy.Get() == nil {
-		var ret OpenTransactionActor
+		var ret string
 		return ret
 	}
 
@@ -282,7 +284,7 @@ func (o *Transaction) GetResolvedBy() OpenTransactionActor {
 // GetResolvedByOk returns a tuple with the ResolvedBy field value
 // and a boolean to check if the value has been set.
 // NOTE: If the value is an explicit nil, `nil, true` will be returned
-func (o *Transaction) GetResolvedByOk() (*OpenTransactionActor, bool) {
+func (o *Transaction) GetResolvedByOk() (*string, bool) {
 	if o == nil {
 		return nil, false
 	}
@@ -290,7 +292,7 @@ func (o *Transaction) GetResolvedByOk() (*OpenTransactionActor, bool) {
 }
 
 // SetResolvedBy sets field value
-func (o *Transaction) SetResolvedBy(v OpenTransactionActor) {
+func (o *Transaction) SetResolvedBy(v string) {
 	o.ResolvedBy.Set(&v)
 }
 
@@ -503,9 +505,9 @@ func (o *Transaction) UnsetExpiresAt() {
 }
 
 // GetCancelReason returns the CancelReason field value if set, zero value otherwise (both if not set or set to explicit null).
-func (o *Transaction) GetCancelReason() OpenCancelReason {
+func (o *Transaction) GetCancelReason() string {
 	if o == nil || IsNil(o.CancelReason.Get()) {
-		var ret OpenCancelReason
+		var ret string
 		return ret
 	}
 	return *o.CancelReason.Get()
@@ -514,7 +516,7 @@ func (o *Transaction) GetCancelReason() OpenCancelReason {
 // GetCancelReasonOk returns a tuple with the CancelReason field value if set, nil otherwise
 // and a boolean to check if the value has been set.
 // NOTE: If the value is an explicit nil, `nil, true` will be returned
-func (o *Transaction) GetCancelReasonOk() (*OpenCancelReason, bool) {
+func (o *Transaction) GetCancelReasonOk() (*string, bool) {
 	if o == nil {
 		return nil, false
 	}
@@ -530,8 +532,8 @@ func (o *Transaction) HasCancelReason() bool {
 	return false
 }
 
-// SetCancelReason gets a reference to the given NullableOpenCancelReason and assigns it to the CancelReason field.
-func (o *Transaction) SetCancelReason(v OpenCancelReason) {
+// SetCancelReason gets a reference to the given NullableString and assigns it to the CancelReason field.
+func (o *Transaction) SetCancelReason(v string) {
 	o.CancelReason.Set(&v)
 }
 // SetCancelReasonNil sets the value for CancelReason to be an explicit nil

@@ -15,7 +15,7 @@ import (
 	"fmt"
 )
 
-// TransactionStatus `PENDING` until resolved; then `COMPLETED` (money moved) or `CANCELLED` (nothing moved).
+// TransactionStatus `PENDING` until resolved; then `COMPLETED` (money moved) or `CANCELLED` (nothing moved). The `status` filter of `GET /transactions` takes these (a closed enum: a request); answers carry an `OpenTransactionStatus`. 
 type TransactionStatus string
 
 // List of TransactionStatus

@@ -41,39 +41,35 @@ export type DecimalTotal = string;
 export type Organization = string | null;
 
 /**
- * `PENDING` until resolved; then `COMPLETED` (money moved) or `CANCELLED` (nothing moved).
+ * `PENDING` until resolved; then `COMPLETED` (money moved) or `CANCELLED` (nothing
+ * moved). The `status` filter of `GET /transactions` takes these (a closed enum: a
+ * request); answers carry an `OpenTransactionStatus`.
+ *
  */
 export type TransactionStatus = 'PENDING' | 'COMPLETED' | 'CANCELLED';
 
 /**
- * Who did something to a transaction: the service itself (`SYSTEM`), its sender or its recipient.
+ * A `TransactionStatus` (`PENDING`, `COMPLETED`, `CANCELLED`), or a status this
+ * version does not know: keep it as it is.
+ *
  */
-export type TransactionActor = 'SYSTEM' | 'SENDER' | 'RECIPIENT';
+export type OpenTransactionStatus = string;
 
 /**
- * Why a transaction was cancelled: its creator cancelled it (`cancelled`), or its hold lapsed at `expiresAt` (`expired`).
+ * Who did something to a transaction: the service itself (`SYSTEM`), its sender
+ * (`SENDER`) or its recipient (`RECIPIENT`); or an actor this version does not
+ * know: keep it as it is.
+ *
  */
-export type CancelReason = 'cancelled' | 'expired';
+export type TransactionActor = string;
 
 /**
- * A `TransactionStatus`, or a status this version does not know.
+ * Why a transaction was cancelled: its creator cancelled it (`cancelled`), or its
+ * hold lapsed at `expiresAt` (`expired`); or a reason this version does not know:
+ * keep it as it is.
+ *
  */
-export type OpenTransactionStatus = TransactionStatus | string;
-
-/**
- * A `TransactionActor`, or an actor this version does not know.
- */
-export type OpenTransactionActor = TransactionActor | string;
-
-/**
- * A `CancelReason`, or a reason this version does not know.
- */
-export type OpenCancelReason = CancelReason | string;
-
-/**
- * An `ErrorCode`, or a code this version does not know (act on the status then).
- */
-export type OpenErrorCode = ErrorCode | string;
+export type CancelReason = string;
 
 /**
  * A new password: 8 to 256 printable Latin-1 characters, U+0020 to U+007E or
@@ -138,11 +134,11 @@ export type Transaction = {
      */
     amountDecimal?: DecimalAmount;
     status: OpenTransactionStatus;
-    createdBy: OpenTransactionActor;
+    createdBy: TransactionActor;
     /**
      * Who confirmed or cancelled it; null while `PENDING`.
      */
-    resolvedBy: OpenTransactionActor | null;
+    resolvedBy: TransactionActor | null;
     /**
      * When it was created, in UTC.
      */
@@ -179,7 +175,7 @@ export type Transaction = {
      * Other reasons may come: keep them.
      *
      */
-    cancelReason?: OpenCancelReason | null;
+    cancelReason?: CancelReason | null;
     /**
      * For a refund, the `id` of the transaction it refunds; null otherwise.
      */
@@ -493,7 +489,8 @@ export type AddBalanceRequest = {
 };
 
 /**
- * What went wrong, for programs to act on:
+ * What went wrong, for programs to act on; a code this version does not know may
+ * come (act on the HTTP status then, and show the message):
  * - `bad_request`: the body is not a JSON object.
  * - `method_not_allowed`: the path exists, but not with this HTTP method (status
  * 405, with an `Allow` header); no operation of this contract answers it.
@@ -528,7 +525,7 @@ export type AddBalanceRequest = {
  * - `unavailable`: the service is down for a while; retry later.
  *
  */
-export type ErrorCode = 'bad_request' | 'method_not_allowed' | 'validation_error' | 'invalid_credentials' | 'forbidden' | 'not_found' | 'account_exists' | 'insufficient_funds' | 'token_invalid' | 'token_expired' | 'token_used' | 'already_resolved' | 'too_many_pending' | 'cursor_invalid' | 'token_limit_exceeded' | 'hold_expired' | 'capture_exceeds_hold' | 'not_refundable' | 'refund_exceeds_payment' | 'idempotency_key_reused' | 'request_in_progress' | 'rate_limited' | 'internal_error' | 'unavailable';
+export type ErrorCode = string;
 
 /**
  * An `Idempotency-Key`: 1 to 255 visible ASCII characters. A second request with
@@ -560,7 +557,7 @@ export type ErrorResponse = {
      * A sentence for people, saying what went wrong and what to do.
      */
     message: string;
-    code: OpenErrorCode;
+    code: ErrorCode;
     /**
      * For `validation_error`, each field at fault.
      */

@@ -1,19 +1,16 @@
 """Contains all the data models used in inputs/outputs"""
 
 from .add_balance_request import AddBalanceRequest
-from .cancel_reason import CancelReason
 from .confirm_transaction_request import ConfirmTransactionRequest
 from .create_token_request import CreateTokenRequest
 from .create_transaction_request import CreateTransactionRequest
 from .create_user_request import CreateUserRequest
 from .create_user_response import CreateUserResponse
-from .error_code import ErrorCode
 from .error_detail import ErrorDetail
 from .error_response import ErrorResponse
 from .refund_transaction_request import RefundTransactionRequest
 from .token_response import TokenResponse
 from .transaction import Transaction
-from .transaction_actor import TransactionActor
 from .transaction_id_request import TransactionIdRequest
 from .transaction_list_response import TransactionListResponse
 from .transaction_response import TransactionResponse
@@ -28,19 +25,16 @@ from .user_response import UserResponse
 
 __all__ = (
     "AddBalanceRequest",
-    "CancelReason",
     "ConfirmTransactionRequest",
     "CreateTokenRequest",
     "CreateTransactionRequest",
     "CreateUserRequest",
     "CreateUserResponse",
-    "ErrorCode",
     "ErrorDetail",
     "ErrorResponse",
     "RefundTransactionRequest",
     "TokenResponse",
     "Transaction",
-    "TransactionActor",
     "TransactionIdRequest",
     "TransactionListResponse",
     "TransactionResponse",

@@ -1,12 +1,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.error_code import ErrorCode, check_error_code
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -22,8 +21,42 @@ class ErrorResponse:
 
     message: str
     """ A sentence for people, saying what went wrong and what to do. """
-    code: ErrorCode | str
-    """ An `ErrorCode`, or a code this version does not know (act on the status then). """
+    code: str
+    """ What went wrong, for programs to act on; a code this version does not know may
+    come (act on the HTTP status then, and show the message):
+    - `bad_request`: the body is not a JSON object.
+    - `method_not_allowed`: the path exists, but not with this HTTP method (status
+      405, with an `Allow` header); no operation of this contract answers it.
+    - `validation_error`: a field is missing, unknown, or out of its bounds.
+    - `invalid_credentials`: wrong or missing email, password or admin key.
+    - `forbidden`: authenticated, but not allowed to do this.
+    - `not_found`: no such account or transaction (or not one of the caller's).
+    - `account_exists`: an account with this email exists.
+    - `insufficient_funds`: the sender's balance does not cover the amount.
+    - `token_invalid`: the token is forged, malformed, or names other parties.
+    - `token_expired`: the token is past its `exp`.
+    - `token_used`: the token was spent by an earlier transaction.
+    - `already_resolved`: the transaction was confirmed or cancelled before.
+    - `too_many_pending`: the sender has too many pending transactions open;
+      confirm or cancel some first.
+    - `cursor_invalid`: the `cursor` is malformed, forged, or another account's.
+    - `token_limit_exceeded`: the amount is above the token's `maxAmount`.
+    - `hold_expired`: the transaction's hold lapsed at its `expiresAt`; nothing
+      moved. Charge again with a new token.
+    - `capture_exceeds_hold`: the amount to capture is above what the transaction
+      holds.
+    - `not_refundable`: only a completed payment can be refunded (not a pending,
+      cancelled or refund transaction).
+    - `refund_exceeds_payment`: the refund is above what is left to refund of the
+      transaction.
+    - `idempotency_key_reused`: this `Idempotency-Key` was used for another
+      request (another body or path); use a new key for a new request.
+    - `request_in_progress`: a request with this `Idempotency-Key` is still being
+      processed; retry shortly.
+    - `rate_limited`: too many requests; retry after `Retry-After` seconds.
+    - `internal_error`: the service failed; nothing was changed.
+    - `unavailable`: the service is down for a while; retry later.
+     """
     details: list[ErrorDetail] | Unset = UNSET
     """ For `validation_error`, each field at fault. """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -31,11 +64,7 @@ class ErrorResponse:
     def to_dict(self) -> dict[str, Any]:
         message = self.message
 
-        code: str
-        if isinstance(self.code, str):
-            code = self.code
-        else:
-            code = self.code
+        code = self.code
 
         details: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.details, Unset):
@@ -64,18 +93,7 @@ class ErrorResponse:
         d = dict(src_dict)
         message = d.pop("message")
 
-        def _parse_code(data: object) -> ErrorCode | str:
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                componentsschemas_open_error_code_type_0 = check_error_code(data)
-
-                return componentsschemas_open_error_code_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(ErrorCode | str, data)
-
-        code = _parse_code(d.pop("code"))
+        code = d.pop("code")
 
         _details = d.pop("details", UNSET)
         details: list[ErrorDetail] | Unset = UNSET

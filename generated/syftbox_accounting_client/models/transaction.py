@@ -7,9 +7,6 @@ from typing import Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.cancel_reason import CancelReason, check_cancel_reason
-from ..models.transaction_actor import TransactionActor, check_transaction_actor
-from ..models.transaction_status import TransactionStatus, check_transaction_status
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="Transaction")
@@ -29,11 +26,16 @@ class Transaction:
     """ US dollars, more than 0, with at most 6 decimal places (one micro-dollar).
     Sent as given: `10` as an integer, `10.5` as a number.
      """
-    status: str | TransactionStatus
-    """ A `TransactionStatus`, or a status this version does not know. """
-    created_by: str | TransactionActor
-    """ A `TransactionActor`, or an actor this version does not know. """
-    resolved_by: None | str | TransactionActor
+    status: str
+    """ A `TransactionStatus` (`PENDING`, `COMPLETED`, `CANCELLED`), or a status this
+    version does not know: keep it as it is.
+     """
+    created_by: str
+    """ Who did something to a transaction: the service itself (`SYSTEM`), its sender
+    (`SENDER`) or its recipient (`RECIPIENT`); or an actor this version does not
+    know: keep it as it is.
+     """
+    resolved_by: None | str
     """ Who confirmed or cancelled it; null while `PENDING`. """
     created_at: datetime.datetime
     """ When it was created, in UTC. """
@@ -61,7 +63,7 @@ class Transaction:
      """
     expires_at: datetime.datetime | None | Unset = UNSET
     """ When the hold of a pending transaction lapses; null once it is not a hold (refunds, credits). """
-    cancel_reason: CancelReason | None | str | Unset = UNSET
+    cancel_reason: None | str | Unset = UNSET
     """ Why a `CANCELLED` transaction was cancelled: `cancelled` (its creator
     cancelled it) or `expired` (its hold lapsed at `expiresAt`); null otherwise.
     Other reasons may come: keep them.
@@ -85,23 +87,12 @@ class Transaction:
 
         amount = self.amount
 
-        status: str
-        if isinstance(self.status, str):
-            status = self.status
-        else:
-            status = self.status
+        status = self.status
 
-        created_by: str
-        if isinstance(self.created_by, str):
-            created_by = self.created_by
-        else:
-            created_by = self.created_by
+        created_by = self.created_by
 
         resolved_by: None | str
-        if isinstance(self.resolved_by, str):
-            resolved_by = self.resolved_by
-        else:
-            resolved_by = self.resolved_by
+        resolved_by = self.resolved_by
 
         created_at = self.created_at.isoformat()
 
@@ -134,8 +125,6 @@ class Transaction:
         cancel_reason: None | str | Unset
         if isinstance(self.cancel_reason, Unset):
             cancel_reason = UNSET
-        elif isinstance(self.cancel_reason, str):
-            cancel_reason = self.cancel_reason
         else:
             cancel_reason = self.cancel_reason
 
@@ -204,50 +193,14 @@ class Transaction:
 
         amount = d.pop("amount")
 
-        def _parse_status(data: object) -> str | TransactionStatus:
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                componentsschemas_open_transaction_status_type_0 = (
-                    check_transaction_status(data)
-                )
+        status = d.pop("status")
 
-                return componentsschemas_open_transaction_status_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(str | TransactionStatus, data)
+        created_by = d.pop("createdBy")
 
-        status = _parse_status(d.pop("status"))
-
-        def _parse_created_by(data: object) -> str | TransactionActor:
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                componentsschemas_open_transaction_actor_type_0 = (
-                    check_transaction_actor(data)
-                )
-
-                return componentsschemas_open_transaction_actor_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(str | TransactionActor, data)
-
-        created_by = _parse_created_by(d.pop("createdBy"))
-
-        def _parse_resolved_by(data: object) -> None | str | TransactionActor:
+        def _parse_resolved_by(data: object) -> None | str:
             if data is None:
                 return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                componentsschemas_open_transaction_actor_type_0 = (
-                    check_transaction_actor(data)
-                )
-
-                return componentsschemas_open_transaction_actor_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(None | str | TransactionActor, data)
+            return cast(None | str, data)
 
         resolved_by = _parse_resolved_by(d.pop("resolvedBy"))
 
@@ -305,20 +258,12 @@ class Transaction:
 
         expires_at = _parse_expires_at(d.pop("expiresAt", UNSET))
 
-        def _parse_cancel_reason(data: object) -> CancelReason | None | str | Unset:
+        def _parse_cancel_reason(data: object) -> None | str | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
                 return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                componentsschemas_open_cancel_reason_type_0 = check_cancel_reason(data)
-
-                return componentsschemas_open_cancel_reason_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(CancelReason | None | str | Unset, data)
+            return cast(None | str | Unset, data)
 
         cancel_reason = _parse_cancel_reason(d.pop("cancelReason", UNSET))
 
