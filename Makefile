@@ -25,8 +25,9 @@ WRITE_DOOR := $(PY) tools/write_door.py
 TS_CLIENT := clients/typescript
 GO_CLIENT := clients/go/client
 TS_GENERATE = (cd $(TS_CLIENT) && OPENAPI_TS_OUTPUT=$(1) ../../node_modules/.bin/openapi-ts)
+# openapi-generator's defaults, no type mappings: amounts are read exactly through their
+# decimal strings (openapi.yaml, Money), whatever the generator makes of JSON numbers.
 GO_GENERATE = $(BIN)/openapi-generator-cli generate -i openapi.yaml -g go -o $(1) \
-	--type-mappings=number=float64 \
 	--git-host=github.com --git-user-id=OpenMined --git-repo-id=syftbox-accounting-go \
 	--package-name=syftboxaccounting \
 	--additional-properties=disallowAdditionalPropertiesIfNotPresent=false,isGoSubmodule=false,generateInterfaces=false \
@@ -88,7 +89,7 @@ dist: $(VENV_STAMP) $(API_REFERENCE) ## Build the sdist and the wheel into dist/
 test: $(VENV_STAMP) $(NODE_STAMP) $(API_REFERENCE) ## Lint, type-check, check the contract and generated/, run the tests.
 	$(call step,ruff,$(BIN)/ruff check . && $(BIN)/ruff format --check .,Run 'make format' or fix the lines above.)
 	$(call step,mypy --strict,$(BIN)/mypy,Fix the type errors above.)
-	@$(MAKE) --no-print-directory lint-spec check-generated check-clients
+	@$(MAKE) --no-print-directory lint-spec check-contract check-generated check-clients
 	$(call step,pytest,$(BIN)/pytest -q $(PYTEST_ARGS),See the failing tests above.)
 
 .PHONY: bench
@@ -98,6 +99,10 @@ bench: $(VENV_STAMP) ## Benchmarks P1-P6: ratios against baselines measured in t
 .PHONY: lint-spec
 lint-spec: $(NODE_STAMP) ## Lint openapi.yaml with Redocly (0 errors, 0 warnings).
 	$(call step,lint-spec,node_modules/.bin/redocly lint openapi.yaml --format=stylish --max-problems=100 2>&1 | grep -v -e '^\s*$$' -e 'Node.js' -e '═' -e '║' ; exit $${PIPESTATUS[0]},Fix openapi.yaml as Redocly says above.)
+
+.PHONY: check-contract
+check-contract: $(VENV_STAMP) ## Check openapi.yaml's own rules: exact money, open enums, headers, required fields.
+	$(call step,check-contract,$(PY) tests/check_contract.py openapi.yaml,Fix openapi.yaml as said above (the rules: tests/check_contract.py).)
 
 .PHONY: generate
 generate: $(VENV_STAMP) ## Regenerate generated/ and the clients in clients/ from openapi.yaml.

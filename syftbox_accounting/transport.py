@@ -606,7 +606,8 @@ class Transport:
     def _request_args(
         self, call: Call[Any], auth: httpx.Auth | None, timeout: float | None
     ) -> _Request:
-        args = dict(call.request)
+        # Amounts as decimal strings where the service announced exact-money.
+        args = dict(call.request_for(self.features))
         args["url"] = self.base_url + call.path
         args["timeout"] = self.timeout if timeout is None else timeout
         args["headers"] = {**(args.get("headers") or {}), "User-Agent": USER_AGENT}

@@ -2,9 +2,10 @@
 
 They are small frozen dataclasses owned by this package, not the generated models,
 so the public API stays put when the generator's naming changes. Money is `Decimal`:
-the service keeps it exactly (micro-dollars) and sends it as JSON numbers, which we
-read digit for digit, never through a float. Only the seed's calls that promise a
-float (`get_account_balance`, `UserAccount.balance`) return one.
+the service keeps it exactly (micro-dollars) and sends it as decimal strings (or, the
+public service, as JSON numbers), which we read digit for digit, never through a float.
+Only the seed's calls that promise a float (`get_account_balance`,
+`UserAccount.balance`) return one.
 """
 
 from __future__ import annotations
@@ -42,16 +43,46 @@ __all__ = [
 # the standard library. (attrs stays a dependency: the generated client uses it.)
 
 
-class TransactionStatus(enum.StrEnum):
-    """`PENDING` until resolved; then `COMPLETED` (money moved) or `CANCELLED`."""
+class _OpenEnum(enum.StrEnum):
+    """An enum of the contract's answers, which may grow (openapi.yaml, Conventions).
+
+    A value this version does not know is not an error: it becomes an ``UNKNOWN``
+    member that keeps the service's text as its value, so it compares equal to that
+    text, shows it, and is never one of the known members:
+
+    >>> status = TransactionStatus("DISPUTED")
+    >>> status.name, status.value, status.known
+    ('UNKNOWN', 'DISPUTED', False)
+    """
+
+    @classmethod
+    def _missing_(cls, value: object) -> Any:
+        if not isinstance(value, str):
+            return None
+        # Not cached: a service sending many made-up values must not grow the class.
+        member = str.__new__(cls, value)
+        member._name_ = "UNKNOWN"
+        member._value_ = value
+        return member
+
+    @property
+    def known(self) -> bool:
+        """False for a value this version of the library does not know."""
+        return self._name_ in type(self).__members__
+
+
+class TransactionStatus(_OpenEnum):
+    """`PENDING` until resolved; then `COMPLETED` (money moved) or `CANCELLED`. A status
+    a later service adds comes as ``UNKNOWN`` with its text (see `_OpenEnum`)."""
 
     PENDING = "PENDING"
     COMPLETED = "COMPLETED"
     CANCELLED = "CANCELLED"
 
 
-class TransactionActor(enum.StrEnum):
-    """Who created or resolved a transaction."""
+class TransactionActor(_OpenEnum):
+    """Who created or resolved a transaction. An actor a later service adds comes as
+    ``UNKNOWN`` with its text (see `_OpenEnum`)."""
 
     SYSTEM = "SYSTEM"
     SENDER = "SENDER"
@@ -135,7 +166,9 @@ class Transaction:
     `authorized_amount` until `expires_at`; `amount` is what was captured (less than
     `authorized_amount` when confirmed with a smaller amount). A cancelled one has a
     `cancel_reason` (``"cancelled"``, or ``"expired"`` when its hold lapsed; other
-    values may come). A refund names the transaction it gives back in `refund_of`;
+    values may come, as their text). A `status`, `created_by` or `resolved_by` a later
+    service adds is an ``UNKNOWN`` member keeping its text (``status.known`` is False).
+    A refund names the transaction it gives back in `refund_of`;
     `refunded_amount` is what refunds of this one gave back so far.
     """
 

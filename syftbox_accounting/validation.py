@@ -163,14 +163,32 @@ def _secret_problem(name: str, value: object, max_length: int) -> str | None:
     return None
 
 
+# What a new password may hold (openapi.yaml, Passwords): printable Latin-1, the only
+# characters every generated client can put in HTTP Basic (urllib3 encodes Latin-1,
+# `btoa` throws above U+00FF).
+_NEW_PASSWORD = re.compile(r"[\x20-\x7e\xa0-\xff]+")
+NEW_PASSWORD_CHARACTERS = (
+    "printable Latin-1 only: ASCII letters, digits, punctuation and spaces, and the "
+    "characters U+00A0 to U+00FF (such as é, ñ, ß); no emoji, other scripts or control "
+    "characters, which HTTP Basic authentication cannot carry in every client"
+)
+
+
 def password(value: object, name: str = "password", *, new: bool = False) -> str:
-    """A password (or a `Hidden` one): any non-empty string; a new one needs at
-    least 8 characters."""
+    """A password (or a `Hidden` one): any non-empty string. A new one needs 8 to 256
+    characters of printable Latin-1 (`NEW_PASSWORD_CHARACTERS`); one that exists
+    already is taken as it is, so accounts made before that rule keep working."""
     secret = Hidden(value)
     del value
     problem = _secret_problem(name, secret.value, MAX_PASSWORD_LENGTH)
-    if problem is None and new and len(str(secret.value)) < 8:
-        problem = f"{name} is too short: use at least 8 characters."
+    if problem is None and new:
+        if len(str(secret.value)) < 8:
+            problem = f"{name} is too short: use at least 8 characters."
+        elif not _NEW_PASSWORD.fullmatch(str(secret.value)):
+            # Says which characters, never which of them was wrong (that would show it).
+            problem = (
+                f"{name} has a character the service does not take: use {NEW_PASSWORD_CHARACTERS}."
+            )
     if problem is not None:
         raise InvalidInputError(problem)
     return str(secret.value)
@@ -317,7 +335,9 @@ def window(
 
 def status(value: object) -> TransactionStatus | None:
     """None, or a `TransactionStatus` (or its name, e.g. ``"PENDING"``)."""
-    if value is None or isinstance(value, TransactionStatus):
+    # The filter is a request enum, closed: an UNKNOWN status read from an answer is no
+    # value the service's filter takes.
+    if value is None or (isinstance(value, TransactionStatus) and value.known):
         return value
     if isinstance(value, str) and value.upper() in TransactionStatus.__members__:
         return TransactionStatus(value.upper())

@@ -588,7 +588,7 @@ def _escape(text: str) -> str:
 
 # What the service supports beyond the public protocol (the contract's "Features"),
 # announced on every answer so that a client learns it from whichever call comes first.
-FEATURES = "holds, capture, refunds"
+FEATURES = "holds, capture, refunds, exact-money"
 _FEATURES_HEADER = (b"accounting-features", FEATURES.encode())
 _NOSNIFF = (b"x-content-type-options", b"nosniff")
 

@@ -31,12 +31,14 @@ import hmac
 import json
 import math
 import os
+import re
 import secrets
 import sqlite3
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from decimal import Decimal
+from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -205,6 +207,7 @@ class Keys:
             for name in secret_fields:
                 if document.get(name) is not None:
                     document[name] = _SECRET_MARK
+            document = _money_by_value(document)
         try:
             canonical = _canonical(document)
         except RecursionError:
@@ -430,12 +433,35 @@ def _seconds_until(moment: float | None, now: float) -> int:
     return 1 if moment is None else max(1, math.ceil(moment - now))
 
 
+_MONEY_TEXT = re.compile(r"[0-9]{1,30}(?:\.[0-9]{1,30})?")
+
+
+def _money_by_value(body: dict[str, Any]) -> dict[str, Any]:
+    """`body` with each amount sent as a decimal string (``amountDecimal``...) in the
+    place of its number, both as one value: a client that learns `exact-money` between
+    two tries of one request sends the same request in the other form."""
+    merged = dict(body)
+    for name, text in body.items():
+        number_name = name.removesuffix("Decimal")
+        if number_name == name or not isinstance(text, str) or not _MONEY_TEXT.fullmatch(text):
+            continue
+        value = Decimal(text)
+        number = merged.get(number_name)
+        if number is not None and not (isinstance(number, Decimal) and number == value):
+            continue  # two forms that disagree: another request (it is a 422 anyway)
+        del merged[name]
+        merged[number_name] = value
+    return merged
+
+
 def _canonical(value: object) -> str:
     if isinstance(value, dict):
         return "{" + ",".join(f"{k!r}:{_canonical(value[k])}" for k in sorted(value)) + "}"
     if isinstance(value, list):
         return "[" + ",".join(_canonical(v) for v in value) + "]"
-    return repr(value)  # Decimal('10') and '10' stay apart
+    if isinstance(value, Decimal) and value.is_finite():
+        value = value.normalize()  # one number however written: 10, 10.0, 1e1
+    return repr(value)  # Decimal('1E+1') and '10' stay apart
 
 
 def _wipe(db: sqlite3.Connection) -> None:

@@ -362,9 +362,18 @@ WRONG_SHAPES = [
     ("list_users", {"users": {"a": 1}}),
     ("list_users", {"users": [USER, "bob"]}),
     ("list_users", {"users": None}),
-    ("confirm_transaction", {"transaction": tx_json(status="REFUNDED")}),
-    ("confirm_transaction", {"transaction": tx_json(created_by="BANK")}),
-    ("confirm_transaction", {"transaction": tx_json(resolved_by="NOBODY")}),
+    # Unknown values are no wrong shape (the enums of answers are open: see
+    # test_open_enums.py); values that are not text are.
+    ("confirm_transaction", {"transaction": tx_json(status=7)}),
+    ("confirm_transaction", {"transaction": tx_json(created_by=None)}),
+    ("confirm_transaction", {"transaction": tx_json(resolved_by=["SENDER"])}),
+    # A decimal string that is not one, or not a string (the exact form wins over the
+    # number beside it, so it is read and must be right).
+    ("confirm_transaction", {"transaction": tx_json(amountDecimal="1e3")}),
+    ("confirm_transaction", {"transaction": tx_json(amountDecimal=0.25)}),
+    ("confirm_transaction", {"transaction": tx_json(amountDecimal="0")}),
+    ("get_account_balance", {"user": {**user_json(), "balanceDecimal": "-1"}}),
+    ("get_account_balance", {"user": {**user_json(), "balanceDecimal": "1.0000001"}}),
     ("confirm_transaction", {"transaction": tx_json(amount=0)}),
     ("confirm_transaction", {"transaction": tx_json(amount=-0.25)}),
     ("confirm_transaction", {"transaction": tx_json(amount="0.25")}),
@@ -415,7 +424,11 @@ def test_non_finite_json_numbers_are_rejected(
     httpx_mock: HTTPXMock, literal: bytes, kind: str
 ) -> None:
     op = OPS_BY_ID["get_user"]
-    doc = b'{"user": {"id": "u", "email": "alice@example.com", "balance": ' + literal + b"}}"
+    doc = (
+        b'{"user": {"id": "u", "email": "alice@example.com", "organization": null, "balance": '
+        + literal
+        + b"}}"
+    )
     # 1e400 is finite as a Decimal, but no balance: out of range, not `inf`.
     _expect_broken(httpx_mock, kind, op, content=doc)
 

@@ -41,7 +41,11 @@ HUGE = b"1e999999999"
 
 
 def _user_with_balance(literal: bytes) -> bytes:
-    return b'{"user": {"id": "u", "email": "alice@example.com", "balance": ' + literal + b"}}"
+    return (
+        b'{"user": {"id": "u", "email": "alice@example.com", "organization": null, "balance": '
+        + literal
+        + b"}}"
+    )
 
 
 @pytest.mark.parametrize("literal", [HUGE, b"-1e999999999", b"1e400", b"1" * 5000])

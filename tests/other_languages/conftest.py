@@ -23,6 +23,7 @@ NODE_BIN = ROOT / "node_modules" / ".bin"
 # What .ci/run installs (as root) when a tool is missing.
 HOW_TO_GET = {
     "go": "apt-get install -y golang-go (as root; .ci/run does it)",
+    "java": "apt-get install -y openjdk-17-jre-headless (as root); openapi-generator runs on it",
     "chromium": "apt-get install -y chromium (as root; .ci/run does it)",
     "node": "install node 20 and npm, then `make install`",
 }

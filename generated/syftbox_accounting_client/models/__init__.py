@@ -6,13 +6,11 @@ from .create_token_request import CreateTokenRequest
 from .create_transaction_request import CreateTransactionRequest
 from .create_user_request import CreateUserRequest
 from .create_user_response import CreateUserResponse
-from .error_code import ErrorCode
 from .error_detail import ErrorDetail
 from .error_response import ErrorResponse
 from .refund_transaction_request import RefundTransactionRequest
 from .token_response import TokenResponse
 from .transaction import Transaction
-from .transaction_actor import TransactionActor
 from .transaction_id_request import TransactionIdRequest
 from .transaction_list_response import TransactionListResponse
 from .transaction_response import TransactionResponse
@@ -32,13 +30,11 @@ __all__ = (
     "CreateTransactionRequest",
     "CreateUserRequest",
     "CreateUserResponse",
-    "ErrorCode",
     "ErrorDetail",
     "ErrorResponse",
     "RefundTransactionRequest",
     "TokenResponse",
     "Transaction",
-    "TransactionActor",
     "TransactionIdRequest",
     "TransactionListResponse",
     "TransactionResponse",

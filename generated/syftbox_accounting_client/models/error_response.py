@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.error_code import ErrorCode, check_error_code
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -22,8 +21,9 @@ class ErrorResponse:
 
     message: str
     """ A sentence for people, saying what went wrong and what to do. """
-    code: ErrorCode
-    """ What went wrong, for programs to act on:
+    code: str
+    """ What went wrong, for programs to act on; a code this version does not know may
+    come (act on the HTTP status then, and show the message):
     - `bad_request`: the body is not a JSON object.
     - `method_not_allowed`: the path exists, but not with this HTTP method (status
       405, with an `Allow` header); no operation of this contract answers it.
@@ -69,7 +69,7 @@ class ErrorResponse:
     def to_dict(self) -> dict[str, Any]:
         message = self.message
 
-        code: str = self.code
+        code = self.code
 
         details: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.details, Unset):
@@ -98,7 +98,7 @@ class ErrorResponse:
         d = dict(src_dict)
         message = d.pop("message")
 
-        code = check_error_code(d.pop("code"))
+        code = d.pop("code")
 
         _details = d.pop("details", UNSET)
         details: list[ErrorDetail] | Unset = UNSET

@@ -133,9 +133,13 @@ def sync_detailed(
     flood another's history for free.
 
     Args:
-        idempotency_key (str | Unset):
+        idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
+            second request with
+            the same key, caller and body gets the first one's answer and changes nothing
+            (see "Idempotency keys").
         body (CreateTransactionRequest): A direct payment (no token) or a delegated charge (with
             the payer's token).
+            `amount` or `amountDecimal` is required (see Money).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -182,9 +186,13 @@ def sync(
     flood another's history for free.
 
     Args:
-        idempotency_key (str | Unset):
+        idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
+            second request with
+            the same key, caller and body gets the first one's answer and changes nothing
+            (see "Idempotency keys").
         body (CreateTransactionRequest): A direct payment (no token) or a delegated charge (with
             the payer's token).
+            `amount` or `amountDecimal` is required (see Money).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -226,9 +234,13 @@ async def asyncio_detailed(
     flood another's history for free.
 
     Args:
-        idempotency_key (str | Unset):
+        idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
+            second request with
+            the same key, caller and body gets the first one's answer and changes nothing
+            (see "Idempotency keys").
         body (CreateTransactionRequest): A direct payment (no token) or a delegated charge (with
             the payer's token).
+            `amount` or `amountDecimal` is required (see Money).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -273,9 +285,13 @@ async def asyncio(
     flood another's history for free.
 
     Args:
-        idempotency_key (str | Unset):
+        idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
+            second request with
+            the same key, caller and body gets the first one's answer and changes nothing
+            (see "Idempotency keys").
         body (CreateTransactionRequest): A direct payment (no token) or a delegated charge (with
             the payer's token).
+            `amount` or `amountDecimal` is required (see Money).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -136,7 +136,9 @@ def sync_detailed(
         limit (int | Unset):
         cursor (str | Unset):
         status (TransactionStatus | Unset): `PENDING` until resolved; then `COMPLETED` (money
-            moved) or `CANCELLED` (nothing moved).
+            moved) or `CANCELLED` (nothing
+            moved). The `status` filter of `GET /transactions` takes these (a closed enum: a
+            request); answers carry an `OpenTransactionStatus`.
         created_after (datetime.datetime | Unset):
         created_before (datetime.datetime | Unset):
         counterparty (str | Unset): An email address; it identifies an account.
@@ -194,7 +196,9 @@ def sync(
         limit (int | Unset):
         cursor (str | Unset):
         status (TransactionStatus | Unset): `PENDING` until resolved; then `COMPLETED` (money
-            moved) or `CANCELLED` (nothing moved).
+            moved) or `CANCELLED` (nothing
+            moved). The `status` filter of `GET /transactions` takes these (a closed enum: a
+            request); answers carry an `OpenTransactionStatus`.
         created_after (datetime.datetime | Unset):
         created_before (datetime.datetime | Unset):
         counterparty (str | Unset): An email address; it identifies an account.
@@ -247,7 +251,9 @@ async def asyncio_detailed(
         limit (int | Unset):
         cursor (str | Unset):
         status (TransactionStatus | Unset): `PENDING` until resolved; then `COMPLETED` (money
-            moved) or `CANCELLED` (nothing moved).
+            moved) or `CANCELLED` (nothing
+            moved). The `status` filter of `GET /transactions` takes these (a closed enum: a
+            request); answers carry an `OpenTransactionStatus`.
         created_after (datetime.datetime | Unset):
         created_before (datetime.datetime | Unset):
         counterparty (str | Unset): An email address; it identifies an account.
@@ -303,7 +309,9 @@ async def asyncio(
         limit (int | Unset):
         cursor (str | Unset):
         status (TransactionStatus | Unset): `PENDING` until resolved; then `COMPLETED` (money
-            moved) or `CANCELLED` (nothing moved).
+            moved) or `CANCELLED` (nothing
+            moved). The `status` filter of `GET /transactions` takes these (a closed enum: a
+            request); answers carry an `OpenTransactionStatus`.
         created_after (datetime.datetime | Unset):
         created_before (datetime.datetime | Unset):
         counterparty (str | Unset): An email address; it identifies an account.

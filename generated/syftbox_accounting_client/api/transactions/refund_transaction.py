@@ -127,7 +127,10 @@ def sync_detailed(
     with the same key gives back once. Only at a service that announces `refunds`.
 
     Args:
-        idempotency_key (str | Unset):
+        idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
+            second request with
+            the same key, caller and body gets the first one's answer and changes nothing
+            (see "Idempotency keys").
         body (RefundTransactionRequest): The completed transaction to refund, and how much.
 
     Raises:
@@ -169,7 +172,10 @@ def sync(
     with the same key gives back once. Only at a service that announces `refunds`.
 
     Args:
-        idempotency_key (str | Unset):
+        idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
+            second request with
+            the same key, caller and body gets the first one's answer and changes nothing
+            (see "Idempotency keys").
         body (RefundTransactionRequest): The completed transaction to refund, and how much.
 
     Raises:
@@ -206,7 +212,10 @@ async def asyncio_detailed(
     with the same key gives back once. Only at a service that announces `refunds`.
 
     Args:
-        idempotency_key (str | Unset):
+        idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
+            second request with
+            the same key, caller and body gets the first one's answer and changes nothing
+            (see "Idempotency keys").
         body (RefundTransactionRequest): The completed transaction to refund, and how much.
 
     Raises:
@@ -246,7 +255,10 @@ async def asyncio(
     with the same key gives back once. Only at a service that announces `refunds`.
 
     Args:
-        idempotency_key (str | Unset):
+        idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
+            second request with
+            the same key, caller and body gets the first one's answer and changes nothing
+            (see "Idempotency keys").
         body (RefundTransactionRequest): The completed transaction to refund, and how much.
 
     Raises:

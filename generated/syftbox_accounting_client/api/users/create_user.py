@@ -112,7 +112,10 @@ def sync_detailed(
     Needs no authentication; an `Authorization` header is ignored.
 
     Args:
-        idempotency_key (str | Unset):
+        idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
+            second request with
+            the same key, caller and body gets the first one's answer and changes nothing
+            (see "Idempotency keys").
         body (CreateUserRequest): A new account.
 
     Raises:
@@ -149,7 +152,10 @@ def sync(
     Needs no authentication; an `Authorization` header is ignored.
 
     Args:
-        idempotency_key (str | Unset):
+        idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
+            second request with
+            the same key, caller and body gets the first one's answer and changes nothing
+            (see "Idempotency keys").
         body (CreateUserRequest): A new account.
 
     Raises:
@@ -181,7 +187,10 @@ async def asyncio_detailed(
     Needs no authentication; an `Authorization` header is ignored.
 
     Args:
-        idempotency_key (str | Unset):
+        idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
+            second request with
+            the same key, caller and body gets the first one's answer and changes nothing
+            (see "Idempotency keys").
         body (CreateUserRequest): A new account.
 
     Raises:
@@ -216,7 +225,10 @@ async def asyncio(
     Needs no authentication; an `Authorization` header is ignored.
 
     Args:
-        idempotency_key (str | Unset):
+        idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
+            second request with
+            the same key, caller and body gets the first one's answer and changes nothing
+            (see "Idempotency keys").
         body (CreateUserRequest): A new account.
 
     Raises:

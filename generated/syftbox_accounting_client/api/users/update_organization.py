@@ -109,7 +109,10 @@ def sync_detailed(
      Sets the caller's organization; `null` clears it.
 
     Args:
-        idempotency_key (str | Unset):
+        idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
+            second request with
+            the same key, caller and body gets the first one's answer and changes nothing
+            (see "Idempotency keys").
         body (UpdateOrganizationRequest): The caller's new organization.
 
     Raises:
@@ -143,7 +146,10 @@ def sync(
      Sets the caller's organization; `null` clears it.
 
     Args:
-        idempotency_key (str | Unset):
+        idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
+            second request with
+            the same key, caller and body gets the first one's answer and changes nothing
+            (see "Idempotency keys").
         body (UpdateOrganizationRequest): The caller's new organization.
 
     Raises:
@@ -172,7 +178,10 @@ async def asyncio_detailed(
      Sets the caller's organization; `null` clears it.
 
     Args:
-        idempotency_key (str | Unset):
+        idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
+            second request with
+            the same key, caller and body gets the first one's answer and changes nothing
+            (see "Idempotency keys").
         body (UpdateOrganizationRequest): The caller's new organization.
 
     Raises:
@@ -204,7 +213,10 @@ async def asyncio(
      Sets the caller's organization; `null` clears it.
 
     Args:
-        idempotency_key (str | Unset):
+        idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
+            second request with
+            the same key, caller and body gets the first one's answer and changes nothing
+            (see "Idempotency keys").
         body (UpdateOrganizationRequest): The caller's new organization.
 
     Raises:
