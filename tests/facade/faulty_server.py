@@ -163,8 +163,9 @@ class FaultyServer:
             probe.sendall(_PROBE)
             with self._lock:
                 done = self._lock.wait_for(
-                    lambda: self._probe is not None
-                    and self._read.issuperset(range(self._probe + 1)),
+                    lambda: (
+                        self._probe is not None and self._read.issuperset(range(self._probe + 1))
+                    ),
                     timeout=_PATIENCE,
                 )
                 assert done, "the faulty server did not read its requests"
