@@ -11,6 +11,9 @@ import pytest
 
 from tests.server.conftest import Api, User
 
+# A ceiling for the waits below: generous, reached only when something is broken.
+PATIENCE = 60.0
+
 
 def history(api: Api, user: User, **params: Any) -> httpx.Response:
     return api.http.get("/transactions", params=params, auth=user.auth)
@@ -68,29 +71,36 @@ def test_pages_stay_stable_while_others_insert(api: Api) -> None:
     before = [pay(api, payer, shop, 1, confirm=False) for _ in range(40)]
     stop = threading.Event()
     inserted: list[str] = []
+    changed = threading.Condition()
 
     def keep_inserting() -> None:
-        with httpx.Client(base_url=api.service.url, timeout=30) as other:
-            while not stop.is_set() and len(inserted) < 200:
+        with httpx.Client(base_url=api.service.url, timeout=PATIENCE) as other:
+            while not stop.is_set():
                 answer = other.post(
                     "/transaction/create",
                     json={"senderEmail": payer.email, "recipientEmail": shop.email, "amount": 1},
                     auth=payer.auth,
                 )
                 assert answer.status_code == 200, answer.text
-                inserted.append(answer.json()["transaction"]["id"])
+                with changed:
+                    inserted.append(answer.json()["transaction"]["id"])
+                    changed.notify_all()
+
+    def inserts_past(count: int) -> None:
+        with changed:
+            assert changed.wait_for(lambda: len(inserted) > count, PATIENCE)
 
     worker = threading.Thread(target=keep_inserting)
     worker.start()
     try:
         # Start once some inserts have happened, so the first page already races them.
-        while len(inserted) < 5:
-            threading.Event().wait(0.01)
+        inserts_past(4)
         existed = len(inserted)
         first = history(api, shop, limit=4).json()
         read = len(inserted)
         seen = [t["id"] for t in first["transactions"]]
         cursor = first["nextCursor"]
+        inserts_past(read)  # at least one insert races the later pages, on any machine
         while cursor is not None:
             page = history(api, shop, limit=4, cursor=cursor).json()
             seen += [t["id"] for t in page["transactions"]]
