@@ -58,7 +58,7 @@ def _screenshot(page: str, folder: Path, name: str) -> bytes:
         ],
         check=True,
         capture_output=True,
-        timeout=60,
+        timeout=300,
     )
     return shot.read_bytes()
 
