@@ -33,34 +33,34 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def prism_url() -> Iterator[str]:
+def prism_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if not PRISM.exists() or shutil.which("node") is None:
         pytest.fail("Prism is not installed: run `make install` (npm ci) first.", pytrace=False)
     port = _free_port()
-    proc = subprocess.Popen(
-        [str(PRISM), "mock", "-h", "127.0.0.1", "-p", str(port), str(SPEC_PATH)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        cwd=ROOT,
-    )
+    # Its log goes to a file: a pipe nobody reads would fill up and stall Prism.
+    log = tmp_path_factory.mktemp("prism") / "prism.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [str(PRISM), "mock", "-h", "127.0.0.1", "-p", str(port), str(SPEC_PATH)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=ROOT,
+        )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120  # a ceiling for a busy machine
         while True:
             try:
-                httpx.get(f"{url}/users", timeout=1)
+                httpx.get(f"{url}/users", timeout=10)
                 break
             except httpx.TransportError:
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    out = proc.stdout.read().decode() if proc.stdout else ""
-                    pytest.fail(f"Prism did not start:\n{out}", pytrace=False)
-                time.sleep(0.1)
+                    pytest.fail(f"Prism did not start:\n{log.read_text()}", pytrace=False)
+                time.sleep(0.1)  # not listening yet: try again
         yield url
     finally:
         proc.terminate()
-        proc.wait(10)
-        if proc.stdout:
-            proc.stdout.close()
+        proc.wait(30)
 
 
 class Recorder:
