@@ -21,6 +21,7 @@ from tests.test_examples import readme_quickstart
 ROOT = Path(__file__).resolve().parent.parent
 PYRIGHT = ROOT / "node_modules" / ".bin" / "pyright"
 MYPY = "mypy==2.4.1"  # as pinned in the dev extra
+PYTEST = "pytest==9.2.0"  # likewise
 
 TYPED = """
 import anyio
@@ -73,21 +74,25 @@ def test_pay(accounting_service):
 
 
 @pytest.fixture(scope="module")
-def venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def venv(tmp_path_factory: pytest.TempPathFactory, built_wheel: Path) -> Path:
     where = tmp_path_factory.mktemp("user")
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(where), str(ROOT)],
-        check=True,
-        capture_output=True,
-    )
-    (wheel,) = where.glob("*.whl")
+    wheel = built_wheel
     names = zipfile.ZipFile(wheel).namelist()
     assert "syftbox_accounting/py.typed" in names
     assert "syftbox_accounting_client/py.typed" in names
     env = where / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(env)], check=True)
+    # No pip of its own: ours installs into it (`--python`), which saves bootstrapping one.
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(env)], check=True)
     subprocess.run(
-        [str(env / "bin" / "python"), "-m", "pip", "install", "-q", f"{wheel}[server]", MYPY],
+        [
+            *(sys.executable, "-m", "pip", "--python", str(env / "bin" / "python")),
+            "install",
+            "-q",
+            "--disable-pip-version-check",
+            f"{wheel}[server]",
+            MYPY,
+            PYTEST,
+        ],
         check=True,
         capture_output=True,
     )
@@ -189,12 +194,6 @@ def test_readme_quickstart_against_serve_from_the_wheel(venv: Path, tmp_path: Pa
 
 def test_the_plugin_from_the_wheel(venv: Path, tmp_path: Path) -> None:
     pytest_bin = venv / "bin" / "pytest"
-    if not pytest_bin.exists():
-        subprocess.run(
-            [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "pytest==9.2.0"],
-            check=True,
-            capture_output=True,
-        )
     (tmp_path / "test_user.py").write_text(PLUGIN_TEST)
     done = subprocess.run(
         [str(pytest_bin), "-q", "-p", "no:cacheprovider"],
