@@ -79,6 +79,10 @@ test: $(VENV_STAMP) $(NODE_STAMP) $(API_REFERENCE) ## Lint, type-check, check th
 	@$(MAKE) --no-print-directory lint-spec check-generated check-clients
 	$(call step,pytest,$(BIN)/pytest -q $(PYTEST_ARGS),See the failing tests above.)
 
+.PHONY: test-under-load
+test-under-load: $(VENV_STAMP) $(NODE_STAMP) $(API_REFERENCE) ## The tests while two CPU hogs keep the cores busy: none may depend on speed.
+	tests/under_load.sh $(PYTEST_ARGS)
+
 .PHONY: bench
 bench: $(VENV_STAMP) ## Benchmarks P1-P6: ratios against baselines measured in the same run.
 	$(PY) -m tests.benchmarks $(BENCH_ARGS)
