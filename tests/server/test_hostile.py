@@ -173,7 +173,8 @@ def test_a_client_that_hangs_up_mid_body_is_a_normal_event(
 
     monkeypatch.setattr(app_module, "_read_body", reading_body)
     logged = _Seen(r"^POST /user/create \d{3} ")
-    server_log = logging.getLogger("syftbox_accounting.server")
+    # On the root logger, after caplog's handler: the line is in caplog once it is seen.
+    server_log = logging.getLogger()
     server_log.addHandler(logged)
     try:
         with caplog.at_level(logging.DEBUG, logger="syftbox_accounting.server"):
