@@ -6,16 +6,14 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
-import time
 import zipfile
 from pathlib import Path
 
-import httpx
 import pytest
 
+from tests.serving import Served
 from tests.test_examples import readme_quickstart
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -141,33 +139,10 @@ def test_type_checkers_catch_planted_mistakes(venv: Path, tmp_path: Path, checke
     assert re.search(r"(arg-type|reportArgumentType|cannot be assigned)", _line(out, 11)), out
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_readme_quickstart_against_serve_from_the_wheel(venv: Path, tmp_path: Path) -> None:
-    port = _free_port()
     env = {**os.environ, "HOME": str(tmp_path), "SYFTBOX_ACCOUNTING_ADMIN_KEY": "k" * 32}
-    server = subprocess.Popen(
-        [str(venv / "bin" / "syftbox-accounting"), "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120  # a ceiling for a busy machine
-        while True:
-            try:
-                httpx.get(url + "/user/my-info", timeout=10)
-                break
-            except httpx.TransportError:
-                assert server.poll() is None, "serve exited"
-                assert time.monotonic() < deadline, "serve did not start within 120 s"
-                time.sleep(0.05)  # not listening yet: try again
-        env["SYFTBOX_ACCOUNTING_URL"] = url
+    with Served([str(venv / "bin" / "syftbox-accounting"), "serve"], env) as served:
+        env["SYFTBOX_ACCOUNTING_URL"] = served.url
         for block in readme_quickstart():
             done = subprocess.run(
                 [str(venv / "bin" / "python"), "-c", block],
@@ -187,9 +162,6 @@ def test_readme_quickstart_against_serve_from_the_wheel(venv: Path, tmp_path: Pa
             timeout=300,
         )
         assert demo.returncode == 0, demo.stderr
-    finally:
-        server.terminate()
-        server.wait(10)
 
 
 def test_the_plugin_from_the_wheel(venv: Path, tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ import gzip
 import socket
 import struct
 import threading
+from collections.abc import Iterator
 from types import TracebackType
 from typing import Literal, Self
 
@@ -196,9 +197,10 @@ class FaultyServer:
             thread.join(_PATIENCE)
 
 
-def refused_url() -> str:
-    """A loopback URL where nothing listens: connecting is refused."""
+@contextlib.contextmanager
+def refused_url() -> Iterator[str]:
+    """A loopback URL where connecting is refused: its port stays bound and is never
+    listened on, so no other program on the machine can take it meanwhile."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{s.getsockname()[1]}"

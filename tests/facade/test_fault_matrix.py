@@ -316,7 +316,8 @@ def _assert_seen(httpx_mock: HTTPXMock, op: Op, fault: Fault, *, concurrent: boo
 def faulty(request: pytest.FixtureRequest) -> Iterator[tuple[str, FaultyServer | None]]:
     fault: Fault = request.param
     if fault.name == "refused":
-        yield refused_url(), None
+        with refused_url() as url:
+            yield url, None
         return
     with FaultyServer(_SERVER_FAULT.get(fault.name, "hang")) as server:  # type: ignore[arg-type]
         yield server.url, server
