@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.serving import Served
+from tests.serving import served
 from tests.test_examples import readme_quickstart
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -141,8 +141,8 @@ def test_type_checkers_catch_planted_mistakes(venv: Path, tmp_path: Path, checke
 
 def test_readme_quickstart_against_serve_from_the_wheel(venv: Path, tmp_path: Path) -> None:
     env = {**os.environ, "HOME": str(tmp_path), "SYFTBOX_ACCOUNTING_ADMIN_KEY": "k" * 32}
-    with Served([str(venv / "bin" / "syftbox-accounting"), "serve"], env) as served:
-        env["SYFTBOX_ACCOUNTING_URL"] = served.url
+    with served([str(venv / "bin" / "syftbox-accounting"), "serve"], env) as service:
+        env["SYFTBOX_ACCOUNTING_URL"] = service.url
         for block in readme_quickstart():
             done = subprocess.run(
                 [str(venv / "bin" / "python"), "-c", block],

@@ -13,26 +13,26 @@ import pytest
 
 from tests.cli.conftest import Runner, clean_environ, command_line
 from tests.facade.faulty_server import read_message
-from tests.serving import Served
+from tests.serving import served
 
 
 def test_serve_runs_a_service_until_ctrl_c(cli: Runner) -> None:
     pytest.importorskip("syftbox_accounting.server")
     env = clean_environ(cli.home) | {"SYFTBOX_ACCOUNTING_ADMIN_KEY": "serve-admin-key-123"}
-    with Served([*command_line(), "serve"], env) as served:
-        registered = cli.subprocess("register", "alice@example.com", "--url", served.url, "--json")
+    with served([*command_line(), "serve"], env) as service:
+        registered = cli.subprocess("register", "alice@example.com", "--url", service.url, "--json")
         assert json.loads(registered.assert_ok().out)["balance"] == 100
         listed = cli.subprocess(
             "admin",
             "list-users",
             "--url",
-            served.url,
+            service.url,
             env={"SYFTBOX_ACCOUNTING_ADMIN_KEY": "serve-admin-key-123"},
         ).assert_ok()
         assert "alice@example.com" in listed.out
-    assert served.returncode == 0, served.log
-    assert "Traceback" not in served.log
-    assert "serve-admin-key-123" not in served.log
+    assert service.returncode == 0, service.log
+    assert "Traceback" not in service.log
+    assert "serve-admin-key-123" not in service.log
 
 
 def test_ctrl_c_while_waiting_for_the_service(cli: Runner) -> None:
