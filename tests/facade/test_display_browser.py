@@ -6,25 +6,16 @@ no secret is in the HTML at all. Skipped, with a notice, where Chromium is absen
 from __future__ import annotations
 
 import shutil
-import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from syftbox_accounting import display
+from tests.browser import Chromium
 from tests.facade.helpers import EMAIL, SECRETS
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 THEMES = {"light": ("#ffffff", "#111111"), "dark": ("#111111", "#e6e6e6")}
 SNAPSHOT = display.Snapshot(
     url="https://accounting.example.com",
@@ -42,25 +33,11 @@ FIELDS = {
 }
 
 
-def _screenshot(page: str, folder: Path, name: str) -> bytes:
-    assert CHROMIUM is not None
+def _screenshot(browser: Chromium, page: str, folder: Path, name: str) -> bytes:
     html_file = folder / f"{name}.html"
     html_file.write_text(page)
-    shot = folder / f"{name}.png"
-    subprocess.run(
-        [
-            CHROMIUM,
-            *FLAGS,
-            f"--user-data-dir={folder / ('profile-' + name)}",
-            f"--screenshot={shot}",
-            "--window-size=700,300",
-            html_file.as_uri(),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-    return shot.read_bytes()
+    browser.open(html_file.as_uri())
+    return browser.screenshot()
 
 
 def _page(widget: str, theme: str) -> str:
@@ -72,10 +49,13 @@ def _page(widget: str, theme: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def chromium() -> str:
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chromium]:
+    """One headless Chromium for every screenshot of the module."""
     if CHROMIUM is None:
         pytest.skip("Chromium is not installed (apt-get install -y chromium): not rendered")
-    return CHROMIUM
+    chromium = Chromium(CHROMIUM, tmp_path_factory.mktemp("profile"), size="700,300")
+    yield chromium
+    chromium.close()
 
 
 def test_the_html_holds_no_secret_and_the_set_up_hint() -> None:
@@ -87,10 +67,14 @@ def test_the_html_holds_no_secret_and_the_set_up_hint() -> None:
 
 
 @pytest.mark.parametrize("theme", list(THEMES))
-def test_the_widget_shows_each_field(chromium: str, tmp_path: Path, theme: str) -> None:
-    full = _screenshot(_page(display.html(SNAPSHOT), theme), tmp_path, "full")
-    blank = _screenshot(_page("", theme), tmp_path, "blank")
+def test_the_widget_shows_each_field(browser: Chromium, tmp_path: Path, theme: str) -> None:
+    full = _screenshot(browser, _page(display.html(SNAPSHOT), theme), tmp_path, "full")
+    blank = _screenshot(browser, _page("", theme), tmp_path, "blank")
     assert full != blank, "the widget draws nothing"
+    # The same page again, after another: the same pixels, so a difference below is
+    # the field's, not a frame left over from the page before.
+    again = _screenshot(browser, _page(display.html(SNAPSHOT), theme), tmp_path, "again")
+    assert again == full
     for field, value in FIELDS.items():
         assert value is not None
         # The same widget with this one value made invisible: the pixels must differ.
@@ -98,5 +82,5 @@ def test_the_widget_shows_each_field(chromium: str, tmp_path: Path, theme: str) 
             value, f"<span style='visibility:hidden'>{value}</span>"
         )
         assert hidden != display.html(SNAPSHOT)
-        without = _screenshot(_page(hidden, theme), tmp_path, field)
+        without = _screenshot(browser, _page(hidden, theme), tmp_path, field)
         assert without != full, f"{field} is not visible on a {theme} page"

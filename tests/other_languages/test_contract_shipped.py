@@ -5,22 +5,19 @@ headless Chromium, which must list every operation; a screenshot is saved."""
 
 from __future__ import annotations
 
-import base64
 import json
-import os
 import re
 import subprocess
 import sys
-import time
 import zipfile
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
 from syftbox_accounting.server import BackgroundService
+from tests.browser import PATIENCE, Chromium
 from tests.other_languages.conftest import ROOT, SPEC, need
 from tests.spec import operations
 
@@ -79,98 +76,6 @@ def test_without_a_built_reference_docs_says_how_to_build_it(
     assert "make docs" in response.json()["message"]
 
 
-class Chromium:
-    """Headless Chromium driven over the DevTools protocol on pipes (no extra library)."""
-
-    def __init__(self, user_data_dir: Path) -> None:
-        ours_read, its_write = os.pipe()
-        its_read, ours_write = os.pipe()
-        os.set_inheritable(its_read, True)
-        os.set_inheritable(its_write, True)
-        flags = [
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            f"--user-data-dir={user_data_dir}", "--remote-debugging-pipe",
-            "--window-size=1280,1600",
-        ]  # fmt: skip
-
-        def pipes() -> None:  # the protocol's fixed descriptors: 3 in, 4 out
-            os.dup2(its_read, 3)
-            os.dup2(its_write, 4)
-
-        self.process = subprocess.Popen(
-            [need("chromium", "the /docs check in a browser"), *flags, "about:blank"],
-            preexec_fn=pipes,  # only dup2 before exec
-            close_fds=False,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        os.close(its_read)
-        os.close(its_write)
-        self.write, self.read = ours_write, ours_read
-        self.buffer = b""
-        self.next_id = 0
-        self.session: str | None = None
-
-    def call(self, method: str, **params: Any) -> dict[str, Any]:
-        self.next_id += 1
-        message: dict[str, Any] = {"id": self.next_id, "method": method, "params": params}
-        if self.session:
-            message["sessionId"] = self.session
-        os.write(self.write, json.dumps(message).encode() + b"\0")
-        while True:
-            while b"\0" not in self.buffer:
-                chunk = os.read(self.read, 1 << 16)
-                if not chunk:
-                    raise RuntimeError("Chromium closed the DevTools pipe")
-                self.buffer += chunk
-            raw, self.buffer = self.buffer.split(b"\0", 1)
-            reply = json.loads(raw)
-            if reply.get("id") == self.next_id:
-                if "error" in reply:
-                    raise RuntimeError(reply["error"])
-                result: dict[str, Any] = reply["result"]
-                return result
-
-    def open(self, url: str) -> None:
-        target = self.call("Target.createTarget", url="about:blank")["targetId"]
-        self.session = self.call("Target.attachToTarget", targetId=target, flatten=True)[
-            "sessionId"
-        ]
-        self.call("Page.navigate", url=url)
-        want = "complete " + httpx.URL(url).path
-        self.wait_for(f"document.readyState + ' ' + location.pathname === {json.dumps(want)}")
-
-    def wait_for(self, condition: str) -> None:
-        """Wait until the JavaScript `condition` holds on the page; the ceiling is
-        generous, for a busy machine."""
-        deadline = time.monotonic() + PATIENCE
-        while time.monotonic() < deadline:
-            try:
-                if self.evaluate(condition) is True:
-                    return
-            except RuntimeError:  # still navigating
-                pass
-            time.sleep(0.05)  # not yet: look again
-        raise AssertionError(f"{condition} did not hold within {PATIENCE:g} s")
-
-    def evaluate(self, expression: str) -> Any:
-        reply = self.call(
-            "Runtime.evaluate", expression=expression, awaitPromise=True, returnByValue=True
-        )
-        return reply["result"].get("value")
-
-    def close(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        os.close(self.write)
-        os.close(self.read)
-
-
 # Open the sidebar's groups in turn, and keep what the page shows after each, until
 # every expected word (each operation's summary and path) has been shown: for as long
 # as rendering takes, within a generous ceiling, never a fixed pause.
@@ -191,8 +96,6 @@ SHOW_EVERY_GROUP = """(async (expected) => {
   }
   return shown();
 })(%s)"""
-# Every wait on the browser: generous, reached only when something is broken.
-PATIENCE = 120.0
 
 
 def test_the_api_reference_lists_every_operation_in_chromium(
@@ -200,14 +103,14 @@ def test_the_api_reference_lists_every_operation_in_chromium(
 ) -> None:
     need("chromium", "the /docs check in a browser")
     expected = sorted({w for _, path, op in operations() for w in (op["summary"], path)})
-    browser = Chromium(tmp_path / "profile")
+    browser = Chromium(need("chromium", "the /docs check in a browser"), tmp_path / "profile")
     try:
         browser.open(f"{service.url}/docs")
         title = browser.evaluate("document.title")
         shown = browser.evaluate(SHOW_EVERY_GROUP % (PATIENCE * 1000, json.dumps(expected)))
         browser.open(f"{service.url}/docs")  # afresh, for the screenshot
         browser.wait_for("document.querySelectorAll('.menu-item-type-group').length > 0")
-        png = base64.b64decode(browser.call("Page.captureScreenshot", format="png")["data"])
+        png = browser.screenshot()
     finally:
         browser.close()
     assert title == "SyftBox Accounting Service"
