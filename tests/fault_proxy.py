@@ -25,6 +25,7 @@ from types import TracebackType
 from typing import Literal, Self
 from urllib.parse import urlsplit
 
+import anyio
 import httpx
 import pytest
 
@@ -78,6 +79,7 @@ class FaultProxy:
         self.forwarded: dict[tuple[str, str], int] = {}
         self.answers: list[Answer] = []
         self._armed: tuple[Fault, str, str] | None = None
+        self._held = threading.Event()  # set once the armed "hold" holds its answer
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._listener = socket.create_server(("127.0.0.1", 0))
@@ -87,6 +89,12 @@ class FaultProxy:
     def arm(self, fault: Fault, method: str, path: str) -> None:
         with self._lock:
             self._armed = (fault, method.upper(), path)
+            self._held.clear()
+
+    def wait_until_held(self) -> None:
+        """Wait until the service has answered the request armed with "hold" (and the
+        proxy has counted it and holds the answer)."""
+        assert self._held.wait(_PATIENCE), "the held request never reached the service"
 
     @property
     def armed(self) -> bool:
@@ -145,6 +153,7 @@ class FaultProxy:
                 conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                 return
             if fault == "hold":
+                self._held.set()
                 # Until the client gives up and hangs up, or the proxy stops.
                 with contextlib.suppress(OSError):
                     while not self._stop.is_set() and conn.recv(65536):
@@ -192,28 +201,42 @@ class FaultProxy:
 @contextlib.contextmanager
 def time_out_when_held(proxy: FaultProxy, read: float = HELD_READ_TIMEOUT) -> Iterator[None]:
     """Give the request that `proxy` will hold a read timeout of `read` seconds, and
-    leave every other request its client's own timeout: httpx reads the timeout of
-    each request from its extensions, which this sets just before sending."""
+    leave every other request its client's own timeout (httpx reads the timeout of
+    each request from its extensions, which this sets just before sending). The
+    timeout reaches the library only once the service has answered and the proxy holds
+    that answer: however slow the machine, the call was applied when the client gives
+    up, as a held answer means."""
 
     def shorten(request: httpx.Request) -> None:
-        if proxy.holds(request):
-            request.extensions = {
-                **request.extensions,
-                "timeout": {**request.extensions.get("timeout", {}), "read": read},
-            }
+        request.extensions = {
+            **request.extensions,
+            "timeout": {**request.extensions.get("timeout", {}), "read": read},
+        }
 
     sync_send = httpx.HTTPTransport.handle_request
     async_send = httpx.AsyncHTTPTransport.handle_async_request
 
     def handle(self: httpx.HTTPTransport, request: httpx.Request) -> httpx.Response:
+        if not proxy.holds(request):
+            return sync_send(self, request)
         shorten(request)
-        return sync_send(self, request)
+        try:
+            return sync_send(self, request)
+        except httpx.TimeoutException:
+            proxy.wait_until_held()
+            raise
 
     async def handle_async(
         self: httpx.AsyncHTTPTransport, request: httpx.Request
     ) -> httpx.Response:
+        if not proxy.holds(request):
+            return await async_send(self, request)
         shorten(request)
-        return await async_send(self, request)
+        try:
+            return await async_send(self, request)
+        except httpx.TimeoutException:
+            await anyio.to_thread.run_sync(proxy.wait_until_held)
+            raise
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(httpx.HTTPTransport, "handle_request", handle)
