@@ -38,6 +38,12 @@ GO_GENERATE = $(BIN)/openapi-generator-cli generate -i openapi.yaml -g go -o $(1
 GO_KNOWN_WARNINGS := -e 'OpenAPI 3.1 support is still in beta' -e 'Failed to get the schema name: null'
 HAVE_JAVA := $(shell command -v java >/dev/null 2>&1 && echo yes)
 
+# pytest's workers (pytest-xdist; 0 runs every test in one process). Each test file goes
+# whole to one worker (--dist loadfile), so a module's fixtures start once.
+# PYTEST_ARGS adds arguments: make test PYTEST_ARGS="-k charge -x".
+PYTEST_WORKERS ?= 2
+PYTEST_RUN := -q -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+
 # Prints a step's name, runs it, and names the step and the fix when it fails.
 define step
 	@echo "==> $(1)"
@@ -90,7 +96,11 @@ test: $(VENV_STAMP) $(NODE_STAMP) $(API_REFERENCE) ## Lint, type-check, check th
 	$(call step,ruff,$(BIN)/ruff check . && $(BIN)/ruff format --check .,Run 'make format' or fix the lines above.)
 	$(call step,mypy --strict,$(BIN)/mypy,Fix the type errors above.)
 	@$(MAKE) --no-print-directory lint-spec check-contract check-generated check-clients
-	$(call step,pytest,$(BIN)/pytest -q $(PYTEST_ARGS),See the failing tests above.)
+	$(call step,pytest,$(BIN)/pytest $(PYTEST_RUN),See the failing tests above.)
+
+.PHONY: test-under-load
+test-under-load: $(VENV_STAMP) $(NODE_STAMP) $(API_REFERENCE) ## The tests while two CPU hogs keep the cores busy: none may depend on speed.
+	tests/under_load.sh $(PYTEST_RUN)
 
 .PHONY: bench
 bench: $(VENV_STAMP) ## Benchmarks P1-P6: ratios against baselines measured in the same run.

@@ -60,7 +60,7 @@ def _run(service: BackgroundService, *args: str, tmp_path: Path) -> str:
     for name in ("SYFTBOX_ACCOUNTING_EMAIL", "SYFTBOX_ACCOUNTING_PASSWORD"):
         env.pop(name, None)
     done = subprocess.run(
-        [sys.executable, *args], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
+        [sys.executable, *args], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300
     )
     assert done.returncode == 0, done.stderr
     return done.stdout

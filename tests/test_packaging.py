@@ -111,10 +111,13 @@ def test_a_plain_install_works(tmp_path: Path, wheel: Path) -> None:
     tops = {name.split("/")[0] for name in zipfile.ZipFile(wheel).namelist()}
     assert {"syftbox_accounting", "syftbox_accounting_client"} <= tops
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    # No pip of its own: ours installs into it (`--python`), which saves bootstrapping one.
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     python = venv / "bin" / "python"
     subprocess.run(
-        [str(python), "-m", "pip", "install", "-q", str(wheel)], check=True, capture_output=True
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "-q", str(wheel)],
+        check=True,
+        capture_output=True,
     )
     run = subprocess.run([str(python), "-c", SMOKE], capture_output=True, text=True)
     assert run.returncode == 0, run.stderr

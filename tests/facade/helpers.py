@@ -400,6 +400,24 @@ class Op:
     def admin(self) -> bool:
         return TWINS[self.call.method].cls is AdminClient
 
+    @property
+    def shape(self) -> str:
+        """How the operation meets the service, all that the transport's handling of
+        a fault depends on: "admin" (Bearer), "check" (reports instead of raising),
+        "gather" (its async twin sends its GETs at once), "iterator", "multi-step",
+        "get" (one plain GET) or "keyed" (one POST/PUT with an Idempotency-Key)."""
+        if self.admin:
+            return "admin"
+        if not self.raises:
+            return "check"
+        if self.concurrent:
+            return "gather"
+        if TWINS[self.call.method].iterator:
+            return "iterator"
+        if len(self.steps) > 1:
+            return "multi-step"
+        return "get" if self.first.method == "GET" else "keyed"
+
     def client(self, url: str = BASE, **options: Any) -> AccountingClient | AdminClient:
         client = admin_client(url, **options) if self.admin else user_client(url, **options)
         if self.features is not None:

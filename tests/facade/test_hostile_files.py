@@ -8,6 +8,7 @@ import multiprocessing
 import os
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -22,10 +23,8 @@ def _client() -> AccountingClient:
     return AccountingClient(BASE, EMAIL, PASSWORD)
 
 
-def _save_in_child(path: str, start: float) -> None:  # pragma: no cover - in a child
-    import time
-
-    time.sleep(max(0.0, start - time.time()))
+def _save_in_child(path: str, ready: Any) -> None:  # pragma: no cover - in a child
+    ready.wait(60)  # every child is up: they save at once, however slow they started
     AccountingClient(BASE, EMAIL, PASSWORD).save_credentials(path)
 
 
@@ -48,12 +47,10 @@ def test_two_first_saves_at_once_leave_a_file_that_decrypts(
 
 
 def test_many_processes_saving_first_at_once(tmp_path: Path) -> None:
-    import time
-
     path = str(tmp_path / "accounting.json")
-    start = time.time() + 0.5
     context = multiprocessing.get_context("spawn")
-    children = [context.Process(target=_save_in_child, args=(path, start)) for _ in range(4)]
+    ready = context.Barrier(4)
+    children = [context.Process(target=_save_in_child, args=(path, ready)) for _ in range(4)]
     for child in children:
         child.start()
     for child in children:

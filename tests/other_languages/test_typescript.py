@@ -21,9 +21,7 @@ BUILD = TS / "build"
 
 
 @pytest.fixture(scope="module")
-def setup(
-    service: BackgroundService, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[tuple[Path, Prism, Prism]]:
+def setup(service: BackgroundService) -> Iterator[tuple[Path, Prism, Prism]]:
     """The client and its tests compiled by `tsc --strict` (tsconfig.json) to build/, while
     a `prism proxy` in front of the service and a `prism mock` start."""
     tsc = need_node_tool("tsc")
@@ -33,9 +31,8 @@ def setup(
         shutil.rmtree(BUILD, ignore_errors=True)
         run([str(tsc), "--strict", "-p", str(TS / "tsconfig.json")])
 
-    logs = tmp_path_factory.mktemp("prism")
-    proxy_run = (["proxy", str(SPEC), service.url], logs / "proxy.log")
-    mock_run = (["mock", str(SPEC)], logs / "mock.log")
+    proxy_run = ["proxy", str(SPEC), service.url]
+    mock_run = ["mock", str(SPEC)]
     with prisms(proxy_run, mock_run, meanwhile=compile_typescript) as (proxy, mock):
         yield BUILD / "test", proxy, mock
 

@@ -246,7 +246,7 @@ def start(database: Path) -> tuple[subprocess.Popen[str], str]:
         text=True,
     )
     assert process.stderr is not None
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # a ceiling for a busy machine
     log = ""
     while time.monotonic() < deadline:
         line = process.stderr.readline()
