@@ -22,7 +22,7 @@ from syftbox_accounting import (
     ServiceException,
 )
 from syftbox_accounting.accounting.account import SHOW_TIMEOUT
-from syftbox_accounting.transport import keep_deadlines, parse_retry_after
+from syftbox_accounting.transport import Transport, keep_deadlines, parse_retry_after
 from tests.facade.faulty_server import Fault, FaultyServer
 from tests.facade.helpers import (
     BASE,
@@ -124,28 +124,27 @@ def _ends(call: Callable[[], Any]) -> BaseException | None:
 
 @pytest.mark.parametrize("fault", ["drip", "drip-headers"])
 def test_show_keeps_its_two_seconds_against_a_dripping_service(
-    fault: Fault, capsys: pytest.CaptureFixture[str]
+    fault: Fault, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The dripping service never finishes its answer: show() returns only because its
     # call has a deadline, and that deadline is SHOW_TIMEOUT (the wall clock gets only a
-    # generous ceiling, so a busy machine cannot fail this).
+    # generous ceiling, so a busy machine cannot fail this). show() calls through a
+    # copy of the client (with_options), so every transport's sends are recorded.
     with FaultyServer(fault) as server:
         client = user_client(server.url)
-        sent: list[dict[str, Any]] = []
-        send = client._transport.send
+        sent: list[tuple[float | None, float, int]] = []
+        send = Transport.send
 
-        def recorded(*args: Any, **kwargs: Any) -> Any:
-            sent.append(kwargs)
-            return send(*args, **kwargs)
+        def recorded(self: Transport, *args: Any, **kwargs: Any) -> Any:
+            sent.append((self.deadline, self.timeout, self.retry.max_retries))
+            return send(self, *args, **kwargs)
 
-        client._transport.send = recorded  # type: ignore[method-assign]
+        monkeypatch.setattr(Transport, "send", recorded)
         started = time.perf_counter()
         assert _ends(client.show) is None
         took = time.perf_counter() - started
     assert "unavailable" in capsys.readouterr().out
-    assert [(k["deadline"], k["timeout"], k["max_retries"]) for k in sent] == [
-        (SHOW_TIMEOUT, SHOW_TIMEOUT, 0)
-    ]
+    assert sent == [(SHOW_TIMEOUT, SHOW_TIMEOUT, 0)]
     assert took < CEILING
 
 

@@ -251,7 +251,10 @@ def test_a_flood_of_bad_logins_hashes_a_few_at_once_and_others_are_answered(
                     assert api.balance(user) == 100
                     users = api.http.get("/users", headers=api.admin)
                     assert users.status_code == 200
-                    assert not any(login.done() for login in logins)
+                    # None was refused while the hashes were held; a login told at
+                    # once to come back later (503) is allowed on a busy machine.
+                    early = [login.result() for login in logins if login.done()]
+                    assert all(r.status_code == 503 for r in early), early
                 finally:
                     scrypt.gate.set()
                 responses = [login.result(PATIENCE) for login in logins]
