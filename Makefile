@@ -25,8 +25,9 @@ WRITE_DOOR := $(PY) tools/write_door.py
 TS_CLIENT := clients/typescript
 GO_CLIENT := clients/go/client
 TS_GENERATE = (cd $(TS_CLIENT) && OPENAPI_TS_OUTPUT=$(1) ../../node_modules/.bin/openapi-ts)
+# openapi-generator's defaults, no type mappings: amounts are read exactly through their
+# decimal strings (openapi.yaml, Money), whatever the generator makes of JSON numbers.
 GO_GENERATE = $(BIN)/openapi-generator-cli generate -i openapi.yaml -g go -o $(1) \
-	--type-mappings=number=float64 \
 	--git-host=github.com --git-user-id=OpenMined --git-repo-id=syftbox-accounting-go \
 	--package-name=syftboxaccounting \
 	--additional-properties=disallowAdditionalPropertiesIfNotPresent=false,isGoSubmodule=false,generateInterfaces=false \
@@ -36,6 +37,12 @@ GO_GENERATE = $(BIN)/openapi-generator-cli generate -i openapi.yaml -g go -o $(1
 # response example has no $ref. Any other warning fails the generation.
 GO_KNOWN_WARNINGS := -e 'OpenAPI 3.1 support is still in beta' -e 'Failed to get the schema name: null'
 HAVE_JAVA := $(shell command -v java >/dev/null 2>&1 && echo yes)
+
+# pytest's workers (pytest-xdist; 0 runs every test in one process). Each test file goes
+# whole to one worker (--dist loadfile), so a module's fixtures start once.
+# PYTEST_ARGS adds arguments: make test PYTEST_ARGS="-k charge -x".
+PYTEST_WORKERS ?= 2
+PYTEST_RUN := -q -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 # Prints a step's name, runs it, and names the step and the fix when it fails.
 define step
@@ -75,12 +82,25 @@ $(API_REFERENCE): openapi.yaml $(NODE_STAMP)
 .PHONY: docs
 docs: $(API_REFERENCE) ## Build the HTML API reference the service serves at /docs.
 
+# The sdist, and the wheel built from it (so the sdist is shown complete), with the
+# contract and the /docs page inside; `tools/check_dist.py` fails the build otherwise.
+DIST ?= dist
+.PHONY: dist
+dist: $(VENV_STAMP) $(API_REFERENCE) ## Build the sdist and the wheel into dist/ (DIST=...), with the contract and /docs.
+	@rm -rf $(DIST)
+	$(call step,build,out=$$($(PY) -m build --outdir $(DIST) . 2>&1) || { echo "$$out"; exit 1; },See the build output above.)
+	$(call step,check dist,$(PY) tools/check_dist.py $(DIST),A file is missing from the packages above.)
+
 .PHONY: test
 test: $(VENV_STAMP) $(NODE_STAMP) $(API_REFERENCE) ## Lint, type-check, check the contract and generated/, run the tests.
 	$(call step,ruff,$(BIN)/ruff check . && $(BIN)/ruff format --check .,Run 'make format' or fix the lines above.)
 	$(call step,mypy --strict,$(BIN)/mypy,Fix the type errors above.)
-	@$(MAKE) --no-print-directory lint-spec check-generated check-clients
-	$(call step,pytest,$(BIN)/pytest -q $(PYTEST_ARGS),See the failing tests above.)
+	@$(MAKE) --no-print-directory lint-spec check-contract check-generated check-clients
+	$(call step,pytest,$(BIN)/pytest $(PYTEST_RUN),See the failing tests above.)
+
+.PHONY: test-under-load
+test-under-load: $(VENV_STAMP) $(NODE_STAMP) $(API_REFERENCE) ## The tests while two CPU hogs keep the cores busy: none may depend on speed.
+	tests/under_load.sh $(PYTEST_RUN)
 
 .PHONY: bench
 bench: $(VENV_STAMP) ## Benchmarks P1-P7: ratios against baselines measured in the same run.
@@ -89,6 +109,10 @@ bench: $(VENV_STAMP) ## Benchmarks P1-P7: ratios against baselines measured in t
 .PHONY: lint-spec
 lint-spec: $(NODE_STAMP) ## Lint openapi.yaml with Redocly (0 errors, 0 warnings).
 	$(call step,lint-spec,node_modules/.bin/redocly lint openapi.yaml --format=stylish --max-problems=100 2>&1 | grep -v -e '^\s*$$' -e 'Node.js' -e '═' -e '║' ; exit $${PIPESTATUS[0]},Fix openapi.yaml as Redocly says above.)
+
+.PHONY: check-contract
+check-contract: $(VENV_STAMP) ## Check openapi.yaml's own rules: exact money, open enums, headers, required fields.
+	$(call step,check-contract,$(PY) tests/check_contract.py openapi.yaml,Fix openapi.yaml as said above (the rules: tests/check_contract.py).)
 
 .PHONY: generate
 generate: $(VENV_STAMP) ## Regenerate generated/ and the clients in clients/ from openapi.yaml.

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
         PaymentError,
         ServiceException,
     )
+    from syftbox_accounting.hooks import CallEvent
     from syftbox_accounting.http402.budget import Budget
     from syftbox_accounting.http402.paywall import payment_of, require_payment
     from syftbox_accounting.http402.receipt import PaymentReceipt, receipt_of
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
         NewApiKey,
         Transaction,
         TransactionActor,
+        TransactionList,
         TransactionStatus,
         Usage,
         User,
@@ -57,6 +59,7 @@ _HOMES = {
     "Payment": "accounting",
     "AdminClient": "admin",
     "Client": "client",
+    "CallEvent": "hooks",
     "AccountExistsError": "errors",
     "AccountingError": "errors",
     "AuthenticationError": "errors",
@@ -82,6 +85,7 @@ _HOMES = {
     "CredentialStatus": "types",
     "Transaction": "types",
     "TransactionActor": "types",
+    "TransactionList": "types",
     "TransactionStatus": "types",
     "Usage": "types",
     "AccountInfo": "types",
@@ -101,6 +105,7 @@ __all__ = [
     "AuthenticationError",
     "Budget",
     "BudgetExceededError",
+    "CallEvent",
     "Client",
     "CredentialCheck",
     "CredentialStatus",
@@ -118,6 +123,7 @@ __all__ = [
     "ServiceException",
     "Transaction",
     "TransactionActor",
+    "TransactionList",
     "TransactionStatus",
     "Usage",
     "User",

@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 
 from syftbox_accounting import operations, validation
+from syftbox_accounting.hooks import HooksArg
 from syftbox_accounting.service_client import ServiceClient, twin
 from syftbox_accounting.transport import DEFAULT_MAX_RESPONSE_BYTES, Flow, RetryPolicy, result_of
 from syftbox_accounting.types import Transaction, User
@@ -20,6 +21,9 @@ class AdminClient(ServiceClient):
 
     >>> admin = AdminClient("http://127.0.0.1:8000", admin_key)
     >>> admin.add_balance("alice@example.com", 50)
+
+    The options (`timeout`, `max_retries`, `retry_policy`, `max_response_bytes`,
+    `deadline`, `hooks`...) are those of `AccountingClient`.
 
     Raises:
         InvalidInputError: a malformed URL or an empty admin key.
@@ -40,6 +44,7 @@ class AdminClient(ServiceClient):
         retry_policy: RetryPolicy | None = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         deadline: float | None = None,
+        hooks: HooksArg | None = None,
     ) -> None:
         super().__init__(
             url,
@@ -51,8 +56,9 @@ class AdminClient(ServiceClient):
             retry_policy=retry_policy,
             max_response_bytes=max_response_bytes,
             deadline=deadline,
+            hooks=hooks,
         )
-        self._transport.set_bearer(validation.password(admin_key, "admin_key"))
+        self._transport.set_bearer(validation.admin_key(admin_key))
 
     def __repr__(self) -> str:
         return f"AdminClient({self._transport.base_url!r}, admin_key='********')"

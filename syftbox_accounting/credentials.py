@@ -30,7 +30,9 @@ import logging
 import os
 import secrets
 import stat
+import sys
 import tempfile
+import warnings
 from collections.abc import Mapping
 from contextlib import suppress
 from pathlib import Path
@@ -119,12 +121,23 @@ def config_path(filepath: str | os.PathLike[str] | None = None) -> Path:
 # Files larger than this are no credentials file or key of ours.
 _MAX_FILE_BYTES = 1024 * 1024
 _warned: set[tuple[str, str]] = set()
+_PACKAGE = os.path.dirname(os.path.abspath(__file__))
 
 
 def _warn_once(path: Path, what: str, message: str) -> None:
+    """A warning the user sees (`warnings.warn`, pointing at their own line), once per
+    file and problem in a process."""
     if (str(path), what) not in _warned:
         _warned.add((str(path), what))
-        log.warning(message)
+        warnings.warn(message, UserWarning, stacklevel=_outside_the_library())
+
+
+def _outside_the_library() -> int:
+    """The `stacklevel` of the first caller that is not this package's code."""
+    frame, level = sys._getframe(1), 1
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame, level = frame.f_back, level + 1  # type: ignore[assignment]
+    return level
 
 
 def _read_private(path: Path, what: str, *, follow: bool) -> bytes:
@@ -174,8 +187,8 @@ def _read_private(path: Path, what: str, *, follow: bool) -> bytes:
             _warn_once(
                 path,
                 "mode",
-                f"The {what} {path} is readable or writable by others (mode {mode:o}): "
-                f"chmod 600 {path}",
+                f"The {what} {path} is readable or writable by others (mode {mode:o}), "
+                f"and it guards a password: run chmod 600 {path}",
             )
         chunks = []
         while chunk := os.read(fd, _MAX_FILE_BYTES + 1):
@@ -195,8 +208,8 @@ def _check_folder(directory: Path) -> None:
         _warn_once(
             directory,
             "folder",
-            f"The folder {directory} of the credentials is writable by others: "
-            f"chmod 700 {directory}",
+            f"The folder {directory} of the credentials is writable by others, who could "
+            f"swap the files: run chmod 700 {directory}",
         )
 
 
@@ -670,38 +683,44 @@ def _sealed_ok(sealed: object) -> bool:
     )
 
 
-def forget(filepath: str | os.PathLike[str] | None = None) -> bool:
-    """Delete the saved credentials: the file, and its entry in the OS keyring if it
-    has one. Returns False when there was no file.
+def forget(filepath: str | os.PathLike[str] | None = None) -> list[str]:
+    """Delete the saved credentials: the file, the key file beside it, and the
+    secret's entry in the OS keyring if the file points at one. Returns what was
+    removed (the paths, then ``OS keyring entry <service>/<name>``); empty when
+    nothing was saved. A file that cannot be read is removed all the same.
 
     Raises:
-        AuthenticationError: the file exists and cannot be deleted.
+        AuthenticationError: a file exists and cannot be deleted (nothing after it
+            is removed, so the same call can be repeated).
     """
     path = config_path(filepath)
     try:
         raw = _read_private(path, "credentials file", follow=False)
-    except FileNotFoundError:
-        return False
     except (OSError, AuthenticationError):
         raw = b""
     try:
         where = json.loads(raw).get("secret")
     except (ValueError, AttributeError, RecursionError):
         where = None
+    removed: list[str] = []
+    for target in (path, key_path(path)):
+        try:
+            target.unlink()
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            raise _file_error(
+                f"Could not delete {target} ({exc.strerror}):",
+                f"check the permissions of {target.parent}, then log out again.",
+            ) from None
+        removed.append(str(target))
     if isinstance(where, dict) and where.get("store") == KEYRING:
         from syftbox_accounting import keyring_store
 
-        keyring_store.delete(str(where.get("username")))
-    try:
-        path.unlink()
-    except FileNotFoundError:
-        return False
-    except OSError as exc:
-        raise _file_error(
-            f"Could not delete the credentials file {path} ({exc.strerror}):",
-            f"check the permissions of {path.parent}.",
-        ) from None
-    return True
+        username = str(where.get("username"))
+        if keyring_store.delete(username):
+            removed.append(f"OS keyring entry {keyring_store.SERVICE}/{username}")
+    return removed
 
 
 # -- discovery
@@ -772,7 +791,8 @@ def discover(
         try:
             loaded = load(path, environ=environ)
             where = "the OS keyring" if loaded.saved_in == KEYRING else "the encrypted file"
-            log.info("Using the credentials saved in %s (%s)", path, where)
+            # At DEBUG: the client says at INFO, once, whose credentials it uses.
+            log.debug("Credentials discovery: saved in %s (%s)", path, where)
             return loaded, f"config file {path}"
         except AuthenticationError as exc:
             log.warning("Skipping the credentials file %s: %s", path, exc.message)

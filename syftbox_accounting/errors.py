@@ -24,7 +24,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from http import HTTPStatus
 from typing import Any
 
@@ -60,6 +60,10 @@ class AccountingError(Exception):
             method, the one to pass as ``idempotency_key=`` to repeat it safely).
         request_id: the service's ``X-Request-Id`` for the answer, when one arrived:
             quote it when reporting a problem (it ends the message too).
+        request_line: the request and its answer, e.g.
+            ``[POST /transaction/create -> HTTP 403 token_used]``: a detail for
+            developers, in `message` (and ``str(exc)``) but never in `summary`, which
+            is what to show the person on the other side.
     """
 
     def __init__(
@@ -78,8 +82,12 @@ class AccountingError(Exception):
         idempotency_key: str | None = None,
         request_id: str | None = None,
         reason: str | None = None,
+        request_line: str | None = None,
     ) -> None:
-        message = f"{summary} {hint}" if hint else summary
+        said = summary
+        if request_line:  # inside the statement: "x failed: why [GET /p -> HTTP 500]."
+            said = f"{summary.rstrip('.')} {request_line}."
+        message = f"{said} {hint}" if hint else said
         if request_id:
             message += f" (request id {request_id})"
         super().__init__(message)
@@ -96,6 +104,7 @@ class AccountingError(Exception):
         self.retries = retries
         self.idempotency_key = idempotency_key
         self.request_id = request_id
+        self.request_line = request_line
         # What happened, without the library call or the request: for front ends.
         self.reason = reason or summary
 
@@ -202,20 +211,18 @@ class Code:
 CODES: dict[str, Code] = {
     "invalid_credentials": Code(
         AuthenticationError,
-        "Check the email and password (or the admin key), or register an account with "
-        "register_accounting().",
+        "Check the email and password, or register an account with register_accounting().",
     ),
     "forbidden": Code(
         AuthenticationError,
-        "Only the creator of a transaction may confirm or cancel it, and admin calls need "
-        "the service's admin key.",
+        "Use the account that created the transaction (for a refund, the one that was paid).",
     ),
     "insufficient_funds": Code(
-        InsufficientFundsError, "Add funds to the sender's account, or charge a smaller amount."
+        InsufficientFundsError, "Add funds to the sender's account, or use a smaller amount."
     ),
     "not_found": Code(
         NotFoundError,
-        "Check the email or transaction id; the account must be registered first.",
+        "Check the email: the account must be registered first.",
     ),
     "token_invalid": Code(PaymentError, "Ask the payer for a new token created for your account."),
     "token_expired": Code(
@@ -231,8 +238,8 @@ CODES: dict[str, Code] = {
     ),
     "hold_expired": Code(
         HoldExpiredError,
-        "Nothing moved: the hold lapsed. Charge again with a new token from the payer, "
-        "with a longer hold_for if the work takes long.",
+        "Charge again with a new token from the payer, with a longer hold_for if the work "
+        "takes long.",
     ),
     "capture_exceeds_hold": Code(
         PaymentError, "Capture at most what the charge holds (its authorized_amount)."
@@ -246,13 +253,11 @@ CODES: dict[str, Code] = {
     ),
     "idempotency_key_reused": Code(
         InvalidInputError,
-        "This idempotency key was used for another request: pass a new key (or none) for a "
-        "new request.",
+        "Pass a new key (or none) for a new request; to repeat the earlier one, send it "
+        "unchanged with its key.",
     ),
     "request_in_progress": Code(
-        ServiceException,
-        "A request with this idempotency key is still being processed: wait a moment, then "
-        "repeat it with the same key.",
+        ServiceException, "Wait a moment, then repeat it with the same key."
     ),
     "account_exists": Code(
         AccountExistsError,
@@ -269,8 +274,13 @@ CODES: dict[str, Code] = {
     ),
     "validation_error": Code(InvalidInputError, "Correct the value named above and try again."),
     "bad_request": Code(InvalidInputError, "This is a bug in the client: please report it."),
+    "unsupported_media_type": Code(
+        InvalidInputError,
+        "The body did not arrive as JSON: a proxy between you and the service may have "
+        "changed it; otherwise this is a bug in the client: please report it.",
+    ),
     "method_not_allowed": Code(ServiceException, _WRONG_SERVICE),
-    "rate_limited": Code(ServiceException, "Too many requests: wait a moment and try again."),
+    "rate_limited": Code(ServiceException, "Wait a moment and try again."),
     "internal_error": Code(ServiceException, "The service failed; try again later."),
     "unavailable": Code(ServiceException, "The service is down for a while; try again later."),
     "insufficient_scope": Code(
@@ -281,6 +291,17 @@ CODES: dict[str, Code] = {
         PaymentError,
         "Nothing moved: the API key's max_spend is used up. Pay with another key or the "
         "password, or create a key with a higher cap.",
+    ),
+}
+
+# Advice that depends on the call: an admin call (Bearer) or one about a transaction.
+_IN_CONTEXT: dict[tuple[str, str], str] = {
+    ("invalid_credentials", "bearer"): "Check the admin key the AdminClient was given.",
+    ("forbidden", "bearer"): "Check the admin key the AdminClient was given.",
+    ("not_found", "bearer"): "Check the email: the account must be registered first.",
+    ("not_found", "transaction"): (
+        "Check the transaction id: it must be one of your own transactions "
+        "(get_transaction_history() lists them)."
     ),
 }
 
@@ -297,8 +318,10 @@ UNSUPPORTED = "unsupported"
 # A payment the client refused itself: its budget, or a 402 challenge it will not pay.
 BUDGET = "budget"
 CHALLENGE_REFUSED = "challenge_refused"
+BAD_SETTING = "bad_setting"
 HINT_KEYS = frozenset(
     {
+        BAD_SETTING,
         UNSUPPORTED,
         BUDGET,
         CHALLENGE_REFUSED,
@@ -325,6 +348,7 @@ _BY_STATUS: dict[int, str] = {
     401: "invalid_credentials",
     403: "forbidden",
     404: "not_found",
+    415: "unsupported_media_type",
     422: "validation_error",
     429: "rate_limited",
 }
@@ -355,12 +379,26 @@ class Exchange:
     # The request was authenticated by an API key (not the password).
     by_api_key: bool = False
     request_id: str | None = None
+    # The call's credentials ("basic", "bearer", "none") and what a 404 is about.
+    auth: str = "basic"
+    about: str = "account"
 
     def error(
-        self, cls: type[AccountingError], summary: str, hint: str, hint_key: str, **extra: Any
+        self,
+        cls: type[AccountingError],
+        summary: str,
+        hint: str,
+        hint_key: str,
+        *,
+        answer: tuple[int, str | None] | None = None,
+        **extra: Any,
     ) -> AccountingError:
+        """The exception for this exchange; `answer` is the status and error code
+        received, for the request line."""
+        status, code = answer if answer is not None else (None, None)
         return cls(
             summary,
+            request_line=_where(self.method, self.path, status, code),
             hint=hint,
             hint_key=hint_key,
             operation=self.operation,
@@ -368,7 +406,9 @@ class Exchange:
             path=self.path,
             retries=self.retries,
             idempotency_key=self.idempotency_key,
-            request_id=redact(self.request_id, self.secrets)[:128] if self.request_id else None,
+            request_id=_printable(redact(self.request_id, self.secrets))[:128]
+            if self.request_id
+            else None,
             **extra,
         )
 
@@ -439,13 +479,25 @@ MAX_NUMBER_DIGITS = 40
 MAX_NUMBER_EXPONENT = 40
 
 
+# An exponent of more digits than this is out of range whatever its mantissa: checked
+# on the text, since `Decimal` refuses (InvalidOperation) one beyond its context.
+_MAX_EXPONENT_CHARS = 4
+
+
 def _bounded_number(text: str) -> Decimal:
-    digits = sum(c.isdigit() for c in text.partition("e")[0].partition("E")[0])
+    mantissa, _, exponent = text.lower().partition("e")
     shown = text if len(text) <= 24 else text[:20] + "..."
-    if len(text) > 2 * MAX_NUMBER_DIGITS or digits > MAX_NUMBER_DIGITS:
+    if len(text) > 2 * MAX_NUMBER_DIGITS or sum(c.isdigit() for c in mantissa) > MAX_NUMBER_DIGITS:
         raise ValueError(f"the number {shown} has too many digits")
-    value = Decimal(text)
-    if value and not -MAX_NUMBER_EXPONENT <= value.adjusted() <= MAX_NUMBER_EXPONENT:
+    if len(exponent.lstrip("+-").lstrip("0")) > _MAX_EXPONENT_CHARS:
+        raise ValueError(f"the number {shown} is out of range")
+    try:
+        value = Decimal(text)
+    except (InvalidOperation, ValueError):  # JSON numbers parse; anything else is broken
+        raise ValueError(f"the number {shown} is not a number") from None
+    if not value.is_finite() or (
+        value and not -MAX_NUMBER_EXPONENT <= value.adjusted() <= MAX_NUMBER_EXPONENT
+    ):
         raise ValueError(f"the number {shown} is out of range")
     return value
 
@@ -469,6 +521,11 @@ def load_json(content: bytes | str) -> Any:
         parse_int=_bounded_int,
         parse_constant=_no_constant,
     )
+
+
+def _printable(text: str) -> str:
+    """`text` from a header, with what cannot be shown (control characters) escaped."""
+    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
 
 
 def _where(method: str, path: str, status: int | None = None, code: str | None = None) -> str:
@@ -497,7 +554,8 @@ def from_status(
     if status_code >= 500:
         cls = ServiceException
     if known is not None:
-        hint, hint_key = known.hint, str(code)
+        context = "bearer" if exchange.auth == "bearer" else exchange.about
+        hint, hint_key = _IN_CONTEXT.get((str(code), context), known.hint), str(code)
         if code == "invalid_credentials" and exchange.by_api_key:
             hint = _KEY_REFUSED
     elif status_code == 404:
@@ -512,6 +570,10 @@ def from_status(
         if status_code >= 500:
             unknown, hint_key = exchange.unknown_outcome()
             hint += f" {unknown}"
+        elif exchange.idempotency_key is not None and "the same key" in hint:
+            hint = hint.replace(
+                "the same key", f"the same key (idempotency_key={exchange.idempotency_key!r})"
+            )
         elif exchange.idempotency_key is not None:
             hint += f" Repeat it with idempotency_key={exchange.idempotency_key!r}."
 
@@ -519,19 +581,19 @@ def from_status(
     if server_message and known is not None:
         # Our hint says what to do: keep only the service's statement of what
         # happened (its first sentence), so that the advice is not given twice.
-        server_message = _first_sentence(server_message)
+        server_message = _statement(server_message)
     said = (
         redact(server_message, secrets)[:_BODY_LIMIT]
         if server_message
         else _status_phrase(status_code)
     )
     shown_code = redact(sent_code, secrets)[:64] if sent_code else None
-    where = _where(exchange.method, exchange.path, status_code, shown_code)
     return exchange.error(
         cls,
-        f"{exchange.operation} failed: {said} {where}.",
+        f"{exchange.operation} failed: {said}.",
         hint,
         hint_key,
+        answer=(status_code, shown_code),
         reason=said,
         status_code=status_code,
         body=exchange.shown_body(content),
@@ -541,6 +603,46 @@ def from_status(
 
 def _first_sentence(text: str) -> str:
     return re.split(r"\.\s+(?=[A-Z])", text, maxsplit=1)[0].rstrip(".")
+
+
+# Words that open advice ("retry in a moment", "ask the payer for..."), not a statement.
+_ADVICE_VERBS = frozenset(
+    [
+        "add",
+        "ask",
+        "call",
+        "cancel",
+        "charge",
+        "check",
+        "configure",
+        "confirm",
+        "contact",
+        "create",
+        "pass",
+        "pay",
+        "refund",
+        "register",
+        "repeat",
+        "retry",
+        "send",
+        "start",
+        "try",
+        "use",
+        "wait",
+    ]
+)
+
+
+def _statement(text: str) -> str:
+    """What happened, as the service said it, without the advice it added (our hint
+    gives the advice): its first sentence, cut where a clause turns to advice."""
+    kept: list[str] = []
+    for clause in re.split(r"(?<=[:;])\s+", _first_sentence(text)):
+        words = clause.split(maxsplit=1)
+        if kept and words and words[0].lower() in _ADVICE_VERBS:
+            break
+        kept.append(clause)
+    return " ".join(kept).rstrip(".:;, ")
 
 
 def _read_error_body(content: bytes) -> tuple[str | None, str | None]:
@@ -590,8 +692,8 @@ def unsupported(feature: str, base_url: str, operation: str) -> FeatureNotSuppor
     """The error for asking `feature` of a service that did not announce it."""
     what, hint = _FEATURES.get(feature, (f"do {feature!r}", "Use a service that supports it."))
     error = FeatureNotSupportedError(
-        f"{operation} failed: the service at {base_url} cannot {what} (it does not announce "
-        f"{feature!r} in its Accounting-Features header). Nothing was sent.",
+        f"{operation} failed: the service at {base_url} cannot {what}; it does not announce "
+        f"{feature!r} in its Accounting-Features header. Nothing was sent.",
         hint=hint,
         hint_key=UNSUPPORTED,
         operation=operation,
@@ -608,9 +710,7 @@ def unreachable(exchange: Exchange, reason: str, *, may_have_reached: bool) -> A
         hint_key = UNREACHABLE
         hint = f"Check that the service at {exchange.base_url} is up and reachable, then try again."
     tried = f" after {exchange.retries + 1} attempts" if exchange.retries else ""
-    summary = (
-        f"{exchange.operation} failed{tried}: {reason} {_where(exchange.method, exchange.path)}."
-    )
+    summary = f"{exchange.operation} failed{tried}: {reason}."
     return exchange.error(ServiceException, summary, hint, hint_key, reason=f"{reason}{tried}")
 
 
@@ -621,14 +721,14 @@ def broken_contract(
     dropped when it may hold a secret we cannot know (a generated password)."""
     summary = (
         f"{exchange.operation} failed: the service's answer does not match the contract "
-        f"({redact(problem, exchange.secrets)}) "
-        f"{_where(exchange.method, exchange.path, status_code)}."
+        f"({redact(problem, exchange.secrets)})."
     )
     return exchange.error(
         ServiceException,
         summary,
         _WRONG_SERVICE,
         WRONG_SERVICE,
+        answer=(status_code, None),
         reason="the service's answer does not match the contract",
         status_code=status_code,
         body=exchange.shown_body(content, success=True),

@@ -9,12 +9,20 @@ failures.
 
 Every POST and PUT carries an `Idempotency-Key`: the caller's, or a fresh UUID4 made
 here, once per logical call, so that all retries of the call send the same key.
+
+Money goes both ways in the contract's two forms (openapi.yaml, Money): answers are read
+by their decimal strings (``amountDecimal``...) when present, else by their numbers; a
+call that carries an amount is built twice, with the number (what the public service
+knows) and with the decimal string, which the transport sends to a service that
+announced ``exact-money``.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime
+import math
+import re
 import uuid
 from collections.abc import Callable
 from decimal import Decimal
@@ -34,6 +42,8 @@ from syftbox_accounting.types import (
 
 T = TypeVar("T")
 Auth = Literal["basic", "bearer", "none"]
+# The feature under which a service reads and writes money as decimal strings.
+EXACT_MONEY = "exact-money"
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -46,7 +56,9 @@ class Call(Generic[T]):
     may hold a password); `idempotency_key` is the key in the request's header
     (every POST and PUT has one); `feature` is what the service must announce in
     ``Accounting-Features`` before the call may be sent (the transport checks);
-    `probe` marks the call that learns those features, whatever its answer.
+    `probe` marks the call that learns those features, whatever its answer;
+    `about` is what a 404 means was not found (the advice differs).
+    `exact_request` is `request` with its amounts as decimal strings (see `request_for`).
     """
 
     # Out of reprs: the body may hold a password (tracebacks capture locals).
@@ -59,6 +71,16 @@ class Call(Generic[T]):
     idempotency_key: str | None = None
     feature: str | None = None
     probe: bool = False
+    about: Literal["account", "transaction"] = "account"
+    exact_request: dict[str, Any] | None = dataclasses.field(default=None, repr=False)
+
+    def request_for(self, features: frozenset[str] | None) -> dict[str, Any]:
+        """The request to send to a service that announced `features`: amounts as
+        decimal strings where it announced ``exact-money``, else as JSON numbers, the
+        only form the public service knows (both are exact)."""
+        if self.exact_request is not None and features and EXACT_MONEY in features:
+            return self.exact_request
+        return self.request
 
     @property
     def method(self) -> str:
@@ -121,14 +143,41 @@ def _opt_str(value: object, what: str) -> str | None:
     return None if value is None or isinstance(value, gen.Unset) else _str(value, what)
 
 
-def _money(value: object, what: str, *, minimum: Decimal, inclusive: bool) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
-        raise TypeError(f"{what} is {type(value).__name__}, not a number")
-    exact = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
-    if not exact.is_finite() or exact.adjusted() > 30:
-        raise ValueError(f"{what} is out of range")
+# Money in an answer is far below 1e20 dollars, and exact within the 28 digits of the
+# default decimal context, so that every sum, comparison and display of it is exact and
+# can never raise (`quantize` raises InvalidOperation past 28 digits).
+MAX_MONEY_EXPONENT = 20
+MAX_MONEY_DIGITS = 28
+# A money field's decimal string (openapi.yaml, `DecimalTotal`): digits, then optionally a
+# point and 1 to 6 digits. ASCII digits only (`\d` would take other scripts' digits).
+_DECIMAL_TEXT = re.compile(r"(?:0|[1-9][0-9]{0,17})(?:\.[0-9]{1,6})?")
+
+
+def _money(
+    number: object, text: object, what: str, *, minimum: Decimal, inclusive: bool
+) -> Decimal:
+    """A money field: its decimal string `text` when the answer has one (the exact form),
+    else its JSON `number` (parsed as Decimal; a float is read by its shortest text)."""
+    if isinstance(text, str):
+        if not _DECIMAL_TEXT.fullmatch(text):
+            raise ValueError(f"{what}Decimal {text[:40]!r} is not a decimal amount")
+        exact = Decimal(text)
+    elif text is None or isinstance(text, gen.Unset):
+        if isinstance(number, bool) or not isinstance(number, int | float | Decimal):
+            raise TypeError(f"{what} is {type(number).__name__}, not a number")
+        if isinstance(number, float) and not math.isfinite(number):
+            raise ValueError(f"{what} is out of range")
+        exact = Decimal(repr(number)) if isinstance(number, float) else Decimal(number)
+        if (
+            not exact.is_finite()
+            or exact.adjusted() > MAX_MONEY_EXPONENT
+            or len(exact.as_tuple().digits) > MAX_MONEY_DIGITS
+        ):
+            raise ValueError(f"{what} is out of range")
+    else:
+        raise TypeError(f"{what}Decimal is {type(text).__name__}, not a string")
     if exact < minimum or (exact == minimum and not inclusive):
-        raise ValueError(f"{what} {value} is out of range")
+        raise ValueError(f"{what} {exact} is out of range")
     return exact
 
 
@@ -147,10 +196,13 @@ def _opt_time(value: object, what: str) -> datetime.datetime | None:
 
 
 def to_user(user: gen.models.User) -> User:
-    balance = _money(user.balance, "user.balance", minimum=Decimal(0), inclusive=True)
+    balance = _total(user.balance, user.balance_decimal, "user.balance")
     # A service without holds sends neither: nothing is held there.
-    held = _opt_total(user.held_balance, "user.heldBalance") or Decimal(0)
-    available = _opt_total(user.available_balance, "user.availableBalance")
+    held = _opt_total(user.held_balance, user.held_balance_decimal, "user.heldBalance")
+    held = held or Decimal(0)
+    available = _opt_total(
+        user.available_balance, user.available_balance_decimal, "user.availableBalance"
+    )
     if held > balance or (available is not None and available != balance - held):
         raise ValueError("user.availableBalance is not balance minus heldBalance")
     return User(
@@ -164,21 +216,32 @@ def to_user(user: gen.models.User) -> User:
 
 def to_transaction(tx: gen.models.Transaction) -> Transaction:
     resolved_by = _opt_str(tx.resolved_by, "transaction.resolvedBy")
-    amount = _money(tx.amount, "transaction.amount", minimum=Decimal(0), inclusive=False)
+    amount = _money(
+        tx.amount, tx.amount_decimal, "transaction.amount", minimum=Decimal(0), inclusive=False
+    )
     authorized = (
         amount  # a service without holds captures what it creates
         if isinstance(tx.authorized_amount, gen.Unset)
+        and isinstance(tx.authorized_amount_decimal, gen.Unset)
         else _money(
-            tx.authorized_amount, "transaction.authorizedAmount", minimum=amount, inclusive=True
+            tx.authorized_amount,
+            tx.authorized_amount_decimal,
+            "transaction.authorizedAmount",
+            minimum=amount,
+            inclusive=True,
         )
+    )
+    refunded = _opt_total(
+        tx.refunded_amount, tx.refunded_amount_decimal, "transaction.refundedAmount"
     )
     return Transaction(
         id=_str(tx.id, "transaction.id"),
         sender_email=_str(tx.sender_email, "transaction.senderEmail"),
         recipient_email=_str(tx.recipient_email, "transaction.recipientEmail"),
         amount=amount,
-        status=TransactionStatus(tx.status),
-        created_by=TransactionActor(tx.created_by),
+        # Open enums: a value this version does not know is kept as an UNKNOWN member.
+        status=TransactionStatus(_str(tx.status, "transaction.status")),
+        created_by=TransactionActor(_str(tx.created_by, "transaction.createdBy")),
         created_at=_time(tx.created_at, "transaction.createdAt"),
         resolved_by=None if resolved_by is None else TransactionActor(resolved_by),
         resolved_at=_opt_time(tx.resolved_at, "transaction.resolvedAt"),
@@ -188,7 +251,7 @@ def to_transaction(tx: gen.models.Transaction) -> Transaction:
         expires_at=_opt_time(tx.expires_at, "transaction.expiresAt"),
         cancel_reason=_opt_str(tx.cancel_reason, "transaction.cancelReason"),
         refund_of=_opt_str(tx.refund_of, "transaction.refundOf"),
-        refunded_amount=_opt_total(tx.refunded_amount, "transaction.refundedAmount") or Decimal(0),
+        refunded_amount=refunded or Decimal(0),
         refund_reason=_opt_str(tx.refund_reason, "transaction.refundReason"),
     )
 
@@ -215,17 +278,25 @@ def _read_usage(doc: Any) -> Usage:
     usage = gen.models.UsageResponse.from_dict(doc).usage
     return Usage(
         transaction_count=_count(usage.transaction_count, "usage.transactionCount"),
-        total_spent=_total(usage.total_spent, "usage.totalSpent"),
-        total_received=_total(usage.total_received, "usage.totalReceived"),
+        total_spent=_total(usage.total_spent, usage.total_spent_decimal, "usage.totalSpent"),
+        total_received=_total(
+            usage.total_received, usage.total_received_decimal, "usage.totalReceived"
+        ),
         pending_count=_count(usage.pending_count, "usage.pendingCount"),
-        pending_amount=_total(usage.pending_amount, "usage.pendingAmount"),
+        pending_amount=_total(
+            usage.pending_amount, usage.pending_amount_decimal, "usage.pendingAmount"
+        ),
         first_transaction_at=_opt_time(usage.first_transaction_at, "usage.firstTransactionAt"),
         last_transaction_at=_opt_time(usage.last_transaction_at, "usage.lastTransactionAt"),
         total_refunds_received=_opt_total(
-            usage.total_refunds_received, "usage.totalRefundsReceived"
+            usage.total_refunds_received,
+            usage.total_refunds_received_decimal,
+            "usage.totalRefundsReceived",
         )
         or Decimal(0),
-        total_refunds_given=_opt_total(usage.total_refunds_given, "usage.totalRefundsGiven")
+        total_refunds_given=_opt_total(
+            usage.total_refunds_given, usage.total_refunds_given_decimal, "usage.totalRefundsGiven"
+        )
         or Decimal(0),
     )
 
@@ -236,30 +307,38 @@ def _count(value: object, what: str) -> int:
     return value
 
 
-def _total(value: object, what: str) -> Decimal:
-    return _money(value, what, minimum=Decimal(0), inclusive=True)
+def _total(number: object, text: object, what: str) -> Decimal:
+    return _money(number, text, what, minimum=Decimal(0), inclusive=True)
 
 
-def _opt_total(value: object, what: str) -> Decimal | None:
+def _opt_total(number: object, text: object, what: str) -> Decimal | None:
     """A total the public service does not send (None then)."""
-    return None if isinstance(value, gen.Unset) else _total(value, what)
+    if isinstance(number, gen.Unset) and isinstance(text, gen.Unset):
+        return None
+    return _total(number, text, what)
 
 
 def to_api_key(key: gen.models.ApiKey) -> ApiKey:
-    max_spend = key.max_spend
+    no_cap = key.max_spend is None and not isinstance(key.max_spend_decimal, str)
     return ApiKey(
         id=_str(key.id, "apiKey.id"),
         name=_str(key.name, "apiKey.name"),
-        scopes=frozenset(ApiKeyScope(s) for s in key.scopes),
+        scopes=frozenset(ApiKeyScope(_str(s, "apiKey.scopes[]")) for s in key.scopes),
         hint=_str(key.hint, "apiKey.hint"),
         created_at=_time(key.created_at, "apiKey.createdAt"),
         expires_at=_opt_time(key.expires_at, "apiKey.expiresAt"),
         revoked_at=_opt_time(key.revoked_at, "apiKey.revokedAt"),
         last_used_at=_opt_time(key.last_used_at, "apiKey.lastUsedAt"),
         max_spend=None
-        if max_spend is None
-        else _money(max_spend, "apiKey.maxSpend", minimum=Decimal(0), inclusive=False),
-        spent=_total(key.spent, "apiKey.spent"),
+        if no_cap
+        else _money(
+            key.max_spend,
+            key.max_spend_decimal,
+            "apiKey.maxSpend",
+            minimum=Decimal(0),
+            inclusive=False,
+        ),
+        spent=_total(key.spent, key.spent_decimal, "apiKey.spent"),
     )
 
 
@@ -301,6 +380,19 @@ def _wire_amount(amount: Decimal) -> int | float:
     return int(amount) if amount == amount.to_integral_value() else float(amount)
 
 
+def _wire_decimal(amount: Decimal) -> str:
+    """The decimal string of an amount, in its shortest form: ``"150.1"``, ``"100"``."""
+    return f"{amount.normalize():f}"
+
+
+def _forms(amount: Decimal | None, exact: bool) -> tuple[Any, Any]:
+    """(number, decimal string) of an optional amount: one of them set, the other left
+    out, as `exact` says; both left out without an amount."""
+    if amount is None:
+        return gen.UNSET, gen.UNSET
+    return (gen.UNSET, _wire_decimal(amount)) if exact else (_wire_amount(amount), gen.UNSET)
+
+
 def _opt(value: str | None) -> str | gen.Unset:
     return gen.UNSET if value is None else value
 
@@ -322,6 +414,15 @@ def step_key(key: str, step: str) -> str:
 def _keyed(make: Callable[[str], dict[str, Any]], key: str | None) -> tuple[dict[str, Any], str]:
     key = new_key() if key is None else key
     return make(key), key
+
+
+def _keyed_money(
+    make: Callable[[str, bool], dict[str, Any]], key: str | None
+) -> tuple[dict[str, Any], dict[str, Any], str]:
+    """`_keyed` for a call that carries money: the request with numbers, the same with
+    decimal strings (``make(key, exact)``), and their key."""
+    key = new_key() if key is None else key
+    return make(key, False), make(key, True), key
 
 
 # -- the operations, named as in the contract
@@ -385,16 +486,25 @@ def create_token(
     expires_in: int | None = None,
     idempotency_key: str | None = None,
 ) -> Call[str]:
-    body = gen.models.CreateTokenRequest(
-        recipient_email=recipient_email,
-        # Left out when not set: the public service knows neither field.
-        max_amount=gen.UNSET if max_amount is None else _wire_amount(max_amount),
-        expires_in=gen.UNSET if expires_in is None else expires_in,
+    def make(key: str, exact: bool) -> dict[str, Any]:
+        number, text = _forms(max_amount, exact)
+        body = gen.models.CreateTokenRequest(
+            recipient_email=recipient_email,
+            # Left out when not set: the public service knows none of these fields.
+            max_amount=number,
+            max_amount_decimal=text,
+            expires_in=gen.UNSET if expires_in is None else expires_in,
+        )
+        return gen.create_token._get_kwargs(body=body, idempotency_key=key)
+
+    request, exact_request, key = _keyed_money(make, idempotency_key)
+    return Call(
+        request,
+        "basic",
+        _read_token,
+        idempotency_key=key,
+        exact_request=None if max_amount is None else exact_request,
     )
-    request, key = _keyed(
-        lambda k: gen.create_token._get_kwargs(body=body, idempotency_key=k), idempotency_key
-    )
-    return Call(request, "basic", _read_token, idempotency_key=key)
 
 
 def create_transaction(
@@ -408,20 +518,22 @@ def create_transaction(
     hold_for: int | None = None,
     idempotency_key: str | None = None,
 ) -> Call[Transaction]:
-    body = gen.models.CreateTransactionRequest(
-        sender_email=sender_email,
-        recipient_email=recipient_email,
-        amount=_wire_amount(amount),
-        token=_opt(token),
-        app_name=_opt(app_name),
-        app_ep_path=_opt(endpoint),
-        # Left out when not set: a service without holds does not know it.
-        hold_for=gen.UNSET if hold_for is None else hold_for,
-    )
-    request, key = _keyed(
-        lambda k: gen.create_transaction._get_kwargs(body=body, idempotency_key=k),
-        idempotency_key,
-    )
+    def make(key: str, exact: bool) -> dict[str, Any]:
+        number, text = _forms(amount, exact)
+        body = gen.models.CreateTransactionRequest(
+            sender_email=sender_email,
+            recipient_email=recipient_email,
+            amount=number,
+            amount_decimal=text,
+            token=_opt(token),
+            app_name=_opt(app_name),
+            app_ep_path=_opt(endpoint),
+            # Left out when not set: a service without holds does not know it.
+            hold_for=gen.UNSET if hold_for is None else hold_for,
+        )
+        return gen.create_transaction._get_kwargs(body=body, idempotency_key=key)
+
+    request, exact_request, key = _keyed_money(make, idempotency_key)
     return Call(
         request,
         "basic",
@@ -430,27 +542,30 @@ def create_transaction(
         conflict="insufficient_funds",  # the only 409 /transaction/create documents
         idempotency_key=key,
         feature=None if hold_for is None else "holds",
+        exact_request=exact_request,
     )
 
 
 def confirm_transaction(
     transaction_id: str, idempotency_key: str | None = None, *, amount: Decimal | None = None
 ) -> Call[Transaction]:
-    body = gen.models.ConfirmTransactionRequest(
-        transaction_id=transaction_id,
+    def make(key: str, exact: bool) -> dict[str, Any]:
         # Left out to capture the whole hold: the public service knows no amount here.
-        amount=gen.UNSET if amount is None else _wire_amount(amount),
-    )
-    request, key = _keyed(
-        lambda k: gen.confirm_transaction._get_kwargs(body=body, idempotency_key=k),
-        idempotency_key,
-    )
+        number, text = _forms(amount, exact)
+        body = gen.models.ConfirmTransactionRequest(
+            transaction_id=transaction_id, amount=number, amount_decimal=text
+        )
+        return gen.confirm_transaction._get_kwargs(body=body, idempotency_key=key)
+
+    request, exact_request, key = _keyed_money(make, idempotency_key)
     return Call(
         request,
         "basic",
         _read_transaction,
         idempotency_key=key,
         feature=None if amount is None else "capture",
+        about="transaction",
+        exact_request=None if amount is None else exact_request,
     )
 
 
@@ -462,7 +577,7 @@ def cancel_transaction(
         lambda k: gen.cancel_transaction._get_kwargs(body=body, idempotency_key=k),
         idempotency_key,
     )
-    return Call(request, "basic", _read_transaction, idempotency_key=key)
+    return Call(request, "basic", _read_transaction, idempotency_key=key, about="transaction")
 
 
 def refund_transaction(
@@ -474,15 +589,15 @@ def refund_transaction(
     auth: Auth = "basic",
 ) -> Call[Transaction]:
     """A refund, by the payment's recipient (Basic) or the admin (``auth="bearer"``)."""
-    body = gen.models.RefundTransactionRequest(
-        transaction_id=transaction_id,
-        amount=gen.UNSET if amount is None else _wire_amount(amount),
-        reason=_opt(reason),
-    )
-    request, key = _keyed(
-        lambda k: gen.refund_transaction._get_kwargs(body=body, idempotency_key=k),
-        idempotency_key,
-    )
+
+    def make(key: str, exact: bool) -> dict[str, Any]:
+        number, text = _forms(amount, exact)
+        body = gen.models.RefundTransactionRequest(
+            transaction_id=transaction_id, amount=number, amount_decimal=text, reason=_opt(reason)
+        )
+        return gen.refund_transaction._get_kwargs(body=body, idempotency_key=key)
+
+    request, exact_request, key = _keyed_money(make, idempotency_key)
     return Call(
         request,
         auth,
@@ -490,6 +605,8 @@ def refund_transaction(
         conflict="not_refundable",
         idempotency_key=key,
         feature="refunds",
+        about="transaction",
+        exact_request=None if amount is None else exact_request,
     )
 
 
@@ -509,7 +626,12 @@ def list_transactions(
 
 
 def get_transaction(transaction_id: str) -> Call[Transaction]:
-    return Call(gen.get_transaction._get_kwargs(transaction_id), "basic", _read_transaction)
+    return Call(
+        gen.get_transaction._get_kwargs(transaction_id),
+        "basic",
+        _read_transaction,
+        about="transaction",
+    )
 
 
 def get_usage(
@@ -532,16 +654,20 @@ def create_api_key(
     idempotency_key: str | None = None,
 ) -> Call[NewApiKey]:
     """A new API key; its answer holds the key's secret (kept out of every error)."""
-    body = gen.models.CreateApiKeyRequest(
-        name=name,
-        # In the contract's order, so that the same scopes make the same request.
-        scopes=[s.value for s in ApiKeyScope if s in scopes],
-        expires_in=gen.UNSET if expires_in is None else expires_in,
-        max_spend=gen.UNSET if max_spend is None else _wire_amount(max_spend),
-    )
-    request, key = _keyed(
-        lambda k: gen.create_api_key._get_kwargs(body=body, idempotency_key=k), idempotency_key
-    )
+
+    def make(key: str, exact: bool) -> dict[str, Any]:
+        number, text = _forms(max_spend, exact)
+        body = gen.models.CreateApiKeyRequest(
+            name=name,
+            # In the contract's order, so that the same scopes make the same request.
+            scopes=[s.value for s in ApiKeyScope if s in scopes],
+            expires_in=gen.UNSET if expires_in is None else expires_in,
+            max_spend=number,
+            max_spend_decimal=text,
+        )
+        return gen.create_api_key._get_kwargs(body=body, idempotency_key=key)
+
+    request, exact_request, key = _keyed_money(make, idempotency_key)
     return Call(
         request,
         "basic",
@@ -549,6 +675,7 @@ def create_api_key(
         answer_has_secret=True,
         idempotency_key=key,
         feature="api-keys",
+        exact_request=None if max_spend is None else exact_request,
     )
 
 
@@ -565,11 +692,15 @@ def revoke_api_key(key_id: str, idempotency_key: str | None = None) -> Call[ApiK
 
 
 def add_balance(email: str, amount: Decimal, idempotency_key: str | None = None) -> Call[User]:
-    body = gen.models.AddBalanceRequest(recipient_email=email, amount=_wire_amount(amount))
-    request, key = _keyed(
-        lambda k: gen.add_balance._get_kwargs(body=body, idempotency_key=k), idempotency_key
-    )
-    return Call(request, "bearer", _read_user, idempotency_key=key)
+    def make(key: str, exact: bool) -> dict[str, Any]:
+        number, text = _forms(amount, exact)
+        body = gen.models.AddBalanceRequest(
+            recipient_email=email, amount=number, amount_decimal=text
+        )
+        return gen.add_balance._get_kwargs(body=body, idempotency_key=key)
+
+    request, exact_request, key = _keyed_money(make, idempotency_key)
+    return Call(request, "bearer", _read_user, idempotency_key=key, exact_request=exact_request)
 
 
 def get_user(email: str) -> Call[User]:

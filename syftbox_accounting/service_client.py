@@ -4,16 +4,18 @@
 from __future__ import annotations
 
 import copy
+import enum
 import logging
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, Literal, Self, TypeAlias, TypeVar
 
 import httpx
 
 from syftbox_accounting import settings, validation
 from syftbox_accounting.defaults import DEFAULT_MAX_RETRIES
 from syftbox_accounting.errors import AccountingError, InvalidInputError
+from syftbox_accounting.hooks import HooksArg, hooks_of
 from syftbox_accounting.transport import (
     DEFAULT_MAX_RESPONSE_BYTES,
     Flow,
@@ -24,6 +26,21 @@ from syftbox_accounting.transport import (
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _Unchanged(enum.Enum):
+    """The default of `with_options()`'s parameters: keep this client's value."""
+
+    UNCHANGED = "UNCHANGED"
+
+    def __repr__(self) -> str:
+        return "UNCHANGED"
+
+
+UNCHANGED = _Unchanged.UNCHANGED
+Unchanged: TypeAlias = Literal[_Unchanged.UNCHANGED]
+# Options that cannot change on a copy sharing the connection pool.
+_FIXED = frozenset({"http_client", "async_http_client", "allow_insecure_http"})
 
 
 def twin(of: Callable[..., Any]) -> Callable[[F], F]:
@@ -61,8 +78,13 @@ class ServiceClient:
         retry_policy: RetryPolicy | None = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         deadline: float | None = None,
+        hooks: HooksArg | None = None,
+        url_name: str | None = None,
     ) -> None:
+        # Every setting is checked here, once, before anything else can fail on it.
         settings.configure_logging()
+        # Where the URL came from, for messages: the argument, or a variable.
+        self._url_name = url_name or self._URL_PARAMETER
         # Every constructor option, as given: `with_options()` rebuilds from these.
         self._options: dict[str, Any] = {
             "timeout": timeout,
@@ -73,6 +95,7 @@ class ServiceClient:
             "retry_policy": retry_policy,
             "max_response_bytes": max_response_bytes,
             "deadline": deadline,
+            "hooks": hooks,
         }
         self._allow_insecure_http = validation.flag(
             "allow_insecure_http", settings.allow_insecure_http(allow_insecure_http)
@@ -81,9 +104,7 @@ class ServiceClient:
 
     def _build_transport(self, url: str, options: dict[str, Any]) -> Transport:
         return Transport(
-            validation.url(
-                url, allow_insecure_http=self._allow_insecure_http, name=self._URL_PARAMETER
-            ),
+            validation.url(url, allow_insecure_http=self._allow_insecure_http, name=self._url_name),
             timeout=validation.timeout(settings.timeout(options["timeout"])),
             retry=_policy(options["retry_policy"], options["max_retries"]),
             http_client=_checked(options["http_client"], httpx.Client, "http_client"),
@@ -93,28 +114,43 @@ class ServiceClient:
             # Hardening: how much an answer may weigh, and how long a call may take.
             max_response_bytes=validation.byte_count(options["max_response_bytes"]),
             deadline=validation.deadline(options["deadline"]),
+            hooks=hooks_of(options["hooks"]),
         )
 
-    def with_options(self, **options: Any) -> Self:
+    def with_options(
+        self,
+        *,
+        timeout: float | Unchanged | None = UNCHANGED,
+        max_retries: int | Unchanged | None = UNCHANGED,
+        retry_policy: RetryPolicy | Unchanged | None = UNCHANGED,
+        max_response_bytes: int | Unchanged = UNCHANGED,
+        deadline: float | Unchanged | None = UNCHANGED,
+        hooks: HooksArg | Unchanged | None = UNCHANGED,
+    ) -> Self:
         """A copy of this client with some constructor options changed, e.g.
-        ``client.with_options(timeout=2, max_retries=0).check_credentials()``.
+        ``client.with_options(timeout=2, max_retries=0).check_credentials()``. Options
+        left out keep this client's value; None gives an option its default.
 
         Cheap: the copy shares this client's credentials and connection pool (closing
-        the copy leaves the pool open; close the original).
+        the copy leaves the pool open; close the original). The httpx clients and
+        `allow_insecure_http` belong to the pool, so they cannot change.
 
         Raises:
-            InvalidInputError: an option this client's constructor does not take, or
-                one that cannot change on a shared pool (the httpx clients).
+            InvalidInputError: a value the constructor would refuse.
         """
-        fixed = {"http_client", "async_http_client", "allow_insecure_http"}
-        for name in options:
-            if name not in self._options or name in fixed:
-                allowed = ", ".join(sorted(set(self._options) - fixed))
-                raise InvalidInputError(
-                    f"with_options() does not take {name!r}; it takes {allowed}."
-                )
-        merged = {**self._options, **options}
-        if "max_retries" in options and "retry_policy" not in options:
+        return self._with_options(locals())
+
+    def _with_options(self, given: dict[str, Any]) -> Self:
+        """The copy, from the arguments of a `with_options()` (its ``locals()``): each
+        parameter that is not `UNCHANGED` replaces that constructor option. An option
+        is kept in ``self._options`` and read from there, so that adding one to
+        `with_options()` is adding its parameter line."""
+        changes = {k: v for k, v in given.items() if k != "self" and v is not UNCHANGED}
+        for name in changes:
+            if name not in self._options or name in _FIXED:  # a subclass's slip
+                raise InvalidInputError(f"with_options() cannot change {name!r}.")
+        merged = {**self._options, **changes}
+        if "max_retries" in changes and "retry_policy" not in changes:
             merged["retry_policy"] = None
         clone = copy.copy(self)
         clone._options = merged

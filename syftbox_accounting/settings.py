@@ -16,7 +16,7 @@ from syftbox_accounting.defaults import (
     ENV_MAX_RETRIES,
     ENV_TIMEOUT,
 )
-from syftbox_accounting.errors import InvalidInputError
+from syftbox_accounting.errors import BAD_SETTING, InvalidInputError
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}
@@ -28,6 +28,17 @@ def _env(environ: Mapping[str, str] | None) -> Mapping[str, str]:
     return os.environ if environ is None else environ
 
 
+def bad(variable: str, text: str, form: str, default: object) -> InvalidInputError:
+    """The error for a variable whose value is not of its accepted `form`: it names
+    the variable, the value and the form, and how to get the default."""
+    shown = text if len(text) <= 40 else text[:37] + "..."
+    return InvalidInputError(
+        f"{variable}={shown!r} is not valid: it must be {form}.",
+        hint=f"Correct it, or unset it for the default ({default}).",
+        hint_key=BAD_SETTING,
+    )
+
+
 def allow_insecure_http(value: bool | None, environ: Mapping[str, str] | None = None) -> bool:
     """`value`, else ``SYFTBOX_ACCOUNTING_ALLOW_INSECURE_HTTP`` (1/true/yes/on)."""
     if value is not None:
@@ -37,7 +48,7 @@ def allow_insecure_http(value: bool | None, environ: Mapping[str, str] | None = 
         return True
     if text in _FALSE:
         return False
-    raise InvalidInputError(f"{ENV_ALLOW_INSECURE_HTTP} must be 1 or 0, not {text!r}.")
+    raise bad(ENV_ALLOW_INSECURE_HTTP, text, "1 or 0 (also true/false, yes/no, on/off)", "off")
 
 
 def timeout(value: float | None, environ: Mapping[str, str] | None = None) -> float:
@@ -52,9 +63,7 @@ def timeout(value: float | None, environ: Mapping[str, str] | None = None) -> fl
     except ValueError:
         seconds = -1.0
     if not 0 < seconds < float("inf"):
-        raise InvalidInputError(
-            f"{ENV_TIMEOUT} must be a positive number of seconds, not {text!r}."
-        )
+        raise bad(ENV_TIMEOUT, text, "a positive number of seconds, e.g. 10 or 2.5", "10")
     return seconds
 
 
@@ -65,8 +74,8 @@ def max_retries(value: int | None, environ: Mapping[str, str] | None = None) -> 
     text = _env(environ).get(ENV_MAX_RETRIES, "").strip()
     if not text:
         return DEFAULT_MAX_RETRIES
-    if not text.isdigit() or not 0 <= int(text) <= 10:
-        raise InvalidInputError(f"{ENV_MAX_RETRIES} must be an integer from 0 to 10, not {text!r}.")
+    if not (text.isascii() and text.isdigit()) or not 0 <= int(text) <= 10:
+        raise bad(ENV_MAX_RETRIES, text, "a whole number from 0 to 10", DEFAULT_MAX_RETRIES)
     return int(text)
 
 
@@ -84,10 +93,11 @@ def configure_logging(environ: Mapping[str, str] | None = None) -> None:
         return
     level = _LEVELS.get(text)
     if level is None:
-        raise InvalidInputError(f"{ENV_LOG} must be debug or info, not {text!r}.")
+        raise bad(ENV_LOG, text, "debug or info", "off: no log")
     logger = logging.getLogger("syftbox_accounting")
     logger.setLevel(level)
-    if _handler is None:
+    # A program that handles the library's log itself (the command line) keeps it.
+    if _handler is None and not logger.handlers:
         _handler = logging.StreamHandler(sys.stderr)
         _handler.setFormatter(logging.Formatter("syftbox_accounting %(levelname)s %(message)s"))
         logger.addHandler(_handler)

@@ -24,6 +24,7 @@ never moves twice.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import dataclasses
 import email.utils
 import logging
@@ -36,9 +37,11 @@ import weakref
 from collections.abc import Generator
 from typing import Any, TypeVar, cast
 
+import httpcore
 import httpx
 
 from syftbox_accounting import errors, operations, validation
+from syftbox_accounting import hooks as _hooks
 from syftbox_accounting._version import __version__
 from syftbox_accounting.errors import AccountingError, AuthenticationError
 from syftbox_accounting.operations import Call
@@ -131,18 +134,26 @@ class RetryPolicy:
         return random.uniform(0, min(self.max_backoff, self.backoff * 2**attempt))
 
 
+# Longer delta-seconds than this (over 300 years) are no advice anyone can follow.
+_MAX_RETRY_AFTER_DIGITS = 10
+
+
 def parse_retry_after(value: str | None) -> float | None:
-    """Seconds from a `Retry-After` header: delta-seconds or an HTTP date."""
+    """Seconds from a `Retry-After` header: delta-seconds or an HTTP date; None for
+    anything else (other digits than ASCII ones, other scripts, absurd lengths or dates),
+    never an exception."""
     if not value:
         return None
     value = value.strip()
+    if not value.isascii() or not value.isprintable() or len(value) > 64:
+        return None
     if value.isdigit():
-        return float(value)
+        return float(value) if len(value) <= _MAX_RETRY_AFTER_DIGITS else None
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+        return max(0.0, when.timestamp() - time.time())
+    except (TypeError, ValueError, OverflowError, IndexError):
         return None
-    return max(0.0, when.timestamp() - time.time())
 
 
 # Failures that prove the request never left: safe to send again, whatever it is.
@@ -221,14 +232,110 @@ class _Clock:
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
-        self._end = time.monotonic() + seconds
+        self.end = time.monotonic() + seconds
 
     def left(self) -> float:
-        return self._end - time.monotonic()
+        return self.end - time.monotonic()
 
     def check(self) -> None:
         if self.left() <= 0:
             raise Overdue(self.seconds)
+
+
+# -- the deadline inside the sync client's socket operations
+#
+# httpx bounds each socket read by the timeout, never a whole exchange: a server that
+# sends its status line and headers one byte at a time keeps a sync call waiting for
+# ever (the async driver cancels the whole exchange instead). So the sync client's
+# connection pool gets a network backend whose every connect, read and write is bounded
+# by what is left of the call's deadline, which `_fetch` sets for its thread.
+
+_DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar(
+    "syftbox_accounting_deadline", default=None
+)
+
+
+def _left(timeout: float | None, overdue: type[Exception]) -> float | None:
+    """`timeout`, cut to what is left of this thread's call deadline (`overdue` once
+    nothing is)."""
+    end = _DEADLINE.get()
+    if end is None:
+        return timeout
+    left = end - time.monotonic()
+    if left <= 0:
+        raise overdue("the call's deadline passed")
+    return left if timeout is None else min(timeout, left)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    def __init__(self, stream: httpcore.NetworkStream) -> None:
+        self._stream = stream
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(max_bytes, _left(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, _left(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(
+        self,
+        ssl_context: Any,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        left = _left(timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(self._stream.start_tls(ssl_context, server_hostname, left))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.NetworkBackend):
+    def __init__(self, backend: httpcore.NetworkBackend) -> None:
+        self._backend = backend
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Any = None,
+    ) -> httpcore.NetworkStream:
+        left = _left(timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(
+            self._backend.connect_tcp(host, port, left, local_address, socket_options)
+        )
+
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Any = None
+    ) -> httpcore.NetworkStream:
+        left = _left(timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(self._backend.connect_unix_socket(path, left, socket_options))
+
+    def sleep(self, seconds: float) -> None:
+        self._backend.sleep(seconds)
+
+
+def keep_deadlines(client: httpx.Client) -> bool:
+    """Make `client`'s connection pools (its transport's and its proxies') bound every
+    socket operation by the running call's deadline; outside a call of this library
+    they behave as before. False when a pool is not httpx's own (a custom transport):
+    there only each read's timeout holds."""
+    transports = [client._transport, *(t for t in client._mounts.values() if t is not None)]
+    every = True
+    for transport in transports:
+        pool: Any = getattr(transport, "_pool", None)
+        backend = getattr(pool, "_network_backend", None)
+        if isinstance(backend, httpcore.NetworkBackend):
+            if not isinstance(backend, _DeadlineBackend):
+                pool._network_backend = _DeadlineBackend(backend)
+        else:
+            every = False
+    return every
 
 
 class _Request:
@@ -268,11 +375,13 @@ class _Body:
 
 
 def _answer(response: httpx.Response, chunks: list[bytes]) -> httpx.Response:
-    """`response` with the body we read (already decoded, so its encoding goes)."""
+    """`response` with the body we read (already decoded, so its encoding goes). The
+    headers are kept as the bytes that came: a value that is not ASCII (a Retry-After
+    of `²`) stays readable, where re-encoding its text would fail."""
     headers = [
-        (k, v)
-        for k, v in response.headers.multi_items()
-        if k.lower() not in {"content-encoding", "content-length", "transfer-encoding"}
+        (name, value)
+        for name, value in response.headers.raw
+        if name.lower() not in {b"content-encoding", b"content-length", b"transfer-encoding"}
     ]
     return httpx.Response(
         response.status_code, headers=headers, content=b"".join(chunks), request=response.request
@@ -315,8 +424,11 @@ class Transport:
         async_http_client: httpx.AsyncClient | None = None,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         deadline: float | None = None,
+        hooks: _hooks.Hooks | None = None,
     ) -> None:
         self._base_url = base_url
+        # The user's functions, called on each call's request, retry, response, error.
+        self.hooks: _hooks.Hooks = hooks or {}
         # Set once an answer echoed the Idempotency-Key it was sent with.
         self.honours_keys = False
         self.timeout = timeout
@@ -332,6 +444,7 @@ class Transport:
         self._secrets: tuple[str, ...] = ()
         self._client = http_client
         self._owns_client = http_client is None
+        self._deadlines_kept = False
         self._async_client = async_http_client
         self._owns_async_client = async_http_client is None
         self._async_loop: object = None
@@ -476,6 +589,10 @@ class Transport:
                 # A client nobody closed (a notebook, a script) still releases its
                 # connections when it is garbage-collected.
                 weakref.finalize(self, self._client.close)
+            if not self._deadlines_kept:
+                # Yours too, when you pass one: outside our calls it behaves as before.
+                keep_deadlines(self._client)
+                self._deadlines_kept = True
             return self._client
 
     def _async_http(self) -> httpx.AsyncClient:
@@ -546,7 +663,8 @@ class Transport:
     def _request_args(
         self, call: Call[Any], auth: httpx.Auth | None, timeout: float | None
     ) -> _Request:
-        args = dict(call.request)
+        # Amounts as decimal strings where the service announced exact-money.
+        args = dict(call.request_for(self.features))
         args["url"] = self.base_url + call.path
         args["timeout"] = self.timeout if timeout is None else timeout
         args["headers"] = {**(args.get("headers") or {}), "User-Agent": USER_AGENT}
@@ -571,6 +689,8 @@ class Transport:
         """One request, its answer read within the size limit and the deadline."""
         args = dict(request.kwargs)
         args["timeout"] = max(0.001, min(args["timeout"], clock.left()))
+        # Every socket operation of this exchange, headers included, within the deadline.
+        deadline = _DEADLINE.set(clock.end)
         try:
             with client.stream(**args) as response:
                 body = _Body(response, self.max_response_bytes)
@@ -583,6 +703,8 @@ class Transport:
             if clock.left() <= 0:
                 raise Overdue(clock.seconds) from None
             raise
+        finally:
+            _DEADLINE.reset(deadline)
 
     async def _fetch_async(
         self, client: httpx.AsyncClient, request: _Request, clock: _Clock
@@ -618,8 +740,11 @@ class Transport:
     ) -> Generator[_Send | _Sleep, Outcome, T]:
         limit = self.retry.max_retries if max_retries is None else max_retries
         attempt = 0
+        tell = _Teller(self.hooks, call, operation, self._secrets) if self.hooks else None
         while True:
             started = time.perf_counter()
+            if tell:
+                tell("request", attempt)
             outcome = yield _SEND
             elapsed = (time.perf_counter() - started) * 1000
             answered = isinstance(outcome, httpx.Response)
@@ -648,7 +773,17 @@ class Transport:
             if wait is not None and wait >= clock.left():
                 wait = None  # no time left for another attempt
             if wait is None:
-                return self._read(call, operation, outcome, attempt, by_key)
+                if not tell:
+                    return self._read(call, operation, outcome, attempt, by_key)
+                try:
+                    result = self._read(call, operation, outcome, attempt, by_key)
+                except AccountingError as exc:
+                    tell("error", attempt, outcome, failure=exc)
+                    raise
+                tell("response", attempt, outcome)
+                return result
+            if tell:
+                tell("retry", attempt, outcome, wait=wait)
             attempt += 1
             log.info(
                 "Retrying %s %s in %.1f s after %s (retry %d of %d)",
@@ -716,6 +851,8 @@ class Transport:
             idempotency_key=call.idempotency_key,
             honours_keys=self.honours_keys,
             by_api_key=by_key,
+            auth=call.auth,
+            about=call.about,
             request_id=outcome.headers.get(REQUEST_ID_HEADER)
             if isinstance(outcome, httpx.Response)
             else None,
@@ -893,6 +1030,58 @@ class Transport:
         if failures:
             raise failures[0]
         return results
+
+
+class _Teller:
+    """Tells the hooks how one call goes (`hooks.CallEvent`): kept out of the drivers,
+    so sync and async calls tell the same."""
+
+    def __init__(
+        self, hooks: _hooks.Hooks, call: Call[Any], operation: str, secrets: tuple[str, ...]
+    ) -> None:
+        self.hooks, self.call, self.operation = hooks, call, operation
+        self.secrets = call.secrets + secrets
+        self.call_id = _hooks.next_call_id()
+        self.started = time.perf_counter()
+
+    def __call__(
+        self,
+        kind: _hooks.EventKind,
+        attempt: int,
+        outcome: Outcome | None = None,
+        *,
+        failure: AccountingError | None = None,
+        wait: float | None = None,
+    ) -> None:
+        answer = outcome if isinstance(outcome, httpx.Response) else None
+        what: str | None = None
+        if failure is not None:
+            what = type(failure).__name__
+        elif answer is not None and kind == "retry":
+            what = f"HTTP {answer.status_code}"
+        elif outcome is not None and answer is None:
+            what = type(outcome).__name__
+        request_id = answer.headers.get(REQUEST_ID_HEADER) if answer is not None else None
+        if request_id is not None:  # the service's echo, as an error keeps it
+            request_id = errors.redact(request_id, self.secrets)[:128]
+        _hooks.emit(
+            self.hooks,
+            _hooks.CallEvent(
+                kind=kind,
+                operation=self.operation,
+                method=self.call.method,
+                path=self.call.path,
+                attempt=attempt + 1,
+                status=answer.status_code if answer is not None else None,
+                elapsed_ms=(time.perf_counter() - self.started) * 1000,
+                request_id=failure.request_id if failure is not None else request_id,
+                idempotency_key=self.call.idempotency_key,
+                error=what,
+                error_code=failure.code if failure is not None else None,
+                wait=wait,
+                call_id=self.call_id,
+            ),
+        )
 
 
 def _in_progress(response: httpx.Response) -> bool:

@@ -2,9 +2,10 @@
 
 They are small frozen dataclasses owned by this package, not the generated models,
 so the public API stays put when the generator's naming changes. Money is `Decimal`:
-the service keeps it exactly (micro-dollars) and sends it as JSON numbers, which we
-read digit for digit, never through a float. Only the seed's calls that promise a
-float (`get_account_balance`, `UserAccount.balance`) return one.
+the service keeps it exactly (micro-dollars) and sends it as decimal strings (or, the
+public service, as JSON numbers), which we read digit for digit, never through a float.
+Only the seed's calls that promise a float (`get_account_balance`,
+`UserAccount.balance`) return one.
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import enum
+from collections.abc import Iterable
 from decimal import Decimal
-from typing import TypedDict
+from typing import Any, TypedDict
 
+from syftbox_accounting import render
 from syftbox_accounting.errors import AccountingError
 
 __all__ = [
@@ -27,6 +30,7 @@ __all__ = [
     "Transaction",
     "TransactionActor",
     "TransactionDict",
+    "TransactionList",
     "TransactionStatus",
     "Usage",
     "UsageDict",
@@ -42,16 +46,46 @@ __all__ = [
 # the standard library. (attrs stays a dependency: the generated client uses it.)
 
 
-class TransactionStatus(enum.StrEnum):
-    """`PENDING` until resolved; then `COMPLETED` (money moved) or `CANCELLED`."""
+class _OpenEnum(enum.StrEnum):
+    """An enum of the contract's answers, which may grow (openapi.yaml, Conventions).
+
+    A value this version does not know is not an error: it becomes an ``UNKNOWN``
+    member that keeps the service's text as its value, so it compares equal to that
+    text, shows it, and is never one of the known members:
+
+    >>> status = TransactionStatus("DISPUTED")
+    >>> status.name, status.value, status.known
+    ('UNKNOWN', 'DISPUTED', False)
+    """
+
+    @classmethod
+    def _missing_(cls, value: object) -> Any:
+        if not isinstance(value, str):
+            return None
+        # Not cached: a service sending many made-up values must not grow the class.
+        member = str.__new__(cls, value)
+        member._name_ = "UNKNOWN"
+        member._value_ = value
+        return member
+
+    @property
+    def known(self) -> bool:
+        """False for a value this version of the library does not know."""
+        return self._name_ in type(self).__members__
+
+
+class TransactionStatus(_OpenEnum):
+    """`PENDING` until resolved; then `COMPLETED` (money moved) or `CANCELLED`. A status
+    a later service adds comes as ``UNKNOWN`` with its text (see `_OpenEnum`)."""
 
     PENDING = "PENDING"
     COMPLETED = "COMPLETED"
     CANCELLED = "CANCELLED"
 
 
-class TransactionActor(enum.StrEnum):
-    """Who created or resolved a transaction."""
+class TransactionActor(_OpenEnum):
+    """Who created or resolved a transaction. An actor a later service adds comes as
+    ``UNKNOWN`` with its text (see `_OpenEnum`)."""
 
     SYSTEM = "SYSTEM"
     SENDER = "SENDER"
@@ -126,7 +160,7 @@ class AccountInfo(TypedDict):
     billing_history: list[TransactionDict]
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
+@dataclasses.dataclass(frozen=True, slots=True, repr=False)
 class Transaction:
     """A payment from `sender_email` to `recipient_email`.
 
@@ -135,7 +169,9 @@ class Transaction:
     `authorized_amount` until `expires_at`; `amount` is what was captured (less than
     `authorized_amount` when confirmed with a smaller amount). A cancelled one has a
     `cancel_reason` (``"cancelled"``, or ``"expired"`` when its hold lapsed; other
-    values may come). A refund names the transaction it gives back in `refund_of`;
+    values may come, as their text). A `status`, `created_by` or `resolved_by` a later
+    service adds is an ``UNKNOWN`` member keeping its text (``status.known`` is False).
+    A refund names the transaction it gives back in `refund_of`;
     `refunded_amount` is what refunds of this one gave back so far.
     """
 
@@ -172,6 +208,38 @@ class Transaction:
         """True for a refund of another transaction (`refund_of`)."""
         return self.refund_of is not None
 
+    def __repr__(self) -> str:
+        held = ""
+        if self.is_pending and self.authorized_amount not in (None, self.amount):
+            held = f" (holds {render.money(self.authorized_amount or Decimal(0))})"
+        return (
+            f"<Transaction {self.id}: {render.money(self.amount)}{held} {self.sender_email} -> "
+            f"{self.recipient_email}, {_status(self)}, {_when(self.created_at)}>"
+        )
+
+    def to_record(self) -> dict[str, object]:
+        """One row for a table or pandas: every field, exact (`Decimal` amounts,
+        aware `datetime` times, enums as their text)."""
+        return {
+            "id": self.id,
+            "created_at": self.created_at,
+            "status": self.status.value,
+            "amount": self.amount,
+            "sender_email": self.sender_email,
+            "recipient_email": self.recipient_email,
+            "app_name": self.app_name,
+            "endpoint": self.endpoint,
+            "created_by": self.created_by.value,
+            "resolved_by": self.resolved_by.value if self.resolved_by else None,
+            "resolved_at": self.resolved_at,
+            "authorized_amount": self.authorized_amount,
+            "expires_at": self.expires_at,
+            "cancel_reason": self.cancel_reason,
+            "refund_of": self.refund_of,
+            "refunded_amount": self.refunded_amount,
+            "refund_reason": self.refund_reason,
+        }
+
     def as_dict(self) -> TransactionDict:
         """Plain JSON-ready values: amounts as floats, times as ISO 8601 text."""
         return {
@@ -194,6 +262,140 @@ class Transaction:
         }
 
 
+def _when(moment: datetime.datetime | None) -> str:
+    if moment is None:
+        return "-"
+    return moment.astimezone(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _status(tx: Transaction) -> str:
+    return "EXPIRED" if tx.expired else tx.status.value
+
+
+_TABLE_HEADERS = ("CREATED (UTC)", "STATUS", "AMOUNT", "WITH", "APP", "ID")
+# Rows a text or HTML table shows; `to_records()` has them all.
+SHOWN_ROWS = 20
+
+
+def _table_row(tx: Transaction, owner: str | None) -> tuple[str, ...]:
+    """A transaction as one row, seen from `owner`: + money in, - money out."""
+    mine = (owner or "").casefold()
+    if tx.created_by is TransactionActor.SYSTEM or (
+        tx.sender_email.casefold() == tx.recipient_email.casefold()
+    ):
+        sign, other = "+", "credit"
+    elif mine and tx.recipient_email.casefold() == mine:
+        sign, other = "+", f"from {tx.sender_email}"
+    elif mine:
+        sign, other = "-", f"to {tx.recipient_email}"
+    else:
+        sign, other = "", f"{tx.sender_email} -> {tx.recipient_email}"
+    if tx.is_refund:
+        other += " (refund)"
+    return (
+        tx.created_at.astimezone(datetime.UTC).strftime("%Y-%m-%d %H:%M"),
+        _status(tx),
+        sign + render.money(tx.amount),
+        other,
+        tx.app_name or "",
+        tx.id,
+    )
+
+
+class TransactionList(list[Transaction]):
+    """A list of transactions (newest first) that shows itself as a table: aligned
+    text in a terminal (``print(history)`` or its repr) and an HTML table in Jupyter,
+    the first 20 rows of it. ``to_records()`` gives every row for pandas and the like;
+    ``to_dataframe()`` a pandas DataFrame (pandas is not a dependency of the library).
+    `owner` is the account it was fetched for: amounts it received show as ``+``.
+
+    >>> history = client.get_transaction_history(50)
+    >>> history  # a table
+    >>> history.to_dataframe().groupby("status")["amount"].sum()
+    """
+
+    def __init__(self, transactions: Iterable[Transaction] = (), owner: str | None = None):
+        super().__init__(transactions)
+        self.owner = owner
+
+    def rows(self) -> list[tuple[str, ...]]:
+        """Each transaction as the table shows it: created, status, amount (+ in, - out
+        for the owner), the other party, the app and the id."""
+        return [_table_row(tx, self.owner) for tx in self]
+
+    def _shown(self) -> tuple[list[tuple[str, ...]], str | None]:
+        rows = TransactionList(self[:SHOWN_ROWS], self.owner).rows()
+        more = len(self) - len(rows)
+        total = f"{len(self)} transaction{'s' if len(self) != 1 else ''}"
+        note = f"the newest {len(rows)} of {total}; to_records() has them all" if more else None
+        return rows, note or (total if self else None)
+
+    def __repr__(self) -> str:
+        if not self:
+            return "No transactions."
+        rows, note = self._shown()
+        lines = render.text_table(_TABLE_HEADERS, rows, right=frozenset({2}))
+        return "\n".join([*lines, f"({note})" if note else ""]).rstrip()
+
+    __str__ = __repr__
+
+    def _repr_html_(self) -> str:
+        if not self:
+            return "<p>No transactions.</p>"
+        rows, note = self._shown()
+        return render.html_table(_TABLE_HEADERS, rows, right=frozenset({2}), note=note)
+
+    def to_records(self) -> list[dict[str, object]]:
+        """Every transaction as a dict of its fields (`Transaction.to_record`), exact:
+        ready for ``pandas.DataFrame(...)``, ``csv.DictWriter`` or a database."""
+        return [tx.to_record() for tx in self]
+
+    def to_dataframe(self, *, exact: bool = False) -> Any:
+        """A pandas DataFrame of `to_records()`, one row per transaction: amounts as
+        floats (``exact=True`` keeps them as `Decimal` objects), times as UTC
+        timestamps.
+
+        Raises:
+            ImportError: pandas is not installed (``pip install pandas``).
+        """
+        try:
+            import pandas  # type: ignore[import-not-found,import-untyped,unused-ignore]
+        except ImportError as exc:
+            raise ImportError(
+                "to_dataframe() needs pandas, which syftbox-accounting does not install: "
+                "pip install pandas (or use to_records())"
+            ) from exc
+        frame = pandas.DataFrame.from_records(self.to_records(), columns=_RECORD_COLUMNS)
+        for column in ("created_at", "resolved_at", "expires_at"):
+            frame[column] = pandas.to_datetime(frame[column], utc=True)
+        if not exact:
+            for column in ("amount", "authorized_amount", "refunded_amount"):
+                frame[column] = frame[column].astype("float64")
+        return frame
+
+
+# The keys of `Transaction.to_record()`, in order: a DataFrame's columns, even empty.
+_RECORD_COLUMNS = [
+    "id",
+    "created_at",
+    "status",
+    "amount",
+    "sender_email",
+    "recipient_email",
+    "app_name",
+    "endpoint",
+    "created_by",
+    "resolved_by",
+    "resolved_at",
+    "authorized_amount",
+    "expires_at",
+    "cancel_reason",
+    "refund_of",
+    "refunded_amount",
+    "refund_reason",
+]
+
+
 @dataclasses.dataclass(frozen=True, slots=True)
 class Usage:
     """Counts and totals over your transactions (see `get_usage()`): how many there
@@ -212,6 +414,30 @@ class Usage:
     last_transaction_at: datetime.datetime | None = None
     total_refunds_received: Decimal = Decimal(0)
     total_refunds_given: Decimal = Decimal(0)
+
+    def rows(self) -> list[tuple[str, str]]:
+        """What a person reads: (label, value) pairs, money as dollars."""
+        found = [
+            ("Transactions", f"{self.transaction_count:,}"),
+            ("Spent", render.money(self.total_spent)),
+            ("Received", render.money(self.total_received)),
+            ("Pending", f"{self.pending_count:,} ({render.money(self.pending_amount)} to pay)"),
+        ]
+        if self.total_refunds_received or self.total_refunds_given:
+            found += [
+                ("Refunds received", render.money(self.total_refunds_received)),
+                ("Refunds given", render.money(self.total_refunds_given)),
+            ]
+        found.append(("First", _when(self.first_transaction_at)))
+        found.append(("Last", _when(self.last_transaction_at)))
+        return found
+
+    def __str__(self) -> str:
+        width = max(len(label) for label, _ in self.rows())
+        return "\n".join(f"{label:<{width}}  {value}" for label, value in self.rows())
+
+    def _repr_html_(self) -> str:
+        return render.html_table(None, self.rows(), caption="Usage")
 
     def as_dict(self) -> UsageDict:
         """Plain JSON-ready values: amounts as floats, times as ISO 8601 text."""
@@ -283,8 +509,9 @@ class CredentialCheck:
         return self.ok
 
 
-class ApiKeyScope(enum.StrEnum):
-    """What an API key may do (see README, "Credentials")."""
+class ApiKeyScope(_OpenEnum):
+    """What an API key may do (see README, "Credentials"). A scope a later service adds
+    comes as ``UNKNOWN`` with its text (see `_OpenEnum`); a new key takes known ones."""
 
     READ = "read"  # the account, its balance, history and usage
     PAY = "pay"  # tokens and direct payments (transfers)

@@ -13,13 +13,14 @@ import ipaddress
 import math
 import os
 import re
+import unicodedata
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from syftbox_accounting.defaults import ENV_ALLOW_INSECURE_HTTP
-from syftbox_accounting.errors import INSECURE_HTTP, InvalidInputError
+from syftbox_accounting.defaults import ENV_ALLOW_INSECURE_HTTP, ENV_URL
+from syftbox_accounting.errors import BAD_SETTING, INSECURE_HTTP, InvalidInputError
 from syftbox_accounting.types import TransactionStatus
 
 # The contract's bounds (openapi.yaml, `Amount`): > 0, < 1e9, at most 6 decimals.
@@ -164,14 +165,56 @@ def _secret_problem(name: str, value: object, max_length: int) -> str | None:
     return None
 
 
+# What a new password may hold (openapi.yaml, Passwords): printable Latin-1, the only
+# characters every generated client can put in HTTP Basic (urllib3 encodes Latin-1,
+# `btoa` throws above U+00FF).
+_NEW_PASSWORD = re.compile(r"[\x20-\x7e\xa0-\xff]+")
+NEW_PASSWORD_CHARACTERS = (
+    "printable Latin-1 only: ASCII letters, digits, punctuation and spaces, and the "
+    "characters U+00A0 to U+00FF (such as é, ñ, ß); no emoji, other scripts or control "
+    "characters, which HTTP Basic authentication cannot carry in every client"
+)
+
+
 def password(value: object, name: str = "password", *, new: bool = False) -> str:
-    """A password (or a `Hidden` one): any non-empty string; a new one needs at
-    least 8 characters."""
+    """A password (or a `Hidden` one): any non-empty string. A new one needs 8 to 256
+    characters of printable Latin-1 (`NEW_PASSWORD_CHARACTERS`); one that exists
+    already is taken as it is, so accounts made before that rule keep working."""
     secret = Hidden(value)
     del value
     problem = _secret_problem(name, secret.value, MAX_PASSWORD_LENGTH)
-    if problem is None and new and len(str(secret.value)) < 8:
-        problem = f"{name} is too short: use at least 8 characters."
+    if problem is None and new:
+        if len(str(secret.value)) < 8:
+            problem = f"{name} is too short: use at least 8 characters."
+        elif not _NEW_PASSWORD.fullmatch(str(secret.value)):
+            # Says which characters, never which of them was wrong (that would show it).
+            problem = (
+                f"{name} has a character the service does not take: use {NEW_PASSWORD_CHARACTERS}."
+            )
+    if problem is not None:
+        raise InvalidInputError(problem)
+    return str(secret.value)
+
+
+def admin_key(value: object, name: str = "admin_key") -> str:
+    """The admin key (or a `Hidden` one): it travels in an HTTP header, so it may hold
+    no control character (a line break, a tab, NUL, DEL, C1) and no space at either end
+    (a header's ends are trimmed), which the service could never have as its key."""
+    secret = Hidden(value)
+    del value
+    problem = _secret_problem(name, secret.value, MAX_PASSWORD_LENGTH)
+    if problem is None:
+        text = str(secret.value)
+        if any(unicodedata.category(c) == "Cc" for c in text):
+            problem = (
+                f"{name} contains a control character (such as a line break or a tab), "
+                "which no HTTP header can carry: check how the key was read (a trailing "
+                "newline from a file?) and pass its printable characters only."
+            )
+        elif text != text.strip():
+            problem = (
+                f"{name} starts or ends with spaces, which HTTP removes from a header: remove them."
+            )
     if problem is not None:
         raise InvalidInputError(problem)
     return str(secret.value)
@@ -335,7 +378,9 @@ def window(
 
 def status(value: object) -> TransactionStatus | None:
     """None, or a `TransactionStatus` (or its name, e.g. ``"PENDING"``)."""
-    if value is None or isinstance(value, TransactionStatus):
+    # The filter is a request enum, closed: an UNKNOWN status read from an answer is no
+    # value the service's filter takes.
+    if value is None or (isinstance(value, TransactionStatus) and value.known):
         return value
     if isinstance(value, str) and value.upper() in TransactionStatus.__members__:
         return TransactionStatus(value.upper())
@@ -416,16 +461,17 @@ def url(value: object, *, allow_insecure_http: bool = False, name: str = "accoun
     if parts.scheme not in {"http", "https"} or not parts.netloc:
         # Never echo what may be a password in `user:password@host`.
         shown = "" if "@" in text else f" {text!r}"
-        raise InvalidInputError(
+        raise _bad_url(
+            name,
             f"{name}{shown} must be an absolute http(s) URL, such as "
-            "https://syftaccounting.centralus.cloudapp.azure.com."
+            "https://syftaccounting.centralus.cloudapp.azure.com.",
         )
     if parts.username is not None or parts.password is not None:
-        raise InvalidInputError(
-            f"{name} must not contain credentials: pass email and password separately."
+        raise _bad_url(
+            name, f"{name} must not contain credentials: pass email and password separately."
         )
     if parts.query or parts.fragment:
-        raise InvalidInputError(f"{name} must not have a query or fragment.")
+        raise _bad_url(name, f"{name} {text!r} must not have a query or fragment.")
     host = parts.hostname or ""
     if parts.scheme == "http" and not allow_insecure_http and not is_loopback(host):
         raise InvalidInputError(
@@ -435,6 +481,16 @@ def url(value: object, *, allow_insecure_http: bool = False, name: str = "accoun
             hint_key=INSECURE_HTTP,
         )
     return text.rstrip("/")
+
+
+def _bad_url(name: str, summary: str) -> InvalidInputError:
+    if name != ENV_URL:
+        return InvalidInputError(summary)
+    return InvalidInputError(
+        summary,
+        hint="Correct it, or unset it for the default (the public SyftBox service).",
+        hint_key=BAD_SETTING,
+    )
 
 
 def filepath(value: object, name: str = "filepath") -> str | os.PathLike[str] | None:
@@ -456,25 +512,29 @@ def filepath(value: object, name: str = "filepath") -> str | os.PathLike[str] | 
 def flag(name: str, value: object) -> bool:
     """A boolean option."""
     if not isinstance(value, bool):
-        raise InvalidInputError(f"{name} must be True or False, not {_type_name(value)}.")
+        raise InvalidInputError(f"{name} must be True or False, not {_shown(value)}.")
     return value
 
 
 def timeout(value: object, name: str = "timeout") -> float:
     """A timeout in seconds: a positive, finite number."""
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InvalidInputError(f"{name} must be a number of seconds, not {_type_name(value)}.")
+        raise InvalidInputError(
+            f"{name} must be a positive number of seconds (e.g. 10), not {_shown(value)}."
+        )
     if not math.isfinite(value) or value <= 0:
-        raise InvalidInputError(f"{name} must be a positive number of seconds, got {value}.")
+        raise InvalidInputError(
+            f"{name} must be a positive number of seconds (e.g. 10), not {_shown(value)}."
+        )
     return float(value)
 
 
 def seconds(value: object, name: str) -> float:
     """A wait in seconds: a finite number >= 0."""
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InvalidInputError(f"{name} must be a number of seconds.")
+        raise InvalidInputError(f"{name} must be a number of seconds >= 0, not {_shown(value)}.")
     if not math.isfinite(value) or value < 0:
-        raise InvalidInputError(f"{name} must be a finite number of seconds >= 0, got {value}.")
+        raise InvalidInputError(f"{name} must be a number of seconds >= 0, not {_shown(value)}.")
     return float(value)
 
 

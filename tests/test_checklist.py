@@ -164,6 +164,13 @@ def _areas(cls: type) -> list[str]:
     return sorted({_file(_home(f.cls, f"_{f.public}")) for f in _flows() if f.cls is cls})
 
 
+# Public methods that use an operation but have no twin, on purpose, and why.
+SYNC_ONLY = {
+    "show": "a display: it shows a widget or prints, in a notebook or a terminal, with a "
+    "short timeout and no exception; the seed makes it sync, and nothing awaits a display",
+}
+
+
 def _twins(cls: type, public: str) -> helpers.Twins | None:
     return next(
         (t for t in helpers.TWINS.values() if t.cls is cls and public in (t.sync, t.aio)),
@@ -215,7 +222,7 @@ def first_gap(operation_id: str, method: str, path: str) -> str | None:
         )
     for flow in flows:
         where = _file(_home(flow.cls, flow.public))
-        if _twins(flow.cls, flow.public) is None:
+        if _twins(flow.cls, flow.public) is None and flow.public not in SYNC_ONLY:
             other = f"async def {flow.public}_async"
             if helpers.is_async(getattr(flow.cls, flow.public)):
                 other = f"def {flow.public}_sync"

@@ -5,7 +5,7 @@ payer or a service meets, and races."""
 from __future__ import annotations
 
 import concurrent.futures
-import time
+import threading
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,9 @@ from syftbox_accounting import (
 )
 from syftbox_accounting import credentials as creds
 from syftbox_accounting.testing import AccountingTestService
+
+# A ceiling for the waits below: generous, reached only when something is broken.
+PATIENCE = 60.0
 
 pytestmark = pytest.mark.usefixtures("isolated_env")  # HOME and env in tmp_path
 
@@ -278,7 +281,10 @@ def test_an_expired_token() -> None:
         payer = harness.create_account()
         service = harness.create_account()
         token = payer.create_transaction_token_sync(service.get_email())
-        time.sleep(2.1)  # JWT times are whole seconds
+        # Two seconds later on the service's clock (JWT times are whole seconds).
+        issuer = running._app.state.service.tokens  # type: ignore[union-attr]
+        real = issuer._clock
+        issuer._clock = lambda: real() + 2
         with pytest.raises(PaymentError) as caught:
             service.charge(payer.get_email(), 1, token)
         assert caught.value.code == "token_expired"
@@ -355,17 +361,26 @@ def test_walking_a_history_while_payments_keep_arriving(
     shop = accounting_service.create_account()
     before = [payer.create_transaction(shop.get_email(), 1).id for _ in range(25)]
     arrived: list[str] = []
+    first_paid, walk_began = threading.Event(), threading.Event()
     with concurrent.futures.ThreadPoolExecutor(1) as pool:
         other = accounting_service.create_account(balance=1000)
 
         def keep_paying() -> None:
+            arrived.append(other.create_transaction(shop.get_email(), 1).id)
+            first_paid.set()
+            # The other payments race the walk's later pages, once its first is read.
+            assert walk_began.wait(PATIENCE)
             while len(arrived) < 60:
                 arrived.append(other.create_transaction(shop.get_email(), 1).id)
 
         racing = pool.submit(keep_paying)
-        while not arrived:
-            time.sleep(0.005)
-        walked = [tx.id for tx in shop.iter_transactions(page_size=4)]
+        try:
+            assert first_paid.wait(PATIENCE)
+            walk = shop.iter_transactions(page_size=4)
+            walked = [next(walk).id]  # reads the first page
+        finally:
+            walk_began.set()
+        walked += [tx.id for tx in walk]
         racing.result()
     assert len(walked) == len(set(walked)), "a transaction came twice"
     assert set(before) <= set(walked), "a transaction that existed was skipped"
@@ -381,14 +396,15 @@ async def test_walking_a_history_async_while_another_task_inserts(
     before = [(await payer.create_transaction_async(shop.get_email(), 1)).id for _ in range(25)]
     arrived: list[str] = []
     walked: list[str] = []
+    first_paid = anyio.Event()
 
     async def keep_paying() -> None:
         while len(arrived) < 40:
             arrived.append((await payer.create_transaction_async(shop.get_email(), 1)).id)
+            first_paid.set()
 
     async def walk() -> None:
-        while not arrived:
-            await anyio.sleep(0.001)
+        await first_paid.wait()
         async for tx in shop.iter_transactions_async(page_size=3):
             walked.append(tx.id)
 

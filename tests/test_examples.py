@@ -14,18 +14,34 @@ from pathlib import Path
 import pytest
 
 from syftbox_accounting.server import BackgroundService
+from tests.words import REQUEST_LINE
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 SCRIPTS = sorted(EXAMPLES.glob("*.py"))
 
-# Runs a notebook's code cells in order, in one namespace, without Jupyter.
+# Runs a notebook's code cells in order, in one namespace, without Jupyter; a cell that
+# ends in an expression shows its value as a notebook would: its HTML (checked to be a
+# string) is counted, its text printed.
 _RUN_NOTEBOOK = """
-import json, sys
+import ast, json, sys
 namespace = {"__name__": "__main__"}
+shown_html = 0
 for cell in json.load(open(sys.argv[1]))["cells"]:
-    if cell["cell_type"] == "code":
-        exec(compile("".join(cell["source"]), sys.argv[1], "exec"), namespace)
+    if cell["cell_type"] != "code":
+        continue
+    tree = ast.parse("".join(cell["source"]))
+    last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
+    exec(compile(tree, sys.argv[1], "exec"), namespace)
+    if last is not None:
+        value = eval(compile(ast.Expression(last.value), sys.argv[1], "eval"), namespace)
+        if value is not None:
+            page = getattr(value, "_repr_html_", lambda: None)()
+            if page is not None:
+                assert isinstance(page, str) and page.startswith("<"), page
+                shown_html += 1
+            print(repr(value))
+print("html outputs:", shown_html)
 """
 
 
@@ -44,7 +60,7 @@ def _run(service: BackgroundService, *args: str, tmp_path: Path) -> str:
     for name in ("SYFTBOX_ACCOUNTING_EMAIL", "SYFTBOX_ACCOUNTING_PASSWORD"):
         env.pop(name, None)
     done = subprocess.run(
-        [sys.executable, *args], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60
+        [sys.executable, *args], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300
     )
     assert done.returncode == 0, done.stderr
     return done.stdout
@@ -54,13 +70,36 @@ def _run(service: BackgroundService, *args: str, tmp_path: Path) -> str:
 def test_example_script_runs(service: BackgroundService, script: Path, tmp_path: Path) -> None:
     out = _run(service, str(script), tmp_path=tmp_path)
     assert "balance: $" in out.lower()
+    # What a service returns to its payer names no request of its own.
+    assert not REQUEST_LINE.search(out), out
+    if script.name == "service_charging.py":
+        assert "payment refused: charge failed: This transaction token was already used." in out
 
 
 def test_example_notebook_runs(service: BackgroundService, tmp_path: Path) -> None:
     notebook = EXAMPLES / "notebook.ipynb"
     assert json.loads(notebook.read_text())["nbformat"] == 4
+    cells = json.loads(notebook.read_text())["cells"]
+    code = "".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+    # The whole workflow: accounts, a token, a hold captured for less, a transfer, the
+    # history and usage, rows for pandas, an error, hooks.
+    for step in (
+        "hold_for=",
+        "confirm_transaction(held.id, amount=",
+        "transfer(",
+        "get_transaction_history(",
+        "get_usage()",
+        "to_records()",
+        "hooks=",
+    ):
+        assert step in code, step
     out = _run(service, "-c", _RUN_NOTEBOOK, str(notebook), tmp_path=tmp_path)
     assert "Balance" in out  # show()'s text in a process without IPython
+    assert "payer.get_account_balance()" in out  # its snippets use the notebook's name
+    assert "<AccountingClient notebook-" in out
+    assert "CREATED (UTC)" in out  # the history as a table
+    assert "transfer failed: Insufficient funds" in out
+    assert "html outputs: 0" not in out
 
 
 def readme_quickstart() -> list[str]:

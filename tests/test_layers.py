@@ -35,13 +35,15 @@ LAYERS: tuple[frozenset[str], ...] = (
             "operations",
             "transport",
             "settings",
+            "hooks",
+            "render",
         }
     ),
     frozenset({"credentials", "display", "keyring_store"}),
     frozenset({"service_client"}),
     # http402 beside accounting: the client makes paying clients, the paywall charges.
     frozenset({"accounting", "admin", "http402"}),
-    frozenset({"client"}),
+    frozenset({"client", "otel"}),
     frozenset({"cli", "testing", "demo", "__main__", "__init__"}),
 )
 

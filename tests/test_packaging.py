@@ -5,7 +5,13 @@ runtime ones for the library, the `server` extra for the service and the demo, t
 from __future__ import annotations
 
 import ast
+import os
+import re
+import shutil
+import subprocess
 import sys
+import textwrap
+import zipfile
 from importlib.metadata import requires
 from pathlib import Path
 
@@ -19,9 +25,11 @@ IMPORT_NAMES = {
     "attrs": {"attrs", "attr"},
     "pyyaml": {"yaml"},
     "pympp": {"mpp"},
+    "opentelemetry-api": {"opentelemetry"},
+    "opentelemetry-sdk": {"opentelemetry"},
 }
 # Imported only when the user's process already has them (never a dependency).
-OPTIONAL = {"IPython"}
+OPTIONAL = {"IPython", "pandas"}
 
 
 def _declared() -> dict[str | None, set[str]]:
@@ -59,6 +67,8 @@ def test_imports_are_declared(path: Path) -> None:
     if relative.startswith("syftbox_accounting/http402/"):
         # The paywall loads starlette only to wrap a Starlette endpoint: the user's own.
         allowed |= declared["http402"] | {"starlette"}
+    if relative == "syftbox_accounting/otel.py":
+        allowed |= declared["otel"]
     if relative.startswith("syftbox_accounting/testing/"):
         # Loaded by pytest, as its plugin; pytest-httpx and respx are the user's own.
         allowed |= declared["testing"] | declared["server"] | {"pytest"}
@@ -95,26 +105,126 @@ print("ok", extras)
 """
 
 
-def test_a_plain_install_works(tmp_path: Path) -> None:
-    # The wheel, installed with its runtime dependencies only, in a new virtualenv.
-    import subprocess
-    import zipfile
-
-    wheels = tmp_path / "wheels"
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(wheels), str(ROOT)],
-        check=True,
-        capture_output=True,
-    )
-    (wheel,) = wheels.glob("*.whl")
+def test_a_plain_install_works(tmp_path: Path, wheel: Path) -> None:
+    # The wheel `make dist` built, installed with its runtime dependencies only, in a new
+    # virtualenv.
     tops = {name.split("/")[0] for name in zipfile.ZipFile(wheel).namelist()}
     assert {"syftbox_accounting", "syftbox_accounting_client"} <= tops
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    # No pip of its own: ours installs into it (`--python`), which saves bootstrapping one.
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     python = venv / "bin" / "python"
     subprocess.run(
-        [str(python), "-m", "pip", "install", "-q", str(wheel)], check=True, capture_output=True
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "-q", str(wheel)],
+        check=True,
+        capture_output=True,
     )
     run = subprocess.run([str(python), "-c", SMOKE], capture_output=True, text=True)
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "ok []"
+
+
+def test_make_dist_ships_the_contract_and_the_docs_page(dist: Path) -> None:
+    sys.path.insert(0, str(ROOT / "tools"))
+    try:
+        import check_dist
+    finally:
+        sys.path.remove(str(ROOT / "tools"))
+    assert check_dist.problems(dist) == []
+    (wheel,) = dist.glob("*.whl")
+    page = zipfile.ZipFile(wheel).read("syftbox_accounting/server/api-reference.html")
+    assert b"<html" in page[:2000].lower()
+    # Self-contained: no script or stylesheet fetched from elsewhere.
+    assert not re.search(rb"<script[^>]*\ssrc=|<link[^>]*\shref=[\"']?https?:", page)
+
+
+def _clone(folder: Path) -> Path:
+    """The checkout's tracked files, as a fresh `git clone` has them (no build output)."""
+    listed = subprocess.run(
+        ["git", "-C", str(ROOT), "ls-files", "-z"], capture_output=True, check=True
+    ).stdout.decode()
+    for name in filter(None, listed.split("\0")):
+        source, target = ROOT / name, folder / name
+        if not source.exists() and not source.is_symlink():
+            continue  # deleted in the working tree
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if source.is_symlink():
+            target.symlink_to(os.readlink(source))
+        else:
+            shutil.copy2(source, target)
+    return folder
+
+
+def test_pip_install_from_a_clone(tmp_path: Path) -> None:
+    # The README's "from a clone": pip install ".[server]" with Python alone (no node).
+    clone = _clone(tmp_path / "clone")
+    assert not (clone / "syftbox_accounting/server/api-reference.html").exists()
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    done = subprocess.run(
+        [str(venv / "bin" / "pip"), "install", "-q", ".[server]"],
+        cwd=clone,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    command = venv / "bin" / "syftbox-accounting"
+    version = subprocess.run([str(command), "--version"], capture_output=True, text=True)
+    assert version.stdout.startswith("syftbox-accounting "), version.stderr
+    contract = subprocess.run([str(command), "contract"], capture_output=True, text=True)
+    assert contract.stdout.startswith("openapi:"), contract.stderr
+    served = subprocess.run(
+        [str(venv / "bin" / "python"), "-c", "import syftbox_accounting.server"],
+        capture_output=True,
+        text=True,
+    )
+    assert served.returncode == 0, served.stderr
+
+
+def test_the_metadata_says_where_to_read_and_report(wheel: Path) -> None:
+    with zipfile.ZipFile(wheel) as archive:
+        (name,) = [n for n in archive.namelist() if n.endswith(".dist-info/METADATA")]
+        metadata = archive.read(name).decode()
+    urls = dict(
+        line.removeprefix("Project-URL: ").split(", ", 1)
+        for line in metadata.splitlines()
+        if line.startswith("Project-URL: ")
+    )
+    assert {"Homepage", "Documentation", "Changelog", "Issues"} <= set(urls)
+    assert all(url.startswith("https://") for url in urls.values())
+    (keywords,) = [line for line in metadata.splitlines() if line.startswith("Keywords: ")]
+    assert {"syftbox", "payments", "accounting"} <= set(keywords[10:].split(","))
+
+
+def test_the_changelog_covers_both_waves_and_marks_what_breaks() -> None:
+    text = (ROOT / "CHANGELOG.md").read_text()
+    unreleased = text.split("## [Unreleased]")[1].split("## [0.1.0]")[0]
+    for topic in (
+        "Idempotency keys",
+        "Histories at any size",
+        "Other languages",
+        "Hardening",
+        "one room per area",
+        "Holds, capture and refunds",
+        "faults",
+        "in-process",
+        "Contract-checked mocks",
+        "make dist",
+        "Hooks",
+        "OpenTelemetry",
+        "TransactionList",
+        "logout",
+    ):
+        assert topic in unreleased, topic
+    breaking = [p for p in unreleased.split("\n- ") if p.startswith("**Breaking")]
+    assert any("`ErrorResponse`" in p and "generated" in p for p in breaking)
+    assert any("`ConfirmTransactionRequest`" in p and "generated" in p for p in breaking)
+
+
+def test_every_python_block_of_the_readme_parses() -> None:
+    text = (ROOT / "README.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", text, flags=re.S)
+    assert len(blocks) > 10
+    for block in blocks:  # (a block inside a list item is indented; notebooks await)
+        flags = ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
+        compile(textwrap.dedent(block), "README.md", "exec", flags=flags)

@@ -62,7 +62,7 @@ def _cli(url: str, env: dict[str, str], *args: str, stdin: str = "") -> str:
         capture_output=True,
         text=True,
         env={**os.environ, **env},
-        timeout=60,
+        timeout=300,
     )
     return run.stdout + run.stderr
 

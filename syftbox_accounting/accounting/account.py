@@ -4,16 +4,28 @@ credential checks, password and organization, and `show()`."""
 from __future__ import annotations
 
 import dataclasses
+from decimal import Decimal
 
 from syftbox_accounting import display, operations, validation
 from syftbox_accounting.accounting.base import UserBase
 from syftbox_accounting.errors import AccountingError, AuthenticationError
 from syftbox_accounting.service_client import twin
-from syftbox_accounting.transport import Flow, result_of
-from syftbox_accounting.types import CredentialCheck, CredentialStatus, User, UserAccount
+from syftbox_accounting.transport import Flow, Gather, result_of
+from syftbox_accounting.types import (
+    CredentialCheck,
+    CredentialStatus,
+    Transaction,
+    TransactionList,
+    TransactionStatus,
+    Usage,
+    User,
+    UserAccount,
+)
 from syftbox_accounting.validation import hides
 
 SHOW_TIMEOUT = 2.0
+# The transactions show() fetches: the newest few in a table, all of them in its sparkline.
+SHOW_HISTORY = 30
 
 
 class AccountMethods(UserBase):
@@ -233,47 +245,97 @@ class AccountMethods(UserBase):
     async def update_organization_async(self, organization: str | None) -> User:
         return await self._run_async(self._update_organization(organization))
 
-    # -- display (the balance is fetched only by show())
+    # -- display (the account is fetched only by show())
 
-    def _snapshot(self, balance: str) -> display.Snapshot:
+    def _snapshot(self, balance: str, name: str) -> display.Snapshot:
         return display.Snapshot(
             url=self.accounting_url,
             email=self._email,
             configured=self.is_configured(),
             balance=balance,
+            name=name,
         )
 
+    def _show(self) -> Flow[tuple[User, Usage | None, list[Transaction]]]:
+        """The account, its usage (None from a service without it) and its newest
+        transactions, fetched at once."""
+        recent = operations.list_transactions(limit=SHOW_HISTORY)
+        try:
+            user, usage, page = yield Gather(
+                (operations.get_my_info(), operations.get_usage(), recent)
+            )
+        except AccountingError as exc:
+            if exc.status_code != 404 or exc.path != operations.get_usage().path:
+                raise
+            user, page = yield Gather((operations.get_my_info(), recent))
+            usage = None
+        # A service without pages sent its whole history, unsorted.
+        newest = sorted(page.transactions, key=lambda tx: tx.created_at, reverse=True)
+        return user, usage, newest[:SHOW_HISTORY]
+
     def show(self) -> None:
-        """Show account details, balance, service URL and common operations: as HTML
-        in Jupyter, as text elsewhere. Fetches the balance with a short timeout and
-        shows "unavailable" if that fails; never raises, never shows the password."""
-        balance = "not configured"
-        status = hint = held = None
+        """Show the account: status, email, balance (with a sparkline of its recent
+        history), what pending charges hold, the service, the usage (spent, received,
+        pending), the five newest transactions and snippets for common operations; as
+        HTML in Jupyter, as text elsewhere. Fetches with a short timeout (2 s, no
+        retries) and shows "unavailable" if that fails; never raises, never shows the
+        password."""
+        name = display.caller_name(self)
+        snapshot = self._snapshot("not configured", name)
         if self.is_configured():
-            try:
-                value = self._transport.send(
-                    operations.get_my_info(),
-                    "show",
-                    timeout=SHOW_TIMEOUT,
-                    max_retries=0,
-                    deadline=SHOW_TIMEOUT,
-                )
-                balance = display.money(value.balance)
-                held = display.available(value.balance, value.held_balance)
-            except AuthenticationError:
-                balance, status = "unavailable", "credentials refused"
-                hint = (
-                    "The service refused this email and password: configure the right ones "
-                    'with configure(email="...", password="..."), or register_accounting(...).'
-                )
-            except AccountingError as exc:
-                balance = f"unavailable ({exc.status_code or 'no answer'})"
-                status, hint = "service unavailable", exc.hint
-        snapshot = self._snapshot(balance)
-        display.show(dataclasses.replace(snapshot, status=status, hint=hint, available=held))
+            snapshot = self._fetched(snapshot)
+        display.show(snapshot)
+
+    def _fetched(self, snapshot: display.Snapshot) -> display.Snapshot:
+        quick = self.with_options(timeout=SHOW_TIMEOUT, max_retries=0, deadline=SHOW_TIMEOUT)
+        try:
+            user, usage, recent = quick._run(self._show())
+        except AuthenticationError:
+            return dataclasses.replace(
+                snapshot,
+                balance="unavailable",
+                status="credentials refused",
+                hint="The service refused this email and password: configure the right ones "
+                'with configure(email="...", password="..."), or register_accounting(...).',
+            )
+        except AccountingError as exc:
+            return dataclasses.replace(
+                snapshot,
+                balance=f"unavailable ({exc.status_code or 'no answer'})",
+                status="service unavailable",
+                hint=exc.hint,
+            )
+        rows = TransactionList(recent[: display.RECENT_SHOWN], owner=user.email)
+        return dataclasses.replace(
+            snapshot,
+            balance=display.money(user.balance),
+            available=display.available(user.balance, user.held_balance)
+            or display.money(user.available_balance),
+            usage=tuple(usage.rows()[:4]) if usage is not None else (),
+            recent=tuple(row[:4] for row in rows.rows()),
+            series=tuple(balance_history(user.balance, recent, user.email)),
+        )
 
     def __repr__(self) -> str:
-        return display.text(self._snapshot("not fetched: call show()"))
+        who = f"{self._email} at " if self._email else ""
+        state = "configured" if self.is_configured() else "not configured"
+        return f"<{type(self).__name__} {who}{self.accounting_url} ({state})>"
 
     def _repr_html_(self) -> str:
-        return display.html(self._snapshot("not fetched: call show()"))
+        name = display.caller_name(self)
+        return display.html(self._snapshot("not fetched: call show()", name))
+
+
+def balance_history(balance: Decimal, newest_first: list[Transaction], me: str) -> list[Decimal]:
+    """The balance after each of `newest_first` (completed ones moved it), oldest first,
+    ending with `balance`: the recent history a sparkline draws."""
+    mine = me.casefold()
+    series = [balance]
+    for tx in newest_first:
+        if tx.status is not TransactionStatus.COMPLETED:
+            continue  # pending ones hold money, cancelled ones moved none
+        into = tx.recipient_email.casefold() == mine
+        out = tx.sender_email.casefold() == mine and not into
+        moved = tx.amount if into else -tx.amount if out else Decimal(0)
+        series.append(series[-1] - moved)
+    return series[::-1]

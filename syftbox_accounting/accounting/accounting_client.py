@@ -50,6 +50,10 @@ class AccountingClient(AccountMethods, PaymentMethods, ChargeMethods, HistoryMet
             times `timeout` per attempt), so a service that drips its answer cannot hold it.
         budget: a `Budget` this client's payments must keep to: checked before any
             token is made, by `create_transaction_token` and the paying HTTP clients.
+        hooks: functions called on each call's request, retry, response and error, with
+            a `CallEvent` (no secret in it): a list for every event, or a mapping such as
+            ``{"error": [alert]}``. See `syftbox_accounting.hooks`; for OpenTelemetry
+            spans, ``hooks=[syftbox_accounting.otel.SpanHook()]``.
 
     Raises:
         InvalidInputError: an argument is malformed.

@@ -4,8 +4,10 @@ network."""
 
 from __future__ import annotations
 
+import logging
+import os
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Self
 
 import httpx
 
@@ -13,16 +15,19 @@ import httpx
 # loading the client never loads the budget module (see payments.py).
 import syftbox_accounting
 from syftbox_accounting import credentials as creds
-from syftbox_accounting import errors, operations, validation
+from syftbox_accounting import errors, operations, settings, validation
 from syftbox_accounting.defaults import ENV_API_KEY, ENV_EMAIL, ENV_PASSWORD, ENV_URL
 from syftbox_accounting.errors import AuthenticationError, InvalidInputError
-from syftbox_accounting.service_client import ServiceClient
+from syftbox_accounting.hooks import HooksArg
+from syftbox_accounting.service_client import UNCHANGED, ServiceClient, Unchanged
 from syftbox_accounting.transport import DEFAULT_MAX_RESPONSE_BYTES, Flow, RetryPolicy, result_of
 from syftbox_accounting.types import User
 from syftbox_accounting.validation import hides
 
 if TYPE_CHECKING:
     from syftbox_accounting.http402.budget import Budget, Reservation
+
+log = logging.getLogger("syftbox_accounting")
 
 
 class UserBase(ServiceClient):
@@ -47,9 +52,12 @@ class UserBase(ServiceClient):
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
         deadline: float | None = None,
         budget: syftbox_accounting.Budget | None = None,
+        hooks: HooksArg | None = None,
     ) -> None:
+        from_env = accounting_url is None and bool(os.environ.get(ENV_URL))
         super().__init__(
             creds.resolve_url() if accounting_url is None else accounting_url,
+            url_name=ENV_URL if from_env else None,
             timeout=timeout,
             max_retries=max_retries,
             allow_insecure_http=allow_insecure_http,
@@ -58,6 +66,7 @@ class UserBase(ServiceClient):
             retry_policy=retry_policy,
             max_response_bytes=max_response_bytes,
             deadline=deadline,
+            hooks=hooks,
         )
         self._options["budget"] = _checked_budget(budget)
         self._email: str | None = None
@@ -68,28 +77,41 @@ class UserBase(ServiceClient):
         if email is not None or secret.value is not None or key.value is not None:
             self._configure(None, email, secret, key)
 
+    def with_options(
+        self,
+        *,
+        timeout: float | Unchanged | None = UNCHANGED,
+        max_retries: int | Unchanged | None = UNCHANGED,
+        retry_policy: RetryPolicy | Unchanged | None = UNCHANGED,
+        max_response_bytes: int | Unchanged = UNCHANGED,
+        deadline: float | Unchanged | None = UNCHANGED,
+        hooks: HooksArg | Unchanged | None = UNCHANGED,
+        budget: syftbox_accounting.Budget | Unchanged | None = UNCHANGED,
+    ) -> Self:
+        """A copy of this client with some constructor options changed, e.g.
+        ``client.with_options(timeout=2, max_retries=0).check_credentials()`` or
+        ``client.with_options(budget=Budget(per_call="0.10"))``. Options left out keep
+        this client's value; None gives an option its default.
+
+        Cheap: the copy shares this client's credentials and connection pool (closing
+        the copy leaves the pool open; close the original). The httpx clients and
+        `allow_insecure_http` belong to the pool, so they cannot change.
+
+        Raises:
+            InvalidInputError: a value the constructor would refuse.
+        """
+        if budget is not UNCHANGED:
+            _checked_budget(budget)
+        # An option of this class only: a parameter line above, and the constructor
+        # keeps its value in self._options (read from there where it is used).
+        return self._with_options(locals())
+
     # -- the budget (no network)
 
     @property
     def _budget(self) -> Budget | None:
         budget: Budget | None = self._options.get("budget")
         return budget
-
-    def with_options(self, **options: Any) -> Self:
-        """A copy of this client with some constructor options changed, e.g.
-        ``client.with_options(timeout=2, max_retries=0).check_credentials()`` or
-        ``client.with_options(budget=Budget(per_call="0.10"))``.
-
-        Cheap: the copy shares this client's credentials and connection pool (closing
-        the copy leaves the pool open; close the original).
-
-        Raises:
-            InvalidInputError: an option this client's constructor does not take, or
-                one that cannot change on a shared pool (the httpx clients).
-        """
-        if "budget" in options:
-            _checked_budget(options["budget"])
-        return super().with_options(**options)
 
     def _reserve_budget(self, recipient: str, limit: Decimal | None) -> Reservation | None:
         """Count a token to `recipient` against the client's budget, if it has one.
@@ -330,7 +352,9 @@ class UserBase(ServiceClient):
         Raises:
             AuthenticationError: only one of the email and password variables is set,
                 or the credentials found are malformed; the message names their source.
+            InvalidInputError: a malformed SYFTBOX_ACCOUNTING_* setting (named).
         """
+        settings.configure_logging()  # so that discovery's own lines are logged too
         found, source = creds.discover()
         if found is None:
             url = creds.resolve_url()
@@ -355,13 +379,23 @@ class UserBase(ServiceClient):
         *,
         api_key: str | None = None,
     ) -> Self:
-        """A client with found credentials; a malformed value is an
-        `AuthenticationError` naming where it came from (a file, or the environment)."""
+        """A client with found credentials; a malformed credential is an
+        `AuthenticationError` naming where it came from (a file, or the environment), a
+        malformed setting an `InvalidInputError` naming its variable. Logs (INFO) once
+        where the credentials came from."""
         try:
-            return cls(
-                url, email, password, api_key=api_key, allow_insecure_http=allow_insecure_http
+            # From the environment, the client reads SYFTBOX_ACCOUNTING_URL itself and
+            # names it if it is malformed.
+            client = cls(
+                None if source == "environment" else url,
+                email,
+                password,
+                api_key=api_key,
+                allow_insecure_http=allow_insecure_http,
             )
         except InvalidInputError as exc:
+            if exc.hint_key == errors.BAD_SETTING:
+                raise  # a setting, not the credentials: its message names the variable
             where = (
                 f"the environment ({ENV_API_KEY}, {ENV_EMAIL}, {ENV_PASSWORD}, {ENV_URL})"
                 if source == "environment"
@@ -379,6 +413,23 @@ class UserBase(ServiceClient):
                 "again.",
                 hint_key=errors.CREDENTIALS_FILE,
             ) from None
+        if email is None and api_key is None:
+            log.info(
+                "No accounting credentials found (no saved file, and %s, or %s and %s, "
+                "are not set): configure() or register_accounting() to use %s",
+                ENV_API_KEY,
+                ENV_EMAIL,
+                ENV_PASSWORD,
+                client.accounting_url,
+            )
+        else:
+            log.info(
+                "Using the accounting credentials of %s from the %s, for %s",
+                email or "an API key",
+                source,
+                client.accounting_url,
+            )
+        return client
 
 
 def _checked_budget(budget: object) -> Budget | None:

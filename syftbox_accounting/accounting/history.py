@@ -13,7 +13,14 @@ from syftbox_accounting.accounting.base import UserBase
 from syftbox_accounting.errors import AccountingError
 from syftbox_accounting.service_client import twin
 from syftbox_accounting.transport import Flow, Gather, result_of
-from syftbox_accounting.types import AccountInfo, Transaction, TransactionStatus, Usage, User
+from syftbox_accounting.types import (
+    AccountInfo,
+    Transaction,
+    TransactionList,
+    TransactionStatus,
+    Usage,
+    User,
+)
 
 __all__ = ["HistoryMethods", "account_summary", "summarize"]
 
@@ -94,12 +101,15 @@ class HistoryMethods(UserBase):
         created_after: datetime.datetime | None = None,
         created_before: datetime.datetime | None = None,
         counterparty: str | None = None,
-    ) -> list[Transaction]:
+    ) -> TransactionList:
         """Your transactions, sent or received, newest first: all of them, or the
         newest `limit` (1 to 10,000, asked of the service page by page). Filters:
         `status`, created at or after `created_after` and before `created_before`
         (aware datetimes), and `counterparty` (the other party's email). For long
         histories, `iter_transactions()` walks them page by page.
+
+        The list shows itself as a table (text in a terminal, HTML in Jupyter), and
+        gives rows for pandas: ``to_records()``, ``to_dataframe()``.
 
         >>> client.get_transaction_history(10, status="PENDING")
 
@@ -107,11 +117,12 @@ class HistoryMethods(UserBase):
             InvalidInputError: a limit out of range, a naive datetime, a bad email.
             AuthenticationError: no or wrong credentials.
         """
-        return self._run(
+        found = self._run(
             self._get_transaction_history(
                 _limit(limit), _filters(status, created_after, created_before, counterparty)
             )
         )
+        return TransactionList(found, owner=self._email)
 
     @twin(get_transaction_history)
     async def get_transaction_history_async(
@@ -122,12 +133,13 @@ class HistoryMethods(UserBase):
         created_after: datetime.datetime | None = None,
         created_before: datetime.datetime | None = None,
         counterparty: str | None = None,
-    ) -> list[Transaction]:
-        return await self._run_async(
+    ) -> TransactionList:
+        found = await self._run_async(
             self._get_transaction_history(
                 _limit(limit), _filters(status, created_after, created_before, counterparty)
             )
         )
+        return TransactionList(found, owner=self._email)
 
     def _iter_transactions(
         self, filters: operations.HistoryFilter, page_size: int, cursor: str | None

@@ -28,6 +28,12 @@ def _scopes(scopes: object) -> frozenset[ApiKeyScope]:
         raise InvalidInputError(
             f"scopes must be some of {allowed}, e.g. ['read', 'pay']."
         ) from None
+    unknown = sorted(s.value for s in found if not s.known)
+    if unknown:
+        raise InvalidInputError(
+            f"scopes must be some of {allowed}, e.g. ['read', 'pay']; "
+            f"{unknown[0][:40]!r} is not a scope."
+        )
     if not found:
         raise InvalidInputError(f"scopes must name at least one of {allowed}.")
     return found

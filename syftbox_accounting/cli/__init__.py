@@ -23,9 +23,11 @@ import os
 import sys
 import traceback
 
+from syftbox_accounting.cli import _style
 from syftbox_accounting.cli._commands import COMMANDS, MOVES_MONEY, serve
 from syftbox_accounting.cli._context import Context
 from syftbox_accounting.cli._errors import FAILURE, OK, USAGE, CliError, report_interrupt
+from syftbox_accounting.cli._output import say
 from syftbox_accounting.cli._parser import build_parser
 from syftbox_accounting.errors import AccountingError
 
@@ -48,7 +50,9 @@ class _StderrHandler(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         try:
             level = record.levelname.lower()
-            print(f"{level}: {self.ctx.clean(record.getMessage())}", file=sys.stderr, flush=True)
+            label = _style.paint(f"{level}:", "warning" if level == "warning" else None, sys.stderr)
+            # Above the spinner, never on its line.
+            say(f"{label} {self.ctx.clean(record.getMessage())}")
         except Exception:  # pragma: no cover - logging must never break the command
             self.handleError(record)
 

@@ -30,7 +30,7 @@ from syftbox_accounting.cli._output import (
     when,
 )
 from syftbox_accounting.cli._parser import PROG, serve_parser
-from syftbox_accounting.cli._setup import login, register, status
+from syftbox_accounting.cli._setup import login, logout, register, status
 from syftbox_accounting.display import money
 from syftbox_accounting.types import Transaction, TransactionActor
 
@@ -99,6 +99,7 @@ def transfer(ctx: Context) -> int:
     amount = parse_amount(ctx.args.amount)
     key = _idempotency_key(ctx)
     account = _account(ctx)
+    ctx.agree_to_move(f"Pay {money(amount)} to {recipient} from {account.email}?")
     with ctx.account_client(account) as client, ctx.busy(f"Paying {recipient}"):
         tx = client.transfer(
             recipient,
@@ -124,6 +125,10 @@ def charge(ctx: Context) -> int:
     )
     assert read is not None  # required
     confirm = bool(ctx.args.confirm)
+    if confirm:  # a pending charge moves nothing until `confirm`
+        ctx.agree_to_move(
+            f"Charge {sender} {money(amount)} and confirm it now (the money moves at once)?"
+        )
     with ctx.account_client(account) as client, ctx.busy(f"Charging {sender}"):
         tx = client.charge(
             sender,
@@ -190,6 +195,8 @@ def refund(ctx: Context) -> int:
     )
     key = _idempotency_key(ctx)
     account = _account(ctx)
+    how_much = money(amount) if amount is not None else "all that is left"
+    ctx.agree_to_move(f"Refund {how_much} of payment {tx_id} to its payer?")
     with ctx.account_client(account) as client, ctx.busy(f"Refunding {tx_id}"):
         tx = client.refund_transaction(tx_id, amount=amount, reason=reason, idempotency_key=key)
     headline = f"Refunded {money(tx.amount)} to {tx.recipient_email} (payment {tx.refund_of})."
@@ -233,10 +240,10 @@ def history(ctx: Context) -> int:
         ctx.emit(document, ["No transactions."])
         return OK
     rows = [_history_row(tx, me) for tx in shown]
-    lines = table(_HISTORY_HEADERS, rows, right={2})
+    lines = table(_HISTORY_HEADERS, rows, right={2}, style=_history_style)
     if more:
         lines.append(f"(the newest {len(shown)}; --limit N shows more, --all every one)")
-    ctx.emit(document, lines)
+    ctx.emit(document, lines, safe=True)
     return OK
 
 
@@ -270,6 +277,18 @@ def _stream_history(ctx: Context, client: AccountingClient) -> int:
     out.write("No transactions.\n" if count == 0 else f"({count} transactions)\n")
     out.flush()
     return OK
+
+
+_STATUS_STYLES = {"PENDING": "pending", "COMPLETED": "ok", "CANCELLED": "cancelled"}
+
+
+def _history_style(column: int, cell: str) -> str | None:
+    """A history row's colours: its status, and money in (+) or out (-)."""
+    if column == 1:
+        return _STATUS_STYLES.get(cell)
+    if column == 2:
+        return "plus" if cell.startswith("+") else "minus"
+    return None
 
 
 def _stream_line(cells: list[str]) -> str:
@@ -366,7 +385,7 @@ def list_users(ctx: Context) -> int:
         users = admin.list_users()
     rows = [[u.email, money(u.balance), u.organization or "-", u.id] for u in users]
     lines = table(["EMAIL", "BALANCE", "ORGANIZATION", "ID"], rows, right={1}) if users else []
-    ctx.emit({"users": [user_doc(u) for u in users]}, lines or ["No accounts."])
+    ctx.emit({"users": [user_doc(u) for u in users]}, lines or ["No accounts."], safe=True)
     return OK
 
 
@@ -390,6 +409,7 @@ def serve(ctx: Context, argv: list[str]) -> int:
 COMMANDS: dict[str, Command] = {
     "register": register,
     "login": login,
+    "logout": logout,
     "status": status,
     "balance": balance,
     "token": token,

@@ -16,9 +16,10 @@ from syftbox_accounting import credentials as creds
 from syftbox_accounting import validation
 from syftbox_accounting.accounting import AccountingClient
 from syftbox_accounting.admin import AdminClient
-from syftbox_accounting.cli._errors import AUTH, USAGE, CliError, report
+from syftbox_accounting.cli._errors import AUTH, FAILURE, USAGE, CliError, report
 from syftbox_accounting.cli._output import Spinner, is_terminal, printable, to_json
 from syftbox_accounting.cli._parser import ENV_ADMIN_KEY, ENV_TOKEN, PROG
+from syftbox_accounting.cli._style import paint
 from syftbox_accounting.defaults import ENV_EMAIL, ENV_PASSWORD
 from syftbox_accounting.errors import AuthenticationError, InvalidInputError, redact
 
@@ -91,6 +92,19 @@ class Context:
     @property
     def allow_insecure_http(self) -> bool:
         return bool(self.option("allow_insecure_http", False))
+
+    @property
+    def timeout(self) -> float | None:
+        """--timeout: seconds each call to the service may take, retries included."""
+        value = self.option("timeout")
+        return None if value is None else float(value)
+
+    def client_options(self) -> dict[str, Any]:
+        """The options every client of this run gets: --timeout bounds each call whole
+        (each attempt and the retries together), so a hung service cannot hold it."""
+        if self.timeout is None:
+            return {}
+        return {"timeout": self.timeout, "deadline": self.timeout}
 
     # -- secrets: never from the command line, never echoed
 
@@ -167,18 +181,41 @@ class Context:
     def confirm(self, question: str) -> bool:
         """A y/N question on the terminal; anything but yes is no."""
         try:
-            return self.ask(f"{question} [y/N] ").lower() in {"y", "yes"}
+            asked = paint(question, "question", sys.stderr)
+            return self.ask(f"{asked} [y/N] ").lower() in {"y", "yes"}
         except EOFError:
             return False
+
+    def agree_to_move(self, question: str) -> None:
+        """Before money moves: the y/N `question` when a person is at a terminal; no
+        question with --yes, with --json, or without a terminal (a script).
+
+        Raises:
+            CliError: the answer was not yes; nothing was sent.
+        """
+        if self.option("yes", False) or self.json or not self.interactive():
+            return
+        if not self.confirm(question):
+            raise CliError(
+                "not confirmed: nothing was sent",
+                f"answer y to go ahead, or add --yes to '{PROG} {self.command}' to skip the "
+                "question",
+                FAILURE,
+            )
 
     # -- output
 
     def busy(self, message: str) -> Spinner:
         return Spinner(message)
 
-    def emit(self, document: object, lines: Iterable[str]) -> None:
-        """The command's result: `document` with --json, else `lines`."""
-        text = to_json(document) if self.json else printable("\n".join(lines))
+    def emit(self, document: object, lines: Iterable[str], *, safe: bool = False) -> None:
+        """The command's result: `document` with --json, else `lines` (made printable,
+        unless `safe` says they are already, e.g. a coloured `table`)."""
+        text = "\n".join(lines)
+        if self.json:
+            text = to_json(document)
+        elif not safe:
+            text = printable(text)
         print(text, file=sys.stdout, flush=True)
 
     def note(self, text: str) -> None:
@@ -264,9 +301,16 @@ class Context:
             else None
         )
         elsewhere = f" (the saved password is for {found.url})" if found and same_account else ""
+        if saved is None and found is not None and self.interactive():
+            # --url (or --email) chose an account the saved credentials are not for: say
+            # whose password is asked for, and where it will be sent.
+            self.note(
+                f"No saved credentials for {email} at {url} (those saved are for "
+                f"{found.email} at {found.url}): asking for the password of {email}."
+            )
         read = self.read_secret(
             PASSWORD,
-            prompt=f"Password for {email}: ",
+            prompt=f"Password for {email} at {url}: ",
             saved=saved,
             missing=f" for {email}{elsewhere}",
             advice=f", or run '{PROG} login {email}' in a terminal to save it",
@@ -302,13 +346,16 @@ class Context:
             account.password,
             api_key=account.api_key,
             allow_insecure_http=self.insecure_http_allowed(account.url),
+            **self.client_options(),
         )
 
     def admin_client(self) -> AdminClient:
         url = self.service_url()
         read = self.read_secret(ADMIN_KEY, prompt=f"Admin key for {url}: ")
         assert read is not None  # required
-        return AdminClient(url, read[0], allow_insecure_http=self.allow_insecure_http)
+        return AdminClient(
+            url, read[0], allow_insecure_http=self.allow_insecure_http, **self.client_options()
+        )
 
 
 def _same_url(a: str, b: str) -> bool:

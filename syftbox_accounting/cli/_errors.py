@@ -10,6 +10,7 @@ from collections.abc import Callable
 from syftbox_accounting import errors
 from syftbox_accounting.cli._output import is_terminal, to_json
 from syftbox_accounting.cli._parser import ENV_ADMIN_KEY, PROG
+from syftbox_accounting.cli._style import paint
 from syftbox_accounting.defaults import ENV_KEY
 from syftbox_accounting.errors import AccountingError, AuthenticationError, InvalidInputError
 
@@ -64,9 +65,22 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+# Library calls whose "not found" is about a transaction, not an account.
+_ABOUT_TRANSACTIONS = {
+    "get_transaction",
+    "confirm_transaction",
+    "cancel_transaction",
+    "refund_transaction",
+}
+
+
 def _hint_for(exc: AccountingError, command: str) -> str:
     if exc.hint_key in {"invalid_credentials", "forbidden"} and command.startswith("admin"):
         return _ADMIN_HINT
+    if exc.hint_key == "not_found":
+        if exc.operation in _ABOUT_TRANSACTIONS:
+            return f"check the transaction id: '{PROG} history' lists yours"
+        return "check the email: the account must be registered first"
     if exc.idempotency_key is not None and exc.hint_key in _REPEATABLE:
         return (
             f"{_REPEATABLE[exc.hint_key]}: repeat the command with --idempotency-key "
@@ -99,6 +113,8 @@ def explain(exc: BaseException, command: str) -> tuple[str, str, int]:
         notes = [_one_line(n) for n in getattr(exc, "__notes__", ())]
         if notes:
             error = f"{error} ({' '.join(notes)})"
+        if exc.request_id:  # to quote when reporting a problem
+            error = f"{error} (request id {exc.request_id})"
         return error, _one_line(_hint_for(exc, command)), exit_code_of(exc)
     if isinstance(exc, EOFError):
         return (
@@ -201,6 +217,7 @@ def report(
                 "hint": hint,
                 "code": exc.code if isinstance(exc, AccountingError) else None,
                 "status_code": exc.status_code if isinstance(exc, AccountingError) else None,
+                "request_id": exc.request_id if isinstance(exc, AccountingError) else None,
                 "idempotency_key": exc.idempotency_key
                 if isinstance(exc, AccountingError)
                 else None,
@@ -208,8 +225,13 @@ def report(
             }
         }
         print(to_json(document), file=sys.stdout, flush=True)
-    print(f"error: {error}\nhint: {hint}", file=sys.stderr, flush=True)
+    out = sys.stderr
+    print(
+        f"{paint('error:', 'error', out)} {error}\n{paint('hint:', 'hint', out)} {hint}",
+        file=out,
+        flush=True,
+    )
     details = details_of(exc)
     if verbose and details:
-        print(f"details: {clean(details)}", file=sys.stderr, flush=True)
+        print(f"{paint('details:', 'hint', out)} {clean(details)}", file=out, flush=True)
     return code

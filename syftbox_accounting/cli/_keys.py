@@ -19,7 +19,7 @@ def key_doc(key: ApiKey) -> dict[str, Any]:
     return {
         "id": key.id,
         "name": key.name,
-        "scopes": [s.value for s in ApiKeyScope if s in key.scopes],
+        "scopes": _scope_names(key),
         "hint": key.hint,
         "created_at": key.created_at,
         "expires_at": key.expires_at,
@@ -32,7 +32,13 @@ def key_doc(key: ApiKey) -> dict[str, Any]:
 
 
 def _scopes(key: ApiKey) -> str:
-    return ",".join(s.value for s in ApiKeyScope if s in key.scopes)
+    return ",".join(_scope_names(key))
+
+
+def _scope_names(key: ApiKey) -> list[str]:
+    """The key's scopes in the contract's order, then any a later service added."""
+    known = [s.value for s in ApiKeyScope if s in key.scopes]
+    return known + sorted(s.value for s in key.scopes if not s.known)
 
 
 def _state(key: ApiKey) -> str:

@@ -11,10 +11,11 @@ import json
 import os
 import sys
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, TextIO
 
+from syftbox_accounting.cli import _style
 from syftbox_accounting.display import money
 from syftbox_accounting.types import Transaction, Usage, User
 
@@ -139,17 +140,33 @@ def fields(rows: Iterable[tuple[str, str | None]], indent: str = "  ") -> list[s
     return [f"{indent}{k:<{width}}  {v}" for k, v in kept]
 
 
-def table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: set[int]) -> list[str]:
-    """An aligned table, columns two spaces apart; columns in `right` right-aligned."""
+def table(
+    headers: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    right: set[int],
+    style: Callable[[int, str], str | None] | None = None,
+    stream: TextIO | None = None,
+) -> list[str]:
+    """An aligned table, columns two spaces apart; columns in `right` right-aligned.
+    Every cell is made `printable` first, so the lines are safe for a terminal as they
+    are; on a coloured `stream` the header is bold and `style(column, cell)` names a
+    cell's style (see `_style`)."""
+    out = stream or sys.stdout
+    headers = [printable(h) for h in headers]
+    rows = [[printable(c) for c in r] for r in rows]
     widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
 
-    def line(cells: Sequence[str]) -> str:
-        parts = [
-            c.rjust(widths[i]) if i in right else c.ljust(widths[i]) for i, c in enumerate(cells)
-        ]
+    def line(cells: Sequence[str], header: bool = False) -> str:
+        parts = []
+        for i, cell in enumerate(cells):
+            padded = cell.rjust(widths[i]) if i in right else cell.ljust(widths[i])
+            if i == len(cells) - 1:
+                padded = padded.rstrip()
+            name = "heading" if header else (style(i, cell) if style else None)
+            parts.append(_style.paint(padded, name, out))
         return "  ".join(parts).rstrip()
 
-    return [line(headers), *(line(r) for r in rows)]
+    return [line(headers, header=True), *(line(r) for r in rows)]
 
 
 def transaction_lines(tx: Transaction, headline: str) -> list[str]:
@@ -203,11 +220,29 @@ def is_terminal(stream: TextIO) -> bool:
         return False
 
 
+# The spinner on screen, if any, and the lock that keeps its line and other lines apart.
+_screen = threading.Lock()
+_active: Spinner | None = None
+
+
+def say(text: str, stream: TextIO | None = None) -> None:
+    """Write a line to stderr (or `stream`) above a spinner that is showing: its line is
+    cleared first and drawn again at its next turn, so the two never share a line."""
+    out = stream or sys.stderr
+    with _screen:
+        if _active is not None and _active._drawn and _active._stream is out:
+            out.write("\r\033[K")
+            _active._drawn = False
+        out.write(text + "\n")
+        out.flush()
+
+
 class Spinner:
     """A one-line progress indicator on stderr while a call waits for the service.
 
     It draws only when stderr is a terminal, and only after `delay` seconds, so fast
-    calls show nothing; its line is cleared before anything else is printed.
+    calls show nothing; its line is cleared before anything else is printed (`say`
+    writes a log line above it). `drawn` is set once it has drawn a frame.
     """
 
     FRAMES = "|/-\\"
@@ -219,6 +254,7 @@ class Spinner:
         self._stream = sys.stderr
         self._enabled = is_terminal(self._stream) and os.environ.get("TERM") != "dumb"
         self._done = threading.Event()
+        self.drawn = threading.Event()
         self._drawn = False
         self._thread: threading.Thread | None = None
 
@@ -228,23 +264,35 @@ class Spinner:
         frame = 0
         while True:
             char = self.FRAMES[frame % len(self.FRAMES)]
-            self._stream.write(f"\r{char} {self.message}...")
-            self._stream.flush()
-            self._drawn = True
+            with _screen:
+                if self._done.is_set():
+                    return
+                self._stream.write(f"\r{char} {self.message}...")
+                self._stream.flush()
+                self._drawn = True
+            self.drawn.set()
             frame += 1
             if self._done.wait(self.interval):
                 return
 
     def __enter__(self) -> Spinner:
+        global _active
         if self._enabled:
+            with _screen:
+                _active = self
             self._thread = threading.Thread(target=self._run, name="cli-spinner", daemon=True)
             self._thread.start()
         return self
 
     def __exit__(self, *exc_info: object) -> None:
+        global _active
         self._done.set()
         if self._thread is not None:
             self._thread.join()
-        if self._drawn:
-            self._stream.write("\r\033[K")
-            self._stream.flush()
+        with _screen:
+            if _active is self:
+                _active = None
+            if self._drawn:
+                self._stream.write("\r\033[K")
+                self._stream.flush()
+                self._drawn = False

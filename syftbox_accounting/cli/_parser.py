@@ -40,6 +40,8 @@ examples:
   {PROG} balance
   {PROG} token ai-service@example.com        # a token that lets the service charge you once
   {PROG} --json history --limit 5
+  {PROG} transfer bob@example.com 10         # asks y/N in a terminal; --yes skips it
+  {PROG} logout                               # remove what login saved
 
 Credentials come from the saved file (~/.syftbox/accounting.json), then the
 environment; --url and --email override them. Passwords, tokens and admin keys are
@@ -103,6 +105,28 @@ def _history_limit(text: str) -> int:
     return int(text)
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value < 86400:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a number of seconds: write e.g. 5 or 2.5 (more than 0)"
+        )
+    return value
+
+
+def _yes_option(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument(
+        "-y",
+        "--yes",
+        action="store_true",
+        help=f"{what} without asking first (in a terminal it asks y/N; a script, or --json, "
+        "is never asked)",
+    )
+
+
 def _common_options() -> Parser:
     """Options every command takes, before or after its name (defaults suppressed, so a
     subcommand's unset option never hides the one given before it)."""
@@ -133,6 +157,14 @@ def _common_options() -> Parser:
         default=argparse.SUPPRESS,
         help="allow plain http:// to a host that is not this machine (sends the password "
         "unencrypted)",
+    )
+    group.add_argument(
+        "--timeout",
+        type=_seconds,
+        default=argparse.SUPPRESS,
+        metavar="SECONDS",
+        help="give up on the service after SECONDS per call, retries included (default: "
+        "$SYFTBOX_ACCOUNTING_TIMEOUT per attempt, else 10)",
     )
     group.add_argument(
         "-v",
@@ -304,6 +336,15 @@ def build_parser() -> Parser:
     _save_options(p, "the credentials")
 
     command(
+        "logout",
+        "remove the credentials that login saved (the file and its key)",
+        ["logout", "logout --config ~/work-accounting.json"],
+        [common],
+        description="Remove the credentials `login` or `register` saved: the credentials file "
+        "and the key file beside it, and say what was removed. Credentials in the "
+        "environment are not touched (the message says if some are set).",
+    )
+    command(
         "status",
         "show the account, its balance and the service (exit 0 when the credentials work)",
         ["status", "status --json"],
@@ -354,6 +395,7 @@ def build_parser() -> Parser:
     p.add_argument("amount", metavar="AMOUNT", help="US dollars, up to 6 decimals, e.g. 0.25")
     _app_options(p)
     _key_option(p)
+    _yes_option(p, "pay")
 
     # -- getting paid
 
@@ -384,6 +426,7 @@ def build_parser() -> Parser:
         help="read the token from standard input (the line after the password, if both)",
     )
     p.add_argument("--confirm", action="store_true", help="confirm the charge at once")
+    _yes_option(p, "with --confirm, move the money")
     p.add_argument(
         "--hold-for",
         type=_duration,
@@ -431,6 +474,7 @@ def build_parser() -> Parser:
     p.add_argument("--amount", metavar="AMOUNT", help="how much (default: all that is left)")
     p.add_argument("--reason", metavar="TEXT", help="why, recorded on the refund")
     _key_option(p)
+    _yes_option(p, "refund")
 
     p = command(
         "history",

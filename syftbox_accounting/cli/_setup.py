@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 from decimal import Decimal
+from pathlib import Path
 
 from syftbox_accounting import credentials as creds
 from syftbox_accounting import display, validation
@@ -13,7 +15,7 @@ from syftbox_accounting.cli._context import PASSWORD, Account, Context
 from syftbox_accounting.cli._errors import AUTH, OK, USAGE, CliError
 from syftbox_accounting.cli._output import fields
 from syftbox_accounting.cli._parser import PROG
-from syftbox_accounting.defaults import ENV_EMAIL, ENV_PASSWORD
+from syftbox_accounting.defaults import ENV_API_KEY, ENV_EMAIL, ENV_PASSWORD
 from syftbox_accounting.display import money
 from syftbox_accounting.errors import AccountingError
 from syftbox_accounting.types import ApiKeyScope, CredentialStatus, UserAccount
@@ -65,7 +67,9 @@ def register(ctx: Context) -> int:
             if ctx.ask_secret("Repeat it: ") != chosen:
                 raise CliError("the passwords differ", "run the command again", USAGE)
             password = validation.password(chosen, new=True)
-    with AccountingClient(url, allow_insecure_http=ctx.allow_insecure_http) as client:
+    with AccountingClient(
+        url, allow_insecure_http=ctx.allow_insecure_http, **ctx.client_options()
+    ) as client:
         with ctx.busy(f"Registering {email}"):
             account = client.register_accounting(email, password, organization)
         generated = password is None
@@ -281,3 +285,45 @@ def _credentials_line(account: Account, saved_in: str | None) -> str:
             "keyring was used)."
         )
     return f"Credentials: {what}, from {account.source}."
+
+
+def logout(ctx: Context) -> int:
+    """Remove the credentials `login` saved (the file, its key, the secret in the OS
+    keyring), and say what went."""
+    path = creds.config_path(ctx.config)
+    email, url, kind = _saved_account(path)
+    removed = creds.forget(path)
+    still = [name for name in (ENV_API_KEY, ENV_EMAIL, ENV_PASSWORD) if os.environ.get(name)]
+    document = {"removed": removed, "email": email, "url": url, "environment": still}
+    if removed:
+        whose = f" of {email} for {url}" if email else ""
+        lines = [f"Removed the saved credentials{whose}:", *(f"  {p}" for p in removed)]
+        if kind == creds.API_KEY:
+            # Removing a copy does not disable the key: whoever holds another still can.
+            lines.append(
+                f"The API key stays valid at the service until it expires or is revoked: "
+                f"`{PROG} keys list` and `{PROG} keys revoke KEY_ID` with other credentials."
+            )
+    else:
+        lines = [f"No saved credentials at {path}: nothing to remove."]
+    if still:
+        lines.append(
+            f"{' and '.join(still)} {'is' if len(still) == 1 else 'are'} still set in the "
+            "environment: commands use them until you unset them."
+        )
+    ctx.emit(document, lines)
+    return OK
+
+
+def _saved_account(path: Path) -> tuple[str | None, str | None, str | None]:
+    """The email, URL and kind of secret a credentials file names in clear (without its
+    key), if it can be read; a file that cannot is removed all the same."""
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None, None, None
+    if not isinstance(doc, dict):
+        return None, None, None
+    found = [doc.get(name) for name in ("email", "url", "kind")]
+    email, url, kind = (value if isinstance(value, str) else None for value in found)
+    return email, url, kind

@@ -128,7 +128,7 @@ def is_api_key(authorization: str | None) -> bool:
 
 
 def key_json(key: ApiKey) -> dict[str, Any]:
-    from syftbox_accounting.server.responses import money
+    from syftbox_accounting.server.responses import decimal, money
 
     return {
         "id": key.id,
@@ -140,7 +140,9 @@ def key_json(key: ApiKey) -> dict[str, Any]:
         "lastUsedAt": None if key.last_used_at is None else stamp(key.last_used_at),
         "revokedAt": None if key.revoked_at is None else stamp(key.revoked_at),
         "maxSpend": None if key.max_spend is None else money(key.max_spend),
+        "maxSpendDecimal": None if key.max_spend is None else decimal(key.max_spend),
         "spent": money(key.spent),
+        "spentDecimal": decimal(key.spent),
     }
 
 
@@ -155,7 +157,7 @@ class NewKey:
 
 
 def parse_new_key(data: dict[str, Any]) -> NewKey:
-    f = bodies.Fields(data, ("name", "scopes", "expiresIn", "maxSpend"))
+    f = bodies.Fields(data, ("name", "scopes", "expiresIn", "maxSpend", "maxSpendDecimal"))
     name = f.required_string("name", min_length=1, max_length=MAX_NAME_LENGTH)
     scopes = _scopes(data, f.details)
     expires_in = data.get("expiresIn")

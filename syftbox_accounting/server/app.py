@@ -10,10 +10,9 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any, Literal, TypeVar
+from typing import Any, TypeVar
 
-from anyio import CapacityLimiter, to_thread
-from anyio.lowlevel import RunVar
+from anyio import to_thread
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -32,7 +31,10 @@ from syftbox_accounting.server.auth import (
 )
 from syftbox_accounting.server.bodies import MAX_BODY_BYTES
 from syftbox_accounting.server.clock import Clock
+from syftbox_accounting.server.hashing import DEFAULT_MAX_WAIT, REGISTRATIONS, HashingQueue
 from syftbox_accounting.server.history import Cursors
+from syftbox_accounting.server.idempotency import Keyed
+from syftbox_accounting.server.idempotency_records import RecordLimits
 from syftbox_accounting.server.money import from_decimal
 from syftbox_accounting.server.passwords import MAX_CONCURRENT_HASHES, TEST_ONLY_SCRYPT_N
 from syftbox_accounting.server.responses import (
@@ -43,7 +45,12 @@ from syftbox_accounting.server.responses import (
     user_json,
 )
 from syftbox_accounting.server.service import AccountingService, Caller
-from syftbox_accounting.server.store import DEFAULT_MAX_PENDING, Store
+from syftbox_accounting.server.store import (
+    DEFAULT_MAX_PENDING,
+    DEFAULT_MAX_PENDING_PER_RECIPIENT,
+    Account,
+    Store,
+)
 from syftbox_accounting.server.tokens import TokenIssuer
 
 logger = logging.getLogger("syftbox_accounting.server")
@@ -62,6 +69,9 @@ def create_app(
     token_lifetime: float = 86400.0,
     token_secret: bytes | None = None,
     max_pending: int = DEFAULT_MAX_PENDING,
+    max_pending_per_recipient: int = DEFAULT_MAX_PENDING_PER_RECIPIENT,
+    max_login_wait: float = DEFAULT_MAX_WAIT,
+    idempotency_limits: RecordLimits | None = None,
     fast_password_hash: bool = False,
     run_inline: bool = False,
     clock: Clock = time.time,
@@ -80,6 +90,11 @@ def create_app(
         token_secret: HS256 key of the tokens (32+ bytes); None keeps a random one in the
             database, so that tokens outlive a restart on a database file.
         max_pending: How many pending transactions one sender may have open at once.
+        max_pending_per_recipient: How many of them towards one recipient.
+        max_login_wait: Seconds a request may wait for password hashing; one whose wait
+            would be longer is answered 503 with Retry-After at once.
+        idempotency_limits: How long idempotency records live and how many there may be
+            (`RecordLimits`; the defaults when None).
         fast_password_hash: TESTS ONLY: hash passwords with a trivial scrypt cost, so
             that registering takes microseconds. Such hashes are worthless if the
             database leaks; `syftbox-accounting serve` has no way to set this.
@@ -97,8 +112,13 @@ def create_app(
     The service is `app.state.service` (an `AccountingService`): call its `reset()` to
     wipe all data and its `close()` when done.
     """
-    if isinstance(max_pending, bool) or not isinstance(max_pending, int) or max_pending < 1:
-        raise ValueError(f"max_pending must be a whole number of at least 1, not {max_pending!r}")
+    for name, count in (
+        ("max_pending", max_pending),
+        ("max_pending_per_recipient", max_pending_per_recipient),
+    ):
+        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+            raise ValueError(f"{name} must be a whole number of at least 1, not {count!r}")
+    hashing = HashingQueue(MAX_CONCURRENT_HASHES, max_wait=max_login_wait)
     if admin_key is not None:
         try:
             check_admin_key(admin_key)
@@ -119,16 +139,19 @@ def create_app(
             initial_credit=initial,
             cursors=Cursors(secret),
             max_pending=max_pending,
+            max_pending_per_recipient=max_pending_per_recipient,
             password_cost=TEST_ONLY_SCRYPT_N if fast_password_hash is True else None,
             clock=clock,
             api_key_secret=api_key_secret,
+            record_secret=secret,
+            record_limits=idempotency_limits,
         )
     except BaseException:
         store.close()
         raise
     app = Starlette(
         routes=[
-            *_routes(service, run_inline is True),
+            *_routes(service, hashing, run_inline is True),
             *docs.routes(),
         ],  # docs: /openapi.yaml and /docs
         middleware=[Middleware(RequestLog), Middleware(idempotency.EchoKey)],
@@ -138,58 +161,47 @@ def create_app(
     app.router.redirect_slashes = False
     app.state.service = service
     app.state.idempotency = service.keys
+    app.state.hashing = hashing
     return app
-
-
-# Requests that may wait for a hashing slot; past that a login is answered 503 at once,
-# so a flood of logins cannot queue up answers minutes late for everyone else's.
-MAX_WAITING_HASHES = 256
-# One limiter per event loop (a limiter belongs to the loop that first uses it).
-_HASHING: RunVar[CapacityLimiter] = RunVar("syftbox_accounting_hashing")
-
-
-def _hashing_limiter() -> CapacityLimiter:
-    try:
-        return _HASHING.get()
-    except LookupError:
-        limiter = CapacityLimiter(MAX_CONCURRENT_HASHES)
-        _HASHING.set(limiter)
-        return limiter
 
 
 class _Runner:
     """Where blocking work runs: never on the event loop when it can wait or take long.
 
     scrypt always goes to a worker thread (it releases the GIL for tens of
-    milliseconds), at most MAX_CONCURRENT_HASHES at once (each takes 16 MiB): the
-    others wait here, holding no thread, so that the worker threads stay free for the
-    database and cached logins keep being answered. SQLite on a file goes to a thread
-    too, since it may wait on the disk. An in-memory database answers in microseconds
-    of pure CPU, which would hold the GIL in a thread just the same: it runs inline,
-    sparing each request a thread hop (about as long as the work itself) and keeping
-    the service fast under load.
+    milliseconds), a few at once (`hashing`: each takes 16 MiB), shared fairly between
+    clients and accounts: the others wait there, holding no thread, so that the worker
+    threads stay free for the database and cached logins keep being answered. SQLite on
+    a file goes to a thread too, since it may wait on the disk. An in-memory database
+    answers in microseconds of pure CPU, which would hold the GIL in a thread just the
+    same: it runs inline, sparing each request a thread hop (about as long as the work
+    itself) and keeping the service fast under load.
     """
 
-    def __init__(self, service: AccountingService, everything_inline: bool = False) -> None:
+    def __init__(
+        self, service: AccountingService, hashing: HashingQueue, everything_inline: bool = False
+    ) -> None:
         self.service = service
         # Nothing awaits a thread or a limiter: see `create_app(run_inline=True)`.
         self.everything_inline = everything_inline
         self.inline = everything_inline or service.store.in_memory
         self.keys = service.keys
+        self._hashing = hashing
 
     async def slow(self, func: Callable[..., T], *args: Any) -> T:
         if self.everything_inline:
             return func(*args)
         return await to_thread.run_sync(functools.partial(func, *args))
 
-    async def hashing(self, func: Callable[..., T], *args: Any) -> T:
-        """Run `func`, which may hash a password, when a hashing slot is free."""
+    async def hashing(
+        self, request: Request, func: Callable[..., T], *args: Any, account: str
+    ) -> T:
+        """Run `func`, which may hash a password, in the hashing turn of the request's
+        host and `account` (503 at once when that wait would be long)."""
         if self.everything_inline:
             return func(*args)
-        limiter = _hashing_limiter()
-        if limiter.statistics().tasks_waiting >= MAX_WAITING_HASHES:
-            raise errors.busy()
-        return await to_thread.run_sync(functools.partial(func, *args), limiter=limiter)
+        host = request.client.host if request.client is not None else ""
+        return await self._hashing.run(func, *args, host=host, account=account)
 
     async def db(self, func: Callable[..., T], *args: Any) -> T:
         if self.inline:
@@ -209,25 +221,22 @@ class _Runner:
         cover the operation `op`), then run `func(caller, *args)`; `slow` when `func`
         hashes a password, `heavy` when it may read much (a whole history): then it runs
         in a thread even on an in-memory database."""
+        if slow:
+            caller = await self.login(request, op)
+            return await self.hashing(request, func, caller, *args, account=caller.account.id)
         authorization = request.headers.get("authorization")
         run_db = self.slow if heavy else self.db
         if is_api_key(authorization):
             assert authorization is not None
-            if slow:
-                caller = await self.db(self.service.key_login, authorization, op)
-                return await self.hashing(func, caller, *args)
             # The key's check and the operation in one step, as for a cached password.
             return await run_db(self._with_key, authorization, op, func, args)
         credentials = parse_basic(authorization)
-        if not slow:
-            # A recently verified login and the operation in one step (one thread hop
-            # on a file, where each may wait on the disk).
-            done: tuple[T] | None = await run_db(self._if_cached, credentials, func, args)
-            if done is not None:
-                return done[0]
-        caller = await self.hashing(self.service.login, credentials)
-        if slow:
-            return await self.hashing(func, caller, *args)
+        # A recently verified login and the operation in one step (one thread hop on a
+        # file, where each may wait on the disk).
+        done: tuple[T] | str = await run_db(self._if_cached, credentials, func, args)
+        if isinstance(done, tuple):
+            return done[0]
+        caller = await self.hashing(request, self.service.login, credentials, account=done)
         return await run_db(func, caller, *args)
 
     def _with_key(
@@ -237,9 +246,9 @@ class _Runner:
 
     def _if_cached(
         self, credentials: BasicCredentials, func: Callable[..., T], args: tuple[Any, ...]
-    ) -> tuple[T] | None:
-        caller = self.service.cached_login(credentials)
-        return None if caller is None else (func(caller, *args),)
+    ) -> tuple[T] | str:
+        found = self.service.cached_login(credentials)
+        return found if isinstance(found, str) else (func(found, *args),)
 
     async def answer(
         self,
@@ -247,23 +256,24 @@ class _Runner:
         raw: bytes,
         func: Callable[..., T],
         render: Callable[[T], Response],
+        keyed: Keyed,
         *,
-        auth: Literal["basic", "admin", "none"],
-        slow: bool = False,
-        op: str = "",
+        op: str,
     ) -> Response:
         """Run `func` (with the caller, for user auth: Basic or an API key allowed `op`)
         on the body and `render` its answer; with an `Idempotency-Key`, at most once per
         key (see `idempotency`)."""
         key = idempotency.key_of(request.headers)
-        if key is None:
-            if auth == "basic":
-                return render(await self.as_caller(request, func, raw, op=op, slow=slow))
-            if auth == "admin":
-                check_admin(request.headers.get("authorization"), self.service.admin_key)
-                return render(await self.db(func, raw))
-            return render(await (self.hashing if slow else self.slow)(func, raw))
-        return await idempotency.answer(self, request, raw, key, func, render, auth, slow, op)
+        if key is not None:
+            return await idempotency.answer(self, request, raw, key, func, render, keyed, op)
+        if keyed.auth == "basic":
+            return render(await self.as_caller(request, func, raw, op=op, slow=keyed.slow))
+        if keyed.auth == "admin":
+            check_admin(request.headers.get("authorization"), self.service.admin_key)
+            return render(await self.db(func, raw))
+        if keyed.slow:
+            return render(await self.hashing(request, func, raw, account=REGISTRATIONS))
+        return render(await self.slow(func, raw))
 
     async def login(self, request: Request, op: str) -> Caller:
         """The caller of a user request: Basic credentials, or an API key allowed `op`."""
@@ -272,14 +282,26 @@ class _Runner:
             assert authorization is not None
             return await self.db(self.service.key_login, authorization, op)
         credentials = parse_basic(authorization)
-        caller = await self.db(self.service.cached_login, credentials)
-        if caller is None:
-            caller = await self.hashing(self.service.login, credentials)
-        return caller
+        found = await self.db(self.service.cached_login, credentials)
+        if isinstance(found, Caller):
+            return found
+        return await self.hashing(request, self.service.login, credentials, account=found)
+
+
+def _json_body_type(request: Request) -> None:
+    """415 unless the body is declared `application/json` (parameters such as charset
+    aside): a browser sends a text/plain, form or multipart body to another origin
+    without asking first, with any Basic credentials it holds."""
+    declared = request.headers.getlist("content-type")
+    media = declared[0].partition(";")[0].strip().lower() if len(declared) == 1 else ""
+    if media != "application/json":
+        raise errors.unsupported_media_type(", ".join(declared) or None)
 
 
 async def _read_body(request: Request) -> bytes:
-    """The body, read up to just past the limit (the parser then answers 400)."""
+    """The JSON body, read up to just past the limit (the parser then answers 400);
+    415 for one of another type, before anything else."""
+    _json_body_type(request)
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
@@ -302,6 +324,37 @@ def _transaction_answer(transaction: Any) -> Response:
     return _ok({"transaction": transaction_json(transaction)})
 
 
+def _created_with(service: AccountingService, account: Account | None, raw: bytes) -> bool:
+    return service.created_with(raw)
+
+
+def _has_new_password(service: AccountingService, account: Account | None, raw: bytes) -> bool:
+    return account is not None and service.has_new_password(account, raw)
+
+
+# How each operation's keyed requests are handled (see `idempotency.Keyed`).
+_BASIC = Keyed("basic")
+_ADMIN = Keyed("admin")
+# The password is never kept: a replay proves it against the account made, and gets
+# back the one it sent; a generated password is never replayed.
+_REGISTER = Keyed(
+    "none",
+    slow=True,
+    secret_fields=("password",),
+    secret_answer="password",
+    confirm=_created_with,
+)
+# Neither password is kept: a replay proves newPassword is the account's password now,
+# which also lets it in with the old one the change retired.
+_NEW_PASSWORD = Keyed(
+    "basic",
+    slow=True,
+    secret_fields=("oldPassword", "newPassword"),
+    confirm=_has_new_password,
+    retired_login=True,
+)
+
+
 async def _create_user(run: _Runner, request: Request) -> Response:
     # No authentication: an Authorization header (the admin client sends one) is ignored.
     raw = await _read_body(request)
@@ -310,8 +363,8 @@ async def _create_user(run: _Runner, request: Request) -> Response:
         raw,
         run.service.create_user,
         lambda created: _ok({"user": user_json(created[0]), "password": created[1]}, 201),
-        auth="none",
-        slow=True,
+        _REGISTER,
+        op="createUser",
     )
 
 
@@ -323,25 +376,14 @@ async def _get_my_info(run: _Runner, request: Request) -> dict[str, Any]:
 async def _update_password(run: _Runner, request: Request) -> Response:
     raw = await _read_body(request)
     return await run.answer(
-        request,
-        raw,
-        run.service.update_password,
-        _user_answer,
-        auth="basic",
-        slow=True,
-        op="updatePassword",
+        request, raw, run.service.update_password, _user_answer, _NEW_PASSWORD, op="updatePassword"
     )
 
 
 async def _update_organization(run: _Runner, request: Request) -> Response:
     raw = await _read_body(request)
     return await run.answer(
-        request,
-        raw,
-        run.service.update_organization,
-        _user_answer,
-        auth="basic",
-        op="updateOrganization",
+        request, raw, run.service.update_organization, _user_answer, _BASIC, op="updateOrganization"
     )
 
 
@@ -352,7 +394,7 @@ async def _create_token(run: _Runner, request: Request) -> Response:
         raw,
         run.service.create_token,
         lambda t: _ok({"token": t}),
-        auth="basic",
+        _BASIC,
         op="createToken",
     )
 
@@ -364,7 +406,7 @@ async def _create_transaction(run: _Runner, request: Request) -> Response:
         raw,
         run.service.create_transaction,
         _transaction_answer,
-        auth="basic",
+        _BASIC,
         op="createTransaction",
     )
 
@@ -376,7 +418,7 @@ async def _confirm_transaction(run: _Runner, request: Request) -> Response:
         raw,
         run.service.confirm_transaction,
         _transaction_answer,
-        auth="basic",
+        _BASIC,
         op="confirmTransaction",
     )
 
@@ -388,7 +430,7 @@ async def _cancel_transaction(run: _Runner, request: Request) -> Response:
         raw,
         run.service.cancel_transaction,
         _transaction_answer,
-        auth="basic",
+        _BASIC,
         op="cancelTransaction",
     )
 
@@ -398,10 +440,17 @@ async def _refund_transaction(run: _Runner, request: Request) -> Response:
     authorization = request.headers.get("authorization")
     scheme, _, _ = (authorization or "").strip().partition(" ")
     if scheme.lower() == "bearer" and not is_api_key(authorization):
-        _admin(run, request)  # the key is checked before the body is read, as for credits
+        # The body's type first, then the key before the body is read, as for credits.
+        _json_body_type(request)
+        _admin(run, request)
         raw = await _read_body(request)
         return await run.answer(
-            request, raw, run.service.admin_refund_transaction, _transaction_answer, auth="admin"
+            request,
+            raw,
+            run.service.admin_refund_transaction,
+            _transaction_answer,
+            _ADMIN,
+            op="refundTransaction",
         )
     raw = await _read_body(request)
     return await run.answer(
@@ -409,7 +458,7 @@ async def _refund_transaction(run: _Runner, request: Request) -> Response:
         raw,
         run.service.refund_transaction,
         _transaction_answer,
-        auth="basic",
+        _BASIC,
         op="refundTransaction",
     )
 
@@ -462,7 +511,7 @@ async def _create_api_key(run: _Runner, request: Request) -> Response:
         raw,
         run.service.create_api_key,
         lambda made: _ok({"apiKey": key_json(made[0]), "secret": made[1]}),
-        auth="basic",
+        _BASIC,
         op="createApiKey",
     )
 
@@ -479,16 +528,19 @@ async def _revoke_api_key(run: _Runner, request: Request) -> Response:
         raw,
         run.service.revoke_api_key,
         lambda key: _ok({"apiKey": key_json(key)}),
-        auth="basic",
+        _BASIC,
         op="revokeApiKey",
     )
 
 
 async def _add_balance(run: _Runner, request: Request) -> Response:
-    # The key is read for authorized requests only: admin first.
+    # The body's type first, as everywhere; the key is read for authorized requests only.
+    _json_body_type(request)
     _admin(run, request)
     raw = await _read_body(request)
-    return await run.answer(request, raw, run.service.add_balance, _user_answer, auth="admin")
+    return await run.answer(
+        request, raw, run.service.add_balance, _user_answer, _ADMIN, op="addBalance"
+    )
 
 
 async def _get_user(run: _Runner, request: Request) -> dict[str, Any]:
@@ -562,8 +614,10 @@ def _fixed_paths_under(prefix: str) -> dict[str, str]:
 _FIXED_USER_PATHS = _fixed_paths_under("/user/")
 
 
-def _routes(service: AccountingService, run_inline: bool = False) -> list[Route]:
-    run = _Runner(service, run_inline)
+def _routes(
+    service: AccountingService, hashing: HashingQueue, run_inline: bool = False
+) -> list[Route]:
+    run = _Runner(service, hashing, run_inline)
     # Templated paths last, so that a fixed path (/user/my-info) wins over /user/{email}.
     ordered = sorted(ENDPOINTS, key=lambda endpoint: "{" in endpoint.path)
     return [Route(e.path, _endpoint(run, e), methods=[e.method]) for e in ordered]
@@ -631,14 +685,16 @@ def _escape(text: str) -> str:
 
 # What the service supports beyond the public protocol (the contract's "Features"),
 # announced on every answer so that a client learns it from whichever call comes first.
-FEATURES = "holds, capture, refunds, api-keys"
+FEATURES = "holds, capture, refunds, exact-money, api-keys"
 _FEATURES_HEADER = (b"accounting-features", FEATURES.encode())
+_NOSNIFF = (b"x-content-type-options", b"nosniff")
 
 
 class RequestLog:
-    """Gives every answer an ``X-Request-Id`` and the ``Accounting-Features`` header, and
-    logs one line per request: method, path, status, duration, request id. Never a
-    header or body."""
+    """Gives every answer an ``X-Request-Id``, the ``Accounting-Features`` header and
+    ``X-Content-Type-Options: nosniff`` (no browser may read a JSON error as a script or
+    a page), and logs one line per request: method, path, status, duration, request id.
+    Never a header or body."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -659,6 +715,7 @@ class RequestLog:
                     *message.get("headers", ()),
                     (b"x-request-id", request_id.encode()),
                     _FEATURES_HEADER,
+                    _NOSNIFF,
                 ]
                 message = {**message, "headers": headers}
             await send(message)

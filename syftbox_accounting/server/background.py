@@ -22,7 +22,10 @@ from syftbox_accounting.server.connections import (
     DEFAULT_REQUEST_TIMEOUT,
     ConnectionLimits,
 )
+from syftbox_accounting.server.hashing import DEFAULT_MAX_WAIT
+from syftbox_accounting.server.idempotency_records import RecordLimits
 from syftbox_accounting.server.service import AccountingService
+from syftbox_accounting.server.store import DEFAULT_MAX_PENDING, DEFAULT_MAX_PENDING_PER_RECIPIENT
 
 _START_TIMEOUT = 10.0
 _STOP_TIMEOUT = 10.0
@@ -62,9 +65,17 @@ class BackgroundService:
         fast_password_hash: bool = False,
         app: ASGIApp | None = None,
         clock: Clock = time.time,
+        max_pending: int = DEFAULT_MAX_PENDING,
+        max_pending_per_recipient: int = DEFAULT_MAX_PENDING_PER_RECIPIENT,
+        max_login_wait: float = DEFAULT_MAX_WAIT,
+        idempotency_limits: RecordLimits | None = None,
     ) -> None:
         self.clock = clock
         self.limits = ConnectionLimits(max_connections, request_timeout)
+        self.max_pending = max_pending
+        self.max_pending_per_recipient = max_pending_per_recipient
+        self.max_login_wait = max_login_wait
+        self.idempotency_limits = idempotency_limits
         self.admin_key = admin_key if admin_key is not None else secrets.token_urlsafe(32)
         self.database = database
         self.initial_credit = initial_credit
@@ -123,6 +134,10 @@ class BackgroundService:
                 token_secret=self._token_secret,
                 fast_password_hash=self.fast_password_hash,
                 clock=self.clock,
+                max_pending=self.max_pending,
+                max_pending_per_recipient=self.max_pending_per_recipient,
+                max_login_wait=self.max_login_wait,
+                idempotency_limits=self.idempotency_limits,
             )
         # Bound here, before the thread starts, so the port is known and cannot be taken.
         # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY on accepted connections only for

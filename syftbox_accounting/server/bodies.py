@@ -15,6 +15,7 @@ from syftbox_accounting.server.money import (
     MAX_AMOUNT_MICROS,
     MICROS_PER_DOLLAR,
     AmountError,
+    text_to_micros,
     to_micros,
 )
 
@@ -35,6 +36,17 @@ MAX_REFUND_REASON_LENGTH = 512
 DEFAULT_HOLD_SECONDS = 3600
 MAX_HOLD_SECONDS = 86400
 EMAIL_PROBLEM = "must be an email address such as alice@example.com"
+# What a new password may hold (the contract's `NewPassword`, see its Passwords section):
+# printable Latin-1, all that HTTP Basic carries in every generated client (urllib3
+# encodes credentials as Latin-1, `btoa` throws above U+00FF).
+_NEW_PASSWORD = re.compile(r"[\x20-\x7e\xa0-\xff]+")
+NEW_PASSWORD_PROBLEM = (
+    "must use printable Latin-1 characters only: ASCII letters, digits, punctuation and "
+    "spaces (U+0020 to U+007E), and U+00A0 to U+00FF (such as é, ñ, ß); emoji, other "
+    "scripts and control characters cannot be sent by every client's Basic authentication"
+)
+# The sibling that carries a money field as a decimal string (the contract's Money).
+DECIMAL_SUFFIX = "Decimal"
 # No field takes a number beyond these powers of ten (amounts lie between 1e-6 and 1e9).
 # Numbers outside are never turned into a Decimal one could compute with: `1e999999999`
 # would make arithmetic and formatting huge, and a longer exponent does not fit a Decimal.
@@ -234,26 +246,71 @@ class Fields:
             return ""
         return value
 
+    def new_password(self, name: str, *, required: bool = True) -> str | None:
+        """A password to set: 8 to 256 characters of printable Latin-1."""
+        value = self.string(
+            name,
+            required=required,
+            nullable=not required,
+            min_length=MIN_PASSWORD_LENGTH,
+            max_length=MAX_PASSWORD_LENGTH,
+        )
+        if value is not None and not _NEW_PASSWORD.fullmatch(value):
+            self._problem(name, NEW_PASSWORD_PROBLEM)
+            return None
+        return value
+
     def amount(self, name: str) -> int:
-        """A required amount, in micro-dollars."""
-        if name not in self._data:
-            self._problem(name, "is required")
+        """A required amount, in micro-dollars: `name` (a JSON number) or its decimal
+        string `name`Decimal, or both when they agree."""
+        micros = self.optional_amount(name)
+        if micros is None:
+            text = name + DECIMAL_SUFFIX
+            if not any(self._problem_of(n) for n in (name, text)):
+                self._problem(name, f"is required (or {text}, the amount as a decimal string)")
             return 0
-        value = self._data[name]
+        return micros
+
+    def optional_amount(self, name: str) -> int | None:
+        """An amount that may be absent or null in both forms (then None), in
+        micro-dollars; see `amount`."""
+        text_name = name + DECIMAL_SUFFIX
+        number = self._number_amount(name)
+        text = self._text_amount(text_name)
+        if number is None or text is None or number == text:
+            return number if number is not None else text
+        self._problem(
+            name,
+            f"does not agree with {text_name}: send one of the two, or both with the same value",
+        )
+        self._problem(text_name, f"does not agree with {name}")
+        return None
+
+    def _problem_of(self, name: str) -> bool:
+        return any(detail["field"] == name for detail in self.details)
+
+    def _number_amount(self, name: str) -> int | None:
+        value = self._data.get(name)
+        if value is None:
+            return None
         if isinstance(value, OutOfRange):
             self._problem(name, AMOUNT_RANGE_PROBLEM)
-            return 0
+            return None
         try:
             return to_micros(value)
         except AmountError as error:
             self._problem(name, str(error))
-            return 0
-
-    def optional_amount(self, name: str) -> int | None:
-        """An amount that may be absent or null (then None), in micro-dollars."""
-        if self._data.get(name) is None:
             return None
-        return self.amount(name)
+
+    def _text_amount(self, name: str) -> int | None:
+        value = self._data.get(name)
+        if value is None:
+            return None
+        try:
+            return text_to_micros(value)
+        except AmountError as error:
+            self._problem(name, str(error))
+            return None
 
     def seconds(self, name: str, maximum: int) -> int | None:
         """A whole number of seconds from 1 to `maximum`, absent or null (then None)."""
@@ -340,13 +397,7 @@ def create_user(data: dict[str, Any]) -> CreateUser:
     f = Fields(data, ("email", "password", "organization"))
     body = CreateUser(
         email=f.email("email"),
-        password=f.string(
-            "password",
-            required=False,
-            nullable=True,
-            min_length=MIN_PASSWORD_LENGTH,
-            max_length=MAX_PASSWORD_LENGTH,
-        ),
+        password=f.new_password("password", required=False),
         organization=f.string(
             "organization", required=False, nullable=True, max_length=MAX_ORGANIZATION_LENGTH
         ),
@@ -359,9 +410,7 @@ def update_password(data: dict[str, Any]) -> UpdatePassword:
     f = Fields(data, ("oldPassword", "newPassword"))
     body = UpdatePassword(
         old_password=f.required_string("oldPassword", min_length=1, max_length=MAX_PASSWORD_LENGTH),
-        new_password=f.required_string(
-            "newPassword", min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH
-        ),
+        new_password=f.new_password("newPassword") or "",
     )
     f.check()
     return body
@@ -381,7 +430,7 @@ TOKEN_LIFETIME_MAX = 86400
 
 
 def create_token(data: dict[str, Any]) -> CreateToken:
-    f = Fields(data, ("recipientEmail", "maxAmount", "expiresIn"))
+    f = Fields(data, ("recipientEmail", "maxAmount", "maxAmountDecimal", "expiresIn"))
     body = CreateToken(
         recipient_email=f.email("recipientEmail"),
         max_amount=f.optional_amount("maxAmount"),
@@ -394,7 +443,16 @@ def create_token(data: dict[str, Any]) -> CreateToken:
 def create_transaction(data: dict[str, Any]) -> CreateTransaction:
     f = Fields(
         data,
-        ("senderEmail", "recipientEmail", "amount", "token", "appName", "appEpPath", "holdFor"),
+        (
+            "senderEmail",
+            "recipientEmail",
+            "amount",
+            "amountDecimal",
+            "token",
+            "appName",
+            "appEpPath",
+            "holdFor",
+        ),
     )
     body = CreateTransaction(
         sender_email=f.email("senderEmail"),
@@ -425,7 +483,7 @@ def transaction_id(data: dict[str, Any]) -> TransactionId:
 
 
 def confirm_transaction(data: dict[str, Any]) -> ConfirmTransaction:
-    f = Fields(data, ("transactionId", "amount"))
+    f = Fields(data, ("transactionId", "amount", "amountDecimal"))
     body = ConfirmTransaction(
         transaction_id=f.required_string(
             "transactionId", min_length=1, max_length=MAX_TRANSACTION_ID_LENGTH
@@ -437,7 +495,7 @@ def confirm_transaction(data: dict[str, Any]) -> ConfirmTransaction:
 
 
 def refund_transaction(data: dict[str, Any]) -> RefundTransaction:
-    f = Fields(data, ("transactionId", "amount", "reason"))
+    f = Fields(data, ("transactionId", "amount", "amountDecimal", "reason"))
     body = RefundTransaction(
         transaction_id=f.required_string(
             "transactionId", min_length=1, max_length=MAX_TRANSACTION_ID_LENGTH
@@ -452,7 +510,7 @@ def refund_transaction(data: dict[str, Any]) -> RefundTransaction:
 
 
 def add_balance(data: dict[str, Any]) -> AddBalance:
-    f = Fields(data, ("recipientEmail", "amount"))
+    f = Fields(data, ("recipientEmail", "amount", "amountDecimal"))
     body = AddBalance(recipient_email=f.email("recipientEmail"), amount=f.amount("amount"))
     f.check()
     return body

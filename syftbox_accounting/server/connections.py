@@ -16,11 +16,13 @@ adds two rules:
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import math
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 DEFAULT_MAX_CONNECTIONS = 500  # well under the usual 1024 open files a process may have
@@ -85,6 +87,29 @@ class _GuardedH11Protocol(H11Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self._cancel_deadline()
         super().connection_lost(exc)
+
+    def send_400_response(self, msg: str) -> None:
+        """uvicorn's answer to bytes that are not HTTP, as the contract's every error:
+        a JSON body, with the headers of every answer (nosniff)."""
+        body = json.dumps(
+            {
+                "message": "The request is not valid HTTP/1.1. Send a well-formed request.",
+                "code": "bad_request",
+            }
+        ).encode()
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(body)).encode()),
+            (b"x-content-type-options", b"nosniff"),
+            (b"connection", b"close"),
+        ]
+        for event in (
+            h11.Response(status_code=400, headers=headers, reason=b"Bad Request"),
+            h11.Data(data=body),
+            h11.EndOfMessage(),
+        ):
+            self.transport.write(self.conn.send(event))
+        self.transport.close()
 
     def _client_owes_bytes(self) -> bool:
         return getattr(self.conn.their_state, "__name__", "") in _WAITING_FOR_CLIENT

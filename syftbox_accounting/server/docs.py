@@ -4,11 +4,18 @@
 - `GET /docs`: an HTML API reference built from it by the pinned Redocly CLI
   (`make docs`), one self-contained file: no CDN, no internet, no node at run time.
 
-Neither is a JSON operation of the contract, so neither is listed in it.
+Neither is a JSON operation of the contract, so neither is listed in it. The page is
+served with a Content-Security-Policy that allows what it contains and nothing else:
+its own inline scripts (by their hashes), inline styles (its components inject them),
+data: images and fonts, no connection to any other origin, and no framing
+(`frame-ancestors 'none'`).
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
 from importlib import resources
 
 from starlette.requests import Request
@@ -28,6 +35,30 @@ def contract_text() -> str:
     return resources.files(package).joinpath(name).read_text(encoding="utf-8")
 
 
+_SCRIPT = re.compile(rb"<script\b[^>]*>(.*?)</script\s*>", re.DOTALL | re.IGNORECASE)
+
+
+def content_security_policy(page: bytes) -> str:
+    """The policy that lets `page` run its own inline scripts and nothing else."""
+    hashes = " ".join(
+        f"'sha256-{base64.b64encode(hashlib.sha256(script).digest()).decode()}'"
+        for script in dict.fromkeys(_SCRIPT.findall(page))
+    )
+    return "; ".join(
+        [
+            "default-src 'none'",
+            f"script-src {hashes}" if hashes else "script-src 'none'",
+            "style-src 'unsafe-inline'",
+            "img-src 'self' data:",
+            "font-src 'self' data:",
+            "connect-src 'self'",
+            "base-uri 'none'",
+            "form-action 'none'",
+            "frame-ancestors 'none'",
+        ]
+    )
+
+
 def _read(package: str, name: str) -> bytes | None:
     try:
         return resources.files(package).joinpath(name).read_bytes()
@@ -39,6 +70,11 @@ def routes() -> list[BaseRoute]:
     """The routes to add to the service's own; read from the package once, at start."""
     contract = contract_text().encode("utf-8")
     reference = _read(*API_REFERENCE)
+    page_headers = {
+        "Content-Security-Policy": content_security_policy(reference or b""),
+        "X-Frame-Options": "DENY",  # for browsers that predate frame-ancestors
+        "Referrer-Policy": "no-referrer",
+    }
 
     async def openapi_yaml(request: Request) -> Response:
         return Response(contract, media_type="application/yaml; charset=utf-8")
@@ -51,7 +87,7 @@ def routes() -> list[BaseRoute]:
                     "in a checkout (it needs node), or read /openapi.yaml."
                 )
             )
-        return Response(reference, media_type="text/html; charset=utf-8")
+        return Response(reference, media_type="text/html; charset=utf-8", headers=page_headers)
 
     return [
         Route("/openapi.yaml", openapi_yaml, methods=["GET"]),

@@ -30,6 +30,7 @@ ErrorCode = Literal[
     "idempotency_key_reused",
     "request_in_progress",
     "rate_limited",
+    "unsupported_media_type",
     "internal_error",
     "unavailable",
     "insufficient_scope",
@@ -236,6 +237,15 @@ def too_many_pending(email: str, limit: int) -> ApiError:
     )
 
 
+def too_many_pending_towards(email: str, recipient: str, limit: int) -> ApiError:
+    return ApiError(
+        409,
+        "too_many_pending",
+        f"{email} has {limit} pending transactions towards {recipient}, the most the "
+        "service keeps open between two accounts. Confirm or cancel some first.",
+    )
+
+
 def cursor_invalid() -> ApiError:
     return ApiError(
         422,
@@ -258,8 +268,8 @@ def idempotency_key_reused() -> ApiError:
     return ApiError(
         422,
         "idempotency_key_reused",
-        "This Idempotency-Key was used for another request (another body or path): "
-        "use a new key for a new request.",
+        "This Idempotency-Key was used for another request (another body or path). "
+        "Use a new key for a new request.",
     )
 
 
@@ -272,6 +282,27 @@ def request_in_progress() -> ApiError:
     )
 
 
+def too_many_records(limit: int, retry_after: int) -> ApiError:
+    return ApiError(
+        429,
+        "rate_limited",
+        f"You have {limit} idempotency records open, the most the service keeps for one "
+        f"caller. Retry after {retry_after} seconds, when the oldest expires, or send the "
+        "request without an Idempotency-Key.",
+        headers={"Retry-After": str(retry_after)},
+    )
+
+
+def records_full(retry_after: int) -> ApiError:
+    return ApiError(
+        503,
+        "unavailable",
+        "The service holds as many idempotency records as it keeps. Retry after "
+        f"{retry_after} seconds, when the oldest expires.",
+        headers={"Retry-After": str(retry_after)},
+    )
+
+
 def internal_error() -> ApiError:
     return ApiError(
         500,
@@ -280,10 +311,32 @@ def internal_error() -> ApiError:
     )
 
 
-def busy() -> ApiError:
+def busy(retry_after: int = 1) -> ApiError:
+    unit = "second" if retry_after == 1 else f"{retry_after} seconds"
     return ApiError(
         503,
         "unavailable",
-        "The accounting service is busy checking passwords. Retry in a second.",
-        headers={"Retry-After": "1"},
+        f"The accounting service is busy checking passwords. Retry in {unit}.",
+        headers={"Retry-After": str(retry_after)},
+    )
+
+
+def unsupported_media_type(sent: str | None) -> ApiError:
+    what = f"Content-Type {sent}" if sent else "no Content-Type"
+    return ApiError(
+        415,
+        "unsupported_media_type",
+        f"The request body was sent with {what}. Send it as JSON, with "
+        "Content-Type: application/json.",
+    )
+
+
+def secret_not_replayed() -> ApiError:
+    return ApiError(
+        409,
+        "account_exists",
+        "The request with this Idempotency-Key created the account, with a password the "
+        "service generated: that password was shown once, in the first answer, and is "
+        "never kept, so it cannot be sent again. Register with a password of your own to "
+        "be able to repeat a registration.",
     )

@@ -59,31 +59,41 @@ def _one(params: Mapping[str, list[str]], name: str) -> str | None:
     return values[0]
 
 
-def _moment(params: Mapping[str, list[str]], name: str) -> datetime | None:
+def _moment(params: Mapping[str, list[str]], name: str) -> str | None:
+    """The parameter as a stored time, or 422 for anything that is not a date-time with
+    an offset inside years 1 to 9998 once in UTC (an edge-of-calendar time such as
+    0001-01-01T00:00:00+14:00 has no UTC form at all)."""
     text = _one(params, name)
     if text is None:
         return None
-    problem = "must be a date-time with a UTC offset, such as 2026-11-01T00:00:00+00:00"
+    problem = (
+        "must be a date-time with a UTC offset between the years 1 and 9998, such as "
+        "2026-11-01T00:00:00+00:00"
+    )
     try:
         moment = datetime.fromisoformat(text)
-    except ValueError:
+        if moment.utcoffset() is None:
+            raise ValueError("no offset")
+        stored = stored_time(moment)
+    except (ValueError, OverflowError):
         raise errors.validation_error([{"field": name, "problem": problem}]) from None
-    if moment.utcoffset() is None or not 1 <= moment.year <= 9998:
+    if not _FIRST_YEAR <= stored[:4] <= _LAST_YEAR:
         raise errors.validation_error([{"field": name, "problem": problem}])
-    return moment
+    return stored
+
+
+_FIRST_YEAR, _LAST_YEAR = "0001", "9998"
 
 
 def window(params: Mapping[str, list[str]]) -> Window:
     """`createdAfter` and `createdBefore`, checked."""
     after, before = _moment(params, "createdAfter"), _moment(params, "createdBefore")
+    # Stored times are UTC text of one width: their order is time order.
     if after is not None and before is not None and after >= before:
         raise errors.validation_error(
             [{"field": "createdBefore", "problem": "must be later than createdAfter"}]
         )
-    return Window(
-        None if after is None else stored_time(after),
-        None if before is None else stored_time(before),
-    )
+    return Window(after, before)
 
 
 def history_query(

@@ -1,78 +1,79 @@
-"""Idempotency keys: a POST or PUT sent again with its `Idempotency-Key` gets the first
-answer again, and changes nothing.
+"""Idempotency keys over HTTP: a POST or PUT sent again with its `Idempotency-Key`
+gets the first answer again, and changes nothing.
 
 A keyed request goes through three steps:
-1. `lookup`: with exactly the credentials of the first request (`proof`), a stored
-   answer is replayed without logging in again, so that a password change whose answer
-   was lost can be replayed with the old password;
+1. authentication, always, and before any replay: a password changed or an admin key
+   rotated since the first request no longer gets its answer (except the password
+   change itself: its replay may come with the password it retired, when the body's
+   new password is the account's password now);
 2. `claim`, in its own short database transaction: the key is taken for this request
    (a second request meanwhile gets `409 request_in_progress`), or it was answered
    before (replay, or `422 idempotency_key_reused` for another body or path);
-3. `answer`: the operation runs inside one `Store.unit`, and its answer (status and
-   body) is stored in that same database transaction, so a crash never records a money
-   movement without its answer, nor the reverse.
+3. the operation runs inside one `Store.unit`, and a success is recorded in that same
+   database transaction, so a crash never records a money movement without its answer,
+   nor the reverse. An answer that changed nothing (any 4xx) leaves no record; one of
+   500 and above gives the key back.
 
-Keys are stored hashed, scoped to the caller; bodies are encrypted with a key derived
-from the idempotency key itself (a `/user/create` answer holds a password), so the
-database alone never shows one. Answers of 500 and above are not stored. Records live
-24 hours and are purged as claims go by.
+The records live in `idempotency_records`, which says what they keep and what never.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import functools
-import hashlib
 import json
-import os
 import re
-import secrets
-import sqlite3
-import time
 from collections.abc import Callable
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from syftbox_accounting.server import errors
 from syftbox_accounting.server.auth import check_admin, parse_basic
+from syftbox_accounting.server.hashing import REGISTRATIONS
+from syftbox_accounting.server.idempotency_records import (
+    ADMIN,
+    ANONYMOUS,
+    Keys,
+    Stored,
+    restore,
+)
+from syftbox_accounting.server.idempotency_records import Scope as RecordScope
 from syftbox_accounting.server.responses import error_response
-from syftbox_accounting.server.store import Store
 
 if TYPE_CHECKING:
     from starlette.requests import Request
 
     from syftbox_accounting.server.service import AccountingService, Caller
+    from syftbox_accounting.server.store import Account
 
 T = TypeVar("T")
 
 KEY_HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
-TTL = 24 * 3600.0
-# A claim this old belongs to a request whose process died: nothing of it was
-# committed (its answer would have cleared the claim), so another may take the key.
-STALE_CLAIM = 60.0
-_PURGE_EVERY = 60.0
 _KEY = re.compile(r"[!-~]{1,255}")
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS idempotency_keys (
-    scope TEXT NOT NULL,
-    key_hash TEXT NOT NULL,
-    fingerprint TEXT NOT NULL,
-    proof TEXT NOT NULL,
-    owner TEXT,
-    status INTEGER,
-    body BLOB,
-    created_at REAL NOT NULL,
-    PRIMARY KEY (scope, key_hash)
-);
-CREATE INDEX IF NOT EXISTS idempotency_keys_by_age ON idempotency_keys (created_at);
-"""
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Keyed:
+    """How one operation's keyed requests are handled.
+
+    `auth`: its authentication. `slow`: it hashes a password (it waits for a hashing
+    turn). `secret_fields`: request fields kept in no form (the fingerprint holds a
+    marker instead). `secret_answer`: the answer's member withheld from the record.
+    `confirm(service, account, raw)`: slow, whether a replaying request's secret fields
+    are those of the first (proved against the account's password hash); False is
+    `422 idempotency_key_reused`. `retired_login`: a replay whose Basic password was
+    refused may still come in when `confirm` holds (a password change's own replay).
+    """
+
+    auth: Literal["basic", "admin", "none"]
+    slow: bool = False
+    secret_fields: tuple[str, ...] = ()
+    secret_answer: str | None = None
+    confirm: Callable[[AccountingService, Account | None, bytes], bool] | None = None
+    retired_login: bool = False
 
 
 def key_of(headers: Any) -> str | None:
@@ -87,187 +88,6 @@ def key_of(headers: Any) -> str | None:
     return str(value)
 
 
-def fingerprint(method: str, path: str, raw: bytes) -> str:
-    """What makes two requests the same: method, path and the body's JSON value (key
-    order and spacing aside); a body that is not JSON counts by its bytes."""
-    try:
-        body = _canonical(json.loads(raw, parse_float=Decimal, parse_int=Decimal))
-    except (ValueError, RecursionError):
-        body = "bytes:" + raw.hex()
-    return _hash(method.upper(), path, body)
-
-
-def _canonical(value: object) -> str:
-    if isinstance(value, dict):
-        return "{" + ",".join(f"{k!r}:{_canonical(value[k])}" for k in sorted(value)) + "}"
-    if isinstance(value, list):
-        return "[" + ",".join(_canonical(v) for v in value) + "]"
-    return repr(value)  # Decimal('10') and '10' stay apart
-
-
-def _hash(*parts: str) -> str:
-    return hashlib.sha256("\x00".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class Stored:
-    """A key's record: answered (`status`, `body`), or still being processed."""
-
-    fingerprint: str
-    proof: str
-    status: int | None
-    body: bytes | None
-
-    @property
-    def in_progress(self) -> bool:
-        return self.status is None
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class Claim:
-    """A key taken by one request, until `Keys.answer` stores its answer."""
-
-    scope: str
-    key: str
-    owner: str
-
-
-class Keys:
-    """The idempotency records, in the store's database (and its transactions)."""
-
-    def __init__(self, store: Store, clock: Callable[[], float] = time.time) -> None:
-        self.store = store
-        self.clock = clock
-        self._last_purge = 0.0
-        with store.unit() as db:
-            for statement in _SCHEMA.strip().split(";"):
-                if statement.strip():
-                    db.execute(statement)
-        store.reset_hooks.append(_wipe)
-
-    @staticmethod
-    def proof(key: str, authorization: str | None) -> str:
-        """Ties a record to the exact credentials of its first request."""
-        return _hash("proof", key, authorization or "")
-
-    def lookup(self, scope: str, key: str) -> Stored | None:
-        with self.store.unit() as db:
-            return self._find(db, scope, key)
-
-    def _find(self, db: sqlite3.Connection, scope: str, key: str) -> Stored | None:
-        row = db.execute(
-            "SELECT fingerprint, proof, owner, status, body, created_at FROM idempotency_keys"
-            " WHERE scope = ? AND key_hash = ?",
-            (scope, _key_hash(key)),
-        ).fetchone()
-        if row is None or row[5] <= self.clock() - TTL:
-            return None
-        fp, proof, owner, status, body, created_at = row
-        if owner is not None:
-            if created_at <= self.clock() - STALE_CLAIM:
-                return None
-            return Stored(fp, proof, None, None)
-        return Stored(fp, proof, int(status), _open(key, scope, bytes(body)))
-
-    def claim(self, scope: str, key: str, fp: str, proof: str) -> Claim | Stored:
-        """Take `key` for this request, or the record it already has."""
-        now = self.clock()
-        with self.store.unit() as db:
-            if now - self._last_purge >= _PURGE_EVERY:
-                self._purge(db, now)
-            found = self._find(db, scope, key)
-            if found is not None:
-                return found
-            owner = secrets.token_hex(16)
-            # An expired or abandoned record of this key gives way to the new claim.
-            db.execute(
-                "INSERT OR REPLACE INTO idempotency_keys"
-                " (scope, key_hash, fingerprint, proof, owner, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (scope, _key_hash(key), fp, proof, owner, now),
-            )
-            return Claim(scope, key, owner)
-
-    def store_answer(self, db: sqlite3.Connection, claim: Claim, status: int, body: bytes) -> None:
-        """Record the answer, inside the unit of work that made it."""
-        cursor = db.execute(
-            "UPDATE idempotency_keys SET owner = NULL, status = ?, body = ?"
-            " WHERE scope = ? AND key_hash = ? AND owner = ?",
-            (
-                status,
-                _seal(claim.key, claim.scope, body),
-                claim.scope,
-                _key_hash(claim.key),
-                claim.owner,
-            ),
-        )
-        if cursor.rowcount != 1:
-            # Our claim went stale and another request took the key: undo this one.
-            raise errors.request_in_progress()
-
-    def release(self, claim: Claim) -> None:
-        """Give the key back after an answer that is not stored (500 and above)."""
-        with self.store.unit() as db:
-            db.execute(
-                "DELETE FROM idempotency_keys WHERE scope = ? AND key_hash = ? AND owner = ?",
-                (claim.scope, _key_hash(claim.key), claim.owner),
-            )
-
-    def purge(self) -> int:
-        """Delete the records older than 24 hours; returns how many."""
-        with self.store.unit() as db:
-            return self._purge(db, self.clock())
-
-    def _purge(self, db: sqlite3.Connection, now: float) -> int:
-        self._last_purge = now
-        return db.execute(
-            "DELETE FROM idempotency_keys WHERE created_at <= ?", (now - TTL,)
-        ).rowcount
-
-
-def _wipe(db: sqlite3.Connection) -> None:
-    db.execute("DELETE FROM idempotency_keys")
-
-
-def _key_hash(key: str) -> str:
-    return _hash("key", key)
-
-
-def _cipher(key: str, scope: str) -> tuple[AESGCM, bytes]:
-    secret = hashlib.sha256(f"body\x00{scope}\x00{key}".encode()).digest()
-    return AESGCM(secret), scope.encode()
-
-
-def _seal(key: str, scope: str, body: bytes) -> bytes:
-    cipher, aad = _cipher(key, scope)
-    nonce = os.urandom(12)
-    return nonce + cipher.encrypt(nonce, body, aad)
-
-
-def _open(key: str, scope: str, sealed: bytes) -> bytes:
-    cipher, aad = _cipher(key, scope)
-    try:
-        return cipher.decrypt(sealed[:12], sealed[12:], aad)
-    except InvalidTag:  # pragma: no cover - only a tampered database gets here
-        raise errors.internal_error() from None
-
-
-def replay(stored: Stored, fp: str) -> Response:
-    """The answer to a request whose key has a record."""
-    if stored.in_progress:
-        raise errors.request_in_progress()
-    if stored.fingerprint != fp:
-        raise errors.idempotency_key_reused()
-    assert stored.status is not None
-    assert stored.body is not None
-    return Response(
-        stored.body,
-        status_code=stored.status,
-        media_type="application/json",
-        headers={REPLAYED_HEADER: "true"},
-    )
-
-
 class Runner(Protocol):
     """Where the app runs blocking work (`app._Runner`)."""
 
@@ -277,7 +97,9 @@ class Runner(Protocol):
 
     async def slow(self, func: Callable[..., T], *args: Any) -> T: ...
 
-    async def hashing(self, func: Callable[..., T], *args: Any) -> T: ...
+    async def hashing(
+        self, request: Request, func: Callable[..., T], *args: Any, account: str
+    ) -> T: ...
 
     async def db(self, func: Callable[..., T], *args: Any) -> T: ...
 
@@ -291,42 +113,39 @@ async def answer(
     key: str,
     func: Callable[..., T],
     render: Callable[[T], Response],
-    auth: Literal["basic", "admin", "none"],
-    slow: bool,
-    op: str = "",
+    keyed: Keyed,
+    op: str,
 ) -> Response:
-    """Answer a request that carries `key`: replay, refuse, or run `func` and store its
-    answer with what it changed (see the module's docstring)."""
+    """Answer a request that carries `key`: replay, refuse, or run `func` and record
+    its answer with what it changed (see the module's docstring)."""
     keys, service = run.keys, run.service
-    fp = fingerprint(request.method, request.url.path, raw)
-    authorization = request.headers.get("authorization") if auth != "none" else None
-    proof = keys.proof(key, authorization)
-    # The exact credentials of the first request replay its answer without a login:
-    # they were checked then, and a password change may have retired them since.
-    early = await run.db(_scope_before_login, service, auth, authorization, fp)
-    if early is not None:
-        stored = await run.db(keys.lookup, early, key)
-        if stored is not None and stored.proof == proof:
-            return replay(stored, fp)
+    fp = keys.fingerprint(request.method, request.url.path, raw, keyed.secret_fields)
+    account: Account | None = None
     call: Callable[[], T]
-    if auth == "basic":
+    if keyed.auth == "basic":
         # An API key must allow `op` before it may replay an answer too (one may hold a
         # new key's secret).
-        caller = await run.login(request, op)
-        scope = f"account:{caller.account.id}"
+        try:
+            caller = await run.login(request, op)
+        except errors.ApiError as refused:
+            if refused.status != 401 or not keyed.retired_login:
+                raise
+            return await _replay_with_retired_password(run, request, raw, key, fp, keyed, refused)
+        account = caller.account
+        scope = RecordScope.account(account.id)
         call = functools.partial(func, caller, raw)
     else:
-        if auth == "admin":
-            check_admin(authorization, service.admin_key)
-        scope = early or f"anonymous:{fp}"
+        if keyed.auth == "admin":
+            check_admin(request.headers.get("authorization"), service.admin_key)
+        scope = ADMIN if keyed.auth == "admin" else ANONYMOUS
         call = functools.partial(func, raw)
 
     def work() -> Response:
-        got = keys.claim(scope, key, fp, proof)
+        got = keys.claim(scope, key, fp)
         if isinstance(got, Stored):
-            return replay(got, fp)
+            return replay(service, got, fp, raw, keyed, account)
         try:
-            # The answer is stored in the same database transaction as the change.
+            # A success is recorded in the same database transaction as its change.
             with service.store.unit() as db:
                 try:
                     response = render(call())
@@ -334,35 +153,98 @@ async def answer(
                     if error.status >= 500:
                         raise
                     response = error_response(error)
-                keys.store_answer(db, got, response.status_code, bytes(response.body))
+                body = bytes(response.body)
+                keys.settle(db, got, response.status_code, body, _withheld(keyed, raw, body))
                 return response
         except BaseException:
             keys.release(got)
             raise
 
-    if slow:  # it hashes a password: wait for a hashing slot
-        return await run.hashing(work)
+    if keyed.slow:  # it hashes a password: wait for a hashing turn
+        return await run.hashing(
+            request, work, account=account.id if account is not None else REGISTRATIONS
+        )
     if not run.inline:
         return await run.slow(work)
     return work()
 
 
-def _scope_before_login(
-    service: AccountingService, auth: str, authorization: str | None, fp: str
-) -> str | None:
-    if auth == "none":
-        return f"anonymous:{fp}"
-    if auth == "admin":
-        return "admin"
-    try:
-        credentials = parse_basic(authorization)
-    except errors.ApiError:
+def replay(
+    service: AccountingService,
+    stored: Stored,
+    fp: bytes,
+    raw: bytes,
+    keyed: Keyed,
+    account: Account | None,
+) -> Response:
+    """The answer to a request whose key has a record (slow when `keyed.confirm`)."""
+    if stored.in_progress:
+        raise errors.request_in_progress()
+    if stored.fingerprint != fp:
+        raise errors.idempotency_key_reused()
+    assert stored.status is not None
+    assert stored.body is not None
+    if stored.withheld is not None and not stored.withheld.from_request:
+        raise errors.secret_not_replayed()
+    if keyed.confirm is not None and not keyed.confirm(service, account, raw):
+        raise errors.idempotency_key_reused()
+    body = stored.body
+    if stored.withheld is not None:
+        body = restore(stored, json.loads(raw)[stored.withheld.name])
+    return Response(
+        body,
+        status_code=stored.status,
+        media_type="application/json",
+        headers={REPLAYED_HEADER: "true"},
+    )
+
+
+async def _replay_with_retired_password(
+    run: Runner,
+    request: Request,
+    raw: bytes,
+    key: str,
+    fp: bytes,
+    keyed: Keyed,
+    refused: errors.ApiError,
+) -> Response:
+    """A password change's replay, sent with the password that change retired: its
+    record, when the body's new password is the account's password now; else 401."""
+    header = request.headers.get("authorization")
+    if header is None or not header.lower().startswith("basic "):
+        raise refused  # an API key: it does not change with the password
+    credentials = parse_basic(header)
+    account = await run.db(run.service.account_of, credentials)
+    if account is None:
+        raise refused
+    stored = await run.db(run.keys.lookup, RecordScope.account(account.id), key, fp)
+    if stored is None or stored.in_progress or stored.fingerprint != fp:
+        raise refused
+    answered = stored
+
+    def work() -> Response:
+        try:
+            return replay(run.service, answered, fp, raw, keyed, account)
+        except errors.ApiError:
+            raise refused from None
+
+    return await run.hashing(request, work, account=account.id)
+
+
+def _withheld(keyed: Keyed, raw: bytes, body: bytes) -> tuple[str, str, bool] | None:
+    """The answer's secret member (name, value, whether the request gave it), to keep
+    out of the record."""
+    name = keyed.secret_answer
+    if name is None:
         return None
-    for email, _ in credentials.readings:
-        account = service.store.account(email, identity_only=True)
-        if account is not None:
-            return f"account:{account.id}"
-    return None
+    value = json.loads(body).get(name)
+    if not isinstance(value, str):
+        return None
+    try:
+        sent = json.loads(raw).get(name)
+    except (ValueError, AttributeError):  # pragma: no cover - a success parsed it
+        sent = None
+    return name, value, sent == value
 
 
 class EchoKey:

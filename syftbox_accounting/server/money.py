@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 MICROS_PER_DOLLAR = 1_000_000
@@ -39,6 +40,28 @@ def to_micros(value: object) -> int:
     # At most 1e9 with 6 places: a handful of digits, so int() is cheap and safe here.
     number = int("".join(map(str, digits[:significant])))
     return int(number * 10 ** (exponent + DECIMAL_PLACES))
+
+
+# The contract's decimal string of an amount (`DecimalAmount`): digits without leading
+# zeros, then optionally a point and 1 to 6 digits. ASCII digits only (`\d` would take
+# other scripts' digits); more decimals are matched here only to say what is wrong.
+_DECIMAL_TEXT = re.compile(r"(?:0|[1-9][0-9]{0,17})(?:\.(?P<fraction>[0-9]+))?")
+
+
+def text_to_micros(value: object) -> int:
+    """Convert an amount's decimal string (``"150.1"``) to micro-dollars, exactly or not
+    at all, with the bounds of `to_micros`."""
+    if not isinstance(value, str):
+        raise AmountError('must be a string of decimal digits, such as "10" or "0.25"')
+    match = _DECIMAL_TEXT.fullmatch(value) if len(value) <= 64 else None
+    if match is None:
+        raise AmountError(
+            'must be decimal digits with an optional point, such as "10" or "0.25" '
+            "(no sign, exponent, spaces or leading zeros)"
+        )
+    if len(match.group("fraction") or "") > DECIMAL_PLACES:
+        raise AmountError("must have at most 6 decimal places (one micro-dollar)")
+    return to_micros(Decimal(value))
 
 
 def from_decimal(value: Decimal) -> int:

@@ -73,18 +73,24 @@ def burn_verification_time(password: str) -> None:
 
 
 class VerifiedCredentials:
-    """Remembers recently verified (account, password, stored hash) triples.
+    """Remembers recently verified (account, password, stored hash) triples, and
+    recently refused ones.
 
     scrypt is slow on purpose, so hashing on every request would cap the service at a
     few requests per second. Entries are HMACs under a per-process random key: no
     password is kept, and the key includes the stored hash, so a password change (which
-    stores a new salted hash) invalidates every entry made for the old one.
+    stores a new salted hash) invalidates every entry made for the old one. A refused
+    entry made for an unknown email (stored hash "") never matches the account once it
+    exists. So a repeat of the same good credentials, or of the same bad ones, costs no
+    hash.
     """
 
-    def __init__(self, max_entries: int = 4096) -> None:
+    def __init__(self, max_entries: int = 4096, max_refused: int = 16384) -> None:
         self._key = secrets.token_bytes(32)
         self._max_entries = max_entries
+        self._max_refused = max_refused
         self._entries: OrderedDict[bytes, None] = OrderedDict()
+        self._refused: OrderedDict[bytes, None] = OrderedDict()
         self._lock = threading.Lock()
 
     def _fingerprint(self, account_id: str, password: str, stored: str) -> bytes:
@@ -93,26 +99,45 @@ class VerifiedCredentials:
 
     def is_cached(self, account_id: str, password: str, stored: str) -> bool:
         """True when this password was verified recently: no scrypt needed."""
-        fingerprint = self._fingerprint(account_id, password, stored)
+        return self._seen(self._entries, self._fingerprint(account_id, password, stored))
+
+    def is_refused(self, who: str, password: str, stored: str) -> bool:
+        """True when exactly these credentials were refused recently (`who`: the
+        account's id, or the email when no account has it; `stored`: its hash or "")."""
+        return self._seen(self._refused, self._fingerprint(who, password, stored))
+
+    def refuse(self, who: str, password: str, stored: str) -> None:
+        """Remember credentials that failed verification."""
+        self._keep(self._refused, self._fingerprint(who, password, stored), self._max_refused)
+
+    def _seen(self, entries: OrderedDict[bytes, None], fingerprint: bytes) -> bool:
         with self._lock:
-            if fingerprint in self._entries:
-                self._entries.move_to_end(fingerprint)
+            if fingerprint in entries:
+                entries.move_to_end(fingerprint)
                 return True
         return False
 
+    def _keep(self, entries: OrderedDict[bytes, None], fingerprint: bytes, most: int) -> None:
+        with self._lock:
+            entries[fingerprint] = None
+            entries.move_to_end(fingerprint)
+            while len(entries) > most:
+                entries.popitem(last=False)
+
     def verify(self, account_id: str, password: str, stored: str) -> bool:
-        """Check a password, by the cache when it was verified recently, else by scrypt."""
+        """Check a password, by the cache when it was verified recently, else by scrypt
+        (a failure is remembered as refused)."""
         if self.is_cached(account_id, password, stored):
             return True
-        fingerprint = self._fingerprint(account_id, password, stored)
         if not verify_password(password, stored):
+            self.refuse(account_id, password, stored)
             return False
-        with self._lock:
-            self._entries[fingerprint] = None
-            while len(self._entries) > self._max_entries:
-                self._entries.popitem(last=False)
+        self._keep(
+            self._entries, self._fingerprint(account_id, password, stored), self._max_entries
+        )
         return True
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._refused.clear()

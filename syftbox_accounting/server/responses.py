@@ -1,4 +1,6 @@
-"""JSON responses, with money written exactly: `10` stays `10`, `0.25` stays `0.25`."""
+"""JSON responses, with money written exactly in both of the contract's forms (see its
+Money section): the number (`10` stays `10`, `0.25` stays `0.25`) and, beside it, the
+decimal string (`"amountDecimal": "0.25"`)."""
 
 from __future__ import annotations
 
@@ -34,6 +36,11 @@ def money(micros: int) -> int | float | Money:
     if repr(number) == format_micros(micros):
         return number
     return Money(micros)
+
+
+def decimal(micros: int) -> str:
+    """The decimal string of an amount, in its shortest form: ``"150.1"``, ``"10"``."""
+    return format_micros(micros)
 
 
 def dumps(value: Any) -> str:
@@ -72,9 +79,12 @@ def user_json(account: Account) -> dict[str, Any]:
         "id": account.id,
         "email": account.email,
         "balance": money(account.balance),
+        "balanceDecimal": decimal(account.balance),
         "organization": account.organization,
         "availableBalance": money(account.available),
+        "availableBalanceDecimal": decimal(account.available),
         "heldBalance": money(account.held),
+        "heldBalanceDecimal": decimal(account.held),
     }
 
 
@@ -84,6 +94,7 @@ def transaction_json(transaction: Transaction) -> dict[str, Any]:
         "senderEmail": transaction.sender_email,
         "recipientEmail": transaction.recipient_email,
         "amount": money(transaction.amount),
+        "amountDecimal": decimal(transaction.amount),
         "status": transaction.status,
         "createdBy": transaction.created_by,
         "resolvedBy": transaction.resolved_by,
@@ -92,10 +103,12 @@ def transaction_json(transaction: Transaction) -> dict[str, Any]:
         "appName": transaction.app_name,
         "appEpPath": transaction.app_ep_path,
         "authorizedAmount": money(transaction.authorized),
+        "authorizedAmountDecimal": decimal(transaction.authorized),
         "expiresAt": transaction.expires_at,
         "cancelReason": transaction.cancel_reason,
         "refundOf": transaction.refund_of,
         "refundedAmount": money(transaction.refunded),
+        "refundedAmountDecimal": decimal(transaction.refunded),
         "refundReason": transaction.refund_reason,
     }
 
@@ -104,11 +117,16 @@ def usage_json(usage: Usage) -> dict[str, Any]:
     return {
         "transactionCount": usage.transaction_count,
         "totalSpent": money(usage.spent),
+        "totalSpentDecimal": decimal(usage.spent),
         "totalReceived": money(usage.received),
+        "totalReceivedDecimal": decimal(usage.received),
         "pendingCount": usage.pending_count,
         "pendingAmount": money(usage.pending_amount),
+        "pendingAmountDecimal": decimal(usage.pending_amount),
         "totalRefundsReceived": money(usage.refunds_received),
+        "totalRefundsReceivedDecimal": decimal(usage.refunds_received),
         "totalRefundsGiven": money(usage.refunds_given),
+        "totalRefundsGivenDecimal": decimal(usage.refunds_given),
         "firstTransactionAt": usage.first_at,
         "lastTransactionAt": usage.last_at,
     }

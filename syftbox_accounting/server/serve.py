@@ -22,8 +22,16 @@ from syftbox_accounting.server.connections import (
     ConnectionLimits,
 )
 from syftbox_accounting.server.files import SecretFileError, read_secret_file
+from syftbox_accounting.server.hashing import DEFAULT_MAX_WAIT
+from syftbox_accounting.server.idempotency_records import (
+    DEFAULT_ANONYMOUS_TTL,
+    DEFAULT_PER_SCOPE,
+    DEFAULT_TOTAL,
+    DEFAULT_TTL,
+    RecordLimits,
+)
 from syftbox_accounting.server.money import AmountError, from_decimal
-from syftbox_accounting.server.store import DEFAULT_MAX_PENDING
+from syftbox_accounting.server.store import DEFAULT_MAX_PENDING, DEFAULT_MAX_PENDING_PER_RECIPIENT
 from syftbox_accounting.server.tokens import MIN_SECRET_BYTES
 
 ADMIN_KEY_ENV = "SYFTBOX_ACCOUNTING_ADMIN_KEY"
@@ -58,13 +66,19 @@ def run(
     max_connections: int = DEFAULT_MAX_CONNECTIONS,
     request_timeout: float = DEFAULT_REQUEST_TIMEOUT,
     max_pending: int = DEFAULT_MAX_PENDING,
+    max_pending_per_recipient: int = DEFAULT_MAX_PENDING_PER_RECIPIENT,
+    max_login_wait: float = DEFAULT_MAX_WAIT,
+    idempotency_limits: RecordLimits | None = None,
 ) -> None:
     """Serve the reference accounting service until interrupted (Ctrl+C).
 
     `token_secret` signs the transaction tokens (32+ bytes); None keeps a random key in
     the database. At most `max_connections` connections are open at once, and a client has
     `request_timeout` seconds to send each request in full (see `connections.py`). One
-    sender may have at most `max_pending` pending transactions open.
+    sender may have at most `max_pending` pending transactions open, and at most
+    `max_pending_per_recipient` towards one recipient. A login that would wait more than
+    `max_login_wait` seconds for password hashing is answered 503 at once.
+    `idempotency_limits` bound the idempotency records (see `create_app`).
     """
     limits = ConnectionLimits(max_connections, request_timeout)
     level = log_level.upper()
@@ -78,6 +92,9 @@ def run(
         token_lifetime=token_lifetime,
         token_secret=token_secret,
         max_pending=max_pending,
+        max_pending_per_recipient=max_pending_per_recipient,
+        max_login_wait=max_login_wait,
+        idempotency_limits=idempotency_limits,
     )
     if not _is_loopback(host):
         logger.warning(
@@ -236,6 +253,58 @@ def add_serve_arguments(parser: argparse.ArgumentParser) -> None:
         "with too_many_pending until some are confirmed or cancelled (default: %(default)s)",
     )
     parser.add_argument(
+        "--max-pending-per-recipient",
+        type=_count,
+        default=DEFAULT_MAX_PENDING_PER_RECIPIENT,
+        metavar="N",
+        help="of those, how many towards one recipient, so that nobody can fill another "
+        "account's history (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--max-login-wait",
+        type=_seconds,
+        default=DEFAULT_MAX_WAIT,
+        metavar="SECONDS",
+        help="longest a login may wait for password hashing (shared fairly between "
+        "clients and accounts); one that would wait longer gets 503 with Retry-After at "
+        "once (default: %(default)s)",
+    )
+    records = parser.add_argument_group(
+        "idempotency records",
+        "how long the answers of keyed POST/PUT requests are kept, and how many",
+    )
+    records.add_argument(
+        "--idempotency-ttl",
+        type=_seconds,
+        default=DEFAULT_TTL,
+        metavar="SECONDS",
+        help="how long an account's or the admin's records are kept (default: %(default)s)",
+    )
+    records.add_argument(
+        "--idempotency-anonymous-ttl",
+        type=_seconds,
+        default=DEFAULT_ANONYMOUS_TTL,
+        metavar="SECONDS",
+        help="how long the records of requests without a caller (registrations) are kept "
+        "(default: %(default)s)",
+    )
+    records.add_argument(
+        "--idempotency-records-per-caller",
+        type=_count,
+        default=DEFAULT_PER_SCOPE,
+        metavar="N",
+        help="records one caller may hold (all requests without a caller count as one); "
+        "past it a keyed request gets 429 rate_limited (default: %(default)s)",
+    )
+    records.add_argument(
+        "--idempotency-records",
+        type=_count,
+        default=DEFAULT_TOTAL,
+        metavar="N",
+        help="records the service holds in all; past it a keyed request gets "
+        "503 unavailable (default: %(default)s)",
+    )
+    parser.add_argument(
         "--log-level",
         default="info",
         choices=["debug", "info", "warning", "error"],
@@ -289,6 +358,14 @@ def run_from_args(args: argparse.Namespace) -> None:
             max_connections=args.max_connections,
             request_timeout=args.request_timeout,
             max_pending=args.max_pending,
+            max_pending_per_recipient=args.max_pending_per_recipient,
+            max_login_wait=args.max_login_wait,
+            idempotency_limits=RecordLimits(
+                ttl=args.idempotency_ttl,
+                anonymous_ttl=args.idempotency_anonymous_ttl,
+                per_scope=args.idempotency_records_per_caller,
+                total=args.idempotency_records,
+            ),
         )
     except SecretFileError as error:
         _fail(str(error))

@@ -1,6 +1,6 @@
 """The accounting operations, as plain blocking functions.
 
-Authentication comes first (`login`, or `cached_login` when no password hash needs
+Authentication comes first (`cached_login`, then `login` when a password hash needs
 computing), then the operation validates its body and acts: a request with bad
 credentials is always 401, whatever its body.
 """
@@ -18,7 +18,7 @@ from syftbox_accounting.server.auth import BasicCredentials
 from syftbox_accounting.server.bodies import same_email
 from syftbox_accounting.server.clock import Clock
 from syftbox_accounting.server.history import Cursors
-from syftbox_accounting.server.idempotency import Keys
+from syftbox_accounting.server.idempotency_records import Keys, RecordLimits
 from syftbox_accounting.server.money import dollars, format_micros
 from syftbox_accounting.server.passwords import (
     VerifiedCredentials,
@@ -29,6 +29,7 @@ from syftbox_accounting.server.passwords import (
 )
 from syftbox_accounting.server.store import (
     DEFAULT_MAX_PENDING,
+    DEFAULT_MAX_PENDING_PER_RECIPIENT,
     Account,
     Actor,
     Store,
@@ -66,9 +67,12 @@ class AccountingService:
         initial_credit: int,
         cursors: Cursors,
         max_pending: int = DEFAULT_MAX_PENDING,
+        max_pending_per_recipient: int = DEFAULT_MAX_PENDING_PER_RECIPIENT,
         password_cost: int | None = None,
         clock: Clock = time.time,
         api_key_secret: bytes | None = None,
+        record_secret: bytes | None = None,
+        record_limits: RecordLimits | None = None,
     ) -> None:
         self.store = store
         self.password_cost = password_cost
@@ -77,10 +81,16 @@ class AccountingService:
         self.initial_credit = initial_credit
         self.cursors = cursors
         self.max_pending = max_pending
+        self.max_pending_per_recipient = max_pending_per_recipient
         self.verified = VerifiedCredentials()
-        # Idempotency records live in the same database, written in its transactions, and
-        # age by the service's clock.
-        self.keys = Keys(store, clock)
+        # Idempotency records live in the same database, written in its transactions,
+        # under keys derived from the service's secret, and age by the service's clock.
+        self.keys = Keys(
+            store,
+            record_secret if record_secret is not None else store.secret("token_secret"),
+            record_limits,
+            clock,
+        )
         self.api_keys = ApiKeys(store, api_key_secret or store.secret("api_key_secret"), clock)
 
     def reset(self) -> None:
@@ -93,16 +103,25 @@ class AccountingService:
 
     # --- authentication -------------------------------------------------------------
 
-    def cached_login(self, credentials: BasicCredentials) -> Caller | None:
-        """The caller, when its password was verified recently; None when `login` must
-        run (it may hash, so call it in a worker thread)."""
+    def cached_login(self, credentials: BasicCredentials) -> Caller | str:
+        """The caller, when its password was verified recently; else the account whose
+        hashing queue `login` waits in (its id, or "" for an unknown email). Raises 401
+        invalid_credentials at once for credentials refused recently: a repeat of the
+        same bad credentials costs no hash."""
+        queue: str | None = None
+        refused = True
         for email, password in credentials.readings:
             account = self.store.account(email, identity_only=True)
-            if account is not None and self.verified.is_cached(
-                account.id, password, account.password_hash
-            ):
+            if account is None:
+                refused &= self.verified.is_refused(email.casefold(), password, "")
+                continue
+            if self.verified.is_cached(account.id, password, account.password_hash):
                 return Caller(account, password)
-        return None
+            refused &= self.verified.is_refused(account.id, password, account.password_hash)
+            queue = queue or account.id
+        if refused:
+            raise errors.invalid_credentials()
+        return queue or ""
 
     def login(self, credentials: BasicCredentials) -> Caller:
         """The caller, or 401 invalid_credentials. Slow (scrypt) unless cached."""
@@ -113,6 +132,7 @@ class AccountingService:
                 if not burned:
                     burn_verification_time(password)
                     burned = True
+                self.verified.refuse(email.casefold(), password, "")
                 continue
             if self.verified.verify(account.id, password, account.password_hash):
                 return Caller(account, password)
@@ -127,6 +147,36 @@ class AccountingService:
         if not key.scopes.intersection(needs):
             raise api_keys.insufficient_scope(key, needs, operation)
         return Caller(account, None, key)
+
+    def account_of(self, credentials: BasicCredentials) -> Account | None:
+        """The account the credentials name (their first reading that names one)."""
+        for email, _ in credentials.readings:
+            account = self.store.account(email)
+            if account is not None:
+                return account
+        return None
+
+    # --- replays of requests whose secrets the idempotency records do not keep -----
+
+    def created_with(self, raw: bytes) -> bool:
+        """Slow: whether the account a `/user/create` body names exists with the
+        password the body gives (False without one: a generated password)."""
+        body = bodies.create_user(bodies.parse_object(raw))
+        account = self.store.account(body.email)
+        return (
+            body.password is not None
+            and account is not None
+            and self.verified.verify(account.id, body.password, account.password_hash)
+        )
+
+    def has_new_password(self, account: Account, raw: bytes) -> bool:
+        """Slow: whether a `/user/update-password` body's newPassword is the account's
+        password now (so the change it asks for is the one that was made)."""
+        body = bodies.update_password(bodies.parse_object(raw))
+        current = self.store.account(account.email)
+        return current is not None and self.verified.verify(
+            current.id, body.new_password, current.password_hash
+        )
 
     def _account(self, email: str) -> Account:
         account = self.store.account(email)
@@ -270,6 +320,7 @@ class AccountingService:
             app_ep_path=body.app_ep_path,
             hold_for=body.hold_for,
             max_pending=self.max_pending,
+            max_pending_per_recipient=self.max_pending_per_recipient,
         )
 
     def _check_resolver(self, caller: Caller, transaction_id: str) -> None:

@@ -116,6 +116,8 @@ CREATE INDEX IF NOT EXISTS transactions_by_sender_status ON transactions (sender
 CREATE INDEX IF NOT EXISTS transactions_by_recipient_status
     ON transactions (recipient_email, status);
 CREATE INDEX IF NOT EXISTS transactions_by_parties ON transactions (sender_email, recipient_email);
+CREATE INDEX IF NOT EXISTS transactions_by_parties_status
+    ON transactions (sender_email, recipient_email, status);
 CREATE INDEX IF NOT EXISTS transactions_by_sender_time ON transactions (sender_email, created_at);
 CREATE INDEX IF NOT EXISTS transactions_by_recipient_time
     ON transactions (recipient_email, created_at);
@@ -145,6 +147,9 @@ DEFAULT_MAX_PENDING = 1000
 CANCELLED, EXPIRED = "cancelled", "expired"
 # Set by the upgrade to version 3 on pending transactions that the balance could not hold.
 UNFUNDED = "insufficient_funds"
+# What one sender may leave pending towards one recipient: a sender's own cap alone
+# would let it fill another account's history with a thousand pending payments.
+DEFAULT_MAX_PENDING_PER_RECIPIENT = 100
 
 # One account's usage over its transactions, in SQL: what the counters must always equal.
 # Refunds count apart from payments (neither spent nor received).
@@ -507,6 +512,7 @@ class Store:
         app_ep_path: str | None,
         hold_for: int = DEFAULT_HOLD_SECONDS,
         max_pending: int = DEFAULT_MAX_PENDING,
+        max_pending_per_recipient: int = DEFAULT_MAX_PENDING_PER_RECIPIENT,
     ) -> Transaction:
         """A PENDING transaction that holds `amount` from the sender until it is
         resolved or `hold_for` seconds have passed (never past the token's expiry);
@@ -515,7 +521,8 @@ class Store:
         Both accounts must exist (404), the token must name exactly them (403
         token_invalid) and be unspent (403 token_used), the sender's available balance
         must cover the amount (409 insufficient_funds), and the sender may have at most
-        `max_pending` pending transactions (409 too_many_pending).
+        `max_pending` pending transactions, `max_pending_per_recipient` of them towards
+        this recipient (409 too_many_pending).
         """
         with self._write() as db:
             found = {
@@ -573,6 +580,13 @@ class Store:
             ).fetchone()
             if pending >= max_pending:
                 raise errors.too_many_pending(sender, max_pending)
+            (towards,) = db.execute(
+                "SELECT COUNT(*) FROM transactions WHERE sender_email = ?"
+                " AND recipient_email = ? AND status = 'PENDING'",
+                (sender, recipient),
+            ).fetchone()
+            if towards >= max_pending_per_recipient:
+                raise errors.too_many_pending_towards(sender, recipient, max_pending_per_recipient)
             _insert(db, transaction)
             db.execute("UPDATE accounts SET held = held + ? WHERE email = ?", (amount, sender))
             _bump(db, sender, count=1, pending_count=1, pending_amount=amount, at=created_at)

@@ -204,7 +204,8 @@ class Contract:
         """Every `ErrorCode` with its meaning, from the contract's description of it."""
         schema = self.document["components"]["schemas"]["ErrorCode"]
         meanings = dict(_CODE_LINE.findall(schema.get("description", "")))
-        return {code: meanings.get(code, "") for code in schema["enum"]}
+        # An open enum (openapi.yaml, Conventions): the known codes in x-extensible-enum.
+        return {code: meanings.get(code, "") for code in schema["x-extensible-enum"]}
 
     def error_answer(
         self,

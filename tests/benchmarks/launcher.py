@@ -41,10 +41,19 @@ async def _noop(request: Request) -> Response:
     return JSONResponse({})
 
 
-def reference_app(database: str, admin_key: str) -> Starlette:
+def reference_app(
+    database: str, admin_key: str, records_per_account: int | None = None
+) -> Starlette:
     from syftbox_accounting.server import create_app
+    from syftbox_accounting.server.idempotency_records import RecordLimits
 
-    app = create_app(database=database, admin_key=admin_key, initial_credit=Decimal(100))
+    limits = None if records_per_account is None else RecordLimits(per_scope=records_per_account)
+    app = create_app(
+        database=database,
+        admin_key=admin_key,
+        initial_credit=Decimal(100),
+        idempotency_limits=limits,
+    )
     # First, so that nothing else is tried before it (the cheapest possible request).
     app.router.routes.insert(0, Route(NOOP_PATH, _noop, methods=["GET"]))
     return app
@@ -81,6 +90,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--admin-key", default="bench-admin-key", help="reference: admin key")
     parser.add_argument("--delay", type=float, default=0.1, help="slow: seconds before answering")
     parser.add_argument(
+        "--records-per-account",
+        type=int,
+        help="reference: the idempotency records one caller may hold (P8)",
+    )
+    parser.add_argument(
         "--profile",
         metavar="PATH",
         help="write cProfile stats of the event loop's thread (not worker threads) to PATH "
@@ -91,7 +105,9 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
     app = (
-        reference_app(args.db, args.admin_key) if args.kind == "reference" else slow_app(args.delay)
+        reference_app(args.db, args.admin_key, args.records_per_account)
+        if args.kind == "reference"
+        else slow_app(args.delay)
     )
     # IPPROTO_TCP, not the default 0: asyncio sets TCP_NODELAY only on sockets whose
     # `proto` says TCP. Without it, a response written as two segments (headers, then

@@ -1,4 +1,4 @@
-"""The command line: run P1-P7, print the table, write the JSON.
+"""The command line: run P1-P6 and P9 (P7, P8 when asked), print the table, write the JSON.
 
 Exit status: 0 when every benchmark ran, whether or not its target was met (this is
 a report, not a test); 1 when a benchmark itself failed; 130 when interrupted.
@@ -23,7 +23,9 @@ from tests.benchmarks import (
     p4_service,
     p5_history,
     p6_fixture,
-    p7_keys,
+    p7_login_flood,
+    p8_record_growth,
+    p9_keys,
 )
 from tests.benchmarks.common import ROOT, Row, log, machine
 
@@ -40,7 +42,9 @@ SETTINGS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
         {"rounds": 2, "calls": 5, "transactions": 5_000},
     ),
     "P6": ({"calls": 101, "tests": 101}, {"calls": 21, "tests": 21}),
-    "P7": ({"rounds": 21, "calls": 200}, {"rounds": 5, "calls": 60}),
+    "P7": ({"logins": 5}, {"logins": 2, "connections": (100,)}),
+    "P8": ({"requests": 5000}, {"requests": 1000}),
+    "P9": ({"rounds": 21, "calls": 200}, {"rounds": 5, "calls": 60}),
 }
 RUNNERS: dict[str, Callable[..., list[Row]]] = {
     "P1": p1_sync.run,
@@ -49,14 +53,18 @@ RUNNERS: dict[str, Callable[..., list[Row]]] = {
     "P4": p4_service.run,
     "P5": p5_history.run,
     "P6": p6_fixture.run,
-    "P7": p7_keys.run,
+    "P7": p7_login_flood.run,
+    "P8": p8_record_growth.run,
+    "P9": p9_keys.run,
 }
+# Run only when asked (`--only P7,P8`): they flood the service and load the machine.
+OPTIONAL = ("P7", "P8")
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m tests.benchmarks",
-        description="Benchmarks P1-P7 of syftbox_accounting: ratios against baselines "
+        description="Benchmarks P1-P9 of syftbox_accounting: ratios against baselines "
         "measured in the same run (medians of interleaved rounds).",
     )
     parser.add_argument(
@@ -71,9 +79,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--only",
-        default=",".join(RUNNERS),
+        default=",".join(name for name in RUNNERS if name not in OPTIONAL),
         metavar="IDS",
-        help="comma-separated benchmarks to run (default: %(default)s)",
+        help="comma-separated benchmarks to run (default: %(default)s; also "
+        f"{', '.join(OPTIONAL)}: login flood, idempotency record growth)",
     )
     return parser
 

@@ -93,7 +93,7 @@ class Runner:
             capture_output=True,
             text=True,
             env=environ,
-            timeout=60,
+            timeout=300,
             check=False,
         )
         return Result(done.returncode, done.stdout, done.stderr)

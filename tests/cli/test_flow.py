@@ -424,7 +424,7 @@ def test_a_prompted_password(cli: Runner, service: Any, monkeypatch: pytest.Monk
 
     monkeypatch.setattr(getpass, "getpass", answer)
     result = cli.main("balance", "--email", email, "--url", service.url, tty=True).assert_ok()
-    assert prompts == [f"Password for {email}: "]
+    assert prompts == [f"Password for {email} at {service.url}: "]
     assert result.out.strip() == "$100.00"
 
 

@@ -8,66 +8,31 @@ import os
 import signal
 import socket
 import subprocess
-import time
 
 import pytest
 
 from tests.cli.conftest import Runner, clean_environ, command_line
 from tests.facade.faulty_server import read_message
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _wait_for_port(port: int, process: subprocess.Popen[str]) -> None:
-    """Wait until the service accepts connections (or its process ended)."""
-    for _ in range(2000):
-        if process.poll() is not None:
-            _, err = process.communicate()
-            pytest.fail(f"serve exited with {process.returncode}: {err}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
-        except OSError:
-            time.sleep(0.01)
-    pytest.fail("serve did not start listening")
+from tests.serving import served
 
 
 def test_serve_runs_a_service_until_ctrl_c(cli: Runner) -> None:
     pytest.importorskip("syftbox_accounting.server")
-    port = _free_port()
     env = clean_environ(cli.home) | {"SYFTBOX_ACCOUNTING_ADMIN_KEY": "serve-admin-key-123"}
-    process = subprocess.Popen(
-        [*command_line(), "serve", "--port", str(port), "--log-level", "warning"],
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        _wait_for_port(port, process)
-        url = f"http://127.0.0.1:{port}"
-        registered = cli.subprocess("register", "alice@example.com", "--url", url, "--json")
+    with served([*command_line(), "serve"], env) as service:
+        registered = cli.subprocess("register", "alice@example.com", "--url", service.url, "--json")
         assert json.loads(registered.assert_ok().out)["balance"] == 100
         listed = cli.subprocess(
             "admin",
             "list-users",
             "--url",
-            url,
+            service.url,
             env={"SYFTBOX_ACCOUNTING_ADMIN_KEY": "serve-admin-key-123"},
         ).assert_ok()
         assert "alice@example.com" in listed.out
-    finally:
-        process.send_signal(signal.SIGINT)
-        out, err = process.communicate(timeout=30)
-    assert process.returncode == 0, err
-    assert "Traceback" not in out + err
-    assert "serve-admin-key-123" not in out + err
+    assert service.returncode == 0, service.log
+    assert "Traceback" not in service.log
+    assert "serve-admin-key-123" not in service.log
 
 
 def test_ctrl_c_while_waiting_for_the_service(cli: Runner) -> None:

@@ -8,7 +8,6 @@ import json
 import subprocess
 import sys
 import threading
-import time
 from decimal import Decimal
 
 import pytest
@@ -21,6 +20,7 @@ from tests.cli.conftest import Runner, assert_no_secret, clean_environ
 COMMANDS = [
     ["register"],
     ["login"],
+    ["logout"],
     ["status"],
     ["balance"],
     ["token"],
@@ -249,8 +249,20 @@ def test_money_text() -> None:
 
 
 class _Terminal(io.StringIO):
+    """A terminal in memory; `drawn` is set once "Waiting" is written to it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.drawn = threading.Event()
+
     def isatty(self) -> bool:
         return True
+
+    def write(self, text: str) -> int:
+        written = super().write(text)
+        if "Waiting" in self.getvalue():
+            self.drawn.set()
+        return written
 
 
 def test_spinner_is_silent_when_stderr_is_not_a_terminal(
@@ -269,14 +281,9 @@ def test_spinner_draws_on_a_terminal_and_clears_its_line(
     stream = _Terminal()
     monkeypatch.setattr(sys, "stderr", stream)
     monkeypatch.delenv("TERM", raising=False)
-    drawn = threading.Event()
     with _output.Spinner("Waiting", delay=0, interval=0.01):
-        for _ in range(1000):  # wait for the first frame; no time limit is asserted
-            if "Waiting" in stream.getvalue():
-                drawn.set()
-                break
-            time.sleep(0.005)
-    assert drawn.is_set()
+        # The first frame, however long the spinner's thread takes to draw it.
+        assert stream.drawn.wait(60)
     assert stream.getvalue().endswith("\r\033[K")
 
 

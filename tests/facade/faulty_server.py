@@ -1,6 +1,7 @@
 """A small, real, misbehaving HTTP server on loopback, for faults that a mocked
 transport cannot produce: a connection reset mid-response, a read timeout, an answer
-dripped one byte at a time, an oversize answer and a gzip bomb."""
+dripped one byte at a time (its body, or its status line and headers), an oversize
+answer and a gzip bomb."""
 
 from __future__ import annotations
 
@@ -9,17 +10,22 @@ import gzip
 import socket
 import struct
 import threading
-import time
+from collections.abc import Iterator
 from types import TracebackType
 from typing import Literal, Self
 
-Fault = Literal["reset", "hang", "drip", "huge", "bomb"]
+Fault = Literal["reset", "hang", "drip", "drip-headers", "huge", "bomb"]
 
 # Sizes for the clients of these faults: an answer over OVERSIZE bytes is too large
 # for a client whose max_response_bytes is LIMIT.
 LIMIT = 64 * 1024
 OVERSIZE = 4 * LIMIT
 _BOMB = gzip.compress(b" " * 64 * LIMIT)  # 4 MiB of spaces in a few KiB
+# What `seen` sends to learn that every earlier request has been read.
+_PROBE = b"GET /probe HTTP/1.1\r\nHost: faulty-server\r\n\r\n"
+# A generous ceiling for what the server waits on (a client that hangs up, a probe):
+# reached only when something is broken, never on a slow machine.
+_PATIENCE = 60.0
 
 
 def read_message(conn: socket.socket) -> bytes | None:
@@ -49,6 +55,8 @@ class FaultyServer:
     - ``reset``: starts a 200 answer, then resets the connection (RST) mid-body;
     - ``hang``: never answers, so the client's read timeout fires;
     - ``drip``: sends a 200's headers, then one byte of body every 20 ms, forever;
+    - ``drip-headers``: sends a 200's status line and then headers one byte every 20 ms,
+      forever (the header section never ends, and no read ever waits long);
     - ``huge``: a 200 whose chunked body runs past `OVERSIZE` bytes;
     - ``bomb``: a 200 with a small gzip body that inflates past `OVERSIZE` bytes.
     `requests` counts the requests that reached it."""
@@ -56,31 +64,36 @@ class FaultyServer:
     def __init__(self, fault: Fault) -> None:
         self.fault = fault
         self.requests = 0
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()
         self._stop = threading.Event()
         self._listener = socket.create_server(("127.0.0.1", 0))
         self._threads: list[threading.Thread] = []
+        # Connections accepted, and those whose request has been read (or found
+        # missing), by their accept order: see `seen`. `_open`: for `__exit__`.
+        self._accepted = 0
+        self._read: set[int] = set()
+        self._probe: int | None = None
+        self._open: set[socket.socket] = set()
         self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
 
     def _serve(self) -> None:
-        self._listener.settimeout(0.05)
-        while not self._stop.is_set():
+        while True:
             try:
                 conn, _ = self._listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
+            except OSError:  # closed by __exit__
                 return
-            thread = threading.Thread(target=self._handle, args=(conn,), daemon=True)
+            with self._lock:
+                index = self._accepted
+                self._accepted += 1
+                self._open.add(conn)
+            thread = threading.Thread(target=self._handle, args=(conn, index), daemon=True)
             thread.start()
             self._threads.append(thread)
 
-    def _handle(self, conn: socket.socket) -> None:
+    def _handle(self, conn: socket.socket, index: int) -> None:
         with conn:
-            if read_message(conn) is None:
+            if not self._read_request(conn, index):
                 return
-            with self._lock:
-                self.requests += 1
             if self.fault == "reset":
                 conn.sendall(
                     b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
@@ -90,6 +103,8 @@ class FaultyServer:
                 conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             elif self.fault == "drip":
                 self._drip(conn)
+            elif self.fault == "drip-headers":
+                self._drip_headers(conn)
             elif self.fault == "huge":
                 self._send_quietly(
                     conn,
@@ -107,7 +122,22 @@ class FaultyServer:
                     + _BOMB,
                 )
             else:
-                self._stop.wait(10)
+                self._hang(conn)
+
+    def _read_request(self, conn: socket.socket, index: int) -> bool:
+        """Read the request of connection `index`; whether it is a client's."""
+        conn.settimeout(_PATIENCE)
+        message = None
+        with contextlib.suppress(OSError):
+            message = read_message(conn)
+        mine = message is not None and message != _PROBE
+        with self._lock:
+            self._read.add(index)
+            self.requests += mine
+            if message == _PROBE:
+                self._probe = index
+            self._lock.notify_all()
+        return mine
 
     @staticmethod
     def _send_quietly(conn: socket.socket, data: bytes) -> None:
@@ -123,14 +153,45 @@ class FaultyServer:
         except OSError:
             pass
 
-    def seen(self, expected: int, patience: float = 5.0) -> int:
-        """The request count once `expected` requests arrived (or `patience` ran
-        out): on a loaded machine the server's threads may lag behind the client."""
-        deadline = time.monotonic() + patience
-        while self.requests < expected and time.monotonic() < deadline:
-            time.sleep(0.01)
-        time.sleep(0.05)  # a late extra request would show up here
-        return self.requests
+    def _drip_headers(self, conn: socket.socket) -> None:
+        head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+        try:
+            for byte in head:
+                if self._stop.wait(0.02):
+                    return
+                conn.sendall(bytes([byte]))
+            # Then header lines, one byte at a time, that never end the section.
+            n = 0
+            while not self._stop.wait(0.02):
+                n += 1
+                conn.sendall(b"X" if n % 64 else b": x\r\n")
+        except OSError:
+            pass
+
+    def _hang(self, conn: socket.socket) -> None:
+        """Answer nothing until the client hangs up (or the server stops): however
+        slow the machine, no answer arrives before the client's timeout."""
+        with contextlib.suppress(OSError):
+            while not self._stop.is_set() and conn.recv(65536):
+                pass
+
+    def seen(self) -> int:
+        """The number of requests that reached the server from every connection made
+        before this call. Event-driven, not timed: a probe connection queues behind
+        them (connections are accepted in order), so once the probe is read, so is
+        every request before it, however busy the machine."""
+        with socket.create_connection(self._listener.getsockname()[:2]) as probe:
+            probe.sendall(_PROBE)
+            with self._lock:
+                done = self._lock.wait_for(
+                    lambda: (
+                        self._probe is not None and self._read.issuperset(range(self._probe + 1))
+                    ),
+                    timeout=_PATIENCE,
+                )
+                assert done, "the faulty server did not read its requests"
+                self._probe = None
+                return self.requests
 
     def __enter__(self) -> Self:
         thread = threading.Thread(target=self._serve, daemon=True)
@@ -145,14 +206,21 @@ class FaultyServer:
         tb: TracebackType | None,
     ) -> None:
         self._stop.set()
+        # Shutting the sockets down wakes the blocked accept() and recv() at once.
+        with self._lock:
+            still_open = [self._listener, *(c for c in self._open if c.fileno() != -1)]
+        for sock in still_open:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
         self._listener.close()
         for thread in self._threads:
-            thread.join(5)
+            thread.join(_PATIENCE)
 
 
-def refused_url() -> str:
-    """A loopback URL where nothing listens: connecting is refused."""
+@contextlib.contextmanager
+def refused_url() -> Iterator[str]:
+    """A loopback URL where connecting is refused: its port stays bound and is never
+    listened on, so no other program on the machine can take it meanwhile."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{s.getsockname()[1]}"

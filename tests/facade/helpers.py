@@ -115,6 +115,40 @@ def resolved(tx: dict[str, Any], status: str) -> dict[str, Any]:
     }
 
 
+def usage_json(**counts: Any) -> dict[str, Any]:
+    """A `GET /user/usage` answer: zero counts unless given (wire names)."""
+    usage: dict[str, Any] = {
+        "transactionCount": 0,
+        "totalSpent": 0,
+        "totalReceived": 0,
+        "pendingCount": 0,
+        "pendingAmount": 0,
+        "firstTransactionAt": None,
+        "lastTransactionAt": None,
+    }
+    return {"usage": usage | counts}
+
+
+def mock_show(
+    httpx_mock: HTTPXMock,
+    base: str = BASE,
+    *,
+    user: dict[str, Any] | None = None,
+    usage: dict[str, Any] | None = None,
+    transactions: list[dict[str, Any]] | None = None,
+) -> None:
+    """The three answers `show()` asks for: the account, its usage, its newest 30."""
+    httpx_mock.add_response(
+        method="GET", url=f"{base}/user/my-info", json={"user": user or user_json()}
+    )
+    httpx_mock.add_response(method="GET", url=f"{base}/user/usage", json=usage or usage_json())
+    httpx_mock.add_response(
+        method="GET",
+        url=f"{base}/transactions?limit=30",
+        json={"transactions": transactions or [], "nextCursor": None},
+    )
+
+
 def when(text: str) -> datetime.datetime:
     return datetime.datetime.fromisoformat(text)
 
@@ -370,6 +404,24 @@ class Op:
     @property
     def admin(self) -> bool:
         return TWINS[self.call.method].cls is AdminClient
+
+    @property
+    def shape(self) -> str:
+        """How the operation meets the service, all that the transport's handling of
+        a fault depends on: "admin" (Bearer), "check" (reports instead of raising),
+        "gather" (its async twin sends its GETs at once), "iterator", "multi-step",
+        "get" (one plain GET) or "keyed" (one POST/PUT with an Idempotency-Key)."""
+        if self.admin:
+            return "admin"
+        if not self.raises:
+            return "check"
+        if self.concurrent:
+            return "gather"
+        if TWINS[self.call.method].iterator:
+            return "iterator"
+        if len(self.steps) > 1:
+            return "multi-step"
+        return "get" if self.first.method == "GET" else "keyed"
 
     def client(self, url: str = BASE, **options: Any) -> AccountingClient | AdminClient:
         client = admin_client(url, **options) if self.admin else user_client(url, **options)

@@ -101,7 +101,10 @@ BAD_URLS = [
     5,
 ]
 BAD_PASSWORDS = ["", "   ", 5, None]
-BAD_NEW_PASSWORDS = ["", "Zq9#k", 5, None, "x" * 257]
+# Beyond printable Latin-1 (other scripts, emoji, controls, other spaces): a new password
+# no generated client could send in HTTP Basic (openapi.yaml, Passwords).
+BEYOND_LATIN1 = ["密码-Zq9-k81-x", "Zq9-🔑-k81-x", "Zq9\tk81-x", "Zq9\u2003k81-x", "Zq9\x85k81-x"]
+BAD_NEW_PASSWORDS = ["", "Zq9#k", 5, None, "x" * 257, *BEYOND_LATIN1]
 BAD_TOKENS = ["", "   ", 5, None, "t" * 4097]
 BAD_TX_IDS = ["", "   ", 5, None, "x" * 65, "tx\n1"]
 BAD_ORGS = [5, "", "x" * 129, "Open\x00Mined"]
@@ -143,7 +146,7 @@ NETWORK_CASES: list[tuple[str, str, list[Any], Call]] = [
     (
         "register-password",
         "password",
-        ["", "   ", "Zq9#k", 5, "x" * 257],
+        ["", "   ", "Zq9#k", 5, "x" * 257, *BEYOND_LATIN1],
         call("register_accounting", BOB, BAD),
     ),
     (
@@ -332,7 +335,22 @@ def _local_cases() -> list[Any]:
     add(
         "AdminClient-key",
         "admin_key",
-        ["", "   ", None, 5, "k" * 257],
+        [
+            "",
+            "   ",
+            None,
+            5,
+            "k" * 257,
+            # what no HTTP header can carry, or carries changed
+            "admin-Key-m42\r\nX-Injected: 1",
+            "admin-Key-m42\n",
+            "admin-Key-m42\x00tail",
+            "admin\tKey-m42",
+            "admin-Key-m42\x7f",
+            "admin-Key-m42\x85",
+            " admin-Key-m42",
+            "admin-Key-m42 ",
+        ],
         lambda v: AdminClient(BASE, v),
     )
     for name, values in {
@@ -465,7 +483,7 @@ def test_plain_http_to_a_remote_host_needs_the_explicit_flag(
     httpx_mock.add_response(
         method="GET",
         url=f"{url}/user/my-info",
-        json={"user": {"id": "u", "email": BOB, "balance": 1}},
+        json={"user": {"id": "u", "email": BOB, "balance": 1, "organization": None}},
     )
     assert client.get_account_balance() == 1.0
 
@@ -478,7 +496,7 @@ def test_valid_amounts_are_accepted(httpx_mock: HTTPXMock, amount: Any) -> None:
     httpx_mock.add_response(
         method="POST",
         url=f"{BASE}/user/add-balance",
-        json={"user": {"id": "u", "email": EMAIL, "balance": 1}},
+        json={"user": {"id": "u", "email": EMAIL, "balance": 1, "organization": None}},
     )
     admin_client().add_balance(EMAIL, amount)
 
@@ -491,6 +509,9 @@ def test_none_means_the_default_where_documented(httpx_mock: HTTPXMock) -> None:
     httpx_mock.add_response(
         method="POST",
         url=f"{BASE}/user/create",
-        json={"user": {"id": "u", "email": BOB, "balance": 1}, "password": "generated-pw"},
+        json={
+            "user": {"id": "u", "email": BOB, "balance": 1, "organization": None},
+            "password": "generated-pw",
+        },
     )
     client.register_accounting(BOB, None, None)

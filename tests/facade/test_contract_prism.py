@@ -10,9 +10,6 @@ every success example the contract documents.
 from __future__ import annotations
 
 import shutil
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
 
 import httpx
@@ -20,47 +17,19 @@ import pytest
 
 from syftbox_accounting import RetryPolicy
 from tests.facade.helpers import EMAIL, OPS, PASSWORD, Op
+from tests.serving import prism
 from tests.spec import SPEC_PATH, operations, resolve
 
 ROOT = SPEC_PATH.parent
 PRISM = ROOT / "node_modules" / ".bin" / "prism"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def prism_url() -> Iterator[str]:
     if not PRISM.exists() or shutil.which("node") is None:
         pytest.fail("Prism is not installed: run `make install` (npm ci) first.", pytrace=False)
-    port = _free_port()
-    proc = subprocess.Popen(
-        [str(PRISM), "mock", "-h", "127.0.0.1", "-p", str(port), str(SPEC_PATH)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        cwd=ROOT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                httpx.get(f"{url}/users", timeout=1)
-                break
-            except httpx.TransportError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    out = proc.stdout.read().decode() if proc.stdout else ""
-                    pytest.fail(f"Prism did not start:\n{out}", pytrace=False)
-                time.sleep(0.1)
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(10)
-        if proc.stdout:
-            proc.stdout.close()
+    with prism(PRISM, "mock", str(SPEC_PATH), cwd=ROOT) as mock:
+        yield mock.url
 
 
 class Recorder:

@@ -4,7 +4,9 @@ reaches deployments: environment variables for http://, timeout, retries and log
 
 from __future__ import annotations
 
+import inspect
 import logging
+import typing
 from typing import Any
 
 import httpx
@@ -13,12 +15,14 @@ from pytest_httpx import HTTPXMock
 
 from syftbox_accounting import (
     AccountingClient,
+    AdminClient,
     AuthenticationError,
     Client,
     InvalidInputError,
     __version__,
     settings,
 )
+from syftbox_accounting.service_client import UNCHANGED
 from tests.facade.helpers import BASE, EMAIL, PASSWORD, SECRETS, user_client, user_json
 
 ME = f"{BASE}/user/my-info"
@@ -83,10 +87,36 @@ def test_with_options_is_a_cheap_copy_sharing_credentials_and_pool(
 
 def test_with_options_refuses_what_it_cannot_change() -> None:
     client = user_client()
-    with pytest.raises(InvalidInputError, match="with_options"):
-        client.with_options(colour="blue")
-    with pytest.raises(InvalidInputError, match="with_options"):
-        client.with_options(http_client=httpx.Client())
+    with pytest.raises(TypeError, match="colour"):
+        client.with_options(colour="blue")  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="http_client"):
+        client.with_options(http_client=httpx.Client())  # type: ignore[call-arg]
+    with pytest.raises(InvalidInputError, match="timeout"):
+        client.with_options(timeout="2")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("cls", [AccountingClient, AdminClient])
+def test_with_options_takes_each_option_of_the_constructor(cls: type) -> None:
+    # Explicit parameters (type checkers catch a misspelt one), one per constructor
+    # option that a copy sharing the pool can change, each UNCHANGED by default.
+    # The credentials (the API key among them) and the pool are the copy's too.
+    fixed = {"http_client", "async_http_client", "allow_insecure_http", "api_key"}
+    made = inspect.signature(cls.__init__).parameters.values()
+    options = {p.name for p in made if p.kind is p.KEYWORD_ONLY} - fixed
+    taken = inspect.signature(cls.with_options).parameters.values()
+    assert {p.name for p in taken if p.name != "self"} == options
+    assert all(
+        p.kind is p.KEYWORD_ONLY and p.default is UNCHANGED for p in taken if p.name != "self"
+    )
+    assert typing.get_type_hints(cls.with_options)["return"]  # resolves
+
+
+def test_with_options_keeps_what_it_is_not_given(httpx_mock: HTTPXMock) -> None:
+    client = user_client(timeout=7, deadline=50)
+    copy = client.with_options(max_retries=0)
+    assert (copy._transport.timeout, copy._transport.deadline) == (7.0, 50.0)
+    assert copy._transport.retry.max_retries == 0
+    assert client.with_options(timeout=None)._transport.timeout == 10.0  # the default
 
 
 def test_timeout_and_retries_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:

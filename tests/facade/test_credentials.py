@@ -16,7 +16,13 @@ from typing import Any
 import pytest
 from pytest_httpx import HTTPXMock
 
-from syftbox_accounting import AccountingClient, AccountingError, AuthenticationError, Client
+from syftbox_accounting import (
+    AccountingClient,
+    AccountingError,
+    AuthenticationError,
+    Client,
+    InvalidInputError,
+)
 from syftbox_accounting import credentials as creds
 from tests.facade.helpers import (
     BASE,
@@ -135,6 +141,7 @@ def test_a_corrupt_file_and_no_environment_is_not_configured(
     path = creds.config_path()
     path.parent.mkdir(mode=0o700)
     path.write_text("{")
+    path.chmod(0o600)  # corrupt, not loose: only the corruption is reported
     client = Client().accounting_client
     assert not client.is_configured()
     assert any(str(path) in r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)
@@ -183,14 +190,9 @@ def test_a_half_set_environment_names_what_is_missing(
     [
         ({creds.ENV_EMAIL: "not-an-email", creds.ENV_PASSWORD: PASSWORD}, "email"),
         ({creds.ENV_EMAIL: EMAIL, creds.ENV_PASSWORD: "   "}, "password"),
-        (
-            {creds.ENV_EMAIL: EMAIL, creds.ENV_PASSWORD: PASSWORD, creds.ENV_URL: "ftp://x"},
-            "accounting_url",
-        ),
         ({creds.ENV_URL: "http://remote.example.com"}, "http://"),
-        ({creds.ENV_URL: "no-scheme.example.com"}, "accounting_url"),
     ],
-    ids=["email", "password", "url", "insecure-url-alone", "url-alone"],
+    ids=["email", "password", "insecure-url-alone"],
 )
 @ENTRIES
 def test_a_malformed_environment_is_an_authentication_error_naming_it(
@@ -207,6 +209,22 @@ def test_a_malformed_environment_is_an_authentication_error_naming_it(
     assert creds.ENV_URL in message
     assert named in message
     _no_password(message, repr(caught.value))
+
+
+@pytest.mark.parametrize("url", ["ftp://x", "no-scheme.example.com"])
+@ENTRIES
+def test_a_malformed_url_variable_is_a_bad_setting_naming_it(
+    monkeypatch: pytest.MonkeyPatch, url: str, entry: Any
+) -> None:
+    # A setting, not a credential (tests/facade/test_settings.py has the others).
+    monkeypatch.setenv(creds.ENV_EMAIL, EMAIL)
+    monkeypatch.setenv(creds.ENV_PASSWORD, PASSWORD)
+    monkeypatch.setenv(creds.ENV_URL, url)
+    with pytest.raises(InvalidInputError) as caught:
+        entry()
+    assert not isinstance(caught.value, AuthenticationError)
+    assert f"{creds.ENV_URL} {url!r}" in str(caught.value)
+    _no_password(str(caught.value), repr(caught.value))
 
 
 def test_a_saved_file_that_cannot_be_used_names_the_file(tmp_path: Path) -> None:
@@ -408,6 +426,7 @@ def _edit(path: Path, change: Any) -> None:
     doc = json.loads(path.read_text())
     change(doc)
     path.write_text(json.dumps(doc))
+    path.chmod(0o600)
 
 
 def test_load_a_missing_file(tmp_path: Path) -> None:
@@ -426,6 +445,7 @@ def test_load_the_default_missing_file() -> None:
 def test_load_a_corrupt_file(tmp_path: Path, content: bytes) -> None:
     path = tmp_path / "c.json"
     path.write_bytes(content)
+    path.chmod(0o600)  # corrupt, not loose: only the corruption is reported
     _load_fails(path, "save_credentials()")
 
 
@@ -517,15 +537,13 @@ def test_load_a_folder(tmp_path: Path) -> None:
     _load_fails(folder, "cannot be read")
 
 
-def test_load_warns_about_a_file_others_can_read(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_load_warns_about_a_file_others_can_read(tmp_path: Path) -> None:
     path = tmp_path / "c.json"
     _saved(path)
     path.chmod(0o644)
-    assert AccountingClient.load_from_config(str(path)).is_configured()
-    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
-    assert any(str(path) in w and "chmod 600" in w for w in warnings)
+    with pytest.warns(UserWarning, match="chmod 600") as caught:
+        assert AccountingClient.load_from_config(str(path)).is_configured()
+    assert any(str(path) in str(w.message) and "chmod 600" in str(w.message) for w in caught)
 
 
 def test_logs_never_show_the_password(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:

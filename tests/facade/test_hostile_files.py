@@ -4,11 +4,11 @@ then the work goes on; never a raw error, a hang, or a success that kept nothing
 
 from __future__ import annotations
 
-import logging
 import multiprocessing
 import os
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -23,10 +23,8 @@ def _client() -> AccountingClient:
     return AccountingClient(BASE, EMAIL, PASSWORD)
 
 
-def _save_in_child(path: str, start: float) -> None:  # pragma: no cover - in a child
-    import time
-
-    time.sleep(max(0.0, start - time.time()))
+def _save_in_child(path: str, ready: Any) -> None:  # pragma: no cover - in a child
+    ready.wait(60)  # every child is up: they save at once, however slow they started
     AccountingClient(BASE, EMAIL, PASSWORD).save_credentials(path)
 
 
@@ -49,12 +47,10 @@ def test_two_first_saves_at_once_leave_a_file_that_decrypts(
 
 
 def test_many_processes_saving_first_at_once(tmp_path: Path) -> None:
-    import time
-
     path = str(tmp_path / "accounting.json")
-    start = time.time() + 0.5
     context = multiprocessing.get_context("spawn")
-    children = [context.Process(target=_save_in_child, args=(path, start)) for _ in range(4)]
+    ready = context.Barrier(4)
+    children = [context.Process(target=_save_in_child, args=(path, ready)) for _ in range(4)]
     for child in children:
         child.start()
     for child in children:
@@ -88,33 +84,37 @@ def test_a_key_that_is_a_symlink_is_not_followed(tmp_path: Path) -> None:
 
 
 @posix_only
-def test_a_world_readable_key_is_warned_about_once(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
+@pytest.mark.parametrize("which", ["accounting.json", "accounting.key"])
+@pytest.mark.parametrize("mode", [0o644, 0o640, 0o604, 0o660, 0o666])
+def test_a_file_others_can_read_is_warned_about_once_where_the_user_sees_it(
+    tmp_path: Path, which: str, mode: int
 ) -> None:
     path = tmp_path / "accounting.json"
     _client().save_credentials(str(path))
-    (tmp_path / "accounting.key").chmod(0o644)
-    with caplog.at_level(logging.WARNING, logger="syftbox_accounting"):
+    loose = tmp_path / which
+    loose.chmod(mode)
+    with pytest.warns(UserWarning, match="readable or writable by others") as caught:  # noqa: PT031
         AccountingClient.load_from_config(str(path))
         AccountingClient.load_from_config(str(path))
-    warnings = [r for r in caplog.records if "accounting.key" in r.getMessage()]
-    assert len(warnings) == 1
-    assert "chmod 600" in warnings[0].getMessage()
+    shown = [w for w in caught if str(loose) in str(w.message)]
+    assert len(shown) == 1
+    assert f"chmod 600 {loose}" in str(shown[0].message)
+    # It points at the user's own line, not at the library's.
+    assert shown[0].filename == __file__
 
 
 @posix_only
-def test_a_world_writable_folder_is_warned_about_once(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_a_world_writable_folder_is_warned_about_once(tmp_path: Path) -> None:
     folder = tmp_path / "shared"
     folder.mkdir()
     folder.chmod(0o777)
     path = folder / "accounting.json"
-    with caplog.at_level(logging.WARNING, logger="syftbox_accounting"):
+    with pytest.warns(UserWarning, match="writable by others") as caught:  # noqa: PT031
         _client().save_credentials(str(path))
         AccountingClient.load_from_config(str(path))
-    warnings = [r for r in caplog.records if "writable by others" in r.getMessage()]
-    assert len(warnings) == 1
+    shown = [w for w in caught if "writable by others" in str(w.message)]
+    assert len(shown) == 1
+    assert f"chmod 700 {folder}" in str(shown[0].message)
 
 
 @posix_only

@@ -211,10 +211,14 @@ def test_a_keyring_that_is_gone_is_explained(memory: MemoryKeyring) -> None:
 def test_forget_removes_the_file_and_the_entry(memory: MemoryKeyring) -> None:
     AccountingClient(BASE, EMAIL, PASSWORD).save_credentials()
     assert memory.entries
-    assert creds.forget() is True
+    path = creds.config_path()
+    ((service, username),) = memory.entries
+    removed = creds.forget()
+    assert removed[0] == str(path)
+    assert removed[-1] == f"OS keyring entry {service}/{username}"
     assert memory.entries == {}
-    assert not creds.config_path().exists()
-    assert creds.forget() is False
+    assert not path.exists()
+    assert creds.forget() == []
 
 
 def test_no_real_backend_means_no_keyring(memory: MemoryKeyring) -> None:

@@ -187,7 +187,10 @@ def test_balances_are_read_digit_for_digit(
     httpx_mock.add_response(
         method="GET",
         url=f"{BASE}/user/alice%40example.com",
-        content=b'{"user": {"id": "u", "email": "alice@example.com", "balance": ' + raw + b"}}",
+        content=b'{"user": {"id": "u", "email": "alice@example.com", "organization": null, '
+        + b'"balance": '
+        + raw
+        + b"}}",
     )
     with AdminClient(BASE, "key-123") as admin:
         user = admin.get_user(EMAIL)

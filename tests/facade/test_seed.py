@@ -19,6 +19,7 @@ from tests.facade.helpers import (
     USAGE,
     basic,
     body_of,
+    mock_show,
     resolved,
     tx_json,
     user_json,
@@ -61,7 +62,7 @@ def mock_my_info(httpx_mock: HTTPXMock, balance: Any = 100) -> None:
 def test_is_configured_example_when_configured(
     httpx_mock: HTTPXMock, capsys: pytest.CaptureFixture[str], configured: None
 ) -> None:
-    mock_my_info(httpx_mock, 42.5)
+    mock_show(httpx_mock, URL, user=me(42.5)["user"])
 
     from syftbox_accounting import Client
 
@@ -140,7 +141,7 @@ def test_register_accounting_example(
 
 
 def test_configure_example(httpx_mock: HTTPXMock, capsys: pytest.CaptureFixture[str]) -> None:
-    httpx_mock.add_response(method="GET", url=f"{URL}/user/my-info", json=me(7))
+    mock_show(httpx_mock, URL, user=me(7)["user"])
     from syftbox_accounting import Client
 
     client = Client()
@@ -160,15 +161,14 @@ def test_configure_example(httpx_mock: HTTPXMock, capsys: pytest.CaptureFixture[
     assert "$7.00" in out
     assert ME in out
     assert "your_password" not in out
-    request = httpx_mock.get_request()
-    assert request is not None
-    assert request.headers["Authorization"] == basic(ME, MY_PASSWORD)
+    for request in httpx_mock.get_requests():
+        assert request.headers["Authorization"] == basic(ME, MY_PASSWORD)
 
 
 def test_show_and_basic_info_example(
     httpx_mock: HTTPXMock, capsys: pytest.CaptureFixture[str], client: Any
 ) -> None:
-    mock_my_info(httpx_mock)
+    mock_show(httpx_mock, URL, user=me(100)["user"])
 
     # Display interactive status widget (Jupyter environments)
     client.accounting_client.show()

@@ -172,7 +172,11 @@ def test_retries_of_one_call_reuse_its_key(httpx_mock: HTTPXMock, kind: str) -> 
                 "amount": 1,
                 "status": "COMPLETED",
                 "createdBy": "SENDER",
+                "resolvedBy": "SENDER",
                 "createdAt": "2026-11-27T14:51:17+00:00",
+                "resolvedAt": "2026-11-27T14:51:18+00:00",
+                "appName": None,
+                "appEpPath": None,
             }
         },
     )

@@ -217,4 +217,5 @@ def test_both_clients_take_the_same_options(cls: type) -> None:
         "retry_policy",
         "max_response_bytes",
         "deadline",
+        "hooks",
     }

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
-import time
+import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,6 +15,7 @@ import httpx
 import pytest
 
 from syftbox_accounting.server import BackgroundService
+from tests.serving import PATIENCE, Announced, prism
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "openapi.yaml"
@@ -23,6 +23,7 @@ NODE_BIN = ROOT / "node_modules" / ".bin"
 # What .ci/run installs (as root) when a tool is missing.
 HOW_TO_GET = {
     "go": "apt-get install -y golang-go (as root; .ci/run does it)",
+    "java": "apt-get install -y openjdk-17-jre-headless (as root); openapi-generator runs on it",
     "chromium": "apt-get install -y chromium (as root; .ci/run does it)",
     "node": "install node 20 and npm, then `make install`",
 }
@@ -47,12 +48,6 @@ def need_node_tool(name: str) -> Path:
     return path
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="package")
 def service() -> Iterator[BackgroundService]:
     """One reference service for the package: the tests use fresh accounts each run."""
@@ -63,53 +58,32 @@ def service() -> Iterator[BackgroundService]:
 class Prism:
     """A running Prism: its URL, and the violations it logged since it was ready."""
 
-    def __init__(self, url: str, log: Path) -> None:
-        self.url, self.log, self.start = url, log, log.stat().st_size
+    def __init__(self, process: Announced) -> None:
+        self.process, self.url, self.start = process, process.url, len(process.lines)
 
     def violations(self) -> list[str]:
-        text = self.log.read_bytes()[self.start :].decode(errors="replace")
-        return [line for line in text.splitlines() if "Violation:" in line]
+        """The violations logged so far. A marker request, sent after every earlier
+        answer arrived, is logged after them: once its line is read, so are theirs."""
+        marker = f"/log-marker-{uuid.uuid4().hex}"
+        httpx.get(self.url + marker, timeout=PATIENCE)  # any answer: Prism logged it
+        end = self.process.line_with(marker, self.start)
+        return [line for line in self.process.lines[self.start : end] if "Violation:" in line]
 
 
 @contextmanager
-def prisms(
-    *runs: tuple[list[str], Path], meanwhile: Callable[[], None] = lambda: None
-) -> Iterator[list[Prism]]:
-    """Several `prism mock|proxy ...` at once (each takes seconds to start), each on a free
-    port with its log in its own file; runs `meanwhile()` while they start, and yields
-    them once all are ready."""
-    prism = str(need_node_tool("prism"))
-    started: list[tuple[subprocess.Popen[bytes], str, Path]] = []
+def prisms(*runs: list[str], meanwhile: Callable[[], None] = lambda: None) -> Iterator[list[Prism]]:
+    """Several `prism mock|proxy ...` at once (each takes seconds to start), each on a
+    port of its own; runs `meanwhile()` while they start, and yields them once each has
+    said that it listens."""
+    executable = need_node_tool("prism")
+    started: list[Announced] = []
     try:
-        for args, log in runs:
-            port = free_port()
-            with log.open("wb") as out:
-                command = [prism, *args, "-h", "127.0.0.1", "-p", str(port)]
-                proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT)
-            started.append((proc, f"http://127.0.0.1:{port}", log))
+        started += [prism(executable, *args, cwd=ROOT) for args in runs]
         meanwhile()
-        deadline = time.monotonic() + 60
-        for proc, url, log in started:
-            while True:
-                try:
-                    # Any answer means it listens; a path outside the contract is no violation.
-                    httpx.get(f"{url}/not-in-the-contract", timeout=1)
-                    break
-                except httpx.TransportError:
-                    if proc.poll() is not None or time.monotonic() > deadline:
-                        pytest.fail(f"Prism did not start:\n{log.read_text()}", pytrace=False)
-                    time.sleep(0.1)
-        time.sleep(0.2)  # the probes' own log lines
-        yield [Prism(url, log) for _, url, log in started]
+        yield [Prism(process.started()) for process in started]
     finally:
-        for proc, _, _ in started:
-            proc.terminate()
-        for proc, _, _ in started:
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        for process in started:
+            process.stop()
 
 
 def run(

@@ -5,22 +5,19 @@ headless Chromium, which must list every operation; a screenshot is saved."""
 
 from __future__ import annotations
 
-import base64
 import json
-import os
 import re
 import subprocess
 import sys
-import time
 import zipfile
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
 from syftbox_accounting.server import BackgroundService
+from tests.browser import PATIENCE, Chromium
 from tests.other_languages.conftest import ROOT, SPEC, need
 from tests.spec import operations
 
@@ -41,13 +38,7 @@ def test_the_contract_command_prints_it() -> None:
     assert done.stdout == SPEC.read_bytes()
 
 
-def test_the_wheel_ships_the_contract_and_the_api_reference(tmp_path: Path) -> None:
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path), str(ROOT)],
-        check=True,
-        capture_output=True,
-    )
-    (wheel,) = tmp_path.glob("*.whl")
+def test_the_wheel_ships_the_contract_and_the_api_reference(wheel: Path) -> None:
     with zipfile.ZipFile(wheel) as z:
         assert z.read("syftbox_accounting/openapi.yaml") == SPEC.read_bytes()
         reference = z.read("syftbox_accounting/server/api-reference.html")
@@ -85,122 +76,41 @@ def test_without_a_built_reference_docs_says_how_to_build_it(
     assert "make docs" in response.json()["message"]
 
 
-class Chromium:
-    """Headless Chromium driven over the DevTools protocol on pipes (no extra library)."""
-
-    def __init__(self, user_data_dir: Path) -> None:
-        ours_read, its_write = os.pipe()
-        its_read, ours_write = os.pipe()
-        os.set_inheritable(its_read, True)
-        os.set_inheritable(its_write, True)
-        flags = [
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            f"--user-data-dir={user_data_dir}", "--remote-debugging-pipe",
-            "--window-size=1280,1600",
-        ]  # fmt: skip
-
-        def pipes() -> None:  # the protocol's fixed descriptors: 3 in, 4 out
-            os.dup2(its_read, 3)
-            os.dup2(its_write, 4)
-
-        self.process = subprocess.Popen(
-            [need("chromium", "the /docs check in a browser"), *flags, "about:blank"],
-            preexec_fn=pipes,  # only dup2 before exec
-            close_fds=False,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        os.close(its_read)
-        os.close(its_write)
-        self.write, self.read = ours_write, ours_read
-        self.buffer = b""
-        self.next_id = 0
-        self.session: str | None = None
-
-    def call(self, method: str, **params: Any) -> dict[str, Any]:
-        self.next_id += 1
-        message: dict[str, Any] = {"id": self.next_id, "method": method, "params": params}
-        if self.session:
-            message["sessionId"] = self.session
-        os.write(self.write, json.dumps(message).encode() + b"\0")
-        while True:
-            while b"\0" not in self.buffer:
-                chunk = os.read(self.read, 1 << 16)
-                if not chunk:
-                    raise RuntimeError("Chromium closed the DevTools pipe")
-                self.buffer += chunk
-            raw, self.buffer = self.buffer.split(b"\0", 1)
-            reply = json.loads(raw)
-            if reply.get("id") == self.next_id:
-                if "error" in reply:
-                    raise RuntimeError(reply["error"])
-                result: dict[str, Any] = reply["result"]
-                return result
-
-    def open(self, url: str) -> None:
-        target = self.call("Target.createTarget", url="about:blank")["targetId"]
-        self.session = self.call("Target.attachToTarget", targetId=target, flatten=True)[
-            "sessionId"
-        ]
-        self.call("Page.navigate", url=url)
-        deadline = time.monotonic() + 30
-        want = "complete " + httpx.URL(url).path
-        while time.monotonic() < deadline:
-            try:
-                if self.evaluate("document.readyState + ' ' + location.pathname") == want:
-                    return
-            except RuntimeError:  # still navigating
-                pass
-            time.sleep(0.05)
-        raise AssertionError(f"{url} did not load in 30 s")
-
-    def evaluate(self, expression: str) -> Any:
-        reply = self.call(
-            "Runtime.evaluate", expression=expression, awaitPromise=True, returnByValue=True
-        )
-        return reply["result"].get("value")
-
-    def close(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        os.close(self.write)
-        os.close(self.read)
-
-
-# Open each tag's group in the sidebar, and keep what the page shows after each.
-SHOW_EVERY_GROUP = """(async () => {
+# Open the sidebar's groups in turn, and keep what the page shows after each, until
+# every expected word (each operation's summary and path) has been shown: for as long
+# as rendering takes, within a generous ceiling, never a fixed pause.
+SHOW_EVERY_GROUP = """(async (expected) => {
   const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-  const groups = () => document.querySelectorAll('.menu-item-type-group > a');
-  for (let i = 0; i < 100 && groups().length === 0; i++) await sleep(100);
+  const deadline = Date.now() + %d;
   const seen = [];
-  for (const group of groups()) {
-    group.click();
-    await sleep(500);
-    seen.push(document.body.innerText);
+  const shown = () => seen.join('\\n') + '\\n' + document.body.innerText;
+  const missing = () => expected.filter((word) => !shown().includes(word));
+  const groups = () => document.querySelectorAll('.menu-item-type-group > a');
+  while (groups().length === 0 && Date.now() < deadline) await sleep(50);
+  while (missing().length > 0 && Date.now() < deadline) {
+    for (const group of groups()) {
+      group.click();
+      await sleep(50);
+      seen.push(document.body.innerText);
+    }
   }
-  await sleep(500);
-  seen.push(document.body.innerText);
-  return seen.join('\\n');
-})()"""
+  return shown();
+})(%s)"""
 
 
 def test_the_api_reference_lists_every_operation_in_chromium(
     service: BackgroundService, tmp_path: Path
 ) -> None:
     need("chromium", "the /docs check in a browser")
-    browser = Chromium(tmp_path / "profile")
+    expected = sorted({w for _, path, op in operations() for w in (op["summary"], path)})
+    browser = Chromium(need("chromium", "the /docs check in a browser"), tmp_path / "profile")
     try:
         browser.open(f"{service.url}/docs")
         title = browser.evaluate("document.title")
-        shown = browser.evaluate(SHOW_EVERY_GROUP)
-        browser.call("Page.navigate", url=f"{service.url}/docs")
-        time.sleep(1)
-        png = base64.b64decode(browser.call("Page.captureScreenshot", format="png")["data"])
+        shown = browser.evaluate(SHOW_EVERY_GROUP % (PATIENCE * 1000, json.dumps(expected)))
+        browser.open(f"{service.url}/docs")  # afresh, for the screenshot
+        browser.wait_for("document.querySelectorAll('.menu-item-type-group').length > 0")
+        png = browser.screenshot()
     finally:
         browser.close()
     assert title == "SyftBox Accounting Service"

@@ -32,7 +32,10 @@ class Api:
 
     def __init__(self, service: BackgroundService) -> None:
         self.service = service
-        self.http = httpx.Client(base_url=service.url, timeout=30)
+        # Bodies sent as `content=` are JSON too (a test of 415 sets its own type).
+        self.http = httpx.Client(
+            base_url=service.url, timeout=30, headers={"Content-Type": "application/json"}
+        )
         self.admin = {"Authorization": f"Bearer {service.admin_key}"}
 
     def close(self) -> None:

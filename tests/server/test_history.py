@@ -4,12 +4,16 @@ filters, signed cursors, one transaction by id, the usage summary, the pending c
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
 
 from tests.server.conftest import Api, User
+
+# A ceiling for the waits below: generous, reached only when something is broken.
+PATIENCE = 60.0
 
 
 def history(api: Api, user: User, **params: Any) -> httpx.Response:
@@ -66,42 +70,52 @@ def test_pages_walk_the_history_newest_first(api: Api) -> None:
 def test_pages_stay_stable_while_others_insert(api: Api) -> None:
     payer, shop = funded(api, 10_000), api.register()
     before = [pay(api, payer, shop, 1, confirm=False) for _ in range(40)]
-    stop = threading.Event()
-    inserted: list[str] = []
+    stop, first_read = threading.Event(), threading.Event()
+    # Each insert, and whether it was sent after the walk's first page had been read.
+    inserted: list[tuple[str, bool]] = []
+    changed = threading.Condition()
 
     def keep_inserting() -> None:
-        with httpx.Client(base_url=api.service.url, timeout=30) as other:
-            while not stop.is_set() and len(inserted) < 200:
+        with httpx.Client(base_url=api.service.url, timeout=PATIENCE) as other:
+            while not stop.is_set():
+                after_first_page = first_read.is_set()
                 answer = other.post(
                     "/transaction/create",
                     json={"senderEmail": payer.email, "recipientEmail": shop.email, "amount": 1},
                     auth=payer.auth,
                 )
                 assert answer.status_code == 200, answer.text
-                inserted.append(answer.json()["transaction"]["id"])
+                with changed:
+                    inserted.append((answer.json()["transaction"]["id"], after_first_page))
+                    changed.notify_all()
+
+    def wait_for(condition: Callable[[], bool]) -> None:
+        with changed:
+            assert changed.wait_for(condition, PATIENCE)
 
     worker = threading.Thread(target=keep_inserting)
     worker.start()
     try:
         # Start once some inserts have happened, so the first page already races them.
-        while len(inserted) < 5:
-            threading.Event().wait(0.01)
-        existed = len(inserted)
+        wait_for(lambda: len(inserted) >= 5)
+        existed = [tx for tx, _ in inserted]  # answered before the walk began
         first = history(api, shop, limit=4).json()
-        read = len(inserted)
+        first_read.set()
         seen = [t["id"] for t in first["transactions"]]
         cursor = first["nextCursor"]
+        # At least one insert races the later pages, on any machine.
+        wait_for(lambda: any(after for _, after in inserted))
         while cursor is not None:
             page = history(api, shop, limit=4, cursor=cursor).json()
             seen += [t["id"] for t in page["transactions"]]
             cursor = page["nextCursor"]
-        later = inserted[read:]
     finally:
         stop.set()
         worker.join()
+    later = [tx for tx, after in inserted if after]  # sent once the first page was read
     assert later, "the inserts must race the walk"
     assert len(seen) == len(set(seen)), "a transaction was repeated"
-    missing = (set(before) | set(inserted[:existed])) - set(seen)
+    missing = (set(before) | set(existed)) - set(seen)
     assert not missing, "a transaction that existed when the walk began was skipped"
     assert not set(later) & set(seen), "a transaction created during the walk appeared"
 
@@ -232,3 +246,65 @@ def test_a_sender_has_a_bounded_number_of_pending_transactions(
     assert api.pay(shop, payer, 1).status_code == 200  # other senders are not held back
     assert api.resolve("cancel", pending[0], payer).status_code == 200
     assert api.pay(payer, other, 1).status_code == 200
+
+
+# Edge-of-calendar times: with their offset, each lies outside years 1 to 9998 in UTC
+# (or has no UTC form at all); and the forms around them that are fine.
+EDGE_TIMES = [
+    "0001-01-01T00:00:00+14:00",
+    "0001-01-01T13:59:59.999999+14:00",
+    "0001-01-01T00:00:00+23:59",
+    "9999-12-31T23:59:59-14:00",
+    "9999-12-31T23:59:59.999999+00:00",
+    "9998-12-31T23:59:59.9999-00:01",
+    "9999-01-01T00:00:00Z",
+    "0000-01-01T00:00:00Z",
+    "10000-01-01T00:00:00Z",
+]
+FINE_TIMES = [
+    "0001-01-01T00:00:00-14:00",
+    "0001-01-01T14:00:00+14:00",
+    "9998-12-31T23:59:59.999+00:00",
+    "9999-01-01T00:00:00+14:00",
+]
+
+
+@pytest.mark.parametrize("path", ["/transactions", "/user/usage"])
+@pytest.mark.parametrize("name", ["createdAfter", "createdBefore"])
+def test_a_time_at_the_edge_of_the_calendar_is_a_422_not_a_500(
+    api: Api, path: str, name: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    user = api.register()
+    for moment in EDGE_TIMES:
+        answer = api.http.get(path, params={name: moment}, auth=user.auth)
+        assert answer.status_code == 422, (moment, answer.text)
+        assert answer.json()["details"] == [
+            {"field": name, "problem": answer.json()["details"][0]["problem"]}
+        ]
+        assert "1 and 9998" in answer.json()["details"][0]["problem"]
+    for moment in FINE_TIMES:
+        answer = api.http.get(path, params={name: moment}, auth=user.auth)
+        assert answer.status_code == 200, (moment, answer.text)
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+
+
+def test_one_sender_has_a_bounded_number_pending_towards_one_recipient(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(api.service.service, "max_pending_per_recipient", 2)
+    payer, victim, other = funded(api), api.register(), api.register()
+    pending = [pay(api, payer, victim, 1, confirm=False) for _ in range(2)]
+    refused = api.pay(payer, victim, 1)
+    assert (refused.status_code, refused.json()["code"]) == (409, "too_many_pending")
+    assert victim.email in refused.json()["message"]
+    # Delegated charges count too: they are pending towards the same recipient.
+    token = api.token(payer, victim)
+    charged = api.charge(token, payer, victim, 1)
+    assert (charged.status_code, charged.json()["code"]) == (409, "too_many_pending")
+    # Others, and the way back, are not held; resolving one makes room.
+    assert api.pay(payer, other, 1).status_code == 200
+    assert api.pay(victim, payer, 1).status_code == 200
+    assert api.resolve("cancel", pending[0], payer).status_code == 200
+    assert api.pay(payer, victim, 1).status_code == 200
+    listed = history(api, victim, status="PENDING").json()["transactions"]
+    assert sum(t["senderEmail"] == payer.email for t in listed) == 2

@@ -15,7 +15,7 @@ from syftbox_accounting.server import ManualClock
 from tests.server.conftest import Api, User
 from tests.server.contract import assert_conforms, assert_error
 
-FEATURES = "holds, capture, refunds, api-keys"
+FEATURES = "holds, capture, refunds, exact-money, api-keys"
 
 
 def micros(value: Any) -> int:

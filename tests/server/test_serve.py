@@ -22,6 +22,7 @@ import uvicorn
 
 from syftbox_accounting.server import BackgroundService, add_serve_arguments, run_from_args
 from syftbox_accounting.server import serve as serve_module
+from syftbox_accounting.server.idempotency_records import RecordLimits
 
 ADMIN_KEY = "serve-admin-key-not-for-the-logs"
 PASSWORD = "serve-password-not-for-the-logs"
@@ -72,6 +73,13 @@ def test_defaults_bind_to_loopback() -> None:
         ["--log-level", "loud"],
         ["--max-connections", "0"],
         ["--request-timeout", "-1"],
+        ["--max-pending-per-recipient", "0"],
+        ["--max-login-wait", "0"],
+        ["--max-login-wait", "inf"],
+        ["--idempotency-ttl", "-5"],
+        ["--idempotency-anonymous-ttl", "nan"],
+        ["--idempotency-records-per-caller", "0"],
+        ["--idempotency-records", "many"],
     ],
 )
 def test_bad_options_are_refused(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
@@ -95,6 +103,48 @@ def test_run_from_args_takes_the_admin_key_from_the_environment_a_file_or_stdin(
     run_from_args(parse())
     assert [c["admin_key"] for c in calls] == ["from-env", "from-file", "from-stdin", None]
     assert (calls[0]["port"], calls[0]["initial_credit"]) == (9000, Decimal("0.5"))
+
+
+def test_the_hardening_limits_are_options_that_reach_the_service(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls: list[dict[str, Any]] = []
+    monkeypatch.setattr(serve_module, "run", lambda **kwargs: calls.append(kwargs))
+    monkeypatch.delenv("SYFTBOX_ACCOUNTING_ADMIN_KEY", raising=False)
+    run_from_args(parse())
+    run_from_args(
+        parse(
+            "--max-pending-per-recipient",
+            "7",
+            "--max-login-wait",
+            "2.5",
+            "--idempotency-ttl",
+            "600",
+            "--idempotency-anonymous-ttl",
+            "60",
+            "--idempotency-records-per-caller",
+            "50",
+            "--idempotency-records",
+            "5000",
+        )
+    )
+    default, chosen = calls
+    assert default["idempotency_limits"] == RecordLimits()
+    assert (default["max_pending_per_recipient"], default["max_login_wait"]) == (100, 1.0)
+    assert (chosen["max_pending_per_recipient"], chosen["max_login_wait"]) == (7, 2.5)
+    assert chosen["idempotency_limits"] == RecordLimits(
+        ttl=600, anonymous_ttl=60, per_scope=50, total=5000
+    )
+
+
+def test_the_limits_reach_a_running_service() -> None:
+    limits = RecordLimits(ttl=600, anonymous_ttl=60, per_scope=50, total=5000)
+    with BackgroundService(
+        max_pending_per_recipient=7, max_login_wait=2.5, idempotency_limits=limits
+    ) as running:
+        service = running.service
+        assert service.max_pending_per_recipient == 7
+        assert service.keys.limits == limits
 
 
 @pytest.mark.parametrize("argv", [["--admin-key", "key-typed-in-argv"], ["--admin-key"]])
@@ -198,7 +248,7 @@ def start(database: Path) -> tuple[subprocess.Popen[str], str]:
         text=True,
     )
     assert process.stderr is not None
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # a ceiling for a busy machine
     log = ""
     while time.monotonic() < deadline:
         line = process.stderr.readline()

@@ -6,6 +6,7 @@ import base64
 
 import pytest
 
+from syftbox_accounting.server.passwords import TEST_ONLY_SCRYPT_N, hash_password
 from tests.server.conftest import Api
 from tests.server.contract import assert_conforms, assert_error
 
@@ -178,10 +179,63 @@ def test_basic_credentials_in_latin1_or_utf8(api: Api, encoding: str) -> None:
     assert assert_conforms(response, "getMyInfo")["user"]["email"] == user.email
 
 
-def test_utf8_only_password(api: Api) -> None:
-    user = api.register("ai@example.com", "密码-password-🔑")
-    response = api.http.get("/user/my-info", headers=basic(user.email, user.password, "utf-8"))
-    assert response.status_code == 200
+# Outside printable Latin-1: other scripts, emoji, C0 and C1 controls, DEL, and a space
+# that is not U+0020 or U+00A0.
+BEYOND_LATIN1 = [
+    "密码-password",
+    "password-🔑",
+    "pass\tword-1",
+    "pass\x7fword",
+    "pass\x85word",
+    "pass\u2003word",
+]
+
+
+@pytest.mark.parametrize("password", BEYOND_LATIN1)
+def test_a_new_password_beyond_printable_latin1_is_refused(api: Api, password: str) -> None:
+    # Most generated clients could not send it (urllib3 and btoa take Latin-1 only).
+    response = api.http.post("/user/create", json={"email": "ai@example.com", "password": password})
+    body = assert_error(response, "createUser", 422, "validation_error")
+    assert body["details"][0]["field"] == "password"
+    assert "printable Latin-1" in body["message"]
+    assert "U+00A0 to U+00FF" in body["message"]
+    assert password not in response.text
+    user = api.register(password="old-password")
+    changed = api.http.put(
+        "/user/update-password",
+        json={"oldPassword": "old-password", "newPassword": password},
+        auth=user.auth,
+    )
+    assert assert_error(changed, "updatePassword", 422, "validation_error")["details"] == [
+        {"field": "newPassword", "problem": body["details"][0]["problem"]}
+    ]
+    assert api.http.get("/user/my-info", auth=user.auth).status_code == 200
+
+
+def test_every_printable_latin1_character_makes_a_password(api: Api) -> None:
+    printable = "".join(map(chr, [*range(0x20, 0x7F), *range(0xA0, 0x100)]))
+    for start in range(0, len(printable), 200):
+        user = api.register(password=printable[start : start + 200].ljust(8, "x"))
+        for encoding in ("latin-1", "utf-8"):
+            headers = basic(user.email, user.password, encoding)
+            assert api.http.get("/user/my-info", headers=headers).status_code == 200
+
+
+def test_an_account_whose_password_predates_the_rule_keeps_working(api: Api) -> None:
+    # Made before new passwords had to be Latin-1: it logs in and changes it as before.
+    store, old = api.service.service.store, "密码-password-🔑"
+    store.create_account("ai@example.com", hash_password(old, TEST_ONLY_SCRYPT_N), None, 0)
+    response = api.http.get("/user/my-info", headers=basic("ai@example.com", old, "utf-8"))
+    assert assert_conforms(response, "getMyInfo")["user"]["email"] == "ai@example.com"
+    changed = api.http.put(
+        "/user/update-password",
+        json={"oldPassword": old, "newPassword": "now-latin-1-é"},
+        headers=basic("ai@example.com", old, "utf-8"),
+    )
+    assert_conforms(changed, "updatePassword")
+    assert (
+        api.http.get("/user/my-info", auth=("ai@example.com", "now-latin-1-é")).status_code == 200
+    )
 
 
 def test_password_with_a_colon(api: Api) -> None:

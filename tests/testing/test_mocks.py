@@ -60,12 +60,16 @@ def test_a_missing_required_field_is_refused_when_registered(httpx_mock: HTTPXMo
         mock.add("confirmTransaction", json=transaction)
 
 
+A_USER = {"id": "u", "email": "a@example.com", "balance": 1, "organization": None}
+
+
 @pytest.mark.parametrize(
     ("answer", "field", "rule"),
     [
-        ({"user": {"id": "u", "email": "a@example.com", "balance": -1}}, "user.balance", "minimum"),
-        ({"user": {"id": "u", "email": "not-an-email", "balance": 1}}, "user.email", "format"),
-        ({"user": {"id": 7, "email": "a@example.com", "balance": 1}}, "user.id", "type"),
+        ({"user": {**A_USER, "balance": -1}}, "user.balance", "minimum"),
+        ({"user": {**A_USER, "email": "not-an-email"}}, "user.email", "format"),
+        ({"user": {**A_USER, "id": 7}}, "user.id", "type"),
+        ({"user": {**A_USER, "balanceDecimal": "1e3"}}, "user.balanceDecimal", "pattern"),
         ({"user": None}, "user", "type"),
         ({}, "user", "required"),
         (
@@ -132,11 +136,13 @@ def test_a_request_that_breaks_the_contract_fails_when_sent(httpx_mock: HTTPXMoc
     with httpx.Client(base_url=mock.url) as http, pytest.raises(ContractViolation) as caught:
         http.post(
             "/transaction/create",
-            json={"senderEmail": "a@example.com", "recipientEmail": "b@example.com"},
+            json={"senderEmail": "a@example.com", "recipientEmail": "b", "amountDecimal": "1e3"},
             auth=("a@example.com", "pw"),
         )
-    assert "createTransaction request body breaks openapi.yaml at amount" in str(caught.value)
-    assert "(rule: required)" in str(caught.value)
+    assert "createTransaction request body breaks openapi.yaml at amountDecimal" in str(
+        caught.value
+    )
+    assert "(rule: pattern" in str(caught.value)
     with pytest.raises(ContractViolation):
         mock.check_requests()  # again at the end, though the code under test caught it
     httpx_mock.reset()  # this test's answer was consumed by a request the contract refused
@@ -213,11 +219,12 @@ def test_a_warning_below_five_dollars(accounting_mock):
 
 def test_a_mock_with_a_wrong_type(accounting_mock):
     accounting_mock.add("getMyInfo", json={"user": {"id": "u1", "email": "a@example.com",
-                                                    "balance": "1.50"}})
+                                                    "balance": "1.50", "organization": None}})
 
 
 def test_a_mock_missing_a_field(accounting_mock):
-    accounting_mock.add("getMyInfo", json={"user": {"id": "u1", "balance": 1.5}})
+    accounting_mock.add("getMyInfo", json={"user": {"id": "u1", "balance": 1.5,
+                                                    "organization": None}})
 """
 
 

@@ -1,7 +1,7 @@
 /*
 SyftBox Accounting Service
 
-The accounting service lets people and services on the SyftBox network pay and get paid for AI services. This document is the contract: it describes the wire protocol of the public SyftBox accounting service, and the reference service in `syftbox_accounting.server` implements exactly this.  ## Conventions - Field names are camelCase. Every successful response wraps its object:   `{\"user\": ...}`, `{\"transaction\": ...}`, `{\"transactions\": [...]}`,   `{\"users\": [...]}`, `{\"token\": \"...\"}`. Every success status is `200`, except   `POST /user/create`, which answers `201 Created` (clients accept both). - Optional request fields may be left out or sent as an explicit JSON `null`;   both mean \"no value\". - Request bodies are closed (`additionalProperties: false`): an unknown field is   a `422 validation_error`, so a misspelt field never goes silently unnoticed.   Response objects are open: clients must ignore fields they do not know, so the   service can add fields without breaking them. - Every error is a non-2xx status with a JSON `ErrorResponse` body, including errors   raised before a request reaches the application. - Every answer carries an `X-Request-Id` header (the `RequestId` header   component) that names it in the service's logs.  ## Money Amounts and balances are US dollars, sent as JSON numbers. The service keeps them exactly, as integers of one micro-dollar (0.000001 USD): an amount with more than 6 decimal places, NaN or infinity is rejected with `422 validation_error`, never rounded. Balances never go below zero, and every movement of money happens at once or not at all.  ## Transactions and who may resolve them A transaction is created `PENDING`; money moves only when it is confirmed. - **Direct**: the payer (`senderEmail` = the caller) pays `recipientEmail`.   `createdBy` is `SENDER`. - **Delegated**: a service (`recipientEmail` = the caller) charges the payer   `senderEmail` with a transaction token the payer gave it. `createdBy` is   `RECIPIENT`.  Only the party that created a transaction may confirm or cancel it: the sender of a direct transaction, the recipient of a delegated one. The other party gets `403 forbidden`; anybody else gets `404 not_found`, so transaction ids reveal nothing to strangers. A transaction is resolved at most once: a second confirm or cancel gets `409 already_resolved`, also when two requests race.  ## Transaction tokens A token (`POST /token/create`) is a signed JWT whose payload is `{id, senderEmail, recipientEmail, iat, exp}`, valid for 24 hours. It lets only its named recipient charge only its named sender, and it is single-use: the first delegated transaction created with it spends it, and cancelling that transaction does not give it back. A reused token is `403 token_used`, an expired one `403 token_expired`, a forged one or one naming other parties `403 token_invalid`.  A payer may bound a token: `maxAmount` caps the amount of the one charge it pays (a charge above it is `403 token_limit_exceeded`, and nothing moves), and `expiresIn` shortens its life below 24 hours. Both are claims of the signed token (`maxAmount`, and `exp`). A token created without them is exactly the token described above.  ## Idempotency keys Every `POST` and `PUT` accepts an optional `Idempotency-Key` header (1 to 255 visible ASCII characters; a fresh UUID4 per logical request is a good key), so that a request whose answer was lost can be sent again without acting twice. - The first request with a key is processed; its answer (status and body) is   stored with the key, scoped to the caller (the authenticated account, or the   admin key; for `POST /user/create`, which has no caller, the key and the   request body), for 24 hours. The answer is stored in the same database   transaction as the change it reports. - A later request with the same key, caller, method, path and body gets the   stored answer again, with `Idempotent-Replayed: true`, and changes nothing. - The same key with a different body or path is `422 idempotency_key_reused`. - While the first request with a key is still being processed, another with the   same key is `409 request_in_progress`: retry it shortly. - Answers of 500 and above are not stored, so a retry may still succeed. - Every answer to a request that carried a key echoes `Idempotency-Key`. That is   how a client learns that the service honours keys: only then may it resend a   request whose outcome it does not know. A malformed key is   `422 validation_error` (field `Idempotency-Key`) and is not echoed.  ## Holds, capture, expiry and refunds A `PENDING` transaction holds its amount: the sender's `availableBalance` is the balance minus what its pending transactions hold (`heldBalance`), and a transaction larger than the available balance is refused at creation with `409 insufficient_funds`. Confirming a held transaction therefore never fails for lack of funds. - **Capture up to the hold.** `POST /transaction/confirm` takes an optional   `amount`, at most the held amount: the transaction then records what was   captured as `amount`, keeps what was held as `authorizedAmount`, and the rest   is released in the same step. A larger amount is `409 capture_exceeds_hold`. - **Expiry.** Every pending transaction has an `expiresAt`: `holdFor` seconds after   its creation (default 3600, at most 86400), and never later than the `exp` of   the token that paid for it. At `expiresAt` the hold is released without anyone   calling: from then on it reads `CANCELLED`, `resolvedBy: SYSTEM`,   `cancelReason: expired`, and confirming or cancelling it is   `409 hold_expired`. - **Refunds.** The recipient of a `COMPLETED` transaction (or the admin) refunds   all or part of it with `POST /transaction/refund`. A refund is a new `COMPLETED`   transaction in the other direction, with `refundOf` naming the original, whose   `refundedAmount` grows; refunds of one transaction never exceed its `amount`   in total (`409 refund_exceeds_payment`).  ## Features What a service supports beyond the public protocol, it announces in the `Accounting-Features` header of every answer: a comma-separated list of `holds` (pending transactions hold their amount, expire, and take `holdFor`), `capture` (confirm with an `amount`), `refunds` (`POST /transaction/refund`) and `api-keys` (see \"API keys\"). A client reads it from any answer and never sends what the service has not announced. A service that sends no such header supports none of them (the public service, today).  ## API keys At a service that announces `api-keys`, a user may authenticate every user operation with `Authorization: Bearer <API key>` instead of Basic (the `apiKeyBearer` scheme); admin operations keep the admin key. A key is `sbk_` followed by 43 letters and digits: the prefix makes a leaked key easy to find, and tells it apart from an admin key, which never starts with `sbk_`. `POST /api-key/create` shows a key's secret once; the service keeps only a keyed hash of it. A key has scopes, and may have an expiry and a spend cap: - `read`: `getMyInfo`, `listTransactions`, `getTransaction`, `getUsage`; - `pay`: `createToken`, `createTransaction` without a token (a direct payment),   and confirming or cancelling the transactions the caller created as sender; - `charge`: `createTransaction` with a token (a charge), confirming or cancelling   the transactions the caller created as recipient, and `refundTransaction`; - `account`: `updatePassword` (which still needs `oldPassword`) and   `updateOrganization`; - `keys`: `createApiKey`, `listApiKeys`, `revokeApiKey`. A key creates only keys   with no more scopes than its own, that expire no later than itself, and, if it   has a spend cap, none with `pay`.  A call the key's scopes do not cover is `403 insufficient_scope`, naming the missing scope. A revoked, expired or unknown key is `401 invalid_credentials` at once. `maxSpend` bounds what a key commits of the account's money over its life: each direct payment it creates counts its amount, each token it makes counts its `maxAmount` (which such a key must then set), each refund it gives counts its amount; a cancelled payment does not give it back. A call that would pass the cap is `409 spend_cap_exceeded`, and nothing moves. Idempotency keys work the same with a key: the stored answers belong to the key's account. 
+Pay and get paid for AI services on the SyftBox network: the wire protocol of the public SyftBox accounting service, and what the reference service adds to it (announced in `Accounting-Features`). Money: read the `...Decimal` string of each amount, exact to the micro-dollar; its JSON number may lose digits in a binary float. The sections (Conventions, Money, Passwords...) are the tags marked `x-traitTag`, shown by the API reference the reference service serves at `/docs`. 
 
 API version: 1.0.0
 */
@@ -23,8 +23,10 @@ var _ MappedNullable = &RefundTransactionRequest{}
 type RefundTransactionRequest struct {
 	// The `id` of a completed transaction the caller received.
 	TransactionId string `json:"transactionId"`
-	// What to give back; absent or null for all that is not refunded yet.
-	Amount NullableFloat64 `json:"amount,omitempty"`
+	// What to give back; absent or null (with `amountDecimal`) for all that is not refunded yet.
+	Amount NullableFloat32 `json:"amount,omitempty"`
+	// `amount` as a decimal string, instead of it or agreeing with it (see Money); only at a service that announces `exact-money`.
+	AmountDecimal NullableString `json:"amountDecimal,omitempty" validate:"regexp=^(0|[1-9][0-9]{0\\,9})([.][0-9]{1\\,6})?$"`
 	// Why, recorded on the refund (`refundReason`).
 	Reason NullableString `json:"reason,omitempty"`
 }
@@ -74,9 +76,9 @@ func (o *RefundTransactionRequest) SetTransactionId(v string) {
 }
 
 // GetAmount returns the Amount field value if set, zero value otherwise (both if not set or set to explicit null).
-func (o *RefundTransactionRequest) GetAmount() float64 {
+func (o *RefundTransactionRequest) GetAmount() float32 {
 	if o == nil || IsNil(o.Amount.Get()) {
-		var ret float64
+		var ret float32
 		return ret
 	}
 	return *o.Amount.Get()
@@ -85,7 +87,7 @@ func (o *RefundTransactionRequest) GetAmount() float64 {
 // GetAmountOk returns a tuple with the Amount field value if set, nil otherwise
 // and a boolean to check if the value has been set.
 // NOTE: If the value is an explicit nil, `nil, true` will be returned
-func (o *RefundTransactionRequest) GetAmountOk() (*float64, bool) {
+func (o *RefundTransactionRequest) GetAmountOk() (*float32, bool) {
 	if o == nil {
 		return nil, false
 	}
@@ -101,8 +103,8 @@ func (o *RefundTransactionRequest) HasAmount() bool {
 	return false
 }
 
-// SetAmount gets a reference to the given NullableFloat64 and assigns it to the Amount field.
-func (o *RefundTransactionRequest) SetAmount(v float64) {
+// SetAmount gets a reference to the given NullableFloat32 and assigns it to the Amount field.
+func (o *RefundTransactionRequest) SetAmount(v float32) {
 	o.Amount.Set(&v)
 }
 // SetAmountNil sets the value for Amount to be an explicit nil
@@ -113,6 +115,48 @@ func (o *RefundTransactionRequest) SetAmountNil() {
 // UnsetAmount ensures that no value is present for Amount, not even an explicit nil
 func (o *RefundTransactionRequest) UnsetAmount() {
 	o.Amount.Unset()
+}
+
+// GetAmountDecimal returns the AmountDecimal field value if set, zero value otherwise (both if not set or set to explicit null).
+func (o *RefundTransactionRequest) GetAmountDecimal() string {
+	if o == nil || IsNil(o.AmountDecimal.Get()) {
+		var ret string
+		return ret
+	}
+	return *o.AmountDecimal.Get()
+}
+
+// GetAmountDecimalOk returns a tuple with the AmountDecimal field value if set, nil otherwise
+// and a boolean to check if the value has been set.
+// NOTE: If the value is an explicit nil, `nil, true` will be returned
+func (o *RefundTransactionRequest) GetAmountDecimalOk() (*string, bool) {
+	if o == nil {
+		return nil, false
+	}
+	return o.AmountDecimal.Get(), o.AmountDecimal.IsSet()
+}
+
+// HasAmountDecimal returns a boolean if a field has been set.
+func (o *RefundTransactionRequest) HasAmountDecimal() bool {
+	if o != nil && o.AmountDecimal.IsSet() {
+		return true
+	}
+
+	return false
+}
+
+// SetAmountDecimal gets a reference to the given NullableString and assigns it to the AmountDecimal field.
+func (o *RefundTransactionRequest) SetAmountDecimal(v string) {
+	o.AmountDecimal.Set(&v)
+}
+// SetAmountDecimalNil sets the value for AmountDecimal to be an explicit nil
+func (o *RefundTransactionRequest) SetAmountDecimalNil() {
+	o.AmountDecimal.Set(nil)
+}
+
+// UnsetAmountDecimal ensures that no value is present for AmountDecimal, not even an explicit nil
+func (o *RefundTransactionRequest) UnsetAmountDecimal() {
+	o.AmountDecimal.Unset()
 }
 
 // GetReason returns the Reason field value if set, zero value otherwise (both if not set or set to explicit null).
@@ -170,6 +214,9 @@ func (o RefundTransactionRequest) ToMap() (map[string]interface{}, error) {
 	toSerialize["transactionId"] = o.TransactionId
 	if o.Amount.IsSet() {
 		toSerialize["amount"] = o.Amount.Get()
+	}
+	if o.AmountDecimal.IsSet() {
+		toSerialize["amountDecimal"] = o.AmountDecimal.Get()
 	}
 	if o.Reason.IsSet() {
 		toSerialize["reason"] = o.Reason.Get()

@@ -1,7 +1,7 @@
 /*
 SyftBox Accounting Service
 
-The accounting service lets people and services on the SyftBox network pay and get paid for AI services. This document is the contract: it describes the wire protocol of the public SyftBox accounting service, and the reference service in `syftbox_accounting.server` implements exactly this.  ## Conventions - Field names are camelCase. Every successful response wraps its object:   `{\"user\": ...}`, `{\"transaction\": ...}`, `{\"transactions\": [...]}`,   `{\"users\": [...]}`, `{\"token\": \"...\"}`. Every success status is `200`, except   `POST /user/create`, which answers `201 Created` (clients accept both). - Optional request fields may be left out or sent as an explicit JSON `null`;   both mean \"no value\". - Request bodies are closed (`additionalProperties: false`): an unknown field is   a `422 validation_error`, so a misspelt field never goes silently unnoticed.   Response objects are open: clients must ignore fields they do not know, so the   service can add fields without breaking them. - Every error is a non-2xx status with a JSON `ErrorResponse` body, including errors   raised before a request reaches the application. - Every answer carries an `X-Request-Id` header (the `RequestId` header   component) that names it in the service's logs.  ## Money Amounts and balances are US dollars, sent as JSON numbers. The service keeps them exactly, as integers of one micro-dollar (0.000001 USD): an amount with more than 6 decimal places, NaN or infinity is rejected with `422 validation_error`, never rounded. Balances never go below zero, and every movement of money happens at once or not at all.  ## Transactions and who may resolve them A transaction is created `PENDING`; money moves only when it is confirmed. - **Direct**: the payer (`senderEmail` = the caller) pays `recipientEmail`.   `createdBy` is `SENDER`. - **Delegated**: a service (`recipientEmail` = the caller) charges the payer   `senderEmail` with a transaction token the payer gave it. `createdBy` is   `RECIPIENT`.  Only the party that created a transaction may confirm or cancel it: the sender of a direct transaction, the recipient of a delegated one. The other party gets `403 forbidden`; anybody else gets `404 not_found`, so transaction ids reveal nothing to strangers. A transaction is resolved at most once: a second confirm or cancel gets `409 already_resolved`, also when two requests race.  ## Transaction tokens A token (`POST /token/create`) is a signed JWT whose payload is `{id, senderEmail, recipientEmail, iat, exp}`, valid for 24 hours. It lets only its named recipient charge only its named sender, and it is single-use: the first delegated transaction created with it spends it, and cancelling that transaction does not give it back. A reused token is `403 token_used`, an expired one `403 token_expired`, a forged one or one naming other parties `403 token_invalid`.  A payer may bound a token: `maxAmount` caps the amount of the one charge it pays (a charge above it is `403 token_limit_exceeded`, and nothing moves), and `expiresIn` shortens its life below 24 hours. Both are claims of the signed token (`maxAmount`, and `exp`). A token created without them is exactly the token described above.  ## Idempotency keys Every `POST` and `PUT` accepts an optional `Idempotency-Key` header (1 to 255 visible ASCII characters; a fresh UUID4 per logical request is a good key), so that a request whose answer was lost can be sent again without acting twice. - The first request with a key is processed; its answer (status and body) is   stored with the key, scoped to the caller (the authenticated account, or the   admin key; for `POST /user/create`, which has no caller, the key and the   request body), for 24 hours. The answer is stored in the same database   transaction as the change it reports. - A later request with the same key, caller, method, path and body gets the   stored answer again, with `Idempotent-Replayed: true`, and changes nothing. - The same key with a different body or path is `422 idempotency_key_reused`. - While the first request with a key is still being processed, another with the   same key is `409 request_in_progress`: retry it shortly. - Answers of 500 and above are not stored, so a retry may still succeed. - Every answer to a request that carried a key echoes `Idempotency-Key`. That is   how a client learns that the service honours keys: only then may it resend a   request whose outcome it does not know. A malformed key is   `422 validation_error` (field `Idempotency-Key`) and is not echoed.  ## Holds, capture, expiry and refunds A `PENDING` transaction holds its amount: the sender's `availableBalance` is the balance minus what its pending transactions hold (`heldBalance`), and a transaction larger than the available balance is refused at creation with `409 insufficient_funds`. Confirming a held transaction therefore never fails for lack of funds. - **Capture up to the hold.** `POST /transaction/confirm` takes an optional   `amount`, at most the held amount: the transaction then records what was   captured as `amount`, keeps what was held as `authorizedAmount`, and the rest   is released in the same step. A larger amount is `409 capture_exceeds_hold`. - **Expiry.** Every pending transaction has an `expiresAt`: `holdFor` seconds after   its creation (default 3600, at most 86400), and never later than the `exp` of   the token that paid for it. At `expiresAt` the hold is released without anyone   calling: from then on it reads `CANCELLED`, `resolvedBy: SYSTEM`,   `cancelReason: expired`, and confirming or cancelling it is   `409 hold_expired`. - **Refunds.** The recipient of a `COMPLETED` transaction (or the admin) refunds   all or part of it with `POST /transaction/refund`. A refund is a new `COMPLETED`   transaction in the other direction, with `refundOf` naming the original, whose   `refundedAmount` grows; refunds of one transaction never exceed its `amount`   in total (`409 refund_exceeds_payment`).  ## Features What a service supports beyond the public protocol, it announces in the `Accounting-Features` header of every answer: a comma-separated list of `holds` (pending transactions hold their amount, expire, and take `holdFor`), `capture` (confirm with an `amount`), `refunds` (`POST /transaction/refund`) and `api-keys` (see \"API keys\"). A client reads it from any answer and never sends what the service has not announced. A service that sends no such header supports none of them (the public service, today).  ## API keys At a service that announces `api-keys`, a user may authenticate every user operation with `Authorization: Bearer <API key>` instead of Basic (the `apiKeyBearer` scheme); admin operations keep the admin key. A key is `sbk_` followed by 43 letters and digits: the prefix makes a leaked key easy to find, and tells it apart from an admin key, which never starts with `sbk_`. `POST /api-key/create` shows a key's secret once; the service keeps only a keyed hash of it. A key has scopes, and may have an expiry and a spend cap: - `read`: `getMyInfo`, `listTransactions`, `getTransaction`, `getUsage`; - `pay`: `createToken`, `createTransaction` without a token (a direct payment),   and confirming or cancelling the transactions the caller created as sender; - `charge`: `createTransaction` with a token (a charge), confirming or cancelling   the transactions the caller created as recipient, and `refundTransaction`; - `account`: `updatePassword` (which still needs `oldPassword`) and   `updateOrganization`; - `keys`: `createApiKey`, `listApiKeys`, `revokeApiKey`. A key creates only keys   with no more scopes than its own, that expire no later than itself, and, if it   has a spend cap, none with `pay`.  A call the key's scopes do not cover is `403 insufficient_scope`, naming the missing scope. A revoked, expired or unknown key is `401 invalid_credentials` at once. `maxSpend` bounds what a key commits of the account's money over its life: each direct payment it creates counts its amount, each token it makes counts its `maxAmount` (which such a key must then set), each refund it gives counts its amount; a cancelled payment does not give it back. A call that would pass the cap is `409 spend_cap_exceeded`, and nothing moves. Idempotency keys work the same with a key: the stored answers belong to the key's account. 
+Pay and get paid for AI services on the SyftBox network: the wire protocol of the public SyftBox accounting service, and what the reference service adds to it (announced in `Accounting-Features`). Money: read the `...Decimal` string of each amount, exact to the micro-dollar; its JSON number may lose digits in a binary float. The sections (Conventions, Money, Passwords...) are the tags marked `x-traitTag`, shown by the API reference the reference service serves at `/docs`. 
 
 API version: 1.0.0
 */
@@ -28,29 +28,37 @@ type Transaction struct {
 	// An email address; it identifies an account.
 	RecipientEmail string `json:"recipientEmail"`
 	// US dollars, more than 0, with at most 6 decimal places (one micro-dollar). Sent as given: `10` as an integer, `10.5` as a number. 
-	Amount float64 `json:"amount"`
-	Status TransactionStatus `json:"status"`
-	CreatedBy TransactionActor `json:"createdBy"`
+	Amount float32 `json:"amount"`
+	// `amount` as a decimal string (see Money).
+	AmountDecimal *string `json:"amountDecimal,omitempty" validate:"regexp=^(0|[1-9][0-9]{0\\,9})([.][0-9]{1\\,6})?$"`
+	// A `TransactionStatus` (`PENDING`, `COMPLETED`, `CANCELLED`), or a status this version does not know: keep it as it is. 
+	Status string `json:"status"`
+	// Who did something to a transaction: the service itself (`SYSTEM`), its sender (`SENDER`) or its recipient (`RECIPIENT`); or an actor this version does not know: keep it as it is. 
+	CreatedBy string `json:"createdBy"`
 	// Who confirmed or cancelled it; null while `PENDING`.
-	ResolvedBy NullableTransactionActor `json:"resolvedBy,omitempty"`
+	ResolvedBy NullableString `json:"resolvedBy"`
 	// When it was created, in UTC.
 	CreatedAt time.Time `json:"createdAt"`
 	// When it was confirmed or cancelled, in UTC; null while `PENDING`.
-	ResolvedAt NullableTime `json:"resolvedAt,omitempty"`
-	// The app that charged, when the recipient said so.
-	AppName NullableString `json:"appName,omitempty"`
-	// The app's endpoint that charged, when the recipient said so.
-	AppEpPath NullableString `json:"appEpPath,omitempty"`
+	ResolvedAt NullableTime `json:"resolvedAt"`
+	// The app that charged, when the recipient said so; null otherwise.
+	AppName NullableString `json:"appName"`
+	// The app's endpoint that charged, when the recipient said so; null otherwise.
+	AppEpPath NullableString `json:"appEpPath"`
 	// What the transaction held while it was pending. `amount` is what was captured: less than this when it was confirmed with a smaller `amount`. 
-	AuthorizedAmount *float64 `json:"authorizedAmount,omitempty"`
+	AuthorizedAmount *float32 `json:"authorizedAmount,omitempty"`
+	// `authorizedAmount` as a decimal string (see Money).
+	AuthorizedAmountDecimal *string `json:"authorizedAmountDecimal,omitempty" validate:"regexp=^(0|[1-9][0-9]{0\\,9})([.][0-9]{1\\,6})?$"`
 	// When the hold of a pending transaction lapses; null once it is not a hold (refunds, credits).
 	ExpiresAt NullableTime `json:"expiresAt,omitempty"`
-	// Why a `CANCELLED` transaction was cancelled: `cancelled` (its creator cancelled it) or `expired` (its hold lapsed at `expiresAt`); null otherwise. Clients must accept other values. 
+	// Why a `CANCELLED` transaction was cancelled: `cancelled` (its creator cancelled it) or `expired` (its hold lapsed at `expiresAt`); null otherwise. Other reasons may come: keep them. 
 	CancelReason NullableString `json:"cancelReason,omitempty"`
 	// For a refund, the `id` of the transaction it refunds; null otherwise.
 	RefundOf NullableString `json:"refundOf,omitempty"`
 	// What refunds of this transaction have given back so far, in US dollars.
-	RefundedAmount *float64 `json:"refundedAmount,omitempty"`
+	RefundedAmount *float32 `json:"refundedAmount,omitempty"`
+	// `refundedAmount` as a decimal string (see Money).
+	RefundedAmountDecimal *string `json:"refundedAmountDecimal,omitempty" validate:"regexp=^(0|[1-9][0-9]{0\\,17})([.][0-9]{1\\,6})?$"`
 	// For a refund, the reason its sender gave; null otherwise.
 	RefundReason NullableString `json:"refundReason,omitempty"`
 	AdditionalProperties map[string]interface{}
@@ -62,7 +70,7 @@ type _Transaction Transaction
 // This constructor will assign default values to properties that have it defined,
 // and makes sure properties required by API are set, but the set of arguments
 // will change when the set of required properties is changed
-func NewTransaction(id string, senderEmail string, recipientEmail string, amount float64, status TransactionStatus, createdBy TransactionActor, createdAt time.Time) *Transaction {
+func NewTransaction(id string, senderEmail string, recipientEmail string, amount float32, status string, createdBy string, resolvedBy NullableString, createdAt time.Time, resolvedAt NullableTime, appName NullableString, appEpPath NullableString) *Transaction {
 	this := Transaction{}
 	this.Id = id
 	this.SenderEmail = senderEmail
@@ -70,7 +78,11 @@ func NewTransaction(id string, senderEmail string, recipientEmail string, amount
 	this.Amount = amount
 	this.Status = status
 	this.CreatedBy = createdBy
+	this.ResolvedBy = resolvedBy
 	this.CreatedAt = createdAt
+	this.ResolvedAt = resolvedAt
+	this.AppName = appName
+	this.AppEpPath = appEpPath
 	return &this
 }
 
@@ -155,9 +167,9 @@ func (o *Transaction) SetRecipientEmail(v string) {
 }
 
 // GetAmount returns the Amount field value
-func (o *Transaction) GetAmount() float64 {
+func (o *Transaction) GetAmount() float32 {
 	if o == nil {
-		var ret float64
+		var ret float32
 		return ret
 	}
 
@@ -166,7 +178,7 @@ func (o *Transaction) GetAmount() float64 {
 
 // GetAmountOk returns a tuple with the Amount field value
 // and a boolean to check if the value has been set.
-func (o *Transaction) GetAmountOk() (*float64, bool) {
+func (o *Transaction) GetAmountOk() (*float32, bool) {
 	if o == nil {
 		return nil, false
 	}
@@ -174,14 +186,46 @@ func (o *Transaction) GetAmountOk() (*float64, bool) {
 }
 
 // SetAmount sets field value
-func (o *Transaction) SetAmount(v float64) {
+func (o *Transaction) SetAmount(v float32) {
 	o.Amount = v
 }
 
+// GetAmountDecimal returns the AmountDecimal field value if set, zero value otherwise.
+func (o *Transaction) GetAmountDecimal() string {
+	if o == nil || IsNil(o.AmountDecimal) {
+		var ret string
+		return ret
+	}
+	return *o.AmountDecimal
+}
+
+// GetAmountDecimalOk returns a tuple with the AmountDecimal field value if set, nil otherwise
+// and a boolean to check if the value has been set.
+func (o *Transaction) GetAmountDecimalOk() (*string, bool) {
+	if o == nil || IsNil(o.AmountDecimal) {
+		return nil, false
+	}
+	return o.AmountDecimal, true
+}
+
+// HasAmountDecimal returns a boolean if a field has been set.
+func (o *Transaction) HasAmountDecimal() bool {
+	if o != nil && !IsNil(o.AmountDecimal) {
+		return true
+	}
+
+	return false
+}
+
+// SetAmountDecimal gets a reference to the given string and assigns it to the AmountDecimal field.
+func (o *Transaction) SetAmountDecimal(v string) {
+	o.AmountDecimal = &v
+}
+
 // GetStatus returns the Status field value
-func (o *Transaction) GetStatus() TransactionStatus {
+func (o *Transaction) GetStatus() string {
 	if o == nil {
-		var ret TransactionStatus
+		var ret string
 		return ret
 	}
 
@@ -190,7 +234,7 @@ func (o *Transaction) GetStatus() TransactionStatus {
 
 // GetStatusOk returns a tuple with the Status field value
 // and a boolean to check if the value has been set.
-func (o *Transaction) GetStatusOk() (*TransactionStatus, bool) {
+func (o *Transaction) GetStatusOk() (*string, bool) {
 	if o == nil {
 		return nil, false
 	}
@@ -198,14 +242,14 @@ func (o *Transaction) GetStatusOk() (*TransactionStatus, bool) {
 }
 
 // SetStatus sets field value
-func (o *Transaction) SetStatus(v TransactionStatus) {
+func (o *Transaction) SetStatus(v string) {
 	o.Status = v
 }
 
 // GetCreatedBy returns the CreatedBy field value
-func (o *Transaction) GetCreatedBy() TransactionActor {
+func (o *Transaction) GetCreatedBy() string {
 	if o == nil {
-		var ret TransactionActor
+		var ret string
 		return ret
 	}
 
@@ -214,7 +258,7 @@ func (o *Transaction) GetCreatedBy() TransactionActor {
 
 // GetCreatedByOk returns a tuple with the CreatedBy field value
 // and a boolean to check if the value has been set.
-func (o *Transaction) GetCreatedByOk() (*TransactionActor, bool) {
+func (o *Transaction) GetCreatedByOk() (*string, bool) {
 	if o == nil {
 		return nil, false
 	}
@@ -222,50 +266,34 @@ func (o *Transaction) GetCreatedByOk() (*TransactionActor, bool) {
 }
 
 // SetCreatedBy sets field value
-func (o *Transaction) SetCreatedBy(v TransactionActor) {
+func (o *Transaction) SetCreatedBy(v string) {
 	o.CreatedBy = v
 }
 
-// GetResolvedBy returns the ResolvedBy field value if set, zero value otherwise (both if not set or set to explicit null).
-func (o *Transaction) GetResolvedBy() TransactionActor {
-	if o == nil || IsNil(o.ResolvedBy.Get()) {
-		var ret TransactionActor
+// GetResolvedBy returns the ResolvedBy field value
+// If the value is explicit nil, the zero value for string will be returned
+func (o *Transaction) GetResolvedBy() string {
+	if o == nil || o.ResolvedBy.Get() == nil {
+		var ret string
 		return ret
 	}
+
 	return *o.ResolvedBy.Get()
 }
 
-// GetResolvedByOk returns a tuple with the ResolvedBy field value if set, nil otherwise
+// GetResolvedByOk returns a tuple with the ResolvedBy field value
 // and a boolean to check if the value has been set.
 // NOTE: If the value is an explicit nil, `nil, true` will be returned
-func (o *Transaction) GetResolvedByOk() (*TransactionActor, bool) {
+func (o *Transaction) GetResolvedByOk() (*string, bool) {
 	if o == nil {
 		return nil, false
 	}
 	return o.ResolvedBy.Get(), o.ResolvedBy.IsSet()
 }
 
-// HasResolvedBy returns a boolean if a field has been set.
-func (o *Transaction) HasResolvedBy() bool {
-	if o != nil && o.ResolvedBy.IsSet() {
-		return true
-	}
-
-	return false
-}
-
-// SetResolvedBy gets a reference to the given NullableTransactionActor and assigns it to the ResolvedBy field.
-func (o *Transaction) SetResolvedBy(v TransactionActor) {
+// SetResolvedBy sets field value
+func (o *Transaction) SetResolvedBy(v string) {
 	o.ResolvedBy.Set(&v)
-}
-// SetResolvedByNil sets the value for ResolvedBy to be an explicit nil
-func (o *Transaction) SetResolvedByNil() {
-	o.ResolvedBy.Set(nil)
-}
-
-// UnsetResolvedBy ensures that no value is present for ResolvedBy, not even an explicit nil
-func (o *Transaction) UnsetResolvedBy() {
-	o.ResolvedBy.Unset()
 }
 
 // GetCreatedAt returns the CreatedAt field value
@@ -292,16 +320,18 @@ func (o *Transaction) SetCreatedAt(v time.Time) {
 	o.CreatedAt = v
 }
 
-// GetResolvedAt returns the ResolvedAt field value if set, zero value otherwise (both if not set or set to explicit null).
+// GetResolvedAt returns the ResolvedAt field value
+// If the value is explicit nil, the zero value for time.Time will be returned
 func (o *Transaction) GetResolvedAt() time.Time {
-	if o == nil || IsNil(o.ResolvedAt.Get()) {
+	if o == nil || o.ResolvedAt.Get() == nil {
 		var ret time.Time
 		return ret
 	}
+
 	return *o.ResolvedAt.Get()
 }
 
-// GetResolvedAtOk returns a tuple with the ResolvedAt field value if set, nil otherwise
+// GetResolvedAtOk returns a tuple with the ResolvedAt field value
 // and a boolean to check if the value has been set.
 // NOTE: If the value is an explicit nil, `nil, true` will be returned
 func (o *Transaction) GetResolvedAtOk() (*time.Time, bool) {
@@ -311,39 +341,23 @@ func (o *Transaction) GetResolvedAtOk() (*time.Time, bool) {
 	return o.ResolvedAt.Get(), o.ResolvedAt.IsSet()
 }
 
-// HasResolvedAt returns a boolean if a field has been set.
-func (o *Transaction) HasResolvedAt() bool {
-	if o != nil && o.ResolvedAt.IsSet() {
-		return true
-	}
-
-	return false
-}
-
-// SetResolvedAt gets a reference to the given NullableTime and assigns it to the ResolvedAt field.
+// SetResolvedAt sets field value
 func (o *Transaction) SetResolvedAt(v time.Time) {
 	o.ResolvedAt.Set(&v)
 }
-// SetResolvedAtNil sets the value for ResolvedAt to be an explicit nil
-func (o *Transaction) SetResolvedAtNil() {
-	o.ResolvedAt.Set(nil)
-}
 
-// UnsetResolvedAt ensures that no value is present for ResolvedAt, not even an explicit nil
-func (o *Transaction) UnsetResolvedAt() {
-	o.ResolvedAt.Unset()
-}
-
-// GetAppName returns the AppName field value if set, zero value otherwise (both if not set or set to explicit null).
+// GetAppName returns the AppName field value
+// If the value is explicit nil, the zero value for string will be returned
 func (o *Transaction) GetAppName() string {
-	if o == nil || IsNil(o.AppName.Get()) {
+	if o == nil || o.AppName.Get() == nil {
 		var ret string
 		return ret
 	}
+
 	return *o.AppName.Get()
 }
 
-// GetAppNameOk returns a tuple with the AppName field value if set, nil otherwise
+// GetAppNameOk returns a tuple with the AppName field value
 // and a boolean to check if the value has been set.
 // NOTE: If the value is an explicit nil, `nil, true` will be returned
 func (o *Transaction) GetAppNameOk() (*string, bool) {
@@ -353,39 +367,23 @@ func (o *Transaction) GetAppNameOk() (*string, bool) {
 	return o.AppName.Get(), o.AppName.IsSet()
 }
 
-// HasAppName returns a boolean if a field has been set.
-func (o *Transaction) HasAppName() bool {
-	if o != nil && o.AppName.IsSet() {
-		return true
-	}
-
-	return false
-}
-
-// SetAppName gets a reference to the given NullableString and assigns it to the AppName field.
+// SetAppName sets field value
 func (o *Transaction) SetAppName(v string) {
 	o.AppName.Set(&v)
 }
-// SetAppNameNil sets the value for AppName to be an explicit nil
-func (o *Transaction) SetAppNameNil() {
-	o.AppName.Set(nil)
-}
 
-// UnsetAppName ensures that no value is present for AppName, not even an explicit nil
-func (o *Transaction) UnsetAppName() {
-	o.AppName.Unset()
-}
-
-// GetAppEpPath returns the AppEpPath field value if set, zero value otherwise (both if not set or set to explicit null).
+// GetAppEpPath returns the AppEpPath field value
+// If the value is explicit nil, the zero value for string will be returned
 func (o *Transaction) GetAppEpPath() string {
-	if o == nil || IsNil(o.AppEpPath.Get()) {
+	if o == nil || o.AppEpPath.Get() == nil {
 		var ret string
 		return ret
 	}
+
 	return *o.AppEpPath.Get()
 }
 
-// GetAppEpPathOk returns a tuple with the AppEpPath field value if set, nil otherwise
+// GetAppEpPathOk returns a tuple with the AppEpPath field value
 // and a boolean to check if the value has been set.
 // NOTE: If the value is an explicit nil, `nil, true` will be returned
 func (o *Transaction) GetAppEpPathOk() (*string, bool) {
@@ -395,33 +393,15 @@ func (o *Transaction) GetAppEpPathOk() (*string, bool) {
 	return o.AppEpPath.Get(), o.AppEpPath.IsSet()
 }
 
-// HasAppEpPath returns a boolean if a field has been set.
-func (o *Transaction) HasAppEpPath() bool {
-	if o != nil && o.AppEpPath.IsSet() {
-		return true
-	}
-
-	return false
-}
-
-// SetAppEpPath gets a reference to the given NullableString and assigns it to the AppEpPath field.
+// SetAppEpPath sets field value
 func (o *Transaction) SetAppEpPath(v string) {
 	o.AppEpPath.Set(&v)
 }
-// SetAppEpPathNil sets the value for AppEpPath to be an explicit nil
-func (o *Transaction) SetAppEpPathNil() {
-	o.AppEpPath.Set(nil)
-}
-
-// UnsetAppEpPath ensures that no value is present for AppEpPath, not even an explicit nil
-func (o *Transaction) UnsetAppEpPath() {
-	o.AppEpPath.Unset()
-}
 
 // GetAuthorizedAmount returns the AuthorizedAmount field value if set, zero value otherwise.
-func (o *Transaction) GetAuthorizedAmount() float64 {
+func (o *Transaction) GetAuthorizedAmount() float32 {
 	if o == nil || IsNil(o.AuthorizedAmount) {
-		var ret float64
+		var ret float32
 		return ret
 	}
 	return *o.AuthorizedAmount
@@ -429,7 +409,7 @@ func (o *Transaction) GetAuthorizedAmount() float64 {
 
 // GetAuthorizedAmountOk returns a tuple with the AuthorizedAmount field value if set, nil otherwise
 // and a boolean to check if the value has been set.
-func (o *Transaction) GetAuthorizedAmountOk() (*float64, bool) {
+func (o *Transaction) GetAuthorizedAmountOk() (*float32, bool) {
 	if o == nil || IsNil(o.AuthorizedAmount) {
 		return nil, false
 	}
@@ -445,9 +425,41 @@ func (o *Transaction) HasAuthorizedAmount() bool {
 	return false
 }
 
-// SetAuthorizedAmount gets a reference to the given float64 and assigns it to the AuthorizedAmount field.
-func (o *Transaction) SetAuthorizedAmount(v float64) {
+// SetAuthorizedAmount gets a reference to the given float32 and assigns it to the AuthorizedAmount field.
+func (o *Transaction) SetAuthorizedAmount(v float32) {
 	o.AuthorizedAmount = &v
+}
+
+// GetAuthorizedAmountDecimal returns the AuthorizedAmountDecimal field value if set, zero value otherwise.
+func (o *Transaction) GetAuthorizedAmountDecimal() string {
+	if o == nil || IsNil(o.AuthorizedAmountDecimal) {
+		var ret string
+		return ret
+	}
+	return *o.AuthorizedAmountDecimal
+}
+
+// GetAuthorizedAmountDecimalOk returns a tuple with the AuthorizedAmountDecimal field value if set, nil otherwise
+// and a boolean to check if the value has been set.
+func (o *Transaction) GetAuthorizedAmountDecimalOk() (*string, bool) {
+	if o == nil || IsNil(o.AuthorizedAmountDecimal) {
+		return nil, false
+	}
+	return o.AuthorizedAmountDecimal, true
+}
+
+// HasAuthorizedAmountDecimal returns a boolean if a field has been set.
+func (o *Transaction) HasAuthorizedAmountDecimal() bool {
+	if o != nil && !IsNil(o.AuthorizedAmountDecimal) {
+		return true
+	}
+
+	return false
+}
+
+// SetAuthorizedAmountDecimal gets a reference to the given string and assigns it to the AuthorizedAmountDecimal field.
+func (o *Transaction) SetAuthorizedAmountDecimal(v string) {
+	o.AuthorizedAmountDecimal = &v
 }
 
 // GetExpiresAt returns the ExpiresAt field value if set, zero value otherwise (both if not set or set to explicit null).
@@ -577,9 +589,9 @@ func (o *Transaction) UnsetRefundOf() {
 }
 
 // GetRefundedAmount returns the RefundedAmount field value if set, zero value otherwise.
-func (o *Transaction) GetRefundedAmount() float64 {
+func (o *Transaction) GetRefundedAmount() float32 {
 	if o == nil || IsNil(o.RefundedAmount) {
-		var ret float64
+		var ret float32
 		return ret
 	}
 	return *o.RefundedAmount
@@ -587,7 +599,7 @@ func (o *Transaction) GetRefundedAmount() float64 {
 
 // GetRefundedAmountOk returns a tuple with the RefundedAmount field value if set, nil otherwise
 // and a boolean to check if the value has been set.
-func (o *Transaction) GetRefundedAmountOk() (*float64, bool) {
+func (o *Transaction) GetRefundedAmountOk() (*float32, bool) {
 	if o == nil || IsNil(o.RefundedAmount) {
 		return nil, false
 	}
@@ -603,9 +615,41 @@ func (o *Transaction) HasRefundedAmount() bool {
 	return false
 }
 
-// SetRefundedAmount gets a reference to the given float64 and assigns it to the RefundedAmount field.
-func (o *Transaction) SetRefundedAmount(v float64) {
+// SetRefundedAmount gets a reference to the given float32 and assigns it to the RefundedAmount field.
+func (o *Transaction) SetRefundedAmount(v float32) {
 	o.RefundedAmount = &v
+}
+
+// GetRefundedAmountDecimal returns the RefundedAmountDecimal field value if set, zero value otherwise.
+func (o *Transaction) GetRefundedAmountDecimal() string {
+	if o == nil || IsNil(o.RefundedAmountDecimal) {
+		var ret string
+		return ret
+	}
+	return *o.RefundedAmountDecimal
+}
+
+// GetRefundedAmountDecimalOk returns a tuple with the RefundedAmountDecimal field value if set, nil otherwise
+// and a boolean to check if the value has been set.
+func (o *Transaction) GetRefundedAmountDecimalOk() (*string, bool) {
+	if o == nil || IsNil(o.RefundedAmountDecimal) {
+		return nil, false
+	}
+	return o.RefundedAmountDecimal, true
+}
+
+// HasRefundedAmountDecimal returns a boolean if a field has been set.
+func (o *Transaction) HasRefundedAmountDecimal() bool {
+	if o != nil && !IsNil(o.RefundedAmountDecimal) {
+		return true
+	}
+
+	return false
+}
+
+// SetRefundedAmountDecimal gets a reference to the given string and assigns it to the RefundedAmountDecimal field.
+func (o *Transaction) SetRefundedAmountDecimal(v string) {
+	o.RefundedAmountDecimal = &v
 }
 
 // GetRefundReason returns the RefundReason field value if set, zero value otherwise (both if not set or set to explicit null).
@@ -664,23 +708,21 @@ func (o Transaction) ToMap() (map[string]interface{}, error) {
 	toSerialize["senderEmail"] = o.SenderEmail
 	toSerialize["recipientEmail"] = o.RecipientEmail
 	toSerialize["amount"] = o.Amount
+	if !IsNil(o.AmountDecimal) {
+		toSerialize["amountDecimal"] = o.AmountDecimal
+	}
 	toSerialize["status"] = o.Status
 	toSerialize["createdBy"] = o.CreatedBy
-	if o.ResolvedBy.IsSet() {
-		toSerialize["resolvedBy"] = o.ResolvedBy.Get()
-	}
+	toSerialize["resolvedBy"] = o.ResolvedBy.Get()
 	toSerialize["createdAt"] = o.CreatedAt
-	if o.ResolvedAt.IsSet() {
-		toSerialize["resolvedAt"] = o.ResolvedAt.Get()
-	}
-	if o.AppName.IsSet() {
-		toSerialize["appName"] = o.AppName.Get()
-	}
-	if o.AppEpPath.IsSet() {
-		toSerialize["appEpPath"] = o.AppEpPath.Get()
-	}
+	toSerialize["resolvedAt"] = o.ResolvedAt.Get()
+	toSerialize["appName"] = o.AppName.Get()
+	toSerialize["appEpPath"] = o.AppEpPath.Get()
 	if !IsNil(o.AuthorizedAmount) {
 		toSerialize["authorizedAmount"] = o.AuthorizedAmount
+	}
+	if !IsNil(o.AuthorizedAmountDecimal) {
+		toSerialize["authorizedAmountDecimal"] = o.AuthorizedAmountDecimal
 	}
 	if o.ExpiresAt.IsSet() {
 		toSerialize["expiresAt"] = o.ExpiresAt.Get()
@@ -693,6 +735,9 @@ func (o Transaction) ToMap() (map[string]interface{}, error) {
 	}
 	if !IsNil(o.RefundedAmount) {
 		toSerialize["refundedAmount"] = o.RefundedAmount
+	}
+	if !IsNil(o.RefundedAmountDecimal) {
+		toSerialize["refundedAmountDecimal"] = o.RefundedAmountDecimal
 	}
 	if o.RefundReason.IsSet() {
 		toSerialize["refundReason"] = o.RefundReason.Get()
@@ -716,7 +761,11 @@ func (o *Transaction) UnmarshalJSON(data []byte) (err error) {
 		"amount",
 		"status",
 		"createdBy",
+		"resolvedBy",
 		"createdAt",
+		"resolvedAt",
+		"appName",
+		"appEpPath",
 	}
 
 	allProperties := make(map[string]interface{})
@@ -750,6 +799,7 @@ func (o *Transaction) UnmarshalJSON(data []byte) (err error) {
 		delete(additionalProperties, "senderEmail")
 		delete(additionalProperties, "recipientEmail")
 		delete(additionalProperties, "amount")
+		delete(additionalProperties, "amountDecimal")
 		delete(additionalProperties, "status")
 		delete(additionalProperties, "createdBy")
 		delete(additionalProperties, "resolvedBy")
@@ -758,10 +808,12 @@ func (o *Transaction) UnmarshalJSON(data []byte) (err error) {
 		delete(additionalProperties, "appName")
 		delete(additionalProperties, "appEpPath")
 		delete(additionalProperties, "authorizedAmount")
+		delete(additionalProperties, "authorizedAmountDecimal")
 		delete(additionalProperties, "expiresAt")
 		delete(additionalProperties, "cancelReason")
 		delete(additionalProperties, "refundOf")
 		delete(additionalProperties, "refundedAmount")
+		delete(additionalProperties, "refundedAmountDecimal")
 		delete(additionalProperties, "refundReason")
 		o.AdditionalProperties = additionalProperties
 	}

@@ -1,7 +1,7 @@
 /*
 SyftBox Accounting Service
 
-The accounting service lets people and services on the SyftBox network pay and get paid for AI services. This document is the contract: it describes the wire protocol of the public SyftBox accounting service, and the reference service in `syftbox_accounting.server` implements exactly this.  ## Conventions - Field names are camelCase. Every successful response wraps its object:   `{\"user\": ...}`, `{\"transaction\": ...}`, `{\"transactions\": [...]}`,   `{\"users\": [...]}`, `{\"token\": \"...\"}`. Every success status is `200`, except   `POST /user/create`, which answers `201 Created` (clients accept both). - Optional request fields may be left out or sent as an explicit JSON `null`;   both mean \"no value\". - Request bodies are closed (`additionalProperties: false`): an unknown field is   a `422 validation_error`, so a misspelt field never goes silently unnoticed.   Response objects are open: clients must ignore fields they do not know, so the   service can add fields without breaking them. - Every error is a non-2xx status with a JSON `ErrorResponse` body, including errors   raised before a request reaches the application. - Every answer carries an `X-Request-Id` header (the `RequestId` header   component) that names it in the service's logs.  ## Money Amounts and balances are US dollars, sent as JSON numbers. The service keeps them exactly, as integers of one micro-dollar (0.000001 USD): an amount with more than 6 decimal places, NaN or infinity is rejected with `422 validation_error`, never rounded. Balances never go below zero, and every movement of money happens at once or not at all.  ## Transactions and who may resolve them A transaction is created `PENDING`; money moves only when it is confirmed. - **Direct**: the payer (`senderEmail` = the caller) pays `recipientEmail`.   `createdBy` is `SENDER`. - **Delegated**: a service (`recipientEmail` = the caller) charges the payer   `senderEmail` with a transaction token the payer gave it. `createdBy` is   `RECIPIENT`.  Only the party that created a transaction may confirm or cancel it: the sender of a direct transaction, the recipient of a delegated one. The other party gets `403 forbidden`; anybody else gets `404 not_found`, so transaction ids reveal nothing to strangers. A transaction is resolved at most once: a second confirm or cancel gets `409 already_resolved`, also when two requests race.  ## Transaction tokens A token (`POST /token/create`) is a signed JWT whose payload is `{id, senderEmail, recipientEmail, iat, exp}`, valid for 24 hours. It lets only its named recipient charge only its named sender, and it is single-use: the first delegated transaction created with it spends it, and cancelling that transaction does not give it back. A reused token is `403 token_used`, an expired one `403 token_expired`, a forged one or one naming other parties `403 token_invalid`.  A payer may bound a token: `maxAmount` caps the amount of the one charge it pays (a charge above it is `403 token_limit_exceeded`, and nothing moves), and `expiresIn` shortens its life below 24 hours. Both are claims of the signed token (`maxAmount`, and `exp`). A token created without them is exactly the token described above.  ## Idempotency keys Every `POST` and `PUT` accepts an optional `Idempotency-Key` header (1 to 255 visible ASCII characters; a fresh UUID4 per logical request is a good key), so that a request whose answer was lost can be sent again without acting twice. - The first request with a key is processed; its answer (status and body) is   stored with the key, scoped to the caller (the authenticated account, or the   admin key; for `POST /user/create`, which has no caller, the key and the   request body), for 24 hours. The answer is stored in the same database   transaction as the change it reports. - A later request with the same key, caller, method, path and body gets the   stored answer again, with `Idempotent-Replayed: true`, and changes nothing. - The same key with a different body or path is `422 idempotency_key_reused`. - While the first request with a key is still being processed, another with the   same key is `409 request_in_progress`: retry it shortly. - Answers of 500 and above are not stored, so a retry may still succeed. - Every answer to a request that carried a key echoes `Idempotency-Key`. That is   how a client learns that the service honours keys: only then may it resend a   request whose outcome it does not know. A malformed key is   `422 validation_error` (field `Idempotency-Key`) and is not echoed.  ## Holds, capture, expiry and refunds A `PENDING` transaction holds its amount: the sender's `availableBalance` is the balance minus what its pending transactions hold (`heldBalance`), and a transaction larger than the available balance is refused at creation with `409 insufficient_funds`. Confirming a held transaction therefore never fails for lack of funds. - **Capture up to the hold.** `POST /transaction/confirm` takes an optional   `amount`, at most the held amount: the transaction then records what was   captured as `amount`, keeps what was held as `authorizedAmount`, and the rest   is released in the same step. A larger amount is `409 capture_exceeds_hold`. - **Expiry.** Every pending transaction has an `expiresAt`: `holdFor` seconds after   its creation (default 3600, at most 86400), and never later than the `exp` of   the token that paid for it. At `expiresAt` the hold is released without anyone   calling: from then on it reads `CANCELLED`, `resolvedBy: SYSTEM`,   `cancelReason: expired`, and confirming or cancelling it is   `409 hold_expired`. - **Refunds.** The recipient of a `COMPLETED` transaction (or the admin) refunds   all or part of it with `POST /transaction/refund`. A refund is a new `COMPLETED`   transaction in the other direction, with `refundOf` naming the original, whose   `refundedAmount` grows; refunds of one transaction never exceed its `amount`   in total (`409 refund_exceeds_payment`).  ## Features What a service supports beyond the public protocol, it announces in the `Accounting-Features` header of every answer: a comma-separated list of `holds` (pending transactions hold their amount, expire, and take `holdFor`), `capture` (confirm with an `amount`), `refunds` (`POST /transaction/refund`) and `api-keys` (see \"API keys\"). A client reads it from any answer and never sends what the service has not announced. A service that sends no such header supports none of them (the public service, today).  ## API keys At a service that announces `api-keys`, a user may authenticate every user operation with `Authorization: Bearer <API key>` instead of Basic (the `apiKeyBearer` scheme); admin operations keep the admin key. A key is `sbk_` followed by 43 letters and digits: the prefix makes a leaked key easy to find, and tells it apart from an admin key, which never starts with `sbk_`. `POST /api-key/create` shows a key's secret once; the service keeps only a keyed hash of it. A key has scopes, and may have an expiry and a spend cap: - `read`: `getMyInfo`, `listTransactions`, `getTransaction`, `getUsage`; - `pay`: `createToken`, `createTransaction` without a token (a direct payment),   and confirming or cancelling the transactions the caller created as sender; - `charge`: `createTransaction` with a token (a charge), confirming or cancelling   the transactions the caller created as recipient, and `refundTransaction`; - `account`: `updatePassword` (which still needs `oldPassword`) and   `updateOrganization`; - `keys`: `createApiKey`, `listApiKeys`, `revokeApiKey`. A key creates only keys   with no more scopes than its own, that expire no later than itself, and, if it   has a spend cap, none with `pay`.  A call the key's scopes do not cover is `403 insufficient_scope`, naming the missing scope. A revoked, expired or unknown key is `401 invalid_credentials` at once. `maxSpend` bounds what a key commits of the account's money over its life: each direct payment it creates counts its amount, each token it makes counts its `maxAmount` (which such a key must then set), each refund it gives counts its amount; a cancelled payment does not give it back. A call that would pass the cap is `409 spend_cap_exceeded`, and nothing moves. Idempotency keys work the same with a key: the stored answers belong to the key's account. 
+Pay and get paid for AI services on the SyftBox network: the wire protocol of the public SyftBox accounting service, and what the reference service adds to it (announced in `Accounting-Features`). Money: read the `...Decimal` string of each amount, exact to the micro-dollar; its JSON number may lose digits in a binary float. The sections (Conventions, Money, Passwords...) are the tags marked `x-traitTag`, shown by the API reference the reference service serves at `/docs`. 
 
 API version: 1.0.0
 */
@@ -23,18 +23,28 @@ var _ MappedNullable = &Usage{}
 type Usage struct {
 	// Transactions in any status in which the caller is the sender or the recipient.
 	TransactionCount int32 `json:"transactionCount"`
-	// A sum of amounts in US dollars, exact to the micro-dollar; it may exceed one amount's maximum.
-	TotalSpent float64 `json:"totalSpent"`
-	// A sum of amounts in US dollars, exact to the micro-dollar; it may exceed one amount's maximum.
-	TotalReceived float64 `json:"totalReceived"`
+	// Completed payments to others, in US dollars.
+	TotalSpent float32 `json:"totalSpent"`
+	// `totalSpent` as a decimal string (see Money).
+	TotalSpentDecimal *string `json:"totalSpentDecimal,omitempty" validate:"regexp=^(0|[1-9][0-9]{0\\,17})([.][0-9]{1\\,6})?$"`
+	// Completed payments from others and credits by the service, in US dollars.
+	TotalReceived float32 `json:"totalReceived"`
+	// `totalReceived` as a decimal string (see Money).
+	TotalReceivedDecimal *string `json:"totalReceivedDecimal,omitempty" validate:"regexp=^(0|[1-9][0-9]{0\\,17})([.][0-9]{1\\,6})?$"`
 	// Pending transactions, in either direction.
 	PendingCount int32 `json:"pendingCount"`
-	// A sum of amounts in US dollars, exact to the micro-dollar; it may exceed one amount's maximum.
-	PendingAmount float64 `json:"pendingAmount"`
+	// What the caller's pending transactions would pay, in US dollars.
+	PendingAmount float32 `json:"pendingAmount"`
+	// `pendingAmount` as a decimal string (see Money).
+	PendingAmountDecimal *string `json:"pendingAmountDecimal,omitempty" validate:"regexp=^(0|[1-9][0-9]{0\\,17})([.][0-9]{1\\,6})?$"`
 	// Completed refunds given back to the caller (not in `totalReceived`).
-	TotalRefundsReceived *float64 `json:"totalRefundsReceived,omitempty"`
+	TotalRefundsReceived *float32 `json:"totalRefundsReceived,omitempty"`
+	// `totalRefundsReceived` as a decimal string (see Money).
+	TotalRefundsReceivedDecimal *string `json:"totalRefundsReceivedDecimal,omitempty" validate:"regexp=^(0|[1-9][0-9]{0\\,17})([.][0-9]{1\\,6})?$"`
 	// Completed refunds the caller gave (not in `totalSpent`).
-	TotalRefundsGiven *float64 `json:"totalRefundsGiven,omitempty"`
+	TotalRefundsGiven *float32 `json:"totalRefundsGiven,omitempty"`
+	// `totalRefundsGiven` as a decimal string (see Money).
+	TotalRefundsGivenDecimal *string `json:"totalRefundsGivenDecimal,omitempty" validate:"regexp=^(0|[1-9][0-9]{0\\,17})([.][0-9]{1\\,6})?$"`
 	// When the first counted transaction was created; null when there is none.
 	FirstTransactionAt NullableTime `json:"firstTransactionAt"`
 	// When the last counted transaction was created; null when there is none.
@@ -48,7 +58,7 @@ type _Usage Usage
 // This constructor will assign default values to properties that have it defined,
 // and makes sure properties required by API are set, but the set of arguments
 // will change when the set of required properties is changed
-func NewUsage(transactionCount int32, totalSpent float64, totalReceived float64, pendingCount int32, pendingAmount float64, firstTransactionAt NullableTime, lastTransactionAt NullableTime) *Usage {
+func NewUsage(transactionCount int32, totalSpent float32, totalReceived float32, pendingCount int32, pendingAmount float32, firstTransactionAt NullableTime, lastTransactionAt NullableTime) *Usage {
 	this := Usage{}
 	this.TransactionCount = transactionCount
 	this.TotalSpent = totalSpent
@@ -93,9 +103,9 @@ func (o *Usage) SetTransactionCount(v int32) {
 }
 
 // GetTotalSpent returns the TotalSpent field value
-func (o *Usage) GetTotalSpent() float64 {
+func (o *Usage) GetTotalSpent() float32 {
 	if o == nil {
-		var ret float64
+		var ret float32
 		return ret
 	}
 
@@ -104,7 +114,7 @@ func (o *Usage) GetTotalSpent() float64 {
 
 // GetTotalSpentOk returns a tuple with the TotalSpent field value
 // and a boolean to check if the value has been set.
-func (o *Usage) GetTotalSpentOk() (*float64, bool) {
+func (o *Usage) GetTotalSpentOk() (*float32, bool) {
 	if o == nil {
 		return nil, false
 	}
@@ -112,14 +122,46 @@ func (o *Usage) GetTotalSpentOk() (*float64, bool) {
 }
 
 // SetTotalSpent sets field value
-func (o *Usage) SetTotalSpent(v float64) {
+func (o *Usage) SetTotalSpent(v float32) {
 	o.TotalSpent = v
 }
 
+// GetTotalSpentDecimal returns the TotalSpentDecimal field value if set, zero value otherwise.
+func (o *Usage) GetTotalSpentDecimal() string {
+	if o == nil || IsNil(o.TotalSpentDecimal) {
+		var ret string
+		return ret
+	}
+	return *o.TotalSpentDecimal
+}
+
+// GetTotalSpentDecimalOk returns a tuple with the TotalSpentDecimal field value if set, nil otherwise
+// and a boolean to check if the value has been set.
+func (o *Usage) GetTotalSpentDecimalOk() (*string, bool) {
+	if o == nil || IsNil(o.TotalSpentDecimal) {
+		return nil, false
+	}
+	return o.TotalSpentDecimal, true
+}
+
+// HasTotalSpentDecimal returns a boolean if a field has been set.
+func (o *Usage) HasTotalSpentDecimal() bool {
+	if o != nil && !IsNil(o.TotalSpentDecimal) {
+		return true
+	}
+
+	return false
+}
+
+// SetTotalSpentDecimal gets a reference to the given string and assigns it to the TotalSpentDecimal field.
+func (o *Usage) SetTotalSpentDecimal(v string) {
+	o.TotalSpentDecimal = &v
+}
+
 // GetTotalReceived returns the TotalReceived field value
-func (o *Usage) GetTotalReceived() float64 {
+func (o *Usage) GetTotalReceived() float32 {
 	if o == nil {
-		var ret float64
+		var ret float32
 		return ret
 	}
 
@@ -128,7 +170,7 @@ func (o *Usage) GetTotalReceived() float64 {
 
 // GetTotalReceivedOk returns a tuple with the TotalReceived field value
 // and a boolean to check if the value has been set.
-func (o *Usage) GetTotalReceivedOk() (*float64, bool) {
+func (o *Usage) GetTotalReceivedOk() (*float32, bool) {
 	if o == nil {
 		return nil, false
 	}
@@ -136,8 +178,40 @@ func (o *Usage) GetTotalReceivedOk() (*float64, bool) {
 }
 
 // SetTotalReceived sets field value
-func (o *Usage) SetTotalReceived(v float64) {
+func (o *Usage) SetTotalReceived(v float32) {
 	o.TotalReceived = v
+}
+
+// GetTotalReceivedDecimal returns the TotalReceivedDecimal field value if set, zero value otherwise.
+func (o *Usage) GetTotalReceivedDecimal() string {
+	if o == nil || IsNil(o.TotalReceivedDecimal) {
+		var ret string
+		return ret
+	}
+	return *o.TotalReceivedDecimal
+}
+
+// GetTotalReceivedDecimalOk returns a tuple with the TotalReceivedDecimal field value if set, nil otherwise
+// and a boolean to check if the value has been set.
+func (o *Usage) GetTotalReceivedDecimalOk() (*string, bool) {
+	if o == nil || IsNil(o.TotalReceivedDecimal) {
+		return nil, false
+	}
+	return o.TotalReceivedDecimal, true
+}
+
+// HasTotalReceivedDecimal returns a boolean if a field has been set.
+func (o *Usage) HasTotalReceivedDecimal() bool {
+	if o != nil && !IsNil(o.TotalReceivedDecimal) {
+		return true
+	}
+
+	return false
+}
+
+// SetTotalReceivedDecimal gets a reference to the given string and assigns it to the TotalReceivedDecimal field.
+func (o *Usage) SetTotalReceivedDecimal(v string) {
+	o.TotalReceivedDecimal = &v
 }
 
 // GetPendingCount returns the PendingCount field value
@@ -165,9 +239,9 @@ func (o *Usage) SetPendingCount(v int32) {
 }
 
 // GetPendingAmount returns the PendingAmount field value
-func (o *Usage) GetPendingAmount() float64 {
+func (o *Usage) GetPendingAmount() float32 {
 	if o == nil {
-		var ret float64
+		var ret float32
 		return ret
 	}
 
@@ -176,7 +250,7 @@ func (o *Usage) GetPendingAmount() float64 {
 
 // GetPendingAmountOk returns a tuple with the PendingAmount field value
 // and a boolean to check if the value has been set.
-func (o *Usage) GetPendingAmountOk() (*float64, bool) {
+func (o *Usage) GetPendingAmountOk() (*float32, bool) {
 	if o == nil {
 		return nil, false
 	}
@@ -184,14 +258,46 @@ func (o *Usage) GetPendingAmountOk() (*float64, bool) {
 }
 
 // SetPendingAmount sets field value
-func (o *Usage) SetPendingAmount(v float64) {
+func (o *Usage) SetPendingAmount(v float32) {
 	o.PendingAmount = v
 }
 
+// GetPendingAmountDecimal returns the PendingAmountDecimal field value if set, zero value otherwise.
+func (o *Usage) GetPendingAmountDecimal() string {
+	if o == nil || IsNil(o.PendingAmountDecimal) {
+		var ret string
+		return ret
+	}
+	return *o.PendingAmountDecimal
+}
+
+// GetPendingAmountDecimalOk returns a tuple with the PendingAmountDecimal field value if set, nil otherwise
+// and a boolean to check if the value has been set.
+func (o *Usage) GetPendingAmountDecimalOk() (*string, bool) {
+	if o == nil || IsNil(o.PendingAmountDecimal) {
+		return nil, false
+	}
+	return o.PendingAmountDecimal, true
+}
+
+// HasPendingAmountDecimal returns a boolean if a field has been set.
+func (o *Usage) HasPendingAmountDecimal() bool {
+	if o != nil && !IsNil(o.PendingAmountDecimal) {
+		return true
+	}
+
+	return false
+}
+
+// SetPendingAmountDecimal gets a reference to the given string and assigns it to the PendingAmountDecimal field.
+func (o *Usage) SetPendingAmountDecimal(v string) {
+	o.PendingAmountDecimal = &v
+}
+
 // GetTotalRefundsReceived returns the TotalRefundsReceived field value if set, zero value otherwise.
-func (o *Usage) GetTotalRefundsReceived() float64 {
+func (o *Usage) GetTotalRefundsReceived() float32 {
 	if o == nil || IsNil(o.TotalRefundsReceived) {
-		var ret float64
+		var ret float32
 		return ret
 	}
 	return *o.TotalRefundsReceived
@@ -199,7 +305,7 @@ func (o *Usage) GetTotalRefundsReceived() float64 {
 
 // GetTotalRefundsReceivedOk returns a tuple with the TotalRefundsReceived field value if set, nil otherwise
 // and a boolean to check if the value has been set.
-func (o *Usage) GetTotalRefundsReceivedOk() (*float64, bool) {
+func (o *Usage) GetTotalRefundsReceivedOk() (*float32, bool) {
 	if o == nil || IsNil(o.TotalRefundsReceived) {
 		return nil, false
 	}
@@ -215,15 +321,47 @@ func (o *Usage) HasTotalRefundsReceived() bool {
 	return false
 }
 
-// SetTotalRefundsReceived gets a reference to the given float64 and assigns it to the TotalRefundsReceived field.
-func (o *Usage) SetTotalRefundsReceived(v float64) {
+// SetTotalRefundsReceived gets a reference to the given float32 and assigns it to the TotalRefundsReceived field.
+func (o *Usage) SetTotalRefundsReceived(v float32) {
 	o.TotalRefundsReceived = &v
 }
 
+// GetTotalRefundsReceivedDecimal returns the TotalRefundsReceivedDecimal field value if set, zero value otherwise.
+func (o *Usage) GetTotalRefundsReceivedDecimal() string {
+	if o == nil || IsNil(o.TotalRefundsReceivedDecimal) {
+		var ret string
+		return ret
+	}
+	return *o.TotalRefundsReceivedDecimal
+}
+
+// GetTotalRefundsReceivedDecimalOk returns a tuple with the TotalRefundsReceivedDecimal field value if set, nil otherwise
+// and a boolean to check if the value has been set.
+func (o *Usage) GetTotalRefundsReceivedDecimalOk() (*string, bool) {
+	if o == nil || IsNil(o.TotalRefundsReceivedDecimal) {
+		return nil, false
+	}
+	return o.TotalRefundsReceivedDecimal, true
+}
+
+// HasTotalRefundsReceivedDecimal returns a boolean if a field has been set.
+func (o *Usage) HasTotalRefundsReceivedDecimal() bool {
+	if o != nil && !IsNil(o.TotalRefundsReceivedDecimal) {
+		return true
+	}
+
+	return false
+}
+
+// SetTotalRefundsReceivedDecimal gets a reference to the given string and assigns it to the TotalRefundsReceivedDecimal field.
+func (o *Usage) SetTotalRefundsReceivedDecimal(v string) {
+	o.TotalRefundsReceivedDecimal = &v
+}
+
 // GetTotalRefundsGiven returns the TotalRefundsGiven field value if set, zero value otherwise.
-func (o *Usage) GetTotalRefundsGiven() float64 {
+func (o *Usage) GetTotalRefundsGiven() float32 {
 	if o == nil || IsNil(o.TotalRefundsGiven) {
-		var ret float64
+		var ret float32
 		return ret
 	}
 	return *o.TotalRefundsGiven
@@ -231,7 +369,7 @@ func (o *Usage) GetTotalRefundsGiven() float64 {
 
 // GetTotalRefundsGivenOk returns a tuple with the TotalRefundsGiven field value if set, nil otherwise
 // and a boolean to check if the value has been set.
-func (o *Usage) GetTotalRefundsGivenOk() (*float64, bool) {
+func (o *Usage) GetTotalRefundsGivenOk() (*float32, bool) {
 	if o == nil || IsNil(o.TotalRefundsGiven) {
 		return nil, false
 	}
@@ -247,9 +385,41 @@ func (o *Usage) HasTotalRefundsGiven() bool {
 	return false
 }
 
-// SetTotalRefundsGiven gets a reference to the given float64 and assigns it to the TotalRefundsGiven field.
-func (o *Usage) SetTotalRefundsGiven(v float64) {
+// SetTotalRefundsGiven gets a reference to the given float32 and assigns it to the TotalRefundsGiven field.
+func (o *Usage) SetTotalRefundsGiven(v float32) {
 	o.TotalRefundsGiven = &v
+}
+
+// GetTotalRefundsGivenDecimal returns the TotalRefundsGivenDecimal field value if set, zero value otherwise.
+func (o *Usage) GetTotalRefundsGivenDecimal() string {
+	if o == nil || IsNil(o.TotalRefundsGivenDecimal) {
+		var ret string
+		return ret
+	}
+	return *o.TotalRefundsGivenDecimal
+}
+
+// GetTotalRefundsGivenDecimalOk returns a tuple with the TotalRefundsGivenDecimal field value if set, nil otherwise
+// and a boolean to check if the value has been set.
+func (o *Usage) GetTotalRefundsGivenDecimalOk() (*string, bool) {
+	if o == nil || IsNil(o.TotalRefundsGivenDecimal) {
+		return nil, false
+	}
+	return o.TotalRefundsGivenDecimal, true
+}
+
+// HasTotalRefundsGivenDecimal returns a boolean if a field has been set.
+func (o *Usage) HasTotalRefundsGivenDecimal() bool {
+	if o != nil && !IsNil(o.TotalRefundsGivenDecimal) {
+		return true
+	}
+
+	return false
+}
+
+// SetTotalRefundsGivenDecimal gets a reference to the given string and assigns it to the TotalRefundsGivenDecimal field.
+func (o *Usage) SetTotalRefundsGivenDecimal(v string) {
+	o.TotalRefundsGivenDecimal = &v
 }
 
 // GetFirstTransactionAt returns the FirstTransactionAt field value
@@ -316,14 +486,29 @@ func (o Usage) ToMap() (map[string]interface{}, error) {
 	toSerialize := map[string]interface{}{}
 	toSerialize["transactionCount"] = o.TransactionCount
 	toSerialize["totalSpent"] = o.TotalSpent
+	if !IsNil(o.TotalSpentDecimal) {
+		toSerialize["totalSpentDecimal"] = o.TotalSpentDecimal
+	}
 	toSerialize["totalReceived"] = o.TotalReceived
+	if !IsNil(o.TotalReceivedDecimal) {
+		toSerialize["totalReceivedDecimal"] = o.TotalReceivedDecimal
+	}
 	toSerialize["pendingCount"] = o.PendingCount
 	toSerialize["pendingAmount"] = o.PendingAmount
+	if !IsNil(o.PendingAmountDecimal) {
+		toSerialize["pendingAmountDecimal"] = o.PendingAmountDecimal
+	}
 	if !IsNil(o.TotalRefundsReceived) {
 		toSerialize["totalRefundsReceived"] = o.TotalRefundsReceived
 	}
+	if !IsNil(o.TotalRefundsReceivedDecimal) {
+		toSerialize["totalRefundsReceivedDecimal"] = o.TotalRefundsReceivedDecimal
+	}
 	if !IsNil(o.TotalRefundsGiven) {
 		toSerialize["totalRefundsGiven"] = o.TotalRefundsGiven
+	}
+	if !IsNil(o.TotalRefundsGivenDecimal) {
+		toSerialize["totalRefundsGivenDecimal"] = o.TotalRefundsGivenDecimal
 	}
 	toSerialize["firstTransactionAt"] = o.FirstTransactionAt.Get()
 	toSerialize["lastTransactionAt"] = o.LastTransactionAt.Get()
@@ -378,11 +563,16 @@ func (o *Usage) UnmarshalJSON(data []byte) (err error) {
 	if err = json.Unmarshal(data, &additionalProperties); err == nil {
 		delete(additionalProperties, "transactionCount")
 		delete(additionalProperties, "totalSpent")
+		delete(additionalProperties, "totalSpentDecimal")
 		delete(additionalProperties, "totalReceived")
+		delete(additionalProperties, "totalReceivedDecimal")
 		delete(additionalProperties, "pendingCount")
 		delete(additionalProperties, "pendingAmount")
+		delete(additionalProperties, "pendingAmountDecimal")
 		delete(additionalProperties, "totalRefundsReceived")
+		delete(additionalProperties, "totalRefundsReceivedDecimal")
 		delete(additionalProperties, "totalRefundsGiven")
+		delete(additionalProperties, "totalRefundsGivenDecimal")
 		delete(additionalProperties, "firstTransactionAt")
 		delete(additionalProperties, "lastTransactionAt")
 		o.AdditionalProperties = additionalProperties

@@ -1,7 +1,7 @@
 /*
 SyftBox Accounting Service
 
-The accounting service lets people and services on the SyftBox network pay and get paid for AI services. This document is the contract: it describes the wire protocol of the public SyftBox accounting service, and the reference service in `syftbox_accounting.server` implements exactly this.  ## Conventions - Field names are camelCase. Every successful response wraps its object:   `{\"user\": ...}`, `{\"transaction\": ...}`, `{\"transactions\": [...]}`,   `{\"users\": [...]}`, `{\"token\": \"...\"}`. Every success status is `200`, except   `POST /user/create`, which answers `201 Created` (clients accept both). - Optional request fields may be left out or sent as an explicit JSON `null`;   both mean \"no value\". - Request bodies are closed (`additionalProperties: false`): an unknown field is   a `422 validation_error`, so a misspelt field never goes silently unnoticed.   Response objects are open: clients must ignore fields they do not know, so the   service can add fields without breaking them. - Every error is a non-2xx status with a JSON `ErrorResponse` body, including errors   raised before a request reaches the application. - Every answer carries an `X-Request-Id` header (the `RequestId` header   component) that names it in the service's logs.  ## Money Amounts and balances are US dollars, sent as JSON numbers. The service keeps them exactly, as integers of one micro-dollar (0.000001 USD): an amount with more than 6 decimal places, NaN or infinity is rejected with `422 validation_error`, never rounded. Balances never go below zero, and every movement of money happens at once or not at all.  ## Transactions and who may resolve them A transaction is created `PENDING`; money moves only when it is confirmed. - **Direct**: the payer (`senderEmail` = the caller) pays `recipientEmail`.   `createdBy` is `SENDER`. - **Delegated**: a service (`recipientEmail` = the caller) charges the payer   `senderEmail` with a transaction token the payer gave it. `createdBy` is   `RECIPIENT`.  Only the party that created a transaction may confirm or cancel it: the sender of a direct transaction, the recipient of a delegated one. The other party gets `403 forbidden`; anybody else gets `404 not_found`, so transaction ids reveal nothing to strangers. A transaction is resolved at most once: a second confirm or cancel gets `409 already_resolved`, also when two requests race.  ## Transaction tokens A token (`POST /token/create`) is a signed JWT whose payload is `{id, senderEmail, recipientEmail, iat, exp}`, valid for 24 hours. It lets only its named recipient charge only its named sender, and it is single-use: the first delegated transaction created with it spends it, and cancelling that transaction does not give it back. A reused token is `403 token_used`, an expired one `403 token_expired`, a forged one or one naming other parties `403 token_invalid`.  A payer may bound a token: `maxAmount` caps the amount of the one charge it pays (a charge above it is `403 token_limit_exceeded`, and nothing moves), and `expiresIn` shortens its life below 24 hours. Both are claims of the signed token (`maxAmount`, and `exp`). A token created without them is exactly the token described above.  ## Idempotency keys Every `POST` and `PUT` accepts an optional `Idempotency-Key` header (1 to 255 visible ASCII characters; a fresh UUID4 per logical request is a good key), so that a request whose answer was lost can be sent again without acting twice. - The first request with a key is processed; its answer (status and body) is   stored with the key, scoped to the caller (the authenticated account, or the   admin key; for `POST /user/create`, which has no caller, the key and the   request body), for 24 hours. The answer is stored in the same database   transaction as the change it reports. - A later request with the same key, caller, method, path and body gets the   stored answer again, with `Idempotent-Replayed: true`, and changes nothing. - The same key with a different body or path is `422 idempotency_key_reused`. - While the first request with a key is still being processed, another with the   same key is `409 request_in_progress`: retry it shortly. - Answers of 500 and above are not stored, so a retry may still succeed. - Every answer to a request that carried a key echoes `Idempotency-Key`. That is   how a client learns that the service honours keys: only then may it resend a   request whose outcome it does not know. A malformed key is   `422 validation_error` (field `Idempotency-Key`) and is not echoed.  ## Holds, capture, expiry and refunds A `PENDING` transaction holds its amount: the sender's `availableBalance` is the balance minus what its pending transactions hold (`heldBalance`), and a transaction larger than the available balance is refused at creation with `409 insufficient_funds`. Confirming a held transaction therefore never fails for lack of funds. - **Capture up to the hold.** `POST /transaction/confirm` takes an optional   `amount`, at most the held amount: the transaction then records what was   captured as `amount`, keeps what was held as `authorizedAmount`, and the rest   is released in the same step. A larger amount is `409 capture_exceeds_hold`. - **Expiry.** Every pending transaction has an `expiresAt`: `holdFor` seconds after   its creation (default 3600, at most 86400), and never later than the `exp` of   the token that paid for it. At `expiresAt` the hold is released without anyone   calling: from then on it reads `CANCELLED`, `resolvedBy: SYSTEM`,   `cancelReason: expired`, and confirming or cancelling it is   `409 hold_expired`. - **Refunds.** The recipient of a `COMPLETED` transaction (or the admin) refunds   all or part of it with `POST /transaction/refund`. A refund is a new `COMPLETED`   transaction in the other direction, with `refundOf` naming the original, whose   `refundedAmount` grows; refunds of one transaction never exceed its `amount`   in total (`409 refund_exceeds_payment`).  ## Features What a service supports beyond the public protocol, it announces in the `Accounting-Features` header of every answer: a comma-separated list of `holds` (pending transactions hold their amount, expire, and take `holdFor`), `capture` (confirm with an `amount`), `refunds` (`POST /transaction/refund`) and `api-keys` (see \"API keys\"). A client reads it from any answer and never sends what the service has not announced. A service that sends no such header supports none of them (the public service, today).  ## API keys At a service that announces `api-keys`, a user may authenticate every user operation with `Authorization: Bearer <API key>` instead of Basic (the `apiKeyBearer` scheme); admin operations keep the admin key. A key is `sbk_` followed by 43 letters and digits: the prefix makes a leaked key easy to find, and tells it apart from an admin key, which never starts with `sbk_`. `POST /api-key/create` shows a key's secret once; the service keeps only a keyed hash of it. A key has scopes, and may have an expiry and a spend cap: - `read`: `getMyInfo`, `listTransactions`, `getTransaction`, `getUsage`; - `pay`: `createToken`, `createTransaction` without a token (a direct payment),   and confirming or cancelling the transactions the caller created as sender; - `charge`: `createTransaction` with a token (a charge), confirming or cancelling   the transactions the caller created as recipient, and `refundTransaction`; - `account`: `updatePassword` (which still needs `oldPassword`) and   `updateOrganization`; - `keys`: `createApiKey`, `listApiKeys`, `revokeApiKey`. A key creates only keys   with no more scopes than its own, that expire no later than itself, and, if it   has a spend cap, none with `pay`.  A call the key's scopes do not cover is `403 insufficient_scope`, naming the missing scope. A revoked, expired or unknown key is `401 invalid_credentials` at once. `maxSpend` bounds what a key commits of the account's money over its life: each direct payment it creates counts its amount, each token it makes counts its `maxAmount` (which such a key must then set), each refund it gives counts its amount; a cancelled payment does not give it back. A call that would pass the cap is `409 spend_cap_exceeded`, and nothing moves. Idempotency keys work the same with a key: the stored answers belong to the key's account. 
+Pay and get paid for AI services on the SyftBox network: the wire protocol of the public SyftBox accounting service, and what the reference service adds to it (announced in `Accounting-Features`). Money: read the `...Decimal` string of each amount, exact to the micro-dollar; its JSON number may lose digits in a binary float. The sections (Conventions, Money, Passwords...) are the tags marked `x-traitTag`, shown by the API reference the reference service serves at `/docs`. 
 
 API version: 1.0.0
 */
@@ -25,13 +25,19 @@ type User struct {
 	// An email address; it identifies an account.
 	Email string `json:"email"`
 	// The balance in US dollars, never below zero.
-	Balance float64 `json:"balance"`
+	Balance float32 `json:"balance"`
+	// `balance` as a decimal string (see Money).
+	BalanceDecimal *string `json:"balanceDecimal,omitempty" validate:"regexp=^(0|[1-9][0-9]{0\\,17})([.][0-9]{1\\,6})?$"`
 	// The organization the account belongs to, or null for none.
-	Organization NullableString `json:"organization,omitempty"`
+	Organization NullableString `json:"organization"`
 	// What the account can spend now: `balance` minus `heldBalance`. Absent at a service without holds, where it equals `balance`. 
-	AvailableBalance *float64 `json:"availableBalance,omitempty"`
+	AvailableBalance *float32 `json:"availableBalance,omitempty"`
+	// `availableBalance` as a decimal string (see Money).
+	AvailableBalanceDecimal *string `json:"availableBalanceDecimal,omitempty" validate:"regexp=^(0|[1-9][0-9]{0\\,17})([.][0-9]{1\\,6})?$"`
 	// What the account's pending transactions hold, as their sender (see \"Holds, capture, expiry and refunds\"). Absent at a service without holds. 
-	HeldBalance *float64 `json:"heldBalance,omitempty"`
+	HeldBalance *float32 `json:"heldBalance,omitempty"`
+	// `heldBalance` as a decimal string (see Money).
+	HeldBalanceDecimal *string `json:"heldBalanceDecimal,omitempty" validate:"regexp=^(0|[1-9][0-9]{0\\,17})([.][0-9]{1\\,6})?$"`
 	AdditionalProperties map[string]interface{}
 }
 
@@ -41,11 +47,12 @@ type _User User
 // This constructor will assign default values to properties that have it defined,
 // and makes sure properties required by API are set, but the set of arguments
 // will change when the set of required properties is changed
-func NewUser(id string, email string, balance float64) *User {
+func NewUser(id string, email string, balance float32, organization NullableString) *User {
 	this := User{}
 	this.Id = id
 	this.Email = email
 	this.Balance = balance
+	this.Organization = organization
 	return &this
 }
 
@@ -106,9 +113,9 @@ func (o *User) SetEmail(v string) {
 }
 
 // GetBalance returns the Balance field value
-func (o *User) GetBalance() float64 {
+func (o *User) GetBalance() float32 {
 	if o == nil {
-		var ret float64
+		var ret float32
 		return ret
 	}
 
@@ -117,7 +124,7 @@ func (o *User) GetBalance() float64 {
 
 // GetBalanceOk returns a tuple with the Balance field value
 // and a boolean to check if the value has been set.
-func (o *User) GetBalanceOk() (*float64, bool) {
+func (o *User) GetBalanceOk() (*float32, bool) {
 	if o == nil {
 		return nil, false
 	}
@@ -125,20 +132,54 @@ func (o *User) GetBalanceOk() (*float64, bool) {
 }
 
 // SetBalance sets field value
-func (o *User) SetBalance(v float64) {
+func (o *User) SetBalance(v float32) {
 	o.Balance = v
 }
 
-// GetOrganization returns the Organization field value if set, zero value otherwise (both if not set or set to explicit null).
-func (o *User) GetOrganization() string {
-	if o == nil || IsNil(o.Organization.Get()) {
+// GetBalanceDecimal returns the BalanceDecimal field value if set, zero value otherwise.
+func (o *User) GetBalanceDecimal() string {
+	if o == nil || IsNil(o.BalanceDecimal) {
 		var ret string
 		return ret
 	}
+	return *o.BalanceDecimal
+}
+
+// GetBalanceDecimalOk returns a tuple with the BalanceDecimal field value if set, nil otherwise
+// and a boolean to check if the value has been set.
+func (o *User) GetBalanceDecimalOk() (*string, bool) {
+	if o == nil || IsNil(o.BalanceDecimal) {
+		return nil, false
+	}
+	return o.BalanceDecimal, true
+}
+
+// HasBalanceDecimal returns a boolean if a field has been set.
+func (o *User) HasBalanceDecimal() bool {
+	if o != nil && !IsNil(o.BalanceDecimal) {
+		return true
+	}
+
+	return false
+}
+
+// SetBalanceDecimal gets a reference to the given string and assigns it to the BalanceDecimal field.
+func (o *User) SetBalanceDecimal(v string) {
+	o.BalanceDecimal = &v
+}
+
+// GetOrganization returns the Organization field value
+// If the value is explicit nil, the zero value for string will be returned
+func (o *User) GetOrganization() string {
+	if o == nil || o.Organization.Get() == nil {
+		var ret string
+		return ret
+	}
+
 	return *o.Organization.Get()
 }
 
-// GetOrganizationOk returns a tuple with the Organization field value if set, nil otherwise
+// GetOrganizationOk returns a tuple with the Organization field value
 // and a boolean to check if the value has been set.
 // NOTE: If the value is an explicit nil, `nil, true` will be returned
 func (o *User) GetOrganizationOk() (*string, bool) {
@@ -148,33 +189,15 @@ func (o *User) GetOrganizationOk() (*string, bool) {
 	return o.Organization.Get(), o.Organization.IsSet()
 }
 
-// HasOrganization returns a boolean if a field has been set.
-func (o *User) HasOrganization() bool {
-	if o != nil && o.Organization.IsSet() {
-		return true
-	}
-
-	return false
-}
-
-// SetOrganization gets a reference to the given NullableString and assigns it to the Organization field.
+// SetOrganization sets field value
 func (o *User) SetOrganization(v string) {
 	o.Organization.Set(&v)
 }
-// SetOrganizationNil sets the value for Organization to be an explicit nil
-func (o *User) SetOrganizationNil() {
-	o.Organization.Set(nil)
-}
-
-// UnsetOrganization ensures that no value is present for Organization, not even an explicit nil
-func (o *User) UnsetOrganization() {
-	o.Organization.Unset()
-}
 
 // GetAvailableBalance returns the AvailableBalance field value if set, zero value otherwise.
-func (o *User) GetAvailableBalance() float64 {
+func (o *User) GetAvailableBalance() float32 {
 	if o == nil || IsNil(o.AvailableBalance) {
-		var ret float64
+		var ret float32
 		return ret
 	}
 	return *o.AvailableBalance
@@ -182,7 +205,7 @@ func (o *User) GetAvailableBalance() float64 {
 
 // GetAvailableBalanceOk returns a tuple with the AvailableBalance field value if set, nil otherwise
 // and a boolean to check if the value has been set.
-func (o *User) GetAvailableBalanceOk() (*float64, bool) {
+func (o *User) GetAvailableBalanceOk() (*float32, bool) {
 	if o == nil || IsNil(o.AvailableBalance) {
 		return nil, false
 	}
@@ -198,15 +221,47 @@ func (o *User) HasAvailableBalance() bool {
 	return false
 }
 
-// SetAvailableBalance gets a reference to the given float64 and assigns it to the AvailableBalance field.
-func (o *User) SetAvailableBalance(v float64) {
+// SetAvailableBalance gets a reference to the given float32 and assigns it to the AvailableBalance field.
+func (o *User) SetAvailableBalance(v float32) {
 	o.AvailableBalance = &v
 }
 
+// GetAvailableBalanceDecimal returns the AvailableBalanceDecimal field value if set, zero value otherwise.
+func (o *User) GetAvailableBalanceDecimal() string {
+	if o == nil || IsNil(o.AvailableBalanceDecimal) {
+		var ret string
+		return ret
+	}
+	return *o.AvailableBalanceDecimal
+}
+
+// GetAvailableBalanceDecimalOk returns a tuple with the AvailableBalanceDecimal field value if set, nil otherwise
+// and a boolean to check if the value has been set.
+func (o *User) GetAvailableBalanceDecimalOk() (*string, bool) {
+	if o == nil || IsNil(o.AvailableBalanceDecimal) {
+		return nil, false
+	}
+	return o.AvailableBalanceDecimal, true
+}
+
+// HasAvailableBalanceDecimal returns a boolean if a field has been set.
+func (o *User) HasAvailableBalanceDecimal() bool {
+	if o != nil && !IsNil(o.AvailableBalanceDecimal) {
+		return true
+	}
+
+	return false
+}
+
+// SetAvailableBalanceDecimal gets a reference to the given string and assigns it to the AvailableBalanceDecimal field.
+func (o *User) SetAvailableBalanceDecimal(v string) {
+	o.AvailableBalanceDecimal = &v
+}
+
 // GetHeldBalance returns the HeldBalance field value if set, zero value otherwise.
-func (o *User) GetHeldBalance() float64 {
+func (o *User) GetHeldBalance() float32 {
 	if o == nil || IsNil(o.HeldBalance) {
-		var ret float64
+		var ret float32
 		return ret
 	}
 	return *o.HeldBalance
@@ -214,7 +269,7 @@ func (o *User) GetHeldBalance() float64 {
 
 // GetHeldBalanceOk returns a tuple with the HeldBalance field value if set, nil otherwise
 // and a boolean to check if the value has been set.
-func (o *User) GetHeldBalanceOk() (*float64, bool) {
+func (o *User) GetHeldBalanceOk() (*float32, bool) {
 	if o == nil || IsNil(o.HeldBalance) {
 		return nil, false
 	}
@@ -230,9 +285,41 @@ func (o *User) HasHeldBalance() bool {
 	return false
 }
 
-// SetHeldBalance gets a reference to the given float64 and assigns it to the HeldBalance field.
-func (o *User) SetHeldBalance(v float64) {
+// SetHeldBalance gets a reference to the given float32 and assigns it to the HeldBalance field.
+func (o *User) SetHeldBalance(v float32) {
 	o.HeldBalance = &v
+}
+
+// GetHeldBalanceDecimal returns the HeldBalanceDecimal field value if set, zero value otherwise.
+func (o *User) GetHeldBalanceDecimal() string {
+	if o == nil || IsNil(o.HeldBalanceDecimal) {
+		var ret string
+		return ret
+	}
+	return *o.HeldBalanceDecimal
+}
+
+// GetHeldBalanceDecimalOk returns a tuple with the HeldBalanceDecimal field value if set, nil otherwise
+// and a boolean to check if the value has been set.
+func (o *User) GetHeldBalanceDecimalOk() (*string, bool) {
+	if o == nil || IsNil(o.HeldBalanceDecimal) {
+		return nil, false
+	}
+	return o.HeldBalanceDecimal, true
+}
+
+// HasHeldBalanceDecimal returns a boolean if a field has been set.
+func (o *User) HasHeldBalanceDecimal() bool {
+	if o != nil && !IsNil(o.HeldBalanceDecimal) {
+		return true
+	}
+
+	return false
+}
+
+// SetHeldBalanceDecimal gets a reference to the given string and assigns it to the HeldBalanceDecimal field.
+func (o *User) SetHeldBalanceDecimal(v string) {
+	o.HeldBalanceDecimal = &v
 }
 
 func (o User) MarshalJSON() ([]byte, error) {
@@ -248,14 +335,21 @@ func (o User) ToMap() (map[string]interface{}, error) {
 	toSerialize["id"] = o.Id
 	toSerialize["email"] = o.Email
 	toSerialize["balance"] = o.Balance
-	if o.Organization.IsSet() {
-		toSerialize["organization"] = o.Organization.Get()
+	if !IsNil(o.BalanceDecimal) {
+		toSerialize["balanceDecimal"] = o.BalanceDecimal
 	}
+	toSerialize["organization"] = o.Organization.Get()
 	if !IsNil(o.AvailableBalance) {
 		toSerialize["availableBalance"] = o.AvailableBalance
 	}
+	if !IsNil(o.AvailableBalanceDecimal) {
+		toSerialize["availableBalanceDecimal"] = o.AvailableBalanceDecimal
+	}
 	if !IsNil(o.HeldBalance) {
 		toSerialize["heldBalance"] = o.HeldBalance
+	}
+	if !IsNil(o.HeldBalanceDecimal) {
+		toSerialize["heldBalanceDecimal"] = o.HeldBalanceDecimal
 	}
 
 	for key, value := range o.AdditionalProperties {
@@ -273,6 +367,7 @@ func (o *User) UnmarshalJSON(data []byte) (err error) {
 		"id",
 		"email",
 		"balance",
+		"organization",
 	}
 
 	allProperties := make(map[string]interface{})
@@ -305,9 +400,12 @@ func (o *User) UnmarshalJSON(data []byte) (err error) {
 		delete(additionalProperties, "id")
 		delete(additionalProperties, "email")
 		delete(additionalProperties, "balance")
+		delete(additionalProperties, "balanceDecimal")
 		delete(additionalProperties, "organization")
 		delete(additionalProperties, "availableBalance")
+		delete(additionalProperties, "availableBalanceDecimal")
 		delete(additionalProperties, "heldBalance")
+		delete(additionalProperties, "heldBalanceDecimal")
 		o.AdditionalProperties = additionalProperties
 	}
 

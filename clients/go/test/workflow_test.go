@@ -1,6 +1,12 @@
 // The seed's workflow and the provider side, through the Go client generated from
-// openapi.yaml, against the reference service (tests/other_languages/test_go.py sets
-// SYFTBOX_ACCOUNTING_URL and SYFTBOX_ACCOUNTING_ADMIN_KEY).
+// openapi.yaml with openapi-generator's defaults (no type mappings: JSON numbers become
+// float32), against the reference service (tests/other_languages/test_go.py sets
+// SYFTBOX_ACCOUNTING_URL and SYFTBOX_ACCOUNTING_ADMIN_KEY), and against a Prism mock of the
+// contract for what only a later service sends (SYFTBOX_ACCOUNTING_MOCK_URL).
+//
+// Every amount is read through its decimal string (amountDecimal, balanceDecimal...) and
+// sent as one: a float32 holds about 7 digits, so 150.1 reads as 150.100006 and
+// 999999999.999999 as 1e+09.
 package workflow
 
 import (
@@ -11,7 +17,7 @@ import (
 	"math/big"
 	"net/http"
 	"os"
-	"strconv"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -19,20 +25,32 @@ import (
 	sa "github.com/OpenMined/syftbox-accounting-go"
 )
 
-// micros converts an amount to integer micro-dollars from its shortest decimal text, with no
-// float arithmetic, so a float32 anywhere on the way (123456.79) shows up as a wrong value.
-func micros(t *testing.T, amount float64) int64 {
+// decimalText is the contract's DecimalTotal: digits, then optionally a point and 1 to 6.
+var decimalText = regexp.MustCompile(`^(0|[1-9][0-9]{0,17})(\.[0-9]{1,6})?$`)
+
+// exact converts an amount's decimal string to integer micro-dollars, with no float on
+// the way.
+func exact(t *testing.T, text string) int64 {
 	t.Helper()
-	text := strconv.FormatFloat(amount, 'f', -1, 64)
-	whole, fraction, _ := strings.Cut(text, ".")
-	if len(fraction) > 6 {
-		t.Fatalf("%s has more than 6 decimal places", text)
+	if !decimalText.MatchString(text) {
+		t.Fatalf("%q is not a decimal amount", text)
 	}
+	whole, fraction, _ := strings.Cut(text, ".")
 	value, ok := new(big.Int).SetString(whole+fraction+strings.Repeat("0", 6-len(fraction)), 10)
 	if !ok || !value.IsInt64() {
-		t.Fatalf("%s is not an amount", text)
+		t.Fatalf("%q is not an amount", text)
 	}
 	return value.Int64()
+}
+
+// read is the exact amount of a decimal string the answer must carry beside the number
+// (the reference service announces exact-money): a model's XxxDecimal field.
+func read(t *testing.T, text *string) int64 {
+	t.Helper()
+	if text == nil {
+		t.Fatal("the answer has no decimal string beside the number")
+	}
+	return exact(t, *text)
 }
 
 func env(t *testing.T, name string) string {
@@ -49,12 +67,19 @@ type world struct {
 	admin context.Context
 }
 
-func newWorld(t *testing.T) world {
+func client(url string, headers map[string]string) *sa.APIClient {
 	cfg := sa.NewConfiguration()
-	cfg.Servers = sa.ServerConfigurations{{URL: env(t, "SYFTBOX_ACCOUNTING_URL")}}
+	cfg.Servers = sa.ServerConfigurations{{URL: url}}
 	cfg.HTTPClient = &http.Client{}
+	for name, value := range headers {
+		cfg.AddDefaultHeader(name, value)
+	}
+	return sa.NewAPIClient(cfg)
+}
+
+func newWorld(t *testing.T) world {
 	admin := context.WithValue(context.Background(), sa.ContextAccessToken, env(t, "SYFTBOX_ACCOUNTING_ADMIN_KEY"))
-	return world{api: sa.NewAPIClient(cfg), admin: admin}
+	return world{api: client(env(t, "SYFTBOX_ACCOUNTING_URL"), nil), admin: admin}
 }
 
 func as(email, password string) context.Context {
@@ -77,8 +102,9 @@ func newKey(t *testing.T, w world, who context.Context, name string, scopes ...s
 	return withKey(made.Secret), made.ApiKey.Id
 }
 
-// failure checks that err is the documented error of status, with the contract's body.
-func failure(t *testing.T, err error, response *http.Response, status int, code sa.ErrorCode) sa.ErrorResponse {
+// failure checks that err is the documented error of status, with the contract's body and
+// this code (an open string: known to this client or not).
+func failure(t *testing.T, err error, response *http.Response, status int, code string) sa.ErrorResponse {
 	t.Helper()
 	if err == nil || response == nil || response.StatusCode != status {
 		t.Fatalf("want %d %s, got %v (%v)", status, code, response, err)
@@ -118,16 +144,27 @@ func must[T any](value T, response *http.Response, err error) T {
 	return value
 }
 
-func TestWorkflow(t *testing.T) {
-	current = t
-	w := newWorld(t)
-	ctx := context.Background()
+func newRun(t *testing.T) (string, string) {
 	suffix := make([]byte, 4)
 	if _, err := rand.Read(suffix); err != nil {
 		t.Fatal(err)
 	}
 	run := hex.EncodeToString(suffix)
-	payerEmail, serviceEmail := "payer-"+run+"@example.com", "ai-service-"+run+"@example.com"
+	return "payer-" + run + "@example.com", "ai-service-" + run + "@example.com"
+}
+
+// payment is a direct payment of an exact amount.
+func payment(sender, recipient, amount string) *sa.CreateTransactionRequest {
+	request := sa.NewCreateTransactionRequest(sender, recipient)
+	request.SetAmountDecimal(amount)
+	return request
+}
+
+func TestWorkflow(t *testing.T) {
+	current = t
+	w := newWorld(t)
+	ctx := context.Background()
+	payerEmail, serviceEmail := newRun(t)
 	payerPassword := "payer-password-123"
 
 	// Register a payer (chosen password) and a service (password generated: explicit null).
@@ -135,11 +172,14 @@ func TestWorkflow(t *testing.T) {
 	newPayer.SetPassword(payerPassword)
 	newPayer.SetOrganization("OpenMined")
 	created := must(w.api.UsersAPI.CreateUser(ctx).CreateUserRequest(*newPayer).Execute())
-	initial := micros(t, created.User.Balance)
+	initial := read(t, created.User.BalanceDecimal)
 	newService := sa.NewCreateUserRequest(serviceEmail)
 	newService.SetPasswordNil()
 	newService.SetOrganizationNil()
 	serviceAccount := must(w.api.UsersAPI.CreateUser(ctx).CreateUserRequest(*newService).Execute())
+	if serviceAccount.User.Organization.Get() != nil {
+		t.Fatalf("organization: %v", serviceAccount.User.Organization.Get())
+	}
 	servicePassword := serviceAccount.Password
 	payer, service := as(payerEmail, payerPassword), as(serviceEmail, servicePassword)
 
@@ -151,76 +191,135 @@ func TestWorkflow(t *testing.T) {
 		t.Fatalf("the read-only key reads %s", me.User.Email)
 	}
 	_, response, err := w.api.TokensAPI.CreateToken(reader).CreateTokenRequest(*sa.NewCreateTokenRequest(serviceEmail)).Execute()
-	if body := failure(t, err, response, 403, sa.INSUFFICIENT_SCOPE); !strings.Contains(body.Message, "'pay'") {
+	if body := failure(t, err, response, 403, "insufficient_scope"); !strings.Contains(body.Message, "'pay'") {
 		t.Fatalf("the scope error does not name the scope: %s", body.Message)
 	}
 	must(w.api.ApiKeysAPI.RevokeApiKey(payer).RevokeApiKeyRequest(*sa.NewRevokeApiKeyRequest(readerID)).Execute())
 	_, response, err = w.api.UsersAPI.GetMyInfo(reader).Execute()
-	failure(t, err, response, 401, sa.INVALID_CREDENTIALS)
+	failure(t, err, response, 401, "invalid_credentials")
 	if keys := must(w.api.ApiKeysAPI.ListApiKeys(payer).Execute()).ApiKeys; len(keys) != 2 || keys[1].RevokedAt.Get() == nil {
 		t.Fatalf("keys: %+v", keys)
 	}
 
-	// The admin credits the payer (Bearer): float64 all the way, to the micro-dollar.
-	credit := sa.NewAddBalanceRequest(payerEmail, 123456.789012)
+	// The admin credits the payer (Bearer), exactly, to the micro-dollar.
+	credit := sa.NewAddBalanceRequest(payerEmail)
+	credit.SetAmountDecimal("123456.789012")
 	credited := must(w.api.AdminAPI.AddBalance(w.admin).AddBalanceRequest(*credit).Execute())
-	if got, want := micros(t, credited.User.Balance), initial+123_456_789_012; got != want {
+	if got, want := read(t, credited.User.BalanceDecimal), initial+123_456_789_012; got != want {
 		t.Fatalf("balance after credit: %d micro-dollars, want %d", got, want)
 	}
 	looked := must(w.api.AdminAPI.GetUser(w.admin, payerEmail).Execute())
-	if looked.User.Balance != credited.User.Balance {
-		t.Fatalf("getUser balance %v, want %v", looked.User.Balance, credited.User.Balance)
+	if looked.User.GetBalanceDecimal() != credited.User.GetBalanceDecimal() {
+		t.Fatalf("getUser balance %v, want %v", looked.User.GetBalanceDecimal(), credited.User.GetBalanceDecimal())
 	}
 
 	// The payer makes a token for the service; the service charges with it and confirms.
 	token := must(w.api.TokensAPI.CreateToken(payer).CreateTokenRequest(*sa.NewCreateTokenRequest(serviceEmail)).Execute())
-	charge := sa.NewCreateTransactionRequest(payerEmail, serviceEmail, 0.000001)
+	charge := payment(payerEmail, serviceEmail, "0.000001")
 	charge.SetToken(token.Token)
 	charge.SetAppName("summarizer")
 	charge.SetAppEpPath("/v1/summarize")
 	pending := must(w.api.TransactionsAPI.CreateTransaction(service).CreateTransactionRequest(*charge).Execute()).Transaction
-	if pending.Status != sa.PENDING || pending.CreatedBy != sa.RECIPIENT || micros(t, pending.Amount) != 1 {
+	if pending.Status != "PENDING" || pending.CreatedBy != "RECIPIENT" || read(t, pending.AmountDecimal) != 1 {
 		t.Fatalf("pending charge: %+v", pending)
 	}
+	// The enums of answers are open strings; the closed enum of the status filter gives
+	// the known values their names.
+	if pending.Status != string(sa.PENDING) || pending.ResolvedBy.Get() != nil {
+		t.Fatalf("pending, and nobody resolved it yet: %+v", pending)
+	}
 	confirmed := must(w.api.TransactionsAPI.ConfirmTransaction(service).ConfirmTransactionRequest(*sa.NewConfirmTransactionRequest(pending.Id)).Execute()).Transaction
-	if confirmed.Status != sa.COMPLETED || confirmed.ResolvedAt.Get() == nil {
+	if confirmed.Status != "COMPLETED" || confirmed.ResolvedAt.Get() == nil || *confirmed.ResolvedBy.Get() != "RECIPIENT" {
 		t.Fatalf("confirmed charge: %+v", confirmed)
 	}
 
 	payerInfo := must(w.api.UsersAPI.GetMyInfo(payer).Execute())
 	serviceInfo := must(w.api.UsersAPI.GetMyInfo(service).Execute())
-	if got, want := micros(t, payerInfo.User.Balance), initial+123_456_789_012-1; got != want {
+	if got, want := read(t, payerInfo.User.BalanceDecimal), initial+123_456_789_012-1; got != want {
 		t.Fatalf("payer balance %d micro-dollars, want %d", got, want)
 	}
-	if got, want := micros(t, serviceInfo.User.Balance), initial+1; got != want {
+	if got, want := read(t, serviceInfo.User.BalanceDecimal), initial+1; got != want {
 		t.Fatalf("service balance %d micro-dollars, want %d", got, want)
 	}
 
 	// History, newest first: the charge, then the credit.
 	history := must(w.api.TransactionsAPI.ListTransactions(payer).Execute()).Transactions
-	if len(history) != 2 || history[0].Id != pending.Id || history[1].CreatedBy != sa.SYSTEM {
+	if len(history) != 2 || history[0].Id != pending.Id || history[1].CreatedBy != "SYSTEM" {
 		t.Fatalf("history: %+v", history)
 	}
-	if micros(t, history[1].Amount) != 123_456_789_012 {
-		t.Fatalf("credit in history: %v", history[1].Amount)
+	if read(t, history[1].AmountDecimal) != 123_456_789_012 {
+		t.Fatalf("credit in history: %v", history[1].GetAmountDecimal())
 	}
 
 	// Error paths, each with the contract's typed error body.
 	_, response, err = w.api.UsersAPI.GetMyInfo(as(payerEmail, "not-the-password")).Execute()
-	failure(t, err, response, 401, sa.INVALID_CREDENTIALS)
+	failure(t, err, response, 401, "invalid_credentials")
 
 	_, response, err = w.api.TransactionsAPI.CreateTransaction(service).CreateTransactionRequest(*charge).Execute()
-	failure(t, err, response, 403, sa.TOKEN_USED)
+	failure(t, err, response, 403, "token_used")
 
-	overdraft := sa.NewCreateTransactionRequest(serviceEmail, payerEmail, 1_000_000_000)
+	overdraft := payment(serviceEmail, payerEmail, "1000000000")
 	_, response, err = w.api.TransactionsAPI.CreateTransaction(service).CreateTransactionRequest(*overdraft).Execute()
-	failure(t, err, response, 409, sa.INSUFFICIENT_FUNDS)
+	failure(t, err, response, 409, "insufficient_funds")
 
-	tooPrecise := sa.NewCreateTransactionRequest(payerEmail, serviceEmail, 0.0000001)
+	tooPrecise := payment(payerEmail, serviceEmail, "0.0000001")
 	_, response, err = w.api.TransactionsAPI.CreateTransaction(payer).CreateTransactionRequest(*tooPrecise).Execute()
-	body := failure(t, err, response, 422, sa.VALIDATION_ERROR)
-	if len(body.Details) == 0 || body.Details[0].Field != "amount" {
+	body := failure(t, err, response, 422, "validation_error")
+	if len(body.Details) == 0 || body.Details[0].Field != "amountDecimal" {
 		t.Fatalf("422 details: %+v", body.Details)
+	}
+
+	// A new password must be printable Latin-1 (what urllib3 and btoa can send): the
+	// service says which characters, and the account keeps its password.
+	change := sa.NewUpdatePasswordRequest(payerPassword, "密码-password-🔑")
+	// With the password: the payer's key has no 'account' scope.
+	_, response, err = w.api.UsersAPI.UpdatePassword(as(payerEmail, payerPassword)).UpdatePasswordRequest(*change).Execute()
+	body = failure(t, err, response, 422, "validation_error")
+	if len(body.Details) != 1 || body.Details[0].Field != "newPassword" || !strings.Contains(body.Message, "Latin-1") {
+		t.Fatalf("422 for a password beyond Latin-1: %+v", body)
+	}
+	must(w.api.UsersAPI.GetMyInfo(payer).Execute())
+}
+
+// The amounts no float32 (nor, for the balances, a float64) holds, sent and read back
+// exactly: 150.1, 0.000001 and 999999999.999999, and the balances and totals they make.
+func TestExactAmounts(t *testing.T) {
+	current = t
+	w := newWorld(t)
+	payerEmail, serviceEmail := newRun(t)
+	payer, initial := register(t, w, payerEmail, "payer-password-123")
+	service, serviceInitial := register(t, w, serviceEmail, "service-password-123")
+	for _, text := range []string{"999999999.999999", "50.100001"} {
+		credit := sa.NewAddBalanceRequest(payerEmail)
+		credit.SetAmountDecimal(text)
+		must(w.api.AdminAPI.AddBalance(w.admin).AddBalanceRequest(*credit).Execute())
+	}
+	funded := initial + 999_999_999_999_999 + 50_100_001
+	if balance, _, _ := held(t, w, payer); balance != funded {
+		t.Fatalf("funded with %d micro-dollars, want %d", balance, funded)
+	}
+	var total int64
+	for _, text := range []string{"150.1", "0.000001", "999999999.999999"} {
+		made := must(w.api.TransactionsAPI.CreateTransaction(payer).CreateTransactionRequest(*payment(payerEmail, serviceEmail, text)).Execute()).Transaction
+		if made.GetAmountDecimal() != text || made.GetAuthorizedAmountDecimal() != text {
+			t.Fatalf("sent %s, the service holds %s (%s)", text, made.GetAmountDecimal(), made.GetAuthorizedAmountDecimal())
+		}
+		done := must(w.api.TransactionsAPI.ConfirmTransaction(payer).ConfirmTransactionRequest(*sa.NewConfirmTransactionRequest(made.Id)).Execute()).Transaction
+		got := must(w.api.TransactionsAPI.GetTransaction(service, done.Id).Execute()).Transaction
+		if got.GetAmountDecimal() != text {
+			t.Fatalf("sent %s, read back %s", text, got.GetAmountDecimal())
+		}
+		total += exact(t, text)
+	}
+	if balance, available, heldNow := held(t, w, payer); balance != funded-total || available != balance || heldNow != 0 {
+		t.Fatalf("payer: balance %d, available %d, held %d; want %d", balance, available, heldNow, funded-total)
+	}
+	if balance, _, _ := held(t, w, service); balance != serviceInitial+total {
+		t.Fatalf("the service received %d micro-dollars, want %d", balance-serviceInitial, total)
+	}
+	usage := must(w.api.UsersAPI.GetUsage(payer).Execute()).Usage
+	if usage.GetTotalSpentDecimal() != "1000000150.1" || read(t, usage.TotalSpentDecimal) != total {
+		t.Fatalf("usage: spent %s, want %d micro-dollars", usage.GetTotalSpentDecimal(), total)
 	}
 }
 
@@ -231,14 +330,14 @@ func register(t *testing.T, w world, email, password string) (context.Context, i
 	request := sa.NewCreateUserRequest(email)
 	request.SetPassword(password)
 	created := must(w.api.UsersAPI.CreateUser(context.Background()).CreateUserRequest(*request).Execute())
-	return as(email, password), micros(t, created.User.Balance)
+	return as(email, password), read(t, created.User.BalanceDecimal)
 }
 
 // held returns the account's (balance, available, held) in micro-dollars.
 func held(t *testing.T, w world, who context.Context) (int64, int64, int64) {
 	t.Helper()
 	user := must(w.api.UsersAPI.GetMyInfo(who).Execute()).User
-	return micros(t, user.Balance), micros(t, user.GetAvailableBalance()), micros(t, user.GetHeldBalance())
+	return read(t, user.BalanceDecimal), read(t, user.AvailableBalanceDecimal), read(t, user.HeldBalanceDecimal)
 }
 
 // A charge whose price is known only after the work: held at $5, captured at $1.23, then
@@ -246,12 +345,7 @@ func held(t *testing.T, w world, who context.Context) (int64, int64, int64) {
 func TestHoldCaptureRefund(t *testing.T) {
 	current = t
 	w := newWorld(t)
-	suffix := make([]byte, 4)
-	if _, err := rand.Read(suffix); err != nil {
-		t.Fatal(err)
-	}
-	run := hex.EncodeToString(suffix)
-	payerEmail, serviceEmail := "payer-"+run+"@example.com", "ai-service-"+run+"@example.com"
+	payerEmail, serviceEmail := newRun(t)
 	payer, initial := register(t, w, payerEmail, "payer-password-123")
 	service, serviceInitial := register(t, w, serviceEmail, "service-password-123")
 	// The service charges, captures and refunds with a key that may do only that (and read).
@@ -259,17 +353,17 @@ func TestHoldCaptureRefund(t *testing.T) {
 
 	// Every answer says what the service supports beyond the public protocol.
 	_, response, err := w.api.UsersAPI.GetMyInfo(payer).Execute()
-	if err != nil || response.Header.Get("Accounting-Features") != "holds, capture, refunds, api-keys" {
+	if err != nil || response.Header.Get("Accounting-Features") != "holds, capture, refunds, exact-money, api-keys" {
 		t.Fatalf("Accounting-Features: %q (%v)", response.Header.Get("Accounting-Features"), err)
 	}
 
 	// The charge holds $5 for ten minutes.
 	token := must(w.api.TokensAPI.CreateToken(payer).CreateTokenRequest(*sa.NewCreateTokenRequest(serviceEmail)).Execute())
-	charge := sa.NewCreateTransactionRequest(payerEmail, serviceEmail, 5)
+	charge := payment(payerEmail, serviceEmail, "5")
 	charge.SetToken(token.Token)
 	charge.SetHoldFor(600)
 	hold := must(w.api.TransactionsAPI.CreateTransaction(service).CreateTransactionRequest(*charge).Execute()).Transaction
-	if micros(t, hold.GetAuthorizedAmount()) != 5_000_000 || hold.Status != sa.PENDING {
+	if read(t, hold.AuthorizedAmountDecimal) != 5_000_000 || hold.Status != "PENDING" {
 		t.Fatalf("hold: %+v", hold)
 	}
 	if lasts := hold.GetExpiresAt().Sub(hold.CreatedAt); lasts != 600*time.Second {
@@ -281,13 +375,13 @@ func TestHoldCaptureRefund(t *testing.T) {
 
 	// Capturing more than the hold is refused; $1.23 is captured, the rest released.
 	tooMuch := sa.NewConfirmTransactionRequest(hold.Id)
-	tooMuch.SetAmount(5.000001)
+	tooMuch.SetAmountDecimal("5.000001")
 	_, response, err = w.api.TransactionsAPI.ConfirmTransaction(service).ConfirmTransactionRequest(*tooMuch).Execute()
-	failure(t, err, response, 409, sa.CAPTURE_EXCEEDS_HOLD)
+	failure(t, err, response, 409, "capture_exceeds_hold")
 	capture := sa.NewConfirmTransactionRequest(hold.Id)
-	capture.SetAmount(1.23)
+	capture.SetAmountDecimal("1.23")
 	captured := must(w.api.TransactionsAPI.ConfirmTransaction(service).ConfirmTransactionRequest(*capture).Execute()).Transaction
-	if micros(t, captured.Amount) != 1_230_000 || micros(t, captured.GetAuthorizedAmount()) != 5_000_000 || captured.Status != sa.COMPLETED {
+	if read(t, captured.AmountDecimal) != 1_230_000 || read(t, captured.AuthorizedAmountDecimal) != 5_000_000 || captured.Status != "COMPLETED" {
 		t.Fatalf("captured: %+v", captured)
 	}
 	if balance, available, heldNow := held(t, w, payer); balance != initial-1_230_000 || available != balance || heldNow != 0 {
@@ -299,9 +393,9 @@ func TestHoldCaptureRefund(t *testing.T) {
 
 	// The recipient refunds $0.23; the same request again (same key) moves nothing.
 	refund := sa.NewRefundTransactionRequest(hold.Id)
-	refund.SetAmount(0.23)
+	refund.SetAmountDecimal("0.23")
 	refund.SetReason("the estimate was high")
-	key := "refund-" + run
+	key := "refund-" + hold.Id
 	first := must(w.api.TransactionsAPI.RefundTransaction(service).RefundTransactionRequest(*refund).IdempotencyKey(key).Execute()).Transaction
 	again, response, err := w.api.TransactionsAPI.RefundTransaction(service).RefundTransactionRequest(*refund).IdempotencyKey(key).Execute()
 	if err != nil || response.Header.Get("Idempotent-Replayed") != "true" || again.Transaction.Id != first.Id {
@@ -313,20 +407,49 @@ func TestHoldCaptureRefund(t *testing.T) {
 
 	// The admin refunds the rest (Bearer), and a third refund is refused.
 	rest := must(w.api.TransactionsAPI.RefundTransaction(w.admin).RefundTransactionRequest(*sa.NewRefundTransactionRequest(hold.Id)).Execute()).Transaction
-	if micros(t, rest.Amount) != 1_000_000 || rest.CreatedBy != sa.SYSTEM {
+	if read(t, rest.AmountDecimal) != 1_000_000 || rest.CreatedBy != "SYSTEM" {
 		t.Fatalf("the admin's refund: %+v", rest)
 	}
 	_, response, err = w.api.TransactionsAPI.RefundTransaction(service).RefundTransactionRequest(*sa.NewRefundTransactionRequest(hold.Id)).Execute()
-	failure(t, err, response, 409, sa.REFUND_EXCEEDS_PAYMENT)
+	failure(t, err, response, 409, "refund_exceeds_payment")
 	original := must(w.api.TransactionsAPI.GetTransaction(payer, hold.Id).Execute()).Transaction
-	if micros(t, original.GetRefundedAmount()) != 1_230_000 {
-		t.Fatalf("refunded amount: %v", original.GetRefundedAmount())
+	if read(t, original.RefundedAmountDecimal) != 1_230_000 {
+		t.Fatalf("refunded amount: %v", original.GetRefundedAmountDecimal())
 	}
 	if balance, _, _ := held(t, w, payer); balance != initial {
 		t.Fatalf("after the refunds the payer has %d, want %d", balance, initial)
 	}
 	usage := must(w.api.UsersAPI.GetUsage(payer).Execute()).Usage
-	if micros(t, usage.TotalSpent) != 1_230_000 || micros(t, usage.GetTotalRefundsReceived()) != 1_230_000 {
+	if read(t, usage.TotalSpentDecimal) != 1_230_000 || read(t, usage.TotalRefundsReceivedDecimal) != 1_230_000 {
 		t.Fatalf("usage: %+v", usage)
+	}
+}
+
+// What a later version of the service may send, from the contract's own examples served by
+// a Prism mock: a status, an actor and a cancel reason this client does not know, and an
+// error code it does not know. The page is read whole; the error keeps its code and text.
+func TestValuesOfALaterService(t *testing.T) {
+	current = t
+	url := env(t, "SYFTBOX_ACCOUNTING_MOCK_URL")
+	alice := as("alice@example.com", "correct-horse-battery")
+
+	later := client(url, map[string]string{"Prefer": "example=laterValues"})
+	page := must(later.TransactionsAPI.ListTransactions(alice).Execute()).Transactions
+	if len(page) != 2 || page[0].Status != "DISPUTED" {
+		t.Fatalf("an unknown status: %+v", page)
+	}
+	if *page[0].ResolvedBy.Get() != "ARBITER" || page[1].GetCancelReason() != "fraud_suspected" {
+		t.Fatalf("an unknown actor and cancel reason: %+v", page)
+	}
+	if read(t, page[0].AmountDecimal) != 150_100_000 || read(t, page[1].AmountDecimal) != 1 {
+		t.Fatalf("amounts: %s %s", page[0].GetAmountDecimal(), page[1].GetAmountDecimal())
+	}
+
+	failing := client(url, map[string]string{"Prefer": "code=409, example=laterCode"})
+	request := payment("alice@example.com", "ai-service@example.com", "150.1")
+	_, response, err := failing.TransactionsAPI.CreateTransaction(alice).CreateTransactionRequest(*request).Execute()
+	body := failure(t, err, response, 409, "daily_limit_reached")
+	if !strings.Contains(body.Message, "daily spending limit") {
+		t.Fatalf("an unknown error code: %+v", body)
 	}
 }

@@ -116,9 +116,10 @@ export const createToken = <ThrowOnError extends boolean = false>(options: Optio
  * after `holdFor` seconds (see "Holds, capture, expiry and refunds"). At a
  * service without holds the balance is checked again at confirmation. Sender and recipient must differ and
  * both have accounts (`404 not_found`). A sender may have a bounded number of
- * pending transactions open at once (1,000 on the reference service); beyond it
- * the service refuses with `409 too_many_pending` until some are confirmed or
- * cancelled, so no account can flood another's history for free.
+ * pending transactions open at once (1,000 on the reference service), and fewer
+ * towards any one recipient (100); beyond either the service refuses with
+ * `409 too_many_pending` until some are confirmed or cancelled, so no account can
+ * flood another's history for free.
  *
  */
 export const createTransaction = <ThrowOnError extends boolean = false>(options: Options<CreateTransactionData, ThrowOnError>) => (options.client ?? client).post<CreateTransactionResponses, CreateTransactionErrors, ThrowOnError>({

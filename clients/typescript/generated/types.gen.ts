@@ -22,19 +22,61 @@ export type Amount = number;
 export type Total = number;
 
 /**
+ * An `Amount` as a decimal string: more than 0, at most 1000000000, at most 6
+ * decimal places; digits, then optionally a point and 1 to 6 digits, with no
+ * sign, exponent, spaces or leading zeros. Answers write it without trailing
+ * zeros.
+ *
+ */
+export type DecimalAmount = string;
+
+/**
+ * A `Total` as a decimal string, written like `DecimalAmount` (0 allowed).
+ */
+export type DecimalTotal = string;
+
+/**
  * The organization the account belongs to, or null for none.
  */
 export type Organization = string | null;
 
 /**
- * `PENDING` until resolved; then `COMPLETED` (money moved) or `CANCELLED` (nothing moved).
+ * `PENDING` until resolved; then `COMPLETED` (money moved) or `CANCELLED` (nothing
+ * moved). The `status` filter of `GET /transactions` takes these (a closed enum: a
+ * request); answers carry an `OpenTransactionStatus`.
+ *
  */
 export type TransactionStatus = 'PENDING' | 'COMPLETED' | 'CANCELLED';
 
 /**
- * Who did something to a transaction: the service itself (`SYSTEM`), its sender or its recipient.
+ * A `TransactionStatus` (`PENDING`, `COMPLETED`, `CANCELLED`), or a status this
+ * version does not know: keep it as it is.
+ *
  */
-export type TransactionActor = 'SYSTEM' | 'SENDER' | 'RECIPIENT';
+export type OpenTransactionStatus = string;
+
+/**
+ * Who did something to a transaction: the service itself (`SYSTEM`), its sender
+ * (`SENDER`) or its recipient (`RECIPIENT`); or an actor this version does not
+ * know: keep it as it is.
+ *
+ */
+export type TransactionActor = string;
+
+/**
+ * Why a transaction was cancelled: its creator cancelled it (`cancelled`), or its
+ * hold lapsed at `expiresAt` (`expired`); or a reason this version does not know:
+ * keep it as it is.
+ *
+ */
+export type CancelReason = string;
+
+/**
+ * A new password: 8 to 256 printable Latin-1 characters, U+0020 to U+007E or
+ * U+00A0 to U+00FF (see Passwords).
+ *
+ */
+export type NewPassword = string;
 
 /**
  * An account.
@@ -49,7 +91,11 @@ export type User = {
      * The balance in US dollars, never below zero.
      */
     balance: number;
-    organization?: Organization;
+    /**
+     * `balance` as a decimal string (see Money).
+     */
+    balanceDecimal?: DecimalTotal;
+    organization: Organization;
     /**
      * What the account can spend now: `balance` minus `heldBalance`. Absent at a
      * service without holds, where it equals `balance`.
@@ -57,11 +103,19 @@ export type User = {
      */
     availableBalance?: number;
     /**
+     * `availableBalance` as a decimal string (see Money).
+     */
+    availableBalanceDecimal?: DecimalTotal;
+    /**
      * What the account's pending transactions hold, as their sender (see "Holds,
      * capture, expiry and refunds"). Absent at a service without holds.
      *
      */
     heldBalance?: number;
+    /**
+     * `heldBalance` as a decimal string (see Money).
+     */
+    heldBalanceDecimal?: DecimalTotal;
 };
 
 /**
@@ -75,12 +129,16 @@ export type Transaction = {
     senderEmail: Email;
     recipientEmail: Email;
     amount: Amount;
-    status: TransactionStatus;
+    /**
+     * `amount` as a decimal string (see Money).
+     */
+    amountDecimal?: DecimalAmount;
+    status: OpenTransactionStatus;
     createdBy: TransactionActor;
     /**
      * Who confirmed or cancelled it; null while `PENDING`.
      */
-    resolvedBy?: TransactionActor | null;
+    resolvedBy: TransactionActor | null;
     /**
      * When it was created, in UTC.
      */
@@ -88,15 +146,15 @@ export type Transaction = {
     /**
      * When it was confirmed or cancelled, in UTC; null while `PENDING`.
      */
-    resolvedAt?: string | null;
+    resolvedAt: string | null;
     /**
-     * The app that charged, when the recipient said so.
+     * The app that charged, when the recipient said so; null otherwise.
      */
-    appName?: string | null;
+    appName: string | null;
     /**
-     * The app's endpoint that charged, when the recipient said so.
+     * The app's endpoint that charged, when the recipient said so; null otherwise.
      */
-    appEpPath?: string | null;
+    appEpPath: string | null;
     /**
      * What the transaction held while it was pending. `amount` is what was
      * captured: less than this when it was confirmed with a smaller `amount`.
@@ -104,16 +162,20 @@ export type Transaction = {
      */
     authorizedAmount?: Amount;
     /**
+     * `authorizedAmount` as a decimal string (see Money).
+     */
+    authorizedAmountDecimal?: DecimalAmount;
+    /**
      * When the hold of a pending transaction lapses; null once it is not a hold (refunds, credits).
      */
     expiresAt?: string | null;
     /**
      * Why a `CANCELLED` transaction was cancelled: `cancelled` (its creator
      * cancelled it) or `expired` (its hold lapsed at `expiresAt`); null otherwise.
-     * Clients must accept other values.
+     * Other reasons may come: keep them.
      *
      */
-    cancelReason?: string | null;
+    cancelReason?: CancelReason | null;
     /**
      * For a refund, the `id` of the transaction it refunds; null otherwise.
      */
@@ -122,6 +184,10 @@ export type Transaction = {
      * What refunds of this transaction have given back so far, in US dollars.
      */
     refundedAmount?: Total;
+    /**
+     * `refundedAmount` as a decimal string (see Money).
+     */
+    refundedAmountDecimal?: DecimalTotal;
     /**
      * For a refund, the reason its sender gave; null otherwise.
      */
@@ -134,9 +200,11 @@ export type Transaction = {
 export type CreateUserRequest = {
     email: Email;
     /**
-     * The password to set; absent or null to have the service generate one.
+     * The password to set (see Passwords); absent or null to have the service
+     * generate one.
+     *
      */
-    password?: string | null;
+    password?: NewPassword | null;
     organization?: Organization;
 };
 
@@ -156,13 +224,13 @@ export type CreateUserResponse = {
  */
 export type UpdatePasswordRequest = {
     /**
-     * The current password.
+     * The current password, whatever characters it has (it may predate the rule of Passwords).
      */
     oldPassword: string;
     /**
-     * The password to use from now on.
+     * The password to use from now on (see Passwords).
      */
-    newPassword: string;
+    newPassword: NewPassword;
 };
 
 /**
@@ -179,10 +247,14 @@ export type CreateTokenRequest = {
     recipientEmail: Email;
     /**
      * The most the charge paid with this token may be, in US dollars; absent
-     * or null for no limit but the payer's balance.
+     * or null (with `maxAmountDecimal`) for no limit but the payer's balance.
      *
      */
     maxAmount?: Amount | null;
+    /**
+     * `maxAmount` as a decimal string, instead of it or agreeing with it (see Money); only at a service that announces `exact-money`.
+     */
+    maxAmountDecimal?: DecimalAmount | null;
     /**
      * Seconds the token stays valid, at most the default 24 hours; absent or null for 24 hours.
      */
@@ -203,11 +275,20 @@ export type TokenResponse = {
 
 /**
  * A direct payment (no token) or a delegated charge (with the payer's token).
+ * `amount` or `amountDecimal` is required (see Money).
+ *
  */
 export type CreateTransactionRequest = {
     senderEmail: Email;
     recipientEmail: Email;
-    amount: Amount;
+    /**
+     * What to pay, in US dollars; required unless `amountDecimal` is sent.
+     */
+    amount?: Amount;
+    /**
+     * `amount` as a decimal string, instead of it or agreeing with it (see Money); only at a service that announces `exact-money`.
+     */
+    amountDecimal?: DecimalAmount;
     /**
      * The payer's transaction token, for a delegated charge; absent or null for a direct payment.
      */
@@ -239,10 +320,15 @@ export type ConfirmTransactionRequest = {
     transactionId: string;
     /**
      * What to capture, at most the held amount; the rest is released. Absent or
-     * null to capture it all. Only at a service that announces `capture`.
+     * null (with `amountDecimal`) to capture it all. Only at a service that
+     * announces `capture`.
      *
      */
     amount?: Amount | null;
+    /**
+     * `amount` as a decimal string, instead of it or agreeing with it (see Money); only at a service that announces `capture` and `exact-money`.
+     */
+    amountDecimal?: DecimalAmount | null;
 };
 
 /**
@@ -254,9 +340,13 @@ export type RefundTransactionRequest = {
      */
     transactionId: string;
     /**
-     * What to give back; absent or null for all that is not refunded yet.
+     * What to give back; absent or null (with `amountDecimal`) for all that is not refunded yet.
      */
     amount?: Amount | null;
+    /**
+     * `amount` as a decimal string, instead of it or agreeing with it (see Money); only at a service that announces `exact-money`.
+     */
+    amountDecimal?: DecimalAmount | null;
     /**
      * Why, recorded on the refund (`refundReason`).
      */
@@ -305,21 +395,50 @@ export type Usage = {
      * Transactions in any status in which the caller is the sender or the recipient.
      */
     transactionCount: number;
+    /**
+     * Completed payments to others, in US dollars.
+     */
     totalSpent: Total;
+    /**
+     * `totalSpent` as a decimal string (see Money).
+     */
+    totalSpentDecimal?: DecimalTotal;
+    /**
+     * Completed payments from others and credits by the service, in US dollars.
+     */
     totalReceived: Total;
+    /**
+     * `totalReceived` as a decimal string (see Money).
+     */
+    totalReceivedDecimal?: DecimalTotal;
     /**
      * Pending transactions, in either direction.
      */
     pendingCount: number;
+    /**
+     * What the caller's pending transactions would pay, in US dollars.
+     */
     pendingAmount: Total;
+    /**
+     * `pendingAmount` as a decimal string (see Money).
+     */
+    pendingAmountDecimal?: DecimalTotal;
     /**
      * Completed refunds given back to the caller (not in `totalReceived`).
      */
     totalRefundsReceived?: Total;
     /**
+     * `totalRefundsReceived` as a decimal string (see Money).
+     */
+    totalRefundsReceivedDecimal?: DecimalTotal;
+    /**
      * Completed refunds the caller gave (not in `totalSpent`).
      */
     totalRefundsGiven?: Total;
+    /**
+     * `totalRefundsGiven` as a decimal string (see Money).
+     */
+    totalRefundsGivenDecimal?: DecimalTotal;
     /**
      * When the first counted transaction was created; null when there is none.
      */
@@ -355,11 +474,18 @@ export type UserListResponse = {
 };
 
 /**
- * A credit to an account.
+ * A credit to an account. `amount` or `amountDecimal` is required (see Money).
  */
 export type AddBalanceRequest = {
     recipientEmail: Email;
-    amount: Amount;
+    /**
+     * What to credit, in US dollars; required unless `amountDecimal` is sent.
+     */
+    amount?: Amount;
+    /**
+     * `amount` as a decimal string, instead of it or agreeing with it (see Money); only at a service that announces `exact-money`.
+     */
+    amountDecimal?: DecimalAmount;
 };
 
 /**
@@ -369,6 +495,13 @@ export type AddBalanceRequest = {
  *
  */
 export type ApiKeyScope = 'read' | 'pay' | 'charge' | 'account' | 'keys';
+
+/**
+ * A scope of a key in an answer: one of `ApiKeyScope`'s, or a scope a later
+ * version of the service added. Keep a scope you do not know.
+ *
+ */
+export type OpenApiKeyScope = string;
 
 /**
  * An API key, as listed: never its secret.
@@ -385,7 +518,7 @@ export type ApiKey = {
     /**
      * What the key may do.
      */
-    scopes: Array<ApiKeyScope>;
+    scopes: Array<OpenApiKeyScope>;
     /**
      * The key's prefix and its last 4 characters (`sbk_...x9Qa`), to recognise it.
      */
@@ -401,7 +534,7 @@ export type ApiKey = {
     /**
      * When it last authenticated a request (to the minute); null if never.
      */
-    lastUsedAt?: string | null;
+    lastUsedAt: string | null;
     /**
      * When it was revoked; null while it is not.
      */
@@ -411,9 +544,17 @@ export type ApiKey = {
      */
     maxSpend: Amount | null;
     /**
+     * `maxSpend` as a decimal string (see Money); null for no cap.
+     */
+    maxSpendDecimal?: DecimalAmount | null;
+    /**
      * What the key has committed so far (payments, tokens at their maxAmount, refunds).
      */
     spent: Total;
+    /**
+     * `spent` as a decimal string (see Money).
+     */
+    spentDecimal?: DecimalTotal;
 };
 
 /**
@@ -436,6 +577,10 @@ export type CreateApiKeyRequest = {
      * The most the key may commit of the account's money; absent or null for no cap.
      */
     maxSpend?: Amount | null;
+    /**
+     * `maxSpend` as a decimal string, instead of it or agreeing with it (see Money); only at a service that announces `exact-money`.
+     */
+    maxSpendDecimal?: DecimalAmount | null;
 };
 
 /**
@@ -477,7 +622,8 @@ export type RevokeApiKeyRequest = {
 };
 
 /**
- * What went wrong, for programs to act on:
+ * What went wrong, for programs to act on; a code this version does not know may
+ * come (act on the HTTP status then, and show the message):
  * - `bad_request`: the body is not a JSON object.
  * - `method_not_allowed`: the path exists, but not with this HTTP method (status
  * 405, with an `Allow` header); no operation of this contract answers it.
@@ -491,8 +637,8 @@ export type RevokeApiKeyRequest = {
  * - `token_expired`: the token is past its `exp`.
  * - `token_used`: the token was spent by an earlier transaction.
  * - `already_resolved`: the transaction was confirmed or cancelled before.
- * - `too_many_pending`: the sender has too many pending transactions open;
- * confirm or cancel some first.
+ * - `too_many_pending`: the sender has too many pending transactions open, in
+ * all or towards this recipient; confirm or cancel some first.
  * - `cursor_invalid`: the `cursor` is malformed, forged, or another account's.
  * - `token_limit_exceeded`: the amount is above the token's `maxAmount`.
  * - `hold_expired`: the transaction's hold lapsed at its `expiresAt`; nothing
@@ -507,15 +653,28 @@ export type RevokeApiKeyRequest = {
  * request (another body or path); use a new key for a new request.
  * - `request_in_progress`: a request with this `Idempotency-Key` is still being
  * processed; retry shortly.
- * - `rate_limited`: too many requests; retry after `Retry-After` seconds.
+ * - `rate_limited`: too many requests (or, with an `Idempotency-Key`, too many
+ * idempotency records held for this caller); retry after `Retry-After` seconds.
+ * - `unsupported_media_type`: the request body was not sent with
+ * `Content-Type: application/json` (status 415).
  * - `internal_error`: the service failed; nothing was changed.
- * - `unavailable`: the service is down for a while; retry later.
+ * - `unavailable`: the service is down or busy for a while (too many logins
+ * waiting for password checks, or as many idempotency records as it keeps);
+ * retry after `Retry-After` seconds.
  * - `insufficient_scope`: the API key's scopes do not cover this operation; the
  * message names the missing scope.
  * - `spend_cap_exceeded`: the API key's `maxSpend` does not cover this payment.
  *
  */
-export type ErrorCode = 'bad_request' | 'method_not_allowed' | 'validation_error' | 'invalid_credentials' | 'forbidden' | 'not_found' | 'account_exists' | 'insufficient_funds' | 'token_invalid' | 'token_expired' | 'token_used' | 'already_resolved' | 'too_many_pending' | 'cursor_invalid' | 'token_limit_exceeded' | 'hold_expired' | 'capture_exceeds_hold' | 'not_refundable' | 'refund_exceeds_payment' | 'idempotency_key_reused' | 'request_in_progress' | 'rate_limited' | 'internal_error' | 'unavailable' | 'insufficient_scope' | 'spend_cap_exceeded';
+export type ErrorCode = string;
+
+/**
+ * An `Idempotency-Key`: 1 to 255 visible ASCII characters. A second request with
+ * the same key, caller and body gets the first one's answer and changes nothing
+ * (see "Idempotency keys").
+ *
+ */
+export type IdempotencyKey = string;
 
 /**
  * One problem with one request field.
@@ -547,33 +706,26 @@ export type ErrorResponse = {
 };
 
 /**
- * Only transactions created at or after this time (with a UTC offset).
+ * Only transactions created at or after this time (with a UTC offset). A time
+ * outside years 1 to 9998 once in UTC is `422 validation_error`.
+ *
  */
 export type CreatedAfter = string;
 
 /**
- * Only transactions created before this time (with a UTC offset).
- */
-export type CreatedBefore = string;
-
-/**
- * Makes the request safe to send again: a second request with the same key,
- * caller and body gets the first one's answer and changes nothing (see
- * "Idempotency keys"). 1 to 255 visible ASCII characters; a UUID4 is a good key.
+ * Only transactions created before this time (with a UTC offset). A time outside
+ * years 1 to 9998 once in UTC is `422 validation_error`.
  *
  */
-export type IdempotencyKey = string;
+export type CreatedBefore = string;
 
 export type CreateUserData = {
     body: CreateUserRequest;
     headers?: {
         /**
-         * Makes the request safe to send again: a second request with the same key,
-         * caller and body gets the first one's answer and changes nothing (see
-         * "Idempotency keys"). 1 to 255 visible ASCII characters; a UUID4 is a good key.
-         *
+         * Makes the request safe to send again (see "Idempotency keys"); a fresh UUID4 per request is a good key.
          */
-        'Idempotency-Key'?: string;
+        'Idempotency-Key'?: IdempotencyKey;
     };
     path?: never;
     query?: never;
@@ -586,9 +738,13 @@ export type CreateUserErrors = {
      */
     400: ErrorResponse;
     /**
-     * An account with this email already exists.
+     * An account with this email already exists. Or `request_in_progress`, with `Retry-After`: a request with this `Idempotency-Key` is still being processed.
      */
     409: ErrorResponse;
+    /**
+     * The request body was not sent as `application/json`.
+     */
+    415: ErrorResponse;
     /**
      * A field is missing, unknown, or out of bounds.
      */
@@ -669,12 +825,9 @@ export type UpdatePasswordData = {
     body: UpdatePasswordRequest;
     headers?: {
         /**
-         * Makes the request safe to send again: a second request with the same key,
-         * caller and body gets the first one's answer and changes nothing (see
-         * "Idempotency keys"). 1 to 255 visible ASCII characters; a UUID4 is a good key.
-         *
+         * Makes the request safe to send again (see "Idempotency keys"); a fresh UUID4 per request is a good key.
          */
-        'Idempotency-Key'?: string;
+        'Idempotency-Key'?: IdempotencyKey;
     };
     path?: never;
     query?: never;
@@ -698,6 +851,10 @@ export type UpdatePasswordErrors = {
      * A request with this `Idempotency-Key` is still being processed; retry shortly.
      */
     409: ErrorResponse;
+    /**
+     * The request body was not sent as `application/json`.
+     */
+    415: ErrorResponse;
     /**
      * A field is missing, unknown, or out of bounds.
      */
@@ -731,12 +888,9 @@ export type UpdateOrganizationData = {
     body: UpdateOrganizationRequest;
     headers?: {
         /**
-         * Makes the request safe to send again: a second request with the same key,
-         * caller and body gets the first one's answer and changes nothing (see
-         * "Idempotency keys"). 1 to 255 visible ASCII characters; a UUID4 is a good key.
-         *
+         * Makes the request safe to send again (see "Idempotency keys"); a fresh UUID4 per request is a good key.
          */
-        'Idempotency-Key'?: string;
+        'Idempotency-Key'?: IdempotencyKey;
     };
     path?: never;
     query?: never;
@@ -760,6 +914,10 @@ export type UpdateOrganizationErrors = {
      * A request with this `Idempotency-Key` is still being processed; retry shortly.
      */
     409: ErrorResponse;
+    /**
+     * The request body was not sent as `application/json`.
+     */
+    415: ErrorResponse;
     /**
      * A field is missing, unknown, or out of bounds.
      */
@@ -793,12 +951,9 @@ export type CreateTokenData = {
     body: CreateTokenRequest;
     headers?: {
         /**
-         * Makes the request safe to send again: a second request with the same key,
-         * caller and body gets the first one's answer and changes nothing (see
-         * "Idempotency keys"). 1 to 255 visible ASCII characters; a UUID4 is a good key.
-         *
+         * Makes the request safe to send again (see "Idempotency keys"); a fresh UUID4 per request is a good key.
          */
-        'Idempotency-Key'?: string;
+        'Idempotency-Key'?: IdempotencyKey;
     };
     path?: never;
     query?: never;
@@ -826,6 +981,10 @@ export type CreateTokenErrors = {
      * A request with this `Idempotency-Key` is still being processed, or the API key's spend cap does not cover the token's maxAmount.
      */
     409: ErrorResponse;
+    /**
+     * The request body was not sent as `application/json`.
+     */
+    415: ErrorResponse;
     /**
      * A field is missing, unknown, or out of bounds.
      */
@@ -859,12 +1018,9 @@ export type CreateTransactionData = {
     body: CreateTransactionRequest;
     headers?: {
         /**
-         * Makes the request safe to send again: a second request with the same key,
-         * caller and body gets the first one's answer and changes nothing (see
-         * "Idempotency keys"). 1 to 255 visible ASCII characters; a UUID4 is a good key.
-         *
+         * Makes the request safe to send again (see "Idempotency keys"); a fresh UUID4 per request is a good key.
          */
-        'Idempotency-Key'?: string;
+        'Idempotency-Key'?: IdempotencyKey;
     };
     path?: never;
     query?: never;
@@ -889,9 +1045,13 @@ export type CreateTransactionErrors = {
      */
     404: ErrorResponse;
     /**
-     * The sender's balance does not cover the amount, or the sender has too many pending transactions open.
+     * The sender's balance does not cover the amount, or the sender has too many pending transactions open, or the API key's spend cap does not cover it. Or `request_in_progress`, with `Retry-After`: a request with this `Idempotency-Key` is still being processed.
      */
     409: ErrorResponse;
+    /**
+     * The request body was not sent as `application/json`.
+     */
+    415: ErrorResponse;
     /**
      * A field is missing, unknown, or out of bounds.
      */
@@ -925,12 +1085,9 @@ export type ConfirmTransactionData = {
     body: ConfirmTransactionRequest;
     headers?: {
         /**
-         * Makes the request safe to send again: a second request with the same key,
-         * caller and body gets the first one's answer and changes nothing (see
-         * "Idempotency keys"). 1 to 255 visible ASCII characters; a UUID4 is a good key.
-         *
+         * Makes the request safe to send again (see "Idempotency keys"); a fresh UUID4 per request is a good key.
          */
-        'Idempotency-Key'?: string;
+        'Idempotency-Key'?: IdempotencyKey;
     };
     path?: never;
     query?: never;
@@ -955,9 +1112,13 @@ export type ConfirmTransactionErrors = {
      */
     404: ErrorResponse;
     /**
-     * The transaction was resolved before, its hold lapsed, the capture is above the hold, or (without holds) the sender can no longer pay.
+     * The transaction was resolved before, its hold lapsed, the capture is above the hold, or (without holds) the sender can no longer pay. Or `request_in_progress`, with `Retry-After`: a request with this `Idempotency-Key` is still being processed.
      */
     409: ErrorResponse;
+    /**
+     * The request body was not sent as `application/json`.
+     */
+    415: ErrorResponse;
     /**
      * A field is missing, unknown, or out of bounds.
      */
@@ -991,12 +1152,9 @@ export type CancelTransactionData = {
     body: TransactionIdRequest;
     headers?: {
         /**
-         * Makes the request safe to send again: a second request with the same key,
-         * caller and body gets the first one's answer and changes nothing (see
-         * "Idempotency keys"). 1 to 255 visible ASCII characters; a UUID4 is a good key.
-         *
+         * Makes the request safe to send again (see "Idempotency keys"); a fresh UUID4 per request is a good key.
          */
-        'Idempotency-Key'?: string;
+        'Idempotency-Key'?: IdempotencyKey;
     };
     path?: never;
     query?: never;
@@ -1021,9 +1179,13 @@ export type CancelTransactionErrors = {
      */
     404: ErrorResponse;
     /**
-     * The transaction was confirmed or cancelled before, or its hold lapsed.
+     * The transaction was confirmed or cancelled before, or its hold lapsed. Or `request_in_progress`, with `Retry-After`: a request with this `Idempotency-Key` is still being processed.
      */
     409: ErrorResponse;
+    /**
+     * The request body was not sent as `application/json`.
+     */
+    415: ErrorResponse;
     /**
      * A field is missing, unknown, or out of bounds.
      */
@@ -1057,12 +1219,9 @@ export type RefundTransactionData = {
     body: RefundTransactionRequest;
     headers?: {
         /**
-         * Makes the request safe to send again: a second request with the same key,
-         * caller and body gets the first one's answer and changes nothing (see
-         * "Idempotency keys"). 1 to 255 visible ASCII characters; a UUID4 is a good key.
-         *
+         * Makes the request safe to send again (see "Idempotency keys"); a fresh UUID4 per request is a good key.
          */
-        'Idempotency-Key'?: string;
+        'Idempotency-Key'?: IdempotencyKey;
     };
     path?: never;
     query?: never;
@@ -1087,9 +1246,13 @@ export type RefundTransactionErrors = {
      */
     404: ErrorResponse;
     /**
-     * The transaction cannot be refunded, or not by that much, or the refunder cannot pay.
+     * The transaction cannot be refunded, or not by that much, or the refunder cannot pay, or the API key's spend cap does not cover it. Or `request_in_progress`, with `Retry-After`: a request with this `Idempotency-Key` is still being processed.
      */
     409: ErrorResponse;
+    /**
+     * The request body was not sent as `application/json`.
+     */
+    415: ErrorResponse;
     /**
      * A field is missing, unknown, or out of bounds.
      */
@@ -1136,11 +1299,15 @@ export type ListTransactionsData = {
          */
         status?: TransactionStatus;
         /**
-         * Only transactions created at or after this time (with a UTC offset).
+         * Only transactions created at or after this time (with a UTC offset). A time
+         * outside years 1 to 9998 once in UTC is `422 validation_error`.
+         *
          */
         createdAfter?: string;
         /**
-         * Only transactions created before this time (with a UTC offset).
+         * Only transactions created before this time (with a UTC offset). A time outside
+         * years 1 to 9998 once in UTC is `422 validation_error`.
+         *
          */
         createdBefore?: string;
         /**
@@ -1248,11 +1415,15 @@ export type GetUsageData = {
     path?: never;
     query?: {
         /**
-         * Only transactions created at or after this time (with a UTC offset).
+         * Only transactions created at or after this time (with a UTC offset). A time
+         * outside years 1 to 9998 once in UTC is `422 validation_error`.
+         *
          */
         createdAfter?: string;
         /**
-         * Only transactions created before this time (with a UTC offset).
+         * Only transactions created before this time (with a UTC offset). A time outside
+         * years 1 to 9998 once in UTC is `422 validation_error`.
+         *
          */
         createdBefore?: string;
     };
@@ -1301,12 +1472,9 @@ export type CreateApiKeyData = {
     body: CreateApiKeyRequest;
     headers?: {
         /**
-         * Makes the request safe to send again: a second request with the same key,
-         * caller and body gets the first one's answer and changes nothing (see
-         * "Idempotency keys"). 1 to 255 visible ASCII characters; a UUID4 is a good key.
-         *
+         * Makes the request safe to send again (see "Idempotency keys"); a fresh UUID4 per request is a good key.
          */
-        'Idempotency-Key'?: string;
+        'Idempotency-Key'?: IdempotencyKey;
     };
     path?: never;
     query?: never;
@@ -1330,6 +1498,10 @@ export type CreateApiKeyErrors = {
      * A request with this `Idempotency-Key` is still being processed; retry shortly.
      */
     409: ErrorResponse;
+    /**
+     * The request body was not sent as `application/json`.
+     */
+    415: ErrorResponse;
     /**
      * A field is missing, unknown, or out of bounds.
      */
@@ -1404,12 +1576,9 @@ export type RevokeApiKeyData = {
     body: RevokeApiKeyRequest;
     headers?: {
         /**
-         * Makes the request safe to send again: a second request with the same key,
-         * caller and body gets the first one's answer and changes nothing (see
-         * "Idempotency keys"). 1 to 255 visible ASCII characters; a UUID4 is a good key.
-         *
+         * Makes the request safe to send again (see "Idempotency keys"); a fresh UUID4 per request is a good key.
          */
-        'Idempotency-Key'?: string;
+        'Idempotency-Key'?: IdempotencyKey;
     };
     path?: never;
     query?: never;
@@ -1437,6 +1606,10 @@ export type RevokeApiKeyErrors = {
      * A request with this `Idempotency-Key` is still being processed; retry shortly.
      */
     409: ErrorResponse;
+    /**
+     * The request body was not sent as `application/json`.
+     */
+    415: ErrorResponse;
     /**
      * A field is missing, unknown, or out of bounds.
      */
@@ -1470,12 +1643,9 @@ export type AddBalanceData = {
     body: AddBalanceRequest;
     headers?: {
         /**
-         * Makes the request safe to send again: a second request with the same key,
-         * caller and body gets the first one's answer and changes nothing (see
-         * "Idempotency keys"). 1 to 255 visible ASCII characters; a UUID4 is a good key.
-         *
+         * Makes the request safe to send again (see "Idempotency keys"); a fresh UUID4 per request is a good key.
          */
-        'Idempotency-Key'?: string;
+        'Idempotency-Key'?: IdempotencyKey;
     };
     path?: never;
     query?: never;
@@ -1503,6 +1673,10 @@ export type AddBalanceErrors = {
      * A request with this `Idempotency-Key` is still being processed; retry shortly.
      */
     409: ErrorResponse;
+    /**
+     * The request body was not sent as `application/json`.
+     */
+    415: ErrorResponse;
     /**
      * A field is missing, unknown, or out of bounds.
      */

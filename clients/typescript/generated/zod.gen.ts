@@ -20,12 +20,29 @@ export const zAmount = z.number().gt(0).lte(1000000000);
 export const zTotal = z.number().gte(0);
 
 /**
+ * An `Amount` as a decimal string: more than 0, at most 1000000000, at most 6
+ * decimal places; digits, then optionally a point and 1 to 6 digits, with no
+ * sign, exponent, spaces or leading zeros. Answers write it without trailing
+ * zeros.
+ *
+ */
+export const zDecimalAmount = z.string().max(17).regex(/^(0|[1-9][0-9]{0,9})([.][0-9]{1,6})?$/);
+
+/**
+ * A `Total` as a decimal string, written like `DecimalAmount` (0 allowed).
+ */
+export const zDecimalTotal = z.string().max(25).regex(/^(0|[1-9][0-9]{0,17})([.][0-9]{1,6})?$/);
+
+/**
  * The organization the account belongs to, or null for none.
  */
 export const zOrganization = z.string().max(128).nullable();
 
 /**
- * `PENDING` until resolved; then `COMPLETED` (money moved) or `CANCELLED` (nothing moved).
+ * `PENDING` until resolved; then `COMPLETED` (money moved) or `CANCELLED` (nothing
+ * moved). The `status` filter of `GET /transactions` takes these (a closed enum: a
+ * request); answers carry an `OpenTransactionStatus`.
+ *
  */
 export const zTransactionStatus = z.enum([
     'PENDING',
@@ -34,13 +51,34 @@ export const zTransactionStatus = z.enum([
 ]);
 
 /**
- * Who did something to a transaction: the service itself (`SYSTEM`), its sender or its recipient.
+ * A `TransactionStatus` (`PENDING`, `COMPLETED`, `CANCELLED`), or a status this
+ * version does not know: keep it as it is.
+ *
  */
-export const zTransactionActor = z.enum([
-    'SYSTEM',
-    'SENDER',
-    'RECIPIENT'
-]);
+export const zOpenTransactionStatus = z.string();
+
+/**
+ * Who did something to a transaction: the service itself (`SYSTEM`), its sender
+ * (`SENDER`) or its recipient (`RECIPIENT`); or an actor this version does not
+ * know: keep it as it is.
+ *
+ */
+export const zTransactionActor = z.string();
+
+/**
+ * Why a transaction was cancelled: its creator cancelled it (`cancelled`), or its
+ * hold lapsed at `expiresAt` (`expired`); or a reason this version does not know:
+ * keep it as it is.
+ *
+ */
+export const zCancelReason = z.string();
+
+/**
+ * A new password: 8 to 256 printable Latin-1 characters, U+0020 to U+007E or
+ * U+00A0 to U+00FF (see Passwords).
+ *
+ */
+export const zNewPassword = z.string().min(8).max(256).regex(/^[\x20-\x7E\xA0-\xFF]+$/);
 
 /**
  * An account.
@@ -49,9 +87,12 @@ export const zUser = z.object({
     id: z.string(),
     email: zEmail,
     balance: z.number().gte(0),
-    organization: zOrganization.optional(),
+    balanceDecimal: zDecimalTotal.optional(),
+    organization: zOrganization,
     availableBalance: z.number().gte(0).optional(),
-    heldBalance: z.number().gte(0).optional()
+    availableBalanceDecimal: zDecimalTotal.optional(),
+    heldBalance: z.number().gte(0).optional(),
+    heldBalanceDecimal: zDecimalTotal.optional()
 });
 
 /**
@@ -62,18 +103,21 @@ export const zTransaction = z.object({
     senderEmail: zEmail,
     recipientEmail: zEmail,
     amount: zAmount,
-    status: zTransactionStatus,
+    amountDecimal: zDecimalAmount.optional(),
+    status: zOpenTransactionStatus,
     createdBy: zTransactionActor,
-    resolvedBy: zTransactionActor.nullish(),
+    resolvedBy: zTransactionActor.nullable(),
     createdAt: z.iso.datetime({ offset: true }),
-    resolvedAt: z.iso.datetime({ offset: true }).nullish(),
-    appName: z.string().max(256).nullish(),
-    appEpPath: z.string().max(1024).nullish(),
+    resolvedAt: z.iso.datetime({ offset: true }).nullable(),
+    appName: z.string().max(256).nullable(),
+    appEpPath: z.string().max(1024).nullable(),
     authorizedAmount: zAmount.optional(),
+    authorizedAmountDecimal: zDecimalAmount.optional(),
     expiresAt: z.iso.datetime({ offset: true }).nullish(),
-    cancelReason: z.string().nullish(),
+    cancelReason: zCancelReason.nullish(),
     refundOf: z.string().nullish(),
     refundedAmount: zTotal.optional(),
+    refundedAmountDecimal: zDecimalTotal.optional(),
     refundReason: z.string().max(512).nullish()
 });
 
@@ -82,7 +126,7 @@ export const zTransaction = z.object({
  */
 export const zCreateUserRequest = z.object({
     email: zEmail,
-    password: z.string().min(8).max(256).nullish(),
+    password: zNewPassword.nullish(),
     organization: zOrganization.optional()
 });
 
@@ -99,7 +143,7 @@ export const zCreateUserResponse = z.object({
  */
 export const zUpdatePasswordRequest = z.object({
     oldPassword: z.string().min(1).max(256),
-    newPassword: z.string().min(8).max(256)
+    newPassword: zNewPassword
 });
 
 /**
@@ -115,6 +159,7 @@ export const zUpdateOrganizationRequest = z.object({
 export const zCreateTokenRequest = z.object({
     recipientEmail: zEmail,
     maxAmount: zAmount.nullish(),
+    maxAmountDecimal: zDecimalAmount.nullish(),
     expiresIn: z.int().gte(1).lte(86400).nullish()
 });
 
@@ -127,11 +172,14 @@ export const zTokenResponse = z.object({
 
 /**
  * A direct payment (no token) or a delegated charge (with the payer's token).
+ * `amount` or `amountDecimal` is required (see Money).
+ *
  */
 export const zCreateTransactionRequest = z.object({
     senderEmail: zEmail,
     recipientEmail: zEmail,
-    amount: zAmount,
+    amount: zAmount.optional(),
+    amountDecimal: zDecimalAmount.optional(),
     token: z.string().min(1).max(4096).nullish(),
     appName: z.string().max(256).nullish(),
     appEpPath: z.string().max(1024).nullish(),
@@ -143,7 +191,8 @@ export const zCreateTransactionRequest = z.object({
  */
 export const zConfirmTransactionRequest = z.object({
     transactionId: z.string().min(1).max(64),
-    amount: zAmount.nullish()
+    amount: zAmount.nullish(),
+    amountDecimal: zDecimalAmount.nullish()
 });
 
 /**
@@ -152,6 +201,7 @@ export const zConfirmTransactionRequest = z.object({
 export const zRefundTransactionRequest = z.object({
     transactionId: z.string().min(1).max(64),
     amount: zAmount.nullish(),
+    amountDecimal: zDecimalAmount.nullish(),
     reason: z.string().max(512).nullish()
 });
 
@@ -183,11 +233,16 @@ export const zTransactionListResponse = z.object({
 export const zUsage = z.object({
     transactionCount: z.int().gte(0),
     totalSpent: zTotal,
+    totalSpentDecimal: zDecimalTotal.optional(),
     totalReceived: zTotal,
+    totalReceivedDecimal: zDecimalTotal.optional(),
     pendingCount: z.int().gte(0),
     pendingAmount: zTotal,
+    pendingAmountDecimal: zDecimalTotal.optional(),
     totalRefundsReceived: zTotal.optional(),
+    totalRefundsReceivedDecimal: zDecimalTotal.optional(),
     totalRefundsGiven: zTotal.optional(),
+    totalRefundsGivenDecimal: zDecimalTotal.optional(),
     firstTransactionAt: z.iso.datetime({ offset: true }).nullable(),
     lastTransactionAt: z.iso.datetime({ offset: true }).nullable()
 });
@@ -214,11 +269,12 @@ export const zUserListResponse = z.object({
 });
 
 /**
- * A credit to an account.
+ * A credit to an account. `amount` or `amountDecimal` is required (see Money).
  */
 export const zAddBalanceRequest = z.object({
     recipientEmail: zEmail,
-    amount: zAmount
+    amount: zAmount.optional(),
+    amountDecimal: zDecimalAmount.optional()
 });
 
 /**
@@ -236,19 +292,28 @@ export const zApiKeyScope = z.enum([
 ]);
 
 /**
+ * A scope of a key in an answer: one of `ApiKeyScope`'s, or a scope a later
+ * version of the service added. Keep a scope you do not know.
+ *
+ */
+export const zOpenApiKeyScope = z.string();
+
+/**
  * An API key, as listed: never its secret.
  */
 export const zApiKey = z.object({
     id: z.string(),
     name: z.string(),
-    scopes: z.array(zApiKeyScope),
+    scopes: z.array(zOpenApiKeyScope),
     hint: z.string(),
     createdAt: z.iso.datetime({ offset: true }),
     expiresAt: z.iso.datetime({ offset: true }).nullable(),
-    lastUsedAt: z.iso.datetime({ offset: true }).nullish(),
+    lastUsedAt: z.iso.datetime({ offset: true }).nullable(),
     revokedAt: z.iso.datetime({ offset: true }).nullable(),
     maxSpend: zAmount.nullable(),
-    spent: zTotal
+    maxSpendDecimal: zDecimalAmount.nullish(),
+    spent: zTotal,
+    spentDecimal: zDecimalTotal.optional()
 });
 
 /**
@@ -258,7 +323,8 @@ export const zCreateApiKeyRequest = z.object({
     name: z.string().min(1).max(100),
     scopes: z.array(zApiKeyScope).min(1),
     expiresIn: z.int().gte(60).lte(31536000).nullish(),
-    maxSpend: zAmount.nullish()
+    maxSpend: zAmount.nullish(),
+    maxSpendDecimal: zDecimalAmount.nullish()
 });
 
 /**
@@ -291,7 +357,8 @@ export const zRevokeApiKeyRequest = z.object({
 });
 
 /**
- * What went wrong, for programs to act on:
+ * What went wrong, for programs to act on; a code this version does not know may
+ * come (act on the HTTP status then, and show the message):
  * - `bad_request`: the body is not a JSON object.
  * - `method_not_allowed`: the path exists, but not with this HTTP method (status
  * 405, with an `Allow` header); no operation of this contract answers it.
@@ -305,8 +372,8 @@ export const zRevokeApiKeyRequest = z.object({
  * - `token_expired`: the token is past its `exp`.
  * - `token_used`: the token was spent by an earlier transaction.
  * - `already_resolved`: the transaction was confirmed or cancelled before.
- * - `too_many_pending`: the sender has too many pending transactions open;
- * confirm or cancel some first.
+ * - `too_many_pending`: the sender has too many pending transactions open, in
+ * all or towards this recipient; confirm or cancel some first.
  * - `cursor_invalid`: the `cursor` is malformed, forged, or another account's.
  * - `token_limit_exceeded`: the amount is above the token's `maxAmount`.
  * - `hold_expired`: the transaction's hold lapsed at its `expiresAt`; nothing
@@ -321,42 +388,28 @@ export const zRevokeApiKeyRequest = z.object({
  * request (another body or path); use a new key for a new request.
  * - `request_in_progress`: a request with this `Idempotency-Key` is still being
  * processed; retry shortly.
- * - `rate_limited`: too many requests; retry after `Retry-After` seconds.
+ * - `rate_limited`: too many requests (or, with an `Idempotency-Key`, too many
+ * idempotency records held for this caller); retry after `Retry-After` seconds.
+ * - `unsupported_media_type`: the request body was not sent with
+ * `Content-Type: application/json` (status 415).
  * - `internal_error`: the service failed; nothing was changed.
- * - `unavailable`: the service is down for a while; retry later.
+ * - `unavailable`: the service is down or busy for a while (too many logins
+ * waiting for password checks, or as many idempotency records as it keeps);
+ * retry after `Retry-After` seconds.
  * - `insufficient_scope`: the API key's scopes do not cover this operation; the
  * message names the missing scope.
  * - `spend_cap_exceeded`: the API key's `maxSpend` does not cover this payment.
  *
  */
-export const zErrorCode = z.enum([
-    'bad_request',
-    'method_not_allowed',
-    'validation_error',
-    'invalid_credentials',
-    'forbidden',
-    'not_found',
-    'account_exists',
-    'insufficient_funds',
-    'token_invalid',
-    'token_expired',
-    'token_used',
-    'already_resolved',
-    'too_many_pending',
-    'cursor_invalid',
-    'token_limit_exceeded',
-    'hold_expired',
-    'capture_exceeds_hold',
-    'not_refundable',
-    'refund_exceeds_payment',
-    'idempotency_key_reused',
-    'request_in_progress',
-    'rate_limited',
-    'internal_error',
-    'unavailable',
-    'insufficient_scope',
-    'spend_cap_exceeded'
-]);
+export const zErrorCode = z.string();
+
+/**
+ * An `Idempotency-Key`: 1 to 255 visible ASCII characters. A second request with
+ * the same key, caller and body gets the first one's answer and changes nothing
+ * (see "Idempotency keys").
+ *
+ */
+export const zIdempotencyKey = z.string().min(1).max(255).regex(/^[!-~]+$/);
 
 /**
  * One problem with one request field.
@@ -376,27 +429,23 @@ export const zErrorResponse = z.object({
 });
 
 /**
- * Only transactions created at or after this time (with a UTC offset).
+ * Only transactions created at or after this time (with a UTC offset). A time
+ * outside years 1 to 9998 once in UTC is `422 validation_error`.
+ *
  */
 export const zCreatedAfter = z.iso.datetime({ offset: true });
 
 /**
- * Only transactions created before this time (with a UTC offset).
- */
-export const zCreatedBefore = z.iso.datetime({ offset: true });
-
-/**
- * Makes the request safe to send again: a second request with the same key,
- * caller and body gets the first one's answer and changes nothing (see
- * "Idempotency keys"). 1 to 255 visible ASCII characters; a UUID4 is a good key.
+ * Only transactions created before this time (with a UTC offset). A time outside
+ * years 1 to 9998 once in UTC is `422 validation_error`.
  *
  */
-export const zIdempotencyKey = z.string().min(1).max(255).regex(/^[!-~]+$/);
+export const zCreatedBefore = z.iso.datetime({ offset: true });
 
 export const zCreateUserBody = zCreateUserRequest;
 
 export const zCreateUserHeaders = z.object({
-    'Idempotency-Key': z.string().min(1).max(255).regex(/^[!-~]+$/).optional()
+    'Idempotency-Key': zIdempotencyKey.optional()
 });
 
 /**
@@ -414,7 +463,7 @@ export const zGetMyInfoResponse = zUserResponse;
 export const zUpdatePasswordBody = zUpdatePasswordRequest;
 
 export const zUpdatePasswordHeaders = z.object({
-    'Idempotency-Key': z.string().min(1).max(255).regex(/^[!-~]+$/).optional()
+    'Idempotency-Key': zIdempotencyKey.optional()
 });
 
 /**
@@ -425,7 +474,7 @@ export const zUpdatePasswordResponse = zUserResponse;
 export const zUpdateOrganizationBody = zUpdateOrganizationRequest;
 
 export const zUpdateOrganizationHeaders = z.object({
-    'Idempotency-Key': z.string().min(1).max(255).regex(/^[!-~]+$/).optional()
+    'Idempotency-Key': zIdempotencyKey.optional()
 });
 
 /**
@@ -436,7 +485,7 @@ export const zUpdateOrganizationResponse = zUserResponse;
 export const zCreateTokenBody = zCreateTokenRequest;
 
 export const zCreateTokenHeaders = z.object({
-    'Idempotency-Key': z.string().min(1).max(255).regex(/^[!-~]+$/).optional()
+    'Idempotency-Key': zIdempotencyKey.optional()
 });
 
 /**
@@ -447,7 +496,7 @@ export const zCreateTokenResponse = zTokenResponse;
 export const zCreateTransactionBody = zCreateTransactionRequest;
 
 export const zCreateTransactionHeaders = z.object({
-    'Idempotency-Key': z.string().min(1).max(255).regex(/^[!-~]+$/).optional()
+    'Idempotency-Key': zIdempotencyKey.optional()
 });
 
 /**
@@ -458,7 +507,7 @@ export const zCreateTransactionResponse = zTransactionResponse;
 export const zConfirmTransactionBody = zConfirmTransactionRequest;
 
 export const zConfirmTransactionHeaders = z.object({
-    'Idempotency-Key': z.string().min(1).max(255).regex(/^[!-~]+$/).optional()
+    'Idempotency-Key': zIdempotencyKey.optional()
 });
 
 /**
@@ -469,7 +518,7 @@ export const zConfirmTransactionResponse = zTransactionResponse;
 export const zCancelTransactionBody = zTransactionIdRequest;
 
 export const zCancelTransactionHeaders = z.object({
-    'Idempotency-Key': z.string().min(1).max(255).regex(/^[!-~]+$/).optional()
+    'Idempotency-Key': zIdempotencyKey.optional()
 });
 
 /**
@@ -480,7 +529,7 @@ export const zCancelTransactionResponse = zTransactionResponse;
 export const zRefundTransactionBody = zRefundTransactionRequest;
 
 export const zRefundTransactionHeaders = z.object({
-    'Idempotency-Key': z.string().min(1).max(255).regex(/^[!-~]+$/).optional()
+    'Idempotency-Key': zIdempotencyKey.optional()
 });
 
 /**
@@ -524,7 +573,7 @@ export const zGetUsageResponse = zUsageResponse;
 export const zCreateApiKeyBody = zCreateApiKeyRequest;
 
 export const zCreateApiKeyHeaders = z.object({
-    'Idempotency-Key': z.string().min(1).max(255).regex(/^[!-~]+$/).optional()
+    'Idempotency-Key': zIdempotencyKey.optional()
 });
 
 /**
@@ -540,7 +589,7 @@ export const zListApiKeysResponse = zApiKeyListResponse;
 export const zRevokeApiKeyBody = zRevokeApiKeyRequest;
 
 export const zRevokeApiKeyHeaders = z.object({
-    'Idempotency-Key': z.string().min(1).max(255).regex(/^[!-~]+$/).optional()
+    'Idempotency-Key': zIdempotencyKey.optional()
 });
 
 /**
@@ -551,7 +600,7 @@ export const zRevokeApiKeyResponse = zApiKeyResponse;
 export const zAddBalanceBody = zAddBalanceRequest;
 
 export const zAddBalanceHeaders = z.object({
-    'Idempotency-Key': z.string().min(1).max(255).regex(/^[!-~]+$/).optional()
+    'Idempotency-Key': zIdempotencyKey.optional()
 });
 
 /**

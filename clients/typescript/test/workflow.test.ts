@@ -44,22 +44,17 @@ function required(name: string): string {
   return value;
 }
 
-// -- money, exactly: JSON numbers to integer micro-dollars without float arithmetic
+// -- money, exactly: every amount is read from its decimal string (`amountDecimal`,
+// `balanceDecimal`...), which the reference service sends beside each number, into integer
+// micro-dollars, never through a float (1000000099.999999 has more digits than a double).
 
-/** `123456.789012` -> 123456789012n; throws on more than 6 decimal places. */
-export function micros(amount: number): bigint {
-  const text = String(amount); // the shortest text that round-trips: the JSON number sent
-  const match = /^(\d+)(?:\.(\d+))?(?:e([+-]\d+))?$/.exec(text);
-  if (!match) throw new Error(`not a plain amount: ${text}`);
-  const [, whole = '', fraction = '', exponent = '0'] = match;
-  let digits = whole + fraction;
-  let scale = fraction.length - Number(exponent); // value = digits * 10^-scale
-  while (scale > 6 && digits.endsWith('0')) {
-    digits = digits.slice(0, -1);
-    scale -= 1;
-  }
-  if (scale > 6) throw new Error(`more than 6 decimal places: ${text}`);
-  return BigInt(digits) * 10n ** BigInt(6 - scale);
+/** `"123456.789012"` -> 123456789012n; throws on anything but the contract's form. */
+export function micros(text: string | undefined): bigint {
+  if (text === undefined) throw new Error('the answer has no decimal string beside the number');
+  const match = /^(0|[1-9][0-9]{0,17})(?:\.([0-9]{1,6}))?$/.exec(text);
+  if (!match) throw new Error(`not a decimal amount: ${text}`);
+  const [, whole = '', fraction = ''] = match;
+  return BigInt(whole + fraction.padEnd(6, '0'));
 }
 
 // -- every exchange, with what Prism said about it (only `proxy` and `mock` set the header)
@@ -150,7 +145,7 @@ describe('the seed workflow and the provider side', { skip: !STATEFUL }, () => {
     });
     assert.equal(created.data.user.email, payerEmail);
     assert.equal(created.data.password, payerPassword);
-    initialMicros = micros(created.data.user.balance);
+    initialMicros = micros(created.data.user.balanceDecimal);
     // The public client sends explicit nulls: the contract accepts them.
     const other = await createUser({
       client: clientFor(undefined),
@@ -196,12 +191,12 @@ describe('the seed workflow and the provider side', { skip: !STATEFUL }, () => {
     const start = exchanges.length;
     const credited = await addBalance({
       client: admin,
-      body: { recipientEmail: payerEmail, amount: 123456.789012 },
+      body: { recipientEmail: payerEmail, amountDecimal: '123456.789012' },
       throwOnError: true,
     });
-    assert.equal(micros(credited.data.user.balance), initialMicros + 123_456_789_012n);
+    assert.equal(micros(credited.data.user.balanceDecimal), initialMicros + 123_456_789_012n);
     const looked = await getUser({ client: admin, path: { email: payerEmail }, throwOnError: true });
-    assert.equal(looked.data.user.balance, credited.data.user.balance);
+    assert.equal(looked.data.user.balanceDecimal, credited.data.user.balanceDecimal);
     assert.deepEqual(violations(start), []);
   });
 
@@ -217,7 +212,7 @@ describe('the seed workflow and the provider side', { skip: !STATEFUL }, () => {
       body: {
         senderEmail: payerEmail,
         recipientEmail: serviceEmail,
-        amount: 0.000001,
+        amountDecimal: '0.000001',
         token: token.data.token,
         appName: 'summarizer',
         appEpPath: '/v1/summarize',
@@ -228,7 +223,7 @@ describe('the seed workflow and the provider side', { skip: !STATEFUL }, () => {
     assert.equal(pending.status, 'PENDING');
     assert.equal(pending.createdBy, 'RECIPIENT');
     assert.equal(pending.resolvedBy, null);
-    assert.equal(micros(pending.amount), 1n);
+    assert.equal(micros(pending.amountDecimal), 1n);
     const confirmed = await confirmTransaction({
       client: service,
       body: { transactionId: pending.id },
@@ -241,8 +236,8 @@ describe('the seed workflow and the provider side', { skip: !STATEFUL }, () => {
 
     const payerInfo = await getMyInfo({ client: payer, throwOnError: true });
     const serviceInfo = await getMyInfo({ client: service, throwOnError: true });
-    assert.equal(micros(payerInfo.data.user.balance), initialMicros + 123_456_789_012n - 1n);
-    assert.equal(micros(serviceInfo.data.user.balance), initialMicros + 1n);
+    assert.equal(micros(payerInfo.data.user.balanceDecimal), initialMicros + 123_456_789_012n - 1n);
+    assert.equal(micros(serviceInfo.data.user.balanceDecimal), initialMicros + 1n);
     assert.deepEqual(violations(start), []);
   });
 
@@ -255,7 +250,7 @@ describe('the seed workflow and the provider side', { skip: !STATEFUL }, () => {
     assert.equal(newest?.appName, 'summarizer');
     assert.equal(newest?.status, 'COMPLETED');
     assert.equal(credit?.createdBy, 'SYSTEM');
-    assert.equal(micros(credit?.amount ?? 0), 123_456_789_012n);
+    assert.equal(micros(credit?.amountDecimal), 123_456_789_012n);
 
     // The same history a page at a time: newest first, the cursor leads to the next.
     const first = await listTransactions({ client: payer, query: { limit: 1 }, throwOnError: true });
@@ -296,7 +291,10 @@ describe('the seed workflow and the provider side', { skip: !STATEFUL }, () => {
     });
     assert.equal(cancelled.data.transaction.status, 'CANCELLED');
     const afterwards = await getMyInfo({ client: payer, throwOnError: true });
-    assert.equal(micros(afterwards.data.user.balance), micros(before.data.user.balance));
+    assert.equal(
+      micros(afterwards.data.user.balanceDecimal),
+      micros(before.data.user.balanceDecimal),
+    );
     assert.deepEqual(violations(start), []);
   });
 
@@ -375,11 +373,8 @@ describe('the seed workflow and the provider side', { skip: !STATEFUL }, () => {
     const start = exchanges.length;
     const before = await getMyInfo({ client: payer, throwOnError: true });
     // The service says what it supports beyond the public protocol, on every answer.
-    assert.equal(
-      before.response.headers.get('accounting-features'),
-      'holds, capture, refunds, api-keys',
-    );
-    const balance = micros(before.data.user.balance);
+    assert.equal(before.response.headers.get('accounting-features'), 'holds, capture, refunds, exact-money, api-keys');
+    const balance = micros(before.data.user.balanceDecimal);
     const token = await createToken({
       client: payer,
       body: { recipientEmail: serviceEmail },
@@ -390,43 +385,47 @@ describe('the seed workflow and the provider side', { skip: !STATEFUL }, () => {
       body: {
         senderEmail: payerEmail,
         recipientEmail: serviceEmail,
-        amount: 5,
+        amountDecimal: '5',
         token: token.data.token,
         holdFor: 600,
       },
       throwOnError: true,
     });
     const pending: Transaction = hold.data.transaction;
-    assert.equal(micros(pending.authorizedAmount ?? 0), 5_000_000n);
+    assert.equal(micros(pending.authorizedAmountDecimal), 5_000_000n);
     assert.equal(Date.parse(pending.expiresAt ?? '') - Date.parse(pending.createdAt), 600_000);
     const holding = await getMyInfo({ client: payer, throwOnError: true });
-    assert.equal(micros(holding.data.user.heldBalance ?? -1), 5_000_000n);
-    assert.equal(micros(holding.data.user.availableBalance ?? -1), balance - 5_000_000n);
+    assert.equal(micros(holding.data.user.heldBalanceDecimal), 5_000_000n);
+    assert.equal(micros(holding.data.user.availableBalanceDecimal), balance - 5_000_000n);
 
     // More than the hold is refused; $1.23 is captured and the rest released.
     const tooMuch = await confirmTransaction({
       client: service,
-      body: { transactionId: pending.id, amount: 5.000001 },
+      body: { transactionId: pending.id, amountDecimal: '5.000001' },
     });
     assert.equal(errorOf(tooMuch, 409).code, 'capture_exceeds_hold');
     const captured = await confirmTransaction({
       client: service,
-      body: { transactionId: pending.id, amount: 1.23 },
+      body: { transactionId: pending.id, amountDecimal: '1.23' },
       throwOnError: true,
     });
     assert.equal(captured.data.transaction.status, 'COMPLETED');
-    assert.equal(micros(captured.data.transaction.amount), 1_230_000n);
-    assert.equal(micros(captured.data.transaction.authorizedAmount ?? 0), 5_000_000n);
+    assert.equal(micros(captured.data.transaction.amountDecimal), 1_230_000n);
+    assert.equal(micros(captured.data.transaction.authorizedAmountDecimal), 5_000_000n);
     const paid = await getMyInfo({ client: payer, throwOnError: true });
-    assert.equal(micros(paid.data.user.balance), balance - 1_230_000n);
-    assert.equal(micros(paid.data.user.heldBalance ?? -1), 0n);
+    assert.equal(micros(paid.data.user.balanceDecimal), balance - 1_230_000n);
+    assert.equal(micros(paid.data.user.heldBalanceDecimal), 0n);
 
     // The service refunds $0.23 with a key; the same request again gives back nothing more.
     const keyed = clientFor(
       { email: serviceEmail, password: servicePassword },
       { 'Idempotency-Key': randomUUID() },
     );
-    const refund = { transactionId: pending.id, amount: 0.23, reason: 'the estimate was high' };
+    const refund = {
+      transactionId: pending.id,
+      amountDecimal: '0.23',
+      reason: 'the estimate was high',
+    };
     const first = await refundTransaction({ client: keyed, body: refund, throwOnError: true });
     const again = await refundTransaction({ client: keyed, body: refund, throwOnError: true });
     assert.equal(again.response.headers.get('idempotent-replayed'), 'true');
@@ -441,13 +440,68 @@ describe('the seed workflow and the provider side', { skip: !STATEFUL }, () => {
       body: { transactionId: pending.id },
       throwOnError: true,
     });
-    assert.equal(micros(rest.data.transaction.amount), 1_000_000n);
+    assert.equal(micros(rest.data.transaction.amountDecimal), 1_000_000n);
     assert.equal(rest.data.transaction.createdBy, 'SYSTEM');
     const third = await refundTransaction({ client: service, body: { transactionId: pending.id } });
     assert.equal(errorOf(third, 409).code, 'refund_exceeds_payment');
     const whole = await getMyInfo({ client: payer, throwOnError: true });
-    assert.equal(micros(whole.data.user.balance), balance);
+    assert.equal(micros(whole.data.user.balanceDecimal), balance);
     assert.deepEqual(violations(start), []);
+  });
+
+  test('150.1, 0.000001 and 999999999.999999 sent and read back exactly', async () => {
+    const start = exchanges.length;
+    const before = await getMyInfo({ client: payer, throwOnError: true });
+    for (const amountDecimal of ['999999999.999999', '50.100001']) {
+      await addBalance({
+        client: admin,
+        body: { recipientEmail: payerEmail, amountDecimal },
+        throwOnError: true,
+      });
+    }
+    const funded = micros(before.data.user.balanceDecimal) + 1_000_000_050_100_000n;
+    const serviceBefore = await getMyInfo({ client: service, throwOnError: true });
+    const received = micros(serviceBefore.data.user.balanceDecimal);
+    let total = 0n;
+    for (const amountDecimal of ['150.1', '0.000001', '999999999.999999']) {
+      const made = await createTransaction({
+        client: payer,
+        body: { senderEmail: payerEmail, recipientEmail: serviceEmail, amountDecimal },
+        throwOnError: true,
+      });
+      assert.equal(made.data.transaction.amountDecimal, amountDecimal);
+      const done = await confirmTransaction({
+        client: payer,
+        body: { transactionId: made.data.transaction.id },
+        throwOnError: true,
+      });
+      assert.equal(done.data.transaction.amountDecimal, amountDecimal);
+      total += micros(amountDecimal);
+    }
+    // A float64 would not even hold these balances (16 and more significant digits).
+    const paid = await getMyInfo({ client: payer, throwOnError: true });
+    assert.equal(micros(paid.data.user.balanceDecimal), funded - total);
+    const got = await getMyInfo({ client: service, throwOnError: true });
+    assert.equal(micros(got.data.user.balanceDecimal), received + total);
+    assert.equal(total, 1_000_000_150_100_000n);
+    assert.deepEqual(violations(start), []);
+  });
+
+  test('a new password beyond Latin-1 is refused, naming the characters', async () => {
+    const start = exchanges.length;
+    // btoa could never send it: the service refuses it, and the account keeps its password.
+    const result = await updatePassword({
+      client: payer,
+      body: { oldPassword: payerPassword, newPassword: '密码-password-🔑' },
+    });
+    const error = errorOf(result, 422);
+    assert.equal(error.code, 'validation_error');
+    assert.equal(error.details?.[0]?.field, 'newPassword');
+    assert.match(error.message, /printable Latin-1/);
+    await getMyInfo({ client: payer, throwOnError: true });
+    // Off-contract on purpose (the pattern of NewPassword): Prism reports the request only.
+    assert.deepEqual(violations(start, true), []);
+    if (TARGET === 'proxy') assert.equal(violations(start).length, 1);
   });
 
   test('account settings: organization and password', async () => {
@@ -479,8 +533,19 @@ describe('against a mock of the contract', { skip: TARGET !== 'mock' }, () => {
     const start = exchanges.length;
     const tx = { transactionId: '5b1e7c9a-2d3f-4e5a-8b6c-7d8e9f0a1b2c' };
     const info = await getMyInfo({ client: alice, throwOnError: true });
-    // The example balance, exactly.
-    assert.equal(micros(info.data.user.balance), 89_750_000n);
+    // The public service's shape: the number only, read as it is.
+    assert.equal(info.data.user.balance, 89.75);
+    assert.equal(info.data.user.balanceDecimal, undefined);
+    // The reference service's: the decimal strings beside the numbers, exactly.
+    const exactly = await getMyInfo({
+      client: clientFor(
+        { email: 'alice@example.com', password: 'x' },
+        { Prefer: 'example=reference' },
+      ),
+      throwOnError: true,
+    });
+    assert.equal(micros(exactly.data.user.balanceDecimal), 999_999_999_999_999n);
+    assert.equal(micros(exactly.data.user.heldBalanceDecimal), 150_100_000n);
     const results = [
       await createUser({
         client: clientFor(undefined),
@@ -571,6 +636,38 @@ describe('against a mock of the contract', { skip: TARGET !== 'mock' }, () => {
       body: { ...body, token: null },
     });
     assert.equal(errorOf(overdraft, 409).code, 'insufficient_funds');
+    assert.deepEqual(violations(start), []);
+  });
+
+  test('a later service: an unknown status, actor, reason and error code are kept', async () => {
+    const start = exchanges.length;
+    const page = await listTransactions({
+      client: clientFor(
+        { email: 'alice@example.com', password: 'x' },
+        { Prefer: 'example=laterValues' },
+      ),
+      throwOnError: true,
+    });
+    const [disputed, cancelled] = page.data.transactions;
+    assert.equal(disputed?.status, 'DISPUTED');
+    assert.equal(disputed?.resolvedBy, 'ARBITER');
+    assert.equal(micros(disputed?.amountDecimal), 150_100_000n);
+    assert.equal(cancelled?.cancelReason, 'fraud_suspected');
+    assert.equal(micros(cancelled?.amountDecimal), 1n);
+    const refused = await createTransaction({
+      client: clientFor(
+        { email: 'alice@example.com', password: 'x' },
+        { Prefer: 'code=409, example=laterCode' },
+      ),
+      body: {
+        senderEmail: 'alice@example.com',
+        recipientEmail: 'ai-service@example.com',
+        amountDecimal: '150.1',
+      },
+    });
+    const error = errorOf(refused, 409);
+    assert.equal(error.code, 'daily_limit_reached');
+    assert.match(error.message, /daily spending limit/);
     assert.deepEqual(violations(start), []);
   });
 

@@ -12,14 +12,12 @@ from .create_token_request import CreateTokenRequest
 from .create_transaction_request import CreateTransactionRequest
 from .create_user_request import CreateUserRequest
 from .create_user_response import CreateUserResponse
-from .error_code import ErrorCode
 from .error_detail import ErrorDetail
 from .error_response import ErrorResponse
 from .refund_transaction_request import RefundTransactionRequest
 from .revoke_api_key_request import RevokeApiKeyRequest
 from .token_response import TokenResponse
 from .transaction import Transaction
-from .transaction_actor import TransactionActor
 from .transaction_id_request import TransactionIdRequest
 from .transaction_list_response import TransactionListResponse
 from .transaction_response import TransactionResponse
@@ -45,14 +43,12 @@ __all__ = (
     "CreateTransactionRequest",
     "CreateUserRequest",
     "CreateUserResponse",
-    "ErrorCode",
     "ErrorDetail",
     "ErrorResponse",
     "RefundTransactionRequest",
     "RevokeApiKeyRequest",
     "TokenResponse",
     "Transaction",
-    "TransactionActor",
     "TransactionIdRequest",
     "TransactionListResponse",
     "TransactionResponse",

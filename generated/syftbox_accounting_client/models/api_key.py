@@ -7,7 +7,6 @@ from typing import Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.api_key_scope import ApiKeyScope, check_api_key_scope
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="ApiKey")
@@ -21,7 +20,7 @@ class ApiKey:
     """ The key's identifier (`key_...`), to revoke it; not a secret. """
     name: str
     """ What the key is for, as its creator named it. """
-    scopes: list[ApiKeyScope]
+    scopes: list[str]
     """ What the key may do. """
     hint: str
     """ The key's prefix and its last 4 characters (`sbk_...x9Qa`), to recognise it. """
@@ -29,14 +28,18 @@ class ApiKey:
     """ When it was created, in UTC. """
     expires_at: datetime.datetime | None
     """ When it stops working; null if it never expires. """
+    last_used_at: datetime.datetime | None
+    """ When it last authenticated a request (to the minute); null if never. """
     revoked_at: datetime.datetime | None
     """ When it was revoked; null while it is not. """
     max_spend: float | None
     """ The most the key may commit of the account's money over its life; null for no cap. """
     spent: float
     """ A sum of amounts in US dollars, exact to the micro-dollar; it may exceed one amount's maximum. """
-    last_used_at: datetime.datetime | None | Unset = UNSET
-    """ When it last authenticated a request (to the minute); null if never. """
+    max_spend_decimal: None | str | Unset = UNSET
+    """ `maxSpend` as a decimal string (see Money); null for no cap. """
+    spent_decimal: str | Unset = UNSET
+    """ A `Total` as a decimal string, written like `DecimalAmount` (0 allowed). """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -44,10 +47,7 @@ class ApiKey:
 
         name = self.name
 
-        scopes = []
-        for scopes_item_data in self.scopes:
-            scopes_item: str = scopes_item_data
-            scopes.append(scopes_item)
+        scopes = self.scopes
 
         hint = self.hint
 
@@ -58,6 +58,12 @@ class ApiKey:
             expires_at = self.expires_at.isoformat()
         else:
             expires_at = self.expires_at
+
+        last_used_at: None | str
+        if isinstance(self.last_used_at, datetime.datetime):
+            last_used_at = self.last_used_at.isoformat()
+        else:
+            last_used_at = self.last_used_at
 
         revoked_at: None | str
         if isinstance(self.revoked_at, datetime.datetime):
@@ -70,13 +76,13 @@ class ApiKey:
 
         spent = self.spent
 
-        last_used_at: None | str | Unset
-        if isinstance(self.last_used_at, Unset):
-            last_used_at = UNSET
-        elif isinstance(self.last_used_at, datetime.datetime):
-            last_used_at = self.last_used_at.isoformat()
+        max_spend_decimal: None | str | Unset
+        if isinstance(self.max_spend_decimal, Unset):
+            max_spend_decimal = UNSET
         else:
-            last_used_at = self.last_used_at
+            max_spend_decimal = self.max_spend_decimal
+
+        spent_decimal = self.spent_decimal
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -88,13 +94,16 @@ class ApiKey:
                 "hint": hint,
                 "createdAt": created_at,
                 "expiresAt": expires_at,
+                "lastUsedAt": last_used_at,
                 "revokedAt": revoked_at,
                 "maxSpend": max_spend,
                 "spent": spent,
             }
         )
-        if last_used_at is not UNSET:
-            field_dict["lastUsedAt"] = last_used_at
+        if max_spend_decimal is not UNSET:
+            field_dict["maxSpendDecimal"] = max_spend_decimal
+        if spent_decimal is not UNSET:
+            field_dict["spentDecimal"] = spent_decimal
 
         return field_dict
 
@@ -105,12 +114,7 @@ class ApiKey:
 
         name = d.pop("name")
 
-        scopes = []
-        _scopes = d.pop("scopes")
-        for scopes_item_data in _scopes:
-            scopes_item = check_api_key_scope(scopes_item_data)
-
-            scopes.append(scopes_item)
+        scopes = cast(list[str], d.pop("scopes"))
 
         hint = d.pop("hint")
 
@@ -130,6 +134,21 @@ class ApiKey:
             return cast(datetime.datetime | None, data)
 
         expires_at = _parse_expires_at(d.pop("expiresAt"))
+
+        def _parse_last_used_at(data: object) -> datetime.datetime | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                last_used_at_type_0 = datetime.datetime.fromisoformat(data)
+
+                return last_used_at_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(datetime.datetime | None, data)
+
+        last_used_at = _parse_last_used_at(d.pop("lastUsedAt"))
 
         def _parse_revoked_at(data: object) -> datetime.datetime | None:
             if data is None:
@@ -155,22 +174,16 @@ class ApiKey:
 
         spent = d.pop("spent")
 
-        def _parse_last_used_at(data: object) -> datetime.datetime | None | Unset:
+        def _parse_max_spend_decimal(data: object) -> None | str | Unset:
             if data is None:
                 return data
             if isinstance(data, Unset):
                 return data
-            try:
-                if not isinstance(data, str):
-                    raise TypeError()
-                last_used_at_type_0 = datetime.datetime.fromisoformat(data)
+            return cast(None | str | Unset, data)
 
-                return last_used_at_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            return cast(datetime.datetime | None | Unset, data)
+        max_spend_decimal = _parse_max_spend_decimal(d.pop("maxSpendDecimal", UNSET))
 
-        last_used_at = _parse_last_used_at(d.pop("lastUsedAt", UNSET))
+        spent_decimal = d.pop("spentDecimal", UNSET)
 
         api_key = cls(
             id=id,
@@ -179,10 +192,12 @@ class ApiKey:
             hint=hint,
             created_at=created_at,
             expires_at=expires_at,
+            last_used_at=last_used_at,
             revoked_at=revoked_at,
             max_spend=max_spend,
             spent=spent,
-            last_used_at=last_used_at,
+            max_spend_decimal=max_spend_decimal,
+            spent_decimal=spent_decimal,
         )
 
         api_key.additional_properties = d

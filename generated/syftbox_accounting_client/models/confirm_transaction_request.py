@@ -18,8 +18,12 @@ class ConfirmTransactionRequest:
     """ The `id` of a transaction the caller created. """
     amount: float | None | Unset = UNSET
     """ What to capture, at most the held amount; the rest is released. Absent or
-    null to capture it all. Only at a service that announces `capture`.
+    null (with `amountDecimal`) to capture it all. Only at a service that
+    announces `capture`.
      """
+    amount_decimal: None | str | Unset = UNSET
+    """ `amount` as a decimal string, instead of it or agreeing with it (see Money); only at a service that
+    announces `capture` and `exact-money`. """
 
     def to_dict(self) -> dict[str, Any]:
         transaction_id = self.transaction_id
@@ -30,6 +34,12 @@ class ConfirmTransactionRequest:
         else:
             amount = self.amount
 
+        amount_decimal: None | str | Unset
+        if isinstance(self.amount_decimal, Unset):
+            amount_decimal = UNSET
+        else:
+            amount_decimal = self.amount_decimal
+
         field_dict: dict[str, Any] = {}
 
         field_dict.update(
@@ -39,6 +49,8 @@ class ConfirmTransactionRequest:
         )
         if amount is not UNSET:
             field_dict["amount"] = amount
+        if amount_decimal is not UNSET:
+            field_dict["amountDecimal"] = amount_decimal
 
         return field_dict
 
@@ -56,9 +68,19 @@ class ConfirmTransactionRequest:
 
         amount = _parse_amount(d.pop("amount", UNSET))
 
+        def _parse_amount_decimal(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        amount_decimal = _parse_amount_decimal(d.pop("amountDecimal", UNSET))
+
         confirm_transaction_request = cls(
             transaction_id=transaction_id,
             amount=amount,
+            amount_decimal=amount_decimal,
         )
 
         return confirm_transaction_request

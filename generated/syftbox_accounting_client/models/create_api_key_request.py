@@ -23,6 +23,9 @@ class CreateApiKeyRequest:
     """ Seconds until the key stops working (at most a year); absent or null for never. """
     max_spend: float | None | Unset = UNSET
     """ The most the key may commit of the account's money; absent or null for no cap. """
+    max_spend_decimal: None | str | Unset = UNSET
+    """ `maxSpend` as a decimal string, instead of it or agreeing with it (see Money); only at a service that
+    announces `exact-money`. """
 
     def to_dict(self) -> dict[str, Any]:
         name = self.name
@@ -44,6 +47,12 @@ class CreateApiKeyRequest:
         else:
             max_spend = self.max_spend
 
+        max_spend_decimal: None | str | Unset
+        if isinstance(self.max_spend_decimal, Unset):
+            max_spend_decimal = UNSET
+        else:
+            max_spend_decimal = self.max_spend_decimal
+
         field_dict: dict[str, Any] = {}
 
         field_dict.update(
@@ -56,6 +65,8 @@ class CreateApiKeyRequest:
             field_dict["expiresIn"] = expires_in
         if max_spend is not UNSET:
             field_dict["maxSpend"] = max_spend
+        if max_spend_decimal is not UNSET:
+            field_dict["maxSpendDecimal"] = max_spend_decimal
 
         return field_dict
 
@@ -89,11 +100,21 @@ class CreateApiKeyRequest:
 
         max_spend = _parse_max_spend(d.pop("maxSpend", UNSET))
 
+        def _parse_max_spend_decimal(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        max_spend_decimal = _parse_max_spend_decimal(d.pop("maxSpendDecimal", UNSET))
+
         create_api_key_request = cls(
             name=name,
             scopes=scopes,
             expires_in=expires_in,
             max_spend=max_spend,
+            max_spend_decimal=max_spend_decimal,
         )
 
         return create_api_key_request

@@ -18,8 +18,11 @@ class CreateTokenRequest:
     """ An email address; it identifies an account. """
     max_amount: float | None | Unset = UNSET
     """ The most the charge paid with this token may be, in US dollars; absent
-    or null for no limit but the payer's balance.
+    or null (with `maxAmountDecimal`) for no limit but the payer's balance.
      """
+    max_amount_decimal: None | str | Unset = UNSET
+    """ `maxAmount` as a decimal string, instead of it or agreeing with it (see Money); only at a service that
+    announces `exact-money`. """
     expires_in: int | None | Unset = UNSET
     """ Seconds the token stays valid, at most the default 24 hours; absent or null for 24 hours. """
 
@@ -31,6 +34,12 @@ class CreateTokenRequest:
             max_amount = UNSET
         else:
             max_amount = self.max_amount
+
+        max_amount_decimal: None | str | Unset
+        if isinstance(self.max_amount_decimal, Unset):
+            max_amount_decimal = UNSET
+        else:
+            max_amount_decimal = self.max_amount_decimal
 
         expires_in: int | None | Unset
         if isinstance(self.expires_in, Unset):
@@ -47,6 +56,8 @@ class CreateTokenRequest:
         )
         if max_amount is not UNSET:
             field_dict["maxAmount"] = max_amount
+        if max_amount_decimal is not UNSET:
+            field_dict["maxAmountDecimal"] = max_amount_decimal
         if expires_in is not UNSET:
             field_dict["expiresIn"] = expires_in
 
@@ -66,6 +77,15 @@ class CreateTokenRequest:
 
         max_amount = _parse_max_amount(d.pop("maxAmount", UNSET))
 
+        def _parse_max_amount_decimal(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        max_amount_decimal = _parse_max_amount_decimal(d.pop("maxAmountDecimal", UNSET))
+
         def _parse_expires_in(data: object) -> int | None | Unset:
             if data is None:
                 return data
@@ -78,6 +98,7 @@ class CreateTokenRequest:
         create_token_request = cls(
             recipient_email=recipient_email,
             max_amount=max_amount,
+            max_amount_decimal=max_amount_decimal,
             expires_in=expires_in,
         )
 

@@ -12,15 +12,24 @@ T = TypeVar("T", bound="CreateTransactionRequest")
 
 @_attrs_define
 class CreateTransactionRequest:
-    """A direct payment (no token) or a delegated charge (with the payer's token)."""
+    """A direct payment (no token) or a delegated charge (with the payer's token).
+    `amount` or `amountDecimal` is required (see Money).
+
+    """
 
     sender_email: str
     """ An email address; it identifies an account. """
     recipient_email: str
     """ An email address; it identifies an account. """
-    amount: float
+    amount: float | Unset = UNSET
     """ US dollars, more than 0, with at most 6 decimal places (one micro-dollar).
     Sent as given: `10` as an integer, `10.5` as a number.
+     """
+    amount_decimal: str | Unset = UNSET
+    """ An `Amount` as a decimal string: more than 0, at most 1000000000, at most 6
+    decimal places; digits, then optionally a point and 1 to 6 digits, with no
+    sign, exponent, spaces or leading zeros. Answers write it without trailing
+    zeros.
      """
     token: None | str | Unset = UNSET
     """ The payer's transaction token, for a delegated charge; absent or null for a direct payment. """
@@ -40,6 +49,8 @@ class CreateTransactionRequest:
         recipient_email = self.recipient_email
 
         amount = self.amount
+
+        amount_decimal = self.amount_decimal
 
         token: None | str | Unset
         if isinstance(self.token, Unset):
@@ -71,9 +82,12 @@ class CreateTransactionRequest:
             {
                 "senderEmail": sender_email,
                 "recipientEmail": recipient_email,
-                "amount": amount,
             }
         )
+        if amount is not UNSET:
+            field_dict["amount"] = amount
+        if amount_decimal is not UNSET:
+            field_dict["amountDecimal"] = amount_decimal
         if token is not UNSET:
             field_dict["token"] = token
         if app_name is not UNSET:
@@ -92,7 +106,9 @@ class CreateTransactionRequest:
 
         recipient_email = d.pop("recipientEmail")
 
-        amount = d.pop("amount")
+        amount = d.pop("amount", UNSET)
+
+        amount_decimal = d.pop("amountDecimal", UNSET)
 
         def _parse_token(data: object) -> None | str | Unset:
             if data is None:
@@ -134,6 +150,7 @@ class CreateTransactionRequest:
             sender_email=sender_email,
             recipient_email=recipient_email,
             amount=amount,
+            amount_decimal=amount_decimal,
             token=token,
             app_name=app_name,
             app_ep_path=app_ep_path,

@@ -17,7 +17,9 @@ class CreateUserRequest:
     email: str
     """ An email address; it identifies an account. """
     password: None | str | Unset = UNSET
-    """ The password to set; absent or null to have the service generate one. """
+    """ The password to set (see Passwords); absent or null to have the service
+    generate one.
+     """
     organization: None | str | Unset = UNSET
     """ The organization the account belongs to, or null for none. """
 

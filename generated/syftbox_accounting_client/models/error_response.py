@@ -6,7 +6,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
-from ..models.error_code import ErrorCode, check_error_code
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -22,8 +21,9 @@ class ErrorResponse:
 
     message: str
     """ A sentence for people, saying what went wrong and what to do. """
-    code: ErrorCode
-    """ What went wrong, for programs to act on:
+    code: str
+    """ What went wrong, for programs to act on; a code this version does not know may
+    come (act on the HTTP status then, and show the message):
     - `bad_request`: the body is not a JSON object.
     - `method_not_allowed`: the path exists, but not with this HTTP method (status
       405, with an `Allow` header); no operation of this contract answers it.
@@ -37,8 +37,8 @@ class ErrorResponse:
     - `token_expired`: the token is past its `exp`.
     - `token_used`: the token was spent by an earlier transaction.
     - `already_resolved`: the transaction was confirmed or cancelled before.
-    - `too_many_pending`: the sender has too many pending transactions open;
-      confirm or cancel some first.
+    - `too_many_pending`: the sender has too many pending transactions open, in
+      all or towards this recipient; confirm or cancel some first.
     - `cursor_invalid`: the `cursor` is malformed, forged, or another account's.
     - `token_limit_exceeded`: the amount is above the token's `maxAmount`.
     - `hold_expired`: the transaction's hold lapsed at its `expiresAt`; nothing
@@ -53,9 +53,14 @@ class ErrorResponse:
       request (another body or path); use a new key for a new request.
     - `request_in_progress`: a request with this `Idempotency-Key` is still being
       processed; retry shortly.
-    - `rate_limited`: too many requests; retry after `Retry-After` seconds.
+    - `rate_limited`: too many requests (or, with an `Idempotency-Key`, too many
+      idempotency records held for this caller); retry after `Retry-After` seconds.
+    - `unsupported_media_type`: the request body was not sent with
+      `Content-Type: application/json` (status 415).
     - `internal_error`: the service failed; nothing was changed.
-    - `unavailable`: the service is down for a while; retry later.
+    - `unavailable`: the service is down or busy for a while (too many logins
+      waiting for password checks, or as many idempotency records as it keeps);
+      retry after `Retry-After` seconds.
     - `insufficient_scope`: the API key's scopes do not cover this operation; the
       message names the missing scope.
     - `spend_cap_exceeded`: the API key's `maxSpend` does not cover this payment.
@@ -67,7 +72,7 @@ class ErrorResponse:
     def to_dict(self) -> dict[str, Any]:
         message = self.message
 
-        code: str = self.code
+        code = self.code
 
         details: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.details, Unset):
@@ -96,7 +101,7 @@ class ErrorResponse:
         d = dict(src_dict)
         message = d.pop("message")
 
-        code = check_error_code(d.pop("code"))
+        code = d.pop("code")
 
         _details = d.pop("details", UNSET)
         details: list[ErrorDetail] | Unset = UNSET

@@ -17,7 +17,10 @@ class RefundTransactionRequest:
     transaction_id: str
     """ The `id` of a completed transaction the caller received. """
     amount: float | None | Unset = UNSET
-    """ What to give back; absent or null for all that is not refunded yet. """
+    """ What to give back; absent or null (with `amountDecimal`) for all that is not refunded yet. """
+    amount_decimal: None | str | Unset = UNSET
+    """ `amount` as a decimal string, instead of it or agreeing with it (see Money); only at a service that
+    announces `exact-money`. """
     reason: None | str | Unset = UNSET
     """ Why, recorded on the refund (`refundReason`). """
 
@@ -29,6 +32,12 @@ class RefundTransactionRequest:
             amount = UNSET
         else:
             amount = self.amount
+
+        amount_decimal: None | str | Unset
+        if isinstance(self.amount_decimal, Unset):
+            amount_decimal = UNSET
+        else:
+            amount_decimal = self.amount_decimal
 
         reason: None | str | Unset
         if isinstance(self.reason, Unset):
@@ -45,6 +54,8 @@ class RefundTransactionRequest:
         )
         if amount is not UNSET:
             field_dict["amount"] = amount
+        if amount_decimal is not UNSET:
+            field_dict["amountDecimal"] = amount_decimal
         if reason is not UNSET:
             field_dict["reason"] = reason
 
@@ -64,6 +75,15 @@ class RefundTransactionRequest:
 
         amount = _parse_amount(d.pop("amount", UNSET))
 
+        def _parse_amount_decimal(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        amount_decimal = _parse_amount_decimal(d.pop("amountDecimal", UNSET))
+
         def _parse_reason(data: object) -> None | str | Unset:
             if data is None:
                 return data
@@ -76,6 +96,7 @@ class RefundTransactionRequest:
         refund_transaction_request = cls(
             transaction_id=transaction_id,
             amount=amount,
+            amount_decimal=amount_decimal,
             reason=reason,
         )
 

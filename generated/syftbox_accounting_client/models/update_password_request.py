@@ -13,9 +13,11 @@ class UpdatePasswordRequest:
     """A password change."""
 
     old_password: str
-    """ The current password. """
+    """ The current password, whatever characters it has (it may predate the rule of Passwords). """
     new_password: str
-    """ The password to use from now on. """
+    """ A new password: 8 to 256 printable Latin-1 characters, U+0020 to U+007E or
+    U+00A0 to U+00FF (see Passwords).
+     """
 
     def to_dict(self) -> dict[str, Any]:
         old_password = self.old_password

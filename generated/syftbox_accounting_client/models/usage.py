@@ -30,10 +30,20 @@ class Usage:
     """ When the first counted transaction was created; null when there is none. """
     last_transaction_at: datetime.datetime | None
     """ When the last counted transaction was created; null when there is none. """
+    total_spent_decimal: str | Unset = UNSET
+    """ A `Total` as a decimal string, written like `DecimalAmount` (0 allowed). """
+    total_received_decimal: str | Unset = UNSET
+    """ A `Total` as a decimal string, written like `DecimalAmount` (0 allowed). """
+    pending_amount_decimal: str | Unset = UNSET
+    """ A `Total` as a decimal string, written like `DecimalAmount` (0 allowed). """
     total_refunds_received: float | Unset = UNSET
     """ A sum of amounts in US dollars, exact to the micro-dollar; it may exceed one amount's maximum. """
+    total_refunds_received_decimal: str | Unset = UNSET
+    """ A `Total` as a decimal string, written like `DecimalAmount` (0 allowed). """
     total_refunds_given: float | Unset = UNSET
     """ A sum of amounts in US dollars, exact to the micro-dollar; it may exceed one amount's maximum. """
+    total_refunds_given_decimal: str | Unset = UNSET
+    """ A `Total` as a decimal string, written like `DecimalAmount` (0 allowed). """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -59,9 +69,19 @@ class Usage:
         else:
             last_transaction_at = self.last_transaction_at
 
+        total_spent_decimal = self.total_spent_decimal
+
+        total_received_decimal = self.total_received_decimal
+
+        pending_amount_decimal = self.pending_amount_decimal
+
         total_refunds_received = self.total_refunds_received
 
+        total_refunds_received_decimal = self.total_refunds_received_decimal
+
         total_refunds_given = self.total_refunds_given
+
+        total_refunds_given_decimal = self.total_refunds_given_decimal
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -76,10 +96,20 @@ class Usage:
                 "lastTransactionAt": last_transaction_at,
             }
         )
+        if total_spent_decimal is not UNSET:
+            field_dict["totalSpentDecimal"] = total_spent_decimal
+        if total_received_decimal is not UNSET:
+            field_dict["totalReceivedDecimal"] = total_received_decimal
+        if pending_amount_decimal is not UNSET:
+            field_dict["pendingAmountDecimal"] = pending_amount_decimal
         if total_refunds_received is not UNSET:
             field_dict["totalRefundsReceived"] = total_refunds_received
+        if total_refunds_received_decimal is not UNSET:
+            field_dict["totalRefundsReceivedDecimal"] = total_refunds_received_decimal
         if total_refunds_given is not UNSET:
             field_dict["totalRefundsGiven"] = total_refunds_given
+        if total_refunds_given_decimal is not UNSET:
+            field_dict["totalRefundsGivenDecimal"] = total_refunds_given_decimal
 
         return field_dict
 
@@ -126,9 +156,19 @@ class Usage:
 
         last_transaction_at = _parse_last_transaction_at(d.pop("lastTransactionAt"))
 
+        total_spent_decimal = d.pop("totalSpentDecimal", UNSET)
+
+        total_received_decimal = d.pop("totalReceivedDecimal", UNSET)
+
+        pending_amount_decimal = d.pop("pendingAmountDecimal", UNSET)
+
         total_refunds_received = d.pop("totalRefundsReceived", UNSET)
 
+        total_refunds_received_decimal = d.pop("totalRefundsReceivedDecimal", UNSET)
+
         total_refunds_given = d.pop("totalRefundsGiven", UNSET)
+
+        total_refunds_given_decimal = d.pop("totalRefundsGivenDecimal", UNSET)
 
         usage = cls(
             transaction_count=transaction_count,
@@ -138,8 +178,13 @@ class Usage:
             pending_amount=pending_amount,
             first_transaction_at=first_transaction_at,
             last_transaction_at=last_transaction_at,
+            total_spent_decimal=total_spent_decimal,
+            total_received_decimal=total_received_decimal,
+            pending_amount_decimal=pending_amount_decimal,
             total_refunds_received=total_refunds_received,
+            total_refunds_received_decimal=total_refunds_received_decimal,
             total_refunds_given=total_refunds_given,
+            total_refunds_given_decimal=total_refunds_given_decimal,
         )
 
         usage.additional_properties = d

@@ -21,16 +21,22 @@ class User:
     """ An email address; it identifies an account. """
     balance: float
     """ The balance in US dollars, never below zero. """
-    organization: None | str | Unset = UNSET
+    organization: None | str
     """ The organization the account belongs to, or null for none. """
+    balance_decimal: str | Unset = UNSET
+    """ A `Total` as a decimal string, written like `DecimalAmount` (0 allowed). """
     available_balance: float | Unset = UNSET
     """ What the account can spend now: `balance` minus `heldBalance`. Absent at a
     service without holds, where it equals `balance`.
      """
+    available_balance_decimal: str | Unset = UNSET
+    """ A `Total` as a decimal string, written like `DecimalAmount` (0 allowed). """
     held_balance: float | Unset = UNSET
     """ What the account's pending transactions hold, as their sender (see "Holds,
     capture, expiry and refunds"). Absent at a service without holds.
      """
+    held_balance_decimal: str | Unset = UNSET
+    """ A `Total` as a decimal string, written like `DecimalAmount` (0 allowed). """
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -40,15 +46,18 @@ class User:
 
         balance = self.balance
 
-        organization: None | str | Unset
-        if isinstance(self.organization, Unset):
-            organization = UNSET
-        else:
-            organization = self.organization
+        organization: None | str
+        organization = self.organization
+
+        balance_decimal = self.balance_decimal
 
         available_balance = self.available_balance
 
+        available_balance_decimal = self.available_balance_decimal
+
         held_balance = self.held_balance
+
+        held_balance_decimal = self.held_balance_decimal
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -57,14 +66,19 @@ class User:
                 "id": id,
                 "email": email,
                 "balance": balance,
+                "organization": organization,
             }
         )
-        if organization is not UNSET:
-            field_dict["organization"] = organization
+        if balance_decimal is not UNSET:
+            field_dict["balanceDecimal"] = balance_decimal
         if available_balance is not UNSET:
             field_dict["availableBalance"] = available_balance
+        if available_balance_decimal is not UNSET:
+            field_dict["availableBalanceDecimal"] = available_balance_decimal
         if held_balance is not UNSET:
             field_dict["heldBalance"] = held_balance
+        if held_balance_decimal is not UNSET:
+            field_dict["heldBalanceDecimal"] = held_balance_decimal
 
         return field_dict
 
@@ -77,26 +91,33 @@ class User:
 
         balance = d.pop("balance")
 
-        def _parse_organization(data: object) -> None | str | Unset:
+        def _parse_organization(data: object) -> None | str:
             if data is None:
                 return data
-            if isinstance(data, Unset):
-                return data
-            return cast(None | str | Unset, data)
+            return cast(None | str, data)
 
-        organization = _parse_organization(d.pop("organization", UNSET))
+        organization = _parse_organization(d.pop("organization"))
+
+        balance_decimal = d.pop("balanceDecimal", UNSET)
 
         available_balance = d.pop("availableBalance", UNSET)
 
+        available_balance_decimal = d.pop("availableBalanceDecimal", UNSET)
+
         held_balance = d.pop("heldBalance", UNSET)
+
+        held_balance_decimal = d.pop("heldBalanceDecimal", UNSET)
 
         user = cls(
             id=id,
             email=email,
             balance=balance,
             organization=organization,
+            balance_decimal=balance_decimal,
             available_balance=available_balance,
+            available_balance_decimal=available_balance_decimal,
             held_balance=held_balance,
+            held_balance_decimal=held_balance_decimal,
         )
 
         user.additional_properties = d

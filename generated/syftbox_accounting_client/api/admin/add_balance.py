@@ -66,6 +66,11 @@ def _parse_response(
 
         return response_409
 
+    if response.status_code == 415:
+        response_415 = ErrorResponse.from_dict(response.json())
+
+        return response_415
+
     if response.status_code == 422:
         response_422 = ErrorResponse.from_dict(response.json())
 
@@ -117,8 +122,12 @@ def sync_detailed(
     itself.
 
     Args:
-        idempotency_key (str | Unset):
-        body (AddBalanceRequest): A credit to an account.
+        idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
+            second request with
+            the same key, caller and body gets the first one's answer and changes nothing
+            (see "Idempotency keys").
+        body (AddBalanceRequest): A credit to an account. `amount` or `amountDecimal` is required
+            (see Money).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -154,8 +163,12 @@ def sync(
     itself.
 
     Args:
-        idempotency_key (str | Unset):
-        body (AddBalanceRequest): A credit to an account.
+        idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
+            second request with
+            the same key, caller and body gets the first one's answer and changes nothing
+            (see "Idempotency keys").
+        body (AddBalanceRequest): A credit to an account. `amount` or `amountDecimal` is required
+            (see Money).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -186,8 +199,12 @@ async def asyncio_detailed(
     itself.
 
     Args:
-        idempotency_key (str | Unset):
-        body (AddBalanceRequest): A credit to an account.
+        idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
+            second request with
+            the same key, caller and body gets the first one's answer and changes nothing
+            (see "Idempotency keys").
+        body (AddBalanceRequest): A credit to an account. `amount` or `amountDecimal` is required
+            (see Money).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -221,8 +238,12 @@ async def asyncio(
     itself.
 
     Args:
-        idempotency_key (str | Unset):
-        body (AddBalanceRequest): A credit to an account.
+        idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
+            second request with
+            the same key, caller and body gets the first one's answer and changes nothing
+            (see "Idempotency keys").
+        body (AddBalanceRequest): A credit to an account. `amount` or `amountDecimal` is required
+            (see Money).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -61,6 +61,11 @@ def _parse_response(
 
         return response_409
 
+    if response.status_code == 415:
+        response_415 = ErrorResponse.from_dict(response.json())
+
+        return response_415
+
     if response.status_code == 422:
         response_422 = ErrorResponse.from_dict(response.json())
 
@@ -114,7 +119,10 @@ def sync_detailed(
     caller's key has a spend cap. Only at a service that announces `api-keys`.
 
     Args:
-        idempotency_key (str | Unset):
+        idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
+            second request with
+            the same key, caller and body gets the first one's answer and changes nothing
+            (see "Idempotency keys").
         body (CreateApiKeyRequest): A new API key's name, scopes, and optional expiry and spend
             cap.
 
@@ -154,7 +162,10 @@ def sync(
     caller's key has a spend cap. Only at a service that announces `api-keys`.
 
     Args:
-        idempotency_key (str | Unset):
+        idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
+            second request with
+            the same key, caller and body gets the first one's answer and changes nothing
+            (see "Idempotency keys").
         body (CreateApiKeyRequest): A new API key's name, scopes, and optional expiry and spend
             cap.
 
@@ -189,7 +200,10 @@ async def asyncio_detailed(
     caller's key has a spend cap. Only at a service that announces `api-keys`.
 
     Args:
-        idempotency_key (str | Unset):
+        idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
+            second request with
+            the same key, caller and body gets the first one's answer and changes nothing
+            (see "Idempotency keys").
         body (CreateApiKeyRequest): A new API key's name, scopes, and optional expiry and spend
             cap.
 
@@ -227,7 +241,10 @@ async def asyncio(
     caller's key has a spend cap. Only at a service that announces `api-keys`.
 
     Args:
-        idempotency_key (str | Unset):
+        idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
+            second request with
+            the same key, caller and body gets the first one's answer and changes nothing
+            (see "Idempotency keys").
         body (CreateApiKeyRequest): A new API key's name, scopes, and optional expiry and spend
             cap.
 

@@ -66,6 +66,11 @@ def _parse_response(
 
         return response_409
 
+    if response.status_code == 415:
+        response_415 = ErrorResponse.from_dict(response.json())
+
+        return response_415
+
     if response.status_code == 422:
         response_422 = ErrorResponse.from_dict(response.json())
 
@@ -116,7 +121,10 @@ def sync_detailed(
     The recipient must have an account and must not be the caller.
 
     Args:
-        idempotency_key (str | Unset):
+        idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
+            second request with
+            the same key, caller and body gets the first one's answer and changes nothing
+            (see "Idempotency keys").
         body (CreateTokenRequest): Who the token lets charge the caller, and optionally how much
             and for how long.
 
@@ -153,7 +161,10 @@ def sync(
     The recipient must have an account and must not be the caller.
 
     Args:
-        idempotency_key (str | Unset):
+        idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
+            second request with
+            the same key, caller and body gets the first one's answer and changes nothing
+            (see "Idempotency keys").
         body (CreateTokenRequest): Who the token lets charge the caller, and optionally how much
             and for how long.
 
@@ -185,7 +196,10 @@ async def asyncio_detailed(
     The recipient must have an account and must not be the caller.
 
     Args:
-        idempotency_key (str | Unset):
+        idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
+            second request with
+            the same key, caller and body gets the first one's answer and changes nothing
+            (see "Idempotency keys").
         body (CreateTokenRequest): Who the token lets charge the caller, and optionally how much
             and for how long.
 
@@ -220,7 +234,10 @@ async def asyncio(
     The recipient must have an account and must not be the caller.
 
     Args:
-        idempotency_key (str | Unset):
+        idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
+            second request with
+            the same key, caller and body gets the first one's answer and changes nothing
+            (see "Idempotency keys").
         body (CreateTokenRequest): Who the token lets charge the caller, and optionally how much
             and for how long.
 

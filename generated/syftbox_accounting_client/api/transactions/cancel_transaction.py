@@ -66,6 +66,11 @@ def _parse_response(
 
         return response_409
 
+    if response.status_code == 415:
+        response_415 = ErrorResponse.from_dict(response.json())
+
+        return response_415
+
     if response.status_code == 422:
         response_422 = ErrorResponse.from_dict(response.json())
 
@@ -118,7 +123,10 @@ def sync_detailed(
     when its hold lapsed (nothing moved then either).
 
     Args:
-        idempotency_key (str | Unset):
+        idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
+            second request with
+            the same key, caller and body gets the first one's answer and changes nothing
+            (see "Idempotency keys").
         body (TransactionIdRequest): The transaction to act on.
 
     Raises:
@@ -156,7 +164,10 @@ def sync(
     when its hold lapsed (nothing moved then either).
 
     Args:
-        idempotency_key (str | Unset):
+        idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
+            second request with
+            the same key, caller and body gets the first one's answer and changes nothing
+            (see "Idempotency keys").
         body (TransactionIdRequest): The transaction to act on.
 
     Raises:
@@ -189,7 +200,10 @@ async def asyncio_detailed(
     when its hold lapsed (nothing moved then either).
 
     Args:
-        idempotency_key (str | Unset):
+        idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
+            second request with
+            the same key, caller and body gets the first one's answer and changes nothing
+            (see "Idempotency keys").
         body (TransactionIdRequest): The transaction to act on.
 
     Raises:
@@ -225,7 +239,10 @@ async def asyncio(
     when its hold lapsed (nothing moved then either).
 
     Args:
-        idempotency_key (str | Unset):
+        idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
+            second request with
+            the same key, caller and body gets the first one's answer and changes nothing
+            (see "Idempotency keys").
         body (TransactionIdRequest): The transaction to act on.
 
     Raises:

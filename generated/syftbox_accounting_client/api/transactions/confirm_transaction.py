@@ -66,6 +66,11 @@ def _parse_response(
 
         return response_409
 
+    if response.status_code == 415:
+        response_415 = ErrorResponse.from_dict(response.json())
+
+        return response_415
+
     if response.status_code == 422:
         response_422 = ErrorResponse.from_dict(response.json())
 
@@ -120,7 +125,10 @@ def sync_detailed(
     sender can no longer pay; a held transaction never does.
 
     Args:
-        idempotency_key (str | Unset):
+        idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
+            second request with
+            the same key, caller and body gets the first one's answer and changes nothing
+            (see "Idempotency keys").
         body (ConfirmTransactionRequest): The transaction to confirm, and optionally what to
             capture of its hold.
 
@@ -161,7 +169,10 @@ def sync(
     sender can no longer pay; a held transaction never does.
 
     Args:
-        idempotency_key (str | Unset):
+        idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
+            second request with
+            the same key, caller and body gets the first one's answer and changes nothing
+            (see "Idempotency keys").
         body (ConfirmTransactionRequest): The transaction to confirm, and optionally what to
             capture of its hold.
 
@@ -197,7 +208,10 @@ async def asyncio_detailed(
     sender can no longer pay; a held transaction never does.
 
     Args:
-        idempotency_key (str | Unset):
+        idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
+            second request with
+            the same key, caller and body gets the first one's answer and changes nothing
+            (see "Idempotency keys").
         body (ConfirmTransactionRequest): The transaction to confirm, and optionally what to
             capture of its hold.
 
@@ -236,7 +250,10 @@ async def asyncio(
     sender can no longer pay; a held transaction never does.
 
     Args:
-        idempotency_key (str | Unset):
+        idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
+            second request with
+            the same key, caller and body gets the first one's answer and changes nothing
+            (see "Idempotency keys").
         body (ConfirmTransactionRequest): The transaction to confirm, and optionally what to
             capture of its hold.
 

@@ -66,6 +66,11 @@ def _parse_response(
 
         return response_409
 
+    if response.status_code == 415:
+        response_415 = ErrorResponse.from_dict(response.json())
+
+        return response_415
+
     if response.status_code == 422:
         response_422 = ErrorResponse.from_dict(response.json())
 
@@ -122,14 +127,19 @@ def sync_detailed(
     service without holds the balance is checked again at confirmation. Sender and recipient must differ
     and
     both have accounts (`404 not_found`). A sender may have a bounded number of
-    pending transactions open at once (1,000 on the reference service); beyond it
-    the service refuses with `409 too_many_pending` until some are confirmed or
-    cancelled, so no account can flood another's history for free.
+    pending transactions open at once (1,000 on the reference service), and fewer
+    towards any one recipient (100); beyond either the service refuses with
+    `409 too_many_pending` until some are confirmed or cancelled, so no account can
+    flood another's history for free.
 
     Args:
-        idempotency_key (str | Unset):
+        idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
+            second request with
+            the same key, caller and body gets the first one's answer and changes nothing
+            (see "Idempotency keys").
         body (CreateTransactionRequest): A direct payment (no token) or a delegated charge (with
             the payer's token).
+            `amount` or `amountDecimal` is required (see Money).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -170,14 +180,19 @@ def sync(
     service without holds the balance is checked again at confirmation. Sender and recipient must differ
     and
     both have accounts (`404 not_found`). A sender may have a bounded number of
-    pending transactions open at once (1,000 on the reference service); beyond it
-    the service refuses with `409 too_many_pending` until some are confirmed or
-    cancelled, so no account can flood another's history for free.
+    pending transactions open at once (1,000 on the reference service), and fewer
+    towards any one recipient (100); beyond either the service refuses with
+    `409 too_many_pending` until some are confirmed or cancelled, so no account can
+    flood another's history for free.
 
     Args:
-        idempotency_key (str | Unset):
+        idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
+            second request with
+            the same key, caller and body gets the first one's answer and changes nothing
+            (see "Idempotency keys").
         body (CreateTransactionRequest): A direct payment (no token) or a delegated charge (with
             the payer's token).
+            `amount` or `amountDecimal` is required (see Money).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -213,14 +228,19 @@ async def asyncio_detailed(
     service without holds the balance is checked again at confirmation. Sender and recipient must differ
     and
     both have accounts (`404 not_found`). A sender may have a bounded number of
-    pending transactions open at once (1,000 on the reference service); beyond it
-    the service refuses with `409 too_many_pending` until some are confirmed or
-    cancelled, so no account can flood another's history for free.
+    pending transactions open at once (1,000 on the reference service), and fewer
+    towards any one recipient (100); beyond either the service refuses with
+    `409 too_many_pending` until some are confirmed or cancelled, so no account can
+    flood another's history for free.
 
     Args:
-        idempotency_key (str | Unset):
+        idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
+            second request with
+            the same key, caller and body gets the first one's answer and changes nothing
+            (see "Idempotency keys").
         body (CreateTransactionRequest): A direct payment (no token) or a delegated charge (with
             the payer's token).
+            `amount` or `amountDecimal` is required (see Money).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -259,14 +279,19 @@ async def asyncio(
     service without holds the balance is checked again at confirmation. Sender and recipient must differ
     and
     both have accounts (`404 not_found`). A sender may have a bounded number of
-    pending transactions open at once (1,000 on the reference service); beyond it
-    the service refuses with `409 too_many_pending` until some are confirmed or
-    cancelled, so no account can flood another's history for free.
+    pending transactions open at once (1,000 on the reference service), and fewer
+    towards any one recipient (100); beyond either the service refuses with
+    `409 too_many_pending` until some are confirmed or cancelled, so no account can
+    flood another's history for free.
 
     Args:
-        idempotency_key (str | Unset):
+        idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
+            second request with
+            the same key, caller and body gets the first one's answer and changes nothing
+            (see "Idempotency keys").
         body (CreateTransactionRequest): A direct payment (no token) or a delegated charge (with
             the payer's token).
+            `amount` or `amountDecimal` is required (see Money).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

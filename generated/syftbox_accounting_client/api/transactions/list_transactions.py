@@ -141,7 +141,9 @@ def sync_detailed(
         limit (int | Unset):
         cursor (str | Unset):
         status (TransactionStatus | Unset): `PENDING` until resolved; then `COMPLETED` (money
-            moved) or `CANCELLED` (nothing moved).
+            moved) or `CANCELLED` (nothing
+            moved). The `status` filter of `GET /transactions` takes these (a closed enum: a
+            request); answers carry an `OpenTransactionStatus`.
         created_after (datetime.datetime | Unset):
         created_before (datetime.datetime | Unset):
         counterparty (str | Unset): An email address; it identifies an account.
@@ -199,7 +201,9 @@ def sync(
         limit (int | Unset):
         cursor (str | Unset):
         status (TransactionStatus | Unset): `PENDING` until resolved; then `COMPLETED` (money
-            moved) or `CANCELLED` (nothing moved).
+            moved) or `CANCELLED` (nothing
+            moved). The `status` filter of `GET /transactions` takes these (a closed enum: a
+            request); answers carry an `OpenTransactionStatus`.
         created_after (datetime.datetime | Unset):
         created_before (datetime.datetime | Unset):
         counterparty (str | Unset): An email address; it identifies an account.
@@ -252,7 +256,9 @@ async def asyncio_detailed(
         limit (int | Unset):
         cursor (str | Unset):
         status (TransactionStatus | Unset): `PENDING` until resolved; then `COMPLETED` (money
-            moved) or `CANCELLED` (nothing moved).
+            moved) or `CANCELLED` (nothing
+            moved). The `status` filter of `GET /transactions` takes these (a closed enum: a
+            request); answers carry an `OpenTransactionStatus`.
         created_after (datetime.datetime | Unset):
         created_before (datetime.datetime | Unset):
         counterparty (str | Unset): An email address; it identifies an account.
@@ -308,7 +314,9 @@ async def asyncio(
         limit (int | Unset):
         cursor (str | Unset):
         status (TransactionStatus | Unset): `PENDING` until resolved; then `COMPLETED` (money
-            moved) or `CANCELLED` (nothing moved).
+            moved) or `CANCELLED` (nothing
+            moved). The `status` filter of `GET /transactions` takes these (a closed enum: a
+            request); answers carry an `OpenTransactionStatus`.
         created_after (datetime.datetime | Unset):
         created_before (datetime.datetime | Unset):
         counterparty (str | Unset): An email address; it identifies an account.

@@ -66,6 +66,11 @@ def _parse_response(
 
         return response_409
 
+    if response.status_code == 415:
+        response_415 = ErrorResponse.from_dict(response.json())
+
+        return response_415
+
     if response.status_code == 422:
         response_422 = ErrorResponse.from_dict(response.json())
 
@@ -122,7 +127,10 @@ def sync_detailed(
     with the same key gives back once. Only at a service that announces `refunds`.
 
     Args:
-        idempotency_key (str | Unset):
+        idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
+            second request with
+            the same key, caller and body gets the first one's answer and changes nothing
+            (see "Idempotency keys").
         body (RefundTransactionRequest): The completed transaction to refund, and how much.
 
     Raises:
@@ -164,7 +172,10 @@ def sync(
     with the same key gives back once. Only at a service that announces `refunds`.
 
     Args:
-        idempotency_key (str | Unset):
+        idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
+            second request with
+            the same key, caller and body gets the first one's answer and changes nothing
+            (see "Idempotency keys").
         body (RefundTransactionRequest): The completed transaction to refund, and how much.
 
     Raises:
@@ -201,7 +212,10 @@ async def asyncio_detailed(
     with the same key gives back once. Only at a service that announces `refunds`.
 
     Args:
-        idempotency_key (str | Unset):
+        idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
+            second request with
+            the same key, caller and body gets the first one's answer and changes nothing
+            (see "Idempotency keys").
         body (RefundTransactionRequest): The completed transaction to refund, and how much.
 
     Raises:
@@ -241,7 +255,10 @@ async def asyncio(
     with the same key gives back once. Only at a service that announces `refunds`.
 
     Args:
-        idempotency_key (str | Unset):
+        idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
+            second request with
+            the same key, caller and body gets the first one's answer and changes nothing
+            (see "Idempotency keys").
         body (RefundTransactionRequest): The completed transaction to refund, and how much.
 
     Raises:

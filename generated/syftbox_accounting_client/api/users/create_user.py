@@ -56,6 +56,11 @@ def _parse_response(
 
         return response_409
 
+    if response.status_code == 415:
+        response_415 = ErrorResponse.from_dict(response.json())
+
+        return response_415
+
     if response.status_code == 422:
         response_422 = ErrorResponse.from_dict(response.json())
 
@@ -107,7 +112,10 @@ def sync_detailed(
     Needs no authentication; an `Authorization` header is ignored.
 
     Args:
-        idempotency_key (str | Unset):
+        idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
+            second request with
+            the same key, caller and body gets the first one's answer and changes nothing
+            (see "Idempotency keys").
         body (CreateUserRequest): A new account.
 
     Raises:
@@ -144,7 +152,10 @@ def sync(
     Needs no authentication; an `Authorization` header is ignored.
 
     Args:
-        idempotency_key (str | Unset):
+        idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
+            second request with
+            the same key, caller and body gets the first one's answer and changes nothing
+            (see "Idempotency keys").
         body (CreateUserRequest): A new account.
 
     Raises:
@@ -176,7 +187,10 @@ async def asyncio_detailed(
     Needs no authentication; an `Authorization` header is ignored.
 
     Args:
-        idempotency_key (str | Unset):
+        idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
+            second request with
+            the same key, caller and body gets the first one's answer and changes nothing
+            (see "Idempotency keys").
         body (CreateUserRequest): A new account.
 
     Raises:
@@ -211,7 +225,10 @@ async def asyncio(
     Needs no authentication; an `Authorization` header is ignored.
 
     Args:
-        idempotency_key (str | Unset):
+        idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
+            second request with
+            the same key, caller and body gets the first one's answer and changes nothing
+            (see "Idempotency keys").
         body (CreateUserRequest): A new account.
 
     Raises:

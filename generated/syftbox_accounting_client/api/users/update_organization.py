@@ -61,6 +61,11 @@ def _parse_response(
 
         return response_409
 
+    if response.status_code == 415:
+        response_415 = ErrorResponse.from_dict(response.json())
+
+        return response_415
+
     if response.status_code == 422:
         response_422 = ErrorResponse.from_dict(response.json())
 
@@ -109,7 +114,10 @@ def sync_detailed(
      Sets the caller's organization; `null` clears it.
 
     Args:
-        idempotency_key (str | Unset):
+        idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
+            second request with
+            the same key, caller and body gets the first one's answer and changes nothing
+            (see "Idempotency keys").
         body (UpdateOrganizationRequest): The caller's new organization.
 
     Raises:
@@ -143,7 +151,10 @@ def sync(
      Sets the caller's organization; `null` clears it.
 
     Args:
-        idempotency_key (str | Unset):
+        idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
+            second request with
+            the same key, caller and body gets the first one's answer and changes nothing
+            (see "Idempotency keys").
         body (UpdateOrganizationRequest): The caller's new organization.
 
     Raises:
@@ -172,7 +183,10 @@ async def asyncio_detailed(
      Sets the caller's organization; `null` clears it.
 
     Args:
-        idempotency_key (str | Unset):
+        idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
+            second request with
+            the same key, caller and body gets the first one's answer and changes nothing
+            (see "Idempotency keys").
         body (UpdateOrganizationRequest): The caller's new organization.
 
     Raises:
@@ -204,7 +218,10 @@ async def asyncio(
      Sets the caller's organization; `null` clears it.
 
     Args:
-        idempotency_key (str | Unset):
+        idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
+            second request with
+            the same key, caller and body gets the first one's answer and changes nothing
+            (see "Idempotency keys").
         body (UpdateOrganizationRequest): The caller's new organization.
 
     Raises:

@@ -61,6 +61,11 @@ def _parse_response(
 
         return response_409
 
+    if response.status_code == 415:
+        response_415 = ErrorResponse.from_dict(response.json())
+
+        return response_415
+
     if response.status_code == 422:
         response_422 = ErrorResponse.from_dict(response.json())
 
@@ -110,7 +115,10 @@ def sync_detailed(
     from the next request on, only `newPassword` authenticates.
 
     Args:
-        idempotency_key (str | Unset):
+        idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
+            second request with
+            the same key, caller and body gets the first one's answer and changes nothing
+            (see "Idempotency keys").
         body (UpdatePasswordRequest): A password change.
 
     Raises:
@@ -145,7 +153,10 @@ def sync(
     from the next request on, only `newPassword` authenticates.
 
     Args:
-        idempotency_key (str | Unset):
+        idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
+            second request with
+            the same key, caller and body gets the first one's answer and changes nothing
+            (see "Idempotency keys").
         body (UpdatePasswordRequest): A password change.
 
     Raises:
@@ -175,7 +186,10 @@ async def asyncio_detailed(
     from the next request on, only `newPassword` authenticates.
 
     Args:
-        idempotency_key (str | Unset):
+        idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
+            second request with
+            the same key, caller and body gets the first one's answer and changes nothing
+            (see "Idempotency keys").
         body (UpdatePasswordRequest): A password change.
 
     Raises:
@@ -208,7 +222,10 @@ async def asyncio(
     from the next request on, only `newPassword` authenticates.
 
     Args:
-        idempotency_key (str | Unset):
+        idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
+            second request with
+            the same key, caller and body gets the first one's answer and changes nothing
+            (see "Idempotency keys").
         body (UpdatePasswordRequest): A password change.
 
     Raises:

@@ -1,4 +1,4 @@
-"""P7: one sync `get_account_balance()` authenticated with an API key, against the same
+"""P9: one sync `get_account_balance()` authenticated with an API key, against the same
 call with a password the service verified recently (its cached login).
 
 Both clients are the facade, against the same reference service in another process
@@ -43,7 +43,7 @@ def run(*, rounds: int, calls: int) -> list[Row]:
                         with_password.get_account_balance(),
                     )
                 if by_key != by_password:
-                    raise RuntimeError(f"P7: the key says {by_key}, the password {by_password}")
+                    raise RuntimeError(f"P9: the key says {by_key}, the password {by_password}")
                 key_rounds: list[tuple[float, float]] = []
                 password_rounds: list[tuple[float, float]] = []
                 for _ in range(rounds):
@@ -52,12 +52,12 @@ def run(*, rounds: int, calls: int) -> list[Row]:
     subject = median([r[0] for r in key_rounds])
     baseline = median([r[0] for r in password_rounds])
     log(
-        f"P7: API key {subject * 1e3:.3f} ms/call, cached password {baseline * 1e3:.3f} ms/call "
+        f"P9: API key {subject * 1e3:.3f} ms/call, cached password {baseline * 1e3:.3f} ms/call "
         f"({(subject - baseline) * 1e6:+.0f} us/call)"
     )
     return [
         Row(
-            id="P7",
+            id="P9",
             what="sync get_account_balance() with an API key vs a cached password",
             unit="ms",
             subject=subject * 1e3,

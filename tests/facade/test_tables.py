@@ -1,0 +1,237 @@
+"""Results as a person reads them: a history (and a page of it) as an aligned text
+table in a terminal and an HTML table in Jupyter, usage likewise, one-line reprs,
+rows for pandas; and `show()` with the available balance, usage, the newest
+transactions, a sparkline of the balance, and snippets in the caller's own words."""
+
+from __future__ import annotations
+
+import datetime
+import sys
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from pytest_httpx import HTTPXMock
+
+from syftbox_accounting import (
+    AccountingClient,
+    Transaction,
+    TransactionActor,
+    TransactionList,
+    TransactionStatus,
+    Usage,
+)
+from syftbox_accounting.accounting.account import balance_history
+from tests.facade.helpers import (
+    BASE,
+    BOB,
+    EMAIL,
+    PASSWORD,
+    mock_show,
+    tx_json,
+    usage_json,
+    user_client,
+    user_json,
+)
+
+T0 = datetime.datetime(2026, 11, 27, 14, 0, tzinfo=datetime.UTC)
+
+
+def _tx(n: int, *, to_me: bool = False, status: str = "COMPLETED", **extra: Any) -> Transaction:
+    return Transaction(
+        id=f"tx-{n:03d}",
+        sender_email=BOB if to_me else EMAIL,
+        recipient_email=EMAIL if to_me else BOB,
+        amount=Decimal(n) / 4,
+        status=TransactionStatus(status),
+        created_by=TransactionActor.SENDER,
+        created_at=T0 + datetime.timedelta(minutes=n),
+        **extra,
+    )
+
+
+def _history(count: int) -> TransactionList:
+    return TransactionList([_tx(n, to_me=n % 3 == 0) for n in range(count, 0, -1)], owner=EMAIL)
+
+
+def test_a_history_is_an_aligned_text_table() -> None:
+    shown = repr(_history(3))
+    assert str(_history(3)) == shown
+    lines = shown.splitlines()
+    assert lines[0].split() == ["CREATED", "(UTC)", "STATUS", "AMOUNT", "WITH", "APP", "ID"]
+    assert lines[1].split()[3:5] == ["+$0.75", "from"]  # tx 3 came to me
+    assert lines[2].split()[3:5] == ["-$0.50", "to"]
+    # Aligned: each column starts at the same place on every row.
+    starts = {line.index("tx-") for line in lines[1:4]}
+    assert len(starts) == 1
+    assert lines[-1] == "(3 transactions)"
+    assert repr(TransactionList()) == "No transactions."
+
+
+def test_a_long_history_shows_the_newest_twenty() -> None:
+    shown = repr(_history(45)).splitlines()
+    assert len(shown) == 1 + 20 + 1
+    assert shown[-1] == "(the newest 20 of 45 transactions; to_records() has them all)"
+    assert "tx-045" in shown[1]
+
+
+def test_a_history_is_an_html_table_with_every_value_escaped() -> None:
+    hostile = _tx(1, app_name="<script>alert(1)</script>")
+    page = TransactionList([hostile, _tx(2)], owner=EMAIL)._repr_html_()
+    assert page.startswith("<table")
+    assert page.count("<tr") == 3  # the header and two rows
+    assert "<script>" not in page
+    assert "&lt;script&gt;" in page
+    assert "http" not in page.replace("http://www.w3.org", "")  # nothing fetched
+    assert "$0.25" in page
+
+
+def test_one_line_reprs() -> None:
+    held = _tx(8, status="PENDING", authorized_amount=Decimal(5))
+    shown = repr(held)
+    assert "\n" not in shown
+    assert shown == (
+        f"<Transaction tx-008: $2.00 (holds $5.00) {EMAIL} -> {BOB}, PENDING, 2026-11-27 14:08 UTC>"
+    )
+    assert repr(_tx(1, status="CANCELLED", cancel_reason="expired")).count("EXPIRED") == 1
+    assert repr(user_client()) == f"<AccountingClient {EMAIL} at {BASE} (configured)>"
+    assert repr(AccountingClient(BASE)) == f"<AccountingClient {BASE} (not configured)>"
+
+
+def test_usage_reads_as_text_and_html() -> None:
+    usage = Usage(3, Decimal("1.25"), Decimal(0), 1, Decimal("0.5"), T0, T0)
+    lines = str(usage).splitlines()
+    assert lines[:2] == ["Transactions  3", "Spent         $1.25"]
+    assert "Pending       1 ($0.50 to pay)" in lines
+    page = usage._repr_html_()
+    assert "<caption" in page
+    assert "$1.25" in page
+    assert "\n" not in repr(usage)
+
+
+def test_records_are_exact_rows_for_pandas() -> None:
+    records = _history(2).to_records()
+    assert records[0]["amount"] == Decimal("0.5")
+    assert records[0]["created_at"] == T0 + datetime.timedelta(minutes=2)
+    assert records[0]["status"] == "COMPLETED"
+    assert list(records[0]) == list(_tx(1).to_record())
+
+
+def test_a_dataframe_without_pandas_says_how_to_get_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "pandas", None)  # not importable
+    with pytest.raises(ImportError, match="pip install pandas"):
+        _history(2).to_dataframe()
+
+
+def test_a_dataframe_with_pandas() -> None:
+    pandas = pytest.importorskip("pandas", reason="pandas is not installed (not a dependency)")
+    frame = _history(4).to_dataframe()
+    assert frame.shape == (4, 17)
+    assert str(frame["amount"].dtype) == "float64"
+    assert frame["amount"].sum() == 2.5
+    assert str(frame["created_at"].dt.tz) == "UTC"
+    exact = _history(4).to_dataframe(exact=True)
+    assert exact["amount"].iloc[0] == Decimal(1)
+    empty = TransactionList().to_dataframe()
+    assert list(empty.columns) == list(frame.columns)
+    assert isinstance(frame, pandas.DataFrame)
+
+
+def test_the_history_methods_return_a_table(httpx_mock: HTTPXMock) -> None:
+    httpx_mock.add_response(
+        url=f"{BASE}/transactions?limit=2",
+        json={"transactions": [tx_json("a"), tx_json("b")], "nextCursor": None},
+    )
+    found = user_client().get_transaction_history(2)
+    assert isinstance(found, TransactionList)
+    assert found.owner == EMAIL
+    assert "from bob@example.com" in repr(found)
+
+
+def test_balance_history_walks_back_from_the_balance() -> None:
+    newest_first = [
+        _tx(4),  # paid 1.00
+        _tx(3, status="PENDING"),  # holds, moves nothing
+        _tx(2, to_me=True),  # received 0.50
+        _tx(1, status="CANCELLED"),
+    ]
+    assert balance_history(Decimal(10), newest_first, EMAIL) == [
+        Decimal("10.5"),
+        Decimal("11"),
+        Decimal("10"),
+    ]
+
+
+SHOW_CELL = """
+from syftbox_accounting import AccountingClient, Client
+payer = AccountingClient(BASE, EMAIL, PASSWORD)
+payer.show()
+client = Client(accounting_client=AccountingClient(BASE, EMAIL, PASSWORD))
+client.accounting_client.show()
+"""
+
+
+def test_show_tells_the_whole_account_and_uses_the_callers_names(
+    httpx_mock: HTTPXMock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    history = [
+        tx_json(
+            f"t{n}",
+            sender=EMAIL,
+            recipient=BOB,
+            amount=n,
+            status="COMPLETED",
+            created_at=f"2026-11-27T14:{n:02d}:00+00:00",
+        )
+        for n in range(1, 8)
+    ]
+    history.reverse()  # newest first, as the service sends them
+    for _ in range(2):
+        mock_show(
+            httpx_mock,
+            user=user_json(balance=72) | {"heldBalance": 5},
+            usage=usage_json(transactionCount=8, totalSpent=28, pendingCount=1, pendingAmount=5),
+            transactions=history,
+        )
+    # As a notebook cell runs: in the __main__ namespace.
+    exec(
+        compile(SHOW_CELL, "<cell>", "exec"),
+        {"__name__": "__main__", "BASE": BASE, "EMAIL": EMAIL, "PASSWORD": PASSWORD},
+    )
+    out = capsys.readouterr().out
+    first, second = out.split("SyftBox accounting")[1:]
+    assert "Available  $67.00 ($5.00 held by pending charges)" in first
+    assert (
+        "Usage      transactions 8; spent $28.00; received $0.00; pending 1 ($5.00 to pay)" in first
+    )
+    assert "from $100.00 to $72.00 over the last 7 transactions" in first
+    assert first.count("  -$") == 5  # the five newest
+    assert "payer.get_account_balance()" in first
+    assert "client.accounting_client.get_account_balance()" in second
+    assert PASSWORD not in out
+
+
+def test_show_uses_a_neutral_name_when_it_knows_none(
+    httpx_mock: HTTPXMock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    mock_show(httpx_mock)
+    user_client().show()
+    out = capsys.readouterr().out
+    assert "accounting.get_account_balance()" in out
+    assert "client.accounting_client" not in out
+
+
+def test_show_at_a_service_without_usage(
+    httpx_mock: HTTPXMock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    httpx_mock.add_response(
+        url=f"{BASE}/user/my-info", json={"user": user_json()}, is_reusable=True
+    )
+    httpx_mock.add_response(url=f"{BASE}/user/usage", status_code=404, json={"message": "x"})
+    httpx_mock.add_response(
+        url=f"{BASE}/transactions?limit=30", json={"transactions": []}, is_reusable=True
+    )
+    user_client().show()
+    out = capsys.readouterr().out
+    assert "$89.75" in out
+    assert "Usage" not in out.split("Common operations")[0]

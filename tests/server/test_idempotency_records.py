@@ -1,0 +1,346 @@
+"""What idempotency records keep, to whom they are replayed, and how many there may be:
+no secret handed to a stranger or kept at rest, no record for an answer that changed
+nothing, the credential checked before every replay, caps per caller and in total."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from syftbox_accounting.server import BackgroundService
+from syftbox_accounting.server.idempotency_records import (
+    DEFAULT_ANONYMOUS_TTL,
+    DEFAULT_TTL,
+    Keys,
+    RecordLimits,
+)
+from tests.server.conftest import Api, User
+
+KEY = "Idempotency-Key"
+
+
+def key(value: str | None = None) -> dict[str, str]:
+    return {KEY: value or str(uuid.uuid4())}
+
+
+def register(api: Api, body: dict[str, Any], headers: dict[str, str]) -> httpx.Response:
+    return api.http.post("/user/create", json=body, headers=headers)
+
+
+def organization(api: Api, user: User, name: str, headers: dict[str, str]) -> httpx.Response:
+    return api.http.put(
+        "/user/update-organization", json={"organization": name}, auth=user.auth, headers=headers
+    )
+
+
+def database_bytes(api: Api) -> bytes:
+    """Every value of every table of the service's database, as bytes."""
+    store = api.service.service.store
+    dump = []
+    with store.unit() as db:
+        tables = [t for (t,) in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        for table in tables:
+            for row in db.execute(f'SELECT * FROM "{table}"'):
+                for value in row:
+                    dump.append(value if isinstance(value, bytes) else str(value).encode())
+    return b"\x00".join(dump)
+
+
+def plain_hashes(*texts: str | bytes) -> list[bytes]:
+    """The forms a plain hash of `texts` could take in a database."""
+    found = []
+    for text in texts:
+        data = text if isinstance(text, bytes) else text.encode()
+        digest = hashlib.sha256(data)
+        found += [digest.digest(), digest.hexdigest().encode(), digest.digest()[:16]]
+    return found
+
+
+@pytest.fixture
+def keys(api: Api) -> Keys:
+    return api.service.service.keys
+
+
+# -- no stored secret handed to another requester
+
+
+@pytest.mark.parametrize("password", [None, "absent"])
+def test_a_generated_password_is_never_replayed(api: Api, keys: Keys, password: str | None) -> None:
+    # A guessable key, as a job id or "signup-1" would be.
+    body: dict[str, Any] = {"email": "new@example.com", "organization": None}
+    if password is None:
+        body["password"] = None
+    headers = key("signup-1")
+    first = register(api, body, headers)
+    assert first.status_code == 201
+    generated = first.json()["password"]
+    # Whoever sends the same email with the same key (the first requester too, who lost
+    # the answer) learns that the account exists, never its password.
+    again = register(api, body, headers)
+    assert (again.status_code, again.json()["code"]) == (409, "account_exists")
+    assert generated not in again.text
+    assert "generated" in again.json()["message"]
+    assert "Idempotent-Replayed" not in again.headers
+    assert again.headers[KEY] == "signup-1"
+    assert generated.encode() not in database_bytes(api)
+    assert keys.count() == 1
+
+
+def test_a_chosen_password_is_replayed_only_to_who_sends_it(api: Api) -> None:
+    password = "my-own-password-1"
+    body = {"email": "chosen@example.com", "password": password, "organization": None}
+    headers = key("signup-2")
+    first = register(api, body, headers)
+    again = register(api, body, headers)
+    assert again.status_code == first.status_code == 201
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.content == first.content  # byte for byte, its own password in it
+    # A stranger with the same email and key but another password, or none.
+    for guess in ["another-password", None]:
+        stranger = register(api, {**body, "password": guess}, headers)
+        assert (stranger.status_code, stranger.json()["code"]) in {
+            (422, "idempotency_key_reused"),
+            (409, "account_exists"),
+        }, guess
+        assert password not in stranger.text
+    # The key alone is no scope here: another email is another registration.
+    other = register(api, {**body, "email": "other@example.com"}, headers)
+    assert other.status_code == 201
+    assert "Idempotent-Replayed" not in other.headers
+
+
+def test_a_changed_password_breaks_the_replay_of_the_registration(api: Api) -> None:
+    body = {"email": "mover@example.com", "password": "first-password-1"}
+    headers = key()
+    assert register(api, body, headers).status_code == 201
+    auth = ("mover@example.com", "first-password-1")
+    change = {"oldPassword": "first-password-1", "newPassword": "second-password-2"}
+    assert api.http.put("/user/update-password", json=change, auth=auth).status_code == 200
+    replayed = register(api, body, headers)
+    assert (replayed.status_code, replayed.json()["code"]) == (422, "idempotency_key_reused")
+    assert "first-password-1" not in replayed.text
+
+
+# -- nothing kept that tests a guess at a password
+
+
+def test_no_secret_and_no_plain_hash_of_a_secret_body_is_kept(api: Api) -> None:
+    register_body = {"email": "kept@example.com", "password": "registered-pw-1"}
+    register_raw = json.dumps(register_body).encode()
+    register_key = key()
+    api.http.post("/user/create", content=register_raw, headers=register_key)
+    user = User("kept@example.com", "registered-pw-1")
+    change_body = {"oldPassword": "registered-pw-1", "newPassword": "changed-pw-2"}
+    change_raw = json.dumps(change_body).encode()
+    change_key = key()
+    changed = api.http.put(
+        "/user/update-password", content=change_raw, auth=user.auth, headers=change_key
+    )
+    assert changed.status_code == 200
+    token_answer = api.http.post(
+        "/token/create",
+        json={"recipientEmail": api.register().email},
+        auth=("kept@example.com", "changed-pw-2"),
+        headers=key(),
+    )
+    dump = database_bytes(api)
+    for secret in ["registered-pw-1", "changed-pw-2", token_answer.json()["token"]]:
+        assert secret.encode() not in dump, secret
+    for idempotency_key in (register_key[KEY], change_key[KEY]):
+        assert idempotency_key.encode() not in dump
+    # Neither the bodies nor the passwords, hashed plainly (as earlier versions did).
+    canonical = [
+        "\x00".join(["POST", "/user/create", repr(register_body)]),
+        "\x00".join(["PUT", "/user/update-password", repr(change_body)]),
+    ]
+    for digest in plain_hashes(register_raw, change_raw, *canonical, "changed-pw-2"):
+        assert digest not in dump
+
+
+# -- no record for an answer that changed nothing
+
+
+def test_answers_that_changed_nothing_leave_no_record(api: Api, keys: Keys) -> None:
+    user, other = api.register(), api.register()
+    refusals: list[Callable[[dict[str, str]], httpx.Response]] = [
+        # validation
+        lambda h: register(api, {"email": "not-an-email", "password": "x" * 12}, h),
+        lambda h: api.http.put(
+            "/user/update-organization", json={"organization": 5}, auth=user.auth, headers=h
+        ),
+        # authentication, by a stranger and by a wrong password
+        lambda h: organization(api, User(user.email, "wrong-password"), "x", h),
+        lambda h: api.http.post(
+            "/user/add-balance",
+            json={"recipientEmail": user.email, "amount": 1},
+            headers={**h, "Authorization": "Bearer wrong"},
+        ),
+        # refusals of the operation itself
+        lambda h: register(api, {"email": user.email, "password": "whatever-pw"}, h),
+        lambda h: api.http.post(
+            "/transaction/create",
+            json={"senderEmail": user.email, "recipientEmail": other.email, "amount": 1000},
+            auth=user.auth,
+            headers=h,
+        ),
+        lambda h: api.http.post(
+            "/transaction/confirm", json={"transactionId": "nope"}, auth=user.auth, headers=h
+        ),
+        # a body that is not JSON at all, or not declared as JSON
+        lambda h: api.http.post("/token/create", content=b"{", auth=user.auth, headers=h),
+        lambda h: api.http.post(
+            "/token/create",
+            content=b"{}",
+            auth=user.auth,
+            headers={**h, "Content-Type": "text/plain"},
+        ),
+    ]
+    for refuse in refusals:
+        answer = refuse(key())
+        assert 400 <= answer.status_code < 500, answer.text
+    assert keys.count() == 0
+    assert organization(api, user, "Kept", key()).status_code == 200
+    assert keys.count() == 1
+
+
+# -- the credential, checked before every replay
+
+
+def test_a_retired_password_gets_no_replay(api: Api) -> None:
+    user = api.register()
+    headers = key("monthly-update")
+    assert organization(api, user, "Acme", headers).status_code == 200
+    change = {"oldPassword": user.password, "newPassword": "the-new-password-9"}
+    assert api.http.put("/user/update-password", json=change, auth=user.auth).status_code == 200
+    replay = organization(api, user, "Acme", headers)
+    assert (replay.status_code, replay.json()["code"]) == (401, "invalid_credentials")
+    fresh = organization(api, User(user.email, "the-new-password-9"), "Acme", headers)
+    assert fresh.headers.get("Idempotent-Replayed") == "true"
+
+
+def test_a_password_change_replays_to_nobody_who_lacks_the_new_password(api: Api) -> None:
+    user = api.register()
+    headers = key("pw-change")
+    change = {"oldPassword": user.password, "newPassword": "the-new-password-9"}
+    assert (
+        api.http.put("/user/update-password", json=change, auth=user.auth, headers=headers)
+    ).status_code == 200
+    stranger = User(user.email, "a-guess-at-it")
+    guess = {"oldPassword": "x" * 8, "newPassword": "another-guess-1"}
+    for auth in (user, stranger):
+        refused = api.http.put("/user/update-password", json=guess, auth=auth.auth, headers=headers)
+        assert (refused.status_code, refused.json()["code"]) == (401, "invalid_credentials")
+        assert "Idempotent-Replayed" not in refused.headers
+    current = User(user.email, "the-new-password-9")
+    reused = api.http.put("/user/update-password", json=guess, auth=current.auth, headers=headers)
+    assert (reused.status_code, reused.json()["code"]) == (422, "idempotency_key_reused")
+    # The replay goes to whoever holds the password it set (in the body, or to log in).
+    assert (
+        api.http.put("/user/update-password", json=change, auth=user.auth, headers=headers)
+    ).headers.get("Idempotent-Replayed") == "true"
+    # A later change retires that replay too: the body's new password is no longer it.
+    second = {"oldPassword": "the-new-password-9", "newPassword": "the-third-password"}
+    new_auth = (user.email, "the-new-password-9")
+    assert api.http.put("/user/update-password", json=second, auth=new_auth).status_code == 200
+    late = api.http.put("/user/update-password", json=change, auth=user.auth, headers=headers)
+    assert late.status_code == 401
+
+
+def test_a_rotated_admin_key_gets_no_replay(api: Api) -> None:
+    user = api.register()
+    headers = key("credit-1") | api.admin
+    body = {"recipientEmail": user.email, "amount": 5}
+    assert api.http.post("/user/add-balance", json=body, headers=headers).status_code == 200
+    service = api.service.service
+    old_key = service.admin_key
+    service.admin_key = "a-rotated-admin-key"
+    try:
+        replay = api.http.post("/user/add-balance", json=body, headers=headers)
+        assert (replay.status_code, replay.json()["code"]) == (401, "invalid_credentials")
+        rotated = {**headers, "Authorization": "Bearer a-rotated-admin-key"}
+        again = api.http.post("/user/add-balance", json=body, headers=rotated)
+        assert again.headers.get("Idempotent-Replayed") == "true"
+    finally:
+        service.admin_key = old_key
+    assert api.balance(user) == 105
+
+
+# -- bounded: per caller, in total, and shorter without a caller
+
+
+@pytest.fixture
+def capped() -> Iterator[Api]:
+    limits = RecordLimits(per_scope=3, total=5)
+    with BackgroundService(idempotency_limits=limits) as running:
+        client = Api(running)
+        try:
+            yield client
+        finally:
+            client.close()
+
+
+def test_past_its_cap_a_caller_gets_429_and_past_the_total_everyone_503(capped: Api) -> None:
+    alice, bob = capped.register(), capped.register()
+    first = key()
+    for n in range(3):
+        headers = first if n == 0 else key()
+        assert organization(capped, alice, f"org {n}", headers).status_code == 200
+    over = organization(capped, alice, "org 3", key())
+    assert (over.status_code, over.json()["code"]) == (429, "rate_limited")
+    retry_after = int(over.headers["Retry-After"])
+    assert DEFAULT_TTL - 60 <= retry_after <= DEFAULT_TTL
+    # A replay needs no new record; the same request without a key is still served.
+    assert organization(capped, alice, "org 0", first).headers.get("Idempotent-Replayed")
+    assert organization(capped, alice, "org 3", {}).status_code == 200
+    # Two of bob's fill the total of 5: the third is the service's limit, not his.
+    for n in range(2):
+        assert organization(capped, bob, f"bob {n}", key()).status_code == 200
+    full = organization(capped, bob, "bob 2", key())
+    assert (full.status_code, full.json()["code"]) == (503, "unavailable")
+    assert int(full.headers["Retry-After"]) >= 1
+    assert capped.service.service.keys.count() == 5
+
+
+def test_requests_without_a_caller_share_one_cap(capped: Api) -> None:
+    for n in range(3):
+        body = {"email": f"signup{n}@example.com", "password": "a-password-1"}
+        assert register(capped, body, key()).status_code == 201
+    body = {"email": "signup3@example.com", "password": "a-password-1"}
+    over = register(capped, body, key())
+    assert (over.status_code, over.json()["code"]) == (429, "rate_limited")
+    assert DEFAULT_ANONYMOUS_TTL - 60 <= int(over.headers["Retry-After"]) <= DEFAULT_ANONYMOUS_TTL
+    assert register(capped, body, {}).status_code == 201  # unkeyed: served
+
+
+def test_records_without_a_caller_expire_sooner_and_make_room(capped: Api) -> None:
+    keys: Keys = capped.service.service.keys
+    user = capped.register()
+    account_key = key()
+    assert organization(capped, user, "Acme", account_key).status_code == 200
+    body = {"email": "early@example.com", "password": "a-password-1"}
+    signup_key = key()
+    assert register(capped, body, signup_key).status_code == 201
+    assert keys.count() == 2
+    real_clock = keys.clock
+    try:
+        keys.clock = lambda: real_clock() + DEFAULT_ANONYMOUS_TTL + 1
+        assert keys.purge() == 1  # the registration's; the account's stays
+        assert keys.count() == 1
+        later = register(capped, body, signup_key)
+        assert (later.status_code, later.json()["code"]) == (409, "account_exists")
+        assert organization(capped, user, "Acme", account_key).headers.get("Idempotent-Replayed")
+    finally:
+        keys.clock = real_clock
+
+
+def test_limits_are_checked() -> None:
+    for bad in [{"ttl": 0}, {"anonymous_ttl": float("nan")}, {"per_scope": 0}, {"total": True}]:
+        with pytest.raises(ValueError, match=next(iter(bad))):
+            RecordLimits(**bad)  # type: ignore[arg-type]
+    assert RecordLimits(ttl=1.5, per_scope=1).ttl == 1.5
