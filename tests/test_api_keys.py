@@ -122,6 +122,8 @@ def test_a_key_cannot_make_a_stronger_key(accounting_service: AccountingTestServ
     [
         ([], {}),
         (["admin"], {}),
+        (["read", "audit"], {}),
+        ([ApiKeyScope("audit")], {}),  # a scope a later service named: not one to ask for
         (["read"], {"expires_in": 59}),
         (["read"], {"max_spend": 0}),
         (["read"], {"max_spend": Decimal("0.0000001")}),
@@ -198,6 +200,64 @@ def test_key_management_is_never_sent_where_keys_are_unknown(httpx_mock: HTTPXMo
         client.create_api_key("x", ["read"])
     assert caught.value.feature == "api-keys"
     assert [r.url.path for r in httpx_mock.get_requests()] == ["/user/my-info"]  # the probe
+
+
+def test_a_later_services_scope_and_exact_money_are_kept(httpx_mock: HTTPXMock) -> None:
+    # A service with exact money answers each amount in both forms; its list may name a
+    # scope this version does not know: it is kept, not an error.
+    key = {
+        "id": "key_1",
+        "name": "audit",
+        "scopes": ["read", "audit"],
+        "hint": "sbk_...x9Qa",
+        "createdAt": "2026-12-04T10:00:00+00:00",
+        "expiresAt": None,
+        "lastUsedAt": None,
+        "revokedAt": None,
+        "maxSpend": 123456789.12345679,  # the float nearest; the string is exact
+        "maxSpendDecimal": "123456789.123456",
+        "spent": 0,
+        "spentDecimal": "0",
+    }
+    features = {"Accounting-Features": "holds, capture, refunds, exact-money, api-keys"}
+    httpx_mock.add_response(json={"apiKeys": [key]}, headers=features, is_reusable=True)
+    client = AccountingClient("https://accounting.example.com", api_key=KEY)
+    (listed,) = client.list_api_keys()
+    assert listed.max_spend == Decimal("123456789.123456")
+    assert ApiKeyScope.READ in listed.scopes
+    (later,) = [s for s in listed.scopes if not s.known]
+    assert later == "audit"
+
+
+def test_a_spend_cap_is_sent_as_its_decimal_string_where_money_is_exact(
+    httpx_mock: HTTPXMock,
+) -> None:
+    features = {"Accounting-Features": "exact-money, api-keys"}
+    made = {
+        "apiKey": {
+            "id": "key_1",
+            "name": "batch",
+            "scopes": ["pay"],
+            "hint": "sbk_...x9Qa",
+            "createdAt": "2026-12-04T10:00:00+00:00",
+            "expiresAt": None,
+            "lastUsedAt": None,
+            "revokedAt": None,
+            "maxSpend": 0.3,
+            "maxSpendDecimal": "0.3",
+            "spent": 0,
+            "spentDecimal": "0",
+        },
+        "secret": KEY,
+    }
+    httpx_mock.add_response(json=made, headers=features, is_reusable=True)
+    client = AccountingClient("https://accounting.example.com", api_key=KEY)
+    new = client.create_api_key("batch", ["pay"], max_spend=Decimal("0.3"))
+    assert new.key.max_spend == Decimal("0.3")
+    sent = [r for r in httpx_mock.get_requests() if r.url.path == "/api-key/create"]
+    body = sent[-1].read().decode()
+    assert '"maxSpendDecimal":"0.3"' in body.replace(" ", "")
+    assert '"maxSpend"' not in body.replace('"maxSpendDecimal"', "")
 
 
 # -- the environment and discovery: the key before the password

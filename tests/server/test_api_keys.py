@@ -251,6 +251,9 @@ def test_a_key_creates_only_keys_within_its_own_bounds(api: Api) -> None:
         ({"name": "x", "scopes": ["read", "read"]}, "scopes"),
         ({"name": "x", "scopes": ["read"], "expiresIn": 59}, "expiresIn"),
         ({"name": "x", "scopes": ["read"], "maxSpend": 0}, "maxSpend"),
+        ({"name": "x", "scopes": ["read"], "maxSpendDecimal": "0"}, "maxSpendDecimal"),
+        ({"name": "x", "scopes": ["read"], "maxSpendDecimal": "0.0000001"}, "maxSpendDecimal"),
+        ({"name": "x", "scopes": ["read"], "maxSpend": 2, "maxSpendDecimal": "3"}, "maxSpend"),
         ({"name": "x", "scopes": ["read"], "extra": 1}, "extra"),
     ],
 )
@@ -302,3 +305,25 @@ def test_keys_survive_a_restart_on_a_database_file(tmp_path: Any) -> None:
         assert httpx.get(f"{second.url}/user/my-info", headers=_bearer(secret)).status_code == 200
     with sqlite3.connect(database) as db:
         assert db.execute("SELECT COUNT(*) FROM api_keys").fetchone() == (1,)
+
+
+@pytest.mark.parametrize(
+    "cap",
+    [
+        {"maxSpendDecimal": "20.000001"},
+        {"maxSpend": 20.000001},
+        {"maxSpend": 20.000001, "maxSpendDecimal": "20.000001"},
+    ],
+)
+def test_a_spend_cap_in_either_money_form_is_read_and_shown_exactly(
+    api: Api, cap: dict[str, Any]
+) -> None:
+    user = _funded(api)
+    made, secret = _create(api, user, ["read", "pay"], **cap)
+    assert (made["maxSpend"], made["maxSpendDecimal"]) == (20.000001, "20.000001")
+    assert (made["spent"], made["spentDecimal"]) == (0, "0")
+    payee = api.register()
+    body = {"senderEmail": user.email, "recipientEmail": payee.email, "amountDecimal": "0.1"}
+    assert api.http.post("/transaction/create", json=body, headers=_bearer(secret)).is_success
+    (listed,) = api.http.get("/api-keys", auth=user.auth).json()["apiKeys"]
+    assert (listed["spent"], listed["spentDecimal"]) == (0.1, "0.1")
