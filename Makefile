@@ -103,7 +103,7 @@ test-under-load: $(VENV_STAMP) $(NODE_STAMP) $(API_REFERENCE) ## The tests while
 	tests/under_load.sh $(PYTEST_RUN)
 
 .PHONY: bench
-bench: $(VENV_STAMP) ## Benchmarks P1-P7: ratios against baselines measured in the same run.
+bench: $(VENV_STAMP) ## Benchmarks P1-P9 (P7, P8 when asked): ratios against baselines measured in the same run.
 	$(PY) -m tests.benchmarks $(BENCH_ARGS)
 
 .PHONY: lint-spec
