@@ -5,7 +5,8 @@ For the first thing missing, the test fails with the file and the name to add ne
 this order: the door (`_generated.<name>`, written by `make generate`), the builder
 (`operations.<name>`), a flow of `AccountingClient` or `AdminClient` that uses it, the
 public method and its `@twin`, a row in the facade tests' `OPS`, the service's route
-(`ENDPOINTS`), a CLI command that calls the public method (or a `NO_COMMAND` entry
+(`ENDPOINTS`), the scopes an API key needs for it (`NEEDS`), an in-process
+scenario (`SCENARIOS`), a CLI command that calls the public method (or a `NO_COMMAND` entry
 saying why there is none), and a mention of the public method in README.md. So
 ``make generate && pytest -x`` leads a contributor from the contract to the last file
 (CONTRIBUTING.md, "Adding an operation").
@@ -33,9 +34,10 @@ import pytest
 
 from syftbox_accounting import AccountingClient, AdminClient, _generated, operations
 from syftbox_accounting.cli import _commands
-from syftbox_accounting.server import app
+from syftbox_accounting.server import api_keys, app
 from tests import spec
 from tests.facade import helpers
+from tests.testing import test_in_process
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
@@ -195,6 +197,17 @@ def _in_readme(name: str, text: str) -> bool:
     return re.search(rf"(`|\.){name}\b|\b{name}\(", text) is not None
 
 
+SCENARIOS = test_in_process.SCENARIOS
+
+
+def _schemes(operation_id: str) -> set[str]:
+    """The security schemes the contract lets `operation_id` use (none if it has none)."""
+    for _, _, op in spec.operations():
+        if op["operationId"] == operation_id:
+            return {name for requirement in op.get("security", []) for name in requirement}
+    return set()
+
+
 # -- the checklist
 
 
@@ -241,6 +254,15 @@ def first_gap(operation_id: str, method: str, path: str) -> str | None:
                 f"{_file(helpers)}: the requests it sends and what it returns (the facade "
                 "tests run it sync, on asyncio and on trio)"
             )
+    scenarios = sorted(
+        op.id for op in helpers.OPS if op.call.method in names and op.id not in SCENARIOS
+    )
+    if scenarios:
+        return (
+            f"{operation_id}: add a scenario for `{scenarios[0]}` to SCENARIOS in "
+            f"{_file(test_in_process)}: the client it runs as, the call, and what its answer "
+            "must be (it runs in process, with no socket and no thread)"
+        )
     routes = {e.operation_id: e for e in app.ENDPOINTS}
     route = routes.get(operation_id)
     if route is None:
@@ -253,6 +275,12 @@ def first_gap(operation_id: str, method: str, path: str) -> str | None:
         return (
             f"{operation_id}: ENDPOINTS in {_file(app)} routes it as {route.method} "
             f"{route.path}; openapi.yaml says {method} {path}"
+        )
+    if "apiKeyBearer" in _schemes(operation_id) and operation_id not in api_keys.NEEDS:
+        return (
+            f'{operation_id}: the contract lets an API key call it: add `"{operation_id}": '
+            f'("read",)` (the scopes that allow it) to NEEDS in {_file(api_keys)}, and name '
+            "it under its scope in the 'API keys' section of openapi.yaml"
         )
     publics = sorted(names)
     if not (names & _cli_calls()) and not (names & set(_commands.NO_COMMAND)):
@@ -306,3 +334,20 @@ def test_the_checklist_names_the_next_file_for_a_new_operation(monkeypatch: Any)
         ):
             assert _file(area) in gap, area
     assert _file(AdminClient) in gap
+
+
+def test_the_checklist_asks_for_the_key_scopes_and_the_in_process_scenario(
+    monkeypatch: Any,
+) -> None:
+    # The two tables nothing else would name: a key calling an operation without a NEEDS
+    # row gets a 500, and an operation without a scenario never runs in process.
+    monkeypatch.delitem(SCENARIOS, "get_usage")
+    gap = first_gap("getUsage", "GET", "/user/usage")
+    assert gap is not None
+    assert "add a scenario for `get_usage` to SCENARIOS in tests/testing/test_in_process.py" in gap
+    monkeypatch.undo()
+    monkeypatch.delitem(api_keys.NEEDS, "getUsage")
+    gap = first_gap("getUsage", "GET", "/user/usage")
+    assert gap is not None
+    assert '"getUsage": ("read",)` (the scopes that allow it) to NEEDS in' in gap
+    assert "syftbox_accounting/server/api_keys.py" in gap

@@ -11,7 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
-from syftbox_accounting.server import BackgroundService, create_app
+from syftbox_accounting.server import BackgroundService, api_keys, create_app
+from tests import spec
 from tests.server.conftest import Api, User
 
 KEY = re.compile(r"sbk_[A-Za-z0-9]{43}")
@@ -327,3 +328,22 @@ def test_a_spend_cap_in_either_money_form_is_read_and_shown_exactly(
     assert api.http.post("/transaction/create", json=body, headers=_bearer(secret)).is_success
     (listed,) = api.http.get("/api-keys", auth=user.auth).json()["apiKeys"]
     assert (listed["spent"], listed["spentDecimal"]) == (0.1, "0.1")
+
+
+def test_the_scope_table_covers_exactly_the_operations_a_key_may_call() -> None:
+    # NEEDS is the service's own table: each operation the contract secures with
+    # apiKeyBearer has its row (a missing one would be a 500 for every key), and the
+    # contract's "API keys" section names it under a scope that allows it.
+    contract = spec.spec()
+    keyed = {
+        op["operationId"]
+        for _, _, op in spec.operations()
+        if any("apiKeyBearer" in requirement for requirement in op.get("security", []))
+    }
+    assert set(api_keys.NEEDS) == keyed
+    (section,) = [t["description"] for t in contract["tags"] if t["name"] == "API keys"]
+    for scope in api_keys.SCOPES:
+        (line,) = [x for x in section.split("\n- ") if x.startswith(f"`{scope}`")]
+        for operation_id, needs in api_keys.NEEDS.items():
+            if needs == (scope,):
+                assert f"`{operation_id}`" in line, (scope, operation_id)
