@@ -8,7 +8,9 @@ export default defineConfig({
   output: {
     path: process.env.OPENAPI_TS_OUTPUT ?? 'generated',
     // NodeNext module resolution: imports get their `.js` suffix, so tsc and node agree.
-    tsConfigPath: './tsconfig.json',
+    // An absolute path: openapi-ts resolves a relative one against its own folder, finds
+    // no tsconfig there, and then leaves the suffix out.
+    tsConfigPath: new URL('./tsconfig.json', import.meta.url).pathname,
   },
   logs: { level: 'warn' },
   plugins: [

@@ -463,3 +463,23 @@ def account_email(client: UserBase) -> Flow[str]:
             ) from None
         client._learned(user)
     return client.get_email()
+
+
+def other_account(client: UserBase, email: str, argument: str) -> Flow[str]:
+    """A step of a flow: this client's own email, after checking that `email` (the
+    other party of a payment, given as `argument`) is another account: the service
+    refuses a payment between an account and itself, and the check says which account
+    the client acts for before anything is sent.
+
+    Raises:
+        InvalidInputError: `email` is this client's own account.
+    """
+    own = yield from account_email(client)
+    if own.lower() == email.lower():  # emails are matched without case, as the service does
+        raise InvalidInputError(
+            f"{argument} {email} is the account this client acts for: a payment moves money "
+            "between two accounts.",
+            hint="Use the other party's email, or a client configured with the other "
+            "account's credentials (the command line: --email).",
+        )
+    return own

@@ -14,7 +14,7 @@ from typing import Any
 
 from syftbox_accounting import errors, operations, validation
 from syftbox_accounting.accounting import settlement
-from syftbox_accounting.accounting.base import UserBase, account_email
+from syftbox_accounting.accounting.base import UserBase, other_account
 from syftbox_accounting.errors import AccountingError, HoldExpiredError
 from syftbox_accounting.service_client import twin
 from syftbox_accounting.transport import Flow, result_of
@@ -98,7 +98,7 @@ class ChargeMethods(UserBase):
             pending = yield from result_of(
                 operations.create_transaction(
                     sender_email=payer,
-                    recipient_email=(yield from account_email(self)),
+                    recipient_email=(yield from other_account(self, payer, "sender_email")),
                     amount=value,
                     token=secret.value,
                     app_name=names[0],

@@ -16,7 +16,7 @@ import httpx
 import syftbox_accounting
 from syftbox_accounting import operations, validation
 from syftbox_accounting.accounting import settlement
-from syftbox_accounting.accounting.base import UserBase, account_email
+from syftbox_accounting.accounting.base import UserBase, other_account
 from syftbox_accounting.service_client import twin
 from syftbox_accounting.transport import Flow, result_of
 from syftbox_accounting.types import Transaction
@@ -114,7 +114,7 @@ class PaymentMethods(UserBase):
         hold = validation.expires_in(hold_for, "hold_for")
         key = validation.idempotency_key(idempotency_key)
         call = operations.create_transaction(
-            sender_email=(yield from account_email(self)),
+            sender_email=(yield from other_account(self, recipient, "recipient_email")),
             recipient_email=recipient,
             amount=value,
             app_name=names[0],
