@@ -49,7 +49,7 @@ class Snapshot:
     # What went wrong fetching the balance ("credentials refused"), and what to do.
     status: str | None = None
     hint: str | None = None
-    # "$7.50 ($2.50 held by pending charges)" when pending charges hold some of it.
+    # "$7.50 ($2.50 held by pending transactions)" when pending transactions hold some.
     available: str | None = None
     usage: tuple[tuple[str, str], ...] = ()
     recent: tuple[tuple[str, ...], ...] = ()
@@ -87,15 +87,14 @@ def available(balance: Decimal, held: Decimal) -> str | None:
     """The available balance as `Snapshot.available` shows it; None when nothing is held."""
     if not held:
         return None
-    return f"{money(balance - held)} ({money(held)} held by pending charges)"
+    return f"{money(balance - held)} ({money(held)} held by pending transactions)"
 
 
 def _trend(series: Sequence[Decimal]) -> str:
     """The sparkline's words: "from $100.00 to $89.75 over the last 12 transactions"."""
-    return (
-        f"from {money(series[0])} to {money(series[-1])} over the last "
-        f"{len(series) - 1} transactions"
-    )
+    steps = len(series) - 1
+    last = "the last transaction" if steps == 1 else f"the last {steps} transactions"
+    return f"from {money(series[0])} to {money(series[-1])} over {last}"
 
 
 def sparkline_text(series: Sequence[Decimal]) -> str:

@@ -147,7 +147,7 @@ class UsageDict(TypedDict):
 
 class AccountInfo(TypedDict):
     """What `get_account_info()` returns: plain JSON-ready values, amounts as floats.
-    `available_balance` is the balance minus what pending charges hold."""
+    `available_balance` is the balance minus what pending transactions hold."""
 
     balance: float
     available_balance: float

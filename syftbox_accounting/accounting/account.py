@@ -275,7 +275,7 @@ class AccountMethods(UserBase):
 
     def show(self) -> None:
         """Show the account: status, email, balance (with a sparkline of its recent
-        history), what pending charges hold, the service, the usage (spent, received,
+        history), what pending transactions hold, the service, the usage (spent, received,
         pending), the five newest transactions and snippets for common operations; as
         HTML in Jupyter, as text elsewhere. Fetches with a short timeout (2 s, no
         retries) and shows "unavailable" if that fails; never raises, never shows the

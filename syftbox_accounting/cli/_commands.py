@@ -60,7 +60,7 @@ def balance(ctx: Context) -> int:
     if user.held_balance:
         lines.append(
             f"{money(user.available_balance)} available; {money(user.held_balance)} held "
-            "by pending charges"
+            "by pending transactions"
         )
     ctx.emit(
         {

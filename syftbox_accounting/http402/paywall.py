@@ -49,7 +49,6 @@ from syftbox_accounting.errors import (
     PaymentError,
     ServiceException,
 )
-from syftbox_accounting.http402 import method
 from syftbox_accounting.types import TransactionStatus
 
 if TYPE_CHECKING:
@@ -57,6 +56,7 @@ if TYPE_CHECKING:
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
     from syftbox_accounting.accounting import AccountingClient, Payment
+    from syftbox_accounting.http402 import method
 
 __all__ = ["Paywall", "payment_of", "require_payment"]
 
@@ -69,6 +69,17 @@ MAX_KEPT_ANSWER = 8 * 1024 * 1024
 # How many settled credentials a paywall remembers (expired ones go first).
 MAX_KEPT = 4096
 DEFAULT_EXPIRES_IN = 600.0
+
+
+def _load_the_method() -> None:
+    """Bind `method` (the wire formats, on pympp) for this module: loaded by the first
+    `require_payment()`, so that importing the package needs no extra.
+
+    Raises:
+        ImportError: pympp is not installed (the message says how to install it).
+    """
+    global method
+    from syftbox_accounting.http402 import method
 
 
 def require_payment(
@@ -124,6 +135,7 @@ def require_payment(
             "Pass price= (a fixed price) or max_price= (a price set after the work), "
             "exactly one of them."
         )
+    _load_the_method()  # pympp, the [http402] extra: needed from the first paywall on
     intent = method.CHARGE if price is not None else method.UPTO
     amount = Decimal(method.amount_text(price if price is not None else max_price, _named(price)))
     lifetime = validation.expires_in(
@@ -237,6 +249,7 @@ class Paywall:
         secret_key: str,
         clock: Callable[[], float],
     ) -> None:
+        _load_the_method()
         self.accounting = accounting
         self.intent = intent
         self.amount = amount

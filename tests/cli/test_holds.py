@@ -29,12 +29,12 @@ def _held_charge(cli: Runner, service: Any, amount: str = "5") -> tuple[str, str
 def test_a_held_charge_shows_in_the_payers_balance_and_status(cli: Runner, service: Any) -> None:
     payer, _, _ = _held_charge(cli, service)
     text = cli.main("balance", env=as_user(service, payer)).assert_ok().out.splitlines()
-    assert text == ["$100.00", "$95.00 available; $5.00 held by pending charges"]
+    assert text == ["$100.00", "$95.00 available; $5.00 held by pending transactions"]
     doc = json.loads(cli.main("--json", "balance", env=as_user(service, payer)).out)
     assert (doc["balance"], doc["available_balance"], doc["held_balance"]) == (100, 95, 5)
     status = cli.main("status", env=as_user(service, payer)).assert_ok().out
     assert "Available" in status
-    assert "$95.00 ($5.00 held by pending charges)" in status
+    assert "$95.00 ($5.00 held by pending transactions)" in status
 
 
 def test_a_balance_with_nothing_held_says_only_the_balance(cli: Runner, service: Any) -> None:

@@ -68,7 +68,7 @@ ACTIVE = display.Snapshot(
     email=EMAIL,
     configured=True,
     balance="$89.75",
-    available="$88.00 ($1.75 held by pending charges)",
+    available="$88.00 ($1.75 held by pending transactions)",
     usage=(
         ("Transactions", "7"),
         ("Spent", "$6.25"),
@@ -111,7 +111,7 @@ STATES = {
 FIELDS = {
     "email": EMAIL,
     "balance": "$89.75",
-    "available": "$88.00 ($1.75 held by pending charges)",
+    "available": "$88.00 ($1.75 held by pending transactions)",
     "service": "https://accounting.example.com",
     "usage": "$6.25",
     "newest": "-$1.75",

@@ -200,7 +200,7 @@ def test_show_tells_the_whole_account_and_uses_the_callers_names(
     )
     out = capsys.readouterr().out
     first, second = out.split("SyftBox accounting")[1:]
-    assert "Available  $67.00 ($5.00 held by pending charges)" in first
+    assert "Available  $67.00 ($5.00 held by pending transactions)" in first
     assert (
         "Usage      transactions 8; spent $28.00; received $0.00; pending 1 ($5.00 to pay)" in first
     )

@@ -553,13 +553,15 @@ def test_the_async_twin_wants_an_async_transport(payer: AccountingClient) -> Non
 
 
 def test_without_the_extra_the_error_says_what_to_install() -> None:
+    # Every public name imports on a plain install (a star import too); paying or
+    # charging over HTTP says what to install.
     code = (
         "import sys; sys.modules['mpp'] = None\n"
-        "from syftbox_accounting import AccountingClient, Budget\n"
+        "from syftbox_accounting import *\n"
+        "from syftbox_accounting import AccountingClient, Budget, require_payment\n"
         "Budget(per_call=1)  # budgets need no extra\n"
-        "client = AccountingClient('http://127.0.0.1:1', 'a@example.com', 'pw')\n"
-        "for attempt in (client.paying_http_client, lambda: __import__('syftbox_accounting')"
-        ".require_payment):\n"
+        "client = AccountingClient('http://127.0.0.1:1', 'a@example.com', 'pw-123456')\n"
+        "for attempt in (client.paying_http_client, lambda: require_payment(client, price=1)):\n"
         "    try:\n"
         "        attempt()\n"
         "    except ImportError as exc:\n"
