@@ -38,7 +38,7 @@ from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
-from syftbox_accounting import errors
+from syftbox_accounting import errors, settings
 from syftbox_accounting.defaults import (
     DEFAULT_CONFIG_PATH,
     DEFAULT_URL,
@@ -392,16 +392,11 @@ def store_for(
     one, for the default place.
 
     Raises:
-        AuthenticationError: the variable holds something else.
+        InvalidInputError: the variable holds something else (named, with its forms).
     """
-    env = os.environ if environ is None else environ
-    forced = env.get(ENV_CREDENTIAL_STORE, "").strip().lower()
-    if forced in STORES:
+    forced = settings.credential_store(environ)
+    if forced is not None:
         return forced
-    if forced not in ("", "auto"):
-        raise AuthenticationError(
-            f"{ENV_CREDENTIAL_STORE} must be keyring, file or auto, not {forced!r}."
-        )
     if filepath is not None:
         return FILE
     from syftbox_accounting import keyring_store

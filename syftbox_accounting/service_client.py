@@ -83,6 +83,7 @@ class ServiceClient:
     ) -> None:
         # Every setting is checked here, once, before anything else can fail on it.
         settings.configure_logging()
+        settings.credential_store()  # read when credentials are saved; wrong is wrong now
         # Where the URL came from, for messages: the argument, or a variable.
         self._url_name = url_name or self._URL_PARAMETER
         # Every constructor option, as given: `with_options()` rebuilds from these.

@@ -12,6 +12,7 @@ from syftbox_accounting.defaults import (
     DEFAULT_MAX_RETRIES,
     DEFAULT_TIMEOUT,
     ENV_ALLOW_INSECURE_HTTP,
+    ENV_CREDENTIAL_STORE,
     ENV_LOG,
     ENV_MAX_RETRIES,
     ENV_TIMEOUT,
@@ -77,6 +78,19 @@ def max_retries(value: int | None, environ: Mapping[str, str] | None = None) -> 
     if not (text.isascii() and text.isdigit()) or not 0 <= int(text) <= 10:
         raise bad(ENV_MAX_RETRIES, text, "a whole number from 0 to 10", DEFAULT_MAX_RETRIES)
     return int(text)
+
+
+def credential_store(environ: Mapping[str, str] | None = None) -> str | None:
+    """Where saved credentials must keep their secret: ``"keyring"`` or ``"file"`` when
+    the variable forces one, None for the default (``auto``, or unset)."""
+    text = _env(environ).get(ENV_CREDENTIAL_STORE, "").strip().lower()
+    if text in ("keyring", "file"):
+        return text
+    if text in ("", "auto"):
+        return None
+    raise bad(
+        ENV_CREDENTIAL_STORE, text, "keyring, file or auto", "auto: the OS keyring if present"
+    )
 
 
 def configure_logging(environ: Mapping[str, str] | None = None) -> None:

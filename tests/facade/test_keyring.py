@@ -22,7 +22,13 @@ from keyring.backend import KeyringBackend
 from keyring.backends import fail
 from pytest_httpx import HTTPXMock
 
-from syftbox_accounting import AccountingClient, AuthenticationError, Client, keyring_store
+from syftbox_accounting import (
+    AccountingClient,
+    AuthenticationError,
+    Client,
+    InvalidInputError,
+    keyring_store,
+)
 from syftbox_accounting import credentials as creds
 from tests.facade.helpers import BASE, EMAIL, PASSWORD
 
@@ -159,9 +165,15 @@ def test_forcing_the_keyring_without_one_is_an_error(monkeypatch: pytest.MonkeyP
 
 
 def test_a_bad_store_name_is_an_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A setting: refused when the client is made, naming the variable and its forms, and
+    # again by save_credentials() for a client made before the variable was set.
+    client = AccountingClient(BASE, EMAIL, PASSWORD)
     monkeypatch.setenv(creds.ENV_CREDENTIAL_STORE, "vault")
-    with pytest.raises(AuthenticationError, match="keyring, file or auto"):
-        AccountingClient(BASE, EMAIL, PASSWORD).save_credentials()
+    with pytest.raises(InvalidInputError, match="must be keyring, file or auto"):
+        AccountingClient(BASE, EMAIL, PASSWORD)
+    with pytest.raises(InvalidInputError, match="CREDENTIAL_STORE='vault' is not valid"):
+        client.save_credentials()
+    assert not creds.config_path().exists()
 
 
 def test_a_locked_keyring_saves_nothing_and_never_shows_the_secret() -> None:

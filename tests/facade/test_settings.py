@@ -36,6 +36,7 @@ BAD = [
     ("SYFTBOX_ACCOUNTING_MAX_RETRIES", "\u0661", "whole number from 0 to 10"),  # Arabic 1
     ("SYFTBOX_ACCOUNTING_LOG", "verbose", "debug or info"),
     ("SYFTBOX_ACCOUNTING_ALLOW_INSECURE_HTTP", "maybe", "1 or 0"),
+    ("SYFTBOX_ACCOUNTING_CREDENTIAL_STORE", "vault", "keyring, file or auto"),
     ("SYFTBOX_ACCOUNTING_URL", "ftp://accounting.example.com", "absolute http(s) URL"),
     ("SYFTBOX_ACCOUNTING_URL", "accounting.example.com", "absolute http(s) URL"),
     ("SYFTBOX_ACCOUNTING_URL", "https://accounting.example.com/?x=1", "query or fragment"),
