@@ -29,12 +29,14 @@ from dataclasses import dataclass
 from typing import Literal
 
 from syftbox_accounting.server import errors
+from syftbox_accounting.server import usage as counters
 from syftbox_accounting.server.bodies import DEFAULT_HOLD_SECONDS, same_email
 from syftbox_accounting.server.clock import Clock, stamp
 from syftbox_accounting.server.files import prepare_database
 from syftbox_accounting.server.history import HistoryQuery, Window
 from syftbox_accounting.server.money import MAX_BALANCE_MICROS, format_micros
 from syftbox_accounting.server.tokens import TokenClaims
+from syftbox_accounting.server.usage import Usage
 
 Actor = Literal["SYSTEM", "SENDER", "RECIPIENT"]
 Status = Literal["PENDING", "COMPLETED", "CANCELLED"]
@@ -82,21 +84,6 @@ CREATE TABLE IF NOT EXISTS transactions (
     CHECK (authorized >= amount),
     CHECK (refunded >= 0 AND refunded <= amount)
 )"""
-# Each account's usage summary, moved in the same database transaction as the money,
-# so that GET /user/usage costs the same at any history size.
-_USAGE_TABLE = """
-CREATE TABLE IF NOT EXISTS usage (
-    email TEXT PRIMARY KEY COLLATE NOCASE,
-    transaction_count INTEGER NOT NULL DEFAULT 0,
-    spent INTEGER NOT NULL DEFAULT 0,
-    received INTEGER NOT NULL DEFAULT 0,
-    pending_count INTEGER NOT NULL DEFAULT 0,
-    pending_amount INTEGER NOT NULL DEFAULT 0,
-    refunds_received INTEGER NOT NULL DEFAULT 0,
-    refunds_given INTEGER NOT NULL DEFAULT 0,
-    first_at TEXT,
-    last_at TEXT
-)"""
 _OTHER_TABLES = """
 CREATE TABLE IF NOT EXISTS spent_tokens (
     id TEXT PRIMARY KEY,
@@ -133,15 +120,10 @@ _TRANSACTION_COLUMNS = (
     " created_at, resolved_at, app_name, app_ep_path, authorized, expires_at,"
     " cancel_reason, refund_of, refunded, refund_reason"
 )
-_USAGE_COLUMNS = (
-    "transaction_count, spent, received, pending_count, pending_amount,"
-    " refunds_received, refunds_given, first_at, last_at"
-)
-
-
-# Version 2 added the usage counters; version 3 holds, capture, expiry and refunds. An
-# older database file is brought up to date when it is opened (see `_migrate`).
-SCHEMA_VERSION = 3
+# Version 2 added the usage counters; version 3 holds, capture, expiry and refunds;
+# version 4 the usage counters per period. An older database file is brought up to
+# date when it is opened (see `_migrate`).
+SCHEMA_VERSION = 4
 DEFAULT_MAX_PENDING = 1000
 # Why a CANCELLED transaction was cancelled (`cancelReason`).
 CANCELLED, EXPIRED = "cancelled", "expired"
@@ -150,40 +132,6 @@ UNFUNDED = "insufficient_funds"
 # What one sender may leave pending towards one recipient: a sender's own cap alone
 # would let it fill another account's history with a thousand pending payments.
 DEFAULT_MAX_PENDING_PER_RECIPIENT = 100
-
-# One account's usage over its transactions, in SQL: what the counters must always equal.
-# Refunds count apart from payments (neither spent nor received).
-_USAGE_SCAN = """
-SELECT COUNT(*),
-    COALESCE(SUM(CASE WHEN status = 'COMPLETED' AND refund_of IS NULL AND sender_email = :me
-        AND recipient_email <> :me THEN amount END), 0),
-    COALESCE(SUM(CASE WHEN status = 'COMPLETED' AND refund_of IS NULL
-        AND recipient_email = :me THEN amount END), 0),
-    COALESCE(SUM(status = 'PENDING'), 0),
-    COALESCE(SUM(CASE WHEN status = 'PENDING' AND sender_email = :me THEN authorized END), 0),
-    COALESCE(SUM(CASE WHEN status = 'COMPLETED' AND refund_of IS NOT NULL
-        AND recipient_email = :me THEN amount END), 0),
-    COALESCE(SUM(CASE WHEN status = 'COMPLETED' AND refund_of IS NOT NULL
-        AND sender_email = :me THEN amount END), 0),
-    MIN(created_at), MAX(created_at)
-FROM transactions
-WHERE (sender_email = :me OR recipient_email = :me)
-    AND created_at >= :after AND created_at < :before
-"""
-_EARLIEST, _LATEST = "0000", "9999"
-
-
-@dataclass(frozen=True, slots=True)
-class Usage:
-    transaction_count: int
-    spent: int  # micro-dollars, like the other amounts
-    received: int
-    pending_count: int
-    pending_amount: int
-    refunds_received: int
-    refunds_given: int
-    first_at: str | None
-    last_at: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,7 +218,12 @@ class Store:
             # across application crashes, which is what a reference service needs.
             self._connection.execute("PRAGMA journal_mode = WAL")
             self._connection.execute("PRAGMA synchronous = NORMAL")
-        for table in (_ACCOUNTS_TABLE, _TRANSACTIONS_TABLE, _USAGE_TABLE):
+        for table in (
+            _ACCOUNTS_TABLE,
+            _TRANSACTIONS_TABLE,
+            counters.USAGE_TABLE,
+            counters.PERIODS_TABLE,
+        ):
             self._connection.execute(table)
         self._connection.executescript(_OTHER_TABLES)
         self._migrate()
@@ -284,7 +237,8 @@ class Store:
                 _add_holds(db, self.clock())
                 version = min(version, 2)
             if version < SCHEMA_VERSION:
-                _recount_usage(db)
+                counters.recount(db)
+                _check_time_order(db)
             for statement in _INDEXES.split(";"):
                 db.execute(statement)
             db.execute(
@@ -366,15 +320,15 @@ class Store:
         """Release every hold whose time is up: CANCELLED by the SYSTEM at its
         `expires_at`, reason `expired`. Returns how many."""
         due = _lapsed(db, stamp(self._time))
-        for transaction_id, sender, recipient, held, expires_at in due:
+        for transaction_id, sender, recipient, held, expires_at, created_at in due:
             db.execute(
                 "UPDATE transactions SET status = 'CANCELLED', resolved_by = 'SYSTEM',"
                 " resolved_at = ?, cancel_reason = ? WHERE id = ? AND status = 'PENDING'",
                 (expires_at, EXPIRED, transaction_id),
             )
             db.execute("UPDATE accounts SET held = held - ? WHERE email = ?", (held, sender))
-            _bump(db, sender, pending_count=-1, pending_amount=-held)
-            _bump(db, recipient, pending_count=-1)
+            counters.bump(db, sender, created_at, pending_count=-1, pending_amount=-held)
+            counters.bump(db, recipient, created_at, pending_count=-1)
         return len(due)
 
     # --- administration -------------------------------------------------------------
@@ -385,6 +339,8 @@ class Store:
             db.execute("DELETE FROM spent_tokens")
             db.execute("DELETE FROM transactions")
             db.execute("DELETE FROM usage")
+            db.execute("DELETE FROM usage_periods")
+            _set_time_order(db, in_order=True)
             db.execute("DELETE FROM accounts")
             for hook in self.reset_hooks:
                 hook(db)
@@ -491,7 +447,7 @@ class Store:
                     authorized=amount,
                 ),
             )
-            _bump(db, account.email, count=1, received=amount, at=now)
+            counters.bump(db, account.email, now, added=True, received=amount)
         return account
 
     @staticmethod
@@ -589,8 +545,10 @@ class Store:
                 raise errors.too_many_pending_towards(sender, recipient, max_pending_per_recipient)
             _insert(db, transaction)
             db.execute("UPDATE accounts SET held = held + ? WHERE email = ?", (amount, sender))
-            _bump(db, sender, count=1, pending_count=1, pending_amount=amount, at=created_at)
-            _bump(db, recipient, count=1, pending_count=1, at=created_at)
+            counters.bump(
+                db, sender, created_at, added=True, pending_count=1, pending_amount=amount
+            )
+            counters.bump(db, recipient, created_at, added=True, pending_count=1)
         return transaction
 
     def resolve_transaction(
@@ -664,8 +622,17 @@ class Store:
             if cursor.rowcount != 1:
                 raise errors.already_resolved(found.id, "resolved")
             held = found.authorized
-            _bump(db, found.sender_email, pending_count=-1, pending_amount=-held, spent=captured)
-            _bump(db, found.recipient_email, pending_count=-1, received=captured)
+            counters.bump(
+                db,
+                found.sender_email,
+                found.created_at,
+                pending_count=-1,
+                pending_amount=-held,
+                spent=captured,
+            )
+            counters.bump(
+                db, found.recipient_email, found.created_at, pending_count=-1, received=captured
+            )
         return resolved
 
     @staticmethod
@@ -768,8 +735,8 @@ class Store:
                 refund_reason=reason,
             )
             _insert(db, refund)
-            _bump(db, refunder, count=1, refunds_given=value, at=now)
-            _bump(db, payee, count=1, refunds_received=value, at=now)
+            counters.bump(db, refunder, now, added=True, refunds_given=value)
+            counters.bump(db, payee, now, added=True, refunds_received=value)
         return refund
 
     @staticmethod
@@ -786,8 +753,12 @@ class Store:
     def transactions_page(self, email: str, query: HistoryQuery) -> list[tuple[int, Transaction]]:
         """The account's transactions that match `query`, newest first, with their
         sequence numbers (the cursor's position): at most `query.limit`, older than
-        `query.before_seq`. Each side (as sender, as recipient) is one index range
-        scan, so a page costs the same at any history size."""
+        `query.before_seq`.
+
+        Each side (as sender, as recipient) is one index range scan, so a page costs
+        the same at any history size. A time window becomes a range of sequence
+        numbers first (two probes of the (party, created_at) index) while the history
+        is in time order; otherwise it filters the rows the scan reads."""
         conditions, values = (
             ["seq < :before_seq"],
             {
@@ -801,11 +772,12 @@ class Store:
         )
         if query.status is not None:
             conditions.append("status = :status")
+        # Unary + keeps the planner off the created_at indexes: the scan must follow
+        # seq, newest first, and stop at the page's end.
         if query.window.after is not None:
-            conditions.append("created_at >= :after")
+            conditions.append("+created_at >= :after")
         if query.window.before is not None:
-            conditions.append("created_at < :before")
-        where = " AND ".join(conditions)
+            conditions.append("+created_at < :before")
         sent = "sender_email = :me" + (
             " AND recipient_email = :other" if query.counterparty else ""
         )
@@ -813,14 +785,23 @@ class Store:
             " AND sender_email = :other" if query.counterparty else ""
         )
         limit = "" if query.limit is None else f" LIMIT {int(query.limit)}"
-        sql = (
-            f"SELECT * FROM (SELECT seq, {_TRANSACTION_COLUMNS} FROM transactions"
-            f" WHERE {sent} AND {where} ORDER BY seq DESC{limit})"
-            f" UNION ALL SELECT * FROM (SELECT seq, {_TRANSACTION_COLUMNS} FROM transactions"
-            f" WHERE {received} AND {where} ORDER BY seq DESC{limit})"
-            f" ORDER BY seq DESC{limit}"
-        )
+        windowed = query.window.after is not None or query.window.before is not None
         with self._read() as db:
+            if windowed and _in_time_order(db):
+                for side, party in (("sent", "sender_email"), ("received", "recipient_email")):
+                    values[f"{side}_low"], values[f"{side}_high"] = _seq_range(
+                        db, party, email, query.window
+                    )
+                sent += " AND seq BETWEEN :sent_low AND :sent_high"
+                received += " AND seq BETWEEN :received_low AND :received_high"
+            where = " AND ".join(conditions)
+            sql = (
+                f"SELECT * FROM (SELECT seq, {_TRANSACTION_COLUMNS} FROM transactions"
+                f" WHERE {sent} AND {where} ORDER BY seq DESC{limit})"
+                f" UNION ALL SELECT * FROM (SELECT seq, {_TRANSACTION_COLUMNS} FROM transactions"
+                f" WHERE {received} AND {where} ORDER BY seq DESC{limit})"
+                f" ORDER BY seq DESC{limit}"
+            )
             rows = db.execute(sql, values).fetchall()
         return [(int(row[0]), _transaction(row[1:])) for row in rows]
 
@@ -837,20 +818,17 @@ class Store:
         return _transaction(row)
 
     def usage(self, email: str, window: Window | None = None) -> Usage:
-        """The account's usage summary: its counters, or, over a window, an aggregate
-        read through the (party, created_at) indexes."""
+        """The account's usage summary: its counters, or over a window, the sum of its
+        counters per period (see `usage`); the same cost at any history size."""
         with self._read() as db:
             if window is not None and (window.after or window.before):
-                return _scan(db, email, window)
-            row = db.execute(
-                f"SELECT {_USAGE_COLUMNS} FROM usage WHERE email = ?", (email,)
-            ).fetchone()
-        return Usage(0, 0, 0, 0, 0, 0, 0, None, None) if row is None else Usage(*row)
+                return counters.sum_window(db, email, window)
+            return counters.total(db, email)
 
-    def recomputed_usage(self, email: str) -> Usage:
+    def recomputed_usage(self, email: str, window: Window | None = None) -> Usage:
         """The usage summary computed from the transactions themselves (for audits)."""
         with self._read() as db:
-            return _scan(db, email, Window())
+            return counters.scan(db, email, window or Window())
 
     def totals(self) -> tuple[int, int]:
         """(sum of balances, sum of money put in), equal when the books are right."""
@@ -882,12 +860,13 @@ def _finish(db: sqlite3.Connection, *, commit: bool) -> None:
 
 def _lapsed(
     db: sqlite3.Connection, now: str, limit: int = -1
-) -> list[tuple[str, str, str, int, str]]:
+) -> list[tuple[str, str, str, int, str, str]]:
     """The pending transactions whose hold lapsed by `now` (stored-time text): id,
-    sender, recipient, held amount, expiry. Read through the partial index."""
-    rows: list[tuple[str, str, str, int, str]] = db.execute(
-        "SELECT id, sender_email, recipient_email, authorized, expires_at FROM transactions"
-        " WHERE status = 'PENDING' AND expires_at <= ? ORDER BY expires_at LIMIT ?",
+    sender, recipient, held amount, expiry, creation. Read through the partial index."""
+    rows: list[tuple[str, str, str, int, str, str]] = db.execute(
+        "SELECT id, sender_email, recipient_email, authorized, expires_at, created_at"
+        " FROM transactions WHERE status = 'PENDING' AND expires_at <= ?"
+        " ORDER BY expires_at LIMIT ?",
         (now, limit),
     ).fetchall()
     return rows
@@ -898,11 +877,70 @@ _transaction_values = operator.attrgetter(*(f.name for f in dataclasses.fields(T
 
 
 def _insert(db: sqlite3.Connection, transaction: Transaction) -> None:
+    """Add a transaction; note it if it is older than the newest one (a clock that
+    went back), as a time window then no longer maps to a range of sequence numbers."""
+    newest = db.execute("SELECT created_at FROM transactions ORDER BY seq DESC LIMIT 1").fetchone()
+    if newest is not None and transaction.created_at < newest[0]:
+        _set_time_order(db, in_order=False)
     db.execute(
         f"INSERT INTO transactions ({_TRANSACTION_COLUMNS})"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         _transaction_values(transaction),
     )
+
+
+# Meta key: b"1" while every transaction was created at or after the one numbered
+# before it (`seq` order is `created_at` order), b"0" for good once one was not.
+_TIME_ORDER = "history_in_time_order"
+
+
+def _set_time_order(db: sqlite3.Connection, *, in_order: bool) -> None:
+    db.execute(
+        "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
+        (_TIME_ORDER, b"1" if in_order else b"0"),
+    )
+
+
+def _check_time_order(db: sqlite3.Connection) -> None:
+    """Record whether the stored history is in time order (one pass, at an upgrade)."""
+    (out_of_order,) = db.execute(
+        "SELECT EXISTS (SELECT 1 FROM (SELECT created_at,"
+        " LAG(created_at) OVER (ORDER BY seq) AS before FROM transactions)"
+        " WHERE created_at < before)"
+    ).fetchone()
+    _set_time_order(db, in_order=not out_of_order)
+
+
+def _seq_range(db: sqlite3.Connection, party: str, email: str, window: Window) -> tuple[int, int]:
+    """The sequence numbers of the account's transactions as `party` (a column) that
+    were created inside `window`, as (first, last); (1, 0) when there are none. Exact
+    only while the history is in time order: the newest transaction created before
+    `window.before` is then the one with the highest number among them."""
+    low, high = 1, 2**62
+    if window.before is not None:
+        row = db.execute(
+            f"SELECT seq FROM transactions WHERE {party} = ? AND created_at < ?"
+            " ORDER BY created_at DESC, seq DESC LIMIT 1",
+            (email, window.before),
+        ).fetchone()
+        if row is None:
+            return 1, 0
+        high = int(row[0])
+    if window.after is not None:
+        row = db.execute(
+            f"SELECT seq FROM transactions WHERE {party} = ? AND created_at >= ?"
+            " ORDER BY created_at, seq LIMIT 1",
+            (email, window.after),
+        ).fetchone()
+        if row is None:
+            return 1, 0
+        low = int(row[0])
+    return low, high
+
+
+def _in_time_order(db: sqlite3.Connection) -> bool:
+    row = db.execute("SELECT value FROM meta WHERE key = ?", (_TIME_ORDER,)).fetchone()
+    return row is not None and bytes(row[0]) == b"1"
 
 
 def _check_refundable(transaction: Transaction) -> None:
@@ -916,82 +954,11 @@ def _check_refundable(transaction: Transaction) -> None:
         raise errors.not_refundable(transaction.id, f"is {transaction.status}")
 
 
-def _scan(db: sqlite3.Connection, email: str, window: Window) -> Usage:
-    row = db.execute(
-        _USAGE_SCAN,
-        {"me": email, "after": window.after or _EARLIEST, "before": window.before or _LATEST},
-    ).fetchone()
-    count, spent, received, pending_count, pending_amount, refunds_in, refunds_out = row[:7]
-    return Usage(
-        int(count),
-        int(spent),
-        int(received),
-        int(pending_count),
-        int(pending_amount),
-        int(refunds_in),
-        int(refunds_out),
-        row[7],
-        row[8],
-    )
-
-
-def _bump(
-    db: sqlite3.Connection,
-    email: str,
-    *,
-    count: int = 0,
-    spent: int = 0,
-    received: int = 0,
-    pending_count: int = 0,
-    pending_amount: int = 0,
-    refunds_received: int = 0,
-    refunds_given: int = 0,
-    at: str | None = None,
-) -> None:
-    """Move an account's usage counters (inside the caller's database transaction)."""
-    db.execute(
-        f"INSERT INTO usage (email, {_USAGE_COLUMNS}) VALUES (:email, :count, :spent,"
-        " :received, :pending_count, :pending_amount, :refunds_received, :refunds_given,"
-        " :at, :at) ON CONFLICT (email) DO UPDATE SET"
-        " transaction_count = transaction_count + excluded.transaction_count,"
-        " spent = spent + excluded.spent, received = received + excluded.received,"
-        " pending_count = pending_count + excluded.pending_count,"
-        " pending_amount = pending_amount + excluded.pending_amount,"
-        " refunds_received = refunds_received + excluded.refunds_received,"
-        " refunds_given = refunds_given + excluded.refunds_given,"
-        " first_at = COALESCE(first_at, excluded.first_at),"
-        " last_at = COALESCE(excluded.last_at, last_at)",
-        {
-            "email": email,
-            "count": count,
-            "spent": spent,
-            "received": received,
-            "pending_count": pending_count,
-            "pending_amount": pending_amount,
-            "refunds_received": refunds_received,
-            "refunds_given": refunds_given,
-            "at": at,
-        },
-    )
-
-
 # --- upgrades of older database files -----------------------------------------------
 
 
 def _has_column(db: sqlite3.Connection, table: str, column: str) -> bool:
     return any(row[1] == column for row in db.execute(f"PRAGMA table_info({table})"))
-
-
-def _recount_usage(db: sqlite3.Connection) -> None:
-    """Recreate the usage table and compute every account's counters once."""
-    db.execute("DROP TABLE IF EXISTS usage")
-    db.execute(_USAGE_TABLE)
-    for (email,) in db.execute("SELECT email FROM accounts").fetchall():
-        usage = _scan(db, email, Window())
-        db.execute(
-            f"INSERT INTO usage (email, {_USAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (email, *dataclasses.astuple(usage)),
-        )
 
 
 def _add_holds(db: sqlite3.Connection, now: float) -> None:
