@@ -213,6 +213,14 @@ class Store:
         )
         # In memory, a call is microseconds of CPU and never waits on a disk.
         self.in_memory = os.fspath(database) == ":memory:"
+        # Where tables that only grow with traffic (the idempotency records) live: in
+        # the file, or for an in-memory store in a private temporary file of SQLite's
+        # (deleted when the connection closes), so that the process holds only its
+        # bounded page cache of them, not every record.
+        self.side_schema = "main"
+        if self.in_memory:
+            self._connection.execute("ATTACH DATABASE '' AS side")
+            self.side_schema = "side"
         if not self.in_memory:
             # WAL lets readers in other processes work while we write; NORMAL is durable
             # across application crashes, which is what a reference service needs.

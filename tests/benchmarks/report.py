@@ -43,7 +43,7 @@ SETTINGS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     ),
     "P6": ({"calls": 101, "tests": 101}, {"calls": 21, "tests": 21}),
     "P7": ({"logins": 5}, {"logins": 2, "connections": (100,)}),
-    "P8": ({"requests": 5000}, {"requests": 1000}),
+    "P8": ({"requests": 5000}, {"requests": 1000, "memory_requests": 4000}),
     "P9": ({"rounds": 21, "calls": 200}, {"rounds": 5, "calls": 60}),
 }
 RUNNERS: dict[str, Callable[..., list[Row]]] = {
