@@ -13,8 +13,7 @@ from starlette.responses import Response
 
 from syftbox_accounting.server.errors import ApiError
 from syftbox_accounting.server.money import MICROS_PER_DOLLAR, format_micros
-from syftbox_accounting.server.store import Account, Transaction
-from syftbox_accounting.server.usage import Usage
+from syftbox_accounting.server.store import Account, Transaction, Usage
 
 
 @dataclass(frozen=True, slots=True)

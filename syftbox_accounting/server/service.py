@@ -34,9 +34,9 @@ from syftbox_accounting.server.store import (
     Actor,
     Store,
     Transaction,
+    Usage,
 )
 from syftbox_accounting.server.tokens import TokenClaims, TokenIssuer
-from syftbox_accounting.server.usage import Usage
 
 
 class Caller:
