@@ -108,7 +108,7 @@ async def _create_user(run: Runner, request: Request) -> Response:
 
 
 async def _get_my_info(run: Runner, request: Request) -> dict[str, Any]:
-    account = await run.as_caller(request, run.service.my_info, op="getMyInfo")
+    account = await run.as_caller(request, run.service.my_info, op="getMyInfo", reads=True)
     return {"user": user_json(account)}
 
 
@@ -216,7 +216,7 @@ async def _list_transactions(run: Runner, request: Request) -> dict[str, Any] | 
     params = _query(request)
     heavy = "limit" not in params  # the whole history, as the public protocol asks
     transactions, next_cursor = await run.as_caller(
-        request, run.service.transactions, params, op="listTransactions", heavy=heavy
+        request, run.service.transactions, params, op="listTransactions", heavy=heavy, reads=True
     )
 
     def answer() -> dict[str, Any]:
@@ -233,13 +233,15 @@ async def _list_transactions(run: Runner, request: Request) -> dict[str, Any] | 
 async def _get_transaction(run: Runner, request: Request) -> dict[str, Any]:
     transaction_id: str = request.path_params["transactionId"]
     transaction = await run.as_caller(
-        request, run.service.transaction, transaction_id, op="getTransaction"
+        request, run.service.transaction, transaction_id, op="getTransaction", reads=True
     )
     return {"transaction": transaction_json(transaction)}
 
 
 async def _get_usage(run: Runner, request: Request) -> dict[str, Any]:
-    usage = await run.as_caller(request, run.service.usage, _query(request), op="getUsage")
+    usage = await run.as_caller(
+        request, run.service.usage, _query(request), op="getUsage", reads=True
+    )
     return {"usage": usage_json(usage)}
 
 

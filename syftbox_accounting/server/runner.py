@@ -18,6 +18,7 @@ from syftbox_accounting.server.auth import BasicCredentials, check_admin, parse_
 from syftbox_accounting.server.hashing import REGISTRATIONS, HashingQueue
 from syftbox_accounting.server.idempotency import Keyed
 from syftbox_accounting.server.service import AccountingService, Caller
+from syftbox_accounting.server.store.database import WouldWait
 
 T = TypeVar("T")
 
@@ -65,6 +66,19 @@ class Runner:
             return func(*args)
         return await self.slow(func, *args)
 
+    async def read(self, func: Callable[..., T], *args: Any) -> T:
+        """Run `func`, which only reads, on the event loop even on a file: its reads
+        take no lock (each thread reads through its own connection) and wait for no
+        write. One that would have to wait (a lapsed hold to release first) runs again
+        in a thread."""
+        if self.inline:
+            return func(*args)
+        try:
+            with self.service.store.not_waiting():
+                return func(*args)
+        except WouldWait:
+            return await self.slow(func, *args)
+
     async def as_caller(
         self,
         request: Request,
@@ -73,11 +87,13 @@ class Runner:
         op: str,
         slow: bool = False,
         heavy: bool = False,
+        reads: bool = False,
     ) -> T:
         """Authenticate the request's Basic credentials or API key (whose scopes must
         cover the operation `op`), then run `func(caller, *args)`; `slow` when `func`
         hashes a password, `heavy` when it may read much (a whole history): then it runs
-        in a thread even on an in-memory database."""
+        in a thread even on an in-memory database; `reads` when it only reads (then,
+        with a password verified recently, it runs on the event loop: see `read`)."""
         if slow:
             caller = await self.login(request, op)
             return await self.hashing(request, func, caller, *args, account=caller.account.id)
@@ -89,7 +105,9 @@ class Runner:
             return await run_db(self._with_key, authorization, op, func, args)
         credentials = parse_basic(authorization)
         # A recently verified login and the operation in one step (one thread hop on a
-        # file, where each may wait on the disk).
+        # file, where each may wait on the disk, unless it only reads).
+        if reads and not heavy:
+            run_db = self.read
         done: tuple[T] | str = await run_db(self._if_cached, credentials, func, args)
         if isinstance(done, tuple):
             return done[0]

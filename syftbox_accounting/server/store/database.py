@@ -30,6 +30,11 @@ from syftbox_accounting.server.store import schema, usage
 from syftbox_accounting.server.store.rows import EXPIRED, set_time_order
 
 
+class WouldWait(Exception):
+    """A read run where it must not wait (`not_waiting`: the event loop) found a lapsed
+    hold to release first, which takes the write lock: run it again where it may wait."""
+
+
 class Database:
     """The service's data, kept in one SQLite database (a file, or memory); the rooms
     of `Store` (accounts, payments, history) build on it.
@@ -56,6 +61,12 @@ class Database:
         self._connection = sqlite3.connect(
             database, isolation_level=None, check_same_thread=False, timeout=30.0
         )
+        self._database = database
+        # Per thread: its read connection (a file), how deep it is in write units, and
+        # whether it must not wait (see `not_waiting`).
+        self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
+        self._readers_lock = threading.Lock()
         # In memory, a call is microseconds of CPU and never waits on a disk.
         self.in_memory = os.fspath(database) == ":memory:"
         # Where tables that only grow with traffic (the idempotency records) live: in
@@ -78,13 +89,17 @@ class Database:
     def close(self) -> None:
         with self._lock:
             self._connection.close()
+        with self._readers_lock:
+            for reader in self._readers:
+                reader.close()
+            self._readers.clear()
 
     @contextmanager
     def _write(self, *, release: bool = True) -> Iterator[sqlite3.Connection]:
         """One atomic unit of work: all of it is committed, or none of it. The holds that
         lapsed by now are released first, and stay released whatever the work does."""
         db = self._connection
-        with self._lock:
+        with self._lock, self._writing():
             self._time = self.clock()
             if db.in_transaction:
                 # Inside a `unit` of this thread: a savepoint, committed with that unit.
@@ -130,20 +145,69 @@ class Database:
         store's writes made inside it, in this thread, commit or roll back with it."""
         return self._write()
 
-    def read(self) -> contextlib.AbstractContextManager[sqlite3.Connection]:
+    @contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
         """The connection, for reads by code beside the store (the API keys), under the
         store's lock; releases no lapsed hold (no balance is read)."""
-        return self._read(release=False)
+        with self._lock:
+            yield self._connection
+
+    @contextmanager
+    def not_waiting(self) -> Iterator[None]:
+        """Reads in this block raise `WouldWait` rather than wait for the write lock:
+        for reads run on the event loop, which must never wait."""
+        self._local.no_wait = True
+        try:
+            yield
+        finally:
+            self._local.no_wait = False
 
     @contextmanager
     def _read(self, *, release: bool = True) -> Iterator[sqlite3.Connection]:
-        """The connection, once no lapsed hold is left to release."""
-        with self._lock:
-            db = self._connection
-            if release and lapsed(db, stamp(self.clock()), limit=1):
-                with self._write():
-                    pass  # the write releases them
-            yield db
+        """A connection to read from, once no lapsed hold is left to release.
+
+        On a file, each thread reads through a connection of its own, without the
+        write lock: in WAL mode a read sees every committed write and waits for none.
+        Inside a write unit of this thread, its connection (which sees the unit's own
+        writes); in memory, the one connection under the lock."""
+        writing: int = getattr(self._local, "writing", 0)
+        if self.in_memory or writing:
+            with self._lock:
+                db = self._connection
+                if release and lapsed(db, stamp(self.clock()), limit=1):
+                    with self._write():
+                        pass  # the write releases them
+                yield db
+            return
+        reader = self._reader()
+        if release and lapsed(reader, stamp(self.clock()), limit=1):
+            if getattr(self._local, "no_wait", False):
+                raise WouldWait
+            with self._write():
+                pass  # the write releases them
+        yield reader
+
+    def _reader(self) -> sqlite3.Connection:
+        reader: sqlite3.Connection | None = getattr(self._local, "reader", None)
+        if reader is None:
+            # Autocommit: each statement reads the newest committed state, and a read
+            # connection never holds a snapshot between statements.
+            reader = sqlite3.connect(
+                self._database, isolation_level=None, check_same_thread=False, timeout=30.0
+            )
+            reader.execute("PRAGMA query_only = ON")
+            with self._readers_lock:
+                self._readers.append(reader)
+            self._local.reader = reader
+        return reader
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        self._local.writing = getattr(self._local, "writing", 0) + 1
+        try:
+            yield
+        finally:
+            self._local.writing -= 1
 
     def _release_lapsed(self, db: sqlite3.Connection) -> int:
         """Release every hold whose time is up: CANCELLED by the SYSTEM at its
