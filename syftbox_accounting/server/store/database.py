@@ -166,12 +166,14 @@ class Database:
     def _read(self, *, release: bool = True) -> Iterator[sqlite3.Connection]:
         """A connection to read from, once no lapsed hold is left to release.
 
-        On a file, each thread reads through a connection of its own, without the
-        write lock: in WAL mode a read sees every committed write and waits for none.
-        Inside a write unit of this thread, its connection (which sees the unit's own
-        writes); in memory, the one connection under the lock."""
+        Where reads must not wait (`not_waiting`: the event loop) on a file, a
+        connection of this thread's own, without the write lock: in WAL mode it sees
+        every committed write and waits for none. Elsewhere the one connection under
+        the lock: inside a write unit it sees the unit's own writes, and in a thread
+        that goes on to write its page cache is warm (a read connection's is emptied
+        by every write of the other)."""
         writing: int = getattr(self._local, "writing", 0)
-        if self.in_memory or writing:
+        if self.in_memory or writing or not getattr(self._local, "no_wait", False):
             with self._lock:
                 db = self._connection
                 if release and lapsed(db, stamp(self.clock()), limit=1):
@@ -181,10 +183,7 @@ class Database:
             return
         reader = self._reader()
         if release and lapsed(reader, stamp(self.clock()), limit=1):
-            if getattr(self._local, "no_wait", False):
-                raise WouldWait
-            with self._write():
-                pass  # the write releases them
+            raise WouldWait
         yield reader
 
     def _reader(self) -> sqlite3.Connection:
