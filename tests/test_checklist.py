@@ -34,7 +34,7 @@ import pytest
 
 from syftbox_accounting import AccountingClient, AdminClient, _generated, operations
 from syftbox_accounting.cli import _commands
-from syftbox_accounting.server import api_keys, app
+from syftbox_accounting.server import api_keys, endpoints
 from tests import spec
 from tests.facade import helpers
 from tests.testing import test_in_process
@@ -263,17 +263,17 @@ def first_gap(operation_id: str, method: str, path: str) -> str | None:
             f"{_file(test_in_process)}: the client it runs as, the call, and what its answer "
             "must be (it runs in process, with no socket and no thread)"
         )
-    routes = {e.operation_id: e for e in app.ENDPOINTS}
+    routes = {e.operation_id: e for e in endpoints.ENDPOINTS}
     route = routes.get(operation_id)
     if route is None:
         return (
             f'{operation_id}: add `Endpoint("{operation_id}", "{method}", "{path}", handler)` '
-            f"to ENDPOINTS in {_file(app)}, with the service's logic behind it"
+            f"to ENDPOINTS in {_file(endpoints)}, with the service's logic behind it"
         )
     routed = re.sub(r"\{(\w+):\w+\}", r"{\1}", route.path)
     if (route.method, routed) != (method, path):
         return (
-            f"{operation_id}: ENDPOINTS in {_file(app)} routes it as {route.method} "
+            f"{operation_id}: ENDPOINTS in {_file(endpoints)} routes it as {route.method} "
             f"{route.path}; openapi.yaml says {method} {path}"
         )
     if "apiKeyBearer" in _schemes(operation_id) and operation_id not in api_keys.NEEDS:

@@ -358,5 +358,13 @@ def test_no_api_key_secret_anywhere(
     store = accounting_service._session.app.state.service.store  # type: ignore[union-attr]
     with store.read() as db:
         dump = "\n".join(db.iterdump())
+        if store.side_schema != "main":  # an in-memory store's records, in their own file
+            tables = db.execute(
+                f"SELECT name FROM {store.side_schema}.sqlite_master WHERE type = 'table'"
+            ).fetchall()
+            assert ("idempotency_records",) in tables
+            for (table,) in tables:
+                rows = db.execute(f'SELECT * FROM {store.side_schema}."{table}"').fetchall()
+                dump += "\n".join(repr(row) for row in rows)
     for secret in (*secrets, new_secret):
         assert secret not in dump

@@ -89,7 +89,7 @@ def key_of(headers: Any) -> str | None:
 
 
 class Runner(Protocol):
-    """Where the app runs blocking work (`app._Runner`)."""
+    """Where the app runs blocking work (`runner.Runner`)."""
 
     service: AccountingService
     keys: Keys

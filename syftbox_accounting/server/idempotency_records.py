@@ -58,8 +58,10 @@ _PURGE_BATCH = 5000
 _TOTAL = "*"  # the counts row of every record
 _SECRET_MARK = "\x00secret"  # what a secret field's value is in a fingerprint
 
+# `{schema}`: the store's `side_schema`; statements name the tables alone (SQLite
+# finds them in whichever database holds them).
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS idempotency_records (
+CREATE TABLE IF NOT EXISTS {schema}.idempotency_records (
     scope TEXT NOT NULL,
     key_hash BLOB NOT NULL,
     fingerprint BLOB NOT NULL,
@@ -70,10 +72,11 @@ CREATE TABLE IF NOT EXISTS idempotency_records (
     expires_at REAL NOT NULL,
     PRIMARY KEY (scope, key_hash)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS idempotency_records_by_expiry ON idempotency_records (expires_at);
-CREATE INDEX IF NOT EXISTS idempotency_records_by_scope_expiry
+CREATE INDEX IF NOT EXISTS {schema}.idempotency_records_by_expiry
+    ON idempotency_records (expires_at);
+CREATE INDEX IF NOT EXISTS {schema}.idempotency_records_by_scope_expiry
     ON idempotency_records (scope, expires_at);
-CREATE TABLE IF NOT EXISTS idempotency_counts (
+CREATE TABLE IF NOT EXISTS {schema}.idempotency_counts (
     scope TEXT PRIMARY KEY,
     records INTEGER NOT NULL
 ) WITHOUT ROWID;
@@ -180,7 +183,7 @@ class Keys:
         self._last_purge = 0.0
         with store.unit() as db:
             db.execute(_OBSOLETE)
-            for statement in _SCHEMA.strip().split(";"):
+            for statement in _SCHEMA.format(schema=store.side_schema).strip().split(";"):
                 if statement.strip():
                     db.execute(statement)
         store.reset_hooks.append(_wipe)

@@ -13,6 +13,11 @@ WAL. Kinds:
 - ``account-200-capped``: as above, twice the service's per-account record cap
   (``--records-per-account``): the table stops growing at the cap.
 
+P8-memory: the resident memory of an in-memory service (the default) after `requests`
+keyed successes (`account-200`, each leaves a record for 24 hours), against the same
+service after as many requests without a key, run first (its baseline: the service
+warmed by the same work, holding no record). The records must not make it grow.
+
 Run: ``make bench BENCH_ARGS="--only P8"``, or ``python -m tests.benchmarks.p8_record_growth``.
 """
 
@@ -65,7 +70,7 @@ def _request(kind: str, n: int) -> tuple[str, str, dict[str, Any]]:
     return "PUT", "/user/update-organization", {"organization": f"org {n}"}
 
 
-async def _flood(url: str, kind: str, requests: int) -> dict[str, int]:
+async def _flood(url: str, kind: str, requests: int, *, keyed: bool = True) -> dict[str, int]:
     host, port = url.removeprefix("http://").split(":")
     connections = [await LiteConnection.open(host, int(port)) for _ in range(WORKERS)]
     auth = base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode()
@@ -78,9 +83,10 @@ async def _flood(url: str, kind: str, requests: int) -> dict[str, int]:
             n = sent
             sent += 1
             method, path, body = _request(kind, n)
+            key = f"Idempotency-Key: {uuid.uuid4()}\r\n" if keyed else ""
             head = (
                 f"Host: {host}\r\nContent-Type: application/json\r\n"
-                f"Authorization: Basic {auth}\r\nIdempotency-Key: {uuid.uuid4()}\r\n\r\n"
+                f"Authorization: Basic {auth}\r\n{key}\r\n"
             ).encode()
             status, _ = await connection.request(method, path, head, json.dumps(body).encode())
             statuses[str(status)] = statuses.get(str(status), 0) + 1
@@ -124,10 +130,66 @@ def measure(kind: str, requests: int) -> dict[str, Any]:
     }
 
 
+def resident_bytes(pid: int) -> int:
+    """The process's resident set size (Linux /proc)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    raise RuntimeError("no VmRSS in /proc")
+
+
+def measure_memory(requests: int) -> dict[str, Any]:
+    """RSS of an in-memory service after `requests` unkeyed successes, then after as
+    many keyed ones (each leaves a record)."""
+    with ServerProcess(
+        "reference", "--admin-key", ADMIN_KEY, "--records-per-account", str(10 * requests)
+    ) as server:
+        assert server.process is not None
+        httpx.post(
+            server.url + "/user/create", json={"email": USER, "password": PASSWORD}, timeout=60
+        ).raise_for_status()
+        asyncio.run(_flood(server.url, "account-200", 2000, keyed=False))  # warm
+        started = resident_bytes(server.process.pid)
+        unkeyed = asyncio.run(_flood(server.url, "account-200", requests, keyed=False))
+        plain = resident_bytes(server.process.pid)
+        keyed = asyncio.run(_flood(server.url, "account-200", requests))
+        recorded = resident_bytes(server.process.pid)
+    return {
+        "requests": requests,
+        "statuses": {"unkeyed": unkeyed, "keyed": keyed},
+        "rss_warm": started,
+        "rss_unkeyed": plain,
+        "rss_keyed": recorded,
+        "growth_per_1000_records": (recorded - plain) * 1000 / requests,
+    }
+
+
+def memory_row(requests: int) -> Row:
+    found = measure_memory(requests)
+    log(
+        f"P8-memory: RSS {found['rss_warm'] / 2**20:.1f} MiB warm, "
+        f"{found['rss_unkeyed'] / 2**20:.1f} MiB after {requests:,} unkeyed, "
+        f"{found['rss_keyed'] / 2**20:.1f} MiB after {requests:,} keyed "
+        f"({found['growth_per_1000_records'] / 2**20:.2f} MiB per 1,000 records)"
+    )
+    return Row(
+        id="P8-memory",
+        what=f"in-memory service RSS after {requests:,} keyed successes (a record each) vs "
+        "after as many without a key",
+        unit="MiB",
+        subject=found["rss_keyed"] / 2**20,
+        baseline=found["rss_unkeyed"] / 2**20,
+        target=1.05,
+        direction="<=",
+        details=found,
+    )
+
+
 KINDS = ("anonymous-422", "anonymous-409", "account-422", "account-200")
 
 
-def run(*, requests: int) -> list[Row]:
+def run(*, requests: int, memory_requests: int = 20_000) -> list[Row]:
+    memory = memory_row(memory_requests)
     found = {kind: measure(kind, requests) for kind in KINDS}
     found["account-200-capped"] = measure("account-200-capped", 2 * CAP)
     for kind, result in found.items():
@@ -166,14 +228,20 @@ def run(*, requests: int) -> list[Row]:
             details=capped,
         )
     )
-    return rows
+    return [*rows, memory]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m tests.benchmarks.p8_record_growth")
     parser.add_argument("--requests", type=int, default=5000)
     parser.add_argument("--kind", action="append", choices=[*KINDS, "account-200-capped"])
+    parser.add_argument(
+        "--memory", type=int, metavar="N", help="only P8-memory, with N keyed successes"
+    )
     options = parser.parse_args()
+    if options.memory:
+        print(json.dumps(measure_memory(options.memory)))
+        return
     for kind in options.kind or KINDS:
         print(json.dumps(measure(kind, options.requests)))
 

@@ -38,12 +38,12 @@ SETTINGS: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {
     "P3": ({"runs": 15}, {"runs": 5}),
     "P4": ({"rounds": 7, "seconds": 0.8}, {"rounds": 2, "seconds": 0.4}),
     "P5": (
-        {"rounds": 7, "calls": 15, "transactions": 50_000},
+        {"rounds": 5, "calls": 9, "transactions": 200_000},
         {"rounds": 2, "calls": 5, "transactions": 5_000},
     ),
     "P6": ({"calls": 101, "tests": 101}, {"calls": 21, "tests": 21}),
     "P7": ({"logins": 5}, {"logins": 2, "connections": (100,)}),
-    "P8": ({"requests": 5000}, {"requests": 1000}),
+    "P8": ({"requests": 5000}, {"requests": 1000, "memory_requests": 4000}),
     "P9": ({"rounds": 21, "calls": 200}, {"rounds": 5, "calls": 60}),
 }
 RUNNERS: dict[str, Callable[..., list[Row]]] = {

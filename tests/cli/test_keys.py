@@ -14,7 +14,7 @@ import pytest
 from keyring.backends import fail
 
 from syftbox_accounting import credentials as creds
-from syftbox_accounting.server import app as server_app
+from syftbox_accounting.server import request_log
 from tests.cli.conftest import Runner, assert_no_secret
 from tests.facade.test_keyring import MemoryKeyring
 
@@ -121,7 +121,7 @@ def test_login_at_a_service_without_keys_saves_the_password(
     cli: Runner, service: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     email, _ = _account(cli, service)
-    monkeypatch.setattr(server_app, "_FEATURES_HEADER", (b"accounting-features", b"holds"))
+    monkeypatch.setattr(request_log, "_FEATURES_HEADER", (b"accounting-features", b"holds"))
     result = cli.main("--json", "login", email, "--url", service.url, "--password-stdin",
                       "--save", stdin=PASSWORD + "\n").assert_ok()  # fmt: skip
     assert json.loads(result.out)["saved_credential"] == "password"

@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from syftbox_accounting.server import BackgroundService, connections, passwords
-from syftbox_accounting.server import app as app_module
+from syftbox_accounting.server import endpoints as endpoints_module
 from tests.server.conftest import Api, User
 from tests.server.contract import assert_error
 
@@ -165,13 +165,13 @@ def test_a_client_that_hangs_up_mid_body_is_a_normal_event(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     reading = threading.Event()
-    read_body = app_module._read_body
+    read_body = endpoints_module._read_body
 
     async def reading_body(request: Any) -> bytes:
         reading.set()
         return await read_body(request)
 
-    monkeypatch.setattr(app_module, "_read_body", reading_body)
+    monkeypatch.setattr(endpoints_module, "_read_body", reading_body)
     logged = _Seen(r"^POST /user/create \d{3} ")
     # On the root logger, after caplog's handler: the line is in caplog once it is seen.
     server_log = logging.getLogger()

@@ -40,15 +40,21 @@ def organization(api: Api, user: User, name: str, headers: dict[str, str]) -> ht
 
 
 def database_bytes(api: Api) -> bytes:
-    """Every value of every table of the service's database, as bytes."""
+    """Every value of every table of the service's databases (the records of an
+    in-memory one live in an attached file), as bytes."""
     store = api.service.service.store
     dump = []
     with store.unit() as db:
-        tables = [t for (t,) in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-        for table in tables:
-            for row in db.execute(f'SELECT * FROM "{table}"'):
-                for value in row:
-                    dump.append(value if isinstance(value, bytes) else str(value).encode())
+        schemas = [name for _, name, _ in db.execute("PRAGMA database_list")]
+        assert "idempotency_records" in {
+            t for s in schemas for (t,) in db.execute(f'SELECT name FROM "{s}".sqlite_master')
+        }
+        for schema in schemas:
+            tables = db.execute(f"SELECT name FROM \"{schema}\".sqlite_master WHERE type = 'table'")
+            for (table,) in tables.fetchall():
+                for row in db.execute(f'SELECT * FROM "{schema}"."{table}"'):
+                    for value in row:
+                        dump.append(value if isinstance(value, bytes) else str(value).encode())
     return b"\x00".join(dump)
 
 
@@ -344,3 +350,22 @@ def test_limits_are_checked() -> None:
         with pytest.raises(ValueError, match=next(iter(bad))):
             RecordLimits(**bad)  # type: ignore[arg-type]
     assert RecordLimits(ttl=1.5, per_scope=1).ttl == 1.5
+
+
+def test_an_in_memory_service_keeps_its_records_out_of_its_heap(api: Api) -> None:
+    # In SQLite's private temporary file (deleted when the service stops): the process
+    # holds only its bounded page cache of them, however many there are.
+    user = api.register()
+    assert organization(api, user, "kept", key()).status_code == 200
+    store = api.service.service.store
+    with store.read() as db:
+        files = {name: path for _, name, path in db.execute("PRAGMA database_list")}
+        (records,) = db.execute("SELECT COUNT(*) FROM side.idempotency_records").fetchone()
+        in_main = db.execute(
+            "SELECT name FROM main.sqlite_master WHERE name LIKE 'idempotency%'"
+        ).fetchall()
+    assert store.in_memory
+    assert files["main"] == ""
+    assert "side" in files
+    assert records >= 1
+    assert in_main == []

@@ -21,7 +21,23 @@ def _parse(source: str) -> ast.Module:
 
 
 def _modules(package: Path) -> dict[str, Path]:
-    return {path.stem: path for path in sorted(package.glob("*.py"))}
+    """The package's modules by dotted name below it: `errors`, `store` (a
+    subpackage's __init__), `store.rows`; the package's own __init__ is `__init__`."""
+    found = {}
+    for path in sorted(package.rglob("*.py")):
+        parts = path.relative_to(package).with_suffix("").parts
+        if parts[-1] == "__init__" and len(parts) > 1:
+            parts = parts[:-1]
+        found[".".join(parts)] = path
+    return found
+
+
+def _module_of(name: str, modules: set[str]) -> str:
+    """The package's module a dotted import names (a name inside a module: that module)."""
+    inside = name.removeprefix(NAME + ".")
+    while inside not in modules and "." in inside:
+        inside = inside.rsplit(".", 1)[0]
+    return inside
 
 
 def imports_of(path: Path, modules: set[str]) -> set[str]:
@@ -32,11 +48,15 @@ def imports_of(path: Path, modules: set[str]) -> set[str]:
         if isinstance(node, ast.Import):
             names = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            if node.module == NAME:
+            inside = node.module.removeprefix(NAME + ".")
+            if node.module == NAME or inside in modules:
                 # `from syftbox_accounting.server import errors`: the module errors, or
-                # a name of the package's __init__.
+                # a name of the package's __init__ (so for a subpackage's).
+                prefix = "" if node.module == NAME else inside + "."
                 names = [
-                    f"{NAME}.{a.name}" if a.name in modules else f"{NAME}.__init__"
+                    f"{NAME}.{prefix}{a.name}"
+                    if prefix + a.name in modules
+                    else (f"{NAME}.__init__" if node.module == NAME else node.module)
                     for a in node.names
                 ]
             else:
@@ -47,7 +67,7 @@ def imports_of(path: Path, modules: set[str]) -> set[str]:
             if name == NAME:
                 found.add("__init__")
             elif name.startswith(NAME + "."):
-                found.add(name.removeprefix(NAME + ".").split(".")[0])
+                found.add(_module_of(name, modules))
     return found
 
 

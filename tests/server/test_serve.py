@@ -234,9 +234,10 @@ def test_a_token_key_file_keeps_the_signing_key_out_of_the_database(
     with BackgroundService(database=database, token_secret=key.encode()):
         pass
     with sqlite3.connect(database) as db:
-        # The API keys' HMAC key is there (it signs nothing: see server/api_keys.py).
+        # The API keys' HMAC key is there (it signs nothing: see server/api_keys.py),
+        # beside two facts about the data.
         stored = {key for (key,) in db.execute("SELECT key FROM meta")}
-    assert stored == {"schema_version", "api_key_secret"}
+    assert stored == {"schema_version", "api_key_secret", "history_in_time_order"}
 
 
 def start(database: Path) -> tuple[subprocess.Popen[str], str]:

@@ -1,0 +1,77 @@
+"""The app's routes: each endpoint's handler wrapped so that every failure is a JSON
+error body, and routing errors (unknown path, wrong method) answered the same way."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from syftbox_accounting.server import errors
+from syftbox_accounting.server.endpoints import ENDPOINTS, Endpoint, method_not_allowed
+from syftbox_accounting.server.hashing import HashingQueue
+from syftbox_accounting.server.request_log import printable
+from syftbox_accounting.server.responses import ExactJSONResponse, error_response
+from syftbox_accounting.server.runner import Runner
+from syftbox_accounting.server.service import AccountingService
+
+logger = logging.getLogger("syftbox_accounting.server")
+
+# What the request log says of a request whose client left first (nginx's convention).
+CLIENT_CLOSED_REQUEST = 499
+Handler = Callable[[Request], Awaitable[Response]]
+
+
+def routes(
+    service: AccountingService, hashing: HashingQueue, run_inline: bool = False
+) -> list[Route]:
+    run = Runner(service, hashing, run_inline)
+    # Templated paths last, so that a fixed path (/user/my-info) wins over /user/{email}.
+    ordered = sorted(ENDPOINTS, key=lambda endpoint: "{" in endpoint.path)
+    return [Route(e.path, _endpoint(run, e), methods=[e.method]) for e in ordered]
+
+
+def _endpoint(run: Runner, endpoint: Endpoint) -> Handler:
+    """The route's handler: the endpoint's JSON, an ApiError's Error body, or a 500."""
+
+    async def handle(request: Request) -> Response:
+        try:
+            answer = await endpoint.handler(run, request)
+            return answer if isinstance(answer, Response) else ExactJSONResponse(answer)
+        except errors.ApiError as error:
+            return error_response(error)
+        except ClientDisconnect:
+            # A client that hangs up (or is cut off by the request timeout) mid-body is a
+            # normal event: no traceback, and no 500 counted against the service.
+            logger.debug(
+                "%s %s: the client left before sending the whole body",
+                request.method,
+                printable(request),
+            )
+            return Response(status_code=CLIENT_CLOSED_REQUEST)  # never sent: nobody listens
+        except Exception:
+            # The traceback is for the operator; the client only learns that it failed.
+            logger.exception("Unexpected error in %s %s", request.method, printable(request))
+            return error_response(errors.internal_error())
+
+    handle.__name__ = handle.__qualname__ = endpoint.handler.__name__.lstrip("_")
+    return handle
+
+
+async def http_exception(request: Request, exc: HTTPException) -> Response:
+    """Routing errors (unknown path, wrong method) as JSON Error bodies too."""
+    if exc.status_code == 405:
+        allowed = (exc.headers or {}).get("Allow", "")
+        return error_response(method_not_allowed(request, allowed))
+    if exc.status_code == 404:
+        error = errors.not_found(
+            f"There is no {printable(request)} endpoint: see openapi.yaml for the paths."
+        )
+    else:
+        error = errors.ApiError(exc.status_code, "bad_request", f"{exc.detail}.")
+    error.headers.update(exc.headers or {})
+    return error_response(error)

@@ -1,0 +1,163 @@
+"""How a request's work runs: on the event loop, in a worker thread, or in the turn of
+password hashing, with the caller authenticated first (Basic credentials or an API
+key), and at most once per `Idempotency-Key`."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from anyio import to_thread
+from starlette.requests import Request
+from starlette.responses import Response
+
+from syftbox_accounting.server import idempotency
+from syftbox_accounting.server.api_keys import is_api_key
+from syftbox_accounting.server.auth import BasicCredentials, check_admin, parse_basic
+from syftbox_accounting.server.hashing import REGISTRATIONS, HashingQueue
+from syftbox_accounting.server.idempotency import Keyed
+from syftbox_accounting.server.service import AccountingService, Caller
+from syftbox_accounting.server.store.database import WouldWait
+
+T = TypeVar("T")
+
+
+class Runner:
+    """Where blocking work runs: never on the event loop when it can wait or take long.
+
+    scrypt always goes to a worker thread (it releases the GIL for tens of
+    milliseconds), a few at once (`hashing`: each takes 16 MiB), shared fairly between
+    clients and accounts: the others wait there, holding no thread, so that the worker
+    threads stay free for the database and cached logins keep being answered. SQLite on
+    a file goes to a thread too, since it may wait on the disk. An in-memory database
+    answers in microseconds of pure CPU, which would hold the GIL in a thread just the
+    same: it runs inline, sparing each request a thread hop (about as long as the work
+    itself) and keeping the service fast under load.
+    """
+
+    def __init__(
+        self, service: AccountingService, hashing: HashingQueue, everything_inline: bool = False
+    ) -> None:
+        self.service = service
+        # Nothing awaits a thread or a limiter: see `create_app(run_inline=True)`.
+        self.everything_inline = everything_inline
+        self.inline = everything_inline or service.store.in_memory
+        self.keys = service.keys
+        self._hashing = hashing
+
+    async def slow(self, func: Callable[..., T], *args: Any) -> T:
+        if self.everything_inline:
+            return func(*args)
+        return await to_thread.run_sync(functools.partial(func, *args))
+
+    async def hashing(
+        self, request: Request, func: Callable[..., T], *args: Any, account: str
+    ) -> T:
+        """Run `func`, which may hash a password, in the hashing turn of the request's
+        host and `account` (503 at once when that wait would be long)."""
+        if self.everything_inline:
+            return func(*args)
+        host = request.client.host if request.client is not None else ""
+        return await self._hashing.run(func, *args, host=host, account=account)
+
+    async def db(self, func: Callable[..., T], *args: Any) -> T:
+        if self.inline:
+            return func(*args)
+        return await self.slow(func, *args)
+
+    async def read(self, func: Callable[..., T], *args: Any) -> T:
+        """Run `func`, which only reads, on the event loop even on a file: its reads
+        take no lock (each thread reads through its own connection) and wait for no
+        write. One that would have to wait (a lapsed hold to release first) runs again
+        in a thread."""
+        if self.inline:
+            return func(*args)
+        try:
+            with self.service.store.not_waiting():
+                return func(*args)
+        except WouldWait:
+            return await self.slow(func, *args)
+
+    async def as_caller(
+        self,
+        request: Request,
+        func: Callable[..., T],
+        *args: Any,
+        op: str,
+        slow: bool = False,
+        heavy: bool = False,
+        reads: bool = False,
+    ) -> T:
+        """Authenticate the request's Basic credentials or API key (whose scopes must
+        cover the operation `op`), then run `func(caller, *args)`; `slow` when `func`
+        hashes a password, `heavy` when it may read much (a whole history): then it runs
+        in a thread even on an in-memory database; `reads` when it only reads (then,
+        with a password verified recently, it runs on the event loop: see `read`)."""
+        if slow:
+            caller = await self.login(request, op)
+            return await self.hashing(request, func, caller, *args, account=caller.account.id)
+        authorization = request.headers.get("authorization")
+        run_db = self.slow if heavy else self.db
+        if is_api_key(authorization):
+            assert authorization is not None
+            # The key's check and the operation in one step, as for a cached password.
+            return await run_db(self._with_key, authorization, op, func, args)
+        credentials = parse_basic(authorization)
+        # A recently verified login and the operation in one step (one thread hop on a
+        # file, where each may wait on the disk, unless it only reads).
+        if reads and not heavy:
+            run_db = self.read
+        done: tuple[T] | str = await run_db(self._if_cached, credentials, func, args)
+        if isinstance(done, tuple):
+            return done[0]
+        caller = await self.hashing(request, self.service.login, credentials, account=done)
+        return await run_db(func, caller, *args)
+
+    def _with_key(
+        self, authorization: str, op: str, func: Callable[..., T], args: tuple[Any, ...]
+    ) -> T:
+        return func(self.service.key_login(authorization, op), *args)
+
+    def _if_cached(
+        self, credentials: BasicCredentials, func: Callable[..., T], args: tuple[Any, ...]
+    ) -> tuple[T] | str:
+        found = self.service.cached_login(credentials)
+        return found if isinstance(found, str) else (func(found, *args),)
+
+    async def answer(
+        self,
+        request: Request,
+        raw: bytes,
+        func: Callable[..., T],
+        render: Callable[[T], Response],
+        keyed: Keyed,
+        *,
+        op: str,
+    ) -> Response:
+        """Run `func` (with the caller, for user auth: Basic or an API key allowed `op`)
+        on the body and `render` its answer; with an `Idempotency-Key`, at most once per
+        key (see `idempotency`)."""
+        key = idempotency.key_of(request.headers)
+        if key is not None:
+            return await idempotency.answer(self, request, raw, key, func, render, keyed, op)
+        if keyed.auth == "basic":
+            return render(await self.as_caller(request, func, raw, op=op, slow=keyed.slow))
+        if keyed.auth == "admin":
+            check_admin(request.headers.get("authorization"), self.service.admin_key)
+            return render(await self.db(func, raw))
+        if keyed.slow:
+            return render(await self.hashing(request, func, raw, account=REGISTRATIONS))
+        return render(await self.slow(func, raw))
+
+    async def login(self, request: Request, op: str) -> Caller:
+        """The caller of a user request: Basic credentials, or an API key allowed `op`."""
+        authorization = request.headers.get("authorization")
+        if is_api_key(authorization):
+            assert authorization is not None
+            return await self.db(self.service.key_login, authorization, op)
+        credentials = parse_basic(authorization)
+        found = await self.db(self.service.cached_login, credentials)
+        if isinstance(found, Caller):
+            return found
+        return await self.hashing(request, self.service.login, credentials, account=found)
