@@ -485,6 +485,10 @@ _MAX_EXPONENT_CHARS = 4
 
 
 def _bounded_number(text: str) -> Decimal:
+    if len(text) <= MAX_NUMBER_DIGITS and "e" not in text and "E" not in text:
+        # A JSON number without an exponent, this short, is within both bounds: at
+        # most 40 digits, and 10**-40 < |value| < 10**40 unless it is zero.
+        return Decimal(text)
     mantissa, _, exponent = text.lower().partition("e")
     shown = text if len(text) <= 24 else text[:20] + "..."
     if len(text) > 2 * MAX_NUMBER_DIGITS or sum(c.isdigit() for c in mantissa) > MAX_NUMBER_DIGITS:
@@ -512,15 +516,21 @@ def _no_constant(text: str) -> Any:
     raise ValueError(f"{text} is not a number the contract allows")
 
 
+# One decoder for every answer: `json.loads` with hooks builds a new one per call.
+_DECODER = json.JSONDecoder(
+    parse_float=_bounded_number, parse_int=_bounded_int, parse_constant=_no_constant
+)
+
+
 def load_json(content: bytes | str) -> Any:
     """An answer's JSON, every number range-checked (fractions as `Decimal`); a
     number out of range is a ValueError, like any other broken answer."""
-    return json.loads(
-        content,
-        parse_float=_bounded_number,
-        parse_int=_bounded_int,
-        parse_constant=_no_constant,
-    )
+    if not isinstance(content, str):
+        # As `json.loads` reads bytes: UTF-8, -16 or -32, by the first bytes.
+        content = content.decode(json.detect_encoding(content), "surrogatepass")
+    elif content.startswith("\ufeff"):
+        raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", content, 0)
+    return _DECODER.decode(content)
 
 
 def _printable(text: str) -> str:

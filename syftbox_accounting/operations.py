@@ -73,6 +73,13 @@ class Call(Generic[T]):
     probe: bool = False
     about: Literal["account", "transaction"] = "account"
     exact_request: dict[str, Any] | None = dataclasses.field(default=None, repr=False)
+    # Read from `request` once: every attempt, log line and error names them.
+    method: str = dataclasses.field(init=False, repr=False, compare=False)
+    path: str = dataclasses.field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "method", str(self.request["method"]).upper())
+        object.__setattr__(self, "path", str(self.request["url"]))
 
     def request_for(self, features: frozenset[str] | None) -> dict[str, Any]:
         """The request to send to a service that announced `features`: amounts as
@@ -81,14 +88,6 @@ class Call(Generic[T]):
         if self.exact_request is not None and features and EXACT_MONEY in features:
             return self.exact_request
         return self.request
-
-    @property
-    def method(self) -> str:
-        return str(self.request["method"]).upper()
-
-    @property
-    def path(self) -> str:
-        return str(self.request["url"])
 
     @property
     def idempotent(self) -> bool:
