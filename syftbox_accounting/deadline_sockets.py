@@ -9,16 +9,13 @@ by what is left of the call's deadline, which `fetching.fetch` sets for its thre
 
 from __future__ import annotations
 
-import contextvars
 import time
 from typing import Any
 
 import httpcore
 import httpx
 
-DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar(
-    "syftbox_accounting_deadline", default=None
-)
+from syftbox_accounting.limits import DEADLINE
 
 
 def _left(timeout: float | None, overdue: type[Exception]) -> float | None:

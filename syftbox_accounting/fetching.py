@@ -12,8 +12,7 @@ from typing import Any
 
 import httpx
 
-from syftbox_accounting.deadline_sockets import DEADLINE
-from syftbox_accounting.limits import AnswerTooLarge, Clock, Overdue, Stopped
+from syftbox_accounting.limits import DEADLINE, AnswerTooLarge, Clock, Overdue, Stopped
 
 # Headers that described the body as it travelled, not the body we read.
 _TRAVEL_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})

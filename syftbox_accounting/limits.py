@@ -3,6 +3,7 @@ an answer. Passing either ends the exchange with a `Stopped`, never retried."""
 
 from __future__ import annotations
 
+import contextvars
 import time
 
 # The most a call reads by default: well above the largest legitimate answer (a page
@@ -12,6 +13,13 @@ DEFAULT_MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 # timeout bounds each read, the deadline the whole call, retries included (a server
 # dripping one byte at a time would otherwise hold it forever).
 DEADLINE_FACTOR = 3.0
+
+
+# The running call's deadline (monotonic), for the sync client's sockets to keep (see
+# `deadline_sockets`, loaded with the first sync client: it loads httpcore).
+DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar(
+    "syftbox_accounting_deadline", default=None
+)
 
 
 class Stopped(Exception):

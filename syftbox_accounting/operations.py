@@ -23,7 +23,6 @@ import dataclasses
 import datetime
 import math
 import re
-import uuid
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, Generic, Literal, TypeVar
@@ -398,6 +397,8 @@ def _opt(value: str | None) -> str | gen.Unset:
 
 def new_key() -> str:
     """A fresh idempotency key."""
+    import uuid  # on first use: it loads `platform`, which a read never needs
+
     return str(uuid.uuid4())
 
 
@@ -407,6 +408,8 @@ def step_key(key: str, step: str) -> str:
     derived = f"{key}:{step}"
     if len(derived) <= 255:
         return derived
+    import uuid
+
     return str(uuid.uuid5(uuid.NAMESPACE_URL, derived))
 
 

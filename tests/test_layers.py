@@ -28,6 +28,7 @@ LAYERS: tuple[frozenset[str], ...] = (
         {
             "_version",
             "_generated",
+            "_lazy",
             "defaults",
             "errors",
             "types",
