@@ -8,6 +8,8 @@ and the body. Nothing else is built on the way, so a call costs what httpx costs
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -122,12 +124,37 @@ async def fetch_async(
     client: httpx.AsyncClient, request: Request, clock: Clock, limit: int
 ) -> Answer:
     """`fetch` without blocking the event loop: the deadline cancels the whole
-    exchange."""
-    import anyio
+    exchange (with the running library's own timeout: asyncio's or trio's)."""
+    trio: Any = sys.modules.get("trio")
+    if trio is not None:
+        try:
+            trio.lowlevel.current_trio_token()
+        except RuntimeError:
+            pass  # trio is loaded, but this is not a trio run
+        else:
+            return await _fetch_trio(trio, client, request, clock, limit)
+    return await _fetch_asyncio(client, request, clock, limit)
 
-    too_large = False
-    built = _timed(client, request, request.timeout)
-    with anyio.CancelScope(deadline=anyio.current_time() + max(0.0, clock.left())) as scope:
+
+class _Reading:
+    """One async answer as it is read; `too_large` once it went past the limit (the
+    caller then cancels the exchange: the next read ends httpx's nested generators
+    from the inside, so none is left unclosed)."""
+
+    __slots__ = ("answer", "too_large")
+
+    def __init__(self) -> None:
+        self.answer: Answer | None = None
+        self.too_large = False
+
+    async def read(
+        self,
+        client: httpx.AsyncClient,
+        request: Request,
+        limit: int,
+        stop: Callable[[], object],
+    ) -> None:
+        built = _timed(client, request, request.timeout)
         response = await client.send(built, auth=request.auth, follow_redirects=False, stream=True)
         try:
             headers = _headers_of(response, limit)
@@ -136,18 +163,44 @@ async def fetch_async(
             async for chunk in response.aiter_bytes():
                 size += len(chunk)
                 if size > limit:
-                    # Stop by cancelling: the next read ends httpx's nested generators
-                    # from the inside, so none is left unclosed.
-                    too_large = True
-                    scope.cancel()
+                    self.too_large = True
+                    stop()
                 else:
                     chunks.append(chunk)
-            if not too_large:
+            if not self.too_large:
                 headers["content-length"] = str(size)
-                return Answer(response.status_code, headers, b"".join(chunks))
+                self.answer = Answer(response.status_code, headers, b"".join(chunks))
         finally:
             await response.aclose()
-    if too_large:
+
+
+async def _fetch_asyncio(
+    client: httpx.AsyncClient, request: Request, clock: Clock, limit: int
+) -> Answer:
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+    reading = _Reading()
+    try:
+        async with asyncio.timeout_at(loop.time() + max(0.0, clock.left())) as scope:
+            await reading.read(client, request, limit, lambda: scope.reschedule(loop.time()))
+    except TimeoutError:
+        if not reading.too_large:
+            raise Overdue(clock.seconds) from None  # the scope's deadline, the call's
+    if reading.answer is None:
+        raise AnswerTooLarge(limit)
+    return reading.answer
+
+
+async def _fetch_trio(
+    trio: Any, client: httpx.AsyncClient, request: Request, clock: Clock, limit: int
+) -> Answer:
+    reading = _Reading()
+    with trio.CancelScope(deadline=trio.current_time() + max(0.0, clock.left())) as scope:
+        await reading.read(client, request, limit, scope.cancel)
+    if reading.answer is not None:
+        return reading.answer
+    if reading.too_large:
         raise AnswerTooLarge(limit)
     raise Overdue(clock.seconds)  # the scope's deadline, the call's, passed
 
