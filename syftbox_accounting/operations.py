@@ -194,21 +194,40 @@ def _opt_time(value: object, what: str) -> datetime.datetime | None:
 
 
 def to_user(user: gen.models.User) -> User:
-    balance = _total(user.balance, user.balance_decimal, "user.balance")
-    # A service without holds sends neither: nothing is held there.
-    held = _opt_total(user.held_balance, user.held_balance_decimal, "user.heldBalance")
-    held = held or Decimal(0)
-    available = _opt_total(
-        user.available_balance, user.available_balance_decimal, "user.availableBalance"
+    return _user(
+        user.id,
+        user.email,
+        user.organization,
+        (user.balance, user.balance_decimal),
+        (user.held_balance, user.held_balance_decimal),
+        (user.available_balance, user.available_balance_decimal),
     )
-    if held > balance or (available is not None and available != balance - held):
+
+
+def _user(
+    id: object,
+    email: object,
+    organization: object,
+    balance: tuple[object, object],
+    held: tuple[object, object],
+    available: tuple[object, object],
+) -> User:
+    """A `User` from the contract's fields (each amount as its number and its decimal
+    string), every one checked."""
+    total = _total(*balance, "user.balance")
+    # A service without holds sends neither: nothing is held there.
+    held_total = _opt_total(*held, "user.heldBalance") or Decimal(0)
+    available_total = _opt_total(*available, "user.availableBalance")
+    if held_total > total or (
+        available_total is not None and available_total != total - held_total
+    ):
         raise ValueError("user.availableBalance is not balance minus heldBalance")
     return User(
-        id=_str(user.id, "user.id"),
-        email=_str(user.email, "user.email"),
-        balance=balance,
-        organization=_opt_str(user.organization, "user.organization"),
-        held_balance=held,
+        id=_str(id, "user.id"),
+        email=_str(email, "user.email"),
+        balance=total,
+        organization=_opt_str(organization, "user.organization"),
+        held_balance=held_total,
     )
 
 
@@ -255,7 +274,23 @@ def to_transaction(tx: gen.models.Transaction) -> Transaction:
 
 
 def _read_user(doc: Any) -> User:
-    return to_user(gen.models.UserResponse.from_dict(doc).user)
+    """`UserResponse`, the answer of most calls (a balance read among them), read in
+    one step: the fields `gen.models.User.from_dict` requires are required here too,
+    the others optional, and `_user` checks each as `to_user` does."""
+    if not isinstance(doc, dict):
+        raise TypeError(f"the answer is {type(doc).__name__}, not an object")
+    user = doc["user"]
+    if not isinstance(user, dict):
+        raise TypeError(f"user is {type(user).__name__}, not an object")
+    unset = gen.UNSET
+    return _user(
+        user["id"],
+        user["email"],
+        user["organization"],
+        (user["balance"], user.get("balanceDecimal", unset)),
+        (user.get("heldBalance", unset), user.get("heldBalanceDecimal", unset)),
+        (user.get("availableBalance", unset), user.get("availableBalanceDecimal", unset)),
+    )
 
 
 def _read_transaction(doc: Any) -> Transaction:

@@ -132,7 +132,9 @@ class Transport(Credentials, HttpClients):
         self.deadline = deadline
         self._init_credentials()
         self._init_clients(http_client, async_http_client)
-        self.last_response: ResponseInfo | None = None
+        # The last answer's fields; `last_response` makes them a ResponseInfo when read.
+        self._last: tuple[str, str, int, dict[str, str], str | None, float] | None = None
+        self._last_info: ResponseInfo | None = None
         # What the service announced in Accounting-Features; None until an answer told.
         self._features: frozenset[str] | None = None
         # The header `_features` was read from: the same text is not parsed again.
@@ -154,6 +156,17 @@ class Transport(Credentials, HttpClients):
             self._home._features = None
             self._home._announced = None
         self._base_url = url
+
+    @property
+    def last_response(self) -> ResponseInfo | None:
+        """The last answer received (`ResponseInfo`), None before the first."""
+        last = self._last
+        if last is None:
+            return None
+        info = self._last_info
+        if info is None or info.headers is not last[3]:  # each answer has its own dict
+            info = self._last_info = ResponseInfo(*last)
+        return info
 
     @property
     def _home(self) -> Transport:
@@ -502,8 +515,13 @@ class _Attempts(Generic[T]):
         elapsed = (time.perf_counter() - self.started) * 1000
         if isinstance(outcome, Answer):
             request_id = outcome.headers.get(REQUEST_ID_HEADER)
-            transport.last_response = ResponseInfo(
-                call.method, call.path, outcome.status_code, outcome.headers, request_id, elapsed
+            transport._last = (
+                call.method,
+                call.path,
+                outcome.status_code,
+                outcome.headers,
+                request_id,
+                elapsed,
             )
             what: object = outcome.status_code
             transport._learn(call, outcome)
