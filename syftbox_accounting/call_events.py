@@ -12,7 +12,7 @@ from syftbox_accounting.errors import AccountingError
 from syftbox_accounting.fetching import Answer, Outcome
 from syftbox_accounting.operations import Call
 
-REQUEST_ID_HEADER = "x-request-id"
+REQUEST_ID_HEADER = "x-request-id"  # as `fetching.Answer` names it
 
 
 class Teller:

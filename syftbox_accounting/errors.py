@@ -226,7 +226,6 @@ CONFIGURE_HINT = (
 from syftbox_accounting.answer_json import MAX_NUMBER_DIGITS as MAX_NUMBER_DIGITS  # noqa: E402
 from syftbox_accounting.answer_json import MAX_NUMBER_EXPONENT as MAX_NUMBER_EXPONENT  # noqa: E402
 from syftbox_accounting.answer_json import load_json as load_json  # noqa: E402
-from syftbox_accounting.redaction import redact as redact  # noqa: E402
 
 # Loaded with the first failure (they need the classes above: `failures` imports this
 # module), so that a program whose calls succeed never loads them.
@@ -239,6 +238,7 @@ _LATER = {
     "unreachable": "failures",
     "unsupported": "failures",
     "_statement": "failures",
+    "redact": "redaction",
 }
 
 if TYPE_CHECKING:
@@ -250,6 +250,7 @@ if TYPE_CHECKING:
     from syftbox_accounting.failures import from_status as from_status
     from syftbox_accounting.failures import unreachable as unreachable
     from syftbox_accounting.failures import unsupported as unsupported
+    from syftbox_accounting.redaction import redact as redact
 else:
 
     def __getattr__(name: str) -> Any:

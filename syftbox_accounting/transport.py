@@ -28,13 +28,12 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import httpx
 
 from syftbox_accounting import errors, operations
 from syftbox_accounting import hooks as _hooks
-from syftbox_accounting.call_events import REQUEST_ID_HEADER, Teller
 from syftbox_accounting.errors import AccountingError
 from syftbox_accounting.fetching import Answer, Outcome, Request, describe, fetch, fetch_async
 from syftbox_accounting.flows import Flow, Gather, Step, interrupted, operation_of, result_of
@@ -50,6 +49,9 @@ from syftbox_accounting.limits import (
 from syftbox_accounting.operations import Call
 from syftbox_accounting.request_auth import BY_FEATURES, Credentials
 from syftbox_accounting.retry import NOTHING_SENT, RETRY_STATUSES, RetryPolicy, parse_retry_after
+
+if TYPE_CHECKING:
+    from syftbox_accounting.call_events import Teller
 
 __all__ = [
     "DEADLINE_FACTOR",
@@ -73,6 +75,7 @@ __all__ = [
 T = TypeVar("T")
 log = logging.getLogger("syftbox_accounting")
 
+REQUEST_ID_HEADER = "x-request-id"
 # What a service supports beyond the public protocol (see openapi.yaml, "Features").
 FEATURES_HEADER = "Accounting-Features"
 _FEATURES = FEATURES_HEADER.lower()
@@ -496,11 +499,11 @@ class _Attempts(Generic[T]):
         self.clock, self.by_key = clock, by_key
         self.attempt = 0
         self.started = 0.0
-        self.tell = (
-            Teller(transport.hooks, call, operation, transport._secrets)
-            if transport.hooks
-            else None
-        )
+        self.tell: Teller | None = None
+        if transport.hooks:
+            from syftbox_accounting.call_events import Teller  # only with hooks
+
+            self.tell = Teller(transport.hooks, call, operation, transport._secrets)
 
     def begin(self) -> None:
         """An attempt starts."""
