@@ -125,15 +125,18 @@ async def fetch_async(
 ) -> Answer:
     """`fetch` without blocking the event loop: the deadline cancels the whole
     exchange (with the running library's own timeout: asyncio's or trio's)."""
+    if _asyncio_running():
+        return await _fetch_asyncio(client, request, clock, limit)
     trio: Any = sys.modules.get("trio")
-    if trio is not None:
-        try:
-            trio.lowlevel.current_trio_token()
-        except RuntimeError:
-            pass  # trio is loaded, but this is not a trio run
-        else:
-            return await _fetch_trio(trio, client, request, clock, limit)
-    return await _fetch_asyncio(client, request, clock, limit)
+    if trio is None:
+        raise RuntimeError("async calls run on asyncio or trio: neither is running")
+    return await _fetch_trio(trio, client, request, clock, limit)
+
+
+def _asyncio_running() -> bool:
+    """Whether this runs on asyncio (else on trio, the other library supported)."""
+    asyncio: Any = sys.modules.get("asyncio")
+    return asyncio is not None and asyncio._get_running_loop() is not None
 
 
 class _Reading:

@@ -53,15 +53,15 @@ def shared_ssl_context() -> ssl.SSLContext:
 def loop_key() -> object:
     """The running event loop, to keep an AsyncClient to the loop it was made in.
     (Neither sniffio nor trio is a dependency: trio is asked only when loaded.)"""
-    trio: Any = sys.modules.get("trio")
-    if trio is not None:
-        try:
-            return trio.lowlevel.current_trio_token()
-        except RuntimeError:
-            pass  # trio is loaded, but this is not a trio run
     import asyncio
 
-    return asyncio.get_running_loop()
+    loop = asyncio._get_running_loop()  # None on trio (a cheap check, unlike trio's)
+    if loop is not None:
+        return loop
+    trio: Any = sys.modules.get("trio")
+    if trio is not None:
+        return trio.lowlevel.current_trio_token()
+    return asyncio.get_running_loop()  # raises: no event loop is running
 
 
 class HttpClients:
