@@ -39,7 +39,9 @@ _SSL_CONTEXTS: dict[tuple[str | None, str | None], ssl.SSLContext] = {}
 def shared_ssl_context() -> ssl.SSLContext:
     """The SSL context httpx builds by default (``verify=True``: certifi's bundle, or
     the environment's ``SSL_CERT_FILE`` / ``SSL_CERT_DIR``), made once per setting and
-    shared: an `ssl.SSLContext` may serve many connections and threads at once."""
+    shared: an `ssl.SSLContext` may serve many connections and threads at once. Only
+    for HTTP/1.1 clients: httpcore sets a context's ALPN on each connection, to offer
+    h2 for an HTTP/2 client."""
     key = (os.environ.get("SSL_CERT_FILE") or None, os.environ.get("SSL_CERT_DIR") or None)
     context = _SSL_CONTEXTS.get(key)
     if context is None:

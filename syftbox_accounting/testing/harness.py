@@ -120,8 +120,10 @@ class SessionService:
 
 def _default_tls(kwargs: dict[str, Any]) -> None:
     """httpx's default TLS setting, from the process's shared SSL context (no test pays
-    20-30 ms to build one); a `verify` or `cert` of yours is left as it is."""
-    if "verify" not in kwargs and "cert" not in kwargs:
+    20-30 ms to build one); a `verify` or `cert` of yours is left as it is, and so is
+    an HTTP/2 client (its connections set the context's ALPN to offer h2: the shared
+    one offers HTTP/1.1 only)."""
+    if "verify" not in kwargs and "cert" not in kwargs and not kwargs.get("http2"):
         kwargs["verify"] = shared_ssl_context()
 
 
