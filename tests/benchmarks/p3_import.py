@@ -162,17 +162,20 @@ def _bytecode_rows(runs: int) -> list[Row]:
     cannot write its cache), each against `import httpx` in the same state."""
     codes = {"use": USE, "baseline": BASELINE}
     rows = []
-    for cached, label in ((True, "cached"), (False, "no-bytecode")):
+    for cached, label, state in (
+        (True, "cached", "cached"),
+        (False, "no-bytecode", "neither cached nor written"),
+    ):
         samples = _spawned(codes, runs, cached)["samples"]
         walls = {name: [wall * 1e3 for wall, _ in runs_] for name, runs_ in samples.items()}
         log(
-            f"P3: bytecode {label}: `{USE}` {median(walls['use']):.1f} ms, "
+            f"P3: bytecode {state}: `{USE}` {median(walls['use']):.1f} ms, "
             f"`{BASELINE}` {median(walls['baseline']):.1f} ms"
         )
         rows.append(
             Row(
                 id=f"P3-use-{label}",
-                what=f"fresh `python -c '{USE}'` vs '{BASELINE}', bytecode {label} for both",
+                what=f"fresh `python -c '{USE}'` vs '{BASELINE}', bytecode {state} for both",
                 unit="ms",
                 subject=median(walls["use"]),
                 baseline=median(walls["baseline"]),
