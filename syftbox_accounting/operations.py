@@ -23,7 +23,6 @@ import dataclasses
 import datetime
 import math
 import re
-import uuid
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, Generic, Literal, TypeVar
@@ -73,6 +72,13 @@ class Call(Generic[T]):
     probe: bool = False
     about: Literal["account", "transaction"] = "account"
     exact_request: dict[str, Any] | None = dataclasses.field(default=None, repr=False)
+    # Read from `request` once: every attempt, log line and error names them.
+    method: str = dataclasses.field(init=False, repr=False, compare=False)
+    path: str = dataclasses.field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "method", str(self.request["method"]).upper())
+        object.__setattr__(self, "path", str(self.request["url"]))
 
     def request_for(self, features: frozenset[str] | None) -> dict[str, Any]:
         """The request to send to a service that announced `features`: amounts as
@@ -81,14 +87,6 @@ class Call(Generic[T]):
         if self.exact_request is not None and features and EXACT_MONEY in features:
             return self.exact_request
         return self.request
-
-    @property
-    def method(self) -> str:
-        return str(self.request["method"]).upper()
-
-    @property
-    def path(self) -> str:
-        return str(self.request["url"])
 
     @property
     def idempotent(self) -> bool:
@@ -196,21 +194,40 @@ def _opt_time(value: object, what: str) -> datetime.datetime | None:
 
 
 def to_user(user: gen.models.User) -> User:
-    balance = _total(user.balance, user.balance_decimal, "user.balance")
-    # A service without holds sends neither: nothing is held there.
-    held = _opt_total(user.held_balance, user.held_balance_decimal, "user.heldBalance")
-    held = held or Decimal(0)
-    available = _opt_total(
-        user.available_balance, user.available_balance_decimal, "user.availableBalance"
+    return _user(
+        user.id,
+        user.email,
+        user.organization,
+        (user.balance, user.balance_decimal),
+        (user.held_balance, user.held_balance_decimal),
+        (user.available_balance, user.available_balance_decimal),
     )
-    if held > balance or (available is not None and available != balance - held):
+
+
+def _user(
+    id: object,
+    email: object,
+    organization: object,
+    balance: tuple[object, object],
+    held: tuple[object, object],
+    available: tuple[object, object],
+) -> User:
+    """A `User` from the contract's fields (each amount as its number and its decimal
+    string), every one checked."""
+    total = _total(*balance, "user.balance")
+    # A service without holds sends neither: nothing is held there.
+    held_total = _opt_total(*held, "user.heldBalance") or Decimal(0)
+    available_total = _opt_total(*available, "user.availableBalance")
+    if held_total > total or (
+        available_total is not None and available_total != total - held_total
+    ):
         raise ValueError("user.availableBalance is not balance minus heldBalance")
     return User(
-        id=_str(user.id, "user.id"),
-        email=_str(user.email, "user.email"),
-        balance=balance,
-        organization=_opt_str(user.organization, "user.organization"),
-        held_balance=held,
+        id=_str(id, "user.id"),
+        email=_str(email, "user.email"),
+        balance=total,
+        organization=_opt_str(organization, "user.organization"),
+        held_balance=held_total,
     )
 
 
@@ -257,7 +274,23 @@ def to_transaction(tx: gen.models.Transaction) -> Transaction:
 
 
 def _read_user(doc: Any) -> User:
-    return to_user(gen.models.UserResponse.from_dict(doc).user)
+    """`UserResponse`, the answer of most calls (a balance read among them), read in
+    one step: the fields `gen.models.User.from_dict` requires are required here too,
+    the others optional, and `_user` checks each as `to_user` does."""
+    if not isinstance(doc, dict):
+        raise TypeError(f"the answer is {type(doc).__name__}, not an object")
+    user = doc["user"]
+    if not isinstance(user, dict):
+        raise TypeError(f"user is {type(user).__name__}, not an object")
+    unset = gen.UNSET
+    return _user(
+        user["id"],
+        user["email"],
+        user["organization"],
+        (user["balance"], user.get("balanceDecimal", unset)),
+        (user.get("heldBalance", unset), user.get("heldBalanceDecimal", unset)),
+        (user.get("availableBalance", unset), user.get("availableBalanceDecimal", unset)),
+    )
 
 
 def _read_transaction(doc: Any) -> Transaction:
@@ -399,6 +432,8 @@ def _opt(value: str | None) -> str | gen.Unset:
 
 def new_key() -> str:
     """A fresh idempotency key."""
+    import uuid  # on first use: it loads `platform`, which a read never needs
+
     return str(uuid.uuid4())
 
 
@@ -408,6 +443,8 @@ def step_key(key: str, step: str) -> str:
     derived = f"{key}:{step}"
     if len(derived) <= 255:
         return derived
+    import uuid
+
     return str(uuid.uuid5(uuid.NAMESPACE_URL, derived))
 
 

@@ -8,7 +8,6 @@ script and nothing fetched from elsewhere; every value is escaped.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from decimal import Decimal
 
@@ -50,6 +49,8 @@ def html_table(
 ) -> str:
     """An HTML table in the page's own colours; `headers` None for a key/value table
     (the first column as row headers). Every value is escaped."""
+    import html  # on first use: only notebooks render HTML
+
     esc = html.escape
 
     def cell(tag: str, text: str, column: int) -> str:
@@ -90,6 +91,8 @@ def sparkline_svg(
     (``currentColor``), so it reads on light and dark pages; '' for fewer than two."""
     if len(points) < 2:
         return ""
+    import html
+
     low, high = min(points), max(points)
     span = (high - low) or Decimal(1)
     pad = 3

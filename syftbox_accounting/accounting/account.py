@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import dataclasses
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-from syftbox_accounting import display, operations, validation
+from syftbox_accounting import operations, validation
+from syftbox_accounting._lazy import lazy_module
 from syftbox_accounting.accounting.base import UserBase
 from syftbox_accounting.errors import AccountingError, AuthenticationError
 from syftbox_accounting.service_client import twin
@@ -26,6 +28,12 @@ from syftbox_accounting.validation import hides
 SHOW_TIMEOUT = 2.0
 # The transactions show() fetches: the newest few in a table, all of them in its sparkline.
 SHOW_HISTORY = 30
+
+if TYPE_CHECKING:
+    from syftbox_accounting import display
+else:
+    # Loaded on first use: importing the client does not pay for it.
+    display = lazy_module("syftbox_accounting.display")
 
 
 class AccountMethods(UserBase):

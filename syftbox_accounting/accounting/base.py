@@ -14,8 +14,8 @@ import httpx
 # For `syftbox_accounting.Budget` in the signature: resolved on first use, so that
 # loading the client never loads the budget module (see payments.py).
 import syftbox_accounting
-from syftbox_accounting import credentials as creds
 from syftbox_accounting import errors, operations, settings, validation
+from syftbox_accounting._lazy import lazy_module
 from syftbox_accounting.defaults import ENV_API_KEY, ENV_EMAIL, ENV_PASSWORD, ENV_URL
 from syftbox_accounting.errors import AuthenticationError, InvalidInputError
 from syftbox_accounting.hooks import HooksArg
@@ -26,6 +26,12 @@ from syftbox_accounting.validation import hides
 
 if TYPE_CHECKING:
     from syftbox_accounting.http402.budget import Budget, Reservation
+
+if TYPE_CHECKING:
+    from syftbox_accounting import credentials as creds
+else:
+    # Loaded on first use: importing the client does not pay for it.
+    creds = lazy_module("syftbox_accounting.credentials")
 
 log = logging.getLogger("syftbox_accounting")
 

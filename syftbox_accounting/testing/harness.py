@@ -15,6 +15,7 @@ import httpx
 from syftbox_accounting import validation
 from syftbox_accounting.accounting import AccountingClient
 from syftbox_accounting.admin import AdminClient
+from syftbox_accounting.http_clients import shared_ssl_context
 from syftbox_accounting.types import ApiKeyScope
 
 if TYPE_CHECKING:
@@ -88,14 +89,18 @@ class SessionService:
         pool = self._pools.get(mode)
         if pool is None:
             transport = self.transport if mode == "in-process" else None
-            pool = self._pools[mode] = httpx.Client(transport=transport, follow_redirects=False)
+            pool = self._pools[mode] = httpx.Client(
+                transport=transport, follow_redirects=False, verify=shared_ssl_context()
+            )
         return pool
 
     def async_pool(self) -> httpx.AsyncClient:
         """The in-process async httpx client: it holds no socket, so any event loop
         (asyncio or trio) may use it."""
         if self._async_pool is None:
-            self._async_pool = httpx.AsyncClient(transport=self.async_transport)
+            self._async_pool = httpx.AsyncClient(
+                transport=self.async_transport, verify=shared_ssl_context()
+            )
         return self._async_pool
 
     def reset(self) -> None:
@@ -111,6 +116,15 @@ class SessionService:
         if self._loopback is not None:
             self._loopback.stop()
         self.app.state.service.close()
+
+
+def _default_tls(kwargs: dict[str, Any]) -> None:
+    """httpx's default TLS setting, from the process's shared SSL context (no test pays
+    20-30 ms to build one); a `verify` or `cert` of yours is left as it is, and so is
+    an HTTP/2 client (its connections set the context's ALPN to offer h2: the shared
+    one offers HTTP/1.1 only)."""
+    if "verify" not in kwargs and "cert" not in kwargs and not kwargs.get("http2"):
+        kwargs["verify"] = shared_ssl_context()
 
 
 def _close_without_loop(client: httpx.AsyncClient) -> None:
@@ -140,7 +154,7 @@ class _Served:
 
     def pool(self, mode: Mode) -> httpx.Client:
         if self._pool is None:
-            self._pool = httpx.Client(follow_redirects=False)
+            self._pool = httpx.Client(follow_redirects=False, verify=shared_ssl_context())
         return self._pool
 
     def reset(self) -> None:
@@ -225,6 +239,7 @@ class AccountingTestService:
         kwargs.setdefault("base_url", self.url)
         if self.transport is not None:
             kwargs.setdefault("transport", self.transport)
+        _default_tls(kwargs)
         client = httpx.Client(**kwargs)
         self._own_http.append(client)
         return client
@@ -239,6 +254,7 @@ class AccountingTestService:
             kwargs.setdefault("transport", self.async_transport)
         else:
             kwargs.setdefault("limits", httpx.Limits(max_keepalive_connections=0))
+        _default_tls(kwargs)
         client = httpx.AsyncClient(**kwargs)
         self._own_http.append(client)
         return client

@@ -7,7 +7,9 @@ spawned by a small driver process (`spawner`), not by this one: see why there.
 
 Also measured, as rows P3-use-*: `from syftbox_accounting import AccountingClient`,
 since the package loads its public names lazily and a bare import measures little; and
-`python -c pass`, the interpreter's own start, in the JSON only.
+`python -c pass`, the interpreter's own start, in the JSON only. P3-use-cached and
+P3-use-no-bytecode measure it again with every module's bytecode cached (a private
+cache), and with none cached nor written, for both sides alike.
 
 Diagnostics: the modules each facade line imports beyond httpx's, by top-level
 package, with their import time (sum of ``-X importtime`` self times) and the facade
@@ -17,9 +19,11 @@ module that imported each package first (found by a `sys.meta_path` spy).
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
+import tempfile
 from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
@@ -127,11 +131,68 @@ def _describe(extra: dict[str, Any]) -> str:
     )
 
 
+def _spawned(codes: dict[str, str], runs: int, bytecode: bool | None = None) -> dict[str, Any]:
+    """Fresh processes of each code, interleaved (see `spawner`). `bytecode`: None, as
+    the environment says; True, every module's bytecode cached (in a private cache the
+    warm-up runs fill); False, none cached nor written, for either side."""
+    spec = json.dumps({"codes": codes, "runs": runs, "warmup": WARMUP_RUNS})
+    saved = {name: os.environ.get(name) for name in _BYTECODE_VARIABLES}
+    with tempfile.TemporaryDirectory(prefix="bench-p3-pycache-") as cache:
+        try:
+            if bytecode is not None:
+                os.environ["PYTHONPYCACHEPREFIX"] = cache
+                os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+                if not bytecode:
+                    os.environ["PYTHONDONTWRITEBYTECODE"] = "1"
+            # Run as a script, not with -m: runpy would raise its RSS (the floor) a little.
+            return json.loads(_checked([sys.executable, str(SPAWNER), spec]).stdout)  # type: ignore[no-any-return]
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
+
+
+_BYTECODE_VARIABLES = ("PYTHONPYCACHEPREFIX", "PYTHONDONTWRITEBYTECODE")
+
+
+def _bytecode_rows(runs: int) -> list[Row]:
+    """P3-use with every module's bytecode cached, and with none (a fresh install that
+    cannot write its cache), each against `import httpx` in the same state."""
+    codes = {"use": USE, "baseline": BASELINE}
+    rows = []
+    for cached, label, state in (
+        (True, "cached", "cached"),
+        (False, "no-bytecode", "neither cached nor written"),
+    ):
+        samples = _spawned(codes, runs, cached)["samples"]
+        walls = {name: [wall * 1e3 for wall, _ in runs_] for name, runs_ in samples.items()}
+        log(
+            f"P3: bytecode {state}: `{USE}` {median(walls['use']):.1f} ms, "
+            f"`{BASELINE}` {median(walls['baseline']):.1f} ms"
+        )
+        rows.append(
+            Row(
+                id=f"P3-use-{label}",
+                what=f"fresh `python -c '{USE}'` vs '{BASELINE}', bytecode {state} for both",
+                unit="ms",
+                subject=median(walls["use"]),
+                baseline=median(walls["baseline"]),
+                target=1.1,
+                direction="<=",
+                details={
+                    "subject_ms": spread(walls["use"]),
+                    "baseline_ms": spread(walls["baseline"]),
+                },
+            )
+        )
+    return rows
+
+
 def run(*, runs: int) -> list[Row]:
     codes = {"import": SUBJECT, "use": USE, "baseline": BASELINE, "python": "pass"}
-    spec = json.dumps({"codes": codes, "runs": runs, "warmup": WARMUP_RUNS})
-    # Run as a script, not with -m: runpy would raise its RSS (the floor) a little.
-    result = json.loads(_checked([sys.executable, str(SPAWNER), spec]).stdout)
+    result = _spawned(codes, runs)
     samples: dict[str, list[list[float]]] = result["samples"]
     walls = {name: [wall * 1e3 for wall, _ in runs_] for name, runs_ in samples.items()}
     rss = {name: [kib / 1024 for _, kib in runs_] for name, runs_ in samples.items()}
@@ -197,4 +258,4 @@ def run(*, runs: int) -> list[Row]:
                 },
             ),
         ]
-    return rows
+    return rows + _bytecode_rows(runs)

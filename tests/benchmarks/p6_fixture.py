@@ -10,6 +10,10 @@
 - P6-pay: a test that makes two accounts and pays, with the fixture in process (no
   socket, no thread) against the same test over loopback, per test, median over many
   tests in one pytest run each (target: in process at most as slow).
+- P6-async-pay: the same test written async (the clients' async calls make their own
+  httpx.AsyncClient, one per client and event loop) over loopback, against the same
+  test where each of those clients builds its own SSL context, as every client did
+  before they shared one (target: at most half the time).
 """
 
 from __future__ import annotations
@@ -70,6 +74,28 @@ def test_pay(accounting_service, n):
 """
 
 
+_ASYNC_PAY_TEST = """
+import pytest
+pytestmark = [pytest.mark.anyio, pytest.mark.accounting_service(mode="loopback")]
+{patch}
+@pytest.fixture
+def anyio_backend():
+    return "asyncio"
+@pytest.mark.parametrize("n", range({n}))
+async def test_pay_async(accounting_service, n):
+    payer = accounting_service.create_account(balance=5)
+    shop = accounting_service.create_account(balance=0)
+    await payer.transfer_async(shop.get_email(), 1)
+    assert await shop.get_account_balance_async() == 1.0
+"""
+# The baseline: each client builds its own SSL context (certifi's bundle), as before.
+_OWN_SSL = """
+import httpx
+from syftbox_accounting import http_clients
+http_clients.shared_ssl_context = httpx.create_ssl_context
+"""
+
+
 def _create_ms(fast: bool, calls: int, mode: Mode = "loopback") -> list[float]:
     from syftbox_accounting.testing.harness import AccountingTestService, SessionService
 
@@ -125,6 +151,16 @@ def run(calls: int, tests: int) -> list[Row]:
         f"P6: a test that makes two accounts and pays: in process "
         f"{median(paid['in-process']):.1f} ms, loopback {median(paid['loopback']):.1f} ms"
     )
+    paid_async: dict[str, list[float]] = {"shared": [], "own": []}
+    for _ in range(2):
+        for kind, figures in paid_async.items():
+            patch = _OWN_SSL if kind == "own" else ""
+            source = _ASYNC_PAY_TEST.replace("{patch}", patch)
+            figures += _per_test_ms(source, tests // 2)
+    log(
+        f"P6: the same test async over loopback: {median(paid_async['shared']):.1f} ms, "
+        f"with an SSL context per client {median(paid_async['own']):.1f} ms"
+    )
     return [
         Row(
             "P6-create",
@@ -160,5 +196,18 @@ def run(calls: int, tests: int) -> list[Row]:
             1.0,
             "<=",
             details={"subject": spread(paid["in-process"]), "baseline": spread(paid["loopback"])},
+        ),
+        Row(
+            "P6-async-pay",
+            "the same test async over loopback vs the same with an SSL context per client",
+            "ms",
+            median(paid_async["shared"]),
+            median(paid_async["own"]),
+            0.5,
+            "<=",
+            details={
+                "subject": spread(paid_async["shared"]),
+                "baseline": spread(paid_async["own"]),
+            },
         ),
     ]
