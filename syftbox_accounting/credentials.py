@@ -24,21 +24,24 @@ from __future__ import annotations
 import base64
 import binascii
 import dataclasses
-import errno
 import json
 import logging
 import os
 import secrets
-import stat
-import sys
-import tempfile
-import warnings
 from collections.abc import Mapping
-from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
-from syftbox_accounting import errors, settings
+from syftbox_accounting import settings
+from syftbox_accounting.credential_files import (
+    SAVE_AGAIN,
+    atomic_write,
+    check_folder,
+    file_error,
+    file_key,
+    key_path,
+    read_private,
+)
 from syftbox_accounting.defaults import (
     DEFAULT_CONFIG_PATH,
     DEFAULT_URL,
@@ -67,10 +70,6 @@ log = logging.getLogger("syftbox_accounting")
 FORMAT = "syftbox-accounting-credentials"
 VERSION = 1
 _ALGORITHM = "AES-256-GCM"
-_MAKE_KEY = (
-    'python -c "import base64, secrets; '
-    'print(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())"'
-)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -92,14 +91,6 @@ class Credentials:
         return API_KEY if self.api_key is not None else PASSWORD
 
 
-_SAVE_AGAIN = "configure the client and call save_credentials() again"
-
-
-def _file_error(summary: str, hint: str) -> AuthenticationError:
-    """A credentials-file problem: what is wrong, and how to save them anew."""
-    return AuthenticationError(summary, hint=hint, hint_key=errors.CREDENTIALS_FILE)
-
-
 def config_path(filepath: str | os.PathLike[str] | None = None) -> Path:
     """The credentials file: `filepath`, or ``~/.syftbox/accounting.json``.
 
@@ -111,228 +102,11 @@ def config_path(filepath: str | os.PathLike[str] | None = None) -> Path:
     try:
         return path.expanduser()
     except RuntimeError:
-        raise _file_error(
+        raise file_error(
             f"The credentials file {path} is in the home directory, and this process has "
             "none (HOME is unset and the user has no passwd entry):",
             "set HOME, or pass the file's full path.",
         ) from None
-
-
-# Files larger than this are no credentials file or key of ours.
-_MAX_FILE_BYTES = 1024 * 1024
-_warned: set[tuple[str, str]] = set()
-_PACKAGE = os.path.dirname(os.path.abspath(__file__))
-
-
-def _warn_once(path: Path, what: str, message: str) -> None:
-    """A warning the user sees (`warnings.warn`, pointing at their own line), once per
-    file and problem in a process."""
-    if (str(path), what) not in _warned:
-        _warned.add((str(path), what))
-        warnings.warn(message, UserWarning, stacklevel=_outside_the_library())
-
-
-def _outside_the_library() -> int:
-    """The `stacklevel` of the first caller that is not this package's code."""
-    frame, level = sys._getframe(1), 1
-    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
-        frame, level = frame.f_back, level + 1  # type: ignore[assignment]
-    return level
-
-
-def _read_private(path: Path, what: str, *, follow: bool) -> bytes:
-    """The bytes of `path`, a regular file of this user's, opened without blocking
-    (a FIFO would hang) and, unless `follow`, without following a symlink.
-
-    Raises:
-        FileNotFoundError: nothing there.
-        AuthenticationError: a symlink (when not followed), a special file, another
-            user's file, or one too large; the message names the path and the fix.
-        OSError: it cannot be read (permissions, I/O).
-    """
-    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
-    if not follow:
-        flags |= getattr(os, "O_NOFOLLOW", 0)
-    try:
-        fd = os.open(path, flags)
-    except OSError as exc:
-        if not follow and exc.errno == errno.ELOOP:
-            raise _file_error(
-                f"The {what} {path} is a symbolic link, which is not followed (it could "
-                "point at someone else's file):",
-                f"replace it with the file itself, or delete it and {_SAVE_AGAIN}.",
-            ) from None
-        raise
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise _file_error(
-                f"The {what} {path} cannot be read: it is not a regular file (a FIFO, "
-                "a device or a folder):",
-                f"remove it, then {_SAVE_AGAIN}.",
-            )
-        if hasattr(os, "getuid") and info.st_uid != os.getuid():
-            raise _file_error(
-                f"The {what} {path} belongs to another user (uid {info.st_uid}), so it "
-                "cannot be trusted:",
-                f"remove it, then {_SAVE_AGAIN}.",
-            )
-        if info.st_size > _MAX_FILE_BYTES:
-            raise _file_error(
-                f"The {what} {path} is too large to be one ({info.st_size} bytes):",
-                f"remove it, then {_SAVE_AGAIN}.",
-            )
-        mode = stat.S_IMODE(info.st_mode)
-        if mode & 0o077:
-            _warn_once(
-                path,
-                "mode",
-                f"The {what} {path} is readable or writable by others (mode {mode:o}), "
-                f"and it guards a password: run chmod 600 {path}",
-            )
-        chunks = []
-        while chunk := os.read(fd, _MAX_FILE_BYTES + 1):
-            chunks.append(chunk)
-        return b"".join(chunks)
-    finally:
-        os.close(fd)
-
-
-def _check_folder(directory: Path) -> None:
-    """Warn once when others may write to the folder (they could swap the files)."""
-    try:
-        info = os.stat(directory)
-    except OSError:
-        return
-    if stat.S_IMODE(info.st_mode) & 0o022 and not info.st_mode & stat.S_ISVTX:
-        _warn_once(
-            directory,
-            "folder",
-            f"The folder {directory} of the credentials is writable by others, who could "
-            f"swap the files: run chmod 700 {directory}",
-        )
-
-
-def key_path(config: Path) -> Path:
-    """The key file that goes with a credentials file: same folder, ``.key``."""
-    return config.with_suffix(".key")
-
-
-# -- the key
-
-
-def _decode_key(text: str, source: str) -> bytes:
-    try:
-        key = base64.urlsafe_b64decode(text.strip().encode("ascii"))
-    except (binascii.Error, ValueError, UnicodeEncodeError):
-        key = b""
-    if len(key) != 32:
-        raise AuthenticationError(
-            f"{source} is not a valid key: it must be 32 random bytes in URL-safe base64. "
-            f"Make one with: {_MAKE_KEY}"
-        )
-    return key
-
-
-def _key(config: Path, *, create: bool, environ: Mapping[str, str]) -> tuple[bytes, str]:
-    """The encryption key and where it came from ("environment" or "file")."""
-    if environ.get(ENV_KEY):
-        return _decode_key(environ[ENV_KEY], ENV_KEY), "environment"
-    path = key_path(config)
-    try:
-        return _read_key(path), "file"
-    except FileNotFoundError:
-        if not create:
-            raise _file_error(
-                f"The key file {path} for {config} is missing, so the saved password cannot "
-                "be decrypted.",
-                f"Set {ENV_KEY} to the key it was saved with, or {_SAVE_AGAIN}.",
-            ) from None
-    # Created only if absent; then read back, so that the key we encrypt with is the
-    # one on disk: a racing process's key if its link won, never a key that was not
-    # kept (a dangling symlink there is refused by the read).
-    _write_new(path, base64.urlsafe_b64encode(secrets.token_bytes(32)) + b"\n")
-    try:
-        return _read_key(path), "file"
-    except FileNotFoundError:
-        raise _file_error(
-            f"The key file {path} could not be created (it vanished at once):",
-            f"check the folder {path.parent}, then {_SAVE_AGAIN}.",
-        ) from None
-
-
-def _read_key(path: Path) -> bytes:
-    try:
-        raw = _read_private(path, "key file", follow=False)
-    except (FileNotFoundError, AuthenticationError):
-        raise
-    except OSError as exc:
-        raise _file_error(
-            f"The key file {path} cannot be read ({exc.strerror or type(exc).__name__}):",
-            f"check its permissions and those of {path.parent}.",
-        ) from None
-    return _decode_key(raw.decode("ascii", "replace"), f"The key file {path}")
-
-
-# -- files
-
-
-def _private_dir(directory: Path) -> None:
-    if not directory.exists():
-        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-        directory.chmod(0o700)  # mkdir's mode is reduced by the umask
-
-
-def _temp_beside(path: Path, data: bytes) -> str:
-    """A fsynced temp file next to `path` holding `data`, mode 0600 from its birth."""
-    _private_dir(path.parent)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, 0o600)  # mkstemp makes 0600, but a umask could take more away
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-    except BaseException:
-        with suppress(OSError):
-            os.unlink(tmp)
-        raise
-    return tmp
-
-
-def _sync_dir(directory: Path) -> None:
-    with suppress(OSError):
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    """Replace `path` with `data` all at once: a crash leaves the old file or the new."""
-    tmp = _temp_beside(path, data)
-    try:
-        os.replace(tmp, path)
-    except BaseException:
-        with suppress(OSError):
-            os.unlink(tmp)
-        raise
-    _sync_dir(path.parent)
-
-
-def _write_new(path: Path, data: bytes) -> None:
-    """Create `path` only if it does not exist (a racing writer's file wins: read it
-    back to know which one is there)."""
-    tmp = _temp_beside(path, data)
-    try:
-        os.link(tmp, path)
-    except FileExistsError:
-        pass
-    finally:
-        with suppress(OSError):
-            os.unlink(tmp)
-    _sync_dir(path.parent)
 
 
 # -- save and load
@@ -420,7 +194,7 @@ def save(
     """
     env = os.environ if environ is None else environ
     path = config_path(filepath)
-    _check_folder(path.parent)
+    check_folder(path.parent)
     chosen = store or store_for(filepath, env)
     if chosen == KEYRING:
         saved = _save_to_keyring(credentials, path)
@@ -443,7 +217,7 @@ def _save_to_file(credentials: Credentials, path: Path, environ: Mapping[str, st
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
     try:
-        key, source = _key(path, create=True, environ=environ)
+        key, source = file_key(path, create=True, environ=environ)
     except OSError as exc:
         raise _not_saved(path, exc) from None
     nonce = secrets.token_bytes(12)
@@ -491,7 +265,7 @@ def _save_to_keyring(credentials: Credentials, path: Path) -> Saved:
     try:
         backend = keyring_store.put(username, entry)
     except keyring_store.KeyringUnavailable as exc:
-        raise _file_error(
+        raise file_error(
             f"Could not save the credentials to the OS keyring: {exc}; nothing was saved:",
             f"unlock the keyring, or set {ENV_CREDENTIAL_STORE}=file to use the encrypted "
             "file instead.",
@@ -514,7 +288,7 @@ def _write_document(path: Path, document: dict[str, Any]) -> None:
 
 
 def _not_saved(path: Path, exc: OSError) -> AccountingError:
-    return _file_error(
+    return file_error(
         f"Could not save the credentials to {path} ({exc.strerror or type(exc).__name__}); "
         "nothing was saved, and any earlier file there is unchanged:",
         f"check that {path.parent} is writable and the disk has room, or pass another path.",
@@ -522,8 +296,8 @@ def _not_saved(path: Path, exc: OSError) -> AccountingError:
 
 
 def _corrupt(path: Path, what: str) -> AuthenticationError:
-    return _file_error(
-        f"The credentials file {path} is corrupt ({what}).", f"Delete it, then {_SAVE_AGAIN}."
+    return file_error(
+        f"The credentials file {path} is corrupt ({what}).", f"Delete it, then {SAVE_AGAIN}."
     )
 
 
@@ -539,16 +313,16 @@ def load(
             names the file and what to do.
     """
     path = config_path(filepath)
-    _check_folder(path.parent)
+    check_folder(path.parent)
     try:
-        raw = _read_private(path, "credentials file", follow=True)
+        raw = read_private(path, "credentials file", follow=True)
     except FileNotFoundError:
-        raise _file_error(
+        raise file_error(
             f"No credentials file at {path}:",
             "configure the client and call save_credentials(), or pass the path it was saved to.",
         ) from None
     except OSError as exc:
-        raise _file_error(
+        raise file_error(
             f"The credentials file {path} cannot be read ({exc.strerror or type(exc).__name__}):",
             f"check its permissions and those of {path.parent}.",
         ) from None
@@ -584,7 +358,7 @@ def _open_box(path: Path, sealed: dict[str, Any], aad: bytes, env: Mapping[str, 
     from cryptography.exceptions import InvalidTag
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-    key, _ = _key(path, create=False, environ=env)
+    key, _ = file_key(path, create=False, environ=env)
     try:
         nonce = base64.urlsafe_b64decode(sealed["nonce"])
         ciphertext = base64.urlsafe_b64decode(sealed["ciphertext"])
@@ -597,9 +371,9 @@ def _open_box(path: Path, sealed: dict[str, Any], aad: bytes, env: Mapping[str, 
             if sealed.get("key") == "file" and env.get(ENV_KEY)
             else "it was saved with another key or edited"
         )
-        raise _file_error(
+        raise file_error(
             f"The credentials file {path} cannot be decrypted: {hint}.",
-            f"Use the key it was saved with, or {_SAVE_AGAIN}.",
+            f"Use the key it was saved with, or {SAVE_AGAIN}.",
         ) from None
 
 
@@ -609,15 +383,15 @@ def _from_keyring(path: Path, where: dict[str, Any], fields: dict[str, Any]) -> 
     try:
         entry = keyring_store.get(str(where["username"]))
     except keyring_store.KeyringUnavailable as exc:
-        raise _file_error(
+        raise file_error(
             f"The credentials file {path} keeps its secret in the OS keyring, and {exc}:",
-            f"unlock the keyring (or run where it is), or delete the file and {_SAVE_AGAIN}.",
+            f"unlock the keyring (or run where it is), or delete the file and {SAVE_AGAIN}.",
         ) from None
     if entry is None:
-        raise _file_error(
+        raise file_error(
             f"The credentials file {path} keeps its secret in the OS keyring, which has no "
             "entry for it (removed from the keyring?):",
-            f"delete the file, then {_SAVE_AGAIN}.",
+            f"delete the file, then {SAVE_AGAIN}.",
         )
     try:
         stored = json.loads(entry)
@@ -626,10 +400,10 @@ def _from_keyring(path: Path, where: dict[str, Any], fields: dict[str, Any]) -> 
         stored, secret = None, None
     del entry
     if stored != fields or not isinstance(secret, str):
-        raise _file_error(
+        raise file_error(
             f"The credentials file {path} does not match its entry in the OS keyring (the "
             "file was edited, or the entry replaced), so it is not used:",
-            f"delete the file, then {_SAVE_AGAIN}.",
+            f"delete the file, then {SAVE_AGAIN}.",
         )
     return secret
 
@@ -642,7 +416,7 @@ def _parse(path: Path, raw: bytes) -> dict[str, Any]:
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise _corrupt(path, "not a syftbox-accounting credentials file")
     if doc.get("version") not in (VERSION, VERSION_2):
-        raise _file_error(
+        raise file_error(
             f"The credentials file {path} has format version {doc.get('version')!r}, and "
             f"this library reads versions {VERSION} and {VERSION_2}:",
             "upgrade syftbox-accounting, or save the credentials again.",
@@ -690,7 +464,7 @@ def forget(filepath: str | os.PathLike[str] | None = None) -> list[str]:
     """
     path = config_path(filepath)
     try:
-        raw = _read_private(path, "credentials file", follow=False)
+        raw = read_private(path, "credentials file", follow=False)
     except (OSError, AuthenticationError):
         raw = b""
     try:
@@ -704,7 +478,7 @@ def forget(filepath: str | os.PathLike[str] | None = None) -> list[str]:
         except FileNotFoundError:
             continue
         except OSError as exc:
-            raise _file_error(
+            raise file_error(
                 f"Could not delete {target} ({exc.strerror}):",
                 f"check the permissions of {target.parent}, then log out again.",
             ) from None

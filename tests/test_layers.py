@@ -52,7 +52,7 @@ LAYERS: tuple[frozenset[str], ...] = (
             "render",
         }
     ),
-    frozenset({"credentials", "display", "keyring_store"}),
+    frozenset({"credential_files", "credentials", "display", "keyring_store"}),
     frozenset({"service_client"}),
     # http402 beside accounting: the client makes paying clients, the paywall charges.
     frozenset({"accounting", "admin", "http402"}),

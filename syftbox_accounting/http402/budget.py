@@ -28,7 +28,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from syftbox_accounting import credentials, errors, validation
+from syftbox_accounting import credential_files, errors, validation
 from syftbox_accounting.errors import BudgetExceededError, InvalidInputError
 
 __all__ = ["Budget", "LedgerEntry", "Reservation"]
@@ -272,7 +272,7 @@ class Budget:
                 for e in self._entries
             ],
         }
-        credentials.atomic_write(self.ledger_file, json.dumps(doc, indent=1).encode())
+        credential_files.atomic_write(self.ledger_file, json.dumps(doc, indent=1).encode())
 
 
 def _refuse(

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from syftbox_accounting import AccountingClient, AuthenticationError, Client
+from syftbox_accounting import AccountingClient, AuthenticationError, Client, credential_files
 from syftbox_accounting import credentials as creds
 from tests.facade.helpers import BASE, EMAIL, PASSWORD
 
@@ -34,13 +34,13 @@ def test_two_first_saves_at_once_leave_a_file_that_decrypts(
     """Both processes create a key; one key wins the link: both must encrypt with it."""
     path = tmp_path / "accounting.json"
     # The race, made certain: our key is written only after another one won.
-    real_write_new = creds._write_new
+    real_write_new = credential_files.write_new
 
     def lose_the_race(target: Path, data: bytes) -> None:
         real_write_new(target, b"A" * 43 + b"=\n")  # the other process's key, first
         real_write_new(target, data)
 
-    monkeypatch.setattr(creds, "_write_new", lose_the_race)
+    monkeypatch.setattr(credential_files, "write_new", lose_the_race)
     _client().save_credentials(str(path))
     monkeypatch.undo()
     assert AccountingClient.load_from_config(str(path)).is_configured()
