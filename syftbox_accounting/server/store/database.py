@@ -219,8 +219,12 @@ class Database:
                 (expires_at, EXPIRED, transaction_id),
             )
             db.execute("UPDATE accounts SET held = held - ? WHERE email = ?", (held, sender))
-            usage.bump(db, sender, created_at, pending_count=-1, pending_amount=-held)
-            usage.bump(db, recipient, created_at, pending_count=-1)
+            usage.bump(
+                db,
+                created_at,
+                usage.Change(sender, pending_count=-1, pending_amount=-held),
+                usage.Change(recipient, pending_count=-1),
+            )
         return len(due)
 
     # --- administration -------------------------------------------------------------
