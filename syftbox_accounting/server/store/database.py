@@ -95,8 +95,10 @@ class Database:
             self._connection.execute("PRAGMA journal_mode = WAL")
             self._connection.execute("PRAGMA synchronous = NORMAL")
             self._connection.execute("PRAGMA wal_autocheckpoint = 0")
-        # Writes committed since the last checkpoint (a file only).
+        # Writes committed since the last checkpoint (a file only), and what checkpoints.
         self._commits = 0
+        self._checkpointing = threading.Lock()
+        self._checkpointer: sqlite3.Connection | None = None
         schema.create_tables(self._connection)
         with self._write(release=False) as db:
             schema.migrate(db, self.clock())
@@ -108,12 +110,17 @@ class Database:
             for reader in self._readers:
                 reader.close()
             self._readers.clear()
+        with self._checkpointing:
+            if self._checkpointer is not None:
+                self._checkpointer.close()
+                self._checkpointer = None
 
     @contextmanager
     def _write(self, *, release: bool = True) -> Iterator[sqlite3.Connection]:
         """One atomic unit of work: all of it is committed, or none of it. The holds that
         lapsed by now are released first, and stay released whatever the work does."""
         db = self._connection
+        may_wait = not getattr(self._local, "no_wait", False)
         with self._locked(), self._writing():
             self._time = self.clock()
             if db.in_transaction:
@@ -142,6 +149,8 @@ class Database:
                 raise
             finish(db, commit=True)
             self._committed()
+        if may_wait and self.checkpoint_due:
+            self.checkpoint()  # outside the lock: writes go on meanwhile
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
@@ -175,16 +184,12 @@ class Database:
             db.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
 
     def _committed(self) -> None:
-        """After a write of a file: checkpoint when due, unless on the event loop, where
-        the caller does it next in a thread (`checkpoint_due`). Work that wrote once
-        then waits like any other: running it again would write twice."""
+        """Count a write of a file towards the next checkpoint. Work that must not wait
+        waits like any other once it wrote: running it again would write twice."""
         if self.in_memory:
             return
         self._commits += 1
-        if getattr(self._local, "no_wait", False):
-            self._local.no_wait = False
-        elif self._commits >= CHECKPOINT_EVERY:
-            self.checkpoint()
+        self._local.no_wait = False
 
     @property
     def checkpoint_due(self) -> bool:
@@ -193,11 +198,20 @@ class Database:
         return self._commits >= CHECKPOINT_EVERY
 
     def checkpoint(self) -> None:
-        """Copy the write-ahead log back into the file, as far as no reader prevents it
-        (SQLite's automatic checkpoint, PASSIVE)."""
-        with self._lock:
+        """Copy the write-ahead log back into the file, as far as no reader or writer
+        prevents it (SQLite's automatic checkpoint, PASSIVE), through a connection of its
+        own: writes go on meanwhile. Skipped while another thread checkpoints."""
+        if not self._checkpointing.acquire(blocking=False):
+            return
+        try:
             self._commits = 0
-            self._connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            if self._checkpointer is None:
+                self._checkpointer = sqlite3.connect(
+                    self._database, isolation_level=None, check_same_thread=False
+                )
+            self._checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        finally:
+            self._checkpointing.release()
 
     @contextmanager
     def _savepoint(self, db: sqlite3.Connection) -> Iterator[None]:
