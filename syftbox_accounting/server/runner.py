@@ -30,7 +30,9 @@ class Runner:
     milliseconds), a few at once (`hashing`: each takes 16 MiB), shared fairly between
     clients and accounts: the others wait there, holding no thread, so that the worker
     threads stay free for the database and cached logins keep being answered. SQLite on
-    a file goes to a thread too, since it may wait on the disk. An in-memory database
+    a file goes to a thread too when it may wait (a lock, a checkpoint's sync); reads,
+    and a signed-in user's writes whose locks are free, run on the loop (`read`,
+    `write`). An in-memory database
     answers in microseconds of pure CPU, which would hold the GIL in a thread just the
     same: it runs inline, sparing each request a thread hop (about as long as the work
     itself) and keeping the service fast under load.
