@@ -7,6 +7,7 @@ pass a `ManualClock` and move it, instead of waiting for time to pass.
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
 import time
@@ -51,5 +52,10 @@ def stamp(seconds: float) -> str:
     """A time as the store writes it: UTC, ISO 8601, cut down to the millisecond (never
     later than `seconds`), so that text order is time order."""
     whole, millis = divmod(math.floor(seconds * 1000), 1000)
-    moment = datetime.fromtimestamp(whole, UTC).replace(microsecond=millis * 1000)
-    return moment.isoformat(timespec="milliseconds")
+    return f"{_second(whole)}.{millis:03d}+00:00"
+
+
+@functools.lru_cache(maxsize=16)
+def _second(whole: int) -> str:
+    # The service stamps several times per request, mostly within the same second.
+    return datetime.fromtimestamp(whole, UTC).isoformat(timespec="seconds").removesuffix("+00:00")

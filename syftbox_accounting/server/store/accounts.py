@@ -112,7 +112,7 @@ class Accounts(Database):
                     authorized=amount,
                 ),
             )
-            usage.bump(db, account.email, now, added=True, received=amount)
+            usage.bump(db, now, usage.Change(account.email, received=amount), added=True)
         return account
 
     @staticmethod

@@ -31,8 +31,20 @@ from syftbox_accounting.server.store.rows import EXPIRED, set_time_order
 
 
 class WouldWait(Exception):
-    """A read run where it must not wait (`not_waiting`: the event loop) found a lapsed
-    hold to release first, which takes the write lock: run it again where it may wait."""
+    """Work run where it must not wait (`not_waiting`: the event loop) would have to:
+    a read found a lapsed hold to release first, or a write found the store's lock or
+    the file's write lock taken. Raised before anything was written: run it again where
+    it may wait."""
+
+
+# The busy timeout of the write connection, in milliseconds: how long a write waits for
+# another process's write lock on the same file.
+_BUSY_TIMEOUT_MS = 30_000
+# A file's write-ahead log is copied back into it (a checkpoint, which syncs the file)
+# after this many committed writes: about SQLite's automatic 1,000 pages, at the 10 to
+# 20 pages a money movement changes. Ours, not SQLite's, so that it never runs inside a
+# write made on the event loop (see `checkpoint_due`).
+CHECKPOINT_EVERY = 64
 
 
 class Database:
@@ -59,7 +71,7 @@ class Database:
         # Tables kept beside the store's own (the idempotency keys), wiped by `reset`.
         self.reset_hooks: list[Callable[[sqlite3.Connection], None]] = []
         self._connection = sqlite3.connect(
-            database, isolation_level=None, check_same_thread=False, timeout=30.0
+            database, isolation_level=None, check_same_thread=False, timeout=_BUSY_TIMEOUT_MS / 1000
         )
         self._database = database
         # Per thread: its read connection (a file), how deep it is in write units, and
@@ -82,6 +94,11 @@ class Database:
             # across application crashes, which is what a reference service needs.
             self._connection.execute("PRAGMA journal_mode = WAL")
             self._connection.execute("PRAGMA synchronous = NORMAL")
+            self._connection.execute("PRAGMA wal_autocheckpoint = 0")
+        # Writes committed since the last checkpoint (a file only), and what checkpoints.
+        self._commits = 0
+        self._checkpointing = threading.Lock()
+        self._checkpointer: sqlite3.Connection | None = None
         schema.create_tables(self._connection)
         with self._write(release=False) as db:
             schema.migrate(db, self.clock())
@@ -93,13 +110,18 @@ class Database:
             for reader in self._readers:
                 reader.close()
             self._readers.clear()
+        with self._checkpointing:
+            if self._checkpointer is not None:
+                self._checkpointer.close()
+                self._checkpointer = None
 
     @contextmanager
     def _write(self, *, release: bool = True) -> Iterator[sqlite3.Connection]:
         """One atomic unit of work: all of it is committed, or none of it. The holds that
         lapsed by now are released first, and stay released whatever the work does."""
         db = self._connection
-        with self._lock, self._writing():
+        may_wait = not getattr(self._local, "no_wait", False)
+        with self._locked(), self._writing():
             self._time = self.clock()
             if db.in_transaction:
                 # Inside a `unit` of this thread: a savepoint, committed with that unit.
@@ -110,7 +132,7 @@ class Database:
                 return
             # IMMEDIATE takes the write lock up front, so that two processes sharing a
             # file cannot both read a balance and then both spend it.
-            db.execute("BEGIN IMMEDIATE")
+            self._begin(db)
             released = False
             try:
                 released = release and self._release_lapsed(db) > 0
@@ -122,8 +144,74 @@ class Database:
                     yield db
             except BaseException:
                 finish(db, commit=released)
+                if released:
+                    self._committed()
                 raise
             finish(db, commit=True)
+            self._committed()
+        if may_wait and self.checkpoint_due:
+            self.checkpoint()  # outside the lock: writes go on meanwhile
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        """The store's lock; where work must not wait, taken only if free (else
+        `WouldWait`)."""
+        if self.in_memory or not getattr(self._local, "no_wait", False):
+            with self._lock:
+                yield
+            return
+        if not self._lock.acquire(blocking=False):
+            raise WouldWait
+        try:
+            yield
+        finally:
+            self._lock.release()
+
+    def _begin(self, db: sqlite3.Connection) -> None:
+        """BEGIN IMMEDIATE; where work must not wait, `WouldWait` at once when another
+        process holds the file's write lock."""
+        if self.in_memory or not getattr(self._local, "no_wait", False):
+            db.execute("BEGIN IMMEDIATE")
+            return
+        db.execute("PRAGMA busy_timeout = 0")
+        try:
+            db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            if error.sqlite_errorname.startswith("SQLITE_BUSY"):
+                raise WouldWait from None
+            raise
+        finally:
+            db.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+
+    def _committed(self) -> None:
+        """Count a write of a file towards the next checkpoint. Work that must not wait
+        waits like any other once it wrote: running it again would write twice."""
+        if self.in_memory:
+            return
+        self._commits += 1
+        self._local.no_wait = False
+
+    @property
+    def checkpoint_due(self) -> bool:
+        """Whether enough writes went into the write-ahead log to copy it back into the
+        file (`checkpoint`, which syncs it: in a thread)."""
+        return self._commits >= CHECKPOINT_EVERY
+
+    def checkpoint(self) -> None:
+        """Copy the write-ahead log back into the file, as far as no reader or writer
+        prevents it (SQLite's automatic checkpoint, PASSIVE), through a connection of its
+        own: writes go on meanwhile. Skipped while another thread checkpoints."""
+        if not self._checkpointing.acquire(blocking=False):
+            return
+        try:
+            self._commits = 0
+            if self._checkpointer is None:
+                self._checkpointer = sqlite3.connect(
+                    self._database, isolation_level=None, check_same_thread=False
+                )
+            self._checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        finally:
+            self._checkpointing.release()
 
     @contextmanager
     def _savepoint(self, db: sqlite3.Connection) -> Iterator[None]:
@@ -149,13 +237,14 @@ class Database:
     def read(self) -> Iterator[sqlite3.Connection]:
         """The connection, for reads by code beside the store (the API keys), under the
         store's lock; releases no lapsed hold (no balance is read)."""
-        with self._lock:
+        with self._locked():
             yield self._connection
 
     @contextmanager
     def not_waiting(self) -> Iterator[None]:
-        """Reads in this block raise `WouldWait` rather than wait for the write lock:
-        for reads run on the event loop, which must never wait."""
+        """Work in this block raises `WouldWait` rather than wait for a lock: for work
+        run on the event loop, which must never wait. Until its first write commits:
+        work that wrote waits like any other, since running it again would write twice."""
         self._local.no_wait = True
         try:
             yield
@@ -219,8 +308,12 @@ class Database:
                 (expires_at, EXPIRED, transaction_id),
             )
             db.execute("UPDATE accounts SET held = held - ? WHERE email = ?", (held, sender))
-            usage.bump(db, sender, created_at, pending_count=-1, pending_amount=-held)
-            usage.bump(db, recipient, created_at, pending_count=-1)
+            usage.bump(
+                db,
+                created_at,
+                usage.Change(sender, pending_count=-1, pending_amount=-held),
+                usage.Change(recipient, pending_count=-1),
+            )
         return len(due)
 
     # --- administration -------------------------------------------------------------

@@ -122,8 +122,13 @@ class Payments(Database):
                 raise errors.too_many_pending_towards(sender, recipient, max_pending_per_recipient)
             insert_transaction(db, transaction)
             db.execute("UPDATE accounts SET held = held + ? WHERE email = ?", (amount, sender))
-            usage.bump(db, sender, created_at, added=True, pending_count=1, pending_amount=amount)
-            usage.bump(db, recipient, created_at, added=True, pending_count=1)
+            usage.bump(
+                db,
+                created_at,
+                usage.Change(sender, pending_count=1, pending_amount=amount),
+                usage.Change(recipient, pending_count=1),
+                added=True,
+            )
         return transaction
 
     def resolve_transaction(
@@ -199,14 +204,11 @@ class Payments(Database):
             held = found.authorized
             usage.bump(
                 db,
-                found.sender_email,
                 found.created_at,
-                pending_count=-1,
-                pending_amount=-held,
-                spent=captured,
-            )
-            usage.bump(
-                db, found.recipient_email, found.created_at, pending_count=-1, received=captured
+                usage.Change(
+                    found.sender_email, pending_count=-1, pending_amount=-held, spent=captured
+                ),
+                usage.Change(found.recipient_email, pending_count=-1, received=captured),
             )
         return resolved
 
@@ -310,8 +312,13 @@ class Payments(Database):
                 refund_reason=reason,
             )
             insert_transaction(db, refund)
-            usage.bump(db, refunder, now, added=True, refunds_given=value)
-            usage.bump(db, payee, now, added=True, refunds_received=value)
+            usage.bump(
+                db,
+                now,
+                usage.Change(refunder, refunds_given=value),
+                usage.Change(payee, refunds_received=value),
+                added=True,
+            )
         return refund
 
     @staticmethod

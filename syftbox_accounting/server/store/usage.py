@@ -15,6 +15,7 @@ Usage(transaction_count=..., ...)
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -118,56 +119,79 @@ class Usage:
 NONE = Usage(0, 0, 0, 0, 0, 0, 0, None, None)
 
 
-def bump(
-    db: sqlite3.Connection,
-    email: str,
-    created_at: str,
-    *,
-    added: bool = False,
-    spent: int = 0,
-    received: int = 0,
-    pending_count: int = 0,
-    pending_amount: int = 0,
-    refunds_received: int = 0,
-    refunds_given: int = 0,
-) -> None:
-    """Move an account's counters for a transaction created at `created_at`: all-time
-    and those of its periods, inside the caller's database transaction. `added` when
-    the transaction is new (it then counts, and may be the first or last)."""
+@dataclass(frozen=True, slots=True)
+class Change:
+    """How one account's counters move for one transaction (amounts in micro-dollars)."""
+
+    email: str
+    spent: int = 0
+    received: int = 0
+    pending_count: int = 0
+    pending_amount: int = 0
+    refunds_received: int = 0
+    refunds_given: int = 0
+
+
+_UPDATE = (
+    " transaction_count = transaction_count + excluded.transaction_count,"
+    " spent = spent + excluded.spent, received = received + excluded.received,"
+    " pending_count = pending_count + excluded.pending_count,"
+    " pending_amount = pending_amount + excluded.pending_amount,"
+    " refunds_received = refunds_received + excluded.refunds_received,"
+    " refunds_given = refunds_given + excluded.refunds_given,"
+    # MIN/MAX of two values is NULL if either is: then the other one.
+    " first_at = COALESCE(MIN(first_at, excluded.first_at), first_at, excluded.first_at),"
+    " last_at = COALESCE(MAX(last_at, excluded.last_at), last_at, excluded.last_at)"
+)
+_ROW = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_PERIOD_ROW = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+
+
+@functools.cache
+def _bump_sql(changes: int) -> tuple[str, str]:
+    """The two upserts (all-time, periods) of `changes` accounts' counters."""
+    rows = ", ".join([_ROW] * changes)
+    period_rows = ", ".join([_PERIOD_ROW] * (changes * len(LENGTHS)))
+    return (
+        f"INSERT INTO usage (email, {COLUMNS}) VALUES {rows}"
+        f" ON CONFLICT (email) DO UPDATE SET{_UPDATE}",
+        f"INSERT INTO usage_periods (email, length, period, {COLUMNS}) VALUES {period_rows}"
+        f" ON CONFLICT (email, length, period) DO UPDATE SET{_UPDATE}",
+    )
+
+
+def bump(db: sqlite3.Connection, created_at: str, *changes: Change, added: bool = False) -> None:
+    """Move the counters of each account of `changes` for a transaction created at
+    `created_at`: all-time and those of its periods, inside the caller's database
+    transaction, in two statements whatever the number of accounts (each statement
+    upserts its rows in order, so the same account twice adds up). `added` when the
+    transaction is new (it then counts, and may be the first or last).
+
+    >>> bump(db, now, Change(payer, spent=10), Change(payee, received=10))
+    """
     at = created_at if added else None
-    values = (
-        int(added),
-        spent,
-        received,
-        pending_count,
-        pending_amount,
-        refunds_received,
-        refunds_given,
-        at,
-        at,
-    )
-    update = (
-        " transaction_count = transaction_count + excluded.transaction_count,"
-        " spent = spent + excluded.spent, received = received + excluded.received,"
-        " pending_count = pending_count + excluded.pending_count,"
-        " pending_amount = pending_amount + excluded.pending_amount,"
-        " refunds_received = refunds_received + excluded.refunds_received,"
-        " refunds_given = refunds_given + excluded.refunds_given,"
-        # MIN/MAX of two values is NULL if either is: then the other one.
-        " first_at = COALESCE(MIN(first_at, excluded.first_at), first_at, excluded.first_at),"
-        " last_at = COALESCE(MAX(last_at, excluded.last_at), last_at, excluded.last_at)"
-    )
-    db.execute(
-        f"INSERT INTO usage (email, {COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        f" ON CONFLICT (email) DO UPDATE SET{update}",
-        (email, *values),
-    )
-    rows = ", ".join("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" for _ in LENGTHS)
-    db.execute(
-        f"INSERT INTO usage_periods (email, length, period, {COLUMNS}) VALUES {rows}"
-        f" ON CONFLICT (email, length, period) DO UPDATE SET{update}",
-        [v for n in LENGTHS for v in (email, n, created_at[:n], *values)],
-    )
+    count = int(added)
+    rows: list[object] = []
+    period_rows: list[object] = []
+    periods = [(n, created_at[:n]) for n in LENGTHS]
+    for c in changes:
+        values = (
+            count,
+            c.spent,
+            c.received,
+            c.pending_count,
+            c.pending_amount,
+            c.refunds_received,
+            c.refunds_given,
+            at,
+            at,
+        )
+        rows += (c.email, *values)
+        for n, period in periods:
+            period_rows += (c.email, n, period, *values)
+    usage_sql, periods_sql = _bump_sql(len(changes))
+    db.execute(usage_sql, rows)
+    db.execute(periods_sql, period_rows)
 
 
 def total(db: sqlite3.Connection, email: str) -> Usage:
