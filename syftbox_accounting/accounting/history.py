@@ -8,19 +8,12 @@ import logging
 from collections.abc import AsyncIterator, Iterator
 from decimal import Decimal
 
-from syftbox_accounting import operations, validation
+from syftbox_accounting import operations, types, validation
 from syftbox_accounting.accounting.base import UserBase
 from syftbox_accounting.errors import AccountingError
 from syftbox_accounting.service_client import twin
 from syftbox_accounting.transport import Flow, Gather, result_of
-from syftbox_accounting.types import (
-    AccountInfo,
-    Transaction,
-    TransactionList,
-    TransactionStatus,
-    Usage,
-    User,
-)
+from syftbox_accounting.types import TransactionStatus, User
 
 __all__ = ["HistoryMethods", "account_summary", "summarize"]
 
@@ -37,7 +30,7 @@ class HistoryMethods(UserBase):
     # Set once the service shows it lacks GET /user/usage (the public protocol).
     _usage_missing = False
 
-    def _get_account_info(self) -> Flow[AccountInfo]:
+    def _get_account_info(self) -> Flow[types.AccountInfo]:
         recent = operations.list_transactions(limit=HISTORY_IN_INFO)
         if not self._usage_missing:
             try:
@@ -55,7 +48,7 @@ class HistoryMethods(UserBase):
         history = _newest_first(page.transactions, _ALL, user.email)
         return account_summary(user, summarize(history, user.email), history, self.accounting_url)
 
-    async def get_account_info(self) -> AccountInfo:
+    async def get_account_info(self) -> types.AccountInfo:
         """Balance, account id, email, organization and currency, with the usage
         summary (`get_usage()`) and the 10 newest transactions as billing history.
         Fetches the three concurrently; the cost does not grow with the history.
@@ -70,14 +63,14 @@ class HistoryMethods(UserBase):
         return await self._run_async(self._get_account_info())
 
     @twin(get_account_info)
-    def get_account_info_sync(self) -> AccountInfo:
+    def get_account_info_sync(self) -> types.AccountInfo:
         return self._run(self._get_account_info())
 
     def _get_transaction_history(
         self, limit: int | None, filters: operations.HistoryFilter
-    ) -> Flow[list[Transaction]]:
+    ) -> Flow[list[types.Transaction]]:
         me = self._email or ""  # for filtering an answer the service did not filter
-        found: list[Transaction] = []
+        found: list[types.Transaction] = []
         cursor: str | None = None
         while True:
             size = None if limit is None else min(validation.MAX_PAGE_SIZE, limit - len(found))
@@ -101,7 +94,7 @@ class HistoryMethods(UserBase):
         created_after: datetime.datetime | None = None,
         created_before: datetime.datetime | None = None,
         counterparty: str | None = None,
-    ) -> TransactionList:
+    ) -> types.TransactionList:
         """Your transactions, sent or received, newest first: all of them, or the
         newest `limit` (1 to 10,000, asked of the service page by page). Filters:
         `status`, created at or after `created_after` and before `created_before`
@@ -122,7 +115,7 @@ class HistoryMethods(UserBase):
                 _limit(limit), _filters(status, created_after, created_before, counterparty)
             )
         )
-        return TransactionList(found, owner=self._email)
+        return types.TransactionList(found, owner=self._email)
 
     @twin(get_transaction_history)
     async def get_transaction_history_async(
@@ -133,13 +126,13 @@ class HistoryMethods(UserBase):
         created_after: datetime.datetime | None = None,
         created_before: datetime.datetime | None = None,
         counterparty: str | None = None,
-    ) -> TransactionList:
+    ) -> types.TransactionList:
         found = await self._run_async(
             self._get_transaction_history(
                 _limit(limit), _filters(status, created_after, created_before, counterparty)
             )
         )
-        return TransactionList(found, owner=self._email)
+        return types.TransactionList(found, owner=self._email)
 
     def _iter_transactions(
         self, filters: operations.HistoryFilter, page_size: int, cursor: str | None
@@ -162,7 +155,7 @@ class HistoryMethods(UserBase):
         created_after: datetime.datetime | None = None,
         created_before: datetime.datetime | None = None,
         counterparty: str | None = None,
-    ) -> Iterator[Transaction]:
+    ) -> Iterator[types.Transaction]:
         """Every transaction of yours that matches the filters (as in
         `get_transaction_history()`), newest first, fetched lazily `page_size` (1 to
         1,000) at a time: memory holds one page. Transactions created during the walk
@@ -178,7 +171,7 @@ class HistoryMethods(UserBase):
         size = validation.count(page_size, "page_size", maximum=validation.MAX_PAGE_SIZE)
         filters = _filters(status, created_after, created_before, counterparty)
 
-        def pages() -> Iterator[Transaction]:
+        def pages() -> Iterator[types.Transaction]:
             cursor: str | None = None
             while True:
                 page = self._run(self._iter_transactions(filters, size, cursor))
@@ -198,11 +191,11 @@ class HistoryMethods(UserBase):
         created_after: datetime.datetime | None = None,
         created_before: datetime.datetime | None = None,
         counterparty: str | None = None,
-    ) -> AsyncIterator[Transaction]:
+    ) -> AsyncIterator[types.Transaction]:
         size = validation.count(page_size, "page_size", maximum=validation.MAX_PAGE_SIZE)
         filters = _filters(status, created_after, created_before, counterparty)
 
-        async def pages() -> AsyncIterator[Transaction]:
+        async def pages() -> AsyncIterator[types.Transaction]:
             cursor: str | None = None
             while True:
                 page = await self._run_async(self._iter_transactions(filters, size, cursor))
@@ -214,11 +207,11 @@ class HistoryMethods(UserBase):
 
         return pages()
 
-    def _get_transaction(self, transaction_id: str) -> Flow[Transaction]:
+    def _get_transaction(self, transaction_id: str) -> Flow[types.Transaction]:
         tx_id = validation.transaction_id(transaction_id)
         return (yield from result_of(operations.get_transaction(tx_id)))
 
-    def get_transaction(self, transaction_id: str) -> Transaction:
+    def get_transaction(self, transaction_id: str) -> types.Transaction:
         """One of your transactions, by the id an answer, an error or a webhook gave you.
 
         >>> client.get_transaction("5b1e7c9a-2d3f-4e5a-8b6c-7d8e9f0a1b2c").status
@@ -230,12 +223,12 @@ class HistoryMethods(UserBase):
         return self._run(self._get_transaction(transaction_id))
 
     @twin(get_transaction)
-    async def get_transaction_async(self, transaction_id: str) -> Transaction:
+    async def get_transaction_async(self, transaction_id: str) -> types.Transaction:
         return await self._run_async(self._get_transaction(transaction_id))
 
     def _get_usage(
         self, created_after: datetime.datetime | None, created_before: datetime.datetime | None
-    ) -> Flow[Usage]:
+    ) -> Flow[types.Usage]:
         after, before = validation.window(created_after, created_before)
         if not self._usage_missing:
             try:
@@ -253,7 +246,7 @@ class HistoryMethods(UserBase):
         *,
         created_after: datetime.datetime | None = None,
         created_before: datetime.datetime | None = None,
-    ) -> Usage:
+    ) -> types.Usage:
         """Counts and totals over your transactions, computed exactly by the service,
         optionally over a window (aware datetimes). Against a service without
         ``GET /user/usage``, computed here from the full history.
@@ -273,7 +266,7 @@ class HistoryMethods(UserBase):
         *,
         created_after: datetime.datetime | None = None,
         created_before: datetime.datetime | None = None,
-    ) -> Usage:
+    ) -> types.Usage:
         return await self._run_async(self._get_usage(created_after, created_before))
 
     def _lacks_usage(self, exc: AccountingError) -> bool:
@@ -319,15 +312,15 @@ def _last_page(page: operations.Page, cursor: str | None) -> bool:
 
 
 def _newest_first(
-    transactions: list[Transaction], filters: operations.HistoryFilter, me: str
-) -> list[Transaction]:
+    transactions: list[types.Transaction], filters: operations.HistoryFilter, me: str
+) -> list[types.Transaction]:
     """`transactions` that match `filters`, newest first (what the service does, for
     an answer from a service that does not)."""
     kept = [tx for tx in transactions if filters.matches(tx, me)]
     return sorted(kept, key=lambda t: t.created_at, reverse=True)
 
 
-def summarize(history: list[Transaction], me: str) -> Usage:
+def summarize(history: list[types.Transaction], me: str) -> types.Usage:
     """The usage summary of `history`, by the contract's rules (`GET /user/usage`):
     for a service that does not compute it."""
     mine = me.casefold()
@@ -349,7 +342,7 @@ def summarize(history: list[Transaction], me: str) -> Usage:
             elif to_me:
                 received += tx.amount
     times = [tx.created_at for tx in history]
-    return Usage(
+    return types.Usage(
         transaction_count=len(history),
         total_spent=spent,
         total_received=received,
@@ -362,7 +355,9 @@ def summarize(history: list[Transaction], me: str) -> Usage:
     )
 
 
-def account_summary(user: User, usage: Usage, recent: list[Transaction], url: str) -> AccountInfo:
+def account_summary(
+    user: User, usage: types.Usage, recent: list[types.Transaction], url: str
+) -> types.AccountInfo:
     """The `get_account_info()` dict: the account, the usage summary and the billing
     history (newest first), reported as floats."""
     return {
