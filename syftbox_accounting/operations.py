@@ -25,11 +25,18 @@ import math
 import re
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
 from syftbox_accounting import _generated as gen
 from syftbox_accounting import types
+from syftbox_accounting._lazy import lazy_module
 from syftbox_accounting.types import ApiKeyScope, TransactionActor, TransactionStatus, User
+
+if TYPE_CHECKING:
+    from syftbox_accounting import records
+else:
+    # A history's filters and pages, with its records: built on the first history call.
+    records = lazy_module("syftbox_accounting.records")
 
 T = TypeVar("T")
 Auth = Literal["basic", "bearer", "none"]
@@ -84,40 +91,6 @@ class Call(Generic[T]):
     def idempotent(self) -> bool:
         """GETs change nothing, so sending one again is always safe."""
         return self.method == "GET"
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class HistoryFilter:
-    """Which transactions of a history: the contract's filters of `listTransactions`."""
-
-    status: TransactionStatus | None = None
-    created_after: datetime.datetime | None = None
-    created_before: datetime.datetime | None = None
-    counterparty: str | None = None
-
-    def matches(self, tx: types.Transaction, me: str) -> bool:
-        """The service's rule, for an answer from a service that ignored the filters."""
-        if self.status is not None and tx.status is not self.status:
-            return False
-        if self.created_after is not None and tx.created_at < self.created_after:
-            return False
-        if self.created_before is not None and tx.created_at >= self.created_before:
-            return False
-        if self.counterparty is not None:
-            mine, other = me.casefold(), self.counterparty.casefold()
-            parties = (tx.sender_email.casefold(), tx.recipient_email.casefold())
-            return parties in {(mine, other), (other, mine)}
-        return True
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class Page:
-    """One answer of `listTransactions`. `paged` is False when the service ignored
-    `limit` and the filters (it sent no `nextCursor`: the public protocol)."""
-
-    transactions: list[types.Transaction]
-    next_cursor: str | None
-    paged: bool
 
 
 # -- reading answers: generated model -> our types, checking what the generator does not
@@ -289,10 +262,10 @@ def _read_transaction(doc: Any) -> types.Transaction:
     return to_transaction(gen.models.TransactionResponse.from_dict(doc).transaction)
 
 
-def _read_page(doc: Any) -> Page:
+def _read_page(doc: Any) -> records.Page:
     answer = gen.models.TransactionListResponse.from_dict(doc)
     paged = not isinstance(answer.next_cursor, gen.Unset)
-    return Page(
+    return records.Page(
         [to_transaction(t) for t in answer.transactions],
         _opt_str(answer.next_cursor, "nextCursor"),
         paged,
@@ -640,9 +613,12 @@ def refund_transaction(
 
 
 def list_transactions(
-    filters: HistoryFilter | None = None, *, limit: int | None = None, cursor: str | None = None
-) -> Call[Page]:
-    where = filters or HistoryFilter()
+    filters: records.HistoryFilter | None = None,
+    *,
+    limit: int | None = None,
+    cursor: str | None = None,
+) -> Call[records.Page]:
+    where = filters or records.HistoryFilter()
     request = gen.list_transactions._get_kwargs(
         limit=gen.UNSET if limit is None else limit,
         cursor=_opt(cursor),

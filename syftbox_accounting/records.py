@@ -2,7 +2,9 @@
 `Usage`, `ApiKey`, `NewApiKey`, `UserAccount`, `CredentialCheck` and the dicts they
 turn into. Their public home is `syftbox_accounting.types`, which loads this module
 when one of them is first read: importing the client and its first call do not build
-them. See `types` for the record style (frozen, slotted dataclasses)."""
+them. See `types` for the record style (frozen, slotted dataclasses). A history's
+filters and pages as the service sends them (`HistoryFilter`, `Page`, internal) live
+here too: the first history call builds them."""
 
 from __future__ import annotations
 
@@ -466,3 +468,40 @@ class NewApiKey:
 
     def __str__(self) -> str:
         return f"API key {self.key.id} ({self.key.hint})"
+
+
+# -- a history as the service pages it (operations.list_transactions)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class HistoryFilter:
+    """Which transactions of a history: the contract's filters of `listTransactions`."""
+
+    status: TransactionStatus | None = None
+    created_after: datetime.datetime | None = None
+    created_before: datetime.datetime | None = None
+    counterparty: str | None = None
+
+    def matches(self, tx: Transaction, me: str) -> bool:
+        """The service's rule, for an answer from a service that ignored the filters."""
+        if self.status is not None and tx.status is not self.status:
+            return False
+        if self.created_after is not None and tx.created_at < self.created_after:
+            return False
+        if self.created_before is not None and tx.created_at >= self.created_before:
+            return False
+        if self.counterparty is not None:
+            mine, other = me.casefold(), self.counterparty.casefold()
+            parties = (tx.sender_email.casefold(), tx.recipient_email.casefold())
+            return parties in {(mine, other), (other, mine)}
+        return True
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Page:
+    """One answer of `listTransactions`. `paged` is False when the service ignored
+    `limit` and the filters (it sent no `nextCursor`: the public protocol)."""
+
+    transactions: list[Transaction]
+    next_cursor: str | None
+    paged: bool

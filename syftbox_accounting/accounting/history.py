@@ -7,20 +7,27 @@ import datetime
 import logging
 from collections.abc import AsyncIterator, Iterator
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from syftbox_accounting import operations, types, validation
+from syftbox_accounting._lazy import lazy_module
 from syftbox_accounting.accounting.base import UserBase
 from syftbox_accounting.errors import AccountingError
 from syftbox_accounting.service_client import twin
 from syftbox_accounting.transport import Flow, Gather, result_of
 from syftbox_accounting.types import TransactionStatus, User
 
+if TYPE_CHECKING:
+    from syftbox_accounting import records
+else:
+    # Filters and pages: built on the first history call, not at import.
+    records = lazy_module("syftbox_accounting.records")
+
 __all__ = ["HistoryMethods", "account_summary", "summarize"]
 
 HISTORY_IN_INFO = 10
 DEFAULT_PAGE_SIZE = 100
 _USAGE_PATH = "/user/usage"
-_ALL = operations.HistoryFilter()
 log = logging.getLogger("syftbox_accounting")
 
 
@@ -41,11 +48,11 @@ class HistoryMethods(UserBase):
                 if not self._lacks_usage(exc):
                     raise
             else:
-                latest = _newest_first(page.transactions, _ALL, user.email)
+                latest = _newest_first(page.transactions, records.HistoryFilter(), user.email)
                 return account_summary(user, usage, latest, self.accounting_url)
         # The service has no usage summary: compute it from the whole history.
         user, page = yield Gather((operations.get_my_info(), operations.list_transactions()))
-        history = _newest_first(page.transactions, _ALL, user.email)
+        history = _newest_first(page.transactions, records.HistoryFilter(), user.email)
         return account_summary(user, summarize(history, user.email), history, self.accounting_url)
 
     async def get_account_info(self) -> types.AccountInfo:
@@ -67,7 +74,7 @@ class HistoryMethods(UserBase):
         return self._run(self._get_account_info())
 
     def _get_transaction_history(
-        self, limit: int | None, filters: operations.HistoryFilter
+        self, limit: int | None, filters: records.HistoryFilter
     ) -> Flow[list[types.Transaction]]:
         me = self._email or ""  # for filtering an answer the service did not filter
         found: list[types.Transaction] = []
@@ -135,15 +142,15 @@ class HistoryMethods(UserBase):
         return types.TransactionList(found, owner=self._email)
 
     def _iter_transactions(
-        self, filters: operations.HistoryFilter, page_size: int, cursor: str | None
-    ) -> Flow[operations.Page]:
+        self, filters: records.HistoryFilter, page_size: int, cursor: str | None
+    ) -> Flow[records.Page]:
         page = yield from result_of(
             operations.list_transactions(filters, limit=page_size, cursor=cursor)
         )
         if page.paged:
             return page
         # A service without pages sent everything: one last page, filtered here.
-        return operations.Page(
+        return records.Page(
             _newest_first(page.transactions, filters, self._email or ""), None, False
         )
 
@@ -236,7 +243,7 @@ class HistoryMethods(UserBase):
             except AccountingError as exc:
                 if not self._lacks_usage(exc):
                     raise
-        window = operations.HistoryFilter(created_after=after, created_before=before)
+        window = records.HistoryFilter(created_after=after, created_before=before)
         page = yield from result_of(operations.list_transactions(window))
         me = self._email or ""
         return summarize(_newest_first(page.transactions, window, me), me)
@@ -292,9 +299,9 @@ def _limit(value: object) -> int | None:
 
 def _filters(
     status: object, created_after: object, created_before: object, counterparty: object
-) -> operations.HistoryFilter:
+) -> records.HistoryFilter:
     after, before = validation.window(created_after, created_before)
-    return operations.HistoryFilter(
+    return records.HistoryFilter(
         status=validation.status(status),
         created_after=after,
         created_before=before,
@@ -304,7 +311,7 @@ def _filters(
     )
 
 
-def _last_page(page: operations.Page, cursor: str | None) -> bool:
+def _last_page(page: records.Page, cursor: str | None) -> bool:
     """True when there is no next page to ask for. A service that answers an empty
     page, or the very cursor it was given, with a next cursor would keep a walk going
     forever: that is the end too."""
@@ -312,7 +319,7 @@ def _last_page(page: operations.Page, cursor: str | None) -> bool:
 
 
 def _newest_first(
-    transactions: list[types.Transaction], filters: operations.HistoryFilter, me: str
+    transactions: list[types.Transaction], filters: records.HistoryFilter, me: str
 ) -> list[types.Transaction]:
     """`transactions` that match `filters`, newest first (what the service does, for
     an answer from a service that does not)."""
