@@ -25,19 +25,18 @@ import math
 import re
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
 from syftbox_accounting import _generated as gen
-from syftbox_accounting.types import (
-    ApiKey,
-    ApiKeyScope,
-    NewApiKey,
-    Transaction,
-    TransactionActor,
-    TransactionStatus,
-    Usage,
-    User,
-)
+from syftbox_accounting import types
+from syftbox_accounting._lazy import lazy_module
+from syftbox_accounting.types import ApiKeyScope, TransactionActor, TransactionStatus, User
+
+if TYPE_CHECKING:
+    from syftbox_accounting import records
+else:
+    # A history's filters and pages, with its records: built on the first history call.
+    records = lazy_module("syftbox_accounting.records")
 
 T = TypeVar("T")
 Auth = Literal["basic", "bearer", "none"]
@@ -92,40 +91,6 @@ class Call(Generic[T]):
     def idempotent(self) -> bool:
         """GETs change nothing, so sending one again is always safe."""
         return self.method == "GET"
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class HistoryFilter:
-    """Which transactions of a history: the contract's filters of `listTransactions`."""
-
-    status: TransactionStatus | None = None
-    created_after: datetime.datetime | None = None
-    created_before: datetime.datetime | None = None
-    counterparty: str | None = None
-
-    def matches(self, tx: Transaction, me: str) -> bool:
-        """The service's rule, for an answer from a service that ignored the filters."""
-        if self.status is not None and tx.status is not self.status:
-            return False
-        if self.created_after is not None and tx.created_at < self.created_after:
-            return False
-        if self.created_before is not None and tx.created_at >= self.created_before:
-            return False
-        if self.counterparty is not None:
-            mine, other = me.casefold(), self.counterparty.casefold()
-            parties = (tx.sender_email.casefold(), tx.recipient_email.casefold())
-            return parties in {(mine, other), (other, mine)}
-        return True
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class Page:
-    """One answer of `listTransactions`. `paged` is False when the service ignored
-    `limit` and the filters (it sent no `nextCursor`: the public protocol)."""
-
-    transactions: list[Transaction]
-    next_cursor: str | None
-    paged: bool
 
 
 # -- reading answers: generated model -> our types, checking what the generator does not
@@ -231,7 +196,7 @@ def _user(
     )
 
 
-def to_transaction(tx: gen.models.Transaction) -> Transaction:
+def to_transaction(tx: gen.models.Transaction) -> types.Transaction:
     resolved_by = _opt_str(tx.resolved_by, "transaction.resolvedBy")
     amount = _money(
         tx.amount, tx.amount_decimal, "transaction.amount", minimum=Decimal(0), inclusive=False
@@ -251,7 +216,7 @@ def to_transaction(tx: gen.models.Transaction) -> Transaction:
     refunded = _opt_total(
         tx.refunded_amount, tx.refunded_amount_decimal, "transaction.refundedAmount"
     )
-    return Transaction(
+    return types.Transaction(
         id=_str(tx.id, "transaction.id"),
         sender_email=_str(tx.sender_email, "transaction.senderEmail"),
         recipient_email=_str(tx.recipient_email, "transaction.recipientEmail"),
@@ -293,23 +258,23 @@ def _read_user(doc: Any) -> User:
     )
 
 
-def _read_transaction(doc: Any) -> Transaction:
+def _read_transaction(doc: Any) -> types.Transaction:
     return to_transaction(gen.models.TransactionResponse.from_dict(doc).transaction)
 
 
-def _read_page(doc: Any) -> Page:
+def _read_page(doc: Any) -> records.Page:
     answer = gen.models.TransactionListResponse.from_dict(doc)
     paged = not isinstance(answer.next_cursor, gen.Unset)
-    return Page(
+    return records.Page(
         [to_transaction(t) for t in answer.transactions],
         _opt_str(answer.next_cursor, "nextCursor"),
         paged,
     )
 
 
-def _read_usage(doc: Any) -> Usage:
+def _read_usage(doc: Any) -> types.Usage:
     usage = gen.models.UsageResponse.from_dict(doc).usage
-    return Usage(
+    return types.Usage(
         transaction_count=_count(usage.transaction_count, "usage.transactionCount"),
         total_spent=_total(usage.total_spent, usage.total_spent_decimal, "usage.totalSpent"),
         total_received=_total(
@@ -351,9 +316,9 @@ def _opt_total(number: object, text: object, what: str) -> Decimal | None:
     return _total(number, text, what)
 
 
-def to_api_key(key: gen.models.ApiKey) -> ApiKey:
+def to_api_key(key: gen.models.ApiKey) -> types.ApiKey:
     no_cap = key.max_spend is None and not isinstance(key.max_spend_decimal, str)
-    return ApiKey(
+    return types.ApiKey(
         id=_str(key.id, "apiKey.id"),
         name=_str(key.name, "apiKey.name"),
         scopes=frozenset(ApiKeyScope(_str(s, "apiKey.scopes[]")) for s in key.scopes),
@@ -375,19 +340,19 @@ def to_api_key(key: gen.models.ApiKey) -> ApiKey:
     )
 
 
-def _read_new_api_key(doc: Any) -> NewApiKey:
+def _read_new_api_key(doc: Any) -> types.NewApiKey:
     created = gen.models.CreateApiKeyResponse.from_dict(doc)
     secret = _str(created.secret, "secret")
     if not secret.startswith("sbk_"):
         raise ValueError("secret is not an API key")
-    return NewApiKey(to_api_key(created.api_key), secret)
+    return types.NewApiKey(to_api_key(created.api_key), secret)
 
 
-def _read_api_key(doc: Any) -> ApiKey:
+def _read_api_key(doc: Any) -> types.ApiKey:
     return to_api_key(gen.models.ApiKeyResponse.from_dict(doc).api_key)
 
 
-def _read_api_keys(doc: Any) -> list[ApiKey]:
+def _read_api_keys(doc: Any) -> list[types.ApiKey]:
     return [to_api_key(k) for k in gen.models.ApiKeyListResponse.from_dict(doc).api_keys]
 
 
@@ -554,7 +519,7 @@ def create_transaction(
     endpoint: str | None = None,
     hold_for: int | None = None,
     idempotency_key: str | None = None,
-) -> Call[Transaction]:
+) -> Call[types.Transaction]:
     def make(key: str, exact: bool) -> dict[str, Any]:
         number, text = _forms(amount, exact)
         body = gen.models.CreateTransactionRequest(
@@ -585,7 +550,7 @@ def create_transaction(
 
 def confirm_transaction(
     transaction_id: str, idempotency_key: str | None = None, *, amount: Decimal | None = None
-) -> Call[Transaction]:
+) -> Call[types.Transaction]:
     def make(key: str, exact: bool) -> dict[str, Any]:
         # Left out to capture the whole hold: the public service knows no amount here.
         number, text = _forms(amount, exact)
@@ -608,7 +573,7 @@ def confirm_transaction(
 
 def cancel_transaction(
     transaction_id: str, idempotency_key: str | None = None
-) -> Call[Transaction]:
+) -> Call[types.Transaction]:
     body = gen.models.TransactionIdRequest(transaction_id=transaction_id)
     request, key = _keyed(
         lambda k: gen.cancel_transaction._get_kwargs(body=body, idempotency_key=k),
@@ -624,7 +589,7 @@ def refund_transaction(
     reason: str | None = None,
     idempotency_key: str | None = None,
     auth: Auth = "basic",
-) -> Call[Transaction]:
+) -> Call[types.Transaction]:
     """A refund, by the payment's recipient (Basic) or the admin (``auth="bearer"``)."""
 
     def make(key: str, exact: bool) -> dict[str, Any]:
@@ -648,9 +613,12 @@ def refund_transaction(
 
 
 def list_transactions(
-    filters: HistoryFilter | None = None, *, limit: int | None = None, cursor: str | None = None
-) -> Call[Page]:
-    where = filters or HistoryFilter()
+    filters: records.HistoryFilter | None = None,
+    *,
+    limit: int | None = None,
+    cursor: str | None = None,
+) -> Call[records.Page]:
+    where = filters or records.HistoryFilter()
     request = gen.list_transactions._get_kwargs(
         limit=gen.UNSET if limit is None else limit,
         cursor=_opt(cursor),
@@ -662,7 +630,7 @@ def list_transactions(
     return Call(request, "basic", _read_page)
 
 
-def get_transaction(transaction_id: str) -> Call[Transaction]:
+def get_transaction(transaction_id: str) -> Call[types.Transaction]:
     return Call(
         gen.get_transaction._get_kwargs(transaction_id),
         "basic",
@@ -674,7 +642,7 @@ def get_transaction(transaction_id: str) -> Call[Transaction]:
 def get_usage(
     created_after: datetime.datetime | None = None,
     created_before: datetime.datetime | None = None,
-) -> Call[Usage]:
+) -> Call[types.Usage]:
     request = gen.get_usage._get_kwargs(
         created_after=gen.UNSET if created_after is None else created_after,
         created_before=gen.UNSET if created_before is None else created_before,
@@ -689,7 +657,7 @@ def create_api_key(
     expires_in: int | None = None,
     max_spend: Decimal | None = None,
     idempotency_key: str | None = None,
-) -> Call[NewApiKey]:
+) -> Call[types.NewApiKey]:
     """A new API key; its answer holds the key's secret (kept out of every error)."""
 
     def make(key: str, exact: bool) -> dict[str, Any]:
@@ -716,11 +684,11 @@ def create_api_key(
     )
 
 
-def list_api_keys() -> Call[list[ApiKey]]:
+def list_api_keys() -> Call[list[types.ApiKey]]:
     return Call(gen.list_api_keys._get_kwargs(), "basic", _read_api_keys, feature="api-keys")
 
 
-def revoke_api_key(key_id: str, idempotency_key: str | None = None) -> Call[ApiKey]:
+def revoke_api_key(key_id: str, idempotency_key: str | None = None) -> Call[types.ApiKey]:
     body = gen.models.RevokeApiKeyRequest(key_id=key_id)
     request, key = _keyed(
         lambda k: gen.revoke_api_key._get_kwargs(body=body, idempotency_key=k), idempotency_key

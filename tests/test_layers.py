@@ -36,6 +36,7 @@ LAYERS: tuple[frozenset[str], ...] = (
             "redaction",
             "answer_json",
             "types",
+            "records",
             "validation",
             "operations",
             "flows",

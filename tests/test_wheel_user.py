@@ -52,7 +52,7 @@ REVEALED = [
         '"syftbox_accounting.accounting.accounting_client.AccountingClient"',
         'is "AccountingClient"',
     ),
-    (14, '"TypedDict(syftbox_accounting.types.AccountInfo, {', 'is "AccountInfo"'),
+    (14, '"TypedDict(syftbox_accounting.records.AccountInfo, {', 'is "AccountInfo"'),
     (15, 'is "float"', 'is "float"'),
     (16, 'is "int"', 'is "int"'),
     (17, 'is "str"', 'is "str"'),

@@ -7,22 +7,13 @@ import dataclasses
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from syftbox_accounting import operations, validation
+from syftbox_accounting import operations, types, validation
 from syftbox_accounting._lazy import lazy_module
 from syftbox_accounting.accounting.base import UserBase
 from syftbox_accounting.errors import AccountingError, AuthenticationError
 from syftbox_accounting.service_client import twin
 from syftbox_accounting.transport import Flow, Gather, result_of
-from syftbox_accounting.types import (
-    CredentialCheck,
-    CredentialStatus,
-    Transaction,
-    TransactionList,
-    TransactionStatus,
-    Usage,
-    User,
-    UserAccount,
-)
+from syftbox_accounting.types import CredentialStatus, TransactionStatus, User
 from syftbox_accounting.validation import hides
 
 SHOW_TIMEOUT = 2.0
@@ -45,7 +36,7 @@ class AccountMethods(UserBase):
         password: object,
         organization: str | None,
         idempotency_key: str | None,
-    ) -> Flow[UserAccount]:
+    ) -> Flow[types.UserAccount]:
         key = validation.idempotency_key(idempotency_key)
         secret = validation.Hidden(password)
         del password  # a traceback that shows locals must not show it
@@ -60,7 +51,7 @@ class AccountMethods(UserBase):
         user, issued = answer[0], validation.Hidden(answer[1])
         del answer
         self._set_credentials(user.email, issued.value)
-        return UserAccount(
+        return types.UserAccount(
             email=user.email,
             password=str(issued.value),
             balance=float(user.balance),
@@ -76,7 +67,7 @@ class AccountMethods(UserBase):
         organization: str | None = None,
         *,
         idempotency_key: str | None = None,
-    ) -> UserAccount:
+    ) -> types.UserAccount:
         """Create an account and configure this client with it. Without a password,
         the service generates one: save it, it cannot be recovered.
 
@@ -102,7 +93,7 @@ class AccountMethods(UserBase):
         organization: str | None = None,
         *,
         idempotency_key: str | None = None,
-    ) -> UserAccount:
+    ) -> types.UserAccount:
         return await self._run_async(
             self._register_accounting(email, password, organization, idempotency_key)
         )
@@ -150,9 +141,9 @@ class AccountMethods(UserBase):
     async def get_account_async(self) -> User:
         return await self._run_async(self._get_account())
 
-    def _check_credentials(self) -> Flow[CredentialCheck]:
+    def _check_credentials(self) -> Flow[types.CredentialCheck]:
         if not self.is_configured():
-            return CredentialCheck(
+            return types.CredentialCheck(
                 CredentialStatus.NOT_CONFIGURED,
                 "No credentials are configured: call configure() or register_accounting().",
             )
@@ -160,19 +151,19 @@ class AccountMethods(UserBase):
             user = self._learned((yield from result_of(operations.get_my_info())))
         except AuthenticationError as exc:
             if exc.code == "insufficient_scope" and self._api_key is not None:
-                return CredentialCheck(
+                return types.CredentialCheck(
                     CredentialStatus.VALID,
                     "The API key works, but may not read the account (it has no read scope).",
                     error=exc,
                 )
-            return CredentialCheck(CredentialStatus.INVALID, exc.message, error=exc)
+            return types.CredentialCheck(CredentialStatus.INVALID, exc.message, error=exc)
         except AccountingError as exc:
-            return CredentialCheck(CredentialStatus.UNREACHABLE, exc.message, error=exc)
-        return CredentialCheck(
+            return types.CredentialCheck(CredentialStatus.UNREACHABLE, exc.message, error=exc)
+        return types.CredentialCheck(
             CredentialStatus.VALID, f"Authenticated as {user.email}.", account=user
         )
 
-    def check_credentials(self) -> CredentialCheck:
+    def check_credentials(self) -> types.CredentialCheck:
         """Ask the service whether the credentials work. The status is `VALID`,
         `INVALID`, `NOT_CONFIGURED` or `UNREACHABLE`, with the reason, so an outage
         never looks like a wrong password. A valid check carries the `account` (with
@@ -184,7 +175,7 @@ class AccountMethods(UserBase):
         return self._run(self._check_credentials())
 
     @twin(check_credentials)
-    async def check_credentials_async(self) -> CredentialCheck:
+    async def check_credentials_async(self) -> types.CredentialCheck:
         return await self._run_async(self._check_credentials())
 
     def _validate_credentials(self) -> Flow[bool]:
@@ -264,7 +255,7 @@ class AccountMethods(UserBase):
             name=name,
         )
 
-    def _show(self) -> Flow[tuple[User, Usage | None, list[Transaction]]]:
+    def _show(self) -> Flow[tuple[User, types.Usage | None, list[types.Transaction]]]:
         """The account, its usage (None from a service without it) and its newest
         transactions, fetched at once."""
         recent = operations.list_transactions(limit=SHOW_HISTORY)
@@ -313,7 +304,7 @@ class AccountMethods(UserBase):
                 status="service unavailable",
                 hint=exc.hint,
             )
-        rows = TransactionList(recent[: display.RECENT_SHOWN], owner=user.email)
+        rows = types.TransactionList(recent[: display.RECENT_SHOWN], owner=user.email)
         return dataclasses.replace(
             snapshot,
             balance=display.money(user.balance),
@@ -334,7 +325,9 @@ class AccountMethods(UserBase):
         return display.html(self._snapshot("not fetched: call show()", name))
 
 
-def balance_history(balance: Decimal, newest_first: list[Transaction], me: str) -> list[Decimal]:
+def balance_history(
+    balance: Decimal, newest_first: list[types.Transaction], me: str
+) -> list[Decimal]:
     """The balance after each of `newest_first` (completed ones moved it), oldest first,
     ending with `balance`: the recent history a sparkline draws."""
     mine = me.casefold()

@@ -12,13 +12,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
-from syftbox_accounting import errors, operations, validation
+from syftbox_accounting import errors, operations, types, validation
 from syftbox_accounting.accounting import settlement
 from syftbox_accounting.accounting.base import UserBase, other_account
 from syftbox_accounting.errors import AccountingError, HoldExpiredError
 from syftbox_accounting.service_client import twin
 from syftbox_accounting.transport import Flow, result_of
-from syftbox_accounting.types import Transaction
 from syftbox_accounting.validation import hides
 
 __all__ = ["ChargeMethods", "Payment"]
@@ -35,7 +34,7 @@ class Payment:
     ...     payment.capture(tokens * PRICE_PER_TOKEN)
     """
 
-    transaction: Transaction
+    transaction: types.Transaction
     # Set by `capture()`: None captures the whole hold.
     price: Decimal | None = dataclasses.field(default=None, init=False)
     # Whether the service announced `capture` (set by `charging()`).
@@ -85,7 +84,7 @@ class ChargeMethods(UserBase):
         hold_for: Any,
         confirm: bool,
         idempotency_key: str | None,
-    ) -> Flow[Transaction]:
+    ) -> Flow[types.Transaction]:
         secret = validation.Hidden(token)
         del token  # a traceback that shows locals must not show it
         confirm = validation.flag("confirm", confirm)
@@ -124,7 +123,7 @@ class ChargeMethods(UserBase):
         hold_for: int | float | datetime.timedelta | None = None,
         confirm: bool = False,
         idempotency_key: str | None = None,
-    ) -> Transaction:
+    ) -> types.Transaction:
         """As a service: charge `sender_email` `amount` dollars with the token they
         gave you. Returns the PENDING transaction, which holds `amount` of the payer's
         balance (at a service with holds) until you `confirm_transaction()` it once
@@ -172,7 +171,7 @@ class ChargeMethods(UserBase):
         hold_for: int | float | datetime.timedelta | None = None,
         confirm: bool = False,
         idempotency_key: str | None = None,
-    ) -> Transaction:
+    ) -> types.Transaction:
         return await self._run_async(
             self._charge(
                 sender_email,
@@ -187,7 +186,7 @@ class ChargeMethods(UserBase):
 
     def _confirm_transaction(
         self, transaction_id: str, amount: Any, idempotency_key: str | None
-    ) -> Flow[Transaction]:
+    ) -> Flow[types.Transaction]:
         call = operations.confirm_transaction(
             validation.transaction_id(transaction_id),
             validation.idempotency_key(idempotency_key),
@@ -201,7 +200,7 @@ class ChargeMethods(UserBase):
         *,
         amount: int | float | Decimal | None = None,
         idempotency_key: str | None = None,
-    ) -> Transaction:
+    ) -> types.Transaction:
         """Complete a pending transaction you created: the money moves now. With
         `amount`, capture only that much of what it holds (the final price of work
         priced afterwards) and release the rest; the transaction's `amount` is then
@@ -229,21 +228,21 @@ class ChargeMethods(UserBase):
         *,
         amount: int | float | Decimal | None = None,
         idempotency_key: str | None = None,
-    ) -> Transaction:
+    ) -> types.Transaction:
         return await self._run_async(
             self._confirm_transaction(transaction_id, amount, idempotency_key)
         )
 
     def _cancel_transaction(
         self, transaction_id: str, idempotency_key: str | None
-    ) -> Flow[Transaction]:
+    ) -> Flow[types.Transaction]:
         tx_id = validation.transaction_id(transaction_id)
         key = validation.idempotency_key(idempotency_key)
         return (yield from result_of(operations.cancel_transaction(tx_id, key)))
 
     def cancel_transaction(
         self, transaction_id: str, *, idempotency_key: str | None = None
-    ) -> Transaction:
+    ) -> types.Transaction:
         """Cancel a pending transaction you created: no money moves, and what it held
         is released. A token spent on it stays spent.
 
@@ -258,12 +257,12 @@ class ChargeMethods(UserBase):
     @twin(cancel_transaction)
     async def cancel_transaction_async(
         self, transaction_id: str, *, idempotency_key: str | None = None
-    ) -> Transaction:
+    ) -> types.Transaction:
         return await self._run_async(self._cancel_transaction(transaction_id, idempotency_key))
 
     def _refund_transaction(
         self, transaction_id: str, amount: Any, reason: str | None, idempotency_key: str | None
-    ) -> Flow[Transaction]:
+    ) -> Flow[types.Transaction]:
         tx_id, refunded, why = validation.refund(transaction_id, amount, reason)
         call = operations.refund_transaction(
             tx_id,
@@ -280,7 +279,7 @@ class ChargeMethods(UserBase):
         amount: int | float | Decimal | None = None,
         reason: str | None = None,
         idempotency_key: str | None = None,
-    ) -> Transaction:
+    ) -> types.Transaction:
         """Give back all (the default) or `amount` of a completed payment you
         received, at once. Returns the refund: a completed transaction to the payer
         whose `refund_of` names the payment. Refunds of one payment never exceed it in
@@ -307,12 +306,12 @@ class ChargeMethods(UserBase):
         amount: int | float | Decimal | None = None,
         reason: str | None = None,
         idempotency_key: str | None = None,
-    ) -> Transaction:
+    ) -> types.Transaction:
         return await self._run_async(
             self._refund_transaction(transaction_id, amount, reason, idempotency_key)
         )
 
-    def _payment(self, transaction: Transaction) -> Payment:
+    def _payment(self, transaction: types.Transaction) -> Payment:
         payment = Payment(transaction)
         payment._can_capture = "capture" in (self._transport.features or ())
         payment._service = self.accounting_url
@@ -413,7 +412,7 @@ class ChargeMethods(UserBase):
 # the operation after the flow).
 
 
-def _finish(payment: Payment, key: str) -> Flow[Transaction]:
+def _finish(payment: Payment, key: str) -> Flow[types.Transaction]:
     """The end of a clean `charging()` block: capture the price, or cancel at a price
     of 0, so that nothing moves (the flow is named after what it does, for errors)."""
     if payment.price is not None and not payment.price:
@@ -421,7 +420,7 @@ def _finish(payment: Payment, key: str) -> Flow[Transaction]:
     return _confirm_transaction(payment, key)
 
 
-def _confirm_transaction(payment: Payment, key: str) -> Flow[Transaction]:
+def _confirm_transaction(payment: Payment, key: str) -> Flow[types.Transaction]:
     """Confirm a charge made with `key` at its price (again, with the same key, when the
     outcome is unknown and the service honours keys); on failure the charge stays
     pending, unless its hold lapsed."""
@@ -437,26 +436,30 @@ def _confirm_transaction(payment: Payment, key: str) -> Flow[Transaction]:
     return confirmed
 
 
-def _cancel_transaction(payment: Payment, key: str) -> Flow[Transaction]:
+def _cancel_transaction(payment: Payment, key: str) -> Flow[types.Transaction]:
     call = operations.cancel_transaction(payment.id, operations.step_key(key, "cancel"))
     return (yield from result_of(call))
 
 
-def _attempt(cancel: Callable[[], Transaction]) -> Transaction | AccountingError:
+def _attempt(cancel: Callable[[], types.Transaction]) -> types.Transaction | AccountingError:
     try:
         return cancel()
     except AccountingError as exc:
         return exc
 
 
-async def _attempt_async(cancel: Awaitable[Transaction]) -> Transaction | AccountingError:
+async def _attempt_async(
+    cancel: Awaitable[types.Transaction],
+) -> types.Transaction | AccountingError:
     try:
         return await cancel
     except AccountingError as exc:
         return exc
 
 
-def _settle(exc: BaseException, payment: Payment, cancelled: Transaction | AccountingError) -> None:
+def _settle(
+    exc: BaseException, payment: Payment, cancelled: types.Transaction | AccountingError
+) -> None:
     """Record the cancel that followed `exc`; if it failed, keep both errors visible."""
     if isinstance(cancelled, HoldExpiredError):
         exc.add_note(f"The hold of charge {payment.id} had lapsed already: nothing moved.")

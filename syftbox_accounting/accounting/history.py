@@ -7,27 +7,27 @@ import datetime
 import logging
 from collections.abc import AsyncIterator, Iterator
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
-from syftbox_accounting import operations, validation
+from syftbox_accounting import operations, types, validation
+from syftbox_accounting._lazy import lazy_module
 from syftbox_accounting.accounting.base import UserBase
 from syftbox_accounting.errors import AccountingError
 from syftbox_accounting.service_client import twin
 from syftbox_accounting.transport import Flow, Gather, result_of
-from syftbox_accounting.types import (
-    AccountInfo,
-    Transaction,
-    TransactionList,
-    TransactionStatus,
-    Usage,
-    User,
-)
+from syftbox_accounting.types import TransactionStatus, User
+
+if TYPE_CHECKING:
+    from syftbox_accounting import records
+else:
+    # Filters and pages: built on the first history call, not at import.
+    records = lazy_module("syftbox_accounting.records")
 
 __all__ = ["HistoryMethods", "account_summary", "summarize"]
 
 HISTORY_IN_INFO = 10
 DEFAULT_PAGE_SIZE = 100
 _USAGE_PATH = "/user/usage"
-_ALL = operations.HistoryFilter()
 log = logging.getLogger("syftbox_accounting")
 
 
@@ -37,7 +37,7 @@ class HistoryMethods(UserBase):
     # Set once the service shows it lacks GET /user/usage (the public protocol).
     _usage_missing = False
 
-    def _get_account_info(self) -> Flow[AccountInfo]:
+    def _get_account_info(self) -> Flow[types.AccountInfo]:
         recent = operations.list_transactions(limit=HISTORY_IN_INFO)
         if not self._usage_missing:
             try:
@@ -48,14 +48,14 @@ class HistoryMethods(UserBase):
                 if not self._lacks_usage(exc):
                     raise
             else:
-                latest = _newest_first(page.transactions, _ALL, user.email)
+                latest = _newest_first(page.transactions, records.HistoryFilter(), user.email)
                 return account_summary(user, usage, latest, self.accounting_url)
         # The service has no usage summary: compute it from the whole history.
         user, page = yield Gather((operations.get_my_info(), operations.list_transactions()))
-        history = _newest_first(page.transactions, _ALL, user.email)
+        history = _newest_first(page.transactions, records.HistoryFilter(), user.email)
         return account_summary(user, summarize(history, user.email), history, self.accounting_url)
 
-    async def get_account_info(self) -> AccountInfo:
+    async def get_account_info(self) -> types.AccountInfo:
         """Balance, account id, email, organization and currency, with the usage
         summary (`get_usage()`) and the 10 newest transactions as billing history.
         Fetches the three concurrently; the cost does not grow with the history.
@@ -70,14 +70,14 @@ class HistoryMethods(UserBase):
         return await self._run_async(self._get_account_info())
 
     @twin(get_account_info)
-    def get_account_info_sync(self) -> AccountInfo:
+    def get_account_info_sync(self) -> types.AccountInfo:
         return self._run(self._get_account_info())
 
     def _get_transaction_history(
-        self, limit: int | None, filters: operations.HistoryFilter
-    ) -> Flow[list[Transaction]]:
+        self, limit: int | None, filters: records.HistoryFilter
+    ) -> Flow[list[types.Transaction]]:
         me = self._email or ""  # for filtering an answer the service did not filter
-        found: list[Transaction] = []
+        found: list[types.Transaction] = []
         cursor: str | None = None
         while True:
             size = None if limit is None else min(validation.MAX_PAGE_SIZE, limit - len(found))
@@ -101,7 +101,7 @@ class HistoryMethods(UserBase):
         created_after: datetime.datetime | None = None,
         created_before: datetime.datetime | None = None,
         counterparty: str | None = None,
-    ) -> TransactionList:
+    ) -> types.TransactionList:
         """Your transactions, sent or received, newest first: all of them, or the
         newest `limit` (1 to 10,000, asked of the service page by page). Filters:
         `status`, created at or after `created_after` and before `created_before`
@@ -122,7 +122,7 @@ class HistoryMethods(UserBase):
                 _limit(limit), _filters(status, created_after, created_before, counterparty)
             )
         )
-        return TransactionList(found, owner=self._email)
+        return types.TransactionList(found, owner=self._email)
 
     @twin(get_transaction_history)
     async def get_transaction_history_async(
@@ -133,24 +133,24 @@ class HistoryMethods(UserBase):
         created_after: datetime.datetime | None = None,
         created_before: datetime.datetime | None = None,
         counterparty: str | None = None,
-    ) -> TransactionList:
+    ) -> types.TransactionList:
         found = await self._run_async(
             self._get_transaction_history(
                 _limit(limit), _filters(status, created_after, created_before, counterparty)
             )
         )
-        return TransactionList(found, owner=self._email)
+        return types.TransactionList(found, owner=self._email)
 
     def _iter_transactions(
-        self, filters: operations.HistoryFilter, page_size: int, cursor: str | None
-    ) -> Flow[operations.Page]:
+        self, filters: records.HistoryFilter, page_size: int, cursor: str | None
+    ) -> Flow[records.Page]:
         page = yield from result_of(
             operations.list_transactions(filters, limit=page_size, cursor=cursor)
         )
         if page.paged:
             return page
         # A service without pages sent everything: one last page, filtered here.
-        return operations.Page(
+        return records.Page(
             _newest_first(page.transactions, filters, self._email or ""), None, False
         )
 
@@ -162,7 +162,7 @@ class HistoryMethods(UserBase):
         created_after: datetime.datetime | None = None,
         created_before: datetime.datetime | None = None,
         counterparty: str | None = None,
-    ) -> Iterator[Transaction]:
+    ) -> Iterator[types.Transaction]:
         """Every transaction of yours that matches the filters (as in
         `get_transaction_history()`), newest first, fetched lazily `page_size` (1 to
         1,000) at a time: memory holds one page. Transactions created during the walk
@@ -178,7 +178,7 @@ class HistoryMethods(UserBase):
         size = validation.count(page_size, "page_size", maximum=validation.MAX_PAGE_SIZE)
         filters = _filters(status, created_after, created_before, counterparty)
 
-        def pages() -> Iterator[Transaction]:
+        def pages() -> Iterator[types.Transaction]:
             cursor: str | None = None
             while True:
                 page = self._run(self._iter_transactions(filters, size, cursor))
@@ -198,11 +198,11 @@ class HistoryMethods(UserBase):
         created_after: datetime.datetime | None = None,
         created_before: datetime.datetime | None = None,
         counterparty: str | None = None,
-    ) -> AsyncIterator[Transaction]:
+    ) -> AsyncIterator[types.Transaction]:
         size = validation.count(page_size, "page_size", maximum=validation.MAX_PAGE_SIZE)
         filters = _filters(status, created_after, created_before, counterparty)
 
-        async def pages() -> AsyncIterator[Transaction]:
+        async def pages() -> AsyncIterator[types.Transaction]:
             cursor: str | None = None
             while True:
                 page = await self._run_async(self._iter_transactions(filters, size, cursor))
@@ -214,11 +214,11 @@ class HistoryMethods(UserBase):
 
         return pages()
 
-    def _get_transaction(self, transaction_id: str) -> Flow[Transaction]:
+    def _get_transaction(self, transaction_id: str) -> Flow[types.Transaction]:
         tx_id = validation.transaction_id(transaction_id)
         return (yield from result_of(operations.get_transaction(tx_id)))
 
-    def get_transaction(self, transaction_id: str) -> Transaction:
+    def get_transaction(self, transaction_id: str) -> types.Transaction:
         """One of your transactions, by the id an answer, an error or a webhook gave you.
 
         >>> client.get_transaction("5b1e7c9a-2d3f-4e5a-8b6c-7d8e9f0a1b2c").status
@@ -230,12 +230,12 @@ class HistoryMethods(UserBase):
         return self._run(self._get_transaction(transaction_id))
 
     @twin(get_transaction)
-    async def get_transaction_async(self, transaction_id: str) -> Transaction:
+    async def get_transaction_async(self, transaction_id: str) -> types.Transaction:
         return await self._run_async(self._get_transaction(transaction_id))
 
     def _get_usage(
         self, created_after: datetime.datetime | None, created_before: datetime.datetime | None
-    ) -> Flow[Usage]:
+    ) -> Flow[types.Usage]:
         after, before = validation.window(created_after, created_before)
         if not self._usage_missing:
             try:
@@ -243,7 +243,7 @@ class HistoryMethods(UserBase):
             except AccountingError as exc:
                 if not self._lacks_usage(exc):
                     raise
-        window = operations.HistoryFilter(created_after=after, created_before=before)
+        window = records.HistoryFilter(created_after=after, created_before=before)
         page = yield from result_of(operations.list_transactions(window))
         me = self._email or ""
         return summarize(_newest_first(page.transactions, window, me), me)
@@ -253,7 +253,7 @@ class HistoryMethods(UserBase):
         *,
         created_after: datetime.datetime | None = None,
         created_before: datetime.datetime | None = None,
-    ) -> Usage:
+    ) -> types.Usage:
         """Counts and totals over your transactions, computed exactly by the service,
         optionally over a window (aware datetimes). Against a service without
         ``GET /user/usage``, computed here from the full history.
@@ -273,7 +273,7 @@ class HistoryMethods(UserBase):
         *,
         created_after: datetime.datetime | None = None,
         created_before: datetime.datetime | None = None,
-    ) -> Usage:
+    ) -> types.Usage:
         return await self._run_async(self._get_usage(created_after, created_before))
 
     def _lacks_usage(self, exc: AccountingError) -> bool:
@@ -299,9 +299,9 @@ def _limit(value: object) -> int | None:
 
 def _filters(
     status: object, created_after: object, created_before: object, counterparty: object
-) -> operations.HistoryFilter:
+) -> records.HistoryFilter:
     after, before = validation.window(created_after, created_before)
-    return operations.HistoryFilter(
+    return records.HistoryFilter(
         status=validation.status(status),
         created_after=after,
         created_before=before,
@@ -311,7 +311,7 @@ def _filters(
     )
 
 
-def _last_page(page: operations.Page, cursor: str | None) -> bool:
+def _last_page(page: records.Page, cursor: str | None) -> bool:
     """True when there is no next page to ask for. A service that answers an empty
     page, or the very cursor it was given, with a next cursor would keep a walk going
     forever: that is the end too."""
@@ -319,15 +319,15 @@ def _last_page(page: operations.Page, cursor: str | None) -> bool:
 
 
 def _newest_first(
-    transactions: list[Transaction], filters: operations.HistoryFilter, me: str
-) -> list[Transaction]:
+    transactions: list[types.Transaction], filters: records.HistoryFilter, me: str
+) -> list[types.Transaction]:
     """`transactions` that match `filters`, newest first (what the service does, for
     an answer from a service that does not)."""
     kept = [tx for tx in transactions if filters.matches(tx, me)]
     return sorted(kept, key=lambda t: t.created_at, reverse=True)
 
 
-def summarize(history: list[Transaction], me: str) -> Usage:
+def summarize(history: list[types.Transaction], me: str) -> types.Usage:
     """The usage summary of `history`, by the contract's rules (`GET /user/usage`):
     for a service that does not compute it."""
     mine = me.casefold()
@@ -349,7 +349,7 @@ def summarize(history: list[Transaction], me: str) -> Usage:
             elif to_me:
                 received += tx.amount
     times = [tx.created_at for tx in history]
-    return Usage(
+    return types.Usage(
         transaction_count=len(history),
         total_spent=spent,
         total_received=received,
@@ -362,7 +362,9 @@ def summarize(history: list[Transaction], me: str) -> Usage:
     )
 
 
-def account_summary(user: User, usage: Usage, recent: list[Transaction], url: str) -> AccountInfo:
+def account_summary(
+    user: User, usage: types.Usage, recent: list[types.Transaction], url: str
+) -> types.AccountInfo:
     """The `get_account_info()` dict: the account, the usage summary and the billing
     history (newest first), reported as floats."""
     return {

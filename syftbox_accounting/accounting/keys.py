@@ -8,12 +8,12 @@ from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
 
-from syftbox_accounting import operations, validation
+from syftbox_accounting import operations, types, validation
 from syftbox_accounting.accounting.base import UserBase
 from syftbox_accounting.errors import InvalidInputError
 from syftbox_accounting.service_client import twin
 from syftbox_accounting.transport import Flow, result_of
-from syftbox_accounting.types import ApiKey, ApiKeyScope, NewApiKey
+from syftbox_accounting.types import ApiKeyScope
 
 __all__ = ["KeyMethods"]
 
@@ -49,7 +49,7 @@ class KeyMethods(UserBase):
         expires_in: Any,
         max_spend: Any,
         idempotency_key: str | None,
-    ) -> Flow[NewApiKey]:
+    ) -> Flow[types.NewApiKey]:
         if name is None:
             raise InvalidInputError("name must be a string saying what the key is for.")
         call = operations.create_api_key(
@@ -71,7 +71,7 @@ class KeyMethods(UserBase):
         expires_in: int | float | datetime.timedelta | None = None,
         max_spend: int | float | Decimal | None = None,
         idempotency_key: str | None = None,
-    ) -> NewApiKey:
+    ) -> types.NewApiKey:
         """Create an API key for this account, to use instead of the password:
         ``AccountingClient(url, api_key=made.secret)``, or the
         ``SYFTBOX_ACCOUNTING_API_KEY`` variable. `scopes` say what it may do: ``read``
@@ -102,15 +102,15 @@ class KeyMethods(UserBase):
         expires_in: int | float | datetime.timedelta | None = None,
         max_spend: int | float | Decimal | None = None,
         idempotency_key: str | None = None,
-    ) -> NewApiKey:
+    ) -> types.NewApiKey:
         return await self._run_async(
             self._create_api_key(name, scopes, expires_in, max_spend, idempotency_key)
         )
 
-    def _list_api_keys(self) -> Flow[list[ApiKey]]:
+    def _list_api_keys(self) -> Flow[list[types.ApiKey]]:
         return (yield from result_of(operations.list_api_keys()))
 
-    def list_api_keys(self) -> list[ApiKey]:
+    def list_api_keys(self) -> list[types.ApiKey]:
         """This account's API keys, oldest first, revoked and expired ones included;
         never their secrets (each has a `hint` such as ``sbk_...x9Qa``).
 
@@ -123,10 +123,10 @@ class KeyMethods(UserBase):
         return self._run(self._list_api_keys())
 
     @twin(list_api_keys)
-    async def list_api_keys_async(self) -> list[ApiKey]:
+    async def list_api_keys_async(self) -> list[types.ApiKey]:
         return await self._run_async(self._list_api_keys())
 
-    def _revoke_api_key(self, key_id: str, idempotency_key: str | None) -> Flow[ApiKey]:
+    def _revoke_api_key(self, key_id: str, idempotency_key: str | None) -> Flow[types.ApiKey]:
         if key_id is None:
             raise InvalidInputError("key_id must be the id of a key (key_...), as listed.")
         call = operations.revoke_api_key(
@@ -135,7 +135,7 @@ class KeyMethods(UserBase):
         )
         return (yield from result_of(call))
 
-    def revoke_api_key(self, key_id: str, *, idempotency_key: str | None = None) -> ApiKey:
+    def revoke_api_key(self, key_id: str, *, idempotency_key: str | None = None) -> types.ApiKey:
         """Revoke one of this account's API keys (its `id`, ``key_...``): the service
         refuses it from the next request on. Revoking a revoked key changes nothing.
 
@@ -151,5 +151,5 @@ class KeyMethods(UserBase):
     @twin(revoke_api_key)
     async def revoke_api_key_async(
         self, key_id: str, *, idempotency_key: str | None = None
-    ) -> ApiKey:
+    ) -> types.ApiKey:
         return await self._run_async(self._revoke_api_key(key_id, idempotency_key))

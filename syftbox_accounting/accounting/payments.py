@@ -14,12 +14,11 @@ import httpx
 # The package, for `syftbox_accounting.Budget` in signatures: it resolves on first use
 # (typing.get_type_hints), so that loading the client never loads the budget module.
 import syftbox_accounting
-from syftbox_accounting import operations, validation
+from syftbox_accounting import operations, types, validation
 from syftbox_accounting.accounting import settlement
 from syftbox_accounting.accounting.base import UserBase, other_account
 from syftbox_accounting.service_client import twin
 from syftbox_accounting.transport import Flow, result_of
-from syftbox_accounting.types import Transaction
 
 __all__ = ["PaymentMethods"]
 
@@ -107,7 +106,7 @@ class PaymentMethods(UserBase):
         labels: tuple[str | None, str | None],
         hold_for: Any,
         idempotency_key: str | None,
-    ) -> Flow[Transaction]:
+    ) -> Flow[types.Transaction]:
         recipient = validation.email(recipient_email, "recipient_email")
         value = validation.amount(amount)
         names = (settlement.app_name(labels[0]), settlement.endpoint(labels[1]))
@@ -133,7 +132,7 @@ class PaymentMethods(UserBase):
         endpoint: str | None = None,
         hold_for: int | float | datetime.timedelta | None = None,
         idempotency_key: str | None = None,
-    ) -> Transaction:
+    ) -> types.Transaction:
         """As a payer: create a PENDING direct payment to `recipient_email`; no money
         moves until you `confirm_transaction()` it. At a service with holds it holds
         `amount` of your balance meanwhile, for `hold_for` (seconds or a timedelta;
@@ -161,7 +160,7 @@ class PaymentMethods(UserBase):
         endpoint: str | None = None,
         hold_for: int | float | datetime.timedelta | None = None,
         idempotency_key: str | None = None,
-    ) -> Transaction:
+    ) -> types.Transaction:
         return await self._run_async(
             self._create_transaction(
                 recipient_email, amount, (app_name, endpoint), hold_for, idempotency_key
@@ -175,7 +174,7 @@ class PaymentMethods(UserBase):
         app_name: str | None,
         endpoint: str | None,
         idempotency_key: str | None,
-    ) -> Flow[Transaction]:
+    ) -> Flow[types.Transaction]:
         key = settlement.flow_key(idempotency_key, True)
         assert key is not None
         with settlement.reported_as(key):
@@ -192,7 +191,7 @@ class PaymentMethods(UserBase):
         app_name: str | None = None,
         endpoint: str | None = None,
         idempotency_key: str | None = None,
-    ) -> Transaction:
+    ) -> types.Transaction:
         """As a payer: pay `recipient_email` `amount` dollars now (created and
         confirmed). Returns the COMPLETED transaction. If confirming fails, the
         pending transaction is cancelled and the error says so; when the outcome of
@@ -220,7 +219,7 @@ class PaymentMethods(UserBase):
         app_name: str | None = None,
         endpoint: str | None = None,
         idempotency_key: str | None = None,
-    ) -> Transaction:
+    ) -> types.Transaction:
         return await self._run_async(
             self._transfer(recipient_email, amount, app_name, endpoint, idempotency_key)
         )

@@ -7,10 +7,9 @@ import contextlib
 from collections.abc import Iterator
 from decimal import Decimal
 
-from syftbox_accounting import errors, operations, validation
+from syftbox_accounting import errors, operations, types, validation
 from syftbox_accounting.errors import AccountingError
 from syftbox_accounting.transport import Flow, result_of
-from syftbox_accounting.types import Transaction
 
 
 def flow_key(key: str | None, steps: bool) -> str | None:
@@ -33,7 +32,7 @@ def reported_as(key: str | None) -> Iterator[None]:
 
 def confirm_retrying(
     transaction_id: str, key: str, amount: Decimal | None = None
-) -> Flow[Transaction]:
+) -> Flow[types.Transaction]:
     """Confirm with `key` (capturing `amount`, or the whole hold); when the outcome is
     unknown and the service honours keys (the transport's retries spent), confirm
     once more with the same key."""
@@ -46,7 +45,7 @@ def confirm_retrying(
     return (yield from result_of(call))
 
 
-def confirm_or_cancel(pending: Transaction, key: str) -> Flow[Transaction]:
+def confirm_or_cancel(pending: types.Transaction, key: str) -> Flow[types.Transaction]:
     """Confirm `pending` now; if that fails, cancel it, so that nothing stays pending
     (cancelling one whose confirmation did land fails harmlessly: "already resolved").
     A confirmation whose outcome stays unknown at a service that honours keys is not
