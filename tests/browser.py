@@ -1,20 +1,33 @@
 """Headless Chromium driven over the DevTools protocol on pipes (no extra library): one
-browser for many pages, each waited for by a condition on the page, never a pause."""
+browser for many pages, each waited for by its load event or a condition the page
+checks on each change, never a pause."""
 
 from __future__ import annotations
 
 import base64
 import json
 import os
+import select
 import subprocess
 import time
 from pathlib import Path
 from typing import Any
 
-import httpx
-
 # Every wait on the browser: generous, reached only when something is broken.
 PATIENCE = 120.0
+
+# True once the condition holds, checked on each change of the document; false at the
+# ceiling.
+WAIT_FOR = """new Promise((resolve) => {
+  const holds = () => { try { return Boolean(%s); } catch (e) { return false; } };
+  if (holds()) { resolve(true); return; }
+  const observer = new MutationObserver(() => {
+    if (holds()) { observer.disconnect(); resolve(true); }
+  });
+  observer.observe(document,
+    {subtree: true, childList: true, characterData: true, attributes: true});
+  setTimeout(() => { observer.disconnect(); resolve(holds()); }, %d);
+})"""
 
 
 class Chromium:
@@ -49,6 +62,24 @@ class Chromium:
         self.buffer = b""
         self.next_id = 0
         self.session: str | None = None
+        self.events: list[str] = []  # the page's events since the last navigation
+
+    def _message(self, deadline: float) -> dict[str, Any]:
+        """The next message from the browser (a reply or an event), read as it comes;
+        an error past the generous `deadline`, reached only when something is broken."""
+        while b"\0" not in self.buffer:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError(f"Chromium said nothing for {PATIENCE:g} s")
+            if not select.select([self.read], [], [], left)[0]:
+                continue
+            chunk = os.read(self.read, 1 << 16)
+            if not chunk:
+                raise RuntimeError("Chromium closed the DevTools pipe")
+            self.buffer += chunk
+        raw, self.buffer = self.buffer.split(b"\0", 1)
+        message: dict[str, Any] = json.loads(raw)
+        return message
 
     def call(self, method: str, **params: Any) -> dict[str, Any]:
         self.next_id += 1
@@ -56,44 +87,44 @@ class Chromium:
         if self.session:
             message["sessionId"] = self.session
         os.write(self.write, json.dumps(message).encode() + b"\0")
+        deadline = time.monotonic() + PATIENCE
         while True:
-            while b"\0" not in self.buffer:
-                chunk = os.read(self.read, 1 << 16)
-                if not chunk:
-                    raise RuntimeError("Chromium closed the DevTools pipe")
-                self.buffer += chunk
-            raw, self.buffer = self.buffer.split(b"\0", 1)
-            reply = json.loads(raw)
-            if reply.get("id") == self.next_id:
+            reply = self._message(deadline)
+            if "method" in reply:
+                self.events.append(reply["method"])
+            elif reply.get("id") == self.next_id:
                 if "error" in reply:
                     raise RuntimeError(reply["error"])
                 result: dict[str, Any] = reply["result"]
                 return result
 
+    def _until_event(self, method: str) -> None:
+        """Wait for the page's event `method` (e.g. ``Page.loadEventFired``)."""
+        deadline = time.monotonic() + PATIENCE
+        while method not in self.events:
+            reply = self._message(deadline)
+            if "method" in reply:
+                self.events.append(reply["method"])
+
     def open(self, url: str) -> None:
-        """Load `url` in the browser's page (made on the first call), and wait until it
-        has loaded."""
+        """Load `url` in the browser's page (made on the first call), and wait for its
+        load event."""
         if self.session is None:
             target = self.call("Target.createTarget", url="about:blank")["targetId"]
             self.session = self.call("Target.attachToTarget", targetId=target, flatten=True)[
                 "sessionId"
             ]
+            self.call("Page.enable")
+        self.events.clear()
         self.call("Page.navigate", url=url)
-        want = "complete " + httpx.URL(url).path
-        self.wait_for(f"document.readyState + ' ' + location.pathname === {json.dumps(want)}")
+        self._until_event("Page.loadEventFired")
 
     def wait_for(self, condition: str) -> None:
-        """Wait until the JavaScript `condition` holds on the page; the ceiling is
-        generous, for a busy machine."""
-        deadline = time.monotonic() + PATIENCE
-        while time.monotonic() < deadline:
-            try:
-                if self.evaluate(condition) is True:
-                    return
-            except RuntimeError:  # still navigating
-                pass
-            time.sleep(0.05)  # not yet: look again
-        raise AssertionError(f"{condition} did not hold within {PATIENCE:g} s")
+        """Wait until the JavaScript `condition` holds on the page: the page checks it on
+        each change of its document (never on a timer), within a generous ceiling."""
+        holds = self.evaluate(WAIT_FOR % (condition, PATIENCE * 1000))
+        if holds is not True:
+            raise AssertionError(f"{condition} did not hold within {PATIENCE:g} s")
 
     def evaluate(self, expression: str) -> Any:
         reply = self.call(

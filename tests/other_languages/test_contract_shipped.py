@@ -80,17 +80,24 @@ def test_without_a_built_reference_docs_says_how_to_build_it(
 # every expected word (each operation's summary and path) has been shown: for as long
 # as rendering takes, within a generous ceiling, never a fixed pause.
 SHOW_EVERY_GROUP = """(async (expected) => {
-  const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
   const deadline = Date.now() + %d;
+  // The next change of the page (Redoc rendering, a group opening), or the ceiling.
+  const changed = () => new Promise((resolve) => {
+    const observer = new MutationObserver(() => { observer.disconnect(); resolve(); });
+    observer.observe(document.body,
+      {subtree: true, childList: true, characterData: true, attributes: true});
+    setTimeout(() => { observer.disconnect(); resolve(); }, Math.max(0, deadline - Date.now()));
+  });
   const seen = [];
   const shown = () => seen.join('\\n') + '\\n' + document.body.innerText;
   const missing = () => expected.filter((word) => !shown().includes(word));
   const groups = () => document.querySelectorAll('.menu-item-type-group > a');
-  while (groups().length === 0 && Date.now() < deadline) await sleep(50);
+  while (groups().length === 0 && Date.now() < deadline) await changed();
   while (missing().length > 0 && Date.now() < deadline) {
     for (const group of groups()) {
+      const opened = changed();
       group.click();
-      await sleep(50);
+      await opened;
       seen.push(document.body.innerText);
     }
   }
