@@ -39,8 +39,7 @@ ADMIN_KEY = "bench-admin-key-p7"
 VICTIM = "p7-victim@example.com"
 PASSWORD = "p7-bench-password"
 GOAL_MS = 2000.0
-FLOOD_WARMUP = 3.0  # seconds of flood before the first measured login
-SETTLE = 1.0  # seconds between measured logins
+READY = "flood on"  # the flood process's first line: every connection has been answered
 
 
 def _basic(email: str, password: str) -> str:
@@ -51,13 +50,26 @@ def _basic(email: str, password: str) -> str:
 # -- measured login
 
 
-async def _flood(url: str, connections: int, kind: str, stop: asyncio.Event) -> Counter[str]:
+async def _flood(
+    url: str, connections: int, kind: str, stop: asyncio.Event, on: asyncio.Event
+) -> Counter[str]:
+    """Flood until `stop`; set `on` once every connection has had an answer (or lost
+    its connection), so that the measured logins start under the whole flood."""
     host, port = url.removeprefix("http://").split(":")
     statuses: Counter[str] = Counter()
     fixed = _basic(VICTIM, "wrong-" + secrets.token_hex(8))
+    waiting = [connections]
+
+    def answered_once(first: list[bool]) -> None:
+        if first[0]:
+            first[0] = False
+            waiting[0] -= 1
+            if waiting[0] == 0:
+                on.set()
 
     async def one() -> None:
         writer: asyncio.StreamWriter | None = None
+        first = [True]
         while not stop.is_set():
             try:
                 if writer is None:
@@ -80,14 +92,18 @@ async def _flood(url: str, connections: int, kind: str, stop: asyncio.Event) -> 
                         close = True
                 await reader.readexactly(size)
                 statuses[head[9:12].decode()] += 1
+                answered_once(first)
                 if close:
                     writer.close()
                     writer = None
             except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
                 statuses["dropped"] += 1
+                answered_once(first)
                 if writer is not None:
                     writer.close()
                     writer = None
+                # The flood's own pacing, not a wait for anything: a refused connection
+                # (the service's backlog full) is not retried in a hot loop.
                 await asyncio.sleep(0.01)
         if writer is not None:
             writer.close()
@@ -104,10 +120,17 @@ def flood_main(argv: list[str]) -> None:
     url, connections, kind = argv[0], int(argv[1]), argv[2]
 
     async def main() -> Counter[str]:
-        stop = asyncio.Event()
+        stop, on = asyncio.Event(), asyncio.Event()
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+
+        async def say_when_on() -> None:
+            await on.wait()
+            print(READY, flush=True)
+
         started = time.perf_counter()
-        statuses = await _flood(url, connections, kind, stop)
+        announce = asyncio.create_task(say_when_on())
+        statuses = await _flood(url, connections, kind, stop, on)
+        announce.cancel()
         statuses["seconds_x1000"] = int((time.perf_counter() - started) * 1000)
         return statuses
 
@@ -131,6 +154,14 @@ class Flood:
         )
         return self
 
+    def wait_until_on(self) -> None:
+        """Block until every flood connection has been answered once (its first line)."""
+        assert self.process is not None
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline().strip()
+        if line != READY:
+            raise RuntimeError(f"P7: the flood did not start (it said {line!r})")
+
     def __exit__(self, *exc: object) -> None:
         process = self.process
         if process is None:
@@ -138,7 +169,9 @@ class Flood:
         process.send_signal(signal.SIGTERM)
         try:
             out, _ = process.communicate(timeout=30)
-            self.counters = json.loads(out or "{}")
+            # Its last line: the counters (the first, READY, was read already or not sent).
+            last = out.strip().splitlines()[-1] if out.strip() else "{}"
+            self.counters = json.loads(last) if last != READY else {}
         except (subprocess.TimeoutExpired, json.JSONDecodeError):
             process.kill()
             process.wait()
@@ -167,6 +200,8 @@ def first_login(url: str, email: str) -> tuple[float, int]:
             if response.status_code != 503:
                 raise RuntimeError(f"P7: login answered {response.status_code}: {response.text}")
             refusals += 1
+            # What a well-behaved client does when told to come back later: the wait is
+            # part of the latency this figure reports, not a pause of the benchmark.
             time.sleep(float(response.headers.get("Retry-After", "1")))
 
 
@@ -177,12 +212,10 @@ def measure(connections: int, logins: int, kind: str = "distinct") -> dict[str, 
     with ServerProcess("reference", "--admin-key", ADMIN_KEY) as server:
         _register(server.url, emails)
         quiet = [first_login(server.url, email)[0] for email in quiet_emails]
-        results: list[tuple[float, int]] = []
         with Flood(server.url, connections, kind) as flood:
-            time.sleep(FLOOD_WARMUP)
-            for email in flood_emails:
-                results.append(first_login(server.url, email))
-                time.sleep(SETTLE)
+            flood.wait_until_on()
+            # One after the other: each starts when the one before was answered.
+            results = [first_login(server.url, email) for email in flood_emails]
     seconds = flood.counters.pop("seconds_x1000", 0) / 1000
     return {
         "connections": connections,
