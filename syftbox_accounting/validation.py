@@ -242,25 +242,6 @@ def api_key(value: object, name: str = "api_key") -> str:
     return str(text)
 
 
-def key_lifetime(value: object, name: str = "expires_in") -> int | None:
-    """None, or an API key's lifetime: whole seconds (int, float or timedelta) from 60
-    to 365 days."""
-    if value is None:
-        return None
-    if isinstance(value, datetime.timedelta):
-        value = value.total_seconds()
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InvalidInputError(
-            f"{name} must be a number of seconds or a timedelta, not {_type_name(value)}."
-        )
-    if not (math.isfinite(value) and value == int(value) and 60 <= value <= MAX_KEY_LIFETIME):
-        raise InvalidInputError(
-            f"{name} must be a whole number of seconds from 60 to {MAX_KEY_LIFETIME} "
-            f"(365 days), got {value}."
-        )
-    return int(value)
-
-
 def optional_text(name: str, value: object, *, max_length: int) -> str | None:
     """An optional label (organization, app name, endpoint): None or a string."""
     if value is None:
@@ -422,9 +403,9 @@ def refund(tx_id: object, value: Any, reason: object) -> tuple[str, Decimal | No
     )
 
 
-def expires_in(value: object, name: str = "expires_in") -> int | None:
-    """None, or a token lifetime: whole seconds (int, float or timedelta) from 1 to
-    86400 (24 hours)."""
+def _seconds(value: object, name: str, lowest: int, highest: int, spelled: str) -> int | None:
+    """None, or whole seconds (int, float or timedelta) from `lowest` to `highest`
+    (`spelled`: the highest in words, for the message)."""
     if value is None:
         return None
     if isinstance(value, datetime.timedelta):
@@ -433,12 +414,24 @@ def expires_in(value: object, name: str = "expires_in") -> int | None:
         raise InvalidInputError(
             f"{name} must be a number of seconds or a timedelta, not {_type_name(value)}."
         )
-    if not (math.isfinite(value) and value == int(value) and 1 <= value <= MAX_TOKEN_LIFETIME):
+    if not (math.isfinite(value) and value == int(value) and lowest <= value <= highest):
         raise InvalidInputError(
-            f"{name} must be a whole number of seconds from 1 to {MAX_TOKEN_LIFETIME} "
-            f"(24 hours), got {value}."
+            f"{name} must be a whole number of seconds from {lowest} to {highest} "
+            f"({spelled}), got {value}."
         )
     return int(value)
+
+
+def expires_in(value: object, name: str = "expires_in") -> int | None:
+    """None, or a token lifetime: whole seconds (int, float or timedelta) from 1 to
+    86400 (24 hours)."""
+    return _seconds(value, name, 1, MAX_TOKEN_LIFETIME, "24 hours")
+
+
+def key_lifetime(value: object, name: str = "expires_in") -> int | None:
+    """None, or an API key's lifetime: whole seconds (int, float or timedelta) from 60
+    to 365 days."""
+    return _seconds(value, name, 60, MAX_KEY_LIFETIME, "365 days")
 
 
 def is_loopback(host: str) -> bool:
