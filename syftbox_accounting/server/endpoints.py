@@ -103,27 +103,22 @@ async def _create_user(run: Runner, request: Request) -> Response:
         run.service.create_user,
         lambda created: _ok({"user": user_json(created[0]), "password": created[1]}, 201),
         _REGISTER,
-        op="createUser",
     )
 
 
 async def _get_my_info(run: Runner, request: Request) -> dict[str, Any]:
-    account = await run.as_caller(request, run.service.my_info, op="getMyInfo", reads=True)
+    account = await run.as_caller(request, run.service.my_info, reads=True)
     return {"user": user_json(account)}
 
 
 async def _update_password(run: Runner, request: Request) -> Response:
     raw = await _read_body(request)
-    return await run.answer(
-        request, raw, run.service.update_password, _user_answer, _NEW_PASSWORD, op="updatePassword"
-    )
+    return await run.answer(request, raw, run.service.update_password, _user_answer, _NEW_PASSWORD)
 
 
 async def _update_organization(run: Runner, request: Request) -> Response:
     raw = await _read_body(request)
-    return await run.answer(
-        request, raw, run.service.update_organization, _user_answer, _BASIC, op="updateOrganization"
-    )
+    return await run.answer(request, raw, run.service.update_organization, _user_answer, _BASIC)
 
 
 async def _create_token(run: Runner, request: Request) -> Response:
@@ -134,7 +129,6 @@ async def _create_token(run: Runner, request: Request) -> Response:
         run.service.create_token,
         lambda t: _ok({"token": t}),
         _BASIC,
-        op="createToken",
     )
 
 
@@ -146,7 +140,6 @@ async def _create_transaction(run: Runner, request: Request) -> Response:
         run.service.create_transaction,
         _transaction_answer,
         _BASIC,
-        op="createTransaction",
     )
 
 
@@ -158,7 +151,6 @@ async def _confirm_transaction(run: Runner, request: Request) -> Response:
         run.service.confirm_transaction,
         _transaction_answer,
         _BASIC,
-        op="confirmTransaction",
     )
 
 
@@ -170,7 +162,6 @@ async def _cancel_transaction(run: Runner, request: Request) -> Response:
         run.service.cancel_transaction,
         _transaction_answer,
         _BASIC,
-        op="cancelTransaction",
     )
 
 
@@ -189,7 +180,6 @@ async def _refund_transaction(run: Runner, request: Request) -> Response:
             run.service.admin_refund_transaction,
             _transaction_answer,
             _ADMIN,
-            op="refundTransaction",
         )
     raw = await _read_body(request)
     return await run.answer(
@@ -198,7 +188,6 @@ async def _refund_transaction(run: Runner, request: Request) -> Response:
         run.service.refund_transaction,
         _transaction_answer,
         _BASIC,
-        op="refundTransaction",
     )
 
 
@@ -216,7 +205,7 @@ async def _list_transactions(run: Runner, request: Request) -> dict[str, Any] | 
     params = _query(request)
     heavy = "limit" not in params  # the whole history, as the public protocol asks
     transactions, next_cursor = await run.as_caller(
-        request, run.service.transactions, params, op="listTransactions", heavy=heavy, reads=True
+        request, run.service.transactions, params, heavy=heavy, reads=True
     )
 
     def answer() -> dict[str, Any]:
@@ -232,16 +221,12 @@ async def _list_transactions(run: Runner, request: Request) -> dict[str, Any] | 
 
 async def _get_transaction(run: Runner, request: Request) -> dict[str, Any]:
     transaction_id: str = request.path_params["transactionId"]
-    transaction = await run.as_caller(
-        request, run.service.transaction, transaction_id, op="getTransaction", reads=True
-    )
+    transaction = await run.as_caller(request, run.service.transaction, transaction_id, reads=True)
     return {"transaction": transaction_json(transaction)}
 
 
 async def _get_usage(run: Runner, request: Request) -> dict[str, Any]:
-    usage = await run.as_caller(
-        request, run.service.usage, _query(request), op="getUsage", reads=True
-    )
+    usage = await run.as_caller(request, run.service.usage, _query(request), reads=True)
     return {"usage": usage_json(usage)}
 
 
@@ -253,12 +238,11 @@ async def _create_api_key(run: Runner, request: Request) -> Response:
         run.service.create_api_key,
         lambda made: _ok({"apiKey": key_json(made[0]), "secret": made[1]}),
         _BASIC,
-        op="createApiKey",
     )
 
 
 async def _list_api_keys(run: Runner, request: Request) -> dict[str, Any]:
-    keys = await run.as_caller(request, run.service.list_api_keys, op="listApiKeys")
+    keys = await run.as_caller(request, run.service.list_api_keys)
     return {"apiKeys": [key_json(key) for key in keys]}
 
 
@@ -270,7 +254,6 @@ async def _revoke_api_key(run: Runner, request: Request) -> Response:
         run.service.revoke_api_key,
         lambda key: _ok({"apiKey": key_json(key)}),
         _BASIC,
-        op="revokeApiKey",
     )
 
 
@@ -279,9 +262,7 @@ async def _add_balance(run: Runner, request: Request) -> Response:
     _json_body_type(request)
     _admin(run, request)
     raw = await _read_body(request)
-    return await run.answer(
-        request, raw, run.service.add_balance, _user_answer, _ADMIN, op="addBalance"
-    )
+    return await run.answer(request, raw, run.service.add_balance, _user_answer, _ADMIN)
 
 
 async def _get_user(run: Runner, request: Request) -> dict[str, Any]:

@@ -103,7 +103,7 @@ class Runner(Protocol):
 
     async def db(self, func: Callable[..., T], *args: Any) -> T: ...
 
-    async def login(self, request: Request, op: str) -> Caller: ...
+    async def login(self, request: Request) -> Caller: ...
 
 
 async def answer(
@@ -114,7 +114,6 @@ async def answer(
     func: Callable[..., T],
     render: Callable[[T], Response],
     keyed: Keyed,
-    op: str,
 ) -> Response:
     """Answer a request that carries `key`: replay, refuse, or run `func` and record
     its answer with what it changed (see the module's docstring)."""
@@ -123,10 +122,10 @@ async def answer(
     account: Account | None = None
     call: Callable[[], T]
     if keyed.auth == "basic":
-        # An API key must allow `op` before it may replay an answer too (one may hold a
-        # new key's secret).
+        # An API key must allow the operation before it may replay an answer too (one
+        # may hold a new key's secret).
         try:
-            caller = await run.login(request, op)
+            caller = await run.login(request)
         except errors.ApiError as refused:
             if refused.status != 401 or not keyed.retired_login:
                 raise

@@ -16,7 +16,7 @@ from syftbox_accounting.server.endpoints import ENDPOINTS, Endpoint, method_not_
 from syftbox_accounting.server.hashing import HashingQueue
 from syftbox_accounting.server.request_log import printable
 from syftbox_accounting.server.responses import ExactJSONResponse, error_response
-from syftbox_accounting.server.runner import Runner
+from syftbox_accounting.server.runner import OPERATION, Runner
 from syftbox_accounting.server.service import AccountingService
 
 logger = logging.getLogger("syftbox_accounting.server")
@@ -42,6 +42,7 @@ def _endpoint(run: Runner, endpoint: Endpoint) -> Handler:
     """The route's handler: the endpoint's JSON, an ApiError's Error body, or a 500."""
 
     async def handle(request: Request) -> Response:
+        request.scope[OPERATION] = endpoint.operation_id
         try:
             answer = await endpoint.handler(run, request)
             return answer if isinstance(answer, Response) else ExactJSONResponse(answer)

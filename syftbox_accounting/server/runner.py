@@ -23,6 +23,17 @@ from syftbox_accounting.server.store.database import WouldWait
 T = TypeVar("T")
 
 
+# Where a request's operationId is kept: set by the route from its `ENDPOINTS` row,
+# read where an API key's scopes are checked.
+OPERATION = "syftbox_accounting.operation"
+
+
+def operation_of(request: Request) -> str:
+    """The operationId of the route that took `request`."""
+    operation: str = request.scope[OPERATION]
+    return operation
+
+
 class Runner:
     """Where blocking work runs: never on the event loop when it can wait or take long.
 
@@ -105,18 +116,18 @@ class Runner:
         request: Request,
         func: Callable[..., T],
         *args: Any,
-        op: str,
         slow: bool = False,
         heavy: bool = False,
         reads: bool = False,
     ) -> T:
         """Authenticate the request's Basic credentials or API key (whose scopes must
-        cover the operation `op`), then run `func(caller, *args)`; `slow` when `func`
-        hashes a password, `heavy` when it may read much (a whole history): then it runs
-        in a thread even on an in-memory database; `reads` when it only reads (then,
-        with a password verified recently, it runs on the event loop: see `read`)."""
+        cover the request's operation, `operation_of`), then run `func(caller, *args)`;
+        `slow` when `func` hashes a password, `heavy` when it may read much (a whole
+        history): then it runs in a thread even on an in-memory database; `reads` when
+        it only reads (then, with a password verified recently, it runs on the event
+        loop: see `read`)."""
         if slow:
-            caller = await self.login(request, op)
+            caller = await self.login(request)
             return await self.hashing(request, func, caller, *args, account=caller.account.id)
         authorization = request.headers.get("authorization")
         run_db = self.slow if heavy else self.db
@@ -125,6 +136,7 @@ class Runner:
         first = self.slow if heavy else self.read if reads else self.write
         if is_api_key(authorization):
             assert authorization is not None
+            op = operation_of(request)
             return await (run_db if reads else first)(self._with_key, authorization, op, func, args)
         credentials = parse_basic(authorization)
         if reads and not heavy:
@@ -153,17 +165,16 @@ class Runner:
         func: Callable[..., T],
         render: Callable[[T], Response],
         keyed: Keyed,
-        *,
-        op: str,
     ) -> Response:
-        """Run `func` (with the caller, for user auth: Basic or an API key allowed `op`)
+        """Run `func` (with the caller, for user auth: Basic or an API key allowed the
+        request's operation)
         on the body and `render` its answer; with an `Idempotency-Key`, at most once per
         key (see `idempotency`)."""
         key = idempotency.key_of(request.headers)
         if key is not None:
-            return await idempotency.answer(self, request, raw, key, func, render, keyed, op)
+            return await idempotency.answer(self, request, raw, key, func, render, keyed)
         if keyed.auth == "basic":
-            return render(await self.as_caller(request, func, raw, op=op, slow=keyed.slow))
+            return render(await self.as_caller(request, func, raw, slow=keyed.slow))
         if keyed.auth == "admin":
             check_admin(request.headers.get("authorization"), self.service.admin_key)
             return render(await self.db(func, raw))
@@ -171,12 +182,13 @@ class Runner:
             return render(await self.hashing(request, func, raw, account=REGISTRATIONS))
         return render(await self.slow(func, raw))
 
-    async def login(self, request: Request, op: str) -> Caller:
-        """The caller of a user request: Basic credentials, or an API key allowed `op`."""
+    async def login(self, request: Request) -> Caller:
+        """The caller of a user request: Basic credentials, or an API key allowed the
+        request's operation."""
         authorization = request.headers.get("authorization")
         if is_api_key(authorization):
             assert authorization is not None
-            return await self.db(self.service.key_login, authorization, op)
+            return await self.db(self.service.key_login, authorization, operation_of(request))
         credentials = parse_basic(authorization)
         found = await self.db(self.service.cached_login, credentials)
         if isinstance(found, Caller):
