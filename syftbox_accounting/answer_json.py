@@ -43,6 +43,8 @@ def _bounded_number(text: str) -> Decimal:
 
 
 def _bounded_int(text: str) -> int:
+    if len(text) <= MAX_NUMBER_DIGITS:
+        return int(text)  # short enough whatever its sign
     if len(text.lstrip("-")) > MAX_NUMBER_DIGITS:
         raise ValueError(f"the number {text[:20]}... has too many digits")
     return int(text)

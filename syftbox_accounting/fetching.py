@@ -40,15 +40,23 @@ Outcome = Answer | httpx.HTTPError | OSError | Stopped
 
 class Request:
     """What one call sends, ready for `httpx.Client.build_request`, with a repr that
-    shows no body or credentials (tracebacks that capture locals print it)."""
+    shows no body or credentials (tracebacks that capture locals print it).
+    `user_agent`: the User-Agent to send instead of the client's (None: the client's)."""
 
-    __slots__ = ("auth", "build", "timeout")
+    __slots__ = ("auth", "build", "timeout", "user_agent")
 
-    def __init__(self, build: dict[str, Any], auth: httpx.Auth | None, timeout: float) -> None:
+    def __init__(
+        self,
+        build: dict[str, Any],
+        auth: httpx.Auth | None,
+        timeout: float,
+        user_agent: str | None = None,
+    ) -> None:
         self.build = build
         # None: the client's own (httpx's default), as a request without `auth=` gets.
         self.auth: Any = httpx.USE_CLIENT_DEFAULT if auth is None else auth
         self.timeout = timeout
+        self.user_agent = user_agent
 
     def __repr__(self) -> str:
         return f"<request {self.build.get('method')} {self.build.get('url')}>"
@@ -79,6 +87,10 @@ def _timed(
     client: httpx.Client | httpx.AsyncClient, request: Request, timeout: float
 ) -> httpx.Request:
     built = client.build_request(**request.build)
+    if request.user_agent is not None:
+        # Set on the request built, not merged into build_request's: one header set
+        # costs less than a second Headers merged into the client's.
+        built.headers["User-Agent"] = request.user_agent
     # httpx's timeout extension, set here: one dict, where `timeout=` builds a Timeout.
     built.extensions["timeout"] = {
         "connect": timeout,

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import functools
 import math
 import re
 from collections.abc import Callable
@@ -57,6 +58,8 @@ class Call(Generic[T]):
     `probe` marks the call that learns those features, whatever its answer;
     `about` is what a 404 means was not found (the advice differs).
     `exact_request` is `request` with its amounts as decimal strings (see `request_for`).
+    Nothing changes a Call once made (the transport copies `request`), so a call with
+    nothing of its own is made once and shared.
     """
 
     # Out of reprs: the body may hold a password (tracebacks capture locals).
@@ -114,6 +117,7 @@ MAX_MONEY_DIGITS = 28
 # A money field's decimal string (openapi.yaml, `DecimalTotal`): digits, then optionally a
 # point and 1 to 6 digits. ASCII digits only (`\d` would take other scripts' digits).
 _DECIMAL_TEXT = re.compile(r"(?:0|[1-9][0-9]{0,17})(?:\.[0-9]{1,6})?")
+_ZERO = Decimal(0)  # immutable, so one serves every read
 
 
 def _money(
@@ -179,10 +183,10 @@ def _user(
 ) -> User:
     """A `User` from the contract's fields (each amount as its number and its decimal
     string), every one checked."""
-    total = _total(*balance, "user.balance")
+    total = _total(balance[0], balance[1], "user.balance")
     # A service without holds sends neither: nothing is held there.
-    held_total = _opt_total(*held, "user.heldBalance") or Decimal(0)
-    available_total = _opt_total(*available, "user.availableBalance")
+    held_total = _opt_total(held[0], held[1], "user.heldBalance") or _ZERO
+    available_total = _opt_total(available[0], available[1], "user.availableBalance")
     if held_total > total or (
         available_total is not None and available_total != total - held_total
     ):
@@ -199,7 +203,7 @@ def _user(
 def to_transaction(tx: gen.models.Transaction) -> types.Transaction:
     resolved_by = _opt_str(tx.resolved_by, "transaction.resolvedBy")
     amount = _money(
-        tx.amount, tx.amount_decimal, "transaction.amount", minimum=Decimal(0), inclusive=False
+        tx.amount, tx.amount_decimal, "transaction.amount", minimum=_ZERO, inclusive=False
     )
     authorized = (
         amount  # a service without holds captures what it creates
@@ -233,7 +237,7 @@ def to_transaction(tx: gen.models.Transaction) -> types.Transaction:
         expires_at=_opt_time(tx.expires_at, "transaction.expiresAt"),
         cancel_reason=_opt_str(tx.cancel_reason, "transaction.cancelReason"),
         refund_of=_opt_str(tx.refund_of, "transaction.refundOf"),
-        refunded_amount=refunded or Decimal(0),
+        refunded_amount=refunded or _ZERO,
         refund_reason=_opt_str(tx.refund_reason, "transaction.refundReason"),
     )
 
@@ -291,11 +295,11 @@ def _read_usage(doc: Any) -> types.Usage:
             usage.total_refunds_received_decimal,
             "usage.totalRefundsReceived",
         )
-        or Decimal(0),
+        or _ZERO,
         total_refunds_given=_opt_total(
             usage.total_refunds_given, usage.total_refunds_given_decimal, "usage.totalRefundsGiven"
         )
-        or Decimal(0),
+        or _ZERO,
     )
 
 
@@ -306,14 +310,20 @@ def _count(value: object, what: str) -> int:
 
 
 def _total(number: object, text: object, what: str) -> Decimal:
-    return _money(number, text, what, minimum=Decimal(0), inclusive=True)
+    if type(text) is str and _DECIMAL_TEXT.fullmatch(text):
+        # The common case, read here at once (every balance read has three): the
+        # pattern allows no sign, so it is never below zero.
+        return Decimal(text)
+    return _money(number, text, what, minimum=_ZERO, inclusive=True)
 
 
 def _opt_total(number: object, text: object, what: str) -> Decimal | None:
     """A total the public service does not send (None then)."""
+    if type(text) is str and _DECIMAL_TEXT.fullmatch(text):
+        return Decimal(text)  # as in `_total`
     if isinstance(number, gen.Unset) and isinstance(text, gen.Unset):
         return None
-    return _total(number, text, what)
+    return _money(number, text, what, minimum=_ZERO, inclusive=True)
 
 
 def to_api_key(key: gen.models.ApiKey) -> types.ApiKey:
@@ -333,7 +343,7 @@ def to_api_key(key: gen.models.ApiKey) -> types.ApiKey:
             key.max_spend,
             key.max_spend_decimal,
             "apiKey.maxSpend",
-            minimum=Decimal(0),
+            minimum=_ZERO,
             inclusive=False,
         ),
         spent=_total(key.spent, key.spent_decimal, "apiKey.spent"),
@@ -453,10 +463,12 @@ def create_user(
     )
 
 
+@functools.cache  # one request, with nothing of its own: built once (a Call is frozen)
 def get_my_info() -> Call[User]:
     return Call(gen.get_my_info._get_kwargs(), "basic", _read_user)
 
 
+@functools.cache
 def learn_features() -> Call[None]:
     """The cheapest answer of a service, whatever it says (`getMyInfo` without
     credentials: a 401 costs it no password hash), to read its Accounting-Features

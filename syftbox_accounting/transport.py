@@ -201,12 +201,15 @@ class Transport(Credentials, HttpClients):
         # Amounts as decimal strings where the service announced exact-money.
         build = dict(call.request_for(self.features))
         build["url"] = self.base_url + call.path
-        if agent:
-            build["headers"] = {**(build.get("headers") or {}), "User-Agent": USER_AGENT}
         # Never follow a redirect, whatever the user's client says (`fetching` sends
         # with follow_redirects=False): a 307 to another host would carry the
         # credentials there.
-        return Request(build, auth, self.timeout if timeout is None else timeout)
+        return Request(
+            build,
+            auth,
+            self.timeout if timeout is None else timeout,
+            USER_AGENT if agent else None,
+        )
 
     def _clock(
         self, timeout: float | None, deadline: float | None, max_retries: int | None

@@ -35,6 +35,47 @@ def test_every_request_names_the_library_and_its_version(httpx_mock: HTTPXMock) 
     assert agent.startswith(f"syftbox-accounting/{__version__} python/3.")
 
 
+OWN_HEADERS = {"User-Agent": "theirs/1.0", "X-Team": "ml"}
+
+
+def _answering(seen: list[httpx.Request]) -> httpx.MockTransport:
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={"user": user_json()})
+
+    return httpx.MockTransport(answer)
+
+
+def _sent_our_agent_and_kept_theirs(seen: list[httpx.Request]) -> None:
+    assert [r.method for r in seen] == ["GET", "PUT"]
+    for request in seen:
+        assert len(request.headers.get_list("User-Agent")) == 1
+        assert request.headers["User-Agent"].startswith(f"syftbox-accounting/{__version__} ")
+        assert request.headers["X-Team"] == "ml"
+    assert seen[1].headers["Idempotency-Key"]
+
+
+def test_a_users_own_client_sends_our_user_agent_and_keeps_its_headers() -> None:
+    """A client of the user's (``http_client=``) sends our User-Agent instead of its own;
+    its other headers and each request's own (the Idempotency-Key) stay."""
+    seen: list[httpx.Request] = []
+    with httpx.Client(transport=_answering(seen), headers=OWN_HEADERS) as mine:
+        client = AccountingClient(BASE, EMAIL, PASSWORD, http_client=mine)
+        client.get_account_balance()
+        client.update_organization("Lab")
+    _sent_our_agent_and_kept_theirs(seen)
+
+
+@pytest.mark.anyio
+async def test_a_users_own_async_client_sends_our_user_agent_and_keeps_its_headers() -> None:
+    seen: list[httpx.Request] = []
+    async with httpx.AsyncClient(transport=_answering(seen), headers=OWN_HEADERS) as mine:
+        client = AccountingClient(BASE, EMAIL, PASSWORD, async_http_client=mine)
+        await client.get_account_balance_async()
+        await client.update_organization_async("Lab")
+    _sent_our_agent_and_kept_theirs(seen)
+
+
 def test_an_error_carries_the_request_id_and_says_it(httpx_mock: HTTPXMock) -> None:
     httpx_mock.add_response(
         url=ME,
