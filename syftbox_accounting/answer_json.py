@@ -64,8 +64,12 @@ def load_json(content: bytes | str) -> Any:
     """An answer's JSON, every number range-checked (fractions as `Decimal`); a
     number out of range is a ValueError, like any other broken answer."""
     if not isinstance(content, str):
-        # As `json.loads` reads bytes: UTF-8, -16 or -32, by the first bytes.
-        content = content.decode(json.detect_encoding(content), "surrogatepass")
+        # As `json.loads` reads bytes: UTF-8, -16 or -32, by the first bytes; an object
+        # whose second byte is not NUL is UTF-8 (what every answer is), found at once.
+        if content[:1] == b"{" and content[1:2] != b"\x00":
+            content = content.decode("utf-8", "surrogatepass")
+        else:
+            content = content.decode(json.detect_encoding(content), "surrogatepass")
     elif content.startswith("\ufeff"):
         raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", content, 0)
     return _DECODER.decode(content)

@@ -534,15 +534,16 @@ class _Attempts(Generic[T]):
         else:
             request_id = None
             what = type(outcome).__name__
-        log.debug(
-            "%s %s -> %s in %.0f ms (attempt %d, request id %s)",
-            call.method,
-            call.path,
-            what,
-            elapsed,
-            self.attempt + 1,
-            request_id or "none",
-        )
+        if log.isEnabledFor(logging.DEBUG):  # the common case skips building the args
+            log.debug(
+                "%s %s -> %s in %.0f ms (attempt %d, request id %s)",
+                call.method,
+                call.path,
+                what,
+                elapsed,
+                self.attempt + 1,
+                request_id or "none",
+            )
         if self.attempt >= self.limit:
             return None
         wait = transport._retry_wait(call, outcome, self.attempt)
