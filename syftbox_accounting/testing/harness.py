@@ -291,10 +291,11 @@ class AccountingTestService:
         """
         email = email or f"user-{next(self._numbers)}-{secrets.token_hex(3)}@example.com"
         client = self.client(**options)
-        client.register_accounting(
+        account = client.register_accounting(
             email, password or secrets.token_urlsafe(16), organization=organization
         )
-        start = client.get_account().balance
+        assert account.user is not None  # always set by register_accounting
+        start = account.user.balance  # the answer says it: no second request for it
         wanted = Decimal(0) if balance == 0 else validation.amount(balance, "balance")
         if wanted < start:
             raise ValueError(
