@@ -8,9 +8,9 @@ from typing import Any
 
 from syftbox_accounting import errors
 from syftbox_accounting import hooks as _hooks
+from syftbox_accounting.calls import Call
 from syftbox_accounting.errors import AccountingError
 from syftbox_accounting.fetching import Answer, Outcome
-from syftbox_accounting.operations import Call
 
 REQUEST_ID_HEADER = "x-request-id"  # as `fetching.Answer` names it
 

@@ -14,7 +14,7 @@ import types
 from collections.abc import Generator
 from typing import Any, TypeVar, cast
 
-from syftbox_accounting.operations import Call
+from syftbox_accounting.calls import Call
 
 T = TypeVar("T")
 

@@ -19,7 +19,7 @@ from syftbox_accounting import errors
 from syftbox_accounting.errors import AuthenticationError
 
 if TYPE_CHECKING:
-    from syftbox_accounting.operations import Call
+    from syftbox_accounting.calls import Call
     from syftbox_accounting.transport import Transport
 
 log = logging.getLogger("syftbox_accounting")

@@ -115,7 +115,9 @@ def _references(
 def _builders(func: Any, cls: type) -> frozenset[str]:
     """The builders of `operations` that `func` uses: ``operations.x``, or ``x`` imported
     from it, directly or through the helpers it calls (never through other builders)."""
-    builders = {f for f in vars(operations).values() if inspect.isfunction(f)}
+    # Unwrapped: a builder made once is behind `functools.cache`.
+    found = (inspect.unwrap(f) for f in vars(operations).values() if callable(f))
+    builders = {f for f in found if inspect.isfunction(f)}
     return frozenset(
         ref.name
         for ref in _references(func, cls, PACKAGE, seen=builders)
@@ -219,7 +221,7 @@ def first_gap(operation_id: str, method: str, path: str) -> str | None:
             f"{operation_id}: {_file(_generated)} has no `{name}`: run `make generate` (it "
             "regenerates generated/ and writes the door to it from openapi.yaml)"
         )
-    if not inspect.isfunction(getattr(operations, name, None)):
+    if not inspect.isfunction(inspect.unwrap(getattr(operations, name, None))):
         return (
             f"{operation_id}: add the builder `def {name}(...) -> Call[...]` to "
             f"{_file(operations)}: it builds the request with gen.{name}._get_kwargs(...) "

@@ -38,6 +38,8 @@ LAYERS: tuple[frozenset[str], ...] = (
             "types",
             "records",
             "validation",
+            "calls",
+            "answers",
             "operations",
             "flows",
             "retry",

@@ -29,7 +29,8 @@ from syftbox_accounting.cli._output import (
     user_lines,
     when,
 )
-from syftbox_accounting.cli._parser import PROG, serve_parser
+from syftbox_accounting.cli._parser import serve_parser
+from syftbox_accounting.cli._program import PROG
 from syftbox_accounting.cli._setup import login, logout, register, status
 from syftbox_accounting.display import money
 from syftbox_accounting.types import Transaction, TransactionActor

@@ -18,7 +18,7 @@ from syftbox_accounting.accounting import AccountingClient
 from syftbox_accounting.admin import AdminClient
 from syftbox_accounting.cli._errors import AUTH, FAILURE, USAGE, CliError, report
 from syftbox_accounting.cli._output import Spinner, is_terminal, printable, to_json
-from syftbox_accounting.cli._parser import ENV_ADMIN_KEY, ENV_TOKEN, PROG
+from syftbox_accounting.cli._program import ENV_ADMIN_KEY, ENV_TOKEN, PROG
 from syftbox_accounting.cli._style import paint
 from syftbox_accounting.defaults import ENV_EMAIL, ENV_PASSWORD
 from syftbox_accounting.errors import AuthenticationError, InvalidInputError, redact

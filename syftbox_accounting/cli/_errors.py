@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from syftbox_accounting import errors
 from syftbox_accounting.cli._output import is_terminal, to_json
-from syftbox_accounting.cli._parser import ENV_ADMIN_KEY, PROG
+from syftbox_accounting.cli._program import ENV_ADMIN_KEY, PROG
 from syftbox_accounting.cli._style import paint
 from syftbox_accounting.defaults import ENV_KEY
 from syftbox_accounting.errors import AccountingError, AuthenticationError, InvalidInputError

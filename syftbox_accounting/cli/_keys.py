@@ -9,7 +9,7 @@ from syftbox_accounting import validation
 from syftbox_accounting.cli._context import Context, parse_amount
 from syftbox_accounting.cli._errors import OK
 from syftbox_accounting.cli._output import is_terminal, table, when
-from syftbox_accounting.cli._parser import PROG
+from syftbox_accounting.cli._program import PROG
 from syftbox_accounting.display import money
 from syftbox_accounting.types import ApiKey, ApiKeyScope
 

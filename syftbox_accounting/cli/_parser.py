@@ -1,259 +1,35 @@
-"""The command tree: every command, its options, and an example in each `--help`."""
+"""The command tree: every command, its options, and an example in each `--help`.
+
+Its parts: `_program` (the name, `Parser`), `_help_texts`, `_options` (the options
+several commands share) and `_nested_commands` (`keys ...` and `admin ...`).
+"""
 
 from __future__ import annotations
 
 import argparse
-import datetime
-from typing import Any, NoReturn
 
 from syftbox_accounting import __version__
+from syftbox_accounting.cli._help_texts import MAIN_EPILOG, examples_epilog
+from syftbox_accounting.cli._nested_commands import admin_commands, keys_commands
+from syftbox_accounting.cli._options import (
+    _duration,
+    _history_limit,
+    account_options,
+    admin_options,
+    app_options,
+    common_options,
+    history_filters,
+    key_option,
+    save_options,
+    yes_option,
+)
+from syftbox_accounting.cli._program import ENV_TOKEN, PROG, Parser
 
-PROG = "syftbox-accounting"
-ENV_ADMIN_KEY = "SYFTBOX_ACCOUNTING_ADMIN_KEY"
-ENV_TOKEN = "SYFTBOX_ACCOUNTING_TOKEN"
 DEFAULT_HISTORY_LIMIT = 20
-
-EXIT_CODES = """\
-exit codes:
-  0    success
-  1    the service reported a failure (payment refused, not found, account exists,
-       unreachable or failing service)
-  2    usage: a bad option or value (an amount, an email), rejected before sending
-  3    authentication: missing or wrong credentials or admin key
-  130  interrupted (Ctrl-C)"""
-
-ENVIRONMENT = """\
-environment:
-  SYFTBOX_ACCOUNTING_API_KEY    an API key (sbk_...), when none is saved; used before a password
-  SYFTBOX_ACCOUNTING_EMAIL, SYFTBOX_ACCOUNTING_PASSWORD, SYFTBOX_ACCOUNTING_URL
-                                credentials, when none are saved
-  SYFTBOX_ACCOUNTING_CREDENTIAL_STORE
-                                keyring or file: where `login --save` keeps the secret
-  SYFTBOX_ACCOUNTING_KEY        key of the saved credentials file (else accounting.key beside it)
-  SYFTBOX_ACCOUNTING_TOKEN      transaction token for `charge`
-  SYFTBOX_ACCOUNTING_ADMIN_KEY  admin key for `admin` commands"""
-
-MAIN_EPILOG = f"""\
-examples:
-  {PROG} register alice@example.com          # the service generates a password
-  {PROG} login alice@example.com --save      # check a password and save it, encrypted
-  {PROG} balance
-  {PROG} token ai-service@example.com        # a token that lets the service charge you once
-  {PROG} --json history --limit 5
-  {PROG} transfer bob@example.com 10         # asks y/N in a terminal; --yes skips it
-  {PROG} logout                               # remove what login saved
-
-Credentials come from the saved file (~/.syftbox/accounting.json), then the
-environment; --url and --email override them. Passwords, tokens and admin keys are
-never command-line arguments: they are read from a prompt, the environment, or
-standard input (--password-stdin, --token-stdin, --admin-key-stdin).
-
-{ENVIRONMENT}
-
-{EXIT_CODES}
-"""
-
-
-class Parser(argparse.ArgumentParser):
-    """argparse, with errors as one `error:` line and a `hint:` line (exit 2)."""
-
-    def error(self, message: str) -> NoReturn:
-        self.exit(
-            2,
-            f"error: {message}\nhint: see '{self.prog} --help' for usage and examples\n",
-        )
-
-
-def _examples(*lines: str) -> str:
-    return (
-        "example"
-        + ("s" if len(lines) > 1 else "")
-        + ":\n"
-        + "\n".join(f"  {line}" for line in lines)
-    )
-
-
-def _moment(text: str) -> datetime.datetime:
-    """A date (midnight UTC) or an ISO 8601 date-time; UTC when it names no offset."""
-    try:
-        moment = datetime.datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"not a date or date-time: {text!r} (write 2026-11-01 or 2026-11-01T12:00:00+01:00)"
-        ) from None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=datetime.UTC)
-
-
-def _history_filters(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--since",
-        type=_moment,
-        metavar="WHEN",
-        help="only transactions created at or after WHEN (a date or date-time; UTC by default)",
-    )
-    parser.add_argument(
-        "--until",
-        type=_moment,
-        metavar="WHEN",
-        help="only transactions created before WHEN",
-    )
-
-
-def _history_limit(text: str) -> int:
-    if not text.strip().isdecimal():
-        raise argparse.ArgumentTypeError(f"must be a whole number, 0 (all) or more: {text!r}")
-    return int(text)
-
-
-def _seconds(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not 0 < value < 86400:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a number of seconds: write e.g. 5 or 2.5 (more than 0)"
-        )
-    return value
-
-
-def _yes_option(parser: argparse.ArgumentParser, what: str) -> None:
-    parser.add_argument(
-        "-y",
-        "--yes",
-        action="store_true",
-        help=f"{what} without asking first (in a terminal it asks y/N; a script, or --json, "
-        "is never asked)",
-    )
-
-
-def _common_options() -> Parser:
-    """Options every command takes, before or after its name (defaults suppressed, so a
-    subcommand's unset option never hides the one given before it)."""
-    common = Parser(add_help=False)
-    group = common.add_argument_group("common options")
-    group.add_argument(
-        "--json",
-        action="store_true",
-        default=argparse.SUPPRESS,
-        help="print one JSON document on stdout (exact amounts, ISO times)",
-    )
-    group.add_argument(
-        "--url",
-        default=argparse.SUPPRESS,
-        metavar="URL",
-        help="the accounting service (default: the saved one, $SYFTBOX_ACCOUNTING_URL, "
-        "or the public service)",
-    )
-    group.add_argument(
-        "--config",
-        default=argparse.SUPPRESS,
-        metavar="PATH",
-        help="the saved credentials file (default: ~/.syftbox/accounting.json)",
-    )
-    group.add_argument(
-        "--allow-insecure-http",
-        action="store_true",
-        default=argparse.SUPPRESS,
-        help="allow plain http:// to a host that is not this machine (sends the password "
-        "unencrypted)",
-    )
-    group.add_argument(
-        "--timeout",
-        type=_seconds,
-        default=argparse.SUPPRESS,
-        metavar="SECONDS",
-        help="give up on the service after SECONDS per call, retries included (default: "
-        "$SYFTBOX_ACCOUNTING_TIMEOUT per attempt, else 10)",
-    )
-    group.add_argument(
-        "-v",
-        "--verbose",
-        action="store_true",
-        default=argparse.SUPPRESS,
-        help="log what the library does (never secrets) and show tracebacks of bugs",
-    )
-    return common
-
-
-def _account_options() -> Parser:
-    account = Parser(add_help=False)
-    group = account.add_argument_group("account options")
-    group.add_argument(
-        "--email",
-        default=argparse.SUPPRESS,
-        metavar="EMAIL",
-        help="the account to use (default: the saved one, or $SYFTBOX_ACCOUNTING_EMAIL)",
-    )
-    group.add_argument(
-        "--password-stdin",
-        action="store_true",
-        default=argparse.SUPPRESS,
-        help="read the password from the first line of standard input",
-    )
-    return account
-
-
-def _admin_options() -> Parser:
-    admin = Parser(add_help=False)
-    group = admin.add_argument_group("admin options")
-    group.add_argument(
-        "--admin-key-stdin",
-        action="store_true",
-        default=argparse.SUPPRESS,
-        help=f"read the admin key from standard input (else ${ENV_ADMIN_KEY}, or a prompt)",
-    )
-    return admin
-
-
-def _save_options(parser: argparse.ArgumentParser, what: str) -> None:
-    group = parser.add_mutually_exclusive_group()
-    group.add_argument(
-        "--save",
-        dest="save",
-        action="store_const",
-        const=True,
-        default=None,
-        help=f"save {what} (password encrypted) without asking",
-    )
-    group.add_argument(
-        "--no-save",
-        dest="save",
-        action="store_const",
-        const=False,
-        help="do not save them and do not ask",
-    )
-
-
-def _key_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--idempotency-key",
-        metavar="KEY",
-        help="repeat a command safely: the service applies a key once (1-255 visible ASCII "
-        "characters, e.g. a job id); without one, a fresh key is made and shown on failure",
-    )
-
-
-def _duration(text: str) -> int:
-    """`90`, `90s`, `10m`, `2h`, `30d`: seconds."""
-    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-    value = text.strip().lower()
-    scale = units.get(value[-1:])
-    number = value[:-1] if scale is not None else value
-    if not number.isdigit():
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not a duration: write seconds (90), minutes (10m) or hours (2h)"
-        )
-    return int(number) * (scale or 1)
-
-
-def _app_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--app-name", metavar="NAME", help="the app that charges, for the record")
-    parser.add_argument("--endpoint", metavar="PATH", help="the app's endpoint, for the record")
 
 
 def build_parser() -> Parser:
-    common, account, admin_opts = _common_options(), _account_options(), _admin_options()
+    common, account, admin_opts = common_options(), account_options(), admin_options()
     raw = argparse.RawDescriptionHelpFormatter
     parser = Parser(
         prog=PROG,
@@ -281,7 +57,7 @@ def build_parser() -> Parser:
             add_help=add_help,
             help=help,
             description=description or help[:1].upper() + help[1:] + ".",
-            epilog=_examples(
+            epilog=examples_epilog(
                 *(line if PROG in line else f"{PROG} {prefix}{line}" for line in examples)
             ),
             formatter_class=raw,
@@ -315,7 +91,7 @@ def build_parser() -> Parser:
         default=argparse.SUPPRESS,
         help="read the new password from the first line of standard input",
     )
-    _save_options(p, "the new credentials")
+    save_options(p, "the new credentials")
 
     p = command(
         "login",
@@ -333,7 +109,7 @@ def build_parser() -> Parser:
         "saving.",
     )
     p.add_argument("login_email", metavar="EMAIL", nargs="?", help="the account's email")
-    _save_options(p, "the credentials")
+    save_options(p, "the credentials")
 
     command(
         "logout",
@@ -383,7 +159,7 @@ def build_parser() -> Parser:
         type=_duration,
         help="how long the token stays valid: 90 (seconds), 10m, 2h; at most 24h",
     )
-    _key_option(p)
+    key_option(p)
 
     p = command(
         "transfer",
@@ -393,9 +169,9 @@ def build_parser() -> Parser:
     )
     p.add_argument("recipient", metavar="RECIPIENT", help="the email to pay")
     p.add_argument("amount", metavar="AMOUNT", help="US dollars, up to 6 decimals, e.g. 0.25")
-    _app_options(p)
-    _key_option(p)
-    _yes_option(p, "pay")
+    app_options(p)
+    key_option(p)
+    yes_option(p, "pay")
 
     # -- getting paid
 
@@ -426,7 +202,7 @@ def build_parser() -> Parser:
         help="read the token from standard input (the line after the password, if both)",
     )
     p.add_argument("--confirm", action="store_true", help="confirm the charge at once")
-    _yes_option(p, "with --confirm, move the money")
+    yes_option(p, "with --confirm, move the money")
     p.add_argument(
         "--hold-for",
         type=_duration,
@@ -434,8 +210,8 @@ def build_parser() -> Parser:
         help="how long the charge holds the payer's money before it lapses: 90, 30m, 2h "
         "(at most 24h; a service with holds only)",
     )
-    _app_options(p)
-    _key_option(p)
+    app_options(p)
+    key_option(p)
 
     tx_example = "444e6439-bdc1-4292-bea0-931389f8a37f"
     for name, verb, effect, more in (
@@ -456,7 +232,7 @@ def build_parser() -> Parser:
                 help="capture only this much of what it holds (the final price); the rest "
                 "is released (a service with holds only)",
             )
-        _key_option(p)
+        key_option(p)
 
     p = command(
         "refund",
@@ -473,8 +249,8 @@ def build_parser() -> Parser:
     p.add_argument("transaction_id", metavar="TX_ID", help="the payment's id")
     p.add_argument("--amount", metavar="AMOUNT", help="how much (default: all that is left)")
     p.add_argument("--reason", metavar="TEXT", help="why, recorded on the refund")
-    _key_option(p)
-    _yes_option(p, "refund")
+    key_option(p)
+    yes_option(p, "refund")
 
     p = command(
         "history",
@@ -498,7 +274,7 @@ def build_parser() -> Parser:
     shown.add_argument(
         "--all", action="store_true", help="show every one, fetched page by page as it prints"
     )
-    _history_filters(p)
+    history_filters(p)
     p.add_argument(
         "--with",
         dest="counterparty",
@@ -531,7 +307,7 @@ def build_parser() -> Parser:
         ["usage", "usage --since 2026-11-01 --until 2026-12-01 --json"],
         [common, account],
     )
-    _history_filters(p)
+    history_filters(p)
 
     command(
         "contract",
@@ -550,121 +326,9 @@ def build_parser() -> Parser:
         add_help=False,  # `serve --help` is answered by the service's own parser
     )
 
-    _keys_commands(command, common, account)
-
-    admin = command(
-        "admin",
-        "operator commands, authorized by the service's admin key",
-        [
-            "admin list-users --url http://127.0.0.1:8000",
-            "admin add-balance alice@example.com 50   # key from $SYFTBOX_ACCOUNTING_ADMIN_KEY",
-        ],
-        [common, admin_opts],
-    )
-    admin_commands = admin.add_subparsers(
-        dest="admin_command", metavar="ADMIN_COMMAND", title="admin commands", required=True
-    )
-    p = command(
-        "add-balance",
-        "add AMOUNT dollars to EMAIL's balance",
-        ["add-balance alice@example.com 50 --url http://127.0.0.1:8000"],
-        [common, admin_opts],
-        subparsers=admin_commands,
-        prefix="admin ",
-    )
-    p.add_argument("user_email", metavar="EMAIL")
-    p.add_argument("amount", metavar="AMOUNT", help="US dollars, up to 6 decimals")
-    p = command(
-        "get-user",
-        "show the account registered with EMAIL",
-        ["get-user alice@example.com --json"],
-        [common, admin_opts],
-        subparsers=admin_commands,
-        prefix="admin ",
-    )
-    p.add_argument("user_email", metavar="EMAIL")
-    command(
-        "list-users",
-        "list every account, oldest first",
-        ["list-users"],
-        [common, admin_opts],
-        subparsers=admin_commands,
-        prefix="admin ",
-    )
+    keys_commands(command, common, account)
+    admin_commands(command, common, admin_opts)
     return parser
-
-
-def _keys_commands(command: Any, common: Parser, account: Parser) -> None:
-    """`keys create|list|revoke`: API keys, to authenticate without the password."""
-    keys = command(
-        "keys",
-        "create, list and revoke API keys (scoped, revocable credentials)",
-        [
-            "keys create nightly-batch --scope read --scope pay --max-spend 20 --expires 30d",
-            "keys list",
-            "keys revoke key_7Hq2Vd9sKx3LmN4pR8tZ",
-        ],
-        [common, account],
-        description="API keys stand in for the password: each has scopes (read, pay, "
-        "charge, account, keys), and may expire and have a spend cap. A service that "
-        "supports them says so (the public one does not).",
-    )
-    subcommands = keys.add_subparsers(
-        dest="keys_command", metavar="KEYS_COMMAND", title="keys commands", required=True
-    )
-    p = command(
-        "create",
-        "create an API key; its secret is printed once",
-        [
-            "create dashboard --scope read",
-            "create ci --scope read,pay --max-spend 5 --expires 7d --json",
-        ],
-        [common, account],
-        subparsers=subcommands,
-        prefix="keys ",
-        description="Create an API key and print its secret (sbk_...) alone on stdout, this "
-        'once (with --json: {"api_key": ..., "secret": ...}). Keep it like a password: '
-        "set it as SYFTBOX_ACCOUNTING_API_KEY where it is used.",
-    )
-    p.add_argument("key_name", metavar="NAME", help="what the key is for, e.g. nightly-batch")
-    p.add_argument(
-        "--scope",
-        dest="scopes",
-        action="append",
-        required=True,
-        metavar="SCOPE",
-        help="read, pay, charge, account or keys; repeat it or separate with commas",
-    )
-    p.add_argument(
-        "--expires",
-        type=_duration,
-        metavar="DURATION",
-        help="how long it works: 3600, 90m, 12h, 30d (60 s to 365 days; default: until revoked)",
-    )
-    p.add_argument(
-        "--max-spend",
-        metavar="AMOUNT",
-        help="the most it may commit of your money, in US dollars (default: no cap)",
-    )
-    _key_option(p)
-    command(
-        "list",
-        "list your API keys (never their secrets)",
-        ["list", "list --json"],
-        [common, account],
-        subparsers=subcommands,
-        prefix="keys ",
-    )
-    p = command(
-        "revoke",
-        "revoke an API key: the service refuses it from the next request on",
-        ["revoke key_7Hq2Vd9sKx3LmN4pR8tZ"],
-        [common, account],
-        subparsers=subcommands,
-        prefix="keys ",
-    )
-    p.add_argument("key_id", metavar="KEY_ID", help="the key's id (key_...), as `keys list` shows")
-    _key_option(p)
 
 
 def serve_parser() -> Parser:

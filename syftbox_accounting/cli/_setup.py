@@ -14,7 +14,7 @@ from syftbox_accounting.accounting import AccountingClient
 from syftbox_accounting.cli._context import PASSWORD, Account, Context
 from syftbox_accounting.cli._errors import AUTH, OK, USAGE, CliError
 from syftbox_accounting.cli._output import fields
-from syftbox_accounting.cli._parser import PROG
+from syftbox_accounting.cli._program import PROG
 from syftbox_accounting.defaults import ENV_API_KEY, ENV_EMAIL, ENV_PASSWORD
 from syftbox_accounting.display import money
 from syftbox_accounting.errors import AccountingError

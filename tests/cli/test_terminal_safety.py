@@ -10,7 +10,7 @@ import httpx
 import pytest
 from pytest_httpx import HTTPXMock
 
-from syftbox_accounting.cli._parser import ENV_ADMIN_KEY
+from syftbox_accounting.cli._program import ENV_ADMIN_KEY
 from tests.cli.conftest import Runner
 from tests.facade.helpers import BASE, EMAIL, PASSWORD, tx_json, user_json
 
