@@ -39,8 +39,7 @@ from syftbox_accounting.answers import (
     read_user,
     read_users,
 )
-from syftbox_accounting.calls import Auth
-from syftbox_accounting.calls import Call as Call  # the transport imports it from here
+from syftbox_accounting.calls import Auth, Call
 from syftbox_accounting.types import ApiKeyScope, User
 
 if TYPE_CHECKING:

@@ -34,6 +34,7 @@ import httpx
 
 from syftbox_accounting import errors, operations
 from syftbox_accounting import hooks as _hooks
+from syftbox_accounting.calls import Call
 from syftbox_accounting.errors import AccountingError
 from syftbox_accounting.fetching import Answer, Outcome, Request, describe, fetch, fetch_async
 from syftbox_accounting.flows import Flow, Gather, Step, interrupted, operation_of, result_of
@@ -46,7 +47,6 @@ from syftbox_accounting.limits import (
     Overdue,
     Stopped,
 )
-from syftbox_accounting.operations import Call
 from syftbox_accounting.request_auth import BY_FEATURES, Credentials
 from syftbox_accounting.retry import NOTHING_SENT, RETRY_STATUSES, RetryPolicy, parse_retry_after
 
