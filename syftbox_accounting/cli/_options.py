@@ -19,7 +19,8 @@ def _moment(text: str) -> datetime.datetime:
         moment = datetime.datetime.fromisoformat(text.strip())
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"not a date or date-time: {text!r} (write 2026-11-01 or 2026-11-01T12:00:00+01:00)"
+            f"not a date or date-time: {text[:40]!r} (write 2026-11-01 or"
+            " 2026-11-01T12:00:00+01:00)"
         ) from None
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=datetime.UTC)
 
@@ -39,20 +40,30 @@ def history_filters(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _whole(text: str) -> int | None:
+    """`text` as a whole number of ASCII digits (at most 12 of them), else None: `int`
+    would take other scripts' digits and fail on a few thousand."""
+    digits = text.strip()
+    if digits.isascii() and digits.isdigit() and len(digits) <= 12:
+        return int(digits)
+    return None
+
+
 def _history_limit(text: str) -> int:
-    if not text.strip().isdecimal():
-        raise argparse.ArgumentTypeError(f"must be a whole number, 0 (all) or more: {text!r}")
-    return int(text)
+    limit = _whole(text)
+    if limit is None:
+        raise argparse.ArgumentTypeError(f"must be a whole number, 0 (all) or more: {text[:40]!r}")
+    return limit
 
 
 def _seconds(text: str) -> float:
     try:
-        value = float(text)
+        value = float(text) if text.isascii() else -1.0  # float takes other scripts' digits
     except ValueError:
         value = -1.0
     if not 0 < value < 86400:
         raise argparse.ArgumentTypeError(
-            f"{text!r} is not a number of seconds: write e.g. 5 or 2.5 (more than 0)"
+            f"{text[:40]!r} is not a number of seconds: write e.g. 5 or 2.5 (more than 0)"
         )
     return value
 
@@ -179,12 +190,12 @@ def _duration(text: str) -> int:
     units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
     value = text.strip().lower()
     scale = units.get(value[-1:])
-    number = value[:-1] if scale is not None else value
-    if not number.isdigit():
+    number = _whole(value[:-1] if scale is not None else value)
+    if number is None:
         raise argparse.ArgumentTypeError(
-            f"{text!r} is not a duration: write seconds (90), minutes (10m) or hours (2h)"
+            f"{text[:40]!r} is not a duration: write seconds (90), minutes (10m) or hours (2h)"
         )
-    return int(number) * (scale or 1)
+    return number * (scale or 1)
 
 
 def app_options(parser: argparse.ArgumentParser) -> None:

@@ -104,7 +104,7 @@ def history_query(
     limit = None
     if limit_text is not None:
         if (
-            not limit_text.isdecimal()
+            not (limit_text.isascii() and limit_text.isdecimal())
             or len(limit_text) > 5
             or not 1 <= int(limit_text) <= MAX_PAGE
         ):

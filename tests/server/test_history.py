@@ -151,6 +151,8 @@ def test_filters(api: Api) -> None:
         {"limit": 0},
         {"limit": 1001},
         {"limit": "ten"},
+        {"limit": "\u0663"},  # an Arabic-Indic 3: int() would take it
+        {"limit": "\u00b2"},
         {"status": "DONE"},
         {"counterparty": "not-an-email"},
         {"createdAfter": "2026-11-01T00:00:00"},  # no offset

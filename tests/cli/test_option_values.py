@@ -1,0 +1,48 @@
+"""Option values the CLI reads itself (durations, limits, seconds, dates): anything but
+ASCII digits, or a number too long, is a usage error (exit 2) that names the option and
+says what to write, never an internal name, before any request."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.cli.conftest import Runner
+
+LONG = "9" * 5000
+CASES = (
+    [
+        (["keys", "create", "ci", f"--expires={value}"], "--expires", "is not a duration")
+        for value in ("²", "10²m", "٣h", LONG, "-5m", "")
+    ]
+    + [
+        (["history", f"--limit={value}"], "--limit", "must be a whole number")
+        for value in ("²", "٣", LONG, "-1", "1.5")
+    ]
+    + [
+        (["history", f"--until={value}"], "--until", "not a date or date-time")
+        for value in ("²", LONG)
+    ]
+    + [
+        (["status", f"--timeout={value}"], "--timeout", "is not a number of seconds")
+        for value in ("²", "٣", LONG, "nan", "inf", "0")
+    ]
+)
+
+
+@pytest.mark.parametrize(("args", "option", "says"), CASES)
+def test_a_bad_option_value_is_a_usage_error_that_says_what_to_write(
+    cli: Runner, args: list[str], option: str, says: str
+) -> None:
+    result = cli.main(*args)
+    assert result.code == 2
+    assert f"argument {option}: " in result.err
+    assert says in result.err
+    assert "invalid _" not in result.err  # an internal function's name
+    assert len(result.err) < 2000  # a 5,000-digit value is not echoed whole
+
+
+@pytest.mark.parametrize(("value", "seconds"), [("90", 90), ("10m", 600), (" 2h ", 7200)])
+def test_a_good_duration_is_read(value: str, seconds: int) -> None:
+    from syftbox_accounting.cli._options import _duration
+
+    assert _duration(value) == seconds
