@@ -235,6 +235,7 @@ _LATER = {
     "Exchange": "failures",
     "broken_contract": "failures",
     "from_status": "failures",
+    "not_among_yours": "failures",
     "unreachable": "failures",
     "unsupported": "failures",
     "_statement": "failures",
@@ -248,6 +249,7 @@ if TYPE_CHECKING:
     from syftbox_accounting.failures import _statement as _statement
     from syftbox_accounting.failures import broken_contract as broken_contract
     from syftbox_accounting.failures import from_status as from_status
+    from syftbox_accounting.failures import not_among_yours as not_among_yours
     from syftbox_accounting.failures import unreachable as unreachable
     from syftbox_accounting.failures import unsupported as unsupported
     from syftbox_accounting.redaction import redact as redact

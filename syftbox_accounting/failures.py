@@ -30,6 +30,7 @@ from syftbox_accounting.errors import (
     WRONG_SERVICE,
     AccountingError,
     FeatureNotSupportedError,
+    NotFoundError,
     ServiceException,
 )
 from syftbox_accounting.redaction import _printable, redact
@@ -265,6 +266,18 @@ def unsupported(feature: str, base_url: str, operation: str) -> FeatureNotSuppor
     )
     error.feature = feature
     return error
+
+
+def not_among_yours(transaction_id: str, operation: str) -> NotFoundError:
+    """The error for a transaction id that a search of the caller's whole history did
+    not find (at a service that cannot look one up by its id)."""
+    return NotFoundError(
+        f"{operation} failed: no transaction {transaction_id} among yours (the service has "
+        "no lookup by id, so your whole history was searched).",
+        hint=_IN_CONTEXT[("not_found", "transaction")],
+        hint_key="not_found",
+        operation=operation,
+    )
 
 
 def unreachable(exchange: Exchange, reason: str, *, may_have_reached: bool) -> AccountingError:

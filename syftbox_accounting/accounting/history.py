@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Iterator
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from syftbox_accounting import operations, types, validation
+from syftbox_accounting import errors, operations, types, validation
 from syftbox_accounting._lazy import lazy_module
 from syftbox_accounting.accounting.base import UserBase
 from syftbox_accounting.errors import AccountingError
@@ -28,6 +28,7 @@ __all__ = ["HistoryMethods", "account_summary", "summarize"]
 HISTORY_IN_INFO = 10
 DEFAULT_PAGE_SIZE = 100
 _USAGE_PATH = "/user/usage"
+_LOOKUP_PATH = "/transactions/"
 log = logging.getLogger("syftbox_accounting")
 
 
@@ -36,6 +37,8 @@ class HistoryMethods(UserBase):
 
     # Set once the service shows it lacks GET /user/usage (the public protocol).
     _usage_missing = False
+    # Set once it shows it lacks GET /transactions/{id} (the public protocol too).
+    _lookup_missing = False
 
     def _get_account_info(self) -> Flow[types.AccountInfo]:
         recent = operations.list_transactions(limit=HISTORY_IN_INFO)
@@ -216,10 +219,37 @@ class HistoryMethods(UserBase):
 
     def _get_transaction(self, transaction_id: str) -> Flow[types.Transaction]:
         tx_id = validation.transaction_id(transaction_id)
-        return (yield from result_of(operations.get_transaction(tx_id)))
+        if not self._lookup_missing:
+            try:
+                return (yield from result_of(operations.get_transaction(tx_id)))
+            except AccountingError as exc:
+                # A 404 the service did not explain, at the lookup's path: it has no
+                # lookup by id (the public protocol); the history still holds it.
+                if not (
+                    exc.status_code == 404
+                    and exc.hint_key == errors.WRONG_SERVICE
+                    and (exc.path or "").startswith(_LOOKUP_PATH)
+                ):
+                    raise
+        page = yield from result_of(operations.list_transactions())
+        if not self._lookup_missing:
+            # Only now: a server that is no accounting service fails this call too.
+            self._lookup_missing = True
+            log.info(
+                "%s has no GET %s{id}: this client finds a transaction in the full "
+                "history from now on",
+                self.accounting_url,
+                _LOOKUP_PATH,
+            )
+        for transaction in page.transactions:
+            if transaction.id == tx_id:
+                return transaction
+        raise errors.not_among_yours(tx_id, "get_transaction")
 
     def get_transaction(self, transaction_id: str) -> types.Transaction:
         """One of your transactions, by the id an answer, an error or a webhook gave you.
+        Against a service without ``GET /transactions/{id}`` (the public one), found in
+        your full history.
 
         >>> client.get_transaction("5b1e7c9a-2d3f-4e5a-8b6c-7d8e9f0a1b2c").status
 

@@ -262,6 +262,55 @@ def test_an_unknown_transaction_is_not_found(httpx_mock: HTTPXMock, kind: str) -
     assert caught.value.operation == "get_transaction"
 
 
+@pytest.mark.parametrize("kind", KINDS)
+def test_without_a_lookup_endpoint_the_history_is_searched_once_told(
+    httpx_mock: HTTPXMock, kind: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The public service has no GET /transactions/{id}: its 404 says nothing, and the
+    transaction is found in the history instead, without asking again next time."""
+    caplog.set_level(logging.INFO, "syftbox_accounting")
+    httpx_mock.add_response(url=f"{BASE}/transactions/tx-2", **PUBLIC_404)
+    httpx_mock.add_response(
+        url=f"{BASE}/transactions",
+        json=legacy(tx_json("tx-1"), tx_json("tx-2", status="COMPLETED")),
+        is_reusable=True,
+    )
+    client = user_client()
+    first = run(kind, client, call("get_transaction", "tx-2"))
+    second = run(kind, client, call("get_transaction", "tx-2"))
+    assert first == second
+    assert (first.id, first.status) == ("tx-2", TransactionStatus.COMPLETED)
+    paths = [r.url.path for r in httpx_mock.get_requests()]
+    assert paths == ["/transactions/tx-2", "/transactions", "/transactions"]  # asked once
+    told = [r for r in caplog.records if "full history" in r.getMessage()]
+    assert len(told) == 1
+    assert told[0].levelno == logging.INFO
+    with pytest.raises(NotFoundError) as caught:
+        run(kind, client, call("get_transaction", "tx-9"))
+    assert caught.value.operation == "get_transaction"
+    assert "tx-9" in caught.value.summary
+    assert "among yours" in caught.value.summary
+    assert caught.value.hint_key == "not_found"
+    assert "get_transaction_history()" in (caught.value.hint or "")
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_server_that_knows_neither_path_is_not_taken_for_one_without_lookup(
+    httpx_mock: HTTPXMock, kind: str
+) -> None:
+    """accounting_url at another server: both paths are unknown there; the error says
+    so, and the next lookup asks for the transaction again."""
+    httpx_mock.add_response(**PUBLIC_404, is_reusable=True)
+    client = user_client()
+    for _ in range(2):
+        with pytest.raises(ServiceException) as caught:
+            run(kind, client, call("get_transaction", "tx-2"))
+        assert caught.value.hint_key == "wrong_service"
+        assert caught.value.path == "/transactions"
+    paths = [r.url.path for r in httpx_mock.get_requests()]
+    assert paths == ["/transactions/tx-2", "/transactions"] * 2
+
+
 # -- get_usage, and its fallback
 
 
