@@ -137,7 +137,10 @@ class Runner:
         if is_api_key(authorization):
             assert authorization is not None
             op = operation_of(request)
-            return await (run_db if reads else first)(self._with_key, authorization, op, func, args)
+            # A key's login may note when it was last used (one write at most, once a
+            # minute): a write that need not wait, on the event loop, even for a read.
+            keyed = self.slow if heavy else self.write
+            return await keyed(self._with_key, authorization, op, func, args)
         credentials = parse_basic(authorization)
         if reads and not heavy:
             run_db = self.read

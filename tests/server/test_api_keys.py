@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import threading
 from typing import Any
 
 import httpx
@@ -314,6 +315,49 @@ def test_keys_survive_a_restart_on_a_database_file(tmp_path: Any) -> None:
         assert httpx.get(f"{second.url}/user/my-info", headers=_bearer(secret)).status_code == 200
     with sqlite3.connect(database) as db:
         assert db.execute("SELECT COUNT(*) FROM api_keys").fetchone() == (1,)
+
+
+def test_a_key_read_on_a_file_runs_where_it_need_not_wait_and_waits_when_it_must(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read with a key (whose login may note its last use: one write) runs on the
+    event loop, as a password's does; while another thread holds the store it runs
+    again where it may wait, and answers once the store is free."""
+    user = ("a@example.com", "password-1")
+    with BackgroundService(database=tmp_path / "accounting.db") as running:
+        http = httpx.Client(base_url=running.url, timeout=60)
+        http.post("/user/create", json={"email": user[0], "password": user[1]})
+        made = http.post("/api-key/create", json={"name": "x", "scopes": ["read"]}, auth=user)
+        secret = made.json()["secret"]
+        service, store = running.service, running.service.store
+        attempts: list[bool] = []  # per login attempt: whether it ran where it must not wait
+        tried = threading.Event()
+        login = service.key_login
+
+        def spying(authorization: str, operation: str) -> Any:
+            attempts.append(getattr(store._local, "no_wait", False))
+            try:
+                return login(authorization, operation)
+            finally:
+                tried.set()
+
+        monkeypatch.setattr(service, "key_login", spying)
+        assert http.get("/user/my-info", headers=_bearer(secret)).status_code == 200
+        assert attempts == [True]
+
+        attempts.clear()
+        tried.clear()
+        answers: list[httpx.Response] = []
+        with store.unit():  # another thread holds the store
+            reader = threading.Thread(
+                target=lambda: answers.append(http.get("/user/my-info", headers=_bearer(secret)))
+            )
+            reader.start()
+            assert tried.wait(60)
+        reader.join(60)
+        assert [a.status_code for a in answers] == [200]
+        assert attempts == [True, False]
+        http.close()
 
 
 @pytest.mark.parametrize(
