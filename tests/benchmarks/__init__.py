@@ -10,6 +10,9 @@ a test: no file here is named `test_*.py`, so pytest collects nothing from this 
   ``--profile PATH`` dumps cProfile stats of its event loop on exit).
 - `p1_sync`, `p2_async`, `p3_import`, `p4_service`, ..., `p7_keys`: one benchmark each.
 - `spawner`: P3's small driver process, which spawns and measures the fresh imports.
+- `cpu_per_call` (P1-cpu, P2-cpu); `app_cost`, a diagnostic with no target: what a charge
+  costs the service's app without an HTTP server, and each of its SQL statements
+  (``python -m tests.benchmarks.app_cost``).
 - `report`: the command line, the table and the JSON file.
 
 Run from the repository root: ``.venv/bin/python -m tests.benchmarks [--quick]
