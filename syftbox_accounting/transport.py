@@ -182,6 +182,13 @@ class Transport(Credentials, HttpClients):
         answer said; None before. Copies made by `with_options()` share it."""
         return self._home._features
 
+    def learn_from(self, other: Transport) -> None:
+        """Take what another transport learnt of this same service (the test harness's
+        setup client): the features it announces, and that it honours idempotency keys."""
+        if other.features is not None and self._home._features is None:
+            self._home._features = other.features
+        self.honours_keys = self.honours_keys or other.honours_keys
+
     def _check_feature(self, call: Call[Any], operation: str) -> None:
         if call.feature is not None and call.feature not in (self.features or ()):
             raise errors.unsupported(call.feature, self.base_url, operation)

@@ -22,6 +22,7 @@ import dataclasses
 import http
 import json
 import math
+import secrets
 import threading
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, Literal
@@ -37,6 +38,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Fault", "FaultInjector", "Faults"]
 
+# The header of the harness's own setup requests (its value: `Faults.setup_header`).
+SETUP_HEADER = "x-accounting-test-setup"
 Kind = Literal["lose_answer", "lose_request", "reset", "delay", "status", "error"]
 _WHAT: dict[str, str] = {
     "lose_answer": "the change is made, then the connection closes without an answer",
@@ -131,6 +134,10 @@ class Faults:
         self, contract: Callable[[], Contract] | None = None, *, injected: bool = True
     ) -> None:
         self._injected = injected
+        # Sent by the harness's own setup requests (`create_account`), which no fault
+        # armed for the code under test may take: secret, so no other request passes
+        # for one.
+        self.setup_header = (SETUP_HEADER, secrets.token_urlsafe(18))
         self._lock = threading.Lock()
         self._faults: list[Fault] = []
         self._endpoints = _endpoints()
@@ -143,6 +150,11 @@ class Faults:
     def __bool__(self) -> bool:
         """Whether any fault is armed in this test (fired or not)."""
         return bool(self._faults)  # one read of a reference: no lock needed
+
+    def is_setup(self, scope: Scope) -> bool:
+        """Whether the request is the harness's own setup (see `setup_header`)."""
+        name, value = self.setup_header[0].encode(), self.setup_header[1].encode()
+        return any(key == name and sent == value for key, sent in scope["headers"])
 
     # -- arming
 
@@ -340,7 +352,7 @@ class FaultInjector:
         self.faults = faults
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not self.faults:
+        if scope["type"] != "http" or not self.faults or self.faults.is_setup(scope):
             await self.app(scope, receive, send)
             return
         operation = self.faults.operation_of(scope["method"], scope["path"])

@@ -65,6 +65,7 @@ class SessionService:
         self.async_transport: AsyncServiceTransport = AsyncServiceTransport(self.app)
         self._loopback: BackgroundService | None = None
         self._pools: dict[Mode, httpx.Client] = {}
+        self._setup_pool: httpx.Client | None = None
         self._async_pool: httpx.AsyncClient | None = None
 
     def __repr__(self) -> str:
@@ -94,6 +95,17 @@ class SessionService:
             )
         return pool
 
+    def setup_pool(self) -> tuple[str, httpx.Client]:
+        """The URL and httpx client of the harness's own setup (`create_account`): in
+        process whatever the test's mode (no socket, no thread), and marked so that no
+        fault armed for the code under test takes its requests."""
+        if self._setup_pool is None:
+            name, value = self.faults.setup_header
+            self._setup_pool = httpx.Client(
+                transport=self.transport, headers={name: value}, follow_redirects=False
+            )
+        return IN_PROCESS_URL, self._setup_pool
+
     def async_pool(self) -> httpx.AsyncClient:
         """The in-process async httpx client: it holds no socket, so any event loop
         (asyncio or trio) may use it."""
@@ -111,6 +123,8 @@ class SessionService:
     def close(self) -> None:
         for pool in self._pools.values():
             pool.close()
+        if self._setup_pool is not None:
+            self._setup_pool.close()
         if self._async_pool is not None:
             _close_without_loop(self._async_pool)
         if self._loopback is not None:
@@ -156,6 +170,10 @@ class _Served:
         if self._pool is None:
             self._pool = httpx.Client(follow_redirects=False, verify=shared_ssl_context())
         return self._pool
+
+    def setup_pool(self) -> tuple[str, httpx.Client]:
+        """Over loopback, as everything here (no fault is injected)."""
+        return self.url, self.pool("loopback")
 
     def reset(self) -> None:
         self.background.reset()
@@ -281,7 +299,8 @@ class AccountingTestService:
     ) -> AccountingClient:
         """Register an account holding exactly `balance` dollars and return a client
         configured with it (`options` go to its constructor). The email defaults to a
-        fresh ``user-N@example.com``.
+        fresh ``user-N@example.com``. The setup is the harness's own: in process, and
+        never taken by a fault armed for the code under test.
 
         With `api_key` (True for every scope, or the scopes: ``["read", "pay"]``) the
         client authenticates with a new API key of the account instead of its password
@@ -290,25 +309,39 @@ class AccountingTestService:
         >>> reader = accounting_service.create_account(balance=5, api_key=["read"])
         """
         email = email or f"user-{next(self._numbers)}-{secrets.token_hex(3)}@example.com"
-        client = self.client(**options)
-        account = client.register_accounting(
-            email, password or secrets.token_urlsafe(16), organization=organization
-        )
-        assert account.user is not None  # always set by register_accounting
-        start = account.user.balance  # the answer says it: no second request for it
         wanted = Decimal(0) if balance == 0 else validation.amount(balance, "balance")
-        if wanted < start:
-            raise ValueError(
-                f"balance {balance} is below the service's initial credit {start}: start the "
-                "service with a lower initial credit."
+        scopes = [s.value for s in ApiKeyScope] if api_key is True else list(api_key or ())
+        # The setup is the harness's own: made in process where it can be, and never
+        # taken by a fault armed for the code under test.
+        url, pool = self._session.setup_pool()
+        with AccountingClient(url, http_client=pool) as setup:
+            account = setup.register_accounting(
+                email, password or secrets.token_urlsafe(16), organization=organization
             )
-        if wanted > start:
-            self.admin.add_balance(email, wanted - start)
-        if api_key is False:
-            return client
-        scopes = [s.value for s in ApiKeyScope] if api_key is True else list(api_key)
-        made = client.create_api_key("accounting_service.create_account", scopes)
-        return self.client(email, api_key=made.secret, **options)
+            assert account.user is not None  # always set by register_accounting
+            start = account.user.balance  # the answer says it: no second request for it
+            if wanted < start:
+                raise ValueError(
+                    f"balance {balance} is below the service's initial credit {start}: start "
+                    "the service with a lower initial credit."
+                )
+            if wanted > start:
+                with AdminClient(url, self._session.admin_key, http_client=pool) as admin:
+                    admin.add_balance(email, wanted - start)
+            secret = None
+            if api_key is not False:
+                made = setup.create_api_key("accounting_service.create_account", scopes)
+                secret = made.secret
+            learnt = setup._transport
+        if secret is not None:
+            client = self.client(email, api_key=secret, **options)
+        else:
+            client = self.client(email, account.password, **options)
+        # What the setup learnt of the service (its features, that it honours keys), as
+        # if the client had registered itself: its first call needs no probe, and a
+        # payment whose answer is lost may be sent again.
+        client._transport.learn_from(learnt)
+        return client
 
     def reset(self) -> None:
         """Wipe every account and transaction, disarm every fault, and close the

@@ -351,3 +351,52 @@ def test_a_delayed_answer_whose_client_left_holds_nothing(
     finally:
         session.close()
     assert [r for r in caplog.records if r.levelname == "ERROR"] == []
+
+
+SETUP_FIRST = """
+import pytest
+
+from syftbox_accounting import AccountExistsError, ServiceException
+
+both_modes = pytest.mark.parametrize(
+    "accounting_service", ["loopback", "in-process"], indirect=True
+)
+
+
+@both_modes
+def test_faults_armed_first_are_left_to_the_code_under_test(accounting_service):
+    faults = accounting_service.faults
+    faults.status("createUser", 503, times=None)
+    faults.status("addBalance", 503, times=None)
+    faults.error("createApiKey", "rate_limited", times=None)
+    faults.status("getMyInfo", 503, times=1)
+    payer = accounting_service.create_account(balance=7, api_key=["read"])
+    shop = accounting_service.create_account(balance=3, max_retries=0)
+    with pytest.raises(ServiceException):
+        shop.get_account_balance()  # the code under test meets the fault
+    assert payer.get_account_balance() == 7.0
+    with pytest.raises(ServiceException):
+        accounting_service.client().register_accounting("new@example.com", "pw-123456789")
+    faults.clear()
+    with pytest.raises(AccountExistsError):
+        accounting_service.create_account(shop.get_email())
+
+
+def test_a_client_from_create_account_knows_what_registering_taught(accounting_service):
+    # It may send a payment again after a lost request (the service echoed a key) and
+    # asks nothing before its first call that needs a feature.
+    payer = accounting_service.create_account(balance=10)
+    shop = accounting_service.create_account()
+    accounting_service.faults.lose_request("createTransaction")
+    payer.transfer(shop.get_email(), 2)
+    assert payer.get_account_balance() == 8.0
+    assert payer.service_features is not None
+"""
+
+
+def test_the_harness_setup_takes_no_fault_armed_for_the_code_under_test(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(test_setup_first=SETUP_FIRST)
+    result = pytester.runpytest_subprocess("-q", "-p", "no:randomly", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=3)
