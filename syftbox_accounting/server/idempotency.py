@@ -6,13 +6,18 @@ A keyed request goes through three steps:
    rotated since the first request no longer gets its answer (except the password
    change itself: its replay may come with the password it retired, when the body's
    new password is the account's password now);
-2. `claim`, in its own short database transaction: the key is taken for this request
-   (a second request meanwhile gets `409 request_in_progress`), or it was answered
-   before (replay, or `422 idempotency_key_reused` for another body or path);
+2. `claim`: the key is taken for this request, or it was answered before (replay, or
+   `422 idempotency_key_reused` for another body or path);
 3. the operation runs inside one `Store.unit`, and a success is recorded in that same
    database transaction, so a crash never records a money movement without its answer,
    nor the reverse. An answer that changed nothing (any 4xx) leaves no record; one of
    500 and above gives the key back.
+
+An operation of microseconds (a payment, a charge) makes its claim in that same
+database transaction: a second request with the key waits for it, then gets its
+answer. One that hashes a password claims first, in a short transaction of its own,
+then waits for its hashing turn: a second request meanwhile gets `409
+request_in_progress`.
 
 The records live in `idempotency_records`, which says what they keep and what never.
 """
@@ -23,6 +28,7 @@ import dataclasses
 import functools
 import json
 import re
+import sqlite3
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
@@ -35,6 +41,7 @@ from syftbox_accounting.server.hashing import REGISTRATIONS
 from syftbox_accounting.server.idempotency_records import (
     ADMIN,
     ANONYMOUS,
+    Claim,
     Keys,
     Stored,
     restore,
@@ -103,6 +110,8 @@ class Runner(Protocol):
 
     async def db(self, func: Callable[..., T], *args: Any) -> T: ...
 
+    async def write(self, func: Callable[..., T], *args: Any) -> T: ...
+
     async def login(self, request: Request) -> Caller: ...
 
 
@@ -139,33 +148,48 @@ async def answer(
         scope = ADMIN if keyed.auth == "admin" else ANONYMOUS
         call = functools.partial(func, raw)
 
-    def work() -> Response:
-        got = keys.claim(scope, key, fp)
-        if isinstance(got, Stored):
-            return replay(service, got, fp, raw, keyed, account)
+    def answered(db: sqlite3.Connection, got: Claim) -> Response:
+        """Run the operation and record a success, in the caller's unit of work: a
+        success is recorded in the same database transaction as its change."""
         try:
-            # A success is recorded in the same database transaction as its change.
-            with service.store.unit() as db:
-                try:
-                    response = render(call())
-                except errors.ApiError as error:
-                    if error.status >= 500:
-                        raise
-                    response = error_response(error)
-                body = bytes(response.body)
-                keys.settle(db, got, response.status_code, body, _withheld(keyed, raw, body))
-                return response
-        except BaseException:
-            keys.release(got)
-            raise
+            response = render(call())
+        except errors.ApiError as error:
+            if error.status >= 500:
+                raise
+            response = error_response(error)
+        body = bytes(response.body)
+        keys.settle(db, got, response.status_code, body, _withheld(keyed, raw, body))
+        return response
 
-    if keyed.slow:  # it hashes a password: wait for a hashing turn
+    if keyed.slow:  # it hashes a password: claim first, then wait for a hashing turn
+
+        def work() -> Response:
+            got = keys.claim(scope, key, fp)
+            if isinstance(got, Stored):
+                return replay(service, got, fp, raw, keyed, account)
+            try:
+                with service.store.unit() as db:
+                    return answered(db, got)
+            except BaseException:
+                keys.release(got)
+                raise
+
         return await run.hashing(
             request, work, account=account.id if account is not None else REGISTRATIONS
         )
-    if not run.inline:
-        return await run.slow(work)
-    return work()
+
+    def at_once() -> Response:
+        # Work of microseconds: the claim, the operation and its record in one database
+        # transaction (a request with the same key meanwhile waits, then gets the
+        # answer), written where a write need not wait (`Runner.write`). A failure
+        # rolls the claim back with the rest.
+        with service.store.unit() as db:
+            got = keys.claim_in(db, scope, key, fp)
+            if isinstance(got, Stored):
+                return replay(service, got, fp, raw, keyed, account)
+            return answered(db, got)
+
+    return await run.write(at_once)
 
 
 def replay(

@@ -266,33 +266,39 @@ class Keys:
         return Stored(bytes(fp), int(status), answer, withheld)
 
     def claim(self, scope: Scope, key: str, fp: bytes) -> Claim | Stored:
-        """Take `key` for this request, or the record it already has. Raises
-        429 rate_limited past the caller's cap, 503 unavailable past the total."""
+        """Take `key` for this request, or the record it already has, in a database
+        transaction of its own. Raises 429 rate_limited past the caller's cap, 503
+        unavailable past the total."""
+        with self.store.unit() as db:
+            return self.claim_in(db, scope, key, fp)
+
+    def claim_in(self, db: sqlite3.Connection, scope: Scope, key: str, fp: bytes) -> Claim | Stored:
+        """`claim`, inside the caller's unit of work (`Store.unit`): for work that
+        claims, acts and records its answer in one database transaction."""
         now = self.clock()
         key_hash = self._key_hash(scope, key, fp)
-        with self.store.unit() as db:
-            if now - self._last_purge >= _PURGE_EVERY:
-                self._purge(db, now)
-            found = self._find(db, scope, key, key_hash)
-            if found is not None:
-                return found
-            # An expired or abandoned record of this key gives way to the new claim.
-            gone = db.execute(
-                "DELETE FROM idempotency_records WHERE scope = ? AND key_hash = ?",
-                (scope.name, key_hash),
-            ).rowcount
-            if gone:
-                _count(db, {scope.name: -gone, _TOTAL: -gone})
-            self._check_room(db, scope, now)
-            owner = secrets.token_bytes(16)
-            db.execute(
-                "INSERT INTO idempotency_records"
-                " (scope, key_hash, fingerprint, owner, created_at, expires_at)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (scope.name, key_hash, fp, owner, now, now + self._ttl(scope)),
-            )
-            _count(db, {scope.name: 1, _TOTAL: 1})
-            return Claim(scope, key, key_hash, owner)
+        if now - self._last_purge >= _PURGE_EVERY:
+            self._purge(db, now)
+        found = self._find(db, scope, key, key_hash)
+        if found is not None:
+            return found
+        # An expired or abandoned record of this key gives way to the new claim.
+        gone = db.execute(
+            "DELETE FROM idempotency_records WHERE scope = ? AND key_hash = ?",
+            (scope.name, key_hash),
+        ).rowcount
+        if gone:
+            _count(db, {scope.name: -gone, _TOTAL: -gone})
+        self._check_room(db, scope, now)
+        owner = secrets.token_bytes(16)
+        db.execute(
+            "INSERT INTO idempotency_records"
+            " (scope, key_hash, fingerprint, owner, created_at, expires_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (scope.name, key_hash, fp, owner, now, now + self._ttl(scope)),
+        )
+        _count(db, {scope.name: 1, _TOTAL: 1})
+        return Claim(scope, key, key_hash, owner)
 
     def _check_room(self, db: sqlite3.Connection, scope: Scope, now: float) -> None:
         held = dict(

@@ -191,9 +191,10 @@ class Runner:
         authorization = request.headers.get("authorization")
         if is_api_key(authorization):
             assert authorization is not None
-            return await self.db(self.service.key_login, authorization, operation_of(request))
+            # It may note the key's last use: a write that need not wait (see `as_caller`).
+            return await self.write(self.service.key_login, authorization, operation_of(request))
         credentials = parse_basic(authorization)
-        found = await self.db(self.service.cached_login, credentials)
+        found = await self.read(self.service.cached_login, credentials)
         if isinstance(found, Caller):
             return found
         return await self.hashing(request, self.service.login, credentials, account=found)

@@ -5,8 +5,9 @@ for P4, with no target.
 
 The app (`launcher.reference_app`, the no-op route included) is called as ASGI in this
 process, so its CPU per request is measured without uvicorn's HTTP handling, which a
-no-op request costs as much as a charge: a no-op, a charge (create + confirm) and a
-balance read, in interleaved rounds (median of the rounds, `process_time`). Then the
+no-op request costs as much as a charge: a no-op, a charge (create + confirm), the same
+with an Idempotency-Key on each POST (as this library's clients send it) and a balance
+read, in interleaved rounds (median of the rounds, `process_time`). Then the
 time of each SQL statement of a charge, by kind, through a timing wrapper around the
 store's connection (on a file, the login's read goes through a reader connection of its
 own and is not counted): what SQLite itself takes, against the Python around it.
@@ -22,6 +23,7 @@ import json
 import sqlite3
 import tempfile
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +31,7 @@ from tests.benchmarks.common import median
 from tests.benchmarks.launcher import NOOP_PATH, reference_app
 
 PAYER, RECIPIENT, PASSWORD = "payer@example.com", "shop@example.com", "app-cost-password"
+_ADMIN_KEY = "app-cost-admin-key"
 _BASIC = b"Basic " + base64.b64encode(f"{PAYER}:{PASSWORD}".encode())
 _CHARGE = json.dumps({"senderEmail": PAYER, "recipientEmail": RECIPIENT, "amount": 0.01})
 
@@ -37,16 +40,27 @@ class _App:
     """The reference app, called as ASGI."""
 
     def __init__(self, database: str) -> None:
-        self.app = reference_app(database, "app-cost-admin-key")
+        # Room for every keyed request of the rounds (one caller keeps 10,000 by default).
+        self.app = reference_app(database, _ADMIN_KEY, records_per_account=10**9)
 
     async def call(
-        self, method: str, path: str, body: str = "", auth: bool = True
+        self,
+        method: str,
+        path: str,
+        body: str = "",
+        auth: bool = True,
+        keyed: bool = False,
+        admin: bool = False,
     ) -> tuple[int, Any]:
         headers = [(b"host", b"127.0.0.1")]
-        if auth:
+        if admin:
+            headers.append((b"authorization", f"Bearer {_ADMIN_KEY}".encode()))
+        elif auth:
             headers.append((b"authorization", _BASIC))
         if body:
             headers.append((b"content-type", b"application/json"))
+        if keyed:
+            headers.append((b"idempotency-key", str(uuid.uuid4()).encode()))
         scope = {
             "type": "http",
             "asgi": {"version": "3.0"},
@@ -79,6 +93,11 @@ class _App:
             status, answer = await self.call("POST", "/user/create", body, auth=False)
             if status != 201:
                 raise RuntimeError(f"app_cost: /user/create answered {status}: {answer}")
+        # Enough for every charge of every round (the initial credit is $100).
+        funding = json.dumps({"recipientEmail": PAYER, "amount": 1_000_000})
+        status, answer = await self.call("POST", "/user/add-balance", funding, admin=True)
+        if status != 200:
+            raise RuntimeError(f"app_cost: /user/add-balance answered {status}: {answer}")
 
     async def noop(self) -> None:
         await self._ok("GET", NOOP_PATH)
@@ -86,13 +105,17 @@ class _App:
     async def balance(self) -> None:
         await self._ok("GET", "/user/my-info")
 
-    async def charge(self) -> None:
-        created = await self._ok("POST", "/transaction/create", _CHARGE)
+    async def charge(self, keyed: bool = False) -> None:
+        created = await self._ok("POST", "/transaction/create", _CHARGE, keyed)
         confirm = json.dumps({"transactionId": created["transaction"]["id"]})
-        await self._ok("POST", "/transaction/confirm", confirm)
+        await self._ok("POST", "/transaction/confirm", confirm, keyed)
 
-    async def _ok(self, method: str, path: str, body: str = "") -> Any:
-        status, answer = await self.call(method, path, body)
+    async def keyed_charge(self) -> None:
+        """A charge as this library's clients send it: each POST with an Idempotency-Key."""
+        await self.charge(keyed=True)
+
+    async def _ok(self, method: str, path: str, body: str = "", keyed: bool = False) -> Any:
+        status, answer = await self.call(method, path, body, keyed=keyed)
         if status != 200:
             raise RuntimeError(f"app_cost: {method} {path} answered {status}: {answer}")
         return answer
@@ -120,6 +143,7 @@ async def _measure(database: str, charges: int) -> None:
     app = _App(database)
     await app.setup()
     kinds = {"no-op": (app.noop, 3 * charges), "charge": (app.charge, charges)}
+    kinds["keyed charge"] = (app.keyed_charge, charges)
     kinds["balance read"] = (app.balance, 2 * charges)
     for func, count in kinds.values():
         for _ in range(count // 5):

@@ -4,9 +4,11 @@ token limits (`maxAmount`, `expiresIn`)."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import threading
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,7 @@ import pytest
 from syftbox_accounting.server import BackgroundService
 from syftbox_accounting.server.idempotency_records import DEFAULT_TTL as TTL
 from syftbox_accounting.server.idempotency_records import STALE_CLAIM, Keys, Scope
+from syftbox_accounting.server.store.database import WouldWait
 from tests.server.conftest import Api, User
 from tests.server.test_serve import start, stop
 
@@ -395,3 +398,69 @@ def test_null_limits_mean_none(api: Api) -> None:
         "iat",
         "exp",
     }
+
+
+def test_a_keyed_payment_on_a_file_is_one_write_where_it_need_not_wait(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A keyed payment claims its key, moves the money and records its answer in one
+    database transaction: on the event loop when the store is free; while another
+    thread holds the store, again in a thread, answered once it is free, and the
+    money moved once."""
+    ann, bob = ("ann@example.com", "pw-" * 4), ("bob@example.com", "pw-" * 4)
+    with BackgroundService(database=tmp_path / "books.sqlite3", admin_key="k" * 32) as running:
+        http = httpx.Client(base_url=running.url, timeout=60)
+        for email, password in (ann, bob):
+            http.post("/user/create", json={"email": email, "password": password})
+        http.post(
+            "/user/add-balance",
+            json={"recipientEmail": ann[0], "amount": 10},
+            headers={"Authorization": "Bearer " + "k" * 32},
+        )
+        service, store = running.service, running.service.store
+        attempts: list[bool] = []  # per attempt: whether it ran where it must not wait
+        create = service.create_transaction
+
+        def spying(*args: Any) -> Any:
+            attempts.append(getattr(store._local, "no_wait", False))
+            return create(*args)
+
+        monkeypatch.setattr(service, "create_transaction", spying)
+        body = {"senderEmail": ann[0], "recipientEmail": bob[0], "amount": 1}
+        paid = http.post("/transaction/create", json=body, auth=ann, headers=key())
+        assert paid.status_code == 200, paid.text
+        assert attempts == [True]
+
+        attempts.clear()
+        headers = key()
+        answers: list[httpx.Response] = []
+        refused = threading.Event()  # the loop's attempt found the store taken
+        real_locked = store._locked
+
+        @contextlib.contextmanager
+        def locked() -> Iterator[None]:
+            with contextlib.ExitStack() as stack:
+                try:
+                    stack.enter_context(real_locked())
+                except WouldWait:
+                    refused.set()
+                    raise
+                yield
+
+        monkeypatch.setattr(store, "_locked", locked)
+        with store.unit():  # another thread holds the store
+            payer = threading.Thread(
+                target=lambda: answers.append(
+                    http.post("/transaction/create", json=body, auth=ann, headers=headers)
+                )
+            )
+            payer.start()
+            assert refused.wait(60)
+        payer.join(60)
+        assert [a.status_code for a in answers] == [200]
+        assert attempts == [False]  # made once, in a thread, having claimed nothing before
+        again = http.post("/transaction/create", json=body, auth=ann, headers=headers)
+        assert again.headers.get("Idempotent-Replayed") == "true"
+        me = http.get("/user/my-info", auth=ann).json()["user"]
+        assert (me["balance"], me["heldBalance"]) == (110, 2)  # two payments held, once each
+        http.close()

@@ -88,6 +88,10 @@ class Database:
         self.side_schema = "main"
         if self.in_memory:
             self._connection.execute("ATTACH DATABASE '' AS side")
+            # Its rollback journal in memory, as the main database's: a journal file made
+            # and deleted at every commit cost more than the write it guarded, and an
+            # in-memory service keeps nothing across a crash anyway.
+            self._connection.execute("PRAGMA side.journal_mode = MEMORY")
             self.side_schema = "side"
         if not self.in_memory:
             # WAL lets readers in other processes work while we write; NORMAL is durable
