@@ -82,6 +82,10 @@ class _CheapCookies:
 
     _answer_cookies: _AnswerCookies
 
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.cookies = None  # httpx's constructor set its own jar, not through the setter
+
     @property
     def cookies(self) -> httpx.Cookies:
         return self._answer_cookies
@@ -92,15 +96,11 @@ class _CheapCookies:
 
 
 class _Client(_CheapCookies, httpx.Client):
-    def __init__(self, **options: Any) -> None:
-        super().__init__(**options)
-        self.cookies = None
+    pass
 
 
 class _AsyncClient(_CheapCookies, httpx.AsyncClient):
-    def __init__(self, **options: Any) -> None:
-        super().__init__(**options)
-        self.cookies = None
+    pass
 
 
 class HttpClients:
