@@ -18,6 +18,7 @@ from syftbox_accounting._version import __version__
 if TYPE_CHECKING:
     from syftbox_accounting.accounting import AccountingClient, Payment
     from syftbox_accounting.admin import AdminClient
+    from syftbox_accounting.call_events import CallEvent
     from syftbox_accounting.client import Client
     from syftbox_accounting.errors import (
         AccountExistsError,
@@ -32,11 +33,11 @@ if TYPE_CHECKING:
         PaymentError,
         ServiceException,
     )
-    from syftbox_accounting.hooks import CallEvent
     from syftbox_accounting.http402.budget import Budget
     from syftbox_accounting.http402.paywall import payment_of, require_payment
     from syftbox_accounting.http402.receipt import PaymentReceipt, receipt_of
-    from syftbox_accounting.transport import ResponseInfo, RetryPolicy
+    from syftbox_accounting.response_info import ResponseInfo
+    from syftbox_accounting.transport import RetryPolicy
     from syftbox_accounting.types import (
         AccountInfo,
         ApiKey,
@@ -59,7 +60,7 @@ _HOMES = {
     "Payment": "accounting",
     "AdminClient": "admin",
     "Client": "client",
-    "CallEvent": "hooks",
+    "CallEvent": "call_events",
     "AccountExistsError": "errors",
     "AccountingError": "errors",
     "AuthenticationError": "errors",
@@ -89,7 +90,7 @@ _HOMES = {
     "TransactionStatus": "types",
     "Usage": "types",
     "AccountInfo": "types",
-    "ResponseInfo": "transport",
+    "ResponseInfo": "response_info",
     "User": "types",
     "UserAccount": "types",
 }

@@ -20,70 +20,41 @@ holds no secret (no header, body, password, token or key).
 
 from __future__ import annotations
 
-import dataclasses
 import inspect
-import itertools
-import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Literal, TypeAlias, get_args
+from typing import TYPE_CHECKING, Any, ForwardRef, Literal, TypeAlias, get_args
 
+from syftbox_accounting._lazy import lazy_module
 from syftbox_accounting.errors import InvalidInputError
 
 __all__ = ["EVENT_KINDS", "CallEvent", "EventKind", "Hook", "Hooks", "HooksArg", "hooks_of"]
-
-log = logging.getLogger("syftbox_accounting")
 
 EventKind: TypeAlias = Literal["request", "response", "retry", "error"]
 EVENT_KINDS: tuple[EventKind, ...] = get_args(EventKind)
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class CallEvent:
-    """One moment of one call to the service, as hooks receive it.
+# `CallEvent` lives in `call_events`, loaded with the first event: a client without
+# hooks never builds its dataclass (~0.5 ms at import). `hooks.CallEvent` still works.
+if TYPE_CHECKING:
+    from syftbox_accounting.call_events import CallEvent
 
-    Attributes:
-        kind: ``"request"``, ``"response"``, ``"retry"`` or ``"error"``.
-        operation: the library method the call serves, e.g. ``"transfer"`` (which
-            makes two calls: create, then confirm).
-        method, path: the HTTP request, e.g. ``POST /transaction/create``.
-        attempt: 1 for the first attempt, 2 for the first retry...
-        status: the HTTP status of the answer, when one arrived.
-        elapsed_ms: milliseconds since the call's first attempt began.
-        request_id: the service's ``X-Request-Id`` for the answer, when one arrived.
-        idempotency_key: the key of a POST or PUT (the same on every retry).
-        error: what went wrong, for ``retry`` and ``error``: the exception's type
-            (``"InsufficientFundsError"``, ``"ReadTimeout"``) or ``"HTTP 503"``.
-        error_code: the service's error code (``"insufficient_funds"``), when known.
-        wait: for ``retry``, the seconds before the next attempt.
-        call_id: the same for every event of one call, unique in the process: ties
-            the events of concurrent calls together.
-    """
+    Hook: TypeAlias = Callable[[CallEvent], object]
+else:
+    _events = lazy_module("syftbox_accounting.call_events")
+    # Named through `_events`, so that typing.get_type_hints resolves it (in this
+    # module, wherever Hook appears) by loading `call_events` then.
+    Hook = Callable[[ForwardRef("_events.CallEvent", module=__name__)], object]
 
-    kind: EventKind
-    operation: str
-    method: str
-    path: str
-    attempt: int
-    status: int | None
-    elapsed_ms: float
-    request_id: str | None
-    idempotency_key: str | None
-    error: str | None = None
-    error_code: str | None = None
-    wait: float | None = None
-    call_id: int = 0
+    def __getattr__(name: str) -> Any:
+        if name != "CallEvent":
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        globals()[name] = found = _events.CallEvent  # later reads skip this function
+        return found
 
 
-Hook: TypeAlias = Callable[[CallEvent], object]
 # What `hooks=` takes: hooks for every event, or hooks by the events they want.
 HooksArg: TypeAlias = Sequence[Hook] | Mapping[EventKind, Hook | Sequence[Hook]]
 Hooks: TypeAlias = Mapping[EventKind, tuple[Hook, ...]]
-
-_call_ids = itertools.count(1)
-
-
-def next_call_id() -> int:
-    return next(_call_ids)
 
 
 def hooks_of(value: object, name: str = "hooks") -> Hooks:
@@ -132,24 +103,3 @@ def _functions(values: Iterable[object], name: str) -> tuple[Hook, ...]:
                 "task from one if it must await."
             )
     return found  # type: ignore[return-value]  # each is callable, checked above
-
-
-_failed: set[int] = set()
-
-
-def emit(hooks: Hooks, event: CallEvent) -> None:
-    """Call the hooks of `event.kind` with `event`; a hook that raises is logged (once
-    per hook) and ignored."""
-    for hook in hooks.get(event.kind, ()):
-        try:
-            hook(event)
-        except Exception as exc:
-            if id(hook) not in _failed:
-                _failed.add(id(hook))
-                log.warning(
-                    "A hook (%s) raised %s on a %r event; it is ignored, and the call goes "
-                    "on unchanged",
-                    getattr(hook, "__qualname__", type(hook).__name__),
-                    type(exc).__name__,
-                    event.kind,
-                )

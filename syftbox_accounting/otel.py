@@ -28,7 +28,7 @@ from typing import Any
 from opentelemetry import trace
 
 from syftbox_accounting._version import __version__
-from syftbox_accounting.hooks import CallEvent
+from syftbox_accounting.call_events import CallEvent
 
 __all__ = ["SpanHook"]
 

@@ -8,7 +8,7 @@ import enum
 import logging
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any, Literal, Self, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, Self, TypeAlias, TypeVar
 
 import httpx
 
@@ -19,10 +19,12 @@ from syftbox_accounting.hooks import HooksArg, hooks_of
 from syftbox_accounting.transport import (
     DEFAULT_MAX_RESPONSE_BYTES,
     Flow,
-    ResponseInfo,
     RetryPolicy,
     Transport,
 )
+
+if TYPE_CHECKING:
+    from syftbox_accounting.response_info import ResponseInfo
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])

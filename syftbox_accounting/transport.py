@@ -25,7 +25,6 @@ clients), `fetching` (one attempt's I/O), `limits` (deadline and size),
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import time
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -52,6 +51,7 @@ from syftbox_accounting.retry import NOTHING_SENT, RETRY_STATUSES, RetryPolicy, 
 
 if TYPE_CHECKING:
     from syftbox_accounting.call_events import Teller
+    from syftbox_accounting.response_info import ResponseInfo
 
 __all__ = [
     "DEADLINE_FACTOR",
@@ -62,7 +62,6 @@ __all__ = [
     "Flow",
     "Gather",
     "Overdue",
-    "ResponseInfo",
     "RetryPolicy",
     "Step",
     "Transport",
@@ -86,26 +85,6 @@ def keep_deadlines(client: httpx.Client) -> bool:
     from syftbox_accounting.deadline_sockets import keep_deadlines as keep
 
     return keep(client)
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class ResponseInfo:
-    """The last answer a client received, for debugging (``client.last_response``).
-
-    Attributes:
-        method, path: the request.
-        status_code: the HTTP status.
-        headers: the response headers (they hold no secret of yours).
-        request_id: the service's ``X-Request-Id``, to quote when reporting a problem.
-        elapsed_ms: how long the answer took.
-    """
-
-    method: str
-    path: str
-    status_code: int
-    headers: dict[str, str]
-    request_id: str | None
-    elapsed_ms: float
 
 
 class Transport(Credentials, HttpClients):
@@ -168,6 +147,8 @@ class Transport(Credentials, HttpClients):
             return None
         info = self._last_info
         if info is None or info.headers is not last[3]:  # each answer has its own dict
+            from syftbox_accounting.response_info import ResponseInfo  # made when first read
+
             info = self._last_info = ResponseInfo(*last)
         return info
 

@@ -41,7 +41,6 @@ MAX_TOKEN_LIFETIME = 86400  # seconds: the contract's bound on `expiresIn` and `
 MAX_REASON_LENGTH = 512
 MAX_KEY_LIFETIME = 365 * 86400  # seconds: the contract's bound on an API key's `expiresIn`
 MAX_KEY_NAME_LENGTH = 100
-_IDEMPOTENCY_KEY = re.compile(r"[!-~]{1,255}")
 
 # A deliverable-looking address: one @, a dotted domain, no spaces or controls.
 _EMAIL = re.compile(
@@ -168,7 +167,8 @@ def _secret_problem(name: str, value: object, max_length: int) -> str | None:
 # What a new password may hold (openapi.yaml, Passwords): printable Latin-1, the only
 # characters every generated client can put in HTTP Basic (urllib3 encodes Latin-1,
 # `btoa` throws above U+00FF).
-_NEW_PASSWORD = re.compile(r"[\x20-\x7e\xa0-\xff]+")
+# A pattern, compiled (and cached by `re`) when a password is first set, not at import.
+_NEW_PASSWORD = r"[\x20-\x7e\xa0-\xff]+"
 NEW_PASSWORD_CHARACTERS = (
     "printable Latin-1 only: ASCII letters, digits, punctuation and spaces, and the "
     "characters U+00A0 to U+00FF (such as é, ñ, ß); no emoji, other scripts or control "
@@ -186,7 +186,7 @@ def password(value: object, name: str = "password", *, new: bool = False) -> str
     if problem is None and new:
         if len(str(secret.value)) < 8:
             problem = f"{name} is too short: use at least 8 characters."
-        elif not _NEW_PASSWORD.fullmatch(str(secret.value)):
+        elif not re.fullmatch(_NEW_PASSWORD, str(secret.value)):
             # Says which characters, never which of them was wrong (that would show it).
             problem = (
                 f"{name} has a character the service does not take: use {NEW_PASSWORD_CHARACTERS}."
@@ -221,7 +221,17 @@ def admin_key(value: object, name: str = "admin_key") -> str:
 
 
 API_KEY_PREFIX = "sbk_"
-_API_KEY = re.compile(r"sbk_[A-Za-z0-9]{43}")
+_API_KEY_LENGTH = len(API_KEY_PREFIX) + 43
+
+
+def _is_api_key(text: str) -> bool:
+    """``sbk_`` and 43 ASCII letters and digits (isalnum() alone takes any script's)."""
+    return (
+        len(text) == _API_KEY_LENGTH
+        and text.startswith(API_KEY_PREFIX)
+        and text.isascii()
+        and text[len(API_KEY_PREFIX) :].isalnum()
+    )
 
 
 def api_key(value: object, name: str = "api_key") -> str:
@@ -231,7 +241,7 @@ def api_key(value: object, name: str = "api_key") -> str:
     del value
     text = secret.value.strip() if isinstance(secret.value, str) else secret.value
     problem = _secret_problem(name, text, 256)
-    if problem is None and not _API_KEY.fullmatch(str(text)):
+    if problem is None and not _is_api_key(str(text)):
         problem = (
             f"{name} is not an API key: one is sbk_ followed by 43 letters and digits, as "
             "create_api_key() or `syftbox-accounting keys create` shows it (a password "
@@ -339,7 +349,13 @@ def idempotency_key(value: object, name: str = "idempotency_key") -> str | None:
         return None
     if not isinstance(value, str):
         raise InvalidInputError(f"{name} must be a string or None, not {_type_name(value)}.")
-    if not _IDEMPOTENCY_KEY.fullmatch(value):
+    # Visible ASCII is U+0021 to U+007E: printable ASCII without the space.
+    if not (
+        0 < len(value) <= MAX_IDEMPOTENCY_KEY_LENGTH
+        and value.isascii()
+        and value.isprintable()
+        and " " not in value
+    ):
         raise InvalidInputError(
             f"{name} must be 1 to {MAX_IDEMPOTENCY_KEY_LENGTH} visible ASCII characters (no "
             "spaces), such as a UUID or a job id."

@@ -49,6 +49,7 @@ LAYERS: tuple[frozenset[str], ...] = (
             "request_auth",
             "http_clients",
             "call_events",
+            "response_info",
             "transport",
             "settings",
             "hooks",

@@ -46,7 +46,7 @@ anyio.run(main)
 # (line, what mypy says, what pyright says)
 REVEALED = [
     (7, 'is "float"', 'is "float"'),
-    (8, '"syftbox_accounting.transport.ResponseInfo | None"', 'is "ResponseInfo | None"'),
+    (8, '"syftbox_accounting.response_info.ResponseInfo | None"', 'is "ResponseInfo | None"'),
     (
         9,
         '"syftbox_accounting.accounting.accounting_client.AccountingClient"',
