@@ -20,6 +20,7 @@ from syftbox_accounting import (
     Client,
     FeatureNotSupportedError,
     InvalidInputError,
+    NotFoundError,
     PaymentError,
 )
 from syftbox_accounting import credentials as creds
@@ -107,6 +108,66 @@ def test_a_revoked_key_is_refused_on_the_next_call(
     assert "Check the API key" in caught.value.message
     assert "email and password" not in caught.value.message
     assert [k.id for k in owner.list_api_keys()] == [made.id]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_key_revokes_itself_and_no_other(
+    accounting_service: AccountingTestService, kind: str
+) -> None:
+    owner = accounting_service.create_account()
+    made = owner.create_api_key("this machine", ["read", "keys"])
+    other = owner.create_api_key("another machine", ["read", "keys"])
+    keyed = accounting_service.client(api_key=made.secret)
+    revoked = run(kind, keyed, call("revoke_own_api_key"))
+    assert revoked.id == made.id
+    assert revoked.revoked_at is not None
+    with pytest.raises(AuthenticationError):
+        run(kind, keyed, call("get_account_balance"))
+    still = {k.id: k.is_active() for k in owner.list_api_keys()}
+    assert still == {made.id: False, other.id: True}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_revoking_its_own_key_needs_a_key_with_the_keys_scope(
+    accounting_service: AccountingTestService, kind: str
+) -> None:
+    owner = accounting_service.create_account()
+    with pytest.raises(InvalidInputError, match="password, not an API key"):
+        run(kind, owner, call("revoke_own_api_key"))
+    reader = owner.create_api_key("reader", ["read"])
+    keyed = accounting_service.client(api_key=reader.secret)
+    with pytest.raises(AuthenticationError) as caught:
+        run(kind, keyed, call("revoke_own_api_key"))
+    assert caught.value.code == "insufficient_scope"
+    assert [k.is_active() for k in owner.list_api_keys()] == [True]
+
+
+def test_a_key_whose_hint_two_keys_share_is_not_guessed(httpx_mock: HTTPXMock) -> None:
+    features = {"Accounting-Features": "api-keys"}
+
+    def listed(id_: str, revoked: str | None = None) -> dict[str, Any]:
+        return {
+            "id": id_,
+            "name": id_,
+            "scopes": ["keys"],
+            "hint": "sbk_...kkkk",  # KEY's end
+            "createdAt": "2026-12-04T10:00:00+00:00",
+            "expiresAt": None,
+            "lastUsedAt": None,
+            "revokedAt": revoked,
+            "maxSpend": None,
+            "spent": 0,
+        }
+
+    keys = [listed("key_a"), listed("key_b"), listed("key_c", "2026-12-04T11:00:00+00:00")]
+    httpx_mock.add_response(json={"apiKeys": keys}, headers=features, is_reusable=True)
+    client = AccountingClient("https://accounting.example.com", api_key=KEY)
+    with pytest.raises(NotFoundError) as caught:
+        client.revoke_own_api_key()
+    assert "2 keys (key_a, key_b)" in caught.value.message
+    assert "revoke_api_key(key_id)" in caught.value.message
+    assert KEY not in str(caught.value)
+    assert {r.method for r in httpx_mock.get_requests()} == {"GET"}  # nothing revoked
 
 
 def test_a_key_cannot_make_a_stronger_key(accounting_service: AccountingTestService) -> None:

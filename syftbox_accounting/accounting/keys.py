@@ -10,7 +10,7 @@ from typing import Any
 
 from syftbox_accounting import operations, types, validation
 from syftbox_accounting.accounting.base import UserBase
-from syftbox_accounting.errors import InvalidInputError
+from syftbox_accounting.errors import InvalidInputError, NotFoundError
 from syftbox_accounting.service_client import twin
 from syftbox_accounting.transport import Flow, result_of
 from syftbox_accounting.types import ApiKeyScope
@@ -153,3 +153,48 @@ class KeyMethods(UserBase):
         self, key_id: str, *, idempotency_key: str | None = None
     ) -> types.ApiKey:
         return await self._run_async(self._revoke_api_key(key_id, idempotency_key))
+
+    def _revoke_own_api_key(self, idempotency_key: str | None) -> Flow[types.ApiKey]:
+        secret = self._api_key
+        if secret is None:
+            raise InvalidInputError(
+                "This client authenticates with a password, not an API key: to revoke one "
+                "of the account's keys, pass its id to revoke_api_key(key_id)."
+            )
+        key = validation.idempotency_key(idempotency_key)
+        listed = yield from result_of(operations.list_api_keys())
+        # The contract's hint is the prefix and the last 4 characters: among the keys
+        # still valid, the caller's own is the one that shows the end of its secret.
+        hint = f"{validation.API_KEY_PREFIX}...{secret[-4:]}"
+        mine = [k for k in listed if k.hint == hint and k.revoked_at is None]
+        if len(mine) != 1:
+            found = "No key" if not mine else f"{len(mine)} keys ({', '.join(k.id for k in mine)})"
+            raise NotFoundError(
+                f"{found} of this account still valid shows this client's key ({hint}):",
+                hint="list them with list_api_keys() and revoke the right one by its id "
+                "with revoke_api_key(key_id).",
+                code="not_found",
+            )
+        return (yield from self._revoke_api_key(mine[0].id, key))
+
+    def revoke_own_api_key(self, *, idempotency_key: str | None = None) -> types.ApiKey:
+        """Revoke the API key this client authenticates with, as
+        ``syftbox-accounting logout`` does for the key ``login`` saved: found among the
+        account's keys by its hint (``sbk_...`` and its last 4 characters), then
+        revoked. The key needs the ``keys`` scope. Returns the key as revoked; this
+        client cannot use it again.
+
+        >>> AccountingClient(url, api_key=secret).revoke_own_api_key().revoked_at
+
+        Raises:
+            InvalidInputError: the client has a password, not an API key.
+            NotFoundError: no valid key of the account, or more than one, shows this
+                key's hint (the message lists them: revoke one by its id).
+            FeatureNotSupportedError: the service has no API keys (the public one).
+            AuthenticationError: the key was refused, or lacks the ``keys`` scope.
+        """
+        return self._run(self._revoke_own_api_key(idempotency_key))
+
+    @twin(revoke_own_api_key)
+    async def revoke_own_api_key_async(self, *, idempotency_key: str | None = None) -> types.ApiKey:
+        return await self._run_async(self._revoke_own_api_key(idempotency_key))

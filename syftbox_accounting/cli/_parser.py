@@ -111,14 +111,23 @@ def build_parser() -> Parser:
     p.add_argument("login_email", metavar="EMAIL", nargs="?", help="the account's email")
     save_options(p, "the credentials")
 
-    command(
+    p = command(
         "logout",
-        "remove the credentials that login saved (the file and its key)",
-        ["logout", "logout --config ~/work-accounting.json"],
+        "revoke the API key login saved, and remove the saved credentials",
+        ["logout", "logout --config ~/work-accounting.json", "logout --keep-key   # offline"],
         [common],
-        description="Remove the credentials `login` or `register` saved: the credentials file "
-        "and the key file beside it, and say what was removed. Credentials in the "
-        "environment are not touched (the message says if some are set).",
+        description="Revoke the API key `login` saved (the key revokes itself at the "
+        "service), then remove the credentials `login` or `register` saved: the "
+        "credentials file and the key file beside it, and say what was removed. When the "
+        "key cannot be revoked (the service does not answer), nothing is removed. A saved "
+        "password is removed only. Credentials in the environment are not touched (the "
+        "message says if some are set).",
+    )
+    p.add_argument(
+        "--keep-key",
+        action="store_true",
+        help="remove the saved copy only, without asking the service to revoke the key "
+        "(it stays valid until it expires or is revoked)",
     )
     command(
         "status",

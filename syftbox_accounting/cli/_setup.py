@@ -12,13 +12,13 @@ from syftbox_accounting import credentials as creds
 from syftbox_accounting import display, validation
 from syftbox_accounting.accounting import AccountingClient
 from syftbox_accounting.cli._context import PASSWORD, Account, Context
-from syftbox_accounting.cli._errors import AUTH, OK, USAGE, CliError
+from syftbox_accounting.cli._errors import AUTH, OK, USAGE, CliError, exit_code_of
 from syftbox_accounting.cli._output import fields
 from syftbox_accounting.cli._program import PROG
 from syftbox_accounting.defaults import ENV_API_KEY, ENV_EMAIL, ENV_PASSWORD
 from syftbox_accounting.display import money
-from syftbox_accounting.errors import AccountingError
-from syftbox_accounting.types import ApiKeyScope, CredentialStatus, UserAccount
+from syftbox_accounting.errors import AccountingError, AuthenticationError
+from syftbox_accounting.types import ApiKey, ApiKeyScope, CredentialStatus, UserAccount
 
 
 def _where(ctx: Context) -> tuple[str, str]:
@@ -288,18 +288,36 @@ def _credentials_line(account: Account, saved_in: str | None) -> str:
 
 
 def logout(ctx: Context) -> int:
-    """Remove the credentials `login` saved (the file, its key, the secret in the OS
-    keyring), and say what went."""
+    """Revoke the API key `login` saved (unless --keep-key), then remove the saved
+    credentials (the file, its key, the secret in the OS keyring), and say what went.
+    When the key cannot be revoked (the service unreachable...), nothing is removed."""
     path = creds.config_path(ctx.config)
     email, url, kind = _saved_account(path)
+    revoked: ApiKey | None = None
+    refused = False
+    if kind == creds.API_KEY and not ctx.args.keep_key:
+        revoked, refused = _revoke_saved_key(ctx, path)
     removed = creds.forget(path)
     still = [name for name in (ENV_API_KEY, ENV_EMAIL, ENV_PASSWORD) if os.environ.get(name)]
-    document = {"removed": removed, "email": email, "url": url, "environment": still}
+    document = {
+        "removed": removed,
+        "email": email,
+        "url": url,
+        "environment": still,
+        "revoked_key": None if revoked is None else revoked.id,
+    }
     if removed:
         whose = f" of {email} for {url}" if email else ""
         lines = [f"Removed the saved credentials{whose}:", *(f"  {p}" for p in removed)]
-        if kind == creds.API_KEY:
-            # Removing a copy does not disable the key: whoever holds another still can.
+        if revoked is not None:
+            lines.append(
+                f"Revoked the saved API key {revoked.id} ({revoked.hint}) at the service: "
+                "it works nowhere any more."
+            )
+        elif refused:
+            lines.append("The service already refused the saved API key (revoked or expired).")
+        elif kind == creds.API_KEY:
+            # --keep-key: removing a copy does not disable the key.
             lines.append(
                 f"The API key stays valid at the service until it expires or is revoked: "
                 f"`{PROG} keys list` and `{PROG} keys revoke KEY_ID` with other credentials."
@@ -313,6 +331,41 @@ def logout(ctx: Context) -> int:
         )
     ctx.emit(document, lines)
     return OK
+
+
+def _revoke_saved_key(ctx: Context, path: Path) -> tuple[ApiKey | None, bool]:
+    """Revoke the saved API key with itself: (the key as revoked, or None and whether
+    the service refused the key already). Any other failure stops the logout before
+    anything is removed, so that it can be run again.
+
+    Raises:
+        CliError: the key could not be read or revoked; the files are kept.
+    """
+    keep = f"'{PROG} logout --keep-key' removes the saved copy only (the key stays valid)"
+    try:
+        saved = creds.load(path)
+        ctx.secret(saved.api_key or "")
+        client = AccountingClient(
+            saved.url,
+            saved.email,
+            api_key=saved.api_key,
+            allow_insecure_http=saved.allow_insecure_http,
+            **ctx.client_options(),
+        )
+        with client, ctx.busy(f"Revoking the saved API key at {saved.url}"):
+            return client.revoke_own_api_key(), False
+    except AuthenticationError as exc:
+        if exc.code == "invalid_credentials" and exc.status_code == 401:
+            return None, True  # revoked or expired already: nothing left to revoke
+        failure: AccountingError = exc
+    except AccountingError as exc:
+        failure = exc
+    raise CliError(
+        f"could not revoke the saved API key, so nothing was removed: {failure.message}",
+        f"run '{PROG} logout' again when the service answers, or {keep}; "
+        f"'{PROG} keys revoke KEY_ID' with your password revokes it later",
+        exit_code_of(failure),
+    )
 
 
 def _saved_account(path: Path) -> tuple[str | None, str | None, str | None]:

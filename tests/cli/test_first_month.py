@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from syftbox_accounting import AccountingClient
 from syftbox_accounting.cli import _output
 from tests.cli.conftest import Runner
 from tests.cli.test_flow import PASSWORD, as_user, new_email, register
@@ -167,8 +168,10 @@ def test_logout_removes_what_login_saved_and_says_so(cli: Runner, service: Any) 
     assert f"Removed the saved credentials of {email} for {service.url}:" in out
     assert str(saved) in out
     assert str(key) in out
-    # login saved an API key (the service has keys): removing it here does not revoke it.
-    assert "The API key stays valid at the service until it expires or is revoked" in out
+    # login saved an API key (the service has keys): logout revoked it first.
+    (made,) = AccountingClient(service.url, email, PASSWORD).list_api_keys()
+    assert made.revoked_at is not None
+    assert f"Revoked the saved API key {made.id} ({made.hint}) at the service" in out
     assert not saved.exists()
     assert not key.exists()
     again = cli.main("--json", "logout", env={"SYFTBOX_ACCOUNTING_EMAIL": email}).assert_ok()
@@ -178,6 +181,58 @@ def test_logout_removes_what_login_saved_and_says_so(cli: Runner, service: Any) 
     human = cli.main("logout", env={"SYFTBOX_ACCOUNTING_EMAIL": email}).assert_ok().out
     assert "nothing to remove" in human
     assert "SYFTBOX_ACCOUNTING_EMAIL is still set in the environment" in human
+
+
+def _login_and_save(cli: Runner, service: Any) -> tuple[str, Any]:
+    email = new_email("saved")
+    register(cli, service, email)
+    cli.main(
+        "login", email, "--url", service.url, "--password-stdin", "--save", stdin=PASSWORD + "\n"
+    ).assert_ok()
+    return email, cli.home / ".syftbox" / "accounting.json"
+
+
+def test_logout_keep_key_removes_the_copy_and_leaves_the_key_valid(
+    cli: Runner, service: Any
+) -> None:
+    email, saved = _login_and_save(cli, service)
+    document = json.loads(cli.main("--json", "logout", "--keep-key").assert_ok().out)
+    assert document["revoked_key"] is None
+    assert str(saved) in document["removed"]
+    (made,) = AccountingClient(service.url, email, PASSWORD).list_api_keys()
+    assert made.is_active()
+
+
+def test_logout_after_the_key_was_revoked_elsewhere_still_removes_it(
+    cli: Runner, service: Any
+) -> None:
+    email, saved = _login_and_save(cli, service)
+    owner = AccountingClient(service.url, email, PASSWORD)
+    (made,) = owner.list_api_keys()
+    owner.revoke_api_key(made.id)
+    out = cli.main("logout").assert_ok().out
+    assert "The service already refused the saved API key (revoked or expired)." in out
+    assert not saved.exists()
+
+
+def test_logout_keeps_everything_when_the_key_cannot_be_revoked(cli: Runner) -> None:
+    # A key saved for a service that does not answer (nothing listens on the port).
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    saved = cli.home / ".syftbox" / "accounting.json"
+    saved.parent.mkdir(parents=True, exist_ok=True)
+    secret = "sbk_" + "q" * 43
+    AccountingClient(dead, "gone@example.com", api_key=secret).save_credentials(str(saved))
+    result = cli.main("logout", "--timeout", "30")
+    error, hint = result.assert_error(1)
+    assert "could not revoke the saved API key, so nothing was removed" in error
+    assert "logout --keep-key" in hint
+    assert secret not in result.out + result.err
+    assert saved.exists()
+    assert saved.with_suffix(".key").exists()
+    cli.main("logout", "--keep-key").assert_ok()
+    assert not saved.exists()
 
 
 # -- --url and the saved credentials

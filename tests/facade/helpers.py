@@ -158,6 +158,11 @@ def user_client(url: str = BASE, **options: Any) -> AccountingClient:
     return AccountingClient(url, EMAIL, PASSWORD, **options)
 
 
+def keyed_client(url: str = BASE, **options: Any) -> AccountingClient:
+    options.setdefault("retry_policy", FAST)
+    return AccountingClient(url, api_key=OWN_KEY, **options)
+
+
 def admin_client(url: str = BASE, **options: Any) -> AdminClient:
     options.setdefault("retry_policy", FAST)
     return AdminClient(url, ADMIN_KEY, **options)
@@ -359,7 +364,7 @@ class Step:
 
     method: str
     path: str  # as sent, without the query
-    auth: str  # "basic", "bearer" or "none"
+    auth: str  # "basic", "bearer" (the admin key), "key" (OWN_KEY) or "none"
     body: Any  # the exact JSON body sent (numbers as Decimal), or None
     answer: Any  # the JSON answer
     spec_path: str = ""  # the contract's path template, when it differs
@@ -394,6 +399,7 @@ class Op:
     # What the service announced before the call (a client that saw one answer of it):
     # a call that needs a feature is sent only then (see test_features.py for the rest).
     features: frozenset[str] | None = None
+    keyed: bool = False  # the client has OWN_KEY and no password
 
     @property
     def id(self) -> str:
@@ -424,7 +430,12 @@ class Op:
         return "get" if self.first.method == "GET" else "keyed"
 
     def client(self, url: str = BASE, **options: Any) -> AccountingClient | AdminClient:
-        client = admin_client(url, **options) if self.admin else user_client(url, **options)
+        if self.admin:
+            client: AccountingClient | AdminClient = admin_client(url, **options)
+        elif self.keyed:
+            client = keyed_client(url, **options)
+        else:
+            client = user_client(url, **options)
         if self.features is not None:
             knows(client, self.features)
         return client
@@ -469,6 +480,8 @@ def assert_sent(httpx_mock: HTTPXMock, op: Op, *, ordered: bool = True) -> None:
             assert request.headers["Authorization"] == basic()
         elif step.auth == "bearer":
             assert request.headers["Authorization"] == bearer()
+        elif step.auth == "key":
+            assert request.headers["Authorization"] == bearer(OWN_KEY)
         else:
             assert "Authorization" not in request.headers
         assert body_of(request) == step.body
@@ -739,6 +752,11 @@ KEY_JSON = {
     "spent": 0,
 }
 REVOKED_KEY = {**KEY_JSON, "revokedAt": "2026-12-04T11:30:00+00:00", "spent": 4.5}
+# The key of a key-only client (Op.keyed), as the contract's example lists it (so that
+# Prism's answer names it too): its hint shows the secret's last 4 characters.
+OWN_KEY = "sbk_" + "OwnKeySecret" * 3 + "Own7Rm2"  # 43 letters and digits
+OWN_KEY_JSON = {**KEY_JSON, "id": "key_2Bx8Nc4LqT6wR1mZ9vKs", "hint": "sbk_...7Rm2"}
+OWN_KEY_REVOKED = {**OWN_KEY_JSON, "revokedAt": "2026-12-04T11:30:00+00:00"}
 
 
 def check_key(result: Any, doc: dict[str, Any] = KEY_JSON) -> None:
@@ -1054,6 +1072,24 @@ OPS: tuple[Op, ...] = (
         lambda r: check_key(r, REVOKED_KEY),
         secrets=(PASSWORD,),
         features=KEY_FEATURES,
+    ),
+    Op(
+        call("revoke_own_api_key"),
+        "revoke_own_api_key",
+        (
+            Step("GET", "/api-keys", "key", None, {"apiKeys": [REVOKED_KEY, OWN_KEY_JSON]}),
+            Step(
+                "POST",
+                "/api-key/revoke",
+                "key",
+                {"keyId": OWN_KEY_JSON["id"]},
+                {"apiKey": OWN_KEY_REVOKED},
+            ),
+        ),
+        lambda r: check_key(r, OWN_KEY_REVOKED),
+        secrets=(OWN_KEY,),
+        features=KEY_FEATURES,
+        keyed=True,
     ),
     Op(
         call("add_balance", EMAIL, Decimal("1234.000001")),

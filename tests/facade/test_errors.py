@@ -115,7 +115,11 @@ EXPECTED_CLASS: dict[str, type[AccountingError]] = {
 ADVICE = {
     "bad_request": "report it",
     "validation_error": "Correct the value",
-    "invalid_credentials": ("Check the email and password", "Check the admin key"),
+    "invalid_credentials": (
+        "Check the email and password",
+        "Check the admin key",
+        "Check the API key",
+    ),
     "forbidden": ("Use the account that created", "admin key"),
     "not_found": ("Check the email", "Check the transaction id"),
     "account_exists": "configure",

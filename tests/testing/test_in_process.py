@@ -282,6 +282,11 @@ SCENARIOS: dict[str, Callable[[World], tuple[Any, Call, Callable[[Any], None]]]]
         call("revoke_api_key", w.alice.create_api_key("gone", ["read"]).id),
         that(lambda r: r.revoked_at is not None),
     ),
+    "revoke_own_api_key": lambda w: (
+        w.svc.client(api_key=w.alice.create_api_key("mine", ["read", "keys"]).secret),
+        call("revoke_own_api_key"),
+        that(lambda r: r.name == "mine" and r.revoked_at is not None),
+    ),
     "add_balance": lambda w: (
         w.svc.admin,
         call("add_balance", "alice@example.com", Decimal("1.000001")),
