@@ -77,12 +77,17 @@ class Reservation:
     def __repr__(self) -> str:
         return f"Reservation(amount={self.amount!r}, done={self._done})"
 
-    def settle(self, paid: Decimal) -> None:
+    def settle(self, paid: int | float | Decimal | str) -> None:
         """Count what was paid (0 to the reserved amount; more is counted as the
-        reserved amount: the token could not let the service charge more)."""
+        reserved amount: the token could not let the service charge more).
+
+        Raises:
+            InvalidInputError: `paid` is not 0 or an amount; the reservation stays.
+        """
+        value = Decimal(0) if _is_zero(paid) else _amount(paid, "paid")
         if not self._done:
             self._done = True
-            self._budget._settle(self._id, min(max(paid, Decimal(0)), self.amount))
+            self._budget._settle(self._id, min(value, self.amount))
 
     def release(self) -> None:
         """Nothing was paid and no token exists: forget the payment."""
@@ -166,19 +171,30 @@ class Budget:
             who = None if recipient is None else _key(recipient)
             return self._sum(self._clock() - float(seconds), who)
 
-    def check(self, recipient: str, amount: Decimal) -> None:
+    def check(self, recipient: str, amount: int | float | Decimal | str) -> None:
         """Raise `BudgetExceededError` if paying `amount` to `recipient` now would
-        break a limit; reserves nothing."""
+        break a limit; reserves nothing.
+
+        Raises:
+            InvalidInputError: a malformed recipient or amount.
+        """
+        recipient, amount = _recipient(recipient), _amount(amount, "amount")
         with self._lock:
             self._refusal(_key(recipient), amount, self._clock())
 
-    def reserve(self, recipient: str, amount: Decimal, *, reference: str) -> Reservation:
+    def reserve(
+        self, recipient: str, amount: int | float | Decimal | str, *, reference: str
+    ) -> Reservation:
         """Count `amount` to `recipient` now, at once with the check, so that
         concurrent payments cannot overspend; settle or release the reservation.
 
         Raises:
             BudgetExceededError: a limit would be broken; nothing was counted.
+            InvalidInputError: a malformed recipient or amount; nothing was counted.
         """
+        # Checked here: a float or a negative amount in the ledger would break `spent()`
+        # or let later payments past the limits.
+        recipient, amount = _recipient(recipient), _amount(amount, "amount")
         with self._lock:
             now = self._clock()
             self._refusal(_key(recipient), amount, now)
@@ -294,9 +310,22 @@ def _key(recipient: str) -> str:
     return recipient.strip().lower()
 
 
+def _recipient(value: object) -> str:
+    return validation.email(value, "recipient")
+
+
+def _is_zero(value: object) -> bool:
+    if isinstance(value, Decimal):
+        return value.is_zero()  # False for NaN, which `_amount` then refuses
+    return isinstance(value, int | float) and not isinstance(value, bool) and value == 0
+
+
 def _limit(value: object, name: str) -> Decimal | None:
-    if value is None:
-        return None
+    return None if value is None else _amount(value, name)
+
+
+def _amount(value: object, name: str) -> Decimal:
+    """An amount: int, float, Decimal or a decimal string such as ``"0.10"``."""
     if isinstance(value, str):
         text = value.strip()
         if not _DECIMAL.fullmatch(text):

@@ -234,6 +234,47 @@ def test_bad_limits_are_refused(options: dict[str, Any], message: str) -> None:
         Budget(**options)
 
 
+@pytest.mark.parametrize("amount", [0.25, "0.25", 1, Decimal("0.25")])
+def test_reserve_and_settle_take_every_amount_form_and_keep_decimals(
+    clock: Clock, amount: object
+) -> None:
+    budget = Budget(per_day=2, clock=clock)
+    budget.check(ALICE, amount)  # type: ignore[arg-type]
+    budget.reserve(ALICE, amount, reference="a").settle(amount)  # type: ignore[arg-type]
+    (entry,) = budget.entries
+    assert entry.amount == budget.spent() == Decimal(str(amount))
+    assert isinstance(entry.amount, Decimal)
+
+
+@pytest.mark.parametrize(
+    "amount", [-1, 0, None, True, "abc", "", float("nan"), float("inf"), Decimal("NaN"), [1]]
+)
+def test_check_reserve_and_settle_refuse_a_bad_amount_and_count_nothing(
+    clock: Clock, amount: object
+) -> None:
+    budget = Budget(per_day=1, clock=clock)
+    with pytest.raises(InvalidInputError, match=r"amount must|amount of US dollars"):
+        budget.check(ALICE, amount)  # type: ignore[arg-type]
+    with pytest.raises(InvalidInputError, match=r"amount must|amount of US dollars"):
+        budget.reserve(ALICE, amount, reference="a")  # type: ignore[arg-type]
+    assert budget.entries == ()
+    if amount != 0:
+        reservation = budget.reserve(ALICE, Decimal("0.5"), reference="b")
+        with pytest.raises(InvalidInputError, match=r"paid must|paid is"):
+            reservation.settle(amount)  # type: ignore[arg-type]
+        assert budget.spent() == Decimal("0.5")  # still counted at its maximum
+
+
+@pytest.mark.parametrize("recipient", [None, 5, "", "not-an-email"])
+def test_check_and_reserve_refuse_a_bad_recipient(clock: Clock, recipient: object) -> None:
+    budget = Budget(clock=clock)
+    with pytest.raises(InvalidInputError, match="recipient"):
+        budget.check(recipient, Decimal(1))  # type: ignore[arg-type]
+    with pytest.raises(InvalidInputError, match="recipient"):
+        budget.reserve(recipient, Decimal(1), reference="a")  # type: ignore[arg-type]
+    assert budget.entries == ()
+
+
 def test_a_budget_shows_its_limits_only() -> None:
     assert repr(Budget(per_call="0.10", allow="*@openmined.org")) == (
         "Budget(per_call=Decimal('0.10'), allow=('*@openmined.org',))"
