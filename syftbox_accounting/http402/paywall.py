@@ -120,7 +120,7 @@ def require_payment(
 
     Raises:
         InvalidInputError: not exactly one of `price` and `max_price`, a malformed
-            amount or duration.
+            amount, duration, secret key or clock.
         AuthenticationError: `accounting` is not configured with an account.
         ImportError: pympp is missing: ``pip install 'syftbox-accounting[http402]'``.
     """
@@ -142,7 +142,20 @@ def require_payment(
         expires_in.total_seconds() if isinstance(expires_in, datetime.timedelta) else expires_in,
         "expires_in",
     )
-    assert lifetime is not None
+    if lifetime is None:
+        raise InvalidInputError(
+            "expires_in must be a number of seconds or a timedelta (at most 24 hours), not "
+            f"None; leave it out for the default ({DEFAULT_EXPIRES_IN:g} seconds)."
+        )
+    # Checked now: a key or clock of another kind fails every request, with a 500.
+    if secret_key is not None and (not isinstance(secret_key, str) or not secret_key.strip()):
+        given = "an empty one" if isinstance(secret_key, str) else type(secret_key).__name__
+        raise InvalidInputError(
+            f"secret_key must be a non-empty string, not {given}: the same one in every "
+            "process of the service, or None for a random key per paywall."
+        )
+    if clock is not None and not callable(clock):
+        raise InvalidInputError("clock must be a function returning seconds since the epoch.")
     return Paywall(
         accounting,
         intent=intent,

@@ -415,6 +415,11 @@ async def test_payment_of_outside_a_paywall_says_so() -> None:
         ({"max_price": "0.0000001"}, "too precise"),
         ({"price": 1, "expires_in": 0}, "expires_in"),
         ({"price": 1, "expires_in": 86401}, "expires_in"),
+        ({"price": 1, "expires_in": None}, "expires_in must be a number of seconds"),
+        ({"price": 1, "secret_key": 5}, "secret_key must be a non-empty string"),
+        ({"price": 1, "secret_key": b"shared-key"}, "secret_key must be a non-empty string"),
+        ({"price": 1, "secret_key": " "}, "secret_key must be a non-empty string"),
+        ({"price": 1, "clock": "time.time"}, "clock must be a function"),
     ],
 )
 async def test_bad_paywall_options_are_refused(
