@@ -465,9 +465,12 @@ def _origins(values: Iterable[str] | None) -> frozenset[Origin] | None:
             or url.query
             or url.fragment
         ):
+            # Never echo what may be a password in `user:password@host`.
+            shown = "one with a user name or password" if "@" in str(value) else repr(value)
             raise InvalidInputError(
                 "allowed_origins must list origins such as 'https://ai.example.com' or "
-                f"'http://127.0.0.1:8001' (scheme, host, port; no path), got {value!r}."
+                f"'http://127.0.0.1:8001' (scheme, host, port; no path, no credentials), "
+                f"got {shown}."
             )
         found.add(_origin(url))
     return frozenset(found)

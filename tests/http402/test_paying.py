@@ -284,6 +284,19 @@ def test_a_malformed_allowed_origin_is_refused_at_once(
         payer.paying_http_client(allowed_origins=origins)
 
 
+@pytest.mark.parametrize(
+    "origin",
+    ["https://agent:s3cret-pw@ai.example.com", "https://agent:s3cret-pw@ai example.com"],
+    ids=["credentials", "credentials-and-bad-host"],
+)
+def test_an_allowed_origin_with_credentials_is_refused_without_showing_them(
+    payer: AccountingClient, origin: str
+) -> None:
+    with pytest.raises(InvalidInputError, match="allowed_origins must list origins") as refused:
+        payer.paying_http_client(allowed_origins=[origin])
+    assert "s3cret-pw" not in str(refused.value)
+
+
 def test_it_refuses_a_challenge_of_another_accounting_service(
     payer: AccountingClient, recipient: str, minted: Any
 ) -> None:
