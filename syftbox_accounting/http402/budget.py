@@ -339,8 +339,8 @@ def _amount(value: object, name: str) -> Decimal:
 def _patterns(allow: Iterable[str] | None) -> tuple[str, ...] | None:
     if allow is None:
         return None
-    if isinstance(allow, str):
-        allow = (allow,)
+    if isinstance(allow, str) or not isinstance(allow, Iterable):
+        allow = (allow,)  # a non-string non-list is refused below, as a list holding it
     patterns = []
     for pattern in allow:
         if not isinstance(pattern, str) or not pattern.strip() or "@" not in pattern:

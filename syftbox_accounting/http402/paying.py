@@ -448,8 +448,8 @@ def _shown(origin: Origin) -> str:
 def _origins(values: Iterable[str] | None) -> frozenset[Origin] | None:
     if values is None:
         return None
-    if isinstance(values, str):
-        values = (values,)
+    if isinstance(values, str) or not isinstance(values, Iterable):
+        values = (values,)  # a non-string non-list is refused below, as a list holding it
     found = set()
     for value in values:
         try:

@@ -225,6 +225,7 @@ def test_a_ledger_that_is_a_folder_is_refused(tmp_path: Path) -> None:
         ({"per_call": float("nan")}, "finite"),
         ({"allow": ["nobody"]}, "allow must list emails or patterns"),
         ({"allow": [3]}, "allow must list emails"),
+        ({"allow": 3}, "allow must list emails"),
         ({"ledger_file": 3}, "ledger_file must be a path"),
         ({"clock": 3}, "clock must be a function"),
     ],

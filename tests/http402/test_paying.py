@@ -274,11 +274,11 @@ def test_an_empty_allow_list_pays_no_one(
 
 @pytest.mark.parametrize(
     "origins",
-    [["https://ai.example.com/v1"], ["ai.example.com"], ["ftp://ai.example.com"], [3]],
-    ids=["path", "no-scheme", "ftp", "not-text"],
+    [["https://ai.example.com/v1"], ["ai.example.com"], ["ftp://ai.example.com"], [3], 3, True],
+    ids=["path", "no-scheme", "ftp", "not-text", "not-a-list", "bool"],
 )
 def test_a_malformed_allowed_origin_is_refused_at_once(
-    payer: AccountingClient, origins: list[Any]
+    payer: AccountingClient, origins: Any
 ) -> None:
     with pytest.raises(InvalidInputError, match="allowed_origins must list origins"):
         payer.paying_http_client(allowed_origins=origins)
