@@ -430,12 +430,13 @@ def _seconds(value: object, name: str, lowest: int, highest: int, spelled: str) 
         raise InvalidInputError(
             f"{name} must be a number of seconds or a timedelta, not {_type_name(value)}."
         )
-    if not (math.isfinite(value) and value == int(value) and lowest <= value <= highest):
+    number = _float(value)
+    if not (math.isfinite(number) and number == int(number) and lowest <= number <= highest):
         raise InvalidInputError(
             f"{name} must be a whole number of seconds from {lowest} to {highest} "
-            f"({spelled}), got {value}."
+            f"({spelled}), got {_shown(value)}."
         )
-    return int(value)
+    return int(number)
 
 
 def expires_in(value: object, name: str = "expires_in") -> int | None:
@@ -531,20 +532,22 @@ def timeout(value: object, name: str = "timeout") -> float:
         raise InvalidInputError(
             f"{name} must be a positive number of seconds (e.g. 10), not {_shown(value)}."
         )
-    if not math.isfinite(value) or value <= 0:
+    number = _float(value)
+    if not math.isfinite(number) or number <= 0:
         raise InvalidInputError(
             f"{name} must be a positive number of seconds (e.g. 10), not {_shown(value)}."
         )
-    return float(value)
+    return number
 
 
 def seconds(value: object, name: str) -> float:
     """A wait in seconds: a finite number >= 0."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise InvalidInputError(f"{name} must be a number of seconds >= 0, not {_shown(value)}.")
-    if not math.isfinite(value) or value < 0:
+    number = _float(value)
+    if not math.isfinite(number) or number < 0:
         raise InvalidInputError(f"{name} must be a number of seconds >= 0, not {_shown(value)}.")
-    return float(value)
+    return number
 
 
 def byte_count(value: object, name: str = "max_response_bytes") -> int:
@@ -563,7 +566,18 @@ def deadline(value: object, name: str = "deadline") -> float | None:
     return timeout(value, name)
 
 
+def _float(value: int | float) -> float:
+    """`value` as a float: an int beyond a float's range (10**400) is infinite, so the
+    checks refuse it instead of raising OverflowError."""
+    try:
+        return float(value)
+    except OverflowError:
+        return math.inf if value > 0 else -math.inf
+
+
 def _shown(value: object) -> str:
+    if isinstance(value, int) and value.bit_length() > 128:
+        return "an int of more than 38 digits"  # its repr may be too long to make at all
     text = repr(value) if isinstance(value, int | float | str) else _type_name(value)
     return text if len(text) <= 40 else text[:37] + "..."
 
@@ -571,5 +585,5 @@ def _shown(value: object) -> str:
 def retries(value: object, name: str = "max_retries") -> int:
     """A retry count: an int from 0 to 10."""
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10:
-        raise InvalidInputError(f"{name} must be an int from 0 to 10, got {value!r}.")
+        raise InvalidInputError(f"{name} must be an int from 0 to 10, got {_shown(value)}.")
     return value
