@@ -165,11 +165,18 @@ class Budget:
     ) -> Decimal:
         """What counts against the limits in the last `within` seconds (24 hours by
         default): what was paid, and tokens whose outcome is unknown at their maximum;
-        to `recipient` only when given."""
-        seconds = within.total_seconds() if isinstance(within, datetime.timedelta) else within
+        to `recipient` only when given.
+
+        Raises:
+            InvalidInputError: `within` is not a number of seconds >= 0 or a timedelta, or
+                `recipient` is not an email.
+        """
+        if isinstance(within, datetime.timedelta):
+            within = within.total_seconds()
+        seconds = validation.seconds(within, "within")
+        who = None if recipient is None else _key(_recipient(recipient))
         with self._lock:
-            who = None if recipient is None else _key(recipient)
-            return self._sum(self._clock() - float(seconds), who)
+            return self._sum(self._clock() - seconds, who)
 
     def check(self, recipient: str, amount: int | float | Decimal | str) -> None:
         """Raise `BudgetExceededError` if paying `amount` to `recipient` now would

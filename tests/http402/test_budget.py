@@ -276,6 +276,26 @@ def test_check_and_reserve_refuse_a_bad_recipient(clock: Clock, recipient: objec
     assert budget.entries == ()
 
 
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"within": None}, "within must be a number of seconds"),
+        ({"within": "3600"}, "within must be a number of seconds"),
+        ({"within": -5}, "within must be a number of seconds"),
+        ({"within": float("nan")}, "within must be a number of seconds"),
+        ({"within": 10**400}, "within must be a number of seconds"),
+        ({"recipient": 5}, "recipient must be a string"),
+        ({"recipient": "nobody"}, "not a valid email address"),
+    ],
+)
+def test_spent_refuses_a_bad_window_or_recipient(
+    clock: Clock, options: dict[str, Any], message: str
+) -> None:
+    budget = Budget(clock=clock)
+    with pytest.raises(InvalidInputError, match=message):
+        budget.spent(**options)
+
+
 def test_a_budget_shows_its_limits_only() -> None:
     assert repr(Budget(per_call="0.10", allow="*@openmined.org")) == (
         "Budget(per_call=Decimal('0.10'), allow=('*@openmined.org',))"
