@@ -191,10 +191,14 @@ class Faults:
         read timeout is shorter gives up (`httpx.ReadTimeout`) with the change made."""
         if isinstance(seconds, bool) or not isinstance(seconds, int | float):
             raise ValueError(f"seconds must be a number, not {type(seconds).__name__}.")
-        if not (math.isfinite(seconds) and seconds > 0):
-            raise ValueError(f"seconds must be a positive number, got {seconds}.")
+        try:
+            number = float(seconds)
+        except OverflowError:  # an int beyond a float's range, such as 10**400
+            number = math.inf
+        if not (math.isfinite(number) and number > 0):
+            raise ValueError(f"seconds must be a positive number, got {number}.")
         where = self._where(operation, account, times)
-        return self._add(Fault("delay", *where, seconds=float(seconds)))
+        return self._add(Fault("delay", *where, seconds=number))
 
     def status(
         self,

@@ -321,6 +321,8 @@ def test_bad_arguments(accounting_service):
         faults.status("getMyInfo", 503, retry_after=1.5)
     with pytest.raises(ValueError, match="positive"):
         faults.delay("getMyInfo", 0)
+    with pytest.raises(ValueError, match="positive"):
+        faults.delay("getMyInfo", 10**400)  # beyond floats: no OverflowError
     with pytest.raises(ValueError, match="at least 1"):
         faults.reset("getMyInfo", times=0)
     with pytest.raises(ValueError, match="email address"):
