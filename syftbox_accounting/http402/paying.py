@@ -406,7 +406,8 @@ def _made(kind: Any, transport: Any, options: dict[str, Any]) -> Any:
         )
     try:
         return kind(transport=transport, **options)
-    except TypeError as exc:
+    # httpx checks its options by using them: a wrong type surfaces as any of these.
+    except (TypeError, ValueError, AttributeError, httpx.InvalidURL) as exc:
         raise InvalidInputError(f"An option {kind.__name__} does not take: {exc}.") from None
 
 

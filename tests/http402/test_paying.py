@@ -560,6 +560,19 @@ def test_bad_options_are_refused(
         payer.paying_http_client(**options)
 
 
+@pytest.mark.parametrize("twin", ["paying_http_client", "paying_http_client_async"])
+@pytest.mark.parametrize(
+    "options",
+    [{"params": 5}, {"event_hooks": 5}, {"proxy": 5}, {"base_url": "http://ai.example.com:x"}],
+    ids=["params", "event_hooks", "proxy", "base_url"],
+)
+def test_a_malformed_httpx_option_is_refused_by_both_twins(
+    payer: AccountingClient, twin: str, options: dict[str, Any]
+) -> None:
+    with pytest.raises(InvalidInputError, match=r"An option .*Client does not take"):
+        getattr(payer, twin)(**options)
+
+
 def test_the_async_twin_wants_an_async_transport(payer: AccountingClient) -> None:
     with pytest.raises(InvalidInputError, match=r"httpx\.AsyncBaseTransport"):
         payer.paying_http_client_async(transport=httpx.HTTPTransport())
