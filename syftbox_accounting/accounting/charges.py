@@ -29,7 +29,7 @@ class Payment:
     block, and completed (or cancelled) after it. In the block, `capture()` sets the
     final price, at most what the charge holds.
 
-    >>> with service.charging(payer, "0.50", token) as payment:
+    >>> with service.charging(payer, Decimal("0.50"), token) as payment:
     ...     tokens = run_the_model()
     ...     payment.capture(tokens * PRICE_PER_TOKEN)
     """

@@ -5,6 +5,8 @@ Every case runs sync, on asyncio and on trio."""
 
 from __future__ import annotations
 
+import ast
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -13,6 +15,7 @@ import pytest
 from pytest_httpx import HTTPXMock
 
 from syftbox_accounting import (
+    AccountingClient,
     FeatureNotSupportedError,
     HoldExpiredError,
     InvalidInputError,
@@ -21,6 +24,7 @@ from syftbox_accounting import (
     RetryPolicy,
     ServiceException,
     TransactionStatus,
+    validation,
 )
 from tests.facade.helpers import (
     BASE,
@@ -353,3 +357,19 @@ def test_admin_refunds_with_the_admin_key(httpx_mock: HTTPXMock, kind: str) -> N
     assert "Authorization" not in probe.headers
     assert sent.headers["Authorization"] == bearer(ADMIN_KEY)
     assert isinstance(sent, httpx.Request)
+
+
+@pytest.mark.parametrize(
+    "documented",
+    [Payment, AccountingClient.charging, AccountingClient.charge],
+    ids=lambda f: f.__qualname__,
+)
+def test_the_amounts_in_the_docstring_examples_are_ones_the_library_takes(
+    documented: Any,
+) -> None:
+    # A user copies these examples: an amount the library refuses fails at once.
+    amounts = re.findall(r">>> .*\.(?:charging|charge)\([^,]+, ([^,]+),", documented.__doc__)
+    assert amounts, "the docstring shows the call"
+    for text in amounts:
+        exact = re.fullmatch(r'Decimal\("([^"]+)"\)', text)
+        validation.amount(Decimal(exact[1]) if exact else ast.literal_eval(text))
