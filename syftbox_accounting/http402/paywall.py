@@ -177,8 +177,15 @@ def payment_of(request: Request) -> Payment:
 
     Raises:
         RuntimeError: the endpoint is not behind `require_payment`.
+        InvalidInputError: `request` is not the endpoint's request.
     """
-    payment = getattr(request.state, STATE_KEY, None)
+    state = getattr(request, "state", None)
+    if state is None:
+        raise InvalidInputError(
+            "payment_of takes the endpoint's request (a starlette Request), not "
+            f"{type(request).__name__}."
+        )
+    payment = getattr(state, STATE_KEY, None)
     if payment is None:
         raise RuntimeError(
             "This request has no payment: wrap the endpoint with require_payment(...)."

@@ -9,6 +9,8 @@ from decimal import Decimal
 
 import httpx
 
+from syftbox_accounting.errors import InvalidInputError
+
 __all__ = ["RECEIPT_EXTENSION", "PaymentReceipt", "receipt_of"]
 
 # Where the paying clients put the receipt: ``response.extensions[RECEIPT_EXTENSION]``.
@@ -46,6 +48,14 @@ def receipt_of(response: httpx.Response) -> PaymentReceipt | None:
     >>> answer = http.post(url, json=query)
     >>> receipt_of(answer).amount
     Decimal('0.25')
+
+    Raises:
+        InvalidInputError: `response` is not an httpx.Response.
     """
+    if not isinstance(response, httpx.Response):
+        raise InvalidInputError(
+            "receipt_of takes the httpx.Response a paying client returned, not "
+            f"{type(response).__name__}."
+        )
     found = response.extensions.get(RECEIPT_EXTENSION)
     return found if isinstance(found, PaymentReceipt) else None

@@ -398,6 +398,12 @@ def test_an_unconfigured_client_pays_nothing(
 # -- what it remembers: receipts, budgets, lost answers
 
 
+@pytest.mark.parametrize("given", [None, 5, {"status": 200}], ids=["None", "int", "json"])
+def test_receipt_of_something_that_is_not_a_response_says_what_it_takes(given: Any) -> None:
+    with pytest.raises(InvalidInputError, match=r"receipt_of takes the httpx\.Response"):
+        receipt_of(given)
+
+
 def test_a_receipt_that_claims_too_much_is_not_trusted(
     payer: AccountingClient,
     recipient: str,

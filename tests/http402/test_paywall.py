@@ -399,6 +399,12 @@ async def test_it_wraps_any_asgi_app_and_lets_other_scopes_through(
     assert seen == ["lifespan"]
 
 
+@pytest.mark.parametrize("given", [None, 5, {"state": {}}])
+async def test_payment_of_something_that_is_not_a_request_says_what_it_takes(given: Any) -> None:
+    with pytest.raises(InvalidInputError, match="payment_of takes the endpoint's request"):
+        payment_of(given)
+
+
 async def test_payment_of_outside_a_paywall_says_so() -> None:
     request = Request({"type": "http", "headers": [], "method": "GET", "path": "/"})
     with pytest.raises(RuntimeError, match="wrap the endpoint with require_payment"):
