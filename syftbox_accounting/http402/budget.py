@@ -19,6 +19,7 @@ import datetime
 import fnmatch
 import itertools
 import json
+import logging
 import os
 import re
 import threading
@@ -40,6 +41,7 @@ KEPT = DAY
 _FORMAT_VERSION = 1
 _DECIMAL = re.compile(r"(0|[1-9][0-9]*)(\.[0-9]+)?")
 _MAX_LEDGER_BYTES = 16 * 1024 * 1024
+log = logging.getLogger("syftbox_accounting.http402")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -197,7 +199,8 @@ class Budget:
 
         Raises:
             BudgetExceededError: a limit would be broken; nothing was counted.
-            InvalidInputError: a malformed recipient or amount; nothing was counted.
+            InvalidInputError: a malformed recipient or amount, or a ledger file that
+                cannot be written; nothing was counted.
         """
         # Checked here: a float or a negative amount in the ledger would break `spent()`
         # or let later payments past the limits.
@@ -206,8 +209,18 @@ class Budget:
             now = self._clock()
             self._refusal(_key(recipient), amount, now)
             entry = LedgerEntry(now, _key(recipient), amount, False, reference, next(self._ids))
-            self._entries = [e for e in self._entries if e.at > now - KEPT] + [entry]
-            self._save()
+            kept = [e for e in self._entries if e.at > now - KEPT] + [entry]
+            try:
+                self._save(kept)  # first: a payment the file cannot keep is not made
+            except OSError as exc:
+                raise InvalidInputError(
+                    f"The budget ledger {self.ledger_file} cannot be written "
+                    f"({exc.strerror or type(exc).__name__}), so the payment was not made:",
+                    hint="check that its folder exists and is writable, or pass another "
+                    "ledger_file=.",
+                    hint_key=errors.BUDGET,
+                ) from None
+            self._entries = kept
         return Reservation(self, entry.id, amount)
 
     def _settle(self, entry_id: int, paid: Decimal) -> None:
@@ -220,7 +233,17 @@ class Budget:
                     entry = dataclasses.replace(entry, amount=paid, paid=True)
                 kept.append(entry)
             self._entries = kept
-            self._save()
+            try:
+                self._save(kept)
+            except OSError as exc:
+                # The payment is made: the file keeps it at its maximum, which only
+                # overcounts; failing here would lose the answer that was paid for.
+                log.warning(
+                    "The budget ledger %s cannot be written (%s): it still counts a settled or "
+                    "released payment at its maximum.",
+                    self.ledger_file,
+                    exc.strerror or type(exc).__name__,
+                )
 
     def _sum(self, since: float, recipient: str | None = None) -> Decimal:
         return sum(
@@ -279,7 +302,8 @@ class Budget:
                     f"Wait until earlier payments leave the window, or raise {name}.",
                 )
 
-    def _save(self) -> None:
+    def _save(self, entries: list[LedgerEntry]) -> None:
+        """Write `entries` to the ledger file, if any (OSError if it cannot be)."""
         if self.ledger_file is None:
             return
         doc = {
@@ -292,7 +316,7 @@ class Budget:
                     "paid": e.paid,
                     "reference": e.reference,
                 }
-                for e in self._entries
+                for e in entries
             ],
         }
         credential_files.atomic_write(self.ledger_file, json.dumps(doc, indent=1).encode())

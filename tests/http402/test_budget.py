@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import logging
 import stat
 import threading
 from decimal import Decimal
@@ -205,6 +206,27 @@ def test_an_unreadable_ledger_is_refused_with_its_name(tmp_path: Path, content: 
         Budget(per_day=1, ledger_file=path)
     assert str(path) in str(refused.value)
     assert "move it away to start a new ledger" in str(refused.value)
+
+
+def test_a_ledger_that_cannot_be_written_refuses_the_payment_and_counts_nothing(
+    clock: Clock, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "agent" / "ledger.json"
+    budget = Budget(per_day=1, ledger_file=path, clock=clock)
+    held = budget.reserve(ALICE, Decimal("0.25"), reference="a")
+    path.unlink()
+    path.parent.rmdir()
+    path.parent.write_text("a file where the ledger's folder was")  # writes now fail
+    with pytest.raises(InvalidInputError, match="cannot be written") as refused:
+        budget.reserve(ALICE, Decimal("0.50"), reference="b")
+    assert str(path) in str(refused.value)
+    assert budget.spent() == Decimal("0.25")  # the refused payment is not counted
+    # A payment already made is settled in memory all the same; the file, which keeps
+    # it at its maximum, is out of date, and a warning says so.
+    with caplog.at_level(logging.WARNING, logger="syftbox_accounting"):
+        held.settle(Decimal("0.10"))
+    assert budget.spent() == Decimal("0.10")
+    assert str(path) in caplog.text
 
 
 def test_a_ledger_that_is_a_folder_is_refused(tmp_path: Path) -> None:
