@@ -31,6 +31,7 @@ from typing import Any
 
 from syftbox_accounting import credential_files, errors, validation
 from syftbox_accounting.errors import BudgetExceededError, InvalidInputError
+from syftbox_accounting.render import money
 
 __all__ = ["Budget", "LedgerEntry", "Reservation"]
 
@@ -276,8 +277,8 @@ class Budget:
                 Decimal(0),
                 amount,
                 recipient,
-                f"Paying ${amount} to {recipient} is more than the budget's per_call limit of "
-                f"${self.per_call}: nothing was paid and no token was made.",
+                f"Paying {money(amount)} to {recipient} is more than the budget's per_call "
+                f"limit of {money(self.per_call)}: nothing was paid and no token was made.",
                 "Raise per_call, or use a cheaper service.",
             )
         windows = (
@@ -296,9 +297,10 @@ class Budget:
                     spent,
                     amount,
                     recipient,
-                    f"Paying ${amount} to {recipient} would make ${spent + amount} {span}, over "
-                    f"the budget's {name} limit of ${limit} (${spent} paid or promised already): "
-                    "nothing was paid and no token was made.",
+                    f"Paying {money(amount)} to {recipient} would make {money(spent + amount)} "
+                    f"{span}, over the budget's {name} limit of {money(limit)} "
+                    f"({money(spent)} paid or promised already): nothing was paid and no token "
+                    "was made.",
                     f"Wait until earlier payments leave the window, or raise {name}.",
                 )
 

@@ -78,7 +78,11 @@ def test_per_hour_rolls(clock: Clock) -> None:
 def test_per_day_rolls(clock: Clock) -> None:
     budget = Budget(per_day=5, clock=clock)
     budget.reserve(ALICE, Decimal(5), reference="a")
-    assert _refusal(budget, BOB, "0.01").limit == "per_day"
+    error = _refusal(budget, BOB, "0.01")
+    assert error.limit == "per_day"
+    # Dollars as every other message shows them, whatever form the limit was given in.
+    assert "Paying $0.01 to bob@openmined.org would make $5.01 in 24 hours" in error.summary
+    assert "limit of $5.00 ($5.00 paid or promised already)" in error.summary
     clock.now += 86400
     budget.reserve(BOB, Decimal("0.01"), reference="b")
 
