@@ -308,7 +308,8 @@ class AccountingTestService:
 
         >>> reader = accounting_service.create_account(balance=5, api_key=["read"])
         """
-        email = email or f"user-{next(self._numbers)}-{secrets.token_hex(3)}@example.com"
+        if email is None:  # only None: an empty email is refused, as the service would
+            email = f"user-{next(self._numbers)}-{secrets.token_hex(3)}@example.com"
         wanted = Decimal(0) if balance == 0 else validation.amount(balance, "balance")
         scopes = [s.value for s in ApiKeyScope] if api_key is True else list(api_key or ())
         # The setup is the harness's own: made in process where it can be, and never
@@ -316,7 +317,9 @@ class AccountingTestService:
         url, pool = self._session.setup_pool()
         with AccountingClient(url, http_client=pool) as setup:
             account = setup.register_accounting(
-                email, password or secrets.token_urlsafe(16), organization=organization
+                email,
+                secrets.token_urlsafe(16) if password is None else password,
+                organization=organization,
             )
             assert account.user is not None  # always set by register_accounting
             start = account.user.balance  # the answer says it: no second request for it

@@ -19,6 +19,7 @@ import pytest
 from syftbox_accounting import (
     AccountingClient,
     CredentialStatus,
+    InvalidInputError,
     Payment,
     Transaction,
     TransactionStatus,
@@ -448,3 +449,14 @@ def test_run_inline_passes_checkpoints_and_returns_the_value() -> None:
         return 42
 
     assert run_inline(counts()) == 42
+
+
+@in_process
+@pytest.mark.parametrize(("field", "value"), [("email", ""), ("email", "  "), ("password", "")])
+def test_create_account_refuses_an_empty_email_or_password(
+    accounting_service: AccountingTestService, field: str, value: str
+) -> None:
+    # Only None means "make one up": an empty value is a mistake in the test, said so.
+    with pytest.raises(InvalidInputError, match=field):
+        accounting_service.create_account(**{field: value})
+    assert accounting_service.admin.list_users() == []
