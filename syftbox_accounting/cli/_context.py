@@ -364,13 +364,17 @@ def _same_url(a: str, b: str) -> bool:
 
 def parse_amount(text: str, name: str = "amount") -> Decimal:
     """An amount typed by a person, read as a Decimal (never a float) and checked by
-    the library: > 0, below 1e9, at most 6 decimals."""
+    the library: > 0, below 1e9, at most 6 decimals. Only ASCII digits, without `_`
+    separators: Decimal also reads other scripts' digits and `1_000`."""
+    not_a_number = InvalidInputError(
+        f"{name} {text!r} is not a number: write dollars like 10 or 0.25"
+    )
+    if not text.isascii() or "_" in text:
+        raise not_a_number
     try:
         value = Decimal(text.strip())
     except InvalidOperation:
-        raise InvalidInputError(
-            f"{name} {text!r} is not a number: write dollars like 10 or 0.25"
-        ) from None
+        raise not_a_number from None
     try:
         return validation.amount(value, name)
     except InvalidInputError as exc:  # name the amount as it was typed, not as 1E-7

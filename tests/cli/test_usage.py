@@ -134,6 +134,11 @@ def test_json_goes_before_or_after_the_command(cli: Runner, before: bool) -> Non
         ("1e9", "less than"),
         ("NaN", "finite"),
         ("1,5", "not a number"),
+        # Other scripts' digits and digit separators: Decimal reads them, a person
+        # reading the command line may not (and no other CLI option takes them).
+        ("\uff11\uff12", "not a number"),  # full-width 12
+        ("١٢", "not a number"),
+        ("1_000", "not a number"),
     ],
 )
 def test_a_bad_amount_is_a_usage_error_before_any_request(
