@@ -149,8 +149,31 @@ def test_a_bad_amount_is_a_usage_error_before_any_request(
     assert says in error
 
 
-def test_a_bad_email_is_a_usage_error(cli: Runner) -> None:
-    error, _ = cli.main("token", "not-an-email").assert_error(2)
+# Addresses the contract's `format: email` refuses (the service answers 422): an ASCII
+# dot-atom before the @, at most 64 characters there.
+BAD_EMAILS = [
+    "not-an-email",
+    "b\u00f3b@example.com",
+    "a..b@example.com",
+    ".a@example.com",
+    "a.@example.com",
+    "a(b)@example.com",
+    "x" * 65 + "@example.com",
+]
+
+
+@pytest.mark.parametrize("email", BAD_EMAILS)
+@pytest.mark.parametrize(
+    "command", [["token", "{}"], ["register", "{}"], ["history", "--with", "{}"]]
+)
+def test_a_bad_email_is_a_usage_error(cli: Runner, command: list[str], email: str) -> None:
+    # No service at that URL: the email is checked before any request.
+    env = {
+        "SYFTBOX_ACCOUNTING_URL": "http://127.0.0.1:9",
+        "SYFTBOX_ACCOUNTING_EMAIL": "alice@example.com",
+        "SYFTBOX_ACCOUNTING_PASSWORD": "correct-horse-battery",
+    }
+    error, _ = cli.main(*(part.format(email) for part in command), env=env).assert_error(2)
     assert "not a valid email" in error
 
 
