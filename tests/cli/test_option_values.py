@@ -16,7 +16,8 @@ CASES = (
     ]
     + [
         (["history", f"--limit={value}"], "--limit", "must be a whole number")
-        for value in ("²", "٣", LONG, "-1", "1.5")
+        # Above 10000 (the help's bound) the library would quietly show 10000 at most.
+        for value in ("²", "٣", LONG, "-1", "1.5", "10001", "99999999999")
     ]
     + [
         (["history", f"--until={value}"], "--until", "not a date or date-time")
