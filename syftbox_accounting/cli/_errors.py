@@ -73,6 +73,9 @@ _ABOUT_TRANSACTIONS = {
     "refund_transaction",
 }
 
+# ... and those whose "not found" is about an API key.
+_ABOUT_KEYS = {"revoke_api_key", "revoke_own_api_key"}
+
 
 def _hint_for(exc: AccountingError, command: str) -> str:
     if exc.hint_key in {"invalid_credentials", "forbidden"} and command.startswith("admin"):
@@ -80,6 +83,8 @@ def _hint_for(exc: AccountingError, command: str) -> str:
     if exc.hint_key == "not_found":
         if exc.operation in _ABOUT_TRANSACTIONS:
             return f"check the transaction id: '{PROG} history' lists yours"
+        if exc.operation in _ABOUT_KEYS:
+            return f"check the key id: '{PROG} keys list' lists yours"
         return "check the email: the account must be registered first"
     if exc.idempotency_key is not None and exc.hint_key in _REPEATABLE:
         return (

@@ -73,6 +73,14 @@ def test_create_list_revoke(cli: Runner, service: Any) -> None:
     assert "revoked" in error
 
 
+def test_revoking_an_unknown_key_points_at_the_key_list(cli: Runner, service: Any) -> None:
+    _, env = _account(cli, service)
+    error, hint = cli.main("keys", "revoke", "key_nosuchkey", env=env).assert_error(1)
+    assert "key_nosuchkey" in error
+    assert "keys list" in hint  # not advice about an email
+    assert "email" not in hint
+
+
 def test_create_asks_for_real_scopes(cli: Runner, service: Any) -> None:
     _, env = _account(cli, service)
     result = cli.main("keys", "create", "x", "--scope", "everything", env=env)
