@@ -41,6 +41,8 @@ MAX_TOKEN_LIFETIME = 86400  # seconds: the contract's bound on `expiresIn` and `
 MAX_REASON_LENGTH = 512
 MAX_KEY_LIFETIME = 365 * 86400  # seconds: the contract's bound on an API key's `expiresIn`
 MAX_KEY_NAME_LENGTH = 100
+# The contract's range for `createdAfter` and `createdBefore`, once in UTC.
+FIRST_YEAR, LAST_YEAR = 1, 9998
 
 MAX_EMAIL_LOCAL_LENGTH = 64  # RFC 5321's limit for the part before the @
 # What the contract's `format: email` takes (RFC 5321, ASCII): a dot-atom local part and a
@@ -342,6 +344,15 @@ def moment(value: object, name: str) -> datetime.datetime | None:
         raise InvalidInputError(
             f"{name} has no time zone: pass an aware datetime, e.g. "
             "datetime.datetime.now(datetime.UTC)."
+        )
+    try:
+        year = value.astimezone(datetime.UTC).year
+    except OverflowError:  # e.g. 0001-01-01T00:00:00+05:00 has no UTC form
+        year = 0
+    if not FIRST_YEAR <= year <= LAST_YEAR:  # the contract's range; the service says 422
+        raise InvalidInputError(
+            f"{name} must fall between the years {FIRST_YEAR} and {LAST_YEAR} once in UTC, "
+            f"got {value.isoformat()}."
         )
     return value
 
