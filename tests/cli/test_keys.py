@@ -73,6 +73,21 @@ def test_create_list_revoke(cli: Runner, service: Any) -> None:
     assert "revoked" in error
 
 
+def test_list_shows_what_a_key_without_a_cap_spent(cli: Runner, service: Any) -> None:
+    _, env = _account(cli, service)
+    payee, _ = _account(cli, service)
+    made = cli.main("--json", "keys", "create", "ci", "--scope", "read,pay", env=env)
+    document = json.loads(made.assert_ok().out)
+    keyed = {
+        "SYFTBOX_ACCOUNTING_API_KEY": document["secret"],
+        "SYFTBOX_ACCOUNTING_URL": service.url,
+    }
+    cli.main("transfer", payee, "1.25", "--yes", env=keyed).assert_ok()
+    listed = cli.main("keys", "list", env=env).assert_ok()
+    (row,) = [line for line in listed.out.splitlines() if document["api_key"]["id"] in line]
+    assert row.rstrip().endswith("$1.25")  # not "-", as if it had spent nothing
+
+
 def test_revoking_an_unknown_key_points_at_the_key_list(cli: Runner, service: Any) -> None:
     _, env = _account(cli, service)
     error, hint = cli.main("keys", "revoke", "key_nosuchkey", env=env).assert_error(1)
