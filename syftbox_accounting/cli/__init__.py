@@ -29,11 +29,14 @@ from syftbox_accounting.cli._context import Context
 from syftbox_accounting.cli._errors import FAILURE, OK, USAGE, CliError, report_interrupt
 from syftbox_accounting.cli._output import say
 from syftbox_accounting.cli._parser import build_parser
+from syftbox_accounting.cli._program import PROG
+from syftbox_accounting.credential_files import SAVE_AGAIN
 from syftbox_accounting.errors import AccountingError
 
 __all__ = ["main"]
 
 _LOGGER = "syftbox_accounting"
+_SAVE_AGAIN = f"run '{PROG} login EMAIL --save'"
 
 
 class _StderrHandler(logging.Handler):
@@ -51,8 +54,10 @@ class _StderrHandler(logging.Handler):
         try:
             level = record.levelname.lower()
             label = _style.paint(f"{level}:", "warning" if level == "warning" else None, sys.stderr)
+            # The library's advice names its Python call; here it is a command.
+            message = record.getMessage().replace(SAVE_AGAIN, _SAVE_AGAIN)
             # Above the spinner, never on its line.
-            say(f"{label} {self.ctx.clean(record.getMessage())}")
+            say(f"{label} {self.ctx.clean(message)}")
         except Exception:  # pragma: no cover - logging must never break the command
             self.handleError(record)
 

@@ -242,6 +242,9 @@ def test_a_corrupt_credentials_file_is_a_warning_not_a_traceback(cli: Runner) ->
     assert result.code == 3
     assert "Traceback" not in result.output
     assert "warning: Skipping the credentials file" in result.err
+    # The advice is a command, not the library's Python call.
+    assert "save_credentials()" not in result.err
+    assert "Delete it, then run 'syftbox-accounting login EMAIL --save'" in result.err
 
 
 # -- JSON and text helpers
