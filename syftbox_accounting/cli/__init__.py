@@ -22,6 +22,7 @@ import logging
 import os
 import sys
 import traceback
+import warnings
 
 from syftbox_accounting.cli import _style
 from syftbox_accounting.cli._commands import COMMANDS, MOVES_MONEY, serve
@@ -60,6 +61,12 @@ class _StderrHandler(logging.Handler):
             say(f"{label} {self.ctx.clean(message)}")
         except Exception:  # pragma: no cover - logging must never break the command
             self.handleError(record)
+
+    def show_warning(self, message: Warning | str, *args: object, **kwargs: object) -> None:
+        """A Python warning (`warnings.warn`) as a `warning: ...` line: its default form
+        names a file and a line of the `syftbox-accounting` script."""
+        label = _style.paint("warning:", "warning", sys.stderr)
+        say(f"{label} {self.ctx.clean(str(message))}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -102,7 +109,9 @@ def _main(argv: list[str] | None) -> int:
     logger.addHandler(handler)
     logger.setLevel(logging.DEBUG if ctx.verbose else logging.WARNING)
     try:
-        return COMMANDS[name](ctx)
+        with warnings.catch_warnings():  # restores showwarning afterwards
+            warnings.showwarning = handler.show_warning
+            return COMMANDS[name](ctx)
     except KeyboardInterrupt as exc:
         return report_interrupt(
             name,

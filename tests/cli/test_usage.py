@@ -247,6 +247,19 @@ def test_a_corrupt_credentials_file_is_a_warning_not_a_traceback(cli: Runner) ->
     assert "Delete it, then run 'syftbox-accounting login EMAIL --save'" in result.err
 
 
+def test_a_library_warning_is_a_warning_line_not_python_output(cli: Runner) -> None:
+    path = cli.home / ".syftbox" / "accounting.json"
+    path.parent.mkdir()
+    path.write_text("{not json")
+    path.chmod(0o644)  # others may read it: the library warns
+    result = cli.subprocess("balance")
+    assert result.code == 3
+    assert "warning: The credentials file" in result.err
+    assert "readable or writable by others" in result.err
+    assert "UserWarning" not in result.err  # Python's own format, with a source line
+    assert "sys.exit(main())" not in result.err
+
+
 # -- JSON and text helpers
 
 
