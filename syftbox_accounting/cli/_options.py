@@ -60,14 +60,18 @@ def _history_limit(text: str) -> int:
     return limit
 
 
+_DAY = 86400
+
+
 def _seconds(text: str) -> float:
     try:
         value = float(text) if text.isascii() else -1.0  # float takes other scripts' digits
     except ValueError:
         value = -1.0
-    if not 0 < value < 86400:
+    if not 0 < value < _DAY:
         raise argparse.ArgumentTypeError(
-            f"{text[:40]!r} is not a number of seconds: write e.g. 5 or 2.5 (more than 0)"
+            f"{text[:40]!r} is not a number of seconds from more than 0 to less than {_DAY} "
+            "(a day): write e.g. 5 or 2.5"
         )
     return value
 

@@ -27,6 +27,11 @@ CASES = (
         (["status", f"--timeout={value}"], "--timeout", "is not a number of seconds")
         for value in ("²", "٣", LONG, "nan", "inf", "0")
     ]
+    + [
+        # A number, but past the bound: the message says what the bound is.
+        (["status", f"--timeout={value}"], "--timeout", "from more than 0 to less than 86400")
+        for value in ("86400", "100000", "-1")
+    ]
 )
 
 
