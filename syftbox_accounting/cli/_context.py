@@ -300,7 +300,10 @@ class Context:
             and _same_url(found.url, url)
             else None
         )
-        elsewhere = f" (the saved password is for {found.url})" if found and same_account else ""
+        elsewhere = ""
+        if found is not None and same_account:
+            what = "API key" if found.api_key is not None else "password"
+            elsewhere = f" (the {what} in the {source} is for {found.url})"
         if saved is None and found is not None and self.interactive():
             # --url (or --email) chose an account the saved credentials are not for: say
             # whose password is asked for, and where it will be sent.
