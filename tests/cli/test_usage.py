@@ -177,6 +177,24 @@ def test_a_bad_email_is_a_usage_error(cli: Runner, command: list[str], email: st
     assert "not a valid email" in error
 
 
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["token", "ALICE@example.com"],
+        ["transfer", "alice@example.com", "1", "--yes"],
+    ],
+)
+def test_paying_yourself_is_a_usage_error(cli: Runner, command: list[str]) -> None:
+    # No service at that URL: the recipient is checked before any request.
+    env = {
+        "SYFTBOX_ACCOUNTING_URL": "http://127.0.0.1:9",
+        "SYFTBOX_ACCOUNTING_EMAIL": "alice@example.com",
+        "SYFTBOX_ACCOUNTING_PASSWORD": "correct-horse-battery",
+    }
+    error, _ = cli.main(*command, env=env).assert_error(2)
+    assert "is the account this client acts for" in error
+
+
 def test_no_credentials_is_an_authentication_error(cli: Runner) -> None:
     error, hint = cli.subprocess("balance").assert_error(3)
     assert "no accounting account" in error
