@@ -195,6 +195,16 @@ def test_paying_yourself_is_a_usage_error(cli: Runner, command: list[str]) -> No
     assert "is the account this client acts for" in error
 
 
+def test_login_with_two_different_emails_is_a_usage_error(cli: Runner) -> None:
+    # Which account to log in to is not guessed; nothing is sent.
+    args = ["login", "alice@example.com", "--email", "bob@example.com", "--password-stdin"]
+    env = {"SYFTBOX_ACCOUNTING_URL": "http://127.0.0.1:9"}  # no service there
+    error, hint = cli.main(*args, env=env, stdin="pw\n").assert_error(2)
+    assert "alice@example.com" in error
+    assert "bob@example.com" in error
+    assert "one" in hint
+
+
 def test_no_credentials_is_an_authentication_error(cli: Runner) -> None:
     error, hint = cli.subprocess("balance").assert_error(3)
     assert "no accounting account" in error
