@@ -195,6 +195,36 @@ def test_paying_yourself_is_a_usage_error(cli: Runner, command: list[str]) -> No
     assert "is the account this client acts for" in error
 
 
+LONG_LABEL = "a" * 2000
+
+
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        (["charge", "bob@example.com", "1", "--hold-for", "25h"], "--hold-for"),
+        (["charge", "bob@example.com", "1", "--app-name", LONG_LABEL], "--app-name"),
+        (["transfer", "bob@example.com", "1", "--yes", "--app-name", "a\tb"], "--app-name"),
+        (["transfer", "bob@example.com", "1", "--yes", "--endpoint", LONG_LABEL], "--endpoint"),
+        (["history", "--with", "bob@"], "--with"),
+        (["usage", "--since", "9999-12-31T23:00:00-05:00"], "--since"),
+        (["history", "--until", "0001-01-01T00:00:00+01:00"], "--until"),
+    ],
+)
+def test_a_bad_value_is_named_by_its_option_not_the_librarys_parameter(
+    cli: Runner, args: list[str], option: str
+) -> None:
+    # No service at that URL: the value is checked before any request (and before the
+    # token is read), and named as typed, not as hold_for, app_name or created_after.
+    env = {
+        "SYFTBOX_ACCOUNTING_URL": "http://127.0.0.1:9",
+        "SYFTBOX_ACCOUNTING_EMAIL": "alice@example.com",
+        "SYFTBOX_ACCOUNTING_PASSWORD": "correct-horse-battery",
+        "SYFTBOX_ACCOUNTING_TOKEN": "t.o.k",
+    }
+    error, _ = cli.main(*args, env=env).assert_error(2)
+    assert error.startswith(f"error: {option} ")
+
+
 def test_login_with_two_different_emails_is_a_usage_error(cli: Runner) -> None:
     # Which account to log in to is not guessed; nothing is sent.
     args = ["login", "alice@example.com", "--email", "bob@example.com", "--password-stdin"]
