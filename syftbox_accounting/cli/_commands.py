@@ -167,7 +167,7 @@ def charge(ctx: Context) -> int:
 
 
 def _resolve(ctx: Context, confirming: bool) -> int:
-    tx_id = validation.transaction_id(ctx.args.transaction_id)
+    tx_id = validation.transaction_id(ctx.args.transaction_id, "TX_ID")
     key = _idempotency_key(ctx)
     account = _account(ctx)
     price = None
@@ -200,7 +200,7 @@ def cancel(ctx: Context) -> int:
 
 
 def refund(ctx: Context) -> int:
-    tx_id = validation.transaction_id(ctx.args.transaction_id)
+    tx_id = validation.transaction_id(ctx.args.transaction_id, "TX_ID")
     amount = None if ctx.args.amount is None else parse_amount(ctx.args.amount, "--amount")
     reason = validation.optional_text(
         "--reason", ctx.args.reason, max_length=validation.MAX_REASON_LENGTH
@@ -316,7 +316,7 @@ def _stream_line(cells: list[str]) -> str:
 
 
 def show(ctx: Context) -> int:
-    tx_id = validation.transaction_id(ctx.args.transaction_id)
+    tx_id = validation.transaction_id(ctx.args.transaction_id, "TX_ID")
     account = _account(ctx)
     with ctx.account_client(account) as client, ctx.busy(f"Looking up {tx_id}"):
         tx = client.get_transaction(tx_id)

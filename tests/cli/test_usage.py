@@ -208,7 +208,9 @@ LONG_LABEL = "a" * 2000
         (["history", "--with", "bob@"], "--with"),
         (["usage", "--since", "9999-12-31T23:00:00-05:00"], "--since"),
         (["history", "--until", "0001-01-01T00:00:00+01:00"], "--until"),
-    ],
+    ]
+    + [(args, "TX_ID") for args in (["show", "a\tb"], ["confirm", "x" * 65], ["cancel", " "])]
+    + [(["refund", "x" * 65, "--yes"], "TX_ID")],
 )
 def test_a_bad_value_is_named_by_its_option_not_the_librarys_parameter(
     cli: Runner, args: list[str], option: str
