@@ -20,7 +20,7 @@ from syftbox_accounting.cli._errors import AUTH, FAILURE, USAGE, CliError, repor
 from syftbox_accounting.cli._output import Spinner, is_terminal, printable, to_json
 from syftbox_accounting.cli._program import ENV_ADMIN_KEY, ENV_TOKEN, PROG
 from syftbox_accounting.cli._style import paint
-from syftbox_accounting.defaults import ENV_EMAIL, ENV_PASSWORD
+from syftbox_accounting.defaults import ENV_API_KEY, ENV_EMAIL, ENV_PASSWORD
 from syftbox_accounting.errors import AuthenticationError, InvalidInputError, redact
 
 
@@ -334,6 +334,17 @@ class Context:
             wanted and found.email and found.email.casefold() != str(wanted).casefold()
         ):
             return None
+        if source == "environment":
+            try:
+                validation.api_key(found.api_key)
+            except InvalidInputError:  # its words are for Python code (api_key=)
+                raise CliError(
+                    f"${ENV_API_KEY} is set but is not an API key (sbk_ followed by 43 letters "
+                    "and digits)",
+                    f"set it to a key '{PROG} keys create' printed, or unset it (a password "
+                    f"goes in ${ENV_PASSWORD})",
+                    AUTH,
+                ) from None
         return Account(
             url=url,
             email=found.email or (str(wanted) if wanted else None),

@@ -88,6 +88,18 @@ def test_list_shows_what_a_key_without_a_cap_spent(cli: Runner, service: Any) ->
     assert row.rstrip().endswith("$1.25")  # not "-", as if it had spent nothing
 
 
+@pytest.mark.parametrize("value", ["sbk_short", "correct-horse-battery"])
+def test_a_malformed_key_in_the_environment_names_the_variable(cli: Runner, value: str) -> None:
+    env = {"SYFTBOX_ACCOUNTING_API_KEY": value, "SYFTBOX_ACCOUNTING_URL": "http://127.0.0.1:9"}
+    result = cli.main("balance", env=env)
+    error, hint = result.assert_error(3)  # wrong credentials, before any request
+    assert "SYFTBOX_ACCOUNTING_API_KEY" in error
+    assert "api_key" not in error  # the library's parameter
+    assert "password=" not in error
+    assert "keys create" in hint
+    assert_no_secret(result, value)
+
+
 def test_revoking_an_unknown_key_points_at_the_key_list(cli: Runner, service: Any) -> None:
     _, env = _account(cli, service)
     error, hint = cli.main("keys", "revoke", "key_nosuchkey", env=env).assert_error(1)
