@@ -27,10 +27,17 @@ import warnings
 from syftbox_accounting.cli import _style
 from syftbox_accounting.cli._commands import COMMANDS, MOVES_MONEY, serve
 from syftbox_accounting.cli._context import Context
-from syftbox_accounting.cli._errors import FAILURE, OK, USAGE, CliError, report_interrupt
+from syftbox_accounting.cli._errors import (
+    FAILURE,
+    OK,
+    USAGE,
+    CliError,
+    report,
+    report_interrupt,
+)
 from syftbox_accounting.cli._output import say
 from syftbox_accounting.cli._parser import build_parser
-from syftbox_accounting.cli._program import PROG
+from syftbox_accounting.cli._program import PROG, UsageError
 from syftbox_accounting.credential_files import SAVE_AGAIN
 from syftbox_accounting.errors import AccountingError
 
@@ -90,8 +97,11 @@ def _main(argv: list[str] | None) -> int:
             return USAGE
         if args.command != "serve" and extra:
             parser.error(_unexpected(extra))
-    except SystemExit as exc:  # --help, --version, and usage errors
+    except SystemExit as exc:  # --help and --version
         return _exit_code(exc)
+    except UsageError as exc:  # with --json, a JSON document too, as for every error
+        given = sys.argv[1:] if argv is None else argv
+        return report(exc, "", json="--json" in given, clean=lambda text: text)
     name = args.command
     if name in ("admin", "keys"):
         name = f"{name} {getattr(args, name + '_command')}"

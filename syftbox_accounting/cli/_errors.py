@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from syftbox_accounting import errors
 from syftbox_accounting.cli._output import is_terminal, to_json
-from syftbox_accounting.cli._program import ENV_ADMIN_KEY, PROG
+from syftbox_accounting.cli._program import ENV_ADMIN_KEY, PROG, UsageError
 from syftbox_accounting.cli._style import paint
 from syftbox_accounting.defaults import ENV_KEY
 from syftbox_accounting.errors import AccountingError, AuthenticationError, InvalidInputError
@@ -111,6 +111,8 @@ def explain(exc: BaseException, command: str) -> tuple[str, str, int]:
     removed: see `Context.clean`)."""
     if isinstance(exc, CliError):
         return _one_line(exc.message), _one_line(exc.hint), exc.exit_code
+    if isinstance(exc, UsageError):
+        return _one_line(exc.message), _one_line(exc.hint), USAGE
     if isinstance(exc, AccountingError):
         # The service's or the library's statement, without the library call and the
         # HTTP request (those are details: `details_of`, shown with --verbose).

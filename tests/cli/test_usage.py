@@ -101,6 +101,24 @@ def test_unknown_option_is_one_error_line_and_a_hint(cli: Runner) -> None:
     assert "--help" in hint
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--json", "history", "--limit", "-1"],
+        ["history", "--json", "--bogus"],
+        ["--json", "nosuchcommand"],
+        ["token", "--json"],  # a missing argument
+    ],
+)
+def test_a_usage_error_with_json_is_a_json_document_too(cli: Runner, args: list[str]) -> None:
+    result = cli.main(*args)
+    error, hint = result.assert_error(2)
+    document = json.loads(result.out)["error"]
+    assert document["exit_code"] == 2
+    assert f"error: {document['message']}" == error
+    assert f"hint: {document['hint']}" == hint
+
+
 def test_an_extra_argument_is_not_echoed(cli: Runner) -> None:
     """`login alice@example.com hunter2`: the stray value may be a password."""
     result = cli.main("login", "alice@example.com", "hunter2-secret")
