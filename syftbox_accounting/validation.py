@@ -41,11 +41,16 @@ MAX_TOKEN_LIFETIME = 86400  # seconds: the contract's bound on `expiresIn` and `
 MAX_REASON_LENGTH = 512
 MAX_KEY_LIFETIME = 365 * 86400  # seconds: the contract's bound on an API key's `expiresIn`
 MAX_KEY_NAME_LENGTH = 100
+# The contract's range for `createdAfter` and `createdBefore`, once in UTC.
+FIRST_YEAR, LAST_YEAR = 1, 9998
 
-# A deliverable-looking address: one @, a dotted domain, no spaces or controls.
-_EMAIL = re.compile(
-    r"^[^@\s\x00-\x1f\x7f]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$"
-)
+MAX_EMAIL_LOCAL_LENGTH = 64  # RFC 5321's limit for the part before the @
+# What the contract's `format: email` takes (RFC 5321, ASCII): a dot-atom local part and a
+# dotted domain name, no quoted local parts or IP literals. Anything else the service
+# refuses, so it is refused here, before a request is sent.
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_EMAIL = re.compile(rf"(?P<local>{_ATOM}(?:\.{_ATOM})*)@{_LABEL}(?:\.{_LABEL})+", re.ASCII)
 
 
 def _type_name(value: object) -> str:
@@ -67,7 +72,8 @@ def _text(name: str, value: object, *, max_length: int, secret: bool = False) ->
 def email(value: object, name: str = "email") -> str:
     """An email address, e.g. ``"alice@example.com"``."""
     text = _text(name, value, max_length=MAX_EMAIL_LENGTH).strip()
-    if not _EMAIL.match(text):
+    match = _EMAIL.fullmatch(text)
+    if match is None or len(match.group("local")) > MAX_EMAIL_LOCAL_LENGTH:
         raise InvalidInputError(
             f"{name} {text!r} is not a valid email address: use the form name@example.com."
         )
@@ -338,6 +344,15 @@ def moment(value: object, name: str) -> datetime.datetime | None:
         raise InvalidInputError(
             f"{name} has no time zone: pass an aware datetime, e.g. "
             "datetime.datetime.now(datetime.UTC)."
+        )
+    try:
+        year = value.astimezone(datetime.UTC).year
+    except OverflowError:  # e.g. 0001-01-01T00:00:00+05:00 has no UTC form
+        year = 0
+    if not FIRST_YEAR <= year <= LAST_YEAR:  # the contract's range; the service says 422
+        raise InvalidInputError(
+            f"{name} must fall between the years {FIRST_YEAR} and {LAST_YEAR} once in UTC, "
+            f"got {value.isoformat()}."
         )
     return value
 

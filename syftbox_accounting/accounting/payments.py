@@ -42,6 +42,8 @@ class PaymentMethods(UserBase):
             expires_in=validation.expires_in(expires_in),
             idempotency_key=validation.idempotency_key(idempotency_key),
         )
+        # The service refuses a token to oneself (422): say so before sending.
+        yield from other_account(self, recipient, "recipient_email")
         # The budget counts the token at its limit before it exists (`budgeted=False`:
         # the paying clients counted it themselves).
         reservation = self._reserve_budget(recipient, limit) if budgeted else None

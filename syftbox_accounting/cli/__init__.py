@@ -22,18 +22,29 @@ import logging
 import os
 import sys
 import traceback
+import warnings
 
 from syftbox_accounting.cli import _style
 from syftbox_accounting.cli._commands import COMMANDS, MOVES_MONEY, serve
 from syftbox_accounting.cli._context import Context
-from syftbox_accounting.cli._errors import FAILURE, OK, USAGE, CliError, report_interrupt
+from syftbox_accounting.cli._errors import (
+    FAILURE,
+    OK,
+    USAGE,
+    CliError,
+    report,
+    report_interrupt,
+)
 from syftbox_accounting.cli._output import say
 from syftbox_accounting.cli._parser import build_parser
+from syftbox_accounting.cli._program import PROG, UsageError
+from syftbox_accounting.credential_files import SAVE_AGAIN
 from syftbox_accounting.errors import AccountingError
 
 __all__ = ["main"]
 
 _LOGGER = "syftbox_accounting"
+_SAVE_AGAIN = f"run '{PROG} login EMAIL --save'"
 
 
 class _StderrHandler(logging.Handler):
@@ -51,10 +62,18 @@ class _StderrHandler(logging.Handler):
         try:
             level = record.levelname.lower()
             label = _style.paint(f"{level}:", "warning" if level == "warning" else None, sys.stderr)
+            # The library's advice names its Python call; here it is a command.
+            message = record.getMessage().replace(SAVE_AGAIN, _SAVE_AGAIN)
             # Above the spinner, never on its line.
-            say(f"{label} {self.ctx.clean(record.getMessage())}")
+            say(f"{label} {self.ctx.clean(message)}")
         except Exception:  # pragma: no cover - logging must never break the command
             self.handleError(record)
+
+    def show_warning(self, message: Warning | str, *args: object, **kwargs: object) -> None:
+        """A Python warning (`warnings.warn`) as a `warning: ...` line: its default form
+        names a file and a line of the `syftbox-accounting` script."""
+        label = _style.paint("warning:", "warning", sys.stderr)
+        say(f"{label} {self.ctx.clean(str(message))}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -78,8 +97,11 @@ def _main(argv: list[str] | None) -> int:
             return USAGE
         if args.command != "serve" and extra:
             parser.error(_unexpected(extra))
-    except SystemExit as exc:  # --help, --version, and usage errors
+    except SystemExit as exc:  # --help and --version
         return _exit_code(exc)
+    except UsageError as exc:  # with --json, a JSON document too, as for every error
+        given = sys.argv[1:] if argv is None else argv
+        return report(exc, "", json="--json" in given, clean=lambda text: text)
     name = args.command
     if name in ("admin", "keys"):
         name = f"{name} {getattr(args, name + '_command')}"
@@ -97,7 +119,9 @@ def _main(argv: list[str] | None) -> int:
     logger.addHandler(handler)
     logger.setLevel(logging.DEBUG if ctx.verbose else logging.WARNING)
     try:
-        return COMMANDS[name](ctx)
+        with warnings.catch_warnings():  # restores showwarning afterwards
+            warnings.showwarning = handler.show_warning
+            return COMMANDS[name](ctx)
     except KeyboardInterrupt as exc:
         return report_interrupt(
             name,

@@ -98,19 +98,28 @@ def token(ctx: Context) -> int:
 def transfer(ctx: Context) -> int:
     recipient = validation.email(ctx.args.recipient, "recipient")
     amount = parse_amount(ctx.args.amount)
+    app_name, endpoint = _labels(ctx)
     key = _idempotency_key(ctx)
     account = _account(ctx)
     ctx.agree_to_move(f"Pay {money(amount)} to {recipient} from {account.email}?")
     with ctx.account_client(account) as client, ctx.busy(f"Paying {recipient}"):
         tx = client.transfer(
-            recipient,
-            amount,
-            app_name=ctx.args.app_name,
-            endpoint=ctx.args.endpoint,
-            idempotency_key=key,
+            recipient, amount, app_name=app_name, endpoint=endpoint, idempotency_key=key
         )
     ctx.emit(transaction_doc(tx), transaction_lines(tx, f"Paid {money(tx.amount)} to {recipient}."))
     return OK
+
+
+def _labels(ctx: Context) -> tuple[str | None, str | None]:
+    """--app-name and --endpoint, checked by the library under their options' names."""
+    return (
+        validation.optional_text(
+            "--app-name", ctx.args.app_name, max_length=validation.MAX_APP_NAME_LENGTH
+        ),
+        validation.optional_text(
+            "--endpoint", ctx.args.endpoint, max_length=validation.MAX_ENDPOINT_LENGTH
+        ),
+    )
 
 
 # -- getting paid
@@ -119,6 +128,8 @@ def transfer(ctx: Context) -> int:
 def charge(ctx: Context) -> int:
     sender = validation.email(ctx.args.sender, "sender")
     amount = parse_amount(ctx.args.amount)
+    hold_for = validation.expires_in(ctx.args.hold_for, "--hold-for")
+    app_name, endpoint = _labels(ctx)
     key = _idempotency_key(ctx)
     account = _account(ctx)  # reads the password first when both come from stdin
     read = ctx.read_secret(
@@ -135,9 +146,9 @@ def charge(ctx: Context) -> int:
             sender,
             amount,
             read[0],
-            app_name=ctx.args.app_name,
-            endpoint=ctx.args.endpoint,
-            hold_for=ctx.args.hold_for,
+            app_name=app_name,
+            endpoint=endpoint,
+            hold_for=hold_for,
             confirm=confirm,
             idempotency_key=key,
         )
@@ -156,7 +167,7 @@ def charge(ctx: Context) -> int:
 
 
 def _resolve(ctx: Context, confirming: bool) -> int:
-    tx_id = validation.transaction_id(ctx.args.transaction_id)
+    tx_id = validation.transaction_id(ctx.args.transaction_id, "TX_ID")
     key = _idempotency_key(ctx)
     account = _account(ctx)
     price = None
@@ -189,7 +200,7 @@ def cancel(ctx: Context) -> int:
 
 
 def refund(ctx: Context) -> int:
-    tx_id = validation.transaction_id(ctx.args.transaction_id)
+    tx_id = validation.transaction_id(ctx.args.transaction_id, "TX_ID")
     amount = None if ctx.args.amount is None else parse_amount(ctx.args.amount, "--amount")
     reason = validation.optional_text(
         "--reason", ctx.args.reason, max_length=validation.MAX_REASON_LENGTH
@@ -211,24 +222,27 @@ _STREAM_WIDTHS = (16, 9, 14, 40)
 
 
 def _filters(ctx: Context) -> dict[str, Any]:
+    """The history filters, checked by the library under their options' names."""
+    counterparty = ctx.option("counterparty")
     return {
         "status": ctx.option("status"),
-        "created_after": ctx.option("since"),
-        "created_before": ctx.option("until"),
-        "counterparty": ctx.option("counterparty"),
+        "created_after": validation.moment(ctx.option("since"), "--since"),
+        "created_before": validation.moment(ctx.option("until"), "--until"),
+        "counterparty": None if counterparty is None else validation.email(counterparty, "--with"),
     }
 
 
 def history(ctx: Context) -> int:
+    filters = _filters(ctx)
     account = _account(ctx)
     with ctx.account_client(account) as client:
         if ctx.args.all or ctx.args.limit == 0:
-            return _stream_history(ctx, client)
+            return _stream_history(ctx, client, filters)
         limit: int = ctx.args.limit
         with ctx.busy("Fetching the history"):
             # One more than shown says whether older ones exist.
             found = client.get_transaction_history(
-                min(limit + 1, validation.MAX_HISTORY_LIMIT), **_filters(ctx)
+                min(limit + 1, validation.MAX_HISTORY_LIMIT), **filters
             )
         me = client.get_email()
     shown, more = found[:limit], len(found) > limit
@@ -248,11 +262,11 @@ def history(ctx: Context) -> int:
     return OK
 
 
-def _stream_history(ctx: Context, client: AccountingClient) -> int:
+def _stream_history(ctx: Context, client: AccountingClient, filters: dict[str, Any]) -> int:
     """Every matching transaction, printed page by page as it arrives: memory holds
     one page, and --json still writes one JSON document."""
     me = client.get_email()
-    transactions = client.iter_transactions(page_size=STREAM_PAGE_SIZE, **_filters(ctx))
+    transactions = client.iter_transactions(page_size=STREAM_PAGE_SIZE, **filters)
     out = sys.stdout
     count = 0
     if ctx.args.jsonl:
@@ -302,7 +316,7 @@ def _stream_line(cells: list[str]) -> str:
 
 
 def show(ctx: Context) -> int:
-    tx_id = validation.transaction_id(ctx.args.transaction_id)
+    tx_id = validation.transaction_id(ctx.args.transaction_id, "TX_ID")
     account = _account(ctx)
     with ctx.account_client(account) as client, ctx.busy(f"Looking up {tx_id}"):
         tx = client.get_transaction(tx_id)
@@ -311,8 +325,9 @@ def show(ctx: Context) -> int:
 
 
 def usage(ctx: Context) -> int:
+    filters = _filters(ctx)
+    since, until = filters["created_after"], filters["created_before"]
     account = _account(ctx)
-    since, until = ctx.option("since"), ctx.option("until")
     with ctx.account_client(account) as client, ctx.busy("Summarizing the history"):
         summary = client.get_usage(created_after=since, created_before=until)
     window = ""

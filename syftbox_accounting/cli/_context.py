@@ -20,7 +20,7 @@ from syftbox_accounting.cli._errors import AUTH, FAILURE, USAGE, CliError, repor
 from syftbox_accounting.cli._output import Spinner, is_terminal, printable, to_json
 from syftbox_accounting.cli._program import ENV_ADMIN_KEY, ENV_TOKEN, PROG
 from syftbox_accounting.cli._style import paint
-from syftbox_accounting.defaults import ENV_EMAIL, ENV_PASSWORD
+from syftbox_accounting.defaults import ENV_API_KEY, ENV_EMAIL, ENV_PASSWORD
 from syftbox_accounting.errors import AuthenticationError, InvalidInputError, redact
 
 
@@ -300,7 +300,10 @@ class Context:
             and _same_url(found.url, url)
             else None
         )
-        elsewhere = f" (the saved password is for {found.url})" if found and same_account else ""
+        elsewhere = ""
+        if found is not None and same_account:
+            what = "API key" if found.api_key is not None else "password"
+            elsewhere = f" (the {what} in the {source} is for {found.url})"
         if saved is None and found is not None and self.interactive():
             # --url (or --email) chose an account the saved credentials are not for: say
             # whose password is asked for, and where it will be sent.
@@ -331,6 +334,17 @@ class Context:
             wanted and found.email and found.email.casefold() != str(wanted).casefold()
         ):
             return None
+        if source == "environment":
+            try:
+                validation.api_key(found.api_key)
+            except InvalidInputError:  # its words are for Python code (api_key=)
+                raise CliError(
+                    f"${ENV_API_KEY} is set but is not an API key (sbk_ followed by 43 letters "
+                    "and digits)",
+                    f"set it to a key '{PROG} keys create' printed, or unset it (a password "
+                    f"goes in ${ENV_PASSWORD})",
+                    AUTH,
+                ) from None
         return Account(
             url=url,
             email=found.email or (str(wanted) if wanted else None),
@@ -364,13 +378,17 @@ def _same_url(a: str, b: str) -> bool:
 
 def parse_amount(text: str, name: str = "amount") -> Decimal:
     """An amount typed by a person, read as a Decimal (never a float) and checked by
-    the library: > 0, below 1e9, at most 6 decimals."""
+    the library: > 0, below 1e9, at most 6 decimals. Only ASCII digits, without `_`
+    separators: Decimal also reads other scripts' digits and `1_000`."""
+    not_a_number = InvalidInputError(
+        f"{name} {text!r} is not a number: write dollars like 10 or 0.25"
+    )
+    if not text.isascii() or "_" in text:
+        raise not_a_number
     try:
         value = Decimal(text.strip())
     except InvalidOperation:
-        raise InvalidInputError(
-            f"{name} {text!r} is not a number: write dollars like 10 or 0.25"
-        ) from None
+        raise not_a_number from None
     try:
         return validation.amount(value, name)
     except InvalidInputError as exc:  # name the amount as it was typed, not as 1E-7

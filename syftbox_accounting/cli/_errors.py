@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from syftbox_accounting import errors
 from syftbox_accounting.cli._output import is_terminal, to_json
-from syftbox_accounting.cli._program import ENV_ADMIN_KEY, PROG
+from syftbox_accounting.cli._program import ENV_ADMIN_KEY, PROG, UsageError
 from syftbox_accounting.cli._style import paint
 from syftbox_accounting.defaults import ENV_KEY
 from syftbox_accounting.errors import AccountingError, AuthenticationError, InvalidInputError
@@ -73,6 +73,9 @@ _ABOUT_TRANSACTIONS = {
     "refund_transaction",
 }
 
+# ... and those whose "not found" is about an API key.
+_ABOUT_KEYS = {"revoke_api_key", "revoke_own_api_key"}
+
 
 def _hint_for(exc: AccountingError, command: str) -> str:
     if exc.hint_key in {"invalid_credentials", "forbidden"} and command.startswith("admin"):
@@ -80,6 +83,8 @@ def _hint_for(exc: AccountingError, command: str) -> str:
     if exc.hint_key == "not_found":
         if exc.operation in _ABOUT_TRANSACTIONS:
             return f"check the transaction id: '{PROG} history' lists yours"
+        if exc.operation in _ABOUT_KEYS:
+            return f"check the key id: '{PROG} keys list' lists yours"
         return "check the email: the account must be registered first"
     if exc.idempotency_key is not None and exc.hint_key in _REPEATABLE:
         return (
@@ -106,6 +111,8 @@ def explain(exc: BaseException, command: str) -> tuple[str, str, int]:
     removed: see `Context.clean`)."""
     if isinstance(exc, CliError):
         return _one_line(exc.message), _one_line(exc.hint), exc.exit_code
+    if isinstance(exc, UsageError):
+        return _one_line(exc.message), _one_line(exc.hint), USAGE
     if isinstance(exc, AccountingError):
         # The service's or the library's statement, without the library call and the
         # HTTP request (those are details: `details_of`, shown with --verbose).

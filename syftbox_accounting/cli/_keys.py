@@ -81,7 +81,7 @@ def list_keys(ctx: Context) -> int:
             k.hint,
             _state(k),
             when(k.expires_at) if k.expires_at else "-",
-            "-" if k.max_spend is None else f"{money(k.spent)} of {money(k.max_spend)}",
+            money(k.spent) if k.max_spend is None else f"{money(k.spent)} of {money(k.max_spend)}",
         ]
         for k in keys
     ]

@@ -7,6 +7,7 @@ import argparse
 import datetime
 
 from syftbox_accounting.cli._program import ENV_ADMIN_KEY, Parser
+from syftbox_accounting.validation import MAX_HISTORY_LIMIT
 
 # The value types keep their leading underscore: argparse prints a type's name when it
 # fails with a ValueError ("invalid _duration value: ..."), so a new name would change
@@ -51,9 +52,15 @@ def _whole(text: str) -> int | None:
 
 def _history_limit(text: str) -> int:
     limit = _whole(text)
-    if limit is None:
-        raise argparse.ArgumentTypeError(f"must be a whole number, 0 (all) or more: {text[:40]!r}")
+    if limit is None or limit > MAX_HISTORY_LIMIT:
+        raise argparse.ArgumentTypeError(
+            f"must be a whole number from 0 (all) to {MAX_HISTORY_LIMIT}: {text[:40]!r} "
+            "(--all shows every one)"
+        )
     return limit
+
+
+_DAY = 86400
 
 
 def _seconds(text: str) -> float:
@@ -61,9 +68,10 @@ def _seconds(text: str) -> float:
         value = float(text) if text.isascii() else -1.0  # float takes other scripts' digits
     except ValueError:
         value = -1.0
-    if not 0 < value < 86400:
+    if not 0 < value < _DAY:
         raise argparse.ArgumentTypeError(
-            f"{text[:40]!r} is not a number of seconds: write e.g. 5 or 2.5 (more than 0)"
+            f"{text[:40]!r} is not a number of seconds from more than 0 to less than {_DAY} "
+            "(a day): write e.g. 5 or 2.5"
         )
     return value
 

@@ -1,5 +1,5 @@
 """The program's name, the variables of the environment it reads secrets from, and
-`Parser`: argparse with errors as one `error:` line and a `hint:` line (exit 2)."""
+`Parser`: argparse whose errors are `UsageError`s (exit 2)."""
 
 from __future__ import annotations
 
@@ -11,11 +11,18 @@ ENV_ADMIN_KEY = "SYFTBOX_ACCOUNTING_ADMIN_KEY"
 ENV_TOKEN = "SYFTBOX_ACCOUNTING_TOKEN"
 
 
+class UsageError(Exception):
+    """A command line argparse refused: what was wrong and where to read more."""
+
+    def __init__(self, message: str, hint: str) -> None:
+        super().__init__(message)
+        self.message, self.hint = message, hint
+
+
 class Parser(argparse.ArgumentParser):
-    """argparse, with errors as one `error:` line and a `hint:` line (exit 2)."""
+    """argparse, with errors raised as `UsageError`: the command line reports them as
+    every other error (an `error:` and a `hint:` line, one JSON document with --json;
+    exit 2)."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(
-            2,
-            f"error: {message}\nhint: see '{self.prog} --help' for usage and examples\n",
-        )
+        raise UsageError(message, f"see '{self.prog} --help' for usage and examples")

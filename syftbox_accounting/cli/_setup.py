@@ -138,7 +138,14 @@ def _registered_doc(
 
 
 def login(ctx: Context) -> int:
-    email = ctx.args.login_email or ctx.option("email") or os.environ.get(ENV_EMAIL)
+    named, option = ctx.args.login_email, ctx.option("email")
+    if named and option and named.strip().casefold() != option.strip().casefold():
+        raise CliError(
+            f"login was given two accounts: {named} and --email {option}",
+            f"give only one: '{PROG} login EMAIL'",
+            USAGE,
+        )
+    email = named or option or os.environ.get(ENV_EMAIL)
     if not email and ctx.interactive():
         try:
             email = ctx.ask("Email: ")

@@ -255,6 +255,22 @@ def test_url_without_saved_credentials_says_whose_password_it_asks_for(
     assert prompts == [f"Password for {email} at {other}: "]
 
 
+def test_url_in_a_script_names_what_is_saved_and_for_which_service(
+    cli: Runner, service: Any
+) -> None:
+    email = new_email("elsewhere")
+    register(cli, service, email)
+    cli.main(
+        "login", email, "--url", service.url, "--password-stdin", "--save", stdin=PASSWORD + "\n"
+    ).assert_ok()  # at this service, login saves an API key, not the password
+    other = service.url.replace("127.0.0.1", "localhost")
+    error, _ = cli.main("balance", "--url", other).assert_error(3)
+    assert f"no password for {email}" in error
+    assert f"the API key in the config file {cli.home}" in error
+    assert f"is for {service.url}" in error
+    assert "saved password" not in error  # no password was saved
+
+
 # -- the screen: a spinner and log lines, colour
 
 

@@ -73,6 +73,41 @@ def test_create_list_revoke(cli: Runner, service: Any) -> None:
     assert "revoked" in error
 
 
+def test_list_shows_what_a_key_without_a_cap_spent(cli: Runner, service: Any) -> None:
+    _, env = _account(cli, service)
+    payee, _ = _account(cli, service)
+    made = cli.main("--json", "keys", "create", "ci", "--scope", "read,pay", env=env)
+    document = json.loads(made.assert_ok().out)
+    keyed = {
+        "SYFTBOX_ACCOUNTING_API_KEY": document["secret"],
+        "SYFTBOX_ACCOUNTING_URL": service.url,
+    }
+    cli.main("transfer", payee, "1.25", "--yes", env=keyed).assert_ok()
+    listed = cli.main("keys", "list", env=env).assert_ok()
+    (row,) = [line for line in listed.out.splitlines() if document["api_key"]["id"] in line]
+    assert row.rstrip().endswith("$1.25")  # not "-", as if it had spent nothing
+
+
+@pytest.mark.parametrize("value", ["sbk_short", "correct-horse-battery"])
+def test_a_malformed_key_in_the_environment_names_the_variable(cli: Runner, value: str) -> None:
+    env = {"SYFTBOX_ACCOUNTING_API_KEY": value, "SYFTBOX_ACCOUNTING_URL": "http://127.0.0.1:9"}
+    result = cli.main("balance", env=env)
+    error, hint = result.assert_error(3)  # wrong credentials, before any request
+    assert "SYFTBOX_ACCOUNTING_API_KEY" in error
+    assert "api_key" not in error  # the library's parameter
+    assert "password=" not in error
+    assert "keys create" in hint
+    assert_no_secret(result, value)
+
+
+def test_revoking_an_unknown_key_points_at_the_key_list(cli: Runner, service: Any) -> None:
+    _, env = _account(cli, service)
+    error, hint = cli.main("keys", "revoke", "key_nosuchkey", env=env).assert_error(1)
+    assert "key_nosuchkey" in error
+    assert "keys list" in hint  # not advice about an email
+    assert "email" not in hint
+
+
 def test_create_asks_for_real_scopes(cli: Runner, service: Any) -> None:
     _, env = _account(cli, service)
     result = cli.main("keys", "create", "x", "--scope", "everything", env=env)

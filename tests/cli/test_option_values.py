@@ -16,7 +16,8 @@ CASES = (
     ]
     + [
         (["history", f"--limit={value}"], "--limit", "must be a whole number")
-        for value in ("²", "٣", LONG, "-1", "1.5")
+        # Above 10000 (the help's bound) the library would quietly show 10000 at most.
+        for value in ("²", "٣", LONG, "-1", "1.5", "10001", "99999999999")
     ]
     + [
         (["history", f"--until={value}"], "--until", "not a date or date-time")
@@ -25,6 +26,11 @@ CASES = (
     + [
         (["status", f"--timeout={value}"], "--timeout", "is not a number of seconds")
         for value in ("²", "٣", LONG, "nan", "inf", "0")
+    ]
+    + [
+        # A number, but past the bound: the message says what the bound is.
+        (["status", f"--timeout={value}"], "--timeout", "from more than 0 to less than 86400")
+        for value in ("86400", "100000", "-1")
     ]
 )
 
@@ -46,3 +52,24 @@ def test_a_good_duration_is_read(value: str, seconds: int) -> None:
     from syftbox_accounting.cli._options import _duration
 
     assert _duration(value) == seconds
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["history", "--since", "9999-12-31T23:59:59-23:00"],  # year 10000 in UTC
+        ["history", "--until", "0001-01-01T00:00:00+05:00"],  # before year 1 in UTC
+        ["usage", "--since", "9999-06-01"],
+    ],
+)
+def test_a_date_outside_the_contracts_years_is_refused_before_any_request(
+    cli: Runner, args: list[str]
+) -> None:
+    # No service at that URL: the date is checked before any request.
+    env = {
+        "SYFTBOX_ACCOUNTING_URL": "http://127.0.0.1:9",
+        "SYFTBOX_ACCOUNTING_EMAIL": "alice@example.com",
+        "SYFTBOX_ACCOUNTING_PASSWORD": "correct-horse-battery",
+    }
+    error, _ = cli.main(*args, env=env).assert_error(2)
+    assert "between the years 1 and 9998" in error

@@ -101,6 +101,24 @@ def test_unknown_option_is_one_error_line_and_a_hint(cli: Runner) -> None:
     assert "--help" in hint
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--json", "history", "--limit", "-1"],
+        ["history", "--json", "--bogus"],
+        ["--json", "nosuchcommand"],
+        ["token", "--json"],  # a missing argument
+    ],
+)
+def test_a_usage_error_with_json_is_a_json_document_too(cli: Runner, args: list[str]) -> None:
+    result = cli.main(*args)
+    error, hint = result.assert_error(2)
+    document = json.loads(result.out)["error"]
+    assert document["exit_code"] == 2
+    assert f"error: {document['message']}" == error
+    assert f"hint: {document['hint']}" == hint
+
+
 def test_an_extra_argument_is_not_echoed(cli: Runner) -> None:
     """`login alice@example.com hunter2`: the stray value may be a password."""
     result = cli.main("login", "alice@example.com", "hunter2-secret")
@@ -134,6 +152,11 @@ def test_json_goes_before_or_after_the_command(cli: Runner, before: bool) -> Non
         ("1e9", "less than"),
         ("NaN", "finite"),
         ("1,5", "not a number"),
+        # Other scripts' digits and digit separators: Decimal reads them, a person
+        # reading the command line may not (and no other CLI option takes them).
+        ("\uff11\uff12", "not a number"),  # full-width 12
+        ("١٢", "not a number"),
+        ("1_000", "not a number"),
     ],
 )
 def test_a_bad_amount_is_a_usage_error_before_any_request(
@@ -144,9 +167,92 @@ def test_a_bad_amount_is_a_usage_error_before_any_request(
     assert says in error
 
 
-def test_a_bad_email_is_a_usage_error(cli: Runner) -> None:
-    error, _ = cli.main("token", "not-an-email").assert_error(2)
+# Addresses the contract's `format: email` refuses (the service answers 422): an ASCII
+# dot-atom before the @, at most 64 characters there.
+BAD_EMAILS = [
+    "not-an-email",
+    "b\u00f3b@example.com",
+    "a..b@example.com",
+    ".a@example.com",
+    "a.@example.com",
+    "a(b)@example.com",
+    "x" * 65 + "@example.com",
+]
+
+
+@pytest.mark.parametrize("email", BAD_EMAILS)
+@pytest.mark.parametrize(
+    "command", [["token", "{}"], ["register", "{}"], ["history", "--with", "{}"]]
+)
+def test_a_bad_email_is_a_usage_error(cli: Runner, command: list[str], email: str) -> None:
+    # No service at that URL: the email is checked before any request.
+    env = {
+        "SYFTBOX_ACCOUNTING_URL": "http://127.0.0.1:9",
+        "SYFTBOX_ACCOUNTING_EMAIL": "alice@example.com",
+        "SYFTBOX_ACCOUNTING_PASSWORD": "correct-horse-battery",
+    }
+    error, _ = cli.main(*(part.format(email) for part in command), env=env).assert_error(2)
     assert "not a valid email" in error
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["token", "ALICE@example.com"],
+        ["transfer", "alice@example.com", "1", "--yes"],
+    ],
+)
+def test_paying_yourself_is_a_usage_error(cli: Runner, command: list[str]) -> None:
+    # No service at that URL: the recipient is checked before any request.
+    env = {
+        "SYFTBOX_ACCOUNTING_URL": "http://127.0.0.1:9",
+        "SYFTBOX_ACCOUNTING_EMAIL": "alice@example.com",
+        "SYFTBOX_ACCOUNTING_PASSWORD": "correct-horse-battery",
+    }
+    error, _ = cli.main(*command, env=env).assert_error(2)
+    assert "is the account this client acts for" in error
+
+
+LONG_LABEL = "a" * 2000
+
+
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        (["charge", "bob@example.com", "1", "--hold-for", "25h"], "--hold-for"),
+        (["charge", "bob@example.com", "1", "--app-name", LONG_LABEL], "--app-name"),
+        (["transfer", "bob@example.com", "1", "--yes", "--app-name", "a\tb"], "--app-name"),
+        (["transfer", "bob@example.com", "1", "--yes", "--endpoint", LONG_LABEL], "--endpoint"),
+        (["history", "--with", "bob@"], "--with"),
+        (["usage", "--since", "9999-12-31T23:00:00-05:00"], "--since"),
+        (["history", "--until", "0001-01-01T00:00:00+01:00"], "--until"),
+    ]
+    + [(args, "TX_ID") for args in (["show", "a\tb"], ["confirm", "x" * 65], ["cancel", " "])]
+    + [(["refund", "x" * 65, "--yes"], "TX_ID")],
+)
+def test_a_bad_value_is_named_by_its_option_not_the_librarys_parameter(
+    cli: Runner, args: list[str], option: str
+) -> None:
+    # No service at that URL: the value is checked before any request (and before the
+    # token is read), and named as typed, not as hold_for, app_name or created_after.
+    env = {
+        "SYFTBOX_ACCOUNTING_URL": "http://127.0.0.1:9",
+        "SYFTBOX_ACCOUNTING_EMAIL": "alice@example.com",
+        "SYFTBOX_ACCOUNTING_PASSWORD": "correct-horse-battery",
+        "SYFTBOX_ACCOUNTING_TOKEN": "t.o.k",
+    }
+    error, _ = cli.main(*args, env=env).assert_error(2)
+    assert error.startswith(f"error: {option} ")
+
+
+def test_login_with_two_different_emails_is_a_usage_error(cli: Runner) -> None:
+    # Which account to log in to is not guessed; nothing is sent.
+    args = ["login", "alice@example.com", "--email", "bob@example.com", "--password-stdin"]
+    env = {"SYFTBOX_ACCOUNTING_URL": "http://127.0.0.1:9"}  # no service there
+    error, hint = cli.main(*args, env=env, stdin="pw\n").assert_error(2)
+    assert "alice@example.com" in error
+    assert "bob@example.com" in error
+    assert "one" in hint
 
 
 def test_no_credentials_is_an_authentication_error(cli: Runner) -> None:
@@ -214,6 +320,22 @@ def test_a_corrupt_credentials_file_is_a_warning_not_a_traceback(cli: Runner) ->
     assert result.code == 3
     assert "Traceback" not in result.output
     assert "warning: Skipping the credentials file" in result.err
+    # The advice is a command, not the library's Python call.
+    assert "save_credentials()" not in result.err
+    assert "Delete it, then run 'syftbox-accounting login EMAIL --save'" in result.err
+
+
+def test_a_library_warning_is_a_warning_line_not_python_output(cli: Runner) -> None:
+    path = cli.home / ".syftbox" / "accounting.json"
+    path.parent.mkdir()
+    path.write_text("{not json")
+    path.chmod(0o644)  # others may read it: the library warns
+    result = cli.subprocess("balance")
+    assert result.code == 3
+    assert "warning: The credentials file" in result.err
+    assert "readable or writable by others" in result.err
+    assert "UserWarning" not in result.err  # Python's own format, with a source line
+    assert "sys.exit(main())" not in result.err
 
 
 # -- JSON and text helpers
