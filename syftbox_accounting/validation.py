@@ -45,12 +45,14 @@ MAX_KEY_NAME_LENGTH = 100
 FIRST_YEAR, LAST_YEAR = 1, 9998
 
 MAX_EMAIL_LOCAL_LENGTH = 64  # RFC 5321's limit for the part before the @
-# What the contract's `format: email` takes (RFC 5321, ASCII): a dot-atom local part and a
-# dotted domain name, no quoted local parts or IP literals. Anything else the service
-# refuses, so it is refused here, before a request is sent.
-_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+# An address any mail system could deliver: a dot-atom local part (no quoted local
+# parts, no dot at either end or twice) and a dotted domain name (no IP literals).
+# Beside the contract's ASCII atext, the local part may hold letters of other scripts
+# (RFC 6531): an account of the public service may have such an address, and refusing it
+# here would lock its owner out; our service answers 422 to one, which says so.
+_ATOM = r"(?:[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]|[^\x00-\x9f\s])+"
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-_EMAIL = re.compile(rf"(?P<local>{_ATOM}(?:\.{_ATOM})*)@{_LABEL}(?:\.{_LABEL})+", re.ASCII)
+_EMAIL = re.compile(rf"(?P<local>{_ATOM}(?:\.{_ATOM})*)@{_LABEL}(?:\.{_LABEL})+")
 
 
 def _type_name(value: object) -> str:

@@ -45,6 +45,9 @@ BAD_EMAILS = [
     "   ",
     "no-at-sign",
     "a@b",
+    "a..b@example.com",
+    ".a@example.com",
+    "x" * 65 + "@example.com",  # over 64 before the @
     "a @example.com",
     "a@@example.com",
     "alice@example.com\n",
@@ -501,6 +504,20 @@ def test_valid_amounts_are_accepted(httpx_mock: HTTPXMock, amount: Any) -> None:
         json={"user": {"id": "u", "email": EMAIL, "balance": 1, "organization": None}},
     )
     admin_client().add_balance(EMAIL, amount)
+
+
+@pytest.mark.parametrize(
+    "email", ["o'neil&sons@example.com", "b\u00f3b@example.com", "\u7528\u6237@example.com"]
+)
+def test_valid_emails_are_sent(httpx_mock: HTTPXMock, email: str) -> None:
+    # Letters of other scripts before the @ too (RFC 6531): an account may have them.
+    httpx_mock.add_response(
+        method="GET",
+        json={"user": {"id": "u", "email": email, "balance": 1, "organization": None}},
+    )
+    assert admin_client().get_user(email).email == email
+    (sent,) = httpx_mock.get_requests()
+    assert sent.url.path == f"/user/{email}"
 
 
 def test_none_means_the_default_where_documented(httpx_mock: HTTPXMock) -> None:
