@@ -62,6 +62,7 @@ __all__ = [
     "Flow",
     "Gather",
     "Overdue",
+    "ResponseInfo",
     "RetryPolicy",
     "Step",
     "Transport",
@@ -73,6 +74,17 @@ __all__ = [
 
 T = TypeVar("T")
 log = logging.getLogger("syftbox_accounting")
+
+
+def __getattr__(name: str) -> Any:
+    # ResponseInfo lived here; it is built when `last_response` is first read.
+    if name != "ResponseInfo":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from syftbox_accounting.response_info import ResponseInfo
+
+    globals()[name] = ResponseInfo  # later reads skip this function
+    return ResponseInfo
+
 
 REQUEST_ID_HEADER = "x-request-id"
 # What a service supports beyond the public protocol (see openapi.yaml, "Features").

@@ -51,8 +51,9 @@ def test_what_a_client_does_not_use_is_not_built() -> None:
         "lazy = ('call_events', 'response_info', 'records'); "
         "print(sorted(m for m in lazy if 'syftbox_accounting.' + m in sys.modules)); "
         "typing.get_type_hints(AccountingClient.with_options); "
-        "from syftbox_accounting import hooks, CallEvent, ResponseInfo; "
-        "print(hooks.CallEvent is CallEvent, 'syftbox_accounting.call_events' in sys.modules)"
+        "from syftbox_accounting import hooks, transport, CallEvent, ResponseInfo; "
+        "print(hooks.CallEvent is CallEvent, 'syftbox_accounting.call_events' in sys.modules, "
+        "transport.ResponseInfo is ResponseInfo)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.split("\n")[:2] == ["[]", "True True"]
+    assert out.stdout.split("\n")[:2] == ["[]", "True True True"]
