@@ -19,6 +19,13 @@ import pytest
 from syftbox_accounting.cli import main
 
 SCRIPT = Path(sys.executable).parent / "syftbox-accounting"
+# Alice's credentials for a URL where no service listens: a command that fails with them
+# checked its input before any request.
+NO_SERVICE = {
+    "SYFTBOX_ACCOUNTING_URL": "http://127.0.0.1:9",
+    "SYFTBOX_ACCOUNTING_EMAIL": "alice@example.com",
+    "SYFTBOX_ACCOUNTING_PASSWORD": "correct-horse-battery",
+}
 
 
 def command_line() -> list[str]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.cli.conftest import Runner
+from tests.cli.conftest import NO_SERVICE, Runner
 
 LONG = "9" * 5000
 CASES = (
@@ -66,10 +66,6 @@ def test_a_date_outside_the_contracts_years_is_refused_before_any_request(
     cli: Runner, args: list[str]
 ) -> None:
     # No service at that URL: the date is checked before any request.
-    env = {
-        "SYFTBOX_ACCOUNTING_URL": "http://127.0.0.1:9",
-        "SYFTBOX_ACCOUNTING_EMAIL": "alice@example.com",
-        "SYFTBOX_ACCOUNTING_PASSWORD": "correct-horse-battery",
-    }
+    env = NO_SERVICE
     error, _ = cli.main(*args, env=env).assert_error(2)
     assert "between the years 1 and 9998" in error

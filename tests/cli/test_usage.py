@@ -15,7 +15,7 @@ import pytest
 from syftbox_accounting import __version__
 from syftbox_accounting.cli import _output
 from syftbox_accounting.cli._parser import build_parser
-from tests.cli.conftest import Runner, assert_no_secret, clean_environ
+from tests.cli.conftest import NO_SERVICE, Runner, assert_no_secret, clean_environ
 
 COMMANDS = [
     ["register"],
@@ -187,11 +187,7 @@ BAD_EMAILS = [
 )
 def test_a_bad_email_is_a_usage_error(cli: Runner, command: list[str], email: str) -> None:
     # No service at that URL: the email is checked before any request.
-    env = {
-        "SYFTBOX_ACCOUNTING_URL": "http://127.0.0.1:9",
-        "SYFTBOX_ACCOUNTING_EMAIL": "alice@example.com",
-        "SYFTBOX_ACCOUNTING_PASSWORD": "correct-horse-battery",
-    }
+    env = NO_SERVICE
     error, _ = cli.main(*(part.format(email) for part in command), env=env).assert_error(2)
     assert "not a valid email" in error
 
@@ -205,11 +201,7 @@ def test_a_bad_email_is_a_usage_error(cli: Runner, command: list[str], email: st
 )
 def test_paying_yourself_is_a_usage_error(cli: Runner, command: list[str]) -> None:
     # No service at that URL: the recipient is checked before any request.
-    env = {
-        "SYFTBOX_ACCOUNTING_URL": "http://127.0.0.1:9",
-        "SYFTBOX_ACCOUNTING_EMAIL": "alice@example.com",
-        "SYFTBOX_ACCOUNTING_PASSWORD": "correct-horse-battery",
-    }
+    env = NO_SERVICE
     error, _ = cli.main(*command, env=env).assert_error(2)
     assert "is the account this client acts for" in error
 
@@ -236,12 +228,7 @@ def test_a_bad_value_is_named_by_its_option_not_the_librarys_parameter(
 ) -> None:
     # No service at that URL: the value is checked before any request (and before the
     # token is read), and named as typed, not as hold_for, app_name or created_after.
-    env = {
-        "SYFTBOX_ACCOUNTING_URL": "http://127.0.0.1:9",
-        "SYFTBOX_ACCOUNTING_EMAIL": "alice@example.com",
-        "SYFTBOX_ACCOUNTING_PASSWORD": "correct-horse-battery",
-        "SYFTBOX_ACCOUNTING_TOKEN": "t.o.k",
-    }
+    env = {**NO_SERVICE, "SYFTBOX_ACCOUNTING_TOKEN": "t.o.k"}
     error, _ = cli.main(*args, env=env).assert_error(2)
     assert error.startswith(f"error: {option} ")
 
