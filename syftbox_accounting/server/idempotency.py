@@ -36,7 +36,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from syftbox_accounting.server import errors
-from syftbox_accounting.server.auth import check_admin, parse_basic
+from syftbox_accounting.server.auth import authorization_of, check_admin, parse_basic
 from syftbox_accounting.server.hashing import REGISTRATIONS
 from syftbox_accounting.server.idempotency_records import (
     ADMIN,
@@ -144,7 +144,7 @@ async def answer(
         call = functools.partial(func, caller, raw)
     else:
         if keyed.auth == "admin":
-            check_admin(request.headers.get("authorization"), service.admin_key)
+            check_admin(authorization_of(request.headers), service.admin_key)
         scope = ADMIN if keyed.auth == "admin" else ANONYMOUS
         call = functools.partial(func, raw)
 
@@ -233,7 +233,7 @@ async def _replay_with_retired_password(
 ) -> Response:
     """A password change's replay, sent with the password that change retired: its
     record, when the body's new password is the account's password now; else 401."""
-    header = request.headers.get("authorization")
+    header = authorization_of(request.headers)
     if header is None or not header.lower().startswith("basic "):
         raise refused  # an API key: it does not change with the password
     credentials = parse_basic(header)

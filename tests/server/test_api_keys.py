@@ -224,6 +224,27 @@ def test_an_unknown_or_malformed_key_is_refused(api: Api, token: str) -> None:
     assert refused.json()["code"] == "invalid_credentials"
 
 
+def test_a_key_beside_other_credentials_is_refused(api: Api) -> None:
+    user = _funded(api)
+    recipient = api.register()
+    _, secret = _create(api, user, ["read", "pay"])
+    wrong = api.http.get("/user/my-info", auth=("nobody@example.com", "x")).request
+    for pair in [
+        [_bearer(secret)["Authorization"], wrong.headers["Authorization"]],
+        [_bearer(secret)["Authorization"]] * 2,
+    ]:
+        headers = [("Authorization", value) for value in pair]
+        assert api.http.get("/user/my-info", headers=headers).status_code == 401
+        paid = api.http.post(
+            "/transaction/create",
+            json={"senderEmail": user.email, "recipientEmail": recipient.email, "amount": 1},
+            headers=headers,
+        )
+        assert paid.status_code == 401
+        assert paid.json()["code"] == "invalid_credentials"
+    assert api.me(user)["heldBalance"] == 0
+
+
 def test_a_key_is_no_admin_key_and_the_admin_key_is_no_api_key(api: Api) -> None:
     user = api.register()
     _, secret = _create(api, user, ALL)
