@@ -84,10 +84,12 @@ class Keyed:
 
 
 def key_of(headers: Any) -> str | None:
-    """The request's `Idempotency-Key`, None without one, or 422 when malformed."""
-    value = headers.get(KEY_HEADER)
-    if value is None:
+    """The request's `Idempotency-Key`, None without one, or 422 when malformed (two
+    fields are one comma-joined list, as HTTP reads them: no key, not the first)."""
+    values = headers.getlist(KEY_HEADER)
+    if not values:
         return None
+    value = ", ".join(values)
     if not _KEY.fullmatch(value):
         raise errors.validation_error(
             [{"field": KEY_HEADER, "problem": "must be 1 to 255 visible ASCII characters"}]
@@ -282,8 +284,8 @@ class EchoKey:
             await self.app(scope, receive, send)
             return
         name = KEY_HEADER.lower().encode()
-        value = next((v for k, v in scope["headers"] if k == name), None)
-        if value is None or not _KEY.fullmatch(value.decode("latin-1")):
+        value = b", ".join(v for k, v in scope["headers"] if k == name)
+        if not _KEY.fullmatch(value.decode("latin-1")):
             await self.app(scope, receive, send)
             return
 
