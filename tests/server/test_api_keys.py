@@ -295,6 +295,19 @@ def test_a_malformed_key_request_is_422(api: Api, body: dict[str, Any], field: s
     assert refused.json()["details"][0]["field"] == field
 
 
+@pytest.mark.parametrize("expires_in", [0, -1, 59, 1.5, "3600", 31536001])
+def test_a_refused_expiry_names_the_bounds_the_contract_sets(api: Api, expires_in: Any) -> None:
+    # Whatever is wrong with it, the problem gives the bounds that work (60 seconds to a
+    # year), never a minimum the next request would be refused for again.
+    user = api.register()
+    body = {"name": "x", "scopes": ["read"], "expiresIn": expires_in}
+    refused = api.http.post("/api-key/create", json=body, auth=user.auth)
+    assert refused.status_code == 422
+    assert refused.json()["details"] == [
+        {"field": "expiresIn", "problem": "must be a whole number of seconds from 60 to 31536000"}
+    ]
+
+
 def test_idempotency_keys_replay_within_the_keys_account(api: Api) -> None:
     payer, other = _funded(api), api.register()
     _, secret = _create(api, payer, ["pay", "read"])
