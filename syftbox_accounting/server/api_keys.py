@@ -160,18 +160,7 @@ def parse_new_key(data: dict[str, Any]) -> NewKey:
     f = bodies.Fields(data, ("name", "scopes", "expiresIn", "maxSpend", "maxSpendDecimal"))
     name = f.required_string("name", min_length=1, max_length=MAX_NAME_LENGTH)
     scopes = _scopes(data, f.details)
-    expires_in = data.get("expiresIn")
-    lifetime: int | None = None
-    if expires_in is not None:
-        lifetime = f.seconds("expiresIn", MAX_LIFETIME)
-        if lifetime is not None and lifetime < MIN_LIFETIME:
-            f.details.append(
-                {
-                    "field": "expiresIn",
-                    "problem": f"must be a whole number of seconds from {MIN_LIFETIME} "
-                    f"to {MAX_LIFETIME}",
-                }
-            )
+    lifetime = f.seconds("expiresIn", MAX_LIFETIME, minimum=MIN_LIFETIME)
     body = NewKey(name, scopes, lifetime, f.optional_amount("maxSpend"))
     f.check()
     return body

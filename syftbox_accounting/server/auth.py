@@ -7,6 +7,8 @@ import binascii
 import contextlib
 import hmac
 
+from starlette.datastructures import Headers
+
 from syftbox_accounting.server.errors import admin_disabled, invalid_admin_key, invalid_credentials
 
 
@@ -25,6 +27,17 @@ class BasicCredentials:
     def __repr__(self) -> str:
         # Never show the password, not even in a traceback or a debugger.
         return f"BasicCredentials(email={self.readings[0][0]!r}, password=<hidden>)"
+
+
+def authorization_of(headers: Headers) -> str | None:
+    """The request's Authorization header, or None.
+
+    Repeated fields are read as one comma-joined list, as HTTP defines them, which no
+    scheme parses: a request carrying two credentials is refused, rather than the
+    service acting on one of them while a proxy in front may have checked the other.
+    """
+    values = headers.getlist("authorization")
+    return ", ".join(values) if values else None
 
 
 def parse_basic(header: str | None) -> BasicCredentials:

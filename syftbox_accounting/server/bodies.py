@@ -312,8 +312,8 @@ class Fields:
             self._problem(name, str(error))
             return None
 
-    def seconds(self, name: str, maximum: int) -> int | None:
-        """A whole number of seconds from 1 to `maximum`, absent or null (then None)."""
+    def seconds(self, name: str, maximum: int, minimum: int = 1) -> int | None:
+        """A whole number of seconds from `minimum` to `maximum`, absent or null (then None)."""
         value = self._data.get(name)
         if value is None:
             return None
@@ -321,9 +321,9 @@ class Fields:
             isinstance(value, Decimal)
             and value.is_finite()
             and value == value.to_integral_value()
-            and 1 <= value <= maximum
+            and minimum <= value <= maximum
         ):
-            self._problem(name, f"must be a whole number of seconds from 1 to {maximum}")
+            self._problem(name, f"must be a whole number of seconds from {minimum} to {maximum}")
             return None
         return int(value)
 

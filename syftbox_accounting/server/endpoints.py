@@ -12,7 +12,7 @@ from starlette.responses import Response
 
 from syftbox_accounting.server import errors
 from syftbox_accounting.server.api_keys import is_api_key, key_json
-from syftbox_accounting.server.auth import check_admin
+from syftbox_accounting.server.auth import authorization_of, check_admin
 from syftbox_accounting.server.bodies import MAX_BODY_BYTES
 from syftbox_accounting.server.idempotency import Keyed
 from syftbox_accounting.server.request_log import printable
@@ -167,7 +167,7 @@ async def _cancel_transaction(run: Runner, request: Request) -> Response:
 
 async def _refund_transaction(run: Runner, request: Request) -> Response:
     # Basic or an API key for the recipient of the payment, the Bearer admin key for the admin.
-    authorization = request.headers.get("authorization")
+    authorization = authorization_of(request.headers)
     scheme, _, _ = (authorization or "").strip().partition(" ")
     if scheme.lower() == "bearer" and not is_api_key(authorization):
         # The body's type first, then the key before the body is read, as for credits.
@@ -284,7 +284,7 @@ async def _list_users(run: Runner, request: Request) -> dict[str, Any]:
 
 
 def _admin(run: Runner, request: Request) -> None:
-    check_admin(request.headers.get("authorization"), run.service.admin_key)
+    check_admin(authorization_of(request.headers), run.service.admin_key)
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,7 +36,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from syftbox_accounting.server import errors
-from syftbox_accounting.server.auth import check_admin, parse_basic
+from syftbox_accounting.server.auth import authorization_of, check_admin, parse_basic
 from syftbox_accounting.server.hashing import REGISTRATIONS
 from syftbox_accounting.server.idempotency_records import (
     ADMIN,
@@ -84,10 +84,12 @@ class Keyed:
 
 
 def key_of(headers: Any) -> str | None:
-    """The request's `Idempotency-Key`, None without one, or 422 when malformed."""
-    value = headers.get(KEY_HEADER)
-    if value is None:
+    """The request's `Idempotency-Key`, None without one, or 422 when malformed (two
+    fields are one comma-joined list, as HTTP reads them: no key, not the first)."""
+    values = headers.getlist(KEY_HEADER)
+    if not values:
         return None
+    value = ", ".join(values)
     if not _KEY.fullmatch(value):
         raise errors.validation_error(
             [{"field": KEY_HEADER, "problem": "must be 1 to 255 visible ASCII characters"}]
@@ -144,7 +146,7 @@ async def answer(
         call = functools.partial(func, caller, raw)
     else:
         if keyed.auth == "admin":
-            check_admin(request.headers.get("authorization"), service.admin_key)
+            check_admin(authorization_of(request.headers), service.admin_key)
         scope = ADMIN if keyed.auth == "admin" else ANONYMOUS
         call = functools.partial(func, raw)
 
@@ -233,7 +235,7 @@ async def _replay_with_retired_password(
 ) -> Response:
     """A password change's replay, sent with the password that change retired: its
     record, when the body's new password is the account's password now; else 401."""
-    header = request.headers.get("authorization")
+    header = authorization_of(request.headers)
     if header is None or not header.lower().startswith("basic "):
         raise refused  # an API key: it does not change with the password
     credentials = parse_basic(header)
@@ -282,8 +284,8 @@ class EchoKey:
             await self.app(scope, receive, send)
             return
         name = KEY_HEADER.lower().encode()
-        value = next((v for k, v in scope["headers"] if k == name), None)
-        if value is None or not _KEY.fullmatch(value.decode("latin-1")):
+        value = b", ".join(v for k, v in scope["headers"] if k == name)
+        if not _KEY.fullmatch(value.decode("latin-1")):
             await self.app(scope, receive, send)
             return
 

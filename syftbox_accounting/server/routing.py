@@ -4,6 +4,7 @@ error body, and routing errors (unknown path, wrong method) answered the same wa
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable
 
 from starlette.exceptions import HTTPException
@@ -35,7 +36,16 @@ def routes(
     # Templated paths last, so that a fixed path (/user/my-info) wins over /user/{email};
     # the busiest first among the others, since each request tries the routes in order.
     ordered = sorted(ENDPOINTS, key=lambda e: ("{" in e.path, e.operation_id not in _BUSIEST))
-    return [Route(e.path, _endpoint(run, e), methods=[e.method]) for e in ordered]
+    return [_route(e.path, _endpoint(run, e), e.method) for e in ordered]
+
+
+def _route(path: str, handler: Handler, method: str) -> Route:
+    route = Route(path, handler, methods=[method])
+    # Starlette ends the pattern in `$`, which also matches before a final newline: a
+    # request for `/users%0A` would be served as `/users`. `\Z` ends it at the end.
+    assert route.path_regex.pattern.endswith("$")
+    route.path_regex = re.compile(route.path_regex.pattern[:-1] + r"\Z")
+    return route
 
 
 def _endpoint(run: Runner, endpoint: Endpoint) -> Handler:

@@ -14,7 +14,12 @@ from starlette.responses import Response
 
 from syftbox_accounting.server import idempotency
 from syftbox_accounting.server.api_keys import is_api_key
-from syftbox_accounting.server.auth import BasicCredentials, check_admin, parse_basic
+from syftbox_accounting.server.auth import (
+    BasicCredentials,
+    authorization_of,
+    check_admin,
+    parse_basic,
+)
 from syftbox_accounting.server.hashing import REGISTRATIONS, HashingQueue
 from syftbox_accounting.server.idempotency import Keyed
 from syftbox_accounting.server.service import AccountingService, Caller
@@ -129,7 +134,7 @@ class Runner:
         if slow:
             caller = await self.login(request)
             return await self.hashing(request, func, caller, *args, account=caller.account.id)
-        authorization = request.headers.get("authorization")
+        authorization = authorization_of(request.headers)
         run_db = self.slow if heavy else self.db
         # The caller's check and the operation in one step: on the event loop when it
         # only reads (`read`) or need not wait (`write`), else one thread hop on a file.
@@ -179,7 +184,7 @@ class Runner:
         if keyed.auth == "basic":
             return render(await self.as_caller(request, func, raw, slow=keyed.slow))
         if keyed.auth == "admin":
-            check_admin(request.headers.get("authorization"), self.service.admin_key)
+            check_admin(authorization_of(request.headers), self.service.admin_key)
             return render(await self.db(func, raw))
         if keyed.slow:
             return render(await self.hashing(request, func, raw, account=REGISTRATIONS))
@@ -188,7 +193,7 @@ class Runner:
     async def login(self, request: Request) -> Caller:
         """The caller of a user request: Basic credentials, or an API key allowed the
         request's operation."""
-        authorization = request.headers.get("authorization")
+        authorization = authorization_of(request.headers)
         if is_api_key(authorization):
             assert authorization is not None
             # It may note the key's last use: a write that need not wait (see `as_caller`).

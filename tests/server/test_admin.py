@@ -203,3 +203,16 @@ async def test_a_non_ascii_admin_key_authenticates(key: str, encodings: list[str
                 assert_error(response, "listUsers", 401, "invalid_credentials")
     finally:
         app.state.service.close()
+
+
+@pytest.mark.parametrize(("method", "path", "operation"), ADMIN_OPERATIONS)
+def test_two_authorization_headers_are_no_admin_key(
+    api: Api, method: str, path: str, operation: str
+) -> None:
+    user = api.register()
+    admin = api.admin["Authorization"]
+    headers = [("Authorization", admin), ("Authorization", "Bearer not-the-admin-key")]
+    body = {"recipientEmail": user.email, "amount": 5} if method == "POST" else None
+    response = api.http.request(method, path, json=body, headers=headers)
+    assert_error(response, operation, 401, "invalid_credentials")
+    assert api.balance(user) == 100

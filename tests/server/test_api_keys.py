@@ -224,6 +224,27 @@ def test_an_unknown_or_malformed_key_is_refused(api: Api, token: str) -> None:
     assert refused.json()["code"] == "invalid_credentials"
 
 
+def test_a_key_beside_other_credentials_is_refused(api: Api) -> None:
+    user = _funded(api)
+    recipient = api.register()
+    _, secret = _create(api, user, ["read", "pay"])
+    wrong = api.http.get("/user/my-info", auth=("nobody@example.com", "x")).request
+    for pair in [
+        [_bearer(secret)["Authorization"], wrong.headers["Authorization"]],
+        [_bearer(secret)["Authorization"]] * 2,
+    ]:
+        headers = [("Authorization", value) for value in pair]
+        assert api.http.get("/user/my-info", headers=headers).status_code == 401
+        paid = api.http.post(
+            "/transaction/create",
+            json={"senderEmail": user.email, "recipientEmail": recipient.email, "amount": 1},
+            headers=headers,
+        )
+        assert paid.status_code == 401
+        assert paid.json()["code"] == "invalid_credentials"
+    assert api.me(user)["heldBalance"] == 0
+
+
 def test_a_key_is_no_admin_key_and_the_admin_key_is_no_api_key(api: Api) -> None:
     user = api.register()
     _, secret = _create(api, user, ALL)
@@ -272,6 +293,19 @@ def test_a_malformed_key_request_is_422(api: Api, body: dict[str, Any], field: s
     refused = api.http.post("/api-key/create", json=body, auth=user.auth)
     assert refused.status_code == 422
     assert refused.json()["details"][0]["field"] == field
+
+
+@pytest.mark.parametrize("expires_in", [0, -1, 59, 1.5, "3600", 31536001])
+def test_a_refused_expiry_names_the_bounds_the_contract_sets(api: Api, expires_in: Any) -> None:
+    # Whatever is wrong with it, the problem gives the bounds that work (60 seconds to a
+    # year), never a minimum the next request would be refused for again.
+    user = api.register()
+    body = {"name": "x", "scopes": ["read"], "expiresIn": expires_in}
+    refused = api.http.post("/api-key/create", json=body, auth=user.auth)
+    assert refused.status_code == 422
+    assert refused.json()["details"] == [
+        {"field": "expiresIn", "problem": "must be a whole number of seconds from 60 to 31536000"}
+    ]
 
 
 def test_idempotency_keys_replay_within_the_keys_account(api: Api) -> None:

@@ -191,6 +191,24 @@ def test_no_key_no_echo_and_a_malformed_key_is_422(api: Api) -> None:
     assert pay(api, payer, payee, 1, {KEY: "x" * 255}).status_code == 200
 
 
+@pytest.mark.parametrize("second", ["other-key", "first-key"])
+def test_two_idempotency_key_headers_are_a_malformed_key(api: Api, second: str) -> None:
+    # Repeated fields are one comma-joined list in HTTP: never a key, nor the first one.
+    payer, payee = api.register(), api.register()
+    first = pay(api, payer, payee, 1, {KEY: "first-key"})
+    assert first.status_code == 200
+    both = api.http.post(
+        "/transaction/create",
+        json={"senderEmail": payer.email, "recipientEmail": payee.email, "amount": 1},
+        auth=payer.auth,
+        headers=[(KEY, "first-key"), (KEY, second)],
+    )
+    assert (both.status_code, both.json()["code"]) == (422, "validation_error")
+    assert both.json()["details"][0]["field"] == KEY
+    assert KEY not in both.headers
+    assert len(history(api, payer)) == 1  # the first payment only
+
+
 def test_racing_requests_with_one_key_move_money_once(api: Api) -> None:
     payer, payee = api.register(), api.register()
     tx = pay(api, payer, payee, 10, {}).json()["transaction"]["id"]

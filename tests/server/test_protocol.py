@@ -82,6 +82,25 @@ async def test_an_unknown_path_is_a_json_404(client: httpx.AsyncClient) -> None:
 
 
 @pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("method", "path"),
+    # An id may end in a newline (`[^/]+` takes it): it names no transaction then.
+    [(method, path) for method, path, _ in operations() if "{transactionId}" not in path],
+)
+async def test_a_path_with_a_final_newline_is_no_path_of_the_contract(
+    client: httpx.AsyncClient, method: str, path: str
+) -> None:
+    # A route pattern ending in `$` also matches before a final newline: /users%0A
+    # was served as /users, and /user/alice@example.com%0A looked up alice.
+    await register(client, "alice@example.com")
+    path = path.replace("{email}", "alice@example.com")
+    headers = {"Authorization": f"Bearer {ADMIN_KEY}", "Content-Type": "application/json"}
+    response = await client.request(method, path + "%0A", content=b"{}", headers=headers)
+    assert response.status_code == 404, response.text
+    assert response.json()["code"] == "not_found"
+
+
+@pytest.mark.anyio
 @pytest.mark.parametrize(("method", "path"), [(method, path) for method, path, _ in operations()])
 async def test_an_undocumented_method_is_a_json_405_with_allow(
     client: httpx.AsyncClient, method: str, path: str

@@ -163,6 +163,28 @@ def test_my_info_without_valid_basic_credentials(api: Api, headers: dict[str, st
     assert response.headers["www-authenticate"] == 'Basic realm="syftbox-accounting"'
 
 
+@pytest.mark.parametrize("first_is_valid", [True, False])
+def test_two_authorization_headers_are_refused_whichever_comes_first(
+    api: Api, first_is_valid: bool
+) -> None:
+    # Two credentials in one request are ambiguous (a proxy may read the other one):
+    # HTTP reads repeated fields as one list, which no scheme parses, so neither counts.
+    user = api.register()
+    other = api.register()
+    valid = basic(user.email, user.password, "utf-8")["Authorization"]
+    wrong = basic(other.email, "wrong-password", "utf-8")["Authorization"]
+    pair = [valid, wrong] if first_is_valid else [wrong, valid]
+    headers = [("Authorization", value) for value in pair]
+    read = api.http.get("/user/my-info", headers=headers)
+    assert_error(read, "getMyInfo", 401, "invalid_credentials")
+    same = [("Authorization", valid), ("Authorization", valid)]
+    write = api.http.put(
+        "/user/update-organization", json={"organization": "Changed"}, headers=same
+    )
+    assert_error(write, "updateOrganization", 401, "invalid_credentials")
+    assert api.me(user)["organization"] is None
+
+
 def test_wrong_password_and_unknown_email_get_the_same_answer(api: Api) -> None:
     user = api.register()
     wrong = api.http.get("/user/my-info", auth=(user.email, "wrong-password"))
