@@ -31,6 +31,7 @@ class AdminClient(ServiceClient):
 
     _URL_PARAMETER = "url"
 
+    @validation.hides("admin_key")
     def __init__(
         self,
         url: str,

@@ -210,9 +210,17 @@ def admin_key(value: object, name: str = "admin_key") -> str:
     (a header's ends are trimmed), which the service could never have as its key."""
     secret = Hidden(value)
     del value
-    problem = _secret_problem(name, secret.value, MAX_PASSWORD_LENGTH)
+    problem = _admin_key_problem(name, secret.value)
+    if problem is not None:
+        raise InvalidInputError(problem)
+    return str(secret.value)
+
+
+def _admin_key_problem(name: str, value: object) -> str | None:
+    """What is wrong with an admin key, without raising (see `_secret_problem`)."""
+    problem = _secret_problem(name, value, MAX_PASSWORD_LENGTH)
     if problem is None:
-        text = str(secret.value)
+        text = str(value)
         if any(unicodedata.category(c) == "Cc" for c in text):
             problem = (
                 f"{name} contains a control character (such as a line break or a tab), "
@@ -223,9 +231,7 @@ def admin_key(value: object, name: str = "admin_key") -> str:
             problem = (
                 f"{name} starts or ends with spaces, which HTTP removes from a header: remove them."
             )
-    if problem is not None:
-        raise InvalidInputError(problem)
-    return str(secret.value)
+    return problem
 
 
 API_KEY_PREFIX = "sbk_"
@@ -247,9 +253,10 @@ def api_key(value: object, name: str = "api_key") -> str:
     `create_api_key()` gives it. The value is never echoed."""
     secret = Hidden(value)
     del value
-    text = secret.value.strip() if isinstance(secret.value, str) else secret.value
-    problem = _secret_problem(name, text, 256)
-    if problem is None and not _is_api_key(str(text)):
+    if isinstance(secret.value, str):
+        secret = Hidden(secret.value.strip())
+    problem = _secret_problem(name, secret.value, 256)
+    if problem is None and not _is_api_key(str(secret.value)):
         problem = (
             f"{name} is not an API key: one is sbk_ followed by 43 letters and digits, as "
             "create_api_key() or `syftbox-accounting keys create` shows it (a password "
@@ -257,7 +264,7 @@ def api_key(value: object, name: str = "api_key") -> str:
         )
     if problem is not None:
         raise InvalidInputError(problem)
-    return str(text)
+    return str(secret.value)
 
 
 def optional_text(name: str, value: object, *, max_length: int) -> str | None:

@@ -208,6 +208,13 @@ def _locals_of(exc: BaseException) -> str:
 
 
 TOKEN_SECRET = "tok-Secret-9a8b7c6d5e"
+ADMIN_SECRET = "admin-Secret-4c5d6e7f"
+KEY_SECRET = "sbk_" + "Secret" * 7 + "x"  # the form of an API key
+# Forms of a secret each rejected by its check, after the secret itself: an admin key
+# read with a trailing newline or space, or holding a control character; an API key
+# with a character an API key never has; either far too long.
+BAD_ADMIN_KEY_TAILS = ["\n", " ", "\x00", "\t", "x" * 300]
+BAD_API_KEY_TAILS = ["\x00", "!", "é", "x" * 300]
 
 
 def _calls_that_fail(client: AccountingClient) -> list[Any]:
@@ -234,6 +241,15 @@ def _calls_that_fail(client: AccountingClient) -> list[Any]:
         lambda: client.charging("bob@example.com", 1, TOKEN_SECRET).__enter__(),
         lambda: client.charge("bob@example.com", 1, TOKEN_SECRET, app_nme="typo"),
         lambda: client.update_password(PAYER_PASSWORD, NEW_PASSWORD, idempotency="typo"),
+        *[
+            lambda t=t: AdminClient(client.accounting_url, ADMIN_SECRET + t)
+            for t in BAD_ADMIN_KEY_TAILS
+        ],
+        *[lambda t=t: AccountingClient(api_key=KEY_SECRET + t) for t in BAD_API_KEY_TAILS],
+        *[
+            lambda t=t: client.configure(email="bob@example.com", api_key=KEY_SECRET + t)
+            for t in BAD_API_KEY_TAILS
+        ],
     ]
 
 
@@ -267,7 +283,8 @@ def test_tracebacks_that_capture_locals_show_no_password(
         frames = text.split('  File "')
         # Only frames of the library: a test's own lambdas hold what they were given.
         ours = [f for f in frames if f.startswith(package)]
-        for secret in (PAYER_PASSWORD, SERVICE_PASSWORD, NEW_PASSWORD, TOKEN_SECRET):
+        secrets = (PAYER_PASSWORD, SERVICE_PASSWORD, NEW_PASSWORD, TOKEN_SECRET, ADMIN_SECRET)
+        for secret in (*secrets, KEY_SECRET):
             leaked = [f[:200] for f in ours if secret in f]
             assert not leaked, (secret, leaked)
     if level == logging.DEBUG:  # the frames are there, so the check above checked them
