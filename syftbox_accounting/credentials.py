@@ -526,7 +526,16 @@ def from_environment(environ: Mapping[str, str] | None = None) -> Credentials | 
         AuthenticationError: the password is set without the email, or (without an API
             key) only one of the email and password.
     """
-    env = os.environ if environ is None else environ
+    found = _from_environment(os.environ if environ is None else environ)
+    del environ  # raised from here, where no secret of the environment is a local
+    if isinstance(found, str):
+        raise AuthenticationError(found)
+    return found
+
+
+def _from_environment(env: Mapping[str, str]) -> Credentials | str | None:
+    """`from_environment`'s credentials, or what is wrong with the environment (not
+    raised here: this frame holds the secrets, and ``os.environ`` shows them all)."""
     email, password, api_key = env.get(ENV_EMAIL), env.get(ENV_PASSWORD), env.get(ENV_API_KEY)
     if api_key and not (password and not email):
         return Credentials(
@@ -539,7 +548,7 @@ def from_environment(environ: Mapping[str, str] | None = None) -> Credentials | 
         return None
     missing = ENV_PASSWORD if email else ENV_EMAIL
     if not email or not password:
-        raise AuthenticationError(
+        return (
             f"{ENV_EMAIL if email else ENV_PASSWORD} is set but {missing} is not: set both, "
             "or unset both to use another source of credentials."
         )

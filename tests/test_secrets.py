@@ -291,6 +291,55 @@ def test_tracebacks_that_capture_locals_show_no_password(
         assert all(f'  File "{package}' in text for text in texts)
 
 
+ENV_SECRETS = {
+    "password alone": {"SYFTBOX_ACCOUNTING_PASSWORD": PAYER_PASSWORD},
+    "a key and a password, no email": {
+        "SYFTBOX_ACCOUNTING_API_KEY": KEY_SECRET,
+        "SYFTBOX_ACCOUNTING_PASSWORD": PAYER_PASSWORD,
+    },
+    "a bad timeout": {
+        "SYFTBOX_ACCOUNTING_EMAIL": "alice@example.com",
+        "SYFTBOX_ACCOUNTING_PASSWORD": PAYER_PASSWORD,
+        "SYFTBOX_ACCOUNTING_TIMEOUT": "abc",
+    },
+    "a bad URL": {
+        "SYFTBOX_ACCOUNTING_EMAIL": "alice@example.com",
+        "SYFTBOX_ACCOUNTING_PASSWORD": PAYER_PASSWORD,
+        "SYFTBOX_ACCOUNTING_URL": "ftp://accounting.example.com",
+    },
+    "a malformed key": {"SYFTBOX_ACCOUNTING_API_KEY": KEY_SECRET + "!"},
+}
+
+
+@pytest.mark.usefixtures("isolated_env")
+@pytest.mark.parametrize("env", list(ENV_SECRETS.values()), ids=list(ENV_SECRETS))
+@pytest.mark.parametrize(
+    "discover",
+    [
+        lambda: syftbox_accounting.Client(),
+        lambda: AccountingClient.from_environment(),
+        lambda: AccountingClient.setup_accounting_discovery(),
+    ],
+    ids=["Client()", "from_environment()", "setup_accounting_discovery()"],
+)
+def test_tracebacks_of_discovery_show_no_secret_of_the_environment(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], discover: Any
+) -> None:
+    """A half-set or bad environment is an error raised while discovery reads the
+    secrets beside it: no frame of the library may hold them (nor `os.environ`, whose
+    repr shows every variable) for a traceback that captures locals."""
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(AccountingError) as caught:
+        discover()
+    package = str(Path(syftbox_accounting.__file__).parent)
+    frames = _locals_of(caught.value).split('  File "')
+    ours = [f for f in frames if f.startswith(package)]
+    assert ours
+    for secret in (PAYER_PASSWORD, KEY_SECRET):
+        assert not [f[:300] for f in ours if secret in f]
+
+
 def test_no_api_key_secret_anywhere(
     accounting_service: AccountingTestService,
     caplog: pytest.LogCaptureFixture,
