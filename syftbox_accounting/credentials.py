@@ -52,7 +52,7 @@ from syftbox_accounting.defaults import (
     ENV_PASSWORD,
     ENV_URL,
 )
-from syftbox_accounting.errors import AccountingError, AuthenticationError
+from syftbox_accounting.errors import AccountingError, AuthenticationError, InvalidInputError
 
 __all__ = [
     "DEFAULT_CONFIG_PATH",
@@ -191,9 +191,20 @@ def save(
     Raises:
         AuthenticationError: nothing could be saved (the message says why and what to
             do), or the keyring was asked for and there is none.
+        InvalidInputError: `filepath` is a folder.
     """
     env = os.environ if environ is None else environ
     path = config_path(filepath)
+    if path.is_dir():  # refused before the key file or the keyring entry is made
+        if filepath is not None:
+            raise InvalidInputError(
+                f"filepath {os.fspath(filepath)!r} is a folder: name a file in it, such as "
+                f"{str(path / 'accounting.json')!r}."
+            )
+        raise file_error(
+            f"Could not save the credentials: {path} is a folder; nothing was saved:",
+            "move the folder away, or pass save_credentials() the path of a file.",
+        )
     check_folder(path.parent)
     chosen = store or store_for(filepath, env)
     if chosen == KEYRING:
