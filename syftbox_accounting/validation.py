@@ -491,10 +491,19 @@ def url(value: object, *, allow_insecure_http: bool = False, name: str = "accoun
     """The service URL: ``https://host[:port][/prefix]``; plain ``http://`` only for
     loopback hosts unless ``allow_insecure_http`` is set."""
     text = _text(name, value, max_length=2048).strip()
-    parts = urlsplit(text)
+    # Never echo what may be a password in `user:password@host`.
+    shown = "" if "@" in text else f" {text!r}"
+    unusable = (
+        f"{name}{shown} has a host or port no request can go to: the host must be a name "
+        "such as accounting.example.com or an IP address, and a port a number from 1 to "
+        "65535."
+    )
+    try:
+        parts = urlsplit(text)
+        port = parts.port  # ValueError: not a number, or beyond 0-65535
+    except ValueError:  # that, or a broken [IPv6] host
+        raise _bad_url(name, unusable) from None
     if parts.scheme not in {"http", "https"} or not parts.netloc:
-        # Never echo what may be a password in `user:password@host`.
-        shown = "" if "@" in text else f" {text!r}"
         raise _bad_url(
             name,
             f"{name}{shown} must be an absolute http(s) URL, such as "
@@ -507,6 +516,15 @@ def url(value: object, *, allow_insecure_http: bool = False, name: str = "accoun
     if parts.query or parts.fragment:
         raise _bad_url(name, f"{name} {text!r} must not have a query or fragment.")
     host = parts.hostname or ""
+    # What follows an [IPv6] host, which urlsplit drops unread ("[::1]x:443").
+    after_ipv6 = parts.netloc.partition("]")[2] if parts.netloc.startswith("[") else ""
+    if (
+        port == 0
+        or parts.netloc.endswith(":")
+        or after_ipv6 not in ("", f":{port}")
+        or not _usable_host(host)
+    ):
+        raise _bad_url(name, unusable)
     if parts.scheme == "http" and not allow_insecure_http and not is_loopback(host):
         raise InvalidInputError(
             f"{name} uses plain http:// to {host}, which would send your password unencrypted:",
@@ -515,6 +533,23 @@ def url(value: object, *, allow_insecure_http: bool = False, name: str = "accoun
             hint_key=INSECURE_HTTP,
         )
     return text.rstrip("/")
+
+
+def _usable_host(host: str) -> bool:
+    """A host a request can be sent to: an IP address, or a name whose labels DNS (and
+    so httpx, through IDNA) takes: 1 to 63 characters each, no spaces or controls."""
+    if not host or any(c.isspace() or not c.isprintable() for c in host):
+        return False
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        pass
+    try:
+        host.encode("idna")
+    except UnicodeError:  # an empty label ("a..b", ".a") or one over 63 characters
+        return False
+    return True
 
 
 def _bad_url(name: str, summary: str) -> InvalidInputError:
