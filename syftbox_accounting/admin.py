@@ -31,6 +31,7 @@ class AdminClient(ServiceClient):
 
     _URL_PARAMETER = "url"
 
+    @validation.hides("admin_key")
     def __init__(
         self,
         url: str,
@@ -61,7 +62,9 @@ class AdminClient(ServiceClient):
         self._transport.set_bearer(validation.admin_key(admin_key))
 
     def __repr__(self) -> str:
-        return f"AdminClient({self._transport.base_url!r}, admin_key='********')"
+        transport = getattr(self, "_transport", None)  # None: a failed __init__'s `self`
+        url = transport.base_url if transport is not None else "<not made>"
+        return f"AdminClient({url!r}, admin_key='********')"
 
     def _add_balance(
         self, email: str, amount: int | float | Decimal, idempotency_key: str | None

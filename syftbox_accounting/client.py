@@ -45,4 +45,8 @@ class Client:
         self.accounting_client = accounting_client
 
     def __repr__(self) -> str:
-        return f"Client(accounting_client=<{self.accounting_client.accounting_url}>)"
+        # A traceback that captures locals shows the `self` of a failed __init__ too.
+        made = getattr(self, "accounting_client", None)
+        if made is None:
+            return "Client(accounting_client=<not made>)"
+        return f"Client(accounting_client=<{made.accounting_url}>)"

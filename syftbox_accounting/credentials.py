@@ -52,7 +52,7 @@ from syftbox_accounting.defaults import (
     ENV_PASSWORD,
     ENV_URL,
 )
-from syftbox_accounting.errors import AccountingError, AuthenticationError
+from syftbox_accounting.errors import AccountingError, AuthenticationError, InvalidInputError
 
 __all__ = [
     "DEFAULT_CONFIG_PATH",
@@ -191,9 +191,20 @@ def save(
     Raises:
         AuthenticationError: nothing could be saved (the message says why and what to
             do), or the keyring was asked for and there is none.
+        InvalidInputError: `filepath` is a folder.
     """
     env = os.environ if environ is None else environ
     path = config_path(filepath)
+    if path.is_dir():  # refused before the key file or the keyring entry is made
+        if filepath is not None:
+            raise InvalidInputError(
+                f"filepath {os.fspath(filepath)!r} is a folder: name a file in it, such as "
+                f"{str(path / 'accounting.json')!r}."
+            )
+        raise file_error(
+            f"Could not save the credentials: {path} is a folder; nothing was saved:",
+            "move the folder away, or pass save_credentials() the path of a file.",
+        )
     check_folder(path.parent)
     chosen = store or store_for(filepath, env)
     if chosen == KEYRING:
@@ -526,7 +537,16 @@ def from_environment(environ: Mapping[str, str] | None = None) -> Credentials | 
         AuthenticationError: the password is set without the email, or (without an API
             key) only one of the email and password.
     """
-    env = os.environ if environ is None else environ
+    found = _from_environment(os.environ if environ is None else environ)
+    del environ  # raised from here, where no secret of the environment is a local
+    if isinstance(found, str):
+        raise AuthenticationError(found)
+    return found
+
+
+def _from_environment(env: Mapping[str, str]) -> Credentials | str | None:
+    """`from_environment`'s credentials, or what is wrong with the environment (not
+    raised here: this frame holds the secrets, and ``os.environ`` shows them all)."""
     email, password, api_key = env.get(ENV_EMAIL), env.get(ENV_PASSWORD), env.get(ENV_API_KEY)
     if api_key and not (password and not email):
         return Credentials(
@@ -539,7 +559,7 @@ def from_environment(environ: Mapping[str, str] | None = None) -> Credentials | 
         return None
     missing = ENV_PASSWORD if email else ENV_EMAIL
     if not email or not password:
-        raise AuthenticationError(
+        return (
             f"{ENV_EMAIL if email else ENV_PASSWORD} is set but {missing} is not: set both, "
             "or unset both to use another source of credentials."
         )

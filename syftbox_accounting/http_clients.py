@@ -9,7 +9,6 @@ otherwise pay each time. The context is the one httpx would build, never weaker.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import ssl
 import sys
@@ -18,6 +17,7 @@ import weakref
 from typing import TYPE_CHECKING, Any
 
 import httpx
+from httpx._client import ClientState
 
 from syftbox_accounting._version import __version__
 
@@ -192,33 +192,45 @@ class HttpClients:
         ended (a test that forgot ``await client.aclose()``): close each connection's
         socket, so that nothing is left for the garbage collector to warn about."""
         client, self._async_client = self._async_client, None
-        if client is None or not self._owns_async_client or client.is_closed:
+        if client is None or not self._owns_async_client:
             return
-        pool: Any = getattr(client._transport, "_pool", None)
-        for connection in list(getattr(pool, "_connections", ())):
-            stream = getattr(getattr(connection, "_connection", None), "_network_stream", None)
-            inner: Any = getattr(getattr(stream, "_stream", None), "_transport", None)
-            raw = getattr(inner, "_sock", None)  # asyncio: its transport owns the socket
-            if raw is not None:
-                inner._sock = None
-            elif stream is not None:
-                # trio: its socket's close() needs a running trio, the stdlib one does not
-                raw = getattr(stream.get_extra_info("socket"), "_sock", None)
-            if raw is not None:
-                raw.close()
+        _release_sockets(client)
 
     async def aclose(self) -> None:
-        """Close both httpx clients this transport created."""
+        """Close both httpx clients this transport created. One made in another event
+        loop (which may have ended) has its sockets released here instead, since only
+        its own loop could close them."""
         if self._pool is not None:
             return
         self.close()
-        client = self._async_client
+        client, loop = self._async_client, self._async_loop
+        stale, self._stale_async = self._stale_async, []
         if client is not None and self._owns_async_client:
             self._async_client = None
-            await client.aclose()
-        stale, self._stale_async = self._stale_async, []
+            if loop is loop_key():
+                await client.aclose()
+            else:
+                stale.append(client)
         for old in stale:
-            # Its loop may be gone: its sockets then close when collected, but the
-            # client is marked closed and no longer held.
-            with contextlib.suppress(Exception):
-                await old.aclose()
+            _release_sockets(old)
+
+
+def _release_sockets(client: httpx.AsyncClient) -> None:
+    """Close each connection's socket of `client` without an event loop, so that
+    nothing is left for the garbage collector to warn about."""
+    if client.is_closed:
+        return
+    pool: Any = getattr(client._transport, "_pool", None)
+    for connection in list(getattr(pool, "_connections", ())):
+        stream = getattr(getattr(connection, "_connection", None), "_network_stream", None)
+        inner: Any = getattr(getattr(stream, "_stream", None), "_transport", None)
+        raw = getattr(inner, "_sock", None)  # asyncio: its transport owns the socket
+        if raw is not None:
+            inner._sock = None
+        elif stream is not None:
+            # trio: its socket's close() needs a running trio, the stdlib one does not
+            raw = getattr(stream.get_extra_info("socket"), "_sock", None)
+        if raw is not None:
+            raw.close()
+    # Marked closed, as `aclose()` would: the client is done, and says so.
+    client._state = ClientState.CLOSED

@@ -29,6 +29,7 @@ from opentelemetry import trace
 
 from syftbox_accounting._version import __version__
 from syftbox_accounting.call_events import CallEvent
+from syftbox_accounting.errors import InvalidInputError
 
 __all__ = ["SpanHook"]
 
@@ -38,9 +39,19 @@ _PREFIX = "syftbox_accounting"
 class SpanHook:
     """A hook (``hooks=[SpanHook()]``) that makes one OpenTelemetry span per call to the
     service. `tracer_provider`: where the spans go (default: the global provider).
-    One hook may serve several clients, sync and async, on any thread."""
+    One hook may serve several clients, sync and async, on any thread.
+
+    Raises:
+        InvalidInputError: `tracer_provider` is not a TracerProvider (a tracer, say).
+    """
 
     def __init__(self, tracer_provider: trace.TracerProvider | None = None) -> None:
+        if tracer_provider is not None and not isinstance(tracer_provider, trace.TracerProvider):
+            raise InvalidInputError(
+                "tracer_provider must be an OpenTelemetry TracerProvider (such as "
+                "opentelemetry.sdk.trace.TracerProvider(), or trace.get_tracer_provider()), "
+                f"not {type(tracer_provider).__name__}; leave it out for the global one."
+            )
         self._tracer = trace.get_tracer(_PREFIX, __version__, tracer_provider=tracer_provider)
         self._spans: dict[int, trace.Span] = {}
         self._lock = threading.Lock()

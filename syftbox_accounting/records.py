@@ -141,7 +141,7 @@ class Transaction:
         held = ""
         if self.is_pending and self.authorized_amount not in (None, self.amount):
             held = f" (holds {render.money(self.authorized_amount or Decimal(0))})"
-        return (
+        return render.printable(
             f"<Transaction {self.id}: {render.money(self.amount)}{held} {self.sender_email} -> "
             f"{self.recipient_email}, {_status(self)}, {_when(self.created_at)}>"
         )

@@ -11,11 +11,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
-__all__ = ["html_table", "money", "sparkline_svg", "text_table"]
+__all__ = ["html_table", "money", "printable", "sparkline_svg", "text_table"]
 
 # Lines between rows, visible on light and dark pages alike (a grey at part opacity).
 _RULE = "border-bottom:1px solid rgba(128,128,128,0.35)"
 _CELL = "padding:2px 10px 2px 0;text-align:left;white-space:nowrap"
+
+
+def printable(text: str) -> str:
+    """`text` with each character that is not printable (ANSI escapes, carriage
+    returns, line breaks, C1 controls) shown as its Python escape, e.g. ``\\x1b``."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
 
 
 def money(value: Decimal) -> str:
@@ -28,7 +36,11 @@ def money(value: Decimal) -> str:
 def text_table(
     headers: Sequence[str], rows: Sequence[Sequence[str]], right: frozenset[int] = frozenset()
 ) -> list[str]:
-    """Aligned columns two spaces apart, a header first; columns in `right` to the right."""
+    """Aligned columns two spaces apart, a header first; columns in `right` to the right.
+    Control characters in a cell (another party's app name, a later service's status)
+    are shown as escapes: written raw, they would recolour, clear or forge rows of the
+    reader's terminal."""
+    rows = [[printable(cell) for cell in row] for row in rows]
     widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
 
     def line(cells: Sequence[str]) -> str:

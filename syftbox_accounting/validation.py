@@ -210,9 +210,17 @@ def admin_key(value: object, name: str = "admin_key") -> str:
     (a header's ends are trimmed), which the service could never have as its key."""
     secret = Hidden(value)
     del value
-    problem = _secret_problem(name, secret.value, MAX_PASSWORD_LENGTH)
+    problem = _admin_key_problem(name, secret.value)
+    if problem is not None:
+        raise InvalidInputError(problem)
+    return str(secret.value)
+
+
+def _admin_key_problem(name: str, value: object) -> str | None:
+    """What is wrong with an admin key, without raising (see `_secret_problem`)."""
+    problem = _secret_problem(name, value, MAX_PASSWORD_LENGTH)
     if problem is None:
-        text = str(secret.value)
+        text = str(value)
         if any(unicodedata.category(c) == "Cc" for c in text):
             problem = (
                 f"{name} contains a control character (such as a line break or a tab), "
@@ -223,9 +231,7 @@ def admin_key(value: object, name: str = "admin_key") -> str:
             problem = (
                 f"{name} starts or ends with spaces, which HTTP removes from a header: remove them."
             )
-    if problem is not None:
-        raise InvalidInputError(problem)
-    return str(secret.value)
+    return problem
 
 
 API_KEY_PREFIX = "sbk_"
@@ -247,9 +253,10 @@ def api_key(value: object, name: str = "api_key") -> str:
     `create_api_key()` gives it. The value is never echoed."""
     secret = Hidden(value)
     del value
-    text = secret.value.strip() if isinstance(secret.value, str) else secret.value
-    problem = _secret_problem(name, text, 256)
-    if problem is None and not _is_api_key(str(text)):
+    if isinstance(secret.value, str):
+        secret = Hidden(secret.value.strip())
+    problem = _secret_problem(name, secret.value, 256)
+    if problem is None and not _is_api_key(str(secret.value)):
         problem = (
             f"{name} is not an API key: one is sbk_ followed by 43 letters and digits, as "
             "create_api_key() or `syftbox-accounting keys create` shows it (a password "
@@ -257,7 +264,7 @@ def api_key(value: object, name: str = "api_key") -> str:
         )
     if problem is not None:
         raise InvalidInputError(problem)
-    return str(text)
+    return str(secret.value)
 
 
 def optional_text(name: str, value: object, *, max_length: int) -> str | None:
@@ -484,10 +491,19 @@ def url(value: object, *, allow_insecure_http: bool = False, name: str = "accoun
     """The service URL: ``https://host[:port][/prefix]``; plain ``http://`` only for
     loopback hosts unless ``allow_insecure_http`` is set."""
     text = _text(name, value, max_length=2048).strip()
-    parts = urlsplit(text)
+    # Never echo what may be a password in `user:password@host`.
+    shown = "" if "@" in text else f" {text!r}"
+    unusable = (
+        f"{name}{shown} has a host or port no request can go to: the host must be a name "
+        "such as accounting.example.com or an IP address, and a port a number from 1 to "
+        "65535."
+    )
+    try:
+        parts = urlsplit(text)
+        port = parts.port  # ValueError: not a number, or beyond 0-65535
+    except ValueError:  # that, or a broken [IPv6] host
+        raise _bad_url(name, unusable) from None
     if parts.scheme not in {"http", "https"} or not parts.netloc:
-        # Never echo what may be a password in `user:password@host`.
-        shown = "" if "@" in text else f" {text!r}"
         raise _bad_url(
             name,
             f"{name}{shown} must be an absolute http(s) URL, such as "
@@ -500,6 +516,15 @@ def url(value: object, *, allow_insecure_http: bool = False, name: str = "accoun
     if parts.query or parts.fragment:
         raise _bad_url(name, f"{name} {text!r} must not have a query or fragment.")
     host = parts.hostname or ""
+    # What follows an [IPv6] host, which urlsplit drops unread ("[::1]x:443").
+    after_ipv6 = parts.netloc.partition("]")[2] if parts.netloc.startswith("[") else ""
+    if (
+        port == 0
+        or parts.netloc.endswith(":")
+        or after_ipv6 not in ("", f":{port}")
+        or not _usable_host(host)
+    ):
+        raise _bad_url(name, unusable)
     if parts.scheme == "http" and not allow_insecure_http and not is_loopback(host):
         raise InvalidInputError(
             f"{name} uses plain http:// to {host}, which would send your password unencrypted:",
@@ -508,6 +533,23 @@ def url(value: object, *, allow_insecure_http: bool = False, name: str = "accoun
             hint_key=INSECURE_HTTP,
         )
     return text.rstrip("/")
+
+
+def _usable_host(host: str) -> bool:
+    """A host a request can be sent to: an IP address, or a name whose labels DNS (and
+    so httpx, through IDNA) takes: 1 to 63 characters each, no spaces or controls."""
+    if not host or any(c.isspace() or not c.isprintable() for c in host):
+        return False
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        pass
+    try:
+        host.encode("idna")
+    except UnicodeError:  # an empty label ("a..b", ".a") or one over 63 characters
+        return False
+    return True
 
 
 def _bad_url(name: str, summary: str) -> InvalidInputError:

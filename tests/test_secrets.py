@@ -208,6 +208,13 @@ def _locals_of(exc: BaseException) -> str:
 
 
 TOKEN_SECRET = "tok-Secret-9a8b7c6d5e"
+ADMIN_SECRET = "admin-Secret-4c5d6e7f"
+KEY_SECRET = "sbk_" + "Secret" * 7 + "x"  # the form of an API key
+# Forms of a secret each rejected by its check, after the secret itself: an admin key
+# read with a trailing newline or space, or holding a control character; an API key
+# with a character an API key never has; either far too long.
+BAD_ADMIN_KEY_TAILS = ["\n", " ", "\x00", "\t", "x" * 300]
+BAD_API_KEY_TAILS = ["\x00", "!", "é", "x" * 300]
 
 
 def _calls_that_fail(client: AccountingClient) -> list[Any]:
@@ -234,6 +241,15 @@ def _calls_that_fail(client: AccountingClient) -> list[Any]:
         lambda: client.charging("bob@example.com", 1, TOKEN_SECRET).__enter__(),
         lambda: client.charge("bob@example.com", 1, TOKEN_SECRET, app_nme="typo"),
         lambda: client.update_password(PAYER_PASSWORD, NEW_PASSWORD, idempotency="typo"),
+        *[
+            lambda t=t: AdminClient(client.accounting_url, ADMIN_SECRET + t)
+            for t in BAD_ADMIN_KEY_TAILS
+        ],
+        *[lambda t=t: AccountingClient(api_key=KEY_SECRET + t) for t in BAD_API_KEY_TAILS],
+        *[
+            lambda t=t: client.configure(email="bob@example.com", api_key=KEY_SECRET + t)
+            for t in BAD_API_KEY_TAILS
+        ],
     ]
 
 
@@ -267,11 +283,61 @@ def test_tracebacks_that_capture_locals_show_no_password(
         frames = text.split('  File "')
         # Only frames of the library: a test's own lambdas hold what they were given.
         ours = [f for f in frames if f.startswith(package)]
-        for secret in (PAYER_PASSWORD, SERVICE_PASSWORD, NEW_PASSWORD, TOKEN_SECRET):
+        secrets = (PAYER_PASSWORD, SERVICE_PASSWORD, NEW_PASSWORD, TOKEN_SECRET, ADMIN_SECRET)
+        for secret in (*secrets, KEY_SECRET):
             leaked = [f[:200] for f in ours if secret in f]
             assert not leaked, (secret, leaked)
     if level == logging.DEBUG:  # the frames are there, so the check above checked them
         assert all(f'  File "{package}' in text for text in texts)
+
+
+ENV_SECRETS = {
+    "password alone": {"SYFTBOX_ACCOUNTING_PASSWORD": PAYER_PASSWORD},
+    "a key and a password, no email": {
+        "SYFTBOX_ACCOUNTING_API_KEY": KEY_SECRET,
+        "SYFTBOX_ACCOUNTING_PASSWORD": PAYER_PASSWORD,
+    },
+    "a bad timeout": {
+        "SYFTBOX_ACCOUNTING_EMAIL": "alice@example.com",
+        "SYFTBOX_ACCOUNTING_PASSWORD": PAYER_PASSWORD,
+        "SYFTBOX_ACCOUNTING_TIMEOUT": "abc",
+    },
+    "a bad URL": {
+        "SYFTBOX_ACCOUNTING_EMAIL": "alice@example.com",
+        "SYFTBOX_ACCOUNTING_PASSWORD": PAYER_PASSWORD,
+        "SYFTBOX_ACCOUNTING_URL": "ftp://accounting.example.com",
+    },
+    "a malformed key": {"SYFTBOX_ACCOUNTING_API_KEY": KEY_SECRET + "!"},
+}
+
+
+@pytest.mark.usefixtures("isolated_env")
+@pytest.mark.parametrize("env", list(ENV_SECRETS.values()), ids=list(ENV_SECRETS))
+@pytest.mark.parametrize(
+    "discover",
+    [
+        lambda: syftbox_accounting.Client(),
+        lambda: AccountingClient.from_environment(),
+        lambda: AccountingClient.setup_accounting_discovery(),
+    ],
+    ids=["Client()", "from_environment()", "setup_accounting_discovery()"],
+)
+def test_tracebacks_of_discovery_show_no_secret_of_the_environment(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], discover: Any
+) -> None:
+    """A half-set or bad environment is an error raised while discovery reads the
+    secrets beside it: no frame of the library may hold them (nor `os.environ`, whose
+    repr shows every variable) for a traceback that captures locals."""
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(AccountingError) as caught:
+        discover()
+    package = str(Path(syftbox_accounting.__file__).parent)
+    frames = _locals_of(caught.value).split('  File "')
+    ours = [f for f in frames if f.startswith(package)]
+    assert ours
+    for secret in (PAYER_PASSWORD, KEY_SECRET):
+        assert not [f[:300] for f in ours if secret in f]
 
 
 def test_no_api_key_secret_anywhere(

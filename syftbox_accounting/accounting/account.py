@@ -316,9 +316,12 @@ class AccountMethods(UserBase):
         )
 
     def __repr__(self) -> str:
-        who = f"{self._email} at " if self._email else ""
-        state = "configured" if self.is_configured() else "not configured"
-        return f"<{type(self).__name__} {who}{self.accounting_url} ({state})>"
+        try:
+            who = f"{self._email} at " if self._email else ""
+            state = "configured" if self.is_configured() else "not configured"
+            return f"<{type(self).__name__} {who}{self.accounting_url} ({state})>"
+        except AttributeError:  # the `self` of a failed __init__, in a traceback's locals
+            return f"<{type(self).__name__} (not made)>"
 
     def _repr_html_(self) -> str:
         name = display.caller_name(self)

@@ -102,6 +102,20 @@ BAD_URLS = [
     "http://example.com",
     "http://10.0.0.8:8000",
     5,
+    # A host or port no request can go to: checked here, not met at the first request
+    # as a raw httpx.InvalidURL, ValueError or UnicodeError, or as "could not connect".
+    "https://accounting.example.com:99999",
+    "https://accounting.example.com:65536",
+    "https://accounting.example.com:0",
+    "https://accounting.example.com:-1",
+    "https://accounting.example.com:abc",
+    "https://accounting.example.com:",
+    "https://[::1",
+    "https://[::1]x:443",
+    "https://account ing.example.com",
+    "https://accounting..example.com",
+    "https://" + "a" * 64 + ".example.com",
+    "https://.example.com",
 ]
 BAD_PASSWORDS = ["", "   ", 5, None]
 # Beyond printable Latin-1 (other scripts, emoji, controls, other spaces): a new password

@@ -364,6 +364,38 @@ def test_saving_with_nothing_configured(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["home"]
 
 
+def _files_under(folder: Path) -> list[str]:
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
+
+
+@pytest.mark.parametrize("where", ["the folder", "a folder named like the file"])
+def test_saving_to_a_folder_is_refused_before_anything_is_written(
+    tmp_path: Path, where: str
+) -> None:
+    """A folder where the file would go: refused with its fix, and no key file is made
+    beside it (``folder.key``, or ``home.key`` one level up for a home folder)."""
+    work = tmp_path / "work"
+    folder = work / "creds" if where == "the folder" else work / "creds" / "c.json"
+    folder.mkdir(parents=True)
+    before = _files_under(tmp_path)
+    with pytest.raises(InvalidInputError) as caught:
+        AccountingClient(BASE, EMAIL, PASSWORD).save_credentials(str(folder))
+    assert "folder" in str(caught.value)
+    assert str(folder / "accounting.json") in str(caught.value)  # a path that would work
+    assert _files_under(tmp_path) == before
+
+
+def test_saving_where_a_folder_holds_the_default_file_writes_nothing() -> None:
+    home = Path(os.environ["HOME"])
+    creds.config_path().mkdir(parents=True)
+    before = _files_under(home)
+    with pytest.raises(AuthenticationError) as caught:
+        AccountingClient(BASE, EMAIL, PASSWORD).save_credentials()
+    assert f"{creds.config_path()} is a folder" in str(caught.value)
+    assert "nothing was saved" in str(caught.value)
+    assert _files_under(home) == before
+
+
 # -- crash safety
 
 

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from pytest_httpx import HTTPXMock
 
-from syftbox_accounting import AccountingClient, AdminClient, Client, UserAccount
+from syftbox_accounting import AccountingClient, AccountingError, AdminClient, Client, UserAccount
 from syftbox_accounting.credentials import DEFAULT_URL
 from tests.facade.helpers import (
     ADMIN_KEY,
@@ -117,6 +117,40 @@ def test_other_reprs_hide_secrets() -> None:
         assert ADMIN_KEY not in shown
         assert PASSWORD not in shown
     assert account.password == PASSWORD
+
+
+BAD_TIMEOUT = "SYFTBOX_ACCOUNTING_TIMEOUT"
+
+
+@pytest.mark.usefixtures("isolated_env")
+@pytest.mark.parametrize(
+    ("env", "make", "named"),
+    [
+        ({"SYFTBOX_ACCOUNTING_PASSWORD": PASSWORD}, lambda: Client(), "SYFTBOX_ACCOUNTING_EMAIL"),
+        ({BAD_TIMEOUT: "abc"}, lambda: Client(), BAD_TIMEOUT),
+        ({BAD_TIMEOUT: "abc"}, lambda: AccountingClient(BASE, EMAIL, PASSWORD), BAD_TIMEOUT),
+        ({BAD_TIMEOUT: "abc"}, lambda: AdminClient(BASE, ADMIN_KEY), BAD_TIMEOUT),
+        ({}, lambda: AccountingClient("ftp://accounting.example.com"), "accounting_url"),
+        ({}, lambda: AdminClient("ftp://accounting.example.com", ADMIN_KEY), "url"),
+    ],
+)
+def test_a_client_whose_construction_failed_still_has_a_repr(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], make: Any, named: str
+) -> None:
+    """A traceback that captures locals (``traceback.TracebackException(...,
+    capture_locals=True)``, a logging framework) shows the half-made `self` of each
+    failed ``__init__``: its repr must not raise in place of the error that matters."""
+    import traceback
+
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(AccountingError) as caught:
+        make()
+    shown = "".join(
+        traceback.TracebackException.from_exception(caught.value, capture_locals=True).format()
+    )
+    assert named in str(caught.value)
+    assert "    self = " in shown
 
 
 class ZMQInteractiveShell:

@@ -4,13 +4,16 @@ redirects to another host, and a client used from several event loops."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import threading
 import time
+import warnings
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+import anyio
 import httpx
 import pytest
 from pytest_httpx import HTTPXMock
@@ -234,6 +237,29 @@ def test_a_client_used_from_several_event_loops_leaves_no_client_open(
     assert len({id(c) for c in made}) == 3
     asyncio.run(client.aclose())
     assert all(c.is_closed for c in made)
+
+
+@pytest.mark.accounting_service(mode="loopback")
+@pytest.mark.parametrize(
+    ("used_on", "closed_on"),
+    [("asyncio", "asyncio"), ("trio", "trio"), ("asyncio", "trio"), ("trio", "asyncio")],
+)
+def test_a_client_closed_in_another_event_loop_than_it_was_used_in_closes_cleanly(
+    accounting_service: Any, used_on: str, closed_on: str
+) -> None:
+    """`asyncio.run(client.get_account_balance_async())`, then later
+    `asyncio.run(client.aclose())`: the first loop is gone with the connection it
+    opened, which must be released, not closed through that loop."""
+    client = accounting_service.create_account()
+    anyio.run(client.get_account_balance_async, backend=used_on)
+    anyio.run(client.get_account_balance_async, backend=used_on)  # a second, stale client
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        anyio.run(client.aclose, backend=closed_on)
+        gc.collect()
+    assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []
+    assert anyio.run(client.get_account_balance_async, backend=closed_on) == 100.0
+    anyio.run(client.aclose, backend=closed_on)
 
 
 # -- every numeric form, in every field of every answer

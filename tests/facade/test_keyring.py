@@ -110,6 +110,18 @@ def test_saved_to_the_keyring_when_one_is_present(
     assert Client().accounting_client.is_configured()
 
 
+def test_a_folder_where_the_file_would_go_leaves_nothing_in_the_keyring(
+    memory: MemoryKeyring,
+) -> None:
+    """The secret would go to the keyring first, then the file that points at it: a
+    folder there is refused before either, so no entry is left without its file."""
+    creds.config_path().mkdir(parents=True)
+    with pytest.raises(AuthenticationError) as caught:
+        AccountingClient(BASE, EMAIL, PASSWORD).save_credentials()
+    assert f"{creds.config_path()} is a folder" in str(caught.value)
+    assert memory.entries == {}
+
+
 def test_an_explicit_path_still_writes_the_encrypted_file(
     memory: MemoryKeyring, tmp_path: Path
 ) -> None:

@@ -20,7 +20,7 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import (
 )
 from opentelemetry.trace import SpanKind, StatusCode
 
-from syftbox_accounting import InsufficientFundsError
+from syftbox_accounting import InsufficientFundsError, InvalidInputError
 from syftbox_accounting.otel import SpanHook
 from tests.facade.helpers import SECRETS
 
@@ -114,6 +114,18 @@ async def test_async_calls_make_the_same_spans(
     assert (
         names == ["syftbox_accounting get_account_info"] * 3 + ["syftbox_accounting transfer"] * 2
     )
+
+
+@pytest.mark.parametrize(
+    "wrong",
+    [lambda: TracerProvider().get_tracer("mine"), lambda: "provider", lambda: 5, lambda: object()],
+    ids=["a tracer", "a string", "a number", "an object"],
+)
+def test_something_else_than_a_tracer_provider_is_refused_by_name(wrong: Any) -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        SpanHook(tracer_provider=wrong())
+    assert "tracer_provider must be an OpenTelemetry TracerProvider" in str(caught.value)
+    assert "trace.get_tracer_provider()" in str(caught.value)  # what to pass instead
 
 
 def test_the_library_never_loads_opentelemetry_by_itself() -> None:

@@ -211,6 +211,37 @@ def test_show_tells_the_whole_account_and_uses_the_callers_names(
     assert PASSWORD not in out
 
 
+# What another party may write into a transaction (its app name, endpoint) or a later
+# service into a status: terminal escapes that recolour or clear the screen, a carriage
+# return that overwrites the row's amount, a line break that forges a row, a bell.
+TERMINAL_CONTROLS = "\x1b[2J\x1b[31m-$0.01\x1b[0m\r+$99\nforged row\x07\x9b"
+
+
+def _no_controls(text: str) -> None:
+    """`text` holds no control character but its own line breaks."""
+    assert [c for c in text if not c.isprintable() and c != "\n"] == []
+
+
+def test_text_tables_and_reprs_show_control_characters_escaped(
+    httpx_mock: HTTPXMock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    odd = _tx(1, app_name=TERMINAL_CONTROLS, status="PENDING")
+    history = TransactionList([odd, _tx(2)], owner=EMAIL)
+    for shown in (repr(history), str(history)):
+        _no_controls(shown)
+        assert len(shown.splitlines()) == 4  # the header, two rows and the count
+        assert "\\x1b[2J" in shown  # shown as an escape, still readable
+    unknown = _tx(3, status="DISPUTED" + TERMINAL_CONTROLS)  # a later service's status
+    _no_controls(repr(unknown))
+    _no_controls(repr(TransactionList([unknown], owner=EMAIL)))
+
+    mock_show(httpx_mock, transactions=[tx_json(app_name=TERMINAL_CONTROLS)])
+    user_client().show()
+    shown = capsys.readouterr().out
+    _no_controls(shown)
+    assert "forged row" not in [line.strip() for line in shown.splitlines()]
+
+
 def test_show_uses_a_neutral_name_when_it_knows_none(
     httpx_mock: HTTPXMock, capsys: pytest.CaptureFixture[str]
 ) -> None:
