@@ -75,7 +75,7 @@ def test_no_secret_anywhere(
 ) -> None:
     caplog.set_level(logging.DEBUG)
     for name in ("httpx", "httpcore", "syftbox_accounting", "syftbox_accounting.server"):
-        logging.getLogger(name).setLevel(logging.DEBUG)
+        caplog.set_level(logging.DEBUG, logger=name)  # restored after the test
     seen = Seen()
     url, admin_key = accounting_service.url, accounting_service.admin_key
 
@@ -351,7 +351,7 @@ def test_no_api_key_secret_anywhere(
     it: in no log line, repr, exception, listing, other file or CLI output."""
     caplog.set_level(logging.DEBUG)
     for name in ("httpx", "httpcore", "syftbox_accounting", "syftbox_accounting.server"):
-        logging.getLogger(name).setLevel(logging.DEBUG)
+        caplog.set_level(logging.DEBUG, logger=name)  # restored after the test
     seen = Seen()
     url = accounting_service.url
     owner = AccountingClient(url)
