@@ -268,6 +268,7 @@ class AccountMethods(UserBase):
                 raise
             user, page = yield Gather((operations.get_my_info(), recent))
             usage = None
+        self._learned(user)
         # A service without pages sent its whole history, unsorted.
         newest = sorted(page.transactions, key=lambda tx: tx.created_at, reverse=True)
         return user, usage, newest[:SHOW_HISTORY]
@@ -307,6 +308,7 @@ class AccountMethods(UserBase):
         rows = types.TransactionList(recent[: display.RECENT_SHOWN], owner=user.email)
         return dataclasses.replace(
             snapshot,
+            email=self._email,
             balance=display.money(user.balance),
             available=display.available(user.balance, user.held_balance)
             or display.money(user.available_balance),

@@ -51,10 +51,12 @@ class HistoryMethods(UserBase):
                 if not self._lacks_usage(exc):
                     raise
             else:
+                self._learned(user)
                 latest = _newest_first(page.transactions, records.HistoryFilter(), user.email)
                 return account_summary(user, usage, latest, self.accounting_url)
         # The service has no usage summary: compute it from the whole history.
         user, page = yield Gather((operations.get_my_info(), operations.list_transactions()))
+        self._learned(user)
         history = _newest_first(page.transactions, records.HistoryFilter(), user.email)
         return account_summary(user, summarize(history, user.email), history, self.accounting_url)
 

@@ -16,11 +16,14 @@ from pytest_httpx import HTTPXMock
 from syftbox_accounting import credentials as creds
 from tests.facade.helpers import (
     FAST,
+    KINDS,
     USAGE,
     basic,
     body_of,
+    call,
     mock_show,
     resolved,
+    run,
     tx_json,
     user_json,
 )
@@ -579,3 +582,44 @@ def test_service_exception_keeps_the_sdk_attributes() -> None:
 
     exc = ServiceException("down", status_code=503, body="{}")
     assert (exc.status_code, exc.body, exc.message) == (503, "{}", "down")
+
+
+# -- a client configured with an API key alone (SYFTBOX_ACCOUNTING_API_KEY)
+
+
+def _key_only(accounting_service: Any) -> Any:
+    """The seed's `client`, holding an API key of an account and not its email."""
+    from syftbox_accounting import Client
+
+    owner = accounting_service.create_account(ME, balance=42)
+    key = owner.create_api_key("seed", ["read", "pay"]).secret
+    return Client(accounting_client=accounting_service.client(api_key=key))
+
+
+@pytest.mark.accounting_service(mode="in-process")
+def test_show_then_get_email_with_an_api_key_alone(
+    accounting_service: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """show() fetched the account: it shows the email, and the seed's next lines
+    (`get_email()`) then have it."""
+    client = _key_only(accounting_service)
+
+    client.accounting_client.show()
+    print(f"Email: {client.accounting_client.get_email()}")
+
+    lines = capsys.readouterr().out.splitlines()
+    assert f"  Email      {ME}" in lines
+    assert lines[-1] == f"Email: {ME}"
+
+
+@pytest.mark.accounting_service(mode="in-process")
+@pytest.mark.parametrize("kind", KINDS)
+def test_get_account_info_teaches_an_api_key_client_its_email(
+    accounting_service: Any, kind: str
+) -> None:
+    client = _key_only(accounting_service)
+
+    info = run(kind, client.accounting_client, call("get_account_info_sync"))
+
+    assert info["email"] == ME
+    assert client.accounting_client.get_email() == ME
