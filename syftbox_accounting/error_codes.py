@@ -134,6 +134,7 @@ _IN_CONTEXT: dict[tuple[str, str], str] = {
         "Use the account that created the transaction (for a refund, the one that was paid)."
     ),
     ("not_found", "bearer"): "Check the email: the account must be registered first.",
+    ("not_found", "key"): "Check the key id: list_api_keys() lists this account's keys.",
     ("not_found", "transaction"): (
         "Check the transaction id: it must be one of your own transactions "
         "(get_transaction_history() lists them)."

@@ -121,7 +121,7 @@ ADVICE = {
         "Check the API key",
     ),
     "forbidden": ("Use the account that created", "admin key", "an account allowed"),
-    "not_found": ("Check the email", "Check the transaction id"),
+    "not_found": ("Check the email", "Check the transaction id", "Check the key id"),
     "account_exists": "configure",
     "insufficient_funds": "Add funds",
     "token_invalid": "new token",
@@ -529,6 +529,17 @@ def test_the_advice_for_a_403_fits_the_call(
     about_a_transaction = op_id in ("confirm_transaction", "cancel_transaction")
     assert ("created the transaction" in caught.value.hint) is about_a_transaction
     assert said.rstrip(".") in str(caught.value)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_404_on_revoking_a_key_advises_about_the_key(httpx_mock: HTTPXMock, kind: str) -> None:
+    op = OPS_BY_ID["revoke_api_key"]
+    said = "No API key key_7Hq2Vd9sKx3LmN4pR8tZ among yours."
+    _mock_error(httpx_mock, op, 404, json={"message": said, "code": "not_found"})
+    with pytest.raises(NotFoundError) as caught:
+        run(kind, op.client(), op)
+    assert "Check the email" not in caught.value.hint
+    assert "list_api_keys()" in caught.value.hint
 
 
 def test_a_5xx_is_a_service_exception_whatever_code_it_claims(httpx_mock: HTTPXMock) -> None:
