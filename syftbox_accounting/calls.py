@@ -58,7 +58,7 @@ class Call(Generic[T]):
     idempotency_key: str | None
     feature: str | None
     probe: bool
-    about: Literal["account", "transaction"]
+    about: Literal["account", "transaction", "key"]
     exact_request: dict[str, Any] | None
     # Read from `request` once: every attempt, log line and error names them.
     method: str
@@ -75,7 +75,7 @@ class Call(Generic[T]):
         idempotency_key: str | None = None,
         feature: str | None = None,
         probe: bool = False,
-        about: Literal["account", "transaction"] = "account",
+        about: Literal["account", "transaction", "key"] = "account",
         exact_request: dict[str, Any] | None = None,
     ) -> None:
         put = object.__setattr__

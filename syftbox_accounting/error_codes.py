@@ -47,7 +47,7 @@ CODES: dict[str, Code] = {
     ),
     "forbidden": Code(
         AuthenticationError,
-        "Use the account that created the transaction (for a refund, the one that was paid).",
+        "Do what the service's message says, or use an account allowed to do this.",
     ),
     "insufficient_funds": Code(
         InsufficientFundsError, "Add funds to the sender's account, or use a smaller amount."
@@ -130,7 +130,11 @@ CODES: dict[str, Code] = {
 _IN_CONTEXT: dict[tuple[str, str], str] = {
     ("invalid_credentials", "bearer"): "Check the admin key the AdminClient was given.",
     ("forbidden", "bearer"): "Check the admin key the AdminClient was given.",
+    ("forbidden", "transaction"): (
+        "Use the account that created the transaction (for a refund, the one that was paid)."
+    ),
     ("not_found", "bearer"): "Check the email: the account must be registered first.",
+    ("not_found", "key"): "Check the key id: list_api_keys() lists this account's keys.",
     ("not_found", "transaction"): (
         "Check the transaction id: it must be one of your own transactions "
         "(get_transaction_history() lists them)."

@@ -372,7 +372,9 @@ def revoke_api_key(key_id: str, idempotency_key: str | None = None) -> Call[type
     request, key = _keyed(
         lambda k: gen.revoke_api_key._get_kwargs(body=body, idempotency_key=k), idempotency_key
     )
-    return Call(request, "basic", read_api_key, idempotency_key=key, feature="api-keys")
+    return Call(
+        request, "basic", read_api_key, idempotency_key=key, feature="api-keys", about="key"
+    )
 
 
 def add_balance(email: str, amount: Decimal, idempotency_key: str | None = None) -> Call[User]:

@@ -97,7 +97,8 @@ class UserBase(ServiceClient):
         """A copy of this client with some constructor options changed, e.g.
         ``client.with_options(timeout=2, max_retries=0).check_credentials()`` or
         ``client.with_options(budget=Budget(per_call="0.10"))``. Options left out keep
-        this client's value; None gives an option its default.
+        this client's value; None gives an option its default (``max_response_bytes``
+        takes a number of bytes only).
 
         Cheap: the copy shares this client's credentials and connection pool (closing
         the copy leaves the pool open; close the original). The httpx clients and

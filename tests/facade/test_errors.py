@@ -120,8 +120,8 @@ ADVICE = {
         "Check the admin key",
         "Check the API key",
     ),
-    "forbidden": ("Use the account that created", "admin key"),
-    "not_found": ("Check the email", "Check the transaction id"),
+    "forbidden": ("Use the account that created", "admin key", "an account allowed"),
+    "not_found": ("Check the email", "Check the transaction id", "Check the key id"),
     "account_exists": "configure",
     "insufficient_funds": "Add funds",
     "token_invalid": "new token",
@@ -504,6 +504,42 @@ def test_an_unknown_code_falls_back_to_the_status(
     assert type(exc) is expected
     assert f"HTTP {status} brand_new" in str(exc)
     assert "Something new happened" in str(exc)
+
+
+# A 403 `forbidden` means different refusals; the advice about who created a
+# transaction fits only the calls about one.
+FORBIDDEN = {
+    "update_password": "oldPassword is not the account's current password.",
+    "create_api_key": "This API key cannot create a key with scopes it lacks.",
+    "create_transaction": "A direct payment is sent by its sender.",
+    "confirm_transaction": "Only the creator of a transaction may confirm or cancel it.",
+    "cancel_transaction": "Only the creator of a transaction may confirm or cancel it.",
+}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize(("op_id", "said"), FORBIDDEN.items())
+def test_the_advice_for_a_403_fits_the_call(
+    httpx_mock: HTTPXMock, op_id: str, said: str, kind: str
+) -> None:
+    op = OPS_BY_ID[op_id]
+    _mock_error(httpx_mock, op, 403, json={"message": said, "code": "forbidden"})
+    with pytest.raises(AuthenticationError) as caught:
+        run(kind, op.client(), op)
+    about_a_transaction = op_id in ("confirm_transaction", "cancel_transaction")
+    assert ("created the transaction" in caught.value.hint) is about_a_transaction
+    assert said.rstrip(".") in str(caught.value)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_404_on_revoking_a_key_advises_about_the_key(httpx_mock: HTTPXMock, kind: str) -> None:
+    op = OPS_BY_ID["revoke_api_key"]
+    said = "No API key key_7Hq2Vd9sKx3LmN4pR8tZ among yours."
+    _mock_error(httpx_mock, op, 404, json={"message": said, "code": "not_found"})
+    with pytest.raises(NotFoundError) as caught:
+        run(kind, op.client(), op)
+    assert "Check the email" not in caught.value.hint
+    assert "list_api_keys()" in caught.value.hint
 
 
 def test_a_5xx_is_a_service_exception_whatever_code_it_claims(httpx_mock: HTTPXMock) -> None:
