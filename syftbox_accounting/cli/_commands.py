@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import sys
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from syftbox_accounting import operations, validation
@@ -339,6 +340,9 @@ def usage(ctx: Context) -> int:
         ("transactions", str(summary.transaction_count)),
         ("spent", money(summary.total_spent)),
         ("received", money(summary.total_received)),
+        # Only when there are any, as `show` leaves out a transaction's empty refund rows.
+        ("refunds received", _money_if(summary.total_refunds_received)),
+        ("refunds given", _money_if(summary.total_refunds_given)),
         ("pending", f"{summary.pending_count} ({money(summary.pending_amount)} to pay)"),
         ("first", when(summary.first_transaction_at)),
         ("last", when(summary.last_transaction_at)),
@@ -351,6 +355,10 @@ def usage(ctx: Context) -> int:
     }
     ctx.emit(document, [f"Usage of {account.who}{window}:", *fields(rows)])
     return OK
+
+
+def _money_if(amount: Decimal) -> str | None:
+    return money(amount) if amount else None
 
 
 def _history_row(tx: Transaction, me: str) -> list[str]:

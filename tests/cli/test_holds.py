@@ -79,6 +79,11 @@ def test_refund_part_then_the_rest_then_nothing(cli: Runner, service: Any) -> No
     assert "Refund at most" in hint
     balance = json.loads(cli.main("--json", "balance", env=as_user(service, payer)).out)
     assert balance["balance"] == 100  # paid 10, given back 3 + 7
+    # `usage` says so in words too, as its JSON does; an account without refunds has none.
+    assert "refunds received  $10.00" in cli.main("usage", env=as_user(service, payer)).out
+    given = cli.main("usage", env=env).out
+    assert "refunds given  $10.00" in given
+    assert "refunds received" not in given
 
 
 def test_only_the_recipient_refunds(cli: Runner, service: Any) -> None:
