@@ -33,7 +33,8 @@ from syftbox_accounting.errors import (
     NotFoundError,
     ServiceException,
 )
-from syftbox_accounting.redaction import _printable, redact
+from syftbox_accounting.redaction import redact
+from syftbox_accounting.render import printable
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -86,7 +87,7 @@ class Exchange:
             path=self.path,
             retries=self.retries,
             idempotency_key=self.idempotency_key,
-            request_id=_printable(redact(self.request_id, self.secrets))[:128]
+            request_id=printable(redact(self.request_id, self.secrets))[:128]
             if self.request_id
             else None,
             **extra,

@@ -40,8 +40,3 @@ def redact(text: str, secrets: tuple[str, ...]) -> str:
         for form in _sent_forms(secret):
             text = text.replace(form, '"***"' if form.startswith('"') else "***")
     return text
-
-
-def _printable(text: str) -> str:
-    """`text` from a header, with what cannot be shown (control characters) escaped."""
-    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)

@@ -18,12 +18,16 @@ _RULE = "border-bottom:1px solid rgba(128,128,128,0.35)"
 _CELL = "padding:2px 10px 2px 0;text-align:left;white-space:nowrap"
 
 
-def printable(text: str) -> str:
-    """`text` with each character that is not printable (ANSI escapes, carriage
-    returns, line breaks, C1 controls) shown as its Python escape, e.g. ``\\x1b``."""
+def printable(text: str, *, lines: bool = False) -> str:
+    """`text` safe for a terminal: each character that is not printable (ANSI escapes,
+    carriage returns, C0 and C1 controls, the bidirectional overrides that reorder
+    what is shown) as its Python escape, e.g. ``\\x1b``. `lines`: keep line breaks and
+    tabs, for a whole text of several lines; without it they are escaped too (a cell,
+    a repr, a header value)."""
     if text.isprintable():
         return text
-    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
+    keep = "\n\t" if lines else ""
+    return "".join(c if c.isprintable() or c in keep else ascii(c)[1:-1] for c in text)
 
 
 def money(value: Decimal) -> str:

@@ -15,32 +15,19 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, TextIO
 
+from syftbox_accounting import render
 from syftbox_accounting.cli import _style
 from syftbox_accounting.display import money
 from syftbox_accounting.types import Transaction, Usage, User
 
-# -- JSON: money as exact numbers, never through a float
-
-
-# Characters that drive a terminal (C0 and C1 controls, DEL, and the bidirectional
-# overrides that reorder what is shown): service data must never reach one raw.
-_UNSAFE = {
-    c: f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}"
-    for c in (
-        *range(0x20),
-        0x7F,
-        *range(0x80, 0xA0),
-        *range(0x202A, 0x202F),
-        *range(0x2066, 0x206A),
-    )
-    if c not in (0x0A, 0x09)
-}
-
 
 def printable(text: str) -> str:
     """`text` safe for a terminal: control characters shown as escapes (``\\x1b``),
-    newlines and tabs kept."""
-    return text.translate(_UNSAFE)
+    newlines and tabs kept (`render.printable`, which the library's reprs use too)."""
+    return render.printable(text, lines=True)
+
+
+# -- JSON: money as exact numbers, never through a float
 
 
 def to_json(value: object) -> str:

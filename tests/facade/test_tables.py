@@ -20,6 +20,7 @@ from syftbox_accounting import (
     TransactionList,
     TransactionStatus,
     Usage,
+    render,
 )
 from syftbox_accounting.accounting.account import balance_history
 from tests.facade.helpers import (
@@ -240,6 +241,19 @@ def test_text_tables_and_reprs_show_control_characters_escaped(
     shown = capsys.readouterr().out
     _no_controls(shown)
     assert "forged row" not in [line.strip() for line in shown.splitlines()]
+
+
+def test_one_escaping_for_cells_and_whole_texts() -> None:
+    # A cell or a repr escapes its line breaks too; a whole text (the command line's
+    # output) keeps its own lines and tabs, and escapes the rest alike.
+    cell = render.printable(TERMINAL_CONTROLS + "\t\u202e\u00a0")
+    _no_controls(cell)
+    assert "\n" not in cell
+    assert "\\n" in cell
+    assert "\\u202e" in cell
+    whole = render.printable("row one\tx\nrow two" + TERMINAL_CONTROLS, lines=True)
+    assert whole.startswith("row one\tx\nrow two\\x1b[2J")
+    assert whole.count("\n") == 2  # its own, and the forged row's, kept as a line
 
 
 def test_show_uses_a_neutral_name_when_it_knows_none(
