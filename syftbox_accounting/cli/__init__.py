@@ -24,6 +24,7 @@ import sys
 import traceback
 import warnings
 
+from syftbox_accounting import __version__
 from syftbox_accounting.cli import _style
 from syftbox_accounting.cli._commands import COMMANDS, MOVES_MONEY, serve
 from syftbox_accounting.cli._context import Context
@@ -35,9 +36,9 @@ from syftbox_accounting.cli._errors import (
     report,
     report_interrupt,
 )
-from syftbox_accounting.cli._output import say
+from syftbox_accounting.cli._output import say, to_json
 from syftbox_accounting.cli._parser import build_parser
-from syftbox_accounting.cli._program import PROG, UsageError
+from syftbox_accounting.cli._program import PROG, UsageError, VersionAsked
 from syftbox_accounting.credential_files import SAVE_AGAIN
 from syftbox_accounting.errors import AccountingError
 
@@ -97,8 +98,15 @@ def _main(argv: list[str] | None) -> int:
             return USAGE
         if args.command != "serve" and extra:
             parser.error(_unexpected(extra))
-    except SystemExit as exc:  # --help and --version
+    except SystemExit as exc:  # --help
         return _exit_code(exc)
+    except VersionAsked:
+        given = sys.argv[1:] if argv is None else argv
+        if "--json" in given:
+            print(to_json({"name": PROG, "version": __version__}))
+        else:
+            print(f"{PROG} {__version__}")
+        return OK
     except UsageError as exc:  # with --json, a JSON document too, as for every error
         given = sys.argv[1:] if argv is None else argv
         return report(exc, "", json="--json" in given, clean=lambda text: text)

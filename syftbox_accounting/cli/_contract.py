@@ -8,7 +8,9 @@ import sys
 from importlib import resources
 
 from syftbox_accounting.cli._context import Context
-from syftbox_accounting.cli._errors import OK
+from syftbox_accounting.cli._errors import OK, USAGE, CliError
+from syftbox_accounting.cli._output import to_json
+from syftbox_accounting.cli._program import PROG
 
 
 def contract_text() -> str:
@@ -17,6 +19,20 @@ def contract_text() -> str:
 
 
 def contract(ctx: Context) -> int:
-    sys.stdout.write(contract_text())
+    """The contract as YAML, or with --json as one JSON document (the same contract:
+    OpenAPI reads both)."""
+    text = contract_text()
+    if ctx.json:
+        try:
+            import yaml
+        except ImportError:
+            raise CliError(
+                "contract --json needs PyYAML to turn the shipped openapi.yaml into JSON",
+                f"install it (pip install pyyaml), or run '{PROG} contract' for "
+                "the YAML, which OpenAPI tools read as well",
+                USAGE,
+            ) from None
+        text = to_json(yaml.safe_load(text)) + "\n"
+    sys.stdout.write(text)
     sys.stdout.flush()
     return OK

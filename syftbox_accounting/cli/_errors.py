@@ -204,6 +204,20 @@ def report_interrupt(
     return INTERRUPTED
 
 
+# What `--json` calls a failure found by the command line itself, by its exit code: the
+# names scripts already see for the same exit code (argparse's refusals are `UsageError`,
+# the library's wrong credentials `AuthenticationError`), never an internal class's.
+_CLI_TYPES = {USAGE: "UsageError", AUTH: "AuthenticationError", FAILURE: "CommandError"}
+
+
+def json_type(exc: BaseException) -> str:
+    """The `type` of an error's JSON document: the library's exception class, Python's
+    for an OS error, or by exit code for the command line's own."""
+    if isinstance(exc, CliError):
+        return _CLI_TYPES.get(exc.exit_code, "CommandError")
+    return type(exc).__name__
+
+
 def report(
     exc: BaseException,
     command: str,
@@ -219,7 +233,7 @@ def report(
     if json:
         document = {
             "error": {
-                "type": type(exc).__name__,
+                "type": json_type(exc),
                 "message": error,
                 "hint": hint,
                 "code": exc.code if isinstance(exc, AccountingError) else None,

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 
-from syftbox_accounting import __version__
 from syftbox_accounting.cli._help_texts import MAIN_EPILOG, examples_epilog
 from syftbox_accounting.cli._nested_commands import admin_commands, keys_commands
 from syftbox_accounting.cli._options import (
@@ -23,7 +22,7 @@ from syftbox_accounting.cli._options import (
     save_options,
     yes_option,
 )
-from syftbox_accounting.cli._program import ENV_TOKEN, PROG, Parser
+from syftbox_accounting.cli._program import ENV_TOKEN, PROG, Parser, VersionAction
 
 DEFAULT_HISTORY_LIMIT = 20
 
@@ -39,7 +38,9 @@ def build_parser() -> Parser:
         formatter_class=raw,
         parents=[common, account],
     )
-    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    parser.add_argument(
+        "--version", action=VersionAction, help="print the version and exit (JSON with --json)"
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
 
     def command(
@@ -318,11 +319,17 @@ def build_parser() -> Parser:
     )
     history_filters(p)
 
-    command(
+    p = command(
         "contract",
         "print the contract (openapi.yaml) to generate a client in another language",
-        ["contract > openapi.yaml"],
+        ["contract > openapi.yaml", "contract --json > openapi.json"],
         [],
+    )
+    p.add_argument(
+        "--json",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="print it as one JSON document instead of YAML (needs PyYAML)",
     )
 
     # -- operators

@@ -19,6 +19,22 @@ class UsageError(Exception):
         self.message, self.hint = message, hint
 
 
+class VersionAsked(Exception):
+    """`--version` was given: the command line prints the version (as JSON with
+    --json, wherever that stands) and exits 0."""
+
+
+class VersionAction(argparse.Action):
+    """`--version`, which stops the parsing as argparse's own does, but leaves the
+    printing to the command line, which knows whether --json was given."""
+
+    def __init__(self, option_strings: list[str], dest: str, help: str | None = None) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, help=help)
+
+    def __call__(self, *args: object, **kwargs: object) -> NoReturn:
+        raise VersionAsked
+
+
 class Parser(argparse.ArgumentParser):
     """argparse, with errors raised as `UsageError`: the command line reports them as
     every other error (an `error:` and a `hint:` line, one JSON document with --json;

@@ -55,6 +55,56 @@ def test_version_through_the_entry_point(cli: Runner) -> None:
     assert result.out.strip() == f"syftbox-accounting {__version__}"
 
 
+@pytest.mark.parametrize("args", [["--version", "--json"], ["--json", "--version"]])
+def test_version_as_json_wherever_json_stands(cli: Runner, args: list[str]) -> None:
+    result = cli.main(*args).assert_ok()
+    assert json.loads(result.out) == {"name": "syftbox-accounting", "version": __version__}
+
+
+def test_the_contract_as_json_is_the_shipped_yaml(cli: Runner) -> None:
+    yaml = pytest.importorskip("yaml")
+    from syftbox_accounting.cli._contract import contract_text
+
+    shipped = yaml.safe_load(contract_text())
+    for args in (["contract", "--json"], ["--json", "contract"]):
+        assert json.loads(cli.main(*args).assert_ok().out) == shipped
+    assert cli.main("contract").assert_ok().out == contract_text()
+
+
+def test_the_contract_as_json_without_pyyaml_says_how_to_get_it(
+    cli: Runner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "yaml", None)  # `import yaml` raises ImportError
+    result = cli.main("contract", "--json")
+    error, hint = result.assert_error(2)
+    assert "PyYAML" in error
+    assert "pip install pyyaml" in hint
+    assert json.loads(result.out)["error"]["type"] == "UsageError"
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "type_"),
+    [
+        (["--json", "balance"], 3, "AuthenticationError"),  # no account configured
+        (["--json", "login", "a@example.com", "--email", "b@example.com"], 2, "UsageError"),
+    ],
+)
+def test_json_errors_of_the_command_line_name_no_internal_class(
+    cli: Runner, args: list[str], code: int, type_: str
+) -> None:
+    result = cli.main(*args, env={"SYFTBOX_ACCOUNTING_URL": NO_SERVICE["SYFTBOX_ACCOUNTING_URL"]})
+    result.assert_error(code)
+    assert json.loads(result.out)["error"]["type"] == type_
+
+
+def test_every_exit_code_of_the_command_lines_own_errors_has_a_public_type() -> None:
+    from syftbox_accounting.cli._errors import AUTH, FAILURE, USAGE, CliError, json_type
+
+    types = {code: json_type(CliError("m", "h", code)) for code in (FAILURE, USAGE, AUTH)}
+    assert types == {1: "CommandError", 2: "UsageError", 3: "AuthenticationError"}
+    assert json_type(FileNotFoundError("x")) == "FileNotFoundError"
+
+
 def test_python_dash_m_runs_the_same_command(cli: Runner) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "syftbox_accounting", "--version"],
