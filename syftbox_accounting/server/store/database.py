@@ -106,6 +106,12 @@ class Database:
         schema.create_tables(self._connection)
         with self._write(release=False) as db:
             schema.migrate(db, self.clock())
+        # From now on a statement never waits for a lock by itself: `_begin` waits for
+        # another process's write lock where waiting is allowed, so that work on the
+        # event loop needs no statement to turn the wait off and on again. Once a write
+        # transaction holds the write lock, nothing in it waits in WAL mode (no
+        # automatic checkpoint); a read outside one takes no lock that a writer holds.
+        self._connection.execute("PRAGMA busy_timeout = 0")
 
     def close(self) -> None:
         with self._lock:
@@ -172,20 +178,23 @@ class Database:
             self._lock.release()
 
     def _begin(self, db: sqlite3.Connection) -> None:
-        """BEGIN IMMEDIATE; where work must not wait, `WouldWait` at once when another
-        process holds the file's write lock."""
-        if self.in_memory or not getattr(self._local, "no_wait", False):
-            db.execute("BEGIN IMMEDIATE")
-            return
-        db.execute("PRAGMA busy_timeout = 0")
+        """BEGIN IMMEDIATE: where work must not wait, `WouldWait` at once when another
+        process holds the file's write lock; elsewhere it waits for that lock, up to
+        `_BUSY_TIMEOUT_MS`. The connection's own busy timeout stays 0 (see `__init__`):
+        only a write lock found taken pays for setting it."""
         try:
             db.execute("BEGIN IMMEDIATE")
+            return
         except sqlite3.OperationalError as error:
-            if error.sqlite_errorname.startswith("SQLITE_BUSY"):
-                raise WouldWait from None
-            raise
+            if not error.sqlite_errorname.startswith("SQLITE_BUSY"):
+                raise
+        if getattr(self._local, "no_wait", False):
+            raise WouldWait from None
+        db.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+        try:
+            db.execute("BEGIN IMMEDIATE")
         finally:
-            db.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+            db.execute("PRAGMA busy_timeout = 0")
 
     def _committed(self) -> None:
         """Count a write of a file towards the next checkpoint. Work that must not wait
