@@ -336,7 +336,6 @@ class Database:
         with self._write() as db:
             db.execute("DELETE FROM spent_tokens")
             db.execute("DELETE FROM transactions")
-            db.execute("DELETE FROM usage")
             db.execute("DELETE FROM usage_periods")
             set_time_order(db, in_order=True)
             db.execute("DELETE FROM accounts")

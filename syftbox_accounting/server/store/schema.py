@@ -88,14 +88,15 @@ CREATE INDEX IF NOT EXISTS transactions_pending_expiry
 """
 
 # Version 2 added the usage counters; version 3 holds, capture, expiry and refunds;
-# version 4 the usage counters per period. An older database file is brought up to
-# date when it is opened (see `migrate`).
-SCHEMA_VERSION = 4
+# version 4 the usage counters per period; version 5 keeps the all-time counters as
+# periods of length 0 (one upsert per money movement, not two). An older database file
+# is brought up to date when it is opened (see `migrate`).
+SCHEMA_VERSION = 5
 
 
 def create_tables(db: sqlite3.Connection) -> None:
     """The tables of a new file (those missing from an older one)."""
-    for table in (_ACCOUNTS_TABLE, _TRANSACTIONS_TABLE, usage.USAGE_TABLE, usage.PERIODS_TABLE):
+    for table in (_ACCOUNTS_TABLE, _TRANSACTIONS_TABLE, usage.PERIODS_TABLE):
         db.execute(table)
     db.executescript(_OTHER_TABLES)
 

@@ -1,11 +1,12 @@
 """Usage summaries (`GET /user/usage`) that cost the same at any history size.
 
-Each account has all-time counters (table `usage`) and the same counters per period of
-creation (table `usage_periods`): per month, day, hour and minute, keyed by that prefix
-of the stored `created_at` text ("2026-01-02T03:04" is a minute). Every money movement
-moves both in its own database transaction (`bump`), charged to the period in which the
-transaction was created, so a status change months later (capture, cancel, expiry)
-moves the counters of the period the transaction belongs to. A window is then the sum
+Each account has counters per period of creation (table `usage_periods`): per month,
+day, hour and minute, keyed by that prefix of the stored `created_at` text
+("2026-01-02T03:04" is a minute), and all-time ones, the period of the empty prefix
+(length 0). Every money movement moves them in its own database transaction (`bump`,
+one statement), charged to the period in which the transaction was created, so a
+status change months later (capture, cancel, expiry) moves the counters of the period
+the transaction belongs to. A window is then the sum
 of the whole periods inside it, from the coarsest down, and of the transactions of the
 two minutes it cuts: at most a few dozen rows read, whatever the history holds.
 
@@ -22,22 +23,10 @@ from dataclasses import dataclass
 
 from syftbox_accounting.server.history import Window
 
-USAGE_TABLE = """
-CREATE TABLE IF NOT EXISTS usage (
-    email TEXT PRIMARY KEY COLLATE NOCASE,
-    transaction_count INTEGER NOT NULL DEFAULT 0,
-    spent INTEGER NOT NULL DEFAULT 0,
-    received INTEGER NOT NULL DEFAULT 0,
-    pending_count INTEGER NOT NULL DEFAULT 0,
-    pending_amount INTEGER NOT NULL DEFAULT 0,
-    refunds_received INTEGER NOT NULL DEFAULT 0,
-    refunds_given INTEGER NOT NULL DEFAULT 0,
-    first_at TEXT,
-    last_at TEXT
-)"""
 # `length` characters of `created_at` name the period: 7 a month, 10 a day, 13 an
-# hour, 16 a minute. WITHOUT ROWID: the rows of one account and length lie together in
-# key order, so a range of periods is one scan of adjacent rows.
+# hour, 16 a minute; 0 (the period '') all time. WITHOUT ROWID: the rows of one
+# account and length lie together in key order, so a range of periods is one scan of
+# adjacent rows.
 PERIODS_TABLE = """
 CREATE TABLE IF NOT EXISTS usage_periods (
     email TEXT NOT NULL COLLATE NOCASE,
@@ -55,6 +44,8 @@ CREATE TABLE IF NOT EXISTS usage_periods (
     PRIMARY KEY (email, length, period)
 ) WITHOUT ROWID"""
 LENGTHS = (7, 10, 13, 16)
+# What a transaction moves: all time, then each of its periods.
+_COUNTED = (0, *LENGTHS)
 COLUMNS = (
     "transaction_count, spent, received, pending_count, pending_amount,"
     " refunds_received, refunds_given, first_at, last_at"
@@ -143,28 +134,24 @@ _UPDATE = (
     " first_at = COALESCE(MIN(first_at, excluded.first_at), first_at, excluded.first_at),"
     " last_at = COALESCE(MAX(last_at, excluded.last_at), last_at, excluded.last_at)"
 )
-_ROW = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 _PERIOD_ROW = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
 
 @functools.cache
-def _bump_sql(changes: int) -> tuple[str, str]:
-    """The two upserts (all-time, periods) of `changes` accounts' counters."""
-    rows = ", ".join([_ROW] * changes)
-    period_rows = ", ".join([_PERIOD_ROW] * (changes * len(LENGTHS)))
+def _bump_sql(changes: int) -> str:
+    """The upsert of `changes` accounts' counters, all-time and per period."""
+    period_rows = ", ".join([_PERIOD_ROW] * (changes * len(_COUNTED)))
     return (
-        f"INSERT INTO usage (email, {COLUMNS}) VALUES {rows}"
-        f" ON CONFLICT (email) DO UPDATE SET{_UPDATE}",
         f"INSERT INTO usage_periods (email, length, period, {COLUMNS}) VALUES {period_rows}"
-        f" ON CONFLICT (email, length, period) DO UPDATE SET{_UPDATE}",
+        f" ON CONFLICT (email, length, period) DO UPDATE SET{_UPDATE}"
     )
 
 
 def bump(db: sqlite3.Connection, created_at: str, *changes: Change, added: bool = False) -> None:
     """Move the counters of each account of `changes` for a transaction created at
     `created_at`: all-time and those of its periods, inside the caller's database
-    transaction, in two statements whatever the number of accounts (each statement
-    upserts its rows in order, so the same account twice adds up). `added` when the
+    transaction, in one statement whatever the number of accounts (it upserts its rows
+    in order, so the same account twice adds up). `added` when the
     transaction is new (it then counts, and may be the first or last).
 
     >>> bump(db, now, Change(payer, spent=10), Change(payee, received=10))
@@ -172,8 +159,7 @@ def bump(db: sqlite3.Connection, created_at: str, *changes: Change, added: bool 
     at = created_at if added else None
     count = int(added)
     rows: list[object] = []
-    period_rows: list[object] = []
-    periods = [(n, created_at[:n]) for n in LENGTHS]
+    periods = [(n, created_at[:n]) for n in _COUNTED]
     for c in changes:
         values = (
             count,
@@ -186,17 +172,17 @@ def bump(db: sqlite3.Connection, created_at: str, *changes: Change, added: bool 
             at,
             at,
         )
-        rows += (c.email, *values)
         for n, period in periods:
-            period_rows += (c.email, n, period, *values)
-    usage_sql, periods_sql = _bump_sql(len(changes))
-    db.execute(usage_sql, rows)
-    db.execute(periods_sql, period_rows)
+            rows += (c.email, n, period, *values)
+    db.execute(_bump_sql(len(changes)), rows)
 
 
 def total(db: sqlite3.Connection, email: str) -> Usage:
-    """The account's all-time counters."""
-    row = db.execute(f"SELECT {COLUMNS} FROM usage WHERE email = ?", (email,)).fetchone()
+    """The account's all-time counters (its period of length 0)."""
+    row = db.execute(
+        f"SELECT {COLUMNS} FROM usage_periods WHERE email = ? AND length = 0 AND period = ''",
+        (email,),
+    ).fetchone()
     return NONE if row is None else Usage(*row)
 
 
@@ -285,24 +271,23 @@ def _piece_sql(piece: _Piece, values: dict[str, object]) -> str:
 
 
 def recount(db: sqlite3.Connection) -> None:
-    """Recreate both tables and compute every account's counters from its
-    transactions, in the caller's database transaction (an upgrade, a repair)."""
+    """Recreate the counters and compute every account's from its transactions, in the
+    caller's database transaction (an upgrade, a repair). Drops the all-time table of
+    versions 2 to 4 (`usage`), whose rows are now the periods of length 0."""
     db.execute("DROP TABLE IF EXISTS usage")
     db.execute("DROP TABLE IF EXISTS usage_periods")
-    db.execute(USAGE_TABLE)
     db.execute(PERIODS_TABLE)
     sums = _PARTY_SUMS.format(party="party")
-    db.execute(
-        f"INSERT INTO usage (email, {COLUMNS}) SELECT party, {sums} FROM {_PARTIES}"
-        " GROUP BY party COLLATE NOCASE"
-    )
-    db.execute("INSERT OR IGNORE INTO usage (email) SELECT email FROM accounts")
-    for n in LENGTHS:
+    for n in _COUNTED:
         db.execute(
             f"INSERT INTO usage_periods (email, length, period, {COLUMNS})"
             f" SELECT party, {n}, substr(created_at, 1, {n}), {sums} FROM {_PARTIES}"
             f" GROUP BY party COLLATE NOCASE, substr(created_at, 1, {n})"
         )
+    db.execute(
+        "INSERT OR IGNORE INTO usage_periods (email, length, period)"
+        " SELECT email, 0, '' FROM accounts"
+    )
 
 
 def _usage(row: tuple[object, ...]) -> Usage:
