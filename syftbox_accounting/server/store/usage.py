@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from syftbox_accounting.server.history import Window
+from syftbox_accounting.server.store.rows import in_time_order
 
 # `length` characters of `created_at` name the period: 7 a month, 10 a day, 13 an
 # hour, 16 a minute; 0 (the period '') all time. WITHOUT ROWID: the rows of one
@@ -196,6 +197,26 @@ def scan(db: sqlite3.Connection, email: str, window: Window) -> Usage:
     return _usage(row)
 
 
+def first_seq(after: str) -> str:
+    """SQL: the sequence number of the first transaction created at or after the
+    parameter named `after` (NULL: none), one probe of the time index. While the
+    history is in time order (`rows.in_time_order`), the transactions of a window are
+    those from `first_seq` to `last_seq`."""
+    return (
+        f"(SELECT seq FROM transactions WHERE created_at >= :{after}"
+        " ORDER BY created_at, seq LIMIT 1)"
+    )
+
+
+def last_seq(before: str) -> str:
+    """SQL: the sequence number of the last transaction created before the parameter
+    named `before` (NULL: none); see `first_seq`."""
+    return (
+        f"(SELECT seq FROM transactions WHERE created_at < :{before}"
+        " ORDER BY created_at DESC, seq DESC LIMIT 1)"
+    )
+
+
 def sum_window(db: sqlite3.Connection, email: str, window: Window) -> Usage:
     """The account's usage over `window`, from its period counters: equal to
     `scan(db, email, window)`, at a cost that does not grow with the history."""
@@ -203,8 +224,9 @@ def sum_window(db: sqlite3.Connection, email: str, window: Window) -> Usage:
         return NONE  # an empty window (the service refuses one before asking)
     parts: list[str] = []
     values: dict[str, object] = {"me": email}
+    in_order = in_time_order(db)
     for piece in _pieces(window.after, window.before, LENGTHS, ""):
-        parts.append(_piece_sql(piece, values))
+        parts.append(_piece_sql(piece, values, in_order))
     # One statement: the pieces read one snapshot of the database.
     row = db.execute(f"SELECT {_SUMS} FROM ({' UNION ALL '.join(parts)})", values).fetchone()
     return _usage(row)
@@ -244,18 +266,34 @@ def _pieces(
         yield from _pieces(None, before, finer, last)
 
 
-def _piece_sql(piece: _Piece, values: dict[str, object]) -> str:
-    """SQL for one piece's rows (of `_SUMS`' or `_SCAN`'s shape); binds its values."""
+def _piece_sql(piece: _Piece, values: dict[str, object], in_order: bool) -> str:
+    """SQL for one piece's rows (of `_SUMS`' or `_SCAN`'s shape); binds its values.
+    The transactions of at most two minutes are the account's own in a range of
+    sequence numbers while the history is in time order (each party's index reads
+    only them), else everyone's of those minutes (the time index)."""
     key = f"p{len(values)}"
     # Every stored time and period with prefix `within` sorts before `within` + "~".
     values[f"{key}w"], values[f"{key}e"] = piece.within, piece.within + "~"
     if piece.length is None:
         values[f"{key}a"] = piece.after or piece.within
         values[f"{key}b"] = piece.before or piece.within + "~"
+        if not in_order:
+            return (
+                f"SELECT {_PARTY_SUMS.format(party=':me')} FROM transactions"
+                " INDEXED BY transactions_by_time"
+                f" WHERE created_at >= :{key}a AND created_at < :{key}b"
+                " AND (sender_email = :me OR recipient_email = :me)"
+            )
+        # Unary + keeps the planner off the time index: the range is the seq bounds.
+        within = (
+            f"+created_at >= :{key}a AND +created_at < :{key}b"
+            f" AND seq >= {first_seq(key + 'a')} AND seq <= {last_seq(key + 'b')}"
+        )
         return (
-            f"SELECT {_PARTY_SUMS.format(party=':me')} FROM transactions"
-            " WHERE (sender_email = :me OR recipient_email = :me)"
-            f" AND created_at >= :{key}a AND created_at < :{key}b"
+            f"SELECT {_PARTY_SUMS.format(party=':me')} FROM ("
+            f"SELECT * FROM transactions WHERE sender_email = :me AND {within}"
+            f" UNION ALL SELECT * FROM transactions WHERE recipient_email = :me"
+            f" AND sender_email <> :me AND {within})"
         )
     values[f"{key}n"] = piece.length
     low = f"period >= :{key}w" if piece.after is None else f"period > :{key}a"
