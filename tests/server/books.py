@@ -38,7 +38,7 @@ FROM accounts a ORDER BY a.seq
 """
 _USAGE = (
     "SELECT transaction_count, spent, received, pending_count, pending_amount,"
-    " refunds_received, refunds_given FROM usage WHERE email = ?"
+    " refunds_received, refunds_given FROM usage_periods WHERE email = ? AND length = 0"
 )
 
 

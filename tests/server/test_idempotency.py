@@ -4,11 +4,9 @@ token limits (`maxAmount`, `expiresIn`)."""
 from __future__ import annotations
 
 import base64
-import contextlib
 import json
 import threading
 import uuid
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -453,19 +451,16 @@ def test_a_keyed_payment_on_a_file_is_one_write_where_it_need_not_wait(
         headers = key()
         answers: list[httpx.Response] = []
         refused = threading.Event()  # the loop's attempt found the store taken
-        real_locked = store._locked
+        real_acquire = store._acquire
 
-        @contextlib.contextmanager
-        def locked() -> Iterator[None]:
-            with contextlib.ExitStack() as stack:
-                try:
-                    stack.enter_context(real_locked())
-                except WouldWait:
-                    refused.set()
-                    raise
-                yield
+        def acquire() -> None:
+            try:
+                real_acquire()
+            except WouldWait:
+                refused.set()
+                raise
 
-        monkeypatch.setattr(store, "_locked", locked)
+        monkeypatch.setattr(store, "_acquire", acquire)
         with store.unit():  # another thread holds the store
             payer = threading.Thread(
                 target=lambda: answers.append(

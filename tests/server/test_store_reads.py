@@ -1,7 +1,7 @@
-"""Reads of a store on a file where they must not wait (the event loop): through a
-connection of the thread's own, without the write lock, seeing every committed write;
-one that must release a lapsed hold first says so, and the service then reads in a
-thread."""
+"""Reads of a store on a file where they must not wait (the event loop): through the
+store's connection when its lock is free, else a connection of the thread's own,
+without the write lock, seeing every committed write; one that must release a lapsed
+hold first says so, and the service then reads in a thread."""
 
 from __future__ import annotations
 

@@ -79,6 +79,59 @@ def test_a_write_says_would_wait_while_another_process_writes_the_file(tmp_path:
     store.close()
 
 
+def test_a_write_where_it_may_wait_waits_for_another_process(tmp_path: Path) -> None:
+    # Its connection never waits by itself (no busy timeout to switch off on the event
+    # loop): the write waits for the file's write lock on its own, and reads meanwhile
+    # see the committed state without waiting.
+    started = threading.Event()
+    clock = ManualClock(START)
+
+    def dating() -> float:  # the store reads its clock as a write starts
+        started.set()
+        return clock()
+
+    store = Store(tmp_path / "books.sqlite3", dating)
+    store.create_account(ANN, "hash", None, 100)
+    other = sqlite3.connect(tmp_path / "books.sqlite3", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("UPDATE accounts SET balance = 1 WHERE email = ?", (ANN,))
+    failed: list[BaseException] = []
+
+    def credit() -> None:
+        try:
+            store.add_balance(ANN, 5)
+        except BaseException as error:  # reported below, in the test's thread
+            failed.append(error)
+
+    started.clear()
+    writer = threading.Thread(target=credit)
+    writer.start()
+    try:
+        assert started.wait(PATIENCE)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+        writer.join(PATIENCE)
+    assert not failed
+    assert balance(store, ANN) == 105
+    store.close()
+
+
+def test_a_read_does_not_wait_for_another_process_that_writes(tmp_path: Path) -> None:
+    store = books(tmp_path)
+    other = sqlite3.connect(tmp_path / "books.sqlite3", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("UPDATE accounts SET balance = 1 WHERE email = ?", (ANN,))
+    try:
+        assert balance(store, ANN) == 100  # the committed balance, read at once
+        with store.not_waiting():
+            assert balance(store, ANN) == 100
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    store.close()
+
+
 def test_after_one_write_the_block_waits_rather_than_run_again(tmp_path: Path) -> None:
     # A block that wrote would write twice if run again: what comes next in it waits
     # (here, a read that must release a lapsed hold first) instead of `WouldWait`.

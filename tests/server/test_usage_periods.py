@@ -191,3 +191,54 @@ def test_a_version_3_file_gets_its_usage_per_period(tmp_path: Path) -> None:
         ).fetchone()
     assert (int(version), bytes(flag)) == (SCHEMA_VERSION, b"1")
     upgraded.close()
+
+
+# Version 4's all-time counters, a table of their own.
+VERSION_4_USAGE = """CREATE TABLE usage (
+    email TEXT PRIMARY KEY COLLATE NOCASE,
+    transaction_count INTEGER NOT NULL DEFAULT 0,
+    spent INTEGER NOT NULL DEFAULT 0,
+    received INTEGER NOT NULL DEFAULT 0,
+    pending_count INTEGER NOT NULL DEFAULT 0,
+    pending_amount INTEGER NOT NULL DEFAULT 0,
+    refunds_received INTEGER NOT NULL DEFAULT 0,
+    refunds_given INTEGER NOT NULL DEFAULT 0,
+    first_at TEXT,
+    last_at TEXT
+)"""
+
+
+def test_a_version_4_file_keeps_its_all_time_counters_as_periods(tmp_path: Path) -> None:
+    database = tmp_path / "books.sqlite3"
+    clock = ManualClock(START)
+    store = Store(database, clock=clock)
+    history = [
+        ("pay", 0, 1, 2_000_000, 0.0),
+        ("wait", 0, 0, 0, 3601.0),
+        ("confirm", 0, 0, 0, 0.0),
+        ("pay", 1, 2, 1_000_000, 0.0),
+        ("refund", 1, 0, 1, 0.0),
+        ("credit", 2, 0, 4, 0.0),
+    ]
+    play(store, clock, history)
+    expected = {email: store.usage(email) for email in EMAILS}
+    store.create_account("idle@example.com", "hash", None, 0)
+    store.close()
+    # What version 4 had: the all-time counters in `usage` (stale on purpose: the
+    # upgrade computes them anew), none of length 0.
+    with sqlite3.connect(database) as db:
+        db.execute(VERSION_4_USAGE)
+        db.execute("INSERT INTO usage (email, transaction_count) VALUES (?, 99)", (EMAILS[0],))
+        db.execute("DELETE FROM usage_periods WHERE length = 0")
+        db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (b"4",))
+    upgraded = Store(database, clock=clock)
+    for email in EMAILS:
+        assert upgraded.usage(email) == expected[email] == upgraded.recomputed_usage(email)
+    assert upgraded.usage("idle@example.com").transaction_count == 0
+    check_windows(upgraded, [None, START, START + 60, START + 3600, START + 7200])
+    with upgraded.read() as db:
+        (version,) = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master")}
+    assert int(version) == SCHEMA_VERSION
+    assert "usage" not in tables
+    upgraded.close()

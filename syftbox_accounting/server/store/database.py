@@ -106,6 +106,12 @@ class Database:
         schema.create_tables(self._connection)
         with self._write(release=False) as db:
             schema.migrate(db, self.clock())
+        # From now on a statement never waits for a lock by itself: `_begin` waits for
+        # another process's write lock where waiting is allowed, so that work on the
+        # event loop needs no statement to turn the wait off and on again. Once a write
+        # transaction holds the write lock, nothing in it waits in WAL mode (no
+        # automatic checkpoint); a read outside one takes no lock that a writer holds.
+        self._connection.execute("PRAGMA busy_timeout = 0")
 
     def close(self) -> None:
         with self._lock:
@@ -123,9 +129,13 @@ class Database:
     def _write(self, *, release: bool = True) -> Iterator[sqlite3.Connection]:
         """One atomic unit of work: all of it is committed, or none of it. The holds that
         lapsed by now are released first, and stay released whatever the work does."""
-        db = self._connection
-        may_wait = not getattr(self._local, "no_wait", False)
-        with self._locked(), self._writing():
+        db, local = self._connection, self._local
+        may_wait = not getattr(local, "no_wait", False)
+        # The lock and the depth in write units taken here, not through `_locked`: a
+        # charge makes two writes, and each context manager layer costs a microsecond.
+        self._acquire()
+        local.writing = getattr(local, "writing", 0) + 1
+        try:
             self._time = self.clock()
             if db.in_transaction:
                 # Inside a `unit` of this thread: a savepoint, committed with that unit.
@@ -153,6 +163,9 @@ class Database:
                 raise
             finish(db, commit=True)
             self._committed()
+        finally:
+            local.writing -= 1
+            self._lock.release()
         if may_wait and self.checkpoint_due:
             self.checkpoint()  # outside the lock: writes go on meanwhile
 
@@ -160,32 +173,38 @@ class Database:
     def _locked(self) -> Iterator[None]:
         """The store's lock; where work must not wait, taken only if free (else
         `WouldWait`)."""
-        if self.in_memory or not getattr(self._local, "no_wait", False):
-            with self._lock:
-                yield
-            return
-        if not self._lock.acquire(blocking=False):
-            raise WouldWait
+        self._acquire()
         try:
             yield
         finally:
             self._lock.release()
 
-    def _begin(self, db: sqlite3.Connection) -> None:
-        """BEGIN IMMEDIATE; where work must not wait, `WouldWait` at once when another
-        process holds the file's write lock."""
+    def _acquire(self) -> None:
+        """Take the store's lock; where work must not wait, only if it is free (else
+        `WouldWait`)."""
         if self.in_memory or not getattr(self._local, "no_wait", False):
-            db.execute("BEGIN IMMEDIATE")
-            return
-        db.execute("PRAGMA busy_timeout = 0")
+            self._lock.acquire()
+        elif not self._lock.acquire(blocking=False):
+            raise WouldWait
+
+    def _begin(self, db: sqlite3.Connection) -> None:
+        """BEGIN IMMEDIATE: where work must not wait, `WouldWait` at once when another
+        process holds the file's write lock; elsewhere it waits for that lock, up to
+        `_BUSY_TIMEOUT_MS`. The connection's own busy timeout stays 0 (see `__init__`):
+        only a write lock found taken pays for setting it."""
         try:
             db.execute("BEGIN IMMEDIATE")
+            return
         except sqlite3.OperationalError as error:
-            if error.sqlite_errorname.startswith("SQLITE_BUSY"):
-                raise WouldWait from None
-            raise
+            if not error.sqlite_errorname.startswith("SQLITE_BUSY"):
+                raise
+        if getattr(self._local, "no_wait", False):
+            raise WouldWait from None
+        db.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+        try:
+            db.execute("BEGIN IMMEDIATE")
         finally:
-            db.execute(f"PRAGMA busy_timeout = {_BUSY_TIMEOUT_MS}")
+            db.execute("PRAGMA busy_timeout = 0")
 
     def _committed(self) -> None:
         """Count a write of a file towards the next checkpoint. Work that must not wait
@@ -259,12 +278,12 @@ class Database:
     def _read(self, *, release: bool = True) -> Iterator[sqlite3.Connection]:
         """A connection to read from, once no lapsed hold is left to release.
 
-        Where reads must not wait (`not_waiting`: the event loop) on a file, a
-        connection of this thread's own, without the write lock: in WAL mode it sees
-        every committed write and waits for none. Elsewhere the one connection under
-        the lock: inside a write unit it sees the unit's own writes, and in a thread
-        that goes on to write its page cache is warm (a read connection's is emptied
-        by every write of the other)."""
+        The one connection under the lock: inside a write unit it sees the unit's own
+        writes, and its page cache is warm (a read connection's is emptied by every
+        write of the other: that costs a login read about 6 us on a file). Where
+        reads must not wait (`not_waiting`: the event loop) on a file, it is used only
+        if the lock is free, else a connection of this thread's own, without the
+        lock; in WAL mode either sees every committed write and waits for none."""
         writing: int = getattr(self._local, "writing", 0)
         if self.in_memory or writing or not getattr(self._local, "no_wait", False):
             with self._lock:
@@ -273,6 +292,15 @@ class Database:
                     with self._write():
                         pass  # the write releases them
                 yield db
+            return
+        if self._lock.acquire(blocking=False):
+            try:
+                db = self._connection
+                if release and lapsed(db, stamp(self.clock()), limit=1):
+                    raise WouldWait
+                yield db
+            finally:
+                self._lock.release()
             return
         reader = self._reader()
         if release and lapsed(reader, stamp(self.clock()), limit=1):
@@ -292,14 +320,6 @@ class Database:
                 self._readers.append(reader)
             self._local.reader = reader
         return reader
-
-    @contextmanager
-    def _writing(self) -> Iterator[None]:
-        self._local.writing = getattr(self._local, "writing", 0) + 1
-        try:
-            yield
-        finally:
-            self._local.writing -= 1
 
     def _release_lapsed(self, db: sqlite3.Connection) -> int:
         """Release every hold whose time is up: CANCELLED by the SYSTEM at its
@@ -327,7 +347,6 @@ class Database:
         with self._write() as db:
             db.execute("DELETE FROM spent_tokens")
             db.execute("DELETE FROM transactions")
-            db.execute("DELETE FROM usage")
             db.execute("DELETE FROM usage_periods")
             set_time_order(db, in_order=True)
             db.execute("DELETE FROM accounts")

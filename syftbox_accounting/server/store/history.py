@@ -35,8 +35,8 @@ class HistoryReads(Database):
 
         Each side (as sender, as recipient) is one index range scan, so a page costs
         the same at any history size. A time window becomes a range of sequence
-        numbers first (two probes of the (party, created_at) index) while the history
-        is in time order; otherwise it filters the rows the scan reads."""
+        numbers first (two probes of the time index) while the history is in time
+        order; otherwise it filters the rows the scan reads."""
         conditions, values = (
             ["seq < :before_seq"],
             {
@@ -66,12 +66,9 @@ class HistoryReads(Database):
         windowed = query.window.after is not None or query.window.before is not None
         with self._read() as db:
             if windowed and in_time_order(db):
-                for side, party in (("sent", "sender_email"), ("received", "recipient_email")):
-                    values[f"{side}_low"], values[f"{side}_high"] = _seq_range(
-                        db, party, email, query.window
-                    )
-                sent += " AND seq BETWEEN :sent_low AND :sent_high"
-                received += " AND seq BETWEEN :received_low AND :received_high"
+                values["low"], values["high"] = _seq_range(db, query.window)
+                sent += " AND seq BETWEEN :low AND :high"
+                received += " AND seq BETWEEN :low AND :high"
             where = " AND ".join(conditions)
             sql = (
                 f"SELECT * FROM (SELECT seq, {TRANSACTION_COLUMNS} FROM transactions"
@@ -121,28 +118,14 @@ class HistoryReads(Database):
         return int(balances), int(initial) + int(credits)
 
 
-def _seq_range(db: sqlite3.Connection, party: str, email: str, window: Window) -> tuple[int, int]:
-    """The sequence numbers of the account's transactions as `party` (a column) that
-    were created inside `window`, as (first, last); (1, 0) when there are none. Exact
-    only while the history is in time order: the newest transaction created before
-    `window.before` is then the one with the highest number among them."""
-    low, high = 1, 2**62
-    if window.before is not None:
-        row = db.execute(
-            f"SELECT seq FROM transactions WHERE {party} = ? AND created_at < ?"
-            " ORDER BY created_at DESC, seq DESC LIMIT 1",
-            (email, window.before),
-        ).fetchone()
-        if row is None:
-            return 1, 0
-        high = int(row[0])
-    if window.after is not None:
-        row = db.execute(
-            f"SELECT seq FROM transactions WHERE {party} = ? AND created_at >= ?"
-            " ORDER BY created_at, seq LIMIT 1",
-            (email, window.after),
-        ).fetchone()
-        if row is None:
-            return 1, 0
-        low = int(row[0])
-    return low, high
+def _seq_range(db: sqlite3.Connection, window: Window) -> tuple[int, int]:
+    """The sequence numbers of the transactions created inside `window`, as (first,
+    last); (1, 0) when there are none. Exact only while the history is in time order:
+    the newest transaction created before `window.before` is then the one with the
+    highest number among them."""
+    low, high = db.execute(
+        f"SELECT CASE WHEN :after IS NULL THEN 1 ELSE {usage.first_seq('after')} END,"
+        f" CASE WHEN :before IS NULL THEN {2**62} ELSE {usage.last_seq('before')} END",
+        {"after": window.after, "before": window.before},
+    ).fetchone()
+    return (1, 0) if low is None or high is None else (int(low), int(high))

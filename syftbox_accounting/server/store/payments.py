@@ -15,6 +15,7 @@ from syftbox_accounting.server.store.database import Database
 from syftbox_accounting.server.store.rows import (
     CANCELLED,
     EXPIRED,
+    NEWEST_CREATED,
     TRANSACTION_COLUMNS,
     Actor,
     Transaction,
@@ -27,6 +28,17 @@ DEFAULT_MAX_PENDING = 1000
 # What one sender may leave pending towards one recipient: a sender's own cap alone
 # would let it fill another account's history with a thousand pending payments.
 DEFAULT_MAX_PENDING_PER_RECIPIENT = 100
+
+# Both parties of a new transaction (email as stored, balance, held) and, in the same
+# statement, what its checks need: the sender's pending transactions, those towards
+# the recipient (each count an index range scan, bounded by its cap) and the newest
+# transaction's creation time. The columns are COLLATE NOCASE, as the emails given.
+_ACCOUNTS_AND_PENDING = (
+    "SELECT email, balance, held, (SELECT COUNT(*) FROM transactions"
+    " WHERE sender_email = ?1 AND status = 'PENDING'), (SELECT COUNT(*) FROM transactions"
+    " WHERE sender_email = ?1 AND recipient_email = ?2 AND status = 'PENDING'),"
+    f" {NEWEST_CREATED} FROM accounts WHERE email IN (?1, ?2)"
+)
 
 
 class Payments(Database):
@@ -59,18 +71,15 @@ class Payments(Database):
         """
         with self._write() as db:
             found = {
-                email.lower(): (email, balance, held)
-                for email, balance, held in db.execute(
-                    "SELECT email, balance, held FROM accounts WHERE email IN (?, ?)",
-                    (sender_email, recipient_email),
-                )
+                row[0].lower(): row
+                for row in db.execute(_ACCOUNTS_AND_PENDING, (sender_email, recipient_email))
             }
             if sender_email.lower() not in found:
                 raise errors.no_account(sender_email)
             if recipient_email.lower() not in found:
                 raise errors.no_account(recipient_email)
-            sender, balance, held = found[sender_email.lower()]
-            recipient, _, _ = found[recipient_email.lower()]
+            sender, balance, held, pending, towards, newest = found[sender_email.lower()]
+            recipient = found[recipient_email.lower()][0]
             created_at = stamp(self._time)
             expires = self._time + hold_for
             if token is not None:
@@ -107,20 +116,11 @@ class Payments(Database):
                     raise errors.token_used() from None
             if balance - held < amount:
                 raise errors.insufficient_funds(sender, amount, balance - held, held)
-            (pending,) = db.execute(
-                "SELECT COUNT(*) FROM transactions WHERE sender_email = ? AND status = 'PENDING'",
-                (sender,),
-            ).fetchone()
             if pending >= max_pending:
                 raise errors.too_many_pending(sender, max_pending)
-            (towards,) = db.execute(
-                "SELECT COUNT(*) FROM transactions WHERE sender_email = ?"
-                " AND recipient_email = ? AND status = 'PENDING'",
-                (sender, recipient),
-            ).fetchone()
             if towards >= max_pending_per_recipient:
                 raise errors.too_many_pending_towards(sender, recipient, max_pending_per_recipient)
-            insert_transaction(db, transaction)
+            insert_transaction(db, transaction, newest)
             db.execute("UPDATE accounts SET held = held + ? WHERE email = ?", (amount, sender))
             usage.bump(
                 db,

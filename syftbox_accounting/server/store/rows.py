@@ -81,11 +81,22 @@ def transaction_from(row: tuple[object, ...]) -> Transaction:
 _transaction_values = operator.attrgetter(*(f.name for f in dataclasses.fields(Transaction)))
 
 
-def insert_transaction(db: sqlite3.Connection, transaction: Transaction) -> None:
+# The creation time of the newest stored transaction (NULL when there is none), as a
+# scalar subquery: a statement that reads it can pass it to `insert_transaction`.
+NEWEST_CREATED = "(SELECT created_at FROM transactions ORDER BY seq DESC LIMIT 1)"
+_UNREAD = object()
+
+
+def insert_transaction(
+    db: sqlite3.Connection, transaction: Transaction, newest: object = _UNREAD
+) -> None:
     """Add a transaction; note it if it is older than the newest one (a clock that
-    went back), as a time window then no longer maps to a range of sequence numbers."""
-    newest = db.execute("SELECT created_at FROM transactions ORDER BY seq DESC LIMIT 1").fetchone()
-    if newest is not None and transaction.created_at < newest[0]:
+    went back), as a time window then no longer maps to a range of sequence numbers.
+    `newest`: that one's creation time (`NEWEST_CREATED`, None when there is none),
+    when the caller read it in this database transaction already."""
+    if newest is _UNREAD:
+        (newest,) = db.execute(f"SELECT {NEWEST_CREATED}").fetchone()
+    if isinstance(newest, str) and transaction.created_at < newest:
         set_time_order(db, in_order=False)
     db.execute(
         f"INSERT INTO transactions ({TRANSACTION_COLUMNS})"

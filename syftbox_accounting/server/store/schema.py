@@ -78,24 +78,29 @@ CREATE INDEX IF NOT EXISTS transactions_by_recipient_status
 CREATE INDEX IF NOT EXISTS transactions_by_parties ON transactions (sender_email, recipient_email);
 CREATE INDEX IF NOT EXISTS transactions_by_parties_status
     ON transactions (sender_email, recipient_email, status);
-CREATE INDEX IF NOT EXISTS transactions_by_sender_time ON transactions (sender_email, created_at);
-CREATE INDEX IF NOT EXISTS transactions_by_recipient_time
-    ON transactions (recipient_email, created_at);
+-- Where a time window starts and ends: while the history is in time order, a range of
+-- sequence numbers, which each party's index above then reads.
+CREATE INDEX IF NOT EXISTS transactions_by_time ON transactions (created_at);
 -- The holds that lapse first, among the pending transactions only: asking whether one is
 -- due costs one probe, however long the history.
 CREATE INDEX IF NOT EXISTS transactions_pending_expiry
     ON transactions (expires_at) WHERE status = 'PENDING'
 """
 
+# Indexes of older versions: each one cost every new transaction an index update.
+_RETIRED = ("transactions_by_sender_time", "transactions_by_recipient_time")
+
 # Version 2 added the usage counters; version 3 holds, capture, expiry and refunds;
-# version 4 the usage counters per period. An older database file is brought up to
-# date when it is opened (see `migrate`).
-SCHEMA_VERSION = 4
+# version 4 the usage counters per period; version 5 keeps the all-time counters as
+# periods of length 0 (one upsert per money movement, not two) and one time index
+# instead of one per party (`_RETIRED`). An older database file is brought up to date
+# when it is opened (see `migrate`).
+SCHEMA_VERSION = 5
 
 
 def create_tables(db: sqlite3.Connection) -> None:
     """The tables of a new file (those missing from an older one)."""
-    for table in (_ACCOUNTS_TABLE, _TRANSACTIONS_TABLE, usage.USAGE_TABLE, usage.PERIODS_TABLE):
+    for table in (_ACCOUNTS_TABLE, _TRANSACTIONS_TABLE, usage.PERIODS_TABLE):
         db.execute(table)
     db.executescript(_OTHER_TABLES)
 
@@ -113,6 +118,8 @@ def migrate(db: sqlite3.Connection, now: float) -> None:
         check_time_order(db)
     for statement in _INDEXES.split(";"):
         db.execute(statement)
+    for index in _RETIRED:
+        db.execute(f"DROP INDEX IF EXISTS {index}")
     db.execute(
         "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
         (str(SCHEMA_VERSION).encode(),),

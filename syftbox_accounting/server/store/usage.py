@@ -1,11 +1,12 @@
 """Usage summaries (`GET /user/usage`) that cost the same at any history size.
 
-Each account has all-time counters (table `usage`) and the same counters per period of
-creation (table `usage_periods`): per month, day, hour and minute, keyed by that prefix
-of the stored `created_at` text ("2026-01-02T03:04" is a minute). Every money movement
-moves both in its own database transaction (`bump`), charged to the period in which the
-transaction was created, so a status change months later (capture, cancel, expiry)
-moves the counters of the period the transaction belongs to. A window is then the sum
+Each account has counters per period of creation (table `usage_periods`): per month,
+day, hour and minute, keyed by that prefix of the stored `created_at` text
+("2026-01-02T03:04" is a minute), and all-time ones, the period of the empty prefix
+(length 0). Every money movement moves them in its own database transaction (`bump`,
+one statement), charged to the period in which the transaction was created, so a
+status change months later (capture, cancel, expiry) moves the counters of the period
+the transaction belongs to. A window is then the sum
 of the whole periods inside it, from the coarsest down, and of the transactions of the
 two minutes it cuts: at most a few dozen rows read, whatever the history holds.
 
@@ -21,23 +22,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from syftbox_accounting.server.history import Window
+from syftbox_accounting.server.store.rows import in_time_order
 
-USAGE_TABLE = """
-CREATE TABLE IF NOT EXISTS usage (
-    email TEXT PRIMARY KEY COLLATE NOCASE,
-    transaction_count INTEGER NOT NULL DEFAULT 0,
-    spent INTEGER NOT NULL DEFAULT 0,
-    received INTEGER NOT NULL DEFAULT 0,
-    pending_count INTEGER NOT NULL DEFAULT 0,
-    pending_amount INTEGER NOT NULL DEFAULT 0,
-    refunds_received INTEGER NOT NULL DEFAULT 0,
-    refunds_given INTEGER NOT NULL DEFAULT 0,
-    first_at TEXT,
-    last_at TEXT
-)"""
 # `length` characters of `created_at` name the period: 7 a month, 10 a day, 13 an
-# hour, 16 a minute. WITHOUT ROWID: the rows of one account and length lie together in
-# key order, so a range of periods is one scan of adjacent rows.
+# hour, 16 a minute; 0 (the period '') all time. WITHOUT ROWID: the rows of one
+# account and length lie together in key order, so a range of periods is one scan of
+# adjacent rows.
 PERIODS_TABLE = """
 CREATE TABLE IF NOT EXISTS usage_periods (
     email TEXT NOT NULL COLLATE NOCASE,
@@ -55,6 +45,8 @@ CREATE TABLE IF NOT EXISTS usage_periods (
     PRIMARY KEY (email, length, period)
 ) WITHOUT ROWID"""
 LENGTHS = (7, 10, 13, 16)
+# What a transaction moves: all time, then each of its periods.
+_COUNTED = (0, *LENGTHS)
 COLUMNS = (
     "transaction_count, spent, received, pending_count, pending_amount,"
     " refunds_received, refunds_given, first_at, last_at"
@@ -143,28 +135,24 @@ _UPDATE = (
     " first_at = COALESCE(MIN(first_at, excluded.first_at), first_at, excluded.first_at),"
     " last_at = COALESCE(MAX(last_at, excluded.last_at), last_at, excluded.last_at)"
 )
-_ROW = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 _PERIOD_ROW = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
 
 @functools.cache
-def _bump_sql(changes: int) -> tuple[str, str]:
-    """The two upserts (all-time, periods) of `changes` accounts' counters."""
-    rows = ", ".join([_ROW] * changes)
-    period_rows = ", ".join([_PERIOD_ROW] * (changes * len(LENGTHS)))
+def _bump_sql(changes: int) -> str:
+    """The upsert of `changes` accounts' counters, all-time and per period."""
+    period_rows = ", ".join([_PERIOD_ROW] * (changes * len(_COUNTED)))
     return (
-        f"INSERT INTO usage (email, {COLUMNS}) VALUES {rows}"
-        f" ON CONFLICT (email) DO UPDATE SET{_UPDATE}",
         f"INSERT INTO usage_periods (email, length, period, {COLUMNS}) VALUES {period_rows}"
-        f" ON CONFLICT (email, length, period) DO UPDATE SET{_UPDATE}",
+        f" ON CONFLICT (email, length, period) DO UPDATE SET{_UPDATE}"
     )
 
 
 def bump(db: sqlite3.Connection, created_at: str, *changes: Change, added: bool = False) -> None:
     """Move the counters of each account of `changes` for a transaction created at
     `created_at`: all-time and those of its periods, inside the caller's database
-    transaction, in two statements whatever the number of accounts (each statement
-    upserts its rows in order, so the same account twice adds up). `added` when the
+    transaction, in one statement whatever the number of accounts (it upserts its rows
+    in order, so the same account twice adds up). `added` when the
     transaction is new (it then counts, and may be the first or last).
 
     >>> bump(db, now, Change(payer, spent=10), Change(payee, received=10))
@@ -172,8 +160,7 @@ def bump(db: sqlite3.Connection, created_at: str, *changes: Change, added: bool 
     at = created_at if added else None
     count = int(added)
     rows: list[object] = []
-    period_rows: list[object] = []
-    periods = [(n, created_at[:n]) for n in LENGTHS]
+    periods = [(n, created_at[:n]) for n in _COUNTED]
     for c in changes:
         values = (
             count,
@@ -186,17 +173,17 @@ def bump(db: sqlite3.Connection, created_at: str, *changes: Change, added: bool 
             at,
             at,
         )
-        rows += (c.email, *values)
         for n, period in periods:
-            period_rows += (c.email, n, period, *values)
-    usage_sql, periods_sql = _bump_sql(len(changes))
-    db.execute(usage_sql, rows)
-    db.execute(periods_sql, period_rows)
+            rows += (c.email, n, period, *values)
+    db.execute(_bump_sql(len(changes)), rows)
 
 
 def total(db: sqlite3.Connection, email: str) -> Usage:
-    """The account's all-time counters."""
-    row = db.execute(f"SELECT {COLUMNS} FROM usage WHERE email = ?", (email,)).fetchone()
+    """The account's all-time counters (its period of length 0)."""
+    row = db.execute(
+        f"SELECT {COLUMNS} FROM usage_periods WHERE email = ? AND length = 0 AND period = ''",
+        (email,),
+    ).fetchone()
     return NONE if row is None else Usage(*row)
 
 
@@ -210,6 +197,26 @@ def scan(db: sqlite3.Connection, email: str, window: Window) -> Usage:
     return _usage(row)
 
 
+def first_seq(after: str) -> str:
+    """SQL: the sequence number of the first transaction created at or after the
+    parameter named `after` (NULL: none), one probe of the time index. While the
+    history is in time order (`rows.in_time_order`), the transactions of a window are
+    those from `first_seq` to `last_seq`."""
+    return (
+        f"(SELECT seq FROM transactions WHERE created_at >= :{after}"
+        " ORDER BY created_at, seq LIMIT 1)"
+    )
+
+
+def last_seq(before: str) -> str:
+    """SQL: the sequence number of the last transaction created before the parameter
+    named `before` (NULL: none); see `first_seq`."""
+    return (
+        f"(SELECT seq FROM transactions WHERE created_at < :{before}"
+        " ORDER BY created_at DESC, seq DESC LIMIT 1)"
+    )
+
+
 def sum_window(db: sqlite3.Connection, email: str, window: Window) -> Usage:
     """The account's usage over `window`, from its period counters: equal to
     `scan(db, email, window)`, at a cost that does not grow with the history."""
@@ -217,8 +224,9 @@ def sum_window(db: sqlite3.Connection, email: str, window: Window) -> Usage:
         return NONE  # an empty window (the service refuses one before asking)
     parts: list[str] = []
     values: dict[str, object] = {"me": email}
+    in_order = in_time_order(db)
     for piece in _pieces(window.after, window.before, LENGTHS, ""):
-        parts.append(_piece_sql(piece, values))
+        parts.append(_piece_sql(piece, values, in_order))
     # One statement: the pieces read one snapshot of the database.
     row = db.execute(f"SELECT {_SUMS} FROM ({' UNION ALL '.join(parts)})", values).fetchone()
     return _usage(row)
@@ -258,18 +266,34 @@ def _pieces(
         yield from _pieces(None, before, finer, last)
 
 
-def _piece_sql(piece: _Piece, values: dict[str, object]) -> str:
-    """SQL for one piece's rows (of `_SUMS`' or `_SCAN`'s shape); binds its values."""
+def _piece_sql(piece: _Piece, values: dict[str, object], in_order: bool) -> str:
+    """SQL for one piece's rows (of `_SUMS`' or `_SCAN`'s shape); binds its values.
+    The transactions of at most two minutes are the account's own in a range of
+    sequence numbers while the history is in time order (each party's index reads
+    only them), else everyone's of those minutes (the time index)."""
     key = f"p{len(values)}"
     # Every stored time and period with prefix `within` sorts before `within` + "~".
     values[f"{key}w"], values[f"{key}e"] = piece.within, piece.within + "~"
     if piece.length is None:
         values[f"{key}a"] = piece.after or piece.within
         values[f"{key}b"] = piece.before or piece.within + "~"
+        if not in_order:
+            return (
+                f"SELECT {_PARTY_SUMS.format(party=':me')} FROM transactions"
+                " INDEXED BY transactions_by_time"
+                f" WHERE created_at >= :{key}a AND created_at < :{key}b"
+                " AND (sender_email = :me OR recipient_email = :me)"
+            )
+        # Unary + keeps the planner off the time index: the range is the seq bounds.
+        within = (
+            f"+created_at >= :{key}a AND +created_at < :{key}b"
+            f" AND seq >= {first_seq(key + 'a')} AND seq <= {last_seq(key + 'b')}"
+        )
         return (
-            f"SELECT {_PARTY_SUMS.format(party=':me')} FROM transactions"
-            " WHERE (sender_email = :me OR recipient_email = :me)"
-            f" AND created_at >= :{key}a AND created_at < :{key}b"
+            f"SELECT {_PARTY_SUMS.format(party=':me')} FROM ("
+            f"SELECT * FROM transactions WHERE sender_email = :me AND {within}"
+            f" UNION ALL SELECT * FROM transactions WHERE recipient_email = :me"
+            f" AND sender_email <> :me AND {within})"
         )
     values[f"{key}n"] = piece.length
     low = f"period >= :{key}w" if piece.after is None else f"period > :{key}a"
@@ -285,24 +309,23 @@ def _piece_sql(piece: _Piece, values: dict[str, object]) -> str:
 
 
 def recount(db: sqlite3.Connection) -> None:
-    """Recreate both tables and compute every account's counters from its
-    transactions, in the caller's database transaction (an upgrade, a repair)."""
+    """Recreate the counters and compute every account's from its transactions, in the
+    caller's database transaction (an upgrade, a repair). Drops the all-time table of
+    versions 2 to 4 (`usage`), whose rows are now the periods of length 0."""
     db.execute("DROP TABLE IF EXISTS usage")
     db.execute("DROP TABLE IF EXISTS usage_periods")
-    db.execute(USAGE_TABLE)
     db.execute(PERIODS_TABLE)
     sums = _PARTY_SUMS.format(party="party")
-    db.execute(
-        f"INSERT INTO usage (email, {COLUMNS}) SELECT party, {sums} FROM {_PARTIES}"
-        " GROUP BY party COLLATE NOCASE"
-    )
-    db.execute("INSERT OR IGNORE INTO usage (email) SELECT email FROM accounts")
-    for n in LENGTHS:
+    for n in _COUNTED:
         db.execute(
             f"INSERT INTO usage_periods (email, length, period, {COLUMNS})"
             f" SELECT party, {n}, substr(created_at, 1, {n}), {sums} FROM {_PARTIES}"
             f" GROUP BY party COLLATE NOCASE, substr(created_at, 1, {n})"
         )
+    db.execute(
+        "INSERT OR IGNORE INTO usage_periods (email, length, period)"
+        " SELECT email, 0, '' FROM accounts"
+    )
 
 
 def _usage(row: tuple[object, ...]) -> Usage:
