@@ -26,7 +26,7 @@ from syftbox_accounting.server.idempotency_records import RecordLimits
 from syftbox_accounting.server.money import from_decimal
 from syftbox_accounting.server.passwords import MAX_CONCURRENT_HASHES, TEST_ONLY_SCRYPT_N
 from syftbox_accounting.server.request_log import FEATURES, RequestLog
-from syftbox_accounting.server.routing import http_exception, routes
+from syftbox_accounting.server.routing import ServiceRouter, http_exception, routes
 from syftbox_accounting.server.service import AccountingService
 from syftbox_accounting.server.store import (
     DEFAULT_MAX_PENDING,
@@ -127,15 +127,11 @@ def create_app(
         store.close()
         raise
     app = Starlette(
-        routes=[
-            *routes(service, hashing, run_inline is True),
-            *docs.routes(),
-        ],  # docs: /openapi.yaml and /docs
         middleware=[Middleware(RequestLog), Middleware(idempotency.EchoKey)],
         exception_handlers={HTTPException: http_exception},  # type: ignore[dict-item]
     )
-    # A trailing-slash redirect would be an undocumented 307: answer 404 instead.
-    app.router.redirect_slashes = False
+    # docs: /openapi.yaml and /docs
+    app.router = ServiceRouter([*routes(service, hashing, run_inline is True), *docs.routes()])
     app.state.service = service
     app.state.idempotency = service.keys
     app.state.hashing = hashing
