@@ -16,7 +16,7 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 
-from syftbox_accounting.server import docs, idempotency
+from syftbox_accounting.server import docs
 from syftbox_accounting.server.auth import check_admin_key
 from syftbox_accounting.server.clock import Clock
 from syftbox_accounting.server.endpoints import ENDPOINTS, Endpoint
@@ -127,7 +127,7 @@ def create_app(
         store.close()
         raise
     app = Starlette(
-        middleware=[Middleware(RequestLog), Middleware(idempotency.EchoKey)],
+        middleware=[Middleware(RequestLog)],
         exception_handlers={HTTPException: http_exception},  # type: ignore[dict-item]
     )
     # docs: /openapi.yaml and /docs

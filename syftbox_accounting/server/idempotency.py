@@ -33,7 +33,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from syftbox_accounting.server import errors
 from syftbox_accounting.server.auth import authorization_of, check_admin, parse_basic
@@ -272,27 +271,12 @@ def _withheld(keyed: Keyed, raw: bytes, body: bytes) -> tuple[str, str, bool] | 
     return name, value, sent == value
 
 
-class EchoKey:
-    """Echo a valid `Idempotency-Key` on every answer to a request that carried one:
-    that is how clients learn that this service honours keys."""
+def echoed_key(headers: list[tuple[bytes, bytes]]) -> bytes | None:
+    """The `Idempotency-Key` to echo on the answer to a request with these (ASGI)
+    headers, or None when it carries no valid one: the echo is how clients learn that
+    this service honours keys (`request_log.RequestLog` adds it)."""
+    value = b", ".join([v for k, v in headers if k == _ECHO_NAME])
+    return value if _KEY.fullmatch(value.decode("latin-1")) else None
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        name = KEY_HEADER.lower().encode()
-        value = b", ".join(v for k, v in scope["headers"] if k == name)
-        if not _KEY.fullmatch(value.decode("latin-1")):
-            await self.app(scope, receive, send)
-            return
-
-        async def send_echoed(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = [(k, v) for k, v in message.get("headers", []) if k != name]
-                message = {**message, "headers": [*headers, (name, value)]}
-            await send(message)
-
-        await self.app(scope, receive, send_echoed)
+_ECHO_NAME = KEY_HEADER.lower().encode()
