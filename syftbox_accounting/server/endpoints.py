@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
 from syftbox_accounting.server import errors
@@ -41,14 +41,20 @@ async def _read_body(request: Request) -> bytes:
     """The JSON body, read up to just past the limit (the parser then answers 400);
     415 for one of another type, before anything else."""
     _json_body_type(request)
+    # ASGI's messages read directly, as `Request.stream` does, without its generator.
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        chunks.append(chunk)
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            break
-    return b"".join(chunks)
+    receive = request.receive
+    while True:
+        message = await receive()
+        if message["type"] == "http.request":
+            chunk = message.get("body", b"")
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > MAX_BODY_BYTES or not message.get("more_body", False):
+                return b"".join(chunks)
+        elif message["type"] == "http.disconnect":
+            raise ClientDisconnect()
 
 
 def _ok(content: dict[str, Any], status: int = 200) -> ExactJSONResponse:
