@@ -15,6 +15,7 @@ from starlette.routing import Route
 
 from syftbox_accounting.server import create_app
 from syftbox_accounting.server.app import ENDPOINTS
+from syftbox_accounting.server.bodies import MAX_BODY_BYTES
 from tests.server.contract import assert_error
 from tests.spec import operations
 
@@ -148,6 +149,28 @@ async def test_a_get_route_answers_head(client: httpx.AsyncClient) -> None:
     head = await client.head("/user/my-info", auth=("payer@example.com", PASSWORD))
     assert (head.status_code, head.content) == (200, b"")
     assert head.headers["content-length"] == got.headers["content-length"]
+
+
+@pytest.mark.anyio
+async def test_a_body_in_several_pieces_is_read_whole_and_a_long_one_refused(
+    client: httpx.AsyncClient,
+) -> None:
+    async def pieces(*chunks: bytes) -> AsyncIterator[bytes]:
+        for chunk in chunks:
+            yield chunk
+
+    body = b'{"email": "alice@example.com", "password": "' + PASSWORD.encode() + b'"}'
+    headers = {"Content-Type": "application/json"}
+    made = await client.post(
+        "/user/create", content=pieces(body[:5], b"", body[5:20], body[20:]), headers=headers
+    )
+    assert made.status_code == 201, made.text
+    padding = b" " * (MAX_BODY_BYTES // 3)
+    long = await client.post(
+        "/user/create", content=pieces(body, padding, padding, padding, padding), headers=headers
+    )
+    assert long.status_code == 400, long.text
+    assert "larger than" in long.json()["message"]
 
 
 @pytest.mark.anyio
