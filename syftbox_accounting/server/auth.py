@@ -7,8 +7,9 @@ import binascii
 import contextlib
 import hmac
 
-from starlette.datastructures import Headers
+from starlette.requests import Request
 
+from syftbox_accounting.server import headers
 from syftbox_accounting.server.errors import admin_disabled, invalid_admin_key, invalid_credentials
 
 
@@ -29,14 +30,14 @@ class BasicCredentials:
         return f"BasicCredentials(email={self.readings[0][0]!r}, password=<hidden>)"
 
 
-def authorization_of(headers: Headers) -> str | None:
+def authorization_of(request: Request) -> str | None:
     """The request's Authorization header, or None.
 
     Repeated fields are read as one comma-joined list, as HTTP defines them, which no
     scheme parses: a request carrying two credentials is refused, rather than the
     service acting on one of them while a proxy in front may have checked the other.
     """
-    values = headers.getlist("authorization")
+    values = headers.values(request.scope, headers.AUTHORIZATION)
     return ", ".join(values) if values else None
 
 

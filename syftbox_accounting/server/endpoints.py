@@ -10,7 +10,7 @@ from typing import Any
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
-from syftbox_accounting.server import errors
+from syftbox_accounting.server import errors, headers
 from syftbox_accounting.server.api_keys import is_api_key, key_json
 from syftbox_accounting.server.auth import authorization_of, check_admin
 from syftbox_accounting.server.bodies import MAX_BODY_BYTES
@@ -31,7 +31,7 @@ def _json_body_type(request: Request) -> None:
     """415 unless the body is declared `application/json` (parameters such as charset
     aside): a browser sends a text/plain, form or multipart body to another origin
     without asking first, with any Basic credentials it holds."""
-    declared = request.headers.getlist("content-type")
+    declared = headers.values(request.scope, headers.CONTENT_TYPE)
     media = declared[0].partition(";")[0].strip().lower() if len(declared) == 1 else ""
     if media != "application/json":
         raise errors.unsupported_media_type(", ".join(declared) or None)
@@ -173,7 +173,7 @@ async def _cancel_transaction(run: Runner, request: Request) -> Response:
 
 async def _refund_transaction(run: Runner, request: Request) -> Response:
     # Basic or an API key for the recipient of the payment, the Bearer admin key for the admin.
-    authorization = authorization_of(request.headers)
+    authorization = authorization_of(request)
     scheme, _, _ = (authorization or "").strip().partition(" ")
     if scheme.lower() == "bearer" and not is_api_key(authorization):
         # The body's type first, then the key before the body is read, as for credits.
@@ -290,7 +290,7 @@ async def _list_users(run: Runner, request: Request) -> dict[str, Any]:
 
 
 def _admin(run: Runner, request: Request) -> None:
-    check_admin(authorization_of(request.headers), run.service.admin_key)
+    check_admin(authorization_of(request), run.service.admin_key)
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
 from starlette.responses import Response
 
-from syftbox_accounting.server import errors
+from syftbox_accounting.server import errors, headers
 from syftbox_accounting.server.auth import authorization_of, check_admin, parse_basic
 from syftbox_accounting.server.hashing import REGISTRATIONS
 from syftbox_accounting.server.idempotency_records import (
@@ -82,10 +82,10 @@ class Keyed:
     retired_login: bool = False
 
 
-def key_of(headers: Any) -> str | None:
+def key_of(request: Request) -> str | None:
     """The request's `Idempotency-Key`, None without one, or 422 when malformed (two
     fields are one comma-joined list, as HTTP reads them: no key, not the first)."""
-    values = headers.getlist(KEY_HEADER)
+    values = headers.values(request.scope, headers.IDEMPOTENCY_KEY)
     if not values:
         return None
     value = ", ".join(values)
@@ -145,7 +145,7 @@ async def answer(
         call = functools.partial(func, caller, raw)
     else:
         if keyed.auth == "admin":
-            check_admin(authorization_of(request.headers), service.admin_key)
+            check_admin(authorization_of(request), service.admin_key)
         scope = ADMIN if keyed.auth == "admin" else ANONYMOUS
         call = functools.partial(func, raw)
 
@@ -234,7 +234,7 @@ async def _replay_with_retired_password(
 ) -> Response:
     """A password change's replay, sent with the password that change retired: its
     record, when the body's new password is the account's password now; else 401."""
-    header = authorization_of(request.headers)
+    header = authorization_of(request)
     if header is None or not header.lower().startswith("basic "):
         raise refused  # an API key: it does not change with the password
     credentials = parse_basic(header)
@@ -279,4 +279,4 @@ def echoed_key(headers: list[tuple[bytes, bytes]]) -> bytes | None:
     return value if _KEY.fullmatch(value.decode("latin-1")) else None
 
 
-_ECHO_NAME = KEY_HEADER.lower().encode()
+_ECHO_NAME = headers.IDEMPOTENCY_KEY

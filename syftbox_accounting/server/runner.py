@@ -134,7 +134,7 @@ class Runner:
         if slow:
             caller = await self.login(request)
             return await self.hashing(request, func, caller, *args, account=caller.account.id)
-        authorization = authorization_of(request.headers)
+        authorization = authorization_of(request)
         run_db = self.slow if heavy else self.db
         # The caller's check and the operation in one step: on the event loop when it
         # only reads (`read`) or need not wait (`write`), else one thread hop on a file.
@@ -178,13 +178,13 @@ class Runner:
         request's operation)
         on the body and `render` its answer; with an `Idempotency-Key`, at most once per
         key (see `idempotency`)."""
-        key = idempotency.key_of(request.headers)
+        key = idempotency.key_of(request)
         if key is not None:
             return await idempotency.answer(self, request, raw, key, func, render, keyed)
         if keyed.auth == "basic":
             return render(await self.as_caller(request, func, raw, slow=keyed.slow))
         if keyed.auth == "admin":
-            check_admin(authorization_of(request.headers), self.service.admin_key)
+            check_admin(authorization_of(request), self.service.admin_key)
             return render(await self.db(func, raw))
         if keyed.slow:
             return render(await self.hashing(request, func, raw, account=REGISTRATIONS))
@@ -193,7 +193,7 @@ class Runner:
     async def login(self, request: Request) -> Caller:
         """The caller of a user request: Basic credentials, or an API key allowed the
         request's operation."""
-        authorization = authorization_of(request.headers)
+        authorization = authorization_of(request)
         if is_api_key(authorization):
             assert authorization is not None
             # It may note the key's last use: a write that need not wait (see `as_caller`).
