@@ -13,7 +13,6 @@ import time
 from decimal import Decimal
 
 from starlette.applications import Starlette
-from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 
 from syftbox_accounting.server import docs
@@ -26,7 +25,7 @@ from syftbox_accounting.server.idempotency_records import RecordLimits
 from syftbox_accounting.server.money import from_decimal
 from syftbox_accounting.server.passwords import MAX_CONCURRENT_HASHES, TEST_ONLY_SCRYPT_N
 from syftbox_accounting.server.request_log import FEATURES, RequestLog
-from syftbox_accounting.server.routing import ServiceRouter, http_exception, routes
+from syftbox_accounting.server.routing import ServiceApp, ServiceRouter, routes
 from syftbox_accounting.server.service import AccountingService
 from syftbox_accounting.server.store import (
     DEFAULT_MAX_PENDING,
@@ -126,10 +125,7 @@ def create_app(
     except BaseException:
         store.close()
         raise
-    app = Starlette(
-        middleware=[Middleware(RequestLog)],
-        exception_handlers={HTTPException: http_exception},  # type: ignore[dict-item]
-    )
+    app = ServiceApp(middleware=[Middleware(RequestLog)])
     # docs: /openapi.yaml and /docs
     app.router = ServiceRouter([*routes(service, hashing, run_inline is True), *docs.routes()])
     app.state.service = service

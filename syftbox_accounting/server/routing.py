@@ -7,11 +7,14 @@ import logging
 import re
 from collections.abc import Awaitable, Callable
 
+from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.errors import ServerErrorMiddleware
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Match, Route, Router
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from syftbox_accounting.server import errors
 from syftbox_accounting.server.endpoints import ENDPOINTS, Endpoint, method_not_allowed
@@ -61,6 +64,20 @@ def _asgi(handler: Handler) -> Callable[[Scope, Receive, Send], Awaitable[None]]
     return app
 
 
+class ServiceApp(Starlette):
+    """Starlette without its exception layer (`ExceptionMiddleware`), which wraps every
+    request to turn an `HTTPException` into an answer: here only routing raises one,
+    and `ServiceRouter` answers it itself. The stack: Starlette's 500 for anything that
+    escapes, the app's middleware, the router."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        app: ASGIApp = self.router
+        stack = [Middleware(ServerErrorMiddleware, debug=self.debug), *self.user_middleware]
+        for cls, args, kwargs in reversed(stack):
+            app = cls(app, *args, **kwargs)
+        return app
+
+
 class ServiceRouter(Router):
     """Starlette's router, finding a request for a fixed path (`/transaction/confirm`)
     in one dict lookup instead of trying each route's pattern in turn.
@@ -92,7 +109,13 @@ class ServiceRouter(Router):
                 scope["path_params"] = dict(scope.get("path_params", {}))
                 await route.handle(scope, receive, send)
                 return
-        await super().app(scope, receive, send)
+        try:
+            await super().app(scope, receive, send)
+        except HTTPException as error:
+            # Routing errors (unknown path, wrong method): answered here, so that no
+            # exception layer wraps every request (`ServiceApp`).
+            response = await http_exception(Request(scope, receive, send), error)
+            await response(scope, receive, send)
 
 
 def _fixed_routes(routes: list[BaseRoute]) -> dict[tuple[str, str], Route]:
