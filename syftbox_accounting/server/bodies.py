@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Collection
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -189,13 +189,12 @@ class Fields:
     at once by `check()`, as one 422 validation_error with a detail per field.
     """
 
-    def __init__(self, data: dict[str, Any], known: Iterable[str]) -> None:
+    def __init__(self, data: dict[str, Any], known: Collection[str]) -> None:
         self._data = data
         self.details: list[ErrorDetail] = []
-        known_names = set(known)
         for name in data:
-            if name not in known_names:
-                allowed = ", ".join(sorted(known_names))
+            if name not in known:
+                allowed = ", ".join(sorted(set(known)))
                 self._problem(name, f"is not a known field (allowed: {allowed}): remove it")
 
     def _problem(self, field: str, problem: str) -> None:
@@ -228,6 +227,8 @@ class Fields:
         if len(value) > max_length:
             self._problem(name, f"must be at most {max_length} characters long")
             return None
+        if value.isascii():  # most text, and every valid email: no surrogate
+            return value
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:
