@@ -113,7 +113,8 @@ async def _create_user(run: Runner, request: Request) -> Response:
 
 
 async def _get_my_info(run: Runner, request: Request) -> dict[str, Any]:
-    account = await run.as_caller(request, run.service.my_info, reads=True)
+    # `current`: the login's read of the account is the answer (one read, not two).
+    account = await run.as_caller(request, run.service.my_info, reads=True, current=True)
     return {"user": user_json(account)}
 
 

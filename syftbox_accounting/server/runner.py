@@ -124,13 +124,16 @@ class Runner:
         slow: bool = False,
         heavy: bool = False,
         reads: bool = False,
+        current: bool = False,
     ) -> T:
         """Authenticate the request's Basic credentials or API key (whose scopes must
         cover the request's operation, `operation_of`), then run `func(caller, *args)`;
         `slow` when `func` hashes a password, `heavy` when it may read much (a whole
         history): then it runs in a thread even on an in-memory database; `reads` when
         it only reads (then, with a password verified recently, it runs on the event
-        loop: see `read`)."""
+        loop: see `read`); `current` when `func` wants the caller's account as it is
+        now: a cached Basic login then reads it so, and `func` runs on that read at once
+        (`Caller.current`)."""
         if slow:
             caller = await self.login(request)
             return await self.hashing(request, func, caller, *args, account=caller.account.id)
@@ -149,7 +152,7 @@ class Runner:
         credentials = parse_basic(authorization)
         if reads and not heavy:
             run_db = self.read
-        done: tuple[T] | str = await first(self._if_cached, credentials, func, args)
+        done: tuple[T] | str = await first(self._if_cached, credentials, func, args, current)
         if isinstance(done, tuple):
             return done[0]
         caller = await self.hashing(request, self.service.login, credentials, account=done)
@@ -161,9 +164,13 @@ class Runner:
         return func(self.service.key_login(authorization, op), *args)
 
     def _if_cached(
-        self, credentials: BasicCredentials, func: Callable[..., T], args: tuple[Any, ...]
+        self,
+        credentials: BasicCredentials,
+        func: Callable[..., T],
+        args: tuple[Any, ...],
+        current: bool = False,
     ) -> tuple[T] | str:
-        found = self.service.cached_login(credentials)
+        found = self.service.cached_login(credentials, current=current)
         return found if isinstance(found, str) else (func(found, *args),)
 
     async def answer(
