@@ -275,7 +275,10 @@ def echoed_key(headers: list[tuple[bytes, bytes]]) -> bytes | None:
     """The `Idempotency-Key` to echo on the answer to a request with these (ASGI)
     headers, or None when it carries no valid one: the echo is how clients learn that
     this service honours keys (`request_log.RequestLog` adds it)."""
-    value = b", ".join([v for k, v in headers if k == _ECHO_NAME])
+    values = [v for k, v in headers if k == _ECHO_NAME]
+    if not values:  # most requests
+        return None
+    value = b", ".join(values)
     return value if _KEY.fullmatch(value.decode("latin-1")) else None
 
 
