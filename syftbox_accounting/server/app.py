@@ -1,9 +1,13 @@
 """The HTTP layer: the reference service as an ASGI app (`create_app`).
 
 Its rooms: `endpoints` (a handler per operation, and `ENDPOINTS`, the route table),
-`runner` (where each request's work runs: loop, thread, hashing turn), `routing` (JSON
-errors for everything, routing errors included) and `request_log` (the headers of every
-answer, a log line per request).
+`runner` (where each request's work runs: loop, thread, hashing turn), `routing` (the
+app and its router, a fixed path found in one lookup; JSON errors for everything,
+routing errors included) and `request_log` (the headers of every answer, the
+Idempotency-Key echo among them, and a log line per request).
+
+Every request pays for each layer it crosses: the stack is Starlette's 500 for
+what escapes, `RequestLog`, the router, the handler (`routing.ServiceApp`).
 """
 
 from __future__ import annotations
