@@ -92,14 +92,17 @@ class ServiceRouter(Router):
         # No trailing-slash redirect: that would be an undocumented 307; a 404 instead.
         super().__init__(routes, redirect_slashes=False)
         self._table: dict[tuple[str, str], Route] = {}
-        self._table_of: tuple[int, int] = (0, -1)
+        # The list the table was built from, and its length then (a list, not its id,
+        # which a new list could reuse).
+        self._table_of: tuple[list[BaseRoute] | None, int] = (None, -1)
 
     async def app(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and not scope.get("root_path"):
             routes = self.routes
-            if self._table_of != (id(routes), len(routes)):
+            built_from, length = self._table_of
+            if routes is not built_from or len(routes) != length:
                 self._table = _fixed_routes(routes)
-                self._table_of = (id(routes), len(routes))
+                self._table_of = (routes, len(routes))
             route = self._table.get((scope["method"], scope["path"]))
             if route is not None:
                 # What the scan does with a full match (`Router.app`).

@@ -140,6 +140,10 @@ async def test_routes_added_later_are_routed_as_starlette_routes_them(
     del app.router.routes[:2]
     assert (await client.get("/user/my-info")).json()["code"] == "invalid_credentials"
     assert (await client.put("/extra")).json()["code"] == "not_found"
+    # A new list of the same length is a new table too.
+    replaced = Route("/user/my-info", first, methods=["GET"])
+    app.router.routes = [replaced, *[r for r in app.router.routes if r.path != "/user/my-info"]]
+    assert (await client.get("/user/my-info")).json() == {"first": "GET"}
 
 
 @pytest.mark.anyio
