@@ -129,6 +129,9 @@ async def test_routes_added_later_are_routed_as_starlette_routes_them(
     async def first(request: Request) -> Response:
         return JSONResponse({"first": request.method})
 
+    async def second(request: Request) -> Response:
+        return JSONResponse({"second": request.method})
+
     await register(client, "payer@example.com")
     assert (await client.get("/user/my-info", auth=("payer@example.com", PASSWORD))).is_success
     app.router.routes.insert(0, Route("/user/my-info", first, methods=["GET"]))
@@ -140,10 +143,13 @@ async def test_routes_added_later_are_routed_as_starlette_routes_them(
     del app.router.routes[:2]
     assert (await client.get("/user/my-info")).json()["code"] == "invalid_credentials"
     assert (await client.put("/extra")).json()["code"] == "not_found"
-    # A new list of the same length is a new table too.
-    replaced = Route("/user/my-info", first, methods=["GET"])
-    app.router.routes = [replaced, *[r for r in app.router.routes if r.path != "/user/my-info"]]
+    # A route replaced in place, or a new list of the same length, changes it too.
+    routes = app.router.routes
+    mine = next(i for i, r in enumerate(routes) if getattr(r, "path", "") == "/user/my-info")
+    routes[mine] = Route("/user/my-info", first, methods=["GET"])
     assert (await client.get("/user/my-info")).json() == {"first": "GET"}
+    app.router.routes = [Route("/user/my-info", second, methods=["GET"]), *routes[1:]]
+    assert (await client.get("/user/my-info")).json() == {"second": "GET"}
 
 
 @pytest.mark.anyio
