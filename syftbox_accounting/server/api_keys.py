@@ -14,6 +14,7 @@ scope of a transaction's creation and resolution, which depends on its body.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import hmac
 import re
 import secrets
@@ -211,7 +212,8 @@ class ApiKeys:
         if len(secret) < 32:
             raise ValueError("the API key secret must be at least 32 bytes long")
         self.store = store
-        self._secret = secret
+        # Keyed once; each hash copies it (the same HMAC-SHA256: one per request).
+        self._keyed = hmac.new(secret, digestmod=hashlib.sha256)
         self.clock = clock
         with store.unit() as db:
             for statement in _SCHEMA.strip().split(";"):
@@ -223,7 +225,9 @@ class ApiKeys:
         return "ApiKeys(<secret hidden>)"
 
     def _hash(self, secret: str) -> bytes:
-        return hmac.digest(self._secret, secret.encode("ascii"), "sha256")
+        mac = self._keyed.copy()
+        mac.update(secret.encode("ascii"))
+        return mac.digest()
 
     # -- authentication
 

@@ -1,9 +1,13 @@
 """The HTTP layer: the reference service as an ASGI app (`create_app`).
 
 Its rooms: `endpoints` (a handler per operation, and `ENDPOINTS`, the route table),
-`runner` (where each request's work runs: loop, thread, hashing turn), `routing` (JSON
-errors for everything, routing errors included) and `request_log` (the headers of every
-answer, a log line per request).
+`runner` (where each request's work runs: loop, thread, hashing turn), `routing` (the
+app and its router, a fixed path found in one lookup; JSON errors for everything,
+routing errors included) and `request_log` (the headers of every answer, the
+Idempotency-Key echo among them, and a log line per request).
+
+Every request pays for each layer it crosses: the stack is Starlette's 500 for
+what escapes, `RequestLog`, the router, the handler (`routing.ServiceApp`).
 """
 
 from __future__ import annotations
@@ -13,10 +17,9 @@ import time
 from decimal import Decimal
 
 from starlette.applications import Starlette
-from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 
-from syftbox_accounting.server import docs, idempotency
+from syftbox_accounting.server import docs
 from syftbox_accounting.server.auth import check_admin_key
 from syftbox_accounting.server.clock import Clock
 from syftbox_accounting.server.endpoints import ENDPOINTS, Endpoint
@@ -26,7 +29,7 @@ from syftbox_accounting.server.idempotency_records import RecordLimits
 from syftbox_accounting.server.money import from_decimal
 from syftbox_accounting.server.passwords import MAX_CONCURRENT_HASHES, TEST_ONLY_SCRYPT_N
 from syftbox_accounting.server.request_log import FEATURES, RequestLog
-from syftbox_accounting.server.routing import http_exception, routes
+from syftbox_accounting.server.routing import ServiceApp, ServiceRouter, routes
 from syftbox_accounting.server.service import AccountingService
 from syftbox_accounting.server.store import (
     DEFAULT_MAX_PENDING,
@@ -126,16 +129,9 @@ def create_app(
     except BaseException:
         store.close()
         raise
-    app = Starlette(
-        routes=[
-            *routes(service, hashing, run_inline is True),
-            *docs.routes(),
-        ],  # docs: /openapi.yaml and /docs
-        middleware=[Middleware(RequestLog), Middleware(idempotency.EchoKey)],
-        exception_handlers={HTTPException: http_exception},  # type: ignore[dict-item]
-    )
-    # A trailing-slash redirect would be an undocumented 307: answer 404 instead.
-    app.router.redirect_slashes = False
+    app = ServiceApp(middleware=[Middleware(RequestLog)])
+    # docs: /openapi.yaml and /docs
+    app.router = ServiceRouter([*routes(service, hashing, run_inline is True), *docs.routes()])
     app.state.service = service
     app.state.idempotency = service.keys
     app.state.hashing = hashing

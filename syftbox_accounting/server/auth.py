@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import base64
 import binascii
 import contextlib
 import hmac
 
-from starlette.datastructures import Headers
+from starlette.requests import Request
 
+from syftbox_accounting.server import headers
 from syftbox_accounting.server.errors import admin_disabled, invalid_admin_key, invalid_credentials
 
 
@@ -29,14 +29,14 @@ class BasicCredentials:
         return f"BasicCredentials(email={self.readings[0][0]!r}, password=<hidden>)"
 
 
-def authorization_of(headers: Headers) -> str | None:
+def authorization_of(request: Request) -> str | None:
     """The request's Authorization header, or None.
 
     Repeated fields are read as one comma-joined list, as HTTP defines them, which no
     scheme parses: a request carrying two credentials is refused, rather than the
     service acting on one of them while a proxy in front may have checked the other.
     """
-    values = headers.getlist("authorization")
+    values = headers.values(request.scope, headers.AUTHORIZATION)
     return ", ".join(values) if values else None
 
 
@@ -48,12 +48,15 @@ def parse_basic(header: str | None) -> BasicCredentials:
     if scheme.lower() != "basic":
         raise invalid_credentials()
     try:
-        raw = base64.b64decode(param.strip(), validate=True)
-    except (binascii.Error, ValueError):
+        # What `base64.b64decode(validate=True)` does, less its argument checks.
+        raw = binascii.a2b_base64(param.strip().encode("latin-1", "replace"), strict_mode=True)
+    except binascii.Error:
         raise invalid_credentials() from None
-    texts: list[str] = []
-    with contextlib.suppress(UnicodeDecodeError):
-        texts.append(raw.decode("utf-8"))
+    texts: list[str]
+    try:
+        texts = [raw.decode("utf-8")]
+    except UnicodeDecodeError:
+        texts = []
     latin1 = raw.decode("latin-1")
     if latin1 not in texts:
         texts.append(latin1)

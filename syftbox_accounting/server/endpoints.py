@@ -7,10 +7,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
-from syftbox_accounting.server import errors
+from syftbox_accounting.server import errors, headers
 from syftbox_accounting.server.api_keys import is_api_key, key_json
 from syftbox_accounting.server.auth import authorization_of, check_admin
 from syftbox_accounting.server.bodies import MAX_BODY_BYTES
@@ -31,7 +31,7 @@ def _json_body_type(request: Request) -> None:
     """415 unless the body is declared `application/json` (parameters such as charset
     aside): a browser sends a text/plain, form or multipart body to another origin
     without asking first, with any Basic credentials it holds."""
-    declared = request.headers.getlist("content-type")
+    declared = headers.values(request.scope, headers.CONTENT_TYPE)
     media = declared[0].partition(";")[0].strip().lower() if len(declared) == 1 else ""
     if media != "application/json":
         raise errors.unsupported_media_type(", ".join(declared) or None)
@@ -41,14 +41,20 @@ async def _read_body(request: Request) -> bytes:
     """The JSON body, read up to just past the limit (the parser then answers 400);
     415 for one of another type, before anything else."""
     _json_body_type(request)
+    # ASGI's messages read directly, as `Request.stream` does, without its generator.
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        chunks.append(chunk)
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            break
-    return b"".join(chunks)
+    receive = request.receive
+    while True:
+        message = await receive()
+        if message["type"] == "http.request":
+            chunk = message.get("body", b"")
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > MAX_BODY_BYTES or not message.get("more_body", False):
+                return b"".join(chunks)
+        elif message["type"] == "http.disconnect":
+            raise ClientDisconnect()
 
 
 def _ok(content: dict[str, Any], status: int = 200) -> ExactJSONResponse:
@@ -107,7 +113,8 @@ async def _create_user(run: Runner, request: Request) -> Response:
 
 
 async def _get_my_info(run: Runner, request: Request) -> dict[str, Any]:
-    account = await run.as_caller(request, run.service.my_info, reads=True)
+    # `current`: the login's read of the account is the answer (one read, not two).
+    account = await run.as_caller(request, run.service.my_info, reads=True, current=True)
     return {"user": user_json(account)}
 
 
@@ -167,7 +174,7 @@ async def _cancel_transaction(run: Runner, request: Request) -> Response:
 
 async def _refund_transaction(run: Runner, request: Request) -> Response:
     # Basic or an API key for the recipient of the payment, the Bearer admin key for the admin.
-    authorization = authorization_of(request.headers)
+    authorization = authorization_of(request)
     scheme, _, _ = (authorization or "").strip().partition(" ")
     if scheme.lower() == "bearer" and not is_api_key(authorization):
         # The body's type first, then the key before the body is read, as for credits.
@@ -284,7 +291,7 @@ async def _list_users(run: Runner, request: Request) -> dict[str, Any]:
 
 
 def _admin(run: Runner, request: Request) -> None:
-    check_admin(authorization_of(request.headers), run.service.admin_key)
+    check_admin(authorization_of(request), run.service.admin_key)
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,9 +33,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
 from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from syftbox_accounting.server import errors
+from syftbox_accounting.server import errors, headers
 from syftbox_accounting.server.auth import authorization_of, check_admin, parse_basic
 from syftbox_accounting.server.hashing import REGISTRATIONS
 from syftbox_accounting.server.idempotency_records import (
@@ -83,10 +82,10 @@ class Keyed:
     retired_login: bool = False
 
 
-def key_of(headers: Any) -> str | None:
+def key_of(request: Request) -> str | None:
     """The request's `Idempotency-Key`, None without one, or 422 when malformed (two
     fields are one comma-joined list, as HTTP reads them: no key, not the first)."""
-    values = headers.getlist(KEY_HEADER)
+    values = headers.values(request.scope, headers.IDEMPOTENCY_KEY)
     if not values:
         return None
     value = ", ".join(values)
@@ -146,7 +145,7 @@ async def answer(
         call = functools.partial(func, caller, raw)
     else:
         if keyed.auth == "admin":
-            check_admin(authorization_of(request.headers), service.admin_key)
+            check_admin(authorization_of(request), service.admin_key)
         scope = ADMIN if keyed.auth == "admin" else ANONYMOUS
         call = functools.partial(func, raw)
 
@@ -235,7 +234,7 @@ async def _replay_with_retired_password(
 ) -> Response:
     """A password change's replay, sent with the password that change retired: its
     record, when the body's new password is the account's password now; else 401."""
-    header = authorization_of(request.headers)
+    header = authorization_of(request)
     if header is None or not header.lower().startswith("basic "):
         raise refused  # an API key: it does not change with the password
     credentials = parse_basic(header)
@@ -272,27 +271,15 @@ def _withheld(keyed: Keyed, raw: bytes, body: bytes) -> tuple[str, str, bool] | 
     return name, value, sent == value
 
 
-class EchoKey:
-    """Echo a valid `Idempotency-Key` on every answer to a request that carried one:
-    that is how clients learn that this service honours keys."""
+def echoed_key(headers: list[tuple[bytes, bytes]]) -> bytes | None:
+    """The `Idempotency-Key` to echo on the answer to a request with these (ASGI)
+    headers, or None when it carries no valid one: the echo is how clients learn that
+    this service honours keys (`request_log.RequestLog` adds it)."""
+    values = [v for k, v in headers if k == _ECHO_NAME]
+    if not values:  # most requests
+        return None
+    value = b", ".join(values)
+    return value if _KEY.fullmatch(value.decode("latin-1")) else None
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        name = KEY_HEADER.lower().encode()
-        value = b", ".join(v for k, v in scope["headers"] if k == name)
-        if not _KEY.fullmatch(value.decode("latin-1")):
-            await self.app(scope, receive, send)
-            return
-
-        async def send_echoed(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = [(k, v) for k, v in message.get("headers", []) if k != name]
-                message = {**message, "headers": [*headers, (name, value)]}
-            await send(message)
-
-        await self.app(scope, receive, send_echoed)
+_ECHO_NAME = headers.IDEMPOTENCY_KEY

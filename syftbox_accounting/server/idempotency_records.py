@@ -27,6 +27,7 @@ one caller), answered `429 rate_limited` past it, and `total` in all, answered
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import hmac
 import json
 import math
@@ -180,6 +181,9 @@ class Keys:
         self.limits = limits or RecordLimits()
         self.clock = clock
         self._key = hmac.new(secret, b"syftbox-accounting idempotency records", "sha256").digest()
+        # Keyed once; each MAC copies it (the same HMAC-SHA256, without setting up the
+        # key and the digest again: three per keyed request).
+        self._keyed = hmac.new(self._key, digestmod=hashlib.sha256)
         self._last_purge = 0.0
         with store.unit() as db:
             db.execute(_OBSOLETE)
@@ -194,7 +198,9 @@ class Keys:
         message = b"\x00".join(
             p if isinstance(p, bytes) else p.encode("utf-8", "surrogatepass") for p in parts
         )
-        return hmac.digest(self._key, message, "sha256")[:size]
+        mac = self._keyed.copy()
+        mac.update(message)
+        return mac.digest()[:size]
 
     def fingerprint(
         self, method: str, path: str, raw: bytes, secret_fields: Sequence[str] = ()

@@ -28,9 +28,14 @@ def to_micros(value: object) -> int:
         raise AmountError("must be greater than 0")
     if value > MAX_AMOUNT_MICROS // MICROS_PER_DOLLAR:
         raise AmountError("must be at most 1000000000")
-    # Read the digits ourselves: Decimal arithmetic would round to the context's precision.
     _, digits, exponent = value.as_tuple()
     assert isinstance(exponent, int)  # finite, checked above
+    if exponent >= -DECIMAL_PLACES:
+        # Whole micro-dollars, at most 1e9 dollars: the exact ratio of small integers
+        # (no Decimal arithmetic, which rounds to the context's precision).
+        numerator, denominator = value.as_integer_ratio()
+        return numerator * MICROS_PER_DOLLAR // denominator
+    # Read the digits ourselves: Decimal arithmetic would round to the context's precision.
     significant = len(digits)
     while significant > 1 and digits[significant - 1] == 0:
         significant -= 1

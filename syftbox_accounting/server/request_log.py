@@ -9,6 +9,8 @@ import time
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from syftbox_accounting.server.idempotency import KEY_HEADER, echoed_key
+
 logger = logging.getLogger("syftbox_accounting.server")
 
 
@@ -17,13 +19,16 @@ logger = logging.getLogger("syftbox_accounting.server")
 FEATURES = "holds, capture, refunds, exact-money, api-keys"
 _FEATURES_HEADER = (b"accounting-features", FEATURES.encode())
 _NOSNIFF = (b"x-content-type-options", b"nosniff")
+_KEY_NAME = KEY_HEADER.lower().encode()
 
 
 class RequestLog:
-    """Gives every answer an ``X-Request-Id``, the ``Accounting-Features`` header and
+    """Gives every answer an ``X-Request-Id``, the ``Accounting-Features`` header,
     ``X-Content-Type-Options: nosniff`` (no browser may read a JSON error as a script or
-    a page), and logs one line per request: method, path, status, duration, request id.
-    Never a header or body."""
+    a page) and, to a request with a valid ``Idempotency-Key``, that key back
+    (`idempotency.echoed_key`); logs one line per request: method, path, status,
+    duration, request id. Never a header or body. One layer for all of it: each layer
+    costs every request."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -35,17 +40,21 @@ class RequestLog:
         start = time.perf_counter()
         status = 500
         request_id = "req_" + secrets.token_hex(8)
+        key = echoed_key(scope["headers"])
 
         async def send_logged(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                headers = [
-                    *message.get("headers", ()),
+                headers = list(message.get("headers", ()))
+                if key is not None:
+                    headers = [h for h in headers if h[0] != _KEY_NAME]
+                    headers.append((_KEY_NAME, key))
+                headers += (
                     (b"x-request-id", request_id.encode()),
                     _FEATURES_HEADER,
                     _NOSNIFF,
-                ]
+                )
                 message = {**message, "headers": headers}
             await send(message)
 

@@ -4,6 +4,7 @@ decimal string (`"amountDecimal": "0.25"`)."""
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -29,18 +30,24 @@ def money(micros: int) -> int | float | Money:
     `json` writes a float by its shortest repr, which is the exact decimal for up to 15
     significant digits (every amount up to 1e9 with 6 places); checked, never assumed.
     """
-    whole, fraction = divmod(micros, MICROS_PER_DOLLAR)
-    if fraction == 0:
-        return whole
-    number = micros / MICROS_PER_DOLLAR
-    if repr(number) == format_micros(micros):
-        return number
-    return Money(micros)
+    return _forms(micros)[0]
 
 
 def decimal(micros: int) -> str:
     """The decimal string of an amount, in its shortest form: ``"150.1"``, ``"10"``."""
     return format_micros(micros)
+
+
+@functools.lru_cache(maxsize=4096)
+def _forms(micros: int) -> tuple[int | float | Money, str]:
+    """An amount's number (`money`) and decimal string (`decimal`), formatted once.
+    Cached: answers repeat a few amounts (0 above all), and both forms are immutable."""
+    text = format_micros(micros)
+    whole, fraction = divmod(micros, MICROS_PER_DOLLAR)
+    if fraction == 0:
+        return whole, text
+    number = micros / MICROS_PER_DOLLAR
+    return (number if repr(number) == text else Money(micros)), text
 
 
 def dumps(value: Any) -> str:
@@ -55,17 +62,6 @@ def dumps(value: Any) -> str:
     return json.dumps(value)
 
 
-class ExactJSONResponse(Response):
-    media_type = "application/json"
-
-    def render(self, content: Any) -> bytes:
-        try:
-            text = json.dumps(content, separators=(",", ":"), default=_not_plain)
-        except _NotPlainJSON:
-            text = dumps(content)
-        return text.encode("utf-8")
-
-
 class _NotPlainJSON(TypeError):
     pass
 
@@ -74,27 +70,48 @@ def _not_plain(value: object) -> None:
     raise _NotPlainJSON
 
 
+# One encoder for every answer: `json.dumps` with options builds a new one per call.
+_ENCODE = json.JSONEncoder(separators=(",", ":"), default=_not_plain).encode
+
+
+class ExactJSONResponse(Response):
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        try:
+            text = _ENCODE(content)
+        except _NotPlainJSON:
+            text = dumps(content)
+        return text.encode("utf-8")
+
+
 def user_json(account: Account) -> dict[str, Any]:
+    balance, balance_text = _forms(account.balance)
+    available, available_text = _forms(account.available)
+    held, held_text = _forms(account.held)
     return {
         "id": account.id,
         "email": account.email,
-        "balance": money(account.balance),
-        "balanceDecimal": decimal(account.balance),
+        "balance": balance,
+        "balanceDecimal": balance_text,
         "organization": account.organization,
-        "availableBalance": money(account.available),
-        "availableBalanceDecimal": decimal(account.available),
-        "heldBalance": money(account.held),
-        "heldBalanceDecimal": decimal(account.held),
+        "availableBalance": available,
+        "availableBalanceDecimal": available_text,
+        "heldBalance": held,
+        "heldBalanceDecimal": held_text,
     }
 
 
 def transaction_json(transaction: Transaction) -> dict[str, Any]:
+    amount, amount_text = _forms(transaction.amount)
+    authorized, authorized_text = _forms(transaction.authorized)
+    refunded, refunded_text = _forms(transaction.refunded)
     return {
         "id": transaction.id,
         "senderEmail": transaction.sender_email,
         "recipientEmail": transaction.recipient_email,
-        "amount": money(transaction.amount),
-        "amountDecimal": decimal(transaction.amount),
+        "amount": amount,
+        "amountDecimal": amount_text,
         "status": transaction.status,
         "createdBy": transaction.created_by,
         "resolvedBy": transaction.resolved_by,
@@ -102,31 +119,36 @@ def transaction_json(transaction: Transaction) -> dict[str, Any]:
         "resolvedAt": transaction.resolved_at,
         "appName": transaction.app_name,
         "appEpPath": transaction.app_ep_path,
-        "authorizedAmount": money(transaction.authorized),
-        "authorizedAmountDecimal": decimal(transaction.authorized),
+        "authorizedAmount": authorized,
+        "authorizedAmountDecimal": authorized_text,
         "expiresAt": transaction.expires_at,
         "cancelReason": transaction.cancel_reason,
         "refundOf": transaction.refund_of,
-        "refundedAmount": money(transaction.refunded),
-        "refundedAmountDecimal": decimal(transaction.refunded),
+        "refundedAmount": refunded,
+        "refundedAmountDecimal": refunded_text,
         "refundReason": transaction.refund_reason,
     }
 
 
 def usage_json(usage: Usage) -> dict[str, Any]:
+    spent, spent_text = _forms(usage.spent)
+    received, received_text = _forms(usage.received)
+    pending, pending_text = _forms(usage.pending_amount)
+    refunds_received, refunds_received_text = _forms(usage.refunds_received)
+    refunds_given, refunds_given_text = _forms(usage.refunds_given)
     return {
         "transactionCount": usage.transaction_count,
-        "totalSpent": money(usage.spent),
-        "totalSpentDecimal": decimal(usage.spent),
-        "totalReceived": money(usage.received),
-        "totalReceivedDecimal": decimal(usage.received),
+        "totalSpent": spent,
+        "totalSpentDecimal": spent_text,
+        "totalReceived": received,
+        "totalReceivedDecimal": received_text,
         "pendingCount": usage.pending_count,
-        "pendingAmount": money(usage.pending_amount),
-        "pendingAmountDecimal": decimal(usage.pending_amount),
-        "totalRefundsReceived": money(usage.refunds_received),
-        "totalRefundsReceivedDecimal": decimal(usage.refunds_received),
-        "totalRefundsGiven": money(usage.refunds_given),
-        "totalRefundsGivenDecimal": decimal(usage.refunds_given),
+        "pendingAmount": pending,
+        "pendingAmountDecimal": pending_text,
+        "totalRefundsReceived": refunds_received,
+        "totalRefundsReceivedDecimal": refunds_received_text,
+        "totalRefundsGiven": refunds_given,
+        "totalRefundsGivenDecimal": refunds_given_text,
         "firstTransactionAt": usage.first_at,
         "lastTransactionAt": usage.last_at,
     }

@@ -124,17 +124,20 @@ class Runner:
         slow: bool = False,
         heavy: bool = False,
         reads: bool = False,
+        current: bool = False,
     ) -> T:
         """Authenticate the request's Basic credentials or API key (whose scopes must
         cover the request's operation, `operation_of`), then run `func(caller, *args)`;
         `slow` when `func` hashes a password, `heavy` when it may read much (a whole
         history): then it runs in a thread even on an in-memory database; `reads` when
         it only reads (then, with a password verified recently, it runs on the event
-        loop: see `read`)."""
+        loop: see `read`); `current` when `func` wants the caller's account as it is
+        now: a cached Basic login then reads it so, and `func` runs on that read at once
+        (`Caller.current`)."""
         if slow:
             caller = await self.login(request)
             return await self.hashing(request, func, caller, *args, account=caller.account.id)
-        authorization = authorization_of(request.headers)
+        authorization = authorization_of(request)
         run_db = self.slow if heavy else self.db
         # The caller's check and the operation in one step: on the event loop when it
         # only reads (`read`) or need not wait (`write`), else one thread hop on a file.
@@ -149,7 +152,7 @@ class Runner:
         credentials = parse_basic(authorization)
         if reads and not heavy:
             run_db = self.read
-        done: tuple[T] | str = await first(self._if_cached, credentials, func, args)
+        done: tuple[T] | str = await first(self._if_cached, credentials, func, args, current)
         if isinstance(done, tuple):
             return done[0]
         caller = await self.hashing(request, self.service.login, credentials, account=done)
@@ -161,9 +164,13 @@ class Runner:
         return func(self.service.key_login(authorization, op), *args)
 
     def _if_cached(
-        self, credentials: BasicCredentials, func: Callable[..., T], args: tuple[Any, ...]
+        self,
+        credentials: BasicCredentials,
+        func: Callable[..., T],
+        args: tuple[Any, ...],
+        current: bool = False,
     ) -> tuple[T] | str:
-        found = self.service.cached_login(credentials)
+        found = self.service.cached_login(credentials, current=current)
         return found if isinstance(found, str) else (func(found, *args),)
 
     async def answer(
@@ -178,13 +185,13 @@ class Runner:
         request's operation)
         on the body and `render` its answer; with an `Idempotency-Key`, at most once per
         key (see `idempotency`)."""
-        key = idempotency.key_of(request.headers)
+        key = idempotency.key_of(request)
         if key is not None:
             return await idempotency.answer(self, request, raw, key, func, render, keyed)
         if keyed.auth == "basic":
             return render(await self.as_caller(request, func, raw, slow=keyed.slow))
         if keyed.auth == "admin":
-            check_admin(authorization_of(request.headers), self.service.admin_key)
+            check_admin(authorization_of(request), self.service.admin_key)
             return render(await self.db(func, raw))
         if keyed.slow:
             return render(await self.hashing(request, func, raw, account=REGISTRATIONS))
@@ -193,7 +200,7 @@ class Runner:
     async def login(self, request: Request) -> Caller:
         """The caller of a user request: Basic credentials, or an API key allowed the
         request's operation."""
-        authorization = authorization_of(request.headers)
+        authorization = authorization_of(request)
         if is_api_key(authorization):
             assert authorization is not None
             # It may note the key's last use: a write that need not wait (see `as_caller`).

@@ -41,14 +41,25 @@ from syftbox_accounting.server.tokens import TokenClaims, TokenIssuer
 
 class Caller:
     """An authenticated caller: its account, and the password it proved or the API key
-    it used (whose scopes then bound what it may do)."""
+    it used (whose scopes then bound what it may do). `current`: the account was read
+    as it is now (lapsed holds released), in the same step as the operation that gets
+    this caller (`cached_login(current=True)`), so that `my_info` need not read it again.
+    """
 
-    __slots__ = ("account", "key", "password")
+    __slots__ = ("account", "current", "key", "password")
 
-    def __init__(self, account: Account, password: str | None, key: ApiKey | None = None) -> None:
+    def __init__(
+        self,
+        account: Account,
+        password: str | None,
+        key: ApiKey | None = None,
+        *,
+        current: bool = False,
+    ) -> None:
         self.account = account
         self.password = password
         self.key = key
+        self.current = current
 
     def __repr__(self) -> str:
         proof = "password=<hidden>" if self.key is None else f"api_key={self.key.id}"
@@ -103,20 +114,21 @@ class AccountingService:
 
     # --- authentication -------------------------------------------------------------
 
-    def cached_login(self, credentials: BasicCredentials) -> Caller | str:
+    def cached_login(self, credentials: BasicCredentials, *, current: bool = False) -> Caller | str:
         """The caller, when its password was verified recently; else the account whose
         hashing queue `login` waits in (its id, or "" for an unknown email). Raises 401
         invalid_credentials at once for credentials refused recently: a repeat of the
-        same bad credentials costs no hash."""
+        same bad credentials costs no hash. `current`: read the account as it is now
+        (lapsed holds released), for an operation run at once on that read (`Caller`)."""
         queue: str | None = None
         refused = True
         for email, password in credentials.readings:
-            account = self.store.account(email, identity_only=True)
+            account = self.store.account(email, identity_only=not current)
             if account is None:
                 refused &= self.verified.is_refused(email.casefold(), password, "")
                 continue
             if self.verified.is_cached(account.id, password, account.password_hash):
-                return Caller(account, password)
+                return Caller(account, password, current=current)
             refused &= self.verified.is_refused(account.id, password, account.password_hash)
             queue = queue or account.id
         if refused:
@@ -202,8 +214,11 @@ class AccountingService:
         return account, password
 
     def my_info(self, caller: Caller) -> Account:
-        """The account as it is now, lapsed holds released (the login read only who it
-        is, and maybe before a password check long enough for a hold to lapse)."""
+        """The account as it is now, lapsed holds released: the login's read when it
+        read it so in this same step (`Caller.current`), else a read now (the login read
+        only who it is, or before a password check long enough for a hold to lapse)."""
+        if caller.current:
+            return caller.account
         account = self.store.account(caller.account.email)
         if account is None:
             raise errors.invalid_credentials()  # deleted by a reset meanwhile

@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from syftbox_accounting.server import BackgroundService, api_keys, create_app
+from syftbox_accounting.server.store import Store
 from tests import spec
 from tests.server.conftest import Api, User
 
@@ -433,3 +434,16 @@ def test_the_scope_table_covers_exactly_the_operations_a_key_may_call() -> None:
         for operation_id, needs in api_keys.NEEDS.items():
             if needs == (scope,):
                 assert f"`{operation_id}`" in line, (scope, operation_id)
+
+
+def test_key_hashes_are_those_earlier_versions_stored() -> None:
+    # Keys made before an upgrade must still sign in: the database file keeps only
+    # their hashes (a known answer, computed by the version that first stored them).
+    store = Store(":memory:", lambda: 1.8e9)
+    try:
+        keys = api_keys.ApiKeys(store, b"a" * 32, lambda: 1.8e9)
+        assert keys._hash("sbk_0123456789abcdef").hex() == (
+            "01ac3828e60b54ba9edd05dc9fecc3c2ebaceebba3ce3a095d10a754b702f202"
+        )
+    finally:
+        store.close()

@@ -19,7 +19,9 @@ from syftbox_accounting.server.idempotency_records import (
     DEFAULT_TTL,
     Keys,
     RecordLimits,
+    Scope,
 )
+from syftbox_accounting.server.store import Store
 from tests.server.conftest import Api, User
 
 KEY = "Idempotency-Key"
@@ -369,3 +371,19 @@ def test_an_in_memory_service_keeps_its_records_out_of_its_heap(api: Api) -> Non
     assert "side" in files
     assert records >= 1
     assert in_main == []
+
+
+def test_record_keys_and_fingerprints_are_those_earlier_versions_stored() -> None:
+    # A retry after an upgrade must find the record its first attempt left in the
+    # database file: the MACs are part of the file's format (known answers, computed
+    # by the version that first stored them).
+    store = Store(":memory:", lambda: 1.8e9)
+    try:
+        keys = Keys(store, b"k" * 32)
+        key_hash = keys._key_hash(Scope.account("acc-1"), "key-1", b"fp")
+        assert key_hash.hex() == "d8bbe18d45a27b540729769d0aaead4b"
+        body = b'{"amount": 1.50, "senderEmail": "a@example.com"}'
+        fingerprint = keys.fingerprint("POST", "/transaction/create", body)
+        assert fingerprint.hex() == "c1caaccb1b18f07f172bb0d029f0b663"
+    finally:
+        store.close()

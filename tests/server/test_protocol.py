@@ -9,9 +9,13 @@ from collections.abc import AsyncIterator, Iterator
 import httpx
 import pytest
 from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 
 from syftbox_accounting.server import create_app
 from syftbox_accounting.server.app import ENDPOINTS
+from syftbox_accounting.server.bodies import MAX_BODY_BYTES
 from tests.server.contract import assert_error
 from tests.spec import operations
 
@@ -114,6 +118,69 @@ async def test_an_undocumented_method_is_a_json_405_with_allow(
         assert method in response.headers["allow"]
         assert response.json()["code"] == "method_not_allowed"
         assert other in response.json()["message"]
+
+
+@pytest.mark.anyio
+async def test_routes_added_later_are_routed_as_starlette_routes_them(
+    app: Starlette, client: httpx.AsyncClient
+) -> None:
+    # The fixed paths are found in a table: it must follow the route list, first match
+    # first, as Starlette's scan does (the benchmarks insert a route at the front).
+    async def first(request: Request) -> Response:
+        return JSONResponse({"first": request.method})
+
+    async def second(request: Request) -> Response:
+        return JSONResponse({"second": request.method})
+
+    await register(client, "payer@example.com")
+    assert (await client.get("/user/my-info", auth=("payer@example.com", PASSWORD))).is_success
+    app.router.routes.insert(0, Route("/user/my-info", first, methods=["GET"]))
+    app.router.routes.insert(0, Route("/extra", first, methods=["PUT"]))
+    assert (await client.get("/user/my-info")).json() == {"first": "GET"}
+    assert (await client.head("/user/my-info")).status_code == 200
+    assert (await client.put("/extra")).json() == {"first": "PUT"}
+    assert (await client.get("/extra")).json()["code"] == "method_not_allowed"
+    del app.router.routes[:2]
+    assert (await client.get("/user/my-info")).json()["code"] == "invalid_credentials"
+    assert (await client.put("/extra")).json()["code"] == "not_found"
+    # A route replaced in place, or a new list of the same length, changes it too.
+    routes = app.router.routes
+    mine = next(i for i, r in enumerate(routes) if getattr(r, "path", "") == "/user/my-info")
+    routes[mine] = Route("/user/my-info", first, methods=["GET"])
+    assert (await client.get("/user/my-info")).json() == {"first": "GET"}
+    app.router.routes = [Route("/user/my-info", second, methods=["GET"]), *routes[1:]]
+    assert (await client.get("/user/my-info")).json() == {"second": "GET"}
+
+
+@pytest.mark.anyio
+async def test_a_get_route_answers_head(client: httpx.AsyncClient) -> None:
+    await register(client, "payer@example.com")
+    got = await client.get("/user/my-info", auth=("payer@example.com", PASSWORD))
+    head = await client.head("/user/my-info", auth=("payer@example.com", PASSWORD))
+    assert (head.status_code, head.content) == (200, b"")
+    assert head.headers["content-length"] == got.headers["content-length"]
+
+
+@pytest.mark.anyio
+async def test_a_body_in_several_pieces_is_read_whole_and_a_long_one_refused(
+    client: httpx.AsyncClient,
+) -> None:
+    async def pieces(*chunks: bytes) -> AsyncIterator[bytes]:
+        for chunk in chunks:
+            yield chunk
+
+    body = b'{"email": "alice@example.com", "password": "' + PASSWORD.encode() + b'"}'
+    headers = {"Content-Type": "application/json"}
+    made = await client.post(
+        "/user/create", content=pieces(body[:5], b"", body[5:20], body[20:]), headers=headers
+    )
+    assert made.status_code == 201, made.text
+    padding = b" " * (MAX_BODY_BYTES // 3)
+    long = await client.post(
+        "/user/create", content=pieces(body, padding, padding, padding, padding), headers=headers
+    )
+    assert long.status_code == 400, long.text
+    assert "larger than" in long.json()["message"]
 
 
 @pytest.mark.anyio
