@@ -45,6 +45,7 @@ LAYERS: tuple[frozenset[str], ...] = (
             "retry",
             "limits",
             "deadline_sockets",
+            "deadline_watch",
             "fetching",
             "request_auth",
             "http_clients",
