@@ -73,8 +73,13 @@ def _headers_of(response: httpx.Response, limit: int) -> dict[str, str]:
     raw = response.headers
     encoding = raw.encoding
     headers: dict[str, str] = {}
-    for key, value in raw.raw:
-        name = key.decode(encoding).lower()
+    # httpx (pinned to 0.28) keeps each header as (name, lower-case name, value):
+    # its lower-case names spare a lower() each and the list `raw` builds.
+    items: Any = getattr(raw, "_list", None)
+    if items is None:
+        items = [(key, key.lower(), value) for key, value in raw.raw]
+    for _, key, value in items:
+        name = key.decode(encoding)
         if name in _TRAVEL_HEADERS:
             if name == "content-length":
                 declared = value.strip()
