@@ -46,6 +46,7 @@ LAYERS: tuple[frozenset[str], ...] = (
             "limits",
             "deadline_sockets",
             "deadline_watch",
+            "idle_checks",
             "fetching",
             "request_auth",
             "http_clients",
