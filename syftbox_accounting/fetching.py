@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import httpx
 
 from syftbox_accounting.limits import DEADLINE, AnswerTooLarge, Clock, Overdue, Stopped
+
+if TYPE_CHECKING:
+    from syftbox_accounting.deadline_watch import Watch
 
 # Headers that described the body as it travelled, not the body we read.
 _TRAVEL_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
@@ -70,8 +73,13 @@ def _headers_of(response: httpx.Response, limit: int) -> dict[str, str]:
     raw = response.headers
     encoding = raw.encoding
     headers: dict[str, str] = {}
-    for key, value in raw.raw:
-        name = key.decode(encoding).lower()
+    # httpx (pinned to 0.28) keeps each header as (name, lower-case name, value):
+    # its lower-case names spare a lower() each and the list `raw` builds.
+    items: Any = getattr(raw, "_list", None)
+    if items is None:
+        items = [(key, key.lower(), value) for key, value in raw.raw]
+    for _, key, value in items:
+        name = key.decode(encoding)
         if name in _TRAVEL_HEADERS:
             if name == "content-length":
                 declared = value.strip()
@@ -136,86 +144,97 @@ async def fetch_async(
     client: httpx.AsyncClient, request: Request, clock: Clock, limit: int
 ) -> Answer:
     """`fetch` without blocking the event loop: the deadline cancels the whole
-    exchange (with the running library's own timeout: asyncio's or trio's)."""
-    if _asyncio_running():
-        return await _fetch_asyncio(client, request, clock, limit)
-    trio: Any = sys.modules.get("trio")
-    if trio is None:
-        raise RuntimeError("async calls run on asyncio or trio: neither is running")
-    return await _fetch_trio(trio, client, request, clock, limit)
-
-
-def _asyncio_running() -> bool:
-    """Whether this runs on asyncio (else on trio, the other library supported)."""
+    exchange (on asyncio by one timer per loop, see `deadline_watch`; on trio by a
+    cancel scope)."""
     asyncio: Any = sys.modules.get("asyncio")
-    return asyncio is not None and asyncio._get_running_loop() is not None
-
-
-class _Reading:
-    """One async answer as it is read; `too_large` once it went past the limit (the
-    caller then cancels the exchange: the next read ends httpx's nested generators
-    from the inside, so none is left unclosed)."""
-
-    __slots__ = ("answer", "too_large")
-
-    def __init__(self) -> None:
-        self.answer: Answer | None = None
-        self.too_large = False
-
-    async def read(
-        self,
-        client: httpx.AsyncClient,
-        request: Request,
-        limit: int,
-        stop: Callable[[], object],
-    ) -> None:
-        built = _timed(client, request, request.timeout)
-        response = await client.send(built, auth=request.auth, follow_redirects=False, stream=True)
-        try:
-            headers = _headers_of(response, limit)
-            chunks: list[bytes] = []
-            size = 0
-            async for chunk in response.aiter_bytes():
-                size += len(chunk)
-                if size > limit:
-                    self.too_large = True
-                    stop()
-                else:
-                    chunks.append(chunk)
-            if not self.too_large:
-                headers["content-length"] = str(size)
-                self.answer = Answer(response.status_code, headers, b"".join(chunks))
-        finally:
-            await response.aclose()
-
-
-async def _fetch_asyncio(
-    client: httpx.AsyncClient, request: Request, clock: Clock, limit: int
-) -> Answer:
-    import asyncio
-
-    loop = asyncio.get_running_loop()
-    reading = _Reading()
+    loop = None if asyncio is None else asyncio._get_running_loop()  # None on trio
+    if loop is None:
+        trio: Any = sys.modules.get("trio")
+        if trio is None:
+            raise RuntimeError("async calls run on asyncio or trio: neither is running")
+        return await _fetch_trio(trio, client, request, clock, limit)
+    watch = _watch_for(loop)
+    watched = watch.enter(max(0.0, clock.left()))
     try:
-        async with asyncio.timeout_at(loop.time() + max(0.0, clock.left())) as scope:
-            await reading.read(client, request, limit, lambda: scope.reschedule(loop.time()))
-    except TimeoutError:
-        if not reading.too_large:
-            raise Overdue(clock.seconds) from None  # the scope's deadline, the call's
-    if reading.answer is None:
+        answer = await _read(client, request, limit, watched)
+    except asyncio.CancelledError:
+        if watch.leave(watched):  # the watch cancelled it: the deadline, or the size
+            raise AnswerTooLarge(limit) if watched.too_large else Overdue(clock.seconds) from None
+        raise
+    except BaseException:
+        watch.leave(watched)
+        raise
+    watch.leave(watched)
+    if answer is None:
         raise AnswerTooLarge(limit)
-    return reading.answer
+    return answer
+
+
+def _first_watch(loop: Any) -> Watch:
+    """Load `deadline_watch` (it imports asyncio) with the first asyncio call; later
+    calls go to its `watch_for` at once (an import statement costs more per call)."""
+    global _watch_for
+    from syftbox_accounting.deadline_watch import watch_for
+
+    _watch_for = watch_for
+    return watch_for(loop)
+
+
+_watch_for: Callable[[Any], Watch] = _first_watch
+
+
+class _Stop(Protocol):
+    """How an answer being read ends its exchange once it is too large."""
+
+    too_large: bool
+
+    def stop(self) -> None: ...
+
+
+async def _read(
+    client: httpx.AsyncClient, request: Request, limit: int, stop: _Stop
+) -> Answer | None:
+    """One async answer, read; None when it went past `limit`. Past it, `stop.stop()`
+    asks for the exchange to be cancelled: the next read then ends httpx's nested
+    generators from the inside, so none is left unclosed."""
+    built = _timed(client, request, request.timeout)
+    response = await client.send(built, auth=request.auth, follow_redirects=False, stream=True)
+    try:
+        headers = _headers_of(response, limit)
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size <= limit:
+                chunks.append(chunk)
+            elif not stop.too_large:
+                stop.too_large = True
+                stop.stop()
+    finally:
+        await response.aclose()
+    if stop.too_large:
+        return None
+    headers["content-length"] = str(size)
+    return Answer(response.status_code, headers, b"".join(chunks))
+
+
+class _TrioStop:
+    __slots__ = ("stop", "too_large")
+
+    def __init__(self, scope: Any) -> None:
+        self.stop = scope.cancel
+        self.too_large = False
 
 
 async def _fetch_trio(
     trio: Any, client: httpx.AsyncClient, request: Request, clock: Clock, limit: int
 ) -> Answer:
-    reading = _Reading()
     with trio.CancelScope(deadline=trio.current_time() + max(0.0, clock.left())) as scope:
-        await reading.read(client, request, limit, scope.cancel)
-    if reading.answer is not None:
-        return reading.answer
-    if reading.too_large:
+        stop = _TrioStop(scope)
+        answer = await _read(client, request, limit, stop)
+        if answer is not None:
+            return answer
+    if stop.too_large:
         raise AnswerTooLarge(limit)
     raise Overdue(clock.seconds)  # the scope's deadline, the call's, passed
 

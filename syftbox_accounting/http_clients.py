@@ -172,6 +172,9 @@ class HttpClients:
                 self._async_client = _AsyncClient(
                     follow_redirects=False, verify=shared_ssl_context(), headers=_OWN_HEADERS
                 )
+                from syftbox_accounting.idle_checks import check_idle_cheaply
+
+                check_idle_cheaply(self._async_client)
                 self._async_loop = key
             return self._async_client
 
@@ -223,6 +226,7 @@ def _release_sockets(client: httpx.AsyncClient) -> None:
     pool: Any = getattr(client._transport, "_pool", None)
     for connection in list(getattr(pool, "_connections", ())):
         stream = getattr(getattr(connection, "_connection", None), "_network_stream", None)
+        stream = getattr(stream, "stream", stream)  # httpcore's, in idle_checks' wrapper
         inner: Any = getattr(getattr(stream, "_stream", None), "_transport", None)
         raw = getattr(inner, "_sock", None)  # asyncio: its transport owns the socket
         if raw is not None:

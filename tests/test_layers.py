@@ -45,6 +45,8 @@ LAYERS: tuple[frozenset[str], ...] = (
             "retry",
             "limits",
             "deadline_sockets",
+            "deadline_watch",
+            "idle_checks",
             "fetching",
             "request_auth",
             "http_clients",
