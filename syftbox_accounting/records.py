@@ -12,7 +12,7 @@ import dataclasses
 import datetime
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any, TypedDict
+from typing import Any, SupportsIndex, TypedDict, overload
 
 from syftbox_accounting import render
 from syftbox_accounting.errors import AccountingError
@@ -246,6 +246,22 @@ class TransactionList(list[Transaction]):
     def __init__(self, transactions: Iterable[Transaction] = (), owner: str | None = None):
         super().__init__(transactions)
         self.owner = owner
+
+    @overload
+    def __getitem__(self, index: SupportsIndex) -> Transaction: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> TransactionList: ...
+
+    def __getitem__(self, index: SupportsIndex | slice) -> Transaction | TransactionList:
+        """One transaction, or a slice (``history[:5]``) as a `TransactionList` of the
+        same owner, which shows itself as a table too."""
+        if isinstance(index, slice):
+            return TransactionList(super().__getitem__(index), self.owner)
+        return super().__getitem__(index)
+
+    def copy(self) -> TransactionList:
+        return TransactionList(self, self.owner)
 
     def rows(self) -> list[tuple[str, ...]]:
         """Each transaction as the table shows it: created, status, amount (+ in, - out

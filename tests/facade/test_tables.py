@@ -76,6 +76,19 @@ def test_a_long_history_shows_the_newest_twenty() -> None:
     assert "tx-045" in shown[1]
 
 
+def test_a_slice_or_copy_of_a_history_is_still_a_table_of_the_same_owner() -> None:
+    history = _history(6)
+    for part in (history[:3], history[1::2], history[-2:], history.copy()):
+        assert type(part) is TransactionList
+        assert part.owner == EMAIL
+        assert repr(part).splitlines()[0].split()[0] == "CREATED"
+    assert list(history[:3]) == [history[0], history[1], history[2]]
+    assert repr(history[:3]).splitlines()[-1] == "(3 transactions)"
+    assert history[0].id == "tx-006"
+    assert history[-1].id == "tx-001"
+    assert repr(history[10:]) == "No transactions."
+
+
 def test_a_history_is_an_html_table_with_every_value_escaped() -> None:
     hostile = _tx(1, app_name="<script>alert(1)</script>")
     page = TransactionList([hostile, _tx(2)], owner=EMAIL)._repr_html_()
