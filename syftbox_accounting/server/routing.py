@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Awaitable, Callable
+from operator import is_
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -93,17 +94,18 @@ class ServiceRouter(Router):
         super().__init__(routes, redirect_slashes=False)
         self._table: dict[tuple[str, str], Route] = {}
         # The routes the table was built from, in order: any change to the list (an
-        # insert, a replacement, a new list) rebuilds it. Comparing a tuple of the same
-        # objects costs a tenth of a microsecond (identity, no Route.__eq__).
-        self._table_of: tuple[BaseRoute, ...] | None = None
+        # insert, a replacement, a new list) rebuilds it. Compared object by object by
+        # identity: Starlette's routes are equal when their path, endpoint and methods
+        # are, so a route replaced by one with other middleware would compare equal.
+        self._table_of: tuple[BaseRoute, ...] = ()
 
     async def app(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and not scope.get("root_path"):
             routes = self.routes
-            now = tuple(routes)
-            if now != self._table_of:
+            built = self._table_of
+            if len(routes) != len(built) or not all(map(is_, routes, built)):
                 self._table = _fixed_routes(routes)
-                self._table_of = now
+                self._table_of = tuple(routes)
             route = self._table.get((scope["method"], scope["path"]))
             if route is not None:
                 # What the scan does with a full match (`Router.app`).

@@ -9,9 +9,11 @@ from collections.abc import AsyncIterator, Iterator
 import httpx
 import pytest
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from syftbox_accounting.server import create_app
 from syftbox_accounting.server.app import ENDPOINTS
@@ -150,6 +152,38 @@ async def test_routes_added_later_are_routed_as_starlette_routes_them(
     assert (await client.get("/user/my-info")).json() == {"first": "GET"}
     app.router.routes = [Route("/user/my-info", second, methods=["GET"]), *routes[1:]]
     assert (await client.get("/user/my-info")).json() == {"second": "GET"}
+
+
+@pytest.mark.anyio
+async def test_a_route_replaced_by_an_equal_one_is_the_one_routed(
+    app: Starlette, client: httpx.AsyncClient
+) -> None:
+    # Starlette's routes compare equal by path, endpoint and methods alone: a route
+    # replaced by one that differs only in its middleware (or its pattern) is "equal",
+    # yet the scan takes the new one, and so must the table of fixed paths.
+    class Tagged:
+        def __init__(self, inner: ASGIApp) -> None:
+            self.inner = inner
+
+        async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+            async def tagged(message: Message) -> None:
+                if message["type"] == "http.response.start":
+                    message = {**message, "headers": [*message["headers"], (b"x-tag", b"new")]}
+                await send(message)
+
+            await self.inner(scope, receive, tagged)
+
+    async def mine(request: Request) -> Response:
+        return JSONResponse({"mine": request.method})
+
+    routes = app.router.routes
+    index = next(i for i, r in enumerate(routes) if getattr(r, "path", "") == "/user/my-info")
+    routes[index] = Route("/user/my-info", mine, methods=["GET"])
+    assert (await client.get("/user/my-info")).json() == {"mine": "GET"}
+    routes[index] = Route("/user/my-info", mine, methods=["GET"], middleware=[Middleware(Tagged)])
+    assert routes[index] == Route("/user/my-info", mine, methods=["GET"])  # Starlette's equality
+    response = await client.get("/user/my-info")
+    assert response.headers.get("x-tag") == "new"
 
 
 @pytest.mark.anyio
