@@ -30,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import math
 import threading
+import weakref
 from typing import Any
 
 
@@ -57,7 +58,7 @@ class Watched:
 class Watch:
     """The calls in flight on one event loop and the one timer that ends them."""
 
-    __slots__ = ("armed", "calls", "handle", "loop")
+    __slots__ = ("__weakref__", "armed", "calls", "handle", "loop")
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
@@ -109,13 +110,18 @@ class Watch:
             self._arm(later)
 
 
-# The watch of the loop this thread runs (a thread runs one loop at a time).
+# The watch of the loop this thread runs (a thread runs one loop at a time), held
+# weakly: its armed timer and its calls in flight keep it, and through it its loop.
+# A loop that ended (closed with a timer armed, or with calls never finished) then
+# leaves with what it ran, as it would without the library.
 _local = threading.local()
 
 
 def watch_for(loop: asyncio.AbstractEventLoop) -> Watch:
     """The watch of `loop`, the running loop of this thread."""
-    watch: Watch | None = getattr(_local, "watch", None)
+    ref: weakref.ref[Watch] | None = getattr(_local, "watch", None)
+    watch = None if ref is None else ref()
     if watch is None or watch.loop is not loop:
-        watch = _local.watch = Watch(loop)
+        watch = Watch(loop)
+        _local.watch = weakref.ref(watch)
     return watch
