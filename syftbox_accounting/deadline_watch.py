@@ -12,7 +12,7 @@ task's count of cancel requests (`Task.uncancel`).
 Example (inside a task)::
 
     watch = watch_for(loop)
-    watched = watch.enter(seconds)
+    watched = watch.enter(asyncio.current_task(), seconds)
     try:
         answer = await exchange()
     except asyncio.CancelledError:
@@ -67,13 +67,9 @@ class Watch:
         self.armed = math.inf  # when the timer fires (inf: no timer)
         self.handle: asyncio.TimerHandle | None = None
 
-    def enter(self, seconds: float) -> Watched:
-        """Watch the running task for `seconds` from now."""
-        loop = self.loop
-        task = asyncio.current_task(loop)
-        if task is None:
-            raise RuntimeError("an async call runs inside a task")
-        watched = Watched(self, task, loop.time() + seconds)
+    def enter(self, task: asyncio.Task[Any], seconds: float) -> Watched:
+        """Watch `task`, the running one, for `seconds` from now."""
+        watched = Watched(self, task, self.loop.time() + seconds)
         self.calls[watched] = None
         if watched.when < self.armed:
             self._arm(watched.when)

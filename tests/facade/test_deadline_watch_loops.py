@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import socketserver
 import threading
 import weakref
 from typing import Any
@@ -15,7 +16,9 @@ import httpx
 import pytest
 
 from syftbox_accounting import AccountingClient, ServiceException
+from tests.facade.faulty_server import read_message
 from tests.facade.helpers import USER, user_client
+from tests.facade.test_idle_checks import ANSWER
 
 _PATIENCE = 60.0  # a ceiling reached only when something is broken
 
@@ -111,3 +114,77 @@ def test_two_threads_each_with_a_loop_keep_their_own_deadlines() -> None:
     assert sorted(messages) == [0.05, 0.3]
     for deadline, message in messages.items():
         assert f"within the {deadline:g} s deadline" in message
+
+
+def test_trio_run_as_a_guest_of_asyncio_keeps_its_own_deadline() -> None:
+    # trio's guest mode runs trio inside asyncio's loop, outside any asyncio task:
+    # the call is trio's (its cancel scope, httpcore's trio backend).
+    trio = pytest.importorskip("trio")
+
+    async def on_trio() -> tuple[float, str]:
+        async def hang(request: httpx.Request) -> httpx.Response:
+            await trio.sleep_forever()
+            raise AssertionError("sleep_forever returned")
+
+        async with _client(_answer, _PATIENCE) as client:
+            balance = await client.get_account_balance_async()
+        async with _client(hang, 0.05) as client:
+            with pytest.raises(ServiceException) as caught:
+                await client.get_account_balance_async()
+        return balance, caught.value.message
+
+    async def host() -> Any:
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[Any] = loop.create_future()
+        trio.lowlevel.start_guest_run(
+            on_trio,
+            run_sync_soon_threadsafe=loop.call_soon_threadsafe,
+            done_callback=done.set_result,
+            host_uses_signal_set_wakeup_fd=True,
+        )
+        return (await asyncio.wait_for(done, _PATIENCE)).unwrap()
+
+    balance, message = asyncio.run(host())
+    assert balance == USER["balance"]
+    assert "within the 0.05 s deadline" in message
+
+
+class _KeepAlive(socketserver.BaseRequestHandler):
+    """Answers every request of a connection, kept alive until the client closes it."""
+
+    def handle(self) -> None:
+        self.request.settimeout(_PATIENCE)
+        while read_message(self.request) is not None:
+            self.request.sendall(ANSWER)
+
+
+def test_a_client_shared_by_asyncio_and_its_trio_guest_keeps_their_connections_apart() -> None:
+    # The client the library makes for asyncio's loop holds asyncio's connections, kept
+    # alive; the guest's calls get a client of their own, on trio's connections.
+    trio = pytest.importorskip("trio")
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _KeepAlive)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    client = user_client(url, max_retries=0, retry_policy=None)
+
+    async def host() -> Any:
+        loop = asyncio.get_running_loop()
+        assert await client.get_account_balance_async() == USER["balance"]
+        done: asyncio.Future[Any] = loop.create_future()
+        trio.lowlevel.start_guest_run(
+            client.get_account_balance_async,
+            run_sync_soon_threadsafe=loop.call_soon_threadsafe,
+            done_callback=done.set_result,
+            host_uses_signal_set_wakeup_fd=True,
+        )
+        guest = (await asyncio.wait_for(done, _PATIENCE)).unwrap()
+        assert await client.get_account_balance_async() == USER["balance"]
+        await client.aclose()
+        return guest
+
+    try:
+        assert asyncio.run(host()) == USER["balance"]
+    finally:
+        server.shutdown()
+        server.server_close()
