@@ -12,7 +12,7 @@ task's count of cancel requests (`Task.uncancel`).
 Example (inside a task)::
 
     watch = watch_for(loop)
-    watched = watch.enter(seconds)
+    watched = watch.enter(asyncio.current_task(), seconds)
     try:
         answer = await exchange()
     except asyncio.CancelledError:
@@ -30,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import math
 import threading
+import weakref
 from typing import Any
 
 
@@ -57,7 +58,7 @@ class Watched:
 class Watch:
     """The calls in flight on one event loop and the one timer that ends them."""
 
-    __slots__ = ("armed", "calls", "handle", "loop")
+    __slots__ = ("__weakref__", "armed", "calls", "handle", "loop")
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
@@ -66,13 +67,9 @@ class Watch:
         self.armed = math.inf  # when the timer fires (inf: no timer)
         self.handle: asyncio.TimerHandle | None = None
 
-    def enter(self, seconds: float) -> Watched:
-        """Watch the running task for `seconds` from now."""
-        loop = self.loop
-        task = asyncio.current_task(loop)
-        if task is None:
-            raise RuntimeError("an async call runs inside a task")
-        watched = Watched(self, task, loop.time() + seconds)
+    def enter(self, task: asyncio.Task[Any], seconds: float) -> Watched:
+        """Watch `task`, the running one, for `seconds` from now."""
+        watched = Watched(self, task, self.loop.time() + seconds)
         self.calls[watched] = None
         if watched.when < self.armed:
             self._arm(watched.when)
@@ -109,13 +106,18 @@ class Watch:
             self._arm(later)
 
 
-# The watch of the loop this thread runs (a thread runs one loop at a time).
+# The watch of the loop this thread runs (a thread runs one loop at a time), held
+# weakly: its armed timer and its calls in flight keep it, and through it its loop.
+# A loop that ended (closed with a timer armed, or with calls never finished) then
+# leaves with what it ran, as it would without the library.
 _local = threading.local()
 
 
 def watch_for(loop: asyncio.AbstractEventLoop) -> Watch:
     """The watch of `loop`, the running loop of this thread."""
-    watch: Watch | None = getattr(_local, "watch", None)
+    ref: weakref.ref[Watch] | None = getattr(_local, "watch", None)
+    watch = None if ref is None else ref()
     if watch is None or watch.loop is not loop:
-        watch = _local.watch = Watch(loop)
+        watch = Watch(loop)
+        _local.watch = weakref.ref(watch)
     return watch

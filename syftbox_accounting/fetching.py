@@ -148,13 +148,15 @@ async def fetch_async(
     cancel scope)."""
     asyncio: Any = sys.modules.get("asyncio")
     loop = None if asyncio is None else asyncio._get_running_loop()  # None on trio
-    if loop is None:
+    # No task on a running loop: trio run as asyncio's guest, in the loop's callbacks.
+    task = None if loop is None else asyncio.current_task(loop)
+    if task is None:
         trio: Any = sys.modules.get("trio")
         if trio is None:
-            raise RuntimeError("async calls run on asyncio or trio: neither is running")
+            raise RuntimeError("async calls run in an asyncio task or on trio: neither is running")
         return await _fetch_trio(trio, client, request, clock, limit)
     watch = _watch_for(loop)
-    watched = watch.enter(max(0.0, clock.left()))
+    watched = watch.enter(task, max(0.0, clock.left()))
     try:
         answer = await _read(client, request, limit, watched)
     except asyncio.CancelledError:

@@ -58,12 +58,22 @@ def loop_key() -> object:
     import asyncio
 
     loop = asyncio._get_running_loop()  # None on trio (a cheap check, unlike trio's)
-    if loop is not None:
+    # A loop with no task running: trio run as asyncio's guest (in the loop's callbacks),
+    # whose connections are trio's.
+    if loop is not None and asyncio.current_task(loop) is not None:
         return loop
     trio: Any = sys.modules.get("trio")
-    if trio is not None:
+    if trio is not None and (loop is None or _in_trio(trio)):
         return trio.lowlevel.current_trio_token()
-    return asyncio.get_running_loop()  # raises: no event loop is running
+    return asyncio.get_running_loop()  # the loop; raises when none is running
+
+
+def _in_trio(trio: Any) -> bool:
+    try:
+        trio.lowlevel.current_trio_token()
+    except RuntimeError:
+        return False
+    return True
 
 
 class _AnswerCookies(httpx.Cookies):

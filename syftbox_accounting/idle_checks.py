@@ -48,8 +48,10 @@ def _found_once(stream: httpcore.AsyncNetworkStream) -> httpcore.AsyncNetworkStr
 
 
 def _on_asyncio() -> bool:
+    """In an asyncio task (not trio, nor trio run as asyncio's guest, outside tasks)."""
     asyncio: Any = sys.modules.get("asyncio")
-    return asyncio is not None and asyncio._get_running_loop() is not None
+    loop = None if asyncio is None else asyncio._get_running_loop()
+    return loop is not None and asyncio.current_task(loop) is not None
 
 
 class _IdleChecks(httpcore.AsyncNetworkBackend):

@@ -114,3 +114,143 @@ async def test_a_task_calls_again_after_a_deadline(anyio_backend: str) -> None:
             assert task is not None
             assert task.cancelling() == 0
             assert watch_for(asyncio.get_running_loop()).calls == {}
+
+
+async def test_a_shorter_deadline_of_the_caller_stays_the_callers(anyio_backend: str) -> None:
+    handler = _Hanging()
+    async with _client(handler, deadline=60) as client:
+        with pytest.raises(TimeoutError):
+            with anyio.fail_after(0.05):
+                await client.get_account_balance_async()
+        assert handler.cancelled.is_set()
+        _no_cancellation_left(anyio_backend)
+
+
+async def test_a_shorter_deadline_of_ours_leaves_the_callers_running(anyio_backend: str) -> None:
+    handler = _Hanging(hang=1)
+    async with _client(handler, deadline=0.05) as client:
+        with anyio.fail_after(60) as scope:
+            with pytest.raises(ServiceException) as caught:
+                await client.get_account_balance_async()
+            assert await client.get_account_balance_async() == USER["balance"]
+        assert not scope.cancel_called
+        assert "within the 0.05 s deadline" in caught.value.message
+        _no_cancellation_left(anyio_backend)
+
+
+async def test_a_sibling_failing_in_a_task_group_cancels_the_call() -> None:
+    handler = _Hanging()
+    failures: list[BaseException] = []
+
+    async def call(client: AccountingClient) -> None:
+        try:
+            await client.get_account_balance_async()
+        except Exception as exc:  # a deadline would surface here
+            failures.append(exc)
+
+    async def sibling() -> None:
+        await handler.reached.wait()
+        raise LookupError("the sibling's")
+
+    async with _client(handler, deadline=60) as client:
+        with pytest.RaisesGroup(LookupError):
+            async with anyio.create_task_group() as group:
+                group.start_soon(call, client)
+                group.start_soon(sibling)
+    assert handler.cancelled.is_set()
+    assert failures == []
+
+
+async def test_calls_with_different_deadlines_each_end_at_their_own() -> None:
+    # Entered latest-first and out of order: the one timer is brought forward by each
+    # earlier deadline, and set again for the next one left after each fires.
+    deadlines = (0.4, 0.1, 0.3, 0.05, 0.2)
+    patient = _Hanging()
+    messages: dict[float, str] = {}
+
+    async def call(deadline: float) -> None:
+        async with _client(_Hanging(), deadline=deadline) as client:
+            with pytest.raises(ServiceException) as caught:
+                await client.get_account_balance_async()
+        messages[deadline] = caught.value.message
+
+    async with _client(patient, deadline=60) as client, anyio.create_task_group() as group:
+        group.start_soon(client.get_account_balance_async)
+        await patient.reached.wait()
+        with anyio.fail_after(60):  # a ceiling: a timer not set again hangs them
+            async with anyio.create_task_group() as calls:
+                for deadline in deadlines:
+                    calls.start_soon(call, deadline)
+        assert not patient.cancelled.is_set()
+        group.cancel_scope.cancel()
+    assert sorted(messages) == sorted(deadlines)
+    for deadline, message in messages.items():
+        assert f"within the {deadline:g} s deadline" in message
+
+
+async def test_a_retried_call_keeps_one_deadline_over_its_attempts() -> None:
+    # The first attempt is answered 503 (retried), the second hangs: the call's
+    # deadline, not a fresh one, ends it.
+    seen: list[int] = []
+    reached = anyio.Event()
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(1)
+        if len(seen) == 1:
+            return httpx.Response(503, json={"detail": "busy"})
+        reached.set()
+        await anyio.sleep_forever()
+        raise AssertionError("sleep_forever returned")
+
+    async with _client(handler, deadline=0.2) as client:
+        with pytest.raises(ServiceException) as caught:
+            await client.get_account_balance_async()
+    assert "within the 0.2 s deadline" in caught.value.message
+    assert reached.is_set()
+    assert len(seen) == 2
+
+
+def _no_cancellation_left(anyio_backend: str) -> None:
+    if anyio_backend == "asyncio":
+        import asyncio
+
+        task = asyncio.current_task()
+        assert task is not None
+        assert task.cancelling() == 0
+
+
+async def test_the_callers_cancellation_in_the_deadlines_turn_stays_one(
+    anyio_backend: str,
+) -> None:
+    # asyncio alone: the caller cancels the task in the loop turn the deadline fires
+    # in (both ways round); the cancellation reaches the caller, not a deadline.
+    if anyio_backend != "asyncio":
+        pytest.skip("the watch's timer is asyncio's")
+    import asyncio
+
+    from syftbox_accounting.deadline_watch import watch_for
+
+    loop = asyncio.get_running_loop()
+    for offset in (-1e-6, 0.0, 1e-6):
+        handler = _Hanging()
+        outcomes: list[str] = []
+
+        async def call(client: AccountingClient, outcomes: list[str]) -> None:
+            try:
+                await client.get_account_balance_async()
+                outcomes.append("answer")
+            except ServiceException:
+                outcomes.append("deadline")
+            except asyncio.CancelledError:
+                outcomes.append("cancelled")
+                raise
+
+        async with _client(handler, deadline=0.2) as client:
+            task = asyncio.ensure_future(call(client, outcomes))
+            await handler.reached.wait()
+            (watched,) = watch_for(loop).calls
+            loop.call_at(watched.when + offset, task.cancel)
+            with pytest.raises(asyncio.CancelledError):
+                await task
+        assert outcomes == ["cancelled"]
+        assert watch_for(loop).calls == {}
