@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from syftbox_accounting.server import ManualClock
 from tests.server.conftest import Api, User
 
 # A ceiling for the waits below: generous, reached only when something is broken.
@@ -120,11 +121,18 @@ def test_pages_stay_stable_while_others_insert(api: Api) -> None:
     assert not set(later) & set(seen), "a transaction created during the walk appeared"
 
 
-def test_filters(api: Api) -> None:
+def test_filters(timed_api: Api, clock: ManualClock) -> None:
+    # On the manual clock, a second apart: a fast service makes two payments in one
+    # millisecond, the stamps' resolution, and a time window cannot tell those apart.
+    api = timed_api
     payer, shop, friend = funded(api), api.register(), api.register()
+    clock.advance(1)
     paid = pay(api, payer, shop, 2)
+    clock.advance(1)
     open_ = pay(api, payer, shop, 3, confirm=False)
+    clock.advance(1)
     gift = pay(api, payer, friend, 4)
+    clock.advance(1)
     cancelled = pay(api, payer, friend, 5, confirm=False)
     assert api.resolve("cancel", cancelled, payer).status_code == 200
 
@@ -206,10 +214,12 @@ def test_one_transaction_for_either_party_and_nobody_else(api: Api) -> None:
     assert api.http.get(f"/transactions/{'x' * 65}", auth=payer.auth).status_code == 422
 
 
-def test_usage_is_exact_and_windowed(api: Api) -> None:
+def test_usage_is_exact_and_windowed(timed_api: Api, clock: ManualClock) -> None:
+    api = timed_api  # the window starts at a stamp (milliseconds): a second apart
     payer, shop = funded(api, 10), api.register()
     pay(api, payer, shop, 0.1)
     pay(api, payer, shop, 0.2)
+    clock.advance(1)
     pending = pay(api, payer, shop, 0.3, confirm=False)
     usage = api.http.get("/user/usage", auth=payer.auth).json()["usage"]
     assert usage["transactionCount"] == 4  # with the credit
