@@ -16,6 +16,7 @@ import httpcore
 import httpx
 
 from syftbox_accounting.limits import DEADLINE
+from syftbox_accounting.pool_backends import wrap_pool_backends
 
 
 def _left(timeout: float | None, overdue: type[Exception]) -> float | None:
@@ -88,14 +89,4 @@ def keep_deadlines(client: httpx.Client) -> bool:
     socket operation by the running call's deadline; outside a call of this library
     they behave as before. False when a pool is not httpx's own (a custom transport):
     there only each read's timeout holds."""
-    transports = [client._transport, *(t for t in client._mounts.values() if t is not None)]
-    every = True
-    for transport in transports:
-        pool: Any = getattr(transport, "_pool", None)
-        backend = getattr(pool, "_network_backend", None)
-        if isinstance(backend, httpcore.NetworkBackend):
-            if not isinstance(backend, _DeadlineBackend):
-                pool._network_backend = _DeadlineBackend(backend)
-        else:
-            every = False
-    return every
+    return wrap_pool_backends(client, httpcore.NetworkBackend, _DeadlineBackend)

@@ -18,6 +18,8 @@ import httpcore
 import httpx
 from httpcore._utils import is_socket_readable
 
+from syftbox_accounting.pool_backends import wrap_pool_backends
+
 
 class SocketFoundOnce(httpcore.AsyncNetworkStream):
     """httpcore's `stream`, its ``is_readable`` answered from its socket found once.
@@ -82,14 +84,4 @@ class _IdleChecks(httpcore.AsyncNetworkBackend):
 def check_idle_cheaply(client: httpx.AsyncClient) -> bool:
     """Make `client`'s connection pools (its transport's and its proxies') check idle
     connections with each socket found once. False when a pool is not httpx's own."""
-    transports = [client._transport, *(t for t in client._mounts.values() if t is not None)]
-    every = True
-    for transport in transports:
-        pool: Any = getattr(transport, "_pool", None)
-        backend = getattr(pool, "_network_backend", None)
-        if isinstance(backend, httpcore.AsyncNetworkBackend):
-            if not isinstance(backend, _IdleChecks):
-                pool._network_backend = _IdleChecks(backend)
-        else:
-            every = False
-    return every
+    return wrap_pool_backends(client, httpcore.AsyncNetworkBackend, _IdleChecks)

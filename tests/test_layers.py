@@ -47,6 +47,7 @@ LAYERS: tuple[frozenset[str], ...] = (
             "deadline_sockets",
             "deadline_watch",
             "idle_checks",
+            "pool_backends",
             "fetching",
             "request_auth",
             "http_clients",
