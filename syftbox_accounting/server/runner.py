@@ -86,9 +86,9 @@ class Runner:
 
     async def read(self, func: Callable[..., T], *args: Any) -> T:
         """Run `func`, which only reads, on the event loop even on a file: its reads
-        take no lock (each thread reads through its own connection) and wait for no
-        write. One that would have to wait (a lapsed hold to release first) runs again
-        in a thread."""
+        never wait for a lock (the store's connection when its lock is free, else the
+        thread's own read connection) nor for a write. One that would have to wait (a
+        lapsed hold to release first) runs again in a thread."""
         if self.inline:
             return func(*args)
         try:
