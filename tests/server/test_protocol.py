@@ -162,8 +162,8 @@ async def test_a_route_replaced_by_an_equal_one_is_the_one_routed(
     # replaced by one that differs only in its middleware (or its pattern) is "equal",
     # yet the scan takes the new one, and so must the table of fixed paths.
     class Tagged:
-        def __init__(self, inner: ASGIApp) -> None:
-            self.inner = inner
+        def __init__(self, app: ASGIApp) -> None:  # Starlette passes it by name
+            self.inner = app
 
         async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
             async def tagged(message: Message) -> None:

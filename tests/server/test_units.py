@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import jwt
@@ -217,10 +217,16 @@ def test_dollars_in_messages_show_cents_at_least_and_stay_exact(micros: int, tex
     assert dollars(micros) == text
 
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 @given(st.integers(min_value=0, max_value=4_000_000_000_000))
 def test_stamp_writes_the_millisecond_as_the_store_orders_it(millis: int) -> None:
     text = stamp(millis / 1000)
-    assert datetime.fromisoformat(text).timestamp() * 1000 == pytest.approx(millis, abs=1)
+    # Read back exactly (no float): `millis / 1000` may be a float just below the
+    # millisecond (129.903 is 129.90299999...), which the stamp cuts down to 129.902.
+    written = (datetime.fromisoformat(text) - EPOCH) // timedelta(milliseconds=1)
+    assert millis - 1 <= written <= millis
     assert text.endswith("+00:00")
     assert len(text) == len("2027-01-15T08:00:00.000+00:00")
 
