@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 import anyio
+import anyio.abc
+import anyio.lowlevel
 import httpx
 import pytest
 
@@ -17,6 +19,10 @@ from tests.facade.helpers import USER, user_client
 pytestmark = pytest.mark.anyio
 
 Handler = Callable[[httpx.Request], Awaitable[httpx.Response]]
+# The deadline of calls that must end with an answer: a ceiling reached only when
+# something is broken. Only calls that hang get a short deadline, so that no outcome
+# depends on how fast the machine is.
+_PATIENCE = 60.0
 
 
 def _client(handler: Handler, deadline: float) -> AccountingClient:
@@ -67,7 +73,7 @@ async def test_cancelling_the_caller_is_a_cancellation_not_a_deadline() -> None:
         except Exception as exc:  # a deadline would surface here
             failures.append(exc)
 
-    async with _client(handler, deadline=60) as client, anyio.create_task_group() as group:
+    async with _client(handler, deadline=_PATIENCE) as client, anyio.create_task_group() as group:
         group.start_soon(call, client)
         await handler.reached.wait()
         group.cancel_scope.cancel()
@@ -81,7 +87,7 @@ async def test_a_deadline_ends_only_its_own_call() -> None:
     # and ends it alone.
     long, short = _Hanging(), _Hanging()
     async with (
-        _client(long, deadline=60) as patient,
+        _client(long, deadline=_PATIENCE) as patient,
         _client(short, deadline=0.2) as hurried,
         anyio.create_task_group() as group,
     ):
@@ -100,11 +106,11 @@ async def test_a_task_calls_again_after_a_deadline(anyio_backend: str) -> None:
     # The deadline's cancellation is spent on the call it ended: the same task's next
     # call runs to its answer, and nothing is left pending.
     handler = _Hanging(hang=1)
-    async with _client(handler, deadline=0.2) as client:
+    async with _client(handler, deadline=0.2) as hurried, _client(handler, _PATIENCE) as client:
         with pytest.raises(ServiceException):
-            await client.get_account_balance_async()
+            await hurried.get_account_balance_async()
         assert await client.get_account_balance_async() == USER["balance"]
-        await anyio.sleep(0)  # a cancellation left pending would land here
+        await anyio.lowlevel.checkpoint()  # a cancellation left pending would land here
         if anyio_backend == "asyncio":
             import asyncio
 
@@ -118,20 +124,31 @@ async def test_a_task_calls_again_after_a_deadline(anyio_backend: str) -> None:
 
 async def test_a_shorter_deadline_of_the_caller_stays_the_callers(anyio_backend: str) -> None:
     handler = _Hanging()
-    async with _client(handler, deadline=60) as client:
+
+    async def caller_deadline_passes(scope: anyio.CancelScope) -> None:
+        await handler.reached.wait()
+        scope.deadline = anyio.current_time()  # the caller's deadline, due now
+
+    async def call_until_the_callers_deadline(
+        client: AccountingClient, group: anyio.abc.TaskGroup
+    ) -> None:
+        with anyio.fail_after(_PATIENCE) as scope:
+            group.start_soon(caller_deadline_passes, scope)
+            await client.get_account_balance_async()
+
+    async with _client(handler, _PATIENCE) as client, anyio.create_task_group() as group:
         with pytest.raises(TimeoutError):
-            with anyio.fail_after(0.05):
-                await client.get_account_balance_async()
+            await call_until_the_callers_deadline(client, group)
         assert handler.cancelled.is_set()
         _no_cancellation_left(anyio_backend)
 
 
 async def test_a_shorter_deadline_of_ours_leaves_the_callers_running(anyio_backend: str) -> None:
     handler = _Hanging(hang=1)
-    async with _client(handler, deadline=0.05) as client:
-        with anyio.fail_after(60) as scope:
+    async with _client(handler, deadline=0.05) as hurried, _client(handler, _PATIENCE) as client:
+        with anyio.fail_after(_PATIENCE) as scope:
             with pytest.raises(ServiceException) as caught:
-                await client.get_account_balance_async()
+                await hurried.get_account_balance_async()
             assert await client.get_account_balance_async() == USER["balance"]
         assert not scope.cancel_called
         assert "within the 0.05 s deadline" in caught.value.message
@@ -152,7 +169,7 @@ async def test_a_sibling_failing_in_a_task_group_cancels_the_call() -> None:
         await handler.reached.wait()
         raise LookupError("the sibling's")
 
-    async with _client(handler, deadline=60) as client:
+    async with _client(handler, deadline=_PATIENCE) as client:
         with pytest.RaisesGroup(LookupError):
             async with anyio.create_task_group() as group:
                 group.start_soon(call, client)
@@ -174,10 +191,10 @@ async def test_calls_with_different_deadlines_each_end_at_their_own() -> None:
                 await client.get_account_balance_async()
         messages[deadline] = caught.value.message
 
-    async with _client(patient, deadline=60) as client, anyio.create_task_group() as group:
+    async with _client(patient, deadline=_PATIENCE) as client, anyio.create_task_group() as group:
         group.start_soon(client.get_account_balance_async)
         await patient.reached.wait()
-        with anyio.fail_after(60):  # a ceiling: a timer not set again hangs them
+        with anyio.fail_after(_PATIENCE):  # a ceiling: a timer not set again hangs them
             async with anyio.create_task_group() as calls:
                 for deadline in deadlines:
                     calls.start_soon(call, deadline)
@@ -245,10 +262,15 @@ async def test_the_callers_cancellation_in_the_deadlines_turn_stays_one(
                 outcomes.append("cancelled")
                 raise
 
-        async with _client(handler, deadline=0.2) as client:
+        async with _client(handler, _PATIENCE) as client:
             task = asyncio.ensure_future(call(client, outcomes))
             await handler.reached.wait()
-            (watched,) = watch_for(loop).calls
+            # The call's deadline brought forward to a moment from now, once the call is
+            # in flight (however long it took to get there), the timer set for it.
+            watch = watch_for(loop)
+            (watched,) = watch.calls
+            watched.when = loop.time() + 0.01
+            watch._arm(watched.when)
             loop.call_at(watched.when + offset, task.cancel)
             with pytest.raises(asyncio.CancelledError):
                 await task
