@@ -53,6 +53,14 @@ class _Hanging:
         raise AssertionError("sleep_forever returned")
 
 
+async def _call_noting_failures(client: AccountingClient, failures: list[BaseException]) -> None:
+    """A balance read whose failure (a deadline would be one) is noted, not raised."""
+    try:
+        await client.get_account_balance_async()
+    except Exception as exc:
+        failures.append(exc)
+
+
 async def test_a_transport_that_never_answers_ends_at_the_deadline() -> None:
     handler = _Hanging()
     async with _client(handler, deadline=0.2) as client:
@@ -67,14 +75,8 @@ async def test_cancelling_the_caller_is_a_cancellation_not_a_deadline() -> None:
     handler = _Hanging()
     failures: list[BaseException] = []
 
-    async def call(client: AccountingClient) -> None:
-        try:
-            await client.get_account_balance_async()
-        except Exception as exc:  # a deadline would surface here
-            failures.append(exc)
-
     async with _client(handler, deadline=_PATIENCE) as client, anyio.create_task_group() as group:
-        group.start_soon(call, client)
+        group.start_soon(_call_noting_failures, client, failures)
         await handler.reached.wait()
         group.cancel_scope.cancel()
     assert group.cancel_scope.cancelled_caught
@@ -159,12 +161,6 @@ async def test_a_sibling_failing_in_a_task_group_cancels_the_call() -> None:
     handler = _Hanging()
     failures: list[BaseException] = []
 
-    async def call(client: AccountingClient) -> None:
-        try:
-            await client.get_account_balance_async()
-        except Exception as exc:  # a deadline would surface here
-            failures.append(exc)
-
     async def sibling() -> None:
         await handler.reached.wait()
         raise LookupError("the sibling's")
@@ -172,7 +168,7 @@ async def test_a_sibling_failing_in_a_task_group_cancels_the_call() -> None:
     async with _client(handler, deadline=_PATIENCE) as client:
         with pytest.RaisesGroup(LookupError):
             async with anyio.create_task_group() as group:
-                group.start_soon(call, client)
+                group.start_soon(_call_noting_failures, client, failures)
                 group.start_soon(sibling)
     assert handler.cancelled.is_set()
     assert failures == []
