@@ -1,8 +1,11 @@
 """A benchmark server, run in its own process: `python -m tests.benchmarks.launcher KIND`.
 
-- ``reference``: the reference service (`create_app`) with one extra route,
-  ``GET /bench/noop`` answering ``{}``, the floor that P4's charges are compared with.
-  The route is not part of the contract: it exists only in this launcher.
+- ``reference``: the reference service (`create_app`) with two extra routes:
+  ``GET /bench/noop`` answering ``{}``, the floor that P4's charges are compared with,
+  and ``POST /bench/noop``, which reads the body and answers a fixed transaction as
+  large as a charge's: two of those are a charge's HTTP work without the service's
+  (P4's ceiling). The routes are not part of the contract: they exist only in this
+  launcher.
 - ``slow``: a tiny Starlette app whose ``GET /user/my-info`` answers a fixed user after
   ``--delay`` seconds (P2).
 
@@ -37,8 +40,26 @@ SLOW_USER = {
 _PR_SET_PDEATHSIG = 1
 
 
+# A confirmed transaction as the service answers it (597 bytes, as in P4's charges).
+NOOP_TRANSACTION = (
+    b'{"transaction": {"id": "aaf5bcc7-70e4-4d61-abd4-853d314f7bc6", "senderEmail": '
+    b'"payer@example.com", "recipientEmail": "shop@example.com", "amount": 0.01, '
+    b'"amountDecimal": "0.01", "status": "COMPLETED", "createdBy": "SENDER", "resolvedBy": '
+    b'"SENDER", "createdAt": "2026-12-05T06:00:18.689+00:00", "resolvedAt": '
+    b'"2026-12-05T06:00:18.690+00:00", "appName": null, "appEpPath": null, '
+    b'"authorizedAmount": 0.01, "authorizedAmountDecimal": "0.01", "expiresAt": '
+    b'"2026-12-05T07:00:18.689+00:00", "cancelReason": null, "refundOf": null, '
+    b'"refundedAmount": 0, "refundedAmountDecimal": "0", "refundReason": null}}'
+)
+
+
 async def _noop(request: Request) -> Response:
     return JSONResponse({})
+
+
+async def _noop_post(request: Request) -> Response:
+    await request.body()
+    return Response(NOOP_TRANSACTION, media_type="application/json")
 
 
 def reference_app(
@@ -54,8 +75,11 @@ def reference_app(
         initial_credit=Decimal(100),
         idempotency_limits=limits,
     )
-    # First, so that nothing else is tried before it (the cheapest possible request).
-    app.router.routes.insert(0, Route(NOOP_PATH, _noop, methods=["GET"]))
+    # First, so that nothing else is tried before them (the cheapest possible requests).
+    app.router.routes[:0] = [
+        Route(NOOP_PATH, _noop, methods=["GET"]),
+        Route(NOOP_PATH, _noop_post, methods=["POST"]),
+    ]
     return app
 
 

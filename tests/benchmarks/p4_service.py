@@ -17,6 +17,10 @@ Two clients, each measuring both kinds:
   (the service's default); the others use a SQLite file in a temporary folder.
 - P4-balance, P4-balance-mem: a balance read (`GET /user/my-info`, what
   `get_account_balance()` sends) with the minimal client, against the same no-op.
+- The ceiling, measured with P4-server-mem: a charge's two POSTs, same bodies, sent to
+  `POST /bench/noop`, which reads the body and answers a transaction as large as the
+  service's. Its ratio is the most any app could reach with a two-request charge on this
+  HTTP server: the server's HTTP work alone, without the service's.
 
 The server's and the client's CPU time per operation (from /proc and `process_time`)
 are reported, to show which side limits each figure. Diagnostic, with no target: the
@@ -177,16 +181,20 @@ async def _measure(
         if status != 200:
             raise RuntimeError(f"P4: my-info answered {status}: {body!r}")
 
-    async def lite_charge(index: int) -> None:
+    async def two_posts(index: int, create: str, confirm: str) -> None:
         connection = lite[index]
-        status, body = await connection.request(
-            "POST", "/transaction/create", post_head, charge_body
-        )
+        status, body = await connection.request("POST", create, post_head, charge_body)
         if status != 200:
-            raise RuntimeError(f"P4: create answered {status}: {body!r}")
-        confirm = json.dumps({"transactionId": json.loads(body)["transaction"]["id"]}).encode()
-        status, body = await connection.request("POST", "/transaction/confirm", post_head, confirm)
+            raise RuntimeError(f"P4: {create} answered {status}: {body!r}")
+        second = json.dumps({"transactionId": json.loads(body)["transaction"]["id"]}).encode()
+        status, body = await connection.request("POST", confirm, post_head, second)
         _completed(status, json.loads(body))
+
+    async def lite_charge(index: int) -> None:
+        await two_posts(index, "/transaction/create", "/transaction/confirm")
+
+    async def lite_ceiling(index: int) -> None:
+        await two_posts(index, NOOP_PATH, NOOP_PATH)
 
     kinds: dict[str, Operation] = {
         "noop": noop,
@@ -194,6 +202,7 @@ async def _measure(
         "lite_noop": lite_noop,
         "lite_charge": lite_charge,
         "lite_balance": lite_balance,
+        "lite_ceiling": lite_ceiling,
         "facade_charge": facade_charge,
     }
     if only is not None:
@@ -218,21 +227,22 @@ def run(*, rounds: int, seconds: float) -> list[Row]:
         tempfile.TemporaryDirectory(prefix="bench-p4-") as tmp,
         ServerProcess("reference", "--db", f"{tmp}/p4.db", "--admin-key", ADMIN_KEY) as server,
     ):
-        results = asyncio.run(_measure(server, rounds, seconds))
+        file_kinds = ("noop", "charge", "lite_noop", "lite_charge", "lite_balance", "facade_charge")
+        results = asyncio.run(_measure(server, rounds, seconds, only=file_kinds))
+    memory_kinds = ("lite_noop", "lite_charge", "lite_balance", "lite_ceiling")
     with ServerProcess("reference", "--db", ":memory:", "--admin-key", ADMIN_KEY) as server:
-        in_memory = asyncio.run(
-            _measure(server, rounds, seconds, only=("lite_noop", "lite_charge", "lite_balance"))
-        )
+        in_memory = asyncio.run(_measure(server, rounds, seconds, only=memory_kinds))
     results.update({f"memory_{name}": runs for name, runs in in_memory.items()})
     rates = {name: [r.rate for r in runs] for name, runs in results.items()}
     rate = {name: median(values) for name, values in rates.items()}
     server_cpu = {name: median([r.server_cpu_ms for r in runs]) for name, runs in results.items()}
     client_cpu = {name: median([r.client_cpu_ms for r in runs]) for name, runs in results.items()}
+    ceiling = rate["memory_lite_ceiling"] / rate["memory_lite_noop"]
     log(
         f"P4: httpx.AsyncClient: {rate['charge']:.0f} charges/s, {rate['noop']:.0f} noop/s; "
         f"minimal client: {rate['lite_charge']:.0f} charges/s, {rate['lite_noop']:.0f} noop/s "
         f"(in-memory database: {rate['memory_lite_charge']:.0f} charges/s, "
-        f"{rate['memory_lite_noop']:.0f} noop/s); "
+        f"{rate['memory_lite_noop']:.0f} noop/s, ceiling {rate['memory_lite_ceiling']:.0f}/s); "
         f"facade transfer_async(): {rate['facade_charge']:.0f} charges/s "
         f"({rate['facade_charge'] / rate['charge']:.2f}x raw httpx). CPU ms per operation, "
         "server / client: "
@@ -246,6 +256,7 @@ def run(*, rounds: int, seconds: float) -> list[Row]:
         "server_cpu_ms_per_operation": server_cpu,
         "client_cpu_ms_per_operation": client_cpu,
         "facade_transfer_async_vs_raw_httpx_charges": rate["facade_charge"] / rate["charge"],
+        "ceiling_two_noop_posts_vs_noop": ceiling,
     }
     return [
         Row(
@@ -273,7 +284,8 @@ def run(*, rounds: int, seconds: float) -> list[Row]:
         Row(
             id="P4-server-mem",
             what="P4-server against a service on an in-memory database (--db :memory:, "
-            "the default) instead of a file",
+            "the default) instead of a file; the ceiling, a charge's two POSTs answered by "
+            f"a no-op route of the same server, is {ceiling:.2f}x",
             unit="/s",
             subject=rate["memory_lite_charge"],
             baseline=rate["memory_lite_noop"],
