@@ -13,11 +13,11 @@ A keyed request goes through three steps:
    nor the reverse. An answer that changed nothing (any 4xx) leaves no record; one of
    500 and above gives the key back.
 
-An operation of microseconds (a payment, a charge) makes its claim in that same
-database transaction: a second request with the key waits for it, then gets its
-answer. One that hashes a password claims first, in a short transaction of its own,
-then waits for its hashing turn: a second request meanwhile gets `409
-request_in_progress`.
+An operation of microseconds (a payment, a charge) checks its key in that same
+database transaction, and writes a record only with its answer: a second request with
+the key waits for it, then gets that answer. One that hashes a password claims first,
+in a short transaction of its own, then waits for its hashing turn: a second request
+meanwhile gets `409 request_in_progress`.
 
 The records live in `idempotency_records`, which says what they keep and what never.
 """
@@ -28,7 +28,6 @@ import dataclasses
 import functools
 import json
 import re
-import sqlite3
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
@@ -40,7 +39,6 @@ from syftbox_accounting.server.hashing import REGISTRATIONS
 from syftbox_accounting.server.idempotency_records import (
     ADMIN,
     ANONYMOUS,
-    Claim,
     Keys,
     Stored,
     restore,
@@ -149,9 +147,10 @@ async def answer(
         scope = ADMIN if keyed.auth == "admin" else ANONYMOUS
         call = functools.partial(func, raw)
 
-    def answered(db: sqlite3.Connection, got: Claim) -> Response:
-        """Run the operation and record a success, in the caller's unit of work: a
-        success is recorded in the same database transaction as its change."""
+    def answered(record: Callable[[int, bytes, tuple[str, str, bool] | None], None]) -> Response:
+        """Run the operation and `record` its answer (status, body, secret member), in
+        the caller's unit of work: a success is recorded in the same database
+        transaction as its change."""
         try:
             response = render(call())
         except errors.ApiError as error:
@@ -159,7 +158,7 @@ async def answer(
                 raise
             response = error_response(error)
         body = bytes(response.body)
-        keys.settle(db, got, response.status_code, body, _withheld(keyed, raw, body))
+        record(response.status_code, body, _withheld(keyed, raw, body))
         return response
 
     if keyed.slow:  # it hashes a password: claim first, then wait for a hashing turn
@@ -170,7 +169,7 @@ async def answer(
                 return replay(service, got, fp, raw, keyed, account)
             try:
                 with service.store.unit() as db:
-                    return answered(db, got)
+                    return answered(functools.partial(keys.settle, db, got))
             except BaseException:
                 keys.release(got)
                 raise
@@ -180,15 +179,15 @@ async def answer(
         )
 
     def at_once() -> Response:
-        # Work of microseconds: the claim, the operation and its record in one database
-        # transaction (a request with the same key meanwhile waits, then gets the
-        # answer), written where a write need not wait (`Runner.write`). A failure
-        # rolls the claim back with the rest.
+        # Work of microseconds: the key's check, the operation and its record in one
+        # database transaction, which no other request sees before it commits (one with
+        # the same key meanwhile waits, then gets the answer), written where a write
+        # need not wait (`Runner.write`). A failure rolls it all back.
         with service.store.unit() as db:
-            got = keys.claim_in(db, scope, key, fp)
+            got = keys.reserve_in(db, scope, key, fp)
             if isinstance(got, Stored):
                 return replay(service, got, fp, raw, keyed, account)
-            return answered(db, got)
+            return answered(functools.partial(keys.record_in, db, got))
 
     return await run.write(at_once)
 

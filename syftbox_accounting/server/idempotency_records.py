@@ -1,11 +1,14 @@
 """Idempotency records: the keyed answers, in the service's database.
 
 A record maps (scope, key) to the request's fingerprint and, once answered, its answer
-(status and sealed body). `Keys.claim` takes a key for one request in its own short
-database transaction (or finds its record); `Keys.settle` records a success inside
-the unit of work that made it, or forgets the claim of an answer that changed nothing;
-`Keys.release` gives the key back after a failure. The HTTP side (`idempotency`)
-decides when to call them.
+(status and sealed body). Work that waits between taking a key and answering (it hashes
+a password) takes it with `Keys.claim`, in a short database transaction of its own (or
+finds its record); `Keys.settle` records a success inside the unit of work that made
+it, or forgets the claim of an answer that changed nothing; `Keys.release` gives the
+key back after a failure. Work of microseconds does all of it in one unit of work, which
+no other request sees until it commits: `Keys.reserve_in` checks the key and the room
+for a record, writing nothing, and `Keys.record_in` stores a success with the change it
+made (one statement). The HTTP side (`idempotency`) decides when to call them.
 
 What the database holds, and what it never holds:
 - keys and fingerprints only as HMACs under a key derived from the service's secret
@@ -163,6 +166,20 @@ class Claim:
     owner: bytes
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class Reserved:
+    """A key found free inside a unit of work (`Keys.reserve_in`), with room for its
+    record; nothing is written until `Keys.record_in`. `replaces`: an expired or
+    abandoned record of the key is in the way, and the new one takes its place."""
+
+    scope: Scope
+    key: str
+    key_hash: bytes
+    fingerprint: bytes
+    at: float
+    replaces: bool
+
+
 class Keys:
     """The idempotency records, in the store's database (and its transactions).
 
@@ -248,28 +265,31 @@ class Keys:
     def lookup(self, scope: Scope, key: str, fp: bytes) -> Stored | None:
         """The record of `key` in `scope`, without claiming it."""
         with self.store.unit() as db:
-            return self._find(db, scope, key, self._key_hash(scope, key, fp))
+            return self._find(db, scope, key, self._key_hash(scope, key, fp), self.clock())[0]
 
     def _find(
-        self, db: sqlite3.Connection, scope: Scope, key: str, key_hash: bytes
-    ) -> Stored | None:
+        self, db: sqlite3.Connection, scope: Scope, key: str, key_hash: bytes, now: float
+    ) -> tuple[Stored | None, bool]:
+        """The live record of `key`, if any, and whether a row of it exists at all (an
+        expired or abandoned one gives way to a new request)."""
         row = db.execute(
             "SELECT fingerprint, owner, status, body, created_at, expires_at"
             " FROM idempotency_records WHERE scope = ? AND key_hash = ?",
             (scope.name, key_hash),
         ).fetchone()
-        now = self.clock()
-        if row is None or row[5] <= now:
-            return None
-        fp, owner, status, body, created_at, _ = row
+        if row is None:
+            return None, False
+        fp, owner, status, body, created_at, expires_at = row
+        if expires_at <= now:
+            return None, True
         if owner is not None:
             if created_at <= now - STALE_CLAIM:
-                return None
-            return Stored(bytes(fp), None, None)
+                return None, True
+            return Stored(bytes(fp), None, None), True
         plain = self._open(scope, key, bytes(body))
         header, _, answer = plain.partition(b"\n")
         withheld = _withheld_from(header)
-        return Stored(bytes(fp), int(status), answer, withheld)
+        return Stored(bytes(fp), int(status), answer, withheld), True
 
     def claim(self, scope: Scope, key: str, fp: bytes) -> Claim | Stored:
         """Take `key` for this request, or the record it already has, in a database
@@ -279,47 +299,94 @@ class Keys:
             return self.claim_in(db, scope, key, fp)
 
     def claim_in(self, db: sqlite3.Connection, scope: Scope, key: str, fp: bytes) -> Claim | Stored:
-        """`claim`, inside the caller's unit of work (`Store.unit`): for work that
-        claims, acts and records its answer in one database transaction."""
+        """`claim`, inside the caller's unit of work (`Store.unit`)."""
+        found = self.reserve_in(db, scope, key, fp)
+        if isinstance(found, Stored):
+            return found
+        owner = secrets.token_bytes(16)
+        self._put(db, found, owner, None, None)
+        return Claim(scope, key, found.key_hash, owner)
+
+    def reserve_in(
+        self, db: sqlite3.Connection, scope: Scope, key: str, fp: bytes
+    ) -> Reserved | Stored:
+        """Inside the caller's unit of work (`Store.unit`): the record `key` already
+        has, or the key found free with room for a record (429 rate_limited past the
+        caller's cap, 503 unavailable past the total), writing nothing but a due purge
+        of expired records. For work that acts and records its answer (`record_in`) in
+        that same database transaction."""
         now = self.clock()
         key_hash = self._key_hash(scope, key, fp)
         if now - self._last_purge >= _PURGE_EVERY:
             self._purge(db, now)
-        found = self._find(db, scope, key, key_hash)
+        found, present = self._find(db, scope, key, key_hash, now)
         if found is not None:
             return found
-        # An expired or abandoned record of this key gives way to the new claim.
-        gone = db.execute(
-            "DELETE FROM idempotency_records WHERE scope = ? AND key_hash = ?",
-            (scope.name, key_hash),
-        ).rowcount
-        if gone:
-            _count(db, {scope.name: -gone, _TOTAL: -gone})
-        self._check_room(db, scope, now)
-        owner = secrets.token_bytes(16)
+        # An expired or abandoned record of this key gives way: its place is no new one.
+        self._check_room(db, scope, now, freed=1 if present else 0)
+        return Reserved(scope, key, key_hash, fp, now, replaces=present)
+
+    def record_in(
+        self,
+        db: sqlite3.Connection,
+        reserved: Reserved,
+        status: int,
+        body: bytes,
+        withheld: tuple[str, str, bool] | None = None,
+    ) -> None:
+        """Inside the unit of work of `reserve_in` that made the answer: store it when it
+        is a success (a change to replay); an answer that changed nothing leaves no
+        record. `withheld` as for `settle`."""
+        if 200 <= status < 300:
+            sealed = self._sealed(reserved.scope, reserved.key, body, withheld)
+            self._put(db, reserved, None, status, sealed)
+
+    def _put(
+        self,
+        db: sqlite3.Connection,
+        reserved: Reserved,
+        owner: bytes | None,
+        status: int | None,
+        sealed: bytes | None,
+    ) -> None:
+        """Write the record of a reserved key: a claim (`owner`) or an answer, in the
+        place of any expired or abandoned one, counted when it is a new one."""
         db.execute(
             "INSERT INTO idempotency_records"
-            " (scope, key_hash, fingerprint, owner, created_at, expires_at)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            (scope.name, key_hash, fp, owner, now, now + self._ttl(scope)),
+            " (scope, key_hash, fingerprint, owner, status, body, created_at, expires_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (scope, key_hash) DO UPDATE SET"
+            " fingerprint = excluded.fingerprint, owner = excluded.owner,"
+            " status = excluded.status, body = excluded.body,"
+            " created_at = excluded.created_at, expires_at = excluded.expires_at",
+            (
+                reserved.scope.name,
+                reserved.key_hash,
+                reserved.fingerprint,
+                owner,
+                status,
+                sealed,
+                reserved.at,
+                reserved.at + self._ttl(reserved.scope),
+            ),
         )
-        _count(db, {scope.name: 1, _TOTAL: 1})
-        return Claim(scope, key, key_hash, owner)
+        if not reserved.replaces:
+            _count(db, {reserved.scope.name: 1, _TOTAL: 1})
 
-    def _check_room(self, db: sqlite3.Connection, scope: Scope, now: float) -> None:
+    def _check_room(self, db: sqlite3.Connection, scope: Scope, now: float, freed: int) -> None:
+        """429 or 503 unless a new record fits, once `freed` records of `scope` give way."""
         held = dict(
             db.execute(
                 "SELECT scope, records FROM idempotency_counts WHERE scope IN (?, ?)",
                 (scope.name, _TOTAL),
             ).fetchall()
         )
-        if held.get(scope.name, 0) >= self.limits.per_scope:
+        if held.get(scope.name, 0) - freed >= self.limits.per_scope:
             (oldest,) = db.execute(
                 "SELECT MIN(expires_at) FROM idempotency_records WHERE scope = ?",
                 (scope.name,),
             ).fetchone()
             raise errors.too_many_records(self.limits.per_scope, _seconds_until(oldest, now))
-        if held.get(_TOTAL, 0) >= self.limits.total:
+        if held.get(_TOTAL, 0) - freed >= self.limits.total:
             (oldest,) = db.execute("SELECT MIN(expires_at) FROM idempotency_records").fetchone()
             raise errors.records_full(_seconds_until(oldest, now))
 
@@ -337,6 +404,25 @@ class Keys:
         if not 200 <= status < 300:
             self._forget(db, claim)
             return
+        cursor = db.execute(
+            "UPDATE idempotency_records SET owner = NULL, status = ?, body = ?"
+            " WHERE scope = ? AND key_hash = ? AND owner = ?",
+            (
+                status,
+                self._sealed(claim.scope, claim.key, body, withheld),
+                claim.scope.name,
+                claim.key_hash,
+                claim.owner,
+            ),
+        )
+        if cursor.rowcount != 1:
+            # Our claim went stale and another request took the key: undo this one.
+            raise errors.request_in_progress()
+
+    def _sealed(
+        self, scope: Scope, key: str, body: bytes, withheld: tuple[str, str, bool] | None
+    ) -> bytes:
+        """What is stored of an answer: sealed, without its secret member (`withheld`)."""
         header = b"{}"
         if withheld is not None:
             name, value, from_request = withheld
@@ -346,20 +432,7 @@ class Keys:
                 raise errors.internal_error()  # the answer is not as rendered: store nothing
             body = body[:offset] + body[offset + len(member) :]
             header = json.dumps({"withheld": [name, offset, from_request]}).encode()
-        cursor = db.execute(
-            "UPDATE idempotency_records SET owner = NULL, status = ?, body = ?"
-            " WHERE scope = ? AND key_hash = ? AND owner = ?",
-            (
-                status,
-                self._seal(claim.scope, claim.key, header + b"\n" + body),
-                claim.scope.name,
-                claim.key_hash,
-                claim.owner,
-            ),
-        )
-        if cursor.rowcount != 1:
-            # Our claim went stale and another request took the key: undo this one.
-            raise errors.request_in_progress()
+        return self._seal(scope, key, header + b"\n" + body)
 
     def _forget(self, db: sqlite3.Connection, claim: Claim) -> None:
         gone = db.execute(
@@ -434,14 +507,18 @@ def _withheld_from(header: bytes) -> Withheld | None:
 
 
 def _count(db: sqlite3.Connection, changes: dict[str, int]) -> None:
-    for scope, change in changes.items():
-        if change:
-            db.execute(
-                "INSERT INTO idempotency_counts (scope, records) VALUES (?, ?)"
-                " ON CONFLICT (scope) DO UPDATE SET records = records + excluded.records",
-                (scope, change),
-            )
-    db.execute("DELETE FROM idempotency_counts WHERE records <= 0")
+    """Move the counts of records by `changes` (scope: change), in one statement."""
+    moved = [(scope, change) for scope, change in changes.items() if change]
+    if not moved:
+        return
+    db.execute(
+        "INSERT INTO idempotency_counts (scope, records) VALUES"
+        + ", ".join(["(?, ?)"] * len(moved))
+        + " ON CONFLICT (scope) DO UPDATE SET records = records + excluded.records",
+        [value for pair in moved for value in pair],
+    )
+    if any(change < 0 for _, change in moved):
+        db.execute("DELETE FROM idempotency_counts WHERE records <= 0")
 
 
 def _seconds_until(moment: float | None, now: float) -> int:

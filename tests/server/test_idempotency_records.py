@@ -17,6 +17,7 @@ from syftbox_accounting.server import BackgroundService
 from syftbox_accounting.server.idempotency_records import (
     DEFAULT_ANONYMOUS_TTL,
     DEFAULT_TTL,
+    STALE_CLAIM,
     Keys,
     RecordLimits,
     Scope,
@@ -313,6 +314,38 @@ def test_past_its_cap_a_caller_gets_429_and_past_the_total_everyone_503(capped: 
     assert (full.status_code, full.json()["code"]) == (503, "unavailable")
     assert int(full.headers["Retry-After"]) >= 1
     assert capped.service.service.keys.count() == 5
+
+
+def test_an_abandoned_claim_gives_its_place_at_the_cap_and_a_4xx_takes_none(capped: Api) -> None:
+    keys: Keys = capped.service.service.keys
+    alice = capped.register()
+    account = capped.service.service.store.account(alice.email)
+    assert account is not None
+    scope = Scope.account(account.id)
+    for n in range(2):
+        assert organization(capped, alice, f"org {n}", key()).status_code == 200
+    # An answer that changed nothing leaves no record.
+    refused = capped.http.put(
+        "/user/update-organization", json={"organization": 7}, auth=alice.auth, headers=key()
+    )
+    assert refused.status_code == 422
+    assert keys.count(scope) == 2
+    # A claim left by a process that died before answering: the third of alice's 3.
+    abandoned = key()
+    keys.claim(scope, abandoned[KEY], b"fingerprint")
+    assert keys.count(scope) == 3
+    real_clock = keys.clock
+    try:
+        keys.clock = lambda: real_clock() + STALE_CLAIM + 1
+        # The abandoned claim's key is the caller's again: its record takes the claim's place.
+        assert organization(capped, alice, "org 2", abandoned).status_code == 200
+        assert keys.count(scope) == 3
+        over = organization(capped, alice, "org 3", key())
+        assert (over.status_code, over.json()["code"]) == (429, "rate_limited")
+        assert organization(capped, alice, "org 2", abandoned).headers.get("Idempotent-Replayed")
+    finally:
+        keys.clock = real_clock
+    assert keys.count() == 3
 
 
 def test_requests_without_a_caller_share_one_cap(capped: Api) -> None:
