@@ -24,7 +24,9 @@ Bounds: only successes are stored (an answer that changed nothing leaves no reco
 records of a caller (an account, the admin) live `ttl`, those of requests without one
 `anonymous_ttl`; at most `per_scope` records per caller (all anonymous requests are
 one caller), answered `429 rate_limited` past it, and `total` in all, answered
-`503 unavailable`, both with the seconds until the oldest record expires.
+`503 unavailable`, both with the seconds until the oldest record expires. Expired
+records are purged every minute or so, and at once when they stand in the way of a new
+one.
 """
 
 from __future__ import annotations
@@ -322,8 +324,7 @@ class Keys:
         found, present = self._find(db, scope, key, key_hash, now)
         if found is not None:
             return found
-        # An expired or abandoned record of this key gives way: its place is no new one.
-        self._check_room(db, scope, now, freed=1 if present else 0)
+        present = self._check_room(db, scope, key_hash, now, present)
         return Reserved(scope, key, key_hash, fp, now, replaces=present)
 
     def record_in(
@@ -372,23 +373,46 @@ class Keys:
         if not reserved.replaces:
             _count(db, {reserved.scope.name: 1, _TOTAL: 1})
 
-    def _check_room(self, db: sqlite3.Connection, scope: Scope, now: float, freed: int) -> None:
-        """429 or 503 unless a new record fits, once `freed` records of `scope` give way."""
-        held = dict(
-            db.execute(
-                "SELECT scope, records FROM idempotency_counts WHERE scope IN (?, ?)",
-                (scope.name, _TOTAL),
-            ).fetchall()
-        )
-        if held.get(scope.name, 0) - freed >= self.limits.per_scope:
-            (oldest,) = db.execute(
-                "SELECT MIN(expires_at) FROM idempotency_records WHERE scope = ?",
-                (scope.name,),
-            ).fetchone()
-            raise errors.too_many_records(self.limits.per_scope, _seconds_until(oldest, now))
-        if held.get(_TOTAL, 0) - freed >= self.limits.total:
-            (oldest,) = db.execute("SELECT MIN(expires_at) FROM idempotency_records").fetchone()
-            raise errors.records_full(_seconds_until(oldest, now))
+    def _check_room(
+        self, db: sqlite3.Connection, scope: Scope, key_hash: bytes, now: float, present: bool
+    ) -> bool:
+        """429 or 503 unless a new record of `key_hash` fits; an expired or abandoned
+        record of that key (`present`) gives way, so its place is no new one. Expired
+        records in the way are purged first, whenever the periodic purge last ran (it
+        is undone with the transaction of a refused request). Returns whether the key's
+        own row is still there."""
+        purged: set[Scope | None] = set()
+        while True:
+            held = dict(
+                db.execute(
+                    "SELECT scope, records FROM idempotency_counts WHERE scope IN (?, ?)",
+                    (scope.name, _TOTAL),
+                ).fetchall()
+            )
+            if held.get(scope.name, 0) - present >= self.limits.per_scope:
+                full: Scope | None = scope
+                (oldest,) = db.execute(
+                    "SELECT MIN(expires_at) FROM idempotency_records WHERE scope = ?",
+                    (scope.name,),
+                ).fetchone()
+            elif held.get(_TOTAL, 0) - present >= self.limits.total:
+                full = None
+                (oldest,) = db.execute("SELECT MIN(expires_at) FROM idempotency_records").fetchone()
+            else:
+                return present
+            if full in purged or oldest is None or oldest > now:
+                if full is None:
+                    raise errors.records_full(_seconds_until(oldest, now))
+                raise errors.too_many_records(self.limits.per_scope, _seconds_until(oldest, now))
+            purged.add(full)
+            self._purge(db, now, full)
+            present = (
+                db.execute(
+                    "SELECT 1 FROM idempotency_records WHERE scope = ? AND key_hash = ?",
+                    (scope.name, key_hash),
+                ).fetchone()
+                is not None
+            )
 
     def settle(
         self,
@@ -457,18 +481,25 @@ class Keys:
             if batch < _PURGE_BATCH:
                 return removed
 
-    def _purge(self, db: sqlite3.Connection, now: float) -> int:
-        self._last_purge = now
+    def _purge(self, db: sqlite3.Connection, now: float, scope: Scope | None = None) -> int:
+        """Delete a batch of the records expired by `now` (of `scope` alone, when given,
+        which leaves the periodic purge's schedule as it was); returns how many."""
+        among: str = ""
+        values: tuple[str | float, ...] = (now, _PURGE_BATCH)
+        if scope is None:
+            self._last_purge = now
+        else:
+            among, values = "scope = ? AND ", (scope.name, *values)
         scopes = [
-            scope
-            for (scope,) in db.execute(
+            name
+            for (name,) in db.execute(
                 "DELETE FROM idempotency_records WHERE (scope, key_hash) IN"
-                " (SELECT scope, key_hash FROM idempotency_records WHERE expires_at <= ?"
+                f" (SELECT scope, key_hash FROM idempotency_records WHERE {among}expires_at <= ?"
                 "  ORDER BY expires_at LIMIT ?) RETURNING scope",
-                (now, _PURGE_BATCH),
+                values,
             ).fetchall()
         ]
-        if len(scopes) == _PURGE_BATCH:
+        if scope is None and len(scopes) == _PURGE_BATCH:
             self._last_purge = 0.0  # more are due: purge again at the next claim
         if scopes:
             counted = Counter(scopes)

@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
-from syftbox_accounting.server import BackgroundService
+from syftbox_accounting.server import BackgroundService, ManualClock
 from syftbox_accounting.server.idempotency_records import (
     DEFAULT_ANONYMOUS_TTL,
     DEFAULT_TTL,
@@ -21,6 +21,7 @@ from syftbox_accounting.server.idempotency_records import (
     Keys,
     RecordLimits,
     Scope,
+    Stored,
 )
 from syftbox_accounting.server.store import Store
 from tests.server.conftest import Api, User
@@ -346,6 +347,96 @@ def test_an_abandoned_claim_gives_its_place_at_the_cap_and_a_4xx_takes_none(capp
     finally:
         keys.clock = real_clock
     assert keys.count() == 3
+
+
+def counts_match_rows(keys: Keys) -> bool:
+    """Whether the counts of records, per caller and in all, are the records there are."""
+    with keys.store.unit() as db:
+        counts = dict(db.execute("SELECT scope, records FROM idempotency_counts").fetchall())
+        rows = dict(
+            db.execute("SELECT scope, COUNT(*) FROM idempotency_records GROUP BY scope").fetchall()
+        )
+    return counts == ({**rows, "*": sum(rows.values())} if rows else {})
+
+
+@pytest.fixture
+def capped_on_a_clock() -> Iterator[tuple[Api, ManualClock]]:
+    clock = ManualClock()
+    limits = RecordLimits(per_scope=3, total=5)
+    with BackgroundService(idempotency_limits=limits, clock=clock) as running:
+        client = Api(running)
+        try:
+            yield client, clock
+        finally:
+            client.close()
+
+
+def test_expired_records_make_room_though_a_refused_request_undid_the_purge(
+    capped_on_a_clock: tuple[Api, ManualClock],
+) -> None:
+    # The purge due with a request is part of its transaction: a refusal (here alice's
+    # 429) undoes it. The records it would have deleted must not keep others out.
+    api, clock = capped_on_a_clock
+    keys: Keys = api.service.service.keys
+    alice, bob, carol = api.register(), api.register(), api.register()
+    for n in range(2):
+        assert organization(api, bob, f"bob {n}", key()).status_code == 200
+    clock.advance(DEFAULT_TTL - 100)
+    for n in range(3):
+        assert organization(api, alice, f"alice {n}", key()).status_code == 200
+    clock.advance(200)  # bob's two have expired, alice's three have not
+    over = organization(api, alice, "alice 3", key())
+    assert (over.status_code, over.json()["code"]) == (429, "rate_limited")
+    assert int(over.headers["Retry-After"]) > 1  # her oldest expires in a day
+    made = organization(api, carol, "carol", key())
+    assert made.status_code == 200, made.text
+    assert (keys.count(), counts_match_rows(keys)) == (4, True)
+
+
+def test_a_callers_expired_records_make_room_before_the_next_purge(
+    capped_on_a_clock: tuple[Api, ManualClock],
+) -> None:
+    api, clock = capped_on_a_clock
+    keys: Keys = api.service.service.keys
+    alice, bob = api.register(), api.register()
+    assert organization(api, alice, "1", key()).status_code == 200
+    clock.advance(30)
+    for name in ("2", "3"):
+        assert organization(api, alice, name, key()).status_code == 200
+    clock.advance(DEFAULT_TTL - 20)
+    assert organization(api, bob, "b", key()).status_code == 200  # purges alice's first
+    assert organization(api, alice, "4", key()).status_code == 200
+    clock.advance(30)  # alice's 2 and 3 have expired; the periodic purge ran 30 s ago
+    made = organization(api, alice, "5", key())
+    assert made.status_code == 200, made.text
+    assert (keys.count(), counts_match_rows(keys)) == (3, True)
+
+
+def test_a_key_whose_own_expired_record_is_purged_to_make_room_is_counted_once() -> None:
+    # Over a cap lowered since its records were made, a caller's expired records are
+    # purged for room, the key's own among them: its new record is then a new one.
+    clock = ManualClock()
+    store = Store(":memory:", clock)
+    try:
+        first = Keys(store, b"k" * 32, RecordLimits(per_scope=3), clock)
+        scope = Scope.account("acc-1")
+        for name in ("a", "b", "c"):
+            with store.unit() as db:
+                reserved = first.reserve_in(db, scope, name, b"fp")
+                assert not isinstance(reserved, Stored)
+                first.record_in(db, reserved, 200, b"{}")
+            clock.advance(10)
+        clock.advance(DEFAULT_TTL - 15)  # "a" and "b" have expired, "c" has not
+        lowered = Keys(store, b"k" * 32, RecordLimits(per_scope=2), clock)
+        lowered._last_purge = clock()  # the periodic purge just ran
+        with store.unit() as db:
+            reserved = lowered.reserve_in(db, scope, "a", b"fp")
+            assert not isinstance(reserved, Stored)
+            assert not reserved.replaces
+            lowered.record_in(db, reserved, 200, b"{}")
+        assert (lowered.count(scope), counts_match_rows(lowered)) == (2, True)
+    finally:
+        store.close()
 
 
 def test_requests_without_a_caller_share_one_cap(capped: Api) -> None:
