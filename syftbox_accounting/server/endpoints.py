@@ -84,7 +84,6 @@ _ADMIN = Keyed("admin")
 # back the one it sent; a generated password is never replayed.
 _REGISTER = Keyed(
     "none",
-    slow=True,
     secret_fields=("password",),
     secret_answer="password",
     confirm=_created_with,
@@ -93,7 +92,6 @@ _REGISTER = Keyed(
 # which also lets it in with the old one the change retired.
 _NEW_PASSWORD = Keyed(
     "basic",
-    slow=True,
     secret_fields=("oldPassword", "newPassword"),
     confirm=_has_new_password,
     retired_login=True,
@@ -103,7 +101,7 @@ _NEW_PASSWORD = Keyed(
 async def _create_user(run: Runner, request: Request) -> Response:
     # No authentication: an Authorization header (the admin client sends one) is ignored.
     raw = await _read_body(request)
-    return await run.answer(
+    return await run.answer_hashing(
         request,
         raw,
         run.service.create_user,
@@ -120,7 +118,9 @@ async def _get_my_info(run: Runner, request: Request) -> dict[str, Any]:
 
 async def _update_password(run: Runner, request: Request) -> Response:
     raw = await _read_body(request)
-    return await run.answer(request, raw, run.service.update_password, _user_answer, _NEW_PASSWORD)
+    return await run.answer_hashing(
+        request, raw, run.service.update_password, _user_answer, _NEW_PASSWORD
+    )
 
 
 async def _update_organization(run: Runner, request: Request) -> Response:

@@ -16,7 +16,8 @@ A keyed request goes through three steps:
 An operation of microseconds (a payment, a charge) checks its key in that same
 database transaction, and writes a record only with its answer: a second request with
 the key waits for it, then gets that answer. One that hashes a password claims first,
-in a short transaction of its own, then waits for its hashing turn: a second request
+in a short transaction of its own, then waits for its hashing turn and hashes, holding
+no lock, before its write and its record take their transaction: a second request
 meanwhile gets `409 request_in_progress`.
 
 The records live in `idempotency_records`, which says what they keep and what never.
@@ -63,17 +64,16 @@ _KEY = re.compile(r"[!-~]{1,255}")
 class Keyed:
     """How one operation's keyed requests are handled.
 
-    `auth`: its authentication. `slow`: it hashes a password (it waits for a hashing
-    turn). `secret_fields`: request fields kept in no form (the fingerprint holds a
-    marker instead). `secret_answer`: the answer's member withheld from the record.
-    `confirm(service, account, raw)`: slow, whether a replaying request's secret fields
-    are those of the first (proved against the account's password hash); False is
-    `422 idempotency_key_reused`. `retired_login`: a replay whose Basic password was
+    `auth`: its authentication. `secret_fields`: request fields kept in no form (the
+    fingerprint holds a marker instead). `secret_answer`: the answer's member withheld
+    from the record. `confirm(service, account, raw)`: slow (it hashes a password, in
+    the request's hashing turn), whether a replaying request's secret fields are those
+    of the first (proved against the account's password hash); False is `422
+    idempotency_key_reused`. `retired_login`: a replay whose Basic password was
     refused may still come in when `confirm` holds (a password change's own replay).
     """
 
     auth: Literal["basic", "admin", "none"]
-    slow: bool = False
     secret_fields: tuple[str, ...] = ()
     secret_answer: str | None = None
     confirm: Callable[[AccountingService, Account | None, bytes], bool] | None = None
@@ -119,16 +119,20 @@ async def answer(
     request: Request,
     raw: bytes,
     key: str,
-    func: Callable[..., T],
-    render: Callable[[T], Response],
+    func: Callable[..., Any],
+    render: Callable[[Any], Response],
     keyed: Keyed,
+    *,
+    hashes: bool = False,
 ) -> Response:
     """Answer a request that carries `key`: replay, refuse, or run `func` and record
-    its answer with what it changed (see the module's docstring)."""
+    its answer with what it changed (see the module's docstring). `hashes`: `func`
+    hashes a password and returns its write (`service.Write`), whose answer `render`
+    renders (`Runner.answer_hashing` types both)."""
     keys, service = run.keys, run.service
     fp = keys.fingerprint(request.method, request.url.path, raw, keyed.secret_fields)
     account: Account | None = None
-    call: Callable[[], T]
+    call: Callable[[], Any]
     if keyed.auth == "basic":
         # An API key must allow the operation before it may replay an answer too (one
         # may hold a new key's secret).
@@ -147,12 +151,15 @@ async def answer(
         scope = ADMIN if keyed.auth == "admin" else ANONYMOUS
         call = functools.partial(func, raw)
 
-    def answered(record: Callable[[int, bytes, tuple[str, str, bool] | None], None]) -> Response:
-        """Run the operation and `record` its answer (status, body, secret member), in
+    def answered(
+        record: Callable[[int, bytes, tuple[str, str, bool] | None], None],
+        operation: Callable[[], Any],
+    ) -> Response:
+        """Run `operation` and `record` its answer (status, body, secret member), in
         the caller's unit of work: a success is recorded in the same database
         transaction as its change."""
         try:
-            response = render(call())
+            response = render(operation())
         except errors.ApiError as error:
             if error.status >= 500:
                 raise
@@ -161,15 +168,16 @@ async def answer(
         record(response.status_code, body, _withheld(keyed, raw, body))
         return response
 
-    if keyed.slow:  # it hashes a password: claim first, then wait for a hashing turn
+    if hashes:  # claim first, then hash in a hashing turn, then write and record
 
         def work() -> Response:
             got = keys.claim(scope, key, fp)
             if isinstance(got, Stored):
                 return replay(service, got, fp, raw, keyed, account)
             try:
+                write = _prepared(call)  # the hash: no lock held, however long it takes
                 with service.store.unit() as db:
-                    return answered(functools.partial(keys.settle, db, got))
+                    return answered(functools.partial(keys.settle, db, got), write)
             except BaseException:
                 keys.release(got)
                 raise
@@ -187,9 +195,25 @@ async def answer(
             got = keys.reserve_in(db, scope, key, fp)
             if isinstance(got, Stored):
                 return replay(service, got, fp, raw, keyed, account)
-            return answered(functools.partial(keys.record_in, db, got))
+            return answered(functools.partial(keys.record_in, db, got), call)
 
     return await run.write(at_once)
+
+
+def _prepared(prepare: Callable[[], Callable[[], T]]) -> Callable[[], T]:
+    """The write `prepare` returns once it hashed, or when it refused the request (a
+    4xx), a write that refuses it again, to be answered and settled as any other."""
+    try:
+        return prepare()
+    except errors.ApiError as error:
+        if error.status >= 500:
+            raise
+        refusal = error
+
+    def refused() -> T:
+        raise refusal
+
+    return refused
 
 
 def replay(

@@ -22,7 +22,7 @@ from syftbox_accounting.server.auth import (
 )
 from syftbox_accounting.server.hashing import REGISTRATIONS, HashingQueue
 from syftbox_accounting.server.idempotency import Keyed
-from syftbox_accounting.server.service import AccountingService, Caller
+from syftbox_accounting.server.service import AccountingService, Caller, Write
 from syftbox_accounting.server.store.database import WouldWait
 
 T = TypeVar("T")
@@ -189,13 +189,32 @@ class Runner:
         if key is not None:
             return await idempotency.answer(self, request, raw, key, func, render, keyed)
         if keyed.auth == "basic":
-            return render(await self.as_caller(request, func, raw, slow=keyed.slow))
+            return render(await self.as_caller(request, func, raw))
         if keyed.auth == "admin":
             check_admin(authorization_of(request), self.service.admin_key)
             return render(await self.db(func, raw))
-        if keyed.slow:
-            return render(await self.hashing(request, func, raw, account=REGISTRATIONS))
         return render(await self.slow(func, raw))
+
+    async def answer_hashing(
+        self,
+        request: Request,
+        raw: bytes,
+        prepare: Callable[..., Write[T]],
+        render: Callable[[T], Response],
+        keyed: Keyed,
+    ) -> Response:
+        """`answer`, for an operation that hashes a password: `prepare` hashes in the
+        hashing turn of the request's host and account (`hashing`), holding no lock,
+        and returns its write (`service.Write`), whose result `render` renders."""
+        key = idempotency.key_of(request)
+        if key is not None:
+            return await idempotency.answer(
+                self, request, raw, key, prepare, render, keyed, hashes=True
+            )
+        whole = functools.partial(_written, prepare)
+        if keyed.auth == "basic":
+            return render(await self.as_caller(request, whole, raw, slow=True))
+        return render(await self.hashing(request, whole, raw, account=REGISTRATIONS))
 
     async def login(self, request: Request) -> Caller:
         """The caller of a user request: Basic credentials, or an API key allowed the
@@ -210,3 +229,9 @@ class Runner:
         if isinstance(found, Caller):
             return found
         return await self.hashing(request, self.service.login, credentials, account=found)
+
+
+def _written(prepare: Callable[..., Write[T]], *args: Any) -> T:
+    """`prepare(*args)`'s write, run at once: a request without a key has no record to
+    write with it."""
+    return prepare(*args)()

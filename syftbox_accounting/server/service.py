@@ -2,7 +2,10 @@
 
 Authentication comes first (`cached_login`, then `login` when a password hash needs
 computing), then the operation validates its body and acts: a request with bad
-credentials is always 401, whatever its body.
+credentials is always 401, whatever its body. An operation that hashes a password
+(`create_user`, `update_password`) does that first, holding no lock, and returns its
+write (a `Write`) for the caller to run where it records the answer: a keyed request
+holds its database transaction for microseconds, not for the hash.
 """
 
 from __future__ import annotations
@@ -10,7 +13,8 @@ from __future__ import annotations
 import dataclasses
 import hmac
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import TypeVar
 
 from syftbox_accounting.server import api_keys, bodies, errors, history
 from syftbox_accounting.server.api_keys import ApiKey, ApiKeys
@@ -37,6 +41,10 @@ from syftbox_accounting.server.store import (
     Usage,
 )
 from syftbox_accounting.server.tokens import TokenClaims, TokenIssuer
+
+T = TypeVar("T")
+# What an operation that hashes a password returns once it has: its database write.
+Write = Callable[[], T]
 
 
 class Caller:
@@ -198,20 +206,23 @@ class AccountingService:
 
     # --- users ----------------------------------------------------------------------
 
-    def create_user(self, raw: bytes) -> tuple[Account, str]:
-        """Slow: hashes the password."""
+    def create_user(self, raw: bytes) -> Write[tuple[Account, str]]:
+        """Slow: checks the body and hashes the password. Returns the write that makes
+        the account (and checks the email again), and its password."""
         body = bodies.create_user(bodies.parse_object(raw))
         # Cheap check first, so that a taken email costs no scrypt; the insert re-checks.
         if self.store.account(body.email, identity_only=True) is not None:
             raise errors.account_exists(body.email)
         password = body.password if body.password is not None else generate_password()
-        account = self.store.create_account(
-            body.email,
-            hash_password(password, self.password_cost),
-            body.organization,
-            self.initial_credit,
-        )
-        return account, password
+        password_hash = hash_password(password, self.password_cost)
+
+        def write() -> tuple[Account, str]:
+            account = self.store.create_account(
+                body.email, password_hash, body.organization, self.initial_credit
+            )
+            return account, password
+
+        return write
 
     def my_info(self, caller: Caller) -> Account:
         """The account as it is now, lapsed holds released: the login's read when it
@@ -224,8 +235,9 @@ class AccountingService:
             raise errors.invalid_credentials()  # deleted by a reset meanwhile
         return account
 
-    def update_password(self, caller: Caller, raw: bytes) -> Account:
-        """Slow: hashes the new password."""
+    def update_password(self, caller: Caller, raw: bytes) -> Write[Account]:
+        """Slow: checks the old password and hashes the new one. Returns the write that
+        sets it (unless the password changed meanwhile: 401), and the account."""
         account = caller.account
         body = bodies.update_password(bodies.parse_object(raw))
         matches_proven = caller.password is not None and hmac.compare_digest(
@@ -237,10 +249,15 @@ class AccountingService:
                 "send the password you authenticate with as oldPassword."
             )
         new_hash = hash_password(body.new_password, self.password_cost)
-        if not self.store.set_password(account.id, account.password_hash, new_hash):
-            # Another request changed the password since this one authenticated.
-            raise errors.invalid_credentials()
-        return self.my_info(caller)  # as it is now: hashing took long enough for a hold to lapse
+
+        def write() -> Account:
+            if not self.store.set_password(account.id, account.password_hash, new_hash):
+                # Another request changed the password since this one authenticated.
+                raise errors.invalid_credentials()
+            # As it is now: hashing took long enough for a hold to lapse.
+            return self.my_info(caller)
+
+        return write
 
     def update_organization(self, caller: Caller, raw: bytes) -> Account:
         body = bodies.update_organization(bodies.parse_object(raw))

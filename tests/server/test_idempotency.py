@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from syftbox_accounting.server import BackgroundService
+from syftbox_accounting.server import service as service_module
 from syftbox_accounting.server.idempotency_records import DEFAULT_TTL as TTL
 from syftbox_accounting.server.idempotency_records import STALE_CLAIM, Keys, Scope
 from syftbox_accounting.server.store.database import WouldWait
@@ -476,4 +477,65 @@ def test_a_keyed_payment_on_a_file_is_one_write_where_it_need_not_wait(
         assert again.headers.get("Idempotent-Replayed") == "true"
         me = http.get("/user/my-info", auth=ann).json()["user"]
         assert (me["balance"], me["heldBalance"]) == (110, 2)  # two payments held, once each
+        http.close()
+
+
+@pytest.mark.parametrize("on_a_file", [False, True], ids=["memory", "file"])
+@pytest.mark.parametrize("operation", ["register", "new password"])
+def test_a_keyed_request_that_hashes_a_password_holds_no_lock_while_it_hashes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, on_a_file: bool, operation: str
+) -> None:
+    """A keyed registration or password change hashes before it opens the database
+    transaction that makes its change and records its answer: a payment meanwhile is
+    answered while the hash is still being computed."""
+    database = tmp_path / "books.sqlite3" if on_a_file else ":memory:"
+    with BackgroundService(database=database, admin_key="k" * 32) as running:
+        http = httpx.Client(base_url=running.url, timeout=60)
+        ann, bob = ("ann@example.com", "pw-" * 4), ("bob@example.com", "pw-" * 4)
+        for email, password in (ann, bob):
+            http.post("/user/create", json={"email": email, "password": password})
+        assert http.get("/user/my-info", auth=ann).status_code == 200  # a cached login
+        hashing, go = threading.Event(), threading.Event()
+        real_hash = service_module.hash_password
+
+        def held_hash(password: str, cost: Any) -> str:
+            hashing.set()
+            assert go.wait(60)
+            return real_hash(password, cost)
+
+        monkeypatch.setattr(service_module, "hash_password", held_hash)
+        if operation == "register":
+            slow = (
+                "POST",
+                "/user/create",
+                {"email": "cy@example.com", "password": "pw-" * 4},
+                None,
+            )
+        else:
+            slow = (
+                "PUT",
+                "/user/update-password",
+                {"oldPassword": bob[1], "newPassword": "n" * 12},
+                bob,
+            )
+        answers: list[httpx.Response] = []
+        method, path, body, auth = slow
+        worker = threading.Thread(
+            target=lambda: answers.append(
+                http.request(method, path, json=body, auth=auth, headers=key())
+            )
+        )
+        worker.start()
+        try:
+            assert hashing.wait(60)
+            pay = {"senderEmail": ann[0], "recipientEmail": bob[0], "amount": 1}
+            # A ceiling: with the lock held through the hash, this waits for `go`.
+            paid = httpx.post(
+                f"{running.url}/transaction/create", json=pay, auth=ann, headers=key(), timeout=15
+            )
+            assert paid.status_code == 200, paid.text
+        finally:
+            go.set()
+            worker.join(60)
+        assert [a.status_code for a in answers] == [201 if operation == "register" else 200]
         http.close()
