@@ -439,6 +439,59 @@ def test_a_key_whose_own_expired_record_is_purged_to_make_room_is_counted_once()
         store.close()
 
 
+@pytest.mark.parametrize("on_a_file", [False, True], ids=["memory", "file"])
+def test_counts_stay_the_records_there_are_through_replaced_refused_and_failed_requests(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch, on_a_file: bool
+) -> None:
+    clock = ManualClock()
+    database = tmp_path / "books.sqlite3" if on_a_file else ":memory:"
+    with BackgroundService(database=database, clock=clock) as running:
+        api = Api(running)
+        keys: Keys = running.service.keys
+        try:
+            user = api.register()
+            account = running.service.store.account(user.email)
+            assert account is not None
+            scope = Scope.account(account.id)
+            signup = {"email": "later@example.com", "password": "a-password-1"}
+            kept, signup_key = key(), key()
+            assert organization(api, user, "a", kept).status_code == 200
+            assert register(api, signup, signup_key).status_code == 201
+            assert organization(api, user, "a", kept).headers.get("Idempotent-Replayed")
+            abandoned = key()
+            keys.claim(scope, abandoned[KEY], b"fingerprint")  # a process died here
+            assert counts_match_rows(keys)
+            clock.advance(STALE_CLAIM + 1)
+            # A 4xx on the abandoned claim's key leaves it; a success takes its place.
+            bad = api.http.put(
+                "/user/update-organization",
+                json={"organization": 1},
+                auth=user.auth,
+                headers=abandoned,
+            )
+            assert bad.status_code == 422
+            assert counts_match_rows(keys)
+            assert organization(api, user, "b", abandoned).status_code == 200
+            assert (keys.count(scope), counts_match_rows(keys)) == (2, True)
+            # A 5xx rolls back; a registration refused after its hash forgets its claim.
+            monkeypatch.setattr(
+                running.service, "update_organization", lambda *_: 1 / 0, raising=True
+            )
+            assert organization(api, user, "c", key()).status_code == 500
+            monkeypatch.undo()
+            assert register(api, {**signup, "email": user.email}, key()).status_code == 409
+            assert (keys.count(), counts_match_rows(keys)) == (3, True)
+            # Expired: the same key is a new request in the place of its old record.
+            clock.advance(DEFAULT_TTL)
+            assert organization(api, user, "a", kept).status_code == 200
+            assert "Idempotent-Replayed" not in organization(api, user, "d", key()).headers
+            assert counts_match_rows(keys)
+            keys.purge()
+            assert (keys.count(), keys.count(scope), counts_match_rows(keys)) == (2, 2, True)
+        finally:
+            api.close()
+
+
 def test_requests_without_a_caller_share_one_cap(capped: Api) -> None:
     for n in range(3):
         body = {"email": f"signup{n}@example.com", "password": "a-password-1"}
