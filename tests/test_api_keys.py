@@ -128,6 +128,20 @@ def test_a_key_revokes_itself_and_no_other(
 
 
 @pytest.mark.parametrize("kind", KINDS)
+def test_a_key_revokes_itself_though_the_answer_is_lost(
+    accounting_service: AccountingTestService, kind: str
+) -> None:
+    # The retry of its own revocation comes with the key it revoked, and gets the answer.
+    owner = accounting_service.create_account(api_key=["read", "keys"])
+    lost = accounting_service.faults.lose_answer("revokeApiKey")
+    revoked = run(kind, owner, call("revoke_own_api_key"))
+    assert lost.hits == 1
+    assert revoked.revoked_at is not None
+    with pytest.raises(AuthenticationError):
+        run(kind, owner, call("get_account_balance"))
+
+
+@pytest.mark.parametrize("kind", KINDS)
 def test_revoking_its_own_key_needs_a_key_with_the_keys_scope(
     accounting_service: AccountingTestService, kind: str
 ) -> None:

@@ -262,6 +262,19 @@ class ApiKeys:
             key = dataclasses.replace(key, last_used_at=now)
         return key, account
 
+    def revoked(self, authorization: str) -> tuple[ApiKey, Account] | None:
+        """The revoked key an ``Authorization: Bearer sbk_...`` header names, and its
+        account; None for any other header (for the replay of its own revocation)."""
+        token = authorization.strip().partition(" ")[2].strip()
+        if not _SECRET.fullmatch(token):
+            return None
+        with self.store.read() as db:
+            row = db.execute(_LOGIN, (self._hash(token),)).fetchone()
+        if row is None:
+            return None
+        key = _key(row[:_KEY_FIELDS])
+        return None if key.revoked_at is None else (key, Account(*row[_KEY_FIELDS:]))
+
     # -- the operations
 
     def create(self, account_id: str, creator: ApiKey | None, raw: bytes) -> tuple[ApiKey, str]:

@@ -97,6 +97,10 @@ _NEW_PASSWORD = Keyed(
     retired_login=True,
 )
 
+# A key may revoke itself: the replay of that revocation (its answer lost) comes with
+# the key it revoked.
+_REVOKE_KEY = Keyed("basic", retired_key=True)
+
 
 async def _create_user(run: Runner, request: Request) -> Response:
     # No authentication: an Authorization header (the admin client sends one) is ignored.
@@ -260,7 +264,7 @@ async def _revoke_api_key(run: Runner, request: Request) -> Response:
         raw,
         run.service.revoke_api_key,
         lambda key: _ok({"apiKey": key_json(key)}),
-        _BASIC,
+        _REVOKE_KEY,
     )
 
 

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 from starlette.responses import Response
 
 from syftbox_accounting.server import errors, headers
+from syftbox_accounting.server.api_keys import is_api_key
 from syftbox_accounting.server.auth import authorization_of, check_admin, parse_basic
 from syftbox_accounting.server.hashing import REGISTRATIONS
 from syftbox_accounting.server.idempotency_records import (
@@ -71,6 +72,8 @@ class Keyed:
     of the first (proved against the account's password hash); False is `422
     idempotency_key_reused`. `retired_login`: a replay whose Basic password was
     refused may still come in when `confirm` holds (a password change's own replay).
+    `retired_key`: a replay whose API key was refused as revoked may still come in when
+    its record is that key's own revocation (body `keyId`).
     """
 
     auth: Literal["basic", "admin", "none"]
@@ -78,6 +81,7 @@ class Keyed:
     secret_answer: str | None = None
     confirm: Callable[[AccountingService, Account | None, bytes], bool] | None = None
     retired_login: bool = False
+    retired_key: bool = False
 
 
 def key_of(request: Request) -> str | None:
@@ -139,9 +143,13 @@ async def answer(
         try:
             caller = await run.login(request)
         except errors.ApiError as refused:
-            if refused.status != 401 or not keyed.retired_login:
-                raise
-            return await _replay_with_retired_password(run, request, raw, key, fp, keyed, refused)
+            if refused.status == 401 and keyed.retired_login:
+                return await _replay_with_retired_password(
+                    run, request, raw, key, fp, keyed, refused
+                )
+            if refused.status == 401 and keyed.retired_key:
+                return await _replay_of_own_revocation(run, request, raw, key, fp, keyed, refused)
+            raise
         account = caller.account
         scope = RecordScope.account(account.id)
         call = functools.partial(func, caller, raw)
@@ -276,6 +284,37 @@ async def _replay_with_retired_password(
             raise refused from None
 
     return await run.hashing(request, work, account=account.id)
+
+
+async def _replay_of_own_revocation(
+    run: Runner,
+    request: Request,
+    raw: bytes,
+    key: str,
+    fp: bytes,
+    keyed: Keyed,
+    refused: errors.ApiError,
+) -> Response:
+    """An API key's revocation, sent again with the key it revoked (its answer was
+    lost): its record, when the body names that key; else 401."""
+    header = authorization_of(request)
+    if not is_api_key(header):
+        raise refused
+    assert header is not None
+    found = await run.db(run.service.api_keys.revoked, header)
+    if found is None:
+        raise refused
+    revoked, account = found
+    try:
+        named = json.loads(raw).get("keyId")
+    except (ValueError, AttributeError):
+        raise refused from None
+    if named != revoked.id:
+        raise refused
+    stored = await run.db(run.keys.lookup, RecordScope.account(account.id), key, fp)
+    if stored is None or stored.in_progress or stored.fingerprint != fp:
+        raise refused
+    return replay(run.service, stored, fp, raw, keyed, account)
 
 
 def _withheld(keyed: Keyed, raw: bytes, body: bytes) -> tuple[str, str, bool] | None:

@@ -338,6 +338,46 @@ def test_a_key_without_the_scope_cannot_replay_a_new_keys_secret(api: Api) -> No
     assert made.json()["secret"] not in replay.text
 
 
+def test_a_key_that_revoked_itself_gets_its_answer_again_and_nothing_else(api: Api) -> None:
+    # The answer to a key's own revocation was lost: its retry, with that key (now
+    # revoked) and the same Idempotency-Key, gets the answer; the key opens nothing else.
+    user = api.register()
+    made, secret = _create(api, user, ["read", "keys"])
+    other, other_secret = _create(api, user, ["read", "keys"])
+    keyed = {**_bearer(secret), "Idempotency-Key": "revoke-me"}
+    body = {"keyId": made["id"]}
+    first = api.http.post("/api-key/revoke", json=body, headers=keyed)
+    assert first.status_code == 200, first.text
+    again = api.http.post("/api-key/revoke", json=body, headers=keyed)
+    assert again.status_code == 200, again.text
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    assert again.json() == first.json()
+    refused = [
+        # another request with the revoked key, keyed or not
+        api.http.post("/api-key/revoke", json={"keyId": other["id"]}, headers=keyed),
+        api.http.post(
+            "/api-key/revoke",
+            json={"keyId": other["id"]},
+            headers={**_bearer(secret), "Idempotency-Key": "another"},
+        ),
+        api.http.get("/user/my-info", headers=_bearer(secret)),
+    ]
+    assert [r.status_code for r in refused] == [401, 401, 401]
+    # The revocation of another key, made by a key revoked since, is not its to replay.
+    third, _ = _create(api, user, ["read", "keys"])
+    by_other = {**_bearer(other_secret), "Idempotency-Key": "revoke-third"}
+    assert (
+        api.http.post("/api-key/revoke", json={"keyId": third["id"]}, headers=by_other).status_code
+        == 200
+    )
+    assert (
+        api.http.post("/api-key/revoke", json={"keyId": other["id"]}, auth=user.auth).status_code
+        == 200
+    )
+    replay = api.http.post("/api-key/revoke", json={"keyId": third["id"]}, headers=by_other)
+    assert replay.status_code == 401
+
+
 def test_keys_survive_a_restart_on_a_database_file(tmp_path: Any) -> None:
     database = tmp_path / "accounting.db"
     user = ("a@example.com", "password-1")
