@@ -75,7 +75,9 @@ class AccountMethods(UserBase):
         >>> account.password
 
         `idempotency_key` makes a repeat of this call (after a lost answer) get the
-        same account and password instead of `AccountExistsError`.
+        same account and password instead of `AccountExistsError`, when you chose the
+        password: one the service generated is shown in the first answer only, so a
+        repeat of a registration without a password is `AccountExistsError`.
 
         Raises:
             AccountExistsError: the email is registered already.
