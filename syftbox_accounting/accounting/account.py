@@ -22,9 +22,28 @@ SHOW_HISTORY = 30
 
 if TYPE_CHECKING:
     from syftbox_accounting import display
+    from syftbox_accounting.calls import Call
 else:
     # Loaded on first use: importing the client does not pay for it.
     display = lazy_module("syftbox_accounting.display")
+
+
+def registration(
+    email: str, password: object, organization: str | None, idempotency_key: str | None
+) -> Call[tuple[User, str]]:
+    """The `createUser` call of `register_accounting`, its arguments checked as it checks
+    them (InvalidInputError before any request). The test harness's setup builds its
+    registrations here too."""
+    key = validation.idempotency_key(idempotency_key)
+    secret = validation.Hidden(password)
+    del password  # a traceback that shows locals must not show it
+    email = validation.email(email)
+    if secret.value is not None:
+        secret = validation.Hidden(validation.password(secret, new=True))
+    organization = validation.optional_text(
+        "organization", organization, max_length=validation.MAX_ORGANIZATION_LENGTH
+    )
+    return operations.create_user(email, secret.value, organization, key)
 
 
 class AccountMethods(UserBase):
@@ -37,16 +56,12 @@ class AccountMethods(UserBase):
         organization: str | None,
         idempotency_key: str | None,
     ) -> Flow[types.UserAccount]:
-        key = validation.idempotency_key(idempotency_key)
-        secret = validation.Hidden(password)
+        call = registration(email, password, organization, idempotency_key)
         del password  # a traceback that shows locals must not show it
-        email = validation.email(email)
-        if secret.value is not None:
-            secret = validation.Hidden(validation.password(secret, new=True))
-        organization = validation.optional_text(
-            "organization", organization, max_length=validation.MAX_ORGANIZATION_LENGTH
-        )
-        call = operations.create_user(email, secret.value, organization, key)
+        return (yield from self._registered(call))
+
+    def _registered(self, call: Call[tuple[User, str]]) -> Flow[types.UserAccount]:
+        """Send a `registration` and configure this client with the new account."""
         answer = yield from result_of(call)
         user, issued = answer[0], validation.Hidden(answer[1])
         del answer

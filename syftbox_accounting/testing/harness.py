@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import json
 import secrets
 from collections.abc import Iterable
 from decimal import Decimal
@@ -12,8 +13,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import httpx
 
-from syftbox_accounting import validation
+from syftbox_accounting import operations, validation
 from syftbox_accounting.accounting import AccountingClient
+from syftbox_accounting.accounting.account import registration
 from syftbox_accounting.admin import AdminClient
 from syftbox_accounting.http_clients import shared_ssl_context
 from syftbox_accounting.types import ApiKeyScope
@@ -21,9 +23,11 @@ from syftbox_accounting.types import ApiKeyScope
 if TYPE_CHECKING:
     from starlette.applications import Starlette
 
+    from syftbox_accounting.calls import Call
     from syftbox_accounting.server import BackgroundService
     from syftbox_accounting.testing.faults import Faults
     from syftbox_accounting.testing.inprocess import AsyncServiceTransport, ServiceTransport
+    from syftbox_accounting.transport import Transport
 
 __all__ = ["IN_PROCESS_URL", "MODES", "AccountingTestService", "Mode", "SessionService"]
 
@@ -67,6 +71,9 @@ class SessionService:
         self._pools: dict[Mode, httpx.Client] = {}
         self._setup_pool: httpx.Client | None = None
         self._async_pool: httpx.AsyncClient | None = None
+        # What a setup request learnt of the service (its features, that it honours
+        # keys): the same for the whole session, since the app is.
+        self.learnt: Transport | None = None
 
     def __repr__(self) -> str:
         url = self._loopback.url if self._loopback is not None else "not started"
@@ -106,6 +113,36 @@ class SessionService:
             )
         return IN_PROCESS_URL, self._setup_pool
 
+    def register(self, call: Call[Any]) -> tuple[str, str, Decimal] | None:
+        """Register the account of `call` (built by `registration`, so checked as the
+        client checks it) straight through the service: its email, password and
+        balance. No request: no client, no HTTP, no middleware, no idempotency record
+        (the harness's setup needs none: no answer of it can be lost), which makes it a
+        fraction of a request's cost. None when the service refuses it (nothing was
+        written) or before any setup request learnt the service's features: the caller
+        then sends the registration through the app, which answers or raises as a
+        client's own request would."""
+        from syftbox_accounting.server.errors import ApiError
+
+        if self.learnt is None:
+            return None
+        try:
+            account, password = self.app.state.service.create_user(_body(call))
+        except ApiError:
+            return None
+        return account.email, password, Decimal(account.balance).scaleb(-6)
+
+    def fund(self, email: str, amount: Decimal) -> None:
+        """Credit `email` with `amount` dollars straight through the service, as
+        `register` does; a refusal (nothing was written) is sent through the app, so
+        that it raises the client's own error."""
+        from syftbox_accounting.server.errors import ApiError
+
+        try:
+            self.app.state.service.add_balance(_body(operations.add_balance(email, amount)))
+        except ApiError:
+            _fund(*self.setup_pool(), self.admin_key, email, amount)
+
     def async_pool(self) -> httpx.AsyncClient:
         """The in-process async httpx client: it holds no socket, so any event loop
         (asyncio or trio) may use it."""
@@ -130,6 +167,19 @@ class SessionService:
         if self._loopback is not None:
             self._loopback.stop()
         self.app.state.service.close()
+
+
+def _body(call: Call[Any]) -> bytes:
+    """The JSON body `call` sends, with amounts as decimal strings (the reference
+    service reads them exactly)."""
+    request = call.exact_request or call.request
+    return json.dumps(request["json"]).encode()
+
+
+def _fund(url: str, pool: httpx.Client, admin_key: str, email: str, amount: Decimal) -> None:
+    """Credit `email` through the service's admin API."""
+    with AdminClient(url, admin_key, http_client=pool) as admin:
+        admin.add_balance(email, amount)
 
 
 def _default_tls(kwargs: dict[str, Any]) -> None:
@@ -165,6 +215,7 @@ class _Served:
         self.admin_key = background.admin_key
         self.faults = Faults(injected=False)
         self._pool: httpx.Client | None = None
+        self.learnt: Transport | None = None
 
     def pool(self, mode: Mode) -> httpx.Client:
         if self._pool is None:
@@ -174,6 +225,13 @@ class _Served:
     def setup_pool(self) -> tuple[str, httpx.Client]:
         """Over loopback, as everything here (no fault is injected)."""
         return self.url, self.pool("loopback")
+
+    def register(self, call: Call[Any]) -> tuple[str, str, Decimal] | None:
+        """Never straight through: the service may run in another process."""
+        return None
+
+    def fund(self, email: str, amount: Decimal) -> None:
+        _fund(*self.setup_pool(), self.admin_key, email, amount)
 
     def reset(self) -> None:
         self.background.reset()
@@ -312,39 +370,46 @@ class AccountingTestService:
             email = f"user-{next(self._numbers)}-{secrets.token_hex(3)}@example.com"
         wanted = Decimal(0) if balance == 0 else validation.amount(balance, "balance")
         scopes = [s.value for s in ApiKeyScope] if api_key is True else list(api_key or ())
-        # The setup is the harness's own: made in process where it can be, and never
-        # taken by a fault armed for the code under test.
+        call = registration(
+            email, secrets.token_urlsafe(16) if password is None else password, organization, None
+        )
+        # The setup is the harness's own: straight through the session's service where
+        # it can be, else in process, and never taken by a fault armed for the code
+        # under test.
         url, pool = self._session.setup_pool()
-        with AccountingClient(url, http_client=pool) as setup:
-            account = setup.register_accounting(
-                email,
-                secrets.token_urlsafe(16) if password is None else password,
-                organization=organization,
+        registered = self._session.register(call)
+        if registered is None:
+            registered = self._register_over_http(url, pool, call)
+        email, secret, start = registered
+        if wanted < start:
+            raise ValueError(
+                f"balance {balance} is below the service's initial credit {start}: start "
+                "the service with a lower initial credit."
             )
-            assert account.user is not None  # always set by register_accounting
-            start = account.user.balance  # the answer says it: no second request for it
-            if wanted < start:
-                raise ValueError(
-                    f"balance {balance} is below the service's initial credit {start}: start "
-                    "the service with a lower initial credit."
-                )
-            if wanted > start:
-                with AdminClient(url, self._session.admin_key, http_client=pool) as admin:
-                    admin.add_balance(email, wanted - start)
-            secret = None
-            if api_key is not False:
+        if wanted > start:
+            self._session.fund(email, wanted - start)
+        if api_key is not False:
+            with AccountingClient(url, email, secret, http_client=pool) as setup:
                 made = setup.create_api_key("accounting_service.create_account", scopes)
-                secret = made.secret
-            learnt = setup._transport
-        if secret is not None:
-            client = self.client(email, api_key=secret, **options)
+            client = self.client(email, api_key=made.secret, **options)
         else:
-            client = self.client(email, account.password, **options)
+            client = self.client(email, secret, **options)
         # What the setup learnt of the service (its features, that it honours keys), as
         # if the client had registered itself: its first call needs no probe, and a
         # payment whose answer is lost may be sent again.
-        client._transport.learn_from(learnt)
+        assert self._session.learnt is not None  # the first registration went over HTTP
+        client._transport.learn_from(self._session.learnt)
         return client
+
+    def _register_over_http(
+        self, url: str, pool: httpx.Client, call: Call[Any]
+    ) -> tuple[str, str, Decimal]:
+        """Register through the app: an answer, or the client's own error."""
+        with AccountingClient(url, http_client=pool) as setup:
+            account = setup._run(setup._registered(call))
+            self._session.learnt = setup._transport
+        assert account.user is not None  # always set by a registration
+        return account.email, account.password, account.user.balance
 
     def reset(self) -> None:
         """Wipe every account and transaction, disarm every fault, and close the

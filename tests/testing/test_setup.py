@@ -1,0 +1,99 @@
+"""`create_account()`'s setup: the first account of a session is registered through the
+app (which teaches the harness the service's features), the next ones straight through
+the session's service; both kinds of account, and both ways of failing, look the same to
+a test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+
+import pytest
+
+from syftbox_accounting import AccountExistsError, InvalidInputError, NotFoundError
+from syftbox_accounting.testing import AccountingTestService
+from syftbox_accounting.testing.harness import MODES, Mode, SessionService
+
+
+@pytest.fixture(scope="module")
+def session() -> Iterator[SessionService]:
+    session = SessionService()
+    yield session
+    session.close()
+
+
+@pytest.fixture(params=MODES)
+def harness(
+    request: pytest.FixtureRequest, session: SessionService
+) -> Iterator[AccountingTestService]:
+    mode: Mode = request.param
+    session.reset()
+    harness = AccountingTestService(session, mode)
+    yield harness
+    harness.close()
+
+
+def test_an_account_made_through_the_service_is_one_made_through_the_app(
+    harness: AccountingTestService, session: SessionService
+) -> None:
+    made = [
+        harness.create_account(balance=Decimal("2.5"), organization="Acme"),  # maybe the first
+        harness.create_account(balance=Decimal("2.5"), organization="Acme"),
+    ]
+    assert session.learnt is not None  # so the second went straight through the service
+    admin = harness.admin
+    for client in made:
+        # Its features known before its first call, as a client that registered itself.
+        assert client.service_features == session.learnt.features
+        assert client._transport.honours_keys
+        assert client.get_account_balance() == 2.5
+        user = admin.get_user(client.get_email())
+        assert (user.balance, user.organization) == (Decimal("2.5"), "Acme")
+        # The funding is the service's own record, as an admin's add_balance makes it.
+        assert [t.amount for t in client.get_transaction_history()] == [Decimal("2.5")]
+
+
+def test_a_given_password_and_api_keys_work_on_accounts_made_either_way(
+    harness: AccountingTestService,
+) -> None:
+    for n in range(2):
+        email = f"given-{n}@example.com"
+        harness.create_account(email, balance=1, password="a-given-password-1")
+        client = harness.client(email, "a-given-password-1")
+        assert client.get_account_balance() == 1.0
+        reader = harness.create_account(balance=3, api_key=["read"])
+        assert reader.get_account_balance() == 3.0
+
+
+def test_a_refusal_raises_the_clients_own_error_and_changes_nothing(
+    harness: AccountingTestService, session: SessionService
+) -> None:
+    first = harness.create_account(balance=4)
+    assert session.learnt is not None
+    with pytest.raises(AccountExistsError):
+        harness.create_account(first.get_email(), balance=9)
+    with pytest.raises(AccountExistsError):  # whatever the email's case
+        harness.create_account(first.get_email().upper(), balance=9)
+    assert first.get_account_balance() == 4.0
+    # Refused by the client's own checks, before the service sees anything.
+    with pytest.raises(InvalidInputError, match="email"):
+        harness.create_account("not-an-email")
+    with pytest.raises(InvalidInputError, match="password"):
+        harness.create_account("short@example.com", password="short")
+    with pytest.raises(InvalidInputError, match="balance"):
+        harness.create_account(balance=-1)
+    assert [u.email for u in harness.admin.list_users()] == [first.get_email()]
+    # A funding the service refuses is sent through the app: the client's error.
+    with pytest.raises(NotFoundError):
+        session.fund("nobody@example.com", Decimal(1))
+
+
+def test_a_reset_forgets_accounts_made_through_the_service(
+    harness: AccountingTestService, session: SessionService
+) -> None:
+    harness.create_account("kept-once@example.com", balance=1)
+    harness.create_account("kept-twice@example.com", balance=1)
+    harness.reset()
+    assert harness.admin.list_users() == []
+    again = harness.create_account("kept-twice@example.com", balance=2)
+    assert again.get_account_balance() == 2.0
