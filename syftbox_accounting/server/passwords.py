@@ -134,10 +134,15 @@ class VerifiedCredentials:
         if not verify_password(password, stored):
             self.refuse(account_id, password, stored)
             return False
+        self.remember(account_id, password, stored)
+        return True
+
+    def remember(self, account_id: str, password: str, stored: str) -> None:
+        """Remember a password known to match `stored`: verified, or just hashed into it
+        by whoever calls this (the test harness, for the accounts it makes)."""
         self._keep(
             self._entries, self._fingerprint(account_id, password, stored), self._max_entries
         )
-        return True
 
     def clear(self) -> None:
         with self._lock:

@@ -126,6 +126,10 @@ def test_verified_credentials_cache() -> None:
     assert not cache.is_cached("id", "wrong-password", stored)
     # A new hash (a password change) matches no entry made for the old one.
     assert not cache.is_cached("id", "old-password", passwords.hash_password("old-password"))
+    # A password just hashed into `stored` may be remembered without a second hash.
+    cache.remember("new-id", "new-password", stored)
+    assert cache.is_cached("new-id", "new-password", stored)
+    assert not cache.is_cached("new-id", "old-password", stored)
     for n in range(3):
         cache.verify(f"id{n}", "old-password", stored)
     assert not cache.is_cached("id", "old-password", stored)  # evicted: bounded

@@ -5,12 +5,19 @@ a test."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
-from syftbox_accounting import AccountExistsError, InvalidInputError, NotFoundError
+from syftbox_accounting import (
+    AccountExistsError,
+    AuthenticationError,
+    InvalidInputError,
+    NotFoundError,
+)
 from syftbox_accounting.testing import AccountingTestService
 from syftbox_accounting.testing.harness import MODES, Mode, SessionService
 
@@ -97,3 +104,24 @@ def test_a_reset_forgets_accounts_made_through_the_service(
     assert harness.admin.list_users() == []
     again = harness.create_account("kept-twice@example.com", balance=2)
     assert again.get_account_balance() == 2.0
+
+
+def test_the_first_call_of_an_account_made_here_hashes_no_password(
+    harness: AccountingTestService, session: SessionService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    harness.create_account()  # the session's registrations through the app are done
+    client = harness.create_account(balance=1)
+    hashes: list[bytes] = []
+    real = hashlib.scrypt
+
+    def counting(password: bytes, **kwargs: Any) -> bytes:
+        hashes.append(password)
+        return real(password, **kwargs)
+
+    monkeypatch.setattr(hashlib, "scrypt", counting)
+    assert client.get_account_balance() == 1.0
+    assert hashes == []
+    # Only that password is known: another one is checked, and refused.
+    with pytest.raises(AuthenticationError):
+        harness.client(client.get_email(), "another-password-1").get_account_balance()
+    assert len(hashes) == 1
