@@ -4,6 +4,7 @@ session's service behind it."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import json
 import secrets
@@ -290,13 +291,18 @@ class AccountingTestService:
             self.url = self._session.url
         self.faults = self._session.faults
         self._http = self._session.pool(mode)
-        self.admin = AdminClient(self.url, self._session.admin_key, **self.client_options)
         self._clients: list[AccountingClient] = []
         self._own_http: list[httpx.Client | httpx.AsyncClient] = []
         self._numbers = itertools.count(1)
 
     def __repr__(self) -> str:
         return f"AccountingTestService({self.url!r}, mode={self.mode!r})"
+
+    @functools.cached_property
+    def admin(self) -> AdminClient:
+        """An `AdminClient` holding the service's admin key: made on first use (most
+        tests never ask), closed with the harness."""
+        return AdminClient(self.url, self._session.admin_key, **self.client_options)
 
     @property
     def admin_key(self) -> str:
@@ -439,7 +445,9 @@ class AccountingTestService:
     def close(self) -> None:
         """Close every client made here (sync and async); the session's pools stay."""
         self._close_clients()
-        self.admin.close()
-        self.admin._transport.abandon_async()
+        admin: AdminClient | None = self.__dict__.get("admin")  # made only if asked for
+        if admin is not None:
+            admin.close()
+            admin._transport.abandon_async()
         if isinstance(self._session, _Served):
             self._session.release()
