@@ -58,10 +58,6 @@ class AccountMethods(UserBase):
     ) -> Flow[types.UserAccount]:
         call = registration(email, password, organization, idempotency_key)
         del password  # a traceback that shows locals must not show it
-        return (yield from self._registered(call))
-
-    def _registered(self, call: Call[tuple[User, str]]) -> Flow[types.UserAccount]:
-        """Send a `registration` and configure this client with the new account."""
         answer = yield from result_of(call)
         user, issued = answer[0], validation.Hidden(answer[1])
         del answer

@@ -380,16 +380,16 @@ class AccountingTestService:
             email = f"user-{next(self._numbers)}-{secrets.token_hex(3)}@example.com"
         wanted = Decimal(0) if balance == 0 else validation.amount(balance, "balance")
         scopes = [s.value for s in ApiKeyScope] if api_key is True else list(api_key or ())
-        call = registration(
-            email, secrets.token_urlsafe(16) if password is None else password, organization, None
-        )
+        if password is None:
+            password = secrets.token_urlsafe(16)
+        call = registration(email, password, organization, None)
         # The setup is the harness's own: straight through the session's service where
         # it can be, else in process, and never taken by a fault armed for the code
         # under test.
         url, pool = self._session.setup_pool()
         registered = self._session.register(call)
         if registered is None:
-            registered = self._register_over_http(url, pool, call)
+            registered = self._register_over_http(url, pool, email, password, organization)
         email, secret, start = registered
         if wanted < start:
             raise ValueError(
@@ -412,11 +412,11 @@ class AccountingTestService:
         return client
 
     def _register_over_http(
-        self, url: str, pool: httpx.Client, call: Call[Any]
+        self, url: str, pool: httpx.Client, email: str, password: str, organization: str | None
     ) -> tuple[str, str, Decimal]:
         """Register through the app: an answer, or the client's own error."""
         with AccountingClient(url, http_client=pool) as setup:
-            account = setup._run(setup._registered(call))
+            account = setup.register_accounting(email, password, organization=organization)
             self._session.learnt = setup._transport
         assert account.user is not None  # always set by a registration
         return account.email, account.password, account.user.balance

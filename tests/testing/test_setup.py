@@ -77,7 +77,7 @@ def test_a_refusal_raises_the_clients_own_error_and_changes_nothing(
 ) -> None:
     first = harness.create_account(balance=4)
     assert session.learnt is not None
-    with pytest.raises(AccountExistsError):
+    with pytest.raises(AccountExistsError, match=r"^register_accounting failed: .* already exists"):
         harness.create_account(first.get_email(), balance=9)
     with pytest.raises(AccountExistsError):  # whatever the email's case
         harness.create_account(first.get_email().upper(), balance=9)
