@@ -145,8 +145,10 @@ class SessionService:
 
         try:
             self.app.state.service.add_balance(_body(operations.add_balance(email, amount)))
+            return
         except ApiError:
-            _fund(*self.setup_pool(), self.admin_key, email, amount)
+            pass  # out of this block: the client's error must not chain the service's
+        _fund(*self.setup_pool(), self.admin_key, email, amount)
 
     def async_pool(self) -> httpx.AsyncClient:
         """The in-process async httpx client: it holds no socket, so any event loop

@@ -77,8 +77,11 @@ def test_a_refusal_raises_the_clients_own_error_and_changes_nothing(
 ) -> None:
     first = harness.create_account(balance=4)
     assert session.learnt is not None
-    with pytest.raises(AccountExistsError, match=r"^register_accounting failed: .* already exists"):
+    with pytest.raises(
+        AccountExistsError, match=r"^register_accounting failed: .* already exists"
+    ) as taken:
         harness.create_account(first.get_email(), balance=9)
+    assert taken.value.__context__ is None
     with pytest.raises(AccountExistsError):  # whatever the email's case
         harness.create_account(first.get_email().upper(), balance=9)
     assert first.get_account_balance() == 4.0
@@ -91,8 +94,9 @@ def test_a_refusal_raises_the_clients_own_error_and_changes_nothing(
         harness.create_account(balance=-1)
     assert [u.email for u in harness.admin.list_users()] == [first.get_email()]
     # A funding the service refuses is sent through the app: the client's error.
-    with pytest.raises(NotFoundError):
+    with pytest.raises(NotFoundError) as refused:
         session.fund("nobody@example.com", Decimal(1))
+    assert refused.value.__context__ is None  # nothing of the service's own error chained
 
 
 def test_a_reset_forgets_accounts_made_through_the_service(
