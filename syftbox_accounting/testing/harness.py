@@ -369,8 +369,10 @@ class AccountingTestService:
     ) -> AccountingClient:
         """Register an account holding exactly `balance` dollars and return a client
         configured with it (`options` go to its constructor). The email defaults to a
-        fresh ``user-N@example.com``. The setup is the harness's own: in process, and
-        never taken by a fault armed for the code under test.
+        fresh ``user-N@example.com``. The setup is the harness's own: straight through
+        the session's service (in process, with no request, whatever the test's mode;
+        the arguments are checked, and a refusal raised, as `register_accounting` does),
+        and never taken by a fault armed for the code under test.
 
         With `api_key` (True for every scope, or the scopes: ``["read", "pay"]``) the
         client authenticates with a new API key of the account instead of its password
