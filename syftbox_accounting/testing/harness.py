@@ -421,7 +421,10 @@ class AccountingTestService:
         """Register through the app: an answer, or the client's own error."""
         with AccountingClient(url, http_client=pool) as setup:
             account = setup.register_accounting(email, password, organization=organization)
-            self._session.learnt = setup._transport
+            # What it learnt, kept for the session without the account's credentials.
+            learnt = AccountingClient(url, http_client=pool)._transport
+            learnt.learn_from(setup._transport)
+            self._session.learnt = learnt
         assert account.user is not None  # always set by a registration
         return account.email, account.password, account.user.balance
 

@@ -48,6 +48,8 @@ def test_an_account_made_through_the_service_is_one_made_through_the_app(
         harness.create_account(balance=Decimal("2.5"), organization="Acme"),
     ]
     assert session.learnt is not None  # so the second went straight through the service
+    # What it learnt, not who it was: it holds no credentials.
+    assert (session.learnt._basic, session.learnt._secrets) == (None, ())
     admin = harness.admin
     for client in made:
         # Its features known before its first call, as a client that registered itself.
