@@ -124,6 +124,7 @@ class SessionService:
         then sends the registration through the app, which answers or raises as a
         client's own request would."""
         from syftbox_accounting.server.errors import ApiError
+        from syftbox_accounting.server.money import format_micros
 
         if self.learnt is None:
             return None
@@ -135,7 +136,8 @@ class SessionService:
         # The password was hashed here and now: the test's first call needs no second
         # hash to prove it (the service's own registrations leave it to the first login).
         service.verified.remember(account.id, password, account.password_hash)
-        return account.email, password, Decimal(account.balance).scaleb(-6)
+        # The balance as its answer would say it (`balanceDecimal`).
+        return account.email, password, Decimal(format_micros(account.balance))
 
     def fund(self, email: str, amount: Decimal) -> None:
         """Credit `email` with `amount` dollars straight through the service, as
