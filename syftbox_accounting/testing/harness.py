@@ -404,17 +404,19 @@ class AccountingTestService:
             )
         if wanted > start:
             self._session.fund(email, wanted - start)
+        # What the setup learnt of the service (its features, that it honours keys), as
+        # if the client had registered itself: its first call needs no probe, and a
+        # payment whose answer is lost may be sent again.
+        learnt = self._session.learnt
+        assert learnt is not None  # the session's first registration went through the app
         if api_key is not False:
             with AccountingClient(url, email, secret, http_client=pool) as setup:
+                setup._transport.learn_from(learnt)
                 made = setup.create_api_key("accounting_service.create_account", scopes)
             client = self.client(email, api_key=made.secret, **options)
         else:
             client = self.client(email, secret, **options)
-        # What the setup learnt of the service (its features, that it honours keys), as
-        # if the client had registered itself: its first call needs no probe, and a
-        # payment whose answer is lost may be sent again.
-        assert self._session.learnt is not None  # the first registration went over HTTP
-        client._transport.learn_from(self._session.learnt)
+        client._transport.learn_from(learnt)
         return client
 
     def _register_over_http(

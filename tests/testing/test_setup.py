@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
+import httpx
 import pytest
 
 from syftbox_accounting import (
@@ -131,3 +132,23 @@ def test_the_first_call_of_an_account_made_here_hashes_no_password(
     with pytest.raises(AuthenticationError):
         harness.client(client.get_email(), "another-password-1").get_account_balance()
     assert len(hashes) == 1
+
+
+def test_an_api_key_costs_the_setup_one_request_and_no_probe(
+    session: SessionService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session.reset()
+    harness = AccountingTestService(session, "in-process")
+    harness.create_account()  # the session's registrations through the app are done
+    sent: list[tuple[str, str]] = []
+    handle = session.transport.handle_request
+
+    def noting(request: httpx.Request) -> httpx.Response:
+        sent.append((request.method, request.url.path))
+        return handle(request)
+
+    monkeypatch.setattr(session.transport, "handle_request", noting)
+    reader = harness.create_account(balance=3, api_key=["read"])
+    assert sent == [("POST", "/api-key/create")]
+    assert reader.get_account_balance() == 3.0
+    harness.close()
