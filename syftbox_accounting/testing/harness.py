@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
     from syftbox_accounting.calls import Call
     from syftbox_accounting.server import BackgroundService
+    from syftbox_accounting.server.service import AccountingService
     from syftbox_accounting.testing.faults import Faults
     from syftbox_accounting.testing.inprocess import AsyncServiceTransport, ServiceTransport
     from syftbox_accounting.transport import Transport
@@ -128,9 +129,10 @@ class SessionService:
 
         if self.learnt is None:
             return None
-        service = self.app.state.service
+        service: AccountingService = self.app.state.service
         try:
-            account, password = service.create_user(_body(call))
+            # It hashes the password, then returns the write that makes the account.
+            account, password = service.create_user(_body(call))()
         except ApiError:
             return None
         # The password was hashed here and now: the test's first call needs no second
