@@ -60,6 +60,8 @@ class AccountingError(Exception):
             method, the one to pass as ``idempotency_key=`` to repeat it safely).
         request_id: the service's ``X-Request-Id`` for the answer, when one arrived:
             quote it when reporting a problem (it ends the message too).
+        retry_after: the seconds the service asked to wait before trying again (its
+            ``Retry-After``), when it said, e.g. for a ``429``.
         request_line: the request and its answer, e.g.
             ``[POST /transaction/create -> HTTP 403 token_used]``: a detail for
             developers, in `message` (and ``str(exc)``) but never in `summary`, which
@@ -83,6 +85,7 @@ class AccountingError(Exception):
         request_id: str | None = None,
         reason: str | None = None,
         request_line: str | None = None,
+        retry_after: float | None = None,
     ) -> None:
         said = summary
         if request_line:  # inside the statement: "x failed: why [GET /p -> HTTP 500]."
@@ -105,6 +108,7 @@ class AccountingError(Exception):
         self.idempotency_key = idempotency_key
         self.request_id = request_id
         self.request_line = request_line
+        self.retry_after = retry_after
         # What happened, without the library call or the request: for front ends.
         self.reason = reason or summary
 

@@ -34,7 +34,7 @@ from syftbox_accounting.errors import (
     ServiceException,
 )
 from syftbox_accounting.redaction import redact
-from syftbox_accounting.render import printable
+from syftbox_accounting.render import printable, wait_text
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -150,8 +150,16 @@ def from_status(
         hint, hint_key = _WRONG_SERVICE, WRONG_SERVICE
     else:
         hint, hint_key = "The service answered something unexpected; try again later.", UNEXPECTED
-    if retry_after is not None and (status_code == 429 or status_code >= 500):
-        hint += f" The service asks to wait {retry_after:.0f} s before retrying."
+    if retry_after is not None and (
+        status_code == 429 or status_code >= 500 or code == "request_in_progress"
+    ):
+        wait = wait_text(retry_after)
+        if _A_MOMENT in hint:  # the service said how long: no "moment" beside a day
+            hint = hint.replace(_A_MOMENT, wait)
+        else:
+            hint += f" The service asks to wait {wait} before retrying."
+    else:
+        retry_after = None
     if (status_code >= 500 or code in {"rate_limited", "request_in_progress"}) and (
         exchange.method != "GET"
     ):
@@ -186,7 +194,11 @@ def from_status(
         status_code=status_code,
         body=exchange.shown_body(content),
         code=code,
+        retry_after=retry_after,
     )
+
+
+_A_MOMENT = "a moment"
 
 
 def _first_sentence(text: str) -> str:

@@ -8,10 +8,11 @@ script and nothing fetched from elsewhere; every value is escaped.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from decimal import Decimal
 
-__all__ = ["html_table", "money", "printable", "sparkline_svg", "text_table"]
+__all__ = ["html_table", "money", "printable", "sparkline_svg", "text_table", "wait_text"]
 
 # Lines between rows, visible on light and dark pages alike (a grey at part opacity).
 _RULE = "border-bottom:1px solid rgba(128,128,128,0.35)"
@@ -28,6 +29,18 @@ def printable(text: str, *, lines: bool = False) -> str:
         return text
     keep = "\n\t" if lines else ""
     return "".join(c if c.isprintable() or c in keep else ascii(c)[1:-1] for c in text)
+
+
+def wait_text(seconds: float) -> str:
+    """A wait the service asked for, for people: ``"30 s"``, ``"5 min"``, ``"23 h 59 min"``."""
+    whole = max(0, math.ceil(seconds))
+    if whole < 120:
+        return f"{whole} s"
+    minutes = math.ceil(whole / 60)
+    if minutes < 120:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min" if minutes else f"{hours} h"
 
 
 def money(value: Decimal) -> str:

@@ -13,6 +13,7 @@ from syftbox_accounting.cli._program import ENV_ADMIN_KEY, PROG, UsageError
 from syftbox_accounting.cli._style import paint
 from syftbox_accounting.defaults import ENV_KEY
 from syftbox_accounting.errors import AccountingError, AuthenticationError, InvalidInputError
+from syftbox_accounting.render import wait_text
 
 OK, FAILURE, USAGE, AUTH, INTERRUPTED = 0, 1, 2, 3, 130
 
@@ -87,8 +88,9 @@ def _hint_for(exc: AccountingError, command: str) -> str:
             return f"check the key id: '{PROG} keys list' lists yours"
         return "check the email: the account must be registered first"
     if exc.idempotency_key is not None and exc.hint_key in _REPEATABLE:
+        wait = "" if exc.retry_after is None else f"wait {wait_text(exc.retry_after)}, then "
         return (
-            f"{_REPEATABLE[exc.hint_key]}: repeat the command with --idempotency-key "
+            f"{_REPEATABLE[exc.hint_key]}: {wait}repeat the command with --idempotency-key "
             f"{exc.idempotency_key}, and it is applied at most once"
         )
     if exc.idempotency_key is not None and exc.hint_key == errors.MAY_HAVE_REACHED:
@@ -242,6 +244,7 @@ def report(
                 "idempotency_key": exc.idempotency_key
                 if isinstance(exc, AccountingError)
                 else None,
+                "retry_after": exc.retry_after if isinstance(exc, AccountingError) else None,
                 "exit_code": code,
             }
         }

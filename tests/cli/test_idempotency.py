@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -129,3 +130,35 @@ def test_an_interrupted_payment_names_its_key(
     )
     assert result.code == 130
     assert "--idempotency-key k-1" in result.err
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_a_caller_past_its_records_cap_is_told_how_long_to_wait(cli: Runner, as_json: bool) -> None:
+    # One transfer makes two keyed requests (create, confirm): the cap of 2 is reached,
+    # and the next transfer is refused until the oldest record expires, a day later.
+    from syftbox_accounting.server import BackgroundService
+    from syftbox_accounting.server.idempotency_records import RecordLimits
+
+    limits = RecordLimits(per_scope=2)
+    with BackgroundService(initial_credit=Decimal("100"), idempotency_limits=limits) as service:
+        payer, payee = new_email("payer"), new_email("payee")
+        register(cli, service, payer)
+        register(cli, service, payee)
+        env = as_user(service, payer)
+        cli.main("transfer", payee, "1", env=env).assert_ok()
+        json_flag = ["--json"] if as_json else []
+        refused = cli.main(*json_flag, "transfer", payee, "1", "--idempotency-key", "k-2", env=env)
+    assert refused.code == 1
+    hint = re.search(r"hint: (.*)", refused.err)
+    assert hint is not None
+    # Wait a day, never "a moment": then the same key is applied at most once.
+    assert re.fullmatch(
+        r"the service is busy: wait 2[34] h( \d+ min)?, then repeat the command with "
+        r"--idempotency-key k-2, and it is applied at most once",
+        hint.group(1),
+    ), hint.group(1)
+    assert "moment" not in refused.err
+    if as_json:
+        error = json.loads(refused.out)["error"]
+        assert error["code"] == "rate_limited"
+        assert 23 * 3600 <= error["retry_after"] <= 24 * 3600

@@ -12,6 +12,7 @@ from pytest_httpx import HTTPXMock
 
 from syftbox_accounting import (
     AccountingClient,
+    AccountingError,
     AdminClient,
     AuthenticationError,
     InsufficientFundsError,
@@ -375,18 +376,59 @@ def test_retry_after_zero_is_honoured(httpx_mock: HTTPXMock) -> None:
         assert admin.list_users() == []
 
 
-def test_a_long_retry_after_is_not_waited_for_and_is_reported(httpx_mock: HTTPXMock) -> None:
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize(
+    ("retry_after", "wait"),
+    [("31", "31 s"), ("120", "2 min"), ("7261", "2 h 2 min"), ("86394", "24 h")],
+)
+def test_a_long_retry_after_is_not_waited_for_and_is_reported(
+    httpx_mock: HTTPXMock, kind: str, retry_after: str, wait: str
+) -> None:
+    # Past max_retry_after (30 s): raised at once, saying how long to wait, never "a
+    # moment" beside a day.
     httpx_mock.add_response(
         method="GET",
         url=f"{BASE}/user/my-info",
         status_code=429,
-        headers={"Retry-After": "120"},
-        json={"message": "Too many requests: retry after 120 seconds.", "code": "rate_limited"},
+        headers={"Retry-After": retry_after},
+        json={"message": "Too many requests: retry later.", "code": "rate_limited"},
     )
-    with user_client() as client, pytest.raises(ServiceException) as caught:
-        client.get_account_balance()
+    with pytest.raises(ServiceException) as caught:
+        run(kind, user_client(), call("get_account_balance"))
     assert len(httpx_mock.get_requests()) == 1
-    assert "120 s" in str(caught.value)
+    assert caught.value.retry_after == float(retry_after)
+    assert caught.value.hint == f"Wait {wait} and try again."
+    assert "moment" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "said"),
+    [
+        (409, "request_in_progress", "Wait 2 min, then repeat it with the same key"),
+        (500, "internal_error", "The service asks to wait 2 min before retrying."),
+        (503, "unavailable", "The service asks to wait 2 min before retrying."),
+        (409, "account_exists", None),  # no wait to tell: the header is not read
+        (402, "insufficient_funds", None),
+    ],
+)
+def test_a_retry_after_is_read_where_it_says_when_to_retry(
+    httpx_mock: HTTPXMock, status: int, code: str, said: str | None
+) -> None:
+    httpx_mock.add_response(
+        method="POST",
+        url=f"{BASE}/transaction/create",
+        status_code=status,
+        headers={"Retry-After": "120"},
+        json={"message": "Not now.", "code": code},
+    )
+    with user_client() as client, pytest.raises(AccountingError) as caught:
+        client.create_transaction(BOB, 1)
+    if said is None:
+        assert caught.value.retry_after is None
+        assert "2 min" not in str(caught.value)
+    else:
+        assert caught.value.retry_after == 120
+        assert said in str(caught.value.hint)
 
 
 @pytest.mark.parametrize("kind", KINDS)
