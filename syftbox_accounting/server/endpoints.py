@@ -79,6 +79,9 @@ def _has_new_password(service: AccountingService, account: Account | None, raw: 
 
 # How each operation's keyed requests are handled (see `idempotency.Keyed`).
 _BASIC = Keyed("basic")
+# A pending transaction's confirmation or cancellation: let past the caller's cap of
+# idempotency records, so that a charge whose creation got in is never stuck holding.
+_RESOLVES = Keyed("basic", resolves=True)
 _ADMIN = Keyed("admin")
 # The password is never kept: a replay proves it against the account made, and gets
 # back the one it sent; a generated password is never replayed.
@@ -161,7 +164,7 @@ async def _confirm_transaction(run: Runner, request: Request) -> Response:
         raw,
         run.service.confirm_transaction,
         _transaction_answer,
-        _BASIC,
+        _RESOLVES,
     )
 
 
@@ -172,7 +175,7 @@ async def _cancel_transaction(run: Runner, request: Request) -> Response:
         raw,
         run.service.cancel_transaction,
         _transaction_answer,
-        _BASIC,
+        _RESOLVES,
     )
 
 

@@ -73,7 +73,9 @@ class Keyed:
     idempotency_key_reused`. `retired_login`: a replay whose Basic password was
     refused may still come in when `confirm` holds (a password change's own replay).
     `retired_key`: a replay whose API key was refused as revoked may still come in when
-    its record is that key's own revocation (body `keyId`).
+    its record is that key's own revocation (body `keyId`). `resolves`: it confirms or
+    cancels a pending transaction, and is let past the caller's cap of records (see
+    `idempotency_records`), so that no hold is left in place by it.
     """
 
     auth: Literal["basic", "admin", "none"]
@@ -82,6 +84,7 @@ class Keyed:
     confirm: Callable[[AccountingService, Account | None, bytes], bool] | None = None
     retired_login: bool = False
     retired_key: bool = False
+    resolves: bool = False
 
 
 def key_of(request: Request) -> str | None:
@@ -200,7 +203,7 @@ async def answer(
         # the same key meanwhile waits, then gets the answer), written where a write
         # need not wait (`Runner.write`). A failure rolls it all back.
         with service.store.unit() as db:
-            got = keys.reserve_in(db, scope, key, fp)
+            got = keys.reserve_in(db, scope, key, fp, past_cap=keyed.resolves)
             if isinstance(got, Stored):
                 return replay(service, got, fp, raw, keyed, account)
             return answered(functools.partial(keys.record_in, db, got), call)

@@ -24,7 +24,10 @@ Bounds: only successes are stored (an answer that changed nothing leaves no reco
 records of a caller (an account, the admin) live `ttl`, those of requests without one
 `anonymous_ttl`; at most `per_scope` records per caller (all anonymous requests are
 one caller), answered `429 rate_limited` past it, and `total` in all, answered
-`503 unavailable`, both with the seconds until the oldest record expires. Expired
+`503 unavailable`, both with the seconds until the oldest record expires. The
+confirmation or cancellation of a pending transaction is let past the caller's cap (not
+the total): a charge whose creation got in can always be finished or undone, and there
+are no more of them than pending transactions, each made with a record of its own. Expired
 records are purged every minute or so, and at once when they stand in the way of a new
 one.
 """
@@ -310,13 +313,19 @@ class Keys:
         return Claim(scope, key, found.key_hash, owner)
 
     def reserve_in(
-        self, db: sqlite3.Connection, scope: Scope, key: str, fp: bytes
+        self,
+        db: sqlite3.Connection,
+        scope: Scope,
+        key: str,
+        fp: bytes,
+        *,
+        past_cap: bool = False,
     ) -> Reserved | Stored:
         """Inside the caller's unit of work (`Store.unit`): the record `key` already
         has, or the key found free with room for a record (429 rate_limited past the
-        caller's cap, 503 unavailable past the total), writing nothing but a due purge
-        of expired records. For work that acts and records its answer (`record_in`) in
-        that same database transaction."""
+        caller's cap, unless `past_cap`; 503 unavailable past the total), writing
+        nothing but a due purge of expired records. For work that acts and records its
+        answer (`record_in`) in that same database transaction."""
         now = self.clock()
         key_hash = self._key_hash(scope, key, fp)
         if now - self._last_purge >= _PURGE_EVERY:
@@ -324,7 +333,7 @@ class Keys:
         found, present = self._find(db, scope, key, key_hash, now)
         if found is not None:
             return found
-        present = self._check_room(db, scope, key_hash, now, present)
+        present = self._check_room(db, scope, key_hash, now, present, capped=not past_cap)
         return Reserved(scope, key, key_hash, fp, now, replaces=present)
 
     def record_in(
@@ -374,10 +383,18 @@ class Keys:
             _count(db, {reserved.scope.name: 1, _TOTAL: 1})
 
     def _check_room(
-        self, db: sqlite3.Connection, scope: Scope, key_hash: bytes, now: float, present: bool
+        self,
+        db: sqlite3.Connection,
+        scope: Scope,
+        key_hash: bytes,
+        now: float,
+        present: bool,
+        *,
+        capped: bool = True,
     ) -> bool:
-        """429 or 503 unless a new record of `key_hash` fits; an expired or abandoned
-        record of that key (`present`) gives way, so its place is no new one. Expired
+        """429 (past the caller's cap, when `capped`) or 503 (past the total) unless a
+        new record of `key_hash` fits; an expired or abandoned record of that key
+        (`present`) gives way, so its place is no new one. Expired
         records in the way are purged first, whenever the periodic purge last ran (it
         is undone with the transaction of a refused request). Returns whether the key's
         own row is still there."""
@@ -389,7 +406,7 @@ class Keys:
                     (scope.name, _TOTAL),
                 ).fetchall()
             )
-            if held.get(scope.name, 0) - present >= self.limits.per_scope:
+            if capped and held.get(scope.name, 0) - present >= self.limits.per_scope:
                 full: Scope | None = scope
                 (oldest,) = db.execute(
                     "SELECT MIN(expires_at) FROM idempotency_records WHERE scope = ?",

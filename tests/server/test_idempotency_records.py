@@ -492,6 +492,64 @@ def test_counts_stay_the_records_there_are_through_replaced_refused_and_failed_r
             api.close()
 
 
+def _post(api: Api, user: User, path: str, body: dict[str, Any]) -> httpx.Response:
+    return api.http.post(path, json=body, auth=user.auth, headers=key())
+
+
+def test_a_pending_transaction_is_confirmed_or_cancelled_past_the_callers_cap() -> None:
+    # A charge is two keyed requests: one whose creation got in must not be left
+    # holding the money because its confirmation (or cancellation) found the cap full.
+    with BackgroundService(idempotency_limits=RecordLimits(per_scope=3)) as running:
+        api = Api(running)
+        try:
+            alice, bob = api.register(), api.register()
+            keys: Keys = running.service.keys
+            account = running.service.store.account(alice.email)
+            assert account is not None
+            scope = Scope.account(account.id)
+            pay = {"senderEmail": alice.email, "recipientEmail": bob.email, "amount": 1}
+            ids = []
+            for _ in range(3):  # three creations fill alice's cap of 3
+                created = _post(api, alice, "/transaction/create", pay)
+                assert created.status_code == 200, created.text
+                ids.append(created.json()["transaction"]["id"])
+            assert keys.count(scope) == 3
+            over = _post(api, alice, "/transaction/create", pay)
+            assert (over.status_code, over.json()["code"]) == (429, "rate_limited")
+            confirmed = _post(api, alice, "/transaction/confirm", {"transactionId": ids[0]})
+            cancelled = _post(api, alice, "/transaction/cancel", {"transactionId": ids[1]})
+            assert confirmed.json()["transaction"]["status"] == "COMPLETED"
+            assert cancelled.json()["transaction"]["status"] == "CANCELLED"
+            assert keys.count(scope) == 5  # recorded: each replays as any other
+            # A resolution of a transaction that is no longer pending records nothing.
+            again = _post(api, alice, "/transaction/cancel", {"transactionId": ids[0]})
+            assert again.status_code == 409
+            assert keys.count(scope) == 5
+            assert api.me(alice)["heldBalance"] == 1  # the third, still pending
+        finally:
+            api.close()
+
+
+def test_a_transfer_at_the_callers_cap_completes_or_holds_nothing() -> None:
+    from syftbox_accounting import AccountingClient, ServiceException
+
+    with BackgroundService(idempotency_limits=RecordLimits(per_scope=3)) as running:
+        api = Api(running)
+        try:
+            alice, bob = api.register(), api.register()
+            start = api.me(bob)["balance"]
+            with AccountingClient(running.url, alice.email, alice.password) as payer:
+                payer.transfer(bob.email, 1)  # two records
+                payer.transfer(bob.email, 1)  # its confirmation goes past the cap
+                with pytest.raises(ServiceException) as refused:
+                    payer.transfer(bob.email, 1)
+            assert refused.value.code == "rate_limited"
+            assert api.me(alice)["heldBalance"] == 0  # the refused third holds nothing
+            assert api.me(bob)["balance"] == start + 2
+        finally:
+            api.close()
+
+
 def test_requests_without_a_caller_share_one_cap(capped: Api) -> None:
     for n in range(3):
         body = {"email": f"signup{n}@example.com", "password": "a-password-1"}
