@@ -348,6 +348,10 @@ def _recipient(value: object) -> str:
 
 
 def _is_zero(value: object) -> bool:
+    """0 in any amount form settle() takes ("0.00" too), which `_amount` refuses."""
+    if isinstance(value, str):
+        text = value.strip()
+        return _DECIMAL.fullmatch(text) is not None and Decimal(text).is_zero()
     if isinstance(value, Decimal):
         return value.is_zero()  # False for NaN, which `_amount` then refuses
     return isinstance(value, int | float) and not isinstance(value, bool) and value == 0

@@ -148,9 +148,13 @@ def test_a_settlement_above_the_reservation_counts_the_reservation(clock: Clock)
     assert budget.spent() == Decimal("0.25")
 
 
-def test_a_settlement_of_zero_forgets_the_payment(clock: Clock) -> None:
+@pytest.mark.parametrize("zero", [0, 0.0, Decimal(0), Decimal("0.00"), "0", "0.00", " 0 "])
+def test_a_settlement_of_zero_forgets_the_payment(
+    clock: Clock, zero: int | float | Decimal | str
+) -> None:
+    # Every amount form settle() takes, zero among them: "0" as well as 0.
     budget = Budget(clock=clock)
-    budget.reserve(ALICE, Decimal("0.25"), reference="a").settle(Decimal(0))
+    budget.reserve(ALICE, Decimal("0.25"), reference="a").settle(zero)
     assert budget.entries == ()
 
 
