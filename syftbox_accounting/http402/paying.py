@@ -200,11 +200,21 @@ class Payer:
         seconds = min(int(offer.expires.timestamp() - time.time()), validation.MAX_TOKEN_LIFETIME)
         # The same challenge makes the same token, even from another process.
         key = "http402-" + hashlib.sha256(f"{challenge.realm}|{challenge.id}".encode()).hexdigest()
-        try:
-            with self._lock:
-                if challenge.id in self._paid:  # a concurrent request paid it meanwhile
-                    raise _refused(f"Challenge {challenge.id} was paid already.", "")
+        with self._lock:
+            paid_meanwhile = challenge.id in self._paid
+            if not paid_meanwhile:
                 self._paid[challenge.id] = offer.expires.timestamp()
+        if paid_meanwhile:
+            # By a concurrent request: its mark stays, so that no later one pays it too.
+            for reservation in reservations:
+                reservation.release()
+            raise _refused(
+                f"Challenge {challenge.id} was paid already, by another request of this "
+                "client sent at the same time.",
+                "Send this request again: the service then asks for a new payment, or "
+                "answers it as paid.",
+            )
+        try:
             flow = self.client._create_transaction_token(
                 offer.recipient, offer.amount, max(seconds, 1), key, budgeted=False
             )

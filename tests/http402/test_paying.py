@@ -28,6 +28,7 @@ from syftbox_accounting import (
     receipt_of,
 )
 from syftbox_accounting.http402 import method
+from syftbox_accounting.http402.paying import Payer
 from syftbox_accounting.testing.harness import AccountingTestService
 
 pytestmark = pytest.mark.accounting_service(mode="in-process")
@@ -383,6 +384,39 @@ def test_it_pays_a_challenge_once(
         with pytest.raises(PaymentError) as refused:
             http.get("/")
     _refused(refused, "paid challenge", "already")
+    assert len(tokens.calls) == 1
+
+
+def test_a_challenge_paid_by_a_concurrent_request_stays_paid(
+    payer: AccountingClient, recipient: str, accounting_service: AccountingTestService, minted: Any
+) -> None:
+    # Two requests get the same challenge (a service or cache that repeats it) and both
+    # accept it before either makes its token: the first pays it, the second is refused,
+    # and the challenge stays paid for a third. The payer's core is stepped by hand, so
+    # that the two interleave the same way on every run.
+    tokens = minted(payer)
+    fake = FakeService(recipient, accounting_service.url, reuse_challenge=True)
+    core = Payer(payer)
+
+    def accepted() -> tuple[Any, Any]:
+        flow = core.pay(httpx.Request("GET", SERVICE_URL + "/"))
+        sent = next(flow)
+        return flow, flow.send(fake.transport.handle_request(sent.request))  # closes the 402
+
+    first, _ = accepted()
+    second, _ = accepted()
+    minting = first.send(None)
+    with pytest.raises(PaymentError, match="paid already") as refused:
+        second.send(None)
+    assert refused.value.hint  # what to do next
+    third, _ = accepted()
+    with pytest.raises(PaymentError) as again:
+        third.send(None)  # the 402 closed, the refusal comes
+    _refused(again, "paid challenge", "already")
+    sent = first.send(payer._run(minting.flow))
+    with pytest.raises(StopIteration) as done:
+        first.send(fake.transport.handle_request(sent.request))
+    assert done.value.value.status_code == 200
     assert len(tokens.calls) == 1
 
 
