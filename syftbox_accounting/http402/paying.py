@@ -51,6 +51,8 @@ class _Send:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class _Mint:
+    """Make a token with `flow`: the driver answers with it, `Hidden`."""
+
     flow: Flow[str]
 
 
@@ -218,14 +220,14 @@ class Payer:
             flow = self.client._create_transaction_token(
                 offer.recipient, offer.amount, max(seconds, 1), key, budgeted=False
             )
-            token: str = yield _Mint(flow)
+            token: validation.Hidden = yield _Mint(flow)
         except BaseException:
             for reservation in reservations:
                 reservation.release()
             with self._lock:
                 self._paid.pop(challenge.id, None)
             raise
-        value = method.credential(offer, token, self.client.get_email())
+        value = method.credential(offer, token.value, self.client.get_email())
         return _Paid(offer, challenge.credential_header, value, reservations)
 
     def _send_paid(
@@ -330,7 +332,8 @@ class PayingTransport(httpx.BaseTransport):
         if isinstance(step, _Send):
             return self._inner.handle_request(step.request)
         if isinstance(step, _Mint):
-            return self.payer.client._run(step.flow)
+            # Hidden: the driver's frame keeps it, and a traceback may print its locals.
+            return validation.Hidden(self.payer.client._run(step.flow))
         step.response.close()
         return None
 
@@ -365,7 +368,7 @@ class AsyncPayingTransport(httpx.AsyncBaseTransport):
         if isinstance(step, _Send):
             return await self._inner.handle_async_request(step.request)
         if isinstance(step, _Mint):
-            return await self.payer.client._run_async(step.flow)
+            return validation.Hidden(await self.payer.client._run_async(step.flow))
         await step.response.aclose()
         return None
 

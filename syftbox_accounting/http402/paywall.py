@@ -234,6 +234,18 @@ class _Answer:
         await send({"type": "http.response.body", "body": b"".join(self.body)})
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Verified:
+    """A credential this paywall issued the challenge of: what serving it needs (the
+    payload's repr hides the token; the credential itself is not kept)."""
+
+    challenge_id: str
+    digest: str  # of the whole credential: a replay must be the very same one
+    expires: str
+    payload: method.Payload
+    expired: method.Refused | None  # why it may no longer be paid, if so
+
+
 class _Failed(Exception):
     """The endpoint answered 400 or more: the charge is cancelled."""
 
@@ -299,38 +311,21 @@ class Paywall:
 
     async def serve(self, app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
         """Answer one HTTP request to `app` behind this paywall."""
-        value = _credential(scope)
-        if value is None:
-            required = self._challenge(
-                method.problems.PaymentRequiredError,
-                f"Payment is required: ${self.amount} to {self.wire_request['recipient']}.",
-            )
-            await required.send(send)
+        verified = self._verify(scope)
+        if isinstance(verified, _Answer):
+            await verified.send(send)
             return
-        try:
-            credential, payload = method.authenticate(
-                value,
-                secret_key=self._secret_key,
-                realm=self.realm,
-                intent=self.intent,
-                wire_request=self.wire_request,
-            )
-        except method.Refused as refused:
-            await self._challenge(refused.kind, refused.detail).send(send)
-            return
-        challenge_id = credential.challenge.id
-        digest = hashlib.sha256(value.encode()).hexdigest()
+        challenge_id, digest = verified.challenge_id, verified.digest
         earlier = self._outcomes.get(challenge_id)
         if earlier is not None:
             # Before the expiry: a lost answer asked again just after it is still owed.
             await self._replay(earlier, digest, send)
             return
-        try:
-            method.check_unexpired(credential, self._now())
-        except method.Refused as refused:
-            await self._challenge(refused.kind, refused.detail).send(send)
+        if verified.expired is not None:
+            await self._challenge(verified.expired.kind, verified.expired.detail).send(send)
             return
-        outcome = self._keep(challenge_id, digest, credential.challenge.expires or "")
+        payload = verified.payload
+        outcome = self._keep(challenge_id, digest, verified.expires)
         answer: _Answer | None = None
         try:
             try:
@@ -346,6 +341,39 @@ class Paywall:
                 outcome.answer = answer
             outcome.done.set()
         await answer.send(send)
+
+    def _verify(self, scope: Scope) -> _Verified | _Answer:
+        """The request's credential, checked, or the 402 that refuses it. Its own
+        frame, ended before the endpoint runs: a traceback that prints the locals of the
+        frames an endpoint's error passes must not show the credential (nor the token)."""
+        value = _credential(scope)
+        if value is None:
+            return self._challenge(
+                method.problems.PaymentRequiredError,
+                f"Payment is required: ${self.amount} to {self.wire_request['recipient']}.",
+            )
+        try:
+            credential, payload = method.authenticate(
+                value,
+                secret_key=self._secret_key,
+                realm=self.realm,
+                intent=self.intent,
+                wire_request=self.wire_request,
+            )
+        except method.Refused as refused:
+            return self._challenge(refused.kind, refused.detail)
+        expired = None
+        try:
+            method.check_unexpired(credential, self._now())
+        except method.Refused as refused:
+            expired = refused
+        return _Verified(
+            challenge_id=credential.challenge.id,
+            digest=hashlib.sha256(value.encode()).hexdigest(),
+            expires=credential.challenge.expires or "",
+            payload=payload,
+            expired=expired,
+        )
 
     async def _charge(
         self, app: ASGIApp, scope: Scope, receive: Receive, challenge_id: str, payload: Any

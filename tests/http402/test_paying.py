@@ -30,6 +30,7 @@ from syftbox_accounting import (
 from syftbox_accounting.http402 import method
 from syftbox_accounting.http402.paying import Payer
 from syftbox_accounting.testing.harness import AccountingTestService
+from syftbox_accounting.validation import Hidden
 
 pytestmark = pytest.mark.accounting_service(mode="in-process")
 
@@ -413,7 +414,7 @@ def test_a_challenge_paid_by_a_concurrent_request_stays_paid(
     with pytest.raises(PaymentError) as again:
         third.send(None)  # the 402 closed, the refusal comes
     _refused(again, "paid challenge", "already")
-    sent = first.send(payer._run(minting.flow))
+    sent = first.send(Hidden(payer._run(minting.flow)))  # as the drivers answer
     with pytest.raises(StopIteration) as done:
         first.send(fake.transport.handle_request(sent.request))
     assert done.value.value.status_code == 200

@@ -5,6 +5,7 @@ payer's token (nor the credential that carries it)."""
 from __future__ import annotations
 
 import logging
+import traceback
 from decimal import Decimal
 from typing import Any
 
@@ -14,7 +15,13 @@ import pytest
 
 from syftbox_accounting import Budget, receipt_of
 from syftbox_accounting.testing.harness import AccountingTestService
-from tests.http402.conftest import AsyncLoseFirstPaidAnswer, AsyncRecorder, PaidService, asgi
+from tests.http402.conftest import (
+    AsyncLoseFirstPaidAnswer,
+    AsyncRecorder,
+    LoseFirstPaidAnswer,
+    PaidService,
+    asgi,
+)
 
 pytestmark = [pytest.mark.anyio, pytest.mark.accounting_service(mode="in-process")]
 
@@ -62,3 +69,57 @@ async def test_no_token_in_logs_errors_answers_or_objects(
 
 def _paid(request: httpx.Request) -> bool:
     return request.headers.get("authorization", "").startswith("Payment ")
+
+
+# -- tracebacks that capture locals (rich, pytest --showlocals, error trackers)
+
+
+def _library_locals(error: BaseException) -> list[str]:
+    """Every local of the library's frames in the traceback of `error` and of the
+    errors it chains, as such a traceback prints them. The ASGI ``scope`` aside: the
+    server's request (every frame of every ASGI app holds it, the framework's too)."""
+    shown: list[str] = []
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        frames = traceback.walk_tb(current.__traceback__)
+        for frame, _ in frames:
+            if "syftbox_accounting" in frame.f_code.co_filename:
+                shown.extend(repr(v) for k, v in frame.f_locals.items() if k != "scope")
+        current = current.__cause__ or current.__context__
+    return shown
+
+
+async def test_no_token_in_the_locals_of_a_lost_answer_or_a_failed_endpoint(
+    accounting_service: AccountingTestService, service: PaidService
+) -> None:
+    agent = accounting_service.create_account(balance=1)
+    network = AsyncLoseFirstPaidAnswer(asgi(service))  # the endpoint's error comes through
+    errors: list[BaseException] = []
+    async with agent.paying_http_client_async(transport=network, base_url=service.url) as http:
+        for path in ("/summarize", "/fail"):
+            with pytest.raises(Exception) as failed:  # noqa: PT011 - a lost answer, a crash
+                await http.post(path, json={"text": "x"})
+            errors.append(failed.value)
+    assert [type(e) for e in errors] == [httpx.RemoteProtocolError, RuntimeError]
+    assert len(network.credentials) == 2
+    text = "\n".join(local for error in errors for local in _library_locals(error))
+    for credential in network.credentials:
+        assert credential.split()[1] not in text
+        assert mpp.parse_authorization(credential).payload["token"] not in text
+
+
+def test_no_token_in_the_locals_of_a_lost_answer_sync(
+    accounting_service: AccountingTestService, served: PaidService
+) -> None:
+    agent = accounting_service.create_account(balance=1)
+    network = LoseFirstPaidAnswer(httpx.HTTPTransport())
+    with (
+        agent.paying_http_client(transport=network, base_url=served.url) as http,
+        pytest.raises(httpx.RemoteProtocolError) as lost,
+    ):
+        http.post("/summarize", json={"text": "x"})
+    (credential,) = network.credentials
+    text = "\n".join(_library_locals(lost.value))
+    assert mpp.parse_authorization(credential).payload["token"] not in text
