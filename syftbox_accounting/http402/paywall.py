@@ -137,7 +137,10 @@ def require_payment(
         )
     _load_the_method()  # pympp, the [http402] extra: needed from the first paywall on
     intent = method.CHARGE if price is not None else method.UPTO
-    amount = Decimal(method.amount_text(price if price is not None else max_price, _named(price)))
+    given = price if price is not None else max_price
+    if isinstance(given, str):
+        given = given.strip()  # as a Budget reads it (the wire form has no spaces)
+    amount = Decimal(method.amount_text(given, _named(price)))
     lifetime = validation.expires_in(
         expires_in.total_seconds() if isinstance(expires_in, datetime.timedelta) else expires_in,
         "expires_in",

@@ -22,6 +22,7 @@ from starlette.routing import Route
 from syftbox_accounting import (
     AccountingClient,
     AuthenticationError,
+    Budget,
     InvalidInputError,
     RetryPolicy,
     payment_of,
@@ -433,6 +434,19 @@ async def test_bad_paywall_options_are_refused(
 ) -> None:
     with pytest.raises(InvalidInputError, match=message):
         require_payment(service.accounting, **options)
+
+
+@pytest.mark.parametrize("given", [" 0.25", "0.25 ", "\t0.25\n"])
+@pytest.mark.parametrize("option", ["price", "max_price"])
+async def test_a_price_takes_the_amount_strings_a_budget_takes(
+    service: PaidService, option: str, given: str
+) -> None:
+    # A price read from a file or the environment keeps its spaces: a Budget takes
+    # such a string, so the paywall that asks for the payment takes it too.
+    assert Budget(per_call=given).per_call == Decimal("0.25")
+    paywall = require_payment(service.accounting, **{option: given})
+    assert paywall.amount == Decimal("0.25")
+    assert f"{option}=0.25," in repr(paywall)
 
 
 async def test_a_paywall_needs_a_configured_account(
