@@ -411,8 +411,15 @@ class Paywall:
                 # shielded already (`charging_async`).
                 with anyio.CancelScope(shield=True):
                     await settling.aclose()
-        except _Failed:
-            return answer  # cancelled: nothing moved, and no receipt
+        except _Failed as failed:
+            notes = getattr(failed, "__notes__", ())
+            if notes:  # cancelling failed too: the hold stays pending until it lapses
+                log.warning(
+                    "The endpoint answered %s, and its charge was not cancelled: %s",
+                    answer.status,
+                    " ".join(notes),
+                )
+            return answer  # not charged: nothing moved (or will), and no receipt
         except _Raised as raised:
             for note in getattr(raised, "__notes__", ()):
                 raised.error.add_note(note)  # e.g. that cancelling failed too
@@ -421,7 +428,11 @@ class Paywall:
             if not entered:
                 raise _NotCharged(self._refusal(exc)) from exc
             # The work was done, but the payment could not be settled: no answer for free.
-            log.warning("The paywall could not settle a payment: %s", exc.summary)
+            # With its notes: which charge stays pending, and what to do with it.
+            log.warning(
+                "The paywall could not settle a payment: %s",
+                " ".join([exc.summary, *getattr(exc, "__notes__", ())]),
+            )
             return _problem_answer(
                 method.problems.InternalPaymentError,
                 f"The payment could not be settled ({exc.summary}); the answer is withheld.",

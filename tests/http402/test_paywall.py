@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import datetime
 import json
+import logging
 from decimal import Decimal
 from typing import Any
 
@@ -371,6 +372,40 @@ async def test_an_unreachable_accounting_service_charges_nothing_and_may_be_retr
     assert retried.status_code == 200
     assert service.runs["summarize"] == 1
     assert balances(payer, account) == [Decimal("1.75"), PRICE]
+
+
+@pytest.mark.parametrize(
+    ("path", "operation", "status", "told"),
+    [
+        ("/refuse", "cancelTransaction", 400, "Cancelling transaction"),
+        ("/summarize", "confirmTransaction", 500, "stays pending"),
+    ],
+)
+async def test_a_charge_left_pending_is_told_to_the_operator(
+    accounting_service: AccountingTestService,
+    payer: AccountingClient,
+    caplog: pytest.LogCaptureFixture,
+    path: str,
+    operation: str,
+    status: int,
+    told: str,
+) -> None:
+    # Settling the charge fails after the work: the hold stays pending until it lapses,
+    # and the service's operator learns which charge, and what to do with it.
+    account = accounting_service.create_account(balance=0, retry_policy=RetryPolicy(max_retries=0))
+    service = paid_app(account)
+    accounting_service.faults.status(operation, 503, times=None)
+    async with _http(service.app) as http:
+        credential, _ = await _credential(http, payer, path)
+        headers = {"Authorization": credential}
+        with caplog.at_level(logging.WARNING, logger="syftbox_accounting.http402"):
+            answer = await http.post(path, json={"text": "x"}, headers=headers)
+    accounting_service.faults.clear()
+    assert answer.status_code == status
+    (held,) = pending(account)
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert told in logged
+    assert held.id in logged
 
 
 # -- what it wraps, and bad input
