@@ -125,7 +125,7 @@ class Payer:
             yield _Close(response)
             raise
         yield _Close(response)
-        paid = yield from self._mint(offer, reservations)
+        paid = yield from self._mint(offer, reservations, _shown(_origin(request.url)))
         return (yield from self._send_paid(request, paid, fingerprint))
 
     def _accept(self, request: httpx.Request, offered: list[method.Challenge]) -> method.Offer:
@@ -196,7 +196,7 @@ class Payer:
         return tuple(reservations)
 
     def _mint(
-        self, offer: method.Offer, reservations: tuple[Reservation, ...]
+        self, offer: method.Offer, reservations: tuple[Reservation, ...], where: str
     ) -> Generator[_Step, Any, _Paid]:
         challenge = offer.challenge
         seconds = min(int(offer.expires.timestamp() - time.time()), validation.MAX_TOKEN_LIFETIME)
@@ -221,11 +221,18 @@ class Payer:
                 offer.recipient, offer.amount, max(seconds, 1), key, budgeted=False
             )
             token: validation.Hidden = yield _Mint(flow)
-        except BaseException:
+        except BaseException as exc:
             for reservation in reservations:
                 reservation.release()
             with self._lock:
                 self._paid.pop(challenge.id, None)
+            if isinstance(exc, Exception):
+                # The error names create_transaction_token, which the caller did not call.
+                exc.add_note(
+                    f"The token was to pay {where} (challenge {challenge.id}, at most "
+                    f"${offer.amount}); the request was not sent with it, so nothing was "
+                    "paid: send the request again."
+                )
             raise
         value = method.credential(offer, token.value, self.client.get_email())
         return _Paid(offer, challenge.credential_header, value, reservations)

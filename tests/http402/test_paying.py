@@ -25,6 +25,8 @@ from syftbox_accounting import (
     BudgetExceededError,
     InvalidInputError,
     PaymentError,
+    RetryPolicy,
+    ServiceException,
     receipt_of,
 )
 from syftbox_accounting.http402 import method
@@ -419,6 +421,42 @@ def test_a_challenge_paid_by_a_concurrent_request_stays_paid(
         first.send(fake.transport.handle_request(sent.request))
     assert done.value.value.status_code == 200
     assert len(tokens.calls) == 1
+
+
+def _token_failed(error: pytest.ExceptionInfo[ServiceException], budget: Budget) -> None:
+    notes = " ".join(getattr(error.value, "__notes__", ()))
+    assert "https://ai.example.com" in notes
+    assert "nothing was paid" in notes
+    assert "send the request again" in notes
+    assert budget.entries == ()
+
+
+def test_a_token_that_cannot_be_made_says_the_request_was_not_paid(
+    accounting_service: AccountingTestService, recipient: str
+) -> None:
+    # The error is create_transaction_token's, which the caller did not call: a note
+    # says what it was for, and what to do.
+    agent = accounting_service.create_account(balance=1, retry_policy=RetryPolicy(max_retries=0))
+    accounting_service.faults.status("createToken", 503, times=None)
+    fake, budget = FakeService(recipient, accounting_service.url), Budget(per_day=1)
+    with _paying(agent, fake, budget=budget) as http, pytest.raises(ServiceException) as failed:
+        http.get("/")
+    _token_failed(failed, budget)
+
+
+@pytest.mark.anyio
+async def test_a_token_that_cannot_be_made_says_the_request_was_not_paid_async(
+    accounting_service: AccountingTestService, recipient: str
+) -> None:
+    agent = accounting_service.create_account(balance=1, retry_policy=RetryPolicy(max_retries=0))
+    accounting_service.faults.status("createToken", 503, times=None)
+    fake, budget = FakeService(recipient, accounting_service.url), Budget(per_day=1)
+    async with agent.paying_http_client_async(
+        budget=budget, transport=fake.transport, base_url=SERVICE_URL
+    ) as http:
+        with pytest.raises(ServiceException) as failed:
+            await http.get("/")
+    _token_failed(failed, budget)
 
 
 def test_an_unconfigured_client_pays_nothing(
