@@ -41,6 +41,9 @@ log = logging.getLogger("syftbox_accounting.http402")
 _CREDENTIAL_HEADERS = ("authorization", "payment-authorization")
 # How many paid requests with a lost answer the client remembers (the oldest go first).
 _REMEMBERED = 256
+_CHECK_THE_SERVICE = (
+    "Check the service's address; docs/http402-syftbox.md says what a syftbox challenge must hold."
+)
 Origin = tuple[str, str, int | None]
 
 
@@ -148,38 +151,52 @@ class Payer:
                 "Use https://, or create the AccountingClient with allow_insecure_http=True.",
             )
         self.client.get_email()  # not configured? AuthenticationError, before anything
-        reasons = []
+        reasons: dict[str, str] = {}  # why not -> what to do
         for challenge in offered:
             try:
                 offer = method.read_offer(challenge)
             except ValueError as exc:
-                reasons.append(f"its {challenge.intent} challenge breaks the syftbox method: {exc}")
+                why = f"its {challenge.intent} challenge breaks the syftbox method: {exc}"
+                reasons[why] = _CHECK_THE_SERVICE
                 continue
-            reason = self._why_not(offer)
-            if reason is None:
+            refusal = self._why_not(offer)
+            if refusal is None:
                 return offer
-            reasons.append(reason)
+            reasons[refusal[0]] = refusal[1]
         raise _refused(
             f"The service at {where} asks to be paid, but this client will not pay it: "
             f"{'; '.join(reasons)}.",
-            "Check the service's address; docs/http402-syftbox.md says what a syftbox "
-            "challenge must hold.",
+            " ".join(dict.fromkeys(reasons.values())),
         )
 
-    def _why_not(self, offer: method.Offer) -> str | None:
+    def _why_not(self, offer: method.Offer) -> tuple[str, str] | None:
+        """Why this client will not pay `offer`, and what to do; None if it will."""
         challenge = offer.challenge
         if not method.same_service(offer.accounting_url, self.client.accounting_url):
             return (
                 f"it is to be paid through the accounting service at {offer.accounting_url}, "
-                f"and this client's account is at {self.client.accounting_url}"
+                f"and this client's account is at {self.client.accounting_url}",
+                "Pay it with a client of an account at that accounting service, if you trust it.",
             )
         if challenge.credential_header.lower() not in _CREDENTIAL_HEADERS:
-            return f"it asks for the credential in {challenge.credential_header}"
+            return f"it asks for the credential in {challenge.credential_header}", (
+                _CHECK_THE_SERVICE
+            )
         if offer.expires.timestamp() - time.time() < 1:
-            return f"it expired at {method.rfc3339(offer.expires)}"
+            return (
+                f"it expired at {method.rfc3339(offer.expires)}",
+                "Check this computer's clock, and that no cache between you and the "
+                "service keeps its 402 answers; a new request gets a new challenge.",
+            )
         with self._lock:
             if challenge.id in self._paid:
-                return f"this client paid challenge {challenge.id} already (it pays one once)"
+                return (
+                    f"this client paid challenge {challenge.id} already (it pays one once)",
+                    "The service asks again for a challenge this client paid: check that "
+                    "no cache between you keeps its 402 answers, and ask the service "
+                    "about the payment (receipt_of() of its answer, or "
+                    "get_transaction_history()).",
+                )
         return None
 
     def _reserve(self, offer: method.Offer) -> tuple[Reservation, ...]:

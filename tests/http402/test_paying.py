@@ -309,6 +309,7 @@ def test_it_refuses_a_challenge_of_another_accounting_service(
     with _paying(payer, fake) as http, pytest.raises(PaymentError) as refused:
         http.get("/")
     _refused(refused, "https://rogue-accounting.example.com", payer.accounting_url)
+    assert "client of an account at that accounting service" in (refused.value.hint or "")
     assert tokens.calls == []
 
 
@@ -345,6 +346,7 @@ def test_it_refuses_an_expired_challenge(
     with _paying(payer, fake) as http, pytest.raises(PaymentError) as refused:
         http.get("/")
     _refused(refused, "it expired at")
+    assert "clock" in (refused.value.hint or "")  # what to check, not the docs
 
 
 @pytest.mark.parametrize(
@@ -387,6 +389,7 @@ def test_it_pays_a_challenge_once(
         with pytest.raises(PaymentError) as refused:
             http.get("/")
     _refused(refused, "paid challenge", "already")
+    assert "ask the service about the payment" in (refused.value.hint or "")
     assert len(tokens.calls) == 1
 
 
