@@ -25,10 +25,11 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from syftbox_accounting import errors, validation
-from syftbox_accounting.errors import InvalidInputError, PaymentError
+from syftbox_accounting.errors import BudgetExceededError, InvalidInputError, PaymentError
 from syftbox_accounting.http402 import method
 from syftbox_accounting.http402.budget import Budget, Reservation
 from syftbox_accounting.http402.receipt import RECEIPT_EXTENSION
+from syftbox_accounting.render import money
 from syftbox_accounting.transport import Flow
 
 if TYPE_CHECKING:
@@ -206,9 +207,14 @@ class Payer:
                 reservations.append(
                     budget.reserve(offer.recipient, offer.amount, reference=offer.challenge.id)
                 )
-        except BaseException:
+        except BaseException as exc:
             for reservation in reservations:
                 reservation.release()
+            if isinstance(exc, BudgetExceededError) and offer.intent == method.UPTO:
+                exc.add_note(
+                    f"The service asks for up to {money(offer.amount)}: it sets the price "
+                    "after the work, and a budget counts the most it may charge."
+                )
             raise
         return tuple(reservations)
 
@@ -247,7 +253,7 @@ class Payer:
                 # The error names create_transaction_token, which the caller did not call.
                 exc.add_note(
                     f"The token was to pay {where} (challenge {challenge.id}, at most "
-                    f"${offer.amount}); the request was not sent with it, so nothing was "
+                    f"{money(offer.amount)}); the request was not sent with it, so nothing was "
                     "paid: send the request again."
                 )
             raise
@@ -276,7 +282,7 @@ class Payer:
         except Exception as exc:
             exc.add_note(
                 f"The request carried a payment credential for challenge {offer.challenge.id} "
-                f"(at most ${offer.amount} to {offer.recipient}); sending the same request "
+                f"(at most {money(offer.amount)} to {offer.recipient}); sending the same request "
                 "again sends the same credential, which the service charges once."
             )
             raise

@@ -462,6 +462,25 @@ async def test_a_token_that_cannot_be_made_says_the_request_was_not_paid_async(
     _token_failed(failed, budget)
 
 
+def test_an_up_to_price_over_the_budget_says_it_is_the_most_it_may_cost(
+    payer: AccountingClient, recipient: str, accounting_service: AccountingTestService, minted: Any
+) -> None:
+    # The service sets the price after the work, at most $0.50: the budget counts the
+    # most, and the refusal says so, or "Paying $0.50" reads as the price.
+    tokens = minted(payer)
+    fake = FakeService(recipient, accounting_service.url, intent="upto", amount="0.50")
+    budget = Budget(per_call="0.10")
+    with (
+        _paying(payer, fake, budget=budget) as http,
+        pytest.raises(BudgetExceededError) as refused,
+    ):
+        http.get("/")
+    notes = " ".join(getattr(refused.value, "__notes__", ()))
+    assert "up to $0.50" in notes
+    assert "after the work" in notes
+    assert tokens.calls == []
+
+
 def test_an_unconfigured_client_pays_nothing(
     accounting_service: AccountingTestService, recipient: str
 ) -> None:
