@@ -17,11 +17,12 @@ then nothing moves. The answer is held back until the payment is settled, then s
 with its ``Payment-Receipt``.
 
 The same credential sent again (its answer was lost) never charges twice: it gets the
-first answer again, from memory, and a credential whose first request failed gets a
-fresh challenge. That memory is per process; across processes (or after a restart)
-the accounting service's idempotency keys, derived from the challenge, still charge
-once, but the endpoint runs again. Give every process the same `secret_key` so that
-any of them recognizes a challenge another one issued.
+first answer again, from memory (``410`` when that answer was too large to keep), and a
+credential whose first request failed gets a fresh challenge. That memory is per
+process; across processes (or after a restart) the accounting service's idempotency
+keys, derived from the challenge, still charge once, but the endpoint runs again. Give
+every process the same `secret_key` so that any of them recognizes a challenge another
+one issued.
 """
 
 from __future__ import annotations
@@ -204,6 +205,7 @@ class _Outcome:
     expires: float
     done: anyio.Event = dataclasses.field(default_factory=anyio.Event)
     answer: _Answer | None = None
+    unkept: int = 0  # the size of a paid answer too large to keep
 
 
 @dataclasses.dataclass
@@ -342,6 +344,8 @@ class Paywall:
             # gets a fresh challenge, as when the endpoint raised (no answer).
             if answer is not None and answer.size <= MAX_KEPT_ANSWER:
                 outcome.answer = answer
+            elif answer is not None and answer.header(b"payment-receipt") is not None:
+                outcome.unkept = answer.size  # paid: a replay must not be asked to pay
             outcome.done.set()
         await answer.send(send)
 
@@ -482,6 +486,14 @@ class Paywall:
         await earlier.done.wait()
         if earlier.answer is not None:
             await earlier.answer.send(send)  # the first answer again: charged once
+            return
+        if earlier.unkept:
+            detail = (
+                f"This credential was charged once, and answered with {earlier.unkept} bytes, "
+                f"too large for this service to keep (at most {MAX_KEPT_ANSWER}): the answer "
+                "cannot be sent again, and nothing more is charged."
+            )
+            await _problem_answer(errors.InvalidChallengeError, detail, 410).send(send)
             return
         detail = (
             "This credential was used already, and its request did not complete (its "

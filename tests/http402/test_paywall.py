@@ -31,8 +31,17 @@ from syftbox_accounting import (
     require_payment,
 )
 from syftbox_accounting.http402 import method
+from syftbox_accounting.http402 import paywall as paywall_module
 from syftbox_accounting.testing.harness import AccountingTestService
-from tests.http402.conftest import PAID_URL, PRICE, PaidService, balances, paid_app, pending
+from tests.http402.conftest import (
+    PAID_URL,
+    PRICE,
+    AsyncLoseFirstPaidAnswer,
+    PaidService,
+    balances,
+    paid_app,
+    pending,
+)
 
 pytestmark = [pytest.mark.anyio, pytest.mark.accounting_service(mode="in-process")]
 
@@ -242,6 +251,43 @@ async def test_a_credential_sent_again_gets_the_first_answer(
     assert first.content == again.content == b'{"summary":"first text"}'
     assert first.headers["payment-receipt"] == again.headers["payment-receipt"]
     assert first.headers["cache-control"] == "private"
+    assert service.runs["summarize"] == 1
+    assert balances(payer, service.accounting) == [Decimal("1.75"), PRICE]
+
+
+async def test_a_paid_answer_too_large_to_keep_is_not_paid_for_again(
+    service: PaidService, payer: AccountingClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The first answer was paid for, but is larger than the paywall keeps (8 MiB; a
+    # few bytes here): the same credential again is told so, and is not asked to pay
+    # anew (a fresh challenge would have a paying client pay a second time).
+    monkeypatch.setattr(paywall_module, "MAX_KEPT_ANSWER", 8)
+    async with _http(service.app) as http:
+        credential, _ = await _credential(http, payer)
+        headers = {"Authorization": credential}
+        first = await http.post("/summarize", json={"text": "first text"}, headers=headers)
+        again = await http.post("/summarize", json={"text": "first text"}, headers=headers)
+    assert first.status_code == 200
+    assert "payment-receipt" in first.headers
+    assert again.status_code == 410
+    assert "www-authenticate" not in again.headers  # nothing to pay
+    assert "too large" in again.json()["detail"]
+    assert "charged once" in again.json()["detail"]
+    assert service.runs["summarize"] == 1
+    assert balances(payer, service.accounting) == [Decimal("1.75"), PRICE]
+
+
+async def test_a_paying_client_whose_large_answer_was_lost_pays_once(
+    service: PaidService, payer: AccountingClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(paywall_module, "MAX_KEPT_ANSWER", 8)
+    network = AsyncLoseFirstPaidAnswer(httpx.ASGITransport(app=service.app))
+    async with payer.paying_http_client_async(transport=network, base_url=PAID_URL) as http:
+        with pytest.raises(httpx.TransportError):
+            await http.post("/summarize", json={"text": "first text"})
+        again = await http.post("/summarize", json={"text": "first text"})
+    assert again.status_code == 410
+    assert len(set(network.credentials)) == 1  # the same credential, no new payment
     assert service.runs["summarize"] == 1
     assert balances(payer, service.accounting) == [Decimal("1.75"), PRICE]
 
