@@ -77,6 +77,10 @@ class _Paid:
     header: str
     value: str = dataclasses.field(repr=False)  # it holds the token
     reservations: tuple[Reservation, ...]
+    # Until when a lost answer is asked again with it: a service keeps a paid answer
+    # for a while after the challenge expired (a paywall, as long as it lived), so
+    # paying a new challenge then would pay twice.
+    kept_until: float
 
 
 class Payer:
@@ -258,7 +262,9 @@ class Payer:
                 )
             raise
         value = method.credential(offer, token.value, self.client.get_email())
-        return _Paid(offer, challenge.credential_header, value, reservations)
+        expires = offer.expires.timestamp()
+        kept_until = expires + max(expires - time.time(), 0)
+        return _Paid(offer, challenge.credential_header, value, reservations, kept_until)
 
     def _send_paid(
         self, request: httpx.Request, paid: _Paid, fingerprint: str
@@ -330,7 +336,7 @@ class Payer:
     def _lost_answer(self, fingerprint: str) -> _Paid | None:
         with self._lock:
             paid = self._unsettled.get(fingerprint)
-            if paid is not None and paid.offer.expires.timestamp() <= time.time():
+            if paid is not None and paid.kept_until <= time.time():
                 del self._unsettled[fingerprint]
                 return None
             return paid

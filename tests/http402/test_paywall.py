@@ -8,6 +8,8 @@ import base64
 import datetime
 import json
 import logging
+import time
+import types
 from decimal import Decimal
 from typing import Any
 
@@ -31,6 +33,7 @@ from syftbox_accounting import (
     require_payment,
 )
 from syftbox_accounting.http402 import method
+from syftbox_accounting.http402 import paying as paying_module
 from syftbox_accounting.http402 import paywall as paywall_module
 from syftbox_accounting.testing.harness import AccountingTestService
 from tests.http402.conftest import (
@@ -612,6 +615,34 @@ async def test_a_lost_answer_asked_again_just_after_the_expiry_is_still_owed(
     assert first.status_code == again.status_code == 200
     assert again.content == first.content
     assert service.runs["summarize"] == 1
+
+
+async def test_a_paying_client_asks_a_lost_answer_again_after_the_expiry(
+    accounting_service: AccountingTestService,
+    payer: AccountingClient,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The paid answer is lost, and the request is sent again once its challenge expired:
+    # the service still owes that answer, so the paying client sends the same credential
+    # again rather than paying a new challenge. Both sides read one clock, moved by hand.
+    later = [0.0]
+
+    def clock() -> float:
+        return time.time() + later[0]
+
+    monkeypatch.setattr(paying_module, "time", types.SimpleNamespace(time=clock))
+    service = paid_app(accounting_service.create_account(balance=0), clock=clock)
+    network = AsyncLoseFirstPaidAnswer(httpx.ASGITransport(app=service.app))
+    async with payer.paying_http_client_async(transport=network, base_url=PAID_URL) as http:
+        with pytest.raises(httpx.TransportError):
+            await http.post("/summarize", json={"text": "x"})
+        later[0] = 700  # the challenge expired at 600 s
+        again = await http.post("/summarize", json={"text": "x"})
+    assert again.status_code == 200
+    assert len(network.credentials) == 2
+    assert len(set(network.credentials)) == 1  # the same credential, no new payment
+    assert service.runs["summarize"] == 1
+    assert balances(payer, service.accounting) == [Decimal("1.75"), PRICE]
 
 
 @pytest.mark.accounting_service(mode="loopback")
