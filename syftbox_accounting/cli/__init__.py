@@ -33,19 +33,18 @@ from syftbox_accounting.cli._errors import (
     OK,
     USAGE,
     CliError,
+    in_cli_words,
     report,
     report_interrupt,
 )
 from syftbox_accounting.cli._output import say, to_json
 from syftbox_accounting.cli._parser import build_parser
 from syftbox_accounting.cli._program import PROG, UsageError, VersionAsked
-from syftbox_accounting.credential_files import SAVE_AGAIN
 from syftbox_accounting.errors import AccountingError
 
 __all__ = ["main"]
 
 _LOGGER = "syftbox_accounting"
-_SAVE_AGAIN = f"run '{PROG} login EMAIL --save'"
 
 
 class _StderrHandler(logging.Handler):
@@ -64,7 +63,7 @@ class _StderrHandler(logging.Handler):
             level = record.levelname.lower()
             label = _style.paint(f"{level}:", "warning" if level == "warning" else None, sys.stderr)
             # The library's advice names its Python call; here it is a command.
-            message = record.getMessage().replace(SAVE_AGAIN, _SAVE_AGAIN)
+            message = in_cli_words(record.getMessage())
             # Above the spinner, never on its line.
             say(f"{label} {self.ctx.clean(message)}")
         except Exception:  # pragma: no cover - logging must never break the command

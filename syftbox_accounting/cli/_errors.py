@@ -11,7 +11,7 @@ from syftbox_accounting import errors
 from syftbox_accounting.cli._output import is_terminal, to_json
 from syftbox_accounting.cli._program import ENV_ADMIN_KEY, PROG, UsageError
 from syftbox_accounting.cli._style import paint
-from syftbox_accounting.defaults import ENV_KEY
+from syftbox_accounting.credential_files import SAVE_AGAIN
 from syftbox_accounting.errors import AccountingError, AuthenticationError, InvalidInputError
 from syftbox_accounting.render import wait_text
 
@@ -41,10 +41,26 @@ _HINTS: dict[str, str] = {
     errors.NOT_CONFIGURED: f"run {_LOGIN} to save credentials (or '{PROG} register EMAIL')",
     errors.MAY_HAVE_REACHED: f"it may have been applied: check '{PROG} history' before "
     "repeating a payment",
-    errors.CREDENTIALS_FILE: f"run '{PROG} login EMAIL --save' to save the credentials again, "
-    f"or set {ENV_KEY} to the key they were saved with",
     errors.INSECURE_HTTP: "use https://, or add --allow-insecure-http if you must",
 }
+# The library's advice about saved credentials names its Python calls; here, commands.
+_IN_CLI_WORDS = (
+    (SAVE_AGAIN, f"run '{PROG} login EMAIL --save'"),
+    ("configure the client and call save_credentials()", f"run '{PROG} login EMAIL --save'"),
+    ("pass save_credentials() the path of a file", "give --config the path of a file"),
+    ("pass the file's full path", "give --config the file's full path"),
+    ("pass the path it was saved to", "give --config the path it was saved to"),
+    ("or pass another path", "or give --config another path"),
+)
+
+
+def in_cli_words(text: str) -> str:
+    """The library's advice about saved credentials, as commands and options."""
+    for python, command in _IN_CLI_WORDS:
+        text = text.replace(python, command)
+    return text
+
+
 # Failures after which the same command, with the same key, is safe to repeat.
 _REPEATABLE = {
     errors.RETRY_WITH_KEY: "it may have been applied",
@@ -98,6 +114,8 @@ def _hint_for(exc: AccountingError, command: str) -> str:
             f"{_HINTS[errors.MAY_HAVE_REACHED]} (this service has not shown that it honours "
             f"--idempotency-key; this attempt's key was {exc.idempotency_key})"
         )
+    if exc.hint_key == errors.CREDENTIALS_FILE and exc.hint:
+        return in_cli_words(exc.hint)
     hint = _HINTS.get(exc.hint_key or "") or exc.hint
     if hint:
         return hint

@@ -215,11 +215,25 @@ def _save_a_key(ctx: Context, client: AccountingClient, email: str, where: str) 
         api_key=made.secret,
         allow_insecure_http=ctx.insecure_http_allowed(client.accounting_url),
     )
-    keyed.save_credentials(ctx.config)
+    try:
+        keyed.save_credentials(ctx.config)
+    except (AccountingError, OSError) as exc:
+        # Its secret is nowhere now: a key with every scope must not stay valid.
+        exc.add_note(_retire(client, made.id))
+        raise
     return (
         f"Saved a new API key ({made.id}, {made.key.hint}, all scopes) to {where}, not the "
         f"password. '{PROG} keys revoke {made.id}' retires it."
     )
+
+
+def _retire(client: AccountingClient, key_id: str) -> str:
+    """Revoke the key `login` made and could not save; says what became of it."""
+    try:
+        client.revoke_api_key(key_id)
+    except AccountingError:
+        return f"the new API key {key_id} could not be revoked: run '{PROG} keys revoke {key_id}'"
+    return f"the new API key {key_id} was revoked"
 
 
 def status(ctx: Context) -> int:

@@ -162,3 +162,29 @@ def test_login_at_a_service_without_keys_saves_the_password(
     assert json.loads(result.out)["saved_credential"] == "password"
     found = creds.load()
     assert (found.password, found.api_key) == (PASSWORD, None)
+
+
+@pytest.mark.parametrize("store", ["keyring", "folder"])
+def test_a_login_that_cannot_save_its_key_leaves_no_live_key(
+    cli: Runner, service: Any, store: str
+) -> None:
+    # Tried as a new user would: the key is made, then saving it fails (no OS keyring
+    # although one was asked for; the credentials file's place is a folder). A key nobody
+    # holds, with every scope, must not stay valid at the service.
+    email, env = _account(cli, service)
+    forced = {"SYFTBOX_ACCOUNTING_CREDENTIAL_STORE": "keyring"} if store == "keyring" else {}
+    if store == "folder":
+        creds.config_path().mkdir(parents=True)
+    result = cli.main("login", email, "--url", service.url, "--password-stdin", "--save",
+                      stdin=PASSWORD + "\n", env=forced)  # fmt: skip
+    assert result.code == 3, result
+    # (A folder there is also skipped, with a warning, when credentials are looked for.)
+    error, hint = result.err.strip().splitlines()[-2:]
+    assert "nothing was saved" in error
+    assert "revoked" in error  # says what became of the key it made
+    assert "()" not in hint  # the command line's words, not the library's calls
+    if store == "keyring":
+        assert "SYFTBOX_ACCOUNTING_CREDENTIAL_STORE=file" in hint
+    listed = json.loads(cli.main("--json", "keys", "list", env=env).assert_ok().out)
+    assert [k["id"] for k in listed["api_keys"] if k["active"]] == []
+    assert_no_secret(result, PASSWORD)
