@@ -78,6 +78,9 @@ class _StderrHandler(logging.Handler):
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line with `argv` (default: ``sys.argv[1:]``); return the exit code."""
+    stderr = sys.stderr
+    if stderr is None:  # closed (`2>&-`): print() would write remarks into stdout instead
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - closed below
     try:
         return _main(argv)
     except BrokenPipeError:  # `syftbox-accounting history | head -1`
@@ -86,6 +89,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt as exc:  # before a command started
         json = (argv is not None and "--json" in argv) or (argv is None and "--json" in sys.argv)
         return report_interrupt("", exc, json=json, moves_money=False)
+    finally:
+        if stderr is None:
+            sys.stderr.close()
+            sys.stderr = stderr
 
 
 def _main(argv: list[str] | None) -> int:
@@ -113,6 +120,17 @@ def _main(argv: list[str] | None) -> int:
     if name in ("admin", "keys"):
         name = f"{name} {getattr(args, name + '_command')}"
     ctx = Context(args=args, command=name)
+    if sys.stdout is None and name != "serve":
+        # Closed (`>&-`): a result, a generated password or a new key's secret would be
+        # printed to nowhere, and the command would say it succeeded.
+        return ctx.report(
+            CliError(
+                "standard output is closed, so the result could not be shown: nothing was sent",
+                "give the command a standard output (a terminal, a file or a pipe)",
+                USAGE,
+            ),
+            json_document=False,
+        )
     if name == "serve":
         try:
             return serve(ctx, extra)

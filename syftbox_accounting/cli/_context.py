@@ -116,6 +116,13 @@ class Context:
 
     def read_stdin_line(self, what: str, flag: str) -> str:
         """The next line of standard input (one secret per line)."""
+        if sys.stdin is None:  # closed (`<&-`)
+            raise CliError(
+                f"{flag} was given but standard input is closed",
+                f"pipe the {what} in, e.g. printf '%s\\n' \"$VALUE\" | {PROG} {self.command} "
+                f"{flag} ...",
+                USAGE,
+            )
         line = sys.stdin.readline()
         if not line:
             raise CliError(
@@ -173,7 +180,7 @@ class Context:
     def ask(self, prompt: str) -> str:
         sys.stderr.write(prompt)
         sys.stderr.flush()
-        line = sys.stdin.readline()
+        line = sys.stdin.readline() if sys.stdin is not None else ""
         if not line:
             raise EOFError
         return line.strip()
