@@ -200,6 +200,8 @@ UNEXPECTED = "unexpected"
 INSECURE_HTTP = "insecure_http"
 CREDENTIALS_FILE = "credentials_file"
 UNSUPPORTED = "unsupported"
+# An API key the service refused (unknown, revoked or expired): not a wrong password.
+KEY_REFUSED = "key_refused"
 # A payment the client refused itself: its budget, or a 402 challenge it will not pay.
 BUDGET = "budget"
 CHALLENGE_REFUSED = "challenge_refused"
@@ -218,6 +220,7 @@ HINT_KEYS = frozenset(
         UNEXPECTED,
         INSECURE_HTTP,
         CREDENTIALS_FILE,
+        KEY_REFUSED,
     }
 )
 CONFIGURE_HINT = (

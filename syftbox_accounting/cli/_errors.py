@@ -12,6 +12,7 @@ from syftbox_accounting.cli._output import is_terminal, to_json
 from syftbox_accounting.cli._program import ENV_ADMIN_KEY, PROG, UsageError
 from syftbox_accounting.cli._style import paint
 from syftbox_accounting.credential_files import SAVE_AGAIN
+from syftbox_accounting.defaults import ENV_API_KEY, ENV_EMAIL, ENV_PASSWORD
 from syftbox_accounting.errors import AccountingError, AuthenticationError, InvalidInputError
 from syftbox_accounting.render import wait_text
 
@@ -42,7 +43,28 @@ _HINTS: dict[str, str] = {
     errors.MAY_HAVE_REACHED: f"it may have been applied: check '{PROG} history' before "
     "repeating a payment",
     errors.INSECURE_HTTP: "use https://, or add --allow-insecure-http if you must",
+    errors.KEY_REFUSED: "the API key is unknown here, revoked or expired: set "
+    f"{ENV_API_KEY} to a live key or unset it, or save a new one with '{PROG} login EMAIL "
+    "--save' ('keys list' with other credentials shows the key's state)",
+    "insufficient_scope": f"use an API key with that scope ('{PROG} keys create NAME --scope "
+    "SCOPE'), or the password (--email with --password-stdin)",
+    "spend_cap_exceeded": "nothing moved: the API key's --max-spend is used up; pay with "
+    f"another key or the password, or make a key with a higher cap ('{PROG} keys create "
+    "NAME --max-spend AMOUNT')",
 }
+# What to do at a service that lacks a feature, by the feature (`FeatureNotSupportedError`).
+_WITHOUT_FEATURE = {
+    "holds": "leave out --hold-for: there a charge stays pending until it is confirmed or "
+    "cancelled",
+    "capture": "confirm without --amount (all of the charge), or charge the final price itself",
+    "refunds": f"pay the money back with '{PROG} transfer' instead (it is not linked to the "
+    "payment)",
+    "api-keys": "use the account's email and password: this service has no API keys",
+}
+_NO_KEYS_HERE = (
+    f"use the account's password here: --email with --password-stdin, or {ENV_EMAIL} and "
+    f"{ENV_PASSWORD} (with {ENV_API_KEY} unset)"
+)
 # The library's advice about saved credentials names its Python calls; here, commands.
 _IN_CLI_WORDS = (
     (SAVE_AGAIN, f"run '{PROG} login EMAIL --save'"),
@@ -114,6 +136,12 @@ def _hint_for(exc: AccountingError, command: str) -> str:
             f"{_HINTS[errors.MAY_HAVE_REACHED]} (this service has not shown that it honours "
             f"--idempotency-key; this attempt's key was {exc.idempotency_key})"
         )
+    if exc.hint_key == errors.UNSUPPORTED:
+        feature = getattr(exc, "feature", None)
+        if feature is None:  # an API key alone, at a service without keys
+            return _NO_KEYS_HERE
+        if feature in _WITHOUT_FEATURE:
+            return _WITHOUT_FEATURE[feature]
     if exc.hint_key == errors.CREDENTIALS_FILE and exc.hint:
         return in_cli_words(exc.hint)
     hint = _HINTS.get(exc.hint_key or "") or exc.hint
