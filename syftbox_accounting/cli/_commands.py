@@ -225,10 +225,13 @@ _STREAM_WIDTHS = (16, 9, 14, 40)
 def _filters(ctx: Context) -> dict[str, Any]:
     """The history filters, checked by the library under their options' names."""
     counterparty = ctx.option("counterparty")
+    since, until = validation.window(
+        ctx.option("since"), ctx.option("until"), ("--since", "--until")
+    )
     return {
         "status": ctx.option("status"),
-        "created_after": validation.moment(ctx.option("since"), "--since"),
-        "created_before": validation.moment(ctx.option("until"), "--until"),
+        "created_after": since,
+        "created_before": until,
         "counterparty": None if counterparty is None else validation.email(counterparty, "--with"),
     }
 

@@ -69,3 +69,15 @@ def test_a_date_outside_the_contracts_years_is_refused_before_any_request(
     env = NO_SERVICE
     error, _ = cli.main(*args, env=env).assert_error(2)
     assert "between the years 1 and 9998" in error
+
+
+@pytest.mark.parametrize("command", ["history", "usage"])
+@pytest.mark.parametrize("until", ["2026-11-01", "2026-10-01"])
+def test_an_empty_window_names_the_options(cli: Runner, command: str, until: str) -> None:
+    # Tried as a new user would: the error named the library's created_before and
+    # created_after, which no option of the command line is called.
+    env = NO_SERVICE
+    error, _ = cli.main(command, "--since", "2026-11-01", "--until", until, env=env).assert_error(2)
+    assert "--until" in error
+    assert "--since" in error
+    assert "created_" not in error
