@@ -15,7 +15,7 @@ from syftbox_accounting.cli._context import PASSWORD, Account, Context
 from syftbox_accounting.cli._errors import AUTH, OK, USAGE, CliError, exit_code_of
 from syftbox_accounting.cli._output import fields
 from syftbox_accounting.cli._program import PROG
-from syftbox_accounting.defaults import ENV_API_KEY, ENV_EMAIL, ENV_PASSWORD
+from syftbox_accounting.defaults import ENV_API_KEY, ENV_EMAIL, ENV_KEY, ENV_PASSWORD
 from syftbox_accounting.display import money
 from syftbox_accounting.errors import AccountingError, AuthenticationError
 from syftbox_accounting.types import ApiKey, ApiKeyScope, CredentialStatus, UserAccount
@@ -365,6 +365,16 @@ def _revoke_saved_key(ctx: Context, path: Path) -> tuple[ApiKey | None, bool]:
     keep = f"'{PROG} logout --keep-key' removes the saved copy only (the key stays valid)"
     try:
         saved = creds.load(path)
+    except AuthenticationError as exc:  # the file or its key: not the service
+        raise CliError(
+            f"could not read the saved API key to revoke it, so nothing was removed: "
+            f"{exc.summary.rstrip(':.')}",
+            f"make it readable (its key in {ENV_KEY}, or the OS keyring unlocked) and run "
+            f"'{PROG} logout' again, or {keep}; '{PROG} keys revoke KEY_ID' with your "
+            "password revokes the key",
+            AUTH,
+        ) from None
+    try:
         ctx.secret(saved.api_key or "")
         client = AccountingClient(
             saved.url,

@@ -235,6 +235,25 @@ def test_logout_keeps_everything_when_the_key_cannot_be_revoked(cli: Runner) -> 
     assert not saved.exists()
 
 
+def test_logout_with_the_key_file_lost_says_what_to_do_about_the_file(
+    cli: Runner, service: Any
+) -> None:
+    # Tried as a new user would: the key file beside the credentials went missing. The
+    # saved API key cannot be read, so it is not revoked and nothing is removed; the
+    # advice was to wait for the service, and the error quoted a Python call.
+    _, saved = _login_and_save(cli, service)
+    saved.with_suffix(".key").unlink()
+    result = cli.main("logout")
+    error, hint = result.assert_error(3)
+    assert "nothing was removed" in error
+    assert "save_credentials()" not in error
+    assert "saved password" not in error  # it is an API key
+    assert "when the service answers" not in hint
+    assert "SYFTBOX_ACCOUNTING_KEY" in hint
+    assert "logout --keep-key" in hint
+    assert saved.exists()
+
+
 # -- --url and the saved credentials
 
 
