@@ -223,7 +223,25 @@ class Context:
             text = to_json(document)
         elif not safe:
             text = printable(text)
-        print(text, file=sys.stdout, flush=True)
+        self.write_out(text)
+
+    def write_out(self, text: str) -> None:
+        """`text` and a line break on stdout.
+
+        Raises:
+            CliError: standard output refused it (a full disk, a failing device).
+        """
+        try:
+            print(text, file=sys.stdout, flush=True)
+        except BrokenPipeError:  # `... | head`: the reader is gone, said nothing
+            raise
+        except OSError as exc:
+            raise CliError(
+                f"could not write to standard output ({exc.strerror or type(exc).__name__})",
+                "check where standard output goes (a full disk, a failing device), then "
+                "run the command again",
+                FAILURE,
+            ) from None
 
     def note(self, text: str) -> None:
         """A remark for a person, on stderr (never part of the result)."""

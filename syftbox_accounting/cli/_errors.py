@@ -4,6 +4,7 @@ an exit code. The library says what happened (`summary`) and names its advice
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Callable
 
@@ -209,6 +210,13 @@ def details_of(exc: BaseException) -> str | None:
     return ", ".join(parts)
 
 
+def _print_json(document: object) -> None:
+    """An error's JSON document on stdout, unless stdout is what failed (its error line
+    on stderr says so)."""
+    with contextlib.suppress(OSError, ValueError):  # a full disk, a closed stream
+        print(to_json(document), file=sys.stdout, flush=True)
+
+
 def report_interrupt(
     command: str,
     exc: BaseException,
@@ -246,7 +254,7 @@ def report_interrupt(
         }
         if pending is not None:
             document["pending_transaction"] = {"id": pending.id, "status": str(pending.status)}
-        print(to_json({"error": document}), file=sys.stdout, flush=True)
+        _print_json({"error": document})
     start = "\n" if is_terminal(sys.stderr) else ""  # after the terminal's ^C
     print(f"{start}{message}", file=sys.stderr, flush=True)
     return INTERRUPTED
@@ -294,7 +302,7 @@ def report(
                 "exit_code": code,
             }
         }
-        print(to_json(document), file=sys.stdout, flush=True)
+        _print_json(document)
     out = sys.stderr
     print(
         f"{paint('error:', 'error', out)} {error}\n{paint('hint:', 'hint', out)} {hint}",

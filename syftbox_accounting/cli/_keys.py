@@ -7,10 +7,11 @@ from typing import Any
 
 from syftbox_accounting import validation
 from syftbox_accounting.cli._context import Context, parse_amount
-from syftbox_accounting.cli._errors import OK
+from syftbox_accounting.cli._errors import OK, CliError
 from syftbox_accounting.cli._output import is_terminal, table, when
 from syftbox_accounting.cli._program import PROG
 from syftbox_accounting.display import money
+from syftbox_accounting.errors import AccountingError
 from syftbox_accounting.types import ApiKey, ApiKeyScope
 
 
@@ -59,7 +60,16 @@ def create(ctx: Context) -> int:
             ctx.args.key_name, scopes, expires_in=lifetime, max_spend=cap, idempotency_key=key
         )
     ctx.secret(made.secret)  # shown once below, never in an error
-    ctx.emit({"api_key": key_doc(made.key), "secret": made.secret}, [made.secret])
+    try:
+        ctx.emit({"api_key": key_doc(made.key), "secret": made.secret}, [made.secret])
+    except CliError as exc:  # the secret is lost: the key must not stay valid
+        with ctx.account_client(account) as client:
+            try:
+                client.revoke_api_key(made.id)
+                fate = f"the new API key {made.id} was revoked (its secret was never shown)"
+            except AccountingError:
+                fate = f"revoke the new API key: '{PROG} keys revoke {made.id}'"
+        raise CliError(f"{exc.message}; {fate}", exc.hint, exc.exit_code) from None
     if not ctx.json and is_terminal(sys.stdout):
         ctx.note(
             f"API key {made.id} ({_scopes(made.key)}): shown only this once. Use it as "

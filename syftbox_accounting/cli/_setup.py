@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
@@ -76,7 +78,8 @@ def register(ctx: Context) -> int:
         if generated:
             ctx.secret(account.password)  # shown once below, never in an error
             if not ctx.json:
-                _show_generated(account, client.accounting_url)
+                with _lost_if_unshown(account, generated):
+                    _show_generated(ctx, account, client.accounting_url)
         try:
             # With --json the generated password is printed only at the end, so no
             # question may come before it (Ctrl-C there would lose it): --save only.
@@ -91,7 +94,8 @@ def register(ctx: Context) -> int:
         document = _registered_doc(account, client.accounting_url, generated, saved)
         lines = [] if generated else [f"Registered {account.email} at {client.accounting_url}."]
         lines += [f"Saved the credentials to {saved}." if saved else "Credentials not saved."]
-        ctx.emit(document, lines)
+        with _lost_if_unshown(account, generated and ctx.json and not saved):
+            ctx.emit(document, lines)
     if not saved and generated:
         ctx.note(
             f"hint: keep the password safe; to save it later: '{PROG} login {account.email} "
@@ -106,7 +110,24 @@ def _balance(account: UserAccount) -> Decimal:
     return account.user.balance
 
 
-def _show_generated(account: UserAccount, url: str) -> None:
+@contextlib.contextmanager
+def _lost_if_unshown(account: UserAccount, generated: bool) -> Iterator[None]:
+    """A generated password that could not be written out is lost: say so."""
+    try:
+        yield
+    except CliError as exc:
+        if not generated:
+            raise
+        raise CliError(
+            f"{exc.message}; the account {account.email} was registered, but its generated "
+            "password was not shown and cannot be recovered",
+            f"{exc.hint}, with a password of your own and another email (the account "
+            "cannot be used without it)",
+            exc.exit_code,
+        ) from None
+
+
+def _show_generated(ctx: Context, account: UserAccount, url: str) -> None:
     balance = _balance(account)
     lines = [
         f"Registered {account.email} at {url}.",
@@ -117,7 +138,7 @@ def _show_generated(account: UserAccount, url: str) -> None:
         f"    {account.password}",
         "",
     ]
-    print("\n".join(lines), flush=True)
+    ctx.write_out("\n".join(lines))
 
 
 def _registered_doc(

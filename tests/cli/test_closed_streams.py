@@ -4,14 +4,20 @@ closed standard input is a usage error that names the option, not a bug."""
 
 from __future__ import annotations
 
+import errno
+import io
+import itertools
 import json
+import os
 import subprocess
+import sys
 from typing import Any
 
 import pytest
 
 from tests.cli.conftest import NO_SERVICE, Result, Runner, clean_environ, command_line
 
+_numbers = itertools.count()
 # The command line, with standard input, output or error closed by the shell.
 _CLOSE = {"stdin": "<&-", "stdout": ">&-", "stderr": "2>&-"}
 
@@ -62,3 +68,51 @@ def test_a_closed_standard_error_leaves_the_json_document_alone(cli: Runner) -> 
     assert result.code == 1
     document = json.loads(result.out)  # one document: no `error:` line after it
     assert document["error"]["exit_code"] == 1
+
+
+class _Full(io.StringIO):
+    """A standard output on a full disk (`> /dev/full`)."""
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+def test_a_new_keys_secret_that_cannot_be_written_is_revoked(
+    cli: Runner, service: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Tried as a new user would (`keys create ci --scope read > /dev/full`): the error
+    # spoke of a file and --config, and the key stayed valid with its secret lost.
+    env = _account(cli, service)
+    monkeypatch.setattr(sys, "stdout", _Full())
+    result = cli.main("keys", "create", "ci", "--scope", "read", env=env)
+    monkeypatch.undo()
+    error, hint = result.assert_error(1)
+    assert "standard output" in error
+    assert "No space left on device" in error
+    assert "revoked" in error
+    assert "--config" not in hint
+    listed = json.loads(cli.main("--json", "keys", "list", env=env).assert_ok().out)
+    assert [k for k in listed["api_keys"] if k["active"]] == []
+
+
+def test_a_result_that_cannot_be_written_is_not_blamed_on_a_file(
+    cli: Runner, service: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env = _account(cli, service)
+    monkeypatch.setattr(sys, "stdout", _Full())
+    result = cli.main("balance", env=env)
+    monkeypatch.undo()
+    error, hint = result.assert_error(1)
+    assert "could not write to standard output" in error
+    assert "--config" not in hint
+
+
+def _account(cli: Runner, service: Any) -> dict[str, str]:
+    email = f"full-{next(_numbers)}@example.com"
+    cli.main("register", email, "--url", service.url, "--password-stdin", "--no-save",
+             stdin="full-password-1\n").assert_ok()  # fmt: skip
+    return {
+        "SYFTBOX_ACCOUNTING_EMAIL": email,
+        "SYFTBOX_ACCOUNTING_PASSWORD": "full-password-1",
+        "SYFTBOX_ACCOUNTING_URL": service.url,
+    }
