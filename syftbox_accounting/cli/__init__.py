@@ -154,13 +154,20 @@ def _main(argv: list[str] | None) -> int:
             json=ctx.json,
             moves_money=name in MOVES_MONEY,
             idempotency_key=ctx.idempotency_key,
+            inside=ctx.json_open,
         )
     except BrokenPipeError:
         raise
     except Exception as exc:
         interrupt = _interrupt_behind(exc)
         if interrupt is not None:  # cleaning up after Ctrl-C failed: still Ctrl-C
-            return report_interrupt(name, interrupt, json=ctx.json, moves_money=name in MOVES_MONEY)
+            return report_interrupt(
+                name,
+                interrupt,
+                json=ctx.json,
+                moves_money=name in MOVES_MONEY,
+                inside=ctx.json_open,
+            )
         if ctx.verbose and not isinstance(exc, AccountingError | CliError | OSError | EOFError):
             sys.stderr.write(ctx.clean("".join(traceback.format_exception(exc))))
         return ctx.report(exc)

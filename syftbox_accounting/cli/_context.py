@@ -69,6 +69,8 @@ class Context:
     secrets: list[str] = dataclasses.field(default_factory=list)
     # The key of the command's money-moving call, to name if it is interrupted.
     idempotency_key: str | None = None
+    # A streamed --json document was cut short: its error goes inside it, then `}`.
+    json_open: bool = False
     _discovery: tuple[creds.Credentials | None, str] | None = dataclasses.field(
         default=None, repr=False
     )
@@ -260,6 +262,7 @@ class Context:
             json=self.json and json_document,
             clean=self.clean,
             verbose=self.verbose,
+            inside=self.json_open,
         )
 
     # -- credentials

@@ -210,11 +210,13 @@ def details_of(exc: BaseException) -> str | None:
     return ", ".join(parts)
 
 
-def _print_json(document: object) -> None:
-    """An error's JSON document on stdout, unless stdout is what failed (its error line
-    on stderr says so)."""
+def _print_json(error: object, *, inside: bool = False) -> None:
+    """An error's JSON document (``{"error": ...}``) on stdout; or, `inside` a document
+    cut short, the error's value and the `}` that closes it. Nothing when stdout is what
+    failed (its error line on stderr says so)."""
+    text = to_json(error) + "\n}" if inside else to_json({"error": error})
     with contextlib.suppress(OSError, ValueError):  # a full disk, a closed stream
-        print(to_json(document), file=sys.stdout, flush=True)
+        print(text, file=sys.stdout, flush=True)
 
 
 def report_interrupt(
@@ -224,6 +226,7 @@ def report_interrupt(
     json: bool,
     moves_money: bool,
     idempotency_key: str | None = None,
+    inside: bool = False,
 ) -> int:
     """Ctrl-C: one line on stderr (one JSON document too, with `json`), naming any
     transaction left pending and the commands that resolve it."""
@@ -254,7 +257,7 @@ def report_interrupt(
         }
         if pending is not None:
             document["pending_transaction"] = {"id": pending.id, "status": str(pending.status)}
-        _print_json({"error": document})
+        _print_json(document, inside=inside)
     start = "\n" if is_terminal(sys.stderr) else ""  # after the terminal's ^C
     print(f"{start}{message}", file=sys.stderr, flush=True)
     return INTERRUPTED
@@ -281,6 +284,7 @@ def report(
     json: bool,
     clean: Callable[[str], str],
     verbose: bool = False,
+    inside: bool = False,
 ) -> int:
     """Print `exc` as `error:` and `hint:` lines on stderr (and, with `json`, as a JSON
     document on stdout), every secret removed by `clean`; return its exit code."""
@@ -288,21 +292,17 @@ def report(
     error, hint = clean(error), clean(hint)
     if json:
         document = {
-            "error": {
-                "type": json_type(exc),
-                "message": error,
-                "hint": hint,
-                "code": exc.code if isinstance(exc, AccountingError) else None,
-                "status_code": exc.status_code if isinstance(exc, AccountingError) else None,
-                "request_id": exc.request_id if isinstance(exc, AccountingError) else None,
-                "idempotency_key": exc.idempotency_key
-                if isinstance(exc, AccountingError)
-                else None,
-                "retry_after": exc.retry_after if isinstance(exc, AccountingError) else None,
-                "exit_code": code,
-            }
+            "type": json_type(exc),
+            "message": error,
+            "hint": hint,
+            "code": exc.code if isinstance(exc, AccountingError) else None,
+            "status_code": exc.status_code if isinstance(exc, AccountingError) else None,
+            "request_id": exc.request_id if isinstance(exc, AccountingError) else None,
+            "idempotency_key": exc.idempotency_key if isinstance(exc, AccountingError) else None,
+            "retry_after": exc.retry_after if isinstance(exc, AccountingError) else None,
+            "exit_code": code,
         }
-        _print_json(document)
+        _print_json(document, inside=inside)
     out = sys.stderr
     print(
         f"{paint('error:', 'error', out)} {error}\n{paint('hint:', 'hint', out)} {hint}",
