@@ -152,9 +152,10 @@ def _main(argv: list[str] | None) -> int:
             name,
             exc,
             json=ctx.json,
-            moves_money=name in MOVES_MONEY,
+            moves_money=name in MOVES_MONEY and not ctx.stopped_at_question,
             idempotency_key=ctx.idempotency_key,
             inside=ctx.json_open,
+            nothing_sent=ctx.stopped_at_question,
         )
     except BrokenPipeError:
         raise

@@ -71,6 +71,8 @@ class Context:
     idempotency_key: str | None = None
     # A streamed --json document was cut short: its error goes inside it, then `}`.
     json_open: bool = False
+    # Ctrl-C came at the question before money moves: nothing was sent.
+    stopped_at_question: bool = False
     _discovery: tuple[creds.Credentials | None, str] | None = dataclasses.field(
         default=None, repr=False
     )
@@ -204,7 +206,12 @@ class Context:
         """
         if self.option("yes", False) or self.json or not self.interactive():
             return
-        if not self.confirm(question):
+        try:
+            agreed = self.confirm(question)
+        except KeyboardInterrupt:
+            self.stopped_at_question = True
+            raise
+        if not agreed:
             raise CliError(
                 "not confirmed: nothing was sent",
                 f"answer y to go ahead, or add --yes to '{PROG} {self.command}' to skip the "

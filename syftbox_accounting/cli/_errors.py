@@ -227,6 +227,7 @@ def report_interrupt(
     moves_money: bool,
     idempotency_key: str | None = None,
     inside: bool = False,
+    nothing_sent: bool = False,
 ) -> int:
     """Ctrl-C: one line on stderr (one JSON document too, with `json`), naming any
     transaction left pending and the commands that resolve it."""
@@ -244,6 +245,8 @@ def report_interrupt(
                 f", or repeat the command with --idempotency-key {idempotency_key} (applied "
                 "once by a service that honours keys)"
             )
+    elif nothing_sent:
+        message = "interrupted: nothing was sent"
     else:
         message = "interrupted"
     if json:
