@@ -63,6 +63,7 @@ __all__ = [
     "load",
     "resolve_url",
     "save",
+    "shadowed",
 ]
 
 log = logging.getLogger("syftbox_accounting")
@@ -566,6 +567,27 @@ def _from_environment(env: Mapping[str, str]) -> Credentials | str | None:
     return Credentials(url=resolve_url(environ=env), email=email, password=password)
 
 
+def shadowed(found: Credentials, environ: Mapping[str, str] | None = None) -> list[str]:
+    """The variables of the environment that name other credentials or another service
+    than the saved `found`, which come first: they are not used."""
+    env = os.environ if environ is None else environ
+    saved = {
+        ENV_URL: found.url.rstrip("/").casefold(),
+        ENV_EMAIL: (found.email or "").casefold(),
+        ENV_API_KEY: found.api_key or "",
+        ENV_PASSWORD: found.password or "",
+    }
+    given = {
+        ENV_URL: env.get(ENV_URL, "").rstrip("/").casefold(),
+        ENV_EMAIL: env.get(ENV_EMAIL, "").casefold(),
+        ENV_API_KEY: env.get(ENV_API_KEY, ""),
+        ENV_PASSWORD: env.get(ENV_PASSWORD, ""),
+    }
+    if not found.email:  # a saved key without its email: any email may be its own
+        del given[ENV_EMAIL]
+    return [name for name, value in given.items() if value and value != saved[name]]
+
+
 def discover(
     filepath: str | os.PathLike[str] | None = None, *, environ: Mapping[str, str] | None = None
 ) -> tuple[Credentials | None, str]:
@@ -582,6 +604,12 @@ def discover(
             where = "the OS keyring" if loaded.saved_in == KEYRING else "the encrypted file"
             # At DEBUG: the client says at INFO, once, whose credentials it uses.
             log.debug("Credentials discovery: saved in %s (%s)", path, where)
+            ignored = shadowed(loaded, environ)
+            if ignored:
+                log.debug(
+                    "Credentials discovery: %s not used: the saved credentials come first",
+                    ", ".join(ignored),
+                )
             return loaded, f"config file {path}"
         except AuthenticationError as exc:
             log.warning("Skipping the credentials file %s: %s", path, exc.message)

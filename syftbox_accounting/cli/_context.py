@@ -287,7 +287,24 @@ class Context:
                 self.secret(found.password or "")
                 self.secret(found.api_key or "")
             self._discovery = (found, source)
+            if found is not None and source != "environment":
+                self._say_shadowed(found, source)
         return self._discovery
+
+    def _say_shadowed(self, found: creds.Credentials, source: str) -> None:
+        """Warn when the environment names other credentials or another service than
+        the saved ones, which come first: the command would use what it did not mean."""
+        chosen = self.option("url") or self.option("email") or self.option(PASSWORD.option)
+        ignored = creds.shadowed(found)
+        if not ignored or chosen:  # options that choose the account: no surprise
+            return
+        verb = "is" if len(ignored) == 1 else "are"
+        self.note(
+            f"{paint('warning:', 'warning', sys.stderr)} {', '.join(ignored)} {verb} set but "
+            f"not used: the credentials saved in {creds.config_path(self.config)} come first "
+            f"({found.email or 'an API key'} at {found.url}). Use --url and --email for one "
+            f"command, give --config another file, or '{PROG} logout'."
+        )
 
     def service_url(self) -> str:
         """The service: --url, else the saved file's, else $SYFTBOX_ACCOUNTING_URL,

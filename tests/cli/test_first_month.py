@@ -350,3 +350,26 @@ def test_colour_on_a_terminal_and_no_colour_with_no_color(
     assert "\033[" not in cli.main("show", "nope", env={**env, "NO_COLOR": "1"}).err
     # Not a terminal, nothing forced: no colour.
     assert "\033[" not in cli.main("history", env=env).out
+
+
+def test_environment_the_saved_credentials_shadow_is_named(cli: Runner, service: Any) -> None:
+    # Tried as a new user would: logged in once, then SYFTBOX_ACCOUNTING_URL (or a key,
+    # or another account) set for a test service; the saved credentials come first, and
+    # the command went to the saved service without a word.
+    email, _ = _login_and_save(cli, service)
+    shadowed = {
+        "SYFTBOX_ACCOUNTING_URL": "http://127.0.0.1:9",
+        "SYFTBOX_ACCOUNTING_EMAIL": "other@example.com",
+        "SYFTBOX_ACCOUNTING_PASSWORD": "env-password-not-shown",
+    }
+    result = cli.main("balance", env=shadowed).assert_ok()
+    assert result.out.strip() == "$100.00"  # the saved account, as documented
+    warning = [line for line in result.err.splitlines() if line.startswith("warning:")]
+    assert len(warning) == 1, result.err
+    for name in shadowed:
+        assert name in warning[0]
+    assert "--config" in warning[0] or "logout" in warning[0]
+    assert "env-password-not-shown" not in result.output
+    # The same account and service in the environment: nothing to say.
+    same = {"SYFTBOX_ACCOUNTING_URL": service.url, "SYFTBOX_ACCOUNTING_EMAIL": email}
+    assert "warning" not in cli.main("balance", env=same).assert_ok().err
