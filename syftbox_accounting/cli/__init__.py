@@ -18,6 +18,7 @@ password the service generates at `register` (shown once) and the token that
 
 from __future__ import annotations
 
+import argparse
 import logging
 import os
 import sys
@@ -103,7 +104,10 @@ def _main(argv: list[str] | None) -> int:
             parser.print_help(sys.stderr)
             return USAGE
         if args.command != "serve" and extra:
-            parser.error(_unexpected(extra))
+            raise UsageError(
+                _unexpected(extra),
+                f"see '{PROG} {_command_name(args)} --help' for what it takes, with examples",
+            )
     except SystemExit as exc:  # --help
         return _exit_code(exc)
     except VersionAsked:
@@ -116,9 +120,7 @@ def _main(argv: list[str] | None) -> int:
     except UsageError as exc:  # with --json, a JSON document too, as for every error
         given = sys.argv[1:] if argv is None else argv
         return report(exc, "", json="--json" in given, clean=lambda text: text)
-    name = args.command
-    if name in ("admin", "keys"):
-        name = f"{name} {getattr(args, name + '_command')}"
+    name = _command_name(args)
     ctx = Context(args=args, command=name)
     if sys.stdout is None and name != "serve":
         # Closed (`>&-`): a result, a generated password or a new key's secret would be
@@ -175,6 +177,14 @@ def _main(argv: list[str] | None) -> int:
     finally:
         logger.removeHandler(handler)
         logger.setLevel(previous_level)
+
+
+def _command_name(args: argparse.Namespace) -> str:
+    """The command as typed: ``balance``, ``keys create``..."""
+    name = str(args.command)
+    if name in ("admin", "keys"):
+        name = f"{name} {getattr(args, name + '_command')}"
+    return name
 
 
 def _interrupt_behind(exc: BaseException) -> KeyboardInterrupt | None:

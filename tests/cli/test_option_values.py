@@ -81,3 +81,20 @@ def test_an_empty_window_names_the_options(cli: Runner, command: str, until: str
     assert "--until" in error
     assert "--since" in error
     assert "created_" not in error
+
+
+@pytest.mark.parametrize(
+    ("args", "command"),
+    [
+        (["refund", "0b7c3c7e-1111-4111-8111-111111111111", "0.5"], "refund"),
+        (["balance", "--nope"], "balance"),
+        (["keys", "revoke", "key_a", "key_b"], "keys revoke"),
+    ],
+)
+def test_an_unexpected_argument_points_at_its_commands_help(
+    cli: Runner, args: list[str], command: str
+) -> None:
+    # Tried as a new user would: `refund TX_ID 0.5` (the amount is --amount) pointed at
+    # the program's help, which does not list refund's options.
+    _, hint = cli.main(*args, env=NO_SERVICE).assert_error(2)
+    assert f"'syftbox-accounting {command} --help'" in hint
