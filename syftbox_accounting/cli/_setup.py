@@ -278,6 +278,7 @@ def status(ctx: Context) -> int:
                 check = client.check_credentials()
         state, problem = check.status, check.error
         if check.account is not None:
+            email = check.account.email  # also for an API key alone, whose email is unsaid
             balance = check.account.balance
             shown = money(balance)
             available_balance = check.account.available_balance

@@ -188,3 +188,14 @@ def test_a_login_that_cannot_save_its_key_leaves_no_live_key(
     listed = json.loads(cli.main("--json", "keys", "list", env=env).assert_ok().out)
     assert [k["id"] for k in listed["api_keys"] if k["active"]] == []
     assert_no_secret(result, PASSWORD)
+
+
+def test_status_with_a_key_alone_names_its_account(cli: Runner, service: Any) -> None:
+    # Tried as a new user would: with SYFTBOX_ACCOUNTING_API_KEY alone, `status` showed
+    # "Email -" although the service had just said whose account it is.
+    email, env = _account(cli, service)
+    made = cli.main("--json", "keys", "create", "ci", "--scope", "read", env=env).assert_ok()
+    keyed = {"SYFTBOX_ACCOUNTING_API_KEY": json.loads(made.out)["secret"],
+             "SYFTBOX_ACCOUNTING_URL": service.url}  # fmt: skip
+    assert email in cli.main("status", env=keyed).assert_ok().out
+    assert json.loads(cli.main("--json", "status", env=keyed).assert_ok().out)["email"] == email
