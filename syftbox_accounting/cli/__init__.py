@@ -8,7 +8,8 @@
 Exit codes: 0 success; 1 a failure the service reported (a refused payment or
 value, an unknown account or transaction, an existing account, an unreachable or
 failing service); 2 usage (a bad option or value, rejected before anything is sent); 3
-authentication (missing or wrong credentials or admin key); 130 interrupted.
+authentication (missing or wrong credentials or admin key, or credentials not allowed to
+do this); 130 interrupted.
 
 Secrets (passwords, tokens, admin keys) are read from a prompt, the environment or
 standard input, never from the command line, and never printed, except the
