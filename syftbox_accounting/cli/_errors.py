@@ -53,6 +53,28 @@ _HINTS: dict[str, str] = {
     f"another key or the password, or make a key with a higher cap ('{PROG} keys create "
     "NAME --max-spend AMOUNT')",
 }
+# The contract's names of the values the service may refuse (`validation_error`), as the
+# command line's options.
+_OPTION_OF_FIELD = {
+    "maxAmount": "--max",
+    "expiresIn": "--expires",
+    "holdFor": "--hold-for",
+    "appName": "--app-name",
+    "appEpPath": "--endpoint",
+    "maxSpend": "--max-spend",
+    "refundReason": "--reason",
+    "createdAfter": "--since",
+    "createdBefore": "--until",
+    "counterparty": "--with",
+}
+
+
+def _options_named(text: str) -> str:
+    """`maxAmount is --max here, ...` for the contract's fields `text` names."""
+    named = [f"{field} is {option}" for field, option in _OPTION_OF_FIELD.items() if field in text]
+    return f" ({', '.join(named)} here)" if named else ""
+
+
 # What to do at a service that lacks a feature, by the feature (`FeatureNotSupportedError`).
 _WITHOUT_FEATURE = {
     "holds": "leave out --hold-for: there a charge stays pending until it is confirmed or "
@@ -136,6 +158,11 @@ def _hint_for(exc: AccountingError, command: str) -> str:
         return (
             f"{_HINTS[errors.MAY_HAVE_REACHED]} (this service has not shown that it honours "
             f"--idempotency-key; this attempt's key was {exc.idempotency_key})"
+        )
+    if exc.hint_key == "validation_error" and exc.status_code is not None:
+        return (
+            f"correct the value the service names{_options_named(exc.reason)}; see "
+            f"'{PROG} {command} --help' for what it accepts"
         )
     if exc.hint_key == errors.UNSUPPORTED:
         feature = getattr(exc, "feature", None)

@@ -106,3 +106,17 @@ def test_a_feature_the_service_lacks_is_explained_as_options(
 
 def test_every_hint_key_the_library_has_is_known_here() -> None:
     assert errors.KEY_REFUSED in errors.HINT_KEYS
+
+
+def test_a_value_the_service_refuses_is_named_as_the_option(cli: Runner, service: Any) -> None:
+    # Tried as a new user would: a key with a cap makes a token without --max; the
+    # service says "maxAmount is required", and the hint said to correct "the value
+    # named above", which no option is called.
+    env = _account(cli, service)
+    payee = _account(cli, service)["SYFTBOX_ACCOUNTING_EMAIL"]
+    capped = {"SYFTBOX_ACCOUNTING_API_KEY": _key(cli, env, "pay", "read", cap="1"),
+              "SYFTBOX_ACCOUNTING_URL": service.url}  # fmt: skip
+    error, hint = cli.main("token", payee, env=capped).assert_error(1)
+    assert "maxAmount" in error
+    assert "--max" in hint
+    assert "token --help" in hint
