@@ -44,6 +44,8 @@ _HINTS: dict[str, str] = {
     errors.MAY_HAVE_REACHED: f"it may have been applied: check '{PROG} history' before "
     "repeating a payment",
     errors.INSECURE_HTTP: "use https://, or add --allow-insecure-http if you must",
+    errors.SAME_ACCOUNT: "give the other party's email, or act as another account with "
+    "--email (and its password)",
     errors.KEY_REFUSED: "the API key is unknown here, revoked or expired: set "
     f"{ENV_API_KEY} to a live key or unset it, or save a new one with '{PROG} login EMAIL "
     "--save' ('keys list' with other credentials shows the key's state)",
@@ -53,6 +55,9 @@ _HINTS: dict[str, str] = {
     f"another key or the password, or make a key with a higher cap ('{PROG} keys create "
     "NAME --max-spend AMOUNT')",
 }
+# The argument that names the other party of a payment, by command.
+_OTHER_PARTY = {"transfer": "RECIPIENT", "token": "RECIPIENT", "charge": "SENDER"}
+
 # The contract's names of the values the service may refuse (`validation_error`), as the
 # command line's options.
 _OPTION_OF_FIELD = {
@@ -189,6 +194,10 @@ def explain(exc: BaseException, command: str) -> tuple[str, str, int]:
         return _one_line(exc.message), _one_line(exc.hint), exc.exit_code
     if isinstance(exc, UsageError):
         return _one_line(exc.message), _one_line(exc.hint), USAGE
+    if isinstance(exc, AccountingError) and exc.hint_key == errors.SAME_ACCOUNT:
+        # The library names its argument; here the command's.
+        named = _OTHER_PARTY.get(command, "")
+        return f"{named} {exc.reason}".strip(), _hint_for(exc, command), exit_code_of(exc)
     if isinstance(exc, AccountingError):
         # The service's or the library's statement, without the library call and the
         # HTTP request (those are details: `details_of`, shown with --verbose).

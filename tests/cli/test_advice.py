@@ -120,3 +120,21 @@ def test_a_value_the_service_refuses_is_named_as_the_option(cli: Runner, service
     assert "maxAmount" in error
     assert "--max" in hint
     assert "token --help" in hint
+
+
+@pytest.mark.parametrize(
+    ("args", "name"),
+    [(["transfer", "{me}", "1", "--yes"], "RECIPIENT"), (["token", "{me}"], "RECIPIENT")],
+)
+def test_paying_oneself_is_named_as_the_argument(
+    cli: Runner, service: Any, args: list[str], name: str
+) -> None:
+    # Tried as a new user would: the error named the library's recipient_email and "this
+    # client".
+    env = _account(cli, service)
+    me = env["SYFTBOX_ACCOUNTING_EMAIL"].upper()
+    error, hint = cli.main(*[a.format(me=me) for a in args], env=env).assert_error(2)
+    assert error.startswith(f"error: {name} {me} is")
+    assert "_email" not in error
+    assert "client" not in error + hint
+    assert "--email" in hint

@@ -253,7 +253,7 @@ def test_paying_yourself_is_a_usage_error(cli: Runner, command: list[str]) -> No
     # No service at that URL: the recipient is checked before any request.
     env = NO_SERVICE
     error, _ = cli.main(*command, env=env).assert_error(2)
-    assert "is the account this client acts for" in error
+    assert "is the account in use" in error
 
 
 LONG_LABEL = "a" * 2000
