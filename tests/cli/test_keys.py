@@ -199,3 +199,23 @@ def test_status_with_a_key_alone_names_its_account(cli: Runner, service: Any) ->
              "SYFTBOX_ACCOUNTING_URL": service.url}  # fmt: skip
     assert email in cli.main("status", env=keyed).assert_ok().out
     assert json.loads(cli.main("--json", "status", env=keyed).assert_ok().out)["email"] == email
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["keys", "create", "", "--scope", "read"], "NAME"),
+        (["keys", "create", "ci", "--scope", ""], "--scope"),
+        (["keys", "create", "ci", "--scope", "read,everything"], "--scope"),
+    ],
+)
+def test_a_bad_key_name_or_scope_is_named_as_the_argument(
+    cli: Runner, args: list[str], named: str
+) -> None:
+    # Tried as a new user would: the errors named the library's `name` and `scopes`, and
+    # showed a Python list (['read', 'pay']).
+    env = {"SYFTBOX_ACCOUNTING_URL": "http://127.0.0.1:9", "SYFTBOX_ACCOUNTING_EMAIL":
+           "a@example.com", "SYFTBOX_ACCOUNTING_PASSWORD": PASSWORD}  # fmt: skip
+    error, _ = cli.main(*args, env=env).assert_error(2)
+    assert error.startswith(f"error: {named} "), error
+    assert "[" not in error
