@@ -80,6 +80,7 @@ def register(ctx: Context) -> int:
             if not ctx.json:
                 with _lost_if_unshown(account, generated):
                     _show_generated(ctx, account, client.accounting_url)
+        previous = _saved_key(ctx)
         try:
             # With --json the generated password is printed only at the end, so no
             # question may come before it (Ctrl-C there would lose it): --save only.
@@ -94,6 +95,9 @@ def register(ctx: Context) -> int:
         document = _registered_doc(account, client.accounting_url, generated, saved)
         lines = [] if generated else [f"Registered {account.email} at {client.accounting_url}."]
         lines += [f"Saved the credentials to {saved}." if saved else "Credentials not saved."]
+        if saved and previous is not None:
+            document["replaced_key"], retired = _retire_replaced(ctx, previous)
+            lines.append(retired)
         with _lost_if_unshown(account, generated and ctx.json and not saved):
             ctx.emit(document, lines)
     if not saved and generated:
@@ -194,9 +198,10 @@ def login(ctx: Context) -> int:
             balance = client.get_account().balance
         with_keys = "api-keys" in (client.service_features or ())
         what = f"an API key for {email}" if with_keys else f"the password of {email}"
-        saved, said, kind = None, "Credentials not saved.", None
+        saved, said, kind, replaced = None, "Credentials not saved.", None, None
         if _consent(ctx, ctx.args.save, what):
             where = _where(ctx)[1]
+            previous = _saved_key(ctx)
             if with_keys:
                 said = _save_a_key(ctx, client, email, where)
                 kind = "api_key"
@@ -205,6 +210,9 @@ def login(ctx: Context) -> int:
                 said = f"Saved the password to {where} (this service has no API keys)."
                 kind = "password"
             saved = str(creds.config_path(ctx.config))
+            if previous is not None:
+                replaced, retired = _retire_replaced(ctx, previous)
+                said += f" {retired}"
         document = {
             "email": email,
             "url": client.accounting_url,
@@ -212,6 +220,7 @@ def login(ctx: Context) -> int:
             "saved": saved is not None,
             "saved_credential": kind,
             "config": saved,
+            "replaced_key": replaced,
         }
         lines = [f"Logged in as {email} at {client.accounting_url} (balance {money(balance)})."]
         lines.append(said)
@@ -245,6 +254,41 @@ def _save_a_key(ctx: Context, client: AccountingClient, email: str, where: str) 
     return (
         f"Saved a new API key ({made.id}, {made.key.hint}, all scopes) to {where}, not the "
         f"password. '{PROG} keys revoke {made.id}' retires it."
+    )
+
+
+def _saved_key(ctx: Context) -> creds.Credentials | None:
+    """The API key saved in the file that saving now replaces, if it can be read."""
+    found, source = ctx.discovered()
+    if found is None or found.api_key is None or source == "environment":
+        return None
+    return found
+
+
+def _retire_replaced(ctx: Context, previous: creds.Credentials) -> tuple[str | None, str]:
+    """Revoke the saved API key just replaced (with itself, as `logout` does): its only
+    copy is gone, and it had every scope. Returns its id (None if it could not be
+    revoked) and what became of it."""
+    try:
+        with AccountingClient(
+            previous.url,
+            previous.email,
+            api_key=previous.api_key,
+            allow_insecure_http=previous.allow_insecure_http,
+            **ctx.client_options(),
+        ) as old:
+            revoked = old.revoke_own_api_key()
+    except AuthenticationError as exc:
+        if exc.code == "invalid_credentials" and exc.status_code == 401:
+            return None, "The API key it replaced was already revoked or expired."
+        failure: AccountingError = exc
+    except AccountingError as exc:
+        failure = exc
+    else:
+        return revoked.id, f"Revoked the API key it replaced ({revoked.id}, {revoked.hint})."
+    return None, (
+        f"The API key it replaced could not be revoked ({failure.reason.rstrip('.')}): "
+        f"'{PROG} keys list' and '{PROG} keys revoke KEY_ID' at {previous.url} retire it."
     )
 
 

@@ -219,3 +219,40 @@ def test_a_bad_key_name_or_scope_is_named_as_the_argument(
     error, _ = cli.main(*args, env=env).assert_error(2)
     assert error.startswith(f"error: {named} "), error
     assert "[" not in error
+
+
+def test_logging_in_again_revokes_the_key_it_replaces(cli: Runner, service: Any) -> None:
+    # Tried as a new user would: a second `login --save` (the same account, or another)
+    # replaced the saved API key in the file and left it valid at the service, with
+    # every scope and no copy anyone holds.
+    email, env = _account(cli, service)
+    other, _ = _account(cli, service)
+    login = ("login", "--url", service.url, "--password-stdin", "--save")
+    unsaved = str(cli.home / "none.json")  # the password in `env`, not the saved key
+    cli.main(*login, email, stdin=PASSWORD + "\n").assert_ok()
+    again = cli.main(*login, email, stdin=PASSWORD + "\n").assert_ok()
+    assert "Revoked the API key it replaced" in again.out
+    listed = json.loads(
+        cli.main("--json", "--config", unsaved, "keys", "list", env=env).assert_ok().out
+    )
+    assert len([k for k in listed["api_keys"] if k["active"]]) == 1
+    document = json.loads(cli.main("--json", *login, other, stdin=PASSWORD + "\n").out)
+    assert document["replaced_key"] is not None
+    listed = json.loads(
+        cli.main("--json", "--config", unsaved, "keys", "list", env=env).assert_ok().out
+    )
+    assert [k for k in listed["api_keys"] if k["active"]] == []
+    assert cli.main("balance").assert_ok().out.strip() == "$100.00"  # the new one works
+
+
+def test_registering_with_save_revokes_the_key_it_replaces(cli: Runner, service: Any) -> None:
+    email, env = _account(cli, service)
+    cli.main("login", email, "--url", service.url, "--password-stdin", "--save",
+             stdin=PASSWORD + "\n").assert_ok()  # fmt: skip
+    newcomer = f"keys-new-{next(_numbers)}@example.com"
+    made = cli.main("register", newcomer, "--url", service.url, "--password-stdin", "--save",
+                    stdin=PASSWORD + "\n").assert_ok()  # fmt: skip
+    assert "Revoked the API key it replaced" in made.out
+    unsaved = str(cli.home / "none.json")
+    listed = json.loads(cli.main("--json", "--config", unsaved, "keys", "list", env=env).out)
+    assert [k for k in listed["api_keys"] if k["active"]] == []
