@@ -61,6 +61,7 @@ __all__ = [
     "discover",
     "from_environment",
     "load",
+    "peek",
     "resolve_url",
     "save",
     "shadowed",
@@ -358,6 +359,32 @@ def load(
     if doc["kind"] == API_KEY:
         return dataclasses.replace(found, api_key=secret)
     return dataclasses.replace(found, password=secret)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class SavedAccount:
+    """What a credentials file says in clear: the service, the account, the kind of
+    secret (``password`` or ``api_key``) and where it is kept (``file`` or
+    ``keyring``)."""
+
+    url: str
+    email: str | None
+    kind: str
+    store: str
+
+
+def peek(filepath: str | os.PathLike[str] | None = None) -> SavedAccount | None:
+    """What the credentials file saves, read without its secret (which may be out of
+    reach: a lost key file, a locked keyring); None when there is no such file or it
+    is not one of ours."""
+    try:
+        path = config_path(filepath)
+        doc = _parse(path, read_private(path, "credentials file", follow=True))
+    except (OSError, AuthenticationError):
+        return None
+    if doc["version"] == VERSION:
+        return SavedAccount(doc["url"], doc["email"], PASSWORD, FILE)
+    return SavedAccount(doc["url"], doc["email"], doc["kind"], doc["secret"]["store"])
 
 
 def _load_v1(path: Path, doc: dict[str, Any], env: Mapping[str, str]) -> Credentials:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import socket
 from collections.abc import Iterator
@@ -379,7 +378,8 @@ def logout(ctx: Context) -> int:
     credentials (the file, its key, the secret in the OS keyring), and say what went.
     When the key cannot be revoked (the service unreachable...), nothing is removed."""
     path = creds.config_path(ctx.config)
-    email, url, kind = _saved_account(path)
+    seen = creds.peek(path)
+    email, url, kind = (seen.email, seen.url, seen.kind) if seen else (None, None, None)
     revoked: ApiKey | None = None
     refused = False
     if kind == creds.API_KEY and not ctx.args.keep_key:
@@ -463,17 +463,3 @@ def _revoke_saved_key(ctx: Context, path: Path) -> tuple[ApiKey | None, bool]:
         f"'{PROG} keys revoke KEY_ID' with your password revokes it later",
         exit_code_of(failure),
     )
-
-
-def _saved_account(path: Path) -> tuple[str | None, str | None, str | None]:
-    """The email, URL and kind of secret a credentials file names in clear (without its
-    key), if it can be read; a file that cannot is removed all the same."""
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None, None, None
-    if not isinstance(doc, dict):
-        return None, None, None
-    found = [doc.get(name) for name in ("email", "url", "kind")]
-    email, url, kind = (value if isinstance(value, str) else None for value in found)
-    return email, url, kind
