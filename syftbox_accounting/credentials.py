@@ -499,7 +499,8 @@ def forget(filepath: str | os.PathLike[str] | None = None) -> list[str]:
 
     Raises:
         AuthenticationError: a file exists and cannot be deleted (nothing after it
-            is removed, so the same call can be repeated).
+            is removed, so the same call can be repeated), or the OS keyring refused
+            to delete the entry (removed first: then nothing is removed).
     """
     path = config_path(filepath)
     try:
@@ -511,6 +512,21 @@ def forget(filepath: str | os.PathLike[str] | None = None) -> list[str]:
     except (ValueError, AttributeError, RecursionError):
         where = None
     removed: list[str] = []
+    entry: list[str] = []  # listed last, removed first
+    if isinstance(where, dict) and where.get("store") == KEYRING:
+        # The entry first: once the file is gone, nothing would point at it any more.
+        from syftbox_accounting import keyring_store
+
+        username = str(where.get("username"))
+        try:
+            if keyring_store.delete(username):
+                entry.append(f"OS keyring entry {keyring_store.SERVICE}/{username}")
+        except keyring_store.KeyringUnavailable as exc:
+            raise file_error(
+                f"Could not remove the saved secret from the OS keyring ({exc}), so nothing "
+                "was removed:",
+                "unlock the keyring, then log out again.",
+            ) from None
     for target in (path, key_path(path)):
         try:
             target.unlink()
@@ -522,13 +538,7 @@ def forget(filepath: str | os.PathLike[str] | None = None) -> list[str]:
                 f"check the permissions of {target.parent}, then log out again.",
             ) from None
         removed.append(str(target))
-    if isinstance(where, dict) and where.get("store") == KEYRING:
-        from syftbox_accounting import keyring_store
-
-        username = str(where.get("username"))
-        if keyring_store.delete(username):
-            removed.append(f"OS keyring entry {keyring_store.SERVICE}/{username}")
-    return removed
+    return removed + entry
 
 
 # -- discovery

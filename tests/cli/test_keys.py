@@ -256,3 +256,31 @@ def test_registering_with_save_revokes_the_key_it_replaces(cli: Runner, service:
     unsaved = str(cli.home / "none.json")
     listed = json.loads(cli.main("--json", "--config", unsaved, "keys", "list", env=env).out)
     assert [k for k in listed["api_keys"] if k["active"]] == []
+
+
+class _LockedOnDelete(MemoryKeyring):
+    """A keyring that keeps what it holds: deleting is refused (locked, denied)."""
+
+    def delete_password(self, service: str, username: str) -> None:
+        raise keyring.errors.PasswordDeleteError("locked")
+
+
+def test_logout_says_when_the_keyring_entry_stays(cli: Runner, service: Any) -> None:
+    # Tried as a new user would: with a keyring that refuses to delete, logout listed
+    # the file as removed, said nothing of the secret left in the keyring, and left
+    # nothing pointing at it.
+    backend = _LockedOnDelete()
+    keyring.set_keyring(backend)
+    try:
+        email, _ = _account(cli, service)
+        cli.main("login", email, "--url", service.url, "--password-stdin", "--save",
+                 stdin=PASSWORD + "\n").assert_ok()  # fmt: skip
+        result = cli.main("logout")
+    finally:
+        keyring.set_keyring(fail.Keyring())
+    assert backend.entries  # still there, and so is the file that points at it
+    error, hint = result.assert_error(3)
+    assert "Could not remove the saved secret from the OS keyring" in error
+    assert "log out again" in hint
+    assert creds.config_path().exists()
+    assert "sbk_" not in result.output.replace("sbk_...", "")
