@@ -9,6 +9,7 @@ import io
 import itertools
 import json
 import os
+import socket
 import subprocess
 import sys
 from typing import Any
@@ -116,3 +117,29 @@ def _account(cli: Runner, service: Any) -> dict[str, str]:
         "SYFTBOX_ACCOUNTING_PASSWORD": "full-password-1",
         "SYFTBOX_ACCOUNTING_URL": service.url,
     }
+
+
+def test_serve_on_a_port_in_use_is_a_failure_that_says_so(cli: Runner) -> None:
+    # Tried as a new user would: uvicorn's own exit status 3 came through, which the
+    # command line's table calls an authentication failure.
+    pytest.importorskip("syftbox_accounting.server")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        result = cli.main("serve", "--port", port)
+    assert result.code == 1, result
+    (error,) = [line for line in result.err.splitlines() if line.startswith("error:")]
+    assert port in error
+    assert "--port" in error
+
+
+def test_serve_admin_key_stdin_with_standard_input_closed(
+    cli: Runner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("syftbox_accounting.server")
+    from syftbox_accounting.cli import main
+
+    monkeypatch.setattr(sys, "stdin", None)
+    assert main(["serve", "--admin-key-stdin"]) == 1
+    assert "standard input is closed" in cli._capsys.readouterr().err
