@@ -283,6 +283,11 @@ def report_interrupt(
             )
     elif nothing_sent:
         message = "interrupted: nothing was sent"
+    elif command == "keys create":
+        message = (
+            f"interrupted; the service may have made the key, whose secret no one saw: "
+            f"'{PROG} keys list' shows it, '{PROG} keys revoke KEY_ID' retires it"
+        )
     else:
         message = "interrupted"
     if json:

@@ -132,3 +132,20 @@ def test_ctrl_c_at_the_question_says_nothing_was_sent(
     assert "history" not in result.err
     assert "--idempotency-key" not in result.err
     assert httpx_mock.get_requests() == []
+
+
+def test_ctrl_c_while_creating_a_key_says_how_to_find_it(
+    cli: Runner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Tried as a new user would: Ctrl-C while `keys create` waits said only
+    # "interrupted", although the service may have made the key (its secret unseen).
+    from syftbox_accounting.transport import Transport
+
+    def interrupted(*args: Any, **kwargs: Any) -> Any:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Transport, "send", interrupted)
+    result = cli.main("keys", "create", "ci", "--scope", "read", env=ENV)
+    assert result.code == 130
+    assert "keys list" in result.err
+    assert "keys revoke" in result.err
