@@ -412,9 +412,10 @@ def logout(ctx: Context) -> int:
     else:
         lines = [f"No saved credentials at {path}: nothing to remove."]
     if still:
+        one = len(still) == 1
         lines.append(
-            f"{' and '.join(still)} {'is' if len(still) == 1 else 'are'} still set in the "
-            "environment: commands use them until you unset them."
+            f"{' and '.join(still)} {'is' if one else 'are'} still set in the environment: "
+            f"commands use {'it' if one else 'them'} until you unset {'it' if one else 'them'}."
         )
     ctx.emit(document, lines)
     return OK

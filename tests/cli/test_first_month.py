@@ -181,6 +181,7 @@ def test_logout_removes_what_login_saved_and_says_so(cli: Runner, service: Any) 
     human = cli.main("logout", env={"SYFTBOX_ACCOUNTING_EMAIL": email}).assert_ok().out
     assert "nothing to remove" in human
     assert "SYFTBOX_ACCOUNTING_EMAIL is still set in the environment" in human
+    assert "commands use it until you unset it" in human  # one variable: not "them"
 
 
 def _login_and_save(cli: Runner, service: Any) -> tuple[str, Any]:
