@@ -10,7 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from syftbox_accounting import credentials as creds
-from syftbox_accounting import display, validation
+from syftbox_accounting import display, keyring_store, validation
 from syftbox_accounting.accounting import AccountingClient
 from syftbox_accounting.cli._context import PASSWORD, Account, Context
 from syftbox_accounting.cli._errors import AUTH, OK, USAGE, CliError, exit_code_of
@@ -408,6 +408,13 @@ def logout(ctx: Context) -> int:
             lines.append(
                 f"The API key stays valid at the service until it expires or is revoked: "
                 f"`{PROG} keys list` and `{PROG} keys revoke KEY_ID` with other credentials."
+            )
+        if seen is not None and seen.store == creds.KEYRING and not removed[-1].startswith("OS"):
+            lines.append(
+                "The OS keyring entry that held the secret was not reached from here (no "
+                "keyring, or no entry): if it still holds it, remove the entry "
+                f"{keyring_store.SERVICE}/{path.resolve()} with the keyring's own tool where it "
+                "was saved."
             )
     else:
         lines = [f"No saved credentials at {path}: nothing to remove."]

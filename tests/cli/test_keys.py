@@ -284,3 +284,18 @@ def test_logout_says_when_the_keyring_entry_stays(cli: Runner, service: Any) -> 
     assert "log out again" in hint
     assert creds.config_path().exists()
     assert "sbk_" not in result.output.replace("sbk_...", "")
+
+
+def test_logout_without_the_keyring_says_the_entry_stays(
+    cli: Runner, service: Any, memory: MemoryKeyring
+) -> None:
+    # Tried as a new user would: saved on a desktop (its keyring), logged out where no
+    # keyring is reachable (ssh, a container): the file went, the entry stayed, unsaid.
+    email, _ = _account(cli, service)
+    cli.main("login", email, "--url", service.url, "--password-stdin", "--save",
+             stdin=PASSWORD + "\n").assert_ok()  # fmt: skip
+    keyring.set_keyring(fail.Keyring())
+    result = cli.main("logout", "--keep-key").assert_ok()
+    assert memory.entries  # out of reach from here
+    assert "OS keyring" in result.out
+    assert "still holds" in result.out
