@@ -107,7 +107,7 @@ def read_private(path: Path, what: str, *, follow: bool) -> bytes:
                 path,
                 "mode",
                 f"The {what} {path} is readable or writable by others (mode {mode:o}), "
-                f"and it guards a password: run chmod 600 {path}",
+                f"and it guards a saved password or API key: run chmod 600 {path}",
             )
         chunks = []
         while chunk := os.read(fd, _MAX_FILE_BYTES + 1):
@@ -163,8 +163,8 @@ def file_key(config: Path, *, create: bool, environ: Mapping[str, str]) -> tuple
     except FileNotFoundError:
         if not create:
             raise file_error(
-                f"The key file {path} for {config} is missing, so the saved password cannot "
-                "be decrypted.",
+                f"The key file {path} for {config} is missing, so the saved secret (a password "
+                "or an API key) cannot be decrypted.",
                 f"Set {ENV_KEY} to the key it was saved with, or {SAVE_AGAIN}.",
             ) from None
     # Created only if absent; then read back, so that the key we encrypt with is the

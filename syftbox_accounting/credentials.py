@@ -61,8 +61,10 @@ __all__ = [
     "discover",
     "from_environment",
     "load",
+    "peek",
     "resolve_url",
     "save",
+    "shadowed",
 ]
 
 log = logging.getLogger("syftbox_accounting")
@@ -359,6 +361,32 @@ def load(
     return dataclasses.replace(found, password=secret)
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class SavedAccount:
+    """What a credentials file says in clear: the service, the account, the kind of
+    secret (``password`` or ``api_key``) and where it is kept (``file`` or
+    ``keyring``)."""
+
+    url: str
+    email: str | None
+    kind: str
+    store: str
+
+
+def peek(filepath: str | os.PathLike[str] | None = None) -> SavedAccount | None:
+    """What the credentials file saves, read without its secret (which may be out of
+    reach: a lost key file, a locked keyring); None when there is no such file or it
+    is not one of ours."""
+    try:
+        path = config_path(filepath)
+        doc = _parse(path, read_private(path, "credentials file", follow=True))
+    except (OSError, AuthenticationError):
+        return None
+    if doc["version"] == VERSION:
+        return SavedAccount(doc["url"], doc["email"], PASSWORD, FILE)
+    return SavedAccount(doc["url"], doc["email"], doc["kind"], doc["secret"]["store"])
+
+
 def _load_v1(path: Path, doc: dict[str, Any], env: Mapping[str, str]) -> Credentials:
     url, email, insecure = doc["url"], doc["email"], doc["allow_insecure_http"]
     password = _open_box(path, doc["password"], _associated_data(url, email, insecure), env)
@@ -471,7 +499,8 @@ def forget(filepath: str | os.PathLike[str] | None = None) -> list[str]:
 
     Raises:
         AuthenticationError: a file exists and cannot be deleted (nothing after it
-            is removed, so the same call can be repeated).
+            is removed, so the same call can be repeated), or the OS keyring refused
+            to delete the entry (removed first: then nothing is removed).
     """
     path = config_path(filepath)
     try:
@@ -483,6 +512,21 @@ def forget(filepath: str | os.PathLike[str] | None = None) -> list[str]:
     except (ValueError, AttributeError, RecursionError):
         where = None
     removed: list[str] = []
+    entry: list[str] = []  # listed last, removed first
+    if isinstance(where, dict) and where.get("store") == KEYRING:
+        # The entry first: once the file is gone, nothing would point at it any more.
+        from syftbox_accounting import keyring_store
+
+        username = str(where.get("username"))
+        try:
+            if keyring_store.delete(username):
+                entry.append(f"OS keyring entry {keyring_store.SERVICE}/{username}")
+        except keyring_store.KeyringUnavailable as exc:
+            raise file_error(
+                f"Could not remove the saved secret from the OS keyring ({exc}), so nothing "
+                "was removed:",
+                "unlock the keyring, then log out again.",
+            ) from None
     for target in (path, key_path(path)):
         try:
             target.unlink()
@@ -494,13 +538,7 @@ def forget(filepath: str | os.PathLike[str] | None = None) -> list[str]:
                 f"check the permissions of {target.parent}, then log out again.",
             ) from None
         removed.append(str(target))
-    if isinstance(where, dict) and where.get("store") == KEYRING:
-        from syftbox_accounting import keyring_store
-
-        username = str(where.get("username"))
-        if keyring_store.delete(username):
-            removed.append(f"OS keyring entry {keyring_store.SERVICE}/{username}")
-    return removed
+    return removed + entry
 
 
 # -- discovery
@@ -566,6 +604,27 @@ def _from_environment(env: Mapping[str, str]) -> Credentials | str | None:
     return Credentials(url=resolve_url(environ=env), email=email, password=password)
 
 
+def shadowed(found: Credentials, environ: Mapping[str, str] | None = None) -> list[str]:
+    """The variables of the environment that name other credentials or another service
+    than the saved `found`, which come first: they are not used."""
+    env = os.environ if environ is None else environ
+    saved = {
+        ENV_URL: found.url.rstrip("/").casefold(),
+        ENV_EMAIL: (found.email or "").casefold(),
+        ENV_API_KEY: found.api_key or "",
+        ENV_PASSWORD: found.password or "",
+    }
+    given = {
+        ENV_URL: env.get(ENV_URL, "").rstrip("/").casefold(),
+        ENV_EMAIL: env.get(ENV_EMAIL, "").casefold(),
+        ENV_API_KEY: env.get(ENV_API_KEY, ""),
+        ENV_PASSWORD: env.get(ENV_PASSWORD, ""),
+    }
+    if not found.email:  # a saved key without its email: any email may be its own
+        del given[ENV_EMAIL]
+    return [name for name, value in given.items() if value and value != saved[name]]
+
+
 def discover(
     filepath: str | os.PathLike[str] | None = None, *, environ: Mapping[str, str] | None = None
 ) -> tuple[Credentials | None, str]:
@@ -582,6 +641,12 @@ def discover(
             where = "the OS keyring" if loaded.saved_in == KEYRING else "the encrypted file"
             # At DEBUG: the client says at INFO, once, whose credentials it uses.
             log.debug("Credentials discovery: saved in %s (%s)", path, where)
+            ignored = shadowed(loaded, environ)
+            if ignored:
+                log.debug(
+                    "Credentials discovery: %s not used: the saved credentials come first",
+                    ", ".join(ignored),
+                )
             return loaded, f"config file {path}"
         except AuthenticationError as exc:
             log.warning("Skipping the credentials file %s: %s", path, exc.message)

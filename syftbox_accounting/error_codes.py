@@ -158,22 +158,27 @@ _BY_STATUS: dict[int, str] = {
 _BODY_LIMIT = 500
 
 
-# What each feature a service may announce lets a client do, and what to do without it.
+# What each feature a service may announce lets a client do (and the argument that asks
+# for it), and what to do without it.
 _FEATURES = {
     "holds": (
-        "hold a charge for a chosen time (hold_for=)",
+        "hold a charge for a chosen time",
+        " (hold_for=)",
         "Leave hold_for out: there a charge stays pending until it is confirmed or cancelled.",
     ),
     "capture": (
         "capture less than a charge holds",
+        "",
         "Charge the final price itself, or confirm the whole amount (no amount=).",
     ),
     "refunds": (
         "refund a payment",
+        "",
         "Pay the money back with transfer() instead (it is not linked to the payment).",
     ),
     "api-keys": (
         "manage API keys",
+        "",
         "Authenticate with the email and password: this service has no API keys.",
     ),
 }

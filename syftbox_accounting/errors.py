@@ -200,6 +200,10 @@ UNEXPECTED = "unexpected"
 INSECURE_HTTP = "insecure_http"
 CREDENTIALS_FILE = "credentials_file"
 UNSUPPORTED = "unsupported"
+# A payment to or from the account in use (refused before anything is sent).
+SAME_ACCOUNT = "same_account"
+# An API key the service refused (unknown, revoked or expired): not a wrong password.
+KEY_REFUSED = "key_refused"
 # A payment the client refused itself: its budget, or a 402 challenge it will not pay.
 BUDGET = "budget"
 CHALLENGE_REFUSED = "challenge_refused"
@@ -218,6 +222,8 @@ HINT_KEYS = frozenset(
         UNEXPECTED,
         INSECURE_HTTP,
         CREDENTIALS_FILE,
+        KEY_REFUSED,
+        SAME_ACCOUNT,
     }
 )
 CONFIGURE_HINT = (

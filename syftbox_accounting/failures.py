@@ -22,6 +22,7 @@ from syftbox_accounting.error_codes import (
     CODES,
 )
 from syftbox_accounting.errors import (
+    KEY_REFUSED,
     MAY_HAVE_REACHED,
     RETRY_WITH_KEY,
     UNEXPECTED,
@@ -145,7 +146,7 @@ def from_status(
         context = "bearer" if exchange.auth == "bearer" else exchange.about
         hint, hint_key = _IN_CONTEXT.get((str(code), context), known.hint), str(code)
         if code == "invalid_credentials" and exchange.by_api_key:
-            hint = _KEY_REFUSED
+            hint, hint_key = _KEY_REFUSED, KEY_REFUSED
     elif status_code == 404:
         hint, hint_key = _WRONG_SERVICE, WRONG_SERVICE
     else:
@@ -269,13 +270,20 @@ def _status_phrase(status: int) -> str:
 
 def unsupported(feature: str, base_url: str, operation: str) -> FeatureNotSupportedError:
     """The error for asking `feature` of a service that did not announce it."""
-    what, hint = _FEATURES.get(feature, (f"do {feature!r}", "Use a service that supports it."))
+    what, argument, hint = _FEATURES.get(
+        feature, (f"do {feature!r}", "", "Use a service that supports it.")
+    )
+    # `reason`, for front ends, names no library call nor argument.
+    reason = (
+        f"the service at {base_url} cannot {what}; it does not announce {feature!r} in its "
+        "Accounting-Features header. Nothing was sent"
+    )
     error = FeatureNotSupportedError(
-        f"{operation} failed: the service at {base_url} cannot {what}; it does not announce "
-        f"{feature!r} in its Accounting-Features header. Nothing was sent.",
+        f"{operation} failed: {reason.replace(what, what + argument)}.",
         hint=hint,
         hint_key=UNSUPPORTED,
         operation=operation,
+        reason=reason,
     )
     error.feature = feature
     return error

@@ -78,13 +78,23 @@ def get(username: str) -> str | None:
 
 def delete(username: str) -> bool:
     """Remove what is stored under `username`; False when there was nothing (or no
-    keyring)."""
+    keyring).
+
+    Raises:
+        KeyringUnavailable: the keyring refused, and the entry is still there.
+    """
     chosen = backend()
     if chosen is None:
         return False
     try:
         chosen.delete_password(SERVICE, username)
-    except Exception:
+    except Exception as exc:  # keyring also raises when there is nothing to delete
+        try:
+            still = chosen.get_password(SERVICE, username) is not None
+        except Exception:
+            still = True
+        if still:
+            raise KeyringUnavailable(f"{name(chosen)} refused to delete it ({_why(exc)})") from None
         return False
     return True
 

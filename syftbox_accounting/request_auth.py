@@ -156,4 +156,6 @@ class Credentials:
             "SYFTBOX_ACCOUNTING_PASSWORD.",
             hint_key=errors.UNSUPPORTED,
             operation=operation,
+            reason=f"the service at {self.base_url} does not support API keys (it does not "
+            "announce 'api-keys'), so the API key cannot be used there. Nothing was sent",
         )

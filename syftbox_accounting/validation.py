@@ -388,12 +388,13 @@ def idempotency_key(value: object, name: str = "idempotency_key") -> str | None:
 
 
 def window(
-    after: object, before: object
+    after: object, before: object, names: tuple[str, str] = ("created_after", "created_before")
 ) -> tuple[datetime.datetime | None, datetime.datetime | None]:
-    """`created_after` and `created_before`: aware date-times, the first earlier."""
-    start, end = moment(after, "created_after"), moment(before, "created_before")
+    """`created_after` and `created_before` (called `names` in messages): aware
+    date-times, the first earlier."""
+    start, end = moment(after, names[0]), moment(before, names[1])
     if start is not None and end is not None and start >= end:
-        raise InvalidInputError("created_before must be later than created_after.")
+        raise InvalidInputError(f"{names[1]} must be later than {names[0]}.")
     return start, end
 
 

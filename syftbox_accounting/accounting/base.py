@@ -488,5 +488,7 @@ def other_account(client: UserBase, email: str, argument: str) -> Flow[str]:
             "between two accounts.",
             hint="Use the other party's email, or a client configured with the other "
             "account's credentials (the command line: --email).",
+            hint_key=errors.SAME_ACCOUNT,
+            reason=f"{email} is the account in use: a payment moves money between two accounts",
         )
     return own

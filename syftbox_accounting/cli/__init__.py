@@ -8,7 +8,8 @@
 Exit codes: 0 success; 1 a failure the service reported (a refused payment or
 value, an unknown account or transaction, an existing account, an unreachable or
 failing service); 2 usage (a bad option or value, rejected before anything is sent); 3
-authentication (missing or wrong credentials or admin key); 130 interrupted.
+authentication (missing or wrong credentials or admin key, or credentials not allowed to
+do this); 130 interrupted.
 
 Secrets (passwords, tokens, admin keys) are read from a prompt, the environment or
 standard input, never from the command line, and never printed, except the
@@ -18,6 +19,7 @@ password the service generates at `register` (shown once) and the token that
 
 from __future__ import annotations
 
+import argparse
 import logging
 import os
 import sys
@@ -33,19 +35,18 @@ from syftbox_accounting.cli._errors import (
     OK,
     USAGE,
     CliError,
+    in_cli_words,
     report,
     report_interrupt,
 )
 from syftbox_accounting.cli._output import say, to_json
 from syftbox_accounting.cli._parser import build_parser
 from syftbox_accounting.cli._program import PROG, UsageError, VersionAsked
-from syftbox_accounting.credential_files import SAVE_AGAIN
 from syftbox_accounting.errors import AccountingError
 
 __all__ = ["main"]
 
 _LOGGER = "syftbox_accounting"
-_SAVE_AGAIN = f"run '{PROG} login EMAIL --save'"
 
 
 class _StderrHandler(logging.Handler):
@@ -64,7 +65,7 @@ class _StderrHandler(logging.Handler):
             level = record.levelname.lower()
             label = _style.paint(f"{level}:", "warning" if level == "warning" else None, sys.stderr)
             # The library's advice names its Python call; here it is a command.
-            message = record.getMessage().replace(SAVE_AGAIN, _SAVE_AGAIN)
+            message = in_cli_words(record.getMessage())
             # Above the spinner, never on its line.
             say(f"{label} {self.ctx.clean(message)}")
         except Exception:  # pragma: no cover - logging must never break the command
@@ -79,6 +80,9 @@ class _StderrHandler(logging.Handler):
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line with `argv` (default: ``sys.argv[1:]``); return the exit code."""
+    stderr = sys.stderr
+    if stderr is None:  # closed (`2>&-`): print() would write remarks into stdout instead
+        sys.stderr = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 - closed below
     try:
         return _main(argv)
     except BrokenPipeError:  # `syftbox-accounting history | head -1`
@@ -87,6 +91,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt as exc:  # before a command started
         json = (argv is not None and "--json" in argv) or (argv is None and "--json" in sys.argv)
         return report_interrupt("", exc, json=json, moves_money=False)
+    finally:
+        if stderr is None:
+            sys.stderr.close()
+            sys.stderr = stderr
 
 
 def _main(argv: list[str] | None) -> int:
@@ -97,7 +105,10 @@ def _main(argv: list[str] | None) -> int:
             parser.print_help(sys.stderr)
             return USAGE
         if args.command != "serve" and extra:
-            parser.error(_unexpected(extra))
+            raise UsageError(
+                _unexpected(extra),
+                f"see '{PROG} {_command_name(args)} --help' for what it takes, with examples",
+            )
     except SystemExit as exc:  # --help
         return _exit_code(exc)
     except VersionAsked:
@@ -110,10 +121,19 @@ def _main(argv: list[str] | None) -> int:
     except UsageError as exc:  # with --json, a JSON document too, as for every error
         given = sys.argv[1:] if argv is None else argv
         return report(exc, "", json="--json" in given, clean=lambda text: text)
-    name = args.command
-    if name in ("admin", "keys"):
-        name = f"{name} {getattr(args, name + '_command')}"
+    name = _command_name(args)
     ctx = Context(args=args, command=name)
+    if sys.stdout is None and name != "serve":
+        # Closed (`>&-`): a result, a generated password or a new key's secret would be
+        # printed to nowhere, and the command would say it succeeded.
+        return ctx.report(
+            CliError(
+                "standard output is closed, so the result could not be shown: nothing was sent",
+                "give the command a standard output (a terminal, a file or a pipe)",
+                USAGE,
+            ),
+            json_document=False,
+        )
     if name == "serve":
         try:
             return serve(ctx, extra)
@@ -135,21 +155,37 @@ def _main(argv: list[str] | None) -> int:
             name,
             exc,
             json=ctx.json,
-            moves_money=name in MOVES_MONEY,
+            moves_money=name in MOVES_MONEY and not ctx.stopped_at_question,
             idempotency_key=ctx.idempotency_key,
+            inside=ctx.json_open,
+            nothing_sent=ctx.stopped_at_question,
         )
     except BrokenPipeError:
         raise
     except Exception as exc:
         interrupt = _interrupt_behind(exc)
         if interrupt is not None:  # cleaning up after Ctrl-C failed: still Ctrl-C
-            return report_interrupt(name, interrupt, json=ctx.json, moves_money=name in MOVES_MONEY)
+            return report_interrupt(
+                name,
+                interrupt,
+                json=ctx.json,
+                moves_money=name in MOVES_MONEY,
+                inside=ctx.json_open,
+            )
         if ctx.verbose and not isinstance(exc, AccountingError | CliError | OSError | EOFError):
             sys.stderr.write(ctx.clean("".join(traceback.format_exception(exc))))
         return ctx.report(exc)
     finally:
         logger.removeHandler(handler)
         logger.setLevel(previous_level)
+
+
+def _command_name(args: argparse.Namespace) -> str:
+    """The command as typed: ``balance``, ``keys create``..."""
+    name = str(args.command)
+    if name in ("admin", "keys"):
+        name = f"{name} {getattr(args, name + '_command')}"
+    return name
 
 
 def _interrupt_behind(exc: BaseException) -> KeyboardInterrupt | None:

@@ -225,10 +225,13 @@ _STREAM_WIDTHS = (16, 9, 14, 40)
 def _filters(ctx: Context) -> dict[str, Any]:
     """The history filters, checked by the library under their options' names."""
     counterparty = ctx.option("counterparty")
+    since, until = validation.window(
+        ctx.option("since"), ctx.option("until"), ("--since", "--until")
+    )
     return {
         "status": ctx.option("status"),
-        "created_after": validation.moment(ctx.option("since"), "--since"),
-        "created_before": validation.moment(ctx.option("until"), "--until"),
+        "created_after": since,
+        "created_before": until,
         "counterparty": None if counterparty is None else validation.email(counterparty, "--with"),
     }
 
@@ -278,10 +281,17 @@ def _stream_history(ctx: Context, client: AccountingClient, filters: dict[str, A
         return OK
     if ctx.json:
         out.write("{\n" + f'  "email": {to_json(me)},\n  "transactions": [')
-        for tx in transactions:
-            item = to_json(transaction_doc(tx)).replace("\n", "\n    ")
-            out.write(("," if count else "") + "\n    " + item)
-            count += 1
+        try:
+            for tx in transactions:
+                item = to_json(transaction_doc(tx)).replace("\n", "\n    ")
+                out.write(("," if count else "") + "\n    " + item)
+                count += 1
+        except BaseException:
+            # Cut short (a failed page, Ctrl-C): the error goes inside this document,
+            # which its report closes, so that stdout still holds one JSON document.
+            out.write(("\n  " if count else "") + '],\n  "error": ')
+            ctx.json_open = True
+            raise
         out.write(("\n  " if count else "") + "]\n}\n")
         out.flush()
         return OK

@@ -69,6 +69,10 @@ class Context:
     secrets: list[str] = dataclasses.field(default_factory=list)
     # The key of the command's money-moving call, to name if it is interrupted.
     idempotency_key: str | None = None
+    # A streamed --json document was cut short: its error goes inside it, then `}`.
+    json_open: bool = False
+    # Ctrl-C came at the question before money moves: nothing was sent.
+    stopped_at_question: bool = False
     _discovery: tuple[creds.Credentials | None, str] | None = dataclasses.field(
         default=None, repr=False
     )
@@ -116,6 +120,13 @@ class Context:
 
     def read_stdin_line(self, what: str, flag: str) -> str:
         """The next line of standard input (one secret per line)."""
+        if sys.stdin is None:  # closed (`<&-`)
+            raise CliError(
+                f"{flag} was given but standard input is closed",
+                f"pipe the {what} in, e.g. printf '%s\\n' \"$VALUE\" | {PROG} {self.command} "
+                f"{flag} ...",
+                USAGE,
+            )
         line = sys.stdin.readline()
         if not line:
             raise CliError(
@@ -173,7 +184,7 @@ class Context:
     def ask(self, prompt: str) -> str:
         sys.stderr.write(prompt)
         sys.stderr.flush()
-        line = sys.stdin.readline()
+        line = sys.stdin.readline() if sys.stdin is not None else ""
         if not line:
             raise EOFError
         return line.strip()
@@ -195,7 +206,12 @@ class Context:
         """
         if self.option("yes", False) or self.json or not self.interactive():
             return
-        if not self.confirm(question):
+        try:
+            agreed = self.confirm(question)
+        except KeyboardInterrupt:
+            self.stopped_at_question = True
+            raise
+        if not agreed:
             raise CliError(
                 "not confirmed: nothing was sent",
                 f"answer y to go ahead, or add --yes to '{PROG} {self.command}' to skip the "
@@ -216,7 +232,25 @@ class Context:
             text = to_json(document)
         elif not safe:
             text = printable(text)
-        print(text, file=sys.stdout, flush=True)
+        self.write_out(text)
+
+    def write_out(self, text: str) -> None:
+        """`text` and a line break on stdout.
+
+        Raises:
+            CliError: standard output refused it (a full disk, a failing device).
+        """
+        try:
+            print(text, file=sys.stdout, flush=True)
+        except BrokenPipeError:  # `... | head`: the reader is gone, said nothing
+            raise
+        except OSError as exc:
+            raise CliError(
+                f"could not write to standard output ({exc.strerror or type(exc).__name__})",
+                "check where standard output goes (a full disk, a failing device), then "
+                "run the command again",
+                FAILURE,
+            ) from None
 
     def note(self, text: str) -> None:
         """A remark for a person, on stderr (never part of the result)."""
@@ -235,6 +269,7 @@ class Context:
             json=self.json and json_document,
             clean=self.clean,
             verbose=self.verbose,
+            inside=self.json_open,
         )
 
     # -- credentials
@@ -252,7 +287,24 @@ class Context:
                 self.secret(found.password or "")
                 self.secret(found.api_key or "")
             self._discovery = (found, source)
+            if found is not None and source != "environment":
+                self._say_shadowed(found, source)
         return self._discovery
+
+    def _say_shadowed(self, found: creds.Credentials, source: str) -> None:
+        """Warn when the environment names other credentials or another service than
+        the saved ones, which come first: the command would use what it did not mean."""
+        chosen = self.option("url") or self.option("email") or self.option(PASSWORD.option)
+        ignored = creds.shadowed(found)
+        if not ignored or chosen:  # options that choose the account: no surprise
+            return
+        verb = "is" if len(ignored) == 1 else "are"
+        self.note(
+            f"{paint('warning:', 'warning', sys.stderr)} {', '.join(ignored)} {verb} set but "
+            f"not used: the credentials saved in {creds.config_path(self.config)} come first "
+            f"({found.email or 'an API key'} at {found.url}). Use --url and --email for one "
+            f"command, give --config another file, or '{PROG} logout'."
+        )
 
     def service_url(self) -> str:
         """The service: --url, else the saved file's, else $SYFTBOX_ACCOUNTING_URL,

@@ -4,6 +4,7 @@ an exit code. The library says what happened (`summary`) and names its advice
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Callable
 
@@ -11,7 +12,8 @@ from syftbox_accounting import errors
 from syftbox_accounting.cli._output import is_terminal, to_json
 from syftbox_accounting.cli._program import ENV_ADMIN_KEY, PROG, UsageError
 from syftbox_accounting.cli._style import paint
-from syftbox_accounting.defaults import ENV_KEY
+from syftbox_accounting.credential_files import SAVE_AGAIN
+from syftbox_accounting.defaults import ENV_API_KEY, ENV_EMAIL, ENV_PASSWORD
 from syftbox_accounting.errors import AccountingError, AuthenticationError, InvalidInputError
 from syftbox_accounting.render import wait_text
 
@@ -41,10 +43,74 @@ _HINTS: dict[str, str] = {
     errors.NOT_CONFIGURED: f"run {_LOGIN} to save credentials (or '{PROG} register EMAIL')",
     errors.MAY_HAVE_REACHED: f"it may have been applied: check '{PROG} history' before "
     "repeating a payment",
-    errors.CREDENTIALS_FILE: f"run '{PROG} login EMAIL --save' to save the credentials again, "
-    f"or set {ENV_KEY} to the key they were saved with",
     errors.INSECURE_HTTP: "use https://, or add --allow-insecure-http if you must",
+    errors.SAME_ACCOUNT: "give the other party's email, or act as another account with "
+    "--email (and its password)",
+    errors.KEY_REFUSED: "the API key is unknown here, revoked or expired: set "
+    f"{ENV_API_KEY} to a live key or unset it, or save a new one with '{PROG} login EMAIL "
+    "--save' ('keys list' with other credentials shows the key's state)",
+    "insufficient_scope": f"use an API key with that scope ('{PROG} keys create NAME --scope "
+    "SCOPE'), or the password (--email with --password-stdin)",
+    "spend_cap_exceeded": "nothing moved: the API key's --max-spend is used up; pay with "
+    f"another key or the password, or make a key with a higher cap ('{PROG} keys create "
+    "NAME --max-spend AMOUNT')",
 }
+# The argument that names the other party of a payment, by command.
+_OTHER_PARTY = {"transfer": "RECIPIENT", "token": "RECIPIENT", "charge": "SENDER"}
+
+# The contract's names of the values the service may refuse (`validation_error`), as the
+# command line's options.
+_OPTION_OF_FIELD = {
+    "maxAmount": "--max",
+    "expiresIn": "--expires",
+    "holdFor": "--hold-for",
+    "appName": "--app-name",
+    "appEpPath": "--endpoint",
+    "maxSpend": "--max-spend",
+    "refundReason": "--reason",
+    "createdAfter": "--since",
+    "createdBefore": "--until",
+    "counterparty": "--with",
+}
+
+
+def _options_named(text: str) -> str:
+    """`maxAmount is --max here, ...` for the contract's fields `text` names."""
+    named = [f"{field} is {option}" for field, option in _OPTION_OF_FIELD.items() if field in text]
+    return f" ({', '.join(named)} here)" if named else ""
+
+
+# What to do at a service that lacks a feature, by the feature (`FeatureNotSupportedError`).
+_WITHOUT_FEATURE = {
+    "holds": "leave out --hold-for: there a charge stays pending until it is confirmed or "
+    "cancelled",
+    "capture": "confirm without --amount (all of the charge), or charge the final price itself",
+    "refunds": f"pay the money back with '{PROG} transfer' instead (it is not linked to the "
+    "payment)",
+    "api-keys": "use the account's email and password: this service has no API keys",
+}
+_NO_KEYS_HERE = (
+    f"use the account's password here: --email with --password-stdin, or {ENV_EMAIL} and "
+    f"{ENV_PASSWORD} (with {ENV_API_KEY} unset)"
+)
+# The library's advice about saved credentials names its Python calls; here, commands.
+_IN_CLI_WORDS = (
+    (SAVE_AGAIN, f"run '{PROG} login EMAIL --save'"),
+    ("configure the client and call save_credentials()", f"run '{PROG} login EMAIL --save'"),
+    ("pass save_credentials() the path of a file", "give --config the path of a file"),
+    ("pass the file's full path", "give --config the file's full path"),
+    ("pass the path it was saved to", "give --config the path it was saved to"),
+    ("or pass another path", "or give --config another path"),
+)
+
+
+def in_cli_words(text: str) -> str:
+    """The library's advice about saved credentials, as commands and options."""
+    for python, command in _IN_CLI_WORDS:
+        text = text.replace(python, command)
+    return text
+
+
 # Failures after which the same command, with the same key, is safe to repeat.
 _REPEATABLE = {
     errors.RETRY_WITH_KEY: "it may have been applied",
@@ -98,6 +164,19 @@ def _hint_for(exc: AccountingError, command: str) -> str:
             f"{_HINTS[errors.MAY_HAVE_REACHED]} (this service has not shown that it honours "
             f"--idempotency-key; this attempt's key was {exc.idempotency_key})"
         )
+    if exc.hint_key == "validation_error" and exc.status_code is not None:
+        return (
+            f"correct the value the service names{_options_named(exc.reason)}; see "
+            f"'{PROG} {command} --help' for what it accepts"
+        )
+    if exc.hint_key == errors.UNSUPPORTED:
+        feature = getattr(exc, "feature", None)
+        if feature is None:  # an API key alone, at a service without keys
+            return _NO_KEYS_HERE
+        if feature in _WITHOUT_FEATURE:
+            return _WITHOUT_FEATURE[feature]
+    if exc.hint_key == errors.CREDENTIALS_FILE and exc.hint:
+        return in_cli_words(exc.hint)
     hint = _HINTS.get(exc.hint_key or "") or exc.hint
     if hint:
         return hint
@@ -115,6 +194,10 @@ def explain(exc: BaseException, command: str) -> tuple[str, str, int]:
         return _one_line(exc.message), _one_line(exc.hint), exc.exit_code
     if isinstance(exc, UsageError):
         return _one_line(exc.message), _one_line(exc.hint), USAGE
+    if isinstance(exc, AccountingError) and exc.hint_key == errors.SAME_ACCOUNT:
+        # The library names its argument; here the command's.
+        named = _OTHER_PARTY.get(command, "")
+        return f"{named} {exc.reason}".strip(), _hint_for(exc, command), exit_code_of(exc)
     if isinstance(exc, AccountingError):
         # The service's or the library's statement, without the library call and the
         # HTTP request (those are details: `details_of`, shown with --verbose).
@@ -163,6 +246,15 @@ def details_of(exc: BaseException) -> str | None:
     return ", ".join(parts)
 
 
+def _print_json(error: object, *, inside: bool = False) -> None:
+    """An error's JSON document (``{"error": ...}``) on stdout; or, `inside` a document
+    cut short, the error's value and the `}` that closes it. Nothing when stdout is what
+    failed (its error line on stderr says so)."""
+    text = to_json(error) + "\n}" if inside else to_json({"error": error})
+    with contextlib.suppress(OSError, ValueError):  # a full disk, a closed stream
+        print(text, file=sys.stdout, flush=True)
+
+
 def report_interrupt(
     command: str,
     exc: BaseException,
@@ -170,6 +262,8 @@ def report_interrupt(
     json: bool,
     moves_money: bool,
     idempotency_key: str | None = None,
+    inside: bool = False,
+    nothing_sent: bool = False,
 ) -> int:
     """Ctrl-C: one line on stderr (one JSON document too, with `json`), naming any
     transaction left pending and the commands that resolve it."""
@@ -187,6 +281,13 @@ def report_interrupt(
                 f", or repeat the command with --idempotency-key {idempotency_key} (applied "
                 "once by a service that honours keys)"
             )
+    elif nothing_sent:
+        message = "interrupted: nothing was sent"
+    elif command == "keys create":
+        message = (
+            f"interrupted; the service may have made the key, whose secret no one saw: "
+            f"'{PROG} keys list' shows it, '{PROG} keys revoke KEY_ID' retires it"
+        )
     else:
         message = "interrupted"
     if json:
@@ -200,7 +301,7 @@ def report_interrupt(
         }
         if pending is not None:
             document["pending_transaction"] = {"id": pending.id, "status": str(pending.status)}
-        print(to_json({"error": document}), file=sys.stdout, flush=True)
+        _print_json(document, inside=inside)
     start = "\n" if is_terminal(sys.stderr) else ""  # after the terminal's ^C
     print(f"{start}{message}", file=sys.stderr, flush=True)
     return INTERRUPTED
@@ -227,6 +328,7 @@ def report(
     json: bool,
     clean: Callable[[str], str],
     verbose: bool = False,
+    inside: bool = False,
 ) -> int:
     """Print `exc` as `error:` and `hint:` lines on stderr (and, with `json`, as a JSON
     document on stdout), every secret removed by `clean`; return its exit code."""
@@ -234,21 +336,17 @@ def report(
     error, hint = clean(error), clean(hint)
     if json:
         document = {
-            "error": {
-                "type": json_type(exc),
-                "message": error,
-                "hint": hint,
-                "code": exc.code if isinstance(exc, AccountingError) else None,
-                "status_code": exc.status_code if isinstance(exc, AccountingError) else None,
-                "request_id": exc.request_id if isinstance(exc, AccountingError) else None,
-                "idempotency_key": exc.idempotency_key
-                if isinstance(exc, AccountingError)
-                else None,
-                "retry_after": exc.retry_after if isinstance(exc, AccountingError) else None,
-                "exit_code": code,
-            }
+            "type": json_type(exc),
+            "message": error,
+            "hint": hint,
+            "code": exc.code if isinstance(exc, AccountingError) else None,
+            "status_code": exc.status_code if isinstance(exc, AccountingError) else None,
+            "request_id": exc.request_id if isinstance(exc, AccountingError) else None,
+            "idempotency_key": exc.idempotency_key if isinstance(exc, AccountingError) else None,
+            "retry_after": exc.retry_after if isinstance(exc, AccountingError) else None,
+            "exit_code": code,
         }
-        print(to_json(document), file=sys.stdout, flush=True)
+        _print_json(document, inside=inside)
     out = sys.stderr
     print(
         f"{paint('error:', 'error', out)} {error}\n{paint('hint:', 'hint', out)} {hint}",

@@ -11,7 +11,8 @@ exit codes:
   1    the service reported a failure (payment refused, not found, account exists,
        unreachable or failing service)
   2    usage: a bad option or value (an amount, an email), rejected before sending
-  3    authentication: missing or wrong credentials or admin key
+  3    authentication: missing or wrong credentials or admin key, or credentials not
+       allowed to do this (an API key without the scope, another account's transaction)
   130  interrupted (Ctrl-C)"""
 
 ENVIRONMENT = """\

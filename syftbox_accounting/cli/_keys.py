@@ -7,10 +7,11 @@ from typing import Any
 
 from syftbox_accounting import validation
 from syftbox_accounting.cli._context import Context, parse_amount
-from syftbox_accounting.cli._errors import OK
+from syftbox_accounting.cli._errors import OK, CliError
 from syftbox_accounting.cli._output import is_terminal, table, when
 from syftbox_accounting.cli._program import PROG
 from syftbox_accounting.display import money
+from syftbox_accounting.errors import AccountingError, InvalidInputError
 from syftbox_accounting.types import ApiKey, ApiKeyScope
 
 
@@ -47,8 +48,24 @@ def _state(key: ApiKey) -> str:
     return "active" if key.is_active() else "expired"
 
 
+def _scopes_given(given: list[str]) -> list[str]:
+    """The scopes of --scope (repeated, or separated with commas), each a known one."""
+    names = [s.strip().lower() for each in given for s in each.split(",") if s.strip()]
+    known = [s.value for s in ApiKeyScope]
+    wrong = [s for s in names if s not in known]
+    if not names or wrong:
+        said = f"; {wrong[0][:40]!r} is not one" if wrong else ""
+        raise InvalidInputError(
+            f"--scope must name some of {', '.join(known)}, e.g. --scope read,pay{said}"
+        )
+    return names
+
+
 def create(ctx: Context) -> int:
-    scopes = [s.strip() for given in ctx.args.scopes for s in given.split(",") if s.strip()]
+    name = validation.optional_text(
+        "NAME", ctx.args.key_name, max_length=validation.MAX_KEY_NAME_LENGTH
+    )
+    scopes = _scopes_given(ctx.args.scopes)
     cap = None if ctx.args.max_spend is None else parse_amount(ctx.args.max_spend, "--max-spend")
     lifetime = validation.key_lifetime(ctx.args.expires, "--expires")
     key = validation.idempotency_key(ctx.args.idempotency_key, "--idempotency-key")
@@ -56,10 +73,19 @@ def create(ctx: Context) -> int:
     assert account is not None  # required
     with ctx.account_client(account) as client, ctx.busy("Creating the API key"):
         made = client.create_api_key(
-            ctx.args.key_name, scopes, expires_in=lifetime, max_spend=cap, idempotency_key=key
+            name or "", scopes, expires_in=lifetime, max_spend=cap, idempotency_key=key
         )
     ctx.secret(made.secret)  # shown once below, never in an error
-    ctx.emit({"api_key": key_doc(made.key), "secret": made.secret}, [made.secret])
+    try:
+        ctx.emit({"api_key": key_doc(made.key), "secret": made.secret}, [made.secret])
+    except CliError as exc:  # the secret is lost: the key must not stay valid
+        with ctx.account_client(account) as client:
+            try:
+                client.revoke_api_key(made.id)
+                fate = f"the new API key {made.id} was revoked (its secret was never shown)"
+            except AccountingError:
+                fate = f"revoke the new API key: '{PROG} keys revoke {made.id}'"
+        raise CliError(f"{exc.message}; {fate}", exc.hint, exc.exit_code) from None
     if not ctx.json and is_terminal(sys.stdout):
         ctx.note(
             f"API key {made.id} ({_scopes(made.key)}): shown only this once. Use it as "

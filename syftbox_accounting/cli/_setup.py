@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-import json
+import contextlib
 import os
 import socket
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
 from syftbox_accounting import credentials as creds
-from syftbox_accounting import display, validation
+from syftbox_accounting import display, keyring_store, validation
 from syftbox_accounting.accounting import AccountingClient
 from syftbox_accounting.cli._context import PASSWORD, Account, Context
 from syftbox_accounting.cli._errors import AUTH, OK, USAGE, CliError, exit_code_of
 from syftbox_accounting.cli._output import fields
 from syftbox_accounting.cli._program import PROG
-from syftbox_accounting.defaults import ENV_API_KEY, ENV_EMAIL, ENV_PASSWORD
+from syftbox_accounting.defaults import ENV_API_KEY, ENV_EMAIL, ENV_KEY, ENV_PASSWORD
 from syftbox_accounting.display import money
 from syftbox_accounting.errors import AccountingError, AuthenticationError
 from syftbox_accounting.types import ApiKey, ApiKeyScope, CredentialStatus, UserAccount
@@ -76,7 +77,9 @@ def register(ctx: Context) -> int:
         if generated:
             ctx.secret(account.password)  # shown once below, never in an error
             if not ctx.json:
-                _show_generated(account, client.accounting_url)
+                with _lost_if_unshown(account, generated):
+                    _show_generated(ctx, account, client.accounting_url)
+        previous = _saved_key(ctx)
         try:
             # With --json the generated password is printed only at the end, so no
             # question may come before it (Ctrl-C there would lose it): --save only.
@@ -91,7 +94,11 @@ def register(ctx: Context) -> int:
         document = _registered_doc(account, client.accounting_url, generated, saved)
         lines = [] if generated else [f"Registered {account.email} at {client.accounting_url}."]
         lines += [f"Saved the credentials to {saved}." if saved else "Credentials not saved."]
-        ctx.emit(document, lines)
+        if saved and previous is not None:
+            document["replaced_key"], retired = _retire_replaced(ctx, previous)
+            lines.append(retired)
+        with _lost_if_unshown(account, generated and ctx.json and not saved):
+            ctx.emit(document, lines)
     if not saved and generated:
         ctx.note(
             f"hint: keep the password safe; to save it later: '{PROG} login {account.email} "
@@ -106,7 +113,24 @@ def _balance(account: UserAccount) -> Decimal:
     return account.user.balance
 
 
-def _show_generated(account: UserAccount, url: str) -> None:
+@contextlib.contextmanager
+def _lost_if_unshown(account: UserAccount, generated: bool) -> Iterator[None]:
+    """A generated password that could not be written out is lost: say so."""
+    try:
+        yield
+    except CliError as exc:
+        if not generated:
+            raise
+        raise CliError(
+            f"{exc.message}; the account {account.email} was registered, but its generated "
+            "password was not shown and cannot be recovered",
+            f"{exc.hint}, with a password of your own and another email (the account "
+            "cannot be used without it)",
+            exc.exit_code,
+        ) from None
+
+
+def _show_generated(ctx: Context, account: UserAccount, url: str) -> None:
     balance = _balance(account)
     lines = [
         f"Registered {account.email} at {url}.",
@@ -117,7 +141,7 @@ def _show_generated(account: UserAccount, url: str) -> None:
         f"    {account.password}",
         "",
     ]
-    print("\n".join(lines), flush=True)
+    ctx.write_out("\n".join(lines))
 
 
 def _registered_doc(
@@ -173,9 +197,10 @@ def login(ctx: Context) -> int:
             balance = client.get_account().balance
         with_keys = "api-keys" in (client.service_features or ())
         what = f"an API key for {email}" if with_keys else f"the password of {email}"
-        saved, said, kind = None, "Credentials not saved.", None
+        saved, said, kind, replaced = None, "Credentials not saved.", None, None
         if _consent(ctx, ctx.args.save, what):
             where = _where(ctx)[1]
+            previous = _saved_key(ctx)
             if with_keys:
                 said = _save_a_key(ctx, client, email, where)
                 kind = "api_key"
@@ -184,6 +209,9 @@ def login(ctx: Context) -> int:
                 said = f"Saved the password to {where} (this service has no API keys)."
                 kind = "password"
             saved = str(creds.config_path(ctx.config))
+            if previous is not None:
+                replaced, retired = _retire_replaced(ctx, previous)
+                said += f" {retired}"
         document = {
             "email": email,
             "url": client.accounting_url,
@@ -191,6 +219,7 @@ def login(ctx: Context) -> int:
             "saved": saved is not None,
             "saved_credential": kind,
             "config": saved,
+            "replaced_key": replaced,
         }
         lines = [f"Logged in as {email} at {client.accounting_url} (balance {money(balance)})."]
         lines.append(said)
@@ -215,11 +244,60 @@ def _save_a_key(ctx: Context, client: AccountingClient, email: str, where: str) 
         api_key=made.secret,
         allow_insecure_http=ctx.insecure_http_allowed(client.accounting_url),
     )
-    keyed.save_credentials(ctx.config)
+    try:
+        keyed.save_credentials(ctx.config)
+    except (AccountingError, OSError) as exc:
+        # Its secret is nowhere now: a key with every scope must not stay valid.
+        exc.add_note(_retire(client, made.id))
+        raise
     return (
         f"Saved a new API key ({made.id}, {made.key.hint}, all scopes) to {where}, not the "
         f"password. '{PROG} keys revoke {made.id}' retires it."
     )
+
+
+def _saved_key(ctx: Context) -> creds.Credentials | None:
+    """The API key saved in the file that saving now replaces, if it can be read."""
+    found, source = ctx.discovered()
+    if found is None or found.api_key is None or source == "environment":
+        return None
+    return found
+
+
+def _retire_replaced(ctx: Context, previous: creds.Credentials) -> tuple[str | None, str]:
+    """Revoke the saved API key just replaced (with itself, as `logout` does): its only
+    copy is gone, and it had every scope. Returns its id (None if it could not be
+    revoked) and what became of it."""
+    try:
+        with AccountingClient(
+            previous.url,
+            previous.email,
+            api_key=previous.api_key,
+            allow_insecure_http=previous.allow_insecure_http,
+            **ctx.client_options(),
+        ) as old:
+            revoked = old.revoke_own_api_key()
+    except AuthenticationError as exc:
+        if exc.code == "invalid_credentials" and exc.status_code == 401:
+            return None, "The API key it replaced was already revoked or expired."
+        failure: AccountingError = exc
+    except AccountingError as exc:
+        failure = exc
+    else:
+        return revoked.id, f"Revoked the API key it replaced ({revoked.id}, {revoked.hint})."
+    return None, (
+        f"The API key it replaced could not be revoked ({failure.reason.rstrip('.')}): "
+        f"'{PROG} keys list' and '{PROG} keys revoke KEY_ID' at {previous.url} retire it."
+    )
+
+
+def _retire(client: AccountingClient, key_id: str) -> str:
+    """Revoke the key `login` made and could not save; says what became of it."""
+    try:
+        client.revoke_api_key(key_id)
+    except AccountingError:
+        return f"the new API key {key_id} could not be revoked: run '{PROG} keys revoke {key_id}'"
+    return f"the new API key {key_id} was revoked"
 
 
 def status(ctx: Context) -> int:
@@ -243,6 +321,7 @@ def status(ctx: Context) -> int:
                 check = client.check_credentials()
         state, problem = check.status, check.error
         if check.account is not None:
+            email = check.account.email  # also for an API key alone, whose email is unsaid
             balance = check.account.balance
             shown = money(balance)
             available_balance = check.account.available_balance
@@ -299,7 +378,8 @@ def logout(ctx: Context) -> int:
     credentials (the file, its key, the secret in the OS keyring), and say what went.
     When the key cannot be revoked (the service unreachable...), nothing is removed."""
     path = creds.config_path(ctx.config)
-    email, url, kind = _saved_account(path)
+    seen = creds.peek(path)
+    email, url, kind = (seen.email, seen.url, seen.kind) if seen else (None, None, None)
     revoked: ApiKey | None = None
     refused = False
     if kind == creds.API_KEY and not ctx.args.keep_key:
@@ -329,12 +409,20 @@ def logout(ctx: Context) -> int:
                 f"The API key stays valid at the service until it expires or is revoked: "
                 f"`{PROG} keys list` and `{PROG} keys revoke KEY_ID` with other credentials."
             )
+        if seen is not None and seen.store == creds.KEYRING and not removed[-1].startswith("OS"):
+            lines.append(
+                "The OS keyring entry that held the secret was not reached from here (no "
+                "keyring, or no entry): if it still holds it, remove the entry "
+                f"{keyring_store.SERVICE}/{path.resolve()} with the keyring's own tool where it "
+                "was saved."
+            )
     else:
         lines = [f"No saved credentials at {path}: nothing to remove."]
     if still:
+        one = len(still) == 1
         lines.append(
-            f"{' and '.join(still)} {'is' if len(still) == 1 else 'are'} still set in the "
-            "environment: commands use them until you unset them."
+            f"{' and '.join(still)} {'is' if one else 'are'} still set in the environment: "
+            f"commands use {'it' if one else 'them'} until you unset {'it' if one else 'them'}."
         )
     ctx.emit(document, lines)
     return OK
@@ -351,6 +439,16 @@ def _revoke_saved_key(ctx: Context, path: Path) -> tuple[ApiKey | None, bool]:
     keep = f"'{PROG} logout --keep-key' removes the saved copy only (the key stays valid)"
     try:
         saved = creds.load(path)
+    except AuthenticationError as exc:  # the file or its key: not the service
+        raise CliError(
+            f"could not read the saved API key to revoke it, so nothing was removed: "
+            f"{exc.summary.rstrip(':.')}",
+            f"make it readable (its key in {ENV_KEY}, or the OS keyring unlocked) and run "
+            f"'{PROG} logout' again, or {keep}; '{PROG} keys revoke KEY_ID' with your "
+            "password revokes the key",
+            AUTH,
+        ) from None
+    try:
         ctx.secret(saved.api_key or "")
         client = AccountingClient(
             saved.url,
@@ -373,17 +471,3 @@ def _revoke_saved_key(ctx: Context, path: Path) -> tuple[ApiKey | None, bool]:
         f"'{PROG} keys revoke KEY_ID' with your password revokes it later",
         exit_code_of(failure),
     )
-
-
-def _saved_account(path: Path) -> tuple[str | None, str | None, str | None]:
-    """The email, URL and kind of secret a credentials file names in clear (without its
-    key), if it can be read; a file that cannot is removed all the same."""
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None, None, None
-    if not isinstance(doc, dict):
-        return None, None, None
-    found = [doc.get(name) for name in ("email", "url", "kind")]
-    email, url, kind = (value if isinstance(value, str) else None for value in found)
-    return email, url, kind

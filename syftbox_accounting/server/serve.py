@@ -121,6 +121,15 @@ def run(
             lifespan="off",
             **limits.uvicorn_options(),
         )
+    except SystemExit as exc:
+        if exc.code != _UVICORN_STARTUP_FAILURE:
+            raise
+        # uvicorn logged why (above); its own status, 3, means "authentication" to the
+        # command line.
+        _fail(
+            f"could not listen on {host}:{port} (see the line above; another process may "
+            "use the port): choose another with --port"
+        )
     finally:
         app.state.service.close()
 
@@ -376,6 +385,8 @@ def _admin_key(args: argparse.Namespace) -> str | None:
     if args.admin_key_file is not None:
         key = read_secret_file(args.admin_key_file, "the admin key")
     elif args.admin_key_stdin:
+        if sys.stdin is None:  # closed (`<&-`)
+            _fail("--admin-key-stdin was given but standard input is closed.")
         if sys.stdin.isatty():
             key = getpass.getpass("Admin key: ")
         else:
@@ -391,6 +402,10 @@ def _admin_key(args: argparse.Namespace) -> str | None:
     except ValueError as error:
         _fail(str(error))
     return key
+
+
+# What `uvicorn.run` exits with when it cannot start (the port in use, say).
+_UVICORN_STARTUP_FAILURE = 3
 
 
 def _fail(message: str) -> NoReturn:

@@ -181,6 +181,7 @@ def test_logout_removes_what_login_saved_and_says_so(cli: Runner, service: Any) 
     human = cli.main("logout", env={"SYFTBOX_ACCOUNTING_EMAIL": email}).assert_ok().out
     assert "nothing to remove" in human
     assert "SYFTBOX_ACCOUNTING_EMAIL is still set in the environment" in human
+    assert "commands use it until you unset it" in human  # one variable: not "them"
 
 
 def _login_and_save(cli: Runner, service: Any) -> tuple[str, Any]:
@@ -233,6 +234,25 @@ def test_logout_keeps_everything_when_the_key_cannot_be_revoked(cli: Runner) -> 
     assert saved.with_suffix(".key").exists()
     cli.main("logout", "--keep-key").assert_ok()
     assert not saved.exists()
+
+
+def test_logout_with_the_key_file_lost_says_what_to_do_about_the_file(
+    cli: Runner, service: Any
+) -> None:
+    # Tried as a new user would: the key file beside the credentials went missing. The
+    # saved API key cannot be read, so it is not revoked and nothing is removed; the
+    # advice was to wait for the service, and the error quoted a Python call.
+    _, saved = _login_and_save(cli, service)
+    saved.with_suffix(".key").unlink()
+    result = cli.main("logout")
+    error, hint = result.assert_error(3)
+    assert "nothing was removed" in error
+    assert "save_credentials()" not in error
+    assert "saved password" not in error  # it is an API key
+    assert "when the service answers" not in hint
+    assert "SYFTBOX_ACCOUNTING_KEY" in hint
+    assert "logout --keep-key" in hint
+    assert saved.exists()
 
 
 # -- --url and the saved credentials
@@ -331,3 +351,26 @@ def test_colour_on_a_terminal_and_no_colour_with_no_color(
     assert "\033[" not in cli.main("show", "nope", env={**env, "NO_COLOR": "1"}).err
     # Not a terminal, nothing forced: no colour.
     assert "\033[" not in cli.main("history", env=env).out
+
+
+def test_environment_the_saved_credentials_shadow_is_named(cli: Runner, service: Any) -> None:
+    # Tried as a new user would: logged in once, then SYFTBOX_ACCOUNTING_URL (or a key,
+    # or another account) set for a test service; the saved credentials come first, and
+    # the command went to the saved service without a word.
+    email, _ = _login_and_save(cli, service)
+    shadowed = {
+        "SYFTBOX_ACCOUNTING_URL": "http://127.0.0.1:9",
+        "SYFTBOX_ACCOUNTING_EMAIL": "other@example.com",
+        "SYFTBOX_ACCOUNTING_PASSWORD": "env-password-not-shown",
+    }
+    result = cli.main("balance", env=shadowed).assert_ok()
+    assert result.out.strip() == "$100.00"  # the saved account, as documented
+    warning = [line for line in result.err.splitlines() if line.startswith("warning:")]
+    assert len(warning) == 1, result.err
+    for name in shadowed:
+        assert name in warning[0]
+    assert "--config" in warning[0] or "logout" in warning[0]
+    assert "env-password-not-shown" not in result.output
+    # The same account and service in the environment: nothing to say.
+    same = {"SYFTBOX_ACCOUNTING_URL": service.url, "SYFTBOX_ACCOUNTING_EMAIL": email}
+    assert "warning" not in cli.main("balance", env=same).assert_ok().err

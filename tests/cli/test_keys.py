@@ -162,3 +162,140 @@ def test_login_at_a_service_without_keys_saves_the_password(
     assert json.loads(result.out)["saved_credential"] == "password"
     found = creds.load()
     assert (found.password, found.api_key) == (PASSWORD, None)
+
+
+@pytest.mark.parametrize("store", ["keyring", "folder"])
+def test_a_login_that_cannot_save_its_key_leaves_no_live_key(
+    cli: Runner, service: Any, store: str
+) -> None:
+    # Tried as a new user would: the key is made, then saving it fails (no OS keyring
+    # although one was asked for; the credentials file's place is a folder). A key nobody
+    # holds, with every scope, must not stay valid at the service.
+    email, env = _account(cli, service)
+    forced = {"SYFTBOX_ACCOUNTING_CREDENTIAL_STORE": "keyring"} if store == "keyring" else {}
+    if store == "folder":
+        creds.config_path().mkdir(parents=True)
+    result = cli.main("login", email, "--url", service.url, "--password-stdin", "--save",
+                      stdin=PASSWORD + "\n", env=forced)  # fmt: skip
+    assert result.code == 3, result
+    # (A folder there is also skipped, with a warning, when credentials are looked for.)
+    error, hint = result.err.strip().splitlines()[-2:]
+    assert "nothing was saved" in error
+    assert "revoked" in error  # says what became of the key it made
+    assert "()" not in hint  # the command line's words, not the library's calls
+    if store == "keyring":
+        assert "SYFTBOX_ACCOUNTING_CREDENTIAL_STORE=file" in hint
+    listed = json.loads(cli.main("--json", "keys", "list", env=env).assert_ok().out)
+    assert [k["id"] for k in listed["api_keys"] if k["active"]] == []
+    assert_no_secret(result, PASSWORD)
+
+
+def test_status_with_a_key_alone_names_its_account(cli: Runner, service: Any) -> None:
+    # Tried as a new user would: with SYFTBOX_ACCOUNTING_API_KEY alone, `status` showed
+    # "Email -" although the service had just said whose account it is.
+    email, env = _account(cli, service)
+    made = cli.main("--json", "keys", "create", "ci", "--scope", "read", env=env).assert_ok()
+    keyed = {"SYFTBOX_ACCOUNTING_API_KEY": json.loads(made.out)["secret"],
+             "SYFTBOX_ACCOUNTING_URL": service.url}  # fmt: skip
+    assert email in cli.main("status", env=keyed).assert_ok().out
+    assert json.loads(cli.main("--json", "status", env=keyed).assert_ok().out)["email"] == email
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (["keys", "create", "", "--scope", "read"], "NAME"),
+        (["keys", "create", "ci", "--scope", ""], "--scope"),
+        (["keys", "create", "ci", "--scope", "read,everything"], "--scope"),
+    ],
+)
+def test_a_bad_key_name_or_scope_is_named_as_the_argument(
+    cli: Runner, args: list[str], named: str
+) -> None:
+    # Tried as a new user would: the errors named the library's `name` and `scopes`, and
+    # showed a Python list (['read', 'pay']).
+    env = {"SYFTBOX_ACCOUNTING_URL": "http://127.0.0.1:9", "SYFTBOX_ACCOUNTING_EMAIL":
+           "a@example.com", "SYFTBOX_ACCOUNTING_PASSWORD": PASSWORD}  # fmt: skip
+    error, _ = cli.main(*args, env=env).assert_error(2)
+    assert error.startswith(f"error: {named} "), error
+    assert "[" not in error
+
+
+def test_logging_in_again_revokes_the_key_it_replaces(cli: Runner, service: Any) -> None:
+    # Tried as a new user would: a second `login --save` (the same account, or another)
+    # replaced the saved API key in the file and left it valid at the service, with
+    # every scope and no copy anyone holds.
+    email, env = _account(cli, service)
+    other, _ = _account(cli, service)
+    login = ("login", "--url", service.url, "--password-stdin", "--save")
+    unsaved = str(cli.home / "none.json")  # the password in `env`, not the saved key
+    cli.main(*login, email, stdin=PASSWORD + "\n").assert_ok()
+    again = cli.main(*login, email, stdin=PASSWORD + "\n").assert_ok()
+    assert "Revoked the API key it replaced" in again.out
+    listed = json.loads(
+        cli.main("--json", "--config", unsaved, "keys", "list", env=env).assert_ok().out
+    )
+    assert len([k for k in listed["api_keys"] if k["active"]]) == 1
+    document = json.loads(cli.main("--json", *login, other, stdin=PASSWORD + "\n").out)
+    assert document["replaced_key"] is not None
+    listed = json.loads(
+        cli.main("--json", "--config", unsaved, "keys", "list", env=env).assert_ok().out
+    )
+    assert [k for k in listed["api_keys"] if k["active"]] == []
+    assert cli.main("balance").assert_ok().out.strip() == "$100.00"  # the new one works
+
+
+def test_registering_with_save_revokes_the_key_it_replaces(cli: Runner, service: Any) -> None:
+    email, env = _account(cli, service)
+    cli.main("login", email, "--url", service.url, "--password-stdin", "--save",
+             stdin=PASSWORD + "\n").assert_ok()  # fmt: skip
+    newcomer = f"keys-new-{next(_numbers)}@example.com"
+    made = cli.main("register", newcomer, "--url", service.url, "--password-stdin", "--save",
+                    stdin=PASSWORD + "\n").assert_ok()  # fmt: skip
+    assert "Revoked the API key it replaced" in made.out
+    unsaved = str(cli.home / "none.json")
+    listed = json.loads(cli.main("--json", "--config", unsaved, "keys", "list", env=env).out)
+    assert [k for k in listed["api_keys"] if k["active"]] == []
+
+
+class _LockedOnDelete(MemoryKeyring):
+    """A keyring that keeps what it holds: deleting is refused (locked, denied)."""
+
+    def delete_password(self, service: str, username: str) -> None:
+        raise keyring.errors.PasswordDeleteError("locked")
+
+
+def test_logout_says_when_the_keyring_entry_stays(cli: Runner, service: Any) -> None:
+    # Tried as a new user would: with a keyring that refuses to delete, logout listed
+    # the file as removed, said nothing of the secret left in the keyring, and left
+    # nothing pointing at it.
+    backend = _LockedOnDelete()
+    keyring.set_keyring(backend)
+    try:
+        email, _ = _account(cli, service)
+        cli.main("login", email, "--url", service.url, "--password-stdin", "--save",
+                 stdin=PASSWORD + "\n").assert_ok()  # fmt: skip
+        result = cli.main("logout")
+    finally:
+        keyring.set_keyring(fail.Keyring())
+    assert backend.entries  # still there, and so is the file that points at it
+    error, hint = result.assert_error(3)
+    assert "Could not remove the saved secret from the OS keyring" in error
+    assert "log out again" in hint
+    assert creds.config_path().exists()
+    assert "sbk_" not in result.output.replace("sbk_...", "")
+
+
+def test_logout_without_the_keyring_says_the_entry_stays(
+    cli: Runner, service: Any, memory: MemoryKeyring
+) -> None:
+    # Tried as a new user would: saved on a desktop (its keyring), logged out where no
+    # keyring is reachable (ssh, a container): the file went, the entry stayed, unsaid.
+    email, _ = _account(cli, service)
+    cli.main("login", email, "--url", service.url, "--password-stdin", "--save",
+             stdin=PASSWORD + "\n").assert_ok()  # fmt: skip
+    keyring.set_keyring(fail.Keyring())
+    result = cli.main("logout", "--keep-key").assert_ok()
+    assert memory.entries  # out of reach from here
+    assert "OS keyring" in result.out
+    assert "still holds" in result.out

@@ -69,3 +69,32 @@ def test_a_date_outside_the_contracts_years_is_refused_before_any_request(
     env = NO_SERVICE
     error, _ = cli.main(*args, env=env).assert_error(2)
     assert "between the years 1 and 9998" in error
+
+
+@pytest.mark.parametrize("command", ["history", "usage"])
+@pytest.mark.parametrize("until", ["2026-11-01", "2026-10-01"])
+def test_an_empty_window_names_the_options(cli: Runner, command: str, until: str) -> None:
+    # Tried as a new user would: the error named the library's created_before and
+    # created_after, which no option of the command line is called.
+    env = NO_SERVICE
+    error, _ = cli.main(command, "--since", "2026-11-01", "--until", until, env=env).assert_error(2)
+    assert "--until" in error
+    assert "--since" in error
+    assert "created_" not in error
+
+
+@pytest.mark.parametrize(
+    ("args", "command"),
+    [
+        (["refund", "0b7c3c7e-1111-4111-8111-111111111111", "0.5"], "refund"),
+        (["balance", "--nope"], "balance"),
+        (["keys", "revoke", "key_a", "key_b"], "keys revoke"),
+    ],
+)
+def test_an_unexpected_argument_points_at_its_commands_help(
+    cli: Runner, args: list[str], command: str
+) -> None:
+    # Tried as a new user would: `refund TX_ID 0.5` (the amount is --amount) pointed at
+    # the program's help, which does not list refund's options.
+    _, hint = cli.main(*args, env=NO_SERVICE).assert_error(2)
+    assert f"'syftbox-accounting {command} --help'" in hint

@@ -104,3 +104,48 @@ def test_ctrl_c_while_confirming_names_the_pending_transaction(
         "/transaction/create",
         "/transaction/confirm",
     ]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["transfer", "bob@example.com", "1"],
+        ["refund", "0b7c3c7e-1111-4111-8111-111111111111"],
+        ["charge", "bob@example.com", "1", "--confirm"],
+    ],
+)
+def test_ctrl_c_at_the_question_says_nothing_was_sent(
+    cli: Runner, monkeypatch: pytest.MonkeyPatch, httpx_mock: HTTPXMock, args: list[str]
+) -> None:
+    # Tried as a new user would: Ctrl-C at "Pay $1.00 ...? [y/N]" said to check the
+    # history before repeating a payment, or to repeat it with its idempotency key.
+    from syftbox_accounting.cli._context import Context
+
+    def interrupted(self: Context, prompt: str) -> str:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Context, "ask", interrupted)
+    env = ENV | {"SYFTBOX_ACCOUNTING_TOKEN": "t" * 40}
+    result = cli.main(*args, env=env, tty=True)
+    assert result.code == 130
+    assert "nothing was sent" in result.err
+    assert "history" not in result.err
+    assert "--idempotency-key" not in result.err
+    assert httpx_mock.get_requests() == []
+
+
+def test_ctrl_c_while_creating_a_key_says_how_to_find_it(
+    cli: Runner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Tried as a new user would: Ctrl-C while `keys create` waits said only
+    # "interrupted", although the service may have made the key (its secret unseen).
+    from syftbox_accounting.transport import Transport
+
+    def interrupted(*args: Any, **kwargs: Any) -> Any:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Transport, "send", interrupted)
+    result = cli.main("keys", "create", "ci", "--scope", "read", env=ENV)
+    assert result.code == 130
+    assert "keys list" in result.err
+    assert "keys revoke" in result.err

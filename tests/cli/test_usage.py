@@ -253,7 +253,7 @@ def test_paying_yourself_is_a_usage_error(cli: Runner, command: list[str]) -> No
     # No service at that URL: the recipient is checked before any request.
     env = NO_SERVICE
     error, _ = cli.main(*command, env=env).assert_error(2)
-    assert "is the account this client acts for" in error
+    assert "is the account in use" in error
 
 
 LONG_LABEL = "a" * 2000
@@ -470,3 +470,26 @@ def test_the_cli_words_only_advice_the_library_gives() -> None:
 
     assert set(_errors._HINTS) <= set(errors.CODES) | errors.HINT_KEYS
     assert not set(errors.CODES) & errors.HINT_KEYS
+
+
+def test_exit_code_3_is_documented_for_a_refusal_of_the_right_credentials() -> None:
+    # Tried as a new user would: refunding a payment one did not receive, with working
+    # credentials, exits 3 (the service's 403); the table said 3 was only for missing or
+    # wrong credentials.
+    from pathlib import Path
+
+    from syftbox_accounting.cli import _errors, _help_texts
+    from syftbox_accounting.errors import AuthenticationError
+
+    refused = AuthenticationError("x failed: no.", hint_key="forbidden", status_code=403)
+    assert _errors.exit_code_of(refused) == 3
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    (row,) = [line for line in readme.splitlines() if line.startswith("| 3 |")]
+    for text in (row, _help_texts.EXIT_CODES, _cli_doc()):
+        assert "not allowed" in " ".join(text.split()), text
+
+
+def _cli_doc() -> str:
+    import syftbox_accounting.cli
+
+    return str(syftbox_accounting.cli.__doc__)

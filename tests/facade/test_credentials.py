@@ -585,3 +585,27 @@ def test_logs_never_show_the_password(tmp_path: Path, caplog: pytest.LogCaptureF
     AccountingClient.load_from_config(str(path))
     assert caplog.records  # the save was logged
     _no_password(caplog.text)
+
+
+def test_peek_says_what_a_file_saves_without_its_secret(tmp_path: Path) -> None:
+    # `logout` must name the account and revoke a saved key even when the secret cannot
+    # be decrypted: the clear fields come from the library, which owns the format.
+    path = tmp_path / "accounting.json"
+    creds.save(
+        creds.Credentials(
+            "http://127.0.0.1:8000", "ann@example.com", None, api_key="sbk_" + "a" * 43
+        ),
+        path,
+    )
+    (path.with_suffix(".key")).unlink()  # the secret is out of reach; the fields are not
+    seen = creds.peek(path)
+    assert seen is not None
+    assert (seen.url, seen.email, seen.kind, seen.store) == (
+        "http://127.0.0.1:8000",
+        "ann@example.com",
+        "api_key",
+        "file",
+    )
+    path.write_text("{not json")
+    assert creds.peek(path) is None
+    assert creds.peek(tmp_path / "missing.json") is None
