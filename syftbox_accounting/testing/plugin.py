@@ -114,7 +114,7 @@ def accounting_service(
 
     Reached over loopback, or in process (no socket, no thread) with
     ``@pytest.mark.accounting_service(mode="in-process")``. Its `faults` make the next
-    requests of an operation fail; a fault that never fired fails the test.
+    requests of an operation fail; a fault that never fired fails a test that passed.
     """
     from syftbox_accounting.testing.harness import AccountingTestService
 
