@@ -179,3 +179,60 @@ def test_a_harness_around_your_own_service_works_over_loopback_without_faults() 
         with pytest.raises(ValueError, match="over loopback only"):
             AccountingTestService(running, "in-process")
         harness.close()
+
+
+NOT_PASSED = """
+import pytest
+
+def test_skipped_after_arming(accounting_service):
+    accounting_service.faults.status("createToken", 503)
+    pytest.skip("the code under test is not configured here")
+
+@pytest.mark.xfail(reason="a known bug of the code under test", strict=True)
+def test_xfailed_after_arming(accounting_service):
+    accounting_service.faults.status("createToken", 503)
+    assert False
+
+def test_passed_without_firing(accounting_service):
+    accounting_service.faults.status("createToken", 503)
+"""
+
+
+def test_a_fault_left_unfired_fails_only_a_test_that_passed(pytester: pytest.Pytester) -> None:
+    # Tried as a new user would: a test that armed a fault and then skipped itself
+    # was reported as an error, "fault(s) never fired".
+    pytester.makepyfile(test_not_passed=NOT_PASSED)
+    result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider", "-rA")
+    result.assert_outcomes(skipped=1, xfailed=1, passed=1, errors=1)
+    result.stdout.fnmatch_lines(
+        ["*ERROR at teardown of test_passed_without_firing*", "*1 fault(s) never fired*"]
+    )
+
+
+MARKERS = """
+import pytest
+
+@pytest.mark.accounting_service(mod="in-process")
+def test_a_misspelt_keyword(accounting_service):
+    pass
+
+@pytest.mark.accounting_service("in-process", "loopback")
+def test_two_modes(accounting_service):
+    pass
+"""
+
+
+def test_a_marker_with_an_unknown_argument_is_refused(pytester: pytest.Pytester) -> None:
+    # Tried as a new user would: mod="in-process" was ignored, and the test ran over
+    # loopback.
+    pytester.makepyfile(test_markers=MARKERS)
+    result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider")
+    result.assert_outcomes(errors=2)
+    result.stdout.fnmatch_lines(
+        [
+            "*the accounting_service marker takes one argument, mode*: "
+            "@pytest.mark.accounting_service(mode='in-process'), not (mod='in-process')*",
+            "*the accounting_service marker takes one argument, mode*: "
+            "@pytest.mark.accounting_service(mode='in-process'), not ('in-process', 'loopback')*",
+        ]
+    )

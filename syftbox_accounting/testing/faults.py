@@ -10,7 +10,7 @@ middleware in the service that applies them, over loopback and in process alike.
 Operations are named by their `operationId` in `openapi.yaml`. A fault fires on the
 next `times` requests of its operation (every one until the test ends with
 ``times=None``), from `account` only when given: the account whose Basic credentials
-the request carries, or for a request without them (`createUser`, the admin
+or API key the request carries, or for a request without them (`createUser`, the admin
 operations) the account it names.
 """
 
@@ -434,11 +434,16 @@ def _replay(body: bytes) -> Receive:
 
 
 def _account(scope: Scope, body: bytes | None) -> str | None:
-    """The account a request comes from: its Basic credentials' email, else the email
-    its body or path names (createUser, addBalance, getUser)."""
+    """The account a request comes from: its Basic credentials' email or its API key's
+    account, else the email its body or path names (createUser, addBalance, getUser)."""
     headers: Iterable[tuple[bytes, bytes]] = scope.get("headers", ())
     authorization = next((v for k, v in headers if k == b"authorization"), b"")
     scheme, _, encoded = authorization.partition(b" ")
+    if scheme.lower() == b"bearer" and encoded.strip().startswith(b"sbk_"):
+        # Not the email its body names (a token's recipient): the key's own account.
+        # Starlette puts the app in the scope before its middleware runs.
+        service = scope["app"].state.service
+        return service.api_keys.owner(authorization.decode("latin-1"))  # type: ignore[no-any-return]
     if scheme.lower() == b"basic":
         try:
             decoded = base64.b64decode(encoded.strip(), validate=True)

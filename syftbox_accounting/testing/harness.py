@@ -7,6 +7,7 @@ import contextlib
 import functools
 import itertools
 import json
+import math
 import secrets
 from collections.abc import Iterable
 from decimal import Decimal
@@ -18,8 +19,10 @@ from syftbox_accounting import operations, validation
 from syftbox_accounting.accounting import AccountingClient
 from syftbox_accounting.accounting.account import registration
 from syftbox_accounting.admin import AdminClient
+from syftbox_accounting.errors import AccountExistsError, InvalidInputError
 from syftbox_accounting.http_clients import shared_ssl_context
 from syftbox_accounting.types import ApiKeyScope
+from syftbox_accounting.validation import Hidden, hides
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
@@ -115,15 +118,15 @@ class SessionService:
             )
         return IN_PROCESS_URL, self._setup_pool
 
-    def register(self, call: Call[Any]) -> tuple[str, str, Decimal] | None:
+    def register(self, call: Call[Any]) -> tuple[str, Hidden, Decimal] | None:
         """Register the account of `call` (built by `registration`, so checked as the
-        client checks it) straight through the service: its email, password and
-        balance. No request: no client, no HTTP, no middleware, no idempotency record
-        (the harness's setup needs none: no answer of it can be lost), which makes it a
-        fraction of a request's cost. None when the service refuses it (nothing was
-        written) or before any setup request learnt the service's features: the caller
-        then sends the registration through the app, which answers or raises as a
-        client's own request would."""
+        client checks it) straight through the service: its email, password (hidden
+        from tracebacks) and balance. No request: no client, no HTTP, no middleware, no
+        idempotency record (the harness's setup needs none: no answer of it can be
+        lost), which makes it a fraction of a request's cost. None when the service
+        refuses it (nothing was written) or before any setup request learnt the
+        service's features: the caller then sends the registration through the app,
+        which answers or raises as a client's own request would."""
         from syftbox_accounting.server.errors import ApiError
         from syftbox_accounting.server.money import format_micros
 
@@ -135,11 +138,13 @@ class SessionService:
             account, password = service.create_user(_body(call))()
         except ApiError:
             return None
+        secret = Hidden(password)
+        del password  # a traceback that shows locals must not show it
         # The password was hashed here and now: the test's first call needs no second
         # hash to prove it (the service's own registrations leave it to the first login).
-        service.verified.remember(account.id, password, account.password_hash)
+        service.verified.remember(account.id, secret.value, account.password_hash)
         # The balance as its answer would say it (`balanceDecimal`).
-        return account.email, password, Decimal(format_micros(account.balance))
+        return account.email, secret, Decimal(format_micros(account.balance))
 
     def fund(self, email: str, amount: Decimal) -> None:
         """Credit `email` with `amount` dollars straight through the service, as
@@ -178,6 +183,52 @@ class SessionService:
         if self._loopback is not None:
             self._loopback.stop()
         self.app.state.service.close()
+
+
+_TAKEN = (
+    "accounting_service.create_account(): this test already made {email}. Leave the "
+    "email out for a fresh one (accounting_service.create_account()), or reach the "
+    "account you made with accounting_service.client({email!r}, password)."
+)
+
+
+def _balance(balance: object) -> Decimal:
+    """`create_account`'s balance: 0, or an amount as `validation.amount` takes it."""
+    number = isinstance(balance, int | float | Decimal) and not isinstance(balance, bool)
+    if number and balance == 0:
+        return Decimal(0)
+    try:
+        return validation.amount(balance, "balance")
+    except InvalidInputError:
+        if number and math.isfinite(balance) and balance < 0:  # type: ignore[arg-type,operator]
+            raise InvalidInputError(
+                f"balance must be 0 or more, got {balance}: it is what the account holds."
+            ) from None
+        raise
+
+
+def _key_scopes(api_key: object) -> list[str] | None:
+    """`create_account`'s api_key as the scopes of the key to make (None: no key)."""
+    allowed = [scope.value for scope in ApiKeyScope]
+    if api_key is False or api_key is None:
+        return None
+    if api_key is True:
+        return allowed
+    wrong = (
+        f"api_key must be True or a list of scopes (some of {', '.join(allowed)}), "
+        "e.g. ['read', 'pay']"
+    )
+    if isinstance(api_key, str):
+        raise InvalidInputError(f"{wrong}: for the one scope {api_key[:40]!r}, [{api_key[:40]!r}].")
+    if not isinstance(api_key, Iterable):
+        raise InvalidInputError(f"{wrong}, not {type(api_key).__name__}.")
+    names = [s.value if isinstance(s, ApiKeyScope) else s for s in api_key]
+    unknown = [s for s in names if not isinstance(s, str) or s.lower() not in allowed]
+    if unknown:
+        raise InvalidInputError(f"{wrong}; {repr(unknown[0])[:40]} is not a scope.")
+    if not names:
+        raise InvalidInputError(f"{wrong}, not an empty list (api_key=False: no key).")
+    return [s.lower() for s in names]
 
 
 def _body(call: Call[Any]) -> bytes:
@@ -237,7 +288,7 @@ class _Served:
         """Over loopback, as everything here (no fault is injected)."""
         return self.url, self.pool("loopback")
 
-    def register(self, call: Call[Any]) -> tuple[str, str, Decimal] | None:
+    def register(self, call: Call[Any]) -> tuple[str, Hidden, Decimal] | None:
         """Never straight through: the service may run in another process."""
         return None
 
@@ -351,6 +402,7 @@ class AccountingTestService:
         self._own_http.append(client)
         return client
 
+    @hides("password")
     def client(
         self, email: str | None = None, password: str | None = None, **options: Any
     ) -> AccountingClient:
@@ -361,6 +413,7 @@ class AccountingTestService:
         self._clients.append(client)
         return client
 
+    @hides("password")
     def create_account(
         self,
         email: str | None = None,
@@ -384,20 +437,25 @@ class AccountingTestService:
 
         >>> reader = accounting_service.create_account(balance=5, api_key=["read"])
         """
+        # `password` is Hidden here (`hides`), so no traceback that shows locals shows it.
         if email is None:  # only None: an empty email is refused, as the service would
             email = f"user-{next(self._numbers)}-{secrets.token_hex(3)}@example.com"
-        wanted = Decimal(0) if balance == 0 else validation.amount(balance, "balance")
-        scopes = [s.value for s in ApiKeyScope] if api_key is True else list(api_key or ())
-        if password is None:
-            password = secrets.token_urlsafe(16)
-        call = registration(email, password, organization, None)
+        # Every argument checked before anything is written: a bad one leaves no account.
+        wanted = _balance(balance)
+        scopes = _key_scopes(api_key)
+        secret = Hidden(password)  # it is one already (`hides`): typed as one here
+        del password
+        if secret.value is None:
+            secret = Hidden(secrets.token_urlsafe(16))
+        call = registration(email, secret, organization, None)
         # The setup is the harness's own: straight through the session's service where
         # it can be, else in process, and never taken by a fault armed for the code
         # under test.
         url, pool = self._session.setup_pool()
         registered = self._session.register(call)
         if registered is None:
-            registered = self._register_over_http(url, pool, email, password, organization)
+            registered = self._register_over_http(url, pool, email, secret, organization)
+        del call
         email, secret, start = registered
         if wanted < start:
             raise ValueError(
@@ -411,28 +469,34 @@ class AccountingTestService:
         # payment whose answer is lost may be sent again.
         learnt = self._session.learnt
         assert learnt is not None  # the session's first registration went through the app
-        if api_key is not False:
-            with AccountingClient(url, email, secret, http_client=pool) as setup:
+        if scopes is not None:
+            with AccountingClient(url, email, secret.value, http_client=pool) as setup:
                 setup._transport.learn_from(learnt)
                 made = setup.create_api_key("accounting_service.create_account", scopes)
             client = self.client(email, api_key=made.secret, **options)
         else:
-            client = self.client(email, secret, **options)
+            client = self.client(email, secret.value, **options)
         client._transport.learn_from(learnt)
         return client
 
     def _register_over_http(
-        self, url: str, pool: httpx.Client, email: str, password: str, organization: str | None
-    ) -> tuple[str, str, Decimal]:
+        self, url: str, pool: httpx.Client, email: str, password: Hidden, organization: str | None
+    ) -> tuple[str, Hidden, Decimal]:
         """Register through the app: an answer, or the client's own error."""
         with AccountingClient(url, http_client=pool) as setup:
-            account = setup.register_accounting(email, password, organization=organization)
+            try:
+                account = setup.register_accounting(
+                    email, password.value, organization=organization
+                )
+            except AccountExistsError as taken:
+                taken.add_note(_TAKEN.format(email=email))
+                raise
             # What it learnt, kept for the session without the account's credentials.
             learnt = AccountingClient(url, http_client=pool)._transport
             learnt.learn_from(setup._transport)
             self._session.learnt = learnt
         assert account.user is not None  # always set by a registration
-        return account.email, account.password, account.user.balance
+        return account.email, Hidden(account.password), account.user.balance
 
     def reset(self) -> None:
         """Wipe every account and transaction, disarm every fault, and close the

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from syftbox_accounting.testing.mocks import ContractMock
 
 _MODE_INI = "accounting_service_mode"
+# Whether the test's call did not pass (failed, skipped or xfailed): its unfired faults
+# and unchecked mocks then say nothing about the code under test.
 _CALL_FAILED = pytest.StashKey[bool]()
 _NEEDS = "pip install 'syftbox-accounting[testing]'"
 
@@ -50,7 +52,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     outcome: Any = yield
     report = outcome.get_result()
     if report.when == "call":
-        item.stash[_CALL_FAILED] = report.failed
+        item.stash[_CALL_FAILED] = not report.passed or hasattr(report, "wasxfail")
 
 
 @pytest.fixture(scope="session")
@@ -81,6 +83,15 @@ def _mode(request: pytest.FixtureRequest) -> Mode:
         marker = request.node.get_closest_marker("accounting_service")
         where = "the accounting_service marker"
         if marker is not None:
+            given = [repr(a) for a in marker.args]
+            given += [f"{name}={value!r}" for name, value in marker.kwargs.items()]
+            if len(given) > 1 or set(marker.kwargs) - {"mode"}:
+                pytest.fail(
+                    "the accounting_service marker takes one argument, mode (loopback or "
+                    "in-process): @pytest.mark.accounting_service(mode='in-process'), not "
+                    f"({', '.join(given)}).",
+                    pytrace=False,
+                )
             mode = marker.kwargs.get("mode", marker.args[0] if marker.args else None)
     if mode is None:
         where = f"the ini option {_MODE_INI}"
@@ -103,7 +114,7 @@ def accounting_service(
 
     Reached over loopback, or in process (no socket, no thread) with
     ``@pytest.mark.accounting_service(mode="in-process")``. Its `faults` make the next
-    requests of an operation fail; a fault that never fired fails the test.
+    requests of an operation fail; a fault that never fired fails a test that passed.
     """
     from syftbox_accounting.testing.harness import AccountingTestService
 

@@ -245,6 +245,24 @@ def test_a_fault_for_one_account_leaves_the_others_alone(accounting_service):
     assert bob.check_credentials().ok is False
 
 
+@both_modes
+def test_a_fault_for_one_account_knows_its_api_key(accounting_service):
+    # Tried as a new user would: a request with an API key was taken for the account
+    # its body named (the token's recipient), never for the key's own account.
+    payer = accounting_service.create_account(
+        "Payer@example.com", balance=5, api_key=True, retry_policy=FAST
+    )
+    accounting_service.create_account("shop@example.com", balance=0)
+    storm = accounting_service.faults.status(
+        "createToken", 503, account="payer@example.com", times=None
+    )
+    shop = accounting_service.faults.status("createToken", 503, account="shop@example.com")
+    with pytest.raises(ServiceException):
+        payer.create_transaction_token_sync("shop@example.com")
+    assert (storm.hits, shop.hits) == (3, 0)
+    accounting_service.faults.clear()
+
+
 # -- scope
 
 
@@ -265,8 +283,8 @@ def test_each_fault_kind_as_a_user_writes_it(pytester: pytest.Pytester) -> None:
     pytester.makeconftest(CONFTEST)
     pytester.makepyfile(test_user_faults=USER_TESTS)
     result = pytester.runpytest_subprocess("-q", "-p", "no:randomly", "-p", "no:cacheprovider")
-    # 18 tests in both modes, the async one on two backends too, and the two scope tests.
-    result.assert_outcomes(passed=2 * 18 + 2 + 2)
+    # 19 tests in both modes, the async one on two backends too, and the two scope tests.
+    result.assert_outcomes(passed=2 * 19 + 2 + 2)
 
 
 NEVER_FIRED = """

@@ -152,3 +152,64 @@ def test_an_api_key_costs_the_setup_one_request_and_no_probe(
     assert sent == [("POST", "/api-key/create")]
     assert reader.get_account_balance() == 3.0
     harness.close()
+
+
+@pytest.mark.parametrize(
+    ("arguments", "says"),
+    [
+        ({"api_key": ["bogus"]}, r"api_key must be True or a list of scopes .*'bogus'"),
+        ({"api_key": "read"}, r"api_key must be True or a list of scopes .*\['read'\]"),
+        ({"api_key": []}, r"api_key must be True or a list of scopes"),
+        ({"balance": False}, r"balance must be a number .* not bool"),
+        ({"balance": -1}, r"balance must be 0 or more, got -1"),
+        ({"balance": Decimal("-0.5")}, r"balance must be 0 or more, got -0.5"),
+    ],
+)
+def test_bad_arguments_are_refused_before_any_account_is_made(
+    harness: AccountingTestService, arguments: dict[str, Any], says: str
+) -> None:
+    # Tried as a new user would: a bad scope was refused only after the account was
+    # registered and funded, as "scopes ... 'a' is not a scope" for api_key="read".
+    with pytest.raises(InvalidInputError, match=says):
+        harness.create_account("refused@example.com", **arguments)
+    assert harness.admin.list_users() == []
+    made = harness.create_account("refused@example.com", balance=0, api_key=["READ"])
+    assert made.get_account_balance() == 0.0
+    # None is no key, as False: the client holds the password.
+    assert harness.create_account(api_key=None, balance=1).get_account_balance() == 1.0
+
+
+def _shown_locals(error: BaseException) -> str:
+    """Every local of every frame of `error`'s traceback below the test's own (whose
+    rewritten asserts hold their operands), as `pytest --showlocals` would print them."""
+    shown = []
+    assert error.__traceback__ is not None
+    tb = error.__traceback__.tb_next
+    while tb is not None:
+        shown.extend(repr(value) for value in tb.tb_frame.f_locals.values())
+        tb = tb.tb_next
+    return "\n".join(shown)
+
+
+def test_a_refused_setup_shows_no_password_in_its_traceback_locals(
+    harness: AccountingTestService,
+) -> None:
+    harness.create_account("taken@example.com", password="first-secret-1")
+    for _ in range(2):  # the first refusal may be the session's first registration
+        with pytest.raises(AccountExistsError) as taken:
+            harness.create_account("taken@example.com", password="second-secret-2")
+        assert "second-secret-2" not in _shown_locals(taken.value)
+    with pytest.raises(AccountExistsError) as taken:
+        harness.create_account("taken@example.com", password="third-secret-3", api_key=True)
+    assert "third-secret-3" not in _shown_locals(taken.value)
+
+
+def test_a_taken_email_says_how_to_reach_the_account_in_a_test(
+    harness: AccountingTestService,
+) -> None:
+    harness.create_account("twice@example.com")
+    with pytest.raises(AccountExistsError) as taken:
+        harness.create_account("twice@example.com")
+    notes = "\n".join(getattr(taken.value, "__notes__", []))
+    assert "accounting_service.create_account()" in notes
+    assert "accounting_service.client('twice@example.com', password)" in notes
