@@ -373,3 +373,49 @@ def test_the_amounts_in_the_docstring_examples_are_ones_the_library_takes(
     for text in amounts:
         exact = re.fullmatch(r'Decimal\("([^"]+)"\)', text)
         validation.amount(Decimal(exact[1]) if exact else ast.literal_eval(text))
+
+
+# -- what a refused price says (tried as a new user would)
+
+
+@pytest.mark.parametrize("price", [-1, -0.25, Decimal("-0.000001")])
+def test_a_negative_price_says_that_zero_is_allowed(price: Any) -> None:
+    # capture() takes 0 (nothing moves): "must be greater than 0" sent users to a
+    # price of 0.000001 instead.
+    with pytest.raises(InvalidInputError) as caught:
+        validation.capture(price, Decimal("0.5"))
+    message = str(caught.value)
+    assert "greater than 0" not in message
+    assert "0 (nothing moves) or more" in message
+
+
+@pytest.mark.parametrize("price", [0.1 + 0.2, 1.1 * 1.1, 1 / 3])
+def test_a_float_price_with_rounding_noise_says_how_to_fix_it(price: float) -> None:
+    # Float arithmetic leaves noise past the sixth place; in a charging() block the
+    # refusal cancels the charge, so the message must say what to do.
+    with pytest.raises(InvalidInputError) as caught:
+        validation.capture(price, Decimal(1))
+    message = str(caught.value)
+    assert "round(" in message
+    assert "Decimal" in message
+
+
+@pytest.mark.parametrize("price", ["0.10", "1e-3", "$1"])
+@pytest.mark.parametrize("check", [validation.amount, lambda v: validation.capture(v, Decimal(1))])
+def test_a_price_in_text_says_to_pass_a_decimal_and_does_not_echo_it(
+    price: str, check: Any
+) -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        check(price)
+    message = str(caught.value)
+    assert "Decimal(" in message
+    assert price not in message  # a string in the wrong place may be a token
+
+
+def test_a_capture_above_the_hold_names_both_amounts_in_plain_digits() -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        validation.capture(Decimal("1E+2"), Decimal("5E+1"))
+    message = str(caught.value)
+    assert "100" in message
+    assert "50" in message
+    assert "E+" not in message
