@@ -40,6 +40,8 @@ class Payment:
     # Whether the service announced `capture` (set by `charging()`).
     _can_capture: bool = dataclasses.field(default=False, init=False, repr=False)
     _service: str = dataclasses.field(default="", init=False, repr=False)
+    # Whether the `charging()` block runs: a price set after it would move nothing.
+    _open: bool = dataclasses.field(default=False, init=False, repr=False)
 
     @property
     def id(self) -> str:
@@ -61,10 +63,18 @@ class Payment:
         the rest. Call it again to change it; without it, the whole hold is captured.
 
         Raises:
-            InvalidInputError: a malformed amount, or one above what the charge holds.
+            InvalidInputError: a malformed amount, one above what the charge holds, or
+                a call after the block ended (the charge was settled then).
             FeatureNotSupportedError: the service cannot capture less than the hold
                 (the public one): raised here, before the work's result is handed out.
         """
+        if not self._open:
+            raise errors.InvalidInputError(
+                f"capture() of charge {self.id} came after its charging() block ended "
+                f"(the charge is {self.transaction.status.value} now): call it "
+                "inside the charging() block, or confirm_transaction(id, amount=...) a "
+                "charge still pending."
+            )
         price = validation.capture(amount, self.held)
         if 0 < price < self.held and not self._can_capture:
             raise errors.unsupported("capture", self._service, "capture")
@@ -362,11 +372,14 @@ class ChargeMethods(UserBase):
                 idempotency_key=key,
             )
         )
+        payment._open = True
         try:
             yield payment
         except BaseException as exc:
+            payment._open = False
             _settle(exc, payment, _attempt(lambda: self._run(_cancel_transaction(payment, key))))
             raise
+        payment._open = False
         payment.transaction = self._run(_finish(payment, key))
 
     @twin(charging)
@@ -395,9 +408,11 @@ class ChargeMethods(UserBase):
                 idempotency_key=key,
             )
         )
+        payment._open = True
         try:
             yield payment
         except BaseException as exc:
+            payment._open = False
             import anyio  # only async programs pay for loading it
 
             # Even when the block was cancelled, the charge must not stay pending.
@@ -405,6 +420,7 @@ class ChargeMethods(UserBase):
                 outcome = await _attempt_async(self._run_async(_cancel_transaction(payment, key)))
             _settle(exc, payment, outcome)
             raise
+        payment._open = False
         payment.transaction = await self._run_async(_finish(payment, key))
 
 

@@ -419,3 +419,17 @@ def test_a_capture_above_the_hold_names_both_amounts_in_plain_digits() -> None:
     assert "100" in message
     assert "50" in message
     assert "E+" not in message
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_capture_after_the_block_is_refused_not_ignored(httpx_mock: HTTPXMock, kind: str) -> None:
+    # The block has confirmed the whole hold by then: a price set afterwards moved
+    # nothing and said nothing (tried as a new user would).
+    _held(httpx_mock)
+    httpx_mock.add_response(url=CONFIRM_URL, json={"transaction": resolved(HELD, "COMPLETED")})
+    payment = run(kind, user_client(), _charging(lambda p: None))
+    with pytest.raises(InvalidInputError) as caught:
+        payment.capture(Decimal("0.1"))
+    assert "inside the charging() block" in str(caught.value)
+    assert payment.price is None
+    assert len(httpx_mock.get_requests(url=CONFIRM_URL)) == 1
