@@ -433,3 +433,14 @@ def test_a_capture_after_the_block_is_refused_not_ignored(httpx_mock: HTTPXMock,
     assert "inside the charging() block" in str(caught.value)
     assert payment.price is None
     assert len(httpx_mock.get_requests(url=CONFIRM_URL)) == 1
+
+
+def test_the_not_refundable_hint_does_not_forbid_partial_refunds() -> None:
+    # It said "once in full", while a payment may be refunded in parts up to its
+    # amount (tried as a new user would, refunding a pending charge).
+    from syftbox_accounting.error_codes import CODES
+
+    hint = CODES["not_refundable"].hint
+    assert "once in full" not in hint
+    assert "in parts" in hint
+    assert hint.startswith("Only a completed payment")
