@@ -49,7 +49,10 @@ class Payment:
 
     @property
     def amount(self) -> Decimal:
-        """What the charge holds in the block, what was captured after it."""
+        """What the charge holds in the block, what was captured after it: 0 once it
+        was cancelled (a price of 0, the block raised, or its hold lapsed)."""
+        if self.transaction.status is types.TransactionStatus.CANCELLED:
+            return Decimal(0)
         return self.transaction.amount
 
     @property

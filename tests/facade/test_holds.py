@@ -444,3 +444,15 @@ def test_the_not_refundable_hint_does_not_forbid_partial_refunds() -> None:
     assert "once in full" not in hint
     assert "in parts" in hint
     assert hint.startswith("Only a completed payment")
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_cancelled_charge_says_nothing_was_captured(httpx_mock: HTTPXMock, kind: str) -> None:
+    # Payment.amount is "what was captured after the block": a charge cancelled at a
+    # price of 0 read as the whole hold, as if the payer had paid it.
+    _held(httpx_mock)
+    httpx_mock.add_response(url=CANCEL_URL, json={"transaction": resolved(HELD, "CANCELLED")})
+    payment = run(kind, user_client(), _charging(lambda p: p.capture(0)))
+    assert payment.transaction.status is TransactionStatus.CANCELLED
+    assert payment.amount == 0
+    assert payment.held == Decimal("0.50")
