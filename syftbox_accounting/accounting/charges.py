@@ -351,7 +351,9 @@ class ChargeMethods(UserBase):
         block's exception is raised with the cancel failure attached as a note. If
         confirming fails, the charge stays pending (the work was done) and the error
         says so; when the outcome of the confirmation is unknown and the service
-        honours idempotency keys, it is confirmed again with the same key first.
+        honours idempotency keys, it is confirmed again with the same key first. In
+        `charging_async()`, a cancellation (a deadline) that fires while the charge is
+        being confirmed or cancelled waits for that to end, then arrives.
 
         >>> with accounting.charging(payer, Decimal("0.50"), token) as payment:
         ...     answer, tokens = run_the_model()
@@ -424,7 +426,14 @@ class ChargeMethods(UserBase):
             _settle(exc, payment, outcome)
             raise
         payment._open = False
-        payment.transaction = await self._run_async(_finish(payment, key))
+        import anyio
+
+        # The work was delivered: a deadline that fires now must not leave the charge
+        # pending, the payer's money held and the work unpaid; it arrives once the
+        # charge is settled.
+        with anyio.CancelScope(shield=True):
+            payment.transaction = await self._run_async(_finish(payment, key))
+        await anyio.lowlevel.checkpoint_if_cancelled()
 
 
 # `charging()`'s steps, named after the methods whose work they do (errors name

@@ -456,3 +456,26 @@ def test_a_cancelled_charge_says_nothing_was_captured(httpx_mock: HTTPXMock, kin
     assert payment.transaction.status is TransactionStatus.CANCELLED
     assert payment.amount == 0
     assert payment.held == Decimal("0.50")
+
+
+@pytest.mark.anyio
+async def test_a_deadline_at_the_end_of_the_work_still_captures_it(httpx_mock: HTTPXMock) -> None:
+    # The block ended cleanly, so the work was delivered; a cancel scope that fired
+    # then (a request's deadline) cancelled the confirmation, leaving the charge
+    # pending, the payer's money held and the service unpaid, and said nothing.
+    import anyio
+
+    async def confirm_over_the_network(request: httpx.Request) -> httpx.Response:
+        await anyio.lowlevel.checkpoint()  # where a real request waits for its answer
+        return httpx.Response(200, json={"transaction": CAPTURED})
+
+    _held(httpx_mock)
+    httpx_mock.add_callback(confirm_over_the_network, url=CONFIRM_URL)
+    async with user_client() as client:
+        with anyio.CancelScope() as deadline:
+            async with client.charging_async(BOB, Decimal("0.50"), TOKEN) as payment:
+                payment.capture(Decimal("0.137"))
+                deadline.cancel()  # fires as the work ends
+    assert deadline.cancelled_caught  # the caller's cancellation still arrives
+    assert payment.transaction.status is TransactionStatus.COMPLETED
+    assert len(httpx_mock.get_requests(url=CONFIRM_URL)) == 1
