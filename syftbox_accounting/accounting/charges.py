@@ -353,7 +353,8 @@ class ChargeMethods(UserBase):
         says so; when the outcome of the confirmation is unknown and the service
         honours idempotency keys, it is confirmed again with the same key first. In
         `charging_async()`, a cancellation (a deadline) that fires while the charge is
-        being confirmed or cancelled waits for that to end, then arrives.
+        being made, confirmed or cancelled waits for that to end, then arrives (a
+        charge it interrupted being made is cancelled, and the block does not run).
 
         >>> with accounting.charging(payer, Decimal("0.50"), token) as payment:
         ...     answer, tokens = run_the_model()
@@ -401,9 +402,14 @@ class ChargeMethods(UserBase):
         hold_for: int | float | datetime.timedelta | None = None,
         idempotency_key: str | None = None,
     ) -> AsyncIterator[Payment]:
+        import anyio  # only async programs pay for loading it
+
         key = validation.idempotency_key(idempotency_key) or operations.new_key()
-        payment = self._payment(
-            await self.charge_async(
+        await anyio.lowlevel.checkpoint_if_cancelled()  # past its deadline: send nothing
+        # A deadline that fires while the service makes the charge arrives below, in the
+        # block's place, so that the charge is cancelled rather than left holding money.
+        with anyio.CancelScope(shield=True):
+            charged = await self.charge_async(
                 sender_email,
                 amount,
                 token,
@@ -412,22 +418,19 @@ class ChargeMethods(UserBase):
                 hold_for=hold_for,
                 idempotency_key=key,
             )
-        )
+        payment = self._payment(charged)
         payment._open = True
         try:
+            await anyio.lowlevel.checkpoint_if_cancelled()
             yield payment
         except BaseException as exc:
             payment._open = False
-            import anyio  # only async programs pay for loading it
-
             # Even when the block was cancelled, the charge must not stay pending.
             with anyio.CancelScope(shield=True):
                 outcome = await _attempt_async(self._run_async(_cancel_transaction(payment, key)))
             _settle(exc, payment, outcome)
             raise
         payment._open = False
-        import anyio
-
         # The work was delivered: a deadline that fires now must not leave the charge
         # pending, the payer's money held and the work unpaid; it arrives once the
         # charge is settled.

@@ -479,3 +479,41 @@ async def test_a_deadline_at_the_end_of_the_work_still_captures_it(httpx_mock: H
     assert deadline.cancelled_caught  # the caller's cancellation still arrives
     assert payment.transaction.status is TransactionStatus.COMPLETED
     assert len(httpx_mock.get_requests(url=CONFIRM_URL)) == 1
+
+
+@pytest.mark.anyio
+async def test_a_deadline_while_the_charge_is_made_cancels_it(httpx_mock: HTTPXMock) -> None:
+    # The service made the charge, but a deadline fired before its answer arrived:
+    # the charge stayed pending, holding the payer's money until it lapsed.
+    import anyio
+
+    deadline = anyio.CancelScope()
+
+    async def charged_over_the_network(request: httpx.Request) -> httpx.Response:
+        deadline.cancel()  # fires while the answer is on its way
+        await anyio.lowlevel.checkpoint()
+        return httpx.Response(200, json={"transaction": HELD}, headers=announced(FEATURES))
+
+    httpx_mock.add_callback(charged_over_the_network, url=CREATE_URL)
+    httpx_mock.add_response(url=CANCEL_URL, json={"transaction": resolved(HELD, "CANCELLED")})
+    ran: list[str] = []
+    async with user_client() as client:
+        with deadline:
+            async with client.charging_async(BOB, Decimal("0.50"), TOKEN):
+                ran.append("the work")
+    assert deadline.cancelled_caught
+    assert ran == []  # no work started past its deadline
+    assert len(httpx_mock.get_requests(url=CANCEL_URL)) == 1  # and nothing stays held
+
+
+@pytest.mark.anyio
+async def test_a_charge_past_its_deadline_sends_nothing(httpx_mock: HTTPXMock) -> None:
+    import anyio
+
+    async with user_client() as client:
+        with anyio.CancelScope() as deadline:
+            deadline.cancel()
+            async with client.charging_async(BOB, Decimal("0.50"), TOKEN):
+                pytest.fail("the block ran past its deadline")
+    assert deadline.cancelled_caught
+    assert httpx_mock.get_requests() == []  # the payer's token is not spent
