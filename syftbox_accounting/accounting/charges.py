@@ -386,7 +386,11 @@ class ChargeMethods(UserBase):
             _settle(exc, payment, _attempt(lambda: self._run(_cancel_transaction(payment, key))))
             raise
         payment._open = False
-        payment.transaction = self._run(_finish(payment, key))
+        try:
+            payment.transaction = self._run(_finish(payment, key))
+        except (KeyboardInterrupt, SystemExit) as exc:
+            _interrupted(exc, payment)
+            raise
 
     @twin(charging)
     @hides("token")
@@ -435,7 +439,11 @@ class ChargeMethods(UserBase):
         # pending, the payer's money held and the work unpaid; it arrives once the
         # charge is settled.
         with anyio.CancelScope(shield=True):
-            payment.transaction = await self._run_async(_finish(payment, key))
+            try:
+                payment.transaction = await self._run_async(_finish(payment, key))
+            except (KeyboardInterrupt, SystemExit) as exc:
+                _interrupted(exc, payment)
+                raise
         await anyio.lowlevel.checkpoint_if_cancelled()
 
 
@@ -498,6 +506,15 @@ def _settle(
         exc.add_note(f"Cancelling transaction {payment.id} failed too: {cancelled}")
     else:
         payment.transaction = cancelled
+
+
+def _interrupted(exc: BaseException, payment: Payment) -> None:
+    """Say what to do with a charge whose settling an interrupt cut short."""
+    exc.add_note(
+        f"Interrupted while settling charge {payment.id}: it may be completed, cancelled "
+        f"or still pending. get_transaction({payment.id!r}) says which; confirm or cancel "
+        "it if it is still pending."
+    )
 
 
 def _still_pending(exc: AccountingError, payment: Payment) -> None:

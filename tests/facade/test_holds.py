@@ -517,3 +517,25 @@ async def test_a_charge_past_its_deadline_sends_nothing(httpx_mock: HTTPXMock) -
                 pytest.fail("the block ran past its deadline")
     assert deadline.cancelled_caught
     assert httpx_mock.get_requests() == []  # the payer's token is not spent
+
+
+def test_an_interrupt_while_confirming_says_what_became_of_the_charge(
+    httpx_mock: HTTPXMock,
+) -> None:
+    # Ctrl-C while the delivered work's charge is confirmed: the outcome is unknown,
+    # and the interrupt said nothing of the charge it left behind.
+    def interrupted(request: httpx.Request) -> httpx.Response:
+        raise KeyboardInterrupt
+
+    _held(httpx_mock)
+    httpx_mock.add_callback(interrupted, url=CONFIRM_URL)
+    client = user_client()
+    with (
+        client,
+        pytest.raises(KeyboardInterrupt) as caught,
+        client.charging(BOB, Decimal("0.50"), TOKEN) as payment,
+    ):
+        payment.capture(Decimal("0.137"))
+    notes = " ".join(getattr(caught.value, "__notes__", []))
+    assert "tx-h" in notes
+    assert "get_transaction('tx-h')" in notes
