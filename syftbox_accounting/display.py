@@ -10,7 +10,6 @@ HTML has no colour of its own, no script and nothing fetched from elsewhere.
 from __future__ import annotations
 
 import dataclasses
-import html as _html
 import sys
 from collections.abc import Sequence
 from decimal import Decimal
@@ -132,7 +131,7 @@ def text(snapshot: Snapshot, *, operations: bool = True) -> str:
 
 def html(snapshot: Snapshot) -> str:
     """The HTML form, every value escaped."""
-    esc = _html.escape
+    esc = render.html_text
     cell = "padding:1px 12px 1px 0;text-align:left;vertical-align:middle"
     spark = ""
     if len(snapshot.series) > 1:
@@ -156,7 +155,7 @@ def html(snapshot: Snapshot) -> str:
         for n, c in _operations(snapshot.name)
     )
     hint = _hint(snapshot)
-    hint_html = f"<p style='margin:0.4em 0'>{esc(hint)}</p>" if hint else ""
+    hint_html = f"<p style='margin:0.4em 0'>{esc(hint, lines=True)}</p>" if hint else ""
     # No colours of our own: the notebook's theme (light or dark) decides them.
     side = "display:inline-block;vertical-align:top;margin:0.3em 1.5em 0.3em 0"
     return (

@@ -77,7 +77,9 @@ CODES: dict[str, Code] = {
         PaymentError, "Capture at most what the charge holds (its authorized_amount)."
     ),
     "not_refundable": Code(
-        PaymentError, "Only a completed payment you received can be refunded, once in full."
+        PaymentError,
+        "Only a completed payment you received can be refunded, in full or in parts up to "
+        "its amount; a refund itself cannot be.",
     ),
     "refund_exceeds_payment": Code(
         PaymentError,

@@ -12,7 +12,15 @@ import math
 from collections.abc import Sequence
 from decimal import Decimal
 
-__all__ = ["html_table", "money", "printable", "sparkline_svg", "text_table", "wait_text"]
+__all__ = [
+    "html_table",
+    "html_text",
+    "money",
+    "printable",
+    "sparkline_svg",
+    "text_table",
+    "wait_text",
+]
 
 # Lines between rows, visible on light and dark pages alike (a grey at part opacity).
 _RULE = "border-bottom:1px solid rgba(128,128,128,0.35)"
@@ -29,6 +37,15 @@ def printable(text: str, *, lines: bool = False) -> str:
         return text
     keep = "\n\t" if lines else ""
     return "".join(c if c.isprintable() or c in keep else ascii(c)[1:-1] for c in text)
+
+
+def html_text(text: str, *, lines: bool = False) -> str:
+    """`text` for an HTML page: escaped, and its control characters and bidirectional
+    overrides shown as escapes (`printable`), as the text tables show them. Raw, an
+    override reorders what a cell shows ("x\\u202eevil" reads "xlive")."""
+    import html  # on first use: only notebooks render HTML
+
+    return html.escape(printable(text, lines=lines))
 
 
 def wait_text(seconds: float) -> str:
@@ -77,10 +94,8 @@ def html_table(
     note: str | None = None,
 ) -> str:
     """An HTML table in the page's own colours; `headers` None for a key/value table
-    (the first column as row headers). Every value is escaped."""
-    import html  # on first use: only notebooks render HTML
-
-    esc = html.escape
+    (the first column as row headers). Every value is escaped (`html_text`)."""
+    esc = html_text
 
     def cell(tag: str, text: str, column: int) -> str:
         align = ";text-align:right" if column in right else ""

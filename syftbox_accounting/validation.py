@@ -293,6 +293,12 @@ def amount(value: Any, name: str = "amount") -> Decimal:
     """An amount of US dollars: an int, float or Decimal, > 0, below 1e9, with at
     most 6 decimal places. Floats are read as their shortest decimal form, so
     ``0.1`` means exactly 0.1."""
+    if isinstance(value, str):
+        # The text is not echoed: a string in the wrong place may be a token.
+        raise InvalidInputError(
+            f"{name} must be a number (int, float or Decimal), not str: for a price "
+            "in text, pass Decimal(text)."
+        )
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
         raise InvalidInputError(
             f"{name} must be a number (int, float or Decimal), not {_type_name(value)}."
@@ -323,9 +329,19 @@ def amount(value: Any, name: str = "amount") -> Decimal:
     if exact != exact.quantize(Decimal(1).scaleb(-AMOUNT_PLACES)):
         raise InvalidInputError(
             f"{name} {exact:f} is too precise: use at most {AMOUNT_PLACES} decimal places "
-            "(one micro-dollar)."
+            f"(one micro-dollar).{_float_hint(value)}"
         )
     return exact
+
+
+def _float_hint(value: object) -> str:
+    """How to fix a float that float arithmetic left with noise past the sixth place."""
+    if not isinstance(value, float):
+        return ""
+    return (
+        f" Float arithmetic leaves such digits (0.1 + 0.2 is 0.30000000000000004): round "
+        f"it with round(x, {AMOUNT_PLACES}), or compute prices in Decimal."
+    )
 
 
 def _decimal_text(value: Decimal) -> str:
@@ -420,13 +436,29 @@ def capture(value: Any, held: Decimal, name: str = "amount") -> Decimal:
     """The final price of a charge that holds `held`: 0 (nothing moves) up to `held`."""
     if _is_zero(value):
         return Decimal(0)
+    if _is_negative(value):
+        raise InvalidInputError(
+            f"{name} must be 0 (nothing moves) or more, got {_negative_text(value)}: the price "
+            "captured cannot be negative (refund_transaction() gives money back)."
+        )
     price = amount(value, name)
     if price > held:
         raise InvalidInputError(
-            f"{name} {price} is above the {held} this charge holds: capture at most what it "
-            "holds (charge a larger amount up front to be able to capture more)."
+            f"{name} {_decimal_text(price)} is above the {_decimal_text(held)} this charge "
+            "holds: capture at most what it holds (charge a larger amount up front to be "
+            "able to capture more)."
         )
     return price
+
+
+def _negative_text(value: object) -> str:
+    return _decimal_text(value) if isinstance(value, Decimal) else _shown(value)
+
+
+def _is_negative(value: object) -> bool:
+    if isinstance(value, Decimal):
+        return value.is_signed() and not value.is_nan()
+    return isinstance(value, int | float) and not isinstance(value, bool) and value < 0
 
 
 def _is_zero(value: object) -> bool:

@@ -40,6 +40,8 @@ class Payment:
     # Whether the service announced `capture` (set by `charging()`).
     _can_capture: bool = dataclasses.field(default=False, init=False, repr=False)
     _service: str = dataclasses.field(default="", init=False, repr=False)
+    # Whether the `charging()` block runs: a price set after it would move nothing.
+    _open: bool = dataclasses.field(default=False, init=False, repr=False)
 
     @property
     def id(self) -> str:
@@ -47,7 +49,10 @@ class Payment:
 
     @property
     def amount(self) -> Decimal:
-        """What the charge holds in the block, what was captured after it."""
+        """What the charge holds in the block, what was captured after it: 0 once it
+        was cancelled (a price of 0, the block raised, or its hold lapsed)."""
+        if self.transaction.status is types.TransactionStatus.CANCELLED:
+            return Decimal(0)
         return self.transaction.amount
 
     @property
@@ -61,10 +66,18 @@ class Payment:
         the rest. Call it again to change it; without it, the whole hold is captured.
 
         Raises:
-            InvalidInputError: a malformed amount, or one above what the charge holds.
+            InvalidInputError: a malformed amount, one above what the charge holds, or
+                a call after the block ended (the charge was settled then).
             FeatureNotSupportedError: the service cannot capture less than the hold
                 (the public one): raised here, before the work's result is handed out.
         """
+        if not self._open:
+            raise errors.InvalidInputError(
+                f"capture() of charge {self.id} came after its charging() block ended "
+                f"(the charge is {self.transaction.status.value} now): call it "
+                "inside the charging() block, or confirm_transaction(id, amount=...) a "
+                "charge still pending."
+            )
         price = validation.capture(amount, self.held)
         if 0 < price < self.held and not self._can_capture:
             raise errors.unsupported("capture", self._service, "capture")
@@ -338,7 +351,10 @@ class ChargeMethods(UserBase):
         block's exception is raised with the cancel failure attached as a note. If
         confirming fails, the charge stays pending (the work was done) and the error
         says so; when the outcome of the confirmation is unknown and the service
-        honours idempotency keys, it is confirmed again with the same key first.
+        honours idempotency keys, it is confirmed again with the same key first. In
+        `charging_async()`, a cancellation (a deadline) that fires while the charge is
+        being made, confirmed or cancelled waits for that to end, then arrives (a
+        charge it interrupted being made is cancelled, and the block does not run).
 
         >>> with accounting.charging(payer, Decimal("0.50"), token) as payment:
         ...     answer, tokens = run_the_model()
@@ -362,12 +378,19 @@ class ChargeMethods(UserBase):
                 idempotency_key=key,
             )
         )
+        payment._open = True
         try:
             yield payment
         except BaseException as exc:
+            payment._open = False
             _settle(exc, payment, _attempt(lambda: self._run(_cancel_transaction(payment, key))))
             raise
-        payment.transaction = self._run(_finish(payment, key))
+        payment._open = False
+        try:
+            payment.transaction = self._run(_finish(payment, key))
+        except (KeyboardInterrupt, SystemExit) as exc:
+            _interrupted(exc, payment)
+            raise
 
     @twin(charging)
     @hides("token")
@@ -383,9 +406,14 @@ class ChargeMethods(UserBase):
         hold_for: int | float | datetime.timedelta | None = None,
         idempotency_key: str | None = None,
     ) -> AsyncIterator[Payment]:
+        import anyio  # only async programs pay for loading it
+
         key = validation.idempotency_key(idempotency_key) or operations.new_key()
-        payment = self._payment(
-            await self.charge_async(
+        await anyio.lowlevel.checkpoint_if_cancelled()  # past its deadline: send nothing
+        # A deadline that fires while the service makes the charge arrives below, in the
+        # block's place, so that the charge is cancelled rather than left holding money.
+        with anyio.CancelScope(shield=True):
+            charged = await self.charge_async(
                 sender_email,
                 amount,
                 token,
@@ -394,18 +422,29 @@ class ChargeMethods(UserBase):
                 hold_for=hold_for,
                 idempotency_key=key,
             )
-        )
+        payment = self._payment(charged)
+        payment._open = True
         try:
+            await anyio.lowlevel.checkpoint_if_cancelled()
             yield payment
         except BaseException as exc:
-            import anyio  # only async programs pay for loading it
-
+            payment._open = False
             # Even when the block was cancelled, the charge must not stay pending.
             with anyio.CancelScope(shield=True):
                 outcome = await _attempt_async(self._run_async(_cancel_transaction(payment, key)))
             _settle(exc, payment, outcome)
             raise
-        payment.transaction = await self._run_async(_finish(payment, key))
+        payment._open = False
+        # The work was delivered: a deadline that fires now must not leave the charge
+        # pending, the payer's money held and the work unpaid; it arrives once the
+        # charge is settled.
+        with anyio.CancelScope(shield=True):
+            try:
+                payment.transaction = await self._run_async(_finish(payment, key))
+            except (KeyboardInterrupt, SystemExit) as exc:
+                _interrupted(exc, payment)
+                raise
+        await anyio.lowlevel.checkpoint_if_cancelled()
 
 
 # `charging()`'s steps, named after the methods whose work they do (errors name
@@ -467,6 +506,15 @@ def _settle(
         exc.add_note(f"Cancelling transaction {payment.id} failed too: {cancelled}")
     else:
         payment.transaction = cancelled
+
+
+def _interrupted(exc: BaseException, payment: Payment) -> None:
+    """Say what to do with a charge whose settling an interrupt cut short."""
+    exc.add_note(
+        f"Interrupted while settling charge {payment.id}: it may be completed, cancelled "
+        f"or still pending. get_transaction({payment.id!r}) says which; confirm or cancel "
+        "it if it is still pending."
+    )
 
 
 def _still_pending(exc: AccountingError, payment: Payment) -> None:

@@ -373,3 +373,169 @@ def test_the_amounts_in_the_docstring_examples_are_ones_the_library_takes(
     for text in amounts:
         exact = re.fullmatch(r'Decimal\("([^"]+)"\)', text)
         validation.amount(Decimal(exact[1]) if exact else ast.literal_eval(text))
+
+
+# -- what a refused price says (tried as a new user would)
+
+
+@pytest.mark.parametrize("price", [-1, -0.25, Decimal("-0.000001")])
+def test_a_negative_price_says_that_zero_is_allowed(price: Any) -> None:
+    # capture() takes 0 (nothing moves): "must be greater than 0" sent users to a
+    # price of 0.000001 instead.
+    with pytest.raises(InvalidInputError) as caught:
+        validation.capture(price, Decimal("0.5"))
+    message = str(caught.value)
+    assert "greater than 0" not in message
+    assert "0 (nothing moves) or more" in message
+
+
+@pytest.mark.parametrize("price", [0.1 + 0.2, 1.1 * 1.1, 1 / 3])
+def test_a_float_price_with_rounding_noise_says_how_to_fix_it(price: float) -> None:
+    # Float arithmetic leaves noise past the sixth place; in a charging() block the
+    # refusal cancels the charge, so the message must say what to do.
+    with pytest.raises(InvalidInputError) as caught:
+        validation.capture(price, Decimal(1))
+    message = str(caught.value)
+    assert "round(" in message
+    assert "Decimal" in message
+
+
+@pytest.mark.parametrize("price", ["0.10", "1e-3", "$1"])
+@pytest.mark.parametrize("check", [validation.amount, lambda v: validation.capture(v, Decimal(1))])
+def test_a_price_in_text_says_to_pass_a_decimal_and_does_not_echo_it(
+    price: str, check: Any
+) -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        check(price)
+    message = str(caught.value)
+    assert "Decimal(" in message
+    assert price not in message  # a string in the wrong place may be a token
+
+
+def test_a_capture_above_the_hold_names_both_amounts_in_plain_digits() -> None:
+    with pytest.raises(InvalidInputError) as caught:
+        validation.capture(Decimal("1E+2"), Decimal("5E+1"))
+    message = str(caught.value)
+    assert "100" in message
+    assert "50" in message
+    assert "E+" not in message
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_capture_after_the_block_is_refused_not_ignored(httpx_mock: HTTPXMock, kind: str) -> None:
+    # The block has confirmed the whole hold by then: a price set afterwards moved
+    # nothing and said nothing (tried as a new user would).
+    _held(httpx_mock)
+    httpx_mock.add_response(url=CONFIRM_URL, json={"transaction": resolved(HELD, "COMPLETED")})
+    payment = run(kind, user_client(), _charging(lambda p: None))
+    with pytest.raises(InvalidInputError) as caught:
+        payment.capture(Decimal("0.1"))
+    assert "inside the charging() block" in str(caught.value)
+    assert payment.price is None
+    assert len(httpx_mock.get_requests(url=CONFIRM_URL)) == 1
+
+
+def test_the_not_refundable_hint_does_not_forbid_partial_refunds() -> None:
+    # It said "once in full", while a payment may be refunded in parts up to its
+    # amount (tried as a new user would, refunding a pending charge).
+    from syftbox_accounting.error_codes import CODES
+
+    hint = CODES["not_refundable"].hint
+    assert "once in full" not in hint
+    assert "in parts" in hint
+    assert hint.startswith("Only a completed payment")
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_cancelled_charge_says_nothing_was_captured(httpx_mock: HTTPXMock, kind: str) -> None:
+    # Payment.amount is "what was captured after the block": a charge cancelled at a
+    # price of 0 read as the whole hold, as if the payer had paid it.
+    _held(httpx_mock)
+    httpx_mock.add_response(url=CANCEL_URL, json={"transaction": resolved(HELD, "CANCELLED")})
+    payment = run(kind, user_client(), _charging(lambda p: p.capture(0)))
+    assert payment.transaction.status is TransactionStatus.CANCELLED
+    assert payment.amount == 0
+    assert payment.held == Decimal("0.50")
+
+
+@pytest.mark.anyio
+async def test_a_deadline_at_the_end_of_the_work_still_captures_it(httpx_mock: HTTPXMock) -> None:
+    # The block ended cleanly, so the work was delivered; a cancel scope that fired
+    # then (a request's deadline) cancelled the confirmation, leaving the charge
+    # pending, the payer's money held and the service unpaid, and said nothing.
+    import anyio
+
+    async def confirm_over_the_network(request: httpx.Request) -> httpx.Response:
+        await anyio.lowlevel.checkpoint()  # where a real request waits for its answer
+        return httpx.Response(200, json={"transaction": CAPTURED})
+
+    _held(httpx_mock)
+    httpx_mock.add_callback(confirm_over_the_network, url=CONFIRM_URL)
+    async with user_client() as client:
+        with anyio.CancelScope() as deadline:
+            async with client.charging_async(BOB, Decimal("0.50"), TOKEN) as payment:
+                payment.capture(Decimal("0.137"))
+                deadline.cancel()  # fires as the work ends
+    assert deadline.cancelled_caught  # the caller's cancellation still arrives
+    assert payment.transaction.status is TransactionStatus.COMPLETED
+    assert len(httpx_mock.get_requests(url=CONFIRM_URL)) == 1
+
+
+@pytest.mark.anyio
+async def test_a_deadline_while_the_charge_is_made_cancels_it(httpx_mock: HTTPXMock) -> None:
+    # The service made the charge, but a deadline fired before its answer arrived:
+    # the charge stayed pending, holding the payer's money until it lapsed.
+    import anyio
+
+    deadline = anyio.CancelScope()
+
+    async def charged_over_the_network(request: httpx.Request) -> httpx.Response:
+        deadline.cancel()  # fires while the answer is on its way
+        await anyio.lowlevel.checkpoint()
+        return httpx.Response(200, json={"transaction": HELD}, headers=announced(FEATURES))
+
+    httpx_mock.add_callback(charged_over_the_network, url=CREATE_URL)
+    httpx_mock.add_response(url=CANCEL_URL, json={"transaction": resolved(HELD, "CANCELLED")})
+    ran: list[str] = []
+    async with user_client() as client:
+        with deadline:
+            async with client.charging_async(BOB, Decimal("0.50"), TOKEN):
+                ran.append("the work")
+    assert deadline.cancelled_caught
+    assert ran == []  # no work started past its deadline
+    assert len(httpx_mock.get_requests(url=CANCEL_URL)) == 1  # and nothing stays held
+
+
+@pytest.mark.anyio
+async def test_a_charge_past_its_deadline_sends_nothing(httpx_mock: HTTPXMock) -> None:
+    import anyio
+
+    async with user_client() as client:
+        with anyio.CancelScope() as deadline:
+            deadline.cancel()
+            async with client.charging_async(BOB, Decimal("0.50"), TOKEN):
+                pytest.fail("the block ran past its deadline")
+    assert deadline.cancelled_caught
+    assert httpx_mock.get_requests() == []  # the payer's token is not spent
+
+
+def test_an_interrupt_while_confirming_says_what_became_of_the_charge(
+    httpx_mock: HTTPXMock,
+) -> None:
+    # Ctrl-C while the delivered work's charge is confirmed: the outcome is unknown,
+    # and the interrupt said nothing of the charge it left behind.
+    def interrupted(request: httpx.Request) -> httpx.Response:
+        raise KeyboardInterrupt
+
+    _held(httpx_mock)
+    httpx_mock.add_callback(interrupted, url=CONFIRM_URL)
+    client = user_client()
+    with (
+        client,
+        pytest.raises(KeyboardInterrupt) as caught,
+        client.charging(BOB, Decimal("0.50"), TOKEN) as payment,
+    ):
+        payment.capture(Decimal("0.137"))
+    notes = " ".join(getattr(caught.value, "__notes__", []))
+    assert "tx-h" in notes
+    assert "get_transaction('tx-h')" in notes

@@ -293,3 +293,20 @@ def test_show_at_a_service_without_usage(
     out = capsys.readouterr().out
     assert "$89.75" in out
     assert "Usage" not in out.split("Common operations")[0]
+
+
+# In HTML a bidirectional override reorders what a cell shows ("x\u202eevil" reads
+# "xlive"), and other controls hide in the page source: HTML shows them as escapes, as
+# the text tables do (tried as a new user would).
+BIDI_AND_CONTROLS = "x\u202eevil\u2066\x1b[2J\x07"
+
+
+def test_html_tables_escape_control_and_bidi_characters() -> None:
+    odd = _tx(1, app_name=BIDI_AND_CONTROLS, status="PENDING")
+    pages = [
+        TransactionList([odd, _tx(2)], owner=EMAIL)._repr_html_(),
+        render.html_table(["A"], [[BIDI_AND_CONTROLS]], caption=BIDI_AND_CONTROLS),
+    ]
+    for page in pages:
+        _no_controls(page)
+        assert "\\u202e" in page  # shown as an escape, still readable
