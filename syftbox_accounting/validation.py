@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 from syftbox_accounting.defaults import ENV_ALLOW_INSECURE_HTTP, ENV_URL
 from syftbox_accounting.errors import BAD_SETTING, INSECURE_HTTP, InvalidInputError
-from syftbox_accounting.types import TransactionStatus
+from syftbox_accounting.types import ApiKeyScope, TransactionStatus
 
 # The contract's bounds (openapi.yaml, `Amount`): > 0, < 1e9, at most 6 decimals.
 MAX_AMOUNT = Decimal(1_000_000_000)
@@ -500,6 +500,28 @@ def expires_in(value: object, name: str = "expires_in") -> int | None:
     """None, or a token lifetime: whole seconds (int, float or timedelta) from 1 to
     86400 (24 hours)."""
     return _seconds(value, name, 1, MAX_TOKEN_LIFETIME, "24 hours")
+
+
+def scopes(
+    value: object, name: str = "scopes", example: str = "['read', 'pay']"
+) -> frozenset[ApiKeyScope]:
+    """API key scopes as names (``"read"``, in any case) or `ApiKeyScope`s, a lone string
+    being one scope: at least one, each a known one. `name` and `example` word the
+    error as the caller knows the value (an argument, a command-line option)."""
+    allowed = ", ".join(s.value for s in ApiKeyScope)
+    items = [value] if isinstance(value, str) else value
+    try:
+        found = frozenset(ApiKeyScope(str(s).lower()) for s in items)  # type: ignore[attr-defined]
+    except (TypeError, ValueError):
+        raise InvalidInputError(f"{name} must be some of {allowed}, e.g. {example}.") from None
+    unknown = sorted(s.value for s in found if not s.known)
+    if unknown:
+        raise InvalidInputError(
+            f"{name} must be some of {allowed}, e.g. {example}; {unknown[0][:40]!r} is not a scope."
+        )
+    if not found:
+        raise InvalidInputError(f"{name} must name at least one of {allowed}.")
+    return found
 
 
 def key_lifetime(value: object, name: str = "expires_in") -> int | None:

@@ -18,27 +18,6 @@ from syftbox_accounting.types import ApiKeyScope
 __all__ = ["KeyMethods"]
 
 
-def _scopes(scopes: object) -> frozenset[ApiKeyScope]:
-    """Scopes as names (``"read"``) or `ApiKeyScope`s; a lone string is one scope."""
-    allowed = ", ".join(s.value for s in ApiKeyScope)
-    items = [scopes] if isinstance(scopes, str) else scopes
-    try:
-        found = frozenset(ApiKeyScope(str(s).lower()) for s in items)  # type: ignore[attr-defined]
-    except (TypeError, ValueError):
-        raise InvalidInputError(
-            f"scopes must be some of {allowed}, e.g. ['read', 'pay']."
-        ) from None
-    unknown = sorted(s.value for s in found if not s.known)
-    if unknown:
-        raise InvalidInputError(
-            f"scopes must be some of {allowed}, e.g. ['read', 'pay']; "
-            f"{unknown[0][:40]!r} is not a scope."
-        )
-    if not found:
-        raise InvalidInputError(f"scopes must name at least one of {allowed}.")
-    return found
-
-
 class KeyMethods(UserBase):
     """API keys: scoped, revocable credentials to use instead of the password."""
 
@@ -54,7 +33,7 @@ class KeyMethods(UserBase):
             raise InvalidInputError("name must be a string saying what the key is for.")
         call = operations.create_api_key(
             validation.optional_text("name", name, max_length=validation.MAX_KEY_NAME_LENGTH) or "",
-            _scopes(scopes),
+            validation.scopes(scopes),
             expires_in=validation.key_lifetime(expires_in),
             max_spend=validation.optional_amount(max_spend, "max_spend"),
             idempotency_key=validation.idempotency_key(idempotency_key),

@@ -11,7 +11,7 @@ from syftbox_accounting.cli._errors import OK, CliError
 from syftbox_accounting.cli._output import is_terminal, table, when
 from syftbox_accounting.cli._program import PROG
 from syftbox_accounting.display import money
-from syftbox_accounting.errors import AccountingError, InvalidInputError
+from syftbox_accounting.errors import AccountingError
 from syftbox_accounting.types import ApiKey, ApiKeyScope
 
 
@@ -48,17 +48,11 @@ def _state(key: ApiKey) -> str:
     return "active" if key.is_active() else "expired"
 
 
-def _scopes_given(given: list[str]) -> list[str]:
-    """The scopes of --scope (repeated, or separated with commas), each a known one."""
-    names = [s.strip().lower() for each in given for s in each.split(",") if s.strip()]
-    known = [s.value for s in ApiKeyScope]
-    wrong = [s for s in names if s not in known]
-    if not names or wrong:
-        said = f"; {wrong[0][:40]!r} is not one" if wrong else ""
-        raise InvalidInputError(
-            f"--scope must name some of {', '.join(known)}, e.g. --scope read,pay{said}"
-        )
-    return names
+def _scopes_given(given: list[str]) -> frozenset[ApiKeyScope]:
+    """The scopes of --scope (repeated, or separated with commas), checked as the
+    library checks them, and named as the option."""
+    names = [s.strip() for each in given for s in each.split(",") if s.strip()]
+    return validation.scopes(names, "--scope", example="--scope read,pay")
 
 
 def create(ctx: Context) -> int:

@@ -218,17 +218,12 @@ def _key_scopes(api_key: object) -> list[str] | None:
         f"api_key must be True or a list of scopes (some of {', '.join(allowed)}), "
         "e.g. ['read', 'pay']"
     )
-    if isinstance(api_key, str):
+    if isinstance(api_key, str):  # one scope, which the library would take as such
         raise InvalidInputError(f"{wrong}: for the one scope {api_key[:40]!r}, [{api_key[:40]!r}].")
     if not isinstance(api_key, Iterable):
         raise InvalidInputError(f"{wrong}, not {type(api_key).__name__}.")
-    names = [s.value if isinstance(s, ApiKeyScope) else s for s in api_key]
-    unknown = [s for s in names if not isinstance(s, str) or s.lower() not in allowed]
-    if unknown:
-        raise InvalidInputError(f"{wrong}; {repr(unknown[0])[:40]} is not a scope.")
-    if not names:
-        raise InvalidInputError(f"{wrong}, not an empty list (api_key=False: no key).")
-    return [s.lower() for s in names]
+    found = validation.scopes(api_key, "api_key", example="True, or ['read', 'pay']")
+    return sorted(scope.value for scope in found)
 
 
 def _body(call: Call[Any]) -> bytes:

@@ -157,9 +157,9 @@ def test_an_api_key_costs_the_setup_one_request_and_no_probe(
 @pytest.mark.parametrize(
     ("arguments", "says"),
     [
-        ({"api_key": ["bogus"]}, r"api_key must be True or a list of scopes .*'bogus'"),
+        ({"api_key": ["bogus"]}, r"api_key must be some of .*; 'bogus' is not a scope"),
         ({"api_key": "read"}, r"api_key must be True or a list of scopes .*\['read'\]"),
-        ({"api_key": []}, r"api_key must be True or a list of scopes"),
+        ({"api_key": []}, r"api_key must name at least one of read, "),
         ({"balance": False}, r"balance must be a number .* not bool"),
         ({"balance": -1}, r"balance must be 0 or more, got -1"),
         ({"balance": Decimal("-0.5")}, r"balance must be 0 or more, got -0.5"),
