@@ -275,10 +275,7 @@ async def _replay_with_retired_password(
     account = await run.db(run.service.account_of, credentials)
     if account is None:
         raise refused
-    stored = await run.db(run.keys.lookup, RecordScope.account(account.id), key, fp)
-    if stored is None or stored.in_progress or stored.fingerprint != fp:
-        raise refused
-    answered = stored
+    answered = await _own_record(run, account, key, fp, refused)
 
     def work() -> Response:
         try:
@@ -314,10 +311,19 @@ async def _replay_of_own_revocation(
         raise refused from None
     if named != revoked.id:
         raise refused
+    stored = await _own_record(run, account, key, fp, refused)
+    return replay(run.service, stored, fp, raw, keyed, account)
+
+
+async def _own_record(
+    run: Runner, account: Account, key: str, fp: bytes, refused: errors.ApiError
+) -> Stored:
+    """The answered record of `key` in `account`'s records, for this very request (its
+    fingerprint); else `refused`, the login's own refusal."""
     stored = await run.db(run.keys.lookup, RecordScope.account(account.id), key, fp)
     if stored is None or stored.in_progress or stored.fingerprint != fp:
         raise refused
-    return replay(run.service, stored, fp, raw, keyed, account)
+    return stored
 
 
 def _withheld(keyed: Keyed, raw: bytes, body: bytes) -> tuple[str, str, bool] | None:
