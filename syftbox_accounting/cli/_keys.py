@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from syftbox_accounting import validation
 from syftbox_accounting.cli._context import Context, parse_amount
@@ -13,6 +13,9 @@ from syftbox_accounting.cli._program import PROG
 from syftbox_accounting.display import money
 from syftbox_accounting.errors import AccountingError
 from syftbox_accounting.types import ApiKey, ApiKeyScope
+
+if TYPE_CHECKING:
+    from syftbox_accounting.accounting import AccountingClient
 
 
 def key_doc(key: ApiKey) -> dict[str, Any]:
@@ -55,6 +58,16 @@ def _scopes_given(given: list[str]) -> frozenset[ApiKeyScope]:
     return validation.scopes(names, "--scope", example="--scope read,pay")
 
 
+def retire_new_key(client: AccountingClient, key_id: str) -> str:
+    """Revoke a key just made whose secret is lost (never shown, never saved): a key no
+    one holds must not stay valid. Says what became of it."""
+    try:
+        client.revoke_api_key(key_id)
+    except AccountingError:
+        return f"the new API key {key_id} could not be revoked: run '{PROG} keys revoke {key_id}'"
+    return f"the new API key {key_id} was revoked"
+
+
 def create(ctx: Context) -> int:
     name = validation.optional_text(
         "NAME", ctx.args.key_name, max_length=validation.MAX_KEY_NAME_LENGTH
@@ -74,11 +87,7 @@ def create(ctx: Context) -> int:
         ctx.emit({"api_key": key_doc(made.key), "secret": made.secret}, [made.secret])
     except CliError as exc:  # the secret is lost: the key must not stay valid
         with ctx.account_client(account) as client:
-            try:
-                client.revoke_api_key(made.id)
-                fate = f"the new API key {made.id} was revoked (its secret was never shown)"
-            except AccountingError:
-                fate = f"revoke the new API key: '{PROG} keys revoke {made.id}'"
+            fate = retire_new_key(client, made.id)
         raise CliError(f"{exc.message}; {fate}", exc.hint, exc.exit_code) from None
     if not ctx.json and is_terminal(sys.stdout):
         ctx.note(

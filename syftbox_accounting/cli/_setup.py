@@ -14,6 +14,7 @@ from syftbox_accounting import display, keyring_store, validation
 from syftbox_accounting.accounting import AccountingClient
 from syftbox_accounting.cli._context import PASSWORD, Account, Context
 from syftbox_accounting.cli._errors import AUTH, OK, USAGE, CliError, exit_code_of
+from syftbox_accounting.cli._keys import retire_new_key
 from syftbox_accounting.cli._output import fields
 from syftbox_accounting.cli._program import PROG
 from syftbox_accounting.defaults import ENV_API_KEY, ENV_EMAIL, ENV_KEY, ENV_PASSWORD
@@ -248,7 +249,7 @@ def _save_a_key(ctx: Context, client: AccountingClient, email: str, where: str) 
         keyed.save_credentials(ctx.config)
     except (AccountingError, OSError) as exc:
         # Its secret is nowhere now: a key with every scope must not stay valid.
-        exc.add_note(_retire(client, made.id))
+        exc.add_note(retire_new_key(client, made.id))
         raise
     return (
         f"Saved a new API key ({made.id}, {made.key.hint}, all scopes) to {where}, not the "
@@ -289,15 +290,6 @@ def _retire_replaced(ctx: Context, previous: creds.Credentials) -> tuple[str | N
         f"The API key it replaced could not be revoked ({failure.reason.rstrip('.')}): "
         f"'{PROG} keys list' and '{PROG} keys revoke KEY_ID' at {previous.url} retire it."
     )
-
-
-def _retire(client: AccountingClient, key_id: str) -> str:
-    """Revoke the key `login` made and could not save; says what became of it."""
-    try:
-        client.revoke_api_key(key_id)
-    except AccountingError:
-        return f"the new API key {key_id} could not be revoked: run '{PROG} keys revoke {key_id}'"
-    return f"the new API key {key_id} was revoked"
 
 
 def status(ctx: Context) -> int:
