@@ -4,8 +4,8 @@
   ``GET /bench/noop`` answering ``{}``, the floor that P4's charges are compared with,
   and ``POST /bench/noop``, which reads the body and answers a fixed transaction as
   large as a charge's: two of those are a charge's HTTP work without the service's
-  (P4's ceiling). The routes are not part of the contract: they exist only in this
-  launcher.
+  (P4's ceiling); and the two routes of a bare charge (`bare_charge`: P4's floor).
+  The routes are not part of the contract: they exist only in this launcher.
 - ``slow``: a tiny Starlette app whose ``GET /user/my-info`` answers a fixed user after
   ``--delay`` seconds (P2).
 
@@ -67,6 +67,7 @@ def reference_app(
 ) -> Starlette:
     from syftbox_accounting.server import create_app
     from syftbox_accounting.server.idempotency_records import RecordLimits
+    from tests.benchmarks import bare_charge
 
     limits = None if records_per_account is None else RecordLimits(per_scope=records_per_account)
     app = create_app(
@@ -79,6 +80,7 @@ def reference_app(
     app.router.routes[:0] = [
         Route(NOOP_PATH, _noop, methods=["GET"]),
         Route(NOOP_PATH, _noop_post, methods=["POST"]),
+        *bare_charge.routes(database if database == ":memory:" else f"{database}.bare"),
     ]
     return app
 

@@ -21,6 +21,10 @@ Two clients, each measuring both kinds:
   `POST /bench/noop`, which reads the body and answers a transaction as large as the
   service's. Its ratio is the most any app could reach with a two-request charge on this
   HTTP server: the server's HTTP work alone, without the service's.
+- The floor, measured with both servers: the same two POSTs to a bare charge
+  (`bare_charge`: a hold and its capture in SQLite, of the server's database mode, and
+  nothing else the service does). Its ratio is what the service would reach if moving
+  the money were all it did; the gap to P4-server is what its features cost.
 
 The server's and the client's CPU time per operation (from /proc and `process_time`)
 are reported, to show which side limits each figure. Diagnostic, with no target: the
@@ -43,6 +47,7 @@ from typing import Any
 import httpx
 
 from syftbox_accounting import AccountingClient
+from tests.benchmarks import bare_charge
 from tests.benchmarks.common import Row, ServerProcess, log, median, spread
 from tests.benchmarks.launcher import NOOP_PATH
 
@@ -196,6 +201,9 @@ async def _measure(
     async def lite_ceiling(index: int) -> None:
         await two_posts(index, NOOP_PATH, NOOP_PATH)
 
+    async def lite_bare(index: int) -> None:
+        await two_posts(index, bare_charge.CREATE_PATH, bare_charge.CONFIRM_PATH)
+
     kinds: dict[str, Operation] = {
         "noop": noop,
         "charge": charge,
@@ -203,6 +211,7 @@ async def _measure(
         "lite_charge": lite_charge,
         "lite_balance": lite_balance,
         "lite_ceiling": lite_ceiling,
+        "lite_bare": lite_bare,
         "facade_charge": facade_charge,
     }
     if only is not None:
@@ -227,9 +236,17 @@ def run(*, rounds: int, seconds: float) -> list[Row]:
         tempfile.TemporaryDirectory(prefix="bench-p4-") as tmp,
         ServerProcess("reference", "--db", f"{tmp}/p4.db", "--admin-key", ADMIN_KEY) as server,
     ):
-        file_kinds = ("noop", "charge", "lite_noop", "lite_charge", "lite_balance", "facade_charge")
+        file_kinds = (
+            "noop",
+            "charge",
+            "lite_noop",
+            "lite_charge",
+            "lite_balance",
+            "lite_bare",
+            "facade_charge",
+        )
         results = asyncio.run(_measure(server, rounds, seconds, only=file_kinds))
-    memory_kinds = ("lite_noop", "lite_charge", "lite_balance", "lite_ceiling")
+    memory_kinds = ("lite_noop", "lite_charge", "lite_balance", "lite_ceiling", "lite_bare")
     with ServerProcess("reference", "--db", ":memory:", "--admin-key", ADMIN_KEY) as server:
         in_memory = asyncio.run(_measure(server, rounds, seconds, only=memory_kinds))
     results.update({f"memory_{name}": runs for name, runs in in_memory.items()})
@@ -238,11 +255,15 @@ def run(*, rounds: int, seconds: float) -> list[Row]:
     server_cpu = {name: median([r.server_cpu_ms for r in runs]) for name, runs in results.items()}
     client_cpu = {name: median([r.client_cpu_ms for r in runs]) for name, runs in results.items()}
     ceiling = rate["memory_lite_ceiling"] / rate["memory_lite_noop"]
+    floor = rate["lite_bare"] / rate["lite_noop"]
+    memory_floor = rate["memory_lite_bare"] / rate["memory_lite_noop"]
     log(
         f"P4: httpx.AsyncClient: {rate['charge']:.0f} charges/s, {rate['noop']:.0f} noop/s; "
         f"minimal client: {rate['lite_charge']:.0f} charges/s, {rate['lite_noop']:.0f} noop/s "
         f"(in-memory database: {rate['memory_lite_charge']:.0f} charges/s, "
-        f"{rate['memory_lite_noop']:.0f} noop/s, ceiling {rate['memory_lite_ceiling']:.0f}/s); "
+        f"{rate['memory_lite_noop']:.0f} noop/s, ceiling {rate['memory_lite_ceiling']:.0f}/s, "
+        f"bare charge {rate['memory_lite_bare']:.0f}/s); bare charge on a file "
+        f"{rate['lite_bare']:.0f}/s; "
         f"facade transfer_async(): {rate['facade_charge']:.0f} charges/s "
         f"({rate['facade_charge'] / rate['charge']:.2f}x raw httpx). CPU ms per operation, "
         "server / client: "
@@ -257,6 +278,7 @@ def run(*, rounds: int, seconds: float) -> list[Row]:
         "client_cpu_ms_per_operation": client_cpu,
         "facade_transfer_async_vs_raw_httpx_charges": rate["facade_charge"] / rate["charge"],
         "ceiling_two_noop_posts_vs_noop": ceiling,
+        "floor_bare_charge_vs_noop": {"file": floor, "memory": memory_floor},
     }
     return [
         Row(
@@ -273,7 +295,8 @@ def run(*, rounds: int, seconds: float) -> list[Row]:
         Row(
             id="P4-server",
             what=f"the same with a minimal asyncio HTTP/1.1 client ({WORKERS} keep-alive "
-            "connections), so the server is the bottleneck",
+            "connections), so the server is the bottleneck; a bare charge (the money moved "
+            f"in SQLite and nothing else) reaches {floor:.2f}x",
             unit="/s",
             subject=rate["lite_charge"],
             baseline=rate["lite_noop"],
@@ -285,7 +308,8 @@ def run(*, rounds: int, seconds: float) -> list[Row]:
             id="P4-server-mem",
             what="P4-server against a service on an in-memory database (--db :memory:, "
             "the default) instead of a file; the ceiling, a charge's two POSTs answered by "
-            f"a no-op route of the same server, is {ceiling:.2f}x",
+            f"a no-op route of the same server, is {ceiling:.2f}x; a bare charge reaches "
+            f"{memory_floor:.2f}x",
             unit="/s",
             subject=rate["memory_lite_charge"],
             baseline=rate["memory_lite_noop"],
