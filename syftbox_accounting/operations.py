@@ -50,8 +50,9 @@ else:
 
 
 def _wire_amount(amount: Decimal) -> int | float:
-    # JSON carries the number as given: whole amounts as integers. Amounts are below
-    # 1e9 with 6 decimals (15 significant digits), which a float holds exactly.
+    # JSON carries the number as given: whole amounts as integers. Amounts are at most
+    # 1e9 with 6 decimals (16 significant digits at 1e9 itself, a whole number; 15 below
+    # it), which a float's shortest repr holds exactly.
     return int(amount) if amount == amount.to_integral_value() else float(amount)
 
 

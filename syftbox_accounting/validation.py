@@ -23,7 +23,7 @@ from syftbox_accounting.defaults import ENV_ALLOW_INSECURE_HTTP, ENV_URL
 from syftbox_accounting.errors import BAD_SETTING, INSECURE_HTTP, InvalidInputError
 from syftbox_accounting.types import ApiKeyScope, TransactionStatus
 
-# The contract's bounds (openapi.yaml, `Amount`): > 0, < 1e9, at most 6 decimals.
+# The contract's bounds (openapi.yaml, `Amount`): > 0, at most 1e9, at most 6 decimals.
 MAX_AMOUNT = Decimal(1_000_000_000)
 AMOUNT_PLACES = 6
 MAX_EMAIL_LENGTH = 254
@@ -290,7 +290,7 @@ def transaction_id(value: object, name: str = "transaction_id") -> str:
 
 
 def amount(value: Any, name: str = "amount") -> Decimal:
-    """An amount of US dollars: an int, float or Decimal, > 0, below 1e9, with at
+    """An amount of US dollars: an int, float or Decimal, > 0, at most 1e9, with at
     most 6 decimal places. Floats are read as their shortest decimal form, so
     ``0.1`` means exactly 0.1."""
     if isinstance(value, str):
@@ -315,17 +315,15 @@ def amount(value: Any, name: str = "amount") -> Decimal:
         raise InvalidInputError(f"{name} must be greater than 0, got {_decimal_text(exact)}.")
     # Before any arithmetic or formatting: a Decimal such as 1e999999999 would make
     # both fail or eat memory, and a message must not echo a million digits.
-    if exact.adjusted() >= 9:
-        raise InvalidInputError(
-            f"{name} must be less than {MAX_AMOUNT}, got {_decimal_text(exact)}."
-        )
+    if exact.adjusted() > 9:
+        raise InvalidInputError(f"{name} must be at most {MAX_AMOUNT}, got {_decimal_text(exact)}.")
     if exact.adjusted() < -AMOUNT_PLACES or len(exact.as_tuple().digits) > 30:
         raise InvalidInputError(
             f"{name} {_decimal_text(exact)} is too precise: use at most {AMOUNT_PLACES} "
             "decimal places (one micro-dollar)."
         )
-    if exact >= MAX_AMOUNT:
-        raise InvalidInputError(f"{name} must be less than {MAX_AMOUNT}, got {exact:f}.")
+    if exact > MAX_AMOUNT:
+        raise InvalidInputError(f"{name} must be at most {MAX_AMOUNT}, got {exact:f}.")
     if exact != exact.quantize(Decimal(1).scaleb(-AMOUNT_PLACES)):
         raise InvalidInputError(
             f"{name} {exact:f} is too precise: use at most {AMOUNT_PLACES} decimal places "

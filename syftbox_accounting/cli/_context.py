@@ -430,7 +430,7 @@ def _same_url(a: str, b: str) -> bool:
 
 def parse_amount(text: str, name: str = "amount") -> Decimal:
     """An amount typed by a person, read as a Decimal (never a float) and checked by
-    the library: > 0, below 1e9, at most 6 decimals. Only ASCII digits, without `_`
+    the library: > 0, at most 1e9, at most 6 decimals. Only ASCII digits, without `_`
     separators: Decimal also reads other scripts' digits and `1_000`."""
     not_a_number = InvalidInputError(
         f"{name} {text!r} is not a number: write dollars like 10 or 0.25"

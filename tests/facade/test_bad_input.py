@@ -35,6 +35,7 @@ from tests.facade.helpers import (
     TWINS,
     Call,
     admin_client,
+    body_of,
     call,
     run,
     user_client,
@@ -83,8 +84,11 @@ BAD_AMOUNTS = [
     Decimal("Infinity"),
     Decimal("-0"),
     1e12,
-    10**9,
-    Decimal("1000000000"),
+    # Just above the contract's maximum (openapi.yaml, Amount: 1000000000, inclusive).
+    10**9 + 1,
+    1000000000.000001,
+    Decimal("1000000000.000001"),
+    Decimal("1E+10"),
 ]
 BAD_URLS = [
     "",
@@ -508,16 +512,39 @@ def test_plain_http_to_a_remote_host_needs_the_explicit_flag(
 
 
 @pytest.mark.parametrize(
-    "amount",
-    [1, 0.1, 0.000001, Decimal("0.000001"), Decimal("999999999.999999"), 999999999, 1.5e-5],
+    ("amount", "sent"),
+    [
+        (1, "1"),
+        (0.1, "0.1"),
+        (0.000001, "0.000001"),
+        (Decimal("0.000001"), "0.000001"),
+        (Decimal("999999999.999999"), "999999999.999999"),
+        (999999999, "999999999"),
+        (1.5e-5, "0.000015"),
+        # The contract's maximum is inclusive (openapi.yaml, Amount), and the service
+        # takes it: the largest amount, in each numeric form.
+        (10**9, "1000000000"),
+        (1e9, "1000000000"),
+        (Decimal("1000000000"), "1000000000"),
+        (Decimal("1E+9"), "1000000000"),
+        (Decimal("1000000000.000000"), "1000000000"),
+    ],
 )
-def test_valid_amounts_are_accepted(httpx_mock: HTTPXMock, amount: Any) -> None:
+def test_valid_amounts_are_accepted(httpx_mock: HTTPXMock, amount: Any, sent: str) -> None:
     httpx_mock.add_response(
         method="POST",
         url=f"{BASE}/user/add-balance",
         json={"user": {"id": "u", "email": EMAIL, "balance": 1, "organization": None}},
     )
     admin_client().add_balance(EMAIL, amount)
+    (request,) = httpx_mock.get_requests()
+    assert body_of(request)["amount"] == Decimal(sent)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_an_amount_above_the_maximum_says_the_maximum_is_allowed(kind: str) -> None:
+    with pytest.raises(InvalidInputError, match=r"must be at most 1000000000, got 1000000000\.5"):
+        run(kind, admin_client(), call("add_balance", EMAIL, Decimal("1000000000.5")))
 
 
 @pytest.mark.parametrize(

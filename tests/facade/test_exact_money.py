@@ -200,3 +200,21 @@ def test_the_reference_service_round_trips_every_amount_exactly(
     usage = run(kind, client, call("get_usage"))
     assert usage.total_spent == Decimal("150.100001")
     assert usage.pending_amount == amounts[2]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_largest_amount_goes_through_as_the_contract_allows(
+    service: BackgroundService, kind: str
+) -> None:
+    # openapi.yaml, Amount: `maximum: 1000000000`, inclusive; the service takes it, so the
+    # library must not refuse it first.
+    payer, recipient = f"largest-{kind}@example.com", f"largest-service-{kind}@example.com"
+    with AccountingClient(service.url) as anyone:
+        anyone.register_accounting(payer, "payer-password-1")
+        anyone.register_accounting(recipient, "service-password-1")
+    admin = AdminClient(service.url, service.admin_key)
+    credited = run(kind, admin, call("add_balance", payer, Decimal("1E+9")))
+    assert credited.balance == Decimal("1000000100")  # and the initial credit of 100
+    client = AccountingClient(service.url, payer, "payer-password-1")
+    made = run(kind, client, call("create_transaction", recipient, 10**9))
+    assert made.amount == Decimal("1000000000")
