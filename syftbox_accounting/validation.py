@@ -306,7 +306,9 @@ def amount(value: Any, name: str = "amount") -> Decimal:
     if isinstance(value, float) and not math.isfinite(value):
         raise InvalidInputError(f"{name} must be a finite number, not {value}.")
     try:
-        exact = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+        # float.__repr__, not repr(): a subclass's repr need not be a number (numpy's
+        # float64, a pandas column's values, says `np.float64(0.1)`).
+        exact = Decimal(float.__repr__(value)) if isinstance(value, float) else Decimal(value)
     except InvalidOperation as exc:  # pragma: no cover - every int/Decimal converts
         raise InvalidInputError(f"{name} is not a number.") from exc
     if not exact.is_finite():

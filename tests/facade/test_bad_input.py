@@ -511,6 +511,14 @@ def test_plain_http_to_a_remote_host_needs_the_explicit_flag(
     assert client.get_account_balance() == 1.0
 
 
+class _NumpyLikeFloat(float):
+    """A float subclass whose repr is not a number, as numpy's float64 (the values of a
+    pandas column) has since numpy 2: `np.float64(0.1)`."""
+
+    def __repr__(self) -> str:
+        return f"np.float64({float(self)!r})"
+
+
 @pytest.mark.parametrize(
     ("amount", "sent"),
     [
@@ -528,6 +536,9 @@ def test_plain_http_to_a_remote_host_needs_the_explicit_flag(
         (Decimal("1000000000"), "1000000000"),
         (Decimal("1E+9"), "1000000000"),
         (Decimal("1000000000.000000"), "1000000000"),
+        # A float is read by its shortest decimal form, whatever its class's repr says.
+        (_NumpyLikeFloat(0.1), "0.1"),
+        (_NumpyLikeFloat(1e9), "1000000000"),
     ],
 )
 def test_valid_amounts_are_accepted(httpx_mock: HTTPXMock, amount: Any, sent: str) -> None:
@@ -539,6 +550,14 @@ def test_valid_amounts_are_accepted(httpx_mock: HTTPXMock, amount: Any, sent: st
     admin_client().add_balance(EMAIL, amount)
     (request,) = httpx_mock.get_requests()
     assert body_of(request)["amount"] == Decimal(sent)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_float_subclass_is_checked_as_the_float_it_is(kind: str) -> None:
+    # numpy's float64 with rounding noise gets the float's advice, not "is not a number".
+    noisy = _NumpyLikeFloat(0.1 + 0.2)
+    with pytest.raises(InvalidInputError, match=r"0\.30000000000000004 is too precise.*round\("):
+        run(kind, admin_client(), call("add_balance", EMAIL, noisy))
 
 
 @pytest.mark.parametrize("kind", KINDS)
