@@ -14,6 +14,7 @@ from typing import Any
 import mpp
 import pytest
 
+from syftbox_accounting import InvalidInputError
 from syftbox_accounting.http402 import method
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "http402-syftbox.md").read_text()
@@ -114,3 +115,11 @@ def test_the_upto_figures_are_the_librarys() -> None:
         assert field in DOC
         name, amount = field.replace('"', "").split(":")
         assert fields[name] == amount
+
+
+def test_the_largest_amount_is_what_the_doc_says() -> None:
+    # "at most 1,000,000,000": what one accounting transaction moves (openapi.yaml, Amount).
+    assert "at most\n1,000,000,000" in DOC
+    assert method.amount_text("1000000000") == "1000000000"
+    with pytest.raises(InvalidInputError, match="at most 1000000000"):
+        method.amount_text("1000000000.000001")
