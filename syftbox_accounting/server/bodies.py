@@ -15,6 +15,7 @@ from syftbox_accounting.server.money import (
     MAX_AMOUNT_MICROS,
     MICROS_PER_DOLLAR,
     AmountError,
+    format_micros,
     text_to_micros,
     to_micros,
 )
@@ -283,11 +284,17 @@ class Fields:
         text = self._text_amount(text_name)
         if number is None or text is None or number == text:
             return number if number is not None else text
+        # Both values, side by side: a float on the way (Go's float32 sends 999999999.999999
+        # as 1e+09) is then plain to see.
+        number_text, exact_text = format_micros(number), format_micros(text)
         self._problem(
             name,
-            f"does not agree with {text_name}: send one of the two, or both with the same value",
+            f"is {number_text}, which does not agree with {text_name} ({exact_text}): send "
+            "one of the two, or both with the same value",
         )
-        self._problem(text_name, f"does not agree with {name}")
+        self._problem(
+            text_name, f"is {exact_text}, which does not agree with {name} ({number_text})"
+        )
         return None
 
     def _problem_of(self, name: str) -> bool:
@@ -300,6 +307,14 @@ class Fields:
         if isinstance(value, OutOfRange):
             self._problem(name, AMOUNT_RANGE_PROBLEM)
             return None
+        if isinstance(value, str):
+            # The exact form, sent under the number's name: say which field takes it.
+            self._problem(
+                name,
+                "must be a JSON number of US dollars, such as 10 or 0.25; send a decimal "
+                f"string as {name}{DECIMAL_SUFFIX} instead",
+            )
+            return None
         try:
             return to_micros(value)
         except AmountError as error:
@@ -309,6 +324,18 @@ class Fields:
     def _text_amount(self, name: str) -> int | None:
         value = self._data.get(name)
         if value is None:
+            return None
+        if isinstance(value, Decimal):
+            # A JSON number under the decimal string's name: show it as the field takes it.
+            try:
+                example = f'"{format_micros(to_micros(value))}"'
+            except AmountError:
+                example = 'such as "10" or "0.25"'
+            self._problem(
+                name,
+                f"must be a string of decimal digits ({example}), or send the number as "
+                f"{name.removesuffix(DECIMAL_SUFFIX)}",
+            )
             return None
         try:
             return text_to_micros(value)

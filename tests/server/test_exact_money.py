@@ -7,6 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.server.conftest import Api, User
@@ -249,3 +250,63 @@ def test_one_key_is_one_request_whichever_form_the_amount_takes(api: Api) -> Non
     reused = api.http.post("/transaction/create", json=other, auth=payer.auth, headers=headers)
     assert_error(reused, "createTransaction", 422, "idempotency_key_reused")
     assert Decimal(api.me(payer)["heldBalanceDecimal"]) == Decimal("1.5")
+
+
+# Every money field of a request, as (operation, path, other fields, the number's name).
+MONEY_REQUESTS = [
+    ("addBalance", "/user/add-balance", {"recipientEmail": "x@example.com"}, "amount"),
+    ("createTransaction", "/transaction/create", PAYMENT, "amount"),
+    ("confirmTransaction", "/transaction/confirm", {"transactionId": "t"}, "amount"),
+    ("refundTransaction", "/transaction/refund", {"transactionId": "t"}, "amount"),
+    ("createToken", "/token/create", {"recipientEmail": "x@example.com"}, "maxAmount"),
+    ("createApiKey", "/api-key/create", {"name": "k", "scopes": ["pay"]}, "maxSpend"),
+]
+
+
+def _post(api: Api, operation: str, path: str, body: dict[str, Any]) -> httpx.Response:
+    user = api.register()
+    admin = operation == "addBalance"
+    return api.http.post(
+        path, json=body, auth=None if admin else user.auth, headers=api.admin if admin else None
+    )
+
+
+@pytest.mark.parametrize(("operation", "path", "fields", "name"), MONEY_REQUESTS)
+def test_a_decimal_string_in_the_number_field_says_where_it_goes(
+    api: Api, operation: str, path: str, fields: dict[str, Any], name: str
+) -> None:
+    # "amount": "0.25" is the exact form sent under the number's name: say which field
+    # takes it, rather than only that a number is expected.
+    response = _post(api, operation, path, {**fields, name: "0.25"})
+    body = assert_error(response, operation, 422, "validation_error")
+    (detail,) = body["details"]
+    assert detail["field"] == name
+    assert f"{name}Decimal" in detail["problem"]
+    assert f"{name}Decimal" in body["message"]
+
+
+@pytest.mark.parametrize(("operation", "path", "fields", "name"), MONEY_REQUESTS)
+def test_a_number_in_the_decimal_string_field_says_where_it_goes(
+    api: Api, operation: str, path: str, fields: dict[str, Any], name: str
+) -> None:
+    response = _post(api, operation, path, {**fields, f"{name}Decimal": 0.25})
+    body = assert_error(response, operation, 422, "validation_error")
+    (detail,) = body["details"]
+    assert detail["field"] == f"{name}Decimal"
+    assert '"0.25"' in detail["problem"]  # the same value, written as the field takes it
+    assert f"or send the number as {name}" in detail["problem"]
+
+
+@pytest.mark.parametrize(("operation", "path", "fields", "name"), MONEY_REQUESTS)
+def test_forms_that_disagree_say_what_each_one_read(
+    api: Api, operation: str, path: str, fields: dict[str, Any], name: str
+) -> None:
+    # A float on the way (Go's float32 sends 999999999.999999 as 1e+09) shows as two
+    # values side by side, not as two fields that merely differ.
+    body = {**fields, name: 1e9, f"{name}Decimal": "999999999.999999"}
+    refused = assert_error(_post(api, operation, path, body), operation, 422, "validation_error")
+    number, text = refused["details"]
+    assert (number["field"], text["field"]) == (name, f"{name}Decimal")
+    assert "1000000000" in number["problem"]
+    assert "999999999.999999" in number["problem"]
+    assert "999999999.999999" in text["problem"]
