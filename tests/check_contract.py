@@ -5,7 +5,8 @@
 Prints each problem and exits 1 when there is one:
 - money: every number field (the contract's numbers are all money) has a decimal-string
   sibling named ``<field>Decimal`` (a `DecimalAmount` or `DecimalTotal`), and every
-  ``...Decimal`` field has its number;
+  ``...Decimal`` field has its number; a request's number says that a 32-bit float
+  rounds it and names its ``...Decimal`` field (a generated client shows only that);
 - open enums: no closed `enum` where an answer carries it (a string listing its known
   values in ``x-extensible-enum`` is open; so is an `anyOf` with a plain string beside
   the enum, which not every generator reads), and none open where a request carries it;
@@ -128,6 +129,35 @@ def money_problems(contract: Contract) -> list[str]:
                     problems.append(f"{name}.{field}: no number field {number} beside it")
             elif _is_number(contract, prop) and f"{field}Decimal" not in properties:
                 problems.append(f"{name}.{field}: money without its exact form {field}Decimal")
+    return problems
+
+
+def _request_schemas(contract: Contract) -> dict[str, dict[str, Any]]:
+    """The named schemas of request bodies."""
+    found = {}
+    for _, operation in contract.operations():
+        for kind, _, schema in contract.bodies(operation):
+            ref = schema.get("$ref", "") if isinstance(schema, dict) else ""
+            if kind == "request" and ref.startswith("#/components/schemas/"):
+                found[ref.rsplit("/", 1)[1]] = contract.resolve(schema)
+    return found
+
+
+def sending_problems(contract: Contract) -> list[str]:
+    """A request's money number says that a 32-bit float rounds it on the way (Go's
+    default) and names the exact form to send instead: a generated client shows the
+    field's description, not the Money section."""
+    problems = []
+    for name, schema in _request_schemas(contract).items():
+        for field, prop in schema.get("properties", {}).items():
+            if field.endswith("Decimal") or not _is_number(contract, prop):
+                continue
+            text = " ".join(str(prop.get("description", "")).split())
+            if "32-bit float" not in text or f"`{field}Decimal`" not in text:
+                problems.append(
+                    f"{name}.{field}: its description must say that a 32-bit float rounds "
+                    f"it and that `{field}Decimal` sends it exactly"
+                )
     return problems
 
 
@@ -265,6 +295,7 @@ def problems(doc: dict[str, Any]) -> list[str]:
     contract = Contract(doc)
     return [
         *money_problems(contract),
+        *sending_problems(contract),
         *enum_problems(contract),
         *enum_name_problems(contract),
         *header_problems(contract),

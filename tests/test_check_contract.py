@@ -35,6 +35,11 @@ def _a_decimal_string_as_a_number(doc: dict[str, Any]) -> None:
     _schemas(doc)["User"]["properties"]["heldBalanceDecimal"] = {"type": "number"}
 
 
+def _a_request_number_silent_on_floats(doc: dict[str, Any]) -> None:
+    prop = _schemas(doc)["AddBalanceRequest"]["properties"]["amount"]
+    prop["description"] = "What to credit, in US dollars."
+
+
 def _closed_status(doc: dict[str, Any]) -> None:
     _schemas(doc)["Transaction"]["properties"]["status"] = {
         "$ref": "#/components/schemas/TransactionStatus"
@@ -104,6 +109,10 @@ GAPS: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
     "a decimal string that is no string": (
         _a_decimal_string_as_a_number,
         "User.heldBalanceDecimal: a decimal string must be",
+    ),
+    "a request number silent on floats": (
+        _a_request_number_silent_on_floats,
+        "AddBalanceRequest.amount: its description must say",
     ),
     "a closed status": (_closed_status, "GET /transactions 200 body.transactions[].status: closed"),
     "a closed error code": (_closed_error_code, "POST /user/create 400 body.code: closed"),

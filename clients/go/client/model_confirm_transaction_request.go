@@ -23,7 +23,7 @@ var _ MappedNullable = &ConfirmTransactionRequest{}
 type ConfirmTransactionRequest struct {
 	// The `id` of a transaction the caller created.
 	TransactionId string `json:"transactionId"`
-	// What to capture, at most the held amount; the rest is released. Absent or null (with `amountDecimal`) to capture it all. Only at a service that announces `capture`. 
+	// What to capture, at most the held amount; the rest is released. Absent or null (with `amountDecimal`) to capture it all. Only at a service that announces `capture`. A 32-bit float (Go's default) may round it on the way (see Money); send `amountDecimal` for the exact amount. 
 	Amount NullableFloat32 `json:"amount,omitempty"`
 	// `amount` as a decimal string, instead of it or agreeing with it (see Money); only at a service that announces `capture` and `exact-money`.
 	AmountDecimal NullableString `json:"amountDecimal,omitempty" validate:"regexp=^(0|[1-9][0-9]{0\\,9})([.][0-9]{1\\,6})?$"`

@@ -27,7 +27,7 @@ type CreateApiKeyRequest struct {
 	Scopes []ApiKeyScope `json:"scopes"`
 	// Seconds until the key stops working (at most a year); absent or null for never.
 	ExpiresIn NullableInt32 `json:"expiresIn,omitempty"`
-	// The most the key may commit of the account's money; absent or null for no cap.
+	// The most the key may commit of the account's money; absent or null for no cap. A 32-bit float (Go's default) may round it on the way (see Money); send `maxSpendDecimal` for the exact amount.
 	MaxSpend NullableFloat32 `json:"maxSpend,omitempty"`
 	// `maxSpend` as a decimal string, instead of it or agreeing with it (see Money); only at a service that announces `exact-money`.
 	MaxSpendDecimal NullableString `json:"maxSpendDecimal,omitempty" validate:"regexp=^(0|[1-9][0-9]{0\\,9})([.][0-9]{1\\,6})?$"`

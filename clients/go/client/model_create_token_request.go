@@ -23,7 +23,7 @@ var _ MappedNullable = &CreateTokenRequest{}
 type CreateTokenRequest struct {
 	// An email address; it identifies an account.
 	RecipientEmail string `json:"recipientEmail"`
-	// The most the charge paid with this token may be, in US dollars; absent or null (with `maxAmountDecimal`) for no limit but the payer's balance. 
+	// The most the charge paid with this token may be, in US dollars; absent or null (with `maxAmountDecimal`) for no limit but the payer's balance. A 32-bit float (Go's default) may round it on the way (see Money); send `maxAmountDecimal` for the exact amount. 
 	MaxAmount NullableFloat32 `json:"maxAmount,omitempty"`
 	// `maxAmount` as a decimal string, instead of it or agreeing with it (see Money); only at a service that announces `exact-money`.
 	MaxAmountDecimal NullableString `json:"maxAmountDecimal,omitempty" validate:"regexp=^(0|[1-9][0-9]{0\\,9})([.][0-9]{1\\,6})?$"`

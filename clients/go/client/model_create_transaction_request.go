@@ -25,7 +25,7 @@ type CreateTransactionRequest struct {
 	SenderEmail string `json:"senderEmail"`
 	// An email address; it identifies an account.
 	RecipientEmail string `json:"recipientEmail"`
-	// What to pay, in US dollars; required unless `amountDecimal` is sent.
+	// What to pay, in US dollars; required unless `amountDecimal` is sent. A 32-bit float (Go's default) may round it on the way (see Money); send `amountDecimal` for the exact amount.
 	Amount *float32 `json:"amount,omitempty"`
 	// `amount` as a decimal string, instead of it or agreeing with it (see Money); only at a service that announces `exact-money`.
 	AmountDecimal *string `json:"amountDecimal,omitempty" validate:"regexp=^(0|[1-9][0-9]{0\\,9})([.][0-9]{1\\,6})?$"`

@@ -23,7 +23,7 @@ var _ MappedNullable = &RefundTransactionRequest{}
 type RefundTransactionRequest struct {
 	// The `id` of a completed transaction the caller received.
 	TransactionId string `json:"transactionId"`
-	// What to give back; absent or null (with `amountDecimal`) for all that is not refunded yet.
+	// What to give back; absent or null (with `amountDecimal`) for all that is not refunded yet. A 32-bit float (Go's default) may round it on the way (see Money); send `amountDecimal` for the exact amount.
 	Amount NullableFloat32 `json:"amount,omitempty"`
 	// `amount` as a decimal string, instead of it or agreeing with it (see Money); only at a service that announces `exact-money`.
 	AmountDecimal NullableString `json:"amountDecimal,omitempty" validate:"regexp=^(0|[1-9][0-9]{0\\,9})([.][0-9]{1\\,6})?$"`

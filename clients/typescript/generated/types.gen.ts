@@ -247,7 +247,9 @@ export type CreateTokenRequest = {
     recipientEmail: Email;
     /**
      * The most the charge paid with this token may be, in US dollars; absent
-     * or null (with `maxAmountDecimal`) for no limit but the payer's balance.
+     * or null (with `maxAmountDecimal`) for no limit but the payer's balance. A
+     * 32-bit float (Go's default) may round it on the way (see Money); send
+     * `maxAmountDecimal` for the exact amount.
      *
      */
     maxAmount?: Amount | null;
@@ -282,7 +284,7 @@ export type CreateTransactionRequest = {
     senderEmail: Email;
     recipientEmail: Email;
     /**
-     * What to pay, in US dollars; required unless `amountDecimal` is sent.
+     * What to pay, in US dollars; required unless `amountDecimal` is sent. A 32-bit float (Go's default) may round it on the way (see Money); send `amountDecimal` for the exact amount.
      */
     amount?: Amount;
     /**
@@ -321,7 +323,8 @@ export type ConfirmTransactionRequest = {
     /**
      * What to capture, at most the held amount; the rest is released. Absent or
      * null (with `amountDecimal`) to capture it all. Only at a service that
-     * announces `capture`.
+     * announces `capture`. A 32-bit float (Go's default) may round it on the way
+     * (see Money); send `amountDecimal` for the exact amount.
      *
      */
     amount?: Amount | null;
@@ -340,7 +343,7 @@ export type RefundTransactionRequest = {
      */
     transactionId: string;
     /**
-     * What to give back; absent or null (with `amountDecimal`) for all that is not refunded yet.
+     * What to give back; absent or null (with `amountDecimal`) for all that is not refunded yet. A 32-bit float (Go's default) may round it on the way (see Money); send `amountDecimal` for the exact amount.
      */
     amount?: Amount | null;
     /**
@@ -479,7 +482,7 @@ export type UserListResponse = {
 export type AddBalanceRequest = {
     recipientEmail: Email;
     /**
-     * What to credit, in US dollars; required unless `amountDecimal` is sent.
+     * What to credit, in US dollars; required unless `amountDecimal` is sent. A 32-bit float (Go's default) may round it on the way (see Money); send `amountDecimal` for the exact amount.
      */
     amount?: Amount;
     /**
@@ -574,7 +577,7 @@ export type CreateApiKeyRequest = {
      */
     expiresIn?: number | null;
     /**
-     * The most the key may commit of the account's money; absent or null for no cap.
+     * The most the key may commit of the account's money; absent or null for no cap. A 32-bit float (Go's default) may round it on the way (see Money); send `maxSpendDecimal` for the exact amount.
      */
     maxSpend?: Amount | null;
     /**

@@ -19,7 +19,8 @@ class ConfirmTransactionRequest:
     amount: float | None | Unset = UNSET
     """ What to capture, at most the held amount; the rest is released. Absent or
     null (with `amountDecimal`) to capture it all. Only at a service that
-    announces `capture`.
+    announces `capture`. A 32-bit float (Go's default) may round it on the way
+    (see Money); send `amountDecimal` for the exact amount.
      """
     amount_decimal: None | str | Unset = UNSET
     """ `amount` as a decimal string, instead of it or agreeing with it (see Money); only at a service that

@@ -22,7 +22,8 @@ class CreateApiKeyRequest:
     expires_in: int | None | Unset = UNSET
     """ Seconds until the key stops working (at most a year); absent or null for never. """
     max_spend: float | None | Unset = UNSET
-    """ The most the key may commit of the account's money; absent or null for no cap. """
+    """ The most the key may commit of the account's money; absent or null for no cap. A 32-bit float (Go's default)
+    may round it on the way (see Money); send `maxSpendDecimal` for the exact amount. """
     max_spend_decimal: None | str | Unset = UNSET
     """ `maxSpend` as a decimal string, instead of it or agreeing with it (see Money); only at a service that
     announces `exact-money`. """

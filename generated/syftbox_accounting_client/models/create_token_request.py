@@ -18,7 +18,9 @@ class CreateTokenRequest:
     """ An email address; it identifies an account. """
     max_amount: float | None | Unset = UNSET
     """ The most the charge paid with this token may be, in US dollars; absent
-    or null (with `maxAmountDecimal`) for no limit but the payer's balance.
+    or null (with `maxAmountDecimal`) for no limit but the payer's balance. A
+    32-bit float (Go's default) may round it on the way (see Money); send
+    `maxAmountDecimal` for the exact amount.
      """
     max_amount_decimal: None | str | Unset = UNSET
     """ `maxAmount` as a decimal string, instead of it or agreeing with it (see Money); only at a service that

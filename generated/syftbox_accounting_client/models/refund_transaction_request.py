@@ -17,7 +17,8 @@ class RefundTransactionRequest:
     transaction_id: str
     """ The `id` of a completed transaction the caller received. """
     amount: float | None | Unset = UNSET
-    """ What to give back; absent or null (with `amountDecimal`) for all that is not refunded yet. """
+    """ What to give back; absent or null (with `amountDecimal`) for all that is not refunded yet. A 32-bit float
+    (Go's default) may round it on the way (see Money); send `amountDecimal` for the exact amount. """
     amount_decimal: None | str | Unset = UNSET
     """ `amount` as a decimal string, instead of it or agreeing with it (see Money); only at a service that
     announces `exact-money`. """
