@@ -297,6 +297,14 @@ class Fields:
         )
         return None
 
+    def sent_as(self, name: str) -> str:
+        """The field that carried the amount `name`: its decimal string `name`Decimal
+        when only that was sent, else `name` (for a refusal to name what was sent)."""
+        text = name + DECIMAL_SUFFIX
+        if self._data.get(name) is None and self._data.get(text) is not None:
+            return text
+        return name
+
     def _problem_of(self, name: str) -> bool:
         return any(detail["field"] == name for detail in self.details)
 
@@ -416,12 +424,14 @@ class RefundTransaction:
     transaction_id: str
     amount: int | None  # micro-dollars; None for all that is left
     reason: str | None
+    amount_field: str = "amount"  # the field that carried it (amount or amountDecimal)
 
 
 @dataclass(frozen=True, slots=True)
 class AddBalance:
     recipient_email: str
     amount: int
+    amount_field: str = "amount"  # the field that carried it (amount or amountDecimal)
 
 
 def create_user(data: dict[str, Any]) -> CreateUser:
@@ -535,6 +545,7 @@ def refund_transaction(data: dict[str, Any]) -> RefundTransaction:
         reason=f.string(
             "reason", required=False, nullable=True, max_length=MAX_REFUND_REASON_LENGTH
         ),
+        amount_field=f.sent_as("amount"),
     )
     f.check()
     return body
@@ -542,6 +553,10 @@ def refund_transaction(data: dict[str, Any]) -> RefundTransaction:
 
 def add_balance(data: dict[str, Any]) -> AddBalance:
     f = Fields(data, ("recipientEmail", "amount", "amountDecimal"))
-    body = AddBalance(recipient_email=f.email("recipientEmail"), amount=f.amount("amount"))
+    body = AddBalance(
+        recipient_email=f.email("recipientEmail"),
+        amount=f.amount("amount"),
+        amount_field=f.sent_as("amount"),
+    )
     f.check()
     return body

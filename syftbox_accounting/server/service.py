@@ -398,7 +398,11 @@ class AccountingService:
     def _refund(self, caller_email: str | None, raw: bytes) -> Transaction:
         body = bodies.refund_transaction(bodies.parse_object(raw))
         return self.store.refund_transaction(
-            body.transaction_id, caller_email, amount=body.amount, reason=body.reason
+            body.transaction_id,
+            caller_email,
+            amount=body.amount,
+            reason=body.reason,
+            amount_field=body.amount_field,
         )
 
     def transactions(
@@ -444,7 +448,7 @@ class AccountingService:
 
     def add_balance(self, raw: bytes) -> Account:
         body = bodies.add_balance(bodies.parse_object(raw))
-        return self.store.add_balance(body.recipient_email, body.amount)
+        return self.store.add_balance(body.recipient_email, body.amount, body.amount_field)
 
     def user(self, email: str) -> Account:
         if not bodies.is_email(email):

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
 import pytest
 
 from syftbox_accounting.server import create_app
-from tests.server.conftest import Api
+from tests.server.conftest import Api, User
 from tests.server.contract import assert_conforms, assert_error
 
 ADMIN_OPERATIONS = [
@@ -82,6 +83,63 @@ def test_balances_stay_below_the_largest_the_service_keeps(api: Api) -> None:
     assert_error(response, "addBalance", 422, "validation_error")
     assert api.balance(user) == 999999999999.999999
     assert '"balance":999999999999.999999' in api.http.get("/user/my-info", auth=user.auth).text
+
+
+def _fill(api: Api, user: User) -> None:
+    """Bring `user`'s balance to the ceiling, 10**18 micro-dollars (with 100 of credit)."""
+    api.service.service.store.add_balance(user.email, 10**18 - 100_000_000)
+
+
+def _ceiling(body: dict[str, Any], field: str, email: str) -> str:
+    """The one detail of a 422 at the balance ceiling, checked to name `field` and the
+    account whose balance is full; its problem."""
+    (detail,) = body["details"]
+    assert detail["field"] == field, body
+    assert email in detail["problem"], body
+    assert "1000000000000" in detail["problem"]
+    return str(detail["problem"])
+
+
+def test_a_credit_at_the_ceiling_names_the_field_it_came_in(api: Api) -> None:
+    user = api.register()
+    _fill(api, user)
+    response = api.http.post(
+        "/user/add-balance",
+        json={"recipientEmail": user.email, "amountDecimal": "0.000001"},
+        headers=api.admin,
+    )
+    body = assert_error(response, "addBalance", 422, "validation_error")
+    _ceiling(body, "amountDecimal", user.email)
+
+
+def test_a_payment_to_a_full_balance_says_whose_it_is_and_what_to_do(api: Api) -> None:
+    payer, full = api.register(), api.register()
+    _fill(api, full)
+    created = api.pay(payer, full, 1)
+    tx = assert_conforms(created, "createTransaction")["transaction"]
+    response = api.resolve("confirm", tx["id"], payer)
+    body = assert_error(response, "confirmTransaction", 422, "validation_error")
+    problem = _ceiling(body, "transactionId", full.email)
+    assert "cancel" in problem  # the payer's money stays held until it is cancelled
+    assert assert_conforms(api.resolve("cancel", tx["id"], payer), "cancelTransaction")
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"), [({}, "transactionId"), ({"amountDecimal": "1"}, "amountDecimal")]
+)
+def test_a_refund_to_a_full_balance_names_what_was_sent(
+    api: Api, fields: dict[str, Any], field: str
+) -> None:
+    payer, service = api.register(), api.register()
+    tx = assert_conforms(api.pay(payer, service, 1), "createTransaction")["transaction"]
+    assert_conforms(api.resolve("confirm", tx["id"], payer), "confirmTransaction")
+    # The payer has 99 left after paying 1: fill its balance to the ceiling.
+    api.service.service.store.add_balance(payer.email, 10**18 - 99_000_000)
+    response = api.http.post(
+        "/transaction/refund", json={"transactionId": tx["id"], **fields}, auth=service.auth
+    )
+    body = assert_error(response, "refundTransaction", 422, "validation_error")
+    _ceiling(body, field, payer.email)
 
 
 def test_get_user_by_unencoded_email(api: Api) -> None:

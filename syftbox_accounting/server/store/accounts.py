@@ -81,8 +81,9 @@ class Accounts(Database):
             raise errors.invalid_credentials()  # deleted by a reset meanwhile
         return account_from(rows[0])
 
-    def add_balance(self, email: str, amount: int) -> Account:
-        """Credit an account, recorded as a COMPLETED SYSTEM transaction to itself."""
+    def add_balance(self, email: str, amount: int, field: str = "amount") -> Account:
+        """Credit an account, recorded as a COMPLETED SYSTEM transaction to itself;
+        `field` names the amount's field of the request in a refusal."""
         with self._write() as db:
             now = stamp(self._time)
             rows = db.execute(
@@ -92,7 +93,7 @@ class Accounts(Database):
             ).fetchall()
             if not rows:
                 if self._exists(db, email):
-                    raise balance_too_large("amount")
+                    raise balance_too_large(field, email, "credit less")
                 raise errors.no_account(email)
             account = account_from(rows[0])
             insert_transaction(
@@ -120,13 +121,15 @@ class Accounts(Database):
         return db.execute("SELECT 1 FROM accounts WHERE email = ?", (email,)).fetchone() is not None
 
 
-def balance_too_large(field: str) -> errors.ApiError:
+def balance_too_large(field: str, email: str, advice: str) -> errors.ApiError:
+    """422 naming the request's `field` that would raise `email`'s balance past the
+    ceiling, and what to do instead (`advice`)."""
     return errors.validation_error(
         [
             {
                 "field": field,
-                "problem": "would raise a balance above "
-                f"{format_micros(MAX_BALANCE_MICROS)}, the largest the service keeps",
+                "problem": f"would raise the balance of {email} above "
+                f"{format_micros(MAX_BALANCE_MICROS)}, the largest the service keeps: {advice}",
             }
         ]
     )

@@ -234,7 +234,12 @@ class Payments(Database):
             (captured, transaction.recipient_email, MAX_BALANCE_MICROS - captured),
         )
         if credited.rowcount != 1:
-            raise balance_too_large("transactionId")
+            raise balance_too_large(
+                "transactionId",
+                transaction.recipient_email,
+                "cancel the transaction to release its hold, or confirm it once the "
+                "recipient has spent some of its balance",
+            )
 
     def refund_transaction(
         self,
@@ -243,6 +248,7 @@ class Payments(Database):
         *,
         amount: int | None,
         reason: str | None,
+        amount_field: str = "amount",
     ) -> Transaction:
         """Give back `amount` (by default all that is left) of a COMPLETED payment: a
         new COMPLETED transaction from its recipient to its sender, linked to it.
@@ -251,7 +257,8 @@ class Payments(Database):
         None for the admin (the refund is then the SYSTEM's doing). A pending,
         cancelled, refund or credit transaction is 409 not_refundable; more than is
         left is 409 refund_exceeds_payment; the recipient's available balance must
-        cover it (409 insufficient_funds).
+        cover it (409 insufficient_funds). `amount_field` names the request's field of
+        `amount` in a refusal.
         """
         with self._write() as db:
             found = self._transaction_row(db, transaction_id)
@@ -285,7 +292,11 @@ class Payments(Database):
                 (value, payee, MAX_BALANCE_MICROS - value),
             )
             if credited.rowcount != 1:
-                raise balance_too_large("amount")
+                raise balance_too_large(
+                    "transactionId" if amount is None else amount_field,
+                    payee,
+                    "refund less, or once the payer has spent some of its balance",
+                )
             grown = db.execute(
                 "UPDATE transactions SET refunded = refunded + ? WHERE id = ?"
                 " AND refunded + ? <= amount",
