@@ -15,6 +15,7 @@ from syftbox_accounting.server.money import (
     MAX_AMOUNT_MICROS,
     MICROS_PER_DOLLAR,
     AmountError,
+    PrecisionError,
     format_micros,
     text_to_micros,
     to_micros,
@@ -325,6 +326,14 @@ class Fields:
             return None
         try:
             return to_micros(value)
+        except PrecisionError as error:
+            # Mostly a binary float's digits (0.1 + 0.2 is 0.30000000000000004).
+            self._problem(
+                name,
+                f"{error}: round it (binary float arithmetic leaves such digits, as in 0.1 + "
+                f"0.2 = 0.30000000000000004), or send the exact amount as {name}{DECIMAL_SUFFIX}",
+            )
+            return None
         except AmountError as error:
             self._problem(name, str(error))
             return None

@@ -17,6 +17,10 @@ class AmountError(ValueError):
     """An amount the service refuses; the message says what it must be."""
 
 
+class PrecisionError(AmountError):
+    """An amount finer than one micro-dollar."""
+
+
 def to_micros(value: object) -> int:
     """Convert a JSON number (parsed as `Decimal`) to micro-dollars, exactly or not at all."""
     # bool is checked apart: JSON `true` must never count as the number 1.
@@ -41,7 +45,7 @@ def to_micros(value: object) -> int:
         significant -= 1
     exponent += len(digits) - significant
     if exponent < -DECIMAL_PLACES:
-        raise AmountError("must have at most 6 decimal places (one micro-dollar)")
+        raise PrecisionError("must have at most 6 decimal places (one micro-dollar)")
     # At most 1e9 with 6 places: a handful of digits, so int() is cheap and safe here.
     number = int("".join(map(str, digits[:significant])))
     return int(number * 10 ** (exponent + DECIMAL_PLACES))

@@ -310,3 +310,18 @@ def test_forms_that_disagree_say_what_each_one_read(
     assert "1000000000" in number["problem"]
     assert "999999999.999999" in number["problem"]
     assert "999999999.999999" in text["problem"]
+
+
+@pytest.mark.parametrize(("operation", "path", "fields", "name"), MONEY_REQUESTS)
+def test_a_number_with_float_noise_says_to_round_it(
+    api: Api, operation: str, path: str, fields: dict[str, Any], name: str
+) -> None:
+    # 0.1 + 0.2 in any language's binary floats: the digits past the sixth place are
+    # the float's, so say to round (or send the exact string), not only the rule.
+    response = _post(api, operation, path, {**fields, name: 0.1 + 0.2})
+    body = assert_error(response, operation, 422, "validation_error")
+    (detail,) = body["details"]
+    assert detail["field"] == name
+    assert "at most 6 decimal places" in detail["problem"]
+    assert "round it" in detail["problem"]
+    assert f"{name}Decimal" in detail["problem"]
