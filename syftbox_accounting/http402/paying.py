@@ -4,7 +4,7 @@ bounded to the challenge's amount and expiry, and sending the request once more 
 it.
 
 One core, `Payer.pay`, a generator that yields the I/O it needs (send a request, make
-a token, close an answer) and is driven by two thin drivers, `PayingTransport` and
+a token, look a charge up, close an answer) and is driven by two thin drivers, `PayingTransport` and
 `AsyncPayingTransport`, as the library's flows are (pympp's own transport is async
 only). The core keeps what must hold across calls: the challenges it paid (a challenge
 is paid once), and the credential of a paid request whose answer was lost, sent again
@@ -20,17 +20,23 @@ import logging
 import threading
 import time
 from collections.abc import Generator, Iterable
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from syftbox_accounting import errors, validation
-from syftbox_accounting.errors import BudgetExceededError, InvalidInputError, PaymentError
+from syftbox_accounting import errors, operations, types, validation
+from syftbox_accounting.errors import (
+    AccountingError,
+    BudgetExceededError,
+    InvalidInputError,
+    PaymentError,
+)
 from syftbox_accounting.http402 import method
 from syftbox_accounting.http402.budget import Budget, Reservation
 from syftbox_accounting.http402.receipt import RECEIPT_EXTENSION
 from syftbox_accounting.render import money
-from syftbox_accounting.transport import Flow
+from syftbox_accounting.transport import Flow, result_of
 
 if TYPE_CHECKING:
     from syftbox_accounting.accounting.payments import PaymentMethods
@@ -61,11 +67,18 @@ class _Mint:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class _Ask:
+    """Ask the accounting service with `flow`: the driver answers with its result."""
+
+    flow: Flow[types.Transaction]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class _Close:
     response: httpx.Response
 
 
-_Step = _Send | _Mint | _Close
+_Step = _Send | _Mint | _Ask | _Close
 PayFlow = Generator[_Step, Any, httpx.Response]
 
 
@@ -295,9 +308,9 @@ class Payer:
         if response.is_success:
             self._forget(fingerprint)
             self._settle(paid, response, retry.url)
-        elif response.status_code < 500:
-            self._forget(fingerprint)  # answered: refused, or failed and cancelled
-        return response  # 5xx: the outcome is unknown; the credential stays for a retry
+        elif (yield from self._settle_failed(paid, response, retry.url)):
+            self._forget(fingerprint)  # answered: refused, or failed and settled
+        return response  # otherwise the outcome is unknown; the credential stays for a retry
 
     def _settle(self, paid: _Paid, response: httpx.Response, url: httpx.URL) -> None:
         """Read the receipt; the budgets count what it says was paid (without a valid
@@ -319,6 +332,65 @@ class Payer:
         for reservation in paid.reservations:
             reservation.settle(receipt.amount)
         response.extensions = {**response.extensions, RECEIPT_EXTENSION: receipt}
+
+    def _settle_failed(
+        self, paid: _Paid, response: httpx.Response, url: httpx.URL
+    ) -> Generator[_Step, Any, bool]:
+        """A paid request answered with an error: the budgets count what the accounting
+        service says the charge of its receipt came to (nothing once cancelled, the
+        capture once completed, the maximum while it is pending: it may still be
+        captured). A ``402`` without a receipt refused the credential before any charge.
+        Returns whether the outcome is known (a retry would not change it)."""
+        header = response.headers.get(method.RECEIPT_HEADER)
+        where = _shown(_origin(url))
+        if header is None:
+            if response.status_code == 402:
+                # The credential was refused (the payer's funds, a spent or expired
+                # token, a challenge already settled): nothing was charged with it.
+                for reservation in paid.reservations:
+                    reservation.release()
+                return True
+            if response.status_code < 500:
+                _unknown(where, response.status_code, "it has no valid Payment-Receipt", paid)
+            return response.status_code < 500
+        try:
+            receipt = method.read_receipt(header, paid.offer)
+        except ValueError as exc:
+            _unknown(where, response.status_code, f"it has no valid Payment-Receipt ({exc})", paid)
+            return response.status_code < 500
+        try:
+            charge: types.Transaction = yield _Ask(self._charge_of(receipt.transaction_id))
+        except AccountingError as exc:
+            _unknown(where, response.status_code, f"its charge cannot be looked up ({exc})", paid)
+            return False  # a retry of the same credential may learn it
+        me = self.client.get_email().lower()
+        if (charge.sender_email.lower(), charge.recipient_email.lower()) != (
+            me,
+            paid.offer.recipient.lower(),
+        ):
+            _unknown(where, response.status_code, "its receipt names another payment", paid)
+            return response.status_code < 500
+        if charge.status is types.TransactionStatus.CANCELLED:
+            spent = Decimal(0)
+        elif charge.status is types.TransactionStatus.COMPLETED:
+            spent = charge.amount
+        else:  # pending: the hold may still be captured, up to the maximum
+            return response.status_code < 500
+        for reservation in paid.reservations:
+            reservation.settle(spent)
+        shown = dataclasses.replace(receipt, amount=min(spent, paid.offer.amount))
+        response.extensions = {**response.extensions, RECEIPT_EXTENSION: shown}
+        return True
+
+    def _charge_of(self, transaction_id: str) -> Flow[types.Transaction]:
+        """The payer's own view of a charge (found in its history at a service without
+        a lookup by id, as `get_transaction` does)."""
+        from syftbox_accounting.accounting.history import HistoryMethods
+
+        if isinstance(self.client, HistoryMethods):  # an AccountingClient: always
+            return self.client._get_transaction(transaction_id)
+        call = operations.get_transaction(validation.transaction_id(transaction_id))
+        return result_of(call)
 
     def _remember(self, fingerprint: str, paid: _Paid) -> None:
         with self._lock:
@@ -370,6 +442,8 @@ class PayingTransport(httpx.BaseTransport):
         if isinstance(step, _Mint):
             # Hidden: the driver's frame keeps it, and a traceback may print its locals.
             return validation.Hidden(self.payer.client._run(step.flow))
+        if isinstance(step, _Ask):
+            return self.payer.client._run(step.flow)
         step.response.close()
         return None
 
@@ -405,6 +479,8 @@ class AsyncPayingTransport(httpx.AsyncBaseTransport):
             return await self._inner.handle_async_request(step.request)
         if isinstance(step, _Mint):
             return validation.Hidden(await self.payer.client._run_async(step.flow))
+        if isinstance(step, _Ask):
+            return await self.payer.client._run_async(step.flow)
         await step.response.aclose()
         return None
 
@@ -466,6 +542,17 @@ def _made(kind: Any, transport: Any, options: dict[str, Any]) -> Any:
 def _refused(summary: str, hint: str) -> PaymentError:
     return PaymentError(
         f"{summary} Nothing was paid.", hint=hint or None, hint_key=errors.CHALLENGE_REFUSED
+    )
+
+
+def _unknown(where: str, status: int, why: str, paid: _Paid) -> None:
+    log.warning(
+        "The paid answer (%s) of %s says nothing this client can check about its charge "
+        "(%s): its payment stays counted at its maximum, $%s.",
+        status,
+        where,
+        why,
+        paid.offer.amount,
     )
 
 

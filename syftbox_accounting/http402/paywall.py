@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any
 
 import anyio
 
-from syftbox_accounting import validation
+from syftbox_accounting import types, validation
 from syftbox_accounting.errors import (
     AccountingError,
     InsufficientFundsError,
@@ -423,7 +423,9 @@ class Paywall:
                     answer.status,
                     " ".join(notes),
                 )
-            return answer  # not charged: nothing moved (or will), and no receipt
+            # Not charged (or held still): the receipt names the charge, so that the
+            # payer learns from the accounting service what it cost.
+            return self._receipted(answer, payment.transaction, challenge_id)
         except _Raised as raised:
             for note in getattr(raised, "__notes__", ()):
                 raised.error.add_note(note)  # e.g. that cancelling failed too
@@ -442,13 +444,21 @@ class Paywall:
                 f"The payment could not be settled ({exc.summary}); the answer is withheld.",
                 500,
             )
-        transaction = payment.transaction
+        return self._receipted(answer, payment.transaction, challenge_id)
+
+    def _receipted(
+        self, answer: _Answer, transaction: types.Transaction, challenge_id: str
+    ) -> _Answer:
+        """`answer` with the receipt of its charge: what was captured (0 once
+        cancelled; the hold while it is pending, since it may still be captured)."""
         charged = (
-            transaction.amount if transaction.status is TransactionStatus.COMPLETED else Decimal(0)
+            Decimal(0)
+            if transaction.status is TransactionStatus.CANCELLED
+            else (transaction.amount)
         )
         receipt = method.receipt_header(
             transaction_id=transaction.id,
-            charged=charged,
+            charged=min(charged, self.amount),
             max_amount=self.amount,
             challenge_id=challenge_id,
             timestamp=datetime.datetime.fromtimestamp(int(self._clock()), datetime.UTC),

@@ -58,11 +58,13 @@ class FakeService:
         reuse_challenge: bool = False,
         receipt: Callable[[str, Decimal], str | None] | None = None,
         paid_answer: int = 200,
+        on_paid: Callable[[str, method.Payload], httpx.Response] | None = None,
     ) -> None:
         self.request = method.request(intent, amount, recipient, accounting_url)
         self.intent, self.amount, self.expires_in = intent, Decimal(amount), expires_in
         self.others, self.header, self.reuse = others, header, reuse_challenge
         self.receipt, self.paid_answer = receipt, paid_answer
+        self.on_paid = on_paid  # answers a paid request (challenge id, payload) instead
         self.payloads: list[method.Payload] = []
         self.credentials: list[str] = []
         self.seen: list[httpx.Request] = []
@@ -103,6 +105,8 @@ class FakeService:
         )
         self.payloads.append(payload)
         self.credentials.append(value)
+        if self.on_paid is not None:
+            return self.on_paid(credential.challenge.id, payload)
         if self.paid_answer != 200:
             return httpx.Response(self.paid_answer, json={"error": "scripted"})
         header = method.receipt_header(

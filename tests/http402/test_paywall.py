@@ -361,7 +361,10 @@ async def test_an_endpoint_that_answers_an_error_is_not_charged(
         answer = await http.post("/refuse", headers={"Authorization": credential})
         again = await http.post("/refuse", headers={"Authorization": credential})
     assert (answer.status_code, answer.json()) == (400, {"error": "no such model"})
-    assert "payment-receipt" not in answer.headers
+    # Its receipt names the cancelled charge, so that the payer can learn what it cost.
+    receipt = mpp.parse_payment_receipt(answer.headers["payment-receipt"])
+    assert (receipt.extensions or {})["charged_amount"] == "0"
+    assert payer.get_transaction(receipt.reference).status.value == "CANCELLED"
     assert again.content == answer.content  # the first outcome, again
     assert service.runs["refuse"] == 1
     assert balances(payer, service.accounting) == [2, 0]

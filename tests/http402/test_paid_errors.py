@@ -1,0 +1,196 @@
+"""A paid request answered with an error: the budgets count what the payer really
+spent, as the accounting service tells it (a cancelled hold: nothing; a capture below
+the maximum: that capture; a hold still pending: its maximum), on the sync and the
+async paying clients alike."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import httpx
+import pytest
+
+from syftbox_accounting import AccountingClient, Budget, RetryPolicy, receipt_of
+from syftbox_accounting.http402 import method
+from syftbox_accounting.testing.harness import AccountingTestService
+from tests.http402.conftest import PAID_URL, PRICE, PaidService, balances, paid_app, pending
+from tests.http402.test_paying import SERVICE_URL, FakeService
+
+pytestmark = pytest.mark.accounting_service(mode="in-process")
+
+PROBLEMS = "https://paymentauth.org/problems/"
+
+
+@pytest.fixture
+def payer(accounting_service: AccountingTestService) -> AccountingClient:
+    return accounting_service.create_account(balance=2)
+
+
+async def _post_async(
+    payer: AccountingClient, budget: Budget, transport: httpx.AsyncBaseTransport, path: str
+) -> httpx.Response:
+    async with payer.paying_http_client_async(
+        budget=budget, transport=transport, base_url=PAID_URL
+    ) as http:
+        return await http.post(path, json={"text": "hello", "tokens": 1})
+
+
+# -- the paywall cancelled the hold: nothing was spent
+
+
+def test_a_refused_paid_call_counts_nothing(served: PaidService, payer: AccountingClient) -> None:
+    budget = Budget(per_day=1)
+    with payer.paying_http_client(budget=budget, base_url=served.url) as http:
+        answer = http.post("/refuse", json={"text": "hello"})
+    assert answer.status_code == 400
+    assert served.runs["refuse"] == 1
+    assert budget.spent() == 0
+    assert budget.entries == ()
+    receipt = receipt_of(answer)
+    assert receipt is not None
+    assert receipt.amount == 0
+    assert balances(payer) == [2]
+
+
+@pytest.mark.anyio
+async def test_a_refused_paid_call_counts_nothing_async(
+    service: PaidService, payer: AccountingClient
+) -> None:
+    budget = Budget(per_day=1)
+    answer = await _post_async(payer, budget, httpx.ASGITransport(app=service.app), "/refuse")
+    assert answer.status_code == 400
+    assert budget.spent() == 0
+    receipt = receipt_of(answer)
+    assert receipt is not None
+    assert receipt.amount == 0
+
+
+# -- the credential was refused before any charge: nothing was spent
+
+
+def test_a_payment_the_payer_cannot_afford_counts_nothing(
+    served: PaidService, accounting_service: AccountingTestService
+) -> None:
+    poor = accounting_service.create_account(balance=Decimal("0.10"))
+    budget = Budget(per_day=1)
+    with poor.paying_http_client(budget=budget, base_url=served.url) as http:
+        answer = http.post("/summarize", json={"text": "hello"})
+    assert answer.status_code == 402
+    assert answer.json()["type"] == PROBLEMS + "payment-insufficient"
+    assert served.runs["summarize"] == 0
+    assert budget.spent() == 0
+
+
+@pytest.mark.anyio
+async def test_a_payment_the_payer_cannot_afford_counts_nothing_async(
+    service: PaidService, accounting_service: AccountingTestService
+) -> None:
+    poor = accounting_service.create_account(balance=Decimal("0.10"))
+    budget = Budget(per_day=1)
+    answer = await _post_async(poor, budget, httpx.ASGITransport(app=service.app), "/summarize")
+    assert answer.status_code == 402
+    assert budget.spent() == 0
+
+
+# -- the hold stays pending (cancelling it failed): it may still be captured
+
+
+@pytest.mark.anyio
+async def test_a_hold_left_pending_stays_counted_at_its_maximum(
+    accounting_service: AccountingTestService, payer: AccountingClient
+) -> None:
+    account = accounting_service.create_account(balance=0, retry_policy=RetryPolicy(max_retries=0))
+    service = paid_app(account)
+    accounting_service.faults.status("cancelTransaction", 503, times=None)
+    budget = Budget(per_day=1)
+    answer = await _post_async(payer, budget, httpx.ASGITransport(app=service.app), "/refuse")
+    accounting_service.faults.clear()
+    assert answer.status_code == 400
+    assert len(pending(account)) == 1
+    assert budget.spent() == PRICE
+    assert [e.paid for e in budget.entries] == [False]
+
+
+# -- a service that captured less, or says otherwise than the accounting service
+
+
+def _capturing(service: AccountingClient, captured: str, said: str | None) -> Any:
+    """A paid answer of 422 after capturing `captured` of the hold, with a receipt that
+    says `said` was charged (None: no receipt)."""
+
+    def answer(challenge_id: str, payload: method.Payload) -> httpx.Response:
+        with service.charging(payload.payer, PRICE, payload.token) as payment:
+            payment.capture(Decimal(captured))
+        headers = {}
+        if said is not None:
+            headers["Payment-Receipt"] = method.receipt_header(
+                transaction_id=payment.id,
+                charged=Decimal(said),
+                max_amount=PRICE,
+                challenge_id=challenge_id,
+                timestamp=datetime.datetime.now(datetime.UTC),
+            )
+        return httpx.Response(422, headers=headers, json={"error": "partly done"})
+
+    return answer
+
+
+def _fake(
+    accounting_service: AccountingTestService,
+    service: AccountingClient,
+    on_paid: Callable[[str, method.Payload], httpx.Response],
+) -> FakeService:
+    return FakeService(service.get_email(), accounting_service.url, on_paid=on_paid)
+
+
+@pytest.mark.parametrize("said", ["0.10", "0"], ids=["told", "understated"])
+def test_a_capture_below_the_maximum_counts_what_the_accounting_service_says(
+    accounting_service: AccountingTestService, payer: AccountingClient, said: str
+) -> None:
+    service = accounting_service.create_account(balance=0)
+    fake = _fake(accounting_service, service, _capturing(service, "0.10", said))
+    budget = Budget(per_day=1)
+    with payer.paying_http_client(
+        budget=budget, transport=fake.transport, base_url=SERVICE_URL
+    ) as http:
+        answer = http.post("/q", json={})
+    assert answer.status_code == 422
+    assert budget.spent() == Decimal("0.10")
+    assert [e.paid for e in budget.entries] == [True]
+    assert balances(payer) == [Decimal("1.90")]
+
+
+@pytest.mark.anyio
+async def test_a_capture_below_the_maximum_counts_what_the_accounting_service_says_async(
+    accounting_service: AccountingTestService, payer: AccountingClient
+) -> None:
+    service = accounting_service.create_account(balance=0)
+    fake = _fake(accounting_service, service, _capturing(service, "0.10", "0"))
+    budget = Budget(per_day=1)
+    answer = await _post_async(payer, budget, fake.transport, "/q")
+    assert answer.status_code == 422
+    assert budget.spent() == Decimal("0.10")
+
+
+def test_an_error_without_a_receipt_stays_counted_at_the_maximum(
+    accounting_service: AccountingTestService,
+    payer: AccountingClient,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    service = accounting_service.create_account(balance=0)
+    fake = _fake(accounting_service, service, _capturing(service, "0.10", None))
+    budget = Budget(per_day=1)
+    with (
+        caplog.at_level(logging.WARNING, logger="syftbox_accounting.http402"),
+        payer.paying_http_client(
+            budget=budget, transport=fake.transport, base_url=SERVICE_URL
+        ) as http,
+    ):
+        assert http.post("/q", json={}).status_code == 422
+    assert budget.spent() == PRICE  # what it cost is unknown: its maximum
+    assert "no valid Payment-Receipt" in caplog.text
+    assert "counted at its maximum" in caplog.text
