@@ -387,7 +387,7 @@ class ChargeMethods(UserBase):
             raise
         payment._open = False
         try:
-            payment.transaction = self._run(_finish(payment, key))
+            payment.transaction = self._run(finish(payment, key))
         except (KeyboardInterrupt, SystemExit) as exc:
             _interrupted(exc, payment)
             raise
@@ -440,7 +440,7 @@ class ChargeMethods(UserBase):
         # charge is settled.
         with anyio.CancelScope(shield=True):
             try:
-                payment.transaction = await self._run_async(_finish(payment, key))
+                payment.transaction = await self._run_async(finish(payment, key))
             except (KeyboardInterrupt, SystemExit) as exc:
                 _interrupted(exc, payment)
                 raise
@@ -451,9 +451,11 @@ class ChargeMethods(UserBase):
 # the operation after the flow).
 
 
-def _finish(payment: Payment, key: str) -> Flow[types.Transaction]:
+def finish(payment: Payment, key: str) -> Flow[types.Transaction]:
     """The end of a clean `charging()` block: capture the price, or cancel at a price
-    of 0, so that nothing moves (the flow is named after what it does, for errors)."""
+    of 0, so that nothing moves (the flow is named after what it does, for errors).
+    Run again with the same `key` after it failed (a paywall does), it settles the
+    charge once: the service answers a repeat of a step that landed from its record."""
     if payment.price is not None and not payment.price:
         return _cancel_transaction(payment, key)
     return _confirm_transaction(payment, key)

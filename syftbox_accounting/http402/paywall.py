@@ -18,7 +18,11 @@ with its ``Payment-Receipt``.
 
 The same credential sent again (its answer was lost) never charges twice: it gets the
 first answer again, from memory (``410`` when that answer was too large to keep), and a
-credential whose first request failed gets a fresh challenge. That memory is per
+credential whose first request failed gets a fresh challenge. When capturing fails
+after the work (the accounting service is unreachable), the answer is kept and the
+payer gets ``503`` with ``Retry-After``: the same credential again captures the charge
+(with the same idempotency key, so once) and gets the answer; once the hold has lapsed,
+it gets a fresh challenge instead. That memory is per
 process; across processes (or after a restart) the accounting service's idempotency
 keys, derived from the challenge, still charge once, but the endpoint runs again. Give
 every process the same `secret_key` so that any of them recognizes a challenge another
@@ -45,6 +49,7 @@ import anyio
 from syftbox_accounting import types, validation
 from syftbox_accounting.errors import (
     AccountingError,
+    HoldExpiredError,
     InsufficientFundsError,
     InvalidInputError,
     PaymentError,
@@ -70,6 +75,8 @@ MAX_KEPT_ANSWER = 8 * 1024 * 1024
 # How many settled credentials a paywall remembers (expired ones go first).
 MAX_KEPT = 4096
 DEFAULT_EXPIRES_IN = 600.0
+# When a payer may send again the credential of work whose payment is being settled.
+SETTLE_RETRY_AFTER = b"1"
 
 
 def _load_the_method() -> None:
@@ -206,6 +213,12 @@ class _Outcome:
     done: anyio.Event = dataclasses.field(default_factory=anyio.Event)
     answer: _Answer | None = None
     unkept: int = 0  # the size of a paid answer too large to keep
+    receipt: bytes | None = None  # of that answer
+    # The work was done but its charge could not be settled: settled again when the
+    # credential comes again (one at a time), then its answer is sent.
+    unsettled: _Unsettled | None = None
+    lapsed: bool = False  # its hold lapsed first: a replay gets a fresh challenge
+    settling: anyio.Lock = dataclasses.field(default_factory=anyio.Lock)
 
 
 @dataclasses.dataclass
@@ -261,6 +274,18 @@ class _Raised(Exception):
     def __init__(self, error: Exception) -> None:
         super().__init__(str(error))
         self.error = error
+
+
+@dataclasses.dataclass(eq=False)
+class _Unsettled(Exception):
+    """The endpoint answered below 400, and its charge could not be captured: the
+    answer is withheld until it is."""
+
+    answer: _Answer
+    payment: Payment
+    key: str
+    challenge_id: str
+    error: AccountingError  # why it could not
 
 
 class _NotCharged(Exception):
@@ -339,13 +364,12 @@ class Paywall:
                 # Not charged: forgotten, so that the same credential may come again.
                 self._outcomes.pop(challenge_id, None)
                 answer = refused.answer
+            except _Unsettled as unsettled:
+                outcome.unsettled = unsettled
+                answer = self._not_settled(outcome, unsettled.error)
         finally:
-            # For replays (and a concurrent one waiting), unless too large: a replay then
-            # gets a fresh challenge, as when the endpoint raised (no answer).
-            if answer is not None and answer.size <= MAX_KEPT_ANSWER:
-                outcome.answer = answer
-            elif answer is not None and answer.header(b"payment-receipt") is not None:
-                outcome.unkept = answer.size  # paid: a replay must not be asked to pay
+            if outcome.unsettled is None and not outcome.lapsed:
+                _record(outcome, answer)
             outcome.done.set()
         await answer.send(send)
 
@@ -433,18 +457,52 @@ class Paywall:
         except AccountingError as exc:
             if not entered:
                 raise _NotCharged(self._refusal(exc)) from exc
-            # The work was done, but the payment could not be settled: no answer for free.
-            # With its notes: which charge stays pending, and what to do with it.
-            log.warning(
-                "The paywall could not settle a payment: %s",
-                " ".join([exc.summary, *getattr(exc, "__notes__", ())]),
-            )
-            return _problem_answer(
-                method.problems.InternalPaymentError,
-                f"The payment could not be settled ({exc.summary}); the answer is withheld.",
-                500,
-            )
+            # The work was done, but the payment could not be settled: no answer for
+            # free; it is settled again when the same credential comes again.
+            raise _Unsettled(answer, payment, key, challenge_id, exc) from exc
         return self._receipted(answer, payment.transaction, challenge_id)
+
+    async def _settle_again(self, outcome: _Outcome, unsettled: _Unsettled) -> _Answer:
+        """Settle the charge the work of `outcome` left unsettled (the same steps, with
+        the same idempotency keys: a step that landed is not made again), and the
+        answer that says so: the endpoint's, with its receipt, once it is captured."""
+        from syftbox_accounting.accounting import charges
+
+        payment = unsettled.payment
+        try:
+            with anyio.CancelScope(shield=True):  # a capture cut short is a capture unknown
+                payment.transaction = await self.accounting._run_async(
+                    charges.finish(payment, unsettled.key)
+                )
+        except AccountingError as exc:
+            return self._not_settled(outcome, exc)
+        outcome.unsettled = None
+        answer = self._receipted(unsettled.answer, payment.transaction, unsettled.challenge_id)
+        _record(outcome, answer)
+        return answer
+
+    def _not_settled(self, outcome: _Outcome, exc: AccountingError) -> _Answer:
+        """The answer to a credential whose work is done and whose charge could not be
+        settled (`exc`): come again with it (503), or, once its hold lapsed, pay anew."""
+        log.warning("The paywall could not settle a payment: %s", _told(exc))
+        if isinstance(exc, HoldExpiredError):
+            # Nothing moved, and nothing can now: the work is not paid for.
+            outcome.unsettled, outcome.lapsed = None, True
+            return self._challenge(
+                method.problems.PaymentExpiredError,
+                "The work was done, but the payment's hold lapsed before it could be "
+                f"captured ({exc.summary}): nothing was charged, and the answer is "
+                "withheld. Send the request again to pay the new challenge.",
+            )
+        # Pending still, or settled without our knowing: the same credential again
+        # settles it (once) and gets the answer.
+        detail = (
+            f"The work is done, but its payment could not be settled yet ({exc.summary}); "
+            "nothing more is charged. Send the same request with the same credential again "
+            "(a paying client does when you send the request again) to get the answer."
+        )
+        answer = _problem_answer(method.problems.InternalPaymentError, detail, 503)
+        return answer.with_headers([(b"retry-after", SETTLE_RETRY_AFTER)])
 
     def _receipted(
         self, answer: _Answer, transaction: types.Transaction, challenge_id: str
@@ -494,16 +552,26 @@ class Paywall:
             await self._challenge(errors.InvalidChallengeError, detail).send(send)
             return
         await earlier.done.wait()
+        if earlier.unsettled is not None:
+            async with earlier.settling:  # one at a time; the next finds it settled
+                unsettled = earlier.unsettled
+                if unsettled is not None:
+                    await (await self._settle_again(earlier, unsettled)).send(send)
+                    return
         if earlier.answer is not None:
             await earlier.answer.send(send)  # the first answer again: charged once
             return
         if earlier.unkept:
             detail = (
-                f"This credential was charged once, and answered with {earlier.unkept} bytes, "
-                f"too large for this service to keep (at most {MAX_KEPT_ANSWER}): the answer "
-                "cannot be sent again, and nothing more is charged."
+                f"This credential was settled once (its receipt says what it cost), and "
+                f"answered with {earlier.unkept} bytes, too large for this service to keep "
+                f"(at most {MAX_KEPT_ANSWER}): the answer cannot be sent again, and nothing "
+                "more is charged."
             )
-            await _problem_answer(errors.InvalidChallengeError, detail, 410).send(send)
+            gone = _problem_answer(errors.InvalidChallengeError, detail, 410)
+            if earlier.receipt is not None:
+                gone = gone.with_headers([(b"payment-receipt", earlier.receipt)])
+            await gone.send(send)
             return
         detail = (
             "This credential was used already, and its request did not complete (its "
@@ -561,6 +629,22 @@ class _Paywalled:
             await self.app(scope, receive, send)
             return
         await self.paywall.serve(self.app, scope, receive, send)
+
+
+def _record(outcome: _Outcome, answer: _Answer | None) -> None:
+    """Keep `answer` for replays of its credential (and a concurrent one waiting),
+    unless too large: a replay then gets a fresh challenge, as when the endpoint raised
+    (no answer), or, if it was settled, 410 with its receipt."""
+    if answer is not None and answer.size <= MAX_KEPT_ANSWER:
+        outcome.answer = answer
+    elif answer is not None and answer.header(b"payment-receipt") is not None:
+        outcome.unkept = answer.size  # settled: a replay must not be asked to pay
+        outcome.receipt = answer.header(b"payment-receipt")
+
+
+def _told(exc: AccountingError) -> str:
+    """An error with its notes: which charge stays pending, and what to do with it."""
+    return " ".join([exc.summary, *getattr(exc, "__notes__", ())])
 
 
 def _problem_answer(

@@ -275,7 +275,9 @@ async def test_a_paid_answer_too_large_to_keep_is_not_paid_for_again(
     assert again.status_code == 410
     assert "www-authenticate" not in again.headers  # nothing to pay
     assert "too large" in again.json()["detail"]
-    assert "charged once" in again.json()["detail"]
+    assert "settled once" in again.json()["detail"]
+    # The receipt of the charge comes again, so that the payer learns what it paid.
+    assert again.headers["payment-receipt"] == first.headers["payment-receipt"]
     assert service.runs["summarize"] == 1
     assert balances(payer, service.accounting) == [Decimal("1.75"), PRICE]
 
@@ -285,12 +287,17 @@ async def test_a_paying_client_whose_large_answer_was_lost_pays_once(
 ) -> None:
     monkeypatch.setattr(paywall_module, "MAX_KEPT_ANSWER", 8)
     network = AsyncLoseFirstPaidAnswer(httpx.ASGITransport(app=service.app))
-    async with payer.paying_http_client_async(transport=network, base_url=PAID_URL) as http:
+    budget = Budget(per_day=1)
+    async with payer.paying_http_client_async(
+        budget=budget, transport=network, base_url=PAID_URL
+    ) as http:
         with pytest.raises(httpx.TransportError):
             await http.post("/summarize", json={"text": "first text"})
         again = await http.post("/summarize", json={"text": "first text"})
     assert again.status_code == 410
     assert len(set(network.credentials)) == 1  # the same credential, no new payment
+    # Its receipt, checked at the accounting service, settles the budget at the price.
+    assert [(e.amount, e.paid) for e in budget.entries] == [(PRICE, True)]
     assert service.runs["summarize"] == 1
     assert balances(payer, service.accounting) == [Decimal("1.75"), PRICE]
 
@@ -430,7 +437,7 @@ async def test_an_unreachable_accounting_service_charges_nothing_and_may_be_retr
     ("path", "operation", "status", "told"),
     [
         ("/refuse", "cancelTransaction", 400, "Cancelling transaction"),
-        ("/summarize", "confirmTransaction", 500, "stays pending"),
+        ("/summarize", "confirmTransaction", 503, "stays pending"),
     ],
 )
 async def test_a_charge_left_pending_is_told_to_the_operator(
