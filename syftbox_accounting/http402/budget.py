@@ -87,7 +87,7 @@ class Reservation:
         Raises:
             InvalidInputError: `paid` is not 0 or an amount; the reservation stays.
         """
-        value = Decimal(0) if _is_zero(paid) else _amount(paid, "paid")
+        value = Decimal(0) if is_zero(paid) else _amount(paid, "paid")
         if not self._done:
             self._done = True
             self._budget._settle(self._id, min(value, self.amount))
@@ -113,7 +113,7 @@ class Budget:
         clock: seconds since the epoch (`time.time` by default; tests inject one).
 
     Limits are amounts (int, float, Decimal or a decimal string such as ``"0.10"``),
-    with at most 6 decimal places; None means no limit.
+    with at most 6 decimal places; 0 allows nothing; None means no limit.
 
     Raises:
         InvalidInputError: a malformed limit or pattern, or a ledger file that cannot
@@ -347,8 +347,9 @@ def _recipient(value: object) -> str:
     return validation.email(value, "recipient")
 
 
-def _is_zero(value: object) -> bool:
-    """0 in any amount form settle() takes ("0.00" too), which `_amount` refuses."""
+def is_zero(value: object) -> bool:
+    """0 in any amount form a limit, settle() or a paywall's price takes ("0.00" too),
+    which `_amount` refuses."""
     if isinstance(value, str):
         text = value.strip()
         return _DECIMAL.fullmatch(text) is not None and Decimal(text).is_zero()
@@ -358,7 +359,9 @@ def _is_zero(value: object) -> bool:
 
 
 def _limit(value: object, name: str) -> Decimal | None:
-    return None if value is None else _amount(value, name)
+    if value is None:
+        return None
+    return Decimal(0) if is_zero(value) else _amount(value, name)
 
 
 def _amount(value: object, name: str) -> Decimal:

@@ -55,6 +55,7 @@ from syftbox_accounting.errors import (
     PaymentError,
     ServiceException,
 )
+from syftbox_accounting.http402.budget import is_zero
 from syftbox_accounting.types import TransactionStatus
 
 if TYPE_CHECKING:
@@ -148,6 +149,13 @@ def require_payment(
     given = price if price is not None else max_price
     if isinstance(given, str):
         given = given.strip()  # as a Budget reads it (the wire form has no spaces)
+    if is_zero(given):
+        raise InvalidInputError(
+            f"{_named(price)} is 0: a paywall asks for a payment, and there is none to "
+            "ask for. Serve a free endpoint without require_payment(); for work that may "
+            "cost nothing, pass max_price= (the most it may cost) and call "
+            "payment_of(request).capture(0) in the endpoint."
+        )
     amount = Decimal(method.amount_text(given, _named(price)))
     lifetime = validation.expires_in(
         expires_in.total_seconds() if isinstance(expires_in, datetime.timedelta) else expires_in,

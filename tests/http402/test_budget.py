@@ -250,7 +250,7 @@ def test_a_ledger_that_is_a_folder_is_refused(tmp_path: Path) -> None:
     [
         ({"per_call": "ten"}, "per_call must be an amount of US dollars"),
         ({"per_hour": "-1"}, "per_hour must be an amount"),
-        ({"per_day": 0}, "per_day must be greater than 0"),
+        ({"per_day": -1}, "per_day must be greater than 0"),
         ({"per_recipient": Decimal("0.0000001")}, "too precise"),
         ({"per_call": float("nan")}, "finite"),
         ({"allow": ["nobody"]}, "allow must list emails or patterns"),
@@ -263,6 +263,18 @@ def test_a_ledger_that_is_a_folder_is_refused(tmp_path: Path) -> None:
 def test_bad_limits_are_refused(options: dict[str, Any], message: str) -> None:
     with pytest.raises(InvalidInputError, match=message):
         Budget(**options)
+
+
+@pytest.mark.parametrize("zero", [0, 0.0, Decimal(0), Decimal("0.00"), "0", " 0.00 "])
+@pytest.mark.parametrize("limit", ["per_call", "per_hour", "per_day", "per_recipient"])
+def test_a_limit_of_zero_in_any_form_allows_nothing(clock: Clock, limit: str, zero: object) -> None:
+    # A limit worked out from what is left (or an agent frozen on purpose) may be 0.
+    budget = Budget(**{limit: zero}, clock=clock)
+    assert getattr(budget, limit) == 0
+    error = _refusal(budget, ALICE, "0.000001")
+    assert error.limit == limit
+    assert "$0.00" in str(error)
+    assert budget.spent() == 0
 
 
 @pytest.mark.parametrize("amount", [0.25, "0.25", 1, Decimal("0.25")])

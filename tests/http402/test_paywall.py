@@ -530,6 +530,19 @@ async def test_bad_paywall_options_are_refused(
         require_payment(service.accounting, **options)
 
 
+@pytest.mark.parametrize("zero", [0, 0.0, Decimal(0), "0", "0.00", " 0 "])
+@pytest.mark.parametrize("option", ["price", "max_price"])
+async def test_a_price_of_zero_says_what_to_do_instead(
+    service: PaidService, option: str, zero: object
+) -> None:
+    with pytest.raises(InvalidInputError) as refused:
+        require_payment(service.accounting, **{option: zero})
+    message = str(refused.value)
+    assert f"{option} is 0" in message
+    assert "without require_payment" in message  # a free endpoint
+    assert "capture(0)" in message  # work that may cost nothing
+
+
 @pytest.mark.parametrize("given", [" 0.25", "0.25 ", "\t0.25\n"])
 @pytest.mark.parametrize("option", ["price", "max_price"])
 async def test_a_price_takes_the_amount_strings_a_budget_takes(
