@@ -130,7 +130,7 @@ class Payer:
         if lost is not None:
             # This request was paid, and its answer lost: the same credential again, so
             # that the service recognizes it and charges once.
-            response = yield from self._send_paid(request, lost, fingerprint)
+            response = yield from self._send_paid(request, lost, fingerprint, again=True)
         else:
             response = yield _Send(request)
         if response.status_code != 402:
@@ -280,7 +280,7 @@ class Payer:
         return _Paid(offer, challenge.credential_header, value, reservations, kept_until)
 
     def _send_paid(
-        self, request: httpx.Request, paid: _Paid, fingerprint: str
+        self, request: httpx.Request, paid: _Paid, fingerprint: str, *, again: bool = False
     ) -> Generator[_Step, Any, httpx.Response]:
         headers = httpx.Headers(request.headers)
         for name in _CREDENTIAL_HEADERS:
@@ -308,7 +308,7 @@ class Payer:
         if response.is_success:
             self._forget(fingerprint)
             self._settle(paid, response, retry.url)
-        elif (yield from self._settle_failed(paid, response, retry.url)):
+        elif (yield from self._settle_failed(paid, response, retry.url, again)):
             self._forget(fingerprint)  # answered: refused, or failed and settled
         return response  # otherwise the outcome is unknown; the credential stays for a retry
 
@@ -334,19 +334,20 @@ class Payer:
         response.extensions = {**response.extensions, RECEIPT_EXTENSION: receipt}
 
     def _settle_failed(
-        self, paid: _Paid, response: httpx.Response, url: httpx.URL
+        self, paid: _Paid, response: httpx.Response, url: httpx.URL, again: bool
     ) -> Generator[_Step, Any, bool]:
         """A paid request answered with an error: the budgets count what the accounting
         service says the charge of its receipt came to (nothing once cancelled, the
         capture once completed, the maximum while it is pending: it may still be
-        captured). A ``402`` without a receipt refused the credential before any charge.
-        Returns whether the outcome is known (a retry would not change it)."""
+        captured). A ``402`` without a receipt to a credential's first sending refused
+        it before any charge; to a credential sent `again` (its first answer was lost),
+        it says nothing of what the first sending cost. Returns whether the outcome is
+        known (a retry would not change it)."""
         header = response.headers.get(method.RECEIPT_HEADER)
         where = _shown(_origin(url))
         if header is None:
-            if response.status_code == 402:
-                # The credential was refused (the payer's funds, a spent or expired
-                # token, a challenge already settled): nothing was charged with it.
+            if response.status_code == 402 and not again:
+                # Refused (the payer's funds, a bad token): nothing was charged with it.
                 for reservation in paid.reservations:
                     reservation.release()
                 return True

@@ -216,6 +216,7 @@ def payment_of(request: Request) -> Payment:
 class _Outcome:
     """What became of one challenge's credential, for a replay of it."""
 
+    challenge_id: str
     digest: str
     expires: float
     done: anyio.Event = dataclasses.field(default_factory=anyio.Event)
@@ -367,7 +368,7 @@ class Paywall:
         answer: _Answer | None = None
         try:
             try:
-                answer = await self._charge(app, scope, receive, challenge_id, payload)
+                answer = await self._charge(app, scope, receive, outcome, payload)
             except _NotCharged as refused:
                 # Not charged: forgotten, so that the same credential may come again.
                 self._outcomes.pop(challenge_id, None)
@@ -415,9 +416,10 @@ class Paywall:
         )
 
     async def _charge(
-        self, app: ASGIApp, scope: Scope, receive: Receive, challenge_id: str, payload: Any
+        self, app: ASGIApp, scope: Scope, receive: Receive, outcome: _Outcome, payload: Any
     ) -> _Answer:
         """Hold, run `app`, capture or cancel; the answer to send."""
+        challenge_id = outcome.challenge_id
         answer = _Answer()
         key = "http402-" + hashlib.sha256(f"{self.realm}|{challenge_id}".encode()).hexdigest()
         charging = self.accounting.charging_async(
@@ -459,6 +461,8 @@ class Paywall:
             # payer learns from the accounting service what it cost.
             return self._receipted(answer, payment.transaction, challenge_id)
         except _Raised as raised:
+            # For a replay of the credential: the receipt of the cancelled charge.
+            outcome.receipt = self._receipt(payment.transaction, challenge_id)
             for note in getattr(raised, "__notes__", ()):
                 raised.error.add_note(note)  # e.g. that cancelling failed too
             raise raised.error from raised.error.__cause__
@@ -495,6 +499,11 @@ class Paywall:
         log.warning("The paywall could not settle a payment: %s", _told(exc))
         if isinstance(exc, HoldExpiredError):
             # Nothing moved, and nothing can now: the work is not paid for.
+            unsettled = outcome.unsettled
+            if unsettled is not None:
+                outcome.receipt = self._receipt(
+                    unsettled.payment.transaction, outcome.challenge_id, charged=Decimal(0)
+                )
             outcome.unsettled, outcome.lapsed = None, True
             return self._challenge(
                 method.problems.PaymentExpiredError,
@@ -515,24 +524,30 @@ class Paywall:
     def _receipted(
         self, answer: _Answer, transaction: types.Transaction, challenge_id: str
     ) -> _Answer:
-        """`answer` with the receipt of its charge: what was captured (0 once
-        cancelled; the hold while it is pending, since it may still be captured)."""
-        charged = (
-            Decimal(0)
-            if transaction.status is TransactionStatus.CANCELLED
-            else (transaction.amount)
+        """`answer` with the receipt of its charge, and kept out of shared caches."""
+        cache = _private(answer.header(b"cache-control"))
+        return answer.with_headers(
+            [
+                (b"payment-receipt", self._receipt(transaction, challenge_id)),
+                (b"cache-control", cache),
+            ]
         )
-        receipt = method.receipt_header(
+
+    def _receipt(
+        self, transaction: types.Transaction, challenge_id: str, charged: Decimal | None = None
+    ) -> bytes:
+        """The receipt of a charge: `charged`, else what was captured (0 once
+        cancelled; the hold while it is pending, since it may still be captured)."""
+        if charged is None:
+            cancelled = transaction.status is TransactionStatus.CANCELLED
+            charged = Decimal(0) if cancelled else transaction.amount
+        return method.receipt_header(
             transaction_id=transaction.id,
             charged=min(charged, self.amount),
             max_amount=self.amount,
             challenge_id=challenge_id,
             timestamp=datetime.datetime.fromtimestamp(int(self._clock()), datetime.UTC),
-        )
-        cache = _private(answer.header(b"cache-control"))
-        return answer.with_headers(
-            [(b"payment-receipt", receipt.encode()), (b"cache-control", cache)]
-        )
+        ).encode()
 
     def _refusal(self, exc: AccountingError) -> _Answer:
         """The answer when the charge could not be made: nothing moved."""
@@ -585,7 +600,10 @@ class Paywall:
             "This credential was used already, and its request did not complete (its "
             "charge was cancelled): pay a new challenge."
         )
-        await self._challenge(errors.InvalidChallengeError, detail).send(send)
+        refused = self._challenge(errors.InvalidChallengeError, detail)
+        if earlier.receipt is not None:  # of the cancelled charge, for the payer's budget
+            refused = refused.with_headers([(b"payment-receipt", earlier.receipt)])
+        await refused.send(send)
 
     def _keep(self, challenge_id: str, digest: str, expires: str) -> _Outcome:
         """Remember a credential being settled, until its challenge has been expired for
@@ -599,7 +617,7 @@ class Paywall:
                 (k for k, o in kept.items() if o.done.is_set()), key=lambda k: kept[k].expires
             )
             del kept[oldest]
-        outcome = _Outcome(digest, until)
+        outcome = _Outcome(challenge_id, digest, until)
         kept[challenge_id] = outcome
         self._outcomes = kept
         return outcome

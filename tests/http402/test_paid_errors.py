@@ -194,3 +194,64 @@ def test_an_error_without_a_receipt_stays_counted_at_the_maximum(
     assert budget.spent() == PRICE  # what it cost is unknown: its maximum
     assert "no valid Payment-Receipt" in caplog.text
     assert "counted at its maximum" in caplog.text
+
+
+# -- a paid request sent again (its answer was lost) and refused
+
+
+def test_a_resent_credential_refused_stays_counted_at_its_maximum(
+    accounting_service: AccountingTestService, payer: AccountingClient
+) -> None:
+    # The first paid answer is lost; the same credential again gets a 402 without a
+    # receipt (a service that forgot it: restarted, or another process): the first
+    # send may have been charged, so it stays counted, and the new challenge is paid.
+    from tests.http402.conftest import LoseFirstPaidAnswer
+
+    service = accounting_service.create_account(balance=0)
+    seen: list[str] = []
+
+    def answer(challenge_id: str, payload: method.Payload) -> httpx.Response:
+        seen.append(challenge_id)
+        if len(seen) == 2:
+            fresh = fake.challenge()
+            challenge = fresh.to_www_authenticate(fresh.realm)
+            return httpx.Response(402, headers={"WWW-Authenticate": challenge}, json={})
+        header = method.receipt_header(
+            transaction_id="tx-1",
+            charged=PRICE,
+            max_amount=PRICE,
+            challenge_id=challenge_id,
+            timestamp=datetime.datetime.now(datetime.UTC),
+        )
+        return httpx.Response(200, headers={"Payment-Receipt": header}, json={})
+
+    fake = _fake(accounting_service, service, answer)
+    network = LoseFirstPaidAnswer(fake.transport)
+    budget = Budget(per_day=1)
+    with payer.paying_http_client(budget=budget, transport=network, base_url=SERVICE_URL) as http:
+        with pytest.raises(httpx.TransportError):
+            http.post("/q", json={})
+        assert http.post("/q", json={}).status_code == 200
+    assert seen[0] == seen[1] != seen[2]  # the same credential, then a new challenge
+    assert sorted((e.amount, e.paid) for e in budget.entries) == [(PRICE, False), (PRICE, True)]
+
+
+@pytest.mark.anyio
+async def test_a_resent_credential_whose_endpoint_raised_counts_nothing(
+    accounting_service: AccountingTestService, payer: AccountingClient, service: PaidService
+) -> None:
+    # The endpoint raised (500, no receipt: the outcome is unknown, the credential
+    # kept); sent again, the paywall says it cancelled that charge, with its receipt.
+    budget = Budget(per_day=1)
+    transport = httpx.ASGITransport(app=service.app, raise_app_exceptions=False)
+    async with payer.paying_http_client_async(
+        budget=budget, transport=transport, base_url=PAID_URL
+    ) as http:
+        first = await http.post("/fail", json={})
+        assert [(e.amount, e.paid) for e in budget.entries] == [(PRICE, False)]
+        again = await http.post("/fail", json={})  # the same credential, then a new one
+    assert first.status_code == again.status_code == 500
+    assert service.runs["fail"] == 2
+    # The first charge was cancelled: counted no more; the second is unknown still.
+    assert [(e.amount, e.paid) for e in budget.entries] == [(PRICE, False)]
+    assert balances(payer) == [2]

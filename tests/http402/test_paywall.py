@@ -76,11 +76,17 @@ async def _credential(
     return method.credential(offer, token, payer.get_email()), challenge
 
 
-def _problem(answer: httpx.Response, kind: str) -> dict[str, Any]:
+def _problem(answer: httpx.Response, kind: str, *, charged: str | None = None) -> dict[str, Any]:
+    """The problem of a 402; `charged`: what the receipt of its cancelled charge says
+    (None: no receipt, nothing was charged with the credential)."""
     assert answer.status_code == 402
     assert answer.headers["content-type"] == "application/problem+json"
     assert answer.headers["cache-control"] == "no-store"
-    assert "payment-receipt" not in answer.headers
+    if charged is None:
+        assert "payment-receipt" not in answer.headers
+    else:
+        receipt = mpp.parse_payment_receipt(answer.headers["payment-receipt"])
+        assert (receipt.extensions or {})["charged_amount"] == charged
     # Every refusal carries a fresh challenge to pay instead.
     assert method.challenges(answer.headers.get_list("www-authenticate"))
     problem: dict[str, Any] = answer.json()
@@ -386,7 +392,7 @@ async def test_an_endpoint_that_raises_is_not_charged_and_its_credential_is_spen
         answer = await http.post("/fail", headers={"Authorization": credential})
         again = await http.post("/fail", headers={"Authorization": credential})
     assert answer.status_code == 500
-    assert "did not complete" in _problem(again, "invalid-challenge")["detail"]
+    assert "did not complete" in _problem(again, "invalid-challenge", charged="0")["detail"]
     assert service.runs["fail"] == 1
     assert balances(payer, service.accounting) == [2, 0]
     assert pending(service.accounting) == []

@@ -100,7 +100,7 @@ async def test_a_hold_that_lapsed_before_the_capture_asks_for_a_new_payment(
     problem = _problem(answer, "payment-expired")
     assert "nothing was charged" in problem["detail"]
     assert "pay the new challenge" in problem["detail"]
-    _problem(again, "invalid-challenge")
+    _problem(again, "invalid-challenge", charged="0")
 
 
 @pytest.mark.anyio
