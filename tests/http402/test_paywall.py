@@ -233,14 +233,18 @@ async def test_a_token_the_accounting_service_refuses(
         answer = await http.post(
             "/summarize", json={"text": "x"}, headers={"Authorization": credential}
         )
-        _problem(answer, "payment-insufficient")
+        detail = _problem(answer, "payment-insufficient")["detail"]
+        assert "Nothing was charged" in detail
+        assert "add funds to the paying account" in detail  # what to do
         # A token for another service: the accounting service refuses it.
         stranger = accounting_service.create_account(balance=0)
         challenge = await _challenge(http, "/summarize")
         token = await broke.create_transaction_token(stranger.get_email(), max_amount=PRICE)
         forged = method.credential(method.read_offer(challenge), token, broke.get_email())
         answer = await http.post("/summarize", headers={"Authorization": forged})
-        _problem(answer, "verification-failed")
+        detail = _problem(answer, "verification-failed")["detail"]
+        assert "Nothing was charged" in detail
+        assert "pay the new challenge" in detail
     assert service.runs["summarize"] == 0
     assert balances(broke, service.accounting) == [Decimal("0.10"), 0]
 
