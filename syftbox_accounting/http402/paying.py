@@ -294,23 +294,26 @@ class Payer:
             content=request.content,
             extensions=request.extensions,
         )
-        self._remember(fingerprint, paid)
         offer = paid.offer
+        # Remembered only once its answer is lost or says nothing: while it is in
+        # flight, the same request sent meanwhile is another call, paid on its own.
         try:
             response: httpx.Response = yield _Send(retry)
-        except Exception as exc:
-            exc.add_note(
-                f"The request carried a payment credential for challenge {offer.challenge.id} "
-                f"(at most {money(offer.amount)} to {offer.recipient}); sending the same request "
-                "again sends the same credential, which the service charges once."
-            )
+        except BaseException as exc:  # a deadline or an interrupt loses the answer too
+            self._remember(fingerprint, paid)
+            if isinstance(exc, Exception):
+                exc.add_note(
+                    f"The request carried a payment credential for challenge "
+                    f"{offer.challenge.id} (at most {money(offer.amount)} to "
+                    f"{offer.recipient}); sending the same request again sends the same "
+                    "credential, which the service charges once."
+                )
             raise
         if response.is_success:
-            self._forget(fingerprint)
             self._settle(paid, response, retry.url)
-        elif (yield from self._settle_failed(paid, response, retry.url, again)):
-            self._forget(fingerprint)  # answered: refused, or failed and settled
-        return response  # otherwise the outcome is unknown; the credential stays for a retry
+        elif not (yield from self._settle_failed(paid, response, retry.url, again)):
+            self._remember(fingerprint, paid)  # the outcome is unknown: kept for a retry
+        return response
 
     def _settle(self, paid: _Paid, response: httpx.Response, url: httpx.URL) -> None:
         """Read the receipt; the budgets count what it says was paid (without a valid
@@ -402,15 +405,12 @@ class Payer:
             while len(self._unsettled) > _REMEMBERED:
                 self._unsettled.popitem(last=False)
 
-    def _forget(self, fingerprint: str) -> None:
-        with self._lock:
-            self._unsettled.pop(fingerprint, None)
-
     def _lost_answer(self, fingerprint: str) -> _Paid | None:
+        """The credential of this request whose answer was lost, taken (while it is sent
+        again, the same request sent meanwhile is another call)."""
         with self._lock:
-            paid = self._unsettled.get(fingerprint)
+            paid = self._unsettled.pop(fingerprint, None)
             if paid is not None and paid.kept_until <= time.time():
-                del self._unsettled[fingerprint]
                 return None
             return paid
 

@@ -255,3 +255,41 @@ async def test_a_resent_credential_whose_endpoint_raised_counts_nothing(
     # The first charge was cancelled: counted no more; the second is unknown still.
     assert [(e.amount, e.paid) for e in budget.entries] == [(PRICE, False)]
     assert balances(payer) == [2]
+
+
+# -- the same request twice at once is two calls
+
+
+def test_the_same_request_sent_while_one_is_in_flight_is_paid_on_its_own(
+    accounting_service: AccountingTestService, payer: AccountingClient
+) -> None:
+    # Two identical requests at once (two poems for one prompt) are two calls, not a
+    # retry of a lost answer: the second must not reuse the first's credential (it
+    # would get the first's answer, the work done once for two calls).
+    service = accounting_service.create_account(balance=0)
+    credentials: list[str] = []
+    answers: list[int] = []
+    http: httpx.Client
+
+    def answer(challenge_id: str, payload: method.Payload) -> httpx.Response:
+        credentials.append(challenge_id)
+        if len(credentials) == 1:  # the first is in flight: the same request again
+            answers.append(http.post("/q", json={"prompt": "a poem"}).status_code)
+        header = method.receipt_header(
+            transaction_id=f"tx-{len(credentials)}",
+            charged=PRICE,
+            max_amount=PRICE,
+            challenge_id=challenge_id,
+            timestamp=datetime.datetime.now(datetime.UTC),
+        )
+        return httpx.Response(200, headers={"Payment-Receipt": header}, json={})
+
+    fake = _fake(accounting_service, service, answer)
+    budget = Budget(per_day=1)
+    with payer.paying_http_client(
+        budget=budget, transport=fake.transport, base_url=SERVICE_URL
+    ) as http:
+        answers.append(http.post("/q", json={"prompt": "a poem"}).status_code)
+    assert answers == [200, 200]
+    assert len(set(credentials)) == 2  # two challenges, each paid once
+    assert budget.spent() == 2 * PRICE
