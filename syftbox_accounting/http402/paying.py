@@ -309,43 +309,28 @@ class Payer:
                     "credential, which the service charges once."
                 )
             raise
-        if response.is_success:
-            self._settle(paid, response, retry.url)
-        elif not (yield from self._settle_failed(paid, response, retry.url, again)):
+        if not (yield from self._settle(paid, response, retry.url, again)):
             self._remember(fingerprint, paid)  # the outcome is unknown: kept for a retry
         return response
 
-    def _settle(self, paid: _Paid, response: httpx.Response, url: httpx.URL) -> None:
-        """Read the receipt; the budgets count what it says was paid (without a valid
-        one, the token stays counted at its maximum)."""
-        header = response.headers.get(method.RECEIPT_HEADER)
-        try:
-            if header is None:
-                raise ValueError("there is none")
-            receipt = method.read_receipt(header, paid.offer)
-        except ValueError as exc:
-            log.warning(
-                "The paid answer of %s has no valid Payment-Receipt (%s): its payment stays "
-                "counted at its maximum, $%s.",
-                _shown(_origin(url)),
-                exc,
-                paid.offer.amount,
-            )
-            return
-        for reservation in paid.reservations:
-            reservation.settle(receipt.amount)
-        response.extensions = {**response.extensions, RECEIPT_EXTENSION: receipt}
-
-    def _settle_failed(
+    def _settle(
         self, paid: _Paid, response: httpx.Response, url: httpx.URL, again: bool
     ) -> Generator[_Step, Any, bool]:
-        """A paid request answered with an error: the budgets count what the accounting
-        service says the charge of its receipt came to (nothing once cancelled, the
-        capture once completed, the maximum while it is pending: it may still be
-        captured). A ``402`` without a receipt to a credential's first sending refused
-        it before any charge; to a credential sent `again` (its first answer was lost),
-        it says nothing of what the first sending cost. Returns whether the outcome is
-        known (a retry would not change it)."""
+        """Count in the budgets what the paid answer cost, and hand its receipt over.
+
+        A receipt of the most the credential allowed is taken at its word (a service
+        gains nothing by overstating). One of less, or on an error answer, is checked at
+        the accounting service, since a service that understated would let the payer past
+        its budget's limits: nothing once the charge is cancelled, the capture once
+        completed, the maximum while it is pending (it may still be captured). Without
+        a valid receipt the payment stays counted at its maximum, except a ``402`` to a
+        credential's first sending: that refused it before any charge (to a credential
+        sent `again`, its first answer lost, it says nothing of what that one cost).
+
+        Returns whether the outcome is known (a retry of the credential would not
+        change it): not for a ``5xx`` that says nothing, nor a lookup that failed.
+        """
+        answered = response.status_code < 500
         header = response.headers.get(method.RECEIPT_HEADER)
         where = _shown(_origin(url))
         if header is None:
@@ -353,38 +338,46 @@ class Payer:
                 # Refused (the payer's funds, a bad token): nothing was charged with it.
                 for reservation in paid.reservations:
                     reservation.release()
-                return True
-            if response.status_code < 500:
-                _unknown(where, response.status_code, "it has no valid Payment-Receipt", paid)
-            return response.status_code < 500
+            elif answered:
+                _unknown(where, response.status_code, "it has no Payment-Receipt", paid)
+            return answered
         try:
             receipt = method.read_receipt(header, paid.offer)
         except ValueError as exc:
-            _unknown(where, response.status_code, f"it has no valid Payment-Receipt ({exc})", paid)
-            return response.status_code < 500
-        try:
-            charge: types.Transaction = yield _Ask(self._charge_of(receipt.transaction_id))
-        except AccountingError as exc:
-            _unknown(where, response.status_code, f"its charge cannot be looked up ({exc})", paid)
-            return False  # a retry of the same credential may learn it
-        me = self.client.get_email().lower()
-        if (charge.sender_email.lower(), charge.recipient_email.lower()) != (
-            me,
-            paid.offer.recipient.lower(),
-        ):
-            _unknown(where, response.status_code, "its receipt names another payment", paid)
-            return response.status_code < 500
-        if charge.status is types.TransactionStatus.CANCELLED:
-            spent = Decimal(0)
-        elif charge.status is types.TransactionStatus.COMPLETED:
-            spent = charge.amount
-        else:  # pending: the hold may still be captured, up to the maximum
-            return response.status_code < 500
+            _unknown(where, response.status_code, f"its Payment-Receipt is not valid: {exc}", paid)
+            return answered
+        spent = receipt.amount
+        if not (response.is_success and receipt.amount == paid.offer.amount):
+            try:
+                charge: types.Transaction = yield _Ask(self._charge_of(receipt.transaction_id))
+            except AccountingError as exc:
+                why = f"its charge cannot be looked up: {exc}"
+                _unknown(where, response.status_code, why, paid)
+                if response.is_success:  # the answer is the caller's; its receipt too
+                    response.extensions = {**response.extensions, RECEIPT_EXTENSION: receipt}
+                return response.is_success  # else a retry of the credential may learn it
+            checked = self._spent_on(charge, paid)
+            if checked is None:
+                why = f"its receipt names charge {charge.id}, which is {charge.status.value}"
+                _unknown(where, response.status_code, why, paid)
+                return answered
+            spent = checked
         for reservation in paid.reservations:
             reservation.settle(spent)
-        shown = dataclasses.replace(receipt, amount=min(spent, paid.offer.amount))
+        shown = dataclasses.replace(receipt, amount=spent)
         response.extensions = {**response.extensions, RECEIPT_EXTENSION: shown}
         return True
+
+    def _spent_on(self, charge: types.Transaction, paid: _Paid) -> Decimal | None:
+        """What `charge` cost the payer, if it is this payment's and settled."""
+        parties = (charge.sender_email.lower(), charge.recipient_email.lower())
+        if parties != (self.client.get_email().lower(), paid.offer.recipient.lower()):
+            return None  # another payment's: what this one cost is unknown
+        if charge.status is types.TransactionStatus.CANCELLED:
+            return Decimal(0)
+        if charge.status is types.TransactionStatus.COMPLETED:
+            return min(charge.amount, paid.offer.amount)
+        return None  # pending: the hold may still be captured, up to the maximum
 
     def _charge_of(self, transaction_id: str) -> Flow[types.Transaction]:
         """The payer's own view of a charge (found in its history at a service without
@@ -548,8 +541,8 @@ def _refused(summary: str, hint: str) -> PaymentError:
 
 def _unknown(where: str, status: int, why: str, paid: _Paid) -> None:
     log.warning(
-        "The paid answer (%s) of %s says nothing this client can check about its charge "
-        "(%s): its payment stays counted at its maximum, $%s.",
+        "The paid answer (%s) of %s does not say what its payment cost (%s): it stays "
+        "counted at its maximum, $%s.",
         status,
         where,
         why,

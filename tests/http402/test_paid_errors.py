@@ -192,7 +192,7 @@ def test_an_error_without_a_receipt_stays_counted_at_the_maximum(
     ):
         assert http.post("/q", json={}).status_code == 422
     assert budget.spent() == PRICE  # what it cost is unknown: its maximum
-    assert "no valid Payment-Receipt" in caplog.text
+    assert "has no Payment-Receipt" in caplog.text
     assert "counted at its maximum" in caplog.text
 
 
@@ -293,3 +293,56 @@ def test_the_same_request_sent_while_one_is_in_flight_is_paid_on_its_own(
     assert answers == [200, 200]
     assert len(set(credentials)) == 2  # two challenges, each paid once
     assert budget.spent() == 2 * PRICE
+
+
+# -- a paid answer whose receipt says less than the most
+
+
+def _answering(service: AccountingClient, captured: str, said: str) -> Any:
+    """A paid answer of 200 after capturing `captured`, its receipt saying `said`."""
+
+    def answer(challenge_id: str, payload: method.Payload) -> httpx.Response:
+        with service.charging(payload.payer, PRICE, payload.token) as payment:
+            payment.capture(Decimal(captured))
+        header = method.receipt_header(
+            transaction_id=payment.id,
+            charged=Decimal(said),
+            max_amount=PRICE,
+            challenge_id=challenge_id,
+            timestamp=datetime.datetime.now(datetime.UTC),
+        )
+        return httpx.Response(200, headers={"Payment-Receipt": header}, json={})
+
+    return answer
+
+
+@pytest.mark.parametrize(("captured", "said"), [("0.25", "0.01"), ("0.10", "0"), ("0.10", "0.10")])
+def test_a_receipt_below_the_maximum_is_checked_at_the_accounting_service(
+    accounting_service: AccountingTestService, payer: AccountingClient, captured: str, said: str
+) -> None:
+    # A service that says it charged less than it did would let a payer past its
+    # budget's limits: a receipt below the most is checked.
+    service = accounting_service.create_account(balance=0)
+    fake = _fake(accounting_service, service, _answering(service, captured, said))
+    budget = Budget(per_day=1)
+    with payer.paying_http_client(
+        budget=budget, transport=fake.transport, base_url=SERVICE_URL
+    ) as http:
+        answer = http.post("/q", json={})
+    assert answer.status_code == 200
+    assert budget.spent() == Decimal(captured)
+    receipt = receipt_of(answer)
+    assert receipt is not None
+    assert receipt.amount == Decimal(captured)
+
+
+@pytest.mark.anyio
+async def test_a_receipt_below_the_maximum_is_checked_at_the_accounting_service_async(
+    accounting_service: AccountingTestService, payer: AccountingClient
+) -> None:
+    service = accounting_service.create_account(balance=0)
+    fake = _fake(accounting_service, service, _answering(service, "0.25", "0.01"))
+    budget = Budget(per_day=1)
+    answer = await _post_async(payer, budget, fake.transport, "/q")
+    assert answer.status_code == 200
+    assert budget.spent() == PRICE

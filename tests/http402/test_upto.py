@@ -48,6 +48,8 @@ async def test_the_hold_is_the_maximum_and_the_capture_the_price(
     accounting_mock.add("createTransaction", {"transaction": _held()}, headers=ANNOUNCED)
     captured = {**resolved(_held(), "COMPLETED"), "amount": 0.137}
     accounting_mock.add("confirmTransaction", {"transaction": captured}, headers=ANNOUNCED)
+    # The payer checks a receipt of less than the most at the accounting service.
+    accounting_mock.add("getTransaction", {"transaction": captured}, headers=ANNOUNCED)
     payer = AccountingClient(accounting_mock.url, PAYER, "payer-pw")
     service = paid_app(AccountingClient(accounting_mock.url, SERVICE, "service-pw"))
     budget = Budget(per_call=1)
@@ -67,7 +69,9 @@ async def test_the_hold_is_the_maximum_and_the_capture_the_price(
         "upto",
     )
     assert budget.spent() == Decimal("0.137")
-    token, hold, capture = accounting_mock.requests()
+    token, hold, capture, lookup = accounting_mock.requests()
+    assert (lookup.method, lookup.url.path) == ("GET", "/transactions/tx-1")
+    assert lookup.headers["authorization"] == token.headers["authorization"]  # the payer's
     minted = _body(token)
     assert minted["recipientEmail"] == SERVICE
     assert minted["maxAmount"] == MAX_PRICE  # the token allows the maximum, no more
