@@ -8,8 +8,9 @@ made, and the ledger of what it paid.
 A payment is first *reserved* at its maximum (the bounded token's limit), so two
 threads or tasks paying at once can never overspend a limit together; it is then
 settled at what was paid (what the service's receipt says, checked at the accounting
-service when it says less than the most), or released when no token was made. A token whose outcome is never learnt (a lost answer, a token handed to a
-service by hand) stays counted at its maximum: it could still be charged that much.
+service when it says less than the most), or released when no token was made. A token
+whose outcome is never learnt (a lost answer, a token handed to a service by hand) stays
+counted at its maximum: it could still be charged that much.
 """
 
 from __future__ import annotations

@@ -499,18 +499,20 @@ class Paywall:
         log.warning("The paywall could not settle a payment: %s", _told(exc))
         if isinstance(exc, HoldExpiredError):
             # Nothing moved, and nothing can now: the work is not paid for.
-            unsettled = outcome.unsettled
-            if unsettled is not None:
-                outcome.receipt = self._receipt(
-                    unsettled.payment.transaction, outcome.challenge_id, charged=Decimal(0)
-                )
-            outcome.unsettled, outcome.lapsed = None, True
-            return self._challenge(
+            lapsed = self._challenge(
                 method.problems.PaymentExpiredError,
                 "The work was done, but the payment's hold lapsed before it could be "
                 f"captured ({exc.summary}): nothing was charged, and the answer is "
                 "withheld. Send the request again to pay the new challenge.",
             )
+            unsettled = outcome.unsettled
+            if unsettled is not None:  # the receipt of the lapsed charge, for the payer
+                outcome.receipt = self._receipt(
+                    unsettled.payment.transaction, outcome.challenge_id, charged=Decimal(0)
+                )
+                lapsed = lapsed.with_headers([(b"payment-receipt", outcome.receipt)])
+            outcome.unsettled, outcome.lapsed = None, True
+            return lapsed
         # Pending still, or settled without our knowing: the same credential again
         # settles it (once) and gets the answer.
         detail = (

@@ -97,7 +97,7 @@ async def test_a_hold_that_lapsed_before_the_capture_asks_for_a_new_payment(
         headers = {"Authorization": credential}
         answer = await http.post("/summarize", json={"text": "x"}, headers=headers)
         again = await http.post("/summarize", json={"text": "x"}, headers=headers)
-    problem = _problem(answer, "payment-expired")
+    problem = _problem(answer, "payment-expired", charged="0")
     assert "nothing was charged" in problem["detail"]
     assert "pay the new challenge" in problem["detail"]
     _problem(again, "invalid-challenge", charged="0")
