@@ -19,7 +19,7 @@ import hashlib
 import logging
 import threading
 import time
-from collections.abc import Generator, Iterable
+from collections.abc import Callable, Generator, Iterable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -74,11 +74,22 @@ class _Ask:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class _Book:
+    """Count a payment in the budgets with `call`: the driver answers with its result.
+    A budget kept in a file writes it (with fsync): the async driver does that in a
+    worker thread (`on_disk`), so that the event loop never waits on the disk (but for
+    a reservation released as an error goes by: no step may be taken then)."""
+
+    call: Callable[[], Any]
+    on_disk: bool
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class _Close:
     response: httpx.Response
 
 
-_Step = _Send | _Mint | _Ask | _Close
+_Step = _Send | _Mint | _Ask | _Book | _Close
 PayFlow = Generator[_Step, Any, httpx.Response]
 
 
@@ -112,6 +123,7 @@ class Payer:
         self.client = client
         # The client's own budget always applies; `budget` adds its limits.
         self.budgets = tuple(dict.fromkeys(b for b in (budget, client._budget) if b is not None))
+        self._on_disk = any(b.ledger_file is not None for b in self.budgets)
         self.allowed_origins = _origins(allowed_origins)
         self._lock = threading.Lock()
         self._paid: dict[str, float] = {}  # challenge id -> when it expires
@@ -141,7 +153,9 @@ class Payer:
             return response  # a payment this client does not make: the caller decides
         try:
             offer = self._accept(request, ours)
-            reservations = self._reserve(offer)
+            reservations: tuple[Reservation, ...] = ()
+            if self.budgets:
+                reservations = yield self._book(lambda: self._reserve(offer))
         except BaseException:
             yield _Close(response)
             raise
@@ -336,8 +350,7 @@ class Payer:
         if header is None:
             if response.status_code == 402 and not again:
                 # Refused (the payer's funds, a bad token): nothing was charged with it.
-                for reservation in paid.reservations:
-                    reservation.release()
+                yield from self._count(paid, Decimal(0))
             elif answered:
                 _unknown(where, response.status_code, "it has no Payment-Receipt", paid)
             return answered
@@ -362,11 +375,18 @@ class Payer:
                 _unknown(where, response.status_code, why, paid)
                 return answered
             spent = checked
-        for reservation in paid.reservations:
-            reservation.settle(spent)
+        yield from self._count(paid, spent)
         shown = dataclasses.replace(receipt, amount=spent)
         response.extensions = {**response.extensions, RECEIPT_EXTENSION: shown}
         return True
+
+    def _book(self, call: Callable[[], Any]) -> _Book:
+        return _Book(call, self._on_disk)
+
+    def _count(self, paid: _Paid, spent: Decimal) -> Generator[_Step, Any, None]:
+        """Settle the payment's reservations at `spent` (0 releases them)."""
+        if paid.reservations:
+            yield self._book(lambda: _count(paid.reservations, spent))
 
     def _spent_on(self, charge: types.Transaction, paid: _Paid) -> Decimal | None:
         """What `charge` cost the payer, if it is this payment's and settled."""
@@ -438,6 +458,8 @@ class PayingTransport(httpx.BaseTransport):
             return validation.Hidden(self.payer.client._run(step.flow))
         if isinstance(step, _Ask):
             return self.payer.client._run(step.flow)
+        if isinstance(step, _Book):
+            return step.call()
         step.response.close()
         return None
 
@@ -475,11 +497,24 @@ class AsyncPayingTransport(httpx.AsyncBaseTransport):
             return validation.Hidden(await self.payer.client._run_async(step.flow))
         if isinstance(step, _Ask):
             return await self.payer.client._run_async(step.flow)
+        if isinstance(step, _Book):
+            return await _booked(step)
         await step.response.aclose()
         return None
 
     async def aclose(self) -> None:
         await self._inner.aclose()
+
+
+async def _booked(step: _Book) -> Any:
+    """`step` done by the async driver: in a worker thread when it writes a file."""
+    if not step.on_disk:
+        return step.call()
+    import anyio  # only async programs pay for loading it
+
+    # Shielded: a payment counted must not be lost to a deadline meanwhile.
+    with anyio.CancelScope(shield=True):
+        return await anyio.to_thread.run_sync(step.call)
 
 
 def http_client(
@@ -537,6 +572,15 @@ def _refused(summary: str, hint: str) -> PaymentError:
     return PaymentError(
         f"{summary} Nothing was paid.", hint=hint or None, hint_key=errors.CHALLENGE_REFUSED
     )
+
+
+def _count(reservations: tuple[Reservation, ...], spent: Decimal) -> None:
+    """Settle `reservations` at `spent` (0 releases them)."""
+    for reservation in reservations:
+        if spent:
+            reservation.settle(spent)
+        else:
+            reservation.release()
 
 
 def _unknown(where: str, status: int, why: str, paid: _Paid) -> None:

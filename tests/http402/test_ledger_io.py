@@ -1,0 +1,68 @@
+"""A budget kept in a file is written (with fsync) on every payment: the async paying
+client writes it in a worker thread, so that the event loop never waits on the disk."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from syftbox_accounting import AccountingClient, Budget
+from syftbox_accounting.testing.harness import AccountingTestService
+from tests.http402.conftest import PAID_URL, PRICE, PaidService
+
+pytestmark = pytest.mark.accounting_service(mode="in-process")
+
+
+@pytest.fixture
+def payer(accounting_service: AccountingTestService) -> AccountingClient:
+    return accounting_service.create_account(balance=2)
+
+
+def _watched(budget: Budget, monkeypatch: pytest.MonkeyPatch) -> list[threading.Thread]:
+    """The threads that write `budget`'s ledger file."""
+    writers: list[threading.Thread] = []
+    real = budget._save
+
+    def save(entries: Any) -> None:
+        writers.append(threading.current_thread())
+        real(entries)
+
+    monkeypatch.setattr(budget, "_save", save)
+    return writers
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("path", ["/summarize", "/refuse"])
+async def test_the_async_client_writes_the_ledger_off_the_event_loop(
+    service: PaidService,
+    payer: AccountingClient,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    path: str,
+) -> None:
+    budget = Budget(per_day=1, ledger_file=tmp_path / "ledger.json")
+    writers = _watched(budget, monkeypatch)
+    async with payer.paying_http_client_async(
+        budget=budget, transport=httpx.ASGITransport(app=service.app), base_url=PAID_URL
+    ) as http:
+        answer = await http.post(path, json={"text": "x"})
+    assert answer.status_code in (200, 400)
+    assert len(writers) == 2  # reserved, then settled
+    assert threading.current_thread() not in writers
+    assert Budget(ledger_file=tmp_path / "ledger.json").spent() == (
+        PRICE if answer.status_code == 200 else 0
+    )
+
+
+def test_the_sync_client_writes_the_ledger_in_the_callers_thread(
+    served: PaidService, payer: AccountingClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    budget = Budget(per_day=1, ledger_file=tmp_path / "ledger.json")
+    writers = _watched(budget, monkeypatch)
+    with payer.paying_http_client(budget=budget, base_url=served.url) as http:
+        assert http.post("/summarize", json={"text": "x"}).status_code == 200
+    assert writers == [threading.current_thread()] * 2
