@@ -4,11 +4,12 @@ bounded to the challenge's amount and expiry, and sending the request once more 
 it.
 
 One core, `Payer.pay`, a generator that yields the I/O it needs (send a request, make
-a token, look a charge up, close an answer) and is driven by two thin drivers, `PayingTransport` and
-`AsyncPayingTransport`, as the library's flows are (pympp's own transport is async
-only). The core keeps what must hold across calls: the challenges it paid (a challenge
-is paid once), and the credential of a paid request whose answer was lost, sent again
-as it was when the caller repeats the request, so that the service charges it once.
+a token, look a charge up, count in the budgets, close an answer) and is driven by two
+thin drivers, `PayingTransport` and `AsyncPayingTransport`, as the library's flows are
+(pympp's own transport is async only). The core keeps what must hold across calls: the
+challenges it paid (a challenge is paid once), and the credential of a paid request
+whose answer was lost, sent again as it was when the caller repeats the request, so
+that the service charges it once.
 """
 
 from __future__ import annotations
