@@ -449,6 +449,21 @@ def check_unexpired(credential: Credential, now: datetime.datetime) -> None:
         )
 
 
+def refusal_detail(summary: str, *, funds: bool) -> str:
+    """What a payer reads when the accounting service refused the charge of its
+    credential (`summary`): that nothing was charged, and what to do next (`funds`:
+    the payer's available balance was too low; else its token was refused)."""
+    fix = (
+        "add funds to the paying account, then pay the new challenge"
+        if funds
+        else "pay the new challenge with a new token for it"
+    )
+    return (
+        f"{summary} Nothing was charged: {fix} (a paying client does when you send the "
+        "request again)."
+    )
+
+
 def problem(
     kind: type[problems.PaymentError],
     detail: str,

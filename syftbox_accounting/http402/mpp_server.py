@@ -72,9 +72,11 @@ def server_method(accounting: AccountingClient, *, app_name: str | None = None) 
                 idempotency_key=key,
             )
         except InsufficientFundsError as exc:
-            raise method.problems.PaymentInsufficientError(exc.summary) from None
+            detail = method.refusal_detail(exc.summary, funds=True)
+            raise method.problems.PaymentInsufficientError(detail) from None
         except (PaymentError, InvalidInputError) as exc:
-            raise method.problems.VerificationFailedError(exc.summary) from None
+            detail = method.refusal_detail(exc.summary, funds=False)
+            raise method.problems.VerificationFailedError(detail) from None
         except AccountingError as exc:
             raise method.problems.InternalPaymentError() from exc
         return method.Receipt.from_payment_receipt(

@@ -555,16 +555,10 @@ class Paywall:
         """The answer when the charge could not be made: nothing moved."""
         errors = method.problems
         if isinstance(exc, InsufficientFundsError):
-            detail = (
-                f"{exc.summary} Nothing was charged: add funds to the paying account, then "
-                "pay the new challenge (a paying client does when you send the request again)."
-            )
+            detail = method.refusal_detail(exc.summary, funds=True)
             return self._challenge(errors.PaymentInsufficientError, detail)
         if isinstance(exc, PaymentError | InvalidInputError):  # the token, or the payer
-            detail = (
-                f"{exc.summary} Nothing was charged: pay the new challenge with a new token "
-                "for it (a paying client does when you send the request again)."
-            )
+            detail = method.refusal_detail(exc.summary, funds=False)
             return self._challenge(errors.VerificationFailedError, detail)
         log.warning("The paywall could not charge: %s", exc.summary)
         if isinstance(exc, ServiceException):  # the credential may come again

@@ -133,3 +133,26 @@ async def test_pympps_client_pays_our_paywall(
     assert receipt.extensions is not None
     assert receipt.extensions["charged_amount"] == "0.25"
     assert balances(payer, service.accounting) == [Decimal("1.75"), PRICE]
+
+
+async def test_pympps_server_engine_says_what_to_do_when_the_payer_cannot_pay(
+    accounting_service: AccountingTestService,
+) -> None:
+    poor = accounting_service.create_account(balance=Decimal("0.10"))
+    account = accounting_service.create_account(balance=0)
+    engine = Mpp(methods=server_method(account), realm="paid-service.localhost", secret_key="k")
+
+    @pay(engine["syftbox/charge"](amount="0.25"))
+    async def summarize(request: Request, credential: Any, receipt: Any) -> JSONResponse:
+        return JSONResponse({"summary": "hello"})
+
+    app = Starlette(routes=[Route("/summarize", summarize, methods=["POST"])])
+    async with poor.paying_http_client_async(
+        transport=httpx.ASGITransport(app=app), base_url=PAID_URL
+    ) as http:
+        answer = await http.post("/summarize", json={"text": "hello"})
+    assert answer.status_code == 402
+    problem = answer.json()
+    assert problem["type"] == mpp.PaymentInsufficientError.type
+    assert "Nothing was charged" in problem["detail"]
+    assert "add funds to the paying account" in problem["detail"]
