@@ -260,6 +260,8 @@ class Payer:
         with self._lock:
             paid_meanwhile = challenge.id in self._paid
             if not paid_meanwhile:
+                now = time.time()  # the expired ones go: no service asks for them again
+                self._paid = {cid: until for cid, until in self._paid.items() if until > now}
                 self._paid[challenge.id] = offer.expires.timestamp()
         if paid_meanwhile:
             # By a concurrent request: its mark stays, so that no later one pays it too.
@@ -412,8 +414,6 @@ class Payer:
 
     def _remember(self, fingerprint: str, paid: _Paid) -> None:
         with self._lock:
-            now = time.time()
-            self._paid = {cid: until for cid, until in self._paid.items() if until > now}
             self._unsettled[fingerprint] = paid
             self._unsettled.move_to_end(fingerprint)
             while len(self._unsettled) > _REMEMBERED:

@@ -346,3 +346,21 @@ async def test_a_receipt_below_the_maximum_is_checked_at_the_accounting_service_
     answer = await _post_async(payer, budget, fake.transport, "/q")
     assert answer.status_code == 200
     assert budget.spent() == PRICE
+
+
+def test_the_challenges_paid_are_forgotten_once_expired(
+    accounting_service: AccountingTestService, payer: AccountingClient
+) -> None:
+    # A long-running client pays challenge after challenge: the ones it paid are kept
+    # (a challenge is paid once) only until they expire, or its memory would grow
+    # without end.
+    service = accounting_service.create_account(balance=0)
+    fake = FakeService(service.get_email(), accounting_service.url)
+    with payer.paying_http_client(transport=fake.transport, base_url=SERVICE_URL) as http:
+        core = http._transport.payer  # type: ignore[attr-defined]
+        assert http.get("/").status_code == 200
+        (first,) = core._paid
+        core._paid[first] = 0.0  # as if it had expired
+        assert http.get("/").status_code == 200
+    assert first not in core._paid
+    assert len(core._paid) == 1
