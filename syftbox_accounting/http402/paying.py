@@ -366,17 +366,22 @@ class Payer:
         if not (response.is_success and receipt.amount == paid.offer.amount):
             try:
                 charge: types.Transaction = yield _Ask(self._charge_of(receipt.transaction_id))
-            except AccountingError as exc:
-                why = f"its charge cannot be looked up: {exc}"
+                checked = self._spent_on(charge, paid)
+                if checked is None:
+                    raise _Unchecked(
+                        f"its receipt names charge {charge.id}, which is {charge.status.value}"
+                    )
+            except (AccountingError, _Unchecked) as exc:
+                why = (
+                    str(exc)
+                    if isinstance(exc, _Unchecked)
+                    else f"its charge cannot be looked up: {exc}"
+                )
                 _unknown(where, response.status_code, why, paid)
                 if response.is_success:  # the answer is the caller's; its receipt too
                     response.extensions = {**response.extensions, RECEIPT_EXTENSION: receipt}
-                return response.is_success  # else a retry of the credential may learn it
-            checked = self._spent_on(charge, paid)
-            if checked is None:
-                why = f"its receipt names charge {charge.id}, which is {charge.status.value}"
-                _unknown(where, response.status_code, why, paid)
-                return answered
+                # An error answer's charge may be learnt by sending its credential again.
+                return response.is_success or (answered and isinstance(exc, _Unchecked))
             spent = checked
         yield from self._count(paid, spent)
         shown = dataclasses.replace(receipt, amount=spent)
@@ -573,6 +578,10 @@ def _refused(summary: str, hint: str) -> PaymentError:
     return PaymentError(
         f"{summary} Nothing was paid.", hint=hint or None, hint_key=errors.CHALLENGE_REFUSED
     )
+
+
+class _Unchecked(Exception):
+    """A receipt's charge the payer's own view does not confirm (why)."""
 
 
 def _count(reservations: tuple[Reservation, ...], spent: Decimal) -> None:

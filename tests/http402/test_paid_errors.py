@@ -364,3 +364,35 @@ def test_the_challenges_paid_are_forgotten_once_expired(
         assert http.get("/").status_code == 200
     assert first not in core._paid
     assert len(core._paid) == 1
+
+
+def test_a_paid_answer_whose_charge_is_pending_stays_counted_at_the_maximum(
+    accounting_service: AccountingTestService, payer: AccountingClient
+) -> None:
+    # The service answers, says it charged $0.10, and leaves the hold pending: it may
+    # still capture up to the maximum, so the budget keeps that; the answer keeps the
+    # service's receipt.
+    service = accounting_service.create_account(balance=0)
+
+    def answer(challenge_id: str, payload: method.Payload) -> httpx.Response:
+        held = service.charge(payload.payer, PRICE, payload.token)
+        header = method.receipt_header(
+            transaction_id=held.id,
+            charged=Decimal("0.10"),
+            max_amount=PRICE,
+            challenge_id=challenge_id,
+            timestamp=datetime.datetime.now(datetime.UTC),
+        )
+        return httpx.Response(200, headers={"Payment-Receipt": header}, json={})
+
+    fake = _fake(accounting_service, service, answer)
+    budget = Budget(per_day=1)
+    with payer.paying_http_client(
+        budget=budget, transport=fake.transport, base_url=SERVICE_URL
+    ) as http:
+        paid = http.post("/q", json={})
+    assert budget.spent() == PRICE
+    receipt = receipt_of(paid)
+    assert receipt is not None
+    assert receipt.amount == Decimal("0.10")
+    assert len(pending(payer)) == 1
