@@ -8,12 +8,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import anyio
 import httpx
 import pytest
 
-from syftbox_accounting import AccountingClient, Budget
+from syftbox_accounting import AccountingClient, Budget, BudgetExceededError
 from syftbox_accounting.testing.harness import AccountingTestService
 from tests.http402.conftest import PAID_URL, PRICE, PaidService
+from tests.http402.test_paying import SERVICE_URL, FakeService
 
 pytestmark = pytest.mark.accounting_service(mode="in-process")
 
@@ -73,11 +75,6 @@ def test_the_sync_client_writes_the_ledger_in_the_callers_thread(
 async def test_concurrent_async_payments_never_overspend_a_budget_kept_in_a_file(
     accounting_service: AccountingTestService, payer: AccountingClient, tmp_path: Path
 ) -> None:
-    import anyio
-
-    from syftbox_accounting import BudgetExceededError
-    from tests.http402.test_paying import SERVICE_URL, FakeService
-
     recipient = accounting_service.create_account(balance=0).get_email()
     ledger = tmp_path / "ledger.json"
     budget = Budget(per_hour="0.50", ledger_file=ledger)  # two payments of $0.25
