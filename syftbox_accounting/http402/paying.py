@@ -49,6 +49,10 @@ log = logging.getLogger("syftbox_accounting.http402")
 _CREDENTIAL_HEADERS = ("authorization", "payment-authorization")
 # How many paid requests with a lost answer the client remembers (the oldest go first).
 _REMEMBERED = 256
+# How many charges checked at the accounting service it remembers.
+_CHECKED = 4096
+# How far this computer's clock may be behind the accounting service's.
+_CLOCK_SKEW = 300.0
 _CHECK_THE_SERVICE = (
     "Check the service's address; docs/http402-syftbox.md says what a syftbox challenge must hold."
 )
@@ -106,6 +110,7 @@ class _Paid:
     # for a while after the challenge expired (a paywall, as long as it lived), so
     # paying a new challenge then would pay twice.
     kept_until: float
+    minted_at: float  # when its token was made (this computer's clock)
 
 
 class Payer:
@@ -129,6 +134,9 @@ class Payer:
         self._lock = threading.Lock()
         self._paid: dict[str, float] = {}  # challenge id -> when it expires
         self._unsettled: collections.OrderedDict[str, _Paid] = collections.OrderedDict()
+        # The charges already checked for a payment: a receipt naming one again is not
+        # this payment's (the oldest go first).
+        self._checked: collections.OrderedDict[str, None] = collections.OrderedDict()
 
     def pay(self, request: httpx.Request) -> PayFlow:
         """Send `request`; answer a syftbox 402 once, with a bounded token."""
@@ -294,7 +302,9 @@ class Payer:
         value = method.credential(offer, token.value, self.client.get_email())
         expires = offer.expires.timestamp()
         kept_until = expires + max(expires - time.time(), 0)
-        return _Paid(offer, challenge.credential_header, value, reservations, kept_until)
+        return _Paid(
+            offer, challenge.credential_header, value, reservations, kept_until, time.time()
+        )
 
     def _send_paid(
         self, request: httpx.Request, paid: _Paid, fingerprint: str, *, again: bool = False
@@ -370,6 +380,7 @@ class Payer:
                 if checked is None:
                     raise _Unchecked(
                         f"its receipt names charge {charge.id}, which is {charge.status.value}"
+                        " or not this payment's"
                     )
             except (AccountingError, _Unchecked) as exc:
                 why = (
@@ -397,15 +408,28 @@ class Payer:
             yield self._book(lambda: _count(paid.reservations, spent))
 
     def _spent_on(self, charge: types.Transaction, paid: _Paid) -> Decimal | None:
-        """What `charge` cost the payer, if it is this payment's and settled."""
+        """What `charge` cost the payer, if it is this payment's and settled (the
+        charge's own payer and recipient, made after its token, and not checked for
+        another payment already: a service may not pass an earlier, cheaper charge off
+        as this one)."""
         parties = (charge.sender_email.lower(), charge.recipient_email.lower())
         if parties != (self.client.get_email().lower(), paid.offer.recipient.lower()):
-            return None  # another payment's: what this one cost is unknown
+            return None
+        if charge.created_at.timestamp() < paid.minted_at - _CLOCK_SKEW:
+            return None
         if charge.status is types.TransactionStatus.CANCELLED:
-            return Decimal(0)
-        if charge.status is types.TransactionStatus.COMPLETED:
-            return min(charge.amount, paid.offer.amount)
-        return None  # pending: the hold may still be captured, up to the maximum
+            spent = Decimal(0)
+        elif charge.status is types.TransactionStatus.COMPLETED:
+            spent = min(charge.amount, paid.offer.amount)
+        else:
+            return None  # pending: the hold may still be captured, up to the maximum
+        with self._lock:
+            if charge.id in self._checked:
+                return None
+            self._checked[charge.id] = None
+            while len(self._checked) > _CHECKED:
+                self._checked.popitem(last=False)
+        return spent
 
     def _charge_of(self, transaction_id: str) -> Flow[types.Transaction]:
         """The payer's own view of a charge (found in its history at a service without

@@ -396,3 +396,35 @@ def test_a_paid_answer_whose_charge_is_pending_stays_counted_at_the_maximum(
     assert receipt is not None
     assert receipt.amount == Decimal("0.10")
     assert len(pending(payer)) == 1
+
+
+def test_a_receipt_naming_an_earlier_payment_is_not_taken_for_this_one(
+    accounting_service: AccountingTestService, payer: AccountingClient
+) -> None:
+    # The first call is charged $0.01; the second $0.25, but its receipt names the
+    # first charge again: checked at the accounting service, it says $0.01, which is
+    # the first payment's, not this one's. It stays counted at its maximum.
+    service = accounting_service.create_account(balance=0)
+    first: list[str] = []
+
+    def answer(challenge_id: str, payload: method.Payload) -> httpx.Response:
+        with service.charging(payload.payer, PRICE, payload.token) as payment:
+            payment.capture(Decimal("0.01") if not first else PRICE)
+        first.append(payment.id)
+        header = method.receipt_header(
+            transaction_id=first[0],
+            charged=Decimal("0.01"),
+            max_amount=PRICE,
+            challenge_id=challenge_id,
+            timestamp=datetime.datetime.now(datetime.UTC),
+        )
+        return httpx.Response(200, headers={"Payment-Receipt": header}, json={})
+
+    fake = _fake(accounting_service, service, answer)
+    budget = Budget(per_day=1)
+    with payer.paying_http_client(
+        budget=budget, transport=fake.transport, base_url=SERVICE_URL
+    ) as http:
+        assert http.post("/q", json={"n": 1}).status_code == 200
+        assert http.post("/q", json={"n": 2}).status_code == 200
+    assert budget.spent() == Decimal("0.01") + PRICE

@@ -6,6 +6,7 @@ service."""
 
 from __future__ import annotations
 
+import datetime
 import json
 from decimal import Decimal
 from typing import Any
@@ -48,8 +49,11 @@ async def test_the_hold_is_the_maximum_and_the_capture_the_price(
     accounting_mock.add("createTransaction", {"transaction": _held()}, headers=ANNOUNCED)
     captured = {**resolved(_held(), "COMPLETED"), "amount": 0.137}
     accounting_mock.add("confirmTransaction", {"transaction": captured}, headers=ANNOUNCED)
-    # The payer checks a receipt of less than the most at the accounting service.
-    accounting_mock.add("getTransaction", {"transaction": captured}, headers=ANNOUNCED)
+    # The payer checks a receipt of less than the most at the accounting service (a
+    # charge made after its token: made now).
+    now = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+    looked_up = {**captured, "createdAt": now}
+    accounting_mock.add("getTransaction", {"transaction": looked_up}, headers=ANNOUNCED)
     payer = AccountingClient(accounting_mock.url, PAYER, "payer-pw")
     service = paid_app(AccountingClient(accounting_mock.url, SERVICE, "service-pw"))
     budget = Budget(per_call=1)
