@@ -487,21 +487,48 @@ class Paywall:
                     charges.finish(payment, unsettled.key)
                 )
         except AccountingError as exc:
-            return self._not_settled(outcome, exc)
+            settled = await self._settled_meanwhile(payment, exc)
+            if settled is None or settled.status is TransactionStatus.CANCELLED:
+                return self._not_settled(outcome, exc, cancelled=settled is not None)
+            payment.transaction = settled
         outcome.unsettled = None
         answer = self._receipted(unsettled.answer, payment.transaction, unsettled.challenge_id)
         _record(outcome, answer)
         return answer
 
-    def _not_settled(self, outcome: _Outcome, exc: AccountingError) -> _Answer:
+    async def _settled_meanwhile(
+        self, payment: Payment, exc: AccountingError
+    ) -> types.Transaction | None:
+        """The charge whose settling failed with `exc` (a refusal, not an outage), if it
+        was settled meanwhile: by hand, as the log told the operator, or by a step whose
+        answer was lost."""
+        if isinstance(exc, HoldExpiredError | ServiceException):
+            return None
+        try:
+            with anyio.CancelScope(shield=True):
+                found = await self.accounting.get_transaction_async(payment.id)
+        except AccountingError:
+            return None
+        settled = (TransactionStatus.COMPLETED, TransactionStatus.CANCELLED)
+        return found if found.status in settled else None
+
+    def _not_settled(
+        self, outcome: _Outcome, exc: AccountingError, *, cancelled: bool = False
+    ) -> _Answer:
         """The answer to a credential whose work is done and whose charge could not be
-        settled (`exc`): come again with it (503), or, once its hold lapsed, pay anew."""
-        log.warning("The paywall could not settle a payment: %s", _told(exc))
-        if isinstance(exc, HoldExpiredError):
+        settled (`exc`): come again with it (503), or, once its hold lapsed (or the
+        charge was `cancelled` meanwhile), pay anew."""
+        if cancelled or isinstance(exc, HoldExpiredError):
             # Nothing moved, and nothing can now: the work is not paid for.
+            expired = isinstance(exc, HoldExpiredError)
+            why = "lapsed" if expired else "was cancelled"
+            # The notes of a lapse say what to do (a longer hold); a cancelled charge's
+            # say it stays pending, which it no longer does.
+            told = _told(exc) if expired else exc.summary
+            log.warning("The paywall could not settle a payment, whose hold %s: %s", why, told)
             lapsed = self._challenge(
                 method.problems.PaymentExpiredError,
-                "The work was done, but the payment's hold lapsed before it could be "
+                f"The work was done, but the payment's hold {why} before it could be "
                 f"captured ({exc.summary}): nothing was charged, and the answer is "
                 "withheld. Send the request again to pay the new challenge.",
             )
@@ -515,6 +542,7 @@ class Paywall:
             return lapsed
         # Pending still, or settled without our knowing: the same credential again
         # settles it (once) and gets the answer.
+        log.warning("The paywall could not settle a payment: %s", _told(exc))
         detail = (
             f"The work is done, but its payment could not be settled yet ({exc.summary}); "
             "nothing more is charged. Send the same request with the same credential again "

@@ -144,3 +144,36 @@ def test_a_sync_paying_client_gets_the_answer_by_sending_the_request_again(
     assert budget.spent() == PRICE
     assert fragile.runs["summarize"] == 1
     assert balances(payer) == [Decimal("1.75")]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("operator", ["confirm", "cancel"])
+async def test_a_charge_the_operator_settled_meanwhile_is_taken_as_settled(
+    accounting_service: AccountingTestService,
+    payer: AccountingClient,
+    fragile: PaidService,
+    operator: str,
+) -> None:
+    # The log tells the operator to confirm (or cancel) the pending charge by hand;
+    # the credential that comes again then gets the answer (or a fresh challenge),
+    # not a 503 for as long as the paywall remembers it.
+    accounting_service.faults.status("confirmTransaction", 503, times=2)
+    async with _http(fragile.app) as http:
+        credential, _ = await _credential(http, payer)
+        headers = {"Authorization": credential}
+        _settle_later(await http.post("/summarize", json={"text": "x"}, headers=headers))
+        (held,) = pending(fragile.accounting)
+        if operator == "confirm":
+            fragile.accounting.confirm_transaction(held.id)
+        else:
+            fragile.accounting.cancel_transaction(held.id)
+        answer = await http.post("/summarize", json={"text": "x"}, headers=headers)
+    if operator == "confirm":
+        assert answer.status_code == 200
+        assert answer.json() == {"summary": "x"}
+        assert balances(payer, fragile.accounting) == [Decimal("1.75"), PRICE]
+    else:
+        problem = _problem(answer, "payment-expired", charged="0")
+        assert "nothing was charged" in problem["detail"]
+        assert balances(payer, fragile.accounting) == [2, 0]
+    assert fragile.runs["summarize"] == 1
