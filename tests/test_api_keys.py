@@ -184,6 +184,38 @@ def test_a_key_whose_hint_two_keys_share_is_not_guessed(httpx_mock: HTTPXMock) -
     assert {r.method for r in httpx_mock.get_requests()} == {"GET"}  # nothing revoked
 
 
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_key_of_another_account_than_the_email_is_refused_not_mixed(
+    accounting_service: AccountingTestService, kind: str
+) -> None:
+    # Tried as a new user would: SYFTBOX_ACCOUNTING_EMAIL of one account beside an API
+    # key of another. The client must not report one account and act for the other.
+    owner = accounting_service.create_account(balance=7)
+    made = owner.create_api_key("owner's", ["read", "pay"])
+    other = accounting_service.create_account(balance=3)
+    paid = owner.transfer(accounting_service.create_account().get_email(), 1)
+    mixed = accounting_service.client(other.get_email(), api_key=made.secret)
+    reads = ("get_account_balance", "get_account", "get_account_info_sync")
+    for method, args in [*((m, ()) for m in reads), ("get_transaction", (paid.id,))]:
+        with pytest.raises(AuthenticationError) as caught:
+            run(kind, mixed, call(method, *args))
+        message = str(caught.value)
+        assert other.get_email() in message
+        assert "email" in (caught.value.hint or "")
+        assert made.secret not in message
+    with pytest.raises(AuthenticationError, match="belongs to another account"):
+        run(kind, mixed, call("get_transaction_history"))
+    with pytest.raises(AuthenticationError, match="belongs to another account"):
+        list(mixed.iter_transactions())
+    check = run(kind, mixed, call("check_credentials"))
+    assert check.status.value == "invalid"
+    assert owner.get_email() in check.reason
+    # The same email in another case is the same account.
+    same = accounting_service.client(owner.get_email().upper(), api_key=made.secret)
+    assert run(kind, same, call("get_account_balance")) == 6.0
+    assert same.get_transaction_history()[0].id == paid.id
+
+
 def test_a_key_cannot_make_a_stronger_key(accounting_service: AccountingTestService) -> None:
     manager = accounting_service.create_account(api_key=["read", "keys"])
     with pytest.raises(AuthenticationError) as caught:

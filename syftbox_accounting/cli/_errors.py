@@ -49,6 +49,9 @@ _HINTS: dict[str, str] = {
     errors.KEY_REFUSED: "the API key is unknown here, revoked or expired: set "
     f"{ENV_API_KEY} to a live key or unset it, or save a new one with '{PROG} login EMAIL "
     "--save' ('keys list' with other credentials shows the key's state)",
+    errors.KEY_OF_ANOTHER_ACCOUNT: f"use an API key of the account --email names (or "
+    f"{ENV_EMAIL} or the saved email), or leave the email out to act for the key's own "
+    "account",
     "insufficient_scope": f"use an API key with that scope ('{PROG} keys create NAME --scope "
     "SCOPE'), or the password (--email with --password-stdin)",
     "spend_cap_exceeded": "nothing moved: the API key's --max-spend is used up; pay with "

@@ -73,6 +73,27 @@ def test_create_list_revoke(cli: Runner, service: Any) -> None:
     assert "revoked" in error
 
 
+def test_a_key_of_another_account_than_the_email_is_refused(cli: Runner, service: Any) -> None:
+    # Tried as a new user would: one account's email beside another account's key.
+    _, env = _account(cli, service)
+    other, _ = _account(cli, service)
+    payee, _ = _account(cli, service)
+    cli.main("transfer", payee, "1", "--yes", env=env).assert_ok()
+    made = cli.main("--json", "keys", "create", "ci", "--scope", "read", env=env).assert_ok()
+    secret = json.loads(made.out)["secret"]
+    mixed = {
+        "SYFTBOX_ACCOUNTING_API_KEY": secret,
+        "SYFTBOX_ACCOUNTING_EMAIL": other,
+        "SYFTBOX_ACCOUNTING_URL": service.url,
+    }
+    for command in (["balance"], ["--json", "history", "--limit", "1"]):
+        refused = cli.main(*command, env=mixed)
+        assert refused.code == 3, refused
+        assert other in refused.output
+        assert "leave the email out" in refused.output
+        assert_no_secret(refused, secret)
+
+
 def test_list_shows_what_a_key_without_a_cap_spent(cli: Runner, service: Any) -> None:
     _, env = _account(cli, service)
     payee, _ = _account(cli, service)
