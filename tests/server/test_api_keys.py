@@ -100,6 +100,45 @@ def test_a_read_only_key_reads_and_cannot_pay(api: Api) -> None:
     assert api.me(payer)["availableBalance"] == api.me(payer)["balance"] == 150
 
 
+def test_a_key_with_neither_pay_nor_charge_is_told_which_one_the_request_needs(
+    api: Api,
+) -> None:
+    # Tried as a new user would: a read-only key that pays, charges or resolves is told
+    # the one scope that request needs, not "'pay' or 'charge'" (a key made with the
+    # wrong one of the two would be refused again).
+    payer, service = _funded(api), _funded(api)
+    _, payer_reads = _create(api, payer, ["read"])
+    _, service_reads = _create(api, service, ["read"])
+    token = api.token(payer, service)
+    direct = api.pay(payer, service, 1).json()["transaction"]["id"]
+    charge = api.http.post(
+        "/transaction/create",
+        json={"senderEmail": payer.email, "recipientEmail": service.email, "amount": 1,
+              "token": token},
+        auth=service.auth,
+    ).json()["transaction"]["id"]  # fmt: skip
+    cases = [
+        ("/transaction/create", {"senderEmail": payer.email, "recipientEmail": service.email,
+                                 "amount": 1}, payer_reads, "pay"),
+        ("/transaction/create", {"senderEmail": payer.email, "recipientEmail": service.email,
+                                 "amount": 1, "token": token}, service_reads, "charge"),
+        ("/transaction/confirm", {"transactionId": direct}, payer_reads, "pay"),
+        ("/transaction/cancel", {"transactionId": direct}, payer_reads, "pay"),
+        ("/transaction/confirm", {"transactionId": charge}, service_reads, "charge"),
+        ("/transaction/cancel", {"transactionId": charge}, service_reads, "charge"),
+    ]  # fmt: skip
+    for path, body, secret, needed in cases:
+        refused = api.http.post(path, json=body, headers=_bearer(secret))
+        assert refused.status_code == 403, refused.text
+        assert refused.json()["code"] == "insufficient_scope"
+        message = refused.json()["message"]
+        other = "charge" if needed == "pay" else "pay"
+        assert f"'{needed}'" in message, (path, body, message)
+        assert f"'{other}'" not in message, (path, body, message)
+    assert api.me(payer)["balance"] == 150  # both still pending: nothing moved
+    assert api.me(payer)["availableBalance"] == 148
+
+
 def test_a_charge_key_charges_and_cannot_transfer(api: Api) -> None:
     payer, service = _funded(api), _funded(api)
     _, secret = _create(api, service, ["charge"])
@@ -409,10 +448,10 @@ def test_a_key_read_on_a_file_runs_where_it_need_not_wait_and_waits_when_it_must
         tried = threading.Event()
         login = service.key_login
 
-        def spying(authorization: str, operation: str) -> Any:
+        def spying(authorization: str, operation: str, raw: bytes = b"") -> Any:
             attempts.append(getattr(store._local, "no_wait", False))
             try:
-                return login(authorization, operation)
+                return login(authorization, operation, raw)
             finally:
                 tried.set()
 
