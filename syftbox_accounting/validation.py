@@ -14,7 +14,7 @@ import math
 import os
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -505,19 +505,32 @@ def expires_in(value: object, name: str = "expires_in") -> int | None:
 def scopes(
     value: object, name: str = "scopes", example: str = "['read', 'pay']"
 ) -> frozenset[ApiKeyScope]:
-    """API key scopes as names (``"read"``, in any case) or `ApiKeyScope`s, a lone string
-    being one scope: at least one, each a known one. `name` and `example` word the
-    error as the caller knows the value (an argument, a command-line option)."""
+    """API key scopes as names (``"read"``, in any case, spaces around it ignored) or
+    `ApiKeyScope`s, in any collection, a lone string being one scope: at least one,
+    each a known one. `name` and `example` word the error as the caller knows the value
+    (an argument, a command-line option)."""
     allowed = ", ".join(s.value for s in ApiKeyScope)
-    items = [value] if isinstance(value, str) else value
-    try:
-        found = frozenset(ApiKeyScope(str(s).lower()) for s in items)  # type: ignore[attr-defined]
-    except (TypeError, ValueError):
-        raise InvalidInputError(f"{name} must be some of {allowed}, e.g. {example}.") from None
+    wrong = f"{name} must be some of {allowed}, e.g. {example}"
+    if isinstance(value, str):
+        items: list[object] = [value]
+    elif isinstance(value, bytes | bytearray | Mapping) or not isinstance(value, Iterable):
+        raise InvalidInputError(f"{wrong}, not {type(value).__name__}.")
+    else:
+        items = list(value)
+    names = []
+    for item in items:
+        if not isinstance(item, str):  # an ApiKeyScope is a str
+            raise InvalidInputError(
+                f"{wrong}: each a name such as 'read', not {type(item).__name__}."
+            )
+        names.append(item.strip().lower())
+    found = frozenset(ApiKeyScope(n) for n in names if n)
     unknown = sorted(s.value for s in found if not s.known)
     if unknown:
+        several = any(c in unknown[0] for c in ", ;")
         raise InvalidInputError(
-            f"{name} must be some of {allowed}, e.g. {example}; {unknown[0][:40]!r} is not a scope."
+            f"{wrong}; {unknown[0][:40]!r} is not a scope"
+            + (": give one name per scope." if several else ".")
         )
     if not found:
         raise InvalidInputError(f"{name} must name at least one of {allowed}.")

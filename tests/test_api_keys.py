@@ -5,6 +5,7 @@ check runs sync and on asyncio and trio where the twins differ."""
 
 from __future__ import annotations
 
+import json
 import logging
 from decimal import Decimal
 from typing import Any
@@ -32,6 +33,22 @@ pytestmark = [
     pytest.mark.usefixtures("isolated_env"),
 ]
 KEY = "sbk_" + "k" * 43
+
+
+def _listed(id_: str, scopes: list[str], revoked: str | None = None) -> dict[str, Any]:
+    """A key as the contract lists it."""
+    return {
+        "id": id_,
+        "name": id_,
+        "scopes": scopes,
+        "hint": "sbk_...kkkk",  # KEY's end
+        "createdAt": "2026-12-04T10:00:00+00:00",
+        "expiresAt": None,
+        "lastUsedAt": None,
+        "revokedAt": revoked,
+        "maxSpend": None,
+        "spent": 0,
+    }
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -240,6 +257,52 @@ def test_bad_key_requests_are_refused_before_sending(scopes: Any, options: Any) 
     client = AccountingClient("https://accounting.example.com", "a@example.com", "password-1")
     with pytest.raises(InvalidInputError):
         client.create_api_key("x", scopes, **options)
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("read", {"read"}),
+        ([" read ", "Pay\t"], {"read", "pay"}),  # as `--scope "read, pay"` reads them
+        (("READ", "read", ApiKeyScope.PAY), {"read", "pay"}),
+        ({"charge"}, {"charge"}),
+        (frozenset({ApiKeyScope.KEYS}), {"keys"}),
+        (iter(["account"]), {"account"}),
+    ],
+)
+def test_scopes_are_taken_in_every_form_a_user_gives_them(
+    given: Any, expected: set[str], httpx_mock: HTTPXMock
+) -> None:
+    # Tried as a new user would: a string, a list, a tuple, a set, any case, spaces.
+    features = {"Accounting-Features": "api-keys"}
+    httpx_mock.add_response(json={"apiKey": _listed("key_1", sorted(expected)), "secret": KEY},
+                            headers=features, is_reusable=True)  # fmt: skip
+    client = AccountingClient("https://accounting.example.com", "a@example.com", "password-1")
+    client.create_api_key("x", given)
+    sent = [r for r in httpx_mock.get_requests() if r.url.path == "/api-key/create"]
+    assert set(json.loads(sent[-1].read())["scopes"]) == expected
+
+
+@pytest.mark.parametrize(
+    ("given", "said"),
+    [
+        (None, "not NoneType"),
+        (b"read", "not bytes"),
+        (bytearray(b"pay"), "not bytearray"),
+        ([None], "'read', not NoneType"),
+        (["read", 1], "'read', not int"),
+        ([b"read"], "'read', not bytes"),
+        ({"read": True}, "not dict"),
+        ("read,pay", "one name per scope"),
+        (["read pay"], "one name per scope"),
+        ([" "], "at least one"),
+    ],
+)
+def test_scopes_in_a_wrong_form_say_what_was_given(given: Any, said: str) -> None:
+    client = AccountingClient("https://accounting.example.com", "a@example.com", "password-1")
+    with pytest.raises(InvalidInputError) as caught:
+        client.create_api_key("x", given)
+    assert said in caught.value.message
 
 
 @pytest.mark.parametrize(
