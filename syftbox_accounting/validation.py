@@ -267,6 +267,12 @@ def api_key(value: object, name: str = "api_key") -> str:
     return str(secret.value)
 
 
+def api_key_hint(secret: str) -> str:
+    """The hint the contract lists for a key (its prefix and last 4 characters), by
+    which a client recognises its own key among the account's."""
+    return f"{API_KEY_PREFIX}...{secret[-4:]}"
+
+
 def optional_text(name: str, value: object, *, max_length: int) -> str | None:
     """An optional label (organization, app name, endpoint): None or a string."""
     if value is None:

@@ -144,7 +144,7 @@ class KeyMethods(UserBase):
         listed = yield from result_of(operations.list_api_keys())
         # The contract's hint is the prefix and the last 4 characters: among the keys
         # still valid, the caller's own is the one that shows the end of its secret.
-        hint = f"{validation.API_KEY_PREFIX}...{secret[-4:]}"
+        hint = validation.api_key_hint(secret)
         mine = [k for k in listed if k.hint == hint and k.revoked_at is None]
         if len(mine) != 1:
             found = "No key" if not mine else f"{len(mine)} keys ({', '.join(k.id for k in mine)})"

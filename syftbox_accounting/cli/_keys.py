@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from syftbox_accounting import validation
 from syftbox_accounting.cli._context import Context, parse_amount
-from syftbox_accounting.cli._errors import OK, CliError
+from syftbox_accounting.cli._errors import OK, CliError, key_refused_advice
 from syftbox_accounting.cli._output import is_terminal, table, when
 from syftbox_accounting.cli._program import PROG
 from syftbox_accounting.display import money
@@ -131,4 +131,9 @@ def revoke(ctx: Context) -> int:
         key_doc(revoked),
         [f"Revoked {revoked.id} ({revoked.name}, {revoked.hint}) at {when(revoked.revoked_at)}."],
     )
+    if account.api_key is not None and revoked.hint == validation.api_key_hint(account.api_key):
+        ctx.note(
+            "That was the API key these commands use: the service refuses it from now on; "
+            f"{key_refused_advice(account.source)}."
+        )
     return OK

@@ -173,6 +173,41 @@ def test_login_without_a_keyring_saves_the_key_encrypted(cli: Runner, service: A
     assert "saved in the encrypted file" in status.out
 
 
+def test_revoking_the_key_in_use_says_so_and_what_to_do_next(cli: Runner, service: Any) -> None:
+    # Tried as a new user would: `login --save`, then `keys revoke` of the key it saved.
+    email, env = _account(cli, service)
+    cli.main("login", email, "--url", service.url, "--password-stdin", "--save",
+             stdin=PASSWORD + "\n").assert_ok()  # fmt: skip
+    (saved,) = json.loads(cli.main("--json", "keys", "list").assert_ok().out)["api_keys"]
+    revoked = cli.main("keys", "revoke", saved["id"]).assert_ok()
+    assert f"Revoked {saved['id']}" in revoked.out
+    assert "the API key these commands use" in revoked.err
+    assert "login" in revoked.err
+    assert "logout" in revoked.err
+    # The next command's hint is about the saved key, not about the environment.
+    refused = cli.main("balance")
+    error, hint = refused.assert_error(3)
+    assert "revoked" in error
+    assert "SYFTBOX_ACCOUNTING_API_KEY" not in hint
+    assert "login" in hint
+    assert "logout" in hint
+    cli.main("logout").assert_ok()  # a key the service refuses is removed at once
+    # A key from the environment: its hint is about the variable.
+    made = cli.main("--json", "keys", "create", "ci", "--scope", "read,keys", env=env)
+    document = json.loads(made.assert_ok().out)
+    keyed = {"SYFTBOX_ACCOUNTING_API_KEY": document["secret"],
+             "SYFTBOX_ACCOUNTING_URL": service.url}  # fmt: skip
+    own = cli.main("keys", "revoke", document["api_key"]["id"], env=keyed).assert_ok()
+    assert "SYFTBOX_ACCOUNTING_API_KEY" in own.err
+    _, hint = cli.main("balance", env=keyed).assert_error(3)
+    assert "SYFTBOX_ACCOUNTING_API_KEY" in hint
+    assert "logout" not in hint
+    # Revoking another key says nothing of the kind.
+    other = json.loads(cli.main("--json", "keys", "create", "x", "--scope", "read", env=env).out)
+    quiet = cli.main("keys", "revoke", other["api_key"]["id"], env=env).assert_ok()
+    assert "these commands use" not in quiet.err
+
+
 def test_login_at_a_service_without_keys_saves_the_password(
     cli: Runner, service: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
