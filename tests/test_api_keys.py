@@ -220,6 +220,9 @@ def test_a_key_of_another_account_than_the_email_is_refused_not_mixed(
         assert other.get_email() in message
         assert "email" in (caught.value.hint or "")
         assert made.secret not in message
+    with pytest.raises(AuthenticationError) as paying:  # refused by the service
+        run(kind, mixed, call("transfer", paid.recipient_email, 1))
+    assert owner.get_email() in str(paying.value), str(paying.value)
     with pytest.raises(AuthenticationError, match="belongs to another account"):
         run(kind, mixed, call("get_transaction_history"))
     with pytest.raises(AuthenticationError, match="belongs to another account"):

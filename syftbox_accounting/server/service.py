@@ -336,13 +336,14 @@ class AccountingService:
         )
         if body.token is None:
             if not same_email(body.sender_email, me):
-                raise errors.forbidden(_direct_needs_sender(body, me))
+                raise errors.forbidden(_whose_key(caller) + _direct_needs_sender(body, me))
             created_by = "SENDER"
         else:
             if not same_email(body.recipient_email, me):
                 raise errors.forbidden(
-                    "A transaction token lets its recipient charge the payer: set "
-                    "recipientEmail to your own email, or leave token out to pay directly."
+                    _whose_key(caller) + "A transaction token lets its recipient charge the "
+                    "payer: set recipientEmail to your own email, or leave token out to pay "
+                    "directly."
                 )
             claims = self.tokens.verify(body.token)
             if claims.max_amount is not None and body.amount > claims.max_amount:
@@ -482,6 +483,15 @@ def _resolution_scope(found: Transaction, email: str) -> str:
     charge it made as recipient `charge`, a payment it made as sender `pay`."""
     charged = found.created_by == "RECIPIENT" and same_email(found.recipient_email, email)
     return "charge" if charged else "pay"
+
+
+def _whose_key(caller: Caller) -> str:
+    """For a caller with an API key, which carries no email: the account it
+    authenticates, to open a refusal that speaks of "your own email" (in its first
+    sentence, which clients show)."""
+    if caller.key is None:
+        return ""
+    return f"This API key ({caller.key.id}) authenticates {caller.account.email}; "
 
 
 def _direct_needs_sender(body: bodies.CreateTransaction, caller: str) -> str:

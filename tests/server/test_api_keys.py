@@ -139,6 +139,34 @@ def test_a_key_with_neither_pay_nor_charge_is_told_which_one_the_request_needs(
     assert api.me(payer)["availableBalance"] == 148
 
 
+def test_a_key_refused_for_another_accounts_payment_is_told_whose_key_it_is(api: Api) -> None:
+    # A key carries no email: a client that sends another account's email as the payer
+    # (or as the recipient of a charge) is told which account the key authenticates.
+    owner, other, payee = _funded(api), _funded(api), api.register()
+    key, secret = _create(api, owner, ["pay", "charge"])
+    token = api.token(payee, other)
+    for body in [
+        {"senderEmail": other.email, "recipientEmail": payee.email, "amount": 1},
+        {"senderEmail": payee.email, "recipientEmail": other.email, "amount": 1, "token": token},
+        {"senderEmail": other.email, "recipientEmail": owner.email, "amount": 1},
+    ]:
+        refused = api.http.post("/transaction/create", json=body, headers=_bearer(secret))
+        assert refused.status_code == 403, refused.text
+        assert refused.json()["code"] == "forbidden"
+        message = refused.json()["message"]
+        assert owner.email in message, message
+        assert key["id"] in message, message
+    # With a password the caller named its account itself: nothing added.
+    basic = api.http.post(
+        "/transaction/create",
+        json={"senderEmail": other.email, "recipientEmail": payee.email, "amount": 1},
+        auth=owner.auth,
+    )
+    assert basic.status_code == 403
+    assert owner.email not in basic.json()["message"]
+    assert api.me(other)["availableBalance"] == 150
+
+
 def test_a_charge_key_charges_and_cannot_transfer(api: Api) -> None:
     payer, service = _funded(api), _funded(api)
     _, secret = _create(api, service, ["charge"])
