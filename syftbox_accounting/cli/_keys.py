@@ -110,11 +110,12 @@ def list_keys(ctx: Context) -> int:
             k.hint,
             _state(k),
             when(k.expires_at) if k.expires_at else "-",
+            when(k.last_used_at) if k.last_used_at else "never",
             money(k.spent) if k.max_spend is None else f"{money(k.spent)} of {money(k.max_spend)}",
         ]
         for k in keys
     ]
-    headers = ["ID", "NAME", "SCOPES", "KEY", "STATE", "EXPIRES (UTC)", "SPENT"]
+    headers = ["ID", "NAME", "SCOPES", "KEY", "STATE", "EXPIRES (UTC)", "LAST USED", "SPENT"]
     lines = table(headers, rows, right=set()) if keys else ["No API keys."]
     ctx.emit({"api_keys": [key_doc(k) for k in keys]}, lines)
     return OK

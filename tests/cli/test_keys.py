@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -107,6 +108,25 @@ def test_list_shows_what_a_key_without_a_cap_spent(cli: Runner, service: Any) ->
     listed = cli.main("keys", "list", env=env).assert_ok()
     (row,) = [line for line in listed.out.splitlines() if document["api_key"]["id"] in line]
     assert row.rstrip().endswith("$1.25")  # not "-", as if it had spent nothing
+
+
+def test_list_shows_when_each_key_was_last_used(cli: Runner, service: Any) -> None:
+    # Tried as a new user would: which of my keys are still in use? The service lists
+    # lastUsedAt; the table showed it only with --json.
+    _, env = _account(cli, service)
+    made = [json.loads(cli.main("--json", "keys", "create", name, "--scope", "read",
+                                env=env).assert_ok().out) for name in ("used", "idle")]  # fmt: skip
+    keyed = {"SYFTBOX_ACCOUNTING_API_KEY": made[0]["secret"], "SYFTBOX_ACCOUNTING_URL": service.url}
+    cli.main("balance", env=keyed).assert_ok()
+    listed = cli.main("keys", "list", env=env).assert_ok()
+    header = listed.out.splitlines()[0]
+    assert "LAST USED" in header
+    rows = {d["api_key"]["id"]: next(line for line in listed.out.splitlines()
+                                     if d["api_key"]["id"] in line) for d in made}  # fmt: skip
+    used, idle = (rows[d["api_key"]["id"]] for d in made)
+    column = header.index("LAST USED")
+    assert re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", used[column:]), used
+    assert idle[column:].startswith("never")
 
 
 @pytest.mark.parametrize("value", ["sbk_short", "correct-horse-battery"])
