@@ -5,6 +5,7 @@ check runs sync and on asyncio and trio where the twins differ."""
 
 from __future__ import annotations
 
+import datetime
 import json
 import logging
 from decimal import Decimal
@@ -16,6 +17,7 @@ from pytest_httpx import HTTPXMock
 
 from syftbox_accounting import (
     AccountingClient,
+    ApiKey,
     ApiKeyScope,
     AuthenticationError,
     Client,
@@ -306,6 +308,22 @@ def test_scopes_in_a_wrong_form_say_what_was_given(given: Any, said: str) -> Non
     with pytest.raises(InvalidInputError) as caught:
         client.create_api_key("x", given)
     assert said in caught.value.message
+
+
+@pytest.mark.parametrize("expires", [None, datetime.datetime(2027, 1, 1, tzinfo=datetime.UTC)])
+def test_is_active_at_a_moment_without_a_time_zone_is_refused_whatever_the_key(
+    expires: datetime.datetime | None,
+) -> None:
+    # Tried as a new user would: key.is_active(datetime.datetime.now()). A naive time
+    # cannot be compared with the service's: a TypeError for a key that expires, a
+    # silent True for one that does not.
+    created = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+    key = ApiKey("key_1", "n", frozenset(), "sbk_...kkkk", created, expires_at=expires)
+    with pytest.raises(InvalidInputError, match="time zone"):
+        key.is_active(datetime.datetime(2026, 6, 1))
+    assert key.is_active(datetime.datetime(2026, 6, 1, tzinfo=datetime.UTC))
+    later = datetime.datetime(2028, 1, 1, tzinfo=datetime.timezone(datetime.timedelta(hours=5)))
+    assert key.is_active(later) is (expires is None)
 
 
 @pytest.mark.parametrize(
