@@ -37,6 +37,9 @@ SCOPES = ("read", "pay", "charge", "account", "keys")
 MAX_NAME_LENGTH = 100
 MIN_LIFETIME, MAX_LIFETIME = 60, 365 * 86400
 MAX_KEY_ID_LENGTH = 64
+# Keys an account may hold that are neither revoked nor expired: keys are listed unpaged
+# and stored for good, so a job that makes one per run and never revokes one must stop.
+MAX_LIVE_KEYS = 100
 # `lastUsedAt` is written at most this often per key: a read must not cost a write.
 LAST_USED_EVERY = 60.0
 BEARER_CHALLENGE = 'Bearer realm="syftbox-accounting", error="invalid_token"'
@@ -311,6 +314,17 @@ class ApiKeys:
             spent=0,
         )
         with self.store.unit() as db:
+            (live,) = db.execute(
+                "SELECT COUNT(*) FROM api_keys WHERE account_id = ? AND revoked_at IS NULL"
+                " AND (expires_at IS NULL OR expires_at > ?)",
+                (account_id, now),
+            ).fetchone()
+            if live >= MAX_LIVE_KEYS:
+                raise errors.forbidden(
+                    f"This account has {live} API keys that are neither revoked nor expired, "
+                    f"the most it may have ({MAX_LIVE_KEYS}): revoke the ones no longer in use "
+                    "(listApiKeys shows when each was last used), then create this one."
+                )
             db.execute(
                 f"INSERT INTO api_keys (key_hash, {_COLUMNS})"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",

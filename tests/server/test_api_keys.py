@@ -167,6 +167,38 @@ def test_a_key_refused_for_another_accounts_payment_is_told_whose_key_it_is(api:
     assert api.me(other)["availableBalance"] == 150
 
 
+def test_an_account_holds_a_bounded_number_of_live_keys(api: Api) -> None:
+    # Tried as a new user would: a job that makes a key per run and never revokes one.
+    # Keys are unpaged in the list and stored for good: their number must be bounded.
+    user = api.register()
+    made = [_create(api, user, ["read"])[0] for _ in range(api_keys.MAX_LIVE_KEYS)]
+    refused = api.http.post(
+        "/api-key/create", json={"name": "one more", "scopes": ["read"]}, auth=user.auth
+    )
+    assert refused.status_code == 403, refused.text
+    assert refused.json()["code"] == "forbidden"
+    message = refused.json()["message"]
+    assert str(api_keys.MAX_LIVE_KEYS) in message
+    assert "revoke" in message
+    assert len(api.http.get("/api-keys", auth=user.auth).json()["apiKeys"]) == len(made)
+    # A revoked key no longer counts; another account is not bounded by this one's keys.
+    api.http.post("/api-key/revoke", json={"keyId": made[0]["id"]}, auth=user.auth)
+    _create(api, user, ["read"])
+    _create(api, api.register(), ["read"])
+
+
+def test_an_expired_key_no_longer_counts_against_the_bound(timed_api: Api, clock: Any) -> None:
+    user = timed_api.register()
+    for _ in range(api_keys.MAX_LIVE_KEYS - 1):
+        _create(timed_api, user, ["read"])
+    _create(timed_api, user, ["read"], expiresIn=60)
+    one_more = {"name": "one more", "scopes": ["read"]}
+    refused = timed_api.http.post("/api-key/create", json=one_more, auth=user.auth)
+    assert refused.status_code == 403
+    clock.advance(60)
+    _create(timed_api, user, ["read"])
+
+
 def test_a_charge_key_charges_and_cannot_transfer(api: Api) -> None:
     payer, service = _funded(api), _funded(api)
     _, secret = _create(api, service, ["charge"])

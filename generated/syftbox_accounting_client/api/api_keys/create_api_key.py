@@ -116,7 +116,10 @@ def sync_detailed(
     holds the key's `secret`, shown this once: the service keeps only a keyed hash
     of it. With a key, the caller needs the `keys` scope, and the new key may have
     no more scopes than the caller's, expire no later, and have no `pay` when the
-    caller's key has a spend cap. Only at a service that announces `api-keys`.
+    caller's key has a spend cap. An account holds a bounded number of keys that are
+    neither revoked nor expired (100 at the reference service); one more is `403
+    forbidden`, saying so: revoke keys no longer in use first. Only at a service
+    that announces `api-keys`.
 
     Args:
         idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
@@ -159,7 +162,10 @@ def sync(
     holds the key's `secret`, shown this once: the service keeps only a keyed hash
     of it. With a key, the caller needs the `keys` scope, and the new key may have
     no more scopes than the caller's, expire no later, and have no `pay` when the
-    caller's key has a spend cap. Only at a service that announces `api-keys`.
+    caller's key has a spend cap. An account holds a bounded number of keys that are
+    neither revoked nor expired (100 at the reference service); one more is `403
+    forbidden`, saying so: revoke keys no longer in use first. Only at a service
+    that announces `api-keys`.
 
     Args:
         idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
@@ -197,7 +203,10 @@ async def asyncio_detailed(
     holds the key's `secret`, shown this once: the service keeps only a keyed hash
     of it. With a key, the caller needs the `keys` scope, and the new key may have
     no more scopes than the caller's, expire no later, and have no `pay` when the
-    caller's key has a spend cap. Only at a service that announces `api-keys`.
+    caller's key has a spend cap. An account holds a bounded number of keys that are
+    neither revoked nor expired (100 at the reference service); one more is `403
+    forbidden`, saying so: revoke keys no longer in use first. Only at a service
+    that announces `api-keys`.
 
     Args:
         idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
@@ -238,7 +247,10 @@ async def asyncio(
     holds the key's `secret`, shown this once: the service keeps only a keyed hash
     of it. With a key, the caller needs the `keys` scope, and the new key may have
     no more scopes than the caller's, expire no later, and have no `pay` when the
-    caller's key has a spend cap. Only at a service that announces `api-keys`.
+    caller's key has a spend cap. An account holds a bounded number of keys that are
+    neither revoked nor expired (100 at the reference service); one more is `403
+    forbidden`, saying so: revoke keys no longer in use first. Only at a service
+    that announces `api-keys`.
 
     Args:
         idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
