@@ -267,6 +267,21 @@ def api_key(value: object, name: str = "api_key") -> str:
     return str(secret.value)
 
 
+def key_id(value: object, name: str = "key_id", listing: str = "list_api_keys()") -> str:
+    """The `id` of an API key (``key_...``), never its secret: a secret given in its
+    place is refused, unechoed and unsent, with its hint to find its id by (in the
+    list `listing` names)."""
+    text = _text(name, value, max_length=256, secret=True).strip()
+    if _is_api_key(text):
+        raise InvalidInputError(
+            f"{name} is the secret of an API key ({api_key_hint(text)}), not its id "
+            f"(key_..., as {listing} shows); nothing was sent.",
+            hint=f"Revoke it by the id {listing} shows beside {api_key_hint(text)}: the "
+            "secret was exposed where it was typed.",
+        )
+    return _text(name, text, max_length=64)
+
+
 def api_key_hint(secret: str) -> str:
     """The hint the contract lists for a key (its prefix and last 4 characters), by
     which a client recognises its own key among the account's."""

@@ -175,6 +175,26 @@ def test_revoking_its_own_key_needs_a_key_with_the_keys_scope(
     assert [k.is_active() for k in owner.list_api_keys()] == [True]
 
 
+@pytest.mark.parametrize("kind", KINDS)
+def test_revoking_by_a_keys_secret_instead_of_its_id_sends_nothing(
+    accounting_service: AccountingTestService, kind: str
+) -> None:
+    # Tried as a new user would: revoke_api_key() given the secret (sbk_...), the only
+    # thing of the key the user holds, instead of its id (key_...).
+    owner = accounting_service.create_account()
+    made = owner.create_api_key("leaked", ["read"])
+    other = accounting_service.client(owner.get_email(), owner._password)  # never saw it
+    for given in (made.secret, f" {made.secret}\n"):
+        with pytest.raises(InvalidInputError) as caught:
+            run(kind, other, call("revoke_api_key", given))
+        message = str(caught.value)
+        assert made.secret not in message
+        assert "secret" in message
+        assert made.key.hint in message  # to find its id in the list
+        assert "nothing was sent" in message
+    assert owner.list_api_keys()[0].revoked_at is None
+
+
 def test_a_key_whose_hint_two_keys_share_is_not_guessed(httpx_mock: HTTPXMock) -> None:
     features = {"Accounting-Features": "api-keys"}
 

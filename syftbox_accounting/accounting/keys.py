@@ -109,8 +109,7 @@ class KeyMethods(UserBase):
         if key_id is None:
             raise InvalidInputError("key_id must be the id of a key (key_...), as listed.")
         call = operations.revoke_api_key(
-            (validation.optional_text("key_id", key_id, max_length=64) or "").strip(),
-            validation.idempotency_key(idempotency_key),
+            validation.key_id(key_id), validation.idempotency_key(idempotency_key)
         )
         return (yield from result_of(call))
 

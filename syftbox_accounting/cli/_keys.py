@@ -122,7 +122,7 @@ def list_keys(ctx: Context) -> int:
 
 
 def revoke(ctx: Context) -> int:
-    key_id = validation.transaction_id(ctx.args.key_id, "KEY_ID")
+    key_id = validation.key_id(ctx.args.key_id, "KEY_ID", f"'{PROG} keys list'")
     key = validation.idempotency_key(ctx.args.idempotency_key, "--idempotency-key")
     account = ctx.resolve_account()
     assert account is not None

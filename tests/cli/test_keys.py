@@ -149,6 +149,19 @@ def test_revoking_an_unknown_key_points_at_the_key_list(cli: Runner, service: An
     assert "email" not in hint
 
 
+def test_revoking_by_a_keys_secret_says_so_without_echoing_it(cli: Runner, service: Any) -> None:
+    _, env = _account(cli, service)
+    made = json.loads(cli.main("--json", "keys", "create", "x", "--scope", "read", env=env).out)
+    secret = made["secret"]
+    refused = cli.main("keys", "revoke", secret, env=env)
+    error, hint = refused.assert_error(2)
+    assert "secret" in error
+    assert made["api_key"]["hint"] in error + hint
+    assert_no_secret(refused, secret)
+    listed = json.loads(cli.main("--json", "keys", "list", env=env).out)["api_keys"]
+    assert [k["active"] for k in listed] == [True]
+
+
 def test_create_asks_for_real_scopes(cli: Runner, service: Any) -> None:
     _, env = _account(cli, service)
     result = cli.main("keys", "create", "x", "--scope", "everything", env=env)
