@@ -271,15 +271,20 @@ def key_id(value: object, name: str = "key_id", listing: str = "list_api_keys()"
     """The `id` of an API key (``key_...``), never its secret: a secret given in its
     place is refused, unechoed and unsent, with its hint to find its id by (in the
     list `listing` names)."""
-    text = _text(name, value, max_length=256, secret=True).strip()
-    if _is_api_key(text):
+    return _an_id(value, name, "its id (key_..., as " + listing + " shows)", 64, listing)
+
+
+def _an_id(value: object, name: str, what: str, max_length: int, listing: str) -> str:
+    """An id, stripped: `value` checked as `_text` does, but first refused, unechoed, if
+    it is an API key's secret (pasted where an id belongs, it must not be sent)."""
+    if isinstance(value, str) and _is_api_key(value.strip()):
+        hint = api_key_hint(value.strip())
         raise InvalidInputError(
-            f"{name} is the secret of an API key ({api_key_hint(text)}), not its id "
-            f"(key_..., as {listing} shows); nothing was sent.",
-            hint=f"Revoke it by the id {listing} shows beside {api_key_hint(text)}: the "
+            f"{name} is the secret of an API key ({hint}), not {what}; nothing was sent.",
+            hint=f"Revoke that key (its id is the one {listing} shows beside {hint}): the "
             "secret was exposed where it was typed.",
         )
-    return _text(name, text, max_length=64)
+    return _text(name, value, max_length=max_length).strip()
 
 
 def api_key_hint(secret: str) -> str:
@@ -305,9 +310,13 @@ def token(value: object, name: str = "token") -> str:
     return str(secret.value).strip()
 
 
-def transaction_id(value: object, name: str = "transaction_id") -> str:
-    """The `id` of a transaction."""
-    return _text(name, value, max_length=MAX_TRANSACTION_ID_LENGTH).strip()
+def transaction_id(
+    value: object, name: str = "transaction_id", keys_listing: str = "list_api_keys()"
+) -> str:
+    """The `id` of a transaction (never an API key's secret: see `_an_id`, whose advice
+    names `keys_listing`)."""
+    what = "a transaction's id"
+    return _an_id(value, name, what, MAX_TRANSACTION_ID_LENGTH, keys_listing)
 
 
 def amount(value: Any, name: str = "amount") -> Decimal:

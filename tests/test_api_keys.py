@@ -195,6 +195,21 @@ def test_revoking_by_a_keys_secret_instead_of_its_id_sends_nothing(
     assert owner.list_api_keys()[0].revoked_at is None
 
 
+@pytest.mark.parametrize(
+    "method", ["get_transaction", "confirm_transaction", "cancel_transaction", "refund_transaction"]
+)
+def test_a_keys_secret_given_as_a_transaction_id_is_never_sent(
+    accounting_service: AccountingTestService, method: str
+) -> None:
+    owner = accounting_service.create_account()
+    secret = owner.create_api_key("pasted", ["read"]).secret
+    other = accounting_service.client(owner.get_email(), owner._password)  # never saw it
+    with pytest.raises(InvalidInputError) as caught:
+        getattr(other, method)(secret)
+    assert secret not in str(caught.value)
+    assert "secret of an API key" in str(caught.value)
+
+
 def test_a_key_whose_hint_two_keys_share_is_not_guessed(httpx_mock: HTTPXMock) -> None:
     features = {"Accounting-Features": "api-keys"}
 

@@ -9,7 +9,7 @@ from syftbox_accounting import validation
 from syftbox_accounting.cli._context import Context, parse_amount
 from syftbox_accounting.cli._errors import OK, CliError, key_refused_advice
 from syftbox_accounting.cli._output import is_terminal, table, when
-from syftbox_accounting.cli._program import PROG
+from syftbox_accounting.cli._program import KEYS_LISTING, PROG
 from syftbox_accounting.display import money
 from syftbox_accounting.errors import AccountingError
 from syftbox_accounting.types import ApiKey, ApiKeyScope
@@ -122,7 +122,7 @@ def list_keys(ctx: Context) -> int:
 
 
 def revoke(ctx: Context) -> int:
-    key_id = validation.key_id(ctx.args.key_id, "KEY_ID", f"'{PROG} keys list'")
+    key_id = validation.key_id(ctx.args.key_id, "KEY_ID", KEYS_LISTING)
     key = validation.idempotency_key(ctx.args.idempotency_key, "--idempotency-key")
     account = ctx.resolve_account()
     assert account is not None

@@ -160,6 +160,11 @@ def test_revoking_by_a_keys_secret_says_so_without_echoing_it(cli: Runner, servi
     assert_no_secret(refused, secret)
     listed = json.loads(cli.main("--json", "keys", "list", env=env).out)["api_keys"]
     assert [k["active"] for k in listed] == [True]
+    for command in ("show", "confirm", "cancel"):  # nor where a transaction id belongs
+        pasted = cli.main(command, secret, env=env)
+        _, hint = pasted.assert_error(2)
+        assert "keys list" in hint
+        assert_no_secret(pasted, secret)
 
 
 def test_create_asks_for_real_scopes(cli: Runner, service: Any) -> None:
