@@ -72,8 +72,20 @@ def _text(name: str, value: object, *, max_length: int, secret: bool = False) ->
 
 
 def email(value: object, name: str = "email") -> str:
-    """An email address, e.g. ``"alice@example.com"``."""
-    text = _text(name, value, max_length=MAX_EMAIL_LENGTH).strip()
+    """An email address, e.g. ``"alice@example.com"``. A value refused is echoed only
+    when it has an ``@``: another may be a secret given in the wrong place (an API key,
+    or a password swapped with the email)."""
+    if isinstance(value, str) and _is_api_key(value.strip()):
+        raise InvalidInputError(
+            f"{name} is the secret of an API key ({api_key_hint(value.strip())}), not an "
+            "email address: pass a key as api_key=..., and an email here."
+        )
+    text = _text(name, value, max_length=MAX_EMAIL_LENGTH, secret=True)
+    if "@" not in text:
+        raise InvalidInputError(
+            f"{name} is not a valid email address (it has no @): use the form name@example.com."
+        )
+    text = _text(name, text, max_length=MAX_EMAIL_LENGTH).strip()
     match = _EMAIL.fullmatch(text)
     if match is None or len(match.group("local")) > MAX_EMAIL_LOCAL_LENGTH:
         raise InvalidInputError(

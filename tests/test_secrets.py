@@ -434,3 +434,37 @@ def test_no_api_key_secret_anywhere(
                 dump += "\n".join(repr(row) for row in rows)
     for secret in (*secrets, new_secret):
         assert secret not in dump
+
+
+API_KEY_SECRET = "sbk_" + "PastedKey7" * 4 + "Zq9"  # 43 letters and digits
+
+
+@pytest.mark.parametrize(
+    ("call", "said"),
+    [
+        # Tried as a new user would: the key as the second argument, where the email goes.
+        (lambda: AccountingClient("https://accounting.example.com", API_KEY_SECRET), "api_key="),
+        (
+            lambda: AccountingClient("https://a.example.com").configure(email=API_KEY_SECRET),
+            "api_key=",
+        ),
+        (
+            lambda: AccountingClient(
+                "https://a.example.com", "a@example.com", "pw-1234567"
+            ).transfer(API_KEY_SECRET, 1),
+            "secret of an API key",
+        ),
+        # The email and the password swapped.
+        (
+            lambda: AccountingClient("https://a.example.com", PAYER_PASSWORD, "a@example.com"),
+            "has no @",
+        ),
+    ],
+)
+def test_a_secret_where_an_email_belongs_is_not_echoed(call: Any, said: str) -> None:
+    with pytest.raises(AccountingError) as caught:
+        call()
+    shown = f"{caught.value} {caught.value!r}"
+    assert API_KEY_SECRET not in shown
+    assert PAYER_PASSWORD not in shown
+    assert said in shown
