@@ -206,6 +206,8 @@ SAME_ACCOUNT = "same_account"
 KEY_REFUSED = "key_refused"
 # An API key of another account than the email the client was configured with.
 KEY_OF_ANOTHER_ACCOUNT = "key_of_another_account"
+# An API key given where a password goes (refused: it would be sent as a password).
+KEY_AS_PASSWORD = "key_as_password"
 # A payment the client refused itself: its budget, or a 402 challenge it will not pay.
 BUDGET = "budget"
 CHALLENGE_REFUSED = "challenge_refused"
@@ -226,6 +228,7 @@ HINT_KEYS = frozenset(
         CREDENTIALS_FILE,
         KEY_REFUSED,
         KEY_OF_ANOTHER_ACCOUNT,
+        KEY_AS_PASSWORD,
         SAME_ACCOUNT,
     }
 )

@@ -20,7 +20,12 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from syftbox_accounting.defaults import ENV_ALLOW_INSECURE_HTTP, ENV_URL
-from syftbox_accounting.errors import BAD_SETTING, INSECURE_HTTP, InvalidInputError
+from syftbox_accounting.errors import (
+    BAD_SETTING,
+    INSECURE_HTTP,
+    KEY_AS_PASSWORD,
+    InvalidInputError,
+)
 from syftbox_accounting.types import ApiKeyScope, TransactionStatus
 
 # The contract's bounds (openapi.yaml, `Amount`): > 0, < 1e9, at most 6 decimals.
@@ -203,6 +208,13 @@ def password(value: object, name: str = "password", *, new: bool = False) -> str
     secret = Hidden(value)
     del value
     problem = _secret_problem(name, secret.value, MAX_PASSWORD_LENGTH)
+    if problem is None and _is_api_key(str(secret.value).strip()):
+        # Sent as a password, a key would travel to services that may not know keys.
+        raise InvalidInputError(
+            f"{name} is an API key ({api_key_hint(str(secret.value).strip())}), not a password:",
+            hint="pass it as api_key=... (or set SYFTBOX_ACCOUNTING_API_KEY), and a password here.",
+            hint_key=KEY_AS_PASSWORD,
+        )
     if problem is None and new:
         if len(str(secret.value)) < 8:
             problem = f"{name} is too short: use at least 8 characters."

@@ -468,3 +468,37 @@ def test_a_secret_where_an_email_belongs_is_not_echoed(call: Any, said: str) -> 
     assert API_KEY_SECRET not in shown
     assert PAYER_PASSWORD not in shown
     assert said in shown
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        # Tried as a new user would: the key as the third argument, where the password goes.
+        lambda: AccountingClient("https://accounting.example.com", "a@example.com", API_KEY_SECRET),
+        lambda: AccountingClient("https://a.example.com").configure(
+            email="a@example.com", password=API_KEY_SECRET
+        ),
+        lambda: AccountingClient(
+            "https://a.example.com", "a@example.com", "pw-1234567"
+        ).update_password("pw-1234567", API_KEY_SECRET),
+    ],
+)
+def test_a_key_given_as_the_password_is_never_sent_as_one(call: Any) -> None:
+    # Sent as a Basic password, the key would travel to a service that may not know keys
+    # (the public one), and the refusal would say to check the password.
+    with pytest.raises(AccountingError) as caught:
+        call()
+    shown = f"{caught.value} {caught.value!r}"
+    assert API_KEY_SECRET not in shown
+    assert "api_key=" in shown
+
+
+def test_a_key_in_the_password_variable_names_the_key_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SYFTBOX_ACCOUNTING_EMAIL", "a@example.com")
+    monkeypatch.setenv("SYFTBOX_ACCOUNTING_PASSWORD", API_KEY_SECRET)
+    with pytest.raises(AccountingError) as caught:
+        AccountingClient.from_environment()
+    assert API_KEY_SECRET not in str(caught.value)
+    assert "SYFTBOX_ACCOUNTING_API_KEY" in str(caught.value)

@@ -52,6 +52,8 @@ _HINTS: dict[str, str] = {
     errors.KEY_OF_ANOTHER_ACCOUNT: f"use an API key of the account --email names (or "
     f"{ENV_EMAIL} or the saved email), or leave the email out to act for the key's own "
     "account",
+    errors.KEY_AS_PASSWORD: f"an API key goes in ${ENV_API_KEY}, with no --password-stdin; "
+    "give the account's password here",
     "insufficient_scope": f"use an API key with that scope ('{PROG} keys create NAME --scope "
     "SCOPE'), or the password (--email with --password-stdin)",
     "spend_cap_exceeded": "nothing moved: the API key's --max-spend is used up; pay with "

@@ -167,6 +167,20 @@ def test_revoking_by_a_keys_secret_says_so_without_echoing_it(cli: Runner, servi
         assert_no_secret(pasted, secret)
 
 
+def test_a_key_given_as_the_password_is_refused_before_sending(cli: Runner, service: Any) -> None:
+    email, env = _account(cli, service)
+    secret = json.loads(cli.main("--json", "keys", "create", "x", "--scope", "read", env=env).out)[
+        "secret"
+    ]
+    refused = cli.main("login", email, "--url", service.url, "--password-stdin",
+                       stdin=secret + "\n")  # fmt: skip
+    error, hint = refused.assert_error(2)
+    assert "is an API key" in error
+    assert "SYFTBOX_ACCOUNTING_API_KEY" in hint
+    assert "api_key=" not in refused.output
+    assert_no_secret(refused, secret)
+
+
 def test_create_asks_for_real_scopes(cli: Runner, service: Any) -> None:
     _, env = _account(cli, service)
     result = cli.main("keys", "create", "x", "--scope", "everything", env=env)
