@@ -273,6 +273,28 @@ def test_a_key_of_another_account_than_the_email_is_refused_not_mixed(
     assert same.get_transaction_history()[0].id == paid.id
 
 
+def test_show_says_what_is_wrong_with_a_key_not_with_a_password(
+    accounting_service: AccountingTestService, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Tried as a new user would: show() with a key that cannot read, then a revoked one.
+    owner = accounting_service.create_account()
+    charger = owner.create_api_key("charges", ["charge"])
+    accounting_service.client(api_key=charger.secret).show()
+    shown = capsys.readouterr().out
+    assert "read scope" in shown
+    assert "email and password" not in shown
+    reader = owner.create_api_key("reads", ["read"])
+    owner.revoke_api_key(reader.id)
+    accounting_service.client(owner.get_email(), api_key=reader.secret).show()
+    shown = capsys.readouterr().out
+    assert "revoked" in shown
+    assert "email and password" not in shown
+    assert reader.secret not in shown
+    # A refused password is still worded as one.
+    accounting_service.client(owner.get_email(), "not-the-password").show()
+    assert "email and password" in capsys.readouterr().out
+
+
 def test_a_key_cannot_make_a_stronger_key(accounting_service: AccountingTestService) -> None:
     manager = accounting_service.create_account(api_key=["read", "keys"])
     with pytest.raises(AuthenticationError) as caught:
