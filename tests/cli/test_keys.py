@@ -298,6 +298,22 @@ def test_a_login_that_cannot_save_its_key_leaves_no_live_key(
     assert_no_secret(result, PASSWORD)
 
 
+def test_status_with_a_key_that_cannot_read_succeeds_and_says_why_no_balance(
+    cli: Runner, service: Any
+) -> None:
+    # Tried as a new user would: a service's charge-only key, checked with `status` in a
+    # health check. The key works; only the balance cannot be read with it.
+    _, env = _account(cli, service)
+    made = json.loads(cli.main("--json", "keys", "create", "c", "--scope", "charge", env=env).out)
+    keyed = {"SYFTBOX_ACCOUNTING_API_KEY": made["secret"], "SYFTBOX_ACCOUNTING_URL": service.url}
+    shown = cli.main("status", env=keyed).assert_ok()
+    assert "read scope" in shown.output
+    assert "error:" not in shown.err
+    document = json.loads(cli.main("--json", "status", env=keyed).assert_ok().out)
+    assert document["credentials"] == "valid"
+    assert document["balance"] is None
+
+
 def test_status_with_a_key_alone_names_its_account(cli: Runner, service: Any) -> None:
     # Tried as a new user would: with SYFTBOX_ACCOUNTING_API_KEY alone, `status` showed
     # "Email -" although the service had just said whose account it is.
