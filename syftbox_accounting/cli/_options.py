@@ -201,7 +201,8 @@ def _duration(text: str) -> int:
     number = _whole(value[:-1] if scale is not None else value)
     if number is None:
         raise argparse.ArgumentTypeError(
-            f"{text[:40]!r} is not a duration: write seconds (90), minutes (10m) or hours (2h)"
+            f"{text[:40]!r} is not a duration: write seconds (90), minutes (10m), hours (2h) "
+            "or days (30d)"
         )
     return number * (scale or 1)
 
