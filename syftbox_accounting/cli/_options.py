@@ -173,7 +173,8 @@ def save_options(parser: argparse.ArgumentParser, what: str) -> None:
         action="store_const",
         const=True,
         default=None,
-        help=f"save {what} (password encrypted) without asking",
+        help=f"save {what} without asking: a new API key at a service with keys, else the "
+        "password (in the OS keyring, or encrypted in the file)",
     )
     group.add_argument(
         "--no-save",

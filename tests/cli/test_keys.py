@@ -260,6 +260,15 @@ def test_revoking_the_key_in_use_says_so_and_what_to_do_next(cli: Runner, servic
     assert "these commands use" not in quiet.err
 
 
+@pytest.mark.parametrize("command", ["login", "register"])
+def test_the_save_option_says_what_it_saves(cli: Runner, command: str) -> None:
+    # Tried as a new user would: --help said "(password encrypted)", but at a service
+    # with keys --save saves a new API key, not the password.
+    shown = " ".join(cli.main(command, "--help").assert_ok().out.split())
+    described = shown[shown.index("--save save ") :].split("--no-save")[0]
+    assert "API key" in described
+
+
 def test_login_at_a_service_without_keys_saves_the_password(
     cli: Runner, service: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
