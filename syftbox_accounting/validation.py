@@ -649,7 +649,8 @@ def url(value: object, *, allow_insecure_http: bool = False, name: str = "accoun
         raise _bad_url(name, unusable)
     if parts.scheme == "http" and not allow_insecure_http and not is_loopback(host):
         raise InvalidInputError(
-            f"{name} uses plain http:// to {host}, which would send your password unencrypted:",
+            f"{name} uses plain http:// to {host}, which would send your password or API key "
+            "unencrypted:",
             hint="use https://, or pass allow_insecure_http=True (or set "
             f"{ENV_ALLOW_INSECURE_HTTP}=1) if you must.",
             hint_key=INSECURE_HTTP,

@@ -408,6 +408,14 @@ def _public_service(httpx_mock: HTTPXMock) -> None:
     httpx_mock.add_callback(answer, is_reusable=True)
 
 
+def test_plain_http_is_refused_for_a_key_as_for_a_password() -> None:
+    # A key travels in clear over http:// as a password would: the refusal says so.
+    with pytest.raises(InvalidInputError) as caught:
+        AccountingClient("http://accounting.internal:8000", api_key=KEY)
+    assert "API key" in caught.value.message
+    assert KEY not in caught.value.message
+
+
 def test_key_and_password_use_the_password_where_keys_are_unknown(
     httpx_mock: HTTPXMock, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -114,8 +114,8 @@ def common_options() -> Parser:
         "--allow-insecure-http",
         action="store_true",
         default=argparse.SUPPRESS,
-        help="allow plain http:// to a host that is not this machine (sends the password "
-        "unencrypted)",
+        help="allow plain http:// to a host that is not this machine (sends the password or "
+        "API key unencrypted)",
     )
     group.add_argument(
         "--timeout",
