@@ -21,11 +21,12 @@ from syftbox_accounting.errors import AuthenticationError, InvalidInputError
 from syftbox_accounting.hooks import HooksArg
 from syftbox_accounting.service_client import UNCHANGED, ServiceClient, Unchanged
 from syftbox_accounting.transport import DEFAULT_MAX_RESPONSE_BYTES, Flow, RetryPolicy, result_of
-from syftbox_accounting.types import Transaction, User
+from syftbox_accounting.types import User
 from syftbox_accounting.validation import hides
 
 if TYPE_CHECKING:
     from syftbox_accounting.http402.budget import Budget, Reservation
+    from syftbox_accounting.types import Transaction
 
 if TYPE_CHECKING:
     from syftbox_accounting import credentials as creds
