@@ -34,6 +34,9 @@ SECRET_CHARACTERS = 43  # 43 base-62 characters: 256 bits
 _ALPHABET = string.ascii_letters + string.digits
 _SECRET = re.compile(rf"{PREFIX}[A-Za-z0-9]{{{SECRET_CHARACTERS}}}")
 SCOPES = ("read", "pay", "charge", "account", "keys")
+# The scopes whose use counts against a spend cap (payments and tokens; refunds): a key
+# with a cap may not create keys with them, whose own spending its cap would not see.
+SPENDING_SCOPES = ("pay", "charge")
 MAX_NAME_LENGTH = 100
 MIN_LIFETIME, MAX_LIFETIME = 60, 365 * 86400
 MAX_KEY_ID_LENGTH = 64
@@ -355,10 +358,13 @@ class ApiKeys:
                 f"This API key ({creator.id}) cannot create a key with scopes it lacks "
                 f"({', '.join(extra)}): ask for fewer scopes, or use the password."
             )
-        if creator.max_spend is not None and "pay" in body.scopes:
+        spending = sorted(set(SPENDING_SCOPES) & body.scopes)
+        if creator.max_spend is not None and spending:
+            named = " and ".join(f"'{scope}'" for scope in spending)
             raise errors.forbidden(
                 f"This API key ({creator.id}) has a spend cap, so the keys it creates cannot "
-                "pay: leave 'pay' out, or use the password."
+                f"commit the account's money (pay, or refund): leave {named} out, or use the "
+                "password."
             )
         if creator.expires_at is not None:
             if expires is None:

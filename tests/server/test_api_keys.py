@@ -373,6 +373,35 @@ def test_a_key_creates_only_keys_within_its_own_bounds(api: Api) -> None:
     assert listed[1]["expiresAt"] == listed[0]["expiresAt"]
 
 
+def test_a_capped_key_cannot_make_an_uncapped_key_that_refunds(api: Api) -> None:
+    # Refunds count against a key's cap: a capped `charge` key must not escape its cap
+    # through a child key of its own with `charge` and no cap.
+    payer, service = _funded(api), _funded(api)
+    _, capped = _create(api, service, ["charge", "keys"], maxSpend=1)
+    child = api.http.post(
+        "/api-key/create", json={"name": "child", "scopes": ["charge"]}, headers=_bearer(capped)
+    )
+    assert child.status_code == 403, child.text
+    assert "'charge'" in child.json()["message"]
+    token = api.token(payer, service)
+    charged = api.http.post(
+        "/transaction/create",
+        json={"senderEmail": payer.email, "recipientEmail": service.email, "amount": 50,
+              "token": token},
+        headers=_bearer(capped),
+    ).json()["transaction"]["id"]  # fmt: skip
+    api.http.post("/transaction/confirm", json={"transactionId": charged}, headers=_bearer(capped))
+    refund = {"transactionId": charged, "amount": 5}
+    over = api.http.post("/transaction/refund", json=refund, headers=_bearer(capped))
+    assert over.json()["code"] == "spend_cap_exceeded"
+    assert api.balance(payer) == 100  # 150 - 50, nothing refunded past the cap
+    # A child that cannot spend is still allowed.
+    reader = api.http.post(
+        "/api-key/create", json={"name": "reader", "scopes": ["keys"]}, headers=_bearer(capped)
+    )
+    assert reader.status_code == 200, reader.text
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [
