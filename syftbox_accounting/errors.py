@@ -204,6 +204,10 @@ UNSUPPORTED = "unsupported"
 SAME_ACCOUNT = "same_account"
 # An API key the service refused (unknown, revoked or expired): not a wrong password.
 KEY_REFUSED = "key_refused"
+# An API key of another account than the email the client was configured with.
+KEY_OF_ANOTHER_ACCOUNT = "key_of_another_account"
+# An API key given where a password goes (refused: it would be sent as a password).
+KEY_AS_PASSWORD = "key_as_password"
 # A payment the client refused itself: its budget, or a 402 challenge it will not pay.
 BUDGET = "budget"
 CHALLENGE_REFUSED = "challenge_refused"
@@ -223,6 +227,8 @@ HINT_KEYS = frozenset(
         INSECURE_HTTP,
         CREDENTIALS_FILE,
         KEY_REFUSED,
+        KEY_OF_ANOTHER_ACCOUNT,
+        KEY_AS_PASSWORD,
         SAME_ACCOUNT,
     }
 )

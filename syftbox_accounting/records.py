@@ -464,8 +464,15 @@ class ApiKey:
     spent: Decimal = Decimal(0)
 
     def is_active(self, now: datetime.datetime | None = None) -> bool:
-        """True while it is neither revoked nor expired (at `now`, default: now)."""
-        moment = now or datetime.datetime.now(datetime.UTC)
+        """True while it is neither revoked nor expired (at `now`, an aware datetime;
+        default: now).
+
+        Raises:
+            InvalidInputError: `now` is not a datetime with a time zone.
+        """
+        from syftbox_accounting import validation
+
+        moment = validation.moment(now, "now") or datetime.datetime.now(datetime.UTC)
         return self.revoked_at is None and (self.expires_at is None or moment < self.expires_at)
 
 

@@ -14,13 +14,18 @@ import math
 import os
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from syftbox_accounting.defaults import ENV_ALLOW_INSECURE_HTTP, ENV_URL
-from syftbox_accounting.errors import BAD_SETTING, INSECURE_HTTP, InvalidInputError
+from syftbox_accounting.errors import (
+    BAD_SETTING,
+    INSECURE_HTTP,
+    KEY_AS_PASSWORD,
+    InvalidInputError,
+)
 from syftbox_accounting.types import ApiKeyScope, TransactionStatus
 
 # The contract's bounds (openapi.yaml, `Amount`): > 0, at most 1e9, at most 6 decimals.
@@ -72,8 +77,20 @@ def _text(name: str, value: object, *, max_length: int, secret: bool = False) ->
 
 
 def email(value: object, name: str = "email") -> str:
-    """An email address, e.g. ``"alice@example.com"``."""
-    text = _text(name, value, max_length=MAX_EMAIL_LENGTH).strip()
+    """An email address, e.g. ``"alice@example.com"``. A value refused is echoed only
+    when it has an ``@``: another may be a secret given in the wrong place (an API key,
+    or a password swapped with the email)."""
+    if isinstance(value, str) and _is_api_key(value.strip()):
+        raise InvalidInputError(
+            f"{name} is the secret of an API key ({api_key_hint(value.strip())}), not an "
+            "email address: pass a key as api_key=..., and an email here."
+        )
+    text = _text(name, value, max_length=MAX_EMAIL_LENGTH, secret=True)
+    if "@" not in text:
+        raise InvalidInputError(
+            f"{name} is not a valid email address (it has no @): use the form name@example.com."
+        )
+    text = _text(name, text, max_length=MAX_EMAIL_LENGTH).strip()
     match = _EMAIL.fullmatch(text)
     if match is None or len(match.group("local")) > MAX_EMAIL_LOCAL_LENGTH:
         raise InvalidInputError(
@@ -191,6 +208,13 @@ def password(value: object, name: str = "password", *, new: bool = False) -> str
     secret = Hidden(value)
     del value
     problem = _secret_problem(name, secret.value, MAX_PASSWORD_LENGTH)
+    if problem is None and _is_api_key(str(secret.value).strip()):
+        # Sent as a password, a key would travel to services that may not know keys.
+        raise InvalidInputError(
+            f"{name} is an API key ({api_key_hint(str(secret.value).strip())}), not a password:",
+            hint="pass it as api_key=... (or set SYFTBOX_ACCOUNTING_API_KEY), and a password here.",
+            hint_key=KEY_AS_PASSWORD,
+        )
     if problem is None and new:
         if len(str(secret.value)) < 8:
             problem = f"{name} is too short: use at least 8 characters."
@@ -267,6 +291,32 @@ def api_key(value: object, name: str = "api_key") -> str:
     return str(secret.value)
 
 
+def key_id(value: object, name: str = "key_id", listing: str = "list_api_keys()") -> str:
+    """The `id` of an API key (``key_...``), never its secret: a secret given in its
+    place is refused, unechoed and unsent, with its hint to find its id by (in the
+    list `listing` names)."""
+    return _an_id(value, name, "its id (key_..., as " + listing + " shows)", 64, listing)
+
+
+def _an_id(value: object, name: str, what: str, max_length: int, listing: str) -> str:
+    """An id, stripped: `value` checked as `_text` does, but first refused, unechoed, if
+    it is an API key's secret (pasted where an id belongs, it must not be sent)."""
+    if isinstance(value, str) and _is_api_key(value.strip()):
+        hint = api_key_hint(value.strip())
+        raise InvalidInputError(
+            f"{name} is the secret of an API key ({hint}), not {what}; nothing was sent.",
+            hint=f"Revoke that key (its id is the one {listing} shows beside {hint}): the "
+            "secret was exposed where it was typed.",
+        )
+    return _text(name, value, max_length=max_length).strip()
+
+
+def api_key_hint(secret: str) -> str:
+    """The hint the contract lists for a key (its prefix and last 4 characters), by
+    which a client recognises its own key among the account's."""
+    return f"{API_KEY_PREFIX}...{secret[-4:]}"
+
+
 def optional_text(name: str, value: object, *, max_length: int) -> str | None:
     """An optional label (organization, app name, endpoint): None or a string."""
     if value is None:
@@ -284,9 +334,13 @@ def token(value: object, name: str = "token") -> str:
     return str(secret.value).strip()
 
 
-def transaction_id(value: object, name: str = "transaction_id") -> str:
-    """The `id` of a transaction."""
-    return _text(name, value, max_length=MAX_TRANSACTION_ID_LENGTH).strip()
+def transaction_id(
+    value: object, name: str = "transaction_id", keys_listing: str = "list_api_keys()"
+) -> str:
+    """The `id` of a transaction (never an API key's secret: see `_an_id`, whose advice
+    names `keys_listing`)."""
+    what = "a transaction's id"
+    return _an_id(value, name, what, MAX_TRANSACTION_ID_LENGTH, keys_listing)
 
 
 def amount(value: Any, name: str = "amount") -> Decimal:
@@ -505,19 +559,32 @@ def expires_in(value: object, name: str = "expires_in") -> int | None:
 def scopes(
     value: object, name: str = "scopes", example: str = "['read', 'pay']"
 ) -> frozenset[ApiKeyScope]:
-    """API key scopes as names (``"read"``, in any case) or `ApiKeyScope`s, a lone string
-    being one scope: at least one, each a known one. `name` and `example` word the
-    error as the caller knows the value (an argument, a command-line option)."""
+    """API key scopes as names (``"read"``, in any case, spaces around it ignored) or
+    `ApiKeyScope`s, in any collection, a lone string being one scope: at least one,
+    each a known one. `name` and `example` word the error as the caller knows the value
+    (an argument, a command-line option)."""
     allowed = ", ".join(s.value for s in ApiKeyScope)
-    items = [value] if isinstance(value, str) else value
-    try:
-        found = frozenset(ApiKeyScope(str(s).lower()) for s in items)  # type: ignore[attr-defined]
-    except (TypeError, ValueError):
-        raise InvalidInputError(f"{name} must be some of {allowed}, e.g. {example}.") from None
+    wrong = f"{name} must be some of {allowed}, e.g. {example}"
+    if isinstance(value, str):
+        items: list[object] = [value]
+    elif isinstance(value, bytes | bytearray | Mapping) or not isinstance(value, Iterable):
+        raise InvalidInputError(f"{wrong}, not {type(value).__name__}.")
+    else:
+        items = list(value)
+    names = []
+    for item in items:
+        if not isinstance(item, str):  # an ApiKeyScope is a str
+            raise InvalidInputError(
+                f"{wrong}: each a name such as 'read', not {type(item).__name__}."
+            )
+        names.append(item.strip().lower())
+    found = frozenset(ApiKeyScope(n) for n in names if n)
     unknown = sorted(s.value for s in found if not s.known)
     if unknown:
+        several = any(c in unknown[0] for c in ", ;")
         raise InvalidInputError(
-            f"{name} must be some of {allowed}, e.g. {example}; {unknown[0][:40]!r} is not a scope."
+            f"{wrong}; {unknown[0][:40]!r} is not a scope"
+            + (": give one name per scope." if several else ".")
         )
     if not found:
         raise InvalidInputError(f"{name} must name at least one of {allowed}.")
@@ -582,7 +649,8 @@ def url(value: object, *, allow_insecure_http: bool = False, name: str = "accoun
         raise _bad_url(name, unusable)
     if parts.scheme == "http" and not allow_insecure_http and not is_loopback(host):
         raise InvalidInputError(
-            f"{name} uses plain http:// to {host}, which would send your password unencrypted:",
+            f"{name} uses plain http:// to {host}, which would send your password or API key "
+            "unencrypted:",
             hint="use https://, or pass allow_insecure_http=True (or set "
             f"{ENV_ALLOW_INSECURE_HTTP}=1) if you must.",
             hint_key=INSECURE_HTTP,

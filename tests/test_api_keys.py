@@ -5,6 +5,8 @@ check runs sync and on asyncio and trio where the twins differ."""
 
 from __future__ import annotations
 
+import datetime
+import json
 import logging
 from decimal import Decimal
 from typing import Any
@@ -15,6 +17,7 @@ from pytest_httpx import HTTPXMock
 
 from syftbox_accounting import (
     AccountingClient,
+    ApiKey,
     ApiKeyScope,
     AuthenticationError,
     Client,
@@ -32,6 +35,22 @@ pytestmark = [
     pytest.mark.usefixtures("isolated_env"),
 ]
 KEY = "sbk_" + "k" * 43
+
+
+def _listed(id_: str, scopes: list[str], revoked: str | None = None) -> dict[str, Any]:
+    """A key as the contract lists it."""
+    return {
+        "id": id_,
+        "name": id_,
+        "scopes": scopes,
+        "hint": "sbk_...kkkk",  # KEY's end
+        "createdAt": "2026-12-04T10:00:00+00:00",
+        "expiresAt": None,
+        "lastUsedAt": None,
+        "revokedAt": revoked,
+        "maxSpend": None,
+        "spent": 0,
+    }
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -156,6 +175,41 @@ def test_revoking_its_own_key_needs_a_key_with_the_keys_scope(
     assert [k.is_active() for k in owner.list_api_keys()] == [True]
 
 
+@pytest.mark.parametrize("kind", KINDS)
+def test_revoking_by_a_keys_secret_instead_of_its_id_sends_nothing(
+    accounting_service: AccountingTestService, kind: str
+) -> None:
+    # Tried as a new user would: revoke_api_key() given the secret (sbk_...), the only
+    # thing of the key the user holds, instead of its id (key_...).
+    owner = accounting_service.create_account()
+    made = owner.create_api_key("leaked", ["read"])
+    other = accounting_service.client(owner.get_email(), owner._password)  # never saw it
+    for given in (made.secret, f" {made.secret}\n"):
+        with pytest.raises(InvalidInputError) as caught:
+            run(kind, other, call("revoke_api_key", given))
+        message = str(caught.value)
+        assert made.secret not in message
+        assert "secret" in message
+        assert made.key.hint in message  # to find its id in the list
+        assert "nothing was sent" in message
+    assert owner.list_api_keys()[0].revoked_at is None
+
+
+@pytest.mark.parametrize(
+    "method", ["get_transaction", "confirm_transaction", "cancel_transaction", "refund_transaction"]
+)
+def test_a_keys_secret_given_as_a_transaction_id_is_never_sent(
+    accounting_service: AccountingTestService, method: str
+) -> None:
+    owner = accounting_service.create_account()
+    secret = owner.create_api_key("pasted", ["read"]).secret
+    other = accounting_service.client(owner.get_email(), owner._password)  # never saw it
+    with pytest.raises(InvalidInputError) as caught:
+        getattr(other, method)(secret)
+    assert secret not in str(caught.value)
+    assert "secret of an API key" in str(caught.value)
+
+
 def test_a_key_whose_hint_two_keys_share_is_not_guessed(httpx_mock: HTTPXMock) -> None:
     features = {"Accounting-Features": "api-keys"}
 
@@ -182,6 +236,63 @@ def test_a_key_whose_hint_two_keys_share_is_not_guessed(httpx_mock: HTTPXMock) -
     assert "revoke_api_key(key_id)" in caught.value.message
     assert KEY not in str(caught.value)
     assert {r.method for r in httpx_mock.get_requests()} == {"GET"}  # nothing revoked
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_key_of_another_account_than_the_email_is_refused_not_mixed(
+    accounting_service: AccountingTestService, kind: str
+) -> None:
+    # Tried as a new user would: SYFTBOX_ACCOUNTING_EMAIL of one account beside an API
+    # key of another. The client must not report one account and act for the other.
+    owner = accounting_service.create_account(balance=7)
+    made = owner.create_api_key("owner's", ["read", "pay"])
+    other = accounting_service.create_account(balance=3)
+    paid = owner.transfer(accounting_service.create_account().get_email(), 1)
+    mixed = accounting_service.client(other.get_email(), api_key=made.secret)
+    reads = ("get_account_balance", "get_account", "get_account_info_sync")
+    for method, args in [*((m, ()) for m in reads), ("get_transaction", (paid.id,))]:
+        with pytest.raises(AuthenticationError) as caught:
+            run(kind, mixed, call(method, *args))
+        message = str(caught.value)
+        assert other.get_email() in message
+        assert "email" in (caught.value.hint or "")
+        assert made.secret not in message
+    with pytest.raises(AuthenticationError) as paying:  # refused by the service
+        run(kind, mixed, call("transfer", paid.recipient_email, 1))
+    assert owner.get_email() in str(paying.value), str(paying.value)
+    with pytest.raises(AuthenticationError, match="belongs to another account"):
+        run(kind, mixed, call("get_transaction_history"))
+    with pytest.raises(AuthenticationError, match="belongs to another account"):
+        list(mixed.iter_transactions())
+    check = run(kind, mixed, call("check_credentials"))
+    assert check.status.value == "invalid"
+    assert owner.get_email() in check.reason
+    # The same email in another case is the same account.
+    same = accounting_service.client(owner.get_email().upper(), api_key=made.secret)
+    assert run(kind, same, call("get_account_balance")) == 6.0
+    assert same.get_transaction_history()[0].id == paid.id
+
+
+def test_show_says_what_is_wrong_with_a_key_not_with_a_password(
+    accounting_service: AccountingTestService, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Tried as a new user would: show() with a key that cannot read, then a revoked one.
+    owner = accounting_service.create_account()
+    charger = owner.create_api_key("charges", ["charge"])
+    accounting_service.client(api_key=charger.secret).show()
+    shown = capsys.readouterr().out
+    assert "read scope" in shown
+    assert "email and password" not in shown
+    reader = owner.create_api_key("reads", ["read"])
+    owner.revoke_api_key(reader.id)
+    accounting_service.client(owner.get_email(), api_key=reader.secret).show()
+    shown = capsys.readouterr().out
+    assert "revoked" in shown
+    assert "email and password" not in shown
+    assert reader.secret not in shown
+    # A refused password is still worded as one.
+    accounting_service.client(owner.get_email(), "not-the-password").show()
+    assert "email and password" in capsys.readouterr().out
 
 
 def test_a_key_cannot_make_a_stronger_key(accounting_service: AccountingTestService) -> None:
@@ -211,6 +322,68 @@ def test_bad_key_requests_are_refused_before_sending(scopes: Any, options: Any) 
 
 
 @pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("read", {"read"}),
+        ([" read ", "Pay\t"], {"read", "pay"}),  # as `--scope "read, pay"` reads them
+        (("READ", "read", ApiKeyScope.PAY), {"read", "pay"}),
+        ({"charge"}, {"charge"}),
+        (frozenset({ApiKeyScope.KEYS}), {"keys"}),
+        (iter(["account"]), {"account"}),
+    ],
+)
+def test_scopes_are_taken_in_every_form_a_user_gives_them(
+    given: Any, expected: set[str], httpx_mock: HTTPXMock
+) -> None:
+    # Tried as a new user would: a string, a list, a tuple, a set, any case, spaces.
+    features = {"Accounting-Features": "api-keys"}
+    httpx_mock.add_response(json={"apiKey": _listed("key_1", sorted(expected)), "secret": KEY},
+                            headers=features, is_reusable=True)  # fmt: skip
+    client = AccountingClient("https://accounting.example.com", "a@example.com", "password-1")
+    client.create_api_key("x", given)
+    sent = [r for r in httpx_mock.get_requests() if r.url.path == "/api-key/create"]
+    assert set(json.loads(sent[-1].read())["scopes"]) == expected
+
+
+@pytest.mark.parametrize(
+    ("given", "said"),
+    [
+        (None, "not NoneType"),
+        (b"read", "not bytes"),
+        (bytearray(b"pay"), "not bytearray"),
+        ([None], "'read', not NoneType"),
+        (["read", 1], "'read', not int"),
+        ([b"read"], "'read', not bytes"),
+        ({"read": True}, "not dict"),
+        ("read,pay", "one name per scope"),
+        (["read pay"], "one name per scope"),
+        ([" "], "at least one"),
+    ],
+)
+def test_scopes_in_a_wrong_form_say_what_was_given(given: Any, said: str) -> None:
+    client = AccountingClient("https://accounting.example.com", "a@example.com", "password-1")
+    with pytest.raises(InvalidInputError) as caught:
+        client.create_api_key("x", given)
+    assert said in caught.value.message
+
+
+@pytest.mark.parametrize("expires", [None, datetime.datetime(2027, 1, 1, tzinfo=datetime.UTC)])
+def test_is_active_at_a_moment_without_a_time_zone_is_refused_whatever_the_key(
+    expires: datetime.datetime | None,
+) -> None:
+    # Tried as a new user would: key.is_active(datetime.datetime.now()). A naive time
+    # cannot be compared with the service's: a TypeError for a key that expires, a
+    # silent True for one that does not.
+    created = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+    key = ApiKey("key_1", "n", frozenset(), "sbk_...kkkk", created, expires_at=expires)
+    with pytest.raises(InvalidInputError, match="time zone"):
+        key.is_active(datetime.datetime(2026, 6, 1))
+    assert key.is_active(datetime.datetime(2026, 6, 1, tzinfo=datetime.UTC))
+    later = datetime.datetime(2028, 1, 1, tzinfo=datetime.timezone(datetime.timedelta(hours=5)))
+    assert key.is_active(later) is (expires is None)
+
+
+@pytest.mark.parametrize(
     "bad", ["", "sbk_short", "password-in-the-wrong-place", "sbk_" + "!" * 43, 42]
 )
 def test_a_malformed_api_key_is_refused_without_echoing_it(bad: Any) -> None:
@@ -233,6 +406,14 @@ def _public_service(httpx_mock: HTTPXMock) -> None:
         return httpx.Response(200, json={"user": user})
 
     httpx_mock.add_callback(answer, is_reusable=True)
+
+
+def test_plain_http_is_refused_for_a_key_as_for_a_password() -> None:
+    # A key travels in clear over http:// as a password would: the refusal says so.
+    with pytest.raises(InvalidInputError) as caught:
+        AccountingClient("http://accounting.internal:8000", api_key=KEY)
+    assert "API key" in caught.value.message
+    assert KEY not in caught.value.message
 
 
 def test_key_and_password_use_the_password_where_keys_are_unknown(

@@ -434,3 +434,71 @@ def test_no_api_key_secret_anywhere(
                 dump += "\n".join(repr(row) for row in rows)
     for secret in (*secrets, new_secret):
         assert secret not in dump
+
+
+API_KEY_SECRET = "sbk_" + "PastedKey7" * 4 + "Zq9"  # 43 letters and digits
+
+
+@pytest.mark.parametrize(
+    ("call", "said"),
+    [
+        # Tried as a new user would: the key as the second argument, where the email goes.
+        (lambda: AccountingClient("https://accounting.example.com", API_KEY_SECRET), "api_key="),
+        (
+            lambda: AccountingClient("https://a.example.com").configure(email=API_KEY_SECRET),
+            "api_key=",
+        ),
+        (
+            lambda: AccountingClient(
+                "https://a.example.com", "a@example.com", "pw-1234567"
+            ).transfer(API_KEY_SECRET, 1),
+            "secret of an API key",
+        ),
+        # The email and the password swapped.
+        (
+            lambda: AccountingClient("https://a.example.com", PAYER_PASSWORD, "a@example.com"),
+            "has no @",
+        ),
+    ],
+)
+def test_a_secret_where_an_email_belongs_is_not_echoed(call: Any, said: str) -> None:
+    with pytest.raises(AccountingError) as caught:
+        call()
+    shown = f"{caught.value} {caught.value!r}"
+    assert API_KEY_SECRET not in shown
+    assert PAYER_PASSWORD not in shown
+    assert said in shown
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        # Tried as a new user would: the key as the third argument, where the password goes.
+        lambda: AccountingClient("https://accounting.example.com", "a@example.com", API_KEY_SECRET),
+        lambda: AccountingClient("https://a.example.com").configure(
+            email="a@example.com", password=API_KEY_SECRET
+        ),
+        lambda: AccountingClient(
+            "https://a.example.com", "a@example.com", "pw-1234567"
+        ).update_password("pw-1234567", API_KEY_SECRET),
+    ],
+)
+def test_a_key_given_as_the_password_is_never_sent_as_one(call: Any) -> None:
+    # Sent as a Basic password, the key would travel to a service that may not know keys
+    # (the public one), and the refusal would say to check the password.
+    with pytest.raises(AccountingError) as caught:
+        call()
+    shown = f"{caught.value} {caught.value!r}"
+    assert API_KEY_SECRET not in shown
+    assert "api_key=" in shown
+
+
+def test_a_key_in_the_password_variable_names_the_key_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SYFTBOX_ACCOUNTING_EMAIL", "a@example.com")
+    monkeypatch.setenv("SYFTBOX_ACCOUNTING_PASSWORD", API_KEY_SECRET)
+    with pytest.raises(AccountingError) as caught:
+        AccountingClient.from_environment()
+    assert API_KEY_SECRET not in str(caught.value)
+    assert "SYFTBOX_ACCOUNTING_API_KEY" in str(caught.value)

@@ -7,7 +7,7 @@ import dataclasses
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from syftbox_accounting import operations, types, validation
+from syftbox_accounting import errors, operations, types, validation
 from syftbox_accounting._lazy import lazy_module
 from syftbox_accounting.accounting.base import UserBase
 from syftbox_accounting.errors import AccountingError, AuthenticationError
@@ -303,14 +303,9 @@ class AccountMethods(UserBase):
         quick = self.with_options(timeout=SHOW_TIMEOUT, max_retries=0, deadline=SHOW_TIMEOUT)
         try:
             user, usage, recent = quick._run(self._show())
-        except AuthenticationError:
-            return dataclasses.replace(
-                snapshot,
-                balance="unavailable",
-                status="credentials refused",
-                hint="The service refused this email and password: configure the right ones "
-                'with configure(email="...", password="..."), or register_accounting(...).',
-            )
+        except AuthenticationError as exc:
+            status, hint = _refusal_words(exc)
+            return dataclasses.replace(snapshot, balance="unavailable", status=status, hint=hint)
         except AccountingError as exc:
             return dataclasses.replace(
                 snapshot,
@@ -358,3 +353,22 @@ def balance_history(
         moved = tx.amount if into else -tx.amount if out else Decimal(0)
         series.append(series[-1] - moved)
     return series[::-1]
+
+
+def _refusal_words(exc: AuthenticationError) -> tuple[str, str]:
+    """`show()`'s status and advice for a refusal: an API key's (one that lacks the
+    read scope, is refused, or is another account's) in the library's own words, a
+    password's as such."""
+    if exc.code == "insufficient_scope":
+        return (
+            "API key cannot read",
+            "This API key works but has no read scope, so the account cannot be shown: use "
+            "a key with read (create_api_key(name, ['read', ...])), or the password.",
+        )
+    if exc.hint_key in {errors.KEY_REFUSED, errors.KEY_OF_ANOTHER_ACCOUNT}:
+        return "API key refused", exc.message
+    return (
+        "credentials refused",
+        "The service refused this email and password: configure the right ones "
+        'with configure(email="...", password="..."), or register_accounting(...).',
+    )

@@ -26,6 +26,7 @@ from syftbox_accounting.validation import hides
 
 if TYPE_CHECKING:
     from syftbox_accounting.http402.budget import Budget, Reservation
+    from syftbox_accounting.types import Transaction
 
 if TYPE_CHECKING:
     from syftbox_accounting import credentials as creds
@@ -240,11 +241,48 @@ class UserBase(ServiceClient):
         self._transport.set_api_key(self._api_key)
 
     def _learned(self, user: User) -> User:
-        """`user`, this client's account: a client with an API key alone now knows its
-        email."""
-        if self._email is None and self._api_key is not None:
+        """`user`, this client's account as the service answered it: a client with an
+        API key alone now knows its email.
+
+        Raises:
+            AuthenticationError: the client has an email and an API key of another
+                account (`_not_the_keys_account`).
+        """
+        if self._api_key is None:
+            return user
+        if self._email is None:
             self._email = user.email
+        elif user.email.casefold() != self._email.casefold():
+            raise self._not_the_keys_account(user.email)
         return user
+
+    def _own_transactions(self, transactions: list[Transaction]) -> list[Transaction]:
+        """`transactions`, which the service answered as this client's account's: each
+        names its account as sender or recipient.
+
+        Raises:
+            AuthenticationError: one names neither, so the client's API key is of
+                another account than its email (`_not_the_keys_account`).
+        """
+        if self._api_key is None or self._email is None:
+            return transactions
+        mine = self._email.casefold()
+        for tx in transactions:
+            if mine not in (tx.sender_email.casefold(), tx.recipient_email.casefold()):
+                raise self._not_the_keys_account(None)
+        return transactions
+
+    def _not_the_keys_account(self, owner: str | None) -> AuthenticationError:
+        """The service authenticates an API key, not the email beside it: a client with
+        the key of another account than its email would report one account and act
+        for the other."""
+        whose = f"belongs to {owner}, not to" if owner else "belongs to another account than"
+        return AuthenticationError(
+            f"This client's API key {whose} {self._email}, the email it was configured with:",
+            hint=f"use an API key of {self._email}, or leave the email out (email=, or "
+            f"unset {ENV_EMAIL}) to act for the key's own account.",
+            hint_key=errors.KEY_OF_ANOTHER_ACCOUNT,
+        )
 
     def _set_credentials(self, email: str, password: object) -> None:
         secret = validation.Hidden(password)

@@ -89,6 +89,7 @@ class HistoryMethods(UserBase):
             page = yield from result_of(
                 operations.list_transactions(filters, limit=size, cursor=cursor)
             )
+            self._own_transactions(page.transactions)
             if not page.paged:  # a service without pages sent everything, unfiltered
                 return _newest_first(page.transactions, filters, me)[:limit]
             found += page.transactions
@@ -152,6 +153,7 @@ class HistoryMethods(UserBase):
         page = yield from result_of(
             operations.list_transactions(filters, limit=page_size, cursor=cursor)
         )
+        self._own_transactions(page.transactions)
         if page.paged:
             return page
         # A service without pages sent everything: one last page, filtered here.
@@ -223,7 +225,8 @@ class HistoryMethods(UserBase):
         tx_id = validation.transaction_id(transaction_id)
         if not self._lookup_missing:
             try:
-                return (yield from result_of(operations.get_transaction(tx_id)))
+                found = yield from result_of(operations.get_transaction(tx_id))
+                return self._own_transactions([found])[0]
             except AccountingError as exc:
                 # A 404 the service did not explain, at the lookup's path: it has no
                 # lookup by id (the public protocol); the history still holds it.
@@ -234,6 +237,7 @@ class HistoryMethods(UserBase):
                 ):
                     raise
         page = yield from result_of(operations.list_transactions())
+        self._own_transactions(page.transactions)
         if not self._lookup_missing:
             # Only now: a server that is no accounting service fails this call too.
             self._lookup_missing = True

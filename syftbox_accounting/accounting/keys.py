@@ -109,8 +109,7 @@ class KeyMethods(UserBase):
         if key_id is None:
             raise InvalidInputError("key_id must be the id of a key (key_...), as listed.")
         call = operations.revoke_api_key(
-            (validation.optional_text("key_id", key_id, max_length=64) or "").strip(),
-            validation.idempotency_key(idempotency_key),
+            validation.key_id(key_id), validation.idempotency_key(idempotency_key)
         )
         return (yield from result_of(call))
 
@@ -144,7 +143,7 @@ class KeyMethods(UserBase):
         listed = yield from result_of(operations.list_api_keys())
         # The contract's hint is the prefix and the last 4 characters: among the keys
         # still valid, the caller's own is the one that shows the end of its secret.
-        hint = f"{validation.API_KEY_PREFIX}...{secret[-4:]}"
+        hint = validation.api_key_hint(secret)
         mine = [k for k in listed if k.hint == hint and k.revoked_at is None]
         if len(mine) != 1:
             found = "No key" if not mine else f"{len(mine)} keys ({', '.join(k.id for k in mine)})"

@@ -31,7 +31,7 @@ from syftbox_accounting.cli._output import (
     when,
 )
 from syftbox_accounting.cli._parser import serve_parser
-from syftbox_accounting.cli._program import PROG
+from syftbox_accounting.cli._program import KEYS_LISTING, PROG
 from syftbox_accounting.cli._setup import login, logout, register, status
 from syftbox_accounting.display import money
 from syftbox_accounting.types import Transaction, TransactionActor
@@ -168,7 +168,7 @@ def charge(ctx: Context) -> int:
 
 
 def _resolve(ctx: Context, confirming: bool) -> int:
-    tx_id = validation.transaction_id(ctx.args.transaction_id, "TX_ID")
+    tx_id = validation.transaction_id(ctx.args.transaction_id, "TX_ID", KEYS_LISTING)
     key = _idempotency_key(ctx)
     account = _account(ctx)
     price = None
@@ -201,7 +201,7 @@ def cancel(ctx: Context) -> int:
 
 
 def refund(ctx: Context) -> int:
-    tx_id = validation.transaction_id(ctx.args.transaction_id, "TX_ID")
+    tx_id = validation.transaction_id(ctx.args.transaction_id, "TX_ID", KEYS_LISTING)
     amount = None if ctx.args.amount is None else parse_amount(ctx.args.amount, "--amount")
     reason = validation.optional_text(
         "--reason", ctx.args.reason, max_length=validation.MAX_REASON_LENGTH
@@ -327,7 +327,7 @@ def _stream_line(cells: list[str]) -> str:
 
 
 def show(ctx: Context) -> int:
-    tx_id = validation.transaction_id(ctx.args.transaction_id, "TX_ID")
+    tx_id = validation.transaction_id(ctx.args.transaction_id, "TX_ID", KEYS_LISTING)
     account = _account(ctx)
     with ctx.account_client(account) as client, ctx.busy(f"Looking up {tx_id}"):
         tx = client.get_transaction(tx_id)

@@ -16,7 +16,14 @@ from syftbox_accounting import credentials as creds
 from syftbox_accounting import validation
 from syftbox_accounting.accounting import AccountingClient
 from syftbox_accounting.admin import AdminClient
-from syftbox_accounting.cli._errors import AUTH, FAILURE, USAGE, CliError, report
+from syftbox_accounting.cli._errors import (
+    AUTH,
+    FAILURE,
+    USAGE,
+    CliError,
+    key_refused_advice,
+    report,
+)
 from syftbox_accounting.cli._output import Spinner, is_terminal, printable, to_json
 from syftbox_accounting.cli._program import ENV_ADMIN_KEY, ENV_TOKEN, PROG
 from syftbox_accounting.cli._style import paint
@@ -263,6 +270,7 @@ class Context:
 
     def report(self, exc: BaseException, *, json_document: bool = True) -> int:
         """Explain `exc` (see `_errors.report`); return its exit code."""
+        found, source = self._discovery or (None, "")
         return report(
             exc,
             self.command,
@@ -270,6 +278,7 @@ class Context:
             clean=self.clean,
             verbose=self.verbose,
             inside=self.json_open,
+            key_advice=key_refused_advice(source) if found and found.api_key else None,
         )
 
     # -- credentials

@@ -49,6 +49,11 @@ _HINTS: dict[str, str] = {
     errors.KEY_REFUSED: "the API key is unknown here, revoked or expired: set "
     f"{ENV_API_KEY} to a live key or unset it, or save a new one with '{PROG} login EMAIL "
     "--save' ('keys list' with other credentials shows the key's state)",
+    errors.KEY_OF_ANOTHER_ACCOUNT: f"use an API key of the account --email names (or "
+    f"{ENV_EMAIL} or the saved email), or leave the email out to act for the key's own "
+    "account",
+    errors.KEY_AS_PASSWORD: f"an API key goes in ${ENV_API_KEY}, with no --password-stdin; "
+    "give the account's password here",
     "insufficient_scope": f"use an API key with that scope ('{PROG} keys create NAME --scope "
     "SCOPE'), or the password (--email with --password-stdin)",
     "spend_cap_exceeded": "nothing moved: the API key's --max-spend is used up; pay with "
@@ -187,9 +192,29 @@ def _hint_for(exc: AccountingError, command: str) -> str:
     return f"try again later; '{PROG} status' shows whether the service answers"
 
 
-def explain(exc: BaseException, command: str) -> tuple[str, str, int]:
+def key_refused_advice(source: str) -> str:
+    """What to do once the API key the commands use (from `source`: the environment,
+    or the config file it names) is refused: revoked, expired or unknown."""
+    if source == "environment":
+        return (
+            f"set {ENV_API_KEY} to a live key or unset it, or save a new one with '{PROG} "
+            "login EMAIL --save'"
+        )
+    return (
+        f"save a new one with '{PROG} login EMAIL --save', or remove it with '{PROG} "
+        f"logout' (the key was in the {source})"
+    )
+
+
+def explain(
+    exc: BaseException, command: str, key_advice: str | None = None
+) -> tuple[str, str, int]:
     """The error line, the hint line and the exit code for `exc` (secrets not yet
-    removed: see `Context.clean`)."""
+    removed: see `Context.clean`); `key_advice` is what to do when the API key the
+    command used is refused, by where it came from."""
+    if isinstance(exc, AccountingError) and exc.hint_key == errors.KEY_REFUSED and key_advice:
+        error, _, code = explain(exc, command)
+        return error, _one_line(key_advice), code
     if isinstance(exc, CliError):
         return _one_line(exc.message), _one_line(exc.hint), exc.exit_code
     if isinstance(exc, UsageError):
@@ -329,10 +354,12 @@ def report(
     clean: Callable[[str], str],
     verbose: bool = False,
     inside: bool = False,
+    key_advice: str | None = None,
 ) -> int:
     """Print `exc` as `error:` and `hint:` lines on stderr (and, with `json`, as a JSON
-    document on stdout), every secret removed by `clean`; return its exit code."""
-    error, hint, code = explain(exc, command)
+    document on stdout), every secret removed by `clean`; return its exit code.
+    `key_advice` as in `explain`."""
+    error, hint, code = explain(exc, command, key_advice)
     error, hint = clean(error), clean(hint)
     if json:
         document = {

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 from syftbox_accounting import validation
 from syftbox_accounting.cli._context import Context, parse_amount
-from syftbox_accounting.cli._errors import OK, CliError
+from syftbox_accounting.cli._errors import OK, CliError, key_refused_advice
 from syftbox_accounting.cli._output import is_terminal, table, when
-from syftbox_accounting.cli._program import PROG
+from syftbox_accounting.cli._program import KEYS_LISTING, PROG
 from syftbox_accounting.display import money
 from syftbox_accounting.errors import AccountingError
 from syftbox_accounting.types import ApiKey, ApiKeyScope
@@ -110,18 +110,19 @@ def list_keys(ctx: Context) -> int:
             k.hint,
             _state(k),
             when(k.expires_at) if k.expires_at else "-",
+            when(k.last_used_at) if k.last_used_at else "never",
             money(k.spent) if k.max_spend is None else f"{money(k.spent)} of {money(k.max_spend)}",
         ]
         for k in keys
     ]
-    headers = ["ID", "NAME", "SCOPES", "KEY", "STATE", "EXPIRES (UTC)", "SPENT"]
+    headers = ["ID", "NAME", "SCOPES", "KEY", "STATE", "EXPIRES (UTC)", "LAST USED", "SPENT"]
     lines = table(headers, rows, right=set()) if keys else ["No API keys."]
     ctx.emit({"api_keys": [key_doc(k) for k in keys]}, lines)
     return OK
 
 
 def revoke(ctx: Context) -> int:
-    key_id = validation.transaction_id(ctx.args.key_id, "KEY_ID")
+    key_id = validation.key_id(ctx.args.key_id, "KEY_ID", KEYS_LISTING)
     key = validation.idempotency_key(ctx.args.idempotency_key, "--idempotency-key")
     account = ctx.resolve_account()
     assert account is not None
@@ -131,4 +132,9 @@ def revoke(ctx: Context) -> int:
         key_doc(revoked),
         [f"Revoked {revoked.id} ({revoked.name}, {revoked.hint}) at {when(revoked.revoked_at)}."],
     )
+    if account.api_key is not None and revoked.hint == validation.api_key_hint(account.api_key):
+        ctx.note(
+            "That was the API key these commands use: the service refuses it from now on; "
+            f"{key_refused_advice(account.source)}."
+        )
     return OK

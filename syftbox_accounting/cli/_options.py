@@ -114,8 +114,8 @@ def common_options() -> Parser:
         "--allow-insecure-http",
         action="store_true",
         default=argparse.SUPPRESS,
-        help="allow plain http:// to a host that is not this machine (sends the password "
-        "unencrypted)",
+        help="allow plain http:// to a host that is not this machine (sends the password or "
+        "API key unencrypted)",
     )
     group.add_argument(
         "--timeout",
@@ -173,7 +173,8 @@ def save_options(parser: argparse.ArgumentParser, what: str) -> None:
         action="store_const",
         const=True,
         default=None,
-        help=f"save {what} (password encrypted) without asking",
+        help=f"save {what} without asking: a new API key at a service with keys, else the "
+        "password (in the OS keyring, or encrypted in the file)",
     )
     group.add_argument(
         "--no-save",
@@ -201,7 +202,8 @@ def _duration(text: str) -> int:
     number = _whole(value[:-1] if scale is not None else value)
     if number is None:
         raise argparse.ArgumentTypeError(
-            f"{text[:40]!r} is not a duration: write seconds (90), minutes (10m) or hours (2h)"
+            f"{text[:40]!r} is not a duration: write seconds (90), minutes (10m), hours (2h) "
+            "or days (30d)"
         )
     return number * (scale or 1)
 

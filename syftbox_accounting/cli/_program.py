@@ -7,6 +7,8 @@ import argparse
 from typing import NoReturn
 
 PROG = "syftbox-accounting"
+# Where a command-line user finds the ids of their API keys.
+KEYS_LISTING = f"'{PROG} keys list'"
 ENV_ADMIN_KEY = "SYFTBOX_ACCOUNTING_ADMIN_KEY"
 ENV_TOKEN = "SYFTBOX_ACCOUNTING_TOKEN"
 

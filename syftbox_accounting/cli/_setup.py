@@ -318,6 +318,8 @@ def status(ctx: Context) -> int:
             shown = money(balance)
             available_balance = check.account.available_balance
             held = display.available(balance, check.account.held_balance)
+        elif state is CredentialStatus.VALID:  # a key that works but may not read
+            shown, problem = "unavailable (the API key has no read scope)", None
         else:
             status_code = check.error.status_code if check.error else None
             shown = f"unavailable ({status_code or 'no answer'})"

@@ -34,9 +34,15 @@ SECRET_CHARACTERS = 43  # 43 base-62 characters: 256 bits
 _ALPHABET = string.ascii_letters + string.digits
 _SECRET = re.compile(rf"{PREFIX}[A-Za-z0-9]{{{SECRET_CHARACTERS}}}")
 SCOPES = ("read", "pay", "charge", "account", "keys")
+# The scopes whose use counts against a spend cap (payments and tokens; refunds): a key
+# with a cap may not create keys with them, whose own spending its cap would not see.
+SPENDING_SCOPES = ("pay", "charge")
 MAX_NAME_LENGTH = 100
 MIN_LIFETIME, MAX_LIFETIME = 60, 365 * 86400
 MAX_KEY_ID_LENGTH = 64
+# Keys an account may hold that are neither revoked nor expired: keys are listed unpaged
+# and stored for good, so a job that makes one per run and never revokes one must stop.
+MAX_LIVE_KEYS = 100
 # `lastUsedAt` is written at most this often per key: a read must not cost a write.
 LAST_USED_EVERY = 60.0
 BEARER_CHALLENGE = 'Bearer realm="syftbox-accounting", error="invalid_token"'
@@ -311,6 +317,17 @@ class ApiKeys:
             spent=0,
         )
         with self.store.unit() as db:
+            (live,) = db.execute(
+                "SELECT COUNT(*) FROM api_keys WHERE account_id = ? AND revoked_at IS NULL"
+                " AND (expires_at IS NULL OR expires_at > ?)",
+                (account_id, now),
+            ).fetchone()
+            if live >= MAX_LIVE_KEYS:
+                raise errors.forbidden(
+                    f"This account has {live} API keys that are neither revoked nor expired, "
+                    f"the most it may have ({MAX_LIVE_KEYS}): revoke the ones no longer in use "
+                    "(listApiKeys shows when each was last used), then create this one."
+                )
             db.execute(
                 f"INSERT INTO api_keys (key_hash, {_COLUMNS})"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -341,10 +358,13 @@ class ApiKeys:
                 f"This API key ({creator.id}) cannot create a key with scopes it lacks "
                 f"({', '.join(extra)}): ask for fewer scopes, or use the password."
             )
-        if creator.max_spend is not None and "pay" in body.scopes:
+        spending = sorted(set(SPENDING_SCOPES) & body.scopes)
+        if creator.max_spend is not None and spending:
+            named = " and ".join(f"'{scope}'" for scope in spending)
             raise errors.forbidden(
                 f"This API key ({creator.id}) has a spend cap, so the keys it creates cannot "
-                "pay: leave 'pay' out, or use the password."
+                f"commit the account's money (pay, or refund): leave {named} out, or use the "
+                "password."
             )
         if creator.expires_at is not None:
             if expires is None:

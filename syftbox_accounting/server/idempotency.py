@@ -118,7 +118,7 @@ class Runner(Protocol):
 
     async def write(self, func: Callable[..., T], *args: Any) -> T: ...
 
-    async def login(self, request: Request) -> Caller: ...
+    async def login(self, request: Request, raw: bytes = ...) -> Caller: ...
 
 
 async def answer(
@@ -144,7 +144,7 @@ async def answer(
         # An API key must allow the operation before it may replay an answer too (one
         # may hold a new key's secret).
         try:
-            caller = await run.login(request)
+            caller = await run.login(request, raw)
         except errors.ApiError as refused:
             if refused.status == 401 and keyed.retired_login:
                 return await _replay_with_retired_password(

@@ -161,7 +161,9 @@ class Runner:
     def _with_key(
         self, authorization: str, op: str, func: Callable[..., T], args: tuple[Any, ...]
     ) -> T:
-        return func(self.service.key_login(authorization, op), *args)
+        # A body, when the operation has one, says which scope a refusal names.
+        raw = args[0] if args and isinstance(args[0], bytes) else b""
+        return func(self.service.key_login(authorization, op, raw), *args)
 
     def _if_cached(
         self,
@@ -216,14 +218,16 @@ class Runner:
             return render(await self.as_caller(request, whole, raw, slow=True))
         return render(await self.hashing(request, whole, raw, account=REGISTRATIONS))
 
-    async def login(self, request: Request) -> Caller:
+    async def login(self, request: Request, raw: bytes = b"") -> Caller:
         """The caller of a user request: Basic credentials, or an API key allowed the
-        request's operation."""
+        request's operation (a refusal names the scope its body `raw` needs)."""
         authorization = authorization_of(request)
         if is_api_key(authorization):
             assert authorization is not None
             # It may note the key's last use: a write that need not wait (see `as_caller`).
-            return await self.write(self.service.key_login, authorization, operation_of(request))
+            return await self.write(
+                self.service.key_login, authorization, operation_of(request), raw
+            )
         credentials = parse_basic(authorization)
         found = await self.read(self.service.cached_login, credentials)
         if isinstance(found, Caller):

@@ -158,15 +158,33 @@ class AccountingService:
                 return Caller(account, password)
         raise errors.invalid_credentials()
 
-    def key_login(self, authorization: str, operation: str) -> Caller:
+    def key_login(self, authorization: str, operation: str, raw: bytes = b"") -> Caller:
         """The caller of an ``Authorization: Bearer sbk_...`` header: 401 for an unknown,
         revoked or expired key, 403 insufficient_scope when its scopes do not cover
-        `operation` (an operationId). No password hash: one keyed hash and one read."""
+        `operation` (an operationId), naming the scope the request (its body `raw`)
+        needs. No password hash: one keyed hash and one read."""
         key, account = self.api_keys.authenticate(authorization)
         needs = api_keys.NEEDS[operation]
         if not key.scopes.intersection(needs):
-            raise api_keys.insufficient_scope(key, needs, operation)
+            needed = self._scope_needed(account, operation, raw)
+            named = needs if needed is None else (needed,)
+            raise api_keys.insufficient_scope(key, named, operation)
         return Caller(account, None, key)
+
+    def _scope_needed(self, account: Account, operation: str, raw: bytes) -> str | None:
+        """The one scope a request for `operation` needs where it takes one of several
+        (`api_keys.NEEDS`) and its body says which; None when it does not say (a
+        malformed body, an unknown transaction)."""
+        if len(api_keys.NEEDS[operation]) == 1 or not raw:
+            return None
+        try:
+            data = bodies.parse_object(raw)
+            if operation == "createTransaction":
+                return _creation_scope(data.get("token") is not None)
+            found = self.store.transaction(account.email, str(data.get("transactionId")))
+        except errors.ApiError:
+            return None
+        return _resolution_scope(found, account.email)
 
     def account_of(self, credentials: BasicCredentials) -> Account | None:
         """The account the credentials name (their first reading that names one)."""
@@ -311,19 +329,21 @@ class AccountingService:
             )
         created_by: Actor
         claims: TokenClaims | None = None
-        if body.token is None:
-            api_keys.require(caller.key, "pay", "a direct payment (no token)")
-        else:
-            api_keys.require(caller.key, "charge", "a charge (with a token)")
+        api_keys.require(
+            caller.key,
+            _creation_scope(body.token is not None),
+            "a charge (with a token)" if body.token is not None else "a direct payment (no token)",
+        )
         if body.token is None:
             if not same_email(body.sender_email, me):
-                raise errors.forbidden(_direct_needs_sender(body, me))
+                raise errors.forbidden(_whose_key(caller) + _direct_needs_sender(body, me))
             created_by = "SENDER"
         else:
             if not same_email(body.recipient_email, me):
                 raise errors.forbidden(
-                    "A transaction token lets its recipient charge the payer: set "
-                    "recipientEmail to your own email, or leave token out to pay directly."
+                    _whose_key(caller) + "A transaction token lets its recipient charge the "
+                    "payer: set recipientEmail to your own email, or leave token out to pay "
+                    "directly."
                 )
             claims = self.tokens.verify(body.token)
             if claims.max_amount is not None and body.amount > claims.max_amount:
@@ -361,12 +381,9 @@ class AccountingService:
         if caller.key is None:
             return
         found = self.store.transaction(caller.account.email, transaction_id)
-        if found.created_by == "RECIPIENT" and same_email(
-            found.recipient_email, caller.account.email
-        ):
-            api_keys.require(caller.key, "charge", "resolving a charge")
-        else:
-            api_keys.require(caller.key, "pay", "resolving a payment")
+        scope = _resolution_scope(found, caller.account.email)
+        what = "resolving a charge" if scope == "charge" else "resolving a payment"
+        api_keys.require(caller.key, scope, what)
 
     def confirm_transaction(self, caller: Caller, raw: bytes) -> Transaction:
         body = bodies.confirm_transaction(bodies.parse_object(raw))
@@ -457,6 +474,28 @@ class AccountingService:
 
     def users(self) -> list[Account]:
         return self.store.accounts()
+
+
+def _creation_scope(with_token: bool) -> str:
+    """The scope a key needs to create a transaction: a charge (with a token) `charge`,
+    a direct payment `pay`."""
+    return "charge" if with_token else "pay"
+
+
+def _resolution_scope(found: Transaction, email: str) -> str:
+    """The scope a key of the account `email` needs to confirm or cancel `found`: a
+    charge it made as recipient `charge`, a payment it made as sender `pay`."""
+    charged = found.created_by == "RECIPIENT" and same_email(found.recipient_email, email)
+    return "charge" if charged else "pay"
+
+
+def _whose_key(caller: Caller) -> str:
+    """For a caller with an API key, which carries no email: the account it
+    authenticates, to open a refusal that speaks of "your own email" (in its first
+    sentence, which clients show)."""
+    if caller.key is None:
+        return ""
+    return f"This API key ({caller.key.id}) authenticates {caller.account.email}; "
 
 
 def _direct_needs_sender(body: bodies.CreateTransaction, caller: str) -> str:

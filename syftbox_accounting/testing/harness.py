@@ -397,14 +397,21 @@ class AccountingTestService:
         self._own_http.append(client)
         return client
 
-    @hides("password")
+    @hides("password", "api_key")
     def client(
-        self, email: str | None = None, password: str | None = None, **options: Any
+        self,
+        email: str | None = None,
+        password: str | None = None,
+        *,
+        api_key: str | None = None,
+        **options: Any,
     ) -> AccountingClient:
         """An `AccountingClient` for this service, configured when both are given (or
         with ``api_key=...``); `options` go to its constructor (``timeout``,
-        ``retry_policy``...)."""
-        client = AccountingClient(self.url, email, password, **{**self.client_options, **options})
+        ``retry_policy``...). No traceback that shows locals shows the secrets."""
+        client = AccountingClient(
+            self.url, email, password, api_key=api_key, **{**self.client_options, **options}
+        )
         self._clients.append(client)
         return client
 

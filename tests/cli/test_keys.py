@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -73,6 +74,27 @@ def test_create_list_revoke(cli: Runner, service: Any) -> None:
     assert "revoked" in error
 
 
+def test_a_key_of_another_account_than_the_email_is_refused(cli: Runner, service: Any) -> None:
+    # Tried as a new user would: one account's email beside another account's key.
+    _, env = _account(cli, service)
+    other, _ = _account(cli, service)
+    payee, _ = _account(cli, service)
+    cli.main("transfer", payee, "1", "--yes", env=env).assert_ok()
+    made = cli.main("--json", "keys", "create", "ci", "--scope", "read", env=env).assert_ok()
+    secret = json.loads(made.out)["secret"]
+    mixed = {
+        "SYFTBOX_ACCOUNTING_API_KEY": secret,
+        "SYFTBOX_ACCOUNTING_EMAIL": other,
+        "SYFTBOX_ACCOUNTING_URL": service.url,
+    }
+    for command in (["balance"], ["--json", "history", "--limit", "1"]):
+        refused = cli.main(*command, env=mixed)
+        assert refused.code == 3, refused
+        assert other in refused.output
+        assert "leave the email out" in refused.output
+        assert_no_secret(refused, secret)
+
+
 def test_list_shows_what_a_key_without_a_cap_spent(cli: Runner, service: Any) -> None:
     _, env = _account(cli, service)
     payee, _ = _account(cli, service)
@@ -86,6 +108,25 @@ def test_list_shows_what_a_key_without_a_cap_spent(cli: Runner, service: Any) ->
     listed = cli.main("keys", "list", env=env).assert_ok()
     (row,) = [line for line in listed.out.splitlines() if document["api_key"]["id"] in line]
     assert row.rstrip().endswith("$1.25")  # not "-", as if it had spent nothing
+
+
+def test_list_shows_when_each_key_was_last_used(cli: Runner, service: Any) -> None:
+    # Tried as a new user would: which of my keys are still in use? The service lists
+    # lastUsedAt; the table showed it only with --json.
+    _, env = _account(cli, service)
+    made = [json.loads(cli.main("--json", "keys", "create", name, "--scope", "read",
+                                env=env).assert_ok().out) for name in ("used", "idle")]  # fmt: skip
+    keyed = {"SYFTBOX_ACCOUNTING_API_KEY": made[0]["secret"], "SYFTBOX_ACCOUNTING_URL": service.url}
+    cli.main("balance", env=keyed).assert_ok()
+    listed = cli.main("keys", "list", env=env).assert_ok()
+    header = listed.out.splitlines()[0]
+    assert "LAST USED" in header
+    rows = {d["api_key"]["id"]: next(line for line in listed.out.splitlines()
+                                     if d["api_key"]["id"] in line) for d in made}  # fmt: skip
+    used, idle = (rows[d["api_key"]["id"]] for d in made)
+    column = header.index("LAST USED")
+    assert re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC", used[column:]), used
+    assert idle[column:].startswith("never")
 
 
 @pytest.mark.parametrize("value", ["sbk_short", "correct-horse-battery"])
@@ -106,6 +147,38 @@ def test_revoking_an_unknown_key_points_at_the_key_list(cli: Runner, service: An
     assert "key_nosuchkey" in error
     assert "keys list" in hint  # not advice about an email
     assert "email" not in hint
+
+
+def test_revoking_by_a_keys_secret_says_so_without_echoing_it(cli: Runner, service: Any) -> None:
+    _, env = _account(cli, service)
+    made = json.loads(cli.main("--json", "keys", "create", "x", "--scope", "read", env=env).out)
+    secret = made["secret"]
+    refused = cli.main("keys", "revoke", secret, env=env)
+    error, hint = refused.assert_error(2)
+    assert "secret" in error
+    assert made["api_key"]["hint"] in error + hint
+    assert_no_secret(refused, secret)
+    listed = json.loads(cli.main("--json", "keys", "list", env=env).out)["api_keys"]
+    assert [k["active"] for k in listed] == [True]
+    for command in ("show", "confirm", "cancel"):  # nor where a transaction id belongs
+        pasted = cli.main(command, secret, env=env)
+        _, hint = pasted.assert_error(2)
+        assert "keys list" in hint
+        assert_no_secret(pasted, secret)
+
+
+def test_a_key_given_as_the_password_is_refused_before_sending(cli: Runner, service: Any) -> None:
+    email, env = _account(cli, service)
+    secret = json.loads(cli.main("--json", "keys", "create", "x", "--scope", "read", env=env).out)[
+        "secret"
+    ]
+    refused = cli.main("login", email, "--url", service.url, "--password-stdin",
+                       stdin=secret + "\n")  # fmt: skip
+    error, hint = refused.assert_error(2)
+    assert "is an API key" in error
+    assert "SYFTBOX_ACCOUNTING_API_KEY" in hint
+    assert "api_key=" not in refused.output
+    assert_no_secret(refused, secret)
 
 
 def test_create_asks_for_real_scopes(cli: Runner, service: Any) -> None:
@@ -152,6 +225,50 @@ def test_login_without_a_keyring_saves_the_key_encrypted(cli: Runner, service: A
     assert "saved in the encrypted file" in status.out
 
 
+def test_revoking_the_key_in_use_says_so_and_what_to_do_next(cli: Runner, service: Any) -> None:
+    # Tried as a new user would: `login --save`, then `keys revoke` of the key it saved.
+    email, env = _account(cli, service)
+    cli.main("login", email, "--url", service.url, "--password-stdin", "--save",
+             stdin=PASSWORD + "\n").assert_ok()  # fmt: skip
+    (saved,) = json.loads(cli.main("--json", "keys", "list").assert_ok().out)["api_keys"]
+    revoked = cli.main("keys", "revoke", saved["id"]).assert_ok()
+    assert f"Revoked {saved['id']}" in revoked.out
+    assert "the API key these commands use" in revoked.err
+    assert "login" in revoked.err
+    assert "logout" in revoked.err
+    # The next command's hint is about the saved key, not about the environment.
+    refused = cli.main("balance")
+    error, hint = refused.assert_error(3)
+    assert "revoked" in error
+    assert "SYFTBOX_ACCOUNTING_API_KEY" not in hint
+    assert "login" in hint
+    assert "logout" in hint
+    cli.main("logout").assert_ok()  # a key the service refuses is removed at once
+    # A key from the environment: its hint is about the variable.
+    made = cli.main("--json", "keys", "create", "ci", "--scope", "read,keys", env=env)
+    document = json.loads(made.assert_ok().out)
+    keyed = {"SYFTBOX_ACCOUNTING_API_KEY": document["secret"],
+             "SYFTBOX_ACCOUNTING_URL": service.url}  # fmt: skip
+    own = cli.main("keys", "revoke", document["api_key"]["id"], env=keyed).assert_ok()
+    assert "SYFTBOX_ACCOUNTING_API_KEY" in own.err
+    _, hint = cli.main("balance", env=keyed).assert_error(3)
+    assert "SYFTBOX_ACCOUNTING_API_KEY" in hint
+    assert "logout" not in hint
+    # Revoking another key says nothing of the kind.
+    other = json.loads(cli.main("--json", "keys", "create", "x", "--scope", "read", env=env).out)
+    quiet = cli.main("keys", "revoke", other["api_key"]["id"], env=env).assert_ok()
+    assert "these commands use" not in quiet.err
+
+
+@pytest.mark.parametrize("command", ["login", "register"])
+def test_the_save_option_says_what_it_saves(cli: Runner, command: str) -> None:
+    # Tried as a new user would: --help said "(password encrypted)", but at a service
+    # with keys --save saves a new API key, not the password.
+    shown = " ".join(cli.main(command, "--help").assert_ok().out.split())
+    described = shown[shown.index("--save save ") :].split("--no-save")[0]
+    assert "API key" in described
+
+
 def test_login_at_a_service_without_keys_saves_the_password(
     cli: Runner, service: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -188,6 +305,22 @@ def test_a_login_that_cannot_save_its_key_leaves_no_live_key(
     listed = json.loads(cli.main("--json", "keys", "list", env=env).assert_ok().out)
     assert [k["id"] for k in listed["api_keys"] if k["active"]] == []
     assert_no_secret(result, PASSWORD)
+
+
+def test_status_with_a_key_that_cannot_read_succeeds_and_says_why_no_balance(
+    cli: Runner, service: Any
+) -> None:
+    # Tried as a new user would: a service's charge-only key, checked with `status` in a
+    # health check. The key works; only the balance cannot be read with it.
+    _, env = _account(cli, service)
+    made = json.loads(cli.main("--json", "keys", "create", "c", "--scope", "charge", env=env).out)
+    keyed = {"SYFTBOX_ACCOUNTING_API_KEY": made["secret"], "SYFTBOX_ACCOUNTING_URL": service.url}
+    shown = cli.main("status", env=keyed).assert_ok()
+    assert "read scope" in shown.output
+    assert "error:" not in shown.err
+    document = json.loads(cli.main("--json", "status", env=keyed).assert_ok().out)
+    assert document["credentials"] == "valid"
+    assert document["balance"] is None
 
 
 def test_status_with_a_key_alone_names_its_account(cli: Runner, service: Any) -> None:

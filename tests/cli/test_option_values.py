@@ -47,7 +47,16 @@ def test_a_bad_option_value_is_a_usage_error_that_says_what_to_write(
     assert len(result.err) < 2000  # a 5,000-digit value is not echoed whole
 
 
-@pytest.mark.parametrize(("value", "seconds"), [("90", 90), ("10m", 600), (" 2h ", 7200)])
+def test_a_bad_duration_names_every_unit_it_takes(cli: Runner) -> None:
+    # Tried as a new user would: --expires 1w, after the help's "--expires 30d".
+    result = cli.main("keys", "create", "ci", "--scope", "read", "--expires=1w")
+    assert result.code == 2
+    assert "days (30d)" in result.err
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"), [("90", 90), ("10m", 600), (" 2h ", 7200), ("30d", 30 * 86400)]
+)
 def test_a_good_duration_is_read(value: str, seconds: int) -> None:
     from syftbox_accounting.cli._options import _duration
 

@@ -100,6 +100,105 @@ def test_a_read_only_key_reads_and_cannot_pay(api: Api) -> None:
     assert api.me(payer)["availableBalance"] == api.me(payer)["balance"] == 150
 
 
+def test_a_key_with_neither_pay_nor_charge_is_told_which_one_the_request_needs(
+    api: Api,
+) -> None:
+    # Tried as a new user would: a read-only key that pays, charges or resolves is told
+    # the one scope that request needs, not "'pay' or 'charge'" (a key made with the
+    # wrong one of the two would be refused again).
+    payer, service = _funded(api), _funded(api)
+    _, payer_reads = _create(api, payer, ["read"])
+    _, service_reads = _create(api, service, ["read"])
+    token = api.token(payer, service)
+    direct = api.pay(payer, service, 1).json()["transaction"]["id"]
+    charge = api.http.post(
+        "/transaction/create",
+        json={"senderEmail": payer.email, "recipientEmail": service.email, "amount": 1,
+              "token": token},
+        auth=service.auth,
+    ).json()["transaction"]["id"]  # fmt: skip
+    cases = [
+        ("/transaction/create", {"senderEmail": payer.email, "recipientEmail": service.email,
+                                 "amount": 1}, payer_reads, "pay"),
+        ("/transaction/create", {"senderEmail": payer.email, "recipientEmail": service.email,
+                                 "amount": 1, "token": token}, service_reads, "charge"),
+        ("/transaction/confirm", {"transactionId": direct}, payer_reads, "pay"),
+        ("/transaction/cancel", {"transactionId": direct}, payer_reads, "pay"),
+        ("/transaction/confirm", {"transactionId": charge}, service_reads, "charge"),
+        ("/transaction/cancel", {"transactionId": charge}, service_reads, "charge"),
+    ]  # fmt: skip
+    for path, body, secret, needed in cases:
+        refused = api.http.post(path, json=body, headers=_bearer(secret))
+        assert refused.status_code == 403, refused.text
+        assert refused.json()["code"] == "insufficient_scope"
+        message = refused.json()["message"]
+        other = "charge" if needed == "pay" else "pay"
+        assert f"'{needed}'" in message, (path, body, message)
+        assert f"'{other}'" not in message, (path, body, message)
+    assert api.me(payer)["balance"] == 150  # both still pending: nothing moved
+    assert api.me(payer)["availableBalance"] == 148
+
+
+def test_a_key_refused_for_another_accounts_payment_is_told_whose_key_it_is(api: Api) -> None:
+    # A key carries no email: a client that sends another account's email as the payer
+    # (or as the recipient of a charge) is told which account the key authenticates.
+    owner, other, payee = _funded(api), _funded(api), api.register()
+    key, secret = _create(api, owner, ["pay", "charge"])
+    token = api.token(payee, other)
+    for body in [
+        {"senderEmail": other.email, "recipientEmail": payee.email, "amount": 1},
+        {"senderEmail": payee.email, "recipientEmail": other.email, "amount": 1, "token": token},
+        {"senderEmail": other.email, "recipientEmail": owner.email, "amount": 1},
+    ]:
+        refused = api.http.post("/transaction/create", json=body, headers=_bearer(secret))
+        assert refused.status_code == 403, refused.text
+        assert refused.json()["code"] == "forbidden"
+        message = refused.json()["message"]
+        assert owner.email in message, message
+        assert key["id"] in message, message
+    # With a password the caller named its account itself: nothing added.
+    basic = api.http.post(
+        "/transaction/create",
+        json={"senderEmail": other.email, "recipientEmail": payee.email, "amount": 1},
+        auth=owner.auth,
+    )
+    assert basic.status_code == 403
+    assert owner.email not in basic.json()["message"]
+    assert api.me(other)["availableBalance"] == 150
+
+
+def test_an_account_holds_a_bounded_number_of_live_keys(api: Api) -> None:
+    # Tried as a new user would: a job that makes a key per run and never revokes one.
+    # Keys are unpaged in the list and stored for good: their number must be bounded.
+    user = api.register()
+    made = [_create(api, user, ["read"])[0] for _ in range(api_keys.MAX_LIVE_KEYS)]
+    refused = api.http.post(
+        "/api-key/create", json={"name": "one more", "scopes": ["read"]}, auth=user.auth
+    )
+    assert refused.status_code == 403, refused.text
+    assert refused.json()["code"] == "forbidden"
+    message = refused.json()["message"]
+    assert str(api_keys.MAX_LIVE_KEYS) in message
+    assert "revoke" in message
+    assert len(api.http.get("/api-keys", auth=user.auth).json()["apiKeys"]) == len(made)
+    # A revoked key no longer counts; another account is not bounded by this one's keys.
+    api.http.post("/api-key/revoke", json={"keyId": made[0]["id"]}, auth=user.auth)
+    _create(api, user, ["read"])
+    _create(api, api.register(), ["read"])
+
+
+def test_an_expired_key_no_longer_counts_against_the_bound(timed_api: Api, clock: Any) -> None:
+    user = timed_api.register()
+    for _ in range(api_keys.MAX_LIVE_KEYS - 1):
+        _create(timed_api, user, ["read"])
+    _create(timed_api, user, ["read"], expiresIn=60)
+    one_more = {"name": "one more", "scopes": ["read"]}
+    refused = timed_api.http.post("/api-key/create", json=one_more, auth=user.auth)
+    assert refused.status_code == 403
+    clock.advance(60)
+    _create(timed_api, user, ["read"])
+
+
 def test_a_charge_key_charges_and_cannot_transfer(api: Api) -> None:
     payer, service = _funded(api), _funded(api)
     _, secret = _create(api, service, ["charge"])
@@ -274,6 +373,35 @@ def test_a_key_creates_only_keys_within_its_own_bounds(api: Api) -> None:
     assert listed[1]["expiresAt"] == listed[0]["expiresAt"]
 
 
+def test_a_capped_key_cannot_make_an_uncapped_key_that_refunds(api: Api) -> None:
+    # Refunds count against a key's cap: a capped `charge` key must not escape its cap
+    # through a child key of its own with `charge` and no cap.
+    payer, service = _funded(api), _funded(api)
+    _, capped = _create(api, service, ["charge", "keys"], maxSpend=1)
+    child = api.http.post(
+        "/api-key/create", json={"name": "child", "scopes": ["charge"]}, headers=_bearer(capped)
+    )
+    assert child.status_code == 403, child.text
+    assert "'charge'" in child.json()["message"]
+    token = api.token(payer, service)
+    charged = api.http.post(
+        "/transaction/create",
+        json={"senderEmail": payer.email, "recipientEmail": service.email, "amount": 50,
+              "token": token},
+        headers=_bearer(capped),
+    ).json()["transaction"]["id"]  # fmt: skip
+    api.http.post("/transaction/confirm", json={"transactionId": charged}, headers=_bearer(capped))
+    refund = {"transactionId": charged, "amount": 5}
+    over = api.http.post("/transaction/refund", json=refund, headers=_bearer(capped))
+    assert over.json()["code"] == "spend_cap_exceeded"
+    assert api.balance(payer) == 100  # 150 - 50, nothing refunded past the cap
+    # A child that cannot spend is still allowed.
+    reader = api.http.post(
+        "/api-key/create", json={"name": "reader", "scopes": ["keys"]}, headers=_bearer(capped)
+    )
+    assert reader.status_code == 200, reader.text
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [
@@ -409,10 +537,10 @@ def test_a_key_read_on_a_file_runs_where_it_need_not_wait_and_waits_when_it_must
         tried = threading.Event()
         login = service.key_login
 
-        def spying(authorization: str, operation: str) -> Any:
+        def spying(authorization: str, operation: str, raw: bytes = b"") -> Any:
             attempts.append(getattr(store._local, "no_wait", False))
             try:
-                return login(authorization, operation)
+                return login(authorization, operation, raw)
             finally:
                 tried.set()
 

@@ -204,6 +204,25 @@ def test_a_refused_setup_shows_no_password_in_its_traceback_locals(
     assert "third-secret-3" not in _shown_locals(taken.value)
 
 
+def test_a_refused_client_shows_no_api_key_in_its_traceback_locals(
+    harness: AccountingTestService,
+) -> None:
+    # Tried as a new user would: a key handed to the fixture's client() with an option
+    # the client refuses, the traceback printed with its locals.
+    secret = harness.create_account().create_api_key("mine", ["read"]).secret
+    # Called straight from this test's frame, which `_shown_locals` leaves out.
+    refusals: list[tuple[tuple[Any, ...], dict[str, Any]]] = [
+        ((), {"api_key": secret, "timeout": -1}),
+        (("a@example.com", "password-1"), {"api_key": secret, "max_retries": "x"}),
+        ((), {"api_key": secret + "x"}),
+    ]
+    for args, options in refusals:
+        with pytest.raises(InvalidInputError) as caught:
+            harness.client(*args, **options)
+        assert secret not in _shown_locals(caught.value)
+        assert "password-1" not in _shown_locals(caught.value)
+
+
 def test_a_taken_email_says_how_to_reach_the_account_in_a_test(
     harness: AccountingTestService,
 ) -> None:

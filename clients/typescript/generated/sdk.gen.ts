@@ -277,8 +277,11 @@ export const getUsage = <ThrowOnError extends boolean = false>(options?: Options
  * expiry (`expiresIn`) and a spend cap (`maxSpend`); see "API keys". The answer
  * holds the key's `secret`, shown this once: the service keeps only a keyed hash
  * of it. With a key, the caller needs the `keys` scope, and the new key may have
- * no more scopes than the caller's, expire no later, and have no `pay` when the
- * caller's key has a spend cap. Only at a service that announces `api-keys`.
+ * no more scopes than the caller's, expire no later, and have neither `pay` nor
+ * `charge` when the caller's key has a spend cap. An account holds a bounded
+ * number of keys that are neither revoked nor expired (100 at the reference
+ * service); one more is `403 forbidden`, saying so: revoke keys no longer in use
+ * first. Only at a service that announces `api-keys`.
  *
  */
 export const createApiKey = <ThrowOnError extends boolean = false>(options: Options<CreateApiKeyData, ThrowOnError>) => (options.client ?? client).post<CreateApiKeyResponses, CreateApiKeyErrors, ThrowOnError>({

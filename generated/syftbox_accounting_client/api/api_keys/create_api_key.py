@@ -115,8 +115,11 @@ def sync_detailed(
     expiry (`expiresIn`) and a spend cap (`maxSpend`); see "API keys". The answer
     holds the key's `secret`, shown this once: the service keeps only a keyed hash
     of it. With a key, the caller needs the `keys` scope, and the new key may have
-    no more scopes than the caller's, expire no later, and have no `pay` when the
-    caller's key has a spend cap. Only at a service that announces `api-keys`.
+    no more scopes than the caller's, expire no later, and have neither `pay` nor
+    `charge` when the caller's key has a spend cap. An account holds a bounded
+    number of keys that are neither revoked nor expired (100 at the reference
+    service); one more is `403 forbidden`, saying so: revoke keys no longer in use
+    first. Only at a service that announces `api-keys`.
 
     Args:
         idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
@@ -158,8 +161,11 @@ def sync(
     expiry (`expiresIn`) and a spend cap (`maxSpend`); see "API keys". The answer
     holds the key's `secret`, shown this once: the service keeps only a keyed hash
     of it. With a key, the caller needs the `keys` scope, and the new key may have
-    no more scopes than the caller's, expire no later, and have no `pay` when the
-    caller's key has a spend cap. Only at a service that announces `api-keys`.
+    no more scopes than the caller's, expire no later, and have neither `pay` nor
+    `charge` when the caller's key has a spend cap. An account holds a bounded
+    number of keys that are neither revoked nor expired (100 at the reference
+    service); one more is `403 forbidden`, saying so: revoke keys no longer in use
+    first. Only at a service that announces `api-keys`.
 
     Args:
         idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
@@ -196,8 +202,11 @@ async def asyncio_detailed(
     expiry (`expiresIn`) and a spend cap (`maxSpend`); see "API keys". The answer
     holds the key's `secret`, shown this once: the service keeps only a keyed hash
     of it. With a key, the caller needs the `keys` scope, and the new key may have
-    no more scopes than the caller's, expire no later, and have no `pay` when the
-    caller's key has a spend cap. Only at a service that announces `api-keys`.
+    no more scopes than the caller's, expire no later, and have neither `pay` nor
+    `charge` when the caller's key has a spend cap. An account holds a bounded
+    number of keys that are neither revoked nor expired (100 at the reference
+    service); one more is `403 forbidden`, saying so: revoke keys no longer in use
+    first. Only at a service that announces `api-keys`.
 
     Args:
         idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
@@ -237,8 +246,11 @@ async def asyncio(
     expiry (`expiresIn`) and a spend cap (`maxSpend`); see "API keys". The answer
     holds the key's `secret`, shown this once: the service keeps only a keyed hash
     of it. With a key, the caller needs the `keys` scope, and the new key may have
-    no more scopes than the caller's, expire no later, and have no `pay` when the
-    caller's key has a spend cap. Only at a service that announces `api-keys`.
+    no more scopes than the caller's, expire no later, and have neither `pay` nor
+    `charge` when the caller's key has a spend cap. An account holds a bounded
+    number of keys that are neither revoked nor expired (100 at the reference
+    service); one more is `403 forbidden`, saying so: revoke keys no longer in use
+    first. Only at a service that announces `api-keys`.
 
     Args:
         idempotency_key (str | Unset): An `Idempotency-Key`: 1 to 255 visible ASCII characters. A
