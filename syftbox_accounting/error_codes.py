@@ -144,6 +144,9 @@ _IN_CONTEXT: dict[tuple[str, str], str] = {
 }
 
 _CHECK_HISTORY = "check get_transaction_history() before repeating a payment."
+# The same for the operator, who has no history of their own (a credit or a refund
+# shows in the balances of the accounts it moved money between).
+_CHECK_ACCOUNTS = "check the accounts' balances with get_user(email) before repeating it."
 
 # The code an error status stands for when the body names none we know (a 409 is
 # read by the call: see `Exchange.conflict`).

@@ -117,6 +117,9 @@ _REPEATABLE = {
     "request_in_progress": "the first attempt is still being processed",
     "rate_limited": "the service is busy",
 }
+_ADMIN_MAY_HAVE_REACHED = (
+    f"it may have been applied: check '{PROG} admin get-user EMAIL' before repeating it"
+)
 _ADMIN_HINT = f"check the admin key (${ENV_ADMIN_KEY} or --admin-key-stdin) and --url"
 
 
@@ -160,8 +163,14 @@ def _hint_for(exc: AccountingError, command: str) -> str:
             f"{exc.idempotency_key}, and it is applied at most once"
         )
     if exc.idempotency_key is not None and exc.hint_key == errors.MAY_HAVE_REACHED:
+        # The operator has no history: a credit shows in the account's balance.
+        check = (
+            _ADMIN_MAY_HAVE_REACHED
+            if command.startswith("admin")
+            else _HINTS[errors.MAY_HAVE_REACHED]
+        )
         return (
-            f"{_HINTS[errors.MAY_HAVE_REACHED]} (this service has not shown that it honours "
+            f"{check} (this service has not shown that it honours "
             f"--idempotency-key; this attempt's key was {exc.idempotency_key})"
         )
     if exc.hint_key == "validation_error" and exc.status_code is not None:

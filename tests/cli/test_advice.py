@@ -138,3 +138,27 @@ def test_paying_oneself_is_named_as_the_argument(
     assert "_email" not in error
     assert "client" not in error + hint
     assert "--email" in hint
+
+
+@pytest.mark.parametrize(
+    ("command", "check"),
+    [
+        ("transfer", "syftbox-accounting history"),
+        ("admin add-balance", "syftbox-accounting admin get-user EMAIL"),
+    ],
+)
+def test_a_payment_that_may_have_landed_names_what_to_check_for_who_sent_it(
+    command: str, check: str
+) -> None:
+    # The operator has no history: a credit that may have landed shows in the
+    # account's balance (tried as a new user would, with a lost answer to add-balance).
+    lost = errors.ServiceException(
+        "x failed: the connection was dropped.",
+        hint="may have reached",
+        hint_key=errors.MAY_HAVE_REACHED,
+        idempotency_key="k-1",
+    )
+    _, hint, _ = _errors.explain(lost, command)
+    assert check in hint
+    assert "k-1" in hint
+    assert command.startswith("admin") is ("history" not in hint)
