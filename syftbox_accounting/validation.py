@@ -432,6 +432,31 @@ def optional_amount(value: Any, name: str) -> Decimal | None:
     return None if value is None else amount(value, name)
 
 
+def captured(
+    value: Any,
+    name: str = "amount",
+    *,
+    cancel: str = "cancel_transaction() the charge",
+    refund: str = "refund_transaction()",
+) -> Decimal | None:
+    """What confirming a charge captures: None (all it holds) or an amount (see
+    `amount`). 0 and negative amounts are refused saying what does that instead:
+    `cancel` and `refund` name it (a front end names its own commands)."""
+    if value is None:
+        return None
+    if _is_zero(value):
+        raise InvalidInputError(
+            f"{name} {_negative_text(value)} captures nothing: {cancel} instead (nothing "
+            "moves, and what it holds is released)."
+        )
+    if _is_negative(value):
+        raise InvalidInputError(
+            f"{name} must be more than 0, got {_negative_text(value)}: the price captured "
+            f"cannot be negative ({refund} gives money back once it is confirmed)."
+        )
+    return amount(value, name)
+
+
 def capture(value: Any, held: Decimal, name: str = "amount") -> Decimal:
     """The final price of a charge that holds `held`: 0 (nothing moves) up to `held`."""
     if _is_zero(value):

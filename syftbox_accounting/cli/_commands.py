@@ -170,10 +170,19 @@ def charge(ctx: Context) -> int:
 def _resolve(ctx: Context, confirming: bool) -> int:
     tx_id = validation.transaction_id(ctx.args.transaction_id, "TX_ID")
     key = _idempotency_key(ctx)
-    account = _account(ctx)
     price = None
     if confirming and ctx.args.amount is not None:
-        price = parse_amount(ctx.args.amount, "--amount")
+        # 0 or less: the library's refusal, naming the commands that do it instead.
+        words = {
+            "cancel": f"cancel it ('{PROG} cancel {tx_id}')",
+            "refund": f"'{PROG} refund {tx_id}'",
+        }
+        price = parse_amount(
+            ctx.args.amount,
+            "--amount",
+            lambda value, name: validation.captured(value, name, **words),
+        )
+    account = _account(ctx)  # once the values are known good: no password asked in vain
     with ctx.account_client(account) as client:
         if confirming:
             with ctx.busy("Confirming"):

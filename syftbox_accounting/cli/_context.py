@@ -8,7 +8,7 @@ import dataclasses
 import getpass
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -428,10 +428,13 @@ def _same_url(a: str, b: str) -> bool:
     return a.rstrip("/").casefold() == b.rstrip("/").casefold()
 
 
-def parse_amount(text: str, name: str = "amount") -> Decimal:
+def parse_amount(
+    text: str, name: str = "amount", check: Callable[[Decimal, str], Any] = validation.amount
+) -> Decimal:
     """An amount typed by a person, read as a Decimal (never a float) and checked by
-    the library: > 0, below 1e9, at most 6 decimals. Only ASCII digits, without `_`
-    separators: Decimal also reads other scripts' digits and `1_000`."""
+    the library (`check`; by default > 0, below 1e9, at most 6 decimals). Only ASCII
+    digits, without `_` separators: Decimal also reads other scripts' digits and
+    `1_000`."""
     not_a_number = InvalidInputError(
         f"{name} {text!r} is not a number: write dollars like 10 or 0.25"
     )
@@ -442,6 +445,7 @@ def parse_amount(text: str, name: str = "amount") -> Decimal:
     except InvalidOperation:
         raise not_a_number from None
     try:
-        return validation.amount(value, name)
+        checked: Decimal = check(value, name)
+        return checked
     except InvalidInputError as exc:  # name the amount as it was typed, not as 1E-7
         raise InvalidInputError(exc.message.replace(str(value), text.strip())) from None

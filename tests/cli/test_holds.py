@@ -118,3 +118,24 @@ def test_bad_hold_and_amounts_are_refused_before_anything_is_sent(
     result = cli.main("charge", "payer@example.com", "1", "--hold-for", "25h", env=env)
     error, _ = result.assert_error(2)
     assert "hold" in error
+
+
+def test_confirm_with_an_amount_of_zero_says_to_cancel(cli: Runner, service: Any) -> None:
+    # Tried as a new user would: capturing nothing is cancelling, and the error says
+    # so in the command line's words; the charge stays pending, holding the money.
+    payer, svc, tx_id = _held_charge(cli, service)
+    for zero, negative in (("0", "-1"), ("0.000", "-0.25")):
+        error, _ = cli.main(
+            "confirm", tx_id, "--amount", zero, env=as_user(service, svc)
+        ).assert_error(2)
+        assert f"--amount {zero} captures nothing" in error
+        assert f"syftbox-accounting cancel {tx_id}" in error
+        assert "cancel_transaction" not in error
+        error, _ = cli.main(
+            "confirm", tx_id, "--amount", negative, env=as_user(service, svc)
+        ).assert_error(2)
+        assert f"got {negative}" in error
+        assert "syftbox-accounting refund" in error
+        assert "refund_transaction" not in error
+    doc = json.loads(cli.main("--json", "balance", env=as_user(service, payer)).out)
+    assert doc["held_balance"] == 5

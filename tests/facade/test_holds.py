@@ -539,3 +539,33 @@ def test_an_interrupt_while_confirming_says_what_became_of_the_charge(
     notes = " ".join(getattr(caught.value, "__notes__", []))
     assert "tx-h" in notes
     assert "get_transaction('tx-h')" in notes
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("zero", [0, 0.0, Decimal(0), Decimal("-0")])
+def test_confirming_with_an_amount_of_zero_says_to_cancel_instead(
+    httpx_mock: HTTPXMock, kind: str, zero: Any
+) -> None:
+    # Tried as a new user would: in charging(), capture(0) cancels; outside it, the
+    # same price must say which call captures nothing. Nothing is sent.
+    client = user_client()
+    knows(client, FEATURES)
+    with pytest.raises(InvalidInputError) as caught:
+        run(kind, client, call("confirm_transaction", "tx-1", amount=zero))
+    assert "cancel_transaction(" in caught.value.message
+    assert "nothing moves" in caught.value.message
+    assert httpx_mock.get_requests() == []
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("negative", [-1, -0.5, Decimal("-0.000001")])
+def test_confirming_a_negative_amount_says_how_money_goes_back(
+    httpx_mock: HTTPXMock, kind: str, negative: Any
+) -> None:
+    client = user_client()
+    knows(client, FEATURES)
+    with pytest.raises(InvalidInputError) as caught:
+        run(kind, client, call("confirm_transaction", "tx-1", amount=negative))
+    assert "cannot be negative" in caught.value.message
+    assert "refund_transaction(" in caught.value.message
+    assert httpx_mock.get_requests() == []
