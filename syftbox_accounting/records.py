@@ -58,6 +58,7 @@ class TransactionDict(TypedDict):
     cancel_reason: str | None
     refund_of: str | None
     refunded_amount: float
+    refund_reason: str | None
 
 
 class UsageDict(TypedDict):
@@ -188,6 +189,7 @@ class Transaction:
             "cancel_reason": self.cancel_reason,
             "refund_of": self.refund_of,
             "refunded_amount": float(self.refunded_amount),
+            "refund_reason": self.refund_reason,
         }
 
 

@@ -96,7 +96,6 @@ def transaction_doc(tx: Transaction) -> dict[str, Any]:
         "amount": tx.amount,
         "authorized_amount": tx.authorized_amount,
         "refunded_amount": tx.refunded_amount,
-        "refund_reason": tx.refund_reason,
     }
 
 

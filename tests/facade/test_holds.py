@@ -26,6 +26,7 @@ from syftbox_accounting import (
     TransactionStatus,
     validation,
 )
+from syftbox_accounting.answers import read_transaction
 from tests.facade.helpers import (
     BASE,
     BOB,
@@ -569,3 +570,13 @@ def test_confirming_a_negative_amount_says_how_money_goes_back(
     assert "cannot be negative" in caught.value.message
     assert "refund_transaction(" in caught.value.message
     assert httpx_mock.get_requests() == []
+
+
+def test_a_refund_in_billing_history_keeps_its_reason() -> None:
+    # get_account_info()["billing_history"] is `as_dict()`: every field a transaction
+    # has (`to_record()`), as JSON-ready values; a refund's reason was left out.
+    refund = read_transaction({"transaction": REFUND})
+    shown = refund.as_dict()
+    assert set(shown) == set(refund.to_record())
+    assert shown["refund_reason"] == "partial outage"
+    assert shown["refund_of"] == "tx-2"
