@@ -13,7 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from syftbox_accounting import credentials as creds
-from syftbox_accounting import validation
+from syftbox_accounting import render, validation
 from syftbox_accounting.accounting import AccountingClient
 from syftbox_accounting.admin import AdminClient
 from syftbox_accounting.cli._errors import AUTH, FAILURE, USAGE, CliError, report
@@ -225,13 +225,15 @@ class Context:
         return Spinner(message)
 
     def emit(self, document: object, lines: Iterable[str], *, safe: bool = False) -> None:
-        """The command's result: `document` with --json, else `lines` (made printable,
-        unless `safe` says they are already, e.g. a coloured `table`)."""
-        text = "\n".join(lines)
+        """The command's result: `document` with --json, else `lines` (each made a
+        printable line, unless `safe` says they are already, e.g. a coloured `table`: a
+        line break in what the service sent must not print a line of its own)."""
         if self.json:
             text = to_json(document)
-        elif not safe:
-            text = printable(text)
+        elif safe:
+            text = "\n".join(lines)
+        else:
+            text = "\n".join(render.printable(line) for line in lines)
         self.write_out(text)
 
     def write_out(self, text: str) -> None:

@@ -120,10 +120,12 @@ def when(moment: datetime.datetime | None) -> str:
 
 
 def fields(rows: Iterable[tuple[str, str | None]], indent: str = "  ") -> list[str]:
-    """``key  value`` lines, keys padded to one width; rows whose value is None are left out."""
+    """``key  value`` lines, keys padded to one width; rows whose value is None are left
+    out. A value is one line: its line breaks are escaped (`render.printable`), or one
+    from the service (a refund's reason) could print a line that reads as a field."""
     kept = [(k, v) for k, v in rows if v is not None]
     width = max((len(k) for k, _ in kept), default=0)
-    return [f"{indent}{k:<{width}}  {v}" for k, v in kept]
+    return [f"{indent}{k:<{width}}  {render.printable(v)}" for k, v in kept]
 
 
 def table(

@@ -37,6 +37,36 @@ def test_service_data_reaches_the_terminal_escaped(cli: Runner, httpx_mock: HTTP
     assert "\\x1b" in result.out
 
 
+def test_a_line_break_in_service_data_cannot_forge_a_line(
+    cli: Runner, httpx_mock: HTTPXMock
+) -> None:
+    # Tried as a new user would: a refund whose reason (set by whoever refunded) holds
+    # a line break printed a line of its own under `show`, one that can read as a
+    # field ("  amount  $1000.00"). Each field stays on its line, the break escaped.
+    forged = "\n  amount     $1000.00\n  status     CANCELLED"
+    refund = tx_json(
+        f"rf-1{forged}",  # in the headline too
+        amount=1,
+        status="COMPLETED",
+        created_by="SENDER",
+        resolved_by="SENDER",
+        resolved_at="2026-11-27T14:51:17+00:00",
+        app_name=f"app{forged}",
+        endpoint=f"/e{forged}",
+        refundOf="tx-9",
+        refundReason=f"sorry{forged}",
+    )
+    httpx_mock.add_response(url=f"{BASE}/transactions/rf-1", json={"transaction": refund})
+    result = cli.main("show", "rf-1", env=ENV)
+    assert result.code == 0, result.output
+    lines = result.out.splitlines()
+    assert lines[0].startswith("Transaction rf-1\\n")
+    assert [line.split()[0] for line in lines[1:]].count("amount") == 1
+    assert [line.split()[0] for line in lines[1:]].count("status") == 1
+    assert "sorry\\n  amount" in result.out
+    assert "$1000.00" not in "\n".join(line for line in lines if line.split()[0] == "amount")
+
+
 def test_a_service_message_in_an_error_line_is_escaped(cli: Runner, httpx_mock: HTTPXMock) -> None:
     httpx_mock.add_response(
         url=f"{BASE}/user/my-info",
