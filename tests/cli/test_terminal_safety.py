@@ -67,6 +67,33 @@ def test_a_line_break_in_service_data_cannot_forge_a_line(
     assert "$1000.00" not in "\n".join(line for line in lines if line.split()[0] == "amount")
 
 
+@pytest.mark.parametrize("lines", [False, True], ids=["json", "jsonl"])
+def test_json_output_escapes_what_would_drive_the_terminal(
+    cli: Runner, httpx_mock: HTTPXMock, lines: bool
+) -> None:
+    # JSON escapes only C0 controls: written with its non-ASCII text as it is, a C1
+    # control (\x9b, a CSI) or a bidirectional override in a refund's reason reached
+    # the terminal raw. Escaped as \uXXXX, the document reads back the same.
+    reason = f"sorry{ESCAPES}ok é 中"
+    refund = tx_json("rf-1", amount=1, status="COMPLETED", refundOf="tx-9", refundReason=reason)
+    httpx_mock.add_response(
+        url=f"{BASE}/transactions?limit=2",
+        json={"transactions": [refund], "nextCursor": None},
+    )
+    args = ["history", "--limit", "1", "--jsonl" if lines else "--json"]
+    if not lines:
+        args = ["--json", *args[:-1]]
+    result = cli.main(*args, env=ENV)
+    assert result.code == 0, result.output
+    assert _raw_controls(result.out) == []
+    assert "\u202e" not in result.out
+    assert "é 中" in result.out  # printable text stays readable
+    first = result.out.splitlines()[0] if lines else result.out
+    doc = json.loads(first)
+    got = doc if lines else doc["transactions"][0]
+    assert got["refund_reason"] == reason
+
+
 def test_a_service_message_in_an_error_line_is_escaped(cli: Runner, httpx_mock: HTTPXMock) -> None:
     httpx_mock.add_response(
         url=f"{BASE}/user/my-info",
