@@ -208,21 +208,30 @@ _TABLE_HEADERS = ("CREATED (UTC)", "STATUS", "AMOUNT", "WITH", "APP", "ID")
 SHOWN_ROWS = 20
 
 
-def _table_row(tx: Transaction, owner: str | None) -> tuple[str, ...]:
-    """A transaction as one row, seen from `owner`: + money in, - money out."""
+def seen_from(tx: Transaction, owner: str | None) -> tuple[str, str]:
+    """How `owner` sees `tx` in a history: its sign (``+`` money in, ``-`` out, none
+    without an owner) and the other party (``from bob@...``, ``credit``), marked
+    ``(refund)`` for a refund. A refund is money out of who gave it back even when the
+    operator made it (``created_by`` SYSTEM): only a SYSTEM transaction that refunds
+    nothing is a credit."""
     mine = (owner or "").casefold()
-    if tx.created_by is TransactionActor.SYSTEM or (
-        tx.sender_email.casefold() == tx.recipient_email.casefold()
+    if not tx.is_refund and (
+        tx.created_by is TransactionActor.SYSTEM
+        or tx.sender_email.casefold() == tx.recipient_email.casefold()
     ):
-        sign, other = "+", "credit"
-    elif mine and tx.recipient_email.casefold() == mine:
+        return "+", "credit"
+    if mine and tx.recipient_email.casefold() == mine:
         sign, other = "+", f"from {tx.sender_email}"
     elif mine:
         sign, other = "-", f"to {tx.recipient_email}"
     else:
         sign, other = "", f"{tx.sender_email} -> {tx.recipient_email}"
-    if tx.is_refund:
-        other += " (refund)"
+    return sign, f"{other} (refund)" if tx.is_refund else other
+
+
+def _table_row(tx: Transaction, owner: str | None) -> tuple[str, ...]:
+    """A transaction as one row, seen from `owner`: + money in, - money out."""
+    sign, other = seen_from(tx, owner)
     return (
         tx.created_at.astimezone(datetime.UTC).strftime("%Y-%m-%d %H:%M"),
         _status(tx),

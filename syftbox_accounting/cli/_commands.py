@@ -9,7 +9,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from syftbox_accounting import operations, validation
+from syftbox_accounting import operations, records, validation
 from syftbox_accounting.accounting import AccountingClient
 from syftbox_accounting.cli._context import TOKEN, Account, Context, parse_amount
 from syftbox_accounting.cli._contract import contract
@@ -34,7 +34,7 @@ from syftbox_accounting.cli._parser import serve_parser
 from syftbox_accounting.cli._program import PROG
 from syftbox_accounting.cli._setup import login, logout, register, status
 from syftbox_accounting.display import money
-from syftbox_accounting.types import Transaction, TransactionActor
+from syftbox_accounting.types import Transaction
 
 Command = Callable[[Context], int]
 STREAM_PAGE_SIZE = 500
@@ -381,16 +381,7 @@ def _money_if(amount: Decimal) -> str | None:
 
 
 def _history_row(tx: Transaction, me: str) -> list[str]:
-    mine = me.casefold()
-    if (
-        tx.created_by is TransactionActor.SYSTEM
-        or tx.sender_email.casefold() == tx.recipient_email.casefold()
-    ):
-        sign, other = "+", "credit"
-    elif tx.recipient_email.casefold() == mine:
-        sign, other = "+", f"from {tx.sender_email}"
-    else:
-        sign, other = "-", f"to {tx.recipient_email}"
+    sign, other = records.seen_from(tx, me)  # as the library's own tables say it
     return [
         tx.created_at.astimezone(datetime.UTC).strftime("%Y-%m-%d %H:%M"),
         tx.status.value,
