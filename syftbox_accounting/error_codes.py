@@ -128,8 +128,12 @@ CODES: dict[str, Code] = {
     ),
 }
 
-# Advice that depends on the call: an admin call (Bearer) or one about a transaction.
+# Advice that depends on the call: an admin call (Bearer), one about a transaction, or
+# one path (what the call asked for).
 _IN_CONTEXT: dict[tuple[str, str], str] = {
+    ("hold_expired", "/transaction/cancel"): (
+        "Nothing to do: the lapsed hold released the money, as a cancel does."
+    ),
     ("invalid_credentials", "bearer"): "Check the admin key the AdminClient was given.",
     ("forbidden", "bearer"): "Check the admin key the AdminClient was given.",
     ("forbidden", "transaction"): (

@@ -146,7 +146,10 @@ def from_status(
         cls = ServiceException
     if known is not None:
         context = "bearer" if exchange.auth == "bearer" else exchange.about
-        hint, hint_key = _IN_CONTEXT.get((str(code), context), known.hint), str(code)
+        hint = _IN_CONTEXT.get((str(code), exchange.path)) or _IN_CONTEXT.get(
+            (str(code), context), known.hint
+        )
+        hint_key = str(code)
         if code == "invalid_credentials" and exchange.by_api_key:
             hint, hint_key = _KEY_REFUSED, KEY_REFUSED
     elif status_code == 404:

@@ -51,6 +51,8 @@ _HINTS: dict[str, str] = {
     "--save' ('keys list' with other credentials shows the key's state)",
     "insufficient_scope": f"use an API key with that scope ('{PROG} keys create NAME --scope "
     "SCOPE'), or the password (--email with --password-stdin)",
+    "hold_expired": "charge again with a new token from the payer, with a longer --hold-for "
+    "if the work takes long",
     "spend_cap_exceeded": "nothing moved: the API key's --max-spend is used up; pay with "
     f"another key or the password, or make a key with a higher cap ('{PROG} keys create "
     "NAME --max-spend AMOUNT')",
@@ -148,6 +150,8 @@ _ABOUT_KEYS = {"revoke_api_key", "revoke_own_api_key"}
 
 
 def _hint_for(exc: AccountingError, command: str) -> str:
+    if exc.hint_key == "hold_expired" and command == "cancel":
+        return "nothing to do: the lapsed hold released the money, as cancel does"
     if exc.hint_key in {"invalid_credentials", "forbidden"} and command.startswith("admin"):
         return _ADMIN_HINT
     if exc.hint_key == "not_found":

@@ -162,3 +162,19 @@ def test_a_payment_that_may_have_landed_names_what_to_check_for_who_sent_it(
     assert check in hint
     assert "k-1" in hint
     assert command.startswith("admin") is ("history" not in hint)
+
+
+@pytest.mark.parametrize(
+    ("command", "advice"),
+    [("cancel", "nothing to do"), ("confirm", "a longer --hold-for")],
+)
+def test_a_lapsed_hold_is_advised_in_the_command_lines_words(command: str, advice: str) -> None:
+    # Tried as a new user would: `confirm` after the hold lapsed said "a longer
+    # hold_for" (the library's argument), and `cancel` to charge again.
+    lapsed = errors.HoldExpiredError(
+        "x failed: the hold lapsed.", hint=CODES["hold_expired"].hint, hint_key="hold_expired"
+    )
+    _, hint, _ = _errors.explain(lapsed, command)
+    assert advice in hint
+    assert "hold_for" not in hint
+    assert ("charge again" in hint) is (command == "confirm")

@@ -131,7 +131,7 @@ ADVICE = {
     "too_many_pending": "Confirm or cancel some",
     "cursor_invalid": "without a cursor",
     "token_limit_exceeded": "maxAmount",
-    "hold_expired": "Charge again",
+    "hold_expired": ("Charge again", "Nothing to do"),  # a confirm, a cancel
     "capture_exceeds_hold": "Capture at most",
     "not_refundable": "Only a completed payment",
     "refund_exceeds_payment": "Refund at most",

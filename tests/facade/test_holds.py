@@ -580,3 +580,25 @@ def test_a_refund_in_billing_history_keeps_its_reason() -> None:
     assert set(shown) == set(refund.to_record())
     assert shown["refund_reason"] == "partial outage"
     assert shown["refund_of"] == "tx-2"
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize(
+    ("method", "url", "advice"),
+    [
+        ("cancel_transaction", CANCEL_URL, "Nothing to do"),
+        ("confirm_transaction", CONFIRM_URL, "longer hold_for"),
+    ],
+)
+def test_a_lapsed_hold_is_advised_by_what_was_asked_of_it(
+    httpx_mock: HTTPXMock, kind: str, method: str, url: str, advice: str
+) -> None:
+    # Tried as a new user would: cancelling a charge whose hold had lapsed was told to
+    # "charge again with a new token", though the cancel's end (nothing moves, the
+    # money is released) had come about already.
+    expired = {"message": "The hold lapsed; nothing moved.", "code": "hold_expired"}
+    httpx_mock.add_response(url=url, status_code=409, json=expired)
+    with pytest.raises(HoldExpiredError) as caught:
+        run(kind, user_client(), call(method, "tx-1"))
+    assert advice in caught.value.hint
+    assert ("Charge again" in caught.value.hint) is (method == "confirm_transaction")
