@@ -134,6 +134,11 @@ _IN_CONTEXT: dict[tuple[str, str], str] = {
     ("hold_expired", "/transaction/cancel"): (
         "Nothing to do: the lapsed hold released the money, as a cancel does."
     ),
+    # The refund's sender is the account that was paid, not the payment's sender.
+    ("insufficient_funds", "/transaction/refund"): (
+        "The account that was paid gives the refund from its available balance: add "
+        "funds to it, or refund a smaller amount."
+    ),
     ("invalid_credentials", "bearer"): "Check the admin key the AdminClient was given.",
     ("forbidden", "bearer"): "Check the admin key the AdminClient was given.",
     ("forbidden", "transaction"): (

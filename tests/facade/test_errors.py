@@ -123,7 +123,7 @@ ADVICE = {
     "forbidden": ("Use the account that created", "admin key", "an account allowed"),
     "not_found": ("Check the email", "Check the transaction id", "Check the key id"),
     "account_exists": "configure",
-    "insufficient_funds": "Add funds",
+    "insufficient_funds": ("Add funds", "add funds"),  # a refund: "...: add funds to it"
     "token_invalid": "new token",
     "token_expired": "new token",
     "token_used": "new one",

@@ -18,6 +18,7 @@ from syftbox_accounting import (
     AccountingClient,
     FeatureNotSupportedError,
     HoldExpiredError,
+    InsufficientFundsError,
     InvalidInputError,
     Payment,
     PaymentError,
@@ -602,3 +603,19 @@ def test_a_lapsed_hold_is_advised_by_what_was_asked_of_it(
         run(kind, user_client(), call(method, "tx-1"))
     assert advice in caught.value.hint
     assert ("Charge again" in caught.value.hint) is (method == "confirm_transaction")
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_refund_the_recipient_cannot_cover_names_whose_funds_are_short(
+    httpx_mock: HTTPXMock, kind: str
+) -> None:
+    # Tried as a new user would: "Add funds to the sender's account" read as the payer's
+    # (the sender of the payment), while it is the refunder's balance that is short.
+    short = {"message": "Insufficient funds.", "code": "insufficient_funds"}
+    httpx_mock.add_response(url=REFUND_URL, status_code=409, json=short)
+    client = user_client()
+    knows(client, FEATURES)
+    with pytest.raises(InsufficientFundsError) as caught:
+        run(kind, client, call("refund_transaction", "tx-2"))
+    assert "sender" not in caught.value.hint
+    assert "account that was paid" in caught.value.hint
