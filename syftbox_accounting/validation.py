@@ -422,6 +422,12 @@ def status(value: object) -> TransactionStatus | None:
         return value
     if isinstance(value, str) and value.upper() in TransactionStatus.__members__:
         return TransactionStatus(value.upper())
+    if isinstance(value, str) and value.upper() == "EXPIRED":  # what history tables show
+        raise InvalidInputError(
+            f"status {value!r} is no status of the service: a hold that lapsed is CANCELLED "
+            "(its expired is True): pass status='CANCELLED' and keep the transactions "
+            "whose expired is True."
+        )
     raise InvalidInputError(
         f"status must be a TransactionStatus (PENDING, COMPLETED or CANCELLED), got {value!r}."
     )
