@@ -371,8 +371,9 @@ class Usage:
     total_refunds_received: Decimal = Decimal(0)
     total_refunds_given: Decimal = Decimal(0)
 
-    def rows(self) -> list[tuple[str, str]]:
-        """What a person reads: (label, value) pairs, money as dollars."""
+    def rows(self, *, times: bool = True) -> list[tuple[str, str]]:
+        """What a person reads: (label, value) pairs, money as dollars; `times`: with
+        the first and last transaction's (a summary such as `show()`'s leaves them out)."""
         found = [
             ("Transactions", f"{self.transaction_count:,}"),
             ("Spent", render.money(self.total_spent)),
@@ -384,8 +385,9 @@ class Usage:
                 ("Refunds received", render.money(self.total_refunds_received)),
                 ("Refunds given", render.money(self.total_refunds_given)),
             ]
-        found.append(("First", _when(self.first_transaction_at)))
-        found.append(("Last", _when(self.last_transaction_at)))
+        if times:
+            found.append(("First", _when(self.first_transaction_at)))
+            found.append(("Last", _when(self.last_transaction_at)))
         return found
 
     def __str__(self) -> str:

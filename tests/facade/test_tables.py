@@ -332,3 +332,17 @@ def test_a_refund_is_money_out_for_who_refunded_it_whoever_made_it(by: Transacti
     payer_row = repr(TransactionList([refund], owner=EMAIL)).splitlines()[1].split()
     assert payer_row[3:6] == ["+$3.00", "from", BOB]
     assert "(refund)" in payer_row
+
+
+def test_show_tells_refunds_apart_from_spending(
+    httpx_mock: HTTPXMock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Tried as a new user would: a payer refunded $0.23 of $1.23 read "spent $1.23" in
+    # show(), and nothing of the refund: its usage line kept only the first four figures.
+    counts = {"transactionCount": 3, "totalSpent": 1.23, "totalRefundsReceived": 0.23}
+    mock_show(httpx_mock, usage=usage_json(**counts, totalRefundsGiven=0))
+    client = user_client()
+    client.show()
+    usage = next(line for line in capsys.readouterr().out.splitlines() if "Usage" in line)
+    assert "spent $1.23" in usage
+    assert "refunds received $0.23" in usage
