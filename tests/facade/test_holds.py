@@ -135,6 +135,29 @@ def test_an_error_page_of_a_proxy_does_not_unlearn_the_features(
     assert run(kind, client, NEEDS["refunds"][0]).refund_of == "tx-2"
 
 
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("status", [502, 503, 429])
+def test_a_probe_that_meets_an_outage_learns_nothing_and_says_so(
+    httpx_mock: HTTPXMock, kind: str, status: int
+) -> None:
+    # Tried as a new user would: a refund sent while a proxy answered 502 was refused
+    # with "the service cannot refund a payment ... pay it back with transfer()", and
+    # the client kept believing it, refusing every refund after the outage too.
+    httpx_mock.add_response(url=PROBE, status_code=status, html="<h1>Unavailable</h1>")
+    client = user_client(retry_policy=RetryPolicy(max_retries=0))
+    with pytest.raises(ServiceException) as caught:
+        run(kind, client, NEEDS["refunds"][0])
+    assert not isinstance(caught.value, FeatureNotSupportedError)
+    assert caught.value.status_code == status
+    assert client._transport.features is None  # nothing learnt: asked again next time
+    assert httpx_mock.get_requests(url=REFUND_URL) == []
+    _probe_answer(httpx_mock, FEATURES)
+    httpx_mock.add_response(
+        url=REFUND_URL, json={"transaction": REFUND}, headers=announced(FEATURES)
+    )
+    assert run(kind, client, NEEDS["refunds"][0]).refund_of == "tx-2"
+
+
 def test_copies_made_by_with_options_share_what_was_learned(httpx_mock: HTTPXMock) -> None:
     _probe_answer(httpx_mock, FEATURES)
     client = user_client()
