@@ -79,7 +79,8 @@ CODES: dict[str, Code] = {
     "not_refundable": Code(
         PaymentError,
         "Only a completed payment you received can be refunded, in full or in parts up to "
-        "its amount; a refund itself cannot be.",
+        "its amount; a refund itself cannot be; a pending one is cancelled instead (nothing "
+        "moves, and what it holds is released).",
     ),
     "refund_exceeds_payment": Code(
         PaymentError,

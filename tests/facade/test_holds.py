@@ -642,3 +642,19 @@ def test_a_refund_the_recipient_cannot_cover_names_whose_funds_are_short(
         run(kind, client, call("refund_transaction", "tx-2"))
     assert "sender" not in caught.value.hint
     assert "account that was paid" in caught.value.hint
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_refusing_to_refund_a_pending_charge_says_to_cancel_it(
+    httpx_mock: HTTPXMock, kind: str
+) -> None:
+    # Tried as a new user would: a service refunding a charge it had not confirmed yet
+    # was told only that a completed payment can be refunded, not what gives the money
+    # back here (cancelling it: nothing moves, the hold is released).
+    pending = {"message": "Transaction tx-2 is PENDING.", "code": "not_refundable"}
+    httpx_mock.add_response(url=REFUND_URL, status_code=409, json=pending)
+    client = user_client()
+    knows(client, FEATURES)
+    with pytest.raises(PaymentError) as caught:
+        run(kind, client, call("refund_transaction", "tx-2"))
+    assert "pending one is cancelled instead" in caught.value.hint
