@@ -144,7 +144,7 @@ class Transaction:
             held = f" (holds {render.money(self.authorized_amount or Decimal(0))})"
         return render.printable(
             f"<Transaction {self.id}: {render.money(self.amount)}{held} {self.sender_email} -> "
-            f"{self.recipient_email}, {_status(self)}, {_when(self.created_at)}>"
+            f"{self.recipient_email}, {status_text(self)}, {_when(self.created_at)}>"
         )
 
     def to_record(self) -> dict[str, object]:
@@ -199,7 +199,9 @@ def _when(moment: datetime.datetime | None) -> str:
     return moment.astimezone(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def _status(tx: Transaction) -> str:
+def status_text(tx: Transaction) -> str:
+    """The status a history shows: EXPIRED for a hold that lapsed (CANCELLED on the
+    wire), else the status itself."""
     return "EXPIRED" if tx.expired else tx.status.value
 
 
@@ -234,7 +236,7 @@ def _table_row(tx: Transaction, owner: str | None) -> tuple[str, ...]:
     sign, other = seen_from(tx, owner)
     return (
         tx.created_at.astimezone(datetime.UTC).strftime("%Y-%m-%d %H:%M"),
-        _status(tx),
+        status_text(tx),
         sign + render.money(tx.amount),
         other,
         tx.app_name or "",

@@ -314,7 +314,12 @@ def _stream_history(ctx: Context, client: AccountingClient, filters: dict[str, A
     return OK
 
 
-_STATUS_STYLES = {"PENDING": "pending", "COMPLETED": "ok", "CANCELLED": "cancelled"}
+_STATUS_STYLES = {
+    "PENDING": "pending",
+    "COMPLETED": "ok",
+    "CANCELLED": "cancelled",
+    "EXPIRED": "cancelled",
+}
 
 
 def _history_style(column: int, cell: str) -> str | None:
@@ -384,7 +389,7 @@ def _history_row(tx: Transaction, me: str) -> list[str]:
     sign, other = records.seen_from(tx, me)  # as the library's own tables say it
     return [
         tx.created_at.astimezone(datetime.UTC).strftime("%Y-%m-%d %H:%M"),
-        tx.status.value,
+        records.status_text(tx),
         sign + money(tx.amount),
         other,
         tx.id,

@@ -206,3 +206,20 @@ def test_ctrl_c_while_creating_a_key_says_how_to_find_it(
     assert result.code == 130
     assert "keys list" in result.err
     assert "keys revoke" in result.err
+
+
+def test_history_tells_a_lapsed_hold_from_a_cancelled_charge(
+    cli: Runner, httpx_mock: HTTPXMock
+) -> None:
+    # Tried as a new user would: `history` listed a hold that lapsed as CANCELLED, like
+    # a charge cancelled on purpose; the library's tables say EXPIRED, `show` "hold lapsed".
+    lapsed = tx_json("tx-1", status="CANCELLED", resolved_by="SYSTEM", cancelReason="expired")
+    cancelled = tx_json("tx-2", status="CANCELLED", resolved_by="RECIPIENT")
+    httpx_mock.add_response(
+        url=f"{BASE}/transactions?limit=3",
+        json={"transactions": [lapsed, cancelled], "nextCursor": None},
+    )
+    result = cli.main("history", "--limit", "2", env=ENV)
+    assert result.code == 0, result.output
+    rows = {line.split()[-1]: line.split()[2] for line in result.out.splitlines()[1:3]}
+    assert rows == {"tx-1": "EXPIRED", "tx-2": "CANCELLED"}
