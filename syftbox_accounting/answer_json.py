@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 # Bounds on the numbers of an answer, checked before any arithmetic: the contract's
-# amounts are below 1e9 with 6 decimals, so these leave room and stop a number such
+# amounts are at most 1e9 with 6 decimals, so these leave room and stop a number such
 # as 1e999999999 (which would make Decimal arithmetic fail or eat memory).
 MAX_NUMBER_DIGITS = 40
 MAX_NUMBER_EXPONENT = 40

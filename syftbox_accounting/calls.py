@@ -13,6 +13,10 @@ T = TypeVar("T")
 Auth = Literal["basic", "bearer", "none"]
 # The feature under which a service reads and writes money as decimal strings.
 EXACT_MONEY = "exact-money"
+# The httpx request extension that marks the request learning a service's features
+# (see `operations.learn_features`): mocks of the service answer it as the service
+# does, without taking it for a user's call missing its credentials.
+FEATURES_PROBE = "syftbox_accounting.features_probe"
 
 
 class Call(Generic[T]):

@@ -79,7 +79,8 @@ CODES: dict[str, Code] = {
     "not_refundable": Code(
         PaymentError,
         "Only a completed payment you received can be refunded, in full or in parts up to "
-        "its amount; a refund itself cannot be.",
+        "its amount; a refund itself cannot be; a pending one is cancelled instead (nothing "
+        "moves, and what it holds is released).",
     ),
     "refund_exceeds_payment": Code(
         PaymentError,
@@ -128,8 +129,17 @@ CODES: dict[str, Code] = {
     ),
 }
 
-# Advice that depends on the call: an admin call (Bearer) or one about a transaction.
+# Advice that depends on the call: an admin call (Bearer), one about a transaction, or
+# one path (what the call asked for).
 _IN_CONTEXT: dict[tuple[str, str], str] = {
+    ("hold_expired", "/transaction/cancel"): (
+        "Nothing to do: the lapsed hold released the money, as a cancel does."
+    ),
+    # The refund's sender is the account that was paid, not the payment's sender.
+    ("insufficient_funds", "/transaction/refund"): (
+        "The account that was paid gives the refund from its available balance: add "
+        "funds to it, or refund a smaller amount."
+    ),
     ("invalid_credentials", "bearer"): "Check the admin key the AdminClient was given.",
     ("forbidden", "bearer"): "Check the admin key the AdminClient was given.",
     ("forbidden", "transaction"): (
@@ -144,6 +154,9 @@ _IN_CONTEXT: dict[tuple[str, str], str] = {
 }
 
 _CHECK_HISTORY = "check get_transaction_history() before repeating a payment."
+# The same for the operator, who has no history of their own (a credit or a refund
+# shows in the balances of the accounts it moved money between).
+_CHECK_ACCOUNTS = "check the accounts' balances with get_user(email) before repeating it."
 
 # The code an error status stands for when the body names none we know (a 409 is
 # read by the call: see `Exchange.conflict`).

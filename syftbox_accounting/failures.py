@@ -14,6 +14,7 @@ from syftbox_accounting.answer_json import load_json
 from syftbox_accounting.error_codes import (
     _BODY_LIMIT,
     _BY_STATUS,
+    _CHECK_ACCOUNTS,
     _CHECK_HISTORY,
     _FEATURES,
     _IN_CONTEXT,
@@ -103,9 +104,10 @@ class Exchange:
                 "it will not be applied twice.",
                 RETRY_WITH_KEY,
             )
+        check = _CHECK_ACCOUNTS if self.auth == "bearer" else _CHECK_HISTORY
         return (
             "The request may have reached the service, which has not shown that it honours "
-            f"idempotency keys, so it was not sent again: {_CHECK_HISTORY}",
+            f"idempotency keys, so it was not sent again: {check}",
             MAY_HAVE_REACHED,
         )
 
@@ -144,7 +146,10 @@ def from_status(
         cls = ServiceException
     if known is not None:
         context = "bearer" if exchange.auth == "bearer" else exchange.about
-        hint, hint_key = _IN_CONTEXT.get((str(code), context), known.hint), str(code)
+        hint = _IN_CONTEXT.get((str(code), exchange.path)) or _IN_CONTEXT.get(
+            (str(code), context), known.hint
+        )
+        hint_key = str(code)
         if code == "invalid_credentials" and exchange.by_api_key:
             hint, hint_key = _KEY_REFUSED, KEY_REFUSED
     elif status_code == 404:

@@ -39,7 +39,7 @@ from syftbox_accounting.answers import (
     read_user,
     read_users,
 )
-from syftbox_accounting.calls import Auth, Call
+from syftbox_accounting.calls import FEATURES_PROBE, Auth, Call
 from syftbox_accounting.types import ApiKeyScope, User
 
 if TYPE_CHECKING:
@@ -140,8 +140,10 @@ def get_my_info() -> Call[User]:
 def learn_features() -> Call[None]:
     """The cheapest answer of a service, whatever it says (`getMyInfo` without
     credentials: a 401 costs it no password hash), to read its Accounting-Features
-    before a call that needs one (at most once per client)."""
-    return Call(gen.get_my_info._get_kwargs(), "none", lambda _: None, probe=True)
+    before a call that needs one (at most once per client). The request is marked
+    with the `FEATURES_PROBE` extension, which nothing sends on the wire."""
+    request = {**gen.get_my_info._get_kwargs(), "extensions": {FEATURES_PROBE: True}}
+    return Call(request, "none", lambda _: None, probe=True)
 
 
 def update_password(old: str, new: str, idempotency_key: str | None = None) -> Call[User]:

@@ -58,6 +58,7 @@ class TransactionDict(TypedDict):
     cancel_reason: str | None
     refund_of: str | None
     refunded_amount: float
+    refund_reason: str | None
 
 
 class UsageDict(TypedDict):
@@ -143,7 +144,7 @@ class Transaction:
             held = f" (holds {render.money(self.authorized_amount or Decimal(0))})"
         return render.printable(
             f"<Transaction {self.id}: {render.money(self.amount)}{held} {self.sender_email} -> "
-            f"{self.recipient_email}, {_status(self)}, {_when(self.created_at)}>"
+            f"{self.recipient_email}, {status_text(self)}, {_when(self.created_at)}>"
         )
 
     def to_record(self) -> dict[str, object]:
@@ -188,6 +189,7 @@ class Transaction:
             "cancel_reason": self.cancel_reason,
             "refund_of": self.refund_of,
             "refunded_amount": float(self.refunded_amount),
+            "refund_reason": self.refund_reason,
         }
 
 
@@ -197,7 +199,9 @@ def _when(moment: datetime.datetime | None) -> str:
     return moment.astimezone(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def _status(tx: Transaction) -> str:
+def status_text(tx: Transaction) -> str:
+    """The status a history shows: EXPIRED for a hold that lapsed (CANCELLED on the
+    wire), else the status itself."""
     return "EXPIRED" if tx.expired else tx.status.value
 
 
@@ -206,24 +210,33 @@ _TABLE_HEADERS = ("CREATED (UTC)", "STATUS", "AMOUNT", "WITH", "APP", "ID")
 SHOWN_ROWS = 20
 
 
-def _table_row(tx: Transaction, owner: str | None) -> tuple[str, ...]:
-    """A transaction as one row, seen from `owner`: + money in, - money out."""
+def seen_from(tx: Transaction, owner: str | None) -> tuple[str, str]:
+    """How `owner` sees `tx` in a history: its sign (``+`` money in, ``-`` out, none
+    without an owner) and the other party (``from bob@...``, ``credit``), marked
+    ``(refund)`` for a refund. A refund is money out of who gave it back even when the
+    operator made it (``created_by`` SYSTEM): only a SYSTEM transaction that refunds
+    nothing is a credit."""
     mine = (owner or "").casefold()
-    if tx.created_by is TransactionActor.SYSTEM or (
-        tx.sender_email.casefold() == tx.recipient_email.casefold()
+    if not tx.is_refund and (
+        tx.created_by is TransactionActor.SYSTEM
+        or tx.sender_email.casefold() == tx.recipient_email.casefold()
     ):
-        sign, other = "+", "credit"
-    elif mine and tx.recipient_email.casefold() == mine:
+        return "+", "credit"
+    if mine and tx.recipient_email.casefold() == mine:
         sign, other = "+", f"from {tx.sender_email}"
     elif mine:
         sign, other = "-", f"to {tx.recipient_email}"
     else:
         sign, other = "", f"{tx.sender_email} -> {tx.recipient_email}"
-    if tx.is_refund:
-        other += " (refund)"
+    return sign, f"{other} (refund)" if tx.is_refund else other
+
+
+def _table_row(tx: Transaction, owner: str | None) -> tuple[str, ...]:
+    """A transaction as one row, seen from `owner`: + money in, - money out."""
+    sign, other = seen_from(tx, owner)
     return (
         tx.created_at.astimezone(datetime.UTC).strftime("%Y-%m-%d %H:%M"),
-        _status(tx),
+        status_text(tx),
         sign + render.money(tx.amount),
         other,
         tx.app_name or "",
@@ -360,8 +373,9 @@ class Usage:
     total_refunds_received: Decimal = Decimal(0)
     total_refunds_given: Decimal = Decimal(0)
 
-    def rows(self) -> list[tuple[str, str]]:
-        """What a person reads: (label, value) pairs, money as dollars."""
+    def rows(self, *, times: bool = True) -> list[tuple[str, str]]:
+        """What a person reads: (label, value) pairs, money as dollars; `times`: with
+        the first and last transaction's (a summary such as `show()`'s leaves them out)."""
         found = [
             ("Transactions", f"{self.transaction_count:,}"),
             ("Spent", render.money(self.total_spent)),
@@ -373,8 +387,9 @@ class Usage:
                 ("Refunds received", render.money(self.total_refunds_received)),
                 ("Refunds given", render.money(self.total_refunds_given)),
             ]
-        found.append(("First", _when(self.first_transaction_at)))
-        found.append(("Last", _when(self.last_transaction_at)))
+        if times:
+            found.append(("First", _when(self.first_transaction_at)))
+            found.append(("Last", _when(self.last_transaction_at)))
         return found
 
     def __str__(self) -> str:

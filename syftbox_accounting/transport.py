@@ -235,9 +235,10 @@ class Transport(Credentials, HttpClients):
                     name.strip().lower() for name in announced.split(",") if name.strip()
                 )
                 home._announced = announced
-        elif call.probe or 200 <= answer.status_code < 300:
-            # The service itself answered (a proxy's error page would not tell) and
-            # announced nothing: it supports nothing beyond the public protocol.
+        elif (call.probe and not _outage(answer.status_code)) or 200 <= answer.status_code < 300:
+            # The service itself answered (a proxy's error page would not tell; nor does
+            # an overloaded or failing service's answer to the probe) and announced
+            # nothing: it supports nothing beyond the public protocol.
             home._features = frozenset()
             home._announced = None
 
@@ -290,8 +291,9 @@ class Transport(Credentials, HttpClients):
         self, call: Call[T], operation: str, outcome: Outcome, retries: int, by_key: bool = False
     ) -> T:
         if isinstance(outcome, Answer):
-            if call.probe:
-                return None  # type: ignore[return-value]  # any answer taught what it could
+            if call.probe and self.features is not None:
+                return None  # type: ignore[return-value]  # the answer taught what it could
+            # A probe that learnt nothing met an outage: the call fails as any would.
             status, content = outcome.status_code, outcome.content
             if not 200 <= status < 300:
                 raise errors.from_status(
@@ -575,6 +577,11 @@ class _Attempts(Generic[T]):
             raise
         tell("response", self.attempt, outcome)
         return result
+
+
+def _outage(status: int) -> bool:
+    """An answer of a failing or overloaded service (or of a proxy in front of it)."""
+    return status >= 500 or status == 429
 
 
 def _in_progress(answer: Answer) -> bool:

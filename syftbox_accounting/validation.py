@@ -476,6 +476,12 @@ def status(value: object) -> TransactionStatus | None:
         return value
     if isinstance(value, str) and value.upper() in TransactionStatus.__members__:
         return TransactionStatus(value.upper())
+    if isinstance(value, str) and value.upper() == "EXPIRED":  # what history tables show
+        raise InvalidInputError(
+            f"status {value!r} is no status of the service: a hold that lapsed is CANCELLED "
+            "(its expired is True): pass status='CANCELLED' and keep the transactions "
+            "whose expired is True."
+        )
     raise InvalidInputError(
         f"status must be a TransactionStatus (PENDING, COMPLETED or CANCELLED), got {value!r}."
     )
@@ -484,6 +490,31 @@ def status(value: object) -> TransactionStatus | None:
 def optional_amount(value: Any, name: str) -> Decimal | None:
     """None, or an amount (see `amount`)."""
     return None if value is None else amount(value, name)
+
+
+def captured(
+    value: Any,
+    name: str = "amount",
+    *,
+    cancel: str = "cancel_transaction() the charge",
+    refund: str = "refund_transaction()",
+) -> Decimal | None:
+    """What confirming a charge captures: None (all it holds) or an amount (see
+    `amount`). 0 and negative amounts are refused saying what does that instead:
+    `cancel` and `refund` name it (a front end names its own commands)."""
+    if value is None:
+        return None
+    if _is_zero(value):
+        raise InvalidInputError(
+            f"{name} {_negative_text(value)} captures nothing: {cancel} instead (nothing "
+            "moves, and what it holds is released)."
+        )
+    if _is_negative(value):
+        raise InvalidInputError(
+            f"{name} must be more than 0, got {_negative_text(value)}: the price captured "
+            f"cannot be negative ({refund} gives money back once it is confirmed)."
+        )
+    return amount(value, name)
 
 
 def capture(value: Any, held: Decimal, name: str = "amount") -> Decimal:

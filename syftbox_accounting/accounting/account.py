@@ -320,7 +320,8 @@ class AccountMethods(UserBase):
             balance=display.money(user.balance),
             available=display.available(user.balance, user.held_balance)
             or display.money(user.available_balance),
-            usage=tuple(usage.rows()[:4]) if usage is not None else (),
+            # Every figure, refunds too (they come after the first four), not the times.
+            usage=tuple(usage.rows(times=False)) if usage is not None else (),
             recent=tuple(row[:4] for row in rows.rows()),
             series=tuple(balance_history(user.balance, recent, user.email)),
         )

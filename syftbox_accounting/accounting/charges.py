@@ -203,7 +203,7 @@ class ChargeMethods(UserBase):
         call = operations.confirm_transaction(
             validation.transaction_id(transaction_id),
             validation.idempotency_key(idempotency_key),
-            amount=validation.optional_amount(amount, "amount"),
+            amount=validation.captured(amount),
         )
         return (yield from result_of(call))
 
@@ -231,6 +231,8 @@ class ChargeMethods(UserBase):
                 than the hold; nothing was sent.
             NotFoundError: no such transaction of yours.
             AuthenticationError: you are not the one who may confirm it.
+            InvalidInputError: a malformed id, or an `amount` that is not above 0
+                (`cancel_transaction()` captures nothing); nothing was sent.
         """
         return self._run(self._confirm_transaction(transaction_id, amount, idempotency_key))
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from syftbox_accounting import operations, validation
+from syftbox_accounting import operations, records, validation
 from syftbox_accounting.accounting import AccountingClient
 from syftbox_accounting.cli._context import TOKEN, Account, Context, parse_amount
 from syftbox_accounting.cli._contract import contract
@@ -34,7 +34,7 @@ from syftbox_accounting.cli._parser import serve_parser
 from syftbox_accounting.cli._program import KEYS_LISTING, PROG
 from syftbox_accounting.cli._setup import login, logout, register, status
 from syftbox_accounting.display import money
-from syftbox_accounting.types import Transaction, TransactionActor
+from syftbox_accounting.types import Transaction
 
 Command = Callable[[Context], int]
 STREAM_PAGE_SIZE = 500
@@ -170,10 +170,19 @@ def charge(ctx: Context) -> int:
 def _resolve(ctx: Context, confirming: bool) -> int:
     tx_id = validation.transaction_id(ctx.args.transaction_id, "TX_ID", KEYS_LISTING)
     key = _idempotency_key(ctx)
-    account = _account(ctx)
     price = None
     if confirming and ctx.args.amount is not None:
-        price = parse_amount(ctx.args.amount, "--amount")
+        # 0 or less: the library's refusal, naming the commands that do it instead.
+        words = {
+            "cancel": f"cancel it ('{PROG} cancel {tx_id}')",
+            "refund": f"'{PROG} refund {tx_id}'",
+        }
+        price = parse_amount(
+            ctx.args.amount,
+            "--amount",
+            lambda value, name: validation.captured(value, name, **words),
+        )
+    account = _account(ctx)  # once the values are known good: no password asked in vain
     with ctx.account_client(account) as client:
         if confirming:
             with ctx.busy("Confirming"):
@@ -305,7 +314,12 @@ def _stream_history(ctx: Context, client: AccountingClient, filters: dict[str, A
     return OK
 
 
-_STATUS_STYLES = {"PENDING": "pending", "COMPLETED": "ok", "CANCELLED": "cancelled"}
+_STATUS_STYLES = {
+    "PENDING": "pending",
+    "COMPLETED": "ok",
+    "CANCELLED": "cancelled",
+    "EXPIRED": "cancelled",
+}
 
 
 def _history_style(column: int, cell: str) -> str | None:
@@ -372,19 +386,10 @@ def _money_if(amount: Decimal) -> str | None:
 
 
 def _history_row(tx: Transaction, me: str) -> list[str]:
-    mine = me.casefold()
-    if (
-        tx.created_by is TransactionActor.SYSTEM
-        or tx.sender_email.casefold() == tx.recipient_email.casefold()
-    ):
-        sign, other = "+", "credit"
-    elif tx.recipient_email.casefold() == mine:
-        sign, other = "+", f"from {tx.sender_email}"
-    else:
-        sign, other = "-", f"to {tx.recipient_email}"
+    sign, other = records.seen_from(tx, me)  # as the library's own tables say it
     return [
         tx.created_at.astimezone(datetime.UTC).strftime("%Y-%m-%d %H:%M"),
-        tx.status.value,
+        records.status_text(tx),
         sign + money(tx.amount),
         other,
         tx.id,

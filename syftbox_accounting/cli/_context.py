@@ -8,12 +8,12 @@ import dataclasses
 import getpass
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from syftbox_accounting import credentials as creds
-from syftbox_accounting import validation
+from syftbox_accounting import render, validation
 from syftbox_accounting.accounting import AccountingClient
 from syftbox_accounting.admin import AdminClient
 from syftbox_accounting.cli._errors import (
@@ -232,13 +232,15 @@ class Context:
         return Spinner(message)
 
     def emit(self, document: object, lines: Iterable[str], *, safe: bool = False) -> None:
-        """The command's result: `document` with --json, else `lines` (made printable,
-        unless `safe` says they are already, e.g. a coloured `table`)."""
-        text = "\n".join(lines)
+        """The command's result: `document` with --json, else `lines` (each made a
+        printable line, unless `safe` says they are already, e.g. a coloured `table`: a
+        line break in what the service sent must not print a line of its own)."""
         if self.json:
             text = to_json(document)
-        elif not safe:
-            text = printable(text)
+        elif safe:
+            text = "\n".join(lines)
+        else:
+            text = "\n".join(render.printable(line) for line in lines)
         self.write_out(text)
 
     def write_out(self, text: str) -> None:
@@ -437,10 +439,13 @@ def _same_url(a: str, b: str) -> bool:
     return a.rstrip("/").casefold() == b.rstrip("/").casefold()
 
 
-def parse_amount(text: str, name: str = "amount") -> Decimal:
+def parse_amount(
+    text: str, name: str = "amount", check: Callable[[Decimal, str], Any] = validation.amount
+) -> Decimal:
     """An amount typed by a person, read as a Decimal (never a float) and checked by
-    the library: > 0, at most 1e9, at most 6 decimals. Only ASCII digits, without `_`
-    separators: Decimal also reads other scripts' digits and `1_000`."""
+    the library (`check`; by default > 0, at most 1e9, at most 6 decimals). Only ASCII
+    digits, without `_` separators: Decimal also reads other scripts' digits and
+    `1_000`."""
     not_a_number = InvalidInputError(
         f"{name} {text!r} is not a number: write dollars like 10 or 0.25"
     )
@@ -451,6 +456,7 @@ def parse_amount(text: str, name: str = "amount") -> Decimal:
     except InvalidOperation:
         raise not_a_number from None
     try:
-        return validation.amount(value, name)
+        checked: Decimal = check(value, name)
+        return checked
     except InvalidInputError as exc:  # name the amount as it was typed, not as 1E-7
         raise InvalidInputError(exc.message.replace(str(value), text.strip())) from None

@@ -56,6 +56,8 @@ _HINTS: dict[str, str] = {
     "give the account's password here",
     "insufficient_scope": f"use an API key with that scope ('{PROG} keys create NAME --scope "
     "SCOPE'), or the password (--email with --password-stdin)",
+    "hold_expired": "charge again with a new token from the payer, with a longer --hold-for "
+    "if the work takes long",
     "spend_cap_exceeded": "nothing moved: the API key's --max-spend is used up; pay with "
     f"another key or the password, or make a key with a higher cap ('{PROG} keys create "
     "NAME --max-spend AMOUNT')",
@@ -122,6 +124,9 @@ _REPEATABLE = {
     "request_in_progress": "the first attempt is still being processed",
     "rate_limited": "the service is busy",
 }
+_ADMIN_MAY_HAVE_REACHED = (
+    f"it may have been applied: check '{PROG} admin get-user EMAIL' before repeating it"
+)
 _ADMIN_HINT = f"check the admin key (${ENV_ADMIN_KEY} or --admin-key-stdin) and --url"
 
 
@@ -150,6 +155,8 @@ _ABOUT_KEYS = {"revoke_api_key", "revoke_own_api_key"}
 
 
 def _hint_for(exc: AccountingError, command: str) -> str:
+    if exc.hint_key == "hold_expired" and command == "cancel":
+        return "nothing to do: the lapsed hold released the money, as cancel does"
     if exc.hint_key in {"invalid_credentials", "forbidden"} and command.startswith("admin"):
         return _ADMIN_HINT
     if exc.hint_key == "not_found":
@@ -165,8 +172,14 @@ def _hint_for(exc: AccountingError, command: str) -> str:
             f"{exc.idempotency_key}, and it is applied at most once"
         )
     if exc.idempotency_key is not None and exc.hint_key == errors.MAY_HAVE_REACHED:
+        # The operator has no history: a credit shows in the account's balance.
+        check = (
+            _ADMIN_MAY_HAVE_REACHED
+            if command.startswith("admin")
+            else _HINTS[errors.MAY_HAVE_REACHED]
+        )
         return (
-            f"{_HINTS[errors.MAY_HAVE_REACHED]} (this service has not shown that it honours "
+            f"{check} (this service has not shown that it honours "
             f"--idempotency-key; this attempt's key was {exc.idempotency_key})"
         )
     if exc.hint_key == "validation_error" and exc.status_code is not None:

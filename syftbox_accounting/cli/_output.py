@@ -54,8 +54,10 @@ def _encode(value: object, level: int) -> str:
         return _number(value)
     if isinstance(value, float):
         return _number(Decimal(repr(value)))
-    if isinstance(value, int | str):
-        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, int):
+        return json.dumps(value)
+    if isinstance(value, str):
+        return _json_text(value)
     if isinstance(value, datetime.datetime | datetime.date):
         return json.dumps(value.isoformat())
     if isinstance(value, Mapping):
@@ -69,6 +71,16 @@ def _encode(value: object, level: int) -> str:
         items = (f"{inner}{_encode(v, level + 1)}" for v in value)
         return "[\n" + ",\n".join(items) + f"\n{pad}]"
     raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+def _json_text(text: str) -> str:
+    """`text` as a JSON string, readable (non-ASCII text as it is) and safe for a
+    terminal: JSON escapes only C0 controls, so C1 controls (``\\x9b`` starts an escape
+    sequence) and bidirectional overrides are written as ``\\uXXXX`` too."""
+    dumped = json.dumps(text, ensure_ascii=False)
+    if dumped.isprintable():
+        return dumped
+    return "".join(c if c.isprintable() else json.dumps(c)[1:-1] for c in dumped)
 
 
 def to_json_line(value: object) -> str:
@@ -96,7 +108,6 @@ def transaction_doc(tx: Transaction) -> dict[str, Any]:
         "amount": tx.amount,
         "authorized_amount": tx.authorized_amount,
         "refunded_amount": tx.refunded_amount,
-        "refund_reason": tx.refund_reason,
     }
 
 
@@ -121,10 +132,12 @@ def when(moment: datetime.datetime | None) -> str:
 
 
 def fields(rows: Iterable[tuple[str, str | None]], indent: str = "  ") -> list[str]:
-    """``key  value`` lines, keys padded to one width; rows whose value is None are left out."""
+    """``key  value`` lines, keys padded to one width; rows whose value is None are left
+    out. A value is one line: its line breaks are escaped (`render.printable`), or one
+    from the service (a refund's reason) could print a line that reads as a field."""
     kept = [(k, v) for k, v in rows if v is not None]
     width = max((len(k) for k, _ in kept), default=0)
-    return [f"{indent}{k:<{width}}  {v}" for k, v in kept]
+    return [f"{indent}{k:<{width}}  {render.printable(v)}" for k, v in kept]
 
 
 def table(

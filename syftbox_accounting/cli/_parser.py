@@ -295,7 +295,7 @@ def build_parser() -> Parser:
         "--status",
         type=str.upper,
         choices=["PENDING", "COMPLETED", "CANCELLED"],
-        help="only transactions in this status",
+        help="only transactions in this status (a lapsed hold, listed EXPIRED, is CANCELLED)",
     )
     p.add_argument(
         "--jsonl",

@@ -23,7 +23,7 @@ from syftbox_accounting.server.bodies import same_email
 from syftbox_accounting.server.clock import Clock
 from syftbox_accounting.server.history import Cursors
 from syftbox_accounting.server.idempotency_records import Keys, RecordLimits
-from syftbox_accounting.server.money import dollars, format_micros
+from syftbox_accounting.server.money import dollars
 from syftbox_accounting.server.passwords import (
     VerifiedCredentials,
     burn_verification_time,
@@ -347,9 +347,7 @@ class AccountingService:
                 )
             claims = self.tokens.verify(body.token)
             if claims.max_amount is not None and body.amount > claims.max_amount:
-                raise errors.token_limit_exceeded(
-                    format_micros(body.amount), format_micros(claims.max_amount)
-                )
+                raise errors.token_limit_exceeded(dollars(body.amount), dollars(claims.max_amount))
             created_by = "RECIPIENT"
         if caller.key is None or created_by != "SENDER":
             return self._create(body, created_by, claims)

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
+from syftbox_accounting.calls import FEATURES_PROBE
+
 if TYPE_CHECKING:
     import httpx
 
@@ -200,6 +202,13 @@ class Contract:
         return found[name]
 
     @functools.cached_property
+    def features(self) -> tuple[str, ...]:
+        """Every feature a service may announce in ``Accounting-Features`` (the
+        example of that header: what the reference service announces)."""
+        header = self.document["components"]["headers"]["AccountingFeatures"]
+        return tuple(name.strip() for name in str(header["example"]).split(",") if name.strip())
+
+    @functools.cached_property
     def error_codes(self) -> dict[str, str]:
         """Every `ErrorCode` with its meaning, from the contract's description of it."""
         schema = self.document["components"]["schemas"]["ErrorCode"]
@@ -292,7 +301,9 @@ class Contract:
     def check_request(self, request: httpx.Request, base_url: str) -> Operation:
         """Check a request sent to the service at `base_url`: an operation of the
         contract, its credentials' scheme, path and query parameters, headers and
-        JSON body. Returns the operation.
+        JSON body. Returns the operation. The library's request for a service's
+        features (marked with the `FEATURES_PROBE` extension) is sent without
+        credentials on purpose: the contract's 401 answers it, with the features.
 
         Raises:
             ContractViolation: what breaks the contract, naming the field and the rule.
@@ -310,7 +321,8 @@ class Contract:
             )
         op, path_values = found
         where = f"The {op.id} request"
-        self._check_auth(where, op, request.headers.get("authorization"))
+        if not request.extensions.get(FEATURES_PROBE):
+            self._check_auth(where, op, request.headers.get("authorization"))
         parameters = [self.resolve(p) for p in op.spec.get("parameters", ())]
         sources = {
             "path": dict(path_values),

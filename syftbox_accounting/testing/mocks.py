@@ -17,7 +17,10 @@ a `ContractViolation` that names the field and the rule.
 ...     mock.check_requests()
 
 Like the reference service, its answers echo a request's `Idempotency-Key` and carry
-an `X-Request-Id`, as the contract says every answer does.
+an `X-Request-Id` and `Accounting-Features`, as the contract says every answer does,
+and it answers the library's request for those features (with pytest-httpx): a
+client may hold, capture and refund against it. ``features=()`` mocks a service
+that announces none (the public one).
 """
 
 from __future__ import annotations
@@ -25,18 +28,20 @@ from __future__ import annotations
 import itertools
 import json
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from types import TracebackType
 from typing import Any, Self
 
 import httpx
 
+from syftbox_accounting.calls import FEATURES_PROBE
 from syftbox_accounting.testing.contract import Contract, ContractViolation, Operation
 
 __all__ = ["DEFAULT_URL", "ContractMock", "ContractViolation"]
 
 DEFAULT_URL = "https://accounting.example.com"
 _EXAMPLE: Any = object()  # `add`'s default answer: the contract's example
+_FEATURES = "Accounting-Features"
 
 
 class ContractMock:
@@ -44,7 +49,9 @@ class ContractMock:
     `router`: pytest-httpx's ``httpx_mock`` or a respx router (``respx_mock``).
 
     Use it as a context manager, or call `check_requests()` at the end of the test
-    (the `accounting_mock` fixture does).
+    (the `accounting_mock` fixture does). Every answer announces `features` (default:
+    all the contract defines, as the reference service does; ``()``: none, as the
+    public service) unless it was given its own ``Accounting-Features`` header.
 
     Raises:
         TypeError: `router` is neither.
@@ -57,6 +64,7 @@ class ContractMock:
         *,
         contract: Contract | None = None,
         echo_idempotency_key: bool = True,
+        features: Iterable[str] | None = None,
     ) -> None:
         if hasattr(router, "add_callback") and hasattr(router, "get_requests"):
             self._register: Callable[..., None] = self._with_pytest_httpx
@@ -72,6 +80,11 @@ class ContractMock:
         self.contract = contract or Contract.shipped()
         self.echo_idempotency_key = echo_idempotency_key
         self._ids = itertools.count(1)
+        names = self.contract.features if features is None else tuple(features)
+        # No header at all for none: what a service without features sends.
+        self._announced = {_FEATURES: ", ".join(names)} if names else {}
+        if self._register == self._with_pytest_httpx:
+            self._answer_probe()
 
     def __repr__(self) -> str:
         return f"ContractMock({self.url!r})"
@@ -155,6 +168,8 @@ class ContractMock:
         def answer(request: httpx.Request) -> httpx.Response:
             self.contract.check_request(request, self.url)
             sent = {"Content-Type": "application/json", **headers}
+            if not any(name.lower() == _FEATURES.lower() for name in headers):
+                sent.update(self._announced)
             key = request.headers.get("Idempotency-Key")
             if key is not None and self.echo_idempotency_key:
                 sent.setdefault("Idempotency-Key", key)
@@ -162,6 +177,24 @@ class ContractMock:
             return httpx.Response(status, headers=sent, content=content, request=request)
 
         return answer
+
+    def _answer_probe(self) -> None:
+        """Answer the client's unauthenticated getMyInfo that asks what the service
+        supports (marked `FEATURES_PROBE`) as the service does, with the contract's 401,
+        as often as clients ask; no other request takes this answer, nor the probe
+        another answer (pytest-httpx only: a respx route nobody called fails
+        ``assert_all_called``, so there the first getMyInfo registered answers it)."""
+        op = self.contract.operation("getMyInfo")
+        body = self.contract.example(op.id, 401)
+        self.contract.check_answer(op.id, 401, body, self._announced)
+        self.router.add_callback(
+            self._answerer(op, 401, body, {}),
+            method=op.method,
+            url=self._pattern(op),
+            match_extensions={FEATURES_PROBE: True},
+            is_reusable=True,
+            is_optional=True,
+        )
 
     # -- registering
 
@@ -191,6 +224,9 @@ class ContractMock:
             answer,
             method=op.method,
             url=self._pattern(op),
+            # Not the features probe (`_answer_probe` answers it): None for every
+            # request without the mark.
+            match_extensions={FEATURES_PROBE: None},
             is_reusable=reusable,
             is_optional=optional,
         )

@@ -138,3 +138,43 @@ def test_paying_oneself_is_named_as_the_argument(
     assert "_email" not in error
     assert "client" not in error + hint
     assert "--email" in hint
+
+
+@pytest.mark.parametrize(
+    ("command", "check"),
+    [
+        ("transfer", "syftbox-accounting history"),
+        ("admin add-balance", "syftbox-accounting admin get-user EMAIL"),
+    ],
+)
+def test_a_payment_that_may_have_landed_names_what_to_check_for_who_sent_it(
+    command: str, check: str
+) -> None:
+    # The operator has no history: a credit that may have landed shows in the
+    # account's balance (tried as a new user would, with a lost answer to add-balance).
+    lost = errors.ServiceException(
+        "x failed: the connection was dropped.",
+        hint="may have reached",
+        hint_key=errors.MAY_HAVE_REACHED,
+        idempotency_key="k-1",
+    )
+    _, hint, _ = _errors.explain(lost, command)
+    assert check in hint
+    assert "k-1" in hint
+    assert command.startswith("admin") is ("history" not in hint)
+
+
+@pytest.mark.parametrize(
+    ("command", "advice"),
+    [("cancel", "nothing to do"), ("confirm", "a longer --hold-for")],
+)
+def test_a_lapsed_hold_is_advised_in_the_command_lines_words(command: str, advice: str) -> None:
+    # Tried as a new user would: `confirm` after the hold lapsed said "a longer
+    # hold_for" (the library's argument), and `cancel` to charge again.
+    lapsed = errors.HoldExpiredError(
+        "x failed: the hold lapsed.", hint=CODES["hold_expired"].hint, hint_key="hold_expired"
+    )
+    _, hint, _ = _errors.explain(lapsed, command)
+    assert advice in hint
+    assert "hold_for" not in hint
+    assert ("charge again" in hint) is (command == "confirm")

@@ -7,6 +7,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
+from syftbox_accounting import AdminClient
 from tests.cli.conftest import Runner, assert_no_secret
 from tests.cli.test_flow import PASSWORD, as_user, new_email, register
 
@@ -118,3 +119,39 @@ def test_bad_hold_and_amounts_are_refused_before_anything_is_sent(
     result = cli.main("charge", "payer@example.com", "1", "--hold-for", "25h", env=env)
     error, _ = result.assert_error(2)
     assert "hold" in error
+
+
+def test_confirm_with_an_amount_of_zero_says_to_cancel(cli: Runner, service: Any) -> None:
+    # Tried as a new user would: capturing nothing is cancelling, and the error says
+    # so in the command line's words; the charge stays pending, holding the money.
+    payer, svc, tx_id = _held_charge(cli, service)
+    for zero, negative in (("0", "-1"), ("0.000", "-0.25")):
+        error, _ = cli.main(
+            "confirm", tx_id, "--amount", zero, env=as_user(service, svc)
+        ).assert_error(2)
+        assert f"--amount {zero} captures nothing" in error
+        assert f"syftbox-accounting cancel {tx_id}" in error
+        assert "cancel_transaction" not in error
+        error, _ = cli.main(
+            "confirm", tx_id, "--amount", negative, env=as_user(service, svc)
+        ).assert_error(2)
+        assert f"got {negative}" in error
+        assert "syftbox-accounting refund" in error
+        assert "refund_transaction" not in error
+    doc = json.loads(cli.main("--json", "balance", env=as_user(service, payer)).out)
+    assert doc["held_balance"] == 5
+
+
+def test_history_shows_a_refund_as_money_out_of_who_refunded_it(cli: Runner, service: Any) -> None:
+    # Tried as a new user would: the operator refunded a payment, and the service's
+    # `history` read "+$3.00 credit"; the payer's did not say it was a refund.
+    payer, svc, tx_id = _held_charge(cli, service)
+    cli.main("confirm", tx_id, env=as_user(service, svc)).assert_ok()
+    with AdminClient(service.url, service.admin_key) as admin:
+        admin.refund_transaction(tx_id, amount=3)  # by SYSTEM, from svc to payer
+    for who, sign, other in ((svc, "-$3.00", f"to {payer}"), (payer, "+$3.00", f"from {svc}")):
+        out = cli.main("history", "--limit", "1", env=as_user(service, who)).assert_ok().out
+        row = out.splitlines()[1]
+        assert f"{sign}  {other} (refund)" in row, out
+        streamed = cli.main("history", "--all", env=as_user(service, who)).assert_ok().out
+        assert f"{sign}  {other} (refund)" in streamed.splitlines()[1], streamed

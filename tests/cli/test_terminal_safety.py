@@ -37,6 +37,63 @@ def test_service_data_reaches_the_terminal_escaped(cli: Runner, httpx_mock: HTTP
     assert "\\x1b" in result.out
 
 
+def test_a_line_break_in_service_data_cannot_forge_a_line(
+    cli: Runner, httpx_mock: HTTPXMock
+) -> None:
+    # Tried as a new user would: a refund whose reason (set by whoever refunded) holds
+    # a line break printed a line of its own under `show`, one that can read as a
+    # field ("  amount  $1000.00"). Each field stays on its line, the break escaped.
+    forged = "\n  amount     $1000.00\n  status     CANCELLED"
+    refund = tx_json(
+        f"rf-1{forged}",  # in the headline too
+        amount=1,
+        status="COMPLETED",
+        created_by="SENDER",
+        resolved_by="SENDER",
+        resolved_at="2026-11-27T14:51:17+00:00",
+        app_name=f"app{forged}",
+        endpoint=f"/e{forged}",
+        refundOf="tx-9",
+        refundReason=f"sorry{forged}",
+    )
+    httpx_mock.add_response(url=f"{BASE}/transactions/rf-1", json={"transaction": refund})
+    result = cli.main("show", "rf-1", env=ENV)
+    assert result.code == 0, result.output
+    lines = result.out.splitlines()
+    assert lines[0].startswith("Transaction rf-1\\n")
+    assert [line.split()[0] for line in lines[1:]].count("amount") == 1
+    assert [line.split()[0] for line in lines[1:]].count("status") == 1
+    assert "sorry\\n  amount" in result.out
+    assert "$1000.00" not in "\n".join(line for line in lines if line.split()[0] == "amount")
+
+
+@pytest.mark.parametrize("lines", [False, True], ids=["json", "jsonl"])
+def test_json_output_escapes_what_would_drive_the_terminal(
+    cli: Runner, httpx_mock: HTTPXMock, lines: bool
+) -> None:
+    # JSON escapes only C0 controls: written with its non-ASCII text as it is, a C1
+    # control (\x9b, a CSI) or a bidirectional override in a refund's reason reached
+    # the terminal raw. Escaped as \uXXXX, the document reads back the same.
+    reason = f"sorry{ESCAPES}ok é 中"
+    refund = tx_json("rf-1", amount=1, status="COMPLETED", refundOf="tx-9", refundReason=reason)
+    httpx_mock.add_response(
+        url=f"{BASE}/transactions?limit=2",
+        json={"transactions": [refund], "nextCursor": None},
+    )
+    args = ["history", "--limit", "1", "--jsonl" if lines else "--json"]
+    if not lines:
+        args = ["--json", *args[:-1]]
+    result = cli.main(*args, env=ENV)
+    assert result.code == 0, result.output
+    assert _raw_controls(result.out) == []
+    assert "\u202e" not in result.out
+    assert "é 中" in result.out  # printable text stays readable
+    first = result.out.splitlines()[0] if lines else result.out
+    doc = json.loads(first)
+    got = doc if lines else doc["transactions"][0]
+    assert got["refund_reason"] == reason
+
+
 def test_a_service_message_in_an_error_line_is_escaped(cli: Runner, httpx_mock: HTTPXMock) -> None:
     httpx_mock.add_response(
         url=f"{BASE}/user/my-info",
@@ -149,3 +206,20 @@ def test_ctrl_c_while_creating_a_key_says_how_to_find_it(
     assert result.code == 130
     assert "keys list" in result.err
     assert "keys revoke" in result.err
+
+
+def test_history_tells_a_lapsed_hold_from_a_cancelled_charge(
+    cli: Runner, httpx_mock: HTTPXMock
+) -> None:
+    # Tried as a new user would: `history` listed a hold that lapsed as CANCELLED, like
+    # a charge cancelled on purpose; the library's tables say EXPIRED, `show` "hold lapsed".
+    lapsed = tx_json("tx-1", status="CANCELLED", resolved_by="SYSTEM", cancelReason="expired")
+    cancelled = tx_json("tx-2", status="CANCELLED", resolved_by="RECIPIENT")
+    httpx_mock.add_response(
+        url=f"{BASE}/transactions?limit=3",
+        json={"transactions": [lapsed, cancelled], "nextCursor": None},
+    )
+    result = cli.main("history", "--limit", "2", env=ENV)
+    assert result.code == 0, result.output
+    rows = {line.split()[-1]: line.split()[2] for line in result.out.splitlines()[1:3]}
+    assert rows == {"tx-1": "EXPIRED", "tx-2": "CANCELLED"}

@@ -596,3 +596,16 @@ def test_a_cursor_in_an_answer_without_limit_is_ignored(httpx_mock: HTTPXMock, k
     found = run(kind, user_client(), call("get_transaction_history"))
     assert [t.id for t in found] == ["tx-1"]
     assert len(httpx_mock.get_requests()) == 1
+
+
+@pytest.mark.parametrize("status", ["EXPIRED", "expired"])
+def test_filtering_by_the_expired_status_the_tables_show_says_how(
+    httpx_mock: HTTPXMock, status: str
+) -> None:
+    # Tried as a new user would: a history table shows a lapsed hold as EXPIRED, and
+    # that status was refused as unknown. A lapsed hold is CANCELLED; say so.
+    with pytest.raises(InvalidInputError) as caught:
+        user_client().get_transaction_history(status=status)
+    assert "status='CANCELLED'" in caught.value.message
+    assert "expired" in caught.value.message
+    assert httpx_mock.get_requests() == []

@@ -18,6 +18,7 @@ from syftbox_accounting import (
     AccountingClient,
     FeatureNotSupportedError,
     HoldExpiredError,
+    InsufficientFundsError,
     InvalidInputError,
     Payment,
     PaymentError,
@@ -26,6 +27,7 @@ from syftbox_accounting import (
     TransactionStatus,
     validation,
 )
+from syftbox_accounting.answers import read_transaction
 from tests.facade.helpers import (
     BASE,
     BOB,
@@ -130,6 +132,29 @@ def test_an_error_page_of_a_proxy_does_not_unlearn_the_features(
     with pytest.raises(ServiceException):
         run(kind, client, call("get_account"))
     assert client._transport.features == FEATURES
+    assert run(kind, client, NEEDS["refunds"][0]).refund_of == "tx-2"
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("status", [502, 503, 429])
+def test_a_probe_that_meets_an_outage_learns_nothing_and_says_so(
+    httpx_mock: HTTPXMock, kind: str, status: int
+) -> None:
+    # Tried as a new user would: a refund sent while a proxy answered 502 was refused
+    # with "the service cannot refund a payment ... pay it back with transfer()", and
+    # the client kept believing it, refusing every refund after the outage too.
+    httpx_mock.add_response(url=PROBE, status_code=status, html="<h1>Unavailable</h1>")
+    client = user_client(retry_policy=RetryPolicy(max_retries=0))
+    with pytest.raises(ServiceException) as caught:
+        run(kind, client, NEEDS["refunds"][0])
+    assert not isinstance(caught.value, FeatureNotSupportedError)
+    assert caught.value.status_code == status
+    assert client._transport.features is None  # nothing learnt: asked again next time
+    assert httpx_mock.get_requests(url=REFUND_URL) == []
+    _probe_answer(httpx_mock, FEATURES)
+    httpx_mock.add_response(
+        url=REFUND_URL, json={"transaction": REFUND}, headers=announced(FEATURES)
+    )
     assert run(kind, client, NEEDS["refunds"][0]).refund_of == "tx-2"
 
 
@@ -539,3 +564,97 @@ def test_an_interrupt_while_confirming_says_what_became_of_the_charge(
     notes = " ".join(getattr(caught.value, "__notes__", []))
     assert "tx-h" in notes
     assert "get_transaction('tx-h')" in notes
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("zero", [0, 0.0, Decimal(0), Decimal("-0")])
+def test_confirming_with_an_amount_of_zero_says_to_cancel_instead(
+    httpx_mock: HTTPXMock, kind: str, zero: Any
+) -> None:
+    # Tried as a new user would: in charging(), capture(0) cancels; outside it, the
+    # same price must say which call captures nothing. Nothing is sent.
+    client = user_client()
+    knows(client, FEATURES)
+    with pytest.raises(InvalidInputError) as caught:
+        run(kind, client, call("confirm_transaction", "tx-1", amount=zero))
+    assert "cancel_transaction(" in caught.value.message
+    assert "nothing moves" in caught.value.message
+    assert httpx_mock.get_requests() == []
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("negative", [-1, -0.5, Decimal("-0.000001")])
+def test_confirming_a_negative_amount_says_how_money_goes_back(
+    httpx_mock: HTTPXMock, kind: str, negative: Any
+) -> None:
+    client = user_client()
+    knows(client, FEATURES)
+    with pytest.raises(InvalidInputError) as caught:
+        run(kind, client, call("confirm_transaction", "tx-1", amount=negative))
+    assert "cannot be negative" in caught.value.message
+    assert "refund_transaction(" in caught.value.message
+    assert httpx_mock.get_requests() == []
+
+
+def test_a_refund_in_billing_history_keeps_its_reason() -> None:
+    # get_account_info()["billing_history"] is `as_dict()`: every field a transaction
+    # has (`to_record()`), as JSON-ready values; a refund's reason was left out.
+    refund = read_transaction({"transaction": REFUND})
+    shown = refund.as_dict()
+    assert set(shown) == set(refund.to_record())
+    assert shown["refund_reason"] == "partial outage"
+    assert shown["refund_of"] == "tx-2"
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize(
+    ("method", "url", "advice"),
+    [
+        ("cancel_transaction", CANCEL_URL, "Nothing to do"),
+        ("confirm_transaction", CONFIRM_URL, "longer hold_for"),
+    ],
+)
+def test_a_lapsed_hold_is_advised_by_what_was_asked_of_it(
+    httpx_mock: HTTPXMock, kind: str, method: str, url: str, advice: str
+) -> None:
+    # Tried as a new user would: cancelling a charge whose hold had lapsed was told to
+    # "charge again with a new token", though the cancel's end (nothing moves, the
+    # money is released) had come about already.
+    expired = {"message": "The hold lapsed; nothing moved.", "code": "hold_expired"}
+    httpx_mock.add_response(url=url, status_code=409, json=expired)
+    with pytest.raises(HoldExpiredError) as caught:
+        run(kind, user_client(), call(method, "tx-1"))
+    assert advice in caught.value.hint
+    assert ("Charge again" in caught.value.hint) is (method == "confirm_transaction")
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_refund_the_recipient_cannot_cover_names_whose_funds_are_short(
+    httpx_mock: HTTPXMock, kind: str
+) -> None:
+    # Tried as a new user would: "Add funds to the sender's account" read as the payer's
+    # (the sender of the payment), while it is the refunder's balance that is short.
+    short = {"message": "Insufficient funds.", "code": "insufficient_funds"}
+    httpx_mock.add_response(url=REFUND_URL, status_code=409, json=short)
+    client = user_client()
+    knows(client, FEATURES)
+    with pytest.raises(InsufficientFundsError) as caught:
+        run(kind, client, call("refund_transaction", "tx-2"))
+    assert "sender" not in caught.value.hint
+    assert "account that was paid" in caught.value.hint
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_refusing_to_refund_a_pending_charge_says_to_cancel_it(
+    httpx_mock: HTTPXMock, kind: str
+) -> None:
+    # Tried as a new user would: a service refunding a charge it had not confirmed yet
+    # was told only that a completed payment can be refunded, not what gives the money
+    # back here (cancelling it: nothing moves, the hold is released).
+    pending = {"message": "Transaction tx-2 is PENDING.", "code": "not_refundable"}
+    httpx_mock.add_response(url=REFUND_URL, status_code=409, json=pending)
+    client = user_client()
+    knows(client, FEATURES)
+    with pytest.raises(PaymentError) as caught:
+        run(kind, client, call("refund_transaction", "tx-2"))
+    assert "pending one is cancelled instead" in caught.value.hint

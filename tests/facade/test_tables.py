@@ -310,3 +310,39 @@ def test_html_tables_escape_control_and_bidi_characters() -> None:
     for page in pages:
         _no_controls(page)
         assert "\\u202e" in page  # shown as an escape, still readable
+
+
+@pytest.mark.parametrize("by", [TransactionActor.SENDER, TransactionActor.SYSTEM])
+def test_a_refund_is_money_out_for_who_refunded_it_whoever_made_it(by: TransactionActor) -> None:
+    # Tried as a new user would: an operator's refund (made by SYSTEM) read "+$3.00
+    # credit" in the history of the service whose money it took back.
+    refund = Transaction(
+        id="rf-1",
+        sender_email=BOB,  # the service that was paid, giving back
+        recipient_email=EMAIL,  # the payer
+        amount=Decimal(3),
+        status=TransactionStatus.COMPLETED,
+        created_by=by,
+        created_at=T0,
+        refund_of="tx-1",
+    )
+    service_row = repr(TransactionList([refund], owner=BOB)).splitlines()[1].split()
+    assert service_row[3:6] == ["-$3.00", "to", EMAIL]
+    assert "(refund)" in service_row
+    payer_row = repr(TransactionList([refund], owner=EMAIL)).splitlines()[1].split()
+    assert payer_row[3:6] == ["+$3.00", "from", BOB]
+    assert "(refund)" in payer_row
+
+
+def test_show_tells_refunds_apart_from_spending(
+    httpx_mock: HTTPXMock, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Tried as a new user would: a payer refunded $0.23 of $1.23 read "spent $1.23" in
+    # show(), and nothing of the refund: its usage line kept only the first four figures.
+    counts = {"transactionCount": 3, "totalSpent": 1.23, "totalRefundsReceived": 0.23}
+    mock_show(httpx_mock, usage=usage_json(**counts, totalRefundsGiven=0))
+    client = user_client()
+    client.show()
+    usage = next(line for line in capsys.readouterr().out.splitlines() if "Usage" in line)
+    assert "spent $1.23" in usage
+    assert "refunds received $0.23" in usage

@@ -124,7 +124,12 @@ def test_a_token_limit_may_come_as_a_decimal_string(api: Api) -> None:
     )
     token = assert_conforms(made, "createToken")["token"]
     over = api.charge(token, payer, service, 0.250001)
-    assert_error(over, "createTransaction", 403, "token_limit_exceeded")
+    body = assert_error(over, "createTransaction", 403, "token_limit_exceeded")
+    # In dollars, as every other amount the service's messages name (it read "This
+    # charge of 0.250001 is above the 0.25 its token allows").
+    assert body["message"].startswith(
+        "This charge of $0.250001 is above the $0.25 its token allows: charge at most $0.25"
+    )
 
 
 @pytest.mark.parametrize(

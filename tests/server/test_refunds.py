@@ -178,6 +178,22 @@ def test_only_a_completed_payment_is_refundable(api: Api) -> None:
             )
 
 
+def test_who_gave_a_refund_is_told_a_refund_cannot_be_refunded(api: Api) -> None:
+    # Tried as a new user would: the service that refunded tried to refund its refund
+    # and was told "Only the recipient of a payment may refund it: ask <the payer> to
+    # refund", advice that leads nowhere: a refund is refunded by nobody.
+    payer, service = api.register(), api.register()
+    payment = paid(api, payer, service, 5)
+    refund = api.refund(payment, service, amount=1).json()["transaction"]["id"]
+    refused = api.refund(refund, service)
+    body = assert_error(refused, OPERATION, 403, "forbidden")  # its sender, as the contract says
+    assert body["message"] == (
+        f"Transaction {refund} is a refund you gave (of transaction {payment}), and nobody "
+        "may refund a refund."
+    )
+    assert (api.balance(payer), api.balance(service)) == (96, 104)
+
+
 def test_the_refunder_must_have_the_money_available(api: Api) -> None:
     payer, service, elsewhere = api.register(), api.register(), api.register()
     payment = paid(api, payer, service, 10)

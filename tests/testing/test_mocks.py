@@ -4,6 +4,7 @@ and respx."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -13,13 +14,16 @@ from pytest_httpx import HTTPXMock
 
 from syftbox_accounting import (
     AccountingClient,
+    FeatureNotSupportedError,
     InsufficientFundsError,
     ServiceException,
 )
 from syftbox_accounting.testing import Contract, ContractMock, ContractViolation
-from tests.facade.helpers import BASE, KINDS, OPS, Op, announced, run
+from tests.facade.helpers import BASE, KINDS, OPS, Call, Op, announced, run
 
 CONTRACT = Contract.shipped()
+# What the reference service announces (the contract's example of the header).
+CONTRACT_FEATURES = "holds, capture, refunds, exact-money, api-keys"
 EXAMPLES = [
     (op_id, status, name)
     for op_id in CONTRACT.operations
@@ -243,3 +247,69 @@ def test_the_accounting_mock_fixture_fails_the_test_that_registered_a_wrong_answ
             "*at user.email: 'email' is a required property (rule: required)*",
         ]
     )
+
+
+# -- holds, capture and refunds: the features a client learns before it sends them
+
+
+def _refund(mock: ContractMock, kind: str) -> Any:
+    client = AccountingClient(mock.url, "ai-service@example.com", "correct-horse")
+    return run(kind, client, Call("refund_transaction", ("tx-1",), {"amount": Decimal("1")}))
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_mocked_service_announces_the_contracts_features(
+    httpx_mock: HTTPXMock, kind: str
+) -> None:
+    # Tried as a new user would: a refund, a capture and a hold against the mock,
+    # with nothing but the answers registered. The client asks an unauthenticated
+    # getMyInfo what the service supports first; the mock answers it as the service
+    # does (401, with Accounting-Features), and that request breaks no contract rule.
+    mock = ContractMock(httpx_mock)
+    mock.add("refundTransaction")
+    assert _refund(mock, kind).refund_of is not None
+    probe, refund = mock.requests()
+    assert (probe.method, probe.url.path, probe.headers.get("Authorization")) == (
+        "GET",
+        "/user/my-info",
+        None,
+    )
+    assert refund.url.path == "/transaction/refund"
+    mock.check_requests()
+
+
+def test_every_answer_of_the_mock_carries_its_features(httpx_mock: HTTPXMock) -> None:
+    mock = ContractMock(httpx_mock)
+    mock.add("getMyInfo")
+    mock.add("confirmTransaction")
+    mock.add("createTransaction")
+    client = AccountingClient(mock.url, "ai-service@example.com", "correct-horse")
+    client.get_account()
+    # Learnt from that answer: no request asks for the features.
+    client.confirm_transaction("tx-1", amount=Decimal("0.5"))
+    client.charge("alice@example.com", 1, "t.o.k", hold_for=60)
+    assert [r.url.path for r in mock.requests()] == [
+        "/user/my-info",
+        "/transaction/confirm",
+        "/transaction/create",
+    ]
+    assert client.last_response is not None
+    assert client.last_response.headers["accounting-features"] == CONTRACT_FEATURES
+    mock.check_requests()
+
+
+def test_a_mock_of_the_public_service_announces_nothing(httpx_mock: HTTPXMock) -> None:
+    mock = ContractMock(httpx_mock, features=())
+    with pytest.raises(FeatureNotSupportedError, match="refund"):
+        _refund(mock, "sync")
+    assert [r.url.path for r in mock.requests()] == ["/user/my-info"]  # the probe only
+    mock.check_requests()
+
+
+def test_with_respx_a_getmyinfo_answer_tells_the_features() -> None:
+    with respx.mock(assert_all_called=True) as router:
+        mock = ContractMock(router)
+        mock.add("getMyInfo")  # answers the unauthenticated probe: no violation
+        mock.add("refundTransaction")
+        assert _refund(mock, "sync").refund_of is not None
+        mock.check_requests()

@@ -253,7 +253,8 @@ class Payments(Database):
         """Give back `amount` (by default all that is left) of a COMPLETED payment: a
         new COMPLETED transaction from its recipient to its sender, linked to it.
 
-        `caller_email` is the recipient (the sender gets 403, anybody else 404), or
+        `caller_email` is the recipient (the sender gets 403, told so when it gave it as
+        a refund; anybody else 404), or
         None for the admin (the refund is then the SYSTEM's doing). A pending,
         cancelled, refund or credit transaction is 409 not_refundable; more than is
         left is 409 refund_exceeds_payment; the recipient's available balance must
@@ -265,6 +266,12 @@ class Payments(Database):
             if found is None:
                 raise errors.no_transaction(transaction_id)
             if caller_email is not None and not same_email(caller_email, found.recipient_email):
+                if same_email(caller_email, found.sender_email) and found.refund_of:
+                    # Who gave the refund: "ask its recipient" would lead nowhere.
+                    raise errors.forbidden(
+                        f"Transaction {found.id} is a refund you gave (of transaction "
+                        f"{found.refund_of}), and nobody may refund a refund."
+                    )
                 if same_email(caller_email, found.sender_email):
                     raise errors.forbidden(
                         f"Only the recipient of a payment may refund it: ask "
