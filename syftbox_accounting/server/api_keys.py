@@ -40,9 +40,15 @@ SPENDING_SCOPES = ("pay", "charge")
 MAX_NAME_LENGTH = 100
 MIN_LIFETIME, MAX_LIFETIME = 60, 365 * 86400
 MAX_KEY_ID_LENGTH = 64
-# Keys an account may hold that are neither revoked nor expired: keys are listed unpaged
-# and stored for good, so a job that makes one per run and never revokes one must stop.
+# Keys an account may hold that are neither revoked nor expired: keys are listed unpaged,
+# so a job that makes one per run and never revokes one must stop.
 MAX_LIVE_KEYS = 100
+# A revoked or expired key stays listed (when it ended, when it was last used) for this
+# long, and only the most recently ended `MAX_ENDED_KEYS` of an account: then it is
+# deleted, when the account creates or lists keys. Without both, a loop that creates and
+# revokes keys would grow the table and the unpaged list without bound.
+ENDED_KEPT_FOR = 30 * 86400
+MAX_ENDED_KEYS = 100
 # `lastUsedAt` is written at most this often per key: a read must not cost a write.
 LAST_USED_EVERY = 60.0
 BEARER_CHALLENGE = 'Bearer realm="syftbox-accounting", error="invalid_token"'
@@ -123,6 +129,31 @@ def _key(row: tuple[Any, ...]) -> ApiKey:
     values = list(row)
     values[3] = frozenset(str(values[3]).split())
     return ApiKey(*values)
+
+
+def ended_at(key: ApiKey, now: float) -> float | None:
+    """When the key stopped working (revoked or expired), or None while it works."""
+    ends = [t for t in (key.revoked_at, key.expires_at) if t is not None and t <= now]
+    return min(ends) if ends else None
+
+
+def stale(keys: Iterable[ApiKey], now: float) -> list[str]:
+    """The ids of the ended keys no longer kept: ended `ENDED_KEPT_FOR` ago or more, or
+    beyond the `MAX_ENDED_KEYS` most recently ended (of two ended at once, the later
+    created is kept). `keys` come oldest first."""
+    ended = sorted(
+        (
+            (end, order, key.id)
+            for order, key in enumerate(keys)
+            if (end := ended_at(key, now)) is not None
+        ),
+        reverse=True,
+    )
+    return [
+        key_id
+        for rank, (end, _, key_id) in enumerate(ended)
+        if rank >= MAX_ENDED_KEYS or end <= now - ENDED_KEPT_FOR
+    ]
 
 
 def is_api_key(authorization: str | None) -> bool:
@@ -317,11 +348,8 @@ class ApiKeys:
             spent=0,
         )
         with self.store.unit() as db:
-            (live,) = db.execute(
-                "SELECT COUNT(*) FROM api_keys WHERE account_id = ? AND revoked_at IS NULL"
-                " AND (expires_at IS NULL OR expires_at > ?)",
-                (account_id, now),
-            ).fetchone()
+            kept = _prune(db, account_id, now)
+            live = sum(1 for k in kept if ended_at(k, now) is None)
             if live >= MAX_LIVE_KEYS:
                 raise errors.forbidden(
                     f"This account has {live} API keys that are neither revoked nor expired, "
@@ -377,12 +405,14 @@ class ApiKeys:
         return expires
 
     def list(self, account_id: str) -> list[ApiKey]:
+        """The account's keys, oldest first, less the ended ones no longer kept (`stale`),
+        which it deletes: a write only when there are some."""
         with self.store.read() as db:
-            rows = db.execute(
-                f"SELECT {_COLUMNS} FROM api_keys WHERE account_id = ? ORDER BY seq",
-                (account_id,),
-            ).fetchall()
-        return [_key(row) for row in rows]
+            keys = _keys_of(db, account_id)
+        if not stale(keys, self.clock()):
+            return keys
+        with self.store.unit() as db:
+            return _prune(db, account_id, self.clock())
 
     def revoke(self, account_id: str, raw: bytes) -> ApiKey:
         f = bodies.Fields(bodies.parse_object(raw), ("keyId",))
@@ -426,6 +456,26 @@ class ApiKeys:
         with self.store.read() as db:
             (spent,) = db.execute("SELECT spent FROM api_keys WHERE id = ?", (key.id,)).fetchone()
         return max(0, key.max_spend - int(spent))
+
+
+def _keys_of(db: sqlite3.Connection, account_id: str) -> list[ApiKey]:
+    rows = db.execute(
+        f"SELECT {_COLUMNS} FROM api_keys WHERE account_id = ? ORDER BY seq", (account_id,)
+    ).fetchall()
+    return [_key(row) for row in rows]
+
+
+def _prune(db: sqlite3.Connection, account_id: str, now: float) -> list[ApiKey]:
+    """Delete the account's `stale` keys in the caller's unit of work; the rest, oldest
+    first."""
+    keys = _keys_of(db, account_id)
+    doomed = set(stale(keys, now))
+    if doomed:
+        db.executemany(
+            "DELETE FROM api_keys WHERE id = ? AND account_id = ?",
+            [(key_id, account_id) for key_id in doomed],
+        )
+    return [key for key in keys if key.id not in doomed]
 
 
 def _wipe(db: sqlite3.Connection) -> None:

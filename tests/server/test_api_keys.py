@@ -199,6 +199,87 @@ def test_an_expired_key_no_longer_counts_against_the_bound(timed_api: Api, clock
     _create(timed_api, user, ["read"])
 
 
+def _stored_key_ids(api: Api) -> list[str]:
+    with api.service.service.store.read() as db:
+        return [row[0] for row in db.execute("SELECT id FROM api_keys ORDER BY seq")]
+
+
+def test_ended_keys_are_kept_for_a_while_then_deleted(timed_api: Api, clock: Any) -> None:
+    user = timed_api.register()
+    revoked, _ = _create(timed_api, user, ["read"])
+    timed_api.http.post("/api-key/revoke", json={"keyId": revoked["id"]}, auth=user.auth)
+    expiring, _ = _create(timed_api, user, ["read"], expiresIn=60)
+    live, _ = _create(timed_api, user, ["read"])
+
+    def listed() -> list[str]:
+        answer = timed_api.http.get("/api-keys", auth=user.auth)
+        assert answer.status_code == 200, answer.text
+        return [k["id"] for k in answer.json()["apiKeys"]]
+
+    everything = [revoked["id"], expiring["id"], live["id"]]
+    clock.advance(api_keys.ENDED_KEPT_FOR - 1)
+    assert listed() == everything
+    # Listing deletes the revoked key, kept for its time; the expired one ended 60 s later.
+    clock.advance(1)
+    assert listed() == [expiring["id"], live["id"]]
+    assert _stored_key_ids(timed_api) == [expiring["id"], live["id"]]
+    clock.advance(60)
+    # Creating deletes them too, without listing first; a live key is never deleted.
+    created, _ = _create(timed_api, user, ["read"])
+    assert _stored_key_ids(timed_api) == [live["id"], created["id"]]
+    assert listed() == [live["id"], created["id"]]
+
+
+def test_a_create_and_revoke_loop_keeps_a_bounded_number_of_keys(
+    timed_api: Api, clock: Any
+) -> None:
+    # Tried as a new user would: a job that makes a key per run and revokes it after.
+    user, other = timed_api.register(), timed_api.register()
+    theirs, _ = _create(timed_api, other, ["read"])
+    timed_api.http.post("/api-key/revoke", json={"keyId": theirs["id"]}, auth=other.auth)
+    made = []
+    for _ in range(api_keys.MAX_ENDED_KEYS + 5):
+        key, _ = _create(timed_api, user, ["read"])
+        revoked = timed_api.http.post("/api-key/revoke", json={"keyId": key["id"]}, auth=user.auth)
+        assert revoked.status_code == 200, revoked.text
+        made.append(key["id"])
+        clock.advance(1)
+    listed = timed_api.http.get("/api-keys", auth=user.auth).json()["apiKeys"]
+    assert [k["id"] for k in listed] == made[-api_keys.MAX_ENDED_KEYS :]
+    # The table holds no more than the list shows, and another account's keys are its own.
+    assert _stored_key_ids(timed_api) == [theirs["id"], *made[-api_keys.MAX_ENDED_KEYS :]]
+
+
+def test_which_ended_keys_are_kept() -> None:
+    now = 1_000_000_000.0
+
+    def key(number: int, revoked: float | None, expires: float | None) -> api_keys.ApiKey:
+        return api_keys.ApiKey(
+            f"key_{number}", "a", "k", frozenset({"read"}), "h", 0.0, expires, None, revoked,
+            None, 0,
+        )  # fmt: skip
+
+    kept_for = api_keys.ENDED_KEPT_FOR
+    keys = [
+        key(1, None, None),  # live
+        key(2, None, now + 1),  # expires later: live
+        key(3, now - kept_for + 1, None),  # revoked, kept a second more
+        key(4, now - kept_for, None),  # revoked long enough ago
+        key(5, None, now - kept_for),  # expired long enough ago
+        # Expired long ago, revoked since: it ended when it expired.
+        key(6, now - 5, now - kept_for - 1),
+        # Revoked before its expiry, which is still to come: it ended when revoked.
+        key(7, now - kept_for, now + 10),
+    ]
+    assert sorted(api_keys.stale(keys, now)) == ["key_4", "key_5", "key_6", "key_7"]
+    assert api_keys.ended_at(keys[1], now) is None
+    # Beyond the most recently ended ones, even young ended keys go, oldest first.
+    many = [key(n, now - 1000 + n, None) for n in range(api_keys.MAX_ENDED_KEYS + 2)]
+    assert sorted(api_keys.stale(many, now)) == ["key_0", "key_1"]
+    tied = [key(n, now - 1, None) for n in range(api_keys.MAX_ENDED_KEYS + 1)]
+    assert api_keys.stale(tied, now) == ["key_0"]
+
+
 def test_a_charge_key_charges_and_cannot_transfer(api: Api) -> None:
     payer, service = _funded(api), _funded(api)
     _, secret = _create(api, service, ["charge"])

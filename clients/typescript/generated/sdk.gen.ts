@@ -299,8 +299,13 @@ export const createApiKey = <ThrowOnError extends boolean = false>(options: Opti
  * List the caller's API keys
  *
  * Every API key of the caller's account, revoked and expired ones included,
- * oldest first; never their secrets. With a key, the caller needs the `keys`
- * scope. Only at a service that announces `api-keys`.
+ * oldest first; never their secrets. A service keeps a revoked or expired key
+ * listed for a while, then deletes it: the reference service keeps one for 30
+ * days after it was revoked or expired, and only the 100 of an account that
+ * ended last, and deletes the others when the account creates or lists keys, so
+ * that the list stays short. A deleted key is no longer listed, and revoking it
+ * is `404 not_found`. With a key, the caller needs the `keys` scope. Only at a
+ * service that announces `api-keys`.
  *
  */
 export const listApiKeys = <ThrowOnError extends boolean = false>(options?: Options<ListApiKeysData, ThrowOnError>) => (options?.client ?? client).get<ListApiKeysResponses, ListApiKeysErrors, ThrowOnError>({

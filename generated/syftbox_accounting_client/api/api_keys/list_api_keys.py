@@ -77,8 +77,13 @@ def sync_detailed(
     """List the caller's API keys
 
      Every API key of the caller's account, revoked and expired ones included,
-    oldest first; never their secrets. With a key, the caller needs the `keys`
-    scope. Only at a service that announces `api-keys`.
+    oldest first; never their secrets. A service keeps a revoked or expired key
+    listed for a while, then deletes it: the reference service keeps one for 30
+    days after it was revoked or expired, and only the 100 of an account that
+    ended last, and deletes the others when the account creates or lists keys, so
+    that the list stays short. A deleted key is no longer listed, and revoking it
+    is `404 not_found`. With a key, the caller needs the `keys` scope. Only at a
+    service that announces `api-keys`.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -104,8 +109,13 @@ def sync(
     """List the caller's API keys
 
      Every API key of the caller's account, revoked and expired ones included,
-    oldest first; never their secrets. With a key, the caller needs the `keys`
-    scope. Only at a service that announces `api-keys`.
+    oldest first; never their secrets. A service keeps a revoked or expired key
+    listed for a while, then deletes it: the reference service keeps one for 30
+    days after it was revoked or expired, and only the 100 of an account that
+    ended last, and deletes the others when the account creates or lists keys, so
+    that the list stays short. A deleted key is no longer listed, and revoking it
+    is `404 not_found`. With a key, the caller needs the `keys` scope. Only at a
+    service that announces `api-keys`.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -127,8 +137,13 @@ async def asyncio_detailed(
     """List the caller's API keys
 
      Every API key of the caller's account, revoked and expired ones included,
-    oldest first; never their secrets. With a key, the caller needs the `keys`
-    scope. Only at a service that announces `api-keys`.
+    oldest first; never their secrets. A service keeps a revoked or expired key
+    listed for a while, then deletes it: the reference service keeps one for 30
+    days after it was revoked or expired, and only the 100 of an account that
+    ended last, and deletes the others when the account creates or lists keys, so
+    that the list stays short. A deleted key is no longer listed, and revoking it
+    is `404 not_found`. With a key, the caller needs the `keys` scope. Only at a
+    service that announces `api-keys`.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -152,8 +167,13 @@ async def asyncio(
     """List the caller's API keys
 
      Every API key of the caller's account, revoked and expired ones included,
-    oldest first; never their secrets. With a key, the caller needs the `keys`
-    scope. Only at a service that announces `api-keys`.
+    oldest first; never their secrets. A service keeps a revoked or expired key
+    listed for a while, then deletes it: the reference service keeps one for 30
+    days after it was revoked or expired, and only the 100 of an account that
+    ended last, and deletes the others when the account creates or lists keys, so
+    that the list stays short. A deleted key is no longer listed, and revoking it
+    is `404 not_found`. With a key, the caller needs the `keys` scope. Only at a
+    service that announces `api-keys`.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
