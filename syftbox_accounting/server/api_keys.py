@@ -51,7 +51,9 @@ ENDED_KEPT_FOR = 30 * 86400
 MAX_ENDED_KEYS = 100
 # `lastUsedAt` is written at most this often per key: a read must not cost a write.
 LAST_USED_EVERY = 60.0
-BEARER_CHALLENGE = 'Bearer realm="syftbox-accounting", error="invalid_token"'
+# A refused key: the Bearer challenge says why (RFC 6750), then Basic, which the
+# operation takes too.
+BEARER_CHALLENGE = f'{errors.API_KEY_CHALLENGE}, error="invalid_token", {errors.BASIC_CHALLENGE}'
 
 # The scopes (any one of them) each user operation needs of a key. Creating, confirming
 # and cancelling a transaction need `pay` or `charge` here; the service then checks the

@@ -38,6 +38,11 @@ ErrorCode = Literal[
 ]
 
 BASIC_CHALLENGE = 'Basic realm="syftbox-accounting"'
+API_KEY_CHALLENGE = 'Bearer realm="syftbox-accounting"'
+# A user operation takes a password (Basic) or an API key (Bearer): its 401 offers both,
+# one header holding two challenges as RFC 9110 allows, the password's first (the one a
+# client without keys, such as the public one, answers).
+USER_CHALLENGES = f"{BASIC_CHALLENGE}, {API_KEY_CHALLENGE}"
 BEARER_CHALLENGE = 'Bearer realm="syftbox-accounting-admin"'
 
 
@@ -94,7 +99,7 @@ def invalid_credentials() -> ApiError:
         401,
         "invalid_credentials",
         "Invalid email or password. Check your credentials or register an account.",
-        headers={"WWW-Authenticate": BASIC_CHALLENGE},
+        headers={"WWW-Authenticate": USER_CHALLENGES},
     )
 
 

@@ -4,6 +4,7 @@ cap in the payment's own database transaction; idempotency with a key."""
 
 from __future__ import annotations
 
+import base64
 import re
 import sqlite3
 import threading
@@ -403,6 +404,45 @@ def test_an_unknown_or_malformed_key_is_refused(api: Api, token: str) -> None:
     refused = api.http.get("/user/my-info", headers=_bearer(token))
     assert refused.status_code == 401
     assert refused.json()["code"] == "invalid_credentials"
+
+
+def _challenges(header: str) -> list[str]:
+    """The challenges of a WWW-Authenticate value, each as its scheme and parameters
+    (RFC 9110: a scheme is a token followed by a space; parameters follow it)."""
+    return [c.strip() for c in re.split(r",\s*(?=[A-Za-z]+ )", header)]
+
+
+@pytest.mark.parametrize("operation", sorted(api_keys.NEEDS))
+def test_a_401_of_a_user_operation_offers_a_password_and_a_key(api: Api, operation: str) -> None:
+    # Every operation that takes a key: without credentials, with a wrong password, with
+    # something that is neither (another scheme): both challenges, Basic first.
+    from syftbox_accounting.server.endpoints import ENDPOINTS
+
+    (endpoint,) = [e for e in ENDPOINTS if e.operation_id == operation]
+    path = endpoint.path.replace("{transactionId}", "tx_none")
+    user = api.register()
+    for headers in (
+        {},
+        {"Authorization": "Basic " + base64.b64encode(f"{user.email}:wrong".encode()).decode()},
+        {"Authorization": "Digest username=x"},
+    ):
+        answer = api.http.request(endpoint.method, path, json={}, headers=headers)
+        assert answer.status_code == 401, (headers, answer.text)
+        assert _challenges(answer.headers["WWW-Authenticate"]) == [
+            'Basic realm="syftbox-accounting"',
+            'Bearer realm="syftbox-accounting"',
+        ]
+    # A refused key: the Bearer challenge says why, and Basic is still offered.
+    _, secret = _create(api, user, ["read"])
+    keys = api.http.get("/api-keys", auth=user.auth).json()["apiKeys"]
+    api.http.post("/api-key/revoke", json={"keyId": keys[0]["id"]}, auth=user.auth)
+    for token in (secret, "sbk_" + "x" * 43, "sbk_short"):
+        answer = api.http.request(endpoint.method, path, json={}, headers=_bearer(token))
+        assert answer.status_code == 401, (token, answer.text)
+        assert _challenges(answer.headers["WWW-Authenticate"]) == [
+            'Bearer realm="syftbox-accounting", error="invalid_token"',
+            'Basic realm="syftbox-accounting"',
+        ]
 
 
 def test_a_key_beside_other_credentials_is_refused(api: Api) -> None:

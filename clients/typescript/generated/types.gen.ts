@@ -792,7 +792,7 @@ export type GetMyInfoData = {
 
 export type GetMyInfoErrors = {
     /**
-     * The email or password is wrong or missing.
+     * The email or password, or the API key, is wrong or missing.
      */
     401: ErrorResponse;
     /**
@@ -843,7 +843,7 @@ export type UpdatePasswordErrors = {
      */
     400: ErrorResponse;
     /**
-     * The email or password is wrong or missing.
+     * The email or password, or the API key, is wrong or missing.
      */
     401: ErrorResponse;
     /**
@@ -906,7 +906,7 @@ export type UpdateOrganizationErrors = {
      */
     400: ErrorResponse;
     /**
-     * The email or password is wrong or missing.
+     * The email or password, or the API key, is wrong or missing.
      */
     401: ErrorResponse;
     /**
@@ -969,7 +969,7 @@ export type CreateTokenErrors = {
      */
     400: ErrorResponse;
     /**
-     * The email or password is wrong or missing.
+     * The email or password, or the API key, is wrong or missing.
      */
     401: ErrorResponse;
     /**
@@ -1036,7 +1036,7 @@ export type CreateTransactionErrors = {
      */
     400: ErrorResponse;
     /**
-     * The email or password is wrong or missing.
+     * The email or password, or the API key, is wrong or missing.
      */
     401: ErrorResponse;
     /**
@@ -1103,7 +1103,7 @@ export type ConfirmTransactionErrors = {
      */
     400: ErrorResponse;
     /**
-     * The email or password is wrong or missing.
+     * The email or password, or the API key, is wrong or missing.
      */
     401: ErrorResponse;
     /**
@@ -1170,7 +1170,7 @@ export type CancelTransactionErrors = {
      */
     400: ErrorResponse;
     /**
-     * The email or password is wrong or missing.
+     * The email or password, or the API key, is wrong or missing.
      */
     401: ErrorResponse;
     /**
@@ -1237,7 +1237,7 @@ export type RefundTransactionErrors = {
      */
     400: ErrorResponse;
     /**
-     * The email or password is wrong or missing.
+     * The email or password, or the API key, is wrong or missing.
      */
     401: ErrorResponse;
     /**
@@ -1323,7 +1323,7 @@ export type ListTransactionsData = {
 
 export type ListTransactionsErrors = {
     /**
-     * The email or password is wrong or missing.
+     * The email or password, or the API key, is wrong or missing.
      */
     401: ErrorResponse;
     /**
@@ -1373,7 +1373,7 @@ export type GetTransactionData = {
 
 export type GetTransactionErrors = {
     /**
-     * The email or password is wrong or missing.
+     * The email or password, or the API key, is wrong or missing.
      */
     401: ErrorResponse;
     /**
@@ -1435,7 +1435,7 @@ export type GetUsageData = {
 
 export type GetUsageErrors = {
     /**
-     * The email or password is wrong or missing.
+     * The email or password, or the API key, is wrong or missing.
      */
     401: ErrorResponse;
     /**
@@ -1490,7 +1490,7 @@ export type CreateApiKeyErrors = {
      */
     400: ErrorResponse;
     /**
-     * The email or password is wrong or missing.
+     * The email or password, or the API key, is wrong or missing.
      */
     401: ErrorResponse;
     /**
@@ -1543,7 +1543,7 @@ export type ListApiKeysData = {
 
 export type ListApiKeysErrors = {
     /**
-     * The email or password is wrong or missing.
+     * The email or password, or the API key, is wrong or missing.
      */
     401: ErrorResponse;
     /**
@@ -1594,7 +1594,7 @@ export type RevokeApiKeyErrors = {
      */
     400: ErrorResponse;
     /**
-     * The email or password is wrong or missing.
+     * The email or password, or the API key, is wrong or missing.
      */
     401: ErrorResponse;
     /**
