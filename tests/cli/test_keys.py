@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import keyring
 import pytest
 from keyring.backends import fail
@@ -43,6 +44,30 @@ def memory() -> Iterator[MemoryKeyring]:
         yield backend
     finally:
         keyring.set_keyring(fail.Keyring())
+
+
+def test_a_key_name_with_control_characters_is_listed_escaped(cli: Runner, service: Any) -> None:
+    # The service keeps a name as given (the contract does not restrict it): a key made
+    # by another client may be named to rewrite the terminal. `keys list` shows it escaped.
+    email, env = _account(cli, service)
+    name = "\x1b[31mred\x00 x\u202eevil \x9b31m"
+    made = httpx.post(
+        f"{service.url}/api-key/create",
+        json={"name": name, "scopes": ["read"]},
+        auth=(email, PASSWORD),
+    )
+    assert made.status_code == 200, made.text
+    raw = ("\x1b", "\x00", "\u202e", "\x9b")
+    for args, shown in (
+        (("keys", "list"), "\\x1b[31mred\\x00 x\\u202eevil \\x9b31m"),
+        (("--json", "keys", "list"), "\\u001b[31mred\\u0000 x\\u202eevil \\u009b31m"),
+    ):
+        listed = cli.main(*args, env=env).assert_ok()
+        assert not any(c in listed.output for c in raw), listed
+        assert shown in listed.out
+    # The JSON is escaped, not altered: it reads back as given.
+    document = json.loads(cli.main("--json", "keys", "list", env=env).assert_ok().out)
+    assert [k["name"] for k in document["api_keys"]] == [name]
 
 
 def test_create_list_revoke(cli: Runner, service: Any) -> None:

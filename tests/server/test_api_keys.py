@@ -281,6 +281,23 @@ def test_which_ended_keys_are_kept() -> None:
     assert api_keys.stale(tied, now) == ["key_0"]
 
 
+@pytest.mark.parametrize(
+    "name", ["\x1b[31mred\x00", "x\u202eevil", "csi\x9b31m", "tab\there", "\u2067iso\u2069"]
+)
+def test_a_key_name_is_kept_character_for_character(api: Api, name: str) -> None:
+    # The contract does not restrict a name's characters, so the service may not refuse
+    # these now (a new refusal is not additive): it keeps them exactly, and clients
+    # escape them when they show them.
+    user = api.register()
+    key, _ = _create(api, user, ["read"], name=name)
+    assert key["name"] == name
+    listed = api.http.get("/api-keys", auth=user.auth).json()["apiKeys"]
+    assert [k["name"] for k in listed] == [name]
+    # Should the contract come to restrict them, the service must refuse them: not before.
+    schemas = spec.spec()["components"]["schemas"]
+    assert "pattern" not in schemas["CreateApiKeyRequest"]["properties"]["name"]
+
+
 def test_a_charge_key_charges_and_cannot_transfer(api: Api) -> None:
     payer, service = _funded(api), _funded(api)
     _, secret = _create(api, service, ["charge"])

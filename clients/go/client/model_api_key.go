@@ -23,7 +23,7 @@ var _ MappedNullable = &ApiKey{}
 type ApiKey struct {
 	// The key's identifier (`key_...`), to revoke it; not a secret.
 	Id string `json:"id"`
-	// What the key is for, as its creator named it.
+	// What the key is for, as its creator named it, character for character. The contract does not restrict its characters: it may hold control characters or bidirectional overrides (`\\u001b[31m`, `\\u202e`), so a client shows it escaped, never raw in a terminal or a page. 
 	Name string `json:"name"`
 	// What the key may do.
 	Scopes []string `json:"scopes"`

@@ -21,7 +21,7 @@ var _ MappedNullable = &CreateApiKeyRequest{}
 
 // CreateApiKeyRequest A new API key's name, scopes, and optional expiry and spend cap.
 type CreateApiKeyRequest struct {
-	// What the key is for (shown when keys are listed).
+	// What the key is for (shown when keys are listed, as given: see `ApiKey`'s `name`). Printable text is best; the reference service keeps any. 
 	Name string `json:"name"`
 	// What the key may do.
 	Scopes []ApiKeyScope `json:"scopes"`

@@ -515,7 +515,11 @@ export type ApiKey = {
      */
     id: string;
     /**
-     * What the key is for, as its creator named it.
+     * What the key is for, as its creator named it, character for character.
+     * The contract does not restrict its characters: it may hold control
+     * characters or bidirectional overrides (`[31m`, `‮`), so a
+     * client shows it escaped, never raw in a terminal or a page.
+     *
      */
     name: string;
     /**
@@ -565,7 +569,9 @@ export type ApiKey = {
  */
 export type CreateApiKeyRequest = {
     /**
-     * What the key is for (shown when keys are listed).
+     * What the key is for (shown when keys are listed, as given: see `ApiKey`'s
+     * `name`). Printable text is best; the reference service keeps any.
+     *
      */
     name: string;
     /**

@@ -19,7 +19,11 @@ class ApiKey:
     id: str
     """ The key's identifier (`key_...`), to revoke it; not a secret. """
     name: str
-    """ What the key is for, as its creator named it. """
+    """ What the key is for, as its creator named it, character for character.
+    The contract does not restrict its characters: it may hold control
+    characters or bidirectional overrides (`\\u001b[31m`, `\\u202e`), so a
+    client shows it escaped, never raw in a terminal or a page.
+     """
     scopes: list[str]
     """ What the key may do. """
     hint: str

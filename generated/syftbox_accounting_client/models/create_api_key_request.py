@@ -16,7 +16,9 @@ class CreateApiKeyRequest:
     """A new API key's name, scopes, and optional expiry and spend cap."""
 
     name: str
-    """ What the key is for (shown when keys are listed). """
+    """ What the key is for (shown when keys are listed, as given: see `ApiKey`'s
+    `name`). Printable text is best; the reference service keeps any.
+     """
     scopes: list[ApiKeyScope]
     """ What the key may do. """
     expires_in: int | None | Unset = UNSET
