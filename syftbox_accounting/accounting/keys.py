@@ -90,8 +90,9 @@ class KeyMethods(UserBase):
         return (yield from result_of(operations.list_api_keys()))
 
     def list_api_keys(self) -> list[types.ApiKey]:
-        """This account's API keys, oldest first, revoked and expired ones included;
-        never their secrets (each has a `hint` such as ``sbk_...x9Qa``).
+        """This account's API keys, oldest first, revoked and expired ones included (for
+        a while: the reference service forgets them 30 days after they ended); never
+        their secrets (each has a `hint` such as ``sbk_...x9Qa``).
 
         >>> [k.name for k in client.list_api_keys() if k.is_active()]
 

@@ -283,7 +283,11 @@ class ApiKeys:
         with self.store.read() as db:
             row = db.execute(_LOGIN, (self._hash(token),)).fetchone()
         if row is None:
-            raise _refused("Invalid API key: this service issued no such key. Check the key.")
+            raise _refused(
+                "Invalid API key: this service knows no such key (it forgets keys "
+                f"{ENDED_KEPT_FOR // 86400} days after they were revoked or expired). "
+                "Check the key, or create one."
+            )
         key, account = _key(row[:_KEY_FIELDS]), Account(*row[_KEY_FIELDS:])
         now = self.clock()
         if key.revoked_at is not None:

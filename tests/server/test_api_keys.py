@@ -207,7 +207,7 @@ def _stored_key_ids(api: Api) -> list[str]:
 
 def test_ended_keys_are_kept_for_a_while_then_deleted(timed_api: Api, clock: Any) -> None:
     user = timed_api.register()
-    revoked, _ = _create(timed_api, user, ["read"])
+    revoked, secret = _create(timed_api, user, ["read"])
     timed_api.http.post("/api-key/revoke", json={"keyId": revoked["id"]}, auth=user.auth)
     expiring, _ = _create(timed_api, user, ["read"], expiresIn=60)
     live, _ = _create(timed_api, user, ["read"])
@@ -224,6 +224,12 @@ def test_ended_keys_are_kept_for_a_while_then_deleted(timed_api: Api, clock: Any
     clock.advance(1)
     assert listed() == [expiring["id"], live["id"]]
     assert _stored_key_ids(timed_api) == [expiring["id"], live["id"]]
+    # A deleted key is still refused, saying that the service forgets ended keys.
+    forgotten = timed_api.http.get("/user/my-info", headers=_bearer(secret))
+    assert forgotten.status_code == 401
+    assert "forgets keys 30 days after" in forgotten.json()["message"]
+    gone = timed_api.http.post("/api-key/revoke", json={"keyId": revoked["id"]}, auth=user.auth)
+    assert gone.status_code == 404
     clock.advance(60)
     # Creating deletes them too, without listing first; a live key is never deleted.
     created, _ = _create(timed_api, user, ["read"])
