@@ -71,7 +71,9 @@ def _text(name: str, value: object, *, max_length: int, secret: bool = False) ->
         raise InvalidInputError(f"{name} must not be empty.")
     if len(value) > max_length:
         raise InvalidInputError(f"{name} is too long: at most {max_length} characters.")
-    if not secret and any(ord(c) < 32 or ord(c) == 127 for c in value):
+    # Every control character: C0, DEL and C1 (``\x9b`` starts a terminal escape as
+    # ``\x1b[`` does), which a name or label shown elsewhere would carry raw.
+    if not secret and any(unicodedata.category(c) == "Cc" for c in value):
         raise InvalidInputError(f"{name} must not contain control characters.")
     return value
 

@@ -321,6 +321,18 @@ def test_bad_key_requests_are_refused_before_sending(scopes: Any, options: Any) 
         client.create_api_key("x", scopes, **options)
 
 
+@pytest.mark.parametrize("name", ["\x1b[31mred", "nul\x00", "del\x7f", "csi\x9b31m", "nel\x85"])
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_key_name_with_control_characters_is_refused_before_sending(
+    httpx_mock: HTTPXMock, kind: str, name: str
+) -> None:
+    # C0, DEL and C1 alike: a C1 CSI (\x9b) drives a terminal as ESC [ does.
+    client = AccountingClient("https://accounting.example.com", "a@example.com", "password-1")
+    with pytest.raises(InvalidInputError, match="must not contain control characters"):
+        run(kind, client, call("create_api_key", name, ["read"]))
+    assert httpx_mock.get_requests() == []
+
+
 @pytest.mark.parametrize(
     ("given", "expected"),
     [

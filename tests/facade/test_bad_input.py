@@ -128,7 +128,7 @@ BEYOND_LATIN1 = ["密码-Zq9-k81-x", "Zq9-🔑-k81-x", "Zq9\tk81-x", "Zq9\u2003k
 BAD_NEW_PASSWORDS = ["", "Zq9#k", 5, None, "x" * 257, *BEYOND_LATIN1]
 BAD_TOKENS = ["", "   ", 5, None, "t" * 4097]
 BAD_TX_IDS = ["", "   ", 5, None, "x" * 65, "tx\n1"]
-BAD_ORGS = [5, "", "x" * 129, "Open\x00Mined"]
+BAD_ORGS = [5, "", "x" * 129, "Open\x00Mined", "Open\x7fMined", "Open\x9b31mMined"]
 BAD_LABELS = [5, "", "x" * 2000]
 BAD_DURATIONS = [
     0,
@@ -145,7 +145,7 @@ BAD_DURATIONS = [
     [1],
 ]
 BAD_OPTIONAL_AMOUNTS = [v for v in BAD_AMOUNTS if v is not None]
-BAD_REASONS = [5, "", "x" * 513, "partial\x00outage"]
+BAD_REASONS = [5, "", "x" * 513, "partial\x00outage", "partial\x85outage"]
 BAD_FILEPATHS = [5, "", "   ", b"/tmp/c.json", "folder/", ".", "..", 1.5]
 
 # What each network method is given: BAD marks where the bad value goes.
