@@ -137,6 +137,78 @@ def test_a_hold_made_with_a_short_lived_token_lapses_with_it(
         shop.confirm_transaction(held.id)
 
 
+def _charged(
+    kind: str, shop: AccountingClient, payer: str, token: str, **options: Any
+) -> tuple[Payment, dict[str, Any]]:
+    """`charging()` entered and left cleanly, sync or async: the payment, and what it
+    said in the block."""
+    seen: dict[str, Any] = {}
+
+    def look(payment: Payment) -> None:
+        seen.update(short=payment.hold_cut_short, expires_at=payment.expires_at)
+
+    if kind == "sync":
+        with shop.charging(payer, 1, token, **options) as payment:
+            look(payment)
+    else:
+
+        async def main() -> Payment:
+            async with shop.charging_async(payer, 1, token, **options) as paid:
+                look(paid)
+            await shop.aclose()
+            return paid
+
+        payment = anyio.run(main, backend=kind)
+    return payment, seen
+
+
+@pytest.mark.parametrize("kind", ["sync", "asyncio", "trio"])
+@pytest.mark.parametrize(
+    ("expires_in", "hold_for", "short"),
+    [(30, 600, True), (None, 600, False), (600, 30, False), (30, None, False)],
+)
+def test_charging_says_on_entry_when_the_token_cuts_its_hold_short(
+    service: BackgroundService,
+    kind: str,
+    expires_in: int | None,
+    hold_for: int | None,
+    short: bool,
+) -> None:
+    payer, shop = account(service, "payer", 3), account(service, "shop", 0)
+    token = payer.create_transaction_token_sync(shop.get_email(), expires_in=expires_in)
+    payment, seen = _charged(kind, shop, payer.get_email(), token, hold_for=hold_for)
+    assert seen["short"] is short
+    lasts = (seen["expires_at"] - payment.transaction.created_at).total_seconds()
+    expected = min(s for s in (expires_in, hold_for, 3600) if s is not None)
+    assert expected - 2 <= lasts <= expected  # the token's life when it is the shorter
+    assert payment.transaction.status is TransactionStatus.COMPLETED
+
+
+def test_a_hold_the_token_cut_short_says_so_when_it_lapses(
+    service: BackgroundService, clock: ManualClock
+) -> None:
+    payer, shop = account(service, "payer", 3), account(service, "shop", 0)
+    token = payer.create_transaction_token_sync(shop.get_email(), expires_in=30)
+    said: list[bool] = []
+
+    def work(payment: Payment) -> None:
+        said.append(payment.hold_cut_short)
+        clock.advance(31)  # the work outlived the token
+
+    with (
+        pytest.raises(HoldExpiredError) as caught,
+        shop.charging(payer.get_email(), 1, token, hold_for=600) as payment,
+    ):
+        work(payment)
+    assert said == [True]
+    notes = " ".join(caught.value.__notes__)
+    assert "the payer's token let it hold only until" in notes
+    assert "hold_for=600" in notes
+    assert "a token that lives longer" in notes
+    assert "pass a longer hold_for" not in notes  # it would not help
+    assert payer.get_account().balance == 3
+
+
 def test_charging_whose_hold_lapsed_during_the_work_moves_nothing(
     service: BackgroundService, clock: ManualClock
 ) -> None:

@@ -27,9 +27,13 @@ __all__ = ["ChargeMethods", "Payment"]
 class Payment:
     """A charge in progress inside `charging()`: `transaction` is pending in the
     block, and completed (or cancelled) after it. In the block, `capture()` sets the
-    final price, at most what the charge holds.
+    final price, at most what the charge holds, before `expires_at`, when the hold
+    lapses. `hold_cut_short` says whether the payer's token made the hold shorter than
+    the `hold_for=` asked: check it before long work.
 
-    >>> with service.charging(payer, Decimal("0.50"), token) as payment:
+    >>> with service.charging(payer, Decimal("0.50"), token, hold_for=600) as payment:
+    ...     if payment.hold_cut_short:  # the payer's token lapses sooner
+    ...         raise TimeoutError(f"too little time: {payment.expires_at}")  # cancels
     ...     tokens = run_the_model()
     ...     payment.capture(tokens * PRICE_PER_TOKEN)
     """
@@ -42,6 +46,8 @@ class Payment:
     _service: str = dataclasses.field(default="", init=False, repr=False)
     # Whether the `charging()` block runs: a price set after it would move nothing.
     _open: bool = dataclasses.field(default=False, init=False, repr=False)
+    # The `hold_for=` asked, in seconds (None: the service's default).
+    _hold_for: int | None = dataclasses.field(default=None, init=False, repr=False)
 
     @property
     def id(self) -> str:
@@ -54,6 +60,24 @@ class Payment:
         if self.transaction.status is types.TransactionStatus.CANCELLED:
             return Decimal(0)
         return self.transaction.amount
+
+    @property
+    def expires_at(self) -> datetime.datetime | None:
+        """When the hold lapses unless captured (None at a service without holds): the
+        `hold_for=` asked, or the payer's token's expiry when that comes first."""
+        return self.transaction.expires_at
+
+    @property
+    def hold_cut_short(self) -> bool:
+        """True when the hold lapses before the `hold_for=` asked: the payer's token
+        expires sooner, and the hold with it (the work must end by `expires_at`). False
+        without `hold_for=` or at a service without holds."""
+        tx = self.transaction
+        if self._hold_for is None or tx.expires_at is None:
+            return False
+        asked = tx.created_at + datetime.timedelta(seconds=self._hold_for)
+        # A second's leeway: the service may count whole seconds.
+        return tx.expires_at < asked - datetime.timedelta(seconds=1)
 
     @property
     def held(self) -> Decimal:
@@ -143,7 +167,9 @@ class ChargeMethods(UserBase):
         the work is delivered (capturing at most `amount`), `cancel_transaction()` it
         if the work failed, or its hold lapses after `hold_for` (seconds or a
         timedelta; the service's default is an hour, at most 24 hours, and never past
-        the token's expiry). `charging()` does all of that for you. With
+        the token's expiry: the transaction's `expires_at` says when, which is sooner
+        than `hold_for` when the token expires sooner). `charging()` does all of that
+        for you. With
         ``confirm=True`` the charge is confirmed at once (and cancelled if confirming
         fails, as `transfer()` does). Pass `idempotency_key` (e.g. the id of the job
         you charge for) to make a repeat of this call, even from another process,
@@ -326,8 +352,9 @@ class ChargeMethods(UserBase):
             self._refund_transaction(transaction_id, amount, reason, idempotency_key)
         )
 
-    def _payment(self, transaction: types.Transaction) -> Payment:
+    def _payment(self, transaction: types.Transaction, hold_for: Any) -> Payment:
         payment = Payment(transaction)
+        payment._hold_for = validation.expires_in(hold_for, "hold_for")  # checked already
         payment._can_capture = "capture" in (self._transport.features or ())
         payment._service = self.accounting_url
         return payment
@@ -357,6 +384,8 @@ class ChargeMethods(UserBase):
         `charging_async()`, a cancellation (a deadline) that fires while the charge is
         being made, confirmed or cancelled waits for that to end, then arrives (a
         charge it interrupted being made is cancelled, and the block does not run).
+        The hold lapses at `payment.expires_at`: after `hold_for`, or sooner when the
+        payer's token expires sooner, which `payment.hold_cut_short` says on entry.
 
         >>> with accounting.charging(payer, Decimal("0.50"), token) as payment:
         ...     answer, tokens = run_the_model()
@@ -378,7 +407,8 @@ class ChargeMethods(UserBase):
                 endpoint=endpoint,
                 hold_for=hold_for,
                 idempotency_key=key,
-            )
+            ),
+            hold_for,
         )
         payment._open = True
         try:
@@ -424,7 +454,7 @@ class ChargeMethods(UserBase):
                 hold_for=hold_for,
                 idempotency_key=key,
             )
-        payment = self._payment(charged)
+        payment = self._payment(charged, hold_for)
         payment._open = True
         try:
             await anyio.lowlevel.checkpoint_if_cancelled()
@@ -505,11 +535,25 @@ def _settle(
 ) -> None:
     """Record the cancel that followed `exc`; if it failed, keep both errors visible."""
     if isinstance(cancelled, HoldExpiredError):
-        exc.add_note(f"The hold of charge {payment.id} had lapsed already: nothing moved.")
+        exc.add_note(
+            f"The hold of charge {payment.id} had lapsed already{_cut_short(payment)}: "
+            "nothing moved."
+        )
     elif isinstance(cancelled, AccountingError):
         exc.add_note(f"Cancelling transaction {payment.id} failed too: {cancelled}")
     else:
         payment.transaction = cancelled
+
+
+def _cut_short(payment: Payment) -> str:
+    """When the payer's token cut the hold short, the words that say so."""
+    if not payment.hold_cut_short:
+        return ""
+    assert payment.expires_at is not None
+    return (
+        f" (the payer's token let it hold only until {payment.expires_at.isoformat()}, "
+        f"sooner than the hold_for={payment._hold_for} asked)"
+    )
 
 
 def _interrupted(exc: BaseException, payment: Payment) -> None:
@@ -524,9 +568,16 @@ def _interrupted(exc: BaseException, payment: Payment) -> None:
 def _still_pending(exc: AccountingError, payment: Payment) -> None:
     """Say what became of a charge whose confirmation failed after the work was done."""
     if isinstance(exc, HoldExpiredError):
+        if payment.hold_cut_short:
+            what = (
+                "ask the payer for a token that lives longer (expires_in=), or check "
+                "payment.hold_cut_short before long work"
+            )
+        else:
+            what = "pass a longer hold_for= (at most 24 hours, and within the token's life)"
         exc.add_note(
-            f"The hold of charge {payment.id} lapsed before the work ended, so nothing "
-            "moved: pass a longer hold_for= (at most 24 hours, and within the token's life)."
+            f"The hold of charge {payment.id} lapsed before the work ended"
+            f"{_cut_short(payment)}, so nothing moved: {what}."
         )
         return
     exc.add_note(
