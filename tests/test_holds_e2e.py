@@ -255,3 +255,54 @@ def test_the_admin_refunds_as_the_operator(service: BackgroundService) -> None:
         refund = admin.refund_transaction(paid.id, amount=1)
     assert refund.created_by.value == "SYSTEM"
     assert payer.get_account().balance == 5
+
+
+def _replayed(
+    kind: str, shop: AccountingClient, payer: str, token: str, price: Any
+) -> BaseException:
+    """`charging()` replayed with the key "job-1" at another `price`: what it raised."""
+
+    def work(payment: Payment) -> None:
+        if price is not None:
+            payment.capture(price)
+
+    try:
+        if kind == "sync":
+            with shop.charging(payer, 5, token, idempotency_key="job-1") as payment:
+                work(payment)
+        else:
+
+            async def main() -> None:
+                try:
+                    async with shop.charging_async(
+                        payer, 5, token, idempotency_key="job-1"
+                    ) as paid:
+                        work(paid)
+                finally:
+                    await shop.aclose()
+
+            anyio.run(main, backend=kind)
+    except Exception as exc:
+        return exc
+    raise AssertionError("the replay at another price raised nothing")
+
+
+@pytest.mark.parametrize("kind", ["sync", "asyncio", "trio"])
+@pytest.mark.parametrize("price", [Decimal("2"), None])
+def test_a_replay_at_another_price_says_the_charge_was_settled_before(
+    service: BackgroundService, kind: str, price: Decimal | None
+) -> None:
+    # The same job charged again (a retried request) with another price: the service
+    # settles a key once, so the replay moves nothing, and its error must not call the
+    # completed charge pending.
+    payer, shop = account(service, "payer", 10), account(service, "shop", 0)
+    token = payer.create_transaction_token_sync(shop.get_email(), max_amount=5)
+    with shop.charging(payer.get_email(), 5, token, idempotency_key="job-1") as first:
+        first.capture(Decimal("1.23"))
+    replay = _replayed(kind, shop, payer.get_email(), token, price)
+    notes = " ".join(getattr(replay, "__notes__", []))
+    assert "stays pending" not in notes
+    assert f"The charge {first.id} is completed already, at $1.23" in notes
+    assert "nothing more moved" in notes
+    assert payer.get_account().balance == Decimal("8.77")
+    assert shop.get_account().balance == Decimal("1.23")

@@ -16,6 +16,7 @@ from syftbox_accounting import errors, operations, types, validation
 from syftbox_accounting.accounting import settlement
 from syftbox_accounting.accounting.base import UserBase, other_account
 from syftbox_accounting.errors import AccountingError, HoldExpiredError
+from syftbox_accounting.render import money
 from syftbox_accounting.service_client import twin
 from syftbox_accounting.transport import Flow, result_of
 from syftbox_accounting.validation import hides
@@ -378,9 +379,12 @@ class ChargeMethods(UserBase):
         confirms that price (the whole hold if none was set) and releases the rest; an
         exception cancels the charge, and nothing moves. If cancelling fails too, the
         block's exception is raised with the cancel failure attached as a note. If
-        confirming fails, the charge stays pending (the work was done) and the error
-        says so; when the outcome of the confirmation is unknown and the service
-        honours idempotency keys, it is confirmed again with the same key first. In
+        confirming fails, the charge is left as it is (the work was done), and the
+        error's note says what became of it, looked up at the service: still pending,
+        completed before (a repeat of the same `idempotency_key` is settled once, at its
+        first price), or cancelled; when the outcome of the confirmation is unknown and
+        the service honours idempotency keys, it is confirmed again with the same key
+        first. In
         `charging_async()`, a cancellation (a deadline) that fires while the charge is
         being made, confirmed or cancelled waits for that to end, then arrives (a
         charge it interrupted being made is cancelled, and the block does not run).
@@ -495,8 +499,8 @@ def finish(payment: Payment, key: str) -> Flow[types.Transaction]:
 
 def _confirm_transaction(payment: Payment, key: str) -> Flow[types.Transaction]:
     """Confirm a charge made with `key` at its price (again, with the same key, when the
-    outcome is unknown and the service honours keys); on failure the charge stays
-    pending, unless its hold lapsed."""
+    outcome is unknown and the service honours keys); on failure the error says what
+    became of the charge."""
     price = payment.price if payment.price != payment.held else None
     try:
         with settlement.reported_as(key):
@@ -504,7 +508,7 @@ def _confirm_transaction(payment: Payment, key: str) -> Flow[types.Transaction]:
                 payment.id, operations.step_key(key, "confirm"), price
             )
     except AccountingError as exc:
-        _still_pending(exc, payment)
+        yield from _what_became_of(exc, payment)
         raise
     return confirmed
 
@@ -565,8 +569,11 @@ def _interrupted(exc: BaseException, payment: Payment) -> None:
     )
 
 
-def _still_pending(exc: AccountingError, payment: Payment) -> None:
-    """Say what became of a charge whose confirmation failed after the work was done."""
+def _what_became_of(exc: AccountingError, payment: Payment) -> Flow[None]:
+    """Say, as a note on `exc`, what became of a charge whose confirmation failed after
+    the work was done. Only a lapsed hold proves it by itself; else the charge is looked
+    up (and `payment.transaction` updated), since a failed confirmation does not mean a
+    pending charge: a replay of the same key at another price finds it completed."""
     if isinstance(exc, HoldExpiredError):
         if payment.hold_cut_short:
             what = (
@@ -580,8 +587,33 @@ def _still_pending(exc: AccountingError, payment: Payment) -> None:
             f"{_cut_short(payment)}, so nothing moved: {what}."
         )
         return
-    exc.add_note(
-        f"The charge {payment.id} stays pending, since the work was delivered: retry "
-        f"confirm_transaction({payment.id!r}) later, or cancel_transaction() it; do not "
-        "charge again."
-    )
+    try:
+        found = yield from result_of(operations.get_transaction(payment.id))
+    except AccountingError:
+        exc.add_note(
+            f"The charge {payment.id} may still be pending (get_transaction"
+            f"({payment.id!r}) says): the work was delivered, so if it is, retry "
+            f"confirm_transaction({payment.id!r}) later, or cancel_transaction() it; do "
+            "not charge again."
+        )
+        return
+    if found.id != payment.id:  # not the charge asked for: say nothing of it
+        return
+    payment.transaction = found
+    if found.status is types.TransactionStatus.COMPLETED:
+        held = found.authorized_amount
+        of = f" of the {money(held)} held" if held is not None and held != found.amount else ""
+        exc.add_note(
+            f"The charge {payment.id} is completed already, at {money(found.amount)}{of}: "
+            "it was settled before (a charge repeated with the same idempotency_key is "
+            "settled once, at its first price), and nothing more moved."
+        )
+    elif found.status is types.TransactionStatus.CANCELLED:
+        why = "its hold lapsed" if found.cancel_reason == "expired" else "it was cancelled"
+        exc.add_note(f"The charge {payment.id} is cancelled ({why}): nothing moved.")
+    else:
+        exc.add_note(
+            f"The charge {payment.id} stays pending, since the work was delivered: retry "
+            f"confirm_transaction({payment.id!r}) later, or cancel_transaction() it; do "
+            "not charge again."
+        )
