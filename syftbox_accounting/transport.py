@@ -36,7 +36,17 @@ from syftbox_accounting import hooks as _hooks
 from syftbox_accounting.calls import Call
 from syftbox_accounting.errors import AccountingError
 from syftbox_accounting.fetching import Answer, Outcome, Request, describe, fetch, fetch_async
-from syftbox_accounting.flows import Flow, Gather, Step, interrupted, operation_of, result_of
+from syftbox_accounting.flows import (
+    Flow,
+    Gather,
+    Local,
+    Step,
+    done_async,
+    interrupted,
+    interrupted_async,
+    operation_of,
+    result_of,
+)
 from syftbox_accounting.http_clients import USER_AGENT, HttpClients
 from syftbox_accounting.limits import (
     DEADLINE_FACTOR,
@@ -420,6 +430,8 @@ class Transport(Credentials, HttpClients):
                 try:
                     if isinstance(step, Gather):
                         value: Any = [self.send(c, operation) for c in step.calls]
+                    elif isinstance(step, Local):
+                        value = step.call()
                     else:
                         value = self.send(step, operation)
                 except AccountingError as exc:
@@ -441,12 +453,14 @@ class Transport(Credentials, HttpClients):
                 try:
                     if isinstance(step, Gather):
                         value: Any = await self._gather(step, operation)
+                    elif isinstance(step, Local):
+                        value = await done_async(step)
                     else:
                         value = await self.send_async(step, operation)
                 except AccountingError as exc:
                     step = flow.throw(exc)
                 except BaseException as exc:
-                    interrupted(flow, exc)
+                    await interrupted_async(flow, exc)
                     raise
                 else:
                     step = flow.send(value)

@@ -137,6 +137,78 @@ def test_a_hold_made_with_a_short_lived_token_lapses_with_it(
         shop.confirm_transaction(held.id)
 
 
+def _charged(
+    kind: str, shop: AccountingClient, payer: str, token: str, **options: Any
+) -> tuple[Payment, dict[str, Any]]:
+    """`charging()` entered and left cleanly, sync or async: the payment, and what it
+    said in the block."""
+    seen: dict[str, Any] = {}
+
+    def look(payment: Payment) -> None:
+        seen.update(short=payment.hold_cut_short, expires_at=payment.expires_at)
+
+    if kind == "sync":
+        with shop.charging(payer, 1, token, **options) as payment:
+            look(payment)
+    else:
+
+        async def main() -> Payment:
+            async with shop.charging_async(payer, 1, token, **options) as paid:
+                look(paid)
+            await shop.aclose()
+            return paid
+
+        payment = anyio.run(main, backend=kind)
+    return payment, seen
+
+
+@pytest.mark.parametrize("kind", ["sync", "asyncio", "trio"])
+@pytest.mark.parametrize(
+    ("expires_in", "hold_for", "short"),
+    [(30, 600, True), (None, 600, False), (600, 30, False), (30, None, False)],
+)
+def test_charging_says_on_entry_when_the_token_cuts_its_hold_short(
+    service: BackgroundService,
+    kind: str,
+    expires_in: int | None,
+    hold_for: int | None,
+    short: bool,
+) -> None:
+    payer, shop = account(service, "payer", 3), account(service, "shop", 0)
+    token = payer.create_transaction_token_sync(shop.get_email(), expires_in=expires_in)
+    payment, seen = _charged(kind, shop, payer.get_email(), token, hold_for=hold_for)
+    assert seen["short"] is short
+    lasts = (seen["expires_at"] - payment.transaction.created_at).total_seconds()
+    expected = min(s for s in (expires_in, hold_for, 3600) if s is not None)
+    assert expected - 2 <= lasts <= expected  # the token's life when it is the shorter
+    assert payment.transaction.status is TransactionStatus.COMPLETED
+
+
+def test_a_hold_the_token_cut_short_says_so_when_it_lapses(
+    service: BackgroundService, clock: ManualClock
+) -> None:
+    payer, shop = account(service, "payer", 3), account(service, "shop", 0)
+    token = payer.create_transaction_token_sync(shop.get_email(), expires_in=30)
+    said: list[bool] = []
+
+    def work(payment: Payment) -> None:
+        said.append(payment.hold_cut_short)
+        clock.advance(31)  # the work outlived the token
+
+    with (
+        pytest.raises(HoldExpiredError) as caught,
+        shop.charging(payer.get_email(), 1, token, hold_for=600) as payment,
+    ):
+        work(payment)
+    assert said == [True]
+    notes = " ".join(caught.value.__notes__)
+    assert "the payer's token let it hold only until" in notes
+    assert "hold_for=600" in notes
+    assert "a token that lives longer" in notes
+    assert "pass a longer hold_for" not in notes  # it would not help
+    assert payer.get_account().balance == 3
+
+
 def test_charging_whose_hold_lapsed_during_the_work_moves_nothing(
     service: BackgroundService, clock: ManualClock
 ) -> None:
@@ -183,3 +255,54 @@ def test_the_admin_refunds_as_the_operator(service: BackgroundService) -> None:
         refund = admin.refund_transaction(paid.id, amount=1)
     assert refund.created_by.value == "SYSTEM"
     assert payer.get_account().balance == 5
+
+
+def _replayed(
+    kind: str, shop: AccountingClient, payer: str, token: str, price: Any
+) -> BaseException:
+    """`charging()` replayed with the key "job-1" at another `price`: what it raised."""
+
+    def work(payment: Payment) -> None:
+        if price is not None:
+            payment.capture(price)
+
+    try:
+        if kind == "sync":
+            with shop.charging(payer, 5, token, idempotency_key="job-1") as payment:
+                work(payment)
+        else:
+
+            async def main() -> None:
+                try:
+                    async with shop.charging_async(
+                        payer, 5, token, idempotency_key="job-1"
+                    ) as paid:
+                        work(paid)
+                finally:
+                    await shop.aclose()
+
+            anyio.run(main, backend=kind)
+    except Exception as exc:
+        return exc
+    raise AssertionError("the replay at another price raised nothing")
+
+
+@pytest.mark.parametrize("kind", ["sync", "asyncio", "trio"])
+@pytest.mark.parametrize("price", [Decimal("2"), None])
+def test_a_replay_at_another_price_says_the_charge_was_settled_before(
+    service: BackgroundService, kind: str, price: Decimal | None
+) -> None:
+    # The same job charged again (a retried request) with another price: the service
+    # settles a key once, so the replay moves nothing, and its error must not call the
+    # completed charge pending.
+    payer, shop = account(service, "payer", 10), account(service, "shop", 0)
+    token = payer.create_transaction_token_sync(shop.get_email(), max_amount=5)
+    with shop.charging(payer.get_email(), 5, token, idempotency_key="job-1") as first:
+        first.capture(Decimal("1.23"))
+    replay = _replayed(kind, shop, payer.get_email(), token, price)
+    notes = " ".join(getattr(replay, "__notes__", []))
+    assert "stays pending" not in notes
+    assert f"The charge {first.id} is completed already, at $1.23" in notes
+    assert "nothing more moved" in notes
+    assert payer.get_account().balance == Decimal("8.77")
+    assert shop.get_account().balance == Decimal("1.23")

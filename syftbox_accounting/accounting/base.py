@@ -25,7 +25,8 @@ from syftbox_accounting.types import User
 from syftbox_accounting.validation import hides
 
 if TYPE_CHECKING:
-    from syftbox_accounting.http402.budget import Budget, Reservation
+    from syftbox_accounting.flows import Local
+    from syftbox_accounting.http402.budget import Budget
     from syftbox_accounting.types import Transaction
 
 if TYPE_CHECKING:
@@ -121,11 +122,12 @@ class UserBase(ServiceClient):
         budget: Budget | None = self._options.get("budget")
         return budget
 
-    def _reserve_budget(self, recipient: str, limit: Decimal | None) -> Reservation | None:
-        """Count a token to `recipient` against the client's budget, if it has one.
+    def _reserving(self, recipient: str, limit: Decimal | None) -> Local | None:
+        """The flow step that counts a token to `recipient` against the client's budget
+        (a `booking`: a ledger file is written off the event loop), None without one.
+        Taken, the step raises `BudgetExceededError` when it would break a limit.
 
         Raises:
-            BudgetExceededError: it would break a limit.
             InvalidInputError: the token has no limit, which no budget can bound.
         """
         budget = self._budget
@@ -136,7 +138,9 @@ class UserBase(ServiceClient):
                 "This client has a budget, so every token it makes needs a limit: pass "
                 "max_amount=... (the most the service may charge with it)."
             )
-        return budget.reserve(recipient, limit, reference="token")
+        from syftbox_accounting.http402.budget import booking  # loaded with the Budget
+
+        return booking(lambda: budget.reserve(recipient, limit, reference="token"), (budget,))
 
     # -- configuration (no network)
 

@@ -16,6 +16,7 @@ from syftbox_accounting import errors, operations, types, validation
 from syftbox_accounting.accounting import settlement
 from syftbox_accounting.accounting.base import UserBase, other_account
 from syftbox_accounting.errors import AccountingError, HoldExpiredError
+from syftbox_accounting.render import money
 from syftbox_accounting.service_client import twin
 from syftbox_accounting.transport import Flow, result_of
 from syftbox_accounting.validation import hides
@@ -27,9 +28,13 @@ __all__ = ["ChargeMethods", "Payment"]
 class Payment:
     """A charge in progress inside `charging()`: `transaction` is pending in the
     block, and completed (or cancelled) after it. In the block, `capture()` sets the
-    final price, at most what the charge holds.
+    final price, at most what the charge holds, before `expires_at`, when the hold
+    lapses. `hold_cut_short` says whether the payer's token made the hold shorter than
+    the `hold_for=` asked: check it before long work.
 
-    >>> with service.charging(payer, Decimal("0.50"), token) as payment:
+    >>> with service.charging(payer, Decimal("0.50"), token, hold_for=600) as payment:
+    ...     if payment.hold_cut_short:  # the payer's token lapses sooner
+    ...         raise TimeoutError(f"too little time: {payment.expires_at}")  # cancels
     ...     tokens = run_the_model()
     ...     payment.capture(tokens * PRICE_PER_TOKEN)
     """
@@ -42,6 +47,8 @@ class Payment:
     _service: str = dataclasses.field(default="", init=False, repr=False)
     # Whether the `charging()` block runs: a price set after it would move nothing.
     _open: bool = dataclasses.field(default=False, init=False, repr=False)
+    # The `hold_for=` asked, in seconds (None: the service's default).
+    _hold_for: int | None = dataclasses.field(default=None, init=False, repr=False)
 
     @property
     def id(self) -> str:
@@ -54,6 +61,24 @@ class Payment:
         if self.transaction.status is types.TransactionStatus.CANCELLED:
             return Decimal(0)
         return self.transaction.amount
+
+    @property
+    def expires_at(self) -> datetime.datetime | None:
+        """When the hold lapses unless captured (None at a service without holds): the
+        `hold_for=` asked, or the payer's token's expiry when that comes first."""
+        return self.transaction.expires_at
+
+    @property
+    def hold_cut_short(self) -> bool:
+        """True when the hold lapses before the `hold_for=` asked: the payer's token
+        expires sooner, and the hold with it (the work must end by `expires_at`). False
+        without `hold_for=` or at a service without holds."""
+        tx = self.transaction
+        if self._hold_for is None or tx.expires_at is None:
+            return False
+        asked = tx.created_at + datetime.timedelta(seconds=self._hold_for)
+        # A second's leeway: the service may count whole seconds.
+        return tx.expires_at < asked - datetime.timedelta(seconds=1)
 
     @property
     def held(self) -> Decimal:
@@ -143,7 +168,9 @@ class ChargeMethods(UserBase):
         the work is delivered (capturing at most `amount`), `cancel_transaction()` it
         if the work failed, or its hold lapses after `hold_for` (seconds or a
         timedelta; the service's default is an hour, at most 24 hours, and never past
-        the token's expiry). `charging()` does all of that for you. With
+        the token's expiry: the transaction's `expires_at` says when, which is sooner
+        than `hold_for` when the token expires sooner). `charging()` does all of that
+        for you. With
         ``confirm=True`` the charge is confirmed at once (and cancelled if confirming
         fails, as `transfer()` does). Pass `idempotency_key` (e.g. the id of the job
         you charge for) to make a repeat of this call, even from another process,
@@ -326,8 +353,9 @@ class ChargeMethods(UserBase):
             self._refund_transaction(transaction_id, amount, reason, idempotency_key)
         )
 
-    def _payment(self, transaction: types.Transaction) -> Payment:
+    def _payment(self, transaction: types.Transaction, hold_for: Any) -> Payment:
         payment = Payment(transaction)
+        payment._hold_for = validation.expires_in(hold_for, "hold_for")  # checked already
         payment._can_capture = "capture" in (self._transport.features or ())
         payment._service = self.accounting_url
         return payment
@@ -351,12 +379,17 @@ class ChargeMethods(UserBase):
         confirms that price (the whole hold if none was set) and releases the rest; an
         exception cancels the charge, and nothing moves. If cancelling fails too, the
         block's exception is raised with the cancel failure attached as a note. If
-        confirming fails, the charge stays pending (the work was done) and the error
-        says so; when the outcome of the confirmation is unknown and the service
-        honours idempotency keys, it is confirmed again with the same key first. In
+        confirming fails, the charge is left as it is (the work was done), and the
+        error's note says what became of it, looked up at the service: still pending,
+        completed before (a repeat of the same `idempotency_key` is settled once, at its
+        first price), or cancelled; when the outcome of the confirmation is unknown and
+        the service honours idempotency keys, it is confirmed again with the same key
+        first. In
         `charging_async()`, a cancellation (a deadline) that fires while the charge is
         being made, confirmed or cancelled waits for that to end, then arrives (a
         charge it interrupted being made is cancelled, and the block does not run).
+        The hold lapses at `payment.expires_at`: after `hold_for`, or sooner when the
+        payer's token expires sooner, which `payment.hold_cut_short` says on entry.
 
         >>> with accounting.charging(payer, Decimal("0.50"), token) as payment:
         ...     answer, tokens = run_the_model()
@@ -378,7 +411,8 @@ class ChargeMethods(UserBase):
                 endpoint=endpoint,
                 hold_for=hold_for,
                 idempotency_key=key,
-            )
+            ),
+            hold_for,
         )
         payment._open = True
         try:
@@ -424,7 +458,7 @@ class ChargeMethods(UserBase):
                 hold_for=hold_for,
                 idempotency_key=key,
             )
-        payment = self._payment(charged)
+        payment = self._payment(charged, hold_for)
         payment._open = True
         try:
             await anyio.lowlevel.checkpoint_if_cancelled()
@@ -465,8 +499,8 @@ def finish(payment: Payment, key: str) -> Flow[types.Transaction]:
 
 def _confirm_transaction(payment: Payment, key: str) -> Flow[types.Transaction]:
     """Confirm a charge made with `key` at its price (again, with the same key, when the
-    outcome is unknown and the service honours keys); on failure the charge stays
-    pending, unless its hold lapsed."""
+    outcome is unknown and the service honours keys); on failure the error says what
+    became of the charge."""
     price = payment.price if payment.price != payment.held else None
     try:
         with settlement.reported_as(key):
@@ -474,7 +508,7 @@ def _confirm_transaction(payment: Payment, key: str) -> Flow[types.Transaction]:
                 payment.id, operations.step_key(key, "confirm"), price
             )
     except AccountingError as exc:
-        _still_pending(exc, payment)
+        yield from _what_became_of(exc, payment)
         raise
     return confirmed
 
@@ -505,11 +539,25 @@ def _settle(
 ) -> None:
     """Record the cancel that followed `exc`; if it failed, keep both errors visible."""
     if isinstance(cancelled, HoldExpiredError):
-        exc.add_note(f"The hold of charge {payment.id} had lapsed already: nothing moved.")
+        exc.add_note(
+            f"The hold of charge {payment.id} had lapsed already{_cut_short(payment)}: "
+            "nothing moved."
+        )
     elif isinstance(cancelled, AccountingError):
         exc.add_note(f"Cancelling transaction {payment.id} failed too: {cancelled}")
     else:
         payment.transaction = cancelled
+
+
+def _cut_short(payment: Payment) -> str:
+    """When the payer's token cut the hold short, the words that say so."""
+    if not payment.hold_cut_short:
+        return ""
+    assert payment.expires_at is not None
+    return (
+        f" (the payer's token let it hold only until {payment.expires_at.isoformat()}, "
+        f"sooner than the hold_for={payment._hold_for} asked)"
+    )
 
 
 def _interrupted(exc: BaseException, payment: Payment) -> None:
@@ -521,16 +569,51 @@ def _interrupted(exc: BaseException, payment: Payment) -> None:
     )
 
 
-def _still_pending(exc: AccountingError, payment: Payment) -> None:
-    """Say what became of a charge whose confirmation failed after the work was done."""
+def _what_became_of(exc: AccountingError, payment: Payment) -> Flow[None]:
+    """Say, as a note on `exc`, what became of a charge whose confirmation failed after
+    the work was done. Only a lapsed hold proves it by itself; else the charge is looked
+    up (and `payment.transaction` updated), since a failed confirmation does not mean a
+    pending charge: a replay of the same key at another price finds it completed."""
     if isinstance(exc, HoldExpiredError):
+        if payment.hold_cut_short:
+            what = (
+                "ask the payer for a token that lives longer (expires_in=), or check "
+                "payment.hold_cut_short before long work"
+            )
+        else:
+            what = "pass a longer hold_for= (at most 24 hours, and within the token's life)"
         exc.add_note(
-            f"The hold of charge {payment.id} lapsed before the work ended, so nothing "
-            "moved: pass a longer hold_for= (at most 24 hours, and within the token's life)."
+            f"The hold of charge {payment.id} lapsed before the work ended"
+            f"{_cut_short(payment)}, so nothing moved: {what}."
         )
         return
-    exc.add_note(
-        f"The charge {payment.id} stays pending, since the work was delivered: retry "
-        f"confirm_transaction({payment.id!r}) later, or cancel_transaction() it; do not "
-        "charge again."
-    )
+    try:
+        found = yield from result_of(operations.get_transaction(payment.id))
+    except AccountingError:
+        exc.add_note(
+            f"The charge {payment.id} may still be pending (get_transaction"
+            f"({payment.id!r}) says): the work was delivered, so if it is, retry "
+            f"confirm_transaction({payment.id!r}) later, or cancel_transaction() it; do "
+            "not charge again."
+        )
+        return
+    if found.id != payment.id:  # not the charge asked for: say nothing of it
+        return
+    payment.transaction = found
+    if found.status is types.TransactionStatus.COMPLETED:
+        held = found.authorized_amount
+        of = f" of the {money(held)} held" if held is not None and held != found.amount else ""
+        exc.add_note(
+            f"The charge {payment.id} is completed already, at {money(found.amount)}{of}: "
+            "it was settled before (a charge repeated with the same idempotency_key is "
+            "settled once, at its first price), and nothing more moved."
+        )
+    elif found.status is types.TransactionStatus.CANCELLED:
+        why = "its hold lapsed" if found.cancel_reason == "expired" else "it was cancelled"
+        exc.add_note(f"The charge {payment.id} is cancelled ({why}): nothing moved.")
+    else:
+        exc.add_note(
+            f"The charge {payment.id} stays pending, since the work was delivered: retry "
+            f"confirm_transaction({payment.id!r}) later, or cancel_transaction() it; do "
+            "not charge again."
+        )

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -19,6 +19,9 @@ from syftbox_accounting.accounting import settlement
 from syftbox_accounting.accounting.base import UserBase, other_account
 from syftbox_accounting.service_client import twin
 from syftbox_accounting.transport import Flow, result_of
+
+if TYPE_CHECKING:
+    from syftbox_accounting.http402.budget import Reservation
 
 __all__ = ["PaymentMethods"]
 
@@ -46,12 +49,20 @@ class PaymentMethods(UserBase):
         yield from other_account(self, recipient, "recipient_email")
         # The budget counts the token at its limit before it exists (`budgeted=False`:
         # the paying clients counted it themselves).
-        reservation = self._reserve_budget(recipient, limit) if budgeted else None
+        reserving = self._reserving(recipient, limit) if budgeted else None
+        reservation: Reservation | None = (yield reserving) if reserving is not None else None
         try:
             token = yield from result_of(call)
-        except BaseException:
+        except BaseException as exc:
             if reservation is not None:
-                reservation.release()  # no token reached us: nobody can charge it
+                from syftbox_accounting.http402.budget import releasing
+
+                # No token reached us: nobody can charge it.
+                release = releasing((reservation,))
+                if isinstance(exc, GeneratorExit):
+                    release.call()  # a flow being closed takes no step
+                else:
+                    yield release
             raise
         self._transport.remember_secret(token)
         return token

@@ -32,9 +32,10 @@ from typing import Any
 
 from syftbox_accounting import credential_files, errors, validation
 from syftbox_accounting.errors import BudgetExceededError, InvalidInputError
+from syftbox_accounting.flows import Local
 from syftbox_accounting.render import money
 
-__all__ = ["Budget", "LedgerEntry", "Reservation"]
+__all__ = ["Budget", "LedgerEntry", "Reservation", "booking", "releasing"]
 
 HOUR = 3600.0
 DAY = 86400.0
@@ -323,6 +324,25 @@ class Budget:
             ],
         }
         credential_files.atomic_write(self.ledger_file, json.dumps(doc, indent=1).encode())
+
+
+def booking(call: Callable[[], Any], budgets: Iterable[Budget]) -> Local:
+    """The flow step that counts a payment in `budgets` with `call` (reserve, settle or
+    release): blocking when one of them keeps a ledger file, which is written with
+    fsync, so that async drivers do it in a worker thread. Every ledger write of a flow
+    goes through it."""
+    return Local(call, blocking=any(b.ledger_file is not None for b in budgets))
+
+
+def releasing(reservations: Iterable[Reservation]) -> Local:
+    """The `booking` step that releases `reservations`: no token was made."""
+    held = tuple(reservations)
+
+    def release() -> None:
+        for reservation in held:
+            reservation.release()
+
+    return booking(release, (r._budget for r in held))
 
 
 def _refuse(

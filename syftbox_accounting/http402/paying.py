@@ -4,7 +4,9 @@ bounded to the challenge's amount and expiry, and sending the request once more 
 it.
 
 One core, `Payer.pay`, a generator that yields the I/O it needs (send a request, make
-a token, look a charge up, count in the budgets, close an answer) and is driven by two
+a token, look a charge up, count in the budgets (a `flows.Local` step, which the async
+driver does in a worker thread when a budget keeps a file), close an answer) and is
+driven by two
 thin drivers, `PayingTransport` and `AsyncPayingTransport`, as the library's flows are
 (pympp's own transport is async only). The core keeps what must hold across calls: the
 challenges it paid (a challenge is paid once), and the credential of a paid request
@@ -33,8 +35,9 @@ from syftbox_accounting.errors import (
     InvalidInputError,
     PaymentError,
 )
+from syftbox_accounting.flows import Local, done_async
 from syftbox_accounting.http402 import method
-from syftbox_accounting.http402.budget import Budget, Reservation
+from syftbox_accounting.http402.budget import Budget, Reservation, booking, releasing
 from syftbox_accounting.http402.receipt import RECEIPT_EXTENSION
 from syftbox_accounting.render import money
 from syftbox_accounting.transport import Flow, result_of
@@ -79,22 +82,11 @@ class _Ask:
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class _Book:
-    """Count a payment in the budgets with `call`: the driver answers with its result.
-    A budget kept in a file writes it (with fsync): the async driver does that in a
-    worker thread (`on_disk`), so that the event loop never waits on the disk (but for
-    a reservation released as an error goes by: no step may be taken then)."""
-
-    call: Callable[[], Any]
-    on_disk: bool
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
 class _Close:
     response: httpx.Response
 
 
-_Step = _Send | _Mint | _Ask | _Book | _Close
+_Step = _Send | _Mint | _Ask | Local | _Close
 PayFlow = Generator[_Step, Any, httpx.Response]
 
 
@@ -129,7 +121,6 @@ class Payer:
         self.client = client
         # The client's own budget always applies; `budget` adds its limits.
         self.budgets = tuple(dict.fromkeys(b for b in (budget, client._budget) if b is not None))
-        self._on_disk = any(b.ledger_file is not None for b in self.budgets)
         self.allowed_origins = _origins(allowed_origins)
         self._lock = threading.Lock()
         self._paid: dict[str, float] = {}  # challenge id -> when it expires
@@ -273,8 +264,8 @@ class Payer:
                 self._paid[challenge.id] = offer.expires.timestamp()
         if paid_meanwhile:
             # By a concurrent request: its mark stays, so that no later one pays it too.
-            for reservation in reservations:
-                reservation.release()
+            if reservations:
+                yield releasing(reservations)
             raise _refused(
                 f"Challenge {challenge.id} was paid already, by another request of this "
                 "client sent at the same time.",
@@ -287,10 +278,14 @@ class Payer:
             )
             token: validation.Hidden = yield _Mint(flow)
         except BaseException as exc:
-            for reservation in reservations:
-                reservation.release()
             with self._lock:
                 self._paid.pop(challenge.id, None)
+            if reservations:
+                release = releasing(reservations)
+                if isinstance(exc, GeneratorExit):
+                    release.call()  # a flow being closed takes no step
+                else:
+                    yield release
             if isinstance(exc, Exception):
                 # The error names create_transaction_token, which the caller did not call.
                 exc.add_note(
@@ -399,8 +394,8 @@ class Payer:
         response.extensions = {**response.extensions, RECEIPT_EXTENSION: shown}
         return True
 
-    def _book(self, call: Callable[[], Any]) -> _Book:
-        return _Book(call, self._on_disk)
+    def _book(self, call: Callable[[], Any]) -> Local:
+        return booking(call, self.budgets)
 
     def _count(self, paid: _Paid, spent: Decimal) -> Generator[_Step, Any, None]:
         """Settle the payment's reservations at `spent` (0 releases them)."""
@@ -488,7 +483,7 @@ class PayingTransport(httpx.BaseTransport):
             return validation.Hidden(self.payer.client._run(step.flow))
         if isinstance(step, _Ask):
             return self.payer.client._run(step.flow)
-        if isinstance(step, _Book):
+        if isinstance(step, Local):
             return step.call()
         step.response.close()
         return None
@@ -527,24 +522,13 @@ class AsyncPayingTransport(httpx.AsyncBaseTransport):
             return validation.Hidden(await self.payer.client._run_async(step.flow))
         if isinstance(step, _Ask):
             return await self.payer.client._run_async(step.flow)
-        if isinstance(step, _Book):
-            return await _booked(step)
+        if isinstance(step, Local):
+            return await done_async(step)
         await step.response.aclose()
         return None
 
     async def aclose(self) -> None:
         await self._inner.aclose()
-
-
-async def _booked(step: _Book) -> Any:
-    """`step` done by the async driver: in a worker thread when it writes a file."""
-    if not step.on_disk:
-        return step.call()
-    import anyio  # only async programs pay for loading it
-
-    # Shielded: a payment counted must not be lost to a deadline meanwhile.
-    with anyio.CancelScope(shield=True):
-        return await anyio.to_thread.run_sync(step.call)
 
 
 def http_client(

@@ -584,9 +584,12 @@ def test_charging_leaves_the_charge_pending_when_confirm_fails(
 ) -> None:
     # The work was delivered, so a failed confirm is raised and the charge stays
     # PENDING (it may be confirmed later); unlike transfer(), nothing is cancelled,
-    # and the error says so.
+    # and the error says so, once the charge's state is looked up.
     _created(httpx_mock, PENDING)
     _confirm_refused(httpx_mock, "Insufficient funds.")
+    httpx_mock.add_response(
+        method="GET", url=f"{BASE}/transactions/{PENDING['id']}", json={"transaction": PENDING}
+    )
     client = user_client()
     op = OPS_BY_ID["charging"]
     with pytest.raises(InsufficientFundsError) as caught:
@@ -596,4 +599,23 @@ def test_charging_leaves_the_charge_pending_when_confirm_fails(
     assert [r.url.path for r in httpx_mock.get_requests()] == [
         "/transaction/create",
         "/transaction/confirm",
+        f"/transactions/{PENDING['id']}",
     ]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_charging_whose_charge_cannot_be_looked_up_says_it_may_be_pending(
+    httpx_mock: HTTPXMock, kind: str
+) -> None:
+    # A failed confirm does not prove the charge pending; when the lookup fails too
+    # (the public service has no lookup by id), the note says what to check.
+    _created(httpx_mock, PENDING)
+    _confirm_refused(httpx_mock, "Insufficient funds.")
+    httpx_mock.add_response(
+        method="GET", url=f"{BASE}/transactions/{PENDING['id']}", status_code=404
+    )
+    with pytest.raises(InsufficientFundsError) as caught:
+        run(kind, user_client(), OPS_BY_ID["charging"])
+    notes = " ".join(caught.value.__notes__)
+    assert f"may still be pending (get_transaction('{PENDING['id']}') says)" in notes
+    assert "stays pending" not in notes

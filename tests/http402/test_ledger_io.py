@@ -12,7 +12,7 @@ import anyio
 import httpx
 import pytest
 
-from syftbox_accounting import AccountingClient, Budget, BudgetExceededError
+from syftbox_accounting import AccountingClient, Budget, BudgetExceededError, NotFoundError
 from syftbox_accounting.testing.harness import AccountingTestService
 from tests.http402.conftest import PAID_URL, PRICE, PaidService
 from tests.http402.test_paying import SERVICE_URL, FakeService
@@ -95,3 +95,97 @@ async def test_concurrent_async_payments_never_overspend_a_budget_kept_in_a_file
                 group.start_soon(pay)
     assert sorted(outcomes, key=str) == [200] * 2 + ["per_hour"] * 3
     assert Budget(ledger_file=ledger).spent() == Decimal("0.50")
+
+
+# Every ledger write of an async path goes through one step (`flows.Local`, made by
+# `budget.booking`): a token made by the client itself, and a reservation released
+# because no token was made, write the file off the event loop too.
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("exists", [True, False])
+async def test_an_async_token_writes_the_clients_ledger_off_the_event_loop(
+    accounting_service: AccountingTestService,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    exists: bool,
+) -> None:
+    ledger = tmp_path / "ledger.json"
+    budget = Budget(per_day=1, ledger_file=ledger)
+    writers = _watched(budget, monkeypatch)
+    payer = accounting_service.create_account(balance=2).with_options(budget=budget)
+    if exists:
+        recipient = accounting_service.create_account(balance=0).get_email()
+        await payer.create_transaction_token(recipient, max_amount=Decimal("0.25"))
+        assert len(writers) == 1  # reserved; the token's outcome is not known yet
+    else:
+        with pytest.raises(NotFoundError):
+            await payer.create_transaction_token("nobody@example.com", max_amount=Decimal("0.25"))
+        assert len(writers) == 2  # reserved, then released: no token was made
+    assert threading.current_thread() not in writers
+    assert Budget(ledger_file=ledger).spent() == (Decimal("0.25") if exists else 0)
+
+
+@pytest.mark.anyio
+async def test_a_cancelled_async_token_releases_the_ledger_off_the_event_loop(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ledger = tmp_path / "ledger.json"
+    budget = Budget(per_day=1, ledger_file=ledger)
+    writers = _watched(budget, monkeypatch)
+    sent = anyio.Event()
+
+    async def never_answers(request: httpx.Request) -> httpx.Response:
+        sent.set()
+        await anyio.sleep_forever()
+        raise AssertionError("unreachable")
+
+    http = httpx.AsyncClient(transport=httpx.MockTransport(never_answers))
+    payer = AccountingClient(
+        "http://127.0.0.1:9", "alice@example.com", "pw", async_http_client=http, budget=budget
+    )
+    async with anyio.create_task_group() as group:
+
+        async def make() -> None:
+            await payer.create_transaction_token("bob@example.com", max_amount=Decimal("0.25"))
+
+        group.start_soon(make)
+        await sent.wait()
+        group.cancel_scope.cancel()
+    assert len(writers) == 2  # reserved, then released as the cancellation went by
+    assert threading.current_thread() not in writers
+    assert Budget(ledger_file=ledger).spent() == 0
+    await http.aclose()
+
+
+def test_a_sync_token_writes_the_clients_ledger_in_the_callers_thread(
+    accounting_service: AccountingTestService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    budget = Budget(per_day=1, ledger_file=tmp_path / "ledger.json")
+    writers = _watched(budget, monkeypatch)
+    payer = accounting_service.create_account(balance=2).with_options(budget=budget)
+    with pytest.raises(NotFoundError):
+        payer.create_transaction_token_sync("nobody@example.com", max_amount=Decimal("0.25"))
+    assert writers == [threading.current_thread()] * 2
+    assert budget.spent() == 0
+
+
+@pytest.mark.anyio
+async def test_the_async_paying_client_releases_a_failed_mint_off_the_event_loop(
+    accounting_service: AccountingTestService,
+    payer: AccountingClient,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    ledger = tmp_path / "ledger.json"
+    budget = Budget(per_day=1, ledger_file=ledger)
+    writers = _watched(budget, monkeypatch)
+    fake = FakeService("nobody@example.com", accounting_service.url)  # no such account
+    async with payer.paying_http_client_async(
+        budget=budget, transport=fake.transport, base_url=SERVICE_URL
+    ) as http:
+        with pytest.raises(NotFoundError):
+            await http.get("/")
+    assert len(writers) == 2  # reserved, then released: no token was made
+    assert threading.current_thread() not in writers
+    assert Budget(ledger_file=ledger).spent() == 0
