@@ -9,6 +9,7 @@ import uuid
 import anyio
 
 from syftbox_accounting import AccountingClient
+from syftbox_accounting.render import money  # dollars as the library shows them
 
 
 async def main() -> None:
@@ -20,7 +21,7 @@ async def main() -> None:
         balance = await payer.get_account_balance_async()
         token = await payer.create_transaction_token(service.get_email())
         info = await payer.get_account_info()  # account, usage and 10 newest, at once
-        print(f"Balance: ${balance}; spent so far: ${info['usage']['total_spent']}")
+        print(f"Balance: {money(balance)}; spent so far: {money(info['usage']['total_spent'])}")
         print("token for the service:", token[:16] + "...")
 
 

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 import anyio
 
 from syftbox_accounting import AccountingClient, Budget, BudgetExceededError, receipt_of
+from syftbox_accounting.render import money  # dollars as the library shows them
 
 
 @contextlib.contextmanager
@@ -36,8 +37,11 @@ def paid_service() -> Iterator[str]:
 def pay_sync(agent: AccountingClient, url: str, budget: Budget) -> None:
     with agent.paying_http_client(budget=budget, allowed_origins=[url], base_url=url) as http:
         answer = http.post("/summarize", json={"text": "Quarterly results, in detail."})
+        if answer.status_code == 402:  # still unpaid: the agent's funds, a bad token
+            print("sync: refused:", answer.json()["detail"])
+            return
         receipt = receipt_of(answer)
-        print("sync:", answer.json()["summary"], f"paid ${receipt.amount}, {receipt.intent}")
+        print("sync:", answer.json()["summary"], f"paid {money(receipt.amount)}, {receipt.intent}")
 
 
 async def pay_async(agent: AccountingClient, url: str, budget: Budget) -> None:
@@ -45,8 +49,11 @@ async def pay_async(agent: AccountingClient, url: str, budget: Budget) -> None:
         budget=budget, allowed_origins=[url], base_url=url, timeout=30
     ) as http:
         answer = await http.post("/generate", json={"prompt": "Write me a poem"})
+        if answer.status_code == 402:
+            print("async: refused:", answer.json()["detail"])
+            return
         receipt = receipt_of(answer)
-        print(f"async: {answer.json()['tokens']} tokens, paid ${receipt.amount}")
+        print(f"async: {answer.json()['tokens']} tokens, paid {money(receipt.amount)}")
 
 
 with paid_service() as url:
@@ -63,5 +70,5 @@ with paid_service() as url:
     except BudgetExceededError as refused:
         print(f"refused by the budget ({refused.limit}): nothing was paid")
 
-    print(f"Spent today: ${budget.spent()}")
-    print(f"Agent balance: ${agent.get_account_balance()}")
+    print(f"Spent today: {money(budget.spent())}")
+    print(f"Agent balance: {money(agent.get_account_balance())}")
