@@ -380,10 +380,11 @@ def number(value: Any, name: str = "amount") -> Any:
     return value
 
 
-def amount(value: Any, name: str = "amount") -> Decimal:
+def amount(value: Any, name: str = "amount", *, maximum: Decimal = MAX_AMOUNT) -> Decimal:
     """An amount of US dollars: an int, float or Decimal (or another number type, see
-    `number`), > 0, at most 1e9, with at most 6 decimal places. Floats are read as
-    their shortest decimal form, so ``0.1`` means exactly 0.1."""
+    `number`), > 0, at most `maximum` (1e9, what one request may move), with at most 6
+    decimal places. Floats are read as their shortest decimal form, so ``0.1`` means
+    exactly 0.1."""
     value = number(value, name)
     if isinstance(value, str):
         # The text is not echoed: a string in the wrong place may be a token.
@@ -409,15 +410,15 @@ def amount(value: Any, name: str = "amount") -> Decimal:
         raise InvalidInputError(f"{name} must be greater than 0, got {_decimal_text(exact)}.")
     # Before any arithmetic or formatting: a Decimal such as 1e999999999 would make
     # both fail or eat memory, and a message must not echo a million digits.
-    if exact.adjusted() > 9:
-        raise InvalidInputError(f"{name} must be at most {MAX_AMOUNT}, got {_decimal_text(exact)}.")
+    if exact.adjusted() > maximum.adjusted():
+        raise InvalidInputError(f"{name} must be at most {maximum}, got {_decimal_text(exact)}.")
     if exact.adjusted() < -AMOUNT_PLACES or len(exact.as_tuple().digits) > 30:
         raise InvalidInputError(
             f"{name} {_decimal_text(exact)} is too precise: use at most {AMOUNT_PLACES} "
             "decimal places (one micro-dollar)."
         )
-    if exact > MAX_AMOUNT:
-        raise InvalidInputError(f"{name} must be at most {MAX_AMOUNT}, got {exact:f}.")
+    if exact > maximum:
+        raise InvalidInputError(f"{name} must be at most {maximum}, got {exact:f}.")
     if exact != exact.quantize(Decimal(1).scaleb(-AMOUNT_PLACES)):
         raise InvalidInputError(
             f"{name} {exact:f} is too precise: use at most {AMOUNT_PLACES} decimal places "
