@@ -9,7 +9,11 @@ payment can be refunded.
 import uuid
 from decimal import Decimal
 
-from syftbox_accounting import AccountingClient, PaymentError
+from syftbox_accounting import (
+    AccountingClient,
+    PaymentError,
+    format_money,  # dollars as the library shows them
+)
 
 PRICE_PER_TOKEN = Decimal("0.001")
 MOST_A_QUERY_COSTS = Decimal("0.50")  # what one query may cost at most: the hold
@@ -40,7 +44,8 @@ def handle(prompt: str, payer_email: str, token: str) -> str:
     except ValueError as exc:
         return f"query failed, nothing charged: {exc}"
     tx = payment.transaction
-    return f"{answer!r}: charged ${tx.amount} of the ${tx.authorized_amount} held"
+    charged, held = format_money(tx.amount), format_money(tx.authorized_amount)
+    return f"{answer!r}: charged {charged} of the {held} held"
 
 
 before = payer.get_account().balance
@@ -49,10 +54,14 @@ print(handle("eight words that cost one hundred thirty six tokens", payer.get_em
 token = payer.create_transaction_token_sync(service.get_email(), max_amount=MOST_A_QUERY_COSTS)
 print(handle("", payer.get_email(), token))  # fails: the hold is released
 after = payer.get_account()
-print(f"Payer paid: ${before - after.balance}; available balance: ${after.available_balance}")
+paid, available = format_money(before - after.balance), format_money(after.available_balance)
+print(f"Payer paid: {paid}; available: {available}")
 
 # Over-charged? The service gives money back, linked to the payment.
-paid = service.get_transaction_history(1, status="COMPLETED")[0]
-refund = service.refund_transaction(paid.id, amount=Decimal("0.036"), reason="goodwill")
-print(f"Refunded ${refund.amount} of payment {refund.refund_of}")
-print(f"Payer balance: ${payer.get_account_balance()}")
+paid = service.get_transaction_history(1, status="COMPLETED")
+if paid:
+    refund = service.refund_transaction(paid[0].id, amount=Decimal("0.036"), reason="goodwill")
+    print(f"Refunded {format_money(refund.amount)} of payment {refund.refund_of}")
+else:  # every charge was refused (a service that gives new accounts no credit)
+    print("Nothing was paid, so nothing to refund.")
+print(f"Payer balance: {format_money(payer.get_account_balance())}")

@@ -20,7 +20,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from syftbox_accounting import AccountingClient, payment_of, receipt_of, require_payment
+from syftbox_accounting import (
+    AccountingClient,
+    format_money,  # dollars as the library shows them
+    payment_of,
+    receipt_of,
+    require_payment,
+)
 
 PRICE_PER_TOKEN = Decimal("0.000002")  # $2 per million tokens
 
@@ -79,11 +85,18 @@ if __name__ == "__main__":
         payer.register_accounting(f"payer-{uuid.uuid4().hex[:8]}@example.com")
         with payer.paying_http_client(base_url=running.url, timeout=30) as http:
             summary = http.post("/summarize", json={"text": "A long report on accounting."})
-            print(summary.json()["summary"], f"(paid ${receipt_of(summary).amount})")
+            if summary.status_code == 402:  # still unpaid: the payer's funds, a bad token
+                print("summary refused:", summary.json()["detail"])
+            else:
+                paid = format_money(receipt_of(summary).amount)
+                print(summary.json()["summary"], f"(paid {paid})")
             text = http.post("/generate", json={"prompt": "Once upon a time"})
-            receipt = receipt_of(text)
-            print(
-                f"{text.json()['tokens']} tokens: paid ${receipt.amount} of the "
-                f"${receipt.max_amount} held"
-            )
-    print(f"Service balance: ${accounting.get_account_balance()}")
+            if text.status_code == 402:
+                print("generation refused:", text.json()["detail"])
+            else:
+                receipt = receipt_of(text)
+                print(
+                    f"{text.json()['tokens']} tokens: paid {format_money(receipt.amount)} of the "
+                    f"{format_money(receipt.max_amount)} held"
+                )
+    print(f"Service balance: {format_money(accounting.get_account_balance())}")

@@ -8,7 +8,10 @@ import uuid
 
 import anyio
 
-from syftbox_accounting import AccountingClient
+from syftbox_accounting import (
+    AccountingClient,
+    format_money,  # dollars as the library shows them
+)
 
 
 async def main() -> None:
@@ -20,7 +23,8 @@ async def main() -> None:
         balance = await payer.get_account_balance_async()
         token = await payer.create_transaction_token(service.get_email())
         info = await payer.get_account_info()  # account, usage and 10 newest, at once
-        print(f"Balance: ${balance}; spent so far: ${info['usage']['total_spent']}")
+        spent = format_money(info["usage"]["total_spent"])
+        print(f"Balance: {format_money(balance)}; spent so far: {spent}")
         print("token for the service:", token[:16] + "...")
 
 

@@ -15,7 +15,13 @@ from collections.abc import Iterator
 
 import anyio
 
-from syftbox_accounting import AccountingClient, Budget, BudgetExceededError, receipt_of
+from syftbox_accounting import (
+    AccountingClient,
+    Budget,
+    BudgetExceededError,
+    format_money,  # dollars as the library shows them
+    receipt_of,
+)
 
 
 @contextlib.contextmanager
@@ -36,8 +42,15 @@ def paid_service() -> Iterator[str]:
 def pay_sync(agent: AccountingClient, url: str, budget: Budget) -> None:
     with agent.paying_http_client(budget=budget, allowed_origins=[url], base_url=url) as http:
         answer = http.post("/summarize", json={"text": "Quarterly results, in detail."})
+        if answer.status_code == 402:  # still unpaid: the agent's funds, a bad token
+            print("sync: refused:", answer.json()["detail"])
+            return
         receipt = receipt_of(answer)
-        print("sync:", answer.json()["summary"], f"paid ${receipt.amount}, {receipt.intent}")
+        print(
+            "sync:",
+            answer.json()["summary"],
+            f"paid {format_money(receipt.amount)}, {receipt.intent}",
+        )
 
 
 async def pay_async(agent: AccountingClient, url: str, budget: Budget) -> None:
@@ -45,8 +58,11 @@ async def pay_async(agent: AccountingClient, url: str, budget: Budget) -> None:
         budget=budget, allowed_origins=[url], base_url=url, timeout=30
     ) as http:
         answer = await http.post("/generate", json={"prompt": "Write me a poem"})
+        if answer.status_code == 402:
+            print("async: refused:", answer.json()["detail"])
+            return
         receipt = receipt_of(answer)
-        print(f"async: {answer.json()['tokens']} tokens, paid ${receipt.amount}")
+        print(f"async: {answer.json()['tokens']} tokens, paid {format_money(receipt.amount)}")
 
 
 with paid_service() as url:
@@ -63,5 +79,5 @@ with paid_service() as url:
     except BudgetExceededError as refused:
         print(f"refused by the budget ({refused.limit}): nothing was paid")
 
-    print(f"Spent today: ${budget.spent()}")
-    print(f"Agent balance: ${agent.get_account_balance()}")
+    print(f"Spent today: {format_money(budget.spent())}")
+    print(f"Agent balance: {format_money(agent.get_account_balance())}")

@@ -6,7 +6,11 @@ delivered, cancelled (nothing moves) when it raises.
 
 import uuid
 
-from syftbox_accounting import AccountingClient, PaymentError
+from syftbox_accounting import (
+    AccountingClient,
+    PaymentError,
+    format_money,  # dollars as the library shows them
+)
 
 run = uuid.uuid4().hex[:8]
 service = AccountingClient()
@@ -26,10 +30,10 @@ def handle(query: str, payer_email: str, token: str) -> str:
             answer = summarize(query)  # raises? the charge is cancelled
     except PaymentError as exc:  # a bad, expired or spent token; a payer who can't pay
         return f"payment refused: {exc.summary}"
-    return f"{answer} (charged ${payment.amount}, {payment.transaction.status.value})"
+    return f"{answer} (charged {format_money(payment.amount)}, {payment.transaction.status.value})"
 
 
 token = payer.create_transaction_token_sync(service.get_email())
 print(handle("A long document about accounting on SyftBox.", payer.get_email(), token))
 print(handle("The same token again.", payer.get_email(), token))  # spent: refused
-print(f"Payer balance: ${payer.get_account_balance()}")
+print(f"Payer balance: {format_money(payer.get_account_balance())}")

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from syftbox_accounting.http402.budget import Budget
     from syftbox_accounting.http402.paywall import payment_of, require_payment
     from syftbox_accounting.http402.receipt import PaymentReceipt, receipt_of
+    from syftbox_accounting.render import format_money
     from syftbox_accounting.response_info import ResponseInfo
     from syftbox_accounting.transport import RetryPolicy
     from syftbox_accounting.types import (
@@ -73,6 +74,7 @@ _HOMES = {
     "PaymentError": "errors",
     "ServiceException": "errors",
     "RetryPolicy": "transport",
+    "format_money": "render",
     # Paying and charging over HTTP (the paywall needs the [http402] extra).
     "Budget": "http402.budget",
     "PaymentReceipt": "http402.receipt",
@@ -130,6 +132,7 @@ __all__ = [
     "User",
     "UserAccount",
     "__version__",
+    "format_money",
     "payment_of",
     "receipt_of",
     "require_payment",

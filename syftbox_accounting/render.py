@@ -60,11 +60,16 @@ def wait_text(seconds: float) -> str:
     return f"{hours} h {minutes} min" if minutes else f"{hours} h"
 
 
-def money(value: Decimal) -> str:
-    """Dollars as text, e.g. ``$12.50``, ``-$3.00`` or ``$0.000125``."""
-    size = abs(value)
+def money(value: Decimal | float) -> str:
+    """Dollars as text, e.g. ``$12.50``, ``-$3.00`` or ``$0.000125``. A float (the
+    seed's `get_account_balance()` returns one) is read as it prints: ``0.1`` is 10 cents."""
+    size = abs(value if isinstance(value, Decimal) else Decimal(str(value)))
     text = f"{size:,.2f}" if size == size.quantize(Decimal("0.01")) else f"{size:,f}"
     return f"-${text}" if value < 0 else f"${text}"
+
+
+# The public name (`syftbox_accounting.format_money`): dollars as the library shows them.
+format_money = money
 
 
 def text_table(

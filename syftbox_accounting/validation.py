@@ -11,6 +11,7 @@ import functools
 import inspect
 import ipaddress
 import math
+import numbers
 import os
 import re
 import unicodedata
@@ -345,10 +346,48 @@ def transaction_id(
     return _an_id(value, name, what, MAX_TRANSACTION_ID_LENGTH, keys_listing)
 
 
-def amount(value: Any, name: str = "amount") -> Decimal:
-    """An amount of US dollars: an int, float or Decimal, > 0, at most 1e9, with at
-    most 6 decimal places. Floats are read as their shortest decimal form, so
-    ``0.1`` means exactly 0.1."""
+def number(value: Any, name: str = "amount") -> Any:
+    """`value` as an int, float or Decimal when it is a number of another type, else as
+    it is (for the caller to refuse). Any `numbers.Integral` (numpy's ``int64``) is its
+    int. A real number of another precision (numpy's ``float32``, ``float16``) is read
+    as it prints, its shortest text that reads back as the same value (``0.1``, not the
+    0.10000000149011612 a float makes of it), checked by reading that text back with its
+    own type; one that does not read back is refused, saying how to convert it. bool
+    stays a bool.
+
+    Raises:
+        InvalidInputError: a real number whose text is not the number it is.
+    """
+    if isinstance(value, bool | int | float | Decimal | str):
+        return value
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real) and not isinstance(value, numbers.Rational):
+        text = str(value)
+        reader: Callable[[str], object] = type(value)  # numpy's float32("0.1")
+        try:
+            exact = Decimal(text)
+            same = exact.is_finite() and reader(text) == value
+        except Exception:  # any text, or any type, that does not read back: refused below
+            same = False
+        if same:
+            return exact
+        if not math.isfinite(float(value)):
+            return float(value)  # refused as the float it is: "must be a finite number"
+        raise InvalidInputError(
+            f"{name} is a {_type_name(value)} whose text does not read back as its value: "
+            "convert it to a Decimal of the price you mean, such as Decimal(str(x)), or "
+            "to a float64."
+        )
+    return value
+
+
+def amount(value: Any, name: str = "amount", *, maximum: Decimal = MAX_AMOUNT) -> Decimal:
+    """An amount of US dollars: an int, float or Decimal (or another number type, see
+    `number`), > 0, at most `maximum` (1e9, what one request may move), with at most 6
+    decimal places. Floats are read as their shortest decimal form, so ``0.1`` means
+    exactly 0.1."""
+    value = number(value, name)
     if isinstance(value, str):
         # The text is not echoed: a string in the wrong place may be a token.
         raise InvalidInputError(
@@ -373,15 +412,15 @@ def amount(value: Any, name: str = "amount") -> Decimal:
         raise InvalidInputError(f"{name} must be greater than 0, got {_decimal_text(exact)}.")
     # Before any arithmetic or formatting: a Decimal such as 1e999999999 would make
     # both fail or eat memory, and a message must not echo a million digits.
-    if exact.adjusted() > 9:
-        raise InvalidInputError(f"{name} must be at most {MAX_AMOUNT}, got {_decimal_text(exact)}.")
+    if exact.adjusted() > maximum.adjusted():
+        raise InvalidInputError(f"{name} must be at most {maximum}, got {_decimal_text(exact)}.")
     if exact.adjusted() < -AMOUNT_PLACES or len(exact.as_tuple().digits) > 30:
         raise InvalidInputError(
             f"{name} {_decimal_text(exact)} is too precise: use at most {AMOUNT_PLACES} "
             "decimal places (one micro-dollar)."
         )
-    if exact > MAX_AMOUNT:
-        raise InvalidInputError(f"{name} must be at most {MAX_AMOUNT}, got {exact:f}.")
+    if exact > maximum:
+        raise InvalidInputError(f"{name} must be at most {maximum}, got {exact:f}.")
     if exact != exact.quantize(Decimal(1).scaleb(-AMOUNT_PLACES)):
         raise InvalidInputError(
             f"{name} {exact:f} is too precise: use at most {AMOUNT_PLACES} decimal places "
@@ -506,7 +545,7 @@ def captured(
     `cancel` and `refund` name it (a front end names its own commands)."""
     if value is None:
         return None
-    if _is_zero(value):
+    if is_zero(value):
         raise InvalidInputError(
             f"{name} {_negative_text(value)} captures nothing: {cancel} instead (nothing "
             "moves, and what it holds is released)."
@@ -521,7 +560,7 @@ def captured(
 
 def capture(value: Any, held: Decimal, name: str = "amount") -> Decimal:
     """The final price of a charge that holds `held`: 0 (nothing moves) up to `held`."""
-    if _is_zero(value):
+    if is_zero(value):
         return Decimal(0)
     if _is_negative(value):
         raise InvalidInputError(
@@ -539,16 +578,20 @@ def capture(value: Any, held: Decimal, name: str = "amount") -> Decimal:
 
 
 def _negative_text(value: object) -> str:
+    value = number(value)
     return _decimal_text(value) if isinstance(value, Decimal) else _shown(value)
 
 
 def _is_negative(value: object) -> bool:
+    value = number(value)
     if isinstance(value, Decimal):
         return value.is_signed() and not value.is_nan()
     return isinstance(value, int | float) and not isinstance(value, bool) and value < 0
 
 
-def _is_zero(value: object) -> bool:
+def is_zero(value: object) -> bool:
+    """0 in any number form (see `number`)."""
+    value = number(value)
     if isinstance(value, Decimal):
         return value.is_zero()  # False for NaN, which `amount` then refuses
     return isinstance(value, int | float) and not isinstance(value, bool) and value == 0

@@ -374,9 +374,7 @@ def is_zero(value: object) -> bool:
     if isinstance(value, str):
         text = value.strip()
         return _DECIMAL.fullmatch(text) is not None and Decimal(text).is_zero()
-    if isinstance(value, Decimal):
-        return value.is_zero()  # False for NaN, which `_amount` then refuses
-    return isinstance(value, int | float) and not isinstance(value, bool) and value == 0
+    return validation.is_zero(value)
 
 
 def _limit(value: object, name: str) -> Decimal | None:

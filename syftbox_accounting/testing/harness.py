@@ -9,7 +9,7 @@ import itertools
 import json
 import math
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -193,18 +193,41 @@ _TAKEN = (
 
 
 def _balance(balance: object) -> Decimal:
-    """`create_account`'s balance: 0, or an amount as `validation.amount` takes it."""
-    number = isinstance(balance, int | float | Decimal) and not isinstance(balance, bool)
-    if number and balance == 0:
+    """`create_account`'s balance: 0, or an amount as `validation.amount` takes it, up
+    to the most a balance of the reference service holds (more than one credit moves)."""
+    from syftbox_accounting.server.money import MAX_BALANCE_MICROS, MICROS_PER_DOLLAR
+
+    if validation.is_zero(balance):
         return Decimal(0)
+    ceiling = Decimal(MAX_BALANCE_MICROS // MICROS_PER_DOLLAR)
     try:
-        return validation.amount(balance, "balance")
+        return validation.amount(balance, "balance", maximum=ceiling)
     except InvalidInputError:
-        if number and math.isfinite(balance) and balance < 0:  # type: ignore[arg-type,operator]
+        number = validation.number(balance, "balance")
+        if isinstance(number, bool) or not isinstance(number, int | float | Decimal):
+            raise
+        if isinstance(number, Decimal) and not number.is_finite():
+            raise
+        if isinstance(number, float) and not math.isfinite(number):
+            raise
+        if number < 0:
             raise InvalidInputError(
                 f"balance must be 0 or more, got {balance}: it is what the account holds."
             ) from None
+        if number > ceiling:
+            raise InvalidInputError(
+                f"balance must be at most {ceiling:,}, the most a balance of the reference "
+                "service holds."
+            ) from None
         raise
+
+
+def _in_credits(amount: Decimal) -> Iterator[Decimal]:
+    """`amount` as credits of at most what one request may move, in order."""
+    while amount > 0:
+        step = min(amount, validation.MAX_AMOUNT)
+        yield step
+        amount -= step
 
 
 def _key_scopes(api_key: object) -> list[str] | None:
@@ -426,12 +449,14 @@ class AccountingTestService:
         api_key: bool | Iterable[str] = False,
         **options: Any,
     ) -> AccountingClient:
-        """Register an account holding exactly `balance` dollars and return a client
-        configured with it (`options` go to its constructor). The email defaults to a
-        fresh ``user-N@example.com``. The setup is the harness's own: straight through
-        the session's service (in process, with no request, whatever the test's mode;
-        the arguments are checked, and a refusal raised, as `register_accounting` does),
-        and never taken by a fault armed for the code under test.
+        """Register an account holding exactly `balance` dollars (up to the
+        1,000,000,000,000 a balance holds, credited in steps of the most one credit
+        moves) and return a client configured with it (`options` go to its
+        constructor). The email defaults to a fresh ``user-N@example.com``. The setup
+        is the harness's own: straight through the session's service (in process, with
+        no request, whatever the test's mode; the arguments are checked, and a refusal
+        raised, as `register_accounting` does), and never taken by a fault armed for
+        the code under test.
 
         With `api_key` (True for every scope, or the scopes: ``["read", "pay"]``) the
         client authenticates with a new API key of the account instead of its password
@@ -464,8 +489,9 @@ class AccountingTestService:
                 f"balance {balance} is below the service's initial credit {start}: start "
                 "the service with a lower initial credit."
             )
-        if wanted > start:
-            self._session.fund(email, wanted - start)
+        # One credit moves at most 1,000,000,000: a larger balance takes several.
+        for credit in _in_credits(wanted - start):
+            self._session.fund(email, credit)
         # What the setup learnt of the service (its features, that it honours keys), as
         # if the client had registered itself: its first call needs no probe, and a
         # payment whose answer is lost may be sent again.

@@ -5,6 +5,8 @@ message names the parameter and never echoes a password or token."""
 from __future__ import annotations
 
 import datetime
+import numbers
+import struct
 from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal
@@ -20,6 +22,7 @@ from syftbox_accounting import (
     Client,
     InvalidInputError,
     RetryPolicy,
+    validation,
 )
 from tests.facade.helpers import (
     ADMIN_KEY,
@@ -550,6 +553,132 @@ def test_valid_amounts_are_accepted(httpx_mock: HTTPXMock, amount: Any, sent: st
     admin_client().add_balance(EMAIL, amount)
     (request,) = httpx_mock.get_requests()
     assert body_of(request)["amount"] == Decimal(sent)
+
+
+class _NumpyLikeInt64:
+    """An integer that is `numbers.Integral` but not an int, as numpy's int64 is (what
+    `df["cents"].sum()` returns); its repr is not a number."""
+
+    def __init__(self, value: int) -> None:
+        self._value = value
+
+    def __int__(self) -> int:
+        return self._value
+
+    def __index__(self) -> int:
+        return self._value
+
+    def __eq__(self, other: object) -> bool:
+        return self._value == other
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+    def __repr__(self) -> str:
+        return f"np.int64({self._value})"
+
+
+class _NumpyLikeFloat32:
+    """A real number of single precision, as numpy's float32 is: not a float subclass;
+    its value as a float is noisy (0.1 is 0.10000000149011612), its text the shortest
+    that reads back as the same float32 ('0.1'). `text` may be given wrong, for a type
+    whose text is not its value."""
+
+    def __init__(self, value: str | float, text: str | None = None) -> None:
+        self._value = struct.unpack("f", struct.pack("f", float(value)))[0]
+        self._text = text if text is not None else str(value)
+
+    def __float__(self) -> float:
+        return self._value
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, _NumpyLikeFloat32):
+            return self._value == other._value
+        return self._value == other
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+    def __str__(self) -> str:
+        return self._text
+
+    def __repr__(self) -> str:
+        return f"np.float32({self._text})"
+
+
+numbers.Integral.register(_NumpyLikeInt64)
+numbers.Real.register(_NumpyLikeFloat32)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize(
+    ("amount", "sent"),
+    [
+        (_NumpyLikeInt64(5), "5"),
+        (_NumpyLikeInt64(10**9), "1000000000"),
+        (_NumpyLikeFloat32("0.1"), "0.1"),  # as it prints, not 0.10000000149011612
+        (_NumpyLikeFloat32("0.25"), "0.25"),
+        (_NumpyLikeFloat32("1e-06"), "0.000001"),
+    ],
+    ids=repr,
+)
+def test_other_number_types_are_read_as_they_print(
+    httpx_mock: HTTPXMock, kind: str, amount: Any, sent: str
+) -> None:
+    httpx_mock.add_response(
+        method="POST",
+        url=f"{BASE}/user/add-balance",
+        json={"user": {"id": "u", "email": EMAIL, "balance": 1, "organization": None}},
+    )
+    run(kind, admin_client(), call("add_balance", EMAIL, amount))
+    (request,) = httpx_mock.get_requests()
+    assert body_of(request)["amount"] == Decimal(sent)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize(
+    ("amount", "said"),
+    [
+        (_NumpyLikeInt64(0), r"amount must be greater than 0, got 0\."),
+        (_NumpyLikeInt64(-3), r"amount must be greater than 0, got -3\."),
+        (_NumpyLikeInt64(10**9 + 1), r"amount must be at most 1000000000"),
+        (_NumpyLikeFloat32("1e-07"), r"too precise: use at most 6 decimal places"),
+        (_NumpyLikeFloat32("nan"), r"amount must be a finite number, not nan\."),
+        # A type whose text is not its value is not guessed at: how to convert it.
+        (
+            _NumpyLikeFloat32("0.1", text="about a dime"),
+            r"amount is a _NumpyLikeFloat32 whose text does not read back as its value: "
+            r"convert it to a Decimal .*Decimal\(str\(x\)\).*float64",
+        ),
+    ],
+    ids=repr,
+)
+def test_other_number_types_are_checked_as_the_numbers_they_are(
+    kind: str, amount: Any, said: str
+) -> None:
+    with pytest.raises(InvalidInputError, match=said):
+        run(kind, admin_client(), call("add_balance", EMAIL, amount))
+
+
+def test_a_bool_is_still_no_amount_though_it_is_integral() -> None:
+    assert isinstance(True, numbers.Integral)
+    with pytest.raises(
+        InvalidInputError, match=r"must be a number \(int, float or Decimal\), not bool"
+    ):
+        validation.amount(True)
+
+
+def test_a_capture_of_another_number_type_knows_zero_and_negative() -> None:
+    # The checks before `amount` (0 cancels, a negative price is refused) read it too.
+    assert validation.capture(_NumpyLikeInt64(0), Decimal(1)) == 0
+    assert validation.capture(_NumpyLikeFloat32("0.0"), Decimal(1)) == 0
+    assert validation.capture(_NumpyLikeFloat32("0.1"), Decimal(1)) == Decimal("0.1")
+    with pytest.raises(InvalidInputError, match=r"cannot be negative"):
+        validation.capture(_NumpyLikeInt64(-1), Decimal(1))
+    with pytest.raises(InvalidInputError, match=r"captures nothing"):
+        validation.captured(_NumpyLikeFloat32("0.0"))
+    with pytest.raises(InvalidInputError, match=r"must be more than 0, got -0\.5"):
+        validation.captured(_NumpyLikeFloat32("-0.5"))
 
 
 @pytest.mark.parametrize("kind", KINDS)

@@ -346,3 +346,22 @@ def test_show_tells_refunds_apart_from_spending(
     usage = next(line for line in capsys.readouterr().out.splitlines() if "Usage" in line)
     assert "spent $1.23" in usage
     assert "refunds received $0.23" in usage
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (Decimal("0.5"), "$0.50"),
+        (Decimal("-3"), "-$3.00"),
+        (Decimal("0.000125"), "$0.000125"),
+        (Decimal("1234.5"), "$1,234.50"),
+        (100.0, "$100.00"),  # what get_account_balance() returns
+        (0.1, "$0.10"),  # as the float prints, not its binary noise
+        (99.847, "$99.847"),
+        (0, "$0.00"),
+    ],
+)
+def test_money_reads_decimals_and_the_floats_of_balances_alike(
+    value: Decimal | float, shown: str
+) -> None:
+    assert render.money(value) == shown

@@ -163,6 +163,13 @@ def test_an_api_key_costs_the_setup_one_request_and_no_probe(
         ({"balance": False}, r"balance must be a number .* not bool"),
         ({"balance": -1}, r"balance must be 0 or more, got -1"),
         ({"balance": Decimal("-0.5")}, r"balance must be 0 or more, got -0.5"),
+        (
+            {"balance": 10**12 + 1},
+            r"balance must be at most 1,000,000,000,000, the most a balance of the "
+            r"reference service holds\.",
+        ),
+        ({"balance": 10**5000}, r"balance must be at most 1,000,000,000,000, "),
+        ({"balance": Decimal("2000000000.0000001")}, r"balance .* is too precise"),
     ],
 )
 def test_bad_arguments_are_refused_before_any_account_is_made(
@@ -177,6 +184,17 @@ def test_bad_arguments_are_refused_before_any_account_is_made(
     assert made.get_account_balance() == 0.0
     # None is no key, as False: the client holds the password.
     assert harness.create_account(api_key=None, balance=1).get_account_balance() == 1.0
+
+
+@pytest.mark.parametrize(
+    "balance", [Decimal("1000000000.000001"), Decimal("2500000000.25"), 10**12]
+)
+def test_a_balance_above_one_credit_is_made_in_several(
+    harness: AccountingTestService, balance: int | Decimal
+) -> None:
+    # One credit moves at most 1,000,000,000; a balance holds up to 1,000,000,000,000.
+    client = harness.create_account(balance=balance)
+    assert client.get_account().balance == balance
 
 
 def _shown_locals(error: BaseException) -> str:
