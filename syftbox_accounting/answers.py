@@ -128,46 +128,76 @@ def _user(
     )
 
 
-def to_transaction(tx: gen.models.Transaction) -> types.Transaction:
-    resolved_by = _opt_str(tx.resolved_by, "transaction.resolvedBy")
+def _transaction(tx: object) -> types.Transaction:
+    """A `Transaction` read straight from its JSON object, in one step: the fields
+    `gen.models.Transaction.from_dict` requires are required here too (KeyError), the
+    others optional, and each is checked as the contract says."""
+    if not isinstance(tx, dict):
+        raise TypeError(f"transaction is {type(tx).__name__}, not an object")
+    unset = gen.UNSET
+    resolved_by = _opt_str(tx["resolvedBy"], "transaction.resolvedBy")
     amount = _money(
-        tx.amount, tx.amount_decimal, "transaction.amount", minimum=_ZERO, inclusive=False
+        tx["amount"],
+        tx.get("amountDecimal", unset),
+        "transaction.amount",
+        minimum=_ZERO,
+        inclusive=False,
     )
+    authorized_number = tx.get("authorizedAmount", unset)
+    authorized_text = tx.get("authorizedAmountDecimal", unset)
     authorized = (
         amount  # a service without holds captures what it creates
-        if isinstance(tx.authorized_amount, gen.Unset)
-        and isinstance(tx.authorized_amount_decimal, gen.Unset)
+        if authorized_number is unset and authorized_text is unset
         else _money(
-            tx.authorized_amount,
-            tx.authorized_amount_decimal,
+            authorized_number,
+            authorized_text,
             "transaction.authorizedAmount",
             minimum=amount,
             inclusive=True,
         )
     )
     refunded = _opt_total(
-        tx.refunded_amount, tx.refunded_amount_decimal, "transaction.refundedAmount"
+        tx.get("refundedAmount", unset),
+        tx.get("refundedAmountDecimal", unset),
+        "transaction.refundedAmount",
     )
+    created_at = tx["createdAt"]
     return types.Transaction(
-        id=_str(tx.id, "transaction.id"),
-        sender_email=_str(tx.sender_email, "transaction.senderEmail"),
-        recipient_email=_str(tx.recipient_email, "transaction.recipientEmail"),
+        id=_str(tx["id"], "transaction.id"),
+        sender_email=_str(tx["senderEmail"], "transaction.senderEmail"),
+        recipient_email=_str(tx["recipientEmail"], "transaction.recipientEmail"),
         amount=amount,
         # Open enums: a value this version does not know is kept as an UNKNOWN member.
-        status=TransactionStatus(_str(tx.status, "transaction.status")),
-        created_by=TransactionActor(_str(tx.created_by, "transaction.createdBy")),
-        created_at=_time(tx.created_at, "transaction.createdAt"),
+        status=TransactionStatus(_str(tx["status"], "transaction.status")),
+        created_by=TransactionActor(_str(tx["createdBy"], "transaction.createdBy")),
+        created_at=_time(_read_time(created_at, strict=True), "transaction.createdAt"),
         resolved_by=None if resolved_by is None else TransactionActor(resolved_by),
-        resolved_at=_opt_time(tx.resolved_at, "transaction.resolvedAt"),
-        app_name=_opt_str(tx.app_name, "transaction.appName"),
-        endpoint=_opt_str(tx.app_ep_path, "transaction.appEpPath"),
+        resolved_at=_opt_time(_read_time(tx["resolvedAt"]), "transaction.resolvedAt"),
+        app_name=_opt_str(tx["appName"], "transaction.appName"),
+        endpoint=_opt_str(tx["appEpPath"], "transaction.appEpPath"),
         authorized_amount=authorized,
-        expires_at=_opt_time(tx.expires_at, "transaction.expiresAt"),
-        cancel_reason=_opt_str(tx.cancel_reason, "transaction.cancelReason"),
-        refund_of=_opt_str(tx.refund_of, "transaction.refundOf"),
+        expires_at=_opt_time(_read_time(tx.get("expiresAt", unset)), "transaction.expiresAt"),
+        cancel_reason=_opt_str(tx.get("cancelReason", unset), "transaction.cancelReason"),
+        refund_of=_opt_str(tx.get("refundOf", unset), "transaction.refundOf"),
         refunded_amount=refunded or _ZERO,
-        refund_reason=_opt_str(tx.refund_reason, "transaction.refundReason"),
+        refund_reason=_opt_str(tx.get("refundReason", unset), "transaction.refundReason"),
     )
+
+
+def _read_time(value: object, *, strict: bool = False) -> object:
+    """A date-time's text parsed, as the generated models parse it: a required one
+    (`strict`) must parse; an optional one that does not is left as it was, for
+    `_time` to refuse."""
+    if strict:
+        if not isinstance(value, str):
+            raise TypeError(f"a date-time is {type(value).__name__}, not a string")
+        return datetime.datetime.fromisoformat(value)
+    if isinstance(value, str):
+        try:
+            return datetime.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    return value
 
 
 def read_user(doc: Any) -> User:
@@ -191,16 +221,25 @@ def read_user(doc: Any) -> User:
 
 
 def read_transaction(doc: Any) -> types.Transaction:
-    return to_transaction(gen.models.TransactionResponse.from_dict(doc).transaction)
+    """`TransactionResponse`, read in one step (see `_transaction`)."""
+    if not isinstance(doc, dict):
+        raise TypeError(f"the answer is {type(doc).__name__}, not an object")
+    return _transaction(doc["transaction"])
 
 
 def read_page(doc: Any) -> records.Page:
-    answer = gen.models.TransactionListResponse.from_dict(doc)
-    paged = not isinstance(answer.next_cursor, gen.Unset)
+    """`TransactionListResponse`, read in one step (see `_transaction`); `nextCursor`
+    absent means a service without pages, null the last page."""
+    if not isinstance(doc, dict):
+        raise TypeError(f"the answer is {type(doc).__name__}, not an object")
+    transactions = doc["transactions"]
+    if not isinstance(transactions, list):
+        raise TypeError(f"transactions is {type(transactions).__name__}, not a list")
+    cursor = doc.get("nextCursor", gen.UNSET)
     return records.Page(
-        [to_transaction(t) for t in answer.transactions],
-        _opt_str(answer.next_cursor, "nextCursor"),
-        paged,
+        [_transaction(t) for t in transactions],
+        _opt_str(cursor, "nextCursor"),
+        cursor is not gen.UNSET,
     )
 
 
