@@ -470,14 +470,14 @@ class Paywall:
                 with anyio.CancelScope(shield=True):
                     await settling.aclose()
         except _Failed as failed:
-            self._uncancelled_if_pending(payment, key, outcome)
             notes = getattr(failed, "__notes__", ())
-            if notes:  # cancelling failed too: the hold stays pending until it lapses
+            if notes:  # cancelling failed too: the hold stays pending for now
                 log.warning(
                     "The endpoint answered %s, and its charge was not cancelled: %s",
                     answer.status,
                     " ".join(notes),
                 )
+            self._uncancelled_if_pending(payment, key, outcome)
             # Not charged (or held still): the receipt names the charge, so that the
             # payer learns from the accounting service what it cost.
             return self._receipted(answer, payment.transaction, challenge_id)
