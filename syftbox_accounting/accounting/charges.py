@@ -497,6 +497,12 @@ def finish(payment: Payment, key: str) -> Flow[types.Transaction]:
     return _confirm_transaction(payment, key)
 
 
+def cancel(payment: Payment, key: str) -> Flow[types.Transaction]:
+    """Cancel a charge made with `key`, as a `charging()` block that raised does. Run
+    again with the same `key` after it failed (a paywall does), it cancels once."""
+    return _cancel_transaction(payment, key)
+
+
 def _confirm_transaction(payment: Payment, key: str) -> Flow[types.Transaction]:
     """Confirm a charge made with `key` at its price (again, with the same key, when the
     outcome is unknown and the service honours keys); on failure the error says what

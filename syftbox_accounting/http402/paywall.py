@@ -22,7 +22,11 @@ credential whose first request failed gets a fresh challenge. When capturing fai
 after the work (the accounting service is unreachable), the answer is kept and the
 payer gets ``503`` with ``Retry-After``: the same credential again captures the charge
 (with the same idempotency key, so once) and gets the answer; once the hold has lapsed,
-it gets a fresh challenge instead. That memory is per
+it gets a fresh challenge instead. When cancelling fails (the endpoint answered an
+error or raised, and the accounting service was unreachable), the payer's answer is
+the same, and the paywall cancels the charge again, with the same idempotency key, at
+the start of each request it serves next (any request, oldest charge first), until the
+accounting service answers, the charge is settled by hand, or its hold lapses. That memory is per
 process; across processes (or after a restart) the accounting service's idempotency
 keys, derived from the challenge, still charge once, but the endpoint runs again. Give
 every process the same `secret_key` so that any of them recognizes a challenge another
@@ -78,6 +82,9 @@ MAX_KEPT = 4096
 DEFAULT_EXPIRES_IN = 600.0
 # When a payer may send again the credential of work whose payment is being settled.
 SETTLE_RETRY_AFTER = b"1"
+# How many charges whose cancellation failed a paywall keeps to cancel again (past it,
+# the oldest is given up, with a log line: its hold lapses by itself).
+MAX_UNCANCELLED = 256
 
 
 def _load_the_method() -> None:
@@ -297,6 +304,15 @@ class _Unsettled(Exception):
     error: AccountingError  # why it could not
 
 
+@dataclasses.dataclass(eq=False)
+class _Uncancelled:
+    """A charge whose cancellation failed: cancelled again, with the same key."""
+
+    payment: Payment
+    key: str
+    outcome: _Outcome  # whose receipt, for a replay, then says nothing was charged
+
+
 class _NotCharged(Exception):
     """The charge was refused or could not be made: answer `answer`, remember nothing."""
 
@@ -334,6 +350,9 @@ class Paywall:
             intent, amount, accounting.get_email(), accounting.accounting_url
         )
         self._outcomes: dict[str, _Outcome] = {}
+        # By transaction id, oldest first; one request at a time cancels them again.
+        self._uncancelled: dict[str, _Uncancelled] = {}
+        self._cancelling = False
 
     def __repr__(self) -> str:
         price = "price" if self.intent == method.CHARGE else "max_price"
@@ -350,6 +369,7 @@ class Paywall:
 
     async def serve(self, app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
         """Answer one HTTP request to `app` behind this paywall."""
+        await self._cancel_again()
         verified = self._verify(scope)
         if isinstance(verified, _Answer):
             await verified.send(send)
@@ -451,16 +471,18 @@ class Paywall:
                     await settling.aclose()
         except _Failed as failed:
             notes = getattr(failed, "__notes__", ())
-            if notes:  # cancelling failed too: the hold stays pending until it lapses
+            if notes:  # cancelling failed too: the hold stays pending for now
                 log.warning(
                     "The endpoint answered %s, and its charge was not cancelled: %s",
                     answer.status,
                     " ".join(notes),
                 )
+            self._uncancelled_if_pending(payment, key, outcome)
             # Not charged (or held still): the receipt names the charge, so that the
             # payer learns from the accounting service what it cost.
             return self._receipted(answer, payment.transaction, challenge_id)
         except _Raised as raised:
+            self._uncancelled_if_pending(payment, key, outcome)
             # For a replay of the credential: the receipt of the cancelled charge.
             outcome.receipt = self._receipt(payment.transaction, challenge_id)
             for note in getattr(raised, "__notes__", ()):
@@ -473,6 +495,88 @@ class Paywall:
             # free; it is settled again when the same credential comes again.
             raise _Unsettled(answer, payment, key, challenge_id, exc) from exc
         return self._receipted(answer, payment.transaction, challenge_id)
+
+    def _uncancelled_if_pending(self, payment: Payment, key: str, outcome: _Outcome) -> None:
+        """Keep a charge whose cancellation failed (it is pending still) to cancel it
+        again on the next requests; past `MAX_UNCANCELLED`, give up the oldest."""
+        if not payment.transaction.is_pending:
+            return
+        expires = payment.expires_at
+        if expires is not None and expires.timestamp() <= self._clock():
+            return  # its hold lapsed already: nothing is held
+        while len(self._uncancelled) >= MAX_UNCANCELLED:
+            oldest = self._uncancelled.pop(next(iter(self._uncancelled))).payment.id
+            log.warning(
+                "The paywall gives up cancelling charge %s again (%d others wait to be "
+                "cancelled): it stays pending until its hold lapses, unless "
+                "cancel_transaction(%r) releases it sooner.",
+                oldest,
+                MAX_UNCANCELLED,
+                oldest,
+            )
+        self._uncancelled[payment.id] = _Uncancelled(payment, key, outcome)
+        log.warning(
+            "The paywall could not cancel charge %s: it tries again on its next request.",
+            payment.id,
+        )
+
+    async def _cancel_again(self) -> None:
+        """Cancel again the charges whose cancellation failed, oldest first, until the
+        accounting service cannot be reached; one request at a time (the others go on
+        without waiting)."""
+        if not self._uncancelled or self._cancelling:
+            return
+        self._cancelling = True
+        try:
+            # A cancel cut short is a cancel unknown: the request's caller leaving
+            # must not end it.
+            with anyio.CancelScope(shield=True):
+                for charge_id, left in list(self._uncancelled.items()):
+                    settled = await self._cancel(left)
+                    if settled is None:
+                        return  # unreachable: the next request tries again
+                    if settled:
+                        self._uncancelled.pop(charge_id, None)
+        finally:
+            self._cancelling = False
+
+    async def _cancel(self, left: _Uncancelled) -> bool | None:
+        """Cancel `left` again: True once nothing is held (cancelled now or meanwhile,
+        confirmed by hand, or its hold lapsed), False when the service refused and the
+        charge is pending still, None when the service could not be reached."""
+        from syftbox_accounting.accounting import charges
+
+        payment = left.payment
+        expires = payment.expires_at
+        if expires is not None and expires.timestamp() <= self._clock():
+            log.info("The hold of charge %s lapsed before it was cancelled.", payment.id)
+            return True
+        # One attempt a request: the requests to come are the retries, and the one
+        # that tries must not wait through the client's backoff while the service is down.
+        once = self.accounting.with_options(max_retries=0)
+        try:
+            payment.transaction = await once._run_async(charges.cancel(payment, left.key))
+        except AccountingError as exc:
+            if isinstance(exc, HoldExpiredError):
+                log.info("The hold of charge %s lapsed before it was cancelled.", payment.id)
+                return True
+            settled = await self._settled_meanwhile(payment, exc)
+            if settled is not None:
+                payment.transaction = settled
+                log.info("Charge %s was settled meanwhile (%s).", payment.id, settled.status.value)
+                return True
+            log.info("Cancelling charge %s failed again: %s", payment.id, exc.summary)
+            return None if isinstance(exc, ServiceException) else False
+        log.info("The paywall cancelled charge %s: the payer's money is released.", payment.id)
+        # A replay of the credential is told what the charge cost now: nothing.
+        outcome = left.outcome
+        if outcome.answer is not None:
+            outcome.answer = self._receipted(
+                outcome.answer, payment.transaction, outcome.challenge_id
+            )
+        elif outcome.receipt is not None:
+            outcome.receipt = self._receipt(payment.transaction, outcome.challenge_id)
+        return True
 
     async def _settle_again(self, outcome: _Outcome, unsettled: _Unsettled) -> _Answer:
         """Settle the charge the work of `outcome` left unsettled (the same steps, with
