@@ -72,7 +72,7 @@ def build_parser() -> Parser:
         "create an account; without a password the service generates one",
         [
             "register alice@example.com --organization OpenMined",
-            "register ai-service@example.com --json --save   # script: save the generated password",
+            "register ai-service@example.com --json --save  # script: password printed, key saved",
             "printf '%s\\n' \"$NEW_PASSWORD\" | "
             + PROG
             + " register bob@example.com --password-stdin",
@@ -81,8 +81,9 @@ def build_parser() -> Parser:
         description="Create an account. The password comes from --password-stdin, "
         "$SYFTBOX_ACCOUNTING_PASSWORD, or a prompt; when none is given (empty at the "
         "prompt), the service generates one and it is printed once: it cannot be "
-        "recovered. The credentials are saved only with your consent: a y/N question in a "
-        "terminal (not with --json), or --save.",
+        "recovered. Credentials are saved as `login` saves them (a new API key, all scopes, "
+        "at a service with keys, else the password), only with your consent: a y/N "
+        "question in a terminal (not with --json), or --save.",
     )
     p.add_argument("new_email", metavar="EMAIL", help="the new account's email")
     p.add_argument("--organization", metavar="NAME", help="the account's organization")

@@ -457,3 +457,51 @@ def test_logout_without_the_keyring_says_the_entry_stays(
     assert memory.entries  # out of reach from here
     assert "OS keyring" in result.out
     assert "still holds" in result.out
+
+
+@pytest.mark.parametrize("generated", [False, True])
+def test_register_with_save_saves_a_key_as_login_does(
+    cli: Runner, service: Any, generated: bool
+) -> None:
+    # Tried as a new user would: `register --save` saved the password where `login
+    # --save` saves a new API key; the password stays in no file either way.
+    email = f"keys-reg-{next(_numbers)}@example.com"
+    stdin = "" if generated else PASSWORD + "\n"
+    given = () if generated else ("--password-stdin",)
+    made = cli.main("--json", "register", email, "--url", service.url, *given, "--save",
+                    stdin=stdin).assert_ok()  # fmt: skip
+    document = json.loads(made.out)
+    password = document["password"] if generated else PASSWORD
+    assert (document["saved"], document["saved_credential"]) == (True, "api_key")
+    assert document["replaced_key"] is None
+    found = creds.load()
+    assert (found.password, found.email) == (None, email)
+    assert found.api_key is not None
+    assert password not in creds.config_path().read_text()
+    assert ("keep the password safe" in made.err) is generated
+    assert cli.main("balance").assert_ok().out.strip() == "$100.00"  # with the key
+    text = cli.main("register", f"x{email}", "--url", service.url, "--password-stdin",
+                    "--save", stdin=PASSWORD + "\n").assert_ok()  # fmt: skip
+    assert "Saved a new API key" in text.out
+    assert "not the password" in text.out
+    assert "Revoked the API key it replaced" in text.out
+
+
+def test_register_at_a_service_without_keys_saves_the_password(
+    cli: Runner, service: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(request_log, "_FEATURES_HEADER", (b"accounting-features", b"holds"))
+    email = f"keys-reg-{next(_numbers)}@example.com"
+    made = cli.main("--json", "register", email, "--url", service.url, "--password-stdin",
+                    "--save", stdin=PASSWORD + "\n").assert_ok()  # fmt: skip
+    document = json.loads(made.out)
+    assert (document["saved"], document["saved_credential"]) == (True, "password")
+    found = creds.load()
+    assert (found.password, found.api_key) == (PASSWORD, None)
+    text = cli.main("register", f"x{email}", "--url", service.url, "--password-stdin",
+                    "--save", stdin=PASSWORD + "\n").assert_ok()  # fmt: skip
+    assert "Saved the password to" in text.out
+    assert "no API keys" in text.out
+    unsaved = cli.main("--json", "register", f"y{email}", "--url", service.url,
+                       "--password-stdin", "--no-save", stdin=PASSWORD + "\n")  # fmt: skip
+    assert json.loads(unsaved.assert_ok().out)["saved_credential"] is None
