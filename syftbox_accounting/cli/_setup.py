@@ -14,7 +14,14 @@ from syftbox_accounting import credentials as creds
 from syftbox_accounting import display, keyring_store, validation
 from syftbox_accounting.accounting import AccountingClient
 from syftbox_accounting.cli._context import PASSWORD, Account, Context
-from syftbox_accounting.cli._errors import AUTH, OK, USAGE, CliError, exit_code_of
+from syftbox_accounting.cli._errors import (
+    AUTH,
+    OK,
+    USAGE,
+    CliError,
+    exit_code_of,
+    report_interrupt,
+)
 from syftbox_accounting.cli._keys import retire_new_key
 from syftbox_accounting.cli._output import fields
 from syftbox_accounting.cli._program import PROG
@@ -64,6 +71,7 @@ def _save(
     Raises:
         AccountingError, OSError: saving failed (a new key is revoked first, see
             `_save_a_key`).
+        KeyboardInterrupt: likewise, the new key revoked.
     """
     with_keys = "api-keys" in (client.service_features or ())
     what = f"an API key for {email}" if with_keys else f"the password of {email}"
@@ -116,10 +124,12 @@ def register(ctx: Context) -> int:
             # With --json the generated password is printed only at the end, so no
             # question may come before it (Ctrl-C there would lose it): --save only.
             saved = _save(ctx, client, account.email, ctx.args.save, ask=not ctx.json)
-        except (AccountingError, OSError) as exc:
+        except (AccountingError, OSError, KeyboardInterrupt) as exc:
             # The account exists and its password is shown: report the failed save last.
             if ctx.json:
                 ctx.emit(_registered_doc(account, client.accounting_url, generated, _Saved()), [])
+            if isinstance(exc, KeyboardInterrupt):
+                return report_interrupt("register", exc, json=False, moves_money=False)
             return ctx.report(exc, json_document=False)
         document = _registered_doc(account, client.accounting_url, generated, saved)
         lines = [] if generated else [f"Registered {account.email} at {client.accounting_url}."]
@@ -260,17 +270,18 @@ def _save_a_key(ctx: Context, client: AccountingClient, email: str, where: str) 
     """Create an API key with every scope for this machine and save it, not the
     password; says what was saved."""
     made = client.create_api_key(f"{PROG} login on {socket.gethostname()[:60]}", list(ApiKeyScope))
-    ctx.secret(made.secret)
-    keyed = AccountingClient(
-        client.accounting_url,
-        email,
-        api_key=made.secret,
-        allow_insecure_http=ctx.insecure_http_allowed(client.accounting_url),
-    )
     try:
+        ctx.secret(made.secret)
+        keyed = AccountingClient(
+            client.accounting_url,
+            email,
+            api_key=made.secret,
+            allow_insecure_http=ctx.insecure_http_allowed(client.accounting_url),
+        )
         keyed.save_credentials(ctx.config)
-    except (AccountingError, OSError) as exc:
-        # Its secret is nowhere now: a key with every scope must not stay valid.
+    except (Exception, KeyboardInterrupt) as exc:
+        # Ctrl-C or any failure: its secret is nowhere now, and a key with every scope
+        # must not stay valid. The note reaches stderr with the error or the interrupt.
         exc.add_note(retire_new_key(client, made.id))
         raise
     return (

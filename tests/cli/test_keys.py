@@ -16,6 +16,7 @@ import pytest
 from keyring.backends import fail
 
 from syftbox_accounting import credentials as creds
+from syftbox_accounting.accounting import AccountingClient
 from syftbox_accounting.server import request_log
 from tests.cli.conftest import Runner, assert_no_secret
 from tests.facade.test_keyring import MemoryKeyring
@@ -505,3 +506,45 @@ def test_register_at_a_service_without_keys_saves_the_password(
     unsaved = cli.main("--json", "register", f"y{email}", "--url", service.url,
                        "--password-stdin", "--no-save", stdin=PASSWORD + "\n")  # fmt: skip
     assert json.loads(unsaved.assert_ok().out)["saved_credential"] is None
+
+
+@pytest.mark.parametrize("command", ["login", "register"])
+@pytest.mark.parametrize("failure", [KeyboardInterrupt, OSError])
+def test_an_interrupted_or_failed_save_revokes_the_new_key(
+    cli: Runner,
+    service: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    command: str,
+    failure: type[BaseException],
+) -> None:
+    # Ctrl-C (or a failure) after the key is made and before it is saved left a key with
+    # every scope whose secret no one holds, valid at the service.
+    if command == "login":
+        email, env = _account(cli, service)
+    else:
+        email = f"keys-reg-{next(_numbers)}@example.com"
+        env = {"SYFTBOX_ACCOUNTING_EMAIL": email, "SYFTBOX_ACCOUNTING_PASSWORD": PASSWORD,
+               "SYFTBOX_ACCOUNTING_URL": service.url}  # fmt: skip
+
+    def refuse(self: AccountingClient, filepath: str | None = None) -> None:
+        raise failure(28, "No space left on device") if failure is OSError else failure()
+
+    monkeypatch.setattr(AccountingClient, "save_credentials", refuse)
+    result = cli.main("--json", command, email, "--url", service.url, "--password-stdin",
+                      "--save", stdin=PASSWORD + "\n")  # fmt: skip
+    monkeypatch.undo()
+    assert result.code == (130 if failure is KeyboardInterrupt else 1), result
+    last = result.err.strip().splitlines()
+    assert any(re.search(r"the new API key key_\w+ was revoked", line) for line in last), last
+    if failure is KeyboardInterrupt:
+        assert any(line.startswith("interrupted; the new API key") for line in last), last
+    if command == "register":  # the account exists: its document says nothing was saved
+        document = json.loads(result.out.split("\n}\n")[0] + "\n}")
+        assert (document["email"], document["saved"]) == (email, False)
+    assert not creds.config_path().exists()
+    unsaved = str(cli.home / "none.json")
+    listed = cli.main("--json", "--config", unsaved, "keys", "list", env=env).assert_ok()
+    keys = json.loads(listed.out)["api_keys"]
+    assert len(keys) == 1
+    assert [k["id"] for k in keys if k["active"]] == []
+    assert_no_secret(result, PASSWORD)
