@@ -269,7 +269,15 @@ def login(ctx: Context) -> int:
 def _save_a_key(ctx: Context, client: AccountingClient, email: str, where: str) -> str:
     """Create an API key with every scope for this machine and save it, not the
     password; says what was saved."""
-    made = client.create_api_key(f"{PROG} login on {socket.gethostname()[:60]}", list(ApiKeyScope))
+    name = f"{PROG} {ctx.command} on {socket.gethostname()[:60]}"
+    try:
+        made = client.create_api_key(name, list(ApiKeyScope))
+    except KeyboardInterrupt as exc:  # the service may have made it: its id is unknown here
+        exc.add_note(
+            f"the service may have made an API key named '{name}' whose secret no one saw: "
+            f"'{PROG} keys list' shows it, '{PROG} keys revoke KEY_ID' retires it"
+        )
+        raise
     try:
         ctx.secret(made.secret)
         keyed = AccountingClient(

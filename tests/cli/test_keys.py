@@ -548,3 +548,27 @@ def test_an_interrupted_or_failed_save_revokes_the_new_key(
     assert len(keys) == 1
     assert [k["id"] for k in keys if k["active"]] == []
     assert_no_secret(result, PASSWORD)
+
+
+@pytest.mark.parametrize("command", ["login", "register"])
+def test_an_interrupt_while_making_the_key_says_how_to_find_it(
+    cli: Runner, service: Any, monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    # Ctrl-C while the key is being made: the service may have made it, and its id is
+    # unknown here, so the command says where to find it.
+    email = f"keys-int-{next(_numbers)}@example.com"
+    if command == "login":
+        email, _ = _account(cli, service)
+
+    def interrupted(self: AccountingClient, *args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(AccountingClient, "create_api_key", interrupted)
+    result = cli.main(command, email, "--url", service.url, "--password-stdin", "--save",
+                      stdin=PASSWORD + "\n")  # fmt: skip
+    assert result.code == 130, result
+    (said,) = [line for line in result.err.splitlines() if line.startswith("interrupted")]
+    assert f"named 'syftbox-accounting {command} on " in said
+    assert "keys list" in said
+    assert "keys revoke KEY_ID" in said
+    assert not creds.config_path().exists()
