@@ -40,7 +40,7 @@ from syftbox_accounting.cli._errors import (
     report_interrupt,
 )
 from syftbox_accounting.cli._output import say, to_json
-from syftbox_accounting.cli._parser import build_parser
+from syftbox_accounting.cli._parser import build_parser, refuse_conflicting_outputs
 from syftbox_accounting.cli._program import PROG, UsageError, VersionAsked
 from syftbox_accounting.errors import AccountingError
 
@@ -109,6 +109,7 @@ def _main(argv: list[str] | None) -> int:
                 _unexpected(extra),
                 f"see '{PROG} {_command_name(args)} --help' for what it takes, with examples",
             )
+        refuse_conflicting_outputs(args, _command_name(args))
     except SystemExit as exc:  # --help
         return _exit_code(exc)
     except VersionAsked:

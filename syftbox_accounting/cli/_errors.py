@@ -142,6 +142,13 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+def _noted(error: str, exc: BaseException) -> str:
+    """`error` with what was done about it on the way out (`add_note`), such as a new
+    API key revoked, in brackets."""
+    notes = [_one_line(n) for n in getattr(exc, "__notes__", ())]
+    return f"{error} ({' '.join(notes)})" if notes else error
+
+
 # Library calls whose "not found" is about a transaction, not an account.
 _ABOUT_TRANSACTIONS = {
     "get_transaction",
@@ -239,10 +246,7 @@ def explain(
     if isinstance(exc, AccountingError):
         # The service's or the library's statement, without the library call and the
         # HTTP request (those are details: `details_of`, shown with --verbose).
-        error = _one_line(exc.reason).rstrip(".:")
-        notes = [_one_line(n) for n in getattr(exc, "__notes__", ())]
-        if notes:
-            error = f"{error} ({' '.join(notes)})"
+        error = _noted(_one_line(exc.reason).rstrip(".:"), exc)
         if exc.request_id:  # to quote when reporting a problem
             error = f"{error} (request id {exc.request_id})"
         return error, _one_line(_hint_for(exc, command)), exit_code_of(exc)
@@ -258,12 +262,12 @@ def explain(
             f": {exc.filename}" if exc.filename else ""
         )
         return (
-            f"cannot use a file: {what}",
+            _noted(f"cannot use a file: {what}", exc),
             "check the path and its permissions (--config chooses the credentials file)",
             FAILURE,
         )
     return (
-        f"unexpected {type(exc).__name__}: {_one_line(str(exc))}",
+        _noted(f"unexpected {type(exc).__name__}: {_one_line(str(exc))}", exc),
         f"this is a bug in {PROG}: rerun with --verbose to see where, and report it",
         FAILURE,
     )
@@ -328,6 +332,8 @@ def report_interrupt(
         )
     else:
         message = "interrupted"
+    # What the command did about it (a new API key revoked...): add_note() on the way out.
+    message = "; ".join([message, *(_one_line(n) for n in getattr(exc, "__notes__", ()))])
     if json:
         document: dict[str, object] = {
             "type": "KeyboardInterrupt",

@@ -63,7 +63,7 @@ def retire_new_key(client: AccountingClient, key_id: str) -> str:
     one holds must not stay valid. Says what became of it."""
     try:
         client.revoke_api_key(key_id)
-    except AccountingError:
+    except (AccountingError, KeyboardInterrupt):  # a second Ctrl-C: say what to run
         return f"the new API key {key_id} could not be revoked: run '{PROG} keys revoke {key_id}'"
     return f"the new API key {key_id} was revoked"
 

@@ -22,9 +22,36 @@ from syftbox_accounting.cli._options import (
     save_options,
     yes_option,
 )
-from syftbox_accounting.cli._program import ENV_TOKEN, PROG, Parser, VersionAction
+from syftbox_accounting.cli._program import ENV_TOKEN, PROG, Parser, UsageError, VersionAction
 
 DEFAULT_HISTORY_LIMIT = 20
+
+# Options that each decide the form of standard output: a command takes one of each set.
+# (An argparse group cannot hold them: --json comes from the options every command
+# takes, before or after its name.)
+OUTPUT_FORMATS = {
+    "--json": "one JSON document",
+    "--jsonl": "one JSON object per line",
+}
+
+
+def refuse_conflicting_outputs(args: argparse.Namespace, command: str) -> None:
+    """Refuse two options of `OUTPUT_FORMATS` given together, before anything is sent.
+
+    Raises:
+        UsageError: naming both and what each prints.
+    """
+    given = [
+        option
+        for option in OUTPUT_FORMATS
+        if getattr(args, option.lstrip("-").replace("-", "_"), False) is True
+    ]
+    if len(given) > 1:
+        raise UsageError(
+            f"{' and '.join(given)} cannot be given together: "
+            + ", ".join(f"{option} prints {OUTPUT_FORMATS[option]}" for option in given),
+            f"give only one of them; see '{PROG} {command} --help'",
+        )
 
 
 def build_parser() -> Parser:
@@ -72,7 +99,7 @@ def build_parser() -> Parser:
         "create an account; without a password the service generates one",
         [
             "register alice@example.com --organization OpenMined",
-            "register ai-service@example.com --json --save   # script: save the generated password",
+            "register ai-service@example.com --json --save  # script: password printed, key saved",
             "printf '%s\\n' \"$NEW_PASSWORD\" | "
             + PROG
             + " register bob@example.com --password-stdin",
@@ -81,8 +108,9 @@ def build_parser() -> Parser:
         description="Create an account. The password comes from --password-stdin, "
         "$SYFTBOX_ACCOUNTING_PASSWORD, or a prompt; when none is given (empty at the "
         "prompt), the service generates one and it is printed once: it cannot be "
-        "recovered. The credentials are saved only with your consent: a y/N question in a "
-        "terminal (not with --json), or --save.",
+        "recovered. Credentials are saved as `login` saves them (a new API key, all scopes, "
+        "at a service with keys, else the password), only with your consent: a y/N "
+        "question in a terminal (not with --json), or --save.",
     )
     p.add_argument("new_email", metavar="EMAIL", help="the new account's email")
     p.add_argument("--organization", metavar="NAME", help="the account's organization")
@@ -300,7 +328,7 @@ def build_parser() -> Parser:
     p.add_argument(
         "--jsonl",
         action="store_true",
-        help="print one JSON object per transaction, one per line (JSON Lines)",
+        help="print one JSON object per transaction, one per line (JSON Lines; not with --json)",
     )
 
     p = command(

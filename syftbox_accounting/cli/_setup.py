@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import socket
 from collections.abc import Iterator
@@ -13,7 +14,14 @@ from syftbox_accounting import credentials as creds
 from syftbox_accounting import display, keyring_store, validation
 from syftbox_accounting.accounting import AccountingClient
 from syftbox_accounting.cli._context import PASSWORD, Account, Context
-from syftbox_accounting.cli._errors import AUTH, OK, USAGE, CliError, exit_code_of
+from syftbox_accounting.cli._errors import (
+    AUTH,
+    OK,
+    USAGE,
+    CliError,
+    exit_code_of,
+    report_interrupt,
+)
 from syftbox_accounting.cli._keys import retire_new_key
 from syftbox_accounting.cli._output import fields
 from syftbox_accounting.cli._program import PROG
@@ -41,15 +49,47 @@ def _consent(ctx: Context, decision: bool | None, what: str, *, ask: bool = True
     return bool(decision)
 
 
+@dataclasses.dataclass(frozen=True)
+class _Saved:
+    """What saving did: the file written (None: nothing saved), the credential saved
+    ("api_key" or "password"), the id of the saved API key it replaced and revoked, and
+    one sentence saying so."""
+
+    config: str | None = None
+    kind: str | None = None
+    replaced: str | None = None
+    said: str = "Credentials not saved."
+
+
 def _save(
-    ctx: Context, client: AccountingClient, decision: bool | None, what: str, *, ask: bool = True
-) -> str | None:
-    """Save the client's credentials when the user agreed: --save, or yes to a y/N
-    question in a terminal. Returns the file written, or None."""
+    ctx: Context, client: AccountingClient, email: str, decision: bool | None, *, ask: bool = True
+) -> _Saved:
+    """Save credentials for `client`'s account when the user agreed (--save, or yes to
+    a y/N question in a terminal): a new API key at a service with keys, else the
+    password. A saved API key it replaces is revoked.
+
+    Raises:
+        AccountingError, OSError: saving failed (a new key is revoked first, see
+            `_save_a_key`).
+        KeyboardInterrupt: likewise, the new key revoked.
+    """
+    with_keys = "api-keys" in (client.service_features or ())
+    what = f"an API key for {email}" if with_keys else f"the password of {email}"
     if not _consent(ctx, decision, what, ask=ask):
-        return None
-    client.save_credentials(ctx.config)
-    return str(creds.config_path(ctx.config))
+        return _Saved()
+    where = _where(ctx)[1]
+    previous = _saved_key(ctx)
+    if with_keys:
+        said, kind = _save_a_key(ctx, client, email, where), "api_key"
+    else:
+        client.save_credentials(ctx.config)
+        said = f"Saved the password to {where} (this service has no API keys)."
+        kind = "password"
+    replaced = None
+    if previous is not None:
+        replaced, retired = _retire_replaced(ctx, previous)
+        said += f" {retired}"
+    return _Saved(str(creds.config_path(ctx.config)), kind, replaced, said)
 
 
 # -- account set-up
@@ -80,30 +120,32 @@ def register(ctx: Context) -> int:
             if not ctx.json:
                 with _lost_if_unshown(account, generated):
                     _show_generated(ctx, account, client.accounting_url)
-        previous = _saved_key(ctx)
         try:
             # With --json the generated password is printed only at the end, so no
             # question may come before it (Ctrl-C there would lose it): --save only.
-            saved = _save(
-                ctx, client, ctx.args.save, "the new account's credentials", ask=not ctx.json
-            )
-        except (AccountingError, OSError) as exc:
+            saved = _save(ctx, client, account.email, ctx.args.save, ask=not ctx.json)
+        except (AccountingError, OSError, KeyboardInterrupt) as exc:
             # The account exists and its password is shown: report the failed save last.
             if ctx.json:
-                ctx.emit(_registered_doc(account, client.accounting_url, generated, None), [])
+                ctx.emit(_registered_doc(account, client.accounting_url, generated, _Saved()), [])
+            if isinstance(exc, KeyboardInterrupt):
+                return report_interrupt("register", exc, json=False, moves_money=False)
             return ctx.report(exc, json_document=False)
         document = _registered_doc(account, client.accounting_url, generated, saved)
         lines = [] if generated else [f"Registered {account.email} at {client.accounting_url}."]
-        lines += [f"Saved the credentials to {saved}." if saved else "Credentials not saved."]
-        if saved and previous is not None:
-            document["replaced_key"], retired = _retire_replaced(ctx, previous)
-            lines.append(retired)
-        with _lost_if_unshown(account, generated and ctx.json and not saved):
+        lines.append(saved.said)
+        # A generated password only --json prints, and that no file holds, is lost unshown.
+        with _lost_if_unshown(account, generated and ctx.json and saved.kind != "password"):
             ctx.emit(document, lines)
-    if not saved and generated:
+    if generated and saved.kind == "api_key":
         ctx.note(
-            f"hint: keep the password safe; to save it later: '{PROG} login {account.email} "
-            "--save' (it asks for the password)"
+            "hint: keep the password safe: the saved API key stands in for it on this "
+            f"machine, but no file holds it ('{PROG} logout' revokes the key)"
+        )
+    elif generated and saved.config is None:
+        ctx.note(
+            f"hint: keep the password safe; to save credentials later: '{PROG} login "
+            f"{account.email} --save' (it asks for the password)"
         )
     return OK
 
@@ -146,7 +188,7 @@ def _show_generated(ctx: Context, account: UserAccount, url: str) -> None:
 
 
 def _registered_doc(
-    account: UserAccount, url: str, generated: bool, saved: str | None
+    account: UserAccount, url: str, generated: bool, saved: _Saved
 ) -> dict[str, object]:
     document: dict[str, object] = {
         "email": account.email,
@@ -157,9 +199,18 @@ def _registered_doc(
     }
     if generated:
         document["password"] = account.password  # the one time it can be shown
-    document["saved"] = saved is not None
-    document["config"] = saved
+    document.update(_saved_doc(saved))
     return document
+
+
+def _saved_doc(saved: _Saved) -> dict[str, object]:
+    """What `--json` says of saving, alike for `login` and `register`."""
+    return {
+        "saved": saved.config is not None,
+        "saved_credential": saved.kind,
+        "config": saved.config,
+        "replaced_key": saved.replaced,
+    }
 
 
 def login(ctx: Context) -> int:
@@ -196,36 +247,17 @@ def login(ctx: Context) -> int:
     with ctx.account_client(account) as client:
         with ctx.busy(f"Checking the credentials with {client.accounting_url}"):
             balance = client.get_account().balance
-        with_keys = "api-keys" in (client.service_features or ())
-        what = f"an API key for {email}" if with_keys else f"the password of {email}"
-        saved, said, kind, replaced = None, "Credentials not saved.", None, None
-        if _consent(ctx, ctx.args.save, what):
-            where = _where(ctx)[1]
-            previous = _saved_key(ctx)
-            if with_keys:
-                said = _save_a_key(ctx, client, email, where)
-                kind = "api_key"
-            else:
-                client.save_credentials(ctx.config)
-                said = f"Saved the password to {where} (this service has no API keys)."
-                kind = "password"
-            saved = str(creds.config_path(ctx.config))
-            if previous is not None:
-                replaced, retired = _retire_replaced(ctx, previous)
-                said += f" {retired}"
+        saved = _save(ctx, client, email, ctx.args.save)
         document = {
             "email": email,
             "url": client.accounting_url,
             "balance": balance,
-            "saved": saved is not None,
-            "saved_credential": kind,
-            "config": saved,
-            "replaced_key": replaced,
+            **_saved_doc(saved),
         }
         lines = [f"Logged in as {email} at {client.accounting_url} (balance {money(balance)})."]
-        lines.append(said)
+        lines.append(saved.said)
         ctx.emit(document, lines)
-    if saved is None and ctx.args.save is None:
+    if saved.config is None and ctx.args.save is None:
         ctx.note(
             f"hint: to save them, run '{PROG} login {email} --save' (in a terminal it asks "
             "first; the password comes from the prompt, --password-stdin or "
@@ -237,18 +269,27 @@ def login(ctx: Context) -> int:
 def _save_a_key(ctx: Context, client: AccountingClient, email: str, where: str) -> str:
     """Create an API key with every scope for this machine and save it, not the
     password; says what was saved."""
-    made = client.create_api_key(f"{PROG} login on {socket.gethostname()[:60]}", list(ApiKeyScope))
-    ctx.secret(made.secret)
-    keyed = AccountingClient(
-        client.accounting_url,
-        email,
-        api_key=made.secret,
-        allow_insecure_http=ctx.insecure_http_allowed(client.accounting_url),
-    )
+    name = f"{PROG} {ctx.command} on {socket.gethostname()[:60]}"
     try:
+        made = client.create_api_key(name, list(ApiKeyScope))
+    except KeyboardInterrupt as exc:  # the service may have made it: its id is unknown here
+        exc.add_note(
+            f"the service may have made an API key named '{name}' whose secret no one saw: "
+            f"'{PROG} keys list' shows it, '{PROG} keys revoke KEY_ID' retires it"
+        )
+        raise
+    try:
+        ctx.secret(made.secret)
+        keyed = AccountingClient(
+            client.accounting_url,
+            email,
+            api_key=made.secret,
+            allow_insecure_http=ctx.insecure_http_allowed(client.accounting_url),
+        )
         keyed.save_credentials(ctx.config)
-    except (AccountingError, OSError) as exc:
-        # Its secret is nowhere now: a key with every scope must not stay valid.
+    except (Exception, KeyboardInterrupt) as exc:
+        # Ctrl-C or any failure: its secret is nowhere now, and a key with every scope
+        # must not stay valid. The note reaches stderr with the error or the interrupt.
         exc.add_note(retire_new_key(client, made.id))
         raise
     return (

@@ -16,6 +16,7 @@ import pytest
 from keyring.backends import fail
 
 from syftbox_accounting import credentials as creds
+from syftbox_accounting.accounting import AccountingClient
 from syftbox_accounting.server import request_log
 from tests.cli.conftest import Runner, assert_no_secret
 from tests.facade.test_keyring import MemoryKeyring
@@ -457,3 +458,117 @@ def test_logout_without_the_keyring_says_the_entry_stays(
     assert memory.entries  # out of reach from here
     assert "OS keyring" in result.out
     assert "still holds" in result.out
+
+
+@pytest.mark.parametrize("generated", [False, True])
+def test_register_with_save_saves_a_key_as_login_does(
+    cli: Runner, service: Any, generated: bool
+) -> None:
+    # Tried as a new user would: `register --save` saved the password where `login
+    # --save` saves a new API key; the password stays in no file either way.
+    email = f"keys-reg-{next(_numbers)}@example.com"
+    stdin = "" if generated else PASSWORD + "\n"
+    given = () if generated else ("--password-stdin",)
+    made = cli.main("--json", "register", email, "--url", service.url, *given, "--save",
+                    stdin=stdin).assert_ok()  # fmt: skip
+    document = json.loads(made.out)
+    password = document["password"] if generated else PASSWORD
+    assert (document["saved"], document["saved_credential"]) == (True, "api_key")
+    assert document["replaced_key"] is None
+    found = creds.load()
+    assert (found.password, found.email) == (None, email)
+    assert found.api_key is not None
+    assert password not in creds.config_path().read_text()
+    assert ("keep the password safe" in made.err) is generated
+    assert cli.main("balance").assert_ok().out.strip() == "$100.00"  # with the key
+    text = cli.main("register", f"x{email}", "--url", service.url, "--password-stdin",
+                    "--save", stdin=PASSWORD + "\n").assert_ok()  # fmt: skip
+    assert "Saved a new API key" in text.out
+    assert "not the password" in text.out
+    assert "Revoked the API key it replaced" in text.out
+
+
+def test_register_at_a_service_without_keys_saves_the_password(
+    cli: Runner, service: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(request_log, "_FEATURES_HEADER", (b"accounting-features", b"holds"))
+    email = f"keys-reg-{next(_numbers)}@example.com"
+    made = cli.main("--json", "register", email, "--url", service.url, "--password-stdin",
+                    "--save", stdin=PASSWORD + "\n").assert_ok()  # fmt: skip
+    document = json.loads(made.out)
+    assert (document["saved"], document["saved_credential"]) == (True, "password")
+    found = creds.load()
+    assert (found.password, found.api_key) == (PASSWORD, None)
+    text = cli.main("register", f"x{email}", "--url", service.url, "--password-stdin",
+                    "--save", stdin=PASSWORD + "\n").assert_ok()  # fmt: skip
+    assert "Saved the password to" in text.out
+    assert "no API keys" in text.out
+    unsaved = cli.main("--json", "register", f"y{email}", "--url", service.url,
+                       "--password-stdin", "--no-save", stdin=PASSWORD + "\n")  # fmt: skip
+    assert json.loads(unsaved.assert_ok().out)["saved_credential"] is None
+
+
+@pytest.mark.parametrize("command", ["login", "register"])
+@pytest.mark.parametrize("failure", [KeyboardInterrupt, OSError])
+def test_an_interrupted_or_failed_save_revokes_the_new_key(
+    cli: Runner,
+    service: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    command: str,
+    failure: type[BaseException],
+) -> None:
+    # Ctrl-C (or a failure) after the key is made and before it is saved left a key with
+    # every scope whose secret no one holds, valid at the service.
+    if command == "login":
+        email, env = _account(cli, service)
+    else:
+        email = f"keys-reg-{next(_numbers)}@example.com"
+        env = {"SYFTBOX_ACCOUNTING_EMAIL": email, "SYFTBOX_ACCOUNTING_PASSWORD": PASSWORD,
+               "SYFTBOX_ACCOUNTING_URL": service.url}  # fmt: skip
+
+    def refuse(self: AccountingClient, filepath: str | None = None) -> None:
+        raise failure(28, "No space left on device") if failure is OSError else failure()
+
+    monkeypatch.setattr(AccountingClient, "save_credentials", refuse)
+    result = cli.main("--json", command, email, "--url", service.url, "--password-stdin",
+                      "--save", stdin=PASSWORD + "\n")  # fmt: skip
+    monkeypatch.undo()
+    assert result.code == (130 if failure is KeyboardInterrupt else 1), result
+    last = result.err.strip().splitlines()
+    assert any(re.search(r"the new API key key_\w+ was revoked", line) for line in last), last
+    if failure is KeyboardInterrupt:
+        assert any(line.startswith("interrupted; the new API key") for line in last), last
+    if command == "register":  # the account exists: its document says nothing was saved
+        document = json.loads(result.out)  # one document: the error is on stderr
+        assert (document["email"], document["saved"]) == (email, False)
+    assert not creds.config_path().exists()
+    unsaved = str(cli.home / "none.json")
+    listed = cli.main("--json", "--config", unsaved, "keys", "list", env=env).assert_ok()
+    keys = json.loads(listed.out)["api_keys"]
+    assert len(keys) == 1
+    assert [k["id"] for k in keys if k["active"]] == []
+    assert_no_secret(result, PASSWORD)
+
+
+@pytest.mark.parametrize("command", ["login", "register"])
+def test_an_interrupt_while_making_the_key_says_how_to_find_it(
+    cli: Runner, service: Any, monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    # Ctrl-C while the key is being made: the service may have made it, and its id is
+    # unknown here, so the command says where to find it.
+    email = f"keys-int-{next(_numbers)}@example.com"
+    if command == "login":
+        email, _ = _account(cli, service)
+
+    def interrupted(self: AccountingClient, *args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(AccountingClient, "create_api_key", interrupted)
+    result = cli.main(command, email, "--url", service.url, "--password-stdin", "--save",
+                      stdin=PASSWORD + "\n")  # fmt: skip
+    assert result.code == 130, result
+    (said,) = [line for line in result.err.splitlines() if line.startswith("interrupted")]
+    assert f"named 'syftbox-accounting {command} on " in said
+    assert "keys list" in said
+    assert "keys revoke KEY_ID" in said
+    assert not creds.config_path().exists()

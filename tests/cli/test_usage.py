@@ -169,6 +169,23 @@ def test_a_usage_error_with_json_is_a_json_document_too(cli: Runner, args: list[
     assert f"hint: {document['hint']}" == hint
 
 
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["history", "--json", "--jsonl"],
+        ["--json", "history", "--jsonl"],
+        ["history", "--jsonl", "--all", "--json"],
+    ],
+)
+def test_two_output_formats_are_refused_before_any_request(cli: Runner, args: list[str]) -> None:
+    # `history --json --jsonl` printed JSON Lines, silently dropping --json.
+    result = cli.main(*args, env=NO_SERVICE)
+    error, hint = result.assert_error(2)  # not a connection error: nothing was sent
+    assert "--json and --jsonl cannot be given together" in error
+    assert "history --help" in hint
+    assert json.loads(result.out)["error"]["type"] == "UsageError"
+
+
 def test_an_extra_argument_is_not_echoed(cli: Runner) -> None:
     """`login alice@example.com hunter2`: the stray value may be a password."""
     result = cli.main("login", "alice@example.com", "hunter2-secret")
