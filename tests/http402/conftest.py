@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from syftbox_accounting import AccountingClient, payment_of, require_payment
+from syftbox_accounting import AccountingClient, RetryPolicy, payment_of, require_payment
 from syftbox_accounting.server import BackgroundService
 from syftbox_accounting.testing.harness import AccountingTestService
 
@@ -202,3 +202,10 @@ def balances(*clients: AccountingClient) -> list[Decimal]:
 def pending(client: AccountingClient) -> list[Any]:
     """The client's transactions still pending (open holds)."""
     return [t for t in client.get_transaction_history() if t.is_pending]
+
+
+@pytest.fixture
+def fragile(accounting_service: AccountingTestService) -> PaidService:
+    """A paid service whose account does not retry by itself (each fault shows)."""
+    account = accounting_service.create_account(balance=0, retry_policy=RetryPolicy(max_retries=0))
+    return paid_app(account)

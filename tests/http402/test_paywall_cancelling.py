@@ -33,13 +33,6 @@ def payer(accounting_service: AccountingTestService) -> AccountingClient:
 
 
 @pytest.fixture
-def fragile(accounting_service: AccountingTestService) -> PaidService:
-    """A paid service whose account does not retry by itself (each fault shows)."""
-    account = accounting_service.create_account(balance=0, retry_policy=RetryPolicy(max_retries=0))
-    return paid_app(account)
-
-
-@pytest.fixture
 def cancels(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The idempotency key of every cancellation the paywall sends again."""
     keys: list[str] = []

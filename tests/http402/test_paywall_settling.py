@@ -11,10 +11,10 @@ from typing import Any
 import httpx
 import pytest
 
-from syftbox_accounting import AccountingClient, Budget, RetryPolicy, receipt_of
+from syftbox_accounting import AccountingClient, Budget, receipt_of
 from syftbox_accounting.server import BackgroundService
 from syftbox_accounting.testing.harness import AccountingTestService
-from tests.http402.conftest import PAID_URL, PRICE, PaidService, balances, paid_app, pending
+from tests.http402.conftest import PAID_URL, PRICE, PaidService, balances, pending
 from tests.http402.test_paywall import PROBLEMS, _credential, _http, _problem
 
 pytestmark = pytest.mark.accounting_service(mode="in-process")
@@ -23,13 +23,6 @@ pytestmark = pytest.mark.accounting_service(mode="in-process")
 @pytest.fixture
 def payer(accounting_service: AccountingTestService) -> AccountingClient:
     return accounting_service.create_account(balance=2)
-
-
-@pytest.fixture
-def fragile(accounting_service: AccountingTestService) -> PaidService:
-    """A paid service whose account does not retry by itself (each fault shows)."""
-    account = accounting_service.create_account(balance=0, retry_policy=RetryPolicy(max_retries=0))
-    return paid_app(account)
 
 
 def _settle_later(answer: httpx.Response) -> None:
