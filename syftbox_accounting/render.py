@@ -68,8 +68,28 @@ def money(value: Decimal | float) -> str:
     return f"-${text}" if value < 0 else f"${text}"
 
 
-# The public name (`syftbox_accounting.format_money`): dollars as the library shows them.
-format_money = money
+def format_money(amount: Decimal | float | int) -> str:
+    """An amount of US dollars as the library shows it: ``$12.50``, ``$0.000125``,
+    ``-$3.00``. Takes a `Decimal`, an int, or the float that `get_account_balance()`
+    returns (read as it prints: ``0.1`` is 10 cents).
+
+    Raises:
+        InvalidInputError: `amount` is not a finite number.
+
+    >>> format_money(Decimal("0.5"))
+    '$0.50'
+    """
+    if isinstance(amount, bool) or not isinstance(amount, int | float | Decimal):
+        from syftbox_accounting.errors import InvalidInputError
+
+        raise InvalidInputError(
+            f"format_money() takes a number (Decimal, int or float), not {type(amount).__name__}."
+        )
+    if not (amount.is_finite() if isinstance(amount, Decimal) else math.isfinite(amount)):
+        from syftbox_accounting.errors import InvalidInputError
+
+        raise InvalidInputError(f"format_money() takes a finite number, not {amount}.")
+    return money(amount)
 
 
 def text_table(

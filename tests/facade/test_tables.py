@@ -15,11 +15,13 @@ from pytest_httpx import HTTPXMock
 
 from syftbox_accounting import (
     AccountingClient,
+    InvalidInputError,
     Transaction,
     TransactionActor,
     TransactionList,
     TransactionStatus,
     Usage,
+    format_money,
     render,
 )
 from syftbox_accounting.accounting.account import balance_history
@@ -365,3 +367,12 @@ def test_money_reads_decimals_and_the_floats_of_balances_alike(
     value: Decimal | float, shown: str
 ) -> None:
     assert render.money(value) == shown
+    assert format_money(value) == shown  # the public name writes it alike
+
+
+@pytest.mark.parametrize(
+    "value", ["1.5", None, True, [1], float("nan"), float("inf"), Decimal("-inf")]
+)
+def test_format_money_refuses_what_is_not_a_finite_number(value: Any) -> None:
+    with pytest.raises(InvalidInputError, match="format_money\\(\\) takes a"):
+        format_money(value)
