@@ -12,7 +12,7 @@ import anyio
 import httpx
 import pytest
 
-from syftbox_accounting import AccountingClient, Budget, BudgetExceededError, NotFoundError
+from syftbox_accounting import AccountingClient, Budget, NotFoundError
 from syftbox_accounting.testing.harness import AccountingTestService
 from tests.http402.conftest import PAID_URL, PRICE, PaidService
 from tests.http402.test_paying import SERVICE_URL, FakeService
@@ -69,32 +69,6 @@ def test_the_sync_client_writes_the_ledger_in_the_callers_thread(
     with payer.paying_http_client(budget=budget, base_url=served.url) as http:
         assert http.post("/summarize", json={"text": "x"}).status_code == 200
     assert writers == [threading.current_thread()] * 2
-
-
-@pytest.mark.anyio
-async def test_concurrent_async_payments_never_overspend_a_budget_kept_in_a_file(
-    accounting_service: AccountingTestService, payer: AccountingClient, tmp_path: Path
-) -> None:
-    recipient = accounting_service.create_account(balance=0).get_email()
-    ledger = tmp_path / "ledger.json"
-    budget = Budget(per_hour="0.50", ledger_file=ledger)  # two payments of $0.25
-    fake = FakeService(recipient, accounting_service.url)
-    outcomes: list[object] = []
-    async with payer.paying_http_client_async(
-        budget=budget, transport=fake.transport, base_url=SERVICE_URL
-    ) as http:
-
-        async def pay() -> None:
-            try:
-                outcomes.append((await http.get("/")).status_code)
-            except BudgetExceededError as exc:
-                outcomes.append(exc.limit)
-
-        async with anyio.create_task_group() as group:
-            for _ in range(5):
-                group.start_soon(pay)
-    assert sorted(outcomes, key=str) == [200] * 2 + ["per_hour"] * 3
-    assert Budget(ledger_file=ledger).spent() == Decimal("0.50")
 
 
 # Every ledger write of an async path goes through one step (`flows.Local`, made by

@@ -12,6 +12,7 @@ import sys
 import threading
 from collections.abc import Callable
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -609,10 +610,18 @@ def test_concurrent_payments_never_overspend_a_budget(
 
 
 @pytest.mark.anyio
+@pytest.mark.parametrize("in_file", [False, True], ids=["in-memory", "ledger-file"])
 async def test_concurrent_async_payments_never_overspend_a_budget(
-    payer: AccountingClient, recipient: str, accounting_service: AccountingTestService
+    payer: AccountingClient,
+    recipient: str,
+    accounting_service: AccountingTestService,
+    tmp_path: Path,
+    in_file: bool,
 ) -> None:
-    budget = Budget(per_hour="0.50")  # two payments of $0.25
+    # A budget kept in a file is written in worker threads by the async client: the
+    # payments meeting there must not overspend it either.
+    ledger = tmp_path / "ledger.json" if in_file else None
+    budget = Budget(per_hour="0.50", ledger_file=ledger)  # two payments of $0.25
     fake = FakeService(recipient, accounting_service.url)
     outcomes: list[object] = []
     async with payer.paying_http_client_async(
@@ -630,6 +639,8 @@ async def test_concurrent_async_payments_never_overspend_a_budget(
                 group.start_soon(pay)
     assert sorted(outcomes, key=str) == [200] * 2 + ["per_hour"] * 3
     assert budget.spent() == Decimal("0.50")
+    if ledger is not None:
+        assert Budget(ledger_file=ledger).spent() == Decimal("0.50")
 
 
 def test_a_failed_token_releases_its_reservation(
